@@ -1,0 +1,253 @@
+//! The vocabulary of the product: roles, lifecycle stages, intents, grades and
+//! the other closed sets that every layer shares. Each parses from and prints to
+//! the same lowercase slug, which is also what the database and the API store.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// An unknown slug for one of the closed sets below.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`; expected one of: {expected}")]
+pub struct UnknownValue {
+    pub kind: &'static str,
+    pub value: String,
+    pub expected: String,
+}
+
+/// Declares a closed set of slugs with `as_str`, `ALL`, `FromStr`, `Display` and serde.
+macro_rules! slug_enum {
+    ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident => $slug:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The slug stored in the database and shown in the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $slug),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($slug => Ok($name::$variant),)+
+                    _ => Err(UnknownValue {
+                        kind: $kind,
+                        value: s.to_string(),
+                        expected: [$($slug),+].join(", "),
+                    }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+slug_enum!(
+    /// What a person may do in Baton.
+    Role, "role" {
+        Owner => "owner",
+        Manager => "manager",
+        Marketer => "marketer",
+        Qualifier => "qualifier",
+        Hunter => "hunter",
+        Farmer => "farmer",
+        Service => "service",
+        Operations => "operations",
+    }
+);
+
+impl Role {
+    /// Owners and managers see every team's work and configure queues and routing.
+    pub fn is_manager(self) -> bool {
+        matches!(self, Role::Owner | Role::Manager)
+    }
+}
+
+slug_enum!(
+    /// The functions of the charter: who owns an activity.
+    Function, "function" {
+        Marketing => "marketing",
+        Qualification => "qualification",
+        Hunting => "hunting",
+        Farming => "farming",
+        Service => "service",
+        Operations => "operations",
+    }
+);
+
+slug_enum!(
+    /// Lifecycle stage of a lead.
+    Stage, "stage" {
+        New => "new",
+        Nurture => "nurture",
+        Mql => "mql",
+        Sal => "sal",
+        Sql => "sql",
+        Opportunity => "opportunity",
+        Customer => "customer",
+        Disqualified => "disqualified",
+    }
+);
+
+slug_enum!(
+    /// What the person behind an inquiry wants.
+    Intent, "intent" {
+        NewBusiness => "new_business",
+        Rfp => "rfp",
+        CustomerRequest => "customer_request",
+        Support => "support",
+        Billing => "billing",
+        Collections => "collections",
+        Other => "other",
+    }
+);
+
+slug_enum!(
+    /// Letter grade of a 0–100 score.
+    Grade, "grade" { A => "a", B => "b", C => "c", D => "d" }
+);
+
+impl Grade {
+    /// A (≥75), B (50–74), C (25–49), D (<25).
+    pub fn from_score(score: u8) -> Grade {
+        match score {
+            75.. => Grade::A,
+            50..=74 => Grade::B,
+            25..=49 => Grade::C,
+            _ => Grade::D,
+        }
+    }
+}
+
+slug_enum!(
+    /// Moderation verdict on an inquiry.
+    Verdict, "verdict" { Ham => "ham", Spam => "spam" }
+);
+
+slug_enum!(
+    /// Where an inquiry stands after intake.
+    InquiryStatus, "inquiry status" {
+        /// Stored, processing not finished yet.
+        Received => "received",
+        Processed => "processed",
+        NeedsAttention => "needs_attention",
+        Quarantined => "quarantined",
+        /// A moderator confirmed it as spam; kept, never deleted.
+        Spam => "spam",
+    }
+);
+
+slug_enum!(
+    /// Value tier of an account.
+    Tier, "tier" { A => "a", B => "b", C => "c" }
+);
+
+slug_enum!(
+    /// How far an account is from buying.
+    AccountStatus, "account status" {
+        Suspect => "suspect",
+        Prospect => "prospect",
+        Customer => "customer",
+    }
+);
+
+slug_enum!(
+    /// How a queue picks the member who gets the next item.
+    Strategy, "strategy" {
+        RoundRobin => "round_robin",
+        LeastLoaded => "least_loaded",
+        Weighted => "weighted",
+    }
+);
+
+slug_enum!(
+    /// State of a work item in a queue.
+    WorkStatus, "work item status" {
+        /// Waiting for a member (all were full or away).
+        Unassigned => "unassigned",
+        Assigned => "assigned",
+        Accepted => "accepted",
+        Rejected => "rejected",
+        Done => "done",
+    }
+);
+
+slug_enum!(
+    /// Stage of an opportunity.
+    OpportunityStage, "opportunity stage" {
+        Prospecting => "prospecting",
+        Engaging => "engaging",
+        Proposal => "proposal",
+        Negotiation => "negotiation",
+        Won => "won",
+        Lost => "lost",
+    }
+);
+
+slug_enum!(
+    /// How sure a rep is of a forecast line.
+    ForecastCategory, "forecast category" {
+        Commit => "commit",
+        BestCase => "best_case",
+        Pipeline => "pipeline",
+        Omitted => "omitted",
+    }
+);
+
+slug_enum!(
+    /// Where an inquiry came in.
+    Channel, "channel" {
+        Api => "api",
+        Form => "form",
+        Email => "email",
+        Import => "import",
+        Manual => "manual",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_round_trip_for_every_value() {
+        for intent in Intent::ALL {
+            assert_eq!(intent.as_str().parse::<Intent>().unwrap(), *intent);
+        }
+        for role in Role::ALL {
+            assert_eq!(role.to_string().parse::<Role>().unwrap(), *role);
+        }
+    }
+
+    #[test]
+    fn unknown_slug_names_the_kind_and_the_choices() {
+        let err = "wizard".parse::<Role>().unwrap_err();
+        assert!(err.to_string().contains("unknown role `wizard`"));
+        assert!(err.to_string().contains("hunter"));
+    }
+
+    #[test]
+    fn grade_boundaries_follow_the_brief() {
+        assert_eq!(Grade::from_score(100), Grade::A);
+        assert_eq!(Grade::from_score(75), Grade::A);
+        assert_eq!(Grade::from_score(74), Grade::B);
+        assert_eq!(Grade::from_score(50), Grade::B);
+        assert_eq!(Grade::from_score(49), Grade::C);
+        assert_eq!(Grade::from_score(25), Grade::C);
+        assert_eq!(Grade::from_score(24), Grade::D);
+        assert_eq!(Grade::from_score(0), Grade::D);
+    }
+}

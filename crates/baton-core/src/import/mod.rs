@@ -1,0 +1,4 @@
+//! Parsing of files that bring inquiries in bulk: CSV exports and e-mail.
+
+pub mod csv;
+pub mod email;

@@ -1,0 +1,15 @@
+//! Baton's domain, free of I/O: the types that parse their input and the
+//! decisions made on every inquiry (moderation, triage, scoring, routing),
+//! SLA arithmetic in business hours, and parsing of imported files.
+
+pub mod auth;
+pub mod decision;
+pub mod domain;
+pub mod import;
+pub mod inquiry;
+pub mod lists;
+pub mod moderation;
+pub mod routing;
+pub mod scoring;
+pub mod sla;
+pub mod triage;

@@ -1,0 +1,239 @@
+//! Spam moderation by rules: honeypot, link density, disposable mailboxes,
+//! blocklists and repetition. Each signal that fires is a reason with a
+//! weight in (0, 1); the score combines them as a noisy-OR, so two weak
+//! signals together count more than either alone.
+
+use crate::decision::{Moderation, Reason};
+use crate::domain::Verdict;
+use crate::inquiry::Inquiry;
+use crate::lists::is_disposable_mailbox;
+use serde::{Deserialize, Serialize};
+
+/// Version recorded on every moderation decision made by these rules.
+pub const RULES_VERSION: &str = "rules-1";
+
+/// Blocked addresses, domains and phrases, kept by moderators.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Blocklist {
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub phrases: Vec<String>,
+}
+
+/// Tunable weights and the threshold at which an inquiry is quarantined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModerationConfig {
+    /// At or above this score an inquiry is quarantined. High on purpose: a
+    /// real lead lost to quarantine costs more than a spam read by a person.
+    pub threshold: f64,
+    pub honeypot: f64,
+    pub disposable_mailbox: f64,
+    pub blocklisted: f64,
+    pub many_links: f64,
+    pub repeated_submission: f64,
+    pub shouting: f64,
+    pub blocklist: Blocklist,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        ModerationConfig {
+            threshold: 0.7,
+            honeypot: 0.99,
+            disposable_mailbox: 0.6,
+            blocklisted: 0.95,
+            many_links: 0.6,
+            repeated_submission: 0.5,
+            shouting: 0.3,
+            blocklist: Blocklist::default(),
+        }
+    }
+}
+
+/// What the pipeline knows beyond the inquiry itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Signals {
+    /// The form's hidden field was filled in, which people never do.
+    pub honeypot_filled: bool,
+    /// Earlier inquiries with the same sender and message in the last day.
+    pub recent_duplicates: u32,
+}
+
+/// Links in the text: `http://`, `https://` and `www.` prefixes.
+fn count_links(text: &str) -> usize {
+    let lower = text.to_ascii_lowercase();
+    ["http://", "https://", "www."]
+        .iter()
+        .map(|p| lower.matches(p).count())
+        .sum::<usize>()
+        .saturating_sub(lower.matches("://www.").count())
+}
+
+/// Decides whether an inquiry is spam and says why.
+pub fn moderate(inquiry: &Inquiry, signals: Signals, config: &ModerationConfig) -> Moderation {
+    let mut reasons = Vec::new();
+    if signals.honeypot_filled {
+        reasons.push(Reason::new(
+            "honeypot",
+            config.honeypot,
+            "the hidden form field, invisible to people, was filled in",
+        ));
+    }
+    if let Some(email) = &inquiry.email {
+        let domain = email.domain();
+        if is_disposable_mailbox(domain) {
+            reasons.push(Reason::new(
+                "disposable_mailbox",
+                config.disposable_mailbox,
+                format!("{domain} hands out throw-away mailboxes"),
+            ));
+        }
+        let list = &config.blocklist;
+        if list.emails.iter().any(|e| e.eq_ignore_ascii_case(email.as_str()))
+            || list.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+        {
+            reasons.push(Reason::new(
+                "blocklisted_sender",
+                config.blocklisted,
+                format!("{email} is on the blocklist"),
+            ));
+        }
+    }
+    let message_lower = inquiry.message.to_lowercase();
+    if let Some(phrase) = config
+        .blocklist
+        .phrases
+        .iter()
+        .find(|p| !p.is_empty() && message_lower.contains(&p.to_lowercase()))
+    {
+        reasons.push(Reason::new(
+            "blocklisted_phrase",
+            config.blocklisted,
+            format!("the message contains the blocked phrase “{phrase}”"),
+        ));
+    }
+    let links = count_links(&inquiry.message);
+    let words = inquiry.message.split_whitespace().count().max(1);
+    if links >= 3 || (links >= 1 && links * 5 >= words) {
+        reasons.push(Reason::new(
+            "many_links",
+            config.many_links,
+            format!("{links} links in {words} words"),
+        ));
+    }
+    if signals.recent_duplicates > 0 {
+        reasons.push(Reason::new(
+            "repeated_submission",
+            config.repeated_submission,
+            format!(
+                "the same message from the same sender arrived {} time(s) in the last day",
+                signals.recent_duplicates
+            ),
+        ));
+    }
+    let letters: Vec<char> = inquiry.message.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() >= 20 && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 8 {
+        reasons.push(Reason::new(
+            "shouting",
+            config.shouting,
+            "the message is written almost entirely in capitals",
+        ));
+    }
+    let score = 1.0 - reasons.iter().map(|r| 1.0 - r.weight.clamp(0.0, 1.0)).product::<f64>();
+    let verdict = if score >= config.threshold {
+        Verdict::Spam
+    } else {
+        Verdict::Ham
+    };
+    if reasons.is_empty() {
+        reasons.push(Reason::new("no_spam_signal", 0.0, "no spam signal fired"));
+    }
+    Moderation {
+        verdict,
+        score,
+        reasons,
+        version: RULES_VERSION.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inquiry::InquiryInput;
+
+    fn inquiry(email: &str, message: &str) -> Inquiry {
+        Inquiry::parse(&InquiryInput {
+            email: Some(email.into()),
+            message: Some(message.into()),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_plain_business_inquiry_is_ham() {
+        let m = moderate(
+            &inquiry("ann@acme.io", "We need pricing for 40 seats, can we get a demo?"),
+            Signals::default(),
+            &ModerationConfig::default(),
+        );
+        assert_eq!(m.verdict, Verdict::Ham);
+        assert_eq!(m.score, 0.0);
+        assert_eq!(m.reasons[0].code, "no_spam_signal");
+    }
+
+    #[test]
+    fn a_filled_honeypot_is_spam_on_its_own() {
+        let m = moderate(
+            &inquiry("ann@acme.io", "hello"),
+            Signals { honeypot_filled: true, ..Default::default() },
+            &ModerationConfig::default(),
+        );
+        assert_eq!(m.verdict, Verdict::Spam);
+        assert_eq!(m.reasons[0].code, "honeypot");
+    }
+
+    #[test]
+    fn one_weak_signal_does_not_quarantine_but_two_do() {
+        let config = ModerationConfig::default();
+        let one = moderate(&inquiry("x@mailinator.com", "hi there"), Signals::default(), &config);
+        assert_eq!(one.verdict, Verdict::Ham);
+        let two = moderate(
+            &inquiry("x@mailinator.com", "cheap pills http://a.biz http://b.biz http://c.biz"),
+            Signals::default(),
+            &config,
+        );
+        assert_eq!(two.verdict, Verdict::Spam);
+        assert!(two.score > one.score);
+    }
+
+    #[test]
+    fn blocklists_match_sender_domain_and_phrases() {
+        let config = ModerationConfig {
+            blocklist: Blocklist {
+                domains: vec!["spam.biz".into()],
+                phrases: vec!["SEO services".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let by_domain = moderate(&inquiry("a@spam.biz", "hi"), Signals::default(), &config);
+        assert_eq!(by_domain.verdict, Verdict::Spam);
+        let by_phrase = moderate(
+            &inquiry("a@acme.io", "We offer seo services for you"),
+            Signals::default(),
+            &config,
+        );
+        assert_eq!(by_phrase.reasons[0].code, "blocklisted_phrase");
+    }
+
+    #[test]
+    fn links_are_counted_once_each() {
+        assert_eq!(count_links("see https://www.acme.io and www.b.com"), 2);
+        assert_eq!(count_links("no links here"), 0);
+    }
+}
