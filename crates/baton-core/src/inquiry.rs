@@ -130,7 +130,9 @@ impl Phone {
         }
         let digits = out.trim_start_matches('+').len();
         if !(6..=15).contains(&digits) {
-            return Err(format!("`{raw}` is not a phone number (needs 6 to 15 digits)"));
+            return Err(format!(
+                "`{raw}` is not a phone number (needs 6 to 15 digits)"
+            ));
         }
         Ok(Phone(out))
     }
@@ -196,7 +198,12 @@ impl Inquiry {
                 "an e-mail address or a phone number is required to answer the inquiry",
             ));
         }
-        let message = input.message.as_deref().unwrap_or_default().trim().to_string();
+        let message = input
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         if message.chars().count() > MAX_MESSAGE {
             errors.push(FieldError::new(
                 "message",
@@ -209,7 +216,11 @@ impl Inquiry {
                 format!("at most {MAX_FREE_FIELDS} free fields are accepted"),
             ));
         }
-        if let Some(key) = input.fields.keys().find(|k| k.trim().is_empty() || k.len() > 100) {
+        if let Some(key) = input
+            .fields
+            .keys()
+            .find(|k| k.trim().is_empty() || k.len() > 100)
+        {
             errors.push(FieldError::new(
                 "fields",
                 format!("field name `{key}` must have 1 to 100 characters"),
@@ -267,7 +278,15 @@ mod tests {
 
     #[test]
     fn invalid_emails_are_refused_with_the_reason() {
-        for bad in ["ann", "ann@", "@x.com", "a@b", "a b@x.com", "a@@x.com", "a@-x.com"] {
+        for bad in [
+            "ann",
+            "ann@",
+            "@x.com",
+            "a@b",
+            "a b@x.com",
+            "a@@x.com",
+            "a@-x.com",
+        ] {
             let errors = Inquiry::parse(&input(bad)).unwrap_err();
             assert_eq!(errors[0].field, "email", "{bad}");
         }

@@ -3,10 +3,12 @@
 //! SLA arithmetic in business hours, and parsing of imported files.
 
 pub mod auth;
+pub mod charter;
 pub mod decision;
 pub mod domain;
 pub mod import;
 pub mod inquiry;
+pub mod intake;
 pub mod lists;
 pub mod moderation;
 pub mod routing;

@@ -2,17 +2,45 @@
 
 /// Free mailbox providers: their domain says nothing about the company.
 const FREE_MAILBOXES: &[&str] = &[
-    "aol.com", "gmail.com", "gmx.de", "gmx.net", "googlemail.com", "hotmail.com",
-    "icloud.com", "live.com", "mail.com", "mail.ru", "me.com", "msn.com", "outlook.com",
-    "proton.me", "protonmail.com", "web.de", "yahoo.com", "yandex.ru", "zoho.com",
+    "aol.com",
+    "gmail.com",
+    "gmx.de",
+    "gmx.net",
+    "googlemail.com",
+    "hotmail.com",
+    "icloud.com",
+    "live.com",
+    "mail.com",
+    "mail.ru",
+    "me.com",
+    "msn.com",
+    "outlook.com",
+    "proton.me",
+    "protonmail.com",
+    "web.de",
+    "yahoo.com",
+    "yandex.ru",
+    "zoho.com",
 ];
 
 /// Throw-away mailbox providers, a strong spam signal on a sales form.
 const DISPOSABLE_MAILBOXES: &[&str] = &[
-    "10minutemail.com", "dispostable.com", "fakeinbox.com", "getnada.com",
-    "guerrillamail.com", "maildrop.cc", "mailinator.com", "mailnesia.com",
-    "mintemail.com", "mohmal.com", "sharklasers.com", "spamgourmet.com",
-    "temp-mail.org", "tempmail.dev", "throwawaymail.com", "trashmail.com",
+    "10minutemail.com",
+    "dispostable.com",
+    "fakeinbox.com",
+    "getnada.com",
+    "guerrillamail.com",
+    "maildrop.cc",
+    "mailinator.com",
+    "mailnesia.com",
+    "mintemail.com",
+    "mohmal.com",
+    "sharklasers.com",
+    "spamgourmet.com",
+    "temp-mail.org",
+    "tempmail.dev",
+    "throwawaymail.com",
+    "trashmail.com",
     "yopmail.com",
 ];
 

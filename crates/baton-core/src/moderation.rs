@@ -93,7 +93,10 @@ pub fn moderate(inquiry: &Inquiry, signals: Signals, config: &ModerationConfig) 
             ));
         }
         let list = &config.blocklist;
-        if list.emails.iter().any(|e| e.eq_ignore_ascii_case(email.as_str()))
+        if list
+            .emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(email.as_str()))
             || list.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
         {
             reasons.push(Reason::new(
@@ -135,15 +138,25 @@ pub fn moderate(inquiry: &Inquiry, signals: Signals, config: &ModerationConfig) 
             ),
         ));
     }
-    let letters: Vec<char> = inquiry.message.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() >= 20 && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 8 {
+    let letters: Vec<char> = inquiry
+        .message
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .collect();
+    if letters.len() >= 20
+        && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 8
+    {
         reasons.push(Reason::new(
             "shouting",
             config.shouting,
             "the message is written almost entirely in capitals",
         ));
     }
-    let score = 1.0 - reasons.iter().map(|r| 1.0 - r.weight.clamp(0.0, 1.0)).product::<f64>();
+    let score = 1.0
+        - reasons
+            .iter()
+            .map(|r| 1.0 - r.weight.clamp(0.0, 1.0))
+            .product::<f64>();
     let verdict = if score >= config.threshold {
         Verdict::Spam
     } else {
@@ -177,7 +190,10 @@ mod tests {
     #[test]
     fn a_plain_business_inquiry_is_ham() {
         let m = moderate(
-            &inquiry("ann@acme.io", "We need pricing for 40 seats, can we get a demo?"),
+            &inquiry(
+                "ann@acme.io",
+                "We need pricing for 40 seats, can we get a demo?",
+            ),
             Signals::default(),
             &ModerationConfig::default(),
         );
@@ -190,7 +206,10 @@ mod tests {
     fn a_filled_honeypot_is_spam_on_its_own() {
         let m = moderate(
             &inquiry("ann@acme.io", "hello"),
-            Signals { honeypot_filled: true, ..Default::default() },
+            Signals {
+                honeypot_filled: true,
+                ..Default::default()
+            },
             &ModerationConfig::default(),
         );
         assert_eq!(m.verdict, Verdict::Spam);
@@ -200,10 +219,17 @@ mod tests {
     #[test]
     fn one_weak_signal_does_not_quarantine_but_two_do() {
         let config = ModerationConfig::default();
-        let one = moderate(&inquiry("x@mailinator.com", "hi there"), Signals::default(), &config);
+        let one = moderate(
+            &inquiry("x@mailinator.com", "hi there"),
+            Signals::default(),
+            &config,
+        );
         assert_eq!(one.verdict, Verdict::Ham);
         let two = moderate(
-            &inquiry("x@mailinator.com", "cheap pills http://a.biz http://b.biz http://c.biz"),
+            &inquiry(
+                "x@mailinator.com",
+                "cheap pills http://a.biz http://b.biz http://c.biz",
+            ),
             Signals::default(),
             &config,
         );

@@ -72,7 +72,11 @@ pub const DEFAULT_QUEUES: &[(&str, &str, &str)] = &[
     ("hunters", "Hunters (new business)", "hunting"),
     ("farmers", "Farmers (existing accounts)", "farming"),
     ("service", "Service", "service"),
-    ("operations", "Operations (billing and collections)", "operations"),
+    (
+        "operations",
+        "Operations (billing and collections)",
+        "operations",
+    ),
 ];
 
 /// The default, editable rules, in order.
@@ -85,42 +89,68 @@ pub fn default_rules() -> Vec<Rule> {
     vec![
         rule(
             "Quarantined inquiries wait for moderation",
-            Condition { quarantined: Some(true), ..Default::default() },
+            Condition {
+                quarantined: Some(true),
+                ..Default::default()
+            },
             None,
         ),
         rule(
             "Billing and collections go to operations",
-            Condition { intents: vec![Intent::Billing, Intent::Collections], ..Default::default() },
+            Condition {
+                intents: vec![Intent::Billing, Intent::Collections],
+                ..Default::default()
+            },
             Some("operations"),
         ),
         rule(
             "Support issues go to service",
-            Condition { intents: vec![Intent::Support], ..Default::default() },
+            Condition {
+                intents: vec![Intent::Support],
+                ..Default::default()
+            },
             Some("service"),
         ),
         rule(
             "Customer requests go to farmers",
-            Condition { intents: vec![Intent::CustomerRequest], ..Default::default() },
+            Condition {
+                intents: vec![Intent::CustomerRequest],
+                ..Default::default()
+            },
             Some("farmers"),
         ),
         rule(
             "Anything else from a customer account goes to farmers",
-            Condition { account_statuses: vec![AccountStatus::Customer], ..Default::default() },
+            Condition {
+                account_statuses: vec![AccountStatus::Customer],
+                ..Default::default()
+            },
             Some("farmers"),
         ),
         rule(
             "Requests for proposal go to hunters",
-            Condition { intents: vec![Intent::Rfp], ..Default::default() },
+            Condition {
+                intents: vec![Intent::Rfp],
+                ..Default::default()
+            },
             Some("hunters"),
         ),
         rule(
             "Grade A new business goes to hunters",
-            Condition { intents: vec![Intent::NewBusiness], grades: vec![Grade::A], ..Default::default() },
+            Condition {
+                intents: vec![Intent::NewBusiness],
+                grades: vec![Grade::A],
+                ..Default::default()
+            },
             Some("hunters"),
         ),
         rule(
             "Grade B new business is qualified first",
-            Condition { intents: vec![Intent::NewBusiness], grades: vec![Grade::B], ..Default::default() },
+            Condition {
+                intents: vec![Intent::NewBusiness],
+                grades: vec![Grade::B],
+                ..Default::default()
+            },
             Some("qualification"),
         ),
         rule(
@@ -218,7 +248,11 @@ pub fn pick_member<'a>(
     }
     let skilled: Vec<&Candidate> = present
         .into_iter()
-        .filter(|c| required_skills.iter().all(|s| c.skills.iter().any(|k| k.eq_ignore_ascii_case(s))))
+        .filter(|c| {
+            required_skills
+                .iter()
+                .all(|s| c.skills.iter().any(|k| k.eq_ignore_ascii_case(s)))
+        })
         .collect();
     if skilled.is_empty() {
         return Err(NoCandidate::NoSkill);
@@ -245,8 +279,11 @@ pub fn pick_member<'a>(
         Strategy::Weighted => open
             .iter()
             .min_by(|a, b| {
-                let share = |c: &Candidate| (c.assigned_total + 1) as f64 / f64::from(c.weight.max(1));
-                share(a).total_cmp(&share(b)).then(a.position.cmp(&b.position))
+                let share =
+                    |c: &Candidate| (c.assigned_total + 1) as f64 / f64::from(c.weight.max(1));
+                share(a)
+                    .total_cmp(&share(b))
+                    .then(a.position.cmp(&b.position))
             })
             .expect("open is not empty"),
     };
@@ -285,15 +322,42 @@ mod tests {
     fn default_rules_follow_the_article_tiers() {
         let rules = default_rules();
         let queue = |f: RoutingFacts| route(&f, &rules).queue;
-        assert_eq!(queue(facts(Intent::Billing, Grade::A)).as_deref(), Some("operations"));
-        assert_eq!(queue(facts(Intent::Collections, Grade::D)).as_deref(), Some("operations"));
-        assert_eq!(queue(facts(Intent::Support, Grade::B)).as_deref(), Some("service"));
-        assert_eq!(queue(facts(Intent::CustomerRequest, Grade::C)).as_deref(), Some("farmers"));
-        assert_eq!(queue(facts(Intent::Rfp, Grade::D)).as_deref(), Some("hunters"));
-        assert_eq!(queue(facts(Intent::NewBusiness, Grade::A)).as_deref(), Some("hunters"));
-        assert_eq!(queue(facts(Intent::NewBusiness, Grade::B)).as_deref(), Some("qualification"));
-        assert_eq!(queue(facts(Intent::NewBusiness, Grade::C)).as_deref(), Some("nurture"));
-        assert_eq!(queue(facts(Intent::NewBusiness, Grade::D)).as_deref(), Some("nurture"));
+        assert_eq!(
+            queue(facts(Intent::Billing, Grade::A)).as_deref(),
+            Some("operations")
+        );
+        assert_eq!(
+            queue(facts(Intent::Collections, Grade::D)).as_deref(),
+            Some("operations")
+        );
+        assert_eq!(
+            queue(facts(Intent::Support, Grade::B)).as_deref(),
+            Some("service")
+        );
+        assert_eq!(
+            queue(facts(Intent::CustomerRequest, Grade::C)).as_deref(),
+            Some("farmers")
+        );
+        assert_eq!(
+            queue(facts(Intent::Rfp, Grade::D)).as_deref(),
+            Some("hunters")
+        );
+        assert_eq!(
+            queue(facts(Intent::NewBusiness, Grade::A)).as_deref(),
+            Some("hunters")
+        );
+        assert_eq!(
+            queue(facts(Intent::NewBusiness, Grade::B)).as_deref(),
+            Some("qualification")
+        );
+        assert_eq!(
+            queue(facts(Intent::NewBusiness, Grade::C)).as_deref(),
+            Some("nurture")
+        );
+        assert_eq!(
+            queue(facts(Intent::NewBusiness, Grade::D)).as_deref(),
+            Some("nurture")
+        );
         let mut from_customer = facts(Intent::Other, Grade::D);
         from_customer.account_status = Some(AccountStatus::Customer);
         assert_eq!(queue(from_customer).as_deref(), Some("farmers"));
@@ -312,26 +376,58 @@ mod tests {
     #[test]
     fn round_robin_goes_around_and_skips_full_and_away_members() {
         let mut members = vec![member(1), member(2), member(3)];
-        assert_eq!(pick_member(Strategy::RoundRobin, &members, None, &[]).unwrap().user_id, 1);
-        assert_eq!(pick_member(Strategy::RoundRobin, &members, Some(1), &[]).unwrap().user_id, 2);
-        assert_eq!(pick_member(Strategy::RoundRobin, &members, Some(3), &[]).unwrap().user_id, 1);
+        assert_eq!(
+            pick_member(Strategy::RoundRobin, &members, None, &[])
+                .unwrap()
+                .user_id,
+            1
+        );
+        assert_eq!(
+            pick_member(Strategy::RoundRobin, &members, Some(1), &[])
+                .unwrap()
+                .user_id,
+            2
+        );
+        assert_eq!(
+            pick_member(Strategy::RoundRobin, &members, Some(3), &[])
+                .unwrap()
+                .user_id,
+            1
+        );
         members[1].capacity = Some(2);
         members[1].open_items = 2;
         members[2].away = true;
-        assert_eq!(pick_member(Strategy::RoundRobin, &members, Some(1), &[]).unwrap().user_id, 1);
+        assert_eq!(
+            pick_member(Strategy::RoundRobin, &members, Some(1), &[])
+                .unwrap()
+                .user_id,
+            1
+        );
     }
 
     #[test]
     fn nobody_available_says_why() {
         let mut members = vec![member(1)];
-        assert_eq!(pick_member(Strategy::RoundRobin, &[], None, &[]), Err(NoCandidate::NoMembers));
+        assert_eq!(
+            pick_member(Strategy::RoundRobin, &[], None, &[]),
+            Err(NoCandidate::NoMembers)
+        );
         members[0].capacity = Some(0);
-        assert_eq!(pick_member(Strategy::LeastLoaded, &members, None, &[]), Err(NoCandidate::AllFull));
+        assert_eq!(
+            pick_member(Strategy::LeastLoaded, &members, None, &[]),
+            Err(NoCandidate::AllFull)
+        );
         members[0].away = true;
-        assert_eq!(pick_member(Strategy::LeastLoaded, &members, None, &[]), Err(NoCandidate::AllAway));
+        assert_eq!(
+            pick_member(Strategy::LeastLoaded, &members, None, &[]),
+            Err(NoCandidate::AllAway)
+        );
         members[0].away = false;
         let german = vec!["german".to_string()];
-        assert_eq!(pick_member(Strategy::Weighted, &members, None, &german), Err(NoCandidate::NoSkill));
+        assert_eq!(
+            pick_member(Strategy::Weighted, &members, None, &german),
+            Err(NoCandidate::NoSkill)
+        );
     }
 
     #[test]
@@ -339,7 +435,12 @@ mod tests {
         let mut members = vec![member(1), member(2)];
         members[0].open_items = 5;
         members[1].open_items = 2;
-        assert_eq!(pick_member(Strategy::LeastLoaded, &members, None, &[]).unwrap().user_id, 2);
+        assert_eq!(
+            pick_member(Strategy::LeastLoaded, &members, None, &[])
+                .unwrap()
+                .user_id,
+            2
+        );
     }
 
     #[test]
@@ -348,7 +449,9 @@ mod tests {
         members[0].weight = 3;
         let mut counts = [0u32; 2];
         for _ in 0..400 {
-            let picked = pick_member(Strategy::Weighted, &members, None, &[]).unwrap().user_id;
+            let picked = pick_member(Strategy::Weighted, &members, None, &[])
+                .unwrap()
+                .user_id;
             let i = (picked - 1) as usize;
             counts[i] += 1;
             members[i].assigned_total += 1;
@@ -361,6 +464,11 @@ mod tests {
         let mut members = vec![member(1), member(2)];
         members[1].skills = vec!["German".into()];
         let german = vec!["german".to_string()];
-        assert_eq!(pick_member(Strategy::RoundRobin, &members, None, &german).unwrap().user_id, 2);
+        assert_eq!(
+            pick_member(Strategy::RoundRobin, &members, None, &german)
+                .unwrap()
+                .user_id,
+            2
+        );
     }
 }

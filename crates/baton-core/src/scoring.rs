@@ -39,16 +39,35 @@ impl Default for ScoringConfig {
         ScoringConfig {
             company_size_bands: vec![(1000, 25), (200, 20), (50, 15), (10, 8), (1, 3)],
             decision_maker_titles: [
-                "ceo", "cto", "cfo", "coo", "cmo", "cio", "chief", "founder", "owner",
-                "president", "vp", "vice president", "director", "head of", "partner",
+                "ceo",
+                "cto",
+                "cfo",
+                "coo",
+                "cmo",
+                "cio",
+                "chief",
+                "founder",
+                "owner",
+                "president",
+                "vp",
+                "vice president",
+                "director",
+                "head of",
+                "partner",
             ]
             .map(String::from)
             .to_vec(),
             decision_maker_points: 20,
             manager_title_points: 10,
-            target_industries: ["software", "manufacturing", "finance", "healthcare", "logistics"]
-                .map(String::from)
-                .to_vec(),
+            target_industries: [
+                "software",
+                "manufacturing",
+                "finance",
+                "healthcare",
+                "logistics",
+            ]
+            .map(String::from)
+            .to_vec(),
             target_industry_points: 10,
             business_email_points: 10,
             company_named_points: 5,
@@ -91,9 +110,16 @@ pub fn score(inquiry: &Inquiry, intent: Intent, config: &ScoringConfig) -> Score
         .find_map(|k| inquiry.field_text(k))
         .and_then(|s| parse_head_count(&s));
     if let Some(size) = size
-        && let Some((min, points)) = config.company_size_bands.iter().find(|(min, _)| size >= *min)
+        && let Some((min, points)) = config
+            .company_size_bands
+            .iter()
+            .find(|(min, _)| size >= *min)
     {
-        award("company_size", *points, format!("company of {size} people (band {min}+)"));
+        award(
+            "company_size",
+            *points,
+            format!("company of {size} people (band {min}+)"),
+        );
     }
     if let Some(title) = &inquiry.title {
         let lower = title.to_lowercase();
@@ -112,7 +138,11 @@ pub fn score(inquiry: &Inquiry, intent: Intent, config: &ScoringConfig) -> Score
                 format!("title “{title}” marks a decision maker ({found})"),
             );
         } else if has("manager") || has("lead") {
-            award("manager_title", config.manager_title_points, format!("title “{title}” manages a team"));
+            award(
+                "manager_title",
+                config.manager_title_points,
+                format!("title “{title}” manages a team"),
+            );
         }
     }
     if let Some(industry) = inquiry.field_text("industry")
@@ -135,7 +165,11 @@ pub fn score(inquiry: &Inquiry, intent: Intent, config: &ScoringConfig) -> Score
         );
     }
     if let Some(company) = &inquiry.company {
-        award("company_named", config.company_named_points, format!("names the company {company}"));
+        award(
+            "company_named",
+            config.company_named_points,
+            format!("names the company {company}"),
+        );
     }
     if let Some((_, points)) = config.intent_points.iter().find(|(i, _)| *i == intent) {
         award("intent", *points, format!("intent is {intent}"));
@@ -149,9 +183,15 @@ pub fn score(inquiry: &Inquiry, intent: Intent, config: &ScoringConfig) -> Score
         );
     }
     if inquiry.phone.is_some() {
-        award("phone_given", config.phone_given_points, "left a phone number".to_string());
+        award(
+            "phone_given",
+            config.phone_given_points,
+            "left a phone number".to_string(),
+        );
     }
-    if let Some(pages) = inquiry.field_text("pages_viewed").and_then(|p| p.parse::<u32>().ok())
+    if let Some(pages) = inquiry
+        .field_text("pages_viewed")
+        .and_then(|p| p.parse::<u32>().ok())
         && pages >= config.engaged_pages
     {
         award(
@@ -196,7 +236,14 @@ mod tests {
         let codes: Vec<_> = s.reasons.iter().map(|r| r.code.as_str()).collect();
         assert_eq!(
             codes,
-            ["company_size", "decision_maker", "business_email", "company_named", "intent", "phone_given"]
+            [
+                "company_size",
+                "decision_maker",
+                "business_email",
+                "company_named",
+                "intent",
+                "phone_given"
+            ]
         );
     }
 

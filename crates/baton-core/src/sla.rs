@@ -200,9 +200,7 @@ impl BusinessHours {
         };
         let hour = i8::try_from(minute_of_day / 60).ok()?;
         let minute = i8::try_from(minute_of_day % 60).ok()?;
-        self.time_zone
-            .to_timestamp(day.at(hour, minute, 0, 0))
-            .ok()
+        self.time_zone.to_timestamp(day.at(hour, minute, 0, 0)).ok()
     }
 }
 
@@ -233,12 +231,7 @@ impl fmt::Display for BusinessHours {
             if last > day {
                 write!(f, "-{}", DAY_NAMES[last])?;
             }
-            write!(
-                f,
-                " {}-{}",
-                TimeOfDay(hours.open),
-                TimeOfDay(hours.close)
-            )?;
+            write!(f, " {}-{}", TimeOfDay(hours.open), TimeOfDay(hours.close))?;
             day = last + 1;
         }
         Ok(())
@@ -325,10 +318,9 @@ fn parse_daily_hours(hours: &str) -> Result<DailyHours, String> {
 fn parse_time_of_day(text: &str) -> Result<u16, String> {
     let invalid = || format!("`{text}` is not a time of day: expected HH:MM, e.g. `09:00`");
     let (hour, minute) = text.split_once(':').ok_or_else(invalid)?;
-    let is_number = |part: &str, max_len: usize| {
-        (1..=max_len).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
-    };
-    if !is_number(hour, 2) || !is_number(minute, 2) || minute.len() != 2 {
+    let is_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    let well_formed = (1..=2).contains(&hour.len()) && minute.len() == 2;
+    if !well_formed || !is_digits(hour) || !is_digits(minute) {
         return Err(invalid());
     }
     let hour: u16 = hour.parse().map_err(|_| invalid())?;
@@ -408,8 +400,14 @@ mod tests {
     #[test]
     fn zero_or_negative_minutes_are_due_at_the_start() {
         let saturday = at_berlin(date(2025, 1, 18).at(12, 0, 0, 0));
-        assert_eq!(standard_berlin().add_business_minutes(saturday, 0), saturday);
-        assert_eq!(standard_berlin().add_business_minutes(saturday, -5), saturday);
+        assert_eq!(
+            standard_berlin().add_business_minutes(saturday, 0),
+            saturday
+        );
+        assert_eq!(
+            standard_berlin().add_business_minutes(saturday, -5),
+            saturday
+        );
     }
 
     #[test]
@@ -421,7 +419,10 @@ mod tests {
             at_berlin(date(2025, 1, 21).at(10, 0, 0, 0))
         );
         let tuesday_noon = at_berlin(date(2025, 1, 21).at(12, 0, 0, 0));
-        assert_eq!(hours.business_minutes_between(start, tuesday_noon), 60 + 180);
+        assert_eq!(
+            hours.business_minutes_between(start, tuesday_noon),
+            60 + 180
+        );
     }
 
     #[test]
@@ -496,8 +497,7 @@ mod tests {
 
     #[test]
     fn a_spec_with_different_hours_per_day_is_parsed() {
-        let hours =
-            BusinessHours::parse("mon-thu 08:30-17:00, fri 08:30-14:00", berlin()).unwrap();
+        let hours = BusinessHours::parse("mon-thu 08:30-17:00, fri 08:30-14:00", berlin()).unwrap();
         let friday = at_berlin(date(2025, 1, 17).at(13, 0, 0, 0));
         assert_eq!(
             hours.add_business_minutes(friday, 90),
@@ -532,7 +532,10 @@ mod tests {
         ] {
             let hours = BusinessHours::parse(spec, berlin()).unwrap();
             assert_eq!(hours.to_string(), spec);
-            assert_eq!(BusinessHours::parse(&hours.to_string(), berlin()), Ok(hours));
+            assert_eq!(
+                BusinessHours::parse(&hours.to_string(), berlin()),
+                Ok(hours)
+            );
         }
     }
 
@@ -564,7 +567,10 @@ mod tests {
             SlaTarget::BusinessMinutes(120).due_at(friday, &hours),
             at_berlin(date(2025, 1, 20).at(10, 0, 0, 0))
         );
-        assert_eq!(SlaTarget::WallClockMinutes(0).due_at(friday, &hours), friday);
+        assert_eq!(
+            SlaTarget::WallClockMinutes(0).due_at(friday, &hours),
+            friday
+        );
     }
 
     #[test]
@@ -582,14 +588,18 @@ mod tests {
     /// Berlin hours with a few holidays, so the properties cross DST changes,
     /// weekends and closed weekdays.
     fn property_hours() -> BusinessHours {
-        BusinessHours::parse("mon-thu 08:30-17:00, fri 08:30-14:00, sat 10:00-12:00", berlin())
-            .unwrap()
-            .with_holidays([date(2025, 3, 31), date(2025, 10, 27), date(2025, 12, 25)])
+        BusinessHours::parse(
+            "mon-thu 08:30-17:00, fri 08:30-14:00, sat 10:00-12:00",
+            berlin(),
+        )
+        .unwrap()
+        .with_holidays([date(2025, 3, 31), date(2025, 10, 27), date(2025, 12, 25)])
     }
 
     /// Instants from 2024 to 2027, to the second.
     fn instant() -> impl Strategy<Value = Timestamp> {
-        (1_704_067_200_i64..1_798_761_600).prop_map(|second| Timestamp::from_second(second).unwrap())
+        (1_704_067_200_i64..1_798_761_600)
+            .prop_map(|second| Timestamp::from_second(second).unwrap())
     }
 
     proptest! {

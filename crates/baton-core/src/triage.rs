@@ -20,50 +20,95 @@ const KEYWORDS: &[(Intent, &[(&str, f64)])] = &[
     (
         Intent::Rfp,
         &[
-            ("rfp", 3.0), ("request for proposal", 3.0), ("rfq", 3.0), ("tender", 2.5),
-            ("request for quotation", 3.0), ("bid", 1.0), ("proposal deadline", 2.0),
-            ("submission deadline", 2.0), ("procurement", 1.5),
+            ("rfp", 3.0),
+            ("request for proposal", 3.0),
+            ("rfq", 3.0),
+            ("tender", 2.5),
+            ("request for quotation", 3.0),
+            ("bid", 1.0),
+            ("proposal deadline", 2.0),
+            ("submission deadline", 2.0),
+            ("procurement", 1.5),
         ],
     ),
     (
         Intent::Collections,
         &[
-            ("past due", 3.0), ("overdue", 2.5), ("outstanding balance", 3.0),
-            ("final notice", 3.0), ("collections", 2.5), ("payment plan", 2.0),
-            ("late payment", 2.5), ("unpaid", 2.0),
+            ("past due", 3.0),
+            ("overdue", 2.5),
+            ("outstanding balance", 3.0),
+            ("final notice", 3.0),
+            ("collections", 2.5),
+            ("payment plan", 2.0),
+            ("late payment", 2.5),
+            ("unpaid", 2.0),
         ],
     ),
     (
         Intent::Billing,
         &[
-            ("invoice", 2.0), ("billing", 2.0), ("billed", 2.0), ("charged", 2.0),
-            ("refund", 2.5), ("receipt", 1.5), ("payment method", 2.0), ("credit card", 1.5),
-            ("vat", 1.0), ("subscription", 1.0),
+            ("invoice", 2.0),
+            ("billing", 2.0),
+            ("billed", 2.0),
+            ("charged", 2.0),
+            ("refund", 2.5),
+            ("receipt", 1.5),
+            ("payment method", 2.0),
+            ("credit card", 1.5),
+            ("vat", 1.0),
+            ("subscription", 1.0),
         ],
     ),
     (
         Intent::Support,
         &[
-            ("not working", 2.5), ("error", 1.5), ("broken", 2.0), ("bug", 2.0),
-            ("crash", 2.0), ("outage", 2.5), ("can't log in", 2.5), ("cannot log in", 2.5),
-            ("reset my password", 2.5), ("support", 1.0), ("help with", 1.0), ("issue", 1.0),
+            ("not working", 2.5),
+            ("error", 1.5),
+            ("broken", 2.0),
+            ("bug", 2.0),
+            ("crash", 2.0),
+            ("outage", 2.5),
+            ("can't log in", 2.5),
+            ("cannot log in", 2.5),
+            ("reset my password", 2.5),
+            ("support", 1.0),
+            ("help with", 1.0),
+            ("issue", 1.0),
             ("stopped working", 2.5),
         ],
     ),
     (
         Intent::NewBusiness,
         &[
-            ("pricing", 2.0), ("price", 1.5), ("quote", 1.5), ("demo", 2.0), ("trial", 1.5),
-            ("interested in", 1.5), ("purchase", 1.5), ("buy", 1.0), ("how much", 1.5),
-            ("looking for", 1.0), ("evaluate", 1.0), ("licenses", 1.0), ("seats", 1.0),
+            ("pricing", 2.0),
+            ("price", 1.5),
+            ("quote", 1.5),
+            ("demo", 2.0),
+            ("trial", 1.5),
+            ("interested in", 1.5),
+            ("purchase", 1.5),
+            ("buy", 1.0),
+            ("how much", 1.5),
+            ("looking for", 1.0),
+            ("evaluate", 1.0),
+            ("licenses", 1.0),
+            ("seats", 1.0),
         ],
     ),
     (
         Intent::Other,
         &[
-            ("job", 2.0), ("career", 2.0), ("resume", 2.0), ("cv", 1.5), ("internship", 2.0),
-            ("partnership", 2.0), ("reseller", 2.0), ("vendor", 1.5), ("sponsorship", 2.0),
-            ("guest post", 2.5), ("backlinks", 2.5),
+            ("job", 2.0),
+            ("career", 2.0),
+            ("resume", 2.0),
+            ("cv", 1.5),
+            ("internship", 2.0),
+            ("partnership", 2.0),
+            ("reseller", 2.0),
+            ("vendor", 1.5),
+            ("sponsorship", 2.0),
+            ("guest post", 2.5),
+            ("backlinks", 2.5),
         ],
     ),
 ];
@@ -72,7 +117,8 @@ const KEYWORDS: &[(Intent, &[(&str, f64)])] = &[
 fn contains_phrase(text: &str, phrase: &str) -> bool {
     let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
     text.match_indices(phrase).any(|(at, _)| {
-        !is_word(text[..at].chars().next_back()) && !is_word(text[at + phrase.len()..].chars().next())
+        !is_word(text[..at].chars().next_back())
+            && !is_word(text[at + phrase.len()..].chars().next())
     })
 }
 
@@ -171,12 +217,27 @@ mod tests {
     #[test]
     fn keywords_pick_the_intent() {
         let cases = [
-            ("Please find attached our RFP, submission deadline is May 3", Intent::Rfp),
-            ("Your invoice 1043 charged us twice, we need a refund", Intent::Billing),
+            (
+                "Please find attached our RFP, submission deadline is May 3",
+                Intent::Rfp,
+            ),
+            (
+                "Your invoice 1043 charged us twice, we need a refund",
+                Intent::Billing,
+            ),
             ("Final notice: the account is past due", Intent::Collections),
-            ("The export is not working since the update, error 500", Intent::Support),
-            ("Could we get pricing and a demo for 40 seats?", Intent::NewBusiness),
-            ("Do you have any job openings? My resume is attached", Intent::Other),
+            (
+                "The export is not working since the update, error 500",
+                Intent::Support,
+            ),
+            (
+                "Could we get pricing and a demo for 40 seats?",
+                Intent::NewBusiness,
+            ),
+            (
+                "Do you have any job openings? My resume is attached",
+                Intent::Other,
+            ),
         ];
         for (message, expected) in cases {
             assert_eq!(classify_message(message).value, expected, "{message}");

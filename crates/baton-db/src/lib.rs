@@ -1,1 +1,29 @@
-//! placeholder
+//! Baton's storage: one [`Db`] over SQLite and PostgreSQL.
+//!
+//! Queries are written once with `$1` placeholders, which both backends accept,
+//! and run through sqlx's `Any` driver; the few statements where the dialects
+//! differ ask [`Db::backend`]. Times are stored as UTC milliseconds, money as
+//! integer minor units.
+
+pub mod accounts;
+mod connect;
+pub mod error;
+pub mod intake;
+pub mod leases;
+mod migrate;
+pub mod queues;
+pub mod settings;
+pub mod testing;
+pub mod users;
+pub mod work_items;
+
+pub use connect::{Backend, Db, DbOptions};
+pub use error::{DbError, Result};
+
+/// Now, as stored: UTC milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

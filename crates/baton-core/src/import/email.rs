@@ -1,0 +1,503 @@
+//! Inquiries from e-mail: single messages (`.eml`) and mailboxes (`mbox`),
+//! including inquiries that sales staff forwarded from their own mailboxes.
+
+use crate::inquiry::InquiryInput;
+use mail_parser::mailbox::mbox::MessageIterator;
+use mail_parser::{Message, MessageParser};
+use std::collections::BTreeMap;
+
+/// Why one e-mail message could not become an inquiry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("not an e-mail message (found no From, Subject, Date or Message-ID header)")]
+    NotAnEmail,
+    #[error("no From address")]
+    NoFromAddress,
+}
+
+/// An [`EmailError`] with the position of its message in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("message {number}: {error}")]
+pub struct MessageError {
+    /// 1-based position of the message in the file.
+    pub number: usize,
+    pub error: EmailError,
+}
+
+/// Turns one message into an inquiry.
+///
+/// The From header gives `name` and `email`; the body (text/plain when the
+/// message has it, otherwise its HTML as text) gives `message`; `source` is
+/// `email`. `fields` keeps `subject`, `message_id` and `date` (RFC 3339) when
+/// present. When the body forwards another message (after a marker such as
+/// `---------- Forwarded message ---------` or `Begin forwarded message:`),
+/// `name` and `email` are those of the forwarded sender, since sales staff
+/// forward inquiries from their own mailboxes, and the forwarder's address
+/// goes into `fields["forwarded_by"]`.
+pub fn parse_message(bytes: &[u8]) -> Result<InquiryInput, EmailError> {
+    let message = MessageParser::default()
+        .parse(bytes)
+        .filter(has_email_headers)
+        .ok_or(EmailError::NotAnEmail)?;
+    let from = message
+        .from()
+        .and_then(|from| from.first())
+        .and_then(|from| Some((non_blank(from.name()), non_blank(from.address())?)))
+        .ok_or(EmailError::NoFromAddress)?;
+    let subject = non_blank(message.subject());
+    let body = message
+        .body_text(0)
+        .map(|body| body.replace("\r\n", "\n"))
+        .and_then(|body| non_blank(Some(&body)));
+
+    let mut fields = BTreeMap::new();
+    let mut add_field = |key: &str, value: Option<String>| {
+        if let Some(value) = value {
+            fields.insert(key.to_string(), serde_json::Value::String(value));
+        }
+    };
+    add_field("subject", subject.clone());
+    add_field("message_id", non_blank(message.message_id()));
+    add_field(
+        "date",
+        message
+            .date()
+            .filter(|date| date.is_valid())
+            .map(|date| date.to_rfc3339()),
+    );
+
+    let forwarded = body
+        .as_deref()
+        .and_then(|body| forwarded_sender(body, subject.as_deref()));
+    let (name, email) = match forwarded {
+        Some(original) => {
+            add_field("forwarded_by", Some(from.1));
+            (original.name, original.email)
+        }
+        None => from,
+    };
+    Ok(InquiryInput {
+        name,
+        email: Some(email),
+        message: body,
+        source: Some("email".into()),
+        fields,
+        ..Default::default()
+    })
+}
+
+/// Splits an mbox file into its messages, undoing `>From ` quoting.
+///
+/// Each message starts at a line beginning with `From `; anything before the
+/// first such line is not part of any message.
+pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
+    MessageIterator::new(bytes)
+        // Reading from a byte slice cannot fail.
+        .map_while(Result::ok)
+        .map(|message| message.unwrap_contents())
+        .collect()
+}
+
+/// Parses an mbox file (it starts with `From `) or a single message, giving
+/// one result per message, in file order.
+pub fn parse_file(bytes: &[u8]) -> Vec<Result<InquiryInput, MessageError>> {
+    let number_errors = |(index, result): (usize, Result<InquiryInput, EmailError>)| {
+        result.map_err(|error| MessageError {
+            number: index + 1,
+            error,
+        })
+    };
+    if bytes.starts_with(b"From ") {
+        split_mbox(bytes)
+            .iter()
+            .map(|message| parse_message(message))
+            .enumerate()
+            .map(number_errors)
+            .collect()
+    } else {
+        vec![number_errors((0, parse_message(bytes)))]
+    }
+}
+
+/// The sender of a message forwarded inside another one.
+#[derive(Debug)]
+struct ForwardedSender {
+    name: Option<String>,
+    email: String,
+}
+
+/// Finds the sender of a forwarded message in `body`: the `From:` line of
+/// the header block that follows a forward marker.
+///
+/// `Forwarded message` (Gmail, Thunderbird) and `Begin forwarded message:`
+/// (Apple Mail) always mark a forward. Outlook's `Original Message` and
+/// underscore lines also introduce quoted replies, so they count only when
+/// the subject says the message is forwarded (`Fwd:`, `FW:`, …). The first
+/// forward marker wins: it is the message the sender forwarded.
+fn forwarded_sender(body: &str, subject: Option<&str>) -> Option<ForwardedSender> {
+    let forwarded_subject = subject.is_some_and(has_forward_prefix);
+    let mut lines = body.lines().map(unquote);
+    lines.find(|line| match forward_marker(line) {
+        Some(Marker::Forward) => true,
+        Some(Marker::ForwardOrReply) => forwarded_subject,
+        None => false,
+    })?;
+    lines
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim_matches('*')
+                .eq_ignore_ascii_case("from")
+                .then(|| parse_mailbox(value))?
+        })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// A line that only ever starts a forwarded message.
+    Forward,
+    /// A line that starts a forwarded message or a quoted reply.
+    ForwardOrReply,
+}
+
+fn forward_marker(line: &str) -> Option<Marker> {
+    if line.len() >= 10 && line.bytes().all(|b| b == b'_') {
+        return Some(Marker::ForwardOrReply);
+    }
+    let text = line.trim_matches(|c: char| c == '-' || c.is_whitespace());
+    if text.eq_ignore_ascii_case("forwarded message")
+        || text.eq_ignore_ascii_case("begin forwarded message:")
+    {
+        Some(Marker::Forward)
+    } else if text.eq_ignore_ascii_case("original message") {
+        Some(Marker::ForwardOrReply)
+    } else {
+        None
+    }
+}
+
+/// `Fwd:`, `FW:` and their German, French and Spanish forms (`WG:`, `TR:`,
+/// `RV:`), case-insensitive.
+fn has_forward_prefix(subject: &str) -> bool {
+    let prefix = subject
+        .trim_start()
+        .split_once(':')
+        .map_or("", |(prefix, _)| prefix.trim());
+    ["fwd", "fw", "wg", "tr", "rv"]
+        .iter()
+        .any(|known| prefix.eq_ignore_ascii_case(known))
+}
+
+/// A body line without e-mail quoting (`> `) or surrounding spaces.
+fn unquote(line: &str) -> &str {
+    line.trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+        .trim_end()
+}
+
+/// Parses `Name <addr>`, `"Name" <addr>`, `Name [mailto:addr]` or `addr`.
+fn parse_mailbox(value: &str) -> Option<ForwardedSender> {
+    let value = value.trim();
+    let (name, address) = if let Some((name, rest)) = value.split_once('<') {
+        (name, rest.split_once('>')?.0)
+    } else if let Some((name, rest)) = value.split_once("[mailto:") {
+        (name, rest.split_once(']')?.0)
+    } else {
+        ("", value)
+    };
+    let address = address.trim();
+    let address = address.strip_prefix("mailto:").unwrap_or(address);
+    if !address.contains('@') || address.contains(char::is_whitespace) {
+        return None;
+    }
+    let name = name.trim().trim_matches(['"', '\'', '*']).trim();
+    Some(ForwardedSender {
+        name: non_blank(Some(name)),
+        email: address.to_string(),
+    })
+}
+
+/// Whether the parsed bytes carry any header an e-mail has: mail-parser
+/// reads almost anything as a header block, garbage included.
+fn has_email_headers(message: &Message<'_>) -> bool {
+    message.from().is_some()
+        || message.subject().is_some()
+        || message.date().is_some()
+        || message.message_id().is_some()
+}
+
+fn non_blank(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field<'a>(inquiry: &'a InquiryInput, key: &str) -> Option<&'a str> {
+        inquiry.fields.get(key).and_then(|value| value.as_str())
+    }
+
+    const PLAIN: &str = "From: Ann Lee <ann@acme.io>\r\n\
+        To: sales@baton.example\r\n\
+        Subject: Pricing for 40 seats\r\n\
+        Date: Tue, 14 Jan 2025 10:00:00 +0100\r\n\
+        Message-ID: <abc123@acme.io>\r\n\
+        \r\n\
+        Hello,\r\n\
+        what would 40 seats cost?\r\n\
+        \r\n";
+
+    #[test]
+    fn a_plain_message_gives_sender_body_and_headers() {
+        let inquiry = parse_message(PLAIN.as_bytes()).unwrap();
+        assert_eq!(inquiry.name.as_deref(), Some("Ann Lee"));
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+        assert_eq!(
+            inquiry.message.as_deref(),
+            Some("Hello,\nwhat would 40 seats cost?")
+        );
+        assert_eq!(inquiry.source.as_deref(), Some("email"));
+        assert_eq!(field(&inquiry, "subject"), Some("Pricing for 40 seats"));
+        assert_eq!(field(&inquiry, "message_id"), Some("abc123@acme.io"));
+        assert_eq!(field(&inquiry, "date"), Some("2025-01-14T10:00:00+01:00"));
+        assert_eq!(field(&inquiry, "forwarded_by"), None);
+    }
+
+    #[test]
+    fn an_html_only_message_gives_its_text() {
+        let raw = "From: ann@acme.io\n\
+            Subject: Pricing\n\
+            MIME-Version: 1.0\n\
+            Content-Type: multipart/alternative; boundary=\"b1\"\n\
+            \n\
+            --b1\n\
+            Content-Type: text/html; charset=utf-8\n\
+            \n\
+            <html><body><p>Hello <b>team</b></p><p>Call me back</p></body></html>\n\
+            --b1--\n";
+        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        assert_eq!(inquiry.name, None);
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+        assert_eq!(inquiry.message.as_deref(), Some("Hello team\nCall me back"));
+    }
+
+    #[test]
+    fn the_plain_text_part_is_preferred_to_html() {
+        let raw = "From: ann@acme.io\n\
+            Content-Type: multipart/alternative; boundary=\"b1\"\n\
+            \n\
+            --b1\n\
+            Content-Type: text/plain; charset=utf-8\n\
+            \n\
+            Plain version\n\
+            --b1\n\
+            Content-Type: text/html; charset=utf-8\n\
+            \n\
+            <p>HTML version</p>\n\
+            --b1--\n";
+        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        assert_eq!(inquiry.message.as_deref(), Some("Plain version"));
+    }
+
+    #[test]
+    fn an_encoded_display_name_is_decoded() {
+        let raw = "From: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <jm@acme.de>\n\nHallo\n";
+        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        assert_eq!(inquiry.name.as_deref(), Some("Jürgen Müller"));
+    }
+
+    #[test]
+    fn a_gmail_forward_takes_the_forwarded_sender() {
+        let raw = "From: Sam Sales <sam@baton.example>\n\
+            Subject: Fwd: Pricing\n\
+            \n\
+            FYI, hot lead.\n\
+            \n\
+            ---------- Forwarded message ---------\n\
+            From: Ann Lee <ann@acme.io>\n\
+            Date: Tue, Jan 14, 2025 at 10:00 AM\n\
+            Subject: Pricing\n\
+            To: <sam@baton.example>\n\
+            \n\
+            \n\
+            What would 40 seats cost?\n";
+        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        assert_eq!(inquiry.name.as_deref(), Some("Ann Lee"));
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+        assert_eq!(field(&inquiry, "forwarded_by"), Some("sam@baton.example"));
+        assert_eq!(field(&inquiry, "subject"), Some("Fwd: Pricing"));
+        let message = inquiry.message.unwrap();
+        assert!(message.starts_with("FYI, hot lead."));
+        assert!(message.ends_with("What would 40 seats cost?"));
+    }
+
+    #[test]
+    fn an_apple_mail_forward_takes_the_forwarded_sender() {
+        let raw = "From: sam@baton.example\n\
+            Subject: Fwd: Demo\n\
+            \n\
+            Begin forwarded message:\n\
+            \n\
+            From: \"Lee, Ann\" <ann@acme.io>\n\
+            Subject: Demo\n\
+            \n\
+            Can we see a demo?\n";
+        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        assert_eq!(inquiry.name.as_deref(), Some("Lee, Ann"));
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+    }
+
+    #[test]
+    fn an_outlook_forward_counts_only_when_the_subject_says_forwarded() {
+        let body = "\n\
+            See below.\n\
+            \n\
+            -----Original Message-----\n\
+            From: Ann Lee [mailto:ann@acme.io]\n\
+            Sent: Tuesday, January 14, 2025 10:00 AM\n\
+            \n\
+            Hello\n";
+        let forward = format!("From: sam@baton.example\nSubject: FW: Pricing\n{body}");
+        let inquiry = parse_message(forward.as_bytes()).unwrap();
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+        assert_eq!(inquiry.name.as_deref(), Some("Ann Lee"));
+
+        // The same marker in a reply quotes the person being answered.
+        let reply = format!("From: bob@client.example\nSubject: RE: Pricing\n{body}");
+        let inquiry = parse_message(reply.as_bytes()).unwrap();
+        assert_eq!(inquiry.email.as_deref(), Some("bob@client.example"));
+        assert_eq!(field(&inquiry, "forwarded_by"), None);
+    }
+
+    #[test]
+    fn a_quoted_forward_with_only_an_address_is_recognised() {
+        let raw = "From: sam@baton.example\n\
+            Subject: WG: Anfrage\n\
+            \n\
+            > ________________________________\n\
+            > From: ann@acme.io\n\
+            > Sent: Tuesday\n";
+        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        assert_eq!(inquiry.name, None);
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+    }
+
+    #[test]
+    fn a_forward_without_a_readable_sender_keeps_the_outer_sender() {
+        let raw = "From: Sam <sam@baton.example>\n\
+            Subject: Fwd: call notes\n\
+            \n\
+            ---------- Forwarded message ---------\n\
+            From: Ann Lee\n\
+            \n\
+            Notes\n";
+        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        assert_eq!(inquiry.email.as_deref(), Some("sam@baton.example"));
+        assert_eq!(field(&inquiry, "forwarded_by"), None);
+    }
+
+    #[test]
+    fn a_message_without_body_has_no_message() {
+        let inquiry = parse_message(b"From: ann@acme.io\nSubject: Call me\n\n  \n").unwrap();
+        assert_eq!(inquiry.message, None);
+        assert_eq!(field(&inquiry, "subject"), Some("Call me"));
+    }
+
+    #[test]
+    fn a_message_without_from_address_is_refused() {
+        let error = parse_message(b"Subject: Hello\nTo: sales@baton.example\n\nHi\n");
+        assert_eq!(error, Err(EmailError::NoFromAddress));
+        assert_eq!(EmailError::NoFromAddress.to_string(), "no From address");
+    }
+
+    #[test]
+    fn garbage_is_not_an_email() {
+        for garbage in [
+            &b""[..],
+            b"\x00\x01\xff binary junk",
+            b"just a line of text\n",
+        ] {
+            assert_eq!(parse_message(garbage), Err(EmailError::NotAnEmail));
+        }
+        let results = parse_file(b"%PDF-1.7\n1 0 obj\n");
+        assert_eq!(results.len(), 1);
+        assert_eq!(
+            results[0].as_ref().unwrap_err().to_string(),
+            "message 1: not an e-mail message (found no From, Subject, Date or Message-ID header)"
+        );
+    }
+
+    const MBOX: &str = "From ann@acme.io Tue Jan 14 10:00:00 2025\n\
+        From: Ann Lee <ann@acme.io>\n\
+        Subject: First\n\
+        \n\
+        Hello\n\
+        >From the start we liked it.\n\
+        >>From stays quoted once.\n\
+        \n\
+        From bob@client.example Wed Jan 15 11:00:00 2025\n\
+        From: Bob <bob@client.example>\n\
+        Subject: Second\n\
+        \n\
+        Hi there\n";
+
+    #[test]
+    fn an_mbox_is_split_into_messages_with_from_lines_unquoted() {
+        let messages = split_mbox(MBOX.as_bytes());
+        assert_eq!(messages.len(), 2);
+        let first = String::from_utf8(messages[0].clone()).unwrap();
+        assert!(first.starts_with("From: Ann Lee"));
+        assert!(first.contains("\nFrom the start we liked it.\n"));
+        assert!(first.contains("\n>From stays quoted once.\n"));
+        assert!(String::from_utf8_lossy(&messages[1]).starts_with("From: Bob"));
+    }
+
+    #[test]
+    fn an_mbox_file_gives_one_inquiry_per_message() {
+        let results = parse_file(MBOX.as_bytes());
+        let inquiries: Vec<InquiryInput> = results.into_iter().map(Result::unwrap).collect();
+        assert_eq!(inquiries.len(), 2);
+        assert_eq!(inquiries[0].email.as_deref(), Some("ann@acme.io"));
+        assert!(
+            inquiries[0]
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("From the start")
+        );
+        assert_eq!(inquiries[1].name.as_deref(), Some("Bob"));
+        assert_eq!(inquiries[1].message.as_deref(), Some("Hi there"));
+    }
+
+    #[test]
+    fn an_mbox_error_names_the_message_and_the_others_still_parse() {
+        let mbox = "From a Tue Jan 14 10:00:00 2025\n\
+            From: ann@acme.io\n\
+            \n\
+            One\n\
+            From b Tue Jan 14 10:00:00 2025\n\
+            Subject: no sender\n\
+            \n\
+            Two\n";
+        let results = parse_file(mbox.as_bytes());
+        assert!(results[0].is_ok());
+        assert_eq!(
+            results[1].as_ref().unwrap_err().to_string(),
+            "message 2: no From address"
+        );
+    }
+
+    #[test]
+    fn a_single_message_file_gives_one_inquiry() {
+        let results = parse_file(PLAIN.as_bytes());
+        assert_eq!(results.len(), 1);
+        assert_eq!(
+            results[0].as_ref().unwrap().email.as_deref(),
+            Some("ann@acme.io")
+        );
+    }
+}

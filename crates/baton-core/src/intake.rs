@@ -1,0 +1,144 @@
+//! Turning a stored raw inquiry back into fields, whatever channel it came
+//! through. Processing always starts from the stored bytes, so a retry sees
+//! exactly what the first attempt saw.
+
+use crate::domain::Channel;
+use crate::inquiry::{Inquiry, InquiryInput};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Name of the hidden form field that people never fill in and bots do.
+pub const HONEYPOT_FIELD: &str = "website";
+
+/// The fields of a raw inquiry and the signals its channel carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    pub input: InquiryInput,
+    pub honeypot_filled: bool,
+}
+
+/// Reads a form submission (`application/x-www-form-urlencoded`).
+pub fn decode_form(body: &[u8]) -> Received {
+    let mut input = InquiryInput::default();
+    let mut honeypot_filled = false;
+    for (key, value) in form_urlencoded::parse(body) {
+        let value = value.trim().to_string();
+        if key == HONEYPOT_FIELD {
+            honeypot_filled |= !value.is_empty();
+            continue;
+        }
+        if value.is_empty() {
+            continue;
+        }
+        let slot = match key.as_ref() {
+            "name" => &mut input.name,
+            "email" => &mut input.email,
+            "phone" => &mut input.phone,
+            "company" => &mut input.company,
+            "title" => &mut input.title,
+            "message" => &mut input.message,
+            "source" => &mut input.source,
+            "campaign" => &mut input.campaign,
+            other => {
+                input.fields.insert(other.to_string(), Value::String(value));
+                continue;
+            }
+        };
+        *slot = Some(value);
+    }
+    Received {
+        input,
+        honeypot_filled,
+    }
+}
+
+/// Reads a stored raw inquiry of the given channel.
+pub fn decode(channel: Channel, raw: &[u8]) -> Result<Received, String> {
+    match channel {
+        Channel::Form => Ok(decode_form(raw)),
+        Channel::Email => crate::import::email::parse_message(raw)
+            .map(|input| Received {
+                input,
+                honeypot_filled: false,
+            })
+            .map_err(|e| e.to_string()),
+        Channel::Api | Channel::Import | Channel::Manual => {
+            serde_json::from_slice::<InquiryInput>(raw)
+                .map(|input| Received {
+                    input,
+                    honeypot_filled: false,
+                })
+                .map_err(|e| format!("stored payload is not an inquiry: {e}"))
+        }
+    }
+}
+
+/// Identifies "the same message from the same sender" for repetition checks.
+pub fn content_hash(inquiry: &Inquiry) -> String {
+    let sender = inquiry
+        .email
+        .as_ref()
+        .map(|e| e.as_str().to_string())
+        .or_else(|| inquiry.phone.as_ref().map(|p| p.as_str().to_string()))
+        .unwrap_or_default();
+    let message: String = inquiry
+        .message
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let digest = Sha256::digest(format!("{sender}\n{message}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_map_and_extras_are_kept() {
+        let r =
+            decode_form(b"name=Ann+Lee&email=ann%40acme.io&company_size=250&website=&message=Hi");
+        assert_eq!(r.input.name.as_deref(), Some("Ann Lee"));
+        assert_eq!(r.input.email.as_deref(), Some("ann@acme.io"));
+        assert_eq!(r.input.fields["company_size"], "250");
+        assert!(!r.honeypot_filled);
+    }
+
+    #[test]
+    fn a_filled_honeypot_is_noticed_and_not_kept_as_a_field() {
+        let r = decode_form(b"email=bot%40x.io&website=http%3A%2F%2Fspam.biz");
+        assert!(r.honeypot_filled);
+        assert!(!r.input.fields.contains_key(HONEYPOT_FIELD));
+    }
+
+    #[test]
+    fn api_payloads_decode_strictly() {
+        assert!(decode(Channel::Api, br#"{"email":"a@b.io"}"#).is_ok());
+        assert!(
+            decode(Channel::Api, br#"{"emial":"a@b.io"}"#)
+                .unwrap_err()
+                .contains("emial")
+        );
+    }
+
+    #[test]
+    fn content_hash_ignores_case_and_spacing() {
+        let parse = |m: &str| {
+            Inquiry::parse(&InquiryInput {
+                email: Some("a@b.io".into()),
+                message: Some(m.into()),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            content_hash(&parse("Buy  NOW")),
+            content_hash(&parse("buy now"))
+        );
+        assert_ne!(
+            content_hash(&parse("buy now")),
+            content_hash(&parse("buy later"))
+        );
+    }
+}

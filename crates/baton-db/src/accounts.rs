@@ -1,0 +1,258 @@
+//! Accounts: companies with a value tier, a status and their e-mail domains.
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::users::audit_in;
+use baton_core::domain::{AccountStatus, Tier};
+use serde::Serialize;
+
+/// Legal-form suffixes dropped when comparing company names.
+const LEGAL_SUFFIXES: &[&str] = &[
+    "inc",
+    "incorporated",
+    "llc",
+    "ltd",
+    "limited",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "bv",
+    "nv",
+    "plc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "srl",
+    "spa",
+    "oy",
+    "ab",
+    "as",
+    "pty",
+];
+
+/// A company name reduced for matching: lowercase words without punctuation
+/// or legal form ("ACME, Inc." and "Acme" match).
+pub fn normalise_company(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let keep = words.len()
+        - words
+            .iter()
+            .rev()
+            .take_while(|w| LEGAL_SUFFIXES.contains(w))
+            .count();
+    words[..keep.max(1).min(words.len())].join(" ")
+}
+
+/// A company Baton sells to or serves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub status: AccountStatus,
+    pub tier: Tier,
+    pub industry: Option<String>,
+    pub employees: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub domains: Vec<String>,
+    pub created_at: i64,
+}
+
+/// What is needed to add an account.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub name: String,
+    pub domains: Vec<String>,
+    pub status: Option<AccountStatus>,
+    pub tier: Option<Tier>,
+    pub industry: Option<String>,
+    pub employees: Option<i64>,
+    pub owner_id: Option<i64>,
+}
+
+/// A domain as stored: lowercase, without scheme, `www.` or path.
+pub fn normalise_domain(raw: &str) -> Result<String> {
+    let lower = raw.trim().to_lowercase();
+    let host = lower
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let valid = host.contains('.')
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if valid {
+        Ok(host)
+    } else {
+        Err(DbError::invalid(
+            "domain",
+            format!("`{raw}` is not a domain like example.com"),
+        ))
+    }
+}
+
+type AccountRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+impl Db {
+    /// Adds an account and claims its domains; a domain already claimed by
+    /// another account is refused.
+    pub async fn create_account(&self, actor: Option<i64>, new: &NewAccount) -> Result<Account> {
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(DbError::invalid("name", "an account needs a name"));
+        }
+        let domains = new
+            .domains
+            .iter()
+            .map(|d| normalise_domain(d))
+            .collect::<Result<Vec<_>>>()?;
+        if new.employees.is_some_and(|e| e < 0) {
+            return Err(DbError::invalid("employees", "must be zero or more"));
+        }
+        let now = now_ms();
+        let mut tx = self.writer().begin().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO accounts (name, name_norm, status, tier, industry, employees, owner_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(name)
+        .bind(normalise_company(name))
+        .bind(new.status.unwrap_or(AccountStatus::Suspect).as_str())
+        .bind(new.tier.unwrap_or(Tier::C).as_str())
+        .bind(new.industry.as_deref())
+        .bind(new.employees)
+        .bind(new.owner_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for domain in &domains {
+            sqlx::query("INSERT INTO account_domains (domain, account_id) VALUES ($1, $2)")
+                .bind(domain)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(DbError::from)
+                .map_err(|e| {
+                    if e.is_unique_violation() {
+                        DbError::conflict(
+                            "domain",
+                            format!("{domain} already belongs to another account"),
+                        )
+                    } else {
+                        e
+                    }
+                })?;
+        }
+        audit_in(
+            &mut *tx,
+            actor,
+            "account.created",
+            "account",
+            Some(id),
+            &serde_json::json!({"name": name}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.account(id).await
+    }
+
+    pub async fn account(&self, id: i64) -> Result<Account> {
+        let row: Option<AccountRow> = sqlx::query_as(
+            "SELECT id, name, status, tier, industry, employees, owner_id, created_at FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
+        let row = row.ok_or_else(|| DbError::NotFound(format!("account {id}")))?;
+        let mut accounts = self.with_domains(vec![row]).await?;
+        Ok(accounts.remove(0))
+    }
+
+    /// Accounts after the cursor `after` (an id), filtered by status, oldest first.
+    pub async fn accounts(
+        &self,
+        status: Option<AccountStatus>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Account>> {
+        let rows: Vec<AccountRow> = sqlx::query_as(
+            "SELECT id, name, status, tier, industry, employees, owner_id, created_at FROM accounts
+             WHERE id > $1 AND ($2 = '' OR status = $2) ORDER BY id LIMIT $3",
+        )
+        .bind(after)
+        .bind(status.map(|s| s.as_str()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        self.with_domains(rows).await
+    }
+
+    async fn with_domains(&self, rows: Vec<AccountRow>) -> Result<Vec<Account>> {
+        let mut accounts = Vec::with_capacity(rows.len());
+        for (id, name, status, tier, industry, employees, owner_id, created_at) in rows {
+            let domains: Vec<(String,)> = sqlx::query_as(
+                "SELECT domain FROM account_domains WHERE account_id = $1 ORDER BY domain",
+            )
+            .bind(id)
+            .fetch_all(self.reader())
+            .await?;
+            accounts.push(Account {
+                id,
+                name,
+                status: status
+                    .parse()
+                    .map_err(|e| DbError::invalid("status", format!("{e}")))?,
+                tier: tier
+                    .parse()
+                    .map_err(|e| DbError::invalid("tier", format!("{e}")))?,
+                industry,
+                employees,
+                owner_id,
+                domains: domains.into_iter().map(|(d,)| d).collect(),
+                created_at,
+            });
+        }
+        Ok(accounts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn company_names_match_across_legal_forms_and_punctuation() {
+        assert_eq!(normalise_company("ACME, Inc."), "acme");
+        assert_eq!(normalise_company("Acme"), "acme");
+        assert_eq!(normalise_company("Globex Corporation Ltd"), "globex");
+        assert_eq!(normalise_company("Co"), "co");
+    }
+
+    #[test]
+    fn domains_are_stored_bare() {
+        assert_eq!(
+            normalise_domain("https://www.Acme.io/about").unwrap(),
+            "acme.io"
+        );
+        assert!(normalise_domain("not a domain").is_err());
+    }
+}

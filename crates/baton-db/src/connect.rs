@@ -1,0 +1,221 @@
+//! Opening the database: the backend is picked from the URL scheme.
+
+use crate::error::{DbError, Result};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How to open the database.
+#[derive(Clone)]
+pub struct DbOptions {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    /// Connections for readers (and, on PostgreSQL, writers).
+    pub max_connections: u32,
+}
+
+impl DbOptions {
+    /// The embedded database inside `data_dir`, created when missing.
+    pub fn sqlite_in(data_dir: &Path) -> Result<DbOptions> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            DbError::Config(format!(
+                "cannot create data folder {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join("baton.db");
+        Ok(DbOptions {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            max_connections: 8,
+        })
+    }
+
+    pub fn url(url: impl Into<String>) -> DbOptions {
+        DbOptions {
+            url: url.into(),
+            max_connections: 16,
+        }
+    }
+}
+
+/// The URL with its password replaced, for logs and errors.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:****{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl fmt::Debug for DbOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbOptions")
+            .field("url", &redacted(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// The database: a pool for reads and one for writes. SQLite allows one
+/// writer at a time, so its write pool has a single connection and writers
+/// queue in the pool instead of failing with "database is locked".
+#[derive(Clone)]
+pub struct Db {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Db {
+    /// Opens the database and brings its schema up to date.
+    pub async fn open(options: &DbOptions) -> Result<Db> {
+        let db = Db::connect(options).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Opens the database without migrating it.
+    pub async fn connect(options: &DbOptions) -> Result<Db> {
+        install_default_drivers();
+        let backend = if options.url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if options.url.starts_with("postgres://") || options.url.starts_with("postgresql://")
+        {
+            Backend::Postgres
+        } else {
+            return Err(DbError::Config(format!(
+                "unsupported database URL {}: use sqlite://… or postgres://…",
+                redacted(&options.url)
+            )));
+        };
+        let cannot_open = |e: sqlx::Error| {
+            DbError::Config(format!("cannot open {}: {e}", redacted(&options.url)))
+        };
+        match backend {
+            Backend::Sqlite => {
+                let pool = |max: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .min_connections(1)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                // WAL lets readers work beside the writer; FULL
+                                // syncs the WAL at every commit, so an answered
+                                // request survives a power loss.
+                                conn.execute(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                                )
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                        .connect(&options.url)
+                };
+                let write = pool(1).await.map_err(cannot_open)?;
+                let read = pool(options.max_connections).await.map_err(cannot_open)?;
+                Ok(Db {
+                    read,
+                    write,
+                    backend,
+                })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(&options.url)
+                    .await
+                    .map_err(cannot_open)?;
+                Ok(Db {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Pool for queries that only read.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Pool for statements that write.
+    pub fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// Closes every connection, waiting for running queries.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Applies the pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<Vec<String>> {
+        crate::migrate::run(self).await
+    }
+
+    /// Writes a consistent copy of the embedded database to `target`, safe
+    /// while the server runs (SQLite's `VACUUM INTO`).
+    pub async fn backup_to(&self, target: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(DbError::Config(
+                "backup copies the embedded SQLite database; for PostgreSQL use pg_dump".into(),
+            ));
+        }
+        if target.exists() {
+            return Err(DbError::Config(format!(
+                "{} already exists",
+                target.display()
+            )));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.display().to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(
+            redacted("postgres://baton:s3cret@db:5432/baton"),
+            "postgres://baton:****@db:5432/baton"
+        );
+        assert_eq!(redacted("sqlite://data/baton.db"), "sqlite://data/baton.db");
+    }
+}

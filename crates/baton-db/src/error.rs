@@ -1,0 +1,43 @@
+//! The storage layer's one error type.
+
+/// What went wrong in storage, in terms the layers above can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The named thing does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A value conflicts with stored data (a duplicate e-mail, say).
+    #[error("{field}: {problem}")]
+    Conflict { field: String, problem: String },
+    /// A value is not acceptable; `field` names it.
+    #[error("{field}: {problem}")]
+    Invalid { field: String, problem: String },
+    /// The database URL or data folder cannot be used.
+    #[error("{0}")]
+    Config(String),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+}
+
+impl DbError {
+    pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        DbError::Invalid {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    pub fn conflict(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        DbError::Conflict {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// True for a violated unique index, whatever the backend.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;

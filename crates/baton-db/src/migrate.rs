@@ -1,0 +1,65 @@
+//! Embedded migrations, one list per backend, applied in order and recorded
+//! in `schema_migrations`.
+
+use crate::connect::{Backend, Db};
+use crate::error::Result;
+use crate::now_ms;
+
+/// (version, description, SQL) for SQLite.
+const SQLITE: &[(i64, &str, &str)] = &[(
+    1,
+    "domain",
+    include_str!("../migrations/sqlite/0001_domain.sql"),
+)];
+/// (version, description, SQL) for PostgreSQL.
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "domain",
+    include_str!("../migrations/postgres/0001_domain.sql"),
+)];
+
+/// Applies each migration not yet recorded, each in its own transaction, and
+/// returns the descriptions of those applied.
+pub async fn run(db: &Db) -> Result<Vec<String>> {
+    let pool = db.writer();
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(pool)
+    .await?;
+    let migrations = match db.backend() {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let mut applied = Vec::new();
+    for (version, description, sql) in migrations {
+        let mut tx = pool.begin().await?;
+        if db.backend() == Backend::Postgres {
+            // Two servers starting together must not both migrate.
+            sqlx::query("SELECT pg_advisory_xact_lock(7878)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let done: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(*description)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        applied.push(format!("{version:04}_{description}"));
+    }
+    Ok(applied)
+}

@@ -1,0 +1,450 @@
+//! Queues (the tiers), their members and the ordered routing rules; the
+//! defaults every new organisation starts with.
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::users::audit_in;
+use baton_core::charter::default_activity_types;
+use baton_core::domain::{Function, Strategy};
+use baton_core::routing::{DEFAULT_QUEUES, Rule, default_rules};
+use serde::Serialize;
+
+/// A queue with its service levels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Queue {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub function: Function,
+    pub strategy: Strategy,
+    pub first_touch_sla_minutes: i64,
+    pub resolution_sla_minutes: i64,
+    pub business_hours: bool,
+    pub escalation_queue: Option<String>,
+    pub manager_id: Option<i64>,
+}
+
+/// A member of a queue, with what routing needs to know.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub position: i64,
+    pub capacity: Option<i64>,
+    pub weight: i64,
+    pub skills: Vec<String>,
+    pub away: bool,
+    pub assigned_total: i64,
+    pub open_items: i64,
+}
+
+/// Changes to a membership; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct MemberChange {
+    pub capacity: Option<Option<i64>>,
+    pub weight: Option<i64>,
+    pub skills: Option<Vec<String>>,
+    pub away: Option<bool>,
+}
+
+type QueueRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+);
+
+const QUEUE_SELECT: &str =
+    "SELECT q.id, q.slug, q.name, q.function, q.strategy, q.first_touch_sla_min,
+        q.resolution_sla_min, q.business_hours, e.slug, q.manager_id
+     FROM queues q LEFT JOIN queues e ON e.id = q.escalation_queue_id";
+
+fn queue_from_row(row: QueueRow) -> Result<Queue> {
+    let (
+        id,
+        slug,
+        name,
+        function,
+        strategy,
+        first,
+        resolution,
+        business_hours,
+        escalation,
+        manager_id,
+    ) = row;
+    let bad =
+        |field: &str, e: baton_core::domain::UnknownValue| DbError::invalid(field, e.to_string());
+    Ok(Queue {
+        id,
+        slug,
+        name,
+        function: function.parse().map_err(|e| bad("function", e))?,
+        strategy: strategy.parse().map_err(|e| bad("strategy", e))?,
+        first_touch_sla_minutes: first,
+        resolution_sla_minutes: resolution,
+        business_hours: business_hours != 0,
+        escalation_queue: escalation,
+        manager_id,
+    })
+}
+
+/// Default first-touch and resolution SLAs per queue, in business minutes.
+fn default_slas(slug: &str) -> (i64, i64) {
+    match slug {
+        "nurture" => (5 * 480, 30 * 480),
+        "qualification" => (240, 2 * 480),
+        "hunters" | "farmers" => (480, 10 * 480),
+        _ => (240, 2 * 480),
+    }
+}
+
+/// Where a breached item goes next when its own queue's members cannot help.
+fn default_escalation(slug: &str) -> Option<&'static str> {
+    match slug {
+        "qualification" => Some("hunters"),
+        "nurture" => Some("qualification"),
+        _ => None,
+    }
+}
+
+impl Db {
+    /// Creates the default queues, routing rules and charter on an empty
+    /// database; does nothing on one that has them.
+    pub async fn ensure_defaults(&self) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        let (queues,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM queues")
+            .fetch_one(&mut *tx)
+            .await?;
+        if queues == 0 {
+            let now = now_ms();
+            for (slug, name, function) in DEFAULT_QUEUES {
+                let (first, resolution) = default_slas(slug);
+                sqlx::query(
+                    "INSERT INTO queues (slug, name, function, strategy, first_touch_sla_min,
+                         resolution_sla_min, business_hours, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7)",
+                )
+                .bind(*slug)
+                .bind(*name)
+                .bind(*function)
+                .bind(Strategy::RoundRobin.as_str())
+                .bind(first)
+                .bind(resolution)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (slug, _, _) in DEFAULT_QUEUES {
+                if let Some(next) = default_escalation(slug) {
+                    sqlx::query(
+                        "UPDATE queues SET escalation_queue_id = (SELECT id FROM queues WHERE slug = $1)
+                         WHERE slug = $2",
+                    )
+                    .bind(next)
+                    .bind(*slug)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            for (position, rule) in default_rules().iter().enumerate() {
+                insert_rule(&mut tx, position as i64, rule).await?;
+            }
+            let (version_id,): (i64,) = sqlx::query_as(
+                "INSERT INTO charter_versions (version, note, created_at) VALUES (1, $1, $2) RETURNING id",
+            )
+            .bind("Default charter from the article's lists of marketing's and sales' jobs")
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for t in default_activity_types() {
+                sqlx::query(
+                    "INSERT INTO activity_types (charter_version_id, slug, name, function, expectation)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(version_id)
+                .bind(t.slug)
+                .bind(t.name)
+                .bind(t.function.as_str())
+                .bind(t.expectation)
+                .execute(&mut *tx)
+                .await?;
+            }
+            audit_in(
+                &mut *tx,
+                None,
+                "defaults.created",
+                "organisation",
+                None,
+                &serde_json::json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn queues(&self) -> Result<Vec<Queue>> {
+        let rows: Vec<QueueRow> = sqlx::query_as(&format!("{QUEUE_SELECT} ORDER BY q.id"))
+            .fetch_all(self.reader())
+            .await?;
+        rows.into_iter().map(queue_from_row).collect()
+    }
+
+    /// A queue by numeric id or slug.
+    pub async fn queue(&self, id_or_slug: &str) -> Result<Queue> {
+        let row: Option<QueueRow> = sqlx::query_as(&format!(
+            "{QUEUE_SELECT} WHERE q.slug = $1 OR CAST(q.id AS TEXT) = $1"
+        ))
+        .bind(id_or_slug)
+        .fetch_optional(self.reader())
+        .await?;
+        queue_from_row(row.ok_or_else(|| DbError::NotFound(format!("queue {id_or_slug}")))?)
+    }
+
+    /// Members of a queue in routing order, with their open item counts.
+    pub async fn queue_members(&self, queue_id: i64) -> Result<Vec<Member>> {
+        members_in(self.reader(), queue_id).await
+    }
+
+    /// Adds a user to the end of a queue; adding a member twice is refused.
+    pub async fn add_queue_member(
+        &self,
+        actor: Option<i64>,
+        queue_id: i64,
+        user_id: i64,
+    ) -> Result<Member> {
+        let mut tx = self.writer().begin().await?;
+        let (next,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM queue_members WHERE queue_id = $1",
+        )
+        .bind(queue_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO queue_members (queue_id, user_id, position) VALUES ($1, $2, $3)")
+            .bind(queue_id)
+            .bind(user_id)
+            .bind(next)
+            .execute(&mut *tx)
+            .await
+            .map_err(DbError::from)
+            .map_err(|e| {
+                if e.is_unique_violation() {
+                    DbError::conflict("email", "this user is already a member of the queue")
+                } else {
+                    e
+                }
+            })?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "queue.member_added",
+            "queue",
+            Some(queue_id),
+            &serde_json::json!({"user_id": user_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.queue_members(queue_id)
+            .await?
+            .into_iter()
+            .find(|m| m.user_id == user_id)
+            .ok_or_else(|| DbError::NotFound(format!("member {user_id}")))
+    }
+
+    /// Changes capacity, weight, skills or presence of a member.
+    pub async fn update_queue_member(
+        &self,
+        actor: Option<i64>,
+        queue_id: i64,
+        user_id: i64,
+        change: &MemberChange,
+    ) -> Result<Member> {
+        let current = self
+            .queue_members(queue_id)
+            .await?
+            .into_iter()
+            .find(|m| m.user_id == user_id)
+            .ok_or_else(|| DbError::NotFound(format!("member {user_id} of queue {queue_id}")))?;
+        let capacity = change.capacity.unwrap_or(current.capacity);
+        if capacity.is_some_and(|c| c < 0) {
+            return Err(DbError::invalid("capacity", "must be zero or more"));
+        }
+        let weight = change.weight.unwrap_or(current.weight);
+        if !(1..=100).contains(&weight) {
+            return Err(DbError::invalid("weight", "must be between 1 and 100"));
+        }
+        let skills = change.skills.clone().unwrap_or(current.skills);
+        let away = change.away.unwrap_or(current.away);
+        let mut tx = self.writer().begin().await?;
+        sqlx::query(
+            "UPDATE queue_members SET capacity = $1, weight = $2, skills = $3, away = $4
+             WHERE queue_id = $5 AND user_id = $6",
+        )
+        .bind(capacity)
+        .bind(weight)
+        .bind(serde_json::to_string(&skills).unwrap_or_else(|_| "[]".into()))
+        .bind(i64::from(away))
+        .bind(queue_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "queue.member_changed",
+            "queue",
+            Some(queue_id),
+            &serde_json::json!({"user_id": user_id, "capacity": capacity, "weight": weight, "skills": skills, "away": away}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.queue_members(queue_id)
+            .await?
+            .into_iter()
+            .find(|m| m.user_id == user_id)
+            .ok_or_else(|| DbError::NotFound(format!("member {user_id}")))
+    }
+
+    /// The enabled routing rules in order, with their queue slugs.
+    pub async fn routing_rules(&self) -> Result<Vec<Rule>> {
+        rules_in(self.reader()).await
+    }
+
+    /// Replaces the routing rules with `rules`, in order.
+    pub async fn replace_routing_rules(&self, actor: Option<i64>, rules: &[Rule]) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("DELETE FROM routing_rules")
+            .execute(&mut *tx)
+            .await?;
+        for (position, rule) in rules.iter().enumerate() {
+            insert_rule(&mut tx, position as i64, rule).await?;
+        }
+        audit_in(
+            &mut *tx,
+            actor,
+            "routing.rules_replaced",
+            "routing_rules",
+            None,
+            &serde_json::to_value(rules).unwrap_or_default(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn insert_rule(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    position: i64,
+    rule: &Rule,
+) -> Result<()> {
+    let queue_id: Option<i64> = match &rule.queue {
+        Some(slug) => Some(
+            sqlx::query_as::<_, (i64,)>("SELECT id FROM queues WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or_else(|| DbError::invalid("queue", format!("no queue `{slug}`")))?
+                .0,
+        ),
+        None => None,
+    };
+    sqlx::query(
+        "INSERT INTO routing_rules (position, name, condition, queue_id, enabled, updated_at)
+         VALUES ($1, $2, $3, $4, 1, $5)",
+    )
+    .bind(position)
+    .bind(&rule.name)
+    .bind(serde_json::to_string(&rule.condition).unwrap_or_else(|_| "{}".into()))
+    .bind(queue_id)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn rules_in<'e, E: sqlx::AnyExecutor<'e>>(executor: E) -> Result<Vec<Rule>> {
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT r.name, r.condition, q.slug FROM routing_rules r LEFT JOIN queues q ON q.id = r.queue_id
+         WHERE r.enabled = 1 ORDER BY r.position, r.id",
+    )
+    .fetch_all(executor)
+    .await?;
+    rows.into_iter()
+        .map(|(name, condition, queue)| {
+            let condition = serde_json::from_str(&condition)
+                .map_err(|e| DbError::invalid("condition", format!("rule “{name}”: {e}")))?;
+            Ok(Rule {
+                name,
+                condition,
+                queue,
+            })
+        })
+        .collect()
+}
+
+type MemberRow = (
+    i64,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+);
+
+pub(crate) async fn members_in<'e, E: sqlx::AnyExecutor<'e>>(
+    executor: E,
+    queue_id: i64,
+) -> Result<Vec<Member>> {
+    let rows: Vec<MemberRow> = sqlx::query_as(
+        "SELECT m.user_id, u.email, u.name, m.position, m.capacity, m.weight, m.skills, m.away,
+                m.assigned_total,
+                (SELECT COUNT(*) FROM work_items w
+                 WHERE w.assignee_id = m.user_id AND w.status IN ('assigned', 'accepted'))
+         FROM queue_members m JOIN users u ON u.id = m.user_id
+         WHERE m.queue_id = $1 AND u.active = 1 ORDER BY m.position",
+    )
+    .bind(queue_id)
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                user_id,
+                email,
+                name,
+                position,
+                capacity,
+                weight,
+                skills,
+                away,
+                assigned_total,
+                open_items,
+            )| Member {
+                user_id,
+                email,
+                name,
+                position,
+                capacity,
+                weight,
+                skills: serde_json::from_str(&skills).unwrap_or_default(),
+                away: away != 0,
+                assigned_total,
+                open_items,
+            },
+        )
+        .collect())
+}

@@ -1,0 +1,81 @@
+//! A fresh database for each test, on SQLite by default or on PostgreSQL
+//! when `TEST_DATABASE_URL` is set: the same suite runs on both backends.
+
+use crate::connect::{Db, DbOptions};
+use crate::error::Result;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A fresh, migrated database that belongs to one test.
+pub struct TestDb {
+    pub db: Db,
+    pub options: DbOptions,
+    /// The SQLite data folder, removed when the test ends.
+    dir: Option<PathBuf>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "t{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestDb {
+    /// The backend the suite runs on, for messages.
+    pub fn backend_name() -> &'static str {
+        if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
+    /// A new empty database with the schema and defaults in place.
+    pub async fn new() -> Result<TestDb> {
+        let name = unique_name();
+        let (options, dir) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                // A schema per test in the shared database keeps tests apart
+                // without the cost of creating databases.
+                let admin = Db::connect(&DbOptions {
+                    url: url.clone(),
+                    max_connections: 1,
+                })
+                .await?;
+                sqlx::query(&format!("CREATE SCHEMA {name}"))
+                    .execute(admin.writer())
+                    .await?;
+                admin.close().await;
+                let separator = if url.contains('?') { '&' } else { '?' };
+                let mut options =
+                    DbOptions::url(format!("{url}{separator}options=-c%20search_path%3D{name}"));
+                options.max_connections = 8;
+                (options, None)
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(format!("baton-test-{name}"));
+                (DbOptions::sqlite_in(&dir)?, Some(dir))
+            }
+        };
+        let db = Db::open(&options).await?;
+        db.ensure_defaults().await?;
+        Ok(TestDb { db, options, dir })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! People, their roles and their API tokens.
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use baton_core::auth;
+use baton_core::domain::Role;
+use baton_core::inquiry::Email;
+use serde::Serialize;
+
+/// A person who signs in to Baton.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub team_id: Option<i64>,
+    pub active: bool,
+}
+
+type UserRow = (i64, String, String, String, Option<i64>, i64);
+
+fn user_from_row((id, email, name, role, team_id, active): UserRow) -> Result<User> {
+    Ok(User {
+        id,
+        email,
+        name,
+        role: role
+            .parse()
+            .map_err(|e| DbError::invalid("role", format!("{e}")))?,
+        team_id,
+        active: active != 0,
+    })
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, team_id, active";
+
+/// What is needed to add a person.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password: Option<&'a str>,
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+impl Db {
+    /// Adds a person; the e-mail must be new.
+    pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
+        let email = Email::parse(new.email).map_err(|e| DbError::invalid("email", e))?;
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(DbError::invalid("name", "a name is required"));
+        }
+        if let Some(p) = new.password
+            && p.chars().count() < MIN_PASSWORD_CHARS
+        {
+            return Err(DbError::invalid(
+                "password",
+                format!("must have at least {MIN_PASSWORD_CHARS} characters"),
+            ));
+        }
+        let hash = new.password.map(auth::hash_password);
+        let inserted: std::result::Result<(i64,), _> = sqlx::query_as(
+            "INSERT INTO users (email, email_lower, name, role, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(new.email.trim())
+        .bind(email.as_str())
+        .bind(name)
+        .bind(new.role.as_str())
+        .bind(hash)
+        .bind(now_ms())
+        .fetch_one(self.writer())
+        .await;
+        let (id,) = inserted.map_err(DbError::from).map_err(|e| {
+            if e.is_unique_violation() {
+                DbError::conflict("email", format!("a user with {email} already exists"))
+            } else {
+                e
+            }
+        })?;
+        self.audit(
+            None,
+            "user.created",
+            "user",
+            Some(id),
+            &serde_json::json!({"email": email, "role": new.role}),
+        )
+        .await?;
+        self.user(id).await
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?;
+        user_from_row(row.ok_or_else(|| DbError::NotFound(format!("user {id}")))?)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<User> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email_lower = $1"
+        ))
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(self.reader())
+        .await?;
+        user_from_row(row.ok_or_else(|| DbError::NotFound(format!("user {email}")))?)
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+                .fetch_all(self.reader())
+                .await?;
+        rows.into_iter().map(user_from_row).collect()
+    }
+
+    /// True when nobody has been added yet: the first owner must be set up.
+    pub async fn has_no_users(&self) -> Result<bool> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+            .fetch_one(self.reader())
+            .await?;
+        Ok(count == 0)
+    }
+
+    /// Issues an API token for a user; returns it in clear, once.
+    pub async fn create_api_token(&self, user_id: i64, name: &str) -> Result<String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(DbError::invalid("name", "a token needs a name"));
+        }
+        let (token, hash) = auth::new_api_token();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(hash)
+        .bind(now_ms())
+        .fetch_one(self.writer())
+        .await?;
+        self.audit(
+            Some(user_id),
+            "token.created",
+            "api_token",
+            Some(id),
+            &serde_json::json!({"name": name}),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// The active user behind a bearer token, if the token is valid.
+    pub async fn user_for_token(&self, token: &str) -> Result<Option<User>> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT u.id, u.email, u.name, u.role, u.team_id, u.active
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
+        )
+        .bind(auth::hash_token(token))
+        .fetch_optional(self.reader())
+        .await?;
+        row.map(user_from_row).transpose()
+    }
+
+    /// Appends to the audit log. `actor` is the user who acted, `None` for the system.
+    pub async fn audit(
+        &self,
+        actor: Option<i64>,
+        action: &str,
+        entity: &str,
+        entity_id: Option<i64>,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
+        audit_in(self.writer(), actor, action, entity, entity_id, detail).await
+    }
+}
+
+/// Appends to the audit log inside an open transaction or on a pool.
+pub async fn audit_in<'e, E: sqlx::AnyExecutor<'e>>(
+    executor: E,
+    actor: Option<i64>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    detail: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now_ms())
+    .bind(actor)
+    .bind(action)
+    .bind(entity)
+    .bind(entity_id)
+    .bind(detail.to_string())
+    .execute(executor)
+    .await?;
+    Ok(())
+}

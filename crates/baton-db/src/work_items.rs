@@ -1,0 +1,702 @@
+//! Work items in queues: assignment by the queue's strategy, accept, reject
+//! back to nurture, reassign, and escalation of SLA breaches. Every change
+//! lands in the assignment history and the audit log.
+
+use crate::connect::{Backend, Db};
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::queues::members_in;
+use crate::users::audit_in;
+use baton_core::domain::{Stage, Strategy, WorkStatus};
+use baton_core::routing::{Candidate, pick_member};
+use serde::Serialize;
+use sqlx::{Any, Transaction};
+
+/// A piece of work waiting in a queue or on a person's desk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkItem {
+    pub id: i64,
+    pub queue: String,
+    pub lead_id: Option<i64>,
+    pub inquiry_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub status: WorkStatus,
+    pub first_touch_due_at: i64,
+    pub resolution_due_at: i64,
+    pub first_touched_at: Option<i64>,
+    pub escalation_level: i64,
+    pub reject_reason: Option<String>,
+    pub created_at: i64,
+}
+
+/// One line of a work item's assignment history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    pub action: String,
+    pub from_user_id: Option<i64>,
+    pub to_user_id: Option<i64>,
+    pub to_queue: Option<String>,
+    pub reason: String,
+    pub actor_id: Option<i64>,
+    pub at: i64,
+}
+
+/// Filters for listing work items; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct WorkFilter {
+    pub queue_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub status: Option<WorkStatus>,
+    /// Only items of queues these users are members of (a person's own view).
+    pub member_of: Option<i64>,
+}
+
+type ItemRow = (
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+    Option<String>,
+    i64,
+);
+
+const ITEM_SELECT: &str =
+    "SELECT w.id, q.slug, w.lead_id, w.inquiry_id, w.assignee_id, w.status, w.first_touch_due_at,
+        w.resolution_due_at, w.first_touched_at, w.escalation_level, w.reject_reason, w.created_at
+     FROM work_items w JOIN queues q ON q.id = w.queue_id";
+
+fn item_from_row(row: ItemRow) -> Result<WorkItem> {
+    let (
+        id,
+        queue,
+        lead_id,
+        inquiry_id,
+        assignee_id,
+        status,
+        first,
+        resolution,
+        touched,
+        level,
+        reason,
+        created,
+    ) = row;
+    Ok(WorkItem {
+        id,
+        queue,
+        lead_id,
+        inquiry_id,
+        assignee_id,
+        status: status
+            .parse()
+            .map_err(|e| DbError::invalid("status", format!("{e}")))?,
+        first_touch_due_at: first,
+        resolution_due_at: resolution,
+        first_touched_at: touched,
+        escalation_level: level,
+        reject_reason: reason,
+        created_at: created,
+    })
+}
+
+/// Who gets the next item of a queue, by its strategy; the chosen member's
+/// counters and the queue's round-robin position are updated. `None` when
+/// nobody can take it, with the reason.
+pub(crate) async fn choose_assignee(
+    tx: &mut Transaction<'static, Any>,
+    queue_id: i64,
+    strategy: Strategy,
+    last_position: &mut Option<i64>,
+    exclude: Option<i64>,
+) -> Result<std::result::Result<(i64, String), String>> {
+    let members = members_in(&mut **tx, queue_id).await?;
+    let candidates: Vec<Candidate> = members
+        .iter()
+        .filter(|m| Some(m.user_id) != exclude)
+        .map(|m| Candidate {
+            user_id: m.user_id,
+            position: m.position,
+            open_items: m.open_items as u32,
+            capacity: m.capacity.map(|c| c.max(0) as u32),
+            weight: m.weight.max(1) as u32,
+            assigned_total: m.assigned_total as u64,
+            away: m.away,
+            skills: m.skills.clone(),
+        })
+        .collect();
+    match pick_member(strategy, &candidates, *last_position, &[]) {
+        Ok(chosen) => {
+            sqlx::query("UPDATE queue_members SET assigned_total = assigned_total + 1 WHERE queue_id = $1 AND user_id = $2")
+                .bind(queue_id)
+                .bind(chosen.user_id)
+                .execute(&mut **tx)
+                .await?;
+            *last_position = Some(chosen.position);
+            let name = members
+                .iter()
+                .find(|m| m.user_id == chosen.user_id)
+                .map(|m| m.name.clone())
+                .unwrap_or_default();
+            Ok(Ok((chosen.user_id, format!("{name} picked by {strategy}"))))
+        }
+        Err(why) => Ok(Err(why.describe().to_string())),
+    }
+}
+
+/// Appends to a work item's assignment history.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record(
+    tx: &mut Transaction<'static, Any>,
+    work_item_id: i64,
+    action: &str,
+    from_user: Option<i64>,
+    to_user: Option<i64>,
+    to_queue: Option<i64>,
+    reason: &str,
+    actor: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO assignment_history (work_item_id, action, from_user_id, to_user_id, to_queue_id, reason, actor_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(work_item_id)
+    .bind(action)
+    .bind(from_user)
+    .bind(to_user)
+    .bind(to_queue)
+    .bind(reason)
+    .bind(actor)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A queue row locked for assignment (PostgreSQL; SQLite has one writer).
+pub(crate) async fn lock_queue_by_id(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    queue_id: i64,
+) -> Result<(Strategy, Option<i64>, Option<i64>, Option<i64>)> {
+    let lock = if backend == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let (strategy, last, escalation, manager): (String, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+        &format!("SELECT strategy, last_position, escalation_queue_id, manager_id FROM queues WHERE id = $1{lock}"),
+    )
+    .bind(queue_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let strategy = strategy
+        .parse()
+        .map_err(|e| DbError::invalid("strategy", format!("{e}")))?;
+    Ok((strategy, last, escalation, manager))
+}
+
+impl Db {
+    pub async fn work_item(&self, id: i64) -> Result<WorkItem> {
+        let row: Option<ItemRow> = sqlx::query_as(&format!("{ITEM_SELECT} WHERE w.id = $1"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        item_from_row(row.ok_or_else(|| DbError::NotFound(format!("work item {id}")))?)
+    }
+
+    /// Work items after the cursor `after` (an id), matching the filter.
+    pub async fn work_items(
+        &self,
+        filter: &WorkFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<WorkItem>> {
+        let rows: Vec<ItemRow> = sqlx::query_as(&format!(
+            "{ITEM_SELECT} WHERE w.id > $1
+               AND ($2 = 0 OR w.queue_id = $2)
+               AND ($3 = 0 OR w.assignee_id = $3)
+               AND ($4 = '' OR w.status = $4)
+               AND ($5 = 0 OR w.assignee_id = $5
+                    OR w.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = $5))
+             ORDER BY w.id LIMIT $6"
+        ))
+        .bind(after)
+        .bind(filter.queue_id.unwrap_or(0))
+        .bind(filter.assignee_id.unwrap_or(0))
+        .bind(filter.status.map(|s| s.as_str()).unwrap_or_default())
+        .bind(filter.member_of.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter().map(item_from_row).collect()
+    }
+
+    pub async fn work_item_history(&self, id: i64) -> Result<Vec<HistoryEntry>> {
+        let rows: Vec<(
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            String,
+            Option<i64>,
+            i64,
+        )> = sqlx::query_as(
+            "SELECT h.action, h.from_user_id, h.to_user_id, q.slug, h.reason, h.actor_id, h.at
+             FROM assignment_history h LEFT JOIN queues q ON q.id = h.to_queue_id
+             WHERE h.work_item_id = $1 ORDER BY h.id",
+        )
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(action, from_user_id, to_user_id, to_queue, reason, actor_id, at)| HistoryEntry {
+                    action,
+                    from_user_id,
+                    to_user_id,
+                    to_queue,
+                    reason,
+                    actor_id,
+                    at,
+                },
+            )
+            .collect())
+    }
+
+    /// The assignee takes the item: first touch is recorded, the lead
+    /// becomes sales-accepted when it was a marketing-qualified lead.
+    pub async fn accept_work_item(&self, actor: i64, id: i64) -> Result<WorkItem> {
+        let item = self.work_item(id).await?;
+        if item.assignee_id != Some(actor) {
+            return Err(DbError::conflict(
+                "assignee",
+                "only the assignee can accept a work item",
+            ));
+        }
+        if item.status != WorkStatus::Assigned {
+            return Err(DbError::conflict(
+                "status",
+                format!("the work item is {}, not assigned", item.status),
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.writer().begin().await?;
+        let changed = sqlx::query(
+            "UPDATE work_items SET status = 'accepted', first_touched_at = COALESCE(first_touched_at, $1), updated_at = $1
+             WHERE id = $2 AND status = 'assigned' AND assignee_id = $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            return Err(DbError::conflict(
+                "status",
+                "the work item changed meanwhile; reload it",
+            ));
+        }
+        record(
+            &mut tx,
+            id,
+            "accepted",
+            Some(actor),
+            Some(actor),
+            None,
+            "accepted by the assignee",
+            Some(actor),
+        )
+        .await?;
+        if let Some(lead_id) = item.lead_id {
+            change_stage_in(
+                &mut tx,
+                lead_id,
+                &[Stage::Mql],
+                Stage::Sal,
+                "accepted by sales",
+                Some(actor),
+            )
+            .await?;
+        }
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "work_item.accepted",
+            "work_item",
+            Some(id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.work_item(id).await
+    }
+
+    /// The assignee (or a manager) sends the item back with a reason: the
+    /// lead goes back to marketing's nurture queue.
+    pub async fn reject_work_item(&self, actor: i64, id: i64, reason: &str) -> Result<WorkItem> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(DbError::invalid("reason", "say why the item is rejected"));
+        }
+        let item = self.work_item(id).await?;
+        if !matches!(
+            item.status,
+            WorkStatus::Assigned | WorkStatus::Accepted | WorkStatus::Unassigned
+        ) {
+            return Err(DbError::conflict(
+                "status",
+                format!("the work item is already {}", item.status),
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("UPDATE work_items SET status = 'rejected', reject_reason = $1, updated_at = $2 WHERE id = $3")
+            .bind(reason)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            id,
+            "rejected",
+            item.assignee_id,
+            None,
+            None,
+            reason,
+            Some(actor),
+        )
+        .await?;
+        let mut new_item = None;
+        if let Some(lead_id) = item.lead_id {
+            change_stage_in(
+                &mut tx,
+                lead_id,
+                &[],
+                Stage::Nurture,
+                &format!("rejected by sales: {reason}"),
+                Some(actor),
+            )
+            .await?;
+            let (nurture_id, first, resolution): (i64, i64, i64) =
+                sqlx::query_as("SELECT id, first_touch_sla_min, resolution_sla_min FROM queues WHERE slug = 'nurture'")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let (strategy, mut last, _, _) =
+                lock_queue_by_id(&mut tx, self.backend(), nurture_id).await?;
+            let chosen = choose_assignee(&mut tx, nurture_id, strategy, &mut last, None).await?;
+            let assignee = chosen.as_ref().ok().map(|(u, _)| *u);
+            let (nid,): (i64,) = sqlx::query_as(
+                "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
+                     resolution_due_at, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(lead_id)
+            .bind(item.inquiry_id)
+            .bind(nurture_id)
+            .bind(assignee)
+            .bind(if assignee.is_some() { "assigned" } else { "unassigned" })
+            .bind(now + first * 60_000)
+            .bind(now + resolution * 60_000)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let why = match &chosen {
+                Ok((_, why)) => format!("back to nurture after rejection; {why}"),
+                Err(why) => format!("back to nurture after rejection; waiting: {why}"),
+            };
+            record(
+                &mut tx,
+                nid,
+                if assignee.is_some() {
+                    "assigned"
+                } else {
+                    "waiting"
+                },
+                None,
+                assignee,
+                Some(nurture_id),
+                &why,
+                Some(actor),
+            )
+            .await?;
+            sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
+                .bind(last)
+                .bind(nurture_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE leads SET owner_id = $1 WHERE id = $2")
+                .bind(assignee)
+                .bind(lead_id)
+                .execute(&mut *tx)
+                .await?;
+            new_item = Some(nid);
+        }
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "work_item.rejected",
+            "work_item",
+            Some(id),
+            &serde_json::json!({"reason": reason, "nurture_item": new_item}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.work_item(id).await
+    }
+
+    /// Gives the item to another person.
+    pub async fn reassign_work_item(
+        &self,
+        actor: i64,
+        id: i64,
+        to_user: i64,
+        reason: &str,
+    ) -> Result<WorkItem> {
+        let item = self.work_item(id).await?;
+        if matches!(item.status, WorkStatus::Rejected | WorkStatus::Done) {
+            return Err(DbError::conflict(
+                "status",
+                format!("the work item is already {}", item.status),
+            ));
+        }
+        self.user(to_user)
+            .await
+            .map_err(|_| DbError::invalid("assignee_id", format!("no user {to_user}")))?;
+        let now = now_ms();
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("UPDATE work_items SET assignee_id = $1, status = 'assigned', updated_at = $2 WHERE id = $3")
+            .bind(to_user)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let reason = if reason.trim().is_empty() {
+            "reassigned"
+        } else {
+            reason.trim()
+        };
+        record(
+            &mut tx,
+            id,
+            "reassigned",
+            item.assignee_id,
+            Some(to_user),
+            None,
+            reason,
+            Some(actor),
+        )
+        .await?;
+        if let Some(lead_id) = item.lead_id {
+            sqlx::query("UPDATE leads SET owner_id = $1 WHERE id = $2")
+                .bind(to_user)
+                .bind(lead_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "work_item.reassigned",
+            "work_item",
+            Some(id),
+            &serde_json::json!({"from": item.assignee_id, "to": to_user, "reason": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.work_item(id).await
+    }
+
+    /// Escalates every item whose first-touch SLA has passed, one step along
+    /// its queue's path: another member, then the next tier's queue, then the
+    /// queue's manager. Each breach escalates once: the step is taken with a
+    /// compare-and-set on the escalation level. Returns the items escalated.
+    pub async fn escalate_breaches(&self, now: i64) -> Result<Vec<i64>> {
+        let due: Vec<(i64, i64, Option<i64>, i64, i64)> = sqlx::query_as(
+            "SELECT id, queue_id, assignee_id, escalation_level, first_touch_due_at FROM work_items
+             WHERE status IN ('assigned', 'unassigned') AND first_touch_due_at < $1 ORDER BY id LIMIT 500",
+        )
+        .bind(now)
+        .fetch_all(self.reader())
+        .await?;
+        let mut escalated = Vec::new();
+        for (id, queue_id, assignee, level, due_at) in due {
+            let mut tx = self.writer().begin().await?;
+            let (strategy, mut last, next_tier, manager) =
+                lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
+            // Step 1: another member of the same queue.
+            let mut target: Option<(Option<i64>, i64, String)> = None;
+            if level == 0 {
+                if let Ok((user, why)) =
+                    choose_assignee(&mut tx, queue_id, strategy, &mut last, assignee).await?
+                {
+                    target = Some((
+                        Some(user),
+                        queue_id,
+                        format!("first touch overdue; next member: {why}"),
+                    ));
+                    sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
+                        .bind(last)
+                        .bind(queue_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            // Step 2: the next tier.
+            if target.is_none()
+                && level <= 1
+                && let Some(tier) = next_tier
+            {
+                let (tier_strategy, mut tier_last, _, _) =
+                    lock_queue_by_id(&mut tx, self.backend(), tier).await?;
+                let chosen =
+                    choose_assignee(&mut tx, tier, tier_strategy, &mut tier_last, None).await?;
+                sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
+                    .bind(tier_last)
+                    .bind(tier)
+                    .execute(&mut *tx)
+                    .await?;
+                target = Some(match chosen {
+                    Ok((user, why)) => (
+                        Some(user),
+                        tier,
+                        format!("first touch overdue; next tier: {why}"),
+                    ),
+                    Err(why) => (
+                        None,
+                        tier,
+                        format!("first touch overdue; next tier, waiting: {why}"),
+                    ),
+                });
+            }
+            // Step 3: the manager of the queue, or an owner.
+            if target.is_none() {
+                let manager = match manager {
+                    Some(m) => Some(m),
+                    None => sqlx::query_as::<_, (i64,)>(
+                        "SELECT id FROM users WHERE role = 'owner' AND active = 1 ORDER BY id LIMIT 1",
+                    )
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|(id,)| id),
+                };
+                target = Some((
+                    manager,
+                    queue_id,
+                    "first touch overdue; escalated to the manager".to_string(),
+                ));
+            }
+            let (to_user, to_queue, reason) = target.expect("a step was chosen");
+            let new_level = level + 1;
+            // The SLA clock restarts for the new holder, the same length as before.
+            let created: (i64,) = sqlx::query_as("SELECT created_at FROM work_items WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let window = (due_at - created.0).max(60_000);
+            let changed = sqlx::query(
+                "UPDATE work_items SET escalation_level = $1, escalated_at = $2, assignee_id = $3, queue_id = $4,
+                     status = $5, first_touch_due_at = $6, updated_at = $2
+                 WHERE id = $7 AND escalation_level = $8 AND status IN ('assigned', 'unassigned')",
+            )
+            .bind(new_level)
+            .bind(now)
+            .bind(to_user)
+            .bind(to_queue)
+            .bind(if to_user.is_some() { "assigned" } else { "unassigned" })
+            .bind(now + window)
+            .bind(id)
+            .bind(level)
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() != 1 {
+                // Another server escalated it first.
+                tx.rollback().await?;
+                continue;
+            }
+            record(
+                &mut tx,
+                id,
+                "escalated",
+                assignee,
+                to_user,
+                Some(to_queue),
+                &reason,
+                None,
+            )
+            .await?;
+            audit_in(
+                &mut *tx,
+                None,
+                "work_item.escalated",
+                "work_item",
+                Some(id),
+                &serde_json::json!({"level": new_level, "to_user": to_user, "to_queue": to_queue}),
+            )
+            .await?;
+            tx.commit().await?;
+            escalated.push(id);
+        }
+        Ok(escalated)
+    }
+
+    /// Moves a lead to another stage, recording the change.
+    pub async fn change_lead_stage(
+        &self,
+        actor: Option<i64>,
+        lead_id: i64,
+        to: Stage,
+        reason: &str,
+    ) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        change_stage_in(&mut tx, lead_id, &[], to, reason, actor).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Changes a lead's stage when it is in one of `from` (any when empty).
+async fn change_stage_in(
+    tx: &mut Transaction<'static, Any>,
+    lead_id: i64,
+    from: &[Stage],
+    to: Stage,
+    reason: &str,
+    actor: Option<i64>,
+) -> Result<()> {
+    let (current,): (String,) = sqlx::query_as("SELECT stage FROM leads WHERE id = $1")
+        .bind(lead_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let current: Stage = current
+        .parse()
+        .map_err(|e| DbError::invalid("stage", format!("{e}")))?;
+    if current == to || (!from.is_empty() && !from.contains(&current)) {
+        return Ok(());
+    }
+    let now = now_ms();
+    sqlx::query("UPDATE leads SET stage = $1, updated_at = $2 WHERE id = $3")
+        .bind(to.as_str())
+        .bind(now)
+        .bind(lead_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO lead_stage_history (lead_id, from_stage, to_stage, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(lead_id)
+    .bind(current.as_str())
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(actor)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
