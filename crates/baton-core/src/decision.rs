@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One reason behind a decision: a stable code for machines, a sentence for
 /// people, and how much it weighed (points, log-odds or a share, per step).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     pub code: String,
     pub text: String,
@@ -24,7 +24,7 @@ impl Reason {
 }
 
 /// Is it spam? `score` is in [0, 1]; at or above the threshold it is spam.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Moderation {
     pub verdict: Verdict,
     pub score: f64,
@@ -33,7 +33,7 @@ pub struct Moderation {
 }
 
 /// What does the person want, and how sure are we (in [0, 1]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IntentDecision {
     pub value: Intent,
     pub confidence: f64,
@@ -42,7 +42,7 @@ pub struct IntentDecision {
 }
 
 /// How promising is the lead: 0–100 and its grade.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Score {
     pub value: u8,
     pub grade: Grade,

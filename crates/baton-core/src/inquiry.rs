@@ -15,7 +15,7 @@ pub const MAX_MESSAGE: usize = 20_000;
 pub const MAX_FREE_FIELDS: usize = 50;
 
 /// An inquiry exactly as a client sent it (API JSON, form, CSV row or e-mail).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InquiryInput {
     #[serde(default)]

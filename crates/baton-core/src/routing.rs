@@ -165,6 +165,9 @@ pub fn default_rules() -> Vec<Rule> {
     ]
 }
 
+/// Version recorded on routing decisions made by these rules.
+pub const RULES_VERSION: &str = "rules-1";
+
 /// The queue for inquiries no rule claims: a person decides.
 pub const FALLBACK_QUEUE: &str = "qualification";
 

@@ -51,7 +51,7 @@ pub fn normalise_company(name: &str) -> String {
 }
 
 /// A company Baton sells to or serves.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: i64,
     pub name: String,
@@ -129,7 +129,7 @@ impl Db {
             return Err(DbError::invalid("employees", "must be zero or more"));
         }
         let now = now_ms();
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO accounts (name, name_norm, status, tier, industry, employees, owner_id, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",

@@ -61,7 +61,7 @@ impl Stored {
 }
 
 /// What processing decided for one inquiry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Outcome {
     pub inquiry_id: i64,
     pub status: InquiryStatus,
@@ -72,6 +72,23 @@ pub struct Outcome {
     pub work_item_id: Option<i64>,
     pub lead_id: Option<i64>,
     pub error: Option<String>,
+}
+
+impl Outcome {
+    /// An inquiry that was processed before (by another server or run).
+    fn already_done(inquiry_id: i64) -> Outcome {
+        Outcome {
+            inquiry_id,
+            status: InquiryStatus::Processed,
+            intent: None,
+            score: None,
+            queue: None,
+            assignee_id: None,
+            work_item_id: None,
+            lead_id: None,
+            error: None,
+        }
+    }
 }
 
 /// The organisation's settings that processing reads, loaded once per batch.
@@ -128,7 +145,7 @@ struct QueueState {
 impl Db {
     /// Stores raw inquiries, all in one transaction.
     pub async fn store_raw(&self, batch: &[RawInquiry]) -> Result<Vec<Stored>> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = now_ms();
         let mut stored = Vec::with_capacity(batch.len());
         for item in batch {
@@ -191,6 +208,19 @@ impl Db {
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT id FROM inquiries WHERE status IN ('received', 'needs_attention') ORDER BY id LIMIT $1",
         )
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Inquiries left `received` since before `received_before`: their
+    /// processing failed as a whole (the database was down, say).
+    pub async fn stuck_inquiries(&self, received_before: i64, limit: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM inquiries WHERE status = 'received' AND received_at < $1 ORDER BY id LIMIT $2",
+        )
+        .bind(received_before)
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
@@ -355,7 +385,7 @@ impl Db {
 
     /// Writes the decisions of a batch in one transaction.
     async fn apply(&self, prepared: &[Prepared], context: &Context) -> Result<Vec<Outcome>> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         let needed: BTreeSet<&str> = prepared
             .iter()
             .filter_map(|p| match p {
@@ -374,21 +404,11 @@ impl Db {
         let mut outcomes = Vec::with_capacity(prepared.len());
         for item in prepared {
             let outcome = match item {
-                Prepared::Done(id) => Outcome {
-                    inquiry_id: *id,
-                    status: InquiryStatus::Processed,
-                    intent: None,
-                    score: None,
-                    queue: None,
-                    assignee_id: None,
-                    work_item_id: None,
-                    lead_id: None,
-                    error: None,
-                },
+                Prepared::Done(id) => Outcome::already_done(*id),
                 Prepared::Failed { inquiry_id, error } => {
                     sqlx::query(
                         "UPDATE inquiries SET status = 'needs_attention', error = $1, attempts = attempts + 1
-                         WHERE id = $2",
+                         WHERE id = $2 AND status IN ('received', 'needs_attention')",
                     )
                     .bind(error)
                     .bind(inquiry_id)
@@ -469,29 +489,45 @@ async fn lock_queue(
     })
 }
 
-async fn insert_decision(
+/// One decision about to be stored.
+struct Decided<'a> {
+    kind: &'a str,
+    value: Option<&'a str>,
+    score: Option<f64>,
+    reasons: &'a [Reason],
+    version: &'a str,
+}
+
+/// Stores an inquiry's decisions in one statement.
+async fn insert_decisions(
     tx: &mut Transaction<'static, Any>,
     inquiry_id: i64,
-    kind: &str,
-    value: Option<&str>,
-    score: Option<f64>,
-    reasons: &[Reason],
-    version: &str,
     now: i64,
+    decisions: &[Decided<'_>],
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(inquiry_id)
-    .bind(kind)
-    .bind(value)
-    .bind(score)
-    .bind(serde_json::to_string(reasons).unwrap_or_else(|_| "[]".into()))
-    .bind(version)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    // Placeholders only: every value is bound.
+    let rows: Vec<String> = (0..decisions.len())
+        .map(|row| {
+            let p: Vec<String> = (1..=7).map(|col| format!("${}", row * 7 + col)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for d in decisions {
+        query = query
+            .bind(inquiry_id)
+            .bind(d.kind)
+            .bind(d.value)
+            .bind(d.score)
+            .bind(serde_json::to_string(d.reasons).unwrap_or_else(|_| "[]".into()))
+            .bind(d.version)
+            .bind(now);
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -514,57 +550,60 @@ async fn apply_plan(
     now: i64,
 ) -> Result<Outcome> {
     let id = plan.inquiry_id;
-    let m = &plan.moderation;
-    insert_decision(
-        tx,
-        id,
-        "moderation",
-        Some(m.verdict.as_str()),
-        Some(m.score),
-        &m.reasons,
-        &m.version,
-        now,
+    // Claim the inquiry: if another server processed it meanwhile, this
+    // matches nothing (PostgreSQL re-checks the row after the other commits).
+    let claimed = sqlx::query(
+        "UPDATE inquiries SET processed_at = $1 WHERE id = $2 AND status IN ('received', 'needs_attention')",
     )
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
     .await?;
-    let mut match_reasons = Vec::new();
-    if let Some(reason) = &plan.matched.reason {
-        match_reasons.push(Reason::new("matched", 1.0, format!("matched by {reason}")));
+    if claimed.rows_affected() != 1 {
+        return Ok(Outcome::already_done(id));
     }
+    let m = &plan.moderation;
     let i = &plan.intent;
-    let mut intent_reasons = match_reasons;
-    intent_reasons.extend(i.reasons.iter().cloned());
-    insert_decision(
-        tx,
-        id,
-        "intent",
-        Some(i.value.as_str()),
-        Some(i.confidence),
-        &intent_reasons,
-        &i.version,
-        now,
-    )
-    .await?;
     let s = &plan.score;
-    insert_decision(
+    let mut intent_reasons = Vec::new();
+    if let Some(reason) = &plan.matched.reason {
+        intent_reasons.push(Reason::new("matched", 1.0, format!("matched by {reason}")));
+    }
+    intent_reasons.extend(i.reasons.iter().cloned());
+    insert_decisions(
         tx,
         id,
-        "score",
-        Some(s.grade.as_str()),
-        Some(f64::from(s.value)),
-        &s.reasons,
-        &s.version,
         now,
-    )
-    .await?;
-    insert_decision(
-        tx,
-        id,
-        "route",
-        plan.route.queue.as_deref(),
-        None,
-        &plan.route.reasons,
-        "rules",
-        now,
+        &[
+            Decided {
+                kind: "moderation",
+                value: Some(m.verdict.as_str()),
+                score: Some(m.score),
+                reasons: &m.reasons,
+                version: &m.version,
+            },
+            Decided {
+                kind: "intent",
+                value: Some(i.value.as_str()),
+                score: Some(i.confidence),
+                reasons: &intent_reasons,
+                version: &i.version,
+            },
+            Decided {
+                kind: "score",
+                value: Some(s.grade.as_str()),
+                score: Some(f64::from(s.value)),
+                reasons: &s.reasons,
+                version: &s.version,
+            },
+            Decided {
+                kind: "route",
+                value: plan.route.queue.as_deref(),
+                score: None,
+                reasons: &plan.route.reasons,
+                version: baton_core::routing::RULES_VERSION,
+            },
+        ],
     )
     .await?;
 
@@ -753,7 +792,7 @@ async fn assign_new_item(
 }
 
 /// A stored decision as shown to people and the API.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredDecision {
     pub kind: String,
     pub value: Option<String>,
@@ -764,7 +803,7 @@ pub struct StoredDecision {
 }
 
 /// An inquiry with everything decided about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct InquiryView {
     pub id: i64,
     pub received_at: i64,
@@ -785,7 +824,7 @@ pub struct InquiryView {
 }
 
 /// One line of the inquiry list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct InquirySummary {
     pub id: i64,
     pub received_at: i64,

@@ -34,7 +34,7 @@ pub async fn run(db: &Db) -> Result<Vec<String>> {
     };
     let mut applied = Vec::new();
     for (version, description, sql) in migrations {
-        let mut tx = pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         if db.backend() == Backend::Postgres {
             // Two servers starting together must not both migrate.
             sqlx::query("SELECT pg_advisory_xact_lock(7878)")

@@ -11,7 +11,7 @@ use baton_core::routing::{DEFAULT_QUEUES, Rule, default_rules};
 use serde::Serialize;
 
 /// A queue with its service levels.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Queue {
     pub id: i64,
     pub slug: String,
@@ -26,7 +26,7 @@ pub struct Queue {
 }
 
 /// A member of a queue, with what routing needs to know.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Member {
     pub user_id: i64,
     pub email: String,
@@ -119,7 +119,7 @@ impl Db {
     /// Creates the default queues, routing rules and charter on an empty
     /// database; does nothing on one that has them.
     pub async fn ensure_defaults(&self) -> Result<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (queues,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM queues")
             .fetch_one(&mut *tx)
             .await?;
@@ -177,6 +177,15 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
+            sqlx::query(
+                "INSERT INTO forms (slug, name, thank_you, active, created_at) VALUES ($1, $2, $3, 1, $4)",
+            )
+            .bind(crate::forms::DEFAULT_FORM)
+            .bind("Contact us")
+            .bind("Thank you — we will be in touch shortly.")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             audit_in(
                 &mut *tx,
                 None,
@@ -221,7 +230,7 @@ impl Db {
         queue_id: i64,
         user_id: i64,
     ) -> Result<Member> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         let (next,): (i64,) = sqlx::query_as(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM queue_members WHERE queue_id = $1",
         )
@@ -283,7 +292,7 @@ impl Db {
         }
         let skills = change.skills.clone().unwrap_or(current.skills);
         let away = change.away.unwrap_or(current.away);
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE queue_members SET capacity = $1, weight = $2, skills = $3, away = $4
              WHERE queue_id = $5 AND user_id = $6",
@@ -320,7 +329,7 @@ impl Db {
 
     /// Replaces the routing rules with `rules`, in order.
     pub async fn replace_routing_rules(&self, actor: Option<i64>, rules: &[Rule]) -> Result<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM routing_rules")
             .execute(&mut *tx)
             .await?;

@@ -9,7 +9,7 @@ use baton_core::inquiry::Email;
 use serde::Serialize;
 
 /// A person who signs in to Baton.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,

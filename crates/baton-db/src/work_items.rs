@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::{Any, Transaction};
 
 /// A piece of work waiting in a queue or on a person's desk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct WorkItem {
     pub id: i64,
     pub queue: String,
@@ -30,7 +30,7 @@ pub struct WorkItem {
 }
 
 /// One line of a work item's assignment history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub action: String,
     pub from_user_id: Option<i64>,
@@ -286,7 +286,7 @@ impl Db {
             ));
         }
         let now = now_ms();
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE work_items SET status = 'accepted', first_touched_at = COALESCE(first_touched_at, $1), updated_at = $1
              WHERE id = $2 AND status = 'assigned' AND assignee_id = $3",
@@ -355,7 +355,7 @@ impl Db {
             ));
         }
         let now = now_ms();
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE work_items SET status = 'rejected', reject_reason = $1, updated_at = $2 WHERE id = $3")
             .bind(reason)
             .bind(now)
@@ -470,7 +470,7 @@ impl Db {
             .await
             .map_err(|_| DbError::invalid("assignee_id", format!("no user {to_user}")))?;
         let now = now_ms();
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE work_items SET assignee_id = $1, status = 'assigned', updated_at = $2 WHERE id = $3")
             .bind(to_user)
             .bind(now)
@@ -527,26 +527,25 @@ impl Db {
         .await?;
         let mut escalated = Vec::new();
         for (id, queue_id, assignee, level, due_at) in due {
-            let mut tx = self.writer().begin().await?;
+            let mut tx = self.begin_write().await?;
             let (strategy, mut last, next_tier, manager) =
                 lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
             // Step 1: another member of the same queue.
             let mut target: Option<(Option<i64>, i64, String)> = None;
-            if level == 0 {
-                if let Ok((user, why)) =
+            if level == 0
+                && let Ok((user, why)) =
                     choose_assignee(&mut tx, queue_id, strategy, &mut last, assignee).await?
-                {
-                    target = Some((
-                        Some(user),
-                        queue_id,
-                        format!("first touch overdue; next member: {why}"),
-                    ));
-                    sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
-                        .bind(last)
-                        .bind(queue_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+            {
+                target = Some((
+                    Some(user),
+                    queue_id,
+                    format!("first touch overdue; next member: {why}"),
+                ));
+                sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
+                    .bind(last)
+                    .bind(queue_id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             // Step 2: the next tier.
             if target.is_none()
@@ -654,7 +653,7 @@ impl Db {
         to: Stage,
         reason: &str,
     ) -> Result<()> {
-        let mut tx = self.writer().begin().await?;
+        let mut tx = self.begin_write().await?;
         change_stage_in(&mut tx, lead_id, &[], to, reason, actor).await?;
         tx.commit().await?;
         Ok(())

@@ -1,1 +1,124 @@
-//! placeholder
+//! Baton over HTTP: the JSON API under `/api/v1` with its OpenAPI document,
+//! the hosted public forms, middleware and the background jobs.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod forms;
+pub mod intake;
+pub mod jobs;
+pub mod openapi;
+
+use axum::Router;
+use baton_db::Db;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// How a server runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address people and clients use, for links printed and shown.
+    pub base_url: String,
+    /// Run the background jobs (escalation, retries, webhooks).
+    pub background_jobs: bool,
+    /// How often the background jobs look for work.
+    pub job_interval: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            base_url: "http://127.0.0.1:7878".into(),
+            background_jobs: true,
+            job_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub intake: intake::Intake,
+    pub options: Arc<ServeOptions>,
+    pub form_limiter: Arc<forms::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(db: Db, options: ServeOptions) -> AppState {
+        AppState {
+            intake: intake::Intake::start(db.clone()),
+            db,
+            options: Arc::new(options),
+            form_limiter: Arc::new(forms::RateLimiter::new(10, Duration::from_secs(60))),
+        }
+    }
+}
+
+/// The whole application as one router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .merge(forms::router())
+        .merge(openapi::router())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::security_headers))
+        .with_state(state)
+}
+
+/// Serves on `addr` until Ctrl-C or SIGTERM, with the background jobs.
+pub async fn run(db: Db, addr: SocketAddr, options: ServeOptions) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve(db, listener, options, shutdown_signal()).await
+}
+
+/// Serves on an already bound listener until `shutdown` completes.
+pub async fn serve(
+    db: Db,
+    listener: tokio::net::TcpListener,
+    options: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = AppState::new(db, options);
+    let jobs = state
+        .options
+        .background_jobs
+        .then(|| tokio::spawn(jobs::run(state.db.clone(), state.options.job_interval)));
+    let app = router(state);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    if let Some(jobs) = jobs {
+        jobs.abort();
+    }
+    result
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,116 @@
+//! Accounts over the API.
+
+use super::{JsonBody, Page, PageParams};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use baton_core::domain::{AccountStatus, Role, Tier};
+use baton_db::accounts::{Account, NewAccount};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/accounts", get(list).post(create))
+        .route("/api/v1/accounts/{id}", get(show))
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountIn {
+    pub name: String,
+    /// The account's main domain; more can be given in `domains`.
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub domains: Vec<String>,
+    pub status: Option<AccountStatus>,
+    pub tier: Option<Tier>,
+    pub industry: Option<String>,
+    pub employees: Option<i64>,
+    pub owner_id: Option<i64>,
+}
+
+/// Roles that create and edit accounts.
+const ACCOUNT_EDITORS: &[Role] = &[
+    Role::Manager,
+    Role::Qualifier,
+    Role::Hunter,
+    Role::Farmer,
+    Role::Marketer,
+];
+
+/// Create an account.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = AccountIn,
+    responses((status = 201, body = Account), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<AccountIn>,
+) -> Result<(StatusCode, Json<Account>), ApiError> {
+    caller.require(ACCOUNT_EDITORS, "create accounts")?;
+    let mut domains: Vec<String> = input.domain.into_iter().collect();
+    domains.extend(input.domains);
+    let account = state
+        .db
+        .create_account(
+            Some(caller.id()),
+            &NewAccount {
+                name: input.name,
+                domains,
+                status: input.status,
+                tier: input.tier,
+                industry: input.industry,
+                employees: input.employees,
+                owner_id: input.owner_id,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+/// Read an account.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = Account), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Account>, ApiError> {
+    Ok(Json(state.db.account(id).await?))
+}
+
+/// Filters for the account list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AccountFilter {
+    /// suspect, prospect or customer.
+    pub status: Option<String>,
+}
+
+/// List accounts, oldest first.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountFilter, PageParams),
+    responses((status = 200, body = Page<Account>)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(filter): Query<AccountFilter>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<Account>>, ApiError> {
+    let status = filter
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<AccountStatus>)
+        .transpose()
+        .map_err(|e| ApiError::field("status", e.to_string()))?;
+    let (after, limit) = page.parse()?;
+    let items = state.db.accounts(status, after, limit).await?;
+    Ok(Json(Page::new(items, limit, |a: &Account| a.id)))
+}

@@ -1,0 +1,417 @@
+//! Intake over the API, and reading an inquiry with every decision and its reasons.
+
+use super::{Page, PageParams, rfc3339};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use baton_core::decision::Reason;
+use baton_core::domain::{Channel, InquiryStatus, Role, Stage};
+use baton_core::inquiry::{Inquiry, InquiryInput};
+use baton_core::intake::content_hash;
+use baton_db::intake::{InquiryView, RawInquiry, Stored};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/inquiries", post(create).get(list))
+        .route("/api/v1/inquiries/{id}", get(show))
+}
+
+/// Longest idempotency key accepted.
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// What intake decided, returned when an inquiry is submitted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Receipt {
+    pub id: i64,
+    /// `true` when the idempotency key was seen before and nothing new was stored.
+    pub repeat: bool,
+    pub status: InquiryStatus,
+    pub intent: Option<String>,
+    pub score: Option<u8>,
+    pub queue: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub work_item_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    /// Where to read the inquiry with its reasons.
+    pub href: String,
+}
+
+/// Submit an inquiry. It is stored exactly as sent before anything else
+/// happens; then it is moderated, matched, triaged, scored and routed.
+#[utoipa::path(post, path = "/api/v1/inquiries", tag = "inquiries",
+    request_body = InquiryInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first result and stores nothing new")),
+    responses(
+        (status = 201, description = "Stored and processed", body = Receipt),
+        (status = 200, description = "A repeat of an earlier idempotency key", body = Receipt),
+        (status = 400, description = "Not JSON", body = crate::error::Problem),
+        (status = 422, description = "A field is wrong; each is named", body = crate::error::Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Receipt>), ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(ApiError::bad_request(
+            "send the inquiry as JSON with `Content-Type: application/json`",
+        ));
+    }
+    let input = parse_input(&body)?;
+    let inquiry = Inquiry::parse(&input).map_err(ApiError::fields)?;
+    let idempotency_key = match headers.get("idempotency-key") {
+        Some(value) => {
+            let key = value
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "Idempotency-Key",
+                        format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+                    )
+                })?;
+            // Keys are scoped to the caller, so clients cannot collide.
+            Some(format!("{}:{key}", caller.id()))
+        }
+        None => None,
+    };
+    let raw = RawInquiry {
+        channel: Channel::Api,
+        origin: format!("api:{}", caller.0.email),
+        raw: body.to_vec(),
+        idempotency_key,
+        content_hash: content_hash(&inquiry),
+    };
+    let accepted = state.intake.submit(raw).await.map_err(ApiError::Internal)?;
+    let id = accepted.stored.id();
+    let href = format!("/api/v1/inquiries/{id}");
+    match (accepted.stored, accepted.outcome) {
+        (Stored::New(_), Some(o)) => Ok((
+            StatusCode::CREATED,
+            Json(Receipt {
+                id,
+                repeat: false,
+                status: o.status,
+                intent: o.intent.map(|i| i.to_string()),
+                score: o.score,
+                queue: o.queue,
+                assignee_id: o.assignee_id,
+                work_item_id: o.work_item_id,
+                lead_id: o.lead_id,
+                href,
+            }),
+        )),
+        (stored, _) => {
+            // A repeat, or processing that will be retried: report what is stored.
+            let view = state.db.inquiry(id).await?;
+            let status = if matches!(stored, Stored::New(_)) {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            let intent = view
+                .decisions
+                .iter()
+                .find(|d| d.kind == "intent")
+                .and_then(|d| d.value.clone());
+            let score = view
+                .decisions
+                .iter()
+                .find(|d| d.kind == "score")
+                .and_then(|d| d.score)
+                .map(|s| s as u8);
+            Ok((
+                status,
+                Json(Receipt {
+                    id,
+                    repeat: matches!(stored, Stored::Repeat(_)),
+                    status: view.status,
+                    intent,
+                    score,
+                    queue: view.queue,
+                    assignee_id: view.assignee_id,
+                    work_item_id: view.work_item_id,
+                    lead_id: view.lead_id,
+                    href,
+                }),
+            ))
+        }
+    }
+}
+
+/// Parses the JSON body, naming the field and what was expected when it is wrong.
+fn parse_input(body: &[u8]) -> Result<InquiryInput, ApiError> {
+    if std::str::from_utf8(body).is_err() {
+        return Err(ApiError::bad_request("the body is not valid UTF-8"));
+    }
+    serde_json::from_slice::<InquiryInput>(body).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => {
+                let message = e.to_string();
+                let field = message
+                    .split('`')
+                    .nth(1)
+                    .filter(|_| {
+                        message.starts_with("unknown field") || message.starts_with("missing field")
+                    })
+                    .map(str::to_string)
+                    .or_else(|| field_at(body, e.column()))
+                    .unwrap_or_else(|| "body".to_string());
+                ApiError::field(&field, message)
+            }
+            _ => ApiError::bad_request(format!("the body is not valid JSON: {e}")),
+        }
+    })
+}
+
+/// The JSON key whose value ends near `column` on the first line, for
+/// errors like "invalid type: integer, expected a string".
+fn field_at(body: &[u8], column: usize) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let line = text.lines().next()?;
+    let before = &line[..column.min(line.len())];
+    let key_end = before.rfind("\":")?;
+    let key_start = before[..key_end].rfind('"')?;
+    Some(before[key_start + 1..key_end].to_string())
+}
+
+/// Is it spam: `score` in [0, 1], quarantined at or above the threshold.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModerationOut {
+    pub verdict: String,
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+    pub version: String,
+}
+
+/// What the person wants, with the confidence in [0, 1].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IntentOut {
+    pub value: String,
+    pub confidence: f64,
+    pub reasons: Vec<Reason>,
+    pub version: String,
+}
+
+/// How promising the lead is: 0–100 and its grade.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScoreOut {
+    pub value: u8,
+    pub grade: String,
+    pub reasons: Vec<Reason>,
+    pub version: String,
+}
+
+/// Which queue routing chose, and by which rule.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RoutingOut {
+    pub queue: Option<String>,
+    pub reasons: Vec<Reason>,
+}
+
+/// The assignee of an inquiry's work item.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+/// An inquiry as received, with every decision and its reasons.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InquiryOut {
+    pub id: i64,
+    pub received_at: String,
+    pub channel: Channel,
+    pub origin: String,
+    /// The payload exactly as received: JSON for API and import payloads,
+    /// text for forms and e-mail.
+    #[schema(value_type = Object)]
+    pub raw: serde_json::Value,
+    pub status: InquiryStatus,
+    pub error: Option<String>,
+    pub moderation: Option<ModerationOut>,
+    pub intent: Option<IntentOut>,
+    pub score: Option<ScoreOut>,
+    pub routing: Option<RoutingOut>,
+    pub stage: Option<Stage>,
+    pub queue: Option<String>,
+    pub work_item_id: Option<i64>,
+    pub assignee: Option<Person>,
+    pub contact_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub lead_id: Option<i64>,
+}
+
+async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiError> {
+    let raw = match view.channel {
+        Channel::Api | Channel::Import | Channel::Manual => serde_json::from_slice(&view.raw)
+            .unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&view.raw).into_owned())
+            }),
+        Channel::Form | Channel::Email => {
+            serde_json::Value::String(String::from_utf8_lossy(&view.raw).into_owned())
+        }
+    };
+    let decision = |kind: &str| view.decisions.iter().find(|d| d.kind == kind);
+    let moderation = decision("moderation").map(|d| ModerationOut {
+        verdict: d.value.clone().unwrap_or_default(),
+        score: d.score.unwrap_or_default(),
+        reasons: d.reasons.clone(),
+        version: d.version.clone(),
+    });
+    let intent = decision("intent").map(|d| IntentOut {
+        value: d.value.clone().unwrap_or_default(),
+        confidence: d.score.unwrap_or_default(),
+        reasons: d.reasons.clone(),
+        version: d.version.clone(),
+    });
+    let score = decision("score").map(|d| ScoreOut {
+        value: d.score.unwrap_or_default() as u8,
+        grade: d.value.clone().unwrap_or_default().to_uppercase(),
+        reasons: d.reasons.clone(),
+        version: d.version.clone(),
+    });
+    let routing = decision("route").map(|d| RoutingOut {
+        queue: d.value.clone(),
+        reasons: d.reasons.clone(),
+    });
+    let assignee = match view.assignee_id {
+        Some(id) => {
+            let user = state.db.user(id).await?;
+            Some(Person {
+                id,
+                name: user.name,
+                email: user.email,
+            })
+        }
+        None => None,
+    };
+    Ok(InquiryOut {
+        id: view.id,
+        received_at: rfc3339(view.received_at),
+        channel: view.channel,
+        origin: view.origin.clone(),
+        raw,
+        status: view.status,
+        error: view.error.clone(),
+        moderation,
+        intent,
+        score,
+        routing,
+        stage: view.stage,
+        queue: view.queue.clone(),
+        work_item_id: view.work_item_id,
+        assignee,
+        contact_id: view.contact_id,
+        account_id: view.account_id,
+        lead_id: view.lead_id,
+    })
+}
+
+/// Roles that work the front of the funnel and see every inquiry.
+const INTAKE_ROLES: &[Role] = &[Role::Manager, Role::Marketer, Role::Qualifier];
+
+/// Read one inquiry with its raw payload and every decision.
+#[utoipa::path(get, path = "/api/v1/inquiries/{id}", tag = "inquiries",
+    params(("id" = i64, Path, description = "Inquiry id")),
+    responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<InquiryOut>, ApiError> {
+    let view = state.db.inquiry(id).await?;
+    let allowed = caller
+        .require(INTAKE_ROLES, "read other people's inquiries")
+        .is_ok()
+        || view.assignee_id == Some(caller.id())
+        || match &view.queue {
+            Some(slug) => {
+                let queue = state.db.queue(slug).await?;
+                state
+                    .db
+                    .queue_members(queue.id)
+                    .await?
+                    .iter()
+                    .any(|m| m.user_id == caller.id())
+            }
+            None => false,
+        };
+    if !allowed {
+        return Err(ApiError::Forbidden(format!(
+            "inquiry {id} is not in your queues; a {} sees only their own work",
+            caller.role()
+        )));
+    }
+    Ok(Json(to_out(&state, view).await?))
+}
+
+/// Filters for the inquiry list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct InquiryFilter {
+    /// received, processed, needs_attention, quarantined or spam.
+    pub status: Option<String>,
+}
+
+/// One line of the inquiry list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InquiryLine {
+    pub id: i64,
+    pub received_at: String,
+    pub channel: Channel,
+    pub status: InquiryStatus,
+    pub lead_id: Option<i64>,
+}
+
+/// List inquiries, oldest first.
+#[utoipa::path(get, path = "/api/v1/inquiries", tag = "inquiries",
+    params(InquiryFilter, PageParams),
+    responses((status = 200, body = Page<InquiryLine>), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<InquiryFilter>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<InquiryLine>>, ApiError> {
+    caller.require(INTAKE_ROLES, "list every inquiry")?;
+    let status = filter
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<InquiryStatus>)
+        .transpose()
+        .map_err(|e| ApiError::field("status", e.to_string()))?;
+    let (after, limit) = page.parse()?;
+    let items = state
+        .db
+        .inquiries(status, after, limit)
+        .await?
+        .into_iter()
+        .map(|s| InquiryLine {
+            id: s.id,
+            received_at: rfc3339(s.received_at),
+            channel: s.channel,
+            status: s.status,
+            lead_id: s.lead_id,
+        })
+        .collect();
+    Ok(Json(Page::new(items, limit, |l: &InquiryLine| l.id)))
+}

@@ -1,0 +1,146 @@
+//! The JSON API under `/api/v1`: one module per area, each returning its
+//! routes; shared pagination and body parsing live here.
+
+pub mod accounts;
+pub mod inquiries;
+pub mod queues;
+pub mod users;
+pub mod work_items;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use serde::{Deserialize, Serialize};
+
+/// Every API route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(inquiries::router())
+        .merge(accounts::router())
+        .merge(queues::router())
+        .merge(work_items::router())
+        .merge(users::router())
+}
+
+/// Most items in one page.
+pub const MAX_LIMIT: i64 = 200;
+/// Items in a page when the client does not say.
+pub const DEFAULT_LIMIT: i64 = 50;
+
+/// Cursor pagination parameters shared by every list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+impl PageParams {
+    /// The id after which to continue, and the page size.
+    pub fn parse(&self) -> Result<(i64, i64), ApiError> {
+        let after =
+            match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+                Some(c) => c.parse::<i64>().ok().filter(|c| *c >= 0).ok_or_else(|| {
+                    ApiError::field("cursor", "is not a cursor this API gave out")
+                })?,
+                None => 0,
+            };
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::field(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        Ok((after, limit))
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page whose cursor is the id of its last item when it is full.
+    pub fn new(items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
+        let next_cursor = (items.len() as i64 == limit)
+            .then(|| items.last().map(|last| id(last).to_string()))
+            .flatten();
+        Page { items, next_cursor }
+    }
+}
+
+/// A JSON body whose errors are problem documents naming the field.
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonBody<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+/// Turns a JSON rejection into a problem that says what and where.
+fn json_problem(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            // The source reads "path: problem", or names the field in backquotes.
+            let detail = std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| e.body_text());
+            let quoted = detail
+                .split('`')
+                .nth(1)
+                .filter(|_| detail.contains("unknown field") || detail.contains("missing field"));
+            let path = detail
+                .split_once(": ")
+                .map(|(path, _)| path)
+                .filter(|p| !p.is_empty() && !p.contains(' ') && *p != ".");
+            let field = quoted.or(path).unwrap_or("body").to_string();
+            ApiError::field(&field, detail)
+        }
+        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(format!(
+            "the body is not valid JSON: {}",
+            std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| e.body_text())
+        )),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::bad_request("send the body as JSON with `Content-Type: application/json`")
+        }
+        JsonRejection::BytesRejection(e) => match e.status() {
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::Invalid {
+                status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                detail: format!(
+                    "the request body is larger than {} bytes",
+                    crate::MAX_BODY_BYTES
+                ),
+                params: vec![],
+            },
+            _ => ApiError::bad_request(e.body_text()),
+        },
+        other => ApiError::bad_request(other.body_text()),
+    }
+}
+
+/// A stored time (UTC milliseconds) as RFC 3339.
+pub fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}

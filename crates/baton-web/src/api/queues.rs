@@ -1,0 +1,171 @@
+//! Queues, their members and the routing rules over the API.
+
+use super::JsonBody;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use baton_core::domain::Role;
+use baton_core::routing::Rule;
+use baton_db::queues::{Member, MemberChange, Queue};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/queues", get(list))
+        .route("/api/v1/queues/{id}", get(show))
+        .route("/api/v1/queues/{id}/members", post(add_member))
+        .route(
+            "/api/v1/queues/{id}/members/{user_id}",
+            patch(change_member),
+        )
+        .route("/api/v1/routing-rules", get(rules).put(replace_rules))
+}
+
+/// A queue with its members.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QueueOut {
+    #[serde(flatten)]
+    pub queue: Queue,
+    pub members: Vec<Member>,
+}
+
+/// List queues.
+#[utoipa::path(get, path = "/api/v1/queues", tag = "queues",
+    responses((status = 200, body = Vec<Queue>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<Vec<Queue>>, ApiError> {
+    Ok(Json(state.db.queues().await?))
+}
+
+/// Read a queue and its members, by id or slug.
+#[utoipa::path(get, path = "/api/v1/queues/{id}", tag = "queues",
+    params(("id" = String, Path, description = "Queue id or slug")),
+    responses((status = 200, body = QueueOut), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<QueueOut>, ApiError> {
+    let queue = state.db.queue(&id).await?;
+    let members = state.db.queue_members(queue.id).await?;
+    Ok(Json(QueueOut { queue, members }))
+}
+
+/// A person to add to a queue.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberIn {
+    pub email: String,
+}
+
+/// Add a member to the end of a queue (managers).
+#[utoipa::path(post, path = "/api/v1/queues/{id}/members", tag = "queues", request_body = MemberIn,
+    params(("id" = String, Path, description = "Queue id or slug")),
+    responses((status = 201, body = Member), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<MemberIn>,
+) -> Result<(StatusCode, Json<Member>), ApiError> {
+    caller.require(&[Role::Manager], "change queue members")?;
+    let queue = state.db.queue(&id).await?;
+    let user = state.db.user_by_email(&input.email).await.map_err(|_| {
+        ApiError::field("email", format!("no user with the e-mail {}", input.email))
+    })?;
+    let member = state
+        .db
+        .add_queue_member(Some(caller.id()), queue.id, user.id)
+        .await?;
+    Ok((StatusCode::CREATED, Json(member)))
+}
+
+/// Changes to a member; absent fields stay as they are.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatch {
+    /// Most open items; `null` removes the cap.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>)]
+    pub capacity: Option<Option<i64>>,
+    pub weight: Option<i64>,
+    pub skills: Option<Vec<String>>,
+    pub away: Option<bool>,
+}
+
+/// Change a member's capacity, weight, skills or presence (managers).
+#[utoipa::path(patch, path = "/api/v1/queues/{id}/members/{user_id}", tag = "queues", request_body = MemberPatch,
+    params(("id" = String, Path, description = "Queue id or slug"), ("user_id" = i64, Path, description = "Member's user id")),
+    responses((status = 200, body = Member), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn change_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user_id)): Path<(String, i64)>,
+    JsonBody(input): JsonBody<MemberPatch>,
+) -> Result<Json<Member>, ApiError> {
+    caller.require(&[Role::Manager], "change queue members")?;
+    let queue = state.db.queue(&id).await?;
+    let change = MemberChange {
+        capacity: input.capacity,
+        weight: input.weight,
+        skills: input.skills,
+        away: input.away,
+    };
+    Ok(Json(
+        state
+            .db
+            .update_queue_member(Some(caller.id()), queue.id, user_id, &change)
+            .await?,
+    ))
+}
+
+/// The routing rules in order.
+#[utoipa::path(get, path = "/api/v1/routing-rules", tag = "queues",
+    responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
+pub async fn rules(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<Vec<Rule>>, ApiError> {
+    Ok(Json(state.db.routing_rules().await?))
+}
+
+/// Replace the routing rules, in order (managers).
+#[utoipa::path(put, path = "/api/v1/routing-rules", tag = "queues", request_body = Vec<Object>,
+    responses((status = 200, body = Vec<Object>), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn replace_rules(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(rules): JsonBody<Vec<Rule>>,
+) -> Result<Json<Vec<Rule>>, ApiError> {
+    caller.require(&[Role::Manager], "change routing rules")?;
+    if let Some(unnamed) = rules.iter().position(|r| r.name.trim().is_empty()) {
+        return Err(ApiError::field(
+            &format!("[{unnamed}].name"),
+            "every rule needs a name",
+        ));
+    }
+    state
+        .db
+        .replace_routing_rules(Some(caller.id()), &rules)
+        .await?;
+    Ok(Json(state.db.routing_rules().await?))
+}
+
+/// Tells "absent" (outer `None`) from "null" (`Some(None)`).
+fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

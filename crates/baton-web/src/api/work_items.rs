@@ -1,0 +1,221 @@
+//! Work items over the API: a person's queue, accept, reject, reassign.
+
+use super::{JsonBody, Page, PageParams};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use baton_core::domain::{Role, WorkStatus};
+use baton_db::work_items::{HistoryEntry, WorkFilter, WorkItem};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/work-items", get(list))
+        .route("/api/v1/work-items/{id}", get(show))
+        .route("/api/v1/work-items/{id}/accept", post(accept))
+        .route("/api/v1/work-items/{id}/reject", post(reject))
+        .route("/api/v1/work-items/{id}/reassign", post(reassign))
+}
+
+/// Filters for the work item list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct WorkQuery {
+    /// Queue id or slug.
+    pub queue: Option<String>,
+    /// Assignee's user id, or `me`.
+    pub assignee: Option<String>,
+    /// unassigned, assigned, accepted, rejected or done.
+    pub status: Option<String>,
+}
+
+/// List work items. Owners and managers see every queue; everyone else sees
+/// their own items and the items of queues they belong to.
+#[utoipa::path(get, path = "/api/v1/work-items", tag = "work items", params(WorkQuery, PageParams),
+    responses((status = 200, body = Page<WorkItem>), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<WorkQuery>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<WorkItem>>, ApiError> {
+    let mut filter = WorkFilter::default();
+    if let Some(queue) = query.queue.as_deref().filter(|q| !q.is_empty()) {
+        let queue = state
+            .db
+            .queue(queue)
+            .await
+            .map_err(|_| ApiError::field("queue", format!("no queue `{queue}`")))?;
+        if !caller.sees_everything()
+            && !state
+                .db
+                .queue_members(queue.id)
+                .await?
+                .iter()
+                .any(|m| m.user_id == caller.id())
+        {
+            return Err(ApiError::Forbidden(format!(
+                "you are not a member of {}; a {} sees only their own queues",
+                queue.slug,
+                caller.role()
+            )));
+        }
+        filter.queue_id = Some(queue.id);
+    }
+    filter.assignee_id = match query.assignee.as_deref() {
+        None | Some("") => None,
+        Some("me") => Some(caller.id()),
+        Some(id) => Some(
+            id.parse()
+                .map_err(|_| ApiError::field("assignee", "must be a user id or `me`"))?,
+        ),
+    };
+    filter.status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<WorkStatus>)
+        .transpose()
+        .map_err(|e| ApiError::field("status", e.to_string()))?;
+    if !caller.sees_everything() {
+        filter.member_of = Some(caller.id());
+    }
+    let (after, limit) = page.parse()?;
+    let items = state.db.work_items(&filter, after, limit).await?;
+    Ok(Json(Page::new(items, limit, |w: &WorkItem| w.id)))
+}
+
+/// A work item with its assignment history.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WorkItemOut {
+    #[serde(flatten)]
+    pub item: WorkItem,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The item, if the caller may see it.
+async fn visible_item(state: &AppState, caller: &Caller, id: i64) -> Result<WorkItem, ApiError> {
+    let item = state.db.work_item(id).await?;
+    if caller.sees_everything() || item.assignee_id == Some(caller.id()) {
+        return Ok(item);
+    }
+    let queue = state.db.queue(&item.queue).await?;
+    if state
+        .db
+        .queue_members(queue.id)
+        .await?
+        .iter()
+        .any(|m| m.user_id == caller.id())
+    {
+        return Ok(item);
+    }
+    Err(ApiError::Forbidden(format!(
+        "work item {id} is in {}, which is not your queue",
+        item.queue
+    )))
+}
+
+/// Read a work item and its history.
+#[utoipa::path(get, path = "/api/v1/work-items/{id}", tag = "work items",
+    params(("id" = i64, Path, description = "Work item id")),
+    responses((status = 200, body = WorkItemOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<WorkItemOut>, ApiError> {
+    let item = visible_item(&state, &caller, id).await?;
+    let history = state.db.work_item_history(id).await?;
+    Ok(Json(WorkItemOut { item, history }))
+}
+
+/// Accept an item assigned to you.
+#[utoipa::path(post, path = "/api/v1/work-items/{id}/accept", tag = "work items",
+    params(("id" = i64, Path, description = "Work item id")),
+    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<WorkItem>, ApiError> {
+    visible_item(&state, &caller, id).await?;
+    Ok(Json(state.db.accept_work_item(caller.id(), id).await?))
+}
+
+/// Why an item is sent back.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectIn {
+    pub reason: String,
+}
+
+/// Reject an item with a reason; its lead goes back to nurture.
+#[utoipa::path(post, path = "/api/v1/work-items/{id}/reject", tag = "work items", request_body = RejectIn,
+    params(("id" = i64, Path, description = "Work item id")),
+    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<RejectIn>,
+) -> Result<Json<WorkItem>, ApiError> {
+    let item = visible_item(&state, &caller, id).await?;
+    if item.assignee_id != Some(caller.id()) && !caller.sees_everything() {
+        return Err(ApiError::Forbidden(
+            "only the assignee or a manager can reject a work item".into(),
+        ));
+    }
+    Ok(Json(
+        state
+            .db
+            .reject_work_item(caller.id(), id, &input.reason)
+            .await?,
+    ))
+}
+
+/// Who takes the item over.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignIn {
+    pub email: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Give an item to someone else: managers, or the assignee handing it on.
+#[utoipa::path(post, path = "/api/v1/work-items/{id}/reassign", tag = "work items", request_body = ReassignIn,
+    params(("id" = i64, Path, description = "Work item id")),
+    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn reassign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<ReassignIn>,
+) -> Result<Json<WorkItem>, ApiError> {
+    let item = visible_item(&state, &caller, id).await?;
+    if item.assignee_id != Some(caller.id())
+        && caller
+            .require(&[Role::Manager], "reassign others' work")
+            .is_err()
+    {
+        return Err(ApiError::Forbidden(
+            "only the assignee or a manager can reassign a work item".into(),
+        ));
+    }
+    let to = state.db.user_by_email(&input.email).await.map_err(|_| {
+        ApiError::field("email", format!("no user with the e-mail {}", input.email))
+    })?;
+    Ok(Json(
+        state
+            .db
+            .reassign_work_item(caller.id(), id, to.id, &input.reason)
+            .await?,
+    ))
+}

@@ -1,0 +1,64 @@
+//! Who is calling: bearer API tokens, and the role checks every endpoint makes.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use baton_core::domain::Role;
+use baton_db::users::User;
+
+/// The authenticated user behind a request's bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller(pub User);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        let user = state
+            .db
+            .user_for_token(token)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Caller(user))
+    }
+}
+
+impl Caller {
+    pub fn id(&self) -> i64 {
+        self.0.id
+    }
+
+    pub fn role(&self) -> Role {
+        self.0.role
+    }
+
+    /// Refuses unless the caller has one of `roles`; owners may do anything.
+    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), ApiError> {
+        if self.0.role == Role::Owner || roles.contains(&self.0.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "a {} cannot {what}",
+                self.0.role
+            )))
+        }
+    }
+
+    /// Owners and managers see every team's work.
+    pub fn sees_everything(&self) -> bool {
+        self.0.role.is_manager()
+    }
+}

@@ -1,0 +1,213 @@
+//! Errors as RFC 9457 problem JSON: users see what went wrong and which
+//! field; internals go to the log with a reference.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use baton_core::inquiry::FieldError;
+use baton_db::DbError;
+use serde::Serialize;
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InvalidParam {
+    pub name: String,
+    pub reason: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(rename = "invalid-params", skip_serializing_if = "Vec::is_empty")]
+    pub invalid_params: Vec<InvalidParam>,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400/422: the request is wrong; each field that is wrong is named.
+    Invalid {
+        status: StatusCode,
+        detail: String,
+        params: Vec<InvalidParam>,
+    },
+    Unauthorized,
+    Forbidden(String),
+    NotFound(String),
+    Conflict {
+        field: String,
+        detail: String,
+    },
+    /// 429 with the seconds to wait.
+    TooManyRequests(u64),
+    /// 500: logged with a reference; the user sees only the reference.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::Invalid {
+            status: StatusCode::BAD_REQUEST,
+            detail: detail.into(),
+            params: vec![],
+        }
+    }
+
+    pub fn field(name: &str, reason: impl Into<String>) -> ApiError {
+        let reason = reason.into();
+        ApiError::Invalid {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail: format!("{name}: {reason}"),
+            params: vec![InvalidParam {
+                name: name.into(),
+                reason,
+            }],
+        }
+    }
+
+    pub fn fields(errors: Vec<FieldError>) -> ApiError {
+        ApiError::Invalid {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail: errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+            params: errors
+                .into_iter()
+                .map(|e| InvalidParam {
+                    name: e.field,
+                    reason: e.problem,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> ApiError {
+        match e {
+            DbError::NotFound(what) => ApiError::NotFound(what),
+            DbError::Conflict { field, problem } => ApiError::Conflict {
+                field,
+                detail: problem,
+            },
+            DbError::Invalid { field, problem } => ApiError::field(&field, problem),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, title, detail, params) = match self {
+            ApiError::Invalid {
+                status,
+                detail,
+                params,
+            } => (status, "Invalid request", detail, params),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "send a valid API token as `Authorization: Bearer <token>`".to_string(),
+                vec![],
+            ),
+            ApiError::Forbidden(detail) => (StatusCode::FORBIDDEN, "Forbidden", detail, vec![]),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("{what} not found"),
+                vec![],
+            ),
+            ApiError::Conflict { field, detail } => (
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("{field}: {detail}"),
+                vec![InvalidParam {
+                    name: field,
+                    reason: detail,
+                }],
+            ),
+            ApiError::TooManyRequests(seconds) => {
+                let mut response = problem_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests",
+                    format!("slow down: try again in {seconds} s"),
+                    vec![],
+                );
+                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                return response;
+            }
+            ApiError::Internal(message) => {
+                let reference = baton_core::auth::random_hex(6);
+                tracing::error!(%reference, %message, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    format!("something went wrong on our side; reference {reference}"),
+                    vec![],
+                )
+            }
+        };
+        problem_response(status, title, detail, params)
+    }
+}
+
+/// A problem document response.
+pub fn problem_response(
+    status: StatusCode,
+    title: &str,
+    detail: String,
+    params: Vec<InvalidParam>,
+) -> Response {
+    let body = Problem {
+        kind: "about:blank".into(),
+        title: title.into(),
+        status: status.as_u16(),
+        detail,
+        invalid_params: params,
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+/// Security headers on every response; oversized bodies answered as problems.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_none_or(|v| v != "application/problem+json")
+    {
+        response = problem_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload too large",
+            format!(
+                "the request body is larger than {} bytes",
+                crate::MAX_BODY_BYTES
+            ),
+            vec![],
+        );
+    }
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    response
+}

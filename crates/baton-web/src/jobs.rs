@@ -1,0 +1,37 @@
+//! Background work: retrying inquiries that wait for processing and
+//! escalating SLA breaches. Each job runs under a database lease, so with
+//! several servers on one database only one runs it at a time.
+
+use baton_db::{Db, now_ms};
+use std::time::Duration;
+
+/// Runs the jobs every `interval` until the task is aborted.
+pub async fn run(db: Db, interval: Duration) {
+    let holder = format!("{}-{}", std::process::id(), baton_core::auth::random_hex(4));
+    let lease_ms = (interval.as_millis() as i64 * 3).max(10_000);
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        if let Err(e) = run_once(&db, &holder, lease_ms).await {
+            tracing::warn!(error = %e, "background job failed; retrying next round");
+        }
+    }
+}
+
+/// One round of every job whose lease this server holds.
+pub async fn run_once(db: &Db, holder: &str, lease_ms: i64) -> baton_db::Result<()> {
+    if db.try_lease("escalation", holder, lease_ms).await? {
+        let escalated = db.escalate_breaches(now_ms()).await?;
+        if !escalated.is_empty() {
+            tracing::info!(count = escalated.len(), "escalated SLA breaches");
+        }
+    }
+    if db.try_lease("reprocess", holder, lease_ms).await? {
+        // Inquiries still `received` a minute on were missed by their request.
+        let waiting = db.stuck_inquiries(now_ms() - 60_000, 200).await?;
+        if !waiting.is_empty() {
+            db.process_inquiries(&waiting).await?;
+        }
+    }
+    Ok(())
+}

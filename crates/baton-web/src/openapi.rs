@@ -1,0 +1,43 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use crate::AppState;
+use crate::api;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues, work items and accounts."),
+    paths(
+        api::inquiries::create, api::inquiries::list, api::inquiries::show,
+        api::accounts::create, api::accounts::list, api::accounts::show,
+        api::queues::list, api::queues::show, api::queues::add_member, api::queues::change_member,
+        api::queues::rules, api::queues::replace_rules,
+        api::work_items::list, api::work_items::show, api::work_items::accept, api::work_items::reject,
+        api::work_items::reassign,
+        api::users::me, api::users::list, api::users::create,
+    ),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/openapi.json",
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
+}

@@ -1,0 +1,184 @@
+use crate::helpers::{TestApp, strong_lead};
+use serde_json::Value;
+
+/// Posts a raw body and returns (status, problem document).
+async fn post_raw(
+    app: &TestApp,
+    body: impl Into<reqwest::Body>,
+    content_type: &str,
+) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/inquiries"))
+        .bearer_auth(&app.owner)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(content_type, "application/problem+json");
+    (status, response.json().await.unwrap())
+}
+
+fn invalid_field(problem: &Value) -> &str {
+    problem["invalid-params"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn each_bad_request_gets_a_clear_problem_and_stores_nothing() {
+    let app = TestApp::new().await;
+    let json = "application/json";
+    let (status, problem) = post_raw(&app, "{\"email\": ", json).await;
+    assert_eq!(status, 400);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"),
+        "{problem}"
+    );
+
+    let (status, problem) = post_raw(&app, r#"{"email": 42}"#, json).await;
+    assert_eq!(status, 422);
+    assert_eq!(invalid_field(&problem), "email", "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("expected a string"),
+        "{problem}"
+    );
+
+    let (status, problem) = post_raw(&app, r#"{"name": "Ann", "message": "hi"}"#, json).await;
+    assert_eq!(status, 422);
+    assert_eq!(invalid_field(&problem), "email");
+    assert!(problem["detail"].as_str().unwrap().contains("required"));
+
+    let (status, problem) = post_raw(&app, r#"{"email": "ann@"}"#, json).await;
+    assert_eq!(status, 422);
+    assert_eq!(invalid_field(&problem), "email");
+    assert!(problem["detail"].as_str().unwrap().contains("ann@"));
+
+    let (status, problem) =
+        post_raw(&app, r#"{"email": "ann@acme.test", "colour": "red"}"#, json).await;
+    assert_eq!(status, 422);
+    assert_eq!(invalid_field(&problem), "colour", "{problem}");
+
+    let (status, problem) = post_raw(&app, vec![b'{', 0xff, 0xfe, b'}'], json).await;
+    assert_eq!(status, 400);
+    assert!(problem["detail"].as_str().unwrap().contains("UTF-8"));
+
+    let (status, _) = post_raw(&app, r#"{"email": "ann@acme.test"}"#, "text/plain").await;
+    assert_eq!(status, 400);
+
+    let huge = format!(
+        r#"{{"email": "ann@acme.test", "message": "{}"}}"#,
+        "x".repeat(baton_web::MAX_BODY_BYTES)
+    );
+    let (status, problem) = post_raw(&app, huge, json).await;
+    assert_eq!(status, 413, "{problem}");
+
+    let long_message = serde_json::json!({"email": "ann@acme.test", "message": "x".repeat(20_001)});
+    let (status, problem) = post_raw(&app, long_message.to_string(), json).await;
+    assert_eq!(status, 422);
+    assert_eq!(invalid_field(&problem), "message");
+
+    assert_eq!(app.count("inquiries").await, 0, "nothing stored half-way");
+    // The server keeps serving.
+    app.inquire(strong_lead("ok@initech.test")).await;
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_refused() {
+    let app = TestApp::new().await;
+    let anonymous = app
+        .client
+        .post(app.url("/api/v1/inquiries"))
+        .json(&strong_lead("a@b.test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = app
+        .post(
+            "bt_not-a-token",
+            "/api/v1/inquiries",
+            &strong_lead("a@b.test"),
+        )
+        .await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(app.count("inquiries").await, 0);
+}
+
+#[tokio::test]
+async fn a_bad_idempotency_key_is_named() {
+    let app = TestApp::new().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/inquiries"))
+        .bearer_auth(&app.owner)
+        .header("Idempotency-Key", "k".repeat(201))
+        .json(&strong_lead("a@b.test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "Idempotency-Key");
+}
+
+#[tokio::test]
+async fn bad_pagination_and_filters_are_named() {
+    let app = TestApp::new().await;
+    let response = app.get(&app.owner, "/api/v1/inquiries?limit=0").await;
+    assert_eq!(response.status(), 422);
+    let response = app.get(&app.owner, "/api/v1/inquiries?cursor=abc").await;
+    assert_eq!(response.status(), 422);
+    let response = app.get(&app.owner, "/api/v1/inquiries?status=lost").await;
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "status");
+    assert!(problem["detail"].as_str().unwrap().contains("quarantined"));
+}
+
+#[tokio::test]
+async fn accounts_validate_their_fields_and_domains() {
+    let app = TestApp::new().await;
+    let created = app
+        .post(&app.owner, "/api/v1/accounts", &serde_json::json!({"name": "Globex", "domain": "globex.test", "status": "customer", "tier": "a"}))
+        .await;
+    assert_eq!(created.status(), 201);
+    let taken = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &serde_json::json!({"name": "Other", "domain": "globex.test"}),
+        )
+        .await;
+    assert_eq!(taken.status(), 409);
+    let bad_tier = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &serde_json::json!({"name": "X", "tier": "z"}),
+        )
+        .await;
+    assert_eq!(bad_tier.status(), 422);
+    let problem: Value = bad_tier.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "tier", "{problem}");
+    let no_name = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &serde_json::json!({"name": " "}),
+        )
+        .await;
+    assert_eq!(no_name.status(), 422);
+    assert_eq!(app.count("accounts").await, 1);
+}

@@ -1,0 +1,86 @@
+use crate::helpers::TestApp;
+
+async fn submit(app: &TestApp, body: &'static str) -> (u16, String) {
+    let response = app
+        .client
+        .post(app.url("/f/contact"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_hosted_form_takes_an_inquiry_and_thanks_the_visitor() {
+    let app = TestApp::new().await;
+    let page = app.client.get(app.url("/f/contact")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<label for=\"email\">") && html.contains("name=\"website\""));
+
+    let (status, html) = submit(
+        &app,
+        "name=Ann+Lee&email=ann%40initech.test&message=Pricing+for+40+seats%3F&website=",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Thank you"));
+    let list = app.get_json(&app.owner, "/api/v1/inquiries").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let inquiry = app
+        .get_json(&app.owner, &format!("/api/v1/inquiries/{id}"))
+        .await;
+    assert_eq!(inquiry["channel"], "form");
+    assert_eq!(inquiry["origin"], "form:contact");
+    assert!(inquiry["raw"].as_str().unwrap().starts_with("name=Ann+Lee"));
+    assert_eq!(inquiry["status"], "processed");
+}
+
+#[tokio::test]
+async fn a_filled_honeypot_is_thanked_but_quarantined() {
+    let app = TestApp::new().await;
+    let (status, html) = submit(
+        &app,
+        "email=bot%40spam.test&message=hi&website=http%3A%2F%2Fspam.biz",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Thank you"));
+    let list = app
+        .get_json(&app.owner, "/api/v1/inquiries?status=quarantined")
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn errors_are_shown_next_to_the_field_with_the_input_kept() {
+    let app = TestApp::new().await;
+    let (status, html) = submit(&app, "name=%3Cb%3EAnn&email=ann%40&message=hello").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"email-error\""));
+    assert!(
+        html.contains("value=\"&lt;b&gt;Ann\""),
+        "input kept and escaped"
+    );
+    assert!(!html.contains("<b>Ann"));
+    assert_eq!(app.count("inquiries").await, 0);
+    let missing = app.client.get(app.url("/f/nope")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn one_address_is_rate_limited() {
+    let app = TestApp::new().await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(
+            submit(&app, "email=ann%40initech.test&message=hello")
+                .await
+                .0,
+        );
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(statuses[10], 429);
+}

@@ -1,0 +1,161 @@
+//! A running server with a fresh database and signed-in users.
+
+use baton_core::domain::Role;
+use baton_db::Db;
+use baton_db::testing::TestDb;
+use baton_db::users::NewUser;
+use baton_web::ServeOptions;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    /// Bearer token of the owner.
+    pub owner: String,
+    pub test_db: TestDb,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts a server on a free port over `db`.
+pub async fn start_server(db: Db) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let options = ServeOptions {
+        base_url: base.clone(),
+        background_jobs: false,
+        job_interval: Duration::from_secs(1),
+    };
+    tokio::spawn(baton_web::serve(db, listener, options, async {
+        let _ = stopped.await;
+    }));
+    (base, stop)
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let test_db = TestDb::new().await.expect("test database");
+        let db = test_db.db.clone();
+        let (base, shutdown) = start_server(db.clone()).await;
+        let owner_user = db
+            .create_user(NewUser {
+                email: "owner@acme.test",
+                name: "Olive Owner",
+                role: Role::Owner,
+                password: None,
+            })
+            .await
+            .unwrap();
+        let owner = db.create_api_token(owner_user.id, "tests").await.unwrap();
+        TestApp {
+            base,
+            db,
+            client: reqwest::Client::new(),
+            owner,
+            test_db,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Adds a user with `role` and returns (user id, token).
+    pub async fn user(&self, email: &str, role: Role) -> (i64, String) {
+        let user = self
+            .db
+            .create_user(NewUser {
+                email,
+                name: email.split('@').next().unwrap(),
+                role,
+                password: None,
+            })
+            .await
+            .unwrap();
+        let token = self.db.create_api_token(user.id, "tests").await.unwrap();
+        (user.id, token)
+    }
+
+    /// Adds a user to a queue through the API, as the owner.
+    pub async fn join(&self, queue: &str, email: &str) {
+        let response = self
+            .post(
+                &self.owner,
+                &format!("/api/v1/queues/{queue}/members"),
+                &json!({"email": email}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GETs JSON, asserting 200.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        let response = self.get(token, path).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    /// Submits an inquiry as the owner, asserting 201, and returns the receipt.
+    pub async fn inquire(&self, body: Value) -> Value {
+        let response = self.post(&self.owner, "/api/v1/inquiries", &body).await;
+        let status = response.status();
+        let receipt: Value = response.json().await.unwrap();
+        assert_eq!(status, 201, "{receipt}");
+        receipt
+    }
+
+    /// Rows in a table, straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap();
+        n
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A new-business inquiry from a strong lead: grade A.
+pub fn strong_lead(email: &str) -> Value {
+    json!({
+        "name": "Dana Reyes",
+        "email": email,
+        "phone": "+1 415 555 0100",
+        "company": "Initech",
+        "title": "VP Operations",
+        "message": "We are evaluating tools for 250 seats and would like pricing and a demo next week.",
+        "source": "website",
+        "fields": {"company_size": "1200", "industry": "software"}
+    })
+}

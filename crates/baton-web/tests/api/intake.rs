@@ -1,0 +1,183 @@
+use crate::helpers::{TestApp, strong_lead};
+use baton_core::domain::Role;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_posted_inquiry_is_stored_raw_and_explained() {
+    let app = TestApp::new().await;
+    app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let body = strong_lead("dana@initech.test");
+    let receipt = app.inquire(body.clone()).await;
+    assert_eq!(receipt["status"], "processed");
+    assert_eq!(receipt["intent"], "new_business");
+    assert_eq!(receipt["queue"], "hunters");
+
+    let inquiry = app
+        .get_json(&app.owner, receipt["href"].as_str().unwrap())
+        .await;
+    assert_eq!(inquiry["raw"], body, "raw is exactly what was sent");
+    assert_eq!(inquiry["status"], "processed");
+    assert_eq!(inquiry["moderation"]["verdict"], "ham");
+    assert_eq!(inquiry["intent"]["value"], "new_business");
+    assert!(inquiry["intent"]["confidence"].as_f64().unwrap() > 0.5);
+    assert_eq!(inquiry["score"]["grade"], "A");
+    assert!(inquiry["score"]["value"].as_u64().unwrap() >= 75);
+    let reasons: Vec<&str> = inquiry["score"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"decision_maker") && reasons.contains(&"company_size"),
+        "{reasons:?}"
+    );
+    assert_eq!(inquiry["stage"], "mql");
+    assert_eq!(inquiry["queue"], "hunters");
+    assert_eq!(inquiry["assignee"]["email"], "hal@acme.test");
+    assert!(
+        inquiry["routing"]["reasons"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("hunters")
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_returns_the_first_result_and_stores_nothing() {
+    let app = TestApp::new().await;
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/inquiries"))
+            .bearer_auth(&app.owner)
+            .header("Idempotency-Key", "order-42")
+            .json(&strong_lead("kim@globex.test"))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let before = (
+        app.count("inquiries").await,
+        app.count("decisions").await,
+        app.count("work_items").await,
+    );
+    let second = send().await.unwrap();
+    assert_eq!(second.status(), 200);
+    let second: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(second["id"], first["id"]);
+    assert_eq!(second["repeat"], true);
+    assert_eq!(second["queue"], first["queue"]);
+    let after = (
+        app.count("inquiries").await,
+        app.count("decisions").await,
+        app.count("work_items").await,
+    );
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn spam_is_quarantined_never_deleted_and_gets_no_queue() {
+    let app = TestApp::new().await;
+    let receipt = app
+        .inquire(json!({
+            "email": "deals@mailinator.com",
+            "message": "CHEAP SEO http://a.biz http://b.biz http://c.biz"
+        }))
+        .await;
+    assert_eq!(receipt["status"], "quarantined");
+    assert!(receipt["queue"].is_null());
+    let inquiry = app
+        .get_json(&app.owner, receipt["href"].as_str().unwrap())
+        .await;
+    assert_eq!(inquiry["moderation"]["verdict"], "spam");
+    let codes: Vec<&str> = inquiry["moderation"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"disposable_mailbox") && codes.contains(&"many_links"),
+        "{codes:?}"
+    );
+    assert_eq!(app.count("work_items").await, 0);
+    assert_eq!(app.count("inquiries").await, 1);
+}
+
+#[tokio::test]
+async fn the_same_message_twice_in_a_day_counts_as_repetition() {
+    let app = TestApp::new().await;
+    let body = json!({"email": "ann@acme.test", "message": "Please call me about pricing"});
+    app.inquire(body.clone()).await;
+    let second = app.inquire(body).await;
+    let inquiry = app
+        .get_json(&app.owner, second["href"].as_str().unwrap())
+        .await;
+    let codes: Vec<&str> = inquiry["moderation"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"repeated_submission"), "{codes:?}");
+}
+
+#[tokio::test]
+async fn a_failed_processing_waits_in_needs_attention_and_reprocess_retries_it() {
+    let app = TestApp::new().await;
+    // A raw inquiry whose payload cannot be read as an inquiry: stored, never lost.
+    let stored = app
+        .db
+        .store_raw(&[baton_db::intake::RawInquiry {
+            channel: baton_core::domain::Channel::Api,
+            origin: "test".into(),
+            raw: br#"{"email": 42}"#.to_vec(),
+            idempotency_key: None,
+            content_hash: "x".into(),
+        }])
+        .await
+        .unwrap();
+    let id = stored[0].id();
+    let outcomes = app.db.process_inquiries(&[id]).await.unwrap();
+    assert_eq!(
+        outcomes[0].status,
+        baton_core::domain::InquiryStatus::NeedsAttention
+    );
+    let inquiry = app
+        .get_json(&app.owner, &format!("/api/v1/inquiries/{id}"))
+        .await;
+    assert_eq!(inquiry["status"], "needs_attention");
+    assert!(
+        inquiry["error"].as_str().unwrap().contains("invalid type"),
+        "{inquiry}"
+    );
+    assert_eq!(app.db.waiting_inquiries(10).await.unwrap(), vec![id]);
+}
+
+#[tokio::test]
+async fn openapi_document_lists_the_api() {
+    let app = TestApp::new().await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
+    for path in [
+        "/api/v1/inquiries",
+        "/api/v1/inquiries/{id}",
+        "/api/v1/work-items",
+        "/api/v1/queues/{id}/members",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["InquiryInput"].is_object());
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+}

@@ -1,0 +1,13 @@
+//! The API suite: every test starts real servers on 127.0.0.1:0 over a fresh
+//! database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set) and talks
+//! to them with a real HTTP client.
+
+mod helpers;
+
+mod bad_input;
+mod forms;
+mod intake;
+mod roles;
+mod routing;
+mod two_servers;
+mod work_items;

@@ -1,0 +1,143 @@
+use crate::helpers::{TestApp, strong_lead};
+use baton_core::domain::Role;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_hunter_cannot_read_another_teams_work() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.user("ola@acme.test", Role::Operations).await;
+    app.join("operations", "ola@acme.test").await;
+    let billing = app
+        .inquire(json!({"email": "ap@x.test", "message": "invoice charged twice, refund please"}))
+        .await;
+    assert_eq!(billing["queue"], "operations");
+    let item = billing["work_item_id"].as_i64().unwrap();
+
+    let response = app
+        .get(&hunter, &format!("/api/v1/work-items/{item}"))
+        .await;
+    assert_eq!(response.status(), 403);
+    let response = app.get(&hunter, billing["href"].as_str().unwrap()).await;
+    assert_eq!(response.status(), 403);
+    let response = app
+        .get(&hunter, "/api/v1/work-items?queue=operations")
+        .await;
+    assert_eq!(response.status(), 403);
+    let response = app
+        .post(
+            &hunter,
+            &format!("/api/v1/work-items/{item}/reject"),
+            &json!({"reason": "no"}),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+
+    // Their own list holds only their queues' work.
+    let own = app.inquire(strong_lead("dana@initech.test")).await;
+    let list = app.get_json(&hunter, "/api/v1/work-items").await;
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![own["work_item_id"].as_i64().unwrap()]);
+    let mine = app.get(&hunter, own["href"].as_str().unwrap()).await;
+    assert_eq!(mine.status(), 200);
+}
+
+#[tokio::test]
+async fn only_managers_change_routing_and_queues_and_only_owners_add_people() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let rules = app
+        .client
+        .put(app.url("/api/v1/routing-rules"))
+        .bearer_auth(&hunter)
+        .json(&json!([]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rules.status(), 403);
+    let join = app
+        .post(
+            &hunter,
+            "/api/v1/queues/hunters/members",
+            &json!({"email": "hal@acme.test"}),
+        )
+        .await;
+    assert_eq!(join.status(), 403);
+    let people = app.get(&hunter, "/api/v1/users").await;
+    assert_eq!(people.status(), 403);
+    let add = app
+        .post(
+            &manager,
+            "/api/v1/users",
+            &json!({"email": "new@acme.test", "name": "New", "role": "owner"}),
+        )
+        .await;
+    assert_eq!(add.status(), 403, "a manager cannot make an owner");
+    let add = app
+        .post(
+            &app.owner,
+            "/api/v1/users",
+            &json!({"email": "new@acme.test", "name": "New", "role": "farmer"}),
+        )
+        .await;
+    assert_eq!(add.status(), 201);
+    let again = app
+        .post(
+            &app.owner,
+            "/api/v1/users",
+            &json!({"email": "NEW@acme.test", "name": "New", "role": "farmer"}),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    let list = app.get(&hunter, "/api/v1/inquiries").await;
+    assert_eq!(list.status(), 403);
+}
+
+#[tokio::test]
+async fn lists_paginate_with_cursors() {
+    let app = TestApp::new().await;
+    for i in 0..5 {
+        app.inquire(json!({"email": format!("p{i}@x.test"), "message": "hello"}))
+            .await;
+    }
+    let first = app.get_json(&app.owner, "/api/v1/inquiries?limit=2").await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = app
+        .get_json(
+            &app.owner,
+            &format!("/api/v1/inquiries?limit=2&cursor={cursor}"),
+        )
+        .await;
+    let third = app
+        .get_json(
+            &app.owner,
+            &format!(
+                "/api/v1/inquiries?limit=2&cursor={}",
+                second["next_cursor"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(third["items"].as_array().unwrap().len(), 1);
+    assert!(third["next_cursor"].is_null());
+    let all: Vec<i64> = [&first, &second, &third]
+        .iter()
+        .flat_map(|p| {
+            p["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_i64().unwrap())
+        })
+        .collect();
+    let mut sorted = all.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 5);
+}

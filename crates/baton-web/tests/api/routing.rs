@@ -1,0 +1,176 @@
+use crate::helpers::TestApp;
+use baton_core::domain::Role;
+use serde_json::json;
+
+#[tokio::test]
+async fn default_rules_send_each_intent_to_its_tier() {
+    let app = TestApp::new().await;
+    app.post(
+        &app.owner,
+        "/api/v1/accounts",
+        &json!({"name": "Globex", "domain": "globex.test", "status": "customer", "tier": "a"}),
+    )
+    .await;
+    let cases = [
+        (
+            json!({"email": "ap@umbrella.test", "message": "Our invoice 1043 was charged twice, please refund"}),
+            "operations",
+        ),
+        (
+            json!({"email": "cfo@umbrella.test", "message": "Final notice: your account is past due, outstanding balance"}),
+            "operations",
+        ),
+        (
+            json!({"email": "it@umbrella.test", "message": "The export is not working since the update, error 500"}),
+            "service",
+        ),
+        (
+            json!({"email": "buyer@umbrella.test", "message": "Attached is our RFP; the submission deadline is Friday"}),
+            "hunters",
+        ),
+        (
+            json!({"email": "lee@globex.test", "message": "We would like pricing for 20 more seats"}),
+            "farmers",
+        ),
+        (
+            json!({"email": "sam@gmail.com", "message": "Hello, what do you sell?"}),
+            "nurture",
+        ),
+    ];
+    let mut receipts = Vec::new();
+    for (body, queue) in cases {
+        let receipt = app.inquire(body.clone()).await;
+        assert_eq!(receipt["queue"], queue, "{body}");
+        receipts.push(receipt);
+    }
+    let customer = app
+        .get_json(&app.owner, receipts[4]["href"].as_str().unwrap())
+        .await;
+    assert_eq!(customer["intent"]["value"], "customer_request");
+    assert_eq!(customer["intent"]["reasons"][0]["code"], "matched");
+}
+
+#[tokio::test]
+async fn round_robin_balances_members_and_full_members_are_skipped() {
+    let app = TestApp::new().await;
+    for name in ["ann", "bob", "cat"] {
+        app.user(&format!("{name}@acme.test"), Role::Operations)
+            .await;
+        app.join("operations", &format!("{name}@acme.test")).await;
+    }
+    let mut counts = std::collections::HashMap::new();
+    for i in 0..9 {
+        let receipt = app
+            .inquire(json!({"email": format!("c{i}@x.test"), "message": "invoice question"}))
+            .await;
+        *counts
+            .entry(receipt["assignee_id"].as_i64().unwrap())
+            .or_insert(0) += 1;
+    }
+    assert_eq!(counts.len(), 3);
+    assert!(counts.values().all(|&c| c == 3), "{counts:?}");
+
+    // Cap everyone at their current load: the next item waits, visibly.
+    let queue = app.get_json(&app.owner, "/api/v1/queues/operations").await;
+    for member in queue["members"].as_array().unwrap() {
+        let path = format!("/api/v1/queues/operations/members/{}", member["user_id"]);
+        let response = app
+            .client
+            .patch(app.url(&path))
+            .bearer_auth(&app.owner)
+            .json(&json!({"capacity": 3}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let receipt = app
+        .inquire(json!({"email": "late@x.test", "message": "invoice question"}))
+        .await;
+    assert!(receipt["assignee_id"].is_null());
+    let item = app
+        .get_json(
+            &app.owner,
+            &format!("/api/v1/work-items/{}", receipt["work_item_id"]),
+        )
+        .await;
+    assert_eq!(item["status"], "unassigned");
+    assert_eq!(item["history"][0]["action"], "waiting");
+    assert!(
+        item["history"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("capacity")
+    );
+}
+
+#[tokio::test]
+async fn away_members_are_skipped_and_least_loaded_is_followed() {
+    let app = TestApp::new().await;
+    let (ann, _) = app.user("ann@acme.test", Role::Service).await;
+    let (bob, _) = app.user("bob@acme.test", Role::Service).await;
+    app.join("service", "ann@acme.test").await;
+    app.join("service", "bob@acme.test").await;
+    let patch = |user: i64, body: serde_json::Value| {
+        app.client
+            .patch(app.url(&format!("/api/v1/queues/service/members/{user}")))
+            .bearer_auth(&app.owner)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        patch(ann, json!({"away": true})).await.unwrap().status(),
+        200
+    );
+    for i in 0..2 {
+        let receipt = app
+            .inquire(json!({"email": format!("u{i}@x.test"), "message": "the app is not working"}))
+            .await;
+        assert_eq!(receipt["assignee_id"], bob);
+    }
+    let bad = patch(ann, json!({"weight": 0})).await.unwrap();
+    assert_eq!(bad.status(), 422);
+}
+
+#[tokio::test]
+async fn managers_edit_routing_rules_and_new_rules_apply() {
+    let app = TestApp::new().await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let rules = json!([
+        {"name": "Events go to hunters", "condition": {"sources": ["event"]}, "queue": "hunters"},
+        {"name": "Everything else is qualified", "condition": {}, "queue": "qualification"}
+    ]);
+    let response = app
+        .client
+        .put(app.url("/api/v1/routing-rules"))
+        .bearer_auth(&manager)
+        .json(&rules)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let receipt = app
+        .inquire(json!({"email": "a@x.test", "message": "hi", "source": "event"}))
+        .await;
+    assert_eq!(receipt["queue"], "hunters");
+    let receipt = app
+        .inquire(json!({"email": "b@x.test", "message": "invoice"}))
+        .await;
+    assert_eq!(receipt["queue"], "qualification");
+
+    let unknown = json!([{"name": "x", "condition": {}, "queue": "nowhere"}]);
+    let response = app
+        .client
+        .put(app.url("/api/v1/routing-rules"))
+        .bearer_auth(&manager)
+        .json(&unknown)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        app.db.routing_rules().await.unwrap().len(),
+        2,
+        "a bad set changes nothing"
+    );
+}

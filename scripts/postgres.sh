@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs PostgreSQL from Debian's packages when missing, starts it on
+# 127.0.0.1:5432 and gives the test suite a fresh `test` database owned by
+# the `postgres` user (password `postgres`). Safe to run again.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+as_postgres() { as_root su postgres -c "$*"; }
+
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  echo "installing PostgreSQL from Debian's packages"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+fi
+
+version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$version main"; then
+  as_root pg_createcluster "$version" main
+fi
+# Loopback only: tests never listen beyond this machine.
+as_root pg_conftool "$version" main set listen_addresses 127.0.0.1
+if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
+  as_root pg_ctlcluster "$version" main start
+fi
+
+for _ in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p 5432 && break
+  sleep 1
+done
+as_postgres "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
+as_postgres "dropdb --if-exists test && createdb test"
+echo "PostgreSQL $version is ready: postgres://postgres:postgres@127.0.0.1:5432/test"
