@@ -10,7 +10,6 @@
 
 pub mod accounts;
 mod connect;
-pub mod demo;
 pub mod error;
 pub mod forms;
 pub mod intake;
