@@ -17,6 +17,7 @@ pub mod leases;
 mod migrate;
 pub mod queues;
 pub mod settings;
+mod sql;
 pub mod testing;
 pub mod users;
 pub mod work_items;

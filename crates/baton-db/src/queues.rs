@@ -49,6 +49,21 @@ pub struct MemberChange {
     pub away: Option<bool>,
 }
 
+impl From<&Member> for baton_core::routing::Candidate {
+    fn from(m: &Member) -> Self {
+        baton_core::routing::Candidate {
+            user_id: m.user_id,
+            position: m.position,
+            open_items: m.open_items.max(0) as u32,
+            capacity: m.capacity.map(|c| c.max(0) as u32),
+            weight: m.weight.max(1) as u32,
+            assigned_total: m.assigned_total.max(0) as u64,
+            away: m.away,
+            skills: m.skills.clone(),
+        }
+    }
+}
+
 type QueueRow = (
     i64,
     String,

@@ -118,16 +118,7 @@ pub(crate) async fn choose_assignee(
     let candidates: Vec<Candidate> = members
         .iter()
         .filter(|m| Some(m.user_id) != exclude)
-        .map(|m| Candidate {
-            user_id: m.user_id,
-            position: m.position,
-            open_items: m.open_items as u32,
-            capacity: m.capacity.map(|c| c.max(0) as u32),
-            weight: m.weight.max(1) as u32,
-            assigned_total: m.assigned_total as u64,
-            away: m.away,
-            skills: m.skills.clone(),
-        })
+        .map(Candidate::from)
         .collect();
     match pick_member(strategy, &candidates, *last_position, &[]) {
         Ok(chosen) => {

@@ -30,11 +30,16 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut args = Args { seconds: 10, concurrency: vec![1, 16, 64] };
+    let mut args = Args {
+        seconds: 10,
+        concurrency: vec![1, 16, 64],
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--seconds" => args.seconds = it.next().and_then(|s| s.parse().ok()).expect("--seconds N"),
+            "--seconds" => {
+                args.seconds = it.next().and_then(|s| s.parse().ok()).expect("--seconds N")
+            }
             "--concurrency" => {
                 args.concurrency = it
                     .next()
@@ -59,11 +64,12 @@ async fn ceiling_writer(db: Db, mut jobs: mpsc::Receiver<CeilingJob>) {
         let mut tx = db.begin_write().await.expect("begin");
         let mut ids = Vec::with_capacity(batch.len());
         for (body, _) in &batch {
-            let (id,): (i64,) = sqlx::query_as("INSERT INTO bench_ceiling (body) VALUES ($1) RETURNING id")
-                .bind(body)
-                .fetch_one(&mut *tx)
-                .await
-                .expect("insert");
+            let (id,): (i64,) =
+                sqlx::query_as("INSERT INTO bench_ceiling (body) VALUES ($1) RETURNING id")
+                    .bind(body)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .expect("insert");
             ids.push(id);
         }
         tx.commit().await.expect("commit");
@@ -77,9 +83,12 @@ async fn ceiling(
     State(jobs): State<mpsc::Sender<CeilingJob>>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), StatusCode> {
-    let input: InquiryInput = serde_json::from_slice(&body).map_err(|_| StatusCode::UNPROCESSABLE_ENTITY)?;
+    let input: InquiryInput =
+        serde_json::from_slice(&body).map_err(|_| StatusCode::UNPROCESSABLE_ENTITY)?;
     let (reply, answer) = oneshot::channel();
-    jobs.send((serde_json::to_string(&input).unwrap(), reply)).await.unwrap();
+    jobs.send((serde_json::to_string(&input).unwrap(), reply))
+        .await
+        .unwrap();
     let id = answer.await.unwrap();
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id}))))
 }
@@ -94,13 +103,21 @@ struct Run {
 
 /// Keeps `concurrency` requests in flight for `seconds`.
 async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let counter = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, token, counter) = (client.clone(), url.to_string(), token.to_string(), counter.clone());
+        let (client, url, token, counter) = (
+            client.clone(),
+            url.to_string(),
+            token.to_string(),
+            counter.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
@@ -108,7 +125,13 @@ async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run 
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let body = inquiry(n);
                 let sent = Instant::now();
-                let response = client.post(&url).bearer_auth(&token).header("content-type", "application/json").body(body).send().await;
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
                 match response {
                     Ok(r) if r.status() == 201 => {
                         let _ = r.bytes().await;
@@ -129,8 +152,19 @@ async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run 
     }
     let seconds = start.elapsed().as_secs_f64();
     latencies.sort();
-    let pick = |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).map(|d| d.as_secs_f64() * 1e3).unwrap_or(0.0);
-    Run { done: latencies.len() as u64, errors, seconds, p50_ms: pick(0.5), p99_ms: pick(0.99) }
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .map(|d| d.as_secs_f64() * 1e3)
+            .unwrap_or(0.0)
+    };
+    Run {
+        done: latencies.len() as u64,
+        errors,
+        seconds,
+        p50_ms: pick(0.5),
+        p99_ms: pick(0.99),
+    }
 }
 
 /// A realistic inquiry, varied so matching, triage and routing do real work.
@@ -170,7 +204,10 @@ async fn main() {
     if db.backend() == Backend::Postgres {
         // A clean slate each run.
         for table in ["bench_ceiling"] {
-            sqlx::query(&format!("DROP TABLE IF EXISTS {table}")).execute(db.writer()).await.unwrap();
+            sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+                .execute(db.writer())
+                .await
+                .unwrap();
         }
     }
     db.ensure_defaults().await.unwrap();
@@ -178,44 +215,80 @@ async fn main() {
         Backend::Sqlite => "INTEGER PRIMARY KEY",
         Backend::Postgres => "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
     };
-    sqlx::query(&format!("CREATE TABLE IF NOT EXISTS bench_ceiling (id {id_column}, body TEXT NOT NULL)"))
-        .execute(db.writer())
-        .await
-        .unwrap();
+    sqlx::query(&format!(
+        "CREATE TABLE IF NOT EXISTS bench_ceiling (id {id_column}, body TEXT NOT NULL)"
+    ))
+    .execute(db.writer())
+    .await
+    .unwrap();
     let email = format!("bench-{}@baton.example", std::process::id());
     let owner = db
-        .create_user(NewUser { email: &email, name: "Bench", role: Role::Owner, password: None })
+        .create_user(NewUser {
+            email: &email,
+            name: "Bench",
+            role: Role::Owner,
+            password: None,
+        })
         .await
         .unwrap();
     let token = db.create_api_token(owner.id, "bench").await.unwrap();
-    for (queue, role, count) in [("hunters", Role::Hunter, 4), ("qualification", Role::Qualifier, 3), ("nurture", Role::Marketer, 2), ("service", Role::Service, 3), ("operations", Role::Operations, 2)] {
+    for (queue, role, count) in [
+        ("hunters", Role::Hunter, 4),
+        ("qualification", Role::Qualifier, 3),
+        ("nurture", Role::Marketer, 2),
+        ("service", Role::Service, 3),
+        ("operations", Role::Operations, 2),
+    ] {
         let queue = db.queue(queue).await.unwrap();
         for k in 0..count {
             let member_email = format!("{}{k}-{}@baton.example", role, std::process::id());
-            let user = db.create_user(NewUser { email: &member_email, name: "Member", role, password: None }).await.unwrap();
+            let user = db
+                .create_user(NewUser {
+                    email: &member_email,
+                    name: "Member",
+                    role,
+                    password: None,
+                })
+                .await
+                .unwrap();
             db.add_queue_member(None, queue.id, user.id).await.unwrap();
         }
     }
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let serve_options = ServeOptions { base_url: base.clone(), background_jobs: false, ..Default::default() };
-    tokio::spawn(baton_web::serve(db.clone(), listener, serve_options, std::future::pending()));
+    let serve_options = ServeOptions {
+        base_url: base.clone(),
+        background_jobs: false,
+        ..Default::default()
+    };
+    tokio::spawn(baton_web::serve(
+        db.clone(),
+        listener,
+        serve_options,
+        std::future::pending(),
+    ));
 
     let (jobs, receiver) = mpsc::channel(1024);
     tokio::spawn(ceiling_writer(db.clone(), receiver));
-    let ceiling_app = axum::Router::new().route("/ceiling", post(ceiling)).with_state(jobs);
+    let ceiling_app = axum::Router::new()
+        .route("/ceiling", post(ceiling))
+        .with_state(jobs);
     let ceiling_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ceiling_url = format!("http://{}/ceiling", ceiling_listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(ceiling_listener, ceiling_app).await.unwrap() });
 
     println!(
         "machine: {} cores, {}; backend: {backend_name}; {} s per step",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
         std::env::consts::ARCH,
         args.seconds
     );
-    println!("| backend | endpoint | concurrency | requests/s | p50 ms | p99 ms | errors | share of ceiling |");
+    println!(
+        "| backend | endpoint | concurrency | requests/s | p50 ms | p99 ms | errors | share of ceiling |"
+    );
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
     let intake_url = format!("{base}/api/v1/inquiries");
     for &concurrency in &args.concurrency {

@@ -31,10 +31,14 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Starts the writer task.
+    /// Starts the two intake stages: one stores raw batches, the other
+    /// processes them, so the next batch is being stored while the previous
+    /// one is processed.
     pub fn start(db: Db) -> Intake {
         let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(db, receiver));
+        let (stored_tx, stored_rx) = mpsc::channel(4);
+        tokio::spawn(store_batches(db.clone(), receiver, stored_tx));
+        tokio::spawn(process_batches(db, stored_rx));
         Intake { jobs }
     }
 
@@ -51,35 +55,57 @@ impl Intake {
     }
 }
 
-async fn write_batches(db: Db, mut receiver: mpsc::Receiver<Job>) {
+/// A stored batch on its way to processing.
+struct StoredBatch {
+    stored: Vec<Stored>,
+    raws: Vec<RawInquiry>,
+    received_at: i64,
+    replies: Vec<oneshot::Sender<Result<Accepted, String>>>,
+}
+
+async fn store_batches(db: Db, mut receiver: mpsc::Receiver<Job>, next: mpsc::Sender<StoredBatch>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (raws, replies): (Vec<RawInquiry>, Vec<_>) =
             batch.drain(..).map(|j| (j.raw, j.reply)).unzip();
-        let stored = match db.store_raw(&raws).await {
-            Ok(stored) => stored,
+        match db.store_raw(&raws).await {
+            Ok((stored, received_at)) => {
+                let batch = StoredBatch {
+                    stored,
+                    raws,
+                    received_at,
+                    replies,
+                };
+                if next.send(batch).await.is_err() {
+                    return;
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, "storing raw inquiries failed");
                 for reply in replies {
                     let _ = reply.send(Err(format!("the inquiry could not be stored: {e}")));
                 }
-                continue;
             }
-        };
-        let new_ids: Vec<i64> = stored
-            .iter()
-            .filter_map(|s| match s {
-                Stored::New(id) => Some(*id),
-                Stored::Repeat(_) => None,
-            })
-            .collect();
-        let outcomes = match db.process_inquiries(&new_ids).await {
-            Ok(outcomes) => outcomes,
-            Err(e) => {
-                tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
-                Vec::new()
-            }
-        };
+        }
+    }
+}
+
+/// Processes every stored batch waiting, merged into one, so processing
+/// keeps up however small the stored batches are.
+async fn process_batches(db: Db, mut batches: mpsc::Receiver<StoredBatch>) {
+    let mut waiting = Vec::new();
+    while batches.recv_many(&mut waiting, 16).await > 0 {
+        let mut stored = Vec::new();
+        let mut raws = Vec::new();
+        let mut received = Vec::new();
+        let mut replies = Vec::new();
+        for batch in waiting.drain(..) {
+            received.extend(std::iter::repeat_n(batch.received_at, batch.stored.len()));
+            stored.extend(batch.stored);
+            raws.extend(batch.raws);
+            replies.extend(batch.replies);
+        }
+        let outcomes = db.process_stored(&stored, raws, &received).await;
         for (stored, reply) in stored.into_iter().zip(replies) {
             let outcome = outcomes
                 .iter()

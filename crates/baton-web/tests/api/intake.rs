@@ -128,7 +128,7 @@ async fn the_same_message_twice_in_a_day_counts_as_repetition() {
 async fn a_failed_processing_waits_in_needs_attention_and_reprocess_retries_it() {
     let app = TestApp::new().await;
     // A raw inquiry whose payload cannot be read as an inquiry: stored, never lost.
-    let stored = app
+    let (stored, _) = app
         .db
         .store_raw(&[baton_db::intake::RawInquiry {
             channel: baton_core::domain::Channel::Api,

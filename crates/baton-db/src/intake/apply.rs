@@ -1,0 +1,562 @@
+//! The write half of processing: a decided batch is written in one
+//! transaction with multi-row statements. Queues are locked in id order and
+//! their members read once; the strategy then assigns the batch in memory.
+
+use super::Outcome;
+use super::prepare::{Context, Plan, Prepared};
+use crate::connect::{Backend, Db};
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::queues::{Member, members_in};
+use crate::sql::{CHUNK, Value, insert_rows, placeholders};
+use baton_core::decision::Reason;
+use baton_core::domain::{Function, InquiryStatus, Stage, Strategy, Verdict};
+use baton_core::routing::{Candidate, pick_member};
+use baton_core::sla::{BusinessHours, SlaTarget};
+use sqlx::{Any, Transaction};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// A queue locked for this transaction, with its members in memory.
+struct LockedQueue {
+    id: i64,
+    slug: String,
+    function: Function,
+    strategy: Strategy,
+    first_touch: i64,
+    resolution: i64,
+    business_hours: bool,
+    last_position: Option<i64>,
+    members: Vec<Member>,
+    /// Items given to each member by this batch.
+    given: HashMap<i64, i64>,
+}
+
+impl LockedQueue {
+    /// Picks the next member by the queue's strategy and counts the item.
+    fn assign(&mut self) -> std::result::Result<(i64, String), String> {
+        let candidates: Vec<Candidate> = self.members.iter().map(Candidate::from).collect();
+        let chosen = pick_member(self.strategy, &candidates, self.last_position, &[])
+            .map(|c| (c.user_id, c.position))
+            .map_err(|why| why.describe().to_string())?;
+        let (user_id, position) = chosen;
+        self.last_position = Some(position);
+        *self.given.entry(user_id).or_default() += 1;
+        let member = self
+            .members
+            .iter_mut()
+            .find(|m| m.user_id == user_id)
+            .expect("the chosen member is one of the queue's");
+        member.open_items += 1;
+        member.assigned_total += 1;
+        Ok((
+            user_id,
+            format!("{} picked by {}", member.name, self.strategy),
+        ))
+    }
+
+    /// When work in this queue must be touched and resolved.
+    fn due_times(&self, received_at: i64, hours: &BusinessHours) -> (i64, i64) {
+        let received =
+            jiff::Timestamp::from_millisecond(received_at).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let due = |minutes: i64| {
+            let target = if self.business_hours {
+                SlaTarget::BusinessMinutes(minutes)
+            } else {
+                SlaTarget::WallClockMinutes(minutes)
+            };
+            target.due_at(received, hours).as_millisecond()
+        };
+        (due(self.first_touch), due(self.resolution))
+    }
+}
+
+/// Locks a queue row (PostgreSQL; SQLite has one writer) and reads its members.
+async fn lock_queue(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    slug: &str,
+) -> Result<LockedQueue> {
+    let lock = if backend == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row: Option<(i64, String, String, i64, i64, i64, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT id, function, strategy, first_touch_sla_min, resolution_sla_min, business_hours, last_position
+         FROM queues WHERE slug = $1{lock}"
+    ))
+    .bind(slug)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (id, function, strategy, first_touch, resolution, business_hours, last_position) = row
+        .ok_or_else(|| {
+            DbError::invalid(
+                "queue",
+                format!("routing names queue `{slug}`, which does not exist"),
+            )
+        })?;
+    Ok(LockedQueue {
+        id,
+        slug: slug.to_string(),
+        function: function
+            .parse()
+            .map_err(|e| DbError::invalid("function", format!("{e}")))?,
+        strategy: strategy
+            .parse()
+            .map_err(|e| DbError::invalid("strategy", format!("{e}")))?,
+        first_touch,
+        resolution,
+        business_hours: business_hours != 0,
+        last_position,
+        members: members_in(&mut **tx, id).await?,
+        given: HashMap::new(),
+    })
+}
+
+/// The lifecycle stage a lead takes in a queue of this function, or `None`
+/// when the queue's work is not a sales lead (service, operations).
+fn stage_for(function: Function) -> Option<Stage> {
+    match function {
+        Function::Marketing => Some(Stage::Nurture),
+        Function::Qualification => Some(Stage::New),
+        Function::Hunting | Function::Farming => Some(Stage::Mql),
+        Function::Service | Function::Operations => None,
+    }
+}
+
+fn reasons_json(reasons: &[Reason]) -> String {
+    serde_json::to_string(reasons).unwrap_or_else(|_| "[]".into())
+}
+
+/// What the batch writes for one routed, non-spam inquiry.
+struct Routed {
+    plan_index: usize,
+    queue: usize,
+    assignee: std::result::Result<(i64, String), String>,
+    stage: Option<Stage>,
+}
+
+impl Db {
+    /// Writes a decided batch in one transaction.
+    pub(super) async fn apply(
+        &self,
+        prepared: &[Prepared],
+        context: &Context,
+    ) -> Result<Vec<Outcome>> {
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(prepared.len());
+
+        let mut plans: Vec<&Plan> = Vec::new();
+        for item in prepared {
+            match item {
+                Prepared::Ready(plan) => plans.push(plan),
+                Prepared::Failed { inquiry_id, error } => {
+                    sqlx::query(
+                        "UPDATE inquiries SET status = 'needs_attention', error = $1, attempts = attempts + 1
+                         WHERE id = $2 AND status IN ('received', 'needs_attention')",
+                    )
+                    .bind(error)
+                    .bind(inquiry_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    outcomes.push(Outcome {
+                        status: InquiryStatus::NeedsAttention,
+                        error: Some(error.clone()),
+                        ..Outcome::already_done(*inquiry_id)
+                    });
+                }
+            }
+        }
+
+        // Claim the inquiries: those another server processed meanwhile are
+        // not returned (PostgreSQL re-checks a row after the other commits).
+        let mut claimed = HashSet::new();
+        for chunk in plans.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE inquiries SET processed_at = $1
+                 WHERE status IN ('received', 'needs_attention') AND id IN ({}) RETURNING id",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, (i64,)>(&sql).bind(now);
+            for plan in chunk {
+                query = query.bind(plan.inquiry_id);
+            }
+            claimed.extend(query.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id));
+        }
+        plans.retain(|plan| {
+            let mine = claimed.contains(&plan.inquiry_id);
+            if !mine {
+                outcomes.push(Outcome::already_done(plan.inquiry_id));
+            }
+            mine
+        });
+
+        // Lock the queues this batch routes to, in a fixed order.
+        let slugs: BTreeSet<&str> = plans
+            .iter()
+            .filter(|p| p.moderation.verdict == Verdict::Ham)
+            .filter_map(|p| p.route.queue.as_deref())
+            .collect();
+        let mut queues = Vec::with_capacity(slugs.len());
+        for slug in slugs {
+            queues.push(lock_queue(&mut tx, self.backend(), slug).await?);
+        }
+
+        // Assign in memory, in arrival order.
+        let mut routed = Vec::new();
+        for (plan_index, plan) in plans.iter().enumerate() {
+            if plan.moderation.verdict == Verdict::Spam {
+                continue;
+            }
+            if let Some(slug) = plan.route.queue.as_deref() {
+                let queue = queues
+                    .iter()
+                    .position(|q| q.slug == slug)
+                    .expect("queue locked above");
+                let assignee = queues[queue].assign();
+                let stage = stage_for(queues[queue].function);
+                routed.push(Routed {
+                    plan_index,
+                    queue,
+                    assignee,
+                    stage,
+                });
+            }
+        }
+
+        let contacts = self.upsert_contacts(&mut tx, &plans, now).await?;
+
+        let lead_rows: Vec<Vec<Value>> = routed
+            .iter()
+            .filter_map(|r| {
+                let plan = plans[r.plan_index];
+                let stage = r.stage?;
+                Some(vec![
+                    plan.inquiry_id.into(),
+                    contacts.get(&plan.inquiry_id).copied().into(),
+                    plan.matched.account_id.into(),
+                    plan.inquiry
+                        .campaign
+                        .as_deref()
+                        .map(str::to_lowercase)
+                        .map(Value::from)
+                        .unwrap_or(Value::Text(None)),
+                    plan.inquiry.source.as_deref().into(),
+                    stage.as_str().into(),
+                    plan.intent.value.as_str().into(),
+                    i64::from(plan.score.value).into(),
+                    plan.score.grade.as_str().into(),
+                    r.assignee.as_ref().ok().map(|(user, _)| *user).into(),
+                    now.into(),
+                    now.into(),
+                ])
+            })
+            .collect();
+        let leads: HashMap<i64, i64> = insert_rows::<(i64, i64)>(
+            &mut tx,
+            "INSERT INTO leads (inquiry_id, contact_id, account_id, campaign_id, source, stage, intent, score, grade,
+                 owner_id, created_at, updated_at)
+             SELECT v.column1, v.column2, v.column3, c.id, v.column5, v.column6, v.column7, v.column8, v.column9,
+                 v.column10, v.column11, v.column12
+             FROM (",
+            ") AS v LEFT JOIN campaigns c ON c.name_lower = v.column4 RETURNING inquiry_id, id",
+            &lead_rows,
+        )
+        .await?
+        .into_iter()
+        .collect();
+
+        let history_rows: Vec<Vec<Value>> = routed
+            .iter()
+            .filter_map(|r| {
+                let plan = plans[r.plan_index];
+                let lead = leads.get(&plan.inquiry_id)?;
+                Some(vec![
+                    (*lead).into(),
+                    r.stage?.as_str().into(),
+                    format!("routed to {}", queues[r.queue].slug).into(),
+                    now.into(),
+                ])
+            })
+            .collect();
+        insert_rows::<(i64,)>(
+            &mut tx,
+            "INSERT INTO lead_stage_history (lead_id, to_stage, reason, at)",
+            "",
+            &history_rows,
+        )
+        .await?;
+
+        let item_rows: Vec<Vec<Value>> = routed
+            .iter()
+            .map(|r| {
+                let plan = plans[r.plan_index];
+                let queue = &queues[r.queue];
+                let (first_due, resolution_due) = queue.due_times(plan.received_at, &context.hours);
+                let assignee = r.assignee.as_ref().ok().map(|(user, _)| *user);
+                vec![
+                    leads.get(&plan.inquiry_id).copied().into(),
+                    plan.inquiry_id.into(),
+                    queue.id.into(),
+                    assignee.into(),
+                    if assignee.is_some() {
+                        "assigned"
+                    } else {
+                        "unassigned"
+                    }
+                    .into(),
+                    first_due.into(),
+                    resolution_due.into(),
+                    now.into(),
+                    now.into(),
+                ]
+            })
+            .collect();
+        let items: HashMap<i64, i64> = insert_rows::<(i64, i64)>(
+            &mut tx,
+            "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
+                 resolution_due_at, created_at, updated_at)",
+            " RETURNING inquiry_id, id",
+            &item_rows,
+        )
+        .await?
+        .into_iter()
+        .collect();
+
+        let assignment_rows: Vec<Vec<Value>> = routed
+            .iter()
+            .map(|r| {
+                let plan = plans[r.plan_index];
+                let (action, user, reason) = match &r.assignee {
+                    Ok((user, why)) => ("assigned", Some(*user), why.clone()),
+                    Err(why) => ("waiting", None, why.clone()),
+                };
+                vec![
+                    items[&plan.inquiry_id].into(),
+                    action.into(),
+                    user.into(),
+                    queues[r.queue].id.into(),
+                    reason.into(),
+                    now.into(),
+                ]
+            })
+            .collect();
+        insert_rows::<(i64,)>(
+            &mut tx,
+            "INSERT INTO assignment_history (work_item_id, action, to_user_id, to_queue_id, reason, at)",
+            "",
+            &assignment_rows,
+        )
+        .await?;
+
+        let mut decision_rows = Vec::with_capacity(plans.len() * 4);
+        for plan in &plans {
+            let (m, i, s) = (&plan.moderation, &plan.intent, &plan.score);
+            let mut intent_reasons = Vec::new();
+            if let Some(reason) = &plan.matched.reason {
+                intent_reasons.push(Reason::new("matched", 1.0, format!("matched by {reason}")));
+            }
+            intent_reasons.extend(i.reasons.iter().cloned());
+            let id = plan.inquiry_id;
+            decision_rows.push(vec![
+                id.into(),
+                "moderation".into(),
+                m.verdict.as_str().into(),
+                Some(m.score).into(),
+                reasons_json(&m.reasons).into(),
+                m.version.as_str().into(),
+                now.into(),
+            ]);
+            decision_rows.push(vec![
+                id.into(),
+                "intent".into(),
+                i.value.as_str().into(),
+                Some(i.confidence).into(),
+                reasons_json(&intent_reasons).into(),
+                i.version.as_str().into(),
+                now.into(),
+            ]);
+            decision_rows.push(vec![
+                id.into(),
+                "score".into(),
+                s.grade.as_str().into(),
+                Some(f64::from(s.value)).into(),
+                reasons_json(&s.reasons).into(),
+                s.version.as_str().into(),
+                now.into(),
+            ]);
+            let queue = if m.verdict == Verdict::Spam {
+                None
+            } else {
+                plan.route.queue.as_deref()
+            };
+            decision_rows.push(vec![
+                id.into(),
+                "route".into(),
+                queue.into(),
+                None::<f64>.into(),
+                reasons_json(&plan.route.reasons).into(),
+                baton_core::routing::RULES_VERSION.into(),
+                now.into(),
+            ]);
+        }
+        insert_rows::<(i64,)>(
+            &mut tx,
+            "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, created_at)",
+            "",
+            &decision_rows,
+        )
+        .await?;
+
+        let given_rows: Vec<Vec<Value>> = queues
+            .iter()
+            .flat_map(|q| {
+                q.given
+                    .iter()
+                    .map(|(user, given)| vec![q.id.into(), (*user).into(), (*given).into()])
+            })
+            .collect();
+        insert_rows::<(i64,)>(
+            &mut tx,
+            "UPDATE queue_members SET assigned_total = assigned_total + v.column3 FROM (",
+            ") AS v WHERE queue_members.queue_id = v.column1 AND queue_members.user_id = v.column2",
+            &given_rows,
+        )
+        .await?;
+        let position_rows: Vec<Vec<Value>> = queues
+            .iter()
+            .map(|q| vec![q.id.into(), q.last_position.into()])
+            .collect();
+        insert_rows::<(i64,)>(
+            &mut tx,
+            "UPDATE queues SET last_position = v.column2 FROM (",
+            ") AS v WHERE queues.id = v.column1",
+            &position_rows,
+        )
+        .await?;
+
+        let final_rows: Vec<Vec<Value>> = plans
+            .iter()
+            .map(|plan| {
+                let spam = plan.moderation.verdict == Verdict::Spam;
+                vec![
+                    plan.inquiry_id.into(),
+                    if spam { "quarantined" } else { "processed" }.into(),
+                    contacts.get(&plan.inquiry_id).copied().into(),
+                    if spam { None } else { plan.matched.account_id }.into(),
+                    leads.get(&plan.inquiry_id).copied().into(),
+                ]
+            })
+            .collect();
+        insert_rows::<(i64,)>(
+            &mut tx,
+            "UPDATE inquiries SET status = v.column2, error = NULL, contact_id = v.column3, account_id = v.column4,
+                 lead_id = v.column5
+             FROM (",
+            ") AS v WHERE inquiries.id = v.column1",
+            &final_rows,
+        )
+        .await?;
+        tx.commit().await?;
+
+        let by_plan: HashMap<usize, &Routed> = routed.iter().map(|r| (r.plan_index, r)).collect();
+        for (index, plan) in plans.iter().enumerate() {
+            let spam = plan.moderation.verdict == Verdict::Spam;
+            let routed = by_plan.get(&index);
+            outcomes.push(Outcome {
+                inquiry_id: plan.inquiry_id,
+                status: if spam {
+                    InquiryStatus::Quarantined
+                } else {
+                    InquiryStatus::Processed
+                },
+                intent: Some(plan.intent.value),
+                score: Some(plan.score.value),
+                queue: routed.map(|r| queues[r.queue].slug.clone()),
+                assignee_id: routed.and_then(|r| r.assignee.as_ref().ok().map(|(user, _)| *user)),
+                work_item_id: items.get(&plan.inquiry_id).copied(),
+                lead_id: leads.get(&plan.inquiry_id).copied(),
+                error: None,
+            });
+        }
+        Ok(outcomes)
+    }
+
+    /// The contact of each non-spam inquiry: matched ones are filled in where
+    /// they had gaps, new e-mails become contacts. Returns inquiry → contact.
+    async fn upsert_contacts(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        plans: &[&Plan],
+        now: i64,
+    ) -> Result<HashMap<i64, i64>> {
+        let mut by_inquiry = HashMap::new();
+        // One row per e-mail: a second row for the same e-mail in one
+        // statement is an error on PostgreSQL.
+        let mut seen = HashSet::new();
+        let mut rows = Vec::new();
+        for plan in plans
+            .iter()
+            .filter(|p| p.moderation.verdict == Verdict::Ham)
+        {
+            let inquiry = &plan.inquiry;
+            match &inquiry.email {
+                Some(email) if seen.insert(email.as_str()) => rows.push(vec![
+                    plan.matched.account_id.into(),
+                    inquiry.name.as_deref().into(),
+                    email.as_str().into(),
+                    email.as_str().into(),
+                    inquiry.phone.as_ref().map(|p| p.as_str()).into(),
+                    inquiry.title.as_deref().into(),
+                    now.into(),
+                    now.into(),
+                ]),
+                Some(_) => {}
+                None => {
+                    let contact = match plan.matched.contact_id {
+                        Some(id) => id,
+                        None => {
+                            let (id,): (i64,) = sqlx::query_as(
+                                "INSERT INTO contacts (account_id, name, phone, title, created_at, updated_at)
+                                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                            )
+                            .bind(plan.matched.account_id)
+                            .bind(inquiry.name.as_deref())
+                            .bind(inquiry.phone.as_ref().map(|p| p.as_str()))
+                            .bind(inquiry.title.as_deref())
+                            .bind(now)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                            id
+                        }
+                    };
+                    by_inquiry.insert(plan.inquiry_id, contact);
+                }
+            }
+        }
+        let by_email: HashMap<String, i64> = insert_rows::<(String, i64)>(
+            tx,
+            "INSERT INTO contacts (account_id, name, email, email_lower, phone, title, created_at, updated_at)",
+            " ON CONFLICT (email_lower) DO UPDATE SET
+                 account_id = COALESCE(contacts.account_id, excluded.account_id),
+                 name = COALESCE(contacts.name, excluded.name),
+                 phone = COALESCE(contacts.phone, excluded.phone),
+                 title = COALESCE(excluded.title, contacts.title),
+                 updated_at = excluded.updated_at
+             RETURNING email_lower, id",
+            &rows,
+        )
+        .await?
+        .into_iter()
+        .collect();
+        for plan in plans {
+            if let Some(email) = &plan.inquiry.email
+                && let Some(id) = by_email.get(email.as_str())
+            {
+                by_inquiry.insert(plan.inquiry_id, *id);
+            }
+        }
+        Ok(by_inquiry)
+    }
+}

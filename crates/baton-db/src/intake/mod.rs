@@ -1,0 +1,432 @@
+//! Intake: raw inquiries are stored first, exactly as received, in their own
+//! transaction; processing then runs moderation → match → intent → score →
+//! lifecycle → routing and stores each decision with its reasons.
+//!
+//! Both steps work on batches, so one commit (one fsync) serves many
+//! requests: [`prepare`] reads what a batch needs in a handful of queries and
+//! decides outside any lock; [`apply`] writes the batch with multi-row
+//! statements in one transaction that locks the queues it assigns from, in id
+//! order, so several servers on one PostgreSQL database never assign an item
+//! twice and never deadlock on queues.
+
+mod apply;
+mod prepare;
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::sql::{CHUNK, placeholders};
+use baton_core::decision::Reason;
+use baton_core::domain::{Channel, InquiryStatus, Intent, Stage};
+use prepare::Pending;
+use serde::Serialize;
+
+/// An inquiry as it arrived, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct RawInquiry {
+    pub channel: Channel,
+    /// Where it came from: a token name, a form slug, a file and row.
+    pub origin: String,
+    /// The payload, byte for byte.
+    pub raw: Vec<u8>,
+    /// A client's key for retries: the same key never stores twice.
+    pub idempotency_key: Option<String>,
+    /// Same sender and message → same hash (see `baton_core::intake::content_hash`).
+    pub content_hash: String,
+}
+
+/// What storing one raw inquiry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now, with this id.
+    New(i64),
+    /// Its idempotency key was seen before: this is the first inquiry's id.
+    Repeat(i64),
+}
+
+impl Stored {
+    pub fn id(self) -> i64 {
+        match self {
+            Stored::New(id) | Stored::Repeat(id) => id,
+        }
+    }
+}
+
+/// What processing decided for one inquiry.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Outcome {
+    pub inquiry_id: i64,
+    pub status: InquiryStatus,
+    pub intent: Option<Intent>,
+    pub score: Option<u8>,
+    pub queue: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub work_item_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// An inquiry that was processed before (by another server or run).
+    fn already_done(inquiry_id: i64) -> Outcome {
+        Outcome {
+            inquiry_id,
+            status: InquiryStatus::Processed,
+            intent: None,
+            score: None,
+            queue: None,
+            assignee_id: None,
+            work_item_id: None,
+            lead_id: None,
+            error: None,
+        }
+    }
+}
+
+impl Db {
+    /// Stores raw inquiries, all in one transaction, and returns what each
+    /// became with the time it was received.
+    pub async fn store_raw(&self, batch: &[RawInquiry]) -> Result<(Vec<Stored>, i64)> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let mut stored = Vec::with_capacity(batch.len());
+        for item in batch {
+            if let Some(key) = &item.idempotency_key {
+                let existing: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM inquiries WHERE idempotency_key = $1")
+                        .bind(key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some((id,)) = existing {
+                    stored.push(Stored::Repeat(id));
+                    continue;
+                }
+            }
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO inquiries (received_at, channel, origin, raw, idempotency_key, content_hash, status)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'received') RETURNING id",
+            )
+            .bind(now)
+            .bind(item.channel.as_str())
+            .bind(&item.origin)
+            .bind(&item.raw)
+            .bind(&item.idempotency_key)
+            .bind(&item.content_hash)
+            .fetch_one(&mut *tx)
+            .await?;
+            stored.push(Stored::New(id));
+        }
+        tx.commit().await?;
+        Ok((stored, now))
+    }
+
+    /// Stores a batch, then processes the new inquiries from memory. A
+    /// processing failure leaves them stored and waiting (`outcome` is
+    /// `None`); the error is logged and a background job retries them.
+    pub async fn store_and_process(
+        &self,
+        batch: Vec<RawInquiry>,
+    ) -> Result<Vec<(Stored, Option<Outcome>)>> {
+        let (stored, received_at) = self.store_raw(&batch).await?;
+        let received = vec![received_at; stored.len()];
+        let outcomes = self.process_stored(&stored, batch, &received).await;
+        Ok(stored
+            .into_iter()
+            .map(|s| {
+                let outcome = outcomes.iter().find(|o| o.inquiry_id == s.id()).cloned();
+                (s, outcome)
+            })
+            .collect())
+    }
+
+    /// Processes what [`Db::store_raw`] just stored, from memory, without
+    /// reading the raw payloads back; `received_at` holds each one's time of
+    /// arrival. Repeats are skipped. On failure the inquiries stay stored and
+    /// waiting; the error is logged, and the outcomes are empty.
+    pub async fn process_stored(
+        &self,
+        stored: &[Stored],
+        batch: Vec<RawInquiry>,
+        received_at: &[i64],
+    ) -> Vec<Outcome> {
+        let pending: Vec<Pending> = stored
+            .iter()
+            .zip(batch)
+            .zip(received_at)
+            .filter_map(|((s, raw), received_at)| match s {
+                Stored::New(id) => Some(Pending {
+                    id: *id,
+                    received_at: *received_at,
+                    channel: raw.channel,
+                    raw: raw.raw,
+                    content_hash: raw.content_hash,
+                }),
+                Stored::Repeat(_) => None,
+            })
+            .collect();
+        match self.process_pending(pending).await {
+            Ok(outcomes) => outcomes,
+            Err(e) => {
+                tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Processes stored inquiries that are waiting (received or needing
+    /// attention); others are reported as already processed. Failures of one
+    /// inquiry are recorded on it and do not stop the others.
+    pub async fn process_inquiries(&self, ids: &[i64]) -> Result<Vec<Outcome>> {
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT id, received_at, channel, raw, content_hash, status FROM inquiries WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_as(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let rows: Vec<(i64, i64, String, Vec<u8>, String, String)> =
+                query.fetch_all(self.reader()).await?;
+            let mut pending = Vec::with_capacity(rows.len());
+            for &id in chunk {
+                let Some((_, received_at, channel, raw, content_hash, status)) =
+                    rows.iter().find(|r| r.0 == id).cloned()
+                else {
+                    return Err(DbError::NotFound(format!("inquiry {id}")));
+                };
+                if !matches!(status.as_str(), "received" | "needs_attention") {
+                    outcomes.push(Outcome::already_done(id));
+                    continue;
+                }
+                let channel = channel
+                    .parse()
+                    .map_err(|e| DbError::invalid("channel", format!("inquiry {id}: {e}")))?;
+                pending.push(Pending {
+                    id,
+                    received_at,
+                    channel,
+                    raw,
+                    content_hash,
+                });
+            }
+            outcomes.extend(self.process_pending(pending).await?);
+        }
+        Ok(outcomes)
+    }
+
+    /// Decides and writes a batch, retrying when PostgreSQL reports a
+    /// deadlock or serialisation failure between servers.
+    async fn process_pending(&self, pending: Vec<Pending>) -> Result<Vec<Outcome>> {
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let context = self.processing_context().await?;
+        let prepared = self.prepare(pending, &context).await?;
+        let mut attempt = 0;
+        loop {
+            match self.apply(&prepared, &context).await {
+                Err(DbError::Sqlx(sqlx::Error::Database(e)))
+                    if attempt < 5 && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Inquiries waiting for processing, oldest first.
+    pub async fn waiting_inquiries(&self, limit: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM inquiries WHERE status IN ('received', 'needs_attention') ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Inquiries left `received` since before `received_before`: their
+    /// processing failed as a whole (the database was down, say).
+    pub async fn stuck_inquiries(&self, received_before: i64, limit: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM inquiries WHERE status = 'received' AND received_at < $1 ORDER BY id LIMIT $2",
+        )
+        .bind(received_before)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}
+
+/// A stored decision as shown to people and the API.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StoredDecision {
+    pub kind: String,
+    pub value: Option<String>,
+    pub score: Option<f64>,
+    pub reasons: Vec<Reason>,
+    pub version: String,
+    pub created_at: i64,
+}
+
+/// An inquiry with everything decided about it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct InquiryView {
+    pub id: i64,
+    pub received_at: i64,
+    pub channel: Channel,
+    pub origin: String,
+    pub raw: Vec<u8>,
+    pub status: InquiryStatus,
+    pub error: Option<String>,
+    pub contact_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    pub stage: Option<Stage>,
+    pub queue: Option<String>,
+    pub work_item_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    /// Latest decision of each kind, in pipeline order.
+    pub decisions: Vec<StoredDecision>,
+}
+
+/// One line of the inquiry list.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct InquirySummary {
+    pub id: i64,
+    pub received_at: i64,
+    pub channel: Channel,
+    pub status: InquiryStatus,
+    pub lead_id: Option<i64>,
+}
+
+type ViewRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Vec<u8>,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+impl Db {
+    pub async fn inquiry(&self, id: i64) -> Result<InquiryView> {
+        let row: Option<ViewRow> = sqlx::query_as(
+            "SELECT i.id, i.received_at, i.channel, i.origin, i.raw, i.status, i.error, i.contact_id, i.account_id,
+                    i.lead_id, l.stage
+             FROM inquiries i LEFT JOIN leads l ON l.id = i.lead_id WHERE i.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
+        let (
+            id,
+            received_at,
+            channel,
+            origin,
+            raw,
+            status,
+            error,
+            contact_id,
+            account_id,
+            lead_id,
+            stage,
+        ) = row.ok_or_else(|| DbError::NotFound(format!("inquiry {id}")))?;
+        let work: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+            "SELECT w.id, q.slug, w.assignee_id FROM work_items w JOIN queues q ON q.id = w.queue_id
+             WHERE w.inquiry_id = $1 ORDER BY w.id DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?;
+        let rows: Vec<(String, Option<String>, Option<f64>, String, String, i64)> = sqlx::query_as(
+            "SELECT kind, value, score, reasons, version, created_at FROM decisions WHERE inquiry_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        let mut decisions: Vec<StoredDecision> = Vec::new();
+        for (kind, value, score, reasons, version, created_at) in rows {
+            let decision = StoredDecision {
+                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                kind,
+                value,
+                score,
+                version,
+                created_at,
+            };
+            // A later decision of the same kind (a reprocess, a moderator's
+            // release) replaces the earlier one in this view.
+            match decisions.iter_mut().find(|d| d.kind == decision.kind) {
+                Some(slot) => *slot = decision,
+                None => decisions.push(decision),
+            }
+        }
+        let bad = |field: &str, e: baton_core::domain::UnknownValue| {
+            DbError::invalid(field, e.to_string())
+        };
+        Ok(InquiryView {
+            id,
+            received_at,
+            channel: channel.parse().map_err(|e| bad("channel", e))?,
+            origin,
+            raw,
+            status: status.parse().map_err(|e| bad("status", e))?,
+            error,
+            contact_id,
+            account_id,
+            lead_id,
+            stage: stage
+                .map(|s| s.parse())
+                .transpose()
+                .map_err(|e| bad("stage", e))?,
+            queue: work.as_ref().map(|(_, q, _)| q.clone()),
+            work_item_id: work.as_ref().map(|(w, _, _)| *w),
+            assignee_id: work.and_then(|(_, _, a)| a),
+            decisions,
+        })
+    }
+
+    /// Inquiries after the cursor `after` (an id), filtered by status.
+    pub async fn inquiries(
+        &self,
+        status: Option<InquiryStatus>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<InquirySummary>> {
+        let rows: Vec<(i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, received_at, channel, status, lead_id FROM inquiries
+             WHERE id > $1 AND ($2 = '' OR status = $2) ORDER BY id LIMIT $3",
+        )
+        .bind(after)
+        .bind(status.map(|s| s.as_str()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter()
+            .map(|(id, received_at, channel, status, lead_id)| {
+                Ok(InquirySummary {
+                    id,
+                    received_at,
+                    channel: channel
+                        .parse()
+                        .map_err(|e| DbError::invalid("channel", format!("{e}")))?,
+                    status: status
+                        .parse()
+                        .map_err(|e| DbError::invalid("status", format!("{e}")))?,
+                    lead_id,
+                })
+            })
+            .collect()
+    }
+}

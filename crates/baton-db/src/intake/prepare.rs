@@ -1,0 +1,350 @@
+//! The read half of processing: everything a batch needs is read in a few
+//! queries (one per kind of lookup, not per inquiry), then each inquiry is
+//! decided in memory.
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::queues::rules_in;
+use crate::settings::keys;
+use crate::sql::{CHUNK, placeholders};
+use baton_core::decision::{IntentDecision, Moderation, Score};
+use baton_core::domain::{AccountStatus, Channel, Tier, Verdict};
+use baton_core::inquiry::Inquiry;
+use baton_core::intake::decode;
+use baton_core::moderation::{ModerationConfig, Signals, moderate};
+use baton_core::routing::{RouteDecision, RoutingFacts, Rule, route};
+use baton_core::scoring::{ScoringConfig, score};
+use baton_core::sla::BusinessHours;
+use baton_core::triage::{MatchedAccount, classify};
+use std::collections::{BTreeSet, HashMap};
+
+/// A stored inquiry waiting to be processed.
+pub struct Pending {
+    pub id: i64,
+    pub received_at: i64,
+    pub channel: Channel,
+    pub raw: Vec<u8>,
+    pub content_hash: String,
+}
+
+/// The organisation's settings that processing reads, once per batch.
+pub struct Context {
+    pub moderation: ModerationConfig,
+    pub scoring: ScoringConfig,
+    pub rules: Vec<Rule>,
+    pub hours: BusinessHours,
+}
+
+/// The contact and account an inquiry was matched to.
+#[derive(Default)]
+pub struct Match {
+    pub contact_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub account: Option<MatchedAccount>,
+    pub tier: Option<Tier>,
+    pub reason: Option<String>,
+}
+
+/// Everything decided for one inquiry before anything is written.
+pub struct Plan {
+    pub inquiry_id: i64,
+    pub received_at: i64,
+    pub inquiry: Inquiry,
+    pub moderation: Moderation,
+    pub matched: Match,
+    pub intent: IntentDecision,
+    pub score: Score,
+    pub route: RouteDecision,
+}
+
+/// A batch member, decided or failed.
+pub enum Prepared {
+    Ready(Box<Plan>),
+    Failed { inquiry_id: i64, error: String },
+}
+
+/// What the batch's lookups found, keyed by the value looked up.
+#[derive(Default)]
+struct Found {
+    /// content hash → (id, received_at) of inquiries with that hash.
+    same_content: HashMap<String, Vec<(i64, i64)>>,
+    /// e-mail → (contact, account).
+    by_email: HashMap<String, (i64, Option<i64>)>,
+    /// phone → (contact, account), the oldest contact first.
+    by_phone: HashMap<String, (i64, Option<i64>)>,
+    /// domain → account.
+    by_domain: HashMap<String, i64>,
+    /// normalised company name → account.
+    by_company: HashMap<String, i64>,
+    /// account → (name, status, tier).
+    accounts: HashMap<i64, (String, String, String)>,
+}
+
+/// Runs `SELECT … WHERE column IN (…)` over `keys` in chunks and returns the rows.
+async fn select_in<O, K>(db: &Db, select: &str, keys: &[K]) -> Result<Vec<O>>
+where
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + Sync + 'static,
+{
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let sql = format!("{select} ({})", placeholders(1, chunk.len()));
+        let mut query = sqlx::query_as::<_, O>(&sql);
+        for key in chunk {
+            query = query.bind(key.clone());
+        }
+        rows.extend(query.fetch_all(db.reader()).await?);
+    }
+    Ok(rows)
+}
+
+impl Db {
+    pub(super) async fn processing_context(&self) -> Result<Context> {
+        let zone_name: String = self.setting(keys::TIME_ZONE).await?;
+        let zone_name = if zone_name.is_empty() {
+            "UTC".to_string()
+        } else {
+            zone_name
+        };
+        let zone = jiff::tz::TimeZone::get(&zone_name)
+            .map_err(|e| DbError::invalid("time_zone", format!("`{zone_name}`: {e}")))?;
+        let spec: String = self.setting(keys::BUSINESS_HOURS).await?;
+        let hours = if spec.is_empty() {
+            BusinessHours::standard(zone)
+        } else {
+            BusinessHours::parse(&spec, zone).map_err(|e| DbError::invalid("business_hours", e))?
+        };
+        Ok(Context {
+            moderation: self.setting(keys::MODERATION).await?,
+            scoring: self.setting(keys::SCORING).await?,
+            rules: rules_in(self.reader()).await?,
+            hours,
+        })
+    }
+
+    /// Decodes, looks up and decides a batch, without writing.
+    pub(super) async fn prepare(
+        &self,
+        pending: Vec<Pending>,
+        context: &Context,
+    ) -> Result<Vec<Prepared>> {
+        let mut parsed = Vec::with_capacity(pending.len());
+        let mut prepared = Vec::with_capacity(pending.len());
+        for p in pending {
+            let inquiry = decode(p.channel, &p.raw).and_then(|received| {
+                Inquiry::parse(&received.input)
+                    .map(|inquiry| (inquiry, received.honeypot_filled))
+                    .map_err(|errors| {
+                        errors
+                            .iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+            });
+            match inquiry {
+                Ok((inquiry, honeypot)) => parsed.push((p, inquiry, honeypot)),
+                Err(error) => prepared.push(Prepared::Failed {
+                    inquiry_id: p.id,
+                    error,
+                }),
+            }
+        }
+        let found = self.look_up(&parsed).await?;
+        for (p, inquiry, honeypot_filled) in parsed {
+            let day_before = p.received_at - 24 * 3600 * 1000;
+            let recent_duplicates = found
+                .same_content
+                .get(&p.content_hash)
+                .map(|earlier| {
+                    earlier
+                        .iter()
+                        .filter(|(id, at)| *id < p.id && *at > day_before)
+                        .count()
+                })
+                .unwrap_or(0) as u32;
+            let signals = Signals {
+                honeypot_filled,
+                recent_duplicates,
+            };
+            let moderation = moderate(&inquiry, signals, &context.moderation);
+            let matched = found.matched(&inquiry);
+            let intent = classify(&inquiry, matched.account.as_ref());
+            let score = score(&inquiry, intent.value, &context.scoring);
+            let facts = RoutingFacts {
+                quarantined: moderation.verdict == Verdict::Spam,
+                intent: intent.value,
+                grade: score.grade,
+                source: inquiry.source.clone(),
+                account_status: matched.account.as_ref().map(|a| a.status),
+                account_tier: matched.tier,
+            };
+            let route = route(&facts, &context.rules);
+            prepared.push(Prepared::Ready(Box::new(Plan {
+                inquiry_id: p.id,
+                received_at: p.received_at,
+                inquiry,
+                moderation,
+                matched,
+                intent,
+                score,
+                route,
+            })));
+        }
+        Ok(prepared)
+    }
+
+    /// One query per kind of lookup for the whole batch.
+    async fn look_up(&self, parsed: &[(Pending, Inquiry, bool)]) -> Result<Found> {
+        let distinct = |values: Vec<String>| -> Vec<String> {
+            values
+                .into_iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let hashes = distinct(
+            parsed
+                .iter()
+                .map(|(p, _, _)| p.content_hash.clone())
+                .collect(),
+        );
+        let emails = distinct(
+            parsed
+                .iter()
+                .filter_map(|(_, i, _)| i.email.as_ref().map(|e| e.to_string()))
+                .collect(),
+        );
+        let phones = distinct(
+            parsed
+                .iter()
+                .filter(|(_, i, _)| i.email.is_none())
+                .filter_map(|(_, i, _)| i.phone.as_ref().map(|p| p.as_str().to_string()))
+                .collect(),
+        );
+        let domains = distinct(
+            parsed
+                .iter()
+                .filter_map(|(_, i, _)| i.company_domain().map(String::from))
+                .collect(),
+        );
+        let companies = distinct(
+            parsed
+                .iter()
+                .filter_map(|(_, i, _)| {
+                    i.company.as_deref().map(crate::accounts::normalise_company)
+                })
+                .collect(),
+        );
+
+        let mut found = Found::default();
+        let rows: Vec<(String, i64, i64)> = select_in(
+            self,
+            "SELECT content_hash, id, received_at FROM inquiries WHERE content_hash IN",
+            &hashes,
+        )
+        .await?;
+        for (hash, id, at) in rows {
+            found.same_content.entry(hash).or_default().push((id, at));
+        }
+        let rows: Vec<(String, i64, Option<i64>)> = select_in(
+            self,
+            "SELECT email_lower, id, account_id FROM contacts WHERE email_lower IN",
+            &emails,
+        )
+        .await?;
+        found.by_email = rows.into_iter().map(|(e, c, a)| (e, (c, a))).collect();
+        let rows: Vec<(String, i64, Option<i64>)> = select_in(
+            self,
+            "SELECT phone, id, account_id FROM contacts WHERE phone IN",
+            &phones,
+        )
+        .await?;
+        for (phone, contact, account) in rows {
+            let slot = found.by_phone.entry(phone).or_insert((contact, account));
+            if contact < slot.0 {
+                *slot = (contact, account);
+            }
+        }
+        let rows: Vec<(String, i64)> = select_in(
+            self,
+            "SELECT domain, account_id FROM account_domains WHERE domain IN",
+            &domains,
+        )
+        .await?;
+        found.by_domain = rows.into_iter().collect();
+        let rows: Vec<(String, i64)> = select_in(
+            self,
+            "SELECT name_norm, id FROM accounts WHERE name_norm IN",
+            &companies,
+        )
+        .await?;
+        for (name, id) in rows {
+            let slot = found.by_company.entry(name).or_insert(id);
+            *slot = (*slot).min(id);
+        }
+        let account_ids: Vec<i64> = found
+            .by_email
+            .values()
+            .chain(found.by_phone.values())
+            .filter_map(|(_, a)| *a)
+            .chain(found.by_domain.values().copied())
+            .chain(found.by_company.values().copied())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let rows: Vec<(i64, String, String, String)> = select_in(
+            self,
+            "SELECT id, name, status, tier FROM accounts WHERE id IN",
+            &account_ids,
+        )
+        .await?;
+        found.accounts = rows
+            .into_iter()
+            .map(|(id, name, status, tier)| (id, (name, status, tier)))
+            .collect();
+        Ok(found)
+    }
+}
+
+impl Found {
+    /// The contact by e-mail, else phone; the account by the contact, else
+    /// the e-mail domain, else the normalised company name.
+    fn matched(&self, inquiry: &Inquiry) -> Match {
+        let mut found = Match::default();
+        let contact = match (&inquiry.email, &inquiry.phone) {
+            (Some(email), _) => self.by_email.get(email.as_str()),
+            (None, Some(phone)) => self.by_phone.get(phone.as_str()),
+            (None, None) => None,
+        };
+        if let Some((contact_id, account_id)) = contact {
+            found.contact_id = Some(*contact_id);
+            found.account_id = *account_id;
+            found.reason = Some("known contact".into());
+        }
+        if found.account_id.is_none()
+            && let Some(domain) = inquiry.company_domain()
+            && let Some(id) = self.by_domain.get(domain)
+        {
+            found.account_id = Some(*id);
+            found.reason = Some(format!("e-mail domain {domain}"));
+        }
+        if found.account_id.is_none()
+            && let Some(company) = &inquiry.company
+            && let Some(id) = self
+                .by_company
+                .get(&crate::accounts::normalise_company(company))
+        {
+            found.account_id = Some(*id);
+            found.reason = Some(format!("company name {company}"));
+        }
+        if let Some((name, status, tier)) = found.account_id.and_then(|id| self.accounts.get(&id)) {
+            found.account = Some(MatchedAccount {
+                name: name.clone(),
+                status: status.parse().unwrap_or(AccountStatus::Suspect),
+            });
+            found.tier = tier.parse().ok();
+        }
+        found
+    }
+}

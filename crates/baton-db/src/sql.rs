@@ -1,0 +1,139 @@
+//! Building statements for many rows at once. Only placeholders are
+//! generated; every value is bound.
+
+/// `$start, $start+1, …` for `count` values.
+pub fn placeholders(start: usize, count: usize) -> String {
+    (start..start + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($1, $2), ($3, $4), …`: `rows` tuples of `columns` placeholders, numbered from `start`.
+pub fn value_rows(start: usize, rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(start + row * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Most keys in one `IN (…)` list, well under both backends' limits on
+/// bound values.
+pub const CHUNK: usize = 200;
+
+/// Most rows in one multi-row statement.
+const MAX_STATEMENT_ROWS: usize = 64;
+
+/// Rows for the next statement out of `remaining`: the largest power of two
+/// that fits, so only a few statement shapes exist and each is prepared once
+/// and then served from the statement cache.
+fn statement_rows(remaining: usize) -> usize {
+    let fit = remaining.min(MAX_STATEMENT_ROWS);
+    1 << (usize::BITS - 1 - fit.leading_zeros())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_take_powers_of_two_rows() {
+        assert_eq!(statement_rows(1), 1);
+        assert_eq!(statement_rows(3), 2);
+        assert_eq!(statement_rows(64), 64);
+        assert_eq!(statement_rows(100), 64);
+        assert_eq!(statement_rows(37), 32);
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(value_rows(1, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(1, 0), "");
+    }
+}
+
+/// A value of a multi-row statement: rows mix types, so they are kept as
+/// this enum until bound.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Float(Option<f64>),
+    Text(Option<String>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<Option<f64>> for Value {
+    fn from(v: Option<f64>) -> Self {
+        Value::Float(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(Some(v.to_string()))
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(Some(v))
+    }
+}
+
+impl From<Option<&str>> for Value {
+    fn from(v: Option<&str>) -> Self {
+        Value::Text(v.map(String::from))
+    }
+}
+
+/// Runs `{head} VALUES (…), (…){tail}` for `rows` in chunks, returning the
+/// rows of `tail`'s RETURNING clause (none when `tail` has none).
+pub async fn insert_rows<O>(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    head: &str,
+    tail: &str,
+    rows: &[Vec<Value>],
+) -> crate::Result<Vec<O>>
+where
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut out = Vec::new();
+    let Some(columns) = rows.first().map(Vec::len) else {
+        return Ok(out);
+    };
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at(statement_rows(rest.len()));
+        rest = after;
+        let sql = format!(
+            "{head} VALUES {}{tail}",
+            value_rows(1, chunk.len(), columns)
+        );
+        let mut query = sqlx::query_as::<_, O>(&sql);
+        for value in chunk.iter().flatten() {
+            query = match value {
+                Value::Int(v) => query.bind(*v),
+                Value::Float(v) => query.bind(*v),
+                Value::Text(v) => query.bind(v.clone()),
+            };
+        }
+        if tail.is_empty() {
+            query.fetch_all(&mut **tx).await?;
+        } else {
+            out.extend(query.fetch_all(&mut **tx).await?);
+        }
+    }
+    Ok(out)
+}
