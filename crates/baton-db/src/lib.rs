@@ -20,6 +20,7 @@ pub mod settings;
 mod sql;
 pub mod testing;
 pub mod users;
+pub mod webhooks;
 pub mod work_items;
 
 pub use connect::{Backend, Db, DbOptions};

@@ -610,6 +610,15 @@ impl Db {
                 tx.rollback().await?;
                 continue;
             }
+            crate::webhooks::enqueue(
+                &mut tx,
+                "work_item.sla_breached",
+                &[serde_json::json!({
+                    "work_item_id": id, "level": new_level, "to_user_id": to_user, "to_queue_id": to_queue,
+                    "reason": reason,
+                })],
+            )
+            .await?;
             record(
                 &mut tx,
                 id,
@@ -677,6 +686,12 @@ async fn change_stage_in(
         .bind(lead_id)
         .execute(&mut **tx)
         .await?;
+    crate::webhooks::enqueue(
+        tx,
+        "lead.stage_changed",
+        &[serde_json::json!({"lead_id": lead_id, "from": current, "to": to, "reason": reason, "actor_id": actor})],
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO lead_stage_history (lead_id, from_stage, to_stage, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
     )

@@ -8,6 +8,7 @@ pub mod forms;
 pub mod intake;
 pub mod jobs;
 pub mod openapi;
+pub mod webhooks;
 
 use axum::Router;
 use baton_db::Db;

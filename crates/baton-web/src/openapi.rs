@@ -12,12 +12,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues, work items and accounts."),
     paths(
         api::inquiries::create, api::inquiries::list, api::inquiries::show,
+        api::inquiries::release, api::inquiries::confirm_spam,
         api::accounts::create, api::accounts::list, api::accounts::show,
         api::queues::list, api::queues::show, api::queues::add_member, api::queues::change_member,
         api::queues::rules, api::queues::replace_rules,
         api::work_items::list, api::work_items::show, api::work_items::accept, api::work_items::reject,
         api::work_items::reassign,
         api::users::me, api::users::list, api::users::create,
+        api::webhooks::create, api::webhooks::list, api::webhooks::deliveries,
     ),
     modifiers(&BearerAuth),
 )]

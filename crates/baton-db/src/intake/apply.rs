@@ -324,6 +324,24 @@ impl Db {
         .into_iter()
         .collect();
 
+        let routed_events: Vec<serde_json::Value> = routed
+            .iter()
+            .map(|r| {
+                let plan = plans[r.plan_index];
+                serde_json::json!({
+                    "inquiry_id": plan.inquiry_id,
+                    "queue": queues[r.queue].slug,
+                    "work_item_id": items.get(&plan.inquiry_id),
+                    "assignee_id": r.assignee.as_ref().ok().map(|(user, _)| user),
+                    "lead_id": leads.get(&plan.inquiry_id),
+                    "intent": plan.intent.value,
+                    "score": plan.score.value,
+                    "grade": plan.score.grade,
+                })
+            })
+            .collect();
+        crate::webhooks::enqueue(&mut tx, "inquiry.routed", &routed_events).await?;
+
         let assignment_rows: Vec<Vec<Value>> = routed
             .iter()
             .map(|r| {

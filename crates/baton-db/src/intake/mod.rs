@@ -10,6 +10,7 @@
 //! twice and never deadlock on queues.
 
 mod apply;
+mod moderation;
 mod prepare;
 
 use crate::connect::Db;

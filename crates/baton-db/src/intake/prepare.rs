@@ -68,6 +68,8 @@ pub enum Prepared {
 struct Found {
     /// content hash → (id, received_at) of inquiries with that hash.
     same_content: HashMap<String, Vec<(i64, i64)>>,
+    /// Inquiries a moderator released from quarantine, with the release reasons.
+    released: HashMap<i64, Moderation>,
     /// e-mail → (contact, account).
     by_email: HashMap<String, (i64, Option<i64>)>,
     /// phone → (contact, account), the oldest contact first.
@@ -167,7 +169,11 @@ impl Db {
                 honeypot_filled,
                 recent_duplicates,
             };
-            let moderation = moderate(&inquiry, signals, &context.moderation);
+            // A moderator's release stands: the rules are not asked again.
+            let moderation = match found.released.get(&p.id) {
+                Some(release) => release.clone(),
+                None => moderate(&inquiry, signals, &context.moderation),
+            };
             let matched = found.matched(&inquiry);
             let intent = classify(&inquiry, matched.account.as_ref());
             let score = score(&inquiry, intent.value, &context.scoring);
@@ -238,6 +244,23 @@ impl Db {
         );
 
         let mut found = Found::default();
+        let ids: Vec<i64> = parsed.iter().map(|(p, _, _)| p.id).collect();
+        let rows: Vec<(i64, Option<f64>, String, String)> = select_in(
+            self,
+            "SELECT inquiry_id, score, reasons, version FROM decisions
+             WHERE kind = 'moderation' AND value = 'ham' AND actor_id IS NOT NULL AND inquiry_id IN",
+            &ids,
+        )
+        .await?;
+        for (id, score, reasons, version) in rows {
+            let release = Moderation {
+                verdict: Verdict::Ham,
+                score: score.unwrap_or_default(),
+                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                version,
+            };
+            found.released.insert(id, release);
+        }
         let rows: Vec<(String, i64, i64)> = select_in(
             self,
             "SELECT content_hash, id, received_at FROM inquiries WHERE content_hash IN",

@@ -1,6 +1,6 @@
 //! Intake over the API, and reading an inquiry with every decision and its reasons.
 
-use super::{Page, PageParams, rfc3339};
+use super::{JsonBody, Page, PageParams, rfc3339};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -20,6 +20,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/inquiries", post(create).get(list))
         .route("/api/v1/inquiries/{id}", get(show))
+        .route("/api/v1/inquiries/{id}/release", post(release))
+        .route("/api/v1/inquiries/{id}/confirm-spam", post(confirm_spam))
 }
 
 /// Longest idempotency key accepted.
@@ -414,4 +416,47 @@ pub async fn list(
         })
         .collect();
     Ok(Json(Page::new(items, limit, |l: &InquiryLine| l.id)))
+}
+
+/// A moderator's note on a release or confirmation.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationIn {
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Release a quarantined inquiry: it is processed as ham and routed.
+#[utoipa::path(post, path = "/api/v1/inquiries/{id}/release", tag = "inquiries", request_body = ModerationIn,
+    params(("id" = i64, Path, description = "Inquiry id")),
+    responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn release(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<ModerationIn>,
+) -> Result<Json<InquiryOut>, ApiError> {
+    caller.require(INTAKE_ROLES, "moderate inquiries")?;
+    state
+        .db
+        .release_inquiry(caller.id(), id, &input.note)
+        .await?;
+    Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
+}
+
+/// Confirm a quarantined inquiry as spam; it is kept, out of every queue.
+#[utoipa::path(post, path = "/api/v1/inquiries/{id}/confirm-spam", tag = "inquiries", request_body = ModerationIn,
+    params(("id" = i64, Path, description = "Inquiry id")),
+    responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn confirm_spam(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<ModerationIn>,
+) -> Result<Json<InquiryOut>, ApiError> {
+    caller.require(INTAKE_ROLES, "moderate inquiries")?;
+    state.db.confirm_spam(caller.id(), id, &input.note).await?;
+    Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
 }

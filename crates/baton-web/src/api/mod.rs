@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod inquiries;
 pub mod queues;
 pub mod users;
+pub mod webhooks;
 pub mod work_items;
 
 use crate::AppState;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(queues::router())
         .merge(work_items::router())
         .merge(users::router())
+        .merge(webhooks::router())
 }
 
 /// Most items in one page.

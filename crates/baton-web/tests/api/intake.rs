@@ -181,3 +181,58 @@ async fn openapi_document_lists_the_api() {
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
 }
+
+#[tokio::test]
+async fn a_moderator_releases_or_confirms_quarantined_inquiries() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, qualifier) = app.user("quinn@acme.test", Role::Qualifier).await;
+    let spammy = json!({
+        "email": "buyer@mailinator.com",
+        "message": "Pricing please http://a.example http://b.example http://c.example"
+    });
+    let first = app.inquire(spammy.clone()).await;
+    assert_eq!(first["status"], "quarantined");
+    let path = format!("/api/v1/inquiries/{}", first["id"]);
+
+    let refused = app
+        .post(&hunter, &format!("{path}/release"), &json!({}))
+        .await;
+    assert_eq!(refused.status(), 403);
+    let released = app
+        .post(
+            &qualifier,
+            &format!("{path}/release"),
+            &json!({"note": "a real buyer"}),
+        )
+        .await;
+    assert_eq!(released.status(), 200);
+    let released: serde_json::Value = released.json().await.unwrap();
+    assert_eq!(released["status"], "processed");
+    assert_eq!(released["moderation"]["verdict"], "ham");
+    assert!(
+        released["moderation"]["reasons"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("quinn")
+    );
+    assert!(
+        released["queue"].is_string(),
+        "routed after release: {released}"
+    );
+    let again = app
+        .post(&qualifier, &format!("{path}/release"), &json!({}))
+        .await;
+    assert_eq!(again.status(), 409);
+
+    let second = app.inquire(json!({"email": "x@mailinator.com", "message": "SEO http://a.biz http://b.biz http://c.biz"})).await;
+    let path = format!("/api/v1/inquiries/{}", second["id"]);
+    let confirmed = app
+        .post(&qualifier, &format!("{path}/confirm-spam"), &json!({}))
+        .await;
+    assert_eq!(confirmed.status(), 200);
+    let confirmed: serde_json::Value = confirmed.json().await.unwrap();
+    assert_eq!(confirmed["status"], "spam");
+    assert!(confirmed["queue"].is_null());
+    assert_eq!(app.count("inquiries").await, 2, "nothing deleted");
+}

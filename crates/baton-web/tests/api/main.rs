@@ -10,4 +10,5 @@ mod intake;
 mod roles;
 mod routing;
 mod two_servers;
+mod webhooks;
 mod work_items;

@@ -1,0 +1,316 @@
+//! Outgoing webhooks: subscriptions, and an outbox of deliveries written in
+//! the same transaction as the change they announce, so an event is never
+//! lost nor sent for a change that was rolled back.
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::sql::{Value, insert_rows};
+use crate::users::audit_in;
+use serde::Serialize;
+use sqlx::{Any, Transaction};
+
+/// Events a webhook can subscribe to.
+pub const EVENTS: &[&str] = &[
+    "inquiry.routed",
+    "work_item.sla_breached",
+    "lead.stage_changed",
+];
+
+/// Attempts before a delivery is given up.
+pub const MAX_ATTEMPTS: i64 = 10;
+
+/// A subscription.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+/// One delivery of one event to one webhook, and how it went.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub response_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// A delivery due now, with what is needed to send it.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub event: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+type DeliveryRow = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+
+/// Queues `event` for every active webhook subscribed to it, inside `tx`.
+pub(crate) async fn enqueue(
+    tx: &mut Transaction<'static, Any>,
+    event: &str,
+    payloads: &[serde_json::Value],
+) -> Result<()> {
+    if payloads.is_empty() {
+        return Ok(());
+    }
+    let hooks: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, events FROM webhooks WHERE active = 1")
+            .fetch_all(&mut **tx)
+            .await?;
+    let now = now_ms();
+    let rows: Vec<Vec<Value>> = hooks
+        .iter()
+        .filter(|(_, events)| {
+            serde_json::from_str::<Vec<String>>(events).is_ok_and(|e| e.iter().any(|x| x == event))
+        })
+        .flat_map(|(id, _)| {
+            payloads.iter().map(move |payload| {
+                let body = serde_json::json!({"event": event, "at": now, "data": payload});
+                vec![
+                    (*id).into(),
+                    event.into(),
+                    body.to_string().into(),
+                    "pending".into(),
+                    now.into(),
+                    now.into(),
+                ]
+            })
+        })
+        .collect();
+    insert_rows::<(i64,)>(
+        tx,
+        "INSERT INTO webhook_deliveries (webhook_id, event, payload, status, next_attempt_at, created_at)",
+        "",
+        &rows,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Waits after the `attempts`-th failure: 30 s doubling, at most 6 hours.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let doubling = 30_000i64.saturating_mul(1 << attempts.clamp(0, 20));
+    doubling.min(6 * 3600 * 1000)
+}
+
+impl Db {
+    /// Subscribes `url` to `events`; returns the webhook and its signing secret, shown once.
+    pub async fn create_webhook(
+        &self,
+        actor: i64,
+        url: &str,
+        events: &[String],
+    ) -> Result<(Webhook, String)> {
+        let url = url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+            return Err(DbError::invalid(
+                "url",
+                "must be an http:// or https:// address",
+            ));
+        }
+        if events.is_empty() {
+            return Err(DbError::invalid(
+                "events",
+                format!("name at least one of: {}", EVENTS.join(", ")),
+            ));
+        }
+        if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
+            return Err(DbError::invalid(
+                "events",
+                format!(
+                    "unknown event `{unknown}`; expected one of: {}",
+                    EVENTS.join(", ")
+                ),
+            ));
+        }
+        let secret = baton_core::auth::random_hex(24);
+        let mut tx = self.begin_write().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO webhooks (url, secret, events, active, created_at) VALUES ($1, $2, $3, 1, $4) RETURNING id",
+        )
+        .bind(url)
+        .bind(&secret)
+        .bind(serde_json::to_string(events).unwrap_or_else(|_| "[]".into()))
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "webhook.created",
+            "webhook",
+            Some(id),
+            &serde_json::json!({"url": url, "events": events}),
+        )
+        .await?;
+        tx.commit().await?;
+        let webhook = self
+            .webhooks()
+            .await?
+            .into_iter()
+            .find(|w| w.id == id)
+            .ok_or_else(|| DbError::NotFound(format!("webhook {id}")))?;
+        Ok((webhook, secret))
+    }
+
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
+        let rows: Vec<(i64, String, String, i64, i64)> =
+            sqlx::query_as("SELECT id, url, events, active, created_at FROM webhooks ORDER BY id")
+                .fetch_all(self.reader())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, url, events, active, created_at)| Webhook {
+                id,
+                url,
+                events: serde_json::from_str(&events).unwrap_or_default(),
+                active: active != 0,
+                created_at,
+            })
+            .collect())
+    }
+
+    /// Deliveries of a webhook, newest first.
+    pub async fn deliveries(&self, webhook_id: i64, limit: i64) -> Result<Vec<Delivery>> {
+        let rows: Vec<DeliveryRow> = sqlx::query_as(
+            "SELECT id, webhook_id, event, status, attempts, next_attempt_at, response_code, last_error, delivered_at,
+                    created_at
+             FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(webhook_id)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    webhook_id,
+                    event,
+                    status,
+                    attempts,
+                    next_attempt_at,
+                    response_code,
+                    last_error,
+                    delivered_at,
+                    created_at,
+                )| Delivery {
+                    id,
+                    webhook_id,
+                    event,
+                    status,
+                    attempts,
+                    next_attempt_at,
+                    response_code,
+                    last_error,
+                    delivered_at,
+                    created_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Deliveries due at `now`, oldest first.
+    pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DueDelivery>> {
+        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT d.id, w.url, w.secret, d.event, d.payload, d.attempts
+             FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1
+             ORDER BY d.next_attempt_at, d.id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, url, secret, event, payload, attempts)| DueDelivery {
+                id,
+                url,
+                secret,
+                event,
+                payload,
+                attempts,
+            })
+            .collect())
+    }
+
+    /// Records one attempt: delivered on a 2xx, otherwise retried later with
+    /// back-off, and given up after [`MAX_ATTEMPTS`].
+    pub async fn record_delivery(
+        &self,
+        id: i64,
+        now: i64,
+        code: Option<u16>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let delivered = code.is_some_and(|c| (200..300).contains(&c));
+        let (attempts,): (i64,) =
+            sqlx::query_as("SELECT attempts FROM webhook_deliveries WHERE id = $1")
+                .bind(id)
+                .fetch_one(self.reader())
+                .await?;
+        let attempts = attempts + 1;
+        let status = if delivered {
+            "delivered"
+        } else if attempts >= MAX_ATTEMPTS {
+            "failed"
+        } else {
+            "pending"
+        };
+        sqlx::query(
+            "UPDATE webhook_deliveries SET status = $1, attempts = $2, response_code = $3, last_error = $4,
+                 next_attempt_at = $5, delivered_at = $6
+             WHERE id = $7",
+        )
+        .bind(status)
+        .bind(attempts)
+        .bind(code.map(i64::from))
+        .bind(error)
+        .bind(now + backoff_ms(attempts - 1))
+        .bind(delivered.then_some(now))
+        .bind(id)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff_ms(0), 30_000);
+        assert_eq!(backoff_ms(1), 60_000);
+        assert_eq!(backoff_ms(3), 240_000);
+        assert_eq!(backoff_ms(30), 6 * 3600 * 1000);
+    }
+}

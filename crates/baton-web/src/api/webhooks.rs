@@ -1,0 +1,81 @@
+//! Webhook subscriptions over the API.
+
+use super::JsonBody;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use baton_core::domain::Role;
+use baton_db::webhooks::{Delivery, Webhook};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/webhooks", get(list).post(create))
+        .route("/api/v1/webhooks/{id}/deliveries", get(deliveries))
+}
+
+/// A new subscription.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookIn {
+    pub url: String,
+    /// inquiry.routed, work_item.sla_breached, lead.stage_changed.
+    pub events: Vec<String>,
+}
+
+/// A created subscription with its signing secret, shown this once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookCreated {
+    #[serde(flatten)]
+    pub webhook: Webhook,
+    /// Key of the `X-Baton-Signature` HMAC-SHA256 of each body.
+    pub secret: String,
+}
+
+/// Subscribe a URL to events (owners and managers).
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = WebhookIn,
+    responses((status = 201, body = WebhookCreated), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<WebhookIn>,
+) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
+    caller.require(&[Role::Manager], "manage webhooks")?;
+    let (webhook, secret) = state
+        .db
+        .create_webhook(caller.id(), &input.url, &input.events)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookCreated { webhook, secret }),
+    ))
+}
+
+/// List subscriptions (owners and managers).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+    responses((status = 200, body = Vec<Webhook>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Webhook>>, ApiError> {
+    caller.require(&[Role::Manager], "manage webhooks")?;
+    Ok(Json(state.db.webhooks().await?))
+}
+
+/// The latest 100 deliveries of a subscription, newest first.
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
+    params(("id" = i64, Path, description = "Webhook id")),
+    responses((status = 200, body = Vec<Delivery>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Delivery>>, ApiError> {
+    caller.require(&[Role::Manager], "manage webhooks")?;
+    Ok(Json(state.db.deliveries(id, 100).await?))
+}

@@ -1,0 +1,184 @@
+use crate::helpers::TestApp;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+/// What a receiver saw: (event header, signature header, body).
+type Seen = Arc<Mutex<Vec<(String, String, Vec<u8>)>>>;
+
+/// A webhook receiver on loopback that fails its first `failures` calls.
+async fn receiver(failures: usize) -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |State((seen, failures)): State<(Seen, usize)>,
+                 headers: HeaderMap,
+                 body: axum::body::Bytes| async move {
+                    let mut seen = seen.lock().unwrap();
+                    let header = |name: &str| {
+                        headers
+                            .get(name)
+                            .map(|v| v.to_str().unwrap().to_string())
+                            .unwrap_or_default()
+                    };
+                    seen.push((
+                        header("x-baton-event"),
+                        header("x-baton-signature"),
+                        body.to_vec(),
+                    ));
+                    if seen.len() <= failures {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::NO_CONTENT
+                    }
+                },
+            ),
+        )
+        .with_state((seen.clone(), failures));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
+    let app = TestApp::new().await;
+    let (url, seen) = receiver(1).await;
+    let created = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": url, "events": ["inquiry.routed"]}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let hook = created["id"].as_i64().unwrap();
+
+    let receipt = app
+        .inquire(json!({"email": "ap@x.test", "message": "invoice charged twice, refund"}))
+        .await;
+    let client = baton_web::webhooks::client();
+    assert_eq!(
+        baton_web::webhooks::deliver_due(&app.db, &client)
+            .await
+            .unwrap(),
+        1
+    );
+    let deliveries = app
+        .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
+        .await;
+    assert_eq!(deliveries[0]["status"], "pending");
+    assert_eq!(deliveries[0]["response_code"], 500);
+    assert_eq!(deliveries[0]["attempts"], 1);
+    // Not due again until its back-off has passed.
+    assert_eq!(
+        baton_web::webhooks::deliver_due(&app.db, &client)
+            .await
+            .unwrap(),
+        0
+    );
+    sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    assert_eq!(
+        baton_web::webhooks::deliver_due(&app.db, &client)
+            .await
+            .unwrap(),
+        1
+    );
+    let deliveries = app
+        .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
+        .await;
+    assert_eq!(deliveries[0]["status"], "delivered");
+    assert_eq!(deliveries[0]["attempts"], 2);
+
+    let seen = seen.lock().unwrap();
+    let (event, signature, body) = seen.last().unwrap();
+    assert_eq!(event, "inquiry.routed");
+    assert_eq!(signature, &baton_core::auth::sign_webhook(&secret, body));
+    let body: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(body["data"]["inquiry_id"], receipt["id"]);
+    assert_eq!(body["data"]["queue"], "operations");
+}
+
+#[tokio::test]
+async fn webhook_subscriptions_are_validated_and_for_managers() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app
+        .user("hal@acme.test", baton_core::domain::Role::Hunter)
+        .await;
+    let refused = app
+        .post(
+            &hunter,
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:1/x", "events": ["inquiry.routed"]}),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let bad_event = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:1/x", "events": ["deal.won"]}),
+        )
+        .await;
+    assert_eq!(bad_event.status(), 422);
+    let bad_url = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": "ftp://x", "events": ["inquiry.routed"]}),
+        )
+        .await;
+    assert_eq!(bad_url.status(), 422);
+    assert_eq!(app.count("webhooks").await, 0);
+}
+
+#[tokio::test]
+async fn stage_changes_and_breaches_are_queued_for_subscribers() {
+    let app = TestApp::new().await;
+    app.post(
+        &app.owner,
+        "/api/v1/webhooks",
+        &json!({"url": "http://127.0.0.1:9/hook", "events": ["lead.stage_changed", "work_item.sla_breached"]}),
+    )
+    .await;
+    let (_, hal) = app
+        .user("hal@acme.test", baton_core::domain::Role::Hunter)
+        .await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app
+        .inquire(crate::helpers::strong_lead("dana@initech.test"))
+        .await;
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    app.post(
+        &hal,
+        &format!("/api/v1/work-items/{item}/accept"),
+        &json!({}),
+    )
+    .await;
+    let other = app
+        .inquire(crate::helpers::strong_lead("lou@hooli.test"))
+        .await;
+    app.db
+        .escalate_breaches(baton_db::now_ms() + 30 * 24 * 3600 * 1000)
+        .await
+        .unwrap();
+    let events: Vec<(String,)> = sqlx::query_as("SELECT event FROM webhook_deliveries ORDER BY id")
+        .fetch_all(app.db.reader())
+        .await
+        .unwrap();
+    let events: Vec<&str> = events.iter().map(|(e,)| e.as_str()).collect();
+    assert_eq!(
+        events,
+        ["lead.stage_changed", "work_item.sla_breached"],
+        "{other}"
+    );
+}
