@@ -60,6 +60,13 @@ pub enum Value {
     Int(Option<i64>),
     Float(Option<f64>),
     Text(Option<String>),
+    Bytes(Option<Vec<u8>>),
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Bytes(Some(v))
+    }
 }
 
 impl From<i64> for Value {
@@ -127,6 +134,7 @@ where
                 Value::Int(v) => query.bind(*v),
                 Value::Float(v) => query.bind(*v),
                 Value::Text(v) => query.bind(v.clone()),
+                Value::Bytes(v) => query.bind(v.clone()),
             };
         }
         if tail.is_empty() {
@@ -136,4 +144,38 @@ where
         }
     }
     Ok(out)
+}
+
+/// `count` new ids for `table`, taken before a multi-row insert so that each
+/// row's id is known without relying on the order of RETURNING rows. On
+/// SQLite the caller holds the write lock (`BEGIN IMMEDIATE`), so the ids
+/// after the largest are free; on PostgreSQL they come from the identity
+/// sequence.
+pub async fn allocate_ids(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+    table: &'static str,
+    count: usize,
+) -> crate::Result<Vec<i64>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    match backend {
+        crate::Backend::Sqlite => {
+            let (max,): (i64,) =
+                sqlx::query_as(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+                    .fetch_one(&mut **tx)
+                    .await?;
+            Ok((1..=count as i64).map(|i| max + i).collect())
+        }
+        crate::Backend::Postgres => {
+            let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+            ))
+            .bind(count as i64)
+            .fetch_all(&mut **tx)
+            .await?;
+            Ok(rows.into_iter().map(|(id,)| id).collect())
+        }
+    }
 }

@@ -16,11 +16,12 @@ mod prepare;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
-use crate::sql::{CHUNK, placeholders};
+use crate::sql::{CHUNK, Value, allocate_ids, insert_rows, placeholders};
 use baton_core::decision::Reason;
 use baton_core::domain::{Channel, InquiryStatus, Intent, Stage};
 use prepare::Pending;
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// An inquiry as it arrived, ready to be stored.
 #[derive(Debug, Clone)]
@@ -88,34 +89,54 @@ impl Db {
     /// Stores raw inquiries, all in one transaction, and returns what each
     /// became with the time it was received.
     pub async fn store_raw(&self, batch: &[RawInquiry]) -> Result<(Vec<Stored>, i64)> {
-        let mut tx = self.begin_write().await?;
         let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let ids = allocate_ids(&mut tx, self.backend(), "inquiries", batch.len()).await?;
+        let rows: Vec<Vec<Value>> = batch
+            .iter()
+            .zip(&ids)
+            .map(|(item, id)| {
+                vec![
+                    (*id).into(),
+                    now.into(),
+                    item.channel.as_str().into(),
+                    item.origin.as_str().into(),
+                    item.raw.clone().into(),
+                    item.idempotency_key.as_deref().into(),
+                    item.content_hash.as_str().into(),
+                ]
+            })
+            .collect();
+        // A key seen before (or twice in this batch) inserts nothing.
+        let inserted: HashSet<i64> = insert_rows::<(i64,)>(
+            &mut tx,
+            "INSERT INTO inquiries (id, received_at, channel, origin, raw, idempotency_key, content_hash, status)
+             SELECT column1, column2, column3, column4, column5, column6, column7, 'received' FROM (",
+            // `WHERE true` tells SQLite that ON CONFLICT is the upsert, not a join.
+            ") AS v WHERE true ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            &rows,
+        )
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
         let mut stored = Vec::with_capacity(batch.len());
-        for item in batch {
-            if let Some(key) = &item.idempotency_key {
-                let existing: Option<(i64,)> =
-                    sqlx::query_as("SELECT id FROM inquiries WHERE idempotency_key = $1")
-                        .bind(key)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if let Some((id,)) = existing {
-                    stored.push(Stored::Repeat(id));
-                    continue;
-                }
+        for (item, id) in batch.iter().zip(&ids) {
+            if inserted.contains(id) {
+                stored.push(Stored::New(*id));
+                continue;
             }
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO inquiries (received_at, channel, origin, raw, idempotency_key, content_hash, status)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'received') RETURNING id",
-            )
-            .bind(now)
-            .bind(item.channel.as_str())
-            .bind(&item.origin)
-            .bind(&item.raw)
-            .bind(&item.idempotency_key)
-            .bind(&item.content_hash)
-            .fetch_one(&mut *tx)
-            .await?;
-            stored.push(Stored::New(id));
+            let key = item.idempotency_key.as_deref().ok_or_else(|| {
+                DbError::Config(format!(
+                    "inquiry {id} was not stored and has no idempotency key"
+                ))
+            })?;
+            let (first,): (i64,) =
+                sqlx::query_as("SELECT id FROM inquiries WHERE idempotency_key = $1")
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            stored.push(Stored::Repeat(first));
         }
         tx.commit().await?;
         Ok((stored, now))
