@@ -91,6 +91,14 @@ pub fn content_hash(inquiry: &Inquiry) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// The idempotency key of a payload read from a file: importing the same
+/// row or message again finds this key and stores nothing new.
+pub fn file_payload_key(raw: &[u8]) -> String {
+    let digest = Sha256::digest(raw);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("file:{hex}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +128,13 @@ mod tests {
                 .unwrap_err()
                 .contains("emial")
         );
+    }
+
+    #[test]
+    fn file_payload_keys_differ_by_content_only() {
+        assert_eq!(file_payload_key(b"a,b"), file_payload_key(b"a,b"));
+        assert_ne!(file_payload_key(b"a,b"), file_payload_key(b"a,c"));
+        assert!(file_payload_key(b"").starts_with("file:"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 mod connect;
+pub mod demo;
 pub mod error;
 pub mod forms;
 pub mod intake;

@@ -256,6 +256,21 @@ enum ColumnRole {
     Ignored,
 }
 
+/// Where a data row is in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowPosition {
+    /// 1-based among the data rows: the header and blank lines do not count.
+    pub row: u64,
+    /// 1-based line of the file where the row starts.
+    pub line: u64,
+}
+
+impl std::fmt::Display for RowPosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {} (line {})", self.row, self.line)
+    }
+}
+
 /// A data row that could not become an inquiry; the rows around it still can.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("row {row} (line {line}): {message}")]
@@ -269,7 +284,7 @@ pub struct RowError {
     pub message: String,
 }
 
-/// Reads inquiries from CSV, one per data row, with the 1-based row number.
+/// Reads inquiries from CSV, one per data row, with the row's position.
 ///
 /// Values are trimmed; empty values are left out (`None`, or no entry in
 /// `fields`); free fields are JSON strings; rows whose cells are all empty
@@ -390,7 +405,7 @@ impl<R: Read> InquiryCsvReader<R> {
 }
 
 impl<R: Read> Iterator for InquiryCsvReader<R> {
-    type Item = Result<(u64, InquiryInput), RowError>;
+    type Item = Result<(RowPosition, InquiryInput), RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.failed {
@@ -416,7 +431,7 @@ impl<R: Read> Iterator for InquiryCsvReader<R> {
             let line = self.record.position().map_or(0, |position| position.line());
             return Some(
                 self.inquiry_from_record()
-                    .map(|input| (row, input))
+                    .map(|input| (RowPosition { row, line }, input))
                     .map_err(|message| RowError { row, line, message }),
             );
         }
@@ -462,7 +477,9 @@ mod tests {
             .collect();
         assert_eq!(rows[0].1.name.as_deref(), Some("Lee, Ann"));
         assert_eq!(rows[0].1.message.as_deref(), Some("Line one\nLine \"two\""));
-        assert_eq!(rows[1].0, 2);
+        // The first row spans lines 2 and 3, so Bob is on line 4.
+        assert_eq!(rows[1].0, RowPosition { row: 2, line: 4 });
+        assert_eq!(rows[1].0.to_string(), "row 2 (line 4)");
         assert_eq!(rows[1].1.name.as_deref(), Some("Bob"));
     }
 
@@ -472,8 +489,8 @@ mod tests {
         let mut reader =
             InquiryCsvReader::new(csv.as_bytes(), &ColumnMapping::default(), b';').unwrap();
         assert_eq!(reader.headers(), ["Email", "Name"]);
-        let (row, inquiry) = reader.next().unwrap().unwrap();
-        assert_eq!(row, 1);
+        let (position, inquiry) = reader.next().unwrap().unwrap();
+        assert_eq!(position.row, 1);
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(inquiry.name.as_deref(), Some("Ann"));
         assert!(inquiry.fields.is_empty());
@@ -547,7 +564,7 @@ mod tests {
     fn empty_rows_are_skipped_but_keep_their_row_number() {
         let csv = "name,email\nAnn,ann@acme.io\n,\n\nBob,bob@client.example\n";
         let rows: Vec<u64> = reader(csv, &ColumnMapping::default())
-            .map(|row| row.unwrap().0)
+            .map(|row| row.unwrap().0.row)
             .collect();
         // `,` is an empty row 2; the blank line is not a row at all.
         assert_eq!(rows, [1, 3]);
@@ -568,7 +585,7 @@ mod tests {
             error.to_string(),
             "row 3 (line 4): has 4 columns, the header has 3"
         );
-        assert_eq!(rows[3].as_ref().unwrap().0, 4);
+        assert_eq!(rows[3].as_ref().unwrap().0.row, 4);
     }
 
     #[test]

@@ -1,0 +1,259 @@
+//! The command line: every command, its arguments and its help text.
+
+use baton_core::domain::Role;
+use baton_db::demo::DemoOptions;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Baton: every inbound inquiry stored, moderated, triaged, scored and routed
+/// to the right queue, with marketing and sales held to the same numbers.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Log more: debug messages on stderr (RUST_LOG, when set, decides instead).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives; every command takes these.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Folder of the embedded SQLite database (`baton.db`), created when missing.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "BATON_DATA_DIR",
+        default_value = "./baton-data"
+    )]
+    pub data_dir: PathBuf,
+
+    /// PostgreSQL database to use instead of the embedded one, e.g.
+    /// postgres://baton:PASSWORD@db.internal/baton. Wins over --data-dir.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "BATON_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the public forms, and run the background jobs
+    /// (SLA escalation, retries, webhooks).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date (serve and the other commands do
+    /// this too; run it alone before a rolling upgrade).
+    Migrate,
+    /// Manage the people who sign in.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Fill a new, empty database with a demo company: two years of people,
+    /// accounts, inquiries, work, deals and forecasts. Every demo user's
+    /// password is `demo-password`.
+    Demo(DemoArgs),
+    /// Bring inquiries in from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Process the inquiries still waiting: those received but not processed,
+    /// and those whose processing failed ("needs attention").
+    Reprocess(ReprocessArgs),
+    /// Write a consistent copy of the embedded SQLite database to a file; safe
+    /// while the server runs. For PostgreSQL use pg_dump.
+    Backup(BackupArgs),
+    /// Replace the embedded SQLite database with a backup. Stop the server
+    /// first: a running server would keep writing to the replaced database.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; 0.0.0.0:7878 accepts connections from
+    /// other machines.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+
+    /// Address people and clients reach Baton at, used in links (e.g. behind
+    /// a reverse proxy: https://baton.example.com). Defaults to the listen
+    /// address.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Do not run background jobs on this server (another server runs them).
+    #[arg(long)]
+    pub no_background_jobs: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person. Without --password-stdin a random password is generated
+    /// and printed once.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// E-mail address the person signs in with.
+    #[arg(long)]
+    pub email: String,
+
+    /// Full name, as shown to colleagues.
+    #[arg(long)]
+    pub name: String,
+
+    /// What the person may do: owner, manager, marketer, qualifier, hunter,
+    /// farmer, service or operations.
+    #[arg(long)]
+    pub role: Role,
+
+    /// Read the password from the first line of standard input, e.g.
+    /// `printf '%s\n' "$PASSWORD" | baton user add … --password-stdin`.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue an API token for a person. The token is printed once, alone on
+    /// the last line, so scripts can take it with `tail -1`.
+    Add(TokenAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenAddArgs {
+    /// E-mail address of the person the token acts as.
+    #[arg(long)]
+    pub email: String,
+
+    /// What the token is for, e.g. `cli` or `website-form`.
+    #[arg(long)]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed of the random generator: the same seed gives the same company.
+    #[arg(long, default_value_t = DemoOptions::default().seed)]
+    pub seed: u64,
+
+    /// How many inquiries arrive over the demo's two years of history.
+    #[arg(long, default_value_t = DemoOptions::default().inquiries)]
+    pub inquiries: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import inquiries from a CSV file, one per row, with a header row.
+    ///
+    /// Columns are matched to inquiry fields by header name (name, email,
+    /// phone, company, title, message, source, campaign and common aliases
+    /// such as `E-mail` or `Full name`); other columns are kept as extra
+    /// fields. Bad rows are reported by row and line and skipped; the good
+    /// rows are imported and processed.
+    Inquiries(ImportInquiriesArgs),
+    /// Import inquiries from an e-mail message (.eml) or a mailbox (mbox).
+    /// Forwarded inquiries are credited to the original sender.
+    Email(ImportEmailArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportInquiriesArgs {
+    /// The CSV file (UTF-8).
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+
+    /// Feed an inquiry field from a column: `--map email=E-mail`; `ignore`
+    /// leaves a column out: `--map "ignore=Internal ID"`. Repeatable.
+    #[arg(long = "map", value_name = "TARGET=COLUMN")]
+    pub mappings: Vec<String>,
+
+    /// Field delimiter: one character, or `tab`.
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
+    pub delimiter: u8,
+
+    /// Source recorded on rows that have none (e.g. `tradeshow-2025`).
+    #[arg(long, value_name = "NAME", default_value = "import")]
+    pub source: String,
+
+    /// Check the file and report bad rows without storing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportEmailArgs {
+    /// The .eml or mbox file.
+    pub file: PathBuf,
+
+    /// Check the file and report bad messages without storing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReprocessArgs {
+    /// Process at most this many inquiries, oldest first.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// File to write; it must not exist yet.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file written by `baton backup`.
+    pub file: PathBuf,
+
+    /// Replace the database already in the data folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A CSV delimiter: a single ASCII character, or the word `tab`.
+fn parse_delimiter(value: &str) -> Result<u8, String> {
+    match value {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match value.as_bytes() {
+            [byte] if byte.is_ascii() => Ok(*byte),
+            _ => Err(format!(
+                "`{value}` is not a delimiter: give one character such as , or ; or the word tab"
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn delimiters_are_one_ascii_character_or_tab() {
+        assert_eq!(parse_delimiter(";"), Ok(b';'));
+        assert_eq!(parse_delimiter("tab"), Ok(b'\t'));
+        assert!(parse_delimiter(",,").is_err());
+        assert!(parse_delimiter("é").is_err());
+    }
+}

@@ -1,0 +1,259 @@
+//! Commands on the data as a whole: migrate, demo, reprocess, backup, restore.
+
+use super::{BATCH, closing, connect, open, progress_bar};
+use crate::cli::{BackupArgs, DatabaseArgs, DemoArgs, ReprocessArgs, RestoreArgs};
+use crate::failure::Failure;
+use baton_core::domain::InquiryStatus;
+use baton_db::demo::{self, DEMO_DOMAIN, DEMO_PASSWORD, DemoOptions, DemoSummary};
+use baton_db::{Db, DbOptions};
+use std::fs::File;
+use std::io::{Read, Seek};
+use std::path::Path;
+
+pub async fn migrate(database: &DatabaseArgs) -> Result<(), Failure> {
+    let applied = closing(connect(database).await?, async |db| {
+        Ok(db.migrate().await?)
+    })
+    .await?;
+    if applied.is_empty() {
+        println!("database is up to date");
+    }
+    for migration in applied {
+        println!("applied {migration}");
+    }
+    Ok(())
+}
+
+pub async fn demo(database: &DatabaseArgs, args: &DemoArgs) -> Result<(), Failure> {
+    let options = DemoOptions {
+        seed: args.seed,
+        inquiries: args.inquiries,
+        today: baton_db::now_ms(),
+    };
+    let bar = progress_bar(0, "{pos}/{len}");
+    let progress = |step: &str, done: u64, total: u64| {
+        bar.set_message(step.to_string());
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let summary = closing(open(database).await?, async |db| {
+        Ok(demo::generate(db, &options, &progress).await?)
+    })
+    .await?;
+    bar.finish_and_clear();
+    let DemoSummary {
+        users,
+        accounts,
+        contacts,
+        inquiries,
+        leads,
+        work_items,
+        opportunities,
+        activities,
+        forecasts,
+    } = summary;
+    println!(
+        "demo company ready: {users} people, {accounts} accounts with {contacts} contacts, \
+         {inquiries} inquiries, {leads} leads, {work_items} work items, \
+         {opportunities} opportunities, {activities} activities, {forecasts} forecasts"
+    );
+    println!(
+        "sign in as owner@{DEMO_DOMAIN} (or manager1@, marketer1@, qualifier1@, hunter1@, \
+         farmer1@, service1@, operations1@…) with the password {DEMO_PASSWORD}"
+    );
+    Ok(())
+}
+
+pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<(), Failure> {
+    closing(open(database).await?, async |db| {
+        let ids = db.waiting_inquiries(args.limit.unwrap_or(i64::MAX)).await?;
+        if ids.is_empty() {
+            println!("no inquiries are waiting");
+            return Ok(());
+        }
+        let bar = progress_bar(ids.len() as u64, "{pos}/{len} inquiries");
+        bar.set_message("processing");
+        let mut processed = 0;
+        let mut still_failing = Vec::new();
+        for batch in ids.chunks(BATCH) {
+            for outcome in db.process_inquiries(batch).await? {
+                match outcome.status {
+                    InquiryStatus::NeedsAttention => still_failing.push(outcome),
+                    _ => processed += 1,
+                }
+            }
+            bar.inc(batch.len() as u64);
+        }
+        bar.finish_and_clear();
+        println!(
+            "processed {processed} inquiries, {} still need attention",
+            still_failing.len()
+        );
+        for outcome in still_failing {
+            let error = outcome.error.as_deref().unwrap_or("no error recorded");
+            println!("  inquiry {}: {error}", outcome.inquiry_id);
+        }
+        Ok(())
+    })
+    .await
+}
+
+pub async fn backup(database: &DatabaseArgs, args: &BackupArgs) -> Result<(), Failure> {
+    // The copy is of the database as it is: migrating it first would defeat
+    // a backup taken before an upgrade.
+    closing(connect(database).await?, async |db| {
+        Ok(db.backup_to(&args.file).await?)
+    })
+    .await?;
+    let size = std::fs::metadata(&args.file)
+        .map_err(|error| Failure::runtime(format!("{}: {error}", args.file.display())))?
+        .len();
+    println!(
+        "backed up to {} ({})",
+        args.file.display(),
+        human_size(size)
+    );
+    Ok(())
+}
+
+/// The embedded database's file in the data folder, as `DbOptions::sqlite_in` names it.
+const DATABASE_FILE: &str = "baton.db";
+
+/// Replaces the embedded database with a backup. The backup is copied into a
+/// side folder and checked there, so neither it nor the current database is
+/// touched until the copy is known to be a Baton database.
+pub async fn restore(database: &DatabaseArgs, args: &RestoreArgs) -> Result<(), Failure> {
+    if database.database_url.is_some() {
+        return Err(Failure::bad_input(
+            "restore replaces the embedded SQLite database of --data-dir; for PostgreSQL use pg_restore",
+        ));
+    }
+    let data_dir = &database.data_dir;
+    let target = data_dir.join(DATABASE_FILE);
+    if target.exists() && !args.force {
+        return Err(Failure::bad_input(format!(
+            "{} already holds a database: stop the server, then run again with --force to replace it",
+            data_dir.display()
+        )));
+    }
+    let unreadable = |error: std::io::Error| {
+        Failure::bad_input(format!("cannot read {}: {error}", args.file.display()))
+    };
+    let mut backup = File::open(&args.file).map_err(unreadable)?;
+    // Opening a file that is not SQLite at all would only time out.
+    if !starts_like_sqlite(&mut backup).map_err(unreadable)? {
+        return Err(Failure::bad_input(format!(
+            "{} is not a Baton backup: it is not an SQLite database",
+            args.file.display()
+        )));
+    }
+    let staging = data_dir.join("restoring");
+    // A folder left by an interrupted restore holds nothing worth keeping.
+    remove_folder(&staging)?;
+    let staged = DbOptions::sqlite_in(&staging)?;
+    let copy = staging.join(DATABASE_FILE);
+    let copied = File::create(&copy).and_then(|mut file| {
+        std::io::copy(&mut backup, &mut file)?;
+        file.sync_all()
+    });
+    if let Err(error) = copied {
+        remove_folder(&staging)?;
+        return Err(Failure::runtime(format!(
+            "cannot copy {} into {}: {error}",
+            args.file.display(),
+            staging.display()
+        )));
+    }
+    if let Err(problem) = check_baton_database(&staged).await {
+        remove_folder(&staging)?;
+        return Err(Failure::bad_input(format!(
+            "{} is not a Baton backup: {problem}",
+            args.file.display()
+        )));
+    }
+    // SQLite would replay a write-ahead log left by the replaced database
+    // into the restored one.
+    for suffix in ["-wal", "-shm"] {
+        remove_file(&data_dir.join(format!("{DATABASE_FILE}{suffix}")))?;
+    }
+    std::fs::rename(&copy, &target)
+        .map_err(|error| Failure::runtime(format!("cannot move the backup into place: {error}")))?;
+    remove_folder(&staging)?;
+    let people = closing(open(database).await?, async |db| {
+        Ok(db.users().await?.len())
+    })
+    .await?;
+    println!(
+        "restored {} into {} ({people} people can sign in); start the server again",
+        args.file.display(),
+        target.display(),
+    );
+    Ok(())
+}
+
+/// Whether the file begins with SQLite's header; leaves it at its start.
+fn starts_like_sqlite(file: &mut File) -> std::io::Result<bool> {
+    const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+    let mut header = [0; 16];
+    let matches = match file.read_exact(&mut header) {
+        Ok(()) => &header == SQLITE_HEADER,
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => false,
+        Err(error) => return Err(error),
+    };
+    file.rewind()?;
+    Ok(matches)
+}
+
+/// Opens the database and reads a table every Baton database has.
+async fn check_baton_database(options: &DbOptions) -> Result<(), Failure> {
+    closing(Db::connect(options).await?, async |db| {
+        db.has_no_users().await?;
+        Ok(())
+    })
+    .await
+}
+
+fn remove_file(path: &Path) -> Result<(), Failure> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(Failure::runtime(
+            format!("cannot remove {}: {error}", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn remove_folder(path: &Path) -> Result<(), Failure> {
+    match std::fs::remove_dir_all(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(Failure::runtime(
+            format!("cannot remove {}: {error}", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `1.2 MB`, `340.0 kB`, `512 bytes`.
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 3] = ["kB", "MB", "GB"];
+    if bytes < 1000 {
+        return format!("{bytes} bytes");
+    }
+    let mut size = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while size >= 1000.0 && unit + 1 < UNITS.len() {
+        size /= 1000.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_like_a_file_manager() {
+        assert_eq!(human_size(512), "512 bytes");
+        assert_eq!(human_size(340_000), "340.0 kB");
+        assert_eq!(human_size(1_234_567), "1.2 MB");
+    }
+}

@@ -1,0 +1,271 @@
+//! `baton import inquiries` (CSV) and `baton import email` (.eml, mbox).
+//!
+//! Each file becomes a stream of items (a row, a message) or of rejections;
+//! [`import`] parses the items as inquiries, reports what is wrong by row or
+//! message, and stores and processes the good ones in batches.
+
+use super::{BATCH, closing, open, progress_bar};
+use crate::cli::{DatabaseArgs, ImportEmailArgs, ImportInquiriesArgs};
+use crate::failure::Failure;
+use baton_core::domain::{Channel, InquiryStatus};
+use baton_core::import::csv::{ColumnMapping, InquiryCsvReader};
+use baton_core::import::email::{parse_message, split_mbox};
+use baton_core::inquiry::{Inquiry, InquiryInput};
+use baton_core::intake::{content_hash, file_payload_key};
+use baton_db::Db;
+use baton_db::intake::{RawInquiry, Stored};
+use indicatif::ProgressBar;
+use std::fs::File;
+use std::path::Path;
+
+pub async fn import_inquiries(
+    database: &DatabaseArgs,
+    args: &ImportInquiriesArgs,
+) -> Result<(), Failure> {
+    let mapping = ColumnMapping::parse_pairs(args.mappings.iter().map(String::as_str))
+        .map_err(|error| Failure::bad_input(format!("--map: {error}")))?;
+    let file = File::open(&args.file).map_err(|error| unreadable(&args.file, error))?;
+    let bytes = file.metadata().map_or(0, |metadata| metadata.len());
+    let bar = progress_bar(bytes, "{bytes}/{total_bytes}");
+    let rows = InquiryCsvReader::new(bar.wrap_read(file), &mapping, args.delimiter)
+        .map_err(|error| Failure::bad_input(format!("{}: {error}", args.file.display())))?;
+    let file_name = file_name(&args.file);
+    let items = rows.map(|row| {
+        let (position, mut input) = row.map_err(|error| error.to_string())?;
+        input.source.get_or_insert_with(|| args.source.clone());
+        // Stored as the API would receive it, so processing decodes it alike.
+        let raw = serde_json::to_vec(&input).expect("an inquiry input serialises to JSON");
+        Ok(Item {
+            label: position.to_string(),
+            origin: format!("import:{file_name}#{}", position.row),
+            channel: Channel::Import,
+            input,
+            raw,
+        })
+    });
+    import(database, args.dry_run, "rows", items, bar).await
+}
+
+pub async fn import_email(database: &DatabaseArgs, args: &ImportEmailArgs) -> Result<(), Failure> {
+    let bytes = std::fs::read(&args.file).map_err(|error| unreadable(&args.file, error))?;
+    // Each message of a mailbox is stored as its own bytes, exactly as received.
+    let messages = if bytes.starts_with(b"From ") {
+        split_mbox(&bytes)
+    } else {
+        vec![bytes]
+    };
+    let bar = progress_bar(messages.len() as u64, "{pos}/{len} messages");
+    let file_name = file_name(&args.file);
+    let items = bar
+        .wrap_iter(messages.into_iter())
+        .enumerate()
+        .map(|(index, raw)| {
+            let label = format!("message {}", index + 1);
+            let input = parse_message(&raw).map_err(|error| format!("{label}: {error}"))?;
+            Ok(Item {
+                origin: format!("email:{file_name}#{}", index + 1),
+                label,
+                channel: Channel::Email,
+                input,
+                raw,
+            })
+        });
+    import(database, args.dry_run, "messages", items, bar).await
+}
+
+fn unreadable(path: &Path, error: std::io::Error) -> Failure {
+    Failure::bad_input(format!("cannot read {}: {error}", path.display()))
+}
+
+/// The file's own name, for origins: the folder it was imported from does
+/// not identify anything.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// One row or message of a file, read but not yet parsed as an inquiry.
+struct Item {
+    /// `row 12` or `message 3`, for reports.
+    label: String,
+    origin: String,
+    channel: Channel,
+    input: InquiryInput,
+    /// What is stored: the bytes processing will decode.
+    raw: Vec<u8>,
+}
+
+/// An item, or why its row or message could not be read (already labelled).
+type ReadItem = Result<Item, String>;
+
+/// Imports every good item, reports the others on stderr and prints the
+/// summary. `unit` names what the file is made of, `rows` or `messages`.
+async fn import(
+    database: &DatabaseArgs,
+    dry_run: bool,
+    unit: &str,
+    items: impl Iterator<Item = ReadItem>,
+    bar: ProgressBar,
+) -> Result<(), Failure> {
+    bar.set_message(if dry_run { "checking" } else { "importing" });
+    let tally = if dry_run {
+        Importer::new(None, &bar).run(items).await?
+    } else {
+        closing(open(database).await?, async |db| {
+            Importer::new(Some(db), &bar).run(items).await
+        })
+        .await?
+    };
+    bar.finish_and_clear();
+    tally.report(dry_run, unit)
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+struct Tally {
+    imported: u64,
+    /// Rows or messages stored by an earlier import of the same content.
+    imported_before: u64,
+    rejected: u64,
+    quarantined: u64,
+    needing_attention: u64,
+}
+
+impl Tally {
+    /// Prints the summary; fails when nothing could be imported because
+    /// every row or message was bad.
+    fn report(&self, dry_run: bool, unit: &str) -> Result<(), Failure> {
+        let verb = if dry_run { "would import" } else { "imported" };
+        let see_above = if self.rejected > 0 {
+            " (see above)"
+        } else {
+            ""
+        };
+        println!(
+            "{verb} {} inquiries, {} {unit} rejected{see_above}",
+            self.imported, self.rejected
+        );
+        if self.imported_before > 0 {
+            println!(
+                "{} {unit} were imported before and were skipped",
+                self.imported_before
+            );
+        }
+        if self.quarantined > 0 {
+            println!(
+                "{} held in quarantine as suspected spam, for a moderator to release or confirm",
+                self.quarantined
+            );
+        }
+        if self.needing_attention > 0 {
+            println!(
+                "{} need attention: processing failed; `baton reprocess` retries them",
+                self.needing_attention
+            );
+        }
+        if self.imported == 0 && self.imported_before == 0 && self.rejected > 0 {
+            return Err(Failure::bad_input(format!("no {unit} could be imported")));
+        }
+        Ok(())
+    }
+}
+
+/// Parses items and, unless it is a dry run, stores and processes them.
+struct Importer<'a> {
+    /// `None` on a dry run.
+    db: Option<&'a Db>,
+    bar: &'a ProgressBar,
+    batch: Vec<RawInquiry>,
+    tally: Tally,
+}
+
+impl<'a> Importer<'a> {
+    fn new(db: Option<&'a Db>, bar: &'a ProgressBar) -> Importer<'a> {
+        Importer {
+            db,
+            bar,
+            batch: Vec::with_capacity(BATCH),
+            tally: Tally::default(),
+        }
+    }
+
+    async fn run(mut self, items: impl Iterator<Item = ReadItem>) -> Result<Tally, Failure> {
+        for item in items {
+            match item.and_then(parse) {
+                Ok(raw) => self.accept(raw).await?,
+                Err(rejection) => {
+                    self.tally.rejected += 1;
+                    self.bar.suspend(|| eprintln!("{rejection}"));
+                }
+            }
+        }
+        self.store_batch().await?;
+        Ok(self.tally)
+    }
+
+    async fn accept(&mut self, raw: RawInquiry) -> Result<(), Failure> {
+        match self.db {
+            Some(_) => {
+                self.batch.push(raw);
+                if self.batch.len() >= BATCH {
+                    self.store_batch().await?;
+                }
+            }
+            None => self.tally.imported += 1,
+        }
+        Ok(())
+    }
+
+    /// Stores the batch in one transaction, then processes it.
+    async fn store_batch(&mut self) -> Result<(), Failure> {
+        let Some(db) = self.db else { return Ok(()) };
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let (stored, _received_at) = db.store_raw(&self.batch).await?;
+        self.batch.clear();
+        let new = stored
+            .iter()
+            .filter(|stored| matches!(stored, Stored::New(_)))
+            .count() as u64;
+        self.tally.imported += new;
+        self.tally.imported_before += stored.len() as u64 - new;
+        let ids: Vec<i64> = stored
+            .iter()
+            .filter_map(|stored| match stored {
+                Stored::New(id) => Some(*id),
+                Stored::Repeat(_) => None,
+            })
+            .collect();
+        let outcomes = db.process_inquiries(&ids).await.map_err(|error| {
+            Failure::runtime(format!(
+                "{error}; the stored inquiries wait for `baton reprocess`"
+            ))
+        })?;
+        for outcome in outcomes {
+            match outcome.status {
+                InquiryStatus::Quarantined => self.tally.quarantined += 1,
+                InquiryStatus::NeedsAttention => self.tally.needing_attention += 1,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The inquiry an item holds, ready to store, or every problem with it.
+fn parse(item: Item) -> Result<RawInquiry, String> {
+    let inquiry = Inquiry::parse(&item.input).map_err(|errors| {
+        let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("{}: {}", item.label, problems.join("; "))
+    })?;
+    Ok(RawInquiry {
+        channel: item.channel,
+        origin: item.origin,
+        idempotency_key: Some(file_payload_key(&item.raw)),
+        raw: item.raw,
+        content_hash: content_hash(&inquiry),
+    })
+}

@@ -1,0 +1,77 @@
+//! One module per group of commands; [`run`] dispatches to them.
+
+mod data;
+mod import;
+mod serve;
+mod users;
+
+use crate::cli::{Cli, Command, DatabaseArgs, ImportCommand, TokenCommand, UserCommand};
+use crate::failure::Failure;
+use baton_db::{Db, DbOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Inquiries stored or processed per transaction.
+const BATCH: usize = 500;
+
+/// Runs the command the user asked for.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let database = &cli.database;
+    match cli.command {
+        Command::Serve(args) => serve::serve(database, &args).await,
+        Command::Migrate => data::migrate(database).await,
+        Command::User(UserCommand::Add(args)) => users::add_user(database, &args).await,
+        Command::Token(TokenCommand::Add(args)) => users::add_token(database, &args).await,
+        Command::Demo(args) => data::demo(database, &args).await,
+        Command::Import(ImportCommand::Inquiries(args)) => {
+            import::import_inquiries(database, &args).await
+        }
+        Command::Import(ImportCommand::Email(args)) => import::import_email(database, &args).await,
+        Command::Reprocess(args) => data::reprocess(database, &args).await,
+        Command::Backup(args) => data::backup(database, &args).await,
+        Command::Restore(args) => data::restore(database, &args).await,
+    }
+}
+
+impl DatabaseArgs {
+    /// PostgreSQL when a URL is given, else the embedded database.
+    fn options(&self) -> Result<DbOptions, Failure> {
+        match &self.database_url {
+            Some(url) => Ok(DbOptions::url(url.clone())),
+            None => Ok(DbOptions::sqlite_in(&self.data_dir)?),
+        }
+    }
+}
+
+/// Opens the database, migrated and with the default queues and routing
+/// rules that processing needs.
+async fn open(database: &DatabaseArgs) -> Result<Db, Failure> {
+    let db = Db::open(&database.options()?).await?;
+    db.ensure_defaults().await?;
+    Ok(db)
+}
+
+/// Opens the database as it is, without migrating it.
+async fn connect(database: &DatabaseArgs) -> Result<Db, Failure> {
+    Ok(Db::connect(&database.options()?).await?)
+}
+
+/// Runs `work` on `db` and closes it after, whatever happened, so SQLite
+/// checkpoints its write-ahead log before the process ends.
+async fn closing<T>(
+    db: Db,
+    work: impl AsyncFnOnce(&Db) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let result = work(&db).await;
+    db.close().await;
+    result
+}
+
+/// A progress bar on stderr; it draws nothing when stderr is not a terminal.
+/// `counter` is an indicatif template piece such as `{pos}/{len} rows`.
+fn progress_bar(total: u64, counter: &str) -> ProgressBar {
+    let template = format!("{{msg:>12}} [{{bar:40}}] {counter} ({{eta}} left)");
+    let style = ProgressStyle::with_template(&template)
+        .expect("the template is valid")
+        .progress_chars("=> ");
+    ProgressBar::new(total).with_style(style)
+}

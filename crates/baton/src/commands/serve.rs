@@ -1,0 +1,128 @@
+//! `baton serve`.
+
+use super::open;
+use crate::cli::{DatabaseArgs, ServeArgs};
+use crate::failure::Failure;
+use baton_web::ServeOptions;
+use std::net::SocketAddr;
+
+pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Failure> {
+    let db = open(database).await?;
+    let base_url = args
+        .base_url
+        .clone()
+        .unwrap_or_else(|| default_base_url(args.listen));
+    if db.has_no_users().await? {
+        println!("{}", first_run_instructions(database));
+    }
+    println!(
+        "Baton serves {base_url} (listening on {}); stop it with Ctrl-C",
+        args.listen
+    );
+    let options = ServeOptions {
+        base_url,
+        background_jobs: !args.no_background_jobs,
+        ..ServeOptions::default()
+    };
+    let served = baton_web::run(db.clone(), args.listen, options).await;
+    db.close().await;
+    served.map_err(|error| Failure::runtime(format!("cannot serve on {}: {error}", args.listen)))
+}
+
+/// `http://` and the listen address, with `localhost` for an address that
+/// listens everywhere, since 0.0.0.0 is not somewhere a browser can go.
+fn default_base_url(listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        format!("http://localhost:{}", listen.port())
+    } else {
+        format!("http://{listen}")
+    }
+}
+
+/// How to create the first owner, with the database flags this server was
+/// started with so the commands reach the same database.
+fn first_run_instructions(database: &DatabaseArgs) -> String {
+    // The URL may hold a password, which is never printed.
+    let (flags, note) = match &database.database_url {
+        Some(_) => (
+            r#"--database-url "$BATON_DATABASE_URL""#.to_string(),
+            "\nSet BATON_DATABASE_URL to this server's database URL first \
+             (not shown here: it may hold a password).",
+        ),
+        None => (
+            format!(
+                "--data-dir {}",
+                shell_quoted(&database.data_dir.display().to_string())
+            ),
+            "",
+        ),
+    };
+    format!(
+        "No one can sign in yet. Create the first owner, then an API token for them:\n\
+         \n    baton {flags} user add --email you@example.com --name \"Your Name\" --role owner\
+         \n    baton {flags} token add --email you@example.com --name cli\n\
+         \nuser add prints a generated password once (or reads one with --password-stdin).{note}\n"
+    )
+}
+
+/// `value` as one shell word: as is when it is plain, else in single quotes.
+fn shell_quoted(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:,=@%".contains(c));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn first_run_instructions_repeat_the_data_folder_quoted_for_the_shell() {
+        let database = DatabaseArgs {
+            data_dir: PathBuf::from("/srv/baton data"),
+            database_url: None,
+        };
+        let text = first_run_instructions(&database);
+        assert!(text.contains(
+            "baton --data-dir '/srv/baton data' user add --email you@example.com \
+             --name \"Your Name\" --role owner"
+        ));
+        assert!(text.contains("baton --data-dir '/srv/baton data' token add"));
+    }
+
+    #[test]
+    fn first_run_instructions_never_print_the_database_password() {
+        let database = DatabaseArgs {
+            data_dir: PathBuf::from("./baton-data"),
+            database_url: Some("postgres://baton:s3cret@db/baton".into()),
+        };
+        let text = first_run_instructions(&database);
+        assert!(!text.contains("s3cret"));
+        assert!(text.contains(r#"baton --database-url "$BATON_DATABASE_URL" user add"#));
+    }
+
+    #[test]
+    fn an_address_that_listens_everywhere_links_to_localhost() {
+        assert_eq!(
+            default_base_url("0.0.0.0:7878".parse().unwrap()),
+            "http://localhost:7878"
+        );
+        assert_eq!(
+            default_base_url("127.0.0.1:8080".parse().unwrap()),
+            "http://127.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn shell_quoting_survives_quotes() {
+        assert_eq!(shell_quoted("./baton-data"), "./baton-data");
+        assert_eq!(shell_quoted("it's"), r"'it'\''s'");
+    }
+}

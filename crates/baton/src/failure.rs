@@ -1,0 +1,52 @@
+//! How a command fails: a message for the user and the exit code it implies.
+
+use baton_db::DbError;
+use std::fmt;
+use std::process::ExitCode;
+
+/// A command that could not do its work.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input was wrong (an argument, a file, a duplicate): exit code 2.
+    BadInput(String),
+    /// Something failed while working (the database, the disk): exit code 1.
+    Runtime(String),
+}
+
+impl Failure {
+    pub fn bad_input(message: impl Into<String>) -> Failure {
+        Failure::BadInput(message.into())
+    }
+
+    pub fn runtime(message: impl Into<String>) -> Failure {
+        Failure::Runtime(message.into())
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::BadInput(_) => ExitCode::from(2),
+            Failure::Runtime(_) => ExitCode::FAILURE,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::BadInput(message) | Failure::Runtime(message) => f.write_str(message),
+        }
+    }
+}
+
+/// The storage layer's messages are written for users; only the kind of
+/// error decides the exit code.
+impl From<DbError> for Failure {
+    fn from(error: DbError) -> Failure {
+        match error {
+            DbError::NotFound(_) | DbError::Conflict { .. } | DbError::Invalid { .. } => {
+                Failure::BadInput(error.to_string())
+            }
+            DbError::Config(_) | DbError::Sqlx(_) => Failure::Runtime(error.to_string()),
+        }
+    }
+}

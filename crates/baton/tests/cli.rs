@@ -1,0 +1,400 @@
+//! The `baton` binary end to end, on a fresh database per test: the embedded
+//! SQLite database by default, PostgreSQL when `TEST_DATABASE_URL` is set
+//! (each test then gets its own schema). Backup and restore are SQLite's own
+//! and always run on it.
+
+use baton_db::testing::TestDb;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A temporary folder, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "baton-cli-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The binary pointed at one database, with a folder for the test's files.
+struct Baton {
+    database_flags: Vec<String>,
+    files: TempDir,
+}
+
+impl Baton {
+    /// A fresh database on the backend the suite runs on.
+    fn new() -> Baton {
+        let files = TempDir::new();
+        let database_flags = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => vec!["--database-url".into(), fresh_postgres_schema()],
+            _ => Self::sqlite_flags(&files.join("data")),
+        };
+        Baton {
+            database_flags,
+            files,
+        }
+    }
+
+    /// A fresh embedded database, whatever the suite runs on.
+    fn sqlite() -> Baton {
+        let files = TempDir::new();
+        Baton {
+            database_flags: Self::sqlite_flags(&files.join("data")),
+            files,
+        }
+    }
+
+    fn sqlite_flags(data_dir: &Path) -> Vec<String> {
+        vec!["--data-dir".into(), data_dir.display().to_string()]
+    }
+
+    /// Writes a file into the test's folder and returns its path.
+    fn file(&self, name: &str, contents: &[u8]) -> String {
+        let path = self.files.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path.display().to_string()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with_stdin(args, "")
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(&self.database_flags)
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env_remove("BATON_DATA_DIR")
+            .env_remove("BATON_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "baton {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+}
+
+/// A PostgreSQL URL whose search path is a new, migrated schema.
+fn fresh_postgres_schema() -> String {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let test_db = TestDb::new().await.unwrap();
+        test_db.db.close().await;
+        test_db.options.url.clone()
+    })
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+const OWNER: &[&str] = &[
+    "user",
+    "add",
+    "--email",
+    "ann@acme.example",
+    "--name",
+    "Ann Lee",
+    "--role",
+    "owner",
+    "--password-stdin",
+];
+
+#[test]
+fn user_add_takes_the_password_from_stdin_and_token_add_prints_the_token_last() {
+    let baton = Baton::new();
+    let output = baton.run_with_stdin(OWNER, "correct horse battery\n");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let added = stdout(&output);
+    assert!(
+        added.contains("Ann Lee <ann@acme.example> as owner"),
+        "{added}"
+    );
+    assert!(
+        !added.contains("password"),
+        "a given password is not echoed: {added}"
+    );
+
+    let issued = baton.ok(&[
+        "token",
+        "add",
+        "--email",
+        "ANN@acme.example",
+        "--name",
+        "cli",
+    ]);
+    let token = issued.lines().last().unwrap();
+    assert!(token.starts_with("bt_") && !token.contains(' '), "{issued}");
+}
+
+#[test]
+fn user_add_without_a_password_prints_a_generated_one() {
+    let baton = Baton::new();
+    let added = baton.ok(&[
+        "user",
+        "add",
+        "--email",
+        "bo@acme.example",
+        "--name",
+        "Bo",
+        "--role",
+        "hunter",
+    ]);
+    let password = added
+        .lines()
+        .find_map(|line| line.split_once("password").map(|(_, rest)| rest))
+        .and_then(|rest| rest.rsplit(' ').next())
+        .unwrap_or_else(|| panic!("no password printed: {added}"));
+    assert_eq!(password.len(), 24, "{added}");
+}
+
+#[test]
+fn user_add_rejects_a_short_password_and_an_unknown_role_as_bad_input() {
+    let baton = Baton::new();
+    let short = baton.run_with_stdin(OWNER, "short\n");
+    assert_eq!(short.status.code(), Some(2));
+    assert!(stderr(&short).contains("error: password: must have at least 10"));
+
+    let unknown_role = baton.run(&[
+        "user",
+        "add",
+        "--email",
+        "x@acme.example",
+        "--name",
+        "X",
+        "--role",
+        "boss",
+    ]);
+    assert_eq!(unknown_role.status.code(), Some(2));
+    assert!(stderr(&unknown_role).contains("unknown role `boss`"));
+}
+
+#[test]
+fn token_add_for_an_unknown_person_fails_clearly() {
+    let baton = Baton::new();
+    let output = baton.run(&[
+        "token",
+        "add",
+        "--email",
+        "nobody@acme.example",
+        "--name",
+        "cli",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("error: user nobody@acme.example not found"));
+}
+
+#[test]
+fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
+    let baton = Baton::new();
+    let csv = baton.file(
+        "leads.csv",
+        b"Full name,E-mail,Company,Message\n\
+          Ann Lee,ann@acme.example,Acme,\"We need a quote\nfor 40 seats\"\n\
+          Bo Berg,not-an-address,Berg AB,Hello\n\
+          Cy Chu,cy@chu.example,Chu Ltd,Pricing?\n\
+          Di Dee,di@dee.example,Dee,Call me,unexpected\n\
+          Ed Eng,ed@eng.example,Eng Inc,Demo please\n",
+    );
+    let output = baton.run(&["import", "inquiries", &csv, "--source", "tradeshow"]);
+    let errors = stderr(&output);
+    assert!(output.status.success(), "{errors}");
+    assert_eq!(
+        stdout(&output).lines().next(),
+        Some("imported 3 inquiries, 2 rows rejected (see above)")
+    );
+    assert!(
+        errors.contains("row 2 (line 4): email: `not-an-address` is not an e-mail address"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("row 4 (line 6): has 5 columns, the header has 4"),
+        "{errors}"
+    );
+    assert_eq!(baton.ok(&["reprocess"]), "no inquiries are waiting\n");
+
+    // The same file again: every good row is recognised, nothing is stored twice.
+    let again = baton.run(&["import", "inquiries", &csv, "--source", "tradeshow"]);
+    let out = stdout(&again);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        out.starts_with("imported 0 inquiries, 2 rows rejected"),
+        "{out}"
+    );
+    assert!(
+        out.contains("3 rows were imported before and were skipped"),
+        "{out}"
+    );
+}
+
+#[test]
+fn csv_dry_run_checks_without_storing() {
+    let baton = Baton::new();
+    let csv = baton.file("one.csv", b"email;message\nann@acme.example;Hi\n");
+    let checked = baton.ok(&["import", "inquiries", &csv, "--delimiter", ";", "--dry-run"]);
+    assert_eq!(checked, "would import 1 inquiries, 0 rows rejected\n");
+    let imported = baton.ok(&["import", "inquiries", &csv, "--delimiter", ";"]);
+    assert!(imported.starts_with("imported 1 inquiries"), "{imported}");
+}
+
+#[test]
+fn an_unusable_csv_file_fails_with_code_2_and_says_why() {
+    let baton = Baton::new();
+    let csv = baton.file("leads.csv", b"name,email\nAnn,ann@acme.example\n");
+    let missing = baton.run(&["import", "inquiries", &csv, "--map", "message=Notes"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("column `Notes` (from message=Notes) is not in the header"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let absent = baton.run(&["import", "inquiries", "/nonexistent/leads.csv"]);
+    assert_eq!(absent.status.code(), Some(2));
+    assert!(stderr(&absent).contains("error: cannot read /nonexistent/leads.csv"));
+
+    let all_bad = baton.file("bad.csv", b"name,email\nAnn,nope\n");
+    let rejected = baton.run(&["import", "inquiries", &all_bad]);
+    assert_eq!(rejected.status.code(), Some(2));
+    assert!(stderr(&rejected).contains("error: no rows could be imported"));
+}
+
+#[test]
+fn mbox_import_stores_each_message() {
+    let baton = Baton::new();
+    let mbox = baton.file(
+        "inbox.mbox",
+        b"From ann@acme.example Mon Jan  6 09:00:00 2025\n\
+          From: Ann Lee <ann@acme.example>\n\
+          Subject: Quote for 40 seats\n\
+          \n\
+          Could you send us a quote?\n\
+          \n\
+          From bo@berg.example Mon Jan  6 10:00:00 2025\n\
+          From: Bo Berg <bo@berg.example>\n\
+          Subject: Invoice 1234\n\
+          \n\
+          Our invoice looks wrong.\n",
+    );
+    let imported = baton.ok(&["import", "email", &mbox]);
+    assert_eq!(
+        imported.lines().next(),
+        Some("imported 2 inquiries, 0 messages rejected")
+    );
+}
+
+#[test]
+fn demo_fills_a_new_database_and_refuses_one_with_people() {
+    let baton = Baton::new();
+    let filled = baton.ok(&["demo", "--inquiries", "50"]);
+    assert!(filled.contains(", 50 inquiries, "), "{filled}");
+    assert!(
+        filled.contains("owner@demo.baton.example") && filled.contains("demo-password"),
+        "{filled}"
+    );
+    let again = baton.run(&["demo"]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already has users"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn migrate_twice_leaves_the_database_up_to_date() {
+    let baton = Baton::new();
+    baton.ok(&["migrate"]);
+    assert_eq!(baton.ok(&["migrate"]), "database is up to date\n");
+}
+
+#[test]
+fn a_restored_backup_brings_its_data_along() {
+    let original = Baton::sqlite();
+    let added = original.run_with_stdin(OWNER, "correct horse battery\n");
+    assert!(added.status.success(), "{}", stderr(&added));
+    let backup = original.files.join("baton-backup.db");
+    let backup = backup.to_str().unwrap();
+    let backed_up = original.ok(&["backup", backup]);
+    assert!(
+        backed_up.starts_with(&format!("backed up to {backup} (")),
+        "{backed_up}"
+    );
+
+    let elsewhere = Baton::sqlite();
+    let restored = elsewhere.ok(&["restore", backup]);
+    assert!(restored.contains("(1 people can sign in)"), "{restored}");
+    let duplicate = elsewhere.run_with_stdin(OWNER, "correct horse battery\n");
+    assert_eq!(duplicate.status.code(), Some(2));
+    assert!(
+        stderr(&duplicate).contains("a user with ann@acme.example already exists"),
+        "{}",
+        stderr(&duplicate)
+    );
+}
+
+#[test]
+fn restore_over_a_database_needs_force_and_refuses_other_files() {
+    let baton = Baton::sqlite();
+    baton.ok(&["migrate"]);
+    let backup = baton.files.join("backup.db");
+    let backup = backup.to_str().unwrap();
+    baton.ok(&["backup", backup]);
+
+    let refused = baton.run(&["restore", backup]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("run again with --force"));
+
+    let not_a_backup = baton.file("notes.txt", b"not a database at all");
+    let rejected = baton.run(&["restore", "--force", &not_a_backup]);
+    assert_eq!(rejected.status.code(), Some(2));
+    assert!(
+        stderr(&rejected).contains("notes.txt is not a Baton backup"),
+        "{}",
+        stderr(&rejected)
+    );
+    baton.ok(&["restore", "--force", backup]);
+}
