@@ -197,6 +197,37 @@ slug_enum!(
     }
 );
 
+impl OpportunityStage {
+    /// Won or lost: nothing more happens to the deal.
+    pub fn is_closed(self) -> bool {
+        matches!(self, OpportunityStage::Won | OpportunityStage::Lost)
+    }
+
+    /// Chance of winning, in percent, assumed for a deal in this stage.
+    pub fn default_probability(self) -> u8 {
+        match self {
+            OpportunityStage::Prospecting => 10,
+            OpportunityStage::Engaging => 25,
+            OpportunityStage::Proposal => 50,
+            OpportunityStage::Negotiation => 75,
+            OpportunityStage::Won => 100,
+            OpportunityStage::Lost => 0,
+        }
+    }
+
+    /// Forecast category assumed for a deal in this stage.
+    pub fn default_forecast_category(self) -> ForecastCategory {
+        match self {
+            OpportunityStage::Prospecting | OpportunityStage::Engaging => {
+                ForecastCategory::Pipeline
+            }
+            OpportunityStage::Proposal => ForecastCategory::BestCase,
+            OpportunityStage::Negotiation | OpportunityStage::Won => ForecastCategory::Commit,
+            OpportunityStage::Lost => ForecastCategory::Omitted,
+        }
+    }
+}
+
 slug_enum!(
     /// How sure a rep is of a forecast line.
     ForecastCategory, "forecast category" {
@@ -206,6 +237,24 @@ slug_enum!(
         Omitted => "omitted",
     }
 );
+
+slug_enum!(
+    /// What a forecast predicts: sales forecast revenue, marketing forecasts leads.
+    ForecastKind, "forecast kind" {
+        Revenue => "revenue",
+        Leads => "leads",
+    }
+);
+
+impl ForecastKind {
+    /// Roles whose people submit this kind of forecast (owners submit any).
+    pub fn submitters(self) -> &'static [Role] {
+        match self {
+            ForecastKind::Revenue => &[Role::Owner, Role::Manager, Role::Hunter, Role::Farmer],
+            ForecastKind::Leads => &[Role::Owner, Role::Manager, Role::Marketer],
+        }
+    }
+}
 
 slug_enum!(
     /// Where an inquiry came in.
@@ -237,6 +286,21 @@ mod tests {
         let err = "wizard".parse::<Role>().unwrap_err();
         assert!(err.to_string().contains("unknown role `wizard`"));
         assert!(err.to_string().contains("hunter"));
+    }
+
+    #[test]
+    fn closed_deals_are_certain_and_open_ones_grow_more_likely_by_stage() {
+        let open: Vec<u8> = OpportunityStage::ALL
+            .iter()
+            .filter(|s| !s.is_closed())
+            .map(|s| s.default_probability())
+            .collect();
+        assert!(open.windows(2).all(|w| w[0] < w[1]), "{open:?}");
+        assert_eq!(OpportunityStage::Won.default_probability(), 100);
+        assert_eq!(
+            OpportunityStage::Lost.default_forecast_category(),
+            ForecastCategory::Omitted
+        );
     }
 
     #[test]

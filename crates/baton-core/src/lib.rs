@@ -3,6 +3,7 @@
 //! SLA arithmetic in business hours, and parsing of imported files.
 
 pub mod auth;
+pub mod calendar;
 pub mod charter;
 pub mod decision;
 pub mod domain;
@@ -11,7 +12,9 @@ pub mod inquiry;
 pub mod intake;
 pub mod lists;
 pub mod moderation;
+pub mod money;
 pub mod routing;
 pub mod scoring;
 pub mod sla;
+pub mod slug;
 pub mod triage;

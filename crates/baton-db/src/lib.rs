@@ -9,16 +9,25 @@
 #![allow(clippy::type_complexity)]
 
 pub mod accounts;
+pub mod activities;
+pub mod campaigns;
+pub mod charter;
+mod checks;
 mod connect;
+pub mod contacts;
 pub mod demo;
 pub mod error;
+pub mod forecasts;
 pub mod forms;
 pub mod intake;
+pub mod leads;
 pub mod leases;
 mod migrate;
+pub mod opportunities;
 pub mod queues;
 pub mod settings;
 mod sql;
+pub mod teams;
 pub mod testing;
 pub mod users;
 pub mod webhooks;

@@ -1,5 +1,6 @@
 //! People, their roles and their API tokens.
 
+use crate::checks::Table;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -204,4 +205,88 @@ pub async fn audit_in<'e, E: sqlx::AnyExecutor<'e>>(
     .execute(executor)
     .await?;
     Ok(())
+}
+
+/// Changes to a person; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    /// `Some(None)` takes the person out of their team.
+    pub team_id: Option<Option<i64>>,
+    /// `Some(None)` leaves the person without a manager.
+    pub manager_id: Option<Option<i64>>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+impl Db {
+    /// Changes a person's team, manager, role or whether they may sign in.
+    /// Nobody deactivates themselves or gives up their own owner role, so an
+    /// organisation always keeps an owner who can act.
+    pub async fn update_user(&self, actor: i64, id: i64, change: &UserChange) -> Result<User> {
+        let current = self.user(id).await?;
+        if actor == id && change.active == Some(false) {
+            return Err(DbError::invalid("active", "you cannot deactivate yourself"));
+        }
+        if actor == id
+            && current.role == Role::Owner
+            && change.role.is_some_and(|r| r != Role::Owner)
+        {
+            return Err(DbError::invalid(
+                "role",
+                "you cannot give up your own owner role; another owner can",
+            ));
+        }
+        if change.manager_id == Some(Some(id)) {
+            return Err(DbError::invalid(
+                "manager_id",
+                "a person cannot be their own manager",
+            ));
+        }
+        let team_id = change.team_id.unwrap_or(current.team_id);
+        self.ensure_exists("team_id", Table::Teams, team_id).await?;
+        let manager_id = match change.manager_id {
+            Some(manager) => manager,
+            None => self.manager_of(id).await?,
+        };
+        self.ensure_exists("manager_id", Table::Users, manager_id)
+            .await?;
+        let role = change.role.unwrap_or(current.role);
+        let active = change.active.unwrap_or(current.active);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE users SET team_id = $1, manager_id = $2, role = $3, active = $4 WHERE id = $5",
+        )
+        .bind(team_id)
+        .bind(manager_id)
+        .bind(role.as_str())
+        .bind(i64::from(active))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "user.updated",
+            "user",
+            Some(id),
+            &serde_json::json!({
+                "team_id": change.team_id, "manager_id": change.manager_id,
+                "role": change.role, "active": change.active,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.user(id).await
+    }
+
+    /// The person's manager, if they have one.
+    pub async fn manager_of(&self, id: i64) -> Result<Option<i64>> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT manager_id FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?;
+        let (manager,) = row.ok_or_else(|| DbError::NotFound(format!("user {id}")))?;
+        Ok(manager)
+    }
 }

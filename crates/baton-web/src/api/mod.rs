@@ -2,8 +2,17 @@
 //! routes; shared pagination and body parsing live here.
 
 pub mod accounts;
+pub mod activities;
+pub mod campaigns;
+pub mod charter;
+pub mod contacts;
+pub mod forecasts;
 pub mod inquiries;
+pub mod leads;
+pub mod opportunities;
+mod params;
 pub mod queues;
+pub mod teams;
 pub mod users;
 pub mod webhooks;
 pub mod work_items;
@@ -24,6 +33,14 @@ pub fn router() -> Router<AppState> {
         .merge(work_items::router())
         .merge(users::router())
         .merge(webhooks::router())
+        .merge(contacts::router())
+        .merge(leads::router())
+        .merge(campaigns::router())
+        .merge(opportunities::router())
+        .merge(activities::router())
+        .merge(forecasts::router())
+        .merge(charter::router())
+        .merge(teams::router())
 }
 
 /// Most items in one page.

@@ -162,7 +162,7 @@ pub async fn replace_rules(
 }
 
 /// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

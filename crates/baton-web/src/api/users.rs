@@ -1,21 +1,23 @@
 //! People over the API, and who the caller is.
 
 use super::JsonBody;
+use super::queues::present_or_null;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, patch};
 use axum::{Json, Router};
 use baton_core::domain::Role;
-use baton_db::users::{NewUser, User};
-use serde::Deserialize;
+use baton_db::users::{NewUser, User, UserChange};
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(list).post(create))
+        .route("/api/v1/users/{id}", patch(update))
 }
 
 /// The caller.
@@ -66,4 +68,53 @@ pub async fn create(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Changes to a person; absent fields stay as they are.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// `null` takes the person out of their team.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>)]
+    pub team_id: Option<Option<i64>>,
+    /// `null` leaves the person without a manager.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>)]
+    pub manager_id: Option<Option<i64>>,
+    pub role: Option<Role>,
+    /// `false` stops the person from signing in; nobody deactivates themselves.
+    pub active: Option<bool>,
+}
+
+/// A person with their manager.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserOut {
+    #[serde(flatten)]
+    pub user: User,
+    pub manager_id: Option<i64>,
+}
+
+/// Change a person's team, manager, role or access (owners).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = UserOut), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<UserPatch>,
+) -> Result<Json<UserOut>, ApiError> {
+    caller.require(&[], "change people")?;
+    let change = UserChange {
+        team_id: input.team_id,
+        manager_id: input.manager_id,
+        role: input.role,
+        active: input.active,
+    };
+    let user = state.db.update_user(caller.id(), id, &change).await?;
+    let manager_id = state.db.manager_of(id).await?;
+    Ok(Json(UserOut { user, manager_id }))
 }

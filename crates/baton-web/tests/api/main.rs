@@ -5,6 +5,7 @@
 mod helpers;
 
 mod bad_input;
+mod entities;
 mod forms;
 mod intake;
 mod roles;

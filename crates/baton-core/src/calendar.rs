@@ -1,0 +1,162 @@
+//! Calendar days and quarters as people write them: `2026-07-31`, `2026-Q3`.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use std::fmt;
+use std::str::FromStr;
+
+/// Reads a day written `YYYY-MM-DD`.
+pub fn parse_date(raw: &str) -> Result<Date, String> {
+    let text = raw.trim();
+    // jiff also reads other forms; only the plain day is accepted.
+    let shaped = text.len() == 10
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Err(format!("`{raw}` is not a date like 2026-07-31"));
+    }
+    text.parse::<Date>()
+        .map_err(|_| format!("`{raw}` is not a day of the calendar"))
+}
+
+/// A calendar quarter, written like `2026-Q3`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Quarter {
+    year: i16,
+    number: i8,
+}
+
+impl Quarter {
+    /// Reads `YYYY-QN` with N from 1 to 4.
+    pub fn parse(raw: &str) -> Result<Quarter, String> {
+        let bad = || format!("`{raw}` is not a quarter like 2026-Q3");
+        let (year, number) = raw.trim().split_once("-Q").ok_or_else(bad)?;
+        if year.len() != 4 || !year.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let year: i16 = year.parse().map_err(|_| bad())?;
+        let number: i8 = match number {
+            "1" => 1,
+            "2" => 2,
+            "3" => 3,
+            "4" => 4,
+            n if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
+                return Err(format!("`{raw}`: quarters are numbered 1 to 4, not {n}"));
+            }
+            _ => return Err(bad()),
+        };
+        Ok(Quarter { year, number })
+    }
+
+    /// The quarter that holds `date`.
+    pub fn containing(date: Date) -> Quarter {
+        Quarter {
+            year: date.year(),
+            number: (date.month() - 1) / 3 + 1,
+        }
+    }
+
+    /// Its first day: 1 January, 1 April, 1 July or 1 October.
+    pub fn first_day(self) -> Date {
+        jiff::civil::date(self.year, (self.number - 1) * 3 + 1, 1)
+    }
+
+    /// Its last day: 31 March, 30 June, 30 September or 31 December.
+    pub fn last_day(self) -> Date {
+        let first = self.first_day();
+        first
+            .checked_add(3.months())
+            .and_then(|next| next.checked_sub(1.day()))
+            .unwrap_or(first.last_of_year())
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-Q{}", self.year, self.number)
+    }
+}
+
+impl FromStr for Quarter {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Quarter::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    #[test]
+    fn days_are_read_in_one_form_only() {
+        assert_eq!(parse_date("2026-07-31"), Ok(date(2026, 7, 31)));
+        assert_eq!(parse_date(" 2024-02-29 "), Ok(date(2024, 2, 29)));
+        assert!(parse_date("2026-02-30").unwrap_err().contains("not a day"));
+        for bad in [
+            "31/07/2026",
+            "2026-7-31",
+            "2026-07-31T00:00",
+            "",
+            "tomorrow",
+        ] {
+            assert!(parse_date(bad).unwrap_err().contains("2026-07-31"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn quarters_parse_print_and_span_their_months() {
+        let q3 = Quarter::parse("2026-Q3").unwrap();
+        assert_eq!(q3.to_string(), "2026-Q3");
+        assert_eq!(q3.first_day(), date(2026, 7, 1));
+        assert_eq!(q3.last_day(), date(2026, 9, 30));
+        let q1 = Quarter::parse("2024-Q1").unwrap();
+        assert_eq!(q1.last_day(), date(2024, 3, 31));
+        assert_eq!(
+            Quarter::parse("2025-Q4").unwrap().last_day(),
+            date(2025, 12, 31)
+        );
+        assert_eq!(
+            Quarter::containing(date(2026, 5, 15)).to_string(),
+            "2026-Q2"
+        );
+    }
+
+    #[test]
+    fn bad_quarters_say_what_is_wrong() {
+        assert!(
+            Quarter::parse("2026-Q5")
+                .unwrap_err()
+                .contains("numbered 1 to 4")
+        );
+        assert!(
+            Quarter::parse("2026-Q0")
+                .unwrap_err()
+                .contains("numbered 1 to 4")
+        );
+        for bad in ["2026Q3", "26-Q3", "2026-q3", "2026-Q", "Q3-2026", ""] {
+            assert!(
+                Quarter::parse(bad).unwrap_err().contains("like 2026-Q3"),
+                "{bad}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_day_falls_inside_its_quarter(year in 1900_i16..2200, ordinal in 0_i32..365) {
+            let day = date(year, 1, 1).checked_add(ordinal.days()).unwrap();
+            let quarter = Quarter::containing(day);
+            prop_assert!(quarter.first_day() <= day && day <= quarter.last_day());
+            prop_assert_eq!(Quarter::parse(&quarter.to_string()), Ok(quarter));
+        }
+    }
+}

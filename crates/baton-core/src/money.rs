@@ -1,0 +1,260 @@
+//! Money at the edges: amounts arrive as decimal text in a currency's major
+//! units ("1250.50 USD") and are kept as integer minor units (125050 cents).
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Currency used when neither the request nor the organisation names one.
+pub const FALLBACK_CURRENCY: &str = "USD";
+
+/// An ISO 4217 currency code: three uppercase letters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Currency(String);
+
+impl Currency {
+    /// Accepts exactly three uppercase ASCII letters, such as `EUR`.
+    pub fn parse(raw: &str) -> Result<Currency, String> {
+        let code = raw.trim();
+        if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) {
+            Ok(Currency(code.to_string()))
+        } else {
+            Err(format!(
+                "`{raw}` is not a currency code: use three uppercase letters like USD or EUR"
+            ))
+        }
+    }
+
+    /// The code, like `EUR`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Digits after the decimal point (ISO 4217 minor unit): 2 for most,
+    /// 0 for the yen and its like, 3 for the dinars, 4 for the units of account.
+    pub fn decimals(&self) -> u32 {
+        match self.0.as_str() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            "CLF" | "UYW" => 4,
+            _ => 2,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An amount as a client sent it, a decimal string (`"1250.50"`) or a JSON
+/// number (`1250.5`), kept as text until its currency is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decimal(pub String);
+
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DecimalVisitor;
+
+        impl Visitor<'_> for DecimalVisitor {
+            type Value = Decimal;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an amount as a decimal string like \"1250.50\" or a number")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+                Ok(Decimal(v.to_string()))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
+                Ok(Decimal(v.to_string()))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
+                Ok(Decimal(v.to_string()))
+            }
+
+            // Rust prints floats in their shortest exact form and never with
+            // an exponent, so 12.345 stays "12.345" and is refused as such.
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
+                Ok(Decimal(v.to_string()))
+            }
+        }
+
+        deserializer.deserialize_any(DecimalVisitor)
+    }
+}
+
+impl utoipa::PartialSchema for Decimal {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["1250.50"]),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .description(Some(
+                "An amount in the currency's major units, as a decimal string or a number",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Decimal {}
+
+/// Minor units of `currency` in `10^decimals`.
+fn unit(currency: &Currency) -> i64 {
+    10_i64.pow(currency.decimals())
+}
+
+/// Reads a non-negative amount in major units (`"1250.50"`) as minor units
+/// of `currency` (`125050`). Amounts in Baton are never negative; thousands
+/// separators and more decimals than the currency has are refused.
+pub fn parse_amount(text: &str, currency: &Currency) -> Result<i64, String> {
+    let trimmed = text.trim();
+    let decimals = currency.decimals() as usize;
+    if trimmed.is_empty() {
+        return Err("an amount is required, like 1250.50".into());
+    }
+    if trimmed.starts_with('-') {
+        return Err(format!("`{text}` is negative; amounts are zero or more"));
+    }
+    if trimmed.contains(',') {
+        return Err(format!(
+            "`{text}`: write amounts without thousands separators and with a dot for decimals, like 1250.50"
+        ));
+    }
+    let (whole, fraction) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(whole) || (trimmed.contains('.') && !digits(fraction)) {
+        return Err(format!("`{text}` is not an amount like 1250.50"));
+    }
+    if fraction.len() > decimals {
+        return Err(format!(
+            "`{text}` has too many decimals: {currency} takes at most {decimals}"
+        ));
+    }
+    let too_large = || format!("`{text}` is too large");
+    let whole: i64 = whole.parse().map_err(|_| too_large())?;
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse::<i64>().map_err(|_| too_large())?
+            * 10_i64.pow((decimals - fraction.len()) as u32)
+    };
+    whole
+        .checked_mul(unit(currency))
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(too_large)
+}
+
+/// Minor units as decimal text in major units, with as many decimals as the
+/// currency has: `format_minor(125050, USD)` is `"1250.50"`.
+pub fn format_minor(minor: i64, currency: &Currency) -> String {
+    let decimals = currency.decimals() as usize;
+    let sign = if minor < 0 { "-" } else { "" };
+    let magnitude = minor.unsigned_abs();
+    let unit = unit(currency) as u64;
+    if decimals == 0 {
+        format!("{sign}{magnitude}")
+    } else {
+        format!("{sign}{}.{:0decimals$}", magnitude / unit, magnitude % unit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn code(c: &str) -> Currency {
+        Currency::parse(c).unwrap()
+    }
+
+    #[test]
+    fn amounts_become_minor_units_of_their_currency() {
+        assert_eq!(parse_amount("1250.50", &code("USD")), Ok(125_050));
+        assert_eq!(parse_amount("1250.5", &code("USD")), Ok(125_050));
+        assert_eq!(parse_amount(" 12 ", &code("EUR")), Ok(1_200));
+        assert_eq!(parse_amount("0", &code("USD")), Ok(0));
+        assert_eq!(parse_amount("1500", &code("JPY")), Ok(1_500));
+        assert_eq!(parse_amount("1.234", &code("KWD")), Ok(1_234));
+    }
+
+    #[test]
+    fn bad_amounts_say_what_is_wrong() {
+        let usd = code("USD");
+        let err = parse_amount("12.345", &usd).unwrap_err();
+        assert!(err.contains("too many decimals"), "{err}");
+        assert!(err.contains("USD takes at most 2"), "{err}");
+        assert!(
+            parse_amount("15.5", &code("JPY"))
+                .unwrap_err()
+                .contains("at most 0")
+        );
+        assert!(parse_amount("-5", &usd).unwrap_err().contains("negative"));
+        assert!(
+            parse_amount("1,250.00", &usd)
+                .unwrap_err()
+                .contains("thousands")
+        );
+        for bad in ["abc", "1.", ".5", "1e3", "1.2.3", "+5", ""] {
+            assert!(parse_amount(bad, &usd).is_err(), "{bad}");
+        }
+        assert!(
+            parse_amount("99999999999999999999", &usd)
+                .unwrap_err()
+                .contains("too large")
+        );
+    }
+
+    #[test]
+    fn currencies_are_three_uppercase_letters() {
+        assert_eq!(code("EUR").as_str(), "EUR");
+        for bad in ["eur", "EURO", "E1R", ""] {
+            assert!(Currency::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn minor_units_print_with_the_currency_decimals() {
+        assert_eq!(format_minor(125_050, &code("USD")), "1250.50");
+        assert_eq!(format_minor(5, &code("USD")), "0.05");
+        assert_eq!(format_minor(-5, &code("USD")), "-0.05");
+        assert_eq!(format_minor(1_500, &code("JPY")), "1500");
+        assert_eq!(format_minor(1_234, &code("KWD")), "1.234");
+    }
+
+    #[test]
+    fn numbers_and_strings_are_both_read_as_text() {
+        let read = |json: &str| serde_json::from_str::<Decimal>(json).unwrap().0;
+        assert_eq!(read("\"12.50\""), "12.50");
+        assert_eq!(read("12.5"), "12.5");
+        assert_eq!(read("12"), "12");
+        assert_eq!(read("12.345"), "12.345");
+        assert!(serde_json::from_str::<Decimal>("true").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn formatted_amounts_parse_back(
+            minor in 0_i64..=i64::MAX,
+            currency in prop::sample::select(vec!["USD", "JPY", "KWD", "CLF"]),
+        ) {
+            let currency = code(currency);
+            prop_assert_eq!(parse_amount(&format_minor(minor, &currency), &currency), Ok(minor));
+        }
+
+        #[test]
+        fn parsed_amounts_format_back(whole in 0_i64..1_000_000_000, cents in 0_i64..100) {
+            let usd = code("USD");
+            let text = format!("{whole}.{cents:02}");
+            prop_assert_eq!(format_minor(parse_amount(&text, &usd).unwrap(), &usd), text);
+        }
+    }
+}

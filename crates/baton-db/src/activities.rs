@@ -1,0 +1,209 @@
+//! Activities: the calls, e-mails, meetings and other work people log, each
+//! typed by the charter so focus reports can tell whose job it was.
+
+use crate::checks::{Table, optional};
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::users::audit_in;
+use serde::Serialize;
+
+/// A piece of work someone did.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Activity {
+    pub id: i64,
+    /// Activity type slug of the charter.
+    #[serde(rename = "type")]
+    pub type_slug: String,
+    pub user_id: i64,
+    pub contact_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    pub opportunity_id: Option<i64>,
+    pub occurred_at: i64,
+    pub outcome: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: i64,
+}
+
+/// What is needed to log an activity: its type and what it was about.
+#[derive(Debug, Clone, Default)]
+pub struct NewActivity {
+    pub type_slug: String,
+    pub user_id: i64,
+    /// RFC 3339; now when absent.
+    pub occurred_at: Option<String>,
+    pub contact_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    pub opportunity_id: Option<i64>,
+    pub outcome: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Filters for listing activities; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    pub user_id: Option<i64>,
+    pub type_slug: Option<String>,
+    /// Occurred at or after, UTC milliseconds.
+    pub from: Option<i64>,
+    /// Occurred before, UTC milliseconds.
+    pub until: Option<i64>,
+}
+
+type ActivityRow = (
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+const ACTIVITY_SELECT: &str =
+    "SELECT id, type_slug, user_id, contact_id, account_id, lead_id, opportunity_id, occurred_at,
+        outcome, notes, created_at
+     FROM activities";
+
+fn activity_from_row(row: ActivityRow) -> Activity {
+    let (
+        id,
+        type_slug,
+        user_id,
+        contact_id,
+        account_id,
+        lead_id,
+        opportunity_id,
+        occurred_at,
+        outcome,
+        notes,
+        created_at,
+    ) = row;
+    Activity {
+        id,
+        type_slug,
+        user_id,
+        contact_id,
+        account_id,
+        lead_id,
+        opportunity_id,
+        occurred_at,
+        outcome,
+        notes,
+        created_at,
+    }
+}
+
+impl Db {
+    /// Logs an activity of a type the charter in force has, about at least
+    /// one contact, account, lead or opportunity.
+    pub async fn create_activity(&self, actor: Option<i64>, new: &NewActivity) -> Result<Activity> {
+        let type_slug = new.type_slug.trim();
+        self.current_activity_type(type_slug).await?;
+        if new.contact_id.is_none()
+            && new.account_id.is_none()
+            && new.lead_id.is_none()
+            && new.opportunity_id.is_none()
+        {
+            return Err(DbError::invalid(
+                "contact_id",
+                "say what the activity was about: a contact_id, account_id, lead_id or opportunity_id",
+            ));
+        }
+        let now = now_ms();
+        let occurred_at = match optional(new.occurred_at.as_deref()) {
+            Some(text) => text
+                .parse::<jiff::Timestamp>()
+                .map_err(|_| {
+                    DbError::invalid(
+                        "occurred_at",
+                        format!("`{text}` is not a time like 2026-07-31T14:30:00Z"),
+                    )
+                })?
+                .as_millisecond(),
+            None => now,
+        };
+        self.ensure_exists("user_id", Table::Users, Some(new.user_id))
+            .await?;
+        self.ensure_exists("contact_id", Table::Contacts, new.contact_id)
+            .await?;
+        self.ensure_exists("account_id", Table::Accounts, new.account_id)
+            .await?;
+        self.ensure_exists("lead_id", Table::Leads, new.lead_id)
+            .await?;
+        self.ensure_exists("opportunity_id", Table::Opportunities, new.opportunity_id)
+            .await?;
+        let mut tx = self.begin_write().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO activities (type_slug, user_id, contact_id, account_id, lead_id, opportunity_id,
+                 occurred_at, outcome, notes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(type_slug)
+        .bind(new.user_id)
+        .bind(new.contact_id)
+        .bind(new.account_id)
+        .bind(new.lead_id)
+        .bind(new.opportunity_id)
+        .bind(occurred_at)
+        .bind(optional(new.outcome.as_deref()))
+        .bind(optional(new.notes.as_deref()))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "activity.logged",
+            "activity",
+            Some(id),
+            &serde_json::json!({"type": type_slug, "user_id": new.user_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.activity(id).await
+    }
+
+    /// One activity by id.
+    pub async fn activity(&self, id: i64) -> Result<Activity> {
+        let row: Option<ActivityRow> = sqlx::query_as(&format!("{ACTIVITY_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(activity_from_row(row.ok_or_else(|| {
+            DbError::NotFound(format!("activity {id}"))
+        })?))
+    }
+
+    /// Activities after the cursor `after` (an id), matching the filter, in
+    /// the order they were logged.
+    pub async fn activities(
+        &self,
+        filter: &ActivityFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Activity>> {
+        let rows: Vec<ActivityRow> = sqlx::query_as(&format!(
+            "{ACTIVITY_SELECT} WHERE id > $1
+               AND ($2 = 0 OR user_id = $2)
+               AND ($3 = '' OR type_slug = $3)
+               AND occurred_at >= $4 AND occurred_at < $5
+             ORDER BY id LIMIT $6"
+        ))
+        .bind(after)
+        .bind(filter.user_id.unwrap_or(0))
+        .bind(filter.type_slug.as_deref().unwrap_or_default())
+        .bind(filter.from.unwrap_or(i64::MIN))
+        .bind(filter.until.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(activity_from_row).collect())
+    }
+}

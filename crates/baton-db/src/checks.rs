@@ -1,0 +1,129 @@
+//! Checks the repositories share: required and optional text, references to
+//! other rows, currencies, amounts and days.
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::settings::keys::CURRENCY;
+use baton_core::calendar::parse_date;
+use baton_core::money::{Currency, Decimal, FALLBACK_CURRENCY, parse_amount};
+
+/// `value` trimmed, refused with `problem` when empty.
+pub(crate) fn required(field: &str, value: &str, problem: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err(DbError::invalid(field, problem))
+    } else {
+        Ok(value.to_string())
+    }
+}
+
+/// `value` trimmed; empty text counts as none.
+pub(crate) fn optional(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+}
+
+/// An amount in major units read as minor units of `currency`.
+pub(crate) fn amount(field: &str, value: &Decimal, currency: &Currency) -> Result<i64> {
+    parse_amount(&value.0, currency).map_err(|e| DbError::invalid(field, e))
+}
+
+/// A `YYYY-MM-DD` day, stored in that form; empty text counts as none.
+pub(crate) fn day(field: &str, value: Option<&str>) -> Result<Option<jiff::civil::Date>> {
+    optional(value)
+        .map(|v| parse_date(&v).map_err(|e| DbError::invalid(field, e)))
+        .transpose()
+}
+
+/// Today's date in UTC, as stored for closing days.
+pub(crate) fn today_utc() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+/// Tables that requests refer to by id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Table {
+    Accounts,
+    Campaigns,
+    Contacts,
+    Leads,
+    Opportunities,
+    Teams,
+    Users,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Accounts => "accounts",
+            Table::Campaigns => "campaigns",
+            Table::Contacts => "contacts",
+            Table::Leads => "leads",
+            Table::Opportunities => "opportunities",
+            Table::Teams => "teams",
+            Table::Users => "users",
+        }
+    }
+
+    fn one(self) -> &'static str {
+        match self {
+            Table::Accounts => "account",
+            Table::Campaigns => "campaign",
+            Table::Contacts => "contact",
+            Table::Leads => "lead",
+            Table::Opportunities => "opportunity",
+            Table::Teams => "team",
+            Table::Users => "user",
+        }
+    }
+}
+
+impl Db {
+    /// Refuses, naming `field`, a reference to a row `table` does not have.
+    pub(crate) async fn ensure_exists(
+        &self,
+        field: &str,
+        table: Table,
+        id: Option<i64>,
+    ) -> Result<()> {
+        let Some(id) = id else { return Ok(()) };
+        // The table name is one of the fixed names above, never input.
+        let found: Option<(i64,)> =
+            sqlx::query_as(&format!("SELECT id FROM {} WHERE id = $1", table.name()))
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?;
+        match found {
+            Some(_) => Ok(()),
+            None => Err(DbError::invalid(
+                field,
+                format!("there is no {} {id}", table.one()),
+            )),
+        }
+    }
+
+    /// The currency given in `field`, else the organisation's (settings key
+    /// `currency`), else USD.
+    pub(crate) async fn currency_or_default(
+        &self,
+        field: &str,
+        given: Option<&str>,
+    ) -> Result<Currency> {
+        let code = match optional(given) {
+            Some(code) => code,
+            None => {
+                let stored: String = self.setting(CURRENCY).await?;
+                if stored.is_empty() {
+                    FALLBACK_CURRENCY.to_string()
+                } else {
+                    stored
+                }
+            }
+        };
+        Currency::parse(&code).map_err(|e| DbError::invalid(field, e))
+    }
+}

@@ -1,0 +1,243 @@
+//! Contacts: the people at accounts, one per e-mail address, with the
+//! decision-maker flag that scoring and call sheets read.
+
+use crate::checks::{Table, optional};
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::users::audit_in;
+use baton_core::inquiry::{Email, Phone};
+use serde::Serialize;
+
+/// A person Baton talks to.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Contact {
+    pub id: i64,
+    pub account_id: Option<i64>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// `+` and digits.
+    pub phone: Option<String>,
+    pub title: Option<String>,
+    pub decision_maker: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What is needed to add a contact: a name or a way to reach them.
+#[derive(Debug, Clone, Default)]
+pub struct NewContact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub title: Option<String>,
+    pub account_id: Option<i64>,
+    pub decision_maker: bool,
+}
+
+/// Changes to a contact; `None` keeps the current value, empty text clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ContactChange {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub title: Option<String>,
+    /// `Some(None)` detaches the contact from its account.
+    pub account_id: Option<Option<i64>>,
+    pub decision_maker: Option<bool>,
+}
+
+/// Filters for listing contacts; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub account_id: Option<i64>,
+    pub email: Option<String>,
+}
+
+type ContactRow = (
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+);
+
+const CONTACT_SELECT: &str =
+    "SELECT id, account_id, name, email, phone, title, decision_maker, created_at, updated_at
+     FROM contacts";
+
+fn contact_from_row(row: ContactRow) -> Contact {
+    let (id, account_id, name, email, phone, title, decision_maker, created_at, updated_at) = row;
+    Contact {
+        id,
+        account_id,
+        name,
+        email,
+        phone,
+        title,
+        decision_maker: decision_maker != 0,
+        created_at,
+        updated_at,
+    }
+}
+
+/// A phone number as stored, `+` and digits.
+fn phone(raw: Option<&str>) -> Result<Option<String>> {
+    optional(raw)
+        .map(|p| {
+            Phone::parse(&p)
+                .map(|p| p.as_str().to_string())
+                .map_err(|e| DbError::invalid("phone", e))
+        })
+        .transpose()
+}
+
+impl Db {
+    /// Adds a contact; an e-mail address another contact has is refused.
+    pub async fn create_contact(&self, actor: Option<i64>, new: &NewContact) -> Result<Contact> {
+        let email = optional(new.email.as_deref())
+            .map(|e| Email::parse(&e).map_err(|problem| DbError::invalid("email", problem)))
+            .transpose()?;
+        let phone = phone(new.phone.as_deref())?;
+        let name = optional(new.name.as_deref());
+        if name.is_none() && email.is_none() && phone.is_none() {
+            return Err(DbError::invalid(
+                "name",
+                "a contact needs a name, an e-mail address or a phone number",
+            ));
+        }
+        self.ensure_exists("account_id", Table::Accounts, new.account_id)
+            .await?;
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO contacts (account_id, name, email, email_lower, phone, title, decision_maker, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(new.account_id)
+        .bind(name.as_deref())
+        .bind(email.as_ref().map(Email::as_str))
+        .bind(email.as_ref().map(Email::as_str))
+        .bind(phone.as_deref())
+        .bind(optional(new.title.as_deref()))
+        .bind(i64::from(new.decision_maker))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(DbError::from)
+        .map_err(|e| match &email {
+            Some(email) if e.is_unique_violation() => {
+                DbError::conflict("email", format!("a contact with {email} already exists"))
+            }
+            _ => e,
+        })?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "contact.created",
+            "contact",
+            Some(id),
+            &serde_json::json!({"email": email, "account_id": new.account_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.contact(id).await
+    }
+
+    /// One contact by id.
+    pub async fn contact(&self, id: i64) -> Result<Contact> {
+        let row: Option<ContactRow> = sqlx::query_as(&format!("{CONTACT_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(contact_from_row(row.ok_or_else(|| {
+            DbError::NotFound(format!("contact {id}"))
+        })?))
+    }
+
+    /// Contacts after the cursor `after` (an id), matching the filter, oldest first.
+    pub async fn contacts(
+        &self,
+        filter: &ContactFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Contact>> {
+        let rows: Vec<ContactRow> = sqlx::query_as(&format!(
+            "{CONTACT_SELECT} WHERE id > $1
+               AND ($2 = 0 OR account_id = $2)
+               AND ($3 = '' OR email_lower = $3)
+             ORDER BY id LIMIT $4"
+        ))
+        .bind(after)
+        .bind(filter.account_id.unwrap_or(0))
+        .bind(
+            filter
+                .email
+                .as_deref()
+                .map(|e| e.trim().to_lowercase())
+                .unwrap_or_default(),
+        )
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(contact_from_row).collect())
+    }
+
+    /// Changes a contact's name, phone, title, account or decision-maker flag.
+    pub async fn update_contact(
+        &self,
+        actor: Option<i64>,
+        id: i64,
+        change: &ContactChange,
+    ) -> Result<Contact> {
+        let current = self.contact(id).await?;
+        let phone = match &change.phone {
+            Some(raw) => phone(Some(raw))?,
+            None => current.phone,
+        };
+        let account_id = change.account_id.unwrap_or(current.account_id);
+        self.ensure_exists("account_id", Table::Accounts, account_id)
+            .await?;
+        let name = match &change.name {
+            Some(name) => optional(Some(name)),
+            None => current.name,
+        };
+        let title = match &change.title {
+            Some(title) => optional(Some(title)),
+            None => current.title,
+        };
+        let decision_maker = change.decision_maker.unwrap_or(current.decision_maker);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE contacts SET name = $1, phone = $2, title = $3, account_id = $4, decision_maker = $5,
+                 updated_at = $6
+             WHERE id = $7",
+        )
+        .bind(name.as_deref())
+        .bind(phone.as_deref())
+        .bind(title.as_deref())
+        .bind(account_id)
+        .bind(i64::from(decision_maker))
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "contact.updated",
+            "contact",
+            Some(id),
+            &serde_json::json!({
+                "name": change.name, "phone": change.phone, "title": change.title,
+                "account_id": change.account_id, "decision_maker": change.decision_maker,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.contact(id).await
+    }
+}

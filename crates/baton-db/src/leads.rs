@@ -1,0 +1,224 @@
+//! Leads: a qualified inquiry on its way through the lifecycle, with every
+//! stage it passed through.
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::users::audit_in;
+use baton_core::domain::{Grade, Intent, Stage};
+use serde::Serialize;
+
+/// A lead and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Lead {
+    pub id: i64,
+    pub inquiry_id: i64,
+    pub contact_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub campaign_id: Option<i64>,
+    pub source: Option<String>,
+    pub stage: Stage,
+    pub intent: Intent,
+    pub score: i64,
+    pub grade: Grade,
+    pub owner_id: Option<i64>,
+    /// Slug of the queue of its latest work item.
+    pub queue: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One move of a lead from a stage to another.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StageChange {
+    /// Absent for the stage the lead started in.
+    pub from_stage: Option<Stage>,
+    pub to_stage: Stage,
+    pub reason: String,
+    pub actor_id: Option<i64>,
+    pub at: i64,
+}
+
+/// Filters for listing leads; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    pub stage: Option<Stage>,
+    pub owner_id: Option<i64>,
+    /// Leads whose latest work item is in this queue.
+    pub queue_id: Option<i64>,
+    /// Only leads this user owns or that have work in their queues (a person's own view).
+    pub visible_to: Option<i64>,
+}
+
+type LeadRow = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    String,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+);
+
+/// The latest work item's queue of lead `l`.
+const CURRENT_QUEUE: &str =
+    "(SELECT w.queue_id FROM work_items w WHERE w.lead_id = l.id ORDER BY w.id DESC LIMIT 1)";
+
+fn lead_select() -> String {
+    format!(
+        "SELECT l.id, l.inquiry_id, l.contact_id, l.account_id, l.campaign_id, l.source, l.stage, l.intent,
+            l.score, l.grade, l.owner_id, (SELECT slug FROM queues WHERE id = {CURRENT_QUEUE}),
+            l.created_at, l.updated_at
+         FROM leads l"
+    )
+}
+
+fn lead_from_row(row: LeadRow) -> Result<Lead> {
+    let (
+        id,
+        inquiry_id,
+        contact_id,
+        account_id,
+        campaign_id,
+        source,
+        stage,
+        intent,
+        score,
+        grade,
+        owner_id,
+        queue,
+        created_at,
+        updated_at,
+    ) = row;
+    let bad =
+        |field: &str, e: baton_core::domain::UnknownValue| DbError::invalid(field, e.to_string());
+    Ok(Lead {
+        id,
+        inquiry_id,
+        contact_id,
+        account_id,
+        campaign_id,
+        source,
+        stage: stage.parse().map_err(|e| bad("stage", e))?,
+        intent: intent.parse().map_err(|e| bad("intent", e))?,
+        score,
+        grade: grade.parse().map_err(|e| bad("grade", e))?,
+        owner_id,
+        queue,
+        created_at,
+        updated_at,
+    })
+}
+
+impl Db {
+    /// One lead by id.
+    pub async fn lead(&self, id: i64) -> Result<Lead> {
+        let row: Option<LeadRow> = sqlx::query_as(&format!("{} WHERE l.id = $1", lead_select()))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        lead_from_row(row.ok_or_else(|| DbError::NotFound(format!("lead {id}")))?)
+    }
+
+    /// Leads after the cursor `after` (an id), matching the filter, oldest first.
+    pub async fn leads(&self, filter: &LeadFilter, after: i64, limit: i64) -> Result<Vec<Lead>> {
+        let rows: Vec<LeadRow> = sqlx::query_as(&format!(
+            "{} WHERE l.id > $1
+               AND ($2 = '' OR l.stage = $2)
+               AND ($3 = 0 OR l.owner_id = $3)
+               AND ($4 = 0 OR {CURRENT_QUEUE} = $4)
+               AND ($5 = 0 OR l.owner_id = $5 OR EXISTS (
+                    SELECT 1 FROM work_items w JOIN queue_members m ON m.queue_id = w.queue_id
+                    WHERE w.lead_id = l.id AND m.user_id = $5))
+             ORDER BY l.id LIMIT $6",
+            lead_select()
+        ))
+        .bind(after)
+        .bind(filter.stage.map(|s| s.as_str()).unwrap_or_default())
+        .bind(filter.owner_id.unwrap_or(0))
+        .bind(filter.queue_id.unwrap_or(0))
+        .bind(filter.visible_to.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter().map(lead_from_row).collect()
+    }
+
+    /// True when `user` owns the lead or belongs to a queue that holds its work.
+    pub async fn lead_visible_to(&self, lead_id: i64, user: i64) -> Result<bool> {
+        let (visible,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM leads l WHERE l.id = $1 AND (l.owner_id = $2 OR EXISTS (
+                 SELECT 1 FROM work_items w JOIN queue_members m ON m.queue_id = w.queue_id
+                 WHERE w.lead_id = l.id AND m.user_id = $2))",
+        )
+        .bind(lead_id)
+        .bind(user)
+        .fetch_one(self.reader())
+        .await?;
+        Ok(visible > 0)
+    }
+
+    /// Every stage a lead went through, oldest first.
+    pub async fn lead_stage_history(&self, id: i64) -> Result<Vec<StageChange>> {
+        let rows: Vec<(Option<String>, String, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT from_stage, to_stage, reason, actor_id, at FROM lead_stage_history
+             WHERE lead_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        let stage = |s: &str| {
+            s.parse::<Stage>()
+                .map_err(|e| DbError::invalid("stage", e.to_string()))
+        };
+        rows.into_iter()
+            .map(|(from, to, reason, actor_id, at)| {
+                Ok(StageChange {
+                    from_stage: from.as_deref().map(stage).transpose()?,
+                    to_stage: stage(&to)?,
+                    reason,
+                    actor_id,
+                    at,
+                })
+            })
+            .collect()
+    }
+
+    /// Moves a lead to `to` with a reason, which every move needs; the move
+    /// lands in the stage history, the webhooks and the audit log.
+    pub async fn move_lead(&self, actor: i64, id: i64, to: Stage, reason: &str) -> Result<Lead> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            let problem = if to == Stage::Disqualified {
+                "say why the lead is disqualified"
+            } else {
+                "say why the lead changes stage"
+            };
+            return Err(DbError::invalid("reason", problem));
+        }
+        let lead = self.lead(id).await?;
+        if lead.stage == to {
+            return Err(DbError::conflict(
+                "stage",
+                format!("the lead is already {to}"),
+            ));
+        }
+        self.change_lead_stage(Some(actor), id, to, reason).await?;
+        audit_in(
+            self.writer(),
+            Some(actor),
+            "lead.stage_changed",
+            "lead",
+            Some(id),
+            &serde_json::json!({"from": lead.stage, "to": to, "reason": reason}),
+        )
+        .await?;
+        self.lead(id).await
+    }
+}

@@ -1,0 +1,413 @@
+//! Opportunities: deals in the pipeline, with money as minor units, a stage,
+//! a probability and a forecast category, won or lost with a reason.
+
+use crate::checks::{Table, amount, day, optional, required, today_utc};
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use crate::users::audit_in;
+use baton_core::domain::{ForecastCategory, OpportunityStage, Stage};
+use baton_core::money::{Currency, Decimal, format_minor};
+use serde::Serialize;
+
+/// A deal.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Opportunity {
+    pub id: i64,
+    pub name: String,
+    pub account_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub product: Option<String>,
+    /// Amount in minor units of `currency`.
+    pub amount_minor: i64,
+    /// Amount in major units, as decimal text.
+    pub amount: String,
+    pub currency: String,
+    pub stage: OpportunityStage,
+    /// Chance of winning, 0 to 100.
+    pub probability: i64,
+    pub forecast_category: ForecastCategory,
+    /// `YYYY-MM-DD`.
+    pub expected_close: Option<String>,
+    /// Day it left prospecting, `YYYY-MM-DD`.
+    pub engaged_on: Option<String>,
+    /// Day it was won or lost (UTC), `YYYY-MM-DD`.
+    pub closed_on: Option<String>,
+    pub close_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What is needed to open an opportunity.
+#[derive(Debug, Clone)]
+pub struct NewOpportunity {
+    pub name: String,
+    pub account_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub lead_id: Option<i64>,
+    pub owner_id: i64,
+    pub product: Option<String>,
+    pub amount: Decimal,
+    /// The organisation's currency when absent.
+    pub currency: Option<String>,
+    /// Prospecting when absent.
+    pub stage: Option<OpportunityStage>,
+    /// The stage's default when absent.
+    pub probability: Option<i64>,
+    /// The stage's default when absent.
+    pub forecast_category: Option<ForecastCategory>,
+    pub expected_close: Option<String>,
+}
+
+/// Changes to an opportunity; `None` keeps the current value. A new stage
+/// brings its default probability and category unless they are given.
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityChange {
+    pub stage: Option<OpportunityStage>,
+    pub amount: Option<Decimal>,
+    pub probability: Option<i64>,
+    pub forecast_category: Option<ForecastCategory>,
+    /// Empty text clears it.
+    pub expected_close: Option<String>,
+    /// Needed to lose a deal.
+    pub close_reason: Option<String>,
+}
+
+/// Filters for listing opportunities; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityFilter {
+    pub owner_id: Option<i64>,
+    pub stage: Option<OpportunityStage>,
+    pub account_id: Option<i64>,
+}
+
+const OPPORTUNITY_SELECT: &str =
+    "SELECT id, name, account_id, contact_id, lead_id, owner_id, product, amount_minor, currency,
+        stage, probability, forecast_category, expected_close, engaged_on, closed_on, close_reason,
+        created_at, updated_at
+     FROM opportunities";
+
+/// Reads a row of [`OPPORTUNITY_SELECT`] by name: it has more columns than
+/// sqlx decodes into a tuple.
+fn opportunity_from_row(row: &sqlx::any::AnyRow) -> Result<Opportunity> {
+    use sqlx::Row;
+    let currency: String = row.try_get("currency")?;
+    let code = Currency::parse(&currency).map_err(|e| DbError::invalid("currency", e))?;
+    let amount_minor: i64 = row.try_get("amount_minor")?;
+    let stage: String = row.try_get("stage")?;
+    let category: String = row.try_get("forecast_category")?;
+    Ok(Opportunity {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        account_id: row.try_get("account_id")?,
+        contact_id: row.try_get("contact_id")?,
+        lead_id: row.try_get("lead_id")?,
+        owner_id: row.try_get("owner_id")?,
+        product: row.try_get("product")?,
+        amount_minor,
+        amount: format_minor(amount_minor, &code),
+        currency,
+        stage: stage
+            .parse()
+            .map_err(|e| DbError::invalid("stage", format!("{e}")))?,
+        probability: row.try_get("probability")?,
+        forecast_category: category
+            .parse()
+            .map_err(|e| DbError::invalid("forecast_category", format!("{e}")))?,
+        expected_close: row.try_get("expected_close")?,
+        engaged_on: row.try_get("engaged_on")?,
+        closed_on: row.try_get("closed_on")?,
+        close_reason: row.try_get("close_reason")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// The probability to store: the one given, checked, or the stage's default.
+/// Won and lost deals take their stage's, so reports never see a lost deal
+/// at 40%.
+fn probability(given: Option<i64>, stage: OpportunityStage) -> Result<Option<i64>> {
+    let default = i64::from(stage.default_probability());
+    match given {
+        Some(p) if !(0..=100).contains(&p) => Err(DbError::invalid(
+            "probability",
+            format!("{p} is not a percentage from 0 to 100"),
+        )),
+        Some(p) if stage.is_closed() && p != default => Err(DbError::invalid(
+            "probability",
+            format!("a {stage} opportunity has probability {default}"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// The forecast category to store, checked like [`probability`].
+fn category(
+    given: Option<ForecastCategory>,
+    stage: OpportunityStage,
+) -> Result<Option<ForecastCategory>> {
+    let default = stage.default_forecast_category();
+    match given {
+        Some(c) if stage.is_closed() && c != default => Err(DbError::invalid(
+            "forecast_category",
+            format!("a {stage} opportunity is in category {default}"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// A deal counts as engaged once it has left prospecting, unless it was lost there.
+fn engaged(stage: OpportunityStage) -> bool {
+    !matches!(
+        stage,
+        OpportunityStage::Prospecting | OpportunityStage::Lost
+    )
+}
+
+impl Db {
+    /// Opens an opportunity; its lead, if any, moves to the opportunity stage.
+    pub async fn create_opportunity(
+        &self,
+        actor: Option<i64>,
+        new: &NewOpportunity,
+    ) -> Result<Opportunity> {
+        let name = required("name", &new.name, "an opportunity needs a name")?;
+        let stage = new.stage.unwrap_or(OpportunityStage::Prospecting);
+        if stage.is_closed() {
+            return Err(DbError::invalid(
+                "stage",
+                "a new opportunity starts open; win or lose it afterwards",
+            ));
+        }
+        let currency = self
+            .currency_or_default("currency", new.currency.as_deref())
+            .await?;
+        let amount = amount("amount", &new.amount, &currency)?;
+        let probability = probability(new.probability, stage)?
+            .unwrap_or_else(|| i64::from(stage.default_probability()));
+        let category = category(new.forecast_category, stage)?
+            .unwrap_or_else(|| stage.default_forecast_category());
+        let expected_close = day("expected_close", new.expected_close.as_deref())?;
+        self.ensure_exists("account_id", Table::Accounts, new.account_id)
+            .await?;
+        self.ensure_exists("contact_id", Table::Contacts, new.contact_id)
+            .await?;
+        self.ensure_exists("owner_id", Table::Users, Some(new.owner_id))
+            .await?;
+        let lead = match new.lead_id {
+            Some(id) => Some(
+                self.lead(id)
+                    .await
+                    .map_err(|_| DbError::invalid("lead_id", format!("there is no lead {id}")))?,
+            ),
+            None => None,
+        };
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO opportunities (name, account_id, contact_id, lead_id, owner_id, product, amount_minor,
+                 currency, stage, probability, forecast_category, expected_close, engaged_on, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+        )
+        .bind(&name)
+        .bind(new.account_id)
+        .bind(new.contact_id)
+        .bind(new.lead_id)
+        .bind(new.owner_id)
+        .bind(optional(new.product.as_deref()))
+        .bind(amount)
+        .bind(currency.as_str())
+        .bind(stage.as_str())
+        .bind(probability)
+        .bind(category.as_str())
+        .bind(expected_close.map(|d| d.to_string()))
+        .bind(engaged(stage).then(|| today_utc().to_string()))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "opportunity.created",
+            "opportunity",
+            Some(id),
+            &serde_json::json!({"name": name, "amount_minor": amount, "currency": currency, "stage": stage}),
+        )
+        .await?;
+        tx.commit().await?;
+        // A lead that becomes a deal has reached the opportunity stage; one
+        // further along (a customer's) stays where it is.
+        // Stages are declared in lifecycle order; disqualified comes last.
+        if let Some(lead) = lead
+            && lead.stage < Stage::Opportunity
+        {
+            self.change_lead_stage(
+                actor,
+                lead.id,
+                Stage::Opportunity,
+                &format!("opportunity {id} opened"),
+            )
+            .await?;
+        }
+        self.opportunity(id).await
+    }
+
+    /// One opportunity by id.
+    pub async fn opportunity(&self, id: i64) -> Result<Opportunity> {
+        let row = sqlx::query(&format!("{OPPORTUNITY_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        opportunity_from_row(&row.ok_or_else(|| DbError::NotFound(format!("opportunity {id}")))?)
+    }
+
+    /// Opportunities after the cursor `after` (an id), matching the filter, oldest first.
+    pub async fn opportunities(
+        &self,
+        filter: &OpportunityFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Opportunity>> {
+        let rows = sqlx::query(&format!(
+            "{OPPORTUNITY_SELECT} WHERE id > $1
+               AND ($2 = 0 OR owner_id = $2)
+               AND ($3 = '' OR stage = $3)
+               AND ($4 = 0 OR account_id = $4)
+             ORDER BY id LIMIT $5"
+        ))
+        .bind(after)
+        .bind(filter.owner_id.unwrap_or(0))
+        .bind(filter.stage.map(|s| s.as_str()).unwrap_or_default())
+        .bind(filter.account_id.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(opportunity_from_row).collect()
+    }
+
+    /// Moves a deal on. Won or lost closes it today (UTC), lost with a
+    /// reason; winning makes its account and its lead customers. A closed
+    /// deal does not change any more.
+    pub async fn update_opportunity(
+        &self,
+        actor: Option<i64>,
+        id: i64,
+        change: &OpportunityChange,
+    ) -> Result<Opportunity> {
+        let current = self.opportunity(id).await?;
+        if current.stage.is_closed() {
+            return Err(DbError::conflict(
+                "stage",
+                format!(
+                    "opportunity {id} is already {}; a closed deal does not change",
+                    current.stage
+                ),
+            ));
+        }
+        let stage = change.stage.unwrap_or(current.stage);
+        let moved = stage != current.stage;
+        let currency =
+            Currency::parse(&current.currency).map_err(|e| DbError::invalid("currency", e))?;
+        let amount = match &change.amount {
+            Some(a) => amount("amount", a, &currency)?,
+            None => current.amount_minor,
+        };
+        let probability = match probability(change.probability, stage)? {
+            Some(p) => p,
+            None if moved => i64::from(stage.default_probability()),
+            None => current.probability,
+        };
+        let category = match category(change.forecast_category, stage)? {
+            Some(c) => c,
+            None if moved => stage.default_forecast_category(),
+            None => current.forecast_category,
+        };
+        let expected_close = match &change.expected_close {
+            Some(text) => day("expected_close", Some(text))?.map(|d| d.to_string()),
+            None => current.expected_close.clone(),
+        };
+        let close_reason = optional(change.close_reason.as_deref());
+        if stage == OpportunityStage::Lost && close_reason.is_none() {
+            return Err(DbError::invalid(
+                "close_reason",
+                "say why the deal was lost",
+            ));
+        }
+        if !stage.is_closed() && close_reason.is_some() {
+            return Err(DbError::invalid(
+                "close_reason",
+                "only a won or lost opportunity has a close reason",
+            ));
+        }
+        let today = today_utc().to_string();
+        let engaged_on = current
+            .engaged_on
+            .clone()
+            .or_else(|| engaged(stage).then(|| today.clone()));
+        let closed_on = stage.is_closed().then(|| today.clone());
+        let won = stage == OpportunityStage::Won;
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        // The stage in the WHERE clause keeps two people from closing the same deal twice.
+        let updated = sqlx::query(
+            "UPDATE opportunities SET stage = $1, amount_minor = $2, probability = $3, forecast_category = $4,
+                 expected_close = $5, engaged_on = $6, closed_on = $7, close_reason = $8, updated_at = $9
+             WHERE id = $10 AND stage = $11",
+        )
+        .bind(stage.as_str())
+        .bind(amount)
+        .bind(probability)
+        .bind(category.as_str())
+        .bind(expected_close.as_deref())
+        .bind(engaged_on.as_deref())
+        .bind(closed_on.as_deref())
+        .bind(close_reason.as_deref())
+        .bind(now)
+        .bind(id)
+        .bind(current.stage.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(DbError::conflict(
+                "stage",
+                format!("opportunity {id} changed meanwhile; read it again"),
+            ));
+        }
+        if won && let Some(account) = current.account_id {
+            sqlx::query("UPDATE accounts SET status = 'customer', updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit_in(
+            &mut *tx,
+            actor,
+            "opportunity.updated",
+            "opportunity",
+            Some(id),
+            &serde_json::json!({
+                "from_stage": current.stage, "stage": stage, "amount_minor": amount,
+                "probability": probability, "forecast_category": category,
+                "close_reason": close_reason,
+                "account_became_customer": if won { current.account_id } else { None },
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        // After the commit: on SQLite the lead's stage change needs the one
+        // write connection this transaction held.
+        if won && let Some(lead) = current.lead_id {
+            self.change_lead_stage(
+                actor,
+                lead,
+                Stage::Customer,
+                &format!("opportunity {id} won"),
+            )
+            .await?;
+        }
+        self.opportunity(id).await
+    }
+}

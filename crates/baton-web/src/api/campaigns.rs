@@ -1,0 +1,107 @@
+//! Campaigns over the API.
+
+use super::{JsonBody, Page, PageParams};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use baton_core::domain::Role;
+use baton_core::money::Decimal;
+use baton_db::campaigns::{Campaign, NewCampaign};
+use serde::Deserialize;
+
+/// The campaign routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/campaigns", get(list).post(create))
+        .route("/api/v1/campaigns/{id}", get(show))
+}
+
+/// A new campaign.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignIn {
+    /// Unique, whatever its case.
+    pub name: String,
+    /// A slug: email, event, webinar, ads, social, direct_mail, telemarketing…
+    pub channel: String,
+    /// In the currency's major units, like "1250.50"; zero when absent.
+    pub cost: Option<Decimal>,
+    /// Three uppercase letters; the organisation's currency when absent.
+    pub currency: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub starts_on: Option<String>,
+    /// Last day, `YYYY-MM-DD`, not before `starts_on`.
+    pub ends_on: Option<String>,
+}
+
+/// Create a campaign (marketers and managers).
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignIn,
+    responses((status = 201, body = Campaign), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<CampaignIn>,
+) -> Result<(StatusCode, Json<Campaign>), ApiError> {
+    caller.require(&[Role::Marketer, Role::Manager], "create campaigns")?;
+    let campaign = state
+        .db
+        .create_campaign(
+            Some(caller.id()),
+            &NewCampaign {
+                name: input.name,
+                channel: input.channel,
+                cost: input.cost,
+                currency: input.currency,
+                starts_on: input.starts_on,
+                ends_on: input.ends_on,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(campaign)))
+}
+
+/// Read a campaign.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses((status = 200, body = Campaign), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Campaign>, ApiError> {
+    Ok(Json(state.db.campaign(id).await?))
+}
+
+/// Filters for the campaign list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CampaignQuery {
+    /// Only campaigns of this channel.
+    pub channel: Option<String>,
+}
+
+/// List campaigns, oldest first.
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", params(CampaignQuery, PageParams),
+    responses((status = 200, body = Page<Campaign>)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(query): Query<CampaignQuery>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<Campaign>>, ApiError> {
+    let (after, limit) = page.parse()?;
+    let channel = query
+        .channel
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let items = state.db.campaigns(channel, after, limit).await?;
+    Ok(Json(Page::new(items, limit, |c: &Campaign| c.id)))
+}

@@ -1,0 +1,167 @@
+//! Forecasts over the API: submitting a new version, reading the versions.
+
+use super::{JsonBody, Page, PageParams, params};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use baton_core::calendar::Quarter;
+use baton_core::domain::{ForecastKind, Role};
+use baton_db::forecasts::{Forecast, ForecastFilter, NewForecast, NewForecastLine};
+use baton_db::users::User;
+use serde::Deserialize;
+
+/// The forecast routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/forecasts", get(list).post(submit))
+        .route("/api/v1/forecasts/{id}", get(show))
+}
+
+/// A forecast submission.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastIn {
+    /// revenue (sales) or leads (marketing).
+    pub kind: ForecastKind,
+    /// Like `2026-Q3`.
+    pub quarter: String,
+    /// Whose forecast: the caller when absent; a manager may submit for
+    /// their team, an owner for anyone.
+    pub user_id: Option<i64>,
+    pub note: Option<String>,
+    pub lines: Vec<NewForecastLine>,
+}
+
+fn quarter(value: &str) -> Result<Quarter, ApiError> {
+    Quarter::parse(value).map_err(|e| ApiError::field("quarter", e))
+}
+
+/// The person whose forecast the caller submits: themselves; as a manager,
+/// someone they manage or who shares their team; as an owner, anyone.
+async fn forecaster(
+    state: &AppState,
+    caller: &Caller,
+    user_id: Option<i64>,
+) -> Result<User, ApiError> {
+    let Some(user_id) = user_id.filter(|id| *id != caller.id()) else {
+        return Ok(caller.0.clone());
+    };
+    caller.require(&[Role::Manager], "submit forecasts for someone else")?;
+    let person = state
+        .db
+        .user(user_id)
+        .await
+        .map_err(|_| ApiError::field("user_id", format!("there is no user {user_id}")))?;
+    let same_team = person.team_id.is_some() && person.team_id == caller.0.team_id;
+    if caller.role() == Role::Owner
+        || same_team
+        || state.db.manager_of(user_id).await? == Some(caller.id())
+    {
+        Ok(person)
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{} is not in your team; a manager submits forecasts for their own team",
+            person.email
+        )))
+    }
+}
+
+/// Submit a forecast: a new, immutable version for the person, kind and
+/// quarter. Hunters and farmers forecast revenue, marketers leads, managers
+/// and owners either.
+#[utoipa::path(post, path = "/api/v1/forecasts", tag = "forecasts", request_body = ForecastIn,
+    responses((status = 201, body = Forecast), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<ForecastIn>,
+) -> Result<(StatusCode, Json<Forecast>), ApiError> {
+    let kind = input.kind;
+    caller.require(kind.submitters(), &format!("submit {kind} forecasts"))?;
+    let quarter = quarter(&input.quarter)?;
+    let person = forecaster(&state, &caller, input.user_id).await?;
+    if !kind.submitters().contains(&person.role) {
+        return Err(ApiError::field(
+            "user_id",
+            format!("a {} does not forecast {kind}", person.role),
+        ));
+    }
+    let forecast = state
+        .db
+        .submit_forecast(&NewForecast {
+            user_id: person.id,
+            submitted_by: caller.id(),
+            kind,
+            quarter,
+            note: input.note,
+            lines: input.lines,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(forecast)))
+}
+
+/// Filters for the forecast list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ForecastQuery {
+    /// Whose forecasts: a user id, or `me`; others than yourself for owners and managers only.
+    pub user: Option<String>,
+    /// Like `2026-Q3`.
+    pub quarter: Option<String>,
+    /// revenue or leads.
+    pub kind: Option<String>,
+}
+
+/// List forecast versions with their lines and totals, newest first.
+#[utoipa::path(get, path = "/api/v1/forecasts", tag = "forecasts", params(ForecastQuery, PageParams),
+    responses((status = 200, body = Page<Forecast>), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ForecastQuery>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<Forecast>>, ApiError> {
+    let asked = params::person(&caller, "user", query.user.as_deref())?;
+    let filter = ForecastFilter {
+        user_id: params::own_unless_manager(&caller, asked, "forecasts")?,
+        quarter: query
+            .quarter
+            .as_deref()
+            .filter(|q| !q.trim().is_empty())
+            .map(quarter)
+            .transpose()?,
+        kind: params::one_of("kind", query.kind.as_deref())?,
+    };
+    let (before, limit) = page.parse()?;
+    let items = state.db.forecasts(&filter, before, limit).await?;
+    Ok(Json(Page::new(items, limit, |f: &Forecast| f.id)))
+}
+
+/// Read one forecast version.
+#[utoipa::path(get, path = "/api/v1/forecasts/{id}", tag = "forecasts",
+    params(("id" = i64, Path, description = "Forecast id")),
+    responses((status = 200, body = Forecast), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Forecast>, ApiError> {
+    let forecast = state.db.forecast(id).await?;
+    if caller.sees_everything() || forecast.user_id == caller.id() {
+        Ok(Json(forecast))
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "forecast {id} is someone else's; a {} sees only their own",
+            caller.role()
+        )))
+    }
+}

@@ -1,0 +1,60 @@
+//! Query parameters the lists share: an id, a person (`me` or an id), a
+//! value of a closed set, and whose records a person may list. Parameters
+//! arrive as text so that a bad one is answered with a problem naming it.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use std::fmt::Display;
+use std::str::FromStr;
+
+/// An id named in a query; absent or empty means any.
+pub fn id(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(id) => id
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::field(field, format!("`{id}` is not an id"))),
+    }
+}
+
+/// A person named in a query, `me` or a user id; absent or empty means anyone.
+pub fn person(caller: &Caller, field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match value.map(str::trim) {
+        Some("me") => Ok(Some(caller.id())),
+        other => id(field, other).map_err(|_| ApiError::field(field, "must be a user id or `me`")),
+    }
+}
+
+/// A value of a closed set, such as a stage; absent or empty means any.
+pub fn one_of<T>(field: &str, value: Option<&str>) -> Result<Option<T>, ApiError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(str::parse::<T>)
+        .transpose()
+        .map_err(|e| ApiError::field(field, e.to_string()))
+}
+
+/// Whose records a list holds: owners and managers see anyone's (`asked`, or
+/// everyone's); everyone else only their own, and asking for someone
+/// else's `what` is refused.
+pub fn own_unless_manager(
+    caller: &Caller,
+    asked: Option<i64>,
+    what: &str,
+) -> Result<Option<i64>, ApiError> {
+    if caller.sees_everything() {
+        return Ok(asked);
+    }
+    match asked {
+        Some(other) if other != caller.id() => Err(ApiError::Forbidden(format!(
+            "a {} sees only their own {what}",
+            caller.role()
+        ))),
+        _ => Ok(Some(caller.id())),
+    }
+}

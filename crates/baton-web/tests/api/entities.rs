@@ -1,0 +1,1408 @@
+//! Contacts, leads, campaigns, opportunities, activities, forecasts, the
+//! charter, teams and people: happy paths, problems that name the field,
+//! role refusals, pagination and immutable forecast versions.
+
+use crate::helpers::{TestApp, strong_lead};
+use baton_core::domain::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Sends `body` (if any) with `method` and returns (status, JSON body).
+async fn call(
+    app: &TestApp,
+    method: Method,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    call(app, Method::POST, token, path, Some(body)).await
+}
+
+async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    call(app, Method::PATCH, token, path, Some(body)).await
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    call(app, Method::GET, token, path, None).await
+}
+
+/// The field a problem document names first.
+fn field(problem: &Value) -> &str {
+    problem["invalid-params"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+/// Asserts a 422 naming `name`, and returns the problem's detail.
+fn assert_invalid(result: &(u16, Value), name: &str) -> String {
+    let (status, problem) = result;
+    assert_eq!(*status, 422, "{problem}");
+    assert_eq!(field(problem), name, "{problem}");
+    problem["detail"].as_str().unwrap_or_default().to_string()
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Creates something as `token`, asserting 201, and returns it.
+async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let (status, body) = post(app, token, path, body).await;
+    assert_eq!(status, 201, "{path}: {body}");
+    body
+}
+
+async fn account(app: &TestApp, name: &str, domain: &str) -> i64 {
+    created(
+        app,
+        &app.owner,
+        "/api/v1/accounts",
+        json!({"name": name, "domain": domain}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn contacts_are_added_found_and_changed() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, operations) = app.user("ola@acme.test", Role::Operations).await;
+    let initech = account(&app, "Initech", "initech.test").await;
+
+    let contact = created(
+        &app,
+        &hunter,
+        "/api/v1/contacts",
+        json!({"name": "Bill Lumbergh", "email": "Bill@Initech.test", "phone": "+1 (415) 555-0100",
+               "title": "VP", "account_id": initech, "decision_maker": true}),
+    )
+    .await;
+    assert_eq!(contact["email"], "bill@initech.test");
+    assert_eq!(contact["phone"], "+14155550100");
+    assert_eq!(contact["decision_maker"], true);
+    let id = contact["id"].as_i64().unwrap();
+    let shown = app
+        .get_json(&hunter, &format!("/api/v1/contacts/{id}"))
+        .await;
+    assert_eq!(shown, contact);
+
+    let again = post(
+        &app,
+        &hunter,
+        "/api/v1/contacts",
+        json!({"email": "BILL@initech.test"}),
+    )
+    .await;
+    assert_eq!(again.0, 409, "{}", again.1);
+    assert_eq!(field(&again.1), "email");
+    let detail = assert_invalid(
+        &post(&app, &hunter, "/api/v1/contacts", json!({"email": "bill@"})).await,
+        "email",
+    );
+    assert!(detail.contains("bill@"), "{detail}");
+    assert_invalid(
+        &post(
+            &app,
+            &hunter,
+            "/api/v1/contacts",
+            json!({"name": "Milton", "phone": "call me"}),
+        )
+        .await,
+        "phone",
+    );
+    assert_invalid(
+        &post(
+            &app,
+            &hunter,
+            "/api/v1/contacts",
+            json!({"name": "Milton", "account_id": 999}),
+        )
+        .await,
+        "account_id",
+    );
+    assert_invalid(
+        &post(&app, &hunter, "/api/v1/contacts", json!({"title": "CEO"})).await,
+        "name",
+    );
+    assert_invalid(
+        &post(
+            &app,
+            &hunter,
+            "/api/v1/contacts",
+            json!({"name": "Milton", "stapler": "red"}),
+        )
+        .await,
+        "stapler",
+    );
+    let refused = post(
+        &app,
+        &operations,
+        "/api/v1/contacts",
+        json!({"name": "Milton"}),
+    )
+    .await;
+    assert_eq!(refused.0, 403);
+
+    created(
+        &app,
+        &hunter,
+        "/api/v1/contacts",
+        json!({"name": "Peter Gibbons", "email": "peter@initech.test"}),
+    )
+    .await;
+    let of_initech = app
+        .get_json(&hunter, &format!("/api/v1/contacts?account_id={initech}"))
+        .await;
+    assert_eq!(ids(&of_initech), vec![id]);
+    let by_email = app
+        .get_json(&hunter, "/api/v1/contacts?email=PETER@initech.test")
+        .await;
+    assert_eq!(by_email["items"][0]["name"], "Peter Gibbons");
+    assert_invalid(
+        &get(&app, &hunter, "/api/v1/contacts?account_id=abc").await,
+        "account_id",
+    );
+
+    let path = format!("/api/v1/contacts/{id}");
+    let (status, changed) = patch(
+        &app,
+        &hunter,
+        &path,
+        json!({"decision_maker": false, "title": "Division VP", "phone": "0044 20 7946 0000"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["decision_maker"], false);
+    assert_eq!(changed["title"], "Division VP");
+    assert_eq!(changed["phone"], "00442079460000");
+    assert_eq!(changed["name"], "Bill Lumbergh", "absent fields stay");
+    assert_eq!(changed["account_id"], initech);
+    let (_, detached) = patch(&app, &hunter, &path, json!({"account_id": null})).await;
+    assert!(detached["account_id"].is_null(), "{detached}");
+    assert_invalid(
+        &patch(&app, &hunter, &path, json!({"phone": "nope"})).await,
+        "phone",
+    );
+    assert_invalid(
+        &patch(&app, &hunter, &path, json!({"email": "x@y.test"})).await,
+        "email",
+    );
+    assert_eq!(
+        patch(&app, &operations, &path, json!({"title": "x"}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(get(&app, &hunter, "/api/v1/contacts/999").await.0, 404);
+}
+
+#[tokio::test]
+async fn contact_and_campaign_lists_paginate_with_cursors() {
+    let app = TestApp::new().await;
+    for i in 0..5 {
+        created(
+            &app,
+            &app.owner,
+            "/api/v1/contacts",
+            json!({"email": format!("p{i}@x.test")}),
+        )
+        .await;
+        created(
+            &app,
+            &app.owner,
+            "/api/v1/campaigns",
+            json!({"name": format!("Webinar {i}"), "channel": "webinar"}),
+        )
+        .await;
+    }
+    for list in ["/api/v1/contacts", "/api/v1/campaigns"] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        let mut pages = 0;
+        loop {
+            let page = app
+                .get_json(&app.owner, &format!("{list}?limit=2&cursor={cursor}"))
+                .await;
+            seen.extend(ids(&page));
+            pages += 1;
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3, "{list}");
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, seen, "{list}: ascending, no repeats");
+        assert_eq!(seen.len(), 5, "{list}");
+    }
+    assert_invalid(
+        &get(&app, &app.owner, "/api/v1/contacts?limit=0").await,
+        "limit",
+    );
+}
+
+#[tokio::test]
+async fn leads_are_listed_read_with_history_and_moved_with_a_reason() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, hana) = app.user("hana@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    assert_eq!(receipt["assignee_id"], hal);
+    let lead = receipt["lead_id"].as_i64().unwrap();
+
+    let mine = app
+        .get_json(&hal_token, "/api/v1/leads?owner=me&stage=mql")
+        .await;
+    assert_eq!(ids(&mine), vec![lead]);
+    assert_eq!(mine["items"][0]["queue"], "hunters");
+    let in_queue = app
+        .get_json(&hal_token, "/api/v1/leads?queue=hunters")
+        .await;
+    assert_eq!(ids(&in_queue), vec![lead]);
+    let nurture = app
+        .get_json(&hal_token, "/api/v1/leads?stage=nurture")
+        .await;
+    assert!(ids(&nurture).is_empty());
+    assert_invalid(
+        &get(&app, &hal_token, "/api/v1/leads?stage=hot").await,
+        "stage",
+    );
+    assert_invalid(
+        &get(&app, &hal_token, "/api/v1/leads?owner=someone").await,
+        "owner",
+    );
+
+    // Hana is in no queue and owns nothing: she sees no lead.
+    assert!(
+        ids(&app.get_json(&hana, "/api/v1/leads").await).is_empty(),
+        "a hunter sees only leads they own or in their queues"
+    );
+    let path = format!("/api/v1/leads/{lead}");
+    assert_eq!(get(&app, &hana, &path).await.0, 403);
+    assert_eq!(get(&app, &hana, "/api/v1/leads?queue=hunters").await.0, 403);
+    let stage = format!("{path}/stage");
+    assert_eq!(
+        post(
+            &app,
+            &hana,
+            &stage,
+            json!({"stage": "sql", "reason": "mine now"})
+        )
+        .await
+        .0,
+        403
+    );
+
+    let shown = app.get_json(&hal_token, &path).await;
+    assert_eq!(shown["stage"], "mql");
+    assert_eq!(shown["stage_history"][0]["to_stage"], "mql");
+
+    assert_invalid(
+        &post(&app, &hal_token, &stage, json!({"stage": "disqualified"})).await,
+        "reason",
+    );
+    let detail = assert_invalid(
+        &post(
+            &app,
+            &hal_token,
+            &stage,
+            json!({"stage": "disqualified", "reason": "  "}),
+        )
+        .await,
+        "reason",
+    );
+    assert!(detail.contains("disqualified"), "{detail}");
+    assert_invalid(
+        &post(
+            &app,
+            &hal_token,
+            &stage,
+            json!({"stage": "frozen", "reason": "x"}),
+        )
+        .await,
+        "stage",
+    );
+    let (status, moved) = post(
+        &app,
+        &hal_token,
+        &stage,
+        json!({"stage": "disqualified", "reason": "student project, no budget"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["stage"], "disqualified");
+    let last = moved["stage_history"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["from_stage"], "mql");
+    assert_eq!(last["to_stage"], "disqualified");
+    assert_eq!(last["reason"], "student project, no budget");
+    assert_eq!(last["actor_id"], hal);
+    let twice = post(
+        &app,
+        &hal_token,
+        &stage,
+        json!({"stage": "disqualified", "reason": "again"}),
+    )
+    .await;
+    assert_eq!(twice.0, 409, "{}", twice.1);
+    let (audited,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'lead.stage_changed' AND entity_id = $1",
+    )
+    .bind(lead)
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    let everyone = app.get_json(&app.owner, "/api/v1/leads").await;
+    assert_eq!(ids(&everyone), vec![lead], "owners see every lead");
+}
+
+#[tokio::test]
+async fn campaigns_store_costs_in_minor_units_and_check_their_dates() {
+    let app = TestApp::new().await;
+    let (_, marketer) = app.user("mia@acme.test", Role::Marketer).await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+
+    let spring = created(
+        &app,
+        &marketer,
+        "/api/v1/campaigns",
+        json!({"name": "Spring Webinar", "channel": "webinar", "cost": "12500.50",
+               "starts_on": "2026-04-01", "ends_on": "2026-04-30"}),
+    )
+    .await;
+    assert_eq!(spring["cost_minor"], 1_250_050);
+    assert_eq!(spring["cost"], "12500.50");
+    assert_eq!(spring["currency"], "USD");
+    assert_eq!(spring["starts_on"], "2026-04-01");
+    let id = spring["id"].as_i64().unwrap();
+    assert_eq!(
+        app.get_json(&hunter, &format!("/api/v1/campaigns/{id}"))
+            .await,
+        spring
+    );
+
+    app.db.put_setting("currency", &"EUR").await.unwrap();
+    let fair = created(
+        &app,
+        &marketer,
+        "/api/v1/campaigns",
+        json!({"name": "Trade fair", "channel": "event", "cost": 99.5}),
+    )
+    .await;
+    assert_eq!(fair["currency"], "EUR", "the organisation's currency");
+    assert_eq!(fair["cost_minor"], 9_950);
+    let yen = created(
+        &app,
+        &app.owner,
+        "/api/v1/campaigns",
+        json!({"name": "Tokyo ads", "channel": "ads", "cost": "150000", "currency": "JPY"}),
+    )
+    .await;
+    assert_eq!(yen["cost_minor"], 150_000);
+
+    let bad = |body: Value| {
+        let app = &app;
+        let marketer = &marketer;
+        async move { post(app, marketer, "/api/v1/campaigns", body).await }
+    };
+    let detail = assert_invalid(
+        &bad(json!({"name": "A", "channel": "email", "cost": "12.345"})).await,
+        "cost",
+    );
+    assert!(detail.contains("too many decimals"), "{detail}");
+    assert_invalid(
+        &bad(json!({"name": "A", "channel": "email", "cost": "1,000"})).await,
+        "cost",
+    );
+    assert_invalid(
+        &bad(json!({"name": "A", "channel": "email", "cost": true})).await,
+        "cost",
+    );
+    assert_invalid(
+        &bad(json!({"name": "A", "channel": "email", "currency": "usd"})).await,
+        "currency",
+    );
+    assert_invalid(
+        &bad(json!({"name": "A", "channel": "Direct Mail"})).await,
+        "channel",
+    );
+    assert_invalid(&bad(json!({"name": " ", "channel": "email"})).await, "name");
+    assert_invalid(
+        &bad(json!({"name": "A", "channel": "email", "starts_on": "01/04/2026"})).await,
+        "starts_on",
+    );
+    let detail = assert_invalid(
+        &bad(json!({"name": "A", "channel": "email", "starts_on": "2026-05-01", "ends_on": "2026-04-30"}))
+            .await,
+        "ends_on",
+    );
+    assert!(detail.contains("before"), "{detail}");
+    let duplicate = bad(json!({"name": "SPRING webinar", "channel": "email"})).await;
+    assert_eq!(duplicate.0, 409, "{}", duplicate.1);
+    assert_eq!(field(&duplicate.1), "name");
+    let refused = post(
+        &app,
+        &hunter,
+        "/api/v1/campaigns",
+        json!({"name": "Mine", "channel": "email"}),
+    )
+    .await;
+    assert_eq!(refused.0, 403);
+
+    let events = app
+        .get_json(&hunter, "/api/v1/campaigns?channel=event")
+        .await;
+    assert_eq!(ids(&events), vec![fair["id"].as_i64().unwrap()]);
+}
+
+#[tokio::test]
+async fn winning_an_opportunity_makes_its_account_and_lead_customers() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let lead = receipt["lead_id"].as_i64().unwrap();
+    let initech = account(&app, "Initech", "initech.test").await;
+
+    let deal = created(
+        &app,
+        &hal_token,
+        "/api/v1/opportunities",
+        json!({"name": "Initech 250 seats", "account_id": initech, "lead_id": lead,
+               "amount": "30000.00", "expected_close": "2026-09-30", "product": "Maintain Pro"}),
+    )
+    .await;
+    assert_eq!(deal["owner_id"], hal, "the caller owns it");
+    assert_eq!(deal["stage"], "prospecting");
+    assert_eq!(deal["probability"], 10);
+    assert_eq!(deal["forecast_category"], "pipeline");
+    assert_eq!(deal["amount_minor"], 3_000_000);
+    assert_eq!(deal["amount"], "30000.00");
+    let lead_path = format!("/api/v1/leads/{lead}");
+    assert_eq!(
+        app.get_json(&hal_token, &lead_path).await["stage"],
+        "opportunity"
+    );
+
+    let path = format!("/api/v1/opportunities/{}", deal["id"]);
+    let (status, proposal) = patch(
+        &app,
+        &hal_token,
+        &path,
+        json!({"stage": "proposal", "amount": 32000}),
+    )
+    .await;
+    assert_eq!(status, 200, "{proposal}");
+    assert_eq!(proposal["probability"], 50, "the stage's default");
+    assert_eq!(proposal["forecast_category"], "best_case");
+    assert_eq!(proposal["amount"], "32000.00");
+    assert!(proposal["engaged_on"].is_string());
+    let (_, tuned) = patch(&app, &hal_token, &path, json!({"probability": 60})).await;
+    assert_eq!(tuned["probability"], 60);
+    assert_eq!(tuned["stage"], "proposal");
+
+    assert_invalid(
+        &patch(&app, &hal_token, &path, json!({"stage": "lost"})).await,
+        "close_reason",
+    );
+    assert_invalid(
+        &patch(&app, &hal_token, &path, json!({"probability": 120})).await,
+        "probability",
+    );
+    assert_invalid(
+        &patch(&app, &hal_token, &path, json!({"amount": "12.345"})).await,
+        "amount",
+    );
+    assert_invalid(
+        &patch(&app, &hal_token, &path, json!({"expected_close": "soon"})).await,
+        "expected_close",
+    );
+    assert_invalid(
+        &patch(
+            &app,
+            &hal_token,
+            &path,
+            json!({"stage": "won", "probability": 80}),
+        )
+        .await,
+        "probability",
+    );
+    assert_invalid(
+        &patch(&app, &hal_token, &path, json!({"stage": "closed"})).await,
+        "stage",
+    );
+
+    let (status, won) = patch(
+        &app,
+        &hal_token,
+        &path,
+        json!({"stage": "won", "close_reason": "best uptime numbers"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{won}");
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string();
+    assert_eq!(won["closed_on"], today.as_str());
+    assert_eq!(won["probability"], 100);
+    assert_eq!(won["forecast_category"], "commit");
+    let account = app
+        .get_json(&hal_token, &format!("/api/v1/accounts/{initech}"))
+        .await;
+    assert_eq!(account["status"], "customer");
+    let lead = app.get_json(&hal_token, &lead_path).await;
+    assert_eq!(lead["stage"], "customer");
+    assert_eq!(
+        lead["stage_history"].as_array().unwrap().last().unwrap()["reason"],
+        format!("opportunity {} won", deal["id"])
+    );
+    let closed = patch(&app, &hal_token, &path, json!({"amount": "1"})).await;
+    assert_eq!(closed.0, 409, "{}", closed.1);
+
+    let other = created(
+        &app,
+        &hal_token,
+        "/api/v1/opportunities",
+        json!({"name": "Hooli pilot", "amount": 5000, "stage": "negotiation"}),
+    )
+    .await;
+    assert_eq!(other["probability"], 75);
+    assert_eq!(other["forecast_category"], "commit");
+    let other_path = format!("/api/v1/opportunities/{}", other["id"]);
+    let (status, lost) = patch(
+        &app,
+        &hal_token,
+        &other_path,
+        json!({"stage": "lost", "close_reason": "wanted 40% off"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{lost}");
+    assert_eq!(lost["probability"], 0);
+    assert_eq!(lost["forecast_category"], "omitted");
+    assert_eq!(lost["close_reason"], "wanted 40% off");
+
+    for (body, name) in [
+        (json!({"name": "X", "amount": "12.345"}), "amount"),
+        (json!({"name": "X", "amount": "-5"}), "amount"),
+        (json!({"name": "X"}), "amount"),
+        (json!({"name": "", "amount": 1}), "name"),
+        (json!({"name": "X", "amount": 1, "stage": "won"}), "stage"),
+        (
+            json!({"name": "X", "amount": 1, "probability": -1}),
+            "probability",
+        ),
+        (
+            json!({"name": "X", "amount": 1, "forecast_category": "maybe"}),
+            "forecast_category",
+        ),
+        (
+            json!({"name": "X", "amount": 1, "account_id": 999}),
+            "account_id",
+        ),
+        (json!({"name": "X", "amount": 1, "lead_id": 999}), "lead_id"),
+        (
+            json!({"name": "X", "amount": 1, "currency": "Euro"}),
+            "currency",
+        ),
+    ] {
+        assert_invalid(
+            &post(&app, &hal_token, "/api/v1/opportunities", body).await,
+            name,
+        );
+    }
+    let stages = app
+        .get_json(&hal_token, "/api/v1/opportunities?owner=me&stage=won")
+        .await;
+    assert_eq!(ids(&stages), vec![deal["id"].as_i64().unwrap()]);
+    let of_account = app
+        .get_json(
+            &hal_token,
+            &format!("/api/v1/opportunities?account_id={initech}"),
+        )
+        .await;
+    assert_eq!(ids(&of_account), vec![deal["id"].as_i64().unwrap()]);
+}
+
+#[tokio::test]
+async fn a_hunter_cannot_read_another_hunters_opportunities() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, hana) = app.user("hana@acme.test", Role::Hunter).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let (_, marketer) = app.user("mia@acme.test", Role::Marketer).await;
+    let hals = created(
+        &app,
+        &hal_token,
+        "/api/v1/opportunities",
+        json!({"name": "Hal's deal", "amount": "100"}),
+    )
+    .await;
+    let hanas = created(
+        &app,
+        &hana,
+        "/api/v1/opportunities",
+        json!({"name": "Hana's deal", "amount": "200"}),
+    )
+    .await;
+    let path = format!("/api/v1/opportunities/{}", hals["id"]);
+
+    assert_eq!(get(&app, &hana, &path).await.0, 403);
+    assert_eq!(
+        patch(&app, &hana, &path, json!({"probability": 90}))
+            .await
+            .0,
+        403
+    );
+    let own = app.get_json(&hana, "/api/v1/opportunities").await;
+    assert_eq!(ids(&own), vec![hanas["id"].as_i64().unwrap()]);
+    assert_eq!(
+        get(&app, &hana, &format!("/api/v1/opportunities?owner={hal}"))
+            .await
+            .0,
+        403
+    );
+    let for_hal = post(
+        &app,
+        &hana,
+        "/api/v1/opportunities",
+        json!({"name": "For Hal", "amount": 1, "owner_id": hal}),
+    )
+    .await;
+    assert_eq!(for_hal.0, 403);
+    assert_eq!(
+        post(
+            &app,
+            &marketer,
+            "/api/v1/opportunities",
+            json!({"name": "Mine", "amount": 1})
+        )
+        .await
+        .0,
+        403
+    );
+
+    assert_eq!(get(&app, &manager, &path).await.0, 200);
+    let everyone = app.get_json(&manager, "/api/v1/opportunities").await;
+    assert_eq!(ids(&everyone).len(), 2);
+    let hal_only = app
+        .get_json(&manager, &format!("/api/v1/opportunities?owner={hal}"))
+        .await;
+    assert_eq!(ids(&hal_only), vec![hals["id"].as_i64().unwrap()]);
+    let assigned = created(
+        &app,
+        &manager,
+        "/api/v1/opportunities",
+        json!({"name": "Given to Hal", "amount": 1, "owner_id": hal}),
+    )
+    .await;
+    assert_eq!(assigned["owner_id"], hal);
+}
+
+#[tokio::test]
+async fn activities_are_typed_by_the_charter_in_force() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (hana, hana_token) = app.user("hana@acme.test", Role::Hunter).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let contact = created(
+        &app,
+        &hal_token,
+        "/api/v1/contacts",
+        json!({"name": "Bill", "email": "bill@initech.test"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+
+    let call = created(
+        &app,
+        &hal_token,
+        "/api/v1/activities",
+        json!({"type": "call", "contact_id": contact, "occurred_at": "2026-03-02T15:00:00+01:00",
+               "outcome": "demo booked", "notes": "wants SSO"}),
+    )
+    .await;
+    assert_eq!(call["type"], "call");
+    assert_eq!(call["user_id"], hal);
+    assert_eq!(call["occurred_at"], 1_772_460_000_000_i64);
+    let later = created(
+        &app,
+        &hal_token,
+        "/api/v1/activities",
+        json!({"type": "meeting", "contact_id": contact, "occurred_at": "2026-03-05T09:00:00Z"}),
+    )
+    .await;
+    let now = created(
+        &app,
+        &hal_token,
+        "/api/v1/activities",
+        json!({"type": "email", "contact_id": contact}),
+    )
+    .await;
+    assert!(now["occurred_at"].as_i64().unwrap() > 1_772_460_000_000_i64);
+    let for_hana = created(
+        &app,
+        &manager,
+        "/api/v1/activities",
+        json!({"type": "cold_call", "contact_id": contact, "user_id": hana}),
+    )
+    .await;
+    assert_eq!(for_hana["user_id"], hana);
+
+    let bad = |body: Value| {
+        let app = &app;
+        let token = &hal_token;
+        async move { post(app, token, "/api/v1/activities", body).await }
+    };
+    let detail = assert_invalid(
+        &bad(json!({"type": "juggling", "contact_id": contact})).await,
+        "type",
+    );
+    assert!(detail.contains("version 1"), "{detail}");
+    assert_invalid(&bad(json!({"type": "call"})).await, "contact_id");
+    assert_invalid(
+        &bad(json!({"type": "call", "contact_id": contact, "occurred_at": "yesterday"})).await,
+        "occurred_at",
+    );
+    assert_invalid(
+        &bad(json!({"type": "call", "lead_id": 999})).await,
+        "lead_id",
+    );
+    assert_eq!(
+        bad(json!({"type": "call", "contact_id": contact, "user_id": hana}))
+            .await
+            .0,
+        403,
+        "a hunter logs only their own work"
+    );
+
+    let mine = app.get_json(&hal_token, "/api/v1/activities").await;
+    assert_eq!(
+        ids(&mine),
+        vec![
+            call["id"].as_i64().unwrap(),
+            later["id"].as_i64().unwrap(),
+            now["id"].as_i64().unwrap()
+        ]
+    );
+    let march = app
+        .get_json(
+            &hal_token,
+            "/api/v1/activities?user=me&from=2026-03-02&to=2026-03-04",
+        )
+        .await;
+    assert_eq!(ids(&march), vec![call["id"].as_i64().unwrap()]);
+    let meetings = app
+        .get_json(&hal_token, "/api/v1/activities?type=meeting")
+        .await;
+    assert_eq!(ids(&meetings), vec![later["id"].as_i64().unwrap()]);
+    assert_invalid(
+        &get(&app, &hal_token, "/api/v1/activities?from=March").await,
+        "from",
+    );
+    assert_invalid(
+        &get(
+            &app,
+            &hal_token,
+            "/api/v1/activities?from=2026-03-05&to=2026-03-01",
+        )
+        .await,
+        "to",
+    );
+    assert_eq!(
+        get(&app, &hal_token, &format!("/api/v1/activities?user={hana}"))
+            .await
+            .0,
+        403
+    );
+    let hanas = app.get_json(&hana_token, "/api/v1/activities").await;
+    assert_eq!(ids(&hanas), vec![for_hana["id"].as_i64().unwrap()]);
+    let all = app.get_json(&manager, "/api/v1/activities").await;
+    assert_eq!(ids(&all).len(), 4);
+
+    // A type the owner takes out of the charter cannot be logged any more.
+    let response = app
+        .client
+        .put(app.url("/api/v1/charter"))
+        .bearer_auth(&app.owner)
+        .json(&json!({"note": "Calls only", "activity_types": [
+            {"slug": "meeting", "name": "Meetings", "function": "hunting", "expectation": "weekly"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let detail = assert_invalid(
+        &bad(json!({"type": "call", "contact_id": contact})).await,
+        "type",
+    );
+    assert!(detail.contains("version 2"), "{detail}");
+    created(
+        &app,
+        &hal_token,
+        "/api/v1/activities",
+        json!({"type": "meeting", "contact_id": contact}),
+    )
+    .await;
+}
+
+/// PUTs a charter as `token`.
+async fn put_charter(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
+    call(app, Method::PUT, token, "/api/v1/charter", Some(body)).await
+}
+
+#[tokio::test]
+async fn a_hunter_is_refused_the_charter_change_and_each_change_is_a_version() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let first = app.get_json(&hunter, "/api/v1/charter").await;
+    assert_eq!(first["version"], 1);
+    let defaults = first["activity_types"].as_array().unwrap().len();
+    assert_eq!(
+        defaults,
+        baton_core::charter::default_activity_types().len()
+    );
+    let cold_call = first["activity_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["slug"] == "cold_call")
+        .unwrap();
+    assert_eq!(cold_call["function"], "hunting");
+    assert!(cold_call["expectation"].is_string());
+
+    let charter = json!({"note": "Networking moves to marketing", "activity_types": [
+        {"slug": "networking", "name": "Networking", "function": "marketing", "expectation": "two events a month"},
+        {"slug": "cold_call", "name": "Cold calling", "function": "hunting", "expectation": "per call sheet"}
+    ]});
+    let (status, refused) = put_charter(&app, &hunter, charter.clone()).await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("a hunter cannot change the charter")
+    );
+    assert_eq!(put_charter(&app, &manager, charter.clone()).await.0, 403);
+
+    let type_of = |slug: &str, function: &str| json!({"slug": slug, "name": "N", "function": function, "expectation": "E"});
+    for (types, name) in [
+        (
+            vec![type_of("call", "hunting"), type_of("call", "farming")],
+            "activity_types[1].slug",
+        ),
+        (
+            vec![type_of("Cold Call", "hunting")],
+            "activity_types[0].slug",
+        ),
+        (vec![type_of("call", "sales")], "activity_types[0].function"),
+        (vec![], "activity_types"),
+        (
+            vec![json!({"slug": "call", "name": " ", "function": "hunting", "expectation": "E"})],
+            "activity_types[0].name",
+        ),
+        (
+            vec![json!({"slug": "call", "name": "N", "function": "hunting", "expectation": ""})],
+            "activity_types[0].expectation",
+        ),
+    ] {
+        assert_invalid(
+            &put_charter(
+                &app,
+                &app.owner,
+                json!({"note": "n", "activity_types": types}),
+            )
+            .await,
+            name,
+        );
+    }
+    assert_invalid(
+        &put_charter(
+            &app,
+            &app.owner,
+            json!({"note": " ", "activity_types": [type_of("call", "hunting")]}),
+        )
+        .await,
+        "note",
+    );
+
+    let (status, second) = put_charter(&app, &app.owner, charter).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["version"], 2);
+    assert_eq!(second["note"], "Networking moves to marketing");
+    assert_eq!(second["activity_types"][0]["function"], "marketing");
+    assert_eq!(app.get_json(&hunter, "/api/v1/charter").await, second);
+    let versions = app.get_json(&hunter, "/api/v1/charter/versions").await;
+    let numbers: Vec<i64> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![2, 1]);
+    assert!(versions[1]["created_by"].is_null());
+    assert!(versions[0]["created_by"].is_i64());
+    assert_eq!(
+        app.get_json(&hunter, "/api/v1/charter/versions/1").await,
+        first,
+        "an old version never changes"
+    );
+    assert_eq!(
+        get(&app, &hunter, "/api/v1/charter/versions/9").await.0,
+        404
+    );
+}
+
+/// A revenue forecast body for 2026-Q3.
+fn revenue(amounts: &[&str]) -> Value {
+    let lines: Vec<Value> = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, amount)| {
+            json!({"description": format!("Deal {i}"), "category": "commit", "amount": amount})
+        })
+        .collect();
+    json!({"kind": "revenue", "quarter": "2026-Q3", "lines": lines})
+}
+
+#[tokio::test]
+async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, hana) = app.user("hana@acme.test", Role::Hunter).await;
+    let (_, marketer) = app.user("mia@acme.test", Role::Marketer).await;
+
+    let first = created(
+        &app,
+        &hal_token,
+        "/api/v1/forecasts",
+        revenue(&["10000", "2500.50"]),
+    )
+    .await;
+    assert_eq!(first["version"], 1);
+    assert_eq!(first["user_id"], hal);
+    assert_eq!(first["submitted_by"], hal);
+    assert_eq!(first["quarter"], "2026-Q3");
+    assert_eq!(first["totals"]["amounts"][0]["amount_minor"], 1_250_050);
+    assert_eq!(first["totals"]["amounts"][0]["amount"], "12500.50");
+    assert_eq!(first["lines"].as_array().unwrap().len(), 2);
+
+    let second = created(&app, &hal_token, "/api/v1/forecasts", revenue(&["8000"])).await;
+    assert_eq!(second["version"], 2);
+    assert_ne!(second["id"], first["id"]);
+    let again = app
+        .get_json(&hal_token, &format!("/api/v1/forecasts/{}", first["id"]))
+        .await;
+    assert_eq!(again, first, "version 1 is returned unchanged");
+    let other_quarter = created(
+        &app,
+        &hal_token,
+        "/api/v1/forecasts",
+        json!({"kind": "revenue", "quarter": "2026-Q4", "lines": [
+            {"description": "Renewal", "amount": "100", "currency": "EUR"},
+            {"description": "Upsell", "amount": "50", "currency": "USD"}
+        ]}),
+    )
+    .await;
+    assert_eq!(other_quarter["version"], 1, "versions count per quarter");
+    assert_eq!(
+        other_quarter["totals"]["amounts"].as_array().unwrap().len(),
+        2,
+        "one total per currency"
+    );
+
+    let q3 = app
+        .get_json(&hal_token, "/api/v1/forecasts?quarter=2026-Q3&kind=revenue")
+        .await;
+    let versions: Vec<i64> = q3["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, vec![2, 1], "newest first");
+    assert_eq!(q3["items"][1], first);
+    let page = app
+        .get_json(&hal_token, "/api/v1/forecasts?user=me&limit=2")
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let rest = app
+        .get_json(
+            &hal_token,
+            &format!(
+                "/api/v1/forecasts?user=me&limit=2&cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(ids(&rest), vec![first["id"].as_i64().unwrap()]);
+    let (forecasts, lines) = (
+        app.count("forecasts").await,
+        app.count("forecast_lines").await,
+    );
+    assert_eq!((forecasts, lines), (3, 5), "rows are only ever added");
+
+    let leads = created(
+        &app,
+        &marketer,
+        "/api/v1/forecasts",
+        json!({"kind": "leads", "quarter": "2026-Q3", "note": "webinar season", "lines": [
+            {"description": "Webinars", "channel": "webinar", "leads": 120, "mqls": 40, "amount": "60000"}
+        ]}),
+    )
+    .await;
+    assert_eq!(leads["totals"]["leads"], 120);
+    assert_eq!(leads["totals"]["mqls"], 40);
+    assert_eq!(leads["note"], "webinar season");
+
+    assert_eq!(
+        get(&app, &hana, &format!("/api/v1/forecasts/{}", first["id"]))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        get(&app, &hana, &format!("/api/v1/forecasts?user={hal}"))
+            .await
+            .0,
+        403
+    );
+    assert!(ids(&app.get_json(&hana, "/api/v1/forecasts").await).is_empty());
+    assert_eq!(
+        post(&app, &marketer, "/api/v1/forecasts", revenue(&["1"]))
+            .await
+            .0,
+        403,
+        "marketers forecast leads, not revenue"
+    );
+    let hunter_leads = post(
+        &app,
+        &hana,
+        "/api/v1/forecasts",
+        json!({"kind": "leads", "quarter": "2026-Q3", "lines": [{"description": "x", "amount": 1}]}),
+    )
+    .await;
+    assert_eq!(hunter_leads.0, 403);
+
+    let bad = |body: Value| {
+        let app = &app;
+        let token = &hal_token;
+        async move { post(app, token, "/api/v1/forecasts", body).await }
+    };
+    let detail = assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2026-Q5", "lines": []})).await,
+        "quarter",
+    );
+    assert!(detail.contains("1 to 4"), "{detail}");
+    assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "Q3 2026", "lines": []})).await,
+        "quarter",
+    );
+    assert_invalid(
+        &bad(json!({"kind": "smoke", "quarter": "2026-Q3", "lines": []})).await,
+        "kind",
+    );
+    assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": []})).await,
+        "lines",
+    );
+    assert_invalid(&bad(revenue(&["1", "12.345"])).await, "lines[1].amount");
+    assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
+            {"description": "x", "amount": 1, "category": "omitted"}]}))
+        .await,
+        "lines[0].category",
+    );
+    assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
+            {"description": "x", "amount": 1, "leads": 5}]}))
+        .await,
+        "lines[0].leads",
+    );
+    assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
+            {"description": " ", "amount": 1}]}))
+        .await,
+        "lines[0].description",
+    );
+    assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
+            {"description": "x", "amount": 1, "opportunity_id": 999}]}))
+        .await,
+        "lines[0].opportunity_id",
+    );
+    assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
+            {"description": "x", "amount": 1, "currency": "dollars"}]}))
+        .await,
+        "lines[0].currency",
+    );
+    assert_invalid(
+        &post(
+            &app,
+            &marketer,
+            "/api/v1/forecasts",
+            json!({"kind": "leads", "quarter": "2026-Q3", "lines": [
+                {"description": "x", "amount": 1, "leads": 5, "mqls": 9}]}),
+        )
+        .await,
+        "lines[0].mqls",
+    );
+    assert_eq!(
+        app.count("forecasts").await,
+        4,
+        "refused submissions store nothing"
+    );
+}
+
+#[tokio::test]
+async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (hana, _) = app.user("hana@acme.test", Role::Hunter).await;
+    let (max, manager) = app.user("max@acme.test", Role::Manager).await;
+    let (mia, _) = app.user("mia@acme.test", Role::Marketer).await;
+    let owner_id = app.db.user_by_email("owner@acme.test").await.unwrap().id;
+
+    let team = created(
+        &app,
+        &manager,
+        "/api/v1/teams",
+        json!({"name": "West hunters", "function": "hunting"}),
+    )
+    .await;
+    assert_eq!(team["function"], "hunting");
+    let team_id = team["id"].as_i64().unwrap();
+    let duplicate = post(
+        &app,
+        &manager,
+        "/api/v1/teams",
+        json!({"name": "west HUNTERS", "function": "hunting"}),
+    )
+    .await;
+    assert_eq!(duplicate.0, 409);
+    assert_eq!(field(&duplicate.1), "name");
+    assert_invalid(
+        &post(
+            &app,
+            &manager,
+            "/api/v1/teams",
+            json!({"name": "X", "function": "sales"}),
+        )
+        .await,
+        "function",
+    );
+    assert_eq!(
+        post(
+            &app,
+            &hal_token,
+            "/api/v1/teams",
+            json!({"name": "Mine", "function": "hunting"})
+        )
+        .await
+        .0,
+        403
+    );
+    let teams = app.get_json(&hal_token, "/api/v1/teams").await;
+    assert_eq!(teams[0]["name"], "West hunters");
+
+    let (status, hal_user) = patch(
+        &app,
+        &app.owner,
+        &format!("/api/v1/users/{hal}"),
+        json!({"team_id": team_id}),
+    )
+    .await;
+    assert_eq!(status, 200, "{hal_user}");
+    assert_eq!(hal_user["team_id"], team_id);
+    let (_, max_user) = patch(
+        &app,
+        &app.owner,
+        &format!("/api/v1/users/{max}"),
+        json!({"team_id": team_id}),
+    )
+    .await;
+    assert_eq!(max_user["team_id"], team_id);
+    let (_, mia_user) = patch(
+        &app,
+        &app.owner,
+        &format!("/api/v1/users/{mia}"),
+        json!({"manager_id": max}),
+    )
+    .await;
+    assert_eq!(mia_user["manager_id"], max);
+
+    let for_hal = created(
+        &app,
+        &manager,
+        "/api/v1/forecasts",
+        json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hal,
+               "lines": [{"description": "Initech", "amount": "30000"}]}),
+    )
+    .await;
+    assert_eq!(for_hal["user_id"], hal);
+    assert_eq!(for_hal["submitted_by"], max);
+    let hals = app.get_json(&hal_token, "/api/v1/forecasts?user=me").await;
+    assert_eq!(ids(&hals), vec![for_hal["id"].as_i64().unwrap()]);
+    created(
+        &app,
+        &manager,
+        "/api/v1/forecasts",
+        json!({"kind": "leads", "quarter": "2026-Q3", "user_id": mia,
+               "lines": [{"description": "Webinars", "amount": "1000", "leads": 10}]}),
+    )
+    .await;
+    let not_team = post(
+        &app,
+        &manager,
+        "/api/v1/forecasts",
+        json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
+               "lines": [{"description": "x", "amount": "1"}]}),
+    )
+    .await;
+    assert_eq!(not_team.0, 403, "{}", not_team.1);
+    assert_invalid(
+        &post(
+            &app,
+            &manager,
+            "/api/v1/forecasts",
+            json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": mia,
+                   "lines": [{"description": "x", "amount": "1"}]}),
+        )
+        .await,
+        "user_id",
+    );
+    let by_owner = created(
+        &app,
+        &app.owner,
+        "/api/v1/forecasts",
+        json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
+               "lines": [{"description": "x", "amount": "1"}]}),
+    )
+    .await;
+    assert_eq!(by_owner["user_id"], hana);
+    let for_other = post(
+        &app,
+        &hal_token,
+        "/api/v1/forecasts",
+        json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
+               "lines": [{"description": "x", "amount": "1"}]}),
+    )
+    .await;
+    assert_eq!(for_other.0, 403);
+
+    let users = |id: i64| format!("/api/v1/users/{id}");
+    assert_eq!(
+        patch(&app, &manager, &users(hal), json!({"role": "farmer"}))
+            .await
+            .0,
+        403,
+        "only owners change people"
+    );
+    assert_invalid(
+        &patch(&app, &app.owner, &users(owner_id), json!({"active": false})).await,
+        "active",
+    );
+    assert_invalid(
+        &patch(
+            &app,
+            &app.owner,
+            &users(owner_id),
+            json!({"role": "manager"}),
+        )
+        .await,
+        "role",
+    );
+    assert_invalid(
+        &patch(&app, &app.owner, &users(hal), json!({"team_id": 999})).await,
+        "team_id",
+    );
+    assert_invalid(
+        &patch(&app, &app.owner, &users(hal), json!({"manager_id": hal})).await,
+        "manager_id",
+    );
+    assert_invalid(
+        &patch(&app, &app.owner, &users(hal), json!({"role": "wizard"})).await,
+        "role",
+    );
+    let (_, farmer) = patch(
+        &app,
+        &app.owner,
+        &users(hal),
+        json!({"role": "farmer", "team_id": null}),
+    )
+    .await;
+    assert_eq!(farmer["role"], "farmer");
+    assert!(farmer["team_id"].is_null());
+    let (status, inactive) = patch(&app, &app.owner, &users(hal), json!({"active": false})).await;
+    assert_eq!(status, 200, "{inactive}");
+    assert_eq!(inactive["active"], false);
+    assert_eq!(
+        get(&app, &hal_token, "/api/v1/me").await.0,
+        401,
+        "a deactivated person's token stops working"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_entity_endpoints() {
+    let app = TestApp::new().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/api/v1/contacts", "post"),
+        ("/api/v1/contacts/{id}", "patch"),
+        ("/api/v1/leads", "get"),
+        ("/api/v1/leads/{id}/stage", "post"),
+        ("/api/v1/campaigns", "post"),
+        ("/api/v1/opportunities/{id}", "patch"),
+        ("/api/v1/activities", "post"),
+        ("/api/v1/forecasts", "post"),
+        ("/api/v1/forecasts/{id}", "get"),
+        ("/api/v1/charter", "put"),
+        ("/api/v1/charter/versions/{version}", "get"),
+        ("/api/v1/teams", "post"),
+        ("/api/v1/users/{id}", "patch"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert!(
+        schemas["Decimal"]["oneOf"].is_array(),
+        "{}",
+        schemas["Decimal"]
+    );
+    assert!(schemas["Forecast"].is_object());
+}
