@@ -76,6 +76,26 @@ impl Quarter {
     }
 }
 
+impl Quarter {
+    /// The quarter before this one.
+    pub fn previous(self) -> Quarter {
+        Quarter::containing(
+            self.first_day()
+                .checked_sub(1.day())
+                .unwrap_or(self.first_day()),
+        )
+    }
+
+    /// The quarter after this one.
+    pub fn next(self) -> Quarter {
+        Quarter::containing(
+            self.last_day()
+                .checked_add(1.day())
+                .unwrap_or(self.last_day()),
+        )
+    }
+}
+
 impl fmt::Display for Quarter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-Q{}", self.year, self.number)
@@ -95,6 +115,17 @@ mod tests {
     use super::*;
     use jiff::civil::date;
     use proptest::prelude::*;
+
+    #[test]
+    fn quarters_step_across_years() {
+        let q1 = Quarter::parse("2026-Q1").unwrap();
+        assert_eq!(q1.previous().to_string(), "2025-Q4");
+        assert_eq!(q1.previous().next(), q1);
+        assert_eq!(
+            Quarter::parse("2026-Q4").unwrap().next().to_string(),
+            "2027-Q1"
+        );
+    }
 
     #[test]
     fn days_are_read_in_one_form_only() {

@@ -29,6 +29,7 @@ use crate::settings::keys;
 use crate::sql::{self, allocate_ids, insert_rows};
 use crate::users::NewUser;
 use crate::work_items::{choose_assignee, lock_queue_by_id};
+use baton_core::calendar::Quarter;
 use baton_core::charter::default_activity_types;
 use baton_core::domain::{AccountStatus, Channel, InquiryStatus, Role, Stage, Tier};
 use baton_core::inquiry::{Inquiry, Phone};
@@ -405,56 +406,6 @@ impl Clock {
             self.local(quarter.first_day(), 0),
             self.local(quarter.next().first_day(), 0),
         )
-    }
-}
-
-/// A calendar quarter, labelled like `2026-Q3`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Quarter {
-    year: i16,
-    number: i8,
-}
-
-impl Quarter {
-    fn containing(date: Date) -> Quarter {
-        Quarter {
-            year: date.year(),
-            number: (date.month() - 1) / 3 + 1,
-        }
-    }
-
-    fn previous(self) -> Quarter {
-        match self.number {
-            1 => Quarter {
-                year: self.year - 1,
-                number: 4,
-            },
-            n => Quarter {
-                year: self.year,
-                number: n - 1,
-            },
-        }
-    }
-
-    fn next(self) -> Quarter {
-        match self.number {
-            4 => Quarter {
-                year: self.year + 1,
-                number: 1,
-            },
-            n => Quarter {
-                year: self.year,
-                number: n + 1,
-            },
-        }
-    }
-
-    fn first_day(self) -> Date {
-        jiff::civil::date(self.year, (self.number - 1) * 3 + 1, 1)
-    }
-
-    fn label(self) -> String {
-        format!("{}-Q{}", self.year, self.number)
     }
 }
 
@@ -5878,7 +5829,7 @@ async fn submit_forecasts(
         )
         .bind(submission.user)
         .bind(submission.kind)
-        .bind(submission.quarter.label())
+        .bind(submission.quarter.to_string())
         .bind(submission.version)
         .bind(submission.at)
         .bind(submission.note)

@@ -323,16 +323,19 @@ impl Db {
             &rows,
         )
         .await?;
+        let detail = serde_json::json!({
+            "forecast_id": id, "user_id": new.user_id, "kind": new.kind, "quarter": quarter,
+            "version": version, "lines": lines.len(),
+        });
+        crate::webhooks::enqueue(&mut tx, "forecast.submitted", std::slice::from_ref(&detail))
+            .await?;
         audit_in(
             &mut *tx,
             Some(new.submitted_by),
             "forecast.submitted",
             "forecast",
             Some(id),
-            &serde_json::json!({
-                "user_id": new.user_id, "kind": new.kind, "quarter": quarter, "version": version,
-                "lines": lines.len(),
-            }),
+            &detail,
         )
         .await?;
         tx.commit().await?;

@@ -4,6 +4,7 @@
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::users::audit_in;
+use crate::work_items::change_stage_in;
 use baton_core::domain::{Grade, Intent, Stage};
 use serde::Serialize;
 
@@ -209,9 +210,10 @@ impl Db {
                 format!("the lead is already {to}"),
             ));
         }
-        self.change_lead_stage(Some(actor), id, to, reason).await?;
+        let mut tx = self.begin_write().await?;
+        change_stage_in(&mut tx, id, &[], to, reason, Some(actor)).await?;
         audit_in(
-            self.writer(),
+            &mut *tx,
             Some(actor),
             "lead.stage_changed",
             "lead",
@@ -219,6 +221,7 @@ impl Db {
             &serde_json::json!({"from": lead.stage, "to": to, "reason": reason}),
         )
         .await?;
+        tx.commit().await?;
         self.lead(id).await
     }
 }

@@ -6,6 +6,7 @@ use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
 use crate::users::audit_in;
+use crate::work_items::change_stage_in;
 use baton_core::domain::{ForecastCategory, OpportunityStage, Stage};
 use baton_core::money::{Currency, Decimal, format_minor};
 use serde::Serialize;
@@ -236,21 +237,26 @@ impl Db {
             &serde_json::json!({"name": name, "amount_minor": amount, "currency": currency, "stage": stage}),
         )
         .await?;
-        tx.commit().await?;
         // A lead that becomes a deal has reached the opportunity stage; one
-        // further along (a customer's) stays where it is.
-        // Stages are declared in lifecycle order; disqualified comes last.
-        if let Some(lead) = lead
-            && lead.stage < Stage::Opportunity
-        {
-            self.change_lead_stage(
-                actor,
+        // further along (a customer's) or disqualified stays where it is.
+        if let Some(lead) = lead {
+            change_stage_in(
+                &mut tx,
                 lead.id,
+                &[
+                    Stage::New,
+                    Stage::Nurture,
+                    Stage::Mql,
+                    Stage::Sal,
+                    Stage::Sql,
+                ],
                 Stage::Opportunity,
                 &format!("opportunity {id} opened"),
+                actor,
             )
             .await?;
         }
+        tx.commit().await?;
         self.opportunity(id).await
     }
 
@@ -396,18 +402,18 @@ impl Db {
             }),
         )
         .await?;
-        tx.commit().await?;
-        // After the commit: on SQLite the lead's stage change needs the one
-        // write connection this transaction held.
         if won && let Some(lead) = current.lead_id {
-            self.change_lead_stage(
-                actor,
+            change_stage_in(
+                &mut tx,
                 lead,
+                &[],
                 Stage::Customer,
                 &format!("opportunity {id} won"),
+                actor,
             )
             .await?;
         }
+        tx.commit().await?;
         self.opportunity(id).await
     }
 }

@@ -15,6 +15,7 @@ pub const EVENTS: &[&str] = &[
     "inquiry.routed",
     "work_item.sla_breached",
     "lead.stage_changed",
+    "forecast.submitted",
 ];
 
 /// Attempts before a delivery is given up.

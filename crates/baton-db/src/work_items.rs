@@ -644,24 +644,11 @@ impl Db {
         }
         Ok(escalated)
     }
-
-    /// Moves a lead to another stage, recording the change.
-    pub async fn change_lead_stage(
-        &self,
-        actor: Option<i64>,
-        lead_id: i64,
-        to: Stage,
-        reason: &str,
-    ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        change_stage_in(&mut tx, lead_id, &[], to, reason, actor).await?;
-        tx.commit().await?;
-        Ok(())
-    }
 }
 
-/// Changes a lead's stage when it is in one of `from` (any when empty).
-async fn change_stage_in(
+/// Changes a lead's stage when it is in one of `from` (any when empty),
+/// inside the caller's transaction.
+pub(crate) async fn change_stage_in(
     tx: &mut Transaction<'static, Any>,
     lead_id: i64,
     from: &[Stage],

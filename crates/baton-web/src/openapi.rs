@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues, work items and accounts."),
+    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, the charter, teams and webhooks."),
     paths(
         api::inquiries::create, api::inquiries::list, api::inquiries::show,
         api::inquiries::release, api::inquiries::confirm_spam,

@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct WebhookIn {
     pub url: String,
-    /// inquiry.routed, work_item.sla_breached, lead.stage_changed.
+    /// inquiry.routed, work_item.sla_breached, lead.stage_changed, forecast.submitted.
     pub events: Vec<String>,
 }
 

@@ -182,3 +182,33 @@ async fn stage_changes_and_breaches_are_queued_for_subscribers() {
         "{other}"
     );
 }
+
+#[tokio::test]
+async fn a_forecast_submission_is_announced() {
+    let app = TestApp::new().await;
+    app.post(
+        &app.owner,
+        "/api/v1/webhooks",
+        &json!({"url": "http://127.0.0.1:9/hook", "events": ["forecast.submitted"]}),
+    )
+    .await;
+    let (_, hal) = app
+        .user("hal@acme.test", baton_core::domain::Role::Hunter)
+        .await;
+    let forecast = json!({
+        "kind": "revenue", "quarter": "2026-Q3",
+        "lines": [{"description": "Initech renewal", "category": "commit", "amount": "12000", "currency": "USD"}]
+    });
+    let response = app.post(&hal, "/api/v1/forecasts", &forecast).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT event, payload FROM webhook_deliveries")
+            .fetch_all(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, "forecast.submitted");
+    let payload: Value = serde_json::from_str(&rows[0].1).unwrap();
+    assert_eq!(payload["data"]["quarter"], "2026-Q3");
+    assert_eq!(payload["data"]["version"], 1);
+}
