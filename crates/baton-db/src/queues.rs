@@ -417,6 +417,7 @@ pub(crate) async fn rules_in<'e, E: sqlx::AnyExecutor<'e>>(executor: E) -> Resul
 
 type MemberRow = (
     i64,
+    i64,
     String,
     String,
     i64,
@@ -428,25 +429,47 @@ type MemberRow = (
     i64,
 );
 
+/// Members of one queue in routing order, with their open item counts.
 pub(crate) async fn members_in<'e, E: sqlx::AnyExecutor<'e>>(
     executor: E,
     queue_id: i64,
 ) -> Result<Vec<Member>> {
-    let rows: Vec<MemberRow> = sqlx::query_as(
-        "SELECT m.user_id, u.email, u.name, m.position, m.capacity, m.weight, m.skills, m.away,
+    Ok(members_of(executor, &[queue_id])
+        .await?
+        .into_iter()
+        .map(|(_, member)| member)
+        .collect())
+}
+
+/// (queue, member) for every member of `queue_ids`, in routing order within
+/// each queue, with their open item counts (all queues: a person's desk is
+/// one desk).
+pub(crate) async fn members_of<'e, E: sqlx::AnyExecutor<'e>>(
+    executor: E,
+    queue_ids: &[i64],
+) -> Result<Vec<(i64, Member)>> {
+    if queue_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT m.queue_id, m.user_id, u.email, u.name, m.position, m.capacity, m.weight, m.skills, m.away,
                 m.assigned_total,
                 (SELECT COUNT(*) FROM work_items w
                  WHERE w.assignee_id = m.user_id AND w.status IN ('assigned', 'accepted'))
          FROM queue_members m JOIN users u ON u.id = m.user_id
-         WHERE m.queue_id = $1 AND u.active = 1 ORDER BY m.position",
-    )
-    .bind(queue_id)
-    .fetch_all(executor)
-    .await?;
+         WHERE m.queue_id IN ({}) AND u.active = 1 ORDER BY m.queue_id, m.position",
+        crate::sql::placeholders(1, queue_ids.len())
+    );
+    let mut query = sqlx::query_as::<_, MemberRow>(&sql);
+    for id in queue_ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(executor).await?;
     Ok(rows
         .into_iter()
         .map(
             |(
+                queue_id,
                 user_id,
                 email,
                 name,
@@ -457,17 +480,20 @@ pub(crate) async fn members_in<'e, E: sqlx::AnyExecutor<'e>>(
                 away,
                 assigned_total,
                 open_items,
-            )| Member {
-                user_id,
-                email,
-                name,
-                position,
-                capacity,
-                weight,
-                skills: serde_json::from_str(&skills).unwrap_or_default(),
-                away: away != 0,
-                assigned_total,
-                open_items,
+            )| {
+                let member = Member {
+                    user_id,
+                    email,
+                    name,
+                    position,
+                    capacity,
+                    weight,
+                    skills: serde_json::from_str(&skills).unwrap_or_default(),
+                    away: away != 0,
+                    assigned_total,
+                    open_items,
+                };
+                (queue_id, member)
             },
         )
         .collect())

@@ -22,7 +22,7 @@ pub fn value_rows(start: usize, rows: usize, columns: usize) -> String {
 pub const CHUNK: usize = 200;
 
 /// Most rows in one multi-row statement.
-const MAX_STATEMENT_ROWS: usize = 64;
+const MAX_STATEMENT_ROWS: usize = 256;
 
 /// Rows for the next statement out of `remaining`: the largest power of two
 /// that fits, so only a few statement shapes exist and each is prepared once
@@ -42,6 +42,7 @@ mod tests {
         assert_eq!(statement_rows(3), 2);
         assert_eq!(statement_rows(64), 64);
         assert_eq!(statement_rows(100), 64);
+        assert_eq!(statement_rows(300), 256);
         assert_eq!(statement_rows(37), 32);
     }
 

@@ -7,7 +7,7 @@ use super::prepare::{Context, Plan, Prepared};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::now_ms;
-use crate::queues::{Member, members_in};
+use crate::queues::{Member, members_of};
 use crate::sql::{CHUNK, Value, insert_rows, placeholders};
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, InquiryStatus, Stage, Strategy, Verdict};
@@ -70,47 +70,74 @@ impl LockedQueue {
     }
 }
 
-/// Locks a queue row (PostgreSQL; SQLite has one writer) and reads its members.
-async fn lock_queue(
+/// Locks the queue rows named by `slugs` in id order (PostgreSQL; SQLite has
+/// one writer) and reads their members.
+async fn lock_queues(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-    slug: &str,
-) -> Result<LockedQueue> {
+    slugs: &[&str],
+) -> Result<Vec<LockedQueue>> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
     let lock = if backend == Backend::Postgres {
         " FOR UPDATE"
     } else {
         ""
     };
-    let row: Option<(i64, String, String, i64, i64, i64, Option<i64>)> = sqlx::query_as(&format!(
-        "SELECT id, function, strategy, first_touch_sla_min, resolution_sla_min, business_hours, last_position
-         FROM queues WHERE slug = $1{lock}"
-    ))
-    .bind(slug)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let (id, function, strategy, first_touch, resolution, business_hours, last_position) = row
-        .ok_or_else(|| {
-            DbError::invalid(
-                "queue",
-                format!("routing names queue `{slug}`, which does not exist"),
-            )
-        })?;
-    Ok(LockedQueue {
-        id,
-        slug: slug.to_string(),
-        function: function
-            .parse()
-            .map_err(|e| DbError::invalid("function", format!("{e}")))?,
-        strategy: strategy
-            .parse()
-            .map_err(|e| DbError::invalid("strategy", format!("{e}")))?,
-        first_touch,
-        resolution,
-        business_hours: business_hours != 0,
-        last_position,
-        members: members_in(&mut **tx, id).await?,
-        given: HashMap::new(),
-    })
+    let sql = format!(
+        "SELECT id, slug, function, strategy, first_touch_sla_min, resolution_sla_min, business_hours, last_position
+         FROM queues WHERE slug IN ({}) ORDER BY id{lock}",
+        placeholders(1, slugs.len())
+    );
+    let mut query =
+        sqlx::query_as::<_, (i64, String, String, String, i64, i64, i64, Option<i64>)>(&sql);
+    for slug in slugs {
+        query = query.bind(*slug);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    if let Some(missing) = slugs.iter().find(|s| !rows.iter().any(|r| r.1 == **s)) {
+        return Err(DbError::invalid(
+            "queue",
+            format!("routing names queue `{missing}`, which does not exist"),
+        ));
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut members = members_of(&mut **tx, &ids).await?;
+    rows.into_iter()
+        .map(
+            |(
+                id,
+                slug,
+                function,
+                strategy,
+                first_touch,
+                resolution,
+                business_hours,
+                last_position,
+            )| {
+                Ok(LockedQueue {
+                    id,
+                    slug,
+                    function: function
+                        .parse()
+                        .map_err(|e| DbError::invalid("function", format!("{e}")))?,
+                    strategy: strategy
+                        .parse()
+                        .map_err(|e| DbError::invalid("strategy", format!("{e}")))?,
+                    first_touch,
+                    resolution,
+                    business_hours: business_hours != 0,
+                    last_position,
+                    members: members
+                        .extract_if(.., |(queue, _)| *queue == id)
+                        .map(|(_, m)| m)
+                        .collect(),
+                    given: HashMap::new(),
+                })
+            },
+        )
+        .collect()
 }
 
 /// The lifecycle stage a lead takes in a queue of this function, or `None`
@@ -198,10 +225,12 @@ impl Db {
             .filter(|p| p.moderation.verdict == Verdict::Ham)
             .filter_map(|p| p.route.queue.as_deref())
             .collect();
-        let mut queues = Vec::with_capacity(slugs.len());
-        for slug in slugs {
-            queues.push(lock_queue(&mut tx, self.backend(), slug).await?);
-        }
+        let mut queues = lock_queues(
+            &mut tx,
+            self.backend(),
+            &slugs.into_iter().collect::<Vec<_>>(),
+        )
+        .await?;
 
         // Assign in memory, in arrival order.
         let mut routed = Vec::new();

@@ -116,10 +116,15 @@ impl Db {
         } else {
             BusinessHours::parse(&spec, zone).map_err(|e| DbError::invalid("business_hours", e))?
         };
+        let (moderation, scoring, rules) = tokio::try_join!(
+            self.setting(keys::MODERATION),
+            self.setting(keys::SCORING),
+            rules_in(self.reader()),
+        )?;
         Ok(Context {
-            moderation: self.setting(keys::MODERATION).await?,
-            scoring: self.setting(keys::SCORING).await?,
-            rules: rules_in(self.reader()).await?,
+            moderation,
+            scoring,
+            rules,
             hours,
         })
     }
@@ -243,16 +248,43 @@ impl Db {
                 .collect(),
         );
 
-        let mut found = Found::default();
         let ids: Vec<i64> = parsed.iter().map(|(p, _, _)| p.id).collect();
-        let rows: Vec<(i64, Option<f64>, String, String)> = select_in(
-            self,
-            "SELECT inquiry_id, score, reasons, version FROM decisions
-             WHERE kind = 'moderation' AND value = 'ham' AND actor_id IS NOT NULL AND inquiry_id IN",
-            &ids,
-        )
-        .await?;
-        for (id, score, reasons, version) in rows {
+        // The lookups are independent: run them side by side on the read pool.
+        let (released, same_content, by_email, by_phone, by_domain, by_company) = tokio::try_join!(
+            select_in::<(i64, Option<f64>, String, String), _>(
+                self,
+                "SELECT inquiry_id, score, reasons, version FROM decisions
+                 WHERE kind = 'moderation' AND value = 'ham' AND actor_id IS NOT NULL AND inquiry_id IN",
+                &ids,
+            ),
+            select_in::<(String, i64, i64), _>(
+                self,
+                "SELECT content_hash, id, received_at FROM inquiries WHERE content_hash IN",
+                &hashes,
+            ),
+            select_in::<(String, i64, Option<i64>), _>(
+                self,
+                "SELECT email_lower, id, account_id FROM contacts WHERE email_lower IN",
+                &emails,
+            ),
+            select_in::<(String, i64, Option<i64>), _>(
+                self,
+                "SELECT phone, id, account_id FROM contacts WHERE phone IN",
+                &phones,
+            ),
+            select_in::<(String, i64), _>(
+                self,
+                "SELECT domain, account_id FROM account_domains WHERE domain IN",
+                &domains,
+            ),
+            select_in::<(String, i64), _>(
+                self,
+                "SELECT name_norm, id FROM accounts WHERE name_norm IN",
+                &companies,
+            ),
+        )?;
+        let mut found = Found::default();
+        for (id, score, reasons, version) in released {
             let release = Moderation {
                 verdict: Verdict::Ham,
                 score: score.unwrap_or_default(),
@@ -261,48 +293,18 @@ impl Db {
             };
             found.released.insert(id, release);
         }
-        let rows: Vec<(String, i64, i64)> = select_in(
-            self,
-            "SELECT content_hash, id, received_at FROM inquiries WHERE content_hash IN",
-            &hashes,
-        )
-        .await?;
-        for (hash, id, at) in rows {
+        for (hash, id, at) in same_content {
             found.same_content.entry(hash).or_default().push((id, at));
         }
-        let rows: Vec<(String, i64, Option<i64>)> = select_in(
-            self,
-            "SELECT email_lower, id, account_id FROM contacts WHERE email_lower IN",
-            &emails,
-        )
-        .await?;
-        found.by_email = rows.into_iter().map(|(e, c, a)| (e, (c, a))).collect();
-        let rows: Vec<(String, i64, Option<i64>)> = select_in(
-            self,
-            "SELECT phone, id, account_id FROM contacts WHERE phone IN",
-            &phones,
-        )
-        .await?;
-        for (phone, contact, account) in rows {
+        found.by_email = by_email.into_iter().map(|(e, c, a)| (e, (c, a))).collect();
+        for (phone, contact, account) in by_phone {
             let slot = found.by_phone.entry(phone).or_insert((contact, account));
             if contact < slot.0 {
                 *slot = (contact, account);
             }
         }
-        let rows: Vec<(String, i64)> = select_in(
-            self,
-            "SELECT domain, account_id FROM account_domains WHERE domain IN",
-            &domains,
-        )
-        .await?;
-        found.by_domain = rows.into_iter().collect();
-        let rows: Vec<(String, i64)> = select_in(
-            self,
-            "SELECT name_norm, id FROM accounts WHERE name_norm IN",
-            &companies,
-        )
-        .await?;
-        for (name, id) in rows {
+        found.by_domain = by_domain.into_iter().collect();
+        for (name, id) in by_company {
             let slot = found.by_company.entry(name).or_insert(id);
             *slot = (*slot).min(id);
         }
