@@ -48,3 +48,151 @@ impl Db {
         Ok(())
     }
 }
+
+/// The organisation's settings, as people see and change them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Organisation {
+    /// IANA time zone reports and business hours are given in.
+    pub time_zone: String,
+    /// Working week for business-hours SLAs, e.g. `mon-fri 09:00-17:00`.
+    pub business_hours: String,
+    /// Currency of amounts entered without one.
+    pub currency: String,
+    #[schema(value_type = Object)]
+    pub scoring: baton_core::scoring::ScoringConfig,
+    #[schema(value_type = Object)]
+    pub moderation: baton_core::moderation::ModerationConfig,
+}
+
+/// Changes to the settings; absent fields stay as they are.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationChange {
+    pub time_zone: Option<String>,
+    pub business_hours: Option<String>,
+    pub currency: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub scoring: Option<baton_core::scoring::ScoringConfig>,
+    #[schema(value_type = Option<Object>)]
+    pub moderation: Option<baton_core::moderation::ModerationConfig>,
+}
+
+/// Used when no time zone was set.
+const DEFAULT_TIME_ZONE: &str = "UTC";
+/// Used when no business hours were set.
+const DEFAULT_BUSINESS_HOURS: &str = "mon-fri 09:00-17:00";
+/// Used when no currency was set.
+const DEFAULT_CURRENCY: &str = "USD";
+
+fn or_default(value: String, default: &str) -> String {
+    if value.is_empty() {
+        default.to_string()
+    } else {
+        value
+    }
+}
+
+impl Db {
+    pub async fn organisation(&self) -> Result<Organisation> {
+        let (time_zone, business_hours, currency, scoring, moderation) = tokio::try_join!(
+            self.setting::<String>(keys::TIME_ZONE),
+            self.setting::<String>(keys::BUSINESS_HOURS),
+            self.setting::<String>(keys::CURRENCY),
+            self.setting(keys::SCORING),
+            self.setting(keys::MODERATION),
+        )?;
+        Ok(Organisation {
+            time_zone: or_default(time_zone, DEFAULT_TIME_ZONE),
+            business_hours: or_default(business_hours, DEFAULT_BUSINESS_HOURS),
+            currency: or_default(currency, DEFAULT_CURRENCY),
+            scoring,
+            moderation,
+        })
+    }
+
+    /// Checks every change first, then stores them; a bad value changes nothing.
+    pub async fn change_organisation(
+        &self,
+        actor: i64,
+        change: &OrganisationChange,
+    ) -> Result<Organisation> {
+        let current = self.organisation().await?;
+        let time_zone = change
+            .time_zone
+            .as_deref()
+            .unwrap_or(&current.time_zone)
+            .trim()
+            .to_string();
+        let zone = jiff::tz::TimeZone::get(&time_zone).map_err(|_| {
+            DbError::invalid(
+                "time_zone",
+                format!("`{time_zone}` is not an IANA time zone like Europe/Berlin"),
+            )
+        })?;
+        let business_hours = change
+            .business_hours
+            .as_deref()
+            .unwrap_or(&current.business_hours)
+            .trim()
+            .to_string();
+        baton_core::sla::BusinessHours::parse(&business_hours, zone)
+            .map_err(|e| DbError::invalid("business_hours", e))?;
+        let currency = baton_core::money::Currency::parse(
+            change.currency.as_deref().unwrap_or(&current.currency),
+        )
+        .map_err(|e| DbError::invalid("currency", e))?
+        .to_string();
+        let scoring = change.scoring.clone().unwrap_or(current.scoring);
+        let moderation = change.moderation.clone().unwrap_or(current.moderation);
+        if !(0.0..=1.0).contains(&moderation.threshold) || moderation.threshold == 0.0 {
+            return Err(DbError::invalid(
+                "moderation.threshold",
+                "must be above 0 and at most 1",
+            ));
+        }
+        let organisation = Organisation {
+            time_zone,
+            business_hours,
+            currency,
+            scoring,
+            moderation,
+        };
+        let mut tx = self.begin_write().await?;
+        for (key, value) in [
+            (keys::TIME_ZONE, serde_json::json!(organisation.time_zone)),
+            (
+                keys::BUSINESS_HOURS,
+                serde_json::json!(organisation.business_hours),
+            ),
+            (keys::CURRENCY, serde_json::json!(organisation.currency)),
+            (
+                keys::SCORING,
+                serde_json::to_value(&organisation.scoring).unwrap_or_default(),
+            ),
+            (
+                keys::MODERATION,
+                serde_json::to_value(&organisation.moderation).unwrap_or_default(),
+            ),
+        ] {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        crate::users::audit_in(
+            &mut *tx,
+            Some(actor),
+            "settings.changed",
+            "organisation",
+            None,
+            &serde_json::to_value(&organisation).unwrap_or_default(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(organisation)
+    }
+}

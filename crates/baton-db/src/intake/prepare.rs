@@ -5,7 +5,6 @@
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::queues::rules_in;
-use crate::settings::keys;
 use crate::sql::{CHUNK, placeholders};
 use baton_core::decision::{IntentDecision, Moderation, Score};
 use baton_core::domain::{AccountStatus, Channel, Tier, Verdict};
@@ -102,28 +101,15 @@ where
 
 impl Db {
     pub(super) async fn processing_context(&self) -> Result<Context> {
-        let zone_name: String = self.setting(keys::TIME_ZONE).await?;
-        let zone_name = if zone_name.is_empty() {
-            "UTC".to_string()
-        } else {
-            zone_name
-        };
-        let zone = jiff::tz::TimeZone::get(&zone_name)
-            .map_err(|e| DbError::invalid("time_zone", format!("`{zone_name}`: {e}")))?;
-        let spec: String = self.setting(keys::BUSINESS_HOURS).await?;
-        let hours = if spec.is_empty() {
-            BusinessHours::standard(zone)
-        } else {
-            BusinessHours::parse(&spec, zone).map_err(|e| DbError::invalid("business_hours", e))?
-        };
-        let (moderation, scoring, rules) = tokio::try_join!(
-            self.setting(keys::MODERATION),
-            self.setting(keys::SCORING),
-            rules_in(self.reader()),
-        )?;
+        let (organisation, rules) = tokio::try_join!(self.organisation(), rules_in(self.reader()))?;
+        let zone = jiff::tz::TimeZone::get(&organisation.time_zone).map_err(|e| {
+            DbError::invalid("time_zone", format!("`{}`: {e}", organisation.time_zone))
+        })?;
+        let hours = BusinessHours::parse(&organisation.business_hours, zone)
+            .map_err(|e| DbError::invalid("business_hours", e))?;
         Ok(Context {
-            moderation,
-            scoring,
+            moderation: organisation.moderation,
+            scoring: organisation.scoring,
             rules,
             hours,
         })

@@ -12,6 +12,7 @@ pub mod leads;
 pub mod opportunities;
 mod params;
 pub mod queues;
+pub mod settings;
 pub mod teams;
 pub mod users;
 pub mod webhooks;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(queues::router())
         .merge(work_items::router())
         .merge(users::router())
+        .merge(settings::router())
         .merge(webhooks::router())
         .merge(contacts::router())
         .merge(leads::router())

@@ -10,6 +10,7 @@ mod forms;
 mod intake;
 mod roles;
 mod routing;
+mod settings;
 mod two_servers;
 mod webhooks;
 mod work_items;
