@@ -97,3 +97,17 @@ impl Db {
         self.form(slug).await
     }
 }
+
+impl Db {
+    /// Every form, oldest first.
+    pub async fn forms(&self) -> Result<Vec<Form>> {
+        let slugs: Vec<(String,)> = sqlx::query_as("SELECT slug FROM forms ORDER BY id")
+            .fetch_all(self.reader())
+            .await?;
+        let mut forms = Vec::with_capacity(slugs.len());
+        for (slug,) in slugs {
+            forms.push(self.form(&slug).await?);
+        }
+        Ok(forms)
+    }
+}

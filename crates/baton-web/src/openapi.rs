@@ -20,6 +20,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::work_items::reassign,
         api::users::me, api::users::list, api::users::create,
         api::settings::show, api::settings::change,
+        api::forms::list, api::forms::show, api::forms::create,
         api::webhooks::create, api::webhooks::list, api::webhooks::deliveries,
         api::users::update,
         api::contacts::list, api::contacts::show, api::contacts::create, api::contacts::update,

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod charter;
 pub mod contacts;
 pub mod forecasts;
+pub mod forms;
 pub mod inquiries;
 pub mod leads;
 pub mod opportunities;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(work_items::router())
         .merge(users::router())
         .merge(settings::router())
+        .merge(forms::router())
         .merge(webhooks::router())
         .merge(contacts::router())
         .merge(leads::router())

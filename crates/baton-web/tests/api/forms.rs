@@ -84,3 +84,55 @@ async fn one_address_is_rate_limited() {
     assert!(statuses[..10].iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(statuses[10], 429);
 }
+
+#[tokio::test]
+async fn marketers_create_forms_that_work_at_once_and_can_be_embedded() {
+    let app = TestApp::new().await;
+    let (_, marketer) = app
+        .user("mia@acme.test", baton_core::domain::Role::Marketer)
+        .await;
+    let (_, hunter) = app
+        .user("hal@acme.test", baton_core::domain::Role::Hunter)
+        .await;
+    let body = serde_json::json!({"slug": "webinar-2026", "name": "Webinar sign-up"});
+    assert_eq!(
+        app.post(&hunter, "/api/v1/forms", &body).await.status(),
+        403
+    );
+    let created = app.post(&marketer, "/api/v1/forms", &body).await;
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(created["url"], format!("{}/f/webinar-2026", app.base));
+    let snippet = created["embed_html"].as_str().unwrap();
+    assert!(
+        snippet.contains(&format!("action=\"{}/f/webinar-2026\"", app.base)),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains("name=\"website\""),
+        "the honeypot comes along"
+    );
+    assert_eq!(
+        app.post(&marketer, "/api/v1/forms", &body).await.status(),
+        409
+    );
+    let bad = serde_json::json!({"slug": "Not A Slug", "name": "x"});
+    assert_eq!(
+        app.post(&marketer, "/api/v1/forms", &bad).await.status(),
+        422
+    );
+
+    let page = app
+        .client
+        .get(app.url("/f/webinar-2026"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let list = app.get_json(&hunter, "/api/v1/forms").await;
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "the default contact form and the new one"
+    );
+}

@@ -1,0 +1,100 @@
+//! Public forms over the API: list, create, and the snippet that embeds one.
+
+use super::JsonBody;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use baton_core::domain::Role;
+use baton_db::forms::Form;
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/forms", get(list).post(create))
+        .route("/api/v1/forms/{slug}", get(show))
+}
+
+/// A form with where it lives and how to embed it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FormOut {
+    #[serde(flatten)]
+    pub form: Form,
+    /// The hosted page.
+    pub url: String,
+    /// Plain HTML to paste into another site; it posts to the hosted form.
+    pub embed_html: String,
+}
+
+fn describe(state: &AppState, form: Form) -> FormOut {
+    let base = state.options.base_url.trim_end_matches('/');
+    FormOut {
+        url: format!("{base}/f/{}", form.slug),
+        embed_html: crate::forms::embed_snippet(&form, base),
+        form,
+    }
+}
+
+/// List forms.
+#[utoipa::path(get, path = "/api/v1/forms", tag = "forms",
+    responses((status = 200, body = Vec<FormOut>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<Vec<FormOut>>, ApiError> {
+    let forms = state.db.forms().await?;
+    Ok(Json(
+        forms.into_iter().map(|f| describe(&state, f)).collect(),
+    ))
+}
+
+/// Read a form with its embed snippet.
+#[utoipa::path(get, path = "/api/v1/forms/{slug}", tag = "forms",
+    params(("slug" = String, Path, description = "Form slug")),
+    responses((status = 200, body = FormOut), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(slug): Path<String>,
+) -> Result<Json<FormOut>, ApiError> {
+    let form = state.db.form(&slug).await?;
+    Ok(Json(describe(&state, form)))
+}
+
+/// A new form.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormIn {
+    /// 1–60 lowercase letters, digits and dashes: the form lives at `/f/{slug}`.
+    pub slug: String,
+    pub name: String,
+    /// Shown after a submission; a friendly default when empty.
+    #[serde(default)]
+    pub thank_you: String,
+}
+
+/// Create a form (marketers and managers).
+#[utoipa::path(post, path = "/api/v1/forms", tag = "forms", request_body = FormIn,
+    responses((status = 201, body = FormOut), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<FormIn>,
+) -> Result<(StatusCode, Json<FormOut>), ApiError> {
+    caller.require(&[Role::Manager, Role::Marketer], "create forms")?;
+    let form = state
+        .db
+        .create_form(
+            Some(caller.id()),
+            input.slug.trim(),
+            &input.name,
+            &input.thank_you,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(describe(&state, form))))
+}
