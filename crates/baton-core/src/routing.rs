@@ -54,6 +54,9 @@ pub struct Rule {
     pub name: String,
     pub condition: Condition,
     pub queue: Option<String>,
+    /// Skills the member who takes the item must have (a language, a product line).
+    #[serde(default)]
+    pub skills: Vec<String>,
 }
 
 /// The queue chosen for an inquiry, and by which rule.
@@ -61,6 +64,8 @@ pub struct Rule {
 pub struct RouteDecision {
     pub queue: Option<String>,
     pub rule: Option<String>,
+    /// Skills the assignee must have.
+    pub skills: Vec<String>,
     pub reasons: Vec<Reason>,
 }
 
@@ -85,6 +90,7 @@ pub fn default_rules() -> Vec<Rule> {
         name: name.to_string(),
         condition,
         queue: queue.map(String::from),
+        skills: Vec::new(),
     };
     vec![
         rule(
@@ -174,21 +180,28 @@ pub const FALLBACK_QUEUE: &str = "qualification";
 /// Applies the first matching rule; with none, the fallback queue.
 pub fn route(facts: &RoutingFacts, rules: &[Rule]) -> RouteDecision {
     match rules.iter().find(|r| r.condition.matches(facts)) {
-        Some(rule) => RouteDecision {
-            queue: rule.queue.clone(),
-            rule: Some(rule.name.clone()),
-            reasons: vec![Reason::new(
-                "rule",
-                1.0,
-                match &rule.queue {
-                    Some(q) => format!("rule “{}” sends it to {q}", rule.name),
-                    None => format!("rule “{}” keeps it out of every queue", rule.name),
-                },
-            )],
-        },
+        Some(rule) => {
+            let mut text = match &rule.queue {
+                Some(q) => format!("rule “{}” sends it to {q}", rule.name),
+                None => format!("rule “{}” keeps it out of every queue", rule.name),
+            };
+            if !rule.skills.is_empty() {
+                text.push_str(&format!(
+                    ", to someone who knows {}",
+                    rule.skills.join(" and ")
+                ));
+            }
+            RouteDecision {
+                queue: rule.queue.clone(),
+                rule: Some(rule.name.clone()),
+                skills: rule.skills.clone(),
+                reasons: vec![Reason::new("rule", 1.0, text)],
+            }
+        }
         None => RouteDecision {
             queue: Some(FALLBACK_QUEUE.to_string()),
             rule: None,
+            skills: Vec::new(),
             reasons: vec![Reason::new(
                 "no_rule",
                 0.0,

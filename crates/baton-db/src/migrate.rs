@@ -6,17 +6,31 @@ use crate::error::Result;
 use crate::now_ms;
 
 /// (version, description, SQL) for SQLite.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "domain",
-    include_str!("../migrations/sqlite/0001_domain.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "domain",
+        include_str!("../migrations/sqlite/0001_domain.sql"),
+    ),
+    (
+        2,
+        "rule_skills",
+        include_str!("../migrations/sqlite/0002_rule_skills.sql"),
+    ),
+];
 /// (version, description, SQL) for PostgreSQL.
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "domain",
-    include_str!("../migrations/postgres/0001_domain.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "domain",
+        include_str!("../migrations/postgres/0001_domain.sql"),
+    ),
+    (
+        2,
+        "rule_skills",
+        include_str!("../migrations/postgres/0002_rule_skills.sql"),
+    ),
+];
 
 /// Applies each migration not yet recorded, each in its own transaction, and
 /// returns the descriptions of those applied.

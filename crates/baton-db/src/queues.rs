@@ -382,13 +382,14 @@ async fn insert_rule(
         None => None,
     };
     sqlx::query(
-        "INSERT INTO routing_rules (position, name, condition, queue_id, enabled, updated_at)
-         VALUES ($1, $2, $3, $4, 1, $5)",
+        "INSERT INTO routing_rules (position, name, condition, queue_id, skills, enabled, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 1, $6)",
     )
     .bind(position)
     .bind(&rule.name)
     .bind(serde_json::to_string(&rule.condition).unwrap_or_else(|_| "{}".into()))
     .bind(queue_id)
+    .bind(serde_json::to_string(&rule.skills).unwrap_or_else(|_| "[]".into()))
     .bind(now_ms())
     .execute(&mut **tx)
     .await?;
@@ -396,20 +397,23 @@ async fn insert_rule(
 }
 
 pub(crate) async fn rules_in<'e, E: sqlx::AnyExecutor<'e>>(executor: E) -> Result<Vec<Rule>> {
-    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
-        "SELECT r.name, r.condition, q.slug FROM routing_rules r LEFT JOIN queues q ON q.id = r.queue_id
+    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT r.name, r.condition, q.slug, r.skills FROM routing_rules r LEFT JOIN queues q ON q.id = r.queue_id
          WHERE r.enabled = 1 ORDER BY r.position, r.id",
     )
     .fetch_all(executor)
     .await?;
     rows.into_iter()
-        .map(|(name, condition, queue)| {
+        .map(|(name, condition, queue, skills)| {
             let condition = serde_json::from_str(&condition)
                 .map_err(|e| DbError::invalid("condition", format!("rule “{name}”: {e}")))?;
+            let skills = serde_json::from_str(&skills)
+                .map_err(|e| DbError::invalid("skills", format!("rule “{name}”: {e}")))?;
             Ok(Rule {
                 name,
                 condition,
                 queue,
+                skills,
             })
         })
         .collect()

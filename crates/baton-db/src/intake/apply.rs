@@ -32,10 +32,10 @@ struct LockedQueue {
 }
 
 impl LockedQueue {
-    /// Picks the next member by the queue's strategy and counts the item.
-    fn assign(&mut self) -> std::result::Result<(i64, String), String> {
+    /// Picks the next member with `skills` by the queue's strategy and counts the item.
+    fn assign(&mut self, skills: &[String]) -> std::result::Result<(i64, String), String> {
         let candidates: Vec<Candidate> = self.members.iter().map(Candidate::from).collect();
-        let chosen = pick_member(self.strategy, &candidates, self.last_position, &[])
+        let chosen = pick_member(self.strategy, &candidates, self.last_position, skills)
             .map(|c| (c.user_id, c.position))
             .map_err(|why| why.describe().to_string())?;
         let (user_id, position) = chosen;
@@ -243,7 +243,7 @@ impl Db {
                     .iter()
                     .position(|q| q.slug == slug)
                     .expect("queue locked above");
-                let assignee = queues[queue].assign();
+                let assignee = queues[queue].assign(&plan.route.skills);
                 let stage = stage_for(queues[queue].function);
                 routed.push(Routed {
                     plan_index,

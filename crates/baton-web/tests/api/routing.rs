@@ -174,3 +174,46 @@ async fn managers_edit_routing_rules_and_new_rules_apply() {
         "a bad set changes nothing"
     );
 }
+
+#[tokio::test]
+async fn a_rule_can_ask_for_a_skill_and_only_skilled_members_get_the_item() {
+    let app = TestApp::new().await;
+    let (_, _) = app.user("ann@acme.test", Role::Hunter).await;
+    let (bob, _) = app.user("bob@acme.test", Role::Hunter).await;
+    app.join("hunters", "ann@acme.test").await;
+    app.join("hunters", "bob@acme.test").await;
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/queues/hunters/members/{bob}")))
+        .bearer_auth(&app.owner)
+        .json(&json!({"skills": ["German"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let rules = json!([
+        {"name": "German site to German speakers", "condition": {"sources": ["de-website"]}, "queue": "hunters", "skills": ["german"]},
+        {"name": "Everything else is qualified", "condition": {}, "queue": "qualification"}
+    ]);
+    let response = app
+        .client
+        .put(app.url("/api/v1/routing-rules"))
+        .bearer_auth(&app.owner)
+        .json(&rules)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    for i in 0..3 {
+        let receipt = app.inquire(json!({"email": format!("k{i}@firma.test"), "message": "Angebot bitte", "source": "de-website"})).await;
+        assert_eq!(receipt["assignee_id"], bob, "only the German speaker");
+    }
+    let inquiry = app.get_json(&app.owner, "/api/v1/inquiries/1").await;
+    assert!(
+        inquiry["routing"]["reasons"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("knows german"),
+        "{inquiry}"
+    );
+}
