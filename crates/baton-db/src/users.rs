@@ -290,3 +290,93 @@ impl Db {
         Ok(manager)
     }
 }
+
+/// How long a web session lasts without signing in again.
+pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+
+/// A signed-in browser: the person and the token its forms must carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+}
+
+impl Db {
+    /// Checks an e-mail and password; `None` for any mismatch, so callers
+    /// cannot tell unknown people from wrong passwords.
+    pub async fn check_password(&self, email: &str, password: &str) -> Result<Option<User>> {
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, password_hash FROM users WHERE email_lower = $1 AND active = 1",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(self.reader())
+        .await?;
+        match row {
+            Some((id, Some(hash))) if auth::verify_password(password, &hash) => {
+                Ok(Some(self.user(id).await?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Opens a session; returns the secret for the cookie, shown once.
+    pub async fn create_session(&self, user_id: i64) -> Result<String> {
+        let token = auth::random_hex(32);
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(auth::hash_token(&token))
+        .bind(user_id)
+        .bind(auth::random_hex(16))
+        .bind(now)
+        .bind(now + SESSION_TTL_MS)
+        .execute(self.writer())
+        .await?;
+        self.audit(
+            Some(user_id),
+            "session.opened",
+            "user",
+            Some(user_id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// The session behind a cookie secret, if it is open and not expired.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+        )
+        .bind(auth::hash_token(token))
+        .bind(now_ms())
+        .fetch_optional(self.reader())
+        .await?;
+        match row {
+            Some((user_id, csrf_token)) => Ok(Some(Session {
+                user: self.user(user_id).await?,
+                csrf_token,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// Closes one session, or every session of its person.
+    pub async fn close_session(&self, token: &str, everywhere: bool) -> Result<()> {
+        let hash = auth::hash_token(token);
+        if everywhere {
+            sqlx::query("DELETE FROM sessions WHERE user_id = (SELECT user_id FROM sessions WHERE token_hash = $1)")
+                .bind(&hash)
+                .execute(self.writer())
+                .await?;
+        } else {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(&hash)
+                .execute(self.writer())
+                .await?;
+        }
+        Ok(())
+    }
+}

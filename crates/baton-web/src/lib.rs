@@ -8,6 +8,7 @@ pub mod forms;
 pub mod intake;
 pub mod jobs;
 pub mod openapi;
+pub mod ui;
 pub mod webhooks;
 
 use axum::Router;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub intake: intake::Intake,
     pub options: Arc<ServeOptions>,
     pub form_limiter: Arc<forms::RateLimiter>,
+    /// Sign-in attempts per address, against password guessing.
+    pub sign_in_limiter: Arc<forms::RateLimiter>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             db,
             options: Arc::new(options),
             form_limiter: Arc::new(forms::RateLimiter::new(10, Duration::from_secs(60))),
+            sign_in_limiter: Arc::new(forms::RateLimiter::new(10, Duration::from_secs(300))),
         }
     }
 }
@@ -67,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(forms::router())
         .merge(openapi::router())
+        .merge(ui::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::security_headers))

@@ -8,6 +8,7 @@ mod bad_input;
 mod entities;
 mod forms;
 mod intake;
+mod pages;
 mod roles;
 mod routing;
 mod settings;

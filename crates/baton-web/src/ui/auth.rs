@@ -1,0 +1,222 @@
+//! Signing in and out, and setting up the first owner.
+
+use super::session::{cleared_cookie, csrf_refused, session_cookie};
+use super::{Chrome, Viewer, failure, render};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use baton_core::domain::Role;
+use baton_db::DbError;
+use baton_db::users::NewUser;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .route("/setup", get(setup_page).post(setup))
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    title: String,
+    chrome: Option<Chrome>,
+    email: String,
+    error: Option<String>,
+}
+
+impl SignInPage {
+    fn new(email: String, error: Option<String>) -> SignInPage {
+        SignInPage {
+            title: "Sign in".into(),
+            chrome: None,
+            email,
+            error,
+        }
+    }
+}
+
+async fn sign_in_page(State(state): State<AppState>) -> Response {
+    match state.db.has_no_users().await {
+        Ok(true) => Redirect::to("/setup").into_response(),
+        Ok(false) => render(StatusCode::OK, &SignInPage::new(String::new(), None)),
+        Err(e) => failure(None, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    if let Err(wait) = state.sign_in_limiter.check(peer.ip()) {
+        let error = format!("Too many attempts from your address; try again in {wait} seconds.");
+        return render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &SignInPage::new(form.email, Some(error)),
+        );
+    }
+    let user = match state.db.check_password(&form.email, &form.password).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            let error = "That e-mail and password do not match.".to_string();
+            return render(
+                StatusCode::UNAUTHORIZED,
+                &SignInPage::new(form.email, Some(error)),
+            );
+        }
+        Err(e) => return failure(None, e),
+    };
+    match state.db.create_session(user.id).await {
+        Ok(token) => {
+            let secure = state.options.base_url.starts_with("https://");
+            (
+                [(SET_COOKIE, session_cookie(&token, secure))],
+                Redirect::to("/work"),
+            )
+                .into_response()
+        }
+        Err(e) => failure(None, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct SignOutForm {
+    csrf: String,
+    /// Present when the person signs out on every device.
+    #[serde(default)]
+    everywhere: Option<String>,
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<SignOutForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    match state
+        .db
+        .close_session(&viewer.token, form.everywhere.is_some())
+        .await
+    {
+        Ok(()) => ([cleared_cookie()], Redirect::to("/sign-in")).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+/// One field of the set-up form, with its value kept and its error.
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    title: String,
+    chrome: Option<Chrome>,
+    fields: Vec<Field>,
+}
+
+#[derive(Deserialize, Default)]
+struct SetupForm {
+    name: String,
+    email: String,
+    password: String,
+}
+
+fn setup_form(form: &SetupForm, error: Option<(&str, String)>) -> SetupPage {
+    let field = |name, label, kind, value: &str| Field {
+        name,
+        label,
+        kind,
+        value: value.to_string(),
+        error: error
+            .as_ref()
+            .filter(|(f, _)| *f == name)
+            .map(|(_, e)| e.clone()),
+    };
+    SetupPage {
+        title: "Set up Baton".into(),
+        chrome: None,
+        fields: vec![
+            field("name", "Your name", "text", &form.name),
+            field("email", "E-mail", "email", &form.email),
+            // A password is never sent back to the browser.
+            field(
+                "password",
+                "Password (at least 10 characters)",
+                "password",
+                "",
+            ),
+        ],
+    }
+}
+
+async fn setup_page(State(state): State<AppState>) -> Response {
+    match state.db.has_no_users().await {
+        Ok(true) => render(StatusCode::OK, &setup_form(&SetupForm::default(), None)),
+        Ok(false) => Redirect::to("/sign-in").into_response(),
+        Err(e) => failure(None, e),
+    }
+}
+
+async fn setup(State(state): State<AppState>, Form(form): Form<SetupForm>) -> Response {
+    match state.db.has_no_users().await {
+        Ok(true) => {}
+        Ok(false) => return Redirect::to("/sign-in").into_response(),
+        Err(e) => return failure(None, e),
+    }
+    let created = state
+        .db
+        .create_user(NewUser {
+            email: &form.email,
+            name: &form.name,
+            role: Role::Owner,
+            password: Some(&form.password),
+        })
+        .await;
+    match created {
+        Ok(user) => match state.db.create_session(user.id).await {
+            Ok(token) => {
+                let secure = state.options.base_url.starts_with("https://");
+                (
+                    [(SET_COOKIE, session_cookie(&token, secure))],
+                    Redirect::to("/work"),
+                )
+                    .into_response()
+            }
+            Err(e) => failure(None, e),
+        },
+        Err(DbError::Invalid { field, problem }) | Err(DbError::Conflict { field, problem }) => {
+            let field = match field.as_str() {
+                "name" => "name",
+                "password" => "password",
+                _ => "email",
+            };
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &setup_form(&form, Some((field, problem))),
+            )
+        }
+        Err(e) => failure(None, e),
+    }
+}

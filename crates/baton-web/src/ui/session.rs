@@ -1,0 +1,99 @@
+//! Who is looking: the session cookie, and the CSRF check on every form.
+
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use baton_core::domain::Role;
+use baton_db::users::{SESSION_TTL_MS, Session};
+
+/// Name of the session cookie.
+pub const COOKIE_NAME: &str = "baton_session";
+
+/// A signed-in person, from the session cookie. Pages that need one send
+/// everybody else to the sign-in page.
+pub struct Viewer {
+    pub session: Session,
+    pub token: String,
+}
+
+impl Viewer {
+    pub fn id(&self) -> i64 {
+        self.session.user.id
+    }
+
+    pub fn role(&self) -> Role {
+        self.session.user.role
+    }
+
+    /// True when a form carries this session's CSRF token.
+    pub fn csrf_ok(&self, sent: &str) -> bool {
+        // Both are random hex of fixed length; compare without early exit.
+        let expected = self.session.csrf_token.as_bytes();
+        let sent = sent.as_bytes();
+        expected.len() == sent.len()
+            && expected
+                .iter()
+                .zip(sent)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+/// The answer to a form without the session's CSRF token.
+pub fn csrf_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "the form has expired or did not come from Baton; reload the page and try again",
+    )
+        .into_response()
+}
+
+/// The session secret in the request's cookies, if any.
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_string())
+}
+
+/// `Set-Cookie` for a new session; `Secure` when Baton is served over https.
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let value = format!(
+        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
+        SESSION_TTL_MS / 1000
+    );
+    HeaderValue::from_str(&value).expect("hex tokens make a valid header")
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn cleared_cookie() -> (axum::http::HeaderName, HeaderValue) {
+    (
+        SET_COOKIE,
+        HeaderValue::from_static("baton_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"),
+    )
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let to_sign_in = || Redirect::to("/sign-in").into_response();
+        let token = cookie_token(&parts.headers).ok_or_else(to_sign_in)?;
+        match state.db.session(&token).await {
+            Ok(Some(session)) => Ok(Viewer { session, token }),
+            Ok(None) => Err(to_sign_in()),
+            Err(e) => Err(super::failure(None, e)),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+use crate::helpers::{TestApp, strong_lead};
+use baton_core::domain::Role;
+use baton_db::users::NewUser;
+
+/// A browser without JavaScript: follows no redirects, keeps the session cookie.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            base: app.base.clone(),
+            cookie: None,
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, Option<String>) {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (
+            response.status().as_u16(),
+            response.text().await.unwrap(),
+            location,
+        )
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let mut request = self.client.post(format!("{}{path}", self.base)).form(form);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        if let Some(set) = response.headers().get("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
+            self.cookie = (!pair.ends_with('=')).then_some(pair);
+        }
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (
+            response.status().as_u16(),
+            response.text().await.unwrap(),
+            location,
+        )
+    }
+
+    /// The CSRF token of the last page's forms.
+    fn csrf(page: &str) -> String {
+        let at = page
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF token")
+            + 19;
+        page[at..at + 32].to_string()
+    }
+}
+
+#[tokio::test]
+async fn the_first_owner_is_set_up_in_the_browser_and_signs_in_and_out() {
+    let test_db = baton_db::testing::TestDb::new().await.unwrap();
+    let (base, _stop) = crate::helpers::start_server(test_db.db.clone()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut browser = Browser {
+        client,
+        base,
+        cookie: None,
+    };
+
+    let (status, _, location) = browser.get("/work").await;
+    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+    let (_, _, location) = browser.get("/sign-in").await;
+    assert_eq!(
+        location.as_deref(),
+        Some("/setup"),
+        "an empty database asks for its owner"
+    );
+
+    let (status, page, _) = browser
+        .post(
+            "/setup",
+            &[
+                ("name", "Olive"),
+                ("email", "olive@"),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"email-error\"") && page.contains("value=\"Olive\""),
+        "error beside the field, input kept"
+    );
+
+    let (status, _, location) = browser
+        .post(
+            "/setup",
+            &[
+                ("name", "Olive"),
+                ("email", "olive@acme.test"),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/work")));
+    let (status, page, _) = browser.get("/work").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Nothing is waiting for you"),
+        "empty state says what happens next"
+    );
+
+    let (status, _, _) = browser.post("/sign-out", &[("csrf", "forged")]).await;
+    assert_eq!(status, 403, "forms without the session's token are refused");
+    let csrf = Browser::csrf(&page);
+    let (status, _, location) = browser.post("/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+    let (_, _, location) = browser.get("/work").await;
+    assert_eq!(location.as_deref(), Some("/sign-in"));
+
+    let (status, page, _) = browser
+        .post(
+            "/sign-in",
+            &[("email", "olive@acme.test"), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert!(page.contains("do not match") && page.contains("value=\"olive@acme.test\""));
+}
+
+#[tokio::test]
+async fn a_hunter_sees_and_accepts_their_work_and_reads_its_reasons() {
+    let app = TestApp::new().await;
+    app.db
+        .create_user(NewUser {
+            email: "hal@acme.test",
+            name: "Hal Hunter",
+            role: Role::Hunter,
+            password: Some("hunter password"),
+        })
+        .await
+        .unwrap();
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+
+    let mut browser = Browser::new(&app);
+    let (status, _, _) = browser
+        .post(
+            "/sign-in",
+            &[("email", "hal@acme.test"), ("password", "hunter password")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = browser.get("/work").await;
+    assert!(
+        page.contains(&format!("Inquiry {}", receipt["id"])),
+        "{page}"
+    );
+    assert!(page.contains("hunters") && page.contains("due in"));
+
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = browser
+        .post(&format!("/work/{item}/accept"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        app.db.work_item(item).await.unwrap().status,
+        baton_core::domain::WorkStatus::Accepted
+    );
+
+    let (status, page, _) = browser.get(&format!("/inquiries/{}", receipt["id"])).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("marks a decision maker"),
+        "score reasons shown"
+    );
+    assert!(
+        page.contains("Grade A new business goes to hunters"),
+        "routing reason shown"
+    );
+    assert!(page.contains("accepted by the assignee"), "timeline shown");
+    // The raw JSON is shown as text: its quotes are escaped, never markup.
+    assert!(page.contains("dana@initech.test"), "raw shown");
+    assert!(
+        !page.contains(r#""email":"dana@initech.test""#),
+        "raw escaped"
+    );
+
+    let billing = app
+        .inquire(
+            serde_json::json!({"email": "ap@x.test", "message": "invoice charged twice, refund"}),
+        )
+        .await;
+    let (status, _, _) = browser.get(&format!("/inquiries/{}", billing["id"])).await;
+    assert_eq!(status, 403, "another team's inquiry");
+}
