@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use baton_core::decision::Reason;
-use baton_core::domain::Role;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/inquiries/{id}", get(page))
@@ -47,10 +46,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
         Ok(view) => view,
         Err(e) => return failure(Some(&viewer), e),
     };
-    let front_of_funnel = matches!(
-        viewer.role(),
-        Role::Owner | Role::Manager | Role::Marketer | Role::Qualifier
-    );
+    let front_of_funnel = super::moderation::MODERATORS.contains(&viewer.role());
     let in_my_queue = match &view.queue {
         Some(slug) => match state.db.queue(slug).await {
             Ok(queue) => state

@@ -4,6 +4,7 @@
 
 mod auth;
 mod inquiries;
+mod moderation;
 mod session;
 mod work;
 
@@ -13,7 +14,6 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use baton_core::domain::Role;
 pub use session::Viewer;
 
 pub fn router() -> Router<AppState> {
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(work::router())
         .merge(inquiries::router())
+        .merge(moderation::router())
 }
 
 /// The frame around every page for a signed-in person.
@@ -35,11 +36,8 @@ pub struct Chrome {
 impl Chrome {
     fn for_viewer(viewer: &Viewer) -> Chrome {
         let mut links = vec![("/work", "My work")];
-        if matches!(
-            viewer.role(),
-            Role::Owner | Role::Manager | Role::Marketer | Role::Qualifier
-        ) {
-            links.push(("/api/openapi.json", "API"));
+        if moderation::MODERATORS.contains(&viewer.role()) {
+            links.push(("/moderation", "Moderation"));
         }
         Chrome {
             name: viewer.session.user.name.clone(),

@@ -212,3 +212,62 @@ async fn a_hunter_sees_and_accepts_their_work_and_reads_its_reasons() {
     let (status, _, _) = browser.get(&format!("/inquiries/{}", billing["id"])).await;
     assert_eq!(status, 403, "another team's inquiry");
 }
+
+#[tokio::test]
+async fn a_spam_submission_lands_in_moderation_and_is_released_while_a_hunter_is_refused() {
+    let app = TestApp::new().await;
+    for (email, role) in [
+        ("quinn@acme.test", Role::Qualifier),
+        ("hal@acme.test", Role::Hunter),
+    ] {
+        app.db
+            .create_user(NewUser {
+                email,
+                name: email,
+                role,
+                password: Some("long password"),
+            })
+            .await
+            .unwrap();
+    }
+    let spam = app
+        .inquire(serde_json::json!({"email": "deals@mailinator.com", "message": "SEO http://a.biz http://b.biz http://c.biz"}))
+        .await;
+    assert_eq!(spam["status"], "quarantined");
+
+    let mut hunter = Browser::new(&app);
+    hunter
+        .post(
+            "/sign-in",
+            &[("email", "hal@acme.test"), ("password", "long password")],
+        )
+        .await;
+    let (status, _, _) = hunter.get("/moderation").await;
+    assert_eq!(status, 403);
+
+    let mut qualifier = Browser::new(&app);
+    qualifier
+        .post(
+            "/sign-in",
+            &[("email", "quinn@acme.test"), ("password", "long password")],
+        )
+        .await;
+    let (status, page, _) = qualifier.get("/moderation").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("Inquiry {}", spam["id"])) && page.contains("throw-away mailboxes"),
+        "{page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = qualifier
+        .post(
+            &format!("/moderation/{}/release", spam["id"]),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = qualifier.get("/moderation").await;
+    assert!(page.contains("No inquiry is waiting"), "released: {page}");
+    let view = app.db.inquiry(spam["id"].as_i64().unwrap()).await.unwrap();
+    assert_eq!(view.status, baton_core::domain::InquiryStatus::Processed);
+}
