@@ -3,6 +3,7 @@
 //! the session's CSRF token.
 
 mod auth;
+mod charter;
 mod inquiries;
 mod moderation;
 mod session;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(work::router())
         .merge(inquiries::router())
         .merge(moderation::router())
+        .merge(charter::router())
 }
 
 /// The frame around every page for a signed-in person.
@@ -38,6 +40,9 @@ impl Chrome {
         let mut links = vec![("/work", "My work")];
         if moderation::MODERATORS.contains(&viewer.role()) {
             links.push(("/moderation", "Moderation"));
+        }
+        if charter::READERS.contains(&viewer.role()) {
+            links.push(("/charter", "Charter"));
         }
         Chrome {
             name: viewer.session.user.name.clone(),

@@ -271,3 +271,102 @@ async fn a_spam_submission_lands_in_moderation_and_is_released_while_a_hunter_is
     let view = app.db.inquiry(spam["id"].as_i64().unwrap()).await.unwrap();
     assert_eq!(view.status, baton_core::domain::InquiryStatus::Processed);
 }
+
+#[tokio::test]
+async fn the_owner_edits_the_charter_as_a_new_version_and_a_hunter_is_refused_the_page() {
+    let app = TestApp::new().await;
+    app.db
+        .create_user(NewUser {
+            email: "boss@acme.test",
+            name: "Boss",
+            role: Role::Owner,
+            password: Some("owner password"),
+        })
+        .await
+        .unwrap();
+    app.db
+        .create_user(NewUser {
+            email: "hal@acme.test",
+            name: "Hal",
+            role: Role::Hunter,
+            password: Some("long password"),
+        })
+        .await
+        .unwrap();
+    let mut hunter = Browser::new(&app);
+    hunter
+        .post(
+            "/sign-in",
+            &[("email", "hal@acme.test"), ("password", "long password")],
+        )
+        .await;
+    let (status, page, _) = hunter.get("/charter").await;
+    assert_eq!(status, 403);
+    assert!(
+        !page.contains("name=\"expectation\""),
+        "no editor for a hunter"
+    );
+    let (_, work, _) = hunter.get("/work").await;
+    assert!(!work.contains("href=\"/charter\""), "no link either");
+
+    let mut owner = Browser::new(&app);
+    owner
+        .post(
+            "/sign-in",
+            &[("email", "boss@acme.test"), ("password", "owner password")],
+        )
+        .await;
+    let (status, page, _) = owner.get("/charter").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Chasing past-due accounts") && page.contains("Save as version 2"));
+    let csrf = Browser::csrf(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("slug", "cold_call"),
+        ("name", "Cold calling"),
+        ("function", "hunting"),
+        ("expectation", "40 calls a week"),
+        ("slug", "billing_issue"),
+        ("name", "Solving billing issues"),
+        ("function", "operations"),
+        ("expectation", "2 days"),
+        ("slug", "bad one!"),
+        ("name", "x"),
+        ("function", "hunting"),
+        ("expectation", "y"),
+        ("note", "Trimmed to what we track"),
+    ];
+    let (status, page, _) = owner.post("/charter", &form).await;
+    assert_eq!(status, 422, "a bad code is refused");
+    assert!(
+        page.contains("value=\"bad one!\"") && page.contains("value=\"Trimmed to what we track\""),
+        "input kept"
+    );
+
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("slug", "cold_call"),
+        ("name", "Cold calling"),
+        ("function", "hunting"),
+        ("expectation", "40 calls a week"),
+        ("slug", "billing_issue"),
+        ("name", "Solving billing issues"),
+        ("function", "operations"),
+        ("expectation", "2 days"),
+        ("slug", ""),
+        ("name", ""),
+        ("function", "marketing"),
+        ("expectation", ""),
+        ("note", "Trimmed to what we track"),
+    ];
+    let (status, _, location) = owner.post("/charter", &form).await;
+    assert_eq!((status, location.as_deref()), (303, Some("/charter")));
+    let charter = app.db.current_charter().await.unwrap();
+    assert_eq!(charter.version.version, 2);
+    assert_eq!(charter.activity_types.len(), 2);
+    assert_eq!(
+        app.db.charter(1).await.unwrap().activity_types.len(),
+        32,
+        "version 1 unchanged"
+    );
+}

@@ -1,0 +1,180 @@
+//! The charter page: the responsibility matrix for owners and managers,
+//! editable by the owner; each save is a new version.
+
+use super::session::csrf_refused;
+use super::{Chrome, Viewer, failure, message, render};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use baton_core::domain::{Function, Role};
+use baton_db::DbError;
+use baton_db::charter::{ActivityType, Charter};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/charter", get(page).post(save))
+}
+
+/// Roles that see the charter.
+pub const READERS: &[Role] = &[Role::Owner, Role::Manager];
+
+/// One editable row, kept as typed so errors never lose input.
+#[derive(Clone, Default)]
+struct Row {
+    slug: String,
+    name: String,
+    function: String,
+    expectation: String,
+}
+
+#[derive(Template)]
+#[template(path = "charter.html")]
+struct CharterPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    version: i64,
+    note: String,
+    editable: bool,
+    rows: Vec<Row>,
+    functions: Vec<String>,
+    draft_note: String,
+    error: Option<String>,
+}
+
+fn page_for(
+    viewer: &Viewer,
+    charter: &Charter,
+    rows: Vec<Row>,
+    draft_note: String,
+    error: Option<String>,
+) -> CharterPage {
+    let chrome = Chrome::for_viewer(viewer);
+    CharterPage {
+        title: "Charter".into(),
+        csrf: chrome.csrf.clone(),
+        chrome: Some(chrome),
+        version: charter.version.version,
+        note: charter.version.note.clone(),
+        editable: viewer.role() == Role::Owner,
+        rows,
+        functions: Function::ALL.iter().map(|f| f.to_string()).collect(),
+        draft_note,
+        error,
+    }
+}
+
+fn refused(viewer: &Viewer) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        Some(viewer),
+        "Not for your role",
+        format!(
+            "A {} does not see the charter; owners and managers do.",
+            viewer.role()
+        ),
+    )
+}
+
+async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if !READERS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let charter = match state.db.current_charter().await {
+        Ok(charter) => charter,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let mut rows: Vec<Row> = charter
+        .activity_types
+        .iter()
+        .map(|t| Row {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            function: t.function.to_string(),
+            expectation: t.expectation.clone(),
+        })
+        .collect();
+    // An empty row to add an activity.
+    rows.push(Row {
+        function: Function::Marketing.to_string(),
+        ..Row::default()
+    });
+    render(
+        StatusCode::OK,
+        &page_for(&viewer, &charter, rows, String::new(), None),
+    )
+}
+
+/// Reads the form: the row fields come as repeated keys, in order.
+fn read_form(body: &[u8]) -> (String, String, Vec<Row>) {
+    let (mut csrf, mut note) = (String::new(), String::new());
+    let mut rows: Vec<Row> = Vec::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        let value = value.trim().to_string();
+        match key.as_ref() {
+            "csrf" => csrf = value,
+            "note" => note = value,
+            "slug" => rows.push(Row {
+                slug: value,
+                ..Row::default()
+            }),
+            field => {
+                if let Some(row) = rows.last_mut() {
+                    match field {
+                        "name" => row.name = value,
+                        "function" => row.function = value,
+                        "expectation" => row.expectation = value,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    (csrf, note, rows)
+}
+
+async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
+    let (csrf, note, rows) = read_form(&body);
+    if !viewer.csrf_ok(&csrf) {
+        return csrf_refused();
+    }
+    if viewer.role() != Role::Owner {
+        return refused(&viewer);
+    }
+    let current = match state.db.current_charter().await {
+        Ok(charter) => charter,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let kept: Vec<Row> = rows.into_iter().filter(|r| !r.slug.is_empty()).collect();
+    let mut types = Vec::with_capacity(kept.len());
+    for row in &kept {
+        let Ok(function) = row.function.parse::<Function>() else {
+            let error = format!("`{}` is not a function", row.function);
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page_for(&viewer, &current, kept, note, Some(error)),
+            );
+        };
+        types.push(ActivityType {
+            slug: row.slug.clone(),
+            name: row.name.clone(),
+            function,
+            expectation: row.expectation.clone(),
+        });
+    }
+    match state.db.replace_charter(viewer.id(), &note, &types).await {
+        Ok(_) => Redirect::to("/charter").into_response(),
+        Err(DbError::Invalid { field, problem } | DbError::Conflict { field, problem }) => {
+            let error = format!("{field}: {problem}");
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page_for(&viewer, &current, kept, note, Some(error)),
+            )
+        }
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
