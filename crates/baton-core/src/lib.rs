@@ -10,6 +10,7 @@ pub mod domain;
 pub mod import;
 pub mod inquiry;
 pub mod intake;
+pub mod learn;
 pub mod lists;
 pub mod moderation;
 pub mod money;

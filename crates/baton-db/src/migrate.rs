@@ -17,6 +17,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "rule_skills",
         include_str!("../migrations/sqlite/0002_rule_skills.sql"),
     ),
+    (
+        3,
+        "external_ids",
+        include_str!("../migrations/sqlite/0003_external_ids.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -29,6 +34,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "rule_skills",
         include_str!("../migrations/postgres/0002_rule_skills.sql"),
+    ),
+    (
+        3,
+        "external_ids",
+        include_str!("../migrations/postgres/0003_external_ids.sql"),
     ),
 ];
 

@@ -2,10 +2,15 @@
 
 mod data;
 mod import;
+pub mod import_records;
+mod model;
+pub mod reports;
 mod serve;
 mod users;
 
-use crate::cli::{Cli, Command, DatabaseArgs, ImportCommand, TokenCommand, UserCommand};
+use crate::cli::{
+    Cli, Command, DatabaseArgs, ImportCommand, ModelCommand, TokenCommand, UserCommand,
+};
 use crate::failure::Failure;
 use baton_db::{Db, DbOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,9 +31,22 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             import::import_inquiries(database, &args).await
         }
         Command::Import(ImportCommand::Email(args)) => import::import_email(database, &args).await,
+        Command::Import(ImportCommand::Accounts(args)) => {
+            import_records::import_accounts(database, &args).await
+        }
+        Command::Import(ImportCommand::Users(args)) => {
+            import_records::import_users(database, &args).await
+        }
+        Command::Import(ImportCommand::Opportunities(args)) => {
+            import_records::import_opportunities(database, &args).await
+        }
+        Command::Report(args) => reports::report(database, &args).await,
         Command::Reprocess(args) => data::reprocess(database, &args).await,
         Command::Backup(args) => data::backup(database, &args).await,
         Command::Restore(args) => data::restore(database, &args).await,
+        Command::Model(ModelCommand::Evaluate(args)) => model::evaluate(&args),
+        // The public data sets' folder is given with --data-dir.
+        Command::Model(ModelCommand::Benchmark) => model::benchmark(&database.data_dir),
     }
 }
 

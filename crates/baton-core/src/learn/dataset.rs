@@ -1,0 +1,512 @@
+//! Labelled tables for training and evaluation, read from companies' own
+//! exports: CSV (RFC 4180 quoting, embedded newlines, a byte-order mark) or
+//! TSV (tab-separated without quoting, the IANA format, so a `"` inside a
+//! message is just a character), with or without a header row, one file or
+//! several read as one. Everything wrong with the input is reported with the
+//! file, the data row (1-based, header excluded) and the column.
+
+use super::features::ColumnRole;
+use csv::{ByteRecord, ReaderBuilder};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+/// How the files are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated, quoted as RFC 4180.
+    Csv,
+    /// Tab-separated, no quoting.
+    Tsv,
+}
+
+/// What is wrong with the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatasetError {
+    /// The file could not be read or parsed.
+    #[error("{file}: {message}")]
+    Unreadable { file: String, message: String },
+    /// A row has another number of fields than the first row.
+    #[error("{file}, data row {row}: {found} fields where the first row has {expected}")]
+    Ragged {
+        file: String,
+        row: usize,
+        found: usize,
+        expected: usize,
+    },
+    /// Files read as one do not share their header.
+    #[error("{file}: its header differs from that of {first}, the first file")]
+    HeaderMismatch { file: String, first: String },
+    /// No data rows at all.
+    #[error("no data rows in {files}")]
+    Empty { files: String },
+    /// A column asked for is not in the data.
+    #[error("{option}: no column `{column}` (columns: {available})")]
+    NoColumn {
+        option: String,
+        column: String,
+        available: String,
+    },
+    /// A row has no label.
+    #[error("{file}, data row {row}: no value in the label column `{column}`")]
+    MissingLabel {
+        file: String,
+        row: usize,
+        column: String,
+    },
+    /// A label is not in the label map.
+    #[error("{file}, data row {row}: label `{label}` is not in the label map")]
+    Unmapped {
+        file: String,
+        row: usize,
+        label: String,
+    },
+    /// A line of an ids file is not a row id.
+    #[error("{file}, line {line}: `{text}` is not a row id (a whole number from 0)")]
+    BadId {
+        file: String,
+        line: usize,
+        text: String,
+    },
+    /// An id names no row.
+    #[error("{file}, line {line}: row id {id} is out of range: the data has {rows} rows (ids 0 to {last})", last = rows.saturating_sub(1))]
+    IdOutOfRange {
+        file: String,
+        line: usize,
+        id: usize,
+        rows: usize,
+    },
+    /// An id is listed twice.
+    #[error("{file}, line {line}: row id {id} is listed twice")]
+    DuplicateId {
+        file: String,
+        line: usize,
+        id: usize,
+    },
+    /// A line of the label map has fewer than two columns.
+    #[error("{file}, line {line}: a label map line needs a key and a value")]
+    BadMapLine { file: String, line: usize },
+}
+
+/// A table read from one or more files: the header (column positions as
+/// names when the files have none) and the rows, each knowing where it came
+/// from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    origins: Vec<(usize, usize)>,
+    files: Vec<String>,
+}
+
+impl Table {
+    /// Reads the files in order as one table. Each is `(name, reader)`; the
+    /// name is only used in messages. With a header, every file must have
+    /// the same one.
+    pub fn read<R: Read>(
+        files: Vec<(String, R)>,
+        format: Format,
+        has_header: bool,
+    ) -> Result<Table, DatasetError> {
+        let mut table = Table {
+            headers: Vec::new(),
+            rows: Vec::new(),
+            origins: Vec::new(),
+            files: Vec::new(),
+        };
+        for (file_index, (name, reader)) in files.into_iter().enumerate() {
+            table.files.push(name.clone());
+            let mut builder = ReaderBuilder::new();
+            builder.has_headers(false).flexible(true);
+            if format == Format::Tsv {
+                builder.delimiter(b'\t').quoting(false);
+            }
+            let mut records = builder.from_reader(reader);
+            let mut record = ByteRecord::new();
+            let mut data_row = 0;
+            let mut header_pending = has_header;
+            loop {
+                match records.read_byte_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(error) => {
+                        return Err(DatasetError::Unreadable {
+                            file: name,
+                            message: format!("after data row {data_row}: {error}"),
+                        });
+                    }
+                }
+                let mut fields: Vec<String> = record
+                    .iter()
+                    .map(|field| String::from_utf8_lossy(field).into_owned())
+                    .collect();
+                if let Some(first) = fields.first_mut().filter(|_| data_row == 0) {
+                    *first = first.trim_start_matches('\u{feff}').to_owned();
+                }
+                if header_pending {
+                    header_pending = false;
+                    if file_index == 0 {
+                        table.headers = fields;
+                    } else if fields != table.headers {
+                        return Err(DatasetError::HeaderMismatch {
+                            file: name,
+                            first: table.files[0].clone(),
+                        });
+                    }
+                    continue;
+                }
+                data_row += 1;
+                // A blank line (one empty field) is no row.
+                if fields.len() == 1 && fields[0].is_empty() {
+                    continue;
+                }
+                let expected = match (table.headers.len(), table.rows.first()) {
+                    (0, Some(first)) => first.len(),
+                    (0, None) => fields.len(),
+                    (width, _) => width,
+                };
+                if fields.len() != expected {
+                    return Err(DatasetError::Ragged {
+                        file: name,
+                        row: data_row,
+                        found: fields.len(),
+                        expected,
+                    });
+                }
+                table.rows.push(fields);
+                table.origins.push((file_index, data_row));
+            }
+        }
+        if table.rows.is_empty() {
+            return Err(DatasetError::Empty {
+                files: table.files.join(", "),
+            });
+        }
+        if table.headers.is_empty() {
+            table.headers = (0..table.rows[0].len()).map(|i| i.to_string()).collect();
+        }
+        Ok(table)
+    }
+
+    /// The column names (positions `0`, `1`, … for files without a header).
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// How many data rows, all files together.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are no data rows (never, once read).
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The position of a column given by name, or else by 0-based index;
+    /// `option` names what asked for it, for the message.
+    pub fn column(&self, option: &str, reference: &str) -> Result<usize, DatasetError> {
+        self.headers
+            .iter()
+            .position(|header| header == reference)
+            .or_else(|| {
+                self.headers
+                    .iter()
+                    .position(|header| header.trim().eq_ignore_ascii_case(reference.trim()))
+            })
+            .or_else(|| {
+                reference
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|index| *index < self.headers.len())
+            })
+            .ok_or_else(|| DatasetError::NoColumn {
+                option: option.to_owned(),
+                column: reference.to_owned(),
+                available: self.headers.join(", "),
+            })
+    }
+
+    /// Where row `row` came from, for messages: the file and the 1-based
+    /// data row in it.
+    fn origin(&self, row: usize) -> (String, usize) {
+        let (file, data_row) = self.origins[row];
+        (self.files[file].clone(), data_row)
+    }
+
+    /// The labelled examples: the label column (mapped through `label_map`
+    /// when given), the text column if any, and every other column not
+    /// dropped as a tabular feature.
+    pub fn labelled(&self, selection: &Selection<'_>) -> Result<Examples, DatasetError> {
+        let label = self.column("--label-column", selection.label)?;
+        let text = selection
+            .text
+            .map(|text| self.column("--text-column", text))
+            .transpose()?;
+        let dropped = selection
+            .drop
+            .iter()
+            .map(|column| self.column("--drop-columns", column))
+            .collect::<Result<HashSet<usize>, _>>()?;
+        let features: Vec<usize> = (0..self.headers.len())
+            .filter(|column| *column != label && !dropped.contains(column))
+            .collect();
+        let columns = features
+            .iter()
+            .map(|column| {
+                let role = match Some(*column) == text {
+                    true => ColumnRole::Text,
+                    false => ColumnRole::Tabular,
+                };
+                (self.headers[*column].clone(), role)
+            })
+            .collect();
+        let mut labels = Vec::with_capacity(self.rows.len());
+        for (position, row) in self.rows.iter().enumerate() {
+            let value = row[label].trim();
+            if value.is_empty() {
+                let (file, row) = self.origin(position);
+                return Err(DatasetError::MissingLabel {
+                    file,
+                    row,
+                    column: self.headers[label].clone(),
+                });
+            }
+            let value = match selection.label_map {
+                None => value,
+                Some(map) => map.get(value).map(String::as_str).ok_or_else(|| {
+                    let (file, row) = self.origin(position);
+                    DatasetError::Unmapped {
+                        file,
+                        row,
+                        label: value.to_owned(),
+                    }
+                })?,
+            };
+            labels.push(value.to_owned());
+        }
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| features.iter().map(|column| row[*column].clone()).collect())
+            .collect();
+        Ok(Examples {
+            columns,
+            rows,
+            labels,
+        })
+    }
+}
+
+/// Which columns of a table make the examples.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection<'a> {
+    /// The label column, by name or 0-based index.
+    pub label: &'a str,
+    /// The free-text column, if any.
+    pub text: Option<&'a str>,
+    /// Columns left out of the features.
+    pub drop: &'a [String],
+    /// Labels replaced by what this map gives for them.
+    pub label_map: Option<&'a HashMap<String, String>>,
+}
+
+/// Labelled examples: the feature columns with their roles, one row of
+/// values per example, and its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Examples {
+    /// The feature columns, in the order of each row's values.
+    pub columns: Vec<(String, ColumnRole)>,
+    /// One value per feature column for each example.
+    pub rows: Vec<Vec<String>>,
+    /// Each example's label.
+    pub labels: Vec<String>,
+}
+
+/// Reads a list of row ids, one per line (blank lines ignored), each below
+/// `rows` and listed once.
+pub fn read_ids(file: &str, text: &str, rows: usize) -> Result<Vec<usize>, DatasetError> {
+    let mut seen = HashSet::new();
+    let mut ids = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_number = index + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let id: usize = trimmed.parse().map_err(|_| DatasetError::BadId {
+            file: file.to_owned(),
+            line: line_number,
+            text: trimmed.to_owned(),
+        })?;
+        if id >= rows {
+            return Err(DatasetError::IdOutOfRange {
+                file: file.to_owned(),
+                line: line_number,
+                id,
+                rows,
+            });
+        }
+        if !seen.insert(id) {
+            return Err(DatasetError::DuplicateId {
+                file: file.to_owned(),
+                line: line_number,
+                id,
+            });
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Reads a label map: a CSV file with a header row, then one mapping per
+/// line from the first column (the label as in the data) to the last (the
+/// label to learn), so a file such as `intent,category,triage_label` maps
+/// an intent to its triage label.
+pub fn read_label_map(
+    file: &str,
+    reader: impl Read,
+) -> Result<HashMap<String, String>, DatasetError> {
+    let mut records = ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut map = HashMap::new();
+    for (index, record) in records.records().enumerate() {
+        // Line 1 is the header.
+        let line = index + 2;
+        let record = record.map_err(|error| DatasetError::Unreadable {
+            file: file.to_owned(),
+            message: error.to_string(),
+        })?;
+        if record.len() == 1 && record[0].trim().is_empty() {
+            continue;
+        }
+        match (record.get(0), record.iter().next_back()) {
+            (Some(key), Some(value)) if record.len() >= 2 => {
+                map.insert(key.trim().to_owned(), value.trim().to_owned());
+            }
+            _ => {
+                return Err(DatasetError::BadMapLine {
+                    file: file.to_owned(),
+                    line,
+                });
+            }
+        }
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(
+        files: &[(&str, &str)],
+        format: Format,
+        has_header: bool,
+    ) -> Result<Table, DatasetError> {
+        let files = files
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.as_bytes()))
+            .collect();
+        Table::read(files, format, has_header)
+    }
+
+    #[test]
+    fn quoted_fields_with_newlines_and_several_files_read_as_one() {
+        let table = read(
+            &[
+                (
+                    "a.csv",
+                    "\u{feff}text,label\r\n\"hi, \"\"you\"\"\nthere\",1\r\n",
+                ),
+                ("b.csv", "text,label\nbye,0\n"),
+            ],
+            Format::Csv,
+            true,
+        )
+        .unwrap();
+        assert_eq!(table.headers(), ["text", "label"]);
+        assert_eq!(table.rows[0][0], "hi, \"you\"\nthere");
+        assert_eq!(table.len(), 2);
+        assert_eq!(table.origin(1), ("b.csv".to_owned(), 1));
+    }
+
+    #[test]
+    fn tsv_has_no_quoting_and_columns_go_by_index_without_header() {
+        let table = read(
+            &[("sms", "ham\t\"quoted\" text\nspam\twin")],
+            Format::Tsv,
+            false,
+        )
+        .unwrap();
+        assert_eq!(table.rows[0][1], "\"quoted\" text");
+        assert_eq!(table.column("--text-column", "1"), Ok(1));
+    }
+
+    #[test]
+    fn a_ragged_row_is_named_by_file_and_data_row() {
+        let error = read(&[("x.csv", "a,b\n1,2\n3\n")], Format::Csv, true).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "x.csv, data row 2: 1 fields where the first row has 2"
+        );
+    }
+
+    #[test]
+    fn a_missing_column_lists_the_columns_there_are() {
+        let table = read(&[("x.csv", "a,b\n1,2\n")], Format::Csv, true).unwrap();
+        let error = table.column("--label-column", "Converted").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--label-column: no column `Converted` (columns: a, b)"
+        );
+    }
+
+    #[test]
+    fn labels_are_mapped_and_must_be_present() {
+        let table = read(
+            &[("x.csv", "text,intent,n\nhi,buy,1\nyo,,2\n")],
+            Format::Csv,
+            true,
+        )
+        .unwrap();
+        let map = read_label_map("m.csv", "intent,triage\nbuy,new_business\n".as_bytes()).unwrap();
+        let drop = [];
+        let selection = Selection {
+            label: "intent",
+            text: Some("text"),
+            drop: &drop,
+            label_map: Some(&map),
+        };
+        let error = table.labelled(&selection).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "x.csv, data row 2: no value in the label column `intent`"
+        );
+        let table = read(&[("x.csv", "text,intent,n\nhi,buy,1\n")], Format::Csv, true).unwrap();
+        let examples = table.labelled(&selection).unwrap();
+        assert_eq!(examples.labels, ["new_business"]);
+        assert_eq!(
+            examples.columns,
+            [
+                ("text".to_owned(), ColumnRole::Text),
+                ("n".to_owned(), ColumnRole::Tabular)
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_must_be_in_range_and_listed_once() {
+        assert_eq!(read_ids("ids", "0\n2\n\n1\n", 3), Ok(vec![0, 2, 1]));
+        assert_eq!(
+            read_ids("ids", "0\n3\n", 3).unwrap_err().to_string(),
+            "ids, line 2: row id 3 is out of range: the data has 3 rows (ids 0 to 2)"
+        );
+        assert!(matches!(
+            read_ids("ids", "1\n1\n", 3),
+            Err(DatasetError::DuplicateId { line: 2, .. })
+        ));
+        assert!(matches!(
+            read_ids("ids", "x\n", 3),
+            Err(DatasetError::BadId { line: 1, .. })
+        ));
+    }
+}

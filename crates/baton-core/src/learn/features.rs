@@ -1,0 +1,551 @@
+//! From a row (a message and its form fields, or a lead's columns) to a
+//! sparse feature vector.
+//!
+//! Text is tokenised into lowercase unicode words, with URLs, e-mail
+//! addresses, numbers and amounts of money replaced by placeholder tokens
+//! (spam is recognised by *having* a link or a phone number, rarely by which
+//! one); word 1–n-grams and character n-grams inside words are counted,
+//! weighted by sublinear TF-IDF and scaled to unit length. Tabular columns are
+//! numeric (standardised, with a missing flag and a bin by quantile, so a
+//! linear model can bend) or categorical (one feature per `column=value`).
+//! Every feature name is hashed into a fixed space of 2^bits, so no
+//! vocabulary has to be kept; a sign bit of the hash makes collisions cancel
+//! out on average instead of adding up.
+
+use super::sparse::{SparseVector, dense_as_sparse};
+use serde::{Deserialize, Serialize};
+
+/// How features are made; part of a saved model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureOptions {
+    /// Features are hashed into 2^bits slots.
+    pub bits: u32,
+    /// Whether a hash bit flips the sign of a feature (not for naive Bayes,
+    /// which needs counts).
+    pub signed: bool,
+    /// Word n-grams from 1 up to this length.
+    pub word_ngrams: usize,
+    /// Character n-grams inside words, shortest and longest; `None` for none.
+    pub char_ngrams: Option<(usize, usize)>,
+    /// Quantile bins of each numeric column (0 for none).
+    pub numeric_bins: usize,
+    /// Add a feature for each pair of categorical values, bins and missing
+    /// flags of a row, so a linear model sees their combinations.
+    pub crosses: bool,
+}
+
+impl Default for FeatureOptions {
+    fn default() -> FeatureOptions {
+        FeatureOptions {
+            bits: 18,
+            signed: true,
+            word_ngrams: 2,
+            char_ngrams: Some((2, 5)),
+            numeric_bins: 10,
+            crosses: false,
+        }
+    }
+}
+
+/// What a column of the input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ColumnRole {
+    /// Free text, tokenised.
+    Text,
+    /// A value in a table: numeric or categorical, decided from the
+    /// training data.
+    Tabular,
+}
+
+/// A column as the fitted feature space reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// The column's name, as in the training data's header.
+    pub name: String,
+    /// How its values become features.
+    pub kind: ColumnKind,
+}
+
+/// How a column's values become features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ColumnKind {
+    /// Free text.
+    Text,
+    /// Numbers: standardised with the training mean and deviation, and
+    /// binned between the training quantiles in `edges`.
+    Numeric {
+        /// Mean of the training values.
+        mean: f64,
+        /// Standard deviation of the training values (1 when they are all equal).
+        deviation: f64,
+        /// Ascending bin edges.
+        edges: Vec<f64>,
+    },
+    /// Anything else: one feature per value.
+    Categorical,
+}
+
+/// A feature space fitted on training rows: the columns and how to read
+/// them, and the inverse document frequency of each text feature seen in
+/// training (text features never seen are left out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpace {
+    options: FeatureOptions,
+    columns: Vec<Column>,
+    #[serde(with = "dense_as_sparse")]
+    idf: Vec<f64>,
+}
+
+/// Whether a feature comes from text or from a table column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Text,
+    Tabular,
+}
+
+/// Whether a cell holds no value: empty, a form's unchosen `Select`, or a
+/// spreadsheet's not-available marker.
+pub fn is_missing(value: &str) -> bool {
+    let value = value.trim();
+    value.is_empty()
+        || ["select", "na", "n/a", "nan", "null"]
+            .iter()
+            .any(|marker| value.eq_ignore_ascii_case(marker))
+}
+
+fn parse_number(value: &str) -> Option<f64> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|number| number.is_finite())
+}
+
+impl FeatureSpace {
+    /// Fits the feature space on training rows, each holding one value per
+    /// column of `columns` in that order. A tabular column is numeric when
+    /// every value that is not missing is a number.
+    pub fn fit(
+        columns: &[(String, ColumnRole)],
+        rows: &[Vec<&str>],
+        options: FeatureOptions,
+    ) -> FeatureSpace {
+        let columns = columns
+            .iter()
+            .enumerate()
+            .map(|(position, (name, role))| Column {
+                name: name.clone(),
+                kind: match role {
+                    ColumnRole::Text => ColumnKind::Text,
+                    ColumnRole::Tabular => {
+                        fit_tabular(rows.iter().map(|row| row[position]), options.numeric_bins)
+                    }
+                },
+            })
+            .collect();
+        let mut space = FeatureSpace {
+            idf: Vec::new(),
+            columns,
+            options,
+        };
+        let mut document_frequency = vec![0u32; 1 << space.options.bits];
+        let mut seen = Vec::new();
+        for row in rows {
+            seen.clear();
+            space.for_each_feature(row, |source, name, _| {
+                if source == Source::Text {
+                    seen.push(space.slot(name).0);
+                }
+            });
+            seen.sort_unstable();
+            seen.dedup();
+            for &slot in &seen {
+                document_frequency[slot as usize] += 1;
+            }
+        }
+        // Smoothed as if one extra document held every feature, so no
+        // weight is infinite.
+        let documents = rows.len() as f64;
+        space.idf = document_frequency
+            .into_iter()
+            .map(|frequency| match frequency {
+                0 => 0.0,
+                _ => ((1.0 + documents) / (1.0 + f64::from(frequency))).ln() + 1.0,
+            })
+            .collect();
+        space
+    }
+
+    /// The columns a row must hold, in order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Number of slots of the hashed space.
+    pub fn dimension(&self) -> usize {
+        1 << self.options.bits
+    }
+
+    /// The feature vector of a row holding one value per column.
+    pub fn vectorize(&self, row: &[&str]) -> SparseVector {
+        self.vectorize_with(row, |_, _, _| ())
+    }
+
+    /// The feature vector of a row, and the named features that make it up
+    /// with the slot and the signed share of the slot's value each one
+    /// brings (before text is scaled to unit length), for explanations.
+    pub fn named_features(&self, row: &[&str]) -> (SparseVector, Vec<(String, u32, f64)>) {
+        let mut named = Vec::new();
+        let vector = self.vectorize_with(row, |name, slot, value| {
+            named.push((name.to_owned(), slot, value))
+        });
+        (vector, named)
+    }
+
+    fn vectorize_with(
+        &self,
+        row: &[&str],
+        mut observe: impl FnMut(&str, u32, f64),
+    ) -> SparseVector {
+        let mut text = Vec::new();
+        let mut tabular = Vec::new();
+        self.for_each_feature(row, |source, name, value| {
+            let (slot, sign) = self.slot(name);
+            match source {
+                Source::Text if self.idf[slot as usize] == 0.0 => {}
+                Source::Text => text.push((slot, sign)),
+                Source::Tabular => tabular.push((slot, sign * value)),
+            }
+            observe(name, slot, sign * value);
+        });
+        let mut text = SparseVector::from_pairs(text);
+        text.map_values(|slot, count| {
+            count.signum() * (1.0 + count.abs().ln()) * self.idf[slot as usize]
+        });
+        text.normalize();
+        let mut pairs: Vec<(u32, f64)> = text.iter().collect();
+        pairs.extend(tabular);
+        SparseVector::from_pairs(pairs)
+    }
+
+    /// The slot of a feature name and its sign.
+    fn slot(&self, name: &str) -> (u32, f64) {
+        let hash = hash(name.as_bytes());
+        let slot = (hash & ((1 << self.options.bits) - 1)) as u32;
+        let sign = if self.options.signed && hash >> 63 == 1 {
+            -1.0
+        } else {
+            1.0
+        };
+        (slot, sign)
+    }
+
+    /// Calls `emit(source, name, value)` for every feature of the row; a
+    /// text feature is emitted once per occurrence.
+    fn for_each_feature(&self, row: &[&str], mut emit: impl FnMut(Source, &str, f64)) {
+        let mut name = String::new();
+        let mut indicators = Vec::new();
+        {
+            let mut emit = |source, name: &str, value| {
+                emit(source, name, value);
+                if self.options.crosses && source == Source::Tabular && value == 1.0 {
+                    indicators.push(name.to_owned());
+                }
+            };
+            for (column, value) in self.columns.iter().zip(row) {
+                match &column.kind {
+                    ColumnKind::Text => self.text_features(value, &mut name, &mut emit),
+                    ColumnKind::Numeric {
+                        mean,
+                        deviation,
+                        edges,
+                    } => match parse_number(value).filter(|_| !is_missing(value)) {
+                        None => emit(Source::Tabular, &format!("{} missing", column.name), 1.0),
+                        Some(number) => {
+                            emit(Source::Tabular, &column.name, (number - mean) / deviation);
+                            if !edges.is_empty() {
+                                emit(Source::Tabular, &bin_name(&column.name, edges, number), 1.0);
+                            }
+                        }
+                    },
+                    ColumnKind::Categorical if is_missing(value) => {
+                        emit(Source::Tabular, &format!("{} missing", column.name), 1.0)
+                    }
+                    ColumnKind::Categorical => emit(
+                        Source::Tabular,
+                        &format!("{}={}", column.name, value.trim()),
+                        1.0,
+                    ),
+                }
+            }
+        }
+        for (position, first) in indicators.iter().enumerate() {
+            for second in &indicators[position + 1..] {
+                emit(Source::Tabular, &format!("{first} & {second}"), 1.0);
+            }
+        }
+    }
+
+    fn text_features(
+        &self,
+        text: &str,
+        name: &mut String,
+        emit: &mut impl FnMut(Source, &str, f64),
+    ) {
+        let tokens = tokenize(text);
+        for n in 1..=self.options.word_ngrams {
+            for gram in tokens.windows(n) {
+                name.clear();
+                name.push_str("w:");
+                for (position, token) in gram.iter().enumerate() {
+                    if position > 0 {
+                        name.push(' ');
+                    }
+                    name.push_str(token);
+                }
+                emit(Source::Text, name, 1.0);
+            }
+        }
+        let Some((shortest, longest)) = self.options.char_ngrams else {
+            return;
+        };
+        let mut chars = Vec::new();
+        for token in tokens.iter().filter(|token| !token.starts_with("__")) {
+            chars.clear();
+            chars.push(' ');
+            chars.extend(token.chars());
+            chars.push(' ');
+            for n in shortest..=longest.min(chars.len()) {
+                for gram in chars.windows(n) {
+                    name.clear();
+                    name.push_str("c:");
+                    name.extend(gram);
+                    emit(Source::Text, name, 1.0);
+                }
+            }
+        }
+    }
+}
+
+/// Infers a tabular column's kind from its training values.
+fn fit_tabular<'a>(values: impl Iterator<Item = &'a str>, bins: usize) -> ColumnKind {
+    let mut numbers = Vec::new();
+    for value in values.filter(|value| !is_missing(value)) {
+        match parse_number(value) {
+            Some(number) => numbers.push(number),
+            None => return ColumnKind::Categorical,
+        }
+    }
+    if numbers.is_empty() {
+        return ColumnKind::Categorical;
+    }
+    let count = numbers.len() as f64;
+    let mean = numbers.iter().sum::<f64>() / count;
+    let variance = numbers.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / count;
+    let deviation = if variance > 0.0 { variance.sqrt() } else { 1.0 };
+    numbers.sort_by(f64::total_cmp);
+    let mut edges: Vec<f64> = (1..bins)
+        .map(|bin| numbers[bin * numbers.len() / bins])
+        .collect();
+    edges.dedup();
+    ColumnKind::Numeric {
+        mean,
+        deviation,
+        edges,
+    }
+}
+
+/// A readable name for the bin a number falls in, e.g. `Visits in [2, 5)`.
+fn bin_name(column: &str, edges: &[f64], number: f64) -> String {
+    let bin = edges.partition_point(|edge| *edge <= number);
+    match (bin.checked_sub(1).map(|low| edges[low]), edges.get(bin)) {
+        (None, Some(high)) => format!("{column} < {high}"),
+        (Some(low), None) => format!("{column} ≥ {low}"),
+        (Some(low), Some(high)) => format!("{column} in [{low}, {high})"),
+        (None, None) => unreachable!("a numeric column with bins has at least one edge"),
+    }
+}
+
+/// 64-bit FNV-1a, then a final mix so the low bits (the slot) and the top
+/// bit (the sign) depend on every byte. Fixed for all time: a saved model's
+/// slots depend on it.
+fn hash(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    hash ^ (hash >> 33)
+}
+
+/// Splits text into lowercase tokens. Whitespace-separated pieces that are
+/// URLs or e-mail addresses become `__url__` or `__email__`; the rest is cut
+/// into runs of letters and runs of digits; a run of five digits or more
+/// becomes `__longnum__` (phone numbers, short codes), a shorter one
+/// `__num__`; a currency sign before a number adds `__money__`, a word in
+/// capitals `__caps__`, an exclamation mark `__bang__`.
+pub fn tokenize(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for piece in text.split_whitespace() {
+        let lower = piece.to_lowercase();
+        if is_email(&lower) {
+            tokens.push("__email__".to_owned());
+            continue;
+        }
+        if is_url(&lower) {
+            tokens.push("__url__".to_owned());
+            continue;
+        }
+        if piece.contains('!') {
+            tokens.push("__bang__".to_owned());
+        }
+        let mut previous: Option<char> = None;
+        let mut run = String::new();
+        let mut run_is_digits = false;
+        for character in piece.chars() {
+            if character.is_numeric() {
+                if previous.is_some_and(|c| "$£€¥₹".contains(c)) {
+                    tokens.push("__money__".to_owned());
+                }
+                if !run_is_digits {
+                    flush(&mut run, false, &mut tokens);
+                }
+                run_is_digits = true;
+                run.push(character);
+            } else if character.is_alphabetic() {
+                if run_is_digits {
+                    flush(&mut run, true, &mut tokens);
+                }
+                run_is_digits = false;
+                run.push(character);
+            } else {
+                flush(&mut run, run_is_digits, &mut tokens);
+            }
+            previous = Some(character);
+        }
+        flush(&mut run, run_is_digits, &mut tokens);
+        let letters: Vec<char> = piece.chars().filter(|c| c.is_alphabetic()).collect();
+        if letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) {
+            tokens.push("__caps__".to_owned());
+        }
+    }
+    tokens
+}
+
+/// Ends a run of letters (a word) or of digits (a number placeholder).
+fn flush(run: &mut String, digits: bool, tokens: &mut Vec<String>) {
+    if run.is_empty() {
+        return;
+    }
+    if digits {
+        let name = if run.len() >= 5 {
+            "__longnum__"
+        } else {
+            "__num__"
+        };
+        tokens.push(name.to_owned());
+    } else {
+        tokens.push(run.to_lowercase());
+    }
+    run.clear();
+}
+
+fn is_url(piece: &str) -> bool {
+    const ENDINGS: [&str; 9] = [
+        ".com", ".net", ".org", ".ly", ".be", ".co", ".uk", ".info", ".biz",
+    ];
+    piece.contains("://")
+        || piece.starts_with("www.")
+        || ENDINGS.iter().any(|ending| {
+            piece.find(ending).is_some_and(|at| {
+                at > 0
+                    && piece[at + ending.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|next| !next.is_alphanumeric())
+            })
+        })
+}
+
+fn is_email(piece: &str) -> bool {
+    piece
+        .split_once('@')
+        .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_lowercase_words_with_placeholders() {
+        assert_eq!(
+            tokenize("FREE entry! Call 08452810075 or visit www.win.com, £100 ok"),
+            vec![
+                "free",
+                "__caps__",
+                "__bang__",
+                "entry",
+                "call",
+                "__longnum__",
+                "or",
+                "visit",
+                "__url__",
+                "__money__",
+                "__num__",
+                "ok"
+            ]
+        );
+        assert_eq!(tokenize("mail bob@example.org"), vec!["mail", "__email__"]);
+        assert_eq!(tokenize("Grüße, 2day"), vec!["grüße", "__num__", "day"]);
+    }
+
+    #[test]
+    fn select_and_empty_are_missing() {
+        assert!(is_missing("Select"));
+        assert!(is_missing("  "));
+        assert!(!is_missing("India"));
+    }
+
+    fn space(rows: &[Vec<&str>]) -> FeatureSpace {
+        let columns = [
+            ("message".to_owned(), ColumnRole::Text),
+            ("visits".to_owned(), ColumnRole::Tabular),
+            ("country".to_owned(), ColumnRole::Tabular),
+        ];
+        FeatureSpace::fit(&columns, rows, FeatureOptions::default())
+    }
+
+    #[test]
+    fn tabular_columns_are_numeric_when_every_value_is_a_number() {
+        let space = space(&[vec!["hi", "1", "India"], vec!["ho", "", "Select"]]);
+        assert!(matches!(
+            space.columns()[1].kind,
+            ColumnKind::Numeric { mean: 1.0, .. }
+        ));
+        assert_eq!(space.columns()[2].kind, ColumnKind::Categorical);
+    }
+
+    #[test]
+    fn text_is_unit_length_and_unseen_words_are_left_out() {
+        let space = space(&[vec!["buy cheap pills", "1", "x"]]);
+        let seen = space.vectorize(&["buy cheap", "", ""]);
+        let unseen = space.vectorize(&["zzz qqq", "", ""]);
+        let (text, _) = space.named_features(&["buy cheap", "", ""]);
+        assert_eq!(seen, text);
+        // Two tabular "missing" flags of 1 each, plus unit-length text.
+        assert!((seen.norm().powi(2) - 3.0).abs() < 1e-9);
+        assert!((unseen.norm().powi(2) - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn numbers_fall_in_named_bins() {
+        assert_eq!(bin_name("Visits", &[2.0, 5.0], 3.0), "Visits in [2, 5)");
+        assert_eq!(bin_name("Visits", &[2.0, 5.0], 1.0), "Visits < 2");
+        assert_eq!(bin_name("Visits", &[2.0, 5.0], 5.0), "Visits ≥ 5");
+    }
+}

@@ -1,0 +1,20 @@
+//! Learned decisions: spam moderation, intent triage and conversion
+//! scoring. Text and table columns become hashed sparse features
+//! ([`features`]); naive Bayes and logistic regression are fitted
+//! deterministically ([`naive_bayes`], [`logistic`]) into one linear shape
+//! ([`linear`]), calibrated ([`calibrate`]), chosen by cross-validation on
+//! the training rows ([`train`]) and saved with their version ([`model`]).
+//! [`dataset`] reads labelled tables and [`evaluate`] measures a model with
+//! [`metrics`].
+
+pub mod calibrate;
+pub mod dataset;
+pub mod evaluate;
+pub mod features;
+pub mod linear;
+pub mod logistic;
+pub mod metrics;
+pub mod model;
+pub mod naive_bayes;
+pub mod sparse;
+pub mod train;

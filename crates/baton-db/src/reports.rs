@@ -1,0 +1,212 @@
+//! Revenue reports: won revenue, win rate and days to close, by close
+//! quarter, by regional office (the owner's team) or by agent.
+//!
+//! Sums are computed in SQL, grouped by the report's key, so the report
+//! costs one query per figure whatever the number of deals. Only deals in
+//! the organisation's currency are counted: sums across currencies mean
+//! nothing without rates; the others are counted apart.
+
+use crate::connect::{Backend, Db};
+use crate::error::Result;
+use baton_core::domain::OpportunityStage;
+use serde::Serialize;
+
+/// What a revenue report is broken down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevenueBy {
+    /// The quarter the deal closed in, like `2017-Q1`.
+    Quarter,
+    /// The name of the owner's team.
+    Office,
+    /// The owner's name.
+    Agent,
+}
+
+impl RevenueBy {
+    /// The key expression and the GROUP BY list, fixed text per breakdown.
+    fn grouping(self) -> (&'static str, &'static str) {
+        match self {
+            // closed_on is `YYYY-MM-DD`: the quarter is the year and (month + 2) / 3.
+            RevenueBy::Quarter => (
+                "substr(o.closed_on, 1, 5) || 'Q' || \
+                 CAST((CAST(substr(o.closed_on, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)",
+                "1",
+            ),
+            RevenueBy::Office => ("COALESCE(t.name, '')", "1"),
+            // Two agents of the same name stay apart.
+            RevenueBy::Agent => ("COALESCE(u.name, '')", "u.id, 1"),
+        }
+    }
+}
+
+/// One line of a revenue report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RevenueRow {
+    /// The quarter, office or agent; empty for deals without one.
+    pub key: String,
+    pub won_deals: i64,
+    /// Won revenue in minor units of the report's currency.
+    pub won_revenue_minor: i64,
+    /// Won and lost deals.
+    pub closed_deals: i64,
+    /// Won deals over closed deals; 0 without closed deals.
+    pub win_rate: f64,
+}
+
+/// Won revenue and win rate, broken down, with totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RevenueReport {
+    pub by: RevenueBy,
+    /// The currency of every amount in the report.
+    pub currency: String,
+    /// By key.
+    pub rows: Vec<RevenueRow>,
+    /// All closed deals in the currency.
+    pub total: RevenueRow,
+    /// Days from engaging to closing, over closed deals with both days.
+    pub days_to_close_mean: Option<f64>,
+    pub days_to_close_median: Option<f64>,
+    /// Closed deals in other currencies, left out of every figure.
+    pub other_currency_deals: i64,
+}
+
+fn win_rate(won: i64, closed: i64) -> f64 {
+    if closed == 0 {
+        0.0
+    } else {
+        won as f64 / closed as f64
+    }
+}
+
+/// Mean and median of a histogram of (value, count), sorted by value.
+fn mean_and_median(histogram: &[(i64, i64)]) -> (Option<f64>, Option<f64>) {
+    let count: i64 = histogram.iter().map(|(_, n)| n).sum();
+    if count == 0 {
+        return (None, None);
+    }
+    let sum: i64 = histogram.iter().map(|(v, n)| v * n).sum();
+    // The values at 0-based positions (count - 1) / 2 and count / 2: the
+    // same one for an odd count, the middle two for an even one.
+    let at = |position: i64| {
+        let mut seen = 0;
+        histogram
+            .iter()
+            .find(|(_, n)| {
+                seen += n;
+                seen > position
+            })
+            .map_or(0, |(v, _)| *v)
+    };
+    let median = (at((count - 1) / 2) + at(count / 2)) as f64 / 2.0;
+    (Some(sum as f64 / count as f64), Some(median))
+}
+
+impl Db {
+    /// Won revenue, win rate on closed deals and days from engaging to close.
+    ///
+    /// Close days are stored as calendar days, so the quarter of a deal is
+    /// the quarter of its close day.
+    pub async fn revenue_report(&self, by: RevenueBy) -> Result<RevenueReport> {
+        let currency = self.currency_or_default("currency", None).await?;
+        // PostgreSQL sums BIGINT as NUMERIC: the casts keep every figure an integer.
+        let (key, group) = by.grouping();
+        let won = OpportunityStage::Won.as_str();
+        let lost = OpportunityStage::Lost.as_str();
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT {key},
+                 CAST(SUM(CASE WHEN o.stage = $1 THEN 1 ELSE 0 END) AS BIGINT),
+                 CAST(SUM(CASE WHEN o.stage = $1 THEN o.amount_minor ELSE 0 END) AS BIGINT),
+                 COUNT(*)
+             FROM opportunities o
+             LEFT JOIN users u ON u.id = o.owner_id
+             LEFT JOIN teams t ON t.id = u.team_id
+             WHERE o.stage IN ($1, $2) AND o.currency = $3 AND o.closed_on IS NOT NULL
+             GROUP BY {group}
+             ORDER BY 1"
+        ))
+        .bind(won)
+        .bind(lost)
+        .bind(currency.as_str())
+        .fetch_all(self.reader())
+        .await?;
+        let rows: Vec<RevenueRow> = rows
+            .into_iter()
+            .map(
+                |(key, won_deals, won_revenue_minor, closed_deals)| RevenueRow {
+                    key,
+                    won_deals,
+                    won_revenue_minor,
+                    closed_deals,
+                    win_rate: win_rate(won_deals, closed_deals),
+                },
+            )
+            .collect();
+        let (won_deals, won_revenue_minor, closed_deals) =
+            rows.iter().fold((0, 0, 0), |(w, r, c), row| {
+                (
+                    w + row.won_deals,
+                    r + row.won_revenue_minor,
+                    c + row.closed_deals,
+                )
+            });
+        let total = RevenueRow {
+            key: String::new(),
+            won_deals,
+            won_revenue_minor,
+            closed_deals,
+            win_rate: win_rate(won_deals, closed_deals),
+        };
+        let days = match self.backend() {
+            Backend::Sqlite => "CAST(julianday(closed_on) - julianday(engaged_on) AS INTEGER)",
+            Backend::Postgres => {
+                "CAST(CAST(closed_on AS DATE) - CAST(engaged_on AS DATE) AS BIGINT)"
+            }
+        };
+        let histogram: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT {days}, COUNT(*) FROM opportunities
+             WHERE stage IN ($1, $2) AND currency = $3
+               AND closed_on IS NOT NULL AND engaged_on IS NOT NULL
+             GROUP BY 1 ORDER BY 1"
+        ))
+        .bind(won)
+        .bind(lost)
+        .bind(currency.as_str())
+        .fetch_all(self.reader())
+        .await?;
+        let (days_to_close_mean, days_to_close_median) = mean_and_median(&histogram);
+        let (other_currency_deals,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM opportunities WHERE stage IN ($1, $2) AND currency <> $3",
+        )
+        .bind(won)
+        .bind(lost)
+        .bind(currency.as_str())
+        .fetch_one(self.reader())
+        .await?;
+        Ok(RevenueReport {
+            by,
+            currency: currency.as_str().to_string(),
+            rows,
+            total,
+            days_to_close_mean,
+            days_to_close_median,
+            other_currency_deals,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_an_even_count_is_between_the_middle_two() {
+        assert_eq!(mean_and_median(&[]), (None, None));
+        assert_eq!(mean_and_median(&[(1, 1), (3, 1)]), (Some(2.0), Some(2.0)));
+        assert_eq!(mean_and_median(&[(1, 2), (10, 1)]), (Some(4.0), Some(1.0)));
+        assert_eq!(
+            mean_and_median(&[(2, 1), (4, 2), (9, 1)]),
+            (Some(4.75), Some(4.0))
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The public CRM Sales Opportunities data set, imported through the
+//! mappings in `examples/crm-sales-opportunities/`, gives the reference
+//! figures computed independently (`shared/data/README.md`), on SQLite and,
+//! with `TEST_DATABASE_URL`, on PostgreSQL.
+
+use baton_core::import::mapping::{Mapping, OpportunityRecord, ReadRecords, Record, read_records};
+use baton_db::Db;
+use baton_db::import::ImportReport;
+use baton_db::reports::{RevenueBy, RevenueReport};
+use baton_db::testing::TestDb;
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The data set's folder; the suite fails rather than skips without it.
+fn data_dir() -> PathBuf {
+    let dir = workspace().join("../shared/data/crm-sales-opportunities");
+    assert!(
+        dir.join("sales_pipeline.csv").is_file(),
+        "the CRM Sales Opportunities data set is missing: expected its CSV files in {}",
+        dir.display()
+    );
+    dir
+}
+
+/// A data file read through the example mapping of the same records.
+fn read<T: Record>(file: &str, mapping: &str) -> (ReadRecords<T>, Mapping) {
+    let path = workspace()
+        .join("examples/crm-sales-opportunities")
+        .join(mapping);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mapping = Mapping::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let path = data_dir().join(file);
+    let csv = std::fs::File::open(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let read = read_records(csv, &mapping).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (read, mapping)
+}
+
+/// Imports the three files in order.
+async fn import_all(db: &Db) -> [ImportReport; 3] {
+    let (accounts, mapping) = read("accounts.csv", "accounts.toml");
+    let accounts = db.import_accounts(None, &accounts, &mapping).await.unwrap();
+    let (users, mapping) = read("sales_teams.csv", "users.toml");
+    let users = db.import_users(None, &users, &mapping).await.unwrap();
+    let (deals, mapping) = read("sales_pipeline.csv", "opportunities.toml");
+    let deals = db
+        .import_opportunities(None, &deals, &mapping)
+        .await
+        .unwrap();
+    [accounts, users, deals]
+}
+
+fn revenue_by_key(report: &RevenueReport) -> Vec<(&str, i64)> {
+    report
+        .rows
+        .iter()
+        .map(|row| (row.key.as_str(), row.won_revenue_minor / 100))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_crm_data_set_imports_with_its_quirks_reported_and_gives_the_reference_figures() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let [accounts, users, deals] = import_all(db).await;
+
+    assert_eq!((accounts.rows, accounts.created), (85, 85));
+    assert!(accounts.rejected.is_empty(), "{:?}", accounts.rejected);
+    assert!(
+        accounts
+            .quirks
+            .contains(&"sector `technolgy` read as `technology` in 12 accounts".to_string()),
+        "{:?}",
+        accounts.quirks
+    );
+    // 35 agents and the 6 managers named in their rows.
+    assert_eq!((users.rows, users.created), (35, 41));
+    assert!(users.rejected.is_empty(), "{:?}", users.rejected);
+    assert!(
+        users.quirks.contains(
+            &"6 managers are named only in the manager column: imported as manager".to_string()
+        ),
+        "{:?}",
+        users.quirks
+    );
+    assert_eq!((deals.rows, deals.created), (8_800, 8_800));
+    assert!(deals.rejected.is_empty(), "{:?}", deals.rejected);
+    for quirk in [
+        "product `GTXPro` read as `GTX Pro` in 1,480 deals",
+        "1,425 deals have no account: imported without one",
+    ] {
+        assert!(
+            deals.quirks.contains(&quirk.to_string()),
+            "{quirk} not in {:?}",
+            deals.quirks
+        );
+    }
+
+    let by_quarter = db.revenue_report(RevenueBy::Quarter).await.unwrap();
+    assert_eq!(by_quarter.currency, "USD");
+    assert_eq!(by_quarter.total.won_deals, 4_238);
+    assert_eq!(by_quarter.total.closed_deals, 4_238 + 2_473);
+    assert_eq!(by_quarter.total.won_revenue_minor, 10_005_534 * 100);
+    assert_eq!(format!("{:.4}", by_quarter.total.win_rate), "0.6315");
+    assert_eq!(
+        revenue_by_key(&by_quarter),
+        [
+            ("2017-Q1", 1_134_672),
+            ("2017-Q2", 3_086_111),
+            ("2017-Q3", 2_982_255),
+            ("2017-Q4", 2_802_496),
+        ]
+    );
+    let won: Vec<i64> = by_quarter.rows.iter().map(|r| r.won_deals).collect();
+    assert_eq!(won, [531, 1_254, 1_257, 1_196]);
+    let mean = by_quarter.days_to_close_mean.unwrap();
+    assert_eq!(format!("{mean:.2}"), "47.99");
+    assert_eq!(mean.round(), 48.0);
+    assert_eq!(by_quarter.days_to_close_median, Some(45.0));
+
+    let by_office = db.revenue_report(RevenueBy::Office).await.unwrap();
+    assert_eq!(
+        revenue_by_key(&by_office),
+        [
+            ("Central", 3_346_293),
+            ("East", 3_090_594),
+            ("West", 3_568_647),
+        ]
+    );
+    let by_agent = db.revenue_report(RevenueBy::Agent).await.unwrap();
+    assert_eq!(by_agent.rows.len(), 30, "agents with closed deals");
+    assert_eq!(by_agent.total, by_quarter.total);
+}
+
+#[tokio::test]
+async fn importing_the_crm_data_set_twice_changes_nothing() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let first = import_all(db).await;
+    let before = db.revenue_report(RevenueBy::Agent).await.unwrap();
+    for (first, again) in first.iter().zip(import_all(db).await) {
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, first.created),
+            "{} imported again: {again:?}",
+            again.records
+        );
+    }
+    assert_eq!(db.revenue_report(RevenueBy::Agent).await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let (_, mapping) = read::<OpportunityRecord>("sales_pipeline.csv", "opportunities.toml");
+    let csv = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n\
+               A1,Nobody Known,GTXPro,Acme,Won,2017-01-02,2017-02-03,100\n\
+               A2,,MG Special,,Won,2017-01-02,,\n\
+               A3,,MG Special,Acme,Engaging,2017-01-02,,\n\
+               A3,,MG Special,,Engaging,2017-01-02,,\n";
+    let read = read_records(csv.as_bytes(), &mapping).unwrap();
+    let report = db
+        .import_opportunities(None, &read, &mapping)
+        .await
+        .unwrap();
+    let rejected: Vec<(u64, &str)> = report
+        .rejected
+        .iter()
+        .map(|r| (r.row, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (
+                1,
+                "owner `Nobody Known` is not a user: import the people first"
+            ),
+            (2, "a won deal needs a close date"),
+            (4, "external id A3 is already row 3's"),
+        ]
+    );
+    assert_eq!(report.created, 1);
+    assert!(
+        report.quirks.contains(
+            &"1 deal names an account that is not in Baton (`Acme`): imported without one"
+                .to_string()
+        ),
+        "{:?}",
+        report.quirks
+    );
+}
