@@ -48,28 +48,7 @@ pub async fn list(
         owner_id: params::person(&caller, "owner", query.owner.as_deref())?,
         ..LeadFilter::default()
     };
-    if let Some(queue) = query.queue.as_deref().filter(|q| !q.is_empty()) {
-        let queue = state
-            .db
-            .queue(queue)
-            .await
-            .map_err(|_| ApiError::field("queue", format!("no queue `{queue}`")))?;
-        if !caller.sees_everything()
-            && !state
-                .db
-                .queue_members(queue.id)
-                .await?
-                .iter()
-                .any(|m| m.user_id == caller.id())
-        {
-            return Err(ApiError::Forbidden(format!(
-                "you are not a member of {}; a {} sees only their own queues' leads",
-                queue.slug,
-                caller.role()
-            )));
-        }
-        filter.queue_id = Some(queue.id);
-    }
+    filter.queue_id = params::member_queue(&state, &caller, query.queue.as_deref()).await?;
     if !caller.sees_everything() {
         filter.visible_to = Some(caller.id());
     }

@@ -2,6 +2,7 @@
 //! value of a closed set, and whose records a person may list. Parameters
 //! arrive as text so that a bad one is answered with a problem naming it.
 
+use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use std::fmt::Display;
@@ -57,4 +58,36 @@ pub fn own_unless_manager(
         ))),
         _ => Ok(Some(caller.id())),
     }
+}
+
+/// A queue named in a query (id or slug) that the caller may list: owners
+/// and managers any, everyone else only the queues they belong to.
+pub async fn member_queue(
+    state: &AppState,
+    caller: &Caller,
+    value: Option<&str>,
+) -> Result<Option<i64>, ApiError> {
+    let Some(raw) = value.map(str::trim).filter(|q| !q.is_empty()) else {
+        return Ok(None);
+    };
+    let queue = state
+        .db
+        .queue(raw)
+        .await
+        .map_err(|_| ApiError::field("queue", format!("no queue `{raw}`")))?;
+    let member = caller.sees_everything()
+        || state
+            .db
+            .queue_members(queue.id)
+            .await?
+            .iter()
+            .any(|m| m.user_id == caller.id());
+    if !member {
+        return Err(ApiError::Forbidden(format!(
+            "you are not a member of {}; a {} sees only their own queues",
+            queue.slug,
+            caller.role()
+        )));
+    }
+    Ok(Some(queue.id))
 }

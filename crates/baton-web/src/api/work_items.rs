@@ -1,6 +1,6 @@
 //! Work items over the API: a person's queue, accept, reject, reassign.
 
-use super::{JsonBody, Page, PageParams};
+use super::{JsonBody, Page, PageParams, params};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -43,28 +43,7 @@ pub async fn list(
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<WorkItem>>, ApiError> {
     let mut filter = WorkFilter::default();
-    if let Some(queue) = query.queue.as_deref().filter(|q| !q.is_empty()) {
-        let queue = state
-            .db
-            .queue(queue)
-            .await
-            .map_err(|_| ApiError::field("queue", format!("no queue `{queue}`")))?;
-        if !caller.sees_everything()
-            && !state
-                .db
-                .queue_members(queue.id)
-                .await?
-                .iter()
-                .any(|m| m.user_id == caller.id())
-        {
-            return Err(ApiError::Forbidden(format!(
-                "you are not a member of {}; a {} sees only their own queues",
-                queue.slug,
-                caller.role()
-            )));
-        }
-        filter.queue_id = Some(queue.id);
-    }
+    filter.queue_id = params::member_queue(&state, &caller, query.queue.as_deref()).await?;
     filter.assignee_id = match query.assignee.as_deref() {
         None | Some("") => None,
         Some("me") => Some(caller.id()),
