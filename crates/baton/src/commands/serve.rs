@@ -13,6 +13,7 @@ pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Fail
         .clone()
         .unwrap_or_else(|| default_base_url(args.listen));
     if db.has_no_users().await? {
+        println!("Open {base_url}/setup to create the first owner in the browser, or:");
         println!("{}", first_run_instructions(database));
     }
     println!(
