@@ -238,6 +238,19 @@ impl Db {
         members_in(self.reader(), queue_id).await
     }
 
+    /// True when the user is a member of the queue with this slug.
+    pub async fn is_queue_member(&self, slug: &str, user_id: i64) -> Result<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM queue_members m JOIN queues q ON q.id = m.queue_id
+             WHERE q.slug = $1 AND m.user_id = $2",
+        )
+        .bind(slug)
+        .bind(user_id)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Adds a user to the end of a queue; adding a member twice is refused.
     pub async fn add_queue_member(
         &self,

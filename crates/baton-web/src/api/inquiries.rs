@@ -345,15 +345,7 @@ pub async fn show(
         .is_ok()
         || view.assignee_id == Some(caller.id())
         || match &view.queue {
-            Some(slug) => {
-                let queue = state.db.queue(slug).await?;
-                state
-                    .db
-                    .queue_members(queue.id)
-                    .await?
-                    .iter()
-                    .any(|m| m.user_id == caller.id())
-            }
+            Some(slug) => state.db.is_queue_member(slug, caller.id()).await?,
             None => false,
         };
     if !allowed {

@@ -75,13 +75,8 @@ pub async fn member_queue(
         .queue(raw)
         .await
         .map_err(|_| ApiError::field("queue", format!("no queue `{raw}`")))?;
-    let member = caller.sees_everything()
-        || state
-            .db
-            .queue_members(queue.id)
-            .await?
-            .iter()
-            .any(|m| m.user_id == caller.id());
+    let member =
+        caller.sees_everything() || state.db.is_queue_member(&queue.slug, caller.id()).await?;
     if !member {
         return Err(ApiError::Forbidden(format!(
             "you are not a member of {}; a {} sees only their own queues",

@@ -81,14 +81,7 @@ async fn visible_item(state: &AppState, caller: &Caller, id: i64) -> Result<Work
     if caller.sees_everything() || item.assignee_id == Some(caller.id()) {
         return Ok(item);
     }
-    let queue = state.db.queue(&item.queue).await?;
-    if state
-        .db
-        .queue_members(queue.id)
-        .await?
-        .iter()
-        .any(|m| m.user_id == caller.id())
-    {
+    if state.db.is_queue_member(&item.queue, caller.id()).await? {
         return Ok(item);
     }
     Err(ApiError::Forbidden(format!(

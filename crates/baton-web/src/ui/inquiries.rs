@@ -48,14 +48,9 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
     };
     let front_of_funnel = super::moderation::MODERATORS.contains(&viewer.role());
     let in_my_queue = match &view.queue {
-        Some(slug) => match state.db.queue(slug).await {
-            Ok(queue) => state
-                .db
-                .queue_members(queue.id)
-                .await
-                .map(|members| members.iter().any(|m| m.user_id == viewer.id()))
-                .unwrap_or(false),
-            Err(_) => false,
+        Some(slug) => match state.db.is_queue_member(slug, viewer.id()).await {
+            Ok(member) => member,
+            Err(e) => return failure(Some(&viewer), e),
         },
         None => false,
     };
