@@ -18,7 +18,11 @@ if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$version main"; then
   as_root pg_createcluster "$version" main
 fi
 # Loopback only: tests never listen beyond this machine.
-as_root pg_conftool "$version" main set listen_addresses 127.0.0.1
+# Written as one quoted line (pg_conftool leaves dotted addresses unquoted,
+# which PostgreSQL then refuses to parse); replacing the line also repairs it.
+conf=/etc/postgresql/$version/main/postgresql.conf
+as_root sed -i -E "/^#?[[:space:]]*listen_addresses[[:space:]]*=/d" "$conf"
+echo "listen_addresses = '127.0.0.1'" | as_root tee -a "$conf" >/dev/null
 if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
   as_root pg_ctlcluster "$version" main start
 fi
