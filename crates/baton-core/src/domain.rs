@@ -257,6 +257,24 @@ impl ForecastKind {
 }
 
 slug_enum!(
+    /// Where an appointment stands.
+    AppointmentStatus, "appointment status" {
+        Scheduled => "scheduled",
+        /// It took place.
+        Held => "held",
+        Cancelled => "cancelled",
+    }
+);
+
+slug_enum!(
+    /// How much time a call sheet covers.
+    SheetPeriod, "call sheet period" {
+        Day => "day",
+        Week => "week",
+    }
+);
+
+slug_enum!(
     /// Where an inquiry came in.
     Channel, "channel" {
         Api => "api",

@@ -4,9 +4,11 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod call_sheet;
 pub mod charter;
 pub mod decision;
 pub mod domain;
+pub mod ical;
 pub mod import;
 pub mod inquiry;
 pub mod intake;

@@ -1,7 +1,7 @@
 //! Activities: the calls, e-mails, meetings and other work people log, each
 //! typed by the charter so focus reports can tell whose job it was.
 
-use crate::checks::{Table, optional};
+use crate::checks::{Table, optional, timestamp};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -100,12 +100,68 @@ fn activity_from_row(row: ActivityRow) -> Activity {
     }
 }
 
+/// An activity whose type and references were checked, ready to insert.
+pub(crate) struct CheckedActivity<'a> {
+    new: &'a NewActivity,
+    occurred_at: i64,
+}
+
+/// Inserts a checked activity within `conn`'s transaction and records it in
+/// the audit log; returns its id.
+pub(crate) async fn insert_activity_in(
+    conn: &mut sqlx::AnyConnection,
+    actor: Option<i64>,
+    checked: &CheckedActivity<'_>,
+) -> Result<i64> {
+    let new = checked.new;
+    let type_slug = new.type_slug.trim();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO activities (type_slug, user_id, contact_id, account_id, lead_id, opportunity_id,
+             occurred_at, outcome, notes, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(type_slug)
+    .bind(new.user_id)
+    .bind(new.contact_id)
+    .bind(new.account_id)
+    .bind(new.lead_id)
+    .bind(new.opportunity_id)
+    .bind(checked.occurred_at)
+    .bind(optional(new.outcome.as_deref()))
+    .bind(optional(new.notes.as_deref()))
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await?;
+    audit_in(
+        &mut *conn,
+        actor,
+        "activity.logged",
+        "activity",
+        Some(id),
+        &serde_json::json!({"type": type_slug, "user_id": new.user_id}),
+    )
+    .await?;
+    Ok(id)
+}
+
 impl Db {
     /// Logs an activity of a type the charter in force has, about at least
     /// one contact, account, lead or opportunity.
     pub async fn create_activity(&self, actor: Option<i64>, new: &NewActivity) -> Result<Activity> {
-        let type_slug = new.type_slug.trim();
-        self.current_activity_type(type_slug).await?;
+        let checked = self.check_activity(new).await?;
+        let mut tx = self.begin_write().await?;
+        let id = insert_activity_in(&mut tx, actor, &checked).await?;
+        tx.commit().await?;
+        self.activity(id).await
+    }
+
+    /// Checks what `new` names: a type of the charter in force, something it
+    /// was about, a readable time, and rows that exist.
+    pub(crate) async fn check_activity<'a>(
+        &self,
+        new: &'a NewActivity,
+    ) -> Result<CheckedActivity<'a>> {
+        self.current_activity_type(new.type_slug.trim()).await?;
         if new.contact_id.is_none()
             && new.account_id.is_none()
             && new.lead_id.is_none()
@@ -116,18 +172,9 @@ impl Db {
                 "say what the activity was about: a contact_id, account_id, lead_id or opportunity_id",
             ));
         }
-        let now = now_ms();
         let occurred_at = match optional(new.occurred_at.as_deref()) {
-            Some(text) => text
-                .parse::<jiff::Timestamp>()
-                .map_err(|_| {
-                    DbError::invalid(
-                        "occurred_at",
-                        format!("`{text}` is not a time like 2026-07-31T14:30:00Z"),
-                    )
-                })?
-                .as_millisecond(),
-            None => now,
+            Some(text) => timestamp("occurred_at", &text)?,
+            None => now_ms(),
         };
         self.ensure_exists("user_id", Table::Users, Some(new.user_id))
             .await?;
@@ -139,35 +186,7 @@ impl Db {
             .await?;
         self.ensure_exists("opportunity_id", Table::Opportunities, new.opportunity_id)
             .await?;
-        let mut tx = self.begin_write().await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO activities (type_slug, user_id, contact_id, account_id, lead_id, opportunity_id,
-                 occurred_at, outcome, notes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(type_slug)
-        .bind(new.user_id)
-        .bind(new.contact_id)
-        .bind(new.account_id)
-        .bind(new.lead_id)
-        .bind(new.opportunity_id)
-        .bind(occurred_at)
-        .bind(optional(new.outcome.as_deref()))
-        .bind(optional(new.notes.as_deref()))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        audit_in(
-            &mut *tx,
-            actor,
-            "activity.logged",
-            "activity",
-            Some(id),
-            &serde_json::json!({"type": type_slug, "user_id": new.user_id}),
-        )
-        .await?;
-        tx.commit().await?;
-        self.activity(id).await
+        Ok(CheckedActivity { new, occurred_at })
     }
 
     /// One activity by id.

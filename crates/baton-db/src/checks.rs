@@ -37,6 +37,19 @@ pub(crate) fn day(field: &str, value: Option<&str>) -> Result<Option<jiff::civil
         .transpose()
 }
 
+/// An RFC 3339 time read as UTC milliseconds.
+pub(crate) fn timestamp(field: &str, text: &str) -> Result<i64> {
+    text.trim()
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|_| {
+            DbError::invalid(
+                field,
+                format!("`{text}` is not a time like 2026-07-31T14:30:00Z"),
+            )
+        })
+}
+
 /// Today's date in UTC, as stored for closing days.
 pub(crate) fn today_utc() -> jiff::civil::Date {
     jiff::Timestamp::now()

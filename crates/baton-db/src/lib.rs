@@ -10,6 +10,8 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod appointments;
+pub mod call_sheets;
 pub mod campaigns;
 pub mod charter;
 mod checks;

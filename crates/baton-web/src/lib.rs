@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod error;
 pub mod forms;
 pub mod intake;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(forms::router())
+        .merge(calendar::router())
         .merge(openapi::router())
         .merge(ui::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))

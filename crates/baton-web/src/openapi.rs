@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, the charter, teams and webhooks."),
+    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, appointments, call sheets, the charter, teams and webhooks."),
     paths(
         api::inquiries::create, api::inquiries::list, api::inquiries::show,
         api::inquiries::release, api::inquiries::confirm_spam,
@@ -32,6 +32,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::forecasts::submit, api::forecasts::list, api::forecasts::show,
         api::charter::current, api::charter::versions, api::charter::version, api::charter::replace,
         api::teams::list, api::teams::create,
+        api::appointments::list, api::appointments::create, api::appointments::one,
+        api::appointments::change, api::appointments::renew_feed,
+        api::call_sheets::generate, api::call_sheets::list, api::call_sheets::one,
+        api::call_sheets::complete, api::call_sheets::completion,
     ),
     modifiers(&BearerAuth),
 )]

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod appointments;
+pub mod call_sheets;
 pub mod campaigns;
 pub mod charter;
 pub mod contacts;
@@ -45,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .merge(forecasts::router())
         .merge(charter::router())
         .merge(teams::router())
+        .merge(appointments::router())
+        .merge(call_sheets::router())
 }
 
 /// Most items in one page.

@@ -4,7 +4,9 @@
 
 mod helpers;
 
+mod appointments;
 mod bad_input;
+mod call_sheets;
 mod entities;
 mod forms;
 mod intake;

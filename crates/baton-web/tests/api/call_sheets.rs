@@ -1,0 +1,200 @@
+//! Call sheets: generated from a person's work in priority order, lines
+//! marked done with an outcome that logs the activity, refreshes that keep
+//! what was done, completion by person and week, and who may see what.
+
+use crate::helpers::{TestApp, strong_lead};
+use baton_core::domain::Role;
+use serde_json::{Value, json};
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let response = app.post(token, path, &body).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// A hunter with a routed lead, an open deal and a quiet customer account.
+async fn hunter_with_work(app: &TestApp) -> (i64, String) {
+    let (hunter_id, hunter) = app.user("hank@acme.test", Role::Hunter).await;
+    app.join("hunters", "hank@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    assert_eq!(receipt["queue"], "hunters", "{receipt}");
+    let (status, deal) = post(
+        app,
+        &app.owner,
+        "/api/v1/opportunities",
+        json!({"name": "Globex renewal", "amount": "48000", "owner_id": hunter_id,
+               "stage": "proposal", "expected_close": "2030-06-30"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{deal}");
+    let (status, customer) = post(
+        app,
+        &app.owner,
+        "/api/v1/accounts",
+        json!({"name": "Umbrella", "status": "customer", "tier": "a", "owner_id": hunter_id}),
+    )
+    .await;
+    assert_eq!(status, 201, "{customer}");
+    (hunter_id, hunter)
+}
+
+fn reasons(sheet: &Value) -> Vec<String> {
+    sheet["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_sheet_ranks_sla_work_first_and_done_lines_log_the_call() {
+    let app = TestApp::new().await;
+    let (hunter_id, hunter) = hunter_with_work(&app).await;
+
+    let (status, sheet) = post(
+        &app,
+        &hunter,
+        "/api/v1/call-sheets",
+        json!({"period": "day", "date": "2030-01-08"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{sheet}");
+    assert_eq!(sheet["user_id"], hunter_id);
+    assert_eq!(sheet["starts_on"], "2030-01-08");
+    assert_eq!(sheet["week_starts_on"], "2030-01-07");
+    let reasons = reasons(&sheet);
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons[0].contains("first touch due"), "{reasons:?}");
+    assert!(reasons[1].contains("Globex renewal"), "{reasons:?}");
+    assert!(
+        reasons[2].contains("tier a customer never contacted"),
+        "{reasons:?}"
+    );
+    let first = &sheet["lines"][0];
+    assert_eq!(first["subject"], "Dana Reyes");
+    assert_eq!(first["phone"], "+14155550100");
+    assert!(first["lead_id"].is_i64() && first["due_at"].is_i64());
+    assert_eq!(sheet["lines"][1]["value_minor"], 4_800_000);
+
+    let sheet_id = sheet["id"].as_i64().unwrap();
+    let done_path = format!("/api/v1/call-sheets/{sheet_id}/lines/{}/done", first["id"]);
+    let (status, problem) = post(&app, &hunter, &done_path, json!({"outcome": " "})).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["invalid-params"][0]["name"], "outcome");
+    let activities = app.count("activities").await;
+    let (status, line) = post(
+        &app,
+        &hunter,
+        &done_path,
+        json!({"outcome": "meeting booked", "notes": "wants a demo on Friday"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{line}");
+    assert_eq!(line["outcome"], "meeting booked");
+    assert!(line["done_at"].is_i64());
+    assert_eq!(app.count("activities").await, activities + 1);
+    let activity = app
+        .get_json(
+            &hunter,
+            &format!("/api/v1/activities?user={hunter_id}&type=call"),
+        )
+        .await;
+    let logged = &activity["items"][0];
+    assert_eq!(logged["id"], line["activity_id"]);
+    assert_eq!(logged["lead_id"], first["lead_id"]);
+    assert_eq!(logged["outcome"], "meeting booked");
+    let (status, _) = post(&app, &hunter, &done_path, json!({"outcome": "again"})).await;
+    assert_eq!(status, 409, "a call is done once");
+    assert_eq!(app.count("activities").await, activities + 1);
+
+    // Refreshing keeps the done line and does not offer the same call again.
+    let (status, refreshed) = post(
+        &app,
+        &hunter,
+        "/api/v1/call-sheets",
+        json!({"period": "day", "date": "2030-01-08"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(refreshed["id"], sheet_id);
+    let lines = refreshed["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 3, "{refreshed}");
+    assert_eq!(lines[0]["id"], first["id"]);
+    assert_eq!(lines[0]["outcome"], "meeting booked");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["work_item_id"] == first["work_item_id"])
+            .count(),
+        1
+    );
+
+    let listed = app.get_json(&hunter, "/api/v1/call-sheets").await;
+    assert_eq!(listed["items"][0]["lines"], 3);
+    assert_eq!(listed["items"][0]["done"], 1);
+}
+
+#[tokio::test]
+async fn managers_see_completion_by_person_and_week_and_reps_only_their_own() {
+    let app = TestApp::new().await;
+    let (hunter_id, hunter) = hunter_with_work(&app).await;
+    let (_, other) = app.user("hugo@acme.test", Role::Hunter).await;
+    let (_, manager) = app.user("mona@acme.test", Role::Manager).await;
+    let (_, sheet) = post(
+        &app,
+        &manager,
+        "/api/v1/call-sheets",
+        json!({"period": "week", "date": "2030-01-09", "user_id": hunter_id}),
+    )
+    .await;
+    assert_eq!(sheet["starts_on"], "2030-01-07", "a week starts on Monday");
+    let sheet_id = sheet["id"].as_i64().unwrap();
+    let line = sheet["lines"][1]["id"].as_i64().unwrap();
+    let done_path = format!("/api/v1/call-sheets/{sheet_id}/lines/{line}/done");
+
+    let sheet_path = format!("/api/v1/call-sheets/{sheet_id}");
+    assert_eq!(app.get(&other, &sheet_path).await.status(), 403);
+    let (status, _) = post(&app, &other, &done_path, json!({"outcome": "no"})).await;
+    assert_eq!(status, 403);
+    let (status, _) = post(
+        &app,
+        &other,
+        "/api/v1/call-sheets",
+        json!({"period": "day", "user_id": hunter_id}),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = post(
+        &app,
+        &hunter,
+        &done_path,
+        json!({"outcome": "proposal sent"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let path = "/api/v1/reports/call-sheet-completion?from=2030-01-01&to=2030-01-31";
+    let report = app.get_json(&manager, path).await;
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{report}");
+    assert_eq!(rows[0]["user_id"], hunter_id);
+    assert_eq!(rows[0]["week_starts_on"], "2030-01-07");
+    assert_eq!(rows[0]["lines"], 3);
+    assert_eq!(rows[0]["done"], 1);
+    assert!((rows[0]["completion"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+
+    let own = app.get_json(&hunter, path).await;
+    assert_eq!(own["rows"].as_array().unwrap().len(), 1);
+    let refused = app.get(&other, &format!("{path}&user={hunter_id}")).await;
+    assert_eq!(refused.status(), 403);
+    let none = app.get_json(&other, path).await;
+    assert_eq!(none["rows"].as_array().unwrap().len(), 0);
+    let backwards = app
+        .get(
+            &manager,
+            "/api/v1/reports/call-sheet-completion?from=2030-02-01&to=2030-01-01",
+        )
+        .await;
+    assert_eq!(backwards.status(), 422);
+}
