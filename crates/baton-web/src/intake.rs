@@ -3,7 +3,8 @@
 //! commit (one fsync) answers many requests.
 
 use baton_db::Db;
-use baton_db::intake::{Outcome, RawInquiry, Stored};
+use baton_db::intake::{Decided, Outcome, RawInquiry, Stored};
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most inquiries taken into one batch.
@@ -31,14 +32,14 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Starts the two intake stages: one stores raw batches, the other
-    /// processes them, so the next batch is being stored while the previous
-    /// one is processed.
+    /// Starts the two intake stages: one decides batches from what is
+    /// stored, the other writes them, so the next batch is being decided
+    /// while the previous one is written.
     pub fn start(db: Db) -> Intake {
         let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
-        let (stored_tx, stored_rx) = mpsc::channel(4);
-        tokio::spawn(store_batches(db.clone(), receiver, stored_tx));
-        tokio::spawn(process_batches(db, stored_rx));
+        let (decided_tx, decided_rx) = mpsc::channel(1);
+        tokio::spawn(decide_batches(db.clone(), receiver, decided_tx));
+        tokio::spawn(write_batches(db, decided_rx));
         Intake { jobs }
     }
 
@@ -55,29 +56,53 @@ impl Intake {
     }
 }
 
-/// A stored batch on its way to processing.
-struct StoredBatch {
-    stored: Vec<Stored>,
+/// A decided batch on its way to the writer.
+struct DecidedBatch {
     raws: Vec<RawInquiry>,
-    received_at: i64,
+    decided: Decided,
     replies: Vec<oneshot::Sender<Result<Accepted, String>>>,
 }
 
-async fn store_batches(db: Db, mut receiver: mpsc::Receiver<Job>, next: mpsc::Sender<StoredBatch>) {
+/// Decides whatever has queued up as one batch.
+async fn decide_batches(
+    db: Db,
+    mut receiver: mpsc::Receiver<Job>,
+    next: mpsc::Sender<DecidedBatch>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (raws, replies): (Vec<RawInquiry>, Vec<_>) =
             batch.drain(..).map(|j| (j.raw, j.reply)).unzip();
-        match db.store_raw(&raws).await {
-            Ok((stored, received_at)) => {
-                let batch = StoredBatch {
-                    stored,
-                    raws,
-                    received_at,
-                    replies,
-                };
-                if next.send(batch).await.is_err() {
-                    return;
+        let decided = db.decide(&raws).await;
+        let batch = DecidedBatch {
+            raws,
+            decided,
+            replies,
+        };
+        if next.send(batch).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Writes each decided batch with one commit and answers its requests.
+async fn write_batches(db: Db, mut batches: mpsc::Receiver<DecidedBatch>) {
+    while let Some(DecidedBatch {
+        raws,
+        decided,
+        replies,
+    }) = batches.recv().await
+    {
+        match db.write(&raws, decided).await {
+            Ok((stored, outcomes)) => {
+                let mut outcomes: HashMap<i64, Outcome> =
+                    outcomes.into_iter().map(|o| (o.inquiry_id, o)).collect();
+                for (stored, reply) in stored.into_iter().zip(replies) {
+                    let outcome = match stored {
+                        Stored::New(id) => outcomes.remove(&id),
+                        Stored::Repeat(_) => None,
+                    };
+                    let _ = reply.send(Ok(Accepted { stored, outcome }));
                 }
             }
             Err(e) => {
@@ -86,32 +111,6 @@ async fn store_batches(db: Db, mut receiver: mpsc::Receiver<Job>, next: mpsc::Se
                     let _ = reply.send(Err(format!("the inquiry could not be stored: {e}")));
                 }
             }
-        }
-    }
-}
-
-/// Processes every stored batch waiting, merged into one, so processing
-/// keeps up however small the stored batches are.
-async fn process_batches(db: Db, mut batches: mpsc::Receiver<StoredBatch>) {
-    let mut waiting = Vec::new();
-    while batches.recv_many(&mut waiting, 16).await > 0 {
-        let mut stored = Vec::new();
-        let mut raws = Vec::new();
-        let mut received = Vec::new();
-        let mut replies = Vec::new();
-        for batch in waiting.drain(..) {
-            received.extend(std::iter::repeat_n(batch.received_at, batch.stored.len()));
-            stored.extend(batch.stored);
-            raws.extend(batch.raws);
-            replies.extend(batch.replies);
-        }
-        let outcomes = db.process_stored(&stored, raws, &received).await;
-        for (stored, reply) in stored.into_iter().zip(replies) {
-            let outcome = outcomes
-                .iter()
-                .find(|o| o.inquiry_id == stored.id())
-                .cloned();
-            let _ = reply.send(Ok(Accepted { stored, outcome }));
         }
     }
 }

@@ -164,14 +164,26 @@ struct Routed {
 }
 
 impl Db {
-    /// Writes a decided batch in one transaction.
+    /// Writes a decided batch in a transaction of its own.
     pub(super) async fn apply(
         &self,
         prepared: &[Prepared],
         context: &Context,
     ) -> Result<Vec<Outcome>> {
-        let now = now_ms();
         let mut tx = self.begin_write().await?;
+        let outcomes = self.apply_in(&mut tx, prepared, context).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Writes a decided batch within `tx`; the outcomes hold once it commits.
+    pub(super) async fn apply_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        prepared: &[Prepared],
+        context: &Context,
+    ) -> Result<Vec<Outcome>> {
+        let now = now_ms();
         let mut outcomes = Vec::with_capacity(prepared.len());
 
         let mut plans: Vec<&Plan> = Vec::new();
@@ -185,7 +197,7 @@ impl Db {
                     )
                     .bind(error)
                     .bind(inquiry_id)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                     outcomes.push(Outcome {
                         status: InquiryStatus::NeedsAttention,
@@ -209,7 +221,13 @@ impl Db {
             for plan in chunk {
                 query = query.bind(plan.inquiry_id);
             }
-            claimed.extend(query.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id));
+            claimed.extend(
+                query
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .into_iter()
+                    .map(|(id,)| id),
+            );
         }
         plans.retain(|plan| {
             let mine = claimed.contains(&plan.inquiry_id);
@@ -225,12 +243,8 @@ impl Db {
             .filter(|p| p.moderation.verdict == Verdict::Ham)
             .filter_map(|p| p.route.queue.as_deref())
             .collect();
-        let mut queues = lock_queues(
-            &mut tx,
-            self.backend(),
-            &slugs.into_iter().collect::<Vec<_>>(),
-        )
-        .await?;
+        let mut queues =
+            lock_queues(tx, self.backend(), &slugs.into_iter().collect::<Vec<_>>()).await?;
 
         // Assign in memory, in arrival order.
         let mut routed = Vec::new();
@@ -254,7 +268,7 @@ impl Db {
             }
         }
 
-        let contacts = self.upsert_contacts(&mut tx, &plans, now).await?;
+        let contacts = self.upsert_contacts(tx, &plans, now).await?;
 
         let lead_rows: Vec<Vec<Value>> = routed
             .iter()
@@ -283,7 +297,7 @@ impl Db {
             })
             .collect();
         let leads: HashMap<i64, i64> = insert_rows::<(i64, i64)>(
-            &mut tx,
+            tx,
             "INSERT INTO leads (inquiry_id, contact_id, account_id, campaign_id, source, stage, intent, score, grade,
                  owner_id, created_at, updated_at)
              SELECT v.column1, v.column2, v.column3, c.id, v.column5, v.column6, v.column7, v.column8, v.column9,
@@ -310,7 +324,7 @@ impl Db {
             })
             .collect();
         insert_rows::<(i64,)>(
-            &mut tx,
+            tx,
             "INSERT INTO lead_stage_history (lead_id, to_stage, reason, at)",
             "",
             &history_rows,
@@ -343,7 +357,7 @@ impl Db {
             })
             .collect();
         let items: HashMap<i64, i64> = insert_rows::<(i64, i64)>(
-            &mut tx,
+            tx,
             "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
                  resolution_due_at, created_at, updated_at)",
             " RETURNING inquiry_id, id",
@@ -369,7 +383,7 @@ impl Db {
                 })
             })
             .collect();
-        crate::webhooks::enqueue(&mut tx, "inquiry.routed", &routed_events).await?;
+        crate::webhooks::enqueue(tx, "inquiry.routed", &routed_events).await?;
 
         let assignment_rows: Vec<Vec<Value>> = routed
             .iter()
@@ -390,7 +404,7 @@ impl Db {
             })
             .collect();
         insert_rows::<(i64,)>(
-            &mut tx,
+            tx,
             "INSERT INTO assignment_history (work_item_id, action, to_user_id, to_queue_id, reason, at)",
             "",
             &assignment_rows,
@@ -449,7 +463,7 @@ impl Db {
             ]);
         }
         insert_rows::<(i64,)>(
-            &mut tx,
+            tx,
             "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, created_at)",
             "",
             &decision_rows,
@@ -465,7 +479,7 @@ impl Db {
             })
             .collect();
         insert_rows::<(i64,)>(
-            &mut tx,
+            tx,
             "UPDATE queue_members SET assigned_total = assigned_total + v.column3 FROM (",
             ") AS v WHERE queue_members.queue_id = v.column1 AND queue_members.user_id = v.column2",
             &given_rows,
@@ -476,7 +490,7 @@ impl Db {
             .map(|q| vec![q.id.into(), q.last_position.into()])
             .collect();
         insert_rows::<(i64,)>(
-            &mut tx,
+            tx,
             "UPDATE queues SET last_position = v.column2 FROM (",
             ") AS v WHERE queues.id = v.column1",
             &position_rows,
@@ -497,7 +511,7 @@ impl Db {
             })
             .collect();
         insert_rows::<(i64,)>(
-            &mut tx,
+            tx,
             "UPDATE inquiries SET status = v.column2, error = NULL, contact_id = v.column3, account_id = v.column4,
                  lead_id = v.column5
              FROM (",
@@ -505,8 +519,6 @@ impl Db {
             &final_rows,
         )
         .await?;
-        tx.commit().await?;
-
         let by_plan: HashMap<usize, &Routed> = routed.iter().map(|r| (r.plan_index, r)).collect();
         for (index, plan) in plans.iter().enumerate() {
             let spam = plan.moderation.verdict == Verdict::Spam;

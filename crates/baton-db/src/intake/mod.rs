@@ -19,9 +19,27 @@ use crate::now_ms;
 use crate::sql::{CHUNK, Value, allocate_ids, insert_rows, placeholders};
 use baton_core::decision::Reason;
 use baton_core::domain::{Channel, InquiryStatus, Intent, Stage};
-use prepare::Pending;
+use prepare::{Context, Pending, Prepared};
 use serde::Serialize;
+use sqlx::{Any, Transaction};
 use std::collections::HashSet;
+
+/// Provisional ids of a batch not yet stored: above any id a table reaches.
+const PROVISIONAL_IDS: i64 = i64::MAX / 2;
+
+/// A deadlock or serialisation failure between servers on PostgreSQL: the
+/// work can simply be tried again.
+fn is_retryable(error: &DbError) -> bool {
+    matches!(error, DbError::Sqlx(sqlx::Error::Database(e))
+        if matches!(e.code().as_deref(), Some("40P01" | "40001")))
+}
+
+/// A batch decided by [`Db::decide`], waiting to be written.
+pub struct Decided {
+    received_at: i64,
+    /// `None` when deciding failed.
+    decisions: Option<(Context, Vec<Prepared>)>,
+}
 
 /// An inquiry as it arrived, ready to be stored.
 #[derive(Debug, Clone)]
@@ -91,7 +109,19 @@ impl Db {
     pub async fn store_raw(&self, batch: &[RawInquiry]) -> Result<(Vec<Stored>, i64)> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        let ids = allocate_ids(&mut tx, self.backend(), "inquiries", batch.len()).await?;
+        let stored = self.store_raw_in(&mut tx, batch, now).await?;
+        tx.commit().await?;
+        Ok((stored, now))
+    }
+
+    /// Stores raw inquiries received at `now` within `tx`.
+    async fn store_raw_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        batch: &[RawInquiry],
+        now: i64,
+    ) -> Result<Vec<Stored>> {
+        let ids = allocate_ids(tx, self.backend(), "inquiries", batch.len()).await?;
         let rows: Vec<Vec<Value>> = batch
             .iter()
             .zip(&ids)
@@ -109,7 +139,7 @@ impl Db {
             .collect();
         // A key seen before (or twice in this batch) inserts nothing.
         let inserted: HashSet<i64> = insert_rows::<(i64,)>(
-            &mut tx,
+            tx,
             "INSERT INTO inquiries (id, received_at, channel, origin, raw, idempotency_key, content_hash, status)
              SELECT column1, column2, column3, column4, column5, column6, column7, 'received' FROM (",
             // `WHERE true` tells SQLite that ON CONFLICT is the upsert, not a join.
@@ -134,63 +164,114 @@ impl Db {
             let (first,): (i64,) =
                 sqlx::query_as("SELECT id FROM inquiries WHERE idempotency_key = $1")
                     .bind(key)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await?;
             stored.push(Stored::Repeat(first));
         }
-        tx.commit().await?;
-        Ok((stored, now))
+        Ok(stored)
     }
 
-    /// Stores a batch, then processes the new inquiries from memory. A
-    /// processing failure leaves them stored and waiting (`outcome` is
-    /// `None`); the error is logged and a background job retries them.
-    pub async fn store_and_process(
-        &self,
-        batch: Vec<RawInquiry>,
-    ) -> Result<Vec<(Stored, Option<Outcome>)>> {
-        let (stored, received_at) = self.store_raw(&batch).await?;
-        let received = vec![received_at; stored.len()];
-        let outcomes = self.process_stored(&stored, batch, &received).await;
-        Ok(stored
-            .into_iter()
-            .map(|s| {
-                let outcome = outcomes.iter().find(|o| o.inquiry_id == s.id()).cloned();
-                (s, outcome)
-            })
-            .collect())
-    }
-
-    /// Processes what [`Db::store_raw`] just stored, from memory, without
-    /// reading the raw payloads back; `received_at` holds each one's time of
-    /// arrival. Repeats are skipped. On failure the inquiries stay stored and
-    /// waiting; the error is logged, and the outcomes are empty.
-    pub async fn process_stored(
-        &self,
-        stored: &[Stored],
-        batch: Vec<RawInquiry>,
-        received_at: &[i64],
-    ) -> Vec<Outcome> {
-        let pending: Vec<Pending> = stored
+    /// Decides a batch from what is already stored, before any of it is
+    /// stored, so that the next batch can be decided while this one is
+    /// written. A failure is logged and leaves the batch undecided.
+    pub async fn decide(&self, batch: &[RawInquiry]) -> Decided {
+        let received_at = now_ms();
+        // Until the rows exist, members are known by provisional ids above any
+        // stored id, in batch order, so that "earlier" still means earlier.
+        let pending: Vec<Pending> = batch
             .iter()
-            .zip(batch)
-            .zip(received_at)
-            .filter_map(|((s, raw), received_at)| match s {
-                Stored::New(id) => Some(Pending {
-                    id: *id,
-                    received_at: *received_at,
-                    channel: raw.channel,
-                    raw: raw.raw,
-                    content_hash: raw.content_hash,
-                }),
-                Stored::Repeat(_) => None,
+            .enumerate()
+            .map(|(index, raw)| Pending {
+                id: PROVISIONAL_IDS + index as i64,
+                received_at,
+                channel: raw.channel,
+                raw: raw.raw.clone(),
+                content_hash: raw.content_hash.clone(),
             })
             .collect();
-        match self.process_pending(pending).await {
-            Ok(outcomes) => outcomes,
-            Err(e) => {
-                tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
-                Vec::new()
+        let decisions = async {
+            let context = self.processing_context().await?;
+            let prepared = self.prepare(pending, &context).await?;
+            Ok::<_, DbError>((context, prepared))
+        };
+        Decided {
+            received_at,
+            decisions: decisions
+                .await
+                .inspect_err(|e| {
+                    tracing::error!(error = %e, "deciding failed; the inquiries wait for a retry")
+                })
+                .ok(),
+        }
+    }
+
+    /// Writes a decided batch in one transaction: the raw inquiries first,
+    /// then the decisions behind a savepoint. If the decisions cannot be
+    /// written, the raw inquiries are still committed and wait for a retry
+    /// (their outcome is missing); nothing acknowledged is lost.
+    pub async fn write(
+        &self,
+        batch: &[RawInquiry],
+        decided: Decided,
+    ) -> Result<(Vec<Stored>, Vec<Outcome>)> {
+        let mut tx = self.begin_write().await?;
+        let stored = self
+            .store_raw_in(&mut tx, batch, decided.received_at)
+            .await?;
+        let mut outcomes = Vec::new();
+        if let Some((context, mut prepared)) = decided.decisions {
+            // Repeats were decided when first stored; the rest take their ids.
+            prepared.retain_mut(|item| {
+                let slot = item.inquiry_id_mut();
+                match stored[(*slot - PROVISIONAL_IDS) as usize] {
+                    Stored::New(id) => {
+                        *slot = id;
+                        true
+                    }
+                    Stored::Repeat(_) => false,
+                }
+            });
+            outcomes = self
+                .apply_behind_savepoint(&mut tx, &prepared, &context)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok((stored, outcomes))
+    }
+
+    /// Writes decisions behind a savepoint, retrying when PostgreSQL reports a
+    /// deadlock or serialisation failure; on any other failure rolls back to
+    /// the savepoint and returns no outcomes, leaving the rest of `tx` intact.
+    async fn apply_behind_savepoint(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        prepared: &[Prepared],
+        context: &Context,
+    ) -> Result<Vec<Outcome>> {
+        let mut attempt = 0;
+        loop {
+            sqlx::query("SAVEPOINT decisions")
+                .execute(&mut **tx)
+                .await?;
+            match self.apply_in(tx, prepared, context).await {
+                Ok(outcomes) => {
+                    sqlx::query("RELEASE SAVEPOINT decisions")
+                        .execute(&mut **tx)
+                        .await?;
+                    return Ok(outcomes);
+                }
+                Err(e) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT decisions")
+                        .execute(&mut **tx)
+                        .await?;
+                    if attempt < 5 && is_retryable(&e) {
+                        attempt += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                        continue;
+                    }
+                    tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
+                    return Ok(Vec::new());
+                }
             }
         }
     }
@@ -249,9 +330,7 @@ impl Db {
         let mut attempt = 0;
         loop {
             match self.apply(&prepared, &context).await {
-                Err(DbError::Sqlx(sqlx::Error::Database(e)))
-                    if attempt < 5 && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
-                {
+                Err(e) if attempt < 5 && is_retryable(&e) => {
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
                 }

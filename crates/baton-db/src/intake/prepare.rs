@@ -62,6 +62,16 @@ pub enum Prepared {
     Failed { inquiry_id: i64, error: String },
 }
 
+impl Prepared {
+    /// The id of the inquiry, to be set once it is stored.
+    pub fn inquiry_id_mut(&mut self) -> &mut i64 {
+        match self {
+            Prepared::Ready(plan) => &mut plan.inquiry_id,
+            Prepared::Failed { inquiry_id, .. } => inquiry_id,
+        }
+    }
+}
+
 /// What the batch's lookups found, keyed by the value looked up.
 #[derive(Default)]
 struct Found {
@@ -143,7 +153,18 @@ impl Db {
                 }),
             }
         }
-        let found = self.look_up(&parsed).await?;
+        let mut found = self.look_up(&parsed).await?;
+        // Earlier members of the batch count as repeats too, whether or not
+        // they are stored yet.
+        for (p, _, _) in &parsed {
+            let earlier = found
+                .same_content
+                .entry(p.content_hash.clone())
+                .or_default();
+            if !earlier.iter().any(|(id, _)| *id == p.id) {
+                earlier.push((p.id, p.received_at));
+            }
+        }
         for (p, inquiry, honeypot_filled) in parsed {
             let day_before = p.received_at - 24 * 3600 * 1000;
             let recent_duplicates = found

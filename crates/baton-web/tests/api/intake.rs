@@ -236,3 +236,37 @@ async fn a_moderator_releases_or_confirms_quarantined_inquiries() {
     assert!(confirmed["queue"].is_null());
     assert_eq!(app.count("inquiries").await, 2, "nothing deleted");
 }
+
+#[tokio::test]
+async fn when_decisions_cannot_be_written_the_raw_inquiry_is_still_kept() {
+    let app = TestApp::new().await;
+    let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
+    // Writing a lead's stage history now fails, after the raw inquiry is stored.
+    sqlx::query(&rename("lead_stage_history", "stage_history_away"))
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let response = app
+        .post(
+            &app.owner,
+            "/api/v1/inquiries",
+            &crate::helpers::strong_lead("dana@initech.test"),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let receipt: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(receipt["status"], "received", "{receipt}");
+    assert_eq!(app.count("inquiries").await, 1);
+    assert_eq!(app.count("decisions").await, 0, "no decision half-stored");
+    assert_eq!(app.count("leads").await, 0);
+
+    sqlx::query(&rename("stage_history_away", "lead_stage_history"))
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let waiting = app.db.waiting_inquiries(10).await.unwrap();
+    assert_eq!(waiting, vec![receipt["id"].as_i64().unwrap()]);
+    let outcomes = app.db.process_inquiries(&waiting).await.unwrap();
+    assert_eq!(outcomes[0].queue.as_deref(), Some("hunters"));
+    assert_eq!(app.count("leads").await, 1);
+}
