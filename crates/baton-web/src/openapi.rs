@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, the charter, teams and webhooks."),
+    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, the charter, teams and webhooks; accountability reports."),
     paths(
         api::inquiries::create, api::inquiries::list, api::inquiries::show,
         api::inquiries::release, api::inquiries::confirm_spam,
@@ -32,6 +32,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::forecasts::submit, api::forecasts::list, api::forecasts::show,
         api::charter::current, api::charter::versions, api::charter::version, api::charter::replace,
         api::teams::list, api::teams::create,
+        api::reports::forecast_accuracy, api::reports::activity_vs_revenue, api::reports::focus,
     ),
     modifiers(&BearerAuth),
 )]

@@ -13,6 +13,7 @@ pub mod leads;
 pub mod opportunities;
 mod params;
 pub mod queues;
+pub mod reports;
 pub mod settings;
 pub mod teams;
 pub mod users;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(forecasts::router())
         .merge(charter::router())
         .merge(teams::router())
+        .merge(reports::router())
 }
 
 /// Most items in one page.
