@@ -6,7 +6,7 @@ use baton_core::accountability::{AccountabilityConfig, Accuracy};
 use baton_core::calendar::{Quarter, parse_date};
 use baton_core::domain::{ForecastKind, Function};
 use baton_db::Db;
-use baton_db::reports::{AccuracyGroup, AccuracyRow, ForecastAccuracyReport, Period};
+use baton_db::reports::{AccuracyGroup, AccuracyRow, ForecastAccuracyReport, OwnLines, Period};
 use baton_db::settings::OrganisationChange;
 use baton_db::testing::TestDb;
 use baton_db::testing::scenario::{Scenario, accountability};

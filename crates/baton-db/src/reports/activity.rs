@@ -3,7 +3,7 @@
 //! and who is busy without results: activities well above their team's
 //! median while revenue is well below it.
 
-use super::{Period, activity_counts};
+use super::{OwnLines, Period, activity_counts};
 use crate::connect::Db;
 use crate::error::Result;
 use baton_core::accountability::median;
@@ -50,9 +50,8 @@ pub struct ActivityReport {
     pub rows: Vec<ActivityRow>,
 }
 
-impl ActivityReport {
-    /// Only `user`'s own row: what a person who is not a manager may see.
-    pub fn only_person(mut self, user: i64) -> ActivityReport {
+impl OwnLines for ActivityReport {
+    fn only_person(mut self, user: i64) -> ActivityReport {
         self.rows.retain(|row| row.user_id == user);
         self
     }

@@ -2,7 +2,7 @@
 //! gives to another function than theirs (a hunter solving billing issues),
 //! with the queue that work belongs in.
 
-use super::{Period, activity_counts};
+use super::{OwnLines, Period, activity_counts};
 use crate::connect::Db;
 use crate::error::Result;
 use baton_core::domain::Function;
@@ -54,9 +54,8 @@ pub struct FocusReport {
     pub rows: Vec<FocusRow>,
 }
 
-impl FocusReport {
-    /// Only `user`'s own row: what a person who is not a manager may see.
-    pub fn only_person(mut self, user: i64) -> FocusReport {
+impl OwnLines for FocusReport {
+    fn only_person(mut self, user: i64) -> FocusReport {
         self.rows.retain(|row| row.user_id == user);
         self
     }

@@ -16,7 +16,7 @@
 //! zone); someone who submitted only later is judged on their first version.
 //! Amounts in other currencies than the organisation's are left out.
 
-use super::{People, end_of, start_of};
+use super::{OwnLines, People, end_of, start_of};
 use crate::connect::Db;
 use crate::error::Result;
 use crate::sql::placeholders;
@@ -42,6 +42,31 @@ pub enum AccuracyGroup {
     Team,
     /// Lead forecasts by campaign, or by channel for lines without one.
     Campaign,
+}
+
+impl AccuracyGroup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccuracyGroup::Person => "person",
+            AccuracyGroup::Team => "team",
+            AccuracyGroup::Campaign => "campaign",
+        }
+    }
+}
+
+impl std::str::FromStr for AccuracyGroup {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        [
+            AccuracyGroup::Person,
+            AccuracyGroup::Team,
+            AccuracyGroup::Campaign,
+        ]
+        .into_iter()
+        .find(|group| group.as_str() == text.trim())
+        .ok_or_else(|| format!("`{text}` is not one of: person, team, campaign"))
+    }
 }
 
 /// One quarter of a trend.
@@ -118,9 +143,9 @@ pub struct ForecastAccuracyReport {
     pub leaderboard: Vec<LeaderboardEntry>,
 }
 
-impl ForecastAccuracyReport {
-    /// Only `user`'s own rows: what a person who is not a manager may see.
-    pub fn only_person(mut self, user: i64) -> ForecastAccuracyReport {
+impl OwnLines for ForecastAccuracyReport {
+    /// Only `user`'s rows; company totals and others' places are left out.
+    fn only_person(mut self, user: i64) -> ForecastAccuracyReport {
         self.rows.retain(|row| row.id == Some(user));
         self.leaderboard.retain(|entry| entry.id == Some(user));
         self.totals.clear();

@@ -23,6 +23,12 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// A report narrowed to one person's own lines: what someone who is not an
+/// owner or a manager may see.
+pub trait OwnLines {
+    fn only_person(self, user: i64) -> Self;
+}
+
 /// Calendar days from `from` to `to`, both included, in the organisation's
 /// time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
