@@ -76,7 +76,7 @@ impl Role {
     }
 
     /// The charter function a person in this role works for; owners and
-    /// managers lead whichever function their team serves.
+    /// managers lead rather than work for one.
     pub fn function(self) -> Option<Function> {
         match self {
             Role::Owner | Role::Manager => None,

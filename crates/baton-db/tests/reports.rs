@@ -180,6 +180,7 @@ async fn teams_sum_their_members_and_campaigns_their_lead_forecast_lines() {
     // The lead of 30 June (Chicago) is Q2's; one Q3 lead won 500.00.
     assert_eq!(webinar.leads, Some(Accuracy::of(10, 3)));
     assert_eq!(webinar.value, Some(Accuracy::of(80_000, 50_000)));
+    assert_eq!(figures(&campaigns.totals), [("company", Leads, 6, 3)]);
     assert!(campaigns.rows[1].forecast_ids.is_empty());
     assert_eq!(campaigns.rows[1].leads, Some(Accuracy::of(0, 1)));
     assert_eq!(campaigns.rows[2].value, Some(Accuracy::of(10_000, 0)));
@@ -283,9 +284,11 @@ async fn activity_is_set_against_revenue_and_the_busy_without_results_are_flagge
             ("Olive", "(no team)", 0, 1, 10_000, 0, None, false),
             // The cold call of 30 June (Chicago) is outside the period.
             ("Hal", "East", 6, 2, 30_000, 1, Some(5_000), false),
-            ("Hana", "East", 4, 1, 20_000, 1, Some(5_000), false),
+            ("Hana", "East", 5, 1, 20_000, 1, Some(4_000), false),
             // 12 activities ≥ 1.5 × 6 and nothing won ≤ 0.5 × 200.00.
             ("Hugo", "East", 12, 0, 0, 0, Some(0), true),
+            // The manager is no hunter's peer, nor they his.
+            ("Max", "East", 1, 0, 0, 0, Some(0), false),
             // Marketing wins nothing, so nobody there is flagged.
             ("Mia", "Marketing", 4, 0, 0, 0, Some(0), false),
         ]
@@ -306,6 +309,7 @@ async fn activity_is_set_against_revenue_and_the_busy_without_results_are_flagge
     );
     assert_eq!(report.rows[0].opportunities_per_activity, None);
     assert_eq!(report.rows[3].user_id, s.hugo);
+    assert_eq!(report.rows[4].team_median_activities, 1.0);
 }
 
 #[tokio::test]
@@ -326,12 +330,14 @@ async fn focus_shows_the_work_another_function_owns_and_its_queue() {
             )
         })
         .collect();
+    // Max manages: he works for no one function.
     assert_eq!(
         rows,
         [
             ("Hal", Function::Hunting, 6, 4, 2),
             ("Mia", Function::Marketing, 4, 3, 1),
-            ("Hana", Function::Hunting, 4, 4, 0),
+            // Her account visit is about her own deal: her own work.
+            ("Hana", Function::Hunting, 5, 5, 0),
             ("Hugo", Function::Hunting, 12, 12, 0),
         ]
     );

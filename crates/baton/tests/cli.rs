@@ -506,7 +506,7 @@ fn activity_vs_revenue_and_focus_print_per_person() {
             "person,function,activities,own_function,other_functions,other_share,belongs_elsewhere",
             "Hal,hunting,6,4,2,0.333,billing_issue=2 (operations; queue operations)",
             "Mia,marketing,4,3,1,0.250,service_issue=1 (service; queue service)",
-            "Hana,hunting,4,4,0,0.000,",
+            "Hana,hunting,5,5,0,0.000,",
             "Hugo,hunting,12,12,0,0.000,",
         ]
     );

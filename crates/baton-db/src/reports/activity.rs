@@ -1,7 +1,8 @@
 //! Activity against revenue: per person and period, the activities they
 //! logged by type, the revenue they won and the opportunities they opened,
-//! and who is busy without results: activities well above their team's
-//! median while revenue is well below it.
+//! and who is busy without results: activities well above the median of
+//! their peers (the same role in the same team) while revenue is well
+//! below it.
 
 use super::{OwnLines, Period, activity_counts};
 use crate::connect::Db;
@@ -31,7 +32,7 @@ pub struct ActivityRow {
     pub revenue_per_activity_minor: Option<i64>,
     /// Opportunities opened over activities; absent without activities.
     pub opportunities_per_activity: Option<f64>,
-    /// Medians over the people of the same team in the report.
+    /// Medians over the people of the same team and role in the report.
     pub team_median_activities: f64,
     pub team_median_revenue_minor: f64,
     pub busy_without_results: bool,
@@ -66,8 +67,8 @@ impl Db {
         let people = self.people().await?;
         // (by type, won deals, won revenue, opportunities created) per person.
         let mut figures: BTreeMap<i64, (BTreeMap<String, i64>, i64, i64, i64)> = BTreeMap::new();
-        for (user, slug, count) in activity_counts(self, starts, ends).await? {
-            figures.entry(user).or_default().0.insert(slug, count);
+        for (user, slug, _, count) in activity_counts(self, starts, ends).await? {
+            *figures.entry(user).or_default().0.entry(slug).or_default() += count;
         }
         let won: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT owner_id, COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM opportunities
@@ -125,14 +126,17 @@ impl Db {
                 },
             )
             .collect();
-        let mut teams: BTreeMap<Option<i64>, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
+        // Peers do the same job in the same team: a manager's figures say
+        // nothing about a rep's.
+        let peers_of = |row: &ActivityRow| (row.team_id, people.role(row.user_id));
+        let mut peers: BTreeMap<_, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
         for row in &rows {
-            let team = teams.entry(row.team_id).or_default();
-            team.0.push(row.activities);
-            team.1.push(row.won_revenue_minor);
+            let group = peers.entry(peers_of(row)).or_default();
+            group.0.push(row.activities);
+            group.1.push(row.won_revenue_minor);
         }
         for row in &mut rows {
-            let (activities, revenue) = &teams[&row.team_id];
+            let (activities, revenue) = &peers[&peers_of(row)];
             row.team_median_activities = median(activities).unwrap_or_default();
             row.team_median_revenue_minor = median(revenue).unwrap_or_default();
             row.busy_without_results = config.busy_without_results(

@@ -1,6 +1,8 @@
 //! Focus: the share of a person's activities that the charter in force
 //! gives to another function than theirs (a hunter solving billing issues),
-//! with the queue that work belongs in.
+//! with the queue that work belongs in. Work on the person's own deals is
+//! theirs whatever its type: a farmer's proposal to grow an account is
+//! farming even though the charter files proposals under hunting.
 
 use super::{OwnLines, Period, activity_counts};
 use crate::connect::Db;
@@ -30,11 +32,11 @@ pub struct StrayWork {
 pub struct FocusRow {
     pub user_id: i64,
     pub name: String,
-    /// The function they work for: their role's, or their team's for
-    /// owners and managers.
+    /// The function their role works for.
     pub function: Function,
     pub activities: i64,
-    /// Activities the charter gives to their own function.
+    /// Activities the charter gives to their own function, and any about
+    /// one of their own deals: working one's deals is one's own job.
     pub own_function: i64,
     /// Activities the charter gives to another function.
     pub other_functions: i64,
@@ -50,7 +52,9 @@ pub struct FocusReport {
     pub period: Period,
     /// The charter version that says which function owns each type.
     pub charter_version: i64,
-    /// Everyone with a function and an activity, the least focused first.
+    /// Everyone whose role works for a function (owners and managers lead
+    /// rather than work for one) and who logged an activity, the least
+    /// focused first.
     pub rows: Vec<FocusRow>,
 }
 
@@ -63,7 +67,9 @@ impl OwnLines for FocusReport {
 
 impl Db {
     /// Each person's activities in `period` split by whose function they are.
-    /// Types the charter in force no longer has count in the total only.
+    /// Activities about one of the person's own deals are their own work,
+    /// whatever their type; types the charter in force no longer has count
+    /// in the total only.
     pub async fn focus_report(&self, period: Period) -> Result<FocusReport> {
         let (starts, ends) = period.bounds(&self.report_zone().await?)?;
         let charter = self.current_charter().await?;
@@ -83,31 +89,38 @@ impl Db {
                 .map(|(slug, _)| slug.clone())
         };
         let people = self.people().await?;
-        let mut counts: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
-        for (user, slug, count) in activity_counts(self, starts, ends).await? {
-            counts.entry(user).or_default().push((slug, count));
+        let mut counts: BTreeMap<i64, Vec<(String, bool, i64)>> = BTreeMap::new();
+        for (user, slug, own_deal, count) in activity_counts(self, starts, ends).await? {
+            counts
+                .entry(user)
+                .or_default()
+                .push((slug, own_deal, count));
         }
         let mut rows: Vec<FocusRow> = counts
             .into_iter()
             .filter_map(|(user_id, types)| {
                 let function = people.function(user_id)?;
-                let activities: i64 = types.iter().map(|(_, n)| n).sum();
+                let activities: i64 = types.iter().map(|(_, _, n)| n).sum();
                 let share = |n: i64| n as f64 / activities as f64;
                 let mut own_function = 0;
-                let mut stray = Vec::new();
-                for (slug, count) in types {
+                let mut elsewhere: BTreeMap<String, (Function, i64)> = BTreeMap::new();
+                for (slug, own_deal, count) in types {
                     match owners.get(slug.as_str()) {
-                        Some(owner) if *owner == function => own_function += count,
-                        Some(owner) => stray.push(StrayWork {
-                            suggested_queue: queue_for(*owner),
-                            function: *owner,
-                            share: share(count),
-                            activities: count,
-                            type_slug: slug,
-                        }),
+                        Some(owner) if *owner == function || own_deal => own_function += count,
+                        Some(owner) => elsewhere.entry(slug).or_insert((*owner, 0)).1 += count,
                         None => {}
                     }
                 }
+                let mut stray: Vec<StrayWork> = elsewhere
+                    .into_iter()
+                    .map(|(type_slug, (owner, count))| StrayWork {
+                        suggested_queue: queue_for(owner),
+                        function: owner,
+                        share: share(count),
+                        activities: count,
+                        type_slug,
+                    })
+                    .collect();
                 stray.sort_by(|a, b| {
                     (b.activities, &a.type_slug).cmp(&(a.activities, &b.type_slug))
                 });

@@ -137,7 +137,7 @@ pub struct ForecastAccuracyReport {
     pub quarters: Vec<String>,
     /// By name and kind.
     pub rows: Vec<AccuracyRow>,
-    /// The company: one row per kind.
+    /// The company: one row per kind (leads only by campaign).
     pub totals: Vec<AccuracyRow>,
     /// Rows with a forecast this quarter, most accurate over the trend first.
     pub leaderboard: Vec<LeaderboardEntry>,
@@ -352,7 +352,11 @@ impl Db {
             rows
         };
         let rows = rows_of(&by_quarter);
-        let totals = rows_of(&company);
+        let mut totals = rows_of(&company);
+        // Campaigns hold lead forecasts only; so do their totals.
+        if group == AccuracyGroup::Campaign {
+            totals.retain(|row| row.kind == ForecastKind::Leads);
+        }
         let leaderboard = leaderboard(&rows);
         Ok(ForecastAccuracyReport {
             quarter: quarter.to_string(),

@@ -72,8 +72,8 @@ struct Person {
 /// A report's people and teams, for every user.
 struct People {
     users: BTreeMap<i64, Person>,
-    /// Team id → (name, function).
-    teams: BTreeMap<i64, (String, Option<Function>)>,
+    /// Team id → name.
+    teams: BTreeMap<i64, String>,
 }
 
 impl People {
@@ -83,25 +83,23 @@ impl People {
             .map_or_else(|| format!("user {user}"), |p| p.name.clone())
     }
 
+    fn role(&self, user: i64) -> Option<Role> {
+        self.users.get(&user).and_then(|p| p.role)
+    }
+
     fn team(&self, user: i64) -> Option<i64> {
         self.users.get(&user).and_then(|p| p.team)
     }
 
     fn team_name(&self, team: Option<i64>) -> String {
         team.and_then(|t| self.teams.get(&t))
-            .map_or_else(|| "(no team)".to_string(), |(name, _)| name.clone())
+            .map_or_else(|| "(no team)".to_string(), String::clone)
     }
 
-    /// The function `user` works for: their role's, or for owners and
-    /// managers their team's.
+    /// The function `user` works for, from their role; owners and managers
+    /// lead rather than work for one.
     fn function(&self, user: i64) -> Option<Function> {
-        let person = self.users.get(&user)?;
-        person.role.and_then(Role::function).or_else(|| {
-            person
-                .team
-                .and_then(|t| self.teams.get(&t))
-                .and_then(|(_, function)| *function)
-        })
+        self.role(user).and_then(Role::function)
     }
 }
 
@@ -118,10 +116,9 @@ impl Db {
             sqlx::query_as("SELECT id, name, role, team_id FROM users")
                 .fetch_all(self.reader())
                 .await?;
-        let teams: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT id, name, function FROM teams")
-                .fetch_all(self.reader())
-                .await?;
+        let teams: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM teams")
+            .fetch_all(self.reader())
+            .await?;
         Ok(People {
             users: users
                 .into_iter()
@@ -130,10 +127,7 @@ impl Db {
                     (id, Person { name, role, team })
                 })
                 .collect(),
-            teams: teams
-                .into_iter()
-                .map(|(id, name, function)| (id, (name, function.parse().ok())))
-                .collect(),
+            teams: teams.into_iter().collect(),
         })
     }
 }
@@ -153,18 +147,25 @@ fn end_of(day: Date, zone: &TimeZone) -> Result<i64> {
     start_of(next, zone)
 }
 
-/// Activities per person and type in a period: (user, type slug, count).
-/// The one scan of the activities table both activity reports need.
-async fn activity_counts(db: &Db, starts: i64, ends: i64) -> Result<Vec<(i64, String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT user_id, type_slug, COUNT(*) FROM activities
-         WHERE occurred_at >= $1 AND occurred_at < $2
-         GROUP BY user_id, type_slug",
+/// Activities in a period per person, type and whether they were about one
+/// of the person's own deals: (user, type slug, own deal, count). The one
+/// scan of the activities table both activity reports need.
+async fn activity_counts(db: &Db, starts: i64, ends: i64) -> Result<Vec<(i64, String, bool, i64)>> {
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT a.user_id, a.type_slug,
+             CASE WHEN o.owner_id = a.user_id THEN 1 ELSE 0 END, COUNT(*)
+         FROM activities a LEFT JOIN opportunities o ON o.id = a.opportunity_id
+         WHERE a.occurred_at >= $1 AND a.occurred_at < $2
+         GROUP BY a.user_id, a.type_slug, 3",
     )
     .bind(starts)
     .bind(ends)
     .fetch_all(db.reader())
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, slug, own_deal, count)| (user, slug, own_deal == 1, count))
+        .collect())
 }
 
 impl Period {

@@ -4,8 +4,8 @@
 //! summer): 2026-07-01T04:00Z is still 30 June there, 2026-10-01T04:00Z
 //! still 30 September.
 //!
-//! - Hal and Hugo and Hana hunt in the East team; Mia markets in the
-//!   Marketing team; Olive, the owner, has no team.
+//! - Hal and Hugo and Hana hunt in the East team, which Max manages; Mia
+//!   markets in the Marketing team; Olive, the owner, has no team.
 //! - Hal forecast 150.00 for Q2 and won 100.00; for Q3 his version before the
 //!   cut-off (8 July) says commit 300.00 + best case 100.00 + pipeline
 //!   500.00, a later one 1,000.00; he won 250.00 + 50.00 in Q3 (a deal won on
@@ -19,8 +19,9 @@
 //!   one of which won a 500.00 deal; the website 2 leads, 1 MQL; e-mail 1
 //!   lead nobody forecast.
 //! - Activities from 1 July to 30 September: Hal 4 cold calls and 2
-//!   billing issues, Hana 3 calls and a meeting, Hugo 12 cold calls, Mia 3
-//!   e-mail campaigns and a service issue; one more of Hal's falls on 30 June.
+//!   billing issues, Hana 3 calls, a meeting and an account visit about her
+//!   own deal, Hugo 12 cold calls, Max a meeting, Mia 3 e-mail campaigns and
+//!   a service issue; one more of Hal's falls on 30 June.
 
 use crate::Db;
 use crate::accounts::NewAccount;
@@ -138,13 +139,16 @@ async fn lead(
     id
 }
 
-async fn activities(db: &Db, user: i64, kind: &str, at: &str, count: usize) {
+/// `count` activities of `kind` by `user` at `at`, about `deal` if given.
+async fn activities(db: &Db, user: i64, kind: &str, at: &str, count: usize, deal: Option<i64>) {
     for _ in 0..count {
         sqlx::query(
-            "INSERT INTO activities (type_slug, user_id, occurred_at, created_at) VALUES ($1, $2, $3, $3)",
+            "INSERT INTO activities (type_slug, user_id, opportunity_id, occurred_at, created_at)
+             VALUES ($1, $2, $3, $4, $4)",
         )
         .bind(kind)
         .bind(user)
+        .bind(deal)
         .bind(ms(at))
         .execute(db.writer())
         .await
@@ -229,8 +233,15 @@ pub async fn accountability(db: &Db) -> Scenario {
     let hal = person(db, "Hal", Role::Hunter).await;
     let hana = person(db, "Hana", Role::Hunter).await;
     let hugo = person(db, "Hugo", Role::Hunter).await;
+    let max = person(db, "Max", Role::Manager).await;
     let mia = person(db, "Mia", Role::Marketer).await;
-    for (user, team) in [(hal, east), (hana, east), (hugo, east), (mia, marketing)] {
+    for (user, team) in [
+        (hal, east),
+        (hana, east),
+        (hugo, east),
+        (max, east),
+        (mia, marketing),
+    ] {
         db.update_user(
             owner,
             user,
@@ -336,7 +347,7 @@ pub async fn accountability(db: &Db) -> Scenario {
         None,
     )
     .await;
-    deal(
+    let hanas = deal(
         db,
         hana,
         (20_000, "USD"),
@@ -491,15 +502,17 @@ pub async fn accountability(db: &Db) -> Scenario {
 
     // Activities.
     let july = "2026-07-15T15:00:00Z";
-    activities(db, hal, "cold_call", july, 4).await;
-    activities(db, hal, "billing_issue", july, 2).await;
-    activities(db, hal, "cold_call", "2026-07-01T04:00:00Z", 1).await;
-    activities(db, hana, "call", july, 3).await;
-    activities(db, hana, "meeting", july, 1).await;
-    activities(db, hugo, "cold_call", july, 11).await;
-    activities(db, hugo, "cold_call", "2026-10-01T04:00:00Z", 1).await;
-    activities(db, mia, "email_campaign", july, 3).await;
-    activities(db, mia, "service_issue", july, 1).await;
+    activities(db, hal, "cold_call", july, 4, None).await;
+    activities(db, hal, "billing_issue", july, 2, None).await;
+    activities(db, hal, "cold_call", "2026-07-01T04:00:00Z", 1, None).await;
+    activities(db, hana, "call", july, 3, None).await;
+    activities(db, hana, "meeting", july, 1, None).await;
+    activities(db, hana, "account_visit", july, 1, Some(hanas)).await;
+    activities(db, max, "meeting", july, 1, None).await;
+    activities(db, hugo, "cold_call", july, 11, None).await;
+    activities(db, hugo, "cold_call", "2026-10-01T04:00:00Z", 1, None).await;
+    activities(db, mia, "email_campaign", july, 3, None).await;
+    activities(db, mia, "service_issue", july, 1, None).await;
 
     Scenario {
         owner,

@@ -125,7 +125,10 @@ async fn activity_and_focus_reports_show_everyone_to_managers_and_their_own_line
             &format!("/api/v1/reports/activity-vs-revenue?{PERIOD}"),
         )
         .await;
-    assert_eq!(names(&activity), ["Olive", "Hal", "Hana", "Hugo", "Mia"]);
+    assert_eq!(
+        names(&activity),
+        ["Olive", "Hal", "Hana", "Hugo", "Max", "Mia"]
+    );
     let hugo = &activity["rows"][3];
     assert_eq!(hugo["activities"], 12);
     assert_eq!(hugo["busy_without_results"], true);
