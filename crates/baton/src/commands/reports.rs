@@ -432,7 +432,7 @@ fn activity_lines(report: &ActivityReport) -> Result<Lines, Failure> {
         .to_vec(),
         rows,
         notes: vec![format!(
-            "{} to {}: busy without results = activities at least {}× the team median and revenue at most {}× it",
+            "{} to {}: busy without results = activities at least {}× the median of their peers (same role, same team) and revenue at most {}× theirs",
             report.period.from,
             report.period.to,
             report.busy_activity_ratio,
