@@ -22,6 +22,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "external_ids",
         include_str!("../migrations/sqlite/0003_external_ids.sql"),
     ),
+    (
+        4,
+        "report_indexes",
+        include_str!("../migrations/sqlite/0004_report_indexes.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -39,6 +44,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "external_ids",
         include_str!("../migrations/postgres/0003_external_ids.sql"),
+    ),
+    (
+        4,
+        "report_indexes",
+        include_str!("../migrations/postgres/0004_report_indexes.sql"),
     ),
 ];
 
