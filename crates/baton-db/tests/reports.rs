@@ -376,3 +376,62 @@ async fn a_period_that_ends_before_it_starts_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("to"), "{err}");
 }
+
+#[tokio::test]
+async fn each_forecast_line_is_set_against_the_deal_account_or_campaign_it_names() {
+    let (test, s) = scenario().await;
+    let db = &test.db;
+    let hal = db
+        .forecast(forecast_ids(db, s.hal).await[0].1)
+        .await
+        .unwrap();
+    let lines = db.forecast_line_actuals(&hal).await.unwrap();
+    let revenue: Vec<(&str, Option<(i64, i64)>)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.description.as_str(),
+                l.revenue.map(|a| (a.forecast, a.actual)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        revenue,
+        [
+            ("The big one", Some((30_000, 25_000))),
+            ("Initech", Some((10_000, 5_000))),
+            // Names no deal and no account: nothing to set it against.
+            ("Maybe", None),
+        ]
+    );
+    assert_eq!(lines[0].leads, None);
+
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM forecasts WHERE user_id = $1")
+        .bind(s.mia)
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    let mia = db.forecast(id).await.unwrap();
+    let lines = db.forecast_line_actuals(&mia).await.unwrap();
+    let names: Vec<&str> = lines.iter().map(|l| l.description.as_str()).collect();
+    assert_eq!(names, ["Webinar", "Website"]);
+    // Leads, MQLs and value of each line.
+    let figures: Vec<[Option<Accuracy>; 3]> =
+        lines.iter().map(|l| [l.leads, l.mqls, l.value]).collect();
+    assert_eq!(
+        figures,
+        [
+            [
+                Some(Accuracy::of(10, 3)),
+                Some(Accuracy::of(4, 2)),
+                Some(Accuracy::of(80_000, 50_000))
+            ],
+            [
+                Some(Accuracy::of(5, 2)),
+                Some(Accuracy::of(2, 1)),
+                Some(Accuracy::of(10_000, 0))
+            ],
+        ]
+    );
+    assert_eq!(lines[0].revenue, None);
+}

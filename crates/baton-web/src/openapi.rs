@@ -29,7 +29,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::opportunities::list, api::opportunities::show, api::opportunities::create,
         api::opportunities::update,
         api::activities::list, api::activities::create,
-        api::forecasts::submit, api::forecasts::list, api::forecasts::show,
+        api::forecasts::submit, api::forecasts::list, api::forecasts::show, api::forecasts::actuals,
         api::charter::current, api::charter::versions, api::charter::version, api::charter::replace,
         api::teams::list, api::teams::create,
         api::reports::forecast_accuracy, api::reports::activity_vs_revenue, api::reports::focus,

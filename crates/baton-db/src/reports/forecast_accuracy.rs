@@ -18,7 +18,8 @@
 
 use super::{OwnLines, People, end_of, start_of};
 use crate::connect::Db;
-use crate::error::Result;
+use crate::error::{DbError, Result};
+use crate::forecasts::{Forecast, ForecastLine};
 use crate::sql::placeholders;
 use baton_core::accountability::{
     AccountabilityConfig, Accuracy, SMOKE_STREAK, accuracy_over, too_high_streak,
@@ -384,10 +385,7 @@ impl Db {
             .checked_add(i64::from(config.forecast_cutoff_days).days())
             .unwrap_or(first_day);
         let cutoff = start_of(cutoff_day, zone)?;
-        let (starts, ends) = (
-            start_of(first_day, zone)?,
-            end_of(quarter.last_day(), zone)?,
-        );
+        let (starts, ends) = quarter_bounds(quarter, zone)?;
         let label = quarter.to_string();
         let revenue = ForecastKind::Revenue.as_str();
         let leads = ForecastKind::Leads.as_str();
@@ -439,6 +437,30 @@ impl Db {
         .bind(quarter.last_day().to_string())
         .fetch_all(self.reader())
         .await?;
+        let lead_actuals = self.lead_actuals(starts, ends, currency).await?;
+        let facts = QuarterFacts {
+            revenue_forecasts,
+            revenue_won,
+            lead_forecasts: lead_forecasts
+                .into_iter()
+                .map(|(id, user, campaign, channel, leads, mqls, value)| {
+                    (id, user, Origin::of(campaign, channel), leads, mqls, value)
+                })
+                .collect(),
+            lead_actuals,
+        };
+        Ok((facts, cutoff))
+    }
+
+    /// Leads that arrived between `starts` and `ends` per origin: how many,
+    /// how many reached MQL, and the revenue they have won so far.
+    async fn lead_actuals(
+        &self,
+        starts: i64,
+        ends: i64,
+        currency: &str,
+    ) -> Result<BTreeMap<Origin, (i64, i64, i64)>> {
+        let won = OpportunityStage::Won.as_str();
         let mql_stages = placeholders(5, MQL_OR_LATER.len());
         let sql = format!(
             "SELECT l.campaign_id,
@@ -463,26 +485,114 @@ impl Db {
         for stage in MQL_OR_LATER {
             query = query.bind(stage.as_str());
         }
-        let lead_actuals = query
+        Ok(query
             .fetch_all(self.reader())
             .await?
             .into_iter()
             .map(|(campaign, source, leads, mqls, won)| {
                 (Origin::of(campaign, source), (leads, mqls, won))
             })
-            .collect();
-        let facts = QuarterFacts {
-            revenue_forecasts,
-            revenue_won,
-            lead_forecasts: lead_forecasts
-                .into_iter()
-                .map(|(id, user, campaign, channel, leads, mqls, value)| {
-                    (id, user, Origin::of(campaign, channel), leads, mqls, value)
-                })
-                .collect(),
-            lead_actuals,
+            .collect())
+    }
+}
+
+/// The quarter as stored times: its first moment and the first after it.
+fn quarter_bounds(quarter: Quarter, zone: &jiff::tz::TimeZone) -> Result<(i64, i64)> {
+    Ok((
+        start_of(quarter.first_day(), zone)?,
+        end_of(quarter.last_day(), zone)?,
+    ))
+}
+
+/// A forecast line beside what the data shows for it in its quarter.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct LineActual {
+    pub line_id: i64,
+    pub description: String,
+    pub category: Option<ForecastCategory>,
+    /// Revenue lines that name a deal or an account, in the organisation's
+    /// currency: the amount against the revenue won in the quarter from
+    /// that deal, or from the account's deals. Absent for other lines, such
+    /// as a prospect not yet in the pipeline.
+    pub revenue: Option<Accuracy>,
+    /// Lead lines: against the leads of the line's campaign (or channel)
+    /// that arrived in the quarter.
+    pub leads: Option<Accuracy>,
+    pub mqls: Option<Accuracy>,
+    /// Lead lines: the dollar value against the revenue those leads have won so far.
+    pub value: Option<Accuracy>,
+}
+
+impl Db {
+    /// Each line of `forecast` against its actual in the forecast's quarter.
+    pub async fn forecast_line_actuals(&self, forecast: &Forecast) -> Result<Vec<LineActual>> {
+        let quarter =
+            Quarter::parse(&forecast.quarter).map_err(|e| DbError::invalid("quarter", e))?;
+        let currency = self.organisation().await?.currency;
+        let (starts, ends) = quarter_bounds(quarter, &self.report_zone().await?)?;
+        let line = |l: &ForecastLine| LineActual {
+            line_id: l.id,
+            description: l.description.clone(),
+            category: l.category,
+            revenue: None,
+            leads: None,
+            mqls: None,
+            value: None,
         };
-        Ok((facts, cutoff))
+        match forecast.kind {
+            ForecastKind::Revenue => {
+                // A line naming a deal counts that deal; one naming only an
+                // account counts the account's deals.
+                let won: BTreeMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+                    "SELECT l.id, (SELECT CAST(COALESCE(SUM(o.amount_minor), 0) AS BIGINT)
+                         FROM opportunities o
+                         WHERE o.stage = $2 AND o.currency = $3 AND o.closed_on >= $4
+                           AND o.closed_on <= $5
+                           AND (o.id = l.opportunity_id
+                                OR (l.opportunity_id IS NULL AND o.account_id = l.account_id)))
+                     FROM forecast_lines l
+                     WHERE l.forecast_id = $1 AND l.currency = $3
+                       AND (l.opportunity_id IS NOT NULL OR l.account_id IS NOT NULL)",
+                )
+                .bind(forecast.id)
+                .bind(OpportunityStage::Won.as_str())
+                .bind(&currency)
+                .bind(quarter.first_day().to_string())
+                .bind(quarter.last_day().to_string())
+                .fetch_all(self.reader())
+                .await?
+                .into_iter()
+                .collect();
+                Ok(forecast
+                    .lines
+                    .iter()
+                    .map(|l| LineActual {
+                        revenue: won.get(&l.id).map(|won| Accuracy::of(l.amount_minor, *won)),
+                        ..line(l)
+                    })
+                    .collect())
+            }
+            ForecastKind::Leads => {
+                let actuals = self.lead_actuals(starts, ends, &currency).await?;
+                Ok(forecast
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        let origin =
+                            Origin::of(l.campaign_id, l.channel.clone().unwrap_or_default());
+                        let (leads, mqls, won) = actuals.get(&origin).copied().unwrap_or_default();
+                        let value =
+                            (l.currency == currency).then(|| Accuracy::of(l.amount_minor, won));
+                        LineActual {
+                            leads: Some(Accuracy::of(l.leads.unwrap_or(0), leads)),
+                            mqls: Some(Accuracy::of(l.mqls.unwrap_or(0), mqls)),
+                            value,
+                            ..line(l)
+                        }
+                    })
+                    .collect())
+            }
+        }
     }
 }
 

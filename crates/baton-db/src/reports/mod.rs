@@ -10,8 +10,8 @@ mod revenue;
 pub use activity::{ActivityReport, ActivityRow};
 pub use focus::{FocusReport, FocusRow, StrayWork};
 pub use forecast_accuracy::{
-    AccuracyGroup, AccuracyRow, ForecastAccuracyReport, LeaderboardEntry, TREND_QUARTERS,
-    TrendPoint,
+    AccuracyGroup, AccuracyRow, ForecastAccuracyReport, LeaderboardEntry, LineActual,
+    TREND_QUARTERS, TrendPoint,
 };
 pub use revenue::{RevenueBy, RevenueReport, RevenueRow};
 

@@ -8,8 +8,9 @@
 //!   markets in the Marketing team; Olive, the owner, has no team.
 //! - Hal forecast 150.00 for Q2 and won 100.00; for Q3 his version before the
 //!   cut-off (8 July) says commit 300.00 + best case 100.00 + pipeline
-//!   500.00, a later one 1,000.00; he won 250.00 + 50.00 in Q3 (a deal won on
-//!   1 October, one lost and one in euros do not count).
+//!   500.00, a later one 1,000.00; he won 250.00 (the deal his commit
+//!   names) + 50.00 (at Initech, the account his best case names) in Q3; a
+//!   deal won on 1 October, one lost and one in euros do not count.
 //! - Hana submitted only after the cut-off: first 200.00, then 900.00; she
 //!   won 200.00.
 //! - Olive won 100.00 in Q3 without a forecast.
@@ -307,7 +308,7 @@ pub async fn accountability(db: &Db) -> Scenario {
         None,
     )
     .await;
-    deal(
+    let initech_deal = deal(
         db,
         hal,
         (5_000, "USD"),
@@ -317,6 +318,12 @@ pub async fn accountability(db: &Db) -> Scenario {
         None,
     )
     .await;
+    sqlx::query("UPDATE opportunities SET account_id = $1 WHERE id = $2")
+        .bind(account)
+        .bind(initech_deal)
+        .execute(db.writer())
+        .await
+        .expect("a deal at Initech");
     deal(
         db,
         hal,

@@ -85,6 +85,31 @@ async fn managers_read_forecast_accuracy_by_any_group_and_a_hunter_only_their_ow
 }
 
 #[tokio::test]
+async fn a_forecasts_lines_are_set_against_their_actuals_for_its_owner_and_managers_only() {
+    let (app, s) = app().await;
+    let hal = app.db.create_api_token(s.hal, "tests").await.unwrap();
+    let versions = app
+        .get_json(&hal, "/api/v1/forecasts?user=me&quarter=2026-Q3")
+        .await;
+    // Newest first: the version judged is the first.
+    let judged = versions["items"][1]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/forecasts/{judged}/actuals");
+    let lines = app.get_json(&hal, &path).await;
+    assert_eq!(lines[0]["description"], "The big one");
+    assert_eq!(lines[0]["revenue"]["actual"], 25_000);
+    assert_eq!(lines[1]["revenue"]["actual"], 5_000);
+    assert_eq!(lines[2]["revenue"], Value::Null);
+    assert_eq!(app.get_json(&app.owner, &path).await, lines);
+
+    let hana = app.db.create_api_token(s.hana, "tests").await.unwrap();
+    assert_eq!(app.get(&hana, &path).await.status(), 403);
+    let missing = app
+        .get(&app.owner, "/api/v1/forecasts/999999/actuals")
+        .await;
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
 async fn the_smoke_tolerance_is_an_organisation_setting() {
     let (app, _) = app().await;
     let put = |body: Value| {
@@ -185,6 +210,7 @@ async fn the_openapi_document_lists_the_reports() {
         "/api/v1/reports/forecast-accuracy",
         "/api/v1/reports/activity-vs-revenue",
         "/api/v1/reports/focus",
+        "/api/v1/forecasts/{id}/actuals",
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
     }
