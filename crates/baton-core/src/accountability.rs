@@ -14,9 +14,9 @@ pub struct AccountabilityConfig {
     /// Days after the quarter's first day when forecasts are judged: the
     /// version in force at that moment counts.
     pub forecast_cutoff_days: u32,
-    /// Activities at least this many times the team median are "well above".
+    /// Activities at least this many times the peers' median are "well above".
     pub busy_activity_ratio: f64,
-    /// Revenue at most this share of the team median is "well below".
+    /// Revenue at most this share of the peers' median is "well below".
     pub busy_revenue_ratio: f64,
 }
 
@@ -131,19 +131,19 @@ pub fn median(values: &[i64]) -> Option<f64> {
 }
 
 impl AccountabilityConfig {
-    /// Busy without results: activities well above the team median while
-    /// revenue is well below it. A team that wins nothing (a median of 0)
-    /// flags nobody: there is no revenue to fall short of.
+    /// Busy without results: activities well above the peers' median while
+    /// revenue is well below theirs. Peers who win nothing (a median of 0)
+    /// flag nobody: there is no revenue to fall short of.
     pub fn busy_without_results(
         &self,
         activities: i64,
         revenue: i64,
-        team_activities: f64,
-        team_revenue: f64,
+        peer_activities: f64,
+        peer_revenue: f64,
     ) -> bool {
-        team_revenue > 0.0
-            && activities as f64 >= self.busy_activity_ratio * team_activities
-            && revenue as f64 <= self.busy_revenue_ratio * team_revenue
+        peer_revenue > 0.0
+            && activities as f64 >= self.busy_activity_ratio * peer_activities
+            && revenue as f64 <= self.busy_revenue_ratio * peer_revenue
     }
 }
 
@@ -196,7 +196,7 @@ mod tests {
     }
 
     #[test]
-    fn busy_without_results_needs_both_signs_and_a_team_that_wins() {
+    fn busy_without_results_needs_both_signs_and_peers_who_win() {
         let config = AccountabilityConfig::default();
         assert_eq!(median(&[5, 1, 3]), Some(3.0));
         assert_eq!(median(&[4, 1, 3, 2]), Some(2.5));

@@ -304,12 +304,12 @@ async fn activity_is_set_against_revenue_and_the_busy_without_results_are_flagge
     );
     assert!(close(hal.opportunities_per_activity, 1.0 / 6.0));
     assert_eq!(
-        (hal.team_median_activities, hal.team_median_revenue_minor),
+        (hal.peer_median_activities, hal.peer_median_revenue_minor),
         (6.0, 20_000.0)
     );
     assert_eq!(report.rows[0].opportunities_per_activity, None);
     assert_eq!(report.rows[3].user_id, s.hugo);
-    assert_eq!(report.rows[4].team_median_activities, 1.0);
+    assert_eq!(report.rows[4].peer_median_activities, 1.0);
 }
 
 #[tokio::test]

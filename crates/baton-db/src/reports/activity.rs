@@ -32,9 +32,9 @@ pub struct ActivityRow {
     pub revenue_per_activity_minor: Option<i64>,
     /// Opportunities opened over activities; absent without activities.
     pub opportunities_per_activity: Option<f64>,
-    /// Medians over the people of the same team and role in the report.
-    pub team_median_activities: f64,
-    pub team_median_revenue_minor: f64,
+    /// Medians over their peers in the report: the same role in the same team.
+    pub peer_median_activities: f64,
+    pub peer_median_revenue_minor: f64,
     pub busy_without_results: bool,
 }
 
@@ -43,9 +43,9 @@ pub struct ActivityRow {
 pub struct ActivityReport {
     pub period: Period,
     pub currency: String,
-    /// Busy: activities at least this many times the team median.
+    /// Busy: activities at least this many times the peers' median.
     pub busy_activity_ratio: f64,
-    /// Without results: revenue at most this share of the team median.
+    /// Without results: revenue at most this share of the peers' median.
     pub busy_revenue_ratio: f64,
     /// Everyone with an activity or a result, by team and name.
     pub rows: Vec<ActivityRow>,
@@ -119,8 +119,8 @@ impl Db {
                         revenue_per_activity_minor: per_activity(won_revenue_minor)
                             .map(|v| v.round() as i64),
                         opportunities_per_activity: per_activity(opportunities_created),
-                        team_median_activities: 0.0,
-                        team_median_revenue_minor: 0.0,
+                        peer_median_activities: 0.0,
+                        peer_median_revenue_minor: 0.0,
                         busy_without_results: false,
                     }
                 },
@@ -137,13 +137,13 @@ impl Db {
         }
         for row in &mut rows {
             let (activities, revenue) = &peers[&peers_of(row)];
-            row.team_median_activities = median(activities).unwrap_or_default();
-            row.team_median_revenue_minor = median(revenue).unwrap_or_default();
+            row.peer_median_activities = median(activities).unwrap_or_default();
+            row.peer_median_revenue_minor = median(revenue).unwrap_or_default();
             row.busy_without_results = config.busy_without_results(
                 row.activities,
                 row.won_revenue_minor,
-                row.team_median_activities,
-                row.team_median_revenue_minor,
+                row.peer_median_activities,
+                row.peer_median_revenue_minor,
             );
         }
         rows.sort_by(|a, b| (&a.team, &a.name, a.user_id).cmp(&(&b.team, &b.name, b.user_id)));
