@@ -74,6 +74,20 @@ impl Role {
     pub fn is_manager(self) -> bool {
         matches!(self, Role::Owner | Role::Manager)
     }
+
+    /// The charter function a person in this role works for; owners and
+    /// managers lead rather than work for one.
+    pub fn function(self) -> Option<Function> {
+        match self {
+            Role::Owner | Role::Manager => None,
+            Role::Marketer => Some(Function::Marketing),
+            Role::Qualifier => Some(Function::Qualification),
+            Role::Hunter => Some(Function::Hunting),
+            Role::Farmer => Some(Function::Farming),
+            Role::Service => Some(Function::Service),
+            Role::Operations => Some(Function::Operations),
+        }
+    }
 }
 
 slug_enum!(

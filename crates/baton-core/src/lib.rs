@@ -2,6 +2,7 @@
 //! decisions made on every inquiry (moderation, triage, scoring, routing),
 //! SLA arithmetic in business hours, and parsing of imported files.
 
+pub mod accountability;
 pub mod auth;
 pub mod calendar;
 pub mod call_sheet;

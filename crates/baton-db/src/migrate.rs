@@ -27,6 +27,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "appointments_call_sheets",
         include_str!("../migrations/sqlite/0004_appointments_call_sheets.sql"),
     ),
+    (
+        5,
+        "report_indexes",
+        include_str!("../migrations/sqlite/0005_report_indexes.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -49,6 +54,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "appointments_call_sheets",
         include_str!("../migrations/postgres/0004_appointments_call_sheets.sql"),
+    ),
+    (
+        5,
+        "report_indexes",
+        include_str!("../migrations/postgres/0005_report_indexes.sql"),
     ),
 ];
 

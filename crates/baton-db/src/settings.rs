@@ -17,6 +17,8 @@ pub mod keys {
     pub const MODERATION: &str = "moderation";
     /// Currency of amounts entered without one.
     pub const CURRENCY: &str = "currency";
+    /// `baton_core::accountability::AccountabilityConfig`.
+    pub const ACCOUNTABILITY: &str = "accountability";
 }
 
 impl Db {
@@ -62,6 +64,8 @@ pub struct Organisation {
     pub scoring: baton_core::scoring::ScoringConfig,
     #[schema(value_type = Object)]
     pub moderation: baton_core::moderation::ModerationConfig,
+    /// Smoke tolerance, forecast cut-off and busy-without-results thresholds.
+    pub accountability: baton_core::accountability::AccountabilityConfig,
 }
 
 /// Changes to the settings; absent fields stay as they are.
@@ -75,6 +79,7 @@ pub struct OrganisationChange {
     pub scoring: Option<baton_core::scoring::ScoringConfig>,
     #[schema(value_type = Option<Object>)]
     pub moderation: Option<baton_core::moderation::ModerationConfig>,
+    pub accountability: Option<baton_core::accountability::AccountabilityConfig>,
 }
 
 /// Used when no time zone was set.
@@ -94,12 +99,13 @@ fn or_default(value: String, default: &str) -> String {
 
 impl Db {
     pub async fn organisation(&self) -> Result<Organisation> {
-        let (time_zone, business_hours, currency, scoring, moderation) = tokio::try_join!(
+        let (time_zone, business_hours, currency, scoring, moderation, accountability) = tokio::try_join!(
             self.setting::<String>(keys::TIME_ZONE),
             self.setting::<String>(keys::BUSINESS_HOURS),
             self.setting::<String>(keys::CURRENCY),
             self.setting(keys::SCORING),
             self.setting(keys::MODERATION),
+            self.setting(keys::ACCOUNTABILITY),
         )?;
         Ok(Organisation {
             time_zone: or_default(time_zone, DEFAULT_TIME_ZONE),
@@ -107,6 +113,7 @@ impl Db {
             currency: or_default(currency, DEFAULT_CURRENCY),
             scoring,
             moderation,
+            accountability,
         })
     }
 
@@ -150,12 +157,20 @@ impl Db {
                 "must be above 0 and at most 1",
             ));
         }
+        let accountability = change
+            .accountability
+            .clone()
+            .unwrap_or(current.accountability);
+        if let Some((field, reason)) = accountability.problem() {
+            return Err(DbError::invalid(format!("accountability.{field}"), reason));
+        }
         let organisation = Organisation {
             time_zone,
             business_hours,
             currency,
             scoring,
             moderation,
+            accountability,
         };
         let mut tx = self.begin_write().await?;
         for (key, value) in [
@@ -172,6 +187,10 @@ impl Db {
             (
                 keys::MODERATION,
                 serde_json::to_value(&organisation.moderation).unwrap_or_default(),
+            ),
+            (
+                keys::ACCOUNTABILITY,
+                serde_json::to_value(&organisation.accountability).unwrap_or_default(),
             ),
         ] {
             sqlx::query(

@@ -1,6 +1,8 @@
 //! A fresh database for each test, on SQLite by default or on PostgreSQL
 //! when `TEST_DATABASE_URL` is set: the same suite runs on both backends.
 
+pub mod scenario;
+
 use crate::connect::{Db, DbOptions};
 use crate::error::Result;
 use std::path::PathBuf;

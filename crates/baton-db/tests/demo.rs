@@ -171,3 +171,64 @@ async fn a_database_with_users_is_refused() {
     .await;
     assert_eq!(touched, [(1, 0)], "a refused database is left as it was");
 }
+
+#[tokio::test]
+async fn the_reports_find_the_demo_smoke_blower_the_busy_rep_and_the_hunter_doing_billing() {
+    use baton_core::calendar::{Quarter, parse_date};
+    use baton_db::reports::{AccuracyGroup, Period};
+    // The people behind the figures need the full-size demo's deals.
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let full = DemoOptions {
+        inquiries: DemoOptions::default().inquiries,
+        ..options()
+    };
+    generate(db, &full, &|_, _, _| {}).await.unwrap();
+    let smoke: Vec<String> = db
+        .forecast_accuracy(Quarter::parse("2025-Q4").unwrap(), AccuracyGroup::Person)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .filter(|row| row.smoke)
+        .map(|row| row.name)
+        .collect();
+    assert!(smoke.contains(&"Tom Kowalski".to_string()), "{smoke:?}");
+
+    // The year before the demo's today.
+    let year = Period::new(
+        parse_date("2025-06-15").unwrap(),
+        parse_date("2026-06-14").unwrap(),
+    )
+    .unwrap();
+    let busy: Vec<String> = db
+        .activity_report(year)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .filter(|row| row.busy_without_results)
+        .map(|row| row.name)
+        .collect();
+    assert_eq!(busy, ["Carlos Mendez"]);
+
+    let focus = db.focus_report(year).await.unwrap();
+    let aisha = focus
+        .rows
+        .iter()
+        .find(|row| row.name == "Aisha Bello")
+        .unwrap();
+    let billing = aisha
+        .stray
+        .iter()
+        .find(|work| work.type_slug == "billing_issue")
+        .unwrap();
+    assert_eq!(billing.suggested_queue.as_deref(), Some("operations"));
+    assert!(aisha.other_share > 0.1, "{aisha:?}");
+    let carlos = focus
+        .rows
+        .iter()
+        .find(|r| r.name == "Carlos Mendez")
+        .unwrap();
+    assert_eq!(carlos.other_functions, 0, "{carlos:?}");
+}

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, appointments, call sheets, the charter, teams and webhooks."),
+    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, appointments, call sheets, the charter, teams and webhooks; accountability reports."),
     paths(
         api::inquiries::create, api::inquiries::list, api::inquiries::show,
         api::inquiries::release, api::inquiries::confirm_spam,
@@ -29,13 +29,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::opportunities::list, api::opportunities::show, api::opportunities::create,
         api::opportunities::update,
         api::activities::list, api::activities::create,
-        api::forecasts::submit, api::forecasts::list, api::forecasts::show,
+        api::forecasts::submit, api::forecasts::list, api::forecasts::show, api::forecasts::actuals,
         api::charter::current, api::charter::versions, api::charter::version, api::charter::replace,
         api::teams::list, api::teams::create,
         api::appointments::list, api::appointments::create, api::appointments::one,
         api::appointments::change, api::appointments::renew_feed,
         api::call_sheets::generate, api::call_sheets::list, api::call_sheets::one,
         api::call_sheets::complete, api::call_sheets::completion,
+        api::reports::forecast_accuracy, api::reports::activity_vs_revenue, api::reports::focus,
     ),
     modifiers(&BearerAuth),
 )]

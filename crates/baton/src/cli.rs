@@ -70,7 +70,8 @@ pub enum Command {
     /// Bring inquiries in from files.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Reports on the data: `baton report revenue --by quarter|office|agent`.
+    /// Reports on the data: `baton report revenue`, `forecast-accuracy`,
+    /// `activity-vs-revenue` and `focus`.
     Report(crate::commands::reports::ReportArgs),
     /// Process the inquiries still waiting: those received but not processed,
     /// and those whose processing failed ("needs attention").

@@ -4,6 +4,8 @@
 //! and always run on it.
 
 use baton_db::testing::TestDb;
+use baton_db::testing::scenario::accountability;
+use baton_db::{Db, DbOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -99,6 +101,21 @@ impl Baton {
             .write_all(stdin.as_bytes())
             .unwrap();
         child.wait_with_output().unwrap()
+    }
+
+    /// Fills the database with the hand-checked accountability scenario.
+    fn with_scenario(&self) {
+        let options = match self.database_flags.as_slice() {
+            [flag, url] if flag == "--database-url" => DbOptions::url(url.clone()),
+            [_, dir] => DbOptions::sqlite_in(Path::new(dir)).unwrap(),
+            flags => panic!("unexpected database flags {flags:?}"),
+        };
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let db = Db::open(&options).await.unwrap();
+            db.ensure_defaults().await.unwrap();
+            accountability(&db).await;
+            db.close().await;
+        });
     }
 
     /// Runs a command that must succeed and returns its stdout.
@@ -397,4 +414,117 @@ fn restore_over_a_database_needs_force_and_refuses_other_files() {
         stderr(&rejected)
     );
     baton.ok(&["restore", "--force", backup]);
+}
+
+/// The line of `out` that starts with `start`.
+fn line_starting<'a>(out: &'a str, start: &str) -> &'a str {
+    out.lines()
+        .find(|line| line.starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting with {start:?} in:\n{out}"))
+}
+
+#[test]
+fn forecast_accuracy_prints_as_csv_table_and_json() {
+    let baton = Baton::new();
+    baton.with_scenario();
+    let report = ["report", "forecast-accuracy", "--quarter", "2026-Q3"];
+    let csv = baton.ok(&[&report[..], &["--format", "csv"]].concat());
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "person,kind,forecast,actual,error,ape,accuracy,bias,accuracy_2025-Q4,accuracy_2026-Q1,\
+         accuracy_2026-Q2,accuracy_2026-Q3,trend_accuracy,trend_bias,smoke,leads_forecast,leads_actual,\
+         value_forecast,value_won"
+    );
+    assert_eq!(
+        line_starting(&csv, "Hal,"),
+        "Hal,revenue,400.00,300.00,100.00,0.333,0.667,+0.333,-,-,0.500,0.667,0.625,+0.375,SMOKE,,,,"
+    );
+    assert_eq!(
+        line_starting(&csv, "Olive,"),
+        "Olive,revenue,none,100.00,-100.00,1.000,0.000,-1.000,-,-,-,-,-,-,,,,,"
+    );
+    assert_eq!(
+        line_starting(&csv, "Mia,"),
+        "Mia,leads,6,3,3,1.000,0.000,+1.000,-,-,-,0.000,0.000,+1.000,,15,5,900.00,500.00"
+    );
+    assert_eq!(
+        line_starting(&csv, "company,revenue"),
+        "company,revenue,600.00,600.00,0.00,0.000,1.000,+0.000,-,-,0.500,1.000,0.929,+0.071,,,,,"
+    );
+
+    let table = baton.ok(&report);
+    assert!(
+        table.contains("leaderboard revenue #1: Hana (1.000 over 1 quarters)"),
+        "{table}"
+    );
+    assert!(line_starting(&table, "Hal ").contains("SMOKE"), "{table}");
+
+    let json = baton.ok(&[&report[..], &["--group", "team", "--format", "json"]].concat());
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["group"], "team");
+    assert_eq!(json["rows"][1]["name"], "East");
+    assert_eq!(json["rows"][1]["judged"]["forecast"], 60_000);
+
+    let bad = baton.run(&["report", "forecast-accuracy", "--quarter", "2026-Q5"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("numbered 1 to 4"), "{}", stderr(&bad));
+}
+
+#[test]
+fn activity_vs_revenue_and_focus_print_per_person() {
+    let baton = Baton::new();
+    baton.with_scenario();
+    let period = ["--from", "2026-07-01", "--to", "2026-09-30"];
+    let csv = baton.ok(&[
+        &["report", "activity-vs-revenue"][..],
+        &period,
+        &["--format", "csv"],
+    ]
+    .concat());
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "person,team,activities,won_deals,won_revenue_usd,opportunities_created,\
+         revenue_per_activity_usd,opportunities_per_activity,busy_without_results,by_type"
+    );
+    assert_eq!(
+        line_starting(&csv, "Hal,"),
+        "Hal,East,6,2,300.00,1,50.00,0.167,,billing_issue=2 cold_call=4"
+    );
+    assert_eq!(
+        line_starting(&csv, "Hugo,"),
+        "Hugo,East,12,0,0.00,0,0.00,0.000,BUSY,cold_call=12"
+    );
+    assert_eq!(
+        line_starting(&csv, "Olive,"),
+        "Olive,(no team),0,1,100.00,0,-,-,,"
+    );
+
+    let focus = baton.ok(&[&["report", "focus"][..], &period, &["--format", "csv"]].concat());
+    assert_eq!(
+        focus.lines().collect::<Vec<_>>(),
+        [
+            "person,function,activities,own_function,other_functions,other_share,belongs_elsewhere",
+            "Hal,hunting,6,4,2,0.333,billing_issue=2 (operations; queue operations)",
+            "Mia,marketing,4,3,1,0.250,service_issue=1 (service; queue service)",
+            "Hana,hunting,5,5,0,0.000,",
+            "Hugo,hunting,12,12,0,0.000,",
+        ]
+    );
+    let table = baton.ok(&[&["report", "focus"][..], &period].concat());
+    assert!(table.contains("charter version 1"), "{table}");
+
+    let backwards = baton.run(&[
+        "report",
+        "focus",
+        "--from",
+        "2026-07-02",
+        "--to",
+        "2026-07-01",
+    ]);
+    assert_eq!(backwards.status.code(), Some(2));
+    assert!(
+        stderr(&backwards).contains("ends (2026-07-01) before it starts"),
+        "{}",
+        stderr(&backwards)
+    );
 }

@@ -1,4 +1,5 @@
-//! Forecasts over the API: submitting a new version, reading the versions.
+//! Forecasts over the API: submitting a new version, reading the versions
+//! and each version's lines against their actuals.
 
 use super::{JsonBody, Page, PageParams, params};
 use crate::AppState;
@@ -11,6 +12,7 @@ use axum::{Json, Router};
 use baton_core::calendar::Quarter;
 use baton_core::domain::{ForecastKind, Role};
 use baton_db::forecasts::{Forecast, ForecastFilter, NewForecast, NewForecastLine};
+use baton_db::reports::LineActual;
 use baton_db::users::User;
 use serde::Deserialize;
 
@@ -19,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/forecasts", get(list).post(submit))
         .route("/api/v1/forecasts/{id}", get(show))
+        .route("/api/v1/forecasts/{id}/actuals", get(actuals))
 }
 
 /// A forecast submission.
@@ -155,13 +158,40 @@ pub async fn show(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Forecast>, ApiError> {
+    Ok(Json(visible_forecast(&state, &caller, id).await?))
+}
+
+/// Forecast `id`, if the caller may read it: owners and managers any,
+/// everyone else their own.
+async fn visible_forecast(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Forecast, ApiError> {
     let forecast = state.db.forecast(id).await?;
     if caller.sees_everything() || forecast.user_id == caller.id() {
-        Ok(Json(forecast))
+        Ok(forecast)
     } else {
         Err(ApiError::Forbidden(format!(
             "forecast {id} is someone else's; a {} sees only their own",
             caller.role()
         )))
     }
+}
+
+/// Each line of a forecast version against what the data shows in its
+/// quarter: revenue won from the deal or account a line names; leads, MQLs
+/// and revenue from the campaign or channel a lead line names.
+#[utoipa::path(get, path = "/api/v1/forecasts/{id}/actuals", tag = "forecasts",
+    params(("id" = i64, Path, description = "Forecast id")),
+    responses((status = 200, body = Vec<LineActual>), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn actuals(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<LineActual>>, ApiError> {
+    let forecast = visible_forecast(&state, &caller, id).await?;
+    Ok(Json(state.db.forecast_line_actuals(&forecast).await?))
 }

@@ -15,6 +15,7 @@ pub mod leads;
 pub mod opportunities;
 mod params;
 pub mod queues;
+pub mod reports;
 pub mod settings;
 pub mod teams;
 pub mod users;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(teams::router())
         .merge(appointments::router())
         .merge(call_sheets::router())
+        .merge(reports::router())
 }
 
 /// Most items in one page.

@@ -11,6 +11,7 @@ mod entities;
 mod forms;
 mod intake;
 mod pages;
+mod reports;
 mod roles;
 mod routing;
 mod settings;

@@ -1,12 +1,20 @@
-//! `baton report revenue --by quarter|office|agent`: won revenue, win rate
-//! and days to close, as a table, CSV or JSON.
+//! `baton report …`: revenue, forecast accuracy, activity against revenue
+//! and focus, each as a table, CSV or JSON.
 
 use super::{closing, open};
 use crate::cli::DatabaseArgs;
 use crate::failure::Failure;
+use baton_core::accountability::Accuracy;
+use baton_core::calendar::{Quarter, parse_date};
+use baton_core::domain::ForecastKind;
 use baton_core::money::{Currency, format_minor};
-use baton_db::reports::{RevenueBy, RevenueReport, RevenueRow};
+use baton_db::reports::{
+    AccuracyGroup, AccuracyRow, ActivityReport, FocusReport, ForecastAccuracyReport, Period,
+    RevenueBy, RevenueReport, RevenueRow,
+};
 use clap::{Args, Subcommand, ValueEnum};
+use jiff::civil::Date;
+use serde::Serialize;
 
 /// Reports on the data.
 #[derive(Debug, Args)]
@@ -21,6 +29,15 @@ pub enum Report {
     /// Won revenue, win rate on closed deals and days from engaging to
     /// close, in the organisation's currency.
     Revenue(RevenueArgs),
+    /// Forecast against actual for a quarter: error, accuracy, bias, the
+    /// trend over four quarters, smoke and the leaderboard.
+    ForecastAccuracy(ForecastAccuracyArgs),
+    /// Per person: activities by type, revenue won, revenue and
+    /// opportunities per activity, and who is busy without results.
+    ActivityVsRevenue(PeriodArgs),
+    /// Per person: the share of activities the charter gives to another
+    /// function, and the queue that work belongs in.
+    Focus(PeriodArgs),
 }
 
 /// Options of the revenue report.
@@ -36,6 +53,38 @@ pub struct RevenueArgs {
     pub format: Format,
 }
 
+/// Options of the forecast-accuracy report.
+#[derive(Debug, Args)]
+pub struct ForecastAccuracyArgs {
+    /// The quarter judged, like 2026-Q3.
+    #[arg(long, value_parser = Quarter::parse)]
+    pub quarter: Quarter,
+
+    /// One line per person, team or campaign.
+    #[arg(long, value_enum, default_value = "person")]
+    pub group: Group,
+
+    /// How to print the report.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// Options of the reports over a period of days.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// First day, like 2026-07-01, in the organisation's time zone.
+    #[arg(long, value_parser = parse_date)]
+    pub from: Date,
+
+    /// Last day, included.
+    #[arg(long, value_parser = parse_date)]
+    pub to: Date,
+
+    /// How to print the report.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
 /// What a report is broken down by, as the command line names it.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Breakdown {
@@ -44,90 +93,101 @@ pub enum Breakdown {
     Agent,
 }
 
+/// How forecast accuracy is grouped, as the command line names it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Group {
+    Person,
+    Team,
+    Campaign,
+}
+
 /// How a report is printed.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     /// Aligned columns for people.
     Table,
-    /// Comma-separated, with a header row and a last `total` row.
+    /// Comma-separated, with a header row.
     Csv,
     /// The whole report; amounts in minor units.
     Json,
 }
 
+/// A report as lines of cells, with notes printed under the table.
+struct Lines {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    notes: Vec<String>,
+}
+
 /// Runs the report asked for.
 pub async fn report(database: &DatabaseArgs, args: &ReportArgs) -> Result<(), Failure> {
+    let db = open(database).await?;
     match &args.report {
-        Report::Revenue(args) => revenue(database, args).await,
+        Report::Revenue(args) => {
+            let by = match args.by {
+                Breakdown::Quarter => RevenueBy::Quarter,
+                Breakdown::Office => RevenueBy::Office,
+                Breakdown::Agent => RevenueBy::Agent,
+            };
+            let report = closing(db, async |db| Ok(db.revenue_report(by).await?)).await?;
+            print(args.format, &report, revenue_lines)
+        }
+        Report::ForecastAccuracy(args) => {
+            let group = match args.group {
+                Group::Person => AccuracyGroup::Person,
+                Group::Team => AccuracyGroup::Team,
+                Group::Campaign => AccuracyGroup::Campaign,
+            };
+            let report = closing(db, async |db| {
+                Ok(db.forecast_accuracy(args.quarter, group).await?)
+            })
+            .await?;
+            print(args.format, &report, accuracy_lines)
+        }
+        Report::ActivityVsRevenue(args) => {
+            let report = closing(db, async |db| {
+                Ok(db.activity_report(Period::new(args.from, args.to)?).await?)
+            })
+            .await?;
+            print(args.format, &report, activity_lines)
+        }
+        Report::Focus(args) => {
+            let report = closing(db, async |db| {
+                Ok(db.focus_report(Period::new(args.from, args.to)?).await?)
+            })
+            .await?;
+            print(args.format, &report, focus_lines)
+        }
     }
 }
 
-async fn revenue(database: &DatabaseArgs, args: &RevenueArgs) -> Result<(), Failure> {
-    let by = match args.by {
-        Breakdown::Quarter => RevenueBy::Quarter,
-        Breakdown::Office => RevenueBy::Office,
-        Breakdown::Agent => RevenueBy::Agent,
-    };
-    let report = closing(open(database).await?, async |db| {
-        Ok(db.revenue_report(by).await?)
-    })
-    .await?;
-    match args.format {
+/// Prints `report` as JSON, or its lines as CSV or a table.
+fn print<R: Serialize>(
+    format: Format,
+    report: &R,
+    lines: impl Fn(&R) -> Result<Lines, Failure>,
+) -> Result<(), Failure> {
+    match format {
         Format::Json => {
-            let text = serde_json::to_string_pretty(&report).expect("a report serialises to JSON");
+            let text = serde_json::to_string_pretty(report).expect("a report serialises to JSON");
             println!("{text}");
         }
-        Format::Csv => print_csv(&report)?,
-        Format::Table => print_table(&report)?,
+        Format::Csv => {
+            let lines = lines(report)?;
+            for line in std::iter::once(&lines.header).chain(&lines.rows) {
+                let cells: Vec<String> = line.iter().map(|cell| csv_cell(cell)).collect();
+                println!("{}", cells.join(","));
+            }
+        }
+        Format::Table => {
+            let lines = lines(report)?;
+            print_table(&lines);
+            for note in &lines.notes {
+                println!("{note}");
+            }
+        }
     }
     Ok(())
-}
-
-/// The cells of a row: key, won deals, won revenue in major units, closed
-/// deals, win rate.
-fn cells(row: &RevenueRow, key: &str, currency: &Currency) -> [String; 5] {
-    [
-        key.to_string(),
-        row.won_deals.to_string(),
-        format_minor(row.won_revenue_minor, currency),
-        row.closed_deals.to_string(),
-        format!("{:.4}", row.win_rate),
-    ]
-}
-
-/// The report's lines as cells, the total last; deals without a key are
-/// shown as `(none)`.
-fn lines(report: &RevenueReport) -> Result<Vec<[String; 5]>, Failure> {
-    let currency = Currency::parse(&report.currency).map_err(Failure::runtime)?;
-    let mut lines: Vec<[String; 5]> = report
-        .rows
-        .iter()
-        .map(|row| {
-            let key = if row.key.is_empty() {
-                "(none)"
-            } else {
-                &row.key
-            };
-            cells(row, key, &currency)
-        })
-        .collect();
-    lines.push(cells(&report.total, "total", &currency));
-    Ok(lines)
-}
-
-fn header(report: &RevenueReport) -> [String; 5] {
-    let by = match report.by {
-        RevenueBy::Quarter => "quarter",
-        RevenueBy::Office => "office",
-        RevenueBy::Agent => "agent",
-    };
-    [
-        by.to_string(),
-        "won_deals".to_string(),
-        format!("won_revenue_{}", report.currency.to_lowercase()),
-        "closed_deals".to_string(),
-        "win_rate".to_string(),
-    ]
 }
 
 /// A CSV cell, quoted when it holds a comma, a quote or a line break.
@@ -139,45 +199,294 @@ fn csv_cell(cell: &str) -> String {
     }
 }
 
-fn print_csv(report: &RevenueReport) -> Result<(), Failure> {
-    for line in std::iter::once(header(report)).chain(lines(report)?) {
-        let cells: Vec<String> = line.iter().map(|cell| csv_cell(cell)).collect();
-        println!("{}", cells.join(","));
-    }
-    Ok(())
-}
-
-fn print_table(report: &RevenueReport) -> Result<(), Failure> {
-    let all: Vec<[String; 5]> = std::iter::once(header(report))
-        .chain(lines(report)?)
-        .collect();
-    let widths: Vec<usize> = (0..5)
+fn print_table(lines: &Lines) {
+    let all: Vec<&Vec<String>> = std::iter::once(&lines.header).chain(&lines.rows).collect();
+    let widths: Vec<usize> = (0..lines.header.len())
         .map(|i| {
             all.iter()
-                .map(|line| line[i].chars().count())
+                .map(|line| line.get(i).map_or(0, |cell| cell.chars().count()))
                 .max()
                 .unwrap_or(0)
         })
         .collect();
-    for line in &all {
+    for line in all {
         // The key is left-aligned, the figures right-aligned.
-        let mut text = format!("{:<width$}", line[0], width = widths[0]);
-        for (cell, width) in line.iter().zip(&widths).skip(1) {
-            text.push_str(&format!("  {cell:>width$}"));
+        let mut text = String::new();
+        for (i, (cell, width)) in line.iter().zip(&widths).enumerate() {
+            if i == 0 {
+                text.push_str(&format!("{cell:<width$}"));
+            } else {
+                text.push_str(&format!("  {cell:>width$}"));
+            }
         }
         println!("{}", text.trim_end());
     }
+}
+
+fn currency(code: &str) -> Result<Currency, Failure> {
+    Currency::parse(code).map_err(Failure::runtime)
+}
+
+fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"))
+}
+
+fn signed(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| format!("{v:+.3}"))
+}
+
+fn revenue_lines(report: &RevenueReport) -> Result<Lines, Failure> {
+    let currency = currency(&report.currency)?;
+    // Cells: key, won deals, won revenue in major units, closed deals, win rate.
+    let cells = |row: &RevenueRow, key: &str| {
+        vec![
+            key.to_string(),
+            row.won_deals.to_string(),
+            format_minor(row.won_revenue_minor, &currency),
+            row.closed_deals.to_string(),
+            format!("{:.4}", row.win_rate),
+        ]
+    };
+    let mut rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .map(|row| {
+            cells(
+                row,
+                if row.key.is_empty() {
+                    "(none)"
+                } else {
+                    &row.key
+                },
+            )
+        })
+        .collect();
+    rows.push(cells(&report.total, "total"));
+    let by = match report.by {
+        RevenueBy::Quarter => "quarter",
+        RevenueBy::Office => "office",
+        RevenueBy::Agent => "agent",
+    };
     let days = |value: Option<f64>| value.map_or("-".to_string(), |d| format!("{d:.2}"));
-    println!(
+    let mut notes = vec![format!(
         "days from engaging to close: mean {}, median {}",
         days(report.days_to_close_mean),
         days(report.days_to_close_median)
-    );
+    )];
     if report.other_currency_deals > 0 {
-        println!(
+        notes.push(format!(
             "{} closed deals in other currencies are not counted",
             report.other_currency_deals
-        );
+        ));
     }
-    Ok(())
+    Ok(Lines {
+        header: vec![
+            by.to_string(),
+            "won_deals".to_string(),
+            format!("won_revenue_{}", report.currency.to_lowercase()),
+            "closed_deals".to_string(),
+            "win_rate".to_string(),
+        ],
+        rows,
+        notes,
+    })
+}
+
+fn accuracy_lines(report: &ForecastAccuracyReport) -> Result<Lines, Failure> {
+    let currency = currency(&report.currency)?;
+    // Revenue in major units; leads and MQLs as counts.
+    let amount = |kind: ForecastKind, value: i64| match kind {
+        ForecastKind::Revenue => format_minor(value, &currency),
+        ForecastKind::Leads => value.to_string(),
+    };
+    let pair = |figure: Option<Accuracy>, money: bool| match figure {
+        Some(a) if money => vec![
+            format_minor(a.forecast, &currency),
+            format_minor(a.actual, &currency),
+        ],
+        Some(a) => vec![a.forecast.to_string(), a.actual.to_string()],
+        None => vec![String::new(), String::new()],
+    };
+    let cells = |row: &AccuracyRow| {
+        let judged = &row.judged;
+        let mut cells = vec![
+            row.name.clone(),
+            row.kind.to_string(),
+            if row.forecast_ids.is_empty() {
+                "none".to_string()
+            } else {
+                amount(row.kind, judged.forecast)
+            },
+            amount(row.kind, judged.actual),
+            amount(row.kind, judged.error),
+            ratio(judged.ape),
+            ratio(Some(judged.accuracy)),
+            signed(judged.bias),
+        ];
+        cells.extend(
+            row.trend
+                .iter()
+                .map(|p| ratio(p.accuracy.map(|a| a.accuracy))),
+        );
+        cells.extend([
+            ratio(row.trend_accuracy),
+            signed(row.trend_bias),
+            if row.smoke { "SMOKE" } else { "" }.to_string(),
+        ]);
+        cells.extend(pair(row.leads, false));
+        cells.extend(pair(row.value, true));
+        cells
+    };
+    let mut header: Vec<String> = [
+        report.group.as_str(),
+        "kind",
+        "forecast",
+        "actual",
+        "error",
+        "ape",
+        "accuracy",
+        "bias",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
+    header.extend(report.quarters.iter().map(|q| format!("accuracy_{q}")));
+    header.extend(
+        [
+            "trend_accuracy",
+            "trend_bias",
+            "smoke",
+            "leads_forecast",
+            "leads_actual",
+            "value_forecast",
+            "value_won",
+        ]
+        .iter()
+        .map(|h| h.to_string()),
+    );
+    let mut notes = vec![format!(
+        "{}: revenue judged on commit and best case against won revenue ({}), leads on MQLs; \
+         versions in force at the cut-off; smoke = over by more than {:.0}% two quarters running",
+        report.quarter,
+        report.currency,
+        report.smoke_tolerance * 100.0
+    )];
+    notes.extend(report.leaderboard.iter().map(|entry| {
+        format!(
+            "leaderboard {} #{}: {} ({:.3} over {} quarters)",
+            entry.kind, entry.rank, entry.name, entry.trend_accuracy, entry.quarters
+        )
+    }));
+    Ok(Lines {
+        header,
+        rows: report
+            .rows
+            .iter()
+            .chain(&report.totals)
+            .map(cells)
+            .collect(),
+        notes,
+    })
+}
+
+fn activity_lines(report: &ActivityReport) -> Result<Lines, Failure> {
+    let currency = currency(&report.currency)?;
+    let rows = report
+        .rows
+        .iter()
+        .map(|row| {
+            let by_type: Vec<String> = row
+                .by_type
+                .iter()
+                .map(|(kind, count)| format!("{kind}={count}"))
+                .collect();
+            vec![
+                row.name.clone(),
+                row.team.clone(),
+                row.activities.to_string(),
+                row.won_deals.to_string(),
+                format_minor(row.won_revenue_minor, &currency),
+                row.opportunities_created.to_string(),
+                row.revenue_per_activity_minor
+                    .map_or_else(|| "-".to_string(), |v| format_minor(v, &currency)),
+                ratio(row.opportunities_per_activity),
+                if row.busy_without_results { "BUSY" } else { "" }.to_string(),
+                by_type.join(" "),
+            ]
+        })
+        .collect();
+    let code = report.currency.to_lowercase();
+    Ok(Lines {
+        header: [
+            "person".to_string(),
+            "team".to_string(),
+            "activities".to_string(),
+            "won_deals".to_string(),
+            format!("won_revenue_{code}"),
+            "opportunities_created".to_string(),
+            format!("revenue_per_activity_{code}"),
+            "opportunities_per_activity".to_string(),
+            "busy_without_results".to_string(),
+            "by_type".to_string(),
+        ]
+        .to_vec(),
+        rows,
+        notes: vec![format!(
+            "{} to {}: busy without results = activities at least {}× the median of their peers (same role, same team) and revenue at most {}× theirs",
+            report.period.from,
+            report.period.to,
+            report.busy_activity_ratio,
+            report.busy_revenue_ratio
+        )],
+    })
+}
+
+fn focus_lines(report: &FocusReport) -> Result<Lines, Failure> {
+    let rows = report
+        .rows
+        .iter()
+        .map(|row| {
+            let stray: Vec<String> = row
+                .stray
+                .iter()
+                .map(|work| {
+                    format!(
+                        "{}={} ({}; queue {})",
+                        work.type_slug,
+                        work.activities,
+                        work.function,
+                        work.suggested_queue.as_deref().unwrap_or("none")
+                    )
+                })
+                .collect();
+            vec![
+                row.name.clone(),
+                row.function.to_string(),
+                row.activities.to_string(),
+                row.own_function.to_string(),
+                row.other_functions.to_string(),
+                ratio(Some(row.other_share)),
+                stray.join(" "),
+            ]
+        })
+        .collect();
+    Ok(Lines {
+        header: [
+            "person",
+            "function",
+            "activities",
+            "own_function",
+            "other_functions",
+            "other_share",
+            "belongs_elsewhere",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        rows,
+        notes: vec![format!(
+            "{} to {}: functions as charter version {} gives them",
+            report.period.from, report.period.to, report.charter_version
+        )],
+    })
 }

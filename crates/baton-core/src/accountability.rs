@@ -1,0 +1,234 @@
+//! The measures that hold people to their numbers: how far a forecast lands
+//! from the actual, who forecasts too high quarter after quarter ("smoke"),
+//! and who is busy without results.
+
+use serde::{Deserialize, Serialize};
+
+/// The thresholds the owner sets for accountability reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountabilityConfig {
+    /// A forecast above the actual by more than this share of the actual is
+    /// too high: 0.1 lets it run 10% over.
+    pub smoke_tolerance: f64,
+    /// Days after the quarter's first day when forecasts are judged: the
+    /// version in force at that moment counts.
+    pub forecast_cutoff_days: u32,
+    /// Activities at least this many times the peers' median are "well above".
+    pub busy_activity_ratio: f64,
+    /// Revenue at most this share of the peers' median is "well below".
+    pub busy_revenue_ratio: f64,
+}
+
+impl Default for AccountabilityConfig {
+    fn default() -> Self {
+        AccountabilityConfig {
+            smoke_tolerance: 0.1,
+            forecast_cutoff_days: 7,
+            busy_activity_ratio: 1.5,
+            busy_revenue_ratio: 0.5,
+        }
+    }
+}
+
+impl AccountabilityConfig {
+    /// The first value out of range, as (field, reason).
+    pub fn problem(&self) -> Option<(&'static str, &'static str)> {
+        if !(0.0..=10.0).contains(&self.smoke_tolerance) {
+            Some(("smoke_tolerance", "must be between 0 and 10 (1000%)"))
+        } else if !(1..=90).contains(&self.forecast_cutoff_days) {
+            Some(("forecast_cutoff_days", "must be between 1 and 90 days"))
+        } else if !(self.busy_activity_ratio > 1.0 && self.busy_activity_ratio <= 100.0) {
+            Some(("busy_activity_ratio", "must be above 1 and at most 100"))
+        } else if !(0.0..1.0).contains(&self.busy_revenue_ratio) {
+            Some(("busy_revenue_ratio", "must be at least 0 and below 1"))
+        } else {
+            None
+        }
+    }
+}
+
+/// A forecast against its actual.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Accuracy {
+    pub forecast: i64,
+    pub actual: i64,
+    /// Forecast − actual: above zero is a forecast too high.
+    pub error: i64,
+    /// Absolute percentage error, |error| / actual; absent when the actual is 0.
+    pub ape: Option<f64>,
+    /// 1 − APE, floored at 0; with an actual of 0, 1 for a forecast of 0
+    /// and 0 for any other.
+    pub accuracy: f64,
+    /// Error / actual, signed: above zero forecasts too high; absent when
+    /// the actual is 0. Summed figures give Σ(forecast − actual) / Σ actual.
+    pub bias: Option<f64>,
+}
+
+impl Accuracy {
+    pub fn of(forecast: i64, actual: i64) -> Accuracy {
+        let error = forecast - actual;
+        let ratio = |value: i64| (actual != 0).then(|| value as f64 / actual as f64);
+        let ape = ratio(error.abs());
+        let accuracy = match ape {
+            Some(ape) => (1.0 - ape).max(0.0),
+            None if forecast == 0 => 1.0,
+            None => 0.0,
+        };
+        Accuracy {
+            forecast,
+            actual,
+            error,
+            ape,
+            accuracy,
+            bias: ratio(error),
+        }
+    }
+
+    /// Above the actual by more than `tolerance` of it; any forecast above
+    /// an actual of 0 is.
+    pub fn too_high(&self, tolerance: f64) -> bool {
+        self.error > 0 && self.error as f64 > tolerance * self.actual as f64
+    }
+}
+
+/// Accuracy over several periods: 1 − Σ|error| / Σ actual, floored at 0,
+/// so misses in opposite directions do not cancel out. With no actual, 1
+/// when every forecast was 0, else 0.
+pub fn accuracy_over(periods: &[Accuracy]) -> f64 {
+    let missed: i64 = periods.iter().map(|p| p.error.abs()).sum();
+    let actual: i64 = periods.iter().map(|p| p.actual).sum();
+    if actual == 0 {
+        if missed == 0 { 1.0 } else { 0.0 }
+    } else {
+        (1.0 - missed as f64 / actual as f64).max(0.0)
+    }
+}
+
+/// Quarters in a row, ending with the last, whose forecast was too high;
+/// `None` is a quarter without a forecast and ends the run.
+pub fn too_high_streak(quarters: &[Option<Accuracy>], tolerance: f64) -> usize {
+    quarters
+        .iter()
+        .rev()
+        .take_while(|q| q.is_some_and(|q| q.too_high(tolerance)))
+        .count()
+}
+
+/// Smoke: forecasts too high in two or more quarters in a row.
+pub const SMOKE_STREAK: usize = 2;
+
+/// The median, or `None` for no values.
+pub fn median(values: &[i64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0),
+    }
+}
+
+impl AccountabilityConfig {
+    /// Busy without results: activities well above the peers' median while
+    /// revenue is well below theirs. Peers who win nothing (a median of 0)
+    /// flag nobody: there is no revenue to fall short of.
+    pub fn busy_without_results(
+        &self,
+        activities: i64,
+        revenue: i64,
+        peer_activities: f64,
+        peer_revenue: f64,
+    ) -> bool {
+        peer_revenue > 0.0
+            && activities as f64 >= self.busy_activity_ratio * peer_activities
+            && revenue as f64 <= self.busy_revenue_ratio * peer_revenue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn measures_follow_their_definitions() {
+        let over = Accuracy::of(120, 100);
+        assert_eq!(over.error, 20);
+        assert_eq!(over.ape, Some(0.2));
+        assert!((over.accuracy - 0.8).abs() < 1e-12);
+        assert_eq!(over.bias, Some(0.2));
+        let under = Accuracy::of(50, 100);
+        assert_eq!((under.error, under.bias), (-50, Some(-0.5)));
+        assert_eq!(Accuracy::of(350, 100).accuracy, 0.0);
+        assert_eq!(Accuracy::of(0, 0).accuracy, 1.0);
+        let nothing_won = Accuracy::of(10, 0);
+        assert_eq!((nothing_won.ape, nothing_won.bias), (None, None));
+        assert_eq!(nothing_won.accuracy, 0.0);
+    }
+
+    #[test]
+    fn too_high_means_beyond_the_tolerance() {
+        assert!(!Accuracy::of(110, 100).too_high(0.1));
+        assert!(Accuracy::of(111, 100).too_high(0.1));
+        assert!(Accuracy::of(1, 0).too_high(0.1));
+        assert!(!Accuracy::of(0, 0).too_high(0.0));
+        assert!(!Accuracy::of(50, 100).too_high(0.0));
+    }
+
+    #[test]
+    fn the_streak_counts_back_from_the_last_quarter() {
+        let high = Some(Accuracy::of(150, 100));
+        let fair = Some(Accuracy::of(100, 100));
+        assert_eq!(too_high_streak(&[high, fair, high, high], 0.1), 2);
+        assert_eq!(too_high_streak(&[high, high, high, fair], 0.1), 0);
+        assert_eq!(too_high_streak(&[high, None, high], 0.1), 1);
+        assert_eq!(too_high_streak(&[], 0.1), 0);
+    }
+
+    #[test]
+    fn misses_in_opposite_directions_do_not_cancel_over_quarters() {
+        let periods = [Accuracy::of(150, 100), Accuracy::of(50, 100)];
+        assert!((accuracy_over(&periods) - 0.5).abs() < 1e-12);
+        assert_eq!(accuracy_over(&[Accuracy::of(0, 0)]), 1.0);
+        assert_eq!(accuracy_over(&[Accuracy::of(5, 0)]), 0.0);
+    }
+
+    #[test]
+    fn busy_without_results_needs_both_signs_and_peers_who_win() {
+        let config = AccountabilityConfig::default();
+        assert_eq!(median(&[5, 1, 3]), Some(3.0));
+        assert_eq!(median(&[4, 1, 3, 2]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert!(config.busy_without_results(150, 50, 100.0, 100.0));
+        assert!(!config.busy_without_results(149, 50, 100.0, 100.0));
+        assert!(!config.busy_without_results(150, 51, 100.0, 100.0));
+        assert!(!config.busy_without_results(500, 0, 100.0, 0.0));
+    }
+
+    #[test]
+    fn settings_out_of_range_are_named() {
+        assert_eq!(AccountabilityConfig::default().problem(), None);
+        let bad = AccountabilityConfig {
+            busy_revenue_ratio: 1.0,
+            ..AccountabilityConfig::default()
+        };
+        assert_eq!(bad.problem().map(|p| p.0), Some("busy_revenue_ratio"));
+        let bad = AccountabilityConfig {
+            smoke_tolerance: -0.1,
+            ..AccountabilityConfig::default()
+        };
+        assert_eq!(bad.problem().map(|p| p.0), Some("smoke_tolerance"));
+    }
+
+    proptest! {
+        #[test]
+        fn accuracy_stays_between_zero_and_one(forecast in 0_i64..1_000_000, actual in 0_i64..1_000_000) {
+            let a = Accuracy::of(forecast, actual);
+            prop_assert!((0.0..=1.0).contains(&a.accuracy));
+            prop_assert_eq!(a.error, forecast - actual);
+            prop_assert!((0.0..=1.0).contains(&accuracy_over(&[a, a])));
+        }
+    }
+}

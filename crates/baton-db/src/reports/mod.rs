@@ -1,0 +1,177 @@
+//! Reports on the data, each computed with aggregate SQL so that its cost
+//! follows the number of people, campaigns and quarters, not of rows:
+//! revenue, forecast accuracy, activity against revenue, and focus.
+
+mod activity;
+mod focus;
+mod forecast_accuracy;
+mod revenue;
+
+pub use activity::{ActivityReport, ActivityRow};
+pub use focus::{FocusReport, FocusRow, StrayWork};
+pub use forecast_accuracy::{
+    AccuracyGroup, AccuracyRow, ForecastAccuracyReport, LeaderboardEntry, LineActual,
+    TREND_QUARTERS, TrendPoint,
+};
+pub use revenue::{RevenueBy, RevenueReport, RevenueRow};
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use baton_core::domain::{Function, Role};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A report narrowed to one person's own lines: what someone who is not an
+/// owner or a manager may see.
+pub trait OwnLines {
+    fn only_person(self, user: i64) -> Self;
+}
+
+/// Calendar days from `from` to `to`, both included, in the organisation's
+/// time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Period {
+    #[schema(value_type = String, example = "2026-07-01")]
+    #[serde(serialize_with = "day_text")]
+    pub from: Date,
+    #[schema(value_type = String, example = "2026-09-30")]
+    #[serde(serialize_with = "day_text")]
+    pub to: Date,
+}
+
+/// A day as `YYYY-MM-DD`.
+fn day_text<S: serde::Serializer>(
+    day: &Date,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_str(day)
+}
+
+impl Period {
+    /// Refuses a period that ends before it starts.
+    pub fn new(from: Date, to: Date) -> Result<Period> {
+        if to < from {
+            return Err(DbError::invalid(
+                "to",
+                format!("the period ends ({to}) before it starts ({from})"),
+            ));
+        }
+        Ok(Period { from, to })
+    }
+}
+
+/// One person as reports name them.
+struct Person {
+    name: String,
+    role: Option<Role>,
+    team: Option<i64>,
+}
+
+/// A report's people and teams, for every user.
+struct People {
+    users: BTreeMap<i64, Person>,
+    /// Team id → name.
+    teams: BTreeMap<i64, String>,
+}
+
+impl People {
+    fn name(&self, user: i64) -> String {
+        self.users
+            .get(&user)
+            .map_or_else(|| format!("user {user}"), |p| p.name.clone())
+    }
+
+    fn role(&self, user: i64) -> Option<Role> {
+        self.users.get(&user).and_then(|p| p.role)
+    }
+
+    fn team(&self, user: i64) -> Option<i64> {
+        self.users.get(&user).and_then(|p| p.team)
+    }
+
+    fn team_name(&self, team: Option<i64>) -> String {
+        team.and_then(|t| self.teams.get(&t))
+            .map_or_else(|| "(no team)".to_string(), String::clone)
+    }
+
+    /// The function `user` works for, from their role; owners and managers
+    /// lead rather than work for one.
+    fn function(&self, user: i64) -> Option<Function> {
+        self.role(user).and_then(Role::function)
+    }
+}
+
+impl Db {
+    /// The organisation's time zone, which days and quarters are read in.
+    async fn report_zone(&self) -> Result<TimeZone> {
+        let name = self.organisation().await?.time_zone;
+        TimeZone::get(&name)
+            .map_err(|_| DbError::invalid("time_zone", format!("`{name}` is not a time zone")))
+    }
+
+    async fn people(&self) -> Result<People> {
+        let users: Vec<(i64, String, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, name, role, team_id FROM users")
+                .fetch_all(self.reader())
+                .await?;
+        let teams: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM teams")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(People {
+            users: users
+                .into_iter()
+                .map(|(id, name, role, team)| {
+                    let role = role.parse().ok();
+                    (id, Person { name, role, team })
+                })
+                .collect(),
+            teams: teams.into_iter().collect(),
+        })
+    }
+}
+
+/// The first moment of `day` in `zone`, as stored: UTC milliseconds.
+fn start_of(day: Date, zone: &TimeZone) -> Result<i64> {
+    day.to_zoned(zone.clone())
+        .map(|z| z.timestamp().as_millisecond())
+        .map_err(|e| DbError::invalid("date", format!("{day}: {e}")))
+}
+
+/// The first moment after `day` in `zone`.
+fn end_of(day: Date, zone: &TimeZone) -> Result<i64> {
+    let next = day
+        .tomorrow()
+        .map_err(|e| DbError::invalid("date", format!("{day}: {e}")))?;
+    start_of(next, zone)
+}
+
+/// Activities in a period per person, type and whether they were about one
+/// of the person's own deals: (user, type slug, own deal, count). The one
+/// scan of the activities table both activity reports need.
+async fn activity_counts(db: &Db, starts: i64, ends: i64) -> Result<Vec<(i64, String, bool, i64)>> {
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT a.user_id, a.type_slug,
+             CASE WHEN o.owner_id = a.user_id THEN 1 ELSE 0 END, COUNT(*)
+         FROM activities a LEFT JOIN opportunities o ON o.id = a.opportunity_id
+         WHERE a.occurred_at >= $1 AND a.occurred_at < $2
+         GROUP BY a.user_id, a.type_slug, 3",
+    )
+    .bind(starts)
+    .bind(ends)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, slug, own_deal, count)| (user, slug, own_deal == 1, count))
+        .collect())
+}
+
+impl Period {
+    /// The period as stored times: from its first moment to the first
+    /// moment after it, in `zone`.
+    fn bounds(&self, zone: &TimeZone) -> Result<(i64, i64)> {
+        Ok((start_of(self.from, zone)?, end_of(self.to, zone)?))
+    }
+}

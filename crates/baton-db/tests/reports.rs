@@ -1,0 +1,437 @@
+//! The accountability reports on the scenario of `baton_db::testing::scenario`,
+//! whose every figure is worked out by hand there and here, on SQLite and,
+//! with `TEST_DATABASE_URL`, on PostgreSQL.
+
+use baton_core::accountability::{AccountabilityConfig, Accuracy};
+use baton_core::calendar::{Quarter, parse_date};
+use baton_core::domain::{ForecastKind, Function};
+use baton_db::Db;
+use baton_db::reports::{AccuracyGroup, AccuracyRow, ForecastAccuracyReport, OwnLines, Period};
+use baton_db::settings::OrganisationChange;
+use baton_db::testing::TestDb;
+use baton_db::testing::scenario::{Scenario, accountability};
+
+async fn scenario() -> (TestDb, Scenario) {
+    let test = TestDb::new().await.unwrap();
+    let scenario = accountability(&test.db).await;
+    (test, scenario)
+}
+
+async fn q3(db: &Db, group: AccuracyGroup) -> ForecastAccuracyReport {
+    db.forecast_accuracy(Quarter::parse("2026-Q3").unwrap(), group)
+        .await
+        .unwrap()
+}
+
+fn q3_period() -> Period {
+    Period::new(
+        parse_date("2026-07-01").unwrap(),
+        parse_date("2026-09-30").unwrap(),
+    )
+    .unwrap()
+}
+
+fn close(actual: Option<f64>, expected: f64) -> bool {
+    actual.is_some_and(|a| (a - expected).abs() < 1e-9)
+}
+
+/// (name, kind, forecast, actual) of each row.
+fn figures(rows: &[AccuracyRow]) -> Vec<(&str, ForecastKind, i64, i64)> {
+    rows.iter()
+        .map(|r| (r.name.as_str(), r.kind, r.judged.forecast, r.judged.actual))
+        .collect()
+}
+
+async fn forecast_ids(db: &Db, user: i64) -> Vec<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT version, id FROM forecasts WHERE user_id = $1 AND quarter = '2026-Q3' ORDER BY version",
+    )
+    .bind(user)
+    .fetch_all(db.reader())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn people_are_judged_on_the_version_in_force_at_the_cutoff_against_what_they_won() {
+    let (test, s) = scenario().await;
+    let db = &test.db;
+    let report = q3(db, AccuracyGroup::Person).await;
+    assert_eq!(
+        report.quarters,
+        ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+    );
+    // 8 July 2026, midnight in Chicago (UTC−5).
+    assert_eq!(
+        report.cutoff,
+        baton_db::testing::scenario::ms("2026-07-08T05:00:00Z")
+    );
+    use ForecastKind::{Leads, Revenue};
+    assert_eq!(
+        figures(&report.rows),
+        [
+            // Commit 300 + best case 100; won 250 + 50 in the quarter.
+            ("Hal", Revenue, 40_000, 30_000),
+            // Only late versions: the first counts.
+            ("Hana", Revenue, 20_000, 20_000),
+            ("Olive", Revenue, 0, 10_000),
+            // MQLs: 4 + 2 expected, 2 from the webinar and 1 from the website.
+            ("Mia", Leads, 6, 3),
+        ]
+    );
+    let hal = &report.rows[0];
+    assert_eq!(hal.forecast_ids, [forecast_ids(db, s.hal).await[0].1]);
+    assert_eq!(hal.judged, Accuracy::of(40_000, 30_000));
+    assert_eq!(hal.judged.error, 10_000);
+    assert!(close(hal.judged.ape, 1.0 / 3.0));
+    assert!(close(Some(hal.judged.accuracy), 2.0 / 3.0));
+    assert!(close(hal.judged.bias, 1.0 / 3.0));
+    let trend: Vec<Option<(i64, i64)>> = hal
+        .trend
+        .iter()
+        .map(|p| p.accuracy.map(|a| (a.forecast, a.actual)))
+        .collect();
+    assert_eq!(
+        trend,
+        [None, None, Some((15_000, 10_000)), Some((40_000, 30_000))]
+    );
+    // 1 − (50 + 100) / (100 + 300); (50 + 100) / (100 + 300).
+    assert!(close(hal.trend_accuracy, 0.625));
+    assert!(close(hal.trend_bias, 0.375));
+    assert_eq!((hal.too_high_streak, hal.smoke), (2, true));
+
+    let hana = &report.rows[1];
+    assert_eq!(hana.forecast_ids, [forecast_ids(db, s.hana).await[0].1]);
+    assert_eq!((hana.too_high_streak, hana.smoke), (0, false));
+    assert!(close(hana.trend_accuracy, 1.0));
+
+    let olive = &report.rows[2];
+    assert!(olive.forecast_ids.is_empty());
+    assert_eq!((olive.trend_accuracy, olive.trend_bias), (None, None));
+    assert!(olive.trend.iter().all(|p| p.accuracy.is_none()));
+
+    let mia = &report.rows[3];
+    assert_eq!(mia.id, Some(s.mia));
+    assert_eq!(mia.leads, Some(Accuracy::of(15, 5)));
+    assert_eq!(mia.value, Some(Accuracy::of(90_000, 50_000)));
+    assert_eq!(mia.judged.accuracy, 0.0);
+    assert!(close(mia.judged.bias, 1.0));
+    assert_eq!((mia.too_high_streak, mia.smoke), (1, false));
+    assert_eq!(hal.leads, None);
+
+    let board: Vec<(usize, &str, ForecastKind)> = report
+        .leaderboard
+        .iter()
+        .map(|e| (e.rank, e.name.as_str(), e.kind))
+        .collect();
+    assert_eq!(
+        board,
+        [(1, "Hana", Revenue), (2, "Hal", Revenue), (1, "Mia", Leads)]
+    );
+    assert_eq!(report.leaderboard[1].quarters, 2);
+
+    // The company: every won deal and every lead of the quarter.
+    assert_eq!(
+        figures(&report.totals),
+        [
+            ("company", Revenue, 60_000, 60_000),
+            ("company", Leads, 6, 3)
+        ]
+    );
+    assert_eq!(report.totals[1].leads, Some(Accuracy::of(15, 6)));
+
+    let own = report.only_person(s.hal);
+    assert_eq!(figures(&own.rows), [("Hal", Revenue, 40_000, 30_000)]);
+    assert!(own.totals.is_empty());
+    assert_eq!(own.leaderboard.len(), 1);
+}
+
+#[tokio::test]
+async fn teams_sum_their_members_and_campaigns_their_lead_forecast_lines() {
+    let (test, s) = scenario().await;
+    let db = &test.db;
+    use ForecastKind::{Leads, Revenue};
+    let teams = q3(db, AccuracyGroup::Team).await;
+    assert_eq!(
+        figures(&teams.rows),
+        [
+            ("(no team)", Revenue, 0, 10_000),
+            ("East", Revenue, 60_000, 50_000),
+            ("Marketing", Leads, 6, 3),
+        ]
+    );
+    let east = &teams.rows[1];
+    assert_eq!(east.id, Some(s.east));
+    // 150 against 100 in Q2, then 20% over in Q3.
+    assert_eq!((east.too_high_streak, east.smoke), (2, true));
+    assert_eq!(teams.rows[2].id, Some(s.marketing));
+
+    let campaigns = q3(db, AccuracyGroup::Campaign).await;
+    assert_eq!(
+        figures(&campaigns.rows),
+        [
+            ("Webinar W", Leads, 4, 2),
+            ("channel email", Leads, 0, 0),
+            ("channel website", Leads, 2, 1),
+        ]
+    );
+    let webinar = &campaigns.rows[0];
+    assert_eq!(webinar.id, Some(s.webinar));
+    // The lead of 30 June (Chicago) is Q2's; one Q3 lead won 500.00.
+    assert_eq!(webinar.leads, Some(Accuracy::of(10, 3)));
+    assert_eq!(webinar.value, Some(Accuracy::of(80_000, 50_000)));
+    assert_eq!(figures(&campaigns.totals), [("company", Leads, 6, 3)]);
+    assert!(campaigns.rows[1].forecast_ids.is_empty());
+    assert_eq!(campaigns.rows[1].leads, Some(Accuracy::of(0, 1)));
+    assert_eq!(campaigns.rows[2].value, Some(Accuracy::of(10_000, 0)));
+    // Both expected twice their MQLs: accuracy 0, ties go by name.
+    assert_eq!(
+        campaigns
+            .leaderboard
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Webinar W", "channel website"]
+    );
+}
+
+#[tokio::test]
+async fn the_owner_sets_the_smoke_tolerance_and_the_cutoff() {
+    let (test, s) = scenario().await;
+    let db = &test.db;
+    let set = |config: AccountabilityConfig| OrganisationChange {
+        accountability: Some(config),
+        ..OrganisationChange::default()
+    };
+    db.change_organisation(
+        s.owner,
+        &set(AccountabilityConfig {
+            smoke_tolerance: 0.6,
+            ..AccountabilityConfig::default()
+        }),
+    )
+    .await
+    .unwrap();
+    let report = q3(db, AccuracyGroup::Person).await;
+    assert_eq!(report.smoke_tolerance, 0.6);
+    assert_eq!(
+        (report.rows[0].too_high_streak, report.rows[0].smoke),
+        (0, false)
+    );
+
+    db.change_organisation(
+        s.owner,
+        &set(AccountabilityConfig {
+            forecast_cutoff_days: 30,
+            ..AccountabilityConfig::default()
+        }),
+    )
+    .await
+    .unwrap();
+    let report = q3(db, AccuracyGroup::Person).await;
+    // By 31 July both revised: the last version before the cut-off counts.
+    assert_eq!(report.rows[0].judged.forecast, 100_000);
+    assert_eq!(
+        report.rows[0].forecast_ids,
+        [forecast_ids(db, s.hal).await[1].1]
+    );
+    assert_eq!(report.rows[1].judged.forecast, 90_000);
+
+    let refused = db
+        .change_organisation(
+            s.owner,
+            &set(AccountabilityConfig {
+                busy_activity_ratio: 0.5,
+                ..AccountabilityConfig::default()
+            }),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("accountability.busy_activity_ratio"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn activity_is_set_against_revenue_and_the_busy_without_results_are_flagged() {
+    let (test, s) = scenario().await;
+    let report = test.db.activity_report(q3_period()).await.unwrap();
+    // (name, team, activities, won deals, won revenue, opportunities opened,
+    // revenue per activity, busy without results).
+    type Line<'a> = (&'a str, &'a str, i64, i64, i64, i64, Option<i64>, bool);
+    let rows: Vec<Line> = report
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.team.as_str(),
+                r.activities,
+                r.won_deals,
+                r.won_revenue_minor,
+                r.opportunities_created,
+                r.revenue_per_activity_minor,
+                r.busy_without_results,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Olive", "(no team)", 0, 1, 10_000, 0, None, false),
+            // The cold call of 30 June (Chicago) is outside the period.
+            ("Hal", "East", 6, 2, 30_000, 1, Some(5_000), false),
+            ("Hana", "East", 5, 1, 20_000, 1, Some(4_000), false),
+            // 12 activities ≥ 1.5 × 6 and nothing won ≤ 0.5 × 200.00.
+            ("Hugo", "East", 12, 0, 0, 0, Some(0), true),
+            // The manager is no hunter's peer, nor they his.
+            ("Max", "East", 1, 0, 0, 0, Some(0), false),
+            // Marketing wins nothing, so nobody there is flagged.
+            ("Mia", "Marketing", 4, 0, 0, 0, Some(0), false),
+        ]
+    );
+    let hal = &report.rows[1];
+    assert_eq!(hal.user_id, s.hal);
+    assert_eq!(
+        hal.by_type
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect::<Vec<_>>(),
+        [("billing_issue", 2), ("cold_call", 4)]
+    );
+    assert!(close(hal.opportunities_per_activity, 1.0 / 6.0));
+    assert_eq!(
+        (hal.peer_median_activities, hal.peer_median_revenue_minor),
+        (6.0, 20_000.0)
+    );
+    assert_eq!(report.rows[0].opportunities_per_activity, None);
+    assert_eq!(report.rows[3].user_id, s.hugo);
+    assert_eq!(report.rows[4].peer_median_activities, 1.0);
+}
+
+#[tokio::test]
+async fn focus_shows_the_work_another_function_owns_and_its_queue() {
+    let (test, s) = scenario().await;
+    let report = test.db.focus_report(q3_period()).await.unwrap();
+    assert_eq!(report.charter_version, 1);
+    let rows: Vec<(&str, Function, i64, i64, i64)> = report
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.function,
+                r.activities,
+                r.own_function,
+                r.other_functions,
+            )
+        })
+        .collect();
+    // Max manages: he works for no one function.
+    assert_eq!(
+        rows,
+        [
+            ("Hal", Function::Hunting, 6, 4, 2),
+            ("Mia", Function::Marketing, 4, 3, 1),
+            // Her account visit is about her own deal: her own work.
+            ("Hana", Function::Hunting, 5, 5, 0),
+            ("Hugo", Function::Hunting, 12, 12, 0),
+        ]
+    );
+    let hal = &report.rows[0];
+    assert_eq!(hal.user_id, s.hal);
+    assert!(close(Some(hal.other_share), 1.0 / 3.0));
+    let stray: Vec<(&str, Function, i64, Option<&str>)> = hal
+        .stray
+        .iter()
+        .map(|w| {
+            (
+                w.type_slug.as_str(),
+                w.function,
+                w.activities,
+                w.suggested_queue.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stray,
+        [("billing_issue", Function::Operations, 2, Some("operations"))]
+    );
+    assert_eq!(
+        report.rows[1].stray[0].suggested_queue.as_deref(),
+        Some("service")
+    );
+    assert!(close(Some(report.rows[1].other_share), 0.25));
+}
+
+#[tokio::test]
+async fn a_period_that_ends_before_it_starts_is_refused() {
+    let err = Period::new(
+        parse_date("2026-07-02").unwrap(),
+        parse_date("2026-07-01").unwrap(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("to"), "{err}");
+}
+
+#[tokio::test]
+async fn each_forecast_line_is_set_against_the_deal_account_or_campaign_it_names() {
+    let (test, s) = scenario().await;
+    let db = &test.db;
+    let hal = db
+        .forecast(forecast_ids(db, s.hal).await[0].1)
+        .await
+        .unwrap();
+    let lines = db.forecast_line_actuals(&hal).await.unwrap();
+    let revenue: Vec<(&str, Option<(i64, i64)>)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.description.as_str(),
+                l.revenue.map(|a| (a.forecast, a.actual)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        revenue,
+        [
+            ("The big one", Some((30_000, 25_000))),
+            ("Initech", Some((10_000, 5_000))),
+            // Names no deal and no account: nothing to set it against.
+            ("Maybe", None),
+        ]
+    );
+    assert_eq!(lines[0].leads, None);
+
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM forecasts WHERE user_id = $1")
+        .bind(s.mia)
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    let mia = db.forecast(id).await.unwrap();
+    let lines = db.forecast_line_actuals(&mia).await.unwrap();
+    let names: Vec<&str> = lines.iter().map(|l| l.description.as_str()).collect();
+    assert_eq!(names, ["Webinar", "Website"]);
+    // Leads, MQLs and value of each line.
+    let figures: Vec<[Option<Accuracy>; 3]> =
+        lines.iter().map(|l| [l.leads, l.mqls, l.value]).collect();
+    assert_eq!(
+        figures,
+        [
+            [
+                Some(Accuracy::of(10, 3)),
+                Some(Accuracy::of(4, 2)),
+                Some(Accuracy::of(80_000, 50_000))
+            ],
+            [
+                Some(Accuracy::of(5, 2)),
+                Some(Accuracy::of(2, 1)),
+                Some(Accuracy::of(10_000, 0))
+            ],
+        ]
+    );
+    assert_eq!(lines[0].revenue, None);
+}

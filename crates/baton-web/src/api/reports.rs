@@ -1,0 +1,123 @@
+//! Accountability reports over the API: forecast accuracy, activity against
+//! revenue, and focus. Owners and managers see everyone; anyone else sees
+//! only their own line.
+
+use super::params;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use baton_core::calendar::{Quarter, parse_date};
+use baton_core::domain::Role;
+use baton_db::reports::{
+    AccuracyGroup, ActivityReport, FocusReport, ForecastAccuracyReport, OwnLines, Period,
+};
+use serde::Deserialize;
+
+/// The report routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/reports/forecast-accuracy", get(forecast_accuracy))
+        .route(
+            "/api/v1/reports/activity-vs-revenue",
+            get(activity_vs_revenue),
+        )
+        .route("/api/v1/reports/focus", get(focus))
+}
+
+/// The whole report for owners and managers, the caller's own lines for anyone else.
+fn visible<R: OwnLines>(caller: &Caller, report: R) -> R {
+    if caller.sees_everything() {
+        report
+    } else {
+        report.only_person(caller.id())
+    }
+}
+
+/// Which quarter and breakdown.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AccuracyQuery {
+    /// Like `2026-Q3`.
+    pub quarter: Option<String>,
+    /// person (default), team or campaign; team and campaign for owners and
+    /// managers only.
+    pub group: Option<String>,
+}
+
+/// Forecast against actual for the quarter, per person, team or campaign:
+/// error, accuracy, bias, the trend over the last four quarters, smoke (too
+/// high two quarters in a row beyond the tolerance) and a leaderboard.
+#[utoipa::path(get, path = "/api/v1/reports/forecast-accuracy", tag = "reports",
+    params(AccuracyQuery),
+    responses((status = 200, body = ForecastAccuracyReport), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn forecast_accuracy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AccuracyQuery>,
+) -> Result<Json<ForecastAccuracyReport>, ApiError> {
+    let quarter = match query.quarter.as_deref().map(str::trim) {
+        None | Some("") => return Err(ApiError::field("quarter", "say which, like 2026-Q3")),
+        Some(text) => Quarter::parse(text).map_err(|e| ApiError::field("quarter", e))?,
+    };
+    let group = params::one_of("group", query.group.as_deref())?.unwrap_or(AccuracyGroup::Person);
+    if group != AccuracyGroup::Person {
+        caller.require(&[Role::Manager], "read reports by team or campaign")?;
+    }
+    let report = state.db.forecast_accuracy(quarter, group).await?;
+    Ok(Json(visible(&caller, report)))
+}
+
+/// The days a report covers.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PeriodQuery {
+    /// First day, like `2026-07-01`, in the organisation's time zone.
+    pub from: Option<String>,
+    /// Last day, included.
+    pub to: Option<String>,
+}
+
+impl PeriodQuery {
+    fn period(&self) -> Result<Period, ApiError> {
+        let day = |field: &str, value: Option<&str>| match value.map(str::trim) {
+            None | Some("") => Err(ApiError::field(field, "say which day, like 2026-07-01")),
+            Some(text) => parse_date(text).map_err(|e| ApiError::field(field, e)),
+        };
+        let from = day("from", self.from.as_deref())?;
+        let to = day("to", self.to.as_deref())?;
+        Ok(Period::new(from, to)?)
+    }
+}
+
+/// Per person and period: activities by type, revenue won, revenue and
+/// opportunities per activity, and who is busy without results.
+#[utoipa::path(get, path = "/api/v1/reports/activity-vs-revenue", tag = "reports",
+    params(PeriodQuery),
+    responses((status = 200, body = ActivityReport), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn activity_vs_revenue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<ActivityReport>, ApiError> {
+    let report = state.db.activity_report(query.period()?).await?;
+    Ok(Json(visible(&caller, report)))
+}
+
+/// Per person and period: the share of their activities the charter gives
+/// to another function, and the queue that work belongs in.
+#[utoipa::path(get, path = "/api/v1/reports/focus", tag = "reports",
+    params(PeriodQuery),
+    responses((status = 200, body = FocusReport), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn focus(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<FocusReport>, ApiError> {
+    let report = state.db.focus_report(query.period()?).await?;
+    Ok(Json(visible(&caller, report)))
+}
