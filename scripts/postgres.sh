@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs PostgreSQL from Debian's packages when missing, starts it on
-# 127.0.0.1:5432 and gives the test suite a fresh `test` database owned by
+# 127.0.0.1:5432 and gives the test suite a `test` database owned by
 # the `postgres` user (password `postgres`). Safe to run again.
 set -euo pipefail
 
@@ -32,5 +32,9 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 as_postgres "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
-as_postgres "dropdb --if-exists test && createdb test"
+# Each test works in a schema of its own, so an existing database is kept
+# (and other runs using it are left alone).
+if ! as_postgres "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = 'test'\"" | grep -qx 1; then
+  as_postgres "createdb test"
+fi
 echo "PostgreSQL $version is ready: postgres://postgres:postgres@127.0.0.1:5432/test"

@@ -119,6 +119,16 @@ pub struct SheetCompletion {
     pub completion: f64,
 }
 
+/// Call sheet completion per person and week.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CompletionReport {
+    /// First day asked for; its whole week is counted.
+    pub from: String,
+    /// Last day asked for.
+    pub to: String,
+    pub rows: Vec<SheetCompletion>,
+}
+
 /// A call found in someone's work, before it is given a place.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -705,7 +715,13 @@ impl Db {
         from: Date,
         to: Date,
         user_id: Option<i64>,
-    ) -> Result<Vec<SheetCompletion>> {
+    ) -> Result<CompletionReport> {
+        if to < from {
+            return Err(DbError::invalid(
+                "to",
+                format!("{to} is before `from` ({from})"),
+            ));
+        }
         let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
             "SELECT s.user_id, u.name, s.week_starts_on, COUNT(l.id), COUNT(l.done_at)
              FROM call_sheets s
@@ -720,7 +736,7 @@ impl Db {
         .bind(user_id.unwrap_or(0))
         .fetch_all(self.reader())
         .await?;
-        Ok(rows
+        let rows = rows
             .into_iter()
             .map(
                 |(user_id, user_name, week_starts_on, lines, done)| SheetCompletion {
@@ -736,7 +752,12 @@ impl Db {
                     },
                 },
             )
-            .collect())
+            .collect();
+        Ok(CompletionReport {
+            from: from.to_string(),
+            to: to.to_string(),
+            rows,
+        })
     }
 }
 

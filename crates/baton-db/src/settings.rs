@@ -98,6 +98,14 @@ fn or_default(value: String, default: &str) -> String {
 }
 
 impl Db {
+    /// Today's date in the organisation's time zone.
+    pub async fn today(&self) -> Result<jiff::civil::Date> {
+        let time_zone = self.organisation().await?.time_zone;
+        let zone = jiff::tz::TimeZone::get(&time_zone)
+            .map_err(|e| DbError::invalid("time_zone", format!("`{time_zone}`: {e}")))?;
+        Ok(jiff::Timestamp::now().to_zoned(zone).date())
+    }
+
     pub async fn organisation(&self) -> Result<Organisation> {
         let (time_zone, business_hours, currency, scoring, moderation, accountability) = tokio::try_join!(
             self.setting::<String>(keys::TIME_ZONE),

@@ -71,8 +71,12 @@ pub enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
     /// Reports on the data: `baton report revenue`, `forecast-accuracy`,
-    /// `activity-vs-revenue` and `focus`.
+    /// `activity-vs-revenue`, `focus` and `call-sheets`.
     Report(crate::commands::reports::ReportArgs),
+    /// Make (or refresh) someone's call sheet for a day or a week and print
+    /// it: work due under an SLA first, then by score, value and time since
+    /// the last touch.
+    CallSheet(crate::commands::call_sheets::CallSheetArgs),
     /// Process the inquiries still waiting: those received but not processed,
     /// and those whose processing failed ("needs attention").
     Reprocess(ReprocessArgs),

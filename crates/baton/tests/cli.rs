@@ -3,6 +3,9 @@
 //! (each test then gets its own schema). Backup and restore are SQLite's own
 //! and always run on it.
 
+use baton_core::domain::OpportunityStage;
+use baton_core::money::Decimal;
+use baton_db::opportunities::NewOpportunity;
 use baton_db::testing::TestDb;
 use baton_db::testing::scenario::accountability;
 use baton_db::{Db, DbOptions};
@@ -105,6 +108,13 @@ impl Baton {
 
     /// Fills the database with the hand-checked accountability scenario.
     fn with_scenario(&self) {
+        self.with_database(async |db| {
+            accountability(db).await;
+        });
+    }
+
+    /// Runs `work` on the database the commands use, opened and closed here.
+    fn with_database(&self, work: impl AsyncFnOnce(&Db)) {
         let options = match self.database_flags.as_slice() {
             [flag, url] if flag == "--database-url" => DbOptions::url(url.clone()),
             [_, dir] => DbOptions::sqlite_in(Path::new(dir)).unwrap(),
@@ -113,7 +123,7 @@ impl Baton {
         tokio::runtime::Runtime::new().unwrap().block_on(async {
             let db = Db::open(&options).await.unwrap();
             db.ensure_defaults().await.unwrap();
-            accountability(&db).await;
+            work(&db).await;
             db.close().await;
         });
     }
@@ -526,5 +536,95 @@ fn activity_vs_revenue_and_focus_print_per_person() {
         stderr(&backwards).contains("ends (2026-07-01) before it starts"),
         "{}",
         stderr(&backwards)
+    );
+}
+
+#[test]
+fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
+    let baton = Baton::new();
+    baton.with_database(async |db| {
+        let scenario = accountability(db).await;
+        db.create_opportunity(
+            None,
+            &NewOpportunity {
+                name: "Umbrella expansion".into(),
+                account_id: None,
+                contact_id: None,
+                lead_id: None,
+                owner_id: scenario.hal,
+                product: None,
+                amount: Decimal("1200.00".into()),
+                currency: Some("USD".into()),
+                stage: Some(OpportunityStage::Proposal),
+                probability: None,
+                forecast_category: None,
+                expected_close: Some("2026-12-15".into()),
+            },
+        )
+        .await
+        .unwrap();
+    });
+
+    let empty = baton.ok(&[
+        "call-sheet",
+        "--email",
+        "hugo@scenario.test",
+        "--date",
+        "2026-09-29",
+    ]);
+    assert!(empty.contains("Nothing to call"), "{empty}");
+
+    let week = [
+        "call-sheet",
+        "--email",
+        "hal@scenario.test",
+        "--period",
+        "week",
+    ];
+    let json = baton.ok(&[&week[..], &["--date", "2026-09-30", "--format", "json"]].concat());
+    let sheet: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(sheet["period"], "week");
+    assert_eq!(sheet["starts_on"], "2026-09-28");
+    assert_eq!(sheet["lines"].as_array().unwrap().len(), 1, "{sheet}");
+    assert_eq!(sheet["lines"][0]["value_minor"], 120_000);
+    assert!(
+        sheet["lines"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Umbrella expansion"),
+        "{sheet}"
+    );
+    let table = baton.ok(&[&week[..], &["--date", "2026-10-02"]].concat());
+    assert!(line_starting(&table, "1 ").contains("proposal"), "{table}");
+    assert!(
+        table.contains("for the week starting 2026-09-28"),
+        "{table}"
+    );
+
+    let csv = baton.ok(&[
+        "report",
+        "call-sheets",
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-10-31",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        [
+            "person,week,lines,done,completion",
+            // Hugo's sheet had nothing on it, so nothing to complete.
+            "Hal,2026-09-28,1,0,0.000",
+        ]
+    );
+
+    let unknown = baton.run(&["call-sheet", "--email", "nobody@scenario.test"]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("nobody@scenario.test"),
+        "{}",
+        stderr(&unknown)
     );
 }

@@ -12,10 +12,10 @@ use axum::{Json, Router};
 use baton_core::calendar::parse_date;
 use baton_core::domain::{Role, SheetPeriod};
 use baton_db::call_sheets::{
-    CallLine, CallOutcome, CallSheet, CallSheetFilter, CallSheetSummary, SheetCompletion,
+    CallLine, CallOutcome, CallSheet, CallSheetFilter, CallSheetSummary, CompletionReport,
 };
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// The call sheet routes.
 pub fn router() -> Router<AppState> {
@@ -32,13 +32,6 @@ fn day(field: &str, value: Option<&str>) -> Result<Option<Date>, ApiError> {
         .filter(|v| !v.trim().is_empty())
         .map(|v| parse_date(v).map_err(|e| ApiError::field(field, e)))
         .transpose()
-}
-
-/// Today in the organisation's time zone.
-pub async fn today(state: &AppState) -> Result<Date, ApiError> {
-    let organisation = state.db.organisation().await?;
-    let zone = jiff::tz::TimeZone::get(&organisation.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    Ok(jiff::Timestamp::now().to_zoned(zone).date())
 }
 
 /// A sheet to make.
@@ -71,7 +64,7 @@ pub async fn generate(
     }
     let date = match day("date", input.date.as_deref())? {
         Some(date) => date,
-        None => today(&state).await?,
+        None => state.db.today().await?,
     };
     let sheet = state
         .db
@@ -206,14 +199,6 @@ pub struct CompletionQuery {
     pub user: Option<String>,
 }
 
-/// Call sheet completion per person and week.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CompletionReport {
-    pub from: String,
-    pub to: String,
-    pub rows: Vec<SheetCompletion>,
-}
-
 /// Lines and lines done per person and week; managers see everyone, others themselves.
 #[utoipa::path(get, path = "/api/v1/reports/call-sheet-completion", tag = "call sheets",
     params(CompletionQuery),
@@ -229,7 +214,7 @@ pub async fn completion(
     let user_id = params::own_unless_manager(&caller, asked, "call sheet completion")?;
     let to = match day("to", query.to.as_deref())? {
         Some(to) => to,
-        None => today(&state).await?,
+        None => state.db.today().await?,
     };
     let from = match day("from", query.from.as_deref())? {
         Some(from) => from,
@@ -237,16 +222,7 @@ pub async fn completion(
             .checked_sub(jiff::Span::new().weeks(4))
             .map_err(|e| ApiError::field("to", e.to_string()))?,
     };
-    if to < from {
-        return Err(ApiError::field(
-            "to",
-            format!("{to} is before `from` ({from})"),
-        ));
-    }
-    let rows = state.db.call_sheet_completion(from, to, user_id).await?;
-    Ok(Json(CompletionReport {
-        from: from.to_string(),
-        to: to.to_string(),
-        rows,
-    }))
+    Ok(Json(
+        state.db.call_sheet_completion(from, to, user_id).await?,
+    ))
 }

@@ -1,5 +1,6 @@
 //! One module per group of commands; [`run`] dispatches to them.
 
+pub mod call_sheets;
 mod data;
 mod import;
 pub mod import_records;
@@ -41,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             import_records::import_opportunities(database, &args).await
         }
         Command::Report(args) => reports::report(database, &args).await,
+        Command::CallSheet(args) => call_sheets::call_sheet(database, &args).await,
         Command::Reprocess(args) => data::reprocess(database, &args).await,
         Command::Backup(args) => data::backup(database, &args).await,
         Command::Restore(args) => data::restore(database, &args).await,

@@ -8,6 +8,7 @@ use baton_core::accountability::Accuracy;
 use baton_core::calendar::{Quarter, parse_date};
 use baton_core::domain::ForecastKind;
 use baton_core::money::{Currency, format_minor};
+use baton_db::call_sheets::CompletionReport;
 use baton_db::reports::{
     AccuracyGroup, AccuracyRow, ActivityReport, FocusReport, ForecastAccuracyReport, Period,
     RevenueBy, RevenueReport, RevenueRow,
@@ -38,6 +39,8 @@ pub enum Report {
     /// Per person: the share of activities the charter gives to another
     /// function, and the queue that work belongs in.
     Focus(PeriodArgs),
+    /// Per person and week: call sheet lines and how many were done.
+    CallSheets(PeriodArgs),
 }
 
 /// Options of the revenue report.
@@ -113,10 +116,10 @@ pub enum Format {
 }
 
 /// A report as lines of cells, with notes printed under the table.
-struct Lines {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-    notes: Vec<String>,
+pub(super) struct Lines {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub notes: Vec<String>,
 }
 
 /// Runs the report asked for.
@@ -158,11 +161,18 @@ pub async fn report(database: &DatabaseArgs, args: &ReportArgs) -> Result<(), Fa
             .await?;
             print(args.format, &report, focus_lines)
         }
+        Report::CallSheets(args) => {
+            let report = closing(db, async |db| {
+                Ok(db.call_sheet_completion(args.from, args.to, None).await?)
+            })
+            .await?;
+            print(args.format, &report, completion_lines)
+        }
     }
 }
 
 /// Prints `report` as JSON, or its lines as CSV or a table.
-fn print<R: Serialize>(
+pub(super) fn print<R: Serialize>(
     format: Format,
     report: &R,
     lines: impl Fn(&R) -> Result<Lines, Failure>,
@@ -233,6 +243,36 @@ fn ratio(value: Option<f64>) -> String {
 
 fn signed(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{v:+.3}"))
+}
+
+fn completion_lines(report: &CompletionReport) -> Result<Lines, Failure> {
+    let header = ["person", "week", "lines", "done", "completion"];
+    let rows = report
+        .rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.user_name.clone(),
+                row.week_starts_on.clone(),
+                row.lines.to_string(),
+                row.done.to_string(),
+                ratio(Some(row.completion)),
+            ]
+        })
+        .collect::<Vec<_>>();
+    let notes = if rows.is_empty() {
+        vec![format!(
+            "No call sheets in the weeks from {} to {}; make them with `baton call-sheet`.",
+            report.from, report.to
+        )]
+    } else {
+        Vec::new()
+    };
+    Ok(Lines {
+        header: header.map(String::from).to_vec(),
+        rows,
+        notes,
+    })
 }
 
 fn revenue_lines(report: &RevenueReport) -> Result<Lines, Failure> {
