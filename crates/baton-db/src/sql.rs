@@ -9,10 +9,18 @@ pub fn placeholders(start: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// `($1, $2), ($3, $4), …`: `rows` tuples of `columns` placeholders, numbered from `start`.
-pub fn value_rows(start: usize, rows: usize, columns: usize) -> String {
+/// `rows` tuples of `columns` placeholders: `($1, $2), ($3, $4), …`, or
+/// `(?, ?), (?, ?), …` when `anonymous`. SQLite looks numbered parameters up
+/// by name one at a time, which grows with the square of their count.
+pub fn value_rows(rows: usize, columns: usize, anonymous: bool) -> String {
     (0..rows)
-        .map(|row| format!("({})", placeholders(start + row * columns, columns)))
+        .map(|row| {
+            if anonymous {
+                format!("({})", vec!["?"; columns].join(", "))
+            } else {
+                format!("({})", placeholders(1 + row * columns, columns))
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -49,7 +57,8 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_in_order() {
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
-        assert_eq!(value_rows(1, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(value_rows(2, 2, false), "($1, $2), ($3, $4)");
+        assert_eq!(value_rows(2, 2, true), "(?, ?), (?, ?)");
         assert_eq!(placeholders(1, 0), "");
     }
 }
@@ -121,13 +130,15 @@ where
     let Some(columns) = rows.first().map(Vec::len) else {
         return Ok(out);
     };
+    // Heads and tails bind nothing, so the values may go unnumbered.
+    let anonymous = tx.backend_name() == "SQLite";
     let mut rest = rows;
     while !rest.is_empty() {
         let (chunk, after) = rest.split_at(statement_rows(rest.len()));
         rest = after;
         let sql = format!(
             "{head} VALUES {}{tail}",
-            value_rows(1, chunk.len(), columns)
+            value_rows(chunk.len(), columns, anonymous)
         );
         let mut query = sqlx::query_as::<_, O>(&sql);
         for value in chunk.iter().flatten() {
