@@ -5,7 +5,7 @@
 //! ([`linear`]), calibrated ([`calibrate`]), chosen by cross-validation on
 //! the training rows ([`train`]) and saved with their version ([`model`]).
 //! [`dataset`] reads labelled tables and [`evaluate`] measures a model with
-//! [`metrics`].
+//! [`metrics`], on the [`public_data`] sets among others.
 
 pub mod calibrate;
 pub mod dataset;
@@ -16,5 +16,6 @@ pub mod logistic;
 pub mod metrics;
 pub mod model;
 pub mod naive_bayes;
+pub mod public_data;
 pub mod sparse;
 pub mod train;
