@@ -266,7 +266,6 @@ pub fn train(x: &[SparseVector], y: &[usize], options: BoostingOptions) -> Boost
     let base = (share / (1.0 - share)).ln();
     let mut scores = vec![base; x.len()];
     let mut row_sums = vec![Sums::default(); x.len()];
-    let mut histogram = vec![Sums::default(); *binned.offsets.last().expect("starts at 0")];
     let mut trees = Vec::with_capacity(options.trees);
     for _ in 0..options.trees {
         for ((sums, score), label) in row_sums.iter_mut().zip(&scores).zip(y) {
@@ -276,35 +275,52 @@ pub fn train(x: &[SparseVector], y: &[usize], options: BoostingOptions) -> Boost
                 curvature: (p * (1.0 - p)).max(1e-12),
             };
         }
-        let tree = grow(&binned, &row_sums, &mut histogram, &mut scores, options);
+        let tree = grow(&binned, &row_sums, &mut scores, options);
         trees.push(tree);
     }
     BoostedTrees { base, trees }
 }
 
+/// A node still to split or close: its rows, and their histogram when it
+/// was had for free from its parent's and its sibling's.
+struct Open {
+    index: usize,
+    depth: usize,
+    rows: Vec<usize>,
+    histogram: Option<Vec<Sums>>,
+}
+
 /// Grows one tree level by level and adds its leaf values to `scores`.
-fn grow(
-    binned: &Binned,
-    row_sums: &[Sums],
-    histogram: &mut [Sums],
-    scores: &mut [f64],
-    options: BoostingOptions,
-) -> Tree {
-    let mut nodes = Vec::new();
-    // (node index, depth, rows) of nodes still to split or close.
-    let mut open = vec![(0usize, 0usize, (0..row_sums.len()).collect::<Vec<usize>>())];
-    nodes.push(Node {
+fn grow(binned: &Binned, row_sums: &[Sums], scores: &mut [f64], options: BoostingOptions) -> Tree {
+    let mut nodes = vec![Node {
         value: 0.0,
         split: None,
-    });
-    while let Some((index, depth, rows)) = open.pop() {
+    }];
+    let mut open = vec![Open {
+        index: 0,
+        depth: 0,
+        rows: (0..row_sums.len()).collect(),
+        histogram: None,
+    }];
+    while let Some(Open {
+        index,
+        depth,
+        rows,
+        histogram,
+    }) = open.pop()
+    {
         let mut total = Sums::default();
         rows.iter().for_each(|row| total.add(row_sums[*row]));
         nodes[index].value = options.learning_rate * total.newton_step(options.l2);
-        let best = (depth < options.depth)
-            .then(|| best_split(binned, row_sums, &rows, total, histogram, options))
+        let split = (depth < options.depth)
+            .then(|| {
+                let histogram =
+                    histogram.unwrap_or_else(|| build_histogram(binned, row_sums, &rows, total));
+                best_split(binned, &histogram, total, options)
+                    .map(|(feature, bin)| (feature, bin, histogram))
+            })
             .flatten();
-        let Some((feature, bin)) = best else {
+        let Some((feature, bin, histogram)) = split else {
             let value = nodes[index].value;
             rows.iter().for_each(|row| scores[*row] += value);
             continue;
@@ -313,22 +329,74 @@ fn grow(
             .iter()
             .partition(|row| binned.bin_of(**row, feature) <= bin);
         let (left, right) = (nodes.len(), nodes.len() + 1);
-        for _ in 0..2 {
-            nodes.push(Node {
-                value: 0.0,
-                split: None,
-            });
-        }
+        nodes.extend((0..2).map(|_| Node {
+            value: 0.0,
+            split: None,
+        }));
         nodes[index].split = Some(Split {
             slot: binned.slots[feature as usize],
             threshold: binned.thresholds[feature as usize][bin as usize],
             left: left as u32,
             right: right as u32,
         });
-        open.push((right, depth + 1, right_rows));
-        open.push((left, depth + 1, left_rows));
+        // Children that may split need histograms: the smaller side's is
+        // built, the larger's is the parent's minus it.
+        let (mut left_histogram, mut right_histogram) = (None, None);
+        if depth + 1 < options.depth {
+            let left_is_smaller = left_rows.len() <= right_rows.len();
+            let smaller_rows = if left_is_smaller {
+                &left_rows
+            } else {
+                &right_rows
+            };
+            let mut smaller_total = Sums::default();
+            smaller_rows
+                .iter()
+                .for_each(|row| smaller_total.add(row_sums[*row]));
+            let smaller = build_histogram(binned, row_sums, smaller_rows, smaller_total);
+            let larger = histogram
+                .iter()
+                .zip(&smaller)
+                .map(|(parent, smaller)| parent.minus(*smaller))
+                .collect();
+            (left_histogram, right_histogram) = match left_is_smaller {
+                true => (Some(smaller), Some(larger)),
+                false => (Some(larger), Some(smaller)),
+            };
+        }
+        open.push(Open {
+            index: right,
+            depth: depth + 1,
+            rows: right_rows,
+            histogram: right_histogram,
+        });
+        open.push(Open {
+            index: left,
+            depth: depth + 1,
+            rows: left_rows,
+            histogram: left_histogram,
+        });
     }
     Tree { nodes }
+}
+
+/// The gradient and curvature of `rows` (whose sums are `total`) in each
+/// bin of each feature.
+fn build_histogram(binned: &Binned, row_sums: &[Sums], rows: &[usize], total: Sums) -> Vec<Sums> {
+    let mut histogram = vec![Sums::default(); *binned.offsets.last().expect("starts at 0")];
+    for row in rows {
+        for (feature, bin) in binned.row(*row) {
+            histogram[binned.offsets[*feature as usize] + *bin as usize].add(row_sums[*row]);
+        }
+    }
+    for feature in 0..binned.slots.len() {
+        let bins = &mut histogram[binned.offsets[feature]..binned.offsets[feature + 1]];
+        let mut elsewhere = Sums::default();
+        bins.iter().for_each(|sums| elsewhere.add(*sums));
+        // Rows without an entry for the feature are in its zero bin.
+        bins[binned.zero_bin[feature] as usize].add(total.minus(elsewhere));
+    }
+    histogram
 }
 
 /// The feature and bin whose split (bins up to it left, the rest right)
@@ -336,26 +404,14 @@ fn grow(
 /// least weight.
 fn best_split(
     binned: &Binned,
-    row_sums: &[Sums],
-    rows: &[usize],
+    histogram: &[Sums],
     total: Sums,
-    histogram: &mut [Sums],
     options: BoostingOptions,
 ) -> Option<(u32, u8)> {
-    histogram.fill(Sums::default());
-    for row in rows {
-        for (feature, bin) in binned.row(*row) {
-            histogram[binned.offsets[*feature as usize] + *bin as usize].add(row_sums[*row]);
-        }
-    }
     let parent_gain = total.gain(options.l2);
     let mut best: Option<(f64, u32, u8)> = None;
     for feature in 0..binned.slots.len() {
-        let bins = &mut histogram[binned.offsets[feature]..binned.offsets[feature + 1]];
-        let mut elsewhere = Sums::default();
-        bins.iter().for_each(|sums| elsewhere.add(*sums));
-        // Rows without an entry for the feature are in its zero bin.
-        bins[binned.zero_bin[feature] as usize].add(total.minus(elsewhere));
+        let bins = &histogram[binned.offsets[feature]..binned.offsets[feature + 1]];
         let mut left = Sums::default();
         for (bin, sums) in bins[..bins.len() - 1].iter().enumerate() {
             left.add(*sums);
