@@ -208,8 +208,10 @@ impl FeatureSpace {
         let mut tabular = Vec::new();
         self.for_each_feature(row, |source, name, value| {
             let (slot, sign) = self.slot(name);
+            // Text never seen in training has an IDF of 0 and is dropped
+            // when weighted, once the slots are sorted: looking the IDF up
+            // here would make every feature wait on a cache miss.
             match source {
-                Source::Text if self.idf[slot as usize] == 0.0 => {}
                 Source::Text => text.push((slot, sign)),
                 Source::Tabular => tabular.push((slot, sign * value)),
             }
@@ -443,7 +445,8 @@ fn is_url(piece: &str) -> bool {
     ];
     piece.contains("://")
         || piece.starts_with("www.")
-        || ENDINGS.iter().any(|ending| {
+        // Most words have no dot: spare them the search for each ending.
+        || piece.contains('.') && ENDINGS.iter().any(|ending| {
             piece.find(ending).is_some_and(|at| {
                 at > 0
                     && piece[at + ending.len()..]
