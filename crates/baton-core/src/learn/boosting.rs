@@ -50,6 +50,10 @@ impl Default for BoostingOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoostedTrees {
     base: f64,
+    /// The slots some split tests, ascending; splits name them by position,
+    /// so a row is read once into a short dense vector rather than searched
+    /// at every split.
+    slots: Vec<u32>,
     trees: Vec<Tree>,
 }
 
@@ -69,7 +73,8 @@ struct Node {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Split {
-    slot: u32,
+    /// Training: the binned feature; once trained: the position in `slots`.
+    feature: u32,
     /// Rows whose feature is above it go right.
     threshold: f64,
     left: u32,
@@ -79,12 +84,27 @@ struct Split {
 impl BoostedTrees {
     /// The log-odds of the positive class.
     pub fn score(&self, x: &SparseVector) -> f64 {
+        let values = self.tested_values(x);
         self.base
             + self
                 .trees
                 .iter()
-                .map(|tree| tree.leaf(x).value)
+                .map(|tree| tree.leaf(&values).value)
                 .sum::<f64>()
+    }
+
+    /// The value of `x` at each tested slot.
+    fn tested_values(&self, x: &SparseVector) -> Vec<f64> {
+        let mut values = vec![0.0; self.slots.len()];
+        let mut position = 0;
+        for (index, value) in x.iter() {
+            // Both are ascending: skip the tested slots below this entry.
+            position += self.slots[position..].partition_point(|slot| *slot < index);
+            if self.slots.get(position) == Some(&index) {
+                values[position] = value;
+            }
+        }
+        values
     }
 
     /// Replaces the log-odds `s` by `scale * s + shift` (calibration).
@@ -98,12 +118,14 @@ impl BoostedTrees {
     /// What each slot of `x` adds to the log-odds: along each tree's path,
     /// the change of value at a split goes to the slot it tests.
     pub fn contributions(&self, x: &SparseVector) -> HashMap<u32, f64> {
+        let values = self.tested_values(x);
         let mut contributions = HashMap::new();
         for tree in &self.trees {
             let mut node = &tree.nodes[0];
             while let Some(split) = &node.split {
-                let next = &tree.nodes[split.next(x) as usize];
-                *contributions.entry(split.slot).or_default() += next.value - node.value;
+                let next = &tree.nodes[split.next(&values) as usize];
+                let slot = self.slots[split.feature as usize];
+                *contributions.entry(slot).or_default() += next.value - node.value;
                 node = next;
             }
         }
@@ -112,18 +134,18 @@ impl BoostedTrees {
 }
 
 impl Tree {
-    fn leaf(&self, x: &SparseVector) -> &Node {
+    fn leaf(&self, values: &[f64]) -> &Node {
         let mut node = &self.nodes[0];
         while let Some(split) = &node.split {
-            node = &self.nodes[split.next(x) as usize];
+            node = &self.nodes[split.next(values) as usize];
         }
         node
     }
 }
 
 impl Split {
-    fn next(&self, x: &SparseVector) -> u32 {
-        if x.get(self.slot) > self.threshold {
+    fn next(&self, values: &[f64]) -> u32 {
+        if values[self.feature as usize] > self.threshold {
             self.right
         } else {
             self.left
@@ -278,7 +300,27 @@ pub fn train(x: &[SparseVector], y: &[usize], options: BoostingOptions) -> Boost
         let tree = grow(&binned, &row_sums, &mut scores, options);
         trees.push(tree);
     }
-    BoostedTrees { base, trees }
+    let mut tested: Vec<u32> = trees
+        .iter()
+        .flat_map(|tree| &tree.nodes)
+        .filter_map(|node| node.split.as_ref().map(|split| split.feature))
+        .collect();
+    tested.sort_unstable();
+    tested.dedup();
+    for split in trees
+        .iter_mut()
+        .flat_map(|tree| &mut tree.nodes)
+        .filter_map(|node| node.split.as_mut())
+    {
+        split.feature = tested
+            .binary_search(&split.feature)
+            .expect("every tested feature is listed") as u32;
+    }
+    let slots = tested
+        .iter()
+        .map(|feature| binned.slots[*feature as usize])
+        .collect();
+    BoostedTrees { base, slots, trees }
 }
 
 /// A node still to split or close: its rows, and their histogram when it
@@ -334,7 +376,7 @@ fn grow(binned: &Binned, row_sums: &[Sums], scores: &mut [f64], options: Boostin
             split: None,
         }));
         nodes[index].split = Some(Split {
-            slot: binned.slots[feature as usize],
+            feature,
             threshold: binned.thresholds[feature as usize][bin as usize],
             left: left as u32,
             right: right as u32,

@@ -53,13 +53,6 @@ impl SparseVector {
         self.indices.is_empty()
     }
 
-    /// The entry at `index` (0 when absent).
-    pub fn get(&self, index: u32) -> f64 {
-        self.indices
-            .binary_search(&index)
-            .map_or(0.0, |position| self.values[position])
-    }
-
     /// The dot product with a dense vector long enough for every index.
     pub fn dot(&self, dense: &[f64]) -> f64 {
         self.iter()
