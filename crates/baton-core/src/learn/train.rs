@@ -205,16 +205,27 @@ pub fn train(
 ) -> Trained {
     let classes = class_names.len();
     let fold_of = stratified_folds(y, classes, FOLDS);
-    let mut best: Option<(f64, Candidate, Vec<Vec<f64>>)> = None;
-    for candidate in task.candidates() {
-        let scores = out_of_fold_scores(&candidate, columns, rows, y, classes, &fold_of);
-        let quality = selection_quality(task, &scores, y);
-        if best.as_ref().is_none_or(|(top, _, _)| quality > *top) {
-            best = Some((quality, candidate, scores));
+    let candidates = task.candidates();
+    let ((candidate, scores), fitted) = std::thread::scope(|scope| {
+        // With one candidate there is nothing to choose: its final fit runs
+        // beside the folds rather than after them.
+        let early = match candidates.as_slice() {
+            [only] => Some(scope.spawn(move || only.fit(columns, rows, y, classes))),
+            _ => None,
+        };
+        let mut best: Option<(f64, &Candidate, Vec<Vec<f64>>)> = None;
+        for candidate in &candidates {
+            let scores = out_of_fold_scores(candidate, columns, rows, y, classes, &fold_of);
+            let quality = selection_quality(task, &scores, y);
+            if best.as_ref().is_none_or(|(top, _, _)| quality > *top) {
+                best = Some((quality, candidate, scores));
+            }
         }
-    }
-    let (_, candidate, scores) = best.expect("every task has candidates");
-    let (space, mut scorer) = candidate.fit(columns, rows, y, classes);
+        let (_, candidate, scores) = best.expect("every task has candidates");
+        let fitted = early.map(|handle| handle.join().expect("training does not panic"));
+        ((candidate, scores), fitted)
+    });
+    let (space, mut scorer) = fitted.unwrap_or_else(|| candidate.fit(columns, rows, y, classes));
     let mut threshold = 0.5;
     if classes == 2 {
         let positive: Vec<bool> = y.iter().map(|label| *label == 1).collect();
