@@ -167,6 +167,8 @@ struct Binned {
     /// by increasing feature, those in the zero bin left out.
     starts: Vec<usize>,
     entries: Vec<(u32, u8)>,
+    /// The same entries by feature: each feature's (row, bin), by row.
+    columns: Vec<Vec<(u32, u8)>>,
 }
 
 impl Binned {
@@ -203,12 +205,14 @@ impl Binned {
             .collect();
         let mut starts = vec![0];
         let mut entries = Vec::new();
-        for row in x {
+        let mut columns = vec![Vec::new(); slots.len()];
+        for (row_index, row) in x.iter().enumerate() {
             for (slot, value) in row.iter() {
                 let feature = feature_of[&slot];
                 let bin = bin(feature as usize, value);
                 if bin != zero_bin[feature as usize] {
                     entries.push((feature, bin));
+                    columns[feature as usize].push((row_index as u32, bin));
                 }
             }
             starts.push(entries.len());
@@ -220,6 +224,7 @@ impl Binned {
             offsets,
             starts,
             entries,
+            columns,
         }
     }
 
@@ -227,12 +232,23 @@ impl Binned {
         &self.entries[self.starts[row]..self.starts[row + 1]]
     }
 
-    fn bin_of(&self, row: usize, feature: u32) -> u8 {
-        let entries = self.row(row);
-        match entries.binary_search_by_key(&feature, |(f, _)| *f) {
-            Ok(position) => entries[position].1,
-            Err(_) => self.zero_bin[feature as usize],
+    /// Splits `rows` into those whose bin of `feature` is at most `bin` and
+    /// the others, in order; `row_bins` is scratch space, one per row.
+    fn partition(
+        &self,
+        rows: &[usize],
+        feature: u32,
+        bin: u8,
+        row_bins: &mut [u8],
+    ) -> (Vec<usize>, Vec<usize>) {
+        for row in rows {
+            row_bins[*row] = self.zero_bin[feature as usize];
         }
+        // Entries of rows outside `rows` are written too, and never read.
+        for (row, row_bin) in &self.columns[feature as usize] {
+            row_bins[*row as usize] = *row_bin;
+        }
+        rows.iter().partition(|row| row_bins[**row] <= bin)
     }
 }
 
@@ -288,6 +304,7 @@ pub fn train(x: &[SparseVector], y: &[usize], options: BoostingOptions) -> Boost
     let base = (share / (1.0 - share)).ln();
     let mut scores = vec![base; x.len()];
     let mut row_sums = vec![Sums::default(); x.len()];
+    let mut row_bins = vec![0; x.len()];
     let mut trees = Vec::with_capacity(options.trees);
     for _ in 0..options.trees {
         for ((sums, score), label) in row_sums.iter_mut().zip(&scores).zip(y) {
@@ -297,7 +314,7 @@ pub fn train(x: &[SparseVector], y: &[usize], options: BoostingOptions) -> Boost
                 curvature: (p * (1.0 - p)).max(1e-12),
             };
         }
-        let tree = grow(&binned, &row_sums, &mut scores, options);
+        let tree = grow(&binned, &row_sums, &mut scores, &mut row_bins, options);
         trees.push(tree);
     }
     let mut tested: Vec<u32> = trees
@@ -333,7 +350,13 @@ struct Open {
 }
 
 /// Grows one tree level by level and adds its leaf values to `scores`.
-fn grow(binned: &Binned, row_sums: &[Sums], scores: &mut [f64], options: BoostingOptions) -> Tree {
+fn grow(
+    binned: &Binned,
+    row_sums: &[Sums],
+    scores: &mut [f64],
+    row_bins: &mut [u8],
+    options: BoostingOptions,
+) -> Tree {
     let mut nodes = vec![Node {
         value: 0.0,
         split: None,
@@ -367,9 +390,7 @@ fn grow(binned: &Binned, row_sums: &[Sums], scores: &mut [f64], options: Boostin
             rows.iter().for_each(|row| scores[*row] += value);
             continue;
         };
-        let (left_rows, right_rows): (Vec<usize>, Vec<usize>) = rows
-            .iter()
-            .partition(|row| binned.bin_of(**row, feature) <= bin);
+        let (left_rows, right_rows) = binned.partition(&rows, feature, bin, row_bins);
         let (left, right) = (nodes.len(), nodes.len() + 1);
         nodes.extend((0..2).map(|_| Node {
             value: 0.0,
