@@ -222,6 +222,9 @@ impl FeatureSpace {
             count.signum() * (1.0 + count.abs().ln()) * self.idf[slot as usize]
         });
         text.normalize();
+        if tabular.is_empty() {
+            return text;
+        }
         let mut pairs: Vec<(u32, f64)> = text.iter().collect();
         pairs.extend(tabular);
         SparseVector::from_pairs(pairs)
