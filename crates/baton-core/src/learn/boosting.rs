@@ -495,6 +495,7 @@ fn best_split(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn row(pairs: &[(u32, f64)]) -> SparseVector {
         SparseVector::from_pairs(pairs.to_vec())
@@ -543,6 +544,38 @@ mod tests {
         let roots: f64 = model.trees.iter().map(|tree| tree.nodes[0].value).sum();
         let explained: f64 = model.contributions(&probe).values().sum();
         assert!((model.base + roots + explained - model.score(&probe)).abs() < 1e-9);
+    }
+
+    proptest! {
+        #[test]
+        fn a_row_is_scored_by_the_values_its_entries_give(
+            rows in prop::collection::vec(prop::collection::vec((0u32..12, -3i8..4), 0..6), 10..40)
+        ) {
+            let x: Vec<SparseVector> = rows
+                .iter()
+                .map(|pairs| row(&pairs.iter().map(|(slot, value)| (*slot, f64::from(*value))).collect::<Vec<_>>()))
+                .collect();
+            let y: Vec<usize> = x
+                .iter()
+                .map(|row| usize::from(row.iter().map(|(_, value)| value).sum::<f64>() > 0.0))
+                .collect();
+            let options = BoostingOptions { trees: 10, ..BoostingOptions::default() };
+            let model = train(&x, &y, options);
+            for row in &x {
+                let value_at = |slot: u32| {
+                    row.iter().find(|(index, _)| *index == slot).map_or(0.0, |(_, value)| value)
+                };
+                let walked: f64 = model.trees.iter().map(|tree| {
+                    let mut node = &tree.nodes[0];
+                    while let Some(split) = &node.split {
+                        let above = value_at(model.slots[split.feature as usize]) > split.threshold;
+                        node = &tree.nodes[if above { split.right } else { split.left } as usize];
+                    }
+                    node.value
+                }).sum();
+                prop_assert_eq!(model.score(row), model.base + walked);
+            }
+        }
     }
 
     #[test]
