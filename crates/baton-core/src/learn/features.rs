@@ -7,7 +7,8 @@
 //! one); word 1–n-grams and character n-grams inside words are counted,
 //! weighted by sublinear TF-IDF and scaled to unit length. Tabular columns are
 //! numeric (standardised, with a missing flag and a bin by quantile, so a
-//! linear model can bend) or categorical (one feature per `column=value`).
+//! linear model can bend and trees can cut) or categorical (one feature per
+//! `column=value`).
 //! Every feature name is hashed into a fixed space of 2^bits, so no
 //! vocabulary has to be kept; a sign bit of the hash makes collisions cancel
 //! out on average instead of adding up.
@@ -29,9 +30,6 @@ pub struct FeatureOptions {
     pub char_ngrams: Option<(usize, usize)>,
     /// Quantile bins of each numeric column (0 for none).
     pub numeric_bins: usize,
-    /// Add a feature for each pair of categorical values, bins and missing
-    /// flags of a row, so a linear model sees their combinations.
-    pub crosses: bool,
 }
 
 impl Default for FeatureOptions {
@@ -42,7 +40,6 @@ impl Default for FeatureOptions {
             word_ngrams: 2,
             char_ngrams: Some((2, 5)),
             numeric_bins: 10,
-            crosses: false,
         }
     }
 }
@@ -211,8 +208,10 @@ impl FeatureSpace {
         let mut tabular = Vec::new();
         self.for_each_feature(row, |source, name, value| {
             let (slot, sign) = self.slot(name);
+            // Text never seen in training has an IDF of 0 and is dropped
+            // when weighted, once the slots are sorted: looking the IDF up
+            // here would make every feature wait on a cache miss.
             match source {
-                Source::Text if self.idf[slot as usize] == 0.0 => {}
                 Source::Text => text.push((slot, sign)),
                 Source::Tabular => tabular.push((slot, sign * value)),
             }
@@ -223,6 +222,9 @@ impl FeatureSpace {
             count.signum() * (1.0 + count.abs().ln()) * self.idf[slot as usize]
         });
         text.normalize();
+        if tabular.is_empty() {
+            return text;
+        }
         let mut pairs: Vec<(u32, f64)> = text.iter().collect();
         pairs.extend(tabular);
         SparseVector::from_pairs(pairs)
@@ -244,44 +246,30 @@ impl FeatureSpace {
     /// text feature is emitted once per occurrence.
     fn for_each_feature(&self, row: &[&str], mut emit: impl FnMut(Source, &str, f64)) {
         let mut name = String::new();
-        let mut indicators = Vec::new();
-        {
-            let mut emit = |source, name: &str, value| {
-                emit(source, name, value);
-                if self.options.crosses && source == Source::Tabular && value == 1.0 {
-                    indicators.push(name.to_owned());
-                }
-            };
-            for (column, value) in self.columns.iter().zip(row) {
-                match &column.kind {
-                    ColumnKind::Text => self.text_features(value, &mut name, &mut emit),
-                    ColumnKind::Numeric {
-                        mean,
-                        deviation,
-                        edges,
-                    } => match parse_number(value).filter(|_| !is_missing(value)) {
-                        None => emit(Source::Tabular, &format!("{} missing", column.name), 1.0),
-                        Some(number) => {
-                            emit(Source::Tabular, &column.name, (number - mean) / deviation);
-                            if !edges.is_empty() {
-                                emit(Source::Tabular, &bin_name(&column.name, edges, number), 1.0);
-                            }
+        for (column, value) in self.columns.iter().zip(row) {
+            match &column.kind {
+                ColumnKind::Text => self.text_features(value, &mut name, &mut emit),
+                ColumnKind::Numeric {
+                    mean,
+                    deviation,
+                    edges,
+                } => match parse_number(value).filter(|_| !is_missing(value)) {
+                    None => emit(Source::Tabular, &format!("{} missing", column.name), 1.0),
+                    Some(number) => {
+                        emit(Source::Tabular, &column.name, (number - mean) / deviation);
+                        if !edges.is_empty() {
+                            emit(Source::Tabular, &bin_name(&column.name, edges, number), 1.0);
                         }
-                    },
-                    ColumnKind::Categorical if is_missing(value) => {
-                        emit(Source::Tabular, &format!("{} missing", column.name), 1.0)
                     }
-                    ColumnKind::Categorical => emit(
-                        Source::Tabular,
-                        &format!("{}={}", column.name, value.trim()),
-                        1.0,
-                    ),
+                },
+                ColumnKind::Categorical if is_missing(value) => {
+                    emit(Source::Tabular, &format!("{} missing", column.name), 1.0)
                 }
-            }
-        }
-        for (position, first) in indicators.iter().enumerate() {
-            for second in &indicators[position + 1..] {
-                emit(Source::Tabular, &format!("{first} & {second}"), 1.0);
+                ColumnKind::Categorical => emit(
+                    Source::Tabular,
+                    &format!("{}={}", column.name, value.trim()),
+                    1.0,
+                ),
             }
         }
     }
@@ -460,7 +448,8 @@ fn is_url(piece: &str) -> bool {
     ];
     piece.contains("://")
         || piece.starts_with("www.")
-        || ENDINGS.iter().any(|ending| {
+        // Most words have no dot: spare them the search for each ending.
+        || piece.contains('.') && ENDINGS.iter().any(|ending| {
             piece.find(ending).is_some_and(|at| {
                 at > 0
                     && piece[at + ending.len()..]

@@ -2,11 +2,13 @@
 //! scoring. Text and table columns become hashed sparse features
 //! ([`features`]); naive Bayes and logistic regression are fitted
 //! deterministically ([`naive_bayes`], [`logistic`]) into one linear shape
-//! ([`linear`]), calibrated ([`calibrate`]), chosen by cross-validation on
-//! the training rows ([`train`]) and saved with their version ([`model`]).
+//! ([`linear`]) for text, boosted trees are grown for tables ([`boosting`]);
+//! they are calibrated ([`calibrate`]), chosen by cross-validation on the
+//! training rows ([`train`]) and saved with their version ([`model`]).
 //! [`dataset`] reads labelled tables and [`evaluate`] measures a model with
-//! [`metrics`].
+//! [`metrics`], on the [`public_data`] sets among others.
 
+pub mod boosting;
 pub mod calibrate;
 pub mod dataset;
 pub mod evaluate;
@@ -16,5 +18,6 @@ pub mod logistic;
 pub mod metrics;
 pub mod model;
 pub mod naive_bayes;
+pub mod public_data;
 pub mod sparse;
 pub mod train;

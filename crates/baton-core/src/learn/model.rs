@@ -1,16 +1,18 @@
 //! A trained model as it is saved and used: the fitted feature space, the
-//! linear classifier, the class names and the decision threshold, with the
+//! classifier (linear or boosted trees), the class names and the decision threshold, with the
 //! version of the code that made it. It gives probabilities and explains
 //! them feature by feature.
 
+use super::boosting::BoostedTrees;
 use super::features::FeatureSpace;
-use super::linear::LinearModel;
+use super::linear::{LinearModel, sigmoid};
+use super::sparse::SparseVector;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// The version of the features and classifiers; a saved model of another
 /// version is refused rather than misread.
-pub const MODEL_VERSION: &str = "baton-learn-1";
+pub const MODEL_VERSION: &str = "baton-learn-2";
 
 /// A trained classifier, ready to save (serde JSON) and to use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,8 +20,73 @@ pub struct Model {
     version: String,
     classes: Vec<String>,
     features: FeatureSpace,
-    linear: LinearModel,
+    scorer: Scorer,
     threshold: f64,
+}
+
+/// What turns a feature vector into class probabilities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scorer {
+    /// One weight per feature and class (naive Bayes, logistic regression).
+    Linear(LinearModel),
+    /// Boosted trees over the log-odds of the second of two classes.
+    Boosted(BoostedTrees),
+}
+
+impl Scorer {
+    /// How many classes it tells apart.
+    pub fn classes(&self) -> usize {
+        match self {
+            Scorer::Linear(linear) => linear.classes(),
+            Scorer::Boosted(_) => 2,
+        }
+    }
+
+    /// The raw score of each output: for two classes, the log-odds of the
+    /// second.
+    pub fn scores(&self, x: &SparseVector) -> Vec<f64> {
+        match self {
+            Scorer::Linear(linear) => linear.scores(x),
+            Scorer::Boosted(trees) => vec![trees.score(x)],
+        }
+    }
+
+    /// The probability of each class; they sum to 1.
+    pub fn predict_proba(&self, x: &SparseVector) -> Vec<f64> {
+        match self {
+            Scorer::Linear(linear) => linear.predict_proba(x),
+            Scorer::Boosted(trees) => {
+                let positive = sigmoid(trees.score(x));
+                vec![1.0 - positive, positive]
+            }
+        }
+    }
+
+    /// Replaces each score `s` by `scale * s + shift` (calibration).
+    pub fn rescale(&mut self, scale: f64, shift: f64) {
+        match self {
+            Scorer::Linear(linear) => linear.rescale(scale, shift),
+            Scorer::Boosted(trees) => trees.rescale(scale, shift),
+        }
+    }
+
+    /// What each slot of `x` adds to the log-odds of `class` against the
+    /// others.
+    fn contributions(&self, x: &SparseVector, class: usize) -> HashMap<u32, f64> {
+        match self {
+            Scorer::Linear(linear) => x
+                .iter()
+                .map(|(slot, value)| (slot, linear.contribution(class, slot, value)))
+                .collect(),
+            Scorer::Boosted(trees) => {
+                let toward = if class == 1 { 1.0 } else { -1.0 };
+                let mut contributions = trees.contributions(x);
+                contributions.values_mut().for_each(|c| *c *= toward);
+                contributions
+            }
+        }
+    }
 }
 
 /// One feature's share in a decision: what it adds to the log-odds.
@@ -64,15 +131,15 @@ impl Model {
     pub fn new(
         classes: Vec<String>,
         features: FeatureSpace,
-        linear: LinearModel,
+        scorer: Scorer,
         threshold: f64,
     ) -> Model {
-        assert_eq!(classes.len(), linear.classes(), "one name per class");
+        assert_eq!(classes.len(), scorer.classes(), "one name per class");
         Model {
             version: MODEL_VERSION.to_owned(),
             classes,
             features,
-            linear,
+            scorer,
             threshold,
         }
     }
@@ -95,7 +162,7 @@ impl Model {
     /// The probability of each class for a row holding one value per column
     /// of [`FeatureSpace::columns`].
     pub fn predict_proba(&self, row: &[&str]) -> Vec<f64> {
-        self.linear.predict_proba(&self.features.vectorize(row))
+        self.scorer.predict_proba(&self.features.vectorize(row))
     }
 
     /// The predicted class from its probabilities: for two classes, the
@@ -122,8 +189,8 @@ impl Model {
     /// the log-odds.
     pub fn explain(&self, row: &[&str], class: usize, top: usize) -> Explanation {
         let (vector, named) = self.features.named_features(row);
-        let probability = self.linear.predict_proba(&vector)[class];
-        let values: HashMap<u32, f64> = vector.iter().collect();
+        let probability = self.scorer.predict_proba(&vector)[class];
+        let contributions = self.scorer.contributions(&vector, class);
         // Several names may share a slot (a word seen twice, a collision):
         // the slot's contribution is shared by their raw values.
         let mut raw_totals: HashMap<u32, f64> = HashMap::new();
@@ -132,12 +199,13 @@ impl Model {
         }
         let mut by_name: HashMap<String, f64> = HashMap::new();
         for (name, slot, raw) in named {
-            let (Some(value), Some(total)) = (values.get(&slot), raw_totals.get(&slot)) else {
+            let (Some(contribution), Some(total)) =
+                (contributions.get(&slot), raw_totals.get(&slot))
+            else {
                 continue;
             };
             if *total != 0.0 {
-                *by_name.entry(name).or_default() +=
-                    self.linear.contribution(class, slot, *value) * raw / total;
+                *by_name.entry(name).or_default() += contribution * raw / total;
             }
         }
         let mut reasons: Vec<Reason> = by_name

@@ -3,9 +3,9 @@
 
 use crate::cli::ModelEvaluateArgs;
 use crate::failure::Failure;
-use baton_core::learn::dataset::{Format, Selection, Table, read_ids, read_label_map};
+use baton_core::learn::dataset::{Selection, Table, read_ids, read_label_map};
 use baton_core::learn::evaluate::{Report, evaluate as evaluate_examples};
-use baton_core::learn::train::Task;
+use baton_core::learn::public_data::PUBLIC_DATA_SETS;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -37,104 +37,29 @@ pub fn benchmark(data_dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The public data sets and how each is read (see each folder's README):
-/// YouTube comments in five files read in order; SMS as headerless TSV;
-/// Bitext intents mapped to the four triage labels; X Education leads
-/// without their ids and the columns the sales team fills in after contact.
+/// The public data sets, each as the arguments of `baton model evaluate`
+/// with its fixed split.
 fn benchmarks(data_dir: &Path) -> Vec<(&'static str, ModelEvaluateArgs)> {
-    let set = |folder: &str, task, data: &[&str]| ModelEvaluateArgs {
-        task,
-        data: data
-            .iter()
-            .map(|file| data_dir.join(folder).join(file))
-            .collect(),
-        test_ids: data_dir.join(folder).join("test_ids.txt"),
-        train_ids: Some(data_dir.join(folder).join("train_ids.txt")),
-        format: Format::Csv,
-        no_header: false,
-        text_column: None,
-        label_column: None,
-        positive: None,
-        label_map: None,
-        drop_columns: Vec::new(),
-    };
-    let names = |names: &[&str]| names.iter().map(|name| name.to_string()).collect();
-    vec![
-        (
-            "youtube-spam",
-            ModelEvaluateArgs {
-                text_column: Some("CONTENT".into()),
-                label_column: Some("CLASS".into()),
-                positive: Some("1".into()),
-                drop_columns: names(&["COMMENT_ID", "AUTHOR", "DATE"]),
-                ..set(
-                    "youtube-spam",
-                    Task::Spam,
-                    &[
-                        "Youtube01-Psy.csv",
-                        "Youtube02-KatyPerry.csv",
-                        "Youtube03-LMFAO.csv",
-                        "Youtube04-Eminem.csv",
-                        "Youtube05-Shakira.csv",
-                    ],
-                )
-            },
-        ),
-        (
-            "sms-spam",
-            ModelEvaluateArgs {
-                format: Format::Tsv,
-                no_header: true,
-                text_column: Some("1".into()),
-                label_column: Some("0".into()),
-                positive: Some("spam".into()),
-                ..set("sms-spam", Task::Spam, &["SMSSpamCollection"])
-            },
-        ),
-        (
-            "bitext-intent",
-            ModelEvaluateArgs {
-                text_column: Some("instruction".into()),
-                label_column: Some("intent".into()),
-                label_map: Some(data_dir.join("bitext-intent/triage_mapping.csv")),
-                drop_columns: names(&[
-                    "context",
-                    "role",
-                    "entity_type",
-                    "entity_value",
-                    "start_offset",
-                    "end_offset",
-                    "category",
-                    "tags",
-                    "response",
-                ]),
-                ..set(
-                    "bitext-intent",
-                    Task::Intent,
-                    &["Bitext_Sample_Customer_Support_Training_Dataset.csv"],
-                )
-            },
-        ),
-        (
-            "leads-xeducation",
-            ModelEvaluateArgs {
-                label_column: Some("Converted".into()),
-                positive: Some("1".into()),
-                drop_columns: names(&[
-                    "Prospect ID",
-                    "Lead Number",
-                    "Tags",
-                    "Lead Quality",
-                    "Lead Profile",
-                    "Asymmetrique Activity Index",
-                    "Asymmetrique Profile Index",
-                    "Asymmetrique Activity Score",
-                    "Asymmetrique Profile Score",
-                ]),
-                ..set("leads-xeducation", Task::Conversion, &["Leads.csv"])
-            },
-        ),
-    ]
+    PUBLIC_DATA_SETS
+        .iter()
+        .map(|set| {
+            let folder = data_dir.join(set.name);
+            let args = ModelEvaluateArgs {
+                task: set.task,
+                data: set.files.iter().map(|file| folder.join(file)).collect(),
+                test_ids: folder.join("test_ids.txt"),
+                train_ids: Some(folder.join("train_ids.txt")),
+                format: set.format,
+                no_header: !set.has_header,
+                text_column: set.text_column.map(str::to_owned),
+                label_column: Some(set.label_column.to_owned()),
+                positive: set.positive.map(str::to_owned),
+                label_map: set.label_map.map(|file| folder.join(file)),
+                drop_columns: set.drop_columns.iter().map(|c| c.to_string()).collect(),
+            };
+            (set.name, args)
+        })
+        .collect()
 }
 
 /// Reads the files the arguments name, trains and measures.
