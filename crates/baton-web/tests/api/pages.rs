@@ -73,7 +73,7 @@ impl Browser {
 #[tokio::test]
 async fn the_first_owner_is_set_up_in_the_browser_and_signs_in_and_out() {
     let test_db = baton_db::testing::TestDb::new().await.unwrap();
-    let (base, _stop) = crate::helpers::start_server(test_db.db.clone()).await;
+    let (base, _stop) = crate::server::start_server(test_db.db.clone()).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
