@@ -118,6 +118,7 @@ fn lines(report: &RevenueReport) -> Result<Vec<[String; 5]>, Failure> {
 fn header(report: &RevenueReport) -> [String; 5] {
     let by = match report.by {
         RevenueBy::Quarter => "quarter",
+        RevenueBy::Month => "month",
         RevenueBy::Office => "office",
         RevenueBy::Agent => "agent",
     };
