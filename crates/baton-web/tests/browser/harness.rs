@@ -185,8 +185,31 @@ impl Page {
             .id
     }
 
+    /// Makes a person a member of the queue `slug`.
+    pub async fn join(&self, slug: &str, person: i64) -> Outcome {
+        let queue = self.db.queue(slug).await?;
+        self.db.add_queue_member(None, queue.id, person).await?;
+        Ok(())
+    }
+
     pub async fn open(&self, path: &str) -> Outcome {
         Ok(self.browser.goto(&format!("{}{path}", self.base)).await?)
+    }
+
+    /// Opens `path` again until it shows `text`: inquiries are processed
+    /// in the background after the visitor is thanked.
+    pub async fn open_until(&self, path: &str, text: &str) -> Outcome {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            self.open(path).await?;
+            if self.text().await?.contains(text) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(format!("{path} never showed {text:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Types into the field with `id`, replacing what it held.
@@ -194,6 +217,12 @@ impl Page {
         let field = self.browser.find(Locator::Id(id)).await?;
         field.clear().await?;
         Ok(field.send_keys(value).await?)
+    }
+
+    /// Chooses the option that reads `label` in the choice with `id`.
+    pub async fn choose(&self, id: &str, label: &str) -> Outcome {
+        let choice = self.browser.find(Locator::Id(id)).await?;
+        Ok(choice.select_by_label(label).await?)
     }
 
     /// Clicks the button that reads `text`; with `within`, the one in the
@@ -204,22 +233,43 @@ impl Page {
             None => String::new(),
         };
         let xpath = format!("{scope}//button[normalize-space() = '{text}']");
-        Ok(self
-            .browser
-            .find(Locator::XPath(&xpath))
-            .await?
-            .click()
-            .await?)
+        let button = self.browser.find(Locator::XPath(&xpath)).await?;
+        self.navigate_by(button).await
     }
 
     /// Follows the link that reads `text`.
     pub async fn follow(&self, text: &str) -> Outcome {
-        Ok(self
-            .browser
-            .find(Locator::LinkText(text))
-            .await?
-            .click()
-            .await?)
+        let link = self.browser.find(Locator::LinkText(text)).await?;
+        self.navigate_by(link).await
+    }
+
+    /// Clicks something that leads to another page, and waits until that
+    /// page has loaded, so the next step never reads the old one.
+    async fn navigate_by(&self, target: Element) -> Outcome {
+        // The old document is marked: only a new one lacks the mark.
+        self.browser
+            .execute("document.documentElement.dataset.left = 'yes'", vec![])
+            .await?;
+        target.click().await?;
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let arrived = self
+                .browser
+                .execute(
+                    "return document.readyState === 'complete' \
+                     && !document.documentElement.dataset.left",
+                    vec![],
+                )
+                .await;
+            // Errors come while the browser swaps documents: ask again.
+            if matches!(arrived, Ok(serde_json::Value::Bool(true))) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err("the click did not lead to another page".into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits for the page whose main heading reads `heading`.

@@ -11,5 +11,6 @@ mod harness;
 mod server;
 
 mod moderation;
+mod pipeline;
 mod roles;
 mod sign_in;
