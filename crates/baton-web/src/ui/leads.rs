@@ -162,16 +162,25 @@ async fn show(
                 .map_or_else(|| "nobody".to_string(), |u| u.name.clone())
         };
         let charter = state.db.current_charter().await?;
-        let contact = match lead.contact_id {
+        let known: Vec<String> = match lead.contact_id {
             Some(id) => {
                 let contact = state.db.contact(id).await?;
                 [contact.name, contact.email]
                     .into_iter()
                     .flatten()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                    .collect()
             }
-            None => "no contact".to_string(),
+            None => Vec::new(),
+        };
+        let contact = if known.is_empty() {
+            "no contact".to_string()
+        } else {
+            known.join(", ")
+        };
+        // A deal is named after the person: their name, else their address.
+        let default_name = match known.first() {
+            Some(who) => format!("{who} — lead {}", lead.id),
+            None => format!("Lead {}", lead.id),
         };
         let filter = ActivityFilter {
             lead_id: Some(lead.id),
@@ -243,7 +252,6 @@ async fn show(
         let mut convert_fields = Vec::new();
         if convertible(lead.stage) {
             let typed = convert.as_ref().map(|(f, _, _)| f);
-            let default_name = format!("{contact} — lead {}", lead.id);
             convert_fields = vec![
                 Field::input(
                     "name",

@@ -480,6 +480,10 @@ async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_da
     let (status, page, _) = hunter.get(&format!("/leads/{lead}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("Dana Reyes") && page.contains("Nothing has been logged"));
+    assert!(
+        page.contains(&format!("value=\"Dana Reyes — lead {lead}\"")),
+        "the deal is named after the person"
+    );
     let csrf = Browser::csrf(&page);
 
     let activity = format!("/leads/{lead}/activities");
