@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: lints, then every test on the embedded SQLite
-# database and again on PostgreSQL (started by scripts/postgres.sh).
+# database and again on PostgreSQL (started by scripts/postgres.sh), the
+# browser tests included (Chromium installed by scripts/chromium.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/postgres.sh
+scripts/chromium.sh
 
 echo "== format and lints"
 cargo fmt --all -- --check

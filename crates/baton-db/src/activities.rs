@@ -50,6 +50,8 @@ pub struct ActivityFilter {
     pub from: Option<i64>,
     /// Occurred before, UTC milliseconds.
     pub until: Option<i64>,
+    /// Only the activities about this lead.
+    pub lead_id: Option<i64>,
 }
 
 type ActivityRow = (
@@ -213,13 +215,15 @@ impl Db {
                AND ($2 = 0 OR user_id = $2)
                AND ($3 = '' OR type_slug = $3)
                AND occurred_at >= $4 AND occurred_at < $5
-             ORDER BY id LIMIT $6"
+               AND ($6 = 0 OR lead_id = $6)
+             ORDER BY id LIMIT $7"
         ))
         .bind(after)
         .bind(filter.user_id.unwrap_or(0))
         .bind(filter.type_slug.as_deref().unwrap_or_default())
         .bind(filter.from.unwrap_or(i64::MIN))
         .bind(filter.until.unwrap_or(i64::MAX))
+        .bind(filter.lead_id.unwrap_or(0))
         .bind(limit)
         .fetch_all(self.reader())
         .await?;

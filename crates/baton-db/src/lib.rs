@@ -17,6 +17,7 @@ pub mod charter;
 mod checks;
 mod connect;
 pub mod contacts;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod forecasts;

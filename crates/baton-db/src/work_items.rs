@@ -49,6 +49,8 @@ pub struct WorkFilter {
     pub status: Option<WorkStatus>,
     /// Only items of queues these users are members of (a person's own view).
     pub member_of: Option<i64>,
+    /// Only the work on this lead.
+    pub lead_id: Option<i64>,
 }
 
 type ItemRow = (
@@ -214,13 +216,15 @@ impl Db {
                AND ($4 = '' OR w.status = $4)
                AND ($5 = 0 OR w.assignee_id = $5
                     OR w.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = $5))
-             ORDER BY w.id LIMIT $6"
+               AND ($6 = 0 OR w.lead_id = $6)
+             ORDER BY w.id LIMIT $7"
         ))
         .bind(after)
         .bind(filter.queue_id.unwrap_or(0))
         .bind(filter.assignee_id.unwrap_or(0))
         .bind(filter.status.map(|s| s.as_str()).unwrap_or_default())
         .bind(filter.member_of.unwrap_or(0))
+        .bind(filter.lead_id.unwrap_or(0))
         .bind(limit)
         .fetch_all(self.reader())
         .await?;

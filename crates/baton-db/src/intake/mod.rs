@@ -11,6 +11,7 @@
 
 mod apply;
 mod moderation;
+pub use moderation::HeldInquiry;
 mod prepare;
 
 use crate::connect::Db;

@@ -8,6 +8,7 @@ use crate::error::{DbError, Result};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::decision::Reason;
+use baton_core::domain::InquiryStatus;
 
 impl Db {
     /// Releases a quarantined inquiry and processes it as ham.
@@ -106,5 +107,41 @@ impl Db {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A quarantined inquiry as moderators see it: why it was held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldInquiry {
+    pub id: i64,
+    pub received_at: i64,
+    /// The reasons of its latest moderation decision.
+    pub reasons: Vec<Reason>,
+}
+
+impl Db {
+    /// Quarantined inquiries, oldest first, each with the reasons it was
+    /// held: one statement, however many wait.
+    pub async fn held_inquiries(&self, limit: i64) -> Result<Vec<HeldInquiry>> {
+        let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT i.id, i.received_at, d.reasons FROM inquiries i
+             LEFT JOIN decisions d ON d.id = (SELECT MAX(m.id) FROM decisions m
+                                              WHERE m.inquiry_id = i.id AND m.kind = 'moderation')
+             WHERE i.status = $1 ORDER BY i.id LIMIT $2",
+        )
+        .bind(InquiryStatus::Quarantined.as_str())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, received_at, reasons)| HeldInquiry {
+                id,
+                received_at,
+                reasons: reasons
+                    .and_then(|r| serde_json::from_str(&r).ok())
+                    .unwrap_or_default(),
+            })
+            .collect())
     }
 }

@@ -17,6 +17,8 @@ use serde::Serialize;
 pub enum RevenueBy {
     /// The quarter the deal closed in, like `2017-Q1`.
     Quarter,
+    /// The month the deal closed in, like `2017-03`.
+    Month,
     /// The name of the owner's team.
     Office,
     /// The owner's name.
@@ -33,6 +35,7 @@ impl RevenueBy {
                  CAST((CAST(substr(o.closed_on, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)",
                 "1",
             ),
+            RevenueBy::Month => ("substr(o.closed_on, 1, 7)", "1"),
             RevenueBy::Office => ("COALESCE(t.name, '')", "1"),
             // Two agents of the same name stay apart.
             RevenueBy::Agent => ("COALESCE(u.name, '')", "u.id, 1"),

@@ -88,6 +88,7 @@ pub async fn list(
             .filter(|t| !t.is_empty()),
         from: from.map(|d| start_of("from", d)).transpose()?,
         until,
+        lead_id: None,
     };
     let (after, limit) = page.parse()?;
     let items = state.db.activities(&filter, after, limit).await?;

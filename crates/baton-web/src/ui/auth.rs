@@ -1,7 +1,7 @@
 //! Signing in and out, and setting up the first owner.
 
 use super::session::{cleared_cookie, csrf_refused, session_cookie};
-use super::{Chrome, Viewer, failure, render};
+use super::{Chrome, Field, Viewer, failure, place_error, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
@@ -119,15 +119,6 @@ async fn sign_out(
     }
 }
 
-/// One field of the set-up form, with its value kept and its error.
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    value: String,
-    error: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "setup.html")]
 struct SetupPage {
@@ -143,31 +134,25 @@ struct SetupForm {
     password: String,
 }
 
-fn setup_form(form: &SetupForm, error: Option<(&str, String)>) -> SetupPage {
-    let field = |name, label, kind, value: &str| Field {
-        name,
-        label,
-        kind,
-        value: value.to_string(),
-        error: error
-            .as_ref()
-            .filter(|(f, _)| *f == name)
-            .map(|(_, e)| e.clone()),
-    };
+fn setup_form(form: &SetupForm, error: Option<(String, String)>) -> SetupPage {
+    let mut fields = vec![
+        Field::input("name", "Your name", "text", &form.name),
+        Field::input("email", "E-mail", "email", &form.email),
+        // A password is never sent back to the browser.
+        Field::input(
+            "password",
+            "Password (at least 10 characters)",
+            "password",
+            "",
+        ),
+    ];
+    if let Some((field, problem)) = error {
+        place_error(&mut fields, &field, problem);
+    }
     SetupPage {
         title: "Set up Baton".into(),
         chrome: None,
-        fields: vec![
-            field("name", "Your name", "text", &form.name),
-            field("email", "E-mail", "email", &form.email),
-            // A password is never sent back to the browser.
-            field(
-                "password",
-                "Password (at least 10 characters)",
-                "password",
-                "",
-            ),
-        ],
+        fields,
     }
 }
 
@@ -207,11 +192,6 @@ async fn setup(State(state): State<AppState>, Form(form): Form<SetupForm>) -> Re
             Err(e) => failure(None, e),
         },
         Err(DbError::Invalid { field, problem }) | Err(DbError::Conflict { field, problem }) => {
-            let field = match field.as_str() {
-                "name" => "name",
-                "password" => "password",
-                _ => "email",
-            };
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &setup_form(&form, Some((field, problem))),

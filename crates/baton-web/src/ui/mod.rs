@@ -4,8 +4,12 @@
 
 mod auth;
 mod charter;
+mod dashboard;
+mod forms;
 mod inquiries;
+mod leads;
 mod moderation;
+mod opportunities;
 mod session;
 mod work;
 
@@ -25,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .merge(inquiries::router())
         .merge(moderation::router())
         .merge(charter::router())
+        .merge(leads::router())
+        .merge(opportunities::router())
+        .merge(forms::router())
+        .merge(dashboard::router())
 }
 
 /// The frame around every page for a signed-in person.
@@ -38,6 +46,12 @@ pub struct Chrome {
 impl Chrome {
     fn for_viewer(viewer: &Viewer) -> Chrome {
         let mut links = vec![("/work", "My work")];
+        if dashboard::READERS.contains(&viewer.role()) {
+            links.push(("/dashboard", "Dashboard"));
+        }
+        if forms::EDITORS.contains(&viewer.role()) {
+            links.push(("/forms", "Forms"));
+        }
         if moderation::MODERATORS.contains(&viewer.role()) {
             links.push(("/moderation", "Moderation"));
         }
@@ -50,6 +64,83 @@ impl Chrome {
             csrf: viewer.session.csrf_token.clone(),
             links,
         }
+    }
+}
+
+/// One labelled input or choice of a form, with the value kept as typed
+/// and its error beside it (`field_partial.html`).
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// The input type; unused for a choice.
+    pub kind: &'static str,
+    pub value: String,
+    pub required: bool,
+    /// (value, label) of a choice's options; empty for an input.
+    pub options: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+impl Field {
+    fn input(name: &'static str, label: &'static str, kind: &'static str, value: &str) -> Field {
+        Field {
+            name,
+            label,
+            kind,
+            value: value.to_string(),
+            required: true,
+            options: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn choice(
+        name: &'static str,
+        label: &'static str,
+        options: Vec<(String, String)>,
+        value: &str,
+    ) -> Field {
+        Field {
+            options,
+            ..Field::input(name, label, "", value)
+        }
+    }
+
+    fn optional(self) -> Field {
+        Field {
+            required: false,
+            ..self
+        }
+    }
+}
+
+/// Puts a refused form's problem beside the field it names, or beside the
+/// first field when it names none of them.
+fn place_error(fields: &mut [Field], field: &str, problem: String) {
+    let at = fields.iter().position(|f| f.name == field).unwrap_or(0);
+    if let Some(field) = fields.get_mut(at) {
+        field.error = Some(problem);
+    }
+}
+
+/// A refused form: the field the problem is about and the problem; any
+/// other failure stays an error.
+fn refusal(error: baton_db::DbError) -> Result<(String, String), baton_db::DbError> {
+    match error {
+        baton_db::DbError::Invalid { field, problem }
+        | baton_db::DbError::Conflict { field, problem } => Ok((field, problem)),
+        other => Err(other),
+    }
+}
+
+/// An amount in minor units for people: `1234.50 EUR`.
+fn money(minor: i64, currency: &str) -> String {
+    match baton_core::money::Currency::parse(currency) {
+        Ok(code) => format!(
+            "{} {currency}",
+            baton_core::money::format_minor(minor, &code)
+        ),
+        Err(_) => format!("{minor} {currency}"),
     }
 }
 

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baton_core::domain::{InquiryStatus, Role};
+use baton_core::domain::Role;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -54,32 +54,17 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
     if !MODERATORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    let held = match state
-        .db
-        .inquiries(Some(InquiryStatus::Quarantined), 0, PAGE_ITEMS)
-        .await
-    {
-        Ok(held) => held,
+    let items = match state.db.held_inquiries(PAGE_ITEMS).await {
+        Ok(held) => held
+            .into_iter()
+            .map(|held| Held {
+                id: held.id,
+                received_at: when(held.received_at),
+                reasons: held.reasons.into_iter().map(|r| r.text).collect(),
+            })
+            .collect(),
         Err(e) => return failure(Some(&viewer), e),
     };
-    let mut items = Vec::with_capacity(held.len());
-    for summary in held {
-        let view = match state.db.inquiry(summary.id).await {
-            Ok(view) => view,
-            Err(e) => return failure(Some(&viewer), e),
-        };
-        let reasons = view
-            .decisions
-            .iter()
-            .filter(|d| d.kind == "moderation")
-            .flat_map(|d| d.reasons.iter().map(|r| r.text.clone()))
-            .collect();
-        items.push(Held {
-            id: summary.id,
-            received_at: when(summary.received_at),
-            reasons,
-        });
-    }
     let chrome = Chrome::for_viewer(&viewer);
     render(
         StatusCode::OK,

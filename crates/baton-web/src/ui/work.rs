@@ -2,7 +2,7 @@
 //! reject in one click.
 
 use super::session::csrf_refused;
-use super::{Chrome, Viewer, failure, render};
+use super::{Chrome, Viewer, failure, money, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::WorkStatus;
 use baton_db::now_ms;
+use baton_db::opportunities::OpportunityFilter;
 use baton_db::work_items::WorkFilter;
 use serde::Deserialize;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
 struct Line {
     id: i64,
     inquiry_id: Option<i64>,
+    lead_id: Option<i64>,
     queue: String,
     status: String,
     due: String,
@@ -41,6 +43,8 @@ struct WorkPage {
     csrf: String,
     notice: Option<String>,
     items: Vec<Line>,
+    /// My open deals: (id, name, stage, amount, expected close).
+    deals: Vec<(i64, String, String, String, String)>,
 }
 
 /// "overdue by 3 h" or "due in 40 min", for a due time against now.
@@ -85,6 +89,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             Line {
                 id: item.id,
                 inquiry_id: item.inquiry_id,
+                lead_id: item.lead_id,
                 queue: item.queue,
                 status: item.status.to_string(),
                 due,
@@ -93,6 +98,26 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             }
         })
         .collect();
+    let mine = OpportunityFilter {
+        owner_id: Some(viewer.id()),
+        ..Default::default()
+    };
+    let deals = match state.db.opportunities(&mine, 0, PAGE_ITEMS).await {
+        Ok(deals) => deals
+            .into_iter()
+            .filter(|deal| !deal.stage.is_closed())
+            .map(|deal| {
+                (
+                    deal.id,
+                    deal.name,
+                    deal.stage.to_string(),
+                    money(deal.amount_minor, &deal.currency),
+                    deal.expected_close.unwrap_or_default(),
+                )
+            })
+            .collect(),
+        Err(e) => return failure(Some(&viewer), e),
+    };
     let chrome = Chrome::for_viewer(&viewer);
     render(
         StatusCode::OK,
@@ -102,6 +127,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             chrome: Some(chrome),
             notice: None,
             items,
+            deals,
         },
     )
 }
@@ -141,7 +167,7 @@ async fn reject(
         Ok(item) => item,
         Err(e) => return failure(Some(&viewer), e),
     };
-    if item.assignee_id != Some(viewer.id()) && !viewer.role().is_manager() {
+    if !super::leads::may_hand_on(&viewer, &item) {
         return super::message(
             StatusCode::FORBIDDEN,
             Some(&viewer),

@@ -1,12 +1,11 @@
 //! A running server with a fresh database and signed-in users.
 
+use crate::server::start_server;
 use baton_core::domain::Role;
 use baton_db::Db;
 use baton_db::testing::TestDb;
 use baton_db::users::NewUser;
-use baton_web::ServeOptions;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 pub struct TestApp {
     pub base: String,
@@ -16,22 +15,6 @@ pub struct TestApp {
     pub owner: String,
     pub test_db: TestDb,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-/// Starts a server on a free port over `db`.
-pub async fn start_server(db: Db) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let options = ServeOptions {
-        base_url: base.clone(),
-        background_jobs: false,
-        job_interval: Duration::from_secs(1),
-    };
-    tokio::spawn(baton_web::serve(db, listener, options, async {
-        let _ = stopped.await;
-    }));
-    (base, stop)
 }
 
 impl TestApp {

@@ -3,6 +3,8 @@
 //! to them with a real HTTP client.
 
 mod helpers;
+#[path = "../support/server.rs"]
+mod server;
 
 mod appointments;
 mod bad_input;

@@ -60,6 +60,28 @@ impl Browser {
         )
     }
 
+    /// Adds a person with `role` who signs in with a fixed password, and signs them in.
+    async fn person(app: &TestApp, email: &str, role: Role) -> Browser {
+        app.db
+            .create_user(NewUser {
+                email,
+                name: email,
+                role,
+                password: Some("long password"),
+            })
+            .await
+            .unwrap();
+        let mut browser = Browser::new(app);
+        let (status, _, _) = browser
+            .post(
+                "/sign-in",
+                &[("email", email), ("password", "long password")],
+            )
+            .await;
+        assert_eq!(status, 303, "{email} signs in");
+        browser
+    }
+
     /// The CSRF token of the last page's forms.
     fn csrf(page: &str) -> String {
         let at = page
@@ -73,7 +95,7 @@ impl Browser {
 #[tokio::test]
 async fn the_first_owner_is_set_up_in_the_browser_and_signs_in_and_out() {
     let test_db = baton_db::testing::TestDb::new().await.unwrap();
-    let (base, _stop) = crate::helpers::start_server(test_db.db.clone()).await;
+    let (base, _stop) = crate::server::start_server(test_db.db.clone()).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -369,4 +391,254 @@ async fn the_owner_edits_the_charter_as_a_new_version_and_a_hunter_is_refused_th
         32,
         "version 1 unchanged"
     );
+}
+
+#[tokio::test]
+async fn a_marketer_publishes_a_form_with_its_snippet_and_a_hunter_is_refused_the_page() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, _, _) = hunter.get("/forms").await;
+    assert_eq!(status, 403);
+    let (_, work, _) = hunter.get("/work").await;
+    let csrf = Browser::csrf(&work);
+    let (status, _, _) = hunter
+        .post("/forms", &[("csrf", &csrf), ("slug", "x"), ("name", "X")])
+        .await;
+    assert_eq!(status, 403, "no publishing either");
+
+    let mut marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
+    let (status, page, _) = marketer.get("/forms").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"/forms\""), "navigation shows Forms");
+    assert!(
+        page.contains("/f/contact") && page.contains("&#60;form method=&#34;post&#34;"),
+        "the default form with its snippet, escaped: {page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = marketer
+        .post(
+            "/forms",
+            &[("csrf", "forged"), ("slug", "demo"), ("name", "Demo")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, page, _) = marketer
+        .post(
+            "/forms",
+            &[
+                ("csrf", &csrf),
+                ("slug", "Bad Slug"),
+                ("name", "Spring demo"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"slug-error\"") && page.contains("value=\"Spring demo\""),
+        "error beside the field, input kept"
+    );
+    let (status, _, location) = marketer
+        .post(
+            "/forms",
+            &[
+                ("csrf", &csrf),
+                ("slug", "spring-demo"),
+                ("name", "Spring demo"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/forms")));
+    let (_, page, _) = marketer.get("/forms").await;
+    assert!(page.contains("/f/spring-demo"));
+    let (status, _, _) = marketer.get("/f/spring-demo").await;
+    assert_eq!(status, 200, "the form is public");
+}
+
+/// A hunter signed in with an accepted lead from their queue: (browser, lead id, work item id).
+async fn hunter_with_a_lead(app: &TestApp) -> (Browser, i64, i64) {
+    let mut hunter = Browser::person(app, "hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let (_, page, _) = hunter.get("/work").await;
+    let csrf = Browser::csrf(&page);
+    hunter
+        .post(&format!("/work/{item}/accept"), &[("csrf", &csrf)])
+        .await;
+    let lead = app.db.work_item(item).await.unwrap().lead_id.unwrap();
+    assert!(
+        page.contains(&format!("href=\"/leads/{lead}\"")),
+        "My work links the lead"
+    );
+    (hunter, lead, item)
+}
+
+#[tokio::test]
+async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_dashboard() {
+    let app = TestApp::new().await;
+    let (mut hunter, lead, _) = hunter_with_a_lead(&app).await;
+    let (status, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Dana Reyes") && page.contains("Nothing has been logged"));
+    assert!(
+        page.contains(&format!("value=\"Dana Reyes — lead {lead}\"")),
+        "the deal is named after the person"
+    );
+    let csrf = Browser::csrf(&page);
+
+    let activity = format!("/leads/{lead}/activities");
+    let (status, page, _) = hunter
+        .post(
+            &activity,
+            &[
+                ("csrf", &csrf),
+                ("type", "juggling"),
+                ("outcome", "voicemail"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"type-error\"") && page.contains("value=\"voicemail\""),
+        "error beside the type, outcome kept: {page}"
+    );
+    let (status, _, _) = hunter
+        .post(
+            &activity,
+            &[
+                ("csrf", &csrf),
+                ("type", "call"),
+                ("outcome", "booked a demo"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert!(page.contains("booked a demo") && page.contains("Calls"));
+
+    let convert = format!("/leads/{lead}/opportunity");
+    let (status, page, _) = hunter
+        .post(
+            &convert,
+            &[
+                ("csrf", &csrf),
+                ("name", "Initech seats"),
+                ("amount", "lots"),
+                ("expected_close", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"amount-error\"") && page.contains("value=\"Initech seats\""));
+    let (status, _, location) = hunter
+        .post(
+            &convert,
+            &[
+                ("csrf", &csrf),
+                ("name", "Initech seats"),
+                ("amount", "12500"),
+                ("expected_close", "2030-01-31"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let deal_page = location.unwrap();
+    let (status, page, _) = hunter.get(&deal_page).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Initech seats") && page.contains("prospecting"));
+    let (_, work, _) = hunter.get("/work").await;
+    assert!(
+        work.contains(&format!("href=\"{deal_page}\"")),
+        "My work lists the deal"
+    );
+
+    let (status, page, _) = hunter
+        .post(
+            &format!("{deal_page}/lost"),
+            &[("csrf", &csrf), ("close_reason", " ")],
+        )
+        .await;
+    assert_eq!(status, 422, "a lost deal needs a reason");
+    assert!(page.contains("id=\"close_reason-error\""));
+    let (status, _, _) = hunter
+        .post(
+            &deal_page,
+            &[
+                ("csrf", &csrf),
+                ("stage", "negotiation"),
+                ("amount", "15000"),
+                ("expected_close", "2030-02-28"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, _) = hunter
+        .post(&format!("{deal_page}/won"), &[("csrf", "forged")])
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, _) = hunter
+        .post(&format!("{deal_page}/won"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = hunter.get(&deal_page).await;
+    assert!(page.contains("won") && page.contains("A closed deal does not change"));
+    assert_eq!(
+        app.db.lead(lead).await.unwrap().stage,
+        baton_core::domain::Stage::Customer
+    );
+
+    let (status, _, _) = hunter.get("/dashboard").await;
+    assert_eq!(status, 403, "a hunter does not see the dashboard");
+    let owner = Browser::person(&app, "boss@acme.test", Role::Owner).await;
+    let (status, page, _) = owner.get("/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("15000.00"), "revenue won shown: {page}");
+    assert!(page.contains("role=\"img\"") && page.contains("<title id=\"revenue-title\">"));
+    assert!(page.contains("<th scope=\"col\">Conversion from the stage before</th>"));
+    assert!(
+        page.contains("<td>customer</td><td>1</td><td>100%</td>"),
+        "funnel: {page}"
+    );
+
+    let stranger = Browser::person(&app, "sam@acme.test", Role::Hunter).await;
+    let (status, _, _) = stranger.get(&format!("/leads/{lead}")).await;
+    assert_eq!(status, 403, "another hunter's lead");
+    let (status, _, _) = stranger.get(&deal_page).await;
+    assert_eq!(status, 403, "another hunter's deal");
+}
+
+#[tokio::test]
+async fn the_assignee_hands_a_lead_on_with_a_reason() {
+    let app = TestApp::new().await;
+    let (mut hunter, lead, item) = hunter_with_a_lead(&app).await;
+    let colleague = app.user("hugo@acme.test", Role::Hunter).await.0;
+    let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert!(page.contains("Hand the work on"));
+    let csrf = Browser::csrf(&page);
+    let path = format!("/leads/{lead}/reassign");
+    let (status, page, _) = hunter
+        .post(
+            &path,
+            &[("csrf", &csrf), ("assignee_id", ""), ("reason", "on leave")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"assignee_id-error\"") && page.contains("value=\"on leave\""));
+    let (status, _, location) = hunter
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("assignee_id", &colleague.to_string()),
+                ("reason", "on leave"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/work")));
+    assert_eq!(
+        app.db.work_item(item).await.unwrap().assignee_id,
+        Some(colleague)
+    );
+    let history = app.db.work_item_history(item).await.unwrap();
+    assert_eq!(history.last().unwrap().reason, "on leave");
 }

@@ -1,4 +1,5 @@
-use crate::helpers::{TestApp, start_server};
+use crate::helpers::TestApp;
+use crate::server::start_server;
 use baton_core::domain::Role;
 use baton_db::Db;
 use serde_json::json;

@@ -304,6 +304,7 @@ fn revenue_lines(report: &RevenueReport) -> Result<Lines, Failure> {
     rows.push(cells(&report.total, "total"));
     let by = match report.by {
         RevenueBy::Quarter => "quarter",
+        RevenueBy::Month => "month",
         RevenueBy::Office => "office",
         RevenueBy::Agent => "agent",
     };

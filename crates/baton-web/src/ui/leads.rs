@@ -1,0 +1,475 @@
+//! The lead page: where a lead stands and what was done about it, with the
+//! next steps: log an activity, convert the lead to an opportunity, hand its
+//! work to someone else.
+
+use super::session::csrf_refused;
+use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use baton_core::domain::{Stage, WorkStatus};
+use baton_core::money::Decimal;
+use baton_db::activities::{ActivityFilter, NewActivity};
+use baton_db::leads::Lead;
+use baton_db::opportunities::NewOpportunity;
+use baton_db::work_items::{WorkFilter, WorkItem};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/leads/{id}", get(page))
+        .route("/leads/{id}/activities", post(log_activity))
+        .route("/leads/{id}/opportunity", post(convert))
+        .route("/leads/{id}/reassign", post(reassign))
+}
+
+#[derive(Deserialize, Default)]
+struct ActivityForm {
+    csrf: String,
+    #[serde(default, rename = "type")]
+    type_slug: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    notes: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ConvertForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    expected_close: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ReassignForm {
+    csrf: String,
+    #[serde(default)]
+    assignee_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A refused form of the page, as typed, with the field at fault and why.
+enum Refused {
+    Nothing,
+    Activity(ActivityForm, String, String),
+    Convert(ConvertForm, String, String),
+    Reassign(ReassignForm, String, String),
+}
+
+/// One logged activity as shown.
+struct Logged {
+    when: String,
+    kind: String,
+    by: String,
+    outcome: String,
+    notes: String,
+}
+
+#[derive(Template)]
+#[template(path = "lead.html")]
+struct LeadPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    lead: Lead,
+    contact: String,
+    owner: String,
+    activities: Vec<Logged>,
+    activity_fields: Vec<Field>,
+    /// Empty when the lead is past converting.
+    convert_fields: Vec<Field>,
+    /// The open work item and the fields to hand it on, when the viewer may.
+    reassign: Option<(i64, Vec<Field>)>,
+}
+
+/// The lead, when the viewer may work on it: managers, its owner and the
+/// members of the queues that hold its work.
+async fn lead_for(state: &AppState, viewer: &Viewer, id: i64) -> Result<Lead, Response> {
+    let lead = state
+        .db
+        .lead(id)
+        .await
+        .map_err(|e| failure(Some(viewer), e))?;
+    let visible = viewer.role().is_manager()
+        || state
+            .db
+            .lead_visible_to(id, viewer.id())
+            .await
+            .map_err(|e| failure(Some(viewer), e))?;
+    if visible {
+        Ok(lead)
+    } else {
+        Err(message(
+            StatusCode::FORBIDDEN,
+            Some(viewer),
+            "Not in your queues",
+            format!("Lead {id} belongs to another team's work."),
+        ))
+    }
+}
+
+/// The lead's work still open, the latest first.
+async fn open_work(state: &AppState, lead: i64) -> baton_db::Result<Option<WorkItem>> {
+    let filter = WorkFilter {
+        lead_id: Some(lead),
+        ..Default::default()
+    };
+    let items = state.db.work_items(&filter, 0, 100).await?;
+    Ok(items.into_iter().rev().find(|item| {
+        matches!(
+            item.status,
+            WorkStatus::Unassigned | WorkStatus::Assigned | WorkStatus::Accepted
+        )
+    }))
+}
+
+/// The assignee hands their own work on; managers anybody's.
+pub fn may_hand_on(viewer: &Viewer, item: &WorkItem) -> bool {
+    item.assignee_id == Some(viewer.id()) || viewer.role().is_manager()
+}
+
+/// Stages from which a lead can still become a deal.
+fn convertible(stage: Stage) -> bool {
+    !matches!(
+        stage,
+        Stage::Opportunity | Stage::Customer | Stage::Disqualified
+    )
+}
+
+async fn show(
+    state: &AppState,
+    viewer: &Viewer,
+    lead: Lead,
+    refused: Refused,
+    status: StatusCode,
+) -> Response {
+    let built = async {
+        let people = state.db.users().await?;
+        let name_of = |id: Option<i64>| {
+            people
+                .iter()
+                .find(|u| Some(u.id) == id)
+                .map_or_else(|| "nobody".to_string(), |u| u.name.clone())
+        };
+        let charter = state.db.current_charter().await?;
+        let known: Vec<String> = match lead.contact_id {
+            Some(id) => {
+                let contact = state.db.contact(id).await?;
+                [contact.name, contact.email]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let contact = if known.is_empty() {
+            "no contact".to_string()
+        } else {
+            known.join(", ")
+        };
+        // A deal is named after the person: their name, else their address.
+        let default_name = match known.first() {
+            Some(who) => format!("{who} — lead {}", lead.id),
+            None => format!("Lead {}", lead.id),
+        };
+        let filter = ActivityFilter {
+            lead_id: Some(lead.id),
+            ..Default::default()
+        };
+        let activities = state
+            .db
+            .activities(&filter, 0, 200)
+            .await?
+            .into_iter()
+            .map(|a| Logged {
+                when: when(a.occurred_at),
+                kind: charter
+                    .activity_types
+                    .iter()
+                    .find(|t| t.slug == a.type_slug)
+                    .map_or_else(|| a.type_slug.clone(), |t| t.name.clone()),
+                by: name_of(Some(a.user_id)),
+                outcome: a.outcome.unwrap_or_default(),
+                notes: a.notes.unwrap_or_default(),
+            })
+            .collect();
+        let types = charter
+            .activity_types
+            .iter()
+            .map(|t| (t.slug.clone(), format!("{} ({})", t.name, t.function)))
+            .collect();
+        let work = open_work(state, lead.id).await?;
+        let csrf = viewer.session.csrf_token.clone();
+
+        let (activity, convert, handing) = match refused {
+            Refused::Nothing => (None, None, None),
+            Refused::Activity(form, field, problem) => (Some((form, field, problem)), None, None),
+            Refused::Convert(form, field, problem) => (None, Some((form, field, problem)), None),
+            Refused::Reassign(form, field, problem) => (None, None, Some((form, field, problem))),
+        };
+        let typed = activity.as_ref().map(|(f, _, _)| f);
+        let mut activity_fields = vec![
+            Field::choice(
+                "type",
+                "What you did",
+                types,
+                typed.map_or("call", |f| f.type_slug.as_str()),
+            ),
+            Field::input(
+                "outcome",
+                "Outcome",
+                "text",
+                typed.map_or("", |f| f.outcome.as_str()),
+            )
+            .optional(),
+            Field::input(
+                "notes",
+                "Notes",
+                "text",
+                typed.map_or("", |f| f.notes.as_str()),
+            )
+            .optional(),
+        ];
+        if let Some((_, field, problem)) = activity {
+            let field = if field == "type_slug" {
+                "type".into()
+            } else {
+                field
+            };
+            place_error(&mut activity_fields, &field, problem);
+        }
+
+        let mut convert_fields = Vec::new();
+        if convertible(lead.stage) {
+            let typed = convert.as_ref().map(|(f, _, _)| f);
+            convert_fields = vec![
+                Field::input(
+                    "name",
+                    "Deal name",
+                    "text",
+                    typed.map_or(default_name.as_str(), |f| f.name.as_str()),
+                ),
+                Field::input(
+                    "amount",
+                    "Amount",
+                    "text",
+                    typed.map_or("", |f| f.amount.as_str()),
+                ),
+                Field::input(
+                    "expected_close",
+                    "Expected close",
+                    "date",
+                    typed.map_or("", |f| f.expected_close.as_str()),
+                )
+                .optional(),
+            ];
+            if let Some((_, field, problem)) = convert {
+                place_error(&mut convert_fields, &field, problem);
+            }
+        }
+
+        let reassign = work.filter(|item| may_hand_on(viewer, item)).map(|item| {
+            let typed = handing.as_ref().map(|(f, _, _)| f);
+            let options = people
+                .iter()
+                .filter(|u| u.active && Some(u.id) != item.assignee_id)
+                .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.role)))
+                .collect();
+            let mut fields = vec![
+                Field::choice(
+                    "assignee_id",
+                    "Hand to",
+                    options,
+                    typed.map_or("", |f| f.assignee_id.as_str()),
+                ),
+                Field::input(
+                    "reason",
+                    "Why",
+                    "text",
+                    typed.map_or("", |f| f.reason.as_str()),
+                ),
+            ];
+            if let Some((_, field, problem)) = handing {
+                place_error(&mut fields, &field, problem);
+            }
+            (item.id, fields)
+        });
+
+        Ok::<_, baton_db::DbError>(LeadPage {
+            title: format!("Lead {}", lead.id),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf,
+            owner: name_of(lead.owner_id),
+            lead,
+            contact,
+            activities,
+            activity_fields,
+            convert_fields,
+            reassign,
+        })
+    };
+    match built.await {
+        Ok(page) => render(status, &page),
+        Err(e) => failure(Some(viewer), e),
+    }
+}
+
+async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    match lead_for(&state, &viewer, id).await {
+        Ok(lead) => show(&state, &viewer, lead, Refused::Nothing, StatusCode::OK).await,
+        Err(response) => response,
+    }
+}
+
+async fn log_activity(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<ActivityForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let lead = match lead_for(&state, &viewer, id).await {
+        Ok(lead) => lead,
+        Err(response) => return response,
+    };
+    let new = NewActivity {
+        type_slug: form.type_slug.clone(),
+        user_id: viewer.id(),
+        contact_id: lead.contact_id,
+        account_id: lead.account_id,
+        lead_id: Some(lead.id),
+        outcome: Some(form.outcome.clone()),
+        notes: Some(form.notes.clone()),
+        ..Default::default()
+    };
+    match state.db.create_activity(Some(viewer.id()), &new).await {
+        Ok(_) => Redirect::to(&format!("/leads/{id}")).into_response(),
+        Err(e) => match refusal(e) {
+            Ok((field, problem)) => {
+                let refused = Refused::Activity(form, field, problem);
+                show(
+                    &state,
+                    &viewer,
+                    lead,
+                    refused,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => failure(Some(&viewer), e),
+        },
+    }
+}
+
+async fn convert(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<ConvertForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let lead = match lead_for(&state, &viewer, id).await {
+        Ok(lead) => lead,
+        Err(response) => return response,
+    };
+    let new = NewOpportunity {
+        name: form.name.clone(),
+        account_id: lead.account_id,
+        contact_id: lead.contact_id,
+        lead_id: Some(lead.id),
+        owner_id: viewer.id(),
+        product: None,
+        amount: Decimal(form.amount.trim().to_string()),
+        currency: None,
+        stage: None,
+        probability: None,
+        forecast_category: None,
+        expected_close: Some(form.expected_close.clone()),
+    };
+    match state.db.create_opportunity(Some(viewer.id()), &new).await {
+        Ok(deal) => Redirect::to(&format!("/opportunities/{}", deal.id)).into_response(),
+        Err(e) => match refusal(e) {
+            Ok((field, problem)) => {
+                let refused = Refused::Convert(form, field, problem);
+                show(
+                    &state,
+                    &viewer,
+                    lead,
+                    refused,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => failure(Some(&viewer), e),
+        },
+    }
+}
+
+async fn reassign(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<ReassignForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let lead = match lead_for(&state, &viewer, id).await {
+        Ok(lead) => lead,
+        Err(response) => return response,
+    };
+    let item = match open_work(&state, id).await {
+        Ok(Some(item)) if may_hand_on(&viewer, &item) => item,
+        Ok(_) => {
+            return message(
+                StatusCode::FORBIDDEN,
+                Some(&viewer),
+                "Not yours",
+                "Only the assignee or a manager can hand this lead's work on.".into(),
+            );
+        }
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let outcome = match form.assignee_id.trim().parse::<i64>() {
+        Ok(to) => state
+            .db
+            .reassign_work_item(viewer.id(), item.id, to, &form.reason)
+            .await
+            .map(|_| ()),
+        Err(_) => Err(baton_db::DbError::invalid(
+            "assignee_id",
+            "choose who takes the work",
+        )),
+    };
+    match outcome {
+        Ok(()) => Redirect::to("/work").into_response(),
+        Err(e) => match refusal(e) {
+            Ok((field, problem)) => {
+                let refused = Refused::Reassign(form, field, problem);
+                show(
+                    &state,
+                    &viewer,
+                    lead,
+                    refused,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => failure(Some(&viewer), e),
+        },
+    }
+}

@@ -1,0 +1,287 @@
+//! The opportunity page: the deal's stage, amount and expected close,
+//! changed in one form, and won or lost (with the reason) in one click.
+
+use super::session::csrf_refused;
+use super::{Chrome, Field, Viewer, failure, message, money, place_error, refusal, render};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use baton_core::domain::OpportunityStage;
+use baton_core::money::Decimal;
+use baton_db::opportunities::{Opportunity, OpportunityChange};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/opportunities/{id}", get(page).post(update))
+        .route("/opportunities/{id}/won", post(won))
+        .route("/opportunities/{id}/lost", post(lost))
+}
+
+#[derive(Deserialize, Default)]
+struct ChangeForm {
+    csrf: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    expected_close: String,
+}
+
+#[derive(Deserialize)]
+struct LostForm {
+    csrf: String,
+    #[serde(default)]
+    close_reason: String,
+}
+
+/// A refused form of the page, as typed, with the field at fault and why.
+enum Refused {
+    Nothing,
+    Change(ChangeForm, String, String),
+    Lost(LostForm, String, String),
+}
+
+#[derive(Template)]
+#[template(path = "opportunity.html")]
+struct OpportunityPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    deal: Opportunity,
+    amount: String,
+    owner: String,
+    /// Empty once the deal is closed.
+    change_fields: Vec<Field>,
+    lost_fields: Vec<Field>,
+}
+
+/// The deal, when the viewer may work on it: its owner and managers.
+async fn deal_for(state: &AppState, viewer: &Viewer, id: i64) -> Result<Opportunity, Response> {
+    let deal = state
+        .db
+        .opportunity(id)
+        .await
+        .map_err(|e| failure(Some(viewer), e))?;
+    if deal.owner_id == Some(viewer.id()) || viewer.role().is_manager() {
+        Ok(deal)
+    } else {
+        Err(message(
+            StatusCode::FORBIDDEN,
+            Some(viewer),
+            "Not your deal",
+            format!("Opportunity {id} is another person's; its owner and managers work on it."),
+        ))
+    }
+}
+
+async fn show(
+    state: &AppState,
+    viewer: &Viewer,
+    deal: Opportunity,
+    refused: Refused,
+    status: StatusCode,
+) -> Response {
+    let owner = match deal.owner_id {
+        Some(id) => match state.db.user(id).await {
+            Ok(user) => user.name,
+            Err(e) => return failure(Some(viewer), e),
+        },
+        None => "nobody".into(),
+    };
+    let (change, lost) = match refused {
+        Refused::Nothing => (None, None),
+        Refused::Change(form, field, problem) => (Some((form, field, problem)), None),
+        Refused::Lost(form, field, problem) => (None, Some((form, field, problem))),
+    };
+    let (mut change_fields, mut lost_fields) = (Vec::new(), Vec::new());
+    if !deal.stage.is_closed() {
+        let typed = change.as_ref().map(|(f, _, _)| f);
+        let stages = OpportunityStage::ALL
+            .iter()
+            .filter(|s| !s.is_closed())
+            .map(|s| (s.to_string(), s.to_string()))
+            .collect();
+        let amount = deal.amount.clone();
+        let expected = deal.expected_close.clone().unwrap_or_default();
+        change_fields = vec![
+            Field::choice(
+                "stage",
+                "Stage",
+                stages,
+                typed.map_or(deal.stage.as_str(), |f| f.stage.as_str()),
+            ),
+            Field::input(
+                "amount",
+                "Amount",
+                "text",
+                typed.map_or(amount.as_str(), |f| f.amount.as_str()),
+            ),
+            Field::input(
+                "expected_close",
+                "Expected close",
+                "date",
+                typed.map_or(expected.as_str(), |f| f.expected_close.as_str()),
+            )
+            .optional(),
+        ];
+        if let Some((_, field, problem)) = change {
+            place_error(&mut change_fields, &field, problem);
+        }
+        let typed = lost.as_ref().map(|(f, _, _)| f);
+        lost_fields = vec![Field::input(
+            "close_reason",
+            "Why it was lost",
+            "text",
+            typed.map_or("", |f| f.close_reason.as_str()),
+        )];
+        if let Some((_, field, problem)) = lost {
+            place_error(&mut lost_fields, &field, problem);
+        }
+    }
+    render(
+        status,
+        &OpportunityPage {
+            title: deal.name.clone(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            amount: money(deal.amount_minor, &deal.currency),
+            owner,
+            deal,
+            change_fields,
+            lost_fields,
+        },
+    )
+}
+
+async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    match deal_for(&state, &viewer, id).await {
+        Ok(deal) => show(&state, &viewer, deal, Refused::Nothing, StatusCode::OK).await,
+        Err(response) => response,
+    }
+}
+
+/// Applies a change; a refusal shows the page again with the form as typed.
+async fn apply(
+    state: &AppState,
+    viewer: &Viewer,
+    deal: Opportunity,
+    change: baton_db::Result<OpportunityChange>,
+    refused: impl FnOnce(String, String) -> Refused,
+) -> Response {
+    let outcome = match change {
+        Ok(change) => {
+            state
+                .db
+                .update_opportunity(Some(viewer.id()), deal.id, &change)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(deal) => Redirect::to(&format!("/opportunities/{}", deal.id)).into_response(),
+        Err(e) => match refusal(e) {
+            Ok((field, problem)) => {
+                let refused = refused(field, problem);
+                show(
+                    state,
+                    viewer,
+                    deal,
+                    refused,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => failure(Some(viewer), e),
+        },
+    }
+}
+
+async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<ChangeForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let deal = match deal_for(&state, &viewer, id).await {
+        Ok(deal) => deal,
+        Err(response) => return response,
+    };
+    let change = form
+        .stage
+        .parse::<OpportunityStage>()
+        .map_err(|e| baton_db::DbError::invalid("stage", e.to_string()))
+        .map(|stage| OpportunityChange {
+            stage: Some(stage),
+            amount: Some(Decimal(form.amount.trim().to_string())),
+            expected_close: Some(form.expected_close.clone()),
+            ..Default::default()
+        });
+    apply(&state, &viewer, deal, change, |field, problem| {
+        Refused::Change(form, field, problem)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct WonForm {
+    csrf: String,
+}
+
+async fn won(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<WonForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if let Err(response) = deal_for(&state, &viewer, id).await {
+        return response;
+    }
+    let change = OpportunityChange {
+        stage: Some(OpportunityStage::Won),
+        ..Default::default()
+    };
+    match state
+        .db
+        .update_opportunity(Some(viewer.id()), id, &change)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/opportunities/{id}")).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+async fn lost(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<LostForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let deal = match deal_for(&state, &viewer, id).await {
+        Ok(deal) => deal,
+        Err(response) => return response,
+    };
+    let change = OpportunityChange {
+        stage: Some(OpportunityStage::Lost),
+        close_reason: Some(form.close_reason.clone()),
+        ..Default::default()
+    };
+    apply(&state, &viewer, deal, Ok(change), |field, problem| {
+        Refused::Lost(form, field, problem)
+    })
+    .await
+}
