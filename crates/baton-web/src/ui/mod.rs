@@ -3,6 +3,7 @@
 //! the session's CSRF token.
 
 mod auth;
+mod call_sheets;
 mod charter;
 mod dashboard;
 mod forms;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(opportunities::router())
         .merge(forms::router())
         .merge(dashboard::router())
+        .merge(call_sheets::router())
 }
 
 /// The frame around every page for a signed-in person.
@@ -45,7 +47,7 @@ pub struct Chrome {
 
 impl Chrome {
     fn for_viewer(viewer: &Viewer) -> Chrome {
-        let mut links = vec![("/work", "My work")];
+        let mut links = vec![("/work", "My work"), ("/call-sheets", "Call sheets")];
         if dashboard::READERS.contains(&viewer.role()) {
             links.push(("/dashboard", "Dashboard"));
         }

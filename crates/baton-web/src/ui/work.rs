@@ -2,7 +2,7 @@
 //! reject in one click.
 
 use super::session::csrf_refused;
-use super::{Chrome, Viewer, failure, money, render};
+use super::{Chrome, Viewer, failure, money, render, when};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baton_core::domain::WorkStatus;
+use baton_core::domain::{AppointmentStatus, WorkStatus};
+use baton_db::appointments::AppointmentFilter;
 use baton_db::now_ms;
 use baton_db::opportunities::OpportunityFilter;
 use baton_db::work_items::WorkFilter;
@@ -19,6 +20,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/work", get(page))
+        .route("/work/calendar-feed", post(calendar_feed))
         .route("/work/{id}/accept", post(accept))
         .route("/work/{id}/reject", post(reject))
 }
@@ -45,6 +47,8 @@ struct WorkPage {
     items: Vec<Line>,
     /// My open deals: (id, name, stage, amount, expected close).
     deals: Vec<(i64, String, String, String, String)>,
+    /// My coming appointments: (when, title, location).
+    appointments: Vec<(String, String, String)>,
 }
 
 /// "overdue by 3 h" or "due in 40 min", for a due time against now.
@@ -68,6 +72,14 @@ fn countdown(due: i64, now: i64) -> (String, bool) {
 const PAGE_ITEMS: i64 = 200;
 
 async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    show(&state, &viewer, None).await
+}
+
+/// Most coming appointments shown.
+const PAGE_APPOINTMENTS: i64 = 50;
+
+/// My work, with `notice` above it.
+async fn show(state: &AppState, viewer: &Viewer, notice: Option<String>) -> Response {
     let mut lines = Vec::new();
     for status in [WorkStatus::Assigned, WorkStatus::Accepted] {
         let filter = WorkFilter {
@@ -77,7 +89,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
         };
         match state.db.work_items(&filter, 0, PAGE_ITEMS).await {
             Ok(items) => lines.extend(items),
-            Err(e) => return failure(Some(&viewer), e),
+            Err(e) => return failure(Some(viewer), e),
         }
     }
     lines.sort_by_key(|item| item.first_touch_due_at);
@@ -116,20 +128,66 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
                 )
             })
             .collect(),
-        Err(e) => return failure(Some(&viewer), e),
+        Err(e) => return failure(Some(viewer), e),
     };
-    let chrome = Chrome::for_viewer(&viewer);
+    let coming = AppointmentFilter {
+        owner_id: Some(viewer.id()),
+        from: Some(now),
+        until: None,
+        status: Some(AppointmentStatus::Scheduled),
+    };
+    let appointments = match state.db.appointments(&coming, 0, PAGE_APPOINTMENTS).await {
+        Ok(mut appointments) => {
+            appointments.sort_by_key(|a| a.starts_at);
+            appointments
+                .into_iter()
+                .map(|a| (when(a.starts_at), a.title, a.location.unwrap_or_default()))
+                .collect()
+        }
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let chrome = Chrome::for_viewer(viewer);
     render(
         StatusCode::OK,
         &WorkPage {
             title: "My work".into(),
             csrf: chrome.csrf.clone(),
             chrome: Some(chrome),
-            notice: None,
+            notice,
             items,
             deals,
+            appointments,
         },
     )
+}
+
+/// Gives the viewer a new calendar feed address, shown once; the old one stops working.
+async fn calendar_feed(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    match state
+        .db
+        .renew_calendar_feed(Some(viewer.id()), viewer.id())
+        .await
+    {
+        Ok(token) => {
+            let url = format!(
+                "{}{}",
+                state.options.base_url.trim_end_matches('/'),
+                crate::calendar::feed_path(&token)
+            );
+            let notice = format!(
+                "Subscribe to {url} in your calendar program. Keep it private: anyone with it can read your appointments. Any earlier address no longer works."
+            );
+            show(&state, &viewer, Some(notice)).await
+        }
+        Err(e) => failure(Some(&viewer), e),
+    }
 }
 
 #[derive(Deserialize)]

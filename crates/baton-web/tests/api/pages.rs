@@ -642,3 +642,121 @@ async fn the_assignee_hands_a_lead_on_with_a_reason() {
     let history = app.db.work_item_history(item).await.unwrap();
     assert_eq!(history.last().unwrap().reason, "on leave");
 }
+
+#[tokio::test]
+async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
+    let app = TestApp::new().await;
+    let (mut hunter, _, item) = hunter_with_a_lead(&app).await;
+    let (status, page, _) = hunter.get("/call-sheets").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("You have no call sheets yet"), "{page}");
+    assert!(!page.contains("Completion by person"));
+    let csrf = Browser::csrf(&page);
+    let (status, _, location) = hunter
+        .post("/call-sheets", &[("csrf", &csrf), ("period", "day")])
+        .await;
+    assert_eq!(status, 303);
+    let sheet_path = location.unwrap();
+    let id: i64 = sheet_path.rsplit('/').next().unwrap().parse().unwrap();
+    let (status, page, _) = hunter.get(&sheet_path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("work item {item}")), "{page}");
+    assert!(page.contains("0 of 1 call(s) done"), "{page}");
+    let line = app.db.call_sheet(id).await.unwrap().lines[0].id;
+    let done = format!("{sheet_path}/lines/{line}/done");
+
+    let (status, page, _) = hunter
+        .post(
+            &done,
+            &[("csrf", &csrf), ("outcome", " "), ("type", "call")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("say how the call went"), "{page}");
+    assert!(
+        page.contains("aria-invalid=\"true\""),
+        "the error is beside the field"
+    );
+    let activities = app.count("activities").await;
+    let (status, _, _) = hunter
+        .post(
+            &done,
+            &[
+                ("csrf", &csrf),
+                ("outcome", "meeting booked"),
+                ("type", "call"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(app.count("activities").await, activities + 1);
+    let (_, page, _) = hunter.get(&sheet_path).await;
+    assert!(page.contains("1 of 1 call(s) done"), "{page}");
+    let (status, print, _) = hunter.get(&format!("{sheet_path}/print")).await;
+    assert_eq!(status, 200);
+    assert!(
+        print.contains("meeting booked") && !print.contains("<form"),
+        "{print}"
+    );
+
+    let other = Browser::person(&app, "hugo@acme.test", Role::Hunter).await;
+    assert_eq!(other.get(&sheet_path).await.0, 403);
+    let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get("/call-sheets").await;
+    assert!(page.contains("Completion by person and week"), "{page}");
+    assert!(
+        page.contains("hal@acme.test") && page.contains("100%"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn my_work_lists_coming_appointments_and_gives_a_calendar_feed_address() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let contact = app
+        .db
+        .create_contact(
+            None,
+            &baton_db::contacts::NewContact {
+                name: Some("Bill Lumbergh".into()),
+                email: Some("bill@initech.test".into()),
+                decision_maker: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.db
+        .create_appointment(
+            None,
+            &baton_db::appointments::NewAppointment {
+                owner_id: hal,
+                contact_id: contact.id,
+                starts_at: "2099-03-04T15:00:00Z".into(),
+                location: Some("Initech HQ".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (_, page, _) = hunter.get("/work").await;
+    assert!(
+        page.contains("Meeting with Bill Lumbergh") && page.contains("2099-03-04 15:00 UTC"),
+        "{page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = hunter.post("/work/calendar-feed", &[("csrf", &csrf)]).await;
+    assert_eq!(status, 200);
+    let start = page.find(&app.base).expect("the feed address is shown");
+    let end = start + page[start..].find(".ics").unwrap() + 4;
+    let feed = reqwest::get(&page[start..end]).await.unwrap();
+    assert_eq!(feed.status(), 200);
+    assert!(
+        feed.text()
+            .await
+            .unwrap()
+            .contains("SUMMARY:Meeting with Bill Lumbergh")
+    );
+}

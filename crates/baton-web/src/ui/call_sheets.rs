@@ -1,0 +1,298 @@
+//! Call sheets in the browser: make today's or this week's sheet, call down
+//! it marking each line done with its outcome (which logs the call), print
+//! it, and, for managers, completion by person and week.
+
+use super::session::csrf_refused;
+use super::{Chrome, Viewer, failure, message, money, render, when};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use baton_core::domain::SheetPeriod;
+use baton_db::call_sheets::{
+    CallLine, CallOutcome, CallSheet, CallSheetFilter, CallSheetSummary, DEFAULT_CALL_TYPE,
+    SheetCompletion,
+};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/call-sheets", get(list).post(make))
+        .route("/call-sheets/{id}", get(sheet))
+        .route("/call-sheets/{id}/print", get(print))
+        .route("/call-sheets/{id}/lines/{line}/done", post(done))
+}
+
+/// Sheets listed on the page, the newest first.
+const LISTED: usize = 20;
+/// Weeks of completion shown to managers.
+const COMPLETION_WEEKS: i64 = 4;
+
+#[derive(Template)]
+#[template(path = "call_sheets.html")]
+struct ListPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    sheets: Vec<CallSheetSummary>,
+    /// Managers only: completion by person and week.
+    completion: Option<Vec<SheetCompletion>>,
+}
+
+/// A line as shown: the call, its figures in words, and an open line's error.
+struct ShownLine {
+    line: CallLine,
+    link: Option<String>,
+    due: String,
+    value: String,
+    last_touch: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "call_sheet.html")]
+struct SheetPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    sheet: CallSheet,
+    lines: Vec<ShownLine>,
+    /// (slug, name) of the charter's activity types.
+    types: Vec<(String, String)>,
+    default_type: &'static str,
+    done: usize,
+}
+
+#[derive(Template)]
+#[template(path = "call_sheet_print.html")]
+struct PrintPage {
+    title: String,
+    sheet: CallSheet,
+    person: String,
+    lines: Vec<ShownLine>,
+}
+
+async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let built = async {
+        let mine = CallSheetFilter {
+            user_id: Some(viewer.id()),
+            ..Default::default()
+        };
+        let mut sheets = state.db.call_sheets(&mine, 0, 200).await?;
+        sheets.reverse();
+        sheets.truncate(LISTED);
+        let completion = if viewer.role().is_manager() {
+            let to = state.db.today().await?;
+            let from = to
+                .checked_sub(jiff::Span::new().weeks(COMPLETION_WEEKS - 1))
+                .unwrap_or(to);
+            Some(state.db.call_sheet_completion(from, to, None).await?.rows)
+        } else {
+            None
+        };
+        Ok::<_, baton_db::DbError>((sheets, completion))
+    };
+    match built.await {
+        Ok((sheets, completion)) => {
+            let chrome = Chrome::for_viewer(&viewer);
+            render(
+                StatusCode::OK,
+                &ListPage {
+                    title: "Call sheets".into(),
+                    csrf: chrome.csrf.clone(),
+                    chrome: Some(chrome),
+                    sheets,
+                    completion,
+                },
+            )
+        }
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MakeForm {
+    csrf: String,
+    period: String,
+}
+
+async fn make(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<MakeForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let Ok(period) = form.period.parse::<SheetPeriod>() else {
+        return message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&viewer),
+            "That did not work",
+            "Choose a day's or a week's sheet.".into(),
+        );
+    };
+    let made = async {
+        let today = state.db.today().await?;
+        state
+            .db
+            .generate_call_sheet(Some(viewer.id()), viewer.id(), period, today)
+            .await
+    };
+    match made.await {
+        Ok(sheet) => Redirect::to(&format!("/call-sheets/{}", sheet.id)).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+/// The sheet `id` if the viewer may see it: their own, or anyone's for
+/// owners and managers; otherwise the page to answer with.
+async fn visible(state: &AppState, viewer: &Viewer, id: i64) -> Result<CallSheet, Response> {
+    let sheet = state
+        .db
+        .call_sheet(id)
+        .await
+        .map_err(|e| failure(Some(viewer), e))?;
+    if sheet.user_id != viewer.id() && !viewer.role().is_manager() {
+        return Err(message(
+            StatusCode::FORBIDDEN,
+            Some(viewer),
+            "Not yours",
+            "A call sheet is seen by its person and their managers only.".into(),
+        ));
+    }
+    Ok(sheet)
+}
+
+/// The lines of `sheet` as shown, with `error` beside line `failed`.
+fn shown(sheet: &CallSheet, failed: Option<(i64, String)>) -> Vec<ShownLine> {
+    sheet
+        .lines
+        .iter()
+        .map(|line| ShownLine {
+            link: match (line.lead_id, line.opportunity_id) {
+                (_, Some(deal)) => Some(format!("/opportunities/{deal}")),
+                (Some(lead), None) => Some(format!("/leads/{lead}")),
+                (None, None) => None,
+            },
+            due: line.due_at.map(when).unwrap_or_default(),
+            value: match (line.value_minor, line.currency.as_deref()) {
+                (Some(minor), Some(currency)) => money(minor, currency),
+                _ => String::new(),
+            },
+            last_touch: line.last_touch_at.map_or_else(|| "never".into(), when),
+            error: failed
+                .as_ref()
+                .filter(|(id, _)| *id == line.id)
+                .map(|(_, problem)| problem.clone()),
+            line: line.clone(),
+        })
+        .collect()
+}
+
+async fn render_sheet(
+    state: &AppState,
+    viewer: &Viewer,
+    sheet: CallSheet,
+    failed: Option<(i64, String)>,
+) -> Response {
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let charter = match state.db.current_charter().await {
+        Ok(charter) => charter,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let chrome = Chrome::for_viewer(viewer);
+    render(
+        status,
+        &SheetPage {
+            title: format!("Call sheet for the {} of {}", sheet.period, sheet.starts_on),
+            csrf: chrome.csrf.clone(),
+            chrome: Some(chrome),
+            lines: shown(&sheet, failed),
+            done: sheet.lines.iter().filter(|l| l.done_at.is_some()).count(),
+            sheet,
+            types: charter
+                .activity_types
+                .into_iter()
+                .map(|t| (t.slug, t.name))
+                .collect(),
+            default_type: DEFAULT_CALL_TYPE,
+        },
+    )
+}
+
+async fn sheet(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    match visible(&state, &viewer, id).await {
+        Ok(sheet) => render_sheet(&state, &viewer, sheet, None).await,
+        Err(page) => page,
+    }
+}
+
+async fn print(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    let sheet = match visible(&state, &viewer, id).await {
+        Ok(sheet) => sheet,
+        Err(page) => return page,
+    };
+    let person = match state.db.user(sheet.user_id).await {
+        Ok(user) => user.name,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    render(
+        StatusCode::OK,
+        &PrintPage {
+            title: format!("Calls for the {} of {}", sheet.period, sheet.starts_on),
+            lines: shown(&sheet, None),
+            person,
+            sheet,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct DoneForm {
+    csrf: String,
+    outcome: String,
+    #[serde(rename = "type", default)]
+    type_slug: String,
+    #[serde(default)]
+    notes: String,
+}
+
+async fn done(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, line)): Path<(i64, i64)>,
+    Form(form): Form<DoneForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let sheet = match visible(&state, &viewer, id).await {
+        Ok(sheet) => sheet,
+        Err(page) => return page,
+    };
+    let call = CallOutcome {
+        outcome: form.outcome,
+        type_slug: Some(form.type_slug),
+        notes: Some(form.notes),
+    };
+    match state
+        .db
+        .complete_call_line(Some(viewer.id()), id, line, &call)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/call-sheets/{id}#line-{line}")).into_response(),
+        Err(
+            baton_db::DbError::Invalid { problem, .. }
+            | baton_db::DbError::Conflict { problem, .. },
+        ) => render_sheet(&state, &viewer, sheet, Some((line, problem))).await,
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
