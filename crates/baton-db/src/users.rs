@@ -363,6 +363,59 @@ impl Db {
         }
     }
 
+    /// Changes a person's password once their current one is checked, and
+    /// closes their other sessions, so a leaked password stops working
+    /// everywhere but here. `session` is the token of the session that stays.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        session: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<()> {
+        let stored: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(self.reader())
+                .await?;
+        let matches =
+            matches!(stored, Some((Some(hash),)) if auth::verify_password(current, &hash));
+        if !matches {
+            return Err(DbError::invalid(
+                "current",
+                "this is not your current password",
+            ));
+        }
+        if new.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(DbError::invalid(
+                "password",
+                format!("must have at least {MIN_PASSWORD_CHARS} characters"),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(auth::hash_password(new))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(auth::hash_token(session))
+            .execute(&mut *tx)
+            .await?;
+        audit_in(
+            &mut *tx,
+            Some(user_id),
+            "user.password_changed",
+            "user",
+            Some(user_id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Closes one session, or every session of its person.
     pub async fn close_session(&self, token: &str, everywhere: bool) -> Result<()> {
         let hash = auth::hash_token(token);

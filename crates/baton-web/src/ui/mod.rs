@@ -2,6 +2,7 @@
 //! module per area. Every page checks who is signed in; every form carries
 //! the session's CSRF token.
 
+mod account;
 mod auth;
 mod call_sheets;
 mod charter;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(forms::router())
         .merge(dashboard::router())
         .merge(call_sheets::router())
+        .merge(account::router())
 }
 
 /// The frame around every page for a signed-in person.

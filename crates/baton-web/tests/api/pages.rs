@@ -760,3 +760,82 @@ async fn my_work_lists_coming_appointments_and_gives_a_calendar_feed_address() {
             .contains("SUMMARY:Meeting with Bill Lumbergh")
     );
 }
+
+#[tokio::test]
+async fn a_password_change_checks_the_current_one_and_signs_out_other_browsers() {
+    let app = TestApp::new().await;
+    let mut here = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let mut elsewhere = Browser::new(&app);
+    let (status, _, _) = elsewhere
+        .post(
+            "/sign-in",
+            &[("email", "hal@acme.test"), ("password", "long password")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, page, _) = here.get("/account").await;
+    assert_eq!(status, 200);
+    let csrf = Browser::csrf(&page);
+    let change = |current: &'static str, new: &'static str, repeat: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("current", current.to_string()),
+            ("password", new.to_string()),
+            ("repeat", repeat.to_string()),
+        ]
+    };
+    let post = async |browser: &mut Browser, form: [(&str, String); 4]| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser.post("/account/password", &form).await
+    };
+    let (status, page, _) = post(
+        &mut here,
+        change("wrong guess", "a new long one", "a new long one"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("not your current password"), "{page}");
+    let (status, page, _) = post(
+        &mut here,
+        change("long password", "a new long one", "a new lng one"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("the two new passwords differ"), "{page}");
+    let (status, page, _) = post(&mut here, change("long password", "short", "short")).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("at least 10 characters"), "{page}");
+
+    let (status, page, _) = post(
+        &mut here,
+        change("long password", "a new long one", "a new long one"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("every other browser is signed out"), "{page}");
+    assert_eq!(
+        here.get("/work").await.0,
+        200,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        elsewhere.get("/work").await.0,
+        303,
+        "the other is signed out"
+    );
+    let mut again = Browser::new(&app);
+    let old = again
+        .post(
+            "/sign-in",
+            &[("email", "hal@acme.test"), ("password", "long password")],
+        )
+        .await;
+    assert_ne!(old.0, 303, "the old password no longer works");
+    let new = again
+        .post(
+            "/sign-in",
+            &[("email", "hal@acme.test"), ("password", "a new long one")],
+        )
+        .await;
+    assert_eq!(new.0, 303);
+}

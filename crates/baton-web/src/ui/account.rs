@@ -1,0 +1,110 @@
+//! The signed-in person's own account: changing the password (which signs
+//! out every other browser) and signing out everywhere.
+
+use super::session::csrf_refused;
+use super::{Chrome, Field, Viewer, failure, place_error, refusal, render};
+use crate::AppState;
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(page))
+        .route("/account/password", post(change_password))
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    email: String,
+    notice: Option<String>,
+    fields: Vec<Field>,
+}
+
+/// The password form's fields; passwords are never sent back.
+fn password_fields() -> Vec<Field> {
+    vec![
+        Field::input("current", "Current password", "password", ""),
+        Field::input(
+            "password",
+            "New password (10 characters or more)",
+            "password",
+            "",
+        ),
+        Field::input("repeat", "New password again", "password", ""),
+    ]
+}
+
+fn show(
+    viewer: &Viewer,
+    status: StatusCode,
+    notice: Option<String>,
+    fields: Vec<Field>,
+) -> Response {
+    let chrome = Chrome::for_viewer(viewer);
+    render(
+        status,
+        &AccountPage {
+            title: "Your account".into(),
+            csrf: chrome.csrf.clone(),
+            chrome: Some(chrome),
+            email: viewer.session.user.email.clone(),
+            notice,
+            fields,
+        },
+    )
+}
+
+async fn page(viewer: Viewer) -> Response {
+    show(&viewer, StatusCode::OK, None, password_fields())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    current: String,
+    password: String,
+    repeat: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let mut fields = password_fields();
+    if form.password != form.repeat {
+        place_error(&mut fields, "repeat", "the two new passwords differ".into());
+        return show(&viewer, StatusCode::UNPROCESSABLE_ENTITY, None, fields);
+    }
+    match state
+        .db
+        .change_password(viewer.id(), &viewer.token, &form.current, &form.password)
+        .await
+        .map_err(refusal)
+    {
+        Ok(()) => show(
+            &viewer,
+            StatusCode::OK,
+            Some("Your password is changed; every other browser is signed out.".into()),
+            password_fields(),
+        ),
+        Err(Ok((field, problem))) => {
+            place_error(&mut fields, &field, problem);
+            show(&viewer, StatusCode::UNPROCESSABLE_ENTITY, None, fields)
+        }
+        Err(Err(e)) => failure(Some(&viewer), e),
+    }
+}
