@@ -316,9 +316,7 @@ pub struct ModelEvaluateArgs {
 }
 
 fn parse_task(value: &str) -> Result<Task, String> {
-    [Task::Spam, Task::Intent, Task::Conversion]
-        .into_iter()
-        .find(|task| task.name() == value)
+    Task::from_name(value)
         .ok_or_else(|| format!("`{value}` is not a task: spam, intent or conversion"))
 }
 

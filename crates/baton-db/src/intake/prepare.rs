@@ -9,7 +9,7 @@ use crate::sql::{CHUNK, placeholders};
 use baton_core::decision::{IntentDecision, Moderation, Score};
 use baton_core::domain::{AccountStatus, Channel, Tier, Verdict};
 use baton_core::inquiry::Inquiry;
-use baton_core::intake::decode;
+use baton_core::intake::read;
 use baton_core::moderation::{ModerationConfig, Signals, moderate};
 use baton_core::routing::{RouteDecision, RoutingFacts, Rule, route};
 use baton_core::scoring::{ScoringConfig, score};
@@ -134,18 +134,7 @@ impl Db {
         let mut parsed = Vec::with_capacity(pending.len());
         let mut prepared = Vec::with_capacity(pending.len());
         for p in pending {
-            let inquiry = decode(p.channel, &p.raw).and_then(|received| {
-                Inquiry::parse(&received.input)
-                    .map(|inquiry| (inquiry, received.honeypot_filled))
-                    .map_err(|errors| {
-                        errors
-                            .iter()
-                            .map(|e| e.to_string())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    })
-            });
-            match inquiry {
+            match read(p.channel, &p.raw) {
                 Ok((inquiry, honeypot)) => parsed.push((p, inquiry, honeypot)),
                 Err(error) => prepared.push(Prepared::Failed {
                     inquiry_id: p.id,
@@ -192,6 +181,7 @@ impl Db {
             let facts = RoutingFacts {
                 quarantined: moderation.verdict == Verdict::Spam,
                 intent: intent.value,
+                intent_uncertain: false,
                 grade: score.grade,
                 source: inquiry.source.clone(),
                 account_status: matched.account.as_ref().map(|a| a.status),
