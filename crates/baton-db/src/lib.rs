@@ -26,6 +26,7 @@ pub mod intake;
 pub mod leads;
 pub mod leases;
 mod migrate;
+pub mod models;
 pub mod opportunities;
 pub mod queues;
 pub mod reports;
