@@ -34,6 +34,7 @@ pub mod settings;
 mod sql;
 pub mod teams;
 pub mod testing;
+pub mod training;
 pub mod users;
 pub mod webhooks;
 pub mod work_items;
