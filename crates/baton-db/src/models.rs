@@ -114,6 +114,16 @@ impl Db {
         rows.into_iter().map(version_from_row).collect()
     }
 
+    /// When the latest version of `task`'s model was trained, if ever.
+    pub async fn last_trained_at(&self, task: Task) -> Result<Option<i64>> {
+        let (at,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(trained_at) FROM models WHERE task = $1")
+                .bind(task.name())
+                .fetch_one(self.reader())
+                .await?;
+        Ok(at)
+    }
+
     /// The active model of `task`, read from the database.
     pub async fn active_model(&self, task: Task) -> Result<Option<ActiveModel>> {
         let row: Option<(i64, Vec<u8>)> =

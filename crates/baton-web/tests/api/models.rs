@@ -76,3 +76,31 @@ async fn a_corrected_intent_is_kept_with_the_person_and_the_trained_model_gives_
         reason["weight"].as_f64()
     );
 }
+
+#[tokio::test]
+async fn the_daily_job_retrains_what_is_due_once_across_servers() {
+    let app = TestApp::new().await;
+    for n in 0..50 {
+        app.inquire(question(n)).await;
+    }
+    baton_web::jobs::retrain_due(&app.db, "server-a")
+        .await
+        .unwrap();
+    let intent = app.db.model_versions(Task::Intent).await.unwrap();
+    assert_eq!(intent.len(), 1);
+    assert!(intent[0].active);
+    // Nothing was quarantined and no lead has an outcome: too little to learn.
+    assert!(app.db.model_versions(Task::Spam).await.unwrap().is_empty());
+    assert!(
+        app.db
+            .model_versions(Task::Conversion)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Another server the same day finds nothing due.
+    baton_web::jobs::retrain_due(&app.db, "server-b")
+        .await
+        .unwrap();
+    assert_eq!(app.db.model_versions(Task::Intent).await.unwrap().len(), 1);
+}
