@@ -4,6 +4,7 @@
 //! the points into the score. Every combined decision names the model
 //! version and gives the features that weighed most.
 
+use super::features::is_character_ngram;
 use super::model::Model;
 use super::train::Task;
 use crate::decision::{IntentDecision, Moderation, Reason, Score};
@@ -41,38 +42,28 @@ impl ActiveModel {
     }
 }
 
-/// A feature as people read it: a word or phrase quoted, a column's value
-/// as it is; `None` for the character n-grams that only help matching.
-fn readable(feature: &str) -> Option<String> {
-    match feature.split_once(':') {
-        Some(("w", words)) => Some(format!("“{words}”")),
-        Some(("c", _)) => None,
-        _ => Some(feature.to_owned()),
-    }
-}
-
 /// A readable feature and what it adds to the log-odds.
 type Factor = (String, f64);
 
-/// The strongest readable features of `reasons`.
-fn strongest(reasons: &[super::model::Reason]) -> Vec<Factor> {
-    reasons
-        .iter()
-        .filter_map(|reason| Some((readable(&reason.feature)?, reason.weight)))
-        .take(TOP_FEATURES)
-        .collect()
+/// A feature as people read it: a word or phrase quoted, a column's value
+/// as it is.
+fn readable(feature: &super::model::Reason) -> Factor {
+    let name = match feature.feature.strip_prefix("w:") {
+        Some(words) => format!("“{words}”"),
+        None => feature.feature.clone(),
+    };
+    (name, feature.weight)
 }
 
 /// The model's explanation of `class` for `row`: its probability and the
-/// strongest readable features toward and against it.
+/// strongest features toward and against it, character n-grams left out.
 fn explain(model: &Model, row: &[&str], class: usize) -> (f64, Vec<Factor>, Vec<Factor>) {
-    // Every feature is ranked, so that character n-grams left out still
-    // leave the strongest words.
-    let explanation = model.explain(row, class, usize::MAX);
+    let explanation =
+        model.explain_where(row, class, TOP_FEATURES, |name| !is_character_ngram(name));
     (
         explanation.probability,
-        strongest(&explanation.toward),
-        strongest(&explanation.against),
+        explanation.toward.iter().map(readable).collect(),
+        explanation.against.iter().map(readable).collect(),
     )
 }
 
@@ -306,7 +297,7 @@ mod tests {
         let reason = combined.reasons.last().unwrap();
         assert_eq!(reason.code, "spam_model");
         assert!(
-            reason.text.contains("toward: ") && reason.text.contains("free"),
+            reason.text.contains("toward: “free”") && !reason.text.contains("c:"),
             "{}",
             reason.text
         );
