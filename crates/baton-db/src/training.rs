@@ -3,7 +3,8 @@
 //!
 //! Labels are what people said, else what the rules decided: a moderator's
 //! release (ham) or confirmation (spam) over the rules' verdict; a person's
-//! corrected intent over the rules' intent; for conversion, leads whose deals
+//! corrected intent over a confident rule intent (customer requests, read
+//! from the matched account, are left to the rules); for conversion, leads whose deals
 //! were won (or that became customers) against those lost, disqualified or
 //! rejected by sales. Decisions a model took and nobody corrected are left
 //! out, so a model never learns from its own guesses.
@@ -100,9 +101,13 @@ impl Db {
         for (id, channel, raw, value, score, version, actor) in rows {
             let Some(value) = value else { continue };
             let by_person = actor.is_some();
+            // A rule's customer request comes from the matched account,
+            // which the intent model does not see: the rules keep deciding it.
+            let rules_certain_intent = task == Task::Intent
+                && (score.unwrap_or(0.0) >= MIN_INTENT_CONFIDENCE)
+                && value != Intent::CustomerRequest.as_str();
             let usable = by_person
-                || (!made_by_model(&version)
-                    && (task == Task::Spam || score.unwrap_or(0.0) >= MIN_INTENT_CONFIDENCE));
+                || (!made_by_model(&version) && (task == Task::Spam || rules_certain_intent));
             if !usable
                 || labels
                     .get(&id)

@@ -3,12 +3,13 @@
 //! deciding with the active models; on SQLite and, with `TEST_DATABASE_URL`,
 //! on PostgreSQL.
 
-use baton_core::domain::{Channel, Intent, Role, Stage, Verdict};
+use baton_core::domain::{AccountStatus, Channel, Intent, Role, Stage, Verdict};
 use baton_core::inquiry::{Inquiry, InquiryInput};
 use baton_core::intake::{HONEYPOT_FIELD, content_hash};
 use baton_core::learn::retrain::is_held_out;
 use baton_core::learn::train::Task;
 use baton_db::Db;
+use baton_db::accounts::NewAccount;
 use baton_db::intake::{Outcome, RawInquiry};
 use baton_db::testing::TestDb;
 use baton_db::users::NewUser;
@@ -248,7 +249,37 @@ async fn corrected_intents_and_lead_outcomes_become_labels() {
     db.correct_intent(person, corrected, Intent::Support, "a broken export")
         .await
         .unwrap();
+    // A customer's request is read from the account, which the model does
+    // not see: it is not a label.
+    db.create_account(
+        None,
+        &NewAccount {
+            name: "Hooli".into(),
+            domains: vec!["hooli.test".into()],
+            status: Some(AccountStatus::Customer),
+            tier: None,
+            industry: None,
+            employees: None,
+            owner_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let from_customer = submit(
+        db,
+        &[InquiryInput {
+            email: Some("gavin@hooli.test".into()),
+            ..pricing(99)
+        }],
+    )
+    .await;
+    assert_eq!(from_customer[0].intent, Some(Intent::CustomerRequest));
     let examples = db.training_examples(Task::Intent).await.unwrap();
+    assert!(
+        examples
+            .iter()
+            .all(|e| e.key != from_customer[0].inquiry_id)
+    );
     let label = |id: i64| &examples.iter().find(|e| e.key == id).unwrap().label;
     assert_eq!(label(corrected), "support");
     assert_eq!(label(outcomes[2].inquiry_id), "billing");

@@ -304,6 +304,45 @@ mod tests {
     }
 
     #[test]
+    fn a_models_intent_below_the_minimum_confidence_is_uncertain() {
+        let messages = [
+            "refund my invoice",
+            "the app is broken",
+            "pricing for seats",
+        ];
+        let intents = ["billing", "support", "new_business"];
+        let rows: Vec<[&str; 1]> = (0..30).map(|i| [messages[i % 3]]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        let y: Vec<usize> = (0..30).map(|i| i % 3).collect();
+        let columns = [("message".to_string(), ColumnRole::Text)];
+        let names = intents.map(String::from).to_vec();
+        let intent = ActiveModel {
+            task: Task::Intent,
+            version: 3,
+            model: train(Task::Intent, &columns, &rows, &y, names).model,
+        };
+        let rules = IntentDecision {
+            value: Intent::NewBusiness,
+            confidence: 0.35,
+            reasons: vec![Reason::new("default", 0.0, "no keyword matched")],
+            version: "rules-1".into(),
+        };
+        let (clear, uncertain) =
+            classify_with(rules.clone(), &intent, &["please refund my invoice"]);
+        assert_eq!((clear.value, uncertain), (Intent::Billing, false));
+        assert_eq!(clear.version, "rules-1+intent-model-3");
+        assert_eq!(clear.reasons[0].code, "intent_model");
+        assert_eq!(clear.reasons[1], rules.reasons[0]);
+        let (mixed, uncertain) = classify_with(rules, &intent, &["refund broken pricing"]);
+        assert!(
+            mixed.confidence < MIN_INTENT_CONFIDENCE,
+            "{}",
+            mixed.confidence
+        );
+        assert!(uncertain);
+    }
+
+    #[test]
     fn a_customer_account_keeps_the_rules_intent() {
         let rules = IntentDecision {
             value: Intent::CustomerRequest,
