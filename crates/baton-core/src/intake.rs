@@ -73,6 +73,21 @@ pub fn decode(channel: Channel, raw: &[u8]) -> Result<Received, String> {
     }
 }
 
+/// Reads a stored raw inquiry into a parsed inquiry and whether its form's
+/// honeypot was filled in; the error names every field that is wrong.
+pub fn read(channel: Channel, raw: &[u8]) -> Result<(Inquiry, bool), String> {
+    let received = decode(channel, raw)?;
+    Inquiry::parse(&received.input)
+        .map(|inquiry| (inquiry, received.honeypot_filled))
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+}
+
 /// Identifies "the same message from the same sender" for repetition checks.
 pub fn content_hash(inquiry: &Inquiry) -> String {
     let sender = inquiry

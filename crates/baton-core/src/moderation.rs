@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 /// Version recorded on every moderation decision made by these rules.
 pub const RULES_VERSION: &str = "rules-1";
 
+/// The code of the reason given when no rule fired.
+pub const NO_SIGNAL: &str = "no_spam_signal";
+
 /// Blocked addresses, domains and phrases, kept by moderators.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Blocklist {
@@ -64,7 +67,7 @@ pub struct Signals {
 }
 
 /// Links in the text: `http://`, `https://` and `www.` prefixes.
-fn count_links(text: &str) -> usize {
+pub fn count_links(text: &str) -> usize {
     let lower = text.to_ascii_lowercase();
     ["http://", "https://", "www."]
         .iter()
@@ -163,7 +166,7 @@ pub fn moderate(inquiry: &Inquiry, signals: Signals, config: &ModerationConfig) 
         Verdict::Ham
     };
     if reasons.is_empty() {
-        reasons.push(Reason::new("no_spam_signal", 0.0, "no spam signal fired"));
+        reasons.push(Reason::new(NO_SIGNAL, 0.0, "no spam signal fired"));
     }
     Moderation {
         verdict,

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub struct RoutingFacts {
     pub quarantined: bool,
     pub intent: Intent,
+    /// The intent is a model's guess below the confidence it may act on.
+    pub intent_uncertain: bool,
     pub grade: Grade,
     pub source: Option<String>,
     pub account_status: Option<AccountStatus>,
@@ -177,8 +179,30 @@ pub const RULES_VERSION: &str = "rules-1";
 /// The queue for inquiries no rule claims: a person decides.
 pub const FALLBACK_QUEUE: &str = "qualification";
 
-/// Applies the first matching rule; with none, the fallback queue.
+/// The fallback queue, for the reason given.
+fn to_fallback(code: &str, why: &str) -> RouteDecision {
+    RouteDecision {
+        queue: Some(FALLBACK_QUEUE.to_string()),
+        rule: None,
+        skills: Vec::new(),
+        reasons: vec![Reason::new(
+            code,
+            0.0,
+            format!("{why}, so a person in {FALLBACK_QUEUE} decides"),
+        )],
+    }
+}
+
+/// Applies the first matching rule; with none, the fallback queue. An
+/// uncertain intent goes to the fallback queue before any rule is asked:
+/// a guess must not send it to the wrong team.
 pub fn route(facts: &RoutingFacts, rules: &[Rule]) -> RouteDecision {
+    if facts.intent_uncertain && !facts.quarantined {
+        return to_fallback(
+            "uncertain_intent",
+            &format!("the intent ({}) is uncertain", facts.intent),
+        );
+    }
     match rules.iter().find(|r| r.condition.matches(facts)) {
         Some(rule) => {
             let mut text = match &rule.queue {
@@ -198,16 +222,7 @@ pub fn route(facts: &RoutingFacts, rules: &[Rule]) -> RouteDecision {
                 reasons: vec![Reason::new("rule", 1.0, text)],
             }
         }
-        None => RouteDecision {
-            queue: Some(FALLBACK_QUEUE.to_string()),
-            rule: None,
-            skills: Vec::new(),
-            reasons: vec![Reason::new(
-                "no_rule",
-                0.0,
-                format!("no rule matched, so a person in {FALLBACK_QUEUE} decides"),
-            )],
-        },
+        None => to_fallback("no_rule", "no rule matched"),
     }
 }
 
@@ -314,6 +329,7 @@ mod tests {
         RoutingFacts {
             quarantined: false,
             intent,
+            intent_uncertain: false,
             grade,
             source: None,
             account_status: None,
@@ -380,6 +396,19 @@ mod tests {
         let mut spam = facts(Intent::Rfp, Grade::A);
         spam.quarantined = true;
         assert_eq!(queue(spam), None);
+    }
+
+    #[test]
+    fn an_uncertain_intent_goes_to_qualification_before_any_rule() {
+        let uncertain = RoutingFacts {
+            intent_uncertain: true,
+            ..facts(Intent::Support, Grade::A)
+        };
+        let decision = route(&uncertain, &default_rules());
+        assert_eq!(decision.queue.as_deref(), Some(FALLBACK_QUEUE));
+        assert_eq!(decision.reasons[0].code, "uncertain_intent");
+        let certain = route(&facts(Intent::Support, Grade::A), &default_rules());
+        assert_eq!(certain.queue.as_deref(), Some("service"));
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Default for ScoringConfig {
 }
 
 /// Reads a head count like `250`, `200-500`, `1,000+` or `51–200` as its lower bound.
-fn parse_head_count(text: &str) -> Option<u32> {
+pub fn parse_head_count(text: &str) -> Option<u32> {
     let digits: String = text
         .chars()
         .skip_while(|c| !c.is_ascii_digit())

@@ -8,6 +8,10 @@ use crate::inquiry::Inquiry;
 /// Version recorded on every intent decision made by these rules.
 pub const RULES_VERSION: &str = "rules-1";
 
+/// The code of the reason that makes the rules certain: the sender belongs
+/// to a customer account.
+pub const CUSTOMER_ACCOUNT: &str = "customer_account";
+
 /// The account an inquiry was matched to, as far as triage cares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchedAccount {
@@ -183,7 +187,7 @@ pub fn classify(inquiry: &Inquiry, account: Option<&MatchedAccount>) -> IntentDe
         reasons.insert(
             0,
             Reason::new(
-                "customer_account",
+                CUSTOMER_ACCOUNT,
                 1.0,
                 format!("the sender belongs to {}, a customer account", account.name),
             ),

@@ -1,10 +1,12 @@
 //! Opening the database: the backend is picked from the URL scheme.
 
 use crate::error::{DbError, Result};
+use crate::models::ModelCache;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database engine a [`Db`] talks to.
@@ -78,6 +80,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// The active learned models, shared by every clone.
+    models: Arc<ModelCache>,
 }
 
 impl fmt::Debug for Db {
@@ -141,6 +145,7 @@ impl Db {
                     read,
                     write,
                     backend,
+                    models: Arc::default(),
                 })
             }
             Backend::Postgres => {
@@ -154,9 +159,15 @@ impl Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    models: Arc::default(),
                 })
             }
         }
+    }
+
+    /// The learned models read so far.
+    pub(crate) fn model_cache(&self) -> &ModelCache {
+        &self.models
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,22 +1,69 @@
 //! Background work: retrying inquiries that wait for processing,
-//! escalating SLA breaches and delivering webhooks. Each job runs under a database lease, so with
-//! several servers on one database only one runs it at a time.
+//! escalating SLA breaches, delivering webhooks and retraining the learned
+//! models. Each job runs under a database lease, so with several servers on
+//! one database only one runs it at a time.
 
+use baton_core::learn::train::Task;
 use baton_db::{Db, now_ms};
 use std::time::Duration;
 
-/// Runs the jobs every `interval` until the task is aborted.
+/// How often the learned models are retrained from what people decided.
+const RETRAIN_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a retraining may hold its lease: training takes minutes at most.
+const RETRAIN_LEASE_MS: i64 = 3600 * 1000;
+
+/// Runs the jobs every `interval`, and retraining daily, until the task is
+/// aborted.
 pub async fn run(db: Db, interval: Duration) {
     let holder = format!("{}-{}", std::process::id(), baton_core::auth::random_hex(4));
     let lease_ms = (interval.as_millis() as i64 * 3).max(10_000);
     let client = crate::webhooks::client();
-    let mut ticker = tokio::time::interval(interval);
-    loop {
-        ticker.tick().await;
-        if let Err(e) = run_once(&db, &client, &holder, lease_ms).await {
-            tracing::warn!(error = %e, "background job failed; retrying next round");
+    let frequent = async {
+        let mut ticker = tokio::time::interval(interval);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = run_once(&db, &client, &holder, lease_ms).await {
+                tracing::warn!(error = %e, "background job failed; retrying next round");
+            }
+        }
+    };
+    // Beside the frequent jobs, so a long training never delays them.
+    let daily = async {
+        let mut ticker = tokio::time::interval(RETRAIN_EVERY);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = retrain_due(&db, &holder).await {
+                tracing::warn!(error = %e, "retraining failed; retrying tomorrow");
+            }
+        }
+    };
+    tokio::join!(frequent, daily);
+}
+
+/// Retrains each task whose latest version is a day old or missing; the
+/// new version replaces the active one only if it is not worse.
+pub async fn retrain_due(db: &Db, holder: &str) -> baton_db::Result<()> {
+    if !db.try_lease("retrain", holder, RETRAIN_LEASE_MS).await? {
+        return Ok(());
+    }
+    let due_before = now_ms() - RETRAIN_EVERY.as_millis() as i64;
+    for task in Task::ALL {
+        let last = db.last_trained_at(task).await?;
+        if last.is_some_and(|at| at > due_before) {
+            continue;
+        }
+        match db.train_model(task).await? {
+            Ok(training) => tracing::info!(
+                task = task.name(),
+                version = training.version,
+                activated = training.activated,
+                "retrained a model"
+            ),
+            Err(too_little) => tracing::info!(reason = %too_little, "not retrained yet"),
         }
     }
+    db.release_lease("retrain", holder).await
 }
 
 /// One round of every job whose lease this server holds.

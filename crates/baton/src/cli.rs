@@ -260,10 +260,24 @@ pub enum ModelCommand {
     /// twice) on out-of-fold predictions, because a real lead lost costs
     /// more than a spam reviewed.
     Evaluate(ModelEvaluateArgs),
+    /// Train a new version of the pipeline's models from the database: spam
+    /// from moderators' releases and confirmations and the rules' verdicts,
+    /// intent from corrected and rule intents, conversion from won and lost
+    /// leads. Every fifth row is held out; the new version is stored, and
+    /// activated only if it is not worse there than the active one. One JSON
+    /// line per task with both models' held-out metrics.
+    Train(ModelTrainArgs),
     /// Evaluate on the public data sets in the folder given by --data-dir
     /// (youtube-spam, sms-spam, bitext-intent, leads-xeducation) with their
     /// fixed splits; one JSON line per data set.
     Benchmark,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ModelTrainArgs {
+    /// Only this task: spam, intent or conversion (every task by default).
+    #[arg(long, value_parser = parse_task)]
+    pub task: Option<Task>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -316,9 +330,7 @@ pub struct ModelEvaluateArgs {
 }
 
 fn parse_task(value: &str) -> Result<Task, String> {
-    [Task::Spam, Task::Intent, Task::Conversion]
-        .into_iter()
-        .find(|task| task.name() == value)
+    Task::from_name(value)
         .ok_or_else(|| format!("`{value}` is not a task: spam, intent or conversion"))
 }
 

@@ -192,9 +192,21 @@ impl FeatureSpace {
     /// with the slot and the signed share of the slot's value each one
     /// brings (before text is scaled to unit length), for explanations.
     pub fn named_features(&self, row: &[&str]) -> (SparseVector, Vec<(String, u32, f64)>) {
+        self.named_features_where(row, |_| true)
+    }
+
+    /// As [`FeatureSpace::named_features`], naming only the features `keep`
+    /// accepts: naming every character n-gram costs more than scoring.
+    pub fn named_features_where(
+        &self,
+        row: &[&str],
+        keep: impl Fn(&str) -> bool,
+    ) -> (SparseVector, Vec<(String, u32, f64)>) {
         let mut named = Vec::new();
         let vector = self.vectorize_with(row, |name, slot, value| {
-            named.push((name.to_owned(), slot, value))
+            if keep(name) {
+                named.push((name.to_owned(), slot, value))
+            }
         });
         (vector, named)
     }
@@ -313,6 +325,12 @@ impl FeatureSpace {
             }
         }
     }
+}
+
+/// Whether a feature name is a character n-gram (`c:` and the characters),
+/// which helps matching but tells a person nothing.
+pub fn is_character_ngram(name: &str) -> bool {
+    name.starts_with("c:")
 }
 
 /// Infers a tabular column's kind from its training values.

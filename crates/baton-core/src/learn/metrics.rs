@@ -33,6 +33,16 @@ pub fn precision_recall_f1(truth: &[usize], predicted: &[usize], class: usize) -
     (precision, recall, f1)
 }
 
+/// The F-score that weighs precision `1 / beta` times as much as recall
+/// (0 when both are 0).
+pub fn f_beta(precision: f64, recall: f64, beta: f64) -> f64 {
+    let beta_squared = beta * beta;
+    match beta_squared * precision + recall {
+        0.0 => 0.0,
+        denominator => (1.0 + beta_squared) * precision * recall / denominator,
+    }
+}
+
 /// The unweighted mean of the F1 of every class that occurs in the truth or
 /// the predictions.
 pub fn macro_f1(truth: &[usize], predicted: &[usize]) -> f64 {

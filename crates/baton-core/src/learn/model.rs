@@ -188,7 +188,19 @@ impl Model {
     /// toward it and `top` against it, by the size of their contribution to
     /// the log-odds.
     pub fn explain(&self, row: &[&str], class: usize, top: usize) -> Explanation {
-        let (vector, named) = self.features.named_features(row);
+        self.explain_where(row, class, top, |_| true)
+    }
+
+    /// As [`Model::explain`], among the features `keep` accepts only; a
+    /// slot's contribution is shared among the accepted names in it.
+    pub fn explain_where(
+        &self,
+        row: &[&str],
+        class: usize,
+        top: usize,
+        keep: impl Fn(&str) -> bool,
+    ) -> Explanation {
+        let (vector, named) = self.features.named_features_where(row, keep);
         let probability = self.scorer.predict_proba(&vector)[class];
         let contributions = self.scorer.contributions(&vector, class);
         // Several names may share a slot (a word seen twice, a collision):

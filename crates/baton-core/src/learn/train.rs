@@ -8,14 +8,14 @@ use super::calibrate::platt;
 use super::features::{ColumnRole, FeatureOptions, FeatureSpace};
 use super::linear::{sigmoid, softmax};
 use super::logistic::{self, LogisticOptions};
-use super::metrics::{macro_f1, roc_auc};
+use super::metrics::{f_beta, macro_f1, roc_auc};
 use super::model::{Model, Scorer};
 use super::naive_bayes;
 use super::sparse::SparseVector;
 use serde::{Deserialize, Serialize};
 
 /// What a model decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Task {
     /// Spam or not, from the message and the form's signals. Its threshold
@@ -41,6 +41,14 @@ impl Task {
             Task::Intent => "intent",
             Task::Conversion => "conversion",
         }
+    }
+
+    /// Every task, in pipeline order.
+    pub const ALL: [Task; 3] = [Task::Spam, Task::Intent, Task::Conversion];
+
+    /// The task of this [`Task::name`].
+    pub fn from_name(name: &str) -> Option<Task> {
+        Task::ALL.into_iter().find(|task| task.name() == name)
     }
 
     /// The candidates cross-validation chooses from, the preferred first
@@ -323,13 +331,15 @@ fn selection_quality(task: Task, scores: &[Vec<f64>], y: &[usize]) -> f64 {
     macro_f1(y, &predicted)
 }
 
+/// The β of the F-score spam is judged by: precision counts twice.
+pub const SPAM_BETA: f64 = 0.5;
+
 /// The score threshold that maximises F0.5 (precision weighed twice as
 /// much as recall: a real lead sent to quarantine costs more than a spam
 /// left for a moderator) over held-out scores, and that F0.5. Rows score
 /// positive from the threshold up; ties between thresholds go to the
 /// higher, more careful one.
 pub fn precision_favouring_threshold(scores: &[f64], positive: &[bool]) -> (f64, f64) {
-    const BETA_SQUARED: f64 = 0.25;
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
     let actual = positive.iter().filter(|p| **p).count() as f64;
@@ -353,10 +363,7 @@ pub fn precision_favouring_threshold(scores: &[f64], positive: &[bool]) -> (f64,
         } else {
             0.0
         };
-        let f = match precision + recall {
-            0.0 => 0.0,
-            _ => (1.0 + BETA_SQUARED) * precision * recall / (BETA_SQUARED * precision + recall),
-        };
+        let f = f_beta(precision, recall, SPAM_BETA);
         if f > best.1 {
             best = (scores[*row], f);
         }

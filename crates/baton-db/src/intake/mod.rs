@@ -10,6 +10,7 @@
 //! twice and never deadlock on queues.
 
 mod apply;
+mod correction;
 mod moderation;
 pub use moderation::HeldInquiry;
 mod prepare;

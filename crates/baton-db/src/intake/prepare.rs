@@ -4,12 +4,16 @@
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::models::ActiveModels;
 use crate::queues::rules_in;
 use crate::sql::{CHUNK, placeholders};
 use baton_core::decision::{IntentDecision, Moderation, Score};
 use baton_core::domain::{AccountStatus, Channel, Tier, Verdict};
 use baton_core::inquiry::Inquiry;
-use baton_core::intake::decode;
+use baton_core::intake::read;
+use baton_core::learn::combine::{classify_with, moderate_with, score_with};
+use baton_core::learn::inputs::{Known, row};
+use baton_core::learn::train::Task;
 use baton_core::moderation::{ModerationConfig, Signals, moderate};
 use baton_core::routing::{RouteDecision, RoutingFacts, Rule, route};
 use baton_core::scoring::{ScoringConfig, score};
@@ -32,6 +36,8 @@ pub struct Context {
     pub scoring: ScoringConfig,
     pub rules: Vec<Rule>,
     pub hours: BusinessHours,
+    /// The learned models beside the rules; none means the rules decide alone.
+    pub models: ActiveModels,
 }
 
 /// The contact and account an inquiry was matched to.
@@ -91,6 +97,18 @@ struct Found {
     accounts: HashMap<i64, (String, String, String)>,
 }
 
+/// Calls `decide` with the row `inquiry` gives `task`'s model.
+fn with_row<T>(
+    task: Task,
+    inquiry: &Inquiry,
+    known: &Known,
+    decide: impl FnOnce(&[&str]) -> T,
+) -> T {
+    let values = row(task, inquiry, known);
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    decide(&values)
+}
+
 /// Runs `SELECT … WHERE column IN (…)` over `keys` in chunks and returns the rows.
 async fn select_in<O, K>(db: &Db, select: &str, keys: &[K]) -> Result<Vec<O>>
 where
@@ -111,7 +129,11 @@ where
 
 impl Db {
     pub(super) async fn processing_context(&self) -> Result<Context> {
-        let (organisation, rules) = tokio::try_join!(self.organisation(), rules_in(self.reader()))?;
+        let (organisation, rules, models) = tokio::try_join!(
+            self.organisation(),
+            rules_in(self.reader()),
+            self.active_models()
+        )?;
         let zone = jiff::tz::TimeZone::get(&organisation.time_zone).map_err(|e| {
             DbError::invalid("time_zone", format!("`{}`: {e}", organisation.time_zone))
         })?;
@@ -122,6 +144,7 @@ impl Db {
             scoring: organisation.scoring,
             rules,
             hours,
+            models,
         })
     }
 
@@ -134,18 +157,7 @@ impl Db {
         let mut parsed = Vec::with_capacity(pending.len());
         let mut prepared = Vec::with_capacity(pending.len());
         for p in pending {
-            let inquiry = decode(p.channel, &p.raw).and_then(|received| {
-                Inquiry::parse(&received.input)
-                    .map(|inquiry| (inquiry, received.honeypot_filled))
-                    .map_err(|errors| {
-                        errors
-                            .iter()
-                            .map(|e| e.to_string())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    })
-            });
-            match inquiry {
+            match read(p.channel, &p.raw) {
                 Ok((inquiry, honeypot)) => parsed.push((p, inquiry, honeypot)),
                 Err(error) => prepared.push(Prepared::Failed {
                     inquiry_id: p.id,
@@ -181,17 +193,45 @@ impl Db {
                 honeypot_filled,
                 recent_duplicates,
             };
-            // A moderator's release stands: the rules are not asked again.
+            let mut known = Known {
+                channel: p.channel,
+                honeypot_filled,
+                intent: None,
+            };
+            let models = &context.models;
+            // A moderator's release stands: neither rules nor model are asked again.
             let moderation = match found.released.get(&p.id) {
                 Some(release) => release.clone(),
-                None => moderate(&inquiry, signals, &context.moderation),
+                None => {
+                    let rules = moderate(&inquiry, signals, &context.moderation);
+                    match &models.spam {
+                        Some(spam) => with_row(Task::Spam, &inquiry, &known, |row| {
+                            moderate_with(rules, spam, row)
+                        }),
+                        None => rules,
+                    }
+                }
             };
             let matched = found.matched(&inquiry);
-            let intent = classify(&inquiry, matched.account.as_ref());
-            let score = score(&inquiry, intent.value, &context.scoring);
+            let rules_intent = classify(&inquiry, matched.account.as_ref());
+            let (intent, intent_uncertain) = match &models.intent {
+                Some(model) => with_row(Task::Intent, &inquiry, &known, |row| {
+                    classify_with(rules_intent, model, row)
+                }),
+                None => (rules_intent, false),
+            };
+            known.intent = Some(intent.value);
+            let points = score(&inquiry, intent.value, &context.scoring);
+            let score = match &models.conversion {
+                Some(model) => with_row(Task::Conversion, &inquiry, &known, |row| {
+                    score_with(points, model, row)
+                }),
+                None => points,
+            };
             let facts = RoutingFacts {
                 quarantined: moderation.verdict == Verdict::Spam,
                 intent: intent.value,
+                intent_uncertain,
                 grade: score.grade,
                 source: inquiry.source.clone(),
                 account_status: matched.account.as_ref().map(|a| a.status),

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use baton_core::decision::Reason;
-use baton_core::domain::{Channel, InquiryStatus, Role, Stage};
+use baton_core::domain::{Channel, InquiryStatus, Intent, Role, Stage};
 use baton_core::inquiry::{Inquiry, InquiryInput};
 use baton_core::intake::content_hash;
 use baton_db::intake::{InquiryView, RawInquiry, Stored};
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/inquiries", post(create).get(list))
-        .route("/api/v1/inquiries/{id}", get(show))
+        .route("/api/v1/inquiries/{id}", get(show).patch(correct))
         .route("/api/v1/inquiries/{id}/release", post(release))
         .route("/api/v1/inquiries/{id}/confirm-spam", post(confirm_spam))
 }
@@ -450,5 +450,35 @@ pub async fn confirm_spam(
 ) -> Result<Json<InquiryOut>, ApiError> {
     caller.require(INTAKE_ROLES, "moderate inquiries")?;
     state.db.confirm_spam(caller.id(), id, &input.note).await?;
+    Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
+}
+
+/// A person's correction of what an inquiry is about.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionIn {
+    pub intent: Intent,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Correct an inquiry's intent. The correction is kept as a decision with
+/// the caller's name, carried to its lead, and taught to the intent model
+/// at its next training.
+#[utoipa::path(patch, path = "/api/v1/inquiries/{id}", tag = "inquiries", request_body = CorrectionIn,
+    params(("id" = i64, Path, description = "Inquiry id")),
+    responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn correct(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<CorrectionIn>,
+) -> Result<Json<InquiryOut>, ApiError> {
+    caller.require(INTAKE_ROLES, "correct an inquiry's intent")?;
+    state
+        .db
+        .correct_intent(caller.id(), id, input.intent, &input.note)
+        .await?;
     Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
 }

@@ -47,6 +47,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Backup(args) => data::backup(database, &args).await,
         Command::Restore(args) => data::restore(database, &args).await,
         Command::Model(ModelCommand::Evaluate(args)) => model::evaluate(&args),
+        Command::Model(ModelCommand::Train(args)) => model::train(database, &args).await,
         // The public data sets' folder is given with --data-dir.
         Command::Model(ModelCommand::Benchmark) => model::benchmark(&database.data_dir),
     }

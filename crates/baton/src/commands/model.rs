@@ -1,11 +1,14 @@
 //! `baton model evaluate` and `baton model benchmark`: train on labelled
-//! files and print metrics on held-out rows, as JSON on stdout.
+//! files and print metrics on held-out rows, as JSON on stdout; `baton
+//! model train`: train the pipeline's models from the database.
 
-use crate::cli::ModelEvaluateArgs;
+use super::{closing, open as open_database};
+use crate::cli::{DatabaseArgs, ModelEvaluateArgs, ModelTrainArgs};
 use crate::failure::Failure;
 use baton_core::learn::dataset::{Selection, Table, read_ids, read_label_map};
 use baton_core::learn::evaluate::{Report, evaluate as evaluate_examples};
 use baton_core::learn::public_data::PUBLIC_DATA_SETS;
+use baton_core::learn::train::Task;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +19,30 @@ pub fn evaluate(args: &ModelEvaluateArgs) -> Result<(), Failure> {
         serde_json::to_string(&report).expect("a report serialises")
     );
     Ok(())
+}
+
+pub async fn train(database: &DatabaseArgs, args: &ModelTrainArgs) -> Result<(), Failure> {
+    let tasks = match args.task {
+        Some(task) => vec![task],
+        None => Task::ALL.to_vec(),
+    };
+    closing(open_database(database).await?, async |db| {
+        for task in tasks {
+            let line = match db.train_model(task).await? {
+                Ok(training) => serde_json::to_value(&training).expect("a training serialises"),
+                // Asked for one task, too little data is the answer's failure.
+                Err(too_little) if args.task.is_some() => {
+                    return Err(Failure::bad_input(too_little.to_string()));
+                }
+                Err(too_little) => {
+                    serde_json::json!({"task": task, "skipped": too_little.to_string()})
+                }
+            };
+            println!("{line}");
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub fn benchmark(data_dir: &Path) -> Result<(), Failure> {

@@ -1,0 +1,360 @@
+//! The active models' word beside the rules': a spam probability that can
+//! quarantine what the rules let through, an intent with its confidence
+//! unless the rules are certain, and a conversion probability blended with
+//! the points into the score. Every combined decision names the model
+//! version and gives the features that weighed most.
+
+use super::features::is_character_ngram;
+use super::model::Model;
+use super::train::Task;
+use crate::decision::{IntentDecision, Moderation, Reason, Score};
+use crate::domain::{Grade, Intent, Verdict};
+use crate::moderation::NO_SIGNAL;
+use crate::triage::CUSTOMER_ACCOUNT;
+
+/// Below this confidence a model's intent is a guess: a person decides.
+pub const MIN_INTENT_CONFIDENCE: f64 = 0.6;
+
+/// The share of the rules' points in a blended score; the model's
+/// probability (in points out of 100) makes up the rest.
+pub const POINTS_SHARE: f64 = 0.5;
+
+/// How many features are named for and against a decision.
+const TOP_FEATURES: usize = 3;
+
+/// A stored version of a task's model, as the pipeline uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveModel {
+    pub task: Task,
+    pub version: i64,
+    pub model: Model,
+}
+
+impl ActiveModel {
+    /// How decisions name it, e.g. `spam-model-2`.
+    pub fn tag(&self) -> String {
+        format!("{}-model-{}", self.task.name(), self.version)
+    }
+
+    /// The version of a decision the rules of `rules_version` took with it.
+    fn decision_version(&self, rules_version: &str) -> String {
+        format!("{rules_version}+{}", self.tag())
+    }
+}
+
+/// A readable feature and what it adds to the log-odds.
+type Factor = (String, f64);
+
+/// A feature as people read it: a word or phrase quoted, a column's value
+/// as it is.
+fn readable(feature: &super::model::Reason) -> Factor {
+    let name = match feature.feature.strip_prefix("w:") {
+        Some(words) => format!("“{words}”"),
+        None => feature.feature.clone(),
+    };
+    (name, feature.weight)
+}
+
+/// The model's explanation of `class` for `row`: its probability and the
+/// strongest features toward and against it, character n-grams left out.
+fn explain(model: &Model, row: &[&str], class: usize) -> (f64, Vec<Factor>, Vec<Factor>) {
+    let explanation =
+        model.explain_where(row, class, TOP_FEATURES, |name| !is_character_ngram(name));
+    (
+        explanation.probability,
+        explanation.toward.iter().map(readable).collect(),
+        explanation.against.iter().map(readable).collect(),
+    )
+}
+
+/// Named features, e.g. `toward: “free”, “prize”; against: “meeting”`.
+fn describe(toward: &[Factor], against: &[Factor]) -> String {
+    let names = |features: &[Factor]| {
+        features
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !toward.is_empty() {
+        parts.push(format!("toward: {}", names(toward)));
+    }
+    if !against.is_empty() {
+        parts.push(format!("against: {}", names(against)));
+    }
+    parts.join("; ")
+}
+
+/// The rules' moderation with the spam model's probability for `row`: spam
+/// when the rules say so (they are certain from their own threshold) or
+/// when the model's probability reaches the model's threshold, which was
+/// chosen to favour precision so that real leads stay out of quarantine.
+/// The score is the higher of the two.
+pub fn moderate_with(rules: Moderation, spam: &ActiveModel, row: &[&str]) -> Moderation {
+    let (probability, toward, against) = explain(&spam.model, row, 1);
+    let threshold = spam.model.threshold();
+    let verdict = if rules.verdict == Verdict::Spam || probability >= threshold {
+        Verdict::Spam
+    } else {
+        Verdict::Ham
+    };
+    let mut reasons: Vec<Reason> = rules
+        .reasons
+        .into_iter()
+        .filter(|reason| reason.code != NO_SIGNAL)
+        .collect();
+    reasons.push(Reason::new(
+        "spam_model",
+        probability,
+        format!(
+            "{} gives a spam probability of {probability:.3} (quarantined from {threshold:.3}); {}",
+            spam.tag(),
+            describe(&toward, &against)
+        ),
+    ));
+    Moderation {
+        verdict,
+        score: rules.score.max(probability),
+        reasons,
+        version: spam.decision_version(&rules.version),
+    }
+}
+
+/// The intent model's reading of `row` in place of the rules' keywords,
+/// unless the rules are certain (a contact at a customer account). The
+/// second value is true when the model's confidence is too low to act on.
+pub fn classify_with(
+    rules: IntentDecision,
+    intent: &ActiveModel,
+    row: &[&str],
+) -> (IntentDecision, bool) {
+    if rules.reasons.iter().any(|r| r.code == CUSTOMER_ACCOUNT) {
+        return (rules, false);
+    }
+    let probabilities = intent.model.predict_proba(row);
+    let best = intent.model.decide(&probabilities);
+    // A class that is not an intent of this version cannot be acted on.
+    let Ok(value) = intent.model.classes()[best].parse::<Intent>() else {
+        return (rules, false);
+    };
+    let (confidence, toward, against) = explain(&intent.model, row, best);
+    let mut reasons = vec![Reason::new(
+        "intent_model",
+        confidence,
+        format!(
+            "{} reads it as {value} with probability {confidence:.2} (the keyword rules: {}); {}",
+            intent.tag(),
+            rules.value,
+            describe(&toward, &against)
+        ),
+    )];
+    reasons.extend(rules.reasons);
+    let decision = IntentDecision {
+        value,
+        confidence,
+        reasons,
+        version: intent.decision_version(&rules.version),
+    };
+    (decision, confidence < MIN_INTENT_CONFIDENCE)
+}
+
+/// The score from `points` (0–100) and a probability of conversion: their
+/// weighted mean, in points.
+pub fn blend(points: u8, probability: f64) -> u8 {
+    let blended = POINTS_SHARE * f64::from(points)
+        + (1.0 - POINTS_SHARE) * 100.0 * probability.clamp(0.0, 1.0);
+    blended.round().clamp(0.0, 100.0) as u8
+}
+
+/// The points score blended with the conversion model's probability for
+/// `row`, with the factors that raised and lowered it.
+pub fn score_with(points: Score, conversion: &ActiveModel, row: &[&str]) -> Score {
+    let (probability, toward, against) = explain(&conversion.model, row, 1);
+    let value = blend(points.value, probability);
+    let mut reasons = points.reasons;
+    reasons.push(Reason::new(
+        "conversion_model",
+        100.0 * probability,
+        format!(
+            "{} gives a {:.0}% chance of becoming a customer; the score weighs the points ({}) and that chance",
+            conversion.tag(),
+            100.0 * probability,
+            points.value
+        ),
+    ));
+    let factors = [
+        ("conversion_for", "raises", toward),
+        ("conversion_against", "lowers", against),
+    ];
+    for (code, verb, features) in factors {
+        reasons.extend(features.into_iter().map(|(feature, weight)| {
+            Reason::new(code, weight, format!("{feature} {verb} the chance"))
+        }));
+    }
+    Score {
+        value,
+        grade: Grade::from_score(value),
+        reasons,
+        version: conversion.decision_version(&points.version),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::learn::features::ColumnRole;
+    use crate::learn::train::train;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    const SPAMMY: [&str; 4] = ["free", "prize", "winner", "casino"];
+    const PLAIN: [&str; 4] = ["meeting", "invoice", "pricing", "demo"];
+
+    /// A spam model trained once on messages of spammy or plain words.
+    fn spam_model() -> &'static ActiveModel {
+        static MODEL: OnceLock<ActiveModel> = OnceLock::new();
+        MODEL.get_or_init(|| {
+            let messages: Vec<String> = (0..40)
+                .map(|i| {
+                    let words = if i % 2 == 0 { SPAMMY } else { PLAIN };
+                    format!("{} {}", words[i % 4], words[(i / 2) % 4])
+                })
+                .collect();
+            let rows: Vec<[&str; 1]> = messages.iter().map(|m| [m.as_str()]).collect();
+            let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+            let y: Vec<usize> = (0..40).map(|i| usize::from(i % 2 == 0)).collect();
+            let columns = [("message".to_string(), ColumnRole::Text)];
+            let names = vec!["ham".to_string(), "spam".to_string()];
+            ActiveModel {
+                task: Task::Spam,
+                version: 7,
+                model: train(Task::Spam, &columns, &rows, &y, names).model,
+            }
+        })
+    }
+
+    fn rules(verdict: Verdict, score: f64) -> Moderation {
+        Moderation {
+            verdict,
+            score,
+            reasons: vec![Reason::new(NO_SIGNAL, 0.0, "no spam signal fired")],
+            version: "rules-1".into(),
+        }
+    }
+
+    fn message() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select([SPAMMY, PLAIN].concat()), 0..6)
+            .prop_map(|words| words.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn the_rules_spam_stands_and_the_model_quarantines_only_from_its_threshold(
+            text in message(),
+            rules_spam in any::<bool>(),
+            rules_score in 0.0f64..1.0,
+        ) {
+            let model = spam_model();
+            let verdict = if rules_spam { Verdict::Spam } else { Verdict::Ham };
+            let combined = moderate_with(rules(verdict, rules_score), model, &[&text]);
+            let probability = model.model.predict_proba(&[&text])[1];
+            let expected = rules_spam || probability >= model.model.threshold();
+            prop_assert_eq!(combined.verdict == Verdict::Spam, expected);
+            prop_assert!(combined.score >= rules_score && combined.score >= probability - 1e-12);
+            prop_assert_eq!(combined.version, "rules-1+spam-model-7");
+            prop_assert!(combined.reasons.iter().all(|r| r.code != NO_SIGNAL));
+        }
+
+        #[test]
+        fn a_blended_score_lies_between_the_points_and_the_chance(
+            points in 0u8..=100,
+            probability in 0.0f64..=1.0,
+            more in 0.0f64..=1.0,
+        ) {
+            let score = f64::from(blend(points, probability));
+            let (low, high) = {
+                let chance = 100.0 * probability;
+                (f64::from(points).min(chance), f64::from(points).max(chance))
+            };
+            prop_assert!(score >= low.floor() && score <= high.ceil());
+            // A higher chance never lowers the score.
+            prop_assert!(blend(points, probability.max(more)) >= blend(points, probability));
+            prop_assert_eq!(blend(points, f64::from(points) / 100.0), points);
+        }
+    }
+
+    #[test]
+    fn spam_words_are_named_as_the_reason() {
+        let combined = moderate_with(
+            rules(Verdict::Ham, 0.0),
+            spam_model(),
+            &["free prize winner"],
+        );
+        assert_eq!(combined.verdict, Verdict::Spam);
+        let reason = combined.reasons.last().unwrap();
+        assert_eq!(reason.code, "spam_model");
+        assert!(
+            reason.text.contains("toward: “free”") && !reason.text.contains("c:"),
+            "{}",
+            reason.text
+        );
+    }
+
+    #[test]
+    fn a_models_intent_below_the_minimum_confidence_is_uncertain() {
+        let messages = [
+            "refund my invoice",
+            "the app is broken",
+            "pricing for seats",
+        ];
+        let intents = ["billing", "support", "new_business"];
+        let rows: Vec<[&str; 1]> = (0..30).map(|i| [messages[i % 3]]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        let y: Vec<usize> = (0..30).map(|i| i % 3).collect();
+        let columns = [("message".to_string(), ColumnRole::Text)];
+        let names = intents.map(String::from).to_vec();
+        let intent = ActiveModel {
+            task: Task::Intent,
+            version: 3,
+            model: train(Task::Intent, &columns, &rows, &y, names).model,
+        };
+        let rules = IntentDecision {
+            value: Intent::NewBusiness,
+            confidence: 0.35,
+            reasons: vec![Reason::new("default", 0.0, "no keyword matched")],
+            version: "rules-1".into(),
+        };
+        let (clear, uncertain) =
+            classify_with(rules.clone(), &intent, &["please refund my invoice"]);
+        assert_eq!((clear.value, uncertain), (Intent::Billing, false));
+        assert_eq!(clear.version, "rules-1+intent-model-3");
+        assert_eq!(clear.reasons[0].code, "intent_model");
+        assert_eq!(clear.reasons[1], rules.reasons[0]);
+        let (mixed, uncertain) = classify_with(rules, &intent, &["refund broken pricing"]);
+        assert!(
+            mixed.confidence < MIN_INTENT_CONFIDENCE,
+            "{}",
+            mixed.confidence
+        );
+        assert!(uncertain);
+    }
+
+    #[test]
+    fn a_customer_account_keeps_the_rules_intent() {
+        let rules = IntentDecision {
+            value: Intent::CustomerRequest,
+            confidence: 0.95,
+            reasons: vec![Reason::new(CUSTOMER_ACCOUNT, 1.0, "a customer")],
+            version: "rules-1".into(),
+        };
+        let intent = ActiveModel {
+            task: Task::Intent,
+            ..spam_model().clone()
+        };
+        let (decision, uncertain) = classify_with(rules.clone(), &intent, &["free prize"]);
+        assert_eq!((decision, uncertain), (rules, false));
+    }
+}

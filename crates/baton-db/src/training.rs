@@ -1,0 +1,206 @@
+//! What the database has learned, as labelled rows for the models, and
+//! retraining from them.
+//!
+//! Labels are what people said, else what the rules decided: a moderator's
+//! release (ham) or confirmation (spam) over the rules' verdict; a person's
+//! corrected intent over a confident rule intent (customer requests, read
+//! from the matched account, are left to the rules); for conversion, leads whose deals
+//! were won (or that became customers) against those lost, disqualified or
+//! rejected by sales. Decisions a model took and nobody corrected are left
+//! out, so a model never learns from its own guesses.
+
+use crate::connect::Db;
+use crate::error::{DbError, Result};
+use crate::now_ms;
+use baton_core::domain::{Channel, Intent};
+use baton_core::intake::read;
+use baton_core::learn::combine::MIN_INTENT_CONFIDENCE;
+use baton_core::learn::inputs::{Known, row};
+use baton_core::learn::retrain::{Example, HeldOut, RetrainError, retrain};
+use baton_core::learn::train::Task;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What retraining a task did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Training {
+    pub task: Task,
+    /// The version stored.
+    pub version: i64,
+    /// The learner cross-validation chose.
+    pub chosen: String,
+    pub training_rows: usize,
+    /// The new model on the held-out rows.
+    pub held_out: HeldOut,
+    /// The model active before, on the same rows.
+    pub active: Option<HeldOut>,
+    /// Whether the new version replaced the active one.
+    pub activated: bool,
+}
+
+/// Whether a decision's version names a model (e.g. `rules-1+spam-model-2`).
+fn made_by_model(version: &str) -> bool {
+    version.contains('+')
+}
+
+/// Builds one example from a stored inquiry, or `None` when the stored
+/// payload no longer parses.
+fn example(
+    task: Task,
+    key: i64,
+    channel: &str,
+    raw: &[u8],
+    intent: Option<Intent>,
+    label: String,
+) -> Option<Example> {
+    let channel: Channel = channel.parse().ok()?;
+    let (inquiry, honeypot_filled) = read(channel, raw).ok()?;
+    let known = Known {
+        channel,
+        honeypot_filled,
+        intent,
+    };
+    Some(Example {
+        key,
+        row: row(task, &inquiry, &known),
+        label,
+    })
+}
+
+impl Db {
+    /// The labelled rows for `task`, keyed by inquiry (spam, intent) or
+    /// lead (conversion).
+    pub async fn training_examples(&self, task: Task) -> Result<Vec<Example>> {
+        match task {
+            Task::Spam | Task::Intent => self.decision_examples(task).await,
+            Task::Conversion => self.conversion_examples().await,
+        }
+    }
+
+    /// Spam and intent labels from the decisions on each inquiry: the
+    /// latest a person made, else the latest the rules made alone.
+    async fn decision_examples(&self, task: Task) -> Result<Vec<Example>> {
+        let kind = match task {
+            Task::Spam => "moderation",
+            _ => "intent",
+        };
+        // Intent is learned from inquiries that are not spam.
+        let rows: Vec<(i64, String, Vec<u8>, Option<String>, Option<f64>, String, Option<i64>)> =
+            sqlx::query_as(
+                "SELECT i.id, i.channel, i.raw, d.value, d.score, d.version, d.actor_id
+                 FROM decisions d JOIN inquiries i ON i.id = d.inquiry_id
+                 WHERE d.kind = $1 AND ($1 = 'moderation' OR i.status NOT IN ('quarantined', 'spam'))
+                 ORDER BY d.id",
+            )
+            .bind(kind)
+            .fetch_all(self.reader())
+            .await?;
+        // Per inquiry: (by a person, label), the later of equals winning.
+        let mut labels: BTreeMap<i64, (bool, String)> = BTreeMap::new();
+        let mut payloads: BTreeMap<i64, (String, Vec<u8>)> = BTreeMap::new();
+        for (id, channel, raw, value, score, version, actor) in rows {
+            let Some(value) = value else { continue };
+            let by_person = actor.is_some();
+            // A rule's customer request comes from the matched account,
+            // which the intent model does not see: the rules keep deciding it.
+            let rules_certain_intent = task == Task::Intent
+                && (score.unwrap_or(0.0) >= MIN_INTENT_CONFIDENCE)
+                && value != Intent::CustomerRequest.as_str();
+            let usable = by_person
+                || (!made_by_model(&version) && (task == Task::Spam || rules_certain_intent));
+            if !usable
+                || labels
+                    .get(&id)
+                    .is_some_and(|(person, _)| *person && !by_person)
+            {
+                continue;
+            }
+            labels.insert(id, (by_person, value));
+            payloads.entry(id).or_insert((channel, raw));
+        }
+        Ok(labels
+            .into_iter()
+            .filter_map(|(id, (_, label))| {
+                let (channel, raw) = &payloads[&id];
+                example(task, id, channel, raw, None, label)
+            })
+            .collect())
+    }
+
+    /// Conversion labels from leads whose outcome is known, with what was
+    /// known when they arrived.
+    async fn conversion_examples(&self) -> Result<Vec<Example>> {
+        let rows: Vec<(i64, String, Vec<u8>, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT l.id, i.channel, i.raw, l.intent, l.stage,
+                 (SELECT COUNT(*) FROM opportunities o WHERE o.lead_id = l.id AND o.stage = 'won'),
+                 (SELECT COUNT(*) FROM opportunities o WHERE o.lead_id = l.id AND o.stage = 'lost'),
+                 (SELECT COUNT(*) FROM work_items w WHERE w.lead_id = l.id AND w.status = 'rejected')
+             FROM leads l JOIN inquiries i ON i.id = l.inquiry_id ORDER BY l.id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, channel, raw, intent, stage, won, lost, rejected)| {
+                let label = if won > 0 || stage == "customer" {
+                    "won"
+                } else if lost > 0 || stage == "disqualified" || rejected > 0 {
+                    "lost"
+                } else {
+                    return None;
+                };
+                let intent = intent.parse().ok();
+                example(Task::Conversion, id, &channel, &raw, intent, label.into())
+            })
+            .collect())
+    }
+
+    /// Trains a new version of `task`'s model from the database, stores it,
+    /// and activates it if it is not worse than the active one on the same
+    /// held-out rows. The inner error says why the labelled rows do not
+    /// suffice yet.
+    pub async fn train_model(&self, task: Task) -> Result<Result<Training, RetrainError>> {
+        let examples = self.training_examples(task).await?;
+        let active = self.active_model(task).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the active model cannot be read; the new one is measured alone");
+            None
+        });
+        // Training takes seconds of CPU: off the async workers.
+        let retrained = tokio::task::spawn_blocking(move || {
+            retrain(task, &examples, active.as_ref().map(|a| &a.model))
+        })
+        .await
+        .map_err(|e| DbError::Config(format!("training stopped: {e}")))?;
+        let retrained = match retrained {
+            Ok(retrained) => retrained,
+            Err(too_little) => return Ok(Err(too_little)),
+        };
+        let metrics = serde_json::json!({
+            "held_out": retrained.held_out,
+            "active": retrained.active,
+            "chosen": retrained.chosen,
+        });
+        let version = self
+            .store_model(
+                task,
+                now_ms(),
+                retrained.training_rows,
+                &metrics,
+                &retrained.model,
+            )
+            .await?;
+        let activated = retrained.is_not_worse();
+        if activated {
+            self.activate_model(task, version).await?;
+        }
+        Ok(Ok(Training {
+            task,
+            version,
+            chosen: retrained.chosen,
+            training_rows: retrained.training_rows,
+            held_out: retrained.held_out,
+            active: retrained.active,
+            activated,
+        }))
+    }
+}

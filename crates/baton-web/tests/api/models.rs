@@ -1,0 +1,106 @@
+use crate::helpers::TestApp;
+use baton_core::domain::Role;
+use baton_core::learn::train::Task;
+use serde_json::{Value, json};
+
+/// A billing question or a pricing request, each with its own sender.
+fn question(n: usize) -> Value {
+    let message = if n.is_multiple_of(2) {
+        format!("Our invoice {n} was charged twice, please refund")
+    } else {
+        format!("Please send pricing for {n} seats")
+    };
+    json!({"email": format!("person{n}@company{n}.test"), "message": message})
+}
+
+async fn correct(app: &TestApp, token: &str, id: &Value, body: Value) -> reqwest::Response {
+    app.client
+        .patch(app.url(&format!("/api/v1/inquiries/{id}")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_corrected_intent_is_kept_with_the_person_and_the_trained_model_gives_its_reasons() {
+    let app = TestApp::new().await;
+    let mut ids = Vec::new();
+    for n in 0..50 {
+        ids.push(app.inquire(question(n)).await["id"].clone());
+    }
+    let response = correct(
+        &app,
+        &app.owner,
+        &ids[1],
+        json!({"intent": "support", "note": "the export is broken"}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let corrected: Value = response.json().await.unwrap();
+    assert_eq!(corrected["intent"]["value"], "support");
+    assert_eq!(corrected["intent"]["version"], "person");
+    assert_eq!(
+        corrected["intent"]["reasons"][0]["code"],
+        "corrected_by_person"
+    );
+    let unknown = correct(&app, &app.owner, &ids[1], json!({"intent": "gossip"})).await;
+    assert_eq!(unknown.status(), 422);
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let forbidden = correct(&app, &hunter, &ids[1], json!({"intent": "billing"})).await;
+    assert_eq!(forbidden.status(), 403);
+
+    let trained = app.db.train_model(Task::Intent).await.unwrap().unwrap();
+    assert!(trained.activated);
+    let receipt = app.inquire(question(1000)).await;
+    let inquiry = app
+        .get_json(&app.owner, receipt["href"].as_str().unwrap())
+        .await;
+    assert_eq!(inquiry["intent"]["value"], "billing");
+    assert_eq!(
+        inquiry["intent"]["version"],
+        format!("rules-1+intent-model-{}", trained.version)
+    );
+    let reason = &inquiry["intent"]["reasons"][0];
+    assert_eq!(reason["code"], "intent_model");
+    assert!(
+        reason["text"]
+            .as_str()
+            .unwrap()
+            .contains("reads it as billing"),
+        "{reason}"
+    );
+    assert_eq!(
+        inquiry["intent"]["confidence"].as_f64(),
+        reason["weight"].as_f64()
+    );
+}
+
+#[tokio::test]
+async fn the_daily_job_retrains_what_is_due_once_across_servers() {
+    let app = TestApp::new().await;
+    for n in 0..50 {
+        app.inquire(question(n)).await;
+    }
+    baton_web::jobs::retrain_due(&app.db, "server-a")
+        .await
+        .unwrap();
+    let intent = app.db.model_versions(Task::Intent).await.unwrap();
+    assert_eq!(intent.len(), 1);
+    assert!(intent[0].active);
+    // Nothing was quarantined and no lead has an outcome: too little to learn.
+    assert!(app.db.model_versions(Task::Spam).await.unwrap().is_empty());
+    assert!(
+        app.db
+            .model_versions(Task::Conversion)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Another server the same day finds nothing due.
+    baton_web::jobs::retrain_due(&app.db, "server-b")
+        .await
+        .unwrap();
+    assert_eq!(app.db.model_versions(Task::Intent).await.unwrap().len(), 1);
+}
