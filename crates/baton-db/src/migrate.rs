@@ -32,6 +32,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "report_indexes",
         include_str!("../migrations/sqlite/0005_report_indexes.sql"),
     ),
+    (
+        6,
+        "closed_deal_indexes",
+        include_str!("../migrations/sqlite/0006_closed_deal_indexes.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -59,6 +64,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "report_indexes",
         include_str!("../migrations/postgres/0005_report_indexes.sql"),
+    ),
+    (
+        6,
+        "closed_deal_indexes",
+        include_str!("../migrations/postgres/0006_closed_deal_indexes.sql"),
     ),
 ];
 
