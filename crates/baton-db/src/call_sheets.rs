@@ -180,7 +180,7 @@ fn subject(
 }
 
 /// Monday of `day`'s week.
-fn monday_of(day: Date) -> Date {
+pub(crate) fn monday_of(day: Date) -> Date {
     let back = i64::from(day.weekday().to_monday_zero_offset());
     day.checked_sub(jiff::Span::new().days(back)).unwrap_or(day)
 }

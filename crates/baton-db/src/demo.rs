@@ -177,11 +177,11 @@ const TAG_FORECAST: u64 = 10;
 /// SplitMix64: tiny, fast, and the same on every platform and release,
 /// which a library generator does not promise.
 #[derive(Debug, Clone)]
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
     /// An independent stream for one purpose (`tag`) and one thing (`id`).
-    fn derive(seed: u64, tag: u64, id: u64) -> Rng {
+    pub(crate) fn derive(seed: u64, tag: u64, id: u64) -> Rng {
         let mut mixer = Rng(seed ^ tag.wrapping_mul(0xA076_1D64_78BD_642F));
         let base = mixer.next_u64();
         let mut rng = Rng(base ^ id.wrapping_mul(0xE703_7ED1_A0B4_28DB));
@@ -189,7 +189,7 @@ impl Rng {
         rng
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -198,30 +198,30 @@ impl Rng {
     }
 
     /// Uniform in `0..n`; `n` must be positive.
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
     /// Uniform in `low..=high`.
-    fn between(&mut self, low: i64, high: i64) -> i64 {
+    pub(crate) fn between(&mut self, low: i64, high: i64) -> i64 {
         low + self.below((high - low + 1) as u64) as i64
     }
 
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn chance(&mut self, probability: f64) -> bool {
+    pub(crate) fn chance(&mut self, probability: f64) -> bool {
         self.unit() < probability
     }
 
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+    pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
     }
 
     /// One of `choices`, each as likely as its weight.
-    fn weighted<T: Copy>(&mut self, choices: &[(T, u32)]) -> T {
+    pub(crate) fn weighted<T: Copy>(&mut self, choices: &[(T, u32)]) -> T {
         let total: u64 = choices.iter().map(|(_, w)| u64::from(*w)).sum();
         let mut roll = self.below(total.max(1));
         for (choice, weight) in choices {
@@ -239,14 +239,14 @@ impl Rng {
     }
 }
 
-const MINUTE: i64 = 60_000;
-const HOUR: i64 = 60 * MINUTE;
-const DAY: i64 = 24 * HOUR;
+pub(crate) const MINUTE: i64 = 60_000;
+pub(crate) const HOUR: i64 = 60 * MINUTE;
+pub(crate) const DAY: i64 = 24 * HOUR;
 /// The demo's history: two years before `today`.
 const HISTORY_DAYS: i64 = 730;
 /// Where the demo company works; its business hours follow this zone.
-const TIME_ZONE: &str = "America/Chicago";
-const CURRENCY: &str = "USD";
+pub(crate) const TIME_ZONE: &str = "America/Chicago";
+pub(crate) const CURRENCY: &str = "USD";
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -274,15 +274,15 @@ const WEEKDAYS: [&str; 7] = [
 
 /// The demo's calendar: its "now", where its history starts, its time zone
 /// and business hours.
-struct Clock {
-    today: i64,
+pub(crate) struct Clock {
+    pub(crate) today: i64,
     start: i64,
     zone: TimeZone,
     hours: BusinessHours,
 }
 
 impl Clock {
-    fn new(today: i64) -> Result<Clock> {
+    pub(crate) fn new(today: i64) -> Result<Clock> {
         // 2000-01-01 to 2100-01-01: every date the demo computes stays valid.
         if !(946_684_800_000..4_102_444_800_000).contains(&today) {
             return Err(DbError::invalid(
@@ -306,12 +306,12 @@ impl Clock {
             .to_zoned(self.zone.clone())
     }
 
-    fn date(&self, at: i64) -> Date {
+    pub(crate) fn date(&self, at: i64) -> Date {
         self.zoned(at).date()
     }
 
     /// `YYYY-MM-DD` in the company's time zone, as the schema stores dates.
-    fn day_text(&self, at: i64) -> String {
+    pub(crate) fn day_text(&self, at: i64) -> String {
         self.date(at).to_string()
     }
 
@@ -326,7 +326,7 @@ impl Clock {
     }
 
     /// `minute` minutes after local midnight of `date`.
-    fn local(&self, date: Date, minute: i64) -> i64 {
+    pub(crate) fn local(&self, date: Date, minute: i64) -> i64 {
         date.at((minute / 60) as i8, (minute % 60) as i8, 0, 0)
             .to_zoned(self.zone.clone())
             .expect("demo dates stay within the validated years")
@@ -401,7 +401,7 @@ impl Clock {
     }
 
     /// Start and end (exclusive) of a quarter.
-    fn span(&self, quarter: Quarter) -> (i64, i64) {
+    pub(crate) fn span(&self, quarter: Quarter) -> (i64, i64) {
         (
             self.local(quarter.first_day(), 0),
             self.local(quarter.next().first_day(), 0),
@@ -419,7 +419,7 @@ fn plural(count: i64, noun: &str) -> String {
 }
 
 /// Money as stored: whole hundreds of dollars in cents, for realistic quotes.
-fn hundreds_of_dollars(dollars: f64) -> i64 {
+pub(crate) fn hundreds_of_dollars(dollars: f64) -> i64 {
     ((dollars / 100.0).round() as i64).max(1) * 100 * 100
 }
 
@@ -955,13 +955,13 @@ async fn staff_the_desks(db: &Db, staff: &Staff, desks: &Desks) -> Result<()> {
 // ---------------------------------------------------------------------------
 
 /// An industry and the words its people use.
-struct Industry {
-    name: &'static str,
+pub(crate) struct Industry {
+    pub(crate) name: &'static str,
     site: &'static str,
     sites: &'static str,
     equipment: &'static [&'static str],
     /// Second words of invented company names.
-    company_words: &'static [&'static str],
+    pub(crate) company_words: &'static [&'static str],
 }
 
 const MANUFACTURING: usize = 0;
@@ -979,7 +979,7 @@ const REAL_ESTATE: usize = 11;
 const CONSTRUCTION: usize = 12;
 
 /// The names match the scoring's target industries where they are one.
-const INDUSTRIES: &[Industry] = &[
+pub(crate) const INDUSTRIES: &[Industry] = &[
     Industry {
         name: "Manufacturing",
         site: "plant",
@@ -1435,7 +1435,7 @@ const COMPANIES: &[(usize, &[(&str, &str, u32)])] = &[
 ];
 
 /// (city, area code, state).
-const CITIES: &[(&str, &str, &str)] = &[
+pub(crate) const CITIES: &[(&str, &str, &str)] = &[
     ("Chicago", "312", "Illinois"),
     ("Milwaukee", "414", "Wisconsin"),
     ("Indianapolis", "317", "Indiana"),
@@ -1458,7 +1458,7 @@ const CITIES: &[(&str, &str, &str)] = &[
     ("Grand Rapids", "616", "Michigan"),
 ];
 
-const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "James",
     "Maria",
     "Robert",
@@ -1534,7 +1534,7 @@ const FIRST_NAMES: &[&str] = &[
     "Claire",
 ];
 
-const LAST_NAMES: &[&str] = &[
+pub(crate) const LAST_NAMES: &[&str] = &[
     "Anderson",
     "Baker",
     "Carter",
@@ -4960,7 +4960,7 @@ const OUTCOMES: &[(&str, &[&str])] = &[
     ),
 ];
 
-fn outcome(kind: &str, rng: &mut Rng) -> &'static str {
+pub(crate) fn outcome(kind: &str, rng: &mut Rng) -> &'static str {
     OUTCOMES
         .iter()
         .find(|(k, _)| *k == kind)
@@ -4968,7 +4968,7 @@ fn outcome(kind: &str, rng: &mut Rng) -> &'static str {
 }
 
 /// The everyday work of each role, beyond what inquiries and deals bring.
-fn everyday_work(role: Role) -> &'static [&'static str] {
+pub(crate) fn everyday_work(role: Role) -> &'static [&'static str] {
     match role {
         Role::Marketer => &[
             "email_campaign",
@@ -5008,7 +5008,7 @@ fn everyday_work(role: Role) -> &'static [&'static str] {
 }
 
 /// How much everyday work each role logs, relative to the others.
-fn everyday_weight(role: Role) -> u32 {
+pub(crate) fn everyday_weight(role: Role) -> u32 {
     match role {
         Role::Marketer => 24,
         Role::Hunter => 9,
@@ -6013,7 +6013,7 @@ async fn summarise(db: &Db) -> Result<DemoSummary> {
 }
 
 /// Rows in `table`, one of the fixed names above.
-async fn count_rows(db: &Db, table: &str) -> Result<u64> {
+pub(crate) async fn count_rows(db: &Db, table: &str) -> Result<u64> {
     let (count,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(db.reader())
         .await?;

@@ -24,6 +24,7 @@ pub mod forecasts;
 pub mod forms;
 pub mod import;
 pub mod intake;
+pub mod large_company;
 pub mod leads;
 pub mod leases;
 mod migrate;

@@ -37,6 +37,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "models",
         include_str!("../migrations/sqlite/0006_models.sql"),
     ),
+    (
+        7,
+        "closed_deal_indexes",
+        include_str!("../migrations/sqlite/0007_closed_deal_indexes.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -69,6 +74,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "models",
         include_str!("../migrations/postgres/0006_models.sql"),
+    ),
+    (
+        7,
+        "closed_deal_indexes",
+        include_str!("../migrations/postgres/0007_closed_deal_indexes.sql"),
     ),
 ];
 

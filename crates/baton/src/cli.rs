@@ -4,6 +4,7 @@ use baton_core::domain::Role;
 use baton_core::learn::dataset::Format;
 use baton_core::learn::train::Task;
 use baton_db::demo::DemoOptions;
+use baton_db::large_company::LargeOptions;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,6 +68,11 @@ pub enum Command {
     /// accounts, inquiries, work, deals and forecasts. Every demo user's
     /// password is `demo-password`.
     Demo(DemoArgs),
+    /// Fill a new, empty database with a large company for measuring the
+    /// reports: offices of every role, accounts, campaigns, leads with their
+    /// stage history, opportunities, activities, forecasts and call sheets,
+    /// written in bulk. The same seed and counts give the same company.
+    Generate(GenerateArgs),
     /// Bring inquiries in from files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -165,6 +171,27 @@ pub struct DemoArgs {
     /// How many inquiries arrive over the demo's two years of history.
     #[arg(long, default_value_t = DemoOptions::default().inquiries)]
     pub inquiries: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Seed of the random generator.
+    #[arg(long, default_value_t = LargeOptions::default().seed)]
+    pub seed: u64,
+
+    /// Leads, each with the inquiry it came from.
+    #[arg(long, default_value_t = LargeOptions::default().leads)]
+    pub leads: u64,
+
+    #[arg(long, default_value_t = LargeOptions::default().activities)]
+    pub activities: u64,
+
+    #[arg(long, default_value_t = LargeOptions::default().opportunities)]
+    pub opportunities: u64,
+
+    /// Quarters of history, the current one last.
+    #[arg(long, default_value_t = LargeOptions::default().quarters)]
+    pub quarters: u32,
 }
 
 #[derive(Debug, Subcommand)]

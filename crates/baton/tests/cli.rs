@@ -372,6 +372,33 @@ fn demo_fills_a_new_database_and_refuses_one_with_people() {
 }
 
 #[test]
+fn generate_fills_a_new_database_with_the_counts_asked_for_and_refuses_one_with_people() {
+    let baton = Baton::new();
+    let filled = baton.ok(&[
+        "generate",
+        "--leads",
+        "500",
+        "--activities",
+        "2000",
+        "--opportunities",
+        "120",
+        "--quarters",
+        "4",
+    ]);
+    for part in [" 500 leads ", " 120 opportunities, ", " 2000 activities, "] {
+        assert!(filled.contains(part), "{part} in {filled}");
+    }
+    assert!(filled.contains("owner@large.baton.example"), "{filled}");
+    let again = baton.run(&["generate", "--leads", "10"]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already has users"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
 fn migrate_twice_leaves_the_database_up_to_date() {
     let baton = Baton::new();
     baton.ok(&["migrate"]);

@@ -469,11 +469,9 @@ impl Db {
                  CAST(SUM(CASE WHEN l.stage IN ({mql_stages}) OR EXISTS (
                      SELECT 1 FROM lead_stage_history h
                      WHERE h.lead_id = l.id AND h.to_stage IN ({mql_stages})) THEN 1 ELSE 0 END) AS BIGINT),
-                 CAST(COALESCE(SUM(w.won), 0) AS BIGINT)
+                 CAST(COALESCE(SUM((SELECT SUM(o.amount_minor) FROM opportunities o
+                     WHERE o.lead_id = l.id AND o.stage = $3 AND o.currency = $4)), 0) AS BIGINT)
              FROM leads l
-             LEFT JOIN (SELECT lead_id, SUM(amount_minor) AS won FROM opportunities
-                        WHERE stage = $3 AND currency = $4 AND lead_id IS NOT NULL
-                        GROUP BY lead_id) w ON w.lead_id = l.id
              WHERE l.created_at >= $1 AND l.created_at < $2
              GROUP BY l.campaign_id, 2"
         );

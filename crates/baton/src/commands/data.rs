@@ -1,11 +1,14 @@
-//! Commands on the data as a whole: migrate, demo, reprocess, backup, restore.
+//! Commands on the data as a whole: migrate, demo, generate, reprocess, backup,
+//! restore.
 
 use super::{BATCH, closing, connect, open, progress_bar};
-use crate::cli::{BackupArgs, DatabaseArgs, DemoArgs, ReprocessArgs, RestoreArgs};
+use crate::cli::{BackupArgs, DatabaseArgs, DemoArgs, GenerateArgs, ReprocessArgs, RestoreArgs};
 use crate::failure::Failure;
 use baton_core::domain::InquiryStatus;
 use baton_db::demo::{self, DEMO_DOMAIN, DEMO_PASSWORD, DemoOptions, DemoSummary};
+use baton_db::large_company::{self, LARGE_DOMAIN, LargeOptions, LargeSummary};
 use baton_db::{Db, DbOptions};
+use indicatif::ProgressBar;
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -31,13 +34,8 @@ pub async fn demo(database: &DatabaseArgs, args: &DemoArgs) -> Result<(), Failur
         today: baton_db::now_ms(),
     };
     let bar = progress_bar(0, "{pos}/{len}");
-    let progress = |step: &str, done: u64, total: u64| {
-        bar.set_message(step.to_string());
-        bar.set_length(total);
-        bar.set_position(done);
-    };
     let summary = closing(open(database).await?, async |db| {
-        Ok(demo::generate(db, &options, &progress).await?)
+        Ok(demo::generate(db, &options, &step_progress(&bar)).await?)
     })
     .await?;
     bar.finish_and_clear();
@@ -62,6 +60,59 @@ pub async fn demo(database: &DatabaseArgs, args: &DemoArgs) -> Result<(), Failur
          farmer1@, service1@, operations1@…) with the password {DEMO_PASSWORD}"
     );
     Ok(())
+}
+
+pub async fn generate(database: &DatabaseArgs, args: &GenerateArgs) -> Result<(), Failure> {
+    let options = LargeOptions {
+        seed: args.seed,
+        leads: args.leads,
+        activities: args.activities,
+        opportunities: args.opportunities,
+        quarters: args.quarters,
+        today: baton_db::now_ms(),
+    };
+    let bar = progress_bar(0, "{pos}/{len}");
+    let started = std::time::Instant::now();
+    let summary = closing(open(database).await?, async |db| {
+        Ok(large_company::generate(db, &options, &step_progress(&bar)).await?)
+    })
+    .await?;
+    bar.finish_and_clear();
+    let LargeSummary {
+        users,
+        teams,
+        accounts,
+        contacts,
+        campaigns,
+        leads,
+        lead_stage_history,
+        opportunities,
+        activities,
+        forecasts,
+        forecast_lines,
+        call_sheets,
+        call_sheet_lines,
+    } = summary;
+    println!(
+        "large company ready in {:.0} s: {users} people in {teams} teams, {accounts} accounts with \
+         {contacts} contacts, {campaigns} campaigns, {leads} leads with {lead_stage_history} stage \
+         changes, {opportunities} opportunities, {activities} activities, {forecasts} forecasts \
+         with {forecast_lines} lines, {call_sheets} call sheets with {call_sheet_lines} lines",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "sign in as owner@{LARGE_DOMAIN} (or manager1@, hunter1@…) with the password {DEMO_PASSWORD}"
+    );
+    Ok(())
+}
+
+/// Shows a generator's `(step, done, total)` progress on `bar`.
+fn step_progress(bar: &ProgressBar) -> impl Fn(&str, u64, u64) {
+    move |step, done, total| {
+        bar.set_message(step.to_string());
+        bar.set_length(total);
+        bar.set_position(done);
+    }
 }
 
 pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<(), Failure> {

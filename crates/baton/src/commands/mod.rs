@@ -28,6 +28,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(UserCommand::Add(args)) => users::add_user(database, &args).await,
         Command::Token(TokenCommand::Add(args)) => users::add_token(database, &args).await,
         Command::Demo(args) => data::demo(database, &args).await,
+        Command::Generate(args) => data::generate(database, &args).await,
         Command::Import(ImportCommand::Inquiries(args)) => {
             import::import_inquiries(database, &args).await
         }
