@@ -391,10 +391,6 @@ fn mailbox(text: &str) -> String {
 }
 
 impl Company<'_> {
-    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        self.db.begin_write().await
-    }
-
     fn with_role(&self, role: Role, office: usize) -> Vec<usize> {
         let mut found: Vec<usize> = (0..self.people.len())
             .filter(|p| self.people[*p].role == role && self.people[*p].office == office)
@@ -419,7 +415,7 @@ impl Company<'_> {
         let members = (leads / 20_000).clamp(1, 9) as usize;
         let teams = offices * DEPARTMENTS.len();
         let headcount = 1 + teams * (1 + members);
-        let mut tx = self.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let team_ids = allocate_ids(&mut tx, self.backend, "teams", teams).await?;
         let founded = self.timeline.start() - 400 * DAY;
         let mut team_rows = Vec::with_capacity(teams);
@@ -556,7 +552,7 @@ impl Company<'_> {
         let mut done = 0;
         while done < total {
             let count = ROWS_PER_TRANSACTION.min(total - done);
-            let mut tx = self.begin().await?;
+            let mut tx = self.db.begin_write().await?;
             let ids = allocate_ids(&mut tx, self.backend, "accounts", count as usize).await?;
             let contact_ids =
                 allocate_ids(&mut tx, self.backend, "contacts", 2 * count as usize).await?;
@@ -668,7 +664,7 @@ impl Company<'_> {
             .filter(|p| self.people[*p].role == Role::Marketer)
             .collect();
         let count = self.timeline.quarters.len() * marketers.len();
-        let mut tx = self.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let ids = allocate_ids(&mut tx, self.backend, "campaigns", count).await?;
         let mut rows = Vec::with_capacity(count);
         for (q, quarter) in self.timeline.quarters.iter().enumerate() {
@@ -769,7 +765,7 @@ impl Company<'_> {
         let mut done = 0;
         while done < total {
             let count = ROWS_PER_TRANSACTION.min(total - done);
-            let mut tx = self.begin().await?;
+            let mut tx = self.db.begin_write().await?;
             let inquiry_ids =
                 allocate_ids(&mut tx, self.backend, "inquiries", count as usize).await?;
             let lead_ids = allocate_ids(&mut tx, self.backend, "leads", count as usize).await?;
@@ -1363,16 +1359,22 @@ impl Company<'_> {
             .iter()
             .enumerate()
             .filter(|(_, c)| c.marketer == marketer)
-            .map(|(c, campaign)| (Origin::Campaign(c), Some(campaign)));
+            .map(|(c, campaign)| {
+                (
+                    Origin::Campaign(c),
+                    Some(campaign.id),
+                    campaign.name.clone(),
+                )
+            });
         let sources = SOURCES
             .iter()
             .enumerate()
             .filter(|(s, _)| s % ranks == rank)
-            .map(|(_, source)| (Origin::Source(source), None));
+            .map(|(_, source)| (Origin::Source(source), None, format!("Leads from {source}")));
         let bias = self.people[marketer].forecast_bias;
         campaigns
             .chain(sources)
-            .map(|(origin, campaign)| {
+            .map(|(origin, campaign, description)| {
                 let (leads, mqls) = self
                     .lead_facts
                     .get(&(q, origin))
@@ -1383,16 +1385,12 @@ impl Company<'_> {
                 Line {
                     opportunity: None,
                     account: None,
-                    campaign: campaign.map(|c| c.id),
+                    campaign,
                     channel: match origin {
                         Origin::Source(source) => Some(source),
                         Origin::Campaign(_) => None,
                     },
-                    description: match (campaign, origin) {
-                        (Some(c), _) => c.name.clone(),
-                        (None, Origin::Source(source)) => format!("Leads from {source}"),
-                        (None, Origin::Campaign(c)) => format!("campaign {c}"),
-                    },
+                    description,
                     category: None,
                     amount: mqls * VALUE_PER_MQL,
                     currency: CURRENCY,
