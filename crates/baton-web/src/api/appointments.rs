@@ -140,12 +140,7 @@ pub async fn create(
 /// for owners and managers.
 async fn visible(state: &AppState, caller: &Caller, id: i64) -> Result<Appointment, ApiError> {
     let appointment = state.db.appointment(id).await?;
-    if appointment.owner_id != caller.id() && !caller.sees_everything() {
-        return Err(ApiError::Forbidden(format!(
-            "a {} sees only their own appointments",
-            caller.role()
-        )));
-    }
+    params::own_unless_manager(caller, Some(appointment.owner_id), "appointments")?;
     Ok(appointment)
 }
 

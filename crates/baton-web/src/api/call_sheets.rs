@@ -118,12 +118,7 @@ pub async fn visible_sheet(
     id: i64,
 ) -> Result<CallSheet, ApiError> {
     let sheet = state.db.call_sheet(id).await?;
-    if sheet.user_id != caller.id() && !caller.sees_everything() {
-        return Err(ApiError::Forbidden(format!(
-            "a {} sees only their own call sheets",
-            caller.role()
-        )));
-    }
+    params::own_unless_manager(caller, Some(sheet.user_id), "call sheets")?;
     Ok(sheet)
 }
 
