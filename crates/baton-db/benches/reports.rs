@@ -162,7 +162,9 @@ async fn main() {
         eprintln!("the database has no activities: fill it with `baton generate` first");
         std::process::exit(2);
     };
-    let zone = jiff::tz::TimeZone::get(&db.organisation().await.expect("settings").time_zone)
+    let zone = db
+        .time_zone()
+        .await
         .expect("the organisation's time zone exists");
     let last_day = Timestamp::from_millisecond(latest)
         .expect("a stored time")

@@ -98,12 +98,18 @@ fn or_default(value: String, default: &str) -> String {
 }
 
 impl Db {
+    /// The organisation's time zone, which days, quarters and reports are read in.
+    pub async fn time_zone(&self) -> Result<jiff::tz::TimeZone> {
+        let name = or_default(self.setting(keys::TIME_ZONE).await?, DEFAULT_TIME_ZONE);
+        jiff::tz::TimeZone::get(&name)
+            .map_err(|_| DbError::invalid("time_zone", format!("`{name}` is not a time zone")))
+    }
+
     /// Today's date in the organisation's time zone.
     pub async fn today(&self) -> Result<jiff::civil::Date> {
-        let time_zone = self.organisation().await?.time_zone;
-        let zone = jiff::tz::TimeZone::get(&time_zone)
-            .map_err(|e| DbError::invalid("time_zone", format!("`{time_zone}`: {e}")))?;
-        Ok(jiff::Timestamp::now().to_zoned(zone).date())
+        Ok(jiff::Timestamp::now()
+            .to_zoned(self.time_zone().await?)
+            .date())
     }
 
     pub async fn organisation(&self) -> Result<Organisation> {

@@ -63,7 +63,7 @@ impl Db {
     pub async fn activity_report(&self, period: Period) -> Result<ActivityReport> {
         let organisation = self.organisation().await?;
         let config = organisation.accountability;
-        let (starts, ends) = period.bounds(&self.report_zone().await?)?;
+        let (starts, ends) = period.bounds(&self.time_zone().await?)?;
         let people = self.people().await?;
         // (by type, won deals, won revenue, opportunities created) per person.
         let mut figures: BTreeMap<i64, (BTreeMap<String, i64>, i64, i64, i64)> = BTreeMap::new();

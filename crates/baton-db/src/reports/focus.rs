@@ -71,7 +71,7 @@ impl Db {
     /// whatever their type; types the charter in force no longer has count
     /// in the total only.
     pub async fn focus_report(&self, period: Period) -> Result<FocusReport> {
-        let (starts, ends) = period.bounds(&self.report_zone().await?)?;
+        let (starts, ends) = period.bounds(&self.time_zone().await?)?;
         let charter = self.current_charter().await?;
         let owners: BTreeMap<&str, Function> = charter
             .activity_types

@@ -300,7 +300,7 @@ impl Db {
     ) -> Result<ForecastAccuracyReport> {
         let organisation = self.organisation().await?;
         let config = organisation.accountability;
-        let zone = self.report_zone().await?;
+        let zone = self.time_zone().await?;
         let people = self.people().await?;
         let campaigns: BTreeMap<i64, String> =
             sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM campaigns")
@@ -527,7 +527,7 @@ impl Db {
         let quarter =
             Quarter::parse(&forecast.quarter).map_err(|e| DbError::invalid("quarter", e))?;
         let currency = self.organisation().await?.currency;
-        let (starts, ends) = quarter_bounds(quarter, &self.report_zone().await?)?;
+        let (starts, ends) = quarter_bounds(quarter, &self.time_zone().await?)?;
         let line = |l: &ForecastLine| LineActual {
             line_id: l.id,
             description: l.description.clone(),

@@ -104,13 +104,6 @@ impl People {
 }
 
 impl Db {
-    /// The organisation's time zone, which days and quarters are read in.
-    async fn report_zone(&self) -> Result<TimeZone> {
-        let name = self.organisation().await?.time_zone;
-        TimeZone::get(&name)
-            .map_err(|_| DbError::invalid("time_zone", format!("`{name}` is not a time zone")))
-    }
-
     async fn people(&self) -> Result<People> {
         let users: Vec<(i64, String, String, Option<i64>)> =
             sqlx::query_as("SELECT id, name, role, team_id FROM users")
