@@ -146,6 +146,31 @@ fn convertible(stage: Stage) -> bool {
     )
 }
 
+/// The lead page again with a refused form's problem beside its field, or
+/// the failure page for any other error.
+async fn show_refusal(
+    state: &AppState,
+    viewer: &Viewer,
+    lead: Lead,
+    error: baton_db::DbError,
+    refused: impl FnOnce(String, String) -> Refused,
+) -> Response {
+    match refusal(error) {
+        Ok((field, problem)) => {
+            let refused = refused(field, problem);
+            show(
+                state,
+                viewer,
+                lead,
+                refused,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => failure(Some(viewer), e),
+    }
+}
+
 async fn show(
     state: &AppState,
     viewer: &Viewer,
@@ -356,20 +381,12 @@ async fn log_activity(
     };
     match state.db.create_activity(Some(viewer.id()), &new).await {
         Ok(_) => Redirect::to(&format!("/leads/{id}")).into_response(),
-        Err(e) => match refusal(e) {
-            Ok((field, problem)) => {
-                let refused = Refused::Activity(form, field, problem);
-                show(
-                    &state,
-                    &viewer,
-                    lead,
-                    refused,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(e) => failure(Some(&viewer), e),
-        },
+        Err(e) => {
+            show_refusal(&state, &viewer, lead, e, |field, problem| {
+                Refused::Activity(form, field, problem)
+            })
+            .await
+        }
     }
 }
 
@@ -402,20 +419,12 @@ async fn convert(
     };
     match state.db.create_opportunity(Some(viewer.id()), &new).await {
         Ok(deal) => Redirect::to(&format!("/opportunities/{}", deal.id)).into_response(),
-        Err(e) => match refusal(e) {
-            Ok((field, problem)) => {
-                let refused = Refused::Convert(form, field, problem);
-                show(
-                    &state,
-                    &viewer,
-                    lead,
-                    refused,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(e) => failure(Some(&viewer), e),
-        },
+        Err(e) => {
+            show_refusal(&state, &viewer, lead, e, |field, problem| {
+                Refused::Convert(form, field, problem)
+            })
+            .await
+        }
     }
 }
 
@@ -457,19 +466,11 @@ async fn reassign(
     };
     match outcome {
         Ok(()) => Redirect::to("/work").into_response(),
-        Err(e) => match refusal(e) {
-            Ok((field, problem)) => {
-                let refused = Refused::Reassign(form, field, problem);
-                show(
-                    &state,
-                    &viewer,
-                    lead,
-                    refused,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(e) => failure(Some(&viewer), e),
-        },
+        Err(e) => {
+            show_refusal(&state, &viewer, lead, e, |field, problem| {
+                Refused::Reassign(form, field, problem)
+            })
+            .await
+        }
     }
 }
