@@ -646,17 +646,19 @@ impl Db {
             .collect()
     }
 
-    /// Marks a line done and logs its activity (for the sheet's person, about
-    /// what the line names) in the same transaction. A line is done once.
+    /// Marks a line of `sheet` (read and checked by the caller) done and
+    /// logs its activity, for the sheet's person and about what the line
+    /// names, in the same transaction. A line is done once, however many
+    /// try at the same time.
     pub async fn complete_call_line(
         &self,
         actor: Option<i64>,
-        sheet_id: i64,
+        sheet: &CallSheet,
         line_id: i64,
         call: &CallOutcome,
     ) -> Result<CallLine> {
         let outcome = required("outcome", &call.outcome, "say how the call went")?;
-        let sheet = self.call_sheet(sheet_id).await?;
+        let sheet_id = sheet.id;
         let line = sheet
             .lines
             .iter()

@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use baton_core::calendar::parse_date;
 use baton_core::domain::Role;
 use baton_db::activities::{Activity, ActivityFilter, NewActivity};
 use jiff::civil::Date;
@@ -41,14 +40,6 @@ fn start_of(field: &str, day: Date) -> Result<i64, ApiError> {
         .map_err(|e| ApiError::field(field, e.to_string()))
 }
 
-/// A day named in a query.
-fn day(field: &str, value: Option<&str>) -> Result<Option<Date>, ApiError> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| parse_date(v).map_err(|e| ApiError::field(field, e)))
-        .transpose()
-}
-
 /// List activities in the order they were logged. Owners and managers see
 /// everyone's; everyone else their own.
 #[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivityQuery, PageParams),
@@ -62,8 +53,8 @@ pub async fn list(
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<Activity>>, ApiError> {
     let asked = params::person(&caller, "user", query.user.as_deref())?;
-    let from = day("from", query.from.as_deref())?;
-    let to = day("to", query.to.as_deref())?;
+    let from = params::day("from", query.from.as_deref())?;
+    let to = params::day("to", query.to.as_deref())?;
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {

@@ -9,12 +9,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use baton_core::calendar::parse_date;
 use baton_core::domain::{Role, SheetPeriod};
 use baton_db::call_sheets::{
     CallLine, CallOutcome, CallSheet, CallSheetFilter, CallSheetSummary, CompletionReport,
 };
-use jiff::civil::Date;
 use serde::Deserialize;
 
 /// The call sheet routes.
@@ -24,14 +22,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/call-sheets/{id}", get(one))
         .route("/api/v1/call-sheets/{id}/lines/{line}/done", post(complete))
         .route("/api/v1/reports/call-sheet-completion", get(completion))
-}
-
-/// A day named in a query or body.
-fn day(field: &str, value: Option<&str>) -> Result<Option<Date>, ApiError> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| parse_date(v).map_err(|e| ApiError::field(field, e)))
-        .transpose()
 }
 
 /// A sheet to make.
@@ -62,7 +52,7 @@ pub async fn generate(
     if user_id != caller.id() {
         caller.require(&[Role::Manager], "make call sheets for someone else")?;
     }
-    let date = match day("date", input.date.as_deref())? {
+    let date = match params::day("date", input.date.as_deref())? {
         Some(date) => date,
         None => state.db.today().await?,
     };
@@ -102,8 +92,8 @@ pub async fn list(
     let filter = CallSheetFilter {
         user_id: params::own_unless_manager(&caller, asked, "call sheets")?,
         period: params::one_of("period", query.period.as_deref())?,
-        from: day("from", query.from.as_deref())?,
-        to: day("to", query.to.as_deref())?,
+        from: params::day("from", query.from.as_deref())?,
+        to: params::day("to", query.to.as_deref())?,
     };
     let (after, limit) = page.parse()?;
     let items = state.db.call_sheets(&filter, after, limit).await?;
@@ -164,14 +154,11 @@ pub async fn complete(
     JsonBody(input): JsonBody<CallOutcomeIn>,
 ) -> Result<Json<CallLine>, ApiError> {
     let sheet = visible_sheet(&state, &caller, id).await?;
-    if sheet.user_id != caller.id() {
-        caller.require(&[Role::Manager], "mark someone else's calls done")?;
-    }
     let line = state
         .db
         .complete_call_line(
             Some(caller.id()),
-            id,
+            &sheet,
             line,
             &CallOutcome {
                 outcome: input.outcome,
@@ -207,11 +194,11 @@ pub async fn completion(
 ) -> Result<Json<CompletionReport>, ApiError> {
     let asked = params::person(&caller, "user", query.user.as_deref())?;
     let user_id = params::own_unless_manager(&caller, asked, "call sheet completion")?;
-    let to = match day("to", query.to.as_deref())? {
+    let to = match params::day("to", query.to.as_deref())? {
         Some(to) => to,
         None => state.db.today().await?,
     };
-    let from = match day("from", query.from.as_deref())? {
+    let from = match params::day("from", query.from.as_deref())? {
         Some(from) => from,
         None => to
             .checked_sub(jiff::Span::new().weeks(4))

@@ -5,6 +5,8 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use baton_core::calendar::parse_date;
+use jiff::civil::Date;
 use std::fmt::Display;
 use std::str::FromStr;
 
@@ -17,6 +19,15 @@ pub fn id(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
             .map(Some)
             .map_err(|_| ApiError::field(field, format!("`{id}` is not an id"))),
     }
+}
+
+/// A day named in a query, `YYYY-MM-DD`; absent or empty means none.
+pub fn day(field: &str, value: Option<&str>) -> Result<Option<Date>, ApiError> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| parse_date(v).map_err(|e| ApiError::field(field, e)))
+        .transpose()
 }
 
 /// A person named in a query, `me` or a user id; absent or empty means anyone.

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use baton_core::calendar::{Quarter, parse_date};
+use baton_core::calendar::Quarter;
 use baton_core::domain::Role;
 use baton_db::reports::{
     AccuracyGroup, ActivityReport, FocusReport, ForecastAccuracyReport, OwnLines, Period,
@@ -82,9 +82,9 @@ pub struct PeriodQuery {
 
 impl PeriodQuery {
     fn period(&self) -> Result<Period, ApiError> {
-        let day = |field: &str, value: Option<&str>| match value.map(str::trim) {
-            None | Some("") => Err(ApiError::field(field, "say which day, like 2026-07-01")),
-            Some(text) => parse_date(text).map_err(|e| ApiError::field(field, e)),
+        let day = |field: &str, value: Option<&str>| {
+            params::day(field, value)?
+                .ok_or_else(|| ApiError::field(field, "say which day, like 2026-07-01"))
         };
         let from = day("from", self.from.as_deref())?;
         let to = day("to", self.to.as_deref())?;

@@ -285,7 +285,7 @@ async fn done(
     };
     match state
         .db
-        .complete_call_line(Some(viewer.id()), id, line, &call)
+        .complete_call_line(Some(viewer.id()), &sheet, line, &call)
         .await
     {
         Ok(_) => Redirect::to(&format!("/call-sheets/{id}#line-{line}")).into_response(),
