@@ -270,3 +270,44 @@ async fn when_decisions_cannot_be_written_the_raw_inquiry_is_still_kept() {
     assert_eq!(outcomes[0].queue.as_deref(), Some("hunters"));
     assert_eq!(app.count("leads").await, 1);
 }
+
+#[tokio::test]
+async fn repeats_within_one_batch_count_as_repeated_submissions() {
+    let app = TestApp::new().await;
+    let raw = baton_db::intake::RawInquiry {
+        channel: baton_core::domain::Channel::Api,
+        origin: "test".into(),
+        raw: serde_json::to_vec(&crate::helpers::strong_lead("dana@initech.test")).unwrap(),
+        idempotency_key: None,
+        content_hash: "same sender, same message".into(),
+    };
+    let batch = vec![raw.clone(), raw.clone(), raw];
+    let decided = app.db.decide(&batch).await;
+    let (stored, outcomes) = app.db.write(&batch, decided).await.unwrap();
+    assert_eq!(outcomes.len(), 3);
+    let repeats = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            let view = db.inquiry(id).await.unwrap();
+            let moderation = view
+                .decisions
+                .iter()
+                .find(|d| d.kind == "moderation")
+                .unwrap();
+            moderation
+                .reasons
+                .iter()
+                .find(|r| r.code == "repeated_submission")
+                .map(|r| r.text.clone())
+        }
+    };
+    assert_eq!(
+        repeats(stored[0].id()).await,
+        None,
+        "the first is no repeat"
+    );
+    assert!(
+        repeats(stored[2].id()).await.unwrap().contains("2 time(s)"),
+        "the third follows two earlier ones of its batch"
+    );
+}
