@@ -28,8 +28,8 @@ pub fn router() -> Router<AppState> {
 
 /// Sheets listed on the page, the newest first.
 const LISTED: usize = 20;
-/// Weeks of completion shown to managers.
-const COMPLETION_WEEKS: i64 = 4;
+/// Weeks of sheets listed, and of completion shown to managers.
+const RECENT_WEEKS: i64 = 4;
 
 #[derive(Template)]
 #[template(path = "call_sheets.html")]
@@ -77,19 +77,22 @@ struct PrintPage {
 
 async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
     let built = async {
+        let today = state.db.today().await?;
+        let weeks_back = today
+            .checked_sub(jiff::Span::new().weeks(RECENT_WEEKS - 1))
+            .unwrap_or(today);
+        // At most a day's and a week's sheet a day: the recent weeks fit one read.
         let mine = CallSheetFilter {
             user_id: Some(viewer.id()),
+            from: Some(weeks_back),
             ..Default::default()
         };
         let mut sheets = state.db.call_sheets(&mine, 0, 200).await?;
         sheets.reverse();
         sheets.truncate(LISTED);
         let completion = if viewer.role().is_manager() {
-            let to = state.db.today().await?;
-            let from = to
-                .checked_sub(jiff::Span::new().weeks(COMPLETION_WEEKS - 1))
-                .unwrap_or(to);
-            Some(state.db.call_sheet_completion(from, to, None).await?.rows)
+            let report = state.db.call_sheet_completion(weeks_back, today, None);
+            Some(report.await?.rows)
         } else {
             None
         };

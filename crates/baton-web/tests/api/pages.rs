@@ -839,3 +839,28 @@ async fn a_password_change_checks_the_current_one_and_signs_out_other_browsers()
         .await;
     assert_eq!(new.0, 303);
 }
+
+#[tokio::test]
+async fn the_call_sheet_list_shows_the_recent_weeks_newest_first() {
+    let app = TestApp::new().await;
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let today = app.db.today().await.unwrap();
+    for days_ago in [90, 9, 2] {
+        let day = today.checked_sub(jiff::Span::new().days(days_ago)).unwrap();
+        app.db
+            .generate_call_sheet(None, hal, baton_core::domain::SheetPeriod::Day, day)
+            .await
+            .unwrap();
+    }
+    let (_, page, _) = hunter.get("/call-sheets").await;
+    let shown = |days_ago: i64| {
+        let day = today.checked_sub(jiff::Span::new().days(days_ago)).unwrap();
+        page.find(&format!("The day of {day}"))
+    };
+    assert!(shown(90).is_none(), "older sheets are left out: {page}");
+    assert!(
+        shown(2).unwrap() < shown(9).unwrap(),
+        "the newest first: {page}"
+    );
+}
