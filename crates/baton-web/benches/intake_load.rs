@@ -95,6 +95,10 @@ async fn ceiling(
 
 struct Run {
     done: u64,
+    /// CPU time the whole process spent per request (server and load
+    /// generator together): unlike the rate, it holds when other work
+    /// shares the machine.
+    cpu_us_per_request: f64,
     errors: u64,
     seconds: f64,
     p50_ms: f64,
@@ -109,6 +113,7 @@ async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run 
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let counter = Arc::new(AtomicU64::new(0));
+    let cpu_before = process_cpu_seconds();
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -151,6 +156,7 @@ async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run 
         errors += e;
     }
     let seconds = start.elapsed().as_secs_f64();
+    let cpu = process_cpu_seconds() - cpu_before;
     latencies.sort();
     let pick = |q: f64| {
         latencies
@@ -160,11 +166,31 @@ async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run 
     };
     Run {
         done: latencies.len() as u64,
+        cpu_us_per_request: cpu * 1e6 / latencies.len().max(1) as f64,
         errors,
         seconds,
         p50_ms: pick(0.5),
         p99_ms: pick(0.99),
     }
+}
+
+/// User and system CPU time of this process so far, from `/proc/self/stat`
+/// (in clock ticks of 1/100 s).
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// A realistic inquiry, varied so matching, triage and routing do real work.
@@ -287,24 +313,29 @@ async fn main() {
         args.seconds
     );
     println!(
-        "| backend | endpoint | concurrency | requests/s | p50 ms | p99 ms | errors | share of ceiling |"
+        "| backend | endpoint | concurrency | requests/s | p50 ms | p99 ms | CPU µs/request | errors | share of ceiling |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     let intake_url = format!("{base}/api/v1/inquiries");
     for &concurrency in &args.concurrency {
         let ceiling_run = drive(&ceiling_url, &token, concurrency, args.seconds).await;
         let ceiling_rate = ceiling_run.done as f64 / ceiling_run.seconds;
         println!(
-            "| {backend_name} | ceiling (parse + durable insert) | {concurrency} | {:.0} | {:.2} | {:.2} | {} | 100% |",
-            ceiling_rate, ceiling_run.p50_ms, ceiling_run.p99_ms, ceiling_run.errors
+            "| {backend_name} | ceiling (parse + durable insert) | {concurrency} | {:.0} | {:.2} | {:.2} | {:.0} | {} | 100% |",
+            ceiling_rate,
+            ceiling_run.p50_ms,
+            ceiling_run.p99_ms,
+            ceiling_run.cpu_us_per_request,
+            ceiling_run.errors
         );
         let run = drive(&intake_url, &token, concurrency, args.seconds).await;
         let rate = run.done as f64 / run.seconds;
         println!(
-            "| {backend_name} | POST /api/v1/inquiries (full pipeline) | {concurrency} | {:.0} | {:.2} | {:.2} | {} | {:.0}% |",
+            "| {backend_name} | POST /api/v1/inquiries (full pipeline) | {concurrency} | {:.0} | {:.2} | {:.2} | {:.0} | {} | {:.0}% |",
             rate,
             run.p50_ms,
             run.p99_ms,
+            run.cpu_us_per_request,
             run.errors,
             100.0 * rate / ceiling_rate
         );
