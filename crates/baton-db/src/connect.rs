@@ -2,6 +2,7 @@
 
 use crate::error::{DbError, Result};
 use crate::models::ModelCache;
+use crate::users::TokenCache;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::fmt;
@@ -82,6 +83,8 @@ pub struct Db {
     backend: Backend,
     /// The active learned models, shared by every clone.
     models: Arc<ModelCache>,
+    /// Bearer tokens checked lately, shared by every clone.
+    tokens: Arc<TokenCache>,
 }
 
 impl fmt::Debug for Db {
@@ -123,6 +126,9 @@ impl Db {
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .min_connections(1)
+                        // An embedded connection cannot go stale; a ping per
+                        // acquire would only add a round trip to its thread.
+                        .test_before_acquire(false)
                         .acquire_timeout(Duration::from_secs(30))
                         .after_connect(|conn, _| {
                             Box::pin(async move {
@@ -146,6 +152,7 @@ impl Db {
                     write,
                     backend,
                     models: Arc::default(),
+                    tokens: Arc::default(),
                 })
             }
             Backend::Postgres => {
@@ -160,6 +167,7 @@ impl Db {
                     write: pool,
                     backend,
                     models: Arc::default(),
+                    tokens: Arc::default(),
                 })
             }
         }
@@ -168,6 +176,11 @@ impl Db {
     /// The learned models read so far.
     pub(crate) fn model_cache(&self) -> &ModelCache {
         &self.models
+    }
+
+    /// The bearer tokens checked lately.
+    pub(crate) fn token_cache(&self) -> &TokenCache {
+        &self.tokens
     }
 
     pub fn backend(&self) -> Backend {

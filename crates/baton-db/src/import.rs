@@ -571,6 +571,8 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
+        // Roles may have changed.
+        self.token_cache().forget();
         Ok(report)
     }
 

@@ -8,6 +8,9 @@ use baton_core::auth;
 use baton_core::domain::Role;
 use baton_core::inquiry::Email;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// A person who signs in to Baton.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -36,6 +39,51 @@ fn user_from_row((id, email, name, role, team_id, active): UserRow) -> Result<Us
 }
 
 const USER_COLUMNS: &str = "id, email, name, role, team_id, active";
+
+/// Bearer tokens checked in the last moments, so that a client sending
+/// many requests does not cost a query each. A change to a person made on
+/// this server empties it at once; made on another server sharing the
+/// database, it holds here within [`TokenCache::FRESH_FOR`].
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    checked: Mutex<HashMap<String, (Instant, User)>>,
+}
+
+impl TokenCache {
+    const FRESH_FOR: Duration = Duration::from_secs(2);
+    /// Beyond this many tokens the cache starts again rather than grow.
+    const MOST_TOKENS: usize = 10_000;
+
+    fn get(&self, hash: &str) -> Option<User> {
+        let checked = self
+            .checked
+            .lock()
+            .expect("the token cache is never poisoned");
+        checked
+            .get(hash)
+            .filter(|(at, _)| at.elapsed() < Self::FRESH_FOR)
+            .map(|(_, user)| user.clone())
+    }
+
+    fn put(&self, hash: String, user: User) {
+        let mut checked = self
+            .checked
+            .lock()
+            .expect("the token cache is never poisoned");
+        if checked.len() >= Self::MOST_TOKENS {
+            checked.clear();
+        }
+        checked.insert(hash, (Instant::now(), user));
+    }
+
+    /// Forgets every token: someone's role, activity or tokens changed.
+    pub(crate) fn forget(&self) {
+        self.checked
+            .lock()
+            .expect("the token cache is never poisoned")
+            .clear();
+    }
+}
 
 /// What is needed to add a person.
 #[derive(Debug, Clone)]
@@ -160,15 +208,23 @@ impl Db {
 
     /// The active user behind a bearer token, if the token is valid.
     pub async fn user_for_token(&self, token: &str) -> Result<Option<User>> {
+        let hash = auth::hash_token(token);
+        if let Some(user) = self.token_cache().get(&hash) {
+            return Ok(Some(user));
+        }
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT u.id, u.email, u.name, u.role, u.team_id, u.active
              FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
         )
-        .bind(auth::hash_token(token))
+        .bind(&hash)
         .fetch_optional(self.reader())
         .await?;
-        row.map(user_from_row).transpose()
+        let user = row.map(user_from_row).transpose()?;
+        if let Some(user) = &user {
+            self.token_cache().put(hash, user.clone());
+        }
+        Ok(user)
     }
 
     /// Appends to the audit log. `actor` is the user who acted, `None` for the system.
@@ -276,6 +332,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
+        self.token_cache().forget();
         self.user(id).await
     }
 
