@@ -4,6 +4,7 @@ use crate::connect::Db;
 use crate::error::{DbError, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 
 /// Settings keys and the type stored under each.
 pub mod keys {
@@ -21,6 +22,15 @@ pub mod keys {
     pub const ACCOUNTABILITY: &str = "accountability";
 }
 
+/// A stored setting's JSON as `T`, or `T::default()` when none is stored.
+fn parse_setting<T: DeserializeOwned + Default>(key: &str, json: Option<&str>) -> Result<T> {
+    match json {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| DbError::invalid(key, format!("stored setting cannot be read: {e}"))),
+        None => Ok(T::default()),
+    }
+}
+
 impl Db {
     /// The value under `key`, or `T::default()` when none is stored.
     pub async fn setting<T: DeserializeOwned + Default>(&self, key: &str) -> Result<T> {
@@ -28,11 +38,7 @@ impl Db {
             .bind(key)
             .fetch_optional(self.reader())
             .await?;
-        match row {
-            Some((json,)) => serde_json::from_str(&json)
-                .map_err(|e| DbError::invalid(key, format!("stored setting cannot be read: {e}"))),
-            None => Ok(T::default()),
-        }
+        parse_setting(key, row.map(|(json,)| json).as_deref())
     }
 
     /// Stores `value` under `key`, replacing what was there.
@@ -113,14 +119,27 @@ impl Db {
     }
 
     pub async fn organisation(&self) -> Result<Organisation> {
-        let (time_zone, business_hours, currency, scoring, moderation, accountability) = tokio::try_join!(
-            self.setting::<String>(keys::TIME_ZONE),
-            self.setting::<String>(keys::BUSINESS_HOURS),
-            self.setting::<String>(keys::CURRENCY),
-            self.setting(keys::SCORING),
-            self.setting(keys::MODERATION),
-            self.setting(keys::ACCOUNTABILITY),
-        )?;
+        // One query for all of them: intake reads these for every batch.
+        let stored: HashMap<String, String> =
+            sqlx::query_as("SELECT key, value FROM settings WHERE key IN ($1, $2, $3, $4, $5, $6)")
+                .bind(keys::TIME_ZONE)
+                .bind(keys::BUSINESS_HOURS)
+                .bind(keys::CURRENCY)
+                .bind(keys::SCORING)
+                .bind(keys::MODERATION)
+                .bind(keys::ACCOUNTABILITY)
+                .fetch_all(self.reader())
+                .await?
+                .into_iter()
+                .collect();
+        let read = |key: &str| stored.get(key).map(String::as_str);
+        let time_zone: String = parse_setting(keys::TIME_ZONE, read(keys::TIME_ZONE))?;
+        let business_hours: String =
+            parse_setting(keys::BUSINESS_HOURS, read(keys::BUSINESS_HOURS))?;
+        let currency: String = parse_setting(keys::CURRENCY, read(keys::CURRENCY))?;
+        let scoring = parse_setting(keys::SCORING, read(keys::SCORING))?;
+        let moderation = parse_setting(keys::MODERATION, read(keys::MODERATION))?;
+        let accountability = parse_setting(keys::ACCOUNTABILITY, read(keys::ACCOUNTABILITY))?;
         Ok(Organisation {
             time_zone: or_default(time_zone, DEFAULT_TIME_ZONE),
             business_hours: or_default(business_hours, DEFAULT_BUSINESS_HOURS),
