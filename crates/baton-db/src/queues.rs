@@ -470,10 +470,9 @@ pub(crate) async fn members_of<'e, E: sqlx::AnyExecutor<'e>>(
     }
     let sql = format!(
         "SELECT m.queue_id, m.user_id, u.email, u.name, m.position, m.capacity, m.weight, m.skills, m.away,
-                m.assigned_total,
-                (SELECT COUNT(*) FROM work_items w
-                 WHERE w.assignee_id = m.user_id AND w.status IN ('assigned', 'accepted'))
+                m.assigned_total, COALESCE(o.items, 0)
          FROM queue_members m JOIN users u ON u.id = m.user_id
+              LEFT JOIN open_work o ON o.user_id = m.user_id
          WHERE m.queue_id IN ({}) AND u.active = 1 ORDER BY m.queue_id, m.position",
         crate::sql::placeholders(1, queue_ids.len())
     );

@@ -111,6 +111,27 @@ impl TestApp {
         receipt
     }
 
+    /// Asserts that each person's count of open work, kept by the database,
+    /// equals the open items really assigned to them.
+    pub async fn assert_open_work_is_counted(&self) {
+        let mismatched: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT u.id, COALESCE(o.items, -1),
+                    (SELECT COUNT(*) FROM work_items w
+                     WHERE w.assignee_id = u.id AND w.status IN ('assigned', 'accepted'))
+             FROM users u LEFT JOIN open_work o ON o.user_id = u.id",
+        )
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, kept, real)| kept != real)
+        .collect();
+        assert!(
+            mismatched.is_empty(),
+            "(user, kept, real) differ: {mismatched:?}"
+        );
+    }
+
     /// Rows in a table, straight from the database.
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))

@@ -91,4 +91,5 @@ async fn two_servers_share_one_database_without_double_assignment() {
             .await
             .unwrap();
     assert_eq!(recorded, total as i64);
+    app.assert_open_work_is_counted().await;
 }

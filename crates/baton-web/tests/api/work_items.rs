@@ -92,6 +92,7 @@ async fn accept_reject_and_reassign_are_recorded() {
     .await
     .unwrap();
     assert_eq!(audited, 3);
+    app.assert_open_work_is_counted().await;
 }
 
 #[tokio::test]
@@ -160,4 +161,5 @@ async fn a_breach_escalates_once_to_the_next_member_then_the_next_tier() {
         .filter(|h| h["action"] == "escalated")
         .count();
     assert_eq!(escalations, 2);
+    app.assert_open_work_is_counted().await;
 }
