@@ -3,7 +3,7 @@
 //! commit (one fsync) answers many requests.
 
 use baton_db::Db;
-use baton_db::intake::{Decided, Outcome, RawInquiry, Stored};
+use baton_db::intake::{Outcome, RawInquiry, Stored};
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
@@ -32,14 +32,10 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Starts the two intake stages: one decides batches from what is
-    /// stored, the other writes them, so the next batch is being decided
-    /// while the previous one is written.
+    /// Starts the writer task.
     pub fn start(db: Db) -> Intake {
         let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
-        let (decided_tx, decided_rx) = mpsc::channel(1);
-        tokio::spawn(decide_batches(db.clone(), receiver, decided_tx));
-        tokio::spawn(write_batches(db, decided_rx));
+        tokio::spawn(take_batches(db, receiver));
         Intake { jobs }
     }
 
@@ -56,43 +52,17 @@ impl Intake {
     }
 }
 
-/// A decided batch on its way to the writer.
-struct DecidedBatch {
-    raws: Vec<RawInquiry>,
-    decided: Decided,
-    replies: Vec<oneshot::Sender<Result<Accepted, String>>>,
-}
-
-/// Decides whatever has queued up as one batch.
-async fn decide_batches(
-    db: Db,
-    mut receiver: mpsc::Receiver<Job>,
-    next: mpsc::Sender<DecidedBatch>,
-) {
+/// Takes whatever has queued up as one batch: decides it from what is
+/// stored, writes it with one commit and answers its requests. Each batch is
+/// decided after the one before it is committed, so a repeat or a new
+/// contact in one batch is seen by the next; requests arriving meanwhile
+/// queue up and make the next batch larger.
+async fn take_batches(db: Db, mut receiver: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (raws, replies): (Vec<RawInquiry>, Vec<_>) =
             batch.drain(..).map(|j| (j.raw, j.reply)).unzip();
         let decided = db.decide(&raws).await;
-        let batch = DecidedBatch {
-            raws,
-            decided,
-            replies,
-        };
-        if next.send(batch).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// Writes each decided batch with one commit and answers its requests.
-async fn write_batches(db: Db, mut batches: mpsc::Receiver<DecidedBatch>) {
-    while let Some(DecidedBatch {
-        raws,
-        decided,
-        replies,
-    }) = batches.recv().await
-    {
         match db.write(&raws, decided).await {
             Ok((stored, outcomes)) => {
                 let mut outcomes: HashMap<i64, Outcome> =

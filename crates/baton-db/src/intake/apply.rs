@@ -155,6 +155,15 @@ fn reasons_json(reasons: &[Reason]) -> String {
     serde_json::to_string(reasons).unwrap_or_else(|_| "[]".into())
 }
 
+/// Whether the inquiries of a batch must be claimed before they are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Stored earlier: another server may have processed them meanwhile.
+    Stored,
+    /// Stored in this same transaction, so no one else can have seen them.
+    Fresh,
+}
+
 /// What the batch writes for one routed, non-spam inquiry.
 struct Routed {
     plan_index: usize,
@@ -167,11 +176,13 @@ impl Db {
     /// Writes a decided batch in a transaction of its own.
     pub(super) async fn apply(
         &self,
-        prepared: &[Prepared],
+        prepared: &[&Prepared],
         context: &Context,
     ) -> Result<Vec<Outcome>> {
         let mut tx = self.begin_write().await?;
-        let outcomes = self.apply_in(&mut tx, prepared, context).await?;
+        let outcomes = self
+            .apply_in(&mut tx, prepared, context, Claim::Stored)
+            .await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -180,15 +191,16 @@ impl Db {
     pub(super) async fn apply_in(
         &self,
         tx: &mut Transaction<'static, Any>,
-        prepared: &[Prepared],
+        prepared: &[&Prepared],
         context: &Context,
+        claim: Claim,
     ) -> Result<Vec<Outcome>> {
         let now = now_ms();
         let mut outcomes = Vec::with_capacity(prepared.len());
 
         let mut plans: Vec<&Plan> = Vec::new();
         for item in prepared {
-            match item {
+            match *item {
                 Prepared::Ready(plan) => plans.push(plan),
                 Prepared::Failed { inquiry_id, error } => {
                     sqlx::query(
@@ -208,34 +220,9 @@ impl Db {
             }
         }
 
-        // Claim the inquiries: those another server processed meanwhile are
-        // not returned (PostgreSQL re-checks a row after the other commits).
-        let mut claimed = HashSet::new();
-        for chunk in plans.chunks(CHUNK) {
-            let sql = format!(
-                "UPDATE inquiries SET processed_at = $1
-                 WHERE status IN ('received', 'needs_attention') AND id IN ({}) RETURNING id",
-                placeholders(2, chunk.len())
-            );
-            let mut query = sqlx::query_as::<_, (i64,)>(&sql).bind(now);
-            for plan in chunk {
-                query = query.bind(plan.inquiry_id);
-            }
-            claimed.extend(
-                query
-                    .fetch_all(&mut **tx)
-                    .await?
-                    .into_iter()
-                    .map(|(id,)| id),
-            );
+        if claim == Claim::Stored {
+            self.claim(tx, now, &mut plans, &mut outcomes).await?;
         }
-        plans.retain(|plan| {
-            let mine = claimed.contains(&plan.inquiry_id);
-            if !mine {
-                outcomes.push(Outcome::already_done(plan.inquiry_id));
-            }
-            mine
-        });
 
         // Lock the queues this batch routes to, in a fixed order.
         let slugs: BTreeSet<&str> = plans
@@ -503,6 +490,7 @@ impl Db {
                 let spam = plan.moderation.verdict == Verdict::Spam;
                 vec![
                     plan.inquiry_id.into(),
+                    now.into(),
                     if spam { "quarantined" } else { "processed" }.into(),
                     contacts.get(&plan.inquiry_id).copied().into(),
                     if spam { None } else { plan.matched.account_id }.into(),
@@ -512,8 +500,8 @@ impl Db {
             .collect();
         insert_rows::<(i64,)>(
             tx,
-            "UPDATE inquiries SET status = v.column2, error = NULL, contact_id = v.column3, account_id = v.column4,
-                 lead_id = v.column5
+            "UPDATE inquiries SET processed_at = v.column2, status = v.column3, error = NULL, contact_id = v.column4,
+                 account_id = v.column5, lead_id = v.column6
              FROM (",
             ") AS v WHERE inquiries.id = v.column1",
             &final_rows,
@@ -540,6 +528,45 @@ impl Db {
             });
         }
         Ok(outcomes)
+    }
+
+    /// Claims stored inquiries: those another server processed meanwhile
+    /// are not returned (PostgreSQL re-checks a row after the other
+    /// commits), leave `plans` and are reported as already done.
+    async fn claim(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        now: i64,
+        plans: &mut Vec<&Plan>,
+        outcomes: &mut Vec<Outcome>,
+    ) -> Result<()> {
+        let mut claimed = HashSet::new();
+        for chunk in plans.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE inquiries SET processed_at = $1
+                 WHERE status IN ('received', 'needs_attention') AND id IN ({}) RETURNING id",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, (i64,)>(&sql).bind(now);
+            for plan in chunk.iter() {
+                query = query.bind(plan.inquiry_id);
+            }
+            claimed.extend(
+                query
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .into_iter()
+                    .map(|(id,)| id),
+            );
+        }
+        plans.retain(|plan| {
+            let mine = claimed.contains(&plan.inquiry_id);
+            if !mine {
+                outcomes.push(Outcome::already_done(plan.inquiry_id));
+            }
+            mine
+        });
+        Ok(())
     }
 
     /// The contact of each non-spam inquiry: matched ones are filled in where

@@ -19,6 +19,7 @@ use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
 use crate::sql::{CHUNK, Value, allocate_ids, insert_rows, placeholders};
+use apply::Claim;
 use baton_core::decision::Reason;
 use baton_core::domain::{Channel, InquiryStatus, Intent, Stage};
 use prepare::{Context, Pending, Prepared};
@@ -28,6 +29,11 @@ use std::collections::HashSet;
 
 /// Provisional ids of a batch not yet stored: above any id a table reaches.
 const PROVISIONAL_IDS: i64 = i64::MAX / 2;
+
+/// The head of the multi-row insert of raw inquiries.
+const INSERT_INQUIRIES: &str =
+    "INSERT INTO inquiries (id, received_at, channel, origin, raw, idempotency_key, content_hash, status)
+     SELECT column1, column2, column3, column4, column5, column6, column7, 'received' FROM (";
 
 /// A deadlock or serialisation failure between servers on PostgreSQL: the
 /// work can simply be tried again.
@@ -139,11 +145,15 @@ impl Db {
                 ]
             })
             .collect();
+        if batch.iter().all(|item| item.idempotency_key.is_none()) {
+            // Without keys nothing can conflict: every row is new.
+            insert_rows::<(i64,)>(tx, INSERT_INQUIRIES, ") AS v", &rows).await?;
+            return Ok(ids.into_iter().map(Stored::New).collect());
+        }
         // A key seen before (or twice in this batch) inserts nothing.
         let inserted: HashSet<i64> = insert_rows::<(i64,)>(
             tx,
-            "INSERT INTO inquiries (id, received_at, channel, origin, raw, idempotency_key, content_hash, status)
-             SELECT column1, column2, column3, column4, column5, column6, column7, 'received' FROM (",
+            INSERT_INQUIRIES,
             // `WHERE true` tells SQLite that ON CONFLICT is the upsert, not a join.
             ") AS v WHERE true ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
             &rows,
@@ -174,8 +184,8 @@ impl Db {
     }
 
     /// Decides a batch from what is already stored, before any of it is
-    /// stored, so that the next batch can be decided while this one is
-    /// written. A failure is logged and leaves the batch undecided.
+    /// stored, so that the write lock is held only to write. A failure is
+    /// logged and leaves the batch undecided.
     pub async fn decide(&self, batch: &[RawInquiry]) -> Decided {
         let received_at = now_ms();
         // Until the rows exist, members are known by provisional ids above any
@@ -207,75 +217,66 @@ impl Db {
         }
     }
 
-    /// Writes a decided batch in one transaction: the raw inquiries first,
-    /// then the decisions behind a savepoint. If the decisions cannot be
-    /// written, the raw inquiries are still committed and wait for a retry
-    /// (their outcome is missing); nothing acknowledged is lost.
+    /// Writes a decided batch in one transaction: the raw inquiries and
+    /// their decisions, with one commit. If the decisions cannot be written,
+    /// the raw inquiries are stored alone in a transaction of their own and
+    /// wait for a retry (their outcome is missing); nothing acknowledged is
+    /// lost.
     pub async fn write(
         &self,
         batch: &[RawInquiry],
         decided: Decided,
     ) -> Result<(Vec<Stored>, Vec<Outcome>)> {
-        let mut tx = self.begin_write().await?;
-        let stored = self
-            .store_raw_in(&mut tx, batch, decided.received_at)
-            .await?;
-        let mut outcomes = Vec::new();
-        if let Some((context, mut prepared)) = decided.decisions {
-            // Repeats were decided when first stored; the rest take their ids.
-            prepared.retain_mut(|item| {
-                let slot = item.inquiry_id_mut();
-                match stored[(*slot - PROVISIONAL_IDS) as usize] {
-                    Stored::New(id) => {
-                        *slot = id;
-                        true
-                    }
-                    Stored::Repeat(_) => false,
-                }
-            });
-            outcomes = self
-                .apply_behind_savepoint(&mut tx, &prepared, &context)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok((stored, outcomes))
-    }
-
-    /// Writes decisions behind a savepoint, retrying when PostgreSQL reports a
-    /// deadlock or serialisation failure; on any other failure rolls back to
-    /// the savepoint and returns no outcomes, leaving the rest of `tx` intact.
-    async fn apply_behind_savepoint(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        prepared: &[Prepared],
-        context: &Context,
-    ) -> Result<Vec<Outcome>> {
+        let received_at = decided.received_at;
+        let Some((context, mut prepared)) = decided.decisions else {
+            return self.store_raw_alone(batch, received_at).await;
+        };
+        // Where each decided inquiry sits in the batch, before it has an id.
+        let slots: Vec<usize> = prepared
+            .iter_mut()
+            .map(|item| (*item.inquiry_id_mut() - PROVISIONAL_IDS) as usize)
+            .collect();
         let mut attempt = 0;
         loop {
-            sqlx::query("SAVEPOINT decisions")
-                .execute(&mut **tx)
-                .await?;
-            match self.apply_in(tx, prepared, context).await {
+            let mut tx = self.begin_write().await?;
+            let stored = self.store_raw_in(&mut tx, batch, received_at).await?;
+            // Repeats were decided when first stored; the rest take their ids.
+            let mut fresh = Vec::with_capacity(prepared.len());
+            for (item, slot) in prepared.iter_mut().zip(&slots) {
+                if let Stored::New(id) = stored[*slot] {
+                    *item.inquiry_id_mut() = id;
+                    fresh.push(&*item);
+                }
+            }
+            match self.apply_in(&mut tx, &fresh, &context, Claim::Fresh).await {
                 Ok(outcomes) => {
-                    sqlx::query("RELEASE SAVEPOINT decisions")
-                        .execute(&mut **tx)
-                        .await?;
-                    return Ok(outcomes);
+                    tx.commit().await?;
+                    return Ok((stored, outcomes));
                 }
                 Err(e) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT decisions")
-                        .execute(&mut **tx)
-                        .await?;
+                    tx.rollback().await?;
                     if attempt < 5 && is_retryable(&e) {
                         attempt += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
                         continue;
                     }
                     tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
-                    return Ok(Vec::new());
+                    return self.store_raw_alone(batch, received_at).await;
                 }
             }
         }
+    }
+
+    /// Stores raw inquiries without deciding anything.
+    async fn store_raw_alone(
+        &self,
+        batch: &[RawInquiry],
+        received_at: i64,
+    ) -> Result<(Vec<Stored>, Vec<Outcome>)> {
+        let mut tx = self.begin_write().await?;
+        let stored = self.store_raw_in(&mut tx, batch, received_at).await?;
+        tx.commit().await?;
+        Ok((stored, Vec::new()))
     }
 
     /// Processes stored inquiries that are waiting (received or needing
@@ -329,6 +330,7 @@ impl Db {
         }
         let context = self.processing_context().await?;
         let prepared = self.prepare(pending, &context).await?;
+        let prepared: Vec<&Prepared> = prepared.iter().collect();
         let mut attempt = 0;
         loop {
             match self.apply(&prepared, &context).await {
