@@ -1,16 +1,18 @@
 //! A person's correction of an inquiry's intent: kept as a decision with
 //! their name beside the pipeline's, and carried to the inquiry's lead. When
 //! the routing rules send the corrected intent to another queue, the open
-//! work item moves there and is assigned by that queue's strategy. The
-//! intent model learns from the correction.
+//! work item moves there and is assigned by that queue's strategy, and a
+//! lead still at a routing stage takes that queue's stage. The intent model
+//! learns from the correction.
 
+use super::apply::stage_for;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
 use crate::users::audit_in;
-use crate::work_items::{choose_assignee, lock_queue_by_id, record};
+use crate::work_items::{change_stage_in, choose_assignee, lock_queue_by_id, record};
 use baton_core::decision::Reason;
-use baton_core::domain::{Grade, Intent};
+use baton_core::domain::{Function, Grade, Intent, Stage};
 use baton_core::routing::{RouteDecision, RoutingFacts, route};
 use baton_core::sla::{BusinessHours, SlaTarget};
 use sqlx::{Any, Transaction};
@@ -113,8 +115,9 @@ impl Db {
     }
 
     /// Moves `item` of inquiry `inquiry_id` to the queue `decision` names,
-    /// assigned by that queue's strategy with its SLA starting now, and
-    /// records the routing decision, the assignment and the audit entry.
+    /// assigned by that queue's strategy with its SLA starting now, its lead
+    /// taking the queue's stage, and records the routing decision, the
+    /// assignment and the audit entry.
     #[allow(clippy::too_many_arguments)]
     async fn move_item(
         &self,
@@ -127,13 +130,13 @@ impl Db {
         hours: &BusinessHours,
     ) -> Result<()> {
         let slug = decision.queue.as_deref().expect("a decision with a queue");
-        let queue: Option<(i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, first_touch_sla_min, resolution_sla_min, business_hours FROM queues WHERE slug = $1",
+        let queue: Option<(i64, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, function, first_touch_sla_min, resolution_sla_min, business_hours FROM queues WHERE slug = $1",
         )
         .bind(slug)
         .fetch_optional(&mut **tx)
         .await?;
-        let Some((queue_id, first_touch, resolution, business_hours)) = queue else {
+        let Some((queue_id, function, first_touch, resolution, business_hours)) = queue else {
             return Err(DbError::invalid(
                 "queue",
                 format!("routing names queue `{slug}`, which does not exist"),
@@ -183,6 +186,22 @@ impl Db {
                 .bind(lead_id)
                 .execute(&mut **tx)
                 .await?;
+            let function: Function = function
+                .parse()
+                .map_err(|e| DbError::invalid("function", format!("{e}")))?;
+            if let Some(stage) = stage_for(function) {
+                // Only a stage routing gave moves: a lead sales has taken
+                // further stays where it is.
+                change_stage_in(
+                    tx,
+                    lead_id,
+                    &[Stage::Nurture, Stage::New, Stage::Mql],
+                    stage,
+                    &format!("routed to {slug}: {correction}"),
+                    Some(actor),
+                )
+                .await?;
+            }
         }
         let assigned = match &chosen {
             Ok((_, why)) => why.clone(),

@@ -280,3 +280,40 @@ async fn a_corrected_intent_moves_the_open_work_item_to_its_new_queue() {
     .unwrap();
     assert_eq!((moves, audited), (1, 1));
 }
+
+#[tokio::test]
+async fn a_lead_moved_by_a_corrected_intent_takes_the_stage_of_its_new_queue() {
+    let app = TestApp::new().await;
+    app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app
+        .inquire(json!({"email": "sam@gmail.com", "message": "Hello, what do you sell?"}))
+        .await;
+    assert_eq!(receipt["queue"], "nurture");
+    let href = receipt["href"].as_str().unwrap();
+    let corrected: serde_json::Value = app
+        .client
+        .patch(app.url(href))
+        .bearer_auth(&app.owner)
+        .json(&json!({"intent": "rfp", "note": "their tender is attached"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(corrected["queue"], "hunters");
+    assert_eq!(corrected["stage"], "mql");
+    assert_eq!(corrected["assignee"]["email"], "hal@acme.test");
+    let (reason,): (String,) = sqlx::query_as(
+        "SELECT reason FROM lead_stage_history WHERE lead_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(corrected["lead_id"].as_i64().unwrap())
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert!(
+        reason.starts_with("routed to hunters: intent corrected to rfp"),
+        "{reason}"
+    );
+}
