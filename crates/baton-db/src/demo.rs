@@ -4434,7 +4434,7 @@ impl Sim<'_> {
         };
         let desk = self.desks.info(Desk::Hunters);
         let (strategy, mut last, _, _) = lock_queue_by_id(tx, self.db.backend(), desk.id).await?;
-        let chosen = choose_assignee(tx, desk.id, strategy, &mut last, None).await?;
+        let chosen = choose_assignee(tx, desk.id, strategy, &mut last, None, &[]).await?;
         sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
             .bind(last)
             .bind(desk.id)

@@ -6,6 +6,7 @@
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::users::audit_in;
 use baton_core::learn::combine::ActiveModel;
 use baton_core::learn::model::Model;
 use baton_core::learn::train::Task;
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex};
 /// A stored version of a task's model, without the model itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelVersion {
+    pub id: i64,
     pub task: Task,
     pub version: i64,
     pub trained_at: i64,
@@ -37,11 +39,15 @@ pub struct ActiveModels {
 /// version could not be read (it is not tried again).
 pub(crate) type ModelCache = Mutex<HashMap<Task, (i64, Option<Arc<ActiveModel>>)>>;
 
-type VersionRow = (String, i64, i64, i64, String, i64);
+type VersionRow = (i64, String, i64, i64, i64, String, i64);
+
+const VERSION_SELECT: &str =
+    "SELECT id, task, version, trained_at, training_rows, metrics, active FROM models";
 
 fn version_from_row(row: VersionRow) -> Result<ModelVersion> {
-    let (task, version, trained_at, training_rows, metrics, active) = row;
+    let (id, task, version, trained_at, training_rows, metrics, active) = row;
     Ok(ModelVersion {
+        id,
         task: Task::from_name(&task)
             .ok_or_else(|| DbError::invalid("task", format!("`{task}` is not a task")))?,
         version,
@@ -104,14 +110,66 @@ impl Db {
 
     /// Every stored version of `task`'s model, oldest first.
     pub async fn model_versions(&self, task: Task) -> Result<Vec<ModelVersion>> {
-        let rows: Vec<VersionRow> = sqlx::query_as(
-            "SELECT task, version, trained_at, training_rows, metrics, active FROM models
-             WHERE task = $1 ORDER BY version",
-        )
+        let rows: Vec<VersionRow> = sqlx::query_as(&format!(
+            "{VERSION_SELECT} WHERE task = $1 ORDER BY version"
+        ))
         .bind(task.name())
         .fetch_all(self.reader())
         .await?;
         rows.into_iter().map(version_from_row).collect()
+    }
+
+    /// Stored versions of every task after the id `after`, in the order
+    /// they were stored, at most `limit`.
+    pub async fn models(&self, after: i64, limit: i64) -> Result<Vec<ModelVersion>> {
+        let rows: Vec<VersionRow> = sqlx::query_as(&format!(
+            "{VERSION_SELECT} WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter().map(version_from_row).collect()
+    }
+
+    /// Makes the stored model `id` the active one of `task`, as `actor`
+    /// asks. A model of another task is refused: naming the task guards
+    /// against switching, say, the spam filter with an intent model's id.
+    pub async fn activate_model_by_id(
+        &self,
+        actor: i64,
+        id: i64,
+        task: Task,
+    ) -> Result<ModelVersion> {
+        let row: Option<VersionRow> = sqlx::query_as(&format!("{VERSION_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        let model = version_from_row(row.ok_or_else(|| DbError::NotFound(format!("model {id}")))?)?;
+        if model.task != task {
+            return Err(DbError::conflict(
+                "task",
+                format!(
+                    "model {id} decides {}, not {}",
+                    model.task.name(),
+                    task.name()
+                ),
+            ));
+        }
+        self.activate_model(task, model.version).await?;
+        audit_in(
+            self.writer(),
+            Some(actor),
+            "model.activated",
+            "model",
+            Some(id),
+            &serde_json::json!({ "task": task, "version": model.version }),
+        )
+        .await?;
+        Ok(ModelVersion {
+            active: true,
+            ..model
+        })
     }
 
     /// When the latest version of `task`'s model was trained, if ever.

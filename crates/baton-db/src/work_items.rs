@@ -106,15 +106,16 @@ fn item_from_row(row: ItemRow) -> Result<WorkItem> {
     })
 }
 
-/// Who gets the next item of a queue, by its strategy; the chosen member's
-/// counters and the queue's round-robin position are updated. `None` when
-/// nobody can take it, with the reason.
+/// Who gets the next item of a queue, by its strategy, among the members
+/// with `skills`; the chosen member's counters and the queue's round-robin
+/// position are updated. `None` when nobody can take it, with the reason.
 pub(crate) async fn choose_assignee(
     tx: &mut Transaction<'static, Any>,
     queue_id: i64,
     strategy: Strategy,
     last_position: &mut Option<i64>,
     exclude: Option<i64>,
+    skills: &[String],
 ) -> Result<std::result::Result<(i64, String), String>> {
     let members = members_in(&mut **tx, queue_id).await?;
     let candidates: Vec<Candidate> = members
@@ -122,7 +123,7 @@ pub(crate) async fn choose_assignee(
         .filter(|m| Some(m.user_id) != exclude)
         .map(Candidate::from)
         .collect();
-    match pick_member(strategy, &candidates, *last_position, &[]) {
+    match pick_member(strategy, &candidates, *last_position, skills) {
         Ok(chosen) => {
             sqlx::query("UPDATE queue_members SET assigned_total = assigned_total + 1 WHERE queue_id = $1 AND user_id = $2")
                 .bind(queue_id)
@@ -385,7 +386,8 @@ impl Db {
                     .await?;
             let (strategy, mut last, _, _) =
                 lock_queue_by_id(&mut tx, self.backend(), nurture_id).await?;
-            let chosen = choose_assignee(&mut tx, nurture_id, strategy, &mut last, None).await?;
+            let chosen =
+                choose_assignee(&mut tx, nurture_id, strategy, &mut last, None, &[]).await?;
             let assignee = chosen.as_ref().ok().map(|(u, _)| *u);
             let (nid,): (i64,) = sqlx::query_as(
                 "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
@@ -529,7 +531,7 @@ impl Db {
             let mut target: Option<(Option<i64>, i64, String)> = None;
             if level == 0
                 && let Ok((user, why)) =
-                    choose_assignee(&mut tx, queue_id, strategy, &mut last, assignee).await?
+                    choose_assignee(&mut tx, queue_id, strategy, &mut last, assignee, &[]).await?
             {
                 target = Some((
                     Some(user),
@@ -550,7 +552,8 @@ impl Db {
                 let (tier_strategy, mut tier_last, _, _) =
                     lock_queue_by_id(&mut tx, self.backend(), tier).await?;
                 let chosen =
-                    choose_assignee(&mut tx, tier, tier_strategy, &mut tier_last, None).await?;
+                    choose_assignee(&mut tx, tier, tier_strategy, &mut tier_last, None, &[])
+                        .await?;
                 sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
                     .bind(tier_last)
                     .bind(tier)

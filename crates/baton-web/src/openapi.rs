@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, appointments, call sheets, the charter, teams and webhooks; accountability reports."),
+    info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, appointments, call sheets, the charter, teams and webhooks; accountability reports; the learned models."),
     paths(
         api::inquiries::create, api::inquiries::list, api::inquiries::show,
         api::inquiries::release, api::inquiries::confirm_spam, api::inquiries::correct,
@@ -37,6 +37,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::call_sheets::generate, api::call_sheets::list, api::call_sheets::one,
         api::call_sheets::complete, api::call_sheets::completion,
         api::reports::forecast_accuracy, api::reports::activity_vs_revenue, api::reports::focus,
+        api::models::list, api::models::activate,
     ),
     modifiers(&BearerAuth),
 )]

@@ -15,7 +15,7 @@ use super::sparse::SparseVector;
 use serde::{Deserialize, Serialize};
 
 /// What a model decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Task {
     /// Spam or not, from the message and the form's signals. Its threshold

@@ -142,7 +142,7 @@ async fn lock_queues(
 
 /// The lifecycle stage a lead takes in a queue of this function, or `None`
 /// when the queue's work is not a sales lead (service, operations).
-fn stage_for(function: Function) -> Option<Stage> {
+pub(super) fn stage_for(function: Function) -> Option<Stage> {
     match function {
         Function::Marketing => Some(Stage::Nurture),
         Function::Qualification => Some(Stage::New),

@@ -464,7 +464,9 @@ pub struct CorrectionIn {
 
 /// Correct an inquiry's intent. The correction is kept as a decision with
 /// the caller's name, carried to its lead, and taught to the intent model
-/// at its next training.
+/// at its next training. When the routing rules send the corrected intent
+/// to another queue, the open work item moves there and is assigned by that
+/// queue's strategy.
 #[utoipa::path(patch, path = "/api/v1/inquiries/{id}", tag = "inquiries", request_body = CorrectionIn,
     params(("id" = i64, Path, description = "Inquiry id")),
     responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),

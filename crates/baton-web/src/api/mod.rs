@@ -12,6 +12,7 @@ pub mod forecasts;
 pub mod forms;
 pub mod inquiries;
 pub mod leads;
+pub mod models;
 pub mod opportunities;
 mod params;
 pub mod queues;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(appointments::router())
         .merge(call_sheets::router())
         .merge(reports::router())
+        .merge(models::router())
 }
 
 /// Most items in one page.

@@ -104,3 +104,89 @@ async fn the_daily_job_retrains_what_is_due_once_across_servers() {
         .unwrap();
     assert_eq!(app.db.model_versions(Task::Intent).await.unwrap().len(), 1);
 }
+
+async fn activate(app: &TestApp, token: &str, id: i64, task: &str) -> reqwest::Response {
+    app.post(
+        token,
+        &format!("/api/v1/models/{id}/activate"),
+        &json!({"task": task}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn owners_and_managers_list_the_models_and_only_owners_activate_one_of_its_own_task() {
+    let app = TestApp::new().await;
+    for n in 0..50 {
+        app.inquire(question(n)).await;
+    }
+    app.db.train_model(Task::Intent).await.unwrap().unwrap();
+    app.db.train_model(Task::Intent).await.unwrap().unwrap();
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+
+    let listed = app.get_json(&manager, "/api/v1/models").await;
+    let models = listed["items"].as_array().unwrap();
+    let shown: Vec<(&str, i64, bool)> = models
+        .iter()
+        .map(|m| {
+            (
+                m["task"].as_str().unwrap(),
+                m["version"].as_i64().unwrap(),
+                m["active"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, [("intent", 1, false), ("intent", 2, true)]);
+    assert!(models[0]["metrics"]["held_out"].is_object(), "{listed}");
+    assert!(models[0]["created"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(app.get(&hunter, "/api/v1/models").await.status(), 403);
+
+    let first = models[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        activate(&app, &manager, first, "intent").await.status(),
+        403
+    );
+    let other_task = activate(&app, &app.owner, first, "spam").await;
+    assert_eq!(other_task.status(), 409);
+    let problem: Value = other_task.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("decides intent, not spam"),
+        "{problem}"
+    );
+    assert_eq!(
+        activate(&app, &app.owner, 9999, "intent").await.status(),
+        404
+    );
+
+    let activated = activate(&app, &app.owner, first, "intent").await;
+    assert_eq!(activated.status(), 200);
+    let activated: Value = activated.json().await.unwrap();
+    assert_eq!(
+        (activated["version"].as_i64(), activated["active"].as_bool()),
+        (Some(1), Some(true))
+    );
+    let active = app.db.active_model(Task::Intent).await.unwrap().unwrap();
+    assert_eq!(active.version, 1);
+    let listed = app.get_json(&app.owner, "/api/v1/models").await;
+    let flags: Vec<bool> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["active"].as_bool().unwrap())
+        .collect();
+    assert_eq!(flags, [true, false]);
+    let (audited,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'model.activated'")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+
+    let doc = app.get_json(&app.owner, "/api/openapi.json").await;
+    assert!(doc["paths"]["/api/v1/models"]["get"].is_object());
+    assert!(doc["paths"]["/api/v1/models/{id}/activate"]["post"].is_object());
+}

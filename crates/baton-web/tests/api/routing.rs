@@ -217,3 +217,103 @@ async fn a_rule_can_ask_for_a_skill_and_only_skilled_members_get_the_item() {
         "{inquiry}"
     );
 }
+
+#[tokio::test]
+async fn a_corrected_intent_moves_the_open_work_item_to_its_new_queue() {
+    let app = TestApp::new().await;
+    for (email, role, queue) in [
+        ("sid@acme.test", Role::Service, "service"),
+        ("opal@acme.test", Role::Operations, "operations"),
+    ] {
+        app.user(email, role).await;
+        app.join(queue, email).await;
+    }
+    let receipt = app
+        .inquire(json!({"email": "it@umbrella.test", "message": "The export is not working since the update, error 500"}))
+        .await;
+    assert_eq!(receipt["queue"], "service");
+    let href = receipt["href"].as_str().unwrap();
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let correct = |intent: &str| {
+        app.client
+            .patch(app.url(href))
+            .bearer_auth(&app.owner)
+            .json(&json!({"intent": intent, "note": "they ask about a charge"}))
+            .send()
+    };
+
+    let corrected: serde_json::Value = correct("billing").await.unwrap().json().await.unwrap();
+    assert_eq!(corrected["queue"], "operations");
+    assert_eq!(corrected["work_item_id"], item, "the same item moved");
+    assert_eq!(corrected["assignee"]["email"], "opal@acme.test");
+    assert_eq!(corrected["routing"]["queue"], "operations");
+    let codes: Vec<&str> = corrected["routing"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["intent_corrected", "rule"]);
+    let detail = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    assert_eq!(detail["status"], "assigned");
+    let history = detail["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["action"], "rerouted");
+    assert!(
+        history.last().unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("from service to operations"),
+        "{history:?}"
+    );
+
+    // Another intent of the same queue leaves the item where it is.
+    let again: serde_json::Value = correct("collections").await.unwrap().json().await.unwrap();
+    assert_eq!(again["queue"], "operations");
+    let (moves, audited): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM assignment_history WHERE action = 'rerouted'),
+                (SELECT COUNT(*) FROM audit_log WHERE action = 'work_item.rerouted')",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!((moves, audited), (1, 1));
+}
+
+#[tokio::test]
+async fn a_lead_moved_by_a_corrected_intent_takes_the_stage_of_its_new_queue() {
+    let app = TestApp::new().await;
+    app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app
+        .inquire(json!({"email": "sam@gmail.com", "message": "Hello, what do you sell?"}))
+        .await;
+    assert_eq!(receipt["queue"], "nurture");
+    let href = receipt["href"].as_str().unwrap();
+    let corrected: serde_json::Value = app
+        .client
+        .patch(app.url(href))
+        .bearer_auth(&app.owner)
+        .json(&json!({"intent": "rfp", "note": "their tender is attached"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(corrected["queue"], "hunters");
+    assert_eq!(corrected["stage"], "mql");
+    assert_eq!(corrected["assignee"]["email"], "hal@acme.test");
+    let (reason,): (String,) = sqlx::query_as(
+        "SELECT reason FROM lead_stage_history WHERE lead_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(corrected["lead_id"].as_i64().unwrap())
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert!(
+        reason.starts_with("routed to hunters: intent corrected to rfp"),
+        "{reason}"
+    );
+}
