@@ -864,3 +864,117 @@ async fn the_call_sheet_list_shows_the_recent_weeks_newest_first() {
         "the newest first: {page}"
     );
 }
+
+#[tokio::test]
+async fn a_moderator_releases_ticked_inquiries_at_once_and_each_is_recorded() {
+    let app = TestApp::new().await;
+    let mut held = Vec::new();
+    for n in 0..3 {
+        let spam = app
+            .inquire(serde_json::json!({"email": format!("deals{n}@mailinator.com"), "message": format!("SEO {n} http://a.biz http://b.biz http://c.biz")}))
+            .await;
+        assert_eq!(spam["status"], "quarantined");
+        held.push(spam["id"].as_i64().unwrap().to_string());
+    }
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = hunter
+        .post(
+            "/moderation/decide",
+            &[("csrf", &csrf), ("decision", "release"), ("id", &held[0])],
+        )
+        .await;
+    assert_eq!(status, 403, "a hunter does not moderate");
+
+    let mut qualifier = Browser::person(&app, "quinn@acme.test", Role::Qualifier).await;
+    let (_, page, _) = qualifier.get("/moderation?select=all").await;
+    assert_eq!(
+        page.matches(" checked>").count(),
+        3,
+        "tick all without JavaScript"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = qualifier
+        .post(
+            "/moderation/decide",
+            &[
+                ("csrf", "0".repeat(32).as_str()),
+                ("decision", "release"),
+                ("id", &held[0]),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "a form without the session's token");
+
+    let (status, page, _) = qualifier
+        .post(
+            "/moderation/decide",
+            &[("csrf", &csrf), ("decision", "release")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Tick at least one inquiry"), "{page}");
+
+    let (status, _, location) = qualifier
+        .post(
+            "/moderation/decide",
+            &[
+                ("csrf", &csrf),
+                ("decision", "release"),
+                ("id", &held[0]),
+                ("id", &held[1]),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = qualifier.get(location.as_deref().unwrap()).await;
+    assert!(page.contains("Released 2 inquiries."), "{page}");
+    assert!(!page.contains(&format!("Inquiry {}<", held[0])), "{page}");
+
+    // One was released meanwhile: it is skipped, the other confirmed.
+    let (status, _, location) = qualifier
+        .post(
+            "/moderation/decide",
+            &[
+                ("csrf", &csrf),
+                ("decision", "confirm"),
+                ("id", &held[1]),
+                ("id", &held[2]),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = qualifier.get(location.as_deref().unwrap()).await;
+    assert!(
+        page.contains("Confirmed 1 inquiry as spam. 1 inquiry no longer waiting"),
+        "{page}"
+    );
+    assert!(page.contains("No inquiry is waiting"), "{page}");
+
+    for (id, status) in [
+        (&held[0], baton_core::domain::InquiryStatus::Processed),
+        (&held[1], baton_core::domain::InquiryStatus::Processed),
+        (&held[2], baton_core::domain::InquiryStatus::Spam),
+    ] {
+        let view = app.db.inquiry(id.parse().unwrap()).await.unwrap();
+        assert_eq!(view.status, status, "inquiry {id}");
+    }
+    let (by_hand,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM decisions WHERE kind = 'moderation' AND actor_id IS NOT NULL",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(
+        by_hand, 3,
+        "one moderator decision per inquiry, as a single one"
+    );
+    let (audited,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action IN ('inquiry.released', 'inquiry.confirmed_spam')",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(audited, 3);
+}
