@@ -12,6 +12,7 @@ mod inquiries;
 mod leads;
 mod moderation;
 mod opportunities;
+mod queues;
 mod session;
 mod work;
 
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(work::router())
         .merge(inquiries::router())
         .merge(moderation::router())
+        .merge(queues::router())
         .merge(charter::router())
         .merge(leads::router())
         .merge(opportunities::router())
@@ -58,6 +60,9 @@ impl Chrome {
         }
         if moderation::MODERATORS.contains(&viewer.role()) {
             links.push(("/moderation", "Moderation"));
+        }
+        if queues::EDITORS.contains(&viewer.role()) {
+            links.push(("/queues", "Queues"));
         }
         if charter::READERS.contains(&viewer.role()) {
             links.push(("/charter", "Charter"));

@@ -978,3 +978,265 @@ async fn a_moderator_releases_ticked_inquiries_at_once_and_each_is_recorded() {
     .unwrap();
     assert_eq!(audited, 3);
 }
+
+#[tokio::test]
+async fn a_manager_sets_a_queues_service_levels_and_members_while_a_hunter_is_refused() {
+    let app = TestApp::new().await;
+    let (hal_id, _) = app.user("hal@acme.test", Role::Hunter).await;
+    let mut hunter = Browser::person(&app, "hunter2@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    assert!(!page.contains("href=\"/queues\""), "no link for a hunter");
+    let hunter_csrf = Browser::csrf(&page);
+    for path in ["/queues", "/queues/hunters"] {
+        let (status, _, _) = hunter.get(path).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let (status, _, _) = hunter
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &hunter_csrf),
+                ("strategy", "weighted"),
+                ("first_touch_sla_minutes", "1"),
+                ("resolution_sla_minutes", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "a hunter does not edit queues");
+    let (status, _, _) = hunter
+        .post(
+            "/queues/hunters/members",
+            &[("csrf", &hunter_csrf), ("email", "hal@acme.test")],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/queues").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"/queues\"") && page.contains("Hunters (new business)"));
+    let csrf = Browser::csrf(&page);
+
+    let (status, page, _) = manager
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &csrf),
+                ("strategy", "least_loaded"),
+                ("first_touch_sla_minutes", "120"),
+                ("resolution_sla_minutes", "60"),
+                ("escalation_queue", "farmers"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"resolution_sla_minutes-error\"") && page.contains("value=\"120\""),
+        "error beside the field, input kept: {page}"
+    );
+    assert_eq!(
+        app.db
+            .queue("hunters")
+            .await
+            .unwrap()
+            .first_touch_sla_minutes,
+        480,
+        "nothing stored"
+    );
+    let (status, _, _) = manager
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &csrf),
+                ("strategy", "least_loaded"),
+                ("first_touch_sla_minutes", "120"),
+                ("resolution_sla_minutes", "960"),
+                ("escalation_queue", "farmers"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let hunters = app.db.queue("hunters").await.unwrap();
+    assert_eq!(
+        (
+            hunters.strategy,
+            hunters.first_touch_sla_minutes,
+            hunters.resolution_sla_minutes,
+            hunters.escalation_queue.as_deref()
+        ),
+        (
+            baton_core::domain::Strategy::LeastLoaded,
+            120,
+            960,
+            Some("farmers")
+        )
+    );
+
+    let (status, page, _) = manager
+        .post(
+            "/queues/hunters/members",
+            &[("csrf", &csrf), ("email", "nobody@acme.test")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"email-error\"") && page.contains("value=\"nobody@acme.test\""));
+    let (status, _, _) = manager
+        .post(
+            "/queues/hunters/members",
+            &[("csrf", &csrf), ("email", "hal@acme.test")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let member = format!("/queues/hunters/members/{hal_id}");
+    let (status, page, _) = manager
+        .post(&member, &[("csrf", &csrf), ("capacity", "-2")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(&format!("id=\"capacity-{hal_id}-error\"")) && page.contains("value=\"-2\"")
+    );
+    manager
+        .post(&member, &[("csrf", &csrf), ("capacity", "5")])
+        .await;
+    manager
+        .post(&member, &[("csrf", &csrf), ("away", "true")])
+        .await;
+    let members = app.db.queue_members(hunters.id).await.unwrap();
+    assert_eq!(
+        (members[0].capacity, members[0].away),
+        (Some(5), true),
+        "the cap stays when presence changes"
+    );
+    let (_, page, _) = manager.get("/queues/hunters").await;
+    assert!(page.contains("Mark hal back"), "{page}");
+
+    let (status, _, _) = hunter
+        .post(&format!("{member}/remove"), &[("csrf", &hunter_csrf)])
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, _) = manager
+        .post(&format!("{member}/remove"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    assert!(app.db.queue_members(hunters.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_test_box_shows_each_decision_with_reasons_and_stores_nothing() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get("/queues").await;
+    let csrf = Browser::csrf(&page);
+
+    let (status, page, _) = owner
+        .post(
+            "/queues/try",
+            &[
+                ("csrf", &csrf),
+                ("email", "not-an-address"),
+                ("company", "Initech"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"email-error\"") && page.contains("value=\"Initech\""),
+        "{page}"
+    );
+
+    let (status, page, _) = owner
+        .post(
+            "/queues/try",
+            &[
+                ("csrf", &csrf),
+                ("name", "Dana Reyes"),
+                ("email", "dana@initech.example"),
+                ("company", "Initech"),
+                ("title", "VP Operations"),
+                ("company_size", "1200"),
+                (
+                    "message",
+                    "Attached is our RFP; the submission deadline is Friday",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    for shown in [
+        "What would happen",
+        "ham",
+        "rfp",
+        "grade",
+        "Requests for proposal go to hunters",
+        "hunters",
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
+    assert_eq!(app.count("inquiries").await, 0, "a dry run stores nothing");
+    assert_eq!(app.count("contacts").await, 0);
+
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let (status, _, _) = hunter
+        .post(
+            "/queues/try",
+            &[("csrf", &Browser::csrf(&page)), ("message", "Hello")],
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_manager_moves_a_routing_rule_and_a_stale_page_moves_nothing() {
+    let app = TestApp::new().await;
+    let before = app.db.routing_rules().await.unwrap();
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get("/queues").await;
+    assert!(page.contains(&before[1].name), "{page}");
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = manager
+        .post(
+            "/queues/rules/move",
+            &[
+                ("csrf", &csrf),
+                ("position", "1"),
+                ("name", &before[1].name),
+                ("direction", "down"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let after = app.db.routing_rules().await.unwrap();
+    assert_eq!((&after[1], &after[2]), (&before[2], &before[1]));
+
+    let (status, page, _) = manager
+        .post(
+            "/queues/rules/move",
+            &[
+                ("csrf", &csrf),
+                ("position", "1"),
+                ("name", &before[1].name),
+                ("direction", "up"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "the page named the rule that has moved since");
+    assert!(page.contains("The rules changed meanwhile"));
+    assert_eq!(app.db.routing_rules().await.unwrap(), after);
+
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let (status, _, _) = hunter
+        .post(
+            "/queues/rules/move",
+            &[
+                ("csrf", &Browser::csrf(&page)),
+                ("position", "1"),
+                ("name", &after[1].name),
+                ("direction", "down"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.db.routing_rules().await.unwrap(), after);
+}
