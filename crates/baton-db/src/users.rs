@@ -37,6 +37,17 @@ fn user_from_row((id, email, name, role, team_id, active): UserRow) -> Result<Us
 
 const USER_COLUMNS: &str = "id, email, name, role, team_id, active";
 
+/// An API token as listed: its name and holder, never its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub holder: String,
+    pub holder_email: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
 /// What is needed to add a person.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
@@ -156,6 +167,57 @@ impl Db {
         )
         .await?;
         Ok(token)
+    }
+
+    /// Every API token that still works, newest first, with whose it is;
+    /// never the token itself, which only its holder has.
+    pub async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT t.id, t.name, u.name, u.email, t.created_at, t.last_used_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.revoked_at IS NULL ORDER BY t.id DESC",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, holder, holder_email, created_at, last_used_at)| ApiToken {
+                    id,
+                    name,
+                    holder,
+                    holder_email,
+                    created_at,
+                    last_used_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Stops a token from working, for good; it stays on record.
+    pub async fn revoke_api_token(&self, actor: i64, id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let revoked = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if revoked.rows_affected() != 1 {
+            return Err(DbError::NotFound(format!("a working API token {id}")));
+        }
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "token.revoked",
+            "api_token",
+            Some(id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The active user behind a bearer token, if the token is valid.
