@@ -12,8 +12,10 @@ mod inquiries;
 mod leads;
 mod moderation;
 mod opportunities;
+mod people;
 mod queues;
 mod session;
+mod settings;
 mod work;
 
 use crate::AppState;
@@ -32,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .merge(inquiries::router())
         .merge(moderation::router())
         .merge(queues::router())
+        .merge(settings::router())
+        .merge(people::router())
         .merge(charter::router())
         .merge(leads::router())
         .merge(opportunities::router())
@@ -66,6 +70,9 @@ impl Chrome {
         }
         if charter::READERS.contains(&viewer.role()) {
             links.push(("/charter", "Charter"));
+        }
+        if settings::READERS.contains(&viewer.role()) {
+            links.push(("/settings", "Settings"));
         }
         Chrome {
             name: viewer.session.user.name.clone(),

@@ -1240,3 +1240,348 @@ async fn a_manager_moves_a_routing_rule_and_a_stale_page_moves_nothing() {
     assert_eq!(status, 403);
     assert_eq!(app.db.routing_rules().await.unwrap(), after);
 }
+
+#[tokio::test]
+async fn the_owner_adds_a_person_changes_their_role_and_deactivates_them() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (status, page, _) = owner.get("/settings").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("href=\"/settings/people\"") && page.contains("href=\"/settings/tokens\"")
+    );
+    let csrf = Browser::csrf(&page);
+
+    let (status, page, _) = owner
+        .post(
+            "/settings/people",
+            &[
+                ("csrf", &csrf),
+                ("name", "Hal"),
+                ("email", "hal@"),
+                ("role", "hunter"),
+                ("password", "long password"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"email-error\"") && page.contains("value=\"Hal\""),
+        "{page}"
+    );
+    assert!(
+        !page.contains("long password"),
+        "a password is never sent back"
+    );
+    let (status, _, _) = owner
+        .post(
+            "/settings/people",
+            &[
+                ("csrf", &csrf),
+                ("name", "Hal"),
+                ("email", "hal@acme.test"),
+                ("role", "hunter"),
+                ("password", "long password"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap();
+    assert_eq!(hal.role, Role::Hunter);
+
+    let mut hunter = Browser::new(&app);
+    let (status, _, _) = hunter
+        .post(
+            "/sign-in",
+            &[("email", "hal@acme.test"), ("password", "long password")],
+        )
+        .await;
+    assert_eq!(status, 303, "the new person signs in");
+    let (_, page, _) = hunter.get("/work").await;
+    assert!(
+        !page.contains("href=\"/settings\""),
+        "no settings link for a hunter"
+    );
+    let hunter_csrf = Browser::csrf(&page);
+    for path in [
+        "/settings",
+        "/settings/people",
+        "/settings/tokens",
+        "/settings/organisation",
+        "/settings/teams",
+        "/settings/webhooks",
+    ] {
+        let (status, _, _) = hunter.get(path).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let (status, _, _) = hunter
+        .post(
+            &format!("/settings/people/{}", hal.id),
+            &[("csrf", &hunter_csrf), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(status, 403, "a hunter does not promote themselves");
+
+    let (status, _, _) = owner
+        .post(
+            &format!("/settings/people/{}", hal.id),
+            &[("csrf", &csrf), ("role", "farmer")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(app.db.user(hal.id).await.unwrap().role, Role::Farmer);
+
+    let me = app.db.user_by_email("olga@acme.test").await.unwrap();
+    let (status, page, _) = owner
+        .post(
+            &format!("/settings/people/{}", me.id),
+            &[("csrf", &csrf), ("role", "hunter")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(&format!("id=\"person-{}-error\"", me.id)),
+        "{page}"
+    );
+    assert_eq!(app.db.user(me.id).await.unwrap().role, Role::Owner);
+
+    let (status, _, _) = owner
+        .post(
+            &format!("/settings/people/{}", hal.id),
+            &[("csrf", &csrf), ("active", "false")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, location) = hunter.get("/work").await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/sign-in")),
+        "a deactivated person is signed out"
+    );
+    let (_, page, _) = owner.get("/settings/people").await;
+    assert!(page.contains("Reactivate Hal"), "{page}");
+}
+
+#[tokio::test]
+async fn the_owner_issues_a_token_shown_once_and_revokes_it_while_a_manager_is_refused() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get("/settings/tokens").await;
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = owner
+        .post(
+            "/settings/tokens",
+            &[("csrf", &csrf), ("holder", "olga@acme.test"), ("name", " ")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"name-error\""), "{page}");
+
+    let (status, page, _) = owner
+        .post(
+            "/settings/tokens",
+            &[
+                ("csrf", &csrf),
+                ("holder", "olga@acme.test"),
+                ("name", "crm sync"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let at = page
+        .find("id=\"issued-token\" readonly value=\"")
+        .expect("the token, once")
+        + 34;
+    let token = page[at..].split('"').next().unwrap().to_string();
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 200);
+    let (_, page, _) = owner.get("/settings/tokens").await;
+    assert!(
+        page.contains("crm sync") && !page.contains(&token),
+        "never shown again"
+    );
+
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, _, _) = manager.get("/settings/tokens").await;
+    assert_eq!(status, 403);
+    let (_, page, _) = manager.get("/settings").await;
+    assert!(!page.contains("/settings/tokens") && page.contains("/settings/webhooks"));
+    let id = app.db.api_tokens().await.unwrap()[0].id;
+    let (status, _, _) = manager
+        .post(
+            &format!("/settings/tokens/{id}/revoke"),
+            &[("csrf", &Browser::csrf(&page))],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 200);
+
+    let (status, _, _) = owner
+        .post(&format!("/settings/tokens/{id}/revoke"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
+async fn the_owner_sets_the_time_zone_and_hours_which_a_manager_only_reads() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get("/settings/organisation").await;
+    assert!(page.contains("value=\"UTC\""), "{page}");
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = owner
+        .post(
+            "/settings/organisation",
+            &[
+                ("csrf", &csrf),
+                ("time_zone", "Mars/Olympus"),
+                ("business_hours", "mon-thu 08:00-16:00"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"time_zone-error\"") && page.contains("value=\"mon-thu 08:00-16:00\""),
+        "{page}"
+    );
+    assert_eq!(
+        app.db.organisation().await.unwrap().time_zone,
+        "UTC",
+        "nothing stored"
+    );
+    let (status, _, _) = owner
+        .post(
+            "/settings/organisation",
+            &[
+                ("csrf", &csrf),
+                ("time_zone", "Europe/Berlin"),
+                ("business_hours", "mon-thu 08:00-16:00"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let organisation = app.db.organisation().await.unwrap();
+    assert_eq!(
+        (
+            organisation.time_zone.as_str(),
+            organisation.business_hours.as_str()
+        ),
+        ("Europe/Berlin", "mon-thu 08:00-16:00")
+    );
+
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/settings/organisation").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Europe/Berlin") && !page.contains("action=\"/settings/organisation\""));
+    let (status, _, _) = manager
+        .post(
+            "/settings/organisation",
+            &[
+                ("csrf", &Browser::csrf(&page)),
+                ("time_zone", "UTC"),
+                ("business_hours", "mon-fri 09:00-17:00"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.db.organisation().await.unwrap().time_zone,
+        "Europe/Berlin"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_adds_a_team_and_a_webhook_and_sees_its_deliveries() {
+    let app = TestApp::new().await;
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get("/settings/teams").await;
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = manager
+        .post(
+            "/settings/teams",
+            &[
+                ("csrf", &csrf),
+                ("name", "Hunters West"),
+                ("function", "hunting"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, page, _) = manager
+        .post(
+            "/settings/teams",
+            &[
+                ("csrf", &csrf),
+                ("name", "hunters west"),
+                ("function", "hunting"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"name-error\"") && page.contains("value=\"hunters west\""),
+        "{page}"
+    );
+    assert_eq!(app.db.teams().await.unwrap().len(), 1);
+
+    let (status, page, _) = manager
+        .post(
+            "/settings/webhooks",
+            &[("csrf", &csrf), ("url", "https://hooks.acme.test/baton")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"events-error\"")
+            && page.contains("value=\"https://hooks.acme.test/baton\""),
+        "{page}"
+    );
+    let (status, page, _) = manager
+        .post(
+            "/settings/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", "https://hooks.acme.test/baton"),
+                ("events", "inquiry.routed"),
+                ("events", "lead.stage_changed"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"webhook-secret\""), "the secret, once");
+    app.inquire(strong_lead("dana@initech.example")).await;
+    let (_, page, _) = manager.get("/settings/webhooks").await;
+    assert!(
+        page.contains("inquiry.routed, lead.stage_changed")
+            && page.contains("<td>inquiry.routed</td>"),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"webhook-secret\""));
+
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let hunter_csrf = Browser::csrf(&page);
+    for (path, form) in [
+        (
+            "/settings/teams",
+            vec![
+                ("csrf", hunter_csrf.as_str()),
+                ("name", "Mine"),
+                ("function", "hunting"),
+            ],
+        ),
+        (
+            "/settings/webhooks",
+            vec![
+                ("csrf", hunter_csrf.as_str()),
+                ("url", "https://x.test"),
+                ("events", "inquiry.routed"),
+            ],
+        ),
+    ] {
+        let (status, _, _) = hunter.post(path, &form).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    assert_eq!(app.db.teams().await.unwrap().len(), 1);
+    assert_eq!(app.db.webhooks().await.unwrap().len(), 1);
+}
