@@ -1,7 +1,7 @@
 //! The moderation queue: quarantined inquiries with the reasons they were
 //! held; release or confirm each, or many ticked at once.
 
-use super::session::csrf_refused;
+use super::session::{ButtonForm, csrf_refused};
 use super::{Chrome, Viewer, failure, message, render, when};
 use crate::AppState;
 use askama::Template;
@@ -52,7 +52,7 @@ struct ModerationView {
 
 /// The page's address options: tick every box, or report what a decision
 /// on many did.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct PageQuery {
     select: Option<String>,
     released: Option<usize>,
@@ -104,12 +104,12 @@ async fn page(
     if !MODERATORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    let page = ModerationView {
+    let view = ModerationView {
         all_ticked: query.select.as_deref() == Some("all"),
         notice: query.notice(),
         problem: None,
     };
-    show(&state, &viewer, StatusCode::OK, page).await
+    show(&state, &viewer, StatusCode::OK, view).await
 }
 
 async fn show(
@@ -142,16 +142,11 @@ async fn show(
     )
 }
 
-#[derive(Deserialize)]
-struct DecisionForm {
-    csrf: String,
-}
-
 async fn release(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
+    Form(form): Form<ButtonForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
@@ -169,7 +164,7 @@ async fn confirm(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
+    Form(form): Form<ButtonForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
@@ -190,13 +185,7 @@ async fn decide_ticked(
     viewer: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    if !viewer.csrf_ok(field("csrf").unwrap_or_default()) {
+    if !viewer.csrf_in(&fields) {
         return csrf_refused();
     }
     if !MODERATORS.contains(&viewer.role()) {
@@ -207,7 +196,8 @@ async fn decide_ticked(
         .filter(|(key, _)| key == "id")
         .filter_map(|(_, value)| value.parse().ok())
         .collect();
-    let release = match field("decision") {
+    let decision = fields.iter().find(|(key, _)| key == "decision");
+    let release = match decision.map(|(_, value)| value.as_str()) {
         Some("release") => true,
         Some("confirm") => false,
         _ => return refuse_ticked(&state, &viewer, "Choose release or confirm spam.").await,

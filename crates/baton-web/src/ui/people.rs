@@ -1,7 +1,7 @@
 //! People and API tokens, for the owner: add a person, change their role,
 //! let them sign in or not; issue a token (shown once) and revoke one.
 
-use super::session::csrf_refused;
+use super::session::{ButtonForm, csrf_refused};
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
 use askama::Template;
@@ -361,16 +361,11 @@ async fn issue_token(
     }
 }
 
-#[derive(Deserialize)]
-struct Plain {
-    csrf: String,
-}
-
 async fn revoke_token(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<Plain>,
+    Form(form): Form<ButtonForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();

@@ -2,7 +2,7 @@
 //! members; the ordered routing rules; and a box that runs an inquiry
 //! through the real decisions without storing anything.
 
-use super::session::csrf_refused;
+use super::session::{ButtonForm, csrf_refused};
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
 use crate::AppState;
 use askama::Template;
@@ -283,8 +283,7 @@ async fn try_inquiry(
     viewer: Viewer,
     Form(sent): Form<Vec<(String, String)>>,
 ) -> Response {
-    let csrf = sent.iter().find(|(key, _)| key == "csrf");
-    if !csrf.is_some_and(|(_, value)| viewer.csrf_ok(value)) {
+    if !viewer.csrf_in(&sent) {
         return csrf_refused();
     }
     if !EDITORS.contains(&viewer.role()) {
@@ -429,6 +428,30 @@ struct QueueForm {
     resolution_sla_minutes: String,
     #[serde(default)]
     escalation_queue: String,
+}
+
+impl QueueForm {
+    /// The change typed, or the field that is wrong and why.
+    fn change(&self) -> Result<QueueChange, (String, String)> {
+        Ok(QueueChange {
+            strategy: self
+                .strategy
+                .parse()
+                .map_err(|e: baton_core::domain::UnknownValue| {
+                    ("strategy".to_string(), e.to_string())
+                })?,
+            first_touch_sla_minutes: parse_minutes(
+                "first_touch_sla_minutes",
+                &self.first_touch_sla_minutes,
+            )?,
+            resolution_sla_minutes: parse_minutes(
+                "resolution_sla_minutes",
+                &self.resolution_sla_minutes,
+            )?,
+            escalation_queue: Some(self.escalation_queue.trim().to_string())
+                .filter(|slug| !slug.is_empty()),
+        })
+    }
 }
 
 /// A refused form on a queue's page: which form, and what was typed.
@@ -591,24 +614,7 @@ async fn change_queue(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    let change =
-        (|| {
-            Ok::<_, (String, String)>(QueueChange {
-                strategy: form.strategy.parse().map_err(
-                    |e: baton_core::domain::UnknownValue| ("strategy".to_string(), e.to_string()),
-                )?,
-                first_touch_sla_minutes: parse_minutes(
-                    "first_touch_sla_minutes",
-                    &form.first_touch_sla_minutes,
-                )?,
-                resolution_sla_minutes: parse_minutes(
-                    "resolution_sla_minutes",
-                    &form.resolution_sla_minutes,
-                )?,
-                escalation_queue: Some(form.escalation_queue.trim().to_string())
-                    .filter(|slug| !slug.is_empty()),
-            })
-        })();
+    let change = form.change();
     let queue = match state.db.queue(&slug).await {
         Ok(queue) => queue,
         Err(e) => return failure(Some(&viewer), e),
@@ -739,16 +745,11 @@ async fn change_member(
     }
 }
 
-#[derive(Deserialize)]
-struct Plain {
-    csrf: String,
-}
-
 async fn remove_member(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((slug, user_id)): Path<(String, i64)>,
-    Form(form): Form<Plain>,
+    Form(form): Form<ButtonForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();

@@ -399,8 +399,7 @@ async fn create_webhook(
     viewer: Viewer,
     Form(sent): Form<Vec<(String, String)>>,
 ) -> Response {
-    let csrf = sent.iter().find(|(key, _)| key == "csrf");
-    if !csrf.is_some_and(|(_, value)| viewer.csrf_ok(value)) {
+    if !viewer.csrf_in(&sent) {
         return csrf_refused();
     }
     if !READERS.contains(&viewer.role()) {
