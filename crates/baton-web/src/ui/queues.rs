@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/queues", get(overview))
         .route("/queues/try", post(try_inquiry))
-        .route("/queues/rules/move", post(move_rule))
+        .route("/queues/rules", post(change_rule))
         .route("/queues/{slug}", get(queue_page).post(change_queue))
         .route("/queues/{slug}/members", post(add_member))
         .route("/queues/{slug}/members/{user_id}", post(change_member))
@@ -63,6 +63,7 @@ struct Listed {
 struct ListedRule {
     name: String,
     when: String,
+    /// The slug of the queue it sends to; empty for none.
     queue: String,
 }
 
@@ -88,6 +89,8 @@ struct QueuesPage {
     csrf: String,
     queues: Vec<Listed>,
     rules: Vec<ListedRule>,
+    /// (slug, name) of every queue a rule may send to; empty for none.
+    targets: Vec<(String, String)>,
     rule_problem: Option<String>,
     trial: Vec<Field>,
     verdict: Option<Verdict>,
@@ -186,20 +189,22 @@ async fn show_overview(
         Ok(both) => both,
         Err(e) => return failure(Some(viewer), e),
     };
-    let name_of = |slug: &Option<String>| match slug {
-        Some(slug) => queues
+    let name_of = |slug: &str| {
+        queues
             .iter()
-            .find(|q| &q.slug == slug)
-            .map_or_else(|| slug.clone(), |q| q.name.clone()),
-        None => "No queue".to_string(),
+            .find(|q| q.slug == slug)
+            .map_or_else(|| slug.to_string(), |q| q.name.clone())
     };
     let rules = rules
         .iter()
         .map(|rule| ListedRule {
             name: rule.name.clone(),
             when: condition_text(&rule.condition),
-            queue: name_of(&rule.queue),
+            queue: rule.queue.clone().unwrap_or_default(),
         })
+        .collect();
+    let targets = std::iter::once((String::new(), "No queue".to_string()))
+        .chain(queues.iter().map(|q| (q.slug.clone(), q.name.clone())))
         .collect();
     let listed = queues
         .iter()
@@ -209,10 +214,10 @@ async fn show_overview(
             strategy: strategy_label(queue.strategy),
             first_touch: minutes(queue.first_touch_sla_minutes),
             resolution: minutes(queue.resolution_sla_minutes),
-            escalation: match &queue.escalation_queue {
-                Some(_) => name_of(&queue.escalation_queue),
-                None => "None".into(),
-            },
+            escalation: queue
+                .escalation_queue
+                .as_deref()
+                .map_or_else(|| "None".into(), name_of),
         })
         .collect();
     render(
@@ -223,6 +228,7 @@ async fn show_overview(
             csrf: viewer.session.csrf_token.clone(),
             queues: listed,
             rules,
+            targets,
             rule_problem,
             trial,
             verdict,
@@ -338,20 +344,25 @@ async fn try_inquiry(
     }
 }
 
+/// A change to one routing rule, naming the rule as the page showed it so
+/// that a stale page changes nothing.
 #[derive(Deserialize)]
-struct MoveRule {
+struct RuleForm {
     csrf: String,
     position: usize,
-    /// The rule's name as the page showed it, so a stale page moves nothing.
     name: String,
-    direction: String,
+    /// `up` or `down`, to move the rule.
+    direction: Option<String>,
+    /// The queue slug to send to, empty for none, to retarget the rule.
+    queue: Option<String>,
 }
 
-/// Moves a routing rule one place up or down; the order is stored whole.
-async fn move_rule(
+/// Moves a routing rule one place up or down, or sends it to another
+/// queue; the rules are stored whole, in order.
+async fn change_rule(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(form): Form<MoveRule>,
+    Form(form): Form<RuleForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
@@ -363,13 +374,25 @@ async fn move_rule(
         Ok(rules) => rules,
         Err(e) => return failure(Some(&viewer), e),
     };
-    let other = match form.direction.as_str() {
-        "up" => form.position.checked_sub(1),
-        "down" => Some(form.position + 1),
-        _ => None,
-    };
-    let stale = rules.get(form.position).is_none_or(|r| r.name != form.name);
-    let Some(other) = other.filter(|&other| other < rules.len() && !stale) else {
+    let at = form.position;
+    let current = rules.get(at).is_some_and(|r| r.name == form.name);
+    let changed = current
+        && match (form.direction.as_deref(), form.queue) {
+            (Some("up"), _) if at > 0 => {
+                rules.swap(at, at - 1);
+                true
+            }
+            (Some("down"), _) if at + 1 < rules.len() => {
+                rules.swap(at, at + 1);
+                true
+            }
+            (None, Some(queue)) => {
+                rules[at].queue = Some(queue.trim().to_string()).filter(|q| !q.is_empty());
+                true
+            }
+            _ => false,
+        };
+    if !changed {
         let problem = "The rules changed meanwhile or the rule cannot move that way; \
                        here they are as they are now."
             .to_string();
@@ -382,15 +405,26 @@ async fn move_rule(
             None,
         )
         .await;
-    };
-    rules.swap(form.position, other);
+    }
     match state
         .db
         .replace_routing_rules(Some(viewer.id()), &rules)
         .await
+        .map_err(refusal)
     {
         Ok(()) => Redirect::to("/queues#rules").into_response(),
-        Err(e) => failure(Some(&viewer), e),
+        Err(Ok((_, problem))) => {
+            show_overview(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(problem),
+                trial_fields(&[]),
+                None,
+            )
+            .await
+        }
+        Err(Err(e)) => failure(Some(&viewer), e),
     }
 }
 

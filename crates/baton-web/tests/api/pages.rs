@@ -1187,7 +1187,7 @@ async fn the_test_box_shows_each_decision_with_reasons_and_stores_nothing() {
 }
 
 #[tokio::test]
-async fn a_manager_moves_a_routing_rule_and_a_stale_page_moves_nothing() {
+async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_nothing() {
     let app = TestApp::new().await;
     let before = app.db.routing_rules().await.unwrap();
     let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
@@ -1196,7 +1196,7 @@ async fn a_manager_moves_a_routing_rule_and_a_stale_page_moves_nothing() {
     let csrf = Browser::csrf(&page);
     let (status, _, _) = manager
         .post(
-            "/queues/rules/move",
+            "/queues/rules",
             &[
                 ("csrf", &csrf),
                 ("position", "1"),
@@ -1211,7 +1211,7 @@ async fn a_manager_moves_a_routing_rule_and_a_stale_page_moves_nothing() {
 
     let (status, page, _) = manager
         .post(
-            "/queues/rules/move",
+            "/queues/rules",
             &[
                 ("csrf", &csrf),
                 ("position", "1"),
@@ -1224,11 +1224,44 @@ async fn a_manager_moves_a_routing_rule_and_a_stale_page_moves_nothing() {
     assert!(page.contains("The rules changed meanwhile"));
     assert_eq!(app.db.routing_rules().await.unwrap(), after);
 
+    let (status, _, _) = manager
+        .post(
+            "/queues/rules",
+            &[
+                ("csrf", &csrf),
+                ("position", "2"),
+                ("name", &after[2].name),
+                ("queue", "service"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let retargeted = app.db.routing_rules().await.unwrap();
+    assert_eq!(
+        (retargeted[2].name.as_str(), retargeted[2].queue.as_deref()),
+        (after[2].name.as_str(), Some("service"))
+    );
+    let (status, page, _) = manager
+        .post(
+            "/queues/rules",
+            &[
+                ("csrf", &csrf),
+                ("position", "2"),
+                ("name", &after[2].name),
+                ("queue", "nowhere"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("no queue `nowhere`"), "{page}");
+    assert_eq!(app.db.routing_rules().await.unwrap(), retargeted);
+    let after = retargeted;
+
     let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
     let (_, page, _) = hunter.get("/work").await;
     let (status, _, _) = hunter
         .post(
-            "/queues/rules/move",
+            "/queues/rules",
             &[
                 ("csrf", &Browser::csrf(&page)),
                 ("position", "1"),
