@@ -25,6 +25,9 @@ pub fn router() -> Router<AppState> {
 /// Only the owner manages people and tokens, as the API has it.
 pub const EDITORS: &[Role] = &[Role::Owner];
 
+/// Managers may read who works here and in which role.
+pub const READERS: &[Role] = &[Role::Owner, Role::Manager];
+
 fn refused(viewer: &Viewer) -> Response {
     message(
         StatusCode::FORBIDDEN,
@@ -61,6 +64,7 @@ struct PeoplePage {
     title: String,
     chrome: Option<Chrome>,
     csrf: String,
+    can_edit: bool,
     people: Vec<Person>,
     roles: Vec<(String, String)>,
     fields: Vec<Field>,
@@ -140,6 +144,7 @@ async fn show_people(
             title: "People".into(),
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
+            can_edit: EDITORS.contains(&viewer.role()),
             people,
             roles: role_options(),
             fields,
@@ -148,7 +153,7 @@ async fn show_people(
 }
 
 async fn people(State(state): State<AppState>, viewer: Viewer) -> Response {
-    if !EDITORS.contains(&viewer.role()) {
+    if !READERS.contains(&viewer.role()) {
         return refused(&viewer);
     }
     let typed = NewPerson {

@@ -43,7 +43,7 @@ const SECTIONS: &[(&str, &str, &[Role])] = &[
     (
         "/settings/people",
         "People and roles",
-        super::people::EDITORS,
+        super::people::READERS,
     ),
     ("/settings/teams", "Teams", READERS),
     ("/settings/tokens", "API tokens", super::people::EDITORS),

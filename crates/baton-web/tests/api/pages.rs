@@ -1436,6 +1436,18 @@ async fn the_owner_issues_a_token_shown_once_and_revokes_it_while_a_manager_is_r
     let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
     let (status, _, _) = manager.get("/settings/tokens").await;
     assert_eq!(status, 403);
+    let (status, page, _) = manager.get("/settings/people").await;
+    assert_eq!(status, 200, "a manager reads who works here");
+    assert!(page.contains("olga@acme.test") && !page.contains("action=\"/settings/people"));
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap();
+    let (status, _, _) = manager
+        .post(
+            &format!("/settings/people/{}", olga.id),
+            &[("csrf", &Browser::csrf(&page)), ("active", "false")],
+        )
+        .await;
+    assert_eq!(status, 403, "but changes nobody");
+    assert!(app.db.user(olga.id).await.unwrap().active);
     let (_, page, _) = manager.get("/settings").await;
     assert!(!page.contains("/settings/tokens") && page.contains("/settings/webhooks"));
     let id = app.db.api_tokens().await.unwrap()[0].id;
