@@ -142,13 +142,20 @@ impl Db {
         Ok(count == 0)
     }
 
-    /// Issues an API token for a user; returns it in clear, once.
-    pub async fn create_api_token(&self, user_id: i64, name: &str) -> Result<String> {
+    /// Issues an API token for a user; returns it in clear, once. `actor`
+    /// is who issued it, `None` for the command line.
+    pub async fn create_api_token(
+        &self,
+        actor: Option<i64>,
+        user_id: i64,
+        name: &str,
+    ) -> Result<String> {
         let name = name.trim();
         if name.is_empty() {
             return Err(DbError::invalid("name", "a token needs a name"));
         }
         let (token, hash) = auth::new_api_token();
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -156,16 +163,18 @@ impl Db {
         .bind(name)
         .bind(hash)
         .bind(now_ms())
-        .fetch_one(self.writer())
+        .fetch_one(&mut *tx)
         .await?;
-        self.audit(
-            Some(user_id),
+        audit_in(
+            &mut *tx,
+            actor,
             "token.created",
             "api_token",
             Some(id),
-            &serde_json::json!({"name": name}),
+            &serde_json::json!({"name": name, "user_id": user_id}),
         )
         .await?;
+        tx.commit().await?;
         Ok(token)
     }
 

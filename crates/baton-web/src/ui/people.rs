@@ -352,7 +352,12 @@ async fn issue_token(
         return refused(&viewer);
     }
     let issued = match state.db.user_by_email(&form.holder).await {
-        Ok(holder) if holder.active => state.db.create_api_token(holder.id, &form.name).await,
+        Ok(holder) if holder.active => {
+            state
+                .db
+                .create_api_token(Some(viewer.id()), holder.id, &form.name)
+                .await
+        }
         Ok(_) | Err(baton_db::DbError::NotFound(_)) => Err(baton_db::DbError::invalid(
             "holder",
             "choose a person who may sign in",

@@ -1427,6 +1427,14 @@ async fn the_owner_issues_a_token_shown_once_and_revokes_it_while_a_manager_is_r
         + 34;
     let token = page[at..].split('"').next().unwrap().to_string();
     assert_eq!(app.get(&token, "/api/v1/me").await.status(), 200);
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap();
+    let (issued_by,): (Option<i64>,) = sqlx::query_as(
+        "SELECT actor_id FROM audit_log WHERE action = 'token.created' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(issued_by, Some(olga.id), "the audit names who issued it");
     let (_, page, _) = owner.get("/settings/tokens").await;
     assert!(
         page.contains("crm sync") && !page.contains(&token),
