@@ -49,6 +49,16 @@ pub struct MemberChange {
     pub away: Option<bool>,
 }
 
+/// A queue's service levels and hand-offs, as a whole.
+#[derive(Debug, Clone)]
+pub struct QueueChange {
+    pub strategy: Strategy,
+    pub first_touch_sla_minutes: i64,
+    pub resolution_sla_minutes: i64,
+    /// The slug of the queue a breached item goes to next.
+    pub escalation_queue: Option<String>,
+}
+
 impl From<&Member> for baton_core::routing::Candidate {
     fn from(m: &Member) -> Self {
         baton_core::routing::Candidate {
@@ -294,6 +304,109 @@ impl Db {
             .into_iter()
             .find(|m| m.user_id == user_id)
             .ok_or_else(|| DbError::NotFound(format!("member {user_id}")))
+    }
+
+    /// Sets a queue's strategy, SLAs and escalation path.
+    pub async fn change_queue(
+        &self,
+        actor: Option<i64>,
+        queue_id: i64,
+        change: &QueueChange,
+    ) -> Result<Queue> {
+        if change.first_touch_sla_minutes < 1 {
+            return Err(DbError::invalid(
+                "first_touch_sla_minutes",
+                "must be at least one minute",
+            ));
+        }
+        if change.resolution_sla_minutes < change.first_touch_sla_minutes {
+            return Err(DbError::invalid(
+                "resolution_sla_minutes",
+                "must be at least the first-touch SLA",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let escalation_id = match &change.escalation_queue {
+            Some(slug) => {
+                let (id,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| {
+                        DbError::invalid("escalation_queue", format!("no queue `{slug}`"))
+                    })?;
+                if id == queue_id {
+                    return Err(DbError::invalid(
+                        "escalation_queue",
+                        "a queue cannot escalate to itself",
+                    ));
+                }
+                Some(id)
+            }
+            None => None,
+        };
+        let changed = sqlx::query(
+            "UPDATE queues SET strategy = $1, first_touch_sla_min = $2, resolution_sla_min = $3,
+                 escalation_queue_id = $4
+             WHERE id = $5",
+        )
+        .bind(change.strategy.as_str())
+        .bind(change.first_touch_sla_minutes)
+        .bind(change.resolution_sla_minutes)
+        .bind(escalation_id)
+        .bind(queue_id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            return Err(DbError::NotFound(format!("queue {queue_id}")));
+        }
+        audit_in(
+            &mut *tx,
+            actor,
+            "queue.changed",
+            "queue",
+            Some(queue_id),
+            &serde_json::json!({
+                "strategy": change.strategy,
+                "first_touch_sla_minutes": change.first_touch_sla_minutes,
+                "resolution_sla_minutes": change.resolution_sla_minutes,
+                "escalation_queue": change.escalation_queue,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.queue(&queue_id.to_string()).await
+    }
+
+    /// Takes a member out of a queue; the work they hold stays theirs.
+    pub async fn remove_queue_member(
+        &self,
+        actor: Option<i64>,
+        queue_id: i64,
+        user_id: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let removed = sqlx::query("DELETE FROM queue_members WHERE queue_id = $1 AND user_id = $2")
+            .bind(queue_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if removed.rows_affected() != 1 {
+            return Err(DbError::NotFound(format!(
+                "member {user_id} of queue {queue_id}"
+            )));
+        }
+        audit_in(
+            &mut *tx,
+            actor,
+            "queue.member_removed",
+            "queue",
+            Some(queue_id),
+            &serde_json::json!({"user_id": user_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Changes capacity, weight, skills or presence of a member.

@@ -85,6 +85,17 @@ impl TokenCache {
     }
 }
 
+/// An API token as listed: its name and holder, never its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub holder: String,
+    pub holder_email: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
 /// What is needed to add a person.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
@@ -179,13 +190,20 @@ impl Db {
         Ok(count == 0)
     }
 
-    /// Issues an API token for a user; returns it in clear, once.
-    pub async fn create_api_token(&self, user_id: i64, name: &str) -> Result<String> {
+    /// Issues an API token for a user; returns it in clear, once. `actor`
+    /// is who issued it, `None` for the command line.
+    pub async fn create_api_token(
+        &self,
+        actor: Option<i64>,
+        user_id: i64,
+        name: &str,
+    ) -> Result<String> {
         let name = name.trim();
         if name.is_empty() {
             return Err(DbError::invalid("name", "a token needs a name"));
         }
         let (token, hash) = auth::new_api_token();
+        let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -193,17 +211,71 @@ impl Db {
         .bind(name)
         .bind(hash)
         .bind(now_ms())
-        .fetch_one(self.writer())
+        .fetch_one(&mut *tx)
         .await?;
-        self.audit(
-            Some(user_id),
+        audit_in(
+            &mut *tx,
+            actor,
             "token.created",
             "api_token",
             Some(id),
-            &serde_json::json!({"name": name}),
+            &serde_json::json!({"name": name, "user_id": user_id}),
         )
         .await?;
+        tx.commit().await?;
         Ok(token)
+    }
+
+    /// Every API token that still works, newest first, with whose it is;
+    /// never the token itself, which only its holder has.
+    pub async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT t.id, t.name, u.name, u.email, t.created_at, t.last_used_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.revoked_at IS NULL ORDER BY t.id DESC",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, holder, holder_email, created_at, last_used_at)| ApiToken {
+                    id,
+                    name,
+                    holder,
+                    holder_email,
+                    created_at,
+                    last_used_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Stops a token from working, for good; it stays on record.
+    pub async fn revoke_api_token(&self, actor: i64, id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let revoked = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if revoked.rows_affected() != 1 {
+            return Err(DbError::NotFound(format!("a working API token {id}")));
+        }
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "token.revoked",
+            "api_token",
+            Some(id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.token_cache().forget();
+        Ok(())
     }
 
     /// The active user behind a bearer token, if the token is valid.

@@ -257,7 +257,7 @@ async fn main() {
         })
         .await
         .unwrap();
-    let token = db.create_api_token(owner.id, "bench").await.unwrap();
+    let token = db.create_api_token(None, owner.id, "bench").await.unwrap();
     for (queue, role, count) in [
         ("hunters", Role::Hunter, 4),
         ("qualification", Role::Qualifier, 3),

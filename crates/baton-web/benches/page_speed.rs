@@ -96,9 +96,23 @@ impl Visitor {
 /// The pages a person is timed on: every list, and the lead, deal and
 /// inquiry pages of their own work (any, for managers).
 async fn pages_for(db: &baton_db::Db, user: &User) -> Vec<String> {
-    let mut pages: Vec<String> = ["/work", "/dashboard", "/forms", "/moderation", "/charter"]
-        .map(String::from)
-        .to_vec();
+    let mut pages: Vec<String> = [
+        "/work",
+        "/dashboard",
+        "/forms",
+        "/moderation",
+        "/charter",
+        "/queues",
+        "/queues/hunters",
+        "/settings",
+        "/settings/people",
+        "/settings/tokens",
+        "/settings/organisation",
+        "/settings/teams",
+        "/settings/webhooks",
+    ]
+    .map(String::from)
+    .to_vec();
     let everyone = user.role.is_manager();
     let leads = LeadFilter {
         visible_to: (!everyone).then_some(user.id),

@@ -14,6 +14,7 @@ mod correction;
 mod moderation;
 pub use moderation::HeldInquiry;
 mod prepare;
+pub use prepare::{Match, Plan};
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
@@ -214,6 +215,24 @@ impl Db {
                     tracing::error!(error = %e, "deciding failed; the inquiries wait for a retry")
                 })
                 .ok(),
+        }
+    }
+
+    /// Decides one inquiry exactly as processing would, against what is
+    /// stored now, and writes nothing: what would happen to it, and why.
+    pub async fn dry_run(&self, raw: &RawInquiry) -> Result<Plan> {
+        let pending = Pending {
+            id: PROVISIONAL_IDS,
+            received_at: now_ms(),
+            channel: raw.channel,
+            raw: raw.raw.clone(),
+            content_hash: raw.content_hash.clone(),
+        };
+        let context = self.processing_context().await?;
+        match self.prepare(vec![pending], &context).await?.pop() {
+            Some(Prepared::Ready(plan)) => Ok(*plan),
+            Some(Prepared::Failed { error, .. }) => Err(DbError::invalid("inquiry", error)),
+            None => Err(DbError::NotFound("a decision for the inquiry".into())),
         }
     }
 

@@ -12,7 +12,10 @@ mod inquiries;
 mod leads;
 mod moderation;
 mod opportunities;
+mod people;
+mod queues;
 mod session;
+mod settings;
 mod work;
 
 use crate::AppState;
@@ -30,6 +33,9 @@ pub fn router() -> Router<AppState> {
         .merge(work::router())
         .merge(inquiries::router())
         .merge(moderation::router())
+        .merge(queues::router())
+        .merge(settings::router())
+        .merge(people::router())
         .merge(charter::router())
         .merge(leads::router())
         .merge(opportunities::router())
@@ -59,8 +65,14 @@ impl Chrome {
         if moderation::MODERATORS.contains(&viewer.role()) {
             links.push(("/moderation", "Moderation"));
         }
+        if queues::EDITORS.contains(&viewer.role()) {
+            links.push(("/queues", "Queues"));
+        }
         if charter::READERS.contains(&viewer.role()) {
             links.push(("/charter", "Charter"));
+        }
+        if settings::READERS.contains(&viewer.role()) {
+            links.push(("/settings", "Settings"));
         }
         Chrome {
             name: viewer.session.user.name.clone(),

@@ -1,7 +1,7 @@
 //! The opportunity page: the deal's stage, amount and expected close,
 //! changed in one form, and won or lost (with the reason) in one click.
 
-use super::session::csrf_refused;
+use super::session::{ButtonForm, csrf_refused};
 use super::{Chrome, Field, Viewer, failure, message, money, place_error, refusal, render};
 use crate::AppState;
 use askama::Template;
@@ -231,16 +231,11 @@ async fn update(
     .await
 }
 
-#[derive(Deserialize)]
-struct WonForm {
-    csrf: String,
-}
-
 async fn won(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<WonForm>,
+    Form(form): Form<ButtonForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();

@@ -28,6 +28,15 @@ impl Viewer {
         self.session.user.role
     }
 
+    /// True when a form read as (name, value) pairs carries this
+    /// session's CSRF token.
+    pub fn csrf_in(&self, fields: &[(String, String)]) -> bool {
+        fields
+            .iter()
+            .find(|(name, _)| name == "csrf")
+            .is_some_and(|(_, sent)| self.csrf_ok(sent))
+    }
+
     /// True when a form carries this session's CSRF token.
     pub fn csrf_ok(&self, sent: &str) -> bool {
         // Both are random hex of fixed length; compare without early exit.
@@ -40,6 +49,12 @@ impl Viewer {
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
     }
+}
+
+/// A form that carries nothing but its CSRF token: a button.
+#[derive(serde::Deserialize)]
+pub struct ButtonForm {
+    pub csrf: String,
 }
 
 /// The answer to a form without the session's CSRF token.

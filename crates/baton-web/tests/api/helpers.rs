@@ -31,7 +31,10 @@ impl TestApp {
             })
             .await
             .unwrap();
-        let owner = db.create_api_token(owner_user.id, "tests").await.unwrap();
+        let owner = db
+            .create_api_token(None, owner_user.id, "tests")
+            .await
+            .unwrap();
         TestApp {
             base,
             db,
@@ -58,7 +61,11 @@ impl TestApp {
             })
             .await
             .unwrap();
-        let token = self.db.create_api_token(user.id, "tests").await.unwrap();
+        let token = self
+            .db
+            .create_api_token(None, user.id, "tests")
+            .await
+            .unwrap();
         (user.id, token)
     }
 

@@ -864,3 +864,777 @@ async fn the_call_sheet_list_shows_the_recent_weeks_newest_first() {
         "the newest first: {page}"
     );
 }
+
+#[tokio::test]
+async fn a_moderator_releases_ticked_inquiries_at_once_and_each_is_recorded() {
+    let app = TestApp::new().await;
+    let mut held = Vec::new();
+    for n in 0..3 {
+        let spam = app
+            .inquire(serde_json::json!({"email": format!("deals{n}@mailinator.com"), "message": format!("SEO {n} http://a.biz http://b.biz http://c.biz")}))
+            .await;
+        assert_eq!(spam["status"], "quarantined");
+        held.push(spam["id"].as_i64().unwrap().to_string());
+    }
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = hunter
+        .post(
+            "/moderation/decide",
+            &[("csrf", &csrf), ("decision", "release"), ("id", &held[0])],
+        )
+        .await;
+    assert_eq!(status, 403, "a hunter does not moderate");
+
+    let mut qualifier = Browser::person(&app, "quinn@acme.test", Role::Qualifier).await;
+    let (_, page, _) = qualifier.get("/moderation?select=all").await;
+    assert_eq!(
+        page.matches(" checked>").count(),
+        3,
+        "tick all without JavaScript"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = qualifier
+        .post(
+            "/moderation/decide",
+            &[
+                ("csrf", "0".repeat(32).as_str()),
+                ("decision", "release"),
+                ("id", &held[0]),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "a form without the session's token");
+
+    let (status, page, _) = qualifier
+        .post(
+            "/moderation/decide",
+            &[("csrf", &csrf), ("decision", "release")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Tick at least one inquiry"), "{page}");
+
+    let (status, _, location) = qualifier
+        .post(
+            "/moderation/decide",
+            &[
+                ("csrf", &csrf),
+                ("decision", "release"),
+                ("id", &held[0]),
+                ("id", &held[1]),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = qualifier.get(location.as_deref().unwrap()).await;
+    assert!(page.contains("Released 2 inquiries."), "{page}");
+    assert!(!page.contains(&format!("Inquiry {}<", held[0])), "{page}");
+
+    // One was released meanwhile: it is skipped, the other confirmed.
+    let (status, _, location) = qualifier
+        .post(
+            "/moderation/decide",
+            &[
+                ("csrf", &csrf),
+                ("decision", "confirm"),
+                ("id", &held[1]),
+                ("id", &held[2]),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = qualifier.get(location.as_deref().unwrap()).await;
+    assert!(
+        page.contains("Confirmed 1 inquiry as spam. 1 inquiry no longer waiting"),
+        "{page}"
+    );
+    assert!(page.contains("No inquiry is waiting"), "{page}");
+
+    for (id, status) in [
+        (&held[0], baton_core::domain::InquiryStatus::Processed),
+        (&held[1], baton_core::domain::InquiryStatus::Processed),
+        (&held[2], baton_core::domain::InquiryStatus::Spam),
+    ] {
+        let view = app.db.inquiry(id.parse().unwrap()).await.unwrap();
+        assert_eq!(view.status, status, "inquiry {id}");
+    }
+    let (by_hand,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM decisions WHERE kind = 'moderation' AND actor_id IS NOT NULL",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(
+        by_hand, 3,
+        "one moderator decision per inquiry, as a single one"
+    );
+    let (audited,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action IN ('inquiry.released', 'inquiry.confirmed_spam')",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(audited, 3);
+}
+
+#[tokio::test]
+async fn a_manager_sets_a_queues_service_levels_and_members_while_a_hunter_is_refused() {
+    let app = TestApp::new().await;
+    let (hal_id, _) = app.user("hal@acme.test", Role::Hunter).await;
+    let mut hunter = Browser::person(&app, "hunter2@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    assert!(!page.contains("href=\"/queues\""), "no link for a hunter");
+    let hunter_csrf = Browser::csrf(&page);
+    for path in ["/queues", "/queues/hunters"] {
+        let (status, _, _) = hunter.get(path).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let (status, _, _) = hunter
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &hunter_csrf),
+                ("strategy", "weighted"),
+                ("first_touch_sla_minutes", "1"),
+                ("resolution_sla_minutes", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "a hunter does not edit queues");
+    let (status, _, _) = hunter
+        .post(
+            "/queues/hunters/members",
+            &[("csrf", &hunter_csrf), ("email", "hal@acme.test")],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/queues").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"/queues\"") && page.contains("Hunters (new business)"));
+    let csrf = Browser::csrf(&page);
+
+    let (status, page, _) = manager
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &csrf),
+                ("strategy", "least_loaded"),
+                ("first_touch_sla_minutes", "120"),
+                ("resolution_sla_minutes", "60"),
+                ("escalation_queue", "farmers"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"resolution_sla_minutes-error\"") && page.contains("value=\"120\""),
+        "error beside the field, input kept: {page}"
+    );
+    assert_eq!(
+        app.db
+            .queue("hunters")
+            .await
+            .unwrap()
+            .first_touch_sla_minutes,
+        480,
+        "nothing stored"
+    );
+    let (status, _, _) = manager
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &csrf),
+                ("strategy", "least_loaded"),
+                ("first_touch_sla_minutes", "120"),
+                ("resolution_sla_minutes", "960"),
+                ("escalation_queue", "farmers"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let hunters = app.db.queue("hunters").await.unwrap();
+    assert_eq!(
+        (
+            hunters.strategy,
+            hunters.first_touch_sla_minutes,
+            hunters.resolution_sla_minutes,
+            hunters.escalation_queue.as_deref()
+        ),
+        (
+            baton_core::domain::Strategy::LeastLoaded,
+            120,
+            960,
+            Some("farmers")
+        )
+    );
+
+    let (status, page, _) = manager
+        .post(
+            "/queues/hunters/members",
+            &[("csrf", &csrf), ("email", "nobody@acme.test")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"email-error\"") && page.contains("value=\"nobody@acme.test\""));
+    let (status, _, _) = manager
+        .post(
+            "/queues/hunters/members",
+            &[("csrf", &csrf), ("email", "hal@acme.test")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let member = format!("/queues/hunters/members/{hal_id}");
+    let (status, page, _) = manager
+        .post(&member, &[("csrf", &csrf), ("capacity", "-2")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(&format!("id=\"capacity-{hal_id}-error\"")) && page.contains("value=\"-2\"")
+    );
+    manager
+        .post(&member, &[("csrf", &csrf), ("capacity", "5")])
+        .await;
+    manager
+        .post(&member, &[("csrf", &csrf), ("away", "true")])
+        .await;
+    let members = app.db.queue_members(hunters.id).await.unwrap();
+    assert_eq!(
+        (members[0].capacity, members[0].away),
+        (Some(5), true),
+        "the cap stays when presence changes"
+    );
+    let (_, page, _) = manager.get("/queues/hunters").await;
+    assert!(page.contains("Mark hal back"), "{page}");
+
+    let (status, _, _) = hunter
+        .post(&format!("{member}/remove"), &[("csrf", &hunter_csrf)])
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, _) = manager
+        .post(&format!("{member}/remove"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    assert!(app.db.queue_members(hunters.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_test_box_shows_each_decision_with_reasons_and_stores_nothing() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get("/queues").await;
+    let csrf = Browser::csrf(&page);
+
+    let (status, page, _) = owner
+        .post(
+            "/queues/try",
+            &[
+                ("csrf", &csrf),
+                ("email", "not-an-address"),
+                ("company", "Initech"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"email-error\"") && page.contains("value=\"Initech\""),
+        "{page}"
+    );
+
+    let (status, page, _) = owner
+        .post(
+            "/queues/try",
+            &[
+                ("csrf", &csrf),
+                ("name", "Dana Reyes"),
+                ("email", "dana@initech.example"),
+                ("company", "Initech"),
+                ("title", "VP Operations"),
+                ("company_size", "1200"),
+                (
+                    "message",
+                    "Attached is our RFP; the submission deadline is Friday",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    for shown in [
+        "What would happen",
+        "ham",
+        "rfp",
+        "grade",
+        "Requests for proposal go to hunters",
+        "hunters",
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
+    assert_eq!(app.count("inquiries").await, 0, "a dry run stores nothing");
+    assert_eq!(app.count("contacts").await, 0);
+
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let (status, _, _) = hunter
+        .post(
+            "/queues/try",
+            &[("csrf", &Browser::csrf(&page)), ("message", "Hello")],
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_nothing() {
+    let app = TestApp::new().await;
+    let before = app.db.routing_rules().await.unwrap();
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get("/queues").await;
+    assert!(page.contains(&before[1].name), "{page}");
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = manager
+        .post(
+            "/queues/rules",
+            &[
+                ("csrf", &csrf),
+                ("position", "1"),
+                ("name", &before[1].name),
+                ("direction", "down"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let after = app.db.routing_rules().await.unwrap();
+    assert_eq!((&after[1], &after[2]), (&before[2], &before[1]));
+
+    let (status, page, _) = manager
+        .post(
+            "/queues/rules",
+            &[
+                ("csrf", &csrf),
+                ("position", "1"),
+                ("name", &before[1].name),
+                ("direction", "up"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "the page named the rule that has moved since");
+    assert!(page.contains("The rules changed meanwhile"));
+    assert_eq!(app.db.routing_rules().await.unwrap(), after);
+
+    let (status, _, _) = manager
+        .post(
+            "/queues/rules",
+            &[
+                ("csrf", &csrf),
+                ("position", "2"),
+                ("name", &after[2].name),
+                ("queue", "service"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let retargeted = app.db.routing_rules().await.unwrap();
+    assert_eq!(
+        (retargeted[2].name.as_str(), retargeted[2].queue.as_deref()),
+        (after[2].name.as_str(), Some("service"))
+    );
+    let (status, page, _) = manager
+        .post(
+            "/queues/rules",
+            &[
+                ("csrf", &csrf),
+                ("position", "2"),
+                ("name", &after[2].name),
+                ("queue", "nowhere"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("no queue `nowhere`"), "{page}");
+    assert_eq!(app.db.routing_rules().await.unwrap(), retargeted);
+    let after = retargeted;
+
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let (status, _, _) = hunter
+        .post(
+            "/queues/rules",
+            &[
+                ("csrf", &Browser::csrf(&page)),
+                ("position", "1"),
+                ("name", &after[1].name),
+                ("direction", "down"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.db.routing_rules().await.unwrap(), after);
+}
+
+#[tokio::test]
+async fn the_owner_adds_a_person_changes_their_role_and_deactivates_them() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (status, page, _) = owner.get("/settings").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("href=\"/settings/people\"") && page.contains("href=\"/settings/tokens\"")
+    );
+    let csrf = Browser::csrf(&page);
+
+    let (status, page, _) = owner
+        .post(
+            "/settings/people",
+            &[
+                ("csrf", &csrf),
+                ("name", "Hal"),
+                ("email", "hal@"),
+                ("role", "hunter"),
+                ("password", "long password"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"email-error\"") && page.contains("value=\"Hal\""),
+        "{page}"
+    );
+    assert!(
+        !page.contains("long password"),
+        "a password is never sent back"
+    );
+    let (status, _, _) = owner
+        .post(
+            "/settings/people",
+            &[
+                ("csrf", &csrf),
+                ("name", "Hal"),
+                ("email", "hal@acme.test"),
+                ("role", "hunter"),
+                ("password", "long password"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap();
+    assert_eq!(hal.role, Role::Hunter);
+
+    let mut hunter = Browser::new(&app);
+    let (status, _, _) = hunter
+        .post(
+            "/sign-in",
+            &[("email", "hal@acme.test"), ("password", "long password")],
+        )
+        .await;
+    assert_eq!(status, 303, "the new person signs in");
+    let (_, page, _) = hunter.get("/work").await;
+    assert!(
+        !page.contains("href=\"/settings\""),
+        "no settings link for a hunter"
+    );
+    let hunter_csrf = Browser::csrf(&page);
+    for path in [
+        "/settings",
+        "/settings/people",
+        "/settings/tokens",
+        "/settings/organisation",
+        "/settings/teams",
+        "/settings/webhooks",
+    ] {
+        let (status, _, _) = hunter.get(path).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let (status, _, _) = hunter
+        .post(
+            &format!("/settings/people/{}", hal.id),
+            &[("csrf", &hunter_csrf), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(status, 403, "a hunter does not promote themselves");
+
+    let (status, _, _) = owner
+        .post(
+            &format!("/settings/people/{}", hal.id),
+            &[("csrf", &csrf), ("role", "farmer")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(app.db.user(hal.id).await.unwrap().role, Role::Farmer);
+
+    let me = app.db.user_by_email("olga@acme.test").await.unwrap();
+    let (status, page, _) = owner
+        .post(
+            &format!("/settings/people/{}", me.id),
+            &[("csrf", &csrf), ("role", "hunter")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(&format!("id=\"person-{}-error\"", me.id)),
+        "{page}"
+    );
+    assert_eq!(app.db.user(me.id).await.unwrap().role, Role::Owner);
+
+    let (status, _, _) = owner
+        .post(
+            &format!("/settings/people/{}", hal.id),
+            &[("csrf", &csrf), ("active", "false")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, location) = hunter.get("/work").await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/sign-in")),
+        "a deactivated person is signed out"
+    );
+    let (_, page, _) = owner.get("/settings/people").await;
+    assert!(page.contains("Reactivate Hal"), "{page}");
+}
+
+#[tokio::test]
+async fn the_owner_issues_a_token_shown_once_and_revokes_it_while_a_manager_is_refused() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get("/settings/tokens").await;
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = owner
+        .post(
+            "/settings/tokens",
+            &[("csrf", &csrf), ("holder", "olga@acme.test"), ("name", " ")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"name-error\""), "{page}");
+
+    let (status, page, _) = owner
+        .post(
+            "/settings/tokens",
+            &[
+                ("csrf", &csrf),
+                ("holder", "olga@acme.test"),
+                ("name", "crm sync"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let at = page
+        .find("id=\"issued-token\" readonly value=\"")
+        .expect("the token, once")
+        + 34;
+    let token = page[at..].split('"').next().unwrap().to_string();
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 200);
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap();
+    let (issued_by,): (Option<i64>,) = sqlx::query_as(
+        "SELECT actor_id FROM audit_log WHERE action = 'token.created' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(issued_by, Some(olga.id), "the audit names who issued it");
+    let (_, page, _) = owner.get("/settings/tokens").await;
+    assert!(
+        page.contains("crm sync") && !page.contains(&token),
+        "never shown again"
+    );
+
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, _, _) = manager.get("/settings/tokens").await;
+    assert_eq!(status, 403);
+    let (status, page, _) = manager.get("/settings/people").await;
+    assert_eq!(status, 200, "a manager reads who works here");
+    assert!(page.contains("olga@acme.test") && !page.contains("action=\"/settings/people"));
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap();
+    let (status, _, _) = manager
+        .post(
+            &format!("/settings/people/{}", olga.id),
+            &[("csrf", &Browser::csrf(&page)), ("active", "false")],
+        )
+        .await;
+    assert_eq!(status, 403, "but changes nobody");
+    assert!(app.db.user(olga.id).await.unwrap().active);
+    let (_, page, _) = manager.get("/settings").await;
+    assert!(!page.contains("/settings/tokens") && page.contains("/settings/webhooks"));
+    let id = app.db.api_tokens().await.unwrap()[0].id;
+    let (status, _, _) = manager
+        .post(
+            &format!("/settings/tokens/{id}/revoke"),
+            &[("csrf", &Browser::csrf(&page))],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 200);
+
+    let (status, _, _) = owner
+        .post(&format!("/settings/tokens/{id}/revoke"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
+async fn the_owner_sets_the_time_zone_and_hours_which_a_manager_only_reads() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get("/settings/organisation").await;
+    assert!(page.contains("value=\"UTC\""), "{page}");
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = owner
+        .post(
+            "/settings/organisation",
+            &[
+                ("csrf", &csrf),
+                ("time_zone", "Mars/Olympus"),
+                ("business_hours", "mon-thu 08:00-16:00"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"time_zone-error\"") && page.contains("value=\"mon-thu 08:00-16:00\""),
+        "{page}"
+    );
+    assert_eq!(
+        app.db.organisation().await.unwrap().time_zone,
+        "UTC",
+        "nothing stored"
+    );
+    let (status, _, _) = owner
+        .post(
+            "/settings/organisation",
+            &[
+                ("csrf", &csrf),
+                ("time_zone", "Europe/Berlin"),
+                ("business_hours", "mon-thu 08:00-16:00"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let organisation = app.db.organisation().await.unwrap();
+    assert_eq!(
+        (
+            organisation.time_zone.as_str(),
+            organisation.business_hours.as_str()
+        ),
+        ("Europe/Berlin", "mon-thu 08:00-16:00")
+    );
+
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/settings/organisation").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Europe/Berlin") && !page.contains("action=\"/settings/organisation\""));
+    let (status, _, _) = manager
+        .post(
+            "/settings/organisation",
+            &[
+                ("csrf", &Browser::csrf(&page)),
+                ("time_zone", "UTC"),
+                ("business_hours", "mon-fri 09:00-17:00"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.db.organisation().await.unwrap().time_zone,
+        "Europe/Berlin"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_adds_a_team_and_a_webhook_and_sees_its_deliveries() {
+    let app = TestApp::new().await;
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get("/settings/teams").await;
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = manager
+        .post(
+            "/settings/teams",
+            &[
+                ("csrf", &csrf),
+                ("name", "Hunters West"),
+                ("function", "hunting"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, page, _) = manager
+        .post(
+            "/settings/teams",
+            &[
+                ("csrf", &csrf),
+                ("name", "hunters west"),
+                ("function", "hunting"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"name-error\"") && page.contains("value=\"hunters west\""),
+        "{page}"
+    );
+    assert_eq!(app.db.teams().await.unwrap().len(), 1);
+
+    let (status, page, _) = manager
+        .post(
+            "/settings/webhooks",
+            &[("csrf", &csrf), ("url", "https://hooks.acme.test/baton")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"events-error\"")
+            && page.contains("value=\"https://hooks.acme.test/baton\""),
+        "{page}"
+    );
+    let (status, page, _) = manager
+        .post(
+            "/settings/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", "https://hooks.acme.test/baton"),
+                ("events", "inquiry.routed"),
+                ("events", "lead.stage_changed"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"webhook-secret\""), "the secret, once");
+    app.inquire(strong_lead("dana@initech.example")).await;
+    let (_, page, _) = manager.get("/settings/webhooks").await;
+    assert!(
+        page.contains("inquiry.routed, lead.stage_changed")
+            && page.contains("<td>inquiry.routed</td>"),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"webhook-secret\""));
+
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let hunter_csrf = Browser::csrf(&page);
+    for (path, form) in [
+        (
+            "/settings/teams",
+            vec![
+                ("csrf", hunter_csrf.as_str()),
+                ("name", "Mine"),
+                ("function", "hunting"),
+            ],
+        ),
+        (
+            "/settings/webhooks",
+            vec![
+                ("csrf", hunter_csrf.as_str()),
+                ("url", "https://x.test"),
+                ("events", "inquiry.routed"),
+            ],
+        ),
+    ] {
+        let (status, _, _) = hunter.post(path, &form).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    assert_eq!(app.db.teams().await.unwrap().len(), 1);
+    assert_eq!(app.db.webhooks().await.unwrap().len(), 1);
+}

@@ -58,14 +58,14 @@ async fn managers_read_forecast_accuracy_by_any_group_and_a_hunter_only_their_ow
         .await;
     assert_eq!(campaigns["rows"][0]["name"], "Webinar W");
 
-    let hunter = app.db.create_api_token(s.hal, "tests").await.unwrap();
+    let hunter = app.db.create_api_token(None, s.hal, "tests").await.unwrap();
     let own = app.get_json(&hunter, ACCURACY).await;
     assert_eq!(names(&own), ["Hal"]);
     assert_eq!(own["totals"], serde_json::json!([]));
     assert_eq!(own["leaderboard"].as_array().unwrap().len(), 1);
     let refused = app.get(&hunter, &format!("{ACCURACY}&group=team")).await;
     assert_eq!(refused.status(), 403);
-    let marketer = app.db.create_api_token(s.mia, "tests").await.unwrap();
+    let marketer = app.db.create_api_token(None, s.mia, "tests").await.unwrap();
     assert_eq!(names(&app.get_json(&marketer, ACCURACY).await), ["Mia"]);
     let anonymous = app.client.get(app.url(ACCURACY)).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
@@ -87,7 +87,7 @@ async fn managers_read_forecast_accuracy_by_any_group_and_a_hunter_only_their_ow
 #[tokio::test]
 async fn a_forecasts_lines_are_set_against_their_actuals_for_its_owner_and_managers_only() {
     let (app, s) = app().await;
-    let hal = app.db.create_api_token(s.hal, "tests").await.unwrap();
+    let hal = app.db.create_api_token(None, s.hal, "tests").await.unwrap();
     let versions = app
         .get_json(&hal, "/api/v1/forecasts?user=me&quarter=2026-Q3")
         .await;
@@ -101,7 +101,11 @@ async fn a_forecasts_lines_are_set_against_their_actuals_for_its_owner_and_manag
     assert_eq!(lines[2]["revenue"], Value::Null);
     assert_eq!(app.get_json(&app.owner, &path).await, lines);
 
-    let hana = app.db.create_api_token(s.hana, "tests").await.unwrap();
+    let hana = app
+        .db
+        .create_api_token(None, s.hana, "tests")
+        .await
+        .unwrap();
     assert_eq!(app.get(&hana, &path).await.status(), 403);
     let missing = app
         .get(&app.owner, "/api/v1/forecasts/999999/actuals")
@@ -170,7 +174,11 @@ async fn activity_and_focus_reports_show_everyone_to_managers_and_their_own_line
         "operations"
     );
 
-    let hunter = app.db.create_api_token(s.hugo, "tests").await.unwrap();
+    let hunter = app
+        .db
+        .create_api_token(None, s.hugo, "tests")
+        .await
+        .unwrap();
     for path in ["activity-vs-revenue", "focus"] {
         let own = app
             .get_json(&hunter, &format!("/api/v1/reports/{path}?{PERIOD}"))

@@ -317,3 +317,57 @@ async fn a_lead_moved_by_a_corrected_intent_takes_the_stage_of_its_new_queue() {
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn a_dry_run_decides_like_processing_and_writes_nothing() {
+    let app = TestApp::new().await;
+    app.post(
+        &app.owner,
+        "/api/v1/accounts",
+        &json!({"name": "Globex", "domain": "globex.test", "status": "customer", "tier": "a"}),
+    )
+    .await;
+    let tables = [
+        "inquiries",
+        "decisions",
+        "contacts",
+        "leads",
+        "work_items",
+        "audit_log",
+        "accounts",
+    ];
+    let mut before = Vec::new();
+    for table in tables {
+        before.push(app.count(table).await);
+    }
+    let body =
+        json!({"email": "lee@globex.test", "message": "We would like pricing for 20 more seats"});
+    let raw = body.to_string().into_bytes();
+    let (inquiry, _) = baton_core::intake::read(baton_core::domain::Channel::Api, &raw).unwrap();
+    let raw = baton_db::intake::RawInquiry {
+        channel: baton_core::domain::Channel::Api,
+        origin: "dry run".into(),
+        raw,
+        idempotency_key: None,
+        content_hash: baton_core::intake::content_hash(&inquiry),
+    };
+    for _ in 0..2 {
+        let plan = app.db.dry_run(&raw).await.unwrap();
+        assert_eq!(plan.route.queue.as_deref(), Some("farmers"));
+        assert!(plan.route.rule.is_some() && !plan.route.reasons.is_empty());
+        assert_eq!(plan.intent.value.to_string(), "customer_request");
+        assert_eq!(plan.moderation.verdict.to_string(), "ham");
+        assert!(plan.matched.account.is_some(), "matched to Globex");
+    }
+    let mut after = Vec::new();
+    for table in tables {
+        after.push(app.count(table).await);
+    }
+    assert_eq!(before, after, "rows in {tables:?}");
+
+    let stored = app.inquire(body).await;
+    assert_eq!(
+        stored["queue"], "farmers",
+        "processing agrees with the dry run"
+    );
+}

@@ -12,5 +12,6 @@ mod server;
 
 mod moderation;
 mod pipeline;
+mod queues;
 mod roles;
 mod sign_in;

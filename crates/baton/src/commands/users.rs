@@ -58,7 +58,7 @@ fn password_from_stdin() -> Result<String, Failure> {
 pub async fn add_token(database: &DatabaseArgs, args: &TokenAddArgs) -> Result<(), Failure> {
     let (user, token) = closing(open(database).await?, async |db| {
         let user = db.user_by_email(&args.email).await?;
-        let token = db.create_api_token(user.id, &args.name).await?;
+        let token = db.create_api_token(None, user.id, &args.name).await?;
         Ok((user, token))
     })
     .await?;

@@ -1,0 +1,834 @@
+//! Queues and routing: each queue's strategy, SLAs, escalation path and
+//! members; the ordered routing rules; and a box that runs an inquiry
+//! through the real decisions without storing anything.
+
+use super::session::{ButtonForm, csrf_refused};
+use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use baton_core::decision::Reason;
+use baton_core::domain::{Channel, Role, Strategy};
+use baton_core::inquiry::Inquiry;
+use baton_core::intake::{content_hash, decode_form};
+use baton_core::routing::{Condition, Rule};
+use baton_db::intake::{Plan, RawInquiry};
+use baton_db::queues::{MemberChange, Queue, QueueChange};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/queues", get(overview))
+        .route("/queues/try", post(try_inquiry))
+        .route("/queues/rules", post(change_rule))
+        .route("/queues/{slug}", get(queue_page).post(change_queue))
+        .route("/queues/{slug}/members", post(add_member))
+        .route("/queues/{slug}/members/{user_id}", post(change_member))
+        .route(
+            "/queues/{slug}/members/{user_id}/remove",
+            post(remove_member),
+        )
+}
+
+/// Roles that configure queues and routing.
+pub const EDITORS: &[Role] = &[Role::Owner, Role::Manager];
+
+fn refused(viewer: &Viewer) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        Some(viewer),
+        "Not for your role",
+        format!(
+            "A {} does not configure queues or routing; owners and managers do.",
+            viewer.role()
+        ),
+    )
+}
+
+/// A queue as listed.
+struct Listed {
+    slug: String,
+    name: String,
+    strategy: &'static str,
+    first_touch: String,
+    resolution: String,
+    escalation: String,
+}
+
+/// A routing rule as listed, in order.
+struct ListedRule {
+    name: String,
+    when: String,
+    /// The slug of the queue it sends to; empty for none.
+    queue: String,
+}
+
+/// What a dry run decided, each step with its reasons.
+struct Verdict {
+    moderation: String,
+    moderation_reasons: Vec<String>,
+    matched: String,
+    intent: String,
+    intent_reasons: Vec<String>,
+    score: String,
+    score_reasons: Vec<String>,
+    rule: String,
+    queue: String,
+    route_reasons: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "queues.html")]
+struct QueuesPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    queues: Vec<Listed>,
+    rules: Vec<ListedRule>,
+    /// (slug, name) of every queue a rule may send to; empty for none.
+    targets: Vec<(String, String)>,
+    rule_problem: Option<String>,
+    trial: Vec<Field>,
+    verdict: Option<Verdict>,
+}
+
+/// Business minutes for people: `4 h`, `1 h 30 min`, `45 min`.
+fn minutes(total: i64) -> String {
+    match (total / 60, total % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+fn strategy_label(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::RoundRobin => "Round robin",
+        Strategy::LeastLoaded => "Least loaded",
+        Strategy::Weighted => "Weighted",
+    }
+}
+
+/// A rule's condition in words; an empty condition matches everything.
+fn condition_text(condition: &Condition) -> String {
+    fn list<T: ToString>(what: &str, values: &[T]) -> Option<String> {
+        (!values.is_empty()).then(|| {
+            let values: Vec<String> = values.iter().map(T::to_string).collect();
+            format!("{what} is {}", values.join(" or "))
+        })
+    }
+    let parts: Vec<String> = [
+        condition.quarantined.map(|q| {
+            if q {
+                "held as spam".to_string()
+            } else {
+                "not held as spam".to_string()
+            }
+        }),
+        list("intent", &condition.intents),
+        list("grade", &condition.grades),
+        list("source", &condition.sources),
+        list("account status", &condition.account_statuses),
+        list("account tier", &condition.account_tiers),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "always".into()
+    } else {
+        parts.join(", and ")
+    }
+}
+
+/// The inquiry fields the test box takes, as the hosted form names them.
+const TRIAL_FIELDS: &[(&str, &str, &str)] = &[
+    ("name", "Name", "text"),
+    ("email", "E-mail", "email"),
+    ("phone", "Phone", "tel"),
+    ("company", "Company", "text"),
+    ("title", "Job title", "text"),
+    ("source", "Source", "text"),
+    ("company_size", "Company size", "text"),
+    ("industry", "Industry", "text"),
+    ("message", "Message", "text"),
+];
+
+fn trial_fields(typed: &[(String, String)]) -> Vec<Field> {
+    TRIAL_FIELDS
+        .iter()
+        .map(|(name, label, kind)| {
+            let value = typed
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+                .unwrap_or_default();
+            let field = Field::input(name, label, kind, value);
+            if *name == "message" {
+                field
+            } else {
+                field.optional()
+            }
+        })
+        .collect()
+}
+
+async fn show_overview(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    rule_problem: Option<String>,
+    trial: Vec<Field>,
+    verdict: Option<Verdict>,
+) -> Response {
+    let (queues, rules) = match tokio::try_join!(state.db.queues(), state.db.routing_rules()) {
+        Ok(both) => both,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let name_of = |slug: &str| {
+        queues
+            .iter()
+            .find(|q| q.slug == slug)
+            .map_or_else(|| slug.to_string(), |q| q.name.clone())
+    };
+    let rules = rules
+        .iter()
+        .map(|rule| ListedRule {
+            name: rule.name.clone(),
+            when: condition_text(&rule.condition),
+            queue: rule.queue.clone().unwrap_or_default(),
+        })
+        .collect();
+    let targets = std::iter::once((String::new(), "No queue".to_string()))
+        .chain(queues.iter().map(|q| (q.slug.clone(), q.name.clone())))
+        .collect();
+    let listed = queues
+        .iter()
+        .map(|queue| Listed {
+            slug: queue.slug.clone(),
+            name: queue.name.clone(),
+            strategy: strategy_label(queue.strategy),
+            first_touch: minutes(queue.first_touch_sla_minutes),
+            resolution: minutes(queue.resolution_sla_minutes),
+            escalation: queue
+                .escalation_queue
+                .as_deref()
+                .map_or_else(|| "None".into(), name_of),
+        })
+        .collect();
+    render(
+        status,
+        &QueuesPage {
+            title: "Queues and routing".into(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            queues: listed,
+            rules,
+            targets,
+            rule_problem,
+            trial,
+            verdict,
+        },
+    )
+}
+
+async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    show_overview(
+        &state,
+        &viewer,
+        StatusCode::OK,
+        None,
+        trial_fields(&[]),
+        None,
+    )
+    .await
+}
+
+fn texts(reasons: &[Reason]) -> Vec<String> {
+    reasons.iter().map(|r| r.text.clone()).collect()
+}
+
+fn verdict(plan: Plan) -> Verdict {
+    let matched = match (&plan.matched.account, &plan.matched.reason) {
+        (Some(account), Some(reason)) => format!("{} (by {reason})", account.name),
+        (None, Some(reason)) => format!("a contact without an account (by {reason})"),
+        _ => "nobody known".into(),
+    };
+    Verdict {
+        moderation: format!(
+            "{} (spam score {:.2})",
+            plan.moderation.verdict, plan.moderation.score
+        ),
+        moderation_reasons: texts(&plan.moderation.reasons),
+        matched,
+        intent: format!(
+            "{} (confidence {:.0} %)",
+            plan.intent.value,
+            plan.intent.confidence * 100.0
+        ),
+        intent_reasons: texts(&plan.intent.reasons),
+        score: format!("{} of 100, grade {}", plan.score.value, plan.score.grade),
+        score_reasons: texts(&plan.score.reasons),
+        rule: plan.route.rule.unwrap_or_else(|| "No rule".into()),
+        queue: plan.route.queue.unwrap_or_else(|| "No queue".into()),
+        route_reasons: texts(&plan.route.reasons),
+    }
+}
+
+/// Runs the typed inquiry through moderation, matching, intent, score and
+/// routing as if it had arrived by the hosted form; stores nothing.
+async fn try_inquiry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(sent): Form<Vec<(String, String)>>,
+) -> Response {
+    if !viewer.csrf_in(&sent) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let typed: Vec<(String, String)> = sent
+        .into_iter()
+        .filter(|(key, _)| TRIAL_FIELDS.iter().any(|(name, _, _)| name == key))
+        .collect();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&typed)
+        .finish()
+        .into_bytes();
+    let mut fields = trial_fields(&typed);
+    let inquiry = match Inquiry::parse(&decode_form(&body).input) {
+        Ok(inquiry) => inquiry,
+        Err(errors) => {
+            for error in errors {
+                place_error(&mut fields, &error.field, error.problem);
+            }
+            return show_overview(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                fields,
+                None,
+            )
+            .await;
+        }
+    };
+    let raw = RawInquiry {
+        channel: Channel::Form,
+        origin: format!("dry run by {}", viewer.session.user.email),
+        content_hash: content_hash(&inquiry),
+        raw: body,
+        idempotency_key: None,
+    };
+    match state.db.dry_run(&raw).await {
+        Ok(plan) => {
+            show_overview(
+                &state,
+                &viewer,
+                StatusCode::OK,
+                None,
+                fields,
+                Some(verdict(plan)),
+            )
+            .await
+        }
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+/// A change to one routing rule, naming the rule as the page showed it so
+/// that a stale page changes nothing.
+#[derive(Deserialize)]
+struct RuleForm {
+    csrf: String,
+    position: usize,
+    name: String,
+    /// `up` or `down`, to move the rule.
+    direction: Option<String>,
+    /// The queue slug to send to, empty for none, to retarget the rule.
+    queue: Option<String>,
+}
+
+/// Moves a routing rule one place up or down, or sends it to another
+/// queue; the rules are stored whole, in order.
+async fn change_rule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<RuleForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let mut rules: Vec<Rule> = match state.db.routing_rules().await {
+        Ok(rules) => rules,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let at = form.position;
+    let current = rules.get(at).is_some_and(|r| r.name == form.name);
+    let changed = current
+        && match (form.direction.as_deref(), form.queue) {
+            (Some("up"), _) if at > 0 => {
+                rules.swap(at, at - 1);
+                true
+            }
+            (Some("down"), _) if at + 1 < rules.len() => {
+                rules.swap(at, at + 1);
+                true
+            }
+            (None, Some(queue)) => {
+                rules[at].queue = Some(queue.trim().to_string()).filter(|q| !q.is_empty());
+                true
+            }
+            _ => false,
+        };
+    if !changed {
+        let problem = "The rules changed meanwhile or the rule cannot move that way; \
+                       here they are as they are now."
+            .to_string();
+        return show_overview(
+            &state,
+            &viewer,
+            StatusCode::CONFLICT,
+            Some(problem),
+            trial_fields(&[]),
+            None,
+        )
+        .await;
+    }
+    match state
+        .db
+        .replace_routing_rules(Some(viewer.id()), &rules)
+        .await
+        .map_err(refusal)
+    {
+        Ok(()) => Redirect::to("/queues#rules").into_response(),
+        Err(Ok((_, problem))) => {
+            show_overview(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(problem),
+                trial_fields(&[]),
+                None,
+            )
+            .await
+        }
+        Err(Err(e)) => failure(Some(&viewer), e),
+    }
+}
+
+/// A member as listed on their queue's page, with a refused change kept.
+struct ListedMember {
+    user_id: i64,
+    name: String,
+    email: String,
+    capacity: String,
+    capacity_error: Option<String>,
+    away: bool,
+    open_items: i64,
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    queue: Queue,
+    settings: Vec<Field>,
+    members: Vec<ListedMember>,
+    new_member: Vec<Field>,
+}
+
+#[derive(Deserialize, Default)]
+struct QueueForm {
+    csrf: String,
+    #[serde(default)]
+    strategy: String,
+    #[serde(default)]
+    first_touch_sla_minutes: String,
+    #[serde(default)]
+    resolution_sla_minutes: String,
+    #[serde(default)]
+    escalation_queue: String,
+}
+
+impl QueueForm {
+    /// The change typed, or the field that is wrong and why.
+    fn change(&self) -> Result<QueueChange, (String, String)> {
+        Ok(QueueChange {
+            strategy: self
+                .strategy
+                .parse()
+                .map_err(|e: baton_core::domain::UnknownValue| {
+                    ("strategy".to_string(), e.to_string())
+                })?,
+            first_touch_sla_minutes: parse_minutes(
+                "first_touch_sla_minutes",
+                &self.first_touch_sla_minutes,
+            )?,
+            resolution_sla_minutes: parse_minutes(
+                "resolution_sla_minutes",
+                &self.resolution_sla_minutes,
+            )?,
+            escalation_queue: Some(self.escalation_queue.trim().to_string())
+                .filter(|slug| !slug.is_empty()),
+        })
+    }
+}
+
+/// A refused form on a queue's page: which form, and what was typed.
+enum Refused {
+    Settings(QueueForm, String, String),
+    NewMember(String, String),
+    Capacity(i64, String, String),
+}
+
+async fn show_queue(
+    state: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    refused: Option<Refused>,
+) -> Response {
+    let (queue, queues) = match tokio::try_join!(state.db.queue(slug), state.db.queues()) {
+        Ok(both) => both,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let members = match state.db.queue_members(queue.id).await {
+        Ok(members) => members,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let typed = match &refused {
+        Some(Refused::Settings(form, _, _)) => (
+            form.strategy.clone(),
+            form.first_touch_sla_minutes.clone(),
+            form.resolution_sla_minutes.clone(),
+            form.escalation_queue.clone(),
+        ),
+        _ => (
+            queue.strategy.to_string(),
+            queue.first_touch_sla_minutes.to_string(),
+            queue.resolution_sla_minutes.to_string(),
+            queue.escalation_queue.clone().unwrap_or_default(),
+        ),
+    };
+    let strategies = Strategy::ALL
+        .iter()
+        .map(|s| (s.to_string(), strategy_label(*s).to_string()))
+        .collect();
+    let escalations = std::iter::once((String::new(), "None".to_string()))
+        .chain(
+            queues
+                .iter()
+                .filter(|q| q.id != queue.id)
+                .map(|q| (q.slug.clone(), q.name.clone())),
+        )
+        .collect();
+    let mut settings = vec![
+        Field::choice("strategy", "Strategy", strategies, &typed.0),
+        Field::input(
+            "first_touch_sla_minutes",
+            "First-touch SLA (business minutes)",
+            "number",
+            &typed.1,
+        ),
+        Field::input(
+            "resolution_sla_minutes",
+            "Resolution SLA (business minutes)",
+            "number",
+            &typed.2,
+        ),
+        Field::choice(
+            "escalation_queue",
+            "When an SLA is breached, escalate to",
+            escalations,
+            &typed.3,
+        )
+        .optional(),
+    ];
+    let mut new_member = vec![Field::input("email", "E-mail of the person", "email", "")];
+    let mut capacity_refused = None;
+    match refused {
+        Some(Refused::Settings(_, field, problem)) => place_error(&mut settings, &field, problem),
+        Some(Refused::NewMember(email, problem)) => {
+            new_member[0].value = email;
+            new_member[0].error = Some(problem);
+        }
+        Some(Refused::Capacity(user_id, typed, problem)) => {
+            capacity_refused = Some((user_id, typed, problem));
+        }
+        None => {}
+    }
+    let members = members
+        .into_iter()
+        .map(|member| {
+            let (capacity, capacity_error) = match &capacity_refused {
+                Some((id, typed, problem)) if *id == member.user_id => {
+                    (typed.clone(), Some(problem.clone()))
+                }
+                _ => (
+                    member.capacity.map(|c| c.to_string()).unwrap_or_default(),
+                    None,
+                ),
+            };
+            ListedMember {
+                user_id: member.user_id,
+                name: member.name,
+                email: member.email,
+                capacity,
+                capacity_error,
+                away: member.away,
+                open_items: member.open_items,
+            }
+        })
+        .collect();
+    let status = if capacity_refused.is_some()
+        || settings
+            .iter()
+            .chain(&new_member)
+            .any(|f| f.error.is_some())
+    {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &QueuePage {
+            title: queue.name.clone(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            queue,
+            settings,
+            members,
+            new_member,
+        },
+    )
+}
+
+async fn queue_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Response {
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    show_queue(&state, &viewer, &slug, None).await
+}
+
+/// Whole business minutes from a form field.
+fn parse_minutes(field: &str, typed: &str) -> Result<i64, (String, String)> {
+    typed
+        .trim()
+        .parse()
+        .map_err(|_| (field.to_string(), "write a whole number of minutes".into()))
+}
+
+async fn change_queue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(form): Form<QueueForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let change = form.change();
+    let queue = match state.db.queue(&slug).await {
+        Ok(queue) => queue,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let changed = match change {
+        Ok(change) => state
+            .db
+            .change_queue(Some(viewer.id()), queue.id, &change)
+            .await
+            .map_err(refusal),
+        Err(error) => Err(Ok(error)),
+    };
+    match changed {
+        Ok(_) => Redirect::to(&format!("/queues/{slug}")).into_response(),
+        Err(Ok((field, problem))) => {
+            show_queue(
+                &state,
+                &viewer,
+                &slug,
+                Some(Refused::Settings(form, field, problem)),
+            )
+            .await
+        }
+        Err(Err(e)) => failure(Some(&viewer), e),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewMember {
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(form): Form<NewMember>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let queue = match state.db.queue(&slug).await {
+        Ok(queue) => queue,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let email = form.email.trim();
+    let added = match state.db.user_by_email(email).await {
+        Ok(user) => state
+            .db
+            .add_queue_member(Some(viewer.id()), queue.id, user.id)
+            .await
+            .map(drop),
+        Err(baton_db::DbError::NotFound(_)) => Err(baton_db::DbError::invalid(
+            "email",
+            format!("nobody here has the e-mail {email}"),
+        )),
+        Err(e) => Err(e),
+    };
+    match added.map_err(refusal) {
+        Ok(()) => Redirect::to(&format!("/queues/{slug}")).into_response(),
+        Err(Ok((_, problem))) => {
+            let refused = Refused::NewMember(form.email, problem);
+            show_queue(&state, &viewer, &slug, Some(refused)).await
+        }
+        Err(Err(e)) => failure(Some(&viewer), e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    csrf: String,
+    /// Most open items; empty removes the cap. Absent leaves it.
+    capacity: Option<String>,
+    /// `true` or `false`; absent leaves presence as it is.
+    away: Option<bool>,
+}
+
+async fn change_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, user_id)): Path<(String, i64)>,
+    Form(form): Form<MemberForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let capacity = match form.capacity.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(typed) => match typed.parse() {
+            Ok(cap) => Some(Some(cap)),
+            Err(_) => {
+                let refused =
+                    Refused::Capacity(user_id, typed.into(), "write a whole number".into());
+                return show_queue(&state, &viewer, &slug, Some(refused)).await;
+            }
+        },
+    };
+    let queue = match state.db.queue(&slug).await {
+        Ok(queue) => queue,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let change = MemberChange {
+        capacity,
+        away: form.away,
+        ..MemberChange::default()
+    };
+    let changed = state
+        .db
+        .update_queue_member(Some(viewer.id()), queue.id, user_id, &change)
+        .await;
+    match changed.map_err(refusal) {
+        Ok(_) => Redirect::to(&format!("/queues/{slug}")).into_response(),
+        Err(Ok((_, problem))) => {
+            let typed = form.capacity.unwrap_or_default();
+            let refused = Refused::Capacity(user_id, typed, problem);
+            show_queue(&state, &viewer, &slug, Some(refused)).await
+        }
+        Err(Err(e)) => failure(Some(&viewer), e),
+    }
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, user_id)): Path<(String, i64)>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let removed = match state.db.queue(&slug).await {
+        Ok(queue) => {
+            state
+                .db
+                .remove_queue_member(Some(viewer.id()), queue.id, user_id)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match removed {
+        Ok(()) => Redirect::to(&format!("/queues/{slug}")).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_core::domain::Intent;
+
+    #[test]
+    fn business_minutes_read_as_hours_and_minutes() {
+        assert_eq!(minutes(45), "45 min");
+        assert_eq!(minutes(240), "4 h");
+        assert_eq!(minutes(90), "1 h 30 min");
+    }
+
+    #[test]
+    fn a_condition_reads_as_words() {
+        assert_eq!(condition_text(&Condition::default()), "always");
+        let billing = Condition {
+            intents: vec![Intent::Billing, Intent::Collections],
+            quarantined: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            condition_text(&billing),
+            "not held as spam, and intent is billing or collections"
+        );
+    }
+}

@@ -1,0 +1,428 @@
+//! The organisation's settings: time zone and business hours, teams and
+//! webhooks; and the index of every settings page a person may open.
+
+use super::session::csrf_refused;
+use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use baton_core::domain::{Function, Role};
+use baton_db::settings::OrganisationChange;
+use baton_db::webhooks::EVENTS;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/settings", get(index))
+        .route(
+            "/settings/organisation",
+            get(organisation).post(change_organisation),
+        )
+        .route("/settings/teams", get(teams).post(create_team))
+        .route("/settings/webhooks", get(webhooks).post(create_webhook))
+}
+
+/// Roles that see settings: managers read the organisation's and keep
+/// teams and webhooks, as the API allows; the owner does everything.
+pub const READERS: &[Role] = &[Role::Owner, Role::Manager];
+
+/// Only the owner changes the organisation's time zone and hours.
+const ORGANISATION_EDITORS: &[Role] = &[Role::Owner];
+
+/// Every settings page: (address, name, who may open it).
+const SECTIONS: &[(&str, &str, &[Role])] = &[
+    (
+        "/settings/organisation",
+        "Time zone and business hours",
+        READERS,
+    ),
+    (
+        "/settings/people",
+        "People and roles",
+        super::people::READERS,
+    ),
+    ("/settings/teams", "Teams", READERS),
+    ("/settings/tokens", "API tokens", super::people::EDITORS),
+    ("/settings/webhooks", "Webhooks", READERS),
+    ("/queues", "Queues and routing", super::queues::EDITORS),
+];
+
+fn refused(viewer: &Viewer, what: &str) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        Some(viewer),
+        "Not for your role",
+        format!("A {} does not {what}.", viewer.role()),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct IndexPage {
+    title: String,
+    chrome: Option<Chrome>,
+    sections: Vec<(&'static str, &'static str)>,
+}
+
+async fn index(viewer: Viewer) -> Response {
+    if !READERS.contains(&viewer.role()) {
+        return refused(&viewer, "change settings");
+    }
+    let sections = SECTIONS
+        .iter()
+        .filter(|(_, _, roles)| roles.contains(&viewer.role()))
+        .map(|(path, name, _)| (*path, *name))
+        .collect();
+    render(
+        StatusCode::OK,
+        &IndexPage {
+            title: "Settings".into(),
+            chrome: Some(Chrome::for_viewer(&viewer)),
+            sections,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "organisation.html")]
+struct OrganisationPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    can_edit: bool,
+    fields: Vec<Field>,
+}
+
+#[derive(Deserialize)]
+struct OrganisationForm {
+    csrf: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    business_hours: String,
+}
+
+fn show_organisation(
+    viewer: &Viewer,
+    time_zone: &str,
+    business_hours: &str,
+    error: Option<(String, String)>,
+) -> Response {
+    let mut fields = vec![
+        Field::input(
+            "time_zone",
+            "Time zone (IANA, such as Europe/Berlin)",
+            "text",
+            time_zone,
+        ),
+        Field::input(
+            "business_hours",
+            "Business hours (such as mon-fri 09:00-17:00)",
+            "text",
+            business_hours,
+        ),
+    ];
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    if let Some((field, problem)) = error {
+        place_error(&mut fields, &field, problem);
+    }
+    render(
+        status,
+        &OrganisationPage {
+            title: "Time zone and business hours".into(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            can_edit: ORGANISATION_EDITORS.contains(&viewer.role()),
+            fields,
+        },
+    )
+}
+
+async fn organisation(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if !READERS.contains(&viewer.role()) {
+        return refused(&viewer, "read the organisation's settings");
+    }
+    match state.db.organisation().await {
+        Ok(org) => show_organisation(&viewer, &org.time_zone, &org.business_hours, None),
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+async fn change_organisation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<OrganisationForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !ORGANISATION_EDITORS.contains(&viewer.role()) {
+        return refused(&viewer, "change the organisation's settings");
+    }
+    let change = OrganisationChange {
+        time_zone: Some(form.time_zone.clone()),
+        business_hours: Some(form.business_hours.clone()),
+        ..OrganisationChange::default()
+    };
+    match state
+        .db
+        .change_organisation(viewer.id(), &change)
+        .await
+        .map_err(refusal)
+    {
+        Ok(_) => Redirect::to("/settings/organisation").into_response(),
+        Err(Ok(error)) => {
+            show_organisation(&viewer, &form.time_zone, &form.business_hours, Some(error))
+        }
+        Err(Err(e)) => failure(Some(&viewer), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "teams.html")]
+struct TeamsPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    teams: Vec<(String, String)>,
+    fields: Vec<Field>,
+}
+
+#[derive(Deserialize, Default)]
+struct NewTeam {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    function: String,
+}
+
+async fn show_teams(
+    state: &AppState,
+    viewer: &Viewer,
+    typed: &NewTeam,
+    error: Option<(String, String)>,
+) -> Response {
+    let teams = match state.db.teams().await {
+        Ok(teams) => teams
+            .into_iter()
+            .map(|t| (t.name, t.function.to_string()))
+            .collect(),
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let functions = Function::ALL
+        .iter()
+        .map(|f| (f.to_string(), f.to_string()))
+        .collect();
+    let mut fields = vec![
+        Field::input("name", "Name", "text", &typed.name),
+        Field::choice("function", "Function", functions, &typed.function),
+    ];
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    if let Some((field, problem)) = error {
+        place_error(&mut fields, &field, problem);
+    }
+    render(
+        status,
+        &TeamsPage {
+            title: "Teams".into(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            teams,
+            fields,
+        },
+    )
+}
+
+async fn teams(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if !READERS.contains(&viewer.role()) {
+        return refused(&viewer, "keep teams");
+    }
+    show_teams(&state, &viewer, &NewTeam::default(), None).await
+}
+
+async fn create_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<NewTeam>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !READERS.contains(&viewer.role()) {
+        return refused(&viewer, "keep teams");
+    }
+    let created = match form.function.parse::<Function>() {
+        Ok(function) => state
+            .db
+            .create_team(Some(viewer.id()), &form.name, function)
+            .await
+            .map(drop),
+        Err(e) => Err(baton_db::DbError::invalid("function", e.to_string())),
+    };
+    match created.map_err(refusal) {
+        Ok(()) => Redirect::to("/settings/teams").into_response(),
+        Err(Ok(error)) => show_teams(&state, &viewer, &form, Some(error)).await,
+        Err(Err(e)) => failure(Some(&viewer), e),
+    }
+}
+
+/// Most recent deliveries shown per webhook.
+const RECENT_DELIVERIES: i64 = 10;
+
+/// A webhook as listed, with its latest deliveries.
+struct ListedHook {
+    url: String,
+    events: String,
+    active: bool,
+    deliveries: Vec<ListedDelivery>,
+}
+
+struct ListedDelivery {
+    event: String,
+    status: String,
+    attempts: i64,
+    response: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "webhooks.html")]
+struct WebhooksPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    hooks: Vec<ListedHook>,
+    url: Field,
+    /// (event, ticked) for the new webhook's boxes.
+    events: Vec<(&'static str, bool)>,
+    events_error: Option<String>,
+    /// The signing secret of a webhook just added: shown this once.
+    secret: Option<String>,
+}
+
+/// What was typed into the new-webhook form.
+#[derive(Default)]
+struct NewHook {
+    url: String,
+    events: Vec<String>,
+}
+
+async fn show_webhooks(
+    state: &AppState,
+    viewer: &Viewer,
+    typed: &NewHook,
+    error: Option<(String, String)>,
+    secret: Option<String>,
+) -> Response {
+    let hooks = match state.db.webhooks().await {
+        Ok(hooks) => hooks,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let mut listed = Vec::with_capacity(hooks.len());
+    for hook in hooks {
+        let deliveries = match state.db.deliveries(hook.id, RECENT_DELIVERIES).await {
+            Ok(deliveries) => deliveries,
+            Err(e) => return failure(Some(viewer), e),
+        };
+        listed.push(ListedHook {
+            url: hook.url,
+            events: hook.events.join(", "),
+            active: hook.active,
+            deliveries: deliveries
+                .into_iter()
+                .map(|d| ListedDelivery {
+                    event: d.event,
+                    status: d.status,
+                    attempts: d.attempts,
+                    response: match (d.response_code, d.last_error) {
+                        (Some(code), _) => format!("HTTP {code}"),
+                        (None, Some(error)) => error,
+                        (None, None) => String::new(),
+                    },
+                    at: when(d.delivered_at.unwrap_or(d.created_at)),
+                })
+                .collect(),
+        });
+    }
+    let mut url = Field::input("url", "Address (http:// or https://)", "url", &typed.url);
+    let mut events_error = None;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    match error {
+        Some((field, problem)) if field == "events" => events_error = Some(problem),
+        Some((_, problem)) => url.error = Some(problem),
+        None => {}
+    }
+    render(
+        status,
+        &WebhooksPage {
+            title: "Webhooks".into(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            hooks: listed,
+            url,
+            events: EVENTS
+                .iter()
+                .map(|e| (*e, typed.events.iter().any(|t| t == e)))
+                .collect(),
+            events_error,
+            secret,
+        },
+    )
+}
+
+async fn webhooks(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if !READERS.contains(&viewer.role()) {
+        return refused(&viewer, "manage webhooks");
+    }
+    show_webhooks(&state, &viewer, &NewHook::default(), None, None).await
+}
+
+async fn create_webhook(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(sent): Form<Vec<(String, String)>>,
+) -> Response {
+    if !viewer.csrf_in(&sent) {
+        return csrf_refused();
+    }
+    if !READERS.contains(&viewer.role()) {
+        return refused(&viewer, "manage webhooks");
+    }
+    let mut typed = NewHook::default();
+    for (key, value) in sent {
+        match key.as_str() {
+            "url" => typed.url = value,
+            "events" => typed.events.push(value),
+            _ => {}
+        }
+    }
+    match state
+        .db
+        .create_webhook(viewer.id(), &typed.url, &typed.events)
+        .await
+        .map_err(refusal)
+    {
+        Ok((_, secret)) => {
+            show_webhooks(&state, &viewer, &NewHook::default(), None, Some(secret)).await
+        }
+        Err(Ok(error)) => show_webhooks(&state, &viewer, &typed, Some(error), None).await,
+        Err(Err(e)) => failure(Some(&viewer), e),
+    }
+}
