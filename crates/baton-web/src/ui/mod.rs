@@ -6,12 +6,14 @@ mod account;
 mod auth;
 mod call_sheets;
 mod charter;
+mod charts;
 mod dashboard;
 mod forms;
 mod inquiries;
 mod leads;
 mod moderation;
 mod opportunities;
+mod reports;
 mod session;
 mod work;
 
@@ -35,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(opportunities::router())
         .merge(forms::router())
         .merge(dashboard::router())
+        .merge(reports::router())
         .merge(call_sheets::router())
         .merge(account::router())
 }
@@ -52,6 +55,7 @@ impl Chrome {
         let mut links = vec![("/work", "My work"), ("/call-sheets", "Call sheets")];
         if dashboard::READERS.contains(&viewer.role()) {
             links.push(("/dashboard", "Dashboard"));
+            links.push(("/reports", "Reports"));
         }
         if forms::EDITORS.contains(&viewer.role()) {
             links.push(("/forms", "Forms"));
@@ -146,6 +150,11 @@ fn money(minor: i64, currency: &str) -> String {
         ),
         Err(_) => format!("{minor} {currency}"),
     }
+}
+
+/// A share as a whole percentage, or a dash when there is none.
+fn percent(share: Option<f64>) -> String {
+    share.map_or("—".to_string(), |s| format!("{:.0}%", s * 100.0))
 }
 
 /// Renders a template, or a plain error page if rendering fails.

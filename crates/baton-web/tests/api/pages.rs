@@ -864,3 +864,102 @@ async fn the_call_sheet_list_shows_the_recent_weeks_newest_first() {
         "the newest first: {page}"
     );
 }
+
+#[tokio::test]
+async fn the_owners_report_pages_draw_their_charts_and_export_every_table_as_csv() {
+    let app = TestApp::new().await;
+    baton_db::testing::scenario::accountability(&app.db).await;
+    let hunter = Browser::person(&app, "hunter@acme.test", Role::Hunter).await;
+    let marketer = Browser::person(&app, "marketer@acme.test", Role::Marketer).await;
+    let manager = Browser::person(&app, "manager@acme.test", Role::Manager).await;
+    let owner = Browser::person(&app, "boss@acme.test", Role::Owner).await;
+    let pages = [
+        "/reports",
+        "/reports/funnel?from=2026-07-01&to=2026-09-30",
+        "/reports/handover?quarter=2026-Q3",
+        "/reports/lead-quality?from=2026-07-01&to=2026-09-30",
+        "/reports/revenue?quarter=2026-Q3",
+        "/reports/activity?from=2026-07-01&to=2026-09-30",
+        "/reports/forecast-accuracy?quarter=2026-Q3&group=person",
+    ];
+    for page in pages {
+        assert_eq!(hunter.get(page).await.0, 403, "{page}");
+        assert_eq!(marketer.get(page).await.0, 403, "{page}");
+        assert_eq!(manager.get(page).await.0, 200, "{page}");
+    }
+    let (_, index, _) = owner.get("/reports").await;
+    assert!(index.contains("href=\"/reports/lead-quality\""));
+
+    let (status, funnel, _) = owner.get(pages[1]).await;
+    assert_eq!(status, 200);
+    assert!(funnel.contains("<title id=\"time-in-stage-title\">"));
+    assert!(
+        funnel.contains("<td>mql</td><td>3</td><td>60%</td>"),
+        "{funnel}"
+    );
+    assert!(
+        funnel
+            .contains("href=\"/reports/funnel?from=2026-07-01&#38;to=2026-09-30&#38;csv=funnel\""),
+        "{funnel}"
+    );
+
+    let (_, revenue, _) = owner.get(pages[4]).await;
+    assert!(revenue.contains("<line x1="), "forecast marks: {revenue}");
+    let (_, activity, _) = owner.get(pages[5]).await;
+    assert!(activity.contains("<circle") && activity.contains("<title>Hugo</title>"));
+    let (_, accuracy, _) = owner.get(pages[6]).await;
+    assert!(accuracy.contains("SMOKE") && accuracy.contains("Leaderboard"));
+
+    // Every table downloads; cells with commas are quoted.
+    sqlx::query("UPDATE campaigns SET name = 'Webinar, \"W\"'")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/reports/lead-quality?from=2026-07-01&to=2026-09-30&csv=by-campaign",
+            app.base
+        ))
+        .header("cookie", owner.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"by-campaign.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    assert!(
+        csv.starts_with("Campaign,Leads,MQLs,Accepted by sales,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\n\"Webinar, \"\"W\"\"\",3,2,1,50%,0,0%,500.00 USD,"),
+        "{csv}"
+    );
+    for (page, table) in [
+        (pages[2], "rejection-reasons"),
+        (pages[4], "by-month"),
+        (pages[5], "people"),
+        (pages[6], "leaderboard"),
+    ] {
+        let (status, body, _) = owner.get(&format!("{page}&csv={table}")).await;
+        assert_eq!(status, 200, "{page} {table}");
+        assert!(!body.contains("<html"), "{page} {table}: {body}");
+    }
+    assert_eq!(owner.get(&format!("{}&csv=nothing", pages[1])).await.0, 404);
+    assert_eq!(hunter.get(&format!("{}&csv=funnel", pages[1])).await.0, 403);
+    assert_eq!(
+        owner
+            .get("/reports/funnel?from=2026-09-30&to=2026-07-01")
+            .await
+            .0,
+        422
+    );
+    assert_eq!(owner.get("/reports/handover?quarter=2026-Q9").await.0, 422);
+}

@@ -7,6 +7,7 @@ use crate::failure::Failure;
 use baton_core::accountability::Accuracy;
 use baton_core::calendar::{Quarter, parse_date};
 use baton_core::domain::ForecastKind;
+use baton_core::export::csv_record;
 use baton_core::money::{Currency, format_minor};
 use baton_db::call_sheets::CompletionReport;
 use baton_db::reports::{
@@ -185,8 +186,7 @@ pub(super) fn print<R: Serialize>(
         Format::Csv => {
             let lines = lines(report)?;
             for line in std::iter::once(&lines.header).chain(&lines.rows) {
-                let cells: Vec<String> = line.iter().map(|cell| csv_cell(cell)).collect();
-                println!("{}", cells.join(","));
+                println!("{}", csv_record(line));
             }
         }
         Format::Table => {
@@ -198,15 +198,6 @@ pub(super) fn print<R: Serialize>(
         }
     }
     Ok(())
-}
-
-/// A CSV cell, quoted when it holds a comma, a quote or a line break.
-fn csv_cell(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell.to_string()
-    }
 }
 
 fn print_table(lines: &Lines) {
