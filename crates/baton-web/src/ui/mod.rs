@@ -3,6 +3,7 @@
 //! the session's CSRF token.
 
 mod account;
+mod appointments;
 mod auth;
 mod call_sheets;
 mod charter;
