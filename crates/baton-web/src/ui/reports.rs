@@ -81,9 +81,11 @@ struct Content {
     selection: Vec<(&'static str, String)>,
     notes: Vec<String>,
     charts: Vec<Chart>,
-    /// (id, title, head, rows).
-    tables: Vec<(&'static str, String, Vec<String>, Vec<Vec<String>>)>,
+    tables: Vec<TableContent>,
 }
+
+/// A table before it is shown: (id, title, head, rows).
+type TableContent = (&'static str, String, Vec<String>, Vec<Vec<String>>);
 
 /// The refusal for anyone but owners and managers.
 fn refused(viewer: &Viewer) -> Option<Response> {
@@ -100,13 +102,9 @@ fn refused(viewer: &Viewer) -> Option<Response> {
     })
 }
 
-fn unprocessable(viewer: &Viewer, problem: String) -> Response {
-    message(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some(viewer),
-        "That did not work",
-        problem,
-    )
+/// A selection that cannot be read, refused beside the field it names.
+fn unreadable(viewer: &Viewer, field: &str, problem: String) -> Response {
+    failure(Some(viewer), baton_db::DbError::invalid(field, problem))
 }
 
 /// The page, or the table `csv` names as a CSV download.
@@ -279,7 +277,7 @@ async fn funnel(
     };
     let period = match query.period(today) {
         Ok(period) => period,
-        Err(problem) => return unprocessable(&viewer, problem),
+        Err(problem) => return unreadable(&viewer, "period", problem),
     };
     let report = match state.db.funnel_report(period).await {
         Ok(report) => report,
@@ -368,7 +366,7 @@ async fn handover(
     };
     let quarter = match query.quarter(today) {
         Ok(quarter) => quarter,
-        Err(problem) => return unprocessable(&viewer, problem),
+        Err(problem) => return unreadable(&viewer, "quarter", problem),
     };
     let report = match state.db.handover_report(quarter).await {
         Ok(report) => report,
@@ -481,7 +479,7 @@ async fn lead_quality(
     };
     let period = match query.period(today) {
         Ok(period) => period,
-        Err(problem) => return unprocessable(&viewer, problem),
+        Err(problem) => return unreadable(&viewer, "period", problem),
     };
     let report = match state.db.lead_quality_report(period).await {
         Ok(report) => report,
@@ -589,7 +587,7 @@ async fn revenue(
     };
     let quarter = match query.quarter(today) {
         Ok(quarter) => quarter,
-        Err(problem) => return unprocessable(&viewer, problem),
+        Err(problem) => return unreadable(&viewer, "quarter", problem),
     };
     let report = match state.db.revenue_plan_report(quarter).await {
         Ok(report) => report,
@@ -682,7 +680,7 @@ async fn activity(
     };
     let period = match query.period(today) {
         Ok(period) => period,
-        Err(problem) => return unprocessable(&viewer, problem),
+        Err(problem) => return unreadable(&viewer, "period", problem),
     };
     let report = match state.db.activity_report(period).await {
         Ok(report) => report,
@@ -773,7 +771,7 @@ async fn forecast_accuracy(
     });
     let (quarter, group) = match chosen {
         Ok(chosen) => chosen,
-        Err(problem) => return unprocessable(&viewer, problem),
+        Err(problem) => return unreadable(&viewer, "quarter", problem),
     };
     let report = match state.db.forecast_accuracy(quarter, group).await {
         Ok(report) => report,
