@@ -67,14 +67,18 @@ pub(crate) fn step_of(column: &str) -> String {
 /// SQL text for a FROM clause. A lead that reached a step has passed every
 /// step before it, whatever path it took.
 pub(crate) fn furthest_steps() -> String {
-    let step = step_of("s.stage");
+    let now = step_of("l.stage");
+    let past = step_of("h.to_stage");
+    // Each lead's history is read through its index, one lead at a time:
+    // no sort of the whole period's stage changes.
     format!(
-        "(SELECT s.lead_id, CAST(MAX({step}) AS BIGINT) AS furthest
-          FROM (SELECT id AS lead_id, stage FROM leads WHERE created_at >= $1 AND created_at < $2
-                UNION ALL
-                SELECT h.lead_id, h.to_stage FROM lead_stage_history h
-                JOIN leads l ON l.id = h.lead_id WHERE l.created_at >= $1 AND l.created_at < $2) s
-          GROUP BY s.lead_id)"
+        "(SELECT lead_id,
+              CAST(CASE WHEN now_step >= past_step THEN now_step ELSE past_step END AS BIGINT)
+                  AS furthest
+          FROM (SELECT l.id AS lead_id, {now} AS now_step,
+                    COALESCE((SELECT MAX({past}) FROM lead_stage_history h
+                              WHERE h.lead_id = l.id), 0) AS past_step
+                FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2) s)"
     )
 }
 
