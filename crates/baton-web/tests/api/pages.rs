@@ -1040,6 +1040,13 @@ async fn an_appointment_with_a_decision_maker_is_scheduled_from_the_lead_and_the
     )
     .await;
     assert_eq!(status, 303);
+    // A manager books the hunter's appointment for them.
+    let mut manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get(&format!("/leads/{lead}")).await;
+    let mut booked_by_manager = form("2030-03-06T14:00", hunter_id);
+    booked_by_manager[0].1 = Browser::csrf(&page);
+    let (status, _, _) = post_owned(&mut manager, &path, &booked_by_manager).await;
+    assert_eq!(status, 303);
 
     let booked = app
         .db
@@ -1053,7 +1060,7 @@ async fn an_appointment_with_a_decision_maker_is_scheduled_from_the_lead_and_the
         )
         .await
         .unwrap();
-    assert_eq!(booked.len(), 2);
+    assert_eq!(booked.len(), 3);
     assert_eq!(
         (
             booked[0].lead_id,
