@@ -147,6 +147,41 @@ impl AccountabilityConfig {
     }
 }
 
+/// The part of a campaign's cost that falls in a period of days: the cost
+/// spread evenly over the days it runs (`runs`, both days included),
+/// times the days it runs within the period. A campaign without both days
+/// is counted whole in every period. Rounded down to a minor unit.
+pub fn cost_in_period(
+    cost_minor: i64,
+    runs: Option<(jiff::civil::Date, jiff::civil::Date)>,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> i64 {
+    let Some((starts, ends)) = runs.filter(|(starts, ends)| starts <= ends) else {
+        return cost_minor;
+    };
+    let days = |a: jiff::civil::Date, b: jiff::civil::Date| {
+        i64::from(a.until(b).map_or(0, |span| span.get_days())) + 1
+    };
+    let (first, last) = (starts.max(from), ends.min(to));
+    if first > last {
+        return 0;
+    }
+    // i128: cost × days overflows i64 for large costs over long campaigns.
+    (i128::from(cost_minor) * i128::from(days(first, last)) / i128::from(days(starts, ends))) as i64
+}
+
+/// Return on a cost: what the revenue brought beyond the cost, per unit of
+/// cost; absent without a cost.
+pub fn return_on_cost(revenue_minor: i64, cost_minor: i64) -> Option<f64> {
+    (cost_minor > 0).then(|| (revenue_minor - cost_minor) as f64 / cost_minor as f64)
+}
+
+/// A share of a whole; absent when the whole is empty.
+pub fn share(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,5 +265,27 @@ mod tests {
             prop_assert_eq!(a.error, forecast - actual);
             prop_assert!((0.0..=1.0).contains(&accuracy_over(&[a, a])));
         }
+    }
+
+    #[test]
+    fn a_campaign_cost_is_spread_over_the_days_it_runs() {
+        let day = |text: &str| text.parse::<jiff::civil::Date>().unwrap();
+        let runs = Some((day("2026-06-21"), day("2026-07-10")));
+        let q3 = (day("2026-07-01"), day("2026-09-30"));
+        // 20 days, 10 of them in Q3.
+        assert_eq!(cost_in_period(1_000, runs, q3.0, q3.1), 500);
+        assert_eq!(
+            cost_in_period(1_000, runs, day("2026-01-01"), day("2026-12-31")),
+            1_000
+        );
+        assert_eq!(
+            cost_in_period(1_000, runs, day("2026-10-01"), day("2026-12-31")),
+            0
+        );
+        assert_eq!(cost_in_period(1_000, None, q3.0, q3.1), 1_000);
+        assert_eq!(return_on_cost(3_000, 1_000), Some(2.0));
+        assert_eq!(return_on_cost(3_000, 0), None);
+        assert_eq!(share(1, 4), Some(0.25));
+        assert_eq!(share(1, 0), None);
     }
 }

@@ -9,6 +9,7 @@ pub mod call_sheet;
 pub mod charter;
 pub mod decision;
 pub mod domain;
+pub mod export;
 pub mod ical;
 pub mod import;
 pub mod inquiry;

@@ -79,7 +79,23 @@ fn reports(quarter: Quarter, year: Period, month: Period) -> Vec<Report> {
             format!("focus, {label}"),
             move |db: Db| async move { db.focus_report(period).await },
         ));
+        list.push(report(
+            format!("funnel and time in stage, {label}"),
+            move |db: Db| async move { db.funnel_report(period).await },
+        ));
+        list.push(report(
+            format!("lead quality, {label}"),
+            move |db: Db| async move { db.lead_quality_report(period).await },
+        ));
     }
+    list.push(report(
+        format!("marketing-sales hand-over, {quarter}"),
+        move |db: Db| async move { db.handover_report(quarter).await },
+    ));
+    list.push(report(
+        format!("revenue against forecast, to {quarter}"),
+        move |db: Db| async move { db.revenue_plan_report(quarter).await },
+    ));
     list.push(report(
         format!("call-sheet completion, {} to {}", month.from, month.to),
         move |db: Db| async move { db.call_sheet_completion(month.from, month.to, None).await },

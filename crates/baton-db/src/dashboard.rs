@@ -6,7 +6,7 @@ use baton_core::domain::Stage;
 use serde::Serialize;
 
 /// One step of the funnel: the leads that reached a stage or went further.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FunnelStep {
     pub stage: Stage,
     pub leads: i64,
@@ -50,26 +50,58 @@ fn steps(furthest: &[i64]) -> Vec<FunnelStep> {
         .collect()
 }
 
+/// The step of `FUNNEL` a stage column names, counted from 1, and 0 off
+/// the main path: fixed SQL text.
+pub(crate) fn step_of(column: &str) -> String {
+    let steps = FUNNEL
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| format!("WHEN '{}' THEN {}", stage.as_str(), i + 1))
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("CASE {column} {steps} ELSE 0 END")
+}
+
+/// The furthest step of each lead created from `$1` up to `$2` (stored
+/// times), from its current stage and its history: (lead id, step), fixed
+/// SQL text for a FROM clause. A lead that reached a step has passed every
+/// step before it, whatever path it took.
+pub(crate) fn furthest_steps() -> String {
+    let now = step_of("l.stage");
+    let past = step_of("h.to_stage");
+    // Each lead's history is read through its index, one lead at a time:
+    // no sort of the whole period's stage changes.
+    format!(
+        "(SELECT lead_id,
+              CAST(CASE WHEN now_step >= past_step THEN now_step ELSE past_step END AS BIGINT)
+                  AS furthest
+          FROM (SELECT l.id AS lead_id, {now} AS now_step,
+                    COALESCE((SELECT MAX({past}) FROM lead_stage_history h
+                              WHERE h.lead_id = l.id), 0) AS past_step
+                FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2) s)"
+    )
+}
+
 impl Db {
     /// The funnel over every lead: each step with the leads that reached it
     /// (their current stage or any stage in their history) and the
     /// conversion from the step before.
     pub async fn funnel(&self) -> Result<Vec<FunnelStep>> {
-        // The step number of a stage, 0 off the main path: fixed text.
-        let rank = FUNNEL
-            .iter()
-            .enumerate()
-            .map(|(i, stage)| format!("WHEN '{}' THEN {}", stage.as_str(), i + 1))
-            .collect::<Vec<_>>()
-            .join(" ");
+        self.funnel_of_leads_created(i64::MIN, i64::MAX).await
+    }
+
+    /// The funnel over the leads created from `starts` up to `ends` (stored times).
+    pub(crate) async fn funnel_of_leads_created(
+        &self,
+        starts: i64,
+        ends: i64,
+    ) -> Result<Vec<FunnelStep>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT furthest, COUNT(*) FROM (
-                 SELECT lead_id, CAST(MAX(CASE stage {rank} ELSE 0 END) AS BIGINT) AS furthest
-                 FROM (SELECT id AS lead_id, stage FROM leads
-                       UNION ALL SELECT lead_id, to_stage FROM lead_stage_history) s
-                 GROUP BY lead_id) f
-             WHERE furthest > 0 GROUP BY furthest"
+            "SELECT furthest, COUNT(*) FROM {} f WHERE furthest > 0 GROUP BY furthest",
+            furthest_steps()
         ))
+        .bind(starts)
+        .bind(ends)
         .fetch_all(self.reader())
         .await?;
         let mut furthest = vec![0; FUNNEL.len()];

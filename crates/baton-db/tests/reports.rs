@@ -435,3 +435,258 @@ async fn each_forecast_line_is_set_against_the_deal_account_or_campaign_it_names
     );
     assert_eq!(lines[0].revenue, None);
 }
+
+/// Moves the stage changes of the scenario's lead now in `stage` to
+/// `hours` after its arrival, in the order they were made.
+async fn stage_changes_after(db: &Db, stage: &str, hours: &[i64]) {
+    let changes: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT h.id, l.created_at FROM lead_stage_history h JOIN leads l ON l.id = h.lead_id
+         WHERE l.stage = $1 ORDER BY h.id",
+    )
+    .bind(stage)
+    .fetch_all(db.reader())
+    .await
+    .unwrap();
+    assert_eq!(changes.len(), hours.len(), "{stage}");
+    for ((id, arrived), hours) in changes.into_iter().zip(hours) {
+        sqlx::query("UPDATE lead_stage_history SET at = $1 WHERE id = $2")
+            .bind(arrived + hours * 3_600_000)
+            .bind(id)
+            .execute(db.writer())
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_funnel_of_a_period_counts_its_leads_and_the_median_time_in_each_stage() {
+    let (test, _) = scenario().await;
+    let db = &test.db;
+    // MQL for 50 hours before sales accepted; MQL for 26 hours before
+    // being disqualified.
+    stage_changes_after(db, "sal", &[0, 50]).await;
+    stage_changes_after(db, "disqualified", &[0, 26]).await;
+    let report = db.funnel_report(q3_period()).await.unwrap();
+    let figures: Vec<(&str, i64, Option<f64>, i64)> = report
+        .stages
+        .iter()
+        .map(|s| {
+            (
+                s.step.stage.as_str(),
+                s.step.leads,
+                s.median_days_in_stage,
+                s.stays_timed,
+            )
+        })
+        .collect();
+    // Six leads arrived in Q3 (the one of 30 June in Chicago does not
+    // count); the one in nurture never entered the main path.
+    assert_eq!(
+        figures,
+        [
+            ("new", 5, None, 0),
+            ("mql", 3, Some(38.0 / 24.0), 2),
+            ("sal", 1, None, 0),
+            ("sql", 0, None, 0),
+            ("opportunity", 0, None, 0),
+            ("customer", 0, None, 0),
+        ]
+    );
+    assert!(close(report.stages[1].step.conversion, 0.6));
+    let july = Period::new(
+        parse_date("2026-08-01").unwrap(),
+        parse_date("2026-08-31").unwrap(),
+    )
+    .unwrap();
+    let august = db.funnel_report(july).await.unwrap();
+    assert_eq!(august.stages[1].step.leads, 1, "the August lead only");
+    assert_eq!(august.stages[1].stays_timed, 1);
+}
+
+#[tokio::test]
+async fn lead_quality_sets_each_source_and_campaign_against_what_it_cost() {
+    let (test, s) = scenario().await;
+    let db = &test.db;
+    // 300.00 over 122 days from June to September: 92 of them in Q3.
+    sqlx::query(
+        "UPDATE campaigns SET cost_minor = 30000, starts_on = '2026-06-01', ends_on = '2026-09-30'
+         WHERE id = $1",
+    )
+    .bind(s.webinar)
+    .execute(db.writer())
+    .await
+    .unwrap();
+    let report = db.lead_quality_report(q3_period()).await.unwrap();
+    let counts = |rows: &[baton_db::reports::QualityRow]| {
+        rows.iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.leads,
+                    r.mqls,
+                    r.accepted,
+                    r.customers,
+                    r.won_revenue_minor,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        counts(&report.by_source),
+        [
+            ("email".to_string(), 1, 0, 0, 0, 0),
+            ("webinar".to_string(), 3, 2, 1, 0, 50_000),
+            ("website".to_string(), 2, 1, 0, 0, 0),
+        ]
+    );
+    assert_eq!(
+        counts(&report.by_campaign),
+        [
+            ("Webinar W".to_string(), 3, 2, 1, 0, 50_000),
+            (String::new(), 3, 1, 0, 0, 0),
+        ]
+    );
+    let webinar = &report.by_campaign[0];
+    assert_eq!(webinar.campaign_id, Some(s.webinar));
+    assert!(close(webinar.acceptance_rate, 0.5));
+    assert!(close(webinar.conversion, 0.0));
+    assert_eq!(webinar.cost_minor, Some(30_000 * 92 / 122));
+    assert_eq!(webinar.cost_per_lead_minor, Some(30_000 * 92 / 122 / 3));
+    let cost = (30_000 * 92 / 122) as f64;
+    assert!(close(webinar.return_on_cost, (50_000.0 - cost) / cost));
+    assert_eq!(
+        report.by_source[0].cost_minor, None,
+        "sources cost nothing of their own"
+    );
+}
+
+#[tokio::test]
+async fn revenue_won_is_set_against_the_forecast_by_quarter_and_month() {
+    let (test, _) = scenario().await;
+    let report = test
+        .db
+        .revenue_plan_report(Quarter::parse("2026-Q3").unwrap())
+        .await
+        .unwrap();
+    let rows = |rows: &[baton_db::reports::PlanRow]| {
+        rows.iter()
+            .map(|r| (r.key.clone(), r.forecast_minor, r.won_minor))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        rows(&report.quarters),
+        [
+            ("2025-Q4".to_string(), None, 0),
+            ("2026-Q1".to_string(), None, 0),
+            ("2026-Q2".to_string(), Some(15_000), 10_000),
+            // Hal's 400.00 in force at the cut-off and Hana's first 200.00.
+            ("2026-Q3".to_string(), Some(60_000), 60_000),
+        ]
+    );
+    assert_eq!(report.months.len(), 12);
+    assert_eq!(
+        rows(&report.months[9..]),
+        [
+            ("2026-07".to_string(), Some(20_000), 20_000),
+            ("2026-08".to_string(), Some(20_000), 25_000),
+            ("2026-09".to_string(), Some(20_000), 15_000),
+        ]
+    );
+    assert!(close(report.months[10].attainment, 1.25));
+}
+
+#[tokio::test]
+async fn the_hand_over_shows_mqls_against_forecast_and_how_sales_answered_in_time() {
+    let (test, s) = scenario().await;
+    let db = &test.db;
+    let (hunters,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = 'hunters'")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    let (nurture,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = 'nurture'")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    let leads: Vec<(i64,)> = sqlx::query_as("SELECT id FROM leads ORDER BY id")
+        .fetch_all(db.reader())
+        .await
+        .unwrap();
+    let hour = 3_600_000;
+    let handed = baton_db::testing::scenario::ms("2026-07-06T15:00:00Z");
+    // (queue, due after, answer, answered after, reason), in hours.
+    let items = [
+        (hunters, 8, Some("accepted"), 2, None),
+        (hunters, 8, Some("accepted"), 12, None),
+        (hunters, 8, Some("rejected"), 4, Some("no budget")),
+        (hunters, 8, Some("rejected"), 30, Some("student")),
+        (hunters, 8, Some("rejected"), 6, Some("no budget")),
+        // Never answered, long overdue.
+        (hunters, 8, None, 0, None),
+        // Marketing's own queue is no hand-over.
+        (nurture, 8, Some("accepted"), 1, None),
+    ];
+    for ((queue, due, answer, after, reason), (lead,)) in items.into_iter().zip(&leads) {
+        let (item,): (i64,) = sqlx::query_as(
+            "INSERT INTO work_items (lead_id, queue_id, assignee_id, status, first_touch_due_at,
+                 resolution_due_at, reject_reason, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(lead)
+        .bind(queue)
+        .bind(s.hal)
+        .bind(answer.unwrap_or("assigned"))
+        .bind(handed + due * hour)
+        .bind(reason)
+        .bind(handed)
+        .fetch_one(db.writer())
+        .await
+        .unwrap();
+        if let Some(action) = answer {
+            sqlx::query(
+                "INSERT INTO assignment_history (work_item_id, action, reason, at)
+                 VALUES ($1, $2, 'test', $3)",
+            )
+            .bind(item)
+            .bind(action)
+            .bind(handed + after * hour)
+            .execute(db.writer())
+            .await
+            .unwrap();
+        }
+    }
+    let report = db
+        .handover_report(Quarter::parse("2026-Q3").unwrap())
+        .await
+        .unwrap();
+    let delivery: Vec<(&str, i64, i64)> = report
+        .mql_delivery
+        .iter()
+        .map(|d| (d.name.as_str(), d.forecast_mqls, d.mqls))
+        .collect();
+    assert!(delivery.contains(&("Webinar W", 4, 2)), "{delivery:?}");
+    assert!(
+        delivery.contains(&("channel website", 2, 1)),
+        "{delivery:?}"
+    );
+    assert!(close(report.mql_total.delivered, 0.5));
+    let sales = &report.sales;
+    assert_eq!(
+        (
+            sales.handed_over,
+            sales.accepted,
+            sales.rejected,
+            sales.open
+        ),
+        (6, 2, 3, 1)
+    );
+    assert_eq!((sales.on_time, sales.late), (3, 3));
+    assert!(close(sales.on_time_share, 0.5));
+    assert!(close(sales.median_hours_to_accept, 7.0));
+    assert!(close(sales.median_hours_to_reject, 6.0));
+    let reasons: Vec<(&str, i64)> = sales
+        .rejection_reasons
+        .iter()
+        .map(|r| (r.reason.as_str(), r.leads))
+        .collect();
+    assert_eq!(reasons, [("no budget", 2), ("student", 1)]);
+}

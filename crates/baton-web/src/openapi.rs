@@ -38,6 +38,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::call_sheets::complete, api::call_sheets::completion,
         api::reports::forecast_accuracy, api::reports::activity_vs_revenue, api::reports::focus,
         api::models::list, api::models::activate,
+        api::reports::funnel, api::reports::handover, api::reports::lead_quality,
+        api::reports::revenue_vs_forecast,
     ),
     modifiers(&BearerAuth),
 )]

@@ -655,3 +655,43 @@ fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
         stderr(&unknown)
     );
 }
+
+#[test]
+fn the_owners_numbers_print_as_csv() {
+    let baton = Baton::new();
+    baton.with_scenario();
+    let period = [
+        "--from",
+        "2026-07-01",
+        "--to",
+        "2026-09-30",
+        "--format",
+        "csv",
+    ];
+    let funnel = baton.ok(&[&["report", "funnel"][..], &period].concat());
+    assert_eq!(
+        funnel.lines().take(3).collect::<Vec<_>>(),
+        [
+            "stage,leads,conversion,median_days_in_stage,stays_timed",
+            "new,5,-,-,0",
+            "mql,3,0.600,0.00,2",
+        ]
+    );
+    let quality = baton.ok(&[&["report", "lead-quality"][..], &period].concat());
+    assert_eq!(
+        line_starting(&quality, "campaign,Webinar W,"),
+        "campaign,Webinar W,3,2,1,0.500,0,0.000,500.00,0.00,0.00,-"
+    );
+    let quarter = ["--quarter", "2026-Q3", "--format", "csv"];
+    let handover = baton.ok(&[&["report", "handover"][..], &quarter].concat());
+    assert_eq!(line_starting(&handover, "total,"), "total,6,3,0.500");
+    let plan = baton.ok(&[&["report", "revenue-vs-forecast"][..], &quarter].concat());
+    assert_eq!(
+        line_starting(&plan, "2026-Q3,"),
+        "2026-Q3,600.00,600.00,1.000"
+    );
+    assert_eq!(
+        line_starting(&plan, "2026-08,"),
+        "2026-08,200.00,250.00,1.250"
+    );
+}

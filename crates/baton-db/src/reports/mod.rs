@@ -1,11 +1,17 @@
 //! Reports on the data, each computed with aggregate SQL so that its cost
 //! follows the number of people, campaigns and quarters, not of rows:
-//! revenue, forecast accuracy, activity against revenue, and focus.
+//! revenue, forecast accuracy, activity against revenue, focus, the funnel
+//! with time in stage, the marketing ↔ sales hand-over, lead quality, and
+//! revenue won against forecast.
 
 mod activity;
 mod focus;
 mod forecast_accuracy;
+mod funnel;
+mod handover;
+mod lead_quality;
 mod revenue;
+mod revenue_plan;
 
 pub use activity::{ActivityReport, ActivityRow};
 pub use focus::{FocusReport, FocusRow, StrayWork};
@@ -13,7 +19,11 @@ pub use forecast_accuracy::{
     AccuracyGroup, AccuracyRow, ForecastAccuracyReport, LeaderboardEntry, LineActual,
     TREND_QUARTERS, TrendPoint,
 };
+pub use funnel::{FunnelReport, FunnelStage};
+pub use handover::{HandoverReport, MqlDelivery, RejectionReason, SalesResponse};
+pub use lead_quality::{LeadQualityReport, QualityRow};
 pub use revenue::{RevenueBy, RevenueReport, RevenueRow};
+pub use revenue_plan::{PlanRow, RevenuePlanReport};
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
@@ -166,5 +176,44 @@ impl Period {
     /// moment after it, in `zone`.
     fn bounds(&self, zone: &TimeZone) -> Result<(i64, i64)> {
         Ok((start_of(self.from, zone)?, end_of(self.to, zone)?))
+    }
+}
+
+/// Mean and median of a histogram of (value, count), sorted by value.
+fn mean_and_median(histogram: &[(i64, i64)]) -> (Option<f64>, Option<f64>) {
+    let count: i64 = histogram.iter().map(|(_, n)| n).sum();
+    if count == 0 {
+        return (None, None);
+    }
+    let sum: i64 = histogram.iter().map(|(v, n)| v * n).sum();
+    // The values at 0-based positions (count - 1) / 2 and count / 2: the
+    // same one for an odd count, the middle two for an even one.
+    let at = |position: i64| {
+        let mut seen = 0;
+        histogram
+            .iter()
+            .find(|(_, n)| {
+                seen += n;
+                seen > position
+            })
+            .map_or(0, |(v, _)| *v)
+    };
+    let median = (at((count - 1) / 2) + at(count / 2)) as f64 / 2.0;
+    (Some(sum as f64 / count as f64), Some(median))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_an_even_count_is_between_the_middle_two() {
+        assert_eq!(mean_and_median(&[]), (None, None));
+        assert_eq!(mean_and_median(&[(1, 1), (3, 1)]), (Some(2.0), Some(2.0)));
+        assert_eq!(mean_and_median(&[(1, 2), (10, 1)]), (Some(4.0), Some(1.0)));
+        assert_eq!(
+            mean_and_median(&[(2, 1), (4, 2), (9, 1)]),
+            (Some(4.75), Some(4.0))
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! the organisation's currency are counted: sums across currencies mean
 //! nothing without rates; the others are counted apart.
 
+use super::mean_and_median;
 use crate::connect::{Backend, Db};
 use crate::error::Result;
 use baton_core::domain::OpportunityStage;
@@ -80,29 +81,6 @@ fn win_rate(won: i64, closed: i64) -> f64 {
     } else {
         won as f64 / closed as f64
     }
-}
-
-/// Mean and median of a histogram of (value, count), sorted by value.
-fn mean_and_median(histogram: &[(i64, i64)]) -> (Option<f64>, Option<f64>) {
-    let count: i64 = histogram.iter().map(|(_, n)| n).sum();
-    if count == 0 {
-        return (None, None);
-    }
-    let sum: i64 = histogram.iter().map(|(v, n)| v * n).sum();
-    // The values at 0-based positions (count - 1) / 2 and count / 2: the
-    // same one for an odd count, the middle two for an even one.
-    let at = |position: i64| {
-        let mut seen = 0;
-        histogram
-            .iter()
-            .find(|(_, n)| {
-                seen += n;
-                seen > position
-            })
-            .map_or(0, |(v, _)| *v)
-    };
-    let median = (at((count - 1) / 2) + at(count / 2)) as f64 / 2.0;
-    (Some(sum as f64 / count as f64), Some(median))
 }
 
 impl Db {
@@ -195,21 +173,5 @@ impl Db {
             days_to_close_median,
             other_currency_deals,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_median_of_an_even_count_is_between_the_middle_two() {
-        assert_eq!(mean_and_median(&[]), (None, None));
-        assert_eq!(mean_and_median(&[(1, 1), (3, 1)]), (Some(2.0), Some(2.0)));
-        assert_eq!(mean_and_median(&[(1, 2), (10, 1)]), (Some(4.0), Some(1.0)));
-        assert_eq!(
-            mean_and_median(&[(2, 1), (4, 2), (9, 1)]),
-            (Some(4.75), Some(4.0))
-        );
     }
 }

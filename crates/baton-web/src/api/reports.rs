@@ -1,6 +1,8 @@
 //! Accountability reports over the API: forecast accuracy, activity against
-//! revenue, and focus. Owners and managers see everyone; anyone else sees
-//! only their own line.
+//! revenue, and focus, where owners and managers see everyone and anyone
+//! else only their own line; and the owner's numbers, for owners and
+//! managers only: the funnel with time in stage, the marketing ↔ sales
+//! hand-over, lead quality and revenue against forecast.
 
 use super::params;
 use crate::AppState;
@@ -12,7 +14,8 @@ use axum::{Json, Router};
 use baton_core::calendar::Quarter;
 use baton_core::domain::Role;
 use baton_db::reports::{
-    AccuracyGroup, ActivityReport, FocusReport, ForecastAccuracyReport, OwnLines, Period,
+    AccuracyGroup, ActivityReport, FocusReport, ForecastAccuracyReport, FunnelReport,
+    HandoverReport, LeadQualityReport, OwnLines, Period, RevenuePlanReport,
 };
 use serde::Deserialize;
 
@@ -25,6 +28,13 @@ pub fn router() -> Router<AppState> {
             get(activity_vs_revenue),
         )
         .route("/api/v1/reports/focus", get(focus))
+        .route("/api/v1/reports/funnel", get(funnel))
+        .route("/api/v1/reports/handover", get(handover))
+        .route("/api/v1/reports/lead-quality", get(lead_quality))
+        .route(
+            "/api/v1/reports/revenue-vs-forecast",
+            get(revenue_vs_forecast),
+        )
 }
 
 /// The whole report for owners and managers, the caller's own lines for anyone else.
@@ -59,16 +69,21 @@ pub async fn forecast_accuracy(
     caller: Caller,
     Query(query): Query<AccuracyQuery>,
 ) -> Result<Json<ForecastAccuracyReport>, ApiError> {
-    let quarter = match query.quarter.as_deref().map(str::trim) {
-        None | Some("") => return Err(ApiError::field("quarter", "say which, like 2026-Q3")),
-        Some(text) => Quarter::parse(text).map_err(|e| ApiError::field("quarter", e))?,
-    };
+    let quarter = quarter(query.quarter.as_deref())?;
     let group = params::one_of("group", query.group.as_deref())?.unwrap_or(AccuracyGroup::Person);
     if group != AccuracyGroup::Person {
         caller.require(&[Role::Manager], "read reports by team or campaign")?;
     }
     let report = state.db.forecast_accuracy(quarter, group).await?;
     Ok(Json(visible(&caller, report)))
+}
+
+/// The quarter a query names, required.
+fn quarter(text: Option<&str>) -> Result<Quarter, ApiError> {
+    match text.map(str::trim) {
+        None | Some("") => Err(ApiError::field("quarter", "say which, like 2026-Q3")),
+        Some(text) => Quarter::parse(text).map_err(|e| ApiError::field("quarter", e)),
+    }
 }
 
 /// The days a report covers.
@@ -120,4 +135,85 @@ pub async fn focus(
 ) -> Result<Json<FocusReport>, ApiError> {
     let report = state.db.focus_report(query.period()?).await?;
     Ok(Json(visible(&caller, report)))
+}
+
+/// What the owner's numbers are read for.
+const OWNERS_NUMBERS: &[Role] = &[Role::Manager];
+
+/// Which quarter.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct QuarterQuery {
+    /// Like `2026-Q3`.
+    pub quarter: Option<String>,
+}
+
+/// The funnel of the leads that arrived in the period: the leads that
+/// reached each stage, the conversion from the stage before, and the
+/// median days leads stayed in each stage. Owners and managers only.
+#[utoipa::path(get, path = "/api/v1/reports/funnel", tag = "reports",
+    params(PeriodQuery),
+    responses((status = 200, body = FunnelReport), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn funnel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<FunnelReport>, ApiError> {
+    caller.require(OWNERS_NUMBERS, "read the funnel")?;
+    Ok(Json(state.db.funnel_report(query.period()?).await?))
+}
+
+/// Marketing ↔ sales SLA compliance for the quarter: MQLs delivered
+/// against the lead forecasts per campaign and channel, and how sales
+/// answered the leads handed over (on time, median hours to accept or
+/// reject, rejection reasons). Owners and managers only.
+#[utoipa::path(get, path = "/api/v1/reports/handover", tag = "reports",
+    params(QuarterQuery),
+    responses((status = 200, body = HandoverReport), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn handover(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<QuarterQuery>,
+) -> Result<Json<HandoverReport>, ApiError> {
+    caller.require(OWNERS_NUMBERS, "read the hand-over report")?;
+    let quarter = quarter(query.quarter.as_deref())?;
+    Ok(Json(state.db.handover_report(quarter).await?))
+}
+
+/// Lead quality by source and by campaign for the leads that arrived in
+/// the period: acceptance, conversion to customer, revenue, cost per lead
+/// and return on cost. Owners and managers only.
+#[utoipa::path(get, path = "/api/v1/reports/lead-quality", tag = "reports",
+    params(PeriodQuery),
+    responses((status = 200, body = LeadQualityReport), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn lead_quality(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<LeadQualityReport>, ApiError> {
+    caller.require(OWNERS_NUMBERS, "read lead quality")?;
+    Ok(Json(state.db.lead_quality_report(query.period()?).await?))
+}
+
+/// Revenue won against the revenue forecast, by quarter over the last
+/// four quarters up to the one asked for and by month. Owners and
+/// managers only.
+#[utoipa::path(get, path = "/api/v1/reports/revenue-vs-forecast", tag = "reports",
+    params(QuarterQuery),
+    responses((status = 200, body = RevenuePlanReport), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn revenue_vs_forecast(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<QuarterQuery>,
+) -> Result<Json<RevenuePlanReport>, ApiError> {
+    caller.require(OWNERS_NUMBERS, "read revenue against forecast")?;
+    let quarter = quarter(query.quarter.as_deref())?;
+    Ok(Json(state.db.revenue_plan_report(quarter).await?))
 }

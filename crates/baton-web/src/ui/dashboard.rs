@@ -3,7 +3,8 @@
 //! drawn here, with a title and description for screen readers and its
 //! figures in a table.
 
-use super::{Chrome, Viewer, failure, message, money, render};
+use super::charts::{Chart, Figure, LABEL_WIDTH, chart};
+use super::{Chrome, Viewer, failure, message, money, percent, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -21,70 +22,6 @@ pub fn router() -> Router<AppState> {
 
 /// Roles that see the dashboard.
 pub const READERS: &[Role] = &[Role::Owner, Role::Manager];
-
-/// Width of the bar labels, of the longest bar and of one row, in SVG units.
-const LABEL_WIDTH: i64 = 110;
-const BAR_SPACE: i64 = 330;
-const ROW_HEIGHT: i64 = 28;
-
-struct Bar {
-    label: String,
-    shown: String,
-    y: i64,
-    width: i64,
-}
-
-/// A horizontal bar chart and the table of its figures.
-struct Chart {
-    id: &'static str,
-    title: String,
-    description: String,
-    height: i64,
-    bars: Vec<Bar>,
-    head: Vec<&'static str>,
-    rows: Vec<Vec<String>>,
-}
-
-/// One bar of a chart: its label, its length and the figure written beside it.
-struct Figure {
-    label: String,
-    value: i64,
-    shown: String,
-}
-
-fn chart(
-    id: &'static str,
-    title: String,
-    figures: Vec<Figure>,
-    head: Vec<&'static str>,
-    rows: Vec<Vec<String>>,
-) -> Chart {
-    let largest = figures.iter().map(|f| f.value).max().unwrap_or(0).max(1);
-    let description = figures
-        .iter()
-        .map(|f| format!("{}: {}", f.label, f.shown))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let bars = figures
-        .into_iter()
-        .zip(0..)
-        .map(|(figure, row)| Bar {
-            width: figure.value.max(0) * BAR_SPACE / largest,
-            label: figure.label,
-            shown: figure.shown,
-            y: row * ROW_HEIGHT,
-        })
-        .collect::<Vec<_>>();
-    Chart {
-        id,
-        title,
-        description,
-        height: bars.len() as i64 * ROW_HEIGHT + 4,
-        bars,
-        head,
-        rows,
-    }
-}
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -162,6 +99,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             .map(|(_, label, _, minor)| Figure {
                 label: label.clone(),
                 value: *minor,
+                mark: None,
                 shown: money(*minor, &currency),
             })
             .collect(),
@@ -174,8 +112,6 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             .collect(),
     );
 
-    let percent =
-        |share: Option<f64>| share.map_or("—".to_string(), |s| format!("{:.0}%", s * 100.0));
     let funnel_chart = chart(
         "funnel",
         "Leads that reached each stage".to_string(),
@@ -184,6 +120,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             .map(|step| Figure {
                 label: step.stage.to_string(),
                 value: step.leads,
+                mark: None,
                 shown: format!("{} ({})", step.leads, percent(step.conversion)),
             })
             .collect(),
@@ -227,24 +164,5 @@ mod tests {
         assert_eq!(months.len(), 12);
         assert_eq!(months[0], ("2025-03".to_string(), "Mar 2025".to_string()));
         assert_eq!(months[11], ("2026-02".to_string(), "Feb 2026".to_string()));
-    }
-
-    #[test]
-    fn bars_are_as_long_as_their_share_of_the_largest() {
-        let figure = |value: i64| Figure {
-            label: value.to_string(),
-            value,
-            shown: value.to_string(),
-        };
-        let drawn = chart(
-            "c",
-            "t".into(),
-            vec![figure(10), figure(5), figure(0)],
-            vec![],
-            vec![],
-        );
-        let widths: Vec<i64> = drawn.bars.iter().map(|b| b.width).collect();
-        assert_eq!(widths, [BAR_SPACE, BAR_SPACE / 2, 0]);
-        assert_eq!(drawn.description, "10: 10; 5: 5; 0: 0");
     }
 }

@@ -1,7 +1,8 @@
 //! The lead page: where a lead stands and what was done about it, with the
 //! next steps: log an activity, convert the lead to an opportunity, hand its
-//! work to someone else.
+//! work to someone else, schedule an appointment with a decision maker.
 
+use super::appointments::{self, AppointmentForm, Subject};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/leads/{id}/activities", post(log_activity))
         .route("/leads/{id}/opportunity", post(convert))
         .route("/leads/{id}/reassign", post(reassign))
+        .route("/leads/{id}/appointments", post(schedule))
 }
 
 #[derive(Deserialize, Default)]
@@ -64,6 +66,7 @@ enum Refused {
     Activity(ActivityForm, String, String),
     Convert(ConvertForm, String, String),
     Reassign(ReassignForm, String, String),
+    Appointment(AppointmentForm, String, String),
 }
 
 /// One logged activity as shown.
@@ -90,6 +93,19 @@ struct LeadPage {
     convert_fields: Vec<Field>,
     /// The open work item and the fields to hand it on, when the viewer may.
     reassign: Option<(i64, Vec<Field>)>,
+    /// Empty when no decision maker is known.
+    appointment_fields: Vec<Field>,
+    appointment_action: String,
+}
+
+/// What an appointment from this page is about.
+fn subject(lead: &Lead) -> Subject {
+    Subject {
+        account_id: lead.account_id,
+        contact_id: lead.contact_id,
+        lead_id: Some(lead.id),
+        opportunity_id: None,
+    }
 }
 
 /// The lead, when the viewer may work on it: managers, its owner and the
@@ -236,12 +252,16 @@ async fn show(
         let work = open_work(state, lead.id).await?;
         let csrf = viewer.session.csrf_token.clone();
 
-        let (activity, convert, handing) = match refused {
-            Refused::Nothing => (None, None, None),
-            Refused::Activity(form, field, problem) => (Some((form, field, problem)), None, None),
-            Refused::Convert(form, field, problem) => (None, Some((form, field, problem)), None),
-            Refused::Reassign(form, field, problem) => (None, None, Some((form, field, problem))),
-        };
+        let (mut activity, mut convert, mut handing, mut meeting) = (None, None, None, None);
+        match refused {
+            Refused::Nothing => {}
+            Refused::Activity(form, field, problem) => activity = Some((form, field, problem)),
+            Refused::Convert(form, field, problem) => convert = Some((form, field, problem)),
+            Refused::Reassign(form, field, problem) => handing = Some((form, field, problem)),
+            Refused::Appointment(form, field, problem) => meeting = Some((form, field, problem)),
+        }
+        let appointment_fields =
+            appointments::fields(state, viewer, &subject(&lead), meeting).await?;
         let typed = activity.as_ref().map(|(f, _, _)| f);
         let mut activity_fields = vec![
             Field::choice(
@@ -335,12 +355,14 @@ async fn show(
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf,
             owner: name_of(lead.owner_id),
+            appointment_action: format!("/leads/{}/appointments", lead.id),
             lead,
             contact,
             activities,
             activity_fields,
             convert_fields,
             reassign,
+            appointment_fields,
         })
     };
     match built.await {
@@ -469,6 +491,30 @@ async fn reassign(
         Err(e) => {
             show_refusal(&state, &viewer, lead, e, |field, problem| {
                 Refused::Reassign(form, field, problem)
+            })
+            .await
+        }
+    }
+}
+
+async fn schedule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<AppointmentForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let lead = match lead_for(&state, &viewer, id).await {
+        Ok(lead) => lead,
+        Err(response) => return response,
+    };
+    match appointments::schedule(&state, &viewer, &subject(&lead), &form).await {
+        Ok(_) => Redirect::to(&format!("/leads/{id}")).into_response(),
+        Err(e) => {
+            show_refusal(&state, &viewer, lead, e, |field, problem| {
+                Refused::Appointment(form, field, problem)
             })
             .await
         }

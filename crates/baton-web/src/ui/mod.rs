@@ -3,9 +3,11 @@
 //! the session's CSRF token.
 
 mod account;
+mod appointments;
 mod auth;
 mod call_sheets;
 mod charter;
+mod charts;
 mod dashboard;
 mod forms;
 mod inquiries;
@@ -14,6 +16,7 @@ mod moderation;
 mod opportunities;
 mod people;
 mod queues;
+mod reports;
 mod session;
 mod settings;
 mod work;
@@ -41,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(opportunities::router())
         .merge(forms::router())
         .merge(dashboard::router())
+        .merge(reports::router())
         .merge(call_sheets::router())
         .merge(account::router())
 }
@@ -58,6 +62,7 @@ impl Chrome {
         let mut links = vec![("/work", "My work"), ("/call-sheets", "Call sheets")];
         if dashboard::READERS.contains(&viewer.role()) {
             links.push(("/dashboard", "Dashboard"));
+            links.push(("/reports", "Reports"));
         }
         if forms::EDITORS.contains(&viewer.role()) {
             links.push(("/forms", "Forms"));
@@ -158,6 +163,11 @@ fn money(minor: i64, currency: &str) -> String {
         ),
         Err(_) => format!("{minor} {currency}"),
     }
+}
+
+/// A share as a whole percentage, or a dash when there is none.
+fn percent(share: Option<f64>) -> String {
+    share.map_or("—".to_string(), |s| format!("{:.0}%", s * 100.0))
 }
 
 /// Renders a template, or a plain error page if rendering fails.

@@ -1,6 +1,8 @@
 //! The opportunity page: the deal's stage, amount and expected close,
-//! changed in one form, and won or lost (with the reason) in one click.
+//! changed in one form, won or lost (with the reason) in one click, and an
+//! appointment with a decision maker scheduled.
 
+use super::appointments::{self, AppointmentForm, Subject};
 use super::session::{ButtonForm, csrf_refused};
 use super::{Chrome, Field, Viewer, failure, message, money, place_error, refusal, render};
 use crate::AppState;
@@ -20,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/opportunities/{id}", get(page).post(update))
         .route("/opportunities/{id}/won", post(won))
         .route("/opportunities/{id}/lost", post(lost))
+        .route("/opportunities/{id}/appointments", post(schedule))
 }
 
 #[derive(Deserialize, Default)]
@@ -45,6 +48,7 @@ enum Refused {
     Nothing,
     Change(ChangeForm, String, String),
     Lost(LostForm, String, String),
+    Appointment(AppointmentForm, String, String),
 }
 
 #[derive(Template)]
@@ -59,6 +63,19 @@ struct OpportunityPage {
     /// Empty once the deal is closed.
     change_fields: Vec<Field>,
     lost_fields: Vec<Field>,
+    /// Empty when no decision maker is known.
+    appointment_fields: Vec<Field>,
+    appointment_action: String,
+}
+
+/// What an appointment from this page is about.
+fn subject(deal: &Opportunity) -> Subject {
+    Subject {
+        account_id: deal.account_id,
+        contact_id: deal.contact_id,
+        lead_id: deal.lead_id,
+        opportunity_id: Some(deal.id),
+    }
 }
 
 /// The deal, when the viewer may work on it: its owner and managers.
@@ -94,11 +111,18 @@ async fn show(
         },
         None => "nobody".into(),
     };
-    let (change, lost) = match refused {
-        Refused::Nothing => (None, None),
-        Refused::Change(form, field, problem) => (Some((form, field, problem)), None),
-        Refused::Lost(form, field, problem) => (None, Some((form, field, problem))),
-    };
+    let (mut change, mut lost, mut meeting) = (None, None, None);
+    match refused {
+        Refused::Nothing => {}
+        Refused::Change(form, field, problem) => change = Some((form, field, problem)),
+        Refused::Lost(form, field, problem) => lost = Some((form, field, problem)),
+        Refused::Appointment(form, field, problem) => meeting = Some((form, field, problem)),
+    }
+    let appointment_fields =
+        match appointments::fields(state, viewer, &subject(&deal), meeting).await {
+            Ok(fields) => fields,
+            Err(e) => return failure(Some(viewer), e),
+        };
     let (mut change_fields, mut lost_fields) = (Vec::new(), Vec::new());
     if !deal.stage.is_closed() {
         let typed = change.as_ref().map(|(f, _, _)| f);
@@ -152,9 +176,11 @@ async fn show(
             csrf: viewer.session.csrf_token.clone(),
             amount: money(deal.amount_minor, &deal.currency),
             owner,
+            appointment_action: format!("/opportunities/{}/appointments", deal.id),
             deal,
             change_fields,
             lost_fields,
+            appointment_fields,
         },
     )
 }
@@ -175,16 +201,27 @@ async fn apply(
     refused: impl FnOnce(String, String) -> Refused,
 ) -> Response {
     let outcome = match change {
-        Ok(change) => {
-            state
-                .db
-                .update_opportunity(Some(viewer.id()), deal.id, &change)
-                .await
-        }
+        Ok(change) => state
+            .db
+            .update_opportunity(Some(viewer.id()), deal.id, &change)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
+    answer(state, viewer, deal, outcome, refused).await
+}
+
+/// Back to the page after a form that worked; the page again with the
+/// form as typed after one that was refused.
+async fn answer(
+    state: &AppState,
+    viewer: &Viewer,
+    deal: Opportunity,
+    outcome: baton_db::Result<()>,
+    refused: impl FnOnce(String, String) -> Refused,
+) -> Response {
     match outcome {
-        Ok(deal) => Redirect::to(&format!("/opportunities/{}", deal.id)).into_response(),
+        Ok(()) => Redirect::to(&format!("/opportunities/{}", deal.id)).into_response(),
         Err(e) => match refusal(e) {
             Ok((field, problem)) => {
                 let refused = refused(field, problem);
@@ -277,6 +314,28 @@ async fn lost(
     };
     apply(&state, &viewer, deal, Ok(change), |field, problem| {
         Refused::Lost(form, field, problem)
+    })
+    .await
+}
+
+async fn schedule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<AppointmentForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let deal = match deal_for(&state, &viewer, id).await {
+        Ok(deal) => deal,
+        Err(response) => return response,
+    };
+    let outcome = appointments::schedule(&state, &viewer, &subject(&deal), &form)
+        .await
+        .map(|_| ());
+    answer(&state, &viewer, deal, outcome, |field, problem| {
+        Refused::Appointment(form, field, problem)
     })
     .await
 }

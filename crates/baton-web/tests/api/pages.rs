@@ -1638,3 +1638,231 @@ async fn a_manager_adds_a_team_and_a_webhook_and_sees_its_deliveries() {
     assert_eq!(app.db.teams().await.unwrap().len(), 1);
     assert_eq!(app.db.webhooks().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_owners_report_pages_draw_their_charts_and_export_every_table_as_csv() {
+    let app = TestApp::new().await;
+    baton_db::testing::scenario::accountability(&app.db).await;
+    let hunter = Browser::person(&app, "hunter@acme.test", Role::Hunter).await;
+    let marketer = Browser::person(&app, "marketer@acme.test", Role::Marketer).await;
+    let manager = Browser::person(&app, "manager@acme.test", Role::Manager).await;
+    let owner = Browser::person(&app, "boss@acme.test", Role::Owner).await;
+    let pages = [
+        "/reports",
+        "/reports/funnel?from=2026-07-01&to=2026-09-30",
+        "/reports/handover?quarter=2026-Q3",
+        "/reports/lead-quality?from=2026-07-01&to=2026-09-30",
+        "/reports/revenue?quarter=2026-Q3",
+        "/reports/activity?from=2026-07-01&to=2026-09-30",
+        "/reports/forecast-accuracy?quarter=2026-Q3&group=person",
+    ];
+    for page in pages {
+        assert_eq!(hunter.get(page).await.0, 403, "{page}");
+        assert_eq!(marketer.get(page).await.0, 403, "{page}");
+        assert_eq!(manager.get(page).await.0, 200, "{page}");
+    }
+    let (_, index, _) = owner.get("/reports").await;
+    assert!(index.contains("href=\"/reports/lead-quality\""));
+
+    let (status, funnel, _) = owner.get(pages[1]).await;
+    assert_eq!(status, 200);
+    assert!(funnel.contains("<title id=\"time-in-stage-title\">"));
+    assert!(
+        funnel.contains("<td>mql</td><td>3</td><td>60%</td>"),
+        "{funnel}"
+    );
+    assert!(
+        funnel
+            .contains("href=\"/reports/funnel?from=2026-07-01&#38;to=2026-09-30&#38;csv=funnel\""),
+        "{funnel}"
+    );
+
+    let (_, revenue, _) = owner.get(pages[4]).await;
+    assert!(revenue.contains("<line x1="), "forecast marks: {revenue}");
+    let (_, activity, _) = owner.get(pages[5]).await;
+    assert!(activity.contains("<circle") && activity.contains("<title>Hugo</title>"));
+    let (_, accuracy, _) = owner.get(pages[6]).await;
+    assert!(accuracy.contains("SMOKE") && accuracy.contains("Leaderboard"));
+
+    // Every table downloads; cells with commas are quoted.
+    sqlx::query("UPDATE campaigns SET name = 'Webinar, \"W\"'")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/reports/lead-quality?from=2026-07-01&to=2026-09-30&csv=by-campaign",
+            app.base
+        ))
+        .header("cookie", owner.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"by-campaign.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    assert!(
+        csv.starts_with("Campaign,Leads,MQLs,Accepted by sales,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\n\"Webinar, \"\"W\"\"\",3,2,1,50%,0,0%,500.00 USD,"),
+        "{csv}"
+    );
+    for (page, table) in [
+        (pages[2], "rejection-reasons"),
+        (pages[4], "by-month"),
+        (pages[5], "people"),
+        (pages[6], "leaderboard"),
+    ] {
+        let (status, body, _) = owner.get(&format!("{page}&csv={table}")).await;
+        assert_eq!(status, 200, "{page} {table}");
+        assert!(!body.contains("<html"), "{page} {table}: {body}");
+    }
+    assert_eq!(owner.get(&format!("{}&csv=nothing", pages[1])).await.0, 404);
+    assert_eq!(hunter.get(&format!("{}&csv=funnel", pages[1])).await.0, 403);
+    assert_eq!(
+        owner
+            .get("/reports/funnel?from=2026-09-30&to=2026-07-01")
+            .await
+            .0,
+        422
+    );
+    assert_eq!(owner.get("/reports/handover?quarter=2026-Q9").await.0, 422);
+}
+
+#[tokio::test]
+async fn an_appointment_with_a_decision_maker_is_scheduled_from_the_lead_and_the_deal() {
+    let app = TestApp::new().await;
+    let (mut hunter, lead, _) = hunter_with_a_lead(&app).await;
+    let path = format!("/leads/{lead}/appointments");
+    let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert!(
+        page.contains("Nobody here is flagged as a decision maker"),
+        "{page}"
+    );
+    let contact = app.db.lead(lead).await.unwrap().contact_id.unwrap();
+    sqlx::query("UPDATE contacts SET decision_maker = 1 WHERE id = $1")
+        .bind(contact)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert!(page.contains("Schedule it") && page.contains(&format!("<option value=\"{contact}\"")));
+    let csrf = Browser::csrf(&page);
+    let hunter_id = app.db.lead(lead).await.unwrap().owner_id.unwrap();
+    let colleague = app.user("hugo@acme.test", Role::Hunter).await.0;
+    let form = |starts_at: &'static str, owner: i64| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("contact_id", contact.to_string()),
+            ("starts_at", starts_at.to_string()),
+            ("minutes", "45".to_string()),
+            ("owner_id", owner.to_string()),
+        ]
+    };
+    let (status, page, _) = post_owned(&mut hunter, &path, &form("next tuesday", hunter_id)).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"starts_at-error\"") && page.contains("value=\"next tuesday\""));
+    let (status, page, _) =
+        post_owned(&mut hunter, &path, &form("2030-03-04T10:30", colleague)).await;
+    assert_eq!(
+        status, 422,
+        "a hunter schedules only their own appointments"
+    );
+    assert!(page.contains("id=\"owner_id-error\""));
+    let mut forged = form("2030-03-04T10:30", hunter_id);
+    forged[0].1 = "forged".into();
+    assert_eq!(post_owned(&mut hunter, &path, &forged).await.0, 403);
+    let (status, _, location) =
+        post_owned(&mut hunter, &path, &form("2030-03-04T10:30", hunter_id)).await;
+    assert_eq!((status, location), (303, Some(format!("/leads/{lead}"))));
+
+    let deal = app
+        .db
+        .create_opportunity(
+            Some(hunter_id),
+            &baton_db::opportunities::NewOpportunity {
+                name: "Initech seats".into(),
+                account_id: app.db.lead(lead).await.unwrap().account_id,
+                contact_id: Some(contact),
+                lead_id: Some(lead),
+                owner_id: hunter_id,
+                product: None,
+                amount: baton_core::money::Decimal("1000".into()),
+                currency: None,
+                stage: None,
+                probability: None,
+                forecast_category: None,
+                expected_close: None,
+            },
+        )
+        .await
+        .unwrap();
+    let deal_path = format!("/opportunities/{}/appointments", deal.id);
+    let (status, _, _) = post_owned(
+        &mut hunter,
+        &deal_path,
+        &form("2030-03-05T09:00", hunter_id),
+    )
+    .await;
+    assert_eq!(status, 303);
+    // A manager books the hunter's appointment for them.
+    let mut manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get(&format!("/leads/{lead}")).await;
+    let mut booked_by_manager = form("2030-03-06T14:00", hunter_id);
+    booked_by_manager[0].1 = Browser::csrf(&page);
+    let (status, _, _) = post_owned(&mut manager, &path, &booked_by_manager).await;
+    assert_eq!(status, 303);
+
+    let booked = app
+        .db
+        .appointments(
+            &baton_db::appointments::AppointmentFilter {
+                owner_id: Some(hunter_id),
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(booked.len(), 3);
+    assert_eq!(
+        (
+            booked[0].lead_id,
+            booked[0].opportunity_id,
+            booked[0].contact_id
+        ),
+        (Some(lead), None, contact)
+    );
+    assert_eq!(booked[0].ends_at - booked[0].starts_at, 45 * 60_000);
+    assert_eq!(booked[1].opportunity_id, Some(deal.id));
+
+    let mut stranger = Browser::person(&app, "sam@acme.test", Role::Hunter).await;
+    let (_, page, _) = stranger.get("/work").await;
+    let mut theirs = form("2030-03-04T10:30", hunter_id);
+    theirs[0].1 = Browser::csrf(&page);
+    assert_eq!(
+        post_owned(&mut stranger, &path, &theirs).await.0,
+        403,
+        "another hunter's lead"
+    );
+}
+
+/// Posts a form whose values are owned strings.
+async fn post_owned(
+    browser: &mut Browser,
+    path: &str,
+    fields: &[(&str, String)],
+) -> (u16, String, Option<String>) {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.post(path, &pairs).await
+}

@@ -232,3 +232,46 @@ async fn the_openapi_document_lists_the_reports() {
         assert!(schemas[schema].is_object(), "{schema} missing");
     }
 }
+
+#[tokio::test]
+async fn the_owners_numbers_are_for_owners_and_managers_only() {
+    let (app, s) = app().await;
+    let paths = [
+        format!("/api/v1/reports/funnel?{PERIOD}"),
+        "/api/v1/reports/handover?quarter=2026-Q3".to_string(),
+        format!("/api/v1/reports/lead-quality?{PERIOD}"),
+        "/api/v1/reports/revenue-vs-forecast?quarter=2026-Q3".to_string(),
+    ];
+    let hunter = app.db.create_api_token(None, s.hal, "tests").await.unwrap();
+    let marketer = app.db.create_api_token(None, s.mia, "tests").await.unwrap();
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    for path in &paths {
+        assert_eq!(app.get(&hunter, path).await.status(), 403, "{path}");
+        assert_eq!(app.get(&marketer, path).await.status(), 403, "{path}");
+        assert_eq!(app.get(&manager, path).await.status(), 200, "{path}");
+    }
+
+    let funnel = app.get_json(&app.owner, &paths[0]).await;
+    assert_eq!(funnel["stages"][0]["stage"], "new");
+    assert_eq!(funnel["stages"][0]["leads"], 5);
+    assert_eq!(funnel["stages"][1]["leads"], 3);
+    let handover = app.get_json(&app.owner, &paths[1]).await;
+    assert_eq!(handover["mql_total"]["forecast_mqls"], 6);
+    assert_eq!(handover["mql_total"]["mqls"], 3);
+    assert_eq!(handover["sales"]["handed_over"], 0);
+    let quality = app.get_json(&app.owner, &paths[2]).await;
+    assert_eq!(quality["by_campaign"][0]["name"], "Webinar W");
+    assert_eq!(quality["by_campaign"][0]["won_revenue_minor"], 50_000);
+    let plan = app.get_json(&app.owner, &paths[3]).await;
+    assert_eq!(plan["quarters"][3]["forecast_minor"], 60_000);
+    assert_eq!(plan["quarters"][3]["won_minor"], 60_000);
+
+    assert_eq!(
+        refused_field(&app, "/api/v1/reports/handover").await,
+        "quarter"
+    );
+    assert_eq!(
+        refused_field(&app, "/api/v1/reports/funnel?from=2026-07-01").await,
+        "to"
+    );
+}

@@ -1,5 +1,6 @@
-//! `baton report …`: revenue, forecast accuracy, activity against revenue
-//! and focus, each as a table, CSV or JSON.
+//! `baton report …`: revenue, forecast accuracy, activity against revenue,
+//! focus, the funnel, the marketing ↔ sales hand-over, lead quality and
+//! revenue against forecast, each as a table, CSV or JSON.
 
 use super::{closing, open};
 use crate::cli::DatabaseArgs;
@@ -7,11 +8,13 @@ use crate::failure::Failure;
 use baton_core::accountability::Accuracy;
 use baton_core::calendar::{Quarter, parse_date};
 use baton_core::domain::ForecastKind;
+use baton_core::export::csv_record;
 use baton_core::money::{Currency, format_minor};
 use baton_db::call_sheets::CompletionReport;
 use baton_db::reports::{
-    AccuracyGroup, AccuracyRow, ActivityReport, FocusReport, ForecastAccuracyReport, Period,
-    RevenueBy, RevenueReport, RevenueRow,
+    AccuracyGroup, AccuracyRow, ActivityReport, FocusReport, ForecastAccuracyReport, FunnelReport,
+    HandoverReport, LeadQualityReport, Period, QualityRow, RevenueBy, RevenuePlanReport,
+    RevenueReport, RevenueRow,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::civil::Date;
@@ -41,6 +44,29 @@ pub enum Report {
     Focus(PeriodArgs),
     /// Per person and week: call sheet lines and how many were done.
     CallSheets(PeriodArgs),
+    /// The leads that arrived in the period: how many reached each stage,
+    /// the conversion, and the median days in each stage.
+    Funnel(PeriodArgs),
+    /// Marketing ↔ sales SLA for a quarter: MQLs against the lead
+    /// forecasts, and how sales answered the leads handed over.
+    Handover(QuarterArgs),
+    /// By source and by campaign: leads, acceptance, conversion to
+    /// customer, revenue, cost per lead and return on cost.
+    LeadQuality(PeriodArgs),
+    /// Revenue won against forecast by quarter (the last four) and month.
+    RevenueVsForecast(QuarterArgs),
+}
+
+/// Options of the reports over one quarter.
+#[derive(Debug, Args)]
+pub struct QuarterArgs {
+    /// Like 2026-Q3.
+    #[arg(long, value_parser = Quarter::parse)]
+    pub quarter: Quarter,
+
+    /// How to print the report.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
 }
 
 /// Options of the revenue report.
@@ -168,7 +194,202 @@ pub async fn report(database: &DatabaseArgs, args: &ReportArgs) -> Result<(), Fa
             .await?;
             print(args.format, &report, completion_lines)
         }
+        Report::Funnel(args) => {
+            let report = closing(db, async |db| {
+                Ok(db.funnel_report(Period::new(args.from, args.to)?).await?)
+            })
+            .await?;
+            print(args.format, &report, funnel_lines)
+        }
+        Report::Handover(args) => {
+            let report =
+                closing(db, async |db| Ok(db.handover_report(args.quarter).await?)).await?;
+            print(args.format, &report, handover_lines)
+        }
+        Report::LeadQuality(args) => {
+            let report = closing(db, async |db| {
+                Ok(db
+                    .lead_quality_report(Period::new(args.from, args.to)?)
+                    .await?)
+            })
+            .await?;
+            print(args.format, &report, lead_quality_lines)
+        }
+        Report::RevenueVsForecast(args) => {
+            let report = closing(db, async |db| {
+                Ok(db.revenue_plan_report(args.quarter).await?)
+            })
+            .await?;
+            print(args.format, &report, revenue_plan_lines)
+        }
     }
+}
+
+fn days(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_string(), |d| format!("{d:.2}"))
+}
+
+fn headings(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| name.to_string()).collect()
+}
+
+fn funnel_lines(report: &FunnelReport) -> Result<Lines, Failure> {
+    let rows = report
+        .stages
+        .iter()
+        .map(|s| {
+            vec![
+                s.step.stage.to_string(),
+                s.step.leads.to_string(),
+                ratio(s.step.conversion),
+                days(s.median_days_in_stage),
+                s.stays_timed.to_string(),
+            ]
+        })
+        .collect();
+    Ok(Lines {
+        header: headings(&[
+            "stage",
+            "leads",
+            "conversion",
+            "median_days_in_stage",
+            "stays_timed",
+        ]),
+        rows,
+        notes: vec![format!(
+            "leads that arrived from {} to {}; stays still running are not timed",
+            report.period.from, report.period.to
+        )],
+    })
+}
+
+fn handover_lines(report: &HandoverReport) -> Result<Lines, Failure> {
+    let rows = report
+        .mql_delivery
+        .iter()
+        .chain(std::iter::once(&report.mql_total))
+        .map(|d| {
+            vec![
+                d.name.clone(),
+                d.forecast_mqls.to_string(),
+                d.mqls.to_string(),
+                ratio(d.delivered),
+            ]
+        })
+        .collect();
+    let sales = &report.sales;
+    let mut notes = vec![format!(
+        "{}: sales answered {} of {} leads handed over ({} accepted, {} rejected); on time {}, late {}, share on time {}; median hours to accept {}, to reject {}",
+        report.quarter,
+        sales.accepted + sales.rejected,
+        sales.handed_over,
+        sales.accepted,
+        sales.rejected,
+        sales.on_time,
+        sales.late,
+        ratio(sales.on_time_share),
+        days(sales.median_hours_to_accept),
+        days(sales.median_hours_to_reject),
+    )];
+    notes.extend(
+        sales
+            .rejection_reasons
+            .iter()
+            .map(|r| format!("rejected {}×: {}", r.leads, r.reason)),
+    );
+    Ok(Lines {
+        header: headings(&["campaign_or_channel", "mqls_forecast", "mqls", "delivered"]),
+        rows,
+        notes,
+    })
+}
+
+fn lead_quality_lines(report: &LeadQualityReport) -> Result<Lines, Failure> {
+    let currency = currency(&report.currency)?;
+    let amount =
+        |minor: Option<i64>| minor.map_or_else(|| "-".to_string(), |m| format_minor(m, &currency));
+    let cells = |by: &str, row: &QualityRow| {
+        vec![
+            by.to_string(),
+            if row.name.is_empty() {
+                "(none)".to_string()
+            } else {
+                row.name.clone()
+            },
+            row.leads.to_string(),
+            row.mqls.to_string(),
+            row.accepted.to_string(),
+            ratio(row.acceptance_rate),
+            row.customers.to_string(),
+            ratio(row.conversion),
+            amount(Some(row.won_revenue_minor)),
+            amount(row.cost_minor),
+            amount(row.cost_per_lead_minor),
+            ratio(row.return_on_cost),
+        ]
+    };
+    let rows = report
+        .by_source
+        .iter()
+        .map(|row| cells("source", row))
+        .chain(report.by_campaign.iter().map(|row| cells("campaign", row)))
+        .collect();
+    let code = report.currency.to_lowercase();
+    let mut header = headings(&[
+        "by",
+        "name",
+        "leads",
+        "mqls",
+        "accepted",
+        "acceptance_rate",
+        "customers",
+        "conversion",
+    ]);
+    header.extend([
+        format!("won_revenue_{code}"),
+        format!("cost_{code}"),
+        format!("cost_per_lead_{code}"),
+        "return_on_cost".to_string(),
+    ]);
+    Ok(Lines {
+        header,
+        rows,
+        notes: vec![format!(
+            "leads that arrived from {} to {}; a campaign's cost spread evenly over the days it runs",
+            report.period.from, report.period.to
+        )],
+    })
+}
+
+fn revenue_plan_lines(report: &RevenuePlanReport) -> Result<Lines, Failure> {
+    let currency = currency(&report.currency)?;
+    let rows = report
+        .quarters
+        .iter()
+        .chain(&report.months)
+        .map(|row| {
+            vec![
+                row.key.clone(),
+                row.forecast_minor
+                    .map_or_else(|| "-".to_string(), |f| format_minor(f, &currency)),
+                format_minor(row.won_minor, &currency),
+                ratio(row.attainment),
+            ]
+        })
+        .collect();
+    let code = report.currency.to_lowercase();
+    Ok(Lines {
+        header: vec![
+            "period".to_string(),
+            format!("forecast_{code}"),
+            format!("won_{code}"),
+            "attainment".to_string(),
+        ],
+        rows,
+        notes: vec![
+            "forecast: commit and best case in force at each quarter's cut-off; a month's is its quarter's spread evenly".to_string(),
+        ],
+    })
 }
 
 /// Prints `report` as JSON, or its lines as CSV or a table.
@@ -185,8 +406,7 @@ pub(super) fn print<R: Serialize>(
         Format::Csv => {
             let lines = lines(report)?;
             for line in std::iter::once(&lines.header).chain(&lines.rows) {
-                let cells: Vec<String> = line.iter().map(|cell| csv_cell(cell)).collect();
-                println!("{}", cells.join(","));
+                println!("{}", csv_record(line));
             }
         }
         Format::Table => {
@@ -198,15 +418,6 @@ pub(super) fn print<R: Serialize>(
         }
     }
     Ok(())
-}
-
-/// A CSV cell, quoted when it holds a comma, a quote or a line break.
-fn csv_cell(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell.to_string()
-    }
 }
 
 fn print_table(lines: &Lines) {

@@ -1,0 +1,181 @@
+//! Lead quality: for the leads that arrived in a period, by source and by
+//! campaign, how many sales accepted, how many became customers, the
+//! revenue their deals have won so far, and what each lead cost.
+
+use super::Period;
+use crate::connect::Db;
+use crate::dashboard::{FUNNEL, furthest_steps};
+use crate::error::Result;
+use baton_core::accountability::{cost_in_period, return_on_cost, share};
+use baton_core::domain::{OpportunityStage, Stage};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The quality of the leads from one source or campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct QualityRow {
+    /// The source or campaign; empty for leads without one.
+    pub name: String,
+    /// The campaign; absent for a source.
+    pub campaign_id: Option<i64>,
+    pub leads: i64,
+    /// Leads that reached MQL: what was handed to sales.
+    pub mqls: i64,
+    /// Leads sales accepted (reached SAL or further).
+    pub accepted: i64,
+    /// Accepted over MQLs.
+    pub acceptance_rate: Option<f64>,
+    /// Leads that became customers.
+    pub customers: i64,
+    /// Customers over leads.
+    pub conversion: Option<f64>,
+    /// Won so far by the deals opened from these leads, in minor units.
+    pub won_revenue_minor: i64,
+    /// The campaign's cost that falls in the period; absent for sources
+    /// and for campaigns paid in another currency.
+    pub cost_minor: Option<i64>,
+    pub cost_per_lead_minor: Option<i64>,
+    /// (Revenue − cost) / cost.
+    pub return_on_cost: Option<f64>,
+}
+
+/// Lead quality for a period.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct LeadQualityReport {
+    pub period: Period,
+    pub currency: String,
+    /// By source, by name.
+    pub by_source: Vec<QualityRow>,
+    /// By campaign, by name; leads without a campaign last.
+    pub by_campaign: Vec<QualityRow>,
+}
+
+/// Counts of one group of leads: leads, MQLs, accepted, customers, revenue.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    leads: i64,
+    mqls: i64,
+    accepted: i64,
+    customers: i64,
+    won: i64,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.leads += other.leads;
+        self.mqls += other.mqls;
+        self.accepted += other.accepted;
+        self.customers += other.customers;
+        self.won += other.won;
+    }
+
+    fn row(self, name: String, campaign_id: Option<i64>, cost: Option<i64>) -> QualityRow {
+        QualityRow {
+            name,
+            campaign_id,
+            leads: self.leads,
+            mqls: self.mqls,
+            accepted: self.accepted,
+            acceptance_rate: share(self.accepted, self.mqls),
+            customers: self.customers,
+            conversion: share(self.customers, self.leads),
+            won_revenue_minor: self.won,
+            cost_minor: cost,
+            cost_per_lead_minor: cost.filter(|_| self.leads > 0).map(|c| c / self.leads),
+            return_on_cost: cost.and_then(|c| return_on_cost(self.won, c)),
+        }
+    }
+}
+
+/// The step number of `stage` in the funnel, as `furthest_steps` counts.
+fn step(stage: Stage) -> i64 {
+    FUNNEL
+        .iter()
+        .position(|s| *s == stage)
+        .map_or(0, |i| i as i64 + 1)
+}
+
+/// A campaign as this report needs it: name, cost, currency, days it runs.
+type CampaignRow = (i64, String, i64, String, Option<String>, Option<String>);
+
+impl Db {
+    /// Lead quality by source and by campaign for the leads created in `period`.
+    pub async fn lead_quality_report(&self, period: Period) -> Result<LeadQualityReport> {
+        let currency = self.currency_or_default("currency", None).await?;
+        let (starts, ends) = period.bounds(&self.time_zone().await?)?;
+        // One pass over the period's leads, by campaign and source; each
+        // lead's won revenue is looked up through its deals' index.
+        let groups: Vec<(Option<i64>, String, i64, i64, i64, i64, i64)> =
+            sqlx::query_as(&format!(
+                "SELECT campaign_id, source, COUNT(*),
+                     CAST(SUM(CASE WHEN furthest >= $3 THEN 1 ELSE 0 END) AS BIGINT),
+                     CAST(SUM(CASE WHEN furthest >= $4 THEN 1 ELSE 0 END) AS BIGINT),
+                     CAST(SUM(CASE WHEN furthest >= $5 THEN 1 ELSE 0 END) AS BIGINT),
+                     CAST(SUM(won) AS BIGINT)
+                 FROM (SELECT l.campaign_id, COALESCE(l.source, '') AS source, f.furthest,
+                           COALESCE((SELECT SUM(o.amount_minor) FROM opportunities o
+                                     WHERE o.lead_id = l.id AND o.stage = $6 AND o.currency = $7), 0) AS won
+                       FROM {} f JOIN leads l ON l.id = f.lead_id) g
+                 GROUP BY campaign_id, source",
+                furthest_steps()
+            ))
+            .bind(starts)
+            .bind(ends)
+            .bind(step(Stage::Mql))
+            .bind(step(Stage::Sal))
+            .bind(step(Stage::Customer))
+            .bind(OpportunityStage::Won.as_str())
+            .bind(currency.as_str())
+            .fetch_all(self.reader())
+            .await?;
+        let mut by_source: BTreeMap<String, Counts> = BTreeMap::new();
+        let mut by_campaign: BTreeMap<Option<i64>, Counts> = BTreeMap::new();
+        for (campaign, source, leads, mqls, accepted, customers, won) in groups {
+            let counts = Counts {
+                leads,
+                mqls,
+                accepted,
+                customers,
+                won,
+            };
+            by_source.entry(source).or_default().add(counts);
+            by_campaign.entry(campaign).or_default().add(counts);
+        }
+        let campaigns: Vec<CampaignRow> = sqlx::query_as(
+            "SELECT id, name, cost_minor, currency, starts_on, ends_on FROM campaigns",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let day = |text: &Option<String>| text.as_deref().and_then(|t| t.parse().ok());
+        let mut campaign_rows = Vec::new();
+        for (id, name, cost, paid_in, starts_on, ends_on) in campaigns {
+            let runs = day(&starts_on).zip(day(&ends_on));
+            let cost = (paid_in == currency.as_str())
+                .then(|| cost_in_period(cost, runs, period.from, period.to));
+            let counts = by_campaign.remove(&Some(id));
+            // A campaign that cost something in the period belongs here
+            // even when it brought no lead.
+            if counts.is_some() || cost.is_some_and(|c| c > 0) {
+                campaign_rows.push(counts.unwrap_or_default().row(name, Some(id), cost));
+            }
+        }
+        campaign_rows.sort_by(|a, b| a.name.cmp(&b.name));
+        // Leads without a campaign, and any whose campaign is gone.
+        let mut without = Counts::default();
+        for counts in by_campaign.into_values() {
+            without.add(counts);
+        }
+        if without.leads > 0 {
+            campaign_rows.push(without.row(String::new(), None, None));
+        }
+        Ok(LeadQualityReport {
+            period,
+            currency: currency.as_str().to_string(),
+            by_source: by_source
+                .into_iter()
+                .map(|(source, counts)| counts.row(source, None, None))
+                .collect(),
+            by_campaign: campaign_rows,
+        })
+    }
+}

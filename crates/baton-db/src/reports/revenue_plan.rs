@@ -1,0 +1,124 @@
+//! Revenue won against revenue forecast, by quarter and by month, over the
+//! quarters of the forecast-accuracy trend. Reps forecast per quarter, so
+//! a month's forecast is its quarter's spread evenly over its three months.
+
+use super::{AccuracyGroup, TREND_QUARTERS};
+use crate::connect::Db;
+use crate::error::Result;
+use baton_core::accountability::share;
+use baton_core::calendar::Quarter;
+use baton_core::domain::{ForecastKind, OpportunityStage};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Won against forecast for one quarter or month.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PlanRow {
+    /// Like `2026-Q3` or `2026-08`.
+    pub key: String,
+    /// Commit and best case of the versions in force, in minor units;
+    /// absent when nobody forecast.
+    pub forecast_minor: Option<i64>,
+    pub won_minor: i64,
+    /// Won over forecast.
+    pub attainment: Option<f64>,
+}
+
+/// Revenue won against forecast, the report's quarter last.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RevenuePlanReport {
+    pub quarter: String,
+    pub currency: String,
+    /// Oldest first.
+    pub quarters: Vec<PlanRow>,
+    /// The months of those quarters, oldest first.
+    pub months: Vec<PlanRow>,
+}
+
+fn plan_row(key: String, forecast: Option<i64>, won: i64) -> PlanRow {
+    PlanRow {
+        key,
+        forecast_minor: forecast,
+        won_minor: won,
+        attainment: forecast.and_then(|f| share(won, f)),
+    }
+}
+
+/// A quarter's forecast spread over its three months; the last takes what
+/// rounding leaves, so the months add up to the quarter.
+fn monthly(forecast: i64) -> [i64; 3] {
+    let month = forecast / 3;
+    [month, month, forecast - 2 * month]
+}
+
+impl Db {
+    /// Won against forecast for the trend's quarters up to `quarter`.
+    pub async fn revenue_plan_report(&self, quarter: Quarter) -> Result<RevenuePlanReport> {
+        let accuracy = self
+            .forecast_accuracy(quarter, AccuracyGroup::Person)
+            .await?;
+        let forecasts: BTreeMap<String, i64> = accuracy
+            .totals
+            .iter()
+            .filter(|row| row.kind == ForecastKind::Revenue)
+            .flat_map(|row| &row.trend)
+            .filter_map(|point| Some((point.quarter.clone(), point.accuracy?.forecast)))
+            .collect();
+        let mut first = quarter;
+        for _ in 1..TREND_QUARTERS {
+            first = first.previous();
+        }
+        // Close days are calendar days: the month is the day's first seven characters.
+        let won: BTreeMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+            "SELECT substr(closed_on, 1, 7), CAST(SUM(amount_minor) AS BIGINT) FROM opportunities
+             WHERE stage = $1 AND currency = $2 AND closed_on >= $3 AND closed_on <= $4
+             GROUP BY 1",
+        )
+        .bind(OpportunityStage::Won.as_str())
+        .bind(accuracy.currency.as_str())
+        .bind(first.first_day().to_string())
+        .bind(quarter.last_day().to_string())
+        .fetch_all(self.reader())
+        .await?
+        .into_iter()
+        .collect();
+        let (mut quarters, mut months) = (Vec::new(), Vec::new());
+        let mut q = first;
+        for _ in 0..TREND_QUARTERS {
+            let key = q.to_string();
+            let forecast = forecasts.get(&key).copied();
+            let spread = forecast.map(monthly);
+            let mut quarter_won = 0;
+            for (i, month) in (0..3).filter_map(|i| {
+                q.first_day()
+                    .checked_add(jiff::Span::new().months(i))
+                    .ok()
+                    .map(|day| (i as usize, day.strftime("%Y-%m").to_string()))
+            }) {
+                let month_won = won.get(&month).copied().unwrap_or(0);
+                quarter_won += month_won;
+                months.push(plan_row(month, spread.map(|s| s[i]), month_won));
+            }
+            quarters.push(plan_row(key, forecast, quarter_won));
+            q = q.next();
+        }
+        Ok(RevenuePlanReport {
+            quarter: quarter.to_string(),
+            currency: accuracy.currency,
+            quarters,
+            months,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_months_of_a_quarter_add_up_to_its_forecast() {
+        assert_eq!(monthly(100), [33, 33, 34]);
+        assert_eq!(monthly(0), [0, 0, 0]);
+        assert_eq!(monthly(90).iter().sum::<i64>(), 90);
+    }
+}

@@ -1,0 +1,892 @@
+//! The owner's numbers, for owners and managers: the funnel with time in
+//! stage, the marketing ↔ sales hand-over, lead quality, revenue against
+//! forecast, activity against revenue and forecast accuracy. Each page
+//! draws its charts like the dashboard and lists its tables, and each
+//! table downloads as CSV from the same address with `csv=` its name.
+
+use super::charts::{Chart, Dot, Figure, LABEL_WIDTH, chart, scatter};
+use super::{Chrome, Field, Viewer, failure, message, money, percent, render};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use baton_core::calendar::{Quarter, parse_date};
+use baton_core::export::csv_document;
+use baton_db::reports::{AccuracyGroup, Period, QualityRow};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reports", get(index))
+        .route("/reports/funnel", get(funnel))
+        .route("/reports/handover", get(handover))
+        .route("/reports/lead-quality", get(lead_quality))
+        .route("/reports/revenue", get(revenue))
+        .route("/reports/activity", get(activity))
+        .route("/reports/forecast-accuracy", get(forecast_accuracy))
+}
+
+/// The report pages, as the index and every page's navigation list them.
+const PAGES: &[(&str, &str)] = &[
+    ("/reports/funnel", "Funnel and time in stage"),
+    ("/reports/handover", "Marketing ↔ sales SLA"),
+    ("/reports/lead-quality", "Lead quality"),
+    ("/reports/revenue", "Revenue against forecast"),
+    ("/reports/activity", "Activity against revenue"),
+    ("/reports/forecast-accuracy", "Forecast accuracy"),
+];
+
+/// What a report page is asked for; `csv` names a table to download.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    quarter: Option<String>,
+    group: Option<String>,
+    csv: Option<String>,
+}
+
+/// A table of a report page, downloadable as CSV.
+struct Table {
+    id: &'static str,
+    title: String,
+    head: Vec<String>,
+    rows: Vec<Vec<String>>,
+    csv_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    title: String,
+    chrome: Option<Chrome>,
+    path: &'static str,
+    pages: &'static [(&'static str, &'static str)],
+    fields: Vec<Field>,
+    notes: Vec<String>,
+    charts: Vec<Chart>,
+    tables: Vec<Table>,
+    label_width: i64,
+}
+
+/// A report page before it is shown: what its selection fields hold, and
+/// its figures.
+struct Content {
+    title: &'static str,
+    path: &'static str,
+    /// (name, value) of the selection, as the form and CSV links carry it.
+    selection: Vec<(&'static str, String)>,
+    notes: Vec<String>,
+    charts: Vec<Chart>,
+    tables: Vec<TableContent>,
+}
+
+/// A table before it is shown: (id, title, head, rows).
+type TableContent = (&'static str, String, Vec<String>, Vec<Vec<String>>);
+
+/// The refusal for anyone but owners and managers.
+fn refused(viewer: &Viewer) -> Option<Response> {
+    (!super::dashboard::READERS.contains(&viewer.role())).then(|| {
+        message(
+            StatusCode::FORBIDDEN,
+            Some(viewer),
+            "Not for your role",
+            format!(
+                "A {} does not see the reports; owners and managers do.",
+                viewer.role()
+            ),
+        )
+    })
+}
+
+/// A selection that cannot be read, refused beside the field it names.
+fn unreadable(viewer: &Viewer, field: &str, problem: String) -> Response {
+    failure(Some(viewer), baton_db::DbError::invalid(field, problem))
+}
+
+/// The page, or the table `csv` names as a CSV download.
+fn respond(viewer: &Viewer, csv: Option<&str>, content: Content) -> Response {
+    let query: String = content
+        .selection
+        .iter()
+        .map(|(name, value)| format!("{name}={value}&"))
+        .collect();
+    let tables: Vec<Table> = content
+        .tables
+        .into_iter()
+        .map(|(id, title, head, rows)| Table {
+            id,
+            title,
+            head,
+            rows,
+            csv_href: format!("{}?{query}csv={id}", content.path),
+        })
+        .collect();
+    if let Some(wanted) = csv {
+        return match tables.iter().find(|t| t.id == wanted) {
+            Some(table) => csv_download(table),
+            None => message(
+                StatusCode::NOT_FOUND,
+                Some(viewer),
+                "Not found",
+                format!("This report has no table `{wanted}`."),
+            ),
+        };
+    }
+    let fields = content
+        .selection
+        .into_iter()
+        .map(|(name, value)| match name {
+            "group" => Field::choice(
+                "group",
+                "By",
+                [
+                    AccuracyGroup::Person,
+                    AccuracyGroup::Team,
+                    AccuracyGroup::Campaign,
+                ]
+                .iter()
+                .map(|g| (g.as_str().to_string(), g.as_str().to_string()))
+                .collect(),
+                &value,
+            ),
+            "quarter" => Field::input("quarter", "Quarter", "text", &value),
+            "from" => Field::input("from", "From", "date", &value),
+            _ => Field::input("to", "To", "date", &value),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &ReportPage {
+            title: content.title.to_string(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            path: content.path,
+            pages: PAGES,
+            fields,
+            notes: content.notes,
+            charts: content.charts,
+            tables,
+            label_width: LABEL_WIDTH,
+        },
+    )
+}
+
+/// A table as an RFC 4180 attachment named after it.
+fn csv_download(table: &Table) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.csv\"", table.id),
+            ),
+        ],
+        csv_document(&table.head, &table.rows),
+    )
+        .into_response()
+}
+
+impl ReportQuery {
+    /// The days asked for; the quarter holding `today` when none are.
+    fn period(&self, today: jiff::civil::Date) -> Result<Period, String> {
+        let quarter = Quarter::containing(today);
+        let day = |value: &Option<String>, default: jiff::civil::Date| match value
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") => Ok(default),
+            Some(text) => parse_date(text),
+        };
+        let from = day(&self.from, quarter.first_day())?;
+        let to = day(&self.to, quarter.last_day())?;
+        Period::new(from, to).map_err(|e| e.to_string())
+    }
+
+    /// The quarter asked for; the one holding `today` when none is.
+    fn quarter(&self, today: jiff::civil::Date) -> Result<Quarter, String> {
+        match self.quarter.as_deref().map(str::trim) {
+            None | Some("") => Ok(Quarter::containing(today)),
+            Some(text) => Quarter::parse(text),
+        }
+    }
+}
+
+/// Column headings as a table holds them.
+fn heads(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| name.to_string()).collect()
+}
+
+fn period_selection(period: &Period) -> Vec<(&'static str, String)> {
+    vec![
+        ("from", period.from.to_string()),
+        ("to", period.to.to_string()),
+    ]
+}
+
+/// A ratio with three decimals, or a dash.
+fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_string(), |v| format!("{v:.3}"))
+}
+
+fn one_decimal(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_string(), |v| format!("{v:.1}"))
+}
+
+/// Resolves the viewer's checks and the organisation's today, or the page
+/// that says why not.
+async fn today(state: &AppState, viewer: &Viewer) -> Result<jiff::civil::Date, Response> {
+    if let Some(refusal) = refused(viewer) {
+        return Err(refusal);
+    }
+    state.db.today().await.map_err(|e| failure(Some(viewer), e))
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct IndexPage {
+    title: String,
+    chrome: Option<Chrome>,
+    pages: &'static [(&'static str, &'static str)],
+}
+
+async fn index(viewer: Viewer) -> Response {
+    if let Some(refusal) = refused(&viewer) {
+        return refusal;
+    }
+    render(
+        StatusCode::OK,
+        &IndexPage {
+            title: "Reports".into(),
+            chrome: Some(Chrome::for_viewer(&viewer)),
+            pages: PAGES,
+        },
+    )
+}
+
+async fn funnel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    let today = match today(&state, &viewer).await {
+        Ok(today) => today,
+        Err(page) => return page,
+    };
+    let period = match query.period(today) {
+        Ok(period) => period,
+        Err(problem) => return unreadable(&viewer, "period", problem),
+    };
+    let report = match state.db.funnel_report(period).await {
+        Ok(report) => report,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let rows: Vec<Vec<String>> = report
+        .stages
+        .iter()
+        .map(|s| {
+            vec![
+                s.step.stage.to_string(),
+                s.step.leads.to_string(),
+                percent(s.step.conversion),
+                one_decimal(s.median_days_in_stage),
+                s.stays_timed.to_string(),
+            ]
+        })
+        .collect();
+    let head = vec![
+        "Stage",
+        "Leads",
+        "Conversion from the stage before",
+        "Median days in stage",
+        "Stays timed",
+    ];
+    let reached = chart(
+        "funnel",
+        "Leads that reached each stage".into(),
+        report
+            .stages
+            .iter()
+            .map(|s| Figure {
+                label: s.step.stage.to_string(),
+                value: s.step.leads,
+                mark: None,
+                shown: format!("{} ({})", s.step.leads, percent(s.step.conversion)),
+            })
+            .collect(),
+        head.clone(),
+        rows.clone(),
+    );
+    let waits = chart(
+        "time-in-stage",
+        "Median days in each stage".into(),
+        report
+            .stages
+            .iter()
+            .map(|s| Figure {
+                label: s.step.stage.to_string(),
+                // Tenths of days, so that short stays still show.
+                value: s
+                    .median_days_in_stage
+                    .map_or(0, |d| (d * 10.0).round() as i64),
+                mark: None,
+                shown: format!("{} days", one_decimal(s.median_days_in_stage)),
+            })
+            .collect(),
+        head.clone(),
+        rows.clone(),
+    );
+    respond(
+        &viewer,
+        query.csv.as_deref(),
+        Content {
+            title: "Funnel and time in stage",
+            path: "/reports/funnel",
+            selection: period_selection(&period),
+            notes: vec![format!(
+                "Leads that arrived from {} to {}; a stay still running is not timed.",
+                period.from, period.to
+            )],
+            charts: vec![reached, waits],
+            tables: vec![("funnel", "Funnel".into(), heads(&head), rows)],
+        },
+    )
+}
+
+async fn handover(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    let today = match today(&state, &viewer).await {
+        Ok(today) => today,
+        Err(page) => return page,
+    };
+    let quarter = match query.quarter(today) {
+        Ok(quarter) => quarter,
+        Err(problem) => return unreadable(&viewer, "quarter", problem),
+    };
+    let report = match state.db.handover_report(quarter).await {
+        Ok(report) => report,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let delivery_head = vec!["Campaign or channel", "MQLs forecast", "MQLs", "Delivered"];
+    let delivery_rows: Vec<Vec<String>> = report
+        .mql_delivery
+        .iter()
+        .chain(std::iter::once(&report.mql_total))
+        .map(|d| {
+            vec![
+                d.name.clone(),
+                d.forecast_mqls.to_string(),
+                d.mqls.to_string(),
+                percent(d.delivered),
+            ]
+        })
+        .collect();
+    let delivery_chart = chart(
+        "mql-delivery",
+        "MQLs delivered (bars) against forecast (marks)".into(),
+        report
+            .mql_delivery
+            .iter()
+            .map(|d| Figure {
+                label: d.name.clone(),
+                value: d.mqls,
+                mark: Some(d.forecast_mqls),
+                shown: format!("{} of {}", d.mqls, d.forecast_mqls),
+            })
+            .collect(),
+        delivery_head.clone(),
+        delivery_rows.clone(),
+    );
+    let sales = &report.sales;
+    let response_head = vec![
+        "Handed over",
+        "Accepted",
+        "Rejected",
+        "Open",
+        "On time",
+        "Late",
+        "Share on time",
+        "Median hours to accept",
+        "Median hours to reject",
+    ];
+    let response_rows = vec![vec![
+        sales.handed_over.to_string(),
+        sales.accepted.to_string(),
+        sales.rejected.to_string(),
+        sales.open.to_string(),
+        sales.on_time.to_string(),
+        sales.late.to_string(),
+        percent(sales.on_time_share),
+        one_decimal(sales.median_hours_to_accept),
+        one_decimal(sales.median_hours_to_reject),
+    ]];
+    let reasons: Vec<Vec<String>> = sales
+        .rejection_reasons
+        .iter()
+        .map(|r| vec![r.reason.clone(), r.leads.to_string()])
+        .collect();
+    respond(
+        &viewer,
+        query.csv.as_deref(),
+        Content {
+            title: "Marketing ↔ sales SLA",
+            path: "/reports/handover",
+            selection: vec![("quarter", report.quarter.clone())],
+            notes: vec![format!(
+                "{}: marketing's lead forecasts in force at the cut-off against the MQLs that \
+                 arrived; sales' first answer to each lead handed to qualification, hunting or \
+                 farming against its first-touch due time.",
+                report.quarter
+            )],
+            charts: vec![delivery_chart],
+            tables: vec![
+                (
+                    "mql-delivery",
+                    "Marketing: MQLs against forecast".into(),
+                    heads(&delivery_head),
+                    delivery_rows,
+                ),
+                (
+                    "sales-response",
+                    "Sales: leads accepted or rejected within the SLA".into(),
+                    heads(&response_head),
+                    response_rows,
+                ),
+                (
+                    "rejection-reasons",
+                    "Why sales rejected leads".into(),
+                    heads(&["Reason", "Leads"]),
+                    reasons,
+                ),
+            ],
+        },
+    )
+}
+
+async fn lead_quality(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    let today = match today(&state, &viewer).await {
+        Ok(today) => today,
+        Err(page) => return page,
+    };
+    let period = match query.period(today) {
+        Ok(period) => period,
+        Err(problem) => return unreadable(&viewer, "period", problem),
+    };
+    let report = match state.db.lead_quality_report(period).await {
+        Ok(report) => report,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let currency = report.currency.clone();
+    let amount =
+        |minor: Option<i64>| minor.map_or_else(|| "—".to_string(), |m| money(m, &currency));
+    let row = |r: &QualityRow| {
+        vec![
+            if r.name.is_empty() {
+                "(none)".to_string()
+            } else {
+                r.name.clone()
+            },
+            r.leads.to_string(),
+            r.mqls.to_string(),
+            r.accepted.to_string(),
+            percent(r.acceptance_rate),
+            r.customers.to_string(),
+            percent(r.conversion),
+            amount(Some(r.won_revenue_minor)),
+            amount(r.cost_minor),
+            amount(r.cost_per_lead_minor),
+            ratio(r.return_on_cost),
+        ]
+    };
+    let head = |first: &'static str| {
+        vec![
+            first,
+            "Leads",
+            "MQLs",
+            "Accepted by sales",
+            "Acceptance",
+            "Customers",
+            "Conversion to customer",
+            "Revenue won",
+            "Cost",
+            "Cost per lead",
+            "Return on cost",
+        ]
+    };
+    let source_rows: Vec<Vec<String>> = report.by_source.iter().map(row).collect();
+    let campaign_rows: Vec<Vec<String>> = report.by_campaign.iter().map(row).collect();
+    let conversion = chart(
+        "source-conversion",
+        "Conversion to customer by source".into(),
+        report
+            .by_source
+            .iter()
+            .map(|r| Figure {
+                label: if r.name.is_empty() {
+                    "(none)".into()
+                } else {
+                    r.name.clone()
+                },
+                // Tenths of a percent.
+                value: r.conversion.map_or(0, |c| (c * 1000.0).round() as i64),
+                mark: None,
+                shown: percent(r.conversion),
+            })
+            .collect(),
+        head("Source"),
+        source_rows.clone(),
+    );
+    respond(
+        &viewer,
+        query.csv.as_deref(),
+        Content {
+            title: "Lead quality",
+            path: "/reports/lead-quality",
+            selection: period_selection(&period),
+            notes: vec![format!(
+                "Leads that arrived from {} to {}; revenue their deals have won so far, in {}; \
+                 a campaign's cost spread evenly over the days it runs.",
+                period.from, period.to, report.currency
+            )],
+            charts: vec![conversion],
+            tables: vec![
+                (
+                    "by-source",
+                    "By source".into(),
+                    heads(&head("Source")),
+                    source_rows,
+                ),
+                (
+                    "by-campaign",
+                    "By campaign".into(),
+                    heads(&head("Campaign")),
+                    campaign_rows,
+                ),
+            ],
+        },
+    )
+}
+
+async fn revenue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    let today = match today(&state, &viewer).await {
+        Ok(today) => today,
+        Err(page) => return page,
+    };
+    let quarter = match query.quarter(today) {
+        Ok(quarter) => quarter,
+        Err(problem) => return unreadable(&viewer, "quarter", problem),
+    };
+    let report = match state.db.revenue_plan_report(quarter).await {
+        Ok(report) => report,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let currency = report.currency.clone();
+    let amount =
+        |minor: Option<i64>| minor.map_or_else(|| "—".to_string(), |m| money(m, &currency));
+    let head = |first: &'static str| vec![first, "Forecast", "Won", "Attainment"];
+    let rows = |plan: &[baton_db::reports::PlanRow]| -> Vec<Vec<String>> {
+        plan.iter()
+            .map(|p| {
+                vec![
+                    p.key.clone(),
+                    amount(p.forecast_minor),
+                    amount(Some(p.won_minor)),
+                    percent(p.attainment),
+                ]
+            })
+            .collect()
+    };
+    let figures = |plan: &[baton_db::reports::PlanRow]| -> Vec<Figure> {
+        plan.iter()
+            .map(|p| Figure {
+                label: p.key.clone(),
+                value: p.won_minor,
+                mark: p.forecast_minor,
+                shown: format!(
+                    "{} of {}",
+                    amount(Some(p.won_minor)),
+                    amount(p.forecast_minor)
+                ),
+            })
+            .collect()
+    };
+    let (quarter_rows, month_rows) = (rows(&report.quarters), rows(&report.months));
+    let by_quarter = chart(
+        "revenue-quarters",
+        format!("Revenue won (bars) against forecast (marks) by quarter, {currency}"),
+        figures(&report.quarters),
+        head("Quarter"),
+        quarter_rows.clone(),
+    );
+    let by_month = chart(
+        "revenue-months",
+        format!("Revenue won (bars) against forecast (marks) by month, {currency}"),
+        figures(&report.months),
+        head("Month"),
+        month_rows.clone(),
+    );
+    respond(
+        &viewer,
+        query.csv.as_deref(),
+        Content {
+            title: "Revenue against forecast",
+            path: "/reports/revenue",
+            selection: vec![("quarter", report.quarter.clone())],
+            notes: vec![
+                "Forecast: commit and best case of the versions in force at each quarter's \
+                 cut-off; a month's forecast is its quarter's spread evenly over its months."
+                    .into(),
+            ],
+            charts: vec![by_quarter, by_month],
+            tables: vec![
+                (
+                    "by-quarter",
+                    "By quarter".into(),
+                    heads(&head("Quarter")),
+                    quarter_rows,
+                ),
+                (
+                    "by-month",
+                    "By month".into(),
+                    heads(&head("Month")),
+                    month_rows,
+                ),
+            ],
+        },
+    )
+}
+
+async fn activity(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    let today = match today(&state, &viewer).await {
+        Ok(today) => today,
+        Err(page) => return page,
+    };
+    let period = match query.period(today) {
+        Ok(period) => period,
+        Err(problem) => return unreadable(&viewer, "period", problem),
+    };
+    let report = match state.db.activity_report(period).await {
+        Ok(report) => report,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let currency = report.currency.clone();
+    let head = vec![
+        "Person",
+        "Team",
+        "Activities",
+        "Deals won",
+        "Revenue won",
+        "Opportunities opened",
+        "Revenue per activity",
+        "Busy without results",
+    ];
+    let rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.team.clone(),
+                r.activities.to_string(),
+                r.won_deals.to_string(),
+                money(r.won_revenue_minor, &currency),
+                r.opportunities_created.to_string(),
+                r.revenue_per_activity_minor
+                    .map_or_else(|| "—".to_string(), |m| money(m, &currency)),
+                if r.busy_without_results { "yes" } else { "" }.to_string(),
+            ]
+        })
+        .collect();
+    let plot = scatter(
+        "activity-revenue",
+        format!("Activities against revenue won per person, {currency}"),
+        ("Activities".into(), "Revenue won".into()),
+        report
+            .rows
+            .iter()
+            .map(|r| Dot {
+                label: r.name.clone(),
+                x: r.activities,
+                y: r.won_revenue_minor,
+                shown: format!(
+                    "{} activities, {} won",
+                    r.activities,
+                    money(r.won_revenue_minor, &currency)
+                ),
+            })
+            .collect(),
+        head.clone(),
+        rows.clone(),
+    );
+    respond(
+        &viewer,
+        query.csv.as_deref(),
+        Content {
+            title: "Activity against revenue",
+            path: "/reports/activity",
+            selection: period_selection(&period),
+            notes: vec![format!(
+                "{} to {}: busy without results = activities at least {}× the median of their \
+                 peers (same role, same team) and revenue at most {}× theirs.",
+                period.from, period.to, report.busy_activity_ratio, report.busy_revenue_ratio
+            )],
+            charts: vec![plot],
+            tables: vec![("people", "Per person".into(), heads(&head), rows)],
+        },
+    )
+}
+
+async fn forecast_accuracy(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    let today = match today(&state, &viewer).await {
+        Ok(today) => today,
+        Err(page) => return page,
+    };
+    let chosen = query.quarter(today).and_then(|quarter| {
+        let group = match query.group.as_deref().map(str::trim) {
+            None | Some("") => AccuracyGroup::Person,
+            Some(text) => text.parse()?,
+        };
+        Ok((quarter, group))
+    });
+    let (quarter, group) = match chosen {
+        Ok(chosen) => chosen,
+        Err(problem) => return unreadable(&viewer, "quarter", problem),
+    };
+    let report = match state.db.forecast_accuracy(quarter, group).await {
+        Ok(report) => report,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let currency = report.currency.clone();
+    let amount = |kind: baton_core::domain::ForecastKind, value: i64| match kind {
+        baton_core::domain::ForecastKind::Revenue => money(value, &currency),
+        baton_core::domain::ForecastKind::Leads => format!("{value} MQLs"),
+    };
+    let mut head = heads(&[
+        "Name", "Kind", "Forecast", "Actual", "Error", "Accuracy", "Bias",
+    ]);
+    head.extend(report.quarters.iter().map(|q| format!("Accuracy {q}")));
+    head.extend(heads(&["Trend accuracy", "Trend bias", "Smoke"]));
+    let rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .chain(&report.totals)
+        .map(|r| {
+            let mut cells = vec![
+                r.name.clone(),
+                r.kind.to_string(),
+                if r.forecast_ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    amount(r.kind, r.judged.forecast)
+                },
+                amount(r.kind, r.judged.actual),
+                amount(r.kind, r.judged.error),
+                percent(Some(r.judged.accuracy)),
+                ratio(r.judged.bias),
+            ];
+            cells.extend(
+                r.trend
+                    .iter()
+                    .map(|p| percent(p.accuracy.map(|a| a.accuracy))),
+            );
+            cells.extend([
+                percent(r.trend_accuracy),
+                ratio(r.trend_bias),
+                if r.smoke { "SMOKE" } else { "" }.to_string(),
+            ]);
+            cells
+        })
+        .collect();
+    let accuracy_chart = chart(
+        "accuracy",
+        format!("Forecast accuracy in {}", report.quarter),
+        report
+            .rows
+            .iter()
+            .filter(|r| !r.forecast_ids.is_empty())
+            .map(|r| Figure {
+                label: format!("{} ({})", r.name, r.kind),
+                value: (r.judged.accuracy * 1000.0).round() as i64,
+                mark: None,
+                shown: format!(
+                    "{}{}",
+                    percent(Some(r.judged.accuracy)),
+                    if r.smoke { ", smoke" } else { "" }
+                ),
+            })
+            .collect(),
+        vec!["Name", "Kind", "Accuracy"],
+        report
+            .rows
+            .iter()
+            .filter(|r| !r.forecast_ids.is_empty())
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    r.kind.to_string(),
+                    percent(Some(r.judged.accuracy)),
+                ]
+            })
+            .collect(),
+    );
+    let leaderboard: Vec<Vec<String>> = report
+        .leaderboard
+        .iter()
+        .map(|e| {
+            vec![
+                e.kind.to_string(),
+                e.rank.to_string(),
+                e.name.clone(),
+                percent(Some(e.trend_accuracy)),
+                e.quarters.to_string(),
+            ]
+        })
+        .collect();
+    let content = Content {
+        title: "Forecast accuracy",
+        path: "/reports/forecast-accuracy",
+        selection: vec![
+            ("quarter", report.quarter.clone()),
+            ("group", report.group.as_str().to_string()),
+        ],
+        notes: vec![format!(
+            "{}: revenue judged on commit and best case against revenue won, leads on MQLs; \
+             the versions in force at the cut-off; smoke = too high by more than {:.0}% two \
+             quarters running.",
+            report.quarter,
+            report.smoke_tolerance * 100.0
+        )],
+        charts: vec![accuracy_chart],
+        tables: vec![
+            ("accuracy", "Forecast against actual".into(), head, rows),
+            (
+                "leaderboard",
+                "Leaderboard".into(),
+                heads(&["Kind", "Rank", "Name", "Trend accuracy", "Quarters"]),
+                leaderboard,
+            ),
+        ],
+    };
+    respond(&viewer, query.csv.as_deref(), content)
+}
