@@ -42,6 +42,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "closed_deal_indexes",
         include_str!("../migrations/sqlite/0007_closed_deal_indexes.sql"),
     ),
+    (
+        8,
+        "list_indexes",
+        include_str!("../migrations/sqlite/0008_list_indexes.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -79,6 +84,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "closed_deal_indexes",
         include_str!("../migrations/postgres/0007_closed_deal_indexes.sql"),
+    ),
+    (
+        8,
+        "list_indexes",
+        include_str!("../migrations/postgres/0008_list_indexes.sql"),
     ),
 ];
 
