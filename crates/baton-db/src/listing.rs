@@ -162,6 +162,12 @@ impl Db {
             .fetch_one(self.reader())
             .await?;
         let total: i64 = count.try_get("total")?;
+        if window.offset >= total {
+            return Ok(Listed {
+                rows: Vec::new(),
+                total,
+            });
+        }
         let direction = window.direction.as_str();
         let next = conditions.values.len() + 1;
         let page_sql = format!(
@@ -170,7 +176,7 @@ impl Db {
             next + 1
         );
         // LIMIT -1 is "no limit" to SQLite but an error to PostgreSQL.
-        let limit = window.limit.unwrap_or(total.max(1));
+        let limit = window.limit.unwrap_or(total);
         let page = bind(sqlx::query(&page_sql), &conditions.values)
             .bind(limit)
             .bind(window.offset.max(0))

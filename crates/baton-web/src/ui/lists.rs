@@ -232,6 +232,8 @@ struct ListPage {
     next: Option<String>,
     csv: String,
     narrowed: bool,
+    /// The first page, when this one is past the end of the list.
+    past_end: Option<String>,
 }
 
 /// The list as `output` asks: a page with its filters, or a CSV download
@@ -310,6 +312,7 @@ pub fn respond<S: SortColumn>(
                 ],
             },
             csv: request.link(&format!("{}.csv", spec.path), &[("page", "")]),
+            past_end: (rows.total > 0 && rows.rows.is_empty()).then(|| page_link(1)),
             previous: (page > 1).then(|| page_link(page - 1)),
             next: (page < pages).then(|| page_link(page + 1)),
             spec,

@@ -177,6 +177,8 @@ async fn the_account_list_filters_searches_sorts_pages_and_exports() {
     let (_, page, _) = owner.get("/accounts?per=25&page=2").await;
     assert!(page.contains("26–30 of 30") && page.contains("rel=\"prev\""));
     assert!(!page.contains("rel=\"next\""));
+    let (_, page, _) = owner.get("/accounts?per=25&page=9").await;
+    assert!(page.contains("past the end") && links_to(&page, "/accounts?per=25&page=1"));
 
     let response = owner.fetch("/accounts.csv?tier=a&sort=name").await;
     assert_eq!(response.status(), 200);
