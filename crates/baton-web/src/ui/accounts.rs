@@ -4,8 +4,9 @@
 //! revenue count only a person's own queues and deals unless they see
 //! everything.
 
+use super::contacts::contact_table;
 use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, Table, choices, respond};
-use super::opportunity_lists::{deal_cells, deal_scope, deal_table};
+use super::opportunity_lists::{deal_cells, deal_table};
 use super::{Chrome, Field, Viewer, failure, money, render};
 use crate::AppState;
 use askama::Template;
@@ -55,15 +56,9 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
-/// Whose work and deals the figures count: everyone's for people who see
-/// everything, else the viewer's own.
-fn scope(viewer: &Viewer) -> Option<i64> {
-    (!viewer.role().is_manager()).then_some(viewer.id())
-}
-
 /// The line under a heading that says whose figures these are.
 fn scope_note(viewer: &Viewer) -> Option<String> {
-    scope(viewer).map(|_| {
+    viewer.limited_to().map(|_| {
         "Open work counts the items in your queues; revenue counts your own won deals.".into()
     })
 }
@@ -98,7 +93,7 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
             tier,
             status,
             search: request.search(),
-            viewer: scope(viewer),
+            viewer: viewer.limited_to(),
         },
         (Err(e), _) | (_, Err(e)) => return failure(Some(viewer), e),
     };
@@ -172,76 +167,43 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i6
 }
 
 async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::Result<Response> {
-    let account = state.db.account(id).await?;
-    let line = state.db.account_line(id, scope(viewer)).await?;
+    let contact_filter = ContactListFilter {
+        account_id: Some(id),
+        ..Default::default()
+    };
+    let lead_filter = LeadFilter {
+        account_id: Some(id),
+        visible_to: viewer.limited_to(),
+        ..Default::default()
+    };
+    let deal_filter = OpportunityListFilter {
+        account_id: Some(id),
+        owner_id: viewer.limited_to(),
+        ..Default::default()
+    };
+    let by_name = first(ContactSort::Name, Direction::Ascending);
+    let closing_last = first(OpportunitySort::ExpectedClose, Direction::Descending);
+    let (account, line, contacts, leads, deals) = tokio::try_join!(
+        state.db.account(id),
+        state.db.account_line(id, viewer.limited_to()),
+        state.db.contact_list(&contact_filter, &by_name),
+        state.db.leads(&lead_filter, 0, SHOWN),
+        state.db.opportunity_list(&deal_filter, &closing_last),
+    )?;
     let owner = match account.owner_id {
         Some(owner) => state.db.user(owner).await?.name,
         None => "nobody".into(),
     };
-    let contacts = state
-        .db
-        .contact_list(
-            &ContactListFilter {
-                account_id: Some(id),
-                ..Default::default()
-            },
-            &first(ContactSort::Name, Direction::Ascending),
-        )
-        .await?;
-    let leads = state
-        .db
-        .leads(
-            &LeadFilter {
-                account_id: Some(id),
-                visible_to: scope(viewer),
-                ..Default::default()
-            },
-            0,
-            SHOWN,
-        )
-        .await?;
-    let deal_filter = OpportunityListFilter {
-        account_id: Some(id),
-        owner_id: deal_scope(viewer),
-        ..Default::default()
-    };
-    let deals = state
-        .db
-        .opportunity_list(
-            &deal_filter,
-            &first(OpportunitySort::ExpectedClose, Direction::Descending),
-        )
-        .await?;
     let tables = vec![
-        Table {
-            title: "Contacts",
-            heads: vec!["Name", "E-mail", "Title", "Decision maker"],
-            more: (contacts.total > SHOWN).then(|| {
+        contact_table(
+            contacts.rows,
+            (contacts.total > SHOWN).then(|| {
                 (
                     format!("/contacts?account={id}"),
                     format!("All {} contacts", contacts.total),
                 )
             }),
-            rows: contacts
-                .rows
-                .into_iter()
-                .map(|c| {
-                    let contact = c.contact;
-                    vec![
-                        Cell::link(
-                            contact
-                                .name
-                                .unwrap_or_else(|| format!("Contact {}", contact.id)),
-                            format!("/contacts/{}", contact.id),
-                        ),
-                        Cell::text(contact.email.unwrap_or_default()),
-                        Cell::text(contact.title.unwrap_or_default()),
-                        Cell::text(if contact.decision_maker { "yes" } else { "no" }),
-                    ]
-                })
-                .collect(),
-            empty: "No contacts at this account yet; they are added with the inquiries its people send.",
-        },
+        ),
         Table {
             title: "Leads",
             heads: vec!["Lead", "Stage", "Grade", "Queue"],

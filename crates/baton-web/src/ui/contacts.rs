@@ -2,8 +2,8 @@
 //! their deals. Everyone signed in reads contacts, as over the API; deals
 //! show as on the opportunity list, everyone's or one's own.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, choices, respond};
-use super::opportunity_lists::{deal_cells, deal_scope, deal_table};
+use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, Table, choices, respond};
+use super::opportunity_lists::{deal_cells, deal_table};
 use super::{Chrome, Field, Viewer, failure, render};
 use crate::AppState;
 use askama::Template;
@@ -78,6 +78,17 @@ fn cells(line: ContactLine) -> Vec<Cell> {
     ]
 }
 
+/// A record page's table of contacts, in the list's columns.
+pub fn contact_table(lines: Vec<ContactLine>, more: Option<(String, String)>) -> Table {
+    Table {
+        title: "Contacts",
+        heads: COLUMNS.iter().map(|c| c.label).collect(),
+        rows: lines.into_iter().map(cells).collect(),
+        more,
+        empty: "No contacts here yet; they are added with the inquiries people send.",
+    }
+}
+
 async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
     list(&state, &viewer, raw, Output::Page).await
 }
@@ -142,7 +153,7 @@ struct ContactDetail {
     chrome: Option<Chrome>,
     facts: Vec<(&'static str, String)>,
     account: Option<(i64, String)>,
-    table: super::lists::Table,
+    table: Table,
 }
 
 /// Deals shown on the page; the list holds the rest.
@@ -166,7 +177,7 @@ async fn contact_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
         .opportunity_list(
             &OpportunityListFilter {
                 contact_id: Some(id),
-                owner_id: deal_scope(viewer),
+                owner_id: viewer.limited_to(),
                 ..Default::default()
             },
             &Window {

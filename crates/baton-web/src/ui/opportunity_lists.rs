@@ -64,12 +64,6 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
-/// Whose deals a person sees: everyone's for owners and managers, else
-/// their own.
-pub fn deal_scope(viewer: &Viewer) -> Option<i64> {
-    (!viewer.role().is_manager()).then_some(viewer.id())
-}
-
 /// A deal as a row of [`COLUMNS`].
 pub fn deal_cells(line: OpportunityLine) -> Vec<Cell> {
     let deal = line.deal;
@@ -131,7 +125,7 @@ impl Refused {
 /// The filter the address asks for, within the deals the viewer may see.
 fn filter(viewer: &Viewer, request: &ListRequest) -> Result<OpportunityListFilter, Refused> {
     let asked = request.id("owner").map_err(Refused::Invalid)?;
-    let owner_id = match (deal_scope(viewer), asked) {
+    let owner_id = match (viewer.limited_to(), asked) {
         (Some(own), Some(other)) if other != own => return Err(Refused::NotYours),
         (Some(own), _) => Some(own),
         (None, asked) => asked,
@@ -180,7 +174,7 @@ async fn fields(
         )
         .optional(),
     );
-    if deal_scope(viewer).is_none() {
+    if viewer.limited_to().is_none() {
         let mut owners = vec![(String::new(), "Anyone".to_string())];
         owners.extend(
             state
@@ -201,7 +195,7 @@ async fn fields(
 }
 
 fn scope_note(viewer: &Viewer) -> Option<String> {
-    deal_scope(viewer).map(|_| "Your own deals.".to_string())
+    viewer.limited_to().map(|_| "Your own deals.".to_string())
 }
 
 async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
