@@ -251,15 +251,18 @@ pub fn respond<S: SortColumn>(
         return csv(&spec, rows.rows);
     }
     let size = request.page_size();
-    filters.push(Field::choice(
-        "per",
-        "Rows per page",
-        PAGE_SIZES
-            .iter()
-            .map(|n| (n.to_string(), n.to_string()))
-            .collect(),
-        &size.to_string(),
-    ));
+    filters.push(
+        Field::choice(
+            "per",
+            "Rows per page",
+            PAGE_SIZES
+                .iter()
+                .map(|n| (n.to_string(), n.to_string()))
+                .collect(),
+            &size.to_string(),
+        )
+        .optional(),
+    );
     let headers = spec
         .columns
         .iter()
