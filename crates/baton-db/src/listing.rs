@@ -75,6 +75,18 @@ pub struct Window<S> {
     pub limit: Option<i64>,
 }
 
+impl<S> Window<S> {
+    /// The first `limit` rows in this order, as record pages show them.
+    pub fn first(sort: S, direction: Direction, limit: i64) -> Window<S> {
+        Window {
+            sort,
+            direction,
+            offset: 0,
+            limit: Some(limit),
+        }
+    }
+}
+
 /// One page of a list and how many rows the whole list holds.
 #[derive(Debug, Clone)]
 pub struct Listed<T> {

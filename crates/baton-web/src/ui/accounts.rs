@@ -24,8 +24,8 @@ use baton_db::opportunities::{OpportunityListFilter, OpportunitySort};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/accounts", get(page))
-        .route("/accounts.csv", get(export))
+        .route("/accounts", get(list))
+        .route("/accounts.csv", get(list))
         .route("/accounts/{id}", get(detail))
 }
 
@@ -74,19 +74,12 @@ fn cells(line: AccountLine) -> Vec<Cell> {
     ]
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
-    list(&state, &viewer, raw, Output::Page).await
-}
-
-async fn export(
+async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
+    output: Output,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    list(&state, &viewer, raw, Output::Csv).await
-}
-
-async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Output) -> Response {
     let request = ListRequest::parse(raw.as_deref());
     let filter = match (request.one_of("tier"), request.one_of("status")) {
         (Ok(tier), Ok(status)) => AccountListFilter {
@@ -95,12 +88,12 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
             search: request.search(),
             viewer: viewer.limited_to(),
         },
-        (Err(e), _) | (_, Err(e)) => return failure(Some(viewer), e),
+        (Err(e), _) | (_, Err(e)) => return failure(Some(&viewer), e),
     };
     let window = request.window::<AccountSort>(output);
     let listed = match state.db.account_list(&filter, &window).await {
         Ok(listed) => listed,
-        Err(e) => return failure(Some(viewer), e),
+        Err(e) => return failure(Some(&viewer), e),
     };
     let filters = vec![
         Field::choice(
@@ -125,14 +118,14 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
         search_label: "Search name or domain",
         empty: "There are no accounts yet. They are added when inquiries arrive from new \
                 companies, or through the API (POST /api/v1/accounts) and CSV import.",
-        note: scope_note(viewer),
+        note: scope_note(&viewer),
         views: Vec::new(),
     };
     let rows = Rows {
         total: listed.total,
         rows: listed.rows.into_iter().map(cells).collect(),
     };
-    respond(viewer, &request, spec, filters, &window, rows, output)
+    respond(&viewer, &request, spec, filters, &window, rows, output)
 }
 
 #[derive(Template)]
@@ -148,16 +141,6 @@ struct AccountDetail {
 
 /// Rows shown in each table of the page; the lists hold the rest.
 const SHOWN: i64 = 25;
-
-/// The first rows of a list, most relevant first.
-fn first<S: Copy>(sort: S, direction: Direction) -> Window<S> {
-    Window {
-        sort,
-        direction,
-        offset: 0,
-        limit: Some(SHOWN),
-    }
-}
 
 async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
     match account_page(&state, &viewer, id).await {
@@ -181,8 +164,8 @@ async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
         owner_id: viewer.limited_to(),
         ..Default::default()
     };
-    let by_name = first(ContactSort::Name, Direction::Ascending);
-    let closing_last = first(OpportunitySort::ExpectedClose, Direction::Descending);
+    let by_name = Window::first(ContactSort::Name, Direction::Ascending, SHOWN);
+    let closing_last = Window::first(OpportunitySort::ExpectedClose, Direction::Descending, SHOWN);
     let (account, line, contacts, leads, deals) = tokio::try_join!(
         state.db.account(id),
         state.db.account_line(id, viewer.limited_to()),

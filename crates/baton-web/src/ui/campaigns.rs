@@ -13,8 +13,8 @@ use baton_db::campaigns::{CampaignLine, CampaignListFilter, CampaignSort};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/campaigns", get(page))
-        .route("/campaigns.csv", get(export))
+        .route("/campaigns", get(list))
+        .route("/campaigns.csv", get(list))
 }
 
 /// Roles whose menu links the campaigns: the people who run them and those
@@ -60,19 +60,12 @@ fn cells(line: CampaignLine) -> Vec<Cell> {
     ]
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
-    list(&state, &viewer, raw, Output::Page).await
-}
-
-async fn export(
+async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
+    output: Output,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    list(&state, &viewer, raw, Output::Csv).await
-}
-
-async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Output) -> Response {
     let request = ListRequest::parse(raw.as_deref());
     let channel = request.get("channel");
     let filter = CampaignListFilter {
@@ -85,7 +78,7 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
         state.db.campaign_channels()
     ) {
         Ok(both) => both,
-        Err(e) => return failure(Some(viewer), e),
+        Err(e) => return failure(Some(&viewer), e),
     };
     let filters = vec![
         Field::choice(
@@ -110,7 +103,7 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
         total: listed.total,
         rows: listed.rows.into_iter().map(cells).collect(),
     };
-    respond(viewer, &request, spec, filters, &window, rows, output)
+    respond(&viewer, &request, spec, filters, &window, rows, output)
 }
 
 #[cfg(test)]

@@ -18,8 +18,8 @@ use baton_db::opportunities::{OpportunityListFilter, OpportunitySort};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/contacts", get(page))
-        .route("/contacts.csv", get(export))
+        .route("/contacts", get(list))
+        .route("/contacts.csv", get(list))
         .route("/contacts/{id}", get(detail))
 }
 
@@ -89,19 +89,12 @@ pub fn contact_table(lines: Vec<ContactLine>, more: Option<(String, String)>) ->
     }
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
-    list(&state, &viewer, raw, Output::Page).await
-}
-
-async fn export(
+async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
+    output: Output,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    list(&state, &viewer, raw, Output::Csv).await
-}
-
-async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Output) -> Response {
     let request = ListRequest::parse(raw.as_deref());
     let filter = match (request.id("account"), request.yes_no("decision_maker")) {
         (Ok(account_id), Ok(decision_maker)) => ContactListFilter {
@@ -109,12 +102,12 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
             decision_maker,
             search: request.search(),
         },
-        (Err(e), _) | (_, Err(e)) => return failure(Some(viewer), e),
+        (Err(e), _) | (_, Err(e)) => return failure(Some(&viewer), e),
     };
     let window = request.window::<ContactSort>(output);
     let listed = match state.db.contact_list(&filter, &window).await {
         Ok(listed) => listed,
-        Err(e) => return failure(Some(viewer), e),
+        Err(e) => return failure(Some(&viewer), e),
     };
     let mut filters = vec![
         Field::choice(
@@ -143,7 +136,7 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
         total: listed.total,
         rows: listed.rows.into_iter().map(cells).collect(),
     };
-    respond(viewer, &request, spec, filters, &window, rows, output)
+    respond(&viewer, &request, spec, filters, &window, rows, output)
 }
 
 #[derive(Template)]
@@ -180,12 +173,7 @@ async fn contact_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
                 owner_id: viewer.limited_to(),
                 ..Default::default()
             },
-            &Window {
-                sort: OpportunitySort::ExpectedClose,
-                direction: Direction::Descending,
-                offset: 0,
-                limit: Some(SHOWN),
-            },
+            &Window::first(OpportunitySort::ExpectedClose, Direction::Descending, SHOWN),
         )
         .await?;
     let facts = vec![

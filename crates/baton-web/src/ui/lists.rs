@@ -4,8 +4,10 @@
 
 use super::{Chrome, Field, Viewer, render};
 use askama::Template;
+use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use baton_db::DbError;
 use baton_db::listing::{Direction, SortColumn, Window};
@@ -138,11 +140,24 @@ impl ListRequest {
     }
 }
 
-/// A list as a page of HTML or as the whole list in CSV.
+/// A list as a page of HTML or as the whole list in CSV: `/accounts` or
+/// `/accounts.csv`, served by the same handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
     Page,
     Csv,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Output {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(if parts.uri.path().ends_with(".csv") {
+            Output::Csv
+        } else {
+            Output::Page
+        })
+    }
 }
 
 /// A column of a list: its heading and, when it sorts, its sort key.

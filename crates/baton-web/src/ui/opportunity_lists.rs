@@ -20,8 +20,8 @@ use baton_db::opportunities::{OpportunityLine, OpportunityListFilter, Opportunit
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/opportunities", get(page))
-        .route("/opportunities.csv", get(export))
+        .route("/opportunities", get(list))
+        .route("/opportunities.csv", get(list))
         .route("/opportunities/board", get(board))
 }
 
@@ -198,31 +198,24 @@ fn scope_note(viewer: &Viewer) -> Option<String> {
     viewer.limited_to().map(|_| "Your own deals.".to_string())
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
-    list(&state, &viewer, raw, Output::Page).await
-}
-
-async fn export(
+async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
+    output: Output,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    list(&state, &viewer, raw, Output::Csv).await
-}
-
-async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Output) -> Response {
     let request = ListRequest::parse(raw.as_deref());
-    let filter = match filter(viewer, &request) {
+    let filter = match filter(&viewer, &request) {
         Ok(filter) => filter,
-        Err(refused) => return refused.page(viewer),
+        Err(refused) => return refused.page(&viewer),
     };
     let window = request.window::<OpportunitySort>(output);
     let (listed, filters) = match tokio::try_join!(
         state.db.opportunity_list(&filter, &window),
-        fields(state, viewer, &request, true)
+        fields(&state, &viewer, &request, true)
     ) {
         Ok(both) => both,
-        Err(e) => return failure(Some(viewer), e),
+        Err(e) => return failure(Some(&viewer), e),
     };
     let spec = ListSpec {
         title: "Opportunities",
@@ -231,7 +224,7 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
         search_label: "Search deal or company",
         empty: "No deals yet. Convert a qualified lead from its page, or open one through the \
                 API (POST /api/v1/opportunities).",
-        note: scope_note(viewer),
+        note: scope_note(&viewer),
         views: vec![(
             request.link(
                 "/opportunities/board",
@@ -244,7 +237,7 @@ async fn list(state: &AppState, viewer: &Viewer, raw: Option<String>, output: Ou
         total: listed.total,
         rows: listed.rows.into_iter().map(deal_cells).collect(),
     };
-    respond(viewer, &request, spec, filters, &window, rows, output)
+    respond(&viewer, &request, spec, filters, &window, rows, output)
 }
 
 /// Deals shown in each column of the board, largest first.
@@ -321,12 +314,7 @@ async fn board_columns(
     filter: &OpportunityListFilter,
 ) -> baton_db::Result<Vec<StageColumn>> {
     let totals = state.db.stage_totals(filter).await?;
-    let largest = Window {
-        sort: OpportunitySort::Amount,
-        direction: Direction::Descending,
-        offset: 0,
-        limit: Some(CARDS),
-    };
+    let largest = Window::first(OpportunitySort::Amount, Direction::Descending, CARDS);
     let mut columns = Vec::new();
     for stage in OpportunityStage::ALL {
         let of_stage: Vec<_> = totals.iter().filter(|t| t.stage == *stage).collect();
