@@ -2,10 +2,13 @@
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::domain::{AccountStatus, Tier};
 use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// Legal-form suffixes dropped when comparing company names.
 const LEGAL_SUFFIXES: &[&str] = &[
@@ -232,6 +235,163 @@ impl Db {
             });
         }
         Ok(accounts)
+    }
+}
+
+/// The columns the account list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountSort {
+    Name,
+    Tier,
+    Status,
+    OpenWork,
+    RevenueWon,
+}
+
+impl SortColumn for AccountSort {
+    const ALL: &'static [Self] = &[
+        AccountSort::Name,
+        AccountSort::Tier,
+        AccountSort::Status,
+        AccountSort::OpenWork,
+        AccountSort::RevenueWon,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            AccountSort::Name => "name",
+            AccountSort::Tier => "tier",
+            AccountSort::Status => "status",
+            AccountSort::OpenWork => "open_work",
+            AccountSort::RevenueWon => "revenue_won",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            AccountSort::Name => "r.name_norm",
+            AccountSort::Tier => "r.tier",
+            AccountSort::Status => "r.status",
+            AccountSort::OpenWork => "r.open_work",
+            AccountSort::RevenueWon => "r.revenue_won",
+        }
+    }
+}
+
+/// Filters of the account list; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct AccountListFilter {
+    pub tier: Option<Tier>,
+    pub status: Option<AccountStatus>,
+    /// Words to find in the name or a domain.
+    pub search: String,
+    /// Count only this person's work and deals (someone who sees only their own).
+    pub viewer: Option<i64>,
+}
+
+/// An account as the account list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountLine {
+    pub id: i64,
+    pub name: String,
+    /// The first of its domains.
+    pub domain: Option<String>,
+    pub tier: Tier,
+    pub status: AccountStatus,
+    /// Open work items on its leads.
+    pub open_work: i64,
+    /// Won deals in the organisation's currency, in its minor units.
+    pub revenue_won: i64,
+    pub currency: String,
+}
+
+/// Accounts with the open work on their leads and the revenue won from
+/// their deals in `currency`, limited to what `viewer` may see (0 is
+/// everything); both are the placeholders they are bound to.
+fn account_rows(viewer: &str, currency: &str) -> String {
+    // Each total is grouped once over the open work and the won deals,
+    // rather than asked again for every account.
+    format!(
+        "SELECT a.id, a.name, a.name_norm, a.tier, a.status,
+            (SELECT MIN(d.domain) FROM account_domains d WHERE d.account_id = a.id) AS domain,
+            COALESCE(work.open_work, 0) AS open_work,
+            COALESCE(won.revenue_won, 0) AS revenue_won,
+            {currency} AS currency
+         FROM accounts a
+         LEFT JOIN (SELECT l.account_id, COUNT(*) AS open_work
+                    FROM work_items w JOIN leads l ON l.id = w.lead_id
+                    WHERE w.status IN ('unassigned', 'assigned', 'accepted')
+                      AND ({viewer} = 0 OR w.assignee_id = {viewer} OR w.queue_id IN
+                           (SELECT m.queue_id FROM queue_members m WHERE m.user_id = {viewer}))
+                    GROUP BY l.account_id) work ON work.account_id = a.id
+         LEFT JOIN (SELECT o.account_id, CAST(SUM(o.amount_minor) AS BIGINT) AS revenue_won
+                    FROM opportunities o
+                    WHERE o.stage = 'won' AND o.currency = {currency}
+                      AND ({viewer} = 0 OR o.owner_id = {viewer})
+                    GROUP BY o.account_id) won ON won.account_id = a.id"
+    )
+}
+
+fn account_line(row: &AnyRow) -> Result<AccountLine> {
+    let tier: String = row.try_get("tier")?;
+    let status: String = row.try_get("status")?;
+    Ok(AccountLine {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        domain: row.try_get("domain")?,
+        tier: tier
+            .parse()
+            .map_err(|e| DbError::invalid("tier", format!("{e}")))?,
+        status: status
+            .parse()
+            .map_err(|e| DbError::invalid("status", format!("{e}")))?,
+        open_work: row.try_get("open_work")?,
+        revenue_won: row.try_get("revenue_won")?,
+        currency: row.try_get("currency")?,
+    })
+}
+
+impl Db {
+    /// A window of the account list and its total.
+    pub async fn account_list(
+        &self,
+        filter: &AccountListFilter,
+        window: &Window<AccountSort>,
+    ) -> Result<Listed<AccountLine>> {
+        let mut conditions = Conditions::default();
+        let viewer = conditions.bound(filter.viewer.unwrap_or(0));
+        let currency = self.currency_or_default("currency", None).await?;
+        let currency = conditions.bound(currency.as_str());
+        conditions.equal("r.tier = ?", filter.tier.map(|t| t.as_str()));
+        conditions.equal("r.status = ?", filter.status.map(|s| s.as_str()));
+        conditions.search(
+            &[
+                "LOWER(r.name) LIKE ? ESCAPE '\\'",
+                "EXISTS (SELECT 1 FROM account_domains d
+                         WHERE d.account_id = r.id AND d.domain LIKE ? ESCAPE '\\')",
+            ],
+            &filter.search,
+        );
+        self.list(
+            &account_rows(&viewer, &currency),
+            &conditions,
+            window,
+            account_line,
+        )
+        .await
+    }
+
+    /// One account as the account list shows it.
+    pub async fn account_line(&self, id: i64, viewer: Option<i64>) -> Result<AccountLine> {
+        let currency = self.currency_or_default("currency", None).await?;
+        let row = sqlx::query(&format!("{} WHERE a.id = $3", account_rows("$1", "$2")))
+            .bind(viewer.unwrap_or(0))
+            .bind(currency.as_str())
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("account {id}")))?;
+        account_line(&row)
     }
 }
 

@@ -3,11 +3,14 @@
 use crate::checks::{amount, day, required};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::money::{Currency, Decimal, format_minor};
 use baton_core::slug::parse_slug;
 use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// A campaign and its cost.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -68,6 +71,87 @@ fn campaign_from_row(row: CampaignRow) -> Result<Campaign> {
         starts_on,
         ends_on,
         created_at,
+    })
+}
+
+/// The columns the campaign list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignSort {
+    StartsOn,
+    Name,
+    Channel,
+    Cost,
+    EndsOn,
+    Leads,
+}
+
+impl SortColumn for CampaignSort {
+    const ALL: &'static [Self] = &[
+        CampaignSort::StartsOn,
+        CampaignSort::Name,
+        CampaignSort::Channel,
+        CampaignSort::Cost,
+        CampaignSort::EndsOn,
+        CampaignSort::Leads,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            CampaignSort::StartsOn => "starts_on",
+            CampaignSort::Name => "name",
+            CampaignSort::Channel => "channel",
+            CampaignSort::Cost => "cost",
+            CampaignSort::EndsOn => "ends_on",
+            CampaignSort::Leads => "leads",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            CampaignSort::StartsOn => "r.starts_on",
+            CampaignSort::Name => "r.name_lower",
+            CampaignSort::Channel => "r.channel",
+            CampaignSort::Cost => "r.cost_minor",
+            CampaignSort::EndsOn => "r.ends_on",
+            CampaignSort::Leads => "r.leads",
+        }
+    }
+}
+
+/// Filters of the campaign list; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignListFilter {
+    pub channel: Option<String>,
+    /// Words to find in the name or channel.
+    pub search: String,
+}
+
+/// A campaign as the campaign list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignLine {
+    pub campaign: Campaign,
+    /// Leads it brought.
+    pub leads: i64,
+}
+
+const CAMPAIGN_LINES: &str =
+    "SELECT c.id, c.name, c.name_lower, c.channel, c.cost_minor, c.currency, c.starts_on, c.ends_on,
+        c.created_at, (SELECT COUNT(*) FROM leads l WHERE l.campaign_id = c.id) AS leads
+     FROM campaigns c";
+
+fn campaign_line(row: &AnyRow) -> Result<CampaignLine> {
+    Ok(CampaignLine {
+        campaign: campaign_from_row((
+            row.try_get("id")?,
+            row.try_get("name")?,
+            row.try_get("channel")?,
+            row.try_get("cost_minor")?,
+            row.try_get("currency")?,
+            row.try_get("starts_on")?,
+            row.try_get("ends_on")?,
+            row.try_get("created_at")?,
+        ))?,
+        leads: row.try_get("leads")?,
     })
 }
 
@@ -156,5 +240,35 @@ impl Db {
         .fetch_all(self.reader())
         .await?;
         rows.into_iter().map(campaign_from_row).collect()
+    }
+}
+
+impl Db {
+    /// A window of the campaign list and its total.
+    pub async fn campaign_list(
+        &self,
+        filter: &CampaignListFilter,
+        window: &Window<CampaignSort>,
+    ) -> Result<Listed<CampaignLine>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.channel = ?", filter.channel.as_deref());
+        conditions.search(
+            &[
+                "r.name_lower LIKE ? ESCAPE '\\'",
+                "r.channel LIKE ? ESCAPE '\\'",
+            ],
+            &filter.search,
+        );
+        self.list(CAMPAIGN_LINES, &conditions, window, campaign_line)
+            .await
+    }
+
+    /// Every channel a campaign uses, in order.
+    pub async fn campaign_channels(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT channel FROM campaigns ORDER BY channel")
+                .fetch_all(self.reader())
+                .await?;
+        Ok(rows.into_iter().map(|(c,)| c).collect())
     }
 }

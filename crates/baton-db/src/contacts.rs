@@ -4,10 +4,13 @@
 use crate::checks::{Table, optional};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::inquiry::{Email, Phone};
 use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// A person Baton talks to.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -93,6 +96,104 @@ fn phone(raw: Option<&str>) -> Result<Option<String>> {
                 .map_err(|e| DbError::invalid("phone", e))
         })
         .transpose()
+}
+
+/// The columns the contact list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactSort {
+    Name,
+    Email,
+    Account,
+    Title,
+}
+
+impl SortColumn for ContactSort {
+    const ALL: &'static [Self] = &[
+        ContactSort::Name,
+        ContactSort::Email,
+        ContactSort::Account,
+        ContactSort::Title,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            ContactSort::Name => "name",
+            ContactSort::Email => "email",
+            ContactSort::Account => "account",
+            ContactSort::Title => "title",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            ContactSort::Name => "LOWER(r.name)",
+            ContactSort::Email => "r.email_lower",
+            ContactSort::Account => "r.account_norm",
+            ContactSort::Title => "LOWER(r.title)",
+        }
+    }
+}
+
+/// Filters of the contact list; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct ContactListFilter {
+    pub account_id: Option<i64>,
+    pub decision_maker: Option<bool>,
+    /// Words to find in the name, e-mail address or company.
+    pub search: String,
+}
+
+/// A contact as the contact list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactLine {
+    pub contact: Contact,
+    pub account_name: Option<String>,
+}
+
+const CONTACT_LINES: &str =
+    "SELECT c.id, c.account_id, c.name, c.email, c.email_lower, c.phone, c.title, c.decision_maker,
+        c.created_at, c.updated_at, a.name AS account_name, a.name_norm AS account_norm
+     FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id";
+
+fn contact_line(row: &AnyRow) -> Result<ContactLine> {
+    let decision_maker: i64 = row.try_get("decision_maker")?;
+    Ok(ContactLine {
+        contact: Contact {
+            id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            phone: row.try_get("phone")?,
+            title: row.try_get("title")?,
+            decision_maker: decision_maker != 0,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        },
+        account_name: row.try_get("account_name")?,
+    })
+}
+
+impl Db {
+    /// A window of the contact list and its total.
+    pub async fn contact_list(
+        &self,
+        filter: &ContactListFilter,
+        window: &Window<ContactSort>,
+    ) -> Result<Listed<ContactLine>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.account_id = ?", filter.account_id);
+        conditions.equal("r.decision_maker = ?", filter.decision_maker.map(i64::from));
+        conditions.search(
+            &[
+                "LOWER(r.name) LIKE ? ESCAPE '\\'",
+                "r.email_lower LIKE ? ESCAPE '\\'",
+                "r.account_norm LIKE ? ESCAPE '\\'",
+            ],
+            &filter.search,
+        );
+        self.list(CONTACT_LINES, &conditions, window, contact_line)
+            .await
+    }
 }
 
 impl Db {

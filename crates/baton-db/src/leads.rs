@@ -48,6 +48,7 @@ pub struct LeadFilter {
     pub queue_id: Option<i64>,
     /// Only leads this user owns or that have work in their queues (a person's own view).
     pub visible_to: Option<i64>,
+    pub account_id: Option<i64>,
 }
 
 type LeadRow = (
@@ -137,7 +138,8 @@ impl Db {
                AND ($5 = 0 OR l.owner_id = $5 OR EXISTS (
                     SELECT 1 FROM work_items w JOIN queue_members m ON m.queue_id = w.queue_id
                     WHERE w.lead_id = l.id AND m.user_id = $5))
-             ORDER BY l.id LIMIT $6",
+               AND ($6 = 0 OR l.account_id = $6)
+             ORDER BY l.id LIMIT $7",
             lead_select()
         ))
         .bind(after)
@@ -145,6 +147,7 @@ impl Db {
         .bind(filter.owner_id.unwrap_or(0))
         .bind(filter.queue_id.unwrap_or(0))
         .bind(filter.visible_to.unwrap_or(0))
+        .bind(filter.account_id.unwrap_or(0))
         .bind(limit)
         .fetch_all(self.reader())
         .await?;

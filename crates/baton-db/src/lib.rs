@@ -27,6 +27,7 @@ pub mod intake;
 pub mod large_company;
 pub mod leads;
 pub mod leases;
+pub mod listing;
 mod migrate;
 pub mod models;
 pub mod opportunities;

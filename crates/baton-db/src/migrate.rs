@@ -44,8 +44,13 @@ const SQLITE: &[(i64, &str, &str)] = &[
     ),
     (
         8,
+        "list_indexes",
+        include_str!("../migrations/sqlite/0008_list_indexes.sql"),
+    ),
+    (
+        9,
         "open_work",
-        include_str!("../migrations/sqlite/0008_open_work.sql"),
+        include_str!("../migrations/sqlite/0009_open_work.sql"),
     ),
 ];
 /// (version, description, SQL) for PostgreSQL.
@@ -87,8 +92,13 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     ),
     (
         8,
+        "list_indexes",
+        include_str!("../migrations/postgres/0008_list_indexes.sql"),
+    ),
+    (
+        9,
         "open_work",
-        include_str!("../migrations/postgres/0008_open_work.sql"),
+        include_str!("../migrations/postgres/0009_open_work.sql"),
     ),
 ];
 

@@ -4,7 +4,9 @@
 use crate::checks::{Table, amount, day, optional, required, today_utc};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
+use crate::sql::bind;
 use crate::users::audit_in;
 use crate::work_items::change_stage_in;
 use baton_core::domain::{ForecastCategory, OpportunityStage, Stage};
@@ -165,6 +167,124 @@ fn engaged(stage: OpportunityStage) -> bool {
         stage,
         OpportunityStage::Prospecting | OpportunityStage::Lost
     )
+}
+
+/// The columns the opportunity list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpportunitySort {
+    ExpectedClose,
+    Name,
+    Account,
+    Owner,
+    Stage,
+    Amount,
+    Probability,
+}
+
+impl SortColumn for OpportunitySort {
+    const ALL: &'static [Self] = &[
+        OpportunitySort::ExpectedClose,
+        OpportunitySort::Name,
+        OpportunitySort::Account,
+        OpportunitySort::Owner,
+        OpportunitySort::Stage,
+        OpportunitySort::Amount,
+        OpportunitySort::Probability,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            OpportunitySort::ExpectedClose => "expected_close",
+            OpportunitySort::Name => "name",
+            OpportunitySort::Account => "account",
+            OpportunitySort::Owner => "owner",
+            OpportunitySort::Stage => "stage",
+            OpportunitySort::Amount => "amount",
+            OpportunitySort::Probability => "probability",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            OpportunitySort::ExpectedClose => "r.expected_close",
+            OpportunitySort::Name => "LOWER(r.name)",
+            OpportunitySort::Account => "r.account_norm",
+            OpportunitySort::Owner => "LOWER(r.owner_name)",
+            // The pipeline's order rather than the alphabet's.
+            OpportunitySort::Stage => {
+                "CASE r.stage WHEN 'prospecting' THEN 1 WHEN 'engaging' THEN 2 WHEN 'proposal' THEN 3
+                 WHEN 'negotiation' THEN 4 WHEN 'won' THEN 5 ELSE 6 END"
+            }
+            OpportunitySort::Amount => "r.amount_minor",
+            OpportunitySort::Probability => "r.probability",
+        }
+    }
+}
+
+/// Filters of the opportunity list and board; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityListFilter {
+    pub owner_id: Option<i64>,
+    pub stage: Option<OpportunityStage>,
+    pub forecast_category: Option<ForecastCategory>,
+    pub account_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    /// Words to find in the deal's name or its account's.
+    pub search: String,
+}
+
+/// A deal as the opportunity list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpportunityLine {
+    pub deal: Opportunity,
+    pub account_name: Option<String>,
+    pub owner_name: Option<String>,
+}
+
+/// The deals of one stage and currency on the board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageTotal {
+    pub stage: OpportunityStage,
+    pub currency: String,
+    pub deals: i64,
+    pub amount_minor: i64,
+}
+
+const OPPORTUNITY_LINES: &str =
+    "SELECT o.id, o.name, o.account_id, o.contact_id, o.lead_id, o.owner_id, o.product,
+        o.amount_minor, o.currency, o.stage, o.probability, o.forecast_category, o.expected_close,
+        o.engaged_on, o.closed_on, o.close_reason, o.created_at, o.updated_at,
+        a.name AS account_name, a.name_norm AS account_norm, u.name AS owner_name
+     FROM opportunities o LEFT JOIN accounts a ON a.id = o.account_id
+     LEFT JOIN users u ON u.id = o.owner_id";
+
+fn opportunity_line(row: &sqlx::any::AnyRow) -> Result<OpportunityLine> {
+    use sqlx::Row;
+    Ok(OpportunityLine {
+        deal: opportunity_from_row(row)?,
+        account_name: row.try_get("account_name")?,
+        owner_name: row.try_get("owner_name")?,
+    })
+}
+
+fn opportunity_conditions(filter: &OpportunityListFilter) -> Conditions {
+    let mut conditions = Conditions::default();
+    conditions.equal("r.owner_id = ?", filter.owner_id);
+    conditions.equal("r.stage = ?", filter.stage.map(|s| s.as_str()));
+    conditions.equal(
+        "r.forecast_category = ?",
+        filter.forecast_category.map(|c| c.as_str()),
+    );
+    conditions.equal("r.account_id = ?", filter.account_id);
+    conditions.equal("r.contact_id = ?", filter.contact_id);
+    conditions.search(
+        &[
+            "LOWER(r.name) LIKE ? ESCAPE '\\'",
+            "r.account_norm LIKE ? ESCAPE '\\'",
+        ],
+        &filter.search,
+    );
+    conditions
 }
 
 impl Db {
@@ -415,5 +535,46 @@ impl Db {
         }
         tx.commit().await?;
         self.opportunity(id).await
+    }
+}
+
+impl Db {
+    /// A window of the opportunity list and its total.
+    pub async fn opportunity_list(
+        &self,
+        filter: &OpportunityListFilter,
+        window: &Window<OpportunitySort>,
+    ) -> Result<Listed<OpportunityLine>> {
+        let conditions = opportunity_conditions(filter);
+        self.list(OPPORTUNITY_LINES, &conditions, window, opportunity_line)
+            .await
+    }
+
+    /// How many deals each stage holds and what they are worth, per
+    /// currency, for the filter's deals.
+    pub async fn stage_totals(&self, filter: &OpportunityListFilter) -> Result<Vec<StageTotal>> {
+        let conditions = opportunity_conditions(filter);
+        let sql = format!(
+            "SELECT r.stage, r.currency, COUNT(*), CAST(SUM(r.amount_minor) AS BIGINT)
+             FROM ({OPPORTUNITY_LINES}) r{} GROUP BY r.stage, r.currency ORDER BY r.currency",
+            conditions.where_clause()
+        );
+        let rows = bind(sqlx::query(&sql), &conditions.values)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                use sqlx::Row;
+                let stage: String = row.try_get(0)?;
+                Ok(StageTotal {
+                    stage: stage
+                        .parse()
+                        .map_err(|e| DbError::invalid("stage", format!("{e}")))?,
+                    currency: row.try_get(1)?,
+                    deals: row.try_get(2)?,
+                    amount_minor: row.try_get(3)?,
+                })
+            })
+            .collect()
     }
 }

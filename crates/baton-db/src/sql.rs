@@ -115,6 +115,22 @@ impl From<Option<&str>> for Value {
     }
 }
 
+/// `query` with `values` bound in order.
+pub fn bind<'q, 'v>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    values: impl IntoIterator<Item = &'v Value>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for value in values {
+        query = match value {
+            Value::Int(v) => query.bind(*v),
+            Value::Float(v) => query.bind(*v),
+            Value::Text(v) => query.bind(v.clone()),
+            Value::Bytes(v) => query.bind(v.clone()),
+        };
+    }
+    query
+}
+
 /// Runs `{head} VALUES (…), (…){tail}` for `rows` in chunks, returning the
 /// rows of `tail`'s RETURNING clause (none when `tail` has none).
 pub async fn insert_rows<O>(
@@ -140,19 +156,11 @@ where
             "{head} VALUES {}{tail}",
             value_rows(chunk.len(), columns, anonymous)
         );
-        let mut query = sqlx::query_as::<_, O>(&sql);
-        for value in chunk.iter().flatten() {
-            query = match value {
-                Value::Int(v) => query.bind(*v),
-                Value::Float(v) => query.bind(*v),
-                Value::Text(v) => query.bind(v.clone()),
-                Value::Bytes(v) => query.bind(v.clone()),
-            };
-        }
-        if tail.is_empty() {
-            query.fetch_all(&mut **tx).await?;
-        } else {
-            out.extend(query.fetch_all(&mut **tx).await?);
+        let rows = bind(sqlx::query(&sql), chunk.iter().flatten())
+            .fetch_all(&mut **tx)
+            .await?;
+        for row in &rows {
+            out.push(O::from_row(row)?);
         }
     }
     Ok(out)

@@ -93,8 +93,9 @@ impl Visitor {
     }
 }
 
-/// The pages a person is timed on: every list, and the lead, deal and
-/// inquiry pages of their own work (any, for managers).
+/// The pages a person is timed on: every list (sorted, filtered and
+/// exported too), and the lead, deal, account, contact and inquiry pages of
+/// their own work (any, for managers).
 async fn pages_for(db: &baton_db::Db, user: &User) -> Vec<String> {
     let mut pages: Vec<String> = [
         "/work",
@@ -110,6 +111,18 @@ async fn pages_for(db: &baton_db::Db, user: &User) -> Vec<String> {
         "/settings/organisation",
         "/settings/teams",
         "/settings/webhooks",
+        "/accounts",
+        "/accounts?sort=revenue_won&dir=desc",
+        "/accounts?q=tech&tier=a",
+        "/contacts",
+        "/contacts?decision_maker=yes&sort=account",
+        "/opportunities",
+        "/opportunities?stage=won&sort=amount&dir=desc&page=2",
+        "/opportunities/board",
+        "/campaigns",
+        "/campaigns?sort=leads&dir=desc",
+        "/accounts.csv",
+        "/opportunities.csv",
     ]
     .map(String::from)
     .to_vec();
@@ -128,6 +141,12 @@ async fn pages_for(db: &baton_db::Db, user: &User) -> Vec<String> {
     };
     if let Some(deal) = db.opportunities(&deals, 0, 1).await.unwrap().first() {
         pages.push(format!("/opportunities/{}", deal.id));
+        if let Some(account) = deal.account_id {
+            pages.push(format!("/accounts/{account}"));
+        }
+        if let Some(contact) = deal.contact_id {
+            pages.push(format!("/contacts/{contact}"));
+        }
     }
     pages
 }
@@ -164,7 +183,7 @@ async fn main() {
     let users = db.users().await.unwrap();
     let mut slow = Vec::new();
     println!(
-        "{:<10} {:<22} {:>8} {:>8} {:>8}",
+        "{:<10} {:<54} {:>8} {:>8} {:>8}",
         "role", "page", "p50", "p95", "max"
     );
     for role in [
@@ -191,7 +210,7 @@ async fn main() {
             times.sort();
             let p95 = percentile(&times, 0.95);
             println!(
-                "{:<10} {:<22} {:>8.1?} {:>8.1?} {:>8.1?}",
+                "{:<10} {:<54} {:>8.1?} {:>8.1?} {:>8.1?}",
                 role.as_str(),
                 page,
                 percentile(&times, 0.5),

@@ -3,17 +3,22 @@
 //! the session's CSRF token.
 
 mod account;
+mod accounts;
 mod appointments;
 mod auth;
 mod call_sheets;
+mod campaigns;
 mod charter;
 mod charts;
+mod contacts;
 mod dashboard;
 mod forms;
 mod inquiries;
 mod leads;
+mod lists;
 mod moderation;
 mod opportunities;
+mod opportunity_lists;
 mod people;
 mod queues;
 mod reports;
@@ -47,6 +52,10 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(call_sheets::router())
         .merge(account::router())
+        .merge(accounts::router())
+        .merge(contacts::router())
+        .merge(opportunity_lists::router())
+        .merge(campaigns::router())
 }
 
 /// The frame around every page for a signed-in person.
@@ -59,7 +68,18 @@ pub struct Chrome {
 
 impl Chrome {
     fn for_viewer(viewer: &Viewer) -> Chrome {
-        let mut links = vec![("/work", "My work"), ("/call-sheets", "Call sheets")];
+        let mut links = vec![
+            ("/work", "My work"),
+            ("/call-sheets", "Call sheets"),
+            ("/accounts", "Accounts"),
+            ("/contacts", "Contacts"),
+        ];
+        if opportunity_lists::LINKED.contains(&viewer.role()) {
+            links.push(("/opportunities", "Opportunities"));
+        }
+        if campaigns::LINKED.contains(&viewer.role()) {
+            links.push(("/campaigns", "Campaigns"));
+        }
         if dashboard::READERS.contains(&viewer.role()) {
             links.push(("/dashboard", "Dashboard"));
             links.push(("/reports", "Reports"));

@@ -37,6 +37,12 @@ impl Viewer {
             .is_some_and(|(_, sent)| self.csrf_ok(sent))
     }
 
+    /// The person whose deals and work this viewer sees: themselves, or
+    /// `None` for owners and managers, who see everyone's (as over the API).
+    pub fn limited_to(&self) -> Option<i64> {
+        (!self.role().is_manager()).then_some(self.id())
+    }
+
     /// True when a form carries this session's CSRF token.
     pub fn csrf_ok(&self, sent: &str) -> bool {
         // Both are random hex of fixed length; compare without early exit.

@@ -12,6 +12,7 @@ mod call_sheets;
 mod entities;
 mod forms;
 mod intake;
+mod list_pages;
 mod models;
 mod pages;
 mod reports;

@@ -3,14 +3,14 @@ use baton_core::domain::Role;
 use baton_db::users::NewUser;
 
 /// A browser without JavaScript: follows no redirects, keeps the session cookie.
-struct Browser {
+pub struct Browser {
     client: reqwest::Client,
     base: String,
     cookie: Option<String>,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
+    pub fn new(app: &TestApp) -> Browser {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -22,12 +22,17 @@ impl Browser {
         }
     }
 
-    async fn get(&self, path: &str) -> (u16, String, Option<String>) {
+    /// The whole answer to a GET, headers and all.
+    pub async fn fetch(&self, path: &str) -> reqwest::Response {
         let mut request = self.client.get(format!("{}{path}", self.base));
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
         }
-        let response = request.send().await.unwrap();
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String, Option<String>) {
+        let response = self.fetch(path).await;
         let location = response
             .headers()
             .get("location")
@@ -61,7 +66,7 @@ impl Browser {
     }
 
     /// Adds a person with `role` who signs in with a fixed password, and signs them in.
-    async fn person(app: &TestApp, email: &str, role: Role) -> Browser {
+    pub async fn person(app: &TestApp, email: &str, role: Role) -> Browser {
         app.db
             .create_user(NewUser {
                 email,

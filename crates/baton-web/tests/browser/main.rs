@@ -10,6 +10,7 @@ mod harness;
 #[path = "../support/server.rs"]
 mod server;
 
+mod lists;
 mod moderation;
 mod pipeline;
 mod queues;

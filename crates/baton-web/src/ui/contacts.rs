@@ -1,0 +1,212 @@
+//! The people at accounts: the contact list and each contact's page with
+//! their deals. Everyone signed in reads contacts, as over the API; deals
+//! show as on the opportunity list, everyone's or one's own.
+
+use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, Table, choices, respond};
+use super::opportunity_lists::{deal_cells, deal_table};
+use super::{Chrome, Field, Viewer, failure, render};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use baton_db::contacts::{ContactLine, ContactListFilter, ContactSort};
+use baton_db::listing::{Direction, Window};
+use baton_db::opportunities::{OpportunityListFilter, OpportunitySort};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/contacts", get(list))
+        .route("/contacts.csv", get(list))
+        .route("/contacts/{id}", get(detail))
+}
+
+const COLUMNS: &[Column] = &[
+    Column {
+        label: "Name",
+        sort: Some("name"),
+    },
+    Column {
+        label: "E-mail",
+        sort: Some("email"),
+    },
+    Column {
+        label: "Phone",
+        sort: None,
+    },
+    Column {
+        label: "Title",
+        sort: Some("title"),
+    },
+    Column {
+        label: "Account",
+        sort: Some("account"),
+    },
+    Column {
+        label: "Decision maker",
+        sort: None,
+    },
+];
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+/// A contact's name, or what stands for it when none is known.
+fn contact_name(line: &ContactLine) -> String {
+    line.contact
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("Contact {}", line.contact.id))
+}
+
+fn cells(line: ContactLine) -> Vec<Cell> {
+    let name = contact_name(&line);
+    let contact = line.contact;
+    vec![
+        Cell::link(name, format!("/contacts/{}", contact.id)),
+        Cell::text(contact.email.unwrap_or_default()),
+        Cell::text(contact.phone.unwrap_or_default()),
+        Cell::text(contact.title.unwrap_or_default()),
+        match (line.account_name, contact.account_id) {
+            (Some(account), Some(id)) => Cell::link(account, format!("/accounts/{id}")),
+            _ => Cell::text(""),
+        },
+        Cell::text(yes_no(contact.decision_maker)),
+    ]
+}
+
+/// A record page's table of contacts, in the list's columns.
+pub fn contact_table(lines: Vec<ContactLine>, more: Option<(String, String)>) -> Table {
+    Table {
+        title: "Contacts",
+        heads: COLUMNS.iter().map(|c| c.label).collect(),
+        rows: lines.into_iter().map(cells).collect(),
+        more,
+        empty: "No contacts here yet; they are added with the inquiries people send.",
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let request = ListRequest::parse(raw.as_deref());
+    let filter = match (request.id("account"), request.yes_no("decision_maker")) {
+        (Ok(account_id), Ok(decision_maker)) => ContactListFilter {
+            account_id,
+            decision_maker,
+            search: request.search(),
+        },
+        (Err(e), _) | (_, Err(e)) => return failure(Some(&viewer), e),
+    };
+    let window = request.window::<ContactSort>(output);
+    let listed = match state.db.contact_list(&filter, &window).await {
+        Ok(listed) => listed,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let mut filters = vec![
+        Field::choice(
+            "decision_maker",
+            "Decision maker",
+            choices("Either", ["yes", "no"]),
+            request.get("decision_maker"),
+        )
+        .optional(),
+    ];
+    if let Some(account) = filter.account_id {
+        filters
+            .push(Field::input("account", "Account id", "text", &account.to_string()).optional());
+    }
+    let spec = ListSpec {
+        title: "Contacts",
+        path: "/contacts",
+        columns: COLUMNS,
+        search_label: "Search name, e-mail or company",
+        empty: "There are no contacts yet. They are added with the inquiries people send, or \
+                through the API (POST /api/v1/contacts) and CSV import.",
+        note: None,
+        views: Vec::new(),
+    };
+    let rows = Rows {
+        total: listed.total,
+        rows: listed.rows.into_iter().map(cells).collect(),
+    };
+    respond(&viewer, &request, spec, filters, &window, rows, output)
+}
+
+#[derive(Template)]
+#[template(path = "contact_detail.html")]
+struct ContactDetail {
+    title: String,
+    chrome: Option<Chrome>,
+    facts: Vec<(&'static str, String)>,
+    account: Option<(i64, String)>,
+    table: Table,
+}
+
+/// Deals shown on the page; the list holds the rest.
+const SHOWN: i64 = 25;
+
+async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    match contact_page(&state, &viewer, id).await {
+        Ok(response) => response,
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+async fn contact_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::Result<Response> {
+    let contact = state.db.contact(id).await?;
+    let account = match contact.account_id {
+        Some(account) => Some((account, state.db.account(account).await?.name)),
+        None => None,
+    };
+    let deals = state
+        .db
+        .opportunity_list(
+            &OpportunityListFilter {
+                contact_id: Some(id),
+                owner_id: viewer.limited_to(),
+                ..Default::default()
+            },
+            &Window::first(OpportunitySort::ExpectedClose, Direction::Descending, SHOWN),
+        )
+        .await?;
+    let facts = vec![
+        ("E-mail", contact.email.clone().unwrap_or_default()),
+        ("Phone", contact.phone.clone().unwrap_or_default()),
+        ("Title", contact.title.clone().unwrap_or_default()),
+        ("Decision maker", yes_no(contact.decision_maker).to_string()),
+    ];
+    Ok(render(
+        StatusCode::OK,
+        &ContactDetail {
+            title: contact
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("Contact {id}")),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            facts,
+            account,
+            table: deal_table(
+                "Opportunities",
+                deals.rows.into_iter().map(deal_cells).collect(),
+                None,
+            ),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sortable_column_names_a_sort() {
+        super::super::lists::assert_sorts_known::<ContactSort>(COLUMNS);
+    }
+}

@@ -1,0 +1,462 @@
+//! What every list page shares: the search, filters, sort and page read
+//! from the address; links that keep them; the table with sortable headers
+//! and numbered pages (`list.html`); and the CSV export of the same list.
+
+use super::{Chrome, Field, Viewer, render};
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use baton_db::DbError;
+use baton_db::listing::{Direction, SortColumn, Window};
+use std::fmt::Display;
+use std::str::FromStr;
+
+/// The page sizes offered; the first is the default.
+const PAGE_SIZES: &[i64] = &[50, 25, 100];
+
+/// The parameters of a list's address, as sent, kept to build its links.
+pub struct ListRequest {
+    pairs: Vec<(String, String)>,
+}
+
+impl ListRequest {
+    pub fn parse(raw: Option<&str>) -> ListRequest {
+        ListRequest {
+            pairs: form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        }
+    }
+
+    /// A parameter, trimmed; empty when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    }
+
+    /// The search words.
+    pub fn search(&self) -> String {
+        self.get("q").to_string()
+    }
+
+    /// A value of a closed set, such as a tier; empty means any.
+    pub fn one_of<T>(&self, name: &str) -> Result<Option<T>, DbError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        match self.get(name) {
+            "" => Ok(None),
+            raw => raw
+                .parse()
+                .map(Some)
+                .map_err(|e: T::Err| DbError::invalid(name, e.to_string())),
+        }
+    }
+
+    /// An id; empty means any.
+    pub fn id(&self, name: &str) -> Result<Option<i64>, DbError> {
+        match self.get(name) {
+            "" => Ok(None),
+            raw => raw
+                .parse()
+                .map(Some)
+                .map_err(|_| DbError::invalid(name, format!("`{raw}` is not an id"))),
+        }
+    }
+
+    /// `yes` or `no`; empty means either.
+    pub fn yes_no(&self, name: &str) -> Result<Option<bool>, DbError> {
+        match self.get(name) {
+            "" => Ok(None),
+            "yes" => Ok(Some(true)),
+            "no" => Ok(Some(false)),
+            raw => Err(DbError::invalid(
+                name,
+                format!("`{raw}` is neither yes nor no"),
+            )),
+        }
+    }
+
+    fn page_size(&self) -> i64 {
+        self.get("per")
+            .parse()
+            .ok()
+            .filter(|size| PAGE_SIZES.contains(size))
+            .unwrap_or(PAGE_SIZES[0])
+    }
+
+    fn page(&self) -> i64 {
+        self.get("page").parse().unwrap_or(1).max(1)
+    }
+
+    /// The rows to read: one page, or every row for an export.
+    pub fn window<S: SortColumn>(&self, output: Output) -> Window<S> {
+        let size = self.page_size();
+        Window {
+            sort: S::parse(self.get("sort")),
+            direction: Direction::parse(self.get("dir")),
+            offset: match output {
+                Output::Page => (self.page() - 1).saturating_mul(size),
+                Output::Csv => 0,
+            },
+            limit: match output {
+                Output::Page => Some(size),
+                Output::Csv => None,
+            },
+        }
+    }
+
+    /// True when anything narrows the list.
+    pub fn narrowed(&self, filters: &[Field]) -> bool {
+        !self.search().is_empty() || filters.iter().any(|f| !f.value.is_empty())
+    }
+
+    /// `path` with this list's parameters and `changes` made to them; an
+    /// empty value removes the parameter.
+    pub fn link(&self, path: &str, changes: &[(&str, &str)]) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &self.pairs {
+            if !value.is_empty() && !changes.iter().any(|(changed, _)| changed == name) {
+                query.append_pair(name, value);
+            }
+        }
+        for (name, value) in changes {
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{query}")
+        }
+    }
+}
+
+/// A list as a page of HTML or as the whole list in CSV: `/accounts` or
+/// `/accounts.csv`, served by the same handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Page,
+    Csv,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Output {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(if parts.uri.path().ends_with(".csv") {
+            Output::Csv
+        } else {
+            Output::Page
+        })
+    }
+}
+
+/// A column of a list: its heading and, when it sorts, its sort key.
+pub struct Column {
+    pub label: &'static str,
+    pub sort: Option<&'static str>,
+}
+
+/// One value of a row, linked when it names something with a page.
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl Cell {
+    pub fn text(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            href: None,
+        }
+    }
+
+    pub fn link(text: impl Into<String>, href: String) -> Cell {
+        Cell {
+            text: text.into(),
+            href: Some(href),
+        }
+    }
+}
+
+/// What a list page says about itself.
+pub struct ListSpec {
+    pub title: &'static str,
+    /// The page's address; the export is at `{path}.csv`.
+    pub path: &'static str,
+    pub columns: &'static [Column],
+    /// What the search looks in.
+    pub search_label: &'static str,
+    /// What to do when there is nothing to list at all.
+    pub empty: &'static str,
+    /// A line under the heading, such as whose deals are counted.
+    pub note: Option<String>,
+    /// Other views of the same list: (address, label).
+    pub views: Vec<(String, &'static str)>,
+}
+
+/// A list's rows, and how many the whole filtered list holds.
+pub struct Rows {
+    pub rows: Vec<Vec<Cell>>,
+    pub total: i64,
+}
+
+struct Header {
+    label: &'static str,
+    href: Option<String>,
+    /// `aria-sort` of the sorted column.
+    aria_sort: Option<&'static str>,
+    /// The arrow beside the sorted column's heading.
+    arrow: &'static str,
+}
+
+/// The form above a list or board (`filters_partial.html`): the search,
+/// the filters, and hidden values it keeps, such as the sort.
+pub struct FilterForm {
+    pub action: &'static str,
+    pub search_label: &'static str,
+    pub search: String,
+    pub fields: Vec<Field>,
+    pub kept: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    title: String,
+    chrome: Option<Chrome>,
+    spec: ListSpec,
+    form: FilterForm,
+    headers: Vec<Header>,
+    rows: Vec<Vec<Cell>>,
+    total: i64,
+    first: i64,
+    last: i64,
+    page: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    csv: String,
+    narrowed: bool,
+    /// The first page, when this one is past the end of the list.
+    past_end: Option<String>,
+}
+
+/// The list as `output` asks: a page with its filters, or a CSV download
+/// of every row of the same filtered, sorted list.
+pub fn respond<S: SortColumn>(
+    viewer: &Viewer,
+    request: &ListRequest,
+    spec: ListSpec,
+    mut filters: Vec<Field>,
+    window: &Window<S>,
+    rows: Rows,
+    output: Output,
+) -> Response {
+    if output == Output::Csv {
+        return csv(&spec, rows.rows);
+    }
+    let size = request.page_size();
+    filters.push(
+        Field::choice(
+            "per",
+            "Rows per page",
+            PAGE_SIZES
+                .iter()
+                .map(|n| (n.to_string(), n.to_string()))
+                .collect(),
+            &size.to_string(),
+        )
+        .optional(),
+    );
+    let headers = spec
+        .columns
+        .iter()
+        .map(|column| {
+            let sorted = column.sort == Some(window.sort.key());
+            Header {
+                label: column.label,
+                href: column.sort.map(|key| {
+                    let direction = if sorted {
+                        window.direction.reversed()
+                    } else {
+                        Direction::Ascending
+                    };
+                    request.link(
+                        spec.path,
+                        &[("sort", key), ("dir", direction.as_str()), ("page", "")],
+                    )
+                }),
+                aria_sort: sorted.then_some(match window.direction {
+                    Direction::Ascending => "ascending",
+                    Direction::Descending => "descending",
+                }),
+                arrow: match (sorted, window.direction) {
+                    (false, _) => "",
+                    (true, Direction::Ascending) => " ▲",
+                    (true, Direction::Descending) => " ▼",
+                },
+            }
+        })
+        .collect();
+    let page = request.page();
+    let pages = ((rows.total + size - 1) / size).max(1);
+    let first = window.offset + 1;
+    let last = window.offset + rows.rows.len() as i64;
+    let page_link = |n: i64| request.link(spec.path, &[("page", &n.to_string())]);
+    render(
+        StatusCode::OK,
+        &ListPage {
+            title: spec.title.to_string(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            narrowed: request.narrowed(&filters[..filters.len() - 1]),
+            form: FilterForm {
+                action: spec.path,
+                search_label: spec.search_label,
+                search: request.search(),
+                fields: filters,
+                kept: vec![
+                    ("sort", window.sort.key().to_string()),
+                    ("dir", window.direction.as_str().to_string()),
+                ],
+            },
+            csv: request.link(&format!("{}.csv", spec.path), &[("page", "")]),
+            past_end: (rows.total > 0 && rows.rows.is_empty()).then(|| page_link(1)),
+            previous: (page > 1).then(|| page_link(page - 1)),
+            next: (page < pages).then(|| page_link(page + 1)),
+            spec,
+            headers,
+            rows: rows.rows,
+            total: rows.total,
+            first,
+            last,
+            page,
+            pages,
+        },
+    )
+}
+
+/// A CSV file of the rows, offered for download.
+fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
+    let mut body = csv_line(spec.columns.iter().map(|c| c.label));
+    for row in &rows {
+        body.push_str(&csv_line(row.iter().map(|cell| cell.text.as_str())));
+    }
+    let name = spec.path.trim_start_matches('/');
+    (
+        StatusCode::OK,
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// One CSV record (RFC 4180), ended by CRLF.
+fn csv_line<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    let mut line = values.map(csv_field).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// A value as a CSV field: quoted when it holds a comma, quote or line
+/// break, with quotes doubled. Text a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@` first) is prefixed with `'`, since names and titles
+/// arrive from public forms; signed numbers stay as they are.
+fn csv_field(value: &str) -> String {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && value.parse::<f64>().is_err()
+        && !value
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let value = if formula {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// A short table on a record's page (`table_partial.html`), with a link to
+/// the full list when it holds more.
+pub struct Table {
+    pub title: &'static str,
+    pub heads: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+    /// (address, label) of the full list.
+    pub more: Option<(String, String)>,
+    /// What an empty table says.
+    pub empty: &'static str,
+}
+
+/// The "any" choice and `options` for a filter.
+pub fn choices<'a>(any: &str, options: impl IntoIterator<Item = &'a str>) -> Vec<(String, String)> {
+    std::iter::once((String::new(), any.to_string()))
+        .chain(options.into_iter().map(|o| (o.to_string(), o.to_string())))
+        .collect()
+}
+
+/// Fails when a column's sort key is not one of the list's sorts.
+#[cfg(test)]
+pub fn assert_sorts_known<S: SortColumn>(columns: &[Column]) {
+    for key in columns.iter().filter_map(|c| c.sort) {
+        assert_eq!(S::parse(key).key(), key, "no sort `{key}`");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Acme"), "Acme");
+        assert_eq!(csv_field("Acme, Inc."), "\"Acme, Inc.\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+1 415 555 0100"), "+1 415 555 0100");
+        assert_eq!(csv_field("-12.50"), "-12.50");
+        assert_eq!(
+            csv_line(["a", "b,c"].into_iter()),
+            "a,\"b,c\"\r\n".to_string()
+        );
+    }
+
+    #[test]
+    fn links_keep_the_list_and_change_what_they_say() {
+        let request = ListRequest::parse(Some("tier=a&q=acme+co&page=3&sort=name"));
+        assert_eq!(
+            request.link("/accounts", &[("sort", "tier"), ("page", "")]),
+            "/accounts?tier=a&q=acme+co&sort=tier"
+        );
+        assert_eq!(request.get("q"), "acme co");
+        assert_eq!(ListRequest::parse(None).link("/accounts", &[]), "/accounts");
+    }
+
+    #[test]
+    fn pages_are_clamped_and_sizes_offered_only() {
+        let request = ListRequest::parse(Some("page=-4&per=7"));
+        assert_eq!((request.page(), request.page_size()), (1, 50));
+        let request = ListRequest::parse(Some("page=2&per=25"));
+        assert_eq!((request.page(), request.page_size()), (2, 25));
+    }
+}

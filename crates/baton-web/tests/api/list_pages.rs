@@ -1,0 +1,552 @@
+//! The list pages: accounts, contacts, opportunities (list and board) and
+//! campaigns, with their filters, search, sort, pages, CSV exports, empty
+//! states and who may see what.
+
+use crate::helpers::{TestApp, strong_lead};
+use crate::pages::Browser;
+use baton_core::domain::{AccountStatus, OpportunityStage, Role, Tier};
+use baton_core::money::Decimal;
+use baton_db::accounts::NewAccount;
+use baton_db::campaigns::NewCampaign;
+use baton_db::contacts::NewContact;
+use baton_db::opportunities::{NewOpportunity, OpportunityChange};
+use serde_json::json;
+
+async fn account(
+    app: &TestApp,
+    name: &str,
+    domain: &str,
+    tier: Tier,
+    status: AccountStatus,
+) -> i64 {
+    app.db
+        .create_account(
+            None,
+            &NewAccount {
+                name: name.into(),
+                domains: vec![domain.into()],
+                tier: Some(tier),
+                status: Some(status),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// Opens a deal of `amount` (major units) for `owner` at `stage`.
+async fn deal(
+    app: &TestApp,
+    name: &str,
+    owner: i64,
+    account_id: Option<i64>,
+    amount: &str,
+    stage: OpportunityStage,
+) -> i64 {
+    let id = app
+        .db
+        .create_opportunity(
+            None,
+            &NewOpportunity {
+                name: name.into(),
+                account_id,
+                contact_id: None,
+                lead_id: None,
+                owner_id: owner,
+                product: None,
+                amount: Decimal(amount.into()),
+                currency: Some("USD".into()),
+                stage: None,
+                probability: None,
+                forecast_category: None,
+                expected_close: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    if stage != OpportunityStage::Prospecting {
+        let change = OpportunityChange {
+            stage: Some(stage),
+            close_reason: (stage == OpportunityStage::Lost).then(|| "budget".into()),
+            ..Default::default()
+        };
+        app.db.update_opportunity(None, id, &change).await.unwrap();
+    }
+    id
+}
+
+/// Where each of `names` first appears on the page, asserting it does.
+fn positions(page: &str, names: &[&str]) -> Vec<usize> {
+    names
+        .iter()
+        .map(|name| page.find(name).unwrap_or_else(|| panic!("{name} missing")))
+        .collect()
+}
+
+/// True when the page links to `address`, as its HTML escapes it.
+fn links_to(page: &str, address: &str) -> bool {
+    page.contains(&format!("href=\"{}\"", address.replace('&', "&#38;")))
+}
+
+fn in_order(page: &str, names: &[&str]) -> bool {
+    positions(page, names).windows(2).all(|w| w[0] < w[1])
+}
+
+#[tokio::test]
+async fn the_account_list_filters_searches_sorts_pages_and_exports() {
+    let app = TestApp::new().await;
+    let owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+
+    let (_, page, _) = owner.get("/accounts").await;
+    assert!(
+        page.contains("There are no accounts yet"),
+        "the empty list says where accounts come from"
+    );
+
+    account(
+        &app,
+        "Alphaco",
+        "alphaco.test",
+        Tier::A,
+        AccountStatus::Customer,
+    )
+    .await;
+    account(
+        &app,
+        "Bravoco",
+        "bravoco.test",
+        Tier::B,
+        AccountStatus::Prospect,
+    )
+    .await;
+    account(
+        &app,
+        "Delta, Inc.",
+        "quirky-domain.test",
+        Tier::A,
+        AccountStatus::Prospect,
+    )
+    .await;
+    for i in 0..27 {
+        account(
+            &app,
+            &format!("Filler {i:02}"),
+            &format!("filler{i}.test"),
+            Tier::C,
+            AccountStatus::Suspect,
+        )
+        .await;
+    }
+
+    let (status, page, _) = owner.get("/accounts?tier=a").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Alphaco") && page.contains("Delta, Inc."));
+    assert!(!page.contains("Bravoco") && !page.contains("Filler"));
+    assert!(page.contains("1–2 of 2"), "the total of the filtered list");
+
+    let (_, page, _) = owner.get("/accounts?tier=a&status=customer").await;
+    assert!(page.contains("Alphaco") && !page.contains("Delta, Inc."));
+
+    let (_, page, _) = owner.get("/accounts?q=QUIRKY").await;
+    assert!(
+        page.contains("Delta, Inc.") && !page.contains("Alphaco"),
+        "search finds a domain whatever its case"
+    );
+    let (_, page, _) = owner.get("/accounts?q=no-such-company").await;
+    assert!(page.contains("Nothing matches these filters"));
+
+    let (_, page, _) = owner.get("/accounts?tier=a&sort=name&dir=desc").await;
+    assert!(in_order(&page, &["Delta, Inc.", "Alphaco"]));
+    assert!(
+        page.contains("aria-sort=\"descending\""),
+        "the sorted column says so"
+    );
+    assert!(
+        links_to(&page, "/accounts?tier=a&sort=name&dir=asc"),
+        "its header turns the order round and keeps the filter: {page}"
+    );
+    let (_, page, _) = owner.get("/accounts?tier=a&sort=name").await;
+    assert!(in_order(&page, &["Alphaco", "Delta, Inc."]));
+
+    let (_, page, _) = owner.get("/accounts?per=25").await;
+    assert!(page.contains("1–25 of 30") && page.contains("Page 1 of 2"));
+    assert!(links_to(&page, "/accounts?per=25&page=2"));
+    assert!(!page.contains("rel=\"prev\""));
+    let (_, page, _) = owner.get("/accounts?per=25&page=2").await;
+    assert!(page.contains("26–30 of 30") && page.contains("rel=\"prev\""));
+    assert!(!page.contains("rel=\"next\""));
+    let (_, page, _) = owner.get("/accounts?per=25&page=9").await;
+    assert!(page.contains("past the end") && links_to(&page, "/accounts?per=25&page=1"));
+
+    let response = owner.fetch("/accounts.csv?tier=a&sort=name").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"accounts.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    assert_eq!(
+        csv,
+        "Account,Domain,Tier,Status,Open work,Revenue won\r\n\
+         Alphaco,alphaco.test,A,customer,0,0.00 USD\r\n\
+         \"Delta, Inc.\",quirky-domain.test,A,prospect,0,0.00 USD\r\n"
+    );
+    let csv = owner
+        .fetch("/accounts.csv?per=25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 31, "the export holds every page");
+
+    let (status, page, _) = owner.get("/accounts?tier=z").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("z"), "{page}");
+}
+
+#[tokio::test]
+async fn an_account_page_shows_its_contacts_leads_work_and_revenue_to_whom_may_see_them() {
+    let app = TestApp::new().await;
+    let manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let mia = app.db.user_by_email("mia@acme.test").await.unwrap().id;
+    let initech = account(
+        &app,
+        "Initech",
+        "initech.test",
+        Tier::A,
+        AccountStatus::Prospect,
+    )
+    .await;
+    app.inquire(strong_lead("dana@initech.test")).await;
+    deal(
+        &app,
+        "Hal's seats",
+        hal,
+        Some(initech),
+        "1000.00",
+        OpportunityStage::Won,
+    )
+    .await;
+    deal(
+        &app,
+        "Mia's seats",
+        mia,
+        Some(initech),
+        "500.00",
+        OpportunityStage::Won,
+    )
+    .await;
+
+    let (status, page, _) = manager.get(&format!("/accounts/{initech}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("1500.00 USD"),
+        "revenue won from every deal: {page}"
+    );
+    assert!(page.contains("Dana Reyes") && page.contains("Lead "));
+    assert!(page.contains("Hal&#x27;s seats") || page.contains("Hal&#39;s seats"));
+    let (_, list, _) = manager.get("/accounts").await;
+    assert!(
+        list.contains("<td>1</td>"),
+        "the inquiry's work is open on the account: {list}"
+    );
+
+    let (status, page, _) = hunter.get(&format!("/accounts/{initech}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("1000.00 USD") && !page.contains("1500.00 USD"));
+    assert!(
+        !page.contains("Mia&#"),
+        "another person's deal stays hidden"
+    );
+    assert!(page.contains("your own won deals"));
+    let csv = hunter.fetch("/accounts.csv").await.text().await.unwrap();
+    assert!(
+        csv.contains("Initech,initech.test,A,customer,0,1000.00 USD"),
+        "{csv}"
+    );
+
+    let (status, _, _) = hunter.get("/accounts/999999").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_hunter_sees_only_their_own_deals_in_the_list_board_and_export() {
+    let app = TestApp::new().await;
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let (hana, _) = app.user("hana@acme.test", Role::Hunter).await;
+    let acme = account(
+        &app,
+        "Acmeco",
+        "acmeco.test",
+        Tier::A,
+        AccountStatus::Prospect,
+    )
+    .await;
+    deal(
+        &app,
+        "Hal small",
+        hal,
+        Some(acme),
+        "100.00",
+        OpportunityStage::Prospecting,
+    )
+    .await;
+    deal(
+        &app,
+        "Hal large",
+        hal,
+        None,
+        "900.00",
+        OpportunityStage::Prospecting,
+    )
+    .await;
+    deal(
+        &app,
+        "Hal proposal",
+        hal,
+        None,
+        "50.00",
+        OpportunityStage::Proposal,
+    )
+    .await;
+    deal(
+        &app,
+        "Hana secret",
+        hana,
+        None,
+        "7000.00",
+        OpportunityStage::Prospecting,
+    )
+    .await;
+
+    let (status, page, _) = hunter.get("/opportunities").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Hal small") && page.contains("Hal proposal"));
+    assert!(!page.contains("Hana secret"));
+    assert!(!page.contains("name=\"owner\""), "no owner to pick");
+    let (status, page, _) = hunter.get(&format!("/opportunities?owner={hana}")).await;
+    assert_eq!(status, 403, "{page}");
+    let (status, _, _) = hunter
+        .get(&format!("/opportunities.csv?owner={hana}"))
+        .await;
+    assert_eq!(status, 403);
+    let (status, _, _) = hunter
+        .get(&format!("/opportunities/board?owner={hana}"))
+        .await;
+    assert_eq!(status, 403);
+    let csv = hunter
+        .fetch("/opportunities.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(!csv.contains("Hana"));
+
+    let (_, page, _) = hunter
+        .get("/opportunities?stage=prospecting&sort=amount&dir=desc")
+        .await;
+    assert!(in_order(&page, &["Hal large", "Hal small"]));
+    assert!(!page.contains("Hal proposal"));
+    let (_, page, _) = hunter.get("/opportunities?q=acmeco").await;
+    assert!(
+        page.contains("Hal small") && !page.contains("Hal large"),
+        "search reads the account"
+    );
+    let (_, page, _) = hunter.get("/opportunities?forecast=commit").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (_, page, _) = hunter.get("/opportunities?forecast=pipeline").await;
+    assert!(page.contains("Hal small"), "new deals are pipeline");
+
+    let (_, board, _) = hunter.get("/opportunities/board").await;
+    assert!(
+        board.contains("2 deal(s)</strong> · 1000.00 USD"),
+        "{board}"
+    );
+    assert!(board.contains("1 deal(s)</strong> · 50.00 USD"));
+    assert!(!board.contains("Hana secret") && !board.contains("7900.00"));
+
+    let (_, board, _) = manager.get("/opportunities/board").await;
+    assert!(
+        board.contains("3 deal(s)</strong> · 8000.00 USD"),
+        "{board}"
+    );
+    let (_, page, _) = manager.get(&format!("/opportunities?owner={hana}")).await;
+    assert!(page.contains("Hana secret") && !page.contains("Hal small"));
+    let (status, page, _) = manager.get("/opportunities?stage=sideways").await;
+    assert_eq!(status, 422, "{page}");
+}
+
+#[tokio::test]
+async fn contacts_filter_by_account_and_decision_maker_and_open_their_pages() {
+    let app = TestApp::new().await;
+    let marketer = Browser::person(&app, "max@acme.test", Role::Marketer).await;
+    let (_, page, _) = marketer.get("/contacts").await;
+    assert!(page.contains("There are no contacts yet"));
+
+    let globex = account(
+        &app,
+        "Globex",
+        "globex.test",
+        Tier::B,
+        AccountStatus::Prospect,
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (name, email, boss, at) in [
+        ("Ada Boss", "ada@globex.test", true, Some(globex)),
+        ("Ben Worker", "ben@globex.test", false, Some(globex)),
+        ("Cy Loner", "cy@elsewhere.test", true, None),
+    ] {
+        let contact = app
+            .db
+            .create_contact(
+                None,
+                &NewContact {
+                    name: Some(name.into()),
+                    email: Some(email.into()),
+                    account_id: at,
+                    decision_maker: boss,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        ids.push(contact.id);
+    }
+
+    let (_, page, _) = marketer.get(&format!("/contacts?account={globex}")).await;
+    assert!(page.contains("Ada Boss") && page.contains("Ben Worker") && !page.contains("Cy Loner"));
+    let (_, page, _) = marketer
+        .get("/contacts?decision_maker=yes&sort=name&dir=desc")
+        .await;
+    assert!(in_order(&page, &["Cy Loner", "Ada Boss"]) && !page.contains("Ben Worker"));
+    let (_, page, _) = marketer.get("/contacts?q=GLOBEX").await;
+    assert!(page.contains("1–2 of 2"), "search reads the company");
+    let (_, page, _) = marketer.get("/contacts?q=ben@").await;
+    assert!(page.contains("Ben Worker") && !page.contains("Ada Boss"));
+    let csv = marketer
+        .fetch(&format!("/contacts.csv?account={globex}&sort=email"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv,
+        "Name,E-mail,Phone,Title,Account,Decision maker\r\n\
+         Ada Boss,ada@globex.test,,,Globex,yes\r\n\
+         Ben Worker,ben@globex.test,,,Globex,no\r\n"
+    );
+
+    let (status, page, _) = marketer.get(&format!("/contacts/{}", ids[0])).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("href=\"/accounts/{globex}\"")) && page.contains("ada@globex.test")
+    );
+    let (_, page, _) = marketer.get(&format!("/accounts/{globex}")).await;
+    assert!(page.contains(&format!("href=\"/contacts/{}\"", ids[1])));
+    let (status, _, _) = marketer.get("/contacts?decision_maker=maybe").await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test]
+async fn campaigns_filter_by_channel_count_their_leads_and_export() {
+    let app = TestApp::new().await;
+    let marketer = Browser::person(&app, "max@acme.test", Role::Marketer).await;
+    let (_, page, _) = marketer.get("/campaigns").await;
+    assert!(page.contains("There are no campaigns yet"));
+    for (name, channel, cost, starts) in [
+        ("Spring webinar", "webinar", "1200.50", "2026-03-01"),
+        ("Trade fair", "event", "9000.00", "2026-05-10"),
+        ("Autumn webinar", "webinar", "300.00", "2026-09-01"),
+    ] {
+        app.db
+            .create_campaign(
+                None,
+                &NewCampaign {
+                    name: name.into(),
+                    channel: channel.into(),
+                    cost: Some(Decimal(cost.into())),
+                    currency: Some("USD".into()),
+                    starts_on: Some(starts.into()),
+                    ends_on: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let mut lead = strong_lead("dana@initech.test");
+    lead["campaign"] = json!("Trade fair");
+    app.inquire(lead).await;
+
+    let (_, page, _) = marketer.get("/campaigns?channel=webinar").await;
+    assert!(page.contains("Spring webinar") && page.contains("Autumn webinar"));
+    assert!(!page.contains("Trade fair</td>"));
+    let (_, page, _) = marketer.get("/campaigns").await;
+    assert!(
+        in_order(&page, &["Spring webinar", "Trade fair", "Autumn webinar"]),
+        "first day first by default"
+    );
+    let (_, page, _) = marketer.get("/campaigns?sort=cost&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["Trade fair</td>", "Spring webinar", "Autumn webinar"]
+    ));
+    let csv = marketer
+        .fetch("/campaigns.csv?sort=leads&dir=desc&q=fair")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv,
+        "Campaign,Channel,Cost,Starts,Ends,Leads\r\nTrade fair,event,9000.00 USD,2026-05-10,,1\r\n"
+    );
+}
+
+#[tokio::test]
+async fn the_lists_need_a_session_and_the_menu_links_them_by_role() {
+    let app = TestApp::new().await;
+    let stranger = Browser::new(&app);
+    for path in [
+        "/accounts",
+        "/accounts.csv",
+        "/accounts/1",
+        "/contacts",
+        "/contacts.csv",
+        "/contacts/1",
+        "/opportunities",
+        "/opportunities.csv",
+        "/opportunities/board",
+        "/campaigns",
+        "/campaigns.csv",
+    ] {
+        let (status, _, location) = stranger.get(path).await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some("/sign-in")),
+            "{path}"
+        );
+    }
+
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/accounts").await;
+    assert!(page.contains("href=\"/opportunities\">Opportunities"));
+    assert!(!page.contains("href=\"/campaigns\""));
+    let marketer = Browser::person(&app, "max@acme.test", Role::Marketer).await;
+    let (_, page, _) = marketer.get("/accounts").await;
+    assert!(page.contains("href=\"/campaigns\">Campaigns"));
+    assert!(!page.contains("href=\"/opportunities\""));
+    let (_, page, _) = marketer.get("/opportunities").await;
+    assert!(page.contains("No deals yet"), "a marketer owns no deals");
+}
