@@ -32,12 +32,19 @@ pub const CHUNK: usize = 200;
 /// Most rows in one multi-row statement.
 const MAX_STATEMENT_ROWS: usize = 256;
 
-/// Rows for the next statement out of `remaining`: the largest power of two
-/// that fits, so only a few statement shapes exist and each is prepared once
-/// and then served from the statement cache.
+/// Rows for the next statement out of `remaining`: all of them, up to the
+/// most one statement takes. One statement per batch saves a round trip to
+/// the database per power of two that a split would need.
 fn statement_rows(remaining: usize) -> usize {
-    let fit = remaining.min(MAX_STATEMENT_ROWS);
-    1 << (usize::BITS - 1 - fit.leading_zeros())
+    remaining.min(MAX_STATEMENT_ROWS)
+}
+
+/// Whether a statement of `rows` rows is worth keeping prepared: only the
+/// few shapes of a power of two, so the statement cache holds them instead
+/// of being flushed by every batch size; any other size is prepared, run
+/// and dropped.
+fn keep_prepared(rows: usize) -> bool {
+    rows.is_power_of_two()
 }
 
 #[cfg(test)]
@@ -45,13 +52,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statements_take_powers_of_two_rows() {
+    fn one_statement_takes_a_whole_batch_up_to_its_limit() {
         assert_eq!(statement_rows(1), 1);
-        assert_eq!(statement_rows(3), 2);
-        assert_eq!(statement_rows(64), 64);
-        assert_eq!(statement_rows(100), 64);
+        assert_eq!(statement_rows(37), 37);
+        assert_eq!(statement_rows(256), 256);
         assert_eq!(statement_rows(300), 256);
-        assert_eq!(statement_rows(37), 32);
+        assert!(keep_prepared(64) && keep_prepared(1));
+        assert!(!keep_prepared(37) && !keep_prepared(100));
     }
 
     #[test]
@@ -157,6 +164,7 @@ where
             value_rows(chunk.len(), columns, anonymous)
         );
         let rows = bind(sqlx::query(&sql), chunk.iter().flatten())
+            .persistent(keep_prepared(chunk.len()))
             .fetch_all(&mut **tx)
             .await?;
         for row in &rows {
