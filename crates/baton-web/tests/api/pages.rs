@@ -667,7 +667,17 @@ async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
     assert_eq!(status, 200);
     assert!(page.contains(&format!("work item {item}")), "{page}");
     assert!(page.contains("0 of 1 call(s) done"), "{page}");
-    let line = app.db.call_sheet(id).await.unwrap().lines[0].id;
+    let line = app.db.call_sheet(id).await.unwrap().lines[0].clone();
+    // Each line leads to the form that books a decision maker for its lead.
+    let schedule = format!("/leads/{}#schedule", line.lead_id.unwrap());
+    assert!(
+        page.contains(&format!("href=\"{schedule}\">Schedule an appointment")),
+        "{page}"
+    );
+    let (status, lead_page, _) = hunter.get(schedule.split('#').next().unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(lead_page.contains("id=\"schedule\""), "{lead_page}");
+    let line = line.id;
     let done = format!("{sheet_path}/lines/{line}/done");
 
     let (status, page, _) = hunter
