@@ -3,10 +3,13 @@
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::users::audit_in;
 use crate::work_items::change_stage_in;
 use baton_core::domain::{Grade, Intent, Stage};
 use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// A lead and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -226,5 +229,161 @@ impl Db {
         .await?;
         tx.commit().await?;
         self.lead(id).await
+    }
+}
+
+/// The columns the lead list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadSort {
+    Created,
+    Contact,
+    Account,
+    Stage,
+    Score,
+    Source,
+    Owner,
+}
+
+impl SortColumn for LeadSort {
+    const ALL: &'static [Self] = &[
+        LeadSort::Created,
+        LeadSort::Contact,
+        LeadSort::Account,
+        LeadSort::Stage,
+        LeadSort::Score,
+        LeadSort::Source,
+        LeadSort::Owner,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            LeadSort::Created => "created",
+            LeadSort::Contact => "contact",
+            LeadSort::Account => "account",
+            LeadSort::Stage => "stage",
+            LeadSort::Score => "score",
+            LeadSort::Source => "source",
+            LeadSort::Owner => "owner",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            LeadSort::Created => "r.created_at",
+            LeadSort::Contact => "r.contact_lower",
+            LeadSort::Account => "r.account_lower",
+            LeadSort::Stage => "r.stage",
+            LeadSort::Score => "r.score",
+            LeadSort::Source => "r.source",
+            LeadSort::Owner => "r.owner_name",
+        }
+    }
+}
+
+/// Filters of the lead list; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct LeadListFilter {
+    pub stage: Option<Stage>,
+    pub grade: Option<Grade>,
+    pub source: Option<String>,
+    pub owner_id: Option<i64>,
+    /// Only leads this person owns or that have work in their queues.
+    pub visible_to: Option<i64>,
+    /// Words to find in the contact's name or e-mail, or the account's name.
+    pub search: String,
+}
+
+/// A lead as the lead list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadLine {
+    pub id: i64,
+    pub created_at: i64,
+    pub stage: Stage,
+    pub intent: Intent,
+    pub score: i64,
+    pub grade: Grade,
+    pub source: String,
+    pub contact: String,
+    pub email: String,
+    pub account: String,
+    pub owner: String,
+}
+
+const LEAD_LINES: &str = "SELECT l.id, l.created_at, l.stage, l.intent, l.score, l.grade,
+        COALESCE(l.source, '') AS source, l.owner_id,
+        COALESCE(c.name, '') AS contact, COALESCE(c.email_lower, '') AS email,
+        LOWER(COALESCE(c.name, c.email_lower, '')) AS contact_lower,
+        COALESCE(a.name, '') AS account, LOWER(COALESCE(a.name, '')) AS account_lower,
+        COALESCE(u.name, '') AS owner_name
+     FROM leads l LEFT JOIN contacts c ON c.id = l.contact_id
+          LEFT JOIN accounts a ON a.id = l.account_id
+          LEFT JOIN users u ON u.id = l.owner_id";
+
+fn lead_line(row: &AnyRow) -> Result<LeadLine> {
+    let bad =
+        |field: &str, e: baton_core::domain::UnknownValue| DbError::invalid(field, e.to_string());
+    Ok(LeadLine {
+        id: row.try_get("id")?,
+        created_at: row.try_get("created_at")?,
+        stage: row
+            .try_get::<String, _>("stage")?
+            .parse()
+            .map_err(|e| bad("stage", e))?,
+        intent: row
+            .try_get::<String, _>("intent")?
+            .parse()
+            .map_err(|e| bad("intent", e))?,
+        score: row.try_get("score")?,
+        grade: row
+            .try_get::<String, _>("grade")?
+            .parse()
+            .map_err(|e| bad("grade", e))?,
+        source: row.try_get("source")?,
+        contact: row.try_get("contact")?,
+        email: row.try_get("email")?,
+        account: row.try_get("account")?,
+        owner: row.try_get("owner_name")?,
+    })
+}
+
+impl Db {
+    /// A window of the leads matching `filter`, with their total.
+    pub async fn lead_list(
+        &self,
+        filter: &LeadListFilter,
+        window: &Window<LeadSort>,
+    ) -> Result<Listed<LeadLine>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.stage = ?", filter.stage.map(|s| s.as_str()));
+        conditions.equal("r.grade = ?", filter.grade.map(|g| g.as_str()));
+        conditions.equal("r.source = ?", filter.source.as_deref());
+        conditions.equal("r.owner_id = ?", filter.owner_id);
+        if let Some(person) = filter.visible_to {
+            conditions.add(
+                "(r.owner_id = ? OR EXISTS (
+                     SELECT 1 FROM work_items w JOIN queue_members m ON m.queue_id = w.queue_id
+                     WHERE w.lead_id = r.id AND m.user_id = ?))",
+                vec![person.into(), person.into()],
+            );
+        }
+        conditions.search(
+            &[
+                "r.contact_lower LIKE ? ESCAPE '\\'",
+                "r.email LIKE ? ESCAPE '\\'",
+                "r.account_lower LIKE ? ESCAPE '\\'",
+            ],
+            &filter.search,
+        );
+        self.list(LEAD_LINES, &conditions, window, lead_line).await
+    }
+
+    /// Every source a lead came from, in order.
+    pub async fn lead_sources(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT source FROM leads WHERE source IS NOT NULL ORDER BY source",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(s,)| s).collect())
     }
 }

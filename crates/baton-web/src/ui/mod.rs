@@ -14,6 +14,7 @@ mod contacts;
 mod dashboard;
 mod forms;
 mod inquiries;
+mod lead_list;
 mod leads;
 mod lists;
 mod moderation;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(opportunity_lists::router())
         .merge(campaigns::router())
+        .merge(lead_list::router())
 }
 
 /// The frame around every page for a signed-in person.
@@ -68,12 +70,11 @@ pub struct Chrome {
 
 impl Chrome {
     fn for_viewer(viewer: &Viewer) -> Chrome {
-        let mut links = vec![
-            ("/work", "My work"),
-            ("/call-sheets", "Call sheets"),
-            ("/accounts", "Accounts"),
-            ("/contacts", "Contacts"),
-        ];
+        let mut links = vec![("/work", "My work"), ("/call-sheets", "Call sheets")];
+        if lead_list::LINKED.contains(&viewer.role()) {
+            links.push(("/leads", "Leads"));
+        }
+        links.extend([("/accounts", "Accounts"), ("/contacts", "Contacts")]);
         if opportunity_lists::LINKED.contains(&viewer.role()) {
             links.push(("/opportunities", "Opportunities"));
         }

@@ -550,3 +550,73 @@ async fn the_lists_need_a_session_and_the_menu_links_them_by_role() {
     let (_, page, _) = marketer.get("/opportunities").await;
     assert!(page.contains("No deals yet"), "a marketer owns no deals");
 }
+
+#[tokio::test]
+async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_leads() {
+    let app = TestApp::new().await;
+    let owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let (_, page, _) = owner.get("/leads").await;
+    assert!(page.contains("No leads yet"), "{page}");
+
+    let mut strong = strong_lead("dana@initech.test");
+    strong["source"] = json!("webinar");
+    let dana = app.inquire(strong).await;
+    assert_eq!(dana["queue"], "hunters");
+    let sam = app
+        .inquire(json!({"email": "sam@gmail.com", "message": "Hello, what do you sell?", "source": "ads"}))
+        .await;
+    assert_eq!(sam["queue"], "nurture");
+    let dana_link = format!("/leads/{}", dana["lead_id"]);
+    let sam_link = format!("/leads/{}", sam["lead_id"]);
+
+    let (status, page, _) = owner.get("/leads").await;
+    assert_eq!(status, 200);
+    assert!(
+        links_to(&page, &dana_link) && links_to(&page, &sam_link),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/leads\">Leads"), "in the menu");
+    let (_, page, _) = owner.get("/leads?grade=a").await;
+    assert!(links_to(&page, &dana_link) && !links_to(&page, &sam_link));
+    let (_, page, _) = owner.get("/leads?source=ads").await;
+    assert!(!links_to(&page, &dana_link) && links_to(&page, &sam_link));
+    let (_, page, _) = owner.get("/leads?q=REYES").await;
+    assert!(links_to(&page, &dana_link) && !links_to(&page, &sam_link));
+    let (_, page, _) = owner.get("/leads?sort=score&dir=desc").await;
+    assert!(in_order(&page, &["Dana Reyes", "sam@gmail.com"]));
+    let (_, page, _) = owner.get("/leads?sort=score").await;
+    assert!(in_order(&page, &["sam@gmail.com", "Dana Reyes"]));
+    let (status, page, _) = owner.get("/leads?stage=closed").await;
+    assert_eq!(status, 422, "{page}");
+
+    let csv = owner
+        .fetch("/leads.csv?source=webinar")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Lead,Account,Stage,Score,Intent,Source,Owner,Arrived")
+    );
+    let dana_line = lines.next().unwrap();
+    assert!(
+        dana_line.starts_with("Dana Reyes,") && dana_line.contains(",webinar,"),
+        "{dana_line}"
+    );
+    assert_eq!(lines.next(), None);
+
+    // A hunter sees the lead in their queue, not marketing's, and picks no owner.
+    let (_, page, _) = hunter.get("/leads").await;
+    assert!(
+        links_to(&page, &dana_link) && !links_to(&page, &sam_link),
+        "{page}"
+    );
+    assert!(!page.contains("name=\"owner\""));
+    let stranger = Browser::new(&app);
+    let (status, _, location) = stranger.get("/leads.csv").await;
+    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+}

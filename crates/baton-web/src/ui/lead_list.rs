@@ -1,0 +1,187 @@
+//! The lead list: every lead with its contact, account, stage, score,
+//! source and owner. As over the API, owners and managers see every lead
+//! and may pick an owner; everyone else sees the leads they own or whose
+//! work is in their queues.
+
+use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, choices, respond};
+use super::{Field, Viewer, failure, when};
+use crate::AppState;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use axum::routing::get;
+use baton_core::domain::{Grade, Role, Stage};
+use baton_db::leads::{LeadLine, LeadListFilter, LeadSort};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/leads", get(list))
+        .route("/leads.csv", get(list))
+}
+
+/// Roles whose menu links the leads: the people who work them and those
+/// who see everyone's. Others may open the list too.
+pub const LINKED: &[Role] = &[
+    Role::Owner,
+    Role::Manager,
+    Role::Marketer,
+    Role::Qualifier,
+    Role::Hunter,
+    Role::Farmer,
+];
+
+const COLUMNS: &[Column] = &[
+    Column {
+        label: "Lead",
+        sort: Some("contact"),
+    },
+    Column {
+        label: "Account",
+        sort: Some("account"),
+    },
+    Column {
+        label: "Stage",
+        sort: Some("stage"),
+    },
+    Column {
+        label: "Score",
+        sort: Some("score"),
+    },
+    Column {
+        label: "Intent",
+        sort: None,
+    },
+    Column {
+        label: "Source",
+        sort: Some("source"),
+    },
+    Column {
+        label: "Owner",
+        sort: Some("owner"),
+    },
+    Column {
+        label: "Arrived",
+        sort: Some("created"),
+    },
+];
+
+fn cells(line: LeadLine) -> Vec<Cell> {
+    let name = if line.contact.is_empty() {
+        line.email
+    } else {
+        line.contact
+    };
+    let name = if name.is_empty() {
+        format!("Lead {}", line.id)
+    } else {
+        name
+    };
+    vec![
+        Cell::link(name, format!("/leads/{}", line.id)),
+        Cell::text(line.account),
+        Cell::text(line.stage.as_str()),
+        Cell::text(format!(
+            "{} ({})",
+            line.score,
+            line.grade.as_str().to_uppercase()
+        )),
+        Cell::text(line.intent.as_str()),
+        Cell::text(line.source),
+        Cell::text(line.owner),
+        Cell::text(when(line.created_at)),
+    ]
+}
+
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let request = ListRequest::parse(raw.as_deref());
+    let filter = match (
+        request.one_of::<Stage>("stage"),
+        request.one_of::<Grade>("grade"),
+        request.id("owner"),
+    ) {
+        (Ok(stage), Ok(grade), Ok(owner_id)) => LeadListFilter {
+            stage,
+            grade,
+            source: Some(request.get("source").to_string()).filter(|s| !s.is_empty()),
+            owner_id,
+            visible_to: viewer.limited_to(),
+            search: request.search(),
+        },
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failure(Some(&viewer), e),
+    };
+    let window = request.window::<LeadSort>(output);
+    let (listed, sources, people) = match tokio::try_join!(
+        state.db.lead_list(&filter, &window),
+        state.db.lead_sources(),
+        state.db.users()
+    ) {
+        Ok(all) => all,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let mut filters = vec![
+        Field::choice(
+            "stage",
+            "Stage",
+            choices("Any stage", Stage::ALL.iter().map(|s| s.as_str())),
+            request.get("stage"),
+        )
+        .optional(),
+        Field::choice(
+            "grade",
+            "Grade",
+            choices("Any grade", Grade::ALL.iter().map(|g| g.as_str())),
+            request.get("grade"),
+        )
+        .optional(),
+        Field::choice(
+            "source",
+            "Source",
+            choices("Any source", sources.iter().map(String::as_str)),
+            request.get("source"),
+        )
+        .optional(),
+    ];
+    if viewer.limited_to().is_none() {
+        let mut owners = vec![(String::new(), "Anyone".to_string())];
+        owners.extend(
+            people
+                .into_iter()
+                .filter(|u| u.active)
+                .map(|u| (u.id.to_string(), u.name)),
+        );
+        filters.push(Field::choice("owner", "Owner", owners, request.get("owner")).optional());
+    }
+    let spec = ListSpec {
+        title: "Leads",
+        path: "/leads",
+        columns: COLUMNS,
+        search_label: "Search name, e-mail or account",
+        empty: "No leads yet. Publish a form (Forms), post inquiries to the API \
+                (POST /api/v1/inquiries) or import them (baton import inquiries FILE.csv); \
+                each one routed to a sales or marketing queue becomes a lead.",
+        note: viewer
+            .limited_to()
+            .map(|_| "The leads you own or whose work is in your queues.".to_string()),
+        views: Vec::new(),
+    };
+    let rows = Rows {
+        total: listed.total,
+        rows: listed.rows.into_iter().map(cells).collect(),
+    };
+    respond(&viewer, &request, spec, filters, &window, rows, output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sortable_column_names_a_sort() {
+        super::super::lists::assert_sorts_known::<LeadSort>(COLUMNS);
+    }
+}
