@@ -15,6 +15,7 @@ mod intake;
 mod list_pages;
 mod models;
 mod pages;
+mod queues;
 mod reports;
 mod roles;
 mod routing;
