@@ -23,7 +23,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::settings::show, api::settings::change,
         api::forms::list, api::forms::show, api::forms::create,
         api::webhooks::create, api::webhooks::list, api::webhooks::deliveries,
-        api::users::update,
+        api::users::update, api::tokens::list, api::tokens::revoke,
         api::contacts::list, api::contacts::show, api::contacts::create, api::contacts::update,
         api::leads::list, api::leads::show, api::leads::change_stage,
         api::campaigns::list, api::campaigns::show, api::campaigns::create,

@@ -20,6 +20,7 @@ mod reports;
 mod roles;
 mod routing;
 mod settings;
+mod tokens;
 mod two_servers;
 mod webhooks;
 mod work_items;
