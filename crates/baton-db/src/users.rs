@@ -86,10 +86,12 @@ impl TokenCache {
 }
 
 /// An API token as listed: its name and holder, never its secret.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
+    /// The user id of the person the token acts as.
+    pub holder_id: i64,
     pub holder: String,
     pub holder_email: String,
     pub created_at: i64,
@@ -229,8 +231,8 @@ impl Db {
     /// Every API token that still works, newest first, with whose it is;
     /// never the token itself, which only its holder has.
     pub async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
-        let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT t.id, t.name, u.name, u.email, t.created_at, t.last_used_at
+        let rows: Vec<(i64, String, i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT t.id, t.name, u.id, u.name, u.email, t.created_at, t.last_used_at
              FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.revoked_at IS NULL ORDER BY t.id DESC",
         )
@@ -239,9 +241,10 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(
-                |(id, name, holder, holder_email, created_at, last_used_at)| ApiToken {
+                |(id, name, holder_id, holder, holder_email, created_at, last_used_at)| ApiToken {
                     id,
                     name,
+                    holder_id,
                     holder,
                     holder_email,
                     created_at,

@@ -19,6 +19,7 @@ pub mod queues;
 pub mod reports;
 pub mod settings;
 pub mod teams;
+pub mod tokens;
 pub mod users;
 pub mod webhooks;
 pub mod work_items;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(forecasts::router())
         .merge(charter::router())
         .merge(teams::router())
+        .merge(tokens::router())
         .merge(appointments::router())
         .merge(call_sheets::router())
         .merge(reports::router())

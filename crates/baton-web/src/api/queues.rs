@@ -8,19 +8,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use baton_core::domain::Role;
+use baton_core::domain::{Role, Strategy};
 use baton_core::routing::Rule;
-use baton_db::queues::{Member, MemberChange, Queue};
+use baton_db::queues::{Member, MemberChange, Queue, QueueChange};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/queues", get(list))
-        .route("/api/v1/queues/{id}", get(show))
+        .route("/api/v1/queues/{id}", get(show).patch(change))
         .route("/api/v1/queues/{id}/members", post(add_member))
         .route(
             "/api/v1/queues/{id}/members/{user_id}",
-            patch(change_member),
+            patch(change_member).delete(remove_member),
         )
         .route("/api/v1/routing-rules", get(rules).put(replace_rules))
 }
@@ -56,6 +56,53 @@ pub async fn show(
     let queue = state.db.queue(&id).await?;
     let members = state.db.queue_members(queue.id).await?;
     Ok(Json(QueueOut { queue, members }))
+}
+
+/// Changes to a queue's routing and service levels; absent fields stay as they are.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueuePatch {
+    pub strategy: Option<Strategy>,
+    /// Business minutes to the first touch, at least one.
+    pub first_touch_sla_minutes: Option<i64>,
+    /// Business minutes to resolution, at least the first-touch SLA.
+    pub resolution_sla_minutes: Option<i64>,
+    /// Slug of the queue a breached item goes to next; `null` stops escalation.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>)]
+    pub escalation_queue: Option<Option<String>>,
+}
+
+/// Change a queue's strategy, SLAs or escalation queue (managers).
+#[utoipa::path(patch, path = "/api/v1/queues/{id}", tag = "queues", request_body = QueuePatch,
+    params(("id" = String, Path, description = "Queue id or slug")),
+    responses((status = 200, body = Queue), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn change(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<QueuePatch>,
+) -> Result<Json<Queue>, ApiError> {
+    caller.require(&[Role::Manager], "change queues")?;
+    let queue = state.db.queue(&id).await?;
+    let change = QueueChange {
+        strategy: input.strategy.unwrap_or(queue.strategy),
+        first_touch_sla_minutes: input
+            .first_touch_sla_minutes
+            .unwrap_or(queue.first_touch_sla_minutes),
+        resolution_sla_minutes: input
+            .resolution_sla_minutes
+            .unwrap_or(queue.resolution_sla_minutes),
+        escalation_queue: input.escalation_queue.unwrap_or(queue.escalation_queue),
+    };
+    Ok(Json(
+        state
+            .db
+            .change_queue(Some(caller.id()), queue.id, &change)
+            .await?,
+    ))
 }
 
 /// A person to add to a queue.
@@ -126,6 +173,25 @@ pub async fn change_member(
             .update_queue_member(Some(caller.id()), queue.id, user_id, &change)
             .await?,
     ))
+}
+
+/// Take a member out of a queue; the work they hold stays theirs (managers).
+#[utoipa::path(delete, path = "/api/v1/queues/{id}/members/{user_id}", tag = "queues",
+    params(("id" = String, Path, description = "Queue id or slug"), ("user_id" = i64, Path, description = "Member's user id")),
+    responses((status = 204), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user_id)): Path<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(&[Role::Manager], "change queue members")?;
+    let queue = state.db.queue(&id).await?;
+    state
+        .db
+        .remove_queue_member(Some(caller.id()), queue.id, user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The routing rules in order.

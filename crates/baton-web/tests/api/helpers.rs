@@ -100,6 +100,25 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn patch(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// GETs JSON, asserting 200.
     pub async fn get_json(&self, token: &str, path: &str) -> Value {
         let response = self.get(token, path).await;

@@ -1,0 +1,113 @@
+//! Changing queues and their members over the API.
+
+use crate::helpers::TestApp;
+use baton_core::domain::Role;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_manager_changes_a_queues_strategy_slas_and_escalation() {
+    let app = TestApp::new().await;
+    let (_, manager) = app.user("mia@acme.test", Role::Manager).await;
+    let response = app
+        .patch(
+            &manager,
+            "/api/v1/queues/service",
+            &json!({
+                "strategy": "least_loaded",
+                "first_touch_sla_minutes": 30,
+                "resolution_sla_minutes": 480,
+                "escalation_queue": "operations",
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let queue: Value = response.json().await.unwrap();
+    assert_eq!(queue["strategy"], "least_loaded");
+    assert_eq!(queue["first_touch_sla_minutes"], 30);
+    assert_eq!(queue["resolution_sla_minutes"], 480);
+    assert_eq!(queue["escalation_queue"], "operations");
+
+    let response = app
+        .patch(
+            &app.owner,
+            "/api/v1/queues/service",
+            &json!({"escalation_queue": null}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let queue = app.get_json(&app.owner, "/api/v1/queues/service").await;
+    assert!(queue["escalation_queue"].is_null());
+    assert_eq!(queue["strategy"], "least_loaded", "absent fields stay");
+    assert_eq!(queue["first_touch_sla_minutes"], 30);
+}
+
+#[tokio::test]
+async fn bad_queue_changes_are_refused_naming_the_field() {
+    let app = TestApp::new().await;
+    for (body, field) in [
+        (json!({"strategy": "fastest"}), "strategy"),
+        (
+            json!({"first_touch_sla_minutes": 0}),
+            "first_touch_sla_minutes",
+        ),
+        (
+            json!({"first_touch_sla_minutes": 60, "resolution_sla_minutes": 30}),
+            "resolution_sla_minutes",
+        ),
+        (json!({"escalation_queue": "nowhere"}), "escalation_queue"),
+        (json!({"escalation_queue": "service"}), "escalation_queue"),
+    ] {
+        let response = app.patch(&app.owner, "/api/v1/queues/service", &body).await;
+        assert_eq!(response.status(), 422, "{body}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["invalid-params"][0]["name"], field, "{problem}");
+    }
+    let missing = app
+        .patch(&app.owner, "/api/v1/queues/nowhere", &json!({}))
+        .await;
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn a_manager_takes_a_member_out_of_a_queue() {
+    let app = TestApp::new().await;
+    let (_, manager) = app.user("mia@acme.test", Role::Manager).await;
+    let (ann, _) = app.user("ann@acme.test", Role::Service).await;
+    app.join("service", "ann@acme.test").await;
+    let path = format!("/api/v1/queues/service/members/{ann}");
+    assert_eq!(app.delete(&manager, &path).await.status(), 204);
+    let queue = app.get_json(&app.owner, "/api/v1/queues/service").await;
+    assert!(
+        queue["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["user_id"] != ann)
+    );
+    assert_eq!(app.delete(&manager, &path).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_hunter_cannot_change_queues_or_their_members() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let (ann, _) = app.user("ann@acme.test", Role::Service).await;
+    app.join("service", "ann@acme.test").await;
+    let member = format!("/api/v1/queues/service/members/{ann}");
+    let before = app.get_json(&app.owner, "/api/v1/queues/service").await;
+    let change = app
+        .patch(
+            &hunter,
+            "/api/v1/queues/service",
+            &json!({"strategy": "weighted"}),
+        )
+        .await;
+    assert_eq!(change.status(), 403);
+    let cap = app
+        .patch(&hunter, &member, &json!({"capacity": 1, "away": true}))
+        .await;
+    assert_eq!(cap.status(), 403);
+    assert_eq!(app.delete(&hunter, &member).await.status(), 403);
+    let after = app.get_json(&app.owner, "/api/v1/queues/service").await;
+    assert_eq!(after, before);
+}

@@ -1,0 +1,102 @@
+//! Listing and revoking API tokens over the API.
+
+use crate::helpers::TestApp;
+use baton_core::domain::Role;
+use serde_json::Value;
+
+/// The ids of the working tokens `token` may see, with their holders.
+async fn listed(app: &TestApp, token: &str) -> Vec<(i64, i64)> {
+    let tokens = app.get_json(token, "/api/v1/tokens").await;
+    tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_i64().unwrap(), t["holder_id"].as_i64().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn people_list_their_own_tokens_and_an_owner_lists_every_one() {
+    let app = TestApp::new().await;
+    let (hal, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let mine = listed(&app, &hunter).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].1, hal);
+    let every = listed(&app, &app.owner).await;
+    assert_eq!(every.len(), 2);
+    assert!(every.contains(&mine[0]));
+    let body = app
+        .get(&app.owner, "/api/v1/tokens")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !body.contains(&hunter) && !body.contains(&app.owner),
+        "secrets never listed"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_gets_401_at_once() {
+    let app = TestApp::new().await;
+    let (hal, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let spare = app.db.create_api_token(None, hal, "spare").await.unwrap();
+    // Used once, so the token cache holds it.
+    assert_eq!(app.get(&spare, "/api/v1/me").await.status(), 200);
+    let spare_id = listed(&app, &spare)
+        .await
+        .iter()
+        .map(|t| t.0)
+        .max()
+        .unwrap();
+    let path = format!("/api/v1/tokens/{spare_id}");
+    assert_eq!(app.delete(&hunter, &path).await.status(), 204);
+    assert_eq!(app.get(&spare, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.delete(&hunter, &path).await.status(), 404);
+    assert_eq!(listed(&app, &hunter).await.len(), 1);
+
+    let own_id = listed(&app, &hunter).await[0].0;
+    let path = format!("/api/v1/tokens/{own_id}");
+    assert_eq!(app.delete(&app.owner, &path).await.status(), 204);
+    assert_eq!(app.get(&hunter, "/api/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_hunter_cannot_revoke_another_persons_token() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let owners = listed(&app, &app.owner).await;
+    let (owner_token, _) = owners.iter().min().unwrap();
+    let response = app
+        .delete(&hunter, &format!("/api/v1/tokens/{owner_token}"))
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(app.get(&app.owner, "/api/v1/me").await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_queue_and_token_administration() {
+    let app = TestApp::new().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/api/v1/queues/{id}", "patch"),
+        ("/api/v1/queues/{id}/members/{user_id}", "patch"),
+        ("/api/v1/queues/{id}/members/{user_id}", "delete"),
+        ("/api/v1/tokens", "get"),
+        ("/api/v1/tokens/{id}", "delete"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+}
