@@ -297,6 +297,13 @@ impl Db {
         .await?;
         let user = row.map(user_from_row).transpose()?;
         if let Some(user) = &user {
+            // Recorded when the token is read from the database, so at most
+            // once per cache period: "last used" is true to within it.
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                .bind(now_ms())
+                .bind(&hash)
+                .execute(self.writer())
+                .await?;
             self.token_cache().put(hash, user.clone());
         }
         Ok(user)

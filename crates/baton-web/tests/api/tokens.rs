@@ -100,3 +100,26 @@ async fn the_openapi_document_lists_queue_and_token_administration() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_token_records_when_it_was_last_used() {
+    let app = TestApp::new().await;
+    let (hal, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    app.db.create_api_token(None, hal, "spare").await.unwrap();
+    let before = baton_db::now_ms();
+    let tokens: Value = app.get_json(&hunter, "/api/v1/tokens").await;
+    let used = |name: &str| {
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .map(|t| t["last_used_at"].clone())
+            .unwrap()
+    };
+    assert!(used("spare").is_null(), "never used");
+    assert!(
+        used("tests").as_i64().unwrap() >= before,
+        "this request used it: {tokens}"
+    );
+}
