@@ -1,9 +1,78 @@
-//! Figures for the dashboard: how far leads get through the lifecycle.
+//! Figures for the dashboard: how far leads get through the lifecycle, how
+//! loaded each queue is and how well it keeps its first-touch promise, and
+//! which inquiries arrive month by month.
 
 use crate::connect::Db;
-use crate::error::Result;
-use baton_core::domain::Stage;
+use crate::error::{DbError, Result};
+use baton_core::domain::{Stage, WorkStatus};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How far back first touches are judged against their due time.
+pub const SLA_WINDOW_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// The work of one queue now, and its first touches over [`SLA_WINDOW_MS`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueLoad {
+    pub queue_id: i64,
+    pub name: String,
+    /// Items not finished: unassigned, assigned or accepted.
+    pub open: i64,
+    /// Open items that wait for a member.
+    pub waiting: i64,
+    /// Open items still untouched after their first-touch due time.
+    pub overdue: i64,
+    /// Items of the window judged so far: due in it, or touched already.
+    pub judged: i64,
+    /// Judged items touched by their due time.
+    pub on_time: i64,
+}
+
+impl QueueLoad {
+    /// Share of the judged items touched in time; none when none was judged.
+    pub fn compliance(&self) -> Option<f64> {
+        (self.judged > 0).then(|| self.on_time as f64 / self.judged as f64)
+    }
+}
+
+/// Inquiries per month of one intent or one source; `key` is none when the
+/// inquiry has no intent decision or its lead no source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MixRow {
+    pub key: Option<String>,
+    /// One count per month of [`InquiryMix::months`].
+    pub months: Vec<i64>,
+}
+
+impl MixRow {
+    pub fn total(&self) -> i64 {
+        self.months.iter().sum()
+    }
+}
+
+/// Inquiries received month by month in the organisation's time zone, by
+/// intent (the latest intent decision) and by source (their lead's).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InquiryMix {
+    /// `YYYY-MM`, oldest first.
+    pub months: Vec<String>,
+    pub by_intent: Vec<MixRow>,
+    pub by_source: Vec<MixRow>,
+}
+
+const OPEN: [WorkStatus; 3] = [
+    WorkStatus::Unassigned,
+    WorkStatus::Assigned,
+    WorkStatus::Accepted,
+];
+
+/// Counts per key and month index, as rows ordered by key.
+fn mix_rows(counts: BTreeMap<Option<String>, Vec<i64>>) -> Vec<MixRow> {
+    counts
+        .into_iter()
+        .map(|(key, months)| MixRow { key, months })
+        .collect()
+}
 
 /// One step of the funnel: the leads that reached a stage or went further.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -114,6 +183,127 @@ impl Db {
             }
         }
         Ok(steps(&furthest))
+    }
+
+    /// Every queue's open work at `now` (stored time) and its first touches
+    /// judged over the [`SLA_WINDOW_MS`] before it, by queue name.
+    pub async fn queue_load(&self, now: i64) -> Result<Vec<QueueLoad>> {
+        // Open items are few and read through (queue_id, status, id).
+        let mut queues: Vec<QueueLoad> = sqlx::query_as::<_, (i64, String, i64, i64, i64)>(
+            "SELECT q.id, q.name,
+                 (SELECT COUNT(*) FROM work_items w
+                  WHERE w.queue_id = q.id AND w.status IN ($1, $2, $3)),
+                 (SELECT COUNT(*) FROM work_items w
+                  WHERE w.queue_id = q.id AND w.status = $1),
+                 (SELECT COUNT(*) FROM work_items w
+                  WHERE w.queue_id = q.id AND w.status IN ($1, $2, $3)
+                    AND w.first_touched_at IS NULL AND w.first_touch_due_at < $4)
+             FROM queues q ORDER BY q.name, q.id",
+        )
+        .bind(OPEN[0].as_str())
+        .bind(OPEN[1].as_str())
+        .bind(OPEN[2].as_str())
+        .bind(now)
+        .fetch_all(self.reader())
+        .await?
+        .into_iter()
+        .map(|(queue_id, name, open, waiting, overdue)| QueueLoad {
+            queue_id,
+            name,
+            open,
+            waiting,
+            overdue,
+            judged: 0,
+            on_time: 0,
+        })
+        .collect();
+        // The window's items, of any status, through (status, first_touch_due_at).
+        let statuses = (1..=WorkStatus::ALL.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (from, to) = (WorkStatus::ALL.len() + 1, WorkStatus::ALL.len() + 2);
+        let sql = format!(
+            "SELECT queue_id, COUNT(*),
+                 CAST(SUM(CASE WHEN first_touched_at <= first_touch_due_at THEN 1 ELSE 0 END)
+                     AS BIGINT)
+             FROM work_items
+             WHERE status IN ({statuses}) AND first_touch_due_at >= ${from}
+               AND (first_touch_due_at < ${to} OR first_touched_at IS NOT NULL)
+             GROUP BY queue_id"
+        );
+        let mut judged = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+        for status in WorkStatus::ALL {
+            judged = judged.bind(status.as_str());
+        }
+        let judged: BTreeMap<i64, (i64, i64)> = judged
+            .bind(now - SLA_WINDOW_MS)
+            .bind(now)
+            .fetch_all(self.reader())
+            .await?
+            .into_iter()
+            .map(|(queue, judged, on_time)| (queue, (judged, on_time)))
+            .collect();
+        for queue in &mut queues {
+            if let Some((judged, on_time)) = judged.get(&queue.queue_id) {
+                (queue.judged, queue.on_time) = (*judged, *on_time);
+            }
+        }
+        Ok(queues)
+    }
+
+    /// Inquiries received in the `months` months up to and including the
+    /// one that holds `today`, in the organisation's time zone.
+    pub async fn inquiry_mix(&self, today: jiff::civil::Date, months: i32) -> Result<InquiryMix> {
+        let tz = self.time_zone().await?;
+        let this_month = today.first_of_month();
+        let starts = (0..=months)
+            .map(|i| {
+                let month = this_month.checked_add(jiff::Span::new().months(i - months + 1))?;
+                Ok((
+                    month.strftime("%Y-%m").to_string(),
+                    month.to_zoned(tz.clone())?.timestamp().as_millisecond(),
+                ))
+            })
+            .collect::<std::result::Result<Vec<_>, jiff::Error>>()
+            .map_err(|e| DbError::invalid("month", e.to_string()))?;
+        let count = starts.len() - 1;
+        // Bucket k runs from starts[k] up to starts[k + 1]: $1 … ${count + 1}.
+        let bucket = (1..count)
+            .map(|k| format!("WHEN i.received_at < ${} THEN {}", k + 1, k - 1))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let sql = format!(
+            "SELECT month, intent, source, COUNT(*) FROM
+                 (SELECT CAST(CASE {bucket} ELSE {last} END AS BIGINT) AS month,
+                      (SELECT d.value FROM decisions d
+                       WHERE d.inquiry_id = i.id AND d.kind = 'intent'
+                       ORDER BY d.created_at DESC, d.id DESC LIMIT 1) AS intent,
+                      l.source AS source
+                  FROM inquiries i LEFT JOIN leads l ON l.inquiry_id = i.id
+                  WHERE i.received_at >= $1 AND i.received_at < ${end}) m
+             GROUP BY month, intent, source",
+            last = count - 1,
+            end = count + 1,
+        );
+        let mut query = sqlx::query_as::<_, (i64, Option<String>, Option<String>, i64)>(&sql);
+        for (_, start) in &starts {
+            query = query.bind(*start);
+        }
+        let (mut by_intent, mut by_source) = (BTreeMap::new(), BTreeMap::new());
+        for (month, intent, source, inquiries) in query.fetch_all(self.reader()).await? {
+            for (counts, key) in [(&mut by_intent, intent), (&mut by_source, source)] {
+                let months = counts.entry(key).or_insert_with(|| vec![0; count]);
+                if let Some(cell) = usize::try_from(month).ok().and_then(|m| months.get_mut(m)) {
+                    *cell += inquiries;
+                }
+            }
+        }
+        Ok(InquiryMix {
+            months: starts.into_iter().take(count).map(|(key, _)| key).collect(),
+            by_intent: mix_rows(by_intent),
+            by_source: mix_rows(by_source),
+        })
     }
 }
 

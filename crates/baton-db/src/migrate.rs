@@ -52,6 +52,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "open_work",
         include_str!("../migrations/sqlite/0009_open_work.sql"),
     ),
+    (
+        10,
+        "inquiry_months",
+        include_str!("../migrations/sqlite/0010_inquiry_months.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -99,6 +104,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "open_work",
         include_str!("../migrations/postgres/0009_open_work.sql"),
+    ),
+    (
+        10,
+        "inquiry_months",
+        include_str!("../migrations/postgres/0010_inquiry_months.sql"),
     ),
 ];
 

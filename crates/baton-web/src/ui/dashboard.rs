@@ -1,5 +1,7 @@
 //! The dashboard for owners and managers: revenue won this quarter and by
-//! month, and the lead funnel with its conversions. Each chart is an SVG
+//! month, the lead funnel with its conversions, each queue's load and
+//! first-touch compliance, and the inquiries of the last twelve months by
+//! intent and by source. Each chart is an SVG
 //! drawn here, with a title and description for screen readers and its
 //! figures in a table.
 
@@ -14,6 +16,7 @@ use axum::response::Response;
 use axum::routing::get;
 use baton_core::calendar::Quarter;
 use baton_core::domain::Role;
+use baton_db::dashboard::{MixRow, QueueLoad};
 use baton_db::reports::{RevenueBy, RevenueRow};
 
 pub fn router() -> Router<AppState> {
@@ -32,7 +35,86 @@ struct DashboardPage {
     quarter_revenue: String,
     quarter_deals: i64,
     charts: Vec<Chart>,
+    queues: Vec<Chart>,
+    inquiries: Vec<Chart>,
     label_width: i64,
+}
+
+/// Each queue's open items as bars, with what waits, what is late and the
+/// first touches in time in the table.
+fn queue_chart(queues: &[QueueLoad]) -> Chart {
+    chart(
+        "queues",
+        "Open work items per queue".to_string(),
+        queues
+            .iter()
+            .map(|q| Figure {
+                label: q.name.clone(),
+                value: q.open,
+                mark: None,
+                shown: format!(
+                    "{} open, {} overdue, {} touched in time",
+                    q.open,
+                    q.overdue,
+                    percent(q.compliance())
+                ),
+            })
+            .collect(),
+        vec![
+            "Queue",
+            "Open",
+            "Waiting unassigned",
+            "Overdue for first touch",
+            "Touched in time, last 30 days",
+        ],
+        queues
+            .iter()
+            .map(|q| {
+                vec![
+                    q.name.clone(),
+                    q.open.to_string(),
+                    q.waiting.to_string(),
+                    q.overdue.to_string(),
+                    format!("{} of {}", percent(q.compliance()), q.judged),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// The inquiries of one dimension (intent or source): their totals as bars
+/// and every month's count in the table. `none` names the inquiries
+/// without a value.
+fn mix_chart(
+    (id, title): (&'static str, String),
+    (dimension, none): (&'static str, &str),
+    rows: &[MixRow],
+    month_labels: &[String],
+) -> Chart {
+    let name = |row: &MixRow| row.key.clone().unwrap_or_else(|| none.to_string());
+    chart(
+        id,
+        title,
+        rows.iter()
+            .map(|row| Figure {
+                label: name(row),
+                value: row.total(),
+                mark: None,
+                shown: row.total().to_string(),
+            })
+            .collect(),
+        vec!["Month", dimension, "Inquiries"],
+        month_labels
+            .iter()
+            .enumerate()
+            .flat_map(|(month, label)| {
+                rows.iter().filter_map(move |row| {
+                    let count = row.months.get(month).copied().unwrap_or(0);
+                    (count > 0).then(|| vec![label.clone(), name(row), count.to_string()])
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The last twelve months up to this one, oldest first, as `YYYY-MM` keys
@@ -68,13 +150,28 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             state.db.revenue_report(RevenueBy::Quarter).await?,
             state.db.revenue_report(RevenueBy::Month).await?,
             state.db.funnel().await?,
+            state.db.queue_load(baton_db::now_ms()).await?,
+            state.db.today().await?,
         ))
     };
-    let (by_quarter, by_month, funnel) = match figures.await {
+    let (by_quarter, by_month, funnel, queues, org_today) = match figures.await {
         Ok(figures) => figures,
         Err(e) => return failure(Some(&viewer), e),
     };
     // Close days are UTC calendar days, so today is too.
+    // Inquiries are counted by the organisation's months.
+    let mix = match state.db.inquiry_mix(org_today, 12).await {
+        Ok(mix) => mix,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let month_labels: Vec<String> = mix
+        .months
+        .iter()
+        .map(|key| {
+            jiff::civil::Date::strptime("%Y-%m-%d", format!("{key}-01"))
+                .map_or_else(|_| key.clone(), |month| month.strftime("%b %Y").to_string())
+        })
+        .collect();
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
@@ -149,6 +246,21 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             quarter_deals: this_quarter.map_or(0, |r| r.won_deals),
             quarter,
             charts: vec![revenue, funnel_chart],
+            queues: vec![queue_chart(&queues)],
+            inquiries: vec![
+                mix_chart(
+                    ("intents", "Inquiries by intent, last 12 months".to_string()),
+                    ("Intent", "undecided"),
+                    &mix.by_intent,
+                    &month_labels,
+                ),
+                mix_chart(
+                    ("sources", "Inquiries by source, last 12 months".to_string()),
+                    ("Source", "none recorded"),
+                    &mix.by_source,
+                    &month_labels,
+                ),
+            ],
             label_width: LABEL_WIDTH,
         },
     )

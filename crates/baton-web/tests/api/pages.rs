@@ -604,6 +604,25 @@ async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_da
         page.contains("<td>customer</td><td>1</td><td>100%</td>"),
         "funnel: {page}"
     );
+    assert!(
+        page.contains("id=\"queues-heading\"") && page.contains("<title id=\"queues-title\">"),
+        "queue load shown: {page}"
+    );
+    assert!(
+        page.contains("<td>Hunters (new business)</td><td>1</td><td>0</td><td>0</td>"),
+        "the accepted item is open, not waiting, not overdue: {page}"
+    );
+    assert!(
+        page.contains("<title id=\"intents-title\">")
+            && page.contains("<th scope=\"col\">Intent</th>")
+            && page.contains("<title id=\"sources-title\">")
+            && page.contains("<td>website</td><td>1</td></tr>"),
+        "inquiries by intent and source: {page}"
+    );
+    let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"inquiries-heading\""));
 
     let stranger = Browser::person(&app, "sam@acme.test", Role::Hunter).await;
     let (status, _, _) = stranger.get(&format!("/leads/{lead}")).await;
