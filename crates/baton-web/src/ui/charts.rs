@@ -61,6 +61,19 @@ pub struct Dot {
     pub shown: String,
 }
 
+/// Most characters of a bar's label that fit beside it; a longer label is
+/// cut with an ellipsis (the description and the table keep it whole).
+const LABEL_CHARS: usize = 14;
+
+/// `label` cut to fit the label space.
+fn fitted(label: String) -> String {
+    if label.chars().count() <= LABEL_CHARS {
+        return label;
+    }
+    let kept: String = label.chars().take(LABEL_CHARS - 1).collect();
+    format!("{}…", kept.trim_end())
+}
+
 /// A horizontal bar chart; bars and marks share the largest value's scale.
 pub fn chart(
     id: &'static str,
@@ -86,7 +99,7 @@ pub fn chart(
         .map(|(figure, row)| Bar {
             width: figure.value.max(0) * BAR_SPACE / largest,
             mark: figure.mark.map(|m| m.max(0) * BAR_SPACE / largest),
-            label: figure.label,
+            label: fitted(figure.label),
             shown: figure.shown,
             y: row * ROW_HEIGHT,
         })
@@ -163,6 +176,17 @@ impl Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_labels_are_cut_to_fit_beside_their_bars() {
+        assert_eq!(fitted("Hunters".into()), "Hunters");
+        assert_eq!(fitted("Fourteen chars".into()), "Fourteen chars");
+        assert_eq!(
+            fitted("Farmers (existing accounts)".into()),
+            "Farmers (exis…"
+        );
+        assert_eq!(fitted("Qualification and more".into()), "Qualification…");
+    }
 
     #[test]
     fn bars_and_their_marks_are_as_long_as_their_share_of_the_largest() {
