@@ -115,10 +115,17 @@ async fn list(
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failure(Some(&viewer), e),
     };
     let window = request.window::<LeadSort>(output);
+    // Only people who may pick an owner need the list of people.
+    let people = async {
+        match viewer.limited_to() {
+            Some(_) => Ok(Vec::new()),
+            None => state.db.users().await,
+        }
+    };
     let (listed, sources, people) = match tokio::try_join!(
         state.db.lead_list(&filter, &window),
         state.db.lead_sources(),
-        state.db.users()
+        people
     ) {
         Ok(all) => all,
         Err(e) => return failure(Some(&viewer), e),
