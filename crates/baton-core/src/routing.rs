@@ -32,6 +32,31 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// A condition written as the API takes it, a JSON object such as
+    /// `{"intents": ["billing"], "grades": ["a"]}`; blank text is the
+    /// condition that always holds.
+    pub fn parse(text: &str) -> Result<Condition, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Condition::default());
+        }
+        serde_json::from_str(text).map_err(|e| format!("not a condition: {e}"))
+    }
+
+    /// The condition as `parse` reads it, naming only the facts it looks at.
+    pub fn written(&self) -> String {
+        let mut object = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(object)) => object,
+            _ => return "{}".into(),
+        };
+        object.retain(|_, value| match value {
+            serde_json::Value::Null => false,
+            serde_json::Value::Array(values) => !values.is_empty(),
+            _ => true,
+        });
+        serde_json::Value::Object(object).to_string()
+    }
+
     fn matches(&self, facts: &RoutingFacts) -> bool {
         fn within<T: PartialEq>(list: &[T], value: Option<&T>) -> bool {
             list.is_empty() || value.is_some_and(|v| list.contains(v))
@@ -59,6 +84,13 @@ pub struct Rule {
     /// Skills the member who takes the item must have (a language, a product line).
     #[serde(default)]
     pub skills: Vec<String>,
+    /// A disabled rule stays in its place but matches nothing.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 /// The queue chosen for an inquiry, and by which rule.
@@ -93,6 +125,7 @@ pub fn default_rules() -> Vec<Rule> {
         condition,
         queue: queue.map(String::from),
         skills: Vec::new(),
+        enabled: true,
     };
     vec![
         rule(
@@ -203,7 +236,10 @@ pub fn route(facts: &RoutingFacts, rules: &[Rule]) -> RouteDecision {
             &format!("the intent ({}) is uncertain", facts.intent),
         );
     }
-    match rules.iter().find(|r| r.condition.matches(facts)) {
+    match rules
+        .iter()
+        .find(|r| r.enabled && r.condition.matches(facts))
+    {
         Some(rule) => {
             let mut text = match &rule.queue {
                 Some(q) => format!("rule “{}” sends it to {q}", rule.name),
@@ -409,6 +445,53 @@ mod tests {
         assert_eq!(decision.reasons[0].code, "uncertain_intent");
         let certain = route(&facts(Intent::Support, Grade::A), &default_rules());
         assert_eq!(certain.queue.as_deref(), Some("service"));
+    }
+
+    #[test]
+    fn a_written_condition_reads_back_the_same() {
+        for rule in default_rules() {
+            let written = rule.condition.written();
+            assert_eq!(Condition::parse(&written), Ok(rule.condition), "{written}");
+        }
+        assert_eq!(Condition::default().written(), "{}");
+        assert_eq!(Condition::parse("  "), Ok(Condition::default()));
+        assert_eq!(
+            Condition {
+                grades: vec![Grade::A, Grade::B],
+                quarantined: Some(false),
+                ..Default::default()
+            }
+            .written(),
+            r#"{"grades":["a","b"],"quarantined":false}"#
+        );
+    }
+
+    #[test]
+    fn a_condition_with_an_unknown_fact_or_value_is_refused_with_the_reason() {
+        let unknown_value = Condition::parse(r#"{"intents": ["bill"]}"#).unwrap_err();
+        assert!(
+            unknown_value.contains("unknown variant `bill`"),
+            "{unknown_value}"
+        );
+        let unknown_key = Condition::parse(r#"{"intent": ["billing"]}"#).unwrap_err();
+        assert!(
+            unknown_key.contains("unknown field `intent`"),
+            "{unknown_key}"
+        );
+        assert!(Condition::parse("intent is billing").is_err());
+    }
+
+    #[test]
+    fn a_disabled_rule_is_passed_over() {
+        let mut rules = default_rules();
+        let support = rules
+            .iter_mut()
+            .find(|r| r.queue.as_deref() == Some("service"))
+            .unwrap();
+        support.enabled = false;
+        let d = route(&facts(Intent::Support, Grade::A), &rules);
+        assert_eq!(d.queue.as_deref(), Some(FALLBACK_QUEUE));
+        assert_eq!(d.reasons[0].code, "no_rule");
     }
 
     #[test]

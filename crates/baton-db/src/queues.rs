@@ -1,6 +1,7 @@
 //! Queues (the tiers), their members and the ordered routing rules; the
 //! defaults every new organisation starts with.
 
+use crate::checks::required;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -180,7 +181,7 @@ impl Db {
                 }
             }
             for (position, rule) in default_rules().iter().enumerate() {
-                insert_rule(&mut tx, position as i64, rule).await?;
+                insert_rule(&mut tx, position, rule).await?;
             }
             let (version_id,): (i64,) = sqlx::query_as(
                 "INSERT INTO charter_versions (version, note, created_at) VALUES (1, $1, $2) RETURNING id",
@@ -468,14 +469,20 @@ impl Db {
         rules_in(self.reader()).await
     }
 
-    /// Replaces the routing rules with `rules`, in order.
+    /// Replaces the routing rules with `rules`, in order. A refusal names
+    /// the rule's place and field, as `[2].queue`.
     pub async fn replace_routing_rules(&self, actor: Option<i64>, rules: &[Rule]) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM routing_rules")
             .execute(&mut *tx)
             .await?;
         for (position, rule) in rules.iter().enumerate() {
-            insert_rule(&mut tx, position as i64, rule).await?;
+            required(
+                &format!("[{position}].name"),
+                &rule.name,
+                "every rule needs a name",
+            )?;
+            insert_rule(&mut tx, position, rule).await?;
         }
         audit_in(
             &mut *tx,
@@ -493,7 +500,7 @@ impl Db {
 
 async fn insert_rule(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    position: i64,
+    position: usize,
     rule: &Rule,
 ) -> Result<()> {
     let queue_id: Option<i64> = match &rule.queue {
@@ -502,20 +509,23 @@ async fn insert_rule(
                 .bind(slug)
                 .fetch_optional(&mut **tx)
                 .await?
-                .ok_or_else(|| DbError::invalid("queue", format!("no queue `{slug}`")))?
+                .ok_or_else(|| {
+                    DbError::invalid(format!("[{position}].queue"), format!("no queue `{slug}`"))
+                })?
                 .0,
         ),
         None => None,
     };
     sqlx::query(
         "INSERT INTO routing_rules (position, name, condition, queue_id, skills, enabled, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 1, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(position)
-    .bind(&rule.name)
+    .bind(position as i64)
+    .bind(rule.name.trim())
     .bind(serde_json::to_string(&rule.condition).unwrap_or_else(|_| "{}".into()))
     .bind(queue_id)
     .bind(serde_json::to_string(&rule.skills).unwrap_or_else(|_| "[]".into()))
+    .bind(i64::from(rule.enabled))
     .bind(now_ms())
     .execute(&mut **tx)
     .await?;
@@ -523,14 +533,14 @@ async fn insert_rule(
 }
 
 pub(crate) async fn rules_in<'e, E: sqlx::AnyExecutor<'e>>(executor: E) -> Result<Vec<Rule>> {
-    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
-        "SELECT r.name, r.condition, q.slug, r.skills FROM routing_rules r LEFT JOIN queues q ON q.id = r.queue_id
-         WHERE r.enabled = 1 ORDER BY r.position, r.id",
+    let rows: Vec<(String, String, Option<String>, String, i64)> = sqlx::query_as(
+        "SELECT r.name, r.condition, q.slug, r.skills, r.enabled FROM routing_rules r LEFT JOIN queues q ON q.id = r.queue_id
+         ORDER BY r.position, r.id",
     )
     .fetch_all(executor)
     .await?;
     rows.into_iter()
-        .map(|(name, condition, queue, skills)| {
+        .map(|(name, condition, queue, skills, enabled)| {
             let condition = serde_json::from_str(&condition)
                 .map_err(|e| DbError::invalid("condition", format!("rule “{name}”: {e}")))?;
             let skills = serde_json::from_str(&skills)
@@ -540,6 +550,7 @@ pub(crate) async fn rules_in<'e, E: sqlx::AnyExecutor<'e>>(executor: E) -> Resul
                 condition,
                 queue,
                 skills,
+                enabled: enabled != 0,
             })
         })
         .collect()

@@ -214,12 +214,6 @@ pub async fn replace_rules(
     JsonBody(rules): JsonBody<Vec<Rule>>,
 ) -> Result<Json<Vec<Rule>>, ApiError> {
     caller.require(&[Role::Manager], "change routing rules")?;
-    if let Some(unnamed) = rules.iter().position(|r| r.name.trim().is_empty()) {
-        return Err(ApiError::field(
-            &format!("[{unnamed}].name"),
-            "every rule needs a name",
-        ));
-    }
     state
         .db
         .replace_routing_rules(Some(caller.id()), &rules)
