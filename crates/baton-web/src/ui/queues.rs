@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::decision::Reason;
-use baton_core::domain::{Channel, Role, Strategy};
+use baton_core::domain::{AccountStatus, Channel, Grade, Intent, Role, Strategy, Tier};
 use baton_core::inquiry::Inquiry;
 use baton_core::intake::{content_hash, decode_form};
 use baton_core::routing::{Condition, Rule};
@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/queues", get(overview))
         .route("/queues/try", post(try_inquiry))
         .route("/queues/rules", post(change_rule))
+        .route("/queues/rules/new", get(new_rule).post(add_rule))
+        .route("/queues/rules/{position}", get(edit_rule).post(save_rule))
         .route("/queues/{slug}", get(queue_page).post(change_queue))
         .route("/queues/{slug}/members", post(add_member))
         .route("/queues/{slug}/members/{user_id}", post(change_member))
@@ -65,6 +67,8 @@ struct ListedRule {
     when: String,
     /// The slug of the queue it sends to; empty for none.
     queue: String,
+    skills: String,
+    enabled: bool,
 }
 
 /// What a dry run decided, each step with its reasons.
@@ -201,11 +205,11 @@ async fn show_overview(
             name: rule.name.clone(),
             when: condition_text(&rule.condition),
             queue: rule.queue.clone().unwrap_or_default(),
+            skills: rule.skills.join(", "),
+            enabled: rule.enabled,
         })
         .collect();
-    let targets = std::iter::once((String::new(), "No queue".to_string()))
-        .chain(queues.iter().map(|q| (q.slug.clone(), q.name.clone())))
-        .collect();
+    let targets = rule_targets(&queues);
     let listed = queues
         .iter()
         .map(|queue| Listed {
@@ -344,6 +348,13 @@ async fn try_inquiry(
     }
 }
 
+/// (slug, name) of every queue a rule may send to, after "No queue".
+fn rule_targets(queues: &[Queue]) -> Vec<(String, String)> {
+    std::iter::once((String::new(), "No queue".to_string()))
+        .chain(queues.iter().map(|q| (q.slug.clone(), q.name.clone())))
+        .collect()
+}
+
 /// A change to one routing rule, naming the rule as the page showed it so
 /// that a stale page changes nothing.
 #[derive(Deserialize)]
@@ -351,14 +362,14 @@ struct RuleForm {
     csrf: String,
     position: usize,
     name: String,
-    /// `up` or `down`, to move the rule.
-    direction: Option<String>,
+    /// `up`, `down`, `enable`, `disable` or `delete`.
+    action: Option<String>,
     /// The queue slug to send to, empty for none, to retarget the rule.
     queue: Option<String>,
 }
 
-/// Moves a routing rule one place up or down, or sends it to another
-/// queue; the rules are stored whole, in order.
+/// Moves a routing rule one place up or down, turns it on or off, deletes
+/// it, or sends it to another queue; the rules are stored whole, in order.
 async fn change_rule(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -377,13 +388,25 @@ async fn change_rule(
     let at = form.position;
     let current = rules.get(at).is_some_and(|r| r.name == form.name);
     let changed = current
-        && match (form.direction.as_deref(), form.queue) {
+        && match (form.action.as_deref(), form.queue) {
             (Some("up"), _) if at > 0 => {
                 rules.swap(at, at - 1);
                 true
             }
             (Some("down"), _) if at + 1 < rules.len() => {
                 rules.swap(at, at + 1);
+                true
+            }
+            (Some("enable"), _) => {
+                rules[at].enabled = true;
+                true
+            }
+            (Some("disable"), _) => {
+                rules[at].enabled = false;
+                true
+            }
+            (Some("delete"), _) => {
+                rules.remove(at);
                 true
             }
             (None, Some(queue)) => {
@@ -393,9 +416,8 @@ async fn change_rule(
             _ => false,
         };
     if !changed {
-        let problem = "The rules changed meanwhile or the rule cannot move that way; \
-                       here they are as they are now."
-            .to_string();
+        let problem =
+            format!("{STALE} or the rule cannot move that way; here they are as they are now.");
         return show_overview(
             &state,
             &viewer,
@@ -426,6 +448,322 @@ async fn change_rule(
         }
         Err(Err(e)) => failure(Some(&viewer), e),
     }
+}
+
+/// The start of the answer to a form about a rule that is no longer where
+/// the page showed it.
+const STALE: &str = "The rules changed meanwhile";
+
+/// What one fact of a condition accepts, for the syntax help.
+struct ConditionKey {
+    key: &'static str,
+    accepts: String,
+}
+
+fn condition_keys() -> Vec<ConditionKey> {
+    fn one_of<T: std::fmt::Display>(values: &[T]) -> String {
+        let values: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+        format!("a list of {}", values.join(", "))
+    }
+    vec![
+        ConditionKey {
+            key: "quarantined",
+            accepts: "true (held as spam) or false (not held)".into(),
+        },
+        ConditionKey {
+            key: "intents",
+            accepts: one_of(Intent::ALL),
+        },
+        ConditionKey {
+            key: "grades",
+            accepts: one_of(Grade::ALL),
+        },
+        ConditionKey {
+            key: "sources",
+            accepts:
+                "a list of source names, such as \"website\" or \"event\"; capitals do not matter"
+                    .into(),
+        },
+        ConditionKey {
+            key: "account_statuses",
+            accepts: one_of(AccountStatus::ALL),
+        },
+        ConditionKey {
+            key: "account_tiers",
+            accepts: one_of(Tier::ALL),
+        },
+    ]
+}
+
+/// The page that adds a routing rule or changes one.
+#[derive(Template)]
+#[template(path = "rule.html")]
+struct RulePage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    /// Where the form posts.
+    action: String,
+    /// The rule's name as this page showed it; none for a new rule.
+    original: Option<String>,
+    fields: Vec<Field>,
+    enabled: bool,
+    problem: Option<String>,
+    keys: Vec<ConditionKey>,
+}
+
+/// A rule as typed on its page.
+#[derive(Deserialize, Default)]
+struct RuleEditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    original: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    condition: String,
+    #[serde(default)]
+    queue: String,
+    #[serde(default)]
+    skills: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    enabled: bool,
+}
+
+impl RuleEditForm {
+    fn of(rule: &Rule) -> RuleEditForm {
+        RuleEditForm {
+            original: Some(rule.name.clone()),
+            name: rule.name.clone(),
+            condition: rule.condition.written(),
+            queue: rule.queue.clone().unwrap_or_default(),
+            skills: rule.skills.join(", "),
+            enabled: rule.enabled,
+            ..RuleEditForm::default()
+        }
+    }
+
+    /// The rule typed, or the field that is wrong and why; the name and the
+    /// queue are checked where the rules are stored.
+    fn rule(&self) -> Result<Rule, (String, String)> {
+        Ok(Rule {
+            name: self.name.trim().to_string(),
+            condition: Condition::parse(&self.condition)
+                .map_err(|problem| ("condition".to_string(), problem))?,
+            queue: Some(self.queue.trim().to_string()).filter(|q| !q.is_empty()),
+            skills: self
+                .skills
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            enabled: self.enabled,
+        })
+    }
+}
+
+/// Which rule a rule page is about.
+#[derive(Clone, Copy)]
+enum RuleSlot {
+    New,
+    At(usize),
+}
+
+impl RuleSlot {
+    fn action(self) -> String {
+        match self {
+            RuleSlot::New => "/queues/rules/new".into(),
+            RuleSlot::At(position) => format!("/queues/rules/{position}"),
+        }
+    }
+}
+
+/// The rule page with what was typed; `refused` puts the (field, problem)
+/// beside its field, any other problem goes above the form.
+async fn show_rule(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    slot: RuleSlot,
+    typed: RuleEditForm,
+    refused: Option<(String, String)>,
+) -> Response {
+    let queues = match state.db.queues().await {
+        Ok(queues) => queues,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let mut fields = vec![
+        Field::input("name", "Name", "text", &typed.name),
+        Field::input("condition", "Condition", "text", &typed.condition).optional(),
+        Field::choice("queue", "Goes to", rule_targets(&queues), &typed.queue).optional(),
+        Field::input(
+            "skills",
+            "Skills the person who takes it must have, separated by commas",
+            "text",
+            &typed.skills,
+        )
+        .optional(),
+    ];
+    let mut problem = None;
+    if let Some((field, text)) = refused {
+        // Storage names the rule's place too (`[2].queue`); the page shows one rule.
+        let field = field.rsplit_once("].").map_or(field.as_str(), |(_, f)| f);
+        if fields.iter().any(|f| f.name == field) {
+            place_error(&mut fields, field, text);
+        } else {
+            problem = Some(text);
+        }
+    }
+    let title = match slot {
+        RuleSlot::New => "New routing rule".to_string(),
+        RuleSlot::At(position) => format!("Routing rule {}", position + 1),
+    };
+    render(
+        status,
+        &RulePage {
+            title,
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            action: slot.action(),
+            original: typed.original,
+            fields,
+            enabled: typed.enabled,
+            problem,
+            keys: condition_keys(),
+        },
+    )
+}
+
+async fn new_rule(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let blank = RuleEditForm {
+        enabled: true,
+        ..RuleEditForm::default()
+    };
+    show_rule(&state, &viewer, StatusCode::OK, RuleSlot::New, blank, None).await
+}
+
+async fn edit_rule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(position): Path<usize>,
+) -> Response {
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let rules = match state.db.routing_rules().await {
+        Ok(rules) => rules,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let Some(rule) = rules.get(position) else {
+        return no_such_rule(&viewer, position);
+    };
+    let typed = RuleEditForm::of(rule);
+    show_rule(
+        &state,
+        &viewer,
+        StatusCode::OK,
+        RuleSlot::At(position),
+        typed,
+        None,
+    )
+    .await
+}
+
+fn no_such_rule(viewer: &Viewer, position: usize) -> Response {
+    failure(
+        Some(viewer),
+        baton_db::DbError::NotFound(format!("Routing rule {}", position + 1)),
+    )
+}
+
+/// Adds the typed rule after the last one.
+async fn add_rule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<RuleEditForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    store_rule(&state, &viewer, RuleSlot::New, form).await
+}
+
+/// Replaces the rule at `position`, if it is still the one the page showed.
+async fn save_rule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(position): Path<usize>,
+    Form(form): Form<RuleEditForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    store_rule(&state, &viewer, RuleSlot::At(position), form).await
+}
+
+/// Puts the typed rule in its slot and stores the rules whole, in order; a
+/// refusal shows the page again with what was typed.
+async fn store_rule(
+    state: &AppState,
+    viewer: &Viewer,
+    slot: RuleSlot,
+    form: RuleEditForm,
+) -> Response {
+    let mut rules = match state.db.routing_rules().await {
+        Ok(rules) => rules,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    if let RuleSlot::At(position) = slot {
+        let Some(shown) = rules.get(position) else {
+            return no_such_rule(viewer, position);
+        };
+        if Some(&shown.name) != form.original.as_ref() {
+            let problem = format!(
+                "{STALE}: rule {} is now “{}”. Your changes are below; save again to put them in its place.",
+                position + 1,
+                shown.name
+            );
+            let form = RuleEditForm {
+                original: Some(shown.name.clone()),
+                ..form
+            };
+            let refused = Some((String::new(), problem));
+            return show_rule(state, viewer, StatusCode::CONFLICT, slot, form, refused).await;
+        }
+    }
+    let refused = match form.rule() {
+        Ok(rule) => {
+            match slot {
+                RuleSlot::New => rules.push(rule),
+                RuleSlot::At(position) => rules[position] = rule,
+            }
+            match state
+                .db
+                .replace_routing_rules(Some(viewer.id()), &rules)
+                .await
+                .map_err(refusal)
+            {
+                Ok(()) => return Redirect::to("/queues#rules").into_response(),
+                Err(Ok(refused)) => refused,
+                Err(Err(e)) => return failure(Some(viewer), e),
+            }
+        }
+        Err(refused) => refused,
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    show_rule(state, viewer, status, slot, form, Some(refused)).await
 }
 
 /// A member as listed on their queue's page, with a refused change kept.

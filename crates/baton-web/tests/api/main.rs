@@ -19,6 +19,7 @@ mod queues;
 mod reports;
 mod roles;
 mod routing;
+mod rule_pages;
 mod settings;
 mod tokens;
 mod two_servers;

@@ -44,7 +44,11 @@ impl Browser {
         )
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+    pub async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, Option<String>) {
         let mut request = self.client.post(format!("{}{path}", self.base)).form(form);
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
@@ -88,7 +92,7 @@ impl Browser {
     }
 
     /// The CSRF token of the last page's forms.
-    fn csrf(page: &str) -> String {
+    pub fn csrf(page: &str) -> String {
         let at = page
             .find("name=\"csrf\" value=\"")
             .expect("a form with a CSRF token")
@@ -1235,7 +1239,7 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
                 ("csrf", &csrf),
                 ("position", "1"),
                 ("name", &before[1].name),
-                ("direction", "down"),
+                ("action", "down"),
             ],
         )
         .await;
@@ -1250,7 +1254,7 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
                 ("csrf", &csrf),
                 ("position", "1"),
                 ("name", &before[1].name),
-                ("direction", "up"),
+                ("action", "up"),
             ],
         )
         .await;
@@ -1300,7 +1304,7 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
                 ("csrf", &Browser::csrf(&page)),
                 ("position", "1"),
                 ("name", &after[1].name),
-                ("direction", "down"),
+                ("action", "down"),
             ],
         )
         .await;
