@@ -40,7 +40,11 @@ impl Condition {
         if text.is_empty() {
             return Ok(Condition::default());
         }
-        serde_json::from_str(text).map_err(|e| format!("not a condition: {e}"))
+        serde_json::from_str(text).map_err(|e| {
+            format!(
+                r#"not a condition ({e}); write a JSON object such as {{"intents": ["billing"]}}"#
+            )
+        })
     }
 
     /// The condition as `parse` reads it, naming only the facts it looks at.
