@@ -229,6 +229,48 @@ pub struct FilterForm {
     pub kept: Vec<(&'static str, String)>,
 }
 
+/// Where one page of a list stands in the whole (`pages_partial.html`):
+/// the rows it shows, the pages, and links to the pages either side.
+pub struct Pagination {
+    pub total: i64,
+    /// Numbers of the first and last rows shown, from 1.
+    pub first: i64,
+    pub last: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// The first page, when this one is past the end of the list.
+    pub past_end: Option<String>,
+}
+
+impl Pagination {
+    /// The page `request` asks for at `path`, showing `shown` of `total`
+    /// rows read from `offset`.
+    pub fn new(
+        request: &ListRequest,
+        path: &str,
+        offset: i64,
+        shown: usize,
+        total: i64,
+    ) -> Pagination {
+        let size = request.page_size();
+        let page = request.page();
+        let pages = ((total + size - 1) / size).max(1);
+        let page_link = |n: i64| request.link(path, &[("page", &n.to_string())]);
+        Pagination {
+            total,
+            first: offset + 1,
+            last: offset + shown as i64,
+            page,
+            pages,
+            previous: (page > 1).then(|| page_link(page - 1)),
+            next: (page < pages).then(|| page_link(page + 1)),
+            past_end: (total > 0 && shown == 0).then(|| page_link(1)),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "list.html")]
 struct ListPage {
@@ -238,17 +280,9 @@ struct ListPage {
     form: FilterForm,
     headers: Vec<Header>,
     rows: Vec<Vec<Cell>>,
-    total: i64,
-    first: i64,
-    last: i64,
-    page: i64,
-    pages: i64,
-    previous: Option<String>,
-    next: Option<String>,
+    pagination: Pagination,
     csv: String,
     narrowed: bool,
-    /// The first page, when this one is past the end of the list.
-    past_end: Option<String>,
 }
 
 /// The list as `output` asks: a page with its filters, or a CSV download
@@ -308,11 +342,13 @@ pub fn respond<S: SortColumn>(
             }
         })
         .collect();
-    let page = request.page();
-    let pages = ((rows.total + size - 1) / size).max(1);
-    let first = window.offset + 1;
-    let last = window.offset + rows.rows.len() as i64;
-    let page_link = |n: i64| request.link(spec.path, &[("page", &n.to_string())]);
+    let pagination = Pagination::new(
+        request,
+        spec.path,
+        window.offset,
+        rows.rows.len(),
+        rows.total,
+    );
     render(
         StatusCode::OK,
         &ListPage {
@@ -330,17 +366,10 @@ pub fn respond<S: SortColumn>(
                 ],
             },
             csv: request.link(&format!("{}.csv", spec.path), &[("page", "")]),
-            past_end: (rows.total > 0 && rows.rows.is_empty()).then(|| page_link(1)),
-            previous: (page > 1).then(|| page_link(page - 1)),
-            next: (page < pages).then(|| page_link(page + 1)),
             spec,
             headers,
             rows: rows.rows,
-            total: rows.total,
-            first,
-            last,
-            page,
-            pages,
+            pagination,
         },
     )
 }
