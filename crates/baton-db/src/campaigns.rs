@@ -6,6 +6,7 @@ use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
+use baton_core::domain::{Stage, UnknownValue};
 use baton_core::money::{Currency, Decimal, format_minor};
 use baton_core::slug::parse_slug;
 use serde::Serialize;
@@ -124,6 +125,16 @@ pub struct CampaignListFilter {
     pub channel: Option<String>,
     /// Words to find in the name or channel.
     pub search: String,
+}
+
+/// What a campaign's leads have become.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignPipeline {
+    /// Leads at each stage now, in the stages' order; stages without
+    /// leads are left out.
+    pub by_stage: Vec<(Stage, i64)>,
+    /// Deals opened from its leads, open or closed.
+    pub opportunities: i64,
 }
 
 /// A campaign as the campaign list shows it.
@@ -261,6 +272,38 @@ impl Db {
         );
         self.list(CAMPAIGN_LINES, &conditions, window, campaign_line)
             .await
+    }
+
+    /// How many of a campaign's leads are at each stage, and the deals
+    /// opened from them.
+    pub async fn campaign_pipeline(&self, id: i64) -> Result<CampaignPipeline> {
+        let stages: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT stage, COUNT(*) FROM leads WHERE campaign_id = $1 GROUP BY stage",
+        )
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        let (opportunities,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM opportunities o JOIN leads l ON l.id = o.lead_id
+             WHERE l.campaign_id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.reader())
+        .await?;
+        let mut by_stage = stages
+            .into_iter()
+            .map(|(stage, leads)| {
+                let stage: Stage = stage
+                    .parse()
+                    .map_err(|e: UnknownValue| DbError::invalid("stage", e.to_string()))?;
+                Ok((stage, leads))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        by_stage.sort();
+        Ok(CampaignPipeline {
+            by_stage,
+            opportunities,
+        })
     }
 
     /// Every channel a campaign uses, in order.

@@ -132,10 +132,11 @@ pub(crate) fn step_of(column: &str) -> String {
 }
 
 /// The furthest step of each lead created from `$1` up to `$2` (stored
-/// times), from its current stage and its history: (lead id, step), fixed
-/// SQL text for a FROM clause. A lead that reached a step has passed every
-/// step before it, whatever path it took.
-pub(crate) fn furthest_steps() -> String {
+/// times) that also meets `only` (SQL text about the lead `l`, or empty),
+/// from its current stage and its history: (lead id, step), fixed SQL text
+/// for a FROM clause. A lead that reached a step has passed every step
+/// before it, whatever path it took.
+pub(crate) fn furthest_steps(only: &str) -> String {
     let now = step_of("l.stage");
     let past = step_of("h.to_stage");
     // Each lead's history is read through its index, one lead at a time:
@@ -147,7 +148,7 @@ pub(crate) fn furthest_steps() -> String {
           FROM (SELECT l.id AS lead_id, {now} AS now_step,
                     COALESCE((SELECT MAX({past}) FROM lead_stage_history h
                               WHERE h.lead_id = l.id), 0) AS past_step
-                FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2) s)"
+                FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2{only}) s)"
     )
 }
 
@@ -167,7 +168,7 @@ impl Db {
     ) -> Result<Vec<FunnelStep>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
             "SELECT furthest, COUNT(*) FROM {} f WHERE furthest > 0 GROUP BY furthest",
-            furthest_steps()
+            furthest_steps("")
         ))
         .bind(starts)
         .bind(ends)

@@ -287,6 +287,7 @@ pub struct LeadListFilter {
     pub grade: Option<Grade>,
     pub source: Option<String>,
     pub owner_id: Option<i64>,
+    pub campaign_id: Option<i64>,
     /// Only leads this person owns or that have work in their queues.
     pub visible_to: Option<i64>,
     /// Words to find in the contact's name or e-mail, or the account's name.
@@ -310,7 +311,7 @@ pub struct LeadLine {
 }
 
 const LEAD_LINES: &str = "SELECT l.id, l.created_at, l.stage, l.intent, l.score, l.grade,
-        COALESCE(l.source, '') AS source, l.owner_id,
+        COALESCE(l.source, '') AS source, l.owner_id, l.campaign_id,
         COALESCE(c.name, '') AS contact, COALESCE(c.email_lower, '') AS email,
         LOWER(COALESCE(c.name, c.email_lower, '')) AS contact_lower,
         COALESCE(a.name, '') AS account, LOWER(COALESCE(a.name, '')) AS account_lower,
@@ -358,6 +359,7 @@ impl Db {
         conditions.equal("r.grade = ?", filter.grade.map(|g| g.as_str()));
         conditions.equal("r.source = ?", filter.source.as_deref());
         conditions.equal("r.owner_id = ?", filter.owner_id);
+        conditions.equal("r.campaign_id = ?", filter.campaign_id);
         if let Some(person) = filter.visible_to {
             conditions.add(
                 "(r.owner_id = ? OR EXISTS (

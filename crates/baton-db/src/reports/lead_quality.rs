@@ -3,11 +3,13 @@
 //! revenue their deals have won so far, and what each lead cost.
 
 use super::Period;
+use crate::campaigns::Campaign;
 use crate::connect::{Backend, Db};
 use crate::dashboard::{FUNNEL, furthest_steps, step_of};
 use crate::error::Result;
 use baton_core::accountability::{cost_in_period, return_on_cost, share};
 use baton_core::domain::{OpportunityStage, Stage};
+use baton_core::money::Currency;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -48,6 +50,14 @@ pub struct LeadQualityReport {
     pub by_source: Vec<QualityRow>,
     /// By campaign, by name; leads without a campaign last.
     pub by_campaign: Vec<QualityRow>,
+}
+
+/// One campaign's leads over its whole life.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignQuality {
+    /// The organisation's currency, in which revenue and cost are counted.
+    pub currency: String,
+    pub row: QualityRow,
 }
 
 /// Counts of one group of leads: leads, MQLs, accepted, customers, revenue.
@@ -95,10 +105,28 @@ fn step(stage: Stage) -> i64 {
         .map_or(0, |i| i as i64 + 1)
 }
 
+/// Which leads the figures count besides their creation time.
+#[derive(Clone, Copy)]
+enum Leads {
+    Every,
+    /// Those of one campaign, bound after the other values.
+    OfCampaign(i64),
+}
+
+impl Leads {
+    /// The further condition on a lead row, as SQL text.
+    fn condition(self) -> &'static str {
+        match self {
+            Leads::Every => "",
+            Leads::OfCampaign(_) => " AND campaign_id = $8",
+        }
+    }
+}
+
 /// The groups' figures read one lead at a time: each lead's furthest step
 /// and won revenue through their indexes. SQLite joins by nested loops, so
 /// this is its fastest form.
-fn per_lead_lookups() -> String {
+fn per_lead_lookups(leads: Leads) -> String {
     format!(
         "SELECT campaign_id, source, COUNT(*),
              CAST(SUM(CASE WHEN furthest >= $3 THEN 1 ELSE 0 END) AS BIGINT),
@@ -110,19 +138,20 @@ fn per_lead_lookups() -> String {
                              WHERE o.lead_id = l.id AND o.stage = $6 AND o.currency = $7), 0) AS won
                FROM {} f JOIN leads l ON l.id = f.lead_id) g
          GROUP BY campaign_id, source",
-        furthest_steps()
+        furthest_steps(leads.condition())
     )
 }
 
 /// The same figures as [`per_lead_lookups`] as whole-set joins, which
 /// PostgreSQL runs as hash and merge joins: twice as fast as one lookup
 /// per lead over a year of a large company.
-fn hash_joins() -> String {
+fn hash_joins(leads: Leads) -> String {
     let now = step_of("stage");
     let past = step_of("h.to_stage");
+    let only = leads.condition();
     format!(
         "WITH period AS (SELECT id, campaign_id, COALESCE(source, '') AS source, {now} AS now_step
-                         FROM leads WHERE created_at >= $1 AND created_at < $2),
+                         FROM leads WHERE created_at >= $1 AND created_at < $2{only}),
               history AS (SELECT h.lead_id, MAX({past}) AS past_step
                           FROM lead_stage_history h JOIN period p ON p.id = h.lead_id
                           GROUP BY h.lead_id),
@@ -147,34 +176,79 @@ fn hash_joins() -> String {
 type CampaignRow = (i64, String, i64, String, Option<String>, Option<String>);
 
 impl Db {
-    /// Lead quality by source and by campaign for the leads created in `period`.
-    pub async fn lead_quality_report(&self, period: Period) -> Result<LeadQualityReport> {
-        let currency = self.currency_or_default("currency", None).await?;
-        let (starts, ends) = period.bounds(&self.time_zone().await?)?;
-        let groups: Vec<(Option<i64>, String, i64, i64, i64, i64, i64)> =
-            sqlx::query_as(&match self.backend() {
-                Backend::Sqlite => per_lead_lookups(),
-                Backend::Postgres => hash_joins(),
-            })
+    /// The figures of `leads` created from `starts` up to `ends` (stored
+    /// times) by (campaign, source), revenue in `currency`.
+    async fn quality_groups(
+        &self,
+        (starts, ends): (i64, i64),
+        currency: &Currency,
+        leads: Leads,
+    ) -> Result<Vec<(Option<i64>, String, Counts)>> {
+        let sql = match self.backend() {
+            Backend::Sqlite => per_lead_lookups(leads),
+            Backend::Postgres => hash_joins(leads),
+        };
+        let mut query = sqlx::query_as(&sql)
             .bind(starts)
             .bind(ends)
             .bind(step(Stage::Mql))
             .bind(step(Stage::Sal))
             .bind(step(Stage::Customer))
             .bind(OpportunityStage::Won.as_str())
-            .bind(currency.as_str())
-            .fetch_all(self.reader())
+            .bind(currency.as_str());
+        if let Leads::OfCampaign(campaign) = leads {
+            query = query.bind(campaign);
+        }
+        let rows: Vec<(Option<i64>, String, i64, i64, i64, i64, i64)> =
+            query.fetch_all(self.reader()).await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(campaign, source, leads, mqls, accepted, customers, won)| {
+                    let counts = Counts {
+                        leads,
+                        mqls,
+                        accepted,
+                        customers,
+                        won,
+                    };
+                    (campaign, source, counts)
+                },
+            )
+            .collect())
+    }
+
+    /// One campaign's leads over its whole life, with the figures of its
+    /// row in the lead quality report: its whole cost counts, when it was
+    /// paid in the organisation's currency.
+    pub async fn campaign_quality(&self, campaign: &Campaign) -> Result<CampaignQuality> {
+        let currency = self.currency_or_default("currency", None).await?;
+        let groups = self
+            .quality_groups(
+                (i64::MIN, i64::MAX),
+                &currency,
+                Leads::OfCampaign(campaign.id),
+            )
             .await?;
+        let mut counts = Counts::default();
+        for (_, _, group) in groups {
+            counts.add(group);
+        }
+        let cost = (campaign.currency == currency.as_str()).then_some(campaign.cost_minor);
+        Ok(CampaignQuality {
+            currency: currency.as_str().to_string(),
+            row: counts.row(campaign.name.clone(), Some(campaign.id), cost),
+        })
+    }
+
+    /// Lead quality by source and by campaign for the leads created in `period`.
+    pub async fn lead_quality_report(&self, period: Period) -> Result<LeadQualityReport> {
+        let currency = self.currency_or_default("currency", None).await?;
+        let bounds = period.bounds(&self.time_zone().await?)?;
+        let groups = self.quality_groups(bounds, &currency, Leads::Every).await?;
         let mut by_source: BTreeMap<String, Counts> = BTreeMap::new();
         let mut by_campaign: BTreeMap<Option<i64>, Counts> = BTreeMap::new();
-        for (campaign, source, leads, mqls, accepted, customers, won) in groups {
-            let counts = Counts {
-                leads,
-                mqls,
-                accepted,
-                customers,
-                won,
-            };
+        for (campaign, source, counts) in groups {
             by_source.entry(source).or_default().add(counts);
             by_campaign.entry(campaign).or_default().add(counts);
         }

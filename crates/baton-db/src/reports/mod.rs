@@ -21,7 +21,7 @@ pub use forecast_accuracy::{
 };
 pub use funnel::{FunnelReport, FunnelStage};
 pub use handover::{HandoverReport, MqlDelivery, RejectionReason, SalesResponse};
-pub use lead_quality::{LeadQualityReport, QualityRow};
+pub use lead_quality::{CampaignQuality, LeadQualityReport, QualityRow};
 pub use revenue::{RevenueBy, RevenueReport, RevenueRow};
 pub use revenue_plan::{PlanRow, RevenuePlanReport};
 

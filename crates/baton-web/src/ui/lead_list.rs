@@ -30,7 +30,7 @@ pub const LINKED: &[Role] = &[
     Role::Farmer,
 ];
 
-const COLUMNS: &[Column] = &[
+pub(super) const COLUMNS: &[Column] = &[
     Column {
         label: "Lead",
         sort: Some("contact"),
@@ -65,7 +65,7 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
-fn cells(line: LeadLine) -> Vec<Cell> {
+pub(super) fn cells(line: LeadLine) -> Vec<Cell> {
     let name = if line.contact.is_empty() {
         line.email
     } else {
@@ -109,6 +109,7 @@ async fn list(
             grade,
             source: Some(request.get("source").to_string()).filter(|s| !s.is_empty()),
             owner_id,
+            campaign_id: None,
             visible_to: viewer.limited_to(),
             search: request.search(),
         },
