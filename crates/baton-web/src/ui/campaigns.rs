@@ -1,20 +1,30 @@
-//! The campaign list: channel, cost, dates and the leads each brought.
-//! Everyone signed in reads campaigns, as over the API.
+//! The campaign list: channel, cost, dates and the leads each brought;
+//! and each campaign's page: what its leads have become, what they cost
+//! and won, and the leads themselves. Everyone signed in reads campaigns,
+//! as over the API.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, choices, respond};
-use super::{Field, Viewer, failure, money};
+use super::lists::{
+    Cell, Column, ListRequest, ListSpec, Output, Pagination, Rows, Table, choices, respond,
+};
+use super::reports::ratio;
+use super::{Chrome, Field, Viewer, dashboard, failure, lead_list, money, percent, render};
 use crate::AppState;
+use askama::Template;
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use baton_core::domain::Role;
 use baton_db::campaigns::{CampaignLine, CampaignListFilter, CampaignSort};
+use baton_db::leads::{LeadListFilter, LeadSort};
+use baton_db::reports::CampaignQuality;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/campaigns", get(list))
         .route("/campaigns.csv", get(list))
+        .route("/campaigns/{id}", get(detail))
 }
 
 /// Roles whose menu links the campaigns: the people who run them and those
@@ -51,7 +61,7 @@ const COLUMNS: &[Column] = &[
 fn cells(line: CampaignLine) -> Vec<Cell> {
     let campaign = line.campaign;
     vec![
-        Cell::text(campaign.name),
+        Cell::link(campaign.name, format!("/campaigns/{}", campaign.id)),
         Cell::text(campaign.channel),
         Cell::text(money(campaign.cost_minor, &campaign.currency)),
         Cell::text(campaign.starts_on.unwrap_or_default()),
@@ -104,6 +114,142 @@ async fn list(
         rows: listed.rows.into_iter().map(cells).collect(),
     };
     respond(&viewer, &request, spec, filters, &window, rows, output)
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    title: String,
+    chrome: Option<Chrome>,
+    facts: Vec<(&'static str, String)>,
+    /// (stage, leads at it now), in the stages' order.
+    stages: Vec<(&'static str, i64)>,
+    /// What its leads won against what it cost, for those who read the
+    /// lead quality report.
+    figures: Option<Vec<(&'static str, String)>>,
+    currency: String,
+    leads: Table,
+    pagination: Pagination,
+    note: Option<String>,
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    match campaign_page(&state, &viewer, id, raw.as_deref()).await {
+        Ok(response) => response,
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+/// The lead quality report's figures for the whole campaign.
+fn figures(quality: &CampaignQuality, opportunities: i64) -> Vec<(&'static str, String)> {
+    let row = &quality.row;
+    let amount =
+        |minor: Option<i64>| minor.map_or_else(|| "—".to_string(), |m| money(m, &quality.currency));
+    vec![
+        ("MQLs", row.mqls.to_string()),
+        (
+            "Accepted by sales",
+            format!(
+                "{} ({} of MQLs)",
+                row.accepted,
+                percent(row.acceptance_rate)
+            ),
+        ),
+        ("Became customers", row.customers.to_string()),
+        ("Opportunities opened", opportunities.to_string()),
+        ("Revenue won", amount(Some(row.won_revenue_minor))),
+        ("Cost per lead", amount(row.cost_per_lead_minor)),
+        ("Return on cost", ratio(row.return_on_cost)),
+    ]
+}
+
+async fn campaign_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    query: Option<&str>,
+) -> baton_db::Result<Response> {
+    let campaign = state.db.campaign(id).await?;
+    let request = ListRequest::parse(query);
+    let window = request.window::<LeadSort>(Output::Page);
+    let filter = LeadListFilter {
+        campaign_id: Some(id),
+        visible_to: viewer.limited_to(),
+        ..Default::default()
+    };
+    let quality = async {
+        if dashboard::READERS.contains(&viewer.role()) {
+            state.db.campaign_quality(&campaign).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (pipeline, quality, listed) = tokio::try_join!(
+        state.db.campaign_pipeline(id),
+        quality,
+        state.db.lead_list(&filter, &window),
+    )?;
+    let all_leads: i64 = pipeline.by_stage.iter().map(|(_, leads)| leads).sum();
+    let path = format!("/campaigns/{id}");
+    let pagination = Pagination::new(
+        &request,
+        &path,
+        window.offset,
+        listed.rows.len(),
+        listed.total,
+    );
+    let leads = Table {
+        title: "Its leads",
+        heads: lead_list::COLUMNS.iter().map(|c| c.label).collect(),
+        rows: listed.rows.into_iter().map(lead_list::cells).collect(),
+        more: None,
+        empty: if all_leads == 0 {
+            "This campaign has brought no leads yet."
+        } else if pagination.total == 0 {
+            "None of its leads is yours or has work in your queues."
+        } else {
+            "No leads on this page."
+        },
+    };
+    let runs = match (&campaign.starts_on, &campaign.ends_on) {
+        (Some(starts), Some(ends)) => format!("{starts} to {ends}"),
+        (Some(starts), None) => format!("from {starts}, still running"),
+        (None, Some(ends)) => format!("until {ends}"),
+        (None, None) => String::new(),
+    };
+    let facts = vec![
+        ("Channel", campaign.channel.clone()),
+        ("Cost", money(campaign.cost_minor, &campaign.currency)),
+        ("Runs", runs),
+        ("Leads", all_leads.to_string()),
+    ];
+    Ok(render(
+        StatusCode::OK,
+        &CampaignPage {
+            title: campaign.name.clone(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            facts,
+            stages: pipeline
+                .by_stage
+                .iter()
+                .map(|(stage, leads)| (stage.as_str(), *leads))
+                .collect(),
+            figures: quality
+                .as_ref()
+                .map(|quality| figures(quality, pipeline.opportunities)),
+            currency: quality.map(|q| q.currency).unwrap_or_default(),
+            leads,
+            pagination,
+            note: viewer.limited_to().map(|_| {
+                "The leads listed are those you own or whose work is in your queues.".to_string()
+            }),
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -227,7 +227,7 @@ fn period_selection(period: &Period) -> Vec<(&'static str, String)> {
 }
 
 /// A ratio with three decimals, or a dash.
-fn ratio(value: Option<f64>) -> String {
+pub(super) fn ratio(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_string(), |v| format!("{v:.3}"))
 }
 

@@ -9,6 +9,7 @@ mod server;
 mod appointments;
 mod bad_input;
 mod call_sheets;
+mod campaign_pages;
 mod entities;
 mod forms;
 mod intake;
