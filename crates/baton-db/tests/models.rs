@@ -285,6 +285,12 @@ async fn corrected_intents_and_lead_outcomes_become_labels() {
     assert_eq!(label(outcomes[2].inquiry_id), "billing");
     assert_eq!(label(outcomes[1].inquiry_id), "new_business");
 
+    // The correction sent the work to service and disqualified the lead:
+    // lost, like any disqualified lead; the open ones are not labelled.
+    let examples = db.training_examples(Task::Conversion).await.unwrap();
+    let labels: Vec<(i64, &str)> = examples.iter().map(|e| (e.key, e.label.as_str())).collect();
+    assert_eq!(labels, [(outcomes[0].lead_id.unwrap(), "lost")]);
+
     // Leads with a known outcome: customers won, the disqualified lost; the
     // open ones are not labelled.
     let leads: Vec<i64> = outcomes.iter().filter_map(|o| o.lead_id).collect();

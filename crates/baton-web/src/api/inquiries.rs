@@ -466,7 +466,10 @@ pub struct CorrectionIn {
 /// the caller's name, carried to its lead, and taught to the intent model
 /// at its next training. When the routing rules send the corrected intent
 /// to another queue, the open work item moves there and is assigned by that
-/// queue's strategy.
+/// queue's strategy, and the lead follows the work: moved to a sales queue,
+/// an inquiry without a lead gets one at that queue's stage; moved to
+/// service or operations, the work leaves its lead, which is disqualified if
+/// it was still at a routing stage (nurture, new, MQL).
 #[utoipa::path(patch, path = "/api/v1/inquiries/{id}", tag = "inquiries", request_body = CorrectionIn,
     params(("id" = i64, Path, description = "Inquiry id")),
     responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),

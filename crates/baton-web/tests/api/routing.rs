@@ -1,6 +1,6 @@
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, strong_lead};
 use baton_core::domain::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn default_rules_send_each_intent_to_its_tier() {
@@ -316,6 +316,259 @@ async fn a_lead_moved_by_a_corrected_intent_takes_the_stage_of_its_new_queue() {
         reason.starts_with("routed to hunters: intent corrected to rfp"),
         "{reason}"
     );
+}
+
+/// Corrects the inquiry at `href` to `intent` as the owner, asserting 200,
+/// and returns the inquiry as it is now.
+async fn correct(app: &TestApp, href: &str, intent: &str, note: &str) -> Value {
+    let response = app
+        .patch(&app.owner, href, &json!({"intent": intent, "note": note}))
+        .await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The codes of the reasons of the inquiry's routing decision.
+fn routing_codes(inquiry: &Value) -> Vec<&str> {
+    inquiry["routing"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect()
+}
+
+/// A support request from a strong contact of a known campaign, and hal
+/// among the hunters, where the rules send grade A new business.
+async fn support_from_a_strong_contact(app: &TestApp) -> (i64, Value) {
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.user("sid@acme.test", Role::Service).await;
+    app.join("service", "sid@acme.test").await;
+    let (_, marketer) = app.user("mia@acme.test", Role::Marketer).await;
+    let response = app
+        .post(
+            &marketer,
+            "/api/v1/campaigns",
+            &json!({"name": "Trade Fair", "channel": "event"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let mut inquiry = strong_lead("dana@initech.test");
+    inquiry["message"] = json!("The export is not working since the update, error 500");
+    inquiry["campaign"] = json!("trade fair");
+    let receipt = app.inquire(inquiry).await;
+    assert_eq!(receipt["queue"], "service");
+    assert_eq!(receipt["lead_id"], Value::Null, "service work is no lead");
+    (hal, receipt)
+}
+
+#[tokio::test]
+async fn a_support_inquiry_corrected_to_new_business_enters_the_funnel_as_a_lead() {
+    let app = TestApp::new().await;
+    let (hal, receipt) = support_from_a_strong_contact(&app).await;
+    let href = receipt["href"].as_str().unwrap();
+    let item = receipt["work_item_id"].as_i64().unwrap();
+
+    let corrected = correct(&app, href, "new_business", "they want 250 seats").await;
+    assert_eq!(corrected["queue"], "hunters");
+    assert_eq!(corrected["work_item_id"], item, "the same item moved");
+    assert_eq!(corrected["assignee"]["email"], "hal@acme.test");
+    assert_eq!(corrected["stage"], "mql");
+    assert_eq!(
+        routing_codes(&corrected),
+        ["intent_corrected", "rule", "lead_created"]
+    );
+    let lead_id = corrected["lead_id"].as_i64().expect("a lead");
+
+    // Made as intake makes a lead, from what intake knew of the inquiry.
+    let lead = app
+        .get_json(&app.owner, &format!("/api/v1/leads/{lead_id}"))
+        .await;
+
+    assert_eq!(lead["inquiry_id"], corrected["id"]);
+    assert_eq!(lead["contact_id"], corrected["contact_id"]);
+    assert!(lead["contact_id"].is_i64());
+    assert_eq!(lead["account_id"], corrected["account_id"]);
+    assert!(lead["campaign_id"].is_i64(), "{lead}");
+    assert_eq!(lead["source"], "website");
+    assert_eq!(lead["stage"], "mql");
+    assert_eq!(lead["intent"], "new_business");
+    assert_eq!(lead["score"], corrected["score"]["value"]);
+    assert_eq!(
+        lead["grade"].as_str().unwrap(),
+        corrected["score"]["grade"].as_str().unwrap().to_lowercase()
+    );
+    assert_eq!(lead["owner_id"], hal);
+    assert_eq!(lead["queue"], "hunters");
+    let history = lead["stage_history"].as_array().unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0]["from_stage"], Value::Null);
+    assert_eq!(history[0]["to_stage"], "mql");
+    assert!(
+        history[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("routed to hunters: intent corrected to new_business by Olive Owner"),
+        "{history:?}"
+    );
+
+    let detail = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    assert_eq!(detail["lead_id"], lead_id);
+    let hal_token = app.db.create_api_token(None, hal, "tests").await.unwrap();
+    let listed = app.get_json(&hal_token, "/api/v1/leads?stage=mql").await;
+    let ids: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["id"])
+        .collect();
+    assert_eq!(ids, [&json!(lead_id)], "in the funnel of its owner");
+}
+
+#[tokio::test]
+async fn a_lead_corrected_to_billing_is_disqualified_and_its_work_leaves_it() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let (_, opal) = app.user("opal@acme.test", Role::Operations).await;
+    app.join("operations", "opal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    assert_eq!(receipt["queue"], "hunters");
+    let lead_id = receipt["lead_id"].as_i64().unwrap();
+    let item = receipt["work_item_id"].as_i64().unwrap();
+
+    let corrected = correct(
+        &app,
+        receipt["href"].as_str().unwrap(),
+        "billing",
+        "a question about their invoice",
+    )
+    .await;
+    assert_eq!(corrected["queue"], "operations");
+    assert_eq!(corrected["assignee"]["email"], "opal@acme.test");
+    assert_eq!(corrected["lead_id"], lead_id, "the inquiry keeps its lead");
+    assert_eq!(corrected["stage"], "disqualified");
+    assert_eq!(
+        routing_codes(&corrected),
+        ["intent_corrected", "rule", "lead_left"]
+    );
+
+    let lead = app
+        .get_json(&app.owner, &format!("/api/v1/leads/{lead_id}"))
+        .await;
+    assert_eq!(lead["intent"], "billing");
+    assert_eq!(lead["owner_id"], hal, "the lead stays with its owner");
+    let last = lead["stage_history"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (&last["from_stage"], &last["to_stage"]),
+        (&json!("mql"), &json!("disqualified"))
+    );
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("routed to operations: intent corrected to billing by Olive Owner"),
+        "{last}"
+    );
+    let detail = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    assert_eq!(detail["lead_id"], Value::Null, "operations work is no lead");
+    let theirs = app.get_json(&opal, "/api/v1/leads").await;
+    assert_eq!(theirs["items"], json!([]), "{theirs}");
+    let his = app.get_json(&hal_token, "/api/v1/leads").await;
+    assert_eq!(his["items"][0]["stage"], "disqualified");
+
+    // Rejecting the operations item no longer sends a lead to nurture.
+    let response = app
+        .post(
+            &opal,
+            &format!("/api/v1/work-items/{item}/reject"),
+            &json!({"reason": "not ours"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let lead = app
+        .get_json(&app.owner, &format!("/api/v1/leads/{lead_id}"))
+        .await;
+    assert_eq!(lead["stage"], "disqualified");
+}
+
+#[tokio::test]
+async fn correcting_back_and_forth_keeps_one_lead_with_every_move_in_its_history() {
+    let app = TestApp::new().await;
+    let (hal, receipt) = support_from_a_strong_contact(&app).await;
+    let href = receipt["href"].as_str().unwrap();
+    let item = receipt["work_item_id"].as_i64().unwrap();
+
+    let first = correct(&app, href, "new_business", "").await;
+    let lead_id = first["lead_id"].as_i64().unwrap();
+    // Another sales intent of the same queue changes nothing.
+    let same = correct(&app, href, "rfp", "").await;
+    assert_eq!(
+        (&same["queue"], &same["lead_id"]),
+        (&json!("hunters"), &json!(lead_id))
+    );
+    let back = correct(&app, href, "support", "it was the export after all").await;
+    assert_eq!(back["queue"], "service");
+    assert_eq!(
+        (&back["lead_id"], &back["stage"]),
+        (&json!(lead_id), &json!("disqualified"))
+    );
+    let again = correct(&app, href, "new_business", "and now they buy").await;
+    assert_eq!(again["queue"], "hunters");
+    assert_eq!(again["work_item_id"], item);
+    assert_eq!(
+        (&again["lead_id"], &again["stage"]),
+        (&json!(lead_id), &json!("mql")),
+        "the same lead returns"
+    );
+    assert_eq!(
+        routing_codes(&again),
+        ["intent_corrected", "rule", "lead_returned"]
+    );
+
+    assert_eq!(app.count("leads").await, 1);
+    let lead = app
+        .get_json(&app.owner, &format!("/api/v1/leads/{lead_id}"))
+        .await;
+    assert_eq!(
+        (&lead["owner_id"], &lead["intent"]),
+        (&json!(hal), &json!("new_business"))
+    );
+    let moves: Vec<(&Value, &Value)> = lead["stage_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (&c["from_stage"], &c["to_stage"]))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (&Value::Null, &json!("mql")),
+            (&json!("mql"), &json!("disqualified")),
+            (&json!("disqualified"), &json!("mql")),
+        ]
+    );
+    let detail = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    assert_eq!(detail["lead_id"], lead_id);
+    let (moved, audited, decided): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM assignment_history WHERE action = 'rerouted'),
+                (SELECT COUNT(*) FROM audit_log WHERE action = 'work_item.rerouted'),
+                (SELECT COUNT(*) FROM decisions WHERE kind = 'intent' AND actor_id IS NOT NULL)",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!((moved, audited, decided), (3, 3, 4));
+    app.assert_open_work_is_counted().await;
 }
 
 #[tokio::test]
