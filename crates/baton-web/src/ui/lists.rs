@@ -1,6 +1,8 @@
 //! What every list page shares: the search, filters, sort and page read
 //! from the address; links that keep them; the table with sortable headers
-//! and numbered pages (`list.html`); and the CSV export of the same list.
+//! and numbered pages (`list.html`, whose `list_*_partial.html` parts also
+//! serve pages with controls on each row); and the CSV export of the same
+//! list.
 
 use super::{Chrome, Field, Viewer, render};
 use askama::Template;
@@ -170,6 +172,8 @@ pub struct Column {
 pub struct Cell {
     pub text: String,
     pub href: Option<String>,
+    /// A class that sets the cell apart on the page, such as `overdue`.
+    pub class: Option<&'static str>,
 }
 
 impl Cell {
@@ -177,6 +181,7 @@ impl Cell {
         Cell {
             text: text.into(),
             href: None,
+            class: None,
         }
     }
 
@@ -184,6 +189,15 @@ impl Cell {
         Cell {
             text: text.into(),
             href: Some(href),
+            class: None,
+        }
+    }
+
+    /// The cell with `class` on the page when `when` holds.
+    pub fn marked_if(self, when: bool, class: &'static str) -> Cell {
+        Cell {
+            class: when.then_some(class),
+            ..self
         }
     }
 }
@@ -210,13 +224,14 @@ pub struct Rows {
     pub total: i64,
 }
 
-struct Header {
-    label: &'static str,
-    href: Option<String>,
+/// A column's heading: a link that sorts by it, when it sorts.
+pub struct Header {
+    pub label: &'static str,
+    pub href: Option<String>,
     /// `aria-sort` of the sorted column.
-    aria_sort: Option<&'static str>,
+    pub aria_sort: Option<&'static str>,
     /// The arrow beside the sorted column's heading.
-    arrow: &'static str,
+    pub arrow: &'static str,
 }
 
 /// The form above a list or board (`filters_partial.html`): the search,
@@ -229,95 +244,84 @@ pub struct FilterForm {
     pub kept: Vec<(&'static str, String)>,
 }
 
-#[derive(Template)]
-#[template(path = "list.html")]
-struct ListPage {
-    title: String,
-    chrome: Option<Chrome>,
-    spec: ListSpec,
-    form: FilterForm,
-    headers: Vec<Header>,
-    rows: Vec<Vec<Cell>>,
-    total: i64,
-    first: i64,
-    last: i64,
-    page: i64,
-    pages: i64,
-    previous: Option<String>,
-    next: Option<String>,
-    csv: String,
-    narrowed: bool,
+/// Everything a list page shows around its rows: the filter form, the
+/// sortable headings, the pages, the export link and what to say when
+/// nothing is listed. Pages whose rows carry their own controls embed it
+/// with the `list_*_partial.html` templates.
+pub struct ListView {
+    pub spec: ListSpec,
+    pub form: FilterForm,
+    pub headers: Vec<Header>,
+    pub total: i64,
+    pub first: i64,
+    pub last: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    pub csv: String,
+    pub narrowed: bool,
     /// The first page, when this one is past the end of the list.
-    past_end: Option<String>,
+    pub past_end: Option<String>,
 }
 
-/// The list as `output` asks: a page with its filters, or a CSV download
-/// of every row of the same filtered, sorted list.
-pub fn respond<S: SortColumn>(
-    viewer: &Viewer,
-    request: &ListRequest,
-    spec: ListSpec,
-    mut filters: Vec<Field>,
-    window: &Window<S>,
-    rows: Rows,
-    output: Output,
-) -> Response {
-    if output == Output::Csv {
-        return csv(&spec, rows.rows);
-    }
-    let size = request.page_size();
-    filters.push(
-        Field::choice(
-            "per",
-            "Rows per page",
-            PAGE_SIZES
-                .iter()
-                .map(|n| (n.to_string(), n.to_string()))
-                .collect(),
-            &size.to_string(),
-        )
-        .optional(),
-    );
-    let headers = spec
-        .columns
-        .iter()
-        .map(|column| {
-            let sorted = column.sort == Some(window.sort.key());
-            Header {
-                label: column.label,
-                href: column.sort.map(|key| {
-                    let direction = if sorted {
-                        window.direction.reversed()
-                    } else {
-                        Direction::Ascending
-                    };
-                    request.link(
-                        spec.path,
-                        &[("sort", key), ("dir", direction.as_str()), ("page", "")],
-                    )
-                }),
-                aria_sort: sorted.then_some(match window.direction {
-                    Direction::Ascending => "ascending",
-                    Direction::Descending => "descending",
-                }),
-                arrow: match (sorted, window.direction) {
-                    (false, _) => "",
-                    (true, Direction::Ascending) => " ▲",
-                    (true, Direction::Descending) => " ▼",
-                },
-            }
-        })
-        .collect();
-    let page = request.page();
-    let pages = ((rows.total + size - 1) / size).max(1);
-    let first = window.offset + 1;
-    let last = window.offset + rows.rows.len() as i64;
-    let page_link = |n: i64| request.link(spec.path, &[("page", &n.to_string())]);
-    render(
-        StatusCode::OK,
-        &ListPage {
-            title: spec.title.to_string(),
-            chrome: Some(Chrome::for_viewer(viewer)),
+impl ListView {
+    /// The view of a page of `shown` rows out of `total`.
+    pub fn new<S: SortColumn>(
+        request: &ListRequest,
+        spec: ListSpec,
+        mut filters: Vec<Field>,
+        window: &Window<S>,
+        total: i64,
+        shown: usize,
+    ) -> ListView {
+        let size = request.page_size();
+        filters.push(
+            Field::choice(
+                "per",
+                "Rows per page",
+                PAGE_SIZES
+                    .iter()
+                    .map(|n| (n.to_string(), n.to_string()))
+                    .collect(),
+                &size.to_string(),
+            )
+            .optional(),
+        );
+        let headers = spec
+            .columns
+            .iter()
+            .map(|column| {
+                let sorted = column.sort == Some(window.sort.key());
+                Header {
+                    label: column.label,
+                    href: column.sort.map(|key| {
+                        let direction = if sorted {
+                            window.direction.reversed()
+                        } else {
+                            Direction::Ascending
+                        };
+                        request.link(
+                            spec.path,
+                            &[("sort", key), ("dir", direction.as_str()), ("page", "")],
+                        )
+                    }),
+                    aria_sort: sorted.then_some(match window.direction {
+                        Direction::Ascending => "ascending",
+                        Direction::Descending => "descending",
+                    }),
+                    arrow: match (sorted, window.direction) {
+                        (false, _) => "",
+                        (true, Direction::Ascending) => " ▲",
+                        (true, Direction::Descending) => " ▼",
+                    },
+                }
+            })
+            .collect();
+        let page = request.page();
+        let pages = ((total + size - 1) / size).max(1);
+        let page_link = |n: i64| request.link(spec.path, &[("page", &n.to_string())]);
+        ListView {
             narrowed: request.narrowed(&filters[..filters.len() - 1]),
             form: FilterForm {
                 action: spec.path,
@@ -330,23 +334,61 @@ pub fn respond<S: SortColumn>(
                 ],
             },
             csv: request.link(&format!("{}.csv", spec.path), &[("page", "")]),
-            past_end: (rows.total > 0 && rows.rows.is_empty()).then(|| page_link(1)),
+            past_end: (total > 0 && shown == 0).then(|| page_link(1)),
             previous: (page > 1).then(|| page_link(page - 1)),
             next: (page < pages).then(|| page_link(page + 1)),
             spec,
             headers,
-            rows: rows.rows,
-            total: rows.total,
-            first,
-            last,
+            total,
+            first: window.offset + 1,
+            last: window.offset + shown as i64,
             page,
             pages,
+        }
+    }
+
+    /// True when there are rows to show on this page.
+    pub fn shows_rows(&self) -> bool {
+        self.total > 0 && self.past_end.is_none()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    title: String,
+    chrome: Option<Chrome>,
+    list: ListView,
+    rows: Vec<Vec<Cell>>,
+}
+
+/// The list as `output` asks: a page with its filters, or a CSV download
+/// of every row of the same filtered, sorted list.
+pub fn respond<S: SortColumn>(
+    viewer: &Viewer,
+    request: &ListRequest,
+    spec: ListSpec,
+    filters: Vec<Field>,
+    window: &Window<S>,
+    rows: Rows,
+    output: Output,
+) -> Response {
+    if output == Output::Csv {
+        return csv(&spec, rows.rows);
+    }
+    render(
+        StatusCode::OK,
+        &ListPage {
+            title: spec.title.to_string(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            list: ListView::new(request, spec, filters, window, rows.total, rows.rows.len()),
+            rows: rows.rows,
         },
     )
 }
 
-/// A CSV file of the rows, offered for download.
-fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
+/// A CSV file of the rows under the list's headings, offered for download.
+pub fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
     let mut body = csv_line(spec.columns.iter().map(|c| c.label));
     for row in &rows {
         body.push_str(&csv_line(row.iter().map(|cell| cell.text.as_str())));

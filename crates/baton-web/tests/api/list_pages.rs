@@ -1,5 +1,5 @@
-//! The list pages: accounts, contacts, opportunities (list and board) and
-//! campaigns, with their filters, search, sort, pages, CSV exports, empty
+//! The list pages: accounts, contacts, opportunities (list and board),
+//! campaigns, leads and My work, with their filters, search, sort, pages, CSV exports, empty
 //! states and who may see what.
 
 use crate::helpers::{TestApp, strong_lead};
@@ -618,5 +618,182 @@ async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_lea
     assert!(!page.contains("name=\"owner\""));
     let stranger = Browser::new(&app);
     let (status, _, location) = stranger.get("/leads.csv").await;
+    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+}
+
+#[tokio::test]
+async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items() {
+    let app = TestApp::new().await;
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("nurture", "mia@acme.test").await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let (_, page, _) = hunter.get("/work").await;
+    assert!(page.contains("Nothing is waiting for you"), "{page}");
+
+    // The company is the account the sender's domain matches.
+    account(
+        &app,
+        "Globex",
+        "globex.test",
+        Tier::B,
+        AccountStatus::Prospect,
+    )
+    .await;
+    let dana = app.inquire(strong_lead("dana@initech.test")).await;
+    let rfp = app
+        .inquire(
+            json!({"name": "Omar Lee", "email": "omar@globex.test", "company": "Globex",
+                        "message": "Attached is our RFP; the submission deadline is Friday"}),
+        )
+        .await;
+    let sam = app
+        .inquire(json!({"email": "sam@gmail.com", "message": "Hello, what do you sell?"}))
+        .await;
+    let kim = app
+        .inquire(json!({"email": "kim@gmail.com", "message": "Hello, do you ship to Norway?"}))
+        .await;
+    assert_eq!(
+        (&dana["queue"], &rfp["queue"], &sam["queue"], &kim["queue"]),
+        (
+            &json!("hunters"),
+            &json!("hunters"),
+            &json!("nurture"),
+            &json!("nurture")
+        )
+    );
+    let item = |receipt: &serde_json::Value| receipt["work_item_id"].as_i64().unwrap();
+    // Sam's item is handed to the hunter; Kim's stays marketing's.
+    app.db
+        .reassign_work_item(hal, item(&sam), hal, "covering")
+        .await
+        .unwrap();
+    app.db.accept_work_item(hal, item(&rfp)).await.unwrap();
+    sqlx::query("UPDATE work_items SET first_touch_due_at = 1000 WHERE id = $1")
+        .bind(item(&dana))
+        .execute(app.db.reader())
+        .await
+        .unwrap();
+    let dana_link = format!("/leads/{}", dana["lead_id"]);
+    let rfp_link = format!("/leads/{}", rfp["lead_id"]);
+    let sam_link = format!("/leads/{}", sam["lead_id"]);
+    let kim_link = format!("/leads/{}", kim["lead_id"]);
+
+    let (status, page, _) = hunter.get("/work").await;
+    assert_eq!(status, 200);
+    assert!(
+        links_to(&page, &dana_link) && links_to(&page, &rfp_link) && links_to(&page, &sam_link),
+        "{page}"
+    );
+    assert!(!links_to(&page, &kim_link), "another's work is not listed");
+    assert!(
+        in_order(&page, &["Dana Reyes", "Omar Lee", "sam@gmail.com"]),
+        "the most overdue first"
+    );
+    assert!(page.contains("class=\"overdue\">overdue by"), "{page}");
+    assert!(page.contains("action=\"/work/") && page.contains("/accept\""));
+
+    let nurture = app.db.queue("nurture").await.unwrap().id;
+    let (_, page, _) = hunter.get(&format!("/work?queue={nurture}")).await;
+    assert!(links_to(&page, &sam_link) && !links_to(&page, &dana_link));
+    let (_, page, _) = hunter.get("/work?overdue=yes").await;
+    assert!(links_to(&page, &dana_link) && !links_to(&page, &sam_link));
+    let (_, page, _) = hunter.get("/work?overdue=no").await;
+    assert!(!links_to(&page, &dana_link) && links_to(&page, &sam_link));
+    let (_, page, _) = hunter.get("/work?intent=rfp").await;
+    assert!(links_to(&page, &rfp_link) && !links_to(&page, &dana_link));
+    let (_, page, _) = hunter.get("/work?status=accepted").await;
+    assert!(links_to(&page, &rfp_link) && !links_to(&page, &sam_link));
+    let (_, page, _) = hunter.get("/work?q=GLOBEX").await;
+    assert!(links_to(&page, &rfp_link) && !links_to(&page, &dana_link));
+    let (_, page, _) = hunter.get("/work?q=sam%40gmail").await;
+    assert!(links_to(&page, &sam_link) && !links_to(&page, &rfp_link));
+    let (_, page, _) = hunter.get("/work?q=kim").await;
+    assert!(
+        page.contains("Nothing matches these filters"),
+        "another's work is not found either: {page}"
+    );
+    let (_, page, _) = hunter.get("/work?sort=received&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["sam@gmail.com", "Omar Lee", "Dana Reyes"]
+    ));
+    let (_, page, _) = hunter.get("/work?sort=score&dir=desc").await;
+    assert!(in_order(&page, &["Dana Reyes", "sam@gmail.com"]));
+    let (_, page, _) = hunter.get("/work?sort=score").await;
+    assert!(in_order(&page, &["sam@gmail.com", "Dana Reyes"]));
+    let (status, _, _) = hunter.get("/work?status=sideways").await;
+    assert_eq!(status, 422);
+
+    let csv = hunter
+        .fetch("/work.csv?sort=received")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Inquiry,Contact,Company,Queue,Status,Intent,Score,Received,First touch due,SLA"
+    );
+    assert_eq!(lines.len(), 4, "the hunter's three items: {csv}");
+    assert!(
+        lines[1].starts_with(&format!(
+            "Inquiry {},Dana Reyes,,hunters,assigned,new_business,90,",
+            dana["id"]
+        )),
+        "{csv}"
+    );
+    assert!(
+        lines[1].contains(",1970-01-01 00:00 UTC,overdue by "),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("kim@gmail.com"),
+        "another's work is not exported"
+    );
+    let csv = hunter
+        .fetch("/work.csv?intent=rfp")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(
+        csv.contains(",Omar Lee,Globex,hunters,accepted,rfp,"),
+        "{csv}"
+    );
+
+    let (_, page, _) = marketer.get("/work").await;
+    assert!(
+        links_to(&page, &kim_link) && !links_to(&page, &dana_link),
+        "{page}"
+    );
+    let csv = marketer.fetch("/work.csv").await.text().await.unwrap();
+    assert!(
+        csv.contains("kim@gmail.com") && !csv.contains("Dana Reyes"),
+        "{csv}"
+    );
+
+    // Enough items for two pages of 25.
+    for n in 0..23 {
+        let mut lead = strong_lead(&format!("buyer{n}@company{n}.test"));
+        lead["name"] = json!(format!("Buyer {n:02}"));
+        app.inquire(lead).await;
+    }
+    let (_, page, _) = hunter.get("/work?per=25").await;
+    assert!(
+        page.contains("1–25 of 26") && page.contains("Page 1 of 2"),
+        "{page}"
+    );
+    assert!(links_to(&page, "/work?per=25&page=2"), "{page}");
+    let (_, page, _) = hunter.get("/work?per=25&page=2").await;
+    assert!(page.contains("26–26 of 26") && links_to(&page, "/work?per=25&page=1"));
+    let (_, page, _) = hunter.get("/work?per=25&page=9").await;
+    assert!(page.contains("past the end"), "{page}");
+
+    let stranger = Browser::new(&app);
+    let (status, _, location) = stranger.get("/work.csv").await;
     assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
 }
