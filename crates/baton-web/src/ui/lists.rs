@@ -72,6 +72,21 @@ impl ListRequest {
         }
     }
 
+    /// A day, `YYYY-MM-DD`; empty means any.
+    pub fn day(&self, name: &str) -> Result<Option<jiff::civil::Date>, DbError> {
+        match self.get(name) {
+            "" => Ok(None),
+            raw => baton_core::calendar::parse_date(raw)
+                .map(Some)
+                .map_err(|e| DbError::invalid(name, e)),
+        }
+    }
+
+    /// A count, such as one a redirect reports; `None` when absent or not one.
+    pub fn count(&self, name: &str) -> Option<usize> {
+        self.get(name).parse().ok()
+    }
+
     /// `yes` or `no`; empty means either.
     pub fn yes_no(&self, name: &str) -> Result<Option<bool>, DbError> {
         match self.get(name) {
