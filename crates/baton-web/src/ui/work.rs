@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
 
 const COLUMNS: &[Column] = &[
     Column {
+        label: "Lead",
+        sort: None,
+    },
+    Column {
         label: "Inquiry",
         sort: None,
     },
@@ -112,31 +116,29 @@ fn countdown(due: i64, now: i64) -> (String, bool) {
 
 fn line(item: DeskLine, now: i64) -> Line {
     let (due, late) = countdown(item.first_touch_due_at, now);
+    let lead = match item.lead_id {
+        Some(lead) => Cell::link(format!("Lead {lead}"), format!("/leads/{lead}")),
+        None => Cell::text(""),
+    };
     let inquiry = match item.inquiry_id {
         Some(inquiry) => Cell::link(
             format!("Inquiry {inquiry}"),
             format!("/inquiries/{inquiry}"),
         ),
-        None => Cell::text(format!("Item {}", item.id)),
+        None => Cell::text(""),
     };
-    let name = if item.contact.is_empty() {
+    let contact = if item.contact.is_empty() {
         item.email
     } else {
         item.contact
-    };
-    let contact = match item.lead_id {
-        Some(lead) if name.is_empty() => {
-            Cell::link(format!("Lead {lead}"), format!("/leads/{lead}"))
-        }
-        Some(lead) => Cell::link(name, format!("/leads/{lead}")),
-        None => Cell::text(name),
     };
     Line {
         id: item.id,
         can_accept: item.status == WorkStatus::Assigned,
         cells: vec![
+            lead,
             inquiry,
-            contact,
+            Cell::text(contact),
             Cell::text(item.company),
             Cell::text(item.queue),
             Cell::text(item.status.as_str()),

@@ -735,13 +735,13 @@ async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "Inquiry,Contact,Company,Queue,Status,Intent,Score,Received,First touch due,SLA"
+        "Lead,Inquiry,Contact,Company,Queue,Status,Intent,Score,Received,First touch due,SLA"
     );
     assert_eq!(lines.len(), 4, "the hunter's three items: {csv}");
     assert!(
         lines[1].starts_with(&format!(
-            "Inquiry {},Dana Reyes,,hunters,assigned,new_business,90,",
-            dana["id"]
+            "Lead {},Inquiry {},Dana Reyes,,hunters,assigned,new_business,90,",
+            dana["lead_id"], dana["id"]
         )),
         "{csv}"
     );
