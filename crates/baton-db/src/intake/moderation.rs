@@ -230,7 +230,6 @@ impl Db {
         filter: &HeldFilter,
         window: &Window<HeldSort>,
     ) -> Result<Listed<HeldInquiry>> {
-        let zone = self.time_zone().await?;
         if let (Some(from), Some(to)) = (filter.received_from, filter.received_to)
             && to < from
         {
@@ -241,11 +240,14 @@ impl Db {
         }
         let mut conditions = Conditions::default();
         conditions.equal("r.channel = ?", filter.channel.map(|c| c.as_str()));
-        if let Some(day) = filter.received_from {
-            conditions.add("r.received_at >= ?", vec![start_of(day, &zone)?.into()]);
-        }
-        if let Some(day) = filter.received_to {
-            conditions.add("r.received_at < ?", vec![end_of(day, &zone)?.into()]);
+        if filter.received_from.is_some() || filter.received_to.is_some() {
+            let zone = self.time_zone().await?;
+            if let Some(day) = filter.received_from {
+                conditions.add("r.received_at >= ?", vec![start_of(day, &zone)?.into()]);
+            }
+            if let Some(day) = filter.received_to {
+                conditions.add("r.received_at < ?", vec![end_of(day, &zone)?.into()]);
+            }
         }
         conditions.search(&["r.search LIKE ? ESCAPE '\\'"], &filter.search);
         self.list(HELD_LINES, &conditions, window, held_line).await
