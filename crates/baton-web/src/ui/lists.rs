@@ -134,9 +134,9 @@ impl ListRequest {
         !self.search().is_empty() || filters.iter().any(|f| !f.value.is_empty())
     }
 
-    /// `path` with this list's parameters and `changes` made to them; an
-    /// empty value removes the parameter.
-    pub fn link(&self, path: &str, changes: &[(&str, &str)]) -> String {
+    /// This list's parameters with `changes` made to them, as a query
+    /// string; an empty value removes the parameter.
+    pub fn query(&self, changes: &[(&str, &str)]) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (name, value) in &self.pairs {
             if !value.is_empty() && !changes.iter().any(|(changed, _)| changed == name) {
@@ -148,13 +148,25 @@ impl ListRequest {
                 query.append_pair(name, value);
             }
         }
-        let query = query.finish();
+        query.finish()
+    }
+
+    /// `path` with this list's parameters and `changes` made to them.
+    pub fn link(&self, path: &str, changes: &[(&str, &str)]) -> String {
+        let query = self.query(changes);
         if query.is_empty() {
             path.to_string()
         } else {
             format!("{path}?{query}")
         }
     }
+}
+
+/// Where a form sent from a list returns: the list at `path` with the
+/// parameters its hidden `back` field kept (see [`ListRequest::query`]) and
+/// `changes`. Always an address on this site, whatever `back` holds.
+pub fn back_to(path: &str, back: &str, changes: &[(&str, &str)]) -> String {
+    ListRequest::parse(Some(back)).link(path, changes)
 }
 
 /// A list as a page of HTML or as the whole list in CSV: `/accounts` or

@@ -2,8 +2,8 @@
 //! reasons they were held, filtered, searched, sorted, paged and exported
 //! like every list; release or confirm each, or many ticked at once.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, choices};
-use super::session::{ButtonForm, csrf_refused};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices};
+use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, render, when};
 use crate::AppState;
 use askama::Template;
@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::{Channel, Role};
 use baton_db::intake::{HeldFilter, HeldInquiry, HeldSort};
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -110,10 +111,30 @@ struct ModerationView {
     /// This page with every box ticked, or with none.
     tick_all: String,
     clear_ticks: String,
+    /// The list's parameters, so a decision returns to it.
+    back: String,
     /// What the last decision on many did.
     notice: Option<String>,
     /// Why a decision on many did nothing.
     problem: Option<String>,
+}
+
+/// The address parameters that report a decision or tick the page; the
+/// list's own parameters are the others.
+const NOT_THE_LIST: &[(&str, &str)] = &[
+    ("released", ""),
+    ("confirmed", ""),
+    ("skipped", ""),
+    ("select", ""),
+];
+
+/// A decision on one inquiry, from a button of the list.
+#[derive(Deserialize)]
+struct DecisionForm {
+    csrf: String,
+    /// The parameters of the list the form was sent from.
+    #[serde(default)]
+    back: String,
 }
 
 /// What a decision on many did, as its redirect reports it.
@@ -233,8 +254,12 @@ async fn show(
     ];
     let view = ModerationView {
         all_ticked: request.get("select") == "all",
-        tick_all: request.link("/moderation", &[("select", "all")]),
-        clear_ticks: request.link("/moderation", &[("select", "")]),
+        tick_all: request.link(
+            "/moderation",
+            &[NOT_THE_LIST, &[("select", "all")]].concat(),
+        ),
+        clear_ticks: request.link("/moderation", NOT_THE_LIST),
+        back: request.query(NOT_THE_LIST),
         notice: notice(request),
         problem,
     };
@@ -256,7 +281,7 @@ async fn release(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<ButtonForm>,
+    Form(form): Form<DecisionForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
@@ -265,7 +290,7 @@ async fn release(
         return refused(&viewer);
     }
     match state.db.release_inquiry(viewer.id(), id, "").await {
-        Ok(_) => Redirect::to("/moderation").into_response(),
+        Ok(_) => Redirect::to(&back_to("/moderation", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
@@ -274,7 +299,7 @@ async fn confirm(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<ButtonForm>,
+    Form(form): Form<DecisionForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
@@ -283,7 +308,7 @@ async fn confirm(
         return refused(&viewer);
     }
     match state.db.confirm_spam(viewer.id(), id, "").await {
-        Ok(()) => Redirect::to("/moderation").into_response(),
+        Ok(()) => Redirect::to(&back_to("/moderation", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
@@ -301,6 +326,10 @@ async fn decide_ticked(
     if !MODERATORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
+    let back = fields
+        .iter()
+        .find(|(key, _)| key == "back")
+        .map_or("", |(_, value)| value.as_str());
     let ids: Vec<i64> = fields
         .iter()
         .filter(|(key, _)| key == "id")
@@ -310,10 +339,10 @@ async fn decide_ticked(
     let release = match decision.map(|(_, value)| value.as_str()) {
         Some("release") => true,
         Some("confirm") => false,
-        _ => return refuse_ticked(&state, &viewer, "Choose release or confirm spam.").await,
+        _ => return refuse_ticked(&state, &viewer, back, "Choose release or confirm spam.").await,
     };
     if ids.is_empty() {
-        return refuse_ticked(&state, &viewer, "Tick at least one inquiry first.").await;
+        return refuse_ticked(&state, &viewer, back, "Tick at least one inquiry first.").await;
     }
     let (mut done, mut skipped) = (0, 0);
     for id in ids {
@@ -335,15 +364,22 @@ async fn decide_ticked(
         }
     }
     let verb = if release { "released" } else { "confirmed" };
-    Redirect::to(&format!("/moderation?{verb}={done}&skipped={skipped}")).into_response()
+    let (done, skipped) = (done.to_string(), skipped.to_string());
+    Redirect::to(&back_to(
+        "/moderation",
+        back,
+        &[(verb, done.as_str()), ("skipped", skipped.as_str())],
+    ))
+    .into_response()
 }
 
-async fn refuse_ticked(state: &AppState, viewer: &Viewer, problem: &str) -> Response {
+/// The list the form was sent from, with why the decision on many did nothing.
+async fn refuse_ticked(state: &AppState, viewer: &Viewer, back: &str, problem: &str) -> Response {
     show(
         state,
         viewer,
         Output::Page,
-        &ListRequest::parse(None),
+        &ListRequest::parse(Some(back)),
         StatusCode::UNPROCESSABLE_ENTITY,
         Some(problem.into()),
     )

@@ -2,7 +2,7 @@
 //! accept and reject in one click; filtered, searched, sorted, paged and
 //! exported like every list.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, choices};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, money, render, when};
 use crate::AppState;
@@ -90,6 +90,8 @@ struct WorkPage {
     csrf: String,
     notice: Option<String>,
     list: ListView,
+    /// The list's parameters, so accepting or rejecting returns to it.
+    back: String,
     items: Vec<Line>,
     /// My open deals: (id, name, stage, amount, expected close).
     deals: Vec<(i64, String, String, String, String)>,
@@ -299,6 +301,7 @@ async fn show(
             chrome: Some(chrome),
             notice,
             list,
+            back: request.query(&[]),
             items,
             deals,
             appointments,
@@ -347,6 +350,9 @@ struct ActionForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    /// The parameters of the list the form was sent from.
+    #[serde(default)]
+    back: String,
 }
 
 async fn accept(
@@ -359,7 +365,7 @@ async fn accept(
         return csrf_refused();
     }
     match state.db.accept_work_item(viewer.id(), id).await {
-        Ok(_) => Redirect::to("/work").into_response(),
+        Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
@@ -390,7 +396,7 @@ async fn reject(
         .reject_work_item(viewer.id(), id, &form.reason)
         .await
     {
-        Ok(_) => Redirect::to("/work").into_response(),
+        Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }

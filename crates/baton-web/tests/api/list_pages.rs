@@ -624,7 +624,7 @@ async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_lea
 #[tokio::test]
 async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items() {
     let app = TestApp::new().await;
-    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
     let marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
     app.join("hunters", "hal@acme.test").await;
     app.join("nurture", "mia@acme.test").await;
@@ -776,6 +776,26 @@ async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items
         "{csv}"
     );
 
+    // Accepting returns to the list it was done from.
+    let (_, page, _) = hunter.get("/work?intent=new_business&sort=score").await;
+    assert!(
+        page.contains("name=\"back\" value=\"intent=new_business&#38;sort=score\""),
+        "{page}"
+    );
+    let (status, _, location) = hunter
+        .post(
+            &format!("/work/{}/accept", item(&dana)),
+            &[
+                ("csrf", &Browser::csrf(&page)),
+                ("back", "intent=new_business&sort=score"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/work?intent=new_business&sort=score"))
+    );
+
     // Enough items for two pages of 25.
     for n in 0..23 {
         let mut lead = strong_lead(&format!("buyer{n}@company{n}.test"));
@@ -807,7 +827,7 @@ fn inquiry_at(page: &str, id: i64) -> usize {
 #[tokio::test]
 async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moderators_only() {
     let app = TestApp::new().await;
-    let qualifier = Browser::person(&app, "quinn@acme.test", Role::Qualifier).await;
+    let mut qualifier = Browser::person(&app, "quinn@acme.test", Role::Qualifier).await;
     let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
     let (_, page, _) = qualifier.get("/moderation").await;
     assert!(
@@ -951,4 +971,51 @@ async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moder
     assert_eq!(page.matches(" checked>").count(), 25);
     let (_, page, _) = qualifier.get("/moderation?per=25&page=2").await;
     assert!(page.contains("26–26 of 26") && page.contains("Tick all 1 on this page"));
+
+    // Decisions return to the list they were taken from.
+    let (_, page, _) = qualifier.get("/moderation?channel=form").await;
+    assert!(
+        page.contains("name=\"back\" value=\"channel=form\""),
+        "{page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, _, location) = qualifier
+        .post(
+            &format!("/moderation/{form}/release"),
+            &[("csrf", &csrf), ("back", "channel=form")],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/moderation?channel=form"))
+    );
+    let (_, page, _) = qualifier.get("/moderation?channel=form").await;
+    assert!(page.contains("Nothing matches these filters"), "{page}");
+    let (status, _, location) = qualifier
+        .post(
+            "/moderation/decide",
+            &[
+                ("csrf", &csrf),
+                ("decision", "confirm"),
+                ("id", &old.to_string()),
+                ("back", "per=25&sort=score"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (
+            303,
+            Some("/moderation?per=25&sort=score&confirmed=1&skipped=0")
+        )
+    );
+    let (_, page, _) = qualifier.get(location.as_deref().unwrap()).await;
+    assert!(
+        page.contains("Confirmed 1 inquiry as spam.") && page.contains("1–24 of 24"),
+        "{page}"
+    );
+    assert!(
+        links_to(&page, "/moderation?per=25&sort=score&select=all"),
+        "the tick link keeps the list, not the notice: {page}"
+    );
 }

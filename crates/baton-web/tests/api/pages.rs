@@ -44,7 +44,11 @@ impl Browser {
         )
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+    pub async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, Option<String>) {
         let mut request = self.client.post(format!("{}{path}", self.base)).form(form);
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
@@ -88,7 +92,7 @@ impl Browser {
     }
 
     /// The CSRF token of the last page's forms.
-    fn csrf(page: &str) -> String {
+    pub fn csrf(page: &str) -> String {
         let at = page
             .find("name=\"csrf\" value=\"")
             .expect("a form with a CSRF token")
