@@ -22,4 +22,5 @@ pub mod routing;
 pub mod scoring;
 pub mod sla;
 pub mod slug;
+pub mod text;
 pub mod triage;

@@ -7,6 +7,7 @@ use crate::decision::{Moderation, Reason};
 use crate::domain::Verdict;
 use crate::inquiry::Inquiry;
 use crate::lists::is_disposable_mailbox;
+use crate::text::shortened;
 use serde::{Deserialize, Serialize};
 
 /// Version recorded on every moderation decision made by these rules.
@@ -176,10 +177,71 @@ pub fn moderate(inquiry: &Inquiry, signals: Signals, config: &ModerationConfig) 
     }
 }
 
+/// Characters of a held inquiry's message its moderators read in the list.
+const EXCERPT_CHARS: usize = 160;
+
+/// What moderators read and search of a held inquiry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeldText {
+    /// `Name <e-mail>`, or whichever of the name, e-mail and phone it has.
+    pub sender: String,
+    /// The message on one line, cut with an ellipsis past [`EXCERPT_CHARS`].
+    pub excerpt: String,
+    /// The sender and the whole message, lowercase.
+    pub search: String,
+}
+
+impl HeldText {
+    /// What moderators read and search of `inquiry`.
+    pub fn of(inquiry: &Inquiry) -> HeldText {
+        let reach = inquiry
+            .email
+            .as_ref()
+            .map(|e| e.as_str())
+            .or(inquiry.phone.as_ref().map(|p| p.as_str()));
+        let sender = match (inquiry.name.as_deref(), reach) {
+            (Some(name), Some(reach)) => format!("{name} <{reach}>"),
+            (Some(name), None) => name.to_string(),
+            (None, reach) => reach.unwrap_or_default().to_string(),
+        };
+        let message = inquiry
+            .message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        HeldText {
+            excerpt: shortened(&message, EXCERPT_CHARS),
+            search: format!("{sender}\n{message}").to_lowercase(),
+            sender,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::inquiry::InquiryInput;
+
+    #[test]
+    fn a_held_inquiry_reads_as_its_sender_and_the_start_of_its_message() {
+        let mut held = inquiry(
+            "Deals@Mailinator.com",
+            &format!("BUY  now\n{}", "x".repeat(300)),
+        );
+        held.name = Some("Spam King".into());
+        let text = HeldText::of(&held);
+        assert_eq!(
+            text.sender,
+            format!("Spam King <{}>", held.email.as_ref().unwrap().as_str())
+        );
+        assert!(text.excerpt.starts_with("BUY now x") && text.excerpt.ends_with('…'));
+        assert_eq!(text.excerpt.chars().count(), EXCERPT_CHARS);
+        assert!(
+            text.search
+                .starts_with("spam king <deals@mailinator.com>\nbuy now x")
+        );
+        assert!(text.search.len() > 300, "the whole message is searched");
+    }
 
     fn inquiry(email: &str, message: &str) -> Inquiry {
         Inquiry::parse(&InquiryInput {

@@ -215,7 +215,10 @@ impl Db {
 
     /// Applies the pending migrations of this backend.
     pub async fn migrate(&self) -> Result<Vec<String>> {
-        crate::migrate::run(self).await
+        let applied = crate::migrate::run(self).await?;
+        // Inquiries held before their texts were kept get them now, once.
+        self.describe_held_inquiries().await?;
+        Ok(applied)
     }
 
     /// Writes a consistent copy of the embedded database to `target`, safe

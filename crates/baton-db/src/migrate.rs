@@ -57,6 +57,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "inquiry_months",
         include_str!("../migrations/sqlite/0010_inquiry_months.sql"),
     ),
+    (
+        11,
+        "held_texts",
+        include_str!("../migrations/sqlite/0011_held_texts.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -109,6 +114,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "inquiry_months",
         include_str!("../migrations/postgres/0010_inquiry_months.sql"),
+    ),
+    (
+        11,
+        "held_texts",
+        include_str!("../migrations/postgres/0011_held_texts.sql"),
     ),
 ];
 

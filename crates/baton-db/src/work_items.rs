@@ -4,13 +4,15 @@
 
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::queues::members_in;
 use crate::users::audit_in;
-use baton_core::domain::{Stage, Strategy, WorkStatus};
+use baton_core::domain::{Intent, Stage, Strategy, WorkStatus};
 use baton_core::routing::{Candidate, pick_member};
 use serde::Serialize;
-use sqlx::{Any, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 /// A piece of work waiting in a queue or on a person's desk.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -650,6 +652,174 @@ impl Db {
             escalated.push(id);
         }
         Ok(escalated)
+    }
+}
+
+/// The columns My work sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskSort {
+    /// The first-touch SLA: the most overdue first.
+    Due,
+    Score,
+    Received,
+}
+
+impl SortColumn for DeskSort {
+    const ALL: &'static [Self] = &[DeskSort::Due, DeskSort::Score, DeskSort::Received];
+
+    fn key(self) -> &'static str {
+        match self {
+            DeskSort::Due => "due",
+            DeskSort::Score => "score",
+            DeskSort::Received => "received",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            DeskSort::Due => "r.first_touch_due_at",
+            DeskSort::Score => "r.score",
+            DeskSort::Received => "r.received_at",
+        }
+    }
+}
+
+/// The statuses of the work on a person's desk: given to them, not yet
+/// finished or sent back.
+pub const ON_DESK: &[WorkStatus] = &[WorkStatus::Assigned, WorkStatus::Accepted];
+
+/// Filters of a person's desk; empty means any.
+#[derive(Debug, Clone)]
+pub struct DeskFilter {
+    /// Whose desk: only the items assigned to them are listed.
+    pub assignee_id: i64,
+    pub queue_id: Option<i64>,
+    /// One of [`ON_DESK`]; any other lists nothing.
+    pub status: Option<WorkStatus>,
+    /// Only items whose first touch is late (`true`) or not late (`false`)
+    /// at `now`.
+    pub overdue: Option<bool>,
+    /// The time (ms) lateness is judged at.
+    pub now: i64,
+    pub intent: Option<Intent>,
+    /// Words to find in the contact's name or e-mail, or the company's name.
+    pub search: String,
+}
+
+/// A work item as My work shows it, with who and what it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskLine {
+    pub id: i64,
+    pub lead_id: Option<i64>,
+    pub inquiry_id: Option<i64>,
+    pub queue: String,
+    pub status: WorkStatus,
+    pub first_touch_due_at: i64,
+    pub first_touched_at: Option<i64>,
+    /// When the inquiry arrived (the item's creation when it has none).
+    pub received_at: i64,
+    pub intent: Option<Intent>,
+    pub score: Option<i64>,
+    pub contact: String,
+    pub email: String,
+    pub company: String,
+}
+
+/// Work items with their queue, lead, contact and company. The contact and
+/// company come from the lead, or from the inquiry when there is none.
+const DESK_LINES: &str =
+    "SELECT w.id, w.lead_id, w.inquiry_id, w.queue_id, w.assignee_id, w.status,
+        w.first_touch_due_at, w.first_touched_at, q.slug AS queue,
+        COALESCE(i.received_at, w.created_at) AS received_at, l.intent, l.score,
+        COALESCE(c.name, '') AS contact, COALESCE(c.email_lower, '') AS email,
+        LOWER(COALESCE(c.name, '')) AS contact_lower,
+        COALESCE(a.name, '') AS company, LOWER(COALESCE(a.name, '')) AS company_lower
+     FROM work_items w JOIN queues q ON q.id = w.queue_id
+          LEFT JOIN leads l ON l.id = w.lead_id
+          LEFT JOIN inquiries i ON i.id = w.inquiry_id
+          LEFT JOIN contacts c ON c.id = COALESCE(l.contact_id, i.contact_id)
+          LEFT JOIN accounts a ON a.id = COALESCE(l.account_id, i.account_id)";
+
+fn desk_line(row: &AnyRow) -> Result<DeskLine> {
+    let intent = row
+        .try_get::<Option<String>, _>("intent")?
+        .map(|i| i.parse::<Intent>())
+        .transpose()
+        .map_err(|e| DbError::invalid("intent", e.to_string()))?;
+    Ok(DeskLine {
+        id: row.try_get("id")?,
+        lead_id: row.try_get("lead_id")?,
+        inquiry_id: row.try_get("inquiry_id")?,
+        queue: row.try_get("queue")?,
+        status: row
+            .try_get::<String, _>("status")?
+            .parse()
+            .map_err(|e| DbError::invalid("status", format!("{e}")))?,
+        first_touch_due_at: row.try_get("first_touch_due_at")?,
+        first_touched_at: row.try_get("first_touched_at")?,
+        received_at: row.try_get("received_at")?,
+        intent,
+        score: row.try_get("score")?,
+        contact: row.try_get("contact")?,
+        email: row.try_get("email")?,
+        company: row.try_get("company")?,
+    })
+}
+
+impl Db {
+    /// A window of the open work assigned to one person, matching `filter`,
+    /// with its total.
+    pub async fn desk(
+        &self,
+        filter: &DeskFilter,
+        window: &Window<DeskSort>,
+    ) -> Result<Listed<DeskLine>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.assignee_id = ?", Some(filter.assignee_id));
+        conditions.add(
+            "r.status IN (?, ?)",
+            ON_DESK.iter().map(|s| s.as_str().into()).collect(),
+        );
+        conditions.equal("r.status = ?", filter.status.map(|s| s.as_str()));
+        conditions.equal("r.queue_id = ?", filter.queue_id);
+        conditions.equal("r.intent = ?", filter.intent.map(|i| i.as_str()));
+        match filter.overdue {
+            Some(true) => conditions.add(
+                "(r.first_touched_at IS NULL AND r.first_touch_due_at < ?)",
+                vec![filter.now.into()],
+            ),
+            Some(false) => conditions.add(
+                "(r.first_touched_at IS NOT NULL OR r.first_touch_due_at >= ?)",
+                vec![filter.now.into()],
+            ),
+            None => {}
+        }
+        conditions.search(
+            &[
+                "r.contact_lower LIKE ? ESCAPE '\\'",
+                "r.email LIKE ? ESCAPE '\\'",
+                "r.company_lower LIKE ? ESCAPE '\\'",
+            ],
+            &filter.search,
+        );
+        self.list(DESK_LINES, &conditions, window, desk_line).await
+    }
+
+    /// The queues a person works in or holds open work from, by name.
+    pub async fn desk_queues(&self, user_id: i64) -> Result<Vec<(i64, String)>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, name FROM queues
+             WHERE id IN (SELECT queue_id FROM queue_members WHERE user_id = $1)
+                OR id IN (SELECT queue_id FROM work_items
+                          WHERE assignee_id = $1 AND status IN ($2, $3))
+             ORDER BY name",
+        )
+        .bind(user_id)
+        .bind(ON_DESK[0].as_str())
+        .bind(ON_DESK[1].as_str())
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows)
     }
 }
 

@@ -99,9 +99,13 @@ impl Visitor {
 async fn pages_for(db: &baton_db::Db, user: &User) -> Vec<String> {
     let mut pages: Vec<String> = [
         "/work",
+        "/work?overdue=yes&sort=score&dir=desc",
+        "/work.csv",
         "/dashboard",
         "/forms",
         "/moderation",
+        "/moderation?q=seo&sort=score&dir=desc",
+        "/moderation.csv",
         "/charter",
         "/queues",
         "/queues/hunters",

@@ -3,6 +3,7 @@
 //! their members read once; the strategy then assigns the batch in memory.
 
 use super::Outcome;
+use super::moderation::{describe_held, held_row};
 use super::prepare::{Context, Plan, Prepared};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
@@ -11,6 +12,7 @@ use crate::queues::{Member, members_of};
 use crate::sql::{CHUNK, Value, insert_rows, placeholders};
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, InquiryStatus, Stage, Strategy, Verdict};
+use baton_core::moderation::HeldText;
 use baton_core::routing::{Candidate, pick_member};
 use baton_core::sla::{BusinessHours, SlaTarget};
 use sqlx::{Any, Transaction};
@@ -507,6 +509,12 @@ impl Db {
             &final_rows,
         )
         .await?;
+        let held_rows: Vec<Vec<Value>> = plans
+            .iter()
+            .filter(|plan| plan.moderation.verdict == Verdict::Spam)
+            .map(|plan| held_row(plan.inquiry_id, &HeldText::of(&plan.inquiry)))
+            .collect();
+        describe_held(tx, &held_rows).await?;
         let by_plan: HashMap<usize, &Routed> = routed.iter().map(|r| (r.plan_index, r)).collect();
         for (index, plan) in plans.iter().enumerate() {
             let spam = plan.moderation.verdict == Verdict::Spam;

@@ -12,7 +12,7 @@
 mod apply;
 mod correction;
 mod moderation;
-pub use moderation::HeldInquiry;
+pub use moderation::{HeldFilter, HeldInquiry, HeldSort};
 mod prepare;
 pub use prepare::{Match, Plan};
 

@@ -5,10 +5,17 @@
 use super::Outcome;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
+use crate::reports::{end_of, start_of};
+use crate::sql::{Value, insert_rows};
 use crate::users::audit_in;
 use baton_core::decision::Reason;
-use baton_core::domain::InquiryStatus;
+use baton_core::domain::Channel;
+use baton_core::moderation::HeldText;
+use jiff::civil::Date;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 impl Db {
     /// Releases a quarantined inquiry and processes it as ham.
@@ -110,38 +117,171 @@ impl Db {
     }
 }
 
-/// A quarantined inquiry as moderators see it: why it was held.
+/// The row that stores what moderators read of held inquiry `id`.
+pub(super) fn held_row(id: i64, text: &HeldText) -> Vec<Value> {
+    vec![
+        id.into(),
+        text.sender.as_str().into(),
+        text.excerpt.as_str().into(),
+        text.search.as_str().into(),
+    ]
+}
+
+/// Stores what moderators read of held inquiries, from [`held_row`]s.
+pub(super) async fn describe_held(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[Vec<Value>],
+) -> Result<()> {
+    insert_rows::<(i64,)>(
+        tx,
+        "UPDATE inquiries SET held_sender = v.column2, held_excerpt = v.column3, held_search = v.column4
+         FROM (",
+        ") AS v WHERE inquiries.id = v.column1",
+        rows,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The columns the moderation queue sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldSort {
+    /// Arrival, the oldest first by default.
+    Received,
+    /// The spam score of the latest moderation decision.
+    Score,
+}
+
+impl SortColumn for HeldSort {
+    const ALL: &'static [Self] = &[HeldSort::Received, HeldSort::Score];
+
+    fn key(self) -> &'static str {
+        match self {
+            HeldSort::Received => "received",
+            HeldSort::Score => "score",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            HeldSort::Received => "r.received_at",
+            HeldSort::Score => "r.spam_score",
+        }
+    }
+}
+
+/// Filters of the moderation queue; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct HeldFilter {
+    pub channel: Option<Channel>,
+    /// The first day of arrival, in the organisation's time zone.
+    pub received_from: Option<Date>,
+    /// The last day of arrival, in the organisation's time zone.
+    pub received_to: Option<Date>,
+    /// Words to find in the sender or the message.
+    pub search: String,
+}
+
+/// A quarantined inquiry as moderators see it: who sent what, and why it
+/// was held.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeldInquiry {
     pub id: i64,
     pub received_at: i64,
+    pub channel: String,
+    /// Empty for an inquiry whose payload could not be read.
+    pub sender: String,
+    pub excerpt: String,
+    /// The score of its latest moderation decision.
+    pub spam_score: Option<f64>,
     /// The reasons of its latest moderation decision.
     pub reasons: Vec<Reason>,
 }
 
+/// Quarantined inquiries with their latest moderation decision.
+const HELD_LINES: &str = "SELECT i.id, i.received_at, i.channel,
+        COALESCE(i.held_sender, '') AS sender, COALESCE(i.held_excerpt, '') AS excerpt,
+        COALESCE(i.held_search, '') AS search, d.score AS spam_score, d.reasons
+     FROM inquiries i
+          LEFT JOIN decisions d ON d.id = (SELECT MAX(m.id) FROM decisions m
+                                           WHERE m.inquiry_id = i.id AND m.kind = 'moderation')
+     WHERE i.status = 'quarantined'";
+
+fn held_line(row: &AnyRow) -> Result<HeldInquiry> {
+    Ok(HeldInquiry {
+        id: row.try_get("id")?,
+        received_at: row.try_get("received_at")?,
+        channel: row.try_get("channel")?,
+        sender: row.try_get("sender")?,
+        excerpt: row.try_get("excerpt")?,
+        spam_score: row.try_get("spam_score")?,
+        reasons: row
+            .try_get::<Option<String>, _>("reasons")?
+            .and_then(|r| serde_json::from_str(&r).ok())
+            .unwrap_or_default(),
+    })
+}
+
 impl Db {
-    /// Quarantined inquiries, oldest first, each with the reasons it was
-    /// held: one statement, however many wait.
-    pub async fn held_inquiries(&self, limit: i64) -> Result<Vec<HeldInquiry>> {
-        let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
-            "SELECT i.id, i.received_at, d.reasons FROM inquiries i
-             LEFT JOIN decisions d ON d.id = (SELECT MAX(m.id) FROM decisions m
-                                              WHERE m.inquiry_id = i.id AND m.kind = 'moderation')
-             WHERE i.status = $1 ORDER BY i.id LIMIT $2",
-        )
-        .bind(InquiryStatus::Quarantined.as_str())
-        .bind(limit)
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, received_at, reasons)| HeldInquiry {
-                id,
-                received_at,
-                reasons: reasons
-                    .and_then(|r| serde_json::from_str(&r).ok())
-                    .unwrap_or_default(),
-            })
-            .collect())
+    /// A window of the quarantined inquiries matching `filter`, each with
+    /// the reasons it was held, and their total.
+    pub async fn held_inquiries(
+        &self,
+        filter: &HeldFilter,
+        window: &Window<HeldSort>,
+    ) -> Result<Listed<HeldInquiry>> {
+        if let (Some(from), Some(to)) = (filter.received_from, filter.received_to)
+            && to < from
+        {
+            return Err(DbError::invalid(
+                "received_to",
+                format!("the last day ({to}) comes before the first ({from})"),
+            ));
+        }
+        let mut conditions = Conditions::default();
+        conditions.equal("r.channel = ?", filter.channel.map(|c| c.as_str()));
+        if filter.received_from.is_some() || filter.received_to.is_some() {
+            let zone = self.time_zone().await?;
+            if let Some(day) = filter.received_from {
+                conditions.add("r.received_at >= ?", vec![start_of(day, &zone)?.into()]);
+            }
+            if let Some(day) = filter.received_to {
+                conditions.add("r.received_at < ?", vec![end_of(day, &zone)?.into()]);
+            }
+        }
+        conditions.search(&["r.search LIKE ? ESCAPE '\\'"], &filter.search);
+        self.list(HELD_LINES, &conditions, window, held_line).await
+    }
+
+    /// Stores what moderators read of quarantined inquiries that lack it,
+    /// from their raw payloads, a batch at a time; one whose payload cannot
+    /// be read gets empty texts, so it is not read again.
+    pub(crate) async fn describe_held_inquiries(&self) -> Result<()> {
+        loop {
+            let held: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+                "SELECT id, channel, raw FROM inquiries
+                 WHERE status = 'quarantined' AND held_search IS NULL ORDER BY id LIMIT 500",
+            )
+            .fetch_all(self.reader())
+            .await?;
+            if held.is_empty() {
+                return Ok(());
+            }
+            let rows: Vec<Vec<Value>> = held
+                .into_iter()
+                .map(|(id, channel, raw)| {
+                    let text = channel
+                        .parse()
+                        .ok()
+                        .and_then(|channel| baton_core::intake::read(channel, &raw).ok())
+                        .map(|(inquiry, _)| HeldText::of(&inquiry))
+                        .unwrap_or_default();
+                    held_row(id, &text)
+                })
+                .collect();
+            let mut tx = self.begin_write().await?;
+            describe_held(&mut tx, &rows).await?;
+            tx.commit().await?;
+        }
     }
 }

@@ -136,14 +136,14 @@ impl Db {
 }
 
 /// The first moment of `day` in `zone`, as stored: UTC milliseconds.
-fn start_of(day: Date, zone: &TimeZone) -> Result<i64> {
+pub(crate) fn start_of(day: Date, zone: &TimeZone) -> Result<i64> {
     day.to_zoned(zone.clone())
         .map(|z| z.timestamp().as_millisecond())
         .map_err(|e| DbError::invalid("date", format!("{day}: {e}")))
 }
 
 /// The first moment after `day` in `zone`.
-fn end_of(day: Date, zone: &TimeZone) -> Result<i64> {
+pub(crate) fn end_of(day: Date, zone: &TimeZone) -> Result<i64> {
     let next = day
         .tomorrow()
         .map_err(|e| DbError::invalid("date", format!("{day}: {e}")))?;

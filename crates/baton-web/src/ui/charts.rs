@@ -3,6 +3,8 @@
 //! each) and scatter plots. Each has a title and a description for screen
 //! readers and its figures as a table (`chart_partial.html`).
 
+use baton_core::text::shortened;
+
 /// Width of the bar labels, of the longest bar and of one row, in SVG units.
 pub const LABEL_WIDTH: i64 = 110;
 const BAR_SPACE: i64 = 330;
@@ -66,12 +68,8 @@ pub struct Dot {
 const LABEL_CHARS: usize = 14;
 
 /// `label` cut to fit the label space.
-fn fitted(label: String) -> String {
-    if label.chars().count() <= LABEL_CHARS {
-        return label;
-    }
-    let kept: String = label.chars().take(LABEL_CHARS - 1).collect();
-    format!("{}…", kept.trim_end())
+fn fitted(label: &str) -> String {
+    shortened(label, LABEL_CHARS)
 }
 
 /// A horizontal bar chart; bars and marks share the largest value's scale.
@@ -99,7 +97,7 @@ pub fn chart(
         .map(|(figure, row)| Bar {
             width: figure.value.max(0) * BAR_SPACE / largest,
             mark: figure.mark.map(|m| m.max(0) * BAR_SPACE / largest),
-            label: fitted(figure.label),
+            label: fitted(&figure.label),
             shown: figure.shown,
             y: row * ROW_HEIGHT,
         })
@@ -179,13 +177,10 @@ mod tests {
 
     #[test]
     fn long_labels_are_cut_to_fit_beside_their_bars() {
-        assert_eq!(fitted("Hunters".into()), "Hunters");
-        assert_eq!(fitted("Fourteen chars".into()), "Fourteen chars");
-        assert_eq!(
-            fitted("Farmers (existing accounts)".into()),
-            "Farmers (exis…"
-        );
-        assert_eq!(fitted("Qualification and more".into()), "Qualification…");
+        assert_eq!(fitted("Hunters"), "Hunters");
+        assert_eq!(fitted("Fourteen chars"), "Fourteen chars");
+        assert_eq!(fitted("Farmers (existing accounts)"), "Farmers (exis…");
+        assert_eq!(fitted("Qualification and more"), "Qualification…");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! What every list page shares: the search, filters, sort and page read
 //! from the address; links that keep them; the table with sortable headers
-//! and numbered pages (`list.html`); and the CSV export of the same list.
+//! and numbered pages (`list.html`, whose `list_*_partial.html` parts also
+//! serve pages with controls on each row); and the CSV export of the same
+//! list.
 
 use super::{Chrome, Field, Viewer, render};
 use askama::Template;
@@ -70,6 +72,21 @@ impl ListRequest {
         }
     }
 
+    /// A day, `YYYY-MM-DD`; empty means any.
+    pub fn day(&self, name: &str) -> Result<Option<jiff::civil::Date>, DbError> {
+        match self.get(name) {
+            "" => Ok(None),
+            raw => baton_core::calendar::parse_date(raw)
+                .map(Some)
+                .map_err(|e| DbError::invalid(name, e)),
+        }
+    }
+
+    /// A count, such as one a redirect reports; `None` when absent or not one.
+    pub fn count(&self, name: &str) -> Option<usize> {
+        self.get(name).parse().ok()
+    }
+
     /// `yes` or `no`; empty means either.
     pub fn yes_no(&self, name: &str) -> Result<Option<bool>, DbError> {
         match self.get(name) {
@@ -117,9 +134,9 @@ impl ListRequest {
         !self.search().is_empty() || filters.iter().any(|f| !f.value.is_empty())
     }
 
-    /// `path` with this list's parameters and `changes` made to them; an
-    /// empty value removes the parameter.
-    pub fn link(&self, path: &str, changes: &[(&str, &str)]) -> String {
+    /// This list's parameters with `changes` made to them, as a query
+    /// string; an empty value removes the parameter.
+    pub fn query(&self, changes: &[(&str, &str)]) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (name, value) in &self.pairs {
             if !value.is_empty() && !changes.iter().any(|(changed, _)| changed == name) {
@@ -131,13 +148,25 @@ impl ListRequest {
                 query.append_pair(name, value);
             }
         }
-        let query = query.finish();
+        query.finish()
+    }
+
+    /// `path` with this list's parameters and `changes` made to them.
+    pub fn link(&self, path: &str, changes: &[(&str, &str)]) -> String {
+        let query = self.query(changes);
         if query.is_empty() {
             path.to_string()
         } else {
             format!("{path}?{query}")
         }
     }
+}
+
+/// Where a form sent from a list returns: the list at `path` with the
+/// parameters its hidden `back` field kept (see [`ListRequest::query`]) and
+/// `changes`. Always an address on this site, whatever `back` holds.
+pub fn back_to(path: &str, back: &str, changes: &[(&str, &str)]) -> String {
+    ListRequest::parse(Some(back)).link(path, changes)
 }
 
 /// A list as a page of HTML or as the whole list in CSV: `/accounts` or
@@ -170,6 +199,8 @@ pub struct Column {
 pub struct Cell {
     pub text: String,
     pub href: Option<String>,
+    /// A class that sets the cell apart on the page, such as `overdue`.
+    pub class: Option<&'static str>,
 }
 
 impl Cell {
@@ -177,6 +208,7 @@ impl Cell {
         Cell {
             text: text.into(),
             href: None,
+            class: None,
         }
     }
 
@@ -184,6 +216,15 @@ impl Cell {
         Cell {
             text: text.into(),
             href: Some(href),
+            class: None,
+        }
+    }
+
+    /// The cell with `class` on the page when `when` holds.
+    pub fn marked_if(self, when: bool, class: &'static str) -> Cell {
+        Cell {
+            class: when.then_some(class),
+            ..self
         }
     }
 }
@@ -210,13 +251,14 @@ pub struct Rows {
     pub total: i64,
 }
 
-struct Header {
-    label: &'static str,
-    href: Option<String>,
+/// A column's heading: a link that sorts by it, when it sorts.
+pub struct Header {
+    pub label: &'static str,
+    pub href: Option<String>,
     /// `aria-sort` of the sorted column.
-    aria_sort: Option<&'static str>,
+    pub aria_sort: Option<&'static str>,
     /// The arrow beside the sorted column's heading.
-    arrow: &'static str,
+    pub arrow: &'static str,
 }
 
 /// The form above a list or board (`filters_partial.html`): the search,
@@ -227,6 +269,19 @@ pub struct FilterForm {
     pub search: String,
     pub fields: Vec<Field>,
     pub kept: Vec<(&'static str, String)>,
+}
+
+/// Everything a list page shows around its rows: the filter form, the
+/// sortable headings, the pages, the export link and what to say when
+/// nothing is listed. Pages whose rows carry their own controls embed it
+/// with the `list_*_partial.html` templates.
+pub struct ListView {
+    pub spec: ListSpec,
+    pub form: FilterForm,
+    pub headers: Vec<Header>,
+    pub pagination: Pagination,
+    pub csv: String,
+    pub narrowed: bool,
 }
 
 /// Where one page of a list stands in the whole (`pages_partial.html`):
@@ -271,89 +326,60 @@ impl Pagination {
     }
 }
 
-#[derive(Template)]
-#[template(path = "list.html")]
-struct ListPage {
-    title: String,
-    chrome: Option<Chrome>,
-    spec: ListSpec,
-    form: FilterForm,
-    headers: Vec<Header>,
-    rows: Vec<Vec<Cell>>,
-    pagination: Pagination,
-    csv: String,
-    narrowed: bool,
-}
-
-/// The list as `output` asks: a page with its filters, or a CSV download
-/// of every row of the same filtered, sorted list.
-pub fn respond<S: SortColumn>(
-    viewer: &Viewer,
-    request: &ListRequest,
-    spec: ListSpec,
-    mut filters: Vec<Field>,
-    window: &Window<S>,
-    rows: Rows,
-    output: Output,
-) -> Response {
-    if output == Output::Csv {
-        return csv(&spec, rows.rows);
-    }
-    let size = request.page_size();
-    filters.push(
-        Field::choice(
-            "per",
-            "Rows per page",
-            PAGE_SIZES
-                .iter()
-                .map(|n| (n.to_string(), n.to_string()))
-                .collect(),
-            &size.to_string(),
-        )
-        .optional(),
-    );
-    let headers = spec
-        .columns
-        .iter()
-        .map(|column| {
-            let sorted = column.sort == Some(window.sort.key());
-            Header {
-                label: column.label,
-                href: column.sort.map(|key| {
-                    let direction = if sorted {
-                        window.direction.reversed()
-                    } else {
-                        Direction::Ascending
-                    };
-                    request.link(
-                        spec.path,
-                        &[("sort", key), ("dir", direction.as_str()), ("page", "")],
-                    )
-                }),
-                aria_sort: sorted.then_some(match window.direction {
-                    Direction::Ascending => "ascending",
-                    Direction::Descending => "descending",
-                }),
-                arrow: match (sorted, window.direction) {
-                    (false, _) => "",
-                    (true, Direction::Ascending) => " ▲",
-                    (true, Direction::Descending) => " ▼",
-                },
-            }
-        })
-        .collect();
-    let pagination = Pagination::new(
-        request,
-        spec.path,
-        window.offset,
-        rows.rows.len(),
-        rows.total,
-    );
-    render(
-        StatusCode::OK,
-        &ListPage {
-            title: spec.title.to_string(),
-            chrome: Some(Chrome::for_viewer(viewer)),
+impl ListView {
+    /// The view of a page of `shown` rows out of `total`.
+    pub fn new<S: SortColumn>(
+        request: &ListRequest,
+        spec: ListSpec,
+        mut filters: Vec<Field>,
+        window: &Window<S>,
+        total: i64,
+        shown: usize,
+    ) -> ListView {
+        let size = request.page_size();
+        filters.push(
+            Field::choice(
+                "per",
+                "Rows per page",
+                PAGE_SIZES
+                    .iter()
+                    .map(|n| (n.to_string(), n.to_string()))
+                    .collect(),
+                &size.to_string(),
+            )
+            .optional(),
+        );
+        let headers = spec
+            .columns
+            .iter()
+            .map(|column| {
+                let sorted = column.sort == Some(window.sort.key());
+                Header {
+                    label: column.label,
+                    href: column.sort.map(|key| {
+                        let direction = if sorted {
+                            window.direction.reversed()
+                        } else {
+                            Direction::Ascending
+                        };
+                        request.link(
+                            spec.path,
+                            &[("sort", key), ("dir", direction.as_str()), ("page", "")],
+                        )
+                    }),
+                    aria_sort: sorted.then_some(match window.direction {
+                        Direction::Ascending => "ascending",
+                        Direction::Descending => "descending",
+                    }),
+                    arrow: match (sorted, window.direction) {
+                        (false, _) => "",
+                        (true, Direction::Ascending) => " ▲",
+                        (true, Direction::Descending) => " ▼",
+                    },
+                }
+            })
+            .collect();
+        ListView {
             narrowed: request.narrowed(&filters[..filters.len() - 1]),
             form: FilterForm {
                 action: spec.path,
@@ -366,16 +392,54 @@ pub fn respond<S: SortColumn>(
                 ],
             },
             csv: request.link(&format!("{}.csv", spec.path), &[("page", "")]),
+            pagination: Pagination::new(request, spec.path, window.offset, shown, total),
             spec,
             headers,
+        }
+    }
+
+    /// True when there are rows to show on this page.
+    pub fn shows_rows(&self) -> bool {
+        self.pagination.total > 0 && self.pagination.past_end.is_none()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    title: String,
+    chrome: Option<Chrome>,
+    list: ListView,
+    rows: Vec<Vec<Cell>>,
+}
+
+/// The list as `output` asks: a page with its filters, or a CSV download
+/// of every row of the same filtered, sorted list.
+pub fn respond<S: SortColumn>(
+    viewer: &Viewer,
+    request: &ListRequest,
+    spec: ListSpec,
+    filters: Vec<Field>,
+    window: &Window<S>,
+    rows: Rows,
+    output: Output,
+) -> Response {
+    if output == Output::Csv {
+        return csv(&spec, rows.rows);
+    }
+    render(
+        StatusCode::OK,
+        &ListPage {
+            title: spec.title.to_string(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            list: ListView::new(request, spec, filters, window, rows.total, rows.rows.len()),
             rows: rows.rows,
-            pagination,
         },
     )
 }
 
-/// A CSV file of the rows, offered for download.
-fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
+/// A CSV file of the rows under the list's headings, offered for download.
+pub fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
     let mut body = csv_line(spec.columns.iter().map(|c| c.label));
     for row in &rows {
         body.push_str(&csv_line(row.iter().map(|cell| cell.text.as_str())));

@@ -1,21 +1,25 @@
-//! The moderation queue: quarantined inquiries with the reasons they were
-//! held; release or confirm each, or many ticked at once.
+//! The moderation queue: quarantined inquiries with who sent what and the
+//! reasons they were held, filtered, searched, sorted, paged and exported
+//! like every list; release or confirm each, or many ticked at once.
 
-use super::session::{ButtonForm, csrf_refused};
-use super::{Chrome, Viewer, failure, message, render, when};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices};
+use super::session::csrf_refused;
+use super::{Chrome, Field, Viewer, failure, message, render, when};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baton_core::domain::Role;
+use baton_core::domain::{Channel, Role};
+use baton_db::intake::{HeldFilter, HeldInquiry, HeldSort};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/moderation", get(page))
+        .route("/moderation.csv", get(page))
         .route("/moderation/{id}/release", post(release))
         .route("/moderation/{id}/confirm", post(confirm))
         .route("/moderation/decide", post(decide_ticked))
@@ -24,10 +28,69 @@ pub fn router() -> Router<AppState> {
 /// Roles that moderate the front of the funnel.
 pub const MODERATORS: &[Role] = &[Role::Owner, Role::Manager, Role::Marketer, Role::Qualifier];
 
+const COLUMNS: &[Column] = &[
+    Column {
+        label: "Inquiry",
+        sort: None,
+    },
+    Column {
+        label: "Channel",
+        sort: None,
+    },
+    Column {
+        label: "Sender",
+        sort: None,
+    },
+    Column {
+        label: "Message",
+        sort: None,
+    },
+    Column {
+        label: "Received",
+        sort: Some("received"),
+    },
+    Column {
+        label: "Spam score",
+        sort: Some("score"),
+    },
+    Column {
+        label: "Why it was held",
+        sort: None,
+    },
+];
+
+/// One held inquiry: what the list shows, and the id its controls decide.
 struct Held {
     id: i64,
-    received_at: String,
-    reasons: Vec<String>,
+    cells: Vec<Cell>,
+}
+
+fn held(item: HeldInquiry) -> Held {
+    Held {
+        id: item.id,
+        cells: vec![
+            Cell::link(
+                format!("Inquiry {}", item.id),
+                format!("/inquiries/{}", item.id),
+            ),
+            Cell::text(item.channel),
+            Cell::text(item.sender),
+            Cell::text(item.excerpt),
+            Cell::text(when(item.received_at)),
+            Cell::text(
+                item.spam_score
+                    .map(|s| format!("{s:.2}"))
+                    .unwrap_or_default(),
+            ),
+            Cell::text(
+                item.reasons
+                    .into_iter()
+                    .map(|r| r.text)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        ],
+    }
 }
 
 #[derive(Template)]
@@ -36,45 +99,58 @@ struct ModerationPage {
     title: String,
     chrome: Option<Chrome>,
     csrf: String,
+    list: ListView,
     items: Vec<Held>,
     view: ModerationView,
 }
 
 /// What the page says besides the held inquiries.
 struct ModerationView {
-    /// Every box ticked: "select all" without JavaScript.
+    /// Every box on the page ticked: "select all" without JavaScript.
     all_ticked: bool,
+    /// This page with every box ticked, or with none.
+    tick_all: String,
+    clear_ticks: String,
+    /// The list's parameters, so a decision returns to it.
+    back: String,
     /// What the last decision on many did.
     notice: Option<String>,
     /// Why a decision on many did nothing.
     problem: Option<String>,
 }
 
-/// The page's address options: tick every box, or report what a decision
-/// on many did.
+/// The address parameters that report a decision or tick the page; the
+/// list's own parameters are the others.
+const NOT_THE_LIST: &[(&str, &str)] = &[
+    ("released", ""),
+    ("confirmed", ""),
+    ("skipped", ""),
+    ("select", ""),
+];
+
+/// A decision on one inquiry, from a button of the list.
 #[derive(Deserialize)]
-struct PageQuery {
-    select: Option<String>,
-    released: Option<usize>,
-    confirmed: Option<usize>,
-    skipped: Option<usize>,
+struct DecisionForm {
+    csrf: String,
+    /// The parameters of the list the form was sent from.
+    #[serde(default)]
+    back: String,
 }
 
-impl PageQuery {
-    fn notice(&self) -> Option<String> {
-        let done = match (self.released, self.confirmed) {
-            (Some(n), _) => format!("Released {}.", inquiries(n)),
-            (None, Some(n)) => format!("Confirmed {} as spam.", inquiries(n)),
-            (None, None) => return None,
-        };
-        Some(match self.skipped.unwrap_or(0) {
-            0 => done,
-            n => format!(
-                "{done} {} no longer waiting, left as they were.",
-                inquiries(n)
-            ),
-        })
-    }
+/// What a decision on many did, as its redirect reports it.
+fn notice(request: &ListRequest) -> Option<String> {
+    let done = match (request.count("released"), request.count("confirmed")) {
+        (Some(n), _) => format!("Released {}.", inquiries(n)),
+        (None, Some(n)) => format!("Confirmed {} as spam.", inquiries(n)),
+        (None, None) => return None,
+    };
+    Some(match request.count("skipped").unwrap_or(0) {
+        0 => done,
+        n => format!(
+            "{done} {} no longer waiting, left as they were.",
+            inquiries(n)
+        ),
+    })
 }
 
 fn inquiries(n: usize) -> String {
@@ -83,9 +159,6 @@ fn inquiries(n: usize) -> String {
         n => format!("{n} inquiries"),
     }
 }
-
-/// Most held inquiries shown at once, oldest first.
-const PAGE_ITEMS: i64 = 100;
 
 fn refused(viewer: &Viewer) -> Response {
     message(
@@ -99,35 +172,96 @@ fn refused(viewer: &Viewer) -> Response {
 async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(query): Query<PageQuery>,
+    output: Output,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     if !MODERATORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    let view = ModerationView {
-        all_ticked: query.select.as_deref() == Some("all"),
-        notice: query.notice(),
-        problem: None,
-    };
-    show(&state, &viewer, StatusCode::OK, view).await
+    let request = ListRequest::parse(raw.as_deref());
+    show(&state, &viewer, output, &request, StatusCode::OK, None).await
 }
 
+/// The queue as `request` filters it; `problem` says why a decision on
+/// many did nothing.
 async fn show(
     state: &AppState,
     viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
     status: StatusCode,
-    view: ModerationView,
+    problem: Option<String>,
 ) -> Response {
-    let items = match state.db.held_inquiries(PAGE_ITEMS).await {
-        Ok(held) => held
-            .into_iter()
-            .map(|held| Held {
-                id: held.id,
-                received_at: when(held.received_at),
-                reasons: held.reasons.into_iter().map(|r| r.text).collect(),
-            })
-            .collect(),
+    let filter = match (
+        request.one_of::<Channel>("channel"),
+        request.day("received_from"),
+        request.day("received_to"),
+    ) {
+        (Ok(channel), Ok(received_from), Ok(received_to)) => HeldFilter {
+            channel,
+            received_from,
+            received_to,
+            search: request.search(),
+        },
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return failure(Some(viewer), e),
+    };
+    let window = request.window::<HeldSort>(output);
+    let listed = match state.db.held_inquiries(&filter, &window).await {
+        Ok(listed) => listed,
         Err(e) => return failure(Some(viewer), e),
+    };
+    let total = listed.total;
+    let items: Vec<Held> = listed.rows.into_iter().map(held).collect();
+    let spec = ListSpec {
+        title: "Moderation",
+        path: "/moderation",
+        columns: COLUMNS,
+        search_label: "Search sender or message",
+        empty: "No inquiry is waiting for moderation. Inquiries the spam rules suspect \
+                wait here until someone releases them or confirms them as spam.",
+        note: Some(
+            "Suspected spam waits here, never deleted. Release a real inquiry to route it; \
+             confirm spam to keep it out of every queue."
+                .to_string(),
+        ),
+        views: Vec::new(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, items.into_iter().map(|h| h.cells).collect());
+    }
+    let filters = vec![
+        Field::choice(
+            "channel",
+            "Channel",
+            choices("Any channel", Channel::ALL.iter().map(|c| c.as_str())),
+            request.get("channel"),
+        )
+        .optional(),
+        Field::input(
+            "received_from",
+            "Received from",
+            "date",
+            request.get("received_from"),
+        )
+        .optional(),
+        Field::input(
+            "received_to",
+            "Received to",
+            "date",
+            request.get("received_to"),
+        )
+        .optional(),
+    ];
+    let view = ModerationView {
+        all_ticked: request.get("select") == "all",
+        tick_all: request.link(
+            "/moderation",
+            &[NOT_THE_LIST, &[("select", "all")]].concat(),
+        ),
+        clear_ticks: request.link("/moderation", NOT_THE_LIST),
+        back: request.query(NOT_THE_LIST),
+        notice: notice(request),
+        problem,
     };
     let chrome = Chrome::for_viewer(viewer);
     render(
@@ -136,6 +270,7 @@ async fn show(
             title: "Moderation".into(),
             csrf: chrome.csrf.clone(),
             chrome: Some(chrome),
+            list: ListView::new(request, spec, filters, &window, total, items.len()),
             items,
             view,
         },
@@ -146,7 +281,7 @@ async fn release(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<ButtonForm>,
+    Form(form): Form<DecisionForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
@@ -155,7 +290,7 @@ async fn release(
         return refused(&viewer);
     }
     match state.db.release_inquiry(viewer.id(), id, "").await {
-        Ok(_) => Redirect::to("/moderation").into_response(),
+        Ok(_) => Redirect::to(&back_to("/moderation", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
@@ -164,7 +299,7 @@ async fn confirm(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<ButtonForm>,
+    Form(form): Form<DecisionForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
@@ -173,7 +308,7 @@ async fn confirm(
         return refused(&viewer);
     }
     match state.db.confirm_spam(viewer.id(), id, "").await {
-        Ok(()) => Redirect::to("/moderation").into_response(),
+        Ok(()) => Redirect::to(&back_to("/moderation", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
@@ -191,6 +326,10 @@ async fn decide_ticked(
     if !MODERATORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
+    let back = fields
+        .iter()
+        .find(|(key, _)| key == "back")
+        .map_or("", |(_, value)| value.as_str());
     let ids: Vec<i64> = fields
         .iter()
         .filter(|(key, _)| key == "id")
@@ -200,10 +339,10 @@ async fn decide_ticked(
     let release = match decision.map(|(_, value)| value.as_str()) {
         Some("release") => true,
         Some("confirm") => false,
-        _ => return refuse_ticked(&state, &viewer, "Choose release or confirm spam.").await,
+        _ => return refuse_ticked(&state, &viewer, back, "Choose release or confirm spam.").await,
     };
     if ids.is_empty() {
-        return refuse_ticked(&state, &viewer, "Tick at least one inquiry first.").await;
+        return refuse_ticked(&state, &viewer, back, "Tick at least one inquiry first.").await;
     }
     let (mut done, mut skipped) = (0, 0);
     for id in ids {
@@ -225,14 +364,34 @@ async fn decide_ticked(
         }
     }
     let verb = if release { "released" } else { "confirmed" };
-    Redirect::to(&format!("/moderation?{verb}={done}&skipped={skipped}")).into_response()
+    let (done, skipped) = (done.to_string(), skipped.to_string());
+    Redirect::to(&back_to(
+        "/moderation",
+        back,
+        &[(verb, done.as_str()), ("skipped", skipped.as_str())],
+    ))
+    .into_response()
 }
 
-async fn refuse_ticked(state: &AppState, viewer: &Viewer, problem: &str) -> Response {
-    let view = ModerationView {
-        all_ticked: false,
-        notice: None,
-        problem: Some(problem.into()),
-    };
-    show(state, viewer, StatusCode::UNPROCESSABLE_ENTITY, view).await
+/// The list the form was sent from, with why the decision on many did nothing.
+async fn refuse_ticked(state: &AppState, viewer: &Viewer, back: &str, problem: &str) -> Response {
+    show(
+        state,
+        viewer,
+        Output::Page,
+        &ListRequest::parse(Some(back)),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(problem.into()),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sortable_column_names_a_sort() {
+        super::super::lists::assert_sorts_known::<HeldSort>(COLUMNS);
+    }
 }

@@ -1,39 +1,84 @@
-//! My work: the items on my desk, the most overdue first, with accept and
-//! reject in one click.
+//! My work: the open items assigned to me, the most overdue first, with
+//! accept and reject in one click; filtered, searched, sorted, paged and
+//! exported like every list.
 
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices};
 use super::session::csrf_refused;
-use super::{Chrome, Viewer, failure, money, render, when};
+use super::{Chrome, Field, Viewer, failure, money, render, when};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baton_core::domain::{AppointmentStatus, WorkStatus};
+use baton_core::domain::{AppointmentStatus, Intent, WorkStatus};
 use baton_db::appointments::AppointmentFilter;
 use baton_db::now_ms;
 use baton_db::opportunities::OpportunityFilter;
-use baton_db::work_items::WorkFilter;
+use baton_db::work_items::{DeskFilter, DeskLine, DeskSort, ON_DESK};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/work", get(page))
+        .route("/work.csv", get(page))
         .route("/work/calendar-feed", post(calendar_feed))
         .route("/work/{id}/accept", post(accept))
         .route("/work/{id}/reject", post(reject))
 }
 
-/// One line of My work.
+const COLUMNS: &[Column] = &[
+    Column {
+        label: "Lead",
+        sort: None,
+    },
+    Column {
+        label: "Inquiry",
+        sort: None,
+    },
+    Column {
+        label: "Contact",
+        sort: None,
+    },
+    Column {
+        label: "Company",
+        sort: None,
+    },
+    Column {
+        label: "Queue",
+        sort: None,
+    },
+    Column {
+        label: "Status",
+        sort: None,
+    },
+    Column {
+        label: "Intent",
+        sort: None,
+    },
+    Column {
+        label: "Score",
+        sort: Some("score"),
+    },
+    Column {
+        label: "Received",
+        sort: Some("received"),
+    },
+    Column {
+        label: "First touch due",
+        sort: Some("due"),
+    },
+    Column {
+        label: "SLA",
+        sort: None,
+    },
+];
+
+/// One line of My work: what the list shows, and what may be done with it.
 struct Line {
     id: i64,
-    inquiry_id: Option<i64>,
-    lead_id: Option<i64>,
-    queue: String,
-    status: String,
-    due: String,
-    overdue: bool,
+    cells: Vec<Cell>,
     can_accept: bool,
 }
 
@@ -44,6 +89,9 @@ struct WorkPage {
     chrome: Option<Chrome>,
     csrf: String,
     notice: Option<String>,
+    list: ListView,
+    /// The list's parameters, so accepting or rejecting returns to it.
+    back: String,
     items: Vec<Line>,
     /// My open deals: (id, name, stage, amount, expected close).
     deals: Vec<(i64, String, String, String, String)>,
@@ -68,53 +116,151 @@ fn countdown(due: i64, now: i64) -> (String, bool) {
     }
 }
 
-/// Most open items shown; the oldest due come first.
-const PAGE_ITEMS: i64 = 200;
-
-async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
-    show(&state, &viewer, None).await
+fn line(item: DeskLine, now: i64) -> Line {
+    let (due, late) = countdown(item.first_touch_due_at, now);
+    let lead = match item.lead_id {
+        Some(lead) => Cell::link(format!("Lead {lead}"), format!("/leads/{lead}")),
+        None => Cell::text(""),
+    };
+    let inquiry = match item.inquiry_id {
+        Some(inquiry) => Cell::link(
+            format!("Inquiry {inquiry}"),
+            format!("/inquiries/{inquiry}"),
+        ),
+        None => Cell::text(""),
+    };
+    let contact = if item.contact.is_empty() {
+        item.email
+    } else {
+        item.contact
+    };
+    Line {
+        id: item.id,
+        can_accept: item.status == WorkStatus::Assigned,
+        cells: vec![
+            lead,
+            inquiry,
+            Cell::text(contact),
+            Cell::text(item.company),
+            Cell::text(item.queue),
+            Cell::text(item.status.as_str()),
+            Cell::text(item.intent.map(|i| i.as_str()).unwrap_or_default()),
+            Cell::text(item.score.map(|s| s.to_string()).unwrap_or_default()),
+            Cell::text(when(item.received_at)),
+            Cell::text(when(item.first_touch_due_at)),
+            // Lateness matters until the first touch is made.
+            Cell::text(due).marked_if(late && item.first_touched_at.is_none(), "overdue"),
+        ],
+    }
 }
+
+async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let request = ListRequest::parse(raw.as_deref());
+    show(&state, &viewer, output, &request, None).await
+}
+
+/// Most open deals shown.
+const PAGE_DEALS: i64 = 200;
 
 /// Most coming appointments shown.
 const PAGE_APPOINTMENTS: i64 = 50;
 
-/// My work, with `notice` above it.
-async fn show(state: &AppState, viewer: &Viewer, notice: Option<String>) -> Response {
-    let mut lines = Vec::new();
-    for status in [WorkStatus::Assigned, WorkStatus::Accepted] {
-        let filter = WorkFilter {
-            assignee_id: Some(viewer.id()),
-            status: Some(status),
-            ..Default::default()
-        };
-        match state.db.work_items(&filter, 0, PAGE_ITEMS).await {
-            Ok(items) => lines.extend(items),
-            Err(e) => return failure(Some(viewer), e),
-        }
-    }
-    lines.sort_by_key(|item| item.first_touch_due_at);
+/// My work as `request` filters it, with `notice` above it.
+async fn show(
+    state: &AppState,
+    viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
+    notice: Option<String>,
+) -> Response {
     let now = now_ms();
-    let items = lines
+    let filter = match (
+        request.id("queue"),
+        request.one_of::<WorkStatus>("status"),
+        request.yes_no("overdue"),
+        request.one_of::<Intent>("intent"),
+    ) {
+        (Ok(queue_id), Ok(status), Ok(overdue), Ok(intent)) => DeskFilter {
+            assignee_id: viewer.id(),
+            queue_id,
+            status,
+            overdue,
+            now,
+            intent,
+            search: request.search(),
+        },
+        (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => {
+            return failure(Some(viewer), e);
+        }
+    };
+    let window = request.window::<DeskSort>(output);
+    let (listed, queues) = match tokio::try_join!(
+        state.db.desk(&filter, &window),
+        state.db.desk_queues(viewer.id())
+    ) {
+        Ok(both) => both,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let total = listed.total;
+    let items: Vec<Line> = listed
+        .rows
         .into_iter()
-        .map(|item| {
-            let (due, overdue) = countdown(item.first_touch_due_at, now);
-            Line {
-                id: item.id,
-                inquiry_id: item.inquiry_id,
-                lead_id: item.lead_id,
-                queue: item.queue,
-                status: item.status.to_string(),
-                due,
-                overdue: overdue && item.first_touched_at.is_none(),
-                can_accept: item.status == WorkStatus::Assigned,
-            }
-        })
+        .map(|item| line(item, now))
         .collect();
+    let spec = ListSpec {
+        title: "My work",
+        path: "/work",
+        columns: COLUMNS,
+        search_label: "Search contact name, e-mail or company",
+        empty: "Nothing is waiting for you. New inquiries routed to your queues appear here, \
+                the most overdue first.",
+        note: Some("The open items assigned to you.".to_string()),
+        views: Vec::new(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, items.into_iter().map(|l| l.cells).collect());
+    }
+    let mut queue_choices = vec![(String::new(), "Any queue".to_string())];
+    queue_choices.extend(queues.into_iter().map(|(id, name)| (id.to_string(), name)));
+    let filters = vec![
+        Field::choice("queue", "Queue", queue_choices, request.get("queue")).optional(),
+        Field::choice(
+            "status",
+            "Status",
+            choices("Any status", ON_DESK.iter().map(|s| s.as_str())),
+            request.get("status"),
+        )
+        .optional(),
+        Field::choice(
+            "overdue",
+            "First touch",
+            vec![
+                (String::new(), "Any".to_string()),
+                ("yes".to_string(), "Overdue".to_string()),
+                ("no".to_string(), "Not overdue".to_string()),
+            ],
+            request.get("overdue"),
+        )
+        .optional(),
+        Field::choice(
+            "intent",
+            "Intent",
+            choices("Any intent", Intent::ALL.iter().map(|i| i.as_str())),
+            request.get("intent"),
+        )
+        .optional(),
+    ];
+    let list = ListView::new(request, spec, filters, &window, total, items.len());
     let mine = OpportunityFilter {
         owner_id: Some(viewer.id()),
         ..Default::default()
     };
-    let deals = match state.db.opportunities(&mine, 0, PAGE_ITEMS).await {
+    let deals = match state.db.opportunities(&mine, 0, PAGE_DEALS).await {
         Ok(deals) => deals
             .into_iter()
             .filter(|deal| !deal.stage.is_closed())
@@ -154,6 +300,8 @@ async fn show(state: &AppState, viewer: &Viewer, notice: Option<String>) -> Resp
             csrf: chrome.csrf.clone(),
             chrome: Some(chrome),
             notice,
+            list,
+            back: request.query(&[]),
             items,
             deals,
             appointments,
@@ -184,7 +332,14 @@ async fn calendar_feed(
             let notice = format!(
                 "Subscribe to {url} in your calendar program. Keep it private: anyone with it can read your appointments. Any earlier address no longer works."
             );
-            show(&state, &viewer, Some(notice)).await
+            show(
+                &state,
+                &viewer,
+                Output::Page,
+                &ListRequest::parse(None),
+                Some(notice),
+            )
+            .await
         }
         Err(e) => failure(Some(&viewer), e),
     }
@@ -195,6 +350,9 @@ struct ActionForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    /// The parameters of the list the form was sent from.
+    #[serde(default)]
+    back: String,
 }
 
 async fn accept(
@@ -207,7 +365,7 @@ async fn accept(
         return csrf_refused();
     }
     match state.db.accept_work_item(viewer.id(), id).await {
-        Ok(_) => Redirect::to("/work").into_response(),
+        Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
@@ -238,14 +396,19 @@ async fn reject(
         .reject_work_item(viewer.id(), id, &form.reason)
         .await
     {
-        Ok(_) => Redirect::to("/work").into_response(),
+        Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::countdown;
+    use super::*;
+
+    #[test]
+    fn every_sortable_column_names_a_sort() {
+        super::super::lists::assert_sorts_known::<DeskSort>(COLUMNS);
+    }
 
     #[test]
     fn countdowns_read_naturally() {

@@ -1,10 +1,10 @@
-//! The list pages: accounts, contacts, opportunities (list and board) and
-//! campaigns, with their filters, search, sort, pages, CSV exports, empty
+//! The list pages: accounts, contacts, opportunities (list and board),
+//! campaigns, leads and My work, with their filters, search, sort, pages, CSV exports, empty
 //! states and who may see what.
 
 use crate::helpers::{TestApp, strong_lead};
 use crate::pages::Browser;
-use baton_core::domain::{AccountStatus, OpportunityStage, Role, Tier};
+use baton_core::domain::{AccountStatus, Channel, InquiryStatus, OpportunityStage, Role, Tier};
 use baton_core::money::Decimal;
 use baton_db::accounts::NewAccount;
 use baton_db::campaigns::NewCampaign;
@@ -619,4 +619,403 @@ async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_lea
     let stranger = Browser::new(&app);
     let (status, _, location) = stranger.get("/leads.csv").await;
     assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+}
+
+#[tokio::test]
+async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("nurture", "mia@acme.test").await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let (_, page, _) = hunter.get("/work").await;
+    assert!(page.contains("Nothing is waiting for you"), "{page}");
+
+    // The company is the account the sender's domain matches.
+    account(
+        &app,
+        "Globex",
+        "globex.test",
+        Tier::B,
+        AccountStatus::Prospect,
+    )
+    .await;
+    let dana = app.inquire(strong_lead("dana@initech.test")).await;
+    let rfp = app
+        .inquire(
+            json!({"name": "Omar Lee", "email": "omar@globex.test", "company": "Globex",
+                        "message": "Attached is our RFP; the submission deadline is Friday"}),
+        )
+        .await;
+    let sam = app
+        .inquire(json!({"email": "sam@gmail.com", "message": "Hello, what do you sell?"}))
+        .await;
+    let kim = app
+        .inquire(json!({"email": "kim@gmail.com", "message": "Hello, do you ship to Norway?"}))
+        .await;
+    assert_eq!(
+        (&dana["queue"], &rfp["queue"], &sam["queue"], &kim["queue"]),
+        (
+            &json!("hunters"),
+            &json!("hunters"),
+            &json!("nurture"),
+            &json!("nurture")
+        )
+    );
+    let item = |receipt: &serde_json::Value| receipt["work_item_id"].as_i64().unwrap();
+    // Sam's item is handed to the hunter; Kim's stays marketing's.
+    app.db
+        .reassign_work_item(hal, item(&sam), hal, "covering")
+        .await
+        .unwrap();
+    app.db.accept_work_item(hal, item(&rfp)).await.unwrap();
+    sqlx::query("UPDATE work_items SET first_touch_due_at = 1000 WHERE id = $1")
+        .bind(item(&dana))
+        .execute(app.db.reader())
+        .await
+        .unwrap();
+    let dana_link = format!("/leads/{}", dana["lead_id"]);
+    let rfp_link = format!("/leads/{}", rfp["lead_id"]);
+    let sam_link = format!("/leads/{}", sam["lead_id"]);
+    let kim_link = format!("/leads/{}", kim["lead_id"]);
+
+    let (status, page, _) = hunter.get("/work").await;
+    assert_eq!(status, 200);
+    assert!(
+        links_to(&page, &dana_link) && links_to(&page, &rfp_link) && links_to(&page, &sam_link),
+        "{page}"
+    );
+    assert!(!links_to(&page, &kim_link), "another's work is not listed");
+    assert!(
+        in_order(&page, &["Dana Reyes", "Omar Lee", "sam@gmail.com"]),
+        "the most overdue first"
+    );
+    assert!(page.contains("class=\"overdue\">overdue by"), "{page}");
+    assert!(page.contains("action=\"/work/") && page.contains("/accept\""));
+
+    let nurture = app.db.queue("nurture").await.unwrap().id;
+    let (_, page, _) = hunter.get(&format!("/work?queue={nurture}")).await;
+    assert!(links_to(&page, &sam_link) && !links_to(&page, &dana_link));
+    let (_, page, _) = hunter.get("/work?overdue=yes").await;
+    assert!(links_to(&page, &dana_link) && !links_to(&page, &sam_link));
+    let (_, page, _) = hunter.get("/work?overdue=no").await;
+    assert!(!links_to(&page, &dana_link) && links_to(&page, &sam_link));
+    let (_, page, _) = hunter.get("/work?intent=rfp").await;
+    assert!(links_to(&page, &rfp_link) && !links_to(&page, &dana_link));
+    let (_, page, _) = hunter.get("/work?status=accepted").await;
+    assert!(links_to(&page, &rfp_link) && !links_to(&page, &sam_link));
+    let (_, page, _) = hunter.get("/work?q=GLOBEX").await;
+    assert!(links_to(&page, &rfp_link) && !links_to(&page, &dana_link));
+    let (_, page, _) = hunter.get("/work?q=sam%40gmail").await;
+    assert!(links_to(&page, &sam_link) && !links_to(&page, &rfp_link));
+    let (_, page, _) = hunter.get("/work?q=kim").await;
+    assert!(
+        page.contains("Nothing matches these filters"),
+        "another's work is not found either: {page}"
+    );
+    let (_, page, _) = hunter.get("/work?sort=received&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["sam@gmail.com", "Omar Lee", "Dana Reyes"]
+    ));
+    let (_, page, _) = hunter.get("/work?sort=score&dir=desc").await;
+    assert!(in_order(&page, &["Dana Reyes", "sam@gmail.com"]));
+    let (_, page, _) = hunter.get("/work?sort=score").await;
+    assert!(in_order(&page, &["sam@gmail.com", "Dana Reyes"]));
+    let (status, _, _) = hunter.get("/work?status=sideways").await;
+    assert_eq!(status, 422);
+
+    let csv = hunter
+        .fetch("/work.csv?sort=received")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Lead,Inquiry,Contact,Company,Queue,Status,Intent,Score,Received,First touch due,SLA"
+    );
+    assert_eq!(lines.len(), 4, "the hunter's three items: {csv}");
+    assert!(
+        lines[1].starts_with(&format!(
+            "Lead {},Inquiry {},Dana Reyes,,hunters,assigned,new_business,90,",
+            dana["lead_id"], dana["id"]
+        )),
+        "{csv}"
+    );
+    assert!(
+        lines[1].contains(",1970-01-01 00:00 UTC,overdue by "),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("kim@gmail.com"),
+        "another's work is not exported"
+    );
+    let csv = hunter
+        .fetch("/work.csv?intent=rfp")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(
+        csv.contains(",Omar Lee,Globex,hunters,accepted,rfp,"),
+        "{csv}"
+    );
+
+    let (_, page, _) = marketer.get("/work").await;
+    assert!(
+        links_to(&page, &kim_link) && !links_to(&page, &dana_link),
+        "{page}"
+    );
+    let csv = marketer.fetch("/work.csv").await.text().await.unwrap();
+    assert!(
+        csv.contains("kim@gmail.com") && !csv.contains("Dana Reyes"),
+        "{csv}"
+    );
+
+    // Accepting returns to the list it was done from.
+    let (_, page, _) = hunter.get("/work?intent=new_business&sort=score").await;
+    assert!(
+        page.contains("name=\"back\" value=\"intent=new_business&#38;sort=score\""),
+        "{page}"
+    );
+    let (status, _, location) = hunter
+        .post(
+            &format!("/work/{}/accept", item(&dana)),
+            &[
+                ("csrf", &Browser::csrf(&page)),
+                ("back", "intent=new_business&sort=score"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/work?intent=new_business&sort=score"))
+    );
+
+    // Enough items for two pages of 25.
+    for n in 0..23 {
+        let mut lead = strong_lead(&format!("buyer{n}@company{n}.test"));
+        lead["name"] = json!(format!("Buyer {n:02}"));
+        app.inquire(lead).await;
+    }
+    let (_, page, _) = hunter.get("/work?per=25").await;
+    assert!(
+        page.contains("1–25 of 26") && page.contains("Page 1 of 2"),
+        "{page}"
+    );
+    assert!(links_to(&page, "/work?per=25&page=2"), "{page}");
+    let (_, page, _) = hunter.get("/work?per=25&page=2").await;
+    assert!(page.contains("26–26 of 26") && links_to(&page, "/work?per=25&page=1"));
+    let (_, page, _) = hunter.get("/work?per=25&page=9").await;
+    assert!(page.contains("past the end"), "{page}");
+
+    let stranger = Browser::new(&app);
+    let (status, _, location) = stranger.get("/work.csv").await;
+    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+}
+
+/// Where the link to inquiry `id` first appears on the page.
+fn inquiry_at(page: &str, id: i64) -> usize {
+    page.find(&format!("href=\"/inquiries/{id}\""))
+        .unwrap_or_else(|| panic!("inquiry {id} missing"))
+}
+
+#[tokio::test]
+async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moderators_only() {
+    let app = TestApp::new().await;
+    let mut qualifier = Browser::person(&app, "quinn@acme.test", Role::Qualifier).await;
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = qualifier.get("/moderation").await;
+    assert!(
+        page.contains("No inquiry is waiting for moderation. Inquiries the spam rules suspect"),
+        "{page}"
+    );
+
+    let spam = |email: &str, message: &str| json!({"email": email, "message": message});
+    let old = app
+        .inquire(spam(
+            "old@mailinator.com",
+            "Old offer http://a.biz http://b.biz http://c.biz",
+        ))
+        .await;
+    let old = old["id"].as_i64().unwrap();
+    // It arrived on 15 January 2020.
+    sqlx::query("UPDATE inquiries SET received_at = 1579089600000 WHERE id = $1")
+        .bind(old)
+        .execute(app.db.reader())
+        .await
+        .unwrap();
+    let mut king = spam(
+        "deals@mailinator.com",
+        "Cheap SEO backlinks http://a.biz http://b.biz http://c.biz",
+    );
+    king["name"] = json!("Spam King");
+    let king = app.inquire(king).await;
+    assert_eq!(king["status"], "quarantined");
+    let king = king["id"].as_i64().unwrap();
+    // A bot fills the form's hidden field: held with a higher score.
+    let response = app
+        .client
+        .post(app.url("/f/contact"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=Pat+Form&email=pat%40example.test&message=A+great+offer&website=spam.biz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let held = app
+        .db
+        .inquiries(Some(InquiryStatus::Quarantined), 0, 10)
+        .await
+        .unwrap();
+    let form = held.iter().find(|i| i.channel == Channel::Form).unwrap().id;
+
+    let (status, page, _) = qualifier.get("/moderation").await;
+    assert_eq!(status, 200);
+    assert!(
+        inquiry_at(&page, old) < inquiry_at(&page, king)
+            && inquiry_at(&page, king) < inquiry_at(&page, form),
+        "the oldest first"
+    );
+    assert!(
+        page.contains("Spam King &#60;deals@mailinator.com&#62;")
+            && page.contains("Cheap SEO backlinks")
+            && page.contains("throw-away mailboxes"),
+        "{page}"
+    );
+    let (_, page, _) = qualifier.get("/moderation?channel=form").await;
+    assert!(links_to(&page, &format!("/inquiries/{form}")));
+    assert!(!links_to(&page, &format!("/inquiries/{king}")));
+    let (_, page, _) = qualifier.get("/moderation?received_to=2020-12-31").await;
+    assert!(links_to(&page, &format!("/inquiries/{old}")));
+    assert!(!links_to(&page, &format!("/inquiries/{king}")));
+    let (_, page, _) = qualifier.get("/moderation?received_from=2021-01-01").await;
+    assert!(!links_to(&page, &format!("/inquiries/{old}")));
+    assert!(links_to(&page, &format!("/inquiries/{king}")));
+    let (status, _, _) = qualifier
+        .get("/moderation?received_from=2021-01-01&received_to=2020-01-01")
+        .await;
+    assert_eq!(status, 422);
+    let (status, _, _) = qualifier.get("/moderation?received_from=yesterday").await;
+    assert_eq!(status, 422);
+    let (_, page, _) = qualifier.get("/moderation?q=BACKLINKS").await;
+    assert!(links_to(&page, &format!("/inquiries/{king}")));
+    assert!(!links_to(&page, &format!("/inquiries/{old}")));
+    let (_, page, _) = qualifier.get("/moderation?q=pat%40example").await;
+    assert!(links_to(&page, &format!("/inquiries/{form}")));
+    assert!(!links_to(&page, &format!("/inquiries/{king}")));
+    let (_, page, _) = qualifier.get("/moderation?q=nothing+like+this").await;
+    assert!(page.contains("Nothing matches these filters"), "{page}");
+    let (_, page, _) = qualifier.get("/moderation?sort=score&dir=desc").await;
+    assert!(inquiry_at(&page, form) < inquiry_at(&page, king));
+    let (_, page, _) = qualifier.get("/moderation?sort=received&dir=desc").await;
+    assert!(inquiry_at(&page, form) < inquiry_at(&page, old));
+
+    let csv = qualifier
+        .fetch("/moderation.csv?channel=api")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Inquiry,Channel,Sender,Message,Received,Spam score,Why it was held"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(
+        lines[1].starts_with(&format!("Inquiry {old},api,old@mailinator.com,Old offer"))
+            && lines[1].contains(",2020-01-15 12:00 UTC,0.84,"),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with(&format!(
+            "Inquiry {king},api,Spam King <deals@mailinator.com>,Cheap SEO"
+        )),
+        "{csv}"
+    );
+    let (status, _, _) = hunter.get("/moderation.csv").await;
+    assert_eq!(status, 403, "a hunter does not moderate");
+    let (status, _, location) = Browser::new(&app).get("/moderation.csv").await;
+    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+
+    // Inquiries held before their texts were kept get them when the
+    // database is next migrated.
+    sqlx::query("UPDATE inquiries SET held_sender = NULL, held_excerpt = NULL, held_search = NULL")
+        .execute(app.db.reader())
+        .await
+        .unwrap();
+    app.db.migrate().await.unwrap();
+    let (_, page, _) = qualifier.get("/moderation?q=king").await;
+    assert!(links_to(&page, &format!("/inquiries/{king}")), "{page}");
+
+    // Enough for two pages of 25, each ticked on its own.
+    for n in 0..23 {
+        app.inquire(spam(
+            &format!("bulk{n}@mailinator.com"),
+            &format!("Offer {n} http://a.biz http://b.biz http://c.biz"),
+        ))
+        .await;
+    }
+    let (_, page, _) = qualifier.get("/moderation?per=25").await;
+    assert!(
+        page.contains("1–25 of 26") && page.contains("Page 1 of 2"),
+        "{page}"
+    );
+    assert!(links_to(&page, "/moderation?per=25&select=all"), "{page}");
+    let (_, page, _) = qualifier.get("/moderation?per=25&select=all").await;
+    assert_eq!(page.matches(" checked>").count(), 25);
+    let (_, page, _) = qualifier.get("/moderation?per=25&page=2").await;
+    assert!(page.contains("26–26 of 26") && page.contains("Tick all 1 on this page"));
+
+    // Decisions return to the list they were taken from.
+    let (_, page, _) = qualifier.get("/moderation?channel=form").await;
+    assert!(
+        page.contains("name=\"back\" value=\"channel=form\""),
+        "{page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, _, location) = qualifier
+        .post(
+            &format!("/moderation/{form}/release"),
+            &[("csrf", &csrf), ("back", "channel=form")],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/moderation?channel=form"))
+    );
+    let (_, page, _) = qualifier.get("/moderation?channel=form").await;
+    assert!(page.contains("Nothing matches these filters"), "{page}");
+    let (status, _, location) = qualifier
+        .post(
+            "/moderation/decide",
+            &[
+                ("csrf", &csrf),
+                ("decision", "confirm"),
+                ("id", &old.to_string()),
+                ("back", "per=25&sort=score"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (
+            303,
+            Some("/moderation?per=25&sort=score&confirmed=1&skipped=0")
+        )
+    );
+    let (_, page, _) = qualifier.get(location.as_deref().unwrap()).await;
+    assert!(
+        page.contains("Confirmed 1 inquiry as spam.") && page.contains("1–24 of 24"),
+        "{page}"
+    );
+    assert!(
+        links_to(&page, "/moderation?per=25&sort=score&select=all"),
+        "the tick link keeps the list, not the notice: {page}"
+    );
 }

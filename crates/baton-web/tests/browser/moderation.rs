@@ -61,7 +61,7 @@ async fn a_qualifier_ticks_every_held_inquiry_and_confirms_them_at_once() {
 
         page.sign_in("quinn@acme.test").await?;
         page.follow("Moderation").await?;
-        page.follow("Tick all 2").await?;
+        page.follow("Tick all 2 on this page").await?;
         page.press("Confirm ticked as spam", None).await?;
         page.expect_heading("Moderation").await?;
         let text = page.text().await?;
