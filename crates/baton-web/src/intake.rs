@@ -52,18 +52,17 @@ impl Intake {
     }
 }
 
-/// Takes whatever has queued up as one batch: decides it from what is
-/// stored, writes it with one commit and answers its requests. Each batch is
-/// decided after the one before it is committed, so a repeat or a new
-/// contact in one batch is seen by the next; requests arriving meanwhile
-/// queue up and make the next batch larger.
+/// Takes whatever has queued up as one batch: stores it, decides it from
+/// what is stored, writes the decisions with one commit and answers its
+/// requests. Each batch is decided after the one before it is committed, so
+/// a repeat or a new contact in one batch is seen by the next; requests
+/// arriving meanwhile queue up and make the next batch larger.
 async fn take_batches(db: Db, mut receiver: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (raws, replies): (Vec<RawInquiry>, Vec<_>) =
             batch.drain(..).map(|j| (j.raw, j.reply)).unzip();
-        let decided = db.decide(&raws).await;
-        match db.write(&raws, decided).await {
+        match db.take(&raws).await {
             Ok((stored, outcomes)) => {
                 let mut outcomes: HashMap<i64, Outcome> =
                     outcomes.into_iter().map(|o| (o.inquiry_id, o)).collect();

@@ -1,13 +1,16 @@
-//! Intake: raw inquiries are stored first, exactly as received, in their own
-//! transaction; processing then runs moderation → match → intent → score →
-//! lifecycle → routing and stores each decision with its reasons.
+//! Intake: raw inquiries are stored exactly as received; processing runs
+//! moderation → match → intent → score → lifecycle → routing and stores
+//! each decision with its reasons.
 //!
-//! Both steps work on batches, so one commit (one fsync) serves many
-//! requests: [`prepare`] reads what a batch needs in a handful of queries and
-//! decides outside any lock; [`apply`] writes the batch with multi-row
-//! statements in one transaction that locks the queues it assigns from, in id
-//! order, so several servers on one PostgreSQL database never assign an item
-//! twice and never deadlock on queues.
+//! Both work on batches, so one commit (one fsync) serves many requests:
+//! the raw batch is inserted into the write transaction while [`prepare`]
+//! reads what the batch needs from committed data, in a handful of queries
+//! on the read connections, and decides; [`apply`] then writes the
+//! decisions with multi-row statements in the same transaction, locking the
+//! queues it assigns from in id order, so several servers on one PostgreSQL
+//! database never assign an item twice and never deadlock on queues. When
+//! the decisions cannot be made or written, the raw inquiries are committed
+//! alone and wait for the retry job.
 
 mod apply;
 mod correction;
@@ -44,7 +47,7 @@ fn is_retryable(error: &DbError) -> bool {
 }
 
 /// A batch decided by [`Db::decide`], waiting to be written.
-pub struct Decided {
+struct Decided {
     received_at: i64,
     /// `None` when deciding failed.
     decisions: Option<(Context, Vec<Prepared>)>,
@@ -184,11 +187,26 @@ impl Db {
         Ok(stored)
     }
 
-    /// Decides a batch from what is already stored, before any of it is
-    /// stored, so that the write lock is held only to write. A failure is
-    /// logged and leaves the batch undecided.
-    pub async fn decide(&self, batch: &[RawInquiry]) -> Decided {
+    /// Stores and processes a batch received now, with one commit. The raw
+    /// inquiries are inserted into the write transaction while the batch is
+    /// decided from what was committed before it (other connections do not
+    /// see the open transaction); then the decisions are written beside
+    /// them. Nothing acknowledged is lost: see [`Db::write`].
+    pub async fn take(&self, batch: &[RawInquiry]) -> Result<(Vec<Stored>, Vec<Outcome>)> {
         let received_at = now_ms();
+        let open_with_raw = async {
+            let mut tx = self.begin_write().await?;
+            let stored = self.store_raw_in(&mut tx, batch, received_at).await?;
+            Ok::<_, DbError>((tx, stored))
+        };
+        let (decided, opened) = tokio::join!(self.decide(batch, received_at), open_with_raw);
+        self.write(batch, decided, Some(opened?)).await
+    }
+
+    /// Decides a batch received at `received_at` from what is already
+    /// stored, before any of it is stored. A failure is logged and leaves the
+    /// batch undecided.
+    async fn decide(&self, batch: &[RawInquiry], received_at: i64) -> Decided {
         // Until the rows exist, members are known by provisional ids above any
         // stored id, in batch order, so that "earlier" still means earlier.
         let pending: Vec<Pending> = batch
@@ -237,18 +255,26 @@ impl Db {
     }
 
     /// Writes a decided batch in one transaction: the raw inquiries and
-    /// their decisions, with one commit. If the decisions cannot be written,
-    /// the raw inquiries are stored alone in a transaction of their own and
-    /// wait for a retry (their outcome is missing); nothing acknowledged is
-    /// lost.
-    pub async fn write(
+    /// their decisions, with one commit. `opened` is a transaction that
+    /// already holds the raw inquiries, used for the first attempt. If the
+    /// decisions cannot be written, the raw inquiries are stored alone in a
+    /// transaction of their own and wait for a retry (their outcome is
+    /// missing); nothing acknowledged is lost.
+    async fn write(
         &self,
         batch: &[RawInquiry],
         decided: Decided,
+        mut opened: Option<(Transaction<'static, Any>, Vec<Stored>)>,
     ) -> Result<(Vec<Stored>, Vec<Outcome>)> {
         let received_at = decided.received_at;
         let Some((context, mut prepared)) = decided.decisions else {
-            return self.store_raw_alone(batch, received_at).await;
+            return match opened {
+                Some((tx, stored)) => {
+                    tx.commit().await?;
+                    Ok((stored, Vec::new()))
+                }
+                None => self.store_raw_alone(batch, received_at).await,
+            };
         };
         // Where each decided inquiry sits in the batch, before it has an id.
         let slots: Vec<usize> = prepared
@@ -257,8 +283,14 @@ impl Db {
             .collect();
         let mut attempt = 0;
         loop {
-            let mut tx = self.begin_write().await?;
-            let stored = self.store_raw_in(&mut tx, batch, received_at).await?;
+            let (mut tx, stored) = match opened.take() {
+                Some(opened) => opened,
+                None => {
+                    let mut tx = self.begin_write().await?;
+                    let stored = self.store_raw_in(&mut tx, batch, received_at).await?;
+                    (tx, stored)
+                }
+            };
             // Repeats were decided when first stored; the rest take their ids.
             let mut fresh = Vec::with_capacity(prepared.len());
             for (item, slot) in prepared.iter_mut().zip(&slots) {

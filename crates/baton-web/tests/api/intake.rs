@@ -239,10 +239,23 @@ async fn a_moderator_releases_or_confirms_quarantined_inquiries() {
 
 #[tokio::test]
 async fn when_decisions_cannot_be_written_the_raw_inquiry_is_still_kept() {
+    // Writing a lead's stage history fails, after the raw inquiry is stored.
+    raw_inquiry_is_kept_while_a_table_is_away("lead_stage_history").await;
+}
+
+#[tokio::test]
+async fn when_an_inquiry_cannot_be_decided_the_raw_inquiry_is_still_kept() {
+    // Reading the routing rules fails while the raw inquiry is being stored.
+    raw_inquiry_is_kept_while_a_table_is_away("routing_rules").await;
+}
+
+/// Posts an inquiry while `table` is renamed away: it is acknowledged and
+/// stored raw with nothing decided, and processed once the table is back.
+async fn raw_inquiry_is_kept_while_a_table_is_away(table: &str) {
     let app = TestApp::new().await;
     let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
-    // Writing a lead's stage history now fails, after the raw inquiry is stored.
-    sqlx::query(&rename("lead_stage_history", "stage_history_away"))
+    let away = format!("{table}_away");
+    sqlx::query(&rename(table, &away))
         .execute(app.db.writer())
         .await
         .unwrap();
@@ -260,7 +273,7 @@ async fn when_decisions_cannot_be_written_the_raw_inquiry_is_still_kept() {
     assert_eq!(app.count("decisions").await, 0, "no decision half-stored");
     assert_eq!(app.count("leads").await, 0);
 
-    sqlx::query(&rename("stage_history_away", "lead_stage_history"))
+    sqlx::query(&rename(&away, table))
         .execute(app.db.writer())
         .await
         .unwrap();
@@ -282,8 +295,7 @@ async fn repeats_within_one_batch_count_as_repeated_submissions() {
         content_hash: "same sender, same message".into(),
     };
     let batch = vec![raw.clone(), raw.clone(), raw];
-    let decided = app.db.decide(&batch).await;
-    let (stored, outcomes) = app.db.write(&batch, decided).await.unwrap();
+    let (stored, outcomes) = app.db.take(&batch).await.unwrap();
     assert_eq!(outcomes.len(), 3);
     let repeats = |id: i64| {
         let db = app.db.clone();
