@@ -34,7 +34,7 @@ use baton_core::charter::default_activity_types;
 use baton_core::domain::{AccountStatus, Channel, InquiryStatus, Role, Stage, Tier};
 use baton_core::inquiry::{Inquiry, Phone};
 use baton_core::intake::{HONEYPOT_FIELD, content_hash, decode};
-use baton_core::sla::{BusinessHours, SlaTarget};
+use baton_core::sla::BusinessHours;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -323,6 +323,12 @@ impl Clock {
 
     fn month_name(&self, at: i64) -> &'static str {
         MONTHS[self.date(at).month() as usize - 1]
+    }
+
+    /// When work received at `received_at` is due under an SLA of `minutes`
+    /// in the company's business hours, or on the wall clock.
+    pub(crate) fn due(&self, received_at: i64, minutes: i64, business_hours: bool) -> i64 {
+        crate::queues::sla_due(received_at, minutes, business_hours, &self.hours)
     }
 
     /// `minute` minutes after local midnight of `date`.
@@ -4440,16 +4446,7 @@ impl Sim<'_> {
             .bind(desk.id)
             .execute(&mut **tx)
             .await?;
-        let received =
-            Timestamp::from_millisecond(at).expect("demo times stay within the validated years");
-        let due = |minutes: i64| {
-            let target = if desk.business_hours {
-                SlaTarget::BusinessMinutes(minutes)
-            } else {
-                SlaTarget::WallClockMinutes(minutes)
-            };
-            target.due_at(received, &self.clock.hours).as_millisecond()
-        };
+        let due = |minutes| self.clock.due(at, minutes, desk.business_hours);
         let (first_due, resolution_due) =
             (due(desk.first_touch_minutes), due(desk.resolution_minutes));
         let (assignee, status, action, why) = match chosen {

@@ -6,9 +6,11 @@
 //! quarters of forecasts by default): regional offices with a team per
 //! function and a manager each, accounts with contacts, a campaign per
 //! marketer per quarter, leads with their stage history, opportunities won,
-//! lost and open, the activities of every role (some of it other
-//! functions' work), revenue and lead forecasts in several versions, and a
-//! year of call sheets.
+//! lost and open, the work items of the leads handed to sales with their
+//! assignment history (accepted, rejected or still open, answered on time
+//! or late), the activities of every role (some of it other functions'
+//! work), revenue and lead forecasts in several versions, and a year of
+//! call sheets.
 //!
 //! Unlike the demo ([`crate::demo`]), nothing goes through intake: rows are
 //! written with multi-row inserts, many thousands per transaction, which
@@ -23,11 +25,12 @@ use crate::demo::{
     Rng, TIME_ZONE, count_rows, everyday_work, hundreds_of_dollars, outcome,
 };
 use crate::error::{DbError, Result};
+use crate::queues::Queue;
 use crate::settings::keys;
 use crate::sql::{Value, allocate_ids, insert_rows};
 use baton_core::calendar::Quarter;
 use baton_core::domain::{
-    AccountStatus, Channel, ForecastCategory, ForecastKind, Grade, InquiryStatus, Intent,
+    AccountStatus, Channel, ForecastCategory, ForecastKind, Function, Grade, InquiryStatus, Intent,
     OpportunityStage, Role, SheetPeriod, Stage, Tier,
 };
 use serde::Serialize;
@@ -73,6 +76,8 @@ pub struct LargeSummary {
     pub campaigns: u64,
     pub leads: u64,
     pub lead_stage_history: u64,
+    pub work_items: u64,
+    pub assignment_history: u64,
     pub opportunities: u64,
     pub activities: u64,
     pub forecasts: u64,
@@ -150,6 +155,7 @@ const TAG_OUTBOUND: u64 = 104;
 const TAG_ACTIVITY: u64 = 105;
 const TAG_FORECAST: u64 = 106;
 const TAG_CALL_SHEET: u64 = 107;
+const TAG_WORK: u64 = 108;
 
 /// The company's history: its quarters, oldest first, and where events
 /// fall in it.
@@ -229,6 +235,7 @@ const DEPARTMENTS: &[(&str, Role)] = &[
 /// One person and how they work, which shapes the data behind them.
 struct Person {
     id: i64,
+    name: String,
     role: Role,
     office: usize,
     /// Share of their closed deals they win.
@@ -241,6 +248,9 @@ struct Person {
     stray: f64,
     /// Share of their call-sheet lines they get done.
     completion: f64,
+    /// Share of the leads handed to them they answer within the
+    /// first-touch SLA.
+    prompt: f64,
 }
 
 struct Account {
@@ -469,6 +479,7 @@ impl Company<'_> {
             let busy = rng.chance(0.06);
             let person = Person {
                 id: ids[n],
+                name: format!("{first} {last}"),
                 role,
                 office: team.map_or(0, |t| t / DEPARTMENTS.len()),
                 win_rate: if busy { 0.1 } else { 0.25 + 0.35 * rng.unit() },
@@ -484,12 +495,13 @@ impl Company<'_> {
                     0.02 + 0.06 * rng.unit()
                 },
                 completion: 0.5 + 0.45 * rng.unit(),
+                prompt: if busy { 0.3 } else { 0.55 + 0.4 * rng.unit() },
             };
             user_rows.push(vec![
                 person.id.into(),
                 email.as_str().into(),
                 email.into(),
-                format!("{first} {last}").into(),
+                person.name.as_str().into(),
                 role.as_str().into(),
                 team.map(|t| team_ids[t]).into(),
                 manager.map(|m| ids[m]).into(),
@@ -742,8 +754,9 @@ impl Company<'_> {
         }
     }
 
-    /// Leads with their inquiries and stage history, oldest first. Evenly
-    /// spaced leads become the inbound share of the opportunities.
+    /// Leads with their inquiries, stage history and the work items of those
+    /// handed to sales, oldest first. Evenly spaced leads become the inbound
+    /// share of the opportunities.
     async fn bring_leads(
         &mut self,
         total: u64,
@@ -762,6 +775,7 @@ impl Company<'_> {
             by_office(Role::Marketer),
         );
         let today = self.timeline.today();
+        let sales = SalesQueues::load(self.db).await?;
         let mut done = 0;
         while done < total {
             let count = ROWS_PER_TRANSACTION.min(total - done);
@@ -772,6 +786,7 @@ impl Company<'_> {
             let mut inquiry_rows = Vec::with_capacity(count as usize);
             let mut lead_rows = Vec::with_capacity(count as usize);
             let mut history_rows = Vec::with_capacity(2 * count as usize);
+            let mut handovers = Vec::with_capacity(count as usize);
             for n in 0..count as usize {
                 let index = done + n as u64;
                 let (inquiry, lead) = (inquiry_ids[n], lead_ids[n]);
@@ -888,19 +903,38 @@ impl Company<'_> {
                 })
                 .to_string()
                 .into_bytes();
+                let content_hash = format!("{:016x}", rng.next_u64());
+                let processed = at + rng.between(15, 90) * 1000;
                 inquiry_rows.push(vec![
                     inquiry.into(),
                     at.into(),
                     channel.as_str().into(),
                     source.into(),
                     raw.into(),
-                    format!("{:016x}", rng.next_u64()).into(),
+                    content_hash.into(),
                     InquiryStatus::Processed.as_str().into(),
                     contact.into(),
                     account.map(|a| self.accounts[a].id).into(),
                     lead.into(),
-                    (at + rng.between(15, 90) * 1000).into(),
+                    processed.into(),
                 ]);
+                let queue = match account {
+                    _ if !becomes_deal => &sales.qualification,
+                    Some(a) if self.accounts[a].customer => &sales.farming,
+                    _ => &sales.hunting,
+                };
+                let mut work_rng = Rng::derive(self.seed, TAG_WORK, index);
+                let handover = self.hand_over(
+                    queue,
+                    &path,
+                    owner,
+                    &qualifiers[office],
+                    (at, processed),
+                    &mut work_rng,
+                );
+                // Routing made the assignee the owner of a lead nobody
+                // worked on yet.
+                let owner = owner.or(handover.as_ref().map(|h| h.assignee));
                 lead_rows.push(vec![
                     lead.into(),
                     inquiry.into(),
@@ -928,6 +962,7 @@ impl Company<'_> {
                     ]);
                     from = to;
                 }
+                handovers.extend(handover.map(|h| (lead, inquiry, h)));
                 self.leads.push(LeadRef {
                     id: lead,
                     account,
@@ -957,9 +992,10 @@ impl Company<'_> {
                 &history_rows,
             )
             .await?;
+            self.store_handovers(&mut tx, &handovers).await?;
             tx.commit().await?;
             done += count;
-            progress("leads", done, total);
+            progress("leads and their work items", done, total);
         }
         // Reps find the rest themselves: cold calls, account plans.
         let outbound = opportunities.saturating_sub(self.deals.len() as u64);
@@ -977,6 +1013,67 @@ impl Company<'_> {
         }
         Ok(())
     }
+}
+
+/// The queues leads are handed to sales in: the first of each sales
+/// function, as routing's defaults have them.
+struct SalesQueues {
+    qualification: Queue,
+    hunting: Queue,
+    farming: Queue,
+}
+
+impl SalesQueues {
+    async fn load(db: &Db) -> Result<SalesQueues> {
+        let queues = db.queues().await?;
+        let first = |function: Function| {
+            queues
+                .iter()
+                .find(|q| q.function == function)
+                .cloned()
+                .ok_or_else(|| DbError::Config(format!("there is no {function} queue")))
+        };
+        Ok(SalesQueues {
+            qualification: first(Function::Qualification)?,
+            hunting: first(Function::Hunting)?,
+            farming: first(Function::Farming)?,
+        })
+    }
+}
+
+/// Why sales sent back a lead that was then disqualified.
+const DISQUALIFYING: &[&str] = &[
+    "No budget",
+    "Student or job seeker",
+    "A competitor looking around",
+    "Outside the markets we serve",
+];
+
+/// Why sales sent back a lead that marketing then nurtured.
+const NOT_YET: &[&str] = &[
+    "Not buying this year",
+    "Only wanted the brochure",
+    "No project yet",
+];
+
+/// How sales answered a lead handed to them.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// Taken, and done at a moment for a reason once its work ended.
+    Accepted(Option<(i64, &'static str)>),
+    Rejected(&'static str),
+}
+
+/// A lead's work item in a sales queue.
+struct Handover<'q> {
+    queue: &'q Queue,
+    assignee: i64,
+    /// When the item was created.
+    at: i64,
+    /// First-touch and resolution due times.
+    due: (i64, i64),
+    /// The answer and its moment; `None` while open.
+    answer: Option<(Answer, i64)>,
 }
 
 /// What an activity or a call is about.
@@ -1022,6 +1119,166 @@ fn pick_cumulative(rng: &mut Rng, cumulative: &[u64]) -> usize {
 }
 
 impl Company<'_> {
+    /// The work item of a lead received and routed at `(received, routed)`
+    /// into `queue`, as its stage `path` tells: leads that reached SAL were
+    /// accepted, and the item done once they became opportunities;
+    /// disqualified ones were mostly sent back with a reason, the others
+    /// accepted and done when disqualified; half of the nurtured ones were
+    /// sent back; the rest are still open. Each answer comes before the
+    /// stage change it led to, within the first-touch SLA as often as the
+    /// assignee is prompt. `None` for the nurtured leads marketing kept.
+    /// `owner` is the lead's owner; a qualifier of `qualifiers` takes a
+    /// lead without one, or owned by a marketer.
+    fn hand_over<'q>(
+        &self,
+        queue: &'q Queue,
+        path: &[(Stage, i64)],
+        owner: Option<i64>,
+        qualifiers: &[usize],
+        (received, routed): (i64, i64),
+        rng: &mut Rng,
+    ) -> Option<Handover<'q>> {
+        let reached = |stage| path.iter().find(|(s, _)| *s == stage).map(|(_, at)| *at);
+        let answered = if let Some(by) = reached(Stage::Nurture) {
+            if !rng.chance(0.5) {
+                return None;
+            }
+            Some((Answer::Rejected(rng.pick(NOT_YET)), by))
+        } else if let Some(by) = reached(Stage::Disqualified) {
+            let why = rng.pick(DISQUALIFYING);
+            let answer = if rng.chance(0.7) {
+                Answer::Rejected(why)
+            } else {
+                Answer::Accepted(Some((by, why)))
+            };
+            Some((answer, by))
+        } else {
+            let converted =
+                reached(Stage::Opportunity).map(|at| (at, "converted to an opportunity"));
+            reached(Stage::Sal).map(|by| (Answer::Accepted(converted), by))
+        };
+        let assignee = match owner {
+            Some(id) if self.person(id).role != Role::Marketer => id,
+            _ => self.people[rng.pick(qualifiers)].id,
+        };
+        let clock = &self.timeline.clock;
+        let due = (
+            clock.due(
+                received,
+                queue.first_touch_sla_minutes,
+                queue.business_hours,
+            ),
+            clock.due(received, queue.resolution_sla_minutes, queue.business_hours),
+        );
+        let answer = answered.map(|(answer, by)| {
+            let allowed = (due.0 - routed).max(MINUTE);
+            let waited = if rng.chance(self.person(assignee).prompt) {
+                (allowed as f64 * rng.unit()) as i64
+            } else {
+                allowed + rng.between(10 * MINUTE, 3 * DAY)
+            };
+            (answer, (routed + waited).min(by).max(routed))
+        });
+        Some(Handover {
+            queue,
+            assignee,
+            at: routed,
+            due,
+            answer,
+        })
+    }
+
+    /// Writes the work items of `handovers` (lead, inquiry, hand-over) with
+    /// their assignment history: the assignment, then the answer and the
+    /// end of the work if any.
+    async fn store_handovers(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        handovers: &[(i64, i64, Handover<'_>)],
+    ) -> Result<()> {
+        let ids = allocate_ids(tx, self.backend, "work_items", handovers.len()).await?;
+        let mut item_rows = Vec::with_capacity(handovers.len());
+        let mut history_rows = Vec::with_capacity(2 * handovers.len());
+        for ((lead, inquiry, handover), id) in handovers.iter().zip(ids) {
+            let queue = handover.queue;
+            let assignee = self.person(handover.assignee);
+            // (status, first touch, reject reason, last update, end of the work).
+            let (status, touched, rejected, updated, done) = match handover.answer {
+                None => ("assigned", None, None, handover.at, None),
+                Some((Answer::Accepted(None), at)) => ("accepted", Some(at), None, at, None),
+                Some((Answer::Accepted(Some((done, why))), at)) => {
+                    let done = done.max(at);
+                    ("done", Some(at), None, done, Some((done, why)))
+                }
+                Some((Answer::Rejected(why), at)) => ("rejected", None, Some(why), at, None),
+            };
+            item_rows.push(vec![
+                id.into(),
+                (*lead).into(),
+                (*inquiry).into(),
+                queue.id.into(),
+                assignee.id.into(),
+                status.into(),
+                handover.due.0.into(),
+                handover.due.1.into(),
+                touched.into(),
+                rejected.into(),
+                handover.at.into(),
+                updated.into(),
+            ]);
+            history_rows.push(vec![
+                id.into(),
+                "assigned".into(),
+                None::<i64>.into(),
+                Some(assignee.id).into(),
+                Some(queue.id).into(),
+                format!("{} picked by {}", assignee.name, queue.strategy).into(),
+                None::<i64>.into(),
+                handover.at.into(),
+            ]);
+            let answer = handover.answer.map(|(answer, at)| match answer {
+                Answer::Accepted(_) => (
+                    "accepted",
+                    Some(assignee.id),
+                    "accepted by the assignee",
+                    at,
+                ),
+                Answer::Rejected(why) => ("rejected", None, why, at),
+            });
+            let end = done.map(|(at, why)| ("done", None, why, at));
+            for (action, to, reason, at) in answer.into_iter().chain(end) {
+                history_rows.push(vec![
+                    id.into(),
+                    action.into(),
+                    Some(assignee.id).into(),
+                    to.into(),
+                    None::<i64>.into(),
+                    reason.into(),
+                    Some(assignee.id).into(),
+                    at.into(),
+                ]);
+            }
+        }
+        insert_rows::<(i64,)>(
+            tx,
+            "INSERT INTO work_items (id, lead_id, inquiry_id, queue_id, assignee_id, status,
+                 first_touch_due_at, resolution_due_at, first_touched_at, reject_reason, created_at,
+                 updated_at)",
+            "",
+            &item_rows,
+        )
+        .await?;
+        insert_rows::<(i64,)>(
+            tx,
+            "INSERT INTO assignment_history (work_item_id, action, from_user_id, to_user_id,
+                 to_queue_id, reason, actor_id, at)",
+            "",
+            &history_rows,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Opportunities in the order they were opened.
     async fn store_deals(&mut self, progress: &dyn Fn(&str, u64, u64)) -> Result<()> {
         self.deals.sort_by_key(|deal| deal.created);
@@ -1622,6 +1879,8 @@ async fn summarise(db: &Db) -> Result<LargeSummary> {
         campaigns: count_rows(db, "campaigns").await?,
         leads: count_rows(db, "leads").await?,
         lead_stage_history: count_rows(db, "lead_stage_history").await?,
+        work_items: count_rows(db, "work_items").await?,
+        assignment_history: count_rows(db, "assignment_history").await?,
         opportunities: count_rows(db, "opportunities").await?,
         activities: count_rows(db, "activities").await?,
         forecasts: count_rows(db, "forecasts").await?,

@@ -9,6 +9,7 @@ use crate::users::audit_in;
 use baton_core::charter::default_activity_types;
 use baton_core::domain::{Function, Strategy};
 use baton_core::routing::{DEFAULT_QUEUES, Rule, default_rules};
+use baton_core::sla::{BusinessHours, SlaTarget};
 use serde::Serialize;
 
 /// A queue with its service levels.
@@ -120,6 +121,25 @@ fn queue_from_row(row: QueueRow) -> Result<Queue> {
         escalation_queue: escalation,
         manager_id,
     })
+}
+
+/// When work a queue received at `received_at` (UTC milliseconds) is due
+/// under an SLA of `minutes`, counted in `hours` when the queue keeps
+/// business hours and on the wall clock otherwise.
+pub(crate) fn sla_due(
+    received_at: i64,
+    minutes: i64,
+    business_hours: bool,
+    hours: &BusinessHours,
+) -> i64 {
+    let target = if business_hours {
+        SlaTarget::BusinessMinutes(minutes)
+    } else {
+        SlaTarget::WallClockMinutes(minutes)
+    };
+    let received =
+        jiff::Timestamp::from_millisecond(received_at).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    target.due_at(received, hours).as_millisecond()
 }
 
 /// Default first-touch and resolution SLAs per queue, in business minutes.

@@ -1,6 +1,7 @@
 //! The large company generator: the counts asked for, every role and
-//! quarter, reports that find something to say, the same company from the
-//! same seed, and never on top of real data.
+//! quarter, sales' work items as the leads' stages tell, reports that find
+//! something to say, the same company from the same seed, and never on top
+//! of real data.
 
 use baton_core::calendar::Quarter;
 use baton_core::domain::Role;
@@ -31,6 +32,12 @@ where
     sqlx::query_as(sql).fetch_all(db.reader()).await.unwrap()
 }
 
+/// A work item's status and its history rows: assigned to the assignee,
+/// accepted, rejected, done, answers before the item, accepted at its
+/// first touch, rejected with its reason, done at its last update after
+/// the acceptance.
+type ItemHistory = (String, i64, i64, i64, i64, i64, i64, i64, i64);
+
 async fn company() -> (TestDb, LargeSummary) {
     let test = TestDb::new().await.unwrap();
     let summary = generate(&test.db, &options(), &|_, _, _| {}).await.unwrap();
@@ -50,6 +57,8 @@ async fn the_company_has_the_rows_asked_for_in_every_role_and_quarter() {
         ("contacts", summary.contacts),
         ("campaigns", summary.campaigns),
         ("lead_stage_history", summary.lead_stage_history),
+        ("work_items", summary.work_items),
+        ("assignment_history", summary.assignment_history),
         ("forecast_lines", summary.forecast_lines),
         ("call_sheet_lines", summary.call_sheet_lines),
     ] {
@@ -101,6 +110,110 @@ async fn the_company_has_the_rows_asked_for_in_every_role_and_quarter() {
 }
 
 #[tokio::test]
+async fn leads_handed_to_sales_have_work_items_answered_as_their_stage_tells() {
+    let (test, _) = company().await;
+    let db = &test.db;
+    // (lead stage, item status, queue function, items), each lead at most once.
+    let items: Vec<(String, String, String, i64)> = rows(
+        db,
+        "SELECT l.stage, w.status, q.function, COUNT(*)
+         FROM work_items w JOIN leads l ON l.id = w.lead_id JOIN queues q ON q.id = w.queue_id
+         GROUP BY l.stage, w.status, q.function",
+    )
+    .await;
+    let (items_per_lead,): (i64,) = rows(
+        db,
+        "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM work_items GROUP BY lead_id) c",
+    )
+    .await[0];
+    assert_eq!(items_per_lead, 1, "one sales item per lead");
+    for (stage, status, function, _) in &items {
+        assert!(
+            ["qualification", "hunting", "farming"].contains(&function.as_str()),
+            "{stage} lead in a {function} queue"
+        );
+        let expected: &[&str] = match stage.as_str() {
+            "sal" | "sql" => &["accepted"],
+            "opportunity" | "customer" => &["done"],
+            "disqualified" => &["done", "rejected"],
+            "nurture" => &["rejected"],
+            // Sent back, then nurtured back to MQL; or not answered yet.
+            "mql" => &["rejected", "assigned"],
+            _ => &["assigned"],
+        };
+        assert!(
+            expected.contains(&status.as_str()),
+            "a {stage} lead's item is {status}"
+        );
+    }
+    for status in ["accepted", "done", "rejected", "assigned"] {
+        assert!(
+            items.iter().any(|(_, s, _, _)| s == status),
+            "no {status} item in {items:?}"
+        );
+    }
+    let (unhandled,): (i64,) = rows(
+        db,
+        "SELECT COUNT(*) FROM leads l
+         WHERE l.stage IN ('new', 'sal', 'sql', 'opportunity', 'customer')
+           AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.lead_id = l.id)",
+    )
+    .await[0];
+    assert_eq!(unhandled, 0, "every lead sales worked on has its item");
+
+    let history: Vec<ItemHistory> = rows(
+        db,
+        "SELECT w.status,
+             SUM(CASE WHEN h.action = 'assigned' AND h.to_user_id = w.assignee_id
+                      AND h.to_queue_id = w.queue_id AND h.at = w.created_at THEN 1 ELSE 0 END),
+             SUM(CASE WHEN h.action = 'accepted' THEN 1 ELSE 0 END),
+             SUM(CASE WHEN h.action = 'rejected' THEN 1 ELSE 0 END),
+             SUM(CASE WHEN h.action = 'done' THEN 1 ELSE 0 END),
+             SUM(CASE WHEN h.at < w.created_at THEN 1 ELSE 0 END),
+             SUM(CASE WHEN h.action = 'accepted' AND h.at = w.first_touched_at THEN 1 ELSE 0 END),
+             SUM(CASE WHEN h.action = 'rejected' AND h.reason = w.reject_reason THEN 1 ELSE 0 END),
+             SUM(CASE WHEN h.action = 'done' AND h.at = w.updated_at
+                      AND h.at >= w.first_touched_at THEN 1 ELSE 0 END)
+         FROM work_items w JOIN assignment_history h ON h.work_item_id = w.id
+         GROUP BY w.id, w.status",
+    )
+    .await;
+    let (work_items,): (i64,) = rows(db, "SELECT COUNT(*) FROM work_items").await[0];
+    assert_eq!(history.len() as i64, work_items, "every item has history");
+    for row in &history {
+        let (status, assigned, accepted, rejected, done, early, touched, reasoned, ended) = row;
+        // (accepted, rejected, done) as the status says.
+        let answers = match status.as_str() {
+            "accepted" => (1, 0, 0),
+            "done" => (1, 0, 1),
+            "rejected" => (0, 1, 0),
+            _ => (0, 0, 0),
+        };
+        assert_eq!(*assigned, 1, "{row:?}");
+        assert_eq!(*early, 0, "no answer before the hand-over: {row:?}");
+        assert_eq!((*accepted, *rejected, *done), answers, "{row:?}");
+        assert_eq!(
+            (*touched, *reasoned, *ended),
+            (*accepted, *rejected, *done),
+            "{row:?}"
+        );
+    }
+
+    let miscounted: Vec<(i64, i64, i64)> = rows(
+        db,
+        "SELECT u.id, COALESCE(o.items, -1),
+                (SELECT COUNT(*) FROM work_items w
+                 WHERE w.assignee_id = u.id AND w.status IN ('assigned', 'accepted'))
+         FROM users u LEFT JOIN open_work o ON o.user_id = u.id",
+    )
+    .await
+    .into_iter()
+    .filter(|(_, kept, real)| kept != real)
+    .collect();
+    assert!(miscounted.is_empty(), "(user, kept, real): {miscounted:?}");
+}
+
+#[tokio::test]
 async fn every_report_finds_people_and_results_in_the_company() {
     let (test, _) = company().await;
     let db = &test.db;
@@ -121,6 +234,26 @@ async fn every_report_finds_people_and_results_in_the_company() {
             report.rows
         );
     }
+    let handover = db.handover_report(quarter).await.unwrap().sales;
+    assert!(
+        handover.accepted > 0
+            && handover.rejected > 0
+            && handover.open > 0
+            && handover.on_time > 0
+            && handover.late > 0
+            && handover.handed_over == handover.accepted + handover.rejected + handover.open,
+        "{handover:?}"
+    );
+    assert!(handover.median_hours_to_accept.is_some());
+    assert!(
+        handover
+            .rejection_reasons
+            .iter()
+            .all(|r| !r.reason.is_empty() && r.leads > 0)
+            && handover.rejection_reasons.len() > 1,
+        "{:?}",
+        handover.rejection_reasons
+    );
     let quarter_period =
         Period::new("2026-01-01".parse().unwrap(), "2026-03-31".parse().unwrap()).unwrap();
     let activity = db.activity_report(quarter_period).await.unwrap();
@@ -157,6 +290,16 @@ async fn the_same_seed_gives_the_same_company() {
         .await
     };
     assert_eq!(figures(&first.db).await, figures(&second.db).await);
+    let work = async |db: &Db| -> Vec<(String, i64, i64, i64)> {
+        rows(
+            db,
+            "SELECT action, COUNT(*), CAST(SUM(at % 1000003) AS BIGINT),
+                 CAST(SUM(COALESCE(to_user_id, 0)) AS BIGINT)
+             FROM assignment_history GROUP BY action ORDER BY action",
+        )
+        .await
+    };
+    assert_eq!(work(&first.db).await, work(&second.db).await);
     assert_eq!(
         first.db.revenue_report(RevenueBy::Agent).await.unwrap(),
         second.db.revenue_report(RevenueBy::Agent).await.unwrap()

@@ -8,13 +8,13 @@ use super::prepare::{Context, Plan, Prepared};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::now_ms;
-use crate::queues::{Member, members_of};
+use crate::queues::{Member, members_of, sla_due};
 use crate::sql::{CHUNK, Value, insert_rows, placeholders};
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, InquiryStatus, Stage, Strategy, Verdict};
 use baton_core::moderation::HeldText;
 use baton_core::routing::{Candidate, pick_member};
-use baton_core::sla::{BusinessHours, SlaTarget};
+use baton_core::sla::BusinessHours;
 use sqlx::{Any, Transaction};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -58,16 +58,7 @@ impl LockedQueue {
 
     /// When work in this queue must be touched and resolved.
     fn due_times(&self, received_at: i64, hours: &BusinessHours) -> (i64, i64) {
-        let received =
-            jiff::Timestamp::from_millisecond(received_at).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let due = |minutes: i64| {
-            let target = if self.business_hours {
-                SlaTarget::BusinessMinutes(minutes)
-            } else {
-                SlaTarget::WallClockMinutes(minutes)
-            };
-            target.due_at(received, hours).as_millisecond()
-        };
+        let due = |minutes| sla_due(received_at, minutes, self.business_hours, hours);
         (due(self.first_touch), due(self.resolution))
     }
 }

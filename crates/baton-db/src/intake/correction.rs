@@ -22,13 +22,14 @@ use super::apply::stage_for;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
+use crate::queues::sla_due;
 use crate::users::audit_in;
 use crate::work_items::{change_stage_in, choose_assignee, lock_queue_by_id, record};
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, Grade, Intent, Stage};
 use baton_core::inquiry::Inquiry;
 use baton_core::routing::{RouteDecision, RoutingFacts, route};
-use baton_core::sla::{BusinessHours, SlaTarget};
+use baton_core::sla::BusinessHours;
 use sqlx::{Any, Transaction};
 
 /// The version recorded on decisions a person made by hand.
@@ -222,16 +223,7 @@ impl Db {
         let reason = format!("routed to {slug}: {correction}");
         let (lead_id, lead_reason) =
             follow_work(tx, actor, inquiry, item, &destination, assignee, &reason).await?;
-        let due = |minutes: i64| {
-            let target = if business_hours != 0 {
-                SlaTarget::BusinessMinutes(minutes)
-            } else {
-                SlaTarget::WallClockMinutes(minutes)
-            };
-            let start =
-                jiff::Timestamp::from_millisecond(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-            target.due_at(start, hours).as_millisecond()
-        };
+        let due = |minutes| sla_due(now, minutes, business_hours != 0, hours);
         // The new team's clock starts now: what the old team did or did
         // not do is not theirs.
         sqlx::query(

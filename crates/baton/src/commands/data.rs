@@ -86,6 +86,8 @@ pub async fn generate(database: &DatabaseArgs, args: &GenerateArgs) -> Result<()
         campaigns,
         leads,
         lead_stage_history,
+        work_items,
+        assignment_history,
         opportunities,
         activities,
         forecasts,
@@ -96,7 +98,8 @@ pub async fn generate(database: &DatabaseArgs, args: &GenerateArgs) -> Result<()
     println!(
         "large company ready in {:.0} s: {users} people in {teams} teams, {accounts} accounts with \
          {contacts} contacts, {campaigns} campaigns, {leads} leads with {lead_stage_history} stage \
-         changes, {opportunities} opportunities, {activities} activities, {forecasts} forecasts \
+         changes, {work_items} work items with {assignment_history} assignment changes, \
+         {opportunities} opportunities, {activities} activities, {forecasts} forecasts \
          with {forecast_lines} lines, {call_sheets} call sheets with {call_sheet_lines} lines",
         started.elapsed().as_secs_f64()
     );
