@@ -1,11 +1,12 @@
 //! Work waiting unassigned in a queue: its members see it on My work and take
-//! it in one click; non-members, full members and latecomers are refused.
+//! it in one click or one API call; non-members, away or full members and
+//! latecomers are refused.
 
 use crate::helpers::{TestApp, strong_lead};
 use crate::pages::Browser;
 use baton_core::domain::Role;
 use baton_db::queues::MemberChange;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Receipts of inquiries routed to the hunters while nobody is a member, so
 /// their items wait unassigned.
@@ -176,6 +177,103 @@ async fn members_see_and_take_the_work_waiting_in_their_queues_on_my_work() {
             .unwrap()
             .assignee_id
             .is_none()
+    );
+    app.assert_open_work_is_counted().await;
+}
+
+#[tokio::test]
+async fn the_api_takes_waiting_work_once_for_members_with_room() {
+    let app = TestApp::new().await;
+    let receipts = waiting_items(
+        &app,
+        &["dana@initech.test", "lou@hooli.test", "zed@vandelay.test"],
+    )
+    .await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (hugo, hugo_token) = app.user("hugo@acme.test", Role::Hunter).await;
+    let (_, hana_token) = app.user("hana@acme.test", Role::Hunter).await;
+    let (_, away_token) = app.user("abe@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("hunters", "hugo@acme.test").await;
+    app.join("hunters", "abe@acme.test").await;
+    let take = |receipt: &Value| format!("/api/v1/work-items/{}/take", item(receipt));
+
+    let refused = app.post(&hana_token, &take(&receipts[0]), &json!({})).await;
+    assert_eq!(refused.status(), 403, "not a member");
+    let hunters = app.db.queue("hunters").await.unwrap().id;
+    let abe = app.db.user_by_email("abe@acme.test").await.unwrap().id;
+    let away = MemberChange {
+        away: Some(true),
+        ..Default::default()
+    };
+    app.db
+        .update_queue_member(None, hunters, abe, &away)
+        .await
+        .unwrap();
+    let refused = app.post(&away_token, &take(&receipts[0]), &json!({})).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.unwrap().contains("marked away"));
+
+    // Two members take the same item at once: exactly one gets it.
+    let (path, empty) = (take(&receipts[0]), json!({}));
+    let (first, second) = tokio::join!(
+        app.post(&hal_token, &path, &empty),
+        app.post(&hugo_token, &path, &empty)
+    );
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+    let winner = app.db.work_item(item(&receipts[0])).await.unwrap();
+    assert!(matches!(winner.assignee_id, Some(id) if id == hal || id == hugo));
+    let detail = app
+        .get_json(
+            &hal_token,
+            &format!("/api/v1/work-items/{}", item(&receipts[0])),
+        )
+        .await;
+    let taken: Vec<&Value> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["reason"].as_str().unwrap().starts_with("taken by"))
+        .collect();
+    assert_eq!(taken.len(), 1, "{detail}");
+    assert_eq!(taken[0]["to_user_id"], json!(winner.assignee_id));
+    assert_eq!(
+        app.count("audit_log WHERE action = 'work_item.taken'")
+            .await,
+        1
+    );
+
+    let mine = app.post(&hal_token, &take(&receipts[1]), &json!({})).await;
+    let loser = if winner.assignee_id == Some(hal) {
+        &hugo_token
+    } else {
+        &hal_token
+    };
+    assert_eq!(mine.status(), 200);
+    let mine: Value = mine.json().await.unwrap();
+    assert_eq!(
+        (&mine["status"], &mine["assignee_id"]),
+        (&json!("assigned"), &json!(hal))
+    );
+    let again = app.post(loser, &take(&receipts[1]), &json!({})).await;
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("already been taken"));
+
+    cap(&app, "hunters", hal, 1).await;
+    let holding = if winner.assignee_id == Some(hal) {
+        2
+    } else {
+        1
+    };
+    let full = app.post(&hal_token, &take(&receipts[2]), &json!({})).await;
+    assert_eq!(full.status(), 409);
+    assert!(
+        full.text()
+            .await
+            .unwrap()
+            .contains(&format!("you are full: you hold {holding} open items")),
     );
     app.assert_open_work_is_counted().await;
 }
