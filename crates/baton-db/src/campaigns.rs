@@ -235,6 +235,15 @@ impl Db {
         campaign_from_row(row.ok_or_else(|| DbError::NotFound(format!("campaign {id}")))?)
     }
 
+    /// Every campaign's id and name, by name, for choosing one.
+    pub async fn campaign_names(&self) -> Result<Vec<(i64, String)>> {
+        Ok(
+            sqlx::query_as("SELECT id, name FROM campaigns ORDER BY name, id")
+                .fetch_all(self.reader())
+                .await?,
+        )
+    }
+
     /// Campaigns after the cursor `after` (an id), optionally of one channel, oldest first.
     pub async fn campaigns(
         &self,

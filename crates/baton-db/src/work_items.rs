@@ -1,5 +1,5 @@
-//! Work items in queues: assignment by the queue's strategy, accept, reject
-//! back to nurture, reassign, and escalation of SLA breaches. Every change
+//! Work items in queues: assignment by the queue's strategy, taking a
+//! waiting item, accept, reject back to nurture, reassign, and escalation of SLA breaches. Every change
 //! lands in the assignment history and the audit log.
 
 use crate::connect::{Backend, Db};
@@ -450,6 +450,105 @@ impl Db {
         self.work_item(id).await
     }
 
+    /// A member of the item's queue takes it while it waits unassigned,
+    /// unless they are away or already hold as many open items as their cap
+    /// in that queue allows. Of two people taking the same item at once,
+    /// exactly one gets it.
+    pub async fn take_work_item(&self, actor: i64, id: i64) -> Result<WorkItem> {
+        let item = self.work_item(id).await?;
+        if item.status != WorkStatus::Unassigned {
+            return Err(taken(&item));
+        }
+        let mut tx = self.begin_write().await?;
+        let (queue_id,): (i64,) = sqlx::query_as("SELECT queue_id FROM work_items WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        // The queue lock orders takes with routing; the load lock orders two
+        // takes by the same person from different queues.
+        lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT items FROM open_work WHERE user_id = $1 FOR UPDATE")
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let members = members_in(&mut *tx, queue_id).await?;
+        let Some(me) = members.iter().find(|m| m.user_id == actor) else {
+            return Err(DbError::conflict(
+                "queue",
+                format!("only members of the {} queue can take its work", item.queue),
+            ));
+        };
+        if me.away {
+            return Err(DbError::conflict(
+                "queue",
+                format!(
+                    "you are marked away in the {} queue; come back before taking its work",
+                    item.queue
+                ),
+            ));
+        }
+        if let Some(cap) = me.capacity
+            && me.open_items >= cap
+        {
+            return Err(DbError::conflict(
+                "capacity",
+                format!(
+                    "you are full: you hold {} open items and your cap in the {} queue is {cap}",
+                    me.open_items, item.queue
+                ),
+            ));
+        }
+        let changed = sqlx::query(
+            "UPDATE work_items SET assignee_id = $1, status = 'assigned', updated_at = $2
+             WHERE id = $3 AND status = 'unassigned' AND assignee_id IS NULL",
+        )
+        .bind(actor)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Err(taken(&self.work_item(id).await?));
+        }
+        sqlx::query("UPDATE queue_members SET assigned_total = assigned_total + 1 WHERE queue_id = $1 AND user_id = $2")
+            .bind(queue_id)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(lead_id) = item.lead_id {
+            sqlx::query("UPDATE leads SET owner_id = $1 WHERE id = $2")
+                .bind(actor)
+                .bind(lead_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record(
+            &mut tx,
+            id,
+            "assigned",
+            None,
+            Some(actor),
+            Some(queue_id),
+            &format!("taken by {}", me.name),
+            Some(actor),
+        )
+        .await?;
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "work_item.taken",
+            "work_item",
+            Some(id),
+            &serde_json::json!({"queue": item.queue}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.work_item(id).await
+    }
+
     /// Gives the item to another person.
     pub async fn reassign_work_item(
         &self,
@@ -688,13 +787,17 @@ impl SortColumn for DeskSort {
 /// finished or sent back.
 pub const ON_DESK: &[WorkStatus] = &[WorkStatus::Assigned, WorkStatus::Accepted];
 
+/// The status of the work waiting in a queue for a member to take it.
+pub const WAITING: WorkStatus = WorkStatus::Unassigned;
+
 /// Filters of a person's desk; empty means any.
 #[derive(Debug, Clone)]
 pub struct DeskFilter {
-    /// Whose desk: only the items assigned to them are listed.
+    /// Whose desk: the items assigned to them, and the items waiting
+    /// unassigned in the queues they are a member of.
     pub assignee_id: i64,
     pub queue_id: Option<i64>,
-    /// One of [`ON_DESK`]; any other lists nothing.
+    /// One of [`ON_DESK`] or [`WAITING`]; any other lists nothing.
     pub status: Option<WorkStatus>,
     /// Only items whose first touch is late (`true`) or not late (`false`)
     /// at `now`.
@@ -767,18 +870,25 @@ fn desk_line(row: &AnyRow) -> Result<DeskLine> {
 }
 
 impl Db {
-    /// A window of the open work assigned to one person, matching `filter`,
-    /// with its total.
+    /// A window of the open work assigned to one person and the work waiting
+    /// in their queues, matching `filter`, with its total.
     pub async fn desk(
         &self,
         filter: &DeskFilter,
         window: &Window<DeskSort>,
     ) -> Result<Listed<DeskLine>> {
         let mut conditions = Conditions::default();
-        conditions.equal("r.assignee_id = ?", Some(filter.assignee_id));
         conditions.add(
-            "r.status IN (?, ?)",
-            ON_DESK.iter().map(|s| s.as_str().into()).collect(),
+            "((r.assignee_id = ? AND r.status IN (?, ?))
+              OR (r.assignee_id IS NULL AND r.status = ?
+                  AND r.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = ?)))",
+            vec![
+                filter.assignee_id.into(),
+                ON_DESK[0].as_str().into(),
+                ON_DESK[1].as_str().into(),
+                WAITING.as_str().into(),
+                filter.assignee_id.into(),
+            ],
         );
         conditions.equal("r.status = ?", filter.status.map(|s| s.as_str()));
         conditions.equal("r.queue_id = ?", filter.queue_id);
@@ -821,6 +931,16 @@ impl Db {
         .await?;
         Ok(rows)
     }
+}
+
+/// Why an item that is no longer waiting cannot be taken.
+fn taken(item: &WorkItem) -> DbError {
+    let problem = if item.assignee_id.is_some() {
+        "this work item has already been taken".to_string()
+    } else {
+        format!("the work item is {}, not waiting", item.status)
+    };
+    DbError::conflict("status", problem)
 }
 
 /// Changes a lead's stage when it is in one of `from` (any when empty),

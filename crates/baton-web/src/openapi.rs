@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::queues::change_member, api::queues::remove_member,
         api::queues::rules, api::queues::replace_rules,
         api::work_items::list, api::work_items::show, api::work_items::accept, api::work_items::reject,
-        api::work_items::reassign,
+        api::work_items::reassign, api::work_items::take,
         api::users::me, api::users::list, api::users::create,
         api::settings::show, api::settings::change,
         api::forms::list, api::forms::show, api::forms::create,

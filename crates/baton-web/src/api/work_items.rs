@@ -1,4 +1,4 @@
-//! Work items over the API: a person's queue, accept, reject, reassign.
+//! Work items over the API: a person's queue, take, accept, reject, reassign.
 
 use super::{JsonBody, Page, PageParams, params};
 use crate::AppState;
@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/work-items/{id}/accept", post(accept))
         .route("/api/v1/work-items/{id}/reject", post(reject))
         .route("/api/v1/work-items/{id}/reassign", post(reassign))
+        .route("/api/v1/work-items/{id}/take", post(take))
 }
 
 /// Filters for the work item list.
@@ -117,6 +118,21 @@ pub async fn accept(
 ) -> Result<Json<WorkItem>, ApiError> {
     visible_item(&state, &caller, id).await?;
     Ok(Json(state.db.accept_work_item(caller.id(), id).await?))
+}
+
+/// Take an item waiting unassigned in one of your queues. Refused when you
+/// are away or at your cap in that queue; 409 when someone took it first.
+#[utoipa::path(post, path = "/api/v1/work-items/{id}/take", tag = "work items",
+    params(("id" = i64, Path, description = "Work item id")),
+    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn take(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<WorkItem>, ApiError> {
+    visible_item(&state, &caller, id).await?;
+    Ok(Json(state.db.take_work_item(caller.id(), id).await?))
 }
 
 /// Why an item is sent back.

@@ -1,5 +1,5 @@
 //! The lead list: every lead with its contact, account, stage, score,
-//! source and owner. As over the API, owners and managers see every lead
+//! source and owner, filtered by campaign among others. As over the API, owners and managers see every lead
 //! and may pick an owner; everyone else sees the leads they own or whose
 //! work is in their queues.
 
@@ -103,17 +103,20 @@ async fn list(
         request.one_of::<Stage>("stage"),
         request.one_of::<Grade>("grade"),
         request.id("owner"),
+        request.id("campaign"),
     ) {
-        (Ok(stage), Ok(grade), Ok(owner_id)) => LeadListFilter {
+        (Ok(stage), Ok(grade), Ok(owner_id), Ok(campaign_id)) => LeadListFilter {
             stage,
             grade,
             source: Some(request.get("source").to_string()).filter(|s| !s.is_empty()),
             owner_id,
-            campaign_id: None,
+            campaign_id,
             visible_to: viewer.limited_to(),
             search: request.search(),
         },
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failure(Some(&viewer), e),
+        (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => {
+            return failure(Some(&viewer), e);
+        }
     };
     let window = request.window::<LeadSort>(output);
     // Only people who may pick an owner need the list of people.
@@ -123,9 +126,10 @@ async fn list(
             None => state.db.users().await,
         }
     };
-    let (listed, sources, people) = match tokio::try_join!(
+    let (listed, sources, campaigns, people) = match tokio::try_join!(
         state.db.lead_list(&filter, &window),
         state.db.lead_sources(),
+        state.db.campaign_names(),
         people
     ) {
         Ok(all) => all,
@@ -154,6 +158,21 @@ async fn list(
         )
         .optional(),
     ];
+    let mut campaign_choices = vec![(String::new(), "Any campaign".to_string())];
+    campaign_choices.extend(
+        campaigns
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name)),
+    );
+    filters.push(
+        Field::choice(
+            "campaign",
+            "Campaign",
+            campaign_choices,
+            request.get("campaign"),
+        )
+        .optional(),
+    );
     if viewer.limited_to().is_none() {
         let mut owners = vec![(String::new(), "Anyone".to_string())];
         owners.extend(

@@ -1,6 +1,6 @@
-//! My work: the open items assigned to me, the most overdue first, with
-//! accept and reject in one click; filtered, searched, sorted, paged and
-//! exported like every list.
+//! My work: the open items assigned to me and those waiting unassigned in my
+//! queues, the most overdue first, with take, accept and reject in one click;
+//! filtered, searched, sorted, paged and exported like every list.
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices};
 use super::session::csrf_refused;
@@ -16,7 +16,7 @@ use baton_core::domain::{AppointmentStatus, Intent, WorkStatus};
 use baton_db::appointments::AppointmentFilter;
 use baton_db::now_ms;
 use baton_db::opportunities::OpportunityFilter;
-use baton_db::work_items::{DeskFilter, DeskLine, DeskSort, ON_DESK};
+use baton_db::work_items::{DeskFilter, DeskLine, DeskSort, ON_DESK, WAITING};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/calendar-feed", post(calendar_feed))
         .route("/work/{id}/accept", post(accept))
         .route("/work/{id}/reject", post(reject))
+        .route("/work/{id}/take", post(take))
 }
 
 const COLUMNS: &[Column] = &[
@@ -79,6 +80,8 @@ const COLUMNS: &[Column] = &[
 struct Line {
     id: i64,
     cells: Vec<Cell>,
+    /// Waiting unassigned in one of my queues: taken, not accepted or rejected.
+    waiting: bool,
     can_accept: bool,
 }
 
@@ -136,6 +139,7 @@ fn line(item: DeskLine, now: i64) -> Line {
     };
     Line {
         id: item.id,
+        waiting: item.status == WAITING,
         can_accept: item.status == WorkStatus::Assigned,
         cells: vec![
             lead,
@@ -219,7 +223,10 @@ async fn show(
         search_label: "Search contact name, e-mail or company",
         empty: "Nothing is waiting for you. New inquiries routed to your queues appear here, \
                 the most overdue first.",
-        note: Some("The open items assigned to you.".to_string()),
+        note: Some(
+            "The open items assigned to you, and those waiting unassigned in your queues."
+                .to_string(),
+        ),
         views: Vec::new(),
     };
     if output == Output::Csv {
@@ -229,13 +236,7 @@ async fn show(
     queue_choices.extend(queues.into_iter().map(|(id, name)| (id.to_string(), name)));
     let filters = vec![
         Field::choice("queue", "Queue", queue_choices, request.get("queue")).optional(),
-        Field::choice(
-            "status",
-            "Status",
-            choices("Any status", ON_DESK.iter().map(|s| s.as_str())),
-            request.get("status"),
-        )
-        .optional(),
+        Field::choice("status", "Status", status_choices(), request.get("status")).optional(),
         Field::choice(
             "overdue",
             "First touch",
@@ -309,6 +310,17 @@ async fn show(
     )
 }
 
+/// The statuses My work filters by: its own, and the work waiting in the
+/// viewer's queues.
+fn status_choices() -> Vec<(String, String)> {
+    let mut statuses = choices("Any status", ON_DESK.iter().map(|s| s.as_str()));
+    statuses.push((
+        WAITING.as_str().to_string(),
+        "waiting in my queues".to_string(),
+    ));
+    statuses
+}
+
 /// Gives the viewer a new calendar feed address, shown once; the old one stops working.
 async fn calendar_feed(
     State(state): State<AppState>,
@@ -365,6 +377,22 @@ async fn accept(
         return csrf_refused();
     }
     match state.db.accept_work_item(viewer.id(), id).await {
+        Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+/// Takes an item waiting in one of the viewer's queues.
+async fn take(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    match state.db.take_work_item(viewer.id(), id).await {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }

@@ -173,6 +173,7 @@ async fn openapi_document_lists_the_api() {
         "/api/v1/inquiries",
         "/api/v1/inquiries/{id}",
         "/api/v1/work-items",
+        "/api/v1/work-items/{id}/take",
         "/api/v1/queues/{id}/members",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");

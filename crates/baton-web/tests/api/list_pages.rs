@@ -818,6 +818,84 @@ async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items
     assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
 }
 
+#[tokio::test]
+async fn the_lead_list_filters_by_campaign_in_its_links_and_export() {
+    let app = TestApp::new().await;
+    let owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let mut campaigns = Vec::new();
+    for name in ["Trade fair", "Spring webinar"] {
+        let campaign = app
+            .db
+            .create_campaign(
+                None,
+                &NewCampaign {
+                    name: name.into(),
+                    channel: "event".into(),
+                    cost: None,
+                    currency: None,
+                    starts_on: None,
+                    ends_on: None,
+                },
+            )
+            .await
+            .unwrap();
+        campaigns.push(campaign.id);
+    }
+    let mut lead = strong_lead("dana@initech.test");
+    lead["campaign"] = json!("Trade fair");
+    let dana = app.inquire(lead).await;
+    let mut lead = strong_lead("lou@hooli.test");
+    lead["name"] = json!("Lou Park");
+    lead["campaign"] = json!("Spring webinar");
+    let lou = app.inquire(lead).await;
+    let mut lead = strong_lead("zed@vandelay.test");
+    lead["name"] = json!("Zed Nakamura");
+    let zed = app.inquire(lead).await;
+    let link = |receipt: &serde_json::Value| format!("/leads/{}", receipt["lead_id"]);
+
+    let (_, page, _) = owner.get("/leads").await;
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{}\">Trade fair</option>",
+            campaigns[0]
+        )),
+        "{page}"
+    );
+    let fair = campaigns[0];
+    let (status, page, _) = owner
+        .get(&format!("/leads?campaign={fair}&sort=score&dir=desc"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        links_to(&page, &link(&dana))
+            && !links_to(&page, &link(&lou))
+            && !links_to(&page, &link(&zed)),
+        "{page}"
+    );
+    assert!(
+        links_to(&page, &format!("/leads?campaign={fair}&sort=score&dir=asc")),
+        "the sort links keep the campaign: {page}"
+    );
+    assert!(
+        links_to(
+            &page,
+            &format!("/leads.csv?campaign={fair}&sort=score&dir=desc")
+        ),
+        "the export keeps the campaign: {page}"
+    );
+    let csv = owner
+        .fetch(&format!("/leads.csv?campaign={}", campaigns[1]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].starts_with("Lou Park,"), "{csv}");
+    let (status, _, _) = owner.get("/leads?campaign=fair").await;
+    assert_eq!(status, 422);
+}
+
 /// Where the link to inquiry `id` first appears on the page.
 fn inquiry_at(page: &str, id: i64) -> usize {
     page.find(&format!("href=\"/inquiries/{id}\""))

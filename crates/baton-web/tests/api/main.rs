@@ -22,6 +22,7 @@ mod roles;
 mod routing;
 mod rule_pages;
 mod settings;
+mod taking_work;
 mod tokens;
 mod two_servers;
 mod webhooks;
