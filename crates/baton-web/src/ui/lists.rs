@@ -444,7 +444,8 @@ pub fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
     for row in &rows {
         body.push_str(&csv_line(row.iter().map(|cell| cell.text.as_str())));
     }
-    let name = spec.path.trim_start_matches('/');
+    // The last part of the address: `/settings/people` downloads `people.csv`.
+    let name = spec.path.rsplit('/').next().unwrap_or_default();
     (
         StatusCode::OK,
         [
