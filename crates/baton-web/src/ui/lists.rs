@@ -117,7 +117,7 @@ impl ListRequest {
         let size = self.page_size();
         Window {
             sort: S::parse(self.get("sort")),
-            direction: Direction::parse(self.get("dir")),
+            direction: Direction::parse(self.get("dir"), S::DIRECTION),
             offset: match output {
                 Output::Page => (self.page() - 1).saturating_mul(size),
                 Output::Csv => 0,
