@@ -7,6 +7,7 @@ use crate::activities::{NewActivity, insert_activity_in};
 use crate::checks::{Table, optional, required};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::{Value, insert_rows};
 use crate::users::audit_in;
@@ -94,6 +95,68 @@ pub struct CallSheetFilter {
     pub from: Option<Date>,
     /// Last day, inclusive.
     pub to: Option<Date>,
+}
+
+/// The columns the list of call sheets sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetSort {
+    Date,
+    Person,
+    Completion,
+}
+
+impl SortColumn for SheetSort {
+    const ALL: &'static [Self] = &[SheetSort::Date, SheetSort::Person, SheetSort::Completion];
+    /// The newest sheets first, unless the address says otherwise.
+    const DIRECTION: Direction = Direction::Descending;
+
+    fn key(self) -> &'static str {
+        match self {
+            SheetSort::Date => "date",
+            SheetSort::Person => "person",
+            SheetSort::Completion => "completion",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            SheetSort::Date => "r.starts_on",
+            SheetSort::Person => "r.person_lower",
+            SheetSort::Completion => "r.done_permille",
+        }
+    }
+}
+
+/// A sheet as the list of call sheets shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetLine {
+    pub sheet: CallSheetSummary,
+    pub person: String,
+}
+
+// Completion in thousandths, an integer on both backends, to sort by.
+const SHEET_LINES: &str = "SELECT s.id, s.user_id, u.name AS person, LOWER(u.name) AS person_lower,
+        s.period, s.starts_on, s.generated_at, COUNT(l.id) AS lines, COUNT(l.done_at) AS done,
+        CASE WHEN COUNT(l.id) = 0 THEN 0 ELSE COUNT(l.done_at) * 1000 / COUNT(l.id) END
+            AS done_permille
+     FROM call_sheets s JOIN users u ON u.id = s.user_id
+     LEFT JOIN call_sheet_lines l ON l.sheet_id = s.id
+     GROUP BY s.id, s.user_id, u.name, s.period, s.starts_on, s.generated_at";
+
+fn sheet_line(row: &AnyRow) -> Result<SheetLine> {
+    let period: String = row.try_get("period")?;
+    Ok(SheetLine {
+        sheet: CallSheetSummary {
+            id: row.try_get("id")?,
+            user_id: row.try_get("user_id")?,
+            period: period_from(&period)?,
+            starts_on: row.try_get("starts_on")?,
+            generated_at: row.try_get("generated_at")?,
+            lines: row.try_get("lines")?,
+            done: row.try_get("done")?,
+        },
+        person: row.try_get("person")?,
+    })
 }
 
 /// How a call went.
@@ -644,6 +707,30 @@ impl Db {
                 },
             )
             .collect()
+    }
+
+    /// A window of the sheets `filter` picks; `search` finds sheets with a
+    /// call whose subject holds each of its words.
+    pub async fn call_sheet_list(
+        &self,
+        filter: &CallSheetFilter,
+        search: &str,
+        window: &Window<SheetSort>,
+    ) -> Result<Listed<SheetLine>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.user_id = ?", filter.user_id);
+        conditions.equal("r.period = ?", filter.period.map(|p| p.as_str()));
+        conditions.equal("r.starts_on >= ?", filter.from.map(|d| d.to_string()));
+        conditions.equal("r.starts_on <= ?", filter.to.map(|d| d.to_string()));
+        conditions.search(
+            &[
+                "EXISTS (SELECT 1 FROM call_sheet_lines sl WHERE sl.sheet_id = r.id \
+               AND LOWER(sl.subject) LIKE ? ESCAPE '\\')",
+            ],
+            search,
+        );
+        self.list(SHEET_LINES, &conditions, window, sheet_line)
+            .await
     }
 
     /// Marks a line of `sheet` (read and checked by the caller) done and

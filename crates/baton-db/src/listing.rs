@@ -26,12 +26,12 @@ impl Direction {
         }
     }
 
-    /// `desc` means descending; anything else ascending.
-    pub fn parse(raw: &str) -> Direction {
-        if raw == "desc" {
-            Direction::Descending
-        } else {
-            Direction::Ascending
+    /// `desc` means descending, `asc` ascending; anything else `default`.
+    pub fn parse(raw: &str, default: Direction) -> Direction {
+        match raw {
+            "desc" => Direction::Descending,
+            "asc" => Direction::Ascending,
+            _ => default,
         }
     }
 
@@ -49,6 +49,8 @@ impl Direction {
 pub trait SortColumn: Copy + PartialEq + 'static {
     /// Every column, the default first.
     const ALL: &'static [Self];
+    /// The way the list runs when the address does not say.
+    const DIRECTION: Direction = Direction::Ascending;
     /// The name in links: `?sort=name`.
     fn key(self) -> &'static str;
     /// The expression the list is ordered by.
@@ -231,8 +233,22 @@ mod tests {
 
     #[test]
     fn directions_read_from_links() {
-        assert_eq!(Direction::parse("desc"), Direction::Descending);
-        assert_eq!(Direction::parse("DROP"), Direction::Ascending);
+        assert_eq!(
+            Direction::parse("desc", Direction::Ascending),
+            Direction::Descending
+        );
+        assert_eq!(
+            Direction::parse("asc", Direction::Descending),
+            Direction::Ascending
+        );
+        assert_eq!(
+            Direction::parse("DROP", Direction::Ascending),
+            Direction::Ascending
+        );
+        assert_eq!(
+            Direction::parse("", Direction::Descending),
+            Direction::Descending
+        );
         assert_eq!(Direction::Ascending.reversed(), Direction::Descending);
     }
 }

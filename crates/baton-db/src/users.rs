@@ -3,11 +3,14 @@
 use crate::checks::Table;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use baton_core::auth;
 use baton_core::domain::Role;
 use baton_core::inquiry::Email;
 use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -39,6 +42,81 @@ fn user_from_row((id, email, name, role, team_id, active): UserRow) -> Result<Us
 }
 
 const USER_COLUMNS: &str = "id, email, name, role, team_id, active";
+
+/// The columns the list of people sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonSort {
+    Name,
+    Role,
+    Team,
+    Added,
+}
+
+impl SortColumn for PersonSort {
+    const ALL: &'static [Self] = &[
+        PersonSort::Name,
+        PersonSort::Role,
+        PersonSort::Team,
+        PersonSort::Added,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            PersonSort::Name => "name",
+            PersonSort::Role => "role",
+            PersonSort::Team => "team",
+            PersonSort::Added => "added",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            PersonSort::Name => "r.name_lower",
+            PersonSort::Role => "r.role",
+            PersonSort::Team => "r.team_lower",
+            PersonSort::Added => "r.created_at",
+        }
+    }
+}
+
+/// Filters of the list of people; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleFilter {
+    pub role: Option<Role>,
+    pub team_id: Option<i64>,
+    /// `true` for those who may sign in, `false` for the deactivated.
+    pub active: Option<bool>,
+    /// Words to find in the name or e-mail.
+    pub search: String,
+}
+
+/// A person as the list of people shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonLine {
+    pub user: User,
+    pub team: Option<String>,
+    pub created_at: i64,
+}
+
+const PERSON_LINES: &str =
+    "SELECT u.id, u.email, u.email_lower, u.name, LOWER(u.name) AS name_lower, u.role,
+        u.team_id, t.name AS team, t.name_lower AS team_lower, u.active, u.created_at
+     FROM users u LEFT JOIN teams t ON t.id = u.team_id";
+
+fn person_line(row: &AnyRow) -> Result<PersonLine> {
+    Ok(PersonLine {
+        user: user_from_row((
+            row.try_get("id")?,
+            row.try_get("email")?,
+            row.try_get("name")?,
+            row.try_get("role")?,
+            row.try_get("team_id")?,
+            row.try_get("active")?,
+        ))?,
+        team: row.try_get("team")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
 
 /// Bearer tokens checked in the last moments, so that a client sending
 /// many requests does not cost a query each. A change to a person made on
@@ -174,6 +252,27 @@ impl Db {
         .fetch_optional(self.reader())
         .await?;
         user_from_row(row.ok_or_else(|| DbError::NotFound(format!("user {email}")))?)
+    }
+
+    /// A window of the people as `filter` narrows them.
+    pub async fn person_list(
+        &self,
+        filter: &PeopleFilter,
+        window: &Window<PersonSort>,
+    ) -> Result<Listed<PersonLine>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.role = ?", filter.role.map(|r| r.to_string()));
+        conditions.equal("r.team_id = ?", filter.team_id);
+        conditions.equal("r.active = ?", filter.active.map(i64::from));
+        conditions.search(
+            &[
+                "r.name_lower LIKE ? ESCAPE '\\'",
+                "r.email_lower LIKE ? ESCAPE '\\'",
+            ],
+            &filter.search,
+        );
+        self.list(PERSON_LINES, &conditions, window, person_line)
+            .await
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {

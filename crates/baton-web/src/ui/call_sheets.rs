@@ -1,35 +1,59 @@
 //! Call sheets in the browser: make today's or this week's sheet, call down
 //! it marking each line done with its outcome (which logs the call), print
-//! it, and, for managers, completion by person and week.
+//! it; the sheets listed, searched, filtered, sorted, paged and exported
+//! like every list; and, for managers, completion by person and week.
 
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, Rows, choices};
 use super::session::csrf_refused;
-use super::{Chrome, Viewer, failure, message, money, render, when};
+use super::{Chrome, Field, Viewer, failure, message, money, render, when};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::SheetPeriod;
 use baton_db::call_sheets::{
-    CallLine, CallOutcome, CallSheet, CallSheetFilter, CallSheetSummary, DEFAULT_CALL_TYPE,
-    SheetCompletion,
+    CallLine, CallOutcome, CallSheet, CallSheetFilter, DEFAULT_CALL_TYPE, SheetCompletion,
+    SheetLine, SheetSort,
 };
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/call-sheets", get(list).post(make))
+        .route("/call-sheets.csv", get(list))
         .route("/call-sheets/{id}", get(sheet))
         .route("/call-sheets/{id}/print", get(print))
         .route("/call-sheets/{id}/lines/{line}/done", post(done))
 }
 
-/// Sheets listed on the page, the newest first.
-const LISTED: usize = 20;
-/// Weeks of sheets listed, and of completion shown to managers.
+/// Weeks of completion shown to managers.
 const RECENT_WEEKS: i64 = 4;
+
+const COLUMNS: &[Column] = &[
+    Column {
+        label: "Sheet",
+        sort: Some("date"),
+    },
+    Column {
+        label: "Person",
+        sort: Some("person"),
+    },
+    Column {
+        label: "Calls",
+        sort: None,
+    },
+    Column {
+        label: "Done",
+        sort: None,
+    },
+    Column {
+        label: "Completion",
+        sort: Some("completion"),
+    },
+];
 
 #[derive(Template)]
 #[template(path = "call_sheets.html")]
@@ -37,7 +61,8 @@ struct ListPage {
     title: String,
     chrome: Option<Chrome>,
     csrf: String,
-    sheets: Vec<CallSheetSummary>,
+    list: ListView,
+    rows: Vec<Vec<Cell>>,
     /// Managers only: completion by person and week.
     completion: Option<Vec<SheetCompletion>>,
 }
@@ -75,45 +100,134 @@ struct PrintPage {
     lines: Vec<ShownLine>,
 }
 
-async fn list(State(state): State<AppState>, viewer: Viewer) -> Response {
+fn cells(line: SheetLine) -> Vec<Cell> {
+    let sheet = line.sheet;
+    let completion = if sheet.lines == 0 {
+        0
+    } else {
+        sheet.done * 100 / sheet.lines
+    };
+    vec![
+        Cell::link(
+            format!("The {} of {}", sheet.period, sheet.starts_on),
+            format!("/call-sheets/{}", sheet.id),
+        ),
+        Cell::text(line.person),
+        Cell::text(sheet.lines.to_string()),
+        Cell::text(sheet.done.to_string()),
+        Cell::text(format!("{completion}%")),
+    ]
+}
+
+/// The sheets the viewer may see: their own, or anyone's for owners and
+/// managers, who may pick a person; with managers' completion by week.
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let request = ListRequest::parse(raw.as_deref());
+    let manager = viewer.role().is_manager();
+    let filter = match (
+        request.id("person"),
+        request.one_of::<SheetPeriod>("period"),
+        request.day("from"),
+        request.day("to"),
+    ) {
+        (Ok(person), Ok(period), Ok(from), Ok(to)) => CallSheetFilter {
+            user_id: if manager { person } else { Some(viewer.id()) },
+            period,
+            from,
+            to,
+        },
+        (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => {
+            return failure(Some(&viewer), e);
+        }
+    };
+    let window = request.window::<SheetSort>(output);
+    let listed = match state
+        .db
+        .call_sheet_list(&filter, &request.search(), &window)
+        .await
+    {
+        Ok(listed) => listed,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let spec = ListSpec {
+        title: "Call sheets",
+        path: "/call-sheets",
+        columns: COLUMNS,
+        search_label: "Search the calls' subjects",
+        empty: "No call sheets yet. Make today's or this week's with the buttons above; \
+                making one again keeps the calls already done.",
+        note: (!manager).then(|| "Your own sheets.".to_string()),
+        views: Vec::new(),
+    };
+    let rows = Rows {
+        total: listed.total,
+        rows: listed.rows.into_iter().map(cells).collect(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, rows.rows);
+    }
     let built = async {
+        if !manager {
+            return Ok((Vec::new(), None));
+        }
         let today = state.db.today().await?;
         let weeks_back = today
             .checked_sub(jiff::Span::new().weeks(RECENT_WEEKS - 1))
             .unwrap_or(today);
-        // At most a day's and a week's sheet a day: the recent weeks fit one read.
-        let mine = CallSheetFilter {
-            user_id: Some(viewer.id()),
-            from: Some(weeks_back),
-            ..Default::default()
-        };
-        let mut sheets = state.db.call_sheets(&mine, 0, 200).await?;
-        sheets.reverse();
-        sheets.truncate(LISTED);
-        let completion = if viewer.role().is_manager() {
-            let report = state.db.call_sheet_completion(weeks_back, today, None);
-            Some(report.await?.rows)
-        } else {
-            None
-        };
-        Ok::<_, baton_db::DbError>((sheets, completion))
+        let (people, report) = tokio::try_join!(
+            state.db.users(),
+            state.db.call_sheet_completion(weeks_back, today, None)
+        )?;
+        Ok::<_, baton_db::DbError>((people, Some(report.rows)))
     };
-    match built.await {
-        Ok((sheets, completion)) => {
-            let chrome = Chrome::for_viewer(&viewer);
-            render(
-                StatusCode::OK,
-                &ListPage {
-                    title: "Call sheets".into(),
-                    csrf: chrome.csrf.clone(),
-                    chrome: Some(chrome),
-                    sheets,
-                    completion,
-                },
-            )
-        }
-        Err(e) => failure(Some(&viewer), e),
+    let (people, completion) = match built.await {
+        Ok(both) => both,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let mut filters = Vec::new();
+    if manager {
+        let mut choices = vec![(String::new(), "Anyone".to_string())];
+        choices.extend(people.into_iter().map(|u| (u.id.to_string(), u.name)));
+        filters.push(Field::choice("person", "Person", choices, request.get("person")).optional());
     }
+    filters.extend([
+        Field::choice(
+            "period",
+            "Period",
+            choices(
+                "Day or week",
+                [SheetPeriod::Day.as_str(), SheetPeriod::Week.as_str()],
+            ),
+            request.get("period"),
+        )
+        .optional(),
+        Field::input("from", "From", "date", request.get("from")).optional(),
+        Field::input("to", "To", "date", request.get("to")).optional(),
+    ]);
+    let chrome = Chrome::for_viewer(&viewer);
+    render(
+        StatusCode::OK,
+        &ListPage {
+            title: "Call sheets".into(),
+            csrf: chrome.csrf.clone(),
+            chrome: Some(chrome),
+            list: ListView::new(
+                &request,
+                spec,
+                filters,
+                &window,
+                rows.total,
+                rows.rows.len(),
+            ),
+            rows: rows.rows,
+            completion,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -297,5 +411,15 @@ async fn done(
             | baton_db::DbError::Conflict { problem, .. },
         ) => render_sheet(&state, &viewer, sheet, Some((line, problem))).await,
         Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sortable_column_names_a_sort() {
+        super::super::lists::assert_sorts_known::<SheetSort>(COLUMNS);
     }
 }

@@ -117,7 +117,7 @@ impl ListRequest {
         let size = self.page_size();
         Window {
             sort: S::parse(self.get("sort")),
-            direction: Direction::parse(self.get("dir")),
+            direction: Direction::parse(self.get("dir"), S::DIRECTION),
             offset: match output {
                 Output::Page => (self.page() - 1).saturating_mul(size),
                 Output::Csv => 0,
@@ -444,7 +444,8 @@ pub fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
     for row in &rows {
         body.push_str(&csv_line(row.iter().map(|cell| cell.text.as_str())));
     }
-    let name = spec.path.trim_start_matches('/');
+    // The last part of the address: `/settings/people` downloads `people.csv`.
+    let name = spec.path.rsplit('/').next().unwrap_or_default();
     (
         StatusCode::OK,
         [

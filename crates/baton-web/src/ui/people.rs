@@ -1,22 +1,25 @@
 //! People and API tokens, for the owner: add a person, change their role,
-//! let them sign in or not; issue a token (shown once) and revoke one.
+//! let them sign in or not, in a list searched, filtered, sorted, paged
+//! and exported like every list; issue a token (shown once) and revoke one.
 
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output};
 use super::session::{ButtonForm, csrf_refused};
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::Role;
-use baton_db::users::{NewUser, UserChange};
+use baton_db::users::{NewUser, PeopleFilter, PersonSort, UserChange};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/people", get(people).post(add_person))
+        .route("/settings/people.csv", get(people))
         .route("/settings/people/{id}", post(change_person))
         .route("/settings/tokens", get(tokens).post(issue_token))
         .route("/settings/tokens/{id}/revoke", post(revoke_token))
@@ -47,15 +50,63 @@ fn role_options() -> Vec<(String, String)> {
         .collect()
 }
 
+const COLUMNS: &[Column] = &[
+    Column {
+        label: "Person",
+        sort: Some("name"),
+    },
+    Column {
+        label: "E-mail",
+        sort: None,
+    },
+    Column {
+        label: "Role",
+        sort: Some("role"),
+    },
+    Column {
+        label: "Team",
+        sort: Some("team"),
+    },
+    Column {
+        label: "Access",
+        sort: None,
+    },
+    Column {
+        label: "Added",
+        sort: Some("added"),
+    },
+];
+
 /// A person as listed, with a refused change to them kept.
 struct Person {
     id: i64,
     name: String,
     email: String,
     role: String,
+    team: String,
     active: bool,
+    added: String,
     is_viewer: bool,
     problem: Option<String>,
+}
+
+impl Person {
+    /// The person as a row of the CSV export, under [`COLUMNS`].
+    fn cells(self) -> Vec<Cell> {
+        let access = if self.active {
+            "signs in"
+        } else {
+            "deactivated"
+        };
+        vec![
+            Cell::text(self.name),
+            Cell::text(self.email),
+            Cell::text(self.role),
+            Cell::text(self.team),
+            Cell::text(access),
+            Cell::text(self.added),
+        ]
+    }
 }
 
 #[derive(Template)]
@@ -65,6 +116,9 @@ struct PeoplePage {
     chrome: Option<Chrome>,
     csrf: String,
     can_edit: bool,
+    list: ListView,
+    /// The list's parameters, so a change returns to it.
+    back: String,
     people: Vec<Person>,
     roles: Vec<(String, String)>,
     fields: Vec<Field>,
@@ -89,16 +143,36 @@ enum Refused {
     Change(i64, String),
 }
 
+/// The list of people as `request` narrows it, as a page with the form to
+/// add someone, or as CSV.
 async fn show_people(
     state: &AppState,
     viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
     typed: &NewPerson,
     refused: Option<Refused>,
 ) -> Response {
-    let users = match state.db.users().await {
-        Ok(users) => users,
-        Err(e) => return failure(Some(viewer), e),
+    let filter = match (
+        request.one_of::<Role>("role"),
+        request.id("team"),
+        request.yes_no("active"),
+    ) {
+        (Ok(role), Ok(team_id), Ok(active)) => PeopleFilter {
+            role,
+            team_id,
+            active,
+            search: request.search(),
+        },
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return failure(Some(viewer), e),
     };
+    let window = request.window::<PersonSort>(output);
+    let (listed, teams) =
+        match tokio::try_join!(state.db.person_list(&filter, &window), state.db.teams()) {
+            Ok(both) => both,
+            Err(e) => return failure(Some(viewer), e),
+        };
+    let mut change_problem = None;
     let mut fields = vec![
         Field::input("name", "Name", "text", &typed.name),
         Field::input("email", "E-mail", "email", &typed.email),
@@ -117,27 +191,62 @@ async fn show_people(
     } else {
         StatusCode::OK
     };
-    let mut change_problem = None;
     match refused {
         Some(Refused::NewPerson(field, problem)) => place_error(&mut fields, &field, problem),
         Some(Refused::Change(id, problem)) => change_problem = Some((id, problem)),
         None => {}
     }
-    let people = users
+    let total = listed.total;
+    let people: Vec<Person> = listed
+        .rows
         .into_iter()
-        .map(|user| Person {
+        .map(|line| Person {
             problem: change_problem
                 .as_ref()
-                .filter(|(id, _)| *id == user.id)
+                .filter(|(id, _)| *id == line.user.id)
                 .map(|(_, problem)| problem.clone()),
-            is_viewer: user.id == viewer.id(),
-            id: user.id,
-            name: user.name,
-            email: user.email,
-            role: user.role.to_string(),
-            active: user.active,
+            is_viewer: line.user.id == viewer.id(),
+            id: line.user.id,
+            name: line.user.name,
+            email: line.user.email,
+            role: line.user.role.to_string(),
+            team: line.team.unwrap_or_default(),
+            active: line.user.active,
+            added: when(line.created_at),
         })
         .collect();
+    let spec = ListSpec {
+        title: "People",
+        path: "/settings/people",
+        columns: COLUMNS,
+        search_label: "Search name or e-mail",
+        empty: "Nobody here yet. The owner adds people with the form below;                 each one signs in with their e-mail and password.",
+        note: None,
+        views: Vec::new(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, people.into_iter().map(Person::cells).collect());
+    }
+    let mut team_choices = vec![(String::new(), "Any team".to_string())];
+    team_choices.extend(teams.into_iter().map(|t| (t.id.to_string(), t.name)));
+    let mut role_choices = vec![(String::new(), "Any role".to_string())];
+    role_choices.extend(role_options());
+    let filters = vec![
+        Field::choice("role", "Role", role_choices, request.get("role")).optional(),
+        Field::choice("team", "Team", team_choices, request.get("team")).optional(),
+        Field::choice(
+            "active",
+            "Access",
+            vec![
+                (String::new(), "Anyone".to_string()),
+                ("yes".to_string(), "Signs in".to_string()),
+                ("no".to_string(), "Deactivated".to_string()),
+            ],
+            request.get("active"),
+        )
+        .optional(),
+    ];
+    let list = ListView::new(request, spec, filters, &window, total, people.len());
     render(
         status,
         &PeoplePage {
@@ -145,6 +254,8 @@ async fn show_people(
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
             can_edit: EDITORS.contains(&viewer.role()),
+            list,
+            back: request.query(&[]),
             people,
             roles: role_options(),
             fields,
@@ -152,7 +263,12 @@ async fn show_people(
     )
 }
 
-async fn people(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn people(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
     if !READERS.contains(&viewer.role()) {
         return refused(&viewer);
     }
@@ -160,7 +276,8 @@ async fn people(State(state): State<AppState>, viewer: Viewer) -> Response {
         role: Role::Hunter.to_string(),
         ..NewPerson::default()
     };
-    show_people(&state, &viewer, &typed, None).await
+    let request = ListRequest::parse(raw.as_deref());
+    show_people(&state, &viewer, output, &request, &typed, None).await
 }
 
 async fn add_person(
@@ -178,7 +295,15 @@ async fn add_person(
         Ok(role) => role,
         Err(e) => {
             let refused = Refused::NewPerson("role".into(), format!("{e}"));
-            return show_people(&state, &viewer, &form, Some(refused)).await;
+            return show_people(
+                &state,
+                &viewer,
+                Output::Page,
+                &ListRequest::parse(None),
+                &form,
+                Some(refused),
+            )
+            .await;
         }
     };
     let created = state
@@ -194,7 +319,15 @@ async fn add_person(
         Ok(_) => Redirect::to("/settings/people").into_response(),
         Err(Ok((field, problem))) => {
             let refused = Refused::NewPerson(field, problem);
-            show_people(&state, &viewer, &form, Some(refused)).await
+            show_people(
+                &state,
+                &viewer,
+                Output::Page,
+                &ListRequest::parse(None),
+                &form,
+                Some(refused),
+            )
+            .await
         }
         Err(Err(e)) => failure(Some(&viewer), e),
     }
@@ -206,6 +339,9 @@ struct PersonChange {
     role: Option<String>,
     /// `true` lets the person sign in again, `false` stops them.
     active: Option<bool>,
+    /// The parameters of the list the form was sent from.
+    #[serde(default)]
+    back: String,
 }
 
 async fn change_person(
@@ -220,11 +356,20 @@ async fn change_person(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
+    let back = ListRequest::parse(Some(&form.back));
     let role = match form.role.as_deref().map(str::parse::<Role>).transpose() {
         Ok(role) => role,
         Err(e) => {
             let refused = Refused::Change(id, e.to_string());
-            return show_people(&state, &viewer, &NewPerson::default(), Some(refused)).await;
+            return show_people(
+                &state,
+                &viewer,
+                Output::Page,
+                &back,
+                &NewPerson::default(),
+                Some(refused),
+            )
+            .await;
         }
     };
     let change = UserChange {
@@ -238,10 +383,18 @@ async fn change_person(
         .await
         .map_err(refusal)
     {
-        Ok(_) => Redirect::to("/settings/people").into_response(),
+        Ok(_) => Redirect::to(&back.link("/settings/people", &[])).into_response(),
         Err(Ok((_, problem))) => {
             let refused = Refused::Change(id, problem);
-            show_people(&state, &viewer, &NewPerson::default(), Some(refused)).await
+            show_people(
+                &state,
+                &viewer,
+                Output::Page,
+                &back,
+                &NewPerson::default(),
+                Some(refused),
+            )
+            .await
         }
         Err(Err(e)) => failure(Some(&viewer), e),
     }
@@ -386,5 +539,15 @@ async fn revoke_token(
     match state.db.revoke_api_token(viewer.id(), id).await {
         Ok(()) => Redirect::to("/settings/tokens").into_response(),
         Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sortable_column_names_a_sort() {
+        super::super::lists::assert_sorts_known::<PersonSort>(COLUMNS);
     }
 }

@@ -1,9 +1,11 @@
 //! Call sheets: generated from a person's work in priority order, lines
 //! marked done with an outcome that logs the activity, refreshes that keep
-//! what was done, completion by person and week, and who may see what.
+//! what was done, completion by person and week, the list of sheets with
+//! its filters, sort, pages and export, and who may see what.
 
 use crate::helpers::{TestApp, strong_lead};
-use baton_core::domain::Role;
+use crate::pages::Browser;
+use baton_core::domain::{Role, SheetPeriod};
 use serde_json::{Value, json};
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
@@ -197,4 +199,114 @@ async fn managers_see_completion_by_person_and_week_and_reps_only_their_own() {
         )
         .await;
     assert_eq!(backwards.status(), 422);
+}
+
+#[tokio::test]
+async fn the_sheet_list_filters_sorts_pages_and_exports_and_shows_a_hunter_only_their_own() {
+    let app = TestApp::new().await;
+    let (hank_id, hank) = hunter_with_work(&app).await;
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let hal_id = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+
+    let (status, page, _) = hunter.get("/call-sheets").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("No call sheets yet. Make today"),
+        "the empty list says how to make a sheet: {page}"
+    );
+    assert!(
+        page.contains("method=\"post\" action=\"/call-sheets\""),
+        "the form that makes a sheet stays"
+    );
+
+    let day = |d: &str| d.parse::<jiff::civil::Date>().unwrap();
+    for n in 1..=26 {
+        let date = day("2030-02-01")
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap();
+        app.db
+            .generate_call_sheet(None, hal_id, SheetPeriod::Day, date)
+            .await
+            .unwrap();
+    }
+    let hank_day = app
+        .db
+        .generate_call_sheet(None, hank_id, SheetPeriod::Day, day("2030-01-08"))
+        .await
+        .unwrap();
+    app.db
+        .generate_call_sheet(None, hank_id, SheetPeriod::Week, day("2030-01-07"))
+        .await
+        .unwrap();
+    let line = hank_day.lines[0].id;
+    let (status, _) = post(
+        &app,
+        &hank,
+        &format!("/api/v1/call-sheets/{}/lines/{line}/done", hank_day.id),
+        json!({"outcome": "left a message"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let (_, page, _) = hunter.get("/call-sheets?per=25").await;
+    assert!(page.contains("1–25 of 26"), "a hunter's own sheets: {page}");
+    assert!(!page.contains("hank@acme.test") && !page.contains("2030-01-08"));
+    assert!(
+        page.find("The day of 2030-02-27").unwrap() < page.find("The day of 2030-02-26").unwrap(),
+        "the newest first"
+    );
+    assert!(
+        !page.contains("name=\"person\""),
+        "a hunter picks no person"
+    );
+    let (_, page, _) = hunter.get(&format!("/call-sheets?person={hank_id}")).await;
+    assert!(page.contains("of 26") && !page.contains("2030-01-08"));
+    let (_, page, _) = hunter.get("/call-sheets?per=25&page=2").await;
+    assert!(page.contains("26–26 of 26") && page.contains("The day of 2030-02-02"));
+    let csv = hunter.fetch("/call-sheets.csv").await.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 27, "the export holds every page");
+    assert!(!csv.contains("hank"), "nor anyone else's sheets: {csv}");
+
+    let (_, page, _) = manager.get("/call-sheets").await;
+    assert!(page.contains("1–28 of 28") && page.contains("Completion by person and week"));
+    let (_, page, _) = manager.get(&format!("/call-sheets?person={hank_id}")).await;
+    assert!(page.contains("1–2 of 2") && !page.contains("2030-02-"));
+    let (_, page, _) = manager.get("/call-sheets?period=week").await;
+    assert!(page.contains("1–1 of 1") && page.contains("The week of 2030-01-07"));
+    let (_, page, _) = manager
+        .get("/call-sheets?from=2030-02-10&to=2030-02-12")
+        .await;
+    assert!(page.contains("1–3 of 3"), "{page}");
+    let (_, page, _) = manager.get("/call-sheets?q=DANA").await;
+    assert!(
+        page.contains("1–2 of 2"),
+        "a sheet is found by its calls: {page}"
+    );
+    let (_, page, _) = manager.get("/call-sheets?q=nobody-called-this").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = manager.get("/call-sheets?from=someday").await;
+    assert_eq!(status, 422);
+
+    let (_, page, _) = manager.get("/call-sheets?sort=completion&dir=desc").await;
+    assert!(
+        page.find("The day of 2030-01-08").unwrap() < page.find("The week of 2030-01-07").unwrap(),
+        "the sheet with a call done comes first: {page}"
+    );
+
+    let response = manager
+        .fetch(&format!(
+            "/call-sheets.csv?person={hank_id}&sort=date&dir=asc"
+        ))
+        .await;
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"call-sheets.csv\""
+    );
+    assert_eq!(
+        response.text().await.unwrap(),
+        "Sheet,Person,Calls,Done,Completion\r\n\
+         The week of 2030-01-07,hank,3,0,0%\r\n\
+         The day of 2030-01-08,hank,3,1,33%\r\n"
+    );
 }

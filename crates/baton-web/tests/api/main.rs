@@ -16,6 +16,7 @@ mod intake;
 mod list_pages;
 mod models;
 mod pages;
+mod people_list;
 mod queues;
 mod reports;
 mod roles;

@@ -677,7 +677,7 @@ async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
     let (mut hunter, _, item) = hunter_with_a_lead(&app).await;
     let (status, page, _) = hunter.get("/call-sheets").await;
     assert_eq!(status, 200);
-    assert!(page.contains("You have no call sheets yet"), "{page}");
+    assert!(page.contains("No call sheets yet"), "{page}");
     assert!(!page.contains("Completion by person"));
     let csrf = Browser::csrf(&page);
     let (status, _, location) = hunter
@@ -879,28 +879,35 @@ async fn a_password_change_checks_the_current_one_and_signs_out_other_browsers()
 }
 
 #[tokio::test]
-async fn the_call_sheet_list_shows_the_recent_weeks_newest_first() {
+async fn the_call_sheet_list_shows_the_newest_first_and_narrows_to_dates() {
     let app = TestApp::new().await;
     let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
     let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
     let today = app.db.today().await.unwrap();
+    let day = |days_ago: i64| today.checked_sub(jiff::Span::new().days(days_ago)).unwrap();
     for days_ago in [90, 9, 2] {
-        let day = today.checked_sub(jiff::Span::new().days(days_ago)).unwrap();
         app.db
-            .generate_call_sheet(None, hal, baton_core::domain::SheetPeriod::Day, day)
+            .generate_call_sheet(
+                None,
+                hal,
+                baton_core::domain::SheetPeriod::Day,
+                day(days_ago),
+            )
             .await
             .unwrap();
     }
     let (_, page, _) = hunter.get("/call-sheets").await;
-    let shown = |days_ago: i64| {
-        let day = today.checked_sub(jiff::Span::new().days(days_ago)).unwrap();
-        page.find(&format!("The day of {day}"))
-    };
-    assert!(shown(90).is_none(), "older sheets are left out: {page}");
+    let shown = |page: &str, days_ago: i64| page.find(&format!("The day of {}", day(days_ago)));
     assert!(
-        shown(2).unwrap() < shown(9).unwrap(),
+        shown(&page, 2).unwrap() < shown(&page, 9).unwrap()
+            && shown(&page, 9).unwrap() < shown(&page, 90).unwrap(),
         "the newest first: {page}"
     );
+    let (_, page, _) = hunter
+        .get(&format!("/call-sheets?from={}&to={}", day(30), day(5)))
+        .await;
+    assert!(shown(&page, 9).is_some(), "{page}");
+    assert!(shown(&page, 90).is_none() && shown(&page, 2).is_none());
 }
 
 #[tokio::test]
@@ -1484,7 +1491,11 @@ async fn the_owner_issues_a_token_shown_once_and_revokes_it_while_a_manager_is_r
     assert_eq!(status, 403);
     let (status, page, _) = manager.get("/settings/people").await;
     assert_eq!(status, 200, "a manager reads who works here");
-    assert!(page.contains("olga@acme.test") && !page.contains("action=\"/settings/people"));
+    assert!(
+        page.contains("olga@acme.test")
+            && !page.contains("method=\"post\" action=\"/settings/people"),
+        "a manager has no form that changes people"
+    );
     let olga = app.db.user_by_email("olga@acme.test").await.unwrap();
     let (status, _, _) = manager
         .post(
