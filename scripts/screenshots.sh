@@ -54,16 +54,20 @@ shoot() {
     echo "$out/$1.png  ← $2"
 }
 
-visit /sign-in
-webdriver POST "/element/$(element '#email')/value" '{"text": "owner@demo.baton.example"}' >/dev/null
-webdriver POST "/element/$(element '#password')/value" '{"text": "demo-password"}' >/dev/null
-webdriver POST "/element/$(element 'main form button')/click" '{}' >/dev/null
+# Signs in as EMAIL, signing out whoever was signed in.
+sign_in() {
+    webdriver DELETE /cookie >/dev/null
+    visit /sign-in
+    webdriver POST "/element/$(element '#email')/value" '{"text": "'"$1"'"}' >/dev/null
+    webdriver POST "/element/$(element '#password')/value" '{"text": "demo-password"}' >/dev/null
+    webdriver POST "/element/$(element 'main form button')/click" '{}' >/dev/null
+}
+sign_in owner@demo.baton.example
 
 # A processed inquiry and its lead, found through the API.
 token=$("$baton" --data-dir "$data" token add --email owner@demo.baton.example --name screenshots | tail -n 1)
 inquiry=$(curl -sf -H "authorization: Bearer $token" "$base/api/v1/inquiries?status=processed&limit=50" |
     jq -r '[.items[] | select(.lead_id != null)][-1]')
-shoot work /work
 shoot dashboard /dashboard
 shoot opportunities-board /opportunities/board
 shoot accounts "/accounts?sort=revenue_won&dir=desc"
@@ -74,4 +78,9 @@ shoot moderation /moderation
 shoot charter /charter
 shoot forecast-accuracy /reports/forecast-accuracy
 shoot activity-vs-revenue /reports/activity
+campaign=$(curl -sf -H "authorization: Bearer $token" "$base/api/v1/campaigns?limit=1" | jq -r '.items[0].id')
+shoot campaign "/campaigns/$campaign"
+# My work as a qualifier, whose queue has work waiting.
+sign_in qualifier1@demo.baton.example
+shoot work /work
 webdriver DELETE "" >/dev/null
