@@ -1,0 +1,182 @@
+//! The settings lists whose rows carry their own forms: searched, filtered,
+//! sorted, paged and exported like every list, for their roles only, and
+//! exported without a secret.
+
+use crate::helpers::TestApp;
+use crate::pages::Browser;
+use baton_core::domain::Role;
+use baton_db::users::NewUser;
+
+fn in_order(page: &str, names: &[&str]) -> bool {
+    let at: Vec<usize> = names
+        .iter()
+        .map(|name| page.find(name).unwrap_or_else(|| panic!("{name} missing")))
+        .collect();
+    at.windows(2).all(|w| w[0] < w[1])
+}
+
+#[tokio::test]
+async fn api_tokens_are_searched_filtered_sorted_paged_and_exported_without_secrets() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap().id;
+    let hana = app
+        .db
+        .create_user(NewUser {
+            email: "hana@acme.test",
+            name: "Hana Hunter",
+            role: Role::Hunter,
+            password: None,
+        })
+        .await
+        .unwrap()
+        .id;
+
+    let (status, page, _) = owner.get(&format!("/settings/tokens?person={hana}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Nothing matches these filters") && page.contains("Issue the token"),
+        "an empty list says how to widen it, and the token is issued below: {page}"
+    );
+
+    let crm = app
+        .db
+        .create_api_token(None, olga, "crm sync")
+        .await
+        .unwrap();
+    let billing = app
+        .db
+        .create_api_token(None, hana, "billing export")
+        .await
+        .unwrap();
+    let old = app
+        .db
+        .create_api_token(None, hana, "old import")
+        .await
+        .unwrap();
+    assert_eq!(app.get(&crm, "/api/v1/me").await.status(), 200);
+    let (_, page, _) = owner.get("/settings/tokens").await;
+    let csrf = Browser::csrf(&page);
+    let old_id = app
+        .db
+        .api_tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "old import")
+        .unwrap()
+        .id;
+    let (status, _, location) = owner
+        .post(
+            &format!("/settings/tokens/{old_id}/revoke"),
+            &[("csrf", csrf.as_str()), ("back", "active=yes&sort=name")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some("/settings/tokens?active=yes&sort=name"),
+        "a revocation returns to the list it was made from"
+    );
+
+    let (status, page, _) = owner.get("/settings/tokens").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("1–4 of 4"),
+        "revoked tokens stay listed: {page}"
+    );
+    assert!(
+        in_order(&page, &["old import", "billing export", "crm sync"]),
+        "newest issued first"
+    );
+    assert!(page.contains("Revoke “crm sync”") && !page.contains("Revoke “old import”"));
+    assert!(
+        page.contains("Issue the token"),
+        "tokens are still issued here"
+    );
+
+    let (_, page, _) = owner.get("/settings/tokens?q=HANA").await;
+    assert!(page.contains("1–2 of 2") && !page.contains("crm sync"));
+    let (_, page, _) = owner.get("/settings/tokens?q=crm").await;
+    assert!(page.contains("1–1 of 1") && page.contains("crm sync"));
+    let (_, page, _) = owner.get(&format!("/settings/tokens?person={olga}")).await;
+    assert!(page.contains("1–1 of 1") && page.contains("crm sync"));
+    let (_, page, _) = owner.get("/settings/tokens?active=no").await;
+    assert!(page.contains("1–1 of 1") && page.contains("old import"));
+    let (_, page, _) = owner.get("/settings/tokens?active=yes").await;
+    assert!(page.contains("1–3 of 3") && !page.contains("old import"));
+    let (_, page, _) = owner.get("/settings/tokens?q=nothing-like-it").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = owner.get("/settings/tokens?active=maybe").await;
+    assert_eq!(status, 422);
+
+    let (_, page, _) = owner.get("/settings/tokens?sort=used").await;
+    assert!(
+        in_order(&page, &["crm sync", "old import", "billing export"]),
+        "the token used comes first, the unused after it"
+    );
+    let (_, page, _) = owner.get("/settings/tokens?sort=name&dir=asc").await;
+    assert!(in_order(
+        &page,
+        &["billing export", "crm sync", "old import"]
+    ));
+    assert!(page.contains("aria-sort=\"ascending\""));
+
+    let mut secrets = vec![crm, billing, old];
+    for i in 0..26 {
+        secrets.push(
+            app.db
+                .create_api_token(None, hana, &format!("filler {i:02}"))
+                .await
+                .unwrap(),
+        );
+    }
+    let (_, page, _) = owner.get("/settings/tokens?per=25&page=2").await;
+    assert!(
+        page.contains("26–30 of 30") && page.contains("rel=\"prev\""),
+        "{page}"
+    );
+
+    let response = owner.fetch("/settings/tokens.csv?active=no").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"tokens.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Token,For,Issued,Last used,Revoked"));
+    let revoked = lines.next().unwrap();
+    assert!(
+        revoked.starts_with("old import,Hana Hunter (hana@acme.test),"),
+        "{revoked}"
+    );
+    assert!(
+        !revoked.ends_with(','),
+        "the revocation is dated: {revoked}"
+    );
+    assert_eq!(lines.next(), None);
+    let csv = owner
+        .fetch("/settings/tokens.csv?per=25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 31, "the export holds every page");
+    let (hashes,): (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens LIMIT 1")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert!(
+        secrets.iter().all(|s| !csv.contains(s.as_str())) && !csv.contains(&hashes),
+        "no token and no hash of one is exported"
+    );
+
+    let manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/settings/tokens").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("crm sync"));
+    let response = manager.fetch("/settings/tokens.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(!response.text().await.unwrap().contains("crm sync"));
+}
