@@ -180,3 +180,127 @@ async fn api_tokens_are_searched_filtered_sorted_paged_and_exported_without_secr
     assert_eq!(response.status(), 403);
     assert!(!response.text().await.unwrap().contains("crm sync"));
 }
+
+/// Sends the hosted form `slug` an inquiry from `email`.
+async fn submit(app: &TestApp, slug: &str, email: &str) {
+    let response = app
+        .client
+        .post(app.url(&format!("/f/{slug}")))
+        .form(&[
+            ("name", "Ann Lee"),
+            ("email", email),
+            ("message", &format!("Pricing for 40 seats? {email}")),
+            ("website", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submissions() {
+    let app = TestApp::new().await;
+    let marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
+    app.db
+        .create_form(None, "spring-demo", "Spring demo", "")
+        .await
+        .unwrap();
+    app.db
+        .create_form(None, "webinar", "Autumn webinar", "")
+        .await
+        .unwrap();
+    submit(&app, "webinar", "ann@initech.test").await;
+    submit(&app, "webinar", "bob@globex.test").await;
+    submit(&app, "contact", "cy@umbrella.test").await;
+    sqlx::query("UPDATE forms SET active = 0 WHERE slug = 'spring-demo'")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+
+    let (status, page, _) = marketer.get("/forms").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("1–3 of 3"), "{page}");
+    assert!(
+        in_order(&page, &["Autumn webinar", "Contact us", "Spring demo"]),
+        "by name at first"
+    );
+    assert!(
+        page.contains("&#60;form method=&#34;post&#34;") && page.contains("Publish the form"),
+        "each form keeps its escaped snippet and new ones are still published"
+    );
+
+    let (_, page, _) = marketer.get("/forms?q=WEBINAR").await;
+    assert!(page.contains("1–1 of 1") && page.contains("Autumn webinar"));
+    let (_, page, _) = marketer.get("/forms?q=spring-d").await;
+    assert!(page.contains("1–1 of 1"), "search reaches the address");
+    let (_, page, _) = marketer.get("/forms?open=no").await;
+    assert!(page.contains("1–1 of 1") && page.contains("Spring demo"));
+    let (_, page, _) = marketer.get("/forms?open=yes&q=spring").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = marketer.get("/forms?open=perhaps").await;
+    assert_eq!(status, 422);
+
+    let (_, page, _) = marketer.get("/forms?sort=submissions&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["Autumn webinar", "Contact us", "Spring demo"]
+    ));
+    assert!(page.contains("aria-sort=\"descending\""));
+    let (_, page, _) = marketer.get("/forms?sort=name&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["Spring demo", "Contact us", "Autumn webinar"]
+    ));
+
+    for i in 0..23 {
+        app.db
+            .create_form(
+                None,
+                &format!("filler-{i:02}"),
+                &format!("Filler {i:02}"),
+                "",
+            )
+            .await
+            .unwrap();
+    }
+    let (_, page, _) = marketer.get("/forms?per=25&page=2").await;
+    assert!(
+        page.contains("26–26 of 26") && page.contains("rel=\"prev\""),
+        "{page}"
+    );
+
+    let response = marketer.fetch("/forms.csv?q=webinar").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"forms.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Form,Public address,Campaign,State,Submissions,Created")
+    );
+    let webinar = lines.next().unwrap();
+    assert!(
+        webinar.starts_with(&format!("Autumn webinar,{}/f/webinar,,open,2,", app.base)),
+        "{webinar}"
+    );
+    assert_eq!(lines.next(), None);
+    let csv = marketer
+        .fetch("/forms.csv?per=25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 27, "the export holds every page");
+
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, page, _) = hunter.get("/forms").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("Autumn webinar"));
+    let response = hunter.fetch("/forms.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(!response.text().await.unwrap().contains("Autumn webinar"));
+}
