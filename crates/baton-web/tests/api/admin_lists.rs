@@ -304,3 +304,113 @@ async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submis
     assert_eq!(response.status(), 403);
     assert!(!response.text().await.unwrap().contains("Autumn webinar"));
 }
+
+#[tokio::test]
+async fn webhooks_are_searched_filtered_sorted_paged_and_exported_without_secrets() {
+    let app = TestApp::new().await;
+    let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let max = app.db.user_by_email("max@acme.test").await.unwrap().id;
+    let (status, page, _) = manager.get("/settings/webhooks").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No webhook yet. Add one below"), "{page}");
+
+    let routed = vec!["inquiry.routed".to_string()];
+    let mut secrets = Vec::new();
+    for url in [
+        "https://hooks.acme.test/crm",
+        "https://zapier.example/catch",
+        "http://old.acme.test/legacy",
+    ] {
+        let (_, secret) = app.db.create_webhook(max, url, &routed).await.unwrap();
+        secrets.push(secret);
+    }
+    sqlx::query("UPDATE webhooks SET active = 0 WHERE url = 'http://old.acme.test/legacy'")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+
+    let (_, page, _) = manager.get("/settings/webhooks").await;
+    assert!(page.contains("1–3 of 3"), "{page}");
+    assert!(
+        in_order(
+            &page,
+            &["hooks.acme.test/crm", "zapier.example", "old.acme.test"]
+        ),
+        "in the order they were added"
+    );
+    assert!(
+        page.contains("Add the webhook"),
+        "webhooks are still added here"
+    );
+    assert!(secrets.iter().all(|s| !page.contains(s.as_str())));
+
+    let (_, page, _) = manager.get("/settings/webhooks?q=ACME.TEST").await;
+    assert!(page.contains("1–2 of 2") && !page.contains("zapier.example"));
+    let (_, page, _) = manager.get("/settings/webhooks?active=no").await;
+    assert!(page.contains("1–1 of 1") && page.contains("old.acme.test"));
+    let (_, page, _) = manager.get("/settings/webhooks?active=yes&q=legacy").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = manager.get("/settings/webhooks?active=sometimes").await;
+    assert_eq!(status, 422);
+
+    let (_, page, _) = manager.get("/settings/webhooks?sort=url").await;
+    assert!(in_order(
+        &page,
+        &["old.acme.test", "hooks.acme.test/crm", "zapier.example"]
+    ));
+    let (_, page, _) = manager.get("/settings/webhooks?sort=url&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["zapier.example", "hooks.acme.test/crm", "old.acme.test"]
+    ));
+    assert!(page.contains("aria-sort=\"descending\""));
+
+    for i in 0..23 {
+        let (_, secret) = app
+            .db
+            .create_webhook(max, &format!("https://filler.example/{i:02}"), &routed)
+            .await
+            .unwrap();
+        secrets.push(secret);
+    }
+    let (_, page, _) = manager.get("/settings/webhooks?per=25&page=2").await;
+    assert!(
+        page.contains("26–26 of 26") && page.contains("rel=\"prev\""),
+        "{page}"
+    );
+
+    let response = manager.fetch("/settings/webhooks.csv?active=no").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"webhooks.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Address,Events,State,Added"));
+    let legacy = lines.next().unwrap();
+    assert!(
+        legacy.starts_with("http://old.acme.test/legacy,inquiry.routed,paused,"),
+        "{legacy}"
+    );
+    assert_eq!(lines.next(), None);
+    let csv = manager
+        .fetch("/settings/webhooks.csv?per=25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 27, "the export holds every page");
+    assert!(
+        secrets.iter().all(|s| !csv.contains(s.as_str())),
+        "no signing secret is exported"
+    );
+
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, page, _) = hunter.get("/settings/webhooks").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("zapier.example"));
+    let response = hunter.fetch("/settings/webhooks.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(!response.text().await.unwrap().contains("zapier.example"));
+}
