@@ -1,5 +1,6 @@
 //! The organisation's settings: time zone and business hours, teams and
-//! webhooks; and the index of every settings page a person may open.
+//! webhooks, each a list searched, filtered, sorted, paged and exported like
+//! every list; and the index of every settings page a person may open.
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output};
 use super::session::csrf_refused;
@@ -13,6 +14,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use baton_core::domain::{Function, Role};
 use baton_db::settings::OrganisationChange;
+use baton_db::teams::{TeamFilter, TeamSort};
 use baton_db::webhooks::{EVENTS, WebhookFilter, WebhookSort};
 use serde::Deserialize;
 
@@ -24,6 +26,7 @@ pub fn router() -> Router<AppState> {
             get(organisation).post(change_organisation),
         )
         .route("/settings/teams", get(teams).post(create_team))
+        .route("/settings/teams.csv", get(teams))
         .route("/settings/webhooks", get(webhooks).post(create_webhook))
         .route("/settings/webhooks.csv", get(webhooks))
 }
@@ -188,13 +191,29 @@ async fn change_organisation(
     }
 }
 
+const TEAM_COLUMNS: &[Column] = &[
+    Column {
+        label: "Team",
+        sort: Some("name"),
+    },
+    Column {
+        label: "Function",
+        sort: Some("function"),
+    },
+    Column {
+        label: "Added",
+        sort: Some("created"),
+    },
+];
+
 #[derive(Template)]
 #[template(path = "teams.html")]
 struct TeamsPage {
     title: String,
     chrome: Option<Chrome>,
     csrf: String,
-    teams: Vec<(String, String)>,
+    list: ListView,
+    rows: Vec<Vec<Cell>>,
     fields: Vec<Field>,
 }
 
@@ -207,23 +226,68 @@ struct NewTeam {
     function: String,
 }
 
+/// The list of teams as `request` narrows it, as a page with the form to
+/// add one, or as CSV.
 async fn show_teams(
     state: &AppState,
     viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
     typed: &NewTeam,
     error: Option<(String, String)>,
 ) -> Response {
-    let teams = match state.db.teams().await {
-        Ok(teams) => teams
-            .into_iter()
-            .map(|t| (t.name, t.function.to_string()))
-            .collect(),
+    let filter = match request.one_of::<Function>("serves") {
+        Ok(function) => TeamFilter {
+            function,
+            search: request.search(),
+        },
         Err(e) => return failure(Some(viewer), e),
     };
-    let functions = Function::ALL
+    let window = request.window::<TeamSort>(output);
+    let listed = match state.db.team_list(&filter, &window).await {
+        Ok(listed) => listed,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let rows: Vec<Vec<Cell>> = listed
+        .rows
+        .into_iter()
+        .map(|t| {
+            vec![
+                Cell::text(t.name),
+                Cell::text(t.function.to_string()),
+                Cell::text(when(t.created_at)),
+            ]
+        })
+        .collect();
+    let spec = ListSpec {
+        title: "Teams",
+        path: "/settings/teams",
+        columns: TEAM_COLUMNS,
+        search_label: "Search name",
+        empty: "No team yet. Teams group people of one function, such as the \
+                hunters of a region; add one with the form below.",
+        note: None,
+        views: Vec::new(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, rows);
+    }
+    let functions: Vec<(String, String)> = Function::ALL
         .iter()
         .map(|f| (f.to_string(), f.to_string()))
         .collect();
+    let mut function_choices = vec![(String::new(), "Any function".to_string())];
+    function_choices.extend(functions.iter().cloned());
+    let filters = vec![
+        // Not `function`, which the new team's own field is called.
+        Field::choice(
+            "serves",
+            "Function",
+            function_choices,
+            request.get("serves"),
+        )
+        .optional(),
+    ];
     let mut fields = vec![
         Field::input("name", "Name", "text", &typed.name),
         Field::choice("function", "Function", functions, &typed.function),
@@ -236,23 +300,31 @@ async fn show_teams(
     if let Some((field, problem)) = error {
         place_error(&mut fields, &field, problem);
     }
+    let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
     render(
         status,
         &TeamsPage {
             title: "Teams".into(),
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
-            teams,
+            list,
+            rows,
             fields,
         },
     )
 }
 
-async fn teams(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn teams(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
     if !READERS.contains(&viewer.role()) {
         return refused(&viewer, "keep teams");
     }
-    show_teams(&state, &viewer, &NewTeam::default(), None).await
+    let request = ListRequest::parse(raw.as_deref());
+    show_teams(&state, &viewer, output, &request, &NewTeam::default(), None).await
 }
 
 async fn create_team(
@@ -276,7 +348,10 @@ async fn create_team(
     };
     match created.map_err(refusal) {
         Ok(()) => Redirect::to("/settings/teams").into_response(),
-        Err(Ok(error)) => show_teams(&state, &viewer, &form, Some(error)).await,
+        Err(Ok(error)) => {
+            let request = ListRequest::parse(None);
+            show_teams(&state, &viewer, Output::Page, &request, &form, Some(error)).await
+        }
         Err(Err(e)) => failure(Some(&viewer), e),
     }
 }
@@ -540,5 +615,6 @@ mod tests {
     #[test]
     fn every_sortable_column_names_a_sort() {
         super::super::lists::assert_sorts_known::<WebhookSort>(WEBHOOK_COLUMNS);
+        super::super::lists::assert_sorts_known::<TeamSort>(TEAM_COLUMNS);
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::helpers::TestApp;
 use crate::pages::Browser;
-use baton_core::domain::Role;
+use baton_core::domain::{Function, Role};
 use baton_db::users::NewUser;
 
 fn in_order(page: &str, names: &[&str]) -> bool {
@@ -413,4 +413,91 @@ async fn webhooks_are_searched_filtered_sorted_paged_and_exported_without_secret
     let response = hunter.fetch("/settings/webhooks.csv").await;
     assert_eq!(response.status(), 403);
     assert!(!response.text().await.unwrap().contains("zapier.example"));
+}
+
+#[tokio::test]
+async fn teams_are_searched_filtered_sorted_paged_and_exported() {
+    let app = TestApp::new().await;
+    let mut manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/settings/teams").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No team yet. Teams group people"), "{page}");
+    let csrf = Browser::csrf(&page);
+    let (status, _, location) = manager
+        .post(
+            "/settings/teams",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "West hunters"),
+                ("function", "hunting"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/settings/teams")),
+        "teams are still added here"
+    );
+    for (name, function) in [
+        ("East hunters", Function::Hunting),
+        ("Accounts", Function::Farming),
+    ] {
+        app.db.create_team(None, name, function).await.unwrap();
+    }
+
+    let (_, page, _) = manager.get("/settings/teams").await;
+    assert!(page.contains("1–3 of 3"), "{page}");
+    assert!(in_order(
+        &page,
+        &["<td>Accounts</td>", "East hunters", "West hunters"]
+    ));
+    let (_, page, _) = manager.get("/settings/teams?q=HUNTERS").await;
+    assert!(page.contains("1–2 of 2") && !page.contains("<td>Accounts</td>"));
+    let (_, page, _) = manager.get("/settings/teams?serves=farming").await;
+    assert!(page.contains("1–1 of 1") && page.contains("<td>Accounts</td>"));
+    let (_, page, _) = manager.get("/settings/teams?serves=farming&q=east").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = manager.get("/settings/teams?serves=juggling").await;
+    assert_eq!(status, 422);
+    let (_, page, _) = manager.get("/settings/teams?sort=created&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["<td>Accounts</td>", "East hunters", "West hunters"]
+    ));
+    assert!(page.contains("aria-sort=\"descending\""));
+
+    for i in 0..23 {
+        app.db
+            .create_team(None, &format!("Filler {i:02}"), Function::Qualification)
+            .await
+            .unwrap();
+    }
+    let (_, page, _) = manager.get("/settings/teams?per=25&page=2").await;
+    assert!(
+        page.contains("26–26 of 26") && page.contains("rel=\"prev\""),
+        "{page}"
+    );
+
+    let response = manager
+        .fetch("/settings/teams.csv?serves=hunting&sort=name&dir=desc")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"teams.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Team,Function,Added"));
+    assert!(lines.next().unwrap().starts_with("West hunters,hunting,"));
+    assert!(lines.next().unwrap().starts_with("East hunters,hunting,"));
+    assert_eq!(lines.next(), None);
+
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, page, _) = hunter.get("/settings/teams").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("East hunters"));
+    let response = hunter.fetch("/settings/teams.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(!response.text().await.unwrap().contains("East hunters"));
 }
