@@ -2,9 +2,12 @@
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
 use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// A hosted form.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -15,6 +18,76 @@ pub struct Form {
     pub campaign: Option<String>,
     pub thank_you: String,
     pub active: bool,
+}
+
+/// The columns the list of forms sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormSort {
+    Name,
+    Created,
+    Submissions,
+}
+
+impl SortColumn for FormSort {
+    const ALL: &'static [Self] = &[FormSort::Name, FormSort::Created, FormSort::Submissions];
+
+    fn key(self) -> &'static str {
+        match self {
+            FormSort::Name => "name",
+            FormSort::Created => "created",
+            FormSort::Submissions => "submissions",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            FormSort::Name => "r.name_lower",
+            FormSort::Created => "r.created_at",
+            FormSort::Submissions => "r.submissions",
+        }
+    }
+}
+
+/// Filters of the list of forms; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct FormFilter {
+    /// `true` for forms that take submissions, `false` for closed ones.
+    pub active: Option<bool>,
+    /// Words to find in the name or the address.
+    pub search: String,
+}
+
+/// A form as the list shows it, with how many inquiries it brought.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormLine {
+    pub form: Form,
+    pub created_at: i64,
+    pub submissions: i64,
+}
+
+// A submission is an inquiry whose origin names the form.
+const FORM_LINES: &str = "SELECT f.id, f.slug, f.name, LOWER(f.name) AS name_lower,
+        c.name AS campaign, f.thank_you, f.active, f.created_at,
+        COALESCE(s.submissions, 0) AS submissions
+     FROM forms f LEFT JOIN campaigns c ON c.id = f.campaign_id
+     LEFT JOIN (SELECT origin, COUNT(*) AS submissions FROM inquiries
+                WHERE origin LIKE 'form:%' GROUP BY origin) s
+       ON s.origin = 'form:' || f.slug";
+
+fn form_line(row: &AnyRow) -> Result<FormLine> {
+    let active: i64 = row.try_get("active")?;
+    Ok(FormLine {
+        form: Form {
+            id: row.try_get("id")?,
+            slug: row.try_get("slug")?,
+            name: row.try_get("name")?,
+            campaign: row.try_get("campaign")?,
+            thank_you: row.try_get("thank_you")?,
+            active: active != 0,
+        },
+        created_at: row.try_get("created_at")?,
+        submissions: row.try_get("submissions")?,
+    })
 }
 
 /// The form every organisation starts with, at `/f/contact`.
@@ -48,6 +121,24 @@ impl Db {
             thank_you,
             active: active != 0,
         })
+    }
+
+    /// A window of the forms as `filter` narrows them.
+    pub async fn form_list(
+        &self,
+        filter: &FormFilter,
+        window: &Window<FormSort>,
+    ) -> Result<Listed<FormLine>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.active = ?", filter.active.map(i64::from));
+        conditions.search(
+            &[
+                "r.name_lower LIKE ? ESCAPE '\\'",
+                "r.slug LIKE ? ESCAPE '\\'",
+            ],
+            &filter.search,
+        );
+        self.list(FORM_LINES, &conditions, window, form_line).await
     }
 
     /// Adds a form; the slug must be new.

@@ -3,10 +3,13 @@
 use crate::checks::required;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::domain::Function;
 use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// A team and the function it serves.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -28,6 +31,53 @@ fn team_from_row((id, name, function, created_at): TeamRow) -> Result<Team> {
             .map_err(|e| DbError::invalid("function", format!("{e}")))?,
         created_at,
     })
+}
+
+/// The columns the list of teams sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamSort {
+    Name,
+    Function,
+    Created,
+}
+
+impl SortColumn for TeamSort {
+    const ALL: &'static [Self] = &[TeamSort::Name, TeamSort::Function, TeamSort::Created];
+
+    fn key(self) -> &'static str {
+        match self {
+            TeamSort::Name => "name",
+            TeamSort::Function => "function",
+            TeamSort::Created => "created",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            TeamSort::Name => "r.name_lower",
+            TeamSort::Function => "r.function",
+            TeamSort::Created => "r.created_at",
+        }
+    }
+}
+
+/// Filters of the list of teams; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct TeamFilter {
+    pub function: Option<Function>,
+    /// Words to find in the name.
+    pub search: String,
+}
+
+const TEAM_LINES: &str = "SELECT id, name, name_lower, function, created_at FROM teams";
+
+fn team_line(row: &AnyRow) -> Result<Team> {
+    team_from_row((
+        row.try_get("id")?,
+        row.try_get("name")?,
+        row.try_get("function")?,
+        row.try_get("created_at")?,
+    ))
 }
 
 impl Db {
@@ -78,6 +128,18 @@ impl Db {
                 .fetch_optional(self.reader())
                 .await?;
         team_from_row(row.ok_or_else(|| DbError::NotFound(format!("team {id}")))?)
+    }
+
+    /// A window of the teams as `filter` narrows them.
+    pub async fn team_list(
+        &self,
+        filter: &TeamFilter,
+        window: &Window<TeamSort>,
+    ) -> Result<Listed<Team>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.function = ?", filter.function.map(|f| f.as_str()));
+        conditions.search(&["r.name_lower LIKE ? ESCAPE '\\'"], &filter.search);
+        self.list(TEAM_LINES, &conditions, window, team_line).await
     }
 
     /// Every team, by name.

@@ -3,7 +3,7 @@
 use crate::checks::Table;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
-use crate::listing::{Conditions, Listed, SortColumn, Window};
+use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
 use baton_core::auth;
 use baton_core::domain::Role;
@@ -174,6 +174,73 @@ pub struct ApiToken {
     pub holder_email: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+}
+
+/// The columns the list of API tokens sorts by, newest issued first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSort {
+    Created,
+    LastUsed,
+    Name,
+}
+
+impl SortColumn for TokenSort {
+    const ALL: &'static [Self] = &[TokenSort::Created, TokenSort::LastUsed, TokenSort::Name];
+    const DIRECTION: Direction = Direction::Descending;
+
+    fn key(self) -> &'static str {
+        match self {
+            TokenSort::Created => "created",
+            TokenSort::LastUsed => "used",
+            TokenSort::Name => "name",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            TokenSort::Created => "r.created_at",
+            TokenSort::LastUsed => "r.last_used_at",
+            TokenSort::Name => "r.name_lower",
+        }
+    }
+}
+
+/// Filters of the list of API tokens; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct TokenFilter {
+    /// The person the tokens act as.
+    pub holder_id: Option<i64>,
+    /// `true` for tokens that work, `false` for revoked ones.
+    pub active: Option<bool>,
+    /// Words to find in the token's name or its holder's name or e-mail.
+    pub search: String,
+}
+
+/// An API token as the list shows it, revoked ones included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenLine {
+    pub token: ApiToken,
+    pub revoked_at: Option<i64>,
+}
+
+const TOKEN_LINES: &str = "SELECT t.id, t.name, LOWER(t.name) AS name_lower,
+        u.id AS holder_id, u.name AS holder, LOWER(u.name) AS holder_lower,
+        u.email AS holder_email, u.email_lower, t.created_at, t.last_used_at, t.revoked_at
+     FROM api_tokens t JOIN users u ON u.id = t.user_id";
+
+fn token_line(row: &AnyRow) -> Result<TokenLine> {
+    Ok(TokenLine {
+        token: ApiToken {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            holder_id: row.try_get("holder_id")?,
+            holder: row.try_get("holder")?,
+            holder_email: row.try_get("holder_email")?,
+            created_at: row.try_get("created_at")?,
+            last_used_at: row.try_get("last_used_at")?,
+        },
+        revoked_at: row.try_get("revoked_at")?,
+    })
 }
 
 /// What is needed to add a person.
@@ -351,6 +418,32 @@ impl Db {
                 },
             )
             .collect())
+    }
+
+    /// A window of the API tokens, revoked ones too, as `filter` narrows
+    /// them; never a token itself.
+    pub async fn token_list(
+        &self,
+        filter: &TokenFilter,
+        window: &Window<TokenSort>,
+    ) -> Result<Listed<TokenLine>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.holder_id = ?", filter.holder_id);
+        match filter.active {
+            Some(true) => conditions.add("r.revoked_at IS NULL", Vec::new()),
+            Some(false) => conditions.add("r.revoked_at IS NOT NULL", Vec::new()),
+            None => {}
+        }
+        conditions.search(
+            &[
+                "r.name_lower LIKE ? ESCAPE '\\'",
+                "r.holder_lower LIKE ? ESCAPE '\\'",
+                "r.email_lower LIKE ? ESCAPE '\\'",
+            ],
+            &filter.search,
+        );
+        self.list(TOKEN_LINES, &conditions, window, token_line)
+            .await
     }
 
     /// Stops a token from working, for good; it stays on record.

@@ -4,11 +4,13 @@
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::{Value, insert_rows};
 use crate::users::audit_in;
 use serde::Serialize;
-use sqlx::{Any, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 /// Events a webhook can subscribe to.
 pub const EVENTS: &[&str] = &[
@@ -29,6 +31,56 @@ pub struct Webhook {
     pub events: Vec<String>,
     pub active: bool,
     pub created_at: i64,
+}
+
+/// The columns the list of webhooks sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookSort {
+    Created,
+    Url,
+}
+
+impl SortColumn for WebhookSort {
+    const ALL: &'static [Self] = &[WebhookSort::Created, WebhookSort::Url];
+
+    fn key(self) -> &'static str {
+        match self {
+            WebhookSort::Created => "created",
+            WebhookSort::Url => "url",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            WebhookSort::Created => "r.created_at",
+            WebhookSort::Url => "r.url_lower",
+        }
+    }
+}
+
+/// Filters of the list of webhooks; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookFilter {
+    /// `true` for webhooks that are delivered to, `false` for paused ones.
+    pub active: Option<bool>,
+    /// Words to find in the address.
+    pub search: String,
+}
+
+// Never the signing secret, which only the receiver keeps.
+const WEBHOOK_LINES: &str =
+    "SELECT id, url, LOWER(url) AS url_lower, events, active, created_at FROM webhooks";
+
+fn webhook_line(row: &AnyRow) -> Result<Webhook> {
+    let events: String = row.try_get("events")?;
+    let active: i64 = row.try_get("active")?;
+    Ok(Webhook {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        events: serde_json::from_str(&events).unwrap_or_default(),
+        active: active != 0,
+        created_at: row.try_get("created_at")?,
+    })
 }
 
 /// One delivery of one event to one webhook, and how it went.
@@ -194,6 +246,19 @@ impl Db {
                 created_at,
             })
             .collect())
+    }
+
+    /// A window of the webhooks as `filter` narrows them.
+    pub async fn webhook_list(
+        &self,
+        filter: &WebhookFilter,
+        window: &Window<WebhookSort>,
+    ) -> Result<Listed<Webhook>> {
+        let mut conditions = Conditions::default();
+        conditions.equal("r.active = ?", filter.active.map(i64::from));
+        conditions.search(&["r.url_lower LIKE ? ESCAPE '\\'"], &filter.search);
+        self.list(WEBHOOK_LINES, &conditions, window, webhook_line)
+            .await
     }
 
     /// Deliveries of a webhook, newest first.

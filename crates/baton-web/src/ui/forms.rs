@@ -1,24 +1,57 @@
-//! The forms page: the public inquiry forms with their address, a preview
-//! and the snippet to embed each elsewhere; a new form in one step.
+//! The forms page: the public inquiry forms with their address, a preview,
+//! the snippet to embed each elsewhere and how many inquiries each brought,
+//! searched, filtered, sorted, paged and exported like every list; a new
+//! form in one step.
 
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
+use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use baton_core::domain::Role;
+use baton_db::forms::{FormFilter, FormSort};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/forms", get(page).post(create))
+    Router::new()
+        .route("/forms", get(page).post(create))
+        .route("/forms.csv", get(page))
 }
 
 /// Roles that publish forms.
 pub const EDITORS: &[Role] = &[Role::Owner, Role::Marketer];
+
+const COLUMNS: &[Column] = &[
+    Column {
+        label: "Form",
+        sort: Some("name"),
+    },
+    Column {
+        label: "Public address",
+        sort: None,
+    },
+    Column {
+        label: "Campaign",
+        sort: None,
+    },
+    Column {
+        label: "State",
+        sort: None,
+    },
+    Column {
+        label: "Submissions",
+        sort: Some("submissions"),
+    },
+    Column {
+        label: "Created",
+        sort: Some("created"),
+    },
+];
 
 /// One form as listed.
 struct Listed {
@@ -27,7 +60,24 @@ struct Listed {
     url: String,
     campaign: String,
     active: bool,
+    submissions: i64,
+    created: String,
     snippet: String,
+}
+
+impl Listed {
+    /// The form as a row of the CSV export, under [`COLUMNS`].
+    fn cells(self) -> Vec<Cell> {
+        let state = if self.active { "open" } else { "closed" };
+        vec![
+            Cell::text(self.name),
+            Cell::text(self.url),
+            Cell::text(self.campaign),
+            Cell::text(state),
+            Cell::text(self.submissions.to_string()),
+            Cell::text(self.created),
+        ]
+    }
 }
 
 #[derive(Template)]
@@ -36,6 +86,7 @@ struct FormsPage {
     title: String,
     chrome: Option<Chrome>,
     csrf: String,
+    list: ListView,
     forms: Vec<Listed>,
     fields: Vec<Field>,
 }
@@ -63,29 +114,70 @@ fn refused(viewer: &Viewer) -> Response {
     )
 }
 
+/// The list of forms as `request` narrows it, as a page with the form to
+/// publish one, or as CSV.
 async fn show(
     state: &AppState,
     viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
     typed: &NewForm,
     error: Option<(String, String)>,
-    status: StatusCode,
 ) -> Response {
-    let forms = match state.db.forms().await {
-        Ok(forms) => forms,
+    let filter = match request.yes_no("open") {
+        Ok(active) => FormFilter {
+            active,
+            search: request.search(),
+        },
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let window = request.window::<FormSort>(output);
+    let listed = match state.db.form_list(&filter, &window).await {
+        Ok(listed) => listed,
         Err(e) => return failure(Some(viewer), e),
     };
     let base = state.options.base_url.trim_end_matches('/');
-    let forms = forms
+    let total = listed.total;
+    let forms: Vec<Listed> = listed
+        .rows
         .into_iter()
-        .map(|form| Listed {
-            url: format!("{base}/f/{}", form.slug),
-            snippet: crate::forms::embed_snippet(&form, base),
-            campaign: form.campaign.clone().unwrap_or_default(),
-            name: form.name,
-            slug: form.slug,
-            active: form.active,
+        .map(|line| Listed {
+            url: format!("{base}/f/{}", line.form.slug),
+            snippet: crate::forms::embed_snippet(&line.form, base),
+            campaign: line.form.campaign.clone().unwrap_or_default(),
+            name: line.form.name,
+            slug: line.form.slug,
+            active: line.form.active,
+            submissions: line.submissions,
+            created: when(line.created_at),
         })
         .collect();
+    let spec = ListSpec {
+        title: "Forms",
+        path: "/forms",
+        columns: COLUMNS,
+        search_label: "Search name or address",
+        empty: "No form yet. Publish one with the form below; it gets a page \
+                of its own and a snippet to put on another site.",
+        note: None,
+        views: Vec::new(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, forms.into_iter().map(Listed::cells).collect());
+    }
+    let filters = vec![
+        Field::choice(
+            "open",
+            "State",
+            vec![
+                (String::new(), "Any".to_string()),
+                ("yes".to_string(), "Open".to_string()),
+                ("no".to_string(), "Closed".to_string()),
+            ],
+            request.get("open"),
+        )
+        .optional(),
+    ];
     let mut fields = vec![
         Field::input("name", "Name", "text", &typed.name),
         Field::input(
@@ -96,26 +188,39 @@ async fn show(
         ),
         Field::input("thank_you", "Thank-you message", "text", &typed.thank_you).optional(),
     ];
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     if let Some((field, problem)) = error {
         place_error(&mut fields, &field, problem);
     }
+    let list = ListView::new(request, spec, filters, &window, total, forms.len());
     render(
         status,
         &FormsPage {
             title: "Forms".into(),
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
+            list,
             forms,
             fields,
         },
     )
 }
 
-async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    show(&state, &viewer, &NewForm::default(), None, StatusCode::OK).await
+    let request = ListRequest::parse(raw.as_deref());
+    show(&state, &viewer, output, &request, &NewForm::default(), None).await
 }
 
 async fn create(
@@ -145,13 +250,24 @@ async fn create(
                 show(
                     &state,
                     &viewer,
+                    Output::Page,
+                    &ListRequest::parse(None),
                     &form,
                     Some(error),
-                    StatusCode::UNPROCESSABLE_ENTITY,
                 )
                 .await
             }
             Err(e) => failure(Some(&viewer), e),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sortable_column_names_a_sort() {
+        super::super::lists::assert_sorts_known::<FormSort>(COLUMNS);
     }
 }

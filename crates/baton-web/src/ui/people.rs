@@ -1,9 +1,10 @@
 //! People and API tokens, for the owner: add a person, change their role,
 //! let them sign in or not, in a list searched, filtered, sorted, paged
-//! and exported like every list; issue a token (shown once) and revoke one.
+//! and exported like every list; issue a token (shown once) and revoke one,
+//! in a list of tokens like it, whose export never holds a secret.
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output};
-use super::session::{ButtonForm, csrf_refused};
+use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
 use askama::Template;
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::Role;
-use baton_db::users::{NewUser, PeopleFilter, PersonSort, UserChange};
+use baton_db::users::{NewUser, PeopleFilter, PersonSort, TokenFilter, TokenSort, UserChange};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/people.csv", get(people))
         .route("/settings/people/{id}", post(change_person))
         .route("/settings/tokens", get(tokens).post(issue_token))
+        .route("/settings/tokens.csv", get(tokens))
         .route("/settings/tokens/{id}/revoke", post(revoke_token))
 }
 
@@ -400,13 +402,50 @@ async fn change_person(
     }
 }
 
-/// A working token as listed.
+const TOKEN_COLUMNS: &[Column] = &[
+    Column {
+        label: "Token",
+        sort: Some("name"),
+    },
+    Column {
+        label: "For",
+        sort: None,
+    },
+    Column {
+        label: "Issued",
+        sort: Some("created"),
+    },
+    Column {
+        label: "Last used",
+        sort: Some("used"),
+    },
+    Column {
+        label: "Revoked",
+        sort: None,
+    },
+];
+
+/// A token as listed: never its secret, which only its holder has.
 struct ListedToken {
     id: i64,
     name: String,
     holder: String,
     created: String,
     last_used: String,
+    revoked: Option<String>,
+}
+
+impl ListedToken {
+    /// The token as a row of the CSV export, under [`TOKEN_COLUMNS`].
+    fn cells(self) -> Vec<Cell> {
+        vec![
+            Cell::text(self.name),
+            Cell::text(self.holder),
+            Cell::text(self.created),
+            Cell::text(self.last_used),
+            Cell::text(self.revoked.unwrap_or_default()),
+        ]
+    }
 }
 
 #[derive(Template)]
@@ -415,6 +454,9 @@ struct TokensPage {
     title: String,
     chrome: Option<Chrome>,
     csrf: String,
+    list: ListView,
+    /// The list's parameters, so a revocation returns to it.
+    back: String,
     tokens: Vec<ListedToken>,
     fields: Vec<Field>,
     /// A token just issued: shown this once, never stored in clear.
@@ -430,17 +472,77 @@ struct NewToken {
     name: String,
 }
 
+/// The list of tokens as `request` narrows it, as a page with the form to
+/// issue one, or as CSV.
 async fn show_tokens(
     state: &AppState,
     viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
     typed: &NewToken,
     error: Option<(String, String)>,
     issued: Option<String>,
 ) -> Response {
-    let (tokens, users) = match tokio::try_join!(state.db.api_tokens(), state.db.users()) {
-        Ok(both) => both,
-        Err(e) => return failure(Some(viewer), e),
+    let filter = match (request.id("person"), request.yes_no("active")) {
+        (Ok(holder_id), Ok(active)) => TokenFilter {
+            holder_id,
+            active,
+            search: request.search(),
+        },
+        (Err(e), _) | (_, Err(e)) => return failure(Some(viewer), e),
     };
+    let window = request.window::<TokenSort>(output);
+    let (listed, users) =
+        match tokio::try_join!(state.db.token_list(&filter, &window), state.db.users()) {
+            Ok(both) => both,
+            Err(e) => return failure(Some(viewer), e),
+        };
+    let total = listed.total;
+    let tokens: Vec<ListedToken> = listed
+        .rows
+        .into_iter()
+        .map(|line| ListedToken {
+            id: line.token.id,
+            name: line.token.name,
+            holder: format!("{} ({})", line.token.holder, line.token.holder_email),
+            created: when(line.token.created_at),
+            last_used: line
+                .token
+                .last_used_at
+                .map(when)
+                .unwrap_or_else(|| "never".into()),
+            revoked: line.revoked_at.map(when),
+        })
+        .collect();
+    let spec = ListSpec {
+        title: "API tokens",
+        path: "/settings/tokens",
+        columns: TOKEN_COLUMNS,
+        search_label: "Search token or person",
+        empty: "No API token yet. Issue one with the form below for the person \
+                a program acts as; it is shown once, so copy it then.",
+        note: None,
+        views: Vec::new(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, tokens.into_iter().map(ListedToken::cells).collect());
+    }
+    let mut person_choices = vec![(String::new(), "Anyone".to_string())];
+    person_choices.extend(users.iter().map(|u| (u.id.to_string(), u.name.clone())));
+    let filters = vec![
+        Field::choice("person", "For", person_choices, request.get("person")).optional(),
+        Field::choice(
+            "active",
+            "State",
+            vec![
+                (String::new(), "Any".to_string()),
+                ("yes".to_string(), "Works".to_string()),
+                ("no".to_string(), "Revoked".to_string()),
+            ],
+            request.get("active"),
+        )
+        .optional(),
+    ];
     let holders = users
         .into_iter()
         .filter(|u| u.active)
@@ -463,22 +565,15 @@ async fn show_tokens(
     if let Some((field, problem)) = error {
         place_error(&mut fields, &field, problem);
     }
-    let tokens = tokens
-        .into_iter()
-        .map(|t| ListedToken {
-            id: t.id,
-            name: t.name,
-            holder: format!("{} ({})", t.holder, t.holder_email),
-            created: when(t.created_at),
-            last_used: t.last_used_at.map(when).unwrap_or_else(|| "never".into()),
-        })
-        .collect();
+    let list = ListView::new(request, spec, filters, &window, total, tokens.len());
     render(
         status,
         &TokensPage {
             title: "API tokens".into(),
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
+            list,
+            back: request.query(&[]),
             tokens,
             fields,
             issued,
@@ -486,11 +581,26 @@ async fn show_tokens(
     )
 }
 
-async fn tokens(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn tokens(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    show_tokens(&state, &viewer, &NewToken::default(), None, None).await
+    let request = ListRequest::parse(raw.as_deref());
+    show_tokens(
+        &state,
+        &viewer,
+        output,
+        &request,
+        &NewToken::default(),
+        None,
+        None,
+    )
+    .await
 }
 
 async fn issue_token(
@@ -517,18 +627,37 @@ async fn issue_token(
         )),
         Err(e) => Err(e),
     };
-    match issued.map_err(refusal) {
-        Ok(token) => show_tokens(&state, &viewer, &NewToken::default(), None, Some(token)).await,
-        Err(Ok(error)) => show_tokens(&state, &viewer, &form, Some(error), None).await,
-        Err(Err(e)) => failure(Some(&viewer), e),
-    }
+    let (typed, error, issued) = match issued.map_err(refusal) {
+        Ok(token) => (NewToken::default(), None, Some(token)),
+        Err(Ok(error)) => (form, Some(error), None),
+        Err(Err(e)) => return failure(Some(&viewer), e),
+    };
+    let request = ListRequest::parse(None);
+    show_tokens(
+        &state,
+        &viewer,
+        Output::Page,
+        &request,
+        &typed,
+        error,
+        issued,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct Revocation {
+    csrf: String,
+    /// The parameters of the list the token was revoked from.
+    #[serde(default)]
+    back: String,
 }
 
 async fn revoke_token(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<ButtonForm>,
+    Form(form): Form<Revocation>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
@@ -536,8 +665,9 @@ async fn revoke_token(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
+    let back = ListRequest::parse(Some(&form.back));
     match state.db.revoke_api_token(viewer.id(), id).await {
-        Ok(()) => Redirect::to("/settings/tokens").into_response(),
+        Ok(()) => Redirect::to(&back.link("/settings/tokens", &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
@@ -549,5 +679,6 @@ mod tests {
     #[test]
     fn every_sortable_column_names_a_sort() {
         super::super::lists::assert_sorts_known::<PersonSort>(COLUMNS);
+        super::super::lists::assert_sorts_known::<TokenSort>(TOKEN_COLUMNS);
     }
 }

@@ -1,18 +1,21 @@
 //! The organisation's settings: time zone and business hours, teams and
-//! webhooks; and the index of every settings page a person may open.
+//! webhooks, each a list searched, filtered, sorted, paged and exported like
+//! every list; and the index of every settings page a person may open.
 
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use baton_core::domain::{Function, Role};
 use baton_db::settings::OrganisationChange;
-use baton_db::webhooks::EVENTS;
+use baton_db::teams::{TeamFilter, TeamSort};
+use baton_db::webhooks::{EVENTS, WebhookFilter, WebhookSort};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -23,7 +26,9 @@ pub fn router() -> Router<AppState> {
             get(organisation).post(change_organisation),
         )
         .route("/settings/teams", get(teams).post(create_team))
+        .route("/settings/teams.csv", get(teams))
         .route("/settings/webhooks", get(webhooks).post(create_webhook))
+        .route("/settings/webhooks.csv", get(webhooks))
 }
 
 /// Roles that see settings: managers read the organisation's and keep
@@ -186,13 +191,29 @@ async fn change_organisation(
     }
 }
 
+const TEAM_COLUMNS: &[Column] = &[
+    Column {
+        label: "Team",
+        sort: Some("name"),
+    },
+    Column {
+        label: "Function",
+        sort: Some("function"),
+    },
+    Column {
+        label: "Added",
+        sort: Some("created"),
+    },
+];
+
 #[derive(Template)]
 #[template(path = "teams.html")]
 struct TeamsPage {
     title: String,
     chrome: Option<Chrome>,
     csrf: String,
-    teams: Vec<(String, String)>,
+    list: ListView,
+    rows: Vec<Vec<Cell>>,
     fields: Vec<Field>,
 }
 
@@ -205,23 +226,68 @@ struct NewTeam {
     function: String,
 }
 
+/// The list of teams as `request` narrows it, as a page with the form to
+/// add one, or as CSV.
 async fn show_teams(
     state: &AppState,
     viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
     typed: &NewTeam,
     error: Option<(String, String)>,
 ) -> Response {
-    let teams = match state.db.teams().await {
-        Ok(teams) => teams
-            .into_iter()
-            .map(|t| (t.name, t.function.to_string()))
-            .collect(),
+    let filter = match request.one_of::<Function>("serves") {
+        Ok(function) => TeamFilter {
+            function,
+            search: request.search(),
+        },
         Err(e) => return failure(Some(viewer), e),
     };
-    let functions = Function::ALL
+    let window = request.window::<TeamSort>(output);
+    let listed = match state.db.team_list(&filter, &window).await {
+        Ok(listed) => listed,
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let rows: Vec<Vec<Cell>> = listed
+        .rows
+        .into_iter()
+        .map(|t| {
+            vec![
+                Cell::text(t.name),
+                Cell::text(t.function.to_string()),
+                Cell::text(when(t.created_at)),
+            ]
+        })
+        .collect();
+    let spec = ListSpec {
+        title: "Teams",
+        path: "/settings/teams",
+        columns: TEAM_COLUMNS,
+        search_label: "Search name",
+        empty: "No team yet. Teams group people of one function, such as the \
+                hunters of a region; add one with the form below.",
+        note: None,
+        views: Vec::new(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, rows);
+    }
+    let functions: Vec<(String, String)> = Function::ALL
         .iter()
         .map(|f| (f.to_string(), f.to_string()))
         .collect();
+    let mut function_choices = vec![(String::new(), "Any function".to_string())];
+    function_choices.extend(functions.iter().cloned());
+    let filters = vec![
+        // Not `function`, which the new team's own field is called.
+        Field::choice(
+            "serves",
+            "Function",
+            function_choices,
+            request.get("serves"),
+        )
+        .optional(),
+    ];
     let mut fields = vec![
         Field::input("name", "Name", "text", &typed.name),
         Field::choice("function", "Function", functions, &typed.function),
@@ -234,23 +300,31 @@ async fn show_teams(
     if let Some((field, problem)) = error {
         place_error(&mut fields, &field, problem);
     }
+    let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
     render(
         status,
         &TeamsPage {
             title: "Teams".into(),
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
-            teams,
+            list,
+            rows,
             fields,
         },
     )
 }
 
-async fn teams(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn teams(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
     if !READERS.contains(&viewer.role()) {
         return refused(&viewer, "keep teams");
     }
-    show_teams(&state, &viewer, &NewTeam::default(), None).await
+    let request = ListRequest::parse(raw.as_deref());
+    show_teams(&state, &viewer, output, &request, &NewTeam::default(), None).await
 }
 
 async fn create_team(
@@ -274,7 +348,10 @@ async fn create_team(
     };
     match created.map_err(refusal) {
         Ok(()) => Redirect::to("/settings/teams").into_response(),
-        Err(Ok(error)) => show_teams(&state, &viewer, &form, Some(error)).await,
+        Err(Ok(error)) => {
+            let request = ListRequest::parse(None);
+            show_teams(&state, &viewer, Output::Page, &request, &form, Some(error)).await
+        }
         Err(Err(e)) => failure(Some(&viewer), e),
     }
 }
@@ -282,12 +359,45 @@ async fn create_team(
 /// Most recent deliveries shown per webhook.
 const RECENT_DELIVERIES: i64 = 10;
 
-/// A webhook as listed, with its latest deliveries.
+const WEBHOOK_COLUMNS: &[Column] = &[
+    Column {
+        label: "Address",
+        sort: Some("url"),
+    },
+    Column {
+        label: "Events",
+        sort: None,
+    },
+    Column {
+        label: "State",
+        sort: None,
+    },
+    Column {
+        label: "Added",
+        sort: Some("created"),
+    },
+];
+
+/// A webhook as listed, with its latest deliveries; never its secret.
 struct ListedHook {
     url: String,
     events: String,
     active: bool,
+    added: String,
     deliveries: Vec<ListedDelivery>,
+}
+
+impl ListedHook {
+    /// The webhook as a row of the CSV export, under [`WEBHOOK_COLUMNS`].
+    fn cells(self) -> Vec<Cell> {
+        let state = if self.active { "active" } else { "paused" };
+        vec![
+            Cell::text(self.url),
+            Cell::text(self.events),
+            Cell::text(state),
+            Cell::text(self.added),
+        ]
+    }
 }
 
 struct ListedDelivery {
@@ -304,6 +414,7 @@ struct WebhooksPage {
     title: String,
     chrome: Option<Chrome>,
     csrf: String,
+    list: ListView,
     hooks: Vec<ListedHook>,
     url: Field,
     /// (event, ticked) for the new webhook's boxes.
@@ -320,27 +431,45 @@ struct NewHook {
     events: Vec<String>,
 }
 
+/// The list of webhooks as `request` narrows it, each with its latest
+/// deliveries, as a page with the form to add one, or as CSV.
 async fn show_webhooks(
     state: &AppState,
     viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
     typed: &NewHook,
     error: Option<(String, String)>,
     secret: Option<String>,
 ) -> Response {
-    let hooks = match state.db.webhooks().await {
+    let filter = match request.yes_no("active") {
+        Ok(active) => WebhookFilter {
+            active,
+            search: request.search(),
+        },
+        Err(e) => return failure(Some(viewer), e),
+    };
+    let window = request.window::<WebhookSort>(output);
+    let hooks = match state.db.webhook_list(&filter, &window).await {
         Ok(hooks) => hooks,
         Err(e) => return failure(Some(viewer), e),
     };
-    let mut listed = Vec::with_capacity(hooks.len());
-    for hook in hooks {
-        let deliveries = match state.db.deliveries(hook.id, RECENT_DELIVERIES).await {
-            Ok(deliveries) => deliveries,
-            Err(e) => return failure(Some(viewer), e),
+    let total = hooks.total;
+    let mut listed = Vec::with_capacity(hooks.rows.len());
+    for hook in hooks.rows {
+        // The export holds the webhooks alone, so it reads no deliveries.
+        let deliveries = match output {
+            Output::Csv => Vec::new(),
+            Output::Page => match state.db.deliveries(hook.id, RECENT_DELIVERIES).await {
+                Ok(deliveries) => deliveries,
+                Err(e) => return failure(Some(viewer), e),
+            },
         };
         listed.push(ListedHook {
             url: hook.url,
             events: hook.events.join(", "),
             active: hook.active,
+            added: when(hook.created_at),
             deliveries: deliveries
                 .into_iter()
                 .map(|d| ListedDelivery {
@@ -357,6 +486,33 @@ async fn show_webhooks(
                 .collect(),
         });
     }
+    let spec = ListSpec {
+        title: "Webhooks",
+        path: "/settings/webhooks",
+        columns: WEBHOOK_COLUMNS,
+        search_label: "Search address",
+        empty: "No webhook yet. Add one below to be told when inquiries are routed, \
+                SLAs breached, leads move or forecasts arrive.",
+        note: None,
+        views: Vec::new(),
+    };
+    if output == Output::Csv {
+        return super::lists::csv(&spec, listed.into_iter().map(ListedHook::cells).collect());
+    }
+    let filters = vec![
+        Field::choice(
+            "active",
+            "State",
+            vec![
+                (String::new(), "Any".to_string()),
+                ("yes".to_string(), "Active".to_string()),
+                ("no".to_string(), "Paused".to_string()),
+            ],
+            request.get("active"),
+        )
+        .optional(),
+    ];
+    let list = ListView::new(request, spec, filters, &window, total, listed.len());
     let mut url = Field::input("url", "Address (http:// or https://)", "url", &typed.url);
     let mut events_error = None;
     let status = if error.is_some() {
@@ -375,6 +531,7 @@ async fn show_webhooks(
             title: "Webhooks".into(),
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
+            list,
             hooks: listed,
             url,
             events: EVENTS
@@ -387,11 +544,26 @@ async fn show_webhooks(
     )
 }
 
-async fn webhooks(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn webhooks(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
     if !READERS.contains(&viewer.role()) {
         return refused(&viewer, "manage webhooks");
     }
-    show_webhooks(&state, &viewer, &NewHook::default(), None, None).await
+    let request = ListRequest::parse(raw.as_deref());
+    show_webhooks(
+        &state,
+        &viewer,
+        output,
+        &request,
+        &NewHook::default(),
+        None,
+        None,
+    )
+    .await
 }
 
 async fn create_webhook(
@@ -413,16 +585,36 @@ async fn create_webhook(
             _ => {}
         }
     }
-    match state
+    let (typed, error, secret) = match state
         .db
         .create_webhook(viewer.id(), &typed.url, &typed.events)
         .await
         .map_err(refusal)
     {
-        Ok((_, secret)) => {
-            show_webhooks(&state, &viewer, &NewHook::default(), None, Some(secret)).await
-        }
-        Err(Ok(error)) => show_webhooks(&state, &viewer, &typed, Some(error), None).await,
-        Err(Err(e)) => failure(Some(&viewer), e),
+        Ok((_, secret)) => (NewHook::default(), None, Some(secret)),
+        Err(Ok(error)) => (typed, Some(error), None),
+        Err(Err(e)) => return failure(Some(&viewer), e),
+    };
+    let request = ListRequest::parse(None);
+    show_webhooks(
+        &state,
+        &viewer,
+        Output::Page,
+        &request,
+        &typed,
+        error,
+        secret,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sortable_column_names_a_sort() {
+        super::super::lists::assert_sorts_known::<WebhookSort>(WEBHOOK_COLUMNS);
+        super::super::lists::assert_sorts_known::<TeamSort>(TEAM_COLUMNS);
     }
 }

@@ -6,6 +6,7 @@ mod helpers;
 #[path = "../support/server.rs"]
 mod server;
 
+mod admin_lists;
 mod appointments;
 mod bad_input;
 mod call_sheets;

@@ -1,0 +1,503 @@
+//! The settings lists whose rows carry their own forms: searched, filtered,
+//! sorted, paged and exported like every list, for their roles only, and
+//! exported without a secret.
+
+use crate::helpers::TestApp;
+use crate::pages::Browser;
+use baton_core::domain::{Function, Role};
+use baton_db::users::NewUser;
+
+fn in_order(page: &str, names: &[&str]) -> bool {
+    let at: Vec<usize> = names
+        .iter()
+        .map(|name| page.find(name).unwrap_or_else(|| panic!("{name} missing")))
+        .collect();
+    at.windows(2).all(|w| w[0] < w[1])
+}
+
+#[tokio::test]
+async fn api_tokens_are_searched_filtered_sorted_paged_and_exported_without_secrets() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap().id;
+    let hana = app
+        .db
+        .create_user(NewUser {
+            email: "hana@acme.test",
+            name: "Hana Hunter",
+            role: Role::Hunter,
+            password: None,
+        })
+        .await
+        .unwrap()
+        .id;
+
+    let (status, page, _) = owner.get(&format!("/settings/tokens?person={hana}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Nothing matches these filters") && page.contains("Issue the token"),
+        "an empty list says how to widen it, and the token is issued below: {page}"
+    );
+
+    let crm = app
+        .db
+        .create_api_token(None, olga, "crm sync")
+        .await
+        .unwrap();
+    let billing = app
+        .db
+        .create_api_token(None, hana, "billing export")
+        .await
+        .unwrap();
+    let old = app
+        .db
+        .create_api_token(None, hana, "old import")
+        .await
+        .unwrap();
+    assert_eq!(app.get(&crm, "/api/v1/me").await.status(), 200);
+    let (_, page, _) = owner.get("/settings/tokens").await;
+    let csrf = Browser::csrf(&page);
+    let old_id = app
+        .db
+        .api_tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "old import")
+        .unwrap()
+        .id;
+    let (status, _, location) = owner
+        .post(
+            &format!("/settings/tokens/{old_id}/revoke"),
+            &[("csrf", csrf.as_str()), ("back", "active=yes&sort=name")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some("/settings/tokens?active=yes&sort=name"),
+        "a revocation returns to the list it was made from"
+    );
+
+    let (status, page, _) = owner.get("/settings/tokens").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("1–4 of 4"),
+        "revoked tokens stay listed: {page}"
+    );
+    assert!(
+        in_order(&page, &["old import", "billing export", "crm sync"]),
+        "newest issued first"
+    );
+    assert!(page.contains("Revoke “crm sync”") && !page.contains("Revoke “old import”"));
+    assert!(
+        page.contains("Issue the token"),
+        "tokens are still issued here"
+    );
+
+    let (_, page, _) = owner.get("/settings/tokens?q=HANA").await;
+    assert!(page.contains("1–2 of 2") && !page.contains("crm sync"));
+    let (_, page, _) = owner.get("/settings/tokens?q=crm").await;
+    assert!(page.contains("1–1 of 1") && page.contains("crm sync"));
+    let (_, page, _) = owner.get(&format!("/settings/tokens?person={olga}")).await;
+    assert!(page.contains("1–1 of 1") && page.contains("crm sync"));
+    let (_, page, _) = owner.get("/settings/tokens?active=no").await;
+    assert!(page.contains("1–1 of 1") && page.contains("old import"));
+    let (_, page, _) = owner.get("/settings/tokens?active=yes").await;
+    assert!(page.contains("1–3 of 3") && !page.contains("old import"));
+    let (_, page, _) = owner.get("/settings/tokens?q=nothing-like-it").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = owner.get("/settings/tokens?active=maybe").await;
+    assert_eq!(status, 422);
+
+    let (_, page, _) = owner.get("/settings/tokens?sort=used").await;
+    assert!(
+        in_order(&page, &["crm sync", "old import", "billing export"]),
+        "the token used comes first, the unused after it"
+    );
+    let (_, page, _) = owner.get("/settings/tokens?sort=name&dir=asc").await;
+    assert!(in_order(
+        &page,
+        &["billing export", "crm sync", "old import"]
+    ));
+    assert!(page.contains("aria-sort=\"ascending\""));
+
+    let mut secrets = vec![crm, billing, old];
+    for i in 0..26 {
+        secrets.push(
+            app.db
+                .create_api_token(None, hana, &format!("filler {i:02}"))
+                .await
+                .unwrap(),
+        );
+    }
+    let (_, page, _) = owner.get("/settings/tokens?per=25&page=2").await;
+    assert!(
+        page.contains("26–30 of 30") && page.contains("rel=\"prev\""),
+        "{page}"
+    );
+
+    let response = owner.fetch("/settings/tokens.csv?active=no").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"tokens.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Token,For,Issued,Last used,Revoked"));
+    let revoked = lines.next().unwrap();
+    assert!(
+        revoked.starts_with("old import,Hana Hunter (hana@acme.test),"),
+        "{revoked}"
+    );
+    assert!(
+        !revoked.ends_with(','),
+        "the revocation is dated: {revoked}"
+    );
+    assert_eq!(lines.next(), None);
+    let csv = owner
+        .fetch("/settings/tokens.csv?per=25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 31, "the export holds every page");
+    let (hashes,): (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens LIMIT 1")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert!(
+        secrets.iter().all(|s| !csv.contains(s.as_str())) && !csv.contains(&hashes),
+        "no token and no hash of one is exported"
+    );
+
+    let manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/settings/tokens").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("crm sync"));
+    let response = manager.fetch("/settings/tokens.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(!response.text().await.unwrap().contains("crm sync"));
+}
+
+/// Sends the hosted form `slug` an inquiry from `email`.
+async fn submit(app: &TestApp, slug: &str, email: &str) {
+    let response = app
+        .client
+        .post(app.url(&format!("/f/{slug}")))
+        .form(&[
+            ("name", "Ann Lee"),
+            ("email", email),
+            ("message", &format!("Pricing for 40 seats? {email}")),
+            ("website", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submissions() {
+    let app = TestApp::new().await;
+    let marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
+    app.db
+        .create_form(None, "spring-demo", "Spring demo", "")
+        .await
+        .unwrap();
+    app.db
+        .create_form(None, "webinar", "Autumn webinar", "")
+        .await
+        .unwrap();
+    submit(&app, "webinar", "ann@initech.test").await;
+    submit(&app, "webinar", "bob@globex.test").await;
+    submit(&app, "contact", "cy@umbrella.test").await;
+    sqlx::query("UPDATE forms SET active = 0 WHERE slug = 'spring-demo'")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+
+    let (status, page, _) = marketer.get("/forms").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("1–3 of 3"), "{page}");
+    assert!(
+        in_order(&page, &["Autumn webinar", "Contact us", "Spring demo"]),
+        "by name at first"
+    );
+    assert!(
+        page.contains("&#60;form method=&#34;post&#34;") && page.contains("Publish the form"),
+        "each form keeps its escaped snippet and new ones are still published"
+    );
+
+    let (_, page, _) = marketer.get("/forms?q=WEBINAR").await;
+    assert!(page.contains("1–1 of 1") && page.contains("Autumn webinar"));
+    let (_, page, _) = marketer.get("/forms?q=spring-d").await;
+    assert!(page.contains("1–1 of 1"), "search reaches the address");
+    let (_, page, _) = marketer.get("/forms?open=no").await;
+    assert!(page.contains("1–1 of 1") && page.contains("Spring demo"));
+    let (_, page, _) = marketer.get("/forms?open=yes&q=spring").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = marketer.get("/forms?open=perhaps").await;
+    assert_eq!(status, 422);
+
+    let (_, page, _) = marketer.get("/forms?sort=submissions&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["Autumn webinar", "Contact us", "Spring demo"]
+    ));
+    assert!(page.contains("aria-sort=\"descending\""));
+    let (_, page, _) = marketer.get("/forms?sort=name&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["Spring demo", "Contact us", "Autumn webinar"]
+    ));
+
+    for i in 0..23 {
+        app.db
+            .create_form(
+                None,
+                &format!("filler-{i:02}"),
+                &format!("Filler {i:02}"),
+                "",
+            )
+            .await
+            .unwrap();
+    }
+    let (_, page, _) = marketer.get("/forms?per=25&page=2").await;
+    assert!(
+        page.contains("26–26 of 26") && page.contains("rel=\"prev\""),
+        "{page}"
+    );
+
+    let response = marketer.fetch("/forms.csv?q=webinar").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"forms.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Form,Public address,Campaign,State,Submissions,Created")
+    );
+    let webinar = lines.next().unwrap();
+    assert!(
+        webinar.starts_with(&format!("Autumn webinar,{}/f/webinar,,open,2,", app.base)),
+        "{webinar}"
+    );
+    assert_eq!(lines.next(), None);
+    let csv = marketer
+        .fetch("/forms.csv?per=25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 27, "the export holds every page");
+
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, page, _) = hunter.get("/forms").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("Autumn webinar"));
+    let response = hunter.fetch("/forms.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(!response.text().await.unwrap().contains("Autumn webinar"));
+}
+
+#[tokio::test]
+async fn webhooks_are_searched_filtered_sorted_paged_and_exported_without_secrets() {
+    let app = TestApp::new().await;
+    let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let max = app.db.user_by_email("max@acme.test").await.unwrap().id;
+    let (status, page, _) = manager.get("/settings/webhooks").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No webhook yet. Add one below"), "{page}");
+
+    let routed = vec!["inquiry.routed".to_string()];
+    let mut secrets = Vec::new();
+    for url in [
+        "https://hooks.acme.test/crm",
+        "https://zapier.example/catch",
+        "http://old.acme.test/legacy",
+    ] {
+        let (_, secret) = app.db.create_webhook(max, url, &routed).await.unwrap();
+        secrets.push(secret);
+    }
+    sqlx::query("UPDATE webhooks SET active = 0 WHERE url = 'http://old.acme.test/legacy'")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+
+    let (_, page, _) = manager.get("/settings/webhooks").await;
+    assert!(page.contains("1–3 of 3"), "{page}");
+    assert!(
+        in_order(
+            &page,
+            &["hooks.acme.test/crm", "zapier.example", "old.acme.test"]
+        ),
+        "in the order they were added"
+    );
+    assert!(
+        page.contains("Add the webhook"),
+        "webhooks are still added here"
+    );
+    assert!(secrets.iter().all(|s| !page.contains(s.as_str())));
+
+    let (_, page, _) = manager.get("/settings/webhooks?q=ACME.TEST").await;
+    assert!(page.contains("1–2 of 2") && !page.contains("zapier.example"));
+    let (_, page, _) = manager.get("/settings/webhooks?active=no").await;
+    assert!(page.contains("1–1 of 1") && page.contains("old.acme.test"));
+    let (_, page, _) = manager.get("/settings/webhooks?active=yes&q=legacy").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = manager.get("/settings/webhooks?active=sometimes").await;
+    assert_eq!(status, 422);
+
+    let (_, page, _) = manager.get("/settings/webhooks?sort=url").await;
+    assert!(in_order(
+        &page,
+        &["old.acme.test", "hooks.acme.test/crm", "zapier.example"]
+    ));
+    let (_, page, _) = manager.get("/settings/webhooks?sort=url&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["zapier.example", "hooks.acme.test/crm", "old.acme.test"]
+    ));
+    assert!(page.contains("aria-sort=\"descending\""));
+
+    for i in 0..23 {
+        let (_, secret) = app
+            .db
+            .create_webhook(max, &format!("https://filler.example/{i:02}"), &routed)
+            .await
+            .unwrap();
+        secrets.push(secret);
+    }
+    let (_, page, _) = manager.get("/settings/webhooks?per=25&page=2").await;
+    assert!(
+        page.contains("26–26 of 26") && page.contains("rel=\"prev\""),
+        "{page}"
+    );
+
+    let response = manager.fetch("/settings/webhooks.csv?active=no").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"webhooks.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Address,Events,State,Added"));
+    let legacy = lines.next().unwrap();
+    assert!(
+        legacy.starts_with("http://old.acme.test/legacy,inquiry.routed,paused,"),
+        "{legacy}"
+    );
+    assert_eq!(lines.next(), None);
+    let csv = manager
+        .fetch("/settings/webhooks.csv?per=25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 27, "the export holds every page");
+    assert!(
+        secrets.iter().all(|s| !csv.contains(s.as_str())),
+        "no signing secret is exported"
+    );
+
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, page, _) = hunter.get("/settings/webhooks").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("zapier.example"));
+    let response = hunter.fetch("/settings/webhooks.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(!response.text().await.unwrap().contains("zapier.example"));
+}
+
+#[tokio::test]
+async fn teams_are_searched_filtered_sorted_paged_and_exported() {
+    let app = TestApp::new().await;
+    let mut manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/settings/teams").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No team yet. Teams group people"), "{page}");
+    let csrf = Browser::csrf(&page);
+    let (status, _, location) = manager
+        .post(
+            "/settings/teams",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "West hunters"),
+                ("function", "hunting"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/settings/teams")),
+        "teams are still added here"
+    );
+    for (name, function) in [
+        ("East hunters", Function::Hunting),
+        ("Accounts", Function::Farming),
+    ] {
+        app.db.create_team(None, name, function).await.unwrap();
+    }
+
+    let (_, page, _) = manager.get("/settings/teams").await;
+    assert!(page.contains("1–3 of 3"), "{page}");
+    assert!(in_order(
+        &page,
+        &["<td>Accounts</td>", "East hunters", "West hunters"]
+    ));
+    let (_, page, _) = manager.get("/settings/teams?q=HUNTERS").await;
+    assert!(page.contains("1–2 of 2") && !page.contains("<td>Accounts</td>"));
+    let (_, page, _) = manager.get("/settings/teams?serves=farming").await;
+    assert!(page.contains("1–1 of 1") && page.contains("<td>Accounts</td>"));
+    let (_, page, _) = manager.get("/settings/teams?serves=farming&q=east").await;
+    assert!(page.contains("Nothing matches these filters"));
+    let (status, _, _) = manager.get("/settings/teams?serves=juggling").await;
+    assert_eq!(status, 422);
+    let (_, page, _) = manager.get("/settings/teams?sort=created&dir=desc").await;
+    assert!(in_order(
+        &page,
+        &["<td>Accounts</td>", "East hunters", "West hunters"]
+    ));
+    assert!(page.contains("aria-sort=\"descending\""));
+
+    for i in 0..23 {
+        app.db
+            .create_team(None, &format!("Filler {i:02}"), Function::Qualification)
+            .await
+            .unwrap();
+    }
+    let (_, page, _) = manager.get("/settings/teams?per=25&page=2").await;
+    assert!(
+        page.contains("26–26 of 26") && page.contains("rel=\"prev\""),
+        "{page}"
+    );
+
+    let response = manager
+        .fetch("/settings/teams.csv?serves=hunting&sort=name&dir=desc")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"teams.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Team,Function,Added"));
+    assert!(lines.next().unwrap().starts_with("West hunters,hunting,"));
+    assert!(lines.next().unwrap().starts_with("East hunters,hunting,"));
+    assert_eq!(lines.next(), None);
+
+    let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, page, _) = hunter.get("/settings/teams").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("East hunters"));
+    let response = hunter.fetch("/settings/teams.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(!response.text().await.unwrap().contains("East hunters"));
+}
