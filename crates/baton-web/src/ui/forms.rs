@@ -3,7 +3,7 @@
 //! searched, filtered, sorted, paged and exported like every list; a new
 //! form in one step.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, yes_no_filter};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
@@ -165,19 +165,12 @@ async fn show(
     if output == Output::Csv {
         return super::lists::csv(&spec, forms.into_iter().map(Listed::cells).collect());
     }
-    let filters = vec![
-        Field::choice(
-            "open",
-            "State",
-            vec![
-                (String::new(), "Any".to_string()),
-                ("yes".to_string(), "Open".to_string()),
-                ("no".to_string(), "Closed".to_string()),
-            ],
-            request.get("open"),
-        )
-        .optional(),
-    ];
+    let filters = vec![yes_no_filter(
+        request,
+        "open",
+        "State",
+        ["Any", "Open", "Closed"],
+    )];
     let mut fields = vec![
         Field::input("name", "Name", "text", &typed.name),
         Field::input(

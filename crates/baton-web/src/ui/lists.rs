@@ -508,6 +508,27 @@ pub fn choices<'a>(any: &str, options: impl IntoIterator<Item = &'a str>) -> Vec
         .collect()
 }
 
+/// An optional filter read by [`ListRequest::yes_no`]: `any`, or `yes` and
+/// `no` under the names the page gives them.
+pub fn yes_no_filter(
+    request: &ListRequest,
+    name: &'static str,
+    label: &'static str,
+    [any, yes, no]: [&str; 3],
+) -> Field {
+    Field::choice(
+        name,
+        label,
+        vec![
+            (String::new(), any.to_string()),
+            ("yes".to_string(), yes.to_string()),
+            ("no".to_string(), no.to_string()),
+        ],
+        request.get(name),
+    )
+    .optional()
+}
+
 /// Fails when a column's sort key is not one of the list's sorts.
 #[cfg(test)]
 pub fn assert_sorts_known<S: SortColumn>(columns: &[Column]) {

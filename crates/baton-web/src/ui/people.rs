@@ -3,7 +3,7 @@
 //! and exported like every list; issue a token (shown once) and revoke one,
 //! in a list of tokens like it, whose export never holds a secret.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, yes_no_filter};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
@@ -236,17 +236,12 @@ async fn show_people(
     let filters = vec![
         Field::choice("role", "Role", role_choices, request.get("role")).optional(),
         Field::choice("team", "Team", team_choices, request.get("team")).optional(),
-        Field::choice(
+        yes_no_filter(
+            request,
             "active",
             "Access",
-            vec![
-                (String::new(), "Anyone".to_string()),
-                ("yes".to_string(), "Signs in".to_string()),
-                ("no".to_string(), "Deactivated".to_string()),
-            ],
-            request.get("active"),
-        )
-        .optional(),
+            ["Anyone", "Signs in", "Deactivated"],
+        ),
     ];
     let list = ListView::new(request, spec, filters, &window, total, people.len());
     render(
@@ -531,17 +526,7 @@ async fn show_tokens(
     person_choices.extend(users.iter().map(|u| (u.id.to_string(), u.name.clone())));
     let filters = vec![
         Field::choice("person", "For", person_choices, request.get("person")).optional(),
-        Field::choice(
-            "active",
-            "State",
-            vec![
-                (String::new(), "Any".to_string()),
-                ("yes".to_string(), "Works".to_string()),
-                ("no".to_string(), "Revoked".to_string()),
-            ],
-            request.get("active"),
-        )
-        .optional(),
+        yes_no_filter(request, "active", "State", ["Any", "Works", "Revoked"]),
     ];
     let holders = users
         .into_iter()

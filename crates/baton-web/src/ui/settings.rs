@@ -2,7 +2,7 @@
 //! webhooks, each a list searched, filtered, sorted, paged and exported like
 //! every list; and the index of every settings page a person may open.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, yes_no_filter};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
@@ -499,19 +499,12 @@ async fn show_webhooks(
     if output == Output::Csv {
         return super::lists::csv(&spec, listed.into_iter().map(ListedHook::cells).collect());
     }
-    let filters = vec![
-        Field::choice(
-            "active",
-            "State",
-            vec![
-                (String::new(), "Any".to_string()),
-                ("yes".to_string(), "Active".to_string()),
-                ("no".to_string(), "Paused".to_string()),
-            ],
-            request.get("active"),
-        )
-        .optional(),
-    ];
+    let filters = vec![yes_no_filter(
+        request,
+        "active",
+        "State",
+        ["Any", "Active", "Paused"],
+    )];
     let list = ListView::new(request, spec, filters, &window, total, listed.len());
     let mut url = Field::input("url", "Address (http:// or https://)", "url", &typed.url);
     let mut events_error = None;

@@ -2,7 +2,9 @@
 //! queues, the most overdue first, with take, accept and reject in one click;
 //! filtered, searched, sorted, paged and exported like every list.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices};
+use super::lists::{
+    Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices, yes_no_filter,
+};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, money, render, when};
 use crate::AppState;
@@ -237,17 +239,12 @@ async fn show(
     let filters = vec![
         Field::choice("queue", "Queue", queue_choices, request.get("queue")).optional(),
         Field::choice("status", "Status", status_choices(), request.get("status")).optional(),
-        Field::choice(
+        yes_no_filter(
+            request,
             "overdue",
             "First touch",
-            vec![
-                (String::new(), "Any".to_string()),
-                ("yes".to_string(), "Overdue".to_string()),
-                ("no".to_string(), "Not overdue".to_string()),
-            ],
-            request.get("overdue"),
-        )
-        .optional(),
+            ["Any", "Overdue", "Not overdue"],
+        ),
         Field::choice(
             "intent",
             "Intent",
