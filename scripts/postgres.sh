@@ -24,7 +24,9 @@ conf=/etc/postgresql/$version/main/postgresql.conf
 as_root sed -i -E "/^#?[[:space:]]*listen_addresses[[:space:]]*=/d" "$conf"
 echo "listen_addresses = '127.0.0.1'" | as_root tee -a "$conf" >/dev/null
 if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
-  as_root pg_ctlcluster "$version" main start
+  # After an unclean stop, recovery first syncs the whole data folder,
+  # which can take longer than pg_ctl's default minute.
+  as_root pg_ctlcluster "$version" main start -- -t 900
 fi
 
 for _ in $(seq 1 30); do
@@ -37,4 +39,14 @@ as_postgres "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
 if ! as_postgres "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = 'test'\"" | grep -qx 1; then
   as_postgres "createdb test"
 fi
+# Each test drops its schema when it ends; a run that was killed leaves
+# its schemas behind, named after its process: drop those of dead ones.
+as_postgres "psql -d test -tAc \"SELECT nspname FROM pg_namespace WHERE nspname ~ '^t[0-9]+_'\"" |
+  while read -r schema; do
+    pid=${schema#t}
+    pid=${pid%%_*}
+    if [ ! -d "/proc/$pid" ]; then
+      as_postgres "psql -q -d test -c 'DROP SCHEMA IF EXISTS $schema CASCADE'"
+    fi
+  done
 echo "PostgreSQL $version is ready: postgres://postgres:postgres@127.0.0.1:5432/test"

@@ -14,6 +14,8 @@ pub struct TestDb {
     pub options: DbOptions,
     /// The SQLite data folder, removed when the test ends.
     dir: Option<PathBuf>,
+    /// The PostgreSQL server and schema, dropped when the test ends.
+    schema: Option<(String, String)>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -44,7 +46,7 @@ impl TestDb {
     /// A new empty database with the schema and defaults in place.
     pub async fn new() -> Result<TestDb> {
         let name = unique_name();
-        let (options, dir) = match std::env::var("TEST_DATABASE_URL") {
+        let (options, dir, schema) = match std::env::var("TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => {
                 // A schema per test in the shared database keeps tests apart
                 // without the cost of creating databases.
@@ -61,16 +63,21 @@ impl TestDb {
                 let mut options =
                     DbOptions::url(format!("{url}{separator}options=-c%20search_path%3D{name}"));
                 options.max_connections = 8;
-                (options, None)
+                (options, None, Some((url, name)))
             }
             _ => {
                 let dir = std::env::temp_dir().join(format!("baton-test-{name}"));
-                (DbOptions::sqlite_in(&dir)?, Some(dir))
+                (DbOptions::sqlite_in(&dir)?, Some(dir), None)
             }
         };
         let db = Db::open(&options).await?;
         db.ensure_defaults().await?;
-        Ok(TestDb { db, options, dir })
+        Ok(TestDb {
+            db,
+            options,
+            dir,
+            schema,
+        })
     }
 }
 
@@ -79,5 +86,38 @@ impl Drop for TestDb {
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
+        if let Some((url, schema)) = self.schema.take() {
+            // Drop runs inside the test's runtime, which cannot wait on async
+            // work; a thread with a runtime of its own can. Without this the
+            // shared database grows by a schema per test, run after run.
+            let _ = std::thread::spawn(move || drop_schema(&url, &schema)).join();
+        }
     }
+}
+
+fn drop_schema(url: &str, schema: &str) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    runtime.block_on(async {
+        let options = DbOptions {
+            url: url.to_string(),
+            max_connections: 1,
+        };
+        let Ok(admin) = Db::connect(&options).await else {
+            return;
+        };
+        // A connection the test left inside a transaction would block the
+        // drop for ever; scripts/test.sh sweeps what is left behind.
+        let _ = sqlx::query("SET lock_timeout = '5s'")
+            .execute(admin.writer())
+            .await;
+        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(admin.writer())
+            .await;
+        admin.close().await;
+    });
 }
