@@ -45,19 +45,28 @@ impl Drop for TempDir {
 struct Baton {
     database_flags: Vec<String>,
     files: TempDir,
+    /// The PostgreSQL schema the commands use, dropped with the test.
+    _schema: Option<TestDb>,
 }
 
 impl Baton {
     /// A fresh database on the backend the suite runs on.
     fn new() -> Baton {
         let files = TempDir::new();
-        let database_flags = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => vec!["--database-url".into(), fresh_postgres_schema()],
-            _ => Self::sqlite_flags(&files.join("data")),
-        };
-        Baton {
-            database_flags,
-            files,
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let schema = fresh_postgres_schema();
+                Baton {
+                    database_flags: vec!["--database-url".into(), schema.options.url.clone()],
+                    files,
+                    _schema: Some(schema),
+                }
+            }
+            _ => Baton {
+                database_flags: Self::sqlite_flags(&files.join("data")),
+                files,
+                _schema: None,
+            },
         }
     }
 
@@ -67,6 +76,7 @@ impl Baton {
         Baton {
             database_flags: Self::sqlite_flags(&files.join("data")),
             files,
+            _schema: None,
         }
     }
 
@@ -141,12 +151,12 @@ impl Baton {
 }
 
 /// A PostgreSQL URL whose search path is a new, migrated schema.
-fn fresh_postgres_schema() -> String {
+fn fresh_postgres_schema() -> TestDb {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let test_db = TestDb::new().await.unwrap();
         test_db.db.close().await;
-        test_db.options.url.clone()
+        test_db
     })
 }
 
