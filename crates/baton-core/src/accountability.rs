@@ -171,6 +171,34 @@ pub fn cost_in_period(
     (i128::from(cost_minor) * i128::from(days(first, last)) / i128::from(days(starts, ends))) as i64
 }
 
+/// Splits a cost between groups in proportion to their weights (leads,
+/// say), in whole minor units that add up to the cost: each group gets its
+/// share rounded down, and the units rounding leaves go one each to the
+/// groups with the largest remainders (the earlier on a tie). Nothing is
+/// split when no group has weight.
+pub fn split_cost(cost_minor: i64, weights: &[i64]) -> Vec<i64> {
+    let total: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    if total == 0 {
+        return vec![0; weights.len()];
+    }
+    // i128: cost × weight overflows i64 for large costs.
+    let exact: Vec<(i64, i128)> = weights
+        .iter()
+        .map(|w| {
+            let product = i128::from(cost_minor) * i128::from((*w).max(0));
+            ((product / total) as i64, product % total)
+        })
+        .collect();
+    let mut parts: Vec<i64> = exact.iter().map(|(part, _)| *part).collect();
+    let left = cost_minor - parts.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|a, b| exact[*b].1.cmp(&exact[*a].1).then(a.cmp(b)));
+    for index in order.into_iter().take(left.max(0) as usize) {
+        parts[index] += 1;
+    }
+    parts
+}
+
 /// Return on a cost: what the revenue brought beyond the cost, per unit of
 /// cost; absent without a cost.
 pub fn return_on_cost(revenue_minor: i64, cost_minor: i64) -> Option<f64> {
@@ -265,6 +293,35 @@ mod tests {
             prop_assert_eq!(a.error, forecast - actual);
             prop_assert!((0.0..=1.0).contains(&accuracy_over(&[a, a])));
         }
+    }
+
+    proptest! {
+        #[test]
+        fn a_split_cost_adds_up_and_follows_the_weights(
+            cost in 0_i64..1_000_000_000,
+            weights in proptest::collection::vec(0_i64..10_000, 1..12),
+        ) {
+            let parts = split_cost(cost, &weights);
+            prop_assert_eq!(parts.len(), weights.len());
+            let total: i64 = weights.iter().sum();
+            if total == 0 {
+                prop_assert!(parts.iter().all(|p| *p == 0));
+            } else {
+                prop_assert_eq!(parts.iter().sum::<i64>(), cost);
+                for (part, weight) in parts.iter().zip(&weights) {
+                    let exact = cost as f64 * *weight as f64 / total as f64;
+                    prop_assert!((*part as f64 - exact).abs() < 1.0 + 1e-6);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_cost_split_gives_rounding_to_the_largest_remainders() {
+        assert_eq!(split_cost(100, &[1, 1, 1]), [34, 33, 33]);
+        assert_eq!(split_cost(10, &[1, 2]), [3, 7]);
+        assert_eq!(split_cost(5, &[0, 0]), [0, 0]);
+        assert_eq!(split_cost(7, &[0, 3]), [0, 7]);
     }
 
     #[test]

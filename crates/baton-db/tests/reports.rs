@@ -556,8 +556,75 @@ async fn lead_quality_sets_each_source_and_campaign_against_what_it_cost() {
     assert!(close(webinar.return_on_cost, (50_000.0 - cost) / cost));
     assert_eq!(
         report.by_source[0].cost_minor, None,
-        "sources cost nothing of their own"
+        "e-mail leads came through no campaign: their cost is unknown"
     );
+    assert_eq!(
+        report.by_source[1].cost_minor, webinar.cost_minor,
+        "the webinar's leads all came from the webinar source"
+    );
+}
+
+#[tokio::test]
+async fn a_campaigns_cost_is_shared_by_the_sources_of_its_leads() {
+    let (test, s) = scenario().await;
+    let db = &test.db;
+    // 1,000.00 in Q3; one of the campaign's three Q3 leads came from LinkedIn.
+    sqlx::query(
+        "UPDATE campaigns SET cost_minor = 100000, starts_on = '2026-07-01', ends_on = '2026-09-30'
+         WHERE id = $1",
+    )
+    .bind(s.webinar)
+    .execute(db.writer())
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE leads SET source = 'linkedin'
+         WHERE id = (SELECT MIN(id) FROM leads WHERE campaign_id = $1 AND created_at >= $2)",
+    )
+    .bind(s.webinar)
+    .bind(
+        "2026-07-01T00:00:00Z"
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_millisecond(),
+    )
+    .execute(db.writer())
+    .await
+    .unwrap();
+    // A campaign that brought no lead: its cost counts under its channel.
+    db.create_campaign(
+        None,
+        &baton_db::campaigns::NewCampaign {
+            name: "Newsletter".to_string(),
+            channel: "email".to_string(),
+            cost: Some(baton_core::money::Decimal("50.00".to_string())),
+            currency: None,
+            starts_on: Some("2026-08-01".to_string()),
+            ends_on: Some("2026-08-31".to_string()),
+        },
+    )
+    .await
+    .unwrap();
+    let report = db.lead_quality_report(q3_period()).await.unwrap();
+    let costs: Vec<(String, i64, Option<i64>, Option<i64>)> = report
+        .by_source
+        .iter()
+        .map(|r| (r.name.clone(), r.leads, r.cost_minor, r.cost_per_lead_minor))
+        .collect();
+    assert_eq!(
+        costs,
+        [
+            ("email".to_string(), 1, Some(5_000), Some(5_000)),
+            // A third of 1,000.00; the cent rounding leaves goes to the larger share.
+            ("linkedin".to_string(), 1, Some(33_333), Some(33_333)),
+            ("webinar".to_string(), 2, Some(66_667), Some(33_333)),
+            ("website".to_string(), 2, None, None),
+        ]
+    );
+    let total = |rows: &[baton_db::reports::QualityRow]| -> i64 {
+        rows.iter().filter_map(|r| r.cost_minor).sum()
+    };
+    assert_eq!(total(&report.by_source), total(&report.by_campaign));
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use crate::campaigns::Campaign;
 use crate::connect::{Backend, Db};
 use crate::dashboard::{FUNNEL, furthest_steps, step_of};
 use crate::error::Result;
-use baton_core::accountability::{cost_in_period, return_on_cost, share};
+use baton_core::accountability::{cost_in_period, return_on_cost, share, split_cost};
 use baton_core::domain::{OpportunityStage, Stage};
 use baton_core::money::Currency;
 use serde::Serialize;
@@ -33,8 +33,10 @@ pub struct QualityRow {
     pub conversion: Option<f64>,
     /// Won so far by the deals opened from these leads, in minor units.
     pub won_revenue_minor: i64,
-    /// The campaign's cost that falls in the period; absent for sources
-    /// and for campaigns paid in another currency.
+    /// What these leads cost in the period: a campaign's cost that falls in
+    /// it, or for a source its share of the costs of the campaigns that
+    /// brought its leads. Absent when nothing known was paid for them (a
+    /// source without campaigns, a campaign paid in another currency).
     pub cost_minor: Option<i64>,
     pub cost_per_lead_minor: Option<i64>,
     /// (Revenue − cost) / cost.
@@ -172,8 +174,16 @@ fn hash_joins(leads: Leads) -> String {
     )
 }
 
-/// A campaign as this report needs it: name, cost, currency, days it runs.
-type CampaignRow = (i64, String, i64, String, Option<String>, Option<String>);
+/// A campaign as this report needs it: name, channel, cost, currency, days it runs.
+type CampaignRow = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 impl Db {
     /// The figures of `leads` created from `starts` up to `ends` (stored
@@ -248,21 +258,40 @@ impl Db {
         let groups = self.quality_groups(bounds, &currency, Leads::Every).await?;
         let mut by_source: BTreeMap<String, Counts> = BTreeMap::new();
         let mut by_campaign: BTreeMap<Option<i64>, Counts> = BTreeMap::new();
+        // Each campaign's leads by source, to share its cost between them.
+        let mut sources_of: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
         for (campaign, source, counts) in groups {
+            if let Some(campaign) = campaign {
+                sources_of
+                    .entry(campaign)
+                    .or_default()
+                    .push((source.clone(), counts.leads));
+            }
             by_source.entry(source).or_default().add(counts);
             by_campaign.entry(campaign).or_default().add(counts);
         }
         let campaigns: Vec<CampaignRow> = sqlx::query_as(
-            "SELECT id, name, cost_minor, currency, starts_on, ends_on FROM campaigns",
+            "SELECT id, name, channel, cost_minor, currency, starts_on, ends_on FROM campaigns",
         )
         .fetch_all(self.reader())
         .await?;
         let day = |text: &Option<String>| text.as_deref().and_then(|t| t.parse().ok());
         let mut campaign_rows = Vec::new();
-        for (id, name, cost, paid_in, starts_on, ends_on) in campaigns {
+        let mut source_costs: BTreeMap<String, i64> = BTreeMap::new();
+        for (id, name, channel, cost, paid_in, starts_on, ends_on) in campaigns {
             let runs = day(&starts_on).zip(day(&ends_on));
             let cost = (paid_in == currency.as_str())
                 .then(|| cost_in_period(cost, runs, period.from, period.to));
+            if let Some(cost) = cost.filter(|c| *c > 0) {
+                // A campaign's cost goes to the sources of its leads, by
+                // leads; one that brought none counts under its channel, so
+                // that sources and campaigns add up to the same cost.
+                let sources = sources_of.remove(&id).unwrap_or_else(|| vec![(channel, 0)]);
+                let weights: Vec<i64> = sources.iter().map(|(_, leads)| (*leads).max(1)).collect();
+                for ((source, _), part) in sources.into_iter().zip(split_cost(cost, &weights)) {
+                    *source_costs.entry(source).or_default() += part;
+                }
+            }
             let counts = by_campaign.remove(&Some(id));
             // A campaign that cost something in the period belongs here
             // even when it brought no lead.
@@ -279,12 +308,18 @@ impl Db {
         if without.leads > 0 {
             campaign_rows.push(without.row(String::new(), None, None));
         }
+        for source in source_costs.keys() {
+            by_source.entry(source.clone()).or_default();
+        }
         Ok(LeadQualityReport {
             period,
             currency: currency.as_str().to_string(),
             by_source: by_source
                 .into_iter()
-                .map(|(source, counts)| counts.row(source, None, None))
+                .map(|(source, counts)| {
+                    let cost = source_costs.get(&source).copied();
+                    counts.row(source, None, cost)
+                })
                 .collect(),
             by_campaign: campaign_rows,
         })

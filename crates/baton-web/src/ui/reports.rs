@@ -554,7 +554,8 @@ async fn lead_quality(
             selection: period_selection(&period),
             notes: vec![format!(
                 "Leads that arrived from {} to {}; revenue their deals have won so far, in {}; \
-                 a campaign's cost spread evenly over the days it runs.",
+                 a campaign's cost spread evenly over the days it runs, and shared by the \
+                 sources of its leads in proportion to their leads.",
                 period.from, period.to, report.currency
             )],
             charts: vec![conversion],

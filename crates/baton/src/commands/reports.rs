@@ -355,7 +355,8 @@ fn lead_quality_lines(report: &LeadQualityReport) -> Result<Lines, Failure> {
         header,
         rows,
         notes: vec![format!(
-            "leads that arrived from {} to {}; a campaign's cost spread evenly over the days it runs",
+            "leads that arrived from {} to {}; a campaign's cost spread evenly over the days it runs, \
+             and shared by the sources of its leads",
             report.period.from, report.period.to
         )],
     })
