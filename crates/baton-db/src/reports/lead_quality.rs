@@ -174,17 +174,6 @@ fn hash_joins(leads: Leads) -> String {
     )
 }
 
-/// A campaign as this report needs it: name, channel, cost, currency, days it runs.
-type CampaignRow = (
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
 impl Db {
     /// The figures of `leads` created from `starts` up to `ends` (stored
     /// times) by (campaign, source), revenue in `currency`.
@@ -270,23 +259,22 @@ impl Db {
             by_source.entry(source).or_default().add(counts);
             by_campaign.entry(campaign).or_default().add(counts);
         }
-        let campaigns: Vec<CampaignRow> = sqlx::query_as(
-            "SELECT id, name, channel, cost_minor, currency, starts_on, ends_on FROM campaigns",
-        )
-        .fetch_all(self.reader())
-        .await?;
+        let campaigns = self.campaigns(None, 0, i64::MAX).await?;
         let day = |text: &Option<String>| text.as_deref().and_then(|t| t.parse().ok());
         let mut campaign_rows = Vec::new();
         let mut source_costs: BTreeMap<String, i64> = BTreeMap::new();
-        for (id, name, channel, cost, paid_in, starts_on, ends_on) in campaigns {
-            let runs = day(&starts_on).zip(day(&ends_on));
-            let cost = (paid_in == currency.as_str())
-                .then(|| cost_in_period(cost, runs, period.from, period.to));
+        for campaign in campaigns {
+            let id = campaign.id;
+            let runs = day(&campaign.starts_on).zip(day(&campaign.ends_on));
+            let cost = (campaign.currency == currency.as_str())
+                .then(|| cost_in_period(campaign.cost_minor, runs, period.from, period.to));
             if let Some(cost) = cost.filter(|c| *c > 0) {
                 // A campaign's cost goes to the sources of its leads, by
                 // leads; one that brought none counts under its channel, so
                 // that sources and campaigns add up to the same cost.
-                let sources = sources_of.remove(&id).unwrap_or_else(|| vec![(channel, 0)]);
+                let sources = sources_of
+                    .remove(&id)
+                    .unwrap_or_else(|| vec![(campaign.channel, 0)]);
                 let weights: Vec<i64> = sources.iter().map(|(_, leads)| (*leads).max(1)).collect();
                 for ((source, _), part) in sources.into_iter().zip(split_cost(cost, &weights)) {
                     *source_costs.entry(source).or_default() += part;
@@ -296,7 +284,11 @@ impl Db {
             // A campaign that cost something in the period belongs here
             // even when it brought no lead.
             if counts.is_some() || cost.is_some_and(|c| c > 0) {
-                campaign_rows.push(counts.unwrap_or_default().row(name, Some(id), cost));
+                campaign_rows.push(
+                    counts
+                        .unwrap_or_default()
+                        .row(campaign.name, Some(id), cost),
+                );
             }
         }
         campaign_rows.sort_by(|a, b| a.name.cmp(&b.name));
