@@ -220,14 +220,10 @@ impl Db {
                 content_hash: raw.content_hash.clone(),
             })
             .collect();
-        let decisions = async {
-            let context = self.processing_context().await?;
-            let prepared = self.prepare(pending, &context).await?;
-            Ok::<_, DbError>((context, prepared))
-        };
         Decided {
             received_at,
-            decisions: decisions
+            decisions: self
+                .prepare(pending)
                 .await
                 .inspect_err(|e| {
                     tracing::error!(error = %e, "deciding failed; the inquiries wait for a retry")
@@ -246,8 +242,7 @@ impl Db {
             raw: raw.raw.clone(),
             content_hash: raw.content_hash.clone(),
         };
-        let context = self.processing_context().await?;
-        match self.prepare(vec![pending], &context).await?.pop() {
+        match self.prepare(vec![pending]).await?.1.pop() {
             Some(Prepared::Ready(plan)) => Ok(*plan),
             Some(Prepared::Failed { error, .. }) => Err(DbError::invalid("inquiry", error)),
             None => Err(DbError::NotFound("a decision for the inquiry".into())),
@@ -379,8 +374,7 @@ impl Db {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
-        let context = self.processing_context().await?;
-        let prepared = self.prepare(pending, &context).await?;
+        let (context, prepared) = self.prepare(pending).await?;
         let prepared: Vec<&Prepared> = prepared.iter().collect();
         let mut attempt = 0;
         loop {

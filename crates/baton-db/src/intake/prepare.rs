@@ -148,12 +148,9 @@ impl Db {
         })
     }
 
-    /// Decodes, looks up and decides a batch, without writing.
-    pub(super) async fn prepare(
-        &self,
-        pending: Vec<Pending>,
-        context: &Context,
-    ) -> Result<Vec<Prepared>> {
+    /// Decodes, looks up and decides a batch, without writing; returns the
+    /// settings it was decided with beside the decisions.
+    pub(super) async fn prepare(&self, pending: Vec<Pending>) -> Result<(Context, Vec<Prepared>)> {
         let mut parsed = Vec::with_capacity(pending.len());
         let mut prepared = Vec::with_capacity(pending.len());
         for p in pending {
@@ -165,7 +162,10 @@ impl Db {
                 }),
             }
         }
-        let mut found = self.look_up(&parsed).await?;
+        // The settings and the lookups are independent: one round trip, not two.
+        let (settings, mut found) =
+            tokio::try_join!(self.processing_context(), self.look_up(&parsed))?;
+        let context = &settings;
         // Earlier members of the batch count as repeats too, whether or not
         // they are stored yet.
         for (p, _, _) in &parsed {
@@ -249,7 +249,7 @@ impl Db {
                 route,
             })));
         }
-        Ok(prepared)
+        Ok((settings, prepared))
     }
 
     /// One query per kind of lookup for the whole batch.
