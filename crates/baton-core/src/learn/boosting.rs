@@ -6,11 +6,14 @@
 //! table's columns (time on the website matters for some lead sources and
 //! not others) that a linear model only sees when they are spelled out.
 //!
+//! Each tree may be given a share of the features, drawn anew for every
+//! tree from a fixed seed (column subsampling, as in XGBoost and LightGBM).
+//!
 //! Rows are sparse: a feature a row lacks is 0, and histograms are built
 //! from the entries rows have, the bin of 0 taking the remainder, so the
 //! cost follows the number of entries rather than rows × features.
-//! Everything is sequential in a fixed order: training twice gives the same
-//! trees.
+//! Everything is sequential in a fixed order and the draws come from the
+//! seed: training twice gives the same trees.
 
 use super::sparse::SparseVector;
 use serde::{Deserialize, Serialize};
@@ -32,6 +35,12 @@ pub struct BoostingOptions {
     pub l2: f64,
     /// Least total curvature (about rows × p(1 − p)) in a leaf.
     pub min_leaf_weight: f64,
+    /// The share of features each tree may split on, drawn anew for every
+    /// tree (1 for all of them): trees that cannot always take the
+    /// strongest feature find what the others add, and vary more.
+    pub feature_share: f64,
+    /// Where the draws of features start: the same seed, the same trees.
+    pub seed: u64,
 }
 
 impl Default for BoostingOptions {
@@ -42,6 +51,8 @@ impl Default for BoostingOptions {
             learning_rate: 0.1,
             l2: 1.0,
             min_leaf_weight: 1.0,
+            feature_share: 1.0,
+            seed: 0,
         }
     }
 }
@@ -305,6 +316,8 @@ pub fn train(x: &[SparseVector], y: &[usize], options: BoostingOptions) -> Boost
     let mut scores = vec![base; x.len()];
     let mut row_sums = vec![Sums::default(); x.len()];
     let mut row_bins = vec![0; x.len()];
+    let mut allowed = vec![true; binned.slots.len()];
+    let mut random = Random::new(options.seed);
     let mut trees = Vec::with_capacity(options.trees);
     for _ in 0..options.trees {
         for ((sums, score), label) in row_sums.iter_mut().zip(&scores).zip(y) {
@@ -314,7 +327,25 @@ pub fn train(x: &[SparseVector], y: &[usize], options: BoostingOptions) -> Boost
                 curvature: (p * (1.0 - p)).max(1e-12),
             };
         }
-        let tree = grow(&binned, &row_sums, &mut scores, &mut row_bins, options);
+        if options.feature_share < 1.0 && !allowed.is_empty() {
+            for allow in &mut allowed {
+                *allow = random.unit() < options.feature_share;
+            }
+            // A tree always has a feature to split on.
+            if !allowed.contains(&true) {
+                let last = allowed.len() - 1;
+                let any = (random.unit() * allowed.len() as f64) as usize;
+                allowed[any.min(last)] = true;
+            }
+        }
+        let tree = grow(
+            &binned,
+            &row_sums,
+            &allowed,
+            &mut scores,
+            &mut row_bins,
+            options,
+        );
         trees.push(tree);
     }
     let mut tested: Vec<u32> = trees
@@ -340,6 +371,26 @@ pub fn train(x: &[SparseVector], y: &[usize], options: BoostingOptions) -> Boost
     BoostedTrees { base, slots, trees }
 }
 
+/// A small deterministic generator (SplitMix64): the draws of features,
+/// the same for the same seed on every machine.
+struct Random(u64);
+
+impl Random {
+    fn new(seed: u64) -> Random {
+        Random(seed ^ 0x5851_f42d_4c95_7f2d)
+    }
+
+    /// A number in [0, 1).
+    fn unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// A node still to split or close: its rows, and their histogram when it
 /// was had for free from its parent's and its sibling's.
 struct Open {
@@ -353,6 +404,7 @@ struct Open {
 fn grow(
     binned: &Binned,
     row_sums: &[Sums],
+    allowed: &[bool],
     scores: &mut [f64],
     row_bins: &mut [u8],
     options: BoostingOptions,
@@ -381,7 +433,7 @@ fn grow(
             .then(|| {
                 let histogram =
                     histogram.unwrap_or_else(|| build_histogram(binned, row_sums, &rows, total));
-                best_split(binned, &histogram, total, options)
+                best_split(binned, &histogram, total, allowed, options)
                     .map(|(feature, bin)| (feature, bin, histogram))
             })
             .flatten();
@@ -469,11 +521,12 @@ fn best_split(
     binned: &Binned,
     histogram: &[Sums],
     total: Sums,
+    allowed: &[bool],
     options: BoostingOptions,
 ) -> Option<(u32, u8)> {
     let parent_gain = total.gain(options.l2);
     let mut best: Option<(f64, u32, u8)> = None;
-    for feature in 0..binned.slots.len() {
+    for feature in (0..binned.slots.len()).filter(|feature| allowed[*feature]) {
         let bins = &histogram[binned.offsets[feature]..binned.offsets[feature + 1]];
         let mut left = Sums::default();
         for (bin, sums) in bins[..bins.len() - 1].iter().enumerate() {
@@ -576,6 +629,32 @@ mod tests {
                 prop_assert_eq!(model.score(row), model.base + walked);
             }
         }
+    }
+
+    #[test]
+    fn a_share_of_features_is_drawn_from_the_seed() {
+        let x: Vec<SparseVector> = (0..200)
+            .map(|i| {
+                row(&[
+                    (1, f64::from(i % 7)),
+                    (2, f64::from(i % 5)),
+                    (3, f64::from(i % 3)),
+                ])
+            })
+            .collect();
+        let y: Vec<usize> = (0..200).map(|i| usize::from(i % 7 + i % 5 > 5)).collect();
+        let options = |seed| BoostingOptions {
+            trees: 30,
+            feature_share: 0.5,
+            seed,
+            ..BoostingOptions::default()
+        };
+        let first = train(&x, &y, options(1));
+        assert_eq!(first, train(&x, &y, options(1)));
+        assert_ne!(first, train(&x, &y, options(2)));
+        assert_ne!(first, train(&x, &y, BoostingOptions::default()));
+        // Each tree splits on one feature at least, however few are drawn.
+        assert!(first.trees.iter().all(|tree| tree.nodes[0].split.is_some()));
     }
 
     #[test]
