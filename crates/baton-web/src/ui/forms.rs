@@ -8,10 +8,10 @@ use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::Role;
 use baton_db::forms::{FormFilter, FormSort};
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/forms", get(page).post(create))
         .route("/forms.csv", get(page))
+        .route("/forms/{id}/open", post(set_open))
 }
 
 /// Roles that publish forms.
@@ -55,6 +56,7 @@ const COLUMNS: &[Column] = &[
 
 /// One form as listed.
 struct Listed {
+    id: i64,
     name: String,
     slug: String,
     url: String,
@@ -87,6 +89,8 @@ struct FormsPage {
     chrome: Option<Chrome>,
     csrf: String,
     list: ListView,
+    /// The list's parameters, so closing or opening a form returns to it.
+    back: String,
     forms: Vec<Listed>,
     fields: Vec<Field>,
 }
@@ -142,6 +146,7 @@ async fn show(
         .rows
         .into_iter()
         .map(|line| Listed {
+            id: line.form.id,
             url: format!("{base}/f/{}", line.form.slug),
             snippet: crate::forms::embed_snippet(&line.form, base),
             campaign: line.form.campaign.clone().unwrap_or_default(),
@@ -197,6 +202,7 @@ async fn show(
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
             list,
+            back: request.query(&[]),
             forms,
             fields,
         },
@@ -252,6 +258,41 @@ async fn create(
             }
             Err(e) => failure(Some(&viewer), e),
         },
+    }
+}
+
+#[derive(Deserialize)]
+struct OpenOrClose {
+    csrf: String,
+    /// `1` opens the form, `0` closes it.
+    open: u8,
+    /// The parameters of the list the form was changed from.
+    #[serde(default)]
+    back: String,
+}
+
+/// Closes a form to submissions (a form drawing spam, a campaign that has
+/// ended) or opens it again.
+async fn set_open(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<OpenOrClose>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !EDITORS.contains(&viewer.role()) {
+        return refused(&viewer);
+    }
+    let back = ListRequest::parse(Some(&form.back));
+    match state
+        .db
+        .set_form_open(Some(viewer.id()), id, form.open != 0)
+        .await
+    {
+        Ok(()) => Redirect::to(&back.link("/forms", &[])).into_response(),
+        Err(e) => failure(Some(&viewer), e),
     }
 }
 

@@ -306,6 +306,91 @@ async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submis
 }
 
 #[tokio::test]
+async fn a_marketer_closes_a_form_to_submissions_and_opens_it_again() {
+    let app = TestApp::new().await;
+    let mut marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
+    let form = app
+        .db
+        .create_form(None, "webinar", "Autumn webinar", "")
+        .await
+        .unwrap();
+    let path = format!("/forms/{}/open", form.id);
+    let (_, page, _) = marketer.get("/forms?q=webinar").await;
+    assert!(page.contains("Close “Autumn webinar”"), "{page}");
+    let csrf = Browser::csrf(&page);
+
+    let (status, _, location) = marketer
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("open", "0"),
+                ("back", "q=webinar"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some("/forms?q=webinar"),
+        "back to the same list"
+    );
+    assert!(!app.db.form("webinar").await.unwrap().active);
+    let closed = app
+        .client
+        .post(app.url("/f/webinar"))
+        .form(&[
+            ("name", "Ann Lee"),
+            ("email", "ann@initech.test"),
+            ("message", "Pricing?"),
+            ("website", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 404, "a closed form takes nothing");
+    let (_, page, _) = marketer.get("/forms?open=no").await;
+    assert!(page.contains("Open “Autumn webinar”"), "{page}");
+
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, hunter_page, _) = hunter.get("/work").await;
+    let hunter_csrf = Browser::csrf(&hunter_page);
+    let (status, _, _) = hunter
+        .post(&path, &[("csrf", hunter_csrf.as_str()), ("open", "1")])
+        .await;
+    assert_eq!(status, 403, "a hunter does not open forms");
+    assert!(!app.db.form("webinar").await.unwrap().active);
+    let (status, _, _) = marketer
+        .post(&path, &[("csrf", "forged"), ("open", "1")])
+        .await;
+    assert_eq!(status, 403, "a forged form changes nothing");
+    assert!(!app.db.form("webinar").await.unwrap().active);
+
+    let (status, _, _) = marketer
+        .post(&path, &[("csrf", csrf.as_str()), ("open", "1")])
+        .await;
+    assert_eq!(status, 303);
+    submit(&app, "webinar", "ann@initech.test").await;
+    let (status, _, _) = marketer
+        .post(
+            "/forms/999999/open",
+            &[("csrf", csrf.as_str()), ("open", "0")],
+        )
+        .await;
+    assert_eq!(status, 404, "an unknown form is not found");
+    let actions: Vec<(String,)> = sqlx::query_as(
+        "SELECT action FROM audit_log WHERE entity = 'form' AND action <> 'form.created' ORDER BY id",
+    )
+    .fetch_all(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        [("form.closed".to_string(),), ("form.opened".to_string(),)]
+    );
+}
+
+#[tokio::test]
 async fn webhooks_are_searched_filtered_sorted_paged_and_exported_without_secrets() {
     let app = TestApp::new().await;
     let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
