@@ -193,28 +193,8 @@ impl Db {
     /// Closes a form to submissions, or opens it again; its page says it is
     /// closed meanwhile. Audited.
     pub async fn set_form_open(&self, actor: Option<i64>, id: i64, open: bool) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let changed = sqlx::query("UPDATE forms SET active = $1 WHERE id = $2")
-            .bind(i64::from(open))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Err(DbError::NotFound(format!("form {id}")));
-        }
         let action = if open { "form.opened" } else { "form.closed" };
-        audit_in(
-            &mut *tx,
-            actor,
-            action,
-            "form",
-            Some(id),
-            &serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::users::switch_active(self, "forms", id, open, actor, action).await
     }
 
     /// Every form, oldest first.

@@ -764,3 +764,38 @@ impl Db {
         Ok(())
     }
 }
+
+/// Sets the `active` flag of row `id` of `table` (a name from the code,
+/// never from input) and audits it as `action` on the row's entity (the
+/// table's name in the singular). Not found when there is no such row.
+pub(crate) async fn switch_active(
+    db: &Db,
+    table: &'static str,
+    id: i64,
+    active: bool,
+    actor: Option<i64>,
+    action: &str,
+) -> Result<()> {
+    let entity = table.trim_end_matches('s');
+    let mut tx = db.begin_write().await?;
+    let changed = sqlx::query(&format!("UPDATE {table} SET active = $1 WHERE id = $2"))
+        .bind(i64::from(active))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(DbError::NotFound(format!("{entity} {id}")));
+    }
+    audit_in(
+        &mut *tx,
+        actor,
+        action,
+        entity,
+        Some(id),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

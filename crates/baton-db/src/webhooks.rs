@@ -368,6 +368,20 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Pauses a webhook (its address is down, say) or resumes it. Events
+    /// are not queued for a paused webhook; deliveries already queued are
+    /// still tried. Audited.
+    pub async fn set_webhook_active(&self, actor: i64, id: i64, active: bool) -> Result<()> {
+        let action = if active {
+            "webhook.resumed"
+        } else {
+            "webhook.paused"
+        };
+        crate::users::switch_active(self, "webhooks", id, active, Some(actor), action).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::backoff_ms;

@@ -7,10 +7,10 @@ use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::{Function, Role};
 use baton_db::settings::OrganisationChange;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/teams.csv", get(teams))
         .route("/settings/webhooks", get(webhooks).post(create_webhook))
         .route("/settings/webhooks.csv", get(webhooks))
+        .route("/settings/webhooks/{id}/active", post(set_webhook_active))
 }
 
 /// Roles that see settings: managers read the organisation's and keep
@@ -380,6 +381,7 @@ const WEBHOOK_COLUMNS: &[Column] = &[
 
 /// A webhook as listed, with its latest deliveries; never its secret.
 struct ListedHook {
+    id: i64,
     url: String,
     events: String,
     active: bool,
@@ -415,6 +417,8 @@ struct WebhooksPage {
     chrome: Option<Chrome>,
     csrf: String,
     list: ListView,
+    /// The list's parameters, so pausing or resuming returns to it.
+    back: String,
     hooks: Vec<ListedHook>,
     url: Field,
     /// (event, ticked) for the new webhook's boxes.
@@ -466,6 +470,7 @@ async fn show_webhooks(
             },
         };
         listed.push(ListedHook {
+            id: hook.id,
             url: hook.url,
             events: hook.events.join(", "),
             active: hook.active,
@@ -525,6 +530,7 @@ async fn show_webhooks(
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
             list,
+            back: request.query(&[]),
             hooks: listed,
             url,
             events: EVENTS
@@ -599,6 +605,40 @@ async fn create_webhook(
         secret,
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct PauseOrResume {
+    csrf: String,
+    /// `1` resumes the webhook, `0` pauses it.
+    active: u8,
+    /// The parameters of the list the webhook was changed from.
+    #[serde(default)]
+    back: String,
+}
+
+/// Pauses a webhook whose address is down, or resumes it.
+async fn set_webhook_active(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<PauseOrResume>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !READERS.contains(&viewer.role()) {
+        return refused(&viewer, "manage webhooks");
+    }
+    let back = ListRequest::parse(Some(&form.back));
+    match state
+        .db
+        .set_webhook_active(viewer.id(), id, form.active != 0)
+        .await
+    {
+        Ok(()) => Redirect::to(&back.link("/settings/webhooks", &[])).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
 }
 
 #[cfg(test)]

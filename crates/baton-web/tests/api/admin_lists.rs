@@ -391,6 +391,80 @@ async fn a_marketer_closes_a_form_to_submissions_and_opens_it_again() {
 }
 
 #[tokio::test]
+async fn a_manager_pauses_a_webhook_and_resumes_it() {
+    let app = TestApp::new().await;
+    let mut manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let max = app.db.user_by_email("max@acme.test").await.unwrap().id;
+    let routed = vec!["inquiry.routed".to_string()];
+    let (hook, _) = app
+        .db
+        .create_webhook(max, "https://hooks.acme.test/crm", &routed)
+        .await
+        .unwrap();
+    let active = || async {
+        app.db
+            .webhooks()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|w| w.id == hook.id)
+            .unwrap()
+            .active
+    };
+    let (_, page, _) = manager.get("/settings/webhooks").await;
+    assert!(page.contains("Pause https://hooks.acme.test/crm"), "{page}");
+    let csrf = Browser::csrf(&page);
+    let path = format!("/settings/webhooks/{}/active", hook.id);
+
+    let (status, _, location) = manager
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("active", "0"),
+                ("back", "active=yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/settings/webhooks?active=yes"));
+    assert!(!active().await);
+    let (_, page, _) = manager.get("/settings/webhooks?active=no").await;
+    assert!(
+        page.contains("Resume https://hooks.acme.test/crm"),
+        "{page}"
+    );
+
+    let mut marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
+    let (_, marketer_page, _) = marketer.get("/forms").await;
+    let marketer_csrf = Browser::csrf(&marketer_page);
+    let (status, _, _) = marketer
+        .post(&path, &[("csrf", marketer_csrf.as_str()), ("active", "1")])
+        .await;
+    assert_eq!(status, 403, "a marketer does not manage webhooks");
+    assert!(!active().await);
+
+    let (status, _, _) = manager
+        .post(&path, &[("csrf", csrf.as_str()), ("active", "1")])
+        .await;
+    assert_eq!(status, 303);
+    assert!(active().await);
+    let actions: Vec<(String,)> = sqlx::query_as(
+        "SELECT action FROM audit_log WHERE entity = 'webhook' AND action <> 'webhook.created' ORDER BY id",
+    )
+    .fetch_all(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        [
+            ("webhook.paused".to_string(),),
+            ("webhook.resumed".to_string(),)
+        ]
+    );
+}
+
+#[tokio::test]
 async fn webhooks_are_searched_filtered_sorted_paged_and_exported_without_secrets() {
     let app = TestApp::new().await;
     let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
