@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/forms", get(list).post(create))
-        .route("/api/v1/forms/{slug}", get(show))
+        .route("/api/v1/forms/{slug}", get(show).patch(update))
 }
 
 /// A form with where it lives and how to embed it.
@@ -97,4 +97,33 @@ pub async fn create(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(describe(&state, form))))
+}
+
+/// What can change on a form.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormPatch {
+    /// `false` closes the form to submissions, `true` opens it again.
+    pub active: bool,
+}
+
+/// Close a form to submissions or open it again (marketers and managers).
+#[utoipa::path(patch, path = "/api/v1/forms/{slug}", tag = "forms", request_body = FormPatch,
+    params(("slug" = String, Path, description = "Form slug")),
+    responses((status = 200, body = FormOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    JsonBody(input): JsonBody<FormPatch>,
+) -> Result<Json<FormOut>, ApiError> {
+    caller.require(&[Role::Manager, Role::Marketer], "close or open forms")?;
+    let form = state.db.form(&slug).await?;
+    state
+        .db
+        .set_form_open(Some(caller.id()), form.id, input.active)
+        .await?;
+    let form = state.db.form(&slug).await?;
+    Ok(Json(describe(&state, form)))
 }

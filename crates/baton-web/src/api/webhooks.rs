@@ -6,7 +6,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, patch};
 use axum::{Json, Router};
 use baton_core::domain::Role;
 use baton_db::webhooks::{Delivery, Webhook};
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/webhooks", get(list).post(create))
+        .route("/api/v1/webhooks/{id}", patch(update))
         .route("/api/v1/webhooks/{id}/deliveries", get(deliveries))
 }
 
@@ -78,4 +79,38 @@ pub async fn deliveries(
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
     caller.require(&[Role::Manager], "manage webhooks")?;
     Ok(Json(state.db.deliveries(id, 100).await?))
+}
+
+/// What can change on a subscription.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookPatch {
+    /// `false` pauses the subscription, `true` resumes it.
+    pub active: bool,
+}
+
+/// Pause a subscription or resume it (owners and managers).
+#[utoipa::path(patch, path = "/api/v1/webhooks/{id}", tag = "webhooks", request_body = WebhookPatch,
+    params(("id" = i64, Path, description = "Webhook id")),
+    responses((status = 200, body = Webhook), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<WebhookPatch>,
+) -> Result<Json<Webhook>, ApiError> {
+    caller.require(&[Role::Manager], "manage webhooks")?;
+    state
+        .db
+        .set_webhook_active(caller.id(), id, input.active)
+        .await?;
+    let webhook = state
+        .db
+        .webhooks()
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .ok_or_else(|| baton_db::DbError::NotFound(format!("webhook {id}")))?;
+    Ok(Json(webhook))
 }

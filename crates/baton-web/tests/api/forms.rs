@@ -136,3 +136,53 @@ async fn marketers_create_forms_that_work_at_once_and_can_be_embedded() {
         "the default contact form and the new one"
     );
 }
+
+#[tokio::test]
+async fn a_form_closed_over_the_api_takes_nothing_until_opened() {
+    let app = TestApp::new().await;
+    let (_, marketer) = app
+        .user("mia@acme.test", baton_core::domain::Role::Marketer)
+        .await;
+    let (_, hunter) = app
+        .user("hal@acme.test", baton_core::domain::Role::Hunter)
+        .await;
+    let close = serde_json::json!({"active": false});
+    assert_eq!(
+        app.patch(&hunter, "/api/v1/forms/contact", &close)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.patch(&marketer, "/api/v1/forms/nowhere", &close)
+            .await
+            .status(),
+        404
+    );
+    let closed = app.patch(&marketer, "/api/v1/forms/contact", &close).await;
+    assert_eq!(closed.status(), 200);
+    assert_eq!(
+        closed.json::<serde_json::Value>().await.unwrap()["active"],
+        false
+    );
+    let (status, _) = submit(
+        &app,
+        "name=Ann&email=ann%40initech.test&message=Pricing%3F&website=",
+    )
+    .await;
+    assert_eq!(status, 404, "a closed form takes nothing");
+    let opened = app
+        .patch(
+            &marketer,
+            "/api/v1/forms/contact",
+            &serde_json::json!({"active": true}),
+        )
+        .await;
+    assert_eq!(opened.status(), 200);
+    let (status, _) = submit(
+        &app,
+        "name=Ann&email=ann%40initech.test&message=Pricing%3F&website=",
+    )
+    .await;
+    assert_eq!(status, 200);
+}

@@ -93,6 +93,8 @@ async fn the_openapi_document_lists_queue_and_token_administration() {
         ("/api/v1/queues/{id}/members/{user_id}", "delete"),
         ("/api/v1/tokens", "get"),
         ("/api/v1/tokens/{id}", "delete"),
+        ("/api/v1/forms/{slug}", "patch"),
+        ("/api/v1/webhooks/{id}", "patch"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

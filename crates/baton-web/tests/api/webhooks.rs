@@ -142,6 +142,72 @@ async fn webhook_subscriptions_are_validated_and_for_managers() {
 }
 
 #[tokio::test]
+async fn a_paused_subscription_is_told_nothing_until_resumed() {
+    let app = TestApp::new().await;
+    let created = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:1/x", "events": ["inquiry.routed"]}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/webhooks/{id}");
+    let (_, hunter) = app
+        .user("hal@acme.test", baton_core::domain::Role::Hunter)
+        .await;
+    let pause = json!({"active": false});
+    assert_eq!(app.patch(&hunter, &path, &pause).await.status(), 403);
+    assert_eq!(
+        app.patch(&app.owner, &path, &json!({"active": "no"}))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        app.patch(&app.owner, "/api/v1/webhooks/999999", &pause)
+            .await
+            .status(),
+        404
+    );
+    let paused = app.patch(&app.owner, &path, &pause).await;
+    assert_eq!(paused.status(), 200);
+    assert_eq!(paused.json::<Value>().await.unwrap()["active"], false);
+    let routed = app
+        .post(
+            &app.owner,
+            "/api/v1/inquiries",
+            &crate::helpers::strong_lead("dana@initech.test"),
+        )
+        .await;
+    assert_eq!(routed.status(), 201);
+    assert_eq!(
+        app.count("webhook_deliveries").await,
+        0,
+        "nothing queued while paused"
+    );
+
+    let resumed = app.patch(&app.owner, &path, &json!({"active": true})).await;
+    assert_eq!(resumed.json::<Value>().await.unwrap()["active"], true);
+    let routed = app
+        .post(
+            &app.owner,
+            "/api/v1/inquiries",
+            &crate::helpers::strong_lead("eve@initech.test"),
+        )
+        .await;
+    assert_eq!(routed.status(), 201);
+    assert_eq!(
+        app.count("webhook_deliveries").await,
+        1,
+        "queued again once resumed"
+    );
+}
+
+#[tokio::test]
 async fn stage_changes_and_breaches_are_queued_for_subscribers() {
     let app = TestApp::new().await;
     app.post(
