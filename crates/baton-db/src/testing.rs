@@ -121,3 +121,30 @@ fn drop_schema(url: &str, schema: &str) {
         admin.close().await;
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_test_database_is_gone_once_its_test_ends() {
+        let test = TestDb::new().await.unwrap();
+        let (dir, schema) = (test.dir.clone(), test.schema.clone());
+        test.db.close().await;
+        drop(test);
+        if let Some(dir) = dir {
+            assert!(!dir.exists(), "{} is left behind", dir.display());
+        }
+        if let Some((url, name)) = schema {
+            let admin = Db::connect(&DbOptions::url(url)).await.unwrap();
+            let (left,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM pg_namespace WHERE nspname = $1")
+                    .bind(&name)
+                    .fetch_one(admin.reader())
+                    .await
+                    .unwrap();
+            admin.close().await;
+            assert_eq!(left, 0, "schema {name} is left behind");
+        }
+    }
+}

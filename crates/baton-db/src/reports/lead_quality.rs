@@ -274,8 +274,8 @@ impl Db {
                 // that sources and campaigns add up to the same cost.
                 let sources = sources_of
                     .remove(&id)
-                    .unwrap_or_else(|| vec![(campaign.channel, 0)]);
-                let weights: Vec<i64> = sources.iter().map(|(_, leads)| (*leads).max(1)).collect();
+                    .unwrap_or_else(|| vec![(campaign.channel, 1)]);
+                let weights: Vec<i64> = sources.iter().map(|(_, leads)| *leads).collect();
                 for ((source, _), part) in sources.into_iter().zip(split_cost(cost, &weights)) {
                     *source_costs.entry(source).or_default() += part;
                 }

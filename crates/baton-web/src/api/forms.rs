@@ -124,6 +124,11 @@ pub async fn update(
         .db
         .set_form_open(Some(caller.id()), form.id, input.active)
         .await?;
-    let form = state.db.form(&slug).await?;
-    Ok(Json(describe(&state, form)))
+    Ok(Json(describe(
+        &state,
+        Form {
+            active: input.active,
+            ..form
+        },
+    )))
 }

@@ -3,7 +3,7 @@
 //! searched, filtered, sorted, paged and exported like every list; a new
 //! form in one step.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, yes_no_filter};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
@@ -285,13 +285,12 @@ async fn set_open(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    let back = ListRequest::parse(Some(&form.back));
     match state
         .db
         .set_form_open(Some(viewer.id()), id, form.open != 0)
         .await
     {
-        Ok(()) => Redirect::to(&back.link("/forms", &[])).into_response(),
+        Ok(()) => Redirect::to(&back_to("/forms", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }

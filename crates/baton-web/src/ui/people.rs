@@ -3,7 +3,7 @@
 //! and exported like every list; issue a token (shown once) and revoke one,
 //! in a list of tokens like it, whose export never holds a secret.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, yes_no_filter};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
@@ -650,9 +650,8 @@ async fn revoke_token(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    let back = ListRequest::parse(Some(&form.back));
     match state.db.revoke_api_token(viewer.id(), id).await {
-        Ok(()) => Redirect::to(&back.link("/settings/tokens", &[])).into_response(),
+        Ok(()) => Redirect::to(&back_to("/settings/tokens", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }

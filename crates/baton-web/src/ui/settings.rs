@@ -2,7 +2,7 @@
 //! webhooks, each a list searched, filtered, sorted, paged and exported like
 //! every list; and the index of every settings page a person may open.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, yes_no_filter};
+use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
 use crate::AppState;
@@ -630,13 +630,12 @@ async fn set_webhook_active(
     if !READERS.contains(&viewer.role()) {
         return refused(&viewer, "manage webhooks");
     }
-    let back = ListRequest::parse(Some(&form.back));
     match state
         .db
         .set_webhook_active(viewer.id(), id, form.active != 0)
         .await
     {
-        Ok(()) => Redirect::to(&back.link("/settings/webhooks", &[])).into_response(),
+        Ok(()) => Redirect::to(&back_to("/settings/webhooks", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }
