@@ -2,6 +2,11 @@
 //! at several concurrencies and reports inquiries/s with p50 and p99, beside
 //! a ceiling measured in the same run: an endpoint that parses the same JSON
 //! and durably inserts one row (with the same group commit), nothing else.
+//! Intake is driven twice at each concurrency: waiting for the whole
+//! pipeline, and with `Prefer: respond-async` (answered once stored); the
+//! second's rate counts inquiries processed, over the run and the time the
+//! backlog took to drain, and the last column gives the time from arrival
+//! to the first decision.
 //!
 //! ```sh
 //! cargo bench -p baton-web --bench intake_load                  # SQLite
@@ -101,18 +106,25 @@ async fn ceiling(
 
 struct Run {
     done: u64,
-    /// CPU time the whole process spent per request (server and load
-    /// generator together): unlike the rate, it holds when other work
-    /// shares the machine.
-    cpu_us_per_request: f64,
+    /// CPU time the whole process spent (server and load generator
+    /// together): unlike the rate, it holds when other work shares the
+    /// machine.
+    cpu_seconds: f64,
     errors: u64,
     seconds: f64,
     p50_ms: f64,
     p99_ms: f64,
 }
 
-/// Keeps `concurrency` requests in flight for `seconds`.
-async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run {
+/// Keeps `concurrency` requests in flight for `seconds`. With
+/// `respond_async`, each asks to be answered once stored (202).
+async fn drive(
+    url: &str,
+    token: &str,
+    concurrency: usize,
+    seconds: u64,
+    respond_async: bool,
+) -> Run {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
@@ -136,15 +148,16 @@ async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run 
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let body = inquiry(n);
                 let sent = Instant::now();
-                let response = client
+                let mut request = client
                     .post(&url)
                     .bearer_auth(&token)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await;
-                match response {
-                    Ok(r) if r.status() == 201 => {
+                    .header("content-type", "application/json");
+                if respond_async {
+                    request = request.header("prefer", "respond-async");
+                }
+                let expected = if respond_async { 202 } else { 201 };
+                match request.body(body).send().await {
+                    Ok(r) if r.status() == expected => {
                         let _ = r.bytes().await;
                         latencies.push(sent.elapsed());
                     }
@@ -172,12 +185,60 @@ async fn drive(url: &str, token: &str, concurrency: usize, seconds: u64) -> Run 
     };
     Run {
         done: latencies.len() as u64,
-        cpu_us_per_request: cpu * 1e6 / latencies.len().max(1) as f64,
+        cpu_seconds: cpu,
         errors,
         seconds,
         p50_ms: pick(0.5),
         p99_ms: pick(0.99),
     }
+}
+
+/// Waits until no inquiry is left waiting for processing; returns the
+/// seconds that took.
+async fn drain(db: &Db) -> f64 {
+    let start = Instant::now();
+    loop {
+        let (waiting,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM inquiries WHERE status = 'received'")
+                .fetch_one(db.reader())
+                .await
+                .unwrap();
+        if waiting == 0 {
+            return start.elapsed().as_secs_f64();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The highest inquiry id so far.
+async fn last_inquiry(db: &Db) -> i64 {
+    let (id,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM inquiries")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    id.unwrap_or(0)
+}
+
+/// Median and 99th percentile, in ms, of the time from an inquiry's
+/// arrival to its first decision, for the inquiries after `after`; and how
+/// many there are.
+async fn decided_within(db: &Db, after: i64) -> (usize, f64, f64) {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT MIN(d.created_at) - i.received_at FROM inquiries i JOIN decisions d ON d.inquiry_id = i.id
+         WHERE i.id > $1 GROUP BY i.id, i.received_at",
+    )
+    .bind(after)
+    .fetch_all(db.reader())
+    .await
+    .unwrap();
+    let mut lags: Vec<i64> = rows.into_iter().map(|(lag,)| lag).collect();
+    lags.sort_unstable();
+    let pick = |q: f64| {
+        lags.get(((lags.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(0) as f64
+    };
+    (lags.len(), pick(0.5), pick(0.99))
 }
 
 /// Loads the demo company and trains each task's model from it; says which
@@ -343,32 +404,57 @@ async fn main() {
         args.seconds
     );
     println!(
-        "| backend | endpoint | concurrency | requests/s | p50 ms | p99 ms | CPU µs/request | errors | share of ceiling |"
+        "| backend | endpoint | concurrency | requests/s | p50 ms | p99 ms | CPU µs/request | errors | share of ceiling | arrival to decision p50 / p99 ms |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let intake_url = format!("{base}/api/v1/inquiries");
     for &concurrency in &args.concurrency {
-        let ceiling_run = drive(&ceiling_url, &token, concurrency, args.seconds).await;
+        let ceiling_run = drive(&ceiling_url, &token, concurrency, args.seconds, false).await;
         let ceiling_rate = ceiling_run.done as f64 / ceiling_run.seconds;
         println!(
-            "| {backend_name} | ceiling (parse + durable insert) | {concurrency} | {:.0} | {:.2} | {:.2} | {:.0} | {} | 100% |",
+            "| {backend_name} | ceiling (parse + durable insert) | {concurrency} | {:.0} | {:.2} | {:.2} | {:.0} | {} | 100% | |",
             ceiling_rate,
             ceiling_run.p50_ms,
             ceiling_run.p99_ms,
-            ceiling_run.cpu_us_per_request,
+            ceiling_run.cpu_seconds * 1e6 / ceiling_run.done.max(1) as f64,
             ceiling_run.errors
         );
-        let run = drive(&intake_url, &token, concurrency, args.seconds).await;
-        let rate = run.done as f64 / run.seconds;
-        println!(
-            "| {backend_name} | POST /api/v1/inquiries (full pipeline) | {concurrency} | {:.0} | {:.2} | {:.2} | {:.0} | {} | {:.0}% |",
-            rate,
-            run.p50_ms,
-            run.p99_ms,
-            run.cpu_us_per_request,
-            run.errors,
-            100.0 * rate / ceiling_rate
-        );
+        for respond_async in [false, true] {
+            let before = last_inquiry(&db).await;
+            let run = drive(
+                &intake_url,
+                &token,
+                concurrency,
+                args.seconds,
+                respond_async,
+            )
+            .await;
+            // Acknowledged inquiries count once processed: the rate is over
+            // the run and the time the backlog took to drain.
+            let cpu_before_drain = process_cpu_seconds();
+            let seconds = run.seconds + drain(&db).await;
+            let cpu = run.cpu_seconds + process_cpu_seconds() - cpu_before_drain;
+            let (decided, lag_p50, lag_p99) = decided_within(&db, before).await;
+            assert_eq!(
+                decided as u64, run.done,
+                "every answered inquiry was decided"
+            );
+            let rate = run.done as f64 / seconds;
+            let endpoint = if respond_async {
+                "POST /api/v1/inquiries, Prefer: respond-async (answered once stored; rate counts processed)"
+            } else {
+                "POST /api/v1/inquiries (full pipeline)"
+            };
+            println!(
+                "| {backend_name} | {endpoint} | {concurrency} | {:.0} | {:.2} | {:.2} | {:.0} | {} | {:.0}% | {lag_p50:.0} / {lag_p99:.0} |",
+                rate,
+                run.p50_ms,
+                run.p99_ms,
+                cpu * 1e6 / run.done.max(1) as f64,
+                run.errors,
+                100.0 * rate / ceiling_rate
+            );
+        }
     }
     db.close().await;
     if let Some(dir) = dir {

@@ -67,6 +67,43 @@ pub struct RawInquiry {
     pub content_hash: String,
 }
 
+/// A raw inquiry stored and not yet processed, as the writer still holds it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub id: i64,
+    pub received_at: i64,
+    pub inquiry: RawInquiry,
+}
+
+/// Decisions made for stored inquiries and not yet written.
+pub struct Decisions {
+    context: Context,
+    prepared: Vec<Prepared>,
+}
+
+/// A write transaction holding the decisions for inquiries stored earlier,
+/// to which newly arrived inquiries are added before its one commit.
+pub struct Round {
+    tx: Transaction<'static, Any>,
+    outcomes: Vec<Outcome>,
+}
+
+impl Round {
+    /// Stores raw inquiries in this round; returns what each became and
+    /// the time they were received.
+    pub async fn store(&mut self, db: &Db, batch: &[RawInquiry]) -> Result<(Vec<Stored>, i64)> {
+        let now = now_ms();
+        let stored = db.store_raw_in(&mut self.tx, batch, now).await?;
+        Ok((stored, now))
+    }
+
+    /// Commits the round; returns the outcomes of its decisions.
+    pub async fn commit(self) -> Result<Vec<Outcome>> {
+        self.tx.commit().await?;
+        Ok(self.outcomes)
+    }
+}
+
 /// What storing one raw inquiry did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {
@@ -366,6 +403,62 @@ impl Db {
             outcomes.extend(self.process_pending(pending).await?);
         }
         Ok(outcomes)
+    }
+
+    /// Decides inquiries stored earlier and still held in memory (their
+    /// payloads need not be read again), from what is committed now.
+    pub async fn decide_received(&self, batch: Vec<Received>) -> Result<Decisions> {
+        let pending = batch
+            .into_iter()
+            .map(|r| Pending {
+                id: r.id,
+                received_at: r.received_at,
+                channel: r.inquiry.channel,
+                raw: r.inquiry.raw,
+                content_hash: r.inquiry.content_hash,
+            })
+            .collect();
+        let (context, prepared) = self.prepare(pending).await?;
+        Ok(Decisions { context, prepared })
+    }
+
+    /// Opens a write transaction and writes `decisions` in it, first; the
+    /// caller then stores what has arrived meanwhile ([`Round::store`]) and
+    /// commits both at once. Inquiries another server or the retry job
+    /// processed meanwhile are reported as already done. When the decisions
+    /// cannot be written, the transaction is opened again without them: their
+    /// inquiries stay stored, and the retry job takes them.
+    pub async fn open_round(&self, decisions: Option<Decisions>) -> Result<Round> {
+        let Some(decisions) = decisions else {
+            return Ok(Round {
+                tx: self.begin_write().await?,
+                outcomes: Vec::new(),
+            });
+        };
+        let prepared: Vec<&Prepared> = decisions.prepared.iter().collect();
+        let mut attempt = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            match self
+                .apply_in(&mut tx, &prepared, &decisions.context, Claim::Stored)
+                .await
+            {
+                Ok(outcomes) => return Ok(Round { tx, outcomes }),
+                Err(e) => {
+                    tx.rollback().await?;
+                    if attempt < 5 && is_retryable(&e) {
+                        attempt += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                        continue;
+                    }
+                    tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
+                    return Ok(Round {
+                        tx: self.begin_write().await?,
+                        outcomes: Vec::new(),
+                    });
+                }
+            }
+        }
     }
 
     /// Decides and writes a batch, retrying when PostgreSQL reports a

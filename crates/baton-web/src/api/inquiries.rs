@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::AppendHeaders;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use baton_core::decision::Reason;
@@ -23,6 +24,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/inquiries/{id}/release", post(release))
         .route("/api/v1/inquiries/{id}/confirm-spam", post(confirm_spam))
 }
+
+/// Tells the client its `Prefer: respond-async` was honoured (RFC 7240).
+const RESPOND_ASYNC_APPLIED: (&str, &str) = ("preference-applied", "respond-async");
 
 /// Longest idempotency key accepted.
 const MAX_IDEMPOTENCY_KEY: usize = 200;
@@ -46,11 +50,18 @@ pub struct Receipt {
 
 /// Submit an inquiry. It is stored exactly as sent before anything else
 /// happens; then it is moderated, matched, triaged, scored and routed.
+/// With `Prefer: respond-async` the answer comes once the inquiry is stored
+/// (202, status `received`) and processing follows; read the decisions at
+/// `href`.
 #[utoipa::path(post, path = "/api/v1/inquiries", tag = "inquiries",
     request_body = InquiryInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first result and stores nothing new")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first result and stores nothing new"),
+        ("Prefer" = Option<String>, Header, description = "`respond-async`: answer once stored, before processing (RFC 7240)"),
+    ),
     responses(
         (status = 201, description = "Stored and processed", body = Receipt),
+        (status = 202, description = "Stored; processing follows (with `Prefer: respond-async`)", body = Receipt),
         (status = 200, description = "A repeat of an earlier idempotency key", body = Receipt),
         (status = 400, description = "Not JSON", body = crate::error::Problem),
         (status = 422, description = "A field is wrong; each is named", body = crate::error::Problem),
@@ -61,7 +72,14 @@ pub async fn create(
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<Receipt>), ApiError> {
+) -> Result<
+    (
+        StatusCode,
+        AppendHeaders<Option<(&'static str, &'static str)>>,
+        Json<Receipt>,
+    ),
+    ApiError,
+> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -98,12 +116,40 @@ pub async fn create(
         idempotency_key,
         content_hash: content_hash(&inquiry),
     };
-    let accepted = state.intake.submit(raw).await.map_err(ApiError::Internal)?;
+    let respond_async = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("respond-async"));
+    let accepted = if respond_async {
+        state.intake.acknowledge(raw).await
+    } else {
+        state.intake.submit(raw).await
+    }
+    .map_err(ApiError::Internal)?;
     let id = accepted.stored.id();
     let href = format!("/api/v1/inquiries/{id}");
     match (accepted.stored, accepted.outcome) {
+        (Stored::New(_), None) if respond_async => Ok((
+            StatusCode::ACCEPTED,
+            AppendHeaders(Some(RESPOND_ASYNC_APPLIED)),
+            Json(Receipt {
+                id,
+                repeat: false,
+                status: InquiryStatus::Received,
+                intent: None,
+                score: None,
+                queue: None,
+                assignee_id: None,
+                work_item_id: None,
+                lead_id: None,
+                href,
+            }),
+        )),
         (Stored::New(_), Some(o)) => Ok((
             StatusCode::CREATED,
+            AppendHeaders(None),
             Json(Receipt {
                 id,
                 repeat: false,
@@ -138,6 +184,7 @@ pub async fn create(
                 .map(|s| s as u8);
             Ok((
                 status,
+                AppendHeaders(None),
                 Json(Receipt {
                     id,
                     repeat: matches!(stored, Stored::Repeat(_)),

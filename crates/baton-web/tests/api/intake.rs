@@ -324,3 +324,153 @@ async fn repeats_within_one_batch_count_as_repeated_submissions() {
         "the third follows two earlier ones of its batch"
     );
 }
+
+/// Posts an inquiry as the owner asking to be answered once it is stored.
+async fn inquire_async(app: &TestApp, body: &serde_json::Value) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/inquiries"))
+        .bearer_auth(&app.owner)
+        .header("Prefer", "respond-async")
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Reads an inquiry until it has left `received`, for at most ten seconds.
+async fn once_processed(app: &TestApp, href: &str) -> serde_json::Value {
+    for _ in 0..200 {
+        let inquiry = app.get_json(&app.owner, href).await;
+        if inquiry["status"] != "received" {
+            return inquiry;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{href} was not processed within ten seconds");
+}
+
+#[tokio::test]
+async fn an_inquiry_sent_with_respond_async_is_answered_once_stored_and_processed_after() {
+    let app = TestApp::new().await;
+    app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let body = strong_lead("dana@initech.test");
+    let response = inquire_async(&app, &body).await;
+    assert_eq!(response.status(), 202);
+    assert_eq!(
+        response.headers()["preference-applied"],
+        "respond-async",
+        "the client is told its preference was honoured"
+    );
+    let receipt: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(receipt["status"], "received");
+    assert_eq!(receipt["repeat"], false);
+    assert!(receipt["queue"].is_null() && receipt["intent"].is_null());
+    let href = receipt["href"].as_str().unwrap();
+
+    // Stored before the answer: readable at once, exactly as sent.
+    let stored = app.get_json(&app.owner, href).await;
+    assert_eq!(stored["raw"], body);
+
+    let inquiry = once_processed(&app, href).await;
+    assert_eq!(inquiry["status"], "processed");
+    assert_eq!(inquiry["intent"]["value"], "new_business");
+    assert_eq!(inquiry["score"]["grade"], "A");
+    assert_eq!(inquiry["queue"], "hunters");
+    assert_eq!(inquiry["assignee"]["email"], "hal@acme.test");
+    assert_eq!(inquiry["moderation"]["verdict"], "ham");
+    assert_eq!(app.count("work_items").await, 1);
+    app.assert_open_work_is_counted().await;
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_sent_with_respond_async_stores_nothing_new() {
+    let app = TestApp::new().await;
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/inquiries"))
+            .bearer_auth(&app.owner)
+            .header("Idempotency-Key", "order-43")
+            .header("Prefer", "respond-async")
+            .json(&strong_lead("kim@globex.test"))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 202);
+    let first: serde_json::Value = first.json().await.unwrap();
+    once_processed(&app, first["href"].as_str().unwrap()).await;
+    let before = (app.count("inquiries").await, app.count("decisions").await);
+    let second = send().await.unwrap();
+    assert_eq!(
+        second.status(),
+        200,
+        "a repeat is answered with what is stored"
+    );
+    assert!(second.headers().get("preference-applied").is_none());
+    let second: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(second["id"], first["id"]);
+    assert_eq!(second["repeat"], true);
+    assert_eq!(second["status"], "processed");
+    let after = (app.count("inquiries").await, app.count("decisions").await);
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn inquiries_sent_at_once_with_and_without_respond_async_are_each_routed_once() {
+    let app = TestApp::new().await;
+    for k in 0..3 {
+        let email = format!("hunter{k}@acme.test");
+        app.user(&email, Role::Hunter).await;
+        app.join("hunters", &email).await;
+    }
+    let mut sends = tokio::task::JoinSet::new();
+    for n in 0..60 {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/api/v1/inquiries"),
+            app.owner.clone(),
+        );
+        sends.spawn(async move {
+            let mut request = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&strong_lead(&format!("buyer{n}@company{n}.test")));
+            let respond_async = n % 3 != 0;
+            if respond_async {
+                request = request.header("Prefer", "respond-async");
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), if respond_async { 202 } else { 201 });
+            let receipt: serde_json::Value = response.json().await.unwrap();
+            let expected = if respond_async {
+                "received"
+            } else {
+                "processed"
+            };
+            assert_eq!(receipt["status"], expected, "{receipt}");
+            receipt["href"].as_str().unwrap().to_string()
+        });
+    }
+    let hrefs = sends.join_all().await;
+    for href in &hrefs {
+        let inquiry = once_processed(&app, href).await;
+        assert_eq!(inquiry["queue"], "hunters", "{href}");
+    }
+    assert_eq!(app.count("inquiries").await, 60);
+    assert_eq!(app.count("work_items").await, 60, "one work item each");
+    let (decisions,): (i64,) =
+        sqlx::query_as("SELECT COUNT(DISTINCT inquiry_id) FROM decisions WHERE kind = 'route'")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(decisions, 60);
+    // Round robin over three hunters stays balanced within one item.
+    let loads: Vec<(i64,)> =
+        sqlx::query_as("SELECT COUNT(*) FROM work_items GROUP BY assignee_id ORDER BY COUNT(*)")
+            .fetch_all(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(loads.len(), 3);
+    assert!(loads[2].0 - loads[0].0 <= 1, "{loads:?}");
+    app.assert_open_work_is_counted().await;
+}
