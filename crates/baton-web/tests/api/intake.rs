@@ -241,18 +241,29 @@ async fn a_moderator_releases_or_confirms_quarantined_inquiries() {
 #[tokio::test]
 async fn when_decisions_cannot_be_written_the_raw_inquiry_is_still_kept() {
     // Writing a lead's stage history fails, after the raw inquiry is stored.
-    raw_inquiry_is_kept_while_a_table_is_away("lead_stage_history").await;
+    raw_inquiry_is_kept_while_a_table_is_away("lead_stage_history", false).await;
 }
 
 #[tokio::test]
 async fn when_an_inquiry_cannot_be_decided_the_raw_inquiry_is_still_kept() {
     // Reading the routing rules fails while the raw inquiry is being stored.
-    raw_inquiry_is_kept_while_a_table_is_away("routing_rules").await;
+    raw_inquiry_is_kept_while_a_table_is_away("routing_rules", false).await;
 }
 
-/// Posts an inquiry while `table` is renamed away: it is acknowledged and
-/// stored raw with nothing decided, and processed once the table is back.
-async fn raw_inquiry_is_kept_while_a_table_is_away(table: &str) {
+#[tokio::test]
+async fn when_an_acknowledged_inquirys_decisions_cannot_be_written_it_is_still_kept() {
+    raw_inquiry_is_kept_while_a_table_is_away("lead_stage_history", true).await;
+}
+
+#[tokio::test]
+async fn when_an_acknowledged_inquiry_cannot_be_decided_it_is_still_kept() {
+    raw_inquiry_is_kept_while_a_table_is_away("routing_rules", true).await;
+}
+
+/// Posts an inquiry while `table` is renamed away (with `Prefer:
+/// respond-async` when `respond_async`): it is acknowledged and stored raw
+/// with nothing decided, and processed once the table is back.
+async fn raw_inquiry_is_kept_while_a_table_is_away(table: &str, respond_async: bool) {
     let app = TestApp::new().await;
     let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
     let away = format!("{table}_away");
@@ -260,16 +271,23 @@ async fn raw_inquiry_is_kept_while_a_table_is_away(table: &str) {
         .execute(app.db.writer())
         .await
         .unwrap();
-    let response = app
-        .post(
-            &app.owner,
-            "/api/v1/inquiries",
-            &crate::helpers::strong_lead("dana@initech.test"),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
+    let body = crate::helpers::strong_lead("dana@initech.test");
+    let response = if respond_async {
+        inquire_async(&app, &body).await
+    } else {
+        app.post(&app.owner, "/api/v1/inquiries", &body).await
+    };
+    assert_eq!(response.status(), if respond_async { 202 } else { 201 });
     let receipt: serde_json::Value = response.json().await.unwrap();
     assert_eq!(receipt["status"], "received", "{receipt}");
+    if respond_async {
+        // Processing follows the answer: give it time to try and fail.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let inquiry = app
+            .get_json(&app.owner, receipt["href"].as_str().unwrap())
+            .await;
+        assert_eq!(inquiry["status"], "received", "{inquiry}");
+    }
     assert_eq!(app.count("inquiries").await, 1);
     assert_eq!(app.count("decisions").await, 0, "no decision half-stored");
     assert_eq!(app.count("leads").await, 0);
@@ -283,6 +301,11 @@ async fn raw_inquiry_is_kept_while_a_table_is_away(table: &str) {
     let outcomes = app.db.process_inquiries(&waiting).await.unwrap();
     assert_eq!(outcomes[0].queue.as_deref(), Some("hunters"));
     assert_eq!(app.count("leads").await, 1);
+    // The writer goes on: the next inquiry is processed as usual.
+    let next = app
+        .inquire(crate::helpers::strong_lead("kim@globex.test"))
+        .await;
+    assert_eq!(next["status"], "processed", "{next}");
 }
 
 #[tokio::test]
