@@ -27,11 +27,14 @@ pub struct Accepted {
     pub outcome: Option<Outcome>,
 }
 
+/// Where a request waits for its answer.
+type Reply = oneshot::Sender<Result<Accepted, String>>;
+
 struct Job {
     raw: RawInquiry,
     /// Answer once processed, not once stored.
     wait: bool,
-    reply: oneshot::Sender<Result<Accepted, String>>,
+    reply: Reply,
 }
 
 /// Handle to the intake writer.
@@ -109,9 +112,8 @@ async fn take_batches(db: Db, mut receiver: mpsc::Receiver<Job>) {
         }
         let (waiting, acknowledged): (Vec<Job>, Vec<Job>) = batch.drain(..).partition(|j| j.wait);
         let round = match round {
-            Some(round) => Some(round),
             None if !acknowledged.is_empty() => Some(db.open_round(None).await),
-            None => None,
+            round => round,
         };
         if let Some(round) = round {
             backlog = store_in_round(&db, round, acknowledged).await;
@@ -162,10 +164,7 @@ async fn store_in_round(
             new
         }
         Err(e) => {
-            tracing::error!(error = %e, "storing raw inquiries failed");
-            for reply in replies {
-                let _ = reply.send(Err(format!("the inquiry could not be stored: {e}")));
-            }
+            refuse(replies, &e);
             Vec::new()
         }
     }
@@ -187,11 +186,14 @@ async fn store_and_process(db: &Db, jobs: Vec<Job>) {
                 let _ = reply.send(Ok(Accepted { stored, outcome }));
             }
         }
-        Err(e) => {
-            tracing::error!(error = %e, "storing raw inquiries failed");
-            for reply in replies {
-                let _ = reply.send(Err(format!("the inquiry could not be stored: {e}")));
-            }
-        }
+        Err(e) => refuse(replies, &e),
+    }
+}
+
+/// Answers every request of a batch that could not be stored.
+fn refuse(replies: Vec<Reply>, error: &baton_db::DbError) {
+    tracing::error!(error = %error, "storing raw inquiries failed");
+    for reply in replies {
+        let _ = reply.send(Err(format!("the inquiry could not be stored: {error}")));
     }
 }

@@ -39,11 +39,18 @@ const INSERT_INQUIRIES: &str =
     "INSERT INTO inquiries (id, received_at, channel, origin, raw, idempotency_key, content_hash, status)
      SELECT column1, column2, column3, column4, column5, column6, column7, 'received' FROM (";
 
-/// A deadlock or serialisation failure between servers on PostgreSQL: the
-/// work can simply be tried again.
-fn is_retryable(error: &DbError) -> bool {
-    matches!(error, DbError::Sqlx(sqlx::Error::Database(e))
-        if matches!(e.code().as_deref(), Some("40P01" | "40001")))
+/// After failed attempt number `attempt`: when `error` is a deadlock or
+/// serialisation failure between servers on PostgreSQL, counts the attempt,
+/// waits a little longer each time and says to try again, at most five times.
+async fn wait_to_retry(attempt: &mut u32, error: &DbError) -> bool {
+    let retryable = matches!(error, DbError::Sqlx(sqlx::Error::Database(e))
+        if matches!(e.code().as_deref(), Some("40P01" | "40001")));
+    if !retryable || *attempt >= 5 {
+        return false;
+    }
+    *attempt += 1;
+    tokio::time::sleep(std::time::Duration::from_millis(5 << *attempt)).await;
+    true
 }
 
 /// A batch decided by [`Db::decide`], waiting to be written.
@@ -338,9 +345,7 @@ impl Db {
                 }
                 Err(e) => {
                     tx.rollback().await?;
-                    if attempt < 5 && is_retryable(&e) {
-                        attempt += 1;
-                        tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                    if wait_to_retry(&mut attempt, &e).await {
                         continue;
                     }
                     tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
@@ -446,9 +451,7 @@ impl Db {
                 Ok(outcomes) => return Ok(Round { tx, outcomes }),
                 Err(e) => {
                     tx.rollback().await?;
-                    if attempt < 5 && is_retryable(&e) {
-                        attempt += 1;
-                        tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                    if wait_to_retry(&mut attempt, &e).await {
                         continue;
                     }
                     tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
@@ -472,11 +475,12 @@ impl Db {
         let mut attempt = 0;
         loop {
             match self.apply(&prepared, &context).await {
-                Err(e) if attempt < 5 && is_retryable(&e) => {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                Err(e) => {
+                    if !wait_to_retry(&mut attempt, &e).await {
+                        return Err(e);
+                    }
                 }
-                result => return result,
+                done => return done,
             }
         }
     }
