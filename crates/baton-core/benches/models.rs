@@ -1,10 +1,15 @@
 //! How fast the learned decisions are, on the public data sets: one inquiry
-//! through the spam, intent and conversion models, and training the
-//! conversion model (cross-validation, fit and calibration) on 10,000 rows.
+//! through the spam, intent and conversion models (their probabilities
+//! alone, and the decisions as intake takes them: combined with the rules
+//! and explained feature by feature), and training the conversion model
+//! (cross-validation, fit and calibration) on 10,000 rows.
 //!
 //! The data sets are read from `../shared/data` beside the workspace, or
 //! from the folder in `BATON_DATA_DIR`.
 
+use baton_core::decision::{IntentDecision, Moderation, Score};
+use baton_core::domain::{Grade, Intent, Verdict};
+use baton_core::learn::combine::{ActiveModel, classify_with, moderate_with, score_with};
 use baton_core::learn::dataset::{Examples, Selection, Table, read_ids, read_label_map};
 use baton_core::learn::evaluate::evaluate;
 use baton_core::learn::model::Model;
@@ -101,6 +106,63 @@ fn one_inquiry(criterion: &mut Criterion) {
     });
 }
 
+/// What the rules decided before the models are asked: nothing certain.
+fn rule_decisions() -> (Moderation, IntentDecision, Score) {
+    (
+        Moderation {
+            verdict: Verdict::Ham,
+            score: 0.1,
+            reasons: Vec::new(),
+            version: "rules-1".into(),
+        },
+        IntentDecision {
+            value: Intent::NewBusiness,
+            confidence: 0.5,
+            reasons: Vec::new(),
+            version: "rules-1".into(),
+        },
+        Score {
+            value: 40,
+            grade: Grade::C,
+            reasons: Vec::new(),
+            version: "points-1".into(),
+        },
+    )
+}
+
+fn one_inquiry_decided(criterion: &mut Criterion) {
+    let active = |task, name| {
+        let (model, rows) = trained(name);
+        (
+            ActiveModel {
+                task,
+                version: 1,
+                model,
+            },
+            rows,
+        )
+    };
+    let (spam, messages) = active(Task::Spam, "youtube-spam");
+    let (intent, requests) = active(Task::Intent, "bitext-intent");
+    let (conversion, leads) = active(Task::Conversion, "leads-xeducation");
+    let (moderation, intent_rules, points) = rule_decisions();
+    let mut next = 0;
+    criterion.bench_function(
+        "one inquiry decided by spam, intent and conversion, with reasons",
+        |bench| {
+            bench.iter(|| {
+                let i = next;
+                next += 1;
+                black_box((
+                    moderate_with(moderation.clone(), &spam, &values(&messages, i)),
+                    classify_with(intent_rules.clone(), &intent, &values(&requests, i)),
+                    score_with(points.clone(), &conversion, &values(&leads, i)),
+                ))
+            })
+        },
+    );
+}
+
 fn training(criterion: &mut Criterion) {
     const ROWS: usize = 10_000;
     let set = public_set("leads-xeducation");
@@ -128,5 +190,5 @@ fn training(criterion: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, one_inquiry, training);
+criterion_group!(benches, one_inquiry, one_inquiry_decided, training);
 criterion_main!(benches);

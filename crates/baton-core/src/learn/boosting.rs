@@ -126,21 +126,31 @@ impl BoostedTrees {
         }
     }
 
-    /// What each slot of `x` adds to the log-odds: along each tree's path,
-    /// the change of value at a split goes to the slot it tests.
-    pub fn contributions(&self, x: &SparseVector) -> HashMap<u32, f64> {
+    /// The log-odds of the positive class, and what each slot of `x` adds
+    /// to them, by increasing slot: along each tree's path, the change of
+    /// value at a split goes to the slot it tests. One walk gives both.
+    pub fn explained_score(&self, x: &SparseVector) -> (f64, Vec<(u32, f64)>) {
         let values = self.tested_values(x);
-        let mut contributions = HashMap::new();
+        let mut by_position = vec![0.0; self.slots.len()];
+        let mut leaves = 0.0;
         for tree in &self.trees {
             let mut node = &tree.nodes[0];
             while let Some(split) = &node.split {
                 let next = &tree.nodes[split.next(&values) as usize];
-                let slot = self.slots[split.feature as usize];
-                *contributions.entry(slot).or_default() += next.value - node.value;
+                by_position[split.feature as usize] += next.value - node.value;
                 node = next;
             }
+            leaves += node.value;
         }
-        contributions
+        let contributions = self
+            .slots
+            .iter()
+            .zip(by_position)
+            .filter(|(_, contribution)| *contribution != 0.0)
+            .map(|(slot, contribution)| (*slot, contribution))
+            .collect();
+        // Added up as `score` does, so that both give the same figure.
+        (self.base + leaves, contributions)
     }
 }
 
@@ -595,8 +605,10 @@ mod tests {
         let model = train(&x, &y, BoostingOptions::default());
         let probe = row(&[(3, 50.0), (4, 2.0)]);
         let roots: f64 = model.trees.iter().map(|tree| tree.nodes[0].value).sum();
-        let explained: f64 = model.contributions(&probe).values().sum();
-        assert!((model.base + roots + explained - model.score(&probe)).abs() < 1e-9);
+        let (score, contributions) = model.explained_score(&probe);
+        let explained: f64 = contributions.iter().map(|(_, c)| c).sum();
+        assert_eq!(score, model.score(&probe));
+        assert!((model.base + roots + explained - score).abs() < 1e-9);
     }
 
     proptest! {

@@ -5,7 +5,7 @@
 //! version and gives the features that weighed most.
 
 use super::features::is_character_ngram;
-use super::model::Model;
+use super::model::{Model, Reading};
 use super::train::Task;
 use crate::decision::{IntentDecision, Moderation, Reason, Score};
 use crate::domain::{Grade, Intent, Verdict};
@@ -58,8 +58,17 @@ fn readable(feature: &super::model::Reason) -> Factor {
 /// The model's explanation of `class` for `row`: its probability and the
 /// strongest features toward and against it, character n-grams left out.
 fn explain(model: &Model, row: &[&str], class: usize) -> (f64, Vec<Factor>, Vec<Factor>) {
-    let explanation =
-        model.explain_where(row, class, TOP_FEATURES, |name| !is_character_ngram(name));
+    explained(&read(model, row), class)
+}
+
+/// A row as `model` reads it for a decision: character n-grams are not named.
+fn read<'m>(model: &'m Model, row: &[&str]) -> Reading<'m> {
+    model.read_where(row, |name| !is_character_ngram(name))
+}
+
+/// The probability of `class` and the readable factors toward and against it.
+fn explained(reading: &Reading<'_>, class: usize) -> (f64, Vec<Factor>, Vec<Factor>) {
+    let explanation = reading.explain(class, TOP_FEATURES);
     (
         explanation.probability,
         explanation.toward.iter().map(readable).collect(),
@@ -132,13 +141,13 @@ pub fn classify_with(
     if rules.reasons.iter().any(|r| r.code == CUSTOMER_ACCOUNT) {
         return (rules, false);
     }
-    let probabilities = intent.model.predict_proba(row);
-    let best = intent.model.decide(&probabilities);
+    let reading = read(&intent.model, row);
+    let best = intent.model.decide(reading.probabilities());
     // A class that is not an intent of this version cannot be acted on.
     let Ok(value) = intent.model.classes()[best].parse::<Intent>() else {
         return (rules, false);
     };
-    let (confidence, toward, against) = explain(&intent.model, row, best);
+    let (confidence, toward, against) = explained(&reading, best);
     let mut reasons = vec![Reason::new(
         "intent_model",
         confidence,

@@ -15,6 +15,7 @@
 
 use super::sparse::{SparseVector, dense_as_sparse};
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// How features are made; part of a saved model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +81,24 @@ pub enum ColumnKind {
     },
     /// Anything else: one feature per value.
     Categorical,
+}
+
+/// The features of a row that were named, for explanations: each one's
+/// name, slot and signed share of the slot's value. The names share one
+/// buffer, as a row has many.
+#[derive(Debug, Default)]
+pub struct Named {
+    text: String,
+    features: Vec<(Range<usize>, u32, f64)>,
+}
+
+impl Named {
+    /// Name, slot and share of each feature, in the order the row gave them.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32, f64)> + '_ {
+        self.features
+            .iter()
+            .map(|(name, slot, value)| (&self.text[name.clone()], *slot, *value))
+    }
 }
 
 /// A feature space fitted on training rows: the columns and how to read
@@ -191,7 +210,7 @@ impl FeatureSpace {
     /// The feature vector of a row, and the named features that make it up
     /// with the slot and the signed share of the slot's value each one
     /// brings (before text is scaled to unit length), for explanations.
-    pub fn named_features(&self, row: &[&str]) -> (SparseVector, Vec<(String, u32, f64)>) {
+    pub fn named_features(&self, row: &[&str]) -> (SparseVector, Named) {
         self.named_features_where(row, |_| true)
     }
 
@@ -201,11 +220,13 @@ impl FeatureSpace {
         &self,
         row: &[&str],
         keep: impl Fn(&str) -> bool,
-    ) -> (SparseVector, Vec<(String, u32, f64)>) {
-        let mut named = Vec::new();
+    ) -> (SparseVector, Named) {
+        let mut named = Named::default();
         let vector = self.vectorize_with(row, |name, slot, value| {
             if keep(name) {
-                named.push((name.to_owned(), slot, value))
+                let start = named.text.len();
+                named.text.push_str(name);
+                named.features.push((start..named.text.len(), slot, value));
             }
         });
         (vector, named)

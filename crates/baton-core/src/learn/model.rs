@@ -4,11 +4,10 @@
 //! them feature by feature.
 
 use super::boosting::BoostedTrees;
-use super::features::FeatureSpace;
+use super::features::{FeatureSpace, Named};
 use super::linear::{LinearModel, sigmoid};
 use super::sparse::SparseVector;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// The version of the features and classifiers; a saved model of another
 /// version is refused rather than misread.
@@ -70,23 +69,6 @@ impl Scorer {
             Scorer::Boosted(trees) => trees.rescale(scale, shift),
         }
     }
-
-    /// What each slot of `x` adds to the log-odds of `class` against the
-    /// others.
-    fn contributions(&self, x: &SparseVector, class: usize) -> HashMap<u32, f64> {
-        match self {
-            Scorer::Linear(linear) => x
-                .iter()
-                .map(|(slot, value)| (slot, linear.contribution(class, slot, value)))
-                .collect(),
-            Scorer::Boosted(trees) => {
-                let toward = if class == 1 { 1.0 } else { -1.0 };
-                let mut contributions = trees.contributions(x);
-                contributions.values_mut().for_each(|c| *c *= toward);
-                contributions
-            }
-        }
-    }
 }
 
 /// One feature's share in a decision: what it adds to the log-odds.
@@ -110,6 +92,109 @@ pub struct Explanation {
     pub toward: Vec<Reason>,
     /// The features that pushed against it, strongest first.
     pub against: Vec<Reason>,
+}
+
+/// A row as a model read it: its feature vector and the named features
+/// that make it up.
+pub struct Reading<'m> {
+    model: &'m Model,
+    vector: SparseVector,
+    named: Named,
+    probabilities: Vec<f64>,
+    /// For trees: what each tested slot adds to the positive class's log-odds.
+    tree_contributions: Vec<(u32, f64)>,
+}
+
+impl Reading<'_> {
+    /// The probability of each class.
+    pub fn probabilities(&self) -> &[f64] {
+        &self.probabilities
+    }
+
+    /// Why the row gets its probability for `class`: at most `top` named
+    /// features toward it and `top` against it, by the size of their
+    /// contribution to the log-odds. Several names may share a slot (a word
+    /// seen twice, a collision): the slot's contribution is shared by their
+    /// values.
+    pub fn explain(&self, class: usize, top: usize) -> Explanation {
+        // By slot, each slot's names in the order the row gave them.
+        let mut named: Vec<(&str, u32, f64)> = self.named.iter().collect();
+        named.sort_by_key(|(_, slot, _)| *slot);
+        let mut slots: Vec<u32> = named.iter().map(|(_, slot, _)| *slot).collect();
+        slots.dedup();
+        let contributions = self.contributions(class, &slots);
+        let mut shares: Vec<(&str, f64)> = Vec::with_capacity(named.len());
+        for group in named.chunk_by(|a, b| a.1 == b.1) {
+            let total: f64 = group.iter().map(|(_, _, value)| value).sum();
+            let Some(contribution) = value_at(&contributions, group[0].1) else {
+                continue;
+            };
+            if total == 0.0 {
+                continue;
+            }
+            let first = shares.len();
+            for (name, _, value) in group {
+                let share = contribution * value / total;
+                match shares[first..].iter_mut().find(|(seen, _)| seen == name) {
+                    Some((_, weight)) => *weight += share,
+                    None => shares.push((name, share)),
+                }
+            }
+        }
+        shares.retain(|(_, weight)| *weight != 0.0);
+        shares.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(b.0)));
+        let (mut toward, mut against) = (Vec::new(), Vec::new());
+        for (feature, weight) in shares {
+            let side = if weight > 0.0 {
+                &mut toward
+            } else {
+                &mut against
+            };
+            if side.len() < top {
+                side.push(Reason {
+                    feature: feature.to_owned(),
+                    weight,
+                });
+            }
+        }
+        Explanation {
+            class: self.model.classes[class].clone(),
+            probability: self.probabilities[class],
+            toward,
+            against,
+        }
+    }
+
+    /// What the slots of the row add to the log-odds of `class` against
+    /// the others, by increasing slot: those of `wanted` (ascending) at least.
+    fn contributions(&self, class: usize, wanted: &[u32]) -> Vec<(u32, f64)> {
+        match &self.model.scorer {
+            Scorer::Linear(linear) => wanted
+                .iter()
+                .map(|slot| {
+                    (
+                        *slot,
+                        linear.contribution(class, *slot, self.vector.get(*slot)),
+                    )
+                })
+                .collect(),
+            Scorer::Boosted(_) => {
+                let toward = if class == 1 { 1.0 } else { -1.0 };
+                self.tree_contributions
+                    .iter()
+                    .map(|(slot, contribution)| (*slot, toward * contribution))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// The value of `slot` in pairs sorted by slot.
+fn value_at(pairs: &[(u32, f64)], slot: u32) -> Option<f64> {
+    pairs
+        .binary_search_by_key(&slot, |(at, _)| *at)
+        .ok()
+        .map(|index| pairs[index].1)
 }
 
 /// Why a saved model cannot be used.
@@ -200,44 +285,28 @@ impl Model {
         top: usize,
         keep: impl Fn(&str) -> bool,
     ) -> Explanation {
+        self.read_where(row, keep).explain(class, top)
+    }
+
+    /// Reads a row once, naming the features `keep` accepts, so that its
+    /// probabilities and the explanation of a class chosen from them need
+    /// not read it again.
+    pub fn read_where(&self, row: &[&str], keep: impl Fn(&str) -> bool) -> Reading<'_> {
         let (vector, named) = self.features.named_features_where(row, keep);
-        let probability = self.scorer.predict_proba(&vector)[class];
-        let contributions = self.scorer.contributions(&vector, class);
-        // Several names may share a slot (a word seen twice, a collision):
-        // the slot's contribution is shared by their raw values.
-        let mut raw_totals: HashMap<u32, f64> = HashMap::new();
-        for (_, slot, raw) in &named {
-            *raw_totals.entry(*slot).or_default() += raw;
-        }
-        let mut by_name: HashMap<String, f64> = HashMap::new();
-        for (name, slot, raw) in named {
-            let (Some(contribution), Some(total)) =
-                (contributions.get(&slot), raw_totals.get(&slot))
-            else {
-                continue;
-            };
-            if *total != 0.0 {
-                *by_name.entry(name).or_default() += contribution * raw / total;
+        let (probabilities, tree_contributions) = match &self.scorer {
+            Scorer::Linear(linear) => (linear.predict_proba(&vector), Vec::new()),
+            Scorer::Boosted(trees) => {
+                let (score, contributions) = trees.explained_score(&vector);
+                let positive = sigmoid(score);
+                (vec![1.0 - positive, positive], contributions)
             }
-        }
-        let mut reasons: Vec<Reason> = by_name
-            .into_iter()
-            .filter(|(_, weight)| *weight != 0.0)
-            .map(|(feature, weight)| Reason { feature, weight })
-            .collect();
-        reasons.sort_by(|a, b| {
-            b.weight
-                .abs()
-                .total_cmp(&a.weight.abs())
-                .then_with(|| a.feature.cmp(&b.feature))
-        });
-        let (toward, against): (Vec<Reason>, Vec<Reason>) =
-            reasons.into_iter().partition(|reason| reason.weight > 0.0);
-        Explanation {
-            class: self.classes[class].clone(),
-            probability,
-            toward: toward.into_iter().take(top).collect(),
-            against: against.into_iter().take(top).collect(),
+        };
+        Reading {
+            model: self,
+            vector,
+            named,
+            probabilities,
+            tree_contributions,
         }
     }
 

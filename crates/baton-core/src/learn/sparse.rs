@@ -43,6 +43,13 @@ impl SparseVector {
             .zip(self.values.iter().copied())
     }
 
+    /// The value at `index` (0 when absent).
+    pub fn get(&self, index: u32) -> f64 {
+        self.indices
+            .binary_search(&index)
+            .map_or(0.0, |position| self.values[position])
+    }
+
     /// How many entries are stored.
     pub fn len(&self) -> usize {
         self.indices.len()
