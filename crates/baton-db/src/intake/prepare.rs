@@ -177,78 +177,11 @@ impl Db {
                 earlier.push((p.id, p.received_at));
             }
         }
-        for (p, inquiry, honeypot_filled) in parsed {
-            let day_before = p.received_at - 24 * 3600 * 1000;
-            let recent_duplicates = found
-                .same_content
-                .get(&p.content_hash)
-                .map(|earlier| {
-                    earlier
-                        .iter()
-                        .filter(|(id, at)| *id < p.id && *at > day_before)
-                        .count()
-                })
-                .unwrap_or(0) as u32;
-            let signals = Signals {
-                honeypot_filled,
-                recent_duplicates,
-            };
-            let mut known = Known {
-                channel: p.channel,
-                honeypot_filled,
-                intent: None,
-            };
-            let models = &context.models;
-            // A moderator's release stands: neither rules nor model are asked again.
-            let moderation = match found.released.get(&p.id) {
-                Some(release) => release.clone(),
-                None => {
-                    let rules = moderate(&inquiry, signals, &context.moderation);
-                    match &models.spam {
-                        Some(spam) => with_row(Task::Spam, &inquiry, &known, |row| {
-                            moderate_with(rules, spam, row)
-                        }),
-                        None => rules,
-                    }
-                }
-            };
-            let matched = found.matched(&inquiry);
-            let rules_intent = classify(&inquiry, matched.account.as_ref());
-            let (intent, intent_uncertain) = match &models.intent {
-                Some(model) => with_row(Task::Intent, &inquiry, &known, |row| {
-                    classify_with(rules_intent, model, row)
-                }),
-                None => (rules_intent, false),
-            };
-            known.intent = Some(intent.value);
-            let points = score(&inquiry, intent.value, &context.scoring);
-            let score = match &models.conversion {
-                Some(model) => with_row(Task::Conversion, &inquiry, &known, |row| {
-                    score_with(points, model, row)
-                }),
-                None => points,
-            };
-            let facts = RoutingFacts {
-                quarantined: moderation.verdict == Verdict::Spam,
-                intent: intent.value,
-                intent_uncertain,
-                grade: score.grade,
-                source: inquiry.source.clone(),
-                account_status: matched.account.as_ref().map(|a| a.status),
-                account_tier: matched.tier,
-            };
-            let route = route(&facts, &context.rules);
-            prepared.push(Prepared::Ready(Box::new(Plan {
-                inquiry_id: p.id,
-                received_at: p.received_at,
-                inquiry,
-                moderation,
-                matched,
-                intent,
-                score,
-                route,
-            })));
-        }
+        prepared.extend(
+            decide_all(parsed, &found, context)
+                .into_iter()
+                .map(|plan| Prepared::Ready(Box::new(plan))),
+        );
         Ok((settings, prepared))
     }
 
@@ -418,5 +351,117 @@ impl Found {
             found.tier = tier.parse().ok();
         }
         found
+    }
+}
+
+/// Inquiries at least this many are decided on two threads, half each.
+const SPLIT_FROM: usize = 16;
+
+/// Decides each parsed inquiry, in order. Each decision reads only the
+/// batch's lookups and settings, and the models make it CPU work, so a
+/// large batch is split between this thread and another.
+fn decide_all(
+    parsed: Vec<(Pending, Inquiry, bool)>,
+    found: &Found,
+    context: &Context,
+) -> Vec<Plan> {
+    let decide = |batch: Vec<(Pending, Inquiry, bool)>| -> Vec<Plan> {
+        batch
+            .into_iter()
+            .map(|(p, inquiry, honeypot_filled)| {
+                decide_one(p, inquiry, honeypot_filled, found, context)
+            })
+            .collect()
+    };
+    if parsed.len() < SPLIT_FROM {
+        return decide(parsed);
+    }
+    let mut first = parsed;
+    let second = first.split_off(first.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| decide(second));
+        let mut plans = decide(first);
+        plans.extend(other.join().expect("the second half was decided"));
+        plans
+    })
+}
+
+/// Decides one inquiry from the batch's lookups and settings.
+fn decide_one(
+    p: Pending,
+    inquiry: Inquiry,
+    honeypot_filled: bool,
+    found: &Found,
+    context: &Context,
+) -> Plan {
+    let day_before = p.received_at - 24 * 3600 * 1000;
+    let recent_duplicates = found
+        .same_content
+        .get(&p.content_hash)
+        .map(|earlier| {
+            earlier
+                .iter()
+                .filter(|(id, at)| *id < p.id && *at > day_before)
+                .count()
+        })
+        .unwrap_or(0) as u32;
+    let signals = Signals {
+        honeypot_filled,
+        recent_duplicates,
+    };
+    let mut known = Known {
+        channel: p.channel,
+        honeypot_filled,
+        intent: None,
+    };
+    let models = &context.models;
+    // A moderator's release stands: neither rules nor model are asked again.
+    let moderation = match found.released.get(&p.id) {
+        Some(release) => release.clone(),
+        None => {
+            let rules = moderate(&inquiry, signals, &context.moderation);
+            match &models.spam {
+                Some(spam) => with_row(Task::Spam, &inquiry, &known, |row| {
+                    moderate_with(rules, spam, row)
+                }),
+                None => rules,
+            }
+        }
+    };
+    let matched = found.matched(&inquiry);
+    let rules_intent = classify(&inquiry, matched.account.as_ref());
+    let (intent, intent_uncertain) = match &models.intent {
+        Some(model) => with_row(Task::Intent, &inquiry, &known, |row| {
+            classify_with(rules_intent, model, row)
+        }),
+        None => (rules_intent, false),
+    };
+    known.intent = Some(intent.value);
+    let points = score(&inquiry, intent.value, &context.scoring);
+    let score = match &models.conversion {
+        Some(model) => with_row(Task::Conversion, &inquiry, &known, |row| {
+            score_with(points, model, row)
+        }),
+        None => points,
+    };
+    let facts = RoutingFacts {
+        quarantined: moderation.verdict == Verdict::Spam,
+        intent: intent.value,
+        intent_uncertain,
+        grade: score.grade,
+        source: inquiry.source.clone(),
+        account_status: matched.account.as_ref().map(|a| a.status),
+        account_tier: matched.tier,
+    };
+    let route = route(&facts, &context.rules);
+    Plan {
+        inquiry_id: p.id,
+        received_at: p.received_at,
+        inquiry,
+        moderation,
+        matched,
+        intent,
+        score,
+        route,
     }
 }
