@@ -92,7 +92,6 @@ pub struct Decisions {
 /// to which newly arrived inquiries are added before its one commit.
 pub struct Round {
     tx: Transaction<'static, Any>,
-    outcomes: Vec<Outcome>,
 }
 
 impl Round {
@@ -104,10 +103,9 @@ impl Round {
         Ok((stored, now))
     }
 
-    /// Commits the round; returns the outcomes of its decisions.
-    pub async fn commit(self) -> Result<Vec<Outcome>> {
-        self.tx.commit().await?;
-        Ok(self.outcomes)
+    /// Commits the round.
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
     }
 }
 
@@ -437,7 +435,6 @@ impl Db {
         let Some(decisions) = decisions else {
             return Ok(Round {
                 tx: self.begin_write().await?,
-                outcomes: Vec::new(),
             });
         };
         let prepared: Vec<&Prepared> = decisions.prepared.iter().collect();
@@ -448,7 +445,7 @@ impl Db {
                 .apply_in(&mut tx, &prepared, &decisions.context, Claim::Stored)
                 .await
             {
-                Ok(outcomes) => return Ok(Round { tx, outcomes }),
+                Ok(_) => return Ok(Round { tx }),
                 Err(e) => {
                     tx.rollback().await?;
                     if wait_to_retry(&mut attempt, &e).await {
@@ -457,7 +454,6 @@ impl Db {
                     tracing::error!(error = %e, "processing failed; the inquiries wait for a retry");
                     return Ok(Round {
                         tx: self.begin_write().await?,
-                        outcomes: Vec::new(),
                     });
                 }
             }

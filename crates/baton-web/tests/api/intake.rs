@@ -497,3 +497,52 @@ async fn inquiries_sent_at_once_with_and_without_respond_async_are_each_routed_o
     assert!(loads[2].0 - loads[0].0 <= 1, "{loads:?}");
     app.assert_open_work_is_counted().await;
 }
+
+#[tokio::test]
+async fn a_large_batch_is_decided_each_by_its_own_message_and_assigned_in_arrival_order() {
+    let app = TestApp::new().await;
+    for name in ["ann", "bob"] {
+        app.user(&format!("{name}@acme.test"), Role::Operations)
+            .await;
+        app.join("operations", &format!("{name}@acme.test")).await;
+    }
+    // Large enough to be decided in two halves; billing and support alternate.
+    let raws: Vec<baton_db::intake::RawInquiry> = (0..20)
+        .map(|i| {
+            let message = if i % 2 == 0 {
+                "Our invoice was charged twice, please refund"
+            } else {
+                "The export is not working since the update, error 500"
+            };
+            baton_db::intake::RawInquiry {
+                channel: baton_core::domain::Channel::Api,
+                origin: "test".into(),
+                raw: json!({"email": format!("c{i}@x.test"), "message": message})
+                    .to_string()
+                    .into_bytes(),
+                idempotency_key: None,
+                content_hash: format!("batch-{i}"),
+            }
+        })
+        .collect();
+    let (stored, _) = app.db.store_raw(&raws).await.unwrap();
+    let ids: Vec<i64> = stored.iter().map(|s| s.id()).collect();
+    let outcomes = app.db.process_inquiries(&ids).await.unwrap();
+
+    let answered: Vec<i64> = outcomes.iter().map(|o| o.inquiry_id).collect();
+    assert_eq!(answered, ids, "outcomes in arrival order");
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let queue = if i % 2 == 0 { "operations" } else { "service" };
+        assert_eq!(outcome.queue.as_deref(), Some(queue), "inquiry {i}");
+    }
+    // Round robin follows arrival: the two members take turns.
+    let assignees: Vec<i64> = outcomes
+        .iter()
+        .filter(|o| o.queue.as_deref() == Some("operations"))
+        .map(|o| o.assignee_id.unwrap())
+        .collect();
+    assert_eq!(assignees.len(), 10);
+    for pair in assignees.windows(2) {
+        assert_ne!(pair[0], pair[1], "{assignees:?}");
+    }
+}
