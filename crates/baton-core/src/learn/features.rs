@@ -15,12 +15,13 @@
 
 use super::sparse::{SparseVector, dense_as_sparse};
 use serde::{Deserialize, Serialize};
+use std::fmt::{self, Write};
 use std::ops::Range;
 
 /// How features are made; part of a saved model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureOptions {
-    /// Features are hashed into 2^bits slots.
+    /// Features are hashed into 2^bits slots; at most 2^31.
     pub bits: u32,
     /// Whether a hash bit flips the sign of a feature (not for naive Bayes,
     /// which needs counts).
@@ -146,6 +147,7 @@ impl FeatureSpace {
         rows: &[Vec<&str>],
         options: FeatureOptions,
     ) -> FeatureSpace {
+        assert!(options.bits <= 31, "a slot and its sign share 32 bits");
         let columns = columns
             .iter()
             .enumerate()
@@ -168,9 +170,9 @@ impl FeatureSpace {
         let mut seen = Vec::new();
         for row in rows {
             seen.clear();
-            space.for_each_feature(row, |source, name, _| {
+            space.for_each_feature(row, |source, _, hash, _| {
                 if source == Source::Text {
-                    seen.push(space.slot(name).0);
+                    seen.push(space.slot(hash).0);
                 }
             });
             seen.sort_unstable();
@@ -237,22 +239,41 @@ impl FeatureSpace {
         row: &[&str],
         mut observe: impl FnMut(&str, u32, f64),
     ) -> SparseVector {
-        let mut text = Vec::new();
+        // Each occurrence of a text feature as its slot above a bit for its
+        // sign, so that grouping them by slot is sorting integers.
+        let mut occurrences: Vec<u32> = Vec::new();
         let mut tabular = Vec::new();
-        self.for_each_feature(row, |source, name, value| {
-            let (slot, sign) = self.slot(name);
+        self.for_each_feature(row, |source, name, hash, value| {
+            let (slot, sign) = self.slot(hash);
             // Text never seen in training has an IDF of 0 and is dropped
             // when weighted, once the slots are sorted: looking the IDF up
             // here would make every feature wait on a cache miss.
             match source {
-                Source::Text => text.push((slot, sign)),
+                Source::Text => occurrences.push(slot << 1 | u32::from(sign < 0.0)),
                 Source::Tabular => tabular.push((slot, sign * value)),
             }
             observe(name, slot, sign * value);
         });
-        let mut text = SparseVector::from_pairs(text);
+        occurrences.sort_unstable();
+        let mut counts: Vec<(u32, f64)> = Vec::with_capacity(occurrences.len());
+        for occurrence in occurrences {
+            let (slot, sign) = (occurrence >> 1, 1.0 - 2.0 * f64::from(occurrence & 1));
+            match counts.last_mut() {
+                Some((last, count)) if *last == slot => *count += sign,
+                _ => counts.push((slot, sign)),
+            }
+        }
+        // Already in order: this only leaves out the counts that cancelled.
+        let mut text = SparseVector::from_pairs(counts);
         text.map_values(|slot, count| {
-            count.signum() * (1.0 + count.abs().ln()) * self.idf[slot as usize]
+            // Most features occur once, and ln 1 = 0.
+            let count_abs = count.abs();
+            let sublinear = if count_abs == 1.0 {
+                1.0
+            } else {
+                1.0 + count_abs.ln()
+            };
+            count.signum() * sublinear * self.idf[slot as usize]
         });
         text.normalize();
         if tabular.is_empty() {
@@ -263,9 +284,8 @@ impl FeatureSpace {
         SparseVector::from_pairs(pairs)
     }
 
-    /// The slot of a feature name and its sign.
-    fn slot(&self, name: &str) -> (u32, f64) {
-        let hash = hash(name.as_bytes());
+    /// The slot of a feature with the [`hash`] of its name, and its sign.
+    fn slot(&self, hash: u64) -> (u32, f64) {
         let slot = (hash & ((1 << self.options.bits) - 1)) as u32;
         let sign = if self.options.signed && hash >> 63 == 1 {
             -1.0
@@ -275,9 +295,10 @@ impl FeatureSpace {
         (slot, sign)
     }
 
-    /// Calls `emit(source, name, value)` for every feature of the row; a
-    /// text feature is emitted once per occurrence.
-    fn for_each_feature(&self, row: &[&str], mut emit: impl FnMut(Source, &str, f64)) {
+    /// Calls `emit(source, name, hash, value)` for every feature of the
+    /// row, with the [`hash`] of its name; a text feature is emitted once
+    /// per occurrence.
+    fn for_each_feature(&self, row: &[&str], mut emit: impl FnMut(Source, &str, u64, f64)) {
         let mut name = String::new();
         for (column, value) in self.columns.iter().zip(row) {
             match &column.kind {
@@ -287,61 +308,81 @@ impl FeatureSpace {
                     deviation,
                     edges,
                 } => match parse_number(value).filter(|_| !is_missing(value)) {
-                    None => emit(Source::Tabular, &format!("{} missing", column.name), 1.0),
+                    None => emit_tabular(&mut emit, missing(&mut name, column), 1.0),
                     Some(number) => {
-                        emit(Source::Tabular, &column.name, (number - mean) / deviation);
+                        emit_tabular(&mut emit, &column.name, (number - mean) / deviation);
                         if !edges.is_empty() {
-                            emit(Source::Tabular, &bin_name(&column.name, edges, number), 1.0);
+                            let bin = bin_name(&mut name, &column.name, edges, number);
+                            emit_tabular(&mut emit, bin, 1.0);
                         }
                     }
                 },
                 ColumnKind::Categorical if is_missing(value) => {
-                    emit(Source::Tabular, &format!("{} missing", column.name), 1.0)
+                    emit_tabular(&mut emit, missing(&mut name, column), 1.0)
                 }
-                ColumnKind::Categorical => emit(
-                    Source::Tabular,
-                    &format!("{}={}", column.name, value.trim()),
-                    1.0,
-                ),
+                ColumnKind::Categorical => {
+                    let pair = format_args!("{}={}", column.name, value.trim());
+                    emit_tabular(&mut emit, write_name(&mut name, pair), 1.0)
+                }
             }
         }
     }
 
+    /// The word n-grams of a text, then the character n-grams inside its
+    /// words. The n-grams that start at one place are emitted shortest
+    /// first, so that each name and its hash extend the one before.
     fn text_features(
         &self,
         text: &str,
         name: &mut String,
-        emit: &mut impl FnMut(Source, &str, f64),
+        emit: &mut impl FnMut(Source, &str, u64, f64),
     ) {
         let tokens = tokenize(text);
-        for n in 1..=self.options.word_ngrams {
-            for gram in tokens.windows(n) {
-                name.clear();
-                name.push_str("w:");
-                for (position, token) in gram.iter().enumerate() {
-                    if position > 0 {
-                        name.push(' ');
-                    }
-                    name.push_str(token);
+        for first in 0..tokens.len() {
+            name.clear();
+            name.push_str("w:");
+            let mut hasher = NameHasher::new().write(b"w:");
+            for (position, token) in tokens[first..]
+                .iter()
+                .take(self.options.word_ngrams)
+                .enumerate()
+            {
+                if position > 0 {
+                    name.push(' ');
+                    hasher = hasher.write(b" ");
                 }
-                emit(Source::Text, name, 1.0);
+                name.push_str(token);
+                hasher = hasher.write(token.as_bytes());
+                emit(Source::Text, name, hasher.finish(), 1.0);
             }
         }
         let Some((shortest, longest)) = self.options.char_ngrams else {
             return;
         };
-        let mut chars = Vec::new();
+        // The token between spaces, and where each of its characters starts
+        // (and where the last ends).
+        let mut padded = String::new();
+        let mut starts = Vec::new();
         for token in tokens.iter().filter(|token| !token.starts_with("__")) {
-            chars.clear();
-            chars.push(' ');
-            chars.extend(token.chars());
-            chars.push(' ');
-            for n in shortest..=longest.min(chars.len()) {
-                for gram in chars.windows(n) {
-                    name.clear();
-                    name.push_str("c:");
-                    name.extend(gram);
-                    emit(Source::Text, name, 1.0);
+            padded.clear();
+            padded.push(' ');
+            padded.push_str(token);
+            padded.push(' ');
+            starts.clear();
+            starts.extend(padded.char_indices().map(|(at, _)| at));
+            starts.push(padded.len());
+            let characters = starts.len() - 1;
+            for first in 0..characters {
+                name.clear();
+                name.push_str("c:");
+                let mut hasher = NameHasher::new().write(b"c:");
+                for n in 1..=longest.min(characters - first) {
+                    let character = &padded[starts[first + n - 1]..starts[first + n]];
+                    name.push_str(character);
+                    hasher = hasher.write(character.as_bytes());
+                    if n >= shortest {
+                        emit(Source::Text, name, hasher.finish(), 1.0);
+                    }
                 }
             }
         }
@@ -382,31 +423,71 @@ fn fit_tabular<'a>(values: impl Iterator<Item = &'a str>, bins: usize) -> Column
     }
 }
 
+/// Writes `parts` into `buffer` and gives it back: a feature's name
+/// without an allocation of its own, as a row has many.
+fn write_name<'b>(buffer: &'b mut String, parts: fmt::Arguments<'_>) -> &'b str {
+    buffer.clear();
+    buffer
+        .write_fmt(parts)
+        .expect("writing to a String cannot fail");
+    buffer
+}
+
+/// The name of a column's missing flag, e.g. `Country missing`.
+fn missing<'b>(buffer: &'b mut String, column: &Column) -> &'b str {
+    write_name(buffer, format_args!("{} missing", column.name))
+}
+
 /// A readable name for the bin a number falls in, e.g. `Visits in [2, 5)`.
-fn bin_name(column: &str, edges: &[f64], number: f64) -> String {
+fn bin_name<'b>(buffer: &'b mut String, column: &str, edges: &[f64], number: f64) -> &'b str {
     let bin = edges.partition_point(|edge| *edge <= number);
     match (bin.checked_sub(1).map(|low| edges[low]), edges.get(bin)) {
-        (None, Some(high)) => format!("{column} < {high}"),
-        (Some(low), None) => format!("{column} ≥ {low}"),
-        (Some(low), Some(high)) => format!("{column} in [{low}, {high})"),
+        (None, Some(high)) => write_name(buffer, format_args!("{column} < {high}")),
+        (Some(low), None) => write_name(buffer, format_args!("{column} ≥ {low}")),
+        (Some(low), Some(high)) => write_name(buffer, format_args!("{column} in [{low}, {high})")),
         (None, None) => unreachable!("a numeric column with bins has at least one edge"),
     }
 }
 
-/// 64-bit FNV-1a, then a final mix so the low bits (the slot) and the top
-/// bit (the sign) depend on every byte. Fixed for all time: a saved model's
-/// slots depend on it.
+/// Emits a feature of a table's column, with the hash of its name.
+fn emit_tabular(emit: &mut impl FnMut(Source, &str, u64, f64), name: &str, value: f64) {
+    emit(Source::Tabular, name, hash(name.as_bytes()), value);
+}
+
+/// The hash of a feature name: 64-bit FNV-1a, then a final mix so the low
+/// bits (the slot) and the top bit (the sign) depend on every byte. Fixed
+/// for all time: a saved model's slots depend on it.
 fn hash(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    NameHasher::new().write(bytes).finish()
+}
+
+/// [`hash`] fed piece by piece: FNV-1a reads bytes in order, so the
+/// hash of a name can go on from the hash of its beginning.
+#[derive(Clone, Copy)]
+struct NameHasher(u64);
+
+impl NameHasher {
+    fn new() -> NameHasher {
+        NameHasher(0xcbf2_9ce4_8422_2325)
     }
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    hash ^ (hash >> 33)
+
+    fn write(self, bytes: &[u8]) -> NameHasher {
+        let mut state = self.0;
+        for byte in bytes {
+            state ^= u64::from(*byte);
+            state = state.wrapping_mul(0x0100_0000_01b3);
+        }
+        NameHasher(state)
+    }
+
+    fn finish(self) -> u64 {
+        let mut hash = self.0;
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        hash ^ (hash >> 33)
+    }
 }
 
 /// Splits text into lowercase tokens. Whitespace-separated pieces that are
@@ -418,14 +499,18 @@ fn hash(bytes: &[u8]) -> u64 {
 pub fn tokenize(text: &str) -> Vec<String> {
     let mut tokens = Vec::new();
     for piece in text.split_whitespace() {
-        let lower = piece.to_lowercase();
-        if is_email(&lower) {
-            tokens.push("__email__".to_owned());
-            continue;
-        }
-        if is_url(&lower) {
-            tokens.push("__url__".to_owned());
-            continue;
+        // Only a piece with one of these can be an address or a link:
+        // spare the others a lowercase copy.
+        if piece.contains(['@', '.', ':']) {
+            let lower = piece.to_lowercase();
+            if is_email(&lower) {
+                tokens.push("__email__".to_owned());
+                continue;
+            }
+            if is_url(&lower) {
+                tokens.push("__url__".to_owned());
+                continue;
+            }
         }
         if piece.contains('!') {
             tokens.push("__bang__".to_owned());
@@ -455,8 +540,8 @@ pub fn tokenize(text: &str) -> Vec<String> {
             previous = Some(character);
         }
         flush(&mut run, run_is_digits, &mut tokens);
-        let letters: Vec<char> = piece.chars().filter(|c| c.is_alphabetic()).collect();
-        if letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) {
+        let mut letters = piece.chars().filter(|c| c.is_alphabetic());
+        if letters.clone().nth(1).is_some() && letters.all(char::is_uppercase) {
             tokens.push("__caps__".to_owned());
         }
     }
@@ -533,6 +618,39 @@ mod tests {
     }
 
     #[test]
+    fn each_name_is_emitted_with_its_own_hash() {
+        let space = space(&[vec!["Ünïcode words, twice: words", "1", "x"]]);
+        let mut names = Vec::new();
+        space.for_each_feature(
+            &["Ünïcode words, twice: words", "", "India"],
+            |_, name, h, _| {
+                assert_eq!(h, hash(name.as_bytes()), "{name}");
+                names.push(name.to_owned());
+            },
+        );
+        for expected in [
+            "w:ünïcode words",
+            "w:twice",
+            "c: ü",
+            "c:ünïc",
+            "c:ds ",
+            "country=India",
+        ] {
+            assert!(names.iter().any(|name| name == expected), "{expected}");
+        }
+        // One word between spaces, `" ab "`: three 2-grams, two 3-grams, one 4-gram.
+        let mut grams = Vec::new();
+        space.text_features("ab", &mut String::new(), &mut |_, name, _, _| {
+            grams.push(name.to_owned())
+        });
+        grams.sort();
+        assert_eq!(
+            grams,
+            ["c: a", "c: ab", "c: ab ", "c:ab", "c:ab ", "c:b ", "w:ab"]
+        );
+    }
+
+    #[test]
     fn select_and_empty_are_missing() {
         assert!(is_missing("Select"));
         assert!(is_missing("  "));
@@ -572,8 +690,17 @@ mod tests {
 
     #[test]
     fn numbers_fall_in_named_bins() {
-        assert_eq!(bin_name("Visits", &[2.0, 5.0], 3.0), "Visits in [2, 5)");
-        assert_eq!(bin_name("Visits", &[2.0, 5.0], 1.0), "Visits < 2");
-        assert_eq!(bin_name("Visits", &[2.0, 5.0], 5.0), "Visits ≥ 5");
+        assert_eq!(
+            bin_name(&mut String::new(), "Visits", &[2.0, 5.0], 3.0),
+            "Visits in [2, 5)"
+        );
+        assert_eq!(
+            bin_name(&mut String::new(), "Visits", &[2.0, 5.0], 1.0),
+            "Visits < 2"
+        );
+        assert_eq!(
+            bin_name(&mut String::new(), "Visits", &[2.0, 5.0], 5.0),
+            "Visits ≥ 5"
+        );
     }
 }
