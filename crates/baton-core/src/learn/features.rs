@@ -211,13 +211,9 @@ impl FeatureSpace {
 
     /// The feature vector of a row, and the named features that make it up
     /// with the slot and the signed share of the slot's value each one
-    /// brings (before text is scaled to unit length), for explanations.
-    pub fn named_features(&self, row: &[&str]) -> (SparseVector, Named) {
-        self.named_features_where(row, |_| true)
-    }
-
-    /// As [`FeatureSpace::named_features`], naming only the features `keep`
-    /// accepts: naming every character n-gram costs more than scoring.
+    /// brings (before text is scaled to unit length), for explanations;
+    /// only the features `keep` accepts are named, as naming every
+    /// character n-gram costs more than scoring.
     pub fn named_features_where(
         &self,
         row: &[&str],
@@ -681,7 +677,7 @@ mod tests {
         let space = space(&[vec!["buy cheap pills", "1", "x"]]);
         let seen = space.vectorize(&["buy cheap", "", ""]);
         let unseen = space.vectorize(&["zzz qqq", "", ""]);
-        let (text, _) = space.named_features(&["buy cheap", "", ""]);
+        let (text, _) = space.named_features_where(&["buy cheap", "", ""], |_| true);
         assert_eq!(seen, text);
         // Two tabular "missing" flags of 1 each, plus unit-length text.
         assert!((seen.norm().powi(2) - 3.0).abs() < 1e-9);

@@ -273,19 +273,7 @@ impl Model {
     /// toward it and `top` against it, by the size of their contribution to
     /// the log-odds.
     pub fn explain(&self, row: &[&str], class: usize, top: usize) -> Explanation {
-        self.explain_where(row, class, top, |_| true)
-    }
-
-    /// As [`Model::explain`], among the features `keep` accepts only; a
-    /// slot's contribution is shared among the accepted names in it.
-    pub fn explain_where(
-        &self,
-        row: &[&str],
-        class: usize,
-        top: usize,
-        keep: impl Fn(&str) -> bool,
-    ) -> Explanation {
-        self.read_where(row, keep).explain(class, top)
+        self.read_where(row, |_| true).explain(class, top)
     }
 
     /// Reads a row once, naming the features `keep` accepts, so that its
