@@ -278,7 +278,9 @@ pub struct RestoreArgs {
 pub enum ModelCommand {
     /// Train on some rows of labelled files and print one JSON object of
     /// metrics on the test rows: accuracy; precision, recall and F1 of the
-    /// positive class; macro-F1 (intent); ROC-AUC (spam, conversion).
+    /// positive class; macro-F1 (intent); ROC-AUC (spam, conversion). With
+    /// --cross-validate K instead of --test-ids, each training row is
+    /// tested once by the model trained on the other K-1 folds.
     ///
     /// Every column but the label and the dropped ones is a feature: the
     /// text column is read as text, the others as numbers or categories.
@@ -297,7 +299,15 @@ pub enum ModelCommand {
     /// Evaluate on the public data sets in the folder given by --data-dir
     /// (youtube-spam, sms-spam, bitext-intent, leads-xeducation) with their
     /// fixed splits; one JSON line per data set.
-    Benchmark,
+    Benchmark(ModelBenchmarkArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ModelBenchmarkArgs {
+    /// Measure the training procedure by K-fold cross-validation over each
+    /// data set's training rows instead, its test rows left untouched.
+    #[arg(long, value_name = "K", value_parser = parse_folds)]
+    pub cross_validate: Option<usize>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -319,12 +329,24 @@ pub struct ModelEvaluateArgs {
     pub data: Vec<PathBuf>,
 
     /// The test rows: 0-based data-row ids (header excluded), one per line.
-    #[arg(long, value_name = "FILE")]
-    pub test_ids: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "cross_validate",
+        conflicts_with = "cross_validate"
+    )]
+    pub test_ids: Option<PathBuf>,
 
     /// The training rows, as --test-ids; every row not tested by default.
     #[arg(long, value_name = "FILE")]
     pub train_ids: Option<PathBuf>,
+
+    /// Instead of a test split: split the training rows (every row without
+    /// --train-ids) into K folds stratified by label, test each fold on
+    /// the model trained on the others, and report the metrics over all of
+    /// them. This measures the whole training procedure.
+    #[arg(long, value_name = "K", value_parser = parse_folds)]
+    pub cross_validate: Option<usize>,
 
     /// csv (quoted as RFC 4180) or tsv (tab-separated, no quoting).
     #[arg(long, value_parser = parse_format, default_value = "csv")]
@@ -359,6 +381,13 @@ pub struct ModelEvaluateArgs {
 fn parse_task(value: &str) -> Result<Task, String> {
     Task::from_name(value)
         .ok_or_else(|| format!("`{value}` is not a task: spam, intent or conversion"))
+}
+
+fn parse_folds(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(folds) if (2..=20).contains(&folds) => Ok(folds),
+        _ => Err(format!("`{value}` is not a number of folds from 2 to 20")),
+    }
 }
 
 fn parse_format(value: &str) -> Result<Format, String> {

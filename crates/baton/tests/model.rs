@@ -142,3 +142,54 @@ fn a_ragged_row_is_named_by_file_and_data_row() {
         stderr(&output)
     );
 }
+
+#[test]
+fn cross_validation_needs_no_test_split_and_excludes_one() {
+    let mut csv = String::from("message,label\n");
+    for i in 0..40 {
+        match i % 2 {
+            0 => csv.push_str(&format!("win a free prize now {i},1\n")),
+            _ => csv.push_str(&format!("see you at the meeting {i},0\n")),
+        }
+    }
+    let data = fixture("messages.csv", &csv).display().to_string();
+    let output = baton(&[
+        "--task",
+        "spam",
+        "--data",
+        &data,
+        "--text-column",
+        "message",
+        "--cross-validate",
+        "4",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["test_rows"], 40);
+    assert_eq!(report["folds"], 4);
+    assert_eq!(metric(&report, "accuracy"), 1.0, "{report}");
+
+    let both = evaluate_fixture(Path::new(&data), "0\n", &["--cross-validate", "4"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        stderr(&both).contains("cannot be used with"),
+        "{}",
+        stderr(&both)
+    );
+
+    let one_fold = baton(&["--task", "spam", "--data", &data, "--cross-validate", "1"]);
+    assert_eq!(one_fold.status.code(), Some(2));
+    assert!(
+        stderr(&one_fold).contains("`1` is not a number of folds from 2 to 20"),
+        "{}",
+        stderr(&one_fold)
+    );
+
+    let neither = baton(&["--task", "spam", "--data", &data]);
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(
+        stderr(&neither).contains("--test-ids"),
+        "{}",
+        stderr(&neither)
+    );
+}

@@ -4,9 +4,9 @@
 use super::dataset::Examples;
 use super::metrics::{accuracy, macro_f1, precision_recall_f1, roc_auc};
 use super::model::Model;
-use super::train::{Task, train};
+use super::train::{Task, Trained, stratified_folds, train};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why an evaluation cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,15 +23,22 @@ pub enum EvaluateError {
     /// A row is both a training and a test row.
     #[error("row {0} is both a training and a test row")]
     Overlap(usize),
+    /// Fewer rows than folds.
+    #[error("{rows} rows cannot be split into {folds} folds")]
+    TooFewRows { rows: usize, folds: usize },
 }
 
 /// Metrics on the test rows, and what was trained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
-    /// Rows trained on.
+    /// Rows trained on; under cross-validation, the rows split into folds.
     pub train_rows: usize,
-    /// Rows tested on.
+    /// Rows tested on; under cross-validation every row, once.
     pub test_rows: usize,
+    /// Under cross-validation, how many folds: each row was tested by the
+    /// model trained on the other folds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folds: Option<usize>,
     /// Share of test rows classified right.
     pub accuracy: f64,
     /// Precision for the positive class.
@@ -49,11 +56,171 @@ pub struct Report {
     /// Area under the ROC curve of the positive probability (two classes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roc_auc: Option<f64>,
-    /// Probability from which the positive class is predicted (two classes).
+    /// Probability from which the positive class is predicted (two classes;
+    /// under cross-validation each fold's model has its own).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
-    /// The learner cross-validation chose.
+    /// The learner cross-validation chose; under cross-validation of the
+    /// whole procedure, each choice with the number of folds that made it.
     pub model: String,
+}
+
+/// How the labels of an evaluation become classes.
+struct Classes<'a> {
+    task: Task,
+    /// The positive label: binary tasks learn it against every other label.
+    positive: Option<&'a str>,
+    names: Vec<String>,
+}
+
+impl<'a> Classes<'a> {
+    /// The classes of `task` over the labels of `rows`.
+    fn of(
+        task: Task,
+        examples: &Examples,
+        rows: &[usize],
+        positive: Option<&'a str>,
+    ) -> Result<Classes<'a>, EvaluateError> {
+        let labels: BTreeSet<&str> = examples.labels.iter().map(String::as_str).collect();
+        let positive = match (task.is_binary(), positive) {
+            (true, None) => Some("1"),
+            (_, positive) => positive,
+        };
+        if let Some(positive) = positive.filter(|positive| !labels.contains(positive)) {
+            return Err(EvaluateError::NoPositive {
+                positive: positive.to_owned(),
+                labels: labels.iter().copied().collect::<Vec<_>>().join(", "),
+            });
+        }
+        let names: Vec<String> = match (task.is_binary(), positive) {
+            (true, Some(positive)) => vec![format!("not {positive}"), positive.to_owned()],
+            _ => rows
+                .iter()
+                .map(|row| examples.labels[*row].clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        };
+        Ok(Classes {
+            task,
+            positive,
+            names,
+        })
+    }
+
+    /// The class of a label; a label absent from training gets an index no
+    /// prediction has.
+    fn of_label(&self, label: &str) -> usize {
+        match (self.task.is_binary(), self.positive) {
+            (true, Some(positive)) => usize::from(label == positive),
+            _ => self
+                .names
+                .iter()
+                .position(|name| name == label)
+                .unwrap_or(self.names.len()),
+        }
+    }
+
+    /// The class whose precision, recall and F1 are reported.
+    fn positive_class(&self) -> Option<usize> {
+        let positive = self.positive?;
+        match self.task.is_binary() {
+            true => Some(1),
+            false => self.names.iter().position(|name| name == positive),
+        }
+    }
+}
+
+/// The examples' rows as string slices, as training reads them.
+fn borrowed(examples: &Examples) -> Vec<Vec<&str>> {
+    examples
+        .rows
+        .iter()
+        .map(|row| row.iter().map(String::as_str).collect())
+        .collect()
+}
+
+/// Trains on `train_rows` (labelled by `classes`); fails when they hold a
+/// single class.
+fn train_on(
+    classes: &Classes,
+    examples: &Examples,
+    rows: &[Vec<&str>],
+    train_rows: &[usize],
+) -> Result<Trained, EvaluateError> {
+    let y: Vec<usize> = train_rows
+        .iter()
+        .map(|row| classes.of_label(&examples.labels[*row]))
+        .collect();
+    if y.iter().all(|label| *label == y[0]) {
+        return Err(EvaluateError::OneClass(classes.names[y[0]].clone()));
+    }
+    let values: Vec<&[&str]> = train_rows.iter().map(|row| rows[*row].as_slice()).collect();
+    Ok(train(
+        classes.task,
+        &examples.columns,
+        &values,
+        &y,
+        classes.names.clone(),
+    ))
+}
+
+/// What a model said about tested rows: the true class, the probabilities
+/// and the decision of each.
+#[derive(Default)]
+struct Predictions {
+    truth: Vec<usize>,
+    probabilities: Vec<Vec<f64>>,
+    predicted: Vec<usize>,
+}
+
+impl Predictions {
+    fn add(
+        &mut self,
+        classes: &Classes,
+        examples: &Examples,
+        rows: &[Vec<&str>],
+        model: &Model,
+        tested: &[usize],
+    ) {
+        for row in tested {
+            let probabilities = model.predict_proba(&rows[*row]);
+            self.truth.push(classes.of_label(&examples.labels[*row]));
+            self.predicted.push(model.decide(&probabilities));
+            self.probabilities.push(probabilities);
+        }
+    }
+
+    /// The metrics over every prediction.
+    fn report(&self, classes: &Classes, train_rows: usize, model: String) -> Report {
+        let (precision, recall, f1) = match classes.positive_class() {
+            Some(class) => {
+                let (p, r, f) = precision_recall_f1(&self.truth, &self.predicted, class);
+                (Some(p), Some(r), Some(f))
+            }
+            None => (None, None, None),
+        };
+        let roc_auc = (classes.names.len() == 2)
+            .then(|| {
+                let positive: Vec<bool> = self.truth.iter().map(|class| *class == 1).collect();
+                let scores: Vec<f64> = self.probabilities.iter().map(|p| p[1]).collect();
+                roc_auc(&positive, &scores)
+            })
+            .flatten();
+        Report {
+            train_rows,
+            test_rows: self.truth.len(),
+            folds: None,
+            accuracy: accuracy(&self.truth, &self.predicted),
+            precision,
+            recall,
+            f1,
+            macro_f1: (!classes.task.is_binary()).then(|| macro_f1(&self.truth, &self.predicted)),
+            roc_auc,
+            threshold: None,
+            model,
+        }
+    }
 }
 
 /// Trains a model for `task` on the `train` rows of `examples` (every row
@@ -85,91 +252,129 @@ pub fn evaluate(
     if train_rows.is_empty() {
         return Err(EvaluateError::NoRows("training"));
     }
-    let labels: BTreeSet<&str> = examples.labels.iter().map(String::as_str).collect();
-    let positive = match (task.is_binary(), positive) {
-        (true, None) => Some("1"),
-        (_, positive) => positive,
+    let classes = Classes::of(task, examples, &train_rows, positive)?;
+    let rows = borrowed(examples);
+    let trained = train_on(&classes, examples, &rows, &train_rows)?;
+    let mut predictions = Predictions::default();
+    predictions.add(&classes, examples, &rows, &trained.model, test);
+    let mut report = predictions.report(&classes, train_rows.len(), trained.chosen);
+    if classes.names.len() == 2 {
+        report.threshold = Some(trained.model.threshold());
+    }
+    Ok((report, trained.model))
+}
+
+/// Measures the whole training procedure (the choice of learner and
+/// threshold by inner cross-validation included) by `folds`-fold
+/// cross-validation over `rows` (every row when `None`): each row is tested
+/// once, by the model trained on the other folds, and the metrics are taken
+/// over all of them. Folds are stratified by class, rows dealt in turn in
+/// their order. For a data set without a test split, or to measure a
+/// change to training without looking at one.
+pub fn cross_validate(
+    task: Task,
+    examples: &Examples,
+    rows: Option<&[usize]>,
+    folds: usize,
+    positive: Option<&str>,
+) -> Result<Report, EvaluateError> {
+    let rows: Vec<usize> = match rows {
+        Some(rows) => rows.to_vec(),
+        None => (0..examples.rows.len()).collect(),
     };
-    if let Some(positive) = positive.filter(|positive| !labels.contains(positive)) {
-        return Err(EvaluateError::NoPositive {
-            positive: positive.to_owned(),
-            labels: labels.iter().copied().collect::<Vec<_>>().join(", "),
+    if rows.len() < folds {
+        return Err(EvaluateError::TooFewRows {
+            rows: rows.len(),
+            folds,
         });
     }
-    let class_names: Vec<String> = match (task.is_binary(), positive) {
-        (true, Some(positive)) => vec![format!("not {positive}"), positive.to_owned()],
-        _ => train_rows
-            .iter()
-            .map(|row| examples.labels[*row].clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
-    };
-    // A label absent from training gets an index no prediction has.
-    let class_of = |row: usize| {
-        let label = &examples.labels[row];
-        match (task.is_binary(), positive) {
-            (true, Some(positive)) => usize::from(label == positive),
-            _ => class_names
-                .iter()
-                .position(|name| name == label)
-                .unwrap_or(class_names.len()),
-        }
-    };
-    let y: Vec<usize> = train_rows.iter().map(|row| class_of(*row)).collect();
-    if y.iter().all(|label| *label == y[0]) {
-        return Err(EvaluateError::OneClass(class_names[y[0]].clone()));
+    let classes = Classes::of(task, examples, &rows, positive)?;
+    let y: Vec<usize> = rows
+        .iter()
+        .map(|row| classes.of_label(&examples.labels[*row]))
+        .collect();
+    let fold_of = stratified_folds(&y, classes.names.len(), folds);
+    let values = borrowed(examples);
+    let mut predictions = Predictions::default();
+    let mut chosen: BTreeMap<String, usize> = BTreeMap::new();
+    for fold in 0..folds {
+        let in_fold = |wanted: bool| -> Vec<usize> {
+            rows.iter()
+                .zip(&fold_of)
+                .filter(|(_, of)| (**of == fold) == wanted)
+                .map(|(row, _)| *row)
+                .collect()
+        };
+        let (tested, trained_on) = (in_fold(true), in_fold(false));
+        let trained = train_on(&classes, examples, &values, &trained_on)?;
+        predictions.add(&classes, examples, &values, &trained.model, &tested);
+        *chosen.entry(trained.chosen).or_default() += 1;
     }
-    let rows: Vec<Vec<&str>> = examples
-        .rows
-        .iter()
-        .map(|row| row.iter().map(String::as_str).collect())
-        .collect();
-    let train_values: Vec<&[&str]> = train_rows.iter().map(|row| rows[*row].as_slice()).collect();
-    let trained = train(
-        task,
-        &examples.columns,
-        &train_values,
-        &y,
-        class_names.clone(),
-    );
-    let model = trained.model;
-    let truth: Vec<usize> = test.iter().map(|row| class_of(*row)).collect();
-    let probabilities: Vec<Vec<f64>> = test
-        .iter()
-        .map(|row| model.predict_proba(&rows[*row]))
-        .collect();
-    let predicted: Vec<usize> = probabilities.iter().map(|p| model.decide(p)).collect();
-    let positive_class = positive.and_then(|positive| match task.is_binary() {
-        true => Some(1),
-        false => class_names.iter().position(|name| name == positive),
-    });
-    let (precision, recall, f1) = match positive_class {
-        Some(class) => {
-            let (p, r, f) = precision_recall_f1(&truth, &predicted, class);
-            (Some(p), Some(r), Some(f))
+    let model = chosen
+        .into_iter()
+        .map(|(model, count)| format!("{model} ({count} of {folds} folds)"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut report = predictions.report(&classes, rows.len(), model);
+    report.folds = Some(folds);
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::learn::features::ColumnRole;
+
+    /// Messages that say "offer" are spam, the rest are not; a few of each
+    /// are mislabelled so that no fold is perfect.
+    fn messages(count: usize) -> Examples {
+        let (rows, labels) = (0..count)
+            .map(|i| {
+                let spam = i % 3 == 0;
+                let text = match spam {
+                    true => format!("free offer number {i} click now"),
+                    false => format!("meeting about invoice {i} thanks"),
+                };
+                let label = usize::from(spam != (i % 17 == 0));
+                (vec![text], label.to_string())
+            })
+            .unzip();
+        Examples {
+            columns: vec![("message".to_owned(), ColumnRole::Text)],
+            rows,
+            labels,
         }
-        None => (None, None, None),
-    };
-    let binary = class_names.len() == 2;
-    let roc_auc = binary
-        .then(|| {
-            let positive: Vec<bool> = truth.iter().map(|class| *class == 1).collect();
-            let scores: Vec<f64> = probabilities.iter().map(|p| p[1]).collect();
-            roc_auc(&positive, &scores)
-        })
-        .flatten();
-    let report = Report {
-        train_rows: train_rows.len(),
-        test_rows: test.len(),
-        accuracy: accuracy(&truth, &predicted),
-        precision,
-        recall,
-        f1,
-        macro_f1: (!task.is_binary()).then(|| macro_f1(&truth, &predicted)),
-        roc_auc,
-        threshold: binary.then(|| model.threshold()),
-        model: trained.chosen,
-    };
-    Ok((report, model))
+    }
+
+    #[test]
+    fn cross_validation_tests_every_row_once_by_a_model_that_never_saw_it() {
+        let examples = messages(120);
+        let report = cross_validate(Task::Spam, &examples, None, 4, Some("1")).unwrap();
+        assert_eq!((report.train_rows, report.test_rows), (120, 120));
+        assert_eq!(report.folds, Some(4));
+        assert_eq!(report.threshold, None);
+        // The mislabelled rows cannot be predicted by a model that did not
+        // learn them, so accuracy falls short of 1 by at least their share.
+        let mislabelled = (0..120).filter(|i| i % 17 == 0).count() as f64 / 120.0;
+        assert!(report.accuracy <= 1.0 - mislabelled + 1e-9, "{report:?}");
+        assert!(report.accuracy > 0.8, "{report:?}");
+        assert!(report.model.ends_with("of 4 folds)"), "{}", report.model);
+        // Deterministic: the same folds and the same models.
+        assert_eq!(
+            cross_validate(Task::Spam, &examples, None, 4, Some("1")).unwrap(),
+            report
+        );
+    }
+
+    #[test]
+    fn cross_validation_stays_within_the_rows_it_is_given() {
+        let examples = messages(150);
+        let rows: Vec<usize> = (0..150).filter(|row| row % 5 != 0).collect();
+        let report = cross_validate(Task::Spam, &examples, Some(&rows), 3, Some("1")).unwrap();
+        assert_eq!((report.train_rows, report.test_rows), (120, 120));
+        assert_eq!(
+            cross_validate(Task::Spam, &examples, Some(&rows[..2]), 3, Some("1")),
+            Err(EvaluateError::TooFewRows { rows: 2, folds: 3 })
+        );
+    }
 }

@@ -258,7 +258,7 @@ pub fn train(
 
 /// Each row's fold: rows of each class dealt in turn, in order, so every
 /// fold has its share of every class and no randomness is involved.
-fn stratified_folds(y: &[usize], classes: usize, folds: usize) -> Vec<usize> {
+pub(crate) fn stratified_folds(y: &[usize], classes: usize, folds: usize) -> Vec<usize> {
     let mut next = vec![0; classes];
     y.iter()
         .map(|label| {

@@ -50,7 +50,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Model(ModelCommand::Evaluate(args)) => model::evaluate(&args),
         Command::Model(ModelCommand::Train(args)) => model::train(database, &args).await,
         // The public data sets' folder is given with --data-dir.
-        Command::Model(ModelCommand::Benchmark) => model::benchmark(&database.data_dir),
+        Command::Model(ModelCommand::Benchmark(args)) => {
+            model::benchmark(&database.data_dir, args.cross_validate)
+        }
     }
 }
 

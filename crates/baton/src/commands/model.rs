@@ -6,7 +6,7 @@ use super::{closing, open as open_database};
 use crate::cli::{DatabaseArgs, ModelEvaluateArgs, ModelTrainArgs};
 use crate::failure::Failure;
 use baton_core::learn::dataset::{Selection, Table, read_ids, read_label_map};
-use baton_core::learn::evaluate::{Report, evaluate as evaluate_examples};
+use baton_core::learn::evaluate::{Report, cross_validate, evaluate as evaluate_examples};
 use baton_core::learn::public_data::PUBLIC_DATA_SETS;
 use baton_core::learn::train::Task;
 use std::fs::File;
@@ -45,8 +45,8 @@ pub async fn train(database: &DatabaseArgs, args: &ModelTrainArgs) -> Result<(),
     .await
 }
 
-pub fn benchmark(data_dir: &Path) -> Result<(), Failure> {
-    for (dataset, args) in benchmarks(data_dir) {
+pub fn benchmark(data_dir: &Path, cross_validate: Option<usize>) -> Result<(), Failure> {
+    for (dataset, args) in benchmarks(data_dir, cross_validate) {
         let report = run(&args).map_err(|failure| match failure {
             Failure::BadInput(message) => Failure::bad_input(format!(
                 "{dataset}: {message} (is --data-dir the folder of the public data sets?)"
@@ -65,8 +65,11 @@ pub fn benchmark(data_dir: &Path) -> Result<(), Failure> {
 }
 
 /// The public data sets, each as the arguments of `baton model evaluate`
-/// with its fixed split.
-fn benchmarks(data_dir: &Path) -> Vec<(&'static str, ModelEvaluateArgs)> {
+/// with its fixed split, or cross-validated over its training rows.
+fn benchmarks(
+    data_dir: &Path,
+    cross_validate: Option<usize>,
+) -> Vec<(&'static str, ModelEvaluateArgs)> {
     PUBLIC_DATA_SETS
         .iter()
         .map(|set| {
@@ -74,8 +77,11 @@ fn benchmarks(data_dir: &Path) -> Vec<(&'static str, ModelEvaluateArgs)> {
             let args = ModelEvaluateArgs {
                 task: set.task,
                 data: set.files.iter().map(|file| folder.join(file)).collect(),
-                test_ids: folder.join("test_ids.txt"),
+                test_ids: cross_validate
+                    .is_none()
+                    .then(|| folder.join("test_ids.txt")),
                 train_ids: Some(folder.join("train_ids.txt")),
+                cross_validate,
                 format: set.format,
                 no_header: !set.has_header,
                 text_column: set.text_column.map(str::to_owned),
@@ -114,17 +120,18 @@ fn run(args: &ModelEvaluateArgs) -> Result<Report, Failure> {
         let text = std::fs::read_to_string(path).map_err(|error| unreadable(path, error))?;
         read_ids(&path.display().to_string(), &text, table.len()).map_err(bad_input)
     };
-    let test = ids(&args.test_ids)?;
     let train = args.train_ids.as_ref().map(ids).transpose()?;
-    let (report, _) = evaluate_examples(
-        args.task,
-        &examples,
-        &test,
-        train.as_deref(),
-        args.positive.as_deref(),
-    )
-    .map_err(bad_input)?;
-    Ok(report)
+    let positive = args.positive.as_deref();
+    if let Some(folds) = args.cross_validate {
+        return cross_validate(args.task, &examples, train.as_deref(), folds, positive)
+            .map_err(bad_input);
+    }
+    let test_ids = (args.test_ids.as_ref())
+        .ok_or_else(|| Failure::bad_input("--test-ids or --cross-validate is needed"))?;
+    let test = ids(test_ids)?;
+    evaluate_examples(args.task, &examples, &test, train.as_deref(), positive)
+        .map(|(report, _)| report)
+        .map_err(bad_input)
 }
 
 fn open(path: &Path) -> Result<File, Failure> {
