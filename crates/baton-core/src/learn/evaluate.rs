@@ -175,6 +175,7 @@ struct Predictions {
 }
 
 impl Predictions {
+    /// Adds what `model` says of the `tested` rows.
     fn add(
         &mut self,
         classes: &Classes,
