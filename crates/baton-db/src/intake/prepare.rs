@@ -109,16 +109,24 @@ fn with_row<T>(
     decide(&values)
 }
 
-/// Runs `SELECT … WHERE column IN (…)` over `keys` in chunks and returns the rows.
-async fn select_in<O, K>(db: &Db, select: &str, keys: &[K]) -> Result<Vec<O>>
+/// How far back the same message from the same sender counts as a repeat:
+/// a day, as moderation's reason says.
+const REPEAT_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+/// Runs `SELECT … WHERE column IN (…)` over `keys` in chunks and returns the
+/// rows. `bounds` are bound first, as `$1`, `$2`… of `select`.
+async fn select_in<O, K>(db: &Db, select: &str, bounds: &[i64], keys: &[K]) -> Result<Vec<O>>
 where
     O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + Sync + 'static,
 {
     let mut rows = Vec::new();
     for chunk in keys.chunks(CHUNK) {
-        let sql = format!("{select} ({})", placeholders(1, chunk.len()));
+        let sql = format!("{select} ({})", placeholders(bounds.len() + 1, chunk.len()));
         let mut query = sqlx::query_as::<_, O>(&sql);
+        for bound in bounds {
+            query = query.bind(*bound);
+        }
         for key in chunk {
             query = query.bind(key.clone());
         }
@@ -229,37 +237,48 @@ impl Db {
         );
 
         let ids: Vec<i64> = parsed.iter().map(|(p, _, _)| p.id).collect();
+        // Only repeats within the window count, so only those are read: a
+        // message sent thousands of times must not be read back each time.
+        let earliest = parsed.iter().map(|(p, _, _)| p.received_at).min();
+        let repeats_since = [earliest.unwrap_or_default() - REPEAT_WINDOW_MS];
         // The lookups are independent: run them side by side on the read pool.
         let (released, same_content, by_email, by_phone, by_domain, by_company) = tokio::try_join!(
             select_in::<(i64, Option<f64>, String, String), _>(
                 self,
                 "SELECT inquiry_id, score, reasons, version FROM decisions
                  WHERE kind = 'moderation' AND value = 'ham' AND actor_id IS NOT NULL AND inquiry_id IN",
+                &[],
                 &ids,
             ),
             select_in::<(String, i64, i64), _>(
                 self,
-                "SELECT content_hash, id, received_at FROM inquiries WHERE content_hash IN",
+                "SELECT content_hash, id, received_at FROM inquiries
+                 WHERE received_at > $1 AND content_hash IN",
+                &repeats_since,
                 &hashes,
             ),
             select_in::<(String, i64, Option<i64>), _>(
                 self,
                 "SELECT email_lower, id, account_id FROM contacts WHERE email_lower IN",
+                &[],
                 &emails,
             ),
             select_in::<(String, i64, Option<i64>), _>(
                 self,
                 "SELECT phone, id, account_id FROM contacts WHERE phone IN",
+                &[],
                 &phones,
             ),
             select_in::<(String, i64), _>(
                 self,
                 "SELECT domain, account_id FROM account_domains WHERE domain IN",
+                &[],
                 &domains,
             ),
             select_in::<(String, i64), _>(
                 self,
                 "SELECT name_norm, id FROM accounts WHERE name_norm IN",
+                &[],
                 &companies,
             ),
         )?;
@@ -301,6 +320,7 @@ impl Db {
         let rows: Vec<(i64, String, String, String)> = select_in(
             self,
             "SELECT id, name, status, tier FROM accounts WHERE id IN",
+            &[],
             &account_ids,
         )
         .await?;
@@ -394,7 +414,7 @@ fn decide_one(
     found: &Found,
     context: &Context,
 ) -> Plan {
-    let day_before = p.received_at - 24 * 3600 * 1000;
+    let day_before = p.received_at - REPEAT_WINDOW_MS;
     let recent_duplicates = found
         .same_content
         .get(&p.content_hash)

@@ -308,43 +308,78 @@ async fn raw_inquiry_is_kept_while_a_table_is_away(table: &str, respond_async: b
     assert_eq!(next["status"], "processed", "{next}");
 }
 
-#[tokio::test]
-async fn repeats_within_one_batch_count_as_repeated_submissions() {
-    let app = TestApp::new().await;
-    let raw = baton_db::intake::RawInquiry {
+/// The same sender's same message, ready to be stored.
+fn repeated_inquiry(content_hash: &str) -> baton_db::intake::RawInquiry {
+    baton_db::intake::RawInquiry {
         channel: baton_core::domain::Channel::Api,
         origin: "test".into(),
         raw: serde_json::to_vec(&crate::helpers::strong_lead("dana@initech.test")).unwrap(),
         idempotency_key: None,
-        content_hash: "same sender, same message".into(),
-    };
+        content_hash: content_hash.into(),
+    }
+}
+
+/// The text of an inquiry's repeated-submission reason, if moderation gave one.
+async fn repeat_reason(app: &TestApp, id: i64) -> Option<String> {
+    let view = app.db.inquiry(id).await.unwrap();
+    let moderation = view
+        .decisions
+        .iter()
+        .find(|d| d.kind == "moderation")
+        .unwrap();
+    moderation
+        .reasons
+        .iter()
+        .find(|r| r.code == "repeated_submission")
+        .map(|r| r.text.clone())
+}
+
+#[tokio::test]
+async fn repeats_within_one_batch_count_as_repeated_submissions() {
+    let app = TestApp::new().await;
+    let raw = repeated_inquiry("same sender, same message");
     let batch = vec![raw.clone(), raw.clone(), raw];
     let (stored, outcomes) = app.db.take(&batch).await.unwrap();
     assert_eq!(outcomes.len(), 3);
-    let repeats = |id: i64| {
-        let db = app.db.clone();
-        async move {
-            let view = db.inquiry(id).await.unwrap();
-            let moderation = view
-                .decisions
-                .iter()
-                .find(|d| d.kind == "moderation")
-                .unwrap();
-            moderation
-                .reasons
-                .iter()
-                .find(|r| r.code == "repeated_submission")
-                .map(|r| r.text.clone())
-        }
-    };
     assert_eq!(
-        repeats(stored[0].id()).await,
+        repeat_reason(&app, stored[0].id()).await,
         None,
         "the first is no repeat"
     );
     assert!(
-        repeats(stored[2].id()).await.unwrap().contains("2 time(s)"),
+        repeat_reason(&app, stored[2].id())
+            .await
+            .unwrap()
+            .contains("2 time(s)"),
         "the third follows two earlier ones of its batch"
+    );
+}
+
+#[tokio::test]
+async fn only_repeats_from_the_last_day_count() {
+    let app = TestApp::new().await;
+    let raw = repeated_inquiry("sent two days ago and again now");
+    let (old, _) = app.db.take(std::slice::from_ref(&raw)).await.unwrap();
+    let two_days_ms: i64 = 2 * 24 * 3600 * 1000;
+    sqlx::query("UPDATE inquiries SET received_at = received_at - $1 WHERE id = $2")
+        .bind(two_days_ms)
+        .bind(old[0].id())
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let (again, _) = app.db.take(std::slice::from_ref(&raw)).await.unwrap();
+    let (third, _) = app.db.take(&[raw]).await.unwrap();
+    assert_eq!(
+        repeat_reason(&app, again[0].id()).await,
+        None,
+        "the one two days old is past the window"
+    );
+    assert!(
+        repeat_reason(&app, third[0].id())
+            .await
+            .unwrap()
+            .contains("1 time(s)"),
+        "only the one from today counts"
     );
 }
 
