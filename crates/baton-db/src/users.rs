@@ -125,6 +125,10 @@ fn person_line(row: &AnyRow) -> Result<PersonLine> {
 #[derive(Default)]
 pub(crate) struct TokenCache {
     checked: Mutex<HashMap<String, (Instant, User)>>,
+    /// Held while a token is read from the database, so that the requests
+    /// that find it expired at the same moment read it (and write its
+    /// last use) once, not each.
+    reading: tokio::sync::Mutex<()>,
 }
 
 impl TokenCache {
@@ -476,6 +480,11 @@ impl Db {
     /// The active user behind a bearer token, if the token is valid.
     pub async fn user_for_token(&self, token: &str) -> Result<Option<User>> {
         let hash = auth::hash_token(token);
+        if let Some(user) = self.token_cache().get(&hash) {
+            return Ok(Some(user));
+        }
+        let _reading = self.token_cache().reading.lock().await;
+        // Another request may have read it while this one waited.
         if let Some(user) = self.token_cache().get(&hash) {
             return Ok(Some(user));
         }

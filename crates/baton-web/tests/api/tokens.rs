@@ -125,3 +125,23 @@ async fn a_token_records_when_it_was_last_used() {
         "this request used it: {tokens}"
     );
 }
+
+#[tokio::test]
+async fn requests_arriving_together_with_an_unchecked_token_are_each_answered() {
+    let app = TestApp::new().await;
+    let (hal, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    // Not yet in the token cache: all of them find it missing at once, and
+    // one reads it from the database while the others wait for that read.
+    let requests: Vec<_> = (0..32)
+        .map(|_| {
+            let request = app.client.get(app.url("/api/v1/me")).bearer_auth(&hunter);
+            tokio::spawn(async move { request.send().await.unwrap() })
+        })
+        .collect();
+    for request in requests {
+        let me: Value = request.await.unwrap().json().await.unwrap();
+        assert_eq!(me["id"], hal, "{me}");
+    }
+    let tokens = app.get_json(&hunter, "/api/v1/tokens").await;
+    assert!(tokens[0]["last_used_at"].is_i64(), "{tokens}");
+}
