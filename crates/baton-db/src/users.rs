@@ -125,10 +125,6 @@ fn person_line(row: &AnyRow) -> Result<PersonLine> {
 #[derive(Default)]
 pub(crate) struct TokenCache {
     checked: Mutex<HashMap<String, (Instant, User)>>,
-    /// Held while a token is read from the database, so that the requests
-    /// that find it expired at the same moment read it (and write its
-    /// last use) once, not each.
-    reading: tokio::sync::Mutex<()>,
 }
 
 impl TokenCache {
@@ -147,15 +143,26 @@ impl TokenCache {
             .map(|(_, user)| user.clone())
     }
 
-    fn put(&self, hash: String, user: User) {
+    /// Holds `user` for the token unless another request put it there
+    /// within the period; says whether this one did. Of the requests that
+    /// found the token expired at the same moment, only that one records
+    /// its use.
+    fn refresh(&self, hash: String, user: User) -> bool {
         let mut checked = self
             .checked
             .lock()
             .expect("the token cache is never poisoned");
+        if checked
+            .get(&hash)
+            .is_some_and(|(at, _)| at.elapsed() < Self::FRESH_FOR)
+        {
+            return false;
+        }
         if checked.len() >= Self::MOST_TOKENS {
             checked.clear();
         }
         checked.insert(hash, (Instant::now(), user));
+        true
     }
 
     /// Forgets every token: someone's role, activity or tokens changed.
@@ -483,11 +490,6 @@ impl Db {
         if let Some(user) = self.token_cache().get(&hash) {
             return Ok(Some(user));
         }
-        let _reading = self.token_cache().reading.lock().await;
-        // Another request may have read it while this one waited.
-        if let Some(user) = self.token_cache().get(&hash) {
-            return Ok(Some(user));
-        }
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT u.id, u.email, u.name, u.role, u.team_id, u.active
              FROM api_tokens t JOIN users u ON u.id = t.user_id
@@ -500,12 +502,13 @@ impl Db {
         if let Some(user) = &user {
             // Recorded when the token is read from the database, so at most
             // once per cache period: "last used" is true to within it.
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-                .bind(now_ms())
-                .bind(&hash)
-                .execute(self.writer())
-                .await?;
-            self.token_cache().put(hash, user.clone());
+            if self.token_cache().refresh(hash.clone(), user.clone()) {
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                    .bind(now_ms())
+                    .bind(&hash)
+                    .execute(self.writer())
+                    .await?;
+            }
         }
         Ok(user)
     }

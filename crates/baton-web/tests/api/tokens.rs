@@ -130,8 +130,8 @@ async fn a_token_records_when_it_was_last_used() {
 async fn requests_arriving_together_with_an_unchecked_token_are_each_answered() {
     let app = TestApp::new().await;
     let (hal, hunter) = app.user("hal@acme.test", Role::Hunter).await;
-    // Not yet in the token cache: all of them find it missing at once, and
-    // one reads it from the database while the others wait for that read.
+    // Not yet in the token cache: all of them find it missing at once and
+    // read it, and the first to hold it records its use.
     let requests: Vec<_> = (0..32)
         .map(|_| {
             let request = app.client.get(app.url("/api/v1/me")).bearer_auth(&hunter);
