@@ -27,7 +27,6 @@ use baton_core::learn::train::Task;
 use baton_db::users::NewUser;
 use baton_db::{Backend, Db, DbOptions};
 use baton_web::ServeOptions;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -116,6 +115,13 @@ struct Run {
     p99_ms: f64,
 }
 
+/// Numbers the inquiries of the whole run, so that no step resends an
+/// earlier step's (they would be repeats, with contacts already known).
+/// It starts from the process id, so that a run on a PostgreSQL database
+/// kept from an earlier run does not resend that run's either.
+static SENT: std::sync::LazyLock<AtomicU64> =
+    std::sync::LazyLock::new(|| AtomicU64::new(u64::from(std::process::id()) << 32));
+
 /// Keeps `concurrency` requests in flight for `seconds`. With
 /// `respond_async`, each asks to be answered once stored (202).
 async fn drive(
@@ -130,17 +136,13 @@ async fn drive(
         .build()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let counter = Arc::new(AtomicU64::new(0));
+    let counter: &'static AtomicU64 = &SENT;
     let cpu_before = process_cpu_seconds();
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, token, counter) = (
-            client.clone(),
-            url.to_string(),
-            token.to_string(),
-            counter.clone(),
-        );
+        let (client, url, token, counter) =
+            (client.clone(), url.to_string(), token.to_string(), counter);
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
