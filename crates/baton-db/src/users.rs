@@ -811,3 +811,27 @@ pub(crate) async fn switch_active(
     tx.commit().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_the_requests_refreshing_a_token_at_once_only_the_first_records_its_use() {
+        let cache = TokenCache::default();
+        let user = User {
+            id: 1,
+            email: "hal@acme.test".into(),
+            name: "Hal".into(),
+            role: Role::Hunter,
+            team_id: None,
+            active: true,
+        };
+        assert!(cache.refresh("hash".into(), user.clone()), "the first");
+        assert!(!cache.refresh("hash".into(), user.clone()), "the second");
+        assert_eq!(cache.get("hash"), Some(user.clone()));
+        assert!(cache.refresh("other".into(), user), "another token");
+        cache.forget();
+        assert_eq!(cache.get("hash"), None);
+    }
+}

@@ -136,18 +136,16 @@ async fn drive(
         .build()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let counter: &'static AtomicU64 = &SENT;
     let cpu_before = process_cpu_seconds();
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, token, counter) =
-            (client.clone(), url.to_string(), token.to_string(), counter);
+        let (client, url, token) = (client.clone(), url.to_string(), token.to_string());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
             while Instant::now() < deadline {
-                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let n = SENT.fetch_add(1, Ordering::Relaxed);
                 let body = inquiry(n);
                 let sent = Instant::now();
                 let mut request = client
