@@ -112,12 +112,19 @@ impl IntoResponse for ApiError {
                 detail,
                 params,
             } => (status, "Invalid request", detail, params),
-            ApiError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "send a valid API token as `Authorization: Bearer <token>`".to_string(),
-                vec![],
-            ),
+            ApiError::Unauthorized => {
+                let mut response = problem_response(
+                    StatusCode::UNAUTHORIZED,
+                    "Unauthorized",
+                    "send a valid API token as `Authorization: Bearer <token>`".to_string(),
+                    vec![],
+                );
+                // RFC 9110: a 401 names the scheme that would be accepted.
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return response;
+            }
             ApiError::Forbidden(detail) => (StatusCode::FORBIDDEN, "Forbidden", detail, vec![]),
             ApiError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
@@ -183,9 +190,15 @@ pub fn problem_response(
     response
 }
 
-/// Security headers on every response; oversized bodies answered as problems.
+/// Security headers on every response; oversized bodies, and under `/api/`
+/// every other client error the router or an extractor answered in plain
+/// text, answered as problems.
 pub async fn security_headers(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
+    if is_api {
+        response = plain_error_as_problem(response).await;
+    }
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
         && response
             .headers()
@@ -210,4 +223,56 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     response
+}
+
+/// A 4xx answered in plain text or with no body (an unknown route, a method
+/// not allowed, a path or query that does not parse) as a problem document,
+/// keeping the headers that tell the client what to do next. A query
+/// parameter that does not parse is named.
+async fn plain_error_as_problem(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if !status.is_client_error() || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let detail = match (text.is_empty(), status) {
+        (false, _) => text,
+        (true, StatusCode::NOT_FOUND) => "there is nothing at this address".to_string(),
+        (true, StatusCode::METHOD_NOT_ALLOWED) => {
+            "this address does not take this method; `Allow` lists those it takes".to_string()
+        }
+        (true, _) => status.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let params = detail
+        .strip_prefix("Failed to deserialize query string: ")
+        .and_then(|rest| rest.split_once(": "))
+        .filter(|(name, _)| !name.is_empty() && !name.contains(' '))
+        .map(|(name, reason)| {
+            vec![InvalidParam {
+                name: name.to_string(),
+                reason: reason.to_string(),
+            }]
+        })
+        .unwrap_or_default();
+    let mut problem = problem_response(
+        status,
+        status.canonical_reason().unwrap_or("Error"),
+        detail,
+        params,
+    );
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = parts.headers.get(&name) {
+            problem.headers_mut().insert(name, value.clone());
+        }
+    }
+    problem
 }

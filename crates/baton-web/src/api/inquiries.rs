@@ -6,7 +6,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::AppendHeaders;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -56,7 +56,7 @@ pub struct Receipt {
 #[utoipa::path(post, path = "/api/v1/inquiries", tag = "inquiries",
     request_body = InquiryInput,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first result and stores nothing new"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body returns the first result and stores nothing new; the same key with another body is refused"),
         ("Prefer" = Option<String>, Header, description = "`respond-async`: answer once stored, before processing (RFC 7240)"),
     ),
     responses(
@@ -64,7 +64,8 @@ pub struct Receipt {
         (status = 202, description = "Stored; processing follows (with `Prefer: respond-async`)", body = Receipt),
         (status = 200, description = "A repeat of an earlier idempotency key", body = Receipt),
         (status = 400, description = "Not JSON", body = crate::error::Problem),
-        (status = 422, description = "A field is wrong; each is named", body = crate::error::Problem),
+        (status = 415, description = "Not sent as `application/json`", body = crate::error::Problem),
+        (status = 422, description = "A field is wrong, or the idempotency key was used for another body; each is named", body = crate::error::Problem),
     ),
     security(("bearer" = [])))]
 pub async fn create(
@@ -80,15 +81,7 @@ pub async fn create(
     ),
     ApiError,
 > {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
-        return Err(ApiError::bad_request(
-            "send the inquiry as JSON with `Content-Type: application/json`",
-        ));
-    }
+    super::require_json(&headers)?;
     let input = parse_input(&body)?;
     let inquiry = Inquiry::parse(&input).map_err(ApiError::fields)?;
     let idempotency_key = match headers.get("idempotency-key") {
@@ -166,6 +159,16 @@ pub async fn create(
         (stored, _) => {
             // A repeat, or processing that will be retried: report what is stored.
             let view = state.db.inquiry(id).await?;
+            if matches!(stored, Stored::Repeat(_)) && !same_json(&view.raw, &body) {
+                // Answering with the first inquiry would tell the client a
+                // different one was stored when it was not.
+                return Err(ApiError::field(
+                    "Idempotency-Key",
+                    format!(
+                        "was used for inquiry {id} with a different body; send a new key for a new inquiry"
+                    ),
+                ));
+            }
             let status = if matches!(stored, Stored::New(_)) {
                 StatusCode::CREATED
             } else {
@@ -202,11 +205,24 @@ pub async fn create(
     }
 }
 
+/// Whether two bodies hold the same JSON, whatever the order of keys or the
+/// spacing.
+fn same_json(stored: &[u8], sent: &[u8]) -> bool {
+    match (
+        serde_json::from_slice::<serde_json::Value>(stored),
+        serde_json::from_slice::<serde_json::Value>(sent),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => stored == sent,
+    }
+}
+
 /// Parses the JSON body, naming the field and what was expected when it is wrong.
 fn parse_input(body: &[u8]) -> Result<InquiryInput, ApiError> {
     if std::str::from_utf8(body).is_err() {
         return Err(ApiError::bad_request("the body is not valid UTF-8"));
     }
+    super::require_shape(body, super::Shape::Object)?;
     serde_json::from_slice::<InquiryInput>(body).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {

@@ -27,8 +27,11 @@ pub mod work_items;
 use crate::AppState;
 use crate::error::ApiError;
 use axum::Router;
-use axum::extract::FromRequest;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
 /// Every API route.
@@ -110,21 +113,98 @@ impl<T> Page<T> {
     }
 }
 
-/// A JSON body whose errors are problem documents naming the field.
+/// A JSON object body whose errors are problem documents naming the field.
 pub struct JsonBody<T>(pub T);
+
+/// A JSON array body, read like [`JsonBody`].
+pub struct JsonList<T>(pub Vec<T>);
 
 impl<T, S> FromRequest<S> for JsonBody<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) => Err(json_problem(rejection)),
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(req, state, Shape::Object).await.map(JsonBody)
+    }
+}
+
+impl<T, S> FromRequest<S> for JsonList<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(req, state, Shape::Array).await.map(JsonList)
+    }
+}
+
+/// What the top of a JSON body must be. Serde would otherwise fill a
+/// struct from an array, field by field in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Object,
+    Array,
+}
+
+async fn read_json<T: DeserializeOwned, S: Send + Sync>(
+    req: Request,
+    state: &S,
+    shape: Shape,
+) -> Result<T, ApiError> {
+    require_json(req.headers())?;
+    let body = Bytes::from_request(req, state)
+        .await
+        .map_err(|e| json_problem(JsonRejection::BytesRejection(e)))?;
+    require_shape(&body, shape)?;
+    axum::Json::<T>::from_bytes(&body)
+        .map(|axum::Json(value)| value)
+        .map_err(json_problem)
+}
+
+/// Refuses a body that is not declared as JSON (`application/json` or an
+/// `application/…+json` type, in any letter case) with 415.
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let is_json = media_type.is_some_and(|t| {
+        t == "application/json" || (t.starts_with("application/") && t.ends_with("+json"))
+    });
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            detail: "send the body as JSON with `Content-Type: application/json`".into(),
+            params: vec![],
+        })
+    }
+}
+
+/// Refuses a body whose top is not the expected shape, naming `body`.
+/// Bodies that are not JSON at all are left to the parser's message.
+pub fn require_shape(body: &[u8], shape: Shape) -> Result<(), ApiError> {
+    let (opening, expected) = match shape {
+        Shape::Object => (b'{', "a JSON object"),
+        Shape::Array => (b'[', "a JSON array"),
+    };
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(first) if *first != opening && serde_json::from_slice::<IgnoredAny>(body).is_ok() => {
+            Err(ApiError::field("body", format!("must be {expected}")))
         }
+        _ => Ok(()),
     }
 }
 
@@ -153,9 +233,6 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| e.body_text())
         )),
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::bad_request("send the body as JSON with `Content-Type: application/json`")
-        }
         JsonRejection::BytesRejection(e) => match e.status() {
             axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::Invalid {
                 status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,6 +1,6 @@
 //! Queues, their members and the routing rules over the API.
 
-use super::JsonBody;
+use super::{JsonBody, JsonList};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -211,7 +211,7 @@ pub async fn rules(
 pub async fn replace_rules(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(rules): JsonBody<Vec<Rule>>,
+    JsonList(rules): JsonList<Rule>,
 ) -> Result<Json<Vec<Rule>>, ApiError> {
     caller.require(&[Role::Manager], "change routing rules")?;
     state

@@ -76,7 +76,21 @@ async fn each_bad_request_gets_a_clear_problem_and_stores_nothing() {
     assert!(problem["detail"].as_str().unwrap().contains("UTF-8"));
 
     let (status, _) = post_raw(&app, r#"{"email": "ann@acme.test"}"#, "text/plain").await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 415);
+    // Media types are compared without regard to case.
+    let (status, problem) =
+        post_raw(&app, r#"{"email": 7}"#, "Application/JSON; charset=utf-8").await;
+    assert_eq!(
+        (status, invalid_field(&problem)),
+        (422, "email"),
+        "{problem}"
+    );
+
+    // Serde would fill the fields from an array, one by one in order.
+    let (status, problem) = post_raw(&app, r#"["Ann", "ann@acme.test"]"#, json).await;
+    assert_eq!(status, 422);
+    assert_eq!(invalid_field(&problem), "body", "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("object"));
 
     let huge = format!(
         r#"{{"email": "ann@acme.test", "message": "{}"}}"#,
@@ -106,6 +120,7 @@ async fn requests_without_a_valid_token_are_refused() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
     let wrong = app
         .post(
             "bt_not-a-token",
@@ -181,4 +196,78 @@ async fn accounts_validate_their_fields_and_domains() {
         .await;
     assert_eq!(no_name.status(), 422);
     assert_eq!(app.count("accounts").await, 1);
+}
+
+#[tokio::test]
+async fn a_key_used_again_for_another_body_is_refused_and_stores_nothing() {
+    let app = TestApp::new().await;
+    let send = |body: serde_json::Value| {
+        app.client
+            .post(app.url("/api/v1/inquiries"))
+            .bearer_auth(&app.owner)
+            .header("Idempotency-Key", "order-7")
+            .json(&body)
+            .send()
+    };
+    let first = send(strong_lead("kim@globex.test")).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let before = app.count("inquiries").await;
+    let other = send(strong_lead("lee@globex.test")).await.unwrap();
+    assert_eq!(other.status(), 422);
+    let problem: Value = other.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "Idempotency-Key");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("inquiry {}", first["id"])),
+        "{problem}"
+    );
+    assert_eq!(app.count("inquiries").await, before);
+}
+
+#[tokio::test]
+async fn every_client_error_of_the_api_is_a_problem_document() {
+    let app = TestApp::new().await;
+    let problem = |response: reqwest::Response| async move {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-type"], "application/problem+json");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], status);
+        (status, headers, body)
+    };
+    let (status, _, body) = problem(app.get(&app.owner, "/api/v1/inquiries/abc").await).await;
+    assert_eq!(status, 400);
+    assert!(body["detail"].as_str().unwrap().contains("abc"), "{body}");
+
+    let (status, _, body) =
+        problem(app.get(&app.owner, "/api/v1/inquiries?limit=many").await).await;
+    assert_eq!(status, 400);
+    assert_eq!(invalid_field(&body), "limit", "{body}");
+
+    let array = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &serde_json::json!(["Initech"]),
+        )
+        .await;
+    let (status, _, body) = problem(array).await;
+    assert_eq!((status, invalid_field(&body)), (422, "body"), "{body}");
+
+    let (status, _, _) = problem(app.get(&app.owner, "/api/v1/nothing-here").await).await;
+    assert_eq!(status, 404);
+
+    let put = app
+        .client
+        .put(app.url("/api/v1/inquiries"))
+        .bearer_auth(&app.owner)
+        .send()
+        .await
+        .unwrap();
+    let (status, headers, _) = problem(put).await;
+    assert_eq!(status, 405);
+    assert!(headers["allow"].to_str().unwrap().contains("POST"));
 }
