@@ -308,6 +308,29 @@ fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
 }
 
 #[test]
+fn a_quote_never_closed_is_reported_and_the_rows_before_it_kept() {
+    let baton = Baton::new();
+    let csv = baton.file(
+        "leads.csv",
+        b"name,email,message\n\
+          Ann,ann@acme.example,Hi\n\
+          Leo,leo@acme.example,\"unclosed\n\
+          Mia,mia@acme.example,fine\n",
+    );
+    let output = baton.run(&["import", "inquiries", &csv]);
+    let errors = stderr(&output);
+    assert!(output.status.success(), "{errors}");
+    assert_eq!(
+        stdout(&output).lines().next(),
+        Some("imported 1 inquiries, 1 rows rejected (see above)")
+    );
+    assert!(
+        errors.contains("row 2 (line 3): a quote opened on line 3 is never closed"),
+        "{errors}"
+    );
+}
+
+#[test]
 fn csv_dry_run_checks_without_storing() {
     let baton = Baton::new();
     let csv = baton.file("one.csv", b"email;message\nann@acme.example;Hi\n");

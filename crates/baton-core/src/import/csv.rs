@@ -4,6 +4,7 @@
 //! A bad row is reported on its own and reading goes on; only a file whose
 //! header cannot be used fails as a whole.
 
+use super::quotes::QuoteCheck;
 use crate::inquiry::InquiryInput;
 use csv::{ByteRecord, ReaderBuilder};
 use std::io::Read;
@@ -292,7 +293,7 @@ pub struct RowError {
 /// values; one with more is an error unless the extra cells are empty, as
 /// spreadsheets sometimes write. `source` is only set from a mapped column.
 pub struct InquiryCsvReader<R> {
-    csv: csv::Reader<R>,
+    csv: csv::Reader<QuoteCheck<R>>,
     headers: Vec<String>,
     roles: Vec<ColumnRole>,
     record: ByteRecord,
@@ -310,7 +311,7 @@ impl<R: Read> InquiryCsvReader<R> {
         let mut csv = ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
-            .from_reader(reader);
+            .from_reader(QuoteCheck::new(reader, delimiter));
         let raw_headers = csv.byte_headers().map_err(ImportError::Read)?;
         if raw_headers.is_empty() {
             return Err(ImportError::EmptyFile);
@@ -429,6 +430,15 @@ impl<R: Read> Iterator for InquiryCsvReader<R> {
             }
             let row = self.rows_read;
             let line = self.record.position().map_or(0, |position| position.line());
+            // Such a quote runs to the end of the file, so only the last
+            // row can hold it, and it is known once that row is read.
+            if let Some(opened) = self.csv.get_ref().unclosed_quote() {
+                return Some(Err(RowError {
+                    row,
+                    line,
+                    message: unclosed_quote_message(opened),
+                }));
+            }
             return Some(
                 self.inquiry_from_record()
                     .map(|input| (RowPosition { row, line }, input))
@@ -437,6 +447,15 @@ impl<R: Read> Iterator for InquiryCsvReader<R> {
         }
         None
     }
+}
+
+/// What to say of a row that holds a quote opened on line `opened` and
+/// never closed.
+pub fn unclosed_quote_message(opened: u64) -> String {
+    format!(
+        "a quote opened on line {opened} is never closed, so everything after it was read as one value: \
+         close it (a quote inside a quoted value is written twice, \"\")"
+    )
 }
 
 #[cfg(test)]
@@ -621,6 +640,28 @@ mod tests {
         assert!(
             error.message.contains("could not be read, import stopped")
                 && error.message.contains("disk on fire"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_quote_never_closed_fails_the_row_that_swallowed_the_rest() {
+        let csv = "name,email,message\n\
+                   Ann,ann@acme.io,\"say \"\"hi\"\"\"\n\
+                   Leo,leo@acme.io,\"unclosed\n\
+                   Mia,mia@acme.io,fine\n";
+        let rows: Vec<_> = reader(csv, &ColumnMapping::default()).collect();
+        assert_eq!(rows.len(), 2, "Mia's line is inside Leo's value");
+        assert_eq!(
+            rows[0].as_ref().unwrap().1.message.as_deref(),
+            Some("say \"hi\"")
+        );
+        let error = rows[1].as_ref().unwrap_err();
+        assert_eq!((error.row, error.line), (2, 3));
+        assert!(
+            error
+                .message
+                .starts_with("a quote opened on line 3 is never closed"),
             "{error}"
         );
     }

@@ -23,7 +23,8 @@
 
 use crate::calendar::parse_date;
 use crate::domain::{Function, OpportunityStage, Role};
-use crate::import::csv::{RowError, RowPosition};
+use crate::import::csv::{RowError, RowPosition, unclosed_quote_message};
+use crate::import::quotes::QuoteCheck;
 use crate::inquiry::Email;
 use crate::money::Decimal;
 use csv::{ReaderBuilder, StringRecord};
@@ -579,7 +580,7 @@ pub fn read_records<T: Record, R: Read>(
     let mut csv = ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(QuoteCheck::new(reader, b','));
     let header: Vec<String> = csv
         .headers()?
         .iter()
@@ -630,6 +631,14 @@ pub fn read_records<T: Record, R: Read>(
             row: row_number,
             line: record.position().map_or(line, |p| p.line()),
         };
+        if let Some(opened) = csv.get_ref().unclosed_quote() {
+            out.rejected.push(RowError {
+                row: position.row,
+                line: position.line,
+                message: unclosed_quote_message(opened),
+            });
+            continue;
+        }
         let mut values = Vec::new();
         for (field, index) in &indices {
             let Some(value) = record.get(*index).filter(|v| !v.is_empty()) else {
@@ -714,6 +723,20 @@ GTXPro = "GTX Pro"
         // Without an account the template cannot be filled: the id names it.
         assert_eq!(read.records[1].1.name, "B");
         assert_eq!(read.records[1].1.account, None);
+    }
+
+    #[test]
+    fn a_quote_never_closed_rejects_the_last_row() {
+        let mapping = Mapping::parse(DEALS).unwrap();
+        let csv = "id,deal_stage,product,account,close_date,close_value\n\
+                   A,Won,X,Acme,2017-03-01,10\n\
+                   B,Won,\"X,Acme,2017-03-01,10\n\
+                   C,Won,X,Acme,2017-03-01,10\n";
+        let read: ReadRecords<OpportunityRecord> = read_records(csv.as_bytes(), &mapping).unwrap();
+        assert_eq!(read.records.len(), 1);
+        assert_eq!(read.rejected.len(), 1);
+        assert_eq!((read.rejected[0].row, read.rejected[0].line), (2, 3));
+        assert!(read.rejected[0].message.contains("never closed"));
     }
 
     #[test]

@@ -3,3 +3,4 @@
 pub mod csv;
 pub mod email;
 pub mod mapping;
+pub mod quotes;

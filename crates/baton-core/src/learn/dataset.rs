@@ -6,6 +6,8 @@
 //! file, the data row (1-based, header excluded) and the column.
 
 use super::features::ColumnRole;
+use crate::import::csv::unclosed_quote_message;
+use crate::import::quotes::QuoteCheck;
 use csv::{ByteRecord, ReaderBuilder};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -120,13 +122,22 @@ impl Table {
             if format == Format::Tsv {
                 builder.delimiter(b'\t').quoting(false);
             }
-            let mut records = builder.from_reader(reader);
+            let mut records = builder.from_reader(QuoteCheck::new(reader, b','));
             let mut record = ByteRecord::new();
             let mut data_row = 0;
             let mut header_pending = has_header;
             loop {
                 match records.read_byte_record(&mut record) {
                     Ok(false) => break,
+                    // Quotes mean nothing in tab-separated files.
+                    Ok(true) if format == Format::Csv => {
+                        if let Some(opened) = records.get_ref().unclosed_quote() {
+                            return Err(DatasetError::Unreadable {
+                                file: name,
+                                message: unclosed_quote_message(opened),
+                            });
+                        }
+                    }
                     Ok(true) => {}
                     Err(error) => {
                         return Err(DatasetError::Unreadable {
@@ -439,6 +450,22 @@ mod tests {
         .unwrap();
         assert_eq!(table.rows[0][1], "\"quoted\" text");
         assert_eq!(table.column("--text-column", "1"), Ok(1));
+    }
+
+    #[test]
+    fn a_quote_never_closed_fails_the_file_with_its_line() {
+        let error = read(
+            &[("x.csv", "text,label\n\"open,1\nnext,0\n")],
+            Format::Csv,
+            true,
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("x.csv: a quote opened on line 2 is never closed"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,0 +1,137 @@
+//! Finding a quote that is never closed in a CSV file.
+//!
+//! A CSV reader that meets the end of the file inside a quoted value ends
+//! the value there without complaint, so one missing `"` silently turns
+//! every row after it into part of one value. [`QuoteCheck`] watches the
+//! bytes on their way to the reader and tells where such a quote opened.
+
+use std::io::Read;
+
+/// A reader that passes bytes through unchanged while following CSV
+/// quoting: a `"` at the start of a value opens it, `""` inside is a quote,
+/// and a lone `"` closes it (a `"` elsewhere is an ordinary character).
+pub struct QuoteCheck<R> {
+    inner: R,
+    delimiter: u8,
+    /// 1-based line of the byte being read.
+    line: u64,
+    at_value_start: bool,
+    in_quotes: bool,
+    /// A `"` inside quotes whose next byte tells whether it closes.
+    quote_pending: bool,
+    opened_on: u64,
+    at_end: bool,
+}
+
+impl<R: Read> QuoteCheck<R> {
+    /// Watches `inner`, a CSV file whose values are separated by `delimiter`.
+    pub fn new(inner: R, delimiter: u8) -> QuoteCheck<R> {
+        QuoteCheck {
+            inner,
+            delimiter,
+            line: 1,
+            at_value_start: true,
+            in_quotes: false,
+            quote_pending: false,
+            opened_on: 0,
+            at_end: false,
+        }
+    }
+
+    /// Once the whole file has been read: the line where a quote opened
+    /// that was never closed.
+    pub fn unclosed_quote(&self) -> Option<u64> {
+        (self.at_end && self.in_quotes && !self.quote_pending).then_some(self.opened_on)
+    }
+
+    fn follow(&mut self, byte: u8) {
+        if self.in_quotes {
+            if self.quote_pending {
+                self.quote_pending = false;
+                if byte == b'"' {
+                    return;
+                }
+                self.in_quotes = false;
+            } else {
+                if byte == b'"' {
+                    self.quote_pending = true;
+                } else if byte == b'\n' {
+                    self.line += 1;
+                }
+                return;
+            }
+        }
+        if byte == b'\n' {
+            self.line += 1;
+        }
+        if self.at_value_start && byte == b'"' {
+            self.in_quotes = true;
+            self.opened_on = self.line;
+        }
+        self.at_value_start = byte == self.delimiter || byte == b'\n' || byte == b'\r';
+    }
+}
+
+impl<R: Read> Read for QuoteCheck<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        if read == 0 && !buf.is_empty() {
+            self.at_end = true;
+        }
+        for &byte in &buf[..read] {
+            self.follow(byte);
+        }
+        Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads all of `csv` through the check, a few bytes at a time so that
+    /// quotes fall across reads.
+    fn unclosed(csv: &str) -> Option<u64> {
+        let mut check = QuoteCheck::new(csv.as_bytes(), b',');
+        let mut buf = [0; 3];
+        while check.read(&mut buf).unwrap() > 0 {}
+        check.unclosed_quote()
+    }
+
+    #[test]
+    fn closed_and_escaped_quotes_are_fine() {
+        assert_eq!(unclosed("a,b\n\"x, y\",\"say \"\"hi\"\"\"\n"), None);
+        assert_eq!(unclosed("a\n\"two\nlines\"\n"), None);
+        assert_eq!(unclosed("a,b\n\"ends at the end\""), None);
+        assert_eq!(unclosed("a,b\n\"\"\"\"\n"), None, "a value of one quote");
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_value_is_a_character() {
+        assert_eq!(unclosed("size,note\n5\" screen,ok\n"), None);
+    }
+
+    #[test]
+    fn the_line_of_a_quote_never_closed_is_told() {
+        assert_eq!(unclosed("a,b\nx,\"open\ny,z\n"), Some(2));
+        assert_eq!(
+            unclosed("a,b\r\nx,y\r\n\"open, \"\"still\"\" open\r\n"),
+            Some(3)
+        );
+        assert_eq!(
+            unclosed("a;b\nx;\"open\n"),
+            None,
+            "`;` is no delimiter here"
+        );
+    }
+
+    #[test]
+    fn nothing_is_told_before_the_end() {
+        let mut check = QuoteCheck::new("a,\"open".as_bytes(), b',');
+        let mut buf = [0; 64];
+        assert_eq!(check.read(&mut buf).unwrap(), 7);
+        assert_eq!(check.unclosed_quote(), None);
+        assert_eq!(check.read(&mut buf).unwrap(), 0);
+        assert_eq!(check.unclosed_quote(), Some(1));
+    }
+}
