@@ -4,7 +4,7 @@ use crate::error::{DbError, Result};
 use crate::models::ModelCache;
 use crate::users::TokenCache;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +16,12 @@ pub enum Backend {
     Sqlite,
     Postgres,
 }
+
+/// Every SQLite connection's settings. WAL lets readers work beside the
+/// writer; FULL syncs the WAL at every commit, so an answered request
+/// survives a power loss.
+const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                               PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
 /// How to open the database.
 #[derive(Clone)]
@@ -122,6 +128,14 @@ impl Db {
         };
         match backend {
             Backend::Sqlite => {
+                // A file that is not a sound database fails here at once; the
+                // pools would keep retrying it until their timeout.
+                let mut probe = AnyConnection::connect(&options.url)
+                    .await
+                    .map_err(cannot_open)?;
+                let prepared = probe.execute(SQLITE_SETTINGS).await.map_err(cannot_open);
+                probe.close().await.map_err(cannot_open)?;
+                prepared?;
                 let pool = |max: u32| {
                     AnyPoolOptions::new()
                         .max_connections(max)
@@ -132,14 +146,7 @@ impl Db {
                         .acquire_timeout(Duration::from_secs(30))
                         .after_connect(|conn, _| {
                             Box::pin(async move {
-                                // WAL lets readers work beside the writer; FULL
-                                // syncs the WAL at every commit, so an answered
-                                // request survives a power loss.
-                                conn.execute(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                                )
-                                .await?;
+                                conn.execute(SQLITE_SETTINGS).await?;
                                 Ok(())
                             })
                         })
@@ -219,6 +226,19 @@ impl Db {
         // Inquiries held before their texts were kept get them now, once.
         self.describe_held_inquiries().await?;
         Ok(applied)
+    }
+
+    /// What SQLite's quick integrity check finds wrong with the embedded
+    /// database (a truncated or damaged file), or nothing.
+    pub async fn damage(&self) -> Result<Option<String>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let findings: Vec<(String,)> = sqlx::query_as("PRAGMA quick_check(5)")
+            .fetch_all(&self.read)
+            .await?;
+        let findings: Vec<String> = findings.into_iter().map(|(line,)| line).collect();
+        Ok((findings != ["ok"]).then(|| findings.join("; ")))
     }
 
     /// Writes a consistent copy of the embedded database to `target`, safe

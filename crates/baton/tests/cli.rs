@@ -265,6 +265,46 @@ fn token_add_for_an_unknown_person_fails_clearly() {
 }
 
 #[test]
+fn token_add_for_a_deactivated_person_is_refused() {
+    let baton = Baton::new();
+    let added = baton.run_with_stdin(OWNER, "correct horse battery\n");
+    assert!(added.status.success(), "{}", stderr(&added));
+    baton.ok(&[
+        "user",
+        "add",
+        "--email",
+        "bo@acme.example",
+        "--name",
+        "Bo",
+        "--role",
+        "hunter",
+    ]);
+    baton.with_database(async |db| {
+        let owner = db.user_by_email("ann@acme.example").await.unwrap();
+        let bo = db.user_by_email("bo@acme.example").await.unwrap();
+        let change = baton_db::users::UserChange {
+            active: Some(false),
+            ..Default::default()
+        };
+        db.update_user(owner.id, bo.id, &change).await.unwrap();
+    });
+    let output = baton.run(&[
+        "token",
+        "add",
+        "--email",
+        "bo@acme.example",
+        "--name",
+        "cli",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("bo@acme.example is deactivated"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
     let baton = Baton::new();
     let csv = baton.file(
@@ -483,7 +523,33 @@ fn restore_over_a_database_needs_force_and_refuses_other_files() {
         "{}",
         stderr(&rejected)
     );
+
+    // A copy cut short fails at once, saying why, rather than after a timeout.
+    let whole = std::fs::read(backup).unwrap();
+    let truncated = baton.file("truncated.db", &whole[..whole.len() / 2]);
+    let damaged = baton.run(&["restore", "--force", &truncated]);
+    assert_eq!(damaged.status.code(), Some(2));
+    let errors = stderr(&damaged);
+    assert!(
+        errors.contains("truncated.db is not a Baton backup")
+            && (errors.contains("malformed") || errors.contains("damaged")),
+        "{errors}"
+    );
     baton.ok(&["restore", "--force", backup]);
+}
+
+#[test]
+fn a_data_folder_without_a_database_has_nothing_to_back_up() {
+    let baton = Baton::sqlite();
+    let backup = baton.files.join("backup.db");
+    let refused = baton.run(&["backup", backup.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("holds no database to back up"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!backup.exists());
 }
 
 /// The line of `out` that starts with `start`.

@@ -153,6 +153,13 @@ pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<
 }
 
 pub async fn backup(database: &DatabaseArgs, args: &BackupArgs) -> Result<(), Failure> {
+    // Opening a missing database would create an empty one, and back that up.
+    if database.database_url.is_none() && !database.data_dir.join(DATABASE_FILE).exists() {
+        return Err(Failure::bad_input(format!(
+            "{} holds no database to back up",
+            database.data_dir.display()
+        )));
+    }
     // The copy is of the database as it is: migrating it first would defeat
     // a backup taken before an upgrade.
     closing(connect(database).await?, async |db| {
@@ -234,7 +241,7 @@ pub async fn restore(database: &DatabaseArgs, args: &RestoreArgs) -> Result<(), 
         .map_err(|error| Failure::runtime(format!("cannot move the backup into place: {error}")))?;
     remove_folder(&staging)?;
     let people = closing(open(database).await?, async |db| {
-        Ok(db.users().await?.len())
+        Ok(db.users().await?.iter().filter(|user| user.active).count())
     })
     .await?;
     println!(
@@ -258,9 +265,15 @@ fn starts_like_sqlite(file: &mut File) -> std::io::Result<bool> {
     Ok(matches)
 }
 
-/// Opens the database and reads a table every Baton database has.
+/// Opens the database, checks that it is whole, and reads a table every
+/// Baton database has.
 async fn check_baton_database(options: &DbOptions) -> Result<(), Failure> {
     closing(Db::connect(options).await?, async |db| {
+        if let Some(damage) = db.damage().await? {
+            return Err(Failure::bad_input(format!(
+                "the database is damaged: {damage}"
+            )));
+        }
         db.has_no_users().await?;
         Ok(())
     })

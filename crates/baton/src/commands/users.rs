@@ -58,6 +58,13 @@ fn password_from_stdin() -> Result<String, Failure> {
 pub async fn add_token(database: &DatabaseArgs, args: &TokenAddArgs) -> Result<(), Failure> {
     let (user, token) = closing(open(database).await?, async |db| {
         let user = db.user_by_email(&args.email).await?;
+        if !user.active {
+            // Its requests would all be refused.
+            return Err(Failure::bad_input(format!(
+                "{} is deactivated: reactivate them before giving them a token",
+                user.email
+            )));
+        }
         let token = db.create_api_token(None, user.id, &args.name).await?;
         Ok((user, token))
     })
