@@ -13,6 +13,9 @@ pub const MAX_SHORT_FIELD: usize = 300;
 pub const MAX_MESSAGE: usize = 20_000;
 /// Most free fields accepted on one inquiry.
 pub const MAX_FREE_FIELDS: usize = 50;
+/// Longest free field value accepted, in characters (as JSON when it is
+/// not text).
+pub const MAX_FREE_FIELD_VALUE: usize = 2_000;
 
 /// An inquiry exactly as a client sent it (API JSON, form, CSV row or e-mail).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -80,6 +83,17 @@ impl Email {
         }
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return bad("it contains spaces");
+        }
+        // Outside quotes, which forms and CRMs never send, these cannot stand
+        // before the @; U+FFFD is what a byte that was not UTF-8 became.
+        if local
+            .chars()
+            .any(|c| "<>()[]\\,;:\"".contains(c) || c == char::REPLACEMENT_CHARACTER)
+        {
+            return bad("the part before @ may not hold < > ( ) [ ] \\ , ; : or \"");
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return bad("the part before @ may not start or end with a dot, or have two in a row");
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2
@@ -226,6 +240,18 @@ impl Inquiry {
                 format!("field name `{key}` must have 1 to 100 characters"),
             ));
         }
+        for (key, value) in &input.fields {
+            let length = match value {
+                serde_json::Value::String(text) => text.chars().count(),
+                other => other.to_string().chars().count(),
+            };
+            if length > MAX_FREE_FIELD_VALUE {
+                errors.push(FieldError::new(
+                    format!("fields.{key}"),
+                    format!("must be at most {MAX_FREE_FIELD_VALUE} characters"),
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -286,10 +312,40 @@ mod tests {
             "a b@x.com",
             "a@@x.com",
             "a@-x.com",
+            "<script>@x.com",
+            "ann,bo@x.com",
+            "\"ann\"@x.com",
+            "\u{fffd}\u{fffd}@b.example",
+            ".ann@x.com",
+            "ann.@x.com",
+            "ann..lee@x.com",
         ] {
             let errors = Inquiry::parse(&input(bad)).unwrap_err();
             assert_eq!(errors[0].field, "email", "{bad}");
         }
+        for good in [
+            "o'brien@x.com",
+            "ann+crm@x.com",
+            "jörg@x.de",
+            "a.b-c_d@x.co.uk",
+        ] {
+            assert!(Inquiry::parse(&input(good)).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn a_long_free_field_is_refused_by_name() {
+        let mut long = input("ann@acme.io");
+        long.fields
+            .insert("notes".into(), "x".repeat(MAX_FREE_FIELD_VALUE + 1).into());
+        long.fields.insert(
+            "tags".into(),
+            serde_json::json!(vec!["abcd"; MAX_FREE_FIELD_VALUE / 4]),
+        );
+        long.fields.insert("size".into(), serde_json::json!(250));
+        let errors = Inquiry::parse(&long).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["fields.notes", "fields.tags"]);
     }
 
     #[test]

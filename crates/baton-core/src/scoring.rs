@@ -85,15 +85,53 @@ impl Default for ScoringConfig {
     }
 }
 
-/// Reads a head count like `250`, `200-500`, `1,000+` or `51–200` as its lower bound.
+/// Reads a head count like `250`, `200-500`, `1,000+`, `1 200`, `10k` or
+/// `51–200` as its lower bound. A negative number or one in exponent form
+/// is no head count.
 pub fn parse_head_count(text: &str) -> Option<u32> {
-    let digits: String = text
-        .chars()
-        .skip_while(|c| !c.is_ascii_digit())
-        .take_while(|c| c.is_ascii_digit() || *c == ',')
-        .filter(|c| *c != ',')
-        .collect();
-    digits.parse().ok()
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    if text[..start].trim_end().ends_with(['-', '\u{2212}']) {
+        return None;
+    }
+    let rest = &text.as_bytes()[start..];
+    let digit_at = |i: usize| rest.get(i).is_some_and(u8::is_ascii_digit);
+    let mut whole = 0_f64;
+    let mut i = 0;
+    loop {
+        while digit_at(i) {
+            whole = whole * 10.0 + f64::from(rest[i] - b'0');
+            i += 1;
+        }
+        // A `,` or a space before exactly three digits separates thousands.
+        let grouped = matches!(rest.get(i), Some(b',' | b' '))
+            && (1..=3).all(|k| digit_at(i + k))
+            && !digit_at(i + 4);
+        if !grouped {
+            break;
+        }
+        i += 1;
+    }
+    let mut fraction = 0_f64;
+    if rest.get(i) == Some(&b'.') && digit_at(i + 1) {
+        let mut scale = 0.1;
+        i += 1;
+        while digit_at(i) {
+            fraction += scale * f64::from(rest[i] - b'0');
+            scale /= 10.0;
+            i += 1;
+        }
+    }
+    let next_is_letter = |at: usize| rest.get(at).is_some_and(u8::is_ascii_alphabetic);
+    let multiplier = match rest.get(i) {
+        Some(b'e' | b'E') if digit_at(i + 1) || matches!(rest.get(i + 1), Some(b'+' | b'-')) => {
+            return None;
+        }
+        Some(b'k' | b'K') if !next_is_letter(i + 1) => 1_000.0,
+        Some(b'm' | b'M') if !next_is_letter(i + 1) => 1_000_000.0,
+        _ => 1.0,
+    };
+    let count = ((whole + fraction) * multiplier).floor();
+    (count <= f64::from(u32::MAX)).then_some(count as u32)
 }
 
 /// Scores an inquiry whose intent is known.
@@ -115,10 +153,11 @@ pub fn score(inquiry: &Inquiry, intent: Intent, config: &ScoringConfig) -> Score
             .iter()
             .find(|(min, _)| size >= *min)
     {
+        let people = if size == 1 { "person" } else { "people" };
         award(
             "company_size",
             *points,
-            format!("company of {size} people (band {min}+)"),
+            format!("company of {size} {people} (band {min}+)"),
         );
     }
     if let Some(title) = &inquiry.title {
@@ -264,6 +303,18 @@ mod tests {
         assert_eq!(parse_head_count("1,000+"), Some(1000));
         assert_eq!(parse_head_count("about 40 people"), Some(40));
         assert_eq!(parse_head_count("many"), None);
+        assert_eq!(parse_head_count("1 200"), Some(1200));
+        assert_eq!(parse_head_count("12,500 staff"), Some(12_500));
+        assert_eq!(parse_head_count("10k"), Some(10_000));
+        assert_eq!(parse_head_count("1.5K+"), Some(1_500));
+        assert_eq!(parse_head_count("2M"), Some(2_000_000));
+        assert_eq!(parse_head_count("10 km away"), Some(10));
+        assert_eq!(parse_head_count("12 500"), Some(12_500));
+        assert_eq!(parse_head_count("1 2000"), Some(1), "not a group of three");
+        assert_eq!(parse_head_count("-5"), None);
+        assert_eq!(parse_head_count(" − 5"), None);
+        assert_eq!(parse_head_count("1e308"), None);
+        assert_eq!(parse_head_count("5000000000"), None);
     }
 
     #[test]

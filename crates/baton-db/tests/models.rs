@@ -231,6 +231,19 @@ async fn decisions_record_the_model_version_and_its_reasons() {
         format!("rules-1+intent-model-{}", intent.version)
     );
     assert_eq!(decided.reasons[0].code, "intent_model");
+
+    let silent = InquiryInput {
+        email: Some("quiet@example.org".into()),
+        ..Default::default()
+    };
+    let outcome = &submit(db, &[silent]).await;
+    let silent = db.inquiry(outcome[0].inquiry_id).await.unwrap();
+    let decided = silent
+        .decisions
+        .iter()
+        .find(|d| d.kind == "intent")
+        .unwrap();
+    assert_eq!(decided.version, "rules-1", "no message, no model reading");
 }
 
 #[tokio::test]

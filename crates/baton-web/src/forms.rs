@@ -220,7 +220,12 @@ async fn submit(
         }
         return response;
     }
-    if std::str::from_utf8(&body).is_err() {
+    // Percent-escapes that are not UTF-8 decode to U+FFFD, which a browser
+    // sending UTF-8 never writes itself.
+    let escapes_not_utf8 = form_urlencoded::parse(&body).any(|(key, value)| {
+        key.contains(char::REPLACEMENT_CHARACTER) || value.contains(char::REPLACEMENT_CHARACTER)
+    });
+    if std::str::from_utf8(&body).is_err() || escapes_not_utf8 {
         return (
             StatusCode::BAD_REQUEST,
             Html(page(

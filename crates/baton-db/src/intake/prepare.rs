@@ -450,11 +450,14 @@ fn decide_one(
     };
     let matched = found.matched(&inquiry);
     let rules_intent = classify(&inquiry, matched.account.as_ref());
+    // With no message the model would only echo what most inquiries want.
     let (intent, intent_uncertain) = match &models.intent {
-        Some(model) => with_row(Task::Intent, &inquiry, &known, |row| {
-            classify_with(rules_intent, model, row)
-        }),
-        None => (rules_intent, false),
+        Some(model) if !inquiry.message.trim().is_empty() => {
+            with_row(Task::Intent, &inquiry, &known, |row| {
+                classify_with(rules_intent, model, row)
+            })
+        }
+        _ => (rules_intent, false),
     };
     known.intent = Some(intent.value);
     let points = score(&inquiry, intent.value, &context.scoring);

@@ -65,6 +65,10 @@ async fn errors_are_shown_next_to_the_field_with_the_input_kept() {
         "input kept and escaped"
     );
     assert!(!html.contains("<b>Ann"));
+    // Escapes that decode to bytes that are not UTF-8.
+    let (status, html) = submit(&app, "name=Ann&email=%FF%FE%40b.example&message=hello").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("not valid UTF-8"), "{html}");
     assert_eq!(app.count("inquiries").await, 0);
     let missing = app.client.get(app.url("/f/nope")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
