@@ -137,7 +137,8 @@ fn a_ragged_row_is_named_by_file_and_data_row() {
     let output = evaluate_fixture(&data, "0\n", &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("ragged.csv, data row 2: 3 fields where the first row has 2"),
+        stderr(&output)
+            .contains("ragged.csv, data row 2 (row id 1): 3 fields where the first row has 2"),
         "{}",
         stderr(&output)
     );

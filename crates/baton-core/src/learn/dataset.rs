@@ -28,10 +28,13 @@ pub enum DatasetError {
     #[error("{file}: {message}")]
     Unreadable { file: String, message: String },
     /// A row has another number of fields than the first row.
-    #[error("{file}, data row {row}: {found} fields where the first row has {expected}")]
+    #[error(
+        "{file}, data row {row} (row id {id}): {found} fields where the first row has {expected}"
+    )]
     Ragged {
         file: String,
         row: usize,
+        id: usize,
         found: usize,
         expected: usize,
     },
@@ -49,18 +52,35 @@ pub enum DatasetError {
         available: String,
     },
     /// A row has no label.
-    #[error("{file}, data row {row}: no value in the label column `{column}`")]
+    #[error("{file}, data row {row} (row id {id}): no value in the label column `{column}`")]
     MissingLabel {
         file: String,
         row: usize,
+        id: usize,
         column: String,
     },
     /// A label is not in the label map.
-    #[error("{file}, data row {row}: label `{label}` is not in the label map")]
+    #[error("{file}, data row {row} (row id {id}): label `{label}` is not in the label map")]
     Unmapped {
         file: String,
         row: usize,
+        id: usize,
         label: String,
+    },
+    /// The label column is also named as the text or a dropped column.
+    #[error("{option}: `{column}` is the label column")]
+    LabelColumnReused {
+        option: &'static str,
+        column: String,
+    },
+    /// A label map gives one label two meanings.
+    #[error("{file}, line {line}: `{label}` is mapped to `{first}` above and to `{second}` here")]
+    Remapped {
+        file: String,
+        line: usize,
+        label: String,
+        first: String,
+        second: String,
     },
     /// A line of an ids file is not a row id.
     #[error("{file}, line {line}: `{text}` is not a row id (a whole number from 0)")]
@@ -179,6 +199,7 @@ impl Table {
                     return Err(DatasetError::Ragged {
                         file: name,
                         row: data_row,
+                        id: table.rows.len(),
                         found: fields.len(),
                         expected,
                     });
@@ -258,6 +279,17 @@ impl Table {
             .iter()
             .map(|column| self.column("--drop-columns", column))
             .collect::<Result<HashSet<usize>, _>>()?;
+        let reused = match (text == Some(label), dropped.contains(&label)) {
+            (true, _) => Some("--text-column"),
+            (_, true) => Some("--drop-columns"),
+            _ => None,
+        };
+        if let Some(option) = reused {
+            return Err(DatasetError::LabelColumnReused {
+                option,
+                column: self.headers[label].clone(),
+            });
+        }
         let features: Vec<usize> = (0..self.headers.len())
             .filter(|column| *column != label && !dropped.contains(column))
             .collect();
@@ -279,6 +311,7 @@ impl Table {
                 return Err(DatasetError::MissingLabel {
                     file,
                     row,
+                    id: position,
                     column: self.headers[label].clone(),
                 });
             }
@@ -289,6 +322,7 @@ impl Table {
                     DatasetError::Unmapped {
                         file,
                         row,
+                        id: position,
                         label: value.to_owned(),
                     }
                 })?,
@@ -340,7 +374,8 @@ pub fn read_ids(file: &str, text: &str, rows: usize) -> Result<Vec<usize>, Datas
     let mut ids = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_number = index + 1;
-        let trimmed = line.trim();
+        // Editors on Windows may start the file with a byte-order mark.
+        let trimmed = line.trim_start_matches('\u{feff}').trim();
         if trimmed.is_empty() {
             continue;
         }
@@ -378,7 +413,7 @@ pub fn read_label_map(
     reader: impl Read,
 ) -> Result<HashMap<String, String>, DatasetError> {
     let mut records = ReaderBuilder::new().flexible(true).from_reader(reader);
-    let mut map = HashMap::new();
+    let mut map: HashMap<String, String> = HashMap::new();
     for (index, record) in records.records().enumerate() {
         // Line 1 is the header.
         let line = index + 2;
@@ -391,7 +426,21 @@ pub fn read_label_map(
         }
         match (record.get(0), record.iter().next_back()) {
             (Some(key), Some(value)) if record.len() >= 2 => {
-                map.insert(key.trim().to_owned(), value.trim().to_owned());
+                let (key, value) = (key.trim(), value.trim());
+                match map.get(key) {
+                    Some(first) if first != value => {
+                        return Err(DatasetError::Remapped {
+                            file: file.to_owned(),
+                            line,
+                            label: key.to_owned(),
+                            first: first.clone(),
+                            second: value.to_owned(),
+                        });
+                    }
+                    _ => {
+                        map.insert(key.to_owned(), value.to_owned());
+                    }
+                }
             }
             _ => {
                 return Err(DatasetError::BadMapLine {
@@ -473,7 +522,7 @@ mod tests {
         let error = read(&[("x.csv", "a,b\n1,2\n3\n")], Format::Csv, true).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "x.csv, data row 2: 1 fields where the first row has 2"
+            "x.csv, data row 2 (row id 1): 1 fields where the first row has 2"
         );
     }
 
@@ -506,11 +555,36 @@ mod tests {
         let error = table.labelled(&selection).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "x.csv, data row 2: no value in the label column `intent`"
+            "x.csv, data row 2 (row id 1): no value in the label column `intent`"
         );
         let table = read(&[("x.csv", "text,intent,n\nhi,buy,1\n")], Format::Csv, true).unwrap();
         let examples = table.labelled(&selection).unwrap();
         assert_eq!(examples.labels, ["new_business"]);
+        let as_text = Selection {
+            text: Some("intent"),
+            ..selection
+        };
+        assert_eq!(
+            table.labelled(&as_text).unwrap_err().to_string(),
+            "--text-column: `intent` is the label column"
+        );
+        let drop_label = ["INTENT".to_owned()];
+        let dropped = Selection {
+            drop: &drop_label,
+            ..selection
+        };
+        assert_eq!(
+            table.labelled(&dropped).unwrap_err().to_string(),
+            "--drop-columns: `intent` is the label column"
+        );
+        let twice = read_label_map(
+            "m.csv",
+            "intent,triage\nbuy,new_business\nbuy,support\n".as_bytes(),
+        );
+        assert_eq!(
+            twice.unwrap_err().to_string(),
+            "m.csv, line 3: `buy` is mapped to `new_business` above and to `support` here"
+        );
         assert_eq!(
             examples.columns,
             [
@@ -523,6 +597,7 @@ mod tests {
     #[test]
     fn ids_must_be_in_range_and_listed_once() {
         assert_eq!(read_ids("ids", "0\n2\n\n1\n", 3), Ok(vec![0, 2, 1]));
+        assert_eq!(read_ids("ids", "\u{feff}2\r\n0\r\n", 3), Ok(vec![2, 0]));
         assert_eq!(
             read_ids("ids", "0\n3\n", 3).unwrap_err().to_string(),
             "ids, line 2: row id 3 is out of range: the data has 3 rows (ids 0 to 2)"

@@ -28,6 +28,17 @@ pub enum EvaluateError {
     TooFewRows { rows: usize, folds: usize },
 }
 
+/// The first labels, and how many there are when they are many (a text
+/// column chosen as the label would otherwise print every message).
+fn listed(labels: &BTreeSet<&str>) -> String {
+    const SHOWN: usize = 10;
+    let first: Vec<&str> = labels.iter().copied().take(SHOWN).collect();
+    match labels.len() {
+        n if n > SHOWN => format!("{}, … {n} in all", first.join(", ")),
+        _ => first.join(", "),
+    }
+}
+
 /// Metrics on the test rows, and what was trained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -89,7 +100,7 @@ impl<'a> Classes<'a> {
         if let Some(positive) = positive.filter(|positive| !labels.contains(positive)) {
             return Err(EvaluateError::NoPositive {
                 positive: positive.to_owned(),
-                labels: labels.iter().copied().collect::<Vec<_>>().join(", "),
+                labels: listed(&labels),
             });
         }
         let names: Vec<String> = match (task.is_binary(), positive) {
@@ -345,6 +356,18 @@ mod tests {
             rows,
             labels,
         }
+    }
+
+    #[test]
+    fn a_missing_positive_label_lists_the_first_labels_and_counts_them() {
+        let mut examples = messages(30);
+        examples.labels = (0..30).map(|i| format!("label {i:02}")).collect();
+        let error = cross_validate(Task::Spam, &examples, None, 3, Some("1")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--positive 1: no row has this label (labels: label 00, label 01, label 02, \
+             label 03, label 04, label 05, label 06, label 07, label 08, label 09, … 30 in all)"
+        );
     }
 
     #[test]
