@@ -341,10 +341,7 @@ fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
         out.starts_with("imported 0 inquiries, 2 rows rejected"),
         "{out}"
     );
-    assert!(
-        out.contains("3 rows were imported before and were skipped"),
-        "{out}"
-    );
+    assert!(out.contains("3 rows imported before: skipped"), "{out}");
 }
 
 #[test]
@@ -373,11 +370,30 @@ fn a_quote_never_closed_is_reported_and_the_rows_before_it_kept() {
 #[test]
 fn csv_dry_run_checks_without_storing() {
     let baton = Baton::new();
-    let csv = baton.file("one.csv", b"email;message\nann@acme.example;Hi\n");
-    let checked = baton.ok(&["import", "inquiries", &csv, "--delimiter", ";", "--dry-run"]);
-    assert_eq!(checked, "would import 1 inquiries, 0 rows rejected\n");
+    let csv = baton.file(
+        "one.csv",
+        b"email;message\nann@acme.example;Hi\nann@acme.example;Hi\n",
+    );
+    let dry_run = ["import", "inquiries", &csv, "--delimiter", ";", "--dry-run"];
+    let checked = baton.ok(&dry_run);
+    assert_eq!(
+        checked,
+        "would import 1 inquiries, 0 rows rejected\n\
+         1 row the same as an earlier one in the file: would be skipped\n"
+    );
     let imported = baton.ok(&["import", "inquiries", &csv, "--delimiter", ";"]);
     assert!(imported.starts_with("imported 1 inquiries"), "{imported}");
+    assert!(
+        imported.contains("1 row the same as an earlier one in the file: skipped"),
+        "{imported}"
+    );
+    // Checked again, the file is what a second import would find: all stored.
+    let checked = baton.ok(&dry_run);
+    assert!(
+        checked.starts_with("would import 0 inquiries")
+            && checked.contains("1 row imported before: would be skipped"),
+        "{checked}"
+    );
 }
 
 #[test]

@@ -158,6 +158,19 @@ impl Outcome {
 }
 
 impl Db {
+    /// Which of these idempotency keys an inquiry already holds: what
+    /// [`Db::store_raw`] would find stored before.
+    pub async fn stored_keys(&self, keys: &[String]) -> Result<HashSet<String>> {
+        let found: Vec<(String,)> = prepare::select_in(
+            self,
+            "SELECT idempotency_key FROM inquiries WHERE idempotency_key IN",
+            &[],
+            keys,
+        )
+        .await?;
+        Ok(found.into_iter().map(|(key,)| key).collect())
+    }
+
     /// Stores raw inquiries, all in one transaction, and returns what each
     /// became with the time it was received.
     pub async fn store_raw(&self, batch: &[RawInquiry]) -> Result<(Vec<Stored>, i64)> {

@@ -115,7 +115,12 @@ const REPEAT_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Runs `SELECT … WHERE column IN (…)` over `keys` in chunks and returns the
 /// rows. `bounds` are bound first, as `$1`, `$2`… of `select`.
-async fn select_in<O, K>(db: &Db, select: &str, bounds: &[i64], keys: &[K]) -> Result<Vec<O>>
+pub(super) async fn select_in<O, K>(
+    db: &Db,
+    select: &str,
+    bounds: &[i64],
+    keys: &[K],
+) -> Result<Vec<O>>
 where
     O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + Sync + 'static,

@@ -1,7 +1,7 @@
 //! Commands on the data as a whole: migrate, demo, generate, reprocess, backup,
 //! restore.
 
-use super::{BATCH, closing, connect, open, progress_bar};
+use super::{BATCH, DATABASE_FILE, closing, connect, open, progress_bar};
 use crate::cli::{BackupArgs, DatabaseArgs, DemoArgs, GenerateArgs, ReprocessArgs, RestoreArgs};
 use crate::failure::Failure;
 use baton_core::domain::InquiryStatus;
@@ -154,7 +154,7 @@ pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<
 
 pub async fn backup(database: &DatabaseArgs, args: &BackupArgs) -> Result<(), Failure> {
     // Opening a missing database would create an empty one, and back that up.
-    if database.database_url.is_none() && !database.data_dir.join(DATABASE_FILE).exists() {
+    if !database.exists() {
         return Err(Failure::bad_input(format!(
             "{} holds no database to back up",
             database.data_dir.display()
@@ -176,9 +176,6 @@ pub async fn backup(database: &DatabaseArgs, args: &BackupArgs) -> Result<(), Fa
     );
     Ok(())
 }
-
-/// The embedded database's file in the data folder, as `DbOptions::sqlite_in` names it.
-const DATABASE_FILE: &str = "baton.db";
 
 /// Replaces the embedded database with a backup. The backup is copied into a
 /// side folder and checked there, so neither it nor the current database is

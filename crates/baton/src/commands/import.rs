@@ -4,7 +4,7 @@
 //! [`import`] parses the items as inquiries, reports what is wrong by row or
 //! message, and stores and processes the good ones in batches.
 
-use super::{BATCH, closing, open, progress_bar};
+use super::{BATCH, closing, connect, open, progress_bar};
 use crate::cli::{DatabaseArgs, ImportEmailArgs, ImportInquiriesArgs};
 use crate::failure::Failure;
 use baton_core::domain::{Channel, InquiryStatus};
@@ -15,6 +15,7 @@ use baton_core::intake::{content_hash, file_payload_key};
 use baton_db::Db;
 use baton_db::intake::{RawInquiry, Stored};
 use indicatif::ProgressBar;
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::Path;
 
@@ -110,13 +111,22 @@ async fn import(
     bar: ProgressBar,
 ) -> Result<(), Failure> {
     bar.set_message(if dry_run { "checking" } else { "importing" });
-    let tally = if dry_run {
-        Importer::new(None, &bar).run(items).await?
-    } else {
-        closing(open(database).await?, async |db| {
-            Importer::new(Some(db), &bar).run(items).await
-        })
-        .await?
+    let tally = match (dry_run, database.exists()) {
+        // Nothing can have been imported before into a database not made yet.
+        (true, false) => Importer::new(None, true, &bar).run(items).await?,
+        // A check leaves the database as it is, schema included.
+        (true, true) => {
+            closing(connect(database).await?, async |db| {
+                Importer::new(Some(db), true, &bar).run(items).await
+            })
+            .await?
+        }
+        (false, _) => {
+            closing(open(database).await?, async |db| {
+                Importer::new(Some(db), false, &bar).run(items).await
+            })
+            .await?
+        }
     };
     bar.finish_and_clear();
     tally.report(dry_run, unit)
@@ -128,6 +138,8 @@ struct Tally {
     imported: u64,
     /// Rows or messages stored by an earlier import of the same content.
     imported_before: u64,
+    /// Rows or messages whose content came earlier in the same file.
+    repeated_in_file: u64,
     rejected: u64,
     quarantined: u64,
     needing_attention: u64,
@@ -147,10 +159,21 @@ impl Tally {
             "{verb} {} inquiries, {} {unit} rejected{see_above}",
             self.imported, self.rejected
         );
+        let skip = if dry_run {
+            "would be skipped"
+        } else {
+            "skipped"
+        };
+        if self.repeated_in_file > 0 {
+            println!(
+                "{} the same as an earlier one in the file: {skip}",
+                counted(self.repeated_in_file, unit)
+            );
+        }
         if self.imported_before > 0 {
             println!(
-                "{} {unit} were imported before and were skipped",
-                self.imported_before
+                "{} imported before: {skip}",
+                counted(self.imported_before, unit)
             );
         }
         if self.quarantined > 0 {
@@ -165,28 +188,46 @@ impl Tally {
                 self.needing_attention
             );
         }
-        if self.imported == 0 && self.imported_before == 0 && self.rejected > 0 {
+        if self.imported == 0
+            && self.imported_before == 0
+            && self.repeated_in_file == 0
+            && self.rejected > 0
+        {
             return Err(Failure::bad_input(format!("no {unit} could be imported")));
         }
         Ok(())
     }
 }
 
-/// Parses items and, unless it is a dry run, stores and processes them.
+/// `1 row`, `2 rows`.
+fn counted(count: u64, unit: &str) -> String {
+    match count {
+        1 => format!("1 {}", unit.trim_end_matches('s')),
+        _ => format!("{count} {unit}"),
+    }
+}
+
+/// Parses items and stores and processes them, or on a dry run only finds
+/// which would be stored.
 struct Importer<'a> {
-    /// `None` on a dry run.
+    /// `None` on a dry run into a database not made yet.
     db: Option<&'a Db>,
+    dry_run: bool,
     bar: &'a ProgressBar,
     batch: Vec<RawInquiry>,
+    /// The keys of the file's items so far, to tell repeats within it.
+    keys: HashSet<String>,
     tally: Tally,
 }
 
 impl<'a> Importer<'a> {
-    fn new(db: Option<&'a Db>, bar: &'a ProgressBar) -> Importer<'a> {
+    fn new(db: Option<&'a Db>, dry_run: bool, bar: &'a ProgressBar) -> Importer<'a> {
         Importer {
             db,
+            dry_run,
             bar,
             batch: Vec::with_capacity(BATCH),
+            keys: HashSet::new(),
             tally: Tally::default(),
         }
     }
@@ -201,20 +242,44 @@ impl<'a> Importer<'a> {
                 }
             }
         }
-        self.store_batch().await?;
+        self.flush().await?;
         Ok(self.tally)
     }
 
     async fn accept(&mut self, raw: RawInquiry) -> Result<(), Failure> {
-        match self.db {
-            Some(_) => {
-                self.batch.push(raw);
-                if self.batch.len() >= BATCH {
-                    self.store_batch().await?;
-                }
-            }
-            None => self.tally.imported += 1,
+        let key = raw.idempotency_key.clone().unwrap_or_default();
+        if !self.keys.insert(key) {
+            self.tally.repeated_in_file += 1;
+            return Ok(());
         }
+        self.batch.push(raw);
+        if self.batch.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), Failure> {
+        if self.dry_run {
+            self.check_batch().await
+        } else {
+            self.store_batch().await
+        }
+    }
+
+    /// Counts the batch as a real import would, storing nothing.
+    async fn check_batch(&mut self) -> Result<(), Failure> {
+        let keys: Vec<String> = self
+            .batch
+            .drain(..)
+            .filter_map(|raw| raw.idempotency_key)
+            .collect();
+        let before = match self.db {
+            Some(db) if !keys.is_empty() => db.stored_keys(&keys).await?.len() as u64,
+            _ => 0,
+        };
+        self.tally.imported_before += before;
+        self.tally.imported += keys.len() as u64 - before;
         Ok(())
     }
 

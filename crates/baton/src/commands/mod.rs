@@ -56,7 +56,16 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// The embedded database's file in the data folder, as `DbOptions::sqlite_in` names it.
+const DATABASE_FILE: &str = "baton.db";
+
 impl DatabaseArgs {
+    /// Whether there is a database to open: always on PostgreSQL, and on
+    /// SQLite once its file is made (opening it would make an empty one).
+    fn exists(&self) -> bool {
+        self.database_url.is_some() || self.data_dir.join(DATABASE_FILE).exists()
+    }
+
     /// PostgreSQL when a URL is given, else the embedded database.
     fn options(&self) -> Result<DbOptions, Failure> {
         match &self.database_url {
