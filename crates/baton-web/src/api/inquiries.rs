@@ -26,7 +26,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Tells the client its `Prefer: respond-async` was honoured (RFC 7240).
-const RESPOND_ASYNC_APPLIED: (&str, &str) = ("preference-applied", "respond-async");
+fn respond_async_applied() -> (&'static str, String) {
+    ("preference-applied", "respond-async".to_string())
+}
 
 /// Longest idempotency key accepted.
 const MAX_IDEMPOTENCY_KEY: usize = 200;
@@ -76,7 +78,7 @@ pub async fn create(
 ) -> Result<
     (
         StatusCode,
-        AppendHeaders<Option<(&'static str, &'static str)>>,
+        AppendHeaders<Vec<(&'static str, String)>>,
         Json<Receipt>,
     ),
     ApiError,
@@ -126,7 +128,7 @@ pub async fn create(
     match (accepted.stored, accepted.outcome) {
         (Stored::New(_), None) if respond_async => Ok((
             StatusCode::ACCEPTED,
-            AppendHeaders(Some(RESPOND_ASYNC_APPLIED)),
+            AppendHeaders(vec![respond_async_applied(), ("location", href.clone())]),
             Json(Receipt {
                 id,
                 repeat: false,
@@ -142,7 +144,7 @@ pub async fn create(
         )),
         (Stored::New(_), Some(o)) => Ok((
             StatusCode::CREATED,
-            AppendHeaders(None),
+            AppendHeaders(vec![("location", href.clone())]),
             Json(Receipt {
                 id,
                 repeat: false,
@@ -185,9 +187,11 @@ pub async fn create(
                 .find(|d| d.kind == "score")
                 .and_then(|d| d.score)
                 .map(|s| s as u8);
+            // A new inquiry is where the answer says; a repeat was created before.
+            let location = (status == StatusCode::CREATED).then(|| ("location", href.clone()));
             Ok((
                 status,
-                AppendHeaders(None),
+                AppendHeaders(location.into_iter().collect()),
                 Json(Receipt {
                     id,
                     repeat: matches!(stored, Stored::Repeat(_)),

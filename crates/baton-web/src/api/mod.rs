@@ -225,7 +225,12 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
                 .map(|(path, _)| path)
                 .filter(|p| !p.is_empty() && !p.contains(' ') && *p != ".");
             let field = quoted.or(path).unwrap_or("body").to_string();
-            ApiError::field(&field, detail)
+            // The problem names the field itself; the reason need not.
+            let reason = detail
+                .strip_prefix(&format!("{field}: "))
+                .unwrap_or(&detail)
+                .to_string();
+            ApiError::field(&field, reason)
         }
         JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(format!(
             "the body is not valid JSON: {}",

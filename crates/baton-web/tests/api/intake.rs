@@ -57,7 +57,9 @@ async fn a_repeated_idempotency_key_returns_the_first_result_and_stores_nothing(
     };
     let first = send().await.unwrap();
     assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].to_str().unwrap().to_string();
     let first: serde_json::Value = first.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/inquiries/{}", first["id"]));
     let before = (
         app.count("inquiries").await,
         app.count("decisions").await,
@@ -65,6 +67,7 @@ async fn a_repeated_idempotency_key_returns_the_first_result_and_stores_nothing(
     );
     let second = send().await.unwrap();
     assert_eq!(second.status(), 200);
+    assert!(second.headers().get("location").is_none());
     let second: serde_json::Value = second.json().await.unwrap();
     assert_eq!(second["id"], first["id"]);
     assert_eq!(second["repeat"], true);
