@@ -293,12 +293,15 @@ pub struct RoutingOut {
     pub reasons: Vec<Reason>,
 }
 
-/// The assignee of an inquiry's work item.
+/// The assignee of an inquiry's work item, and why they hold it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: i64,
     pub name: String,
     pub email: String,
+    /// The reason recorded when the item last went to them, e.g. the
+    /// queue's strategy that picked them.
+    pub reason: Option<String>,
 }
 
 /// An inquiry as received, with every decision and its reasons.
@@ -360,16 +363,23 @@ async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiEr
         queue: d.value.clone(),
         reasons: d.reasons.clone(),
     });
-    let assignee = match view.assignee_id {
-        Some(id) => {
+    let assignee = match (view.assignee_id, view.work_item_id) {
+        (Some(id), Some(item)) => {
             let user = state.db.user(id).await?;
+            let history = state.db.work_item_history(item).await?;
+            let reason = history
+                .into_iter()
+                .rev()
+                .find(|entry| entry.to_user_id == Some(id))
+                .map(|entry| entry.reason);
             Some(Person {
                 id,
                 name: user.name,
                 email: user.email,
+                reason,
             })
         }
-        None => None,
+        _ => None,
     };
     Ok(InquiryOut {
         id: view.id,

@@ -36,6 +36,8 @@ async fn a_posted_inquiry_is_stored_raw_and_explained() {
     assert_eq!(inquiry["stage"], "mql");
     assert_eq!(inquiry["queue"], "hunters");
     assert_eq!(inquiry["assignee"]["email"], "hal@acme.test");
+    let picked = inquiry["assignee"]["reason"].as_str().unwrap();
+    assert!(picked.contains("round_robin"), "{picked}");
     assert!(
         inquiry["routing"]["reasons"][0]["text"]
             .as_str()
