@@ -4,7 +4,7 @@
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use baton_core::inquiry::FieldError;
 use baton_db::DbError;
 use serde::Serialize;
@@ -205,15 +205,27 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
             .get(header::CONTENT_TYPE)
             .is_none_or(|v| v != "application/problem+json")
     {
-        response = problem_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Payload too large",
-            format!(
-                "the request body is larger than {} bytes",
-                crate::MAX_BODY_BYTES
-            ),
-            vec![],
+        let detail = format!(
+            "the request body is larger than {} bytes",
+            crate::MAX_BODY_BYTES
         );
+        response = if is_api {
+            problem_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload too large",
+                detail,
+                vec![],
+            )
+        } else {
+            // Forms and pages are read by people in a browser.
+            let body =
+                format!("<h1>Too much was sent</h1><p>{detail}: shorten it and send again.</p>");
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Html(crate::forms::page("Too much was sent", &body)),
+            )
+                .into_response()
+        };
     }
     let headers = response.headers_mut();
     headers.insert(

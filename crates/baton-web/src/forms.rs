@@ -128,7 +128,8 @@ pub fn form_fields(values: &HashMap<String, String>, errors: &[FieldError]) -> S
     html
 }
 
-fn page(title: &str, body: &str) -> String {
+/// A standalone page for visitors: `body` is trusted HTML, `title` is escaped.
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

@@ -69,6 +69,27 @@ async fn errors_are_shown_next_to_the_field_with_the_input_kept() {
     let (status, html) = submit(&app, "name=Ann&email=%FF%FE%40b.example&message=hello").await;
     assert_eq!(status, 400);
     assert!(html.contains("not valid UTF-8"), "{html}");
+    // Too much for the body limit: a page for the visitor, not a problem document.
+    let huge = format!(
+        "email=ann%40acme.test&message={}",
+        "x".repeat(baton_web::MAX_BODY_BYTES)
+    );
+    let response = app
+        .client
+        .post(app.url("/f/contact"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(response.text().await.unwrap().contains("Too much was sent"));
     assert_eq!(app.count("inquiries").await, 0);
     let missing = app.client.get(app.url("/f/nope")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
