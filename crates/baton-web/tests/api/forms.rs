@@ -1,14 +1,17 @@
 use crate::helpers::TestApp;
 
-async fn submit(app: &TestApp, body: &'static str) -> (u16, String) {
-    let response = app
-        .client
+async fn send_form(app: &TestApp, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    app.client
         .post(app.url("/f/contact"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn submit(app: &TestApp, body: &'static str) -> (u16, String) {
+    let response = send_form(app, body).await;
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
@@ -74,14 +77,7 @@ async fn errors_are_shown_next_to_the_field_with_the_input_kept() {
         "email=ann%40acme.test&message={}",
         "x".repeat(baton_web::MAX_BODY_BYTES)
     );
-    let response = app
-        .client
-        .post(app.url("/f/contact"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
+    let response = send_form(&app, huge).await;
     assert_eq!(response.status(), 413);
     assert!(
         response.headers()["content-type"]
