@@ -430,14 +430,8 @@ impl<R: Read> Iterator for InquiryCsvReader<R> {
             }
             let row = self.rows_read;
             let line = self.record.position().map_or(0, |position| position.line());
-            // Such a quote runs to the end of the file, so only the last
-            // row can hold it, and it is known once that row is read.
-            if let Some(opened) = self.csv.get_ref().unclosed_quote() {
-                return Some(Err(RowError {
-                    row,
-                    line,
-                    message: unclosed_quote_message(opened),
-                }));
+            if let Some(message) = bad_quoting(&self.csv, line) {
+                return Some(Err(RowError { row, line, message }));
             }
             return Some(
                 self.inquiry_from_record()
@@ -449,13 +443,28 @@ impl<R: Read> Iterator for InquiryCsvReader<R> {
     }
 }
 
-/// What to say of a row that holds a quote opened on line `opened` and
-/// never closed.
-pub fn unclosed_quote_message(opened: u64) -> String {
-    format!(
-        "a quote opened on line {opened} is never closed, so everything after it was read as one value: \
-         close it (a quote inside a quoted value is written twice, \"\")"
-    )
+/// What is wrong with the quoting of the record just read, which starts on
+/// line `start`.
+pub fn bad_quoting<R: Read>(csv: &csv::Reader<QuoteCheck<R>>, start: u64) -> Option<String> {
+    let check = csv.get_ref();
+    // A quote never closed runs to the end of the file, so only the last
+    // row can hold it, and it is known once that row is read.
+    if let Some(opened) = check.unclosed_quote() {
+        return Some(format!(
+            "a quote opened on line {opened} is never closed, so everything after it was read \
+             as one value: close it (a quote inside a quoted value is written twice, \"\")"
+        ));
+    }
+    let end = match csv.is_done() {
+        true => u64::MAX,
+        false => csv.position().line().max(start + 1),
+    };
+    check.stray_after_quote(start..end).map(|line| {
+        format!(
+            "on line {line} a quoted value is followed by more text before the next delimiter: \
+             quote the whole value (a quote inside it is written twice, \"\")"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -663,6 +672,25 @@ mod tests {
                 .message
                 .starts_with("a quote opened on line 3 is never closed"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_fails_its_row_alone() {
+        let csv = "name,email\nAB,\"ab@x.example\"junk\nCy,\"cy@x.example\" \n";
+        let rows: Vec<_> = reader(csv, &ColumnMapping::default()).collect();
+        assert_eq!(rows.len(), 2);
+        let error = rows[0].as_ref().unwrap_err();
+        assert_eq!((error.row, error.line), (1, 2));
+        assert!(
+            error
+                .message
+                .starts_with("on line 2 a quoted value is followed by more text"),
+            "{error}"
+        );
+        assert_eq!(
+            rows[1].as_ref().unwrap().1.email.as_deref(),
+            Some("cy@x.example")
         );
     }
 

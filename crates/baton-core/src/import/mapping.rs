@@ -23,7 +23,7 @@
 
 use crate::calendar::parse_date;
 use crate::domain::{Function, OpportunityStage, Role};
-use crate::import::csv::{RowError, RowPosition, unclosed_quote_message};
+use crate::import::csv::{RowError, RowPosition, bad_quoting};
 use crate::import::quotes::QuoteCheck;
 use crate::inquiry::Email;
 use crate::money::Decimal;
@@ -631,11 +631,11 @@ pub fn read_records<T: Record, R: Read>(
             row: row_number,
             line: record.position().map_or(line, |p| p.line()),
         };
-        if let Some(opened) = csv.get_ref().unclosed_quote() {
+        if let Some(message) = bad_quoting(&csv, position.line) {
             out.rejected.push(RowError {
                 row: position.row,
                 line: position.line,
-                message: unclosed_quote_message(opened),
+                message,
             });
             continue;
         }

@@ -1,11 +1,15 @@
-//! Finding a quote that is never closed in a CSV file.
+//! Finding bad quoting in a CSV file.
 //!
 //! A CSV reader that meets the end of the file inside a quoted value ends
 //! the value there without complaint, so one missing `"` silently turns
-//! every row after it into part of one value. [`QuoteCheck`] watches the
-//! bytes on their way to the reader and tells where such a quote opened.
+//! every row after it into part of one value; and it appends whatever
+//! follows a closing quote to the value, so `"ann@acme.io"x` becomes
+//! `ann@acme.iox`. [`QuoteCheck`] watches the bytes on their way to the
+//! reader and tells where either happened.
 
+use std::collections::BTreeSet;
 use std::io::Read;
+use std::ops::Range;
 
 /// A reader that passes bytes through unchanged while following CSV
 /// quoting: a `"` at the start of a value opens it, `""` inside is a quote,
@@ -20,6 +24,10 @@ pub struct QuoteCheck<R> {
     /// A `"` inside quotes whose next byte tells whether it closes.
     quote_pending: bool,
     opened_on: u64,
+    /// Just after a closing quote, before the value's end.
+    after_closing_quote: bool,
+    /// Lines where something other than spaces follows a closing quote.
+    stray_lines: BTreeSet<u64>,
     at_end: bool,
 }
 
@@ -34,8 +42,16 @@ impl<R: Read> QuoteCheck<R> {
             in_quotes: false,
             quote_pending: false,
             opened_on: 0,
+            after_closing_quote: false,
+            stray_lines: BTreeSet::new(),
             at_end: false,
         }
+    }
+
+    /// The first line among `lines` where a closing quote is followed by
+    /// something other than spaces before the value ends.
+    pub fn stray_after_quote(&self, lines: Range<u64>) -> Option<u64> {
+        self.stray_lines.range(lines).next().copied()
     }
 
     /// Once the whole file has been read: the line where a quote opened
@@ -52,6 +68,7 @@ impl<R: Read> QuoteCheck<R> {
                     return;
                 }
                 self.in_quotes = false;
+                self.after_closing_quote = true;
             } else {
                 if byte == b'"' {
                     self.quote_pending = true;
@@ -61,6 +78,11 @@ impl<R: Read> QuoteCheck<R> {
                 return;
             }
         }
+        let ends_value = byte == self.delimiter || byte == b'\n' || byte == b'\r';
+        if self.after_closing_quote && !ends_value && byte != b' ' && byte != b'\t' {
+            self.stray_lines.insert(self.line);
+        }
+        self.after_closing_quote &= !ends_value;
         if byte == b'\n' {
             self.line += 1;
         }
@@ -68,7 +90,7 @@ impl<R: Read> QuoteCheck<R> {
             self.in_quotes = true;
             self.opened_on = self.line;
         }
-        self.at_value_start = byte == self.delimiter || byte == b'\n' || byte == b'\r';
+        self.at_value_start = ends_value;
     }
 }
 
@@ -123,6 +145,19 @@ mod tests {
             None,
             "`;` is no delimiter here"
         );
+    }
+
+    #[test]
+    fn what_follows_a_closing_quote_is_told_by_line() {
+        let mut check = QuoteCheck::new(
+            "a,b\n\"x\" ,\"y\"\n\"ann@acme.io\"junk,z\n\"two\nlines\"x,\"\"\"\"\n".as_bytes(),
+            b',',
+        );
+        std::io::copy(&mut check, &mut std::io::sink()).unwrap();
+        assert_eq!(check.stray_after_quote(1..3), None, "spaces are allowed");
+        assert_eq!(check.stray_after_quote(3..4), Some(3));
+        assert_eq!(check.stray_after_quote(4..6), Some(5));
+        assert_eq!(check.unclosed_quote(), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! file, the data row (1-based, header excluded) and the column.
 
 use super::features::ColumnRole;
-use crate::import::csv::unclosed_quote_message;
+use crate::import::csv::bad_quoting;
 use crate::import::quotes::QuoteCheck;
 use csv::{ByteRecord, ReaderBuilder};
 use std::collections::{HashMap, HashSet};
@@ -151,10 +151,11 @@ impl Table {
                     Ok(false) => break,
                     // Quotes mean nothing in tab-separated files.
                     Ok(true) if format == Format::Csv => {
-                        if let Some(opened) = records.get_ref().unclosed_quote() {
+                        let start = record.position().map_or(1, |p| p.line());
+                        if let Some(message) = bad_quoting(&records, start) {
                             return Err(DatasetError::Unreadable {
                                 file: name,
-                                message: unclosed_quote_message(opened),
+                                message,
                             });
                         }
                     }
