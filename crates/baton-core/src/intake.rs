@@ -52,6 +52,20 @@ pub fn decode_form(body: &[u8]) -> Received {
     }
 }
 
+/// A stored raw inquiry as text for people and the API: UTF-8 as it is;
+/// other bytes (an e-mail in ISO-8859-1, say) read as Latin-1, one
+/// character per byte, so that no byte is lost or replaced.
+pub fn raw_text(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(text) => text.into(),
+        Err(_) => raw
+            .iter()
+            .map(|&byte| char::from(byte))
+            .collect::<String>()
+            .into(),
+    }
+}
+
 /// Reads a stored raw inquiry of the given channel.
 pub fn decode(channel: Channel, raw: &[u8]) -> Result<Received, String> {
     match channel {
@@ -150,6 +164,16 @@ mod tests {
         assert_eq!(file_payload_key(b"a,b"), file_payload_key(b"a,b"));
         assert_ne!(file_payload_key(b"a,b"), file_payload_key(b"a,c"));
         assert!(file_payload_key(b"").starts_with("file:"));
+    }
+
+    #[test]
+    fn raw_text_keeps_every_byte() {
+        assert_eq!(raw_text("Grüße".as_bytes()), "Grüße");
+        let latin1 = b"d\xe9monstration, Ren\xe9";
+        let text = raw_text(latin1);
+        assert_eq!(text, "démonstration, René");
+        let back: Vec<u8> = text.chars().map(|c| c as u8).collect();
+        assert_eq!(back, latin1);
     }
 
     #[test]

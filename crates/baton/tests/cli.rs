@@ -568,6 +568,30 @@ fn a_data_folder_without_a_database_has_nothing_to_back_up() {
     assert!(!backup.exists());
 }
 
+#[test]
+fn a_backup_names_a_new_file_in_a_folder_that_exists() {
+    let baton = Baton::sqlite();
+    baton.ok(&["migrate"]);
+    let taken = baton.file("taken.db", b"keep me");
+    let refused = baton.run(&["backup", &taken]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("taken.db already exists"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(std::fs::read(&taken).unwrap(), b"keep me");
+
+    let nowhere = baton.files.join("missing").join("backup.db");
+    let refused = baton.run(&["backup", nowhere.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("does not exist"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
 /// The line of `out` that starts with `start`.
 fn line_starting<'a>(out: &'a str, start: &str) -> &'a str {
     out.lines()

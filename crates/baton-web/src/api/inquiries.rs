@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use baton_core::decision::Reason;
 use baton_core::domain::{Channel, InquiryStatus, Intent, Role, Stage};
 use baton_core::inquiry::{Inquiry, InquiryInput};
-use baton_core::intake::content_hash;
+use baton_core::intake::{content_hash, raw_text};
 use baton_db::intake::{InquiryView, RawInquiry, Stored};
 use serde::{Deserialize, Serialize};
 
@@ -312,7 +312,8 @@ pub struct InquiryOut {
     pub channel: Channel,
     pub origin: String,
     /// The payload exactly as received: JSON for API and import payloads,
-    /// text for forms and e-mail.
+    /// text for forms and e-mail (bytes that are not UTF-8, as in an e-mail
+    /// in ISO-8859-1, read as Latin-1: one character per byte, none lost).
     #[schema(value_type = Object)]
     pub raw: serde_json::Value,
     pub status: InquiryStatus,
@@ -333,11 +334,9 @@ pub struct InquiryOut {
 async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiError> {
     let raw = match view.channel {
         Channel::Api | Channel::Import | Channel::Manual => serde_json::from_slice(&view.raw)
-            .unwrap_or_else(|_| {
-                serde_json::Value::String(String::from_utf8_lossy(&view.raw).into_owned())
-            }),
+            .unwrap_or_else(|_| serde_json::Value::String(raw_text(&view.raw).into_owned())),
         Channel::Form | Channel::Email => {
-            serde_json::Value::String(String::from_utf8_lossy(&view.raw).into_owned())
+            serde_json::Value::String(raw_text(&view.raw).into_owned())
         }
     };
     let decision = |kind: &str| view.decisions.iter().find(|d| d.kind == kind);

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use baton_core::decision::Reason;
+use baton_core::intake::raw_text;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/inquiries/{id}", get(page))
@@ -116,7 +117,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
             error: view.error.clone(),
             decisions,
             timeline,
-            raw: String::from_utf8_lossy(&view.raw).into_owned(),
+            raw: raw_text(&view.raw).into_owned(),
         },
     )
 }

@@ -160,6 +160,19 @@ pub async fn backup(database: &DatabaseArgs, args: &BackupArgs) -> Result<(), Fa
             database.data_dir.display()
         )));
     }
+    if args.file.exists() {
+        return Err(Failure::bad_input(format!(
+            "{} already exists: name a new file",
+            args.file.display()
+        )));
+    }
+    let folder = args.file.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = folder.filter(|folder| !folder.is_dir()) {
+        return Err(Failure::bad_input(format!(
+            "the folder {} does not exist",
+            folder.display()
+        )));
+    }
     // The copy is of the database as it is: migrating it first would defeat
     // a backup taken before an upgrade.
     closing(connect(database).await?, async |db| {
