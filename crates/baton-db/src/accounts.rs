@@ -123,13 +123,24 @@ impl Db {
         if name.is_empty() {
             return Err(DbError::invalid("name", "an account needs a name"));
         }
-        let domains = new
+        let mut domains = new
             .domains
             .iter()
             .map(|d| normalise_domain(d))
             .collect::<Result<Vec<_>>>()?;
+        // The same domain given twice (as `domain` and in `domains`) is one claim.
+        let mut seen = std::collections::HashSet::new();
+        domains.retain(|domain| seen.insert(domain.clone()));
         if new.employees.is_some_and(|e| e < 0) {
             return Err(DbError::invalid("employees", "must be zero or more"));
+        }
+        if let Some(owner) = new.owner_id
+            && self.user(owner).await.is_err()
+        {
+            return Err(DbError::invalid(
+                "owner_id",
+                format!("there is no user {owner}"),
+            ));
         }
         let now = now_ms();
         let mut tx = self.begin_write().await?;

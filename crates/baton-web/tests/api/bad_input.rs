@@ -177,6 +177,24 @@ async fn accounts_validate_their_fields_and_domains() {
         )
         .await;
     assert_eq!(taken.status(), 409);
+    let twice = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &serde_json::json!({"name": "Twice", "domain": "twice.test", "domains": ["TWICE.test"]}),
+        )
+        .await;
+    assert_eq!(twice.status(), 201, "one domain given twice is one claim");
+    let no_owner = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &serde_json::json!({"name": "Orphan", "owner_id": 99999}),
+        )
+        .await;
+    assert_eq!(no_owner.status(), 422);
+    let problem: Value = no_owner.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "owner_id", "{problem}");
     let bad_tier = app
         .post(
             &app.owner,
@@ -195,7 +213,7 @@ async fn accounts_validate_their_fields_and_domains() {
         )
         .await;
     assert_eq!(no_name.status(), 422);
-    assert_eq!(app.count("accounts").await, 1);
+    assert_eq!(app.count("accounts").await, 2, "Globex and Twice only");
 }
 
 #[tokio::test]
