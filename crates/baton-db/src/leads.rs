@@ -171,6 +171,24 @@ impl Db {
         Ok(visible > 0)
     }
 
+    /// Whether `user` holds the lead: owns it, is assigned its work, or, while
+    /// nobody owns it and its work waits unassigned, is a member of the
+    /// queue where it waits. Only a holder (or a manager) moves it on.
+    pub async fn lead_held_by(&self, lead_id: i64, user: i64) -> Result<bool> {
+        let (held,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM leads l WHERE l.id = $1 AND (l.owner_id = $2
+                 OR EXISTS (SELECT 1 FROM work_items w WHERE w.lead_id = l.id AND w.assignee_id = $2)
+                 OR (l.owner_id IS NULL AND EXISTS (
+                     SELECT 1 FROM work_items w JOIN queue_members m ON m.queue_id = w.queue_id
+                     WHERE w.lead_id = l.id AND w.assignee_id IS NULL AND m.user_id = $2)))",
+        )
+        .bind(lead_id)
+        .bind(user)
+        .fetch_one(self.reader())
+        .await?;
+        Ok(held > 0)
+    }
+
     /// Every stage a lead went through, oldest first.
     pub async fn lead_stage_history(&self, id: i64) -> Result<Vec<StageChange>> {
         let rows: Vec<(Option<String>, String, String, Option<i64>, i64)> = sqlx::query_as(

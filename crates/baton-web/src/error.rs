@@ -71,6 +71,15 @@ impl ApiError {
         }
     }
 
+    /// A thing a request body refers to by `field` that does not exist is
+    /// a wrong field (422), not a missing page (404).
+    pub fn named_if_missing(self, field: &str) -> ApiError {
+        match self {
+            ApiError::NotFound(what) => ApiError::field(field, format!("there is no {what}")),
+            other => other,
+        }
+    }
+
     pub fn fields(errors: Vec<FieldError>) -> ApiError {
         ApiError::Invalid {
             status: StatusCode::UNPROCESSABLE_ENTITY,

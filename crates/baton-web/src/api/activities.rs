@@ -120,6 +120,17 @@ pub async fn create(
     if user_id != caller.id() {
         caller.require(&[Role::Manager], "log activities for someone else")?;
     }
+    // Work is logged only against leads and deals the caller may see.
+    if let Some(lead) = input.lead_id {
+        super::leads::visible_lead(&state, &caller, lead)
+            .await
+            .map_err(|e| e.named_if_missing("lead_id"))?;
+    }
+    if let Some(opportunity) = input.opportunity_id {
+        super::opportunities::visible(&state, &caller, opportunity)
+            .await
+            .map_err(|e| e.named_if_missing("opportunity_id"))?;
+    }
     let activity = state
         .db
         .create_activity(

@@ -66,11 +66,30 @@ pub struct LeadOut {
 }
 
 /// The lead, if the caller may see it.
-async fn visible_lead(state: &AppState, caller: &Caller, id: i64) -> Result<Lead, ApiError> {
+pub(crate) async fn visible_lead(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Lead, ApiError> {
     let lead = state.db.lead(id).await?;
     if !caller.sees_everything() && !state.db.lead_visible_to(id, caller.id()).await? {
         return Err(ApiError::Forbidden(format!(
             "lead {id} is neither yours nor in one of your queues"
+        )));
+    }
+    Ok(lead)
+}
+
+/// The lead, if the caller may act on it: see [`baton_db::Db::lead_held_by`].
+pub(crate) async fn held_lead(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Lead, ApiError> {
+    let lead = visible_lead(state, caller, id).await?;
+    if !caller.sees_everything() && !state.db.lead_held_by(id, caller.id()).await? {
+        return Err(ApiError::Forbidden(format!(
+            "lead {id} is held by someone else: its owner, the person assigned its work or a manager acts on it"
         )));
     }
     Ok(lead)
@@ -121,7 +140,7 @@ pub async fn change_stage(
     Path(id): Path<i64>,
     JsonBody(input): JsonBody<StageIn>,
 ) -> Result<Json<LeadOut>, ApiError> {
-    visible_lead(&state, &caller, id).await?;
+    held_lead(&state, &caller, id).await?;
     let lead = state
         .db
         .move_lead(caller.id(), id, input.stage, &input.reason)

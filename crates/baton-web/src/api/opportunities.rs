@@ -60,7 +60,11 @@ pub async fn list(
 }
 
 /// The deal, if the caller may see it.
-async fn visible(state: &AppState, caller: &Caller, id: i64) -> Result<Opportunity, ApiError> {
+pub(crate) async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Opportunity, ApiError> {
     let opportunity = state.db.opportunity(id).await?;
     if caller.sees_everything() || opportunity.owner_id == Some(caller.id()) {
         Ok(opportunity)
@@ -126,6 +130,12 @@ pub async fn create(
     let owner_id = input.owner_id.unwrap_or(caller.id());
     if owner_id != caller.id() {
         caller.require(&[Role::Manager], "open opportunities for someone else")?;
+    }
+    // Opening a deal moves its lead on, which only the lead's holder may do.
+    if let Some(lead) = input.lead_id {
+        super::leads::held_lead(&state, &caller, lead)
+            .await
+            .map_err(|e| e.named_if_missing("lead_id"))?;
     }
     let opportunity = state
         .db

@@ -49,6 +49,73 @@ async fn a_hunter_cannot_read_another_teams_work() {
 }
 
 #[tokio::test]
+async fn a_hunter_acts_only_on_the_leads_and_deals_they_hold() {
+    let app = TestApp::new().await;
+    let (hal_id, hal) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, ivy) = app.user("ivy@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("hunters", "ivy@acme.test").await;
+    let first = app.inquire(strong_lead("dana@initech.test")).await;
+    let second = app.inquire(strong_lead("eli@globex.test")).await;
+    assert_ne!(first["assignee_id"], second["assignee_id"], "round robin");
+    let (hals, ivys) = match first["assignee_id"] == hal_id {
+        true => (first, second),
+        false => (second, first),
+    };
+    let lead = ivys["lead_id"].as_i64().unwrap();
+    // Hal sees it (it waits in his queue) but may not move it on.
+    assert_eq!(
+        app.get(&hal, &format!("/api/v1/leads/{lead}"))
+            .await
+            .status(),
+        200
+    );
+    let moved = app
+        .post(
+            &hal,
+            &format!("/api/v1/leads/{lead}/stage"),
+            &json!({"stage": "disqualified", "reason": "not mine"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 403);
+    let deal = app
+        .post(
+            &hal,
+            "/api/v1/opportunities",
+            &json!({"name": "Taken", "amount": "10.00", "lead_id": lead}),
+        )
+        .await;
+    assert_eq!(deal.status(), 403);
+    // Ivy can; Hal cannot log work against her deal.
+    let deal = app
+        .post(
+            &ivy,
+            "/api/v1/opportunities",
+            &json!({"name": "Initech", "amount": "10.00", "lead_id": lead}),
+        )
+        .await;
+    assert_eq!(deal.status(), 201);
+    let deal: serde_json::Value = deal.json().await.unwrap();
+    let call = app
+        .post(
+            &hal,
+            "/api/v1/activities",
+            &json!({"type": "call", "opportunity_id": deal["id"]}),
+        )
+        .await;
+    assert_eq!(call.status(), 403);
+    let own = hals["lead_id"].as_i64().unwrap();
+    let moved = app
+        .post(
+            &hal,
+            &format!("/api/v1/leads/{own}/stage"),
+            &json!({"stage": "sal", "reason": "accepted"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+}
+
+#[tokio::test]
 async fn only_managers_change_routing_and_queues_and_only_owners_add_people() {
     let app = TestApp::new().await;
     let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
