@@ -95,6 +95,14 @@ pub async fn submit(
             format!("a {} does not forecast {kind}", person.role),
         ));
     }
+    // A line's actual is its deal's revenue: only deals the caller may see.
+    for (index, line) in input.lines.iter().enumerate() {
+        if let Some(deal) = line.opportunity_id {
+            super::opportunities::visible(&state, &caller, deal)
+                .await
+                .map_err(|e| e.named_if_missing(&format!("lines[{index}].opportunity_id")))?;
+        }
+    }
     let forecast = state
         .db
         .submit_forecast(&NewForecast {

@@ -690,6 +690,16 @@ async fn a_hunter_cannot_read_another_hunters_opportunities() {
     )
     .await;
     assert_eq!(for_hal.0, 403);
+    // Nor through a forecast line, whose actual would be the deal's revenue.
+    let spying = post(
+        &app,
+        &hana,
+        "/api/v1/forecasts",
+        json!({"kind": "revenue", "quarter": "2026-Q4",
+               "lines": [{"description": "spy", "amount": "1", "opportunity_id": hals["id"]}]}),
+    )
+    .await;
+    assert_eq!(spying.0, 403, "{}", spying.1);
     assert_eq!(
         post(
             &app,
