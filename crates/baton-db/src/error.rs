@@ -9,6 +9,10 @@ pub enum DbError {
     /// A value conflicts with stored data (a duplicate e-mail, say).
     #[error("{field}: {problem}")]
     Conflict { field: String, problem: String },
+    /// The person acting may not do this to this thing: it is someone
+    /// else's, or they are not among those who work it.
+    #[error("{0}")]
+    Forbidden(String),
     /// A value is not acceptable; `field` names it.
     #[error("{field}: {problem}")]
     Invalid { field: String, problem: String },

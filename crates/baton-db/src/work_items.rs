@@ -272,9 +272,8 @@ impl Db {
     pub async fn accept_work_item(&self, actor: i64, id: i64) -> Result<WorkItem> {
         let item = self.work_item(id).await?;
         if item.assignee_id != Some(actor) {
-            return Err(DbError::conflict(
-                "assignee",
-                "only the assignee can accept a work item",
+            return Err(DbError::Forbidden(
+                "only the assignee can accept a work item".into(),
             ));
         }
         if item.status != WorkStatus::Assigned {
@@ -475,10 +474,10 @@ impl Db {
         }
         let members = members_in(&mut *tx, queue_id).await?;
         let Some(me) = members.iter().find(|m| m.user_id == actor) else {
-            return Err(DbError::conflict(
-                "queue",
-                format!("only members of the {} queue can take its work", item.queue),
-            ));
+            return Err(DbError::Forbidden(format!(
+                "only members of the {} queue can take its work",
+                item.queue
+            )));
         };
         if me.away {
             return Err(DbError::conflict(
@@ -564,9 +563,22 @@ impl Db {
                 format!("the work item is already {}", item.status),
             ));
         }
-        self.user(to_user)
+        let person = self
+            .user(to_user)
             .await
             .map_err(|_| DbError::invalid("assignee_id", format!("no user {to_user}")))?;
+        if item.assignee_id == Some(to_user) {
+            return Err(DbError::conflict(
+                "assignee_id",
+                format!("{} already holds this work item", person.email),
+            ));
+        }
+        if !person.active {
+            return Err(DbError::invalid(
+                "assignee_id",
+                format!("{} is deactivated and cannot take work", person.email),
+            ));
+        }
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE work_items SET assignee_id = $1, status = 'assigned', updated_at = $2 WHERE id = $3")

@@ -108,6 +108,7 @@ impl From<DbError> for ApiError {
                 detail: problem,
             },
             DbError::Invalid { field, problem } => ApiError::field(&field, problem),
+            DbError::Forbidden(problem) => ApiError::Forbidden(problem),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -43,9 +43,10 @@ impl fmt::Display for Failure {
 impl From<DbError> for Failure {
     fn from(error: DbError) -> Failure {
         match error {
-            DbError::NotFound(_) | DbError::Conflict { .. } | DbError::Invalid { .. } => {
-                Failure::BadInput(error.to_string())
-            }
+            DbError::NotFound(_)
+            | DbError::Conflict { .. }
+            | DbError::Invalid { .. }
+            | DbError::Forbidden(_) => Failure::BadInput(error.to_string()),
             DbError::Config(_) | DbError::Sqlx(_) => Failure::Runtime(error.to_string()),
         }
     }

@@ -242,6 +242,9 @@ fn failure(viewer: Option<&Viewer>, error: baton_db::DbError) -> Response {
             "That did not work",
             problem,
         ),
+        baton_db::DbError::Forbidden(problem) => {
+            message(StatusCode::FORBIDDEN, viewer, "Not yours to do", problem)
+        }
         other => {
             let reference = baton_core::auth::random_hex(6);
             tracing::error!(%reference, error = %other, "page failed");

@@ -99,7 +99,7 @@ async fn members_see_and_take_the_work_waiting_in_their_queues_on_my_work() {
             &[("csrf", &Browser::csrf(&page))],
         )
         .await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 403);
     assert!(page.contains("only members of the hunters queue"), "{page}");
 
     let (_, page, _) = hal.get("/work?status=unassigned").await;

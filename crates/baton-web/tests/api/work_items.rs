@@ -6,14 +6,32 @@ use serde_json::{Value, json};
 async fn accept_reject_and_reassign_are_recorded() {
     let app = TestApp::new().await;
     let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
-    let (_, _) = app.user("hana@acme.test", Role::Hunter).await;
+    let (_, hana_token) = app.user("hana@acme.test", Role::Hunter).await;
     let (_, _) = app.user("mia@acme.test", Role::Marketer).await;
+    let (gone, _) = app.user("gus@acme.test", Role::Hunter).await;
+    let deactivate = baton_db::users::UserChange {
+        active: Some(false),
+        ..Default::default()
+    };
+    let owner = app.db.user_by_email("owner@acme.test").await.unwrap();
+    app.db
+        .update_user(owner.id, gone, &deactivate)
+        .await
+        .unwrap();
     app.join("hunters", "hal@acme.test").await;
     app.join("nurture", "mia@acme.test").await;
 
     let first = app.inquire(strong_lead("dana@initech.test")).await;
     assert_eq!(first["assignee_id"], hal);
     let item = first["work_item_id"].as_i64().unwrap();
+    let not_hers = app
+        .post(
+            &hana_token,
+            &format!("/api/v1/work-items/{item}/accept"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(not_hers.status(), 403, "only the assignee accepts");
     let accepted = app
         .post(
             &hal_token,
@@ -65,6 +83,13 @@ async fn accept_reject_and_reassign_are_recorded() {
 
     let third = app.inquire(strong_lead("zed@vandelay.test")).await;
     let item3 = third["work_item_id"].as_i64().unwrap();
+    let path3 = format!("/api/v1/work-items/{item3}/reassign");
+    let to_hal = json!({"email": "hal@acme.test", "reason": "x"});
+    let already = app.post(&hal_token, &path3, &to_hal).await;
+    assert_eq!(already.status(), 409, "already his");
+    let to_gus = json!({"email": "gus@acme.test", "reason": "x"});
+    let deactivated = app.post(&hal_token, &path3, &to_gus).await;
+    assert_eq!(deactivated.status(), 422, "deactivated");
     let moved = app
         .post(
             &hal_token,
