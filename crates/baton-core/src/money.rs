@@ -12,17 +12,40 @@ pub const FALLBACK_CURRENCY: &str = "USD";
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Currency(String);
 
+/// The ISO 4217 codes in use (currencies, funds and units of account), in
+/// order. Money in a made-up code would count in no report.
+const ISO_4217: [&str; 171] = [
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+    "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUP", "CVE",
+    "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL",
+    "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
+    "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD",
+    "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK",
+    "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO",
+    "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON",
+    "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS",
+    "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD",
+    "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND",
+    "VUV", "WST", "XAF", "XCD", "XCG", "XDR", "XOF", "XPF", "XSU", "XUA", "YER", "ZAR", "ZMW",
+    "ZWG", "ZWL",
+];
+
 impl Currency {
-    /// Accepts exactly three uppercase ASCII letters, such as `EUR`.
+    /// Accepts an ISO 4217 code in use, such as `EUR`, in capitals.
     pub fn parse(raw: &str) -> Result<Currency, String> {
         let code = raw.trim();
-        if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) {
-            Ok(Currency(code.to_string()))
-        } else {
-            Err(format!(
+        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(format!(
                 "`{raw}` is not a currency code: use three uppercase letters like USD or EUR"
-            ))
+            ));
         }
+        if ISO_4217.binary_search(&code).is_err() {
+            return Err(format!(
+                "`{code}` is not an ISO 4217 currency code, like USD or EUR"
+            ));
+        }
+        Ok(Currency(code.to_string()))
     }
 
     /// The code, like `EUR`.
@@ -174,6 +197,19 @@ mod tests {
 
     fn code(c: &str) -> Currency {
         Currency::parse(c).unwrap()
+    }
+
+    #[test]
+    fn only_codes_in_use_are_currencies() {
+        for good in ["USD", "EUR", "JPY", "CHF", "XOF", "ZWG"] {
+            assert!(Currency::parse(good).is_ok(), "{good}");
+        }
+        assert!(Currency::parse("ZZZ").unwrap_err().contains("ISO 4217"));
+        assert!(Currency::parse("usd").unwrap_err().contains("uppercase"));
+        assert!(
+            ISO_4217.windows(2).all(|pair| pair[0] < pair[1]),
+            "sorted, once each"
+        );
     }
 
     #[test]

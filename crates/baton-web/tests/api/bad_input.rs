@@ -1,4 +1,5 @@
 use crate::helpers::{TestApp, strong_lead};
+use baton_core::domain::Role;
 use serde_json::Value;
 
 /// Posts a raw body and returns (status, problem document).
@@ -288,4 +289,22 @@ async fn every_client_error_of_the_api_is_a_problem_document() {
     let (status, headers, _) = problem(put).await;
     assert_eq!(status, 405);
     assert!(headers["allow"].to_str().unwrap().contains("POST"));
+}
+
+#[tokio::test]
+async fn money_in_a_made_up_currency_is_refused() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let deal = app
+        .post(
+            &hunter,
+            "/api/v1/opportunities",
+            &serde_json::json!({"name": "o", "amount": "10", "currency": "ZZZ"}),
+        )
+        .await;
+    assert_eq!(deal.status(), 422);
+    let problem: Value = deal.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "currency", "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("ISO 4217"));
+    assert_eq!(app.count("opportunities").await, 0);
 }
