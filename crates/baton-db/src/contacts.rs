@@ -173,6 +173,10 @@ fn contact_line(row: &AnyRow) -> Result<ContactLine> {
     })
 }
 
+/// Why a contact with neither a name, an e-mail address nor a phone number
+/// is refused: nobody could tell who it is or reach them.
+const NO_WAY_TO_NAME: &str = "a contact needs a name, an e-mail address or a phone number";
+
 impl Db {
     /// A window of the contact list and its total.
     pub async fn contact_list(
@@ -205,10 +209,7 @@ impl Db {
         let phone = phone(new.phone.as_deref())?;
         let name = optional(new.name.as_deref());
         if name.is_none() && email.is_none() && phone.is_none() {
-            return Err(DbError::invalid(
-                "name",
-                "a contact needs a name, an e-mail address or a phone number",
-            ));
+            return Err(DbError::invalid("name", NO_WAY_TO_NAME));
         }
         self.ensure_exists("account_id", Table::Accounts, new.account_id)
             .await?;
@@ -310,6 +311,14 @@ impl Db {
             Some(title) => optional(Some(title)),
             None => current.title,
         };
+        if name.is_none() && phone.is_none() && current.email.is_none() {
+            let field = if change.name.is_some() {
+                "name"
+            } else {
+                "phone"
+            };
+            return Err(DbError::invalid(field, NO_WAY_TO_NAME));
+        }
         let decision_maker = change.decision_maker.unwrap_or(current.decision_maker);
         let mut tx = self.begin_write().await?;
         sqlx::query(

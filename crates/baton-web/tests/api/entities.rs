@@ -211,6 +211,15 @@ async fn contacts_are_added_found_and_changed() {
         403
     );
     assert_eq!(get(&app, &hunter, "/api/v1/contacts/999").await.0, 404);
+
+    // A change may not leave a contact nobody could name or reach.
+    let named_only = created(&app, &hunter, "/api/v1/contacts", json!({"name": "Milton"})).await;
+    let path = format!("/api/v1/contacts/{}", named_only["id"]);
+    assert_invalid(
+        &patch(&app, &hunter, &path, json!({"name": " "})).await,
+        "name",
+    );
+    assert_eq!(get(&app, &hunter, &path).await.1["name"], "Milton");
 }
 
 #[tokio::test]
