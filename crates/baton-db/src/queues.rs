@@ -362,6 +362,25 @@ impl Db {
                         "a queue cannot escalate to itself",
                     ));
                 }
+                // A breach escalated along a loop would come back here.
+                let (loops,): (i64,) = sqlx::query_as(
+                    "WITH RECURSIVE path (id, steps) AS (
+                         SELECT CAST($1 AS BIGINT), 0
+                         UNION ALL
+                         SELECT q.escalation_queue_id, p.steps + 1 FROM queues q JOIN path p ON q.id = p.id
+                         WHERE q.escalation_queue_id IS NOT NULL AND p.steps < 1000)
+                     SELECT COUNT(*) FROM path WHERE id = $2",
+                )
+                .bind(id)
+                .bind(queue_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if loops > 0 {
+                    return Err(DbError::invalid(
+                        "escalation_queue",
+                        format!("`{slug}` escalates back to this queue: that would be a loop"),
+                    ));
+                }
                 Some(id)
             }
             None => None,

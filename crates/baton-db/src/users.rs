@@ -592,6 +592,27 @@ impl Db {
         };
         self.ensure_exists("manager_id", Table::Users, manager_id)
             .await?;
+        if let Some(manager) = change.manager_id.flatten() {
+            // Nobody may end up managing themselves through others.
+            let (loops,): (i64,) = sqlx::query_as(
+                "WITH RECURSIVE chain (id, steps) AS (
+                     SELECT CAST($1 AS BIGINT), 0
+                     UNION ALL
+                     SELECT u.manager_id, c.steps + 1 FROM users u JOIN chain c ON u.id = c.id
+                     WHERE u.manager_id IS NOT NULL AND c.steps < 1000)
+                 SELECT COUNT(*) FROM chain WHERE id = $2",
+            )
+            .bind(manager)
+            .bind(id)
+            .fetch_one(self.reader())
+            .await?;
+            if loops > 0 {
+                return Err(DbError::invalid(
+                    "manager_id",
+                    format!("user {manager} is managed by this person, directly or through others"),
+                ));
+            }
+        }
         let role = change.role.unwrap_or(current.role);
         let active = change.active.unwrap_or(current.active);
         let mut tx = self.begin_write().await?;

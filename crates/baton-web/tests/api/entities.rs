@@ -1362,6 +1362,11 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &patch(&app, &app.owner, &users(hal), json!({"manager_id": hal})).await,
         "manager_id",
     );
+    // Max manages Mia (above); Mia may not then manage Max.
+    assert_invalid(
+        &patch(&app, &app.owner, &users(max), json!({"manager_id": mia})).await,
+        "manager_id",
+    );
     assert_invalid(
         &patch(&app, &app.owner, &users(hal), json!({"role": "wizard"})).await,
         "role",

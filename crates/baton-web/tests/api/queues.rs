@@ -39,6 +39,21 @@ async fn a_manager_changes_a_queues_strategy_slas_and_escalation() {
     assert!(queue["escalation_queue"].is_null());
     assert_eq!(queue["strategy"], "least_loaded", "absent fields stay");
     assert_eq!(queue["first_touch_sla_minutes"], 30);
+
+    // Nurture escalates to qualification by default: the reverse would loop.
+    let looping = app
+        .patch(
+            &manager,
+            "/api/v1/queues/qualification",
+            &json!({"escalation_queue": "nurture"}),
+        )
+        .await;
+    assert_eq!(looping.status(), 422);
+    let problem: Value = looping.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("loop"),
+        "{problem}"
+    );
 }
 
 #[tokio::test]
