@@ -298,6 +298,20 @@ impl Db {
             None => current.notes.clone(),
         };
         let status = change.status.unwrap_or(current.status);
+        if status == AppointmentStatus::Held && current.status != AppointmentStatus::Held {
+            if current.status == AppointmentStatus::Cancelled {
+                return Err(DbError::invalid(
+                    "status",
+                    "a cancelled meeting was not held; schedule it again first",
+                ));
+            }
+            if starts_at > now_ms() {
+                return Err(DbError::invalid(
+                    "status",
+                    "a meeting cannot be held before it starts",
+                ));
+            }
+        }
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE appointments SET title = $1, location = $2, notes = $3, starts_at = $4,

@@ -263,6 +263,13 @@ impl Db {
 
     /// Deliveries of a webhook, newest first.
     pub async fn deliveries(&self, webhook_id: i64, limit: i64) -> Result<Vec<Delivery>> {
+        let known: Option<(i64,)> = sqlx::query_as("SELECT id FROM webhooks WHERE id = $1")
+            .bind(webhook_id)
+            .fetch_optional(self.reader())
+            .await?;
+        if known.is_none() {
+            return Err(DbError::NotFound(format!("webhook {webhook_id}")));
+        }
         let rows: Vec<DeliveryRow> = sqlx::query_as(
             "SELECT id, webhook_id, event, status, attempts, next_attempt_at, response_code, last_error, delivered_at,
                     created_at

@@ -147,6 +147,14 @@ async fn an_appointment_with_a_decision_maker_is_published_in_its_owners_feed() 
         30 * 60_000,
         "moving keeps the length"
     );
+    let held_early = patch(
+        &app,
+        &hunter,
+        &format!("/api/v1/appointments/{id}"),
+        json!({"status": "held"}),
+    )
+    .await;
+    assert_eq!(held_early.0, 422, "not before it starts: {}", held_early.1);
     let (status, _) = patch(
         &app,
         &hunter,
@@ -155,6 +163,14 @@ async fn an_appointment_with_a_decision_maker_is_published_in_its_owners_feed() 
     )
     .await;
     assert_eq!(status, 200);
+    let held_cancelled = patch(
+        &app,
+        &hunter,
+        &format!("/api/v1/appointments/{id}"),
+        json!({"status": "held"}),
+    )
+    .await;
+    assert_eq!(held_cancelled.0, 422, "{}", held_cancelled.1);
     let event = lines(&feed(&app, &url).await.1);
     for expected in ["DTSTART:20300305T090000Z", "STATUS:CANCELLED", "SEQUENCE:2"] {
         assert!(event.iter().any(|l| l == expected), "{expected}");

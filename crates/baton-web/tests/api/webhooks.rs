@@ -74,6 +74,10 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
         .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
         .await;
     assert_eq!(deliveries[0]["status"], "pending");
+    let unknown = app
+        .get(&app.owner, "/api/v1/webhooks/999999/deliveries")
+        .await;
+    assert_eq!(unknown.status(), 404);
     assert_eq!(deliveries[0]["response_code"], 500);
     assert_eq!(deliveries[0]["attempts"], 1);
     // Not due again until its back-off has passed.
