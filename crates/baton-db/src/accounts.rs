@@ -1,5 +1,6 @@
 //! Accounts: companies with a value tier, a status and their e-mail domains.
 
+use crate::checks::{MAX_NAME, at_most};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -123,6 +124,7 @@ impl Db {
         if name.is_empty() {
             return Err(DbError::invalid("name", "an account needs a name"));
         }
+        at_most("name", name, MAX_NAME)?;
         let mut domains = new
             .domains
             .iter()

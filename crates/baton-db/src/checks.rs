@@ -7,14 +7,32 @@ use crate::settings::keys::CURRENCY;
 use baton_core::calendar::parse_date;
 use baton_core::money::{Currency, Decimal, FALLBACK_CURRENCY, parse_amount};
 
-/// `value` trimmed, refused with `problem` when empty.
+/// Longest name or title accepted (of an account, contact, deal, campaign
+/// or team), as for an inquiry's short fields.
+pub(crate) const MAX_NAME: usize = baton_core::inquiry::MAX_SHORT_FIELD;
+/// Longest free text accepted (a note, an outcome, a reason).
+pub(crate) const MAX_TEXT: usize = baton_core::inquiry::MAX_MESSAGE;
+
+/// `value` trimmed, refused with `problem` when empty and when longer than
+/// [`MAX_TEXT`].
 pub(crate) fn required(field: &str, value: &str, problem: &str) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {
-        Err(DbError::invalid(field, problem))
-    } else {
-        Ok(value.to_string())
+        return Err(DbError::invalid(field, problem));
     }
+    at_most(field, value, MAX_TEXT)?;
+    Ok(value.to_string())
+}
+
+/// Refuses text longer than `max` characters, naming the field.
+pub(crate) fn at_most(field: &str, value: &str, max: usize) -> Result<()> {
+    if value.chars().count() > max {
+        return Err(DbError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(())
 }
 
 /// `value` trimmed; empty text counts as none.

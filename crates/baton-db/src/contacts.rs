@@ -1,7 +1,7 @@
 //! Contacts: the people at accounts, one per e-mail address, with the
 //! decision-maker flag that scoring and call sheets read.
 
-use crate::checks::{Table, optional};
+use crate::checks::{MAX_NAME, Table, at_most, optional};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -173,6 +173,12 @@ fn contact_line(row: &AnyRow) -> Result<ContactLine> {
     })
 }
 
+/// Refuses a contact's name or title longer than [`MAX_NAME`].
+fn bounded_names(name: Option<&str>, title: Option<&str>) -> Result<()> {
+    at_most("name", name.unwrap_or_default(), MAX_NAME)?;
+    at_most("title", title.unwrap_or_default().trim(), MAX_NAME)
+}
+
 /// Why a contact with neither a name, an e-mail address nor a phone number
 /// is refused: nobody could tell who it is or reach them.
 const NO_WAY_TO_NAME: &str = "a contact needs a name, an e-mail address or a phone number";
@@ -211,6 +217,7 @@ impl Db {
         if name.is_none() && email.is_none() && phone.is_none() {
             return Err(DbError::invalid("name", NO_WAY_TO_NAME));
         }
+        bounded_names(name.as_deref(), new.title.as_deref())?;
         self.ensure_exists("account_id", Table::Accounts, new.account_id)
             .await?;
         let now = now_ms();
@@ -311,6 +318,7 @@ impl Db {
             Some(title) => optional(Some(title)),
             None => current.title,
         };
+        bounded_names(name.as_deref(), title.as_deref())?;
         if name.is_none() && phone.is_none() && current.email.is_none() {
             let field = if change.name.is_some() {
                 "name"

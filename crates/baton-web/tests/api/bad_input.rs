@@ -308,3 +308,43 @@ async fn money_in_a_made_up_currency_is_refused() {
     assert!(problem["detail"].as_str().unwrap().contains("ISO 4217"));
     assert_eq!(app.count("opportunities").await, 0);
 }
+
+#[tokio::test]
+async fn names_and_texts_have_a_length_limit() {
+    let app = TestApp::new().await;
+    let long = "x".repeat(301);
+    for (path, body, field) in [
+        (
+            "/api/v1/accounts",
+            serde_json::json!({"name": long}),
+            "name",
+        ),
+        (
+            "/api/v1/contacts",
+            serde_json::json!({"name": long}),
+            "name",
+        ),
+        (
+            "/api/v1/contacts",
+            serde_json::json!({"name": "Ann", "title": long}),
+            "title",
+        ),
+        (
+            "/api/v1/campaigns",
+            serde_json::json!({"name": long, "channel": "email"}),
+            "name",
+        ),
+        (
+            "/api/v1/teams",
+            serde_json::json!({"name": long, "function": "hunting"}),
+            "name",
+        ),
+    ] {
+        let response = app.post(&app.owner, path, &body).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(invalid_field(&problem), field, "{path}: {problem}");
+    }
+    assert_eq!(app.count("accounts").await, 0);
+    assert_eq!(app.count("contacts").await, 0);
+}
