@@ -234,6 +234,28 @@ impl Db {
                 format!("the lead is already {to}"),
             ));
         }
+        // These stages follow from its deals, so the funnel counts only real ones.
+        match (lead.stage, to) {
+            (_, Stage::Opportunity) => {
+                return Err(DbError::invalid(
+                    "stage",
+                    "a lead becomes an opportunity when a deal is opened on it",
+                ));
+            }
+            (_, Stage::Customer) => {
+                return Err(DbError::invalid(
+                    "stage",
+                    "a lead becomes a customer when one of its deals is won",
+                ));
+            }
+            (Stage::Customer, _) => {
+                return Err(DbError::conflict(
+                    "stage",
+                    "the lead became a customer by a won deal and stays one",
+                ));
+            }
+            _ => {}
+        }
         let mut tx = self.begin_write().await?;
         change_stage_in(&mut tx, id, &[], to, reason, Some(actor)).await?;
         audit_in(

@@ -325,6 +325,20 @@ async fn leads_are_listed_read_with_history_and_moved_with_a_reason() {
     let shown = app.get_json(&hal_token, &path).await;
     assert_eq!(shown["stage"], "mql");
     assert_eq!(shown["stage_history"][0]["to_stage"], "mql");
+    // Opportunity and customer follow from deals, not from a say-so.
+    for by_deal in ["opportunity", "customer"] {
+        let detail = assert_invalid(
+            &post(
+                &app,
+                &hal_token,
+                &stage,
+                json!({"stage": by_deal, "reason": "trust me"}),
+            )
+            .await,
+            "stage",
+        );
+        assert!(detail.contains("deal"), "{detail}");
+    }
 
     assert_invalid(
         &post(&app, &hal_token, &stage, json!({"stage": "disqualified"})).await,
