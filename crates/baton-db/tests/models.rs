@@ -3,14 +3,16 @@
 //! deciding with the active models; on SQLite and, with `TEST_DATABASE_URL`,
 //! on PostgreSQL.
 
-use baton_core::domain::{AccountStatus, Channel, Intent, Role, Stage, Verdict};
+use baton_core::domain::{AccountStatus, Channel, Intent, OpportunityStage, Role, Stage, Verdict};
 use baton_core::inquiry::{Inquiry, InquiryInput};
 use baton_core::intake::{HONEYPOT_FIELD, content_hash};
 use baton_core::learn::retrain::is_held_out;
 use baton_core::learn::train::Task;
+use baton_core::money::Decimal;
 use baton_db::Db;
 use baton_db::accounts::NewAccount;
 use baton_db::intake::{Outcome, RawInquiry};
+use baton_db::opportunities::{NewOpportunity, OpportunityChange};
 use baton_db::testing::TestDb;
 use baton_db::users::NewUser;
 
@@ -308,12 +310,40 @@ async fn corrected_intents_and_lead_outcomes_become_labels() {
     // open ones are not labelled.
     let leads: Vec<i64> = outcomes.iter().filter_map(|o| o.lead_id).collect();
     for (index, lead) in leads.iter().enumerate().take(40) {
-        let (stage, reason) = if index % 2 == 0 {
-            (Stage::Customer, "signed")
+        if index % 2 == 0 {
+            // A lead becomes a customer when a deal on it is won.
+            let deal = db
+                .create_opportunity(
+                    Some(person),
+                    &NewOpportunity {
+                        name: format!("Deal {index}"),
+                        account_id: None,
+                        contact_id: None,
+                        lead_id: Some(*lead),
+                        owner_id: person,
+                        product: None,
+                        amount: Decimal("100".into()),
+                        currency: None,
+                        stage: None,
+                        probability: None,
+                        forecast_category: None,
+                        expected_close: None,
+                    },
+                )
+                .await
+                .unwrap();
+            let won = OpportunityChange {
+                stage: Some(OpportunityStage::Won),
+                ..Default::default()
+            };
+            db.update_opportunity(Some(person), deal.id, &won)
+                .await
+                .unwrap();
         } else {
-            (Stage::Disqualified, "no budget")
-        };
-        db.move_lead(person, *lead, stage, reason).await.unwrap();
+            db.move_lead(person, *lead, Stage::Disqualified, "no budget")
+                .await
+                .unwrap();
+        }
     }
     let examples = db.training_examples(Task::Conversion).await.unwrap();
     assert_eq!(examples.len(), 40);
