@@ -81,6 +81,7 @@ impl Condition {
 /// One routing rule: when the condition holds, the inquiry goes to `queue`
 /// (a queue slug), or to no queue at all when `queue` is `None`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
     pub name: String,
     pub condition: Condition,

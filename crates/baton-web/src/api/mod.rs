@@ -224,10 +224,20 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
                 .split_once(": ")
                 .map(|(path, _)| path)
                 .filter(|p| !p.is_empty() && !p.contains(' ') && *p != ".");
-            let field = quoted.or(path).unwrap_or("body").to_string();
+            // A field missing inside an element is named with the element's
+            // path, as `[0].name`; an unknown field's path already ends in it.
+            let field = match (quoted, path) {
+                (Some(name), Some(path)) if path == name || path.ends_with(&format!(".{name}")) => {
+                    path.to_string()
+                }
+                (Some(name), Some(path)) => format!("{path}.{name}"),
+                (Some(name), None) => name.to_string(),
+                (None, Some(path)) => path.to_string(),
+                (None, None) => "body".to_string(),
+            };
             // The problem names the field itself; the reason need not.
-            let reason = detail
-                .strip_prefix(&format!("{field}: "))
+            let reason = path
+                .and_then(|path| detail.strip_prefix(&format!("{path}: ")))
                 .unwrap_or(&detail)
                 .to_string();
             ApiError::field(&field, reason)

@@ -168,6 +168,25 @@ async fn managers_edit_routing_rules_and_new_rules_apply() {
         .await
         .unwrap();
     assert_eq!(response.status(), 422);
+    for (bad, field) in [
+        (
+            json!([{"name": "x", "condition": {}, "queue": "hunters", "bogus": 1}]),
+            "[0].bogus",
+        ),
+        (json!([{"condition": {}, "queue": "hunters"}]), "[0].name"),
+    ] {
+        let response = app
+            .client
+            .put(app.url("/api/v1/routing-rules"))
+            .bearer_auth(&manager)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422);
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(problem["invalid-params"][0]["name"], field, "{problem}");
+    }
     assert_eq!(
         app.db.routing_rules().await.unwrap().len(),
         2,
