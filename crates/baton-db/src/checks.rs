@@ -75,6 +75,51 @@ pub(crate) fn today_utc() -> jiff::civil::Date {
         .date()
 }
 
+/// A link from a row to another row of the same table, followed hop by hop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Chain {
+    /// A queue's breaches go on to its escalation queue.
+    Escalation,
+    /// A person's manager.
+    Management,
+}
+
+impl Chain {
+    fn table_and_link(self) -> (&'static str, &'static str) {
+        match self {
+            Chain::Escalation => ("queues", "escalation_queue_id"),
+            Chain::Management => ("users", "manager_id"),
+        }
+    }
+
+    /// Whether following the links from `from` reaches `to`, so that linking
+    /// `to` to `from` would close a loop.
+    pub(crate) async fn reaches<'e, E: sqlx::AnyExecutor<'e>>(
+        self,
+        executor: E,
+        from: i64,
+        to: i64,
+    ) -> Result<bool> {
+        let (table, link) = self.table_and_link();
+        // Names come from this enum, never from input; the bound on hops
+        // ends the walk on a loop stored before this check existed.
+        let sql = format!(
+            "WITH RECURSIVE path (id, hops) AS (
+                 SELECT CAST($1 AS BIGINT), 0
+                 UNION ALL
+                 SELECT t.{link}, p.hops + 1 FROM {table} t JOIN path p ON t.id = p.id
+                 WHERE t.{link} IS NOT NULL AND p.hops < 1000)
+             SELECT COUNT(*) FROM path WHERE id = $2"
+        );
+        let (found,): (i64,) = sqlx::query_as(&sql)
+            .bind(from)
+            .bind(to)
+            .fetch_one(executor)
+            .await?;
+        Ok(found > 0)
+    }
+}
+
 /// Tables that requests refer to by id.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Table {

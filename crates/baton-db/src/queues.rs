@@ -1,7 +1,7 @@
 //! Queues (the tiers), their members and the ordered routing rules; the
 //! defaults every new organisation starts with.
 
-use crate::checks::required;
+use crate::checks::{Chain, required};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -363,19 +363,7 @@ impl Db {
                     ));
                 }
                 // A breach escalated along a loop would come back here.
-                let (loops,): (i64,) = sqlx::query_as(
-                    "WITH RECURSIVE path (id, steps) AS (
-                         SELECT CAST($1 AS BIGINT), 0
-                         UNION ALL
-                         SELECT q.escalation_queue_id, p.steps + 1 FROM queues q JOIN path p ON q.id = p.id
-                         WHERE q.escalation_queue_id IS NOT NULL AND p.steps < 1000)
-                     SELECT COUNT(*) FROM path WHERE id = $2",
-                )
-                .bind(id)
-                .bind(queue_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                if loops > 0 {
+                if Chain::Escalation.reaches(&mut *tx, id, queue_id).await? {
                     return Err(DbError::invalid(
                         "escalation_queue",
                         format!("`{slug}` escalates back to this queue: that would be a loop"),

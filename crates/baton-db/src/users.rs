@@ -1,6 +1,6 @@
 //! People, their roles and their API tokens.
 
-use crate::checks::Table;
+use crate::checks::{Chain, Table};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
@@ -594,19 +594,10 @@ impl Db {
             .await?;
         if let Some(manager) = change.manager_id.flatten() {
             // Nobody may end up managing themselves through others.
-            let (loops,): (i64,) = sqlx::query_as(
-                "WITH RECURSIVE chain (id, steps) AS (
-                     SELECT CAST($1 AS BIGINT), 0
-                     UNION ALL
-                     SELECT u.manager_id, c.steps + 1 FROM users u JOIN chain c ON u.id = c.id
-                     WHERE u.manager_id IS NOT NULL AND c.steps < 1000)
-                 SELECT COUNT(*) FROM chain WHERE id = $2",
-            )
-            .bind(manager)
-            .bind(id)
-            .fetch_one(self.reader())
-            .await?;
-            if loops > 0 {
+            if Chain::Management
+                .reaches(self.reader(), manager, id)
+                .await?
+            {
                 return Err(DbError::invalid(
                     "manager_id",
                     format!("user {manager} is managed by this person, directly or through others"),
