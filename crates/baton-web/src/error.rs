@@ -206,9 +206,6 @@ pub fn problem_response(
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
-    if is_api {
-        response = plain_error_as_problem(response).await;
-    }
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
         && response
             .headers()
@@ -236,6 +233,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
             )
                 .into_response()
         };
+    } else if is_api {
+        response = plain_error_as_problem(response).await;
     }
     let headers = response.headers_mut();
     headers.insert(

@@ -99,6 +99,10 @@ async fn each_bad_request_gets_a_clear_problem_and_stores_nothing() {
     );
     let (status, problem) = post_raw(&app, huge, json).await;
     assert_eq!(status, 413, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("larger than"),
+        "{problem}"
+    );
 
     let long_message = serde_json::json!({"email": "ann@acme.test", "message": "x".repeat(20_001)});
     let (status, problem) = post_raw(&app, long_message.to_string(), json).await;
