@@ -551,6 +551,22 @@ fn restore_over_a_database_needs_force_and_refuses_other_files() {
             && (errors.contains("malformed") || errors.contains("damaged")),
         "{errors}"
     );
+
+    // A copy that opens but whose last page is broken is caught by the
+    // integrity check: its header claims cells that point outside it.
+    let mut broken = whole.clone();
+    let last = broken.len() - 4096;
+    broken[last..last + 18].copy_from_slice(&[
+        0x0d, 0, 0, 0, 5, 0x0f, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    let broken = baton.file("broken.db", &broken);
+    let damaged = baton.run(&["restore", "--force", &broken]);
+    assert_eq!(damaged.status.code(), Some(2));
+    assert!(
+        stderr(&damaged).contains("broken.db is not a Baton backup: the database is damaged"),
+        "{}",
+        stderr(&damaged)
+    );
     baton.ok(&["restore", "--force", backup]);
 }
 
