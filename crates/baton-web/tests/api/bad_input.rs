@@ -248,6 +248,34 @@ async fn a_key_used_again_for_another_body_is_refused_and_stores_nothing() {
         "{problem}"
     );
     assert_eq!(app.count("inquiries").await, before);
+
+    // The same inquiry with its keys in another order and other spacing is
+    // a retry, not another body.
+    let lead = strong_lead("kim@globex.test");
+    let reordered: Vec<String> = lead
+        .as_object()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|(key, value)| format!("{key:?} :  {value}"))
+        .collect();
+    let retry = app
+        .client
+        .post(app.url("/api/v1/inquiries"))
+        .bearer_auth(&app.owner)
+        .header("Idempotency-Key", "order-7")
+        .header("content-type", "application/json")
+        .body(format!("{{ {} }}", reordered.join(" , ")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 200);
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(
+        (retry["id"].clone(), retry["repeat"].clone()),
+        (first["id"].clone(), Value::Bool(true))
+    );
+    assert_eq!(app.count("inquiries").await, before);
 }
 
 #[tokio::test]
