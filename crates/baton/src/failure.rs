@@ -11,6 +11,10 @@ pub enum Failure {
     BadInput(String),
     /// Something failed while working (the database, the disk): exit code 1.
     Runtime(String),
+    /// The work was done for part of the input and the rest was refused
+    /// (rows of an import): exit code 3, so a script can tell it from both
+    /// a clean run and a run that stored nothing.
+    Partial(String),
 }
 
 impl Failure {
@@ -22,10 +26,15 @@ impl Failure {
         Failure::Runtime(message.into())
     }
 
+    pub fn partial(message: impl Into<String>) -> Failure {
+        Failure::Partial(message.into())
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Failure::BadInput(_) => ExitCode::from(2),
             Failure::Runtime(_) => ExitCode::FAILURE,
+            Failure::Partial(_) => ExitCode::from(3),
         }
     }
 }
@@ -33,7 +42,9 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::BadInput(message) | Failure::Runtime(message) => f.write_str(message),
+            Failure::BadInput(message) | Failure::Runtime(message) | Failure::Partial(message) => {
+                f.write_str(message)
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `baton` binary: parses the command line, sets up logging and runs the
 //! command on a tokio runtime. Exit codes: 0 success, 1 runtime error,
-//! 2 usage error or bad input.
+//! 2 usage error or bad input, 3 an import that kept the good rows and
+//! rejected others.
 
 mod cli;
 mod commands;

@@ -318,10 +318,15 @@ fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
     );
     let output = baton.run(&["import", "inquiries", &csv, "--source", "tradeshow"]);
     let errors = stderr(&output);
-    assert!(output.status.success(), "{errors}");
+    // A partial import has an exit code of its own.
+    assert_eq!(output.status.code(), Some(3), "{errors}");
     assert_eq!(
         stdout(&output).lines().next(),
         Some("imported 3 inquiries, 2 rows rejected (see above)")
+    );
+    assert!(
+        errors.contains("error: 2 rows rejected (see above); the others were imported"),
+        "{errors}"
     );
     assert!(
         errors.contains("row 2 (line 4): email: `not-an-address` is not an e-mail address"),
@@ -336,7 +341,7 @@ fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
     // The same file again: every good row is recognised, nothing is stored twice.
     let again = baton.run(&["import", "inquiries", &csv, "--source", "tradeshow"]);
     let out = stdout(&again);
-    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(again.status.code(), Some(3), "{}", stderr(&again));
     assert!(
         out.starts_with("imported 0 inquiries, 2 rows rejected"),
         "{out}"
@@ -356,10 +361,10 @@ fn a_quote_never_closed_is_reported_and_the_rows_before_it_kept() {
     );
     let output = baton.run(&["import", "inquiries", &csv]);
     let errors = stderr(&output);
-    assert!(output.status.success(), "{errors}");
+    assert_eq!(output.status.code(), Some(3), "{errors}");
     assert_eq!(
         stdout(&output).lines().next(),
-        Some("imported 1 inquiries, 1 rows rejected (see above)")
+        Some("imported 1 inquiry, 1 row rejected (see above)")
     );
     assert!(
         errors.contains("row 2 (line 3): a quote opened on line 3 is never closed"),
@@ -378,11 +383,11 @@ fn csv_dry_run_checks_without_storing() {
     let checked = baton.ok(&dry_run);
     assert_eq!(
         checked,
-        "would import 1 inquiries, 0 rows rejected\n\
+        "would import 1 inquiry, 0 rows rejected\n\
          1 row the same as an earlier one in the file: would be skipped\n"
     );
     let imported = baton.ok(&["import", "inquiries", &csv, "--delimiter", ";"]);
-    assert!(imported.starts_with("imported 1 inquiries"), "{imported}");
+    assert!(imported.starts_with("imported 1 inquiry,"), "{imported}");
     assert!(
         imported.contains("1 row the same as an earlier one in the file: skipped"),
         "{imported}"
@@ -394,6 +399,35 @@ fn csv_dry_run_checks_without_storing() {
             && checked.contains("1 row imported before: would be skipped"),
         "{checked}"
     );
+}
+
+#[test]
+fn a_record_import_that_rejects_some_rows_keeps_the_others_and_exits_with_3() {
+    let baton = Baton::new();
+    let mapping = baton.file(
+        "accounts.toml",
+        b"records = \"accounts\"\n[columns]\nname = \"account\"\nemployees = \"employees\"\n",
+    );
+    let csv = baton.file(
+        "accounts.csv",
+        b"account,employees\nAcme,120\nBeta,many\nGamma,40\n",
+    );
+    let output = baton.run(&["import", "accounts", &csv, "--mapping", &mapping]);
+    let errors = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{errors}");
+    assert!(errors.contains("row 2 (line 3)"), "{errors}");
+    assert!(
+        errors.contains("error: 1 row rejected; the other accounts were imported"),
+        "{errors}"
+    );
+    assert!(
+        stdout(&output).contains("2 created, 0 updated, 0 unchanged, 1 rejected"),
+        "{}",
+        stdout(&output)
+    );
+
+    let clean = baton.file("clean.csv", b"account,employees\nDelta,7\n");
+    baton.ok(&["import", "accounts", &clean, "--mapping", &mapping]);
 }
 
 #[test]

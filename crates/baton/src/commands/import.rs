@@ -146,8 +146,9 @@ struct Tally {
 }
 
 impl Tally {
-    /// Prints the summary; fails when nothing could be imported because
-    /// every row or message was bad.
+    /// Prints the summary. Fails when nothing could be imported because
+    /// every row or message was bad, and reports a partial import when
+    /// some were rejected and the others kept.
     fn report(&self, dry_run: bool, unit: &str) -> Result<(), Failure> {
         let verb = if dry_run { "would import" } else { "imported" };
         let see_above = if self.rejected > 0 {
@@ -156,8 +157,9 @@ impl Tally {
             ""
         };
         println!(
-            "{verb} {} inquiries, {} {unit} rejected{see_above}",
-            self.imported, self.rejected
+            "{verb} {}, {} rejected{see_above}",
+            counted(self.imported, "inquiries"),
+            counted(self.rejected, unit)
         );
         let skip = if dry_run {
             "would be skipped"
@@ -188,22 +190,36 @@ impl Tally {
                 self.needing_attention
             );
         }
-        if self.imported == 0
-            && self.imported_before == 0
-            && self.repeated_in_file == 0
-            && self.rejected > 0
-        {
+        if self.rejected == 0 {
+            return Ok(());
+        }
+        if self.imported == 0 && self.imported_before == 0 && self.repeated_in_file == 0 {
             return Err(Failure::bad_input(format!("no {unit} could be imported")));
         }
-        Ok(())
+        let kept = if dry_run {
+            "the others would be imported"
+        } else {
+            "the others were imported"
+        };
+        Err(Failure::partial(format!(
+            "{} rejected (see above); {kept}",
+            counted(self.rejected, unit)
+        )))
     }
 }
 
-/// `1 row`, `2 rows`.
-fn counted(count: u64, unit: &str) -> String {
+/// `1 row`, `2 rows`, `1 inquiry`: `plural` with its count.
+fn counted(count: u64, plural: &str) -> String {
     match count {
-        1 => format!("1 {}", unit.trim_end_matches('s')),
-        _ => format!("{count} {unit}"),
+        1 => format!("1 {}", singular(plural)),
+        _ => format!("{count} {plural}"),
+    }
+}
+
+fn singular(plural: &str) -> String {
+    match plural.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => plural.trim_end_matches('s').to_string(),
     }
 }
 

@@ -85,7 +85,8 @@ fn read_file<T: Record>(args: &ImportRecordsArgs) -> Result<(ReadRecords<T>, Map
 }
 
 /// Prints the report: the summary and quirks on stdout, rejected rows on
-/// stderr. Fails when the file had rows and none could be imported.
+/// stderr. Fails when the file had rows and none could be imported, and
+/// reports a partial import when some rows were rejected and others kept.
 fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
     if json {
         let text = serde_json::to_string_pretty(report).expect("a report serialises to JSON");
@@ -110,10 +111,16 @@ fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
             println!("  {quirk}");
         }
     }
-    let stored = report.created + report.updated + report.unchanged;
-    if stored == 0 && !report.rejected.is_empty() {
-        let kind = report.records.as_str();
+    let rejected = report.rejected.len();
+    if rejected == 0 {
+        return Ok(());
+    }
+    let kind = report.records.as_str();
+    if report.created + report.updated + report.unchanged == 0 {
         return Err(Failure::bad_input(format!("no {kind} could be imported")));
     }
-    Ok(())
+    let rows = if rejected == 1 { "row" } else { "rows" };
+    Err(Failure::partial(format!(
+        "{rejected} {rows} rejected; the other {kind} were imported"
+    )))
 }
