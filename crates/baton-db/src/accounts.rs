@@ -1,6 +1,6 @@
 //! Accounts: companies with a value tier, a status and their e-mail domains.
 
-use crate::checks::{MAX_NAME, at_most};
+use crate::checks::required_name;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -120,11 +120,7 @@ impl Db {
     /// Adds an account and claims its domains; a domain already claimed by
     /// another account is refused.
     pub async fn create_account(&self, actor: Option<i64>, new: &NewAccount) -> Result<Account> {
-        let name = new.name.trim();
-        if name.is_empty() {
-            return Err(DbError::invalid("name", "an account needs a name"));
-        }
-        at_most("name", name, MAX_NAME)?;
+        let name = required_name("name", &new.name, "an account needs a name")?;
         let mut domains = new
             .domains
             .iter()
@@ -150,8 +146,8 @@ impl Db {
             "INSERT INTO accounts (name, name_norm, status, tier, industry, employees, owner_id, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
         )
-        .bind(name)
-        .bind(normalise_company(name))
+        .bind(&name)
+        .bind(normalise_company(&name))
         .bind(new.status.unwrap_or(AccountStatus::Suspect).as_str())
         .bind(new.tier.unwrap_or(Tier::C).as_str())
         .bind(new.industry.as_deref())

@@ -1,6 +1,6 @@
 //! Marketing campaigns: what leads came from, on which channel, at what cost.
 
-use crate::checks::{MAX_NAME, amount, at_most, day, required};
+use crate::checks::{amount, day, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -169,8 +169,7 @@ fn campaign_line(row: &AnyRow) -> Result<CampaignLine> {
 impl Db {
     /// Adds a campaign; its name must be new, whatever its case.
     pub async fn create_campaign(&self, actor: Option<i64>, new: &NewCampaign) -> Result<Campaign> {
-        let name = required("name", &new.name, "a campaign needs a name")?;
-        at_most("name", &name, MAX_NAME)?;
+        let name = required_name("name", &new.name, "a campaign needs a name")?;
         let channel = parse_slug(&new.channel).map_err(|e| DbError::invalid("channel", e))?;
         let currency = self
             .currency_or_default("currency", new.currency.as_deref())

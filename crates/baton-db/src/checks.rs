@@ -24,6 +24,17 @@ pub(crate) fn required(field: &str, value: &str, problem: &str) -> Result<String
     Ok(value.to_string())
 }
 
+/// A name or title: `value` trimmed, refused with `problem` when empty and
+/// when longer than [`MAX_NAME`].
+pub(crate) fn required_name(field: &str, value: &str, problem: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(DbError::invalid(field, problem));
+    }
+    at_most(field, value, MAX_NAME)?;
+    Ok(value.to_string())
+}
+
 /// Refuses text longer than `max` characters, naming the field.
 pub(crate) fn at_most(field: &str, value: &str, max: usize) -> Result<()> {
     if value.chars().count() > max {

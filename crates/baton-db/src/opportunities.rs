@@ -1,7 +1,7 @@
 //! Opportunities: deals in the pipeline, with money as minor units, a stage,
 //! a probability and a forecast category, won or lost with a reason.
 
-use crate::checks::{MAX_NAME, Table, amount, at_most, day, optional, required, today_utc};
+use crate::checks::{Table, amount, day, optional, required_name, today_utc};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -294,8 +294,7 @@ impl Db {
         actor: Option<i64>,
         new: &NewOpportunity,
     ) -> Result<Opportunity> {
-        let name = required("name", &new.name, "an opportunity needs a name")?;
-        at_most("name", &name, MAX_NAME)?;
+        let name = required_name("name", &new.name, "an opportunity needs a name")?;
         let stage = new.stage.unwrap_or(OpportunityStage::Prospecting);
         if stage.is_closed() {
             return Err(DbError::invalid(

@@ -1,6 +1,6 @@
 //! Teams: groups of people under one function, such as the hunters of a region.
 
-use crate::checks::{MAX_NAME, at_most, required};
+use crate::checks::required_name;
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -88,8 +88,7 @@ impl Db {
         name: &str,
         function: Function,
     ) -> Result<Team> {
-        let name = required("name", name, "a team needs a name")?;
-        at_most("name", &name, MAX_NAME)?;
+        let name = required_name("name", name, "a team needs a name")?;
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO teams (name, name_lower, function, created_at) VALUES ($1, $2, $3, $4) RETURNING id",

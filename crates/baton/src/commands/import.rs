@@ -209,7 +209,7 @@ impl Tally {
 }
 
 /// `1 row`, `2 rows`, `1 inquiry`: `plural` with its count.
-fn counted(count: u64, plural: &str) -> String {
+pub(super) fn counted(count: u64, plural: &str) -> String {
     match count {
         1 => format!("1 {}", singular(plural)),
         _ => format!("{count} {plural}"),

@@ -111,16 +111,15 @@ fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
             println!("  {quirk}");
         }
     }
-    let rejected = report.rejected.len();
-    if rejected == 0 {
+    if report.rejected.is_empty() {
         return Ok(());
     }
     let kind = report.records.as_str();
     if report.created + report.updated + report.unchanged == 0 {
         return Err(Failure::bad_input(format!("no {kind} could be imported")));
     }
-    let rows = if rejected == 1 { "row" } else { "rows" };
+    let rejected = super::import::counted(report.rejected.len() as u64, "rows");
     Err(Failure::partial(format!(
-        "{rejected} {rows} rejected; the other {kind} were imported"
+        "{rejected} rejected; the other {kind} were imported"
     )))
 }
