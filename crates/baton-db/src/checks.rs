@@ -16,22 +16,21 @@ pub(crate) const MAX_TEXT: usize = baton_core::inquiry::MAX_MESSAGE;
 /// `value` trimmed, refused with `problem` when empty and when longer than
 /// [`MAX_TEXT`].
 pub(crate) fn required(field: &str, value: &str, problem: &str) -> Result<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(DbError::invalid(field, problem));
-    }
-    at_most(field, value, MAX_TEXT)?;
-    Ok(value.to_string())
+    required_within(field, value, problem, MAX_TEXT)
 }
 
 /// A name or title: `value` trimmed, refused with `problem` when empty and
 /// when longer than [`MAX_NAME`].
 pub(crate) fn required_name(field: &str, value: &str, problem: &str) -> Result<String> {
+    required_within(field, value, problem, MAX_NAME)
+}
+
+fn required_within(field: &str, value: &str, problem: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {
         return Err(DbError::invalid(field, problem));
     }
-    at_most(field, value, MAX_NAME)?;
+    at_most(field, value, max)?;
     Ok(value.to_string())
 }
 
