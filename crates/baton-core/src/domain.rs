@@ -199,6 +199,17 @@ slug_enum!(
     }
 );
 
+impl WorkStatus {
+    /// True while someone still has to work the item: it can be taken,
+    /// accepted, rejected or handed on.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            WorkStatus::Unassigned | WorkStatus::Assigned | WorkStatus::Accepted
+        )
+    }
+}
+
 slug_enum!(
     /// Stage of an opportunity.
     OpportunityStage, "opportunity stage" {

@@ -4116,15 +4116,28 @@ impl Sim<'_> {
             .bind(item.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE work_items SET first_touch_due_at = first_touch_due_at - created_at + $1,
-                 resolution_due_at = resolution_due_at - created_at + $1, created_at = $1, updated_at = $1
-             WHERE id > $2",
+        // The new items' SLAs count from the demo's time, as the real code
+        // counts them from the wall clock.
+        let slas: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT w.id, q.first_touch_sla_min, q.resolution_sla_min, q.business_hours
+             FROM work_items w JOIN queues q ON q.id = w.queue_id WHERE w.id > $1",
         )
-        .bind(at)
         .bind(items_before)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
+        for (id, first, resolution, business_hours) in slas {
+            sqlx::query(
+                "UPDATE work_items SET first_touch_due_at = $1, resolution_due_at = $2, created_at = $3,
+                     updated_at = $3
+                 WHERE id = $4",
+            )
+            .bind(self.clock.due(at, first, business_hours != 0))
+            .bind(self.clock.due(at, resolution, business_hours != 0))
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("UPDATE assignment_history SET at = $1 WHERE id > $2")
             .bind(at)
             .bind(history_before)

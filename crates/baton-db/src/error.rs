@@ -38,6 +38,16 @@ impl DbError {
         }
     }
 
+    /// The same error naming `to` where it named `from`: for callers whose
+    /// input names the field differently (an e-mail where storage takes an id).
+    pub fn renamed(self, from: &str, to: &str) -> Self {
+        match self {
+            DbError::Invalid { field, problem } if field == from => DbError::invalid(to, problem),
+            DbError::Conflict { field, problem } if field == from => DbError::conflict(to, problem),
+            other => other,
+        }
+    }
+
     /// True for a violated unique index, whatever the backend.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())

@@ -74,6 +74,16 @@ pub struct Organisation {
     pub accountability: baton_core::accountability::AccountabilityConfig,
 }
 
+impl Organisation {
+    /// The working week business-hours SLAs are counted in, in the organisation's time zone.
+    pub(crate) fn hours(&self) -> Result<baton_core::sla::BusinessHours> {
+        let zone = jiff::tz::TimeZone::get(&self.time_zone)
+            .map_err(|e| DbError::invalid("time_zone", format!("`{}`: {e}", self.time_zone)))?;
+        baton_core::sla::BusinessHours::parse(&self.business_hours, zone)
+            .map_err(|e| DbError::invalid("business_hours", e))
+    }
+}
+
 /// Changes to the settings; absent fields stay as they are.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -116,6 +126,12 @@ impl Db {
         Ok(jiff::Timestamp::now()
             .to_zoned(self.time_zone().await?)
             .date())
+    }
+
+    /// The working week business-hours SLAs are counted in.
+    pub(crate) async fn business_hours(&self) -> Result<baton_core::sla::BusinessHours> {
+        let organisation = self.organisation().await?;
+        organisation.hours()
     }
 
     pub async fn organisation(&self) -> Result<Organisation> {

@@ -2,14 +2,16 @@
 //! waiting item, accept, reject back to nurture, reassign, and escalation of SLA breaches. Every change
 //! lands in the assignment history and the audit log.
 
+use crate::checks::required;
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
-use crate::queues::members_in;
+use crate::queues::{members_in, sla_due};
 use crate::users::audit_in;
 use baton_core::domain::{Intent, Stage, Strategy, WorkStatus};
 use baton_core::routing::{Candidate, pick_member};
+use baton_core::sla::BusinessHours;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -334,31 +336,29 @@ impl Db {
         self.work_item(id).await
     }
 
-    /// The assignee (or a manager) sends the item back with a reason: the
-    /// lead goes back to marketing's nurture queue.
+    /// The assignee (or a manager) sends the item back with a reason. A lead
+    /// not yet in a deal goes back to marketing's nurture queue, with new
+    /// work there; a lead in a deal, a customer or a disqualified lead keeps
+    /// its stage, as a move by hand would. Of two changes to one item at
+    /// once, exactly one lands.
     pub async fn reject_work_item(&self, actor: i64, id: i64, reason: &str) -> Result<WorkItem> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(DbError::invalid("reason", "say why the item is rejected"));
-        }
+        let reason = required("reason", reason, "say why the item is rejected")?;
         let item = self.work_item(id).await?;
-        if !matches!(
-            item.status,
-            WorkStatus::Assigned | WorkStatus::Accepted | WorkStatus::Unassigned
-        ) {
+        if !item.status.is_open() {
             return Err(DbError::conflict(
                 "status",
                 format!("the work item is already {}", item.status),
             ));
         }
+        let hours = self.business_hours().await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE work_items SET status = 'rejected', reject_reason = $1, updated_at = $2 WHERE id = $3")
-            .bind(reason)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let reject = format!(
+            "UPDATE work_items SET status = 'rejected', reject_reason = $1, updated_at = $2 WHERE id = $3 AND {}",
+            still_as_read(4)
+        );
+        let reject = sqlx::query(&reject).bind(&reason).bind(now).bind(id);
+        self.update_as_read(&mut tx, reject, &item).await?;
         record(
             &mut tx,
             id,
@@ -366,75 +366,18 @@ impl Db {
             item.assignee_id,
             None,
             None,
-            reason,
+            &reason,
             Some(actor),
         )
         .await?;
         let mut new_item = None;
-        if let Some(lead_id) = item.lead_id {
-            change_stage_in(
-                &mut tx,
-                lead_id,
-                &[],
-                Stage::Nurture,
-                &format!("rejected by sales: {reason}"),
-                Some(actor),
-            )
-            .await?;
-            let (nurture_id, first, resolution): (i64, i64, i64) =
-                sqlx::query_as("SELECT id, first_touch_sla_min, resolution_sla_min FROM queues WHERE slug = 'nurture'")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let (strategy, mut last, _, _) =
-                lock_queue_by_id(&mut tx, self.backend(), nurture_id).await?;
-            let chosen =
-                choose_assignee(&mut tx, nurture_id, strategy, &mut last, None, &[]).await?;
-            let assignee = chosen.as_ref().ok().map(|(u, _)| *u);
-            let (nid,): (i64,) = sqlx::query_as(
-                "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
-                     resolution_due_at, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-            )
-            .bind(lead_id)
-            .bind(item.inquiry_id)
-            .bind(nurture_id)
-            .bind(assignee)
-            .bind(if assignee.is_some() { "assigned" } else { "unassigned" })
-            .bind(now + first * 60_000)
-            .bind(now + resolution * 60_000)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let why = match &chosen {
-                Ok((_, why)) => format!("back to nurture after rejection; {why}"),
-                Err(why) => format!("back to nurture after rejection; waiting: {why}"),
-            };
-            record(
-                &mut tx,
-                nid,
-                if assignee.is_some() {
-                    "assigned"
-                } else {
-                    "waiting"
-                },
-                None,
-                assignee,
-                Some(nurture_id),
-                &why,
-                Some(actor),
-            )
-            .await?;
-            sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
-                .bind(last)
-                .bind(nurture_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE leads SET owner_id = $1 WHERE id = $2")
-                .bind(assignee)
-                .bind(lead_id)
-                .execute(&mut *tx)
-                .await?;
-            new_item = Some(nid);
+        if let Some(lead_id) = item.lead_id
+            && back_to_nurture(&mut tx, lead_id, &reason, actor).await?
+        {
+            new_item = Some(
+                self.nurture_again(&mut tx, &item, lead_id, &hours, now, actor)
+                    .await?,
+            );
         }
         audit_in(
             &mut *tx,
@@ -447,6 +390,99 @@ impl Db {
         .await?;
         tx.commit().await?;
         self.work_item(id).await
+    }
+
+    /// Runs `update`, whose condition ends with [`still_as_read`], binding
+    /// the status and holder `item` was read with; refused when someone
+    /// changed the item meanwhile (the caller's transaction then rolls back
+    /// as it is dropped).
+    async fn update_as_read<'q>(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        update: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+        item: &'q WorkItem,
+    ) -> Result<()> {
+        let changed = update
+            .bind(item.status.as_str())
+            .bind(item.assignee_id.unwrap_or(0))
+            .execute(&mut **tx)
+            .await?;
+        if changed.rows_affected() != 1 {
+            return Err(changed_meanwhile(&self.work_item(item.id).await?));
+        }
+        Ok(())
+    }
+
+    /// New work in the nurture queue for a rejected item's lead, assigned by
+    /// that queue's strategy, its SLAs counted from now as the queue counts
+    /// them. Returns the new item's id.
+    async fn nurture_again(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        rejected: &WorkItem,
+        lead_id: i64,
+        hours: &BusinessHours,
+        now: i64,
+        actor: i64,
+    ) -> Result<i64> {
+        let (nurture_id, first, resolution, business_hours): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT id, first_touch_sla_min, resolution_sla_min, business_hours FROM queues WHERE slug = 'nurture'",
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        let due = |minutes| sla_due(now, minutes, business_hours != 0, hours);
+        let (strategy, mut last, _, _) = lock_queue_by_id(tx, self.backend(), nurture_id).await?;
+        let chosen = choose_assignee(tx, nurture_id, strategy, &mut last, None, &[]).await?;
+        let assignee = chosen.as_ref().ok().map(|(u, _)| *u);
+        let (nid,): (i64,) = sqlx::query_as(
+            "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
+                 resolution_due_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(lead_id)
+        .bind(rejected.inquiry_id)
+        .bind(nurture_id)
+        .bind(assignee)
+        .bind(if assignee.is_some() {
+            "assigned"
+        } else {
+            "unassigned"
+        })
+        .bind(due(first))
+        .bind(due(resolution))
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        let why = match &chosen {
+            Ok((_, why)) => format!("back to nurture after rejection; {why}"),
+            Err(why) => format!("back to nurture after rejection; waiting: {why}"),
+        };
+        record(
+            tx,
+            nid,
+            if assignee.is_some() {
+                "assigned"
+            } else {
+                "waiting"
+            },
+            None,
+            assignee,
+            Some(nurture_id),
+            &why,
+            Some(actor),
+        )
+        .await?;
+        sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
+            .bind(last)
+            .bind(nurture_id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE leads SET owner_id = $1 WHERE id = $2")
+            .bind(assignee)
+            .bind(lead_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(nid)
     }
 
     /// A member of the item's queue takes it while it waits unassigned,
@@ -548,7 +584,10 @@ impl Db {
         self.work_item(id).await
     }
 
-    /// Gives the item to another person.
+    /// Gives the item to another person, with a reason. While nobody has
+    /// touched it yet, the first-touch clock starts again for the new holder
+    /// and its escalation path from the start. Of two changes to one item at
+    /// once, exactly one lands.
     pub async fn reassign_work_item(
         &self,
         actor: i64,
@@ -556,8 +595,9 @@ impl Db {
         to_user: i64,
         reason: &str,
     ) -> Result<WorkItem> {
+        let reason = required("reason", reason, "say why the work changes hands")?;
         let item = self.work_item(id).await?;
-        if matches!(item.status, WorkStatus::Rejected | WorkStatus::Done) {
+        if !item.status.is_open() {
             return Err(DbError::conflict(
                 "status",
                 format!("the work item is already {}", item.status),
@@ -579,19 +619,32 @@ impl Db {
                 format!("{} is deactivated and cannot take work", person.email),
             ));
         }
+        let hours = self.business_hours().await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE work_items SET assignee_id = $1, status = 'assigned', updated_at = $2 WHERE id = $3")
+        let (first, business_hours): (i64, i64) = sqlx::query_as(
+            "SELECT q.first_touch_sla_min, q.business_hours FROM queues q JOIN work_items w ON w.queue_id = q.id
+             WHERE w.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let first_touch_due = match item.first_touched_at {
+            None => sla_due(now, first, business_hours != 0, &hours),
+            Some(_) => item.first_touch_due_at,
+        };
+        let reassign = format!(
+            "UPDATE work_items SET assignee_id = $1, status = 'assigned', updated_at = $2, first_touch_due_at = $3,
+                 escalation_level = CASE WHEN first_touched_at IS NULL THEN 0 ELSE escalation_level END
+             WHERE id = $4 AND {}",
+            still_as_read(5)
+        );
+        let reassign = sqlx::query(&reassign)
             .bind(to_user)
             .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let reason = if reason.trim().is_empty() {
-            "reassigned"
-        } else {
-            reason.trim()
-        };
+            .bind(first_touch_due)
+            .bind(id);
+        self.update_as_read(&mut tx, reassign, &item).await?;
         record(
             &mut tx,
             id,
@@ -599,7 +652,7 @@ impl Db {
             item.assignee_id,
             Some(to_user),
             None,
-            reason,
+            &reason,
             Some(actor),
         )
         .await?;
@@ -630,7 +683,8 @@ impl Db {
     pub async fn escalate_breaches(&self, now: i64) -> Result<Vec<i64>> {
         let due: Vec<(i64, i64, Option<i64>, i64, i64)> = sqlx::query_as(
             "SELECT id, queue_id, assignee_id, escalation_level, first_touch_due_at FROM work_items
-             WHERE status IN ('assigned', 'unassigned') AND first_touch_due_at < $1 ORDER BY id LIMIT 500",
+             WHERE status IN ('assigned', 'unassigned') AND first_touched_at IS NULL AND first_touch_due_at < $1
+             ORDER BY id LIMIT 500",
         )
         .bind(now)
         .fetch_all(self.reader())
@@ -713,7 +767,8 @@ impl Db {
             let changed = sqlx::query(
                 "UPDATE work_items SET escalation_level = $1, escalated_at = $2, assignee_id = $3, queue_id = $4,
                      status = $5, first_touch_due_at = $6, updated_at = $2
-                 WHERE id = $7 AND escalation_level = $8 AND status IN ('assigned', 'unassigned')",
+                 WHERE id = $7 AND escalation_level = $8 AND status IN ('assigned', 'unassigned')
+                   AND first_touched_at IS NULL",
             )
             .bind(new_level)
             .bind(now)
@@ -945,6 +1000,55 @@ impl Db {
     }
 }
 
+/// The condition that an item still has the status and holder (0 for none)
+/// bound at `$first` and the next parameter: a compare-and-set, so that of
+/// two changes decided on the same reading only the first lands.
+fn still_as_read(first: usize) -> String {
+    format!(
+        "status = ${first} AND COALESCE(assignee_id, 0) = ${}",
+        first + 1
+    )
+}
+
+/// Why a change decided on an earlier reading of the item did not land.
+fn changed_meanwhile(item: &WorkItem) -> DbError {
+    DbError::conflict(
+        "status",
+        format!(
+            "the work item changed meanwhile: it is now {}; look again before changing it",
+            item.status
+        ),
+    )
+}
+
+/// Changes the stage of a rejected item's lead back to nurture when it is
+/// not yet in a deal, won, or disqualified; true when the lead belongs in
+/// nurture now.
+async fn back_to_nurture(
+    tx: &mut Transaction<'static, Any>,
+    lead_id: i64,
+    reason: &str,
+    actor: i64,
+) -> Result<bool> {
+    const BEFORE_A_DEAL: &[Stage] = &[
+        Stage::New,
+        Stage::Nurture,
+        Stage::Mql,
+        Stage::Sal,
+        Stage::Sql,
+    ];
+    let was = change_stage_in(
+        tx,
+        lead_id,
+        BEFORE_A_DEAL,
+        Stage::Nurture,
+        &format!("rejected by sales: {reason}"),
+        Some(actor),
+    )
+    .await?;
+    Ok(BEFORE_A_DEAL.contains(&was))
+}
+
 /// Why an item that is no longer waiting cannot be taken.
 fn taken(item: &WorkItem) -> DbError {
     let problem = if item.assignee_id.is_some() {
@@ -956,7 +1060,7 @@ fn taken(item: &WorkItem) -> DbError {
 }
 
 /// Changes a lead's stage when it is in one of `from` (any when empty),
-/// inside the caller's transaction.
+/// inside the caller's transaction; returns the stage it was in.
 pub(crate) async fn change_stage_in(
     tx: &mut Transaction<'static, Any>,
     lead_id: i64,
@@ -964,7 +1068,7 @@ pub(crate) async fn change_stage_in(
     to: Stage,
     reason: &str,
     actor: Option<i64>,
-) -> Result<()> {
+) -> Result<Stage> {
     let (current,): (String,) = sqlx::query_as("SELECT stage FROM leads WHERE id = $1")
         .bind(lead_id)
         .fetch_one(&mut **tx)
@@ -973,7 +1077,7 @@ pub(crate) async fn change_stage_in(
         .parse()
         .map_err(|e| DbError::invalid("stage", format!("{e}")))?;
     if current == to || (!from.is_empty() && !from.contains(&current)) {
-        return Ok(());
+        return Ok(current);
     }
     let now = now_ms();
     sqlx::query("UPDATE leads SET stage = $1, updated_at = $2 WHERE id = $3")
@@ -999,5 +1103,5 @@ pub(crate) async fn change_stage_in(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(current)
 }

@@ -3,7 +3,7 @@
 //! decided in memory.
 
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::Result;
 use crate::models::ActiveModels;
 use crate::queues::rules_in;
 use crate::sql::{CHUNK, placeholders};
@@ -147,11 +147,7 @@ impl Db {
             rules_in(self.reader()),
             self.active_models()
         )?;
-        let zone = jiff::tz::TimeZone::get(&organisation.time_zone).map_err(|e| {
-            DbError::invalid("time_zone", format!("`{}`: {e}", organisation.time_zone))
-        })?;
-        let hours = BusinessHours::parse(&organisation.business_hours, zone)
-            .map_err(|e| DbError::invalid("business_hours", e))?;
+        let hours = organisation.hours()?;
         Ok(Context {
             moderation: organisation.moderation,
             scoring: organisation.scoring,

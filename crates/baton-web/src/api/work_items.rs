@@ -142,7 +142,7 @@ pub struct RejectIn {
     pub reason: String,
 }
 
-/// Reject an item with a reason; its lead goes back to nurture.
+/// Reject an item with a reason; a lead not yet in a deal goes back to nurture.
 #[utoipa::path(post, path = "/api/v1/work-items/{id}/reject", tag = "work items", request_body = RejectIn,
     params(("id" = i64, Path, description = "Work item id")),
     responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
@@ -204,6 +204,7 @@ pub async fn reassign(
         state
             .db
             .reassign_work_item(caller.id(), id, to.id, &input.reason)
-            .await?,
+            .await
+            .map_err(|e| e.renamed("assignee_id", "email"))?,
     ))
 }

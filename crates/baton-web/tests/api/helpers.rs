@@ -158,6 +158,19 @@ impl TestApp {
         );
     }
 
+    /// Deactivates a person, as the owner.
+    pub async fn deactivate(&self, user_id: i64) {
+        let owner = self.db.user_by_email("owner@acme.test").await.unwrap();
+        let deactivate = baton_db::users::UserChange {
+            active: Some(false),
+            ..Default::default()
+        };
+        self.db
+            .update_user(owner.id, user_id, &deactivate)
+            .await
+            .unwrap();
+    }
+
     /// Rows in a table, straight from the database.
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))

@@ -9,15 +9,7 @@ async fn accept_reject_and_reassign_are_recorded() {
     let (_, hana_token) = app.user("hana@acme.test", Role::Hunter).await;
     let (_, _) = app.user("mia@acme.test", Role::Marketer).await;
     let (gone, _) = app.user("gus@acme.test", Role::Hunter).await;
-    let deactivate = baton_db::users::UserChange {
-        active: Some(false),
-        ..Default::default()
-    };
-    let owner = app.db.user_by_email("owner@acme.test").await.unwrap();
-    app.db
-        .update_user(owner.id, gone, &deactivate)
-        .await
-        .unwrap();
+    app.deactivate(gone).await;
     app.join("hunters", "hal@acme.test").await;
     app.join("nurture", "mia@acme.test").await;
 
@@ -187,4 +179,217 @@ async fn a_breach_escalates_once_to_the_next_member_then_the_next_tier() {
         .count();
     assert_eq!(escalations, 2);
     app.assert_open_work_is_counted().await;
+}
+
+/// Sends `count` copies of one POST at once; returns the statuses, sorted.
+async fn all_at_once(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Value,
+    count: usize,
+) -> Vec<u16> {
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let request = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(token)
+            .json(&body);
+        sends.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = sends.join_all().await;
+    statuses.sort_unstable();
+    statuses
+}
+
+/// The number of `action` lines in an item's history.
+async fn history_lines(app: &TestApp, item: i64, action: &str) -> usize {
+    let history = app.db.work_item_history(item).await.unwrap();
+    history.iter().filter(|h| h.action == action).count()
+}
+
+#[tokio::test]
+async fn parallel_rejects_or_reassigns_of_one_item_land_exactly_once() {
+    let app = TestApp::new().await;
+    app.user("hal@acme.test", Role::Hunter).await;
+    let (hana, _) = app.user("hana@acme.test", Role::Hunter).await;
+    app.user("mia@acme.test", Role::Marketer).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("nurture", "mia@acme.test").await;
+
+    let rejected = app.inquire(strong_lead("dana@initech.test")).await;
+    let item = rejected["work_item_id"].as_i64().unwrap();
+    let lead = app.db.work_item(item).await.unwrap().lead_id.unwrap();
+    let path = format!("/api/v1/work-items/{item}/reject");
+    let statuses = all_at_once(&app, &app.owner, &path, json!({"reason": "no budget"}), 8).await;
+    assert_eq!(statuses, [200, 409, 409, 409, 409, 409, 409, 409]);
+    assert_eq!(history_lines(&app, item, "rejected").await, 1);
+    let (nurture_items,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM work_items WHERE lead_id = $1")
+            .bind(lead)
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(nurture_items, 2, "the rejected item and one nurture item");
+
+    let handed = app.inquire(strong_lead("lou@hooli.test")).await;
+    let item = handed["work_item_id"].as_i64().unwrap();
+    let path = format!("/api/v1/work-items/{item}/reassign");
+    let to_hana = json!({"email": "hana@acme.test", "reason": "her territory"});
+    let statuses = all_at_once(&app, &app.owner, &path, to_hana, 8).await;
+    assert_eq!(statuses, [200, 409, 409, 409, 409, 409, 409, 409]);
+    assert_eq!(history_lines(&app, item, "reassigned").await, 1);
+    assert_eq!(
+        app.db.work_item(item).await.unwrap().assignee_id,
+        Some(hana)
+    );
+    app.assert_open_work_is_counted().await;
+}
+
+#[tokio::test]
+async fn rejecting_work_on_a_lead_in_a_deal_keeps_its_stage_and_sends_nothing_to_nurture() {
+    let app = TestApp::new().await;
+    let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.user("mia@acme.test", Role::Marketer).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("nurture", "mia@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let lead = app.db.work_item(item).await.unwrap().lead_id.unwrap();
+    let deal = app
+        .post(
+            &hal_token,
+            "/api/v1/opportunities",
+            &json!({"name": "Initech seats", "amount": "12000", "lead_id": lead}),
+        )
+        .await;
+    assert_eq!(deal.status(), 201);
+    let rejected = app
+        .post(
+            &hal_token,
+            &format!("/api/v1/work-items/{item}/reject"),
+            &json!({"reason": "the deal covers it"}),
+        )
+        .await;
+    assert_eq!(rejected.status(), 200);
+    assert_eq!(
+        app.db.lead(lead).await.unwrap().stage.as_str(),
+        "opportunity"
+    );
+    let (items,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM work_items WHERE lead_id = $1")
+        .bind(lead)
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(items, 1, "no nurture work for a lead in a deal");
+}
+
+#[tokio::test]
+async fn a_reassignment_needs_a_reason_names_the_email_and_restarts_an_untouched_clock() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (hana, _) = app.user("hana@acme.test", Role::Hunter).await;
+    let (gone, _) = app.user("gus@acme.test", Role::Hunter).await;
+    app.deactivate(gone).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    assert_eq!(receipt["assignee_id"], hal);
+    let path = format!("/api/v1/work-items/{item}/reassign");
+
+    let problem = |body: Value| {
+        let (app, path, token) = (&app, &path, &hal_token);
+        async move {
+            let response = app.post(token, path, &body).await;
+            let status = response.status().as_u16();
+            let problem: Value = response.json().await.unwrap();
+            (
+                status,
+                problem["invalid-params"][0]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        }
+    };
+    for blank in [
+        json!({"email": "hana@acme.test"}),
+        json!({"email": "hana@acme.test", "reason": "  "}),
+    ] {
+        assert_eq!(problem(blank).await, (422, "reason".to_string()));
+    }
+    let too_long = json!({"email": "hana@acme.test", "reason": "x".repeat(20_001)});
+    assert_eq!(problem(too_long).await, (422, "reason".to_string()));
+    let deactivated = json!({"email": "gus@acme.test", "reason": "cover"});
+    assert_eq!(problem(deactivated).await, (422, "email".to_string()));
+    let already = json!({"email": "hal@acme.test", "reason": "cover"});
+    assert_eq!(problem(already).await, (409, "email".to_string()));
+    assert_eq!(
+        history_lines(&app, item, "reassigned").await,
+        0,
+        "nothing stored"
+    );
+
+    // Overdue and escalated once, untouched: the new holder gets a fresh clock.
+    sqlx::query("UPDATE work_items SET first_touch_due_at = 1, escalation_level = 1 WHERE id = $1")
+        .bind(item)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let before = baton_db::now_ms();
+    let moved = app
+        .post(
+            &hal_token,
+            &path,
+            &json!({"email": "hana@acme.test", "reason": "her territory"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let moved = app.db.work_item(item).await.unwrap();
+    assert_eq!(moved.assignee_id, Some(hana));
+    assert!(moved.first_touch_due_at > before, "{moved:?}");
+    assert_eq!(moved.escalation_level, 0);
+    let history = app.db.work_item_history(item).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.from_user_id, last.to_user_id),
+        (Some(hal), Some(hana))
+    );
+}
+
+#[tokio::test]
+async fn work_touched_first_is_not_escalated_even_when_handed_on() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.user("hana@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    assert_eq!(receipt["assignee_id"], hal);
+    let accepted = app
+        .post(
+            &hal_token,
+            &format!("/api/v1/work-items/{item}/accept"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status(), 200);
+    let handed = app
+        .post(
+            &hal_token,
+            &format!("/api/v1/work-items/{item}/reassign"),
+            &json!({"email": "hana@acme.test", "reason": "holiday"}),
+        )
+        .await;
+    assert_eq!(handed.status(), 200);
+    let far_later = baton_db::now_ms() + 90 * 24 * 3600 * 1000;
+    assert!(
+        app.db
+            .escalate_breaches(far_later)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(history_lines(&app, item, "escalated").await, 0);
 }
