@@ -135,9 +135,15 @@ fn unit(currency: &Currency) -> i64 {
     10_i64.pow(currency.decimals())
 }
 
+/// The largest amount accepted, in minor units: 100 billion dollars. Far
+/// above any real deal or budget, and far enough below `i64::MAX` that
+/// reports can add up hundreds of thousands of them without overflow.
+pub const MAX_AMOUNT_MINOR: i64 = 10_000_000_000_000;
+
 /// Reads a non-negative amount in major units (`"1250.50"`) as minor units
 /// of `currency` (`125050`). Amounts in Baton are never negative; thousands
-/// separators and more decimals than the currency has are refused.
+/// separators, more decimals than the currency has and amounts above
+/// [`MAX_AMOUNT_MINOR`] are refused.
 pub fn parse_amount(text: &str, currency: &Currency) -> Result<i64, String> {
     let trimmed = text.trim();
     let decimals = currency.decimals() as usize;
@@ -162,7 +168,12 @@ pub fn parse_amount(text: &str, currency: &Currency) -> Result<i64, String> {
             "`{text}` has too many decimals: {currency} takes at most {decimals}"
         ));
     }
-    let too_large = || format!("`{text}` is too large");
+    let too_large = || {
+        format!(
+            "`{text}` is too large: amounts go up to {}",
+            format_minor(MAX_AMOUNT_MINOR, currency)
+        )
+    };
     let whole: i64 = whole.parse().map_err(|_| too_large())?;
     let fraction: i64 = if fraction.is_empty() {
         0
@@ -173,6 +184,7 @@ pub fn parse_amount(text: &str, currency: &Currency) -> Result<i64, String> {
     whole
         .checked_mul(unit(currency))
         .and_then(|w| w.checked_add(fraction))
+        .filter(|minor| *minor <= MAX_AMOUNT_MINOR)
         .ok_or_else(too_large)
 }
 
@@ -247,6 +259,15 @@ mod tests {
                 .unwrap_err()
                 .contains("too large")
         );
+        assert_eq!(
+            parse_amount("100000000000.00", &usd),
+            Ok(MAX_AMOUNT_MINOR),
+            "the largest amount"
+        );
+        assert_eq!(
+            parse_amount("100000000000.01", &usd).unwrap_err(),
+            "`100000000000.01` is too large: amounts go up to 100000000000.00"
+        );
     }
 
     #[test]
@@ -279,7 +300,7 @@ mod tests {
     proptest! {
         #[test]
         fn formatted_amounts_parse_back(
-            minor in 0_i64..=i64::MAX,
+            minor in 0_i64..=MAX_AMOUNT_MINOR,
             currency in prop::sample::select(vec!["USD", "JPY", "KWD", "CLF"]),
         ) {
             let currency = code(currency);

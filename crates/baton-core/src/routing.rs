@@ -20,8 +20,10 @@ pub struct RoutingFacts {
 }
 
 /// A rule's condition: every list that is not empty must contain the fact.
+/// Read only from a JSON object: serde would also read an array, by
+/// position, so `[]` would pass as the condition that always holds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct Condition {
     pub quarantined: Option<bool>,
     pub intents: Vec<Intent>,
@@ -29,6 +31,19 @@ pub struct Condition {
     pub sources: Vec<String>,
     pub account_statuses: Vec<AccountStatus>,
     pub account_tiers: Vec<Tier>,
+}
+
+impl Serialize for Condition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Condition::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Condition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let object = serde_json::Map::deserialize(deserializer)?;
+        Condition::deserialize(serde_json::Value::Object(object)).map_err(serde::de::Error::custom)
+    }
 }
 
 impl Condition {
@@ -484,6 +499,16 @@ mod tests {
             "{unknown_key}"
         );
         assert!(Condition::parse("intent is billing").is_err());
+        for not_an_object in ["[]", "[null]", "true", "\"billing\""] {
+            let refused = Condition::parse(not_an_object).unwrap_err();
+            assert!(
+                refused.contains("expected a map"),
+                "{not_an_object}: {refused}"
+            );
+        }
+        let in_a_rule =
+            serde_json::from_str::<Rule>(r#"{"name": "all", "condition": [], "queue": null}"#);
+        assert!(in_a_rule.is_err(), "{in_a_rule:?}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Activities: the calls, e-mails, meetings and other work people log, each
 //! typed by the charter so focus reports can tell whose job it was.
 
-use crate::checks::{Table, optional, timestamp};
+use crate::checks::{MAX_TEXT, Table, at_most, optional, timestamp};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -174,6 +174,8 @@ impl Db {
                 "say what the activity was about: a contact_id, account_id, lead_id or opportunity_id",
             ));
         }
+        at_most("outcome", new.outcome.as_deref().unwrap_or(""), MAX_TEXT)?;
+        at_most("notes", new.notes.as_deref().unwrap_or(""), MAX_TEXT)?;
         let occurred_at = match optional(new.occurred_at.as_deref()) {
             Some(text) => timestamp("occurred_at", &text)?,
             None => now_ms(),

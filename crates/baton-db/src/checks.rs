@@ -45,6 +45,22 @@ pub(crate) fn at_most(field: &str, value: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
+/// Most skills one queue member or routing rule names.
+const MAX_SKILLS: usize = 50;
+
+/// Refuses a list of skills that is too long or names one too long.
+pub(crate) fn skills(field: &str, skills: &[String]) -> Result<()> {
+    if skills.len() > MAX_SKILLS {
+        return Err(DbError::invalid(
+            field,
+            format!("name at most {MAX_SKILLS} skills"),
+        ));
+    }
+    skills
+        .iter()
+        .try_for_each(|skill| at_most(field, skill, MAX_NAME))
+}
+
 /// `value` trimmed; empty text counts as none.
 pub(crate) fn optional(value: Option<&str>) -> Option<String> {
     value

@@ -1,5 +1,6 @@
 //! Public inquiry forms: a hosted page per form, embeddable elsewhere.
 
+use crate::checks::{MAX_TEXT, at_most, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -155,9 +156,8 @@ impl Db {
                 "use 1 to 60 lowercase letters, digits and dashes",
             ));
         }
-        if name.trim().is_empty() {
-            return Err(DbError::invalid("name", "a form needs a name"));
-        }
+        let name = required_name("name", name, "a form needs a name")?;
+        at_most("thank_you", thank_you.trim(), MAX_TEXT)?;
         let thank_you = if thank_you.trim().is_empty() {
             "Thank you — we will be in touch shortly."
         } else {
@@ -168,7 +168,7 @@ impl Db {
             "INSERT INTO forms (slug, name, thank_you, active, created_at) VALUES ($1, $2, $3, 1, $4) RETURNING id",
         )
         .bind(slug)
-        .bind(name.trim())
+        .bind(&name)
         .bind(thank_you)
         .bind(now_ms())
         .fetch_one(&mut *tx)

@@ -1,7 +1,7 @@
 //! Queues (the tiers), their members and the ordered routing rules; the
 //! defaults every new organisation starts with.
 
-use crate::checks::{Chain, required};
+use crate::checks::{self, Chain, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -61,13 +61,21 @@ pub struct QueueChange {
     pub escalation_queue: Option<String>,
 }
 
+/// Longest SLA a queue accepts: a year, so that due times stay far from
+/// overflow and mistakes like minutes typed as seconds stand out.
+const MAX_SLA_MINUTES: i64 = 365 * 24 * 60;
+/// Most open items one member's cap allows.
+const MAX_CAPACITY: i64 = 10_000;
+
 impl From<&Member> for baton_core::routing::Candidate {
     fn from(m: &Member) -> Self {
         baton_core::routing::Candidate {
             user_id: m.user_id,
             position: m.position,
             open_items: m.open_items.max(0) as u32,
-            capacity: m.capacity.map(|c| c.max(0) as u32),
+            capacity: m
+                .capacity
+                .map(|c| u32::try_from(c.max(0)).unwrap_or(u32::MAX)),
             weight: m.weight.max(1) as u32,
             assigned_total: m.assigned_total.max(0) as u64,
             away: m.away,
@@ -290,6 +298,18 @@ impl Db {
         user_id: i64,
     ) -> Result<Member> {
         let mut tx = self.begin_write().await?;
+        let (email, active): (String, i64) =
+            sqlx::query_as("SELECT email, active FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| DbError::invalid("email", format!("there is no user {user_id}")))?;
+        if active == 0 {
+            return Err(DbError::invalid(
+                "email",
+                format!("{email} is deactivated and cannot join a queue"),
+            ));
+        }
         let (next,): (i64,) = sqlx::query_as(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM queue_members WHERE queue_id = $1",
         )
@@ -338,6 +358,12 @@ impl Db {
             return Err(DbError::invalid(
                 "first_touch_sla_minutes",
                 "must be at least one minute",
+            ));
+        }
+        if change.resolution_sla_minutes > MAX_SLA_MINUTES {
+            return Err(DbError::invalid(
+                "resolution_sla_minutes",
+                format!("must be at most {MAX_SLA_MINUTES} minutes (a year)"),
             ));
         }
         if change.resolution_sla_minutes < change.first_touch_sla_minutes {
@@ -452,14 +478,18 @@ impl Db {
             .find(|m| m.user_id == user_id)
             .ok_or_else(|| DbError::NotFound(format!("member {user_id} of queue {queue_id}")))?;
         let capacity = change.capacity.unwrap_or(current.capacity);
-        if capacity.is_some_and(|c| c < 0) {
-            return Err(DbError::invalid("capacity", "must be zero or more"));
+        if capacity.is_some_and(|c| !(0..=MAX_CAPACITY).contains(&c)) {
+            return Err(DbError::invalid(
+                "capacity",
+                format!("must be between 0 and {MAX_CAPACITY} open items"),
+            ));
         }
         let weight = change.weight.unwrap_or(current.weight);
         if !(1..=100).contains(&weight) {
             return Err(DbError::invalid("weight", "must be between 1 and 100"));
         }
         let skills = change.skills.clone().unwrap_or(current.skills);
+        checks::skills("skills", &skills)?;
         let away = change.away.unwrap_or(current.away);
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -504,11 +534,12 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         for (position, rule) in rules.iter().enumerate() {
-            required(
+            required_name(
                 &format!("[{position}].name"),
                 &rule.name,
                 "every rule needs a name",
             )?;
+            checks::skills(&format!("[{position}].skills"), &rule.skills)?;
             insert_rule(&mut tx, position, rule).await?;
         }
         audit_in(

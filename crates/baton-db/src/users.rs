@@ -1,6 +1,6 @@
 //! People, their roles and their API tokens.
 
-use crate::checks::{Chain, Table};
+use crate::checks::{Chain, Table, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
@@ -270,10 +270,8 @@ impl Db {
     /// Adds a person; the e-mail must be new.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
         let email = Email::parse(new.email).map_err(|e| DbError::invalid("email", e))?;
-        let name = new.name.trim();
-        if name.is_empty() {
-            return Err(DbError::invalid("name", "a name is required"));
-        }
+        let name = required_name("name", new.name, "a name is required")?;
+        let name = name.as_str();
         if let Some(p) = new.password
             && p.chars().count() < MIN_PASSWORD_CHARS
         {
@@ -377,10 +375,8 @@ impl Db {
         user_id: i64,
         name: &str,
     ) -> Result<String> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(DbError::invalid("name", "a token needs a name"));
-        }
+        let name = required_name("name", name, "a token needs a name")?;
+        let name = name.as_str();
         let (token, hash) = auth::new_api_token();
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(

@@ -165,6 +165,40 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// Longest webhook address accepted.
+const MAX_URL: usize = 2000;
+
+/// A webhook address as deliveries need it: http or https, with a host and
+/// without credentials, which would show wherever the address does (the
+/// signature is what proves a delivery came from here).
+fn delivery_address(text: &str) -> Result<url::Url> {
+    let text = text.trim();
+    let refused = |problem: String| DbError::invalid("url", problem);
+    if text.len() > MAX_URL {
+        return Err(refused(format!("must be at most {MAX_URL} characters")));
+    }
+    let url = url::Url::parse(text).map_err(|e| {
+        refused(format!(
+            "`{text}` is not a web address ({e}); write one like https://hooks.example.com/baton"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refused(format!(
+            "must be an http:// or https:// address, not {}:",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(refused("names no host".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refused(
+            "must not carry a user name or password; deliveries are signed instead".into(),
+        ));
+    }
+    Ok(url)
+}
+
 /// Waits after the `attempts`-th failure: 30 s doubling, at most 6 hours.
 pub fn backoff_ms(attempts: i64) -> i64 {
     let doubling = 30_000i64.saturating_mul(1 << attempts.clamp(0, 20));
@@ -179,13 +213,8 @@ impl Db {
         url: &str,
         events: &[String],
     ) -> Result<(Webhook, String)> {
-        let url = url.trim();
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
-            return Err(DbError::invalid(
-                "url",
-                "must be an http:// or https:// address",
-            ));
-        }
+        let url = delivery_address(url)?;
+        let url = url.as_str();
         if events.is_empty() {
             return Err(DbError::invalid(
                 "events",
@@ -391,7 +420,33 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff_ms;
+    use super::{backoff_ms, delivery_address};
+    use crate::DbError;
+
+    #[test]
+    fn a_webhook_address_needs_http_a_host_and_no_credentials() {
+        let accepted = delivery_address(" HTTPS://Hooks.Example.com/baton?x=1 ").unwrap();
+        assert_eq!(accepted.as_str(), "https://hooks.example.com/baton?x=1");
+        assert!(delivery_address("http://127.0.0.1:9/hook").is_ok());
+        for (refused, why) in [
+            ("https://", "not a web address"),
+            ("hooks.example.com", "not a web address"),
+            ("ftp://hooks.example.com", "not ftp:"),
+            ("https://ann:secret@hooks.example.com", "password"),
+            (
+                &format!("https://example.com/{}", "a".repeat(2000)),
+                "at most 2000",
+            ),
+        ] {
+            match delivery_address(refused) {
+                Err(DbError::Invalid { field, problem }) => {
+                    assert_eq!(field, "url");
+                    assert!(problem.contains(why), "{refused}: {problem}");
+                }
+                other => panic!("{refused}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

@@ -235,6 +235,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         };
     } else if is_api {
         response = plain_error_as_problem(response).await;
+    } else {
+        response = plain_error_as_page(response).await;
     }
     let headers = response.headers_mut();
     headers.insert(
@@ -250,21 +252,54 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// not allowed, a path or query that does not parse) as a problem document,
 /// keeping the headers that tell the client what to do next. A query
 /// parameter that does not parse is named.
-async fn plain_error_as_problem(response: Response) -> Response {
-    let status = response.status();
-    let is_json = response
+/// Whether the response's content type mentions `kind`.
+fn content_type_has(response: &Response, kind: &str) -> bool {
+    response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    if !status.is_client_error() || is_json {
-        return response;
-    }
+        .is_some_and(|v| v.contains(kind))
+}
+
+/// A plain-text response's head and its text, trimmed.
+async fn split_plain(response: Response) -> (axum::http::response::Parts, String) {
     let (parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, 16 * 1024)
         .await
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
+    (parts, text)
+}
+
+/// Copies the headers a refusal keeps when its body is rewritten.
+fn keep_headers(from: &axum::http::response::Parts, to: &mut Response) {
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = from.headers.get(&name) {
+            to.headers_mut().insert(name, value.clone());
+        }
+    }
+}
+
+/// A client error outside the API that the framework answered in plain
+/// text, or with nothing (an unknown address, a wrong method, a path or
+/// form that does not parse), as a page for the person in the browser.
+async fn plain_error_as_page(response: Response) -> Response {
+    let status = response.status();
+    if !status.is_client_error() || content_type_has(&response, "html") {
+        return response;
+    }
+    let (parts, text) = split_plain(response).await;
+    let mut page = crate::ui::refused_request(status, &text);
+    keep_headers(&parts, &mut page);
+    page
+}
+
+async fn plain_error_as_problem(response: Response) -> Response {
+    let status = response.status();
+    if !status.is_client_error() || content_type_has(&response, "json") {
+        return response;
+    }
+    let (parts, text) = split_plain(response).await;
     let detail = match (text.is_empty(), status) {
         (false, _) => text,
         (true, StatusCode::NOT_FOUND) => "there is nothing at this address".to_string(),
@@ -290,10 +325,6 @@ async fn plain_error_as_problem(response: Response) -> Response {
         detail,
         params,
     );
-    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
-        if let Some(value) = parts.headers.get(&name) {
-            problem.headers_mut().insert(name, value.clone());
-        }
-    }
+    keep_headers(&parts, &mut problem);
     problem
 }

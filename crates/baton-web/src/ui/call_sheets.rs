@@ -74,7 +74,43 @@ struct ShownLine {
     due: String,
     value: String,
     last_touch: String,
-    error: Option<String>,
+    /// What was typed into a refused line, so nothing is typed twice.
+    typed: Option<DoneForm>,
+    /// The refusal's field (outcome, type or notes) and problem.
+    error: Option<(String, String)>,
+}
+
+impl ShownLine {
+    /// The problem to show beside `field`, if the line was refused for it.
+    fn error_on(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(on, _)| on == field)
+            .map(|(_, problem)| problem.as_str())
+    }
+
+    fn typed_outcome(&self) -> &str {
+        self.typed.as_ref().map_or("", |form| form.outcome.as_str())
+    }
+
+    fn typed_notes(&self) -> &str {
+        self.typed.as_ref().map_or("", |form| form.notes.as_str())
+    }
+
+    /// The activity type to preselect: the one chosen before a refusal.
+    fn typed_type<'a>(&'a self, default: &'a str) -> &'a str {
+        self.typed
+            .as_ref()
+            .map_or(default, |form| form.type_slug.as_str())
+    }
+}
+
+/// A line marked done that was refused: the form as typed and the problem.
+struct Refused {
+    line: i64,
+    form: DoneForm,
+    field: String,
+    problem: String,
 }
 
 #[derive(Template)]
@@ -284,28 +320,36 @@ async fn visible(state: &AppState, viewer: &Viewer, id: i64) -> Result<CallSheet
     Ok(sheet)
 }
 
-/// The lines of `sheet` as shown, with `error` beside line `failed`.
-fn shown(sheet: &CallSheet, failed: Option<(i64, String)>) -> Vec<ShownLine> {
+/// The lines of `sheet` as shown, a refused line with what was typed and
+/// the problem beside its field.
+fn shown(sheet: &CallSheet, mut refused: Option<Refused>) -> Vec<ShownLine> {
     sheet
         .lines
         .iter()
-        .map(|line| ShownLine {
-            link: match (line.lead_id, line.opportunity_id) {
-                (_, Some(deal)) => Some(format!("/opportunities/{deal}")),
-                (Some(lead), None) => Some(format!("/leads/{lead}")),
-                (None, None) => None,
-            },
-            due: line.due_at.map(when).unwrap_or_default(),
-            value: match (line.value_minor, line.currency.as_deref()) {
-                (Some(minor), Some(currency)) => money(minor, currency),
-                _ => String::new(),
-            },
-            last_touch: line.last_touch_at.map_or_else(|| "never".into(), when),
-            error: failed
-                .as_ref()
-                .filter(|(id, _)| *id == line.id)
-                .map(|(_, problem)| problem.clone()),
-            line: line.clone(),
+        .map(|line| {
+            let refusal = refused.take_if(|r| r.line == line.id);
+            ShownLine {
+                link: match (line.lead_id, line.opportunity_id) {
+                    (_, Some(deal)) => Some(format!("/opportunities/{deal}")),
+                    (Some(lead), None) => Some(format!("/leads/{lead}")),
+                    (None, None) => None,
+                },
+                due: line.due_at.map(when).unwrap_or_default(),
+                value: match (line.value_minor, line.currency.as_deref()) {
+                    (Some(minor), Some(currency)) => money(minor, currency),
+                    _ => String::new(),
+                },
+                last_touch: line.last_touch_at.map_or_else(|| "never".into(), when),
+                error: refusal.as_ref().map(|r| {
+                    let field = match r.field.as_str() {
+                        "type" | "notes" => r.field.clone(),
+                        _ => "outcome".to_string(),
+                    };
+                    (field, r.problem.clone())
+                }),
+                typed: refusal.map(|r| r.form),
+                line: line.clone(),
+            }
         })
         .collect()
 }
@@ -314,9 +358,9 @@ async fn render_sheet(
     state: &AppState,
     viewer: &Viewer,
     sheet: CallSheet,
-    failed: Option<(i64, String)>,
+    refused: Option<Refused>,
 ) -> Response {
-    let status = if failed.is_some() {
+    let status = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -332,7 +376,7 @@ async fn render_sheet(
             title: format!("Call sheet for the {} of {}", sheet.period, sheet.starts_on),
             csrf: chrome.csrf.clone(),
             chrome: Some(chrome),
-            lines: shown(&sheet, failed),
+            lines: shown(&sheet, refused),
             done: sheet.lines.iter().filter(|l| l.done_at.is_some()).count(),
             sheet,
             types: charter
@@ -396,9 +440,9 @@ async fn done(
         Err(page) => return page,
     };
     let call = CallOutcome {
-        outcome: form.outcome,
-        type_slug: Some(form.type_slug),
-        notes: Some(form.notes),
+        outcome: form.outcome.clone(),
+        type_slug: Some(form.type_slug.clone()),
+        notes: Some(form.notes.clone()),
     };
     match state
         .db
@@ -407,9 +451,17 @@ async fn done(
     {
         Ok(_) => Redirect::to(&format!("/call-sheets/{id}#line-{line}")).into_response(),
         Err(
-            baton_db::DbError::Invalid { problem, .. }
-            | baton_db::DbError::Conflict { problem, .. },
-        ) => render_sheet(&state, &viewer, sheet, Some((line, problem))).await,
+            baton_db::DbError::Invalid { field, problem }
+            | baton_db::DbError::Conflict { field, problem },
+        ) => {
+            let refused = Refused {
+                line,
+                form,
+                field,
+                problem,
+            };
+            render_sheet(&state, &viewer, sheet, Some(refused)).await
+        }
         Err(e) => failure(Some(&viewer), e),
     }
 }

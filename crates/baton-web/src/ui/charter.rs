@@ -143,7 +143,15 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
         return csrf_refused();
     }
     if viewer.role() != Role::Owner {
-        return refused(&viewer);
+        return message(
+            StatusCode::FORBIDDEN,
+            Some(&viewer),
+            "Not for your role",
+            format!(
+                "A {} reads the charter; only an owner changes it.",
+                viewer.role()
+            ),
+        );
     }
     let current = match state.db.current_charter().await {
         Ok(charter) => charter,

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baton_core::domain::{Stage, WorkStatus};
+use baton_core::domain::{Role, Stage, WorkStatus};
 use baton_core::money::Decimal;
 use baton_db::activities::{ActivityFilter, NewActivity};
 use baton_db::leads::Lead;
@@ -162,6 +162,42 @@ fn convertible(stage: Stage) -> bool {
     )
 }
 
+/// Why the viewer may not turn the lead into a deal, if they may not: only
+/// sellers who hold the lead (or a manager) do, once, before it is a deal,
+/// won or disqualified; the same rule as the API's.
+async fn conversion_refused(
+    state: &AppState,
+    viewer: &Viewer,
+    lead: &Lead,
+) -> baton_db::Result<Option<(StatusCode, String)>> {
+    if !convertible(lead.stage) {
+        return Ok(Some((
+            StatusCode::CONFLICT,
+            format!(
+                "Lead {} is {}, so it cannot become a new deal from here.",
+                lead.id, lead.stage
+            ),
+        )));
+    }
+    let role = viewer.role();
+    if !(role.is_manager() || matches!(role, Role::Hunter | Role::Farmer)) {
+        return Ok(Some((
+            StatusCode::FORBIDDEN,
+            format!("A {role} does not open deals; hunters, farmers and managers do."),
+        )));
+    }
+    if !role.is_manager() && !state.db.lead_held_by(lead.id, viewer.id()).await? {
+        return Ok(Some((
+            StatusCode::FORBIDDEN,
+            format!(
+                "Lead {} is held by someone else: its owner, the person assigned its work or a manager opens its deal.",
+                lead.id
+            ),
+        )));
+    }
+    Ok(None)
+}
+
 /// The lead page again with a refused form's problem beside its field, or
 /// the failure page for any other error.
 async fn show_refusal(
@@ -295,7 +331,7 @@ async fn show(
         }
 
         let mut convert_fields = Vec::new();
-        if convertible(lead.stage) {
+        if conversion_refused(state, viewer, &lead).await?.is_none() {
             let typed = convert.as_ref().map(|(f, _, _)| f);
             convert_fields = vec![
                 Field::input(
@@ -425,6 +461,13 @@ async fn convert(
         Ok(lead) => lead,
         Err(response) => return response,
     };
+    match conversion_refused(&state, &viewer, &lead).await {
+        Ok(None) => {}
+        Ok(Some((status, why))) => {
+            return message(status, Some(&viewer), "Not a deal from here", why);
+        }
+        Err(e) => return failure(Some(&viewer), e),
+    }
     let new = NewOpportunity {
         name: form.name.clone(),
         account_id: lead.account_id,

@@ -226,6 +226,25 @@ fn message(status: StatusCode, viewer: Option<&Viewer>, title: &str, message: St
     )
 }
 
+/// A page for a request the framework refused before any handler ran: an
+/// unknown address, a method the address does not take, a path or form
+/// that does not parse. `detail` is the framework's own explanation.
+pub(crate) fn refused_request(status: StatusCode, detail: &str) -> Response {
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => (
+            "Not found",
+            "There is nothing at this address. Check the link, or start again from your work.".to_string(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Not here",
+            "This address does not take that kind of request. Go back and use the page's own buttons.".to_string(),
+        ),
+        _ if detail.is_empty() => ("That did not work", "The request was not understood.".to_string()),
+        _ => ("That did not work", format!("The request was not understood: {detail}")),
+    };
+    message(status, None, title, text)
+}
+
 /// A storage error as a page; internals go to the log only.
 fn failure(viewer: Option<&Viewer>, error: baton_db::DbError) -> Response {
     match error {

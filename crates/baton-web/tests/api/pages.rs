@@ -715,6 +715,28 @@ async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
         page.contains("aria-invalid=\"true\""),
         "the error is beside the field"
     );
+    // Refused for its type: what was typed stays, the error is beside the type.
+    let (status, page, _) = hunter
+        .post(
+            &done,
+            &[
+                ("csrf", &csrf),
+                ("outcome", "left a voicemail"),
+                ("type", "carrier-pigeon"),
+                ("notes", "try again Friday"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(&format!("id=\"type-{line}-error\""))
+            && !page.contains(&format!("id=\"outcome-{line}-error\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"left a voicemail\"") && page.contains("value=\"try again Friday\""),
+        "{page}"
+    );
     let activities = app.count("activities").await;
     let (status, _, _) = hunter
         .post(
@@ -1914,4 +1936,92 @@ async fn post_owned(
 ) -> (u16, String, Option<String>) {
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     browser.post(path, &pairs).await
+}
+
+#[tokio::test]
+async fn a_manager_reads_the_charter_but_is_told_only_an_owner_changes_it() {
+    let app = TestApp::new().await;
+    let mut manager = Browser::person(&app, "mo@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/charter").await;
+    assert_eq!(status, 200);
+    let csrf = Browser::csrf(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("slug", "cold_call"),
+        ("name", "Cold calling"),
+        ("function", "hunting"),
+        ("expectation", "40 calls a week"),
+        ("note", "mine now"),
+    ];
+    let (status, page, _) = manager.post("/charter", &form).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("only an owner changes it"), "{page}");
+    assert_eq!(app.db.current_charter().await.unwrap().version.version, 1);
+}
+
+#[tokio::test]
+async fn unknown_pages_wrong_methods_and_unreadable_requests_get_a_page_that_says_so() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, page, _) = hunter.get("/no-such-page").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("There is nothing at this address"), "{page}");
+    let (status, page, _) = hunter.get("/leads/not-a-number").await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("The request was not understood") && page.contains("</html>"),
+        "{page}"
+    );
+    let (_, work, _) = hunter.get("/work").await;
+    let csrf = Browser::csrf(&work);
+    let (status, page, _) = hunter.post("/work", &[("csrf", &csrf)]).await;
+    assert_eq!(status, 405);
+    assert!(
+        page.contains("does not take that kind of request"),
+        "{page}"
+    );
+    let (status, page, _) = hunter.post("/call-sheets", &[("period", "day")]).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("missing field") && page.contains("</html>"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_lead_becomes_a_deal_once_and_only_by_its_holder() {
+    let app = TestApp::new().await;
+    let (mut hunter, lead, _) = hunter_with_a_lead(&app).await;
+    // A colleague in the same queue sees the lead but does not hold it.
+    let mut colleague = Browser::person(&app, "hugo@acme.test", Role::Hunter).await;
+    app.join("hunters", "hugo@acme.test").await;
+    let (status, page, _) = colleague.get(&format!("/leads/{lead}")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("name=\"amount\""), "no deal form for him");
+    let deal = |csrf: String| {
+        [
+            ("csrf", csrf),
+            ("name", "Initech seats".to_string()),
+            ("amount", "12500".to_string()),
+            ("expected_close", String::new()),
+        ]
+    };
+    let convert = format!("/leads/{lead}/opportunity");
+    let csrf = Browser::csrf(&page);
+    let form = deal(csrf);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page, _) = colleague.post(&convert, &form).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("held by someone else"), "{page}");
+    assert_eq!(app.count("opportunities").await, 0);
+
+    let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    let form = deal(Browser::csrf(&page));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, _) = hunter.post(&convert, &form).await;
+    assert_eq!(status, 303);
+    let (status, page, _) = hunter.post(&convert, &form).await;
+    assert_eq!(status, 409, "converted once");
+    assert!(page.contains("cannot become a new deal"), "{page}");
+    assert_eq!(app.count("opportunities").await, 1);
 }

@@ -71,6 +71,10 @@ async fn bad_queue_changes_are_refused_naming_the_field() {
         ),
         (json!({"escalation_queue": "nowhere"}), "escalation_queue"),
         (json!({"escalation_queue": "service"}), "escalation_queue"),
+        (
+            json!({"first_touch_sla_minutes": 60, "resolution_sla_minutes": 9_000_000_000_000_i64}),
+            "resolution_sla_minutes",
+        ),
     ] {
         let response = app.patch(&app.owner, "/api/v1/queues/service", &body).await;
         assert_eq!(response.status(), 422, "{body}");
@@ -125,4 +129,47 @@ async fn a_hunter_cannot_change_queues_or_their_members() {
     assert_eq!(app.delete(&hunter, &member).await.status(), 403);
     let after = app.get_json(&app.owner, "/api/v1/queues/service").await;
     assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn a_deactivated_person_or_an_absurd_cap_is_refused_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let (gone, _) = app.user("gus@acme.test", Role::Service).await;
+    app.deactivate(gone).await;
+    let before = app.count("queue_members").await;
+    let added = app
+        .post(
+            &app.owner,
+            "/api/v1/queues/service/members",
+            &json!({"email": "gus@acme.test"}),
+        )
+        .await;
+    assert_eq!(added.status(), 422);
+    let problem: Value = added.json().await.unwrap();
+    assert_eq!(problem["invalid-params"][0]["name"], "email", "{problem}");
+    assert!(
+        problem["invalid-params"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("deactivated")
+    );
+    assert_eq!(app.count("queue_members").await, before, "nothing stored");
+
+    let (ann, _) = app.user("ann@acme.test", Role::Service).await;
+    app.join("service", "ann@acme.test").await;
+    let member = format!("/api/v1/queues/service/members/{ann}");
+    for (body, field) in [
+        (json!({"capacity": 4_294_967_296_i64}), "capacity"),
+        (json!({"capacity": -1}), "capacity"),
+        (json!({"skills": vec!["x".repeat(301)]}), "skills"),
+        (
+            json!({"skills": (0..51).map(|n| n.to_string()).collect::<Vec<_>>()}),
+            "skills",
+        ),
+    ] {
+        let response = app.patch(&app.owner, &member, &body).await;
+        assert_eq!(response.status(), 422, "{body}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["invalid-params"][0]["name"], field, "{problem}");
+    }
 }
