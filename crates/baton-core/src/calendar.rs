@@ -5,7 +5,25 @@ use jiff::civil::Date;
 use std::fmt;
 use std::str::FromStr;
 
-/// Reads a day written `YYYY-MM-DD`.
+/// The years a business date may fall in. Outside them a date is a typo
+/// (year 1 for 2001), and far dates would overflow the arithmetic reports
+/// do on them.
+pub const BUSINESS_YEARS: std::ops::RangeInclusive<i16> = 1900..=2199;
+
+/// Refuses a date outside [`BUSINESS_YEARS`], quoting `raw` as written.
+pub fn within_business_years(date: Date, raw: &str) -> Result<Date, String> {
+    if BUSINESS_YEARS.contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "`{raw}` is outside the years {} to {}",
+            BUSINESS_YEARS.start(),
+            BUSINESS_YEARS.end()
+        ))
+    }
+}
+
+/// Reads a day written `YYYY-MM-DD`, within [`BUSINESS_YEARS`].
 pub fn parse_date(raw: &str) -> Result<Date, String> {
     let text = raw.trim();
     // jiff also reads other forms; only the plain day is accepted.
@@ -20,8 +38,10 @@ pub fn parse_date(raw: &str) -> Result<Date, String> {
     if !shaped {
         return Err(format!("`{raw}` is not a date like 2026-07-31"));
     }
-    text.parse::<Date>()
-        .map_err(|_| format!("`{raw}` is not a day of the calendar"))
+    let date = text
+        .parse::<Date>()
+        .map_err(|_| format!("`{raw}` is not a day of the calendar"))?;
+    within_business_years(date, raw)
 }
 
 /// A calendar quarter, written like `2026-Q3`.
@@ -40,6 +60,13 @@ impl Quarter {
             return Err(bad());
         }
         let year: i16 = year.parse().map_err(|_| bad())?;
+        if !BUSINESS_YEARS.contains(&year) {
+            return Err(format!(
+                "`{raw}` is outside the years {} to {}",
+                BUSINESS_YEARS.start(),
+                BUSINESS_YEARS.end()
+            ));
+        }
         let number: i8 = match number {
             "1" => 1,
             "2" => 2,
@@ -141,6 +168,19 @@ mod tests {
         ] {
             assert!(parse_date(bad).unwrap_err().contains("2026-07-31"), "{bad}");
         }
+        assert_eq!(parse_date("1900-01-01"), Ok(date(1900, 1, 1)));
+        assert_eq!(parse_date("2199-12-31"), Ok(date(2199, 12, 31)));
+        for typo in ["0001-03-31", "1899-12-31", "2200-01-01", "9999-12-31"] {
+            assert_eq!(
+                parse_date(typo).unwrap_err(),
+                format!("`{typo}` is outside the years 1900 to 2199")
+            );
+        }
+        assert!(
+            Quarter::parse("9999-Q4")
+                .unwrap_err()
+                .contains("outside the years")
+        );
     }
 
     #[test]

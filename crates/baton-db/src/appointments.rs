@@ -170,6 +170,41 @@ fn time_span(starts_at: i64, ends_at: i64) -> Result<(i64, i64)> {
 
 impl Db {
     /// Schedules an appointment with a contact flagged as decision maker.
+    /// Refuses a contact who is not one of the people of what the meeting
+    /// is about: the lead's or deal's own contact, or someone at its account
+    /// (and at the account named, if one is).
+    async fn ensure_among_its_people(
+        &self,
+        new: &NewAppointment,
+        contact: &crate::contacts::Contact,
+    ) -> Result<()> {
+        let mut subjects = Vec::new();
+        if let Some(id) = new.lead_id {
+            let lead = self.lead(id).await?;
+            subjects.push((format!("lead {id}"), lead.account_id, lead.contact_id));
+        }
+        if let Some(id) = new.opportunity_id {
+            let deal = self.opportunity(id).await?;
+            subjects.push((format!("deal {id}"), deal.account_id, deal.contact_id));
+        }
+        if let Some(id) = new.account_id {
+            subjects.push((format!("account {id}"), Some(id), None));
+        }
+        for (subject, account, own_contact) in subjects {
+            let at_its_account = account.is_some() && contact.account_id == account;
+            if own_contact != Some(contact.id) && !at_its_account {
+                return Err(DbError::invalid(
+                    "contact_id",
+                    format!(
+                        "contact {} is not one of {subject}'s people: choose its contact or a decision maker at its account",
+                        contact.id
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub async fn create_appointment(
         &self,
         actor: Option<i64>,
@@ -198,6 +233,7 @@ impl Db {
             .await?;
         self.ensure_exists("opportunity_id", Table::Opportunities, new.opportunity_id)
             .await?;
+        self.ensure_among_its_people(new, &contact).await?;
         let starts_at = timestamp("starts_at", &new.starts_at)?;
         let ends_at = match optional(new.ends_at.as_deref()) {
             Some(text) => timestamp("ends_at", &text)?,

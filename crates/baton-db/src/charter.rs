@@ -176,6 +176,25 @@ impl Db {
         }
     }
 
+    /// Refuses, naming the field `type`, a slug that no version of the
+    /// charter ever had: activities logged under an older version are still
+    /// found by their type.
+    pub async fn known_activity_type(&self, slug: &str) -> Result<()> {
+        let (found,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM activity_types WHERE slug = $1")
+                .bind(slug)
+                .fetch_one(self.reader())
+                .await?;
+        if found > 0 {
+            Ok(())
+        } else {
+            Err(DbError::invalid(
+                "type",
+                format!("`{slug}` is not an activity type of any version of the charter"),
+            ))
+        }
+    }
+
     /// Puts a new version of the charter in force: the complete set of
     /// activity types, with a note saying why.
     pub async fn replace_charter(

@@ -4,7 +4,7 @@
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::settings::keys::CURRENCY;
-use baton_core::calendar::parse_date;
+use baton_core::calendar::{parse_date, within_business_years};
 use baton_core::money::{Currency, Decimal, FALLBACK_CURRENCY, parse_amount};
 
 /// Longest name or title accepted (of an account, contact, deal, campaign
@@ -81,17 +81,17 @@ pub(crate) fn day(field: &str, value: Option<&str>) -> Result<Option<jiff::civil
         .transpose()
 }
 
-/// An RFC 3339 time read as UTC milliseconds.
+/// An RFC 3339 time read as UTC milliseconds, in the business years.
 pub(crate) fn timestamp(field: &str, text: &str) -> Result<i64> {
-    text.trim()
-        .parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|_| {
-            DbError::invalid(
-                field,
-                format!("`{text}` is not a time like 2026-07-31T14:30:00Z"),
-            )
-        })
+    let time = text.trim().parse::<jiff::Timestamp>().map_err(|_| {
+        DbError::invalid(
+            field,
+            format!("`{text}` is not a time like 2026-07-31T14:30:00Z"),
+        )
+    })?;
+    let day = time.to_zoned(jiff::tz::TimeZone::UTC).date();
+    within_business_years(day, text).map_err(|e| DbError::invalid(field, e))?;
+    Ok(time.as_millisecond())
 }
 
 /// Today's date in UTC, as stored for closing days.

@@ -325,6 +325,10 @@ impl Db {
             ),
             None => None,
         };
+        // A deal opened on a lead is with the lead's person and company
+        // unless others are named.
+        let account_id = new.account_id.or(lead.as_ref().and_then(|l| l.account_id));
+        let contact_id = new.contact_id.or(lead.as_ref().and_then(|l| l.contact_id));
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
@@ -333,8 +337,8 @@ impl Db {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
         )
         .bind(&name)
-        .bind(new.account_id)
-        .bind(new.contact_id)
+        .bind(account_id)
+        .bind(contact_id)
         .bind(new.lead_id)
         .bind(new.owner_id)
         .bind(optional(new.product.as_deref()))

@@ -71,12 +71,16 @@ pub async fn list(
             start_of("to", next)
         })
         .transpose()?;
+    let type_slug = query
+        .type_slug
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    if let Some(slug) = &type_slug {
+        state.db.known_activity_type(slug).await?;
+    }
     let filter = ActivityFilter {
         user_id: params::own_unless_manager(&caller, asked, "activities")?,
-        type_slug: query
-            .type_slug
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty()),
+        type_slug,
         from: from.map(|d| start_of("from", d)).transpose()?,
         until,
         lead_id: None,

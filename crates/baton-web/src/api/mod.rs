@@ -70,8 +70,10 @@ pub const DEFAULT_LIMIT: i64 = 50;
 pub struct PageParams {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Items per page, 1 to 200 (default 50).
-    pub limit: Option<i64>,
+    /// Items per page, 1 to 200 (default 50). Read as text, so that a
+    /// limit that is not a number is refused naming `limit`.
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
 }
 
 impl PageParams {
@@ -84,7 +86,17 @@ impl PageParams {
                 })?,
                 None => 0,
             };
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        let limit = match self
+            .limit
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            Some(text) => text
+                .parse::<i64>()
+                .map_err(|_| ApiError::field("limit", format!("`{text}` is not a number")))?,
+            None => DEFAULT_LIMIT,
+        };
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::field(
                 "limit",

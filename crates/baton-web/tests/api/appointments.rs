@@ -234,9 +234,40 @@ async fn appointments_are_seen_by_their_owner_and_managers_only() {
 async fn bad_appointments_are_refused_naming_the_field() {
     let app = TestApp::new().await;
     let (_, hunter) = app.user("hank@acme.test", Role::Hunter).await;
-    let (_, contact_id) = account_with_contact(&app, true).await;
+    let (account_id, contact_id) = account_with_contact(&app, true).await;
+    // A decision maker at another company is not one of Initech's people.
+    let (_, hooli) = post(
+        &app,
+        &app.owner,
+        "/api/v1/accounts",
+        json!({"name": "Hooli", "domain": "hooli.test"}),
+    )
+    .await;
+    let (_, gavin) = post(
+        &app,
+        &app.owner,
+        "/api/v1/contacts",
+        json!({"name": "Gavin Belson", "account_id": hooli["id"], "decision_maker": true}),
+    )
+    .await;
+    let (status, deal) = post(
+        &app,
+        &app.owner,
+        "/api/v1/opportunities",
+        json!({"name": "Initech seats", "amount": "1000", "account_id": account_id}),
+    )
+    .await;
+    assert_eq!(status, 201, "{deal}");
     let before = app.count("appointments").await;
     for (body, field) in [
+        (
+            json!({"contact_id": gavin["id"], "starts_at": "2030-03-04T15:00:00Z", "account_id": account_id}),
+            "contact_id",
+        ),
+        (
+            json!({"contact_id": gavin["id"], "starts_at": "2030-03-04T15:00:00Z", "opportunity_id": deal["id"]}),
+            "contact_id",
+        ),
         (
             json!({"contact_id": contact_id, "starts_at": "next tuesday"}),
             "starts_at",
@@ -249,6 +280,10 @@ async fn bad_appointments_are_refused_naming_the_field() {
         (
             json!({"contact_id": contact_id, "starts_at": "2030-03-04T15:00:00Z", "minutes": 0}),
             "minutes",
+        ),
+        (
+            json!({"contact_id": contact_id, "starts_at": "0001-03-04T15:00:00Z"}),
+            "starts_at",
         ),
         (
             json!({"contact_id": 999_999, "starts_at": "2030-03-04T15:00:00Z"}),

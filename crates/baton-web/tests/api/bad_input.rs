@@ -293,10 +293,16 @@ async fn every_client_error_of_the_api_is_a_problem_document() {
     assert_eq!(status, 400);
     assert!(body["detail"].as_str().unwrap().contains("abc"), "{body}");
 
-    let (status, _, body) =
-        problem(app.get(&app.owner, "/api/v1/inquiries?limit=many").await).await;
-    assert_eq!(status, 400);
-    assert_eq!(invalid_field(&body), "limit", "{body}");
+    // Lists whose filters are read beside the page parameters too.
+    for list in ["inquiries", "work-items", "leads", "accounts"] {
+        let (status, _, body) = problem(
+            app.get(&app.owner, &format!("/api/v1/{list}?limit=many"))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{list}: {body}");
+        assert_eq!(invalid_field(&body), "limit", "{list}: {body}");
+    }
 
     let array = app
         .post(

@@ -516,6 +516,13 @@ async fn winning_an_opportunity_makes_its_account_and_lead_customers() {
     )
     .await;
     assert_eq!(deal["owner_id"], hal, "the caller owns it");
+    let lead_contact = app
+        .get_json(&hal_token, &format!("/api/v1/leads/{lead}"))
+        .await["contact_id"]
+        .clone();
+    assert!(lead_contact.is_i64());
+    assert_eq!(deal["contact_id"], lead_contact, "the lead's person");
+    assert_eq!(deal["account_id"], initech, "the account named");
     assert_eq!(deal["stage"], "prospecting");
     assert_eq!(deal["probability"], 10);
     assert_eq!(deal["forecast_category"], "pipeline");
@@ -556,9 +563,27 @@ async fn winning_an_opportunity_makes_its_account_and_lead_customers() {
         &patch(&app, &hal_token, &path, json!({"amount": "12.345"})).await,
         "amount",
     );
+    for not_a_close in ["soon", "0001-09-30", "9999-12-31"] {
+        assert_invalid(
+            &patch(
+                &app,
+                &hal_token,
+                &path,
+                json!({"expected_close": not_a_close}),
+            )
+            .await,
+            "expected_close",
+        );
+    }
     assert_invalid(
-        &patch(&app, &hal_token, &path, json!({"expected_close": "soon"})).await,
-        "expected_close",
+        &patch(
+            &app,
+            &hal_token,
+            &path,
+            json!({"amount": "100000000000.01"}),
+        )
+        .await,
+        "amount",
     );
     assert_invalid(
         &patch(
@@ -853,6 +878,10 @@ async fn activities_are_typed_by_the_charter_in_force() {
     assert_invalid(
         &get(&app, &hal_token, "/api/v1/activities?from=March").await,
         "from",
+    );
+    assert_invalid(
+        &get(&app, &hal_token, "/api/v1/activities?type=juggling").await,
+        "type",
     );
     assert_invalid(
         &get(

@@ -191,6 +191,8 @@ async fn activity_and_focus_reports_show_everyone_to_managers_and_their_own_line
         ("from=2026-07-01", "to"),
         ("from=2026-07-01&to=30/09/2026", "to"),
         ("from=2026-07-02&to=2026-07-01", "to"),
+        ("from=2026-07-01&to=9999-12-31", "to"),
+        ("from=0001-01-01&to=2026-07-01", "from"),
     ] {
         for path in ["activity-vs-revenue", "focus"] {
             assert_eq!(
