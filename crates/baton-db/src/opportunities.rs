@@ -2,7 +2,7 @@
 //! a probability and a forecast category, won or lost with a reason.
 
 use crate::checks::{Table, amount, day, optional, required_name, today_utc};
-use crate::connect::Db;
+use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
@@ -287,6 +287,35 @@ fn opportunity_conditions(filter: &OpportunityListFilter) -> Conditions {
     conditions
 }
 
+/// Refuses a second deal on one lead: a lead becomes a deal once, and
+/// further business goes on its account. Checked inside the writer's
+/// transaction, the lead locked on PostgreSQL, so that of two conversions
+/// at once only the first lands.
+async fn ensure_not_yet_a_deal(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    lead_id: i64,
+) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM leads WHERE id = $1 FOR UPDATE")
+            .bind(lead_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let existing: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM opportunities WHERE lead_id = $1 ORDER BY id LIMIT 1")
+            .bind(lead_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match existing {
+        Some((deal,)) => Err(DbError::conflict(
+            "lead_id",
+            format!("lead {lead_id} already became deal {deal}; open further deals on its account"),
+        )),
+        None => Ok(()),
+    }
+}
+
 impl Db {
     /// Opens an opportunity; its lead, if any, moves to the opportunity stage.
     pub async fn create_opportunity(
@@ -331,6 +360,9 @@ impl Db {
         let contact_id = new.contact_id.or(lead.as_ref().and_then(|l| l.contact_id));
         let now = now_ms();
         let mut tx = self.begin_write().await?;
+        if let Some(lead) = &lead {
+            ensure_not_yet_a_deal(&mut tx, self.backend(), lead.id).await?;
+        }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO opportunities (name, account_id, contact_id, lead_id, owner_id, product, amount_minor,
                  currency, stage, probability, forecast_category, expected_close, engaged_on, created_at, updated_at)

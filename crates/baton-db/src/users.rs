@@ -1,7 +1,7 @@
 //! People, their roles and their API tokens.
 
 use crate::checks::{Chain, Table, required_name};
-use crate::connect::Db;
+use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
@@ -602,7 +602,16 @@ impl Db {
         }
         let role = change.role.unwrap_or(current.role);
         let active = change.active.unwrap_or(current.active);
+        let loses_an_owner =
+            current.role == Role::Owner && current.active && (role != Role::Owner || !active);
         let mut tx = self.begin_write().await?;
+        if loses_an_owner && self.backend() == Backend::Postgres {
+            // Two owners demoting each other at once: the second waits here
+            // and then counts without the first.
+            sqlx::query("SELECT id FROM users WHERE role = 'owner' AND active = 1 FOR UPDATE")
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "UPDATE users SET team_id = $1, manager_id = $2, role = $3, active = $4 WHERE id = $5",
         )
@@ -613,6 +622,34 @@ impl Db {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if loses_an_owner {
+            let (owners,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'owner' AND active = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if owners == 0 {
+                let field = if active { "role" } else { "active" };
+                return Err(DbError::conflict(
+                    field,
+                    format!(
+                        "{} is the last active owner; make someone else owner first",
+                        current.email
+                    ),
+                ));
+            }
+        }
+        if current.active && !active {
+            let released = stop_access_and_release_work(&mut tx, actor, &current).await?;
+            audit_in(
+                &mut *tx,
+                Some(actor),
+                "user.deactivated",
+                "user",
+                Some(id),
+                &serde_json::json!({"work_items_released": released}),
+            )
+            .await?;
+        }
         audit_in(
             &mut *tx,
             Some(actor),
@@ -640,6 +677,56 @@ impl Db {
         let (manager,) = row.ok_or_else(|| DbError::NotFound(format!("user {id}")))?;
         Ok(manager)
     }
+}
+
+/// Ends a deactivated person's sessions and tokens for good, so that
+/// reactivating them does not bring old credentials back, and returns their
+/// open work to its queues to be taken. Returns the items released.
+async fn stop_access_and_release_work(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: i64,
+    person: &User,
+) -> Result<Vec<i64>> {
+    let now = now_ms();
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(person.id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(person.id)
+        .execute(&mut **tx)
+        .await?;
+    let held: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, queue_id FROM work_items WHERE assignee_id = $1 AND status IN ('assigned', 'accepted')
+         ORDER BY id",
+    )
+    .bind(person.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE work_items SET assignee_id = NULL, status = 'unassigned', updated_at = $1
+         WHERE assignee_id = $2 AND status IN ('assigned', 'accepted')",
+    )
+    .bind(now)
+    .bind(person.id)
+    .execute(&mut **tx)
+    .await?;
+    let why = format!("waiting: {} was deactivated", person.email);
+    for (item, queue) in &held {
+        crate::work_items::record(
+            tx,
+            *item,
+            "waiting",
+            Some(person.id),
+            None,
+            Some(*queue),
+            &why,
+            Some(actor),
+        )
+        .await?;
+    }
+    Ok(held.into_iter().map(|(item, _)| item).collect())
 }
 
 /// How long a web session lasts without signing in again.

@@ -484,6 +484,13 @@ async fn convert(
     };
     match state.db.create_opportunity(Some(viewer.id()), &new).await {
         Ok(deal) => Redirect::to(&format!("/opportunities/{}", deal.id)).into_response(),
+        // Converted meanwhile, by another tab or person.
+        Err(baton_db::DbError::Conflict { field, problem }) if field == "lead_id" => message(
+            StatusCode::CONFLICT,
+            Some(&viewer),
+            "Not a deal from here",
+            format!("{problem}."),
+        ),
         Err(e) => {
             show_refusal(&state, &viewer, lead, e, |field, problem| {
                 Refused::Convert(form, field, problem)

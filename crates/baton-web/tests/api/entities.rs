@@ -1473,3 +1473,48 @@ async fn the_openapi_document_lists_the_entity_endpoints() {
     );
     assert!(schemas["Forecast"].is_object());
 }
+
+#[tokio::test]
+async fn a_lead_becomes_one_deal_even_when_asked_twenty_times_at_once() {
+    let app = TestApp::new().await;
+    let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let lead = receipt["lead_id"].as_i64().unwrap();
+    let body = json!({"name": "Initech seats", "amount": "100", "lead_id": lead});
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let request = app
+            .client
+            .post(app.url("/api/v1/opportunities"))
+            .bearer_auth(&hal_token)
+            .json(&body);
+        sends.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let statuses = sends.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 201 | 409)),
+        "{statuses:?}"
+    );
+    let again = app.post(&hal_token, "/api/v1/opportunities", &body).await;
+    assert_conflict_naming(again, "lead_id").await;
+    assert_eq!(app.count("opportunities").await, 1);
+}
+
+async fn assert_conflict_naming(response: reqwest::Response, field: &str) {
+    assert_eq!(response.status(), 409);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["invalid-params"][0]["name"], field, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already became deal"),
+        "{problem}"
+    );
+}
