@@ -42,6 +42,36 @@ impl RateLimiter {
 
     /// Counts a request; `Err(seconds to wait)` past the limit.
     pub fn check(&self, address: IpAddr) -> Result<(), u64> {
+        self.blocked(address)?;
+        self.count(address);
+        Ok(())
+    }
+
+    /// `Err(seconds to wait)` while `address` is past the limit, counting
+    /// nothing: for limits on failures only, such as wrong passwords.
+    pub fn blocked(&self, address: IpAddr) -> Result<(), u64> {
+        self.with_window(address, |start, events, now| {
+            if *events >= self.limit {
+                let wait = self.window.saturating_sub(now.duration_since(*start));
+                Err(wait.as_secs().max(1))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    /// Counts one event for `address`.
+    pub fn count(&self, address: IpAddr) {
+        self.with_window(address, |_, events, _| *events += 1);
+    }
+
+    /// Runs `f` on the current window of `address`: when it started and
+    /// how many events it holds.
+    fn with_window<T>(
+        &self,
+        address: IpAddr,
+        f: impl FnOnce(&mut Instant, &mut u32, Instant) -> T,
+    ) -> T {
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         // Forget finished windows now and then so the map stays small.
@@ -52,12 +82,8 @@ impl RateLimiter {
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
-        if entry.1 >= self.limit {
-            let wait = self.window.saturating_sub(now.duration_since(entry.0));
-            return Err(wait.as_secs().max(1));
-        }
-        entry.1 += 1;
-        Ok(())
+        let (start, events) = entry;
+        f(start, events, now)
     }
 }
 

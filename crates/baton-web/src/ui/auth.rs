@@ -62,8 +62,10 @@ async fn sign_in(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    if let Err(wait) = state.sign_in_limiter.check(peer.ip()) {
-        let error = format!("Too many attempts from your address; try again in {wait} seconds.");
+    // Only failures count: a busy office behind one address signs in freely.
+    if let Err(wait) = state.sign_in_limiter.blocked(peer.ip()) {
+        let error =
+            format!("Too many failed attempts from your address; try again in {wait} seconds.");
         return render(
             StatusCode::TOO_MANY_REQUESTS,
             &SignInPage::new(form.email, Some(error)),
@@ -72,6 +74,7 @@ async fn sign_in(
     let user = match state.db.check_password(&form.email, &form.password).await {
         Ok(Some(user)) => user,
         Ok(None) => {
+            state.sign_in_limiter.count(peer.ip());
             let error = "That e-mail and password do not match.".to_string();
             return render(
                 StatusCode::UNAUTHORIZED,

@@ -2025,3 +2025,29 @@ async fn a_lead_becomes_a_deal_once_and_only_by_its_holder() {
     assert!(page.contains("cannot become a new deal"), "{page}");
     assert_eq!(app.count("opportunities").await, 1);
 }
+
+#[tokio::test]
+async fn only_failed_sign_ins_count_towards_the_limit_of_an_address() {
+    let app = TestApp::new().await;
+    Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let sign_in = |password: &'static str| {
+        let mut browser = Browser::new(&app);
+        async move {
+            let credentials = [("email", "hal@acme.test"), ("password", password)];
+            browser.post("/sign-in", &credentials).await.0
+        }
+    };
+    // A whole office behind one address signs in freely.
+    for _ in 0..15 {
+        assert_eq!(sign_in("long password").await, 303);
+    }
+    for _ in 0..10 {
+        assert_eq!(sign_in("wrong password").await, 401);
+    }
+    assert_eq!(sign_in("wrong password").await, 429);
+    assert_eq!(
+        sign_in("long password").await,
+        429,
+        "blocked until the window ends"
+    );
+}
