@@ -147,19 +147,32 @@ impl AccountabilityConfig {
     }
 }
 
+/// The days a campaign's cost is spread over, both included: its own
+/// days, where a campaign still running (no end day) runs to `today` and
+/// one without a start day starts the day it was `entered`. So a period
+/// before a campaign began bears none of its cost, and the periods up to
+/// today add up to the whole of it.
+pub fn campaign_days(
+    starts: Option<jiff::civil::Date>,
+    ends: Option<jiff::civil::Date>,
+    entered: jiff::civil::Date,
+    today: jiff::civil::Date,
+) -> (jiff::civil::Date, jiff::civil::Date) {
+    let starts = starts.unwrap_or_else(|| ends.map_or(entered, |ends| entered.min(ends)));
+    let ends = ends.unwrap_or(today).max(starts);
+    (starts, ends)
+}
+
 /// The part of a campaign's cost that falls in a period of days: the cost
-/// spread evenly over the days it runs (`runs`, both days included),
-/// times the days it runs within the period. A campaign without both days
-/// is counted whole in every period. Rounded down to a minor unit.
+/// spread evenly over the days it runs (`runs`, both days included, as
+/// [`campaign_days`] gives them), times the days it runs within the period.
+/// Rounded down to a minor unit.
 pub fn cost_in_period(
     cost_minor: i64,
-    runs: Option<(jiff::civil::Date, jiff::civil::Date)>,
+    (starts, ends): (jiff::civil::Date, jiff::civil::Date),
     from: jiff::civil::Date,
     to: jiff::civil::Date,
 ) -> i64 {
-    let Some((starts, ends)) = runs.filter(|(starts, ends)| starts <= ends) else {
-        return cost_minor;
-    };
     let days = |a: jiff::civil::Date, b: jiff::civil::Date| {
         i64::from(a.until(b).map_or(0, |span| span.get_days())) + 1
     };
@@ -327,7 +340,7 @@ mod tests {
     #[test]
     fn a_campaign_cost_is_spread_over_the_days_it_runs() {
         let day = |text: &str| text.parse::<jiff::civil::Date>().unwrap();
-        let runs = Some((day("2026-06-21"), day("2026-07-10")));
+        let runs = (day("2026-06-21"), day("2026-07-10"));
         let q3 = (day("2026-07-01"), day("2026-09-30"));
         // 20 days, 10 of them in Q3.
         assert_eq!(cost_in_period(1_000, runs, q3.0, q3.1), 500);
@@ -339,7 +352,32 @@ mod tests {
             cost_in_period(1_000, runs, day("2026-10-01"), day("2026-12-31")),
             0
         );
-        assert_eq!(cost_in_period(1_000, None, q3.0, q3.1), 1_000);
+        // Still running on 30 September, started 1 July: all of it so far in Q3.
+        let today = day("2026-09-30");
+        let running = campaign_days(Some(day("2026-07-01")), None, day("2026-05-01"), today);
+        assert_eq!(running, (day("2026-07-01"), today));
+        assert_eq!(cost_in_period(1_000, running, q3.0, q3.1), 1_000);
+        assert_eq!(
+            cost_in_period(1_000, running, day("2026-04-01"), day("2026-06-30")),
+            0,
+            "nothing before it began"
+        );
+        // No days at all: from the day it was entered to today.
+        let undated = campaign_days(None, None, day("2026-08-31"), today);
+        assert_eq!(cost_in_period(900, undated, q3.0, q3.1), 900);
+        assert_eq!(
+            cost_in_period(900, undated, day("2026-09-01"), day("2026-09-30")),
+            870
+        );
+        // Starting after today, or ending before it was entered.
+        assert_eq!(
+            campaign_days(Some(day("2026-12-01")), None, day("2026-08-31"), today),
+            (day("2026-12-01"), day("2026-12-01"))
+        );
+        assert_eq!(
+            campaign_days(None, Some(day("2026-06-30")), day("2026-08-31"), today),
+            (day("2026-06-30"), day("2026-06-30"))
+        );
         assert_eq!(return_on_cost(3_000, 1_000), Some(2.0));
         assert_eq!(return_on_cost(3_000, 0), None);
         assert_eq!(share(1, 4), Some(0.25));

@@ -1,21 +1,37 @@
 //! Writing tables out as CSV (RFC 4180), the one form every report and
 //! page exports to.
 
-/// One CSV record without its line ending: cells joined by commas, each
-/// quoted when it holds a comma, a quote or a line break, quotes doubled.
+/// One CSV record without its line ending: each cell as [`csv_cell`]
+/// writes it, joined by commas.
 pub fn csv_record<S: AsRef<str>>(cells: &[S]) -> String {
     cells
         .iter()
-        .map(|cell| {
-            let cell = cell.as_ref();
-            if cell.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", cell.replace('"', "\"\""))
-            } else {
-                cell.to_string()
-            }
-        })
+        .map(|cell| csv_cell(cell.as_ref()))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// A value as a CSV field: quoted when it holds a comma, quote or line
+/// break, with quotes doubled. Text a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@`, a tab or a carriage return first) is prefixed with
+/// `'`, since names, titles and sources come from outside; numbers and phone
+/// numbers stay as they are.
+pub fn csv_cell(value: &str) -> String {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && value.parse::<f64>().is_err()
+        && !value
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let value = if formula {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
 }
 
 /// A header and its rows as a CSV document, each record ended by CRLF.
@@ -42,5 +58,14 @@ mod tests {
             csv_document(&["name", "leads"], &[vec!["Acme, Inc.".into(), "3".into()]]),
             "name,leads\r\n\"Acme, Inc.\",3\r\n"
         );
+    }
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("@SUM(1+1)"), "'@SUM(1+1)");
+        assert_eq!(csv_cell("+1 415 555 0100"), "+1 415 555 0100");
+        assert_eq!(csv_cell("-12.50"), "-12.50");
+        assert_eq!(csv_record(&["a", "=1+1"]), "a,'=1+1");
     }
 }

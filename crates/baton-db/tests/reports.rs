@@ -625,6 +625,24 @@ async fn a_campaigns_cost_is_shared_by_the_sources_of_its_leads() {
         rows.iter().filter_map(|r| r.cost_minor).sum()
     };
     assert_eq!(total(&report.by_source), total(&report.by_campaign));
+
+    // A campaign still running that starts long after the period costs it nothing.
+    db.create_campaign(
+        None,
+        &baton_db::campaigns::NewCampaign {
+            name: "Trade fair, always on".to_string(),
+            channel: "events".to_string(),
+            cost: Some(baton_core::money::Decimal("70.00".to_string())),
+            currency: None,
+            starts_on: Some("2099-01-01".to_string()),
+            ends_on: None,
+        },
+    )
+    .await
+    .unwrap();
+    let later = db.lead_quality_report(q3_period()).await.unwrap();
+    assert_eq!(total(&later.by_campaign), total(&report.by_campaign));
+    assert!(later.by_campaign.iter().all(|r| r.name != "Trade fair, always on"));
 }
 
 #[tokio::test]

@@ -7,7 +7,9 @@ use crate::campaigns::Campaign;
 use crate::connect::{Backend, Db};
 use crate::dashboard::{FUNNEL, furthest_steps, step_of};
 use crate::error::Result;
-use baton_core::accountability::{cost_in_period, return_on_cost, share, split_cost};
+use baton_core::accountability::{
+    campaign_days, cost_in_period, return_on_cost, share, split_cost,
+};
 use baton_core::domain::{OpportunityStage, Stage};
 use baton_core::money::Currency;
 use serde::Serialize;
@@ -243,7 +245,9 @@ impl Db {
     /// Lead quality by source and by campaign for the leads created in `period`.
     pub async fn lead_quality_report(&self, period: Period) -> Result<LeadQualityReport> {
         let currency = self.currency_or_default("currency", None).await?;
-        let bounds = period.bounds(&self.time_zone().await?)?;
+        let zone = self.time_zone().await?;
+        let bounds = period.bounds(&zone)?;
+        let today = jiff::Timestamp::now().to_zoned(zone.clone()).date();
         let groups = self.quality_groups(bounds, &currency, Leads::Every).await?;
         let mut by_source: BTreeMap<String, Counts> = BTreeMap::new();
         let mut by_campaign: BTreeMap<Option<i64>, Counts> = BTreeMap::new();
@@ -265,7 +269,14 @@ impl Db {
         let mut source_costs: BTreeMap<String, i64> = BTreeMap::new();
         for campaign in campaigns {
             let id = campaign.id;
-            let runs = day(&campaign.starts_on).zip(day(&campaign.ends_on));
+            let entered = jiff::Timestamp::from_millisecond(campaign.created_at)
+                .map_or(today, |at| at.to_zoned(zone.clone()).date());
+            let runs = campaign_days(
+                day(&campaign.starts_on),
+                day(&campaign.ends_on),
+                entered,
+                today,
+            );
             let cost = (campaign.currency == currency.as_str())
                 .then(|| cost_in_period(campaign.cost_minor, runs, period.from, period.to));
             if let Some(cost) = cost.filter(|c| *c > 0) {

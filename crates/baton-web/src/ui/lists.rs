@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use baton_core::export::csv_record;
 use baton_db::DbError;
 use baton_db::listing::{Direction, SortColumn, Window};
 use std::fmt::Display;
@@ -462,31 +463,9 @@ pub fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
 
 /// One CSV record (RFC 4180), ended by CRLF.
 fn csv_line<'a>(values: impl Iterator<Item = &'a str>) -> String {
-    let mut line = values.map(csv_field).collect::<Vec<_>>().join(",");
+    let mut line = csv_record(&values.collect::<Vec<_>>());
     line.push_str("\r\n");
     line
-}
-
-/// A value as a CSV field: quoted when it holds a comma, quote or line
-/// break, with quotes doubled. Text a spreadsheet would run as a formula
-/// (`=`, `+`, `-`, `@` first) is prefixed with `'`, since names and titles
-/// arrive from public forms; signed numbers stay as they are.
-fn csv_field(value: &str) -> String {
-    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r'])
-        && value.parse::<f64>().is_err()
-        && !value
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let value = if formula {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
 }
 
 /// A short table on a record's page (`table_partial.html`), with a link to
@@ -542,14 +521,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("Acme"), "Acme");
-        assert_eq!(csv_field("Acme, Inc."), "\"Acme, Inc.\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("+1 415 555 0100"), "+1 415 555 0100");
-        assert_eq!(csv_field("-12.50"), "-12.50");
+    fn csv_lines_end_with_crlf() {
         assert_eq!(
             csv_line(["a", "b,c"].into_iter()),
             "a,\"b,c\"\r\n".to_string()
