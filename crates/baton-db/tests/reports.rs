@@ -642,7 +642,12 @@ async fn a_campaigns_cost_is_shared_by_the_sources_of_its_leads() {
     .unwrap();
     let later = db.lead_quality_report(q3_period()).await.unwrap();
     assert_eq!(total(&later.by_campaign), total(&report.by_campaign));
-    assert!(later.by_campaign.iter().all(|r| r.name != "Trade fair, always on"));
+    assert!(
+        later
+            .by_campaign
+            .iter()
+            .all(|r| r.name != "Trade fair, always on")
+    );
 }
 
 #[tokio::test]

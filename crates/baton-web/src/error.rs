@@ -271,6 +271,28 @@ async fn split_plain(response: Response) -> (axum::http::response::Parts, String
     (parts, text)
 }
 
+/// The parameter a framework refusal is about: a query parameter that does
+/// not deserialize, or an id in the path that does not parse.
+fn framework_param(detail: &str) -> Option<InvalidParam> {
+    if let Some(rest) = detail.strip_prefix("Failed to deserialize query string: ") {
+        return rest
+            .split_once(": ")
+            .filter(|(name, _)| !name.is_empty() && !name.contains(' '))
+            .map(|(name, reason)| InvalidParam {
+                name: name.to_string(),
+                reason: reason.to_string(),
+            });
+    }
+    let value = detail
+        .strip_prefix("Invalid URL: Cannot parse `")?
+        .split_once('`')?
+        .0;
+    Some(InvalidParam {
+        name: "id".to_string(),
+        reason: format!("`{value}` is not an id"),
+    })
+}
+
 /// Copies the headers a refusal keeps when its body is rewritten.
 fn keep_headers(from: &axum::http::response::Parts, to: &mut Response) {
     for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
@@ -308,17 +330,7 @@ async fn plain_error_as_problem(response: Response) -> Response {
         }
         (true, _) => status.canonical_reason().unwrap_or("error").to_string(),
     };
-    let params = detail
-        .strip_prefix("Failed to deserialize query string: ")
-        .and_then(|rest| rest.split_once(": "))
-        .filter(|(name, _)| !name.is_empty() && !name.contains(' '))
-        .map(|(name, reason)| {
-            vec![InvalidParam {
-                name: name.to_string(),
-                reason: reason.to_string(),
-            }]
-        })
-        .unwrap_or_default();
+    let params = framework_param(&detail).map_or_else(Vec::new, |param| vec![param]);
     let mut problem = problem_response(
         status,
         status.canonical_reason().unwrap_or("Error"),

@@ -230,6 +230,16 @@ fn message(status: StatusCode, viewer: Option<&Viewer>, title: &str, message: St
 /// unknown address, a method the address does not take, a path or form
 /// that does not parse. `detail` is the framework's own explanation.
 pub(crate) fn refused_request(status: StatusCode, detail: &str) -> Response {
+    // A form without its CSRF field is refused like one with a wrong value.
+    if detail.contains("missing field `csrf`") {
+        return session::csrf_refused();
+    }
+    // An address whose id does not parse names nothing that exists.
+    let status = if detail.starts_with("Invalid URL") {
+        StatusCode::NOT_FOUND
+    } else {
+        status
+    };
     let (title, text) = match status {
         StatusCode::NOT_FOUND => (
             "Not found",

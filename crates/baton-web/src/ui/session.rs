@@ -65,11 +65,13 @@ pub struct ButtonForm {
 
 /// The answer to a form without the session's CSRF token.
 pub fn csrf_refused() -> Response {
-    (
+    super::message(
         StatusCode::FORBIDDEN,
-        "the form has expired or did not come from Baton; reload the page and try again",
+        None,
+        "The form has expired",
+        "The form has expired or did not come from Baton. Go back, reload the page and send it again."
+            .into(),
     )
-        .into_response()
 }
 
 /// The session secret in the request's cookies, if any.

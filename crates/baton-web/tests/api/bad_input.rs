@@ -292,6 +292,7 @@ async fn every_client_error_of_the_api_is_a_problem_document() {
     let (status, _, body) = problem(app.get(&app.owner, "/api/v1/inquiries/abc").await).await;
     assert_eq!(status, 400);
     assert!(body["detail"].as_str().unwrap().contains("abc"), "{body}");
+    assert_eq!(invalid_field(&body), "id", "{body}");
 
     // Lists whose filters are read beside the page parameters too.
     for list in ["inquiries", "work-items", "leads", "accounts"] {

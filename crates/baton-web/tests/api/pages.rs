@@ -1967,6 +1967,11 @@ async fn unknown_pages_wrong_methods_and_unreadable_requests_get_a_page_that_say
     assert_eq!(status, 404);
     assert!(page.contains("There is nothing at this address"), "{page}");
     let (status, page, _) = hunter.get("/leads/not-a-number").await;
+    assert_eq!(status, 404, "no lead has that id");
+    assert!(page.contains("There is nothing at this address"), "{page}");
+    let (status, page, _) = hunter
+        .get("/reports/funnel?from=2026-01-01&from=2026-02-01")
+        .await;
     assert_eq!(status, 400);
     assert!(
         page.contains("The request was not understood") && page.contains("</html>"),
@@ -1981,9 +1986,12 @@ async fn unknown_pages_wrong_methods_and_unreadable_requests_get_a_page_that_say
         "{page}"
     );
     let (status, page, _) = hunter.post("/call-sheets", &[("period", "day")]).await;
+    assert_eq!(status, 403, "no csrf field: refused like a wrong one");
+    assert!(page.contains("The form has expired"), "{page}");
+    let (status, page, _) = hunter.post("/call-sheets", &[("csrf", &csrf)]).await;
     assert_eq!(status, 422);
     assert!(
-        page.contains("missing field") && page.contains("</html>"),
+        page.contains("missing field `period`") && page.contains("</html>"),
         "{page}"
     );
 }
