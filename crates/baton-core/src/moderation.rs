@@ -58,6 +58,27 @@ impl Default for ModerationConfig {
     }
 }
 
+impl ModerationConfig {
+    /// The first setting out of range, with why: the threshold above 0 and
+    /// at most 1, each signal's weight from 0 to 1 (it is a probability).
+    pub fn problem(&self) -> Option<(&'static str, &'static str)> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Some(("threshold", "must be above 0 and at most 1"));
+        }
+        [
+            ("honeypot", self.honeypot),
+            ("disposable_mailbox", self.disposable_mailbox),
+            ("blocklisted", self.blocklisted),
+            ("many_links", self.many_links),
+            ("repeated_submission", self.repeated_submission),
+            ("shouting", self.shouting),
+        ]
+        .into_iter()
+        .find(|(_, weight)| !(0.0..=1.0).contains(weight))
+        .map(|(name, _)| (name, "must be between 0 and 1"))
+    }
+}
+
 /// What the pipeline knows beyond the inquiry itself.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Signals {

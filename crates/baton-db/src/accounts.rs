@@ -1,6 +1,6 @@
 //! Accounts: companies with a value tier, a status and their e-mail domains.
 
-use crate::checks::required_name;
+use crate::checks::{MAX_NAME, at_most, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -91,10 +91,12 @@ pub fn normalise_domain(raw: &str) -> Result<String> {
         .next()
         .unwrap_or_default()
         .to_string();
+    // As DNS has them: at most 253 characters, labels of 1 to 63.
     let valid = host.contains('.')
-        && host
-            .split('.')
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        && host.len() <= 253
+        && host.split('.').all(|l| {
+            (1..=63).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
     if valid {
         Ok(host)
     } else {
@@ -116,6 +118,11 @@ type AccountRow = (
     i64,
 );
 
+/// Most domains one account claims.
+const MAX_DOMAINS: usize = 100;
+/// More people than any company employs.
+const MAX_EMPLOYEES: i64 = 10_000_000;
+
 impl Db {
     /// Adds an account and claims its domains; a domain already claimed by
     /// another account is refused.
@@ -129,9 +136,22 @@ impl Db {
         // The same domain given twice (as `domain` and in `domains`) is one claim.
         let mut seen = std::collections::HashSet::new();
         domains.retain(|domain| seen.insert(domain.clone()));
-        if new.employees.is_some_and(|e| e < 0) {
-            return Err(DbError::invalid("employees", "must be zero or more"));
+        if domains.len() > MAX_DOMAINS {
+            return Err(DbError::invalid(
+                "domains",
+                format!("an account claims at most {MAX_DOMAINS} domains"),
+            ));
         }
+        if new
+            .employees
+            .is_some_and(|e| !(0..=MAX_EMPLOYEES).contains(&e))
+        {
+            return Err(DbError::invalid(
+                "employees",
+                format!("must be between 0 and {MAX_EMPLOYEES}"),
+            ));
+        }
+        at_most("industry", new.industry.as_deref().unwrap_or(""), MAX_NAME)?;
         if let Some(owner) = new.owner_id
             && self.user(owner).await.is_err()
         {

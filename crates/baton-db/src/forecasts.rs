@@ -2,7 +2,7 @@
 //! leads. A submission is an immutable version; the next one for the same
 //! person, kind and quarter gets the next number and never touches it.
 
-use crate::checks::{Table, amount, optional, required};
+use crate::checks::{MAX_TEXT, Table, amount, at_most, optional, required};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -248,6 +248,7 @@ impl Db {
     /// Stores a submission as the next version for its person, kind and
     /// quarter. Earlier versions stay exactly as they were.
     pub async fn submit_forecast(&self, new: &NewForecast) -> Result<Forecast> {
+        at_most("note", new.note.as_deref().unwrap_or(""), MAX_TEXT)?;
         if new.lines.is_empty() {
             return Err(DbError::invalid(
                 "lines",

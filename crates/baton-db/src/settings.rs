@@ -200,11 +200,8 @@ impl Db {
         .to_string();
         let scoring = change.scoring.clone().unwrap_or(current.scoring);
         let moderation = change.moderation.clone().unwrap_or(current.moderation);
-        if !(0.0..=1.0).contains(&moderation.threshold) || moderation.threshold == 0.0 {
-            return Err(DbError::invalid(
-                "moderation.threshold",
-                "must be above 0 and at most 1",
-            ));
+        if let Some((field, reason)) = moderation.problem() {
+            return Err(DbError::invalid(format!("moderation.{field}"), reason));
         }
         let accountability = change
             .accountability

@@ -265,6 +265,24 @@ pub struct NewUser<'a> {
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password accepted: hashing is slow on purpose, so a megabyte of
+/// password would cost the server dearly.
+const MAX_PASSWORD_CHARS: usize = 1_000;
+
+/// Refuses, naming the field `password`, one that is too short, too long
+/// or only spaces.
+fn check_new_password(password: &str) -> Result<()> {
+    let problem = if password.chars().count() < MIN_PASSWORD_CHARS {
+        format!("must have at least {MIN_PASSWORD_CHARS} characters")
+    } else if password.chars().count() > MAX_PASSWORD_CHARS {
+        format!("must have at most {MAX_PASSWORD_CHARS} characters")
+    } else if password.trim().is_empty() {
+        "must be more than spaces".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(DbError::invalid("password", problem))
+}
 
 impl Db {
     /// Adds a person; the e-mail must be new.
@@ -272,13 +290,8 @@ impl Db {
         let email = Email::parse(new.email).map_err(|e| DbError::invalid("email", e))?;
         let name = required_name("name", new.name, "a name is required")?;
         let name = name.as_str();
-        if let Some(p) = new.password
-            && p.chars().count() < MIN_PASSWORD_CHARS
-        {
-            return Err(DbError::invalid(
-                "password",
-                format!("must have at least {MIN_PASSWORD_CHARS} characters"),
-            ));
+        if let Some(password) = new.password {
+            check_new_password(password)?;
         }
         let hash = new.password.map(auth::hash_password);
         let inserted: std::result::Result<(i64,), _> = sqlx::query_as(
@@ -824,10 +837,11 @@ impl Db {
                 "this is not your current password",
             ));
         }
-        if new.chars().count() < MIN_PASSWORD_CHARS {
+        check_new_password(new)?;
+        if new == current {
             return Err(DbError::invalid(
                 "password",
-                format!("must have at least {MIN_PASSWORD_CHARS} characters"),
+                "choose a password different from the current one",
             ));
         }
         let mut tx = self.begin_write().await?;

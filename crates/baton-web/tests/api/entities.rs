@@ -1071,8 +1071,14 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
     assert_eq!(first["totals"]["amounts"][0]["amount"], "12500.50");
     assert_eq!(first["lines"].as_array().unwrap().len(), 2);
 
+    let mut long_note = revenue(&["8000"]);
+    long_note["note"] = json!("n".repeat(20_001));
+    assert_invalid(
+        &post(&app, &hal_token, "/api/v1/forecasts", long_note).await,
+        "note",
+    );
     let second = created(&app, &hal_token, "/api/v1/forecasts", revenue(&["8000"])).await;
-    assert_eq!(second["version"], 2);
+    assert_eq!(second["version"], 2, "the refused one took no version");
     assert_ne!(second["id"], first["id"]);
     let again = app
         .get_json(&hal_token, &format!("/api/v1/forecasts/{}", first["id"]))
@@ -1517,4 +1523,31 @@ async fn assert_conflict_naming(response: reqwest::Response, field: &str) {
             .contains("already became deal"),
         "{problem}"
     );
+}
+
+#[tokio::test]
+async fn account_text_domains_and_headcounts_have_limits() {
+    let app = TestApp::new().await;
+    let long_label = format!("{}.test", "a".repeat(64));
+    let long_name = format!("{}.test", ["abcdefghij"; 25].join("."));
+    let many: Vec<String> = (0..101).map(|n| format!("d{n}.test")).collect();
+    for (body, field) in [
+        (
+            json!({"name": "Initech", "industry": "i".repeat(301)}),
+            "industry",
+        ),
+        (
+            json!({"name": "Initech", "employees": i64::MAX}),
+            "employees",
+        ),
+        (json!({"name": "Initech", "domain": long_label}), "domain"),
+        (json!({"name": "Initech", "domain": long_name}), "domain"),
+        (json!({"name": "Initech", "domains": many}), "domains"),
+    ] {
+        assert_invalid(
+            &post(&app, &app.owner, "/api/v1/accounts", body).await,
+            field,
+        );
+    }
+    assert_eq!(app.count("accounts").await, 0);
 }

@@ -297,3 +297,55 @@ async fn deactivation_ends_sessions_and_tokens_for_good_and_returns_held_work() 
     );
     app.assert_open_work_is_counted().await;
 }
+
+#[tokio::test]
+async fn passwords_of_only_spaces_huge_ones_and_the_same_one_again_are_refused() {
+    let app = TestApp::new().await;
+    for password in [" ".repeat(10), "p".repeat(1_001), "short".to_string()] {
+        let add = app
+            .post(
+                &app.owner,
+                "/api/v1/users",
+                &json!({"email": "new@acme.test", "name": "New", "role": "farmer", "password": password}),
+            )
+            .await;
+        assert_eq!(add.status(), 422);
+        let problem: serde_json::Value = add.json().await.unwrap();
+        assert_eq!(
+            problem["invalid-params"][0]["name"], "password",
+            "{problem}"
+        );
+    }
+    let old = "a long old password";
+    let hal = app
+        .db
+        .create_user(baton_db::users::NewUser {
+            email: "hal@acme.test",
+            name: "Hal",
+            role: Role::Hunter,
+            password: Some(old),
+        })
+        .await
+        .unwrap();
+    let session = app.db.create_session(hal.id).await.unwrap();
+    let same = app.db.change_password(hal.id, &session, old, old).await;
+    assert!(
+        matches!(same, Err(baton_db::DbError::Invalid { ref field, .. }) if field == "password"),
+        "{same:?}"
+    );
+    let spaces = app
+        .db
+        .change_password(hal.id, &session, old, &" ".repeat(12))
+        .await;
+    assert!(
+        matches!(spaces, Err(baton_db::DbError::Invalid { .. })),
+        "{spaces:?}"
+    );
+    assert!(
+        app.db
+            .check_password("hal@acme.test", old)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

@@ -53,7 +53,13 @@ async fn owners_change_settings_and_the_next_inquiry_follows_them() {
         "no points for titles now: {codes:?}"
     );
 
+    let mut moderation = settings["moderation"].clone();
+    moderation["honeypot"] = json!(-5);
+    let mut threshold = settings["moderation"].clone();
+    threshold["threshold"] = json!(0);
     for (body, field) in [
+        (json!({"moderation": moderation}), "moderation.honeypot"),
+        (json!({"moderation": threshold}), "moderation.threshold"),
         (json!({"time_zone": "Mars/Olympus"}), "time_zone"),
         (json!({"business_hours": "someday"}), "business_hours"),
         (json!({"currency": "dollars"}), "currency"),
