@@ -108,13 +108,16 @@ pub(crate) enum Chain {
     Escalation,
     /// A person's manager.
     Management,
+    /// An account's parent company.
+    Parent,
 }
 
 impl Chain {
-    fn table_and_link(self) -> (&'static str, &'static str) {
+    pub(crate) fn table_and_link(self) -> (&'static str, &'static str) {
         match self {
             Chain::Escalation => ("queues", "escalation_queue_id"),
             Chain::Management => ("users", "manager_id"),
+            Chain::Parent => ("accounts", "parent_id"),
         }
     }
 

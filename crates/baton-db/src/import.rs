@@ -13,6 +13,7 @@
 //! revenue only.
 
 use crate::accounts::normalise_company;
+use crate::checks::Chain;
 use crate::connect::Db;
 use crate::error::Result;
 use crate::now_ms;
@@ -125,12 +126,18 @@ impl ImportReport {
         }
     }
 
+    /// Adds a rejection in the order of the file's rows, beside those the
+    /// reading found.
     fn reject(&mut self, position: &RowPosition, reason: String) {
-        self.rejected.push(Rejection {
-            row: position.row,
-            line: position.line,
-            reason,
-        });
+        let at = self.rejected.partition_point(|r| r.row <= position.row);
+        self.rejected.insert(
+            at,
+            Rejection {
+                row: position.row,
+                line: position.line,
+                reason,
+            },
+        );
     }
 
     /// Adds "{count} {subject} {rest}" as a quirk when `count` is not zero;
@@ -168,27 +175,47 @@ enum Outcome {
     Unchanged,
 }
 
-/// Sets `column` of the rows of `table` to the desired reference where it
-/// differs; returns the ids changed. `table` and `column` are fixed names.
+/// The links an import made, and those it left out because they would
+/// close a loop (a person managing themselves through others, a company
+/// its own parent).
+struct Linked {
+    changed: Vec<i64>,
+    looped: usize,
+}
+
+/// Sets the link of `chain` on each row to the desired row where it
+/// differs, one at a time against what is stored so far, leaving out a
+/// link that would close a loop.
 async fn set_links(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    table: &'static str,
-    column: &'static str,
+    chain: Chain,
     links: &[(i64, Option<i64>, Option<i64>)],
-) -> Result<Vec<i64>> {
+) -> Result<Linked> {
+    let (table, column) = chain.table_and_link();
+    // Names come from the chain, never from input.
     let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
-    let mut changed = Vec::new();
+    let mut linked = Linked {
+        changed: Vec::new(),
+        looped: 0,
+    };
     for (id, current, desired) in links {
-        if current != desired {
-            sqlx::query(&sql)
-                .bind(*desired)
-                .bind(*id)
-                .execute(&mut **tx)
-                .await?;
-            changed.push(*id);
+        if current == desired {
+            continue;
         }
+        if let Some(to) = desired
+            && chain.reaches(&mut **tx, *to, *id).await?
+        {
+            linked.looped += 1;
+            continue;
+        }
+        sqlx::query(&sql)
+            .bind(*desired)
+            .bind(*id)
+            .execute(&mut **tx)
+            .await?;
+        linked.changed.push(*id);
     }
-    Ok(changed)
+    Ok(linked)
 }
 
 /// An account as the import compares it.
@@ -361,11 +388,14 @@ impl Db {
             });
             links.push((id, current, desired));
         }
-        let relinked = set_links(&mut tx, "accounts", "parent_id", &links).await?;
+        let linked = set_links(&mut tx, Chain::Parent, &links).await?;
         for ((_, _, outcome), (id, _, _)) in outcomes.iter().zip(&links) {
-            let moved = *outcome == Outcome::Unchanged && relinked.contains(id);
+            let moved = *outcome == Outcome::Unchanged && linked.changed.contains(id);
             report.count(if moved { Outcome::Updated } else { *outcome });
         }
+        report.quirk(linked.looped, ["account names", "accounts name"], || {
+            "a parent company that is the account itself or one of its own subsidiaries: kept without that parent".to_string()
+        });
         report.quirk(
             orphans.values().sum(),
             ["account names", "accounts name"],
@@ -543,11 +573,14 @@ impl Db {
                 (id, current, desired)
             })
             .collect();
-        let relinked = set_links(&mut tx, "users", "manager_id", &links).await?;
+        let linked = set_links(&mut tx, Chain::Management, &links).await?;
         for ((_, _, outcome), (id, _, _)) in kept.iter().zip(&links) {
-            let moved = *outcome == Outcome::Unchanged && relinked.contains(id);
+            let moved = *outcome == Outcome::Unchanged && linked.changed.contains(id);
             report.count(if moved { Outcome::Updated } else { *outcome });
         }
+        report.quirk(linked.looped, ["person names", "people name"], || {
+            "a manager who is the person themselves or someone they manage: kept without that manager".to_string()
+        });
         let added_managers = people.len() - read.records.len();
         report.quirk(added_managers, ["manager is", "managers are"], || {
             format!(
@@ -764,8 +797,15 @@ fn deal_fields(
         return Err(if stage.is_closed() {
             format!("a {stage} deal needs a close date")
         } else {
-            format!("a {stage} deal is open and has no close date")
+            format!("an open deal (stage {stage}) has no close date")
         });
+    }
+    if let (Some(engaged), Some(closed)) = (record.engaged_on, record.closed_on)
+        && closed < engaged
+    {
+        return Err(format!(
+            "closed on {closed}, before it was engaged on {engaged}"
+        ));
     }
     Ok(DealFields {
         external_id: record.external_id.clone(),

@@ -162,7 +162,9 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
                A1,Nobody Known,GTXPro,Acme,Won,2017-01-02,2017-02-03,100\n\
                A2,,MG Special,,Won,2017-01-02,,\n\
                A3,,MG Special,Acme,Engaging,2017-01-02,,\n\
-               A3,,MG Special,,Engaging,2017-01-02,,\n";
+               A3,,MG Special,,Engaging,2017-01-02,,\n\
+               A4,,MG Special,,Lost,2017-03-02,2017-02-01,\n\
+               A5,,MG Special,,Won,2017-03-02,9999-02-01,100\n";
     let read = read_records(csv.as_bytes(), &mapping).unwrap();
     let report = db
         .import_opportunities(None, &read, &mapping)
@@ -182,6 +184,14 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
             ),
             (2, "a won deal needs a close date"),
             (4, "external id A3 is already row 3's"),
+            (
+                5,
+                "closed on 2017-02-01, before it was engaged on 2017-03-02"
+            ),
+            (
+                6,
+                "closed_on: `9999-02-01` is outside the years 1900 to 2199"
+            ),
         ]
     );
     assert_eq!(report.created, 1);
@@ -190,6 +200,45 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
             &"1 deal names an account that is not in Baton (`Acme`): imported without one"
                 .to_string()
         ),
+        "{:?}",
+        report.quirks
+    );
+}
+
+#[tokio::test]
+async fn managers_and_parents_that_would_close_a_loop_are_left_out_and_reported() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let (_, mapping) =
+        read::<baton_core::import::mapping::UserRecord>("sales_teams.csv", "users.toml");
+    let csv = "sales_agent,manager,regional_office\n\
+               Anna Alpha,Bob Beta,Central\n\
+               Bob Beta,Anna Alpha,Central\n\
+               Carl Self,Carl Self,East\n";
+    let read = read_records(csv.as_bytes(), &mapping).unwrap();
+    let report = db.import_users(None, &read, &mapping).await.unwrap();
+    let links: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT name, manager_id FROM users WHERE name IN ('Anna Alpha', 'Bob Beta', 'Carl Self') ORDER BY name")
+            .fetch_all(db.reader())
+            .await
+            .unwrap();
+    let id_of = |name: &str| links.iter().position(|(n, _)| n == name).unwrap();
+    let anna = links[id_of("Anna Alpha")].1;
+    let bob = links[id_of("Bob Beta")].1;
+    assert!(
+        anna.is_none() || bob.is_none(),
+        "no two people manage each other: {links:?}"
+    );
+    assert_eq!(
+        links[id_of("Carl Self")].1,
+        None,
+        "nobody manages themselves"
+    );
+    assert!(
+        report
+            .quirks
+            .iter()
+            .any(|q| q.contains("2 people name a manager who is the person themselves")),
         "{:?}",
         report.quirks
     );
