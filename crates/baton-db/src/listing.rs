@@ -135,11 +135,25 @@ impl Conditions {
     /// Rows that match, for each word of `text` whatever its case, one of
     /// `matches`: clauses whose one `?` is a lowercase LIKE pattern, each
     /// with an `ESCAPE` of backslash (SQLite has no default escape).
+    ///
+    /// SQLite's `LOWER` folds only ASCII letters, so a word with other
+    /// letters in upper case is also matched as typed: `Émile` finds the
+    /// name as it is stored. Control characters are not searched for.
     pub fn search(&mut self, matches: &[&str], text: &str) {
-        let clause = format!("({})", matches.join(" OR "));
+        let pattern = |word: &str| Value::from(format!("%{}%", escape_like(word)));
         for word in text.split_whitespace() {
-            let pattern = Value::from(format!("%{}%", escape_like(&word.to_lowercase())));
-            self.add(&clause, vec![pattern; matches.len()]);
+            let word: String = word.chars().filter(|c| !c.is_control()).collect();
+            if word.is_empty() {
+                continue;
+            }
+            let lower = word.to_lowercase();
+            let mut clauses = matches.to_vec();
+            let mut values = vec![pattern(&lower); matches.len()];
+            if !word.is_ascii() && lower != word {
+                clauses.extend_from_slice(matches);
+                values.extend(vec![pattern(&word); matches.len()]);
+            }
+            self.add(&format!("({})", clauses.join(" OR ")), values);
         }
     }
 

@@ -407,6 +407,7 @@ async fn contacts_filter_by_account_and_decision_maker_and_open_their_pages() {
         ("Ada Boss", "ada@globex.test", true, Some(globex)),
         ("Ben Worker", "ben@globex.test", false, Some(globex)),
         ("Cy Loner", "cy@elsewhere.test", true, None),
+        ("Émile Ärger", "emile@elsewhere.test", false, None),
     ] {
         let contact = app
             .db
@@ -435,6 +436,13 @@ async fn contacts_filter_by_account_and_decision_maker_and_open_their_pages() {
     assert!(page.contains("1–2 of 2"), "search reads the company");
     let (_, page, _) = marketer.get("/contacts?q=ben@").await;
     assert!(page.contains("Ben Worker") && !page.contains("Ada Boss"));
+    // Letters beyond ASCII, as spelled and in capitals.
+    for query in ["%C3%89mile", "%C3%84RGER"] {
+        let (_, page, _) = marketer.get(&format!("/contacts?q={query}")).await;
+        assert!(page.contains("1–1 of 1") && page.contains("mile"), "{query}: {page}");
+    }
+    let (_, page, _) = marketer.get("/contacts?q=%00").await;
+    assert!(page.contains("1–4 of 4"), "a control character searches for nothing");
     let csv = marketer
         .fetch(&format!("/contacts.csv?account={globex}&sort=email"))
         .await
