@@ -81,14 +81,11 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let request = ListRequest::parse(raw.as_deref());
-    let filter = match (request.one_of("tier"), request.one_of("status")) {
-        (Ok(tier), Ok(status)) => AccountListFilter {
-            tier,
-            status,
-            search: request.search(),
-            viewer: viewer.limited_to(),
-        },
-        (Err(e), _) | (_, Err(e)) => return failure(Some(&viewer), e),
+    let filter = AccountListFilter {
+        tier: request.one_of("tier"),
+        status: request.one_of("status"),
+        search: request.search(),
+        viewer: viewer.limited_to(),
     };
     let window = request.window::<AccountSort>(output);
     let listed = match state.db.account_list(&filter, &window).await {

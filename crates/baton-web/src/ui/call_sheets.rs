@@ -165,21 +165,12 @@ async fn list(
 ) -> Response {
     let request = ListRequest::parse(raw.as_deref());
     let manager = viewer.role().is_manager();
-    let filter = match (
-        request.id("person"),
-        request.one_of::<SheetPeriod>("period"),
-        request.day("from"),
-        request.day("to"),
-    ) {
-        (Ok(person), Ok(period), Ok(from), Ok(to)) => CallSheetFilter {
-            user_id: if manager { person } else { Some(viewer.id()) },
-            period,
-            from,
-            to,
-        },
-        (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => {
-            return failure(Some(&viewer), e);
-        }
+    let person = request.id("person");
+    let filter = CallSheetFilter {
+        user_id: if manager { person } else { Some(viewer.id()) },
+        period: request.one_of::<SheetPeriod>("period"),
+        from: request.day("from"),
+        to: request.day("to"),
     };
     let window = request.window::<SheetSort>(output);
     let listed = match state
@@ -205,7 +196,7 @@ async fn list(
         rows: listed.rows.into_iter().map(cells).collect(),
     };
     if output == Output::Csv {
-        return super::lists::csv(&spec, rows.rows);
+        return super::lists::csv(&viewer, &request, &spec, rows.rows);
     }
     let built = async {
         if !manager {
@@ -247,7 +238,7 @@ async fn list(
     ]);
     let chrome = Chrome::for_viewer(&viewer);
     render(
-        StatusCode::OK,
+        request.status(),
         &ListPage {
             title: "Call sheets".into(),
             csrf: chrome.csrf.clone(),

@@ -96,13 +96,10 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let request = ListRequest::parse(raw.as_deref());
-    let filter = match (request.id("account"), request.yes_no("decision_maker")) {
-        (Ok(account_id), Ok(decision_maker)) => ContactListFilter {
-            account_id,
-            decision_maker,
-            search: request.search(),
-        },
-        (Err(e), _) | (_, Err(e)) => return failure(Some(&viewer), e),
+    let filter = ContactListFilter {
+        account_id: request.id("account"),
+        decision_maker: request.yes_no("decision_maker"),
+        search: request.search(),
     };
     let window = request.window::<ContactSort>(output);
     let listed = match state.db.contact_list(&filter, &window).await {

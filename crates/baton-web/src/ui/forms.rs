@@ -128,12 +128,9 @@ async fn show(
     typed: &NewForm,
     error: Option<(String, String)>,
 ) -> Response {
-    let filter = match request.yes_no("open") {
-        Ok(active) => FormFilter {
-            active,
-            search: request.search(),
-        },
-        Err(e) => return failure(Some(viewer), e),
+    let filter = FormFilter {
+        active: request.yes_no("open"),
+        search: request.search(),
     };
     let window = request.window::<FormSort>(output);
     let listed = match state.db.form_list(&filter, &window).await {
@@ -168,7 +165,12 @@ async fn show(
         views: Vec::new(),
     };
     if output == Output::Csv {
-        return super::lists::csv(&spec, forms.into_iter().map(Listed::cells).collect());
+        return super::lists::csv(
+            viewer,
+            request,
+            &spec,
+            forms.into_iter().map(Listed::cells).collect(),
+        );
     }
     let filters = vec![yes_no_filter(
         request,
@@ -189,7 +191,7 @@ async fn show(
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        StatusCode::OK
+        request.status()
     };
     if let Some((field, problem)) = error {
         place_error(&mut fields, &field, problem);

@@ -99,24 +99,14 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let request = ListRequest::parse(raw.as_deref());
-    let filter = match (
-        request.one_of::<Stage>("stage"),
-        request.one_of::<Grade>("grade"),
-        request.id("owner"),
-        request.id("campaign"),
-    ) {
-        (Ok(stage), Ok(grade), Ok(owner_id), Ok(campaign_id)) => LeadListFilter {
-            stage,
-            grade,
-            source: Some(request.get("source").to_string()).filter(|s| !s.is_empty()),
-            owner_id,
-            campaign_id,
-            visible_to: viewer.limited_to(),
-            search: request.search(),
-        },
-        (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => {
-            return failure(Some(&viewer), e);
-        }
+    let filter = LeadListFilter {
+        stage: request.one_of::<Stage>("stage"),
+        grade: request.one_of::<Grade>("grade"),
+        source: Some(request.get("source").to_string()).filter(|s| !s.is_empty()),
+        owner_id: request.id("owner"),
+        campaign_id: request.id("campaign"),
+        visible_to: viewer.limited_to(),
+        search: request.search(),
     };
     let window = request.window::<LeadSort>(output);
     // Only people who may pick an owner need the list of people.

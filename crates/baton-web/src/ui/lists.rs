@@ -16,6 +16,7 @@ use baton_db::DbError;
 use baton_db::listing::{Direction, SortColumn, Window};
 use std::fmt::Display;
 use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard};
 
 /// The page sizes offered; the first is the default.
 const PAGE_SIZES: &[i64] = &[50, 25, 100];
@@ -23,6 +24,10 @@ const PAGE_SIZES: &[i64] = &[50, 25, 100];
 /// The parameters of a list's address, as sent, kept to build its links.
 pub struct ListRequest {
     pairs: Vec<(String, String)>,
+    /// Filters that do not read, with why: the list is shown without them
+    /// and the problem beside each one's field.
+    /// A lock rather than a cell: pages hold the request across awaits.
+    problems: Mutex<Vec<(String, String)>>,
 }
 
 impl ListRequest {
@@ -31,7 +36,34 @@ impl ListRequest {
             pairs: form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
+            problems: Mutex::new(Vec::new()),
         }
+    }
+
+    fn problems(&self) -> MutexGuard<'_, Vec<(String, String)>> {
+        self.problems.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notes that the filter `name` does not read, and leaves it out.
+    fn refuse<T>(&self, name: &str, problem: String) -> Option<T> {
+        self.problems().push((name.to_string(), problem));
+        None
+    }
+
+    /// 422 when a filter did not read, so the page says so to programs too.
+    pub fn status(&self) -> StatusCode {
+        if self.problems().is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
+    /// The first filter that did not read, as a storage refusal.
+    pub fn problem(&self) -> Option<DbError> {
+        self.problems()
+            .first()
+            .map(|(name, problem)| DbError::invalid(name, problem))
     }
 
     /// A parameter, trimmed; empty when absent.
@@ -47,39 +79,38 @@ impl ListRequest {
         self.get("q").to_string()
     }
 
-    /// A value of a closed set, such as a tier; empty means any.
-    pub fn one_of<T>(&self, name: &str) -> Result<Option<T>, DbError>
+    /// A value of a closed set, such as a tier; empty, or a value that
+    /// does not read, means any.
+    pub fn one_of<T>(&self, name: &str) -> Option<T>
     where
         T: FromStr,
         T::Err: Display,
     {
         match self.get(name) {
-            "" => Ok(None),
+            "" => None,
             raw => raw
                 .parse()
-                .map(Some)
-                .map_err(|e: T::Err| DbError::invalid(name, e.to_string())),
+                .map_or_else(|e: T::Err| self.refuse(name, e.to_string()), Some),
         }
     }
 
-    /// An id; empty means any.
-    pub fn id(&self, name: &str) -> Result<Option<i64>, DbError> {
+    /// An id; empty, or one that does not read, means any.
+    pub fn id(&self, name: &str) -> Option<i64> {
         match self.get(name) {
-            "" => Ok(None),
+            "" => None,
             raw => raw
                 .parse()
-                .map(Some)
-                .map_err(|_| DbError::invalid(name, format!("`{raw}` is not an id"))),
+                .map_or_else(|_| self.refuse(name, format!("`{raw}` is not an id")), Some),
         }
     }
 
-    /// A day, `YYYY-MM-DD`; empty means any.
-    pub fn day(&self, name: &str) -> Result<Option<jiff::civil::Date>, DbError> {
+    /// A day, `YYYY-MM-DD`; empty, or one that does not read, means any.
+    pub fn day(&self, name: &str) -> Option<jiff::civil::Date> {
         match self.get(name) {
-            "" => Ok(None),
-            raw => baton_core::calendar::parse_date(raw)
-                .map(Some)
-                .map_err(|e| DbError::invalid(name, e)),
+            "" => None,
+            raw => {
+                baton_core::calendar::parse_date(raw).map_or_else(|e| self.refuse(name, e), Some)
+            }
         }
     }
 
@@ -88,16 +119,13 @@ impl ListRequest {
         self.get(name).parse().ok()
     }
 
-    /// `yes` or `no`; empty means either.
-    pub fn yes_no(&self, name: &str) -> Result<Option<bool>, DbError> {
+    /// `yes` or `no`; empty, or anything else, means either.
+    pub fn yes_no(&self, name: &str) -> Option<bool> {
         match self.get(name) {
-            "" => Ok(None),
-            "yes" => Ok(Some(true)),
-            "no" => Ok(Some(false)),
-            raw => Err(DbError::invalid(
-                name,
-                format!("`{raw}` is neither yes nor no"),
-            )),
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            raw => self.refuse(name, format!("`{raw}` is neither yes nor no")),
         }
     }
 
@@ -380,6 +408,11 @@ impl ListView {
                 }
             })
             .collect();
+        for (name, problem) in request.problems().iter() {
+            if let Some(field) = filters.iter_mut().find(|f| f.name == name.as_str()) {
+                field.error = Some(problem.clone());
+            }
+        }
         ListView {
             narrowed: request.narrowed(&filters[..filters.len() - 1]),
             form: FilterForm {
@@ -426,10 +459,10 @@ pub fn respond<S: SortColumn>(
     output: Output,
 ) -> Response {
     if output == Output::Csv {
-        return csv(&spec, rows.rows);
+        return csv(viewer, request, &spec, rows.rows);
     }
     render(
-        StatusCode::OK,
+        request.status(),
         &ListPage {
             title: spec.title.to_string(),
             chrome: Some(Chrome::for_viewer(viewer)),
@@ -439,8 +472,18 @@ pub fn respond<S: SortColumn>(
     )
 }
 
-/// A CSV file of the rows under the list's headings, offered for download.
-pub fn csv(spec: &ListSpec, rows: Vec<Vec<Cell>>) -> Response {
+/// A CSV file of the rows under the list's headings, offered for download;
+/// refused when a filter did not read, since the rows would not be those
+/// asked for.
+pub fn csv(
+    viewer: &Viewer,
+    request: &ListRequest,
+    spec: &ListSpec,
+    rows: Vec<Vec<Cell>>,
+) -> Response {
+    if let Some(problem) = request.problem() {
+        return super::failure(Some(viewer), problem);
+    }
     let mut body = csv_line(spec.columns.iter().map(|c| c.label));
     for row in &rows {
         body.push_str(&csv_line(row.iter().map(|cell| cell.text.as_str())));

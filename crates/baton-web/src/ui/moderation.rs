@@ -192,18 +192,17 @@ async fn show(
     status: StatusCode,
     problem: Option<String>,
 ) -> Response {
-    let filter = match (
-        request.one_of::<Channel>("channel"),
-        request.day("received_from"),
-        request.day("received_to"),
-    ) {
-        (Ok(channel), Ok(received_from), Ok(received_to)) => HeldFilter {
-            channel,
-            received_from,
-            received_to,
-            search: request.search(),
-        },
-        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return failure(Some(viewer), e),
+    let filter = HeldFilter {
+        channel: request.one_of::<Channel>("channel"),
+        received_from: request.day("received_from"),
+        received_to: request.day("received_to"),
+        search: request.search(),
+    };
+    // A filter that did not read makes the page a refusal too.
+    let status = if request.status().is_success() {
+        status
+    } else {
+        request.status()
     };
     let window = request.window::<HeldSort>(output);
     let listed = match state.db.held_inquiries(&filter, &window).await {
@@ -227,7 +226,12 @@ async fn show(
         views: Vec::new(),
     };
     if output == Output::Csv {
-        return super::lists::csv(&spec, items.into_iter().map(|h| h.cells).collect());
+        return super::lists::csv(
+            viewer,
+            request,
+            &spec,
+            items.into_iter().map(|h| h.cells).collect(),
+        );
     }
     let filters = vec![
         Field::choice(

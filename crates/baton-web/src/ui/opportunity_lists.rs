@@ -97,44 +97,34 @@ pub fn deal_table(
     }
 }
 
-/// Why the address's filter cannot be used.
-enum Refused {
-    /// A filter value that is not one.
-    Invalid(baton_db::DbError),
-    /// Someone else's deals, asked by a person who sees only their own.
-    NotYours,
+/// The page for a person who sees only their own deals asking for someone
+/// else's.
+fn not_yours(viewer: &Viewer) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        Some(viewer),
+        "Not your deals",
+        format!(
+            "A {} sees only their own deals; owners and managers see everyone's.",
+            viewer.role()
+        ),
+    )
 }
 
-impl Refused {
-    fn page(self, viewer: &Viewer) -> Response {
-        match self {
-            Refused::Invalid(e) => failure(Some(viewer), e),
-            Refused::NotYours => message(
-                StatusCode::FORBIDDEN,
-                Some(viewer),
-                "Not your deals",
-                format!(
-                    "A {} sees only their own deals; owners and managers see everyone's.",
-                    viewer.role()
-                ),
-            ),
-        }
-    }
-}
-
-/// The filter the address asks for, within the deals the viewer may see.
-fn filter(viewer: &Viewer, request: &ListRequest) -> Result<OpportunityListFilter, Refused> {
-    let asked = request.id("owner").map_err(Refused::Invalid)?;
+/// The filter the address asks for, within the deals the viewer may see;
+/// none when a person who sees only their own asks for someone else's.
+fn filter(viewer: &Viewer, request: &ListRequest) -> Option<OpportunityListFilter> {
+    let asked = request.id("owner");
     let owner_id = match (viewer.limited_to(), asked) {
-        (Some(own), Some(other)) if other != own => return Err(Refused::NotYours),
+        (Some(own), Some(other)) if other != own => return None,
         (Some(own), _) => Some(own),
         (None, asked) => asked,
     };
-    Ok(OpportunityListFilter {
+    Some(OpportunityListFilter {
         owner_id,
-        stage: request.one_of("stage").map_err(Refused::Invalid)?,
-        forecast_category: request.one_of("forecast").map_err(Refused::Invalid)?,
-        account_id: request.id("account").map_err(Refused::Invalid)?,
+        stage: request.one_of("stage"),
+        forecast_category: request.one_of("forecast"),
+        account_id: request.id("account"),
         contact_id: None,
         search: request.search(),
     })
@@ -205,9 +195,8 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let request = ListRequest::parse(raw.as_deref());
-    let filter = match filter(&viewer, &request) {
-        Ok(filter) => filter,
-        Err(refused) => return refused.page(&viewer),
+    let Some(filter) = filter(&viewer, &request) else {
+        return not_yours(&viewer);
     };
     let window = request.window::<OpportunitySort>(output);
     let (listed, filters) = match tokio::try_join!(
@@ -276,14 +265,13 @@ struct BoardPage {
 
 async fn board(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
     let request = ListRequest::parse(raw.as_deref());
-    let filter = match filter(&viewer, &request) {
-        Ok(filter) => filter,
-        Err(refused) => return refused.page(&viewer),
+    let Some(filter) = filter(&viewer, &request) else {
+        return not_yours(&viewer);
     };
     match board_columns(&state, &request, &filter).await {
         Ok(columns) => match fields(&state, &viewer, &request, false).await {
             Ok(fields) => render(
-                StatusCode::OK,
+                request.status(),
                 &BoardPage {
                     title: "Pipeline board".into(),
                     chrome: Some(Chrome::for_viewer(&viewer)),

@@ -155,18 +155,11 @@ async fn show_people(
     typed: &NewPerson,
     refused: Option<Refused>,
 ) -> Response {
-    let filter = match (
-        request.one_of::<Role>("role"),
-        request.id("team"),
-        request.yes_no("active"),
-    ) {
-        (Ok(role), Ok(team_id), Ok(active)) => PeopleFilter {
-            role,
-            team_id,
-            active,
-            search: request.search(),
-        },
-        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return failure(Some(viewer), e),
+    let filter = PeopleFilter {
+        role: request.one_of::<Role>("role"),
+        team_id: request.id("team"),
+        active: request.yes_no("active"),
+        search: request.search(),
     };
     let window = request.window::<PersonSort>(output);
     let (listed, teams) =
@@ -191,7 +184,7 @@ async fn show_people(
     let status = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        StatusCode::OK
+        request.status()
     };
     match refused {
         Some(Refused::NewPerson(field, problem)) => place_error(&mut fields, &field, problem),
@@ -227,7 +220,12 @@ async fn show_people(
         views: Vec::new(),
     };
     if output == Output::Csv {
-        return super::lists::csv(&spec, people.into_iter().map(Person::cells).collect());
+        return super::lists::csv(
+            viewer,
+            request,
+            &spec,
+            people.into_iter().map(Person::cells).collect(),
+        );
     }
     let mut team_choices = vec![(String::new(), "Any team".to_string())];
     team_choices.extend(teams.into_iter().map(|t| (t.id.to_string(), t.name)));
@@ -478,13 +476,10 @@ async fn show_tokens(
     error: Option<(String, String)>,
     issued: Option<String>,
 ) -> Response {
-    let filter = match (request.id("person"), request.yes_no("active")) {
-        (Ok(holder_id), Ok(active)) => TokenFilter {
-            holder_id,
-            active,
-            search: request.search(),
-        },
-        (Err(e), _) | (_, Err(e)) => return failure(Some(viewer), e),
+    let filter = TokenFilter {
+        holder_id: request.id("person"),
+        active: request.yes_no("active"),
+        search: request.search(),
     };
     let window = request.window::<TokenSort>(output);
     let (listed, users) =
@@ -520,7 +515,12 @@ async fn show_tokens(
         views: Vec::new(),
     };
     if output == Output::Csv {
-        return super::lists::csv(&spec, tokens.into_iter().map(ListedToken::cells).collect());
+        return super::lists::csv(
+            viewer,
+            request,
+            &spec,
+            tokens.into_iter().map(ListedToken::cells).collect(),
+        );
     }
     let mut person_choices = vec![(String::new(), "Anyone".to_string())];
     person_choices.extend(users.iter().map(|u| (u.id.to_string(), u.name.clone())));
@@ -545,7 +545,7 @@ async fn show_tokens(
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        StatusCode::OK
+        request.status()
     };
     if let Some((field, problem)) = error {
         place_error(&mut fields, &field, problem);

@@ -237,12 +237,9 @@ async fn show_teams(
     typed: &NewTeam,
     error: Option<(String, String)>,
 ) -> Response {
-    let filter = match request.one_of::<Function>("serves") {
-        Ok(function) => TeamFilter {
-            function,
-            search: request.search(),
-        },
-        Err(e) => return failure(Some(viewer), e),
+    let filter = TeamFilter {
+        function: request.one_of::<Function>("serves"),
+        search: request.search(),
     };
     let window = request.window::<TeamSort>(output);
     let listed = match state.db.team_list(&filter, &window).await {
@@ -271,7 +268,7 @@ async fn show_teams(
         views: Vec::new(),
     };
     if output == Output::Csv {
-        return super::lists::csv(&spec, rows);
+        return super::lists::csv(viewer, request, &spec, rows);
     }
     let functions: Vec<(String, String)> = Function::ALL
         .iter()
@@ -296,7 +293,7 @@ async fn show_teams(
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        StatusCode::OK
+        request.status()
     };
     if let Some((field, problem)) = error {
         place_error(&mut fields, &field, problem);
@@ -446,12 +443,9 @@ async fn show_webhooks(
     error: Option<(String, String)>,
     secret: Option<String>,
 ) -> Response {
-    let filter = match request.yes_no("active") {
-        Ok(active) => WebhookFilter {
-            active,
-            search: request.search(),
-        },
-        Err(e) => return failure(Some(viewer), e),
+    let filter = WebhookFilter {
+        active: request.yes_no("active"),
+        search: request.search(),
     };
     let window = request.window::<WebhookSort>(output);
     let hooks = match state.db.webhook_list(&filter, &window).await {
@@ -502,7 +496,12 @@ async fn show_webhooks(
         views: Vec::new(),
     };
     if output == Output::Csv {
-        return super::lists::csv(&spec, listed.into_iter().map(ListedHook::cells).collect());
+        return super::lists::csv(
+            viewer,
+            request,
+            &spec,
+            listed.into_iter().map(ListedHook::cells).collect(),
+        );
     }
     let filters = vec![yes_no_filter(
         request,
@@ -516,7 +515,7 @@ async fn show_webhooks(
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        StatusCode::OK
+        request.status()
     };
     match error {
         Some((field, problem)) if field == "events" => events_error = Some(problem),

@@ -185,24 +185,14 @@ async fn show(
     notice: Option<String>,
 ) -> Response {
     let now = now_ms();
-    let filter = match (
-        request.id("queue"),
-        request.one_of::<WorkStatus>("status"),
-        request.yes_no("overdue"),
-        request.one_of::<Intent>("intent"),
-    ) {
-        (Ok(queue_id), Ok(status), Ok(overdue), Ok(intent)) => DeskFilter {
-            assignee_id: viewer.id(),
-            queue_id,
-            status,
-            overdue,
-            now,
-            intent,
-            search: request.search(),
-        },
-        (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => {
-            return failure(Some(viewer), e);
-        }
+    let filter = DeskFilter {
+        assignee_id: viewer.id(),
+        queue_id: request.id("queue"),
+        status: request.one_of::<WorkStatus>("status"),
+        overdue: request.yes_no("overdue"),
+        now,
+        intent: request.one_of::<Intent>("intent"),
+        search: request.search(),
     };
     let window = request.window::<DeskSort>(output);
     let (listed, queues) = match tokio::try_join!(
@@ -232,7 +222,12 @@ async fn show(
         views: Vec::new(),
     };
     if output == Output::Csv {
-        return super::lists::csv(&spec, items.into_iter().map(|l| l.cells).collect());
+        return super::lists::csv(
+            viewer,
+            request,
+            &spec,
+            items.into_iter().map(|l| l.cells).collect(),
+        );
     }
     let mut queue_choices = vec![(String::new(), "Any queue".to_string())];
     queue_choices.extend(queues.into_iter().map(|(id, name)| (id.to_string(), name)));
@@ -292,7 +287,7 @@ async fn show(
     };
     let chrome = Chrome::for_viewer(viewer);
     render(
-        StatusCode::OK,
+        request.status(),
         &WorkPage {
             title: "My work".into(),
             csrf: chrome.csrf.clone(),

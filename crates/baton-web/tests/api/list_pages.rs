@@ -205,9 +205,19 @@ async fn the_account_list_filters_searches_sorts_pages_and_exports() {
         .unwrap();
     assert_eq!(csv.lines().count(), 31, "the export holds every page");
 
-    let (status, page, _) = owner.get("/accounts?tier=z").await;
+    // A filter that does not read: the whole list, the problem beside the filter.
+    let (status, page, _) = owner.get("/accounts?tier=z&per=25").await;
     assert_eq!(status, 422);
-    assert!(page.contains("z"), "{page}");
+    assert!(
+        page.contains("id=\"tier-error\"") && page.contains("`z`") && page.contains("1–25 of 30"),
+        "{page}"
+    );
+    let export = owner.fetch("/accounts.csv?tier=z").await;
+    assert_eq!(
+        export.status(),
+        422,
+        "an export of other rows than asked is refused"
+    );
 }
 
 #[tokio::test]
@@ -439,10 +449,16 @@ async fn contacts_filter_by_account_and_decision_maker_and_open_their_pages() {
     // Letters beyond ASCII, as spelled and in capitals.
     for query in ["%C3%89mile", "%C3%84RGER"] {
         let (_, page, _) = marketer.get(&format!("/contacts?q={query}")).await;
-        assert!(page.contains("1–1 of 1") && page.contains("mile"), "{query}: {page}");
+        assert!(
+            page.contains("1–1 of 1") && page.contains("mile"),
+            "{query}: {page}"
+        );
     }
     let (_, page, _) = marketer.get("/contacts?q=%00").await;
-    assert!(page.contains("1–4 of 4"), "a control character searches for nothing");
+    assert!(
+        page.contains("1–4 of 4"),
+        "a control character searches for nothing"
+    );
     let csv = marketer
         .fetch(&format!("/contacts.csv?account={globex}&sort=email"))
         .await
