@@ -1,5 +1,5 @@
-//! The inquiry page: the inquiry as received and every decision with its
-//! reasons, and the timeline of what happened to it.
+//! The inquiry page: what the person wrote, the inquiry as received, every
+//! decision with its reasons, and the timeline of what happened to it.
 
 use super::{Chrome, Viewer, failure, message, render, when};
 use crate::AppState;
@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use baton_core::decision::Reason;
-use baton_core::intake::raw_text;
+use baton_core::inquiry::Inquiry;
+use baton_core::intake::{raw_text, read};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/inquiries/{id}", get(page))
@@ -22,6 +23,47 @@ struct Shown {
     value: String,
     summary: String,
     reasons: Vec<Reason>,
+}
+
+impl Shown {
+    /// A reason's weight as people read it: points whole, shares to three
+    /// decimals.
+    fn weight(reason: &Reason) -> String {
+        if reason.weight.fract() == 0.0 {
+            format!("{:.0}", reason.weight)
+        } else {
+            format!("{:.3}", reason.weight)
+        }
+    }
+}
+
+/// What the person wrote, read as the pipeline reads it: (label, value)
+/// of the fields they filled in, the message last.
+fn what_they_wrote(inquiry: &Inquiry) -> Vec<(String, String)> {
+    let mut said: Vec<(String, String)> = [
+        ("Name", inquiry.name.clone()),
+        ("E-mail", inquiry.email.as_ref().map(ToString::to_string)),
+        (
+            "Phone",
+            inquiry.phone.as_ref().map(|p| p.as_str().to_string()),
+        ),
+        ("Company", inquiry.company.clone()),
+        ("Title", inquiry.title.clone()),
+        ("Source", inquiry.source.clone()),
+        ("Campaign", inquiry.campaign.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| (label.to_string(), v)))
+    .collect();
+    said.extend(inquiry.fields.iter().map(|(name, value)| {
+        let value = match value {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        (name.clone(), value)
+    }));
+    said.push(("Message".to_string(), inquiry.message.clone()));
+    said
 }
 
 #[derive(Template)]
@@ -39,6 +81,10 @@ struct InquiryPage {
     error: Option<String>,
     decisions: Vec<Shown>,
     timeline: Vec<(String, String)>,
+    /// (label, value) of what the person wrote; empty when it does not read.
+    said: Vec<(String, String)>,
+    /// The lead it became, when the viewer may open it.
+    lead_link: Option<String>,
     raw: String,
 }
 
@@ -98,6 +144,18 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
                 .map(|h| (when(h.at), format!("{}: {}", h.action, h.reason))),
         );
     }
+    let lead_link = match view.lead_id {
+        Some(lead) if viewer.role().is_manager() => Some(format!("/leads/{lead}")),
+        Some(lead) => match state.db.lead_visible_to(lead, viewer.id()).await {
+            Ok(true) => Some(format!("/leads/{lead}")),
+            Ok(false) => None,
+            Err(e) => return failure(Some(&viewer), e),
+        },
+        None => None,
+    };
+    let said = read(view.channel, &view.raw)
+        .map(|(inquiry, _)| what_they_wrote(&inquiry))
+        .unwrap_or_default();
     let assignee = match view.assignee_id {
         Some(user) => state.db.user(user).await.ok().map(|u| u.name),
         None => None,
@@ -117,6 +175,8 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
             error: view.error.clone(),
             decisions,
             timeline,
+            said,
+            lead_link,
             raw: raw_text(&view.raw).into_owned(),
         },
     )

@@ -140,17 +140,19 @@ struct DecisionForm {
 /// What a decision on many did, as its redirect reports it.
 fn notice(request: &ListRequest) -> Option<String> {
     let done = match (request.count("released"), request.count("confirmed")) {
-        (Some(n), _) => format!("Released {}.", inquiries(n)),
-        (None, Some(n)) => format!("Confirmed {} as spam.", inquiries(n)),
+        (Some(0), _) | (None, Some(0)) => String::new(),
+        (Some(n), _) => format!("Released {}. ", inquiries(n)),
+        (None, Some(n)) => format!("Confirmed {} as spam. ", inquiries(n)),
         (None, None) => return None,
     };
-    Some(match request.count("skipped").unwrap_or(0) {
-        0 => done,
+    let skipped = match request.count("skipped").unwrap_or(0) {
+        0 => String::new(),
+        1 => "1 inquiry was no longer waiting: someone had decided it; left as it was.".into(),
         n => format!(
-            "{done} {} no longer waiting, left as they were.",
-            inquiries(n)
+            "{n} inquiries were no longer waiting: someone had decided them; left as they were."
         ),
-    })
+    };
+    Some(format!("{done}{skipped}").trim_end().to_string())
 }
 
 fn inquiries(n: usize) -> String {
@@ -293,10 +295,7 @@ async fn release(
     if !MODERATORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    match state.db.release_inquiry(viewer.id(), id, "").await {
-        Ok(_) => Redirect::to(&back_to("/moderation", &form.back, &[])).into_response(),
-        Err(e) => failure(Some(&viewer), e),
-    }
+    decide(&state, &viewer, &[id], true, &form.back).await
 }
 
 async fn confirm(
@@ -311,10 +310,7 @@ async fn confirm(
     if !MODERATORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    match state.db.confirm_spam(viewer.id(), id, "").await {
-        Ok(()) => Redirect::to(&back_to("/moderation", &form.back, &[])).into_response(),
-        Err(e) => failure(Some(&viewer), e),
-    }
+    decide(&state, &viewer, &[id], false, &form.back).await
 }
 
 /// Releases or confirms every ticked inquiry, each recorded exactly as a
@@ -348,8 +344,21 @@ async fn decide_ticked(
     if ids.is_empty() {
         return refuse_ticked(&state, &viewer, back, "Tick at least one inquiry first.").await;
     }
+    decide(&state, &viewer, &ids, release, back).await
+}
+
+/// Releases or confirms `ids`, then goes back to the list the form was sent
+/// from, saying how many were decided and how many someone else had
+/// decided meanwhile.
+async fn decide(
+    state: &AppState,
+    viewer: &Viewer,
+    ids: &[i64],
+    release: bool,
+    back: &str,
+) -> Response {
     let (mut done, mut skipped) = (0, 0);
-    for id in ids {
+    for &id in ids {
         let decided = if release {
             state
                 .db
@@ -364,7 +373,7 @@ async fn decide_ticked(
             Err(baton_db::DbError::Conflict { .. } | baton_db::DbError::NotFound(_)) => {
                 skipped += 1
             }
-            Err(e) => return failure(Some(&viewer), e),
+            Err(e) => return failure(Some(viewer), e),
         }
     }
     let verb = if release { "released" } else { "confirmed" };

@@ -102,9 +102,77 @@ fn refused(viewer: &Viewer) -> Option<Response> {
     })
 }
 
-/// A selection that cannot be read, refused beside the field it names.
-fn unreadable(viewer: &Viewer, field: &str, problem: String) -> Response {
-    failure(Some(viewer), baton_db::DbError::invalid(field, problem))
+/// A selection field that cannot be read, and why.
+type Unreadable = (&'static str, String);
+
+/// A selection that cannot be read: the report's form again with what was
+/// typed into `fields`, the problem beside the field it names, and no
+/// figures.
+fn unreadable(
+    viewer: &Viewer,
+    path: &'static str,
+    query: &ReportQuery,
+    fields: &[&'static str],
+    (field, problem): Unreadable,
+) -> Response {
+    let typed = |value: &Option<String>| value.clone().unwrap_or_default();
+    let selection = fields
+        .iter()
+        .map(|name| {
+            let value = match *name {
+                "from" => typed(&query.from),
+                "to" => typed(&query.to),
+                "quarter" => typed(&query.quarter),
+                _ => typed(&query.group),
+            };
+            (*name, value)
+        })
+        .collect();
+    let mut fields = selection_fields(selection);
+    super::place_error(&mut fields, field, problem);
+    let title = PAGES
+        .iter()
+        .find(|(page, _)| *page == path)
+        .map_or("Reports", |(_, title)| title);
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &ReportPage {
+            title: title.to_string(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            path,
+            pages: PAGES,
+            fields,
+            notes: Vec::new(),
+            charts: Vec::new(),
+            tables: Vec::new(),
+            label_width: LABEL_WIDTH,
+        },
+    )
+}
+
+/// The fields of a report's selection, holding `selection`'s values.
+fn selection_fields(selection: Vec<(&'static str, String)>) -> Vec<Field> {
+    selection
+        .into_iter()
+        .map(|(name, value)| match name {
+            "group" => Field::choice(
+                "group",
+                "By",
+                [
+                    AccuracyGroup::Person,
+                    AccuracyGroup::Team,
+                    AccuracyGroup::Campaign,
+                ]
+                .iter()
+                .map(|g| (g.as_str().to_string(), g.as_str().to_string()))
+                .collect(),
+                &value,
+            ),
+            "quarter" => Field::input("quarter", "Quarter", "text", &value),
+            "from" => Field::input("from", "From", "date", &value),
+            _ => Field::input("to", "To", "date", &value),
+        })
+        .collect()
 }
 
 /// The page, or the table `csv` names as a CSV download.
@@ -136,28 +204,7 @@ fn respond(viewer: &Viewer, csv: Option<&str>, content: Content) -> Response {
             ),
         };
     }
-    let fields = content
-        .selection
-        .into_iter()
-        .map(|(name, value)| match name {
-            "group" => Field::choice(
-                "group",
-                "By",
-                [
-                    AccuracyGroup::Person,
-                    AccuracyGroup::Team,
-                    AccuracyGroup::Campaign,
-                ]
-                .iter()
-                .map(|g| (g.as_str().to_string(), g.as_str().to_string()))
-                .collect(),
-                &value,
-            ),
-            "quarter" => Field::input("quarter", "Quarter", "text", &value),
-            "from" => Field::input("from", "From", "date", &value),
-            _ => Field::input("to", "To", "date", &value),
-        })
-        .collect();
+    let fields = selection_fields(content.selection);
     render(
         StatusCode::OK,
         &ReportPage {
@@ -191,25 +238,26 @@ fn csv_download(table: &Table) -> Response {
 
 impl ReportQuery {
     /// The days asked for; the quarter holding `today` when none are.
-    fn period(&self, today: jiff::civil::Date) -> Result<Period, String> {
+    fn period(&self, today: jiff::civil::Date) -> Result<Period, Unreadable> {
         let quarter = Quarter::containing(today);
-        let day = |value: &Option<String>, default: jiff::civil::Date| match value
-            .as_deref()
-            .map(str::trim)
-        {
-            None | Some("") => Ok(default),
-            Some(text) => parse_date(text),
-        };
-        let from = day(&self.from, quarter.first_day())?;
-        let to = day(&self.to, quarter.last_day())?;
-        Period::new(from, to).map_err(|e| e.to_string())
+        let day =
+            |name: &'static str, value: &Option<String>, default: jiff::civil::Date| match value
+                .as_deref()
+                .map(str::trim)
+            {
+                None | Some("") => Ok(default),
+                Some(text) => parse_date(text).map_err(|e| (name, e)),
+            };
+        let from = day("from", &self.from, quarter.first_day())?;
+        let to = day("to", &self.to, quarter.last_day())?;
+        Period::new(from, to).map_err(|e| ("to", e.to_string()))
     }
 
     /// The quarter asked for; the one holding `today` when none is.
-    fn quarter(&self, today: jiff::civil::Date) -> Result<Quarter, String> {
+    fn quarter(&self, today: jiff::civil::Date) -> Result<Quarter, Unreadable> {
         match self.quarter.as_deref().map(str::trim) {
             None | Some("") => Ok(Quarter::containing(today)),
-            Some(text) => Quarter::parse(text),
+            Some(text) => Quarter::parse(text).map_err(|e| ("quarter", e)),
         }
     }
 }
@@ -277,7 +325,9 @@ async fn funnel(
     };
     let period = match query.period(today) {
         Ok(period) => period,
-        Err(problem) => return unreadable(&viewer, "period", problem),
+        Err(problem) => {
+            return unreadable(&viewer, "/reports/funnel", &query, &["from", "to"], problem);
+        }
     };
     let report = match state.db.funnel_report(period).await {
         Ok(report) => report,
@@ -366,7 +416,9 @@ async fn handover(
     };
     let quarter = match query.quarter(today) {
         Ok(quarter) => quarter,
-        Err(problem) => return unreadable(&viewer, "quarter", problem),
+        Err(problem) => {
+            return unreadable(&viewer, "/reports/handover", &query, &["quarter"], problem);
+        }
     };
     let report = match state.db.handover_report(quarter).await {
         Ok(report) => report,
@@ -479,7 +531,15 @@ async fn lead_quality(
     };
     let period = match query.period(today) {
         Ok(period) => period,
-        Err(problem) => return unreadable(&viewer, "period", problem),
+        Err(problem) => {
+            return unreadable(
+                &viewer,
+                "/reports/lead-quality",
+                &query,
+                &["from", "to"],
+                problem,
+            );
+        }
     };
     let report = match state.db.lead_quality_report(period).await {
         Ok(report) => report,
@@ -588,7 +648,9 @@ async fn revenue(
     };
     let quarter = match query.quarter(today) {
         Ok(quarter) => quarter,
-        Err(problem) => return unreadable(&viewer, "quarter", problem),
+        Err(problem) => {
+            return unreadable(&viewer, "/reports/revenue", &query, &["quarter"], problem);
+        }
     };
     let report = match state.db.revenue_plan_report(quarter).await {
         Ok(report) => report,
@@ -681,7 +743,15 @@ async fn activity(
     };
     let period = match query.period(today) {
         Ok(period) => period,
-        Err(problem) => return unreadable(&viewer, "period", problem),
+        Err(problem) => {
+            return unreadable(
+                &viewer,
+                "/reports/activity",
+                &query,
+                &["from", "to"],
+                problem,
+            );
+        }
     };
     let report = match state.db.activity_report(period).await {
         Ok(report) => report,
@@ -766,13 +836,23 @@ async fn forecast_accuracy(
     let chosen = query.quarter(today).and_then(|quarter| {
         let group = match query.group.as_deref().map(str::trim) {
             None | Some("") => AccuracyGroup::Person,
-            Some(text) => text.parse()?,
+            Some(text) => text
+                .parse::<AccuracyGroup>()
+                .map_err(|e| ("group", e.to_string()))?,
         };
         Ok((quarter, group))
     });
     let (quarter, group) = match chosen {
         Ok(chosen) => chosen,
-        Err(problem) => return unreadable(&viewer, "quarter", problem),
+        Err(problem) => {
+            return unreadable(
+                &viewer,
+                "/reports/forecast-accuracy",
+                &query,
+                &["quarter", "group"],
+                problem,
+            );
+        }
     };
     let report = match state.db.forecast_accuracy(quarter, group).await {
         Ok(report) => report,

@@ -1089,7 +1089,7 @@ async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moder
         .await;
     assert_eq!(
         (status, location.as_deref()),
-        (303, Some("/moderation?channel=form"))
+        (303, Some("/moderation?channel=form&released=1&skipped=0"))
     );
     let (_, page, _) = qualifier.get("/moderation?channel=form").await;
     assert!(page.contains("Nothing matches these filters"), "{page}");

@@ -228,6 +228,13 @@ async fn a_hunter_sees_and_accepts_their_work_and_reads_its_reasons() {
         "routing reason shown"
     );
     assert!(page.contains("accepted by the assignee"), "timeline shown");
+    assert!(
+        page.contains("<dt>Company</dt><dd class=\"said\">Initech</dd>")
+            && page.contains("<dt>industry</dt><dd class=\"said\">software</dd>"),
+        "what they wrote, read: {page}"
+    );
+    let lead = app.db.work_item(item).await.unwrap().lead_id.unwrap();
+    assert!(page.contains(&format!("href=\"/leads/{lead}\"")), "{page}");
     // The raw JSON is shown as text: its quotes are escaped, never markup.
     assert!(page.contains("dana@initech.test"), "raw shown");
     assert!(
@@ -1014,10 +1021,23 @@ async fn a_moderator_releases_ticked_inquiries_at_once_and_each_is_recorded() {
     assert_eq!(status, 303);
     let (_, page, _) = qualifier.get(location.as_deref().unwrap()).await;
     assert!(
-        page.contains("Confirmed 1 inquiry as spam. 1 inquiry no longer waiting"),
+        page.contains("Confirmed 1 inquiry as spam. 1 inquiry was no longer waiting"),
         "{page}"
     );
     assert!(page.contains("No inquiry is waiting"), "{page}");
+    // A single decision on one decided meanwhile goes back to the list too.
+    let (status, _, location) = qualifier
+        .post(
+            &format!("/moderation/{}/release", held[2]),
+            &[("csrf", &csrf), ("back", "")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = qualifier.get(location.as_deref().unwrap()).await;
+    assert!(
+        page.contains("1 inquiry was no longer waiting: someone had decided it"),
+        "{page}"
+    );
 
     for (id, status) in [
         (&held[0], baton_core::domain::InquiryStatus::Processed),
@@ -1807,6 +1827,33 @@ async fn the_owners_report_pages_draw_their_charts_and_export_every_table_as_csv
         422
     );
     assert_eq!(owner.get("/reports/handover?quarter=2026-Q9").await.0, 422);
+    // The form again, with what was typed and the problem beside its field.
+    for (path, field, typed) in [
+        (
+            "/reports/funnel?from=2026-07-01&to=garbage",
+            "to",
+            "garbage",
+        ),
+        (
+            "/reports/activity?from=0001-01-01&to=2026-07-01",
+            "from",
+            "0001-01-01",
+        ),
+        ("/reports/revenue?quarter=2026Q1", "quarter", "2026Q1"),
+        (
+            "/reports/forecast-accuracy?quarter=2026-Q3&group=nope",
+            "group",
+            "2026-Q3",
+        ),
+    ] {
+        let (status, page, _) = owner.get(path).await;
+        assert_eq!(status, 422, "{path}");
+        assert!(
+            page.contains(&format!("id=\"{field}-error\""))
+                && page.contains(&format!("value=\"{typed}\"")),
+            "{path}: {page}"
+        );
+    }
 }
 
 #[tokio::test]
