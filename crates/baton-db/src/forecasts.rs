@@ -249,6 +249,15 @@ impl Db {
     /// quarter. Earlier versions stay exactly as they were.
     pub async fn submit_forecast(&self, new: &NewForecast) -> Result<Forecast> {
         at_most("note", new.note.as_deref().unwrap_or(""), MAX_TEXT)?;
+        let person = self.user(new.user_id).await.map_err(|_| {
+            DbError::invalid("user_id", format!("there is no user {}", new.user_id))
+        })?;
+        if !person.active {
+            return Err(DbError::invalid(
+                "user_id",
+                format!("{} is deactivated and forecasts nothing", person.email),
+            ));
+        }
         if new.lines.is_empty() {
             return Err(DbError::invalid(
                 "lines",

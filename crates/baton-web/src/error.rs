@@ -179,6 +179,18 @@ impl IntoResponse for ApiError {
 }
 
 /// A problem document response.
+/// Longest explanation a problem carries: a refused value is quoted in it,
+/// and a megabyte of value should not come back as a megabyte of error.
+const MAX_EXPLANATION_CHARS: usize = 1_000;
+
+/// `text` cut to [`MAX_EXPLANATION_CHARS`], marked where it was cut.
+fn shortened(text: String) -> String {
+    match text.char_indices().nth(MAX_EXPLANATION_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
 pub fn problem_response(
     status: StatusCode,
     title: &str,
@@ -189,8 +201,14 @@ pub fn problem_response(
         kind: "about:blank".into(),
         title: title.into(),
         status: status.as_u16(),
-        detail,
-        invalid_params: params,
+        detail: shortened(detail),
+        invalid_params: params
+            .into_iter()
+            .map(|param| InvalidParam {
+                name: param.name,
+                reason: shortened(param.reason),
+            })
+            .collect(),
     };
     let mut response = (status, axum::Json(body)).into_response();
     response.headers_mut().insert(

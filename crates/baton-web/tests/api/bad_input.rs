@@ -387,3 +387,30 @@ async fn names_and_texts_have_a_length_limit() {
     assert_eq!(app.count("accounts").await, 0);
     assert_eq!(app.count("contacts").await, 0);
 }
+
+#[tokio::test]
+async fn a_huge_refused_value_is_not_echoed_back_whole() {
+    let app = TestApp::new().await;
+    let huge = "9".repeat(100_000);
+    let response = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &serde_json::json!({"name": "Initech", "domain": huge}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    let reason = problem["invalid-params"][0]["reason"].as_str().unwrap();
+    assert!(
+        detail.chars().count() <= 1_001 && detail.ends_with('…'),
+        "{}",
+        detail.len()
+    );
+    assert!(
+        reason.chars().count() <= 1_001 && reason.ends_with('…'),
+        "{}",
+        reason.len()
+    );
+}

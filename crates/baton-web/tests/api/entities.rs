@@ -1332,6 +1332,19 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
     .await;
     assert_eq!(for_hal["user_id"], hal);
     assert_eq!(for_hal["submitted_by"], max);
+    let (gone, _) = app.user("gus@acme.test", Role::Hunter).await;
+    app.deactivate(gone).await;
+    assert_invalid(
+        &post(
+            &app,
+            &app.owner,
+            "/api/v1/forecasts",
+            json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": gone,
+                   "lines": [{"description": "x", "amount": "1"}]}),
+        )
+        .await,
+        "user_id",
+    );
     let hals = app.get_json(&hal_token, "/api/v1/forecasts?user=me").await;
     assert_eq!(ids(&hals), vec![for_hal["id"].as_i64().unwrap()]);
     created(
