@@ -7,6 +7,7 @@ use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::domain::{AccountStatus, Tier};
+use baton_core::import::mapping::MAX_EMPLOYEES;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -120,8 +121,6 @@ type AccountRow = (
 
 /// Most domains one account claims.
 const MAX_DOMAINS: usize = 100;
-/// More people than any company employs.
-const MAX_EMPLOYEES: i64 = 10_000_000;
 
 impl Db {
     /// Adds an account and claims its domains; a domain already claimed by

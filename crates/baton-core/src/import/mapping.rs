@@ -470,17 +470,21 @@ fn decimal(row: &Row, field: &str) -> Option<Decimal> {
     row.get(field).map(|v| Decimal(v.to_string()))
 }
 
+/// More people than any company employs.
+pub const MAX_EMPLOYEES: i64 = 10_000_000;
+
 impl Record for AccountRecord {
     const KIND: RecordKind = RecordKind::Accounts;
 
     fn from_row(row: &Row, _: &Mapping) -> Result<Self, String> {
         let employees = row
             .get("employees")
-            .map(|v| {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|n| *n >= 0)
-                    .ok_or_else(|| format!("employees: `{v}` is not a whole number"))
+            .map(|v| match v.parse::<i64>() {
+                Ok(n) if (0..=MAX_EMPLOYEES).contains(&n) => Ok(n),
+                Ok(_) => Err(format!(
+                    "employees: `{v}` must be between 0 and {MAX_EMPLOYEES}"
+                )),
+                Err(_) => Err(format!("employees: `{v}` is not a whole number")),
             })
             .transpose()?;
         Ok(AccountRecord {
@@ -766,6 +770,26 @@ GTXPro = "GTX Pro"
             "{error}"
         );
         assert!(error.contains("`id`, `deal_stage`, `product`"), "{error}");
+    }
+
+    #[test]
+    fn a_headcount_must_be_a_whole_number_in_range() {
+        let mapping = Mapping::parse(
+            "records = \"accounts\"\n[columns]\nname = \"account\"\nemployees = \"size\"",
+        )
+        .unwrap();
+        let csv = "account,size\nAcme,-5\nInitech,many\nHooli,20000000\nGlobex,250\n";
+        let read = read_records::<AccountRecord, _>(csv.as_bytes(), &mapping).unwrap();
+        let problems: Vec<&str> = read.rejected.iter().map(|r| r.message.as_str()).collect();
+        assert_eq!(
+            problems,
+            [
+                "employees: `-5` must be between 0 and 10000000",
+                "employees: `many` is not a whole number",
+                "employees: `20000000` must be between 0 and 10000000",
+            ]
+        );
+        assert_eq!(read.records.len(), 1);
     }
 
     #[test]
