@@ -104,6 +104,9 @@ struct NewForm {
     name: String,
     #[serde(default)]
     thank_you: String,
+    /// The list's parameters, so a refusal shows the same list.
+    #[serde(default)]
+    back: String,
 }
 
 fn refused(viewer: &Viewer) -> Response {
@@ -252,7 +255,7 @@ async fn create(
                     &state,
                     &viewer,
                     Output::Page,
-                    &ListRequest::parse(None),
+                    &ListRequest::parse(Some(&form.back)),
                     &form,
                     Some(error),
                 )

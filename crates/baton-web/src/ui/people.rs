@@ -137,6 +137,9 @@ struct NewPerson {
     role: String,
     #[serde(default)]
     password: String,
+    /// The list's parameters, so a refusal shows the same list.
+    #[serde(default)]
+    back: String,
 }
 
 /// What went wrong on the page: a new person's field, or a change to someone.
@@ -294,7 +297,7 @@ async fn add_person(
                 &state,
                 &viewer,
                 Output::Page,
-                &ListRequest::parse(None),
+                &ListRequest::parse(Some(&form.back)),
                 &form,
                 Some(refused),
             )
@@ -318,7 +321,7 @@ async fn add_person(
                 &state,
                 &viewer,
                 Output::Page,
-                &ListRequest::parse(None),
+                &ListRequest::parse(Some(&form.back)),
                 &form,
                 Some(refused),
             )

@@ -1393,6 +1393,25 @@ async fn the_owner_adds_a_person_changes_their_role_and_deactivates_them() {
         !page.contains("long password"),
         "a password is never sent back"
     );
+    // Refused from a filtered list: the same list comes back.
+    let (status, page, _) = owner
+        .post(
+            "/settings/people",
+            &[
+                ("csrf", &csrf),
+                ("name", "Hal"),
+                ("email", "hal@"),
+                ("role", "hunter"),
+                ("back", "q=nobody-like-this"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("value=\"nobody-like-this\"")
+            && page.contains("Nothing matches these filters"),
+        "{page}"
+    );
     let (status, _, _) = owner
         .post(
             "/settings/people",
