@@ -263,6 +263,13 @@ pub struct NewUser<'a> {
     pub password: Option<&'a str>,
 }
 
+/// A hash no password matches, checked for unknown people so that refusing
+/// them costs what refusing a wrong password does.
+fn unknown_person_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password(&auth::random_hex(32)))
+}
+
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Longest password accepted: hashing is slow on purpose, so a megabyte of
@@ -727,6 +734,15 @@ async fn stop_access_and_release_work(
     .await?;
     let why = format!("waiting: {} was deactivated", person.email);
     for (item, queue) in &held {
+        // The lead waits with its work, held by nobody.
+        sqlx::query(
+            "UPDATE leads SET owner_id = NULL
+             WHERE owner_id = $1 AND id = (SELECT lead_id FROM work_items WHERE id = $2)",
+        )
+        .bind(person.id)
+        .bind(*item)
+        .execute(&mut **tx)
+        .await?;
         crate::work_items::record(
             tx,
             *item,
@@ -766,7 +782,13 @@ impl Db {
             Some((id, Some(hash))) if auth::verify_password(password, &hash) => {
                 Ok(Some(self.user(id).await?))
             }
-            _ => Ok(None),
+            Some((_, Some(_))) => Ok(None),
+            // Hash anyway, so that an unknown address takes as long to refuse
+            // as a wrong password and answers cannot be told apart by time.
+            _ => {
+                auth::verify_password(password, unknown_person_hash());
+                Ok(None)
+            }
         }
     }
 

@@ -432,7 +432,16 @@ impl Db {
         .await?;
         let due = |minutes| sla_due(now, minutes, business_hours != 0, hours);
         let (strategy, mut last, _, _) = lock_queue_by_id(tx, self.backend(), nurture_id).await?;
-        let chosen = choose_assignee(tx, nurture_id, strategy, &mut last, None, &[]).await?;
+        // Not back to the person who just sent it away.
+        let chosen = choose_assignee(
+            tx,
+            nurture_id,
+            strategy,
+            &mut last,
+            rejected.assignee_id,
+            &[],
+        )
+        .await?;
         let assignee = chosen.as_ref().ok().map(|(u, _)| *u);
         let (nid,): (i64,) = sqlx::query_as(
             "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
@@ -785,6 +794,14 @@ impl Db {
                 tx.rollback().await?;
                 continue;
             }
+            // The lead follows its work, as on a take or a reassignment.
+            sqlx::query(
+                "UPDATE leads SET owner_id = $1 WHERE id = (SELECT lead_id FROM work_items WHERE id = $2)",
+            )
+            .bind(to_user)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             crate::webhooks::enqueue(
                 &mut tx,
                 "work_item.sla_breached",

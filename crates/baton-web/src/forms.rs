@@ -40,29 +40,25 @@ impl RateLimiter {
         }
     }
 
-    /// Counts a request; `Err(seconds to wait)` past the limit.
+    /// Counts a request; `Err(seconds to wait)` past the limit. The check
+    /// and the count are one step, so parallel requests cannot all pass
+    /// before any is counted.
     pub fn check(&self, address: IpAddr) -> Result<(), u64> {
-        self.blocked(address)?;
-        self.count(address);
-        Ok(())
-    }
-
-    /// `Err(seconds to wait)` while `address` is past the limit, counting
-    /// nothing: for limits on failures only, such as wrong passwords.
-    pub fn blocked(&self, address: IpAddr) -> Result<(), u64> {
         self.with_window(address, |start, events, now| {
             if *events >= self.limit {
                 let wait = self.window.saturating_sub(now.duration_since(*start));
                 Err(wait.as_secs().max(1))
             } else {
+                *events += 1;
                 Ok(())
             }
         })
     }
 
-    /// Counts one event for `address`.
-    pub fn count(&self, address: IpAddr) {
-        self.with_window(address, |_, events, _| *events += 1);
+    /// Takes back a request counted by [`RateLimiter::check`] that turned
+    /// out not to count, such as a sign-in that succeeded.
+    pub fn give_back(&self, address: IpAddr) {
+        self.with_window(address, |_, events, _| *events = events.saturating_sub(1));
     }
 
     /// Runs `f` on the current window of `address`: when it started and
@@ -321,5 +317,9 @@ mod tests {
         assert!(limiter.check(a).is_ok());
         assert!(limiter.check(a).is_err());
         assert!(limiter.check(b).is_ok());
+        // A request given back frees its place.
+        limiter.give_back(a);
+        assert!(limiter.check(a).is_ok());
+        assert!(limiter.check(a).is_err());
     }
 }

@@ -62,8 +62,10 @@ async fn sign_in(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    // Only failures count: a busy office behind one address signs in freely.
-    if let Err(wait) = state.sign_in_limiter.blocked(peer.ip()) {
+    // Only failures count, so a busy office behind one address signs in
+    // freely: each attempt is counted before the password is checked (so
+    // parallel guesses are counted too) and given back when it succeeds.
+    if let Err(wait) = state.sign_in_limiter.check(peer.ip()) {
         let error =
             format!("Too many failed attempts from your address; try again in {wait} seconds.");
         return render(
@@ -74,7 +76,6 @@ async fn sign_in(
     let user = match state.db.check_password(&form.email, &form.password).await {
         Ok(Some(user)) => user,
         Ok(None) => {
-            state.sign_in_limiter.count(peer.ip());
             let error = "That e-mail and password do not match.".to_string();
             return render(
                 StatusCode::UNAUTHORIZED,
@@ -83,6 +84,7 @@ async fn sign_in(
         }
         Err(e) => return failure(None, e),
     };
+    state.sign_in_limiter.give_back(peer.ip());
     match state.db.create_session(user.id).await {
         Ok(token) => {
             let secure = state.options.base_url.starts_with("https://");

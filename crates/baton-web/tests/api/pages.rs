@@ -2125,3 +2125,25 @@ async fn only_failed_sign_ins_count_towards_the_limit_of_an_address() {
         "blocked until the window ends"
     );
 }
+
+#[tokio::test]
+async fn parallel_wrong_passwords_are_all_counted() {
+    let app = TestApp::new().await;
+    Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut sends = tokio::task::JoinSet::new();
+    for n in 0..30 {
+        let request = client.post(app.url("/sign-in")).form(&[
+            ("email", "hal@acme.test"),
+            ("password", &format!("guess {n}")),
+        ]);
+        sends.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let statuses = sends.join_all().await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(checked, 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20);
+}

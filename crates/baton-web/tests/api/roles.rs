@@ -284,6 +284,8 @@ async fn deactivation_ends_sessions_and_tokens_for_good_and_returns_held_work() 
         (released.assignee_id, released.status.as_str()),
         (None, "unassigned")
     );
+    let lead = app.db.lead(released.lead_id.unwrap()).await.unwrap();
+    assert_eq!(lead.owner_id, None, "the lead waits with its work");
     let history = app.db.work_item_history(item).await.unwrap();
     let last = history.last().unwrap();
     assert_eq!(

@@ -157,6 +157,16 @@ async fn a_breach_escalates_once_to_the_next_member_then_the_next_tier() {
         first_assignee,
         "the next member"
     );
+    let lead = app
+        .db
+        .lead(detail["lead_id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        lead.owner_id,
+        detail["assignee_id"].as_i64(),
+        "the lead follows its work"
+    );
     // The same breach is not escalated again.
     assert!(app.db.escalate_breaches(later).await.unwrap().is_empty());
 
@@ -392,4 +402,41 @@ async fn work_touched_first_is_not_escalated_even_when_handed_on() {
             .is_empty()
     );
     assert_eq!(history_lines(&app, item, "escalated").await, 0);
+}
+
+#[tokio::test]
+async fn nurture_work_sent_away_does_not_come_back_to_the_same_person() {
+    let app = TestApp::new().await;
+    let (mia, mia_token) = app.user("mia@acme.test", Role::Marketer).await;
+    let (_, max_token) = app.user("max@acme.test", Role::Marketer).await;
+    app.join("nurture", "mia@acme.test").await;
+    app.join("nurture", "max@acme.test").await;
+    // A weak lead: nurture.
+    let receipt = app
+        .inquire(json!({"email": "kid@gmail.com", "message": "just curious about what you do"}))
+        .await;
+    assert_eq!(receipt["queue"], "nurture", "{receipt}");
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let holder = receipt["assignee_id"].as_i64().unwrap();
+    let token = if holder == mia { mia_token } else { max_token };
+    let rejected = app
+        .post(
+            &token,
+            &format!("/api/v1/work-items/{item}/reject"),
+            &json!({"reason": "not mine to nurture"}),
+        )
+        .await;
+    assert_eq!(rejected.status(), 200);
+    let lead = app.db.work_item(item).await.unwrap().lead_id.unwrap();
+    let (again,): (Option<i64>,) =
+        sqlx::query_as("SELECT assignee_id FROM work_items WHERE lead_id = $1 AND id <> $2")
+            .bind(lead)
+            .bind(item)
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    assert!(
+        again.is_some() && again != Some(holder),
+        "{again:?} after {holder}"
+    );
 }
