@@ -7,6 +7,7 @@
 use super::quotes::QuoteCheck;
 use crate::inquiry::InquiryInput;
 use csv::{ByteRecord, ReaderBuilder};
+use std::collections::HashMap;
 use std::io::Read;
 
 /// The pseudo-target of a mapping pair whose column is left out entirely.
@@ -245,7 +246,12 @@ impl ColumnMapping {
 }
 
 fn same_column(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+    column_key(a) == column_key(b)
+}
+
+/// A header name as columns are told apart: trimmed, in lower case.
+fn column_key(name: &str) -> String {
+    name.trim().to_lowercase()
 }
 
 /// What the values of one column become.
@@ -328,12 +334,14 @@ impl<R: Read> InquiryCsvReader<R> {
         if headers.iter().all(String::is_empty) {
             return Err(ImportError::EmptyHeader);
         }
+        // A set, not a scan per column: a header can be very wide.
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for (second, name) in headers
             .iter()
             .enumerate()
             .filter(|(_, name)| !name.is_empty())
         {
-            if let Some(first) = headers[..second].iter().position(|h| same_column(h, name)) {
+            if let Some(first) = seen.insert(column_key(name), second) {
                 return Err(ImportError::DuplicateColumn {
                     column: name.clone(),
                     first: first + 1,

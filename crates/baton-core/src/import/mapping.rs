@@ -135,6 +135,15 @@ pub enum MappingError {
         column: String,
         header: Vec<String>,
     },
+    #[error(
+        "the header has column `{column}` (for {field}) twice, as columns {first} and {second}"
+    )]
+    DuplicateColumn {
+        field: String,
+        column: String,
+        first: usize,
+        second: usize,
+    },
     #[error("could not read the file: {0}")]
     Read(#[from] csv::Error),
 }
@@ -592,14 +601,25 @@ pub fn read_records<T: Record, R: Read>(
         .collect();
     let mut indices = Vec::new();
     for (field, column) in &mapping.columns {
-        let index = header
+        let mut found = header
             .iter()
-            .position(|h| h.eq_ignore_ascii_case(column.trim()))
-            .ok_or_else(|| MappingError::MissingColumn {
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(column.trim()))
+            .map(|(index, _)| index);
+        let index = found.next().ok_or_else(|| MappingError::MissingColumn {
+            field: field.to_string(),
+            column: column.clone(),
+            header: header.clone(),
+        })?;
+        // Which of two same-named columns was meant cannot be known.
+        if let Some(second) = found.next() {
+            return Err(MappingError::DuplicateColumn {
                 field: field.to_string(),
                 column: column.clone(),
-                header: header.clone(),
-            })?;
+                first: index + 1,
+                second: second + 1,
+            });
+        }
         indices.push((*field, index));
     }
     let mut uses = vec![0_u64; mapping.aliases.len()];
@@ -790,6 +810,15 @@ GTXPro = "GTX Pro"
             ]
         );
         assert_eq!(read.records.len(), 1);
+        let twice = "account,size,Account\nA,1,B\n";
+        let error = read_records::<AccountRecord, _>(twice.as_bytes(), &mapping)
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            error,
+            "the header has column `account` (for name) twice, as columns 1 and 3"
+        );
     }
 
     #[test]

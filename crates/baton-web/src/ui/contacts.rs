@@ -115,9 +115,11 @@ async fn list(
         )
         .optional(),
     ];
-    if let Some(account) = filter.account_id {
-        filters
-            .push(Field::input("account", "Account id", "text", &account.to_string()).optional());
+    // Shown when asked for, also when what was asked does not read, so
+    // that its problem has a place.
+    let account = request.get("account");
+    if !account.is_empty() {
+        filters.push(Field::input("account", "Account id", "text", account).optional());
     }
     let spec = ListSpec {
         title: "Contacts",

@@ -454,6 +454,12 @@ async fn contacts_filter_by_account_and_decision_maker_and_open_their_pages() {
             "{query}: {page}"
         );
     }
+    let (status, page, _) = marketer.get("/contacts?account=abc").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"account-error\"") && page.contains("`abc` is not an id"),
+        "{page}"
+    );
     let (_, page, _) = marketer.get("/contacts?q=%00").await;
     assert!(
         page.contains("1–4 of 4"),
