@@ -884,3 +884,41 @@ fn the_owners_numbers_print_as_csv() {
         "2026-08,200.00,250.00,1.250"
     );
 }
+
+#[test]
+fn restore_refuses_while_a_server_runs_on_the_data_folder() {
+    let baton = Baton::sqlite();
+    baton.ok(&["migrate"]);
+    let backup = baton.files.join("backup.db");
+    let backup = backup.to_str().unwrap();
+    baton.ok(&["backup", backup]);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(&baton.database_flags)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-background-jobs"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The server says it serves once it holds its lock.
+    let mut said = String::new();
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    while !said.contains("Baton serves") {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
+            "{said}"
+        );
+        said.push_str(&line);
+    }
+    let refused = baton.run(&["restore", "--force", backup]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("a server is running on"),
+        "{}",
+        stderr(&refused)
+    );
+    baton.ok(&["restore", "--force", backup]);
+}

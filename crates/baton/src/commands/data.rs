@@ -1,7 +1,7 @@
 //! Commands on the data as a whole: migrate, demo, generate, reprocess, backup,
 //! restore.
 
-use super::{BATCH, DATABASE_FILE, closing, connect, open, progress_bar};
+use super::{BATCH, DATABASE_FILE, closing, connect, open, progress_bar, server_lock};
 use crate::cli::{BackupArgs, DatabaseArgs, DemoArgs, GenerateArgs, ReprocessArgs, RestoreArgs};
 use crate::failure::Failure;
 use baton_core::domain::InquiryStatus;
@@ -201,6 +201,27 @@ pub async fn restore(database: &DatabaseArgs, args: &RestoreArgs) -> Result<(), 
     }
     let data_dir = &database.data_dir;
     let target = data_dir.join(DATABASE_FILE);
+    // Held until the restore ends, so no server starts meanwhile either.
+    let _alone = if data_dir.is_dir() {
+        let lock = server_lock(data_dir)?;
+        match lock.try_lock() {
+            Ok(()) => Some(lock),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Failure::bad_input(format!(
+                    "a server is running on {}: stop it, then restore",
+                    data_dir.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(error)) => {
+                return Err(Failure::runtime(format!(
+                    "cannot lock {}: {error}",
+                    data_dir.display()
+                )));
+            }
+        }
+    } else {
+        None
+    };
     if target.exists() && !args.force {
         return Err(Failure::bad_input(format!(
             "{} already holds a database: stop the server, then run again with --force to replace it",

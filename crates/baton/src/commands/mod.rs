@@ -59,6 +59,22 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 /// The embedded database's file in the data folder, as `DbOptions::sqlite_in` names it.
 const DATABASE_FILE: &str = "baton.db";
 
+/// The file servers of a data folder hold a shared lock on while they run,
+/// so that a restore, which needs it alone, cannot replace the database
+/// under a running server.
+const SERVER_LOCK_FILE: &str = "baton.lock";
+
+/// The lock file of `data_dir`, opened (and made, the first time).
+fn server_lock(data_dir: &std::path::Path) -> Result<std::fs::File, Failure> {
+    let path = data_dir.join(SERVER_LOCK_FILE);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|error| Failure::runtime(format!("cannot open {}: {error}", path.display())))
+}
+
 impl DatabaseArgs {
     /// Whether there is a database to open: always on PostgreSQL, and on
     /// SQLite once its file is made (opening it would make an empty one).

@@ -1,6 +1,6 @@
 //! `baton serve`.
 
-use super::open;
+use super::{open, server_lock};
 use crate::cli::{DatabaseArgs, ServeArgs};
 use crate::failure::Failure;
 use baton_web::ServeOptions;
@@ -8,6 +8,20 @@ use std::net::SocketAddr;
 
 pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Failure> {
     let db = open(database).await?;
+    // Held until the server stops; shared, since several may serve one folder.
+    let _running = match &database.database_url {
+        Some(_) => None,
+        None => {
+            let lock = server_lock(&database.data_dir)?;
+            lock.lock_shared().map_err(|error| {
+                Failure::runtime(format!(
+                    "cannot lock {}: {error}",
+                    database.data_dir.display()
+                ))
+            })?;
+            Some(lock)
+        }
+    };
     let base_url = args
         .base_url
         .clone()
