@@ -431,11 +431,19 @@ impl Db {
         mapping: &Mapping,
     ) -> Result<ImportReport> {
         let mut report = ImportReport::from_read(read, mapping);
-        let mut people: Vec<(Option<&RowPosition>, UserRecord)> = read
-            .records
-            .iter()
-            .map(|(position, record)| (Some(position), record.clone()))
-            .collect();
+        // A row whose e-mail an earlier row has is rejected before anything
+        // (its manager, its team) is made for it.
+        let mut first_with: HashMap<String, String> = HashMap::new();
+        let mut people: Vec<(Option<&RowPosition>, UserRecord)> = Vec::new();
+        for (position, record) in &read.records {
+            let email = record.email.as_str().to_string();
+            if let Some(first) = first_with.get(&email) {
+                report.reject(position, format!("{email} is already {first}'s e-mail"));
+                continue;
+            }
+            first_with.insert(email, record.name.clone());
+            people.push((Some(position), record.clone()));
+        }
         let named: HashSet<String> = people.iter().map(|(_, r)| r.name.to_lowercase()).collect();
         // Managers who have no row of their own, with the teams of their people.
         let mut managers: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();

@@ -243,3 +243,27 @@ async fn managers_and_parents_that_would_close_a_loop_are_left_out_and_reported(
         report.quirks
     );
 }
+
+#[tokio::test]
+async fn a_rejected_person_row_makes_neither_its_manager_nor_its_team() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let (_, mapping) =
+        read::<baton_core::import::mapping::UserRecord>("sales_teams.csv", "users.toml");
+    let csv = "sales_agent,manager,regional_office\n\
+               Ann Agent,Mona Manager,Central\n\
+               Ann Agent,Other Manager,West\n";
+    let read = read_records(csv.as_bytes(), &mapping).unwrap();
+    let report = db.import_users(None, &read, &mapping).await.unwrap();
+    assert_eq!(report.rejected.len(), 1, "{:?}", report.rejected);
+    let (others,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM users WHERE name = 'Other Manager'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+    let (west,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM teams WHERE name = 'West'")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert_eq!((others, west), (0, 0), "nothing made for the rejected row");
+}
