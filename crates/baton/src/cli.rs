@@ -77,7 +77,8 @@ pub enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
     /// Reports on the data: `baton report revenue`, `forecast-accuracy`,
-    /// `activity-vs-revenue`, `focus` and `call-sheets`.
+    /// `activity-vs-revenue`, `focus`, `call-sheets`, `funnel`, `handover`,
+    /// `lead-quality` and `revenue-vs-forecast`.
     Report(crate::commands::reports::ReportArgs),
     /// Make (or refresh) someone's call sheet for a day or a week and print
     /// it: work due under an SLA first, then by score, value and time since
