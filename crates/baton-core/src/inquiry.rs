@@ -42,6 +42,10 @@ pub struct InquiryInput {
     pub fields: BTreeMap<String, serde_json::Value>,
 }
 
+/// Why text holding the NUL character is refused: no person types it, and
+/// PostgreSQL cannot store it.
+const NUL_PROBLEM: &str = "must not contain the NUL character";
+
 /// A field of an inquiry that failed to parse, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}")]
@@ -184,6 +188,10 @@ impl Inquiry {
                 ));
                 return None;
             }
+            if v.contains('\0') {
+                errors.push(FieldError::new(field, NUL_PROBLEM));
+                return None;
+            }
             Some(v.to_string())
         };
         let name = short("name", &input.name);
@@ -224,6 +232,9 @@ impl Inquiry {
                 format!("must be at most {MAX_MESSAGE} characters"),
             ));
         }
+        if message.contains('\0') {
+            errors.push(FieldError::new("message", NUL_PROBLEM));
+        }
         if input.fields.len() > MAX_FREE_FIELDS {
             errors.push(FieldError::new(
                 "fields",
@@ -250,6 +261,9 @@ impl Inquiry {
                     format!("fields.{key}"),
                     format!("must be at most {MAX_FREE_FIELD_VALUE} characters"),
                 ));
+            }
+            if key.contains('\0') || value.as_str().is_some_and(|text| text.contains('\0')) {
+                errors.push(FieldError::new(format!("fields.{key}"), NUL_PROBLEM));
             }
         }
         if !errors.is_empty() {
@@ -346,6 +360,18 @@ mod tests {
         let errors = Inquiry::parse(&long).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["fields.notes", "fields.tags"]);
+    }
+
+    #[test]
+    fn text_holding_nul_is_refused_by_field() {
+        let mut with_nul = input("ann@acme.io");
+        with_nul.name = Some("Ann\0".into());
+        with_nul.message = Some("hello\0".into());
+        with_nul.fields.insert("note".into(), "a\0b".into());
+        let errors = Inquiry::parse(&with_nul).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "message", "fields.note"]);
+        assert!(errors.iter().all(|e| e.problem == NUL_PROBLEM));
     }
 
     #[test]

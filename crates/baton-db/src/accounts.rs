@@ -1,6 +1,6 @@
 //! Accounts: companies with a value tier, a status and their e-mail domains.
 
-use crate::checks::{MAX_NAME, at_most, required_name};
+use crate::checks::{MAX_NAME, at_most, optional, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -92,12 +92,21 @@ pub fn normalise_domain(raw: &str) -> Result<String> {
         .next()
         .unwrap_or_default()
         .to_string();
-    // As DNS has them: at most 253 characters, labels of 1 to 63.
+    // As DNS has them: at most 253 characters, labels of 1 to 63 that
+    // neither start nor end with a dash, and a top level with a letter
+    // (so that an IP address is not taken for a company's domain).
     let valid = host.contains('.')
         && host.len() <= 253
         && host.split('.').all(|l| {
-            (1..=63).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
+            (1..=63).contains(&l.len())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|top| top.chars().any(|c| c.is_ascii_alphabetic()));
     if valid {
         Ok(host)
     } else {
@@ -169,7 +178,7 @@ impl Db {
         .bind(normalise_company(&name))
         .bind(new.status.unwrap_or(AccountStatus::Suspect).as_str())
         .bind(new.tier.unwrap_or(Tier::C).as_str())
-        .bind(new.industry.as_deref())
+        .bind(optional(new.industry.as_deref()))
         .bind(new.employees)
         .bind(new.owner_id)
         .bind(now)
@@ -442,5 +451,9 @@ mod tests {
             "acme.io"
         );
         assert!(normalise_domain("not a domain").is_err());
+        for not_a_company in ["-acme.io", "acme-.io", "1.2.3.4", "acme.123", "acme..io"] {
+            assert!(normalise_domain(not_a_company).is_err(), "{not_a_company}");
+        }
+        assert_eq!(normalise_domain("x-ray.co.uk").unwrap(), "x-ray.co.uk");
     }
 }

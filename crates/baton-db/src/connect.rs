@@ -118,10 +118,14 @@ impl Db {
         {
             Backend::Postgres
         } else {
-            return Err(DbError::Config(format!(
-                "unsupported database URL {}: use sqlite://… or postgres://…",
-                redacted(&options.url)
-            )));
+            // A mistyped URL is bad input, not a failure to connect.
+            return Err(DbError::invalid(
+                "database URL",
+                format!(
+                    "`{}` is not supported: use sqlite://… or postgres://…",
+                    redacted(&options.url)
+                ),
+            ));
         };
         let cannot_open = |e: sqlx::Error| {
             DbError::Config(format!("cannot open {}: {e}", redacted(&options.url)))

@@ -167,11 +167,27 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 }
 
 fn render_form(form: &Form, values: &HashMap<String, String>, errors: &[FieldError]) -> String {
-    let summary = if errors.is_empty() {
-        String::new()
-    } else {
-        "<p class=\"error\" role=\"alert\">Please correct the fields marked below.</p>".to_string()
+    // Problems of fields the page has no input for (extra fields sent by an
+    // embedding page, say) are said at the top, since nothing is marked.
+    let (marked, elsewhere): (Vec<&FieldError>, Vec<&FieldError>) = errors
+        .iter()
+        .partition(|e| e.field == "message" || FIELDS.iter().any(|(name, ..)| *name == e.field));
+    let mut summary = match (marked.is_empty(), elsewhere.is_empty()) {
+        (true, true) => String::new(),
+        (false, _) => {
+            "<p class=\"error\" role=\"alert\">Please correct the fields marked below.</p>"
+                .to_string()
+        }
+        (true, false) => {
+            "<p class=\"error\" role=\"alert\">The form could not be sent:</p>".to_string()
+        }
     };
+    for error in elsewhere {
+        summary.push_str(&format!(
+            "<p class=\"error\">{}</p>",
+            escape(&error.to_string())
+        ));
+    }
     page(
         &form.name,
         &format!(

@@ -922,3 +922,18 @@ fn restore_refuses_while_a_server_runs_on_the_data_folder() {
     );
     baton.ok(&["restore", "--force", backup]);
 }
+
+#[test]
+fn an_unsupported_database_url_is_a_usage_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["--database-url", "mysql://root@127.0.0.1/baton", "migrate"])
+        .env_remove("BATON_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not supported: use sqlite://… or postgres://…"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -227,6 +227,7 @@ fn parse_input(body: &[u8]) -> Result<InquiryInput, ApiError> {
         return Err(ApiError::bad_request("the body is not valid UTF-8"));
     }
     super::require_shape(body, super::Shape::Object)?;
+    super::refuse_nul(body)?;
     serde_json::from_slice::<InquiryInput>(body).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {

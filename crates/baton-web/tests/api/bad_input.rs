@@ -414,3 +414,51 @@ async fn a_huge_refused_value_is_not_echoed_back_whole() {
         reason.len()
     );
 }
+
+#[tokio::test]
+async fn text_holding_the_nul_character_is_refused_naming_where() {
+    let app = TestApp::new().await;
+    let before = app.count("inquiries").await;
+    for (path, body, field) in [
+        (
+            "/api/v1/inquiries",
+            r#"{"email": "ann@acme.io", "message": "hello\u0000there"}"#,
+            "message",
+        ),
+        (
+            "/api/v1/inquiries",
+            r#"{"email": "ann@acme.io", "message": "hi", "fields": {"size": ["1", "a\u0000"]}}"#,
+            "fields.size[1]",
+        ),
+        (
+            "/api/v1/accounts",
+            r#"{"name": "Initech", "industry": "\u0000"}"#,
+            "industry",
+        ),
+    ] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(&app.owner)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{body}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(invalid_field(&problem), field, "{problem}");
+    }
+    assert_eq!(app.count("inquiries").await, before, "nothing stored");
+    // A backslash followed by u0000 is text, not NUL.
+    let literal = app
+        .client
+        .post(app.url("/api/v1/accounts"))
+        .bearer_auth(&app.owner)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Initech", "industry": "\\u0000"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(literal.status(), 201);
+}

@@ -86,6 +86,15 @@ async fn errors_are_shown_next_to_the_field_with_the_input_kept() {
             .starts_with("text/html")
     );
     assert!(response.text().await.unwrap().contains("Too much was sent"));
+    // Too many extra fields: no input to mark, so the problem is said at the top.
+    let extra: String = (0..60).map(|n| format!("&extra{n}=x")).collect();
+    let response = send_form(&app, format!("email=ann%40acme.test&message=hello{extra}")).await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("The form could not be sent") && html.contains("free fields are accepted"),
+        "{html}"
+    );
     assert_eq!(app.count("inquiries").await, 0);
     let missing = app.client.get(app.url("/f/nope")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
