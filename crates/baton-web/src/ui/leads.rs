@@ -207,17 +207,14 @@ async fn show_refusal(
     error: baton_db::DbError,
     refused: impl FnOnce(String, String) -> Refused,
 ) -> Response {
+    let status = match error {
+        baton_db::DbError::Conflict { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
     match refusal(error) {
         Ok((field, problem)) => {
             let refused = refused(field, problem);
-            show(
-                state,
-                viewer,
-                lead,
-                refused,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            show(state, viewer, lead, refused, status).await
         }
         Err(e) => failure(Some(viewer), e),
     }

@@ -264,13 +264,16 @@ fn failure(viewer: Option<&Viewer>, error: baton_db::DbError) -> Response {
             "Not found",
             format!("{what} does not exist."),
         ),
-        baton_db::DbError::Invalid { problem, .. }
-        | baton_db::DbError::Conflict { problem, .. } => message(
+        baton_db::DbError::Invalid { problem, .. } => message(
             StatusCode::UNPROCESSABLE_ENTITY,
             viewer,
             "That did not work",
             problem,
         ),
+        // Someone or something changed it first: 409, as the API answers.
+        baton_db::DbError::Conflict { problem, .. } => {
+            message(StatusCode::CONFLICT, viewer, "That did not work", problem)
+        }
         baton_db::DbError::Forbidden(problem) => {
             message(StatusCode::FORBIDDEN, viewer, "Not yours to do", problem)
         }

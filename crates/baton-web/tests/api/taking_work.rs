@@ -158,14 +158,14 @@ async fn members_see_and_take_the_work_waiting_in_their_queues_on_my_work() {
             &[("csrf", &Browser::csrf(&page))],
         )
         .await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409, "as the API answers");
     assert!(page.contains("already been taken"), "{page}");
 
     cap(&app, "hunters", hal_id, 1).await;
     let (status, page, _) = hal
         .post(&format!("/work/{}/take", item(dana)), &[("csrf", &csrf)])
         .await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409);
     assert!(
         page.contains("you are full: you hold 1 open items and your cap in the hunters queue is 1"),
         "{page}"
