@@ -169,7 +169,6 @@ fn time_span(starts_at: i64, ends_at: i64) -> Result<(i64, i64)> {
 }
 
 impl Db {
-    /// Schedules an appointment with a contact flagged as decision maker.
     /// Refuses a contact who is not one of the people of what the meeting
     /// is about: the lead's or deal's own contact, or someone at its account
     /// (and at the account named, if one is).
@@ -205,6 +204,8 @@ impl Db {
         Ok(())
     }
 
+    /// Schedules an appointment with a contact flagged as decision maker,
+    /// one of the people of the lead, deal or account it is about.
     pub async fn create_appointment(
         &self,
         actor: Option<i64>,

@@ -178,7 +178,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A problem document response.
 /// Longest explanation a problem carries: a refused value is quoted in it,
 /// and a megabyte of value should not come back as a megabyte of error.
 const MAX_EXPLANATION_CHARS: usize = 1_000;
@@ -191,6 +190,7 @@ fn shortened(text: String) -> String {
     }
 }
 
+/// A problem document response.
 pub fn problem_response(
     status: StatusCode,
     title: &str,
@@ -266,10 +266,6 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// A 4xx answered in plain text or with no body (an unknown route, a method
-/// not allowed, a path or query that does not parse) as a problem document,
-/// keeping the headers that tell the client what to do next. A query
-/// parameter that does not parse is named.
 /// Whether the response's content type mentions `kind`.
 fn content_type_has(response: &Response, kind: &str) -> bool {
     response
@@ -334,6 +330,10 @@ async fn plain_error_as_page(response: Response) -> Response {
     page
 }
 
+/// A 4xx answered in plain text or with no body (an unknown route, a method
+/// not allowed, a path or query that does not parse) as a problem document,
+/// keeping the headers that tell the client what to do next. A query
+/// parameter that does not parse, or an id in the path, is named.
 async fn plain_error_as_problem(response: Response) -> Response {
     let status = response.status();
     if !status.is_client_error() || content_type_has(&response, "json") {
