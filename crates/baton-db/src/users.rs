@@ -717,6 +717,14 @@ async fn stop_access_and_release_work(
         .bind(person.id)
         .execute(&mut **tx)
         .await?;
+    // Their leads wait with the work, held by nobody.
+    sqlx::query(
+        "UPDATE leads SET owner_id = NULL WHERE owner_id = $1 AND id IN (
+             SELECT lead_id FROM work_items WHERE assignee_id = $1 AND status IN ('assigned', 'accepted'))",
+    )
+    .bind(person.id)
+    .execute(&mut **tx)
+    .await?;
     let held: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT id, queue_id FROM work_items WHERE assignee_id = $1 AND status IN ('assigned', 'accepted')
          ORDER BY id",
@@ -734,15 +742,6 @@ async fn stop_access_and_release_work(
     .await?;
     let why = format!("waiting: {} was deactivated", person.email);
     for (item, queue) in &held {
-        // The lead waits with its work, held by nobody.
-        sqlx::query(
-            "UPDATE leads SET owner_id = NULL
-             WHERE owner_id = $1 AND id = (SELECT lead_id FROM work_items WHERE id = $2)",
-        )
-        .bind(person.id)
-        .bind(*item)
-        .execute(&mut **tx)
-        .await?;
         crate::work_items::record(
             tx,
             *item,

@@ -46,7 +46,7 @@ impl RateLimiter {
     pub fn check(&self, address: IpAddr) -> Result<(), u64> {
         self.with_window(address, |start, events, now| {
             if *events >= self.limit {
-                let wait = self.window.saturating_sub(now.duration_since(*start));
+                let wait = self.window.saturating_sub(now.duration_since(start));
                 Err(wait.as_secs().max(1))
             } else {
                 *events += 1;
@@ -66,7 +66,7 @@ impl RateLimiter {
     fn with_window<T>(
         &self,
         address: IpAddr,
-        f: impl FnOnce(&mut Instant, &mut u32, Instant) -> T,
+        f: impl FnOnce(Instant, &mut u32, Instant) -> T,
     ) -> T {
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -79,7 +79,7 @@ impl RateLimiter {
             *entry = (now, 0);
         }
         let (start, events) = entry;
-        f(start, events, now)
+        f(*start, events, now)
     }
 }
 
