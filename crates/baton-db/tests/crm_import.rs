@@ -267,3 +267,36 @@ async fn a_rejected_person_row_makes_neither_its_manager_nor_its_team() {
         .unwrap();
     assert_eq!((others, west), (0, 0), "nothing made for the rejected row");
 }
+
+#[tokio::test]
+async fn parent_companies_that_would_close_a_loop_are_left_out_and_reported() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let (_, mapping) =
+        read::<baton_core::import::mapping::AccountRecord>("accounts.csv", "accounts.toml");
+    let csv = "account,sector,year_established,revenue,employees,office_location,subsidiary_of\n\
+               Theta,retail,2000,1,10,Kenya,Theta\n\
+               Acme,retail,2000,1,10,Kenya,Zeta\n\
+               Zeta,retail,2000,1,10,Kenya,Acme\n";
+    let read = read_records(csv.as_bytes(), &mapping).unwrap();
+    let report = db.import_accounts(None, &read, &mapping).await.unwrap();
+    let parents: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT name, parent_id FROM accounts ORDER BY name")
+            .fetch_all(db.reader())
+            .await
+            .unwrap();
+    let parent_of = |name: &str| parents.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(parent_of("Theta"), None, "no company is its own parent");
+    assert!(
+        parent_of("Acme").is_none() || parent_of("Zeta").is_none(),
+        "no two companies own each other: {parents:?}"
+    );
+    assert!(
+        report
+            .quirks
+            .iter()
+            .any(|q| q.contains("2 accounts name a parent company that is the account itself")),
+        "{:?}",
+        report.quirks
+    );
+}

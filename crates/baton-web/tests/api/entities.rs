@@ -1563,4 +1563,13 @@ async fn account_text_domains_and_headcounts_have_limits() {
         );
     }
     assert_eq!(app.count("accounts").await, 0);
+    let (status, blank) = post(
+        &app,
+        &app.owner,
+        "/api/v1/accounts",
+        json!({"name": "Initech", "industry": "  "}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(blank["industry"], Value::Null, "blank industry is none");
 }

@@ -72,6 +72,16 @@ async fn accept_reject_and_reassign_are_recorded() {
     assert_eq!(lead["stage"], "nurture");
     assert_eq!(lead["queue"], "nurture", "the lead went back to marketing");
     assert_eq!(lead["assignee"]["email"], "mia@acme.test");
+    // Due by nurture's business hours (5 working days), not 40 wall-clock hours.
+    let (due_in,): (i64,) = sqlx::query_as(
+        "SELECT first_touch_due_at - created_at FROM work_items WHERE inquiry_id = $1 AND id <> $2",
+    )
+    .bind(second["id"].as_i64().unwrap())
+    .bind(item2)
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert!(due_in > 4 * 24 * 3600 * 1000, "{due_in} ms");
 
     let third = app.inquire(strong_lead("zed@vandelay.test")).await;
     let item3 = third["work_item_id"].as_i64().unwrap();
