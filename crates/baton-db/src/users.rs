@@ -379,6 +379,30 @@ impl Db {
         rows.into_iter().map(user_from_row).collect()
     }
 
+    /// One page of people by id, after `after`, narrowed by the role, team
+    /// and active state of `filter` (its search is for the list page).
+    pub async fn user_page(
+        &self,
+        filter: &PeopleFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users
+             WHERE id > $1 AND ($2 = '' OR role = $2) AND ($3 = 0 OR team_id = $3)
+                 AND ($4 = -1 OR active = $4)
+             ORDER BY id LIMIT $5"
+        ))
+        .bind(after)
+        .bind(filter.role.map(Role::as_str).unwrap_or_default())
+        .bind(filter.team_id.unwrap_or(0))
+        .bind(filter.active.map_or(-1, i64::from))
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter().map(user_from_row).collect()
+    }
+
     /// True when nobody has been added yet: the first owner must be set up.
     pub async fn has_no_users(&self) -> Result<bool> {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")

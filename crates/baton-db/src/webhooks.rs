@@ -290,8 +290,14 @@ impl Db {
             .await
     }
 
-    /// Deliveries of a webhook, newest first.
-    pub async fn deliveries(&self, webhook_id: i64, limit: i64) -> Result<Vec<Delivery>> {
+    /// Deliveries of a webhook, newest first, older than delivery `before`
+    /// when it is given.
+    pub async fn deliveries(
+        &self,
+        webhook_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
         let known: Option<(i64,)> = sqlx::query_as("SELECT id FROM webhooks WHERE id = $1")
             .bind(webhook_id)
             .fetch_optional(self.reader())
@@ -302,9 +308,10 @@ impl Db {
         let rows: Vec<DeliveryRow> = sqlx::query_as(
             "SELECT id, webhook_id, event, status, attempts, next_attempt_at, response_code, last_error, delivered_at,
                     created_at
-             FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+             FROM webhook_deliveries WHERE webhook_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
         )
         .bind(webhook_id)
+        .bind(before.unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(self.reader())
         .await?;

@@ -1,16 +1,16 @@
 //! People over the API, and who the caller is.
 
-use super::JsonBody;
 use super::queues::present_or_null;
+use super::{JsonBody, Page, PageParams, params};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
 use baton_core::domain::Role;
-use baton_db::users::{NewUser, User, UserChange};
+use baton_db::users::{NewUser, PeopleFilter, User, UserChange};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -26,15 +26,38 @@ pub async fn me(caller: Caller) -> Json<User> {
     Json(caller.0)
 }
 
-/// List people (owners and managers).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = Vec<User>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+/// Filters of the people list; absent or empty means any.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UserQuery {
+    /// owner, manager, marketer, qualifier, hunter, farmer, service or operations.
+    pub role: Option<String>,
+    /// Members of this team (an id).
+    pub team_id: Option<String>,
+    /// `true` for those who may sign in, `false` for the deactivated.
+    pub active: Option<String>,
+}
+
+/// List people, oldest first (owners and managers).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery, PageParams),
+    responses((status = 200, body = Page<User>), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<User>>, ApiError> {
+    Query(query): Query<UserQuery>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<User>>, ApiError> {
     caller.require(&[Role::Manager], "list people")?;
-    Ok(Json(state.db.users().await?))
+    let (after, limit) = page.parse()?;
+    let filter = PeopleFilter {
+        role: params::one_of("role", query.role.as_deref())?,
+        team_id: params::id("team_id", query.team_id.as_deref())?,
+        active: params::one_of("active", query.active.as_deref())?,
+        search: String::new(),
+    };
+    let items = state.db.user_page(&filter, after, limit).await?;
+    Ok(Json(Page::new(items, limit, |u: &User| u.id)))
 }
 
 /// A new person.

@@ -1,10 +1,10 @@
 //! Webhook subscriptions over the API.
 
-use super::JsonBody;
+use super::{JsonBody, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
@@ -68,17 +68,23 @@ pub async fn list(
     Ok(Json(state.db.webhooks().await?))
 }
 
-/// The latest 100 deliveries of a subscription, newest first.
+/// Deliveries of a subscription, newest first; the cursor pages to older ones.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
-    params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 200, body = Vec<Delivery>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+    params(("id" = i64, Path, description = "Webhook id"), PageParams),
+    responses((status = 200, body = Page<Delivery>), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Vec<Delivery>>, ApiError> {
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<Delivery>>, ApiError> {
     caller.require(&[Role::Manager], "manage webhooks")?;
-    Ok(Json(state.db.deliveries(id, 100).await?))
+    let (after, limit) = page.parse()?;
+    let before = (after > 0).then_some(after);
+    let items = state.db.deliveries(id, before, limit).await?;
+    Ok(Json(Page::new(items, limit, |d: &Delivery| d.id)))
 }
 
 /// What can change on a subscription.

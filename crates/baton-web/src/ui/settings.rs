@@ -458,7 +458,7 @@ async fn show_webhooks(
         // The export holds the webhooks alone, so it reads no deliveries.
         let deliveries = match output {
             Output::Csv => Vec::new(),
-            Output::Page => match state.db.deliveries(hook.id, RECENT_DELIVERIES).await {
+            Output::Page => match state.db.deliveries(hook.id, None, RECENT_DELIVERIES).await {
                 Ok(deliveries) => deliveries,
                 Err(e) => return failure(Some(viewer), e),
             },

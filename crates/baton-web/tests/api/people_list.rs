@@ -173,6 +173,88 @@ async fn people_are_searched_filtered_sorted_paged_and_exported_by_owners_and_ma
 }
 
 #[tokio::test]
+async fn the_api_pages_people_by_id_with_role_team_and_active_filters() {
+    let app = TestApp::new().await;
+    let olga = app.db.user_by_email("owner@acme.test").await.unwrap().id;
+    let east = app
+        .db
+        .create_team(None, "East", Function::Hunting)
+        .await
+        .unwrap()
+        .id;
+    let mut hunters = Vec::new();
+    for n in 0..5 {
+        let email = format!("hunter{n}@acme.test");
+        hunters.push(person(&app, &format!("Hunter {n}"), &email, Role::Hunter).await);
+    }
+    let fay = person(&app, "Fay Farmer", "fay@acme.test", Role::Farmer).await;
+    let change = UserChange {
+        team_id: Some(Some(east)),
+        ..UserChange::default()
+    };
+    app.db.update_user(olga, hunters[1], &change).await.unwrap();
+    let change = UserChange {
+        active: Some(false),
+        ..UserChange::default()
+    };
+    app.db.update_user(olga, hunters[3], &change).await.unwrap();
+
+    // Two by two, each page continuing where the last one stopped.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get_json(
+                &app.owner,
+                &format!("/api/v1/users?role=hunter&limit=2&cursor={cursor}"),
+            )
+            .await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|u| u["id"].as_i64().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, hunters);
+
+    let ids = |page: serde_json::Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_i64().unwrap())
+            .collect()
+    };
+    let in_east = app
+        .get_json(&app.owner, &format!("/api/v1/users?team_id={east}"))
+        .await;
+    assert_eq!(ids(in_east), [hunters[1]]);
+    let away = app.get_json(&app.owner, "/api/v1/users?active=false").await;
+    assert_eq!(ids(away), [hunters[3]]);
+    let farmers = app
+        .get_json(&app.owner, "/api/v1/users?role=farmer&active=true")
+        .await;
+    assert_eq!(ids(farmers), [fay]);
+
+    for (query, field) in [
+        ("role=pilot", "role"),
+        ("active=maybe", "active"),
+        ("team_id=east", "team_id"),
+        ("limit=0", "limit"),
+    ] {
+        let refused = app.get(&app.owner, &format!("/api/v1/users?{query}")).await;
+        assert_eq!(refused.status(), 422, "{query}");
+        let problem: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(
+            problem["invalid-params"][0]["name"], field,
+            "{query}: {problem}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_change_made_on_the_list_returns_to_the_same_list() {
     let app = TestApp::new().await;
     let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;

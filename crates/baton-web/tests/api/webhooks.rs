@@ -72,7 +72,8 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
     );
     let deliveries = app
         .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
-        .await;
+        .await["items"]
+        .clone();
     assert_eq!(deliveries[0]["status"], "pending");
     let unknown = app
         .get(&app.owner, "/api/v1/webhooks/999999/deliveries")
@@ -99,7 +100,8 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
     );
     let deliveries = app
         .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
-        .await;
+        .await["items"]
+        .clone();
     assert_eq!(deliveries[0]["status"], "delivered");
     assert_eq!(deliveries[0]["attempts"], 2);
 
@@ -211,6 +213,64 @@ async fn a_paused_subscription_is_told_nothing_until_resumed() {
         1,
         "queued again once resumed"
     );
+}
+
+#[tokio::test]
+async fn deliveries_are_paged_newest_first() {
+    let app = TestApp::new().await;
+    let created = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:1/x", "events": ["inquiry.routed"]}),
+        )
+        .await;
+    let hook = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for n in 0..5 {
+        app.inquire(crate::helpers::strong_lead(&format!("p{n}@initech.test")))
+            .await;
+    }
+    let newest_first: Vec<i64> =
+        sqlx::query_as::<_, (i64,)>("SELECT id FROM webhook_deliveries ORDER BY id DESC")
+            .fetch_all(app.db.reader())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+    assert_eq!(newest_first.len(), 5);
+
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get_json(
+                &app.owner,
+                &format!("/api/v1/webhooks/{hook}/deliveries?limit=2&cursor={cursor}"),
+            )
+            .await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_i64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, newest_first);
+    let refused = app
+        .get(
+            &app.owner,
+            &format!("/api/v1/webhooks/{hook}/deliveries?cursor=x"),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
 }
 
 #[tokio::test]
