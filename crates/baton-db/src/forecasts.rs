@@ -25,7 +25,7 @@ pub struct ForecastLine {
     pub account_id: Option<i64>,
     pub campaign_id: Option<i64>,
     pub channel: Option<String>,
-    /// Revenue lines: commit, best_case or pipeline.
+    /// Revenue lines: commit, best_case or pipeline (required); lead lines have none.
     pub category: Option<ForecastCategory>,
     pub amount_minor: i64,
     /// Major units, as decimal text.
@@ -84,7 +84,7 @@ pub struct NewForecastLine {
     pub campaign_id: Option<i64>,
     /// A marketing channel slug, like `webinar`.
     pub channel: Option<String>,
-    /// Revenue lines only: commit, best_case or pipeline.
+    /// Required on revenue lines, absent on lead lines: commit, best_case or pipeline.
     pub category: Option<ForecastCategory>,
     /// In major units: revenue expected, or the dollar value of the leads.
     pub amount: Decimal,
@@ -183,10 +183,12 @@ impl Db {
             .transpose()?;
         match kind {
             ForecastKind::Revenue => {
-                if line.category == Some(ForecastCategory::Omitted) {
+                // Only commit and best case are judged against what is won: a
+                // line without its call would be stored and never counted.
+                if matches!(line.category, None | Some(ForecastCategory::Omitted)) {
                     return Err(DbError::invalid(
                         field("category"),
-                        "a forecast line is commit, best_case or pipeline",
+                        "a revenue line is commit, best_case or pipeline: say which",
                     ));
                 }
                 if let Some(name) = [("leads", line.leads), ("mqls", line.mqls)]

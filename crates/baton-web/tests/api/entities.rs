@@ -744,7 +744,8 @@ async fn a_hunter_cannot_read_another_hunters_opportunities() {
         &hana,
         "/api/v1/forecasts",
         json!({"kind": "revenue", "quarter": "2026-Q4",
-               "lines": [{"description": "spy", "amount": "1", "opportunity_id": hals["id"]}]}),
+               "lines": [{"description": "spy", "amount": "1", "category": "commit",
+                          "opportunity_id": hals["id"]}]}),
     )
     .await;
     assert_eq!(spying.0, 403, "{}", spying.1);
@@ -1089,8 +1090,8 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
         &hal_token,
         "/api/v1/forecasts",
         json!({"kind": "revenue", "quarter": "2026-Q4", "lines": [
-            {"description": "Renewal", "amount": "100", "currency": "EUR"},
-            {"description": "Upsell", "amount": "50", "currency": "USD"}
+            {"description": "Renewal", "amount": "100", "currency": "EUR", "category": "commit"},
+            {"description": "Upsell", "amount": "50", "currency": "USD", "category": "pipeline"}
         ]}),
     )
     .await;
@@ -1203,9 +1204,17 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
         .await,
         "lines[0].category",
     );
+    let detail = assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
+            {"description": "x", "amount": 1, "category": "commit"},
+            {"description": "y", "amount": 2}]}))
+        .await,
+        "lines[1].category",
+    );
+    assert!(detail.contains("commit, best_case or pipeline"), "{detail}");
     assert_invalid(
         &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
-            {"description": "x", "amount": 1, "leads": 5}]}))
+            {"description": "x", "amount": 1, "category": "commit", "leads": 5}]}))
         .await,
         "lines[0].leads",
     );
@@ -1217,7 +1226,7 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
     );
     assert_invalid(
         &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
-            {"description": "x", "amount": 1, "opportunity_id": 999}]}))
+            {"description": "x", "amount": 1, "category": "commit", "opportunity_id": 999}]}))
         .await,
         "lines[0].opportunity_id",
     );
@@ -1327,7 +1336,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &manager,
         "/api/v1/forecasts",
         json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hal,
-               "lines": [{"description": "Initech", "amount": "30000"}]}),
+               "lines": [{"description": "Initech", "amount": "30000", "category": "commit"}]}),
     )
     .await;
     assert_eq!(for_hal["user_id"], hal);
@@ -1340,7 +1349,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
             &app.owner,
             "/api/v1/forecasts",
             json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": gone,
-                   "lines": [{"description": "x", "amount": "1"}]}),
+                   "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
         )
         .await,
         "user_id",
@@ -1360,7 +1369,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &manager,
         "/api/v1/forecasts",
         json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
-               "lines": [{"description": "x", "amount": "1"}]}),
+               "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
     )
     .await;
     assert_eq!(not_team.0, 403, "{}", not_team.1);
@@ -1370,7 +1379,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
             &manager,
             "/api/v1/forecasts",
             json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": mia,
-                   "lines": [{"description": "x", "amount": "1"}]}),
+                   "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
         )
         .await,
         "user_id",
@@ -1380,7 +1389,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &app.owner,
         "/api/v1/forecasts",
         json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
-               "lines": [{"description": "x", "amount": "1"}]}),
+               "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
     )
     .await;
     assert_eq!(by_owner["user_id"], hana);
@@ -1389,7 +1398,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &hal_token,
         "/api/v1/forecasts",
         json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
-               "lines": [{"description": "x", "amount": "1"}]}),
+               "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
     )
     .await;
     assert_eq!(for_other.0, 403);
