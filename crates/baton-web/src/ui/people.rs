@@ -466,6 +466,9 @@ struct NewToken {
     holder: String,
     #[serde(default)]
     name: String,
+    /// The list's parameters, so the page after shows the same list.
+    #[serde(default)]
+    back: String,
 }
 
 /// The list of tokens as `request` narrows it, as a page with the form to
@@ -602,6 +605,7 @@ async fn issue_token(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
+    let request = ListRequest::parse(Some(&form.back));
     let issued = match state.db.user_by_email(&form.holder).await {
         Ok(holder) if holder.active => {
             state
@@ -620,7 +624,6 @@ async fn issue_token(
         Err(Ok(error)) => (form, Some(error), None),
         Err(Err(e)) => return failure(Some(&viewer), e),
     };
-    let request = ListRequest::parse(None);
     show_tokens(
         &state,
         &viewer,

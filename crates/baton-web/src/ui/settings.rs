@@ -214,6 +214,8 @@ struct TeamsPage {
     chrome: Option<Chrome>,
     csrf: String,
     list: ListView,
+    /// The list's parameters, so adding a team returns to it.
+    back: String,
     rows: Vec<Vec<Cell>>,
     fields: Vec<Field>,
 }
@@ -225,6 +227,8 @@ struct NewTeam {
     name: String,
     #[serde(default)]
     function: String,
+    #[serde(default)]
+    back: String,
 }
 
 /// The list of teams as `request` narrows it, as a page with the form to
@@ -306,6 +310,7 @@ async fn show_teams(
             chrome: Some(Chrome::for_viewer(viewer)),
             csrf: viewer.session.csrf_token.clone(),
             list,
+            back: request.query(&[]),
             rows,
             fields,
         },
@@ -345,9 +350,9 @@ async fn create_team(
         Err(e) => Err(baton_db::DbError::invalid("function", e.to_string())),
     };
     match created.map_err(refusal) {
-        Ok(()) => Redirect::to("/settings/teams").into_response(),
+        Ok(()) => Redirect::to(&back_to("/settings/teams", &form.back, &[])).into_response(),
         Err(Ok(error)) => {
-            let request = ListRequest::parse(None);
+            let request = ListRequest::parse(Some(&form.back));
             show_teams(&state, &viewer, Output::Page, &request, &form, Some(error)).await
         }
         Err(Err(e)) => failure(Some(&viewer), e),
@@ -576,10 +581,12 @@ async fn create_webhook(
         return refused(&viewer, "manage webhooks");
     }
     let mut typed = NewHook::default();
+    let mut back = String::new();
     for (key, value) in sent {
         match key.as_str() {
             "url" => typed.url = value,
             "events" => typed.events.push(value),
+            "back" => back = value,
             _ => {}
         }
     }
@@ -593,7 +600,7 @@ async fn create_webhook(
         Err(Ok(error)) => (typed, Some(error), None),
         Err(Err(e)) => return failure(Some(&viewer), e),
     };
-    let request = ListRequest::parse(None);
+    let request = ListRequest::parse(Some(&back));
     show_webhooks(
         &state,
         &viewer,

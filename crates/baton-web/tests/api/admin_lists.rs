@@ -660,3 +660,78 @@ async fn teams_are_searched_filtered_sorted_paged_and_exported() {
     assert_eq!(response.status(), 403);
     assert!(!response.text().await.unwrap().contains("East hunters"));
 }
+
+#[tokio::test]
+async fn a_new_team_webhook_or_token_refused_or_added_keeps_the_list_it_was_sent_from() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let searched = "q=east&sort=name";
+    let kept = "name=\"back\" value=\"q=east&#38;sort=name\"";
+    let search_box = "name=\"q\" type=\"search\" value=\"east\"";
+
+    for list in ["/settings/teams", "/settings/webhooks", "/settings/tokens"] {
+        let (status, page, _) = owner.get(&format!("{list}?{searched}")).await;
+        assert_eq!(status, 200, "{list}");
+        assert!(page.contains(kept), "{list} sends its list along: {page}");
+    }
+    let (_, page, _) = owner.get("/settings/teams").await;
+    let csrf = Browser::csrf(&page);
+
+    let refused = [
+        (
+            "/settings/teams",
+            vec![("name", " "), ("function", "hunting")],
+        ),
+        (
+            "/settings/webhooks",
+            vec![("url", "ftp://x.test/"), ("events", "inquiry.routed")],
+        ),
+        (
+            "/settings/tokens",
+            vec![("holder", "nobody@acme.test"), ("name", "ci")],
+        ),
+    ];
+    for (list, fields) in refused {
+        let mut form = vec![("csrf", csrf.as_str()), ("back", searched)];
+        form.extend(fields);
+        let (status, page, _) = owner.post(list, &form).await;
+        assert_eq!(status, 422, "{list}: {page}");
+        assert!(
+            page.contains(search_box) && page.contains(kept),
+            "{list} shows the searched list again: {page}"
+        );
+    }
+
+    let (status, _, location) = owner
+        .post(
+            "/settings/teams",
+            &[
+                ("csrf", csrf.as_str()),
+                ("back", searched),
+                ("name", "East"),
+                ("function", "hunting"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some("/settings/teams?q=east&sort=name")
+    );
+    let (status, page, _) = owner
+        .post(
+            "/settings/tokens",
+            &[
+                ("csrf", csrf.as_str()),
+                ("back", searched),
+                ("holder", "olga@acme.test"),
+                ("name", "ci"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(search_box),
+        "the new token is shown on the searched list: {page}"
+    );
+}
