@@ -442,6 +442,16 @@ fn an_unusable_csv_file_fails_with_code_2_and_says_why() {
         stderr(&missing)
     );
 
+    let semicolons = baton.file("semi.csv", b"name;email\nAnn;ann@acme.example\n");
+    let split = baton.run(&["import", "inquiries", &semicolons]);
+    assert_eq!(split.status.code(), Some(2));
+    assert!(
+        stderr(&split).contains("separated by `;`; give that as the delimiter (--delimiter ';')"),
+        "{}",
+        stderr(&split)
+    );
+    baton.ok(&["import", "inquiries", &semicolons, "--delimiter", ";"]);
+
     let absent = baton.run(&["import", "inquiries", "/nonexistent/leads.csv"]);
     assert_eq!(absent.status.code(), Some(2));
     assert!(stderr(&absent).contains("error: cannot read /nonexistent/leads.csv"));

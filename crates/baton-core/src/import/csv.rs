@@ -130,8 +130,42 @@ pub enum ImportError {
         pair: String,
         header: Vec<String>,
     },
+    #[error(
+        "the header row is one column, `{header}`, that holds {found}: the file seems to be \
+         separated by {found}; give that as the delimiter"
+    )]
+    OtherDelimiter { header: String, found: Delimiter },
     #[error("could not read the header: {0}")]
     Read(csv::Error),
+}
+
+/// A delimiter as a person would name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delimiter(pub u8);
+
+impl std::fmt::Display for Delimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            b'\t' => f.write_str("tabs"),
+            byte => write!(f, "`{}`", char::from(byte)),
+        }
+    }
+}
+
+/// The delimiter a header read as one column seems to use instead of the
+/// one given: common ones, found between at least two names.
+fn other_delimiter(headers: &[String], given: u8) -> Option<Delimiter> {
+    let [only] = headers else { return None };
+    [b',', b';', b'\t', b'|']
+        .into_iter()
+        .filter(|d| *d != given)
+        .find(|d| {
+            only.split(char::from(*d))
+                .filter(|name| !name.trim().is_empty())
+                .count()
+                >= 2
+        })
+        .map(Delimiter)
 }
 
 fn quoted_list(names: &[String]) -> String {
@@ -334,6 +368,12 @@ impl<R: Read> InquiryCsvReader<R> {
         if headers.iter().all(String::is_empty) {
             return Err(ImportError::EmptyHeader);
         }
+        if let Some(found) = other_delimiter(&headers, delimiter) {
+            return Err(ImportError::OtherDelimiter {
+                header: headers[0].clone(),
+                found,
+            });
+        }
         // A set, not a scan per column: a header can be very wide.
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (second, name) in headers
@@ -501,6 +541,31 @@ mod tests {
         ColumnMapping::parse_pairs(pairs.iter().copied())
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn a_header_of_one_column_split_by_another_delimiter_names_it() {
+        let none = ColumnMapping::default();
+        let error = header_error(b"name;email;message\nAnn;ann@x.test;hi\n", &none);
+        assert!(
+            error.contains("`name;email;message`") && error.contains("separated by `;`"),
+            "{error}"
+        );
+        let error = header_error(b"name\temail\nAnn\tann@x.test\n", &none);
+        assert!(error.contains("separated by tabs"), "{error}");
+        // One real column, or the given delimiter inside a quoted name, is fine.
+        for csv in [
+            "email\nann@x.test\n",
+            "\"email, work\"\nann@x.test\n",
+            "email;\nann@x.test\n",
+        ] {
+            assert!(
+                InquiryCsvReader::new(csv.as_bytes(), &none, b',').is_ok(),
+                "{csv}"
+            );
+        }
+        let tabbed = InquiryCsvReader::new(&b"name,email\tphone\n"[..], &none, b'\t');
+        assert!(tabbed.is_ok(), "two columns split by the given tab");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::{BATCH, closing, connect, open, progress_bar};
 use crate::cli::{DatabaseArgs, ImportEmailArgs, ImportInquiriesArgs};
 use crate::failure::Failure;
 use baton_core::domain::{Channel, InquiryStatus};
-use baton_core::import::csv::{ColumnMapping, InquiryCsvReader};
+use baton_core::import::csv::{ColumnMapping, ImportError, InquiryCsvReader};
 use baton_core::import::email::{parse_message, split_mbox};
 use baton_core::inquiry::{Inquiry, InquiryInput};
 use baton_core::intake::{content_hash, file_payload_key};
@@ -28,8 +28,17 @@ pub async fn import_inquiries(
     let file = File::open(&args.file).map_err(|error| unreadable(&args.file, error))?;
     let bytes = file.metadata().map_or(0, |metadata| metadata.len());
     let bar = progress_bar(bytes, "{bytes}/{total_bytes}");
-    let rows = InquiryCsvReader::new(bar.wrap_read(file), &mapping, args.delimiter)
-        .map_err(|error| Failure::bad_input(format!("{}: {error}", args.file.display())))?;
+    let rows =
+        InquiryCsvReader::new(bar.wrap_read(file), &mapping, args.delimiter).map_err(|error| {
+            let hint = match &error {
+                ImportError::OtherDelimiter { found, .. } => match found.0 {
+                    b'\t' => " (--delimiter tab)".to_string(),
+                    byte => format!(" (--delimiter '{}')", char::from(byte)),
+                },
+                _ => String::new(),
+            };
+            Failure::bad_input(format!("{}: {error}{hint}", args.file.display()))
+        })?;
     let file_name = file_name(&args.file);
     let items = rows.map(|row| {
         let (position, mut input) = row.map_err(|error| error.to_string())?;
