@@ -135,7 +135,8 @@ pub(crate) fn step_of(column: &str) -> String {
 /// times) that also meets `only` (SQL text about the lead `l`, or empty),
 /// from its current stage and its history: (lead id, step), fixed SQL text
 /// for a FROM clause. A lead that reached a step has passed every step
-/// before it, whatever path it took.
+/// before it, whatever path it took; every lead has arrived, so it reached
+/// the first step (new) even when it went straight to nurture.
 pub(crate) fn furthest_steps(only: &str) -> String {
     let now = step_of("l.stage");
     let past = step_of("h.to_stage");
@@ -143,7 +144,8 @@ pub(crate) fn furthest_steps(only: &str) -> String {
     // no sort of the whole period's stage changes.
     format!(
         "(SELECT lead_id,
-              CAST(CASE WHEN now_step >= past_step THEN now_step ELSE past_step END AS BIGINT)
+              CAST(CASE WHEN now_step >= past_step AND now_step > 0 THEN now_step
+                        WHEN past_step > 0 THEN past_step ELSE 1 END AS BIGINT)
                   AS furthest
           FROM (SELECT l.id AS lead_id, {now} AS now_step,
                     COALESCE((SELECT MAX({past}) FROM lead_stage_history h
@@ -167,7 +169,7 @@ impl Db {
         ends: i64,
     ) -> Result<Vec<FunnelStep>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT furthest, COUNT(*) FROM {} f WHERE furthest > 0 GROUP BY furthest",
+            "SELECT furthest, COUNT(*) FROM {} f GROUP BY furthest",
             furthest_steps("")
         ))
         .bind(starts)

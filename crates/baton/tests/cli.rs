@@ -872,8 +872,8 @@ fn the_owners_numbers_print_as_csv() {
         funnel.lines().take(3).collect::<Vec<_>>(),
         [
             "stage,leads,conversion,median_days_in_stage,stays_timed",
-            "new,5,-,-,0",
-            "mql,3,0.600,0.00,2",
+            "new,6,-,-,0",
+            "mql,3,0.500,0.00,2",
         ]
     );
     let quality = baton.ok(&[&["report", "lead-quality"][..], &period].concat());

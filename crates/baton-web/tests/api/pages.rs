@@ -1778,7 +1778,7 @@ async fn the_owners_report_pages_draw_their_charts_and_export_every_table_as_csv
     assert_eq!(status, 200);
     assert!(funnel.contains("<title id=\"time-in-stage-title\">"));
     assert!(
-        funnel.contains("<td>mql</td><td>3</td><td>60%</td>"),
+        funnel.contains("<td>mql</td><td>3</td><td>50%</td>"),
         "{funnel}"
     );
     assert!(

@@ -255,7 +255,7 @@ async fn the_owners_numbers_are_for_owners_and_managers_only() {
 
     let funnel = app.get_json(&app.owner, &paths[0]).await;
     assert_eq!(funnel["stages"][0]["stage"], "new");
-    assert_eq!(funnel["stages"][0]["leads"], 5);
+    assert_eq!(funnel["stages"][0]["leads"], 6);
     assert_eq!(funnel["stages"][1]["leads"], 3);
     let handover = app.get_json(&app.owner, &paths[1]).await;
     assert_eq!(handover["mql_total"]["forecast_mqls"], 6);
