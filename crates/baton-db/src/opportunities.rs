@@ -458,7 +458,22 @@ impl Db {
         id: i64,
         change: &OpportunityChange,
     ) -> Result<Opportunity> {
-        let current = self.opportunity(id).await?;
+        // Read inside the writer's transaction, the row locked on
+        // PostgreSQL, so that changes sent at once each apply to the one
+        // before rather than writing back a row read before it.
+        let mut tx = self.begin_write().await?;
+        let lock = if self.backend() == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let row = sqlx::query(&format!("{OPPORTUNITY_SELECT} WHERE id = $1{lock}"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let current = opportunity_from_row(
+            &row.ok_or_else(|| DbError::NotFound(format!("opportunity {id}")))?,
+        )?;
         if current.stage.is_closed() {
             return Err(DbError::conflict(
                 "stage",
@@ -511,7 +526,6 @@ impl Db {
         let closed_on = stage.is_closed().then(|| today.clone());
         let won = stage == OpportunityStage::Won;
         let now = now_ms();
-        let mut tx = self.begin_write().await?;
         // The stage in the WHERE clause keeps two people from closing the same deal twice.
         let updated = sqlx::query(
             "UPDATE opportunities SET stage = $1, amount_minor = $2, probability = $3, forecast_category = $4,

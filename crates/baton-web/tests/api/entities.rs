@@ -1582,3 +1582,59 @@ async fn account_text_domains_and_headcounts_have_limits() {
     assert_eq!(status, 201);
     assert_eq!(blank["industry"], Value::Null, "blank industry is none");
 }
+
+#[tokio::test]
+async fn changes_to_one_deal_sent_at_once_each_land() {
+    let app = TestApp::new().await;
+    let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let deal = created(
+        &app,
+        &hal_token,
+        "/api/v1/opportunities",
+        json!({"name": "Race", "amount": "1000"}),
+    )
+    .await;
+    let path = format!("/api/v1/opportunities/{}", deal["id"]);
+    let untouched = deal["probability"].as_i64().unwrap();
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 1..=6 {
+        for body in [
+            json!({"amount": format!("{i}000")}),
+            json!({"probability": 20 + i}),
+        ] {
+            let request = app
+                .client
+                .patch(app.url(&path))
+                .bearer_auth(&hal_token)
+                .json(&body);
+            sends.spawn(async move { request.send().await.unwrap().status().as_u16() });
+        }
+    }
+    let statuses = sends.join_all().await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let after = app.get_json(&hal_token, &path).await;
+    let probability = after["probability"].as_i64().unwrap();
+    assert!(
+        probability != untouched && (21..=26).contains(&probability),
+        "a probability change acknowledged was lost: {after}"
+    );
+    assert_ne!(
+        after["amount_minor"], deal["amount_minor"],
+        "an amount change acknowledged was lost: {after}"
+    );
+
+    // A change racing the deal's close lands before it or is refused.
+    let (new_amount, close) = (json!({"amount": "9999"}), json!({"stage": "won"}));
+    let (amount, won) = tokio::join!(
+        app.patch(&hal_token, &path, &new_amount),
+        app.patch(&hal_token, &path, &close),
+    );
+    assert_eq!(won.status(), 200);
+    let closed = app.get_json(&hal_token, &path).await;
+    assert_eq!(closed["stage"], "won");
+    match amount.status().as_u16() {
+        200 => assert_eq!(closed["amount"], "9999.00", "{closed}"),
+        409 => assert_ne!(closed["amount"], "9999.00", "{closed}"),
+        other => panic!("unexpected {other}"),
+    }
+}
