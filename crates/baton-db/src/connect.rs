@@ -198,6 +198,16 @@ impl Db {
         self.backend
     }
 
+    /// ` FOR UPDATE` on PostgreSQL, to end a SELECT whose rows a write
+    /// transaction changes next; nothing on SQLite, whose one writer
+    /// already excludes every other.
+    pub(crate) fn row_lock(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
     /// Pool for queries that only read.
     pub fn reader(&self) -> &AnyPool {
         &self.read

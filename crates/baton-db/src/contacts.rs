@@ -302,7 +302,17 @@ impl Db {
         id: i64,
         change: &ContactChange,
     ) -> Result<Contact> {
-        let current = self.contact(id).await?;
+        // Read inside the writer's transaction, so that changes sent at
+        // once each apply to the one before.
+        let mut tx = self.begin_write().await?;
+        let lock = self.row_lock();
+        let row: Option<ContactRow> =
+            sqlx::query_as(&format!("{CONTACT_SELECT} WHERE id = $1{lock}"))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let current =
+            contact_from_row(row.ok_or_else(|| DbError::NotFound(format!("contact {id}")))?);
         let phone = match &change.phone {
             Some(raw) => phone(Some(raw))?,
             None => current.phone,
@@ -328,7 +338,6 @@ impl Db {
             return Err(DbError::invalid(field, NO_WAY_TO_NAME));
         }
         let decision_maker = change.decision_maker.unwrap_or(current.decision_maker);
-        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE contacts SET name = $1, phone = $2, title = $3, account_id = $4, decision_maker = $5,
                  updated_at = $6

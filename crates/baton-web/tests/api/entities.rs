@@ -1638,3 +1638,32 @@ async fn changes_to_one_deal_sent_at_once_each_land() {
         other => panic!("unexpected {other}"),
     }
 }
+
+#[tokio::test]
+async fn changes_to_one_contact_sent_at_once_each_land() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let contact = created(
+        &app,
+        &hunter,
+        "/api/v1/contacts",
+        json!({"name": "Bill", "email": "bill@initech.test"}),
+    )
+    .await;
+    let path = format!("/api/v1/contacts/{}", contact["id"]);
+    for round in 0..5 {
+        let name = json!({"name": format!("Bill {round}")});
+        let title = json!({"title": format!("VP {round}")});
+        let (named, titled) = tokio::join!(
+            app.patch(&hunter, &path, &name),
+            app.patch(&hunter, &path, &title),
+        );
+        assert_eq!(
+            (named.status().as_u16(), titled.status().as_u16()),
+            (200, 200)
+        );
+        let after = app.get_json(&hunter, &path).await;
+        assert_eq!(after["name"], format!("Bill {round}"), "{after}");
+        assert_eq!(after["title"], format!("VP {round}"), "{after}");
+    }
+}
