@@ -2,10 +2,13 @@
 
 use crate::AppState;
 use crate::api;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::OpenApi;
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,7 +45,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::reports::funnel, api::reports::handover, api::reports::lead_quality,
         api::reports::revenue_vs_forecast,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonAnswers),
 )]
 pub struct ApiDoc;
 
@@ -55,6 +58,109 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Answers that whole kinds of operations give besides their own, added
+/// here once rather than on each handler: 401 where a token is needed,
+/// 400, 413, 415 and 422 where a body is read, 422 where a query is read,
+/// 404 where a path names a record. Every answer gets the description
+/// OpenAPI requires, and problems are typed `application/problem+json`, as
+/// they are sent. Operation ids, the handlers' names (`list`, `show`…),
+/// are made unique by their resource: `accounts_list`.
+struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            let names_a_record = path.contains('{');
+            let resource = path
+                .trim_start_matches("/api/v1/")
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .replace('-', "_");
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if let Some(id) = &mut operation.operation_id
+                    && *id != resource
+                {
+                    *id = format!("{resource}_{id}");
+                }
+                let queried = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
+                let mut common = Vec::new();
+                if operation.security.is_some() {
+                    common.push(401);
+                }
+                if operation.request_body.is_some() {
+                    common.extend([400, 413, 415, 422]);
+                }
+                if queried {
+                    common.push(422);
+                }
+                if names_a_record {
+                    common.push(404);
+                }
+                let answers = &mut operation.responses.responses;
+                for code in common {
+                    answers
+                        .entry(code.to_string())
+                        .or_insert_with(|| RefOr::T(Response::default()));
+                }
+                for (code, answer) in answers.iter_mut() {
+                    if let RefOr::T(answer) = answer {
+                        describe(code, answer);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Fills in an answer's description, and a problem's type and schema.
+fn describe(code: &str, answer: &mut Response) {
+    let status = code.parse().ok().and_then(|c| StatusCode::from_u16(c).ok());
+    if answer.description.is_empty() {
+        answer.description = match code {
+            "400" => "The body is not JSON, or not of the expected shape".to_string(),
+            "401" => "No valid bearer token".to_string(),
+            "403" => "The caller's role may not do this".to_string(),
+            "404" => "No such record".to_string(),
+            "409" => "It conflicts with the record as it is now".to_string(),
+            "413" => "The body is too large".to_string(),
+            "415" => "The body is not application/json".to_string(),
+            "422" => "A value is refused; the problem names its field".to_string(),
+            _ => status
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Answer")
+                .to_string(),
+        };
+    }
+    if status.is_some_and(|s| s.is_client_error()) {
+        let problem = answer
+            .content
+            .shift_remove("application/json")
+            .unwrap_or_else(|| {
+                RefOr::T(
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+            });
+        answer
+            .content
+            .entry("application/problem+json".to_string())
+            .or_insert(problem);
     }
 }
 

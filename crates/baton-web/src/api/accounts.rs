@@ -88,6 +88,7 @@ pub async fn show(
 
 /// Filters for the account list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccountFilter {
     /// suspect, prospect or customer.
     pub status: Option<String>,

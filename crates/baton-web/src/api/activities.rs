@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
 
 /// Filters for the activity list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
     /// Who did it: a user id, or `me`; others than yourself for owners and managers only.
     pub user: Option<String>,

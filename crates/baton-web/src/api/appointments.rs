@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
 
 /// Filters for the appointment list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppointmentQuery {
     /// Whose appointments: a user id, or `me`; others than yourself for owners and managers only.
     pub owner: Option<String>,

@@ -65,6 +65,7 @@ pub async fn generate(
 
 /// Filters for the sheet list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallSheetQuery {
     /// Whose sheets: a user id, or `me`; others than yourself for owners and managers only.
     pub user: Option<String>,
@@ -172,6 +173,7 @@ pub async fn complete(
 
 /// Weeks to report on.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CompletionQuery {
     /// First day, `YYYY-MM-DD`; its week is included. Four weeks ago when absent.
     pub from: Option<String>,

@@ -81,6 +81,7 @@ pub async fn show(
 
 /// Filters for the campaign list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CampaignQuery {
     /// Only campaigns of this channel.
     pub channel: Option<String>,

@@ -87,6 +87,7 @@ pub async fn show(
 
 /// Filters for the contact list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContactQuery {
     /// Contacts of this account (an id).
     pub account_id: Option<String>,

@@ -119,6 +119,7 @@ pub async fn submit(
 
 /// Filters for the forecast list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ForecastQuery {
     /// Whose forecasts: a user id, or `me`; others than yourself for owners and managers only.
     pub user: Option<String>,

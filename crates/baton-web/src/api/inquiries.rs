@@ -315,7 +315,7 @@ pub struct InquiryOut {
     /// The payload exactly as received: JSON for API and import payloads,
     /// text for forms and e-mail (bytes that are not UTF-8, as in an e-mail
     /// in ISO-8859-1, read as Latin-1: one character per byte, none lost).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub raw: serde_json::Value,
     pub status: InquiryStatus,
     pub error: Option<String>,
@@ -436,6 +436,7 @@ pub async fn show(
 
 /// Filters for the inquiry list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InquiryFilter {
     /// received, processed, needs_attention, quarantined or spam.
     pub status: Option<String>,

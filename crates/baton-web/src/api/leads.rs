@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
 
 /// Filters for the lead list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LeadQuery {
     /// new, nurture, mql, sal, sql, opportunity, customer or disqualified.
     pub stage: Option<String>,

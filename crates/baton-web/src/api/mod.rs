@@ -67,6 +67,7 @@ pub const DEFAULT_LIMIT: i64 = 50;
 
 /// Cursor pagination parameters shared by every list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -26,6 +26,7 @@ const SELLERS: &[Role] = &[Role::Manager, Role::Hunter, Role::Farmer];
 
 /// Filters for the opportunity list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OpportunityQuery {
     /// Owner's user id, or `me`; others than yourself for owners and managers only.
     pub owner: Option<String>,

@@ -48,6 +48,7 @@ fn visible<R: OwnLines>(caller: &Caller, report: R) -> R {
 
 /// Which quarter and breakdown.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccuracyQuery {
     /// Like `2026-Q3`.
     pub quarter: Option<String>,
@@ -88,6 +89,7 @@ fn quarter(text: Option<&str>) -> Result<Quarter, ApiError> {
 
 /// The days a report covers.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day, like `2026-07-01`, in the organisation's time zone.
     pub from: Option<String>,
@@ -142,6 +144,7 @@ const OWNERS_NUMBERS: &[Role] = &[Role::Manager];
 
 /// Which quarter.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QuarterQuery {
     /// Like `2026-Q3`.
     pub quarter: Option<String>,

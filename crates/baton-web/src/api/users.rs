@@ -28,6 +28,7 @@ pub async fn me(caller: Caller) -> Json<User> {
 
 /// Filters of the people list; absent or empty means any.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// owner, manager, marketer, qualifier, hunter, farmer, service or operations.
     pub role: Option<String>,

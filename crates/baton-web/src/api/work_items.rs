@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
 
 /// Filters for the work item list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkQuery {
     /// Queue id or slug.
     pub queue: Option<String>,
@@ -172,7 +173,7 @@ pub async fn reject(
 #[serde(deny_unknown_fields)]
 pub struct ReassignIn {
     pub email: String,
-    #[serde(default)]
+    /// Why the item changes hands; not blank.
     pub reason: String,
 }
 

@@ -184,6 +184,49 @@ async fn openapi_document_lists_the_api() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["InquiryInput"].is_object());
+
+    // What OpenAPI requires and clients rely on, for every operation.
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(ids.insert(id.to_string()), "{at}: operation id {id} twice");
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                if in_path || parameter["in"] != "header" {
+                    let declared = if in_path { "path" } else { "query" };
+                    assert_eq!(parameter["in"], declared, "{at}: {name}");
+                }
+            }
+            let answers = operation["responses"].as_object().unwrap();
+            for (code, answer) in answers {
+                assert!(
+                    answer["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{at}: {code} has no description"
+                );
+                if code.starts_with('4') {
+                    assert!(
+                        answer["content"]["application/problem+json"].is_object(),
+                        "{at}: {code} is not a problem"
+                    );
+                }
+            }
+            if operation["security"].is_array() {
+                assert!(answers.contains_key("401"), "{at}: no 401");
+            }
+            if operation["requestBody"].is_object() {
+                for code in ["400", "413", "415", "422"] {
+                    assert!(answers.contains_key(code), "{at}: no {code}");
+                }
+            }
+        }
+    }
+    let reassign = &doc["components"]["schemas"]["ReassignIn"]["required"];
+    assert_eq!(*reassign, json!(["email", "reason"]));
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
 }
