@@ -6,7 +6,7 @@ use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::users::audit_in;
 use crate::work_items::change_stage_in;
-use baton_core::domain::{Grade, Intent, Stage};
+use baton_core::domain::{Grade, Intent, OpportunityStage, Stage};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -257,6 +257,24 @@ impl Db {
             _ => {}
         }
         let mut tx = self.begin_write().await?;
+        // Checked in the writer's transaction: a deal opened meanwhile counts.
+        let open_deal: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM opportunities WHERE lead_id = $1 AND stage NOT IN ($2, $3)
+             ORDER BY id LIMIT 1",
+        )
+        .bind(id)
+        .bind(OpportunityStage::Won.as_str())
+        .bind(OpportunityStage::Lost.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((deal,)) = open_deal {
+            return Err(DbError::conflict(
+                "stage",
+                format!(
+                    "the lead is in deal {deal}, still open: it stays an opportunity until the deal is won or lost"
+                ),
+            ));
+        }
         change_stage_in(&mut tx, id, &[], to, reason, Some(actor)).await?;
         audit_in(
             &mut *tx,

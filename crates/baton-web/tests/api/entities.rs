@@ -1667,3 +1667,59 @@ async fn changes_to_one_contact_sent_at_once_each_land() {
         assert_eq!(after["title"], format!("VP {round}"), "{after}");
     }
 }
+
+#[tokio::test]
+async fn a_lead_in_an_open_deal_stays_an_opportunity_until_the_deal_closes() {
+    let app = TestApp::new().await;
+    let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let lead = receipt["lead_id"].as_i64().unwrap();
+    let deal = created(
+        &app,
+        &hal_token,
+        "/api/v1/opportunities",
+        json!({"name": "Initech seats", "amount": "100", "lead_id": lead}),
+    )
+    .await;
+    let stage = format!("/api/v1/leads/{lead}/stage");
+    for to in ["disqualified", "nurture", "sql"] {
+        let (status, problem) = post(
+            &app,
+            &app.owner,
+            &stage,
+            json!({"stage": to, "reason": "tidying"}),
+        )
+        .await;
+        assert_eq!(status, 409, "{to}: {problem}");
+        assert_eq!(field(&problem), "stage");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("still open"),
+            "{problem}"
+        );
+    }
+    assert_eq!(
+        app.get_json(&hal_token, &format!("/api/v1/leads/{lead}"))
+            .await["stage"],
+        "opportunity"
+    );
+
+    // Once the deal is lost, the lead may go back to marketing.
+    let lost = app
+        .patch(
+            &hal_token,
+            &format!("/api/v1/opportunities/{}", deal["id"]),
+            &json!({"stage": "lost", "close_reason": "no budget"}),
+        )
+        .await;
+    assert_eq!(lost.status(), 200);
+    let (status, moved) = post(
+        &app,
+        &app.owner,
+        &stage,
+        json!({"stage": "nurture", "reason": "try again next year"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["stage"], "nurture");
+}
