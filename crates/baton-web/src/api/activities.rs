@@ -111,6 +111,27 @@ pub struct ActivityIn {
     pub user_id: Option<i64>,
 }
 
+/// Refuses a lead or deal the caller may not see: work is logged and
+/// scheduled only against the caller's own (any, for owners and managers).
+pub(super) async fn ensure_visible_subjects(
+    state: &AppState,
+    caller: &Caller,
+    lead: Option<i64>,
+    opportunity: Option<i64>,
+) -> Result<(), ApiError> {
+    if let Some(lead) = lead {
+        super::leads::visible_lead(state, caller, lead)
+            .await
+            .map_err(|e| e.named_if_missing("lead_id"))?;
+    }
+    if let Some(opportunity) = opportunity {
+        super::opportunities::visible(state, caller, opportunity)
+            .await
+            .map_err(|e| e.named_if_missing("opportunity_id"))?;
+    }
+    Ok(())
+}
+
 /// Log an activity about a contact, account, lead or opportunity.
 #[utoipa::path(post, path = "/api/v1/activities", tag = "activities", request_body = ActivityIn,
     responses((status = 201, body = Activity), (status = 403, body = crate::error::Problem),
@@ -125,17 +146,7 @@ pub async fn create(
     if user_id != caller.id() {
         caller.require(&[Role::Manager], "log activities for someone else")?;
     }
-    // Work is logged only against leads and deals the caller may see.
-    if let Some(lead) = input.lead_id {
-        super::leads::visible_lead(&state, &caller, lead)
-            .await
-            .map_err(|e| e.named_if_missing("lead_id"))?;
-    }
-    if let Some(opportunity) = input.opportunity_id {
-        super::opportunities::visible(&state, &caller, opportunity)
-            .await
-            .map_err(|e| e.named_if_missing("opportunity_id"))?;
-    }
+    ensure_visible_subjects(&state, &caller, input.lead_id, input.opportunity_id).await?;
     let activity = state
         .db
         .create_activity(

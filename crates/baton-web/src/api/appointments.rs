@@ -115,6 +115,13 @@ pub async fn create(
     if owner_id != caller.id() {
         caller.require(&[Role::Manager], "schedule appointments for someone else")?;
     }
+    super::activities::ensure_visible_subjects(
+        &state,
+        &caller,
+        input.lead_id,
+        input.opportunity_id,
+    )
+    .await?;
     let appointment = state
         .db
         .create_appointment(

@@ -223,6 +223,40 @@ async fn appointments_are_seen_by_their_owner_and_managers_only() {
     .await;
     assert_eq!(status, 403, "a hunter books only their own meetings");
 
+    // Nor about a deal of someone else's, which would tell its people.
+    let account_id = app
+        .get_json(&app.owner, &format!("/api/v1/contacts/{contact_id}"))
+        .await["account_id"]
+        .as_i64()
+        .unwrap();
+    let (status, deal) = post(
+        &app,
+        &hunter,
+        "/api/v1/opportunities",
+        json!({"name": "Initech seats", "amount": "100", "account_id": account_id,
+               "contact_id": contact_id}),
+    )
+    .await;
+    assert_eq!(status, 201, "{deal}");
+    let (status, problem) = post(
+        &app,
+        &other,
+        "/api/v1/appointments",
+        json!({"contact_id": contact_id, "starts_at": "2030-03-05T15:00:00Z",
+               "opportunity_id": deal["id"]}),
+    )
+    .await;
+    assert_eq!(status, 403, "{problem}");
+    let (status, _) = post(
+        &app,
+        &hunter,
+        "/api/v1/appointments",
+        json!({"contact_id": contact_id, "starts_at": "2030-03-05T15:00:00Z",
+               "opportunity_id": deal["id"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "the deal's holder books it");
+
     assert_eq!(app.get(&manager, &path).await.status(), 200);
     let seen = app
         .get_json(&manager, &format!("/api/v1/appointments?owner={hunter_id}"))
@@ -252,7 +286,7 @@ async fn bad_appointments_are_refused_naming_the_field() {
     .await;
     let (status, deal) = post(
         &app,
-        &app.owner,
+        &hunter,
         "/api/v1/opportunities",
         json!({"name": "Initech seats", "amount": "1000", "account_id": account_id}),
     )
