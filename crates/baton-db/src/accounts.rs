@@ -160,14 +160,8 @@ impl Db {
             ));
         }
         at_most("industry", new.industry.as_deref().unwrap_or(""), MAX_NAME)?;
-        if let Some(owner) = new.owner_id
-            && self.user(owner).await.is_err()
-        {
-            return Err(DbError::invalid(
-                "owner_id",
-                format!("there is no user {owner}"),
-            ));
-        }
+        self.ensure_active_person("owner_id", new.owner_id, "cannot hold accounts")
+            .await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(

@@ -1,7 +1,7 @@
 //! Appointments with decision makers, and the secret calendar feed that
 //! publishes each person's appointments to their calendar program.
 
-use crate::checks::{Table, optional, timestamp};
+use crate::checks::{MAX_NAME, MAX_TEXT, Table, at_most, optional, timestamp};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -168,6 +168,14 @@ fn time_span(starts_at: i64, ends_at: i64) -> Result<(i64, i64)> {
     Ok((starts_at, ends_at))
 }
 
+/// Refuses a title or place longer than a name may be, or notes longer
+/// than a note.
+fn bounded_texts(title: Option<&str>, location: Option<&str>, notes: Option<&str>) -> Result<()> {
+    at_most("title", title.unwrap_or_default(), MAX_NAME)?;
+    at_most("location", location.unwrap_or_default(), MAX_NAME)?;
+    at_most("notes", notes.unwrap_or_default(), MAX_TEXT)
+}
+
 impl Db {
     /// Refuses a contact who is not one of the people of what the meeting
     /// is about: the lead's or deal's own contact, or someone at its account
@@ -226,7 +234,7 @@ impl Db {
                 ),
             ));
         }
-        self.ensure_exists("owner_id", Table::Users, Some(new.owner_id))
+        self.ensure_active_person("owner_id", Some(new.owner_id), "cannot meet anyone")
             .await?;
         self.ensure_exists("account_id", Table::Accounts, new.account_id)
             .await?;
@@ -250,6 +258,11 @@ impl Db {
             }
         };
         let (starts_at, ends_at) = time_span(starts_at, ends_at)?;
+        bounded_texts(
+            new.title.as_deref(),
+            new.location.as_deref(),
+            new.notes.as_deref(),
+        )?;
         let who = contact
             .name
             .clone()
@@ -321,6 +334,11 @@ impl Db {
             None => starts_at + (current.ends_at - current.starts_at),
         };
         let (starts_at, ends_at) = time_span(starts_at, ends_at)?;
+        bounded_texts(
+            change.title.as_deref(),
+            change.location.as_deref(),
+            change.notes.as_deref(),
+        )?;
         let title = match change.title.as_deref() {
             Some(title) => optional(Some(title))
                 .ok_or_else(|| DbError::invalid("title", "must not be empty"))?,

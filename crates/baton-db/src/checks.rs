@@ -211,6 +211,31 @@ impl Db {
         }
     }
 
+    /// Refuses, naming `field`, a person who does not exist or may no
+    /// longer sign in; `given` says what they would be given, as in "is
+    /// deactivated and cannot hold deals".
+    pub(crate) async fn ensure_active_person(
+        &self,
+        field: &str,
+        id: Option<i64>,
+        given: &str,
+    ) -> Result<()> {
+        let Some(id) = id else { return Ok(()) };
+        let found: Option<(String, i64)> =
+            sqlx::query_as("SELECT email, active FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?;
+        match found {
+            None => Err(DbError::invalid(field, format!("there is no user {id}"))),
+            Some((email, 0)) => Err(DbError::invalid(
+                field,
+                format!("{email} is deactivated and {given}"),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// The currency given in `field`, else the organisation's (settings key
     /// `currency`), else USD.
     pub(crate) async fn currency_or_default(

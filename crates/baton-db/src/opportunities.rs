@@ -1,7 +1,7 @@
 //! Opportunities: deals in the pipeline, with money as minor units, a stage,
 //! a probability and a forecast category, won or lost with a reason.
 
-use crate::checks::{Table, amount, day, optional, required_name, today_utc};
+use crate::checks::{MAX_NAME, Table, amount, at_most, day, optional, required_name, today_utc};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -344,8 +344,9 @@ impl Db {
             .await?;
         self.ensure_exists("contact_id", Table::Contacts, new.contact_id)
             .await?;
-        self.ensure_exists("owner_id", Table::Users, Some(new.owner_id))
+        self.ensure_active_person("owner_id", Some(new.owner_id), "cannot hold deals")
             .await?;
+        at_most("product", new.product.as_deref().unwrap_or(""), MAX_NAME)?;
         let lead = match new.lead_id {
             Some(id) => Some(
                 self.lead(id)
@@ -358,6 +359,26 @@ impl Db {
         // unless others are named.
         let account_id = new.account_id.or(lead.as_ref().and_then(|l| l.account_id));
         let contact_id = new.contact_id.or(lead.as_ref().and_then(|l| l.contact_id));
+        if let (Some(account), Some(contact)) = (account_id, contact_id) {
+            let (of,): (Option<i64>,) =
+                sqlx::query_as("SELECT account_id FROM contacts WHERE id = $1")
+                    .bind(contact)
+                    .fetch_one(self.reader())
+                    .await?;
+            if let Some(of) = of.filter(|of| *of != account) {
+                let field = if new.contact_id.is_some() {
+                    "contact_id"
+                } else {
+                    "account_id"
+                };
+                return Err(DbError::invalid(
+                    field,
+                    format!(
+                        "contact {contact} is one of account {of}'s people, not of account {account}'s"
+                    ),
+                ));
+            }
+        }
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         if let Some(lead) = &lead {

@@ -630,7 +630,8 @@ impl Db {
             Some(manager) => manager,
             None => self.manager_of(id).await?,
         };
-        self.ensure_exists("manager_id", Table::Users, manager_id)
+        // A manager already recorded may have left since; a new one may not have.
+        self.ensure_active_person("manager_id", change.manager_id.flatten(), "manages nobody")
             .await?;
         if let Some(manager) = change.manager_id.flatten() {
             // Nobody may end up managing themselves through others.

@@ -327,6 +327,18 @@ async fn bad_appointments_are_refused_naming_the_field() {
             json!({"contact_id": contact_id, "starts_at": "2030-03-04T15:00:00Z", "lead_id": 999_999}),
             "lead_id",
         ),
+        (
+            json!({"contact_id": contact_id, "starts_at": "2030-03-04T15:00:00Z", "title": "t".repeat(301)}),
+            "title",
+        ),
+        (
+            json!({"contact_id": contact_id, "starts_at": "2030-03-04T15:00:00Z", "location": "l".repeat(301)}),
+            "location",
+        ),
+        (
+            json!({"contact_id": contact_id, "starts_at": "2030-03-04T15:00:00Z", "notes": "n".repeat(20_001)}),
+            "notes",
+        ),
     ] {
         let (status, problem) = post(&app, &hunter, "/api/v1/appointments", body).await;
         assert_eq!(status, 422, "{problem}");

@@ -1723,3 +1723,93 @@ async fn a_lead_in_an_open_deal_stays_an_opportunity_until_the_deal_closes() {
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["stage"], "nurture");
 }
+
+#[tokio::test]
+async fn deals_accounts_and_meetings_go_to_active_people_and_a_deals_contact_is_at_its_account() {
+    let app = TestApp::new().await;
+    let (gone, _) = app.user("gus@acme.test", Role::Hunter).await;
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    app.deactivate(gone).await;
+    let initech = account(&app, "Initech", "initech.test").await;
+    let hooli = account(&app, "Hooli", "hooli.test").await;
+    let bill = created(
+        &app,
+        &app.owner,
+        "/api/v1/contacts",
+        json!({"name": "Bill", "email": "bill@initech.test", "account_id": initech,
+               "decision_maker": true}),
+    )
+    .await;
+    let before = app.count("opportunities").await;
+    let detail = assert_invalid(
+        &post(
+            &app,
+            &app.owner,
+            "/api/v1/opportunities",
+            json!({"name": "x", "amount": "1", "owner_id": gone}),
+        )
+        .await,
+        "owner_id",
+    );
+    assert!(detail.contains("deactivated"), "{detail}");
+    let detail = assert_invalid(
+        &post(
+            &app,
+            &app.owner,
+            "/api/v1/opportunities",
+            json!({"name": "x", "amount": "1", "account_id": hooli, "contact_id": bill["id"]}),
+        )
+        .await,
+        "contact_id",
+    );
+    assert!(detail.contains(&format!("account {initech}")), "{detail}");
+    assert_invalid(
+        &post(
+            &app,
+            &app.owner,
+            "/api/v1/opportunities",
+            json!({"name": "x", "amount": "1", "product": "p".repeat(301)}),
+        )
+        .await,
+        "product",
+    );
+    assert_eq!(app.count("opportunities").await, before, "nothing stored");
+    created(
+        &app,
+        &app.owner,
+        "/api/v1/opportunities",
+        json!({"name": "x", "amount": "1", "account_id": initech, "contact_id": bill["id"]}),
+    )
+    .await;
+
+    assert_invalid(
+        &post(
+            &app,
+            &app.owner,
+            "/api/v1/accounts",
+            json!({"name": "Umbrella", "owner_id": gone}),
+        )
+        .await,
+        "owner_id",
+    );
+    assert_invalid(
+        &post(
+            &app,
+            &app.owner,
+            "/api/v1/appointments",
+            json!({"contact_id": bill["id"], "starts_at": "2030-03-04T15:00:00Z", "owner_id": gone}),
+        )
+        .await,
+        "owner_id",
+    );
+    assert_invalid(
+        &patch(
+            &app,
+            &app.owner,
+            &format!("/api/v1/users/{hal}"),
+            json!({"manager_id": gone}),
+        )
+        .await,
+        "manager_id",
+    );
+}
