@@ -593,10 +593,11 @@ impl Db {
         self.work_item(id).await
     }
 
-    /// Gives the item to another person, with a reason. While nobody has
-    /// touched it yet, the first-touch clock starts again for the new holder
-    /// and its escalation path from the start. Of two changes to one item at
-    /// once, exactly one lands.
+    /// Gives the item to another person, with a reason: a holder to a
+    /// member of the item's queue who is neither away nor full, a manager to
+    /// anyone active. While nobody has touched it yet, the first-touch clock
+    /// starts again for the new holder and its escalation path from the
+    /// start. Of two changes to one item at once, exactly one lands.
     pub async fn reassign_work_item(
         &self,
         actor: i64,
@@ -628,16 +629,50 @@ impl Db {
                 format!("{} is deactivated and cannot take work", person.email),
             ));
         }
+        let by_manager = self.user(actor).await?.role.is_manager();
         let hours = self.business_hours().await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        let (first, business_hours): (i64, i64) = sqlx::query_as(
-            "SELECT q.first_touch_sla_min, q.business_hours FROM queues q JOIN work_items w ON w.queue_id = q.id
+        let (queue_id, first, business_hours): (i64, i64, i64) = sqlx::query_as(
+            "SELECT q.id, q.first_touch_sla_min, q.business_hours FROM queues q JOIN work_items w ON w.queue_id = q.id
              WHERE w.id = $1",
         )
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
+        // A holder hands work on within the queue, to someone there who can
+        // take it; a manager may hand it to anyone, a decision of theirs.
+        if !by_manager {
+            lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
+            let members = members_in(&mut *tx, queue_id).await?;
+            let queue = &item.queue;
+            let email = &person.email;
+            let Some(them) = members.iter().find(|m| m.user_id == to_user) else {
+                return Err(DbError::invalid(
+                    "assignee_id",
+                    format!(
+                        "{email} is not in the {queue} queue; a manager can hand work outside it"
+                    ),
+                ));
+            };
+            if them.away {
+                return Err(DbError::conflict(
+                    "assignee_id",
+                    format!("{email} is marked away in the {queue} queue"),
+                ));
+            }
+            if let Some(cap) = them.capacity
+                && them.open_items >= cap
+            {
+                return Err(DbError::conflict(
+                    "assignee_id",
+                    format!(
+                        "{email} is full: they hold {} open items and their cap in the {queue} queue is {cap}",
+                        them.open_items
+                    ),
+                ));
+            }
+        }
         let first_touch_due = match item.first_touched_at {
             None => sla_due(now, first, business_hours != 0, &hours),
             Some(_) => item.first_touch_due_at,

@@ -356,11 +356,28 @@ async fn show(
             }
         }
 
+        // A holder hands work on within its queue, to someone who can take
+        // it; a manager to anyone.
+        let takers: Option<Vec<i64>> = match work.as_ref().filter(|_| !viewer.role().is_manager()) {
+            Some(item) => {
+                let queue = state.db.queue(&item.queue).await?;
+                let members = state.db.queue_members(queue.id).await?;
+                Some(
+                    members
+                        .iter()
+                        .filter(|m| !m.away && m.capacity.is_none_or(|cap| m.open_items < cap))
+                        .map(|m| m.user_id)
+                        .collect(),
+                )
+            }
+            None => None,
+        };
         let reassign = work.filter(|item| may_hand_on(viewer, item)).map(|item| {
             let typed = handing.as_ref().map(|(f, _, _)| f);
             let options = people
                 .iter()
                 .filter(|u| u.active && Some(u.id) != item.assignee_id)
+                .filter(|u| takers.as_ref().is_none_or(|takers| takers.contains(&u.id)))
                 .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.role)))
                 .collect();
             let mut fields = vec![

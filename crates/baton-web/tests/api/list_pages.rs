@@ -694,9 +694,10 @@ async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items
         )
     );
     let item = |receipt: &serde_json::Value| receipt["work_item_id"].as_i64().unwrap();
-    // Sam's item is handed to the hunter; Kim's stays marketing's.
+    // Sam's item is handed to the hunter by the owner; Kim's stays marketing's.
+    let owner = app.db.user_by_email("owner@acme.test").await.unwrap().id;
     app.db
-        .reassign_work_item(hal, item(&sam), hal, "covering")
+        .reassign_work_item(owner, item(&sam), hal, "covering")
         .await
         .unwrap();
     app.db.accept_work_item(hal, item(&rfp)).await.unwrap();

@@ -647,8 +647,14 @@ async fn the_assignee_hands_a_lead_on_with_a_reason() {
     let app = TestApp::new().await;
     let (mut hunter, lead, item) = hunter_with_a_lead(&app).await;
     let colleague = app.user("hugo@acme.test", Role::Hunter).await.0;
+    app.join("hunters", "hugo@acme.test").await;
+    app.user("zoe@acme.test", Role::Hunter).await;
     let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
     assert!(page.contains("Hand the work on"));
+    assert!(
+        page.contains("hugo (hunter)") && !page.contains("zoe (hunter)"),
+        "only the queue's members are offered: {page}"
+    );
     let csrf = Browser::csrf(&page);
     let path = format!("/leads/{lead}/reassign");
     let (status, page, _) = hunter

@@ -85,6 +85,7 @@ async fn accept_reject_and_reassign_are_recorded() {
 
     let third = app.inquire(strong_lead("zed@vandelay.test")).await;
     let item3 = third["work_item_id"].as_i64().unwrap();
+    app.join("hunters", "hana@acme.test").await;
     let path3 = format!("/api/v1/work-items/{item3}/reassign");
     let to_hal = json!({"email": "hal@acme.test", "reason": "x"});
     let already = app.post(&hal_token, &path3, &to_hal).await;
@@ -316,6 +317,7 @@ async fn a_reassignment_needs_a_reason_names_the_email_and_restarts_an_untouched
     let receipt = app.inquire(strong_lead("dana@initech.test")).await;
     let item = receipt["work_item_id"].as_i64().unwrap();
     assert_eq!(receipt["assignee_id"], hal);
+    app.join("hunters", "hana@acme.test").await;
     let path = format!("/api/v1/work-items/{item}/reassign");
 
     let problem = |body: Value| {
@@ -387,6 +389,7 @@ async fn work_touched_first_is_not_escalated_even_when_handed_on() {
     let receipt = app.inquire(strong_lead("dana@initech.test")).await;
     let item = receipt["work_item_id"].as_i64().unwrap();
     assert_eq!(receipt["assignee_id"], hal);
+    app.join("hunters", "hana@acme.test").await;
     let accepted = app
         .post(
             &hal_token,
@@ -449,4 +452,67 @@ async fn nurture_work_sent_away_does_not_come_back_to_the_same_person() {
         again.is_some() && again != Some(holder),
         "{again:?} after {holder}"
     );
+}
+
+#[tokio::test]
+async fn a_holder_hands_work_on_only_to_someone_in_its_queue_who_can_take_it() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (hana, _) = app.user("hana@acme.test", Role::Hunter).await;
+    let (sam, _) = app.user("sam@acme.test", Role::Service).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    assert_eq!(receipt["assignee_id"], hal);
+    app.join("hunters", "hana@acme.test").await;
+    let path = format!("/api/v1/work-items/{item}/reassign");
+    let refused = |email: &str| {
+        let body = json!({"email": email, "reason": "cover"});
+        let (app, path, token) = (&app, &path, &hal_token);
+        async move {
+            let response = app.post(token, path, &body).await;
+            let status = response.status().as_u16();
+            let problem: Value = response.json().await.unwrap();
+            assert_eq!(problem["invalid-params"][0]["name"], "email", "{problem}");
+            (status, problem["detail"].as_str().unwrap().to_string())
+        }
+    };
+
+    let (status, detail) = refused("sam@acme.test").await;
+    assert_eq!(status, 422);
+    assert!(detail.contains("not in the hunters queue"), "{detail}");
+
+    let (queue,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = 'hunters'")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    let member = format!("/api/v1/queues/{queue}/members/{hana}");
+    let away = app.patch(&app.owner, &member, &json!({"away": true})).await;
+    assert_eq!(away.status(), 200);
+    let (status, detail) = refused("hana@acme.test").await;
+    assert_eq!(status, 409);
+    assert!(detail.contains("away"), "{detail}");
+
+    let back = json!({"away": false, "capacity": 0});
+    assert_eq!(app.patch(&app.owner, &member, &back).await.status(), 200);
+    let (status, detail) = refused("hana@acme.test").await;
+    assert_eq!(status, 409);
+    assert!(detail.contains("full"), "{detail}");
+    assert_eq!(
+        app.db.work_item(item).await.unwrap().assignee_id,
+        Some(hal),
+        "nothing changed hands"
+    );
+
+    // A manager may hand it outside the queue: their decision, recorded.
+    let handed = app
+        .post(
+            &manager,
+            &path,
+            &json!({"email": "sam@acme.test", "reason": "a support matter after all"}),
+        )
+        .await;
+    assert_eq!(handed.status(), 200);
+    assert_eq!(app.db.work_item(item).await.unwrap().assignee_id, Some(sam));
 }
