@@ -177,7 +177,22 @@ async fn read_json<T: DeserializeOwned, S: Send + Sync>(
     refuse_nul(&body)?;
     axum::Json::<T>::from_bytes(&body)
         .map(|axum::Json(value)| value)
-        .map_err(json_problem)
+        .map_err(|rejection| match rejection {
+            // serde reports a value of the wrong kind for an enum (`1`,
+            // `null`) as a syntax error; the body is JSON, so it is the
+            // field that is wrong.
+            JsonRejection::JsonSyntaxError(e)
+                if serde_json::from_slice::<IgnoredAny>(&body).is_ok() =>
+            {
+                field_problem(&source_text(&e).replace("expected value", "has the wrong type"))
+            }
+            other => json_problem(other),
+        })
+}
+
+/// What a rejection's source says, else its own text.
+fn source_text(e: &(impl std::error::Error + ?Sized)) -> String {
+    e.source().map_or_else(|| e.to_string(), |s| s.to_string())
 }
 
 /// Refuses a body that is not declared as JSON (`application/json` or an
@@ -271,37 +286,11 @@ fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
 /// Turns a JSON rejection into a problem that says what and where.
 fn json_problem(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::JsonDataError(e) => {
-            // The source reads "path: problem", or names the field in backquotes.
-            let detail = std::error::Error::source(&e)
+        JsonRejection::JsonDataError(e) => field_problem(
+            &std::error::Error::source(&e)
                 .map(|s| s.to_string())
-                .unwrap_or_else(|| e.body_text());
-            let quoted = detail
-                .split('`')
-                .nth(1)
-                .filter(|_| detail.contains("unknown field") || detail.contains("missing field"));
-            let path = detail
-                .split_once(": ")
-                .map(|(path, _)| path)
-                .filter(|p| !p.is_empty() && !p.contains(' ') && *p != ".");
-            // A field missing inside an element is named with the element's
-            // path, as `[0].name`; an unknown field's path already ends in it.
-            let field = match (quoted, path) {
-                (Some(name), Some(path)) if path == name || path.ends_with(&format!(".{name}")) => {
-                    path.to_string()
-                }
-                (Some(name), Some(path)) => format!("{path}.{name}"),
-                (Some(name), None) => name.to_string(),
-                (None, Some(path)) => path.to_string(),
-                (None, None) => "body".to_string(),
-            };
-            // The problem names the field itself; the reason need not.
-            let reason = path
-                .and_then(|path| detail.strip_prefix(&format!("{path}: ")))
-                .unwrap_or(&detail)
-                .to_string();
-            ApiError::field(&field, reason)
-        }
+                .unwrap_or_else(|| e.body_text()),
+        ),
         JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(format!(
             "the body is not valid JSON: {}",
             std::error::Error::source(&e)
@@ -321,6 +310,36 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
         },
         other => ApiError::bad_request(other.body_text()),
     }
+}
+
+/// A problem naming the field a deserialising error is about: its text
+/// reads "path: problem", or names the field in backquotes.
+fn field_problem(detail: &str) -> ApiError {
+    let quoted = detail
+        .split('`')
+        .nth(1)
+        .filter(|_| detail.contains("unknown field") || detail.contains("missing field"));
+    let path = detail
+        .split_once(": ")
+        .map(|(path, _)| path)
+        .filter(|p| !p.is_empty() && !p.contains(' ') && *p != ".");
+    // A field missing inside an element is named with the element's
+    // path, as `[0].name`; an unknown field's path already ends in it.
+    let field = match (quoted, path) {
+        (Some(name), Some(path)) if path == name || path.ends_with(&format!(".{name}")) => {
+            path.to_string()
+        }
+        (Some(name), Some(path)) => format!("{path}.{name}"),
+        (Some(name), None) => name.to_string(),
+        (None, Some(path)) => path.to_string(),
+        (None, None) => "body".to_string(),
+    };
+    // The problem names the field itself; the reason need not.
+    let reason = path
+        .and_then(|path| detail.strip_prefix(&format!("{path}: ")))
+        .unwrap_or(detail)
+        .to_string();
+    ApiError::field(&field, reason)
 }
 
 /// A stored time (UTC milliseconds) as RFC 3339.

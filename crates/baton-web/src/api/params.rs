@@ -10,14 +10,17 @@ use jiff::civil::Date;
 use std::fmt::Display;
 use std::str::FromStr;
 
-/// An id named in a query; absent or empty means any.
+/// An id named in a query; absent or empty means any. Ids start at 1, so
+/// 0 or less, which the lists would read as no filter, is refused.
 pub fn id(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(id) => id
             .parse()
+            .ok()
+            .filter(|id: &i64| *id > 0)
             .map(Some)
-            .map_err(|_| ApiError::field(field, format!("`{id}` is not an id"))),
+            .ok_or_else(|| ApiError::field(field, format!("`{id}` is not an id"))),
     }
 }
 

@@ -44,26 +44,13 @@ pub async fn list(
     Query(query): Query<WorkQuery>,
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<WorkItem>>, ApiError> {
-    let mut filter = WorkFilter::default();
-    filter.queue_id = params::member_queue(&state, &caller, query.queue.as_deref()).await?;
-    filter.assignee_id = match query.assignee.as_deref() {
-        None | Some("") => None,
-        Some("me") => Some(caller.id()),
-        Some(id) => Some(
-            id.parse()
-                .map_err(|_| ApiError::field("assignee", "must be a user id or `me`"))?,
-        ),
+    let filter = WorkFilter {
+        queue_id: params::member_queue(&state, &caller, query.queue.as_deref()).await?,
+        assignee_id: params::person(&caller, "assignee", query.assignee.as_deref())?,
+        status: params::one_of::<WorkStatus>("status", query.status.as_deref())?,
+        member_of: (!caller.sees_everything()).then(|| caller.id()),
+        ..WorkFilter::default()
     };
-    filter.status = query
-        .status
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(str::parse::<WorkStatus>)
-        .transpose()
-        .map_err(|e| ApiError::field("status", e.to_string()))?;
-    if !caller.sees_everything() {
-        filter.member_of = Some(caller.id());
-    }
     let (after, limit) = page.parse()?;
     let items = state.db.work_items(&filter, after, limit).await?;
     Ok(Json(Page::new(items, limit, |w: &WorkItem| w.id)))

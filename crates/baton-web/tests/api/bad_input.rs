@@ -165,6 +165,54 @@ async fn bad_pagination_and_filters_are_named() {
     let problem: Value = response.json().await.unwrap();
     assert_eq!(invalid_field(&problem), "status");
     assert!(problem["detail"].as_str().unwrap().contains("quarantined"));
+    // Ids start at 1: a 0, which would read as no filter, is refused.
+    for (path, field) in [
+        ("/api/v1/leads?owner=0", "owner"),
+        ("/api/v1/work-items?assignee=-1", "assignee"),
+        ("/api/v1/contacts?account_id=0", "account_id"),
+        ("/api/v1/opportunities?account_id=0", "account_id"),
+    ] {
+        let response = app.get(&app.owner, path).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(invalid_field(&problem), field, "{path}: {problem}");
+    }
+}
+
+#[tokio::test]
+async fn a_value_of_the_wrong_kind_for_a_closed_set_names_its_field() {
+    let app = TestApp::new().await;
+    for (path, body, field) in [
+        (
+            "/api/v1/accounts",
+            serde_json::json!({"name": "Initech", "tier": 1}),
+            "tier",
+        ),
+        (
+            "/api/v1/accounts",
+            serde_json::json!({"name": "Initech", "tier": ["a"]}),
+            "tier",
+        ),
+        (
+            "/api/v1/teams",
+            serde_json::json!({"name": "East", "function": null}),
+            "function",
+        ),
+    ] {
+        let response = app.post(&app.owner, path, &body).await;
+        assert_eq!(response.status(), 422, "{body}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(invalid_field(&problem), field, "{body}: {problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("wrong type") || detail.contains("invalid type"),
+            "{problem}"
+        );
+    }
+    assert_eq!(app.count("accounts").await, 0);
+    assert_eq!(app.count("teams").await, 0);
+    let (status, problem) = post_raw(&app, "{\"email\": ", "application/json").await;
+    assert_eq!(status, 400, "broken JSON stays a 400: {problem}");
 }
 
 #[tokio::test]
