@@ -4,7 +4,7 @@
 //! A bad row is reported on its own and reading goes on; only a file whose
 //! header cannot be used fails as a whole.
 
-use super::quotes::QuoteCheck;
+use super::quotes::{QuoteCheck, line_of};
 use crate::inquiry::InquiryInput;
 use csv::{ByteRecord, ReaderBuilder};
 use std::collections::HashMap;
@@ -468,7 +468,7 @@ impl<R: Read> Iterator for InquiryCsvReader<R> {
                     self.rows_read += 1;
                     return Some(Err(RowError {
                         row: self.rows_read,
-                        line: self.csv.position().line(),
+                        line: line_of(&self.csv, self.csv.position()),
                         message: format!("could not be read, import stopped: {error}"),
                     }));
                 }
@@ -477,7 +477,10 @@ impl<R: Read> Iterator for InquiryCsvReader<R> {
                 continue;
             }
             let row = self.rows_read;
-            let line = self.record.position().map_or(0, |position| position.line());
+            let line = self
+                .record
+                .position()
+                .map_or(0, |position| line_of(&self.csv, position));
             if let Some(message) = bad_quoting(&self.csv, line) {
                 return Some(Err(RowError { row, line, message }));
             }
@@ -505,7 +508,7 @@ pub fn bad_quoting<R: Read>(csv: &csv::Reader<QuoteCheck<R>>, start: u64) -> Opt
     }
     let end = match csv.is_done() {
         true => u64::MAX,
-        false => csv.position().line().max(start + 1),
+        false => line_of(csv, csv.position()).max(start + 1),
     };
     check.stray_after_quote(start..end).map(|line| {
         format!(
@@ -541,6 +544,24 @@ mod tests {
         ColumnMapping::parse_pairs(pairs.iter().copied())
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn rows_are_placed_on_the_same_lines_whatever_the_line_endings() {
+        let lf =
+            "name,email,message\nAnn,ann@acme.io,\"two\nlines\"\nBob,nope,hi\n\nCy,cy@acme.io,x\n";
+        let crlf = lf.replace('\n', "\r\n");
+        let places = |csv: &str| -> Vec<(u64, u64, bool)> {
+            reader(csv, &ColumnMapping::default())
+                .map(|row| match row {
+                    Ok((at, _)) => (at.row, at.line, true),
+                    Err(error) => (error.row, error.line, false),
+                })
+                .collect()
+        };
+        let expected = vec![(1, 2, true), (2, 4, true), (3, 6, true)];
+        assert_eq!(places(lf), expected);
+        assert_eq!(places(&crlf), expected, "\\r\\n endings");
     }
 
     #[test]

@@ -24,7 +24,7 @@
 use crate::calendar::parse_date;
 use crate::domain::{Function, OpportunityStage, Role};
 use crate::import::csv::{RowError, RowPosition, bad_quoting};
-use crate::import::quotes::QuoteCheck;
+use crate::import::quotes::{QuoteCheck, line_of};
 use crate::inquiry::Email;
 use crate::money::Decimal;
 use csv::{ReaderBuilder, StringRecord};
@@ -631,7 +631,7 @@ pub fn read_records<T: Record, R: Read>(
     let mut record = StringRecord::new();
     let mut row_number = 0;
     loop {
-        let line = csv.position().line();
+        let line = line_of(&csv, csv.position());
         let more = match csv.read_record(&mut record) {
             Ok(more) => more,
             Err(error) => {
@@ -653,7 +653,7 @@ pub fn read_records<T: Record, R: Read>(
         row_number += 1;
         let position = RowPosition {
             row: row_number,
-            line: record.position().map_or(line, |p| p.line()),
+            line: record.position().map_or(line, |p| line_of(&csv, p)),
         };
         if let Some(message) = bad_quoting(&csv, position.line) {
             out.rejected.push(RowError {

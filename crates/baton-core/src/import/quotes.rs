@@ -29,6 +29,12 @@ pub struct QuoteCheck<R> {
     /// Lines where something other than spaces follows a closing quote.
     stray_lines: BTreeSet<u64>,
     at_end: bool,
+    /// Where each `\n` is, counted in bytes from the start, and each `\r`
+    /// or `\n`: to tell the line a record starts on (see [`line_of`]).
+    newlines: Vec<u64>,
+    line_ends: Vec<u64>,
+    /// Bytes passed through so far.
+    offset: u64,
 }
 
 impl<R: Read> QuoteCheck<R> {
@@ -45,7 +51,25 @@ impl<R: Read> QuoteCheck<R> {
             after_closing_quote: false,
             stray_lines: BTreeSet::new(),
             at_end: false,
+            newlines: Vec::new(),
+            line_ends: Vec::new(),
+            offset: 0,
         }
+    }
+
+    /// The 1-based line of a record the CSV reader places at `offset`. It
+    /// places a record just after the end of the one before, which after
+    /// `\r\n` or a blank line is a line end, and its own line count is short
+    /// there: the record starts at the first byte after `offset` that ends
+    /// no line.
+    pub fn line_at(&self, offset: u64) -> u64 {
+        let mut start = offset;
+        let mut end = self.line_ends.partition_point(|at| *at < start);
+        while self.line_ends.get(end) == Some(&start) {
+            start += 1;
+            end += 1;
+        }
+        1 + self.newlines.partition_point(|at| *at < start) as u64
     }
 
     /// The first line among `lines` where a closing quote is followed by
@@ -94,6 +118,12 @@ impl<R: Read> QuoteCheck<R> {
     }
 }
 
+/// The line where a record at `position` of `csv` starts, whatever its
+/// line endings.
+pub fn line_of<R: Read>(csv: &csv::Reader<QuoteCheck<R>>, position: &csv::Position) -> u64 {
+    csv.get_ref().line_at(position.byte())
+}
+
 impl<R: Read> Read for QuoteCheck<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let read = self.inner.read(buf)?;
@@ -101,6 +131,13 @@ impl<R: Read> Read for QuoteCheck<R> {
             self.at_end = true;
         }
         for &byte in &buf[..read] {
+            if byte == b'\n' {
+                self.newlines.push(self.offset);
+            }
+            if byte == b'\n' || byte == b'\r' {
+                self.line_ends.push(self.offset);
+            }
+            self.offset += 1;
             self.follow(byte);
         }
         Ok(read)

@@ -7,7 +7,7 @@
 
 use super::features::ColumnRole;
 use crate::import::csv::bad_quoting;
-use crate::import::quotes::QuoteCheck;
+use crate::import::quotes::{QuoteCheck, line_of};
 use csv::{ByteRecord, ReaderBuilder};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -151,7 +151,7 @@ impl Table {
                     Ok(false) => break,
                     // Quotes mean nothing in tab-separated files.
                     Ok(true) if format == Format::Csv => {
-                        let start = record.position().map_or(1, |p| p.line());
+                        let start = record.position().map_or(1, |p| line_of(&records, p));
                         if let Some(message) = bad_quoting(&records, start) {
                             return Err(DatasetError::Unreadable {
                                 file: name,
