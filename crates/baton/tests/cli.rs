@@ -350,21 +350,22 @@ fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
 }
 
 #[test]
-fn a_quote_never_closed_is_reported_and_the_rows_before_it_kept() {
+fn a_quote_never_closed_fails_its_row_and_the_rows_after_it_are_kept() {
     let baton = Baton::new();
     let csv = baton.file(
         "leads.csv",
-        b"name,email,message\n\
-          Ann,ann@acme.example,Hi\n\
-          Leo,leo@acme.example,\"unclosed\n\
-          Mia,mia@acme.example,fine\n",
+        b"name,email,message\r\n\
+          Ann,ann@acme.example,Hi\r\n\
+          Leo,leo@acme.example,\"unclosed\r\n\
+          Mia,mia@acme.example,fine\r\n\
+          Dan,dan@acme.example,hi\r\n",
     );
     let output = baton.run(&["import", "inquiries", &csv]);
     let errors = stderr(&output);
     assert_eq!(output.status.code(), Some(3), "{errors}");
     assert_eq!(
         stdout(&output).lines().next(),
-        Some("imported 1 inquiry, 1 row rejected (see above)")
+        Some("imported 3 inquiries, 1 row rejected (see above)")
     );
     assert!(
         errors.contains("row 2 (line 3): a quote opened on line 3 is never closed"),

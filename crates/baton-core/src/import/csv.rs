@@ -4,7 +4,7 @@
 //! A bad row is reported on its own and reading goes on; only a file whose
 //! header cannot be used fails as a whole.
 
-use super::quotes::{QuoteCheck, line_of};
+use super::quotes::{QuoteCheck, Resumable, line_of, resume_after_unclosed_quote};
 use crate::inquiry::InquiryInput;
 use csv::{ByteRecord, ReaderBuilder};
 use std::collections::HashMap;
@@ -333,7 +333,10 @@ pub struct RowError {
 /// values; one with more is an error unless the extra cells are empty, as
 /// spreadsheets sometimes write. `source` is only set from a mapped column.
 pub struct InquiryCsvReader<R> {
-    csv: csv::Reader<QuoteCheck<R>>,
+    csv: csv::Reader<QuoteCheck<Resumable<R>>>,
+    /// Reads the rest of the file again, without a header, after a quote
+    /// that never closed.
+    rest: ReaderBuilder,
     headers: Vec<String>,
     roles: Vec<ColumnRole>,
     record: ByteRecord,
@@ -348,10 +351,10 @@ impl<R: Read> InquiryCsvReader<R> {
     /// Fails when the file is empty, the header has no names, is not UTF-8,
     /// has a name twice, or lacks a column the mapping names.
     pub fn new(reader: R, mapping: &ColumnMapping, delimiter: u8) -> Result<Self, ImportError> {
-        let mut csv = ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .from_reader(QuoteCheck::new(reader, delimiter));
+        let mut builder = ReaderBuilder::new();
+        builder.delimiter(delimiter).flexible(true);
+        let mut csv = builder.from_reader(QuoteCheck::new(Resumable::File(reader), delimiter));
+        builder.has_headers(false);
         let raw_headers = csv.byte_headers().map_err(ImportError::Read)?;
         if raw_headers.is_empty() {
             return Err(ImportError::EmptyFile);
@@ -392,6 +395,7 @@ impl<R: Read> InquiryCsvReader<R> {
         let roles = mapping.roles_for(&headers)?;
         Ok(InquiryCsvReader {
             csv,
+            rest: builder,
             headers,
             roles,
             record: ByteRecord::new(),
@@ -473,14 +477,17 @@ impl<R: Read> Iterator for InquiryCsvReader<R> {
                     }));
                 }
             }
-            if self.record.iter().all(|cell| cell.trim_ascii().is_empty()) {
-                continue;
-            }
             let row = self.rows_read;
             let line = self
                 .record
                 .position()
                 .map_or(0, |position| line_of(&self.csv, position));
+            if let Some(message) = resume_after_unclosed_quote(&mut self.csv, &self.rest) {
+                return Some(Err(RowError { row, line, message }));
+            }
+            if self.record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+                continue;
+            }
             if let Some(message) = bad_quoting(&self.csv, line) {
                 return Some(Err(RowError { row, line, message }));
             }
@@ -748,13 +755,15 @@ mod tests {
     }
 
     #[test]
-    fn a_quote_never_closed_fails_the_row_that_swallowed_the_rest() {
+    fn a_quote_never_closed_fails_only_the_row_it_opened_in() {
         let csv = "name,email,message\n\
                    Ann,ann@acme.io,\"say \"\"hi\"\"\"\n\
                    Leo,leo@acme.io,\"unclosed\n\
-                   Mia,mia@acme.io,fine\n";
+                   Mia,mia@acme.io,fine\n\
+                   \n\
+                   Zed,zed@acme.io,also fine\n";
         let rows: Vec<_> = reader(csv, &ColumnMapping::default()).collect();
-        assert_eq!(rows.len(), 2, "Mia's line is inside Leo's value");
+        assert_eq!(rows.len(), 4, "{rows:?}");
         assert_eq!(
             rows[0].as_ref().unwrap().1.message.as_deref(),
             Some("say \"hi\"")
@@ -764,7 +773,28 @@ mod tests {
         assert!(
             error
                 .message
-                .starts_with("a quote opened on line 3 is never closed"),
+                .starts_with("a quote opened on line 3 is never closed")
+                && error.message.contains("read again"),
+            "{error}"
+        );
+        // The lines Leo's quote swallowed are rows again, on their own lines.
+        let (at, mia) = rows[2].as_ref().unwrap();
+        assert_eq!((at.row, at.line), (3, 4));
+        assert_eq!(mia.email.as_deref(), Some("mia@acme.io"));
+        let (at, zed) = rows[3].as_ref().unwrap();
+        assert_eq!((at.row, at.line), (4, 6));
+        assert_eq!(zed.message.as_deref(), Some("also fine"));
+
+        // Opened on the last line, it swallowed nothing else.
+        let csv = "name,email\nAnn,ann@acme.io\nBo,\"bo@acme.io\n";
+        let rows: Vec<_> = reader(csv, &ColumnMapping::default()).collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let error = rows[1].as_ref().unwrap_err();
+        assert_eq!((error.row, error.line), (2, 3));
+        assert!(
+            error
+                .message
+                .starts_with("a quote opened on line 3 is never closed: close it"),
             "{error}"
         );
     }

@@ -24,7 +24,7 @@
 use crate::calendar::parse_date;
 use crate::domain::{Function, OpportunityStage, Role};
 use crate::import::csv::{RowError, RowPosition, bad_quoting};
-use crate::import::quotes::{QuoteCheck, line_of};
+use crate::import::quotes::{QuoteCheck, Resumable, line_of, resume_after_unclosed_quote};
 use crate::inquiry::Email;
 use crate::money::Decimal;
 use csv::{ReaderBuilder, StringRecord};
@@ -590,10 +590,10 @@ pub fn read_records<T: Record, R: Read>(
             found: mapping.kind,
         });
     }
-    let mut csv = ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(QuoteCheck::new(reader, b','));
+    let mut builder = ReaderBuilder::new();
+    builder.flexible(true).trim(csv::Trim::All);
+    let mut csv = builder.from_reader(QuoteCheck::new(Resumable::File(reader), b','));
+    builder.has_headers(false);
     let header: Vec<String> = csv
         .headers()?
         .iter()
@@ -647,15 +647,17 @@ pub fn read_records<T: Record, R: Read>(
         if !more {
             break;
         }
-        if record.iter().all(str::is_empty) {
+        let start = record.position().map_or(line, |p| line_of(&csv, p));
+        let unclosed = resume_after_unclosed_quote(&mut csv, &builder);
+        if unclosed.is_none() && record.iter().all(str::is_empty) {
             continue;
         }
         row_number += 1;
         let position = RowPosition {
             row: row_number,
-            line: record.position().map_or(line, |p| line_of(&csv, p)),
+            line: start,
         };
-        if let Some(message) = bad_quoting(&csv, position.line) {
+        if let Some(message) = unclosed.or_else(|| bad_quoting(&csv, position.line)) {
             out.rejected.push(RowError {
                 row: position.row,
                 line: position.line,
@@ -750,17 +752,22 @@ GTXPro = "GTX Pro"
     }
 
     #[test]
-    fn a_quote_never_closed_rejects_the_last_row() {
+    fn a_quote_never_closed_rejects_only_its_row() {
         let mapping = Mapping::parse(DEALS).unwrap();
-        let csv = "id,deal_stage,product,account,close_date,close_value\n\
-                   A,Won,X,Acme,2017-03-01,10\n\
-                   B,Won,\"X,Acme,2017-03-01,10\n\
-                   C,Won,X,Acme,2017-03-01,10\n";
+        let csv = "id,deal_stage,product,account,close_date,close_value\r\n\
+                   A,Won,X,Acme,2017-03-01,10\r\n\
+                   B,Won,\"X,Acme,2017-03-01,10\r\n\
+                   C,Won,X,Acme,2017-03-01,10\r\n";
         let read: ReadRecords<OpportunityRecord> = read_records(csv.as_bytes(), &mapping).unwrap();
-        assert_eq!(read.records.len(), 1);
         assert_eq!(read.rejected.len(), 1);
         assert_eq!((read.rejected[0].row, read.rejected[0].line), (2, 3));
         assert!(read.rejected[0].message.contains("never closed"));
+        let kept: Vec<(u64, u64, &str)> = read
+            .records
+            .iter()
+            .map(|(at, deal)| (at.row, at.line, deal.external_id.as_str()))
+            .collect();
+        assert_eq!(kept, [(1, 2, "A"), (3, 4, "C")], "C is read again");
     }
 
     #[test]

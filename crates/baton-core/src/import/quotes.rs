@@ -5,10 +5,11 @@
 //! every row after it into part of one value; and it appends whatever
 //! follows a closing quote to the value, so `"ann@acme.io"x` becomes
 //! `ann@acme.iox`. [`QuoteCheck`] watches the bytes on their way to the
-//! reader and tells where either happened.
+//! reader and tells where either happened, and [`resume_after_unclosed_quote`]
+//! reads the lines a quote never closed swallowed again, as rows.
 
 use std::collections::BTreeSet;
-use std::io::Read;
+use std::io::{Cursor, Read};
 use std::ops::Range;
 
 /// A reader that passes bytes through unchanged while following CSV
@@ -19,11 +20,16 @@ pub struct QuoteCheck<R> {
     delimiter: u8,
     /// 1-based line of the byte being read.
     line: u64,
+    /// The line the watched bytes start on: 1, or further on for the rest
+    /// of a file read again.
+    first_line: u64,
     at_value_start: bool,
     in_quotes: bool,
     /// A `"` inside quotes whose next byte tells whether it closes.
     quote_pending: bool,
     opened_on: u64,
+    /// The bytes after the quote still open, dropped once it closes.
+    quoted: Vec<u8>,
     /// Just after a closing quote, before the value's end.
     after_closing_quote: bool,
     /// Lines where something other than spaces follows a closing quote.
@@ -44,10 +50,12 @@ impl<R: Read> QuoteCheck<R> {
             inner,
             delimiter,
             line: 1,
+            first_line: 1,
             at_value_start: true,
             in_quotes: false,
             quote_pending: false,
             opened_on: 0,
+            quoted: Vec::new(),
             after_closing_quote: false,
             stray_lines: BTreeSet::new(),
             at_end: false,
@@ -69,7 +77,7 @@ impl<R: Read> QuoteCheck<R> {
             start += 1;
             end += 1;
         }
-        1 + self.newlines.partition_point(|at| *at < start) as u64
+        self.first_line + self.newlines.partition_point(|at| *at < start) as u64
     }
 
     /// The first line among `lines` where a closing quote is followed by
@@ -86,12 +94,14 @@ impl<R: Read> QuoteCheck<R> {
 
     fn follow(&mut self, byte: u8) {
         if self.in_quotes {
+            self.quoted.push(byte);
             if self.quote_pending {
                 self.quote_pending = false;
                 if byte == b'"' {
                     return;
                 }
                 self.in_quotes = false;
+                self.quoted.clear();
                 self.after_closing_quote = true;
             } else {
                 if byte == b'"' {
@@ -113,9 +123,62 @@ impl<R: Read> QuoteCheck<R> {
         if self.at_value_start && byte == b'"' {
             self.in_quotes = true;
             self.opened_on = self.line;
+            self.quoted.clear();
         }
         self.at_value_start = ends_value;
     }
+}
+
+/// A file being read, or the rest of it read again after a quote that
+/// never closed.
+pub enum Resumable<R> {
+    File(R),
+    Rest(Cursor<Vec<u8>>),
+}
+
+impl<R: Read> Read for Resumable<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Resumable::File(file) => file.read(buf),
+            Resumable::Rest(rest) => rest.read(buf),
+        }
+    }
+}
+
+/// When the record just read holds a quote that never closed, and so ran
+/// to the end of the file: what to say about its row. The lines after the
+/// one the quote opened on were swallowed into it; `csv` goes on over them
+/// as rows (no header), read by `builder`, so that only that row is lost.
+pub fn resume_after_unclosed_quote<R: Read>(
+    csv: &mut csv::Reader<QuoteCheck<Resumable<R>>>,
+    builder: &csv::ReaderBuilder,
+) -> Option<String> {
+    let check = csv.get_mut();
+    let opened = check.unclosed_quote()?;
+    let quoted = std::mem::take(&mut check.quoted);
+    let delimiter = check.delimiter;
+    let swallowed = quoted
+        .iter()
+        .position(|byte| *byte == b'\n')
+        .filter(|line_end| !quoted[line_end + 1..].trim_ascii().is_empty());
+    let Some(line_end) = swallowed else {
+        return Some(format!(
+            "a quote opened on line {opened} is never closed: close it (a quote inside a \
+             quoted value is written twice, \"\")"
+        ));
+    };
+    let mut rest = QuoteCheck::new(
+        Resumable::Rest(Cursor::new(quoted[line_end + 1..].to_vec())),
+        delimiter,
+    );
+    rest.line = opened + 1;
+    rest.first_line = opened + 1;
+    *csv = builder.from_reader(rest);
+    Some(format!(
+        "a quote opened on line {opened} is never closed, so this row ran on to the end of the \
+         file: it is left out and the lines after it are read again; close the quote (a quote \
+         inside a quoted value is written twice, \"\")"
+    ))
 }
 
 /// The line where a record at `position` of `csv` starts, whatever its
