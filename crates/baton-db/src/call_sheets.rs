@@ -418,13 +418,16 @@ impl Db {
             Option<i64>,
             Option<i64>,
         )> = sqlx::query_as(
-            "SELECT w.id, w.lead_id, l.contact_id, l.account_id, c.name, c.email, c.phone, a.name,
+            // Work without a lead (service, operations) is about the
+            // person and company of its inquiry.
+            "SELECT w.id, w.lead_id, c.id, a.id, c.name, c.email, c.phone, a.name,
                  w.first_touched_at, w.first_touch_due_at, w.resolution_due_at, l.score,
                  (SELECT MAX(t.occurred_at) FROM activities t WHERE t.lead_id = w.lead_id)
              FROM work_items w
              LEFT JOIN leads l ON l.id = w.lead_id
-             LEFT JOIN contacts c ON c.id = l.contact_id
-             LEFT JOIN accounts a ON a.id = l.account_id
+             LEFT JOIN inquiries i ON i.id = w.inquiry_id
+             LEFT JOIN contacts c ON c.id = COALESCE(l.contact_id, i.contact_id)
+             LEFT JOIN accounts a ON a.id = COALESCE(l.account_id, i.account_id)
              WHERE w.assignee_id = $1 AND w.status IN ($2, $3)
              ORDER BY w.id LIMIT $4",
         )
@@ -450,8 +453,10 @@ impl Db {
                     first_touch_due_at,
                     resolution_due_at,
                     score,
-                    last_touch_at,
+                    last_activity_at,
                 )| {
+                    // Taking the work up is a touch, as is any activity.
+                    let last_touch_at = last_activity_at.max(first_touched_at);
                     let (due_at, what) = match first_touched_at {
                         None => (first_touch_due_at, "first touch"),
                         Some(_) => (resolution_due_at, "resolution"),

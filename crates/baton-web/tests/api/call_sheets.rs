@@ -310,3 +310,46 @@ async fn the_sheet_list_filters_sorts_pages_and_exports_and_shows_a_hunter_only_
          The day of 2030-01-08,hank,3,1,33%\r\n"
     );
 }
+
+#[tokio::test]
+async fn service_work_without_a_lead_names_the_person_who_asked() {
+    let app = TestApp::new().await;
+    let (_, service) = app.user("sara@acme.test", Role::Service).await;
+    app.join("service", "sara@acme.test").await;
+    let receipt = app
+        .inquire(
+            json!({"name": "Nick Romero", "email": "nick@lakefront.test",
+                        "phone": "+1 214 555 0139",
+                        "message": "The export is broken, we get an error message. Please help"}),
+        )
+        .await;
+    assert_eq!(receipt["queue"], "service", "{receipt}");
+    assert!(receipt["lead_id"].is_null(), "{receipt}");
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let accepted = app
+        .post(
+            &service,
+            &format!("/api/v1/work-items/{item}/accept"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status(), 200);
+
+    let (status, sheet) = post(
+        &app,
+        &service,
+        "/api/v1/call-sheets",
+        json!({"period": "week", "date": "2030-01-08"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{sheet}");
+    let line = &sheet["lines"][0];
+    assert_eq!(line["work_item_id"], item);
+    assert_eq!(line["subject"], "Nick Romero", "{line}");
+    assert_eq!(line["phone"], "+12145550139", "{line}");
+    assert!(line["contact_id"].is_i64(), "{line}");
+    assert!(
+        line["last_touch_at"].is_i64(),
+        "accepting the work touched it: {line}"
+    );
+}
