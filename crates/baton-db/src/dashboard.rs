@@ -79,7 +79,8 @@ fn mix_rows(counts: BTreeMap<Option<String>, Vec<i64>>) -> Vec<MixRow> {
 pub struct FunnelStep {
     pub stage: Stage,
     pub leads: i64,
-    /// Share of the previous step's leads that got this far; none for the first step.
+    /// Share of the previous step's leads that got this far; none for the
+    /// first step, or when the previous one has no leads.
     pub conversion: Option<f64>,
 }
 
@@ -108,13 +109,10 @@ fn steps(furthest: &[i64]) -> Vec<FunnelStep> {
         .map(|(i, (stage, leads))| FunnelStep {
             stage: *stage,
             leads: *leads,
-            conversion: i.checked_sub(1).map(|previous| {
-                if reached[previous] == 0 {
-                    0.0
-                } else {
-                    *leads as f64 / reached[previous] as f64
-                }
-            }),
+            conversion: i
+                .checked_sub(1)
+                .filter(|previous| reached[*previous] > 0)
+                .map(|previous| *leads as f64 / reached[previous] as f64),
         })
         .collect()
 }
@@ -325,8 +323,11 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_funnel_converts_nothing() {
+    fn a_step_after_an_empty_one_has_no_conversion() {
         let funnel = steps(&[0; 6]);
-        assert!(funnel.iter().skip(1).all(|s| s.conversion == Some(0.0)));
+        assert!(funnel.iter().all(|s| s.conversion.is_none()));
+        let funnel = steps(&[4, 0, 0, 0, 0, 0]);
+        assert_eq!(funnel[1].conversion, Some(0.0), "none of four");
+        assert_eq!(funnel[2].conversion, None, "of none");
     }
 }
