@@ -948,3 +948,45 @@ fn an_unsupported_database_url_is_a_usage_error() {
         stderr(&output)
     );
 }
+
+#[test]
+fn reprocess_exits_1_when_nothing_could_be_processed_and_3_when_part_was() {
+    let baton = Baton::new();
+    let raw = |body: &[u8], hash: &str| baton_db::intake::RawInquiry {
+        channel: baton_core::domain::Channel::Api,
+        origin: "test".into(),
+        raw: body.to_vec(),
+        idempotency_key: None,
+        content_hash: hash.into(),
+    };
+    // Stored raw and never processed: one that cannot be read as an inquiry.
+    baton.with_database(async |db| {
+        db.store_raw(&[raw(br#"{"email": 42}"#, "broken")])
+            .await
+            .unwrap();
+    });
+    let output = baton.run(&["reprocess"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("processed 0 inquiries, 1 still needing attention"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stderr(&output).contains("1 inquiry could not be processed"),
+        "{}",
+        stderr(&output)
+    );
+
+    baton.with_database(async |db| {
+        let good = br#"{"email": "ann@acme.example", "message": "a quote please"}"#;
+        db.store_raw(&[raw(good, "good")]).await.unwrap();
+    });
+    let output = baton.run(&["reprocess"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("processed 1 inquiry, 1 still needing attention"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -1,6 +1,7 @@
 //! Commands on the data as a whole: migrate, demo, generate, reprocess, backup,
 //! restore.
 
+use super::import::counted;
 use super::{BATCH, DATABASE_FILE, closing, connect, open, progress_bar, server_lock};
 use crate::cli::{BackupArgs, DatabaseArgs, DemoArgs, GenerateArgs, ReprocessArgs, RestoreArgs};
 use crate::failure::Failure;
@@ -140,14 +141,25 @@ pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<
         }
         bar.finish_and_clear();
         println!(
-            "processed {processed} inquiries, {} still need attention",
+            "processed {}, {} still needing attention",
+            counted(processed, "inquiries"),
             still_failing.len()
         );
-        for outcome in still_failing {
+        for outcome in &still_failing {
             let error = outcome.error.as_deref().unwrap_or("no error recorded");
             println!("  inquiry {}: {error}", outcome.inquiry_id);
         }
-        Ok(())
+        // As an import does: 3 when part was done, 1 when none of it was.
+        let failing = counted(still_failing.len() as u64, "inquiries");
+        match (processed, still_failing.is_empty()) {
+            (_, true) => Ok(()),
+            (0, false) => Err(Failure::runtime(format!(
+                "{failing} could not be processed (see above)"
+            ))),
+            (_, false) => Err(Failure::partial(format!(
+                "{failing} left needing attention (see above); the others were processed"
+            ))),
+        }
     })
     .await
 }
