@@ -102,6 +102,23 @@ slug_enum!(
     }
 );
 
+impl Function {
+    /// True when work passes between the two in the normal run of things:
+    /// marketing, qualification, hunting and farming hand leads along one
+    /// line of revenue; service and operations each keep their own work.
+    pub fn same_line_as(self, other: Function) -> bool {
+        let line = |f: Function| match f {
+            Function::Service => 1,
+            Function::Operations => 2,
+            Function::Marketing
+            | Function::Qualification
+            | Function::Hunting
+            | Function::Farming => 0,
+        };
+        line(self) == line(other)
+    }
+}
+
 slug_enum!(
     /// Lifecycle stage of a lead.
     Stage, "stage" {

@@ -7,14 +7,15 @@ use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
-use crate::queues::{members_in, sla_due};
+use crate::queues::{Member, members_in, members_of, sla_due};
 use crate::users::audit_in;
-use baton_core::domain::{Intent, Stage, Strategy, WorkStatus};
+use baton_core::domain::{Function, Intent, Stage, Strategy, WorkStatus};
 use baton_core::routing::{Candidate, pick_member};
 use baton_core::sla::BusinessHours;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
+use std::collections::HashMap;
 
 /// A piece of work waiting in a queue or on a person's desk.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -173,6 +174,105 @@ pub(crate) async fn record(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Why a holder may not hand work of `queue` (its id, function and slug)
+/// on to the person whose queue memberships are `memberships` (queue id,
+/// its function, the membership); `None` when they may. In the item's own
+/// queue they must be neither away nor full; otherwise they must be at
+/// work in a queue of the same line of work (a qualifier hands a lead to a
+/// hunter, not to operations). Managers are not held to this: handing
+/// work anywhere is theirs to decide.
+fn takeover_refusal(
+    (queue_id, function, queue): (i64, Function, &str),
+    email: &str,
+    memberships: &[(i64, Function, Member)],
+) -> Option<DbError> {
+    if let Some((_, _, them)) = memberships.iter().find(|(id, _, _)| *id == queue_id) {
+        if them.away {
+            return Some(DbError::conflict(
+                "assignee_id",
+                format!("{email} is marked away in the {queue} queue"),
+            ));
+        }
+        return them
+            .capacity
+            .filter(|cap| them.open_items >= *cap)
+            .map(|cap| {
+                DbError::conflict(
+                    "assignee_id",
+                    format!(
+                        "{email} is full: they hold {} open items and their cap in the {queue} queue is {cap}",
+                        them.open_items
+                    ),
+                )
+            });
+    }
+    let at_work_in_line = memberships
+        .iter()
+        .any(|(_, other, them)| !them.away && other.same_line_as(function));
+    (!at_work_in_line).then(|| {
+        DbError::invalid(
+            "assignee_id",
+            format!(
+                "{email} is at work in no queue that takes {queue} work over; a manager can hand it to them"
+            ),
+        )
+    })
+}
+
+/// Every queue's function, by id.
+async fn queue_functions<'e, E: sqlx::AnyExecutor<'e>>(
+    executor: E,
+) -> Result<Vec<(i64, Function)>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, function FROM queues")
+        .fetch_all(executor)
+        .await?;
+    rows.into_iter()
+        .map(|(id, function)| {
+            let function = function
+                .parse()
+                .map_err(|e| DbError::invalid("function", format!("{e}")))?;
+            Ok((id, function))
+        })
+        .collect()
+}
+
+/// Each member's memberships of `queues`, by user id.
+async fn memberships_in<'e, E: sqlx::AnyExecutor<'e>>(
+    executor: E,
+    queues: &[(i64, Function)],
+) -> Result<HashMap<i64, Vec<(i64, Function, Member)>>> {
+    let ids: Vec<i64> = queues.iter().map(|(id, _)| *id).collect();
+    let mut by_user: HashMap<i64, Vec<(i64, Function, Member)>> = HashMap::new();
+    for (queue_id, member) in members_of(executor, &ids).await? {
+        if let Some((_, function)) = queues.iter().find(|(id, _)| *id == queue_id) {
+            by_user
+                .entry(member.user_id)
+                .or_default()
+                .push((queue_id, *function, member));
+        }
+    }
+    Ok(by_user)
+}
+
+impl Db {
+    /// The people a holder may hand work of the queue `slug` on to (see
+    /// [`takeover_refusal`]).
+    pub async fn may_take_over(&self, slug: &str) -> Result<Vec<i64>> {
+        let queue = self.queue(slug).await?;
+        let queues = queue_functions(self.reader()).await?;
+        let mut people: Vec<i64> = memberships_in(self.reader(), &queues)
+            .await?
+            .into_iter()
+            .filter(|(_, memberships)| {
+                takeover_refusal((queue.id, queue.function, slug), "", memberships).is_none()
+            })
+            .map(|(user, _)| user)
+            .collect();
+        people.sort_unstable();
+        Ok(people)
+    }
 }
 
 /// A queue row locked for assignment (PostgreSQL; SQLite has one writer).
@@ -593,9 +693,9 @@ impl Db {
         self.work_item(id).await
     }
 
-    /// Gives the item to another person, with a reason: a holder to a
-    /// member of the item's queue who is neither away nor full, a manager to
-    /// anyone active. While nobody has touched it yet, the first-touch clock
+    /// Gives the item to another person, with a reason: a holder to
+    /// someone at work in its line of work (see [`takeover_refusal`]), a
+    /// manager to anyone active. While nobody has touched it yet, the first-touch clock
     /// starts again for the new holder and its escalation path from the
     /// start. Of two changes to one item at once, exactly one lands.
     pub async fn reassign_work_item(
@@ -633,44 +733,26 @@ impl Db {
         let hours = self.business_hours().await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        let (queue_id, first, business_hours): (i64, i64, i64) = sqlx::query_as(
-            "SELECT q.id, q.first_touch_sla_min, q.business_hours FROM queues q JOIN work_items w ON w.queue_id = q.id
-             WHERE w.id = $1",
+        let (queue_id, function, first, business_hours): (i64, String, i64, i64) = sqlx::query_as(
+            "SELECT q.id, q.function, q.first_touch_sla_min, q.business_hours
+             FROM queues q JOIN work_items w ON w.queue_id = q.id WHERE w.id = $1",
         )
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        // A holder hands work on within the queue, to someone there who can
-        // take it; a manager may hand it to anyone, a decision of theirs.
         if !by_manager {
+            let function: Function = function
+                .parse()
+                .map_err(|e| DbError::invalid("function", format!("{e}")))?;
             lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
-            let members = members_in(&mut *tx, queue_id).await?;
-            let queue = &item.queue;
-            let email = &person.email;
-            let Some(them) = members.iter().find(|m| m.user_id == to_user) else {
-                return Err(DbError::invalid(
-                    "assignee_id",
-                    format!(
-                        "{email} is not in the {queue} queue; a manager can hand work outside it"
-                    ),
-                ));
-            };
-            if them.away {
-                return Err(DbError::conflict(
-                    "assignee_id",
-                    format!("{email} is marked away in the {queue} queue"),
-                ));
-            }
-            if let Some(cap) = them.capacity
-                && them.open_items >= cap
-            {
-                return Err(DbError::conflict(
-                    "assignee_id",
-                    format!(
-                        "{email} is full: they hold {} open items and their cap in the {queue} queue is {cap}",
-                        them.open_items
-                    ),
-                ));
+            let queues = queue_functions(&mut *tx).await?;
+            let memberships = memberships_in(&mut *tx, &queues)
+                .await?
+                .remove(&person.id)
+                .unwrap_or_default();
+            let queue = (queue_id, function, item.queue.as_str());
+            if let Some(refusal) = takeover_refusal(queue, &person.email, &memberships) {
+                return Err(refusal);
             }
         }
         let first_touch_due = match item.first_touched_at {

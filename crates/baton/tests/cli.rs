@@ -485,6 +485,15 @@ fn mbox_import_stores_each_message() {
         imported.lines().next(),
         Some("imported 2 inquiries, 0 messages rejected")
     );
+
+    let empty = baton.file("empty.eml", b"\n\n");
+    let refused = baton.run(&["import", "email", &empty]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("the file is empty: expected an e-mail message"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[test]

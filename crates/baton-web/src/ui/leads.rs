@@ -356,20 +356,10 @@ async fn show(
             }
         }
 
-        // A holder hands work on within its queue, to someone who can take
-        // it; a manager to anyone.
-        let takers: Option<Vec<i64>> = match work.as_ref().filter(|_| !viewer.role().is_manager()) {
-            Some(item) => {
-                let queue = state.db.queue(&item.queue).await?;
-                let members = state.db.queue_members(queue.id).await?;
-                Some(
-                    members
-                        .iter()
-                        .filter(|m| !m.away && m.capacity.is_none_or(|cap| m.open_items < cap))
-                        .map(|m| m.user_id)
-                        .collect(),
-                )
-            }
+        // A holder hands work on to someone who can take it over; a manager
+        // to anyone.
+        let takers = match work.as_ref().filter(|_| !viewer.role().is_manager()) {
+            Some(item) => Some(state.db.may_take_over(&item.queue).await?),
             None => None,
         };
         let reassign = work.filter(|item| may_hand_on(viewer, item)).map(|item| {

@@ -366,6 +366,9 @@ impl ListView {
         shown: usize,
     ) -> ListView {
         let size = request.page_size();
+        for filter in &mut filters {
+            filter.id = format!("filter-{}", filter.name);
+        }
         filters.push(
             Field::choice(
                 "per",

@@ -113,6 +113,10 @@ impl Chrome {
 /// and its error beside it (`field_partial.html`).
 pub struct Field {
     pub name: &'static str,
+    /// The element's id: the name, or `filter-` and the name in a list's
+    /// filters, so that a filter and a form field of one name on a page
+    /// stay apart.
+    pub id: String,
     pub label: &'static str,
     /// The input type; unused for a choice.
     pub kind: &'static str,
@@ -127,6 +131,7 @@ impl Field {
     fn input(name: &'static str, label: &'static str, kind: &'static str, value: &str) -> Field {
         Field {
             name,
+            id: name.to_string(),
             label,
             kind,
             value: value.to_string(),

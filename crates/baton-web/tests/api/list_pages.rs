@@ -209,7 +209,9 @@ async fn the_account_list_filters_searches_sorts_pages_and_exports() {
     let (status, page, _) = owner.get("/accounts?tier=z&per=25").await;
     assert_eq!(status, 422);
     assert!(
-        page.contains("id=\"tier-error\"") && page.contains("`z`") && page.contains("1–25 of 30"),
+        page.contains("id=\"filter-tier-error\"")
+            && page.contains("`z`")
+            && page.contains("1–25 of 30"),
         "{page}"
     );
     let export = owner.fetch("/accounts.csv?tier=z").await;
@@ -457,7 +459,7 @@ async fn contacts_filter_by_account_and_decision_maker_and_open_their_pages() {
     let (status, page, _) = marketer.get("/contacts?account=abc").await;
     assert_eq!(status, 422);
     assert!(
-        page.contains("id=\"account-error\"") && page.contains("`abc` is not an id"),
+        page.contains("id=\"filter-account-error\"") && page.contains("`abc` is not an id"),
         "{page}"
     );
     let (_, page, _) = marketer.get("/contacts?q=%00").await;

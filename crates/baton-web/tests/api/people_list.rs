@@ -58,6 +58,17 @@ async fn people_are_searched_filtered_sorted_paged_and_exported_by_owners_and_ma
 
     let (status, page, _) = owner.get("/settings/people").await;
     assert_eq!(status, 200);
+    // The role filter and the new person's role are two elements.
+    let mut ids: Vec<&str> = page
+        .split(" id=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    ids.sort_unstable();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), before, "an id used twice: {ids:?}");
+    assert!(page.contains("<label for=\"filter-role\">"), "{page}");
     assert!(page.contains("1–5 of 5"), "{page}");
     assert!(
         in_order(

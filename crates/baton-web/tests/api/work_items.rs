@@ -455,13 +455,15 @@ async fn nurture_work_sent_away_does_not_come_back_to_the_same_person() {
 }
 
 #[tokio::test]
-async fn a_holder_hands_work_on_only_to_someone_in_its_queue_who_can_take_it() {
+async fn a_holder_hands_work_on_only_to_someone_at_work_in_its_line() {
     let app = TestApp::new().await;
     let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
     let (hana, _) = app.user("hana@acme.test", Role::Hunter).await;
+    app.user("ola@acme.test", Role::Operations).await;
     let (sam, _) = app.user("sam@acme.test", Role::Service).await;
     let (_, manager) = app.user("max@acme.test", Role::Manager).await;
     app.join("hunters", "hal@acme.test").await;
+    app.join("operations", "ola@acme.test").await;
     let receipt = app.inquire(strong_lead("dana@initech.test")).await;
     let item = receipt["work_item_id"].as_i64().unwrap();
     assert_eq!(receipt["assignee_id"], hal);
@@ -479,15 +481,14 @@ async fn a_holder_hands_work_on_only_to_someone_in_its_queue_who_can_take_it() {
         }
     };
 
-    let (status, detail) = refused("sam@acme.test").await;
-    assert_eq!(status, 422);
-    assert!(detail.contains("not in the hunters queue"), "{detail}");
+    // Sales work does not go to operations, nor to someone in no queue.
+    for email in ["ola@acme.test", "sam@acme.test"] {
+        let (status, detail) = refused(email).await;
+        assert_eq!(status, 422, "{email}");
+        assert!(detail.contains("at work in no queue"), "{detail}");
+    }
 
-    let (queue,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = 'hunters'")
-        .fetch_one(app.db.reader())
-        .await
-        .unwrap();
-    let member = format!("/api/v1/queues/{queue}/members/{hana}");
+    let member = format!("/api/v1/queues/hunters/members/{hana}");
     let away = app.patch(&app.owner, &member, &json!({"away": true})).await;
     assert_eq!(away.status(), 200);
     let (status, detail) = refused("hana@acme.test").await;
@@ -505,7 +506,7 @@ async fn a_holder_hands_work_on_only_to_someone_in_its_queue_who_can_take_it() {
         "nothing changed hands"
     );
 
-    // A manager may hand it outside the queue: their decision, recorded.
+    // A manager may hand it anywhere: their decision, recorded.
     let handed = app
         .post(
             &manager,
@@ -515,4 +516,32 @@ async fn a_holder_hands_work_on_only_to_someone_in_its_queue_who_can_take_it() {
         .await;
     assert_eq!(handed.status(), 200);
     assert_eq!(app.db.work_item(item).await.unwrap().assignee_id, Some(sam));
+}
+
+#[tokio::test]
+async fn a_qualifier_hands_a_lead_to_a_hunter_in_another_queue() {
+    let app = TestApp::new().await;
+    let (quinn, quinn_token) = app.user("quinn@acme.test", Role::Qualifier).await;
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("qualification", "quinn@acme.test").await;
+    app.join("hunters", "hal@acme.test").await;
+    // A grade B lead goes to qualification.
+    let receipt = app
+        .inquire(json!({
+            "email": "pat@initech.test", "company": "Initech", "message": "Could we get pricing and a demo?",
+            "title": "Manager", "phone": "+1 415 555 0101", "fields": {"company_size": 250}
+        }))
+        .await;
+    assert_eq!(receipt["queue"], "qualification", "{receipt}");
+    assert_eq!(receipt["assignee_id"], quinn);
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let handed = app
+        .post(
+            &quinn_token,
+            &format!("/api/v1/work-items/{item}/reassign"),
+            &json!({"email": "hal@acme.test", "reason": "qualified: budget and timeline"}),
+        )
+        .await;
+    assert_eq!(handed.status(), 200);
+    assert_eq!(app.db.work_item(item).await.unwrap().assignee_id, Some(hal));
 }

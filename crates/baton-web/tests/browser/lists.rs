@@ -25,7 +25,7 @@ async fn a_manager_filters_sorts_and_opens_an_account_from_the_list() {
         page.sign_in("mia@acme.test").await?;
         page.follow("Accounts").await?;
         page.expect_heading("Accounts").await?;
-        page.choose("tier", "a").await?;
+        page.choose("filter-tier", "a").await?;
         page.press("Show", None).await?;
         let text = page.text().await?;
         assert!(text.contains("1–2 of 2") && !text.contains("Alpha Works"));

@@ -58,6 +58,12 @@ pub async fn import_inquiries(
 
 pub async fn import_email(database: &DatabaseArgs, args: &ImportEmailArgs) -> Result<(), Failure> {
     let bytes = std::fs::read(&args.file).map_err(|error| unreadable(&args.file, error))?;
+    if bytes.trim_ascii().is_empty() {
+        return Err(Failure::bad_input(format!(
+            "{}: the file is empty: expected an e-mail message (.eml) or an mbox mailbox",
+            args.file.display()
+        )));
+    }
     // Each message of a mailbox is stored as its own bytes, exactly as received.
     let messages = if bytes.starts_with(b"From ") {
         split_mbox(&bytes)
