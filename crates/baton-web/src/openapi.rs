@@ -2,13 +2,20 @@
 
 use crate::AppState;
 use crate::api;
+use crate::error::ApiError;
+use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use utoipa::OpenApi;
+use utoipa::openapi::Response as Answer;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -115,7 +122,7 @@ impl utoipa::Modify for CommonAnswers {
                 for code in common {
                     answers
                         .entry(code.to_string())
-                        .or_insert_with(|| RefOr::T(Response::default()));
+                        .or_insert_with(|| RefOr::T(Answer::default()));
                 }
                 for (code, answer) in answers.iter_mut() {
                     if let RefOr::T(answer) = answer {
@@ -128,7 +135,7 @@ impl utoipa::Modify for CommonAnswers {
 }
 
 /// Fills in an answer's description, and a problem's type and schema.
-fn describe(code: &str, answer: &mut Response) {
+fn describe(code: &str, answer: &mut Answer) {
     let status = code.parse().ok().and_then(|c| StatusCode::from_u16(c).ok());
     if answer.description.is_empty() {
         answer.description = match code {
@@ -162,6 +169,63 @@ fn describe(code: &str, answer: &mut Response) {
             .entry("application/problem+json".to_string())
             .or_insert(problem);
     }
+}
+
+/// The query parameters each operation documents, by method and path as
+/// the router matches it (`get /api/v1/accounts`).
+static DOCUMENTED_QUERIES: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    let mut documented = HashMap::new();
+    for (path, item) in ApiDoc::openapi().paths.paths {
+        let operations = [
+            ("GET", item.get),
+            ("PUT", item.put),
+            ("POST", item.post),
+            ("DELETE", item.delete),
+            ("PATCH", item.patch),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let names = operation
+                .parameters
+                .into_iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    RefOr::T(p) if p.parameter_in == ParameterIn::Query => Some(p.name),
+                    _ => None,
+                })
+                .collect();
+            documented.insert(format!("{method} {path}"), names);
+        }
+    }
+    documented
+});
+
+/// Refuses, naming it, a query parameter the operation does not document:
+/// a filter misspelled or not offered would otherwise be ignored, and the
+/// whole list returned as if it had been applied.
+pub async fn refuse_undocumented_query(
+    matched: MatchedPath,
+    request: Request,
+    next: Next,
+) -> Response {
+    let key = format!("{} {}", request.method(), matched.as_str());
+    let query = request.uri().query().unwrap_or_default();
+    if let Some(known) = DOCUMENTED_QUERIES.get(&key)
+        && let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| !known.iter().any(|k| k == name))
+    {
+        let offered = if known.is_empty() {
+            "it takes none".to_string()
+        } else {
+            format!("it takes {}", known.join(", "))
+        };
+        return ApiError::field(
+            &name,
+            format!("is not a parameter of this request; {offered}"),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 pub fn router() -> Router<AppState> {

@@ -58,6 +58,9 @@ pub fn router() -> Router<AppState> {
         .merge(call_sheets::router())
         .merge(reports::router())
         .merge(models::router())
+        .route_layer(axum::middleware::from_fn(
+            crate::openapi::refuse_undocumented_query,
+        ))
 }
 
 /// Most items in one page.

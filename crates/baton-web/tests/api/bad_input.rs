@@ -165,6 +165,20 @@ async fn bad_pagination_and_filters_are_named() {
     let problem: Value = response.json().await.unwrap();
     assert_eq!(invalid_field(&problem), "status");
     assert!(problem["detail"].as_str().unwrap().contains("quarantined"));
+    // A filter the list does not offer is refused rather than ignored.
+    for (path, field) in [
+        ("/api/v1/accounts?tier=a", "tier"),
+        ("/api/v1/leads?grade=a&limit=5", "grade"),
+        ("/api/v1/inquiries?channel=email", "channel"),
+        ("/api/v1/me?verbose=1", "verbose"),
+    ] {
+        let response = app.get(&app.owner, path).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(invalid_field(&problem), field, "{path}: {problem}");
+    }
+    let offered = app.get(&app.owner, "/api/v1/leads?stage=mql&limit=5").await;
+    assert_eq!(offered.status(), 200);
     // Ids start at 1: a 0, which would read as no filter, is refused.
     for (path, field) in [
         ("/api/v1/leads?owner=0", "owner"),
