@@ -48,13 +48,16 @@ pub(crate) fn at_most(field: &str, value: &str, max: usize) -> Result<()> {
 /// Most skills one queue member or routing rule names.
 const MAX_SKILLS: usize = 50;
 
-/// Refuses a list of skills that is too long or names one too long.
+/// Refuses a list of skills that is too long, or names one blank or too long.
 pub(crate) fn skills(field: &str, skills: &[String]) -> Result<()> {
     if skills.len() > MAX_SKILLS {
         return Err(DbError::invalid(
             field,
             format!("name at most {MAX_SKILLS} skills"),
         ));
+    }
+    if skills.iter().any(|skill| skill.trim().is_empty()) {
+        return Err(DbError::invalid(field, "a skill needs a name"));
     }
     skills
         .iter()

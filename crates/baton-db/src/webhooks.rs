@@ -230,6 +230,12 @@ impl Db {
                 ),
             ));
         }
+        // Each event once, in the order of the list of events.
+        let events: Vec<&str> = EVENTS
+            .iter()
+            .copied()
+            .filter(|event| events.iter().any(|e| e == event))
+            .collect();
         let secret = baton_core::auth::random_hex(24);
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
@@ -237,7 +243,7 @@ impl Db {
         )
         .bind(url)
         .bind(&secret)
-        .bind(serde_json::to_string(events).unwrap_or_else(|_| "[]".into()))
+        .bind(serde_json::to_string(&events).unwrap_or_else(|_| "[]".into()))
         .bind(now_ms())
         .fetch_one(&mut *tx)
         .await?;

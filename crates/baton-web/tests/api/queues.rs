@@ -162,6 +162,7 @@ async fn a_deactivated_person_or_an_absurd_cap_is_refused_and_nothing_is_stored(
         (json!({"capacity": 4_294_967_296_i64}), "capacity"),
         (json!({"capacity": -1}), "capacity"),
         (json!({"skills": vec!["x".repeat(301)]}), "skills"),
+        (json!({"skills": ["billing", "  "]}), "skills"),
         (
             json!({"skills": (0..51).map(|n| n.to_string()).collect::<Vec<_>>()}),
             "skills",

@@ -145,6 +145,21 @@ async fn webhook_subscriptions_are_validated_and_for_managers() {
         .await;
     assert_eq!(bad_url.status(), 422);
     assert_eq!(app.count("webhooks").await, 0);
+    let twice = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:1/x",
+                    "events": ["work_item.sla_breached", "inquiry.routed", "inquiry.routed"]}),
+        )
+        .await;
+    assert_eq!(twice.status(), 201);
+    let created: Value = twice.json().await.unwrap();
+    assert_eq!(
+        created["events"],
+        json!(["inquiry.routed", "work_item.sla_breached"]),
+        "each event once"
+    );
 }
 
 #[tokio::test]
