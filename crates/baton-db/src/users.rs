@@ -626,10 +626,8 @@ impl Db {
         }
         let team_id = change.team_id.unwrap_or(current.team_id);
         self.ensure_exists("team_id", Table::Teams, team_id).await?;
-        let manager_id = match change.manager_id {
-            Some(manager) => manager,
-            None => self.manager_of(id).await?,
-        };
+        let current_manager = self.manager_of(id).await?;
+        let manager_id = change.manager_id.unwrap_or(current_manager);
         // A manager already recorded may have left since; a new one may not have.
         self.ensure_active_person("manager_id", change.manager_id.flatten(), "manages nobody")
             .await?;
@@ -657,16 +655,30 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(
-            "UPDATE users SET team_id = $1, manager_id = $2, role = $3, active = $4 WHERE id = $5",
+        // Set only if the person is still as read: of two changes at once,
+        // the second is refused rather than undoing the first.
+        let changed = sqlx::query(
+            "UPDATE users SET team_id = $1, manager_id = $2, role = $3, active = $4
+             WHERE id = $5 AND team_id IS NOT DISTINCT FROM $6 AND manager_id IS NOT DISTINCT FROM $7
+                 AND role = $8 AND active = $9",
         )
         .bind(team_id)
         .bind(manager_id)
         .bind(role.as_str())
         .bind(i64::from(active))
         .bind(id)
+        .bind(current.team_id)
+        .bind(current_manager)
+        .bind(current.role.as_str())
+        .bind(i64::from(current.active))
         .execute(&mut *tx)
         .await?;
+        if changed.rows_affected() != 1 {
+            return Err(DbError::conflict(
+                "user",
+                format!("{} changed meanwhile; read them again", current.email),
+            ));
+        }
         if loses_an_owner {
             let (owners,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'owner' AND active = 1")

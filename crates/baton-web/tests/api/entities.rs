@@ -1813,3 +1813,41 @@ async fn deals_accounts_and_meetings_go_to_active_people_and_a_deals_contact_is_
         "manager_id",
     );
 }
+
+#[tokio::test]
+async fn changes_to_one_person_at_once_never_undo_each_other() {
+    let app = TestApp::new().await;
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    let mut teams = Vec::new();
+    for name in ["East", "West"] {
+        let team = created(
+            &app,
+            &app.owner,
+            "/api/v1/teams",
+            json!({"name": name, "function": "hunting"}),
+        )
+        .await;
+        teams.push(team["id"].as_i64().unwrap());
+    }
+    let path = format!("/api/v1/users/{hal}");
+    for round in 0..6 {
+        let team = json!({"team_id": teams[round % 2]});
+        let role = json!({"role": if round % 2 == 0 { "farmer" } else { "hunter" }});
+        let (moved, promoted) = tokio::join!(
+            app.patch(&app.owner, &path, &team),
+            app.patch(&app.owner, &path, &role),
+        );
+        let (moved, promoted) = (moved.status().as_u16(), promoted.status().as_u16());
+        assert!(
+            [moved, promoted].iter().all(|s| matches!(s, 200 | 409)) && moved.min(promoted) == 200,
+            "{moved} {promoted}"
+        );
+        let now = app.db.user(hal).await.unwrap();
+        if moved == 200 {
+            assert_eq!(now.team_id, team["team_id"].as_i64(), "round {round}");
+        }
+        if promoted == 200 {
+            assert_eq!(now.role.as_str(), role["role"], "round {round}");
+        }
+    }
+}
