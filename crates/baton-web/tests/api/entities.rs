@@ -1591,7 +1591,7 @@ async fn changes_to_one_deal_sent_at_once_each_land() {
         &app,
         &hal_token,
         "/api/v1/opportunities",
-        json!({"name": "Race", "amount": "1000"}),
+        json!({"name": "Race", "amount": "500"}),
     )
     .await;
     let path = format!("/api/v1/opportunities/{}", deal["id"]);
