@@ -97,13 +97,6 @@ pub(crate) fn timestamp(field: &str, text: &str) -> Result<i64> {
     Ok(time.as_millisecond())
 }
 
-/// Today's date in UTC, as stored for closing days.
-pub(crate) fn today_utc() -> jiff::civil::Date {
-    jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date()
-}
-
 /// A link from a row to another row of the same table, followed hop by hop.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Chain {

@@ -1,7 +1,7 @@
 //! Opportunities: deals in the pipeline, with money as minor units, a stage,
 //! a probability and a forecast category, won or lost with a reason.
 
-use crate::checks::{MAX_NAME, Table, amount, at_most, day, optional, required_name, today_utc};
+use crate::checks::{MAX_NAME, Table, amount, at_most, day, optional, required_name};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -36,7 +36,7 @@ pub struct Opportunity {
     pub expected_close: Option<String>,
     /// Day it left prospecting, `YYYY-MM-DD`.
     pub engaged_on: Option<String>,
-    /// Day it was won or lost (UTC), `YYYY-MM-DD`.
+    /// Day it was won or lost in the organisation's time zone, `YYYY-MM-DD`.
     pub closed_on: Option<String>,
     pub close_reason: Option<String>,
     pub created_at: i64,
@@ -380,6 +380,7 @@ impl Db {
             }
         }
         let now = now_ms();
+        let today = self.today().await?;
         let mut tx = self.begin_write().await?;
         if let Some(lead) = &lead {
             ensure_not_yet_a_deal(&mut tx, self.backend(), lead.id).await?;
@@ -401,7 +402,7 @@ impl Db {
         .bind(probability)
         .bind(category.as_str())
         .bind(expected_close.map(|d| d.to_string()))
-        .bind(engaged(stage).then(|| today_utc().to_string()))
+        .bind(engaged(stage).then(|| today.to_string()))
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
@@ -470,7 +471,7 @@ impl Db {
         rows.iter().map(opportunity_from_row).collect()
     }
 
-    /// Moves a deal on. Won or lost closes it today (UTC), lost with a
+    /// Moves a deal on. Won or lost closes it today (the organisation's day), lost with a
     /// reason; winning makes its account and its lead customers. A closed
     /// deal does not change any more.
     pub async fn update_opportunity(
@@ -535,7 +536,9 @@ impl Db {
                 "only a won or lost opportunity has a close reason",
             ));
         }
-        let today = today_utc().to_string();
+        // Days are the organisation's: a deal won late on the last evening
+        // of a quarter belongs to that quarter.
+        let today = self.today().await?.to_string();
         let engaged_on = current
             .engaged_on
             .clone()

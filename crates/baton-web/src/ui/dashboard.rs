@@ -155,8 +155,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
         Ok(figures) => figures,
         Err(e) => return failure(Some(&viewer), e),
     };
-    // Close days are UTC calendar days, so today is too.
-    // Inquiries are counted by the organisation's months.
+    // Close days and inquiries are counted by the organisation's days.
     let mix = match state.db.inquiry_mix(org_today, 12).await {
         Ok(mix) => mix,
         Err(e) => return failure(Some(&viewer), e),
@@ -169,9 +168,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
                 .map_or_else(|_| key.clone(), |month| month.strftime("%b %Y").to_string())
         })
         .collect();
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
+    let today = org_today;
     let quarter = Quarter::containing(today).to_string();
     let currency = by_month.currency.clone();
     let row_for = |rows: &[RevenueRow], key: &str| rows.iter().find(|r| r.key == key).cloned();

@@ -1851,3 +1851,50 @@ async fn changes_to_one_person_at_once_never_undo_each_other() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_deal_closes_on_the_organisations_day_not_on_utcs() {
+    let app = TestApp::new().await;
+    // A zone whose day differs from UTC's at this moment, whatever the hour.
+    let now = jiff::Timestamp::now();
+    let zone = if now.to_zoned(jiff::tz::TimeZone::UTC).hour() >= 12 {
+        "Pacific/Kiritimati"
+    } else {
+        "Etc/GMT+12"
+    };
+    let local_day = now
+        .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
+        .date()
+        .to_string();
+    assert_ne!(
+        local_day,
+        now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()
+    );
+    let set = app
+        .client
+        .put(app.url("/api/v1/settings"))
+        .bearer_auth(&app.owner)
+        .json(&json!({"time_zone": zone}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let deal = created(
+        &app,
+        &app.owner,
+        "/api/v1/opportunities",
+        json!({"name": "Late evening", "amount": "100", "stage": "proposal"}),
+    )
+    .await;
+    assert_eq!(deal["engaged_on"], local_day.as_str());
+    let won = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/opportunities/{}", deal["id"]),
+            &json!({"stage": "won"}),
+        )
+        .await;
+    assert_eq!(won.status(), 200);
+    let won: Value = won.json().await.unwrap();
+    assert_eq!(won["closed_on"], local_day.as_str(), "{won}");
+}
