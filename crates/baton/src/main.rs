@@ -16,6 +16,7 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(&cli);
+    end_quietly_when_output_is_closed();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -30,6 +31,25 @@ fn main() -> ExitCode {
             failure.exit_code()
         }
     }
+}
+
+/// A reader that stops early (`baton report revenue | head`) closes
+/// stdout, and printing to it then panics; the command ends quietly
+/// instead, as command-line tools do.
+fn end_quietly_when_output_is_closed() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 /// Logs go to stderr so that stdout carries only results (tokens, summaries).

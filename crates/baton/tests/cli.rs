@@ -999,3 +999,24 @@ fn reprocess_exits_1_when_nothing_could_be_processed_and_3_when_part_was() {
         stdout(&output)
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let baton = Baton::new();
+    baton.with_scenario();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(&baton.database_flags)
+        .args(["report", "revenue", "--by", "agent"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the report is printed, as `| head -0` would.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(!errors.contains("panicked"), "{errors}");
+    assert_eq!(output.status.code(), Some(0), "{errors}");
+}
