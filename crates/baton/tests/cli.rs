@@ -894,6 +894,24 @@ fn the_owners_numbers_print_as_csv() {
     let quarter = ["--quarter", "2026-Q3", "--format", "csv"];
     let handover = baton.ok(&[&["report", "handover"][..], &quarter].concat());
     assert_eq!(line_starting(&handover, "total,"), "total,6,3,0.500");
+    let sales = baton.ok(&[&["report", "handover", "--side", "sales"][..], &quarter].concat());
+    assert_eq!(sales.lines().next(), Some("measure,value"));
+    let json = baton.ok(&[
+        "report",
+        "handover",
+        "--quarter",
+        "2026-Q3",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for measure in ["handed_over", "accepted", "rejected", "on_time", "late"] {
+        assert_eq!(
+            line_starting(&sales, &format!("{measure},")),
+            format!("{measure},{}", json["sales"][measure]),
+            "{sales}"
+        );
+    }
     let plan = baton.ok(&[&["report", "revenue-vs-forecast"][..], &quarter].concat());
     assert_eq!(
         line_starting(&plan, "2026-Q3,"),

@@ -49,7 +49,7 @@ pub enum Report {
     Funnel(PeriodArgs),
     /// Marketing ↔ sales SLA for a quarter: MQLs against the lead
     /// forecasts, and how sales answered the leads handed over.
-    Handover(QuarterArgs),
+    Handover(HandoverArgs),
     /// By source and by campaign: leads, acceptance, conversion to
     /// customer, revenue, cost per lead and return on cost.
     LeadQuality(PeriodArgs),
@@ -67,6 +67,26 @@ pub struct QuarterArgs {
     /// How to print the report.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+}
+
+/// Options of the marketing ↔ sales SLA report.
+#[derive(Debug, Args)]
+pub struct HandoverArgs {
+    #[command(flatten)]
+    pub quarter: QuarterArgs,
+
+    /// Which direction a CSV holds: marketing's MQLs against the lead
+    /// forecasts, or sales' answers to the leads handed over (each measure
+    /// a row, then the rejection reasons). A table shows both.
+    #[arg(long, value_enum, default_value = "marketing")]
+    pub side: Side,
+}
+
+/// A direction of the hand-over between marketing and sales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Side {
+    Marketing,
+    Sales,
 }
 
 /// Options of the revenue report.
@@ -202,9 +222,14 @@ pub async fn report(database: &DatabaseArgs, args: &ReportArgs) -> Result<(), Fa
             print(args.format, &report, funnel_lines)
         }
         Report::Handover(args) => {
-            let report =
-                closing(db, async |db| Ok(db.handover_report(args.quarter).await?)).await?;
-            print(args.format, &report, handover_lines)
+            let report = closing(db, async |db| {
+                Ok(db.handover_report(args.quarter.quarter).await?)
+            })
+            .await?;
+            match args.side {
+                Side::Marketing => print(args.quarter.format, &report, handover_lines),
+                Side::Sales => print(args.quarter.format, &report, sales_response_lines),
+            }
         }
         Report::LeadQuality(args) => {
             let report = closing(db, async |db| {
@@ -301,6 +326,37 @@ fn handover_lines(report: &HandoverReport) -> Result<Lines, Failure> {
         header: headings(&["campaign_or_channel", "mqls_forecast", "mqls", "delivered"]),
         rows,
         notes,
+    })
+}
+
+/// Sales' side of the hand-over, a measure a row, then each rejection
+/// reason with its count.
+fn sales_response_lines(report: &HandoverReport) -> Result<Lines, Failure> {
+    let sales = &report.sales;
+    let measures = [
+        ("handed_over", sales.handed_over.to_string()),
+        ("accepted", sales.accepted.to_string()),
+        ("rejected", sales.rejected.to_string()),
+        ("on_time", sales.on_time.to_string()),
+        ("late", sales.late.to_string()),
+        ("share_on_time", ratio(sales.on_time_share)),
+        ("median_hours_to_accept", days(sales.median_hours_to_accept)),
+        ("median_hours_to_reject", days(sales.median_hours_to_reject)),
+    ];
+    let rows = measures
+        .into_iter()
+        .map(|(measure, value)| vec![measure.to_string(), value])
+        .chain(
+            sales
+                .rejection_reasons
+                .iter()
+                .map(|r| vec![format!("rejected: {}", r.reason), r.leads.to_string()]),
+        )
+        .collect();
+    Ok(Lines {
+        header: headings(&["measure", "value"]),
+        rows,
+        notes: Vec::new(),
     })
 }
 
