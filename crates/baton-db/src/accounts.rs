@@ -334,6 +334,8 @@ pub struct AccountLine {
     /// Won deals in the organisation's currency, in its minor units.
     pub revenue_won: i64,
     pub currency: String,
+    /// Won deals in other currencies, which `revenue_won` leaves out.
+    pub won_in_other_currencies: i64,
 }
 
 /// Accounts with the open work on their leads and the revenue won from
@@ -347,7 +349,8 @@ fn account_rows(viewer: &str, currency: &str) -> String {
             (SELECT MIN(d.domain) FROM account_domains d WHERE d.account_id = a.id) AS domain,
             COALESCE(work.open_work, 0) AS open_work,
             COALESCE(won.revenue_won, 0) AS revenue_won,
-            {currency} AS currency
+            {currency} AS currency,
+            COALESCE(won.elsewhere, 0) AS won_in_other_currencies
          FROM accounts a
          LEFT JOIN (SELECT l.account_id, COUNT(*) AS open_work
                     FROM work_items w JOIN leads l ON l.id = w.lead_id
@@ -355,10 +358,13 @@ fn account_rows(viewer: &str, currency: &str) -> String {
                       AND ({viewer} = 0 OR w.assignee_id = {viewer} OR w.queue_id IN
                            (SELECT m.queue_id FROM queue_members m WHERE m.user_id = {viewer}))
                     GROUP BY l.account_id) work ON work.account_id = a.id
-         LEFT JOIN (SELECT o.account_id, CAST(SUM(o.amount_minor) AS BIGINT) AS revenue_won
+         LEFT JOIN (SELECT o.account_id,
+                        CAST(SUM(CASE WHEN o.currency = {currency} THEN o.amount_minor ELSE 0 END)
+                            AS BIGINT) AS revenue_won,
+                        CAST(SUM(CASE WHEN o.currency = {currency} THEN 0 ELSE 1 END) AS BIGINT)
+                            AS elsewhere
                     FROM opportunities o
-                    WHERE o.stage = 'won' AND o.currency = {currency}
-                      AND ({viewer} = 0 OR o.owner_id = {viewer})
+                    WHERE o.stage = 'won' AND ({viewer} = 0 OR o.owner_id = {viewer})
                     GROUP BY o.account_id) won ON won.account_id = a.id"
     )
 }
@@ -379,6 +385,7 @@ fn account_line(row: &AnyRow) -> Result<AccountLine> {
         open_work: row.try_get("open_work")?,
         revenue_won: row.try_get("revenue_won")?,
         currency: row.try_get("currency")?,
+        won_in_other_currencies: row.try_get("won_in_other_currencies")?,
     })
 }
 

@@ -64,13 +64,14 @@ fn scope_note(viewer: &Viewer) -> Option<String> {
 }
 
 fn cells(line: AccountLine) -> Vec<Cell> {
+    let revenue = revenue_won(&line);
     vec![
         Cell::link(line.name, format!("/accounts/{}", line.id)),
         Cell::text(line.domain.unwrap_or_default()),
         Cell::text(line.tier.as_str().to_uppercase()),
         Cell::text(line.status.as_str()),
         Cell::text(line.open_work.to_string()),
-        Cell::text(money(line.revenue_won, &line.currency)),
+        Cell::text(revenue),
     ]
 }
 
@@ -229,12 +230,23 @@ async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
         &AccountDetail {
             title: account.name,
             chrome: Some(Chrome::for_viewer(viewer)),
-            revenue: money(line.revenue_won, &line.currency),
+            revenue: revenue_won(&line),
             note: scope_note(viewer),
             facts,
             tables,
         },
     ))
+}
+
+/// The revenue won in the organisation's currency, saying how many wins in
+/// other currencies it leaves out.
+fn revenue_won(line: &AccountLine) -> String {
+    let won = money(line.revenue_won, &line.currency);
+    match line.won_in_other_currencies {
+        0 => won,
+        1 => format!("{won}, and 1 deal won in another currency"),
+        n => format!("{won}, and {n} deals won in other currencies"),
+    }
 }
 
 #[cfg(test)]

@@ -1130,3 +1130,51 @@ async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moder
         "the tick link keeps the list, not the notice: {page}"
     );
 }
+
+#[tokio::test]
+async fn an_accounts_revenue_says_what_other_currencies_it_leaves_out() {
+    let app = TestApp::new().await;
+    let owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap().id;
+    let harrow = account(
+        &app,
+        "Harrow",
+        "harrow.test",
+        Tier::A,
+        AccountStatus::Prospect,
+    )
+    .await;
+    deal(
+        &app,
+        "Seats",
+        olga,
+        Some(harrow),
+        "1000",
+        OpportunityStage::Won,
+    )
+    .await;
+    let euros = app
+        .post(
+            &app.owner,
+            "/api/v1/opportunities",
+            &json!({"name": "Seats EU", "amount": "50000", "currency": "EUR",
+                    "account_id": harrow, "owner_id": olga, "stage": "proposal"}),
+        )
+        .await;
+    assert_eq!(euros.status(), 201);
+    let euros: serde_json::Value = euros.json().await.unwrap();
+    let won = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/opportunities/{}", euros["id"]),
+            &json!({"stage": "won"}),
+        )
+        .await;
+    assert_eq!(won.status(), 200);
+
+    let said = "1000.00 USD, and 1 deal won in another currency";
+    let (_, list, _) = owner.get("/accounts").await;
+    assert!(list.contains(said), "{list}");
+    let (_, page, _) = owner.get(&format!("/accounts/{harrow}")).await;
+    assert!(page.contains(said), "{page}");
+}
