@@ -780,3 +780,73 @@ async fn the_hand_over_shows_mqls_against_forecast_and_how_sales_answered_in_tim
         .collect();
     assert_eq!(reasons, [("no budget", 2), ("student", 1)]);
 }
+
+#[tokio::test]
+async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking() {
+    use baton_core::domain::{ForecastCategory, Role};
+    use baton_core::money::Decimal;
+    use baton_db::forecasts::{NewForecast, NewForecastLine};
+    use baton_db::users::NewUser;
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let hal = db
+        .create_user(NewUser {
+            email: "hal@acme.test",
+            name: "Hal",
+            role: Role::Hunter,
+            password: None,
+        })
+        .await
+        .unwrap()
+        .id;
+    let now = Quarter::containing(db.today().await.unwrap());
+    // Far too high last quarter and, so far, this one: nothing is won.
+    for quarter in [now.previous(), now] {
+        db.submit_forecast(&NewForecast {
+            user_id: hal,
+            submitted_by: hal,
+            kind: ForecastKind::Revenue,
+            quarter,
+            note: None,
+            lines: vec![NewForecastLine {
+                description: "everything".into(),
+                opportunity_id: None,
+                account_id: None,
+                campaign_id: None,
+                channel: None,
+                category: Some(ForecastCategory::Commit),
+                amount: Decimal("90000".into()),
+                currency: None,
+                leads: None,
+                mqls: None,
+            }],
+        })
+        .await
+        .unwrap();
+    }
+    let current = db
+        .forecast_accuracy(now, AccuracyGroup::Person)
+        .await
+        .unwrap();
+    assert!(current.in_progress);
+    assert!(
+        current
+            .in_progress_note()
+            .unwrap()
+            .contains("has not ended")
+    );
+    let row = &current.rows[0];
+    assert_eq!(row.too_high_streak, 1, "only the quarter that ended counts");
+    assert!(!row.smoke);
+    assert!(
+        row.trend.last().unwrap().accuracy.is_some(),
+        "the quarter so far is still shown"
+    );
+
+    let last = db
+        .forecast_accuracy(now.previous(), AccuracyGroup::Person)
+        .await
+        .unwrap();
+    assert!(!last.in_progress && last.in_progress_note().is_none());
+    assert_eq!(last.rows[0].too_high_streak, 1);
+}

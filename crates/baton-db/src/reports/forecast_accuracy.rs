@@ -142,6 +142,9 @@ pub struct ForecastAccuracyReport {
     pub totals: Vec<AccuracyRow>,
     /// Rows with a forecast this quarter, most accurate over the trend first.
     pub leaderboard: Vec<LeaderboardEntry>,
+    /// The quarter has not ended: its figures are so far, and it counts in
+    /// no trend, smoke streak or ranking until it has.
+    pub in_progress: bool,
 }
 
 impl OwnLines for ForecastAccuracyReport {
@@ -308,6 +311,7 @@ impl Db {
                 .await?
                 .into_iter()
                 .collect();
+        let in_progress = quarter >= Quarter::containing(self.today().await?);
         let mut quarters = vec![quarter];
         while quarters.len() < TREND_QUARTERS {
             quarters.insert(0, quarters[0].previous());
@@ -346,7 +350,11 @@ impl Db {
                 .flat_map(|now| now.iter())
                 .map(|(key, sums)| {
                     let (name, id) = name(&key.1);
-                    accuracy_row(name, id, key, sums, grouped, &quarters, &config)
+                    let trend = Trend {
+                        quarters: &quarters,
+                        last_in_progress: in_progress,
+                    };
+                    accuracy_row(name, id, key, sums, grouped, trend, &config)
                 })
                 .collect();
             rows.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
@@ -369,6 +377,7 @@ impl Db {
             rows,
             totals,
             leaderboard,
+            in_progress,
         })
     }
 
@@ -594,14 +603,40 @@ impl Db {
     }
 }
 
-/// The row of `key` with its trend over `grouped`, one map per quarter.
+impl ForecastAccuracyReport {
+    /// What to say about a quarter that has not ended.
+    pub fn in_progress_note(&self) -> Option<String> {
+        self.in_progress.then(|| {
+            format!(
+                "{} has not ended: its figures are so far, and it counts in no trend, smoke \
+                 or ranking until it has.",
+                self.quarter
+            )
+        })
+    }
+}
+
+/// The quarters of a trend, oldest first, and whether the last has not
+/// ended yet.
+#[derive(Clone, Copy)]
+struct Trend<'q> {
+    quarters: &'q [Quarter],
+    last_in_progress: bool,
+}
+
+/// The row of `key` with its trend over `grouped`, one map per quarter. A
+/// quarter still in progress is shown but not judged: its forecast is not
+/// yet too high, only not yet reached.
 fn accuracy_row(
     name: String,
     id: Option<i64>,
     key: &(ForecastKind, Entity),
     sums: &Sums,
     grouped: &[Grouped],
-    quarters: &[Quarter],
+    Trend {
+        quarters,
+        last_in_progress,
+    }: Trend<'_>,
     config: &AccountabilityConfig,
 ) -> AccuracyRow {
     let judged_in = |grouped: &Grouped| {
@@ -611,11 +646,12 @@ fn accuracy_row(
             .map(|sums| Accuracy::of(sums.judged.0, sums.judged.1))
     };
     let trend: Vec<Option<Accuracy>> = grouped.iter().map(judged_in).collect();
-    let forecast: Vec<Accuracy> = trend.iter().flatten().copied().collect();
+    let ended = &trend[..trend.len() - usize::from(last_in_progress && !trend.is_empty())];
+    let forecast: Vec<Accuracy> = ended.iter().flatten().copied().collect();
     let (errors, actuals) = forecast
         .iter()
         .fold((0, 0), |(e, a), q| (e + q.error, a + q.actual));
-    let too_high_streak = too_high_streak(&trend, config.smoke_tolerance);
+    let too_high_streak = too_high_streak(ended, config.smoke_tolerance);
     let lead = |(forecast, actual): (i64, i64)| {
         (key.0 == ForecastKind::Leads).then(|| Accuracy::of(forecast, actual))
     };

@@ -951,13 +951,15 @@ async fn forecast_accuracy(
             ("quarter", report.quarter.clone()),
             ("group", report.group.as_str().to_string()),
         ],
-        notes: vec![format!(
+        notes: std::iter::once(format!(
             "{}: revenue judged on commit and best case against revenue won, leads on MQLs; \
              the versions in force at the cut-off; smoke = too high by more than {:.0}% two \
              quarters running.",
             report.quarter,
             report.smoke_tolerance * 100.0
-        )],
+        ))
+        .chain(report.in_progress_note())
+        .collect(),
         charts: vec![accuracy_chart],
         tables: vec![
             ("accuracy", "Forecast against actual".into(), head, rows),

@@ -680,6 +680,7 @@ fn accuracy_lines(report: &ForecastAccuracyReport) -> Result<Lines, Failure> {
         report.currency,
         report.smoke_tolerance * 100.0
     )];
+    notes.extend(report.in_progress_note());
     notes.extend(report.leaderboard.iter().map(|entry| {
         format!(
             "leaderboard {} #{}: {} ({:.3} over {} quarters)",
