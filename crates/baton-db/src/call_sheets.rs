@@ -176,7 +176,9 @@ pub struct SheetCompletion {
     pub user_name: String,
     /// Monday of the week.
     pub week_starts_on: String,
+    /// Calls on the week's sheets, each once however many sheets list it.
     pub lines: i64,
+    /// Of them, those done.
     pub done: i64,
     /// Done as a share of lines, 0 to 1.
     pub completion: f64,
@@ -225,6 +227,13 @@ fn line_key(
         (None, None) => (None, None, account_id),
     }
 }
+
+/// [`line_key`] in SQL over the lines `l`: the columns `k1`, `k2`, `k3`,
+/// 0 where the key has none.
+const LINE_KEY: &str = "COALESCE(l.work_item_id, 0) AS k1,
+     CASE WHEN l.work_item_id IS NULL THEN COALESCE(l.opportunity_id, 0) ELSE 0 END AS k2,
+     CASE WHEN l.work_item_id IS NULL AND l.opportunity_id IS NULL THEN COALESCE(l.account_id, 0)
+          ELSE 0 END AS k3";
 
 /// Whom a line names: the contact, else the company, else `fallback`.
 fn subject(
@@ -795,6 +804,28 @@ impl Db {
                 "this call is already marked done",
             ));
         }
+        // The same call on the person's other sheets of the week (a day's
+        // and the week's) is the same call, done once.
+        let key = line_key(line.work_item_id, line.opportunity_id, line.account_id);
+        sqlx::query(&format!(
+            "UPDATE call_sheet_lines SET done_at = $1, outcome = $2, activity_id = $3
+             WHERE done_at IS NULL AND id IN (
+                 SELECT id FROM (SELECT l.id, {LINE_KEY} FROM call_sheet_lines l
+                                 JOIN call_sheets s ON s.id = l.sheet_id
+                                 WHERE s.user_id = $4 AND s.week_starts_on = $5 AND s.id <> $6) o
+                 WHERE o.k1 = $7 AND o.k2 = $8 AND o.k3 = $9)"
+        ))
+        .bind(now_ms())
+        .bind(&outcome)
+        .bind(activity_id)
+        .bind(sheet.user_id)
+        .bind(&sheet.week_starts_on)
+        .bind(sheet_id)
+        .bind(key.0.unwrap_or(0))
+        .bind(key.1.unwrap_or(0))
+        .bind(key.2.unwrap_or(0))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(sqlx::query_as(&format!("{LINE_SELECT} WHERE id = $1"))
             .bind(line_id)
@@ -802,8 +833,10 @@ impl Db {
             .await?)
     }
 
-    /// Lines and lines done per person and week for weeks starting from
+    /// Calls and calls done per person and week for weeks starting from
     /// `from` to `to` (Mondays, inclusive); `user_id` narrows to one person.
+    /// A call on several of the week's sheets (a day's and the week's)
+    /// counts once, done when it was done on any of them.
     pub async fn call_sheet_completion(
         &self,
         from: Date,
@@ -816,15 +849,19 @@ impl Db {
                 format!("{to} is before `from` ({from})"),
             ));
         }
-        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT s.user_id, u.name, s.week_starts_on, COUNT(l.id), COUNT(l.done_at)
-             FROM call_sheets s
-             JOIN users u ON u.id = s.user_id
-             JOIN call_sheet_lines l ON l.sheet_id = s.id
-             WHERE s.week_starts_on >= $1 AND s.week_starts_on <= $2 AND ($3 = 0 OR s.user_id = $3)
-             GROUP BY s.user_id, u.name, s.week_starts_on
-             ORDER BY s.week_starts_on, u.name, s.user_id",
-        )
+        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT c.user_id, u.name, c.week_starts_on, COUNT(*), CAST(SUM(c.done) AS BIGINT)
+             FROM (SELECT k.user_id, k.week_starts_on,
+                       MAX(CASE WHEN k.done_at IS NULL THEN 0 ELSE 1 END) AS done
+                   FROM (SELECT s.user_id, s.week_starts_on, l.done_at, {LINE_KEY}
+                         FROM call_sheets s JOIN call_sheet_lines l ON l.sheet_id = s.id
+                         WHERE s.week_starts_on >= $1 AND s.week_starts_on <= $2
+                           AND ($3 = 0 OR s.user_id = $3)) k
+                   GROUP BY k.user_id, k.week_starts_on, k.k1, k.k2, k.k3) c
+             JOIN users u ON u.id = c.user_id
+             GROUP BY c.user_id, u.name, c.week_starts_on
+             ORDER BY c.week_starts_on, u.name, c.user_id"
+        ))
         .bind(monday_of(from).to_string())
         .bind(to.to_string())
         .bind(user_id.unwrap_or(0))

@@ -288,10 +288,15 @@ async fn the_sheet_list_filters_sorts_pages_and_exports_and_shows_a_hunter_only_
     let (status, _, _) = manager.get("/call-sheets?from=someday").await;
     assert_eq!(status, 422);
 
-    let (_, page, _) = manager.get("/call-sheets?sort=completion&dir=desc").await;
+    let (_, page, _) = manager
+        .get("/call-sheets?sort=completion&dir=desc&per=50")
+        .await;
+    // The call done on the day's sheet is done on the week's too.
+    let nothing_done = page.find("The day of 2030-02-02").unwrap();
     assert!(
-        page.find("The day of 2030-01-08").unwrap() < page.find("The week of 2030-01-07").unwrap(),
-        "the sheet with a call done comes first: {page}"
+        page.find("The day of 2030-01-08").unwrap() < nothing_done
+            && page.find("The week of 2030-01-07").unwrap() < nothing_done,
+        "the sheets with a call done come first: {page}"
     );
 
     let response = manager
@@ -306,7 +311,7 @@ async fn the_sheet_list_filters_sorts_pages_and_exports_and_shows_a_hunter_only_
     assert_eq!(
         response.text().await.unwrap(),
         "Sheet,Person,Calls,Done,Completion\r\n\
-         The week of 2030-01-07,hank,3,0,0%\r\n\
+         The week of 2030-01-07,hank,3,1,33%\r\n\
          The day of 2030-01-08,hank,3,1,33%\r\n"
     );
 }
@@ -352,4 +357,63 @@ async fn service_work_without_a_lead_names_the_person_who_asked() {
         line["last_touch_at"].is_i64(),
         "accepting the work touched it: {line}"
     );
+}
+
+#[tokio::test]
+async fn a_call_on_the_day_and_the_week_sheet_is_one_call_done_on_both() {
+    let app = TestApp::new().await;
+    let (hunter_id, hunter) = hunter_with_work(&app).await;
+    let (_, week) = post(
+        &app,
+        &hunter,
+        "/api/v1/call-sheets",
+        json!({"period": "week", "date": "2030-01-07"}),
+    )
+    .await;
+    let (_, day) = post(
+        &app,
+        &hunter,
+        "/api/v1/call-sheets",
+        json!({"period": "day", "date": "2030-01-08"}),
+    )
+    .await;
+    assert_ne!(week["id"], day["id"]);
+    let first = &day["lines"][0];
+    let on_week = week["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["work_item_id"] == first["work_item_id"])
+        .expect("the day's first call is on the week's sheet too");
+    let done = format!(
+        "/api/v1/call-sheets/{}/lines/{}/done",
+        day["id"], first["id"]
+    );
+    let (status, _) = post(&app, &hunter, &done, json!({"outcome": "reached"})).await;
+    assert_eq!(status, 200);
+
+    let week_now = app
+        .get_json(&hunter, &format!("/api/v1/call-sheets/{}", week["id"]))
+        .await;
+    let line = week_now["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == on_week["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(line["outcome"], "reached", "done on every sheet: {line}");
+    assert_eq!(app.count("activities").await, 1, "one call, one activity");
+
+    let report = app
+        .get_json(
+            &hunter,
+            "/api/v1/reports/call-sheet-completion?from=2030-01-07&to=2030-01-07",
+        )
+        .await;
+    let row = &report["rows"][0];
+    assert_eq!(row["user_id"], hunter_id);
+    let calls = week["lines"].as_array().unwrap().len() as i64;
+    assert_eq!(row["lines"], calls, "each call once: {report}");
+    assert_eq!(row["done"], 1);
 }
