@@ -849,4 +849,23 @@ async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking(
         .unwrap();
     assert!(!last.in_progress && last.in_progress_note().is_none());
     assert_eq!(last.rows[0].too_high_streak, 1);
+
+    // Against revenue won, a month not begun has no attainment yet, and
+    // the periods not ended say their figures are so far.
+    let plan = db.revenue_plan_report(now).await.unwrap();
+    let today = db.today().await.unwrap();
+    let this_month = today.strftime("%Y-%m").to_string();
+    for row in &plan.months {
+        let ended = row.key < this_month;
+        assert_eq!(row.in_progress, !ended, "{row:?}");
+        if row.key > this_month {
+            assert_eq!(row.attainment, None, "{row:?}");
+        }
+        if row.key <= this_month && row.forecast_minor.is_some() {
+            assert_eq!(row.attainment, Some(0.0), "{row:?}");
+        }
+    }
+    let quarter_now = plan.quarters.last().unwrap();
+    assert!(quarter_now.in_progress && quarter_now.attainment == Some(0.0));
+    assert!(!plan.quarters[plan.quarters.len() - 2].in_progress);
 }

@@ -8,6 +8,7 @@ use crate::error::Result;
 use baton_core::accountability::share;
 use baton_core::calendar::Quarter;
 use baton_core::domain::{ForecastKind, OpportunityStage};
+use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -20,8 +21,10 @@ pub struct PlanRow {
     /// absent when nobody forecast.
     pub forecast_minor: Option<i64>,
     pub won_minor: i64,
-    /// Won over forecast.
+    /// Won over forecast; absent for a period that has not begun.
     pub attainment: Option<f64>,
+    /// The period has not ended: what is won is so far.
+    pub in_progress: bool,
 }
 
 /// Revenue won against forecast, the report's quarter last.
@@ -35,12 +38,41 @@ pub struct RevenuePlanReport {
     pub months: Vec<PlanRow>,
 }
 
-fn plan_row(key: String, forecast: Option<i64>, won: i64) -> PlanRow {
+impl RevenuePlanReport {
+    /// What to say about the periods that have not ended.
+    pub fn in_progress_note(&self) -> Option<String> {
+        let open: Vec<&str> = self
+            .quarters
+            .iter()
+            .chain(&self.months)
+            .filter(|row| row.in_progress)
+            .map(|row| row.key.as_str())
+            .collect();
+        (!open.is_empty()).then(|| {
+            format!(
+                "Not ended yet, so won so far: {}; a month not begun has no attainment.",
+                open.join(", ")
+            )
+        })
+    }
+}
+
+/// The row of the period from `first` to `last` (days), as of `today`.
+fn plan_row(
+    key: String,
+    (first, last): (Date, Date),
+    today: Date,
+    forecast: Option<i64>,
+    won: i64,
+) -> PlanRow {
     PlanRow {
         key,
         forecast_minor: forecast,
         won_minor: won,
-        attainment: forecast.and_then(|f| share(won, f)),
+        attainment: forecast
+            .filter(|_| first <= today)
+            .and_then(|f| share(won, f)),
+        in_progress: last >= today,
     }
 }
 
@@ -64,6 +96,7 @@ impl Db {
             .flat_map(|row| &row.trend)
             .filter_map(|point| Some((point.quarter.clone(), point.accuracy?.forecast)))
             .collect();
+        let today = self.today().await?;
         let mut first = quarter;
         for _ in 1..TREND_QUARTERS {
             first = first.previous();
@@ -89,17 +122,26 @@ impl Db {
             let forecast = forecasts.get(&key).copied();
             let spread = forecast.map(monthly);
             let mut quarter_won = 0;
-            for (i, month) in (0..3).filter_map(|i| {
+            for (i, day) in (0..3).filter_map(|i| {
                 q.first_day()
                     .checked_add(jiff::Span::new().months(i))
                     .ok()
-                    .map(|day| (i as usize, day.strftime("%Y-%m").to_string()))
+                    .map(|day| (i as usize, day))
             }) {
+                let month = day.strftime("%Y-%m").to_string();
                 let month_won = won.get(&month).copied().unwrap_or(0);
                 quarter_won += month_won;
-                months.push(plan_row(month, spread.map(|s| s[i]), month_won));
+                let days = (day, day.last_of_month());
+                months.push(plan_row(
+                    month,
+                    days,
+                    today,
+                    spread.map(|s| s[i]),
+                    month_won,
+                ));
             }
-            quarters.push(plan_row(key, forecast, quarter_won));
+            let days = (q.first_day(), q.last_day());
+            quarters.push(plan_row(key, days, today, forecast, quarter_won));
             q = q.next();
         }
         Ok(RevenuePlanReport {

@@ -708,11 +708,13 @@ async fn revenue(
             title: "Revenue against forecast",
             path: "/reports/revenue",
             selection: vec![("quarter", report.quarter.clone())],
-            notes: vec![
+            notes: std::iter::once(
                 "Forecast: commit and best case of the versions in force at each quarter's \
                  cut-off; a month's forecast is its quarter's spread evenly over its months."
-                    .into(),
-            ],
+                    .to_string(),
+            )
+            .chain(report.in_progress_note())
+            .collect(),
             charts: vec![by_quarter, by_month],
             tables: vec![
                 (

@@ -443,9 +443,11 @@ fn revenue_plan_lines(report: &RevenuePlanReport) -> Result<Lines, Failure> {
             "attainment".to_string(),
         ],
         rows,
-        notes: vec![
+        notes: std::iter::once(
             "forecast: commit and best case in force at each quarter's cut-off; a month's is its quarter's spread evenly".to_string(),
-        ],
+        )
+        .chain(report.in_progress_note())
+        .collect(),
     })
 }
 
