@@ -19,6 +19,9 @@ pub struct MatchedAccount {
     pub status: AccountStatus,
 }
 
+/// Below this confidence a customer's keywords do not outweigh who they are.
+const UNCLEAR_FOR_A_CUSTOMER: f64 = 0.5;
+
 /// Keywords per intent with their weights; phrases match on word boundaries.
 const KEYWORDS: &[(Intent, &[(&str, f64)])] = &[
     (
@@ -71,6 +74,8 @@ const KEYWORDS: &[(Intent, &[(&str, f64)])] = &[
             ("broken", 2.0),
             ("bug", 2.0),
             ("crash", 2.0),
+            ("crashes", 2.0),
+            ("crashed", 2.0),
             ("outage", 2.5),
             ("can't log in", 2.5),
             ("cannot log in", 2.5),
@@ -181,8 +186,11 @@ pub fn classify(inquiry: &Inquiry, account: Option<&MatchedAccount>) -> IntentDe
             )],
         ),
     };
+    // A customer asking to buy more is a customer request; so is one whose
+    // words point nowhere clearly (a seat count beside a subscription).
     if let Some(account) = account.filter(|a| a.status == AccountStatus::Customer)
-        && matches!(value, Intent::NewBusiness | Intent::Other | Intent::Rfp)
+        && (matches!(value, Intent::NewBusiness | Intent::Other | Intent::Rfp)
+            || confidence < UNCLEAR_FOR_A_CUSTOMER)
     {
         reasons.insert(
             0,
@@ -300,5 +308,54 @@ mod tests {
             status: AccountStatus::Customer,
         };
         assert_eq!(classify(&inquiry, Some(&account)).value, Intent::Billing);
+    }
+
+    #[test]
+    fn a_customer_whose_words_point_nowhere_clearly_makes_a_customer_request() {
+        let inquiry = Inquiry::parse(&InquiryInput {
+            email: Some("hana@northfield.example".into()),
+            message: Some(
+                "We would like to add 40 more seats to our subscription next quarter.".into(),
+            ),
+            ..Default::default()
+        })
+        .unwrap();
+        let account = MatchedAccount {
+            name: "Northfield".into(),
+            status: AccountStatus::Customer,
+        };
+        let decision = classify(&inquiry, Some(&account));
+        assert_eq!(decision.value, Intent::CustomerRequest);
+        assert_eq!(decision.reasons[0].code, CUSTOMER_ACCOUNT);
+    }
+
+    #[test]
+    fn support_collections_and_billing_requests_are_clear_from_their_words() {
+        for (message, intent) in [
+            (
+                "The app crashes when I export a report, error 500, please help.",
+                Intent::Support,
+            ),
+            (
+                "Your account is 90 days past due. This is a final notice before collections.",
+                Intent::Collections,
+            ),
+            (
+                "Please cancel my subscription and refund my last payment.",
+                Intent::Billing,
+            ),
+            (
+                "Invoice 1234 was charged twice, please refund",
+                Intent::Billing,
+            ),
+        ] {
+            let decision = classify_message(message);
+            assert_eq!(decision.value, intent, "{message}");
+            assert!(
+                decision.confidence >= crate::learn::combine::CLEAR_KEYWORDS,
+                "{message}: {}",
+                decision.confidence
+            );
+        }
     }
 }

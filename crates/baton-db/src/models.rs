@@ -8,6 +8,7 @@ use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::users::audit_in;
 use baton_core::learn::combine::ActiveModel;
+use baton_core::learn::inputs::reads_columns_of;
 use baton_core::learn::model::Model;
 use baton_core::learn::train::Task;
 use serde::Serialize;
@@ -228,6 +229,14 @@ impl Db {
                 Some(model) => model,
                 None => {
                     let loaded = match self.active_model(task).await {
+                        Ok(Some(model)) if !reads_columns_of(task, &model.model) => {
+                            tracing::warn!(
+                                task = name,
+                                version,
+                                "the active model reads other columns than intake gives now; the rules decide alone until it is trained again"
+                            );
+                            None
+                        }
                         Ok(model) => model.filter(|m| m.version == version).map(Arc::new),
                         Err(e) => {
                             tracing::warn!(error = %e, task = name, version, "the active model cannot be read; the rules decide alone");

@@ -15,6 +15,11 @@ use crate::triage::CUSTOMER_ACCOUNT;
 /// Below this confidence a model's intent is a guess: a person decides.
 pub const MIN_INTENT_CONFIDENCE: f64 = 0.6;
 
+/// From this confidence the keyword rules are clear enough to stand
+/// against the model: several keywords of one intent and few of another
+/// (a support request naming a crash, an error and help).
+pub const CLEAR_KEYWORDS: f64 = 0.7;
+
 /// The share of the rules' points in a blended score; the model's
 /// probability (in points out of 100) makes up the rest.
 pub const POINTS_SHARE: f64 = 0.5;
@@ -131,8 +136,10 @@ pub fn moderate_with(rules: Moderation, spam: &ActiveModel, row: &[&str]) -> Mod
 }
 
 /// The intent model's reading of `row` in place of the rules' keywords,
-/// unless the rules are certain (a contact at a customer account). The
-/// second value is true when the model's confidence is too low to act on.
+/// unless the rules are certain: a contact at a customer account, or
+/// keywords clear enough ([`CLEAR_KEYWORDS`]) that disagree with the model,
+/// which then stands beside them as a reason. The second value is true
+/// when the model's confidence is too low to act on.
 pub fn classify_with(
     rules: IntentDecision,
     intent: &ActiveModel,
@@ -148,6 +155,27 @@ pub fn classify_with(
         return (rules, false);
     };
     let (confidence, toward, against) = explained(&reading, best);
+    let clear_keywords =
+        rules.reasons.iter().any(|r| r.code == "keywords") && rules.confidence >= CLEAR_KEYWORDS;
+    if clear_keywords && value != rules.value {
+        let mut kept = rules;
+        kept.reasons.insert(
+            0,
+            Reason::new(
+                "intent_model",
+                0.0,
+                format!(
+                    "{} reads it as {value} with probability {confidence:.2}, but the keywords \
+                     are clear ({:.2}) and stand; {}",
+                    intent.tag(),
+                    kept.confidence,
+                    describe(&toward, &against)
+                ),
+            ),
+        );
+        kept.version = intent.decision_version(&kept.version);
+        return (kept, false);
+    }
     let mut reasons = vec![Reason::new(
         "intent_model",
         confidence,
@@ -312,8 +340,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_models_intent_below_the_minimum_confidence_is_uncertain() {
+    /// An intent model of three classes, each learnt from one message.
+    fn three_intents() -> ActiveModel {
         let messages = [
             "refund my invoice",
             "the app is broken",
@@ -325,11 +353,40 @@ mod tests {
         let y: Vec<usize> = (0..30).map(|i| i % 3).collect();
         let columns = [("message".to_string(), ColumnRole::Text)];
         let names = intents.map(String::from).to_vec();
-        let intent = ActiveModel {
+        ActiveModel {
             task: Task::Intent,
             version: 3,
             model: train(Task::Intent, &columns, &rows, &y, names).model,
+        }
+    }
+
+    #[test]
+    fn clear_keywords_stand_against_the_model_and_thin_ones_do_not() {
+        let intent = three_intents();
+        let keywords = |confidence: f64| IntentDecision {
+            value: Intent::Support,
+            confidence,
+            reasons: vec![Reason::new(
+                "keywords",
+                3.5,
+                "support keywords: crash, error",
+            )],
+            version: "rules-1".into(),
         };
+        let (kept, uncertain) =
+            classify_with(keywords(0.8), &intent, &["please refund my invoice"]);
+        assert_eq!((kept.value, uncertain), (Intent::Support, false));
+        assert_eq!(kept.confidence, 0.8);
+        assert_eq!(kept.version, "rules-1+intent-model-3");
+        assert_eq!(kept.reasons[0].code, "intent_model");
+        assert!(kept.reasons[0].text.contains("keywords are clear"));
+        let (read, _) = classify_with(keywords(0.5), &intent, &["please refund my invoice"]);
+        assert_eq!(read.value, Intent::Billing, "thin keywords give way");
+    }
+
+    #[test]
+    fn a_models_intent_below_the_minimum_confidence_is_uncertain() {
+        let intent = three_intents();
         let rules = IntentDecision {
             value: Intent::NewBusiness,
             confidence: 0.35,

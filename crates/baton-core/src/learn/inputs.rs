@@ -38,7 +38,9 @@ pub fn columns(task: Task) -> Vec<(String, ColumnRole)> {
             ("links", Tabular),
             ("source", Tabular),
         ]),
-        Task::Intent => named(&[("message", Text), ("channel", Tabular)]),
+        // What someone wants is in what they wrote: the channel it came
+        // through says more about how a company's history was gathered.
+        Task::Intent => named(&[("message", Text)]),
         Task::Conversion => named(&[
             ("title", Text),
             ("source", Tabular),
@@ -55,6 +57,13 @@ pub fn columns(task: Task) -> Vec<(String, ColumnRole)> {
     }
 }
 
+/// True when `model` reads the columns `task` gives today; one trained on
+/// other columns must be trained again before it decides.
+pub fn reads_columns_of(task: Task, model: &super::model::Model) -> bool {
+    let names = model.features().columns().iter().map(|c| c.name.as_str());
+    names.eq(columns(task).iter().map(|(name, _)| name.as_str()))
+}
+
 /// The values `inquiry` gives the columns of `task`, in order.
 pub fn row(task: Task, inquiry: &Inquiry, known: &Known) -> Vec<String> {
     let yes_no = |flag: bool| if flag { "yes" } else { "no" }.to_string();
@@ -68,7 +77,7 @@ pub fn row(task: Task, inquiry: &Inquiry, known: &Known) -> Vec<String> {
             count_links(&inquiry.message).to_string(),
             optional(inquiry.source.as_deref()),
         ],
-        Task::Intent => vec![text(inquiry), known.channel.as_str().to_string()],
+        Task::Intent => vec![text(inquiry)],
         Task::Conversion => vec![
             optional(inquiry.title.as_deref()),
             optional(inquiry.source.as_deref()),
@@ -106,6 +115,24 @@ fn text(inquiry: &Inquiry) -> String {
 mod tests {
     use super::*;
     use crate::inquiry::InquiryInput;
+    use crate::learn::train::train;
+
+    #[test]
+    fn a_model_trained_on_other_columns_is_not_read() {
+        let messages = [["refund my invoice", "api"], ["the app is broken", "form"]];
+        let y: Vec<usize> = (0..20).map(|i| i % 2).collect();
+        let classes = vec!["billing".to_string(), "support".to_string()];
+        let with_channel: Vec<&[&str]> = (0..20).map(|i| &messages[i % 2][..]).collect();
+        let old = [
+            ("message".to_string(), ColumnRole::Text),
+            ("channel".to_string(), ColumnRole::Tabular),
+        ];
+        let stale = train(Task::Intent, &old, &with_channel, &y, classes.clone()).model;
+        assert!(!reads_columns_of(Task::Intent, &stale));
+        let words: Vec<&[&str]> = (0..20).map(|i| &messages[i % 2][..1]).collect();
+        let current = train(Task::Intent, &columns(Task::Intent), &words, &y, classes).model;
+        assert!(reads_columns_of(Task::Intent, &current));
+    }
 
     #[test]
     fn every_task_gives_one_value_per_column() {
@@ -129,6 +156,12 @@ mod tests {
                 "{task:?}"
             );
         }
+        let intent = row(Task::Intent, &inquiry, &known);
+        assert_eq!(
+            intent,
+            ["Quote\nPricing please, see www.acme.io"],
+            "words only"
+        );
         let spam = row(Task::Spam, &inquiry, &known);
         assert_eq!(spam[0], "Quote\nPricing please, see www.acme.io");
         assert_eq!(&spam[1..5], ["acme.io", "form", "yes", "1"]);
