@@ -19,9 +19,6 @@ pub struct MatchedAccount {
     pub status: AccountStatus,
 }
 
-/// Below this confidence a customer's keywords do not outweigh who they are.
-const UNCLEAR_FOR_A_CUSTOMER: f64 = 0.5;
-
 /// Keywords per intent with their weights; phrases match on word boundaries.
 const KEYWORDS: &[(Intent, &[(&str, f64)])] = &[
     (
@@ -186,11 +183,14 @@ pub fn classify(inquiry: &Inquiry, account: Option<&MatchedAccount>) -> IntentDe
             )],
         ),
     };
-    // A customer asking to buy more is a customer request; so is one whose
-    // words point nowhere clearly (a seat count beside a subscription).
+    // A customer asking to buy more is a customer request, even when other
+    // words weigh as much (more seats on a subscription).
+    let top = scored.first().map_or(0.0, |(_, weight, _)| *weight);
+    let buying_as_much = scored
+        .iter()
+        .any(|(intent, weight, _)| *intent == Intent::NewBusiness && *weight >= top);
     if let Some(account) = account.filter(|a| a.status == AccountStatus::Customer)
-        && (matches!(value, Intent::NewBusiness | Intent::Other | Intent::Rfp)
-            || confidence < UNCLEAR_FOR_A_CUSTOMER)
+        && (matches!(value, Intent::NewBusiness | Intent::Other | Intent::Rfp) || buying_as_much)
     {
         reasons.insert(
             0,
@@ -311,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn a_customer_whose_words_point_nowhere_clearly_makes_a_customer_request() {
+    fn a_customer_asking_for_more_seats_on_a_subscription_makes_a_customer_request() {
         let inquiry = Inquiry::parse(&InquiryInput {
             email: Some("hana@northfield.example".into()),
             message: Some(
