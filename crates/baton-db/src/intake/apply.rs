@@ -400,24 +400,29 @@ impl Db {
             }
             intent_reasons.extend(i.reasons.iter().cloned());
             let id = plan.inquiry_id;
-            decision_rows.push(vec![
-                id.into(),
-                "moderation".into(),
-                m.verdict.as_str().into(),
-                Some(m.score).into(),
-                reasons_json(&m.reasons).into(),
-                m.version.as_str().into(),
-                now.into(),
-            ]);
-            decision_rows.push(vec![
-                id.into(),
-                "intent".into(),
-                i.value.as_str().into(),
-                Some(i.confidence).into(),
-                reasons_json(&intent_reasons).into(),
-                i.version.as_str().into(),
-                now.into(),
-            ]);
+            // What a person decided is stored already, as theirs.
+            if !plan.moderated_by_hand {
+                decision_rows.push(vec![
+                    id.into(),
+                    "moderation".into(),
+                    m.verdict.as_str().into(),
+                    Some(m.score).into(),
+                    reasons_json(&m.reasons).into(),
+                    m.version.as_str().into(),
+                    now.into(),
+                ]);
+            }
+            if !plan.intent_by_hand {
+                decision_rows.push(vec![
+                    id.into(),
+                    "intent".into(),
+                    i.value.as_str().into(),
+                    Some(i.confidence).into(),
+                    reasons_json(&intent_reasons).into(),
+                    i.version.as_str().into(),
+                    now.into(),
+                ]);
+            }
             decision_rows.push(vec![
                 id.into(),
                 "score".into(),

@@ -8,7 +8,7 @@ use crate::models::ActiveModels;
 use crate::queues::rules_in;
 use crate::sql::{CHUNK, placeholders};
 use baton_core::decision::{IntentDecision, Moderation, Score};
-use baton_core::domain::{AccountStatus, Channel, Tier, Verdict};
+use baton_core::domain::{AccountStatus, Channel, Intent, Tier, Verdict};
 use baton_core::inquiry::Inquiry;
 use baton_core::intake::read;
 use baton_core::learn::combine::{classify_with, moderate_with, score_with};
@@ -60,6 +60,10 @@ pub struct Plan {
     pub intent: IntentDecision,
     pub score: Score,
     pub route: RouteDecision,
+    /// The moderation and the intent a person decided, already stored as
+    /// their decisions: they stand and are not written again.
+    pub moderated_by_hand: bool,
+    pub intent_by_hand: bool,
 }
 
 /// A batch member, decided or failed.
@@ -85,6 +89,8 @@ struct Found {
     same_content: HashMap<String, Vec<(i64, i64)>>,
     /// Inquiries a moderator released from quarantine, with the release reasons.
     released: HashMap<i64, Moderation>,
+    /// Inquiries whose intent a person corrected, with the latest correction.
+    corrected: HashMap<i64, IntentDecision>,
     /// e-mail → (contact, account).
     by_email: HashMap<String, (i64, Option<i64>)>,
     /// phone → (contact, account), the oldest contact first.
@@ -243,11 +249,18 @@ impl Db {
         let earliest = parsed.iter().map(|(p, _, _)| p.received_at).min();
         let repeats_since = [earliest.unwrap_or_default() - REPEAT_WINDOW_MS];
         // The lookups are independent: run them side by side on the read pool.
-        let (released, same_content, by_email, by_phone, by_domain, by_company) = tokio::try_join!(
+        let (released, corrected, same_content, by_email, by_phone, by_domain, by_company) = tokio::try_join!(
             select_in::<(i64, Option<f64>, String, String), _>(
                 self,
                 "SELECT inquiry_id, score, reasons, version FROM decisions
                  WHERE kind = 'moderation' AND value = 'ham' AND actor_id IS NOT NULL AND inquiry_id IN",
+                &[],
+                &ids,
+            ),
+            select_in::<(i64, i64, String, Option<f64>, String, String), _>(
+                self,
+                "SELECT inquiry_id, id, value, score, reasons, version FROM decisions
+                 WHERE kind = 'intent' AND actor_id IS NOT NULL AND inquiry_id IN",
                 &[],
                 &ids,
             ),
@@ -292,6 +305,24 @@ impl Db {
                 version,
             };
             found.released.insert(id, release);
+        }
+        // The latest correction of each inquiry stands.
+        let mut latest: HashMap<i64, i64> = HashMap::new();
+        for (inquiry, id, value, score, reasons, version) in corrected {
+            let Ok(value) = value.parse::<Intent>() else {
+                continue;
+            };
+            if latest.get(&inquiry).is_some_and(|seen| *seen > id) {
+                continue;
+            }
+            latest.insert(inquiry, id);
+            let correction = IntentDecision {
+                value,
+                confidence: score.unwrap_or(1.0),
+                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                version,
+            };
+            found.corrected.insert(inquiry, correction);
         }
         for (hash, id, at) in same_content {
             found.same_content.entry(hash).or_default().push((id, at));
@@ -451,9 +482,12 @@ fn decide_one(
     };
     let matched = found.matched(&inquiry);
     let rules_intent = classify(&inquiry, matched.account.as_ref());
-    // With no message the model would only echo what most inquiries want.
-    let (intent, intent_uncertain) = match &models.intent {
-        Some(model) if !inquiry.message.trim().is_empty() => {
+    // A person's correction stands; with no message the model would only
+    // echo what most inquiries want.
+    let corrected = found.corrected.get(&p.id);
+    let (intent, intent_uncertain) = match (corrected, &models.intent) {
+        (Some(correction), _) => (correction.clone(), false),
+        (None, Some(model)) if !inquiry.message.trim().is_empty() => {
             with_row(Task::Intent, &inquiry, &known, |row| {
                 classify_with(rules_intent, model, row)
             })
@@ -487,5 +521,7 @@ fn decide_one(
         intent,
         score,
         route,
+        moderated_by_hand: found.released.contains_key(&p.id),
+        intent_by_hand: corrected.is_some(),
     }
 }

@@ -629,3 +629,65 @@ async fn a_large_batch_is_decided_each_by_its_own_message_and_assigned_in_arriva
         assert_ne!(pair[0], pair[1], "{assignees:?}");
     }
 }
+
+#[tokio::test]
+async fn an_intent_corrected_in_quarantine_stands_when_the_inquiry_is_released() {
+    let app = TestApp::new().await;
+    let (_, qualifier) = app.user("quinn@acme.test", Role::Qualifier).await;
+    app.user("sam@acme.test", Role::Service).await;
+    app.join("service", "sam@acme.test").await;
+    let held = app
+        .inquire(json!({
+            "email": "kim@mailinator.com",
+            "message": "Screenshots: http://a.example/1 http://a.example/2 http://a.example/3"
+        }))
+        .await;
+    assert_eq!(held["status"], "quarantined");
+    let path = format!("/api/v1/inquiries/{}", held["id"]);
+    let corrected = app
+        .patch(
+            &qualifier,
+            &path,
+            &json!({"intent": "support", "note": "screenshots of a bug"}),
+        )
+        .await;
+    assert_eq!(corrected.status(), 200);
+    let released = app
+        .post(&qualifier, &format!("{path}/release"), &json!({}))
+        .await;
+    assert_eq!(released.status(), 200);
+    let inquiry = app.get_json(&app.owner, &path).await;
+    assert_eq!(inquiry["status"], "processed", "{inquiry}");
+    assert_eq!(inquiry["intent"]["value"], "support", "{inquiry}");
+    assert_eq!(inquiry["queue"], "service", "{inquiry}");
+
+    // The person's decisions are stored once each, as theirs.
+    let kinds: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT kind, value, actor_id FROM decisions
+         WHERE inquiry_id = $1 AND kind IN ('moderation', 'intent') ORDER BY id",
+    )
+    .bind(held["id"].as_i64().unwrap())
+    .fetch_all(app.db.reader())
+    .await
+    .unwrap();
+    let by_hand = |kind: &str| {
+        kinds
+            .iter()
+            .filter(|(k, _, actor)| k == kind && actor.is_some())
+            .count()
+    };
+    assert_eq!(
+        (by_hand("moderation"), by_hand("intent")),
+        (1, 1),
+        "{kinds:?}"
+    );
+    let after_release: Vec<&(String, String, Option<i64>)> = kinds
+        .iter()
+        .skip_while(|(k, v, _)| !(k == "moderation" && v == "ham"))
+        .skip(1)
+        .collect();
+    assert!(
+        after_release.is_empty(),
+        "nothing decided again after the release: {kinds:?}"
+    );
+}
