@@ -19,8 +19,29 @@ pub enum DbError {
     /// The database URL or data folder cannot be used.
     #[error("{0}")]
     Config(String),
+    /// PostgreSQL turned this transaction back, as one of two that waited
+    /// on each other (a deadlock) or could not both be serialised: the
+    /// change lost to another made at the same moment, and may be retried.
+    #[error(
+        "another change to the same records landed at the same moment; read them again and retry"
+    )]
+    Contended,
     #[error("database error: {0}")]
-    Sqlx(#[from] sqlx::Error),
+    Sqlx(sqlx::Error),
+}
+
+/// PostgreSQL's codes for a deadlock and a serialisation failure.
+fn is_contention(code: Option<&str>) -> bool {
+    matches!(code, Some("40P01" | "40001"))
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(e) if is_contention(e.code().as_deref()) => DbError::Contended,
+            _ => DbError::Sqlx(error),
+        }
+    }
 }
 
 impl DbError {
@@ -55,3 +76,20 @@ impl DbError {
 }
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlocks_and_serialisation_failures_are_contention_and_nothing_else_is() {
+        assert!(is_contention(Some("40P01")) && is_contention(Some("40001")));
+        for other in [None, Some("23505"), Some("40000"), Some("5")] {
+            assert!(!is_contention(other), "{other:?}");
+        }
+        assert!(matches!(
+            DbError::from(sqlx::Error::RowNotFound),
+            DbError::Sqlx(_)
+        ));
+    }
+}

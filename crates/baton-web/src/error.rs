@@ -109,6 +109,10 @@ impl From<DbError> for ApiError {
             },
             DbError::Invalid { field, problem } => ApiError::field(&field, problem),
             DbError::Forbidden(problem) => ApiError::Forbidden(problem),
+            DbError::Contended => ApiError::Conflict {
+                field: "body".into(),
+                detail: DbError::Contended.to_string(),
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -58,7 +58,9 @@ impl From<DbError> for Failure {
             | DbError::Conflict { .. }
             | DbError::Invalid { .. }
             | DbError::Forbidden(_) => Failure::BadInput(error.to_string()),
-            DbError::Config(_) | DbError::Sqlx(_) => Failure::Runtime(error.to_string()),
+            DbError::Config(_) | DbError::Contended | DbError::Sqlx(_) => {
+                Failure::Runtime(error.to_string())
+            }
         }
     }
 }

@@ -43,9 +43,7 @@ const INSERT_INQUIRIES: &str =
 /// serialisation failure between servers on PostgreSQL, counts the attempt,
 /// waits a little longer each time and says to try again, at most five times.
 async fn wait_to_retry(attempt: &mut u32, error: &DbError) -> bool {
-    let retryable = matches!(error, DbError::Sqlx(sqlx::Error::Database(e))
-        if matches!(e.code().as_deref(), Some("40P01" | "40001")));
-    if !retryable || *attempt >= 5 {
+    if !matches!(error, DbError::Contended) || *attempt >= 5 {
         return false;
     }
     *attempt += 1;

@@ -279,6 +279,12 @@ fn failure(viewer: Option<&Viewer>, error: baton_db::DbError) -> Response {
         baton_db::DbError::Conflict { problem, .. } => {
             message(StatusCode::CONFLICT, viewer, "That did not work", problem)
         }
+        baton_db::DbError::Contended => message(
+            StatusCode::CONFLICT,
+            viewer,
+            "That did not work",
+            baton_db::DbError::Contended.to_string(),
+        ),
         baton_db::DbError::Forbidden(problem) => {
             message(StatusCode::FORBIDDEN, viewer, "Not yours to do", problem)
         }
