@@ -292,10 +292,13 @@ impl Inquiry {
         }
     }
 
-    /// The domain of the company: from the e-mail unless it is a free mailbox.
+    /// The domain of the company: from the e-mail unless it is a free or
+    /// throw-away mailbox.
     pub fn company_domain(&self) -> Option<&str> {
         let domain = self.email.as_ref()?.domain();
-        (!crate::lists::is_free_mailbox(domain)).then_some(domain)
+        let personal =
+            crate::lists::is_free_mailbox(domain) || crate::lists::is_disposable_mailbox(domain);
+        (!personal).then_some(domain)
     }
 }
 
@@ -415,5 +418,7 @@ mod tests {
         assert_eq!(gmail.company_domain(), None);
         let work = Inquiry::parse(&input("ann@acme.io")).unwrap();
         assert_eq!(work.company_domain(), Some("acme.io"));
+        let throw_away = Inquiry::parse(&input("x@mailinator.com")).unwrap();
+        assert_eq!(throw_away.company_domain(), None, "a throw-away mailbox");
     }
 }
