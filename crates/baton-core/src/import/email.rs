@@ -48,6 +48,7 @@ pub fn parse_message(bytes: &[u8]) -> Result<InquiryInput, EmailError> {
     let body = message
         .body_text(0)
         .map(|body| body.replace("\r\n", "\n"))
+        .map(|body| with_link_targets(body, message.body_html(0).as_deref()))
         .and_then(|body| non_blank(Some(&body)));
 
     let mut fields = BTreeMap::new();
@@ -233,6 +234,44 @@ fn non_blank(value: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The text of a message with the targets of the HTML part's links that
+/// it does not show: turning HTML into text keeps only what a link reads
+/// ("here"), and where it leads matters to moderation and to people.
+fn with_link_targets(text: String, html: Option<&str>) -> String {
+    let Some(html) = html else { return text };
+    let mut hidden: Vec<&str> = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    let mut rest = 0;
+    while let Some(at) = lower[rest..].find("href=") {
+        let start = rest + at + "href=".len();
+        rest = start;
+        let Some(quote) = html[start..]
+            .chars()
+            .next()
+            .filter(|c| *c == '"' || *c == '\'')
+        else {
+            continue;
+        };
+        let value_start = start + 1;
+        let Some(length) = html[value_start..].find(quote) else {
+            break;
+        };
+        let target = html[value_start..value_start + length].trim();
+        let is_web = ["http://", "https://"].iter().any(|scheme| {
+            target.len() > scheme.len() && target[..scheme.len()].eq_ignore_ascii_case(scheme)
+        });
+        if is_web && !text.contains(target) && !hidden.contains(&target) {
+            hidden.push(target);
+        }
+        rest = value_start + length;
+    }
+    if hidden.is_empty() {
+        text
+    } else {
+        format!("{}\n\nLinks: {}", text.trim_end(), hidden.join(" "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +322,24 @@ mod tests {
         assert_eq!(inquiry.name, None);
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(inquiry.message.as_deref(), Some("Hello team\nCall me back"));
+    }
+
+    #[test]
+    fn where_html_links_lead_is_kept_for_moderation() {
+        let raw = "From: win@mailinator.com\n\
+            Subject: Prize\n\
+            MIME-Version: 1.0\n\
+            Content-Type: text/html; charset=utf-8\n\
+            \n\
+            <p>Claim your prize <a href=\"http://x.ru/1\">here</a>, \
+            <A HREF='https://y.ru'>here</A> and <a href=\"http://x.ru/1\">again</a>; \
+            <a href=\"mailto:a@b.c\">mail us</a></p>\n";
+        let message = parse_message(raw.as_bytes()).unwrap().message.unwrap();
+        assert!(
+            message.ends_with("\n\nLinks: http://x.ru/1 https://y.ru"),
+            "{message}"
+        );
+        assert_eq!(crate::moderation::count_links(&message), 2);
     }
 
     #[test]
