@@ -1,7 +1,7 @@
 //! Inquiries from e-mail: single messages (`.eml`) and mailboxes (`mbox`),
 //! including inquiries that sales staff forwarded from their own mailboxes.
 
-use crate::inquiry::InquiryInput;
+use crate::inquiry::{InquiryInput, MAX_MESSAGE};
 use mail_parser::mailbox::mbox::MessageIterator;
 use mail_parser::{Message, MessageParser};
 use std::collections::BTreeMap;
@@ -49,6 +49,7 @@ pub fn parse_message(bytes: &[u8]) -> Result<InquiryInput, EmailError> {
         .body_text(0)
         .map(|body| body.replace("\r\n", "\n"))
         .map(|body| with_link_targets(body, message.body_html(0).as_deref()))
+        .map(within_limit)
         .and_then(|body| non_blank(Some(&body)));
 
     let mut fields = BTreeMap::new();
@@ -234,6 +235,20 @@ fn non_blank(value: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A body longer than a message may be, cut to fit with a note of what was
+/// left out: a long e-mail (an RFP, a thread) is an inquiry all the same,
+/// and the whole of it stays in the stored raw message.
+fn within_limit(body: String) -> String {
+    let length = body.chars().count();
+    if length <= MAX_MESSAGE {
+        return body;
+    }
+    let note = |left: usize| format!("\n\n[{left} more characters are in the stored e-mail]");
+    let keep = MAX_MESSAGE - note(length).chars().count();
+    let cut: String = body.chars().take(keep).collect();
+    format!("{cut}{}", note(length - keep))
+}
+
 /// The text of a message with the targets of the HTML part's links that
 /// it does not show: turning HTML into text keeps only what a link reads
 /// ("here"), and where it leads matters to moderation and to people.
@@ -322,6 +337,22 @@ mod tests {
         assert_eq!(inquiry.name, None);
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(inquiry.message.as_deref(), Some("Hello team\nCall me back"));
+    }
+
+    #[test]
+    fn a_long_message_is_cut_to_fit_saying_so() {
+        let long = "We are evaluating CRM vendors for 400 seats. ".repeat(600);
+        let raw = format!("From: ann@acme.io\nSubject: RFP\n\n{long}\n");
+        let input = parse_message(raw.as_bytes()).unwrap();
+        let message = input.message.as_deref().unwrap();
+        assert!(message.chars().count() <= MAX_MESSAGE);
+        assert!(message.starts_with("We are evaluating CRM vendors"));
+        assert!(
+            message.ends_with("more characters are in the stored e-mail]"),
+            "{}",
+            &message[message.len() - 80..]
+        );
+        assert!(crate::inquiry::Inquiry::parse(&input).is_ok());
     }
 
     #[test]
