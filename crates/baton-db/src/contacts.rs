@@ -302,6 +302,10 @@ impl Db {
         id: i64,
         change: &ContactChange,
     ) -> Result<Contact> {
+        // Checked before the transaction: on PostgreSQL reads share the
+        // writers' pool, which the changes waiting on this row may hold.
+        self.ensure_exists("account_id", Table::Accounts, change.account_id.flatten())
+            .await?;
         // Read inside the writer's transaction, so that changes sent at
         // once each apply to the one before.
         let mut tx = self.begin_write().await?;
@@ -318,8 +322,6 @@ impl Db {
             None => current.phone,
         };
         let account_id = change.account_id.unwrap_or(current.account_id);
-        self.ensure_exists("account_id", Table::Accounts, account_id)
-            .await?;
         let name = match &change.name {
             Some(name) => optional(Some(name)),
             None => current.name,

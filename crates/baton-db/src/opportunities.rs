@@ -480,6 +480,11 @@ impl Db {
         id: i64,
         change: &OpportunityChange,
     ) -> Result<Opportunity> {
+        // Days are the organisation's: a deal won late on the last evening
+        // of a quarter belongs to that quarter. Read before the transaction:
+        // on PostgreSQL reads share the writers' pool, which the changes
+        // waiting on this row may hold.
+        let today = self.today().await?.to_string();
         // Read inside the writer's transaction, the row locked on
         // PostgreSQL, so that changes sent at once each apply to the one
         // before rather than writing back a row read before it.
@@ -536,9 +541,6 @@ impl Db {
                 "only a won or lost opportunity has a close reason",
             ));
         }
-        // Days are the organisation's: a deal won late on the last evening
-        // of a quarter belongs to that quarter.
-        let today = self.today().await?.to_string();
         let engaged_on = current
             .engaged_on
             .clone()
