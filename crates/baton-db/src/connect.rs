@@ -17,6 +17,18 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// ` FOR UPDATE` on PostgreSQL, to end a SELECT whose rows a write
+    /// transaction changes next; nothing on SQLite, whose one writer
+    /// already excludes every other.
+    pub(crate) fn row_lock(self) -> &'static str {
+        match self {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
 /// Every SQLite connection's settings. WAL lets readers work beside the
 /// writer; FULL syncs the WAL at every commit, so an answered request
 /// survives a power loss.
@@ -196,16 +208,6 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// ` FOR UPDATE` on PostgreSQL, to end a SELECT whose rows a write
-    /// transaction changes next; nothing on SQLite, whose one writer
-    /// already excludes every other.
-    pub(crate) fn row_lock(&self) -> &'static str {
-        match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        }
     }
 
     /// Pool for queries that only read.

@@ -309,7 +309,7 @@ impl Db {
         // Read inside the writer's transaction, so that changes sent at
         // once each apply to the one before.
         let mut tx = self.begin_write().await?;
-        let lock = self.row_lock();
+        let lock = self.backend().row_lock();
         let row: Option<ContactRow> =
             sqlx::query_as(&format!("{CONTACT_SELECT} WHERE id = $1{lock}"))
                 .bind(id)

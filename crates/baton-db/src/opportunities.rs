@@ -489,7 +489,7 @@ impl Db {
         // PostgreSQL, so that changes sent at once each apply to the one
         // before rather than writing back a row read before it.
         let mut tx = self.begin_write().await?;
-        let lock = self.row_lock();
+        let lock = self.backend().row_lock();
         let row = sqlx::query(&format!("{OPPORTUNITY_SELECT} WHERE id = $1{lock}"))
             .bind(id)
             .fetch_optional(&mut *tx)

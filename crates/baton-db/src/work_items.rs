@@ -281,11 +281,7 @@ pub(crate) async fn lock_queue_by_id(
     backend: Backend,
     queue_id: i64,
 ) -> Result<(Strategy, Option<i64>, Option<i64>, Option<i64>)> {
-    let lock = if backend == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = backend.row_lock();
     let (strategy, last, escalation, manager): (String, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
         &format!("SELECT strategy, last_position, escalation_queue_id, manager_id FROM queues WHERE id = $1{lock}"),
     )

@@ -3,12 +3,12 @@
 use crate::AppState;
 use crate::api;
 use crate::error::ApiError;
+use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use utoipa::OpenApi;
@@ -171,26 +171,33 @@ fn describe(code: &str, answer: &mut Answer) {
     }
 }
 
+/// The document, built from the annotations once.
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
+
+/// The document as served, written once.
+static DOCUMENT_JSON: LazyLock<String> =
+    LazyLock::new(|| serde_json::to_string(&*DOCUMENT).expect("the OpenAPI document serialises"));
+
 /// The query parameters each operation documents, by method and path as
 /// the router matches it (`get /api/v1/accounts`).
 static DOCUMENTED_QUERIES: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
     let mut documented = HashMap::new();
-    for (path, item) in ApiDoc::openapi().paths.paths {
+    for (path, item) in &DOCUMENT.paths.paths {
         let operations = [
-            ("GET", item.get),
-            ("PUT", item.put),
-            ("POST", item.post),
-            ("DELETE", item.delete),
-            ("PATCH", item.patch),
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
         ];
         for (method, operation) in operations {
             let Some(operation) = operation else { continue };
             let names = operation
                 .parameters
-                .into_iter()
+                .iter()
                 .flatten()
                 .filter_map(|p| match p {
-                    RefOr::T(p) if p.parameter_in == ParameterIn::Query => Some(p.name),
+                    RefOr::T(p) if p.parameter_in == ParameterIn::Query => Some(p.name.clone()),
                     _ => None,
                 })
                 .collect();
@@ -231,6 +238,11 @@ pub async fn refuse_undocumented_query(
 pub fn router() -> Router<AppState> {
     Router::new().route(
         "/api/openapi.json",
-        get(|| async { Json(ApiDoc::openapi()) }),
+        get(|| async {
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                DOCUMENT_JSON.as_str(),
+            )
+        }),
     )
 }

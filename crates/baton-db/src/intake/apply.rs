@@ -73,11 +73,7 @@ async fn lock_queues(
     if slugs.is_empty() {
         return Ok(Vec::new());
     }
-    let lock = if backend == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = backend.row_lock();
     let sql = format!(
         "SELECT id, slug, function, strategy, first_touch_sla_min, resolution_sla_min, business_hours, last_position
          FROM queues WHERE slug IN ({}) ORDER BY id{lock}",
