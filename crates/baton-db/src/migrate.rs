@@ -62,6 +62,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "held_texts",
         include_str!("../migrations/sqlite/0011_held_texts.sql"),
     ),
+    (
+        12,
+        "inquiry_repeats",
+        include_str!("../migrations/sqlite/0012_inquiry_repeats.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -119,6 +124,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         11,
         "held_texts",
         include_str!("../migrations/postgres/0011_held_texts.sql"),
+    ),
+    (
+        12,
+        "inquiry_repeats",
+        include_str!("../migrations/postgres/0012_inquiry_repeats.sql"),
     ),
 ];
 

@@ -4,7 +4,7 @@
 
 use super::Outcome;
 use super::moderation::{describe_held, held_row};
-use super::prepare::{Context, Plan, Prepared};
+use super::prepare::{Context, OpenWork, Plan, Prepared, Repeat};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -153,6 +153,14 @@ pub enum Claim {
     Fresh,
 }
 
+/// The open work a repeated inquiry joins.
+enum Joins {
+    /// A stored inquiry's.
+    Stored(OpenWork),
+    /// The work this batch makes for an earlier member: an index into `routed`.
+    Routed(usize),
+}
+
 /// What the batch writes for one routed, non-spam inquiry.
 struct Routed {
     plan_index: usize,
@@ -222,11 +230,35 @@ impl Db {
         let mut queues =
             lock_queues(tx, self.backend(), &slugs.into_iter().collect::<Vec<_>>()).await?;
 
-        // Assign in memory, in arrival order.
-        let mut routed = Vec::new();
+        // Assign in memory, in arrival order; a repeat joins the work of
+        // the inquiry it repeats instead.
+        let mut routed: Vec<Routed> = Vec::new();
+        let mut joins: HashMap<usize, Joins> = HashMap::new();
         for (plan_index, plan) in plans.iter().enumerate() {
             if plan.moderation.verdict == Verdict::Spam {
                 continue;
+            }
+            match &plan.repeat {
+                Some(Repeat::Open(work)) => {
+                    joins.insert(plan_index, Joins::Stored(work.clone()));
+                    continue;
+                }
+                Some(Repeat::InBatch(earlier)) => {
+                    let earlier = plans.iter().position(|p| p.inquiry_id == *earlier);
+                    let target = earlier.and_then(|e| match joins.get(&e) {
+                        Some(Joins::Stored(work)) => Some(Joins::Stored(work.clone())),
+                        Some(Joins::Routed(r)) => Some(Joins::Routed(*r)),
+                        None => routed
+                            .iter()
+                            .position(|r| r.plan_index == e)
+                            .map(Joins::Routed),
+                    });
+                    if let Some(target) = target {
+                        joins.insert(plan_index, target);
+                        continue;
+                    }
+                }
+                None => {}
             }
             if let Some(slug) = plan.route.queue.as_deref() {
                 let queue = queues
@@ -343,6 +375,27 @@ impl Db {
         .into_iter()
         .collect();
 
+        let joined: HashMap<usize, OpenWork> = joins
+            .into_iter()
+            .map(|(plan_index, joins)| {
+                let work = match joins {
+                    Joins::Stored(work) => work,
+                    Joins::Routed(index) => {
+                        let r = &routed[index];
+                        let first = plans[r.plan_index].inquiry_id;
+                        OpenWork {
+                            inquiry_id: first,
+                            work_item_id: items[&first],
+                            lead_id: leads.get(&first).copied(),
+                            queue: queues[r.queue].slug.clone(),
+                            assignee_id: r.assignee.as_ref().ok().map(|(user, _)| *user),
+                        }
+                    }
+                };
+                (plan_index, work)
+            })
+            .collect();
+
         let routed_events: Vec<serde_json::Value> = routed
             .iter()
             .map(|r| {
@@ -388,7 +441,7 @@ impl Db {
         .await?;
 
         let mut decision_rows = Vec::with_capacity(plans.len() * 4);
-        for plan in &plans {
+        for (plan_index, plan) in plans.iter().enumerate() {
             let (m, i, s) = (&plan.moderation, &plan.intent, &plan.score);
             let mut intent_reasons = Vec::new();
             if let Some(reason) = &plan.matched.reason {
@@ -428,17 +481,31 @@ impl Db {
                 s.version.as_str().into(),
                 now.into(),
             ]);
+            let joins = joined.get(&plan_index);
             let queue = if m.verdict == Verdict::Spam {
                 None
+            } else if let Some(work) = joins {
+                Some(work.queue.as_str())
             } else {
                 plan.route.queue.as_deref()
             };
+            let mut route_reasons = plan.route.reasons.clone();
+            if let Some(work) = joins {
+                route_reasons.push(Reason::new(
+                    "repeat",
+                    1.0,
+                    format!(
+                        "sent again word for word: joins work item {} of inquiry {} in {} instead of making new work",
+                        work.work_item_id, work.inquiry_id, work.queue
+                    ),
+                ));
+            }
             decision_rows.push(vec![
                 id.into(),
                 "route".into(),
                 queue.into(),
                 None::<f64>.into(),
-                reasons_json(&plan.route.reasons).into(),
+                reasons_json(&route_reasons).into(),
                 baton_core::routing::RULES_VERSION.into(),
                 now.into(),
             ]);
@@ -480,22 +547,29 @@ impl Db {
 
         let final_rows: Vec<Vec<Value>> = plans
             .iter()
-            .map(|plan| {
+            .enumerate()
+            .map(|(plan_index, plan)| {
                 let spam = plan.moderation.verdict == Verdict::Spam;
+                let joins = joined.get(&plan_index);
+                let lead = match joins {
+                    Some(work) => work.lead_id,
+                    None => leads.get(&plan.inquiry_id).copied(),
+                };
                 vec![
                     plan.inquiry_id.into(),
                     now.into(),
                     if spam { "quarantined" } else { "processed" }.into(),
                     contacts.get(&plan.inquiry_id).copied().into(),
                     if spam { None } else { plan.matched.account_id }.into(),
-                    leads.get(&plan.inquiry_id).copied().into(),
+                    lead.into(),
+                    joins.map(|work| work.inquiry_id).into(),
                 ]
             })
             .collect();
         insert_rows::<(i64,)>(
             tx,
             "UPDATE inquiries SET processed_at = v.column2, status = v.column3, error = NULL, contact_id = v.column4,
-                 account_id = v.column5, lead_id = v.column6
+                 account_id = v.column5, lead_id = v.column6, repeat_of = v.column7
              FROM (",
             ") AS v WHERE inquiries.id = v.column1",
             &final_rows,
@@ -510,6 +584,21 @@ impl Db {
         let by_plan: HashMap<usize, &Routed> = routed.iter().map(|r| (r.plan_index, r)).collect();
         for (index, plan) in plans.iter().enumerate() {
             let spam = plan.moderation.verdict == Verdict::Spam;
+            if let Some(work) = joined.get(&index) {
+                outcomes.push(Outcome {
+                    inquiry_id: plan.inquiry_id,
+                    status: InquiryStatus::Processed,
+                    intent: Some(plan.intent.value),
+                    score: Some(plan.score.value),
+                    queue: Some(work.queue.clone()),
+                    assignee_id: work.assignee_id,
+                    work_item_id: Some(work.work_item_id),
+                    lead_id: work.lead_id,
+                    repeat_of: Some(work.inquiry_id),
+                    error: None,
+                });
+                continue;
+            }
             let routed = by_plan.get(&index);
             outcomes.push(Outcome {
                 inquiry_id: plan.inquiry_id,
@@ -524,6 +613,7 @@ impl Db {
                 assignee_id: routed.and_then(|r| r.assignee.as_ref().ok().map(|(user, _)| *user)),
                 work_item_id: items.get(&plan.inquiry_id).copied(),
                 lead_id: leads.get(&plan.inquiry_id).copied(),
+                repeat_of: None,
                 error: None,
             });
         }

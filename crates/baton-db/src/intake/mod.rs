@@ -135,6 +135,9 @@ pub struct Outcome {
     pub assignee_id: Option<i64>,
     pub work_item_id: Option<i64>,
     pub lead_id: Option<i64>,
+    /// The earlier inquiry this one repeats word for word, whose open work
+    /// it joined instead of making its own.
+    pub repeat_of: Option<i64>,
     pub error: Option<String>,
 }
 
@@ -150,6 +153,7 @@ impl Outcome {
             assignee_id: None,
             work_item_id: None,
             lead_id: None,
+            repeat_of: None,
             error: None,
         }
     }
@@ -329,6 +333,13 @@ impl Db {
             .iter_mut()
             .map(|item| (*item.inquiry_id_mut() - PROVISIONAL_IDS) as usize)
             .collect();
+        let repeated_slots: Vec<Option<usize>> = prepared
+            .iter_mut()
+            .map(|item| {
+                item.repeated_member_mut()
+                    .map(|id| (*id - PROVISIONAL_IDS) as usize)
+            })
+            .collect();
         let mut attempt = 0;
         loop {
             let (mut tx, stored) = match opened.take() {
@@ -341,7 +352,10 @@ impl Db {
             };
             // Repeats were decided when first stored; the rest take their ids.
             let mut fresh = Vec::with_capacity(prepared.len());
-            for (item, slot) in prepared.iter_mut().zip(&slots) {
+            for ((item, slot), repeated) in prepared.iter_mut().zip(&slots).zip(&repeated_slots) {
+                if let (Some(member), Some(repeated)) = (item.repeated_member_mut(), repeated) {
+                    *member = stored[*repeated].id();
+                }
                 if let Stored::New(id) = stored[*slot] {
                     *item.inquiry_id_mut() = id;
                     fresh.push(&*item);
@@ -542,6 +556,8 @@ pub struct InquiryView {
     pub account_id: Option<i64>,
     pub lead_id: Option<i64>,
     pub stage: Option<Stage>,
+    /// The earlier inquiry this one repeats word for word; its work is this one's.
+    pub repeat_of: Option<i64>,
     pub queue: Option<String>,
     pub work_item_id: Option<i64>,
     pub assignee_id: Option<i64>,
@@ -571,13 +587,14 @@ type ViewRow = (
     Option<i64>,
     Option<i64>,
     Option<String>,
+    Option<i64>,
 );
 
 impl Db {
     pub async fn inquiry(&self, id: i64) -> Result<InquiryView> {
         let row: Option<ViewRow> = sqlx::query_as(
             "SELECT i.id, i.received_at, i.channel, i.origin, i.raw, i.status, i.error, i.contact_id, i.account_id,
-                    i.lead_id, l.stage
+                    i.lead_id, l.stage, i.repeat_of
              FROM inquiries i LEFT JOIN leads l ON l.id = i.lead_id WHERE i.id = $1",
         )
         .bind(id)
@@ -595,12 +612,13 @@ impl Db {
             account_id,
             lead_id,
             stage,
+            repeat_of,
         ) = row.ok_or_else(|| DbError::NotFound(format!("inquiry {id}")))?;
         let work: Option<(i64, String, Option<i64>)> = sqlx::query_as(
             "SELECT w.id, q.slug, w.assignee_id FROM work_items w JOIN queues q ON q.id = w.queue_id
              WHERE w.inquiry_id = $1 ORDER BY w.id DESC LIMIT 1",
         )
-        .bind(id)
+        .bind(repeat_of.unwrap_or(id))
         .fetch_optional(self.reader())
         .await?;
         let rows: Vec<(String, Option<String>, Option<f64>, String, String, i64)> = sqlx::query_as(
@@ -644,6 +662,7 @@ impl Db {
                 .map(|s| s.parse())
                 .transpose()
                 .map_err(|e| bad("stage", e))?,
+            repeat_of,
             queue: work.as_ref().map(|(_, q, _)| q.clone()),
             work_item_id: work.as_ref().map(|(w, _, _)| *w),
             assignee_id: work.and_then(|(_, _, a)| a),

@@ -64,6 +64,39 @@ pub struct Plan {
     /// their decisions: they stand and are not written again.
     pub moderated_by_hand: bool,
     pub intent_by_hand: bool,
+    /// The earlier inquiry this one repeats word for word, whose open work
+    /// it joins instead of making its own.
+    pub repeat: Option<Repeat>,
+}
+
+/// An inquiry sent again by the same sender, word for word, within the
+/// repeat window, while the first is still being worked on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Repeat {
+    /// Of a stored inquiry whose work item is still open.
+    Open(OpenWork),
+    /// Of an earlier member of the same batch: it joins that member's work
+    /// if the member is routed.
+    InBatch(i64),
+}
+
+/// The open work item of an earlier inquiry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenWork {
+    pub inquiry_id: i64,
+    pub work_item_id: i64,
+    pub lead_id: Option<i64>,
+    pub queue: String,
+    pub assignee_id: Option<i64>,
+}
+
+/// An earlier inquiry with the same content: its id, when it arrived, and
+/// its open work (none for a batch member not stored yet).
+struct Earlier {
+    id: i64,
+    received_at: i64,
+    open_work: Option<OpenWork>,
+    in_batch: bool,
 }
 
 /// A batch member, decided or failed.
@@ -80,13 +113,25 @@ impl Prepared {
             Prepared::Failed { inquiry_id, .. } => inquiry_id,
         }
     }
+
+    /// The id of the earlier batch member this one repeats, to be set once
+    /// that member is stored.
+    pub fn repeated_member_mut(&mut self) -> Option<&mut i64> {
+        match self {
+            Prepared::Ready(plan) => match &mut plan.repeat {
+                Some(Repeat::InBatch(id)) => Some(id),
+                _ => None,
+            },
+            Prepared::Failed { .. } => None,
+        }
+    }
 }
 
 /// What the batch's lookups found, keyed by the value looked up.
 #[derive(Default)]
 struct Found {
-    /// content hash → (id, received_at) of inquiries with that hash.
-    same_content: HashMap<String, Vec<(i64, i64)>>,
+    /// content hash → the inquiries with that hash, within the window.
+    same_content: HashMap<String, Vec<Earlier>>,
     /// Inquiries a moderator released from quarantine, with the release reasons.
     released: HashMap<i64, Moderation>,
     /// Inquiries whose intent a person corrected, with the latest correction.
@@ -114,6 +159,17 @@ fn with_row<T>(
     let values: Vec<&str> = values.iter().map(String::as_str).collect();
     decide(&values)
 }
+
+/// A stored inquiry with the same content, and its open work if it has any.
+type SameContentRow = (
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
 
 /// How far back the same message from the same sender counts as a repeat:
 /// a day, as moderation's reason says.
@@ -188,8 +244,15 @@ impl Db {
                 .same_content
                 .entry(p.content_hash.clone())
                 .or_default();
-            if !earlier.iter().any(|(id, _)| *id == p.id) {
-                earlier.push((p.id, p.received_at));
+            // Stored before deciding (answered once stored), it is found too.
+            match earlier.iter_mut().find(|e| e.id == p.id) {
+                Some(stored) => stored.in_batch = true,
+                None => earlier.push(Earlier {
+                    id: p.id,
+                    received_at: p.received_at,
+                    open_work: None,
+                    in_batch: true,
+                }),
             }
         }
         prepared.extend(
@@ -264,10 +327,15 @@ impl Db {
                 &[],
                 &ids,
             ),
-            select_in::<(String, i64, i64), _>(
+            select_in::<SameContentRow, _>(
                 self,
-                "SELECT content_hash, id, received_at FROM inquiries
-                 WHERE received_at > $1 AND content_hash IN",
+                // The open work of a repeat is the work of the inquiry it joined.
+                "SELECT i.content_hash, i.id, i.received_at, w.id, w.lead_id, q.slug, w.assignee_id
+                 FROM inquiries i
+                 LEFT JOIN work_items w ON w.inquiry_id = COALESCE(i.repeat_of, i.id)
+                     AND w.status IN ('unassigned', 'assigned', 'accepted')
+                 LEFT JOIN queues q ON q.id = w.queue_id
+                 WHERE i.received_at > $1 AND i.content_hash IN",
                 &repeats_since,
                 &hashes,
             ),
@@ -324,8 +392,34 @@ impl Db {
             };
             found.corrected.insert(inquiry, correction);
         }
-        for (hash, id, at) in same_content {
-            found.same_content.entry(hash).or_default().push((id, at));
+        for (hash, id, received_at, item, lead_id, queue, assignee_id) in same_content {
+            let open_work = match (item, queue) {
+                (Some(work_item_id), Some(queue)) => Some(OpenWork {
+                    inquiry_id: id,
+                    work_item_id,
+                    lead_id,
+                    queue,
+                    assignee_id,
+                }),
+                _ => None,
+            };
+            let earlier = found.same_content.entry(hash).or_default();
+            match earlier.iter_mut().find(|e| e.id == id) {
+                // An inquiry with several open items: the newest is its work.
+                Some(seen) => {
+                    if let (Some(seen), Some(open)) = (&mut seen.open_work, open_work)
+                        && open.work_item_id > seen.work_item_id
+                    {
+                        *seen = open;
+                    }
+                }
+                None => earlier.push(Earlier {
+                    id,
+                    received_at,
+                    open_work,
+                    in_batch: false,
+                }),
+            }
         }
         found.by_email = by_email.into_iter().map(|(e, c, a)| (e, (c, a))).collect();
         for (phone, contact, account) in by_phone {
@@ -447,16 +541,16 @@ fn decide_one(
     context: &Context,
 ) -> Plan {
     let day_before = p.received_at - REPEAT_WINDOW_MS;
-    let recent_duplicates = found
+    let earlier: Vec<&Earlier> = found
         .same_content
         .get(&p.content_hash)
-        .map(|earlier| {
-            earlier
-                .iter()
-                .filter(|(id, at)| *id < p.id && *at > day_before)
-                .count()
+        .map(|all| {
+            all.iter()
+                .filter(|e| e.id < p.id && e.received_at > day_before)
+                .collect()
         })
-        .unwrap_or(0) as u32;
+        .unwrap_or_default();
+    let recent_duplicates = earlier.len() as u32;
     let signals = Signals {
         honeypot_filled,
         recent_duplicates,
@@ -512,6 +606,11 @@ fn decide_one(
         account_tier: matched.tier,
     };
     let route = route(&facts, &context.rules);
+    let repeat = if moderation.verdict == Verdict::Ham {
+        repeat_of(&earlier)
+    } else {
+        None
+    };
     Plan {
         inquiry_id: p.id,
         received_at: p.received_at,
@@ -523,5 +622,24 @@ fn decide_one(
         route,
         moderated_by_hand: found.released.contains_key(&p.id),
         intent_by_hand: corrected.is_some(),
+        repeat,
+    }
+}
+
+/// The earlier inquiry a ham inquiry repeats: the latest stored one whose
+/// work is open, else the latest earlier member of its batch.
+fn repeat_of(earlier: &[&Earlier]) -> Option<Repeat> {
+    let open = earlier
+        .iter()
+        .filter_map(|e| e.open_work.as_ref())
+        .max_by_key(|w| w.inquiry_id);
+    match open {
+        Some(work) => Some(Repeat::Open(work.clone())),
+        None => earlier
+            .iter()
+            .filter(|e| e.in_batch)
+            .map(|e| e.id)
+            .max()
+            .map(Repeat::InBatch),
     }
 }

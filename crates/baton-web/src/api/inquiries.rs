@@ -46,6 +46,10 @@ pub struct Receipt {
     pub assignee_id: Option<i64>,
     pub work_item_id: Option<i64>,
     pub lead_id: Option<i64>,
+    /// The earlier inquiry this one repeats word for word (same sender, same
+    /// message, within a day) while its work is open: this one joined that
+    /// work, and no new lead or work item was made.
+    pub repeat_of: Option<i64>,
     /// Where to read the inquiry with its reasons.
     pub href: String,
 }
@@ -139,6 +143,7 @@ pub async fn create(
                 assignee_id: None,
                 work_item_id: None,
                 lead_id: None,
+                repeat_of: None,
                 href,
             }),
         )),
@@ -155,6 +160,7 @@ pub async fn create(
                 assignee_id: o.assignee_id,
                 work_item_id: o.work_item_id,
                 lead_id: o.lead_id,
+                repeat_of: o.repeat_of,
                 href,
             }),
         )),
@@ -202,6 +208,7 @@ pub async fn create(
                     assignee_id: view.assignee_id,
                     work_item_id: view.work_item_id,
                     lead_id: view.lead_id,
+                    repeat_of: view.repeat_of,
                     href,
                 }),
             ))
@@ -330,6 +337,8 @@ pub struct InquiryOut {
     pub contact_id: Option<i64>,
     pub account_id: Option<i64>,
     pub lead_id: Option<i64>,
+    /// The earlier inquiry this one repeats word for word; its work is this one's.
+    pub repeat_of: Option<i64>,
 }
 
 async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiError> {
@@ -400,6 +409,7 @@ async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiEr
         contact_id: view.contact_id,
         account_id: view.account_id,
         lead_id: view.lead_id,
+        repeat_of: view.repeat_of,
     })
 }
 

@@ -79,6 +79,8 @@ struct InquiryPage {
     queue: Option<String>,
     assignee: Option<String>,
     error: Option<String>,
+    /// The earlier inquiry whose open work this repeat joined.
+    repeat_of: Option<i64>,
     decisions: Vec<Shown>,
     timeline: Vec<(String, String)>,
     /// (label, value) of what the person wrote; empty when it does not read.
@@ -173,6 +175,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
             queue: view.queue.clone(),
             assignee,
             error: view.error.clone(),
+            repeat_of: view.repeat_of,
             decisions,
             timeline,
             said,

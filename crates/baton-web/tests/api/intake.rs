@@ -691,3 +691,91 @@ async fn an_intent_corrected_in_quarantine_stands_when_the_inquiry_is_released()
         "nothing decided again after the release: {kinds:?}"
     );
 }
+
+#[tokio::test]
+async fn the_same_message_sent_again_joins_the_open_work_of_the_first() {
+    let app = TestApp::new().await;
+    app.user("hal@acme.test", Role::Hunter).await;
+    app.user("hana@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("hunters", "hana@acme.test").await;
+    let body = strong_lead("dana@initech.test");
+    let first = app.inquire(body.clone()).await;
+    // Sent again with other spacing and capitals: the same message.
+    let mut again = body.clone();
+    again["message"] = json!(format!(
+        "  {}  ",
+        body["message"].as_str().unwrap().to_uppercase()
+    ));
+    let second = app.inquire(again).await;
+    assert_eq!(second["status"], "processed", "{second}");
+    assert_eq!(second["repeat_of"], first["id"], "{second}");
+    for field in ["work_item_id", "lead_id", "queue", "assignee_id"] {
+        assert_eq!(second[field], first[field], "{field}: {second}");
+    }
+    let work: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM work_items), (SELECT COUNT(*) FROM leads)")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(work, (1, 1), "no second work item or lead");
+
+    let view = app
+        .get_json(&app.owner, second["href"].as_str().unwrap())
+        .await;
+    assert_eq!(view["repeat_of"], first["id"]);
+    assert_eq!(view["queue"], "hunters");
+    assert_eq!(view["work_item_id"], first["work_item_id"]);
+    let reasons = view["routing"]["reasons"].to_string();
+    assert!(reasons.contains("sent again word for word"), "{reasons}");
+    let manager = crate::pages::Browser::person(&app, "mona@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get(&format!("/inquiries/{}", second["id"])).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("href=\"/inquiries/{}\"", first["id"])),
+        "{page}"
+    );
+
+    // Another message from the same sender is new work.
+    let mut other = body.clone();
+    other["message"] = json!("Also: a quote for 30 seats of the analytics add-on, please.");
+    let third = app.inquire(other).await;
+    assert_eq!(third["repeat_of"], serde_json::Value::Null, "{third}");
+    assert_ne!(third["work_item_id"], first["work_item_id"]);
+}
+
+#[tokio::test]
+async fn the_same_message_after_its_work_is_closed_is_new_work() {
+    let app = TestApp::new().await;
+    let body = strong_lead("dana@initech.test");
+    let first = app.inquire(body.clone()).await;
+    sqlx::query("UPDATE work_items SET status = 'done' WHERE id = $1")
+        .bind(first["work_item_id"].as_i64().unwrap())
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let second = app.inquire(body).await;
+    assert_eq!(second["repeat_of"], serde_json::Value::Null, "{second}");
+    assert!(second["work_item_id"].as_i64().is_some(), "{second}");
+    assert_ne!(second["work_item_id"], first["work_item_id"]);
+}
+
+#[tokio::test]
+async fn repeats_within_one_batch_share_the_first_ones_work() {
+    let app = TestApp::new().await;
+    let raw = repeated_inquiry("sent three times at once");
+    let (stored, outcomes) = app.db.take(&[raw.clone(), raw.clone(), raw]).await.unwrap();
+    let first = &outcomes[0];
+    assert!(first.work_item_id.is_some(), "{first:?}");
+    assert_eq!(first.repeat_of, None);
+    for outcome in &outcomes[1..] {
+        assert_eq!(outcome.repeat_of, Some(stored[0].id()), "{outcome:?}");
+        assert_eq!(outcome.work_item_id, first.work_item_id);
+        assert_eq!(outcome.lead_id, first.lead_id);
+    }
+    let (items,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM work_items")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(items, 1);
+}
