@@ -11,6 +11,7 @@ use baton_core::domain::{Function, Strategy};
 use baton_core::routing::{DEFAULT_QUEUES, Rule, default_rules};
 use baton_core::sla::{BusinessHours, SlaTarget};
 use serde::Serialize;
+use sqlx::{Any, Transaction};
 
 /// A queue with its service levels.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -330,6 +331,7 @@ impl Db {
                     e
                 }
             })?;
+        restart_shares(&mut tx, queue_id).await?;
         audit_in(
             &mut *tx,
             actor,
@@ -450,6 +452,7 @@ impl Db {
                 "member {user_id} of queue {queue_id}"
             )));
         }
+        restart_shares(&mut tx, queue_id).await?;
         audit_in(
             &mut *tx,
             actor,
@@ -504,6 +507,9 @@ impl Db {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+        if weight != current.weight || away != current.away {
+            restart_shares(&mut tx, queue_id).await?;
+        }
         audit_in(
             &mut *tx,
             actor,
@@ -695,4 +701,17 @@ pub(crate) async fn members_of<'e, E: sqlx::AnyExecutor<'e>>(
             },
         )
         .collect())
+}
+
+/// Starts the weighted shares of a queue's members again from nothing.
+/// Shares count the items given since the line-up last changed: counted
+/// over all time, a member who joined late, came back from being away or
+/// was given more weight would take every item until their lifetime share
+/// caught up with the others'.
+async fn restart_shares(tx: &mut Transaction<'static, Any>, queue_id: i64) -> Result<()> {
+    sqlx::query("UPDATE queue_members SET assigned_total = 0 WHERE queue_id = $1")
+        .bind(queue_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -174,3 +174,58 @@ async fn a_deactivated_person_or_an_absurd_cap_is_refused_and_nothing_is_stored(
         assert_eq!(problem["invalid-params"][0]["name"], field, "{problem}");
     }
 }
+
+/// Sends `n` strong leads (to hunters) and counts who got them, by e-mail.
+async fn hunters_given(
+    app: &TestApp,
+    n: usize,
+    from: usize,
+) -> std::collections::BTreeMap<i64, usize> {
+    let mut given = std::collections::BTreeMap::new();
+    for i in from..from + n {
+        let receipt = app
+            .inquire(crate::helpers::strong_lead(&format!(
+                "buyer{i}@initech.test"
+            )))
+            .await;
+        assert_eq!(receipt["queue"], "hunters", "{receipt}");
+        *given
+            .entry(receipt["assignee_id"].as_i64().unwrap())
+            .or_default() += 1;
+    }
+    given
+}
+
+#[tokio::test]
+async fn weighted_shares_start_again_when_the_line_up_changes() {
+    let app = TestApp::new().await;
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    let (hana, _) = app.user("hana@acme.test", Role::Hunter).await;
+    let strategy = app
+        .patch(
+            &app.owner,
+            "/api/v1/queues/hunters",
+            &json!({"strategy": "weighted"}),
+        )
+        .await;
+    assert_eq!(strategy.status(), 200);
+    app.join("hunters", "hal@acme.test").await;
+    assert_eq!(hunters_given(&app, 6, 0).await[&hal], 6);
+
+    // A newcomer gets an even share from now on, not every item until
+    // they have caught up with Hal's six.
+    app.join("hunters", "hana@acme.test").await;
+    let given = hunters_given(&app, 6, 6).await;
+    assert_eq!((given[&hal], given[&hana]), (3, 3), "{given:?}");
+
+    // Hana's weight tripled: three of every four from now on.
+    let member = format!("/api/v1/queues/hunters/members/{hana}");
+    assert_eq!(
+        app.patch(&app.owner, &member, &json!({"weight": 3}))
+            .await
+            .status(),
+        200
+    );
+    let given = hunters_given(&app, 8, 12).await;
+    assert_eq!((given[&hal], given[&hana]), (2, 6), "{given:?}");
+}
