@@ -18,6 +18,7 @@ pub const NO_SIGNAL: &str = "no_spam_signal";
 
 /// Blocked addresses, domains and phrases, kept by moderators.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Blocklist {
     #[serde(default)]
     pub emails: Vec<String>,
@@ -29,7 +30,7 @@ pub struct Blocklist {
 
 /// Tunable weights and the threshold at which an inquiry is quarantined.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ModerationConfig {
     /// At or above this score an inquiry is quarantined. High on purpose: a
     /// real lead lost to quarantine costs more than a spam read by a person.

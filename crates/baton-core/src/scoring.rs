@@ -12,7 +12,7 @@ pub const RULES_VERSION: &str = "points-1";
 /// Points per signal. Stored as organisation settings; the defaults suit a
 /// B2B company selling to mid-sized firms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScoringConfig {
     /// (minimum employees, points), checked from the largest band down.
     pub company_size_bands: Vec<(u32, u8)>,

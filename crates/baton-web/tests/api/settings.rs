@@ -64,6 +64,14 @@ async fn owners_change_settings_and_the_next_inquiry_follows_them() {
         (json!({"business_hours": "someday"}), "business_hours"),
         (json!({"currency": "dollars"}), "currency"),
         (json!({"colour": "red"}), "colour"),
+        (
+            json!({"scoring": {"decision_maker_pionts": 5}}),
+            "scoring.decision_maker_pionts",
+        ),
+        (
+            json!({"moderation": {"blocklist": {"domian": ["x.test"]}}}),
+            "moderation.blocklist.domian",
+        ),
     ] {
         let response = put(app.owner.clone(), body.clone()).await;
         assert_eq!(response.status(), 422, "{body}");
