@@ -2,7 +2,9 @@
 //! stage, the marketing ↔ sales hand-over, lead quality, revenue against
 //! forecast, activity against revenue and forecast accuracy. Each page
 //! draws its charts like the dashboard and lists its tables, and each
-//! table downloads as CSV from the same address with `csv=` its name.
+//! table downloads as CSV from the same address with `csv=` its name,
+//! holding plain numbers (shares as fractions, money in major units with
+//! the currency in the heading) where the page shows "62%" or "1.00 USD".
 
 use super::charts::{Chart, Dot, Figure, LABEL_WIDTH, chart, scatter};
 use super::{Chrome, Field, Viewer, failure, message, money, percent, render};
@@ -54,8 +56,100 @@ struct Table {
     id: &'static str,
     title: String,
     head: Vec<String>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Vec<Cell>>,
     csv_href: String,
+}
+
+/// One cell of a report table: what the page shows, and the plain value
+/// its CSV carries, so that a spreadsheet reads numbers.
+#[derive(Debug, Clone)]
+struct Cell {
+    shown: String,
+    plain: String,
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell {
+            plain: text.clone(),
+            shown: text,
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell::from(text.to_string())
+    }
+}
+
+impl Cell {
+    /// A count.
+    fn count(n: i64) -> Cell {
+        Cell::from(n.to_string())
+    }
+
+    /// A share, shown as a whole percentage; a fraction in the CSV.
+    fn share(value: Option<f64>) -> Cell {
+        Cell {
+            shown: percent(value),
+            plain: value.map_or_else(String::new, |v| format!("{v:.4}")),
+        }
+    }
+
+    /// An amount in minor units, shown with its currency; in major units
+    /// in the CSV, whose heading names the currency.
+    fn amount(minor: Option<i64>, currency: &str) -> Cell {
+        let plain = match (minor, baton_core::money::Currency::parse(currency)) {
+            (Some(m), Ok(code)) => baton_core::money::format_minor(m, &code),
+            (Some(m), Err(_)) => m.to_string(),
+            (None, _) => String::new(),
+        };
+        Cell {
+            shown: minor.map_or_else(|| "—".to_string(), |m| money(m, currency)),
+            plain,
+        }
+    }
+
+    /// A number shown by `show`, which gives a dash for none; empty in the CSV.
+    fn number(value: Option<f64>, show: fn(Option<f64>) -> String) -> Cell {
+        let shown = show(value);
+        Cell {
+            plain: if value.is_some() {
+                shown.clone()
+            } else {
+                String::new()
+            },
+            shown,
+        }
+    }
+}
+
+/// What a table's cells show, for the table under a chart.
+fn shown(rows: &[Vec<Cell>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| row.iter().map(|cell| cell.shown.clone()).collect())
+        .collect()
+}
+
+/// Headings with the currency after those of money columns, as the CSV's
+/// plain amounts need.
+fn priced(head: &[&str], money: &[&str], currency: &str) -> Vec<String> {
+    head.iter()
+        .map(|name| {
+            if money.contains(name) {
+                format!("{name} ({currency})")
+            } else {
+                name.to_string()
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -85,7 +179,7 @@ struct Content {
 }
 
 /// A table before it is shown: (id, title, head, rows).
-type TableContent = (&'static str, String, Vec<String>, Vec<Vec<String>>);
+type TableContent = (&'static str, String, Vec<String>, Vec<Vec<Cell>>);
 
 /// The refusal for anyone but owners and managers.
 fn refused(viewer: &Viewer) -> Option<Response> {
@@ -231,7 +325,14 @@ fn csv_download(table: &Table) -> Response {
                 format!("attachment; filename=\"{}.csv\"", table.id),
             ),
         ],
-        csv_document(&table.head, &table.rows),
+        csv_document(
+            &table.head,
+            &table
+                .rows
+                .iter()
+                .map(|row| row.iter().map(|cell| cell.plain.clone()).collect())
+                .collect::<Vec<Vec<String>>>(),
+        ),
     )
         .into_response()
 }
@@ -333,16 +434,16 @@ async fn funnel(
         Ok(report) => report,
         Err(e) => return failure(Some(&viewer), e),
     };
-    let rows: Vec<Vec<String>> = report
+    let rows: Vec<Vec<Cell>> = report
         .stages
         .iter()
         .map(|s| {
             vec![
-                s.step.stage.to_string(),
-                s.step.leads.to_string(),
-                percent(s.step.conversion),
-                one_decimal(s.median_days_in_stage),
-                s.stays_timed.to_string(),
+                s.step.stage.to_string().into(),
+                Cell::count(s.step.leads),
+                Cell::share(s.step.conversion),
+                Cell::number(s.median_days_in_stage, one_decimal),
+                Cell::count(s.stays_timed),
             ]
         })
         .collect();
@@ -367,7 +468,7 @@ async fn funnel(
             })
             .collect(),
         head.clone(),
-        rows.clone(),
+        shown(&rows),
     );
     let waits = chart(
         "time-in-stage",
@@ -386,7 +487,7 @@ async fn funnel(
             })
             .collect(),
         head.clone(),
-        rows.clone(),
+        shown(&rows),
     );
     respond(
         &viewer,
@@ -425,16 +526,16 @@ async fn handover(
         Err(e) => return failure(Some(&viewer), e),
     };
     let delivery_head = vec!["Campaign or channel", "MQLs forecast", "MQLs", "Delivered"];
-    let delivery_rows: Vec<Vec<String>> = report
+    let delivery_rows: Vec<Vec<Cell>> = report
         .mql_delivery
         .iter()
         .chain(std::iter::once(&report.mql_total))
         .map(|d| {
             vec![
-                d.name.clone(),
-                d.forecast_mqls.to_string(),
-                d.mqls.to_string(),
-                percent(d.delivered),
+                d.name.clone().into(),
+                Cell::count(d.forecast_mqls),
+                Cell::count(d.mqls),
+                Cell::share(d.delivered),
             ]
         })
         .collect();
@@ -452,7 +553,7 @@ async fn handover(
             })
             .collect(),
         delivery_head.clone(),
-        delivery_rows.clone(),
+        shown(&delivery_rows),
     );
     let sales = &report.sales;
     let response_head = vec![
@@ -467,20 +568,20 @@ async fn handover(
         "Median hours to reject",
     ];
     let response_rows = vec![vec![
-        sales.handed_over.to_string(),
-        sales.accepted.to_string(),
-        sales.rejected.to_string(),
-        sales.open.to_string(),
-        sales.on_time.to_string(),
-        sales.late.to_string(),
-        percent(sales.on_time_share),
-        one_decimal(sales.median_hours_to_accept),
-        one_decimal(sales.median_hours_to_reject),
+        Cell::count(sales.handed_over),
+        Cell::count(sales.accepted),
+        Cell::count(sales.rejected),
+        Cell::count(sales.open),
+        Cell::count(sales.on_time),
+        Cell::count(sales.late),
+        Cell::share(sales.on_time_share),
+        Cell::number(sales.median_hours_to_accept, one_decimal),
+        Cell::number(sales.median_hours_to_reject, one_decimal),
     ]];
-    let reasons: Vec<Vec<String>> = sales
+    let reasons: Vec<Vec<Cell>> = sales
         .rejection_reasons
         .iter()
-        .map(|r| vec![r.reason.clone(), r.leads.to_string()])
+        .map(|r| vec![r.reason.clone().into(), Cell::count(r.leads)])
         .collect();
     respond(
         &viewer,
@@ -546,25 +647,23 @@ async fn lead_quality(
         Err(e) => return failure(Some(&viewer), e),
     };
     let currency = report.currency.clone();
-    let amount =
-        |minor: Option<i64>| minor.map_or_else(|| "—".to_string(), |m| money(m, &currency));
     let row = |r: &QualityRow| {
         vec![
             if r.name.is_empty() {
-                "(none)".to_string()
+                "(none)".into()
             } else {
-                r.name.clone()
+                r.name.clone().into()
             },
-            r.leads.to_string(),
-            r.mqls.to_string(),
-            r.accepted.to_string(),
-            percent(r.acceptance_rate),
-            r.customers.to_string(),
-            percent(r.conversion),
-            amount(Some(r.won_revenue_minor)),
-            amount(r.cost_minor),
-            amount(r.cost_per_lead_minor),
-            ratio(r.return_on_cost),
+            Cell::count(r.leads),
+            Cell::count(r.mqls),
+            Cell::count(r.accepted),
+            Cell::share(r.acceptance_rate),
+            Cell::count(r.customers),
+            Cell::share(r.conversion),
+            Cell::amount(Some(r.won_revenue_minor), &currency),
+            Cell::amount(r.cost_minor, &currency),
+            Cell::amount(r.cost_per_lead_minor, &currency),
+            Cell::number(r.return_on_cost, ratio),
         ]
     };
     let head = |first: &'static str| {
@@ -582,8 +681,15 @@ async fn lead_quality(
             "Return on cost",
         ]
     };
-    let source_rows: Vec<Vec<String>> = report.by_source.iter().map(row).collect();
-    let campaign_rows: Vec<Vec<String>> = report.by_campaign.iter().map(row).collect();
+    let priced_head = |first| {
+        priced(
+            &head(first),
+            &["Revenue won", "Cost", "Cost per lead"],
+            &currency,
+        )
+    };
+    let source_rows: Vec<Vec<Cell>> = report.by_source.iter().map(row).collect();
+    let campaign_rows: Vec<Vec<Cell>> = report.by_campaign.iter().map(row).collect();
     let conversion = chart(
         "source-conversion",
         "Conversion to customer by source".into(),
@@ -603,7 +709,7 @@ async fn lead_quality(
             })
             .collect(),
         head("Source"),
-        source_rows.clone(),
+        shown(&source_rows),
     );
     respond(
         &viewer,
@@ -623,13 +729,13 @@ async fn lead_quality(
                 (
                     "by-source",
                     "By source".into(),
-                    heads(&head("Source")),
+                    priced_head("Source"),
                     source_rows,
                 ),
                 (
                     "by-campaign",
                     "By campaign".into(),
-                    heads(&head("Campaign")),
+                    priced_head("Campaign"),
                     campaign_rows,
                 ),
             ],
@@ -660,14 +766,15 @@ async fn revenue(
     let amount =
         |minor: Option<i64>| minor.map_or_else(|| "—".to_string(), |m| money(m, &currency));
     let head = |first: &'static str| vec![first, "Forecast", "Won", "Attainment"];
-    let rows = |plan: &[baton_db::reports::PlanRow]| -> Vec<Vec<String>> {
+    let priced_head = |first| priced(&head(first), &["Forecast", "Won"], &currency);
+    let rows = |plan: &[baton_db::reports::PlanRow]| -> Vec<Vec<Cell>> {
         plan.iter()
             .map(|p| {
                 vec![
-                    p.key.clone(),
-                    amount(p.forecast_minor),
-                    amount(Some(p.won_minor)),
-                    percent(p.attainment),
+                    p.key.clone().into(),
+                    Cell::amount(p.forecast_minor, &currency),
+                    Cell::amount(Some(p.won_minor), &currency),
+                    Cell::share(p.attainment),
                 ]
             })
             .collect()
@@ -692,14 +799,14 @@ async fn revenue(
         format!("Revenue won (bars) against forecast (marks) by quarter, {currency}"),
         figures(&report.quarters),
         head("Quarter"),
-        quarter_rows.clone(),
+        shown(&quarter_rows),
     );
     let by_month = chart(
         "revenue-months",
         format!("Revenue won (bars) against forecast (marks) by month, {currency}"),
         figures(&report.months),
         head("Month"),
-        month_rows.clone(),
+        shown(&month_rows),
     );
     respond(
         &viewer,
@@ -720,13 +827,13 @@ async fn revenue(
                 (
                     "by-quarter",
                     "By quarter".into(),
-                    heads(&head("Quarter")),
+                    priced_head("Quarter"),
                     quarter_rows,
                 ),
                 (
                     "by-month",
                     "By month".into(),
-                    heads(&head("Month")),
+                    priced_head("Month"),
                     month_rows,
                 ),
             ],
@@ -770,20 +877,19 @@ async fn activity(
         "Revenue per activity",
         "Busy without results",
     ];
-    let rows: Vec<Vec<String>> = report
+    let rows: Vec<Vec<Cell>> = report
         .rows
         .iter()
         .map(|r| {
             vec![
-                r.name.clone(),
-                r.team.clone(),
-                r.activities.to_string(),
-                r.won_deals.to_string(),
-                money(r.won_revenue_minor, &currency),
-                r.opportunities_created.to_string(),
-                r.revenue_per_activity_minor
-                    .map_or_else(|| "—".to_string(), |m| money(m, &currency)),
-                if r.busy_without_results { "yes" } else { "" }.to_string(),
+                r.name.clone().into(),
+                r.team.clone().into(),
+                Cell::count(r.activities),
+                Cell::count(r.won_deals),
+                Cell::amount(Some(r.won_revenue_minor), &currency),
+                Cell::count(r.opportunities_created),
+                Cell::amount(r.revenue_per_activity_minor, &currency),
+                if r.busy_without_results { "yes" } else { "" }.into(),
             ]
         })
         .collect();
@@ -806,7 +912,7 @@ async fn activity(
             })
             .collect(),
         head.clone(),
-        rows.clone(),
+        shown(&rows),
     );
     respond(
         &viewer,
@@ -821,7 +927,12 @@ async fn activity(
                 period.from, period.to, report.busy_activity_ratio, report.busy_revenue_ratio
             )],
             charts: vec![plot],
-            tables: vec![("people", "Per person".into(), heads(&head), rows)],
+            tables: vec![(
+                "people",
+                "Per person".into(),
+                priced(&head, &["Revenue won", "Revenue per activity"], &currency),
+                rows,
+            )],
         },
     )
 }
@@ -861,42 +972,50 @@ async fn forecast_accuracy(
         Err(e) => return failure(Some(&viewer), e),
     };
     let currency = report.currency.clone();
+    // Revenue in major units and leads as counts in the CSV; the kind
+    // column says which a row holds.
     let amount = |kind: baton_core::domain::ForecastKind, value: i64| match kind {
-        baton_core::domain::ForecastKind::Revenue => money(value, &currency),
-        baton_core::domain::ForecastKind::Leads => format!("{value} MQLs"),
+        baton_core::domain::ForecastKind::Revenue => Cell::amount(Some(value), &currency),
+        baton_core::domain::ForecastKind::Leads => Cell {
+            shown: format!("{value} MQLs"),
+            plain: value.to_string(),
+        },
     };
     let mut head = heads(&[
         "Name", "Kind", "Forecast", "Actual", "Error", "Accuracy", "Bias",
     ]);
     head.extend(report.quarters.iter().map(|q| format!("Accuracy {q}")));
     head.extend(heads(&["Trend accuracy", "Trend bias", "Smoke"]));
-    let rows: Vec<Vec<String>> = report
+    let rows: Vec<Vec<Cell>> = report
         .rows
         .iter()
         .chain(&report.totals)
         .map(|r| {
             let mut cells = vec![
-                r.name.clone(),
-                r.kind.to_string(),
+                r.name.clone().into(),
+                r.kind.to_string().into(),
                 if r.forecast_ids.is_empty() {
-                    "none".to_string()
+                    Cell {
+                        shown: "none".into(),
+                        plain: String::new(),
+                    }
                 } else {
                     amount(r.kind, r.judged.forecast)
                 },
                 amount(r.kind, r.judged.actual),
                 amount(r.kind, r.judged.error),
-                percent(Some(r.judged.accuracy)),
-                ratio(r.judged.bias),
+                Cell::share(Some(r.judged.accuracy)),
+                Cell::number(r.judged.bias, ratio),
             ];
             cells.extend(
                 r.trend
                     .iter()
-                    .map(|p| percent(p.accuracy.map(|a| a.accuracy))),
+                    .map(|p| Cell::share(p.accuracy.map(|a| a.accuracy))),
             );
             cells.extend([
-                percent(r.trend_accuracy),
-                ratio(r.trend_bias),
-                if r.smoke { "SMOKE" } else { "" }.to_string(),
+                Cell::share(r.trend_accuracy),
+                Cell::number(r.trend_bias, ratio),
+                if r.smoke { "SMOKE" } else { "" }.into(),
             ]);
             cells
         })
@@ -933,16 +1052,16 @@ async fn forecast_accuracy(
             })
             .collect(),
     );
-    let leaderboard: Vec<Vec<String>> = report
+    let leaderboard: Vec<Vec<Cell>> = report
         .leaderboard
         .iter()
         .map(|e| {
             vec![
-                e.kind.to_string(),
-                e.rank.to_string(),
-                e.name.clone(),
-                percent(Some(e.trend_accuracy)),
-                e.quarters.to_string(),
+                e.kind.to_string().into(),
+                e.rank.to_string().into(),
+                e.name.clone().into(),
+                Cell::share(Some(e.trend_accuracy)),
+                e.quarters.to_string().into(),
             ]
         })
         .collect();

@@ -1828,8 +1828,14 @@ async fn the_owners_report_pages_draw_their_charts_and_export_every_table_as_csv
         csv.starts_with("Campaign,Leads,MQLs,Accepted by sales,"),
         "{csv}"
     );
+    // Plain numbers for a spreadsheet: shares as fractions, money in
+    // major units with the currency in the heading.
     assert!(
-        csv.contains("\r\n\"Webinar, \"\"W\"\"\",3,2,1,50%,0,0%,500.00 USD,"),
+        csv.contains(",Revenue won (USD),Cost (USD),Cost per lead (USD),Return on cost\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\n\"Webinar, \"\"W\"\"\",3,2,1,0.5000,0,0.0000,500.00,"),
         "{csv}"
     );
     for (page, table) in [
