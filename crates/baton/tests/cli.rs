@@ -925,6 +925,8 @@ fn the_owners_numbers_print_as_csv() {
 
 #[test]
 fn restore_refuses_while_a_server_runs_on_the_data_folder() {
+    // Every command shares the folder's lock as it opens the database, as
+    // the server does: an import or a report running keeps a restore out.
     let baton = Baton::sqlite();
     baton.ok(&["migrate"]);
     let backup = baton.files.join("backup.db");
@@ -954,7 +956,7 @@ fn restore_refuses_while_a_server_runs_on_the_data_folder() {
     server.wait().unwrap();
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     assert!(
-        stderr(&refused).contains("a server is running on"),
+        stderr(&refused).contains("another baton command is using"),
         "{}",
         stderr(&refused)
     );

@@ -2,7 +2,9 @@
 //! restore.
 
 use super::import::counted;
-use super::{BATCH, DATABASE_FILE, closing, connect, open, progress_bar, server_lock};
+use super::{
+    BATCH, DATA_DIR_LOCK, DATABASE_FILE, closing, connect, data_dir_lock, open, progress_bar,
+};
 use crate::cli::{BackupArgs, DatabaseArgs, DemoArgs, GenerateArgs, ReprocessArgs, RestoreArgs};
 use crate::failure::Failure;
 use baton_core::domain::InquiryStatus;
@@ -213,27 +215,30 @@ pub async fn restore(database: &DatabaseArgs, args: &RestoreArgs) -> Result<(), 
     }
     let data_dir = &database.data_dir;
     let target = data_dir.join(DATABASE_FILE);
-    // Held until the restore ends, so no server starts meanwhile either.
-    let _alone = if data_dir.is_dir() {
-        let lock = server_lock(data_dir)?;
-        match lock.try_lock() {
-            Ok(()) => Some(lock),
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Failure::bad_input(format!(
-                    "a server is running on {}: stop it, then restore",
-                    data_dir.display()
-                )));
-            }
-            Err(std::fs::TryLockError::Error(error)) => {
-                return Err(Failure::runtime(format!(
-                    "cannot lock {}: {error}",
-                    data_dir.display()
-                )));
-            }
+    // Held until the restore ends, so that no command starts on the
+    // folder meanwhile: they wait for it.
+    std::fs::create_dir_all(data_dir).map_err(|error| {
+        Failure::runtime(format!("cannot make {}: {error}", data_dir.display()))
+    })?;
+    let lock = data_dir_lock(data_dir)?;
+    match lock.try_lock() {
+        Ok(()) => {
+            let _ = DATA_DIR_LOCK.set(lock);
         }
-    } else {
-        None
-    };
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(Failure::bad_input(format!(
+                "another baton command is using {} (a server, an import, a report…): \
+                 stop it or let it finish, then restore",
+                data_dir.display()
+            )));
+        }
+        Err(std::fs::TryLockError::Error(error)) => {
+            return Err(Failure::runtime(format!(
+                "cannot lock {}: {error}",
+                data_dir.display()
+            )));
+        }
+    }
     if target.exists() && !args.force {
         return Err(Failure::bad_input(format!(
             "{} already holds a database: stop the server, then run again with --force to replace it",

@@ -59,14 +59,17 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 /// The embedded database's file in the data folder, as `DbOptions::sqlite_in` names it.
 const DATABASE_FILE: &str = "baton.db";
 
-/// The file servers of a data folder hold a shared lock on while they run,
-/// so that a restore, which needs it alone, cannot replace the database
-/// under a running server.
-const SERVER_LOCK_FILE: &str = "baton.lock";
+/// The file every command using a data folder's database holds a shared
+/// lock on while it runs (servers, imports, reports…), so that a restore,
+/// which needs it alone, cannot replace the database under any of them.
+const DATA_DIR_LOCK_FILE: &str = "baton.lock";
+
+/// This process's lock on its data folder, held until the process ends.
+static DATA_DIR_LOCK: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
 
 /// The lock file of `data_dir`, opened (and made, the first time).
-fn server_lock(data_dir: &std::path::Path) -> Result<std::fs::File, Failure> {
-    let path = data_dir.join(SERVER_LOCK_FILE);
+fn data_dir_lock(data_dir: &std::path::Path) -> Result<std::fs::File, Failure> {
+    let path = data_dir.join(DATA_DIR_LOCK_FILE);
     std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -82,11 +85,27 @@ impl DatabaseArgs {
         self.database_url.is_some() || self.data_dir.join(DATABASE_FILE).exists()
     }
 
-    /// PostgreSQL when a URL is given, else the embedded database.
+    /// PostgreSQL when a URL is given, else the embedded database, with
+    /// the data folder's lock shared for as long as this process runs: a
+    /// restore under way is waited for.
     fn options(&self) -> Result<DbOptions, Failure> {
         match &self.database_url {
             Some(url) => Ok(DbOptions::url(url.clone())),
-            None => Ok(DbOptions::sqlite_in(&self.data_dir)?),
+            None => {
+                let options = DbOptions::sqlite_in(&self.data_dir)?;
+                if DATA_DIR_LOCK.get().is_none() {
+                    let lock = data_dir_lock(&self.data_dir)?;
+                    lock.lock_shared().map_err(|error| {
+                        Failure::runtime(format!(
+                            "cannot lock {}: {error}",
+                            self.data_dir.display()
+                        ))
+                    })?;
+                    // Another thread may have set it meanwhile; either lock holds.
+                    let _ = DATA_DIR_LOCK.set(lock);
+                }
+                Ok(options)
+            }
         }
     }
 }

@@ -1,27 +1,15 @@
 //! `baton serve`.
 
-use super::{open, server_lock};
+use super::open;
 use crate::cli::{DatabaseArgs, ServeArgs};
 use crate::failure::Failure;
 use baton_web::ServeOptions;
 use std::net::SocketAddr;
 
 pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Failure> {
+    // Opening the embedded database shares its folder's lock until the
+    // server stops, so that no restore replaces it meanwhile.
     let db = open(database).await?;
-    // Held until the server stops; shared, since several may serve one folder.
-    let _running = match &database.database_url {
-        Some(_) => None,
-        None => {
-            let lock = server_lock(&database.data_dir)?;
-            lock.lock_shared().map_err(|error| {
-                Failure::runtime(format!(
-                    "cannot lock {}: {error}",
-                    database.data_dir.display()
-                ))
-            })?;
-            Some(lock)
-        }
-    };
     let base_url = args
         .base_url
         .clone()
