@@ -824,23 +824,66 @@ async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking(
         .await
         .unwrap();
     }
+    // Ivy forecasts only the quarter still running: shown, not ranked.
+    let ivy = db
+        .create_user(NewUser {
+            email: "ivy@acme.test",
+            name: "Ivy",
+            role: Role::Hunter,
+            password: None,
+        })
+        .await
+        .unwrap()
+        .id;
+    db.submit_forecast(&NewForecast {
+        user_id: ivy,
+        submitted_by: ivy,
+        kind: ForecastKind::Revenue,
+        quarter: now,
+        note: None,
+        lines: vec![NewForecastLine {
+            description: "a start".into(),
+            opportunity_id: None,
+            account_id: None,
+            campaign_id: None,
+            channel: None,
+            category: Some(ForecastCategory::Commit),
+            amount: Decimal("1000".into()),
+            currency: None,
+            leads: None,
+            mqls: None,
+        }],
+    })
+    .await
+    .unwrap();
     let current = db
         .forecast_accuracy(now, AccuracyGroup::Person)
         .await
         .unwrap();
     assert!(current.in_progress);
+    assert!(current.rows.iter().any(|r| r.name == "Ivy"));
+    assert!(
+        current.leaderboard.iter().all(|e| e.name != "Ivy"),
+        "{:?}",
+        current.leaderboard
+    );
     assert!(
         current
             .in_progress_note()
             .unwrap()
             .contains("has not ended")
     );
-    let row = &current.rows[0];
+    let row = current.rows.iter().find(|r| r.name == "Hal").unwrap();
     assert_eq!(row.too_high_streak, 1, "only the quarter that ended counts");
     assert!(!row.smoke);
     assert!(
         row.trend.last().unwrap().accuracy.is_some(),
         "the quarter so far is still shown"
+    );
+    let ranked = &current.leaderboard[0];
+    assert_eq!(
+        ranked.quarters, 1,
+        "ranked over the quarter that ended alone: {ranked:?}"
     );
 
     let last = db

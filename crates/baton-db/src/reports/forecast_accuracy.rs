@@ -366,7 +366,7 @@ impl Db {
         if group == AccuracyGroup::Campaign {
             totals.retain(|row| row.kind == ForecastKind::Leads);
         }
-        let leaderboard = leaderboard(&rows);
+        let leaderboard = leaderboard(&rows, in_progress);
         Ok(ForecastAccuracyReport {
             quarter: quarter.to_string(),
             group,
@@ -646,7 +646,7 @@ fn accuracy_row(
             .map(|sums| Accuracy::of(sums.judged.0, sums.judged.1))
     };
     let trend: Vec<Option<Accuracy>> = grouped.iter().map(judged_in).collect();
-    let ended = &trend[..trend.len() - usize::from(last_in_progress && !trend.is_empty())];
+    let ended = ended(&trend, last_in_progress);
     let forecast: Vec<Accuracy> = ended.iter().flatten().copied().collect();
     let (errors, actuals) = forecast
         .iter()
@@ -679,11 +679,12 @@ fn accuracy_row(
 }
 
 /// Rows with a forecast this quarter, ranked per kind by their accuracy
-/// over the trend, ties by name.
-fn leaderboard(rows: &[AccuracyRow]) -> Vec<LeaderboardEntry> {
+/// over the trend's ended quarters, ties by name; a row judged in none of
+/// them (its only forecast is the quarter still `in_progress`) is not ranked.
+fn leaderboard(rows: &[AccuracyRow], in_progress: bool) -> Vec<LeaderboardEntry> {
     let mut ranked: Vec<&AccuracyRow> = rows
         .iter()
-        .filter(|row| !row.forecast_ids.is_empty())
+        .filter(|row| !row.forecast_ids.is_empty() && row.trend_accuracy.is_some())
         .collect();
     ranked.sort_by(|a, b| {
         a.kind
@@ -707,8 +708,16 @@ fn leaderboard(rows: &[AccuracyRow]) -> Vec<LeaderboardEntry> {
             id: row.id,
             kind: row.kind,
             trend_accuracy: row.trend_accuracy.unwrap_or(0.0),
-            quarters: row.trend.iter().filter(|p| p.accuracy.is_some()).count(),
+            quarters: ended(&row.trend, in_progress)
+                .iter()
+                .filter(|p| p.accuracy.is_some())
+                .count(),
         });
     }
     entries
+}
+
+/// The trend without its last quarter when that one is still in progress.
+fn ended<T>(trend: &[T], last_in_progress: bool) -> &[T] {
+    &trend[..trend.len() - usize::from(last_in_progress && !trend.is_empty())]
 }
