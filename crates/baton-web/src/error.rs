@@ -267,6 +267,11 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    // Pages and answers hold people's data and, once, new secrets: none is
+    // kept in a browser's or a proxy's cache unless a route says otherwise.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

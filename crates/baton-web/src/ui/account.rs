@@ -7,11 +7,12 @@ use crate::AppState;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -78,6 +79,7 @@ struct PasswordForm {
 
 async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     viewer: Viewer,
     Form(form): Form<PasswordForm>,
 ) -> Response {
@@ -89,12 +91,23 @@ async fn change_password(
         place_error(&mut fields, "repeat", "the two new passwords differ".into());
         return show(&viewer, StatusCode::UNPROCESSABLE_ENTITY, None, fields);
     }
-    match state
+    // Guessing the current password is limited as signing in is: each
+    // check counts for the address, and only a wrong password keeps its count.
+    if let Err(wait) = state.sign_in_limiter.check(peer.ip()) {
+        let problem =
+            format!("too many wrong passwords from your address; try again in {wait} seconds");
+        place_error(&mut fields, "current", problem);
+        return show(&viewer, StatusCode::TOO_MANY_REQUESTS, None, fields);
+    }
+    let changed = state
         .db
         .change_password(viewer.id(), &viewer.token, &form.current, &form.password)
         .await
-        .map_err(refusal)
-    {
+        .map_err(refusal);
+    if !matches!(&changed, Err(Ok((field, _))) if field == "current") {
+        state.sign_in_limiter.give_back(peer.ip());
+    }
+    match changed {
         Ok(()) => show(
             &viewer,
             StatusCode::OK,

@@ -1,12 +1,12 @@
 //! Signing in and out, and setting up the first owner.
 
-use super::session::{cleared_cookie, csrf_refused, session_cookie};
+use super::session::{cleared_cookie, csrf_refused, from_another_site, session_cookie};
 use super::{Chrome, Field, Viewer, failure, place_error, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -60,8 +60,12 @@ struct SignInForm {
 async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
+    if from_another_site(&headers) {
+        return csrf_refused();
+    }
     // Only failures count, so a busy office behind one address signs in
     // freely: each attempt is counted before the password is checked (so
     // parallel guesses are counted too) and given back when it succeeds.
@@ -169,7 +173,14 @@ async fn setup_page(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn setup(State(state): State<AppState>, Form(form): Form<SetupForm>) -> Response {
+async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> Response {
+    if from_another_site(&headers) {
+        return csrf_refused();
+    }
     match state.db.has_no_users().await {
         Ok(true) => {}
         Ok(false) => return Redirect::to("/sign-in").into_response(),

@@ -74,6 +74,27 @@ pub fn csrf_refused() -> Response {
     )
 }
 
+/// Whether a form was sent from another site: the browser says so
+/// (`Sec-Fetch-Site`), or its `Origin` names another host than the one it
+/// sent the form to. Forms without a session (sign-in, set-up) have no
+/// CSRF token, and a page elsewhere must not sign someone in to an account
+/// of its choosing.
+pub fn from_another_site(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    if text("sec-fetch-site").is_some_and(|site| site.eq_ignore_ascii_case("cross-site")) {
+        return true;
+    }
+    match (text("origin"), text("host")) {
+        (Some(origin), Some(host)) => {
+            let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            !authority.eq_ignore_ascii_case(host)
+        }
+        // An opaque origin says nothing good of where the form came from.
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
 /// The session secret in the request's cookies, if any.
 pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers

@@ -2159,3 +2159,88 @@ async fn parallel_wrong_passwords_are_all_counted() {
     assert_eq!(checked, 10, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20);
 }
+
+#[tokio::test]
+async fn a_sign_in_sent_from_another_site_is_refused() {
+    let app = TestApp::new().await;
+    Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let host = app.base.trim_start_matches("http://").to_string();
+    let send = async |headers: &[(&str, &str)]| {
+        let mut request = client
+            .post(app.url("/sign-in"))
+            .form(&[("email", "hal@acme.test"), ("password", "long password")]);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        (
+            response.status().as_u16(),
+            response.headers().contains_key("set-cookie"),
+        )
+    };
+    for refused in [
+        vec![("origin", "https://evil.example")],
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("origin", "null")],
+    ] {
+        assert_eq!(send(&refused).await, (403, false), "{refused:?}");
+    }
+    let own_origin = format!("http://{host}");
+    for accepted in [
+        vec![],
+        vec![
+            ("origin", own_origin.as_str()),
+            ("sec-fetch-site", "same-origin"),
+        ],
+    ] {
+        assert_eq!(send(&accepted).await, (303, true), "{accepted:?}");
+    }
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_is_limited_like_signing_in() {
+    let app = TestApp::new().await;
+    let mut hal = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (_, page, _) = hal.get("/account").await;
+    let csrf = Browser::csrf(&page);
+    let mut change = async |current: &str| {
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("current", current),
+            ("password", "a new long one"),
+            ("repeat", "a new long one"),
+        ];
+        hal.post("/account/password", &form).await.0
+    };
+    for n in 0..10 {
+        assert_eq!(change(&format!("guess {n}")).await, 422);
+    }
+    assert_eq!(change("guess 11").await, 429);
+    assert_eq!(
+        change("long password").await,
+        429,
+        "the right one too, until the window ends"
+    );
+}
+
+#[tokio::test]
+async fn pages_and_answers_are_not_kept_in_caches() {
+    let app = TestApp::new().await;
+    let hal = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    for response in [
+        hal.fetch("/work").await,
+        hal.fetch("/sign-in").await,
+        app.get(&app.owner, "/api/v1/users").await,
+    ] {
+        assert_eq!(
+            response.headers()["cache-control"],
+            "no-store",
+            "{}",
+            response.url()
+        );
+    }
+}
