@@ -308,10 +308,31 @@ impl Db {
         self.ensure_exists("user_id", Table::Users, Some(user_id))
             .await?;
         let week_starts_on = monday_of(day);
-        let starts_on = match period {
-            SheetPeriod::Day => day,
-            SheetPeriod::Week => week_starts_on,
+        let (starts_on, last_day) = match period {
+            SheetPeriod::Day => (day, day),
+            SheetPeriod::Week => (
+                week_starts_on,
+                week_starts_on
+                    .checked_add(jiff::Span::new().days(6))
+                    .unwrap_or(Date::MAX),
+            ),
         };
+        // A sheet is made from the work open now: one for a period already
+        // over would rewrite that period's record with today's work.
+        let today = self.today().await?;
+        if last_day < today {
+            return Err(DbError::invalid(
+                "date",
+                format!(
+                    "{day} is in a {} already over: a call sheet is made from the work open now, \
+                     so it is made for today or a day to come",
+                    match period {
+                        SheetPeriod::Day => "day",
+                        SheetPeriod::Week => "week",
+                    }
+                ),
+            ));
+        }
         let mut candidates = self.call_candidates(user_id).await?;
         candidates.sort_by_key(|c| c.priority);
         let now = now_ms();

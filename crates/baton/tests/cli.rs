@@ -806,7 +806,7 @@ fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
         "--email",
         "hugo@scenario.test",
         "--date",
-        "2026-09-29",
+        "2037-09-29",
     ]);
     assert!(empty.contains("Nothing to call"), "{empty}");
 
@@ -817,10 +817,10 @@ fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
         "--period",
         "week",
     ];
-    let json = baton.ok(&[&week[..], &["--date", "2026-09-30", "--format", "json"]].concat());
+    let json = baton.ok(&[&week[..], &["--date", "2037-09-30", "--format", "json"]].concat());
     let sheet: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(sheet["period"], "week");
-    assert_eq!(sheet["starts_on"], "2026-09-28");
+    assert_eq!(sheet["starts_on"], "2037-09-28");
     assert_eq!(sheet["lines"].as_array().unwrap().len(), 1, "{sheet}");
     assert_eq!(sheet["lines"][0]["value_minor"], 120_000);
     assert!(
@@ -830,10 +830,10 @@ fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
             .contains("Umbrella expansion"),
         "{sheet}"
     );
-    let table = baton.ok(&[&week[..], &["--date", "2026-10-02"]].concat());
+    let table = baton.ok(&[&week[..], &["--date", "2037-10-02"]].concat());
     assert!(line_starting(&table, "1 ").contains("proposal"), "{table}");
     assert!(
-        table.contains("for the week starting 2026-09-28"),
+        table.contains("for the week starting 2037-09-28"),
         "{table}"
     );
 
@@ -841,9 +841,9 @@ fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
         "report",
         "call-sheets",
         "--from",
-        "2026-09-01",
+        "2037-09-01",
         "--to",
-        "2026-10-31",
+        "2037-10-31",
         "--format",
         "csv",
     ]);
@@ -852,9 +852,20 @@ fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
         [
             "person,week,lines,done,completion",
             // Hugo's sheet had nothing on it, so nothing to complete.
-            "Hal,2026-09-28,1,0,0.000",
+            "Hal,2037-09-28,1,0,0.000",
         ]
     );
+
+    // A sheet is made from the work open now, never for a day already over.
+    let past = baton.run(&[
+        "call-sheet",
+        "--email",
+        "hal@scenario.test",
+        "--date",
+        "2019-01-01",
+    ]);
+    assert_eq!(past.status.code(), Some(2), "{}", stderr(&past));
+    assert!(stderr(&past).contains("already over"), "{}", stderr(&past));
 
     let unknown = baton.run(&["call-sheet", "--email", "nobody@scenario.test"]);
     assert!(!unknown.status.success());

@@ -417,3 +417,41 @@ async fn a_call_on_the_day_and_the_week_sheet_is_one_call_done_on_both() {
     assert_eq!(row["lines"], calls, "each call once: {report}");
     assert_eq!(row["done"], 1);
 }
+
+#[tokio::test]
+async fn a_sheet_for_a_day_or_week_already_over_is_refused_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let (_, hunter) = hunter_with_work(&app).await;
+    let today = app.db.today().await.unwrap();
+    let ago = |days: i64| today.checked_sub(jiff::Span::new().days(days)).unwrap();
+    for (period, date) in [("day", ago(1)), ("week", ago(8))] {
+        let (status, problem) = post(
+            &app,
+            &hunter,
+            "/api/v1/call-sheets",
+            json!({"period": period, "date": date.to_string()}),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["invalid-params"][0]["name"], "date", "{problem}");
+        assert!(
+            problem["invalid-params"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("already over"),
+            "{problem}"
+        );
+    }
+    assert_eq!(app.count("call_sheets").await, 0);
+    // Today's, and this week's even when its Monday is past, are made.
+    for period in ["day", "week"] {
+        let (status, sheet) = post(
+            &app,
+            &hunter,
+            "/api/v1/call-sheets",
+            json!({"period": period, "date": today.to_string()}),
+        )
+        .await;
+        assert_eq!(status, 201, "{sheet}");
+    }
+}

@@ -919,27 +919,31 @@ async fn the_call_sheet_list_shows_the_newest_first_and_narrows_to_dates() {
     let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
     let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
     let today = app.db.today().await.unwrap();
-    let day = |days_ago: i64| today.checked_sub(jiff::Span::new().days(days_ago)).unwrap();
-    for days_ago in [90, 9, 2] {
+    let day = |days_ahead: i64| {
+        today
+            .checked_add(jiff::Span::new().days(days_ahead))
+            .unwrap()
+    };
+    for days_ahead in [2, 9, 90] {
         app.db
             .generate_call_sheet(
                 None,
                 hal,
                 baton_core::domain::SheetPeriod::Day,
-                day(days_ago),
+                day(days_ahead),
             )
             .await
             .unwrap();
     }
     let (_, page, _) = hunter.get("/call-sheets").await;
-    let shown = |page: &str, days_ago: i64| page.find(&format!("The day of {}", day(days_ago)));
+    let shown = |page: &str, days_ahead: i64| page.find(&format!("The day of {}", day(days_ahead)));
     assert!(
-        shown(&page, 2).unwrap() < shown(&page, 9).unwrap()
-            && shown(&page, 9).unwrap() < shown(&page, 90).unwrap(),
+        shown(&page, 90).unwrap() < shown(&page, 9).unwrap()
+            && shown(&page, 9).unwrap() < shown(&page, 2).unwrap(),
         "the newest first: {page}"
     );
     let (_, page, _) = hunter
-        .get(&format!("/call-sheets?from={}&to={}", day(30), day(5)))
+        .get(&format!("/call-sheets?from={}&to={}", day(5), day(30)))
         .await;
     assert!(shown(&page, 9).is_some(), "{page}");
     assert!(shown(&page, 90).is_none() && shown(&page, 2).is_none());
