@@ -68,18 +68,41 @@ impl DbOptions {
     }
 }
 
-/// The URL with its password replaced, for logs and errors.
+/// The URL with its passwords replaced, for logs and errors: the one after
+/// the user name and any given as a query parameter (`?password=…`).
 fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:****{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut shown = match base.find("://") {
+        Some(scheme_end) => {
+            let rest = &base[scheme_end + 3..];
+            let authority = rest.split('/').next().unwrap_or_default();
+            match authority.rfind('@').map(|at| (&authority[..at], at)) {
+                Some((credentials, at)) if credentials.contains(':') => {
+                    let user = credentials.split(':').next().unwrap_or_default();
+                    format!("{}{user}:****{}", &base[..scheme_end + 3], &rest[at..])
+                }
+                _ => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        None => base.to_string(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+                    format!("{name}=****")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&pairs.join("&"));
     }
+    shown
 }
 
 impl fmt::Debug for DbOptions {
@@ -179,6 +202,22 @@ impl Db {
                 })
             }
             Backend::Postgres => {
+                // A server refusing the connection or the password says so
+                // at once; the pool would retry until its timeout and then
+                // name only that.
+                let probe = tokio::time::timeout(
+                    Duration::from_secs(30),
+                    AnyConnection::connect(&options.url),
+                )
+                .await
+                .map_err(|_| {
+                    DbError::Config(format!(
+                        "cannot open {}: no answer within 30 s",
+                        redacted(&options.url)
+                    ))
+                })?
+                .map_err(cannot_open)?;
+                probe.close().await.map_err(cannot_open)?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(options.max_connections)
                     .acquire_timeout(Duration::from_secs(30))
@@ -290,5 +329,17 @@ mod tests {
             "postgres://baton:****@db:5432/baton"
         );
         assert_eq!(redacted("sqlite://data/baton.db"), "sqlite://data/baton.db");
+        assert_eq!(
+            redacted("postgres://db/baton?sslmode=require&password=a@b&sslpassword=x"),
+            "postgres://db/baton?sslmode=require&password=****&sslpassword=****"
+        );
+        assert_eq!(
+            redacted("postgres://baton:p@ss@db/baton?user=baton"),
+            "postgres://baton:****@db/baton?user=baton"
+        );
+        assert_eq!(
+            redacted("postgres://baton@db/baton"),
+            "postgres://baton@db/baton"
+        );
     }
 }

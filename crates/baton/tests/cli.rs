@@ -990,6 +990,30 @@ fn an_unsupported_database_url_is_a_usage_error() {
 }
 
 #[test]
+fn a_database_refusing_the_connection_is_named_at_once_and_no_password_shown() {
+    // Nothing listens on port 1 of the loopback address.
+    let url = "postgres://baton:Secret1@127.0.0.1:1/baton?password=Secret2";
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["--database-url", url, "migrate"])
+        .env_remove("BATON_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let said = stderr(&output);
+    assert!(said.contains("Connection refused"), "{said}");
+    assert!(
+        !said.contains("Secret1") && !said.contains("Secret2"),
+        "{said}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "not the pool's timeout: {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn reprocess_exits_1_when_nothing_could_be_processed_and_3_when_part_was() {
     let baton = Baton::new();
     let raw = |body: &[u8], hash: &str| baton_db::intake::RawInquiry {
