@@ -912,3 +912,15 @@ async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking(
     assert!(quarter_now.in_progress && quarter_now.attainment == Some(0.0));
     assert!(!plan.quarters[plan.quarters.len() - 2].in_progress);
 }
+
+#[tokio::test]
+async fn without_closed_deals_there_is_no_win_rate() {
+    let test = TestDb::new().await.unwrap();
+    let report = test
+        .db
+        .revenue_report(baton_db::reports::RevenueBy::Quarter)
+        .await
+        .unwrap();
+    assert_eq!(report.total.closed_deals, 0);
+    assert_eq!(report.total.win_rate, None, "not a 0% win rate");
+}

@@ -9,6 +9,7 @@
 use super::mean_and_median;
 use crate::connect::{Backend, Db};
 use crate::error::Result;
+use baton_core::accountability::share;
 use baton_core::domain::OpportunityStage;
 use serde::Serialize;
 
@@ -54,8 +55,8 @@ pub struct RevenueRow {
     pub won_revenue_minor: i64,
     /// Won and lost deals.
     pub closed_deals: i64,
-    /// Won deals over closed deals; 0 without closed deals.
-    pub win_rate: f64,
+    /// Won deals over closed deals; none without closed deals.
+    pub win_rate: Option<f64>,
 }
 
 /// Won revenue and win rate, broken down, with totals.
@@ -73,14 +74,6 @@ pub struct RevenueReport {
     pub days_to_close_median: Option<f64>,
     /// Closed deals in other currencies, left out of every figure.
     pub other_currency_deals: i64,
-}
-
-fn win_rate(won: i64, closed: i64) -> f64 {
-    if closed == 0 {
-        0.0
-    } else {
-        won as f64 / closed as f64
-    }
 }
 
 impl Db {
@@ -119,7 +112,7 @@ impl Db {
                     won_deals,
                     won_revenue_minor,
                     closed_deals,
-                    win_rate: win_rate(won_deals, closed_deals),
+                    win_rate: share(won_deals, closed_deals),
                 },
             )
             .collect();
@@ -136,7 +129,7 @@ impl Db {
             won_deals,
             won_revenue_minor,
             closed_deals,
-            win_rate: win_rate(won_deals, closed_deals),
+            win_rate: share(won_deals, closed_deals),
         };
         let days = match self.backend() {
             Backend::Sqlite => "CAST(julianday(closed_on) - julianday(engaged_on) AS INTEGER)",

@@ -554,7 +554,8 @@ fn revenue_lines(report: &RevenueReport) -> Result<Lines, Failure> {
             row.won_deals.to_string(),
             format_minor(row.won_revenue_minor, &currency),
             row.closed_deals.to_string(),
-            format!("{:.4}", row.win_rate),
+            row.win_rate
+                .map_or_else(|| "-".to_string(), |rate| format!("{rate:.4}")),
         ]
     };
     let mut rows: Vec<Vec<String>> = report
