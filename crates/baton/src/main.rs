@@ -6,6 +6,7 @@
 mod cli;
 mod commands;
 mod failure;
+mod output;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -16,7 +17,6 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(&cli);
-    end_quietly_when_output_is_closed();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -24,32 +24,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let outcome = runtime.block_on(commands::run(cli));
+    let unwritten = output::failure();
+    if let Some(error) = &unwritten {
+        eprintln!("error: cannot write the output: {error}");
+    }
+    match outcome {
+        Ok(()) if unwritten.is_some() => ExitCode::FAILURE,
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("error: {failure}");
             failure.exit_code()
         }
     }
-}
-
-/// A reader that stops early (`baton report revenue | head`) closes
-/// stdout, and printing to it then panics; the command ends quietly
-/// instead, as command-line tools do.
-fn end_quietly_when_output_is_closed() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default(info);
-    }));
 }
 
 /// Logs go to stderr so that stdout carries only results (tokens, summaries).

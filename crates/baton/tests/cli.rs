@@ -95,13 +95,36 @@ impl Baton {
         self.run_with_stdin(args, "")
     }
 
-    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+    /// The command `baton` with the database flags and `args`, the
+    /// environment's database and logging settings left out.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+        command
             .args(&self.database_flags)
             .args(args)
             .env_remove("RUST_LOG")
             .env_remove("BATON_DATA_DIR")
-            .env_remove("BATON_DATABASE_URL")
+            .env_remove("BATON_DATABASE_URL");
+        command
+    }
+
+    /// Runs a command whose reader goes away before it prints, as
+    /// `| head -0` would.
+    fn run_without_reader(&self, args: &[&str]) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        child.wait_with_output().unwrap()
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1059,19 +1082,45 @@ fn reprocess_exits_1_when_nothing_could_be_processed_and_3_when_part_was() {
 fn a_reader_that_stops_early_ends_the_command_quietly() {
     let baton = Baton::new();
     baton.with_scenario();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(&baton.database_flags)
-        .args(["report", "revenue", "--by", "agent"])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The reader goes away before the report is printed, as `| head -0` would.
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    let errors = String::from_utf8_lossy(&output.stderr);
+    let output = baton.run_without_reader(&["report", "revenue", "--by", "agent"]);
+    let errors = stderr(&output);
     assert!(!errors.contains("panicked"), "{errors}");
     assert_eq!(output.status.code(), Some(0), "{errors}");
+}
+
+#[test]
+fn a_reader_gone_early_keeps_the_commands_own_exit_code() {
+    let baton = Baton::new();
+    let csv = baton.file(
+        "leads.csv",
+        b"name,email,message\nAnn,ann@acme.example,Hi\nLeo,not-an-address,Hi\n",
+    );
+    let output = baton.run_without_reader(&["import", "inquiries", &csv]);
+    let errors = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{errors}");
+    assert!(errors.contains("1 row rejected"), "{errors}");
+    assert!(!errors.contains("panicked"), "{errors}");
+}
+
+#[test]
+fn output_that_cannot_be_written_fails_with_exit_1_and_says_why() {
+    let baton = Baton::new();
+    baton.ok(&["migrate"]);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = baton
+        .command(&["report", "revenue"])
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let errors = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{errors}");
+    assert!(
+        errors.contains("cannot write the output: No space left on device"),
+        "{errors}"
+    );
+    assert!(!errors.contains("panicked"), "{errors}");
 }

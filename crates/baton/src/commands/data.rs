@@ -7,6 +7,7 @@ use super::{
 };
 use crate::cli::{BackupArgs, DatabaseArgs, DemoArgs, GenerateArgs, ReprocessArgs, RestoreArgs};
 use crate::failure::Failure;
+use crate::output::say;
 use baton_core::domain::InquiryStatus;
 use baton_db::demo::{self, DEMO_DOMAIN, DEMO_PASSWORD, DemoOptions, DemoSummary};
 use baton_db::large_company::{self, LARGE_DOMAIN, LargeOptions, LargeSummary};
@@ -22,10 +23,10 @@ pub async fn migrate(database: &DatabaseArgs) -> Result<(), Failure> {
     })
     .await?;
     if applied.is_empty() {
-        println!("database is up to date");
+        say!("database is up to date");
     }
     for migration in applied {
-        println!("applied {migration}");
+        say!("applied {migration}");
     }
     Ok(())
 }
@@ -53,12 +54,12 @@ pub async fn demo(database: &DatabaseArgs, args: &DemoArgs) -> Result<(), Failur
         activities,
         forecasts,
     } = summary;
-    println!(
+    say!(
         "demo company ready: {users} people, {accounts} accounts with {contacts} contacts, \
          {inquiries} inquiries, {leads} leads, {work_items} work items, \
          {opportunities} opportunities, {activities} activities, {forecasts} forecasts"
     );
-    println!(
+    say!(
         "sign in as owner@{DEMO_DOMAIN} (or manager1@, marketer1@, qualifier1@, hunter1@, \
          farmer1@, service1@, operations1@…) with the password {DEMO_PASSWORD}"
     );
@@ -98,7 +99,7 @@ pub async fn generate(database: &DatabaseArgs, args: &GenerateArgs) -> Result<()
         call_sheets,
         call_sheet_lines,
     } = summary;
-    println!(
+    say!(
         "large company ready in {:.0} s: {users} people in {teams} teams, {accounts} accounts with \
          {contacts} contacts, {campaigns} campaigns, {leads} leads with {lead_stage_history} stage \
          changes, {work_items} work items with {assignment_history} assignment changes, \
@@ -106,7 +107,7 @@ pub async fn generate(database: &DatabaseArgs, args: &GenerateArgs) -> Result<()
          with {forecast_lines} lines, {call_sheets} call sheets with {call_sheet_lines} lines",
         started.elapsed().as_secs_f64()
     );
-    println!(
+    say!(
         "sign in as owner@{LARGE_DOMAIN} (or manager1@, hunter1@…) with the password {DEMO_PASSWORD}"
     );
     Ok(())
@@ -125,7 +126,7 @@ pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<
     closing(open(database).await?, async |db| {
         let ids = db.waiting_inquiries(args.limit.unwrap_or(i64::MAX)).await?;
         if ids.is_empty() {
-            println!("no inquiries are waiting");
+            say!("no inquiries are waiting");
             return Ok(());
         }
         let bar = progress_bar(ids.len() as u64, "{pos}/{len} inquiries");
@@ -142,14 +143,14 @@ pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<
             bar.inc(batch.len() as u64);
         }
         bar.finish_and_clear();
-        println!(
+        say!(
             "processed {}, {} still needing attention",
             counted(processed, "inquiries"),
             still_failing.len()
         );
         for outcome in &still_failing {
             let error = outcome.error.as_deref().unwrap_or("no error recorded");
-            println!("  inquiry {}: {error}", outcome.inquiry_id);
+            say!("  inquiry {}: {error}", outcome.inquiry_id);
         }
         // As an import does: 3 when part was done, 1 when none of it was.
         let failing = counted(still_failing.len() as u64, "inquiries");
@@ -196,7 +197,7 @@ pub async fn backup(database: &DatabaseArgs, args: &BackupArgs) -> Result<(), Fa
     let size = std::fs::metadata(&args.file)
         .map_err(|error| Failure::runtime(format!("{}: {error}", args.file.display())))?
         .len();
-    println!(
+    say!(
         "backed up to {} ({})",
         args.file.display(),
         human_size(size)
@@ -292,7 +293,7 @@ pub async fn restore(database: &DatabaseArgs, args: &RestoreArgs) -> Result<(), 
         Ok(db.users().await?.iter().filter(|user| user.active).count())
     })
     .await?;
-    println!(
+    say!(
         "restored {} into {} ({people} people can sign in); start the server again",
         args.file.display(),
         target.display(),

@@ -7,6 +7,7 @@
 use super::{BATCH, closing, connect, open, progress_bar};
 use crate::cli::{DatabaseArgs, ImportEmailArgs, ImportInquiriesArgs};
 use crate::failure::Failure;
+use crate::output::say;
 use baton_core::domain::{Channel, InquiryStatus};
 use baton_core::import::csv::{ColumnMapping, ImportError, InquiryCsvReader};
 use baton_core::import::email::{parse_message, split_mbox};
@@ -171,7 +172,7 @@ impl Tally {
         } else {
             ""
         };
-        println!(
+        say!(
             "{verb} {}, {} rejected{see_above}",
             counted(self.imported, "inquiries"),
             counted(self.rejected, unit)
@@ -182,25 +183,25 @@ impl Tally {
             "skipped"
         };
         if self.repeated_in_file > 0 {
-            println!(
+            say!(
                 "{} the same as an earlier one in the file: {skip}",
                 counted(self.repeated_in_file, unit)
             );
         }
         if self.imported_before > 0 {
-            println!(
+            say!(
                 "{} imported before: {skip}",
                 counted(self.imported_before, unit)
             );
         }
         if self.quarantined > 0 {
-            println!(
+            say!(
                 "{} held in quarantine as suspected spam, for a moderator to release or confirm",
                 self.quarantined
             );
         }
         if self.needing_attention > 0 {
-            println!(
+            say!(
                 "{} need attention: processing failed; `baton reprocess` retries them",
                 self.needing_attention
             );

@@ -6,6 +6,7 @@
 use super::{closing, open};
 use crate::cli::DatabaseArgs;
 use crate::failure::Failure;
+use crate::output::say;
 use baton_core::import::mapping::{
     AccountRecord, Mapping, OpportunityRecord, ReadRecords, Record, UserRecord, read_records,
 };
@@ -90,7 +91,7 @@ fn read_file<T: Record>(args: &ImportRecordsArgs) -> Result<(ReadRecords<T>, Map
 fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
     if json {
         let text = serde_json::to_string_pretty(report).expect("a report serialises to JSON");
-        println!("{text}");
+        say!("{text}");
     } else {
         for rejection in &report.rejected {
             eprintln!(
@@ -98,7 +99,7 @@ fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
                 rejection.row, rejection.line, rejection.reason
             );
         }
-        println!(
+        say!(
             "{}: {} rows read; {} created, {} updated, {} unchanged, {} rejected",
             report.records,
             report.rows,
@@ -108,7 +109,7 @@ fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
             report.rejected.len()
         );
         for quirk in &report.quirks {
-            println!("  {quirk}");
+            say!("  {quirk}");
         }
     }
     if report.rejected.is_empty() {

@@ -5,6 +5,7 @@
 use super::{closing, open as open_database};
 use crate::cli::{DatabaseArgs, ModelEvaluateArgs, ModelTrainArgs};
 use crate::failure::Failure;
+use crate::output::say;
 use baton_core::learn::dataset::{Selection, Table, read_ids, read_label_map};
 use baton_core::learn::evaluate::{Report, cross_validate, evaluate as evaluate_examples};
 use baton_core::learn::public_data::PUBLIC_DATA_SETS;
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub fn evaluate(args: &ModelEvaluateArgs) -> Result<(), Failure> {
     let report = run(args)?;
-    println!(
+    say!(
         "{}",
         serde_json::to_string(&report).expect("a report serialises")
     );
@@ -38,7 +39,7 @@ pub async fn train(database: &DatabaseArgs, args: &ModelTrainArgs) -> Result<(),
                     serde_json::json!({"task": task, "skipped": too_little.to_string()})
                 }
             };
-            println!("{line}");
+            say!("{line}");
         }
         Ok(())
     })
@@ -56,7 +57,7 @@ pub fn benchmark(data_dir: &Path, cross_validate: Option<usize>) -> Result<(), F
         // The data set and the task lead the report's own fields.
         let report = serde_json::to_string(&report).expect("a report serialises");
         let fields = report.strip_prefix('{').expect("a report is a JSON object");
-        println!(
+        say!(
             "{{\"dataset\":\"{dataset}\",\"task\":\"{}\",{fields}",
             args.task.name()
         );

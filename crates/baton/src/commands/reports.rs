@@ -5,6 +5,7 @@
 use super::{closing, open};
 use crate::cli::DatabaseArgs;
 use crate::failure::Failure;
+use crate::output::say;
 use baton_core::accountability::Accuracy;
 use baton_core::calendar::{Quarter, parse_date};
 use baton_core::domain::ForecastKind;
@@ -460,19 +461,19 @@ pub(super) fn print<R: Serialize>(
     match format {
         Format::Json => {
             let text = serde_json::to_string_pretty(report).expect("a report serialises to JSON");
-            println!("{text}");
+            say!("{text}");
         }
         Format::Csv => {
             let lines = lines(report)?;
             for line in std::iter::once(&lines.header).chain(&lines.rows) {
-                println!("{}", csv_record(line));
+                say!("{}", csv_record(line));
             }
         }
         Format::Table => {
             let lines = lines(report)?;
             print_table(&lines);
             for note in &lines.notes {
-                println!("{note}");
+                say!("{note}");
             }
         }
     }
@@ -499,7 +500,7 @@ fn print_table(lines: &Lines) {
                 text.push_str(&format!("  {cell:>width$}"));
             }
         }
-        println!("{}", text.trim_end());
+        say!("{}", text.trim_end());
     }
 }
 

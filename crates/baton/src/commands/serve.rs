@@ -3,6 +3,7 @@
 use super::open;
 use crate::cli::{DatabaseArgs, ServeArgs};
 use crate::failure::Failure;
+use crate::output::say;
 use baton_web::ServeOptions;
 use std::net::SocketAddr;
 
@@ -15,10 +16,10 @@ pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Fail
         .clone()
         .unwrap_or_else(|| default_base_url(args.listen));
     if db.has_no_users().await? {
-        println!("Open {base_url}/setup to create the first owner in the browser, or:");
-        println!("{}", first_run_instructions(database));
+        say!("Open {base_url}/setup to create the first owner in the browser, or:");
+        say!("{}", first_run_instructions(database));
     }
-    println!(
+    say!(
         "Baton serves {base_url} (listening on {}); stop it with Ctrl-C",
         args.listen
     );

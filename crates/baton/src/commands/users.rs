@@ -3,6 +3,7 @@
 use super::{closing, open};
 use crate::cli::{DatabaseArgs, TokenAddArgs, UserAddArgs};
 use crate::failure::Failure;
+use crate::output::say;
 use baton_core::auth::random_hex;
 use baton_db::users::NewUser;
 use std::io::BufRead;
@@ -26,12 +27,15 @@ pub async fn add_user(database: &DatabaseArgs, args: &UserAddArgs) -> Result<(),
         Ok(db.create_user(new_user).await?)
     })
     .await?;
-    println!(
+    say!(
         "added {} <{}> as {} (user id {})",
-        user.name, user.email, user.role, user.id
+        user.name,
+        user.email,
+        user.role,
+        user.id
     );
     if let Some(password) = generated_password {
-        println!("password (shown once; store it or change it after signing in): {password}");
+        say!("password (shown once; store it or change it after signing in): {password}");
     }
     Ok(())
 }
@@ -69,12 +73,12 @@ pub async fn add_token(database: &DatabaseArgs, args: &TokenAddArgs) -> Result<(
         Ok((user, token))
     })
     .await?;
-    println!(
+    say!(
         "API token `{}` for {} <{}>; shown once, store it now:",
         args.name.trim(),
         user.name,
         user.email
     );
-    println!("{token}");
+    say!("{token}");
     Ok(())
 }
