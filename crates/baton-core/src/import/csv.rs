@@ -517,12 +517,22 @@ pub fn bad_quoting<R: Read>(csv: &csv::Reader<QuoteCheck<R>>, start: u64) -> Opt
         true => u64::MAX,
         false => line_of(csv, csv.position()).max(start + 1),
     };
-    check.stray_after_quote(start..end).map(|line| {
-        format!(
-            "on line {line} a quoted value is followed by more text before the next delimiter: \
-             quote the whole value (a quote inside it is written twice, \"\")"
-        )
-    })
+    check
+        .stray_after_quote(start..end)
+        .map(|(line, opened)| match opened < line {
+            // The quote ran over line ends: the rows on those lines were
+            // read as part of this one, and are left out with it.
+            true => format!(
+                "a quote opened on line {opened} closes on line {line} and is followed by more \
+                 text, so lines {opened} to {line} were read as this one row and are all left \
+                 out: close the quote where its value ends (a quote inside a quoted value is \
+                 written twice, \"\")"
+            ),
+            false => format!(
+                "on line {line} a quoted value is followed by more text before the next \
+                 delimiter: quote the whole value (a quote inside it is written twice, \"\")"
+            ),
+        })
 }
 
 #[cfg(test)]
@@ -796,6 +806,30 @@ mod tests {
                 .message
                 .starts_with("a quote opened on line 3 is never closed: close it"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn a_quote_closing_lines_later_names_every_line_it_took() {
+        let csv = "name,email,message\n\
+                   Carol,carol@x.example,\"forgot to close\n\
+                   Dave,dave@x.example,fine\n\
+                   Eve,eve@x.example,\"quoted\" trailing\n\
+                   Frank,frank@x.example,ok\n";
+        let rows: Vec<_> = reader(csv, &ColumnMapping::default()).collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let error = rows[0].as_ref().unwrap_err();
+        assert_eq!((error.row, error.line), (1, 2));
+        assert!(
+            error.message.starts_with(
+                "a quote opened on line 2 closes on line 4 and is followed by more text, \
+                 so lines 2 to 4 were read as this one row"
+            ),
+            "{error}"
+        );
+        assert_eq!(
+            rows[1].as_ref().unwrap().1.email.as_deref(),
+            Some("frank@x.example")
         );
     }
 

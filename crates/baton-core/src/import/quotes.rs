@@ -8,7 +8,7 @@
 //! reader and tells where either happened, and [`resume_after_unclosed_quote`]
 //! reads the lines a quote never closed swallowed again, as rows.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::ops::Range;
 
@@ -32,8 +32,9 @@ pub struct QuoteCheck<R> {
     quoted: Vec<u8>,
     /// Just after a closing quote, before the value's end.
     after_closing_quote: bool,
-    /// Lines where something other than spaces follows a closing quote.
-    stray_lines: BTreeSet<u64>,
+    /// Lines where something other than spaces follows a closing quote,
+    /// with the line that quote opened on.
+    stray_lines: BTreeMap<u64, u64>,
     at_end: bool,
     /// Where each `\n` is, counted in bytes from the start, and each `\r`
     /// or `\n`: to tell the line a record starts on (see [`line_of`]).
@@ -57,7 +58,7 @@ impl<R: Read> QuoteCheck<R> {
             opened_on: 0,
             quoted: Vec::new(),
             after_closing_quote: false,
-            stray_lines: BTreeSet::new(),
+            stray_lines: BTreeMap::new(),
             at_end: false,
             newlines: Vec::new(),
             line_ends: Vec::new(),
@@ -81,9 +82,13 @@ impl<R: Read> QuoteCheck<R> {
     }
 
     /// The first line among `lines` where a closing quote is followed by
-    /// something other than spaces before the value ends.
-    pub fn stray_after_quote(&self, lines: Range<u64>) -> Option<u64> {
-        self.stray_lines.range(lines).next().copied()
+    /// something other than spaces before the value ends, with the line
+    /// that quote opened on.
+    pub fn stray_after_quote(&self, lines: Range<u64>) -> Option<(u64, u64)> {
+        self.stray_lines
+            .range(lines)
+            .next()
+            .map(|(line, opened)| (*line, *opened))
     }
 
     /// Once the whole file has been read: the line where a quote opened
@@ -114,7 +119,7 @@ impl<R: Read> QuoteCheck<R> {
         }
         let ends_value = byte == self.delimiter || byte == b'\n' || byte == b'\r';
         if self.after_closing_quote && !ends_value && byte != b' ' && byte != b'\t' {
-            self.stray_lines.insert(self.line);
+            self.stray_lines.entry(self.line).or_insert(self.opened_on);
         }
         self.after_closing_quote &= !ends_value;
         if byte == b'\n' {
@@ -255,8 +260,12 @@ mod tests {
         );
         std::io::copy(&mut check, &mut std::io::sink()).unwrap();
         assert_eq!(check.stray_after_quote(1..3), None, "spaces are allowed");
-        assert_eq!(check.stray_after_quote(3..4), Some(3));
-        assert_eq!(check.stray_after_quote(4..6), Some(5));
+        assert_eq!(check.stray_after_quote(3..4), Some((3, 3)));
+        assert_eq!(
+            check.stray_after_quote(4..6),
+            Some((5, 4)),
+            "opened a line before"
+        );
         assert_eq!(check.unclosed_quote(), None);
     }
 
