@@ -192,7 +192,14 @@ impl Inquiry {
                 errors.push(FieldError::new(field, NUL_PROBLEM));
                 return None;
             }
-            Some(v.to_string())
+            // One line: a line break or an escape sequence sent in a name
+            // would break lists and act on terminals (the raw payload keeps
+            // them).
+            Some(
+                v.chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect(),
+            )
         };
         let name = short("name", &input.name);
         let company = short("company", &input.company);
@@ -375,6 +382,24 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "message", "fields.note"]);
         assert!(errors.iter().all(|e| e.problem == NUL_PROBLEM));
+    }
+
+    #[test]
+    fn short_fields_are_read_as_one_line() {
+        let inquiry = Inquiry::parse(&InquiryInput {
+            name: Some("Two\nLines\u{1b}[31mRED".into()),
+            company: Some("Acme\tInc".into()),
+            email: Some("two@acme.example".into()),
+            message: Some("line one\nline two".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(inquiry.name.as_deref(), Some("Two Lines [31mRED"));
+        assert_eq!(inquiry.company.as_deref(), Some("Acme Inc"));
+        assert_eq!(
+            inquiry.message, "line one\nline two",
+            "a message keeps its lines"
+        );
     }
 
     #[test]

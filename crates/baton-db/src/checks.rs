@@ -19,10 +19,25 @@ pub(crate) fn required(field: &str, value: &str, problem: &str) -> Result<String
     required_within(field, value, problem, MAX_TEXT)
 }
 
-/// A name or title: `value` trimmed, refused with `problem` when empty and
-/// when longer than [`MAX_NAME`].
+/// A name or title: `value` trimmed, refused with `problem` when empty,
+/// when longer than [`MAX_NAME`] and when not one line.
 pub(crate) fn required_name(field: &str, value: &str, problem: &str) -> Result<String> {
-    required_within(field, value, problem, MAX_NAME)
+    let name = required_within(field, value, problem, MAX_NAME)?;
+    one_line(field, &name)?;
+    Ok(name)
+}
+
+/// Refuses a name holding a line break or another control character: it
+/// would break the lines of lists and tables, and an escape sequence would
+/// act on the terminal of whoever prints it.
+pub(crate) fn one_line(field: &str, value: &str) -> Result<()> {
+    if value.chars().any(char::is_control) {
+        return Err(DbError::invalid(
+            field,
+            "must be one line, without line breaks, tabs or other control characters",
+        ));
+    }
+    Ok(())
 }
 
 fn required_within(field: &str, value: &str, problem: &str, max: usize) -> Result<String> {

@@ -1,7 +1,7 @@
 //! Contacts: the people at accounts, one per e-mail address, with the
 //! decision-maker flag that scoring and call sheets read.
 
-use crate::checks::{MAX_NAME, Table, at_most, optional};
+use crate::checks::{MAX_NAME, Table, at_most, one_line, optional};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -173,10 +173,13 @@ fn contact_line(row: &AnyRow) -> Result<ContactLine> {
     })
 }
 
-/// Refuses a contact's name or title longer than [`MAX_NAME`].
+/// Refuses a contact's name or title longer than [`MAX_NAME`] or not one line.
 fn bounded_names(name: Option<&str>, title: Option<&str>) -> Result<()> {
-    at_most("name", name.unwrap_or_default(), MAX_NAME)?;
-    at_most("title", title.unwrap_or_default().trim(), MAX_NAME)
+    let (name, title) = (name.unwrap_or_default(), title.unwrap_or_default().trim());
+    at_most("name", name, MAX_NAME)?;
+    one_line("name", name)?;
+    at_most("title", title, MAX_NAME)?;
+    one_line("title", title)
 }
 
 /// Why a contact with neither a name, an e-mail address nor a phone number

@@ -524,3 +524,36 @@ async fn text_holding_the_nul_character_is_refused_naming_where() {
         .unwrap();
     assert_eq!(literal.status(), 201);
 }
+
+#[tokio::test]
+async fn names_with_line_breaks_or_control_characters_are_refused() {
+    let app = TestApp::new().await;
+    for (path, body) in [
+        (
+            "/api/v1/accounts",
+            serde_json::json!({"name": "Acme\nCorp", "domain": "acme.example"}),
+        ),
+        (
+            "/api/v1/users",
+            serde_json::json!({"email": "esc@acme.example", "name": "Red\u{1b}[31m", "role": "hunter"}),
+        ),
+        (
+            "/api/v1/contacts",
+            serde_json::json!({"name": "Two\nLines", "email": "two@acme.example"}),
+        ),
+    ] {
+        let response = app.post(&app.owner, path, &body).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(invalid_field(&problem), "name", "{path}: {problem}");
+        assert!(
+            problem["invalid-params"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("one line"),
+            "{problem}"
+        );
+    }
+    assert_eq!(app.count("accounts").await, 0);
+    assert_eq!(app.count("contacts").await, 0);
+}
