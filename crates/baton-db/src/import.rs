@@ -490,6 +490,7 @@ impl Db {
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut fresh = Vec::new();
         let mut kept = Vec::new();
+        let mut added_managers = 0;
         for (position, record) in &people {
             let email = record.email.as_str().to_string();
             if let Some(first) = seen.get(&email) {
@@ -501,6 +502,7 @@ impl Db {
                 continue;
             }
             seen.insert(email.clone(), record.name.clone());
+            added_managers += usize::from(position.is_none());
             let team = record.team.as_ref().map(|t| team_ids[&t.to_lowercase()]);
             let outcome = match by_email.get(&email) {
                 None => {
@@ -589,7 +591,6 @@ impl Db {
         report.quirk(linked.looped, ["person names", "people name"], || {
             "a manager who is the person themselves or someone they manage: kept without that manager".to_string()
         });
-        let added_managers = people.len() - read.records.len();
         report.quirk(added_managers, ["manager is", "managers are"], || {
             format!(
                 "named only in the manager column: imported as {}",

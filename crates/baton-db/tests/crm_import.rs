@@ -269,6 +269,14 @@ async fn a_rejected_person_row_makes_neither_its_manager_nor_its_team() {
         .await
         .unwrap();
     assert_eq!((others, west), (0, 0), "nothing made for the rejected row");
+    assert!(
+        report
+            .quirks
+            .iter()
+            .any(|q| q == "1 manager is named only in the manager column: imported as manager"),
+        "Mona counted though a row was rejected: {:?}",
+        report.quirks
+    );
 }
 
 #[tokio::test]
