@@ -154,7 +154,7 @@ impl std::fmt::Display for Delimiter {
 
 /// The delimiter a header read as one column seems to use instead of the
 /// one given: common ones, found between at least two names.
-fn other_delimiter(headers: &[String], given: u8) -> Option<Delimiter> {
+pub(super) fn other_delimiter(headers: &[String], given: u8) -> Option<Delimiter> {
     let [only] = headers else { return None };
     [b',', b';', b'\t', b'|']
         .into_iter()

@@ -144,6 +144,13 @@ pub enum MappingError {
         first: usize,
         second: usize,
     },
+    #[error("the file is empty: it needs a header row naming its columns")]
+    Empty,
+    #[error(
+        "the header is one column, which {found} split into several: save the file with \
+         commas between values"
+    )]
+    OtherDelimiter { found: super::csv::Delimiter },
     #[error("could not read the file: {0}")]
     Read(#[from] csv::Error),
 }
@@ -599,6 +606,12 @@ pub fn read_records<T: Record, R: Read>(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
+    if header.iter().all(|h| h.trim().is_empty()) {
+        return Err(MappingError::Empty);
+    }
+    if let Some(found) = super::csv::other_delimiter(&header, b',') {
+        return Err(MappingError::OtherDelimiter { found });
+    }
     let mut indices = Vec::new();
     for (field, column) in &mapping.columns {
         let mut found = header
@@ -636,10 +649,17 @@ pub fn read_records<T: Record, R: Read>(
             Ok(more) => more,
             Err(error) => {
                 row_number += 1;
+                let message = match error.kind() {
+                    csv::ErrorKind::Utf8 { err, .. } => format!(
+                        "value {} is not valid UTF-8: save the file as UTF-8",
+                        err.field() + 1
+                    ),
+                    _ => error.to_string(),
+                };
                 out.rejected.push(RowError {
                     row: row_number,
                     line,
-                    message: error.to_string(),
+                    message,
                 });
                 continue;
             }
@@ -826,6 +846,33 @@ GTXPro = "GTX Pro"
             error,
             "the header has column `account` (for name) twice, as columns 1 and 3"
         );
+    }
+
+    #[test]
+    fn an_empty_file_another_delimiter_and_latin_1_are_named() {
+        let mapping = Mapping::parse(DEALS).unwrap();
+        let read = |csv: &[u8]| read_records::<OpportunityRecord, _>(csv, &mapping);
+        let error = read(b"").unwrap_err().to_string();
+        assert!(error.starts_with("the file is empty"), "{error}");
+        let error = read(
+            b"id;deal_stage;product
+A;Won;X
+",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("which `;` split into several"), "{error}");
+        let latin_1 = b"id,deal_stage,product,account,close_date,close_value
+                        A,Won,Caf\xe9,Acme,2017-03-01,10
+                        B,Won,X,Acme,2017-03-01,10
+";
+        let read = read(latin_1).unwrap();
+        assert_eq!(read.rejected.len(), 1);
+        assert_eq!(
+            read.rejected[0].message,
+            "value 3 is not valid UTF-8: save the file as UTF-8"
+        );
+        assert_eq!(read.records.len(), 1, "the next row is kept");
     }
 
     #[test]
