@@ -1076,6 +1076,22 @@ fn reprocess_exits_1_when_nothing_could_be_processed_and_3_when_part_was() {
         "{}",
         stdout(&output)
     );
+
+    // A limit leaves the rest waiting, and says so.
+    baton.with_database(async |db| {
+        for n in 0..3 {
+            let body = format!(r#"{{"email": "p{n}@acme.example", "message": "hello"}}"#);
+            db.store_raw(&[raw(body.as_bytes(), &format!("more {n}"))])
+                .await
+                .unwrap();
+        }
+    });
+    let output = baton.run(&["reprocess", "--limit", "2"]);
+    assert!(
+        stdout(&output).contains("2 inquiries more waiting past --limit: run again"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]

@@ -148,6 +148,17 @@ pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<
             counted(processed, "inquiries"),
             still_failing.len()
         );
+        // Those past the limit were not tried; they wait for the next run.
+        if args.limit.is_some() {
+            let waiting = db.waiting_inquiries(i64::MAX).await?.len();
+            let untried = waiting.saturating_sub(still_failing.len()) as u64;
+            if untried > 0 {
+                say!(
+                    "{} more waiting past --limit: run again to process them",
+                    counted(untried, "inquiries")
+                );
+            }
+        }
         for outcome in &still_failing {
             let error = outcome.error.as_deref().unwrap_or("no error recorded");
             say!("  inquiry {}: {error}", outcome.inquiry_id);
