@@ -498,7 +498,7 @@ impl Db {
     }
 
     /// Stops a token from working, for good; it stays on record.
-    pub async fn revoke_api_token(&self, actor: i64, id: i64) -> Result<()> {
+    pub async fn revoke_api_token(&self, actor: Option<i64>, id: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let revoked = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
@@ -512,7 +512,7 @@ impl Db {
         }
         audit_in(
             &mut *tx,
-            Some(actor),
+            actor,
             "token.revoked",
             "api_token",
             Some(id),
@@ -917,6 +917,37 @@ impl Db {
             &mut *tx,
             Some(user_id),
             "user.password_changed",
+            "user",
+            Some(user_id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a person's password without the current one (an administrator's
+    /// act, e.g. for an owner who lost theirs) and closes all their
+    /// sessions.
+    pub async fn set_password(&self, actor: Option<i64>, user_id: i64, new: &str) -> Result<()> {
+        check_new_password(new)?;
+        let mut tx = self.begin_write().await?;
+        let set = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(auth::hash_password(new))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if set.rows_affected() != 1 {
+            return Err(DbError::NotFound(format!("user {user_id}")));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "user.password_set",
             "user",
             Some(user_id),
             &serde_json::json!({}),

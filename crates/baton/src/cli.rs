@@ -122,6 +122,30 @@ pub enum UserCommand {
     /// Add a person. Without --password-stdin a random password is generated
     /// and printed once.
     Add(UserAddArgs),
+    /// List everyone who can sign in, and those deactivated.
+    List(ListArgs),
+    /// Set a person's password, e.g. for an owner who lost theirs, and sign
+    /// them out everywhere. Without --password-stdin a random password is
+    /// generated and printed once.
+    Password(UserPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// table (aligned columns), csv or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::commands::reports::Format,
+}
+
+#[derive(Debug, Args)]
+pub struct UserPasswordArgs {
+    /// E-mail address the person signs in with.
+    #[arg(long)]
+    pub email: String,
+
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +174,18 @@ pub enum TokenCommand {
     /// Issue an API token for a person. The token is printed once, alone on
     /// the last line, so scripts can take it with `tail -1`.
     Add(TokenAddArgs),
+    /// List the API tokens that still work, with whose they are; never the
+    /// tokens themselves.
+    List(ListArgs),
+    /// Stop an API token from working, for good (its id is in `token list`).
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, as `baton token list` shows it.
+    #[arg(long)]
+    pub id: i64,
 }
 
 #[derive(Debug, Args)]

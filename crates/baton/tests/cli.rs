@@ -147,7 +147,7 @@ impl Baton {
     }
 
     /// Runs `work` on the database the commands use, opened and closed here.
-    fn with_database(&self, work: impl AsyncFnOnce(&Db)) {
+    fn with_database<T>(&self, work: impl AsyncFnOnce(&Db) -> T) -> T {
         let options = match self.database_flags.as_slice() {
             [flag, url] if flag == "--database-url" => DbOptions::url(url.clone()),
             [_, dir] => DbOptions::sqlite_in(Path::new(dir)).unwrap(),
@@ -156,9 +156,10 @@ impl Baton {
         tokio::runtime::Runtime::new().unwrap().block_on(async {
             let db = Db::open(&options).await.unwrap();
             db.ensure_defaults().await.unwrap();
-            work(&db).await;
+            let done = work(&db).await;
             db.close().await;
-        });
+            done
+        })
     }
 
     /// Runs a command that must succeed and returns its stdout.
@@ -228,6 +229,76 @@ fn user_add_takes_the_password_from_stdin_and_token_add_prints_the_token_last() 
     ]);
     let token = issued.lines().last().unwrap();
     assert!(token.starts_with("bt_") && !token.contains(' '), "{issued}");
+}
+
+#[test]
+fn an_owner_who_lost_the_password_gets_a_new_one_and_tokens_are_listed_and_revoked() {
+    let baton = Baton::new();
+    baton.run_with_stdin(OWNER, "correct horse battery\n");
+    baton.ok(&[
+        "token",
+        "add",
+        "--email",
+        "ann@acme.example",
+        "--name",
+        "cli",
+    ]);
+    let earlier = baton.with_database(async |db| {
+        let user = db.user_by_email("ann@acme.example").await.unwrap();
+        db.create_session(user.id).await.unwrap()
+    });
+
+    let output = baton.run_with_stdin(
+        &[
+            "user",
+            "password",
+            "--email",
+            "ann@acme.example",
+            "--password-stdin",
+        ],
+        "a brand new passphrase\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("signed out everywhere"));
+    baton.with_database(async |db| {
+        let old = db.check_password("ann@acme.example", "correct horse battery");
+        assert!(old.await.unwrap().is_none());
+        let new = db.check_password("ann@acme.example", "a brand new passphrase");
+        assert!(new.await.unwrap().is_some());
+        assert!(db.session(&earlier).await.unwrap().is_none(), "signed out");
+    });
+    let short = baton.run_with_stdin(
+        &[
+            "user",
+            "password",
+            "--email",
+            "ann@acme.example",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert_eq!(short.status.code(), Some(2), "{}", stderr(&short));
+
+    let users = baton.ok(&["user", "list", "--format", "csv"]);
+    assert_eq!(
+        users.lines().collect::<Vec<_>>(),
+        [
+            "id,email,name,role,active",
+            "1,ann@acme.example,Ann Lee,owner,yes"
+        ]
+    );
+    let tokens = baton.ok(&["token", "list", "--format", "csv"]);
+    let line = tokens.lines().nth(1).unwrap();
+    assert!(line.starts_with("1,cli,ann@acme.example,"), "{tokens}");
+    assert!(line.ends_with(",never"), "{tokens}");
+    baton.ok(&["token", "revoke", "--id", "1"]);
+    assert!(
+        baton
+            .ok(&["token", "list"])
+            .contains("No API token works now")
+    );
+    let again = baton.run(&["token", "revoke", "--id", "1"]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
 }
 
 #[test]

@@ -48,6 +48,6 @@ pub async fn revoke(
     if token.holder_id != caller.id() {
         caller.require(&[], "revoke another person's API token")?;
     }
-    state.db.revoke_api_token(caller.id(), id).await?;
+    state.db.revoke_api_token(Some(caller.id()), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

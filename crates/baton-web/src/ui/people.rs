@@ -656,7 +656,7 @@ async fn revoke_token(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    match state.db.revoke_api_token(viewer.id(), id).await {
+    match state.db.revoke_api_token(Some(viewer.id()), id).await {
         Ok(()) => Redirect::to(&back_to("/settings/tokens", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }

@@ -26,7 +26,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve(args) => serve::serve(database, &args).await,
         Command::Migrate => data::migrate(database).await,
         Command::User(UserCommand::Add(args)) => users::add_user(database, &args).await,
+        Command::User(UserCommand::List(args)) => users::list_users(database, &args).await,
+        Command::User(UserCommand::Password(args)) => users::set_password(database, &args).await,
         Command::Token(TokenCommand::Add(args)) => users::add_token(database, &args).await,
+        Command::Token(TokenCommand::List(args)) => users::list_tokens(database, &args).await,
+        Command::Token(TokenCommand::Revoke(args)) => users::revoke_token(database, &args).await,
         Command::Demo(args) => data::demo(database, &args).await,
         Command::Generate(args) => data::generate(database, &args).await,
         Command::Import(ImportCommand::Inquiries(args)) => {

@@ -1,22 +1,29 @@
-//! `baton user add` and `baton token add`.
+//! `baton user add|list|password` and `baton token add|list|revoke`.
 
+use super::reports::{Lines, print};
 use super::{closing, open};
-use crate::cli::{DatabaseArgs, TokenAddArgs, UserAddArgs};
+use crate::cli::{
+    DatabaseArgs, ListArgs, TokenAddArgs, TokenRevokeArgs, UserAddArgs, UserPasswordArgs,
+};
 use crate::failure::Failure;
 use crate::output::say;
 use baton_core::auth::random_hex;
 use baton_db::users::NewUser;
 use std::io::BufRead;
 
+/// The password given on stdin, or one generated (the second value) to be
+/// printed once. Read before touching the database, so a bad pipe fails fast.
+fn new_password(from_stdin: bool) -> Result<(String, Option<String>), Failure> {
+    if from_stdin {
+        return Ok((password_from_stdin()?, None));
+    }
+    let generated = random_hex(12);
+    Ok((generated.clone(), Some(generated)))
+}
+
 pub async fn add_user(database: &DatabaseArgs, args: &UserAddArgs) -> Result<(), Failure> {
-    // Read before touching the database, so a bad pipe fails fast.
-    let given_password = if args.password_stdin {
-        Some(password_from_stdin()?)
-    } else {
-        None
-    };
-    let generated_password = given_password.is_none().then(|| random_hex(12));
-    let password = given_password.as_deref().or(generated_password.as_deref());
+    let (password, generated_password) = new_password(args.password_stdin)?;
+    let password = Some(password.as_str());
     let new_user = NewUser {
         email: &args.email,
         name: &args.name,
@@ -80,5 +87,96 @@ pub async fn add_token(database: &DatabaseArgs, args: &TokenAddArgs) -> Result<(
         user.email
     );
     say!("{token}");
+    Ok(())
+}
+
+pub async fn list_users(database: &DatabaseArgs, args: &ListArgs) -> Result<(), Failure> {
+    let users = closing(open(database).await?, async |db| Ok(db.users().await?)).await?;
+    print(args.format, &users, |users| {
+        Ok(Lines {
+            header: ["id", "email", "name", "role", "active"]
+                .map(String::from)
+                .to_vec(),
+            rows: users
+                .iter()
+                .map(|user| {
+                    vec![
+                        user.id.to_string(),
+                        user.email.clone(),
+                        user.name.clone(),
+                        user.role.to_string(),
+                        if user.active { "yes" } else { "no" }.to_string(),
+                    ]
+                })
+                .collect(),
+            notes: Vec::new(),
+        })
+    })
+}
+
+pub async fn set_password(database: &DatabaseArgs, args: &UserPasswordArgs) -> Result<(), Failure> {
+    let (password, generated) = new_password(args.password_stdin)?;
+    let user = closing(open(database).await?, async |db| {
+        let user = db.user_by_email(&args.email).await?;
+        db.set_password(None, user.id, &password).await?;
+        Ok(user)
+    })
+    .await?;
+    say!(
+        "new password set for {} <{}>; they are signed out everywhere",
+        user.name,
+        user.email
+    );
+    if let Some(password) = generated {
+        say!("password (shown once; store it or change it after signing in): {password}");
+    }
+    Ok(())
+}
+
+pub async fn list_tokens(database: &DatabaseArgs, args: &ListArgs) -> Result<(), Failure> {
+    let tokens = closing(open(database).await?, async |db| {
+        Ok(db.api_tokens().await?)
+    })
+    .await?;
+    let when = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    };
+    print(args.format, &tokens, |tokens| {
+        Ok(Lines {
+            header: ["id", "name", "holder", "created", "last_used"]
+                .map(String::from)
+                .to_vec(),
+            rows: tokens
+                .iter()
+                .map(|token| {
+                    vec![
+                        token.id.to_string(),
+                        token.name.clone(),
+                        token.holder_email.clone(),
+                        when(token.created_at),
+                        token
+                            .last_used_at
+                            .map(when)
+                            .unwrap_or_else(|| "never".into()),
+                    ]
+                })
+                .collect(),
+            notes: if tokens.is_empty() {
+                vec!["No API token works now; issue one with `baton token add`.".into()]
+            } else {
+                Vec::new()
+            },
+        })
+    })
+}
+
+pub async fn revoke_token(database: &DatabaseArgs, args: &TokenRevokeArgs) -> Result<(), Failure> {
+    closing(open(database).await?, async |db| {
+        Ok(db.revoke_api_token(None, args.id).await?)
+    })
+    .await?;
+    say!("API token {} revoked: it no longer works", args.id);
     Ok(())
 }
