@@ -367,12 +367,7 @@ impl Mapping {
         let template = self.email_template.as_deref()?;
         let words: Vec<String> = name
             .split_whitespace()
-            .map(|word| {
-                word.chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .flat_map(char::to_lowercase)
-                    .collect::<String>()
-            })
+            .map(ascii_word)
             .filter(|word| !word.is_empty())
             .collect();
         let filled = fill(template, |placeholder| {
@@ -389,6 +384,37 @@ impl Mapping {
                 .map_err(|e| format!("{name}: {e}")),
         )
     }
+}
+
+/// A word of a name as the local part of an e-mail address takes it: in
+/// lowercase ASCII, accents dropped (`Zoë` → `zoe`), letters with no
+/// accent to drop spelled out (`ß` → `ss`), anything else left out; a word
+/// in another script keeps its letters.
+fn ascii_word(word: &str) -> String {
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    let ascii: String = word
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ß' => "ss".to_string(),
+            'æ' => "ae".to_string(),
+            'œ' => "oe".to_string(),
+            'ø' => "o".to_string(),
+            'ł' => "l".to_string(),
+            'đ' | 'ð' => "d".to_string(),
+            'þ' => "th".to_string(),
+            c if c.is_ascii_alphanumeric() => c.to_string(),
+            _ => String::new(),
+        })
+        .collect();
+    if !ascii.is_empty() {
+        return ascii;
+    }
+    word.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// How often one alias was applied.
@@ -905,6 +931,10 @@ A;Won;X
         .unwrap();
         let email = mapping.email_for("Anna  van Snelling").unwrap().unwrap();
         assert_eq!(email.as_str(), "anna.snelling@crm.example");
+        let email = mapping.email_for("Zoë O'Brien").unwrap().unwrap();
+        assert_eq!(email.as_str(), "zoe.obrien@crm.example");
+        let email = mapping.email_for("Jürgen Weiß").unwrap().unwrap();
+        assert_eq!(email.as_str(), "jurgen.weiss@crm.example");
         assert!(
             Mapping::parse(
                 "records = \"users\"\nemail_template = \"{nick}@x.example\"\n[columns]\nname = \"a\""
