@@ -656,8 +656,10 @@ fn a_restored_backup_brings_its_data_along() {
     );
 
     let elsewhere = Baton::sqlite();
+    let dash = original.run(&["backup", "-"]);
+    assert_eq!(dash.status.code(), Some(2), "{}", stderr(&dash));
     let restored = elsewhere.ok(&["restore", backup]);
-    assert!(restored.contains("(1 people can sign in)"), "{restored}");
+    assert!(restored.contains("(1 person can sign in)"), "{restored}");
     let duplicate = elsewhere.run_with_stdin(OWNER, "correct horse battery\n");
     assert_eq!(duplicate.status.code(), Some(2));
     assert!(

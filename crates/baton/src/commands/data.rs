@@ -186,6 +186,12 @@ pub async fn backup(database: &DatabaseArgs, args: &BackupArgs) -> Result<(), Fa
             database.data_dir.display()
         )));
     }
+    if args.file.as_os_str() == "-" {
+        return Err(Failure::bad_input(
+            "name the file to write the backup to: `-` would make a file of that name, and \
+             standard output is not offered, since a backup is a whole database file",
+        ));
+    }
     if args.file.exists() {
         return Err(Failure::bad_input(format!(
             "{} already exists: name a new file",
@@ -304,8 +310,12 @@ pub async fn restore(database: &DatabaseArgs, args: &RestoreArgs) -> Result<(), 
         Ok(db.users().await?.iter().filter(|user| user.active).count())
     })
     .await?;
+    let can_sign_in = match people {
+        1 => "1 person can sign in".to_string(),
+        n => format!("{n} people can sign in"),
+    };
     say!(
-        "restored {} into {} ({people} people can sign in); start the server again",
+        "restored {} into {} ({can_sign_in}); start the server again",
         args.file.display(),
         target.display(),
     );
