@@ -232,6 +232,13 @@ pub async fn refuse_undocumented_query(
         )
         .into_response();
     }
+    // Each parameter takes one value: of two, neither would be the answer.
+    let mut seen = std::collections::HashSet::new();
+    if let Some((name, _)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(name, _)| !seen.insert(name.clone()))
+    {
+        return ApiError::field(&name, "is given more than once; give it once").into_response();
+    }
     next.run(request).await
 }
 

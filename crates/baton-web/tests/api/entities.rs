@@ -267,6 +267,11 @@ async fn contact_and_campaign_lists_paginate_with_cursors() {
         &get(&app, &app.owner, "/api/v1/contacts?limit=0").await,
         "limit",
     );
+    let twice = assert_invalid(
+        &get(&app, &app.owner, "/api/v1/contacts?limit=5&limit=7").await,
+        "limit",
+    );
+    assert!(twice.contains("more than once"), "{twice}");
 }
 
 #[tokio::test]
