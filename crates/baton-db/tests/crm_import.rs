@@ -36,7 +36,8 @@ fn read<T: Record>(file: &str, mapping: &str) -> (ReadRecords<T>, Mapping) {
     let path = data_dir().join(file);
     let csv = std::fs::File::open(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let read = read_records(csv, &mapping).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let read =
+        read_records(csv, &mapping, b',').unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     (read, mapping)
 }
 
@@ -168,7 +169,7 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
                A3,,MG Special,,Engaging,2017-01-02,,\n\
                A4,,MG Special,,Lost,2017-03-02,2017-02-01,\n\
                A5,,MG Special,,Won,2017-03-02,9999-02-01,100\n";
-    let read = read_records(csv.as_bytes(), &mapping).unwrap();
+    let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
     let report = db
         .import_opportunities(None, &read, &mapping)
         .await
@@ -218,7 +219,7 @@ async fn managers_and_parents_that_would_close_a_loop_are_left_out_and_reported(
                Anna Alpha,Bob Beta,Central\n\
                Bob Beta,Anna Alpha,Central\n\
                Carl Self,Carl Self,East\n";
-    let read = read_records(csv.as_bytes(), &mapping).unwrap();
+    let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
     let report = db.import_users(None, &read, &mapping).await.unwrap();
     let links: Vec<(String, Option<i64>)> =
         sqlx::query_as("SELECT name, manager_id FROM users WHERE name IN ('Anna Alpha', 'Bob Beta', 'Carl Self') ORDER BY name")
@@ -256,7 +257,7 @@ async fn a_rejected_person_row_makes_neither_its_manager_nor_its_team() {
     let csv = "sales_agent,manager,regional_office\n\
                Ann Agent,Mona Manager,Central\n\
                Ann Agent,Other Manager,West\n";
-    let read = read_records(csv.as_bytes(), &mapping).unwrap();
+    let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
     let report = db.import_users(None, &read, &mapping).await.unwrap();
     assert_eq!(report.rejected.len(), 1, "{:?}", report.rejected);
     let (others,): (i64,) =
@@ -289,7 +290,7 @@ async fn parent_companies_that_would_close_a_loop_are_left_out_and_reported() {
                Theta,retail,2000,1,10,Kenya,Theta\n\
                Acme,retail,2000,1,10,Kenya,Zeta\n\
                Zeta,retail,2000,1,10,Kenya,Acme\n";
-    let read = read_records(csv.as_bytes(), &mapping).unwrap();
+    let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
     let report = db.import_accounts(None, &read, &mapping).await.unwrap();
     let parents: Vec<(String, Option<i64>)> =
         sqlx::query_as("SELECT name, parent_id FROM accounts ORDER BY name")

@@ -436,7 +436,7 @@ fn parse_format(value: &str) -> Result<Format, String> {
 }
 
 /// A CSV delimiter: a single ASCII character, or the word `tab`.
-fn parse_delimiter(value: &str) -> Result<u8, String> {
+pub fn parse_delimiter(value: &str) -> Result<u8, String> {
     match value {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ => match value.as_bytes() {

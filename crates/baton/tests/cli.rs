@@ -523,6 +523,26 @@ fn a_record_import_that_rejects_some_rows_keeps_the_others_and_exits_with_3() {
 
     let clean = baton.file("clean.csv", b"account,employees\nDelta,7\n");
     baton.ok(&["import", "accounts", &clean, "--mapping", &mapping]);
+
+    // A file separated by semicolons is named, and read with --delimiter.
+    let semicolons = baton.file("semi.csv", b"account;employees\nEpsilon;12\n");
+    let refused = baton.run(&["import", "accounts", &semicolons, "--mapping", &mapping]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("which `;` split into several (--delimiter ';')"),
+        "{}",
+        stderr(&refused)
+    );
+    let read = baton.ok(&[
+        "import",
+        "accounts",
+        &semicolons,
+        "--mapping",
+        &mapping,
+        "--delimiter",
+        ";",
+    ]);
+    assert!(read.contains("1 created"), "{read}");
 }
 
 #[test]

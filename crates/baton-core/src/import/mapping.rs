@@ -146,10 +146,7 @@ pub enum MappingError {
     },
     #[error("the file is empty: it needs a header row naming its columns")]
     Empty,
-    #[error(
-        "the header is one column, which {found} split into several: save the file with \
-         commas between values"
-    )]
+    #[error("the header is one column, which {found} split into several")]
     OtherDelimiter { found: super::csv::Delimiter },
     #[error("could not read the file: {0}")]
     Read(#[from] csv::Error),
@@ -616,6 +613,7 @@ pub struct ReadRecords<T> {
 pub fn read_records<T: Record, R: Read>(
     reader: R,
     mapping: &Mapping,
+    delimiter: u8,
 ) -> Result<ReadRecords<T>, MappingError> {
     if mapping.kind != T::KIND {
         return Err(MappingError::WrongKind {
@@ -624,8 +622,11 @@ pub fn read_records<T: Record, R: Read>(
         });
     }
     let mut builder = ReaderBuilder::new();
-    builder.flexible(true).trim(csv::Trim::All);
-    let mut csv = builder.from_reader(QuoteCheck::new(Resumable::File(reader), b','));
+    builder
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .delimiter(delimiter);
+    let mut csv = builder.from_reader(QuoteCheck::new(Resumable::File(reader), delimiter));
     builder.has_headers(false);
     let header: Vec<String> = csv
         .headers()?
@@ -635,7 +636,7 @@ pub fn read_records<T: Record, R: Read>(
     if header.iter().all(|h| h.trim().is_empty()) {
         return Err(MappingError::Empty);
     }
-    if let Some(found) = super::csv::other_delimiter(&header, b',') {
+    if let Some(found) = super::csv::other_delimiter(&header, delimiter) {
         return Err(MappingError::OtherDelimiter { found });
     }
     let mut indices = Vec::new();
@@ -782,7 +783,8 @@ GTXPro = "GTX Pro"
                    A,Won,GTXPro,Acme,2017-03-01,10\n\
                    B,Won,GTX Pro,,2017-03-02,20\n\
                    C,Won,GTXPro,Acme,,\n";
-        let read: ReadRecords<OpportunityRecord> = read_records(csv.as_bytes(), &mapping).unwrap();
+        let read: ReadRecords<OpportunityRecord> =
+            read_records(csv.as_bytes(), &mapping, b',').unwrap();
         assert_eq!(read.records.len(), 3);
         assert!(
             read.records
@@ -804,7 +806,8 @@ GTXPro = "GTX Pro"
                    A,Won,X,Acme,2017-03-01,10\r\n\
                    B,Won,\"X,Acme,2017-03-01,10\r\n\
                    C,Won,X,Acme,2017-03-01,10\r\n";
-        let read: ReadRecords<OpportunityRecord> = read_records(csv.as_bytes(), &mapping).unwrap();
+        let read: ReadRecords<OpportunityRecord> =
+            read_records(csv.as_bytes(), &mapping, b',').unwrap();
         assert_eq!(read.rejected.len(), 1);
         assert_eq!((read.rejected[0].row, read.rejected[0].line), (2, 3));
         assert!(read.rejected[0].message.contains("never closed"));
@@ -823,7 +826,8 @@ GTXPro = "GTX Pro"
                    A,Closed,X,Acme,2017-03-01,10\n\
                    B,Won,X,Acme,2017-02-30,10\n\
                    C,Won,X,Acme,2017-03-01,10\n";
-        let read: ReadRecords<OpportunityRecord> = read_records(csv.as_bytes(), &mapping).unwrap();
+        let read: ReadRecords<OpportunityRecord> =
+            read_records(csv.as_bytes(), &mapping, b',').unwrap();
         assert_eq!(read.records.len(), 1);
         let rows: Vec<u64> = read.rejected.iter().map(|e| e.row).collect();
         assert_eq!(rows, [1, 2]);
@@ -835,7 +839,7 @@ GTXPro = "GTX Pro"
     fn a_missing_column_names_the_header() {
         let mapping = Mapping::parse(DEALS).unwrap();
         let header = "id,deal_stage,product,close_date,close_value\n";
-        let error = read_records::<OpportunityRecord, _>(header.as_bytes(), &mapping)
+        let error = read_records::<OpportunityRecord, _>(header.as_bytes(), &mapping, b',')
             .unwrap_err()
             .to_string();
         assert!(
@@ -852,7 +856,7 @@ GTXPro = "GTX Pro"
         )
         .unwrap();
         let csv = "account,size\nAcme,-5\nInitech,many\nHooli,20000000\nGlobex,250\n";
-        let read = read_records::<AccountRecord, _>(csv.as_bytes(), &mapping).unwrap();
+        let read = read_records::<AccountRecord, _>(csv.as_bytes(), &mapping, b',').unwrap();
         let problems: Vec<&str> = read.rejected.iter().map(|r| r.message.as_str()).collect();
         assert_eq!(
             problems,
@@ -864,7 +868,7 @@ GTXPro = "GTX Pro"
         );
         assert_eq!(read.records.len(), 1);
         let twice = "account,size,Account\nA,1,B\n";
-        let error = read_records::<AccountRecord, _>(twice.as_bytes(), &mapping)
+        let error = read_records::<AccountRecord, _>(twice.as_bytes(), &mapping, b',')
             .err()
             .unwrap()
             .to_string();
@@ -877,7 +881,7 @@ GTXPro = "GTX Pro"
     #[test]
     fn an_empty_file_another_delimiter_and_latin_1_are_named() {
         let mapping = Mapping::parse(DEALS).unwrap();
-        let read = |csv: &[u8]| read_records::<OpportunityRecord, _>(csv, &mapping);
+        let read = |csv: &[u8]| read_records::<OpportunityRecord, _>(csv, &mapping, b',');
         let error = read(b"").unwrap_err().to_string();
         assert!(error.starts_with("the file is empty"), "{error}");
         let error = read(
@@ -917,7 +921,7 @@ A;Won;X
         assert!(error.contains("not valid TOML"), "{error}");
         let mapping = Mapping::parse(DEALS).unwrap();
         assert!(matches!(
-            read_records::<AccountRecord, _>("a\n".as_bytes(), &mapping),
+            read_records::<AccountRecord, _>("a\n".as_bytes(), &mapping, b','),
             Err(MappingError::WrongKind { .. })
         ));
     }

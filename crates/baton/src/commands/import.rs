@@ -9,7 +9,7 @@ use crate::cli::{DatabaseArgs, ImportEmailArgs, ImportInquiriesArgs};
 use crate::failure::Failure;
 use crate::output::say;
 use baton_core::domain::{Channel, InquiryStatus};
-use baton_core::import::csv::{ColumnMapping, ImportError, InquiryCsvReader};
+use baton_core::import::csv::{ColumnMapping, Delimiter, ImportError, InquiryCsvReader};
 use baton_core::import::email::{parse_message, split_mbox};
 use baton_core::inquiry::{Inquiry, InquiryInput};
 use baton_core::intake::{content_hash, file_payload_key};
@@ -32,10 +32,7 @@ pub async fn import_inquiries(
     let rows =
         InquiryCsvReader::new(bar.wrap_read(file), &mapping, args.delimiter).map_err(|error| {
             let hint = match &error {
-                ImportError::OtherDelimiter { found, .. } => match found.0 {
-                    b'\t' => " (--delimiter tab)".to_string(),
-                    byte => format!(" (--delimiter '{}')", char::from(byte)),
-                },
+                ImportError::OtherDelimiter { found, .. } => delimiter_hint(*found),
                 _ => String::new(),
             };
             Failure::bad_input(format!("{}: {error}{hint}", args.file.display()))
@@ -365,4 +362,12 @@ fn parse(item: Item) -> Result<RawInquiry, String> {
         raw: item.raw,
         content_hash: content_hash(&inquiry),
     })
+}
+
+/// The option that reads a file separated by `found`.
+pub(super) fn delimiter_hint(found: Delimiter) -> String {
+    match found.0 {
+        b'\t' => " (--delimiter tab)".to_string(),
+        byte => format!(" (--delimiter '{}')", char::from(byte)),
+    }
 }

@@ -8,7 +8,8 @@ use crate::cli::DatabaseArgs;
 use crate::failure::Failure;
 use crate::output::say;
 use baton_core::import::mapping::{
-    AccountRecord, Mapping, OpportunityRecord, ReadRecords, Record, UserRecord, read_records,
+    AccountRecord, Mapping, MappingError, OpportunityRecord, ReadRecords, Record, UserRecord,
+    read_records,
 };
 use baton_db::import::ImportReport;
 use clap::Args;
@@ -18,9 +19,13 @@ use std::path::{Path, PathBuf};
 /// A CSV file and the mapping to read it with.
 #[derive(Debug, Args)]
 pub struct ImportRecordsArgs {
-    /// The CSV file (UTF-8, comma-separated, with a header row).
+    /// The CSV file (UTF-8, with a header row).
     #[arg(value_name = "FILE.csv")]
     pub file: PathBuf,
+
+    /// Field delimiter: one character, or `tab`.
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = crate::cli::parse_delimiter)]
+    pub delimiter: u8,
 
     /// The import mapping: which column feeds which field, value maps and
     /// aliases (see examples/crm-sales-opportunities/).
@@ -81,7 +86,13 @@ fn read_file<T: Record>(args: &ImportRecordsArgs) -> Result<(ReadRecords<T>, Map
     let text = std::fs::read_to_string(&args.mapping).map_err(|e| unreadable(&args.mapping, e))?;
     let mapping = Mapping::parse(&text).map_err(|e| unreadable(&args.mapping, e))?;
     let file = File::open(&args.file).map_err(|e| unreadable(&args.file, e))?;
-    let read = read_records(file, &mapping).map_err(|e| unreadable(&args.file, e))?;
+    let read = read_records(file, &mapping, args.delimiter).map_err(|error| {
+        let hint = match &error {
+            MappingError::OtherDelimiter { found } => super::import::delimiter_hint(*found),
+            _ => String::new(),
+        };
+        Failure::bad_input(format!("{}: {error}{hint}", args.file.display()))
+    })?;
     Ok((read, mapping))
 }
 
