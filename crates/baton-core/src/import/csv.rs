@@ -238,6 +238,13 @@ impl ColumnMapping {
         Ok(mapping)
     }
 
+    /// Whether the column named `header` is left out.
+    fn ignores(&self, header: &str) -> bool {
+        self.ignored
+            .iter()
+            .any(|column| same_column(column, header))
+    }
+
     /// What each header column does, in header order.
     fn roles_for(&self, headers: &[String]) -> Result<Vec<ColumnRole>, ImportError> {
         let find = |column: &str, pair: String| {
@@ -256,8 +263,14 @@ impl ColumnMapping {
             roles[index] = Some(ColumnRole::Target(*target));
         }
         for column in &self.ignored {
-            let index = find(column, format!("{IGNORE}={column}"))?;
-            roles[index] = Some(ColumnRole::Ignored);
+            find(column, format!("{IGNORE}={column}"))?;
+            for (role, _) in roles
+                .iter_mut()
+                .zip(headers)
+                .filter(|(_, header)| same_column(header, column))
+            {
+                *role = Some(ColumnRole::Ignored);
+            }
         }
         let mut claimed: Vec<Target> = self.explicit.iter().map(|(target, _)| *target).collect();
         Ok(roles
@@ -377,12 +390,13 @@ impl<R: Read> InquiryCsvReader<R> {
                 found,
             });
         }
-        // A set, not a scan per column: a header can be very wide.
+        // A set, not a scan per column: a header can be very wide. Columns
+        // left out may share a name: none of them is read.
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (second, name) in headers
             .iter()
             .enumerate()
-            .filter(|(_, name)| !name.is_empty())
+            .filter(|(_, name)| !name.is_empty() && !mapping.ignores(name))
         {
             if let Some(first) = seen.insert(column_key(name), second) {
                 return Err(ImportError::DuplicateColumn {
@@ -920,6 +934,16 @@ mod tests {
             header_error(b"Email,name,email\n", &default),
             "the header has column `email` twice (columns 1 and 3)"
         );
+    }
+
+    #[test]
+    fn columns_left_out_may_share_a_name() {
+        let ignore = ColumnMapping::parse_pairs(["ignore=Notes"]).unwrap();
+        let csv = "email,Notes,notes\nann@acme.io,a,b\n";
+        let rows: Vec<_> = reader(csv, &ignore).collect();
+        let input = &rows[0].as_ref().unwrap().1;
+        assert_eq!(input.email.as_deref(), Some("ann@acme.io"));
+        assert!(input.fields.is_empty(), "{:?}", input.fields);
     }
 
     #[test]
