@@ -345,7 +345,16 @@ fn user_add_rejects_a_short_password_and_an_unknown_role_as_bad_input() {
 
 #[test]
 fn token_add_for_an_unknown_person_fails_clearly() {
+    let empty = Baton::sqlite();
+    let nothing = empty.run(&["token", "list"]);
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(
+        stderr(&nothing).contains("holds no Baton database: check --data-dir"),
+        "{}",
+        stderr(&nothing)
+    );
     let baton = Baton::new();
+    baton.ok(&["migrate"]);
     let output = baton.run(&[
         "token",
         "add",

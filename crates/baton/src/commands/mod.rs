@@ -22,6 +22,15 @@ const BATCH: usize = 500;
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let database = &cli.database;
+    // Opening a folder with no database would make an empty one: a
+    // mistyped --data-dir would then report nothing as if all were well.
+    if reads_existing_data(&cli.command) && !database.exists() {
+        return Err(Failure::bad_input(format!(
+            "{} holds no Baton database: check --data-dir (serve, migrate, demo or user add \
+             make one)",
+            database.data_dir.display()
+        )));
+    }
     match cli.command {
         Command::Serve(args) => serve::serve(database, &args).await,
         Command::Migrate => data::migrate(database).await,
@@ -58,6 +67,20 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             model::benchmark(&database.data_dir, args.cross_validate)
         }
     }
+}
+
+/// Whether `command` works on data already there, rather than making or
+/// filling a database.
+fn reads_existing_data(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Report(_)
+            | Command::CallSheet(_)
+            | Command::Reprocess(_)
+            | Command::User(UserCommand::List(_) | UserCommand::Password(_))
+            | Command::Token(_)
+            | Command::Model(ModelCommand::Train(_))
+    )
 }
 
 /// The embedded database's file in the data folder, as `DbOptions::sqlite_in` names it.
