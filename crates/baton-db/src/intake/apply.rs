@@ -388,6 +388,7 @@ impl Db {
                             work_item_id: items[&first],
                             lead_id: leads.get(&first).copied(),
                             queue: queues[r.queue].slug.clone(),
+                            queue_id: queues[r.queue].id,
                             assignee_id: r.assignee.as_ref().ok().map(|(user, _)| *user),
                         }
                     }
@@ -414,7 +415,7 @@ impl Db {
             .collect();
         crate::webhooks::enqueue(tx, "inquiry.routed", &routed_events).await?;
 
-        let assignment_rows: Vec<Vec<Value>> = routed
+        let mut assignment_rows: Vec<Vec<Value>> = routed
             .iter()
             .map(|r| {
                 let plan = plans[r.plan_index];
@@ -432,6 +433,23 @@ impl Db {
                 ]
             })
             .collect();
+        // The work a repeat joins says so to whoever holds it.
+        let mut sent_again: Vec<(usize, &OpenWork)> = joined.iter().map(|(i, w)| (*i, w)).collect();
+        sent_again.sort_by_key(|(plan_index, _)| *plan_index);
+        assignment_rows.extend(sent_again.into_iter().map(|(plan_index, work)| {
+            vec![
+                work.work_item_id.into(),
+                "sent_again".into(),
+                work.assignee_id.into(),
+                work.queue_id.into(),
+                format!(
+                    "the person sent the same message again: inquiry {}",
+                    plans[plan_index].inquiry_id
+                )
+                .into(),
+                now.into(),
+            ]
+        }));
         insert_rows::<(i64,)>(
             tx,
             "INSERT INTO assignment_history (work_item_id, action, to_user_id, to_queue_id, reason, at)",

@@ -87,6 +87,7 @@ pub struct OpenWork {
     pub work_item_id: i64,
     pub lead_id: Option<i64>,
     pub queue: String,
+    pub queue_id: i64,
     pub assignee_id: Option<i64>,
 }
 
@@ -168,6 +169,7 @@ type SameContentRow = (
     Option<i64>,
     Option<i64>,
     Option<String>,
+    Option<i64>,
     Option<i64>,
 );
 
@@ -330,7 +332,7 @@ impl Db {
             select_in::<SameContentRow, _>(
                 self,
                 // The open work of a repeat is the work of the inquiry it joined.
-                "SELECT i.content_hash, i.id, i.received_at, w.id, w.lead_id, q.slug, w.assignee_id
+                "SELECT i.content_hash, i.id, i.received_at, w.id, w.lead_id, q.slug, q.id, w.assignee_id
                  FROM inquiries i
                  LEFT JOIN work_items w ON w.inquiry_id = COALESCE(i.repeat_of, i.id)
                      AND w.status IN ('unassigned', 'assigned', 'accepted')
@@ -392,13 +394,14 @@ impl Db {
             };
             found.corrected.insert(inquiry, correction);
         }
-        for (hash, id, received_at, item, lead_id, queue, assignee_id) in same_content {
-            let open_work = match (item, queue) {
-                (Some(work_item_id), Some(queue)) => Some(OpenWork {
+        for (hash, id, received_at, item, lead_id, queue, queue_id, assignee_id) in same_content {
+            let open_work = match (item, queue, queue_id) {
+                (Some(work_item_id), Some(queue), Some(queue_id)) => Some(OpenWork {
                     inquiry_id: id,
                     work_item_id,
                     lead_id,
                     queue,
+                    queue_id,
                     assignee_id,
                 }),
                 _ => None,

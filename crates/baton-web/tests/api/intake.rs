@@ -719,6 +719,22 @@ async fn the_same_message_sent_again_joins_the_open_work_of_the_first() {
             .await
             .unwrap();
     assert_eq!(work, (1, 1), "no second work item or lead");
+    // Whoever holds the work reads that the person wrote again.
+    let item = app
+        .get_json(
+            &app.owner,
+            &format!("/api/v1/work-items/{}", first["work_item_id"]),
+        )
+        .await;
+    let last = item["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "sent_again", "{item}");
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("inquiry {}", second["id"])),
+        "{item}"
+    );
 
     let view = app
         .get_json(&app.owner, second["href"].as_str().unwrap())
