@@ -19,7 +19,7 @@ use baton_core::routing::{RouteDecision, RoutingFacts, Rule, route};
 use baton_core::scoring::{ScoringConfig, score};
 use baton_core::sla::BusinessHours;
 use baton_core::triage::{MatchedAccount, classify};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A stored inquiry waiting to be processed.
 pub struct Pending {
@@ -161,17 +161,9 @@ fn with_row<T>(
     decide(&values)
 }
 
-/// A stored inquiry with the same content, and its open work if it has any.
-type SameContentRow = (
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-);
+/// An open work item of an inquiry: (inquiry, item, lead, queue slug,
+/// queue, assignee).
+type OpenWorkRow = (i64, i64, Option<i64>, String, i64, Option<i64>);
 
 /// How far back the same message from the same sender counts as a repeat:
 /// a day, as moderation's reason says.
@@ -329,15 +321,10 @@ impl Db {
                 &[],
                 &ids,
             ),
-            select_in::<SameContentRow, _>(
+            select_in::<(String, i64, i64, Option<i64>), _>(
                 self,
-                // The open work of a repeat is the work of the inquiry it joined.
-                "SELECT i.content_hash, i.id, i.received_at, w.id, w.lead_id, q.slug, q.id, w.assignee_id
-                 FROM inquiries i
-                 LEFT JOIN work_items w ON w.inquiry_id = COALESCE(i.repeat_of, i.id)
-                     AND w.status IN ('unassigned', 'assigned', 'accepted')
-                 LEFT JOIN queues q ON q.id = w.queue_id
-                 WHERE i.received_at > $1 AND i.content_hash IN",
+                "SELECT content_hash, id, received_at, repeat_of FROM inquiries
+                 WHERE received_at > $1 AND content_hash IN",
                 &repeats_since,
                 &hashes,
             ),
@@ -394,35 +381,55 @@ impl Db {
             };
             found.corrected.insert(inquiry, correction);
         }
-        for (hash, id, received_at, item, lead_id, queue, queue_id, assignee_id) in same_content {
-            let open_work = match (item, queue, queue_id) {
-                (Some(work_item_id), Some(queue), Some(queue_id)) => Some(OpenWork {
-                    inquiry_id: id,
-                    work_item_id,
-                    lead_id,
-                    queue,
-                    queue_id,
-                    assignee_id,
-                }),
-                _ => None,
-            };
-            let earlier = found.same_content.entry(hash).or_default();
-            match earlier.iter_mut().find(|e| e.id == id) {
+        // The open work of earlier inquiries, read only when there are any
+        // besides the batch itself (answered once stored, it is found too):
+        // a repeat's work is the work of the inquiry it joined.
+        let batch: HashSet<i64> = ids.iter().copied().collect();
+        let firsts: Vec<i64> = same_content
+            .iter()
+            .filter(|(_, id, _, _)| !batch.contains(id))
+            .map(|(_, id, _, repeat_of)| repeat_of.unwrap_or(*id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut open: HashMap<i64, OpenWork> = HashMap::new();
+        if !firsts.is_empty() {
+            let rows: Vec<OpenWorkRow> = select_in(
+                self,
+                "SELECT w.inquiry_id, w.id, w.lead_id, q.slug, q.id, w.assignee_id
+                 FROM work_items w JOIN queues q ON q.id = w.queue_id
+                 WHERE w.status IN ('unassigned', 'assigned', 'accepted') AND w.inquiry_id IN",
+                &[],
+                &firsts,
+            )
+            .await?;
+            for (inquiry_id, work_item_id, lead_id, queue, queue_id, assignee_id) in rows {
                 // An inquiry with several open items: the newest is its work.
-                Some(seen) => {
-                    if let (Some(seen), Some(open)) = (&mut seen.open_work, open_work)
-                        && open.work_item_id > seen.work_item_id
-                    {
-                        *seen = open;
-                    }
+                if open
+                    .get(&inquiry_id)
+                    .is_none_or(|seen| seen.work_item_id < work_item_id)
+                {
+                    open.insert(
+                        inquiry_id,
+                        OpenWork {
+                            inquiry_id,
+                            work_item_id,
+                            lead_id,
+                            queue,
+                            queue_id,
+                            assignee_id,
+                        },
+                    );
                 }
-                None => earlier.push(Earlier {
-                    id,
-                    received_at,
-                    open_work,
-                    in_batch: false,
-                }),
             }
+        }
+        for (hash, id, received_at, repeat_of) in same_content {
+            found.same_content.entry(hash).or_default().push(Earlier {
+                id,
+                received_at,
+                open_work: open.get(&repeat_of.unwrap_or(id)).cloned(),
+                in_batch: false,
+            });
         }
         found.by_email = by_email.into_iter().map(|(e, c, a)| (e, (c, a))).collect();
         for (phone, contact, account) in by_phone {

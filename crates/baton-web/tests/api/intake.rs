@@ -795,3 +795,24 @@ async fn repeats_within_one_batch_share_the_first_ones_work() {
         .unwrap();
     assert_eq!(items, 1);
 }
+
+#[tokio::test]
+async fn every_later_copy_joins_the_first_whether_answered_at_once_or_once_stored() {
+    let app = TestApp::new().await;
+    let body = strong_lead("dana@initech.test");
+    let first = app.inquire(body.clone()).await;
+    let second = app.inquire(body.clone()).await;
+    assert_eq!(second["repeat_of"], first["id"], "{second}");
+    let third = app.inquire(body.clone()).await;
+    assert_eq!(
+        third["repeat_of"], first["id"],
+        "a repeat of a repeat: {third}"
+    );
+    let answered = inquire_async(&app, &body).await;
+    assert_eq!(answered.status(), 202);
+    let receipt: serde_json::Value = answered.json().await.unwrap();
+    let fourth = once_processed(&app, receipt["href"].as_str().unwrap()).await;
+    assert_eq!(fourth["repeat_of"], first["id"], "{fourth}");
+    assert_eq!(fourth["work_item_id"], first["work_item_id"], "{fourth}");
+    assert_eq!(app.count("work_items").await, 1);
+}
