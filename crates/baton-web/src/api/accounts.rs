@@ -50,9 +50,10 @@ const ACCOUNT_EDITORS: &[Role] = &[
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<AccountIn>,
+    input: JsonBody<AccountIn>,
 ) -> Result<(StatusCode, Json<Account>), ApiError> {
     caller.require(ACCOUNT_EDITORS, "create accounts")?;
+    let input = input.read()?;
     let mut domains: Vec<String> = input.domain.into_iter().collect();
     domains.extend(input.domains);
     let account = state

@@ -140,8 +140,9 @@ pub(super) async fn ensure_visible_subjects(
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<ActivityIn>,
+    input: JsonBody<ActivityIn>,
 ) -> Result<(StatusCode, Json<Activity>), ApiError> {
+    let input = input.read()?;
     let user_id = input.user_id.unwrap_or(caller.id());
     if user_id != caller.id() {
         caller.require(&[Role::Manager], "log activities for someone else")?;

@@ -109,8 +109,9 @@ pub struct AppointmentIn {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<AppointmentIn>,
+    input: JsonBody<AppointmentIn>,
 ) -> Result<(StatusCode, Json<Appointment>), ApiError> {
+    let input = input.read()?;
     let owner_id = input.owner_id.unwrap_or(caller.id());
     if owner_id != caller.id() {
         caller.require(&[Role::Manager], "schedule appointments for someone else")?;
@@ -190,8 +191,9 @@ pub async fn change(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<AppointmentPatch>,
+    input: JsonBody<AppointmentPatch>,
 ) -> Result<Json<Appointment>, ApiError> {
+    let input = input.read()?;
     visible(&state, &caller, id).await?;
     let appointment = state
         .db

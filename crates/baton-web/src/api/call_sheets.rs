@@ -46,8 +46,9 @@ pub struct CallSheetIn {
 pub async fn generate(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<CallSheetIn>,
+    input: JsonBody<CallSheetIn>,
 ) -> Result<(StatusCode, Json<CallSheet>), ApiError> {
+    let input = input.read()?;
     let user_id = input.user_id.unwrap_or(caller.id());
     if user_id != caller.id() {
         caller.require(&[Role::Manager], "make call sheets for someone else")?;
@@ -152,8 +153,9 @@ pub async fn complete(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, line)): Path<(i64, i64)>,
-    JsonBody(input): JsonBody<CallOutcomeIn>,
+    input: JsonBody<CallOutcomeIn>,
 ) -> Result<Json<CallLine>, ApiError> {
+    let input = input.read()?;
     let sheet = visible_sheet(&state, &caller, id).await?;
     let line = state
         .db

@@ -46,9 +46,10 @@ pub struct CampaignIn {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<CampaignIn>,
+    input: JsonBody<CampaignIn>,
 ) -> Result<(StatusCode, Json<Campaign>), ApiError> {
     caller.require(&[Role::Marketer, Role::Manager], "create campaigns")?;
+    let input = input.read()?;
     let campaign = state
         .db
         .create_campaign(

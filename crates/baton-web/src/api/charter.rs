@@ -68,9 +68,10 @@ pub struct CharterIn {
 pub async fn replace(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<CharterIn>,
+    input: JsonBody<CharterIn>,
 ) -> Result<Json<Charter>, ApiError> {
     caller.require(&[], "change the charter")?;
+    let input = input.read()?;
     Ok(Json(
         state
             .db

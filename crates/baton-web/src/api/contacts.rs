@@ -52,9 +52,10 @@ pub struct ContactIn {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<ContactIn>,
+    input: JsonBody<ContactIn>,
 ) -> Result<(StatusCode, Json<Contact>), ApiError> {
     caller.require(CONTACT_EDITORS, "add contacts")?;
+    let input = input.read()?;
     let contact = state
         .db
         .create_contact(
@@ -138,9 +139,10 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<ContactPatch>,
+    input: JsonBody<ContactPatch>,
 ) -> Result<Json<Contact>, ApiError> {
     caller.require(CONTACT_EDITORS, "edit contacts")?;
+    let input = input.read()?;
     let change = ContactChange {
         name: input.name,
         phone: input.phone,

@@ -83,8 +83,9 @@ async fn forecaster(
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<ForecastIn>,
+    input: JsonBody<ForecastIn>,
 ) -> Result<(StatusCode, Json<Forecast>), ApiError> {
+    let input = input.read()?;
     let kind = input.kind;
     caller.require(kind.submitters(), &format!("submit {kind} forecasts"))?;
     let quarter = quarter(&input.quarter)?;

@@ -84,9 +84,10 @@ pub struct FormIn {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<FormIn>,
+    input: JsonBody<FormIn>,
 ) -> Result<(StatusCode, Json<FormOut>), ApiError> {
     caller.require(&[Role::Manager, Role::Marketer], "create forms")?;
+    let input = input.read()?;
     let form = state
         .db
         .create_form(
@@ -116,9 +117,10 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
-    JsonBody(input): JsonBody<FormPatch>,
+    input: JsonBody<FormPatch>,
 ) -> Result<Json<FormOut>, ApiError> {
     caller.require(&[Role::Manager, Role::Marketer], "close or open forms")?;
+    let input = input.read()?;
     let form = state.db.form(&slug).await?;
     state
         .db

@@ -515,9 +515,10 @@ pub async fn release(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<ModerationIn>,
+    input: JsonBody<ModerationIn>,
 ) -> Result<Json<InquiryOut>, ApiError> {
     caller.require(INTAKE_ROLES, "moderate inquiries")?;
+    let input = input.read()?;
     state
         .db
         .release_inquiry(caller.id(), id, &input.note)
@@ -534,9 +535,10 @@ pub async fn confirm_spam(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<ModerationIn>,
+    input: JsonBody<ModerationIn>,
 ) -> Result<Json<InquiryOut>, ApiError> {
     caller.require(INTAKE_ROLES, "moderate inquiries")?;
+    let input = input.read()?;
     state.db.confirm_spam(caller.id(), id, &input.note).await?;
     Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
 }
@@ -566,9 +568,10 @@ pub async fn correct(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<CorrectionIn>,
+    input: JsonBody<CorrectionIn>,
 ) -> Result<Json<InquiryOut>, ApiError> {
     caller.require(INTAKE_ROLES, "correct an inquiry's intent")?;
+    let input = input.read()?;
     state
         .db
         .correct_intent(caller.id(), id, input.intent, &input.note)

@@ -139,8 +139,9 @@ pub async fn change_stage(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<StageIn>,
+    input: JsonBody<StageIn>,
 ) -> Result<Json<LeadOut>, ApiError> {
+    let input = input.read()?;
     held_lead(&state, &caller, id).await?;
     let lead = state
         .db

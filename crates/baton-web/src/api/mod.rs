@@ -130,20 +130,37 @@ impl<T> Page<T> {
 }
 
 /// A JSON object body whose errors are problem documents naming the field.
-pub struct JsonBody<T>(pub T);
+/// What is wrong with it is answered only when the handler takes it with
+/// [`JsonBody::read`], after its role check: a caller without the role is
+/// refused whatever they sent.
+pub struct JsonBody<T>(Result<T, ApiError>);
+
+impl<T> JsonBody<T> {
+    /// The body, or the problem with it.
+    pub fn read(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 /// A JSON array body, read like [`JsonBody`].
-pub struct JsonList<T>(pub Vec<T>);
+pub struct JsonList<T>(Result<Vec<T>, ApiError>);
+
+impl<T> JsonList<T> {
+    /// The body, or the problem with it.
+    pub fn read(self) -> Result<Vec<T>, ApiError> {
+        self.0
+    }
+}
 
 impl<T, S> FromRequest<S> for JsonBody<T>
 where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = std::convert::Infallible;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        read_json(req, state, Shape::Object).await.map(JsonBody)
+        Ok(JsonBody(read_json(req, state, Shape::Object).await))
     }
 }
 
@@ -152,10 +169,10 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = std::convert::Infallible;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        read_json(req, state, Shape::Array).await.map(JsonList)
+        Ok(JsonList(read_json(req, state, Shape::Array).await))
     }
 }
 

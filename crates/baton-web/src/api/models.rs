@@ -90,9 +90,10 @@ pub async fn activate(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<ActivationIn>,
+    input: JsonBody<ActivationIn>,
 ) -> Result<Json<ModelOut>, ApiError> {
     caller.require(&[], "activate a model")?;
+    let input = input.read()?;
     let model = state
         .db
         .activate_model_by_id(caller.id(), id, input.task)

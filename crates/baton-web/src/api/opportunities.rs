@@ -125,9 +125,10 @@ pub struct OpportunityIn {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<OpportunityIn>,
+    input: JsonBody<OpportunityIn>,
 ) -> Result<(StatusCode, Json<Opportunity>), ApiError> {
     caller.require(SELLERS, "open opportunities")?;
+    let input = input.read()?;
     let owner_id = input.owner_id.unwrap_or(caller.id());
     if owner_id != caller.id() {
         caller.require(&[Role::Manager], "open opportunities for someone else")?;
@@ -190,9 +191,10 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<OpportunityPatch>,
+    input: JsonBody<OpportunityPatch>,
 ) -> Result<Json<Opportunity>, ApiError> {
     caller.require(SELLERS, "change opportunities")?;
+    let input = input.read()?;
     visible(&state, &caller, id).await?;
     let change = OpportunityChange {
         stage: input.stage,

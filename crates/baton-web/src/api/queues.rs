@@ -83,9 +83,10 @@ pub async fn change(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<QueuePatch>,
+    input: JsonBody<QueuePatch>,
 ) -> Result<Json<Queue>, ApiError> {
     caller.require(&[Role::Manager], "change queues")?;
+    let input = input.read()?;
     let queue = state.db.queue(&id).await?;
     let change = QueueChange {
         strategy: input.strategy.unwrap_or(queue.strategy),
@@ -121,9 +122,10 @@ pub async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<MemberIn>,
+    input: JsonBody<MemberIn>,
 ) -> Result<(StatusCode, Json<Member>), ApiError> {
     caller.require(&[Role::Manager], "change queue members")?;
+    let input = input.read()?;
     let queue = state.db.queue(&id).await?;
     let user = state.db.user_by_email(&input.email).await.map_err(|_| {
         ApiError::field("email", format!("no user with the e-mail {}", input.email))
@@ -157,9 +159,10 @@ pub async fn change_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, user_id)): Path<(String, i64)>,
-    JsonBody(input): JsonBody<MemberPatch>,
+    input: JsonBody<MemberPatch>,
 ) -> Result<Json<Member>, ApiError> {
     caller.require(&[Role::Manager], "change queue members")?;
+    let input = input.read()?;
     let queue = state.db.queue(&id).await?;
     let change = MemberChange {
         capacity: input.capacity,
@@ -211,9 +214,10 @@ pub async fn rules(
 pub async fn replace_rules(
     State(state): State<AppState>,
     caller: Caller,
-    JsonList(rules): JsonList<Rule>,
+    rules: JsonList<Rule>,
 ) -> Result<Json<Vec<Rule>>, ApiError> {
     caller.require(&[Role::Manager], "change routing rules")?;
+    let rules = rules.read()?;
     state
         .db
         .replace_routing_rules(Some(caller.id()), &rules)

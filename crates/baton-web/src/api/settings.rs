@@ -34,9 +34,10 @@ pub async fn show(
 pub async fn change(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<OrganisationChange>,
+    input: JsonBody<OrganisationChange>,
 ) -> Result<Json<Organisation>, ApiError> {
     caller.require(&[], "change the organisation's settings")?;
+    let input = input.read()?;
     Ok(Json(
         state.db.change_organisation(caller.id(), &input).await?,
     ))

@@ -44,9 +44,10 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<TeamIn>,
+    input: JsonBody<TeamIn>,
 ) -> Result<(StatusCode, Json<Team>), ApiError> {
     caller.require(&[Role::Manager], "create teams")?;
+    let input = input.read()?;
     let team = state
         .db
         .create_team(Some(caller.id()), &input.name, input.function)

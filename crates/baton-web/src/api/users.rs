@@ -79,9 +79,10 @@ pub struct UserIn {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<UserIn>,
+    input: JsonBody<UserIn>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     caller.require(&[], "add people")?;
+    let input = input.read()?;
     let user = state
         .db
         .create_user(NewUser {
@@ -129,9 +130,10 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<UserPatch>,
+    input: JsonBody<UserPatch>,
 ) -> Result<Json<UserOut>, ApiError> {
     caller.require(&[], "change people")?;
+    let input = input.read()?;
     let change = UserChange {
         team_id: input.team_id,
         manager_id: input.manager_id,

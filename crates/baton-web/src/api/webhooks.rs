@@ -44,9 +44,10 @@ pub struct WebhookCreated {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(input): JsonBody<WebhookIn>,
+    input: JsonBody<WebhookIn>,
 ) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
     caller.require(&[Role::Manager], "manage webhooks")?;
+    let input = input.read()?;
     let (webhook, secret) = state
         .db
         .create_webhook(caller.id(), &input.url, &input.events)
@@ -104,9 +105,10 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<WebhookPatch>,
+    input: JsonBody<WebhookPatch>,
 ) -> Result<Json<Webhook>, ApiError> {
     caller.require(&[Role::Manager], "manage webhooks")?;
+    let input = input.read()?;
     state
         .db
         .set_webhook_active(caller.id(), id, input.active)

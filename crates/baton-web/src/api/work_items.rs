@@ -139,8 +139,9 @@ pub async fn reject(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<RejectIn>,
+    input: JsonBody<RejectIn>,
 ) -> Result<Json<WorkItem>, ApiError> {
+    let input = input.read()?;
     let item = visible_item(&state, &caller, id).await?;
     if item.assignee_id != Some(caller.id()) && !caller.sees_everything() {
         return Err(ApiError::Forbidden(
@@ -173,8 +174,9 @@ pub async fn reassign(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    JsonBody(input): JsonBody<ReassignIn>,
+    input: JsonBody<ReassignIn>,
 ) -> Result<Json<WorkItem>, ApiError> {
+    let input = input.read()?;
     let item = visible_item(&state, &caller, id).await?;
     if item.assignee_id != Some(caller.id())
         && caller

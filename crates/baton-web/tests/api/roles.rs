@@ -351,3 +351,45 @@ async fn passwords_of_only_spaces_huge_ones_and_the_same_one_again_are_refused()
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_caller_without_the_role_is_refused_whatever_body_they_send() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    for (method, path) in [
+        (reqwest::Method::POST, "/api/v1/users"),
+        (reqwest::Method::PUT, "/api/v1/settings"),
+        (reqwest::Method::PUT, "/api/v1/routing-rules"),
+        (reqwest::Method::POST, "/api/v1/webhooks"),
+    ] {
+        for (body, content_type) in [
+            ("{\"email\": ", "application/json"),
+            ("[1, 2]", "application/json"),
+            ("email=x", "application/x-www-form-urlencoded"),
+        ] {
+            let status = app
+                .client
+                .request(method.clone(), app.url(path))
+                .bearer_auth(&hunter)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, 403, "{method} {path} with {body}");
+        }
+    }
+    // The owner, who may, hears what is wrong with the body.
+    let status = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&app.owner)
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 400);
+}
