@@ -186,6 +186,13 @@ pub fn classify_with(
             describe(&toward, &against)
         ),
     )];
+    // Clear keywords the model agrees with are as sure as the keywords,
+    // however unsure the model is on its own.
+    let confidence = if clear_keywords {
+        confidence.max(rules.confidence)
+    } else {
+        confidence
+    };
     reasons.extend(rules.reasons);
     let decision = IntentDecision {
         value,
@@ -406,6 +413,29 @@ mod tests {
             mixed.confidence
         );
         assert!(uncertain);
+    }
+
+    #[test]
+    fn clear_keywords_the_model_agrees_with_are_not_uncertain() {
+        let intent = three_intents();
+        let default = IntentDecision {
+            value: Intent::NewBusiness,
+            confidence: 0.35,
+            reasons: vec![Reason::new("default", 0.0, "no keyword matched")],
+            version: "rules-1".into(),
+        };
+        let text = ["refund broken pricing"];
+        let (alone, unsure) = classify_with(default, &intent, &text);
+        assert!(unsure, "the model alone is unsure: {}", alone.confidence);
+        let keywords = IntentDecision {
+            value: alone.value,
+            confidence: 0.8,
+            reasons: vec![Reason::new("keywords", 6.5, "keywords agree")],
+            version: "rules-1".into(),
+        };
+        let (agreed, unsure) = classify_with(keywords, &intent, &text);
+        assert_eq!((agreed.value, unsure), (alone.value, false));
+        assert_eq!(agreed.confidence, 0.8);
     }
 
     #[test]
