@@ -551,16 +551,18 @@ fn decide_one(
     context: &Context,
 ) -> Plan {
     let day_before = p.received_at - REPEAT_WINDOW_MS;
-    let earlier: Vec<&Earlier> = found
+    // The others with the same content in the window: later ones too when
+    // this one is processed again (released from quarantine).
+    let others: Vec<&Earlier> = found
         .same_content
         .get(&p.content_hash)
         .map(|all| {
             all.iter()
-                .filter(|e| e.id < p.id && e.received_at > day_before)
+                .filter(|e| e.id != p.id && e.received_at > day_before)
                 .collect()
         })
         .unwrap_or_default();
-    let recent_duplicates = earlier.len() as u32;
+    let recent_duplicates = others.iter().filter(|e| e.id < p.id).count() as u32;
     let signals = Signals {
         honeypot_filled,
         recent_duplicates,
@@ -617,7 +619,7 @@ fn decide_one(
     };
     let route = route(&facts, &context.rules);
     let repeat = if moderation.verdict == Verdict::Ham {
-        repeat_of(&earlier)
+        repeat_of(&others, p.id)
     } else {
         None
     };
@@ -636,18 +638,21 @@ fn decide_one(
     }
 }
 
-/// The earlier inquiry a ham inquiry repeats: the latest stored one whose
-/// work is open, else the latest earlier member of its batch.
-fn repeat_of(earlier: &[&Earlier]) -> Option<Repeat> {
-    let open = earlier
+/// The inquiry a ham inquiry `id` repeats: a stored one with the same
+/// content whose work is open (a later one too, for an inquiry released
+/// after its message came again), else the latest earlier member of its
+/// batch.
+fn repeat_of(others: &[&Earlier], id: i64) -> Option<Repeat> {
+    let open = others
         .iter()
         .filter_map(|e| e.open_work.as_ref())
+        .filter(|w| w.inquiry_id != id)
         .max_by_key(|w| w.inquiry_id);
     match open {
         Some(work) => Some(Repeat::Open(work.clone())),
-        None => earlier
+        None => others
             .iter()
-            .filter(|e| e.in_batch)
+            .filter(|e| e.in_batch && e.id < id)
             .map(|e| e.id)
             .max()
             .map(Repeat::InBatch),

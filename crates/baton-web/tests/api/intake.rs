@@ -816,3 +816,36 @@ async fn every_later_copy_joins_the_first_whether_answered_at_once_or_once_store
     assert_eq!(fourth["work_item_id"], first["work_item_id"], "{fourth}");
     assert_eq!(app.count("work_items").await, 1);
 }
+
+#[tokio::test]
+async fn an_inquiry_released_after_its_message_came_again_joins_that_work() {
+    let app = TestApp::new().await;
+    let (moderator, _) = app.user("mo@acme.test", Role::Manager).await;
+    // Held in quarantine, as a form submission with its honeypot filled is.
+    let body = strong_lead("dana@initech.test");
+    let raw = baton_db::intake::RawInquiry {
+        channel: baton_core::domain::Channel::Api,
+        origin: "test".into(),
+        raw: serde_json::to_vec(&body).unwrap(),
+        idempotency_key: None,
+        content_hash: baton_core::intake::content_hash(
+            &baton_core::inquiry::Inquiry::parse(&serde_json::from_value(body.clone()).unwrap())
+                .unwrap(),
+        ),
+    };
+    let (held, _) = app.db.store_raw(&[raw]).await.unwrap();
+    let held = held[0].id();
+    sqlx::query("UPDATE inquiries SET status = 'quarantined' WHERE id = $1")
+        .bind(held)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    // The same message again, as ham: new work, since the first has none.
+    let again = app.inquire(body).await;
+    assert_eq!(again["repeat_of"], serde_json::Value::Null, "{again}");
+    let released = app.db.release_inquiry(moderator, held, "").await.unwrap();
+    assert_eq!(released.repeat_of, again["id"].as_i64(), "{released:?}");
+    assert_eq!(released.work_item_id, again["work_item_id"].as_i64());
+    assert_eq!(app.count("work_items").await, 1);
+    assert_eq!(app.count("leads").await, 1);
+}
