@@ -16,7 +16,7 @@ use baton_core::moderation::HeldText;
 use baton_core::routing::{Candidate, pick_member};
 use baton_core::sla::BusinessHours;
 use sqlx::{Any, Transaction};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A queue locked for this transaction, with its members in memory.
 struct LockedQueue {
@@ -375,7 +375,8 @@ impl Db {
         .into_iter()
         .collect();
 
-        let joined: HashMap<usize, OpenWork> = joins
+        // By plan, in arrival order.
+        let joined: BTreeMap<usize, OpenWork> = joins
             .into_iter()
             .map(|(plan_index, joins)| {
                 let work = match joins {
@@ -434,9 +435,7 @@ impl Db {
             })
             .collect();
         // The work a repeat joins says so to whoever holds it.
-        let mut sent_again: Vec<(usize, &OpenWork)> = joined.iter().map(|(i, w)| (*i, w)).collect();
-        sent_again.sort_by_key(|(plan_index, _)| *plan_index);
-        assignment_rows.extend(sent_again.into_iter().map(|(plan_index, work)| {
+        assignment_rows.extend(joined.iter().map(|(plan_index, work)| {
             vec![
                 work.work_item_id.into(),
                 "sent_again".into(),
@@ -444,7 +443,7 @@ impl Db {
                 work.queue_id.into(),
                 format!(
                     "the person sent the same message again: inquiry {}",
-                    plans[plan_index].inquiry_id
+                    plans[*plan_index].inquiry_id
                 )
                 .into(),
                 now.into(),
