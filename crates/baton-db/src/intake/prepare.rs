@@ -91,8 +91,9 @@ pub struct OpenWork {
     pub assignee_id: Option<i64>,
 }
 
-/// An earlier inquiry with the same content: its id, when it arrived, and
-/// its open work (none for a batch member not stored yet).
+/// An inquiry with the same content (earlier, or later for one processed
+/// again): its id, when it arrived, and its open work (none for a batch
+/// member not stored yet).
 struct Earlier {
     id: i64,
     received_at: i64,
