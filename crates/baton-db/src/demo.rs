@@ -3588,7 +3588,7 @@ async fn run_intake(
         let ids = store_backdated(sim.db, &drafts).await?;
         sim.db.process_inquiries(&ids).await?;
         let (first, last) = (ids[0], ids[ids.len() - 1]);
-        backdate_processing(sim.db, first, last, seeded_contacts).await?;
+        backdate_processing(sim.db, sim.clock, first, last, seeded_contacts).await?;
         let drafts_by_id: BTreeMap<i64, &Draft> = ids.iter().copied().zip(&drafts).collect();
         sim.take_new_items(first, last, &drafts_by_id).await?;
         // Work done before the next batch arrives frees capacity for it.
@@ -3638,8 +3638,15 @@ async fn store_backdated(db: &Db, drafts: &[Draft]) -> Result<Vec<i64>> {
 }
 
 /// Moves what processing wrote for inquiries `first..=last` from the wall
-/// clock to the demo's timeline: processed seconds to minutes after arrival.
-async fn backdate_processing(db: &Db, first: i64, last: i64, seeded_contacts: i64) -> Result<()> {
+/// clock to the demo's timeline: processed seconds to minutes after arrival,
+/// the work due by its queue's SLAs from then.
+async fn backdate_processing(
+    db: &Db,
+    clock: &Clock,
+    first: i64,
+    last: i64,
+    seeded_contacts: i64,
+) -> Result<()> {
     let statements = [
         "UPDATE inquiries SET processed_at = received_at + 20000 + (id % 9) * 15000
          WHERE id BETWEEN $1 AND $2",
@@ -3681,6 +3688,29 @@ async fn backdate_processing(db: &Db, first: i64, last: i64, seeded_contacts: i6
     .bind(last)
     .bind(seeded_contacts)
     .execute(&mut *tx)
+    .await?;
+    let items: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT w.id, w.created_at, q.first_touch_sla_min, q.resolution_sla_min, q.business_hours
+         FROM work_items w JOIN queues q ON q.id = w.queue_id
+         WHERE w.inquiry_id BETWEEN $1 AND $2",
+    )
+    .bind(first)
+    .bind(last)
+    .fetch_all(&mut *tx)
+    .await?;
+    let due_rows: Vec<Vec<sql::Value>> = items
+        .into_iter()
+        .map(|(id, routed_at, first_touch, resolution, business_hours)| {
+            let due = |minutes| clock.due(routed_at, minutes, business_hours != 0);
+            vec![id.into(), due(first_touch).into(), due(resolution).into()]
+        })
+        .collect();
+    insert_rows::<(i64,)>(
+        &mut tx,
+        "UPDATE work_items SET first_touch_due_at = v.column2, resolution_due_at = v.column3 FROM (",
+        ") AS v WHERE work_items.id = v.column1",
+        &due_rows,
+    )
     .await?;
     tx.commit().await?;
     Ok(())

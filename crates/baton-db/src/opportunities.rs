@@ -8,7 +8,7 @@ use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::bind;
 use crate::users::audit_in;
-use crate::work_items::change_stage_in;
+use crate::work_items::{change_stage_in, finish_lead_work_in};
 use baton_core::domain::{ForecastCategory, OpportunityStage, Stage};
 use baton_core::money::{Currency, Decimal, format_minor};
 use serde::Serialize;
@@ -417,6 +417,7 @@ impl Db {
         .await?;
         // A lead that becomes a deal has reached the opportunity stage; one
         // further along (a customer's) or disqualified stays where it is.
+        // Either way its open work has led to the deal, so it is done.
         if let Some(lead) = lead {
             change_stage_in(
                 &mut tx,
@@ -430,6 +431,13 @@ impl Db {
                 ],
                 Stage::Opportunity,
                 &format!("opportunity {id} opened"),
+                actor,
+            )
+            .await?;
+            finish_lead_work_in(
+                &mut tx,
+                lead.id,
+                &format!("opportunity {id} opened: the work goes on in the deal"),
                 actor,
             )
             .await?;

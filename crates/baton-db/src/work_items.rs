@@ -1,8 +1,8 @@
 //! Work items in queues: assignment by the queue's strategy, taking a
-//! waiting item, accept, reject back to nurture, reassign, and escalation of SLA breaches. Every change
+//! waiting item, accept, reject back to nurture, reassign, done, and escalation of SLA breaches. Every change
 //! lands in the assignment history and the audit log.
 
-use crate::checks::required;
+use crate::checks::{MAX_TEXT, at_most, required};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -43,6 +43,26 @@ pub struct HistoryEntry {
     pub to_queue: Option<String>,
     pub reason: String,
     pub actor_id: Option<i64>,
+    pub at: i64,
+}
+
+/// Whose work [`Db::work_history`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum WorkOf {
+    Inquiry(i64),
+    Lead(i64),
+}
+
+/// One line of the work history of an inquiry or a lead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkEvent {
+    pub work_item_id: i64,
+    /// The queue the item is in.
+    pub queue: String,
+    pub action: String,
+    pub reason: String,
+    /// Who did it, by name; none for the system's own steps.
+    pub actor: Option<String>,
     pub at: i64,
 }
 
@@ -365,6 +385,39 @@ impl Db {
             .collect())
     }
 
+    /// The history of every work item on one inquiry or lead, oldest
+    /// first: a rejected item's reason stays in view after new work
+    /// replaced it.
+    pub async fn work_history(&self, of: WorkOf) -> Result<Vec<WorkEvent>> {
+        let (column, id) = match of {
+            WorkOf::Inquiry(id) => ("inquiry_id", id),
+            WorkOf::Lead(id) => ("lead_id", id),
+        };
+        let rows: Vec<(i64, String, String, String, Option<String>, i64)> =
+            sqlx::query_as(&format!(
+                "SELECT w.id, q.slug, h.action, h.reason, u.name, h.at
+             FROM assignment_history h JOIN work_items w ON w.id = h.work_item_id
+                  JOIN queues q ON q.id = w.queue_id LEFT JOIN users u ON u.id = h.actor_id
+             WHERE w.{column} = $1 ORDER BY h.at, h.id"
+            ))
+            .bind(id)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(work_item_id, queue, action, reason, actor, at)| WorkEvent {
+                    work_item_id,
+                    queue,
+                    action,
+                    reason,
+                    actor,
+                    at,
+                },
+            )
+            .collect())
+    }
+
     /// The assignee takes the item: first touch is recorded, the lead
     /// becomes sales-accepted when it was a marketing-qualified lead.
     pub async fn accept_work_item(&self, actor: i64, id: i64) -> Result<WorkItem> {
@@ -482,6 +535,66 @@ impl Db {
             "work_item",
             Some(id),
             &serde_json::json!({"reason": reason, "nurture_item": new_item}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.work_item(id).await
+    }
+
+    /// The holder (or a manager) marks the item done: the work it stood
+    /// for is finished, with an optional note in its history. An item not
+    /// yet touched counts as touched now.
+    pub async fn finish_work_item(&self, actor: i64, id: i64, note: &str) -> Result<WorkItem> {
+        let note = note.trim();
+        at_most("note", note, MAX_TEXT)?;
+        let item = self.work_item(id).await?;
+        match item.status {
+            WorkStatus::Assigned | WorkStatus::Accepted => {}
+            WorkStatus::Unassigned => {
+                return Err(DbError::conflict(
+                    "status",
+                    "the work item waits unassigned: take it before marking it done",
+                ));
+            }
+            status => {
+                return Err(DbError::conflict(
+                    "status",
+                    format!("the work item is already {status}"),
+                ));
+            }
+        }
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let finish = format!(
+            "UPDATE work_items SET status = 'done', first_touched_at = COALESCE(first_touched_at, $1), updated_at = $1
+             WHERE id = $2 AND {}",
+            still_as_read(3)
+        );
+        let finish = sqlx::query(&finish).bind(now).bind(id);
+        self.update_as_read(&mut tx, finish, &item).await?;
+        let reason = if note.is_empty() {
+            "marked done".to_string()
+        } else {
+            format!("marked done: {note}")
+        };
+        record(
+            &mut tx,
+            id,
+            "done",
+            item.assignee_id,
+            None,
+            None,
+            &reason,
+            Some(actor),
+        )
+        .await?;
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            "work_item.done",
+            "work_item",
+            Some(id),
+            &serde_json::json!({"note": note}),
         )
         .await?;
         tx.commit().await?;
@@ -1016,6 +1129,7 @@ pub struct DeskLine {
     pub status: WorkStatus,
     pub first_touch_due_at: i64,
     pub first_touched_at: Option<i64>,
+    pub resolution_due_at: i64,
     /// When the inquiry arrived (the item's creation when it has none).
     pub received_at: i64,
     pub intent: Option<Intent>,
@@ -1029,7 +1143,7 @@ pub struct DeskLine {
 /// company come from the lead, or from the inquiry when there is none.
 const DESK_LINES: &str =
     "SELECT w.id, w.lead_id, w.inquiry_id, w.queue_id, w.assignee_id, w.status,
-        w.first_touch_due_at, w.first_touched_at, q.slug AS queue,
+        w.first_touch_due_at, w.first_touched_at, w.resolution_due_at, q.slug AS queue,
         COALESCE(i.received_at, w.created_at) AS received_at, l.intent, l.score,
         COALESCE(c.name, '') AS contact, COALESCE(c.email_lower, '') AS email,
         LOWER(COALESCE(c.name, '')) AS contact_lower,
@@ -1057,6 +1171,7 @@ fn desk_line(row: &AnyRow) -> Result<DeskLine> {
             .map_err(|e| DbError::invalid("status", format!("{e}")))?,
         first_touch_due_at: row.try_get("first_touch_due_at")?,
         first_touched_at: row.try_get("first_touched_at")?,
+        resolution_due_at: row.try_get("resolution_due_at")?,
         received_at: row.try_get("received_at")?,
         intent,
         score: row.try_get("score")?,
@@ -1189,6 +1304,31 @@ fn taken(item: &WorkItem) -> DbError {
     DbError::conflict("status", problem)
 }
 
+/// Marks every open work item on a lead done, inside the caller's
+/// transaction, with `why` in each one's history: the lead's outcome is
+/// settled (a deal opened, a customer won, disqualified), so nobody is
+/// left holding work on it.
+pub(crate) async fn finish_lead_work_in(
+    tx: &mut Transaction<'static, Any>,
+    lead_id: i64,
+    why: &str,
+    actor: Option<i64>,
+) -> Result<()> {
+    let finished: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "UPDATE work_items SET status = 'done', updated_at = $1
+         WHERE lead_id = $2 AND status IN ('unassigned', 'assigned', 'accepted')
+         RETURNING id, assignee_id",
+    )
+    .bind(now_ms())
+    .bind(lead_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id, holder) in finished {
+        record(tx, id, "done", holder, None, None, why, actor).await?;
+    }
+    Ok(())
+}
+
 /// Changes a lead's stage when it is in one of `from` (any when empty),
 /// inside the caller's transaction; returns the stage it was in.
 pub(crate) async fn change_stage_in(
@@ -1233,5 +1373,8 @@ pub(crate) async fn change_stage_in(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    if matches!(to, Stage::Customer | Stage::Disqualified) {
+        finish_lead_work_in(tx, lead_id, &format!("the lead is {to}: {reason}"), actor).await?;
+    }
     Ok(current)
 }

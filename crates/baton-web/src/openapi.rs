@@ -28,7 +28,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         api::queues::change_member, api::queues::remove_member,
         api::queues::rules, api::queues::replace_rules,
         api::work_items::list, api::work_items::show, api::work_items::accept, api::work_items::reject,
-        api::work_items::reassign, api::work_items::take,
+        api::work_items::reassign, api::work_items::take, api::work_items::done,
         api::users::me, api::users::list, api::users::create,
         api::settings::show, api::settings::change,
         api::forms::list, api::forms::show, api::forms::create, api::forms::update,

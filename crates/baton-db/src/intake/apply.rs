@@ -56,9 +56,13 @@ impl LockedQueue {
         ))
     }
 
-    /// When work in this queue must be touched and resolved.
-    fn due_times(&self, received_at: i64, hours: &BusinessHours) -> (i64, i64) {
-        let due = |minutes| sla_due(received_at, minutes, self.business_hours, hours);
+    /// When work routed to this queue at `routed_at` must be touched and
+    /// resolved. The clocks start when the work reaches the queue, not when
+    /// the inquiry arrived: one held by moderation or retried after a
+    /// failure would otherwise be overdue, and escalated, the moment a
+    /// person could first see it.
+    fn due_times(&self, routed_at: i64, hours: &BusinessHours) -> (i64, i64) {
+        let due = |minutes| sla_due(routed_at, minutes, self.business_hours, hours);
         (due(self.first_touch), due(self.resolution))
     }
 }
@@ -344,7 +348,7 @@ impl Db {
             .map(|r| {
                 let plan = plans[r.plan_index];
                 let queue = &queues[r.queue];
-                let (first_due, resolution_due) = queue.due_times(plan.received_at, &context.hours);
+                let (first_due, resolution_due) = queue.due_times(now, &context.hours);
                 let assignee = r.assignee.as_ref().ok().map(|(user, _)| *user);
                 vec![
                     leads.get(&plan.inquiry_id).copied().into(),

@@ -86,16 +86,25 @@ impl Db {
         let context = self.processing_context().await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        type InquiryRow = (String, String, Vec<u8>, Option<i64>, Option<i64>);
+        type InquiryRow = (String, String, Vec<u8>, Option<i64>, Option<i64>, Option<i64>);
         let inquiry: Option<InquiryRow> = sqlx::query_as(
-            "SELECT status, channel, raw, contact_id, account_id FROM inquiries WHERE id = $1",
+            "SELECT status, channel, raw, contact_id, account_id, repeat_of FROM inquiries WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((status, channel, raw, contact_id, account_id)) = inquiry else {
+        let Some((status, channel, raw, contact_id, account_id, repeat_of)) = inquiry else {
             return Err(DbError::NotFound(format!("inquiry {id}")));
         };
+        // A repeat has no work of its own to move: it joined its first's.
+        if let Some(first) = repeat_of {
+            return Err(DbError::conflict(
+                "intent",
+                format!(
+                    "inquiry {id} is the same message sent again as inquiry {first}, whose work it joined; correct the intent of inquiry {first}"
+                ),
+            ));
+        }
         sqlx::query(
             "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, actor_id, created_at)
              VALUES ($1, 'intent', $2, 1.0, $3, $4, $5, $6)",

@@ -53,7 +53,6 @@ pub struct Match {
 /// Everything decided for one inquiry before anything is written.
 pub struct Plan {
     pub inquiry_id: i64,
-    pub received_at: i64,
     pub inquiry: Inquiry,
     pub moderation: Moderation,
     pub matched: Match,
@@ -626,7 +625,6 @@ fn decide_one(
     };
     Plan {
         inquiry_id: p.id,
-        received_at: p.received_at,
         inquiry,
         moderation,
         matched,

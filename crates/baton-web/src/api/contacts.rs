@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Roles that add and edit contacts: everyone who talks to customers.
-const CONTACT_EDITORS: &[Role] = &[
+pub const CONTACT_EDITORS: &[Role] = &[
     Role::Manager,
     Role::Marketer,
     Role::Qualifier,

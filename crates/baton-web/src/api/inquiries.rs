@@ -559,10 +559,12 @@ pub struct CorrectionIn {
 /// queue's strategy, and the lead follows the work: moved to a sales queue,
 /// an inquiry without a lead gets one at that queue's stage; moved to
 /// service or operations, the work leaves its lead, which is disqualified if
-/// it was still at a routing stage (nurture, new, MQL).
+/// it was still at a routing stage (nurture, new, MQL). A repeat, which
+/// joined the work of the inquiry it repeats, is refused (409): that
+/// inquiry's intent is the one to correct.
 #[utoipa::path(patch, path = "/api/v1/inquiries/{id}", tag = "inquiries", request_body = CorrectionIn,
     params(("id" = i64, Path, description = "Inquiry id")),
-    responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn correct(
     State(state): State<AppState>,

@@ -1,4 +1,4 @@
-//! Work items over the API: a person's queue, take, accept, reject, reassign.
+//! Work items over the API: a person's queue, take, accept, reject, reassign, done.
 
 use super::{JsonBody, Page, PageParams, params};
 use crate::AppState;
@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/work-items/{id}/reject", post(reject))
         .route("/api/v1/work-items/{id}/reassign", post(reassign))
         .route("/api/v1/work-items/{id}/take", post(take))
+        .route("/api/v1/work-items/{id}/done", post(done))
 }
 
 /// Filters for the work item list.
@@ -152,6 +153,43 @@ pub async fn reject(
         state
             .db
             .reject_work_item(caller.id(), id, &input.reason)
+            .await?,
+    ))
+}
+
+/// What was done, for the item's history.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DoneIn {
+    /// Optional; kept in the item's history.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Mark an item you hold done (managers: anyone's). A lead's work is also
+/// marked done on its own when the lead becomes a deal, a customer or
+/// disqualified.
+#[utoipa::path(post, path = "/api/v1/work-items/{id}/done", tag = "work items", request_body = DoneIn,
+    params(("id" = i64, Path, description = "Work item id")),
+    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn done(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    input: JsonBody<DoneIn>,
+) -> Result<Json<WorkItem>, ApiError> {
+    let item = visible_item(&state, &caller, id).await?;
+    if item.assignee_id != Some(caller.id()) && !caller.sees_everything() {
+        return Err(ApiError::Forbidden(
+            "only the assignee or a manager can mark a work item done".into(),
+        ));
+    }
+    let input = input.read()?;
+    Ok(Json(
+        state
+            .db
+            .finish_work_item(caller.id(), id, &input.note)
             .await?,
     ))
 }

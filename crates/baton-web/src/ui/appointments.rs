@@ -37,6 +37,18 @@ pub struct Subject {
     pub opportunity_id: Option<i64>,
 }
 
+impl Subject {
+    /// Where its decision makers are flagged: the contact's page, else
+    /// the account's contacts, else every contact.
+    pub fn decision_makers_page(&self) -> String {
+        match (self.contact_id, self.account_id) {
+            (Some(contact), _) => format!("/contacts/{contact}"),
+            (None, Some(account)) => format!("/contacts?account={account}"),
+            (None, None) => "/contacts".to_string(),
+        }
+    }
+}
+
 /// The form's fields, with a refused form's values and problem; empty when
 /// no decision maker is known to meet.
 pub async fn fields(

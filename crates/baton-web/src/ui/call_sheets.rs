@@ -107,6 +107,8 @@ impl ShownLine {
 
 /// A line marked done that was refused: the form as typed and the problem.
 struct Refused {
+    /// 422 for what was typed, 409 for a line done meanwhile.
+    status: StatusCode,
     line: i64,
     form: DoneForm,
     field: String,
@@ -351,11 +353,7 @@ async fn render_sheet(
     sheet: CallSheet,
     refused: Option<Refused>,
 ) -> Response {
-    let status = if refused.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = refused.as_ref().map_or(StatusCode::OK, |r| r.status);
     let charter = match state.db.current_charter().await {
         Ok(charter) => charter,
         Err(e) => return failure(Some(viewer), e),
@@ -435,26 +433,28 @@ async fn done(
         type_slug: Some(form.type_slug.clone()),
         notes: Some(form.notes.clone()),
     };
-    match state
+    let result = state
         .db
         .complete_call_line(Some(viewer.id()), &sheet, line, &call)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/call-sheets/{id}#line-{line}")).into_response(),
-        Err(
-            baton_db::DbError::Invalid { field, problem }
-            | baton_db::DbError::Conflict { field, problem },
-        ) => {
-            let refused = Refused {
-                line,
-                form,
-                field,
-                problem,
-            };
-            render_sheet(&state, &viewer, sheet, Some(refused)).await
+        .await;
+    let refused = |status, field, problem| Refused {
+        status,
+        line,
+        form,
+        field,
+        problem,
+    };
+    let refused = match result {
+        Ok(_) => return Redirect::to(&format!("/call-sheets/{id}#line-{line}")).into_response(),
+        Err(baton_db::DbError::Invalid { field, problem }) => {
+            refused(StatusCode::UNPROCESSABLE_ENTITY, field, problem)
         }
-        Err(e) => failure(Some(&viewer), e),
-    }
+        Err(baton_db::DbError::Conflict { field, problem }) => {
+            refused(StatusCode::CONFLICT, field, problem)
+        }
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    render_sheet(&state, &viewer, sheet, Some(refused)).await
 }
 
 #[cfg(test)]

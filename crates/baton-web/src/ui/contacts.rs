@@ -1,26 +1,33 @@
 //! The people at accounts: the contact list and each contact's page with
 //! their deals. Everyone signed in reads contacts, as over the API; deals
-//! show as on the opportunity list, everyone's or one's own.
+//! show as on the opportunity list, everyone's or one's own. Those who edit
+//! contacts over the API flag decision makers on the page.
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, Table, choices, respond};
 use super::opportunity_lists::{deal_cells, deal_table};
-use super::{Chrome, Field, Viewer, failure, render};
+use super::session::csrf_refused;
+use super::{Chrome, Field, Viewer, failure, message, render};
 use crate::AppState;
+use crate::api::contacts::CONTACT_EDITORS;
 use askama::Template;
+use axum::Form;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::get;
-use baton_db::contacts::{ContactLine, ContactListFilter, ContactSort};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use baton_core::domain::Role;
+use baton_db::contacts::{ContactChange, ContactLine, ContactListFilter, ContactSort};
 use baton_db::listing::{Direction, Window};
 use baton_db::opportunities::{OpportunityListFilter, OpportunitySort};
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/contacts", get(list))
         .route("/contacts.csv", get(list))
         .route("/contacts/{id}", get(detail))
+        .route("/contacts/{id}/decision-maker", post(flag_decision_maker))
 }
 
 const COLUMNS: &[Column] = &[
@@ -143,6 +150,11 @@ async fn list(
 struct ContactDetail {
     title: String,
     chrome: Option<Chrome>,
+    id: i64,
+    decision_maker: bool,
+    /// The viewer edits contacts, so may flag a decision maker.
+    can_flag: bool,
+    csrf: String,
     facts: Vec<(&'static str, String)>,
     account: Option<(i64, String)>,
     table: Table,
@@ -181,6 +193,7 @@ async fn contact_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
         ("Title", contact.title.clone().unwrap_or_default()),
         ("Decision maker", yes_no(contact.decision_maker).to_string()),
     ];
+    let chrome = Chrome::for_viewer(viewer);
     Ok(render(
         StatusCode::OK,
         &ContactDetail {
@@ -188,7 +201,11 @@ async fn contact_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
                 .name
                 .clone()
                 .unwrap_or_else(|| format!("Contact {id}")),
-            chrome: Some(Chrome::for_viewer(viewer)),
+            id,
+            decision_maker: contact.decision_maker,
+            can_flag: may_edit(viewer),
+            csrf: chrome.csrf.clone(),
+            chrome: Some(chrome),
             facts,
             account,
             table: deal_table(
@@ -198,6 +215,51 @@ async fn contact_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
             ),
         },
     ))
+}
+
+/// Those who edit contacts over the API edit them here.
+fn may_edit(viewer: &Viewer) -> bool {
+    let role = viewer.role();
+    role == Role::Owner || CONTACT_EDITORS.contains(&role)
+}
+
+#[derive(Deserialize)]
+struct FlagForm {
+    csrf: String,
+    decision_maker: bool,
+}
+
+/// Flags the contact as a decision maker, or no longer one; appointments
+/// are booked with decision makers.
+async fn flag_decision_maker(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<FlagForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !may_edit(&viewer) {
+        return message(
+            StatusCode::FORBIDDEN,
+            Some(&viewer),
+            "Not yours to do",
+            format!("A {} does not edit contacts.", viewer.role()),
+        );
+    }
+    let change = ContactChange {
+        decision_maker: Some(form.decision_maker),
+        ..Default::default()
+    };
+    match state
+        .db
+        .update_contact(Some(viewer.id()), id, &change)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/contacts/{id}")).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
 }
 
 #[cfg(test)]

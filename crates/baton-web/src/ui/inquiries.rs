@@ -12,6 +12,7 @@ use axum::routing::get;
 use baton_core::decision::Reason;
 use baton_core::inquiry::Inquiry;
 use baton_core::intake::{raw_text, read};
+use baton_db::work_items::{WorkEvent, WorkOf};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/inquiries/{id}", get(page))
@@ -90,6 +91,17 @@ struct InquiryPage {
     raw: String,
 }
 
+/// A line of work history as read on a page: "rejected in hunters by Hal
+/// Hunter: no budget".
+pub fn work_event(event: &WorkEvent) -> String {
+    let by = event
+        .actor
+        .as_ref()
+        .map(|name| format!(" by {name}"))
+        .unwrap_or_default();
+    format!("{} in {}{by}: {}", event.action, event.queue, event.reason)
+}
+
 async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
     let view = match state.db.inquiry(id).await {
         Ok(view) => view,
@@ -137,14 +149,11 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
         })
         .collect();
     let mut timeline = vec![(when(view.received_at), "received".to_string())];
-    if let Some(item) = view.work_item_id
-        && let Ok(history) = state.db.work_item_history(item).await
-    {
-        timeline.extend(
-            history
-                .into_iter()
-                .map(|h| (when(h.at), format!("{}: {}", h.action, h.reason))),
-        );
+    // A repeat's work is its first inquiry's.
+    let work_of = WorkOf::Inquiry(view.repeat_of.unwrap_or(id));
+    match state.db.work_history(work_of).await {
+        Ok(history) => timeline.extend(history.iter().map(|e| (when(e.at), work_event(e)))),
+        Err(e) => return failure(Some(&viewer), e),
     }
     let lead_link = match view.lead_id {
         Some(lead) if viewer.role().is_manager() => Some(format!("/leads/{lead}")),

@@ -17,7 +17,7 @@ use baton_core::money::Decimal;
 use baton_db::activities::{ActivityFilter, NewActivity};
 use baton_db::leads::Lead;
 use baton_db::opportunities::NewOpportunity;
-use baton_db::work_items::{WorkFilter, WorkItem};
+use baton_db::work_items::{WorkFilter, WorkItem, WorkOf};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -88,6 +88,8 @@ struct LeadPage {
     contact: String,
     owner: String,
     activities: Vec<Logged>,
+    /// What happened to the lead's work items, oldest first: (when, what).
+    work: Vec<(String, String)>,
     activity_fields: Vec<Field>,
     /// Empty when the lead is past converting.
     convert_fields: Vec<Field>,
@@ -96,6 +98,8 @@ struct LeadPage {
     /// Empty when no decision maker is known.
     appointment_fields: Vec<Field>,
     appointment_action: String,
+    /// Where a decision maker is flagged, when none is known.
+    decision_makers_page: String,
 }
 
 /// What an appointment from this page is about.
@@ -282,6 +286,13 @@ async fn show(
             .iter()
             .map(|t| (t.slug.clone(), format!("{} ({})", t.name, t.function)))
             .collect();
+        let work_history = state
+            .db
+            .work_history(WorkOf::Lead(lead.id))
+            .await?
+            .iter()
+            .map(|e| (when(e.at), super::inquiries::work_event(e)))
+            .collect();
         let work = open_work(state, lead.id).await?;
         let csrf = viewer.session.csrf_token.clone();
 
@@ -396,9 +407,11 @@ async fn show(
             csrf,
             owner: name_of(lead.owner_id),
             appointment_action: format!("/leads/{}/appointments", lead.id),
+            decision_makers_page: subject(&lead).decision_makers_page(),
             lead,
             contact,
             activities,
+            work: work_history,
             activity_fields,
             convert_fields,
             reassign,

@@ -66,6 +66,8 @@ struct OpportunityPage {
     /// Empty when no decision maker is known.
     appointment_fields: Vec<Field>,
     appointment_action: String,
+    /// Where a decision maker is flagged, when none is known.
+    decision_makers_page: String,
 }
 
 /// What an appointment from this page is about.
@@ -177,6 +179,7 @@ async fn show(
             amount: money(deal.amount_minor, &deal.currency),
             owner,
             appointment_action: format!("/opportunities/{}/appointments", deal.id),
+            decision_makers_page: subject(&deal).decision_makers_page(),
             deal,
             change_fields,
             lost_fields,

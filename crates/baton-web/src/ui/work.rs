@@ -1,5 +1,5 @@
 //! My work: the open items assigned to me and those waiting unassigned in my
-//! queues, the most overdue first, with take, accept and reject in one click;
+//! queues, the most overdue first, with take, accept, done and reject in one click;
 //! filtered, searched, sorted, paged and exported like every list.
 
 use super::lists::{
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/{id}/accept", post(accept))
         .route("/work/{id}/reject", post(reject))
         .route("/work/{id}/take", post(take))
+        .route("/work/{id}/done", post(done))
 }
 
 const COLUMNS: &[Column] = &[
@@ -94,6 +95,8 @@ struct WorkPage {
     chrome: Option<Chrome>,
     csrf: String,
     notice: Option<String>,
+    /// Why the last action was refused.
+    refused: Option<String>,
     list: ListView,
     /// The list's parameters, so accepting or rejecting returns to it.
     back: String,
@@ -121,8 +124,25 @@ fn countdown(due: i64, now: i64) -> (String, bool) {
     }
 }
 
+/// The SLA that binds an item now, against now: the first touch until it
+/// is made, then the resolution. True when that one is overdue.
+fn sla(item: &DeskLine, now: i64) -> (String, bool) {
+    match item.first_touched_at {
+        None => countdown(item.first_touch_due_at, now),
+        Some(touched) => {
+            let first = if touched <= item.first_touch_due_at {
+                "touched in time"
+            } else {
+                "touched late"
+            };
+            let (resolution, late) = countdown(item.resolution_due_at, now);
+            (format!("{first}; resolution {resolution}"), late)
+        }
+    }
+}
+
 fn line(item: DeskLine, now: i64) -> Line {
-    let (due, late) = countdown(item.first_touch_due_at, now);
+    let (due, late) = sla(&item, now);
     let lead = match item.lead_id {
         Some(lead) => Cell::link(format!("Lead {lead}"), format!("/leads/{lead}")),
         None => Cell::text(""),
@@ -154,8 +174,7 @@ fn line(item: DeskLine, now: i64) -> Line {
             Cell::text(item.score.map(|s| s.to_string()).unwrap_or_default()),
             Cell::text(when(item.received_at)),
             Cell::text(when(item.first_touch_due_at)),
-            // Lateness matters until the first touch is made.
-            Cell::text(due).marked_if(late && item.first_touched_at.is_none(), "overdue"),
+            Cell::text(due).marked_if(late, "overdue"),
         ],
     }
 }
@@ -176,13 +195,19 @@ const PAGE_DEALS: i64 = 200;
 /// Most coming appointments shown.
 const PAGE_APPOINTMENTS: i64 = 50;
 
+/// What My work says above the list: news, or why an action was refused.
+enum Notice {
+    Said(String),
+    Refused(StatusCode, String),
+}
+
 /// My work as `request` filters it, with `notice` above it.
 async fn show(
     state: &AppState,
     viewer: &Viewer,
     output: Output,
     request: &ListRequest,
-    notice: Option<String>,
+    notice: Option<Notice>,
 ) -> Response {
     let now = now_ms();
     let filter = DeskFilter {
@@ -286,13 +311,19 @@ async fn show(
         Err(e) => return failure(Some(viewer), e),
     };
     let chrome = Chrome::for_viewer(viewer);
+    let (status, notice, refused) = match notice {
+        None => (request.status(), None, None),
+        Some(Notice::Said(text)) => (request.status(), Some(text), None),
+        Some(Notice::Refused(status, problem)) => (status, None, Some(problem)),
+    };
     render(
-        request.status(),
+        status,
         &WorkPage {
             title: "My work".into(),
             csrf: chrome.csrf.clone(),
             chrome: Some(chrome),
             notice,
+            refused,
             list,
             back: request.query(&[]),
             items,
@@ -341,7 +372,7 @@ async fn calendar_feed(
                 &viewer,
                 Output::Page,
                 &ListRequest::parse(None),
-                Some(notice),
+                Some(Notice::Said(notice)),
             )
             .await
         }
@@ -370,7 +401,7 @@ async fn accept(
     }
     match state.db.accept_work_item(viewer.id(), id).await {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
-        Err(e) => failure(Some(&viewer), e),
+        Err(e) => refused(&state, &viewer, &form, e).await,
     }
 }
 
@@ -386,7 +417,7 @@ async fn take(
     }
     match state.db.take_work_item(viewer.id(), id).await {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
-        Err(e) => failure(Some(&viewer), e),
+        Err(e) => refused(&state, &viewer, &form, e).await,
     }
 }
 
@@ -396,20 +427,8 @@ async fn reject(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if !viewer.csrf_ok(&form.csrf) {
-        return csrf_refused();
-    }
-    let item = match state.db.work_item(id).await {
-        Ok(item) => item,
-        Err(e) => return failure(Some(&viewer), e),
-    };
-    if !super::leads::may_hand_on(&viewer, &item) {
-        return super::message(
-            StatusCode::FORBIDDEN,
-            Some(&viewer),
-            "Not yours",
-            "Only the assignee or a manager can reject a work item.".into(),
-        );
+    if let Err(refused) = held_by_viewer(&state, &viewer, id, &form, "reject").await {
+        return refused;
     }
     match state
         .db
@@ -417,8 +436,73 @@ async fn reject(
         .await
     {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
-        Err(e) => failure(Some(&viewer), e),
+        Err(e) => refused(&state, &viewer, &form, e).await,
     }
+}
+
+/// Marks an item the viewer holds done.
+async fn done(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if let Err(refused) = held_by_viewer(&state, &viewer, id, &form, "mark done").await {
+        return refused;
+    }
+    match state.db.finish_work_item(viewer.id(), id, "").await {
+        Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
+        Err(e) => refused(&state, &viewer, &form, e).await,
+    }
+}
+
+/// My work again, as the form was sent from, with why its action did
+/// not land above the list; the failure page for any other error.
+async fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    form: &ActionForm,
+    error: baton_db::DbError,
+) -> Response {
+    let problem = match error {
+        baton_db::DbError::Invalid { problem, .. } => {
+            Notice::Refused(StatusCode::UNPROCESSABLE_ENTITY, problem)
+        }
+        baton_db::DbError::Conflict { problem, .. } => {
+            Notice::Refused(StatusCode::CONFLICT, problem)
+        }
+        other => return failure(Some(viewer), other),
+    };
+    let request = ListRequest::parse(Some(&form.back));
+    show(state, viewer, Output::Page, &request, Some(problem)).await
+}
+
+/// Refuses a form without its CSRF token, or about an item that is
+/// neither the viewer's nor theirs to `act` on as a manager.
+async fn held_by_viewer(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    form: &ActionForm,
+    act: &str,
+) -> Result<(), Response> {
+    if !viewer.csrf_ok(&form.csrf) {
+        return Err(csrf_refused());
+    }
+    let item = state
+        .db
+        .work_item(id)
+        .await
+        .map_err(|e| failure(Some(viewer), e))?;
+    if super::leads::may_hand_on(viewer, &item) {
+        return Ok(());
+    }
+    Err(super::message(
+        StatusCode::FORBIDDEN,
+        Some(viewer),
+        "Not yours",
+        format!("Only the assignee or a manager can {act} a work item."),
+    ))
 }
 
 #[cfg(test)]
@@ -428,6 +512,39 @@ mod tests {
     #[test]
     fn every_sortable_column_names_a_sort() {
         super::super::lists::assert_sorts_known::<DeskSort>(COLUMNS);
+    }
+
+    #[test]
+    fn the_sla_shown_is_the_first_touch_until_it_is_made_then_the_resolution() {
+        let hour = 3_600_000;
+        let item = |first_touched_at| DeskLine {
+            id: 1,
+            lead_id: None,
+            inquiry_id: None,
+            queue: "hunters".into(),
+            status: WorkStatus::Accepted,
+            first_touch_due_at: 2 * hour,
+            first_touched_at,
+            resolution_due_at: 48 * hour,
+            received_at: 0,
+            intent: None,
+            score: None,
+            contact: String::new(),
+            email: String::new(),
+            company: String::new(),
+        };
+        assert_eq!(
+            sla(&item(None), 5 * hour),
+            ("overdue by 3 h".to_string(), true)
+        );
+        assert_eq!(
+            sla(&item(Some(hour)), 5 * hour),
+            ("touched in time; resolution due in 43 h".to_string(), false)
+        );
+        assert_eq!(
+            sla(&item(Some(3 * hour)), 50 * hour),
+            ("touched late; resolution overdue by 2 h".to_string(), true)
+        );
     }
 
     #[test]

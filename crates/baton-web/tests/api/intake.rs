@@ -751,6 +751,23 @@ async fn the_same_message_sent_again_joins_the_open_work_of_the_first() {
         page.contains(&format!("href=\"/inquiries/{}\"", first["id"])),
         "{page}"
     );
+    // Its intent is corrected on the first inquiry, whose work it joined.
+    let corrected = app
+        .patch(
+            &app.owner,
+            second["href"].as_str().unwrap(),
+            &json!({"intent": "support"}),
+        )
+        .await;
+    assert_eq!(corrected.status(), 409);
+    let problem: serde_json::Value = corrected.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("correct the intent of inquiry {}", first["id"])),
+        "{problem}"
+    );
 
     // Another message from the same sender is new work.
     let mut other = body.clone();
@@ -848,4 +865,53 @@ async fn an_inquiry_released_after_its_message_came_again_joins_that_work() {
     assert_eq!(released.work_item_id, again["work_item_id"].as_i64());
     assert_eq!(app.count("work_items").await, 1);
     assert_eq!(app.count("leads").await, 1);
+}
+
+#[tokio::test]
+async fn work_released_from_moderation_is_due_from_its_release_not_its_arrival() {
+    let app = TestApp::new().await;
+    let (_, qualifier) = app.user("quinn@acme.test", Role::Qualifier).await;
+    app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("qualification", "quinn@acme.test").await;
+    let held = app
+        .inquire(json!({
+            "email": "buyer@mailinator.com",
+            "message": "Pricing please http://a.example http://b.example http://c.example"
+        }))
+        .await;
+    assert_eq!(held["status"], "quarantined");
+    let id = held["id"].as_i64().unwrap();
+    // It waited a month in quarantine before a moderator saw it.
+    let a_month = 30 * 24 * 3_600_000_i64;
+    sqlx::query("UPDATE inquiries SET received_at = received_at - $1 WHERE id = $2")
+        .bind(a_month)
+        .bind(id)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let before = baton_db::now_ms();
+    let released = app
+        .post(
+            &qualifier,
+            &format!("/api/v1/inquiries/{id}/release"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(released.status(), 200);
+    let released: serde_json::Value = released.json().await.unwrap();
+    let item = app
+        .db
+        .work_item(released["work_item_id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        item.first_touch_due_at > before && item.resolution_due_at > item.first_touch_due_at,
+        "due from the release: {item:?}"
+    );
+    let escalated = app.db.escalate_breaches(baton_db::now_ms()).await.unwrap();
+    assert!(
+        escalated.is_empty(),
+        "not overdue the moment it is released"
+    );
 }

@@ -620,8 +620,8 @@ async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_da
         "queue load shown: {page}"
     );
     assert!(
-        page.contains("<td>Hunters (new business)</td><td>1</td><td>0</td><td>0</td>"),
-        "the accepted item is open, not waiting, not overdue: {page}"
+        page.contains("<td>Hunters (new business)</td><td>0</td><td>0</td><td>0</td>"),
+        "the work ended in the deal: nothing open, waiting or overdue: {page}"
     );
     assert!(
         page.contains("<title id=\"intents-title\">")
@@ -765,6 +765,23 @@ async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
     assert_eq!(app.count("activities").await, activities + 1);
     let (_, page, _) = hunter.get(&sheet_path).await;
     assert!(page.contains("1 of 1 call(s) done"), "{page}");
+    // Sent again, from a page opened before: said beside the line.
+    let (status, page, _) = hunter
+        .post(
+            &done,
+            &[
+                ("csrf", &csrf),
+                ("outcome", "meeting booked"),
+                ("type", "call"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(
+        page.contains("<p class=\"error\" role=\"alert\">this call is already marked done</p>"),
+        "{page}"
+    );
+    assert_eq!(app.count("activities").await, activities + 1);
     let (status, print, _) = hunter.get(&format!("{sheet_path}/print")).await;
     assert_eq!(status, 200);
     assert!(
@@ -2247,4 +2264,154 @@ async fn pages_and_answers_are_not_kept_in_caches() {
             response.url()
         );
     }
+}
+
+#[tokio::test]
+async fn a_hunter_marks_work_done_and_a_rejection_reason_stays_in_view() {
+    let app = TestApp::new().await;
+    for (email, name, role) in [
+        ("hal@acme.test", "Hal Hunter", Role::Hunter),
+        ("mia@acme.test", "Mia Marketer", Role::Marketer),
+    ] {
+        app.db
+            .create_user(NewUser {
+                email,
+                name,
+                role,
+                password: Some("long enough password"),
+            })
+            .await
+            .unwrap();
+    }
+    app.join("hunters", "hal@acme.test").await;
+    app.join("nurture", "mia@acme.test").await;
+    let kept = app.inquire(strong_lead("dana@initech.test")).await;
+    let sent_back = app.inquire(strong_lead("lou@hooli.test")).await;
+
+    let mut hal = Browser::new(&app);
+    hal.post(
+        "/sign-in",
+        &[
+            ("email", "hal@acme.test"),
+            ("password", "long enough password"),
+        ],
+    )
+    .await;
+    let (_, page, _) = hal.get("/work").await;
+    let csrf = Browser::csrf(&page);
+    let item = kept["work_item_id"].as_i64().unwrap();
+    assert!(
+        page.contains(&format!("action=\"/work/{item}/done\"")),
+        "{page}"
+    );
+    let (status, _, _) = hal
+        .post(&format!("/work/{item}/done"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = hal.get("/work").await;
+    assert!(
+        !page.contains(&format!("Inquiry {}", kept["id"])),
+        "done work leaves the desk: {page}"
+    );
+
+    let item = sent_back["work_item_id"].as_i64().unwrap();
+    let reject = format!("/work/{item}/reject");
+    let (status, page, _) = hal
+        .post(
+            &reject,
+            &[
+                ("csrf", &csrf),
+                ("reason", "   "),
+                ("back", "status=assigned"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("role=\"alert\">That did not work: say why the item is rejected")
+            && page.contains(&format!("Inquiry {}", sent_back["id"]))
+            && page.contains("<option value=\"assigned\" selected"),
+        "My work again, as it was filtered, with the problem: {page}"
+    );
+    let (status, _, _) = hal
+        .post(
+            &reject,
+            &[("csrf", &csrf), ("reason", "student project, no budget")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    // Marketing, now holding the lead in nurture, reads why sales sent it back.
+    let mut mia = Browser::new(&app);
+    mia.post(
+        "/sign-in",
+        &[
+            ("email", "mia@acme.test"),
+            ("password", "long enough password"),
+        ],
+    )
+    .await;
+    let lead = sent_back["lead_id"].as_i64().unwrap();
+    for path in [
+        format!("/leads/{lead}"),
+        format!("/inquiries/{}", sent_back["id"]),
+    ] {
+        let (status, page, _) = mia.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            page.contains("rejected in hunters by Hal Hunter: student project, no budget"),
+            "{path}: {page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_hunter_flags_a_decision_maker_on_the_contact_page_and_can_then_book_them() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app
+        .inquire(serde_json::json!({
+            "name": "Lou Park", "email": "lou@hooli.test", "company": "Hooli",
+            "message": "RFP attached: we need a vendor for 300 seats, proposals due next month."
+        }))
+        .await;
+    let lead = receipt["lead_id"].as_i64().unwrap();
+    let contact = app.db.lead(lead).await.unwrap().contact_id.unwrap();
+    let (status, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/contacts/{contact}\">mark one on their contact page</a>"
+        )),
+        "{page}"
+    );
+
+    let flag = format!("/contacts/{contact}/decision-maker");
+    let (_, page, _) = hunter.get(&format!("/contacts/{contact}")).await;
+    assert!(page.contains(&format!("action=\"{flag}\"")), "{page}");
+    let csrf = Browser::csrf(&page);
+    let mut operations = Browser::person(&app, "otto@acme.test", Role::Operations).await;
+    let (_, page, _) = operations.get(&format!("/contacts/{contact}")).await;
+    assert!(!page.contains(&format!("action=\"{flag}\"")), "{page}");
+    let (status, _, _) = operations
+        .post(
+            &flag,
+            &[("csrf", &Browser::csrf(&page)), ("decision_maker", "true")],
+        )
+        .await;
+    assert_eq!(status, 403, "operations does not edit contacts");
+    assert!(!app.db.contact(contact).await.unwrap().decision_maker);
+
+    let (status, _, _) = hunter
+        .post(&flag, &[("csrf", &csrf), ("decision_maker", "true")])
+        .await;
+    assert_eq!(status, 303);
+    assert!(app.db.contact(contact).await.unwrap().decision_maker);
+    let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert!(
+        page.contains(&format!("<option value=\"{contact}\"")),
+        "the decision maker is offered for a meeting: {page}"
+    );
+    let (_, page, _) = hunter.get(&format!("/contacts/{contact}")).await;
+    assert!(page.contains("No longer a decision maker"), "{page}");
 }

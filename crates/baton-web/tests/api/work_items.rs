@@ -269,7 +269,7 @@ async fn parallel_rejects_or_reassigns_of_one_item_land_exactly_once() {
 }
 
 #[tokio::test]
-async fn rejecting_work_on_a_lead_in_a_deal_keeps_its_stage_and_sends_nothing_to_nurture() {
+async fn work_on_a_lead_in_a_deal_cannot_be_rejected_back_to_nurture() {
     let app = TestApp::new().await;
     let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
     app.user("mia@acme.test", Role::Marketer).await;
@@ -293,7 +293,7 @@ async fn rejecting_work_on_a_lead_in_a_deal_keeps_its_stage_and_sends_nothing_to
             &json!({"reason": "the deal covers it"}),
         )
         .await;
-    assert_eq!(rejected.status(), 200);
+    assert_eq!(rejected.status(), 409, "the deal made the work done");
     assert_eq!(
         app.db.lead(lead).await.unwrap().stage.as_str(),
         "opportunity"
@@ -544,4 +544,155 @@ async fn a_qualifier_hands_a_lead_to_a_hunter_in_another_queue() {
         .await;
     assert_eq!(handed.status(), 200);
     assert_eq!(app.db.work_item(item).await.unwrap().assignee_id, Some(hal));
+}
+
+/// The item's status and the actions of its history, as the owner reads it.
+async fn status_and_actions(app: &TestApp, item: i64) -> (String, Vec<String>) {
+    let shown = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    let actions = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap().to_string())
+        .collect();
+    (shown["status"].as_str().unwrap().to_string(), actions)
+}
+
+#[tokio::test]
+async fn the_holder_marks_work_done_and_it_leaves_their_desk() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, hana_token) = app.user("hana@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    assert_eq!(receipt["assignee_id"], hal);
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let done = format!("/api/v1/work-items/{item}/done");
+
+    let not_hers = app.post(&hana_token, &done, &json!({})).await;
+    assert_eq!(not_hers.status(), 403, "only the holder or a manager");
+    let unknown = app.post(&hal_token, &done, &json!({"notes": "x"})).await;
+    assert_eq!(unknown.status(), 422);
+    let finished = app
+        .post(&hal_token, &done, &json!({"note": "sent the price list"}))
+        .await;
+    assert_eq!(finished.status(), 200);
+    let finished: Value = finished.json().await.unwrap();
+    assert_eq!(finished["status"], "done");
+    assert!(
+        finished["first_touched_at"].is_i64(),
+        "finishing is a touch"
+    );
+    let (status, actions) = status_and_actions(&app, item).await;
+    assert_eq!(
+        (status.as_str(), actions.last().unwrap().as_str()),
+        ("done", "done")
+    );
+    let shown = app
+        .get_json(&hal_token, &format!("/api/v1/work-items/{item}"))
+        .await;
+    assert_eq!(
+        shown["history"].as_array().unwrap().last().unwrap()["reason"],
+        "marked done: sent the price list"
+    );
+    let twice = app.post(&hal_token, &done, &json!({})).await;
+    assert_eq!(twice.status(), 409);
+    let on_desk = app
+        .get_json(&hal_token, "/api/v1/work-items?assignee=me&status=accepted")
+        .await;
+    assert!(on_desk["items"].as_array().unwrap().is_empty());
+    app.assert_open_work_is_counted().await;
+
+    // Work waiting unassigned is taken before it is done.
+    let away = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/queues/hunters/members/{hal}"),
+            &json!({"away": true}),
+        )
+        .await;
+    assert_eq!(away.status(), 200);
+    let waiting = app.inquire(strong_lead("lou@hooli.test")).await;
+    assert!(waiting["assignee_id"].is_null(), "{waiting}");
+    let item = waiting["work_item_id"].as_i64().unwrap();
+    let refused = app
+        .post(
+            &app.owner,
+            &format!("/api/v1/work-items/{item}/done"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("take it"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_leads_work_is_done_once_it_becomes_a_deal_or_is_disqualified() {
+    let app = TestApp::new().await;
+    let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+
+    let converted = app.inquire(strong_lead("dana@initech.test")).await;
+    let item = converted["work_item_id"].as_i64().unwrap();
+    let accepted = app
+        .post(
+            &hal_token,
+            &format!("/api/v1/work-items/{item}/accept"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status(), 200);
+    let deal = app
+        .post(
+            &hal_token,
+            "/api/v1/opportunities",
+            &json!({"name": "Initech seats", "amount": "1000", "lead_id": converted["lead_id"]}),
+        )
+        .await;
+    assert_eq!(deal.status(), 201);
+    let deal: Value = deal.json().await.unwrap();
+    let (status, actions) = status_and_actions(&app, item).await;
+    assert_eq!(status, "done", "{actions:?}");
+    let shown = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    let last = shown["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["reason"],
+        format!(
+            "opportunity {} opened: the work goes on in the deal",
+            deal["id"]
+        )
+    );
+
+    let dropped = app.inquire(strong_lead("lou@hooli.test")).await;
+    let item = dropped["work_item_id"].as_i64().unwrap();
+    let lead = dropped["lead_id"].as_i64().unwrap();
+    let moved = app
+        .post(
+            &hal_token,
+            &format!("/api/v1/leads/{lead}/stage"),
+            &json!({"stage": "disqualified", "reason": "student project"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let (status, _) = status_and_actions(&app, item).await;
+    assert_eq!(status, "done");
+    let still = app
+        .get_json(&hal_token, "/api/v1/work-items?assignee=me")
+        .await;
+    let open: Vec<&Value> = still["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] != "done")
+        .collect();
+    assert!(open.is_empty(), "nothing left on the desk: {open:?}");
+    app.assert_open_work_is_counted().await;
 }
