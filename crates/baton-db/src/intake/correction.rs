@@ -86,7 +86,14 @@ impl Db {
         let context = self.processing_context().await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        type InquiryRow = (String, String, Vec<u8>, Option<i64>, Option<i64>, Option<i64>);
+        type InquiryRow = (
+            String,
+            String,
+            Vec<u8>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
         let inquiry: Option<InquiryRow> = sqlx::query_as(
             "SELECT status, channel, raw, contact_id, account_id, repeat_of FROM inquiries WHERE id = $1",
         )
