@@ -20,8 +20,8 @@ pub const MIN_INTENT_CONFIDENCE: f64 = 0.6;
 /// (a support request naming a crash, an error and help).
 pub const CLEAR_KEYWORDS: f64 = 0.7;
 
-/// The share of the rules' points in a blended score; the model's
-/// probability (in points out of 100) makes up the rest.
+/// The share of the rules' points in a blended score; the lead's standing
+/// by the conversion model (in points out of 100) makes up the rest.
 pub const POINTS_SHARE: f64 = 0.5;
 
 /// How many features are named for and against a decision.
@@ -203,27 +203,34 @@ pub fn classify_with(
     (decision, confidence < MIN_INTENT_CONFIDENCE)
 }
 
-/// The score from `points` (0–100) and a probability of conversion: their
-/// weighted mean, in points.
-pub fn blend(points: u8, probability: f64) -> u8 {
-    let blended = POINTS_SHARE * f64::from(points)
-        + (1.0 - POINTS_SHARE) * 100.0 * probability.clamp(0.0, 1.0);
+/// The score from `points` (0–100) and a lead's standing among past leads
+/// by its chance of conversion (0–1): their weighted mean, in points.
+///
+/// The standing, not the chance itself, is what is weighed: where few
+/// leads become customers even the best have a small chance, and half a
+/// score of small chances would keep every lead from grade A.
+pub fn blend(points: u8, standing: f64) -> u8 {
+    let blended =
+        POINTS_SHARE * f64::from(points) + (1.0 - POINTS_SHARE) * 100.0 * standing.clamp(0.0, 1.0);
     blended.round().clamp(0.0, 100.0) as u8
 }
 
-/// The points score blended with the conversion model's probability for
-/// `row`, with the factors that raised and lowered it.
+/// The points score blended with the lead's standing by the conversion
+/// model's probability for `row`, with the factors that raised and lowered
+/// its chance.
 pub fn score_with(points: Score, conversion: &ActiveModel, row: &[&str]) -> Score {
     let (probability, toward, against) = explain(&conversion.model, row, 1);
-    let value = blend(points.value, probability);
+    let standing = conversion.model.standing(probability);
+    let value = blend(points.value, standing);
     let mut reasons = points.reasons;
     reasons.push(Reason::new(
         "conversion_model",
-        100.0 * probability,
+        100.0 * standing,
         format!(
-            "{} gives a {:.0}% chance of becoming a customer; the score weighs the points ({}) and that chance",
+            "{} gives a {:.0}% chance of becoming a customer, higher than for {:.0}% of the leads it learnt from; the score weighs the points ({}) and that standing",
             conversion.tag(),
             100.0 * probability,
+            100.0 * standing,
             points.value
         ),
     ));
@@ -313,21 +320,80 @@ mod tests {
         }
 
         #[test]
-        fn a_blended_score_lies_between_the_points_and_the_chance(
+        fn a_blended_score_lies_between_the_points_and_the_standing(
             points in 0u8..=100,
+            standing in 0.0f64..=1.0,
+            more in 0.0f64..=1.0,
+        ) {
+            let score = f64::from(blend(points, standing));
+            let (low, high) = {
+                let standing = 100.0 * standing;
+                (f64::from(points).min(standing), f64::from(points).max(standing))
+            };
+            prop_assert!(score >= low.floor() && score <= high.ceil());
+            // A higher standing never lowers the score.
+            prop_assert!(blend(points, standing.max(more)) >= blend(points, standing));
+            prop_assert_eq!(blend(points, f64::from(points) / 100.0), points);
+        }
+
+        #[test]
+        fn a_standing_lies_in_0_1_and_grows_with_the_chance(
             probability in 0.0f64..=1.0,
             more in 0.0f64..=1.0,
         ) {
-            let score = f64::from(blend(points, probability));
-            let (low, high) = {
-                let chance = 100.0 * probability;
-                (f64::from(points).min(chance), f64::from(points).max(chance))
-            };
-            prop_assert!(score >= low.floor() && score <= high.ceil());
-            // A higher chance never lowers the score.
-            prop_assert!(blend(points, probability.max(more)) >= blend(points, probability));
-            prop_assert_eq!(blend(points, f64::from(points) / 100.0), points);
+            let model = &rare_customers().model;
+            let standing = model.standing(probability);
+            prop_assert!((0.0..=1.0).contains(&standing));
+            prop_assert!(model.standing(probability.max(more)) >= standing);
         }
+    }
+
+    /// A conversion model of leads of whom one in ten became a customer:
+    /// those from referrals, half of whom did.
+    fn rare_customers() -> &'static ActiveModel {
+        static MODEL: OnceLock<ActiveModel> = OnceLock::new();
+        MODEL.get_or_init(|| {
+            let sources = ["referral", "ads", "ads", "fair", "web"];
+            let rows: Vec<[&str; 1]> = (0..200).map(|i| [sources[i % 5]]).collect();
+            let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+            // Referrals are rows 0, 5, 10…: every other one converted.
+            let y: Vec<usize> = (0..200).map(|i| usize::from(i % 10 == 0)).collect();
+            let columns = [("source".to_string(), ColumnRole::Tabular)];
+            let names = vec!["lost".to_string(), "won".to_string()];
+            ActiveModel {
+                task: Task::Conversion,
+                version: 2,
+                model: train(Task::Conversion, &columns, &rows, &y, names).model,
+            }
+        })
+    }
+
+    #[test]
+    fn the_best_leads_reach_grade_a_though_few_leads_ever_convert() {
+        let model = rare_customers();
+        let points = |value| Score {
+            value,
+            grade: Grade::from_score(value),
+            reasons: Vec::new(),
+            version: "points-1".into(),
+        };
+        let referral = score_with(points(80), model, &["referral"]);
+        let chance = model.model.predict_proba(&["referral"])[1];
+        assert!(chance < 0.6, "a small chance: {chance}");
+        assert_eq!(referral.grade, Grade::A, "{referral:?}");
+        assert!(
+            referral
+                .reasons
+                .iter()
+                .any(|r| r.code == "conversion_model" && r.weight >= 80.0),
+            "above the four in five leads from elsewhere: {:?}",
+            referral.reasons
+        );
+        let ads = score_with(points(80), model, &["ads"]);
+        assert!(
+            ads.value < referral.value && ads.grade != Grade::A,
+            "{ads:?}"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of the features and classifiers; a saved model of another
 /// version is refused rather than misread.
-pub const MODEL_VERSION: &str = "baton-learn-2";
+pub const MODEL_VERSION: &str = "baton-learn-3";
 
 /// A trained classifier, ready to save (serde JSON) and to use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +21,10 @@ pub struct Model {
     features: FeatureSpace,
     scorer: Scorer,
     threshold: f64,
+    /// For a binary model, the positive class's probability at each
+    /// percentile of the training rows (scored out of fold), ascending:
+    /// where a new row stands among them.
+    percentiles: Vec<f64>,
 }
 
 /// What turns a feature vector into class probabilities.
@@ -197,6 +201,17 @@ fn value_at(pairs: &[(u32, f64)], slot: u32) -> Option<f64> {
         .map(|index| pairs[index].1)
 }
 
+/// The value at each percentile, 0 to 100, of `values` (none when empty).
+fn percentiles(values: &[f64]) -> Vec<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return Vec::new();
+    }
+    let last = sorted.len() - 1;
+    (0..=100).map(|p| sorted[(p * last + 50) / 100]).collect()
+}
+
 /// Why a saved model cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -212,12 +227,14 @@ pub enum LoadError {
 
 impl Model {
     /// A model from its parts. For two classes the second is the positive
-    /// one, predicted when its probability reaches `threshold`.
+    /// one, predicted when its probability reaches `threshold`; `training`
+    /// holds its probability for each training row, scored out of fold.
     pub fn new(
         classes: Vec<String>,
         features: FeatureSpace,
         scorer: Scorer,
         threshold: f64,
+        training: &[f64],
     ) -> Model {
         assert_eq!(classes.len(), scorer.classes(), "one name per class");
         Model {
@@ -226,7 +243,33 @@ impl Model {
             features,
             scorer,
             threshold,
+            percentiles: percentiles(training),
         }
+    }
+
+    /// The share of training rows a binary model gave a lower probability
+    /// of the positive class than `probability` (rows it ties with count
+    /// half), from 0 to 1: the standing of a row among those it learnt
+    /// from, whatever the share of positives there.
+    pub fn standing(&self, probability: f64) -> f64 {
+        let q = &self.percentiles;
+        let Some(last) = q.len().checked_sub(1).filter(|last| *last > 0) else {
+            return probability.clamp(0.0, 1.0);
+        };
+        let below = q.partition_point(|v| *v < probability);
+        let up_to = q.partition_point(|v| *v <= probability);
+        let position = if below < up_to {
+            // Equal to some percentiles: the middle of them.
+            (below + up_to - 1) as f64 / 2.0
+        } else if below == 0 {
+            0.0
+        } else if below > last {
+            last as f64
+        } else {
+            let (low, high) = (q[below - 1], q[below]);
+            (below - 1) as f64 + (probability - low) / (high - low)
+        };
+        position / last as f64
     }
 
     /// The class names, in the order of the probabilities.

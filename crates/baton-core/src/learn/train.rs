@@ -240,6 +240,7 @@ pub fn train(
     });
     let (space, mut scorer) = fitted.unwrap_or_else(|| candidate.fit(columns, rows, y, classes));
     let mut threshold = 0.5;
+    let mut training = Vec::new();
     if classes == 2 {
         let positive: Vec<bool> = y.iter().map(|label| *label == 1).collect();
         let raw: Vec<f64> = scores.iter().map(|score| score[0]).collect();
@@ -249,9 +250,10 @@ pub fn train(
             let (raw_threshold, _) = precision_favouring_threshold(&raw, &positive);
             threshold = sigmoid(scale * raw_threshold + shift);
         }
+        training = raw.iter().map(|r| sigmoid(scale * r + shift)).collect();
     }
     Trained {
-        model: Model::new(class_names, space, scorer, threshold),
+        model: Model::new(class_names, space, scorer, threshold, &training),
         chosen: candidate.describe(),
     }
 }
