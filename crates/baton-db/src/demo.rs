@@ -2179,6 +2179,35 @@ struct Draft {
     kind: Kind,
     /// The sender's company when it is not an account yet.
     company: Option<Company>,
+    /// How good a prospect the sender really is (see [`fit`]).
+    fit: f64,
+}
+
+/// How good a prospect a sender really is, around 1: a large company, a
+/// decision maker, a company address and many pages read raise it.
+/// Qualifiers pass leads in proportion, so the conversion model has
+/// something to learn from what an inquiry shows of these.
+fn fit(author: &Author, pages_viewed: i64) -> f64 {
+    let employees = author.company.as_ref().map_or(0, |c| c.employees);
+    let size = match employees {
+        0..50 => -0.3,
+        50..200 => 0.0,
+        200..1000 => 0.25,
+        _ => 0.4,
+    };
+    let decides = author
+        .title
+        .as_deref()
+        .is_some_and(|t| DECISION_MAKER_TITLES.contains(&t));
+    let free_mail = FREE_MAIL
+        .iter()
+        .any(|domain| author.email.ends_with(&format!("@{domain}")));
+    let value: f64 = 1.0
+        + size
+        + if decides { 0.25 } else { 0.0 }
+        + if free_mail { -0.2 } else { 0.0 }
+        + if pages_viewed >= 5 { 0.15 } else { 0.0 };
+    value.clamp(0.3, 1.8)
 }
 
 /// First words of invented company names; also town names.
@@ -3021,13 +3050,16 @@ impl Writer<'_> {
         if rng.chance(with_phone) {
             envelope.phone = author.phone.clone();
         }
+        let mut pages_viewed = 0;
         if with_pages {
-            let pages = match kind {
+            pages_viewed = match kind {
                 Kind::NewBusiness | Kind::Rfp if rng.chance(0.45) => rng.between(5, 20),
                 Kind::NewBusiness | Kind::Rfp => rng.between(1, 4),
                 _ => rng.between(0, 3),
             };
-            envelope.fields.push(("pages_viewed", Value::from(pages)));
+            envelope
+                .fields
+                .push(("pages_viewed", Value::from(pages_viewed)));
         }
         let (raw, origin, idempotency_key) = match channel {
             Channel::Form => (envelope.form(""), "form:contact".to_string(), None),
@@ -3081,6 +3113,7 @@ impl Writer<'_> {
             idempotency_key,
             kind,
             company: if account { None } else { company },
+            fit: fit(&author, pages_viewed),
         })
     }
 
@@ -3321,6 +3354,7 @@ impl Writer<'_> {
             idempotency_key: None,
             kind: Kind::Spam,
             company: None,
+            fit: 0.0,
         };
         if matches!(style, SpamStyle::Repeated) {
             self.repeat = Some((draft.clone(), rng.between(1, 2) as u32));
@@ -3756,6 +3790,8 @@ struct Item {
     contact: Option<i64>,
     /// The sender's company when it is not an account yet.
     company: Option<Company>,
+    /// How good a prospect the sender really is (see [`fit`]).
+    fit: f64,
 }
 
 /// How an opportunity came about, which decides its size and its odds.
@@ -4032,6 +4068,7 @@ impl Sim<'_> {
                 account,
                 contact,
                 company: draft.company.clone(),
+                fit: draft.fit,
             };
             self.schedule_first_touch(&item);
             self.items.insert(id, item);
@@ -4218,8 +4255,10 @@ impl Sim<'_> {
         } else {
             100
         };
+        // Good prospects pass more often: 45 in 100 at a fit of 1.
+        let qualified = (45.0 * item.fit).round().min(75.0) as u64;
         match roll {
-            0..45 => {
+            _ if roll < qualified => {
                 let reason = "qualified: need, budget and timeline confirmed";
                 close_item(&mut tx, id, user, reason, at).await?;
                 if let Some(lead) = item.lead {
@@ -4229,7 +4268,8 @@ impl Sim<'_> {
                 self.hand_off(&mut tx, handed, &item, "qualified by the inbound team")
                     .await?;
             }
-            45..75 => {
+            // The next 30 in 100 are not ready yet; the rest are out.
+            _ if roll < (qualified + 30).min(100) => {
                 let reason = "not ready to buy: researching for next year";
                 close_item(&mut tx, id, user, reason, at).await?;
                 if let Some(lead) = item.lead {
