@@ -2752,6 +2752,10 @@ const LINK_FLOOD: &[&str] = &[
     "Your business qualifies for a free directory listing. Claim it at https://{site}/claim then verify at https://{site}/verify and start at https://{site}/start",
     "Earn 5% a day with our trading bot. Sign up: http://{site}/join Proof: http://{site}/proof Help: http://{site}/help",
     "We found 27 SEO errors on your website. Free audit: http://{site}/audit Prices: http://{site}/prices Examples: http://{site}/cases",
+    "Cheap meds online, no prescription needed: viagra, cialis, tramadol. Order: http://{site}/pharmacy Discreet shipping: http://{site}/ship Coupons: http://{site}/coupon",
+    "Claim your 200% casino welcome bonus and 100 free spins! Play: http://{site}/casino Slots: http://{site}/slots Jackpot: http://{site}/jackpot",
+    "Bitcoin doubler: send 0.1 BTC, get 0.2 BTC back in 24 hours. Wallet: http://{site}/wallet Proof: http://{site}/payouts Join: http://{site}/join",
+    "Lonely tonight? Hot singles near you are waiting. Chat: http://{site}/chat Photos: http://{site}/photos Meet: http://{site}/meet",
 ];
 
 const BOT_MESSAGES: &[&str] = &[
@@ -2764,6 +2768,8 @@ const BOT_MESSAGES: &[&str] = &[
 const SHOUTING: &[&str] = &[
     "BEST PRICES ON SOFTWARE LICENSES FOR ALL BRANDS!!! ORDER TODAY AT HTTP://{site}/DEALS HTTP://{site}/OFFICE HTTP://{site}/WINDOWS",
     "URGENT: YOUR DOMAIN LISTING EXPIRES TODAY. RENEW NOW AT HTTP://{site}/RENEW OR HTTP://{site}/PAY OR HTTP://{site}/NOW",
+    "ONLINE PHARMACY: VIAGRA AND CIALIS 80% OFF, NO PRESCRIPTION!!! BUY AT HTTP://{site}/PILLS HTTP://{site}/MEDS HTTP://{site}/SALE",
+    "YOU WON THE CASINO JACKPOT!!! CLAIM YOUR PRIZE AND FREE SPINS NOW AT HTTP://{site}/WIN HTTP://{site}/CLAIM HTTP://{site}/NOW",
 ];
 
 /// Spam with one weak signal at most: it gets past moderation.
@@ -2776,6 +2782,8 @@ const SLIPS_THROUGH: &[&str] = &[
 const REPEATED: &[&str] = &[
     "Cheap followers and reviews for your business page: http://{site}/followers http://{site}/reviews http://{site}/buy",
     "Get a loan approved in 24 hours, no paperwork: http://{site}/apply http://{site}/rates http://{site}/faq",
+    "Best online casino, instant withdrawals, bonus on your first deposit: http://{site}/bonus http://{site}/play http://{site}/vip",
+    "Generic viagra and cialis from a licensed online pharmacy, cheapest prices: http://{site}/buy http://{site}/pills http://{site}/deals",
 ];
 
 /// `template` with each `{key}` replaced by its value from `words`.

@@ -38,6 +38,45 @@ pub struct Training {
     pub activated: bool,
 }
 
+/// Gives every copy of one message (same sender, same words) the rules
+/// judged the same spam label: what a person said of any copy, else spam
+/// when the rules caught any copy. The rules often let the first copies of
+/// a spam through and catch the later ones by their repetition; read
+/// apart, those first copies would teach the model that the spam's words
+/// are a real inquiry's.
+fn label_copies_alike(
+    labels: &mut BTreeMap<i64, (bool, String)>,
+    contents: &BTreeMap<i64, String>,
+) {
+    let mut by_content: BTreeMap<&str, (Option<&str>, bool)> = BTreeMap::new();
+    for (id, (by_person, label)) in labels.iter() {
+        let Some(content) = contents.get(id) else {
+            continue;
+        };
+        let (person, rules_spam) = by_content.entry(content).or_default();
+        if *by_person {
+            // By id: the word on the latest copy a person judged wins.
+            *person = Some(label.as_str());
+        } else if label == "spam" {
+            *rules_spam = true;
+        }
+    }
+    let verdicts: BTreeMap<&str, String> = by_content
+        .into_iter()
+        .filter_map(|(content, (person, rules_spam))| {
+            let verdict = person.or(rules_spam.then_some("spam"))?;
+            Some((content, verdict.to_string()))
+        })
+        .collect();
+    for (id, (by_person, label)) in labels.iter_mut() {
+        if let Some(verdict) = contents.get(id).and_then(|c| verdicts.get(c.as_str()))
+            && !*by_person
+        {
+            *label = verdict.clone();
+        }
+    }
+}
+
 /// Whether a decision's version names a model (e.g. `rules-1+spam-model-2`).
 fn made_by_model(version: &str) -> bool {
     version.contains('+')
@@ -85,20 +124,30 @@ impl Db {
             _ => "intent",
         };
         // Intent is learned from inquiries that are not spam.
-        let rows: Vec<(i64, String, Vec<u8>, Option<String>, Option<f64>, String, Option<i64>)> =
-            sqlx::query_as(
-                "SELECT i.id, i.channel, i.raw, d.value, d.score, d.version, d.actor_id
-                 FROM decisions d JOIN inquiries i ON i.id = d.inquiry_id
-                 WHERE d.kind = $1 AND ($1 = 'moderation' OR i.status NOT IN ('quarantined', 'spam'))
-                 ORDER BY d.id",
-            )
-            .bind(kind)
-            .fetch_all(self.reader())
-            .await?;
+        type DecisionRow = (
+            i64,
+            String,
+            Vec<u8>,
+            String,
+            Option<String>,
+            Option<f64>,
+            String,
+            Option<i64>,
+        );
+        let rows: Vec<DecisionRow> = sqlx::query_as(
+            "SELECT i.id, i.channel, i.raw, i.content_hash, d.value, d.score, d.version, d.actor_id
+             FROM decisions d JOIN inquiries i ON i.id = d.inquiry_id
+             WHERE d.kind = $1 AND ($1 = 'moderation' OR i.status NOT IN ('quarantined', 'spam'))
+             ORDER BY d.id",
+        )
+        .bind(kind)
+        .fetch_all(self.reader())
+        .await?;
         // Per inquiry: (by a person, label), the later of equals winning.
         let mut labels: BTreeMap<i64, (bool, String)> = BTreeMap::new();
         let mut payloads: BTreeMap<i64, (String, Vec<u8>)> = BTreeMap::new();
-        for (id, channel, raw, value, score, version, actor) in rows {
+        let mut contents: BTreeMap<i64, String> = BTreeMap::new();
+        for (id, channel, raw, content, value, score, version, actor) in rows {
             let Some(value) = value else { continue };
             let by_person = actor.is_some();
             // A rule's customer request comes from the matched account,
@@ -117,6 +166,10 @@ impl Db {
             }
             labels.insert(id, (by_person, value));
             payloads.entry(id).or_insert((channel, raw));
+            contents.entry(id).or_insert(content);
+        }
+        if task == Task::Spam {
+            label_copies_alike(&mut labels, &contents);
         }
         Ok(labels
             .into_iter()

@@ -160,6 +160,53 @@ async fn spam_labels_are_the_moderators_word_over_the_rules() {
 }
 
 #[tokio::test]
+async fn every_copy_of_a_message_the_rules_caught_by_its_repetition_is_a_spam_label() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let pills = InquiryInput {
+        email: Some("deals@pills.example".into()),
+        message: Some("Cheap pills: www.pills.biz".into()),
+        ..Default::default()
+    };
+    let mut copies = Vec::new();
+    for _ in 0..3 {
+        copies.push(submit(db, std::slice::from_ref(&pills)).await[0].clone());
+    }
+    let other = submit(db, &[pricing(1)]).await[0].inquiry_id;
+    let statuses: Vec<&str> = copies.iter().map(|c| c.status.as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["processed", "quarantined", "quarantined"],
+        "one link lets the first copy through; its repetition catches the rest"
+    );
+    let labels = |examples: &[baton_core::learn::retrain::Example]| -> Vec<String> {
+        copies
+            .iter()
+            .map(|c| {
+                examples
+                    .iter()
+                    .find(|e| e.key == c.inquiry_id)
+                    .unwrap()
+                    .label
+                    .clone()
+            })
+            .collect()
+    };
+    let examples = db.training_examples(Task::Spam).await.unwrap();
+    assert_eq!(labels(&examples), ["spam", "spam", "spam"]);
+    let label_of_other = examples.iter().find(|e| e.key == other).unwrap();
+    assert_eq!(label_of_other.label, "ham");
+
+    // A person's word on one copy goes for every copy the rules judged.
+    let moderator = moderator(db).await;
+    db.release_inquiry(moderator, copies[1].inquiry_id, "a real supplier")
+        .await
+        .unwrap();
+    let examples = db.training_examples(Task::Spam).await.unwrap();
+    assert_eq!(labels(&examples), ["ham", "ham", "ham"]);
+}
+
+#[tokio::test]
 async fn a_worse_model_is_stored_but_not_activated() {
     let test = TestDb::new().await.unwrap();
     let db = &test.db;
