@@ -24,6 +24,7 @@
 use crate::accounts::{NewAccount, normalise_company};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::intake::moderation::record_verdict;
 use crate::queues::MemberChange;
 use crate::settings::keys;
 use crate::sql::{self, allocate_ids, insert_rows};
@@ -31,6 +32,7 @@ use crate::users::NewUser;
 use crate::work_items::{choose_assignee, lock_queue_by_id};
 use baton_core::calendar::Quarter;
 use baton_core::charter::default_activity_types;
+use baton_core::decision::Reason;
 use baton_core::domain::{AccountStatus, Channel, InquiryStatus, Role, Stage, Tier};
 use baton_core::inquiry::{Inquiry, Phone};
 use baton_core::intake::{HONEYPOT_FIELD, content_hash, decode};
@@ -4290,7 +4292,7 @@ impl Sim<'_> {
                 } else {
                     not_a_prospect(item.kind)
                 };
-                close_item(&mut tx, id, user, reason, at).await?;
+                self.dismiss(&mut tx, &item, user, reason, at).await?;
                 if let Some(lead) = item.lead {
                     move_lead(
                         &mut tx,
@@ -4372,7 +4374,7 @@ impl Sim<'_> {
         }
         // Otherwise the rep keeps working it: the item stays accepted.
         if let Some(reason) = disqualify {
-            close_item(&mut tx, id, user, reason, at).await?;
+            self.dismiss(&mut tx, &item, user, reason, at).await?;
             if let Some(lead) = item.lead {
                 move_lead(
                     &mut tx,
@@ -4432,7 +4434,7 @@ impl Sim<'_> {
                 } else {
                     not_a_prospect(item.kind)
                 };
-                close_item(&mut tx, id, user, reason, at).await?;
+                self.dismiss(&mut tx, &item, user, reason, at).await?;
                 let about = About {
                     contact: item.contact,
                     account: item.account,
@@ -4453,6 +4455,36 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// Closes `item` with `reason`, and when it is spam that got past
+    /// moderation has the first qualifier confirm it as spam, as the one
+    /// who met it asks them to.
+    async fn dismiss(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        item: &Item,
+        user: i64,
+        reason: &str,
+        at: i64,
+    ) -> Result<()> {
+        close_item(tx, item.id, user, reason, at).await?;
+        if item.kind != Kind::Spam {
+            return Ok(());
+        }
+        let moderator = self.staff.member("qualifier1");
+        let confirmed = sqlx::query(
+            "UPDATE inquiries SET status = 'spam' WHERE id = $1 AND status = 'processed'",
+        )
+        .bind(item.inquiry)
+        .execute(&mut **tx)
+        .await?;
+        if confirmed.rows_affected() == 1 {
+            let said = format!("confirmed as spam by {}: {reason}", moderator.name);
+            let why = Reason::new("confirmed_by_moderator", 1.0, said);
+            record_verdict(tx, item.inquiry, "spam", why, moderator.id, at).await?;
+        }
+        Ok(())
+    }
+
     async fn nurture_review(&mut self, at: i64, id: i64) -> Result<()> {
         let Some((item, user)) = self.assigned(id) else {
             return Ok(());
@@ -4461,7 +4493,7 @@ impl Sim<'_> {
         let mut tx = self.open().await?;
         if !matches!(item.kind, Kind::NewBusiness | Kind::Rfp) {
             let reason = not_a_prospect(item.kind);
-            close_item(&mut tx, id, user, reason, at).await?;
+            self.dismiss(&mut tx, &item, user, reason, at).await?;
             if let Some(lead) = item.lead {
                 move_lead(
                     &mut tx,

@@ -8,7 +8,7 @@ use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::bind;
 use crate::users::audit_in;
-use crate::work_items::{change_stage_in, finish_lead_work_in};
+use crate::work_items::{BEFORE_A_DEAL, WorkOf, change_stage_in, finish_open_work_in};
 use baton_core::domain::{ForecastCategory, OpportunityStage, Stage};
 use baton_core::money::{Currency, Decimal, format_minor};
 use serde::Serialize;
@@ -422,21 +422,15 @@ impl Db {
             change_stage_in(
                 &mut tx,
                 lead.id,
-                &[
-                    Stage::New,
-                    Stage::Nurture,
-                    Stage::Mql,
-                    Stage::Sal,
-                    Stage::Sql,
-                ],
+                BEFORE_A_DEAL,
                 Stage::Opportunity,
                 &format!("opportunity {id} opened"),
                 actor,
             )
             .await?;
-            finish_lead_work_in(
+            finish_open_work_in(
                 &mut tx,
-                lead.id,
+                WorkOf::Lead(lead.id),
                 &format!("opportunity {id} opened: the work goes on in the deal"),
                 actor,
             )

@@ -6,7 +6,7 @@
 //! corrected intent over a confident rule intent (customer requests, read
 //! from the matched account, are left to the rules); for conversion, leads whose deals
 //! were won (or that became customers) against those lost, disqualified or
-//! rejected by sales. Decisions a model took and nobody corrected are left
+//! rejected by sales, spam aside. Decisions a model took and nobody corrected are left
 //! out, so a model never learns from its own guesses.
 
 use crate::connect::Db;
@@ -188,7 +188,8 @@ impl Db {
                  (SELECT COUNT(*) FROM opportunities o WHERE o.lead_id = l.id AND o.stage = 'won'),
                  (SELECT COUNT(*) FROM opportunities o WHERE o.lead_id = l.id AND o.stage = 'lost'),
                  (SELECT COUNT(*) FROM work_items w WHERE w.lead_id = l.id AND w.status = 'rejected')
-             FROM leads l JOIN inquiries i ON i.id = l.inquiry_id ORDER BY l.id",
+             FROM leads l JOIN inquiries i ON i.id = l.inquiry_id
+             WHERE i.status <> 'spam' ORDER BY l.id",
         )
         .fetch_all(self.reader())
         .await?;

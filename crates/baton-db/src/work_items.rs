@@ -53,6 +53,22 @@ pub enum WorkOf {
     Lead(i64),
 }
 
+impl WorkOf {
+    /// The work items' column naming it.
+    fn column(self) -> &'static str {
+        match self {
+            WorkOf::Inquiry(_) => "inquiry_id",
+            WorkOf::Lead(_) => "lead_id",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            WorkOf::Inquiry(id) | WorkOf::Lead(id) => id,
+        }
+    }
+}
+
 /// One line of the work history of an inquiry or a lead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkEvent {
@@ -389,18 +405,15 @@ impl Db {
     /// first: a rejected item's reason stays in view after new work
     /// replaced it.
     pub async fn work_history(&self, of: WorkOf) -> Result<Vec<WorkEvent>> {
-        let (column, id) = match of {
-            WorkOf::Inquiry(id) => ("inquiry_id", id),
-            WorkOf::Lead(id) => ("lead_id", id),
-        };
         let rows: Vec<(i64, String, String, String, Option<String>, i64)> =
             sqlx::query_as(&format!(
                 "SELECT w.id, q.slug, h.action, h.reason, u.name, h.at
              FROM assignment_history h JOIN work_items w ON w.id = h.work_item_id
                   JOIN queues q ON q.id = w.queue_id LEFT JOIN users u ON u.id = h.actor_id
-             WHERE w.{column} = $1 ORDER BY h.at, h.id"
+             WHERE w.{} = $1 ORDER BY h.at, h.id",
+                of.column()
             ))
-            .bind(id)
+            .bind(of.id())
             .fetch_all(self.reader())
             .await?;
         Ok(rows
@@ -1266,6 +1279,15 @@ fn changed_meanwhile(item: &WorkItem) -> DbError {
     )
 }
 
+/// The stages of a lead not yet in a deal, won or disqualified.
+pub(crate) const BEFORE_A_DEAL: &[Stage] = &[
+    Stage::New,
+    Stage::Nurture,
+    Stage::Mql,
+    Stage::Sal,
+    Stage::Sql,
+];
+
 /// Changes the stage of a rejected item's lead back to nurture when it is
 /// not yet in a deal, won, or disqualified; true when the lead belongs in
 /// nurture now.
@@ -1275,13 +1297,6 @@ async fn back_to_nurture(
     reason: &str,
     actor: i64,
 ) -> Result<bool> {
-    const BEFORE_A_DEAL: &[Stage] = &[
-        Stage::New,
-        Stage::Nurture,
-        Stage::Mql,
-        Stage::Sal,
-        Stage::Sql,
-    ];
     let was = change_stage_in(
         tx,
         lead_id,
@@ -1304,23 +1319,24 @@ fn taken(item: &WorkItem) -> DbError {
     DbError::conflict("status", problem)
 }
 
-/// Marks every open work item on a lead done, inside the caller's
-/// transaction, with `why` in each one's history: the lead's outcome is
-/// settled (a deal opened, a customer won, disqualified), so nobody is
-/// left holding work on it.
-pub(crate) async fn finish_lead_work_in(
+/// Marks every open work item on a lead or an inquiry done, inside the
+/// caller's transaction, with `why` in each one's history: its outcome is
+/// settled (a deal opened, a customer won, disqualified, spam), so nobody
+/// is left holding work on it.
+pub(crate) async fn finish_open_work_in(
     tx: &mut Transaction<'static, Any>,
-    lead_id: i64,
+    of: WorkOf,
     why: &str,
     actor: Option<i64>,
 ) -> Result<()> {
-    let finished: Vec<(i64, Option<i64>)> = sqlx::query_as(
+    let finished: Vec<(i64, Option<i64>)> = sqlx::query_as(&format!(
         "UPDATE work_items SET status = 'done', updated_at = $1
-         WHERE lead_id = $2 AND status IN ('unassigned', 'assigned', 'accepted')
+         WHERE {} = $2 AND status IN ('unassigned', 'assigned', 'accepted')
          RETURNING id, assignee_id",
-    )
+        of.column()
+    ))
     .bind(now_ms())
-    .bind(lead_id)
+    .bind(of.id())
     .fetch_all(&mut **tx)
     .await?;
     for (id, holder) in finished {
@@ -1374,7 +1390,8 @@ pub(crate) async fn change_stage_in(
     .execute(&mut **tx)
     .await?;
     if matches!(to, Stage::Customer | Stage::Disqualified) {
-        finish_lead_work_in(tx, lead_id, &format!("the lead is {to}: {reason}"), actor).await?;
+        let why = format!("the lead is {to}: {reason}");
+        finish_open_work_in(tx, WorkOf::Lead(lead_id), &why, actor).await?;
     }
     Ok(current)
 }

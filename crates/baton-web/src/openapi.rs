@@ -22,7 +22,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
     info(title = "Baton API", description = "Inquiries kept, moderated, triaged, scored and routed; queues and work items; accounts, contacts, leads, opportunities, campaigns, activities, forecasts, appointments, call sheets, the charter, teams and webhooks; accountability reports; the learned models."),
     paths(
         api::inquiries::create, api::inquiries::list, api::inquiries::show,
-        api::inquiries::release, api::inquiries::confirm_spam, api::inquiries::correct,
+        api::inquiries::release, api::inquiries::confirm_spam, api::inquiries::report_spam,
+        api::inquiries::correct,
         api::accounts::create, api::accounts::list, api::accounts::show,
         api::queues::list, api::queues::show, api::queues::change, api::queues::add_member,
         api::queues::change_member, api::queues::remove_member,

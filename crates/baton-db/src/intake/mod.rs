@@ -14,7 +14,7 @@
 
 mod apply;
 mod correction;
-mod moderation;
+pub(crate) mod moderation;
 pub use moderation::{HeldFilter, HeldInquiry, HeldSort};
 mod prepare;
 pub use prepare::{Match, Plan};

@@ -1,6 +1,7 @@
-//! A moderator's word on a quarantined inquiry: release it into the
-//! pipeline, or confirm it as spam. Both are decisions with the moderator's
-//! name, kept beside the rules' verdict; nothing is ever deleted.
+//! A moderator's word on an inquiry: release a quarantined one into the
+//! pipeline, or confirm one as spam, quarantined or got past moderation.
+//! Both are decisions with the moderator's name, kept beside the rules'
+//! verdict; nothing is ever deleted.
 
 use super::Outcome;
 use crate::connect::Db;
@@ -10,8 +11,9 @@ use crate::now_ms;
 use crate::reports::{end_of, start_of};
 use crate::sql::{Value, insert_rows};
 use crate::users::audit_in;
+use crate::work_items::{BEFORE_A_DEAL, WorkOf, change_stage_in, finish_open_work_in};
 use baton_core::decision::Reason;
-use baton_core::domain::Channel;
+use baton_core::domain::{Channel, Stage};
 use baton_core::moderation::HeldText;
 use jiff::civil::Date;
 use sqlx::any::AnyRow;
@@ -39,14 +41,10 @@ impl Db {
 
     /// Confirms a quarantined inquiry as spam; it stays stored, out of every queue.
     pub async fn confirm_spam(&self, moderator: i64, id: i64, note: &str) -> Result<()> {
-        let name = self.user(moderator).await?.name;
         let reason = Reason::new(
             "confirmed_by_moderator",
             1.0,
-            match note.trim() {
-                "" => format!("confirmed as spam by {name}"),
-                note => format!("confirmed as spam by {name}: {note}"),
-            },
+            self.confirmed_by(moderator, note).await?,
         );
         self.moderate_by_hand(
             moderator,
@@ -59,6 +57,54 @@ impl Db {
         .await
     }
 
+    /// Confirms as spam an inquiry that got past moderation (processed):
+    /// it leaves every queue and the funnel, its lead disqualified if not
+    /// yet in a deal and its open work marked done, all in one
+    /// transaction; the spam model learns from it.
+    pub async fn report_spam(&self, moderator: i64, id: i64, note: &str) -> Result<()> {
+        let said = self.confirmed_by(moderator, note).await?;
+        let reason = Reason::new("confirmed_by_moderator", 1.0, said.clone());
+        let mut tx = self.begin_write().await?;
+        moderate_in(
+            &mut tx,
+            moderator,
+            id,
+            ("spam", "spam"),
+            reason,
+            "inquiry.reported_spam",
+            &["processed"],
+        )
+        .await?;
+        let why = format!("spam that got past moderation, {said}");
+        let (lead,): (Option<i64>,) = sqlx::query_as("SELECT lead_id FROM inquiries WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if let Some(lead) = lead {
+            change_stage_in(
+                &mut tx,
+                lead,
+                BEFORE_A_DEAL,
+                Stage::Disqualified,
+                &why,
+                Some(moderator),
+            )
+            .await?;
+        }
+        finish_open_work_in(&mut tx, WorkOf::Inquiry(id), &why, Some(moderator)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// "confirmed as spam by Quinn: note".
+    async fn confirmed_by(&self, moderator: i64, note: &str) -> Result<String> {
+        let name = self.user(moderator).await?.name;
+        Ok(match note.trim() {
+            "" => format!("confirmed as spam by {name}"),
+            note => format!("confirmed as spam by {name}: {note}"),
+        })
+    }
+
     async fn moderate_by_hand(
         &self,
         moderator: i64,
@@ -68,53 +114,96 @@ impl Db {
         reason: Reason,
         action: &str,
     ) -> Result<()> {
-        let now = now_ms();
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(
-            "UPDATE inquiries SET status = $1 WHERE id = $2 AND status = 'quarantined'",
-        )
-        .bind(status)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if changed.rows_affected() != 1 {
-            let exists: Option<(String,)> =
-                sqlx::query_as("SELECT status FROM inquiries WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match exists {
-                None => DbError::NotFound(format!("inquiry {id}")),
-                Some((status,)) => DbError::conflict(
-                    "status",
-                    format!("inquiry {id} is {status}, not quarantined"),
-                ),
-            });
-        }
-        sqlx::query(
-            "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, actor_id, created_at)
-             VALUES ($1, 'moderation', $2, $3, $4, 'moderator', $5, $6)",
-        )
-        .bind(id)
-        .bind(verdict)
-        .bind(if verdict == "spam" { 1.0 } else { 0.0 })
-        .bind(serde_json::to_string(&[reason]).unwrap_or_else(|_| "[]".into()))
-        .bind(moderator)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        audit_in(
-            &mut *tx,
-            Some(moderator),
+        moderate_in(
+            &mut tx,
+            moderator,
+            id,
+            (verdict, status),
+            reason,
             action,
-            "inquiry",
-            Some(id),
-            &serde_json::json!({}),
+            &["quarantined"],
         )
         .await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Records a moderator's `verdict` on inquiry `id` with its new `status`,
+/// inside `tx`, when the inquiry is in one of `from`; returns the status
+/// it was in.
+async fn moderate_in(
+    tx: &mut Transaction<'static, Any>,
+    moderator: i64,
+    id: i64,
+    (verdict, status): (&str, &str),
+    reason: Reason,
+    action: &str,
+    from: &[&str],
+) -> Result<String> {
+    let current: Option<(String,)> = sqlx::query_as("SELECT status FROM inquiries WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((current,)) = current else {
+        return Err(DbError::NotFound(format!("inquiry {id}")));
+    };
+    let refused = || {
+        DbError::conflict(
+            "status",
+            format!("inquiry {id} is {current}, not {}", from.join(" or ")),
+        )
+    };
+    if !from.contains(&current.as_str()) {
+        return Err(refused());
+    }
+    // Of two moderators at once, one decides.
+    let changed = sqlx::query("UPDATE inquiries SET status = $1 WHERE id = $2 AND status = $3")
+        .bind(status)
+        .bind(id)
+        .bind(&current)
+        .execute(&mut **tx)
+        .await?;
+    if changed.rows_affected() != 1 {
+        return Err(refused());
+    }
+    record_verdict(tx, id, verdict, reason, moderator, now_ms()).await?;
+    audit_in(
+        &mut **tx,
+        Some(moderator),
+        action,
+        "inquiry",
+        Some(id),
+        &serde_json::json!({ "was": current }),
+    )
+    .await?;
+    Ok(current)
+}
+
+/// Stores a moderator's `verdict` (`spam` or `ham`) on inquiry `id` as a
+/// decision with their name, made at `at`.
+pub(crate) async fn record_verdict(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    verdict: &str,
+    reason: Reason,
+    moderator: i64,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, actor_id, created_at)
+         VALUES ($1, 'moderation', $2, $3, $4, 'moderator', $5, $6)",
+    )
+    .bind(id)
+    .bind(verdict)
+    .bind(if verdict == "spam" { 1.0 } else { 0.0 })
+    .bind(serde_json::to_string(&[reason]).unwrap_or_else(|_| "[]".into()))
+    .bind(moderator)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The row that stores what moderators read of held inquiry `id`.

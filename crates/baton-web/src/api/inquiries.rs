@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/inquiries/{id}", get(show).patch(correct))
         .route("/api/v1/inquiries/{id}/release", post(release))
         .route("/api/v1/inquiries/{id}/confirm-spam", post(confirm_spam))
+        .route("/api/v1/inquiries/{id}/report-spam", post(report_spam))
 }
 
 /// Tells the client its `Prefer: respond-async` was honoured (RFC 7240).
@@ -578,5 +579,25 @@ pub async fn correct(
         .db
         .correct_intent(caller.id(), id, input.intent, &input.note)
         .await?;
+    Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
+}
+
+/// Confirm as spam an inquiry that got past moderation (processed): it is
+/// kept, out of every queue; its lead, if not yet in a deal, is
+/// disqualified and its open work marked done. The spam model learns from
+/// it at its next training.
+#[utoipa::path(post, path = "/api/v1/inquiries/{id}/report-spam", tag = "inquiries", request_body = ModerationIn,
+    params(("id" = i64, Path, description = "Inquiry id")),
+    responses((status = 200, body = InquiryOut), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn report_spam(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    input: JsonBody<ModerationIn>,
+) -> Result<Json<InquiryOut>, ApiError> {
+    caller.require(INTAKE_ROLES, "moderate inquiries")?;
+    let input = input.read()?;
+    state.db.report_spam(caller.id(), id, &input.note).await?;
     Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
 }

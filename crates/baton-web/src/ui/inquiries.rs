@@ -1,21 +1,27 @@
 //! The inquiry page: what the person wrote, the inquiry as received, every
 //! decision with its reasons, and the timeline of what happened to it.
 
+use super::session::csrf_refused;
 use super::{Chrome, Viewer, failure, message, render, when};
 use crate::AppState;
 use askama::Template;
+use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use baton_core::decision::Reason;
+use baton_core::domain::InquiryStatus;
 use baton_core::inquiry::Inquiry;
 use baton_core::intake::{raw_text, read};
 use baton_db::work_items::{WorkEvent, WorkOf};
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/inquiries/{id}", get(page))
+    Router::new()
+        .route("/inquiries/{id}", get(page))
+        .route("/inquiries/{id}/spam", post(report_spam))
 }
 
 /// One decision as shown.
@@ -88,6 +94,9 @@ struct InquiryPage {
     said: Vec<(String, String)>,
     /// The lead it became, when the viewer may open it.
     lead_link: Option<String>,
+    /// It got past moderation and the viewer moderates: the form that
+    /// confirms it as spam, with the CSRF token.
+    spam_form: Option<String>,
     raw: String,
 }
 
@@ -100,6 +109,38 @@ pub fn work_event(event: &WorkEvent) -> String {
         .map(|name| format!(" by {name}"))
         .unwrap_or_default();
     format!("{} in {}{by}: {}", event.action, event.queue, event.reason)
+}
+
+#[derive(Deserialize)]
+struct SpamForm {
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A moderator confirms as spam an inquiry that got past moderation: it
+/// leaves the funnel, and the spam model learns from their word.
+async fn report_spam(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<SpamForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !super::moderation::MODERATORS.contains(&viewer.role()) {
+        return message(
+            StatusCode::FORBIDDEN,
+            Some(&viewer),
+            "Not yours to do",
+            format!("A {} does not moderate inquiries.", viewer.role()),
+        );
+    }
+    match state.db.report_spam(viewer.id(), id, &form.note).await {
+        Ok(()) => Redirect::to(&format!("/inquiries/{id}")).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
 }
 
 async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
@@ -189,6 +230,8 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
             timeline,
             said,
             lead_link,
+            spam_form: (front_of_funnel && view.status == InquiryStatus::Processed)
+                .then(|| viewer.session.csrf_token.clone()),
             raw: raw_text(&view.raw).into_owned(),
         },
     )

@@ -915,3 +915,74 @@ async fn work_released_from_moderation_is_due_from_its_release_not_its_arrival()
         "not overdue the moment it is released"
     );
 }
+
+#[tokio::test]
+async fn spam_that_got_past_moderation_is_confirmed_and_leaves_the_funnel() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, qualifier) = app.user("quinn@acme.test", Role::Qualifier).await;
+    app.join("hunters", "hal@acme.test").await;
+    // A pitch dressed as a buyer: no signal the rules know fires.
+    let mut pitch = strong_lead("kelly@growth-agency.test");
+    pitch["message"] =
+        json!("We are evaluating tools for 250 seats and would like pricing and a demo next week.");
+    let passed = app.inquire(pitch).await;
+    assert_eq!(passed["status"], "processed");
+    let path = format!("/api/v1/inquiries/{}/report-spam", passed["id"]);
+    let refused = app.post(&hunter, &path, &json!({})).await;
+    assert_eq!(refused.status(), 403);
+    // Confirming is for what waits in quarantine: a released one stays released.
+    let quarantine_only = format!("/api/v1/inquiries/{}/confirm-spam", passed["id"]);
+    let not_held = app.post(&qualifier, &quarantine_only, &json!({})).await;
+    assert_eq!(not_held.status(), 409);
+
+    let confirmed = app
+        .post(&qualifier, &path, &json!({"note": "an agency fishing"}))
+        .await;
+    assert_eq!(confirmed.status(), 200);
+    let confirmed: serde_json::Value = confirmed.json().await.unwrap();
+    assert_eq!(confirmed["status"], "spam");
+    assert_eq!(confirmed["moderation"]["verdict"], "spam");
+    assert_eq!(confirmed["stage"], "disqualified", "{confirmed}");
+    let item = app
+        .db
+        .work_item(passed["work_item_id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(item.status.as_str(), "done");
+    let history = app.db.work_item_history(item.id).await.unwrap();
+    assert!(
+        history
+            .last()
+            .unwrap()
+            .reason
+            .contains("spam that got past moderation, confirmed as spam by quinn"),
+        "{history:?}"
+    );
+    app.assert_open_work_is_counted().await;
+    let again = app.post(&qualifier, &path, &json!({})).await;
+    assert_eq!(again.status(), 409);
+
+    // The spam model learns the person's word; the conversion model does
+    // not count spam as a lost lead.
+    let spam = app
+        .db
+        .training_examples(baton_core::learn::train::Task::Spam)
+        .await
+        .unwrap();
+    let label = spam
+        .iter()
+        .find(|e| e.key == passed["id"].as_i64().unwrap());
+    assert_eq!(label.map(|e| e.label.as_str()), Some("spam"));
+    let conversion = app
+        .db
+        .training_examples(baton_core::learn::train::Task::Conversion)
+        .await
+        .unwrap();
+    assert!(
+        conversion
+            .iter()
+            .all(|e| e.key != passed["lead_id"].as_i64().unwrap()),
+        "{conversion:?}"
+    );
+}

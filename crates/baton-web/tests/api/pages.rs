@@ -2415,3 +2415,45 @@ async fn a_hunter_flags_a_decision_maker_on_the_contact_page_and_can_then_book_t
     let (_, page, _) = hunter.get(&format!("/contacts/{contact}")).await;
     assert!(page.contains("No longer a decision maker"), "{page}");
 }
+
+#[tokio::test]
+async fn a_moderator_confirms_from_its_page_an_inquiry_that_got_past_moderation() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let passed = app.inquire(strong_lead("kelly@growth-agency.test")).await;
+    let page_path = format!("/inquiries/{}", passed["id"]);
+    let form = format!("action=\"{page_path}/spam\"");
+
+    let (status, page, _) = hunter.get(&page_path).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(&form), "a hunter does not moderate");
+    let (status, _, _) = hunter
+        .post(
+            &format!("{page_path}/spam"),
+            &[("csrf", &Browser::csrf(&page))],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let mut qualifier = Browser::person(&app, "quinn@acme.test", Role::Qualifier).await;
+    let (_, page, _) = qualifier.get(&page_path).await;
+    assert!(page.contains(&form), "{page}");
+    let (status, _, location) = qualifier
+        .post(
+            &format!("{page_path}/spam"),
+            &[("csrf", &Browser::csrf(&page)), ("note", "agency pitch")],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some(page_path.as_str()))
+    );
+    let (_, page, _) = qualifier.get(&page_path).await;
+    assert!(
+        page.contains("<strong>spam</strong>")
+            && page.contains("confirmed as spam by")
+            && !page.contains(&form),
+        "{page}"
+    );
+}
