@@ -113,6 +113,14 @@ fn or_default(value: String, default: &str) -> String {
     }
 }
 
+/// The time zone of the stored time-zone setting `json`; UTC when none is
+/// set or it names none (settings refuse such names, so only a
+/// hand-edited database holds one).
+pub(crate) fn stored_zone(json: Option<&str>) -> jiff::tz::TimeZone {
+    let name: String = parse_setting(keys::TIME_ZONE, json).unwrap_or_default();
+    jiff::tz::TimeZone::get(&or_default(name, DEFAULT_TIME_ZONE)).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
 impl Db {
     /// The organisation's time zone, which days, quarters and reports are read in.
     pub async fn time_zone(&self) -> Result<jiff::tz::TimeZone> {

@@ -797,11 +797,13 @@ async fn stop_access_and_release_work(
 /// How long a web session lasts without signing in again.
 pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
 
-/// A signed-in browser: the person and the token its forms must carry.
+/// A signed-in browser: the person, the token its forms must carry, and
+/// the organisation's time zone, which its pages show times in.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user: User,
     pub csrf_token: String,
+    pub time_zone: jiff::tz::TimeZone,
 }
 
 impl Db {
@@ -855,18 +857,22 @@ impl Db {
 
     /// The session behind a cookie secret, if it is open and not expired.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
+        // The time zone comes along: every page shows times in it.
+        let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT s.user_id, s.csrf_token, (SELECT value FROM settings WHERE key = $3)
+             FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
         )
         .bind(auth::hash_token(token))
         .bind(now_ms())
+        .bind(crate::settings::keys::TIME_ZONE)
         .fetch_optional(self.reader())
         .await?;
         match row {
-            Some((user_id, csrf_token)) => Ok(Some(Session {
+            Some((user_id, csrf_token, zone)) => Ok(Some(Session {
                 user: self.user(user_id).await?,
                 csrf_token,
+                time_zone: crate::settings::stored_zone(zone.as_deref()),
             })),
             None => Ok(None),
         }

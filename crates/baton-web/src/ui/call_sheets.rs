@@ -5,7 +5,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, Rows, choices};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, money, render, when};
+use super::{Chrome, Field, Viewer, failure, message, money, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -315,7 +315,7 @@ async fn visible(state: &AppState, viewer: &Viewer, id: i64) -> Result<CallSheet
 
 /// The lines of `sheet` as shown, a refused line with what was typed and
 /// the problem beside its field.
-fn shown(sheet: &CallSheet, mut refused: Option<Refused>) -> Vec<ShownLine> {
+fn shown(sheet: &CallSheet, mut refused: Option<Refused>, viewer: &Viewer) -> Vec<ShownLine> {
     sheet
         .lines
         .iter()
@@ -327,12 +327,14 @@ fn shown(sheet: &CallSheet, mut refused: Option<Refused>) -> Vec<ShownLine> {
                     (Some(lead), None) => Some(format!("/leads/{lead}")),
                     (None, None) => None,
                 },
-                due: line.due_at.map(when).unwrap_or_default(),
+                due: line.due_at.map(|at| viewer.when(at)).unwrap_or_default(),
                 value: match (line.value_minor, line.currency.as_deref()) {
                     (Some(minor), Some(currency)) => money(minor, currency),
                     _ => String::new(),
                 },
-                last_touch: line.last_touch_at.map_or_else(|| "never".into(), when),
+                last_touch: line
+                    .last_touch_at
+                    .map_or_else(|| "never".into(), |at| viewer.when(at)),
                 error: refusal.as_ref().map(|r| {
                     let field = match r.field.as_str() {
                         "type" | "notes" => r.field.clone(),
@@ -365,7 +367,7 @@ async fn render_sheet(
             title: format!("Call sheet for the {} of {}", sheet.period, sheet.starts_on),
             csrf: chrome.csrf.clone(),
             chrome: Some(chrome),
-            lines: shown(&sheet, refused),
+            lines: shown(&sheet, refused, viewer),
             done: sheet.lines.iter().filter(|l| l.done_at.is_some()).count(),
             sheet,
             types: charter
@@ -398,7 +400,7 @@ async fn print(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64
         StatusCode::OK,
         &PrintPage {
             title: format!("Calls for the {} of {}", sheet.period, sheet.starts_on),
-            lines: shown(&sheet, None),
+            lines: shown(&sheet, None, &viewer),
             person,
             sheet,
         },

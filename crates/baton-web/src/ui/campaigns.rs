@@ -206,7 +206,11 @@ async fn campaign_page(
     let leads = Table {
         title: "Its leads",
         heads: lead_list::COLUMNS.iter().map(|c| c.label).collect(),
-        rows: listed.rows.into_iter().map(lead_list::cells).collect(),
+        rows: listed
+            .rows
+            .into_iter()
+            .map(|line| lead_list::cells(line, viewer))
+            .collect(),
         more: None,
         empty: if all_leads == 0 {
             "This campaign has brought no leads yet."

@@ -5,7 +5,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
+use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -154,7 +154,7 @@ async fn show(
             slug: line.form.slug,
             active: line.form.active,
             submissions: line.submissions,
-            created: when(line.created_at),
+            created: viewer.when(line.created_at),
         })
         .collect();
     let spec = ListSpec {

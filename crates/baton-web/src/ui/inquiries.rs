@@ -2,7 +2,7 @@
 //! decision with its reasons, and the timeline of what happened to it.
 
 use super::session::csrf_refused;
-use super::{Chrome, Viewer, failure, message, render, when};
+use super::{Chrome, Viewer, failure, message, render};
 use crate::AppState;
 use askama::Template;
 use axum::Form;
@@ -189,11 +189,11 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
             })
         })
         .collect();
-    let mut timeline = vec![(when(view.received_at), "received".to_string())];
+    let mut timeline = vec![(viewer.when(view.received_at), "received".to_string())];
     // A repeat's work is its first inquiry's.
     let work_of = WorkOf::Inquiry(view.repeat_of.unwrap_or(id));
     match state.db.work_history(work_of).await {
-        Ok(history) => timeline.extend(history.iter().map(|e| (when(e.at), work_event(e)))),
+        Ok(history) => timeline.extend(history.iter().map(|e| (viewer.when(e.at), work_event(e)))),
         Err(e) => return failure(Some(&viewer), e),
     }
     let lead_link = match view.lead_id {
@@ -219,7 +219,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
             chrome: Some(Chrome::for_viewer(&viewer)),
             id,
             status: view.status.to_string(),
-            received_at: when(view.received_at),
+            received_at: viewer.when(view.received_at),
             channel: view.channel.to_string(),
             origin: view.origin.clone(),
             queue: view.queue.clone(),

@@ -4,7 +4,7 @@
 //! work is in their queues.
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, choices, respond};
-use super::{Field, Viewer, failure, when};
+use super::{Field, Viewer, failure};
 use crate::AppState;
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -65,7 +65,7 @@ pub(super) const COLUMNS: &[Column] = &[
     },
 ];
 
-pub(super) fn cells(line: LeadLine) -> Vec<Cell> {
+pub(super) fn cells(line: LeadLine, viewer: &Viewer) -> Vec<Cell> {
     let name = if line.contact.is_empty() {
         line.email
     } else {
@@ -88,7 +88,7 @@ pub(super) fn cells(line: LeadLine) -> Vec<Cell> {
         Cell::text(line.intent.as_str()),
         Cell::text(line.source),
         Cell::text(line.owner),
-        Cell::text(when(line.created_at)),
+        Cell::text(viewer.when(line.created_at)),
     ]
 }
 
@@ -188,7 +188,11 @@ async fn list(
     };
     let rows = Rows {
         total: listed.total,
-        rows: listed.rows.into_iter().map(cells).collect(),
+        rows: listed
+            .rows
+            .into_iter()
+            .map(|line| cells(line, &viewer))
+            .collect(),
     };
     respond(&viewer, &request, spec, filters, &window, rows, output)
 }

@@ -4,7 +4,7 @@
 
 use super::appointments::{self, AppointmentForm, Subject};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
+use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -270,7 +270,7 @@ async fn show(
             .await?
             .into_iter()
             .map(|a| Logged {
-                when: when(a.occurred_at),
+                when: viewer.when(a.occurred_at),
                 kind: charter
                     .activity_types
                     .iter()
@@ -291,7 +291,7 @@ async fn show(
             .work_history(WorkOf::Lead(lead.id))
             .await?
             .iter()
-            .map(|e| (when(e.at), super::inquiries::work_event(e)))
+            .map(|e| (viewer.when(e.at), super::inquiries::work_event(e)))
             .collect();
         let work = open_work(state, lead.id).await?;
         let csrf = viewer.session.csrf_token.clone();

@@ -302,8 +302,13 @@ fn failure(viewer: Option<&Viewer>, error: baton_db::DbError) -> Response {
 }
 
 /// A stored time for people: UTC, to the minute.
-fn when(ms: i64) -> String {
+/// A moment as pages show it: in `zone` (the organisation's), named.
+fn when(ms: i64, zone: &jiff::tz::TimeZone) -> String {
     jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .map(|t| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
         .unwrap_or_default()
 }

@@ -4,7 +4,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, render, when};
+use super::{Chrome, Field, Viewer, failure, message, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -65,7 +65,7 @@ struct Held {
     cells: Vec<Cell>,
 }
 
-fn held(item: HeldInquiry) -> Held {
+fn held(item: HeldInquiry, viewer: &Viewer) -> Held {
     Held {
         id: item.id,
         cells: vec![
@@ -76,7 +76,7 @@ fn held(item: HeldInquiry) -> Held {
             Cell::text(item.channel),
             Cell::text(item.sender),
             Cell::text(item.excerpt),
-            Cell::text(when(item.received_at)),
+            Cell::text(viewer.when(item.received_at)),
             Cell::text(
                 item.spam_score
                     .map(|s| format!("{s:.2}"))
@@ -212,7 +212,11 @@ async fn show(
         Err(e) => return failure(Some(viewer), e),
     };
     let total = listed.total;
-    let items: Vec<Held> = listed.rows.into_iter().map(held).collect();
+    let items: Vec<Held> = listed
+        .rows
+        .into_iter()
+        .map(|item| held(item, viewer))
+        .collect();
     let spec = ListSpec {
         title: "Moderation",
         path: "/moderation",

@@ -5,7 +5,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
+use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -210,7 +210,7 @@ async fn show_people(
             role: line.user.role.to_string(),
             team: line.team.unwrap_or_default(),
             active: line.user.active,
-            added: when(line.created_at),
+            added: viewer.when(line.created_at),
         })
         .collect();
     let spec = ListSpec {
@@ -501,13 +501,13 @@ async fn show_tokens(
             id: line.token.id,
             name: line.token.name,
             holder: format!("{} ({})", line.token.holder, line.token.holder_email),
-            created: when(line.token.created_at),
+            created: viewer.when(line.token.created_at),
             last_used: line
                 .token
                 .last_used_at
-                .map(when)
+                .map(|at| viewer.when(at))
                 .unwrap_or_else(|| "never".into()),
-            revoked: line.revoked_at.map(when),
+            revoked: line.revoked_at.map(|at| viewer.when(at)),
         })
         .collect();
     let spec = ListSpec {

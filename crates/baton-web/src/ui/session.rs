@@ -28,6 +28,12 @@ impl Viewer {
         self.session.user.role
     }
 
+    /// A moment as this viewer's pages show it: in the organisation's
+    /// time zone, named.
+    pub fn when(&self, ms: i64) -> String {
+        super::when(ms, &self.session.time_zone)
+    }
+
     /// True when a form read as (name, value) pairs carries this
     /// session's CSRF token.
     pub fn csrf_in(&self, fields: &[(String, String)]) -> bool {

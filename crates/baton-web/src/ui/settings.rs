@@ -4,7 +4,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render, when};
+use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -257,7 +257,7 @@ async fn show_teams(
             vec![
                 Cell::text(t.name),
                 Cell::text(t.function.to_string()),
-                Cell::text(when(t.created_at)),
+                Cell::text(viewer.when(t.created_at)),
             ]
         })
         .collect();
@@ -473,7 +473,7 @@ async fn show_webhooks(
             url: hook.url,
             events: hook.events.join(", "),
             active: hook.active,
-            added: when(hook.created_at),
+            added: viewer.when(hook.created_at),
             deliveries: deliveries
                 .into_iter()
                 .map(|d| ListedDelivery {
@@ -485,7 +485,7 @@ async fn show_webhooks(
                         (None, Some(error)) => error,
                         (None, None) => String::new(),
                     },
-                    at: when(d.delivered_at.unwrap_or(d.created_at)),
+                    at: viewer.when(d.delivered_at.unwrap_or(d.created_at)),
                 })
                 .collect(),
         });

@@ -6,7 +6,7 @@ use super::lists::{
     Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices, yes_no_filter,
 };
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, money, render, when};
+use super::{Chrome, Field, Viewer, failure, money, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -141,7 +141,7 @@ fn sla(item: &DeskLine, now: i64) -> (String, bool) {
     }
 }
 
-fn line(item: DeskLine, now: i64) -> Line {
+fn line(item: DeskLine, now: i64, viewer: &Viewer) -> Line {
     let (due, late) = sla(&item, now);
     let lead = match item.lead_id {
         Some(lead) => Cell::link(format!("Lead {lead}"), format!("/leads/{lead}")),
@@ -172,8 +172,8 @@ fn line(item: DeskLine, now: i64) -> Line {
             Cell::text(item.status.as_str()),
             Cell::text(item.intent.map(|i| i.as_str()).unwrap_or_default()),
             Cell::text(item.score.map(|s| s.to_string()).unwrap_or_default()),
-            Cell::text(when(item.received_at)),
-            Cell::text(when(item.first_touch_due_at)),
+            Cell::text(viewer.when(item.received_at)),
+            Cell::text(viewer.when(item.first_touch_due_at)),
             Cell::text(due).marked_if(late, "overdue"),
         ],
     }
@@ -231,7 +231,7 @@ async fn show(
     let items: Vec<Line> = listed
         .rows
         .into_iter()
-        .map(|item| line(item, now))
+        .map(|item| line(item, now, viewer))
         .collect();
     let spec = ListSpec {
         title: "My work",
@@ -305,7 +305,10 @@ async fn show(
             appointments.sort_by_key(|a| a.starts_at);
             appointments
                 .into_iter()
-                .map(|a| (when(a.starts_at), a.title, a.location.unwrap_or_default()))
+                .map(|a| {
+                    let at = viewer.when(a.starts_at);
+                    (at, a.title, a.location.unwrap_or_default())
+                })
                 .collect()
         }
         Err(e) => return failure(Some(viewer), e),

@@ -836,6 +836,18 @@ async fn my_work_lists_coming_appointments_and_gives_a_calendar_feed_address() {
         page.contains("Meeting with Bill Lumbergh") && page.contains("2099-03-04 15:00 UTC"),
         "{page}"
     );
+    // Pages show times in the organisation's zone, which forms are read in.
+    let set = app
+        .client
+        .put(app.url("/api/v1/settings"))
+        .bearer_auth(&app.owner)
+        .json(&serde_json::json!({"time_zone": "Europe/Berlin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let (_, page, _) = hunter.get("/work").await;
+    assert!(page.contains("2099-03-04 16:00 CET"), "{page}");
     let csrf = Browser::csrf(&page);
     let (status, page, _) = hunter.post("/work/calendar-feed", &[("csrf", &csrf)]).await;
     assert_eq!(status, 200);
