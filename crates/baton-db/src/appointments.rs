@@ -88,6 +88,10 @@ pub struct AppointmentFilter {
     /// Starting before, UTC milliseconds.
     pub until: Option<i64>,
     pub status: Option<AppointmentStatus>,
+    /// Only those about this lead.
+    pub lead_id: Option<i64>,
+    /// Only those about this deal.
+    pub opportunity_id: Option<i64>,
 }
 
 type AppointmentRow = (
@@ -168,6 +172,18 @@ fn time_span(starts_at: i64, ends_at: i64) -> Result<(i64, i64)> {
     Ok((starts_at, ends_at))
 }
 
+/// Refuses a start already past: an appointment is booked ahead, and a
+/// meeting that took place is logged as an activity.
+fn not_past(starts_at: i64) -> Result<i64> {
+    if starts_at < now_ms() {
+        return Err(DbError::invalid(
+            "starts_at",
+            "is in the past: book what is still to come, and log a meeting that took place as an activity",
+        ));
+    }
+    Ok(starts_at)
+}
+
 /// Refuses a title or place longer than a name may be, or notes longer
 /// than a note.
 fn bounded_texts(title: Option<&str>, location: Option<&str>, notes: Option<&str>) -> Result<()> {
@@ -243,7 +259,7 @@ impl Db {
         self.ensure_exists("opportunity_id", Table::Opportunities, new.opportunity_id)
             .await?;
         self.ensure_among_its_people(new, &contact).await?;
-        let starts_at = timestamp("starts_at", &new.starts_at)?;
+        let starts_at = not_past(timestamp("starts_at", &new.starts_at)?)?;
         let ends_at = match optional(new.ends_at.as_deref()) {
             Some(text) => timestamp("ends_at", &text)?,
             None => {
@@ -325,7 +341,7 @@ impl Db {
     ) -> Result<Appointment> {
         let current = self.appointment(id).await?;
         let starts_at = match optional(change.starts_at.as_deref()) {
-            Some(text) => timestamp("starts_at", &text)?,
+            Some(text) => not_past(timestamp("starts_at", &text)?)?,
             None => current.starts_at,
         };
         let ends_at = match optional(change.ends_at.as_deref()) {
@@ -409,13 +425,17 @@ impl Db {
                AND ($2 = 0 OR owner_id = $2)
                AND starts_at >= $3 AND starts_at < $4
                AND ($5 = '' OR status = $5)
-             ORDER BY id LIMIT $6"
+               AND ($6 = 0 OR lead_id = $6)
+               AND ($7 = 0 OR opportunity_id = $7)
+             ORDER BY id LIMIT $8"
         ))
         .bind(after)
         .bind(filter.owner_id.unwrap_or(0))
         .bind(filter.from.unwrap_or(i64::MIN))
         .bind(filter.until.unwrap_or(i64::MAX))
         .bind(filter.status.map(|s| s.as_str()).unwrap_or_default())
+        .bind(filter.lead_id.unwrap_or(0))
+        .bind(filter.opportunity_id.unwrap_or(0))
         .bind(limit)
         .fetch_all(self.reader())
         .await?;

@@ -71,6 +71,7 @@ pub async fn list(
         from: time("from", query.from.as_deref())?,
         until: time("to", query.to.as_deref())?,
         status: params::one_of("status", query.status.as_deref())?,
+        ..Default::default()
     };
     let (after, limit) = page.parse()?;
     let items = state.db.appointments(&filter, after, limit).await?;

@@ -6,7 +6,7 @@
 use super::{Field, Viewer, place_error};
 use crate::AppState;
 use baton_db::DbError;
-use baton_db::appointments::{Appointment, NewAppointment};
+use baton_db::appointments::{Appointment, AppointmentFilter, NewAppointment};
 use baton_db::contacts::ContactFilter;
 use serde::Deserialize;
 
@@ -47,6 +47,36 @@ impl Subject {
             (None, None) => "/contacts".to_string(),
         }
     }
+}
+
+/// Most appointments listed on a lead's or a deal's page.
+const BOOKED_SHOWN: i64 = 50;
+
+/// The appointments about `subject`'s deal (or, without one, its lead),
+/// soonest first, as (when, what, status).
+pub async fn booked(
+    state: &AppState,
+    viewer: &Viewer,
+    subject: &Subject,
+) -> baton_db::Result<Vec<(String, String, String)>> {
+    let filter = AppointmentFilter {
+        opportunity_id: subject.opportunity_id,
+        lead_id: subject
+            .opportunity_id
+            .is_none()
+            .then_some(subject.lead_id)
+            .flatten(),
+        ..Default::default()
+    };
+    if filter.opportunity_id.is_none() && filter.lead_id.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut booked = state.db.appointments(&filter, 0, BOOKED_SHOWN).await?;
+    booked.sort_by_key(|a| a.starts_at);
+    Ok(booked
+        .into_iter()
+        .map(|a| (viewer.when(a.starts_at), a.title, a.status.to_string()))
+        .collect())
 }
 
 /// The form's fields, with a refused form's values and problem; empty when

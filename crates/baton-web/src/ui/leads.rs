@@ -100,6 +100,8 @@ struct LeadPage {
     appointment_action: String,
     /// Where a decision maker is flagged, when none is known.
     decision_makers_page: String,
+    /// Its appointments, soonest first: (when, what, status).
+    booked: Vec<(String, String, String)>,
 }
 
 /// What an appointment from this page is about.
@@ -306,6 +308,7 @@ async fn show(
         }
         let appointment_fields =
             appointments::fields(state, viewer, &subject(&lead), meeting).await?;
+        let booked = appointments::booked(state, viewer, &subject(&lead)).await?;
         let typed = activity.as_ref().map(|(f, _, _)| f);
         let mut activity_fields = vec![
             Field::choice(
@@ -408,6 +411,7 @@ async fn show(
             owner: name_of(lead.owner_id),
             appointment_action: format!("/leads/{}/appointments", lead.id),
             decision_makers_page: subject(&lead).decision_makers_page(),
+            booked,
             lead,
             contact,
             activities,

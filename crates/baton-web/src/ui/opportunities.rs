@@ -68,6 +68,8 @@ struct OpportunityPage {
     appointment_action: String,
     /// Where a decision maker is flagged, when none is known.
     decision_makers_page: String,
+    /// Its appointments, soonest first: (when, what, status).
+    booked: Vec<(String, String, String)>,
 }
 
 /// What an appointment from this page is about.
@@ -125,6 +127,10 @@ async fn show(
             Ok(fields) => fields,
             Err(e) => return failure(Some(viewer), e),
         };
+    let booked = match appointments::booked(state, viewer, &subject(&deal)).await {
+        Ok(booked) => booked,
+        Err(e) => return failure(Some(viewer), e),
+    };
     let (mut change_fields, mut lost_fields) = (Vec::new(), Vec::new());
     if !deal.stage.is_closed() {
         let typed = change.as_ref().map(|(f, _, _)| f);
@@ -180,6 +186,7 @@ async fn show(
             owner,
             appointment_action: format!("/opportunities/{}/appointments", deal.id),
             decision_makers_page: subject(&deal).decision_makers_page(),
+            booked,
             deal,
             change_fields,
             lost_fields,

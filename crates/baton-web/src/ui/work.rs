@@ -299,6 +299,7 @@ async fn show(
         from: Some(now),
         until: None,
         status: Some(AppointmentStatus::Scheduled),
+        ..Default::default()
     };
     let appointments = match state.db.appointments(&coming, 0, PAGE_APPOINTMENTS).await {
         Ok(mut appointments) => {

@@ -319,6 +319,11 @@ async fn bad_appointments_are_refused_naming_the_field() {
             json!({"contact_id": contact_id, "starts_at": "0001-03-04T15:00:00Z"}),
             "starts_at",
         ),
+        // Already past: a meeting that took place is an activity.
+        (
+            json!({"contact_id": contact_id, "starts_at": "2021-03-04T15:00:00Z"}),
+            "starts_at",
+        ),
         (
             json!({"contact_id": 999_999, "starts_at": "2030-03-04T15:00:00Z"}),
             "contact_id",

@@ -1996,6 +1996,16 @@ async fn an_appointment_with_a_decision_maker_is_scheduled_from_the_lead_and_the
     )
     .await;
     assert_eq!(status, 303);
+    // Each page lists what is booked about it.
+    let (_, page, _) = hunter.get(&format!("/opportunities/{}", deal.id)).await;
+    assert!(
+        page.contains("<caption class=\"muted\">Booked</caption>")
+            && page.contains("2030-03-05 09:00 UTC")
+            && !page.contains("2030-03-04 10:30 UTC"),
+        "the deal's own: {page}"
+    );
+    let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert!(page.contains("2030-03-04 10:30 UTC"), "{page}");
     // A manager books the hunter's appointment for them.
     let mut manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
     let (_, page, _) = manager.get(&format!("/leads/{lead}")).await;
