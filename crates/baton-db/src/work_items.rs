@@ -46,7 +46,7 @@ pub struct HistoryEntry {
     pub at: i64,
 }
 
-/// Whose work [`Db::work_history`] reads.
+/// Whose work items: an inquiry's or a lead's.
 #[derive(Debug, Clone, Copy)]
 pub enum WorkOf {
     Inquiry(i64),
@@ -72,7 +72,6 @@ impl WorkOf {
 /// One line of the work history of an inquiry or a lead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkEvent {
-    pub work_item_id: i64,
     /// The queue the item is in.
     pub queue: String,
     pub action: String,
@@ -405,29 +404,25 @@ impl Db {
     /// first: a rejected item's reason stays in view after new work
     /// replaced it.
     pub async fn work_history(&self, of: WorkOf) -> Result<Vec<WorkEvent>> {
-        let rows: Vec<(i64, String, String, String, Option<String>, i64)> =
-            sqlx::query_as(&format!(
-                "SELECT w.id, q.slug, h.action, h.reason, u.name, h.at
+        let rows: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(&format!(
+            "SELECT q.slug, h.action, h.reason, u.name, h.at
              FROM assignment_history h JOIN work_items w ON w.id = h.work_item_id
                   JOIN queues q ON q.id = w.queue_id LEFT JOIN users u ON u.id = h.actor_id
              WHERE w.{} = $1 ORDER BY h.at, h.id",
-                of.column()
-            ))
-            .bind(of.id())
-            .fetch_all(self.reader())
-            .await?;
+            of.column()
+        ))
+        .bind(of.id())
+        .fetch_all(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(work_item_id, queue, action, reason, actor, at)| WorkEvent {
-                    work_item_id,
-                    queue,
-                    action,
-                    reason,
-                    actor,
-                    at,
-                },
-            )
+            .map(|(queue, action, reason, actor, at)| WorkEvent {
+                queue,
+                action,
+                reason,
+                actor,
+                at,
+            })
             .collect())
     }
 
