@@ -2778,6 +2778,9 @@ const SHOUTING: &[&str] = &[
 const SLIPS_THROUGH: &[&str] = &[
     "Hi, I'm Kelly from a digital agency. We help B2B software companies get more qualified leads from LinkedIn without ads. Could I show you a few results? Portfolio: https://{site}",
     "Hello, we noticed your competitors rank above you for maintenance software. We offer guest post placements and backlinks on industry blogs. Details: https://{site}",
+    "Cheap viagra and cialis from our online pharmacy, no prescription needed and discreet delivery. Reply for the price list.",
+    "Exclusive casino offer for your team: a 200% welcome bonus and free spins on your first deposit. Write back to claim it.",
+    "Hello dear, I am a crypto trader and can double your bitcoin in 7 days, guaranteed profit. Contact me on WhatsApp to start.",
 ];
 
 /// Spam sent again and again: the repetition gives it away.
