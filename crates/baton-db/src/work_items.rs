@@ -1235,6 +1235,19 @@ impl Db {
         self.list(DESK_LINES, &conditions, window, desk_line).await
     }
 
+    /// The slugs of the queues where a person is marked away: they take
+    /// no work there.
+    pub async fn away_in(&self, user_id: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT q.slug FROM queue_members m JOIN queues q ON q.id = m.queue_id
+             WHERE m.user_id = $1 AND m.away <> 0 ORDER BY q.slug",
+        )
+        .bind(user_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(slug,)| slug).collect())
+    }
+
     /// The queues a person works in or holds open work from, by name.
     pub async fn desk_queues(&self, user_id: i64) -> Result<Vec<(i64, String)>> {
         let rows: Vec<(i64, String)> = sqlx::query_as(

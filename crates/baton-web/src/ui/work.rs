@@ -85,6 +85,8 @@ struct Line {
     cells: Vec<Cell>,
     /// Waiting unassigned in one of my queues: taken, not accepted or rejected.
     waiting: bool,
+    /// Waiting in a queue where I am marked away, so not mine to take.
+    away: bool,
     can_accept: bool,
 }
 
@@ -141,7 +143,7 @@ fn sla(item: &DeskLine, now: i64) -> (String, bool) {
     }
 }
 
-fn line(item: DeskLine, now: i64, viewer: &Viewer) -> Line {
+fn line(item: DeskLine, now: i64, viewer: &Viewer, away_in: &[String]) -> Line {
     let (due, late) = sla(&item, now);
     let lead = match item.lead_id {
         Some(lead) => Cell::link(format!("Lead {lead}"), format!("/leads/{lead}")),
@@ -162,6 +164,7 @@ fn line(item: DeskLine, now: i64, viewer: &Viewer) -> Line {
     Line {
         id: item.id,
         waiting: item.status == WAITING,
+        away: away_in.contains(&item.queue),
         can_accept: item.status == WorkStatus::Assigned,
         cells: vec![
             lead,
@@ -220,18 +223,19 @@ async fn show(
         search: request.search(),
     };
     let window = request.window::<DeskSort>(output);
-    let (listed, queues) = match tokio::try_join!(
+    let (listed, queues, away_in) = match tokio::try_join!(
         state.db.desk(&filter, &window),
-        state.db.desk_queues(viewer.id())
+        state.db.desk_queues(viewer.id()),
+        state.db.away_in(viewer.id())
     ) {
-        Ok(both) => both,
+        Ok(all) => all,
         Err(e) => return failure(Some(viewer), e),
     };
     let total = listed.total;
     let items: Vec<Line> = listed
         .rows
         .into_iter()
-        .map(|item| line(item, now, viewer))
+        .map(|item| line(item, now, viewer, &away_in))
         .collect();
     let spec = ListSpec {
         title: "My work",

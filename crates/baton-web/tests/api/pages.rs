@@ -2479,3 +2479,42 @@ async fn a_moderator_confirms_from_its_page_an_inquiry_that_got_past_moderation(
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn my_work_offers_no_take_in_a_queue_where_one_is_away() {
+    let app = TestApp::new().await;
+    let hal = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let hal_id = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let away = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/queues/hunters/members/{hal_id}"),
+            &serde_json::json!({"away": true}),
+        )
+        .await;
+    assert_eq!(away.status(), 200);
+    let waiting = app.inquire(strong_lead("dana@initech.test")).await;
+    assert!(waiting["assignee_id"].is_null(), "{waiting}");
+    let item = waiting["work_item_id"].as_i64().unwrap();
+    let (_, page, _) = hal.get("/work").await;
+    assert!(
+        page.contains(&format!("Inquiry {}", waiting["id"]))
+            && page.contains("You are marked away in this queue")
+            && !page.contains(&format!("action=\"/work/{item}/take\"")),
+        "{page}"
+    );
+    let back = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/queues/hunters/members/{hal_id}"),
+            &serde_json::json!({"away": false}),
+        )
+        .await;
+    assert_eq!(back.status(), 200);
+    let (_, page, _) = hal.get("/work").await;
+    assert!(
+        page.contains(&format!("action=\"/work/{item}/take\"")),
+        "{page}"
+    );
+}
