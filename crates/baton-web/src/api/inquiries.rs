@@ -507,6 +507,39 @@ pub struct ModerationIn {
     pub note: String,
 }
 
+/// What a moderator says of an inquiry.
+#[derive(Debug, Clone, Copy)]
+enum Word {
+    /// Quarantined, but ham.
+    Release,
+    /// Quarantined, and spam.
+    Confirm,
+    /// Got past moderation, but spam.
+    Report,
+}
+
+/// Records a moderator's word on inquiry `id`, with the note the body
+/// carries, and answers with the inquiry as it now stands.
+async fn moderate(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    input: JsonBody<ModerationIn>,
+    word: Word,
+) -> Result<Json<InquiryOut>, ApiError> {
+    caller.require(INTAKE_ROLES, "moderate inquiries")?;
+    let note = input.read()?.note;
+    let (db, moderator) = (&state.db, caller.id());
+    match word {
+        Word::Release => {
+            db.release_inquiry(moderator, id, &note).await?;
+        }
+        Word::Confirm => db.confirm_spam(moderator, id, &note).await?,
+        Word::Report => db.report_spam(moderator, id, &note).await?,
+    }
+    Ok(Json(to_out(state, db.inquiry(id).await?).await?))
+}
+
 /// Release a quarantined inquiry: it is processed as ham and routed.
 #[utoipa::path(post, path = "/api/v1/inquiries/{id}/release", tag = "inquiries", request_body = ModerationIn,
     params(("id" = i64, Path, description = "Inquiry id")),
@@ -518,13 +551,7 @@ pub async fn release(
     Path(id): Path<i64>,
     input: JsonBody<ModerationIn>,
 ) -> Result<Json<InquiryOut>, ApiError> {
-    caller.require(INTAKE_ROLES, "moderate inquiries")?;
-    let input = input.read()?;
-    state
-        .db
-        .release_inquiry(caller.id(), id, &input.note)
-        .await?;
-    Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
+    moderate(&state, &caller, id, input, Word::Release).await
 }
 
 /// Confirm a quarantined inquiry as spam; it is kept, out of every queue.
@@ -538,10 +565,7 @@ pub async fn confirm_spam(
     Path(id): Path<i64>,
     input: JsonBody<ModerationIn>,
 ) -> Result<Json<InquiryOut>, ApiError> {
-    caller.require(INTAKE_ROLES, "moderate inquiries")?;
-    let input = input.read()?;
-    state.db.confirm_spam(caller.id(), id, &input.note).await?;
-    Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
+    moderate(&state, &caller, id, input, Word::Confirm).await
 }
 
 /// A person's correction of what an inquiry is about.
@@ -596,8 +620,5 @@ pub async fn report_spam(
     Path(id): Path<i64>,
     input: JsonBody<ModerationIn>,
 ) -> Result<Json<InquiryOut>, ApiError> {
-    caller.require(INTAKE_ROLES, "moderate inquiries")?;
-    let input = input.read()?;
-    state.db.report_spam(caller.id(), id, &input.note).await?;
-    Ok(Json(to_out(&state, state.db.inquiry(id).await?).await?))
+    moderate(&state, &caller, id, input, Word::Report).await
 }

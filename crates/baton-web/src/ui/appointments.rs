@@ -187,8 +187,9 @@ pub async fn schedule(
         ));
     }
     let minutes = number("minutes", &form.minutes, "how many minutes it lasts")?;
-    // The form gives a wall-clock time: it is read in the organisation's zone.
-    let zone = state.db.time_zone().await?;
+    // The form gives a wall-clock time: it is read in the organisation's
+    // zone, which the session brought along and the pages show times in.
+    let zone = viewer.session.time_zone.clone();
     let starts_at = form
         .starts_at
         .trim()

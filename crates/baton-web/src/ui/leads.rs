@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baton_core::domain::{Role, Stage, WorkStatus};
+use baton_core::domain::{Role, Stage};
 use baton_core::money::Decimal;
 use baton_db::activities::{ActivityFilter, NewActivity};
 use baton_db::leads::Lead;
@@ -147,12 +147,7 @@ async fn open_work(state: &AppState, lead: i64) -> baton_db::Result<Option<WorkI
         ..Default::default()
     };
     let items = state.db.work_items(&filter, 0, 100).await?;
-    Ok(items.into_iter().rev().find(|item| {
-        matches!(
-            item.status,
-            WorkStatus::Unassigned | WorkStatus::Assigned | WorkStatus::Accepted
-        )
-    }))
+    Ok(items.into_iter().rev().find(|item| item.status.is_open()))
 }
 
 /// The assignee hands their own work on; managers anybody's.
