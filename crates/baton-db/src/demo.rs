@@ -6154,6 +6154,35 @@ mod tests {
     /// Monday 15 June 2026, 14:00 UTC.
     const TODAY: i64 = 1_781_532_000_000;
 
+    #[test]
+    fn a_better_prospect_has_a_better_fit() {
+        let author = |employees, title: Option<&str>, email: &str| Author {
+            first: "Dana".into(),
+            last: "Reyes".into(),
+            email: email.into(),
+            phone: None,
+            title: title.map(String::from),
+            company: Some(Company {
+                name: "Initech".into(),
+                domain: None,
+                industry: 0,
+                employees,
+                city: 0,
+            }),
+        };
+        let vp = DECISION_MAKER_TITLES[0];
+        let best = fit(&author(1200, Some(vp), "dana@initech.example"), 12);
+        let big = fit(&author(1200, None, "dana@initech.example"), 2);
+        let small = fit(&author(20, None, "dana@initech.example"), 2);
+        let student = fit(&author(20, None, &format!("dana@{}", FREE_MAIL[0])), 0);
+        assert!(
+            best > big && big > small && small > student,
+            "{best} {big} {small} {student}"
+        );
+        // Qualifiers pass 45 in 100 at a fit of 1.
+        assert!(best > 1.0 && student < 1.0);
+    }
+
     fn words() -> Vec<(&'static str, String)> {
         let clock = Clock::new(TODAY).unwrap();
         let mut rng = Rng::derive(1, 0, 0);

@@ -235,3 +235,46 @@ async fn the_reports_find_the_demo_smoke_blower_the_busy_rep_and_the_hunter_doin
         .unwrap();
     assert_eq!(carlos.other_functions, 0, "{carlos:?}");
 }
+
+/// Stores and processes one API inquiry, returning its status.
+async fn inquire(db: &Db, email: &str, message: &str) -> String {
+    use baton_core::inquiry::{Inquiry, InquiryInput};
+    let input = InquiryInput {
+        email: Some(email.into()),
+        message: Some(message.into()),
+        ..Default::default()
+    };
+    let raw = baton_db::intake::RawInquiry {
+        channel: baton_core::domain::Channel::Api,
+        origin: "test".into(),
+        raw: serde_json::to_vec(&input).unwrap(),
+        idempotency_key: None,
+        content_hash: baton_core::intake::content_hash(&Inquiry::parse(&input).unwrap()),
+    };
+    let (stored, _) = db.store_raw(&[raw]).await.unwrap();
+    let outcome = db.process_inquiries(&[stored[0].id()]).await.unwrap();
+    outcome[0].status.as_str().to_string()
+}
+
+#[tokio::test]
+async fn the_demo_company_teaches_its_spam_model_the_words_of_spam() {
+    use baton_core::learn::train::Task;
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let full = DemoOptions {
+        inquiries: DemoOptions::default().inquiries,
+        ..options()
+    };
+    generate(db, &full, &|_, _, _| {}).await.unwrap();
+
+    // Link-free spam reached the queues and was confirmed there, so the
+    // spam model reads its words, not only links and throw-away addresses.
+    db.train_model(Task::Spam).await.unwrap().unwrap();
+    let pills = "Buy cheap viagra and cialis online, best casino bonus, no prescription needed";
+    assert_eq!(inquire(db, "max@pharm.example", pills).await, "quarantined");
+    let buyer = "We run three hotels and want your maintenance software for 80 technicians. Can we get a quote?";
+    assert_eq!(
+        inquire(db, "pat@casino-resorts.example", buyer).await,
+        "processed"
+    );
+}
