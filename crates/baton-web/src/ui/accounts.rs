@@ -30,30 +30,12 @@ pub fn router() -> Router<AppState> {
 }
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Account",
-        sort: Some("name"),
-    },
-    Column {
-        label: "Domain",
-        sort: None,
-    },
-    Column {
-        label: "Tier",
-        sort: Some("tier"),
-    },
-    Column {
-        label: "Status",
-        sort: Some("status"),
-    },
-    Column {
-        label: "Open work",
-        sort: Some("open_work"),
-    },
-    Column {
-        label: "Revenue won",
-        sort: Some("revenue_won"),
-    },
+    Column::sorted("Account", "name"),
+    Column::unsorted("Domain"),
+    Column::sorted("Tier", "tier"),
+    Column::sorted("Status", "status"),
+    Column::sorted("Open work", "open_work"),
+    Column::sorted("Revenue won", "revenue_won").of_amounts(),
 ];
 
 /// The line under a heading that says whose figures these are.
@@ -64,14 +46,16 @@ fn scope_note(viewer: &Viewer) -> Option<String> {
 }
 
 fn cells(line: AccountLine) -> Vec<Cell> {
-    let revenue = revenue_won(&line);
+    // The page says what the sum leaves out; the CSV holds the sum alone.
+    let mut revenue = Cell::amount(line.revenue_won, &line.currency);
+    revenue.text = revenue_won(&line);
     vec![
         Cell::link(line.name, format!("/accounts/{}", line.id)),
         Cell::text(line.domain.unwrap_or_default()),
         Cell::text(line.tier.as_str().to_uppercase()),
         Cell::text(line.status.as_str()),
         Cell::text(line.open_work.to_string()),
-        Cell::text(revenue),
+        revenue,
     ]
 }
 

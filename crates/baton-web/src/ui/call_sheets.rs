@@ -33,26 +33,11 @@ pub fn router() -> Router<AppState> {
 const RECENT_WEEKS: i64 = 4;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Sheet",
-        sort: Some("date"),
-    },
-    Column {
-        label: "Person",
-        sort: Some("person"),
-    },
-    Column {
-        label: "Calls",
-        sort: None,
-    },
-    Column {
-        label: "Done",
-        sort: None,
-    },
-    Column {
-        label: "Completion",
-        sort: Some("completion"),
-    },
+    Column::sorted("Sheet", "date"),
+    Column::sorted("Person", "person"),
+    Column::unsorted("Calls"),
+    Column::unsorted("Done"),
+    Column::sorted("Completion", "completion"),
 ];
 
 #[derive(Template)]

@@ -32,30 +32,12 @@ pub fn router() -> Router<AppState> {
 pub const LINKED: &[Role] = &[Role::Owner, Role::Manager, Role::Marketer];
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Campaign",
-        sort: Some("name"),
-    },
-    Column {
-        label: "Channel",
-        sort: Some("channel"),
-    },
-    Column {
-        label: "Cost",
-        sort: Some("cost"),
-    },
-    Column {
-        label: "Starts",
-        sort: Some("starts_on"),
-    },
-    Column {
-        label: "Ends",
-        sort: Some("ends_on"),
-    },
-    Column {
-        label: "Leads",
-        sort: Some("leads"),
-    },
+    Column::sorted("Campaign", "name"),
+    Column::sorted("Channel", "channel"),
+    Column::sorted("Cost", "cost").of_amounts(),
+    Column::sorted("Starts", "starts_on"),
+    Column::sorted("Ends", "ends_on"),
+    Column::sorted("Leads", "leads"),
 ];
 
 fn cells(line: CampaignLine) -> Vec<Cell> {
@@ -63,7 +45,7 @@ fn cells(line: CampaignLine) -> Vec<Cell> {
     vec![
         Cell::link(campaign.name, format!("/campaigns/{}", campaign.id)),
         Cell::text(campaign.channel),
-        Cell::text(money(campaign.cost_minor, &campaign.currency)),
+        Cell::amount(campaign.cost_minor, &campaign.currency),
         Cell::text(campaign.starts_on.unwrap_or_default()),
         Cell::text(campaign.ends_on.unwrap_or_default()),
         Cell::text(line.leads.to_string()),

@@ -31,30 +31,12 @@ pub fn router() -> Router<AppState> {
 }
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Name",
-        sort: Some("name"),
-    },
-    Column {
-        label: "E-mail",
-        sort: Some("email"),
-    },
-    Column {
-        label: "Phone",
-        sort: None,
-    },
-    Column {
-        label: "Title",
-        sort: Some("title"),
-    },
-    Column {
-        label: "Account",
-        sort: Some("account"),
-    },
-    Column {
-        label: "Decision maker",
-        sort: None,
-    },
+    Column::sorted("Name", "name"),
+    Column::sorted("E-mail", "email"),
+    Column::unsorted("Phone"),
+    Column::sorted("Title", "title"),
+    Column::sorted("Account", "account"),
+    Column::unsorted("Decision maker"),
 ];
 
 fn yes_no(value: bool) -> &'static str {

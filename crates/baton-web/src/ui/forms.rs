@@ -28,30 +28,12 @@ pub fn router() -> Router<AppState> {
 pub const EDITORS: &[Role] = &[Role::Owner, Role::Marketer];
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Form",
-        sort: Some("name"),
-    },
-    Column {
-        label: "Public address",
-        sort: None,
-    },
-    Column {
-        label: "Campaign",
-        sort: None,
-    },
-    Column {
-        label: "State",
-        sort: None,
-    },
-    Column {
-        label: "Submissions",
-        sort: Some("submissions"),
-    },
-    Column {
-        label: "Created",
-        sort: Some("created"),
-    },
+    Column::sorted("Form", "name"),
+    Column::unsorted("Public address"),
+    Column::unsorted("Campaign"),
+    Column::unsorted("State"),
+    Column::sorted("Submissions", "submissions"),
+    Column::sorted("Created", "created"),
 ];
 
 /// One form as listed.

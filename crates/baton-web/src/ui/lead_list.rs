@@ -31,38 +31,14 @@ pub const LINKED: &[Role] = &[
 ];
 
 pub(super) const COLUMNS: &[Column] = &[
-    Column {
-        label: "Lead",
-        sort: Some("contact"),
-    },
-    Column {
-        label: "Account",
-        sort: Some("account"),
-    },
-    Column {
-        label: "Stage",
-        sort: Some("stage"),
-    },
-    Column {
-        label: "Score",
-        sort: Some("score"),
-    },
-    Column {
-        label: "Intent",
-        sort: None,
-    },
-    Column {
-        label: "Source",
-        sort: Some("source"),
-    },
-    Column {
-        label: "Owner",
-        sort: Some("owner"),
-    },
-    Column {
-        label: "Arrived",
-        sort: Some("created"),
-    },
+    Column::sorted("Lead", "contact"),
+    Column::sorted("Account", "account"),
+    Column::sorted("Stage", "stage"),
+    Column::sorted("Score", "score"),
+    Column::unsorted("Intent"),
+    Column::sorted("Source", "source"),
+    Column::sorted("Owner", "owner"),
+    Column::sorted("Arrived", "created"),
 ];
 
 pub(super) fn cells(line: LeadLine, viewer: &Viewer) -> Vec<Cell> {

@@ -222,6 +222,44 @@ impl<S: Send + Sync> FromRequestParts<S> for Output {
 pub struct Column {
     pub label: &'static str,
     pub sort: Option<&'static str>,
+    /// Sums of money: the CSV gives the number, then the currency in a
+    /// column of its own, so a spreadsheet reads the amounts as numbers.
+    pub amounts: bool,
+}
+
+impl Column {
+    pub const fn sorted(label: &'static str, key: &'static str) -> Column {
+        Column {
+            label,
+            sort: Some(key),
+            amounts: false,
+        }
+    }
+
+    pub const fn unsorted(label: &'static str) -> Column {
+        Column {
+            label,
+            sort: None,
+            amounts: false,
+        }
+    }
+
+    /// The column, of sums of money ([`Cell::amount`]).
+    pub const fn of_amounts(self) -> Column {
+        Column {
+            amounts: true,
+            ..self
+        }
+    }
+
+    /// The CSV's headings for the column.
+    fn csv_headings(&self) -> Vec<String> {
+        let mut headings = vec![self.label.to_string()];
+        if self.amounts {
+            headings.push(format!("{} currency", self.label));
+        }
+        headings
+    }
 }
 
 /// One value of a row, linked when it names something with a page.
@@ -230,6 +268,8 @@ pub struct Cell {
     pub href: Option<String>,
     /// A class that sets the cell apart on the page, such as `overdue`.
     pub class: Option<&'static str>,
+    /// A sum of money as the CSV gives it: the number and the currency.
+    amount: Option<(String, String)>,
 }
 
 impl Cell {
@@ -238,14 +278,36 @@ impl Cell {
             text: text.into(),
             href: None,
             class: None,
+            amount: None,
         }
     }
 
     pub fn link(text: impl Into<String>, href: String) -> Cell {
         Cell {
-            text: text.into(),
             href: Some(href),
-            class: None,
+            ..Cell::text(text)
+        }
+    }
+
+    /// A sum in minor units: `15000.00 USD` on the page, `15000.00` and
+    /// `USD` in the CSV.
+    pub fn amount(minor: i64, currency: &str) -> Cell {
+        let number = match baton_core::money::Currency::parse(currency) {
+            Ok(code) => baton_core::money::format_minor(minor, &code),
+            Err(_) => minor.to_string(),
+        };
+        Cell {
+            amount: Some((number, currency.to_string())),
+            ..Cell::text(super::money(minor, currency))
+        }
+    }
+
+    /// The CSV's values for the cell under `column`.
+    fn csv_values<'a>(&'a self, column: &Column) -> Vec<&'a str> {
+        match (&self.amount, column.amounts) {
+            (Some((number, currency)), true) => vec![number, currency],
+            (None, true) => vec![self.text.as_str(), ""],
+            (_, false) => vec![self.text.as_str()],
         }
     }
 
@@ -487,9 +549,14 @@ pub fn csv(
     if let Some(problem) = request.problem() {
         return super::failure(Some(viewer), problem);
     }
-    let mut body = csv_line(spec.columns.iter().map(|c| c.label));
+    let headings: Vec<String> = spec.columns.iter().flat_map(Column::csv_headings).collect();
+    let mut body = csv_line(headings.iter().map(String::as_str));
     for row in &rows {
-        body.push_str(&csv_line(row.iter().map(|cell| cell.text.as_str())));
+        body.push_str(&csv_line(
+            row.iter()
+                .zip(spec.columns)
+                .flat_map(|(cell, column)| cell.csv_values(column)),
+        ));
     }
     // The last part of the address: `/settings/people` downloads `people.csv`.
     let name = spec.path.rsplit('/').next().unwrap_or_default();
@@ -572,6 +639,19 @@ mod tests {
             csv_line(["a", "b,c"].into_iter()),
             "a,\"b,c\"\r\n".to_string()
         );
+    }
+
+    #[test]
+    fn amounts_are_numbers_in_the_csv_with_their_currency_beside() {
+        let column = Column::sorted("Amount", "amount").of_amounts();
+        assert_eq!(column.csv_headings(), ["Amount", "Amount currency"]);
+        let cell = Cell::amount(1_500_050, "USD");
+        assert_eq!(cell.text, "15000.50 USD");
+        assert_eq!(cell.csv_values(&column), ["15000.50", "USD"]);
+        let yen = Cell::amount(1500, "JPY");
+        assert_eq!(yen.csv_values(&column), ["1500", "JPY"]);
+        let text = Column::unsorted("Stage");
+        assert_eq!(Cell::text("won").csv_values(&text), ["won"]);
     }
 
     #[test]

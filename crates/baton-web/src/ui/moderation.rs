@@ -29,34 +29,13 @@ pub fn router() -> Router<AppState> {
 pub const MODERATORS: &[Role] = &[Role::Owner, Role::Manager, Role::Marketer, Role::Qualifier];
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Inquiry",
-        sort: None,
-    },
-    Column {
-        label: "Channel",
-        sort: None,
-    },
-    Column {
-        label: "Sender",
-        sort: None,
-    },
-    Column {
-        label: "Message",
-        sort: None,
-    },
-    Column {
-        label: "Received",
-        sort: Some("received"),
-    },
-    Column {
-        label: "Spam score",
-        sort: Some("score"),
-    },
-    Column {
-        label: "Why it was held",
-        sort: None,
-    },
+    Column::unsorted("Inquiry"),
+    Column::unsorted("Channel"),
+    Column::unsorted("Sender"),
+    Column::unsorted("Message"),
+    Column::sorted("Received", "received"),
+    Column::sorted("Spam score", "score"),
+    Column::unsorted("Why it was held"),
 ];
 
 /// One held inquiry: what the list shows, and the id its controls decide.

@@ -30,38 +30,14 @@ pub fn router() -> Router<AppState> {
 pub const LINKED: &[Role] = &[Role::Owner, Role::Manager, Role::Hunter, Role::Farmer];
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Opportunity",
-        sort: Some("name"),
-    },
-    Column {
-        label: "Account",
-        sort: Some("account"),
-    },
-    Column {
-        label: "Owner",
-        sort: Some("owner"),
-    },
-    Column {
-        label: "Stage",
-        sort: Some("stage"),
-    },
-    Column {
-        label: "Amount",
-        sort: Some("amount"),
-    },
-    Column {
-        label: "Probability",
-        sort: Some("probability"),
-    },
-    Column {
-        label: "Forecast",
-        sort: None,
-    },
-    Column {
-        label: "Expected close",
-        sort: Some("expected_close"),
-    },
+    Column::sorted("Opportunity", "name"),
+    Column::sorted("Account", "account"),
+    Column::sorted("Owner", "owner"),
+    Column::sorted("Stage", "stage"),
+    Column::sorted("Amount", "amount").of_amounts(),
+    Column::sorted("Probability", "probability"),
+    Column::unsorted("Forecast"),
+    Column::sorted("Expected close", "expected_close"),
 ];
 
 /// A deal as a row of [`COLUMNS`].
@@ -75,7 +51,7 @@ pub fn deal_cells(line: OpportunityLine) -> Vec<Cell> {
         },
         Cell::text(line.owner_name.unwrap_or_default()),
         Cell::text(deal.stage.as_str()),
-        Cell::text(money(deal.amount_minor, &deal.currency)),
+        Cell::amount(deal.amount_minor, &deal.currency),
         Cell::text(format!("{}%", deal.probability)),
         Cell::text(deal.forecast_category.as_str()),
         Cell::text(deal.expected_close.unwrap_or_default()),

@@ -53,30 +53,12 @@ fn role_options() -> Vec<(String, String)> {
 }
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Person",
-        sort: Some("name"),
-    },
-    Column {
-        label: "E-mail",
-        sort: None,
-    },
-    Column {
-        label: "Role",
-        sort: Some("role"),
-    },
-    Column {
-        label: "Team",
-        sort: Some("team"),
-    },
-    Column {
-        label: "Access",
-        sort: None,
-    },
-    Column {
-        label: "Added",
-        sort: Some("added"),
-    },
+    Column::sorted("Person", "name"),
+    Column::unsorted("E-mail"),
+    Column::sorted("Role", "role"),
+    Column::sorted("Team", "team"),
+    Column::unsorted("Access"),
+    Column::sorted("Added", "added"),
 ];
 
 /// A person as listed, with a refused change to them kept.
@@ -399,26 +381,11 @@ async fn change_person(
 }
 
 const TOKEN_COLUMNS: &[Column] = &[
-    Column {
-        label: "Token",
-        sort: Some("name"),
-    },
-    Column {
-        label: "For",
-        sort: None,
-    },
-    Column {
-        label: "Issued",
-        sort: Some("created"),
-    },
-    Column {
-        label: "Last used",
-        sort: Some("used"),
-    },
-    Column {
-        label: "Revoked",
-        sort: None,
-    },
+    Column::sorted("Token", "name"),
+    Column::unsorted("For"),
+    Column::sorted("Issued", "created"),
+    Column::sorted("Last used", "used"),
+    Column::unsorted("Revoked"),
 ];
 
 /// A token as listed: never its secret, which only its holder has.

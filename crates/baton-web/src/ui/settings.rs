@@ -193,18 +193,9 @@ async fn change_organisation(
 }
 
 const TEAM_COLUMNS: &[Column] = &[
-    Column {
-        label: "Team",
-        sort: Some("name"),
-    },
-    Column {
-        label: "Function",
-        sort: Some("function"),
-    },
-    Column {
-        label: "Added",
-        sort: Some("created"),
-    },
+    Column::sorted("Team", "name"),
+    Column::sorted("Function", "function"),
+    Column::sorted("Added", "created"),
 ];
 
 #[derive(Template)]
@@ -363,22 +354,10 @@ async fn create_team(
 const RECENT_DELIVERIES: i64 = 10;
 
 const WEBHOOK_COLUMNS: &[Column] = &[
-    Column {
-        label: "Address",
-        sort: Some("url"),
-    },
-    Column {
-        label: "Events",
-        sort: None,
-    },
-    Column {
-        label: "State",
-        sort: None,
-    },
-    Column {
-        label: "Added",
-        sort: Some("created"),
-    },
+    Column::sorted("Address", "url"),
+    Column::unsorted("Events"),
+    Column::unsorted("State"),
+    Column::sorted("Added", "created"),
 ];
 
 /// A webhook as listed, with its latest deliveries; never its secret.

@@ -33,50 +33,17 @@ pub fn router() -> Router<AppState> {
 }
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Lead",
-        sort: None,
-    },
-    Column {
-        label: "Inquiry",
-        sort: None,
-    },
-    Column {
-        label: "Contact",
-        sort: None,
-    },
-    Column {
-        label: "Company",
-        sort: None,
-    },
-    Column {
-        label: "Queue",
-        sort: None,
-    },
-    Column {
-        label: "Status",
-        sort: None,
-    },
-    Column {
-        label: "Intent",
-        sort: None,
-    },
-    Column {
-        label: "Score",
-        sort: Some("score"),
-    },
-    Column {
-        label: "Received",
-        sort: Some("received"),
-    },
-    Column {
-        label: "First touch due",
-        sort: Some("due"),
-    },
-    Column {
-        label: "SLA",
-        sort: None,
-    },
+    Column::unsorted("Lead"),
+    Column::unsorted("Inquiry"),
+    Column::unsorted("Contact"),
+    Column::unsorted("Company"),
+    Column::unsorted("Queue"),
+    Column::unsorted("Status"),
+    Column::unsorted("Intent"),
+    Column::sorted("Score", "score"),
+    Column::sorted("Received", "received"),
+    Column::sorted("First touch due", "due"),
+    Column::unsorted("SLA"),
 ];
 
 /// One line of My work: what the list shows, and what may be done with it.

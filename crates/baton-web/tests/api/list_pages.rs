@@ -193,9 +193,9 @@ async fn the_account_list_filters_searches_sorts_pages_and_exports() {
     let csv = response.text().await.unwrap();
     assert_eq!(
         csv,
-        "Account,Domain,Tier,Status,Open work,Revenue won\r\n\
-         Alphaco,alphaco.test,A,customer,0,0.00 USD\r\n\
-         \"Delta, Inc.\",quirky-domain.test,A,prospect,0,0.00 USD\r\n"
+        "Account,Domain,Tier,Status,Open work,Revenue won,Revenue won currency\r\n\
+         Alphaco,alphaco.test,A,customer,0,0.00,USD\r\n\
+         \"Delta, Inc.\",quirky-domain.test,A,prospect,0,0.00,USD\r\n"
     );
     let csv = owner
         .fetch("/accounts.csv?per=25")
@@ -281,7 +281,7 @@ async fn an_account_page_shows_its_contacts_leads_work_and_revenue_to_whom_may_s
     assert!(page.contains("your own won deals"));
     let csv = hunter.fetch("/accounts.csv").await.text().await.unwrap();
     assert!(
-        csv.contains("Initech,initech.test,A,customer,0,1000.00 USD"),
+        csv.contains("Initech,initech.test,A,customer,0,1000.00,USD"),
         "{csv}"
     );
 
@@ -364,6 +364,12 @@ async fn a_hunter_sees_only_their_own_deals_in_the_list_board_and_export() {
         .unwrap();
     assert_eq!(csv.lines().count(), 4, "{csv}");
     assert!(!csv.contains("Hana"));
+    assert!(
+        csv.starts_with(
+            "Opportunity,Account,Owner,Stage,Amount,Amount currency,Probability,Forecast,Expected close\r\n"
+        ),
+        "amounts are numbers with their currency beside: {csv}"
+    );
 
     let (_, page, _) = hunter
         .get("/opportunities?stage=prospecting&sort=amount&dir=desc")
@@ -542,7 +548,7 @@ async fn campaigns_filter_by_channel_count_their_leads_and_export() {
         .unwrap();
     assert_eq!(
         csv,
-        "Campaign,Channel,Cost,Starts,Ends,Leads\r\nTrade fair,event,9000.00 USD,2026-05-10,,1\r\n"
+        "Campaign,Channel,Cost,Cost currency,Starts,Ends,Leads\r\nTrade fair,event,9000.00,USD,2026-05-10,,1\r\n"
     );
 }
 
