@@ -33,6 +33,26 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// write lock for the whole import.
 const OPPORTUNITY_BATCH: usize = 2_000;
 
+/// Whether an import stores what it read, or only reports what it would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    Store,
+    /// Everything is done in one transaction that is then rolled back, so
+    /// the report is exactly what storing would give.
+    DryRun,
+}
+
+impl ImportMode {
+    /// Ends the import's last transaction as the mode says.
+    async fn finish(self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        match self {
+            ImportMode::Store => tx.commit().await?,
+            ImportMode::DryRun => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
 /// A row the import refused, with where it is in the file and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejection {
@@ -48,6 +68,8 @@ pub struct Rejection {
 pub struct ImportReport {
     /// `accounts`, `users` or `opportunities`.
     pub records: String,
+    /// Nothing was stored: the counts say what the import would do.
+    pub dry_run: bool,
     /// Data rows read from the file.
     pub rows: u64,
     pub created: u64,
@@ -98,6 +120,7 @@ impl ImportReport {
         let kind = mapping.kind();
         ImportReport {
             records: kind.as_str().to_string(),
+            dry_run: false,
             rows: (read.records.len() + read.rejected.len()) as u64,
             rejected: read
                 .rejected
@@ -245,8 +268,10 @@ impl Db {
         actor: Option<i64>,
         read: &ReadRecords<AccountRecord>,
         mapping: &Mapping,
+        mode: ImportMode,
     ) -> Result<ImportReport> {
         let mut report = ImportReport::from_read(read, mapping);
+        report.dry_run = mode == ImportMode::DryRun;
         let currency = self
             .currency_or_default("currency", mapping.currency.as_deref())
             .await?;
@@ -415,7 +440,7 @@ impl Db {
             &report.audit_detail(),
         )
         .await?;
-        tx.commit().await?;
+        mode.finish(tx).await?;
         Ok(report)
     }
 
@@ -429,8 +454,10 @@ impl Db {
         actor: Option<i64>,
         read: &ReadRecords<UserRecord>,
         mapping: &Mapping,
+        mode: ImportMode,
     ) -> Result<ImportReport> {
         let mut report = ImportReport::from_read(read, mapping);
+        report.dry_run = mode == ImportMode::DryRun;
         // A row whose e-mail an earlier row has is rejected before anything
         // (its manager, its team) is made for it.
         let mut first_with: HashMap<String, String> = HashMap::new();
@@ -612,7 +639,7 @@ impl Db {
             &report.audit_detail(),
         )
         .await?;
-        tx.commit().await?;
+        mode.finish(tx).await?;
         // Roles may have changed.
         self.token_cache().forget();
         Ok(report)
@@ -628,8 +655,10 @@ impl Db {
         actor: Option<i64>,
         read: &ReadRecords<OpportunityRecord>,
         mapping: &Mapping,
+        mode: ImportMode,
     ) -> Result<ImportReport> {
         let mut report = ImportReport::from_read(read, mapping);
+        report.dry_run = mode == ImportMode::DryRun;
         let default_currency = self
             .currency_or_default("currency", mapping.currency.as_deref())
             .await?;
@@ -679,12 +708,21 @@ impl Db {
                 Err(reason) => report.reject(position, reason),
             }
         }
+        // A dry run keeps one transaction throughout, so that what the
+        // batches would store counts for the accounts becoming customers.
+        let mut held = None;
         for batch in deals.chunks(OPPORTUNITY_BATCH) {
-            let mut tx = self.begin_write().await?;
+            let mut tx = match held.take() {
+                Some(tx) => tx,
+                None => self.begin_write().await?,
+            };
             for outcome in store_deals(&mut tx, batch).await? {
                 report.count(outcome);
             }
-            tx.commit().await?;
+            match mode {
+                ImportMode::Store => tx.commit().await?,
+                ImportMode::DryRun => held = Some(tx),
+            }
         }
         report.quirk(no_account, ["deal has", "deals have"], || {
             "no account: imported without one".to_string()
@@ -699,7 +737,10 @@ impl Db {
                 )
             },
         );
-        let mut tx = self.begin_write().await?;
+        let mut tx = match held {
+            Some(tx) => tx,
+            None => self.begin_write().await?,
+        };
         let customers = sqlx::query(
             "UPDATE accounts SET status = $1, updated_at = $2
              WHERE status <> $1 AND id IN (SELECT account_id FROM opportunities WHERE stage = $3)",
@@ -722,7 +763,7 @@ impl Db {
             &report.audit_detail(),
         )
         .await?;
-        tx.commit().await?;
+        mode.finish(tx).await?;
         Ok(report)
     }
 }

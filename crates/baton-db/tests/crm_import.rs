@@ -5,7 +5,7 @@
 
 use baton_core::import::mapping::{Mapping, OpportunityRecord, ReadRecords, Record, read_records};
 use baton_db::Db;
-use baton_db::import::ImportReport;
+use baton_db::import::{ImportMode, ImportReport};
 use baton_db::reports::{RevenueBy, RevenueReport};
 use baton_db::testing::TestDb;
 use std::path::{Path, PathBuf};
@@ -43,16 +43,95 @@ fn read<T: Record>(file: &str, mapping: &str) -> (ReadRecords<T>, Mapping) {
 
 /// Imports the three files in order.
 async fn import_all(db: &Db) -> [ImportReport; 3] {
+    [
+        import_accounts(db, ImportMode::Store).await,
+        import_users(db, ImportMode::Store).await,
+        import_deals(db, ImportMode::Store).await,
+    ]
+}
+
+async fn import_accounts(db: &Db, mode: ImportMode) -> ImportReport {
     let (accounts, mapping) = read("accounts.csv", "accounts.toml");
-    let accounts = db.import_accounts(None, &accounts, &mapping).await.unwrap();
-    let (users, mapping) = read("sales_teams.csv", "users.toml");
-    let users = db.import_users(None, &users, &mapping).await.unwrap();
-    let (deals, mapping) = read("sales_pipeline.csv", "opportunities.toml");
-    let deals = db
-        .import_opportunities(None, &deals, &mapping)
+    db.import_accounts(None, &accounts, &mapping, mode)
         .await
-        .unwrap();
-    [accounts, users, deals]
+        .unwrap()
+}
+
+async fn import_users(db: &Db, mode: ImportMode) -> ImportReport {
+    let (users, mapping) = read("sales_teams.csv", "users.toml");
+    db.import_users(None, &users, &mapping, mode).await.unwrap()
+}
+
+async fn import_deals(db: &Db, mode: ImportMode) -> ImportReport {
+    let (deals, mapping) = read("sales_pipeline.csv", "opportunities.toml");
+    db.import_opportunities(None, &deals, &mapping, mode)
+        .await
+        .unwrap()
+}
+
+/// Rows of each table an import writes, and the accounts that are customers.
+async fn stored(db: &Db) -> [i64; 5] {
+    let mut counts = [0; 5];
+    for (count, sql) in counts.iter_mut().zip([
+        "SELECT COUNT(*) FROM accounts",
+        "SELECT COUNT(*) FROM users",
+        "SELECT COUNT(*) FROM teams",
+        "SELECT COUNT(*) FROM opportunities",
+        "SELECT COUNT(*) FROM accounts WHERE status = 'customer'",
+    ]) {
+        (*count,) = sqlx::query_as(sql).fetch_one(db.reader()).await.unwrap();
+    }
+    counts
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_what_the_import_would_do_and_stores_nothing() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let before = stored(db).await;
+
+    let accounts = import_accounts(db, ImportMode::DryRun).await;
+    let users = import_users(db, ImportMode::DryRun).await;
+    assert!(accounts.dry_run && users.dry_run);
+    assert_eq!((accounts.created, users.created), (85, 41));
+    assert_eq!(stored(db).await, before, "a dry run stores nothing");
+
+    assert_eq!(
+        import_accounts(db, ImportMode::Store).await,
+        ImportReport {
+            dry_run: false,
+            ..accounts
+        }
+    );
+    assert_eq!(
+        import_users(db, ImportMode::Store).await,
+        ImportReport {
+            dry_run: false,
+            ..users
+        }
+    );
+    let people_and_accounts = stored(db).await;
+
+    // The deals' dry run counts what all its batches would store, and the
+    // accounts their won deals would make customers.
+    let deals = import_deals(db, ImportMode::DryRun).await;
+    assert_eq!(deals.created, 8_800);
+    assert!(
+        deals
+            .quirks
+            .iter()
+            .any(|q| q.ends_with("won deals: now customers")),
+        "{:?}",
+        deals.quirks
+    );
+    assert_eq!(stored(db).await, people_and_accounts);
+    assert_eq!(
+        import_deals(db, ImportMode::Store).await,
+        ImportReport {
+            dry_run: false,
+            ..deals
+        }
+    );
 }
 
 fn revenue_by_key(report: &RevenueReport) -> Vec<(&str, i64)> {
@@ -171,7 +250,7 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
                A5,,MG Special,,Won,2017-03-02,9999-02-01,100\n";
     let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
     let report = db
-        .import_opportunities(None, &read, &mapping)
+        .import_opportunities(None, &read, &mapping, ImportMode::Store)
         .await
         .unwrap();
     let rejected: Vec<(u64, &str)> = report
@@ -220,7 +299,10 @@ async fn managers_and_parents_that_would_close_a_loop_are_left_out_and_reported(
                Bob Beta,Anna Alpha,Central\n\
                Carl Self,Carl Self,East\n";
     let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
-    let report = db.import_users(None, &read, &mapping).await.unwrap();
+    let report = db
+        .import_users(None, &read, &mapping, ImportMode::Store)
+        .await
+        .unwrap();
     let links: Vec<(String, Option<i64>)> =
         sqlx::query_as("SELECT name, manager_id FROM users WHERE name IN ('Anna Alpha', 'Bob Beta', 'Carl Self') ORDER BY name")
             .fetch_all(db.reader())
@@ -258,7 +340,10 @@ async fn a_rejected_person_row_makes_neither_its_manager_nor_its_team() {
                Ann Agent,Mona Manager,Central\n\
                Ann Agent,Other Manager,West\n";
     let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
-    let report = db.import_users(None, &read, &mapping).await.unwrap();
+    let report = db
+        .import_users(None, &read, &mapping, ImportMode::Store)
+        .await
+        .unwrap();
     assert_eq!(report.rejected.len(), 1, "{:?}", report.rejected);
     let (others,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM users WHERE name = 'Other Manager'")
@@ -291,7 +376,10 @@ async fn parent_companies_that_would_close_a_loop_are_left_out_and_reported() {
                Acme,retail,2000,1,10,Kenya,Zeta\n\
                Zeta,retail,2000,1,10,Kenya,Acme\n";
     let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
-    let report = db.import_accounts(None, &read, &mapping).await.unwrap();
+    let report = db
+        .import_accounts(None, &read, &mapping, ImportMode::Store)
+        .await
+        .unwrap();
     let parents: Vec<(String, Option<i64>)> =
         sqlx::query_as("SELECT name, parent_id FROM accounts ORDER BY name")
             .fetch_all(db.reader())

@@ -516,6 +516,28 @@ fn a_record_import_that_rejects_some_rows_keeps_the_others_and_exits_with_3() {
         "accounts.csv",
         b"account,employees\nAcme,120\nBeta,many\nGamma,40\n",
     );
+    // A dry run says the same and stores nothing: the import after it creates.
+    let dry = baton.run(&[
+        "import",
+        "accounts",
+        &csv,
+        "--mapping",
+        &mapping,
+        "--dry-run",
+    ]);
+    assert_eq!(dry.status.code(), Some(3), "{}", stderr(&dry));
+    assert!(
+        stderr(&dry).contains("error: 1 row rejected; the other accounts would be imported"),
+        "{}",
+        stderr(&dry)
+    );
+    assert!(
+        stdout(&dry).contains(
+            "accounts (dry run, nothing stored): 3 rows read; 2 would be created, 0 would be updated"
+        ),
+        "{}",
+        stdout(&dry)
+    );
     let output = baton.run(&["import", "accounts", &csv, "--mapping", &mapping]);
     let errors = stderr(&output);
     assert_eq!(output.status.code(), Some(3), "{errors}");

@@ -11,7 +11,7 @@ use baton_core::import::mapping::{
     AccountRecord, Mapping, MappingError, OpportunityRecord, ReadRecords, Record, UserRecord,
     read_records,
 };
-use baton_db::import::ImportReport;
+use baton_db::import::{ImportMode, ImportReport};
 use clap::Args;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -35,6 +35,20 @@ pub struct ImportRecordsArgs {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Report what the import would create, update and reject, storing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl ImportRecordsArgs {
+    fn mode(&self) -> ImportMode {
+        if self.dry_run {
+            ImportMode::DryRun
+        } else {
+            ImportMode::Store
+        }
+    }
 }
 
 /// Imports the accounts of a CSV file.
@@ -44,7 +58,9 @@ pub async fn import_accounts(
 ) -> Result<(), Failure> {
     let (read, mapping) = read_file::<AccountRecord>(args)?;
     let report = closing(open(database).await?, async |db| {
-        Ok(db.import_accounts(None, &read, &mapping).await?)
+        Ok(db
+            .import_accounts(None, &read, &mapping, args.mode())
+            .await?)
     })
     .await?;
     print_report(&report, args.json)
@@ -57,7 +73,7 @@ pub async fn import_users(
 ) -> Result<(), Failure> {
     let (read, mapping) = read_file::<UserRecord>(args)?;
     let report = closing(open(database).await?, async |db| {
-        Ok(db.import_users(None, &read, &mapping).await?)
+        Ok(db.import_users(None, &read, &mapping, args.mode()).await?)
     })
     .await?;
     print_report(&report, args.json)
@@ -71,7 +87,9 @@ pub async fn import_opportunities(
 ) -> Result<(), Failure> {
     let (read, mapping) = read_file::<OpportunityRecord>(args)?;
     let report = closing(open(database).await?, async |db| {
-        Ok(db.import_opportunities(None, &read, &mapping).await?)
+        Ok(db
+            .import_opportunities(None, &read, &mapping, args.mode())
+            .await?)
     })
     .await?;
     print_report(&report, args.json)
@@ -110,8 +128,13 @@ fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
                 rejection.row, rejection.line, rejection.reason
             );
         }
+        let (scope, would) = if report.dry_run {
+            (" (dry run, nothing stored)", "would be ")
+        } else {
+            ("", "")
+        };
         say!(
-            "{}: {} rows read; {} created, {} updated, {} unchanged, {} rejected",
+            "{}{scope}: {} rows read; {} {would}created, {} {would}updated, {} unchanged, {} rejected",
             report.records,
             report.rows,
             report.created,
@@ -131,7 +154,12 @@ fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
         return Err(Failure::bad_input(format!("no {kind} could be imported")));
     }
     let rejected = super::import::counted(report.rejected.len() as u64, "rows");
+    let kept = if report.dry_run {
+        "would be imported"
+    } else {
+        "were imported"
+    };
     Err(Failure::partial(format!(
-        "{rejected} rejected; the other {kind} were imported"
+        "{rejected} rejected; the other {kind} {kept}"
     )))
 }
