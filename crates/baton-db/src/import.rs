@@ -662,6 +662,7 @@ impl Db {
         let default_currency = self
             .currency_or_default("currency", mapping.currency.as_deref())
             .await?;
+        let zone = self.time_zone().await?;
         let accounts: HashMap<String, i64> = {
             let rows: Vec<(String, i64)> =
                 sqlx::query_as("SELECT name_norm, MIN(id) FROM accounts GROUP BY name_norm")
@@ -716,7 +717,7 @@ impl Db {
                 Some(tx) => tx,
                 None => self.begin_write().await?,
             };
-            for outcome in store_deals(&mut tx, batch).await? {
+            for outcome in store_deals(&mut tx, batch, &zone).await? {
                 report.count(outcome);
             }
             match mode {
@@ -847,7 +848,7 @@ fn deal_fields(
         return Err(if stage.is_closed() {
             format!("a {stage} deal needs a close date")
         } else {
-            format!("an open deal (stage {stage}) has no close date")
+            format!("an open deal (stage {stage}) cannot have a close date")
         });
     }
     if let (Some(engaged), Some(closed)) = (record.engaged_on, record.closed_on)
@@ -856,6 +857,10 @@ fn deal_fields(
         return Err(format!(
             "closed on {closed}, before it was engaged on {engaged}"
         ));
+    }
+    // A win of nothing would lower every revenue figure it counts in.
+    if stage == OpportunityStage::Won && record.amount.is_none() {
+        return Err("a won deal needs an amount".to_string());
     }
     Ok(DealFields {
         external_id: record.external_id.clone(),
@@ -917,6 +922,7 @@ impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for DealFields {
 async fn store_deals(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     batch: &[DealFields],
+    zone: &jiff::tz::TimeZone,
 ) -> Result<Vec<Outcome>> {
     let mut stored: HashMap<String, DealFields> = HashMap::new();
     for chunk in batch.chunks(CHUNK) {
@@ -940,6 +946,17 @@ async fn store_deals(
     for deal in batch {
         match stored.get(&deal.external_id) {
             None => {
+                // A deal from before Baton was opened when it was engaged,
+                // so the reports on that period count it there.
+                let opened_at = match deal.engaged_on.as_deref() {
+                    Some(day) => {
+                        let day = day.parse().map_err(|e| {
+                            crate::DbError::invalid("engaged_on", format!("{day}: {e}"))
+                        })?;
+                        crate::reports::start_of(day, zone)?
+                    }
+                    None => now,
+                };
                 fresh.push(vec![
                     Value::from(deal.external_id.as_str()),
                     Value::from(deal.name.as_str()),
@@ -953,7 +970,7 @@ async fn store_deals(
                     Value::from(deal.forecast_category.as_str()),
                     Value::from(deal.engaged_on.as_deref()),
                     Value::from(deal.closed_on.as_deref()),
-                    Value::from(now),
+                    Value::from(opened_at),
                     Value::from(now),
                 ]);
                 outcomes.push(Outcome::Created);

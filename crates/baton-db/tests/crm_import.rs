@@ -6,7 +6,7 @@
 use baton_core::import::mapping::{Mapping, OpportunityRecord, ReadRecords, Record, read_records};
 use baton_db::Db;
 use baton_db::import::{ImportMode, ImportReport};
-use baton_db::reports::{RevenueBy, RevenueReport};
+use baton_db::reports::{Period, RevenueBy, RevenueReport};
 use baton_db::testing::TestDb;
 use std::path::{Path, PathBuf};
 
@@ -217,6 +217,13 @@ async fn the_crm_data_set_imports_with_its_quirks_reported_and_gives_the_referen
     let by_agent = db.revenue_report(RevenueBy::Agent).await.unwrap();
     assert_eq!(by_agent.rows.len(), 30, "agents with closed deals");
     assert_eq!(by_agent.total, by_quarter.total);
+
+    // Deals count as opened on the day they were engaged, not on the day
+    // of the import: 7,942 were engaged in 2017 (358 in 2016, 500 never).
+    let year = Period::new("2017-01-01".parse().unwrap(), "2017-12-31".parse().unwrap()).unwrap();
+    let activity = db.activity_report(year).await.unwrap();
+    let opened: i64 = activity.rows.iter().map(|r| r.opportunities_created).sum();
+    assert_eq!(opened, 7_942);
 }
 
 #[tokio::test]
@@ -247,7 +254,9 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
                A3,,MG Special,Acme,Engaging,2017-01-02,,\n\
                A3,,MG Special,,Engaging,2017-01-02,,\n\
                A4,,MG Special,,Lost,2017-03-02,2017-02-01,\n\
-               A5,,MG Special,,Won,2017-03-02,9999-02-01,100\n";
+               A5,,MG Special,,Won,2017-03-02,9999-02-01,100\n\
+               A6,,MG Special,,Won,2017-03-02,2017-04-01,\n\
+               A7,,MG Special,,Engaging,2017-03-02,2017-04-01,\n";
     let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
     let report = db
         .import_opportunities(None, &read, &mapping, ImportMode::Store)
@@ -275,6 +284,8 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
                 6,
                 "closed_on: `9999-02-01` is outside the years 1900 to 2199"
             ),
+            (7, "a won deal needs an amount"),
+            (8, "an open deal (stage engaging) cannot have a close date"),
         ]
     );
     assert_eq!(report.created, 1);

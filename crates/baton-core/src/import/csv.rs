@@ -338,6 +338,26 @@ pub struct RowError {
     pub message: String,
 }
 
+/// What is wrong with a row longer than the header, unless its extra cells
+/// are empty, as spreadsheets sometimes write.
+pub(super) fn too_many_columns<'a>(
+    cells: impl Iterator<Item = &'a [u8]>,
+    header_columns: usize,
+) -> Option<String> {
+    let mut columns = 0;
+    let mut extra_values = false;
+    for (index, cell) in cells.enumerate() {
+        columns = index + 1;
+        extra_values |= index >= header_columns && !cell.trim_ascii().is_empty();
+    }
+    extra_values.then(|| column_count(columns, header_columns))
+}
+
+/// A row's number of cells against the header's.
+pub(super) fn column_count(columns: usize, header_columns: usize) -> String {
+    format!("has {columns} columns, the header has {header_columns}")
+}
+
 /// Reads inquiries from CSV, one per data row, with the row's position.
 ///
 /// Values are trimmed; empty values are left out (`None`, or no entry in
@@ -425,13 +445,8 @@ impl<R: Read> InquiryCsvReader<R> {
 
     /// The inquiry in the current record, or what is wrong with it.
     fn inquiry_from_record(&self) -> Result<InquiryInput, String> {
-        let columns = self.record.len();
-        let header_columns = self.headers.len();
-        let mut extra_values = self.record.iter().skip(header_columns);
-        if extra_values.any(|cell| !cell.trim_ascii().is_empty()) {
-            return Err(format!(
-                "has {columns} columns, the header has {header_columns}"
-            ));
+        if let Some(problem) = too_many_columns(self.record.iter(), self.headers.len()) {
+            return Err(problem);
         }
         let mut input = InquiryInput::default();
         for (index, (cell, role)) in self.record.iter().zip(&self.roles).enumerate() {

@@ -712,6 +712,22 @@ pub fn read_records<T: Record, R: Read>(
             });
             continue;
         }
+        // A row cut short of a column the mapping reads, or with values
+        // past the header, is not read as if its cells were where they belong.
+        let cut_short = indices.iter().any(|(_, index)| *index >= record.len());
+        let column_problem = if cut_short {
+            Some(super::csv::column_count(record.len(), header.len()))
+        } else {
+            super::csv::too_many_columns(record.iter().map(str::as_bytes), header.len())
+        };
+        if let Some(message) = column_problem {
+            out.rejected.push(RowError {
+                row: position.row,
+                line: position.line,
+                message,
+            });
+            continue;
+        }
         let mut values = Vec::new();
         for (field, index) in &indices {
             let Some(value) = record.get(*index).filter(|v| !v.is_empty()) else {
@@ -817,6 +833,38 @@ GTXPro = "GTX Pro"
             .map(|(at, deal)| (at.row, at.line, deal.external_id.as_str()))
             .collect();
         assert_eq!(kept, [(1, 2, "A"), (3, 4, "C")], "C is read again");
+    }
+
+    #[test]
+    fn a_row_cut_short_or_running_past_the_header_is_rejected() {
+        let mapping = Mapping::parse(DEALS).unwrap();
+        let csv = "id,deal_stage,product,account,close_date,close_value,note\n\
+                   A,Won,X,Acme,2017-03-01\n\
+                   B,Won,X,Acme,2017-03-01,10,,12\n\
+                   C,Won,X,Acme,2017-03-01,10\n\
+                   D,Won,X,Acme,2017-03-01,10,,,\n";
+        let read: ReadRecords<OpportunityRecord> =
+            read_records(csv.as_bytes(), &mapping, b',').unwrap();
+        let rejected: Vec<(u64, &str)> = read
+            .rejected
+            .iter()
+            .map(|e| (e.row, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            rejected,
+            [
+                (1, "has 5 columns, the header has 7"),
+                (2, "has 8 columns, the header has 7"),
+            ]
+        );
+        // Short of a column no field reads, or past it with empty cells only:
+        // nothing is out of place.
+        let kept: Vec<&str> = read
+            .records
+            .iter()
+            .map(|(_, deal)| deal.external_id.as_str())
+            .collect();
+        assert_eq!(kept, ["C", "D"]);
     }
 
     #[test]
