@@ -830,19 +830,19 @@ fn forecast_accuracy_prints_as_csv_table_and_json() {
     );
     assert_eq!(
         line_starting(&csv, "Hal,"),
-        "Hal,revenue,400.00,300.00,100.00,0.333,0.667,+0.333,-,-,0.500,0.667,0.625,+0.375,SMOKE,,,,"
+        "Hal,revenue,400.00,300.00,100.00,0.333,0.667,+0.333,,,0.500,0.667,0.625,+0.375,SMOKE,,,,"
     );
     assert_eq!(
         line_starting(&csv, "Olive,"),
-        "Olive,revenue,none,100.00,-100.00,1.000,0.000,-1.000,-,-,-,-,-,-,,,,,"
+        "Olive,revenue,,100.00,-100.00,1.000,0.000,-1.000,,,,,,,,,,,"
     );
     assert_eq!(
         line_starting(&csv, "Mia,"),
-        "Mia,leads,6,3,3,1.000,0.000,+1.000,-,-,-,0.000,0.000,+1.000,,15,5,900.00,500.00"
+        "Mia,leads,6,3,3,1.000,0.000,+1.000,,,,0.000,0.000,+1.000,,15,5,900.00,500.00"
     );
     assert_eq!(
         line_starting(&csv, "company,revenue"),
-        "company,revenue,600.00,600.00,0.00,0.000,1.000,+0.000,-,-,0.500,1.000,0.929,+0.071,,,,,"
+        "company,revenue,600.00,600.00,0.00,0.000,1.000,+0.000,,,0.500,1.000,0.929,+0.071,,,,,"
     );
 
     let table = baton.ok(&report);
@@ -889,7 +889,7 @@ fn activity_vs_revenue_and_focus_print_per_person() {
     );
     assert_eq!(
         line_starting(&csv, "Olive,"),
-        "Olive,(no team),0,1,100.00,0,-,-,,"
+        "Olive,(no team),0,1,100.00,0,,,,"
     );
 
     let focus = baton.ok(&[&["report", "focus"][..], &period, &["--format", "csv"]].concat());
@@ -977,6 +977,17 @@ fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
             .contains("Umbrella expansion"),
         "{sheet}"
     );
+    // In the CSV the deal's value is a number with its currency beside it,
+    // and what has no value is an empty cell.
+    let csv = baton.ok(&[&week[..], &["--date", "2037-09-30", "--format", "csv"]].concat());
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next(),
+        Some("#,call,phone,why,due (UTC),score,value,currency,last touch,done")
+    );
+    let line = rows.next().unwrap_or_default();
+    assert!(line.contains(",1200.00,USD,"), "{csv}");
+    assert!(!line.contains(",-,"), "{csv}");
     let table = baton.ok(&[&week[..], &["--date", "2037-10-02"]].concat());
     assert!(line_starting(&table, "1 ").contains("proposal"), "{table}");
     assert!(
@@ -1040,14 +1051,18 @@ fn the_owners_numbers_print_as_csv() {
         funnel.lines().take(3).collect::<Vec<_>>(),
         [
             "stage,leads,conversion,median_days_in_stage,stays_timed",
-            "new,6,-,-,0",
+            "new,6,,,0",
             "mql,3,0.500,0.00,2",
         ]
     );
+    // The note the table prints under it goes to stderr, out of the data.
+    let run = baton.run(&[&["report", "funnel"][..], &period].concat());
+    assert!(stderr(&run).contains("leads that arrived from 2026-07-01 to 2026-09-30"));
+    assert!(!stdout(&run).contains("leads that arrived"));
     let quality = baton.ok(&[&["report", "lead-quality"][..], &period].concat());
     assert_eq!(
         line_starting(&quality, "campaign,Webinar W,"),
-        "campaign,Webinar W,3,2,1,0.500,0,0.000,500.00,0.00,0.00,-"
+        "campaign,Webinar W,3,2,1,0.500,0,0.000,500.00,0.00,0.00,"
     );
     let quarter = ["--quarter", "2026-Q3", "--format", "csv"];
     let handover = baton.ok(&[&["report", "handover"][..], &quarter].concat());

@@ -1,7 +1,7 @@
 //! `baton call-sheet`: makes or refreshes a person's call sheet and prints
 //! it as a table, CSV or JSON.
 
-use super::reports::{Format, Lines, print};
+use super::reports::{Format, Lines, NO_VALUE, print};
 use super::{closing, open};
 use crate::cli::DatabaseArgs;
 use crate::failure::Failure;
@@ -61,7 +61,7 @@ pub async fn call_sheet(database: &DatabaseArgs, args: &CallSheetArgs) -> Result
 fn minute(ms: Option<i64>) -> String {
     ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
         .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| "-".into())
+        .unwrap_or_else(|| NO_VALUE.into())
 }
 
 fn sheet_lines(sheet: &CallSheet) -> Result<Lines, Failure> {
@@ -73,6 +73,7 @@ fn sheet_lines(sheet: &CallSheet) -> Result<Lines, Failure> {
         "due (UTC)",
         "score",
         "value",
+        "currency",
         "last touch",
         "done",
     ];
@@ -80,20 +81,22 @@ fn sheet_lines(sheet: &CallSheet) -> Result<Lines, Failure> {
         .lines
         .iter()
         .map(|line| {
-            let value = match (line.value_minor, line.currency.as_deref()) {
+            let (value, currency) = match (line.value_minor, line.currency.as_deref()) {
                 (Some(minor), Some(code)) => Currency::parse(code)
-                    .map(|currency| format!("{} {code}", format_minor(minor, &currency)))
+                    .map(|currency| (format_minor(minor, &currency), code.to_string()))
                     .map_err(Failure::runtime)?,
-                _ => "-".into(),
+                _ => (NO_VALUE.into(), NO_VALUE.into()),
             };
             Ok(vec![
                 line.position.to_string(),
                 line.subject.clone(),
-                line.phone.clone().unwrap_or_else(|| "-".into()),
+                line.phone.clone().unwrap_or_else(|| NO_VALUE.into()),
                 line.reason.clone(),
                 minute(line.due_at),
-                line.score.map_or_else(|| "-".into(), |s| s.to_string()),
+                line.score
+                    .map_or_else(|| NO_VALUE.into(), |s| s.to_string()),
                 value,
+                currency,
                 minute(line.last_touch_at),
                 line.outcome.clone().unwrap_or_default(),
             ])

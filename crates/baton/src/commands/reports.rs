@@ -162,6 +162,10 @@ pub enum Format {
     Json,
 }
 
+/// A cell with no value: a dash in the table, empty in the CSV, so that a
+/// spreadsheet reads the column's other cells as numbers.
+pub(super) const NO_VALUE: &str = "-";
+
 /// A report as lines of cells, with notes printed under the table.
 pub(super) struct Lines {
     pub header: Vec<String>,
@@ -252,7 +256,7 @@ pub async fn report(database: &DatabaseArgs, args: &ReportArgs) -> Result<(), Fa
 }
 
 fn days(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_string(), |d| format!("{d:.2}"))
+    value.map_or_else(|| NO_VALUE.to_string(), |d| format!("{d:.2}"))
 }
 
 fn headings(names: &[&str]) -> Vec<String> {
@@ -363,8 +367,9 @@ fn sales_response_lines(report: &HandoverReport) -> Result<Lines, Failure> {
 
 fn lead_quality_lines(report: &LeadQualityReport) -> Result<Lines, Failure> {
     let currency = currency(&report.currency)?;
-    let amount =
-        |minor: Option<i64>| minor.map_or_else(|| "-".to_string(), |m| format_minor(m, &currency));
+    let amount = |minor: Option<i64>| {
+        minor.map_or_else(|| NO_VALUE.to_string(), |m| format_minor(m, &currency))
+    };
     let cells = |by: &str, row: &QualityRow| {
         vec![
             by.to_string(),
@@ -429,7 +434,7 @@ fn revenue_plan_lines(report: &RevenuePlanReport) -> Result<Lines, Failure> {
             vec![
                 row.key.clone(),
                 row.forecast_minor
-                    .map_or_else(|| "-".to_string(), |f| format_minor(f, &currency)),
+                    .map_or_else(|| NO_VALUE.to_string(), |f| format_minor(f, &currency)),
                 format_minor(row.won_minor, &currency),
                 ratio(row.attainment),
             ]
@@ -465,8 +470,18 @@ pub(super) fn print<R: Serialize>(
         }
         Format::Csv => {
             let lines = lines(report)?;
-            for line in std::iter::once(&lines.header).chain(&lines.rows) {
-                say!("{}", csv_record(line));
+            say!("{}", csv_record(&lines.header));
+            for line in &lines.rows {
+                let cells: Vec<&str> = line
+                    .iter()
+                    .map(|cell| if cell == NO_VALUE { "" } else { cell.as_str() })
+                    .collect();
+                say!("{}", csv_record(&cells));
+            }
+            // What the table would say under it, such as what it leaves
+            // out, goes beside the data rather than into it.
+            for note in &lines.notes {
+                eprintln!("{note}");
             }
         }
         Format::Table => {
@@ -509,11 +524,11 @@ fn currency(code: &str) -> Result<Currency, Failure> {
 }
 
 fn ratio(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"))
+    value.map_or_else(|| NO_VALUE.to_string(), |v| format!("{v:.3}"))
 }
 
 fn signed(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| format!("{v:+.3}"))
+    value.map_or_else(|| NO_VALUE.to_string(), |v| format!("{v:+.3}"))
 }
 
 fn completion_lines(report: &CompletionReport) -> Result<Lines, Failure> {
@@ -556,7 +571,7 @@ fn revenue_lines(report: &RevenueReport) -> Result<Lines, Failure> {
             format_minor(row.won_revenue_minor, &currency),
             row.closed_deals.to_string(),
             row.win_rate
-                .map_or_else(|| "-".to_string(), |rate| format!("{rate:.4}")),
+                .map_or_else(|| NO_VALUE.to_string(), |rate| format!("{rate:.4}")),
         ]
     };
     let mut rows: Vec<Vec<String>> = report
@@ -580,7 +595,7 @@ fn revenue_lines(report: &RevenueReport) -> Result<Lines, Failure> {
         RevenueBy::Office => "office",
         RevenueBy::Agent => "agent",
     };
-    let days = |value: Option<f64>| value.map_or("-".to_string(), |d| format!("{d:.2}"));
+    let days = |value: Option<f64>| value.map_or(NO_VALUE.to_string(), |d| format!("{d:.2}"));
     let mut notes = vec![format!(
         "days from engaging to close: mean {}, median {}",
         days(report.days_to_close_mean),
@@ -626,7 +641,7 @@ fn accuracy_lines(report: &ForecastAccuracyReport) -> Result<Lines, Failure> {
             row.name.clone(),
             row.kind.to_string(),
             if row.forecast_ids.is_empty() {
-                "none".to_string()
+                NO_VALUE.to_string()
             } else {
                 amount(row.kind, judged.forecast)
             },
@@ -722,7 +737,7 @@ fn activity_lines(report: &ActivityReport) -> Result<Lines, Failure> {
                 format_minor(row.won_revenue_minor, &currency),
                 row.opportunities_created.to_string(),
                 row.revenue_per_activity_minor
-                    .map_or_else(|| "-".to_string(), |v| format_minor(v, &currency)),
+                    .map_or_else(|| NO_VALUE.to_string(), |v| format_minor(v, &currency)),
                 ratio(row.opportunities_per_activity),
                 if row.busy_without_results { "BUSY" } else { "" }.to_string(),
                 by_type.join(" "),
