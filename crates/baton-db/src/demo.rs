@@ -52,7 +52,7 @@ pub const DEMO_PASSWORD: &str = "demo-password";
 pub const DEMO_DOMAIN: &str = "demo.baton.example";
 
 /// Most inquiries one demo may hold.
-const MAX_INQUIRIES: u64 = 1_000_000;
+pub const MAX_INQUIRIES: u64 = 1_000_000;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +102,9 @@ pub async fn generate(
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<DemoSummary> {
     if !db.has_no_users().await? {
-        return Err(DbError::Config(
-            "the database already has users; demo data goes into a new data folder".into(),
+        return Err(DbError::conflict(
+            "database",
+            "it already has users; demo data goes into a new data folder",
         ));
     }
     if !(1..=MAX_INQUIRIES).contains(&options.inquiries) {

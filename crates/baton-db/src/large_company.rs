@@ -87,7 +87,7 @@ pub struct LargeSummary {
 }
 
 /// Most quarters of history: 50 years.
-const MAX_QUARTERS: u32 = 200;
+pub const MAX_QUARTERS: u32 = 200;
 
 /// Rows written per transaction; each step of the progress bar.
 const ROWS_PER_TRANSACTION: u64 = 20_000;
@@ -101,8 +101,9 @@ pub async fn generate(
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<LargeSummary> {
     if !db.has_no_users().await? {
-        return Err(DbError::Config(
-            "the database already has users; generated data goes into a new database".into(),
+        return Err(DbError::conflict(
+            "database",
+            "it already has users; generated data goes into a new database",
         ));
     }
     if options.leads == 0 {

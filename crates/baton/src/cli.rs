@@ -206,7 +206,8 @@ pub struct DemoArgs {
     pub seed: u64,
 
     /// How many inquiries arrive over the demo's two years of history.
-    #[arg(long, default_value_t = DemoOptions::default().inquiries)]
+    #[arg(long, default_value_t = DemoOptions::default().inquiries,
+          value_parser = clap::value_parser!(u64).range(1..=baton_db::demo::MAX_INQUIRIES))]
     pub inquiries: u64,
 }
 
@@ -217,17 +218,21 @@ pub struct GenerateArgs {
     pub seed: u64,
 
     /// Leads, each with the inquiry it came from.
-    #[arg(long, default_value_t = LargeOptions::default().leads)]
+    #[arg(long, default_value_t = LargeOptions::default().leads,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub leads: u64,
 
+    /// Activities the people logged, spread over the quarters.
     #[arg(long, default_value_t = LargeOptions::default().activities)]
     pub activities: u64,
 
+    /// Opportunities, spread over the quarters.
     #[arg(long, default_value_t = LargeOptions::default().opportunities)]
     pub opportunities: u64,
 
     /// Quarters of history, the current one last.
-    #[arg(long, default_value_t = LargeOptions::default().quarters)]
+    #[arg(long, default_value_t = LargeOptions::default().quarters,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(baton_db::large_company::MAX_QUARTERS)))]
     pub quarters: u32,
 }
 

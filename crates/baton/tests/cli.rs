@@ -644,6 +644,23 @@ fn mbox_import_stores_each_message() {
 #[test]
 fn demo_fills_a_new_database_and_refuses_one_with_people() {
     let baton = Baton::new();
+    // Counts out of range are refused before any database is made.
+    let embedded = Baton::sqlite();
+    for args in [
+        &["demo", "--inquiries", "0"][..],
+        &["generate", "--leads", "0"],
+        &["generate", "--quarters", "201"],
+    ] {
+        let refused = embedded.run(args);
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&refused)
+        );
+    }
+    assert!(!embedded.files.join("data").exists(), "no data folder made");
+
     let filled = baton.ok(&["demo", "--inquiries", "50"]);
     assert!(filled.contains(", 50 inquiries, "), "{filled}");
     assert!(
@@ -651,7 +668,7 @@ fn demo_fills_a_new_database_and_refuses_one_with_people() {
         "{filled}"
     );
     let again = baton.run(&["demo"]);
-    assert!(!again.status.success());
+    assert_eq!(again.status.code(), Some(2), "refused input, not a failure");
     assert!(
         stderr(&again).contains("already has users"),
         "{}",
@@ -678,7 +695,7 @@ fn generate_fills_a_new_database_with_the_counts_asked_for_and_refuses_one_with_
     }
     assert!(filled.contains("owner@large.baton.example"), "{filled}");
     let again = baton.run(&["generate", "--leads", "10"]);
-    assert!(!again.status.success());
+    assert_eq!(again.status.code(), Some(2), "refused input, not a failure");
     assert!(
         stderr(&again).contains("already has users"),
         "{}",
@@ -1278,4 +1295,15 @@ fn output_that_cannot_be_written_fails_with_exit_1_and_says_why() {
         "{errors}"
     );
     assert!(!errors.contains("panicked"), "{errors}");
+}
+
+#[test]
+fn user_list_on_a_new_database_says_how_to_add_the_first_owner() {
+    let baton = Baton::new();
+    baton.ok(&["migrate"]);
+    let list = baton.ok(&["user", "list"]);
+    assert!(
+        list.contains("Nobody can sign in yet: create the first owner with `baton user add"),
+        "{list}"
+    );
 }

@@ -109,7 +109,13 @@ pub async fn list_users(database: &DatabaseArgs, args: &ListArgs) -> Result<(), 
                     ]
                 })
                 .collect(),
-            notes: Vec::new(),
+            notes: if users.is_empty() {
+                vec![
+                    "Nobody can sign in yet: create the first owner with `baton user add --email E --name N --role owner`, or at /setup once `baton serve` runs.".into(),
+                ]
+            } else {
+                Vec::new()
+            },
         })
     })
 }
