@@ -97,7 +97,7 @@ impl std::fmt::Display for RecordKind {
 /// A problem with a mapping file, or with a CSV file's header against it.
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
-    #[error("the mapping is not valid TOML: {0}")]
+    #[error("the mapping cannot be read: {0}")]
     Toml(String),
     #[error("unknown {kind} field `{field}`: expected one of {}", .expected.join(", "))]
     UnknownField {
@@ -966,7 +966,11 @@ A;Won;X
         let error = Mapping::parse("records = \"deals\"\n[columns]\n")
             .unwrap_err()
             .to_string();
-        assert!(error.contains("not valid TOML"), "{error}");
+        assert!(error.contains("the mapping cannot be read"), "{error}");
+        let error = Mapping::parse(&format!("colour = \"red\"\n{DEALS}"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown field `colour`"), "{error}");
         let mapping = Mapping::parse(DEALS).unwrap();
         assert!(matches!(
             read_records::<AccountRecord, _>("a\n".as_bytes(), &mapping, b','),
