@@ -321,7 +321,7 @@ async fn a_database_with_users_is_refused_untouched() {
     let err = generate(&test.db, &options(), &|_, _, _| {})
         .await
         .unwrap_err();
-    assert!(matches!(err, DbError::Config(_)), "{err:?}");
+    assert!(matches!(err, DbError::Conflict { .. }), "{err:?}");
     let (leads,): (i64,) = rows(&test.db, "SELECT COUNT(*) FROM leads").await[0];
     assert_eq!(leads, 0);
 }
