@@ -95,7 +95,10 @@ impl Counts {
             conversion: share(self.customers, self.leads),
             won_revenue_minor: self.won,
             cost_minor: cost,
-            cost_per_lead_minor: cost.filter(|_| self.leads > 0).map(|c| c / self.leads),
+            // To the nearest minor unit: 960.00 over 110 leads is 8.73.
+            cost_per_lead_minor: cost
+                .filter(|_| self.leads > 0)
+                .map(|c| (2 * c + self.leads) / (2 * self.leads)),
             return_on_cost: cost.and_then(|c| return_on_cost(self.won, c)),
         }
     }
@@ -326,5 +329,27 @@ impl Db {
                 .collect(),
             by_campaign: campaign_rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_per_lead_is_rounded_to_the_nearest_minor_unit() {
+        let per_lead = |leads: i64, cost: i64| {
+            let counts = Counts {
+                leads,
+                ..Counts::default()
+            };
+            counts
+                .row("campaign".into(), None, Some(cost))
+                .cost_per_lead_minor
+        };
+        assert_eq!(per_lead(110, 9_600_000), Some(87_273), "872.7273 is 872.73");
+        assert_eq!(per_lead(4, 10), Some(3), "a half rounds up");
+        assert_eq!(per_lead(4, 9), Some(2));
+        assert_eq!(per_lead(0, 9), None, "no leads, no cost per lead");
     }
 }

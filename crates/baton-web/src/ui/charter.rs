@@ -98,15 +98,36 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             expectation: t.expectation.clone(),
         })
         .collect();
-    // An empty row to add an activity.
-    rows.push(Row {
-        function: Function::Marketing.to_string(),
-        ..Row::default()
-    });
+    // An empty row to add an activity, for the one who may.
+    if viewer.role() == Role::Owner {
+        rows.push(Row {
+            function: Function::Marketing.to_string(),
+            ..Row::default()
+        });
+    }
     render(
         StatusCode::OK,
         &page_for(&viewer, &charter, rows, String::new(), None),
     )
+}
+
+/// A field of the stored activities, `activity_types[4].slug`, as the page
+/// names it: `Row 6, code` when the fifth activity kept is the page's sixth row.
+fn on_the_page(field: &str, page_rows: &[usize]) -> String {
+    let Some((index, part)) = field
+        .strip_prefix("activity_types[")
+        .and_then(|rest| rest.split_once("]."))
+    else {
+        return field.to_string();
+    };
+    let Some(row) = index.parse::<usize>().ok().and_then(|i| page_rows.get(i)) else {
+        return field.to_string();
+    };
+    let part = match part {
+        "slug" => "code",
+        other => other,
+    };
+    format!("Row {row}, {part}")
 }
 
 /// Reads the form: the row fields come as repeated keys, in order.
@@ -157,15 +178,29 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
         Ok(charter) => charter,
         Err(e) => return failure(Some(&viewer), e),
     };
-    let kept: Vec<Row> = rows.into_iter().filter(|r| !r.slug.is_empty()).collect();
-    let mut types = Vec::with_capacity(kept.len());
-    for row in &kept {
+    let refuse = |rows: Vec<Row>, error: String| {
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page_for(&viewer, &current, rows, note.clone(), Some(error)),
+        )
+    };
+    // A row without a code is an activity removed, when it names one of the
+    // charter's; otherwise its code was forgotten, and nothing typed is dropped.
+    let mut types = Vec::with_capacity(rows.len());
+    // The page's row of each activity kept, counted from 1.
+    let mut page_rows = Vec::with_capacity(rows.len());
+    for (index, row) in rows.iter().enumerate() {
+        let number = index + 1;
+        if row.slug.is_empty() {
+            let removed = current.activity_types.iter().any(|t| t.name == row.name);
+            if removed || (row.name.is_empty() && row.expectation.is_empty()) {
+                continue;
+            }
+            return refuse(rows, format!("Row {number}: give the activity a code"));
+        }
         let Ok(function) = row.function.parse::<Function>() else {
-            let error = format!("`{}` is not a function", row.function);
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page_for(&viewer, &current, kept, note, Some(error)),
-            );
+            let error = format!("Row {number}: `{}` is not a function", row.function);
+            return refuse(rows, error);
         };
         types.push(ActivityType {
             slug: row.slug.clone(),
@@ -173,16 +208,14 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
             function,
             expectation: row.expectation.clone(),
         });
+        page_rows.push(number);
     }
     match state.db.replace_charter(viewer.id(), &note, &types).await {
         Ok(_) => Redirect::to("/charter").into_response(),
-        Err(DbError::Invalid { field, problem } | DbError::Conflict { field, problem }) => {
-            let error = format!("{field}: {problem}");
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page_for(&viewer, &current, kept, note, Some(error)),
-            )
-        }
+        Err(DbError::Invalid { field, problem } | DbError::Conflict { field, problem }) => refuse(
+            rows,
+            format!("{}: {problem}", on_the_page(&field, &page_rows)),
+        ),
         Err(e) => failure(Some(&viewer), e),
     }
 }

@@ -380,6 +380,44 @@ async fn the_owner_edits_the_charter_as_a_new_version_and_a_hunter_is_refused_th
         page.contains("value=\"bad one!\"") && page.contains("value=\"Trimmed to what we track\""),
         "input kept"
     );
+    // A new activity typed without its code is not dropped: the page asks
+    // for the code, the row as typed.
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("slug", "cold_call"),
+        ("name", "Cold calling"),
+        ("function", "hunting"),
+        ("expectation", "40 calls a week"),
+        ("slug", ""),
+        ("name", "Webinars"),
+        ("function", "marketing"),
+        ("expectation", "monthly"),
+        ("note", "Add webinars"),
+    ];
+    let (status, page, _) = owner.post("/charter", &form).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Row 2: give the activity a code"), "{page}");
+    assert!(page.contains("value=\"Webinars\""), "input kept");
+    // A code twice is named by the page's row, not the stored list's index.
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("slug", ""),
+        ("name", "Chasing past-due accounts"),
+        ("function", "operations"),
+        ("expectation", ""),
+        ("slug", "cold_call"),
+        ("name", "Cold calling"),
+        ("function", "hunting"),
+        ("expectation", "40 calls a week"),
+        ("slug", "cold_call"),
+        ("name", "Cold calls again"),
+        ("function", "hunting"),
+        ("expectation", "40 calls a week"),
+        ("note", "Twice"),
+    ];
+    let (status, page, _) = owner.post("/charter", &form).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Row 3, code: "), "{page}");
 
     let form = [
         ("csrf", csrf.as_str()),
