@@ -84,6 +84,8 @@ pub struct OpportunityFilter {
     pub owner_id: Option<i64>,
     pub stage: Option<OpportunityStage>,
     pub account_id: Option<i64>,
+    /// The deals opened on this lead.
+    pub lead_id: Option<i64>,
 }
 
 const OPPORTUNITY_SELECT: &str =
@@ -461,12 +463,14 @@ impl Db {
                AND ($2 = 0 OR owner_id = $2)
                AND ($3 = '' OR stage = $3)
                AND ($4 = 0 OR account_id = $4)
-             ORDER BY id LIMIT $5"
+               AND ($5 = 0 OR lead_id = $5)
+             ORDER BY id LIMIT $6"
         ))
         .bind(after)
         .bind(filter.owner_id.unwrap_or(0))
         .bind(filter.stage.map(|s| s.as_str()).unwrap_or_default())
         .bind(filter.account_id.unwrap_or(0))
+        .bind(filter.lead_id.unwrap_or(0))
         .bind(limit)
         .fetch_all(self.reader())
         .await?;

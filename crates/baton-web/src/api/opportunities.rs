@@ -54,6 +54,7 @@ pub async fn list(
         owner_id: params::own_unless_manager(&caller, asked, "opportunities")?,
         stage: params::one_of("stage", query.stage.as_deref())?,
         account_id: params::id("account_id", query.account_id.as_deref())?,
+        lead_id: None,
     };
     let (after, limit) = page.parse()?;
     let items = state.db.opportunities(&filter, after, limit).await?;

@@ -16,7 +16,7 @@ use baton_core::domain::{Role, Stage};
 use baton_core::money::Decimal;
 use baton_db::activities::{ActivityFilter, NewActivity};
 use baton_db::leads::Lead;
-use baton_db::opportunities::NewOpportunity;
+use baton_db::opportunities::{NewOpportunity, OpportunityFilter};
 use baton_db::work_items::{WorkFilter, WorkItem, WorkOf};
 use serde::Deserialize;
 
@@ -86,6 +86,10 @@ struct LeadPage {
     csrf: String,
     lead: Lead,
     contact: String,
+    /// Its account: id and name.
+    account: Option<(i64, String)>,
+    /// The deals opened on it: id and what to call them.
+    deals: Vec<(i64, String)>,
     owner: String,
     activities: Vec<Logged>,
     /// What happened to the lead's work items, oldest first: (when, what).
@@ -247,6 +251,23 @@ async fn show(
             }
             None => Vec::new(),
         };
+        let account = match lead.account_id {
+            Some(id) => Some((id, state.db.account(id).await?.name)),
+            None => None,
+        };
+        // The deals opened on it that the viewer may open.
+        let on_the_lead = OpportunityFilter {
+            lead_id: Some(lead.id),
+            owner_id: viewer.limited_to(),
+            ..Default::default()
+        };
+        let deals = state
+            .db
+            .opportunities(&on_the_lead, 0, 20)
+            .await?
+            .into_iter()
+            .map(|deal| (deal.id, format!("{} ({})", deal.name, deal.stage)))
+            .collect();
         let contact = if known.is_empty() {
             "no contact".to_string()
         } else {
@@ -409,6 +430,8 @@ async fn show(
             booked,
             lead,
             contact,
+            account,
+            deals,
             activities,
             work: work_history,
             activity_fields,

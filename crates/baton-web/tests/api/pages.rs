@@ -600,6 +600,15 @@ async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_da
     let (status, page, _) = hunter.get(&deal_page).await;
     assert_eq!(status, 200);
     assert!(page.contains("Initech seats") && page.contains("prospecting"));
+    assert!(page.contains(&format!("href=\"/leads/{lead}\"")), "{page}");
+    // The lead links to the deal opened on it.
+    let (_, lead_page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert!(
+        lead_page.contains(&format!(
+            "deal <a href=\"{deal_page}\">Initech seats (prospecting)</a>"
+        )),
+        "{lead_page}"
+    );
     let (_, work, _) = hunter.get("/work").await;
     assert!(
         work.contains(&format!("href=\"{deal_page}\"")),
