@@ -20,7 +20,8 @@ pub struct QueueLoad {
     pub open: i64,
     /// Open items that wait for a member.
     pub waiting: i64,
-    /// Open items still untouched after their first-touch due time.
+    /// Open items still untouched after their first-touch due time, or
+    /// still open after their resolution due time.
     pub overdue: i64,
     /// Items of the window judged so far: due in it, or touched already.
     pub judged: i64,
@@ -198,7 +199,8 @@ impl Db {
                   WHERE w.queue_id = q.id AND w.status = $1),
                  (SELECT COUNT(*) FROM work_items w
                   WHERE w.queue_id = q.id AND w.status IN ($1, $2, $3)
-                    AND w.first_touched_at IS NULL AND w.first_touch_due_at < $4)
+                    AND ((w.first_touched_at IS NULL AND w.first_touch_due_at < $4)
+                         OR w.resolution_due_at < $4))
              FROM queues q ORDER BY q.name, q.id",
         )
         .bind(OPEN[0].as_str())

@@ -1117,8 +1117,8 @@ pub struct DeskFilter {
     pub queue_id: Option<i64>,
     /// One of [`ON_DESK`] or [`WAITING`]; any other lists nothing.
     pub status: Option<WorkStatus>,
-    /// Only items whose first touch is late (`true`) or not late (`false`)
-    /// at `now`.
+    /// Only items late (`true`) or not late (`false`) at `now`, for their
+    /// first touch or their resolution.
     pub overdue: Option<bool>,
     /// The time (ms) lateness is judged at.
     pub now: i64,
@@ -1213,14 +1213,16 @@ impl Db {
         conditions.equal("r.status = ?", filter.status.map(|s| s.as_str()));
         conditions.equal("r.queue_id = ?", filter.queue_id);
         conditions.equal("r.intent = ?", filter.intent.map(|i| i.as_str()));
+        // Late for either clock: untouched past the first touch, or open
+        // past the resolution, as the line's SLA column says.
         match filter.overdue {
             Some(true) => conditions.add(
-                "(r.first_touched_at IS NULL AND r.first_touch_due_at < ?)",
-                vec![filter.now.into()],
+                "((r.first_touched_at IS NULL AND r.first_touch_due_at < ?) OR r.resolution_due_at < ?)",
+                vec![filter.now.into(), filter.now.into()],
             ),
             Some(false) => conditions.add(
-                "(r.first_touched_at IS NOT NULL OR r.first_touch_due_at >= ?)",
-                vec![filter.now.into()],
+                "((r.first_touched_at IS NOT NULL OR r.first_touch_due_at >= ?) AND r.resolution_due_at >= ?)",
+                vec![filter.now.into(), filter.now.into()],
             ),
             None => {}
         }

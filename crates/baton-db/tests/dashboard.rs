@@ -74,7 +74,9 @@ async fn queues_show_their_open_work_and_how_often_first_touches_came_in_time() 
             name: a_name,
             open: 4,
             waiting: 2,
-            overdue: 2,
+            // The two untouched past their first touch, and the one touched
+            // in time but open past its resolution (due with the first touch here).
+            overdue: 3,
             judged: 5,
             on_time: 2,
         }
@@ -87,7 +89,8 @@ async fn queues_show_their_open_work_and_how_often_first_touches_came_in_time() 
             name: b_name,
             open: 1,
             waiting: 0,
-            overdue: 0,
+            // Touched at its due time, open past its resolution.
+            overdue: 1,
             judged: 2,
             on_time: 1,
         }

@@ -740,6 +740,16 @@ async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items
     assert!(links_to(&page, &dana_link) && !links_to(&page, &sam_link));
     let (_, page, _) = hunter.get("/work?overdue=no").await;
     assert!(!links_to(&page, &dana_link) && links_to(&page, &sam_link));
+    // Work touched in time but open past its resolution is overdue too.
+    sqlx::query("UPDATE work_items SET resolution_due_at = 2000 WHERE id = $1")
+        .bind(item(&rfp))
+        .execute(app.db.reader())
+        .await
+        .unwrap();
+    let (_, page, _) = hunter.get("/work?overdue=yes").await;
+    assert!(links_to(&page, &rfp_link) && links_to(&page, &dana_link));
+    let (_, page, _) = hunter.get("/work?overdue=no").await;
+    assert!(!links_to(&page, &rfp_link) && links_to(&page, &sam_link));
     let (_, page, _) = hunter.get("/work?intent=rfp").await;
     assert!(links_to(&page, &rfp_link) && !links_to(&page, &dana_link));
     let (_, page, _) = hunter.get("/work?status=accepted").await;
