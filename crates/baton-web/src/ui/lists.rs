@@ -292,13 +292,11 @@ impl Cell {
     /// A sum in minor units: `15000.00 USD` on the page, `15000.00` and
     /// `USD` in the CSV.
     pub fn amount(minor: i64, currency: &str) -> Cell {
-        let number = match baton_core::money::Currency::parse(currency) {
-            Ok(code) => baton_core::money::format_minor(minor, &code),
-            Err(_) => minor.to_string(),
-        };
+        let number = super::plain_amount(minor, currency);
+        let shown = format!("{number} {currency}");
         Cell {
             amount: Some((number, currency.to_string())),
-            ..Cell::text(super::money(minor, currency))
+            ..Cell::text(shown)
         }
     }
 

@@ -182,12 +182,16 @@ fn refusal(error: baton_db::DbError) -> Result<(String, String), baton_db::DbErr
 
 /// An amount in minor units for people: `1234.50 EUR`.
 fn money(minor: i64, currency: &str) -> String {
+    format!("{} {currency}", plain_amount(minor, currency))
+}
+
+/// An amount in minor units as a number in major units, `1234.50`, for a
+/// CSV whose heading or next column names the currency. An unknown
+/// currency's amount stays in minor units.
+fn plain_amount(minor: i64, currency: &str) -> String {
     match baton_core::money::Currency::parse(currency) {
-        Ok(code) => format!(
-            "{} {currency}",
-            baton_core::money::format_minor(minor, &code)
-        ),
-        Err(_) => format!("{minor} {currency}"),
+        Ok(code) => baton_core::money::format_minor(minor, &code),
+        Err(_) => minor.to_string(),
     }
 }
 

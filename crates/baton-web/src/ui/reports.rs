@@ -7,7 +7,7 @@
 //! the currency in the heading) where the page shows "62%" or "1.00 USD".
 
 use super::charts::{Chart, Dot, Figure, LABEL_WIDTH, chart, scatter};
-use super::{Chrome, Field, Viewer, failure, message, money, percent, render};
+use super::{Chrome, Field, Viewer, failure, message, money, percent, plain_amount, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -106,14 +106,9 @@ impl Cell {
     /// An amount in minor units, shown with its currency; in major units
     /// in the CSV, whose heading names the currency.
     fn amount(minor: Option<i64>, currency: &str) -> Cell {
-        let plain = match (minor, baton_core::money::Currency::parse(currency)) {
-            (Some(m), Ok(code)) => baton_core::money::format_minor(m, &code),
-            (Some(m), Err(_)) => m.to_string(),
-            (None, _) => String::new(),
-        };
         Cell {
             shown: minor.map_or_else(|| "—".to_string(), |m| money(m, currency)),
-            plain,
+            plain: minor.map_or_else(String::new, |m| plain_amount(m, currency)),
         }
     }
 
