@@ -191,35 +191,36 @@ impl Db {
     /// judged over the [`SLA_WINDOW_MS`] before it, by queue name.
     pub async fn queue_load(&self, now: i64) -> Result<Vec<QueueLoad>> {
         // Open items are few and read through (queue_id, status, id).
-        let mut queues: Vec<QueueLoad> = sqlx::query_as::<_, (i64, String, i64, i64, i64)>(
-            "SELECT q.id, q.name,
+        let overdue = crate::work_items::late_at("w", "$4");
+        let mut queues: Vec<QueueLoad> =
+            sqlx::query_as::<_, (i64, String, i64, i64, i64)>(&format!(
+                "SELECT q.id, q.name,
                  (SELECT COUNT(*) FROM work_items w
                   WHERE w.queue_id = q.id AND w.status IN ($1, $2, $3)),
                  (SELECT COUNT(*) FROM work_items w
                   WHERE w.queue_id = q.id AND w.status = $1),
                  (SELECT COUNT(*) FROM work_items w
                   WHERE w.queue_id = q.id AND w.status IN ($1, $2, $3)
-                    AND ((w.first_touched_at IS NULL AND w.first_touch_due_at < $4)
-                         OR w.resolution_due_at < $4))
-             FROM queues q ORDER BY q.name, q.id",
-        )
-        .bind(OPEN[0].as_str())
-        .bind(OPEN[1].as_str())
-        .bind(OPEN[2].as_str())
-        .bind(now)
-        .fetch_all(self.reader())
-        .await?
-        .into_iter()
-        .map(|(queue_id, name, open, waiting, overdue)| QueueLoad {
-            queue_id,
-            name,
-            open,
-            waiting,
-            overdue,
-            judged: 0,
-            on_time: 0,
-        })
-        .collect();
+                    AND {overdue})
+             FROM queues q ORDER BY q.name, q.id"
+            ))
+            .bind(OPEN[0].as_str())
+            .bind(OPEN[1].as_str())
+            .bind(OPEN[2].as_str())
+            .bind(now)
+            .fetch_all(self.reader())
+            .await?
+            .into_iter()
+            .map(|(queue_id, name, open, waiting, overdue)| QueueLoad {
+                queue_id,
+                name,
+                open,
+                waiting,
+                overdue,
+                judged: 0,
+                on_time: 0,
+            })
+            .collect();
         // The window's items, of any status, through (status, first_touch_due_at).
         let statuses = (1..=WorkStatus::ALL.len())
             .map(|i| format!("${i}"))

@@ -1149,6 +1149,16 @@ pub struct DeskLine {
 
 /// Work items with their queue, lead, contact and company. The contact and
 /// company come from the lead, or from the inquiry when there is none.
+/// When open work of `alias` is late at the time `now` stands for (`$4`,
+/// or `?` bound twice): untouched past its first-touch due time, or still
+/// open past its resolution due time, as My work's SLA column says.
+pub(crate) fn late_at(alias: &str, now: &str) -> String {
+    format!(
+        "(({alias}.first_touched_at IS NULL AND {alias}.first_touch_due_at < {now}) \
+         OR {alias}.resolution_due_at < {now})"
+    )
+}
+
 const DESK_LINES: &str =
     "SELECT w.id, w.lead_id, w.inquiry_id, w.queue_id, w.assignee_id, w.status,
         w.first_touch_due_at, w.first_touched_at, w.resolution_due_at, q.slug AS queue,
@@ -1213,18 +1223,10 @@ impl Db {
         conditions.equal("r.status = ?", filter.status.map(|s| s.as_str()));
         conditions.equal("r.queue_id = ?", filter.queue_id);
         conditions.equal("r.intent = ?", filter.intent.map(|i| i.as_str()));
-        // Late for either clock: untouched past the first touch, or open
-        // past the resolution, as the line's SLA column says.
-        match filter.overdue {
-            Some(true) => conditions.add(
-                "((r.first_touched_at IS NULL AND r.first_touch_due_at < ?) OR r.resolution_due_at < ?)",
-                vec![filter.now.into(), filter.now.into()],
-            ),
-            Some(false) => conditions.add(
-                "((r.first_touched_at IS NOT NULL OR r.first_touch_due_at >= ?) AND r.resolution_due_at >= ?)",
-                vec![filter.now.into(), filter.now.into()],
-            ),
-            None => {}
+        if let Some(overdue) = filter.overdue {
+            let late = late_at("r", "?");
+            let clause = if overdue { late } else { format!("NOT {late}") };
+            conditions.add(&clause, vec![filter.now.into(), filter.now.into()]);
         }
         conditions.search(
             &[
