@@ -354,6 +354,12 @@ async fn the_owner_edits_the_charter_as_a_new_version_and_a_hunter_is_refused_th
             &[("email", "boss@acme.test"), ("password", "owner password")],
         )
         .await;
+    // A reader sees the charter without the empty row that adds an activity.
+    let mut manager = Browser::person(&app, "mo@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/charter").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Chasing past-due accounts"), "{page}");
+    assert!(!page.contains("<tr><td></td>"), "no empty row: {page}");
     let (status, page, _) = owner.get("/charter").await;
     assert_eq!(status, 200);
     assert!(page.contains("Chasing past-due accounts") && page.contains("Save as version 2"));
@@ -530,6 +536,18 @@ async fn hunter_with_a_lead(app: &TestApp) -> (Browser, i64, i64) {
 #[tokio::test]
 async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_dashboard() {
     let app = TestApp::new().await;
+    // The sender's company is known, so the lead and its deal have an account.
+    app.db
+        .create_account(
+            None,
+            &baton_db::accounts::NewAccount {
+                name: "Initech".into(),
+                domains: vec!["initech.test".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let (mut hunter, lead, _) = hunter_with_a_lead(&app).await;
     let (status, page, _) = hunter.get(&format!("/leads/{lead}")).await;
     assert_eq!(status, 200);
@@ -601,12 +619,21 @@ async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_da
     assert_eq!(status, 200);
     assert!(page.contains("Initech seats") && page.contains("prospecting"));
     assert!(page.contains(&format!("href=\"/leads/{lead}\"")), "{page}");
+    // Both pages link the lead's contact and account.
+    let stored = app.db.lead(lead).await.unwrap();
+    let contact = format!("href=\"/contacts/{}\"", stored.contact_id.unwrap());
+    let account = format!("href=\"/accounts/{}\"", stored.account_id.unwrap());
+    assert!(page.contains(&contact) && page.contains(&account), "{page}");
     // The lead links to the deal opened on it.
     let (_, lead_page, _) = hunter.get(&format!("/leads/{lead}")).await;
     assert!(
         lead_page.contains(&format!(
             "deal <a href=\"{deal_page}\">Initech seats (prospecting)</a>"
         )),
+        "{lead_page}"
+    );
+    assert!(
+        lead_page.contains(&contact) && lead_page.contains(&account),
         "{lead_page}"
     );
     let (_, work, _) = hunter.get("/work").await;
