@@ -355,7 +355,7 @@ async fn the_owner_edits_the_charter_as_a_new_version_and_a_hunter_is_refused_th
         )
         .await;
     // A reader sees the charter without the empty row that adds an activity.
-    let mut manager = Browser::person(&app, "mo@acme.test", Role::Manager).await;
+    let manager = Browser::person(&app, "mo@acme.test", Role::Manager).await;
     let (status, page, _) = manager.get("/charter").await;
     assert_eq!(status, 200);
     assert!(page.contains("Chasing past-due accounts"), "{page}");
