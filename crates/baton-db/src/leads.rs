@@ -171,13 +171,15 @@ impl Db {
         Ok(visible > 0)
     }
 
-    /// Whether `user` holds the lead: owns it, is assigned its work, or, while
-    /// nobody owns it and its work waits unassigned, is a member of the
-    /// queue where it waits. Only a holder (or a manager) moves it on.
+    /// Whether `user` holds the lead: owns it, is assigned its open work, or,
+    /// while nobody owns it and its work waits unassigned, is a member of the
+    /// queue where it waits. Only a holder (or a manager) moves it on; work
+    /// someone rejected or handed on no longer makes them a holder.
     pub async fn lead_held_by(&self, lead_id: i64, user: i64) -> Result<bool> {
         let (held,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM leads l WHERE l.id = $1 AND (l.owner_id = $2
-                 OR EXISTS (SELECT 1 FROM work_items w WHERE w.lead_id = l.id AND w.assignee_id = $2)
+                 OR EXISTS (SELECT 1 FROM work_items w WHERE w.lead_id = l.id AND w.assignee_id = $2
+                     AND w.status IN ('assigned', 'accepted'))
                  OR (l.owner_id IS NULL AND EXISTS (
                      SELECT 1 FROM work_items w JOIN queue_members m ON m.queue_id = w.queue_id
                      WHERE w.lead_id = l.id AND w.assignee_id IS NULL AND m.user_id = $2)))",

@@ -116,6 +116,51 @@ async fn a_hunter_acts_only_on_the_leads_and_deals_they_hold() {
 }
 
 #[tokio::test]
+async fn a_hunter_who_sent_a_lead_back_no_longer_moves_it() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (mia, _) = app.user("mia@acme.test", Role::Marketer).await;
+    app.join("hunters", "hal@acme.test").await;
+    app.join("nurture", "mia@acme.test").await;
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    assert_eq!(receipt["assignee_id"], hal);
+    let (item, lead) = (
+        receipt["work_item_id"].as_i64().unwrap(),
+        receipt["lead_id"].as_i64().unwrap(),
+    );
+    let rejected = app
+        .post(
+            &hal_token,
+            &format!("/api/v1/work-items/{item}/reject"),
+            &json!({"reason": "too early: no budget this year"}),
+        )
+        .await;
+    assert_eq!(rejected.status(), 200);
+    assert_eq!(app.db.lead(lead).await.unwrap().owner_id, Some(mia));
+
+    let moved = app
+        .post(
+            &hal_token,
+            &format!("/api/v1/leads/{lead}/stage"),
+            &json!({"stage": "sql", "reason": "changed my mind"}),
+        )
+        .await;
+    assert_eq!(
+        moved.status(),
+        403,
+        "the rejected item no longer makes Hal its holder"
+    );
+    let deal = app
+        .post(
+            &hal_token,
+            "/api/v1/opportunities",
+            &json!({"name": "Initech", "amount": "10.00", "lead_id": lead}),
+        )
+        .await;
+    assert_eq!(deal.status(), 403);
+}
+
+#[tokio::test]
 async fn only_managers_change_routing_and_queues_and_only_owners_add_people() {
     let app = TestApp::new().await;
     let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
