@@ -84,7 +84,9 @@ impl Organisation {
     }
 }
 
-/// Changes to the settings; absent fields stay as they are.
+/// Changes to the settings; absent fields stay as they are. A group
+/// (`scoring`, `moderation`, `accountability`) changes only the fields it
+/// names, and a field given as `null` goes back to its default.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationChange {
@@ -92,10 +94,40 @@ pub struct OrganisationChange {
     pub business_hours: Option<String>,
     pub currency: Option<String>,
     #[schema(value_type = Option<Object>)]
-    pub scoring: Option<baton_core::scoring::ScoringConfig>,
+    pub scoring: Option<GroupChange>,
     #[schema(value_type = Option<Object>)]
-    pub moderation: Option<baton_core::moderation::ModerationConfig>,
-    pub accountability: Option<baton_core::accountability::AccountabilityConfig>,
+    pub moderation: Option<GroupChange>,
+    #[schema(value_type = Option<Object>)]
+    pub accountability: Option<GroupChange>,
+}
+
+/// The fields of one settings group to change, by name.
+pub type GroupChange = serde_json::Map<String, serde_json::Value>;
+
+/// `current` with the fields of `change` laid over it, read back as `T`;
+/// a field `T` does not have, or of the wrong type, is named under `group`.
+fn changed<T: Serialize + DeserializeOwned>(
+    group: &str,
+    current: T,
+    change: Option<&GroupChange>,
+) -> Result<T> {
+    let Some(change) = change else {
+        return Ok(current);
+    };
+    let mut value =
+        serde_json::to_value(current).map_err(|e| DbError::invalid(group, e.to_string()))?;
+    if let Some(fields) = value.as_object_mut() {
+        for (name, given) in change {
+            if given.is_null() {
+                // The group's `serde(default)` fills it in.
+                fields.remove(name);
+            } else {
+                fields.insert(name.clone(), given.clone());
+            }
+        }
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| DbError::invalid(format!("{group}.{}", e.path()), e.inner().to_string()))
 }
 
 /// Used when no time zone was set.
@@ -206,15 +238,16 @@ impl Db {
         )
         .map_err(|e| DbError::invalid("currency", e))?
         .to_string();
-        let scoring = change.scoring.clone().unwrap_or(current.scoring);
-        let moderation = change.moderation.clone().unwrap_or(current.moderation);
+        let scoring = changed("scoring", current.scoring, change.scoring.as_ref())?;
+        let moderation = changed("moderation", current.moderation, change.moderation.as_ref())?;
         if let Some((field, reason)) = moderation.problem() {
             return Err(DbError::invalid(format!("moderation.{field}"), reason));
         }
-        let accountability = change
-            .accountability
-            .clone()
-            .unwrap_or(current.accountability);
+        let accountability = changed(
+            "accountability",
+            current.accountability,
+            change.accountability.as_ref(),
+        )?;
         if let Some((field, reason)) = accountability.problem() {
             return Err(DbError::invalid(format!("accountability.{field}"), reason));
         }

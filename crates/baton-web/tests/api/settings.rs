@@ -53,13 +53,20 @@ async fn owners_change_settings_and_the_next_inquiry_follows_them() {
         "no points for titles now: {codes:?}"
     );
 
-    let mut moderation = settings["moderation"].clone();
-    moderation["honeypot"] = json!(-5);
-    let mut threshold = settings["moderation"].clone();
-    threshold["threshold"] = json!(0);
     for (body, field) in [
-        (json!({"moderation": moderation}), "moderation.honeypot"),
-        (json!({"moderation": threshold}), "moderation.threshold"),
+        (
+            json!({"moderation": {"honeypot": -5}}),
+            "moderation.honeypot",
+        ),
+        (
+            json!({"moderation": {"threshold": 0}}),
+            "moderation.threshold",
+        ),
+        (
+            json!({"moderation": {"threshold": "high"}}),
+            "moderation.threshold",
+        ),
+        (json!({"accountability": []}), "accountability"),
         (json!({"time_zone": "Mars/Olympus"}), "time_zone"),
         (json!({"business_hours": "someday"}), "business_hours"),
         (json!({"currency": "dollars"}), "currency"),
@@ -82,4 +89,64 @@ async fn owners_change_settings_and_the_next_inquiry_follows_them() {
         app.get_json(&manager, "/api/v1/settings").await["time_zone"],
         "Europe/Berlin"
     );
+}
+
+#[tokio::test]
+async fn a_settings_group_changes_only_the_fields_given() {
+    let app = TestApp::new().await;
+    let put = |body: Value| {
+        let request = app
+            .client
+            .put(app.url("/api/v1/settings"))
+            .bearer_auth(&app.owner)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let first = put(json!({
+        "moderation": {"threshold": 0.8, "blocklist": {"domains": ["spam.test"]}},
+        "scoring": {"phone_given_points": 9},
+        "accountability": {"smoke_tolerance": 0.25},
+    }))
+    .await;
+    assert_eq!(first.status(), 200);
+    let second = put(json!({
+        "moderation": {"shouting": 0.1},
+        "scoring": {"decision_maker_points": 12},
+        "accountability": {"forecast_cutoff_days": 14},
+    }))
+    .await;
+    assert_eq!(second.status(), 200);
+    let settings = app.get_json(&app.owner, "/api/v1/settings").await;
+    let moderation = &settings["moderation"];
+    assert_eq!(
+        (
+            &moderation["threshold"],
+            &moderation["shouting"],
+            &moderation["blocklist"]["domains"]
+        ),
+        (&json!(0.8), &json!(0.1), &json!(["spam.test"])),
+        "{settings}"
+    );
+    assert_eq!(settings["moderation"]["honeypot"], 0.99, "never given");
+    assert_eq!(
+        (
+            &settings["scoring"]["phone_given_points"],
+            &settings["scoring"]["decision_maker_points"]
+        ),
+        (&json!(9), &json!(12))
+    );
+    assert_eq!(
+        (
+            &settings["accountability"]["smoke_tolerance"],
+            &settings["accountability"]["forecast_cutoff_days"]
+        ),
+        (&json!(0.25), &json!(14))
+    );
+
+    // Null puts one field back to its default.
+    let reset = put(json!({"moderation": {"threshold": null}})).await;
+    assert_eq!(reset.status(), 200);
+    let settings = app.get_json(&app.owner, "/api/v1/settings").await;
+    assert_eq!(settings["moderation"]["threshold"], 0.7);
+    assert_eq!(settings["moderation"]["shouting"], 0.1);
 }
