@@ -43,6 +43,32 @@ fn quarter(value: &str) -> Result<Quarter, ApiError> {
     Quarter::parse(value).map_err(|e| ApiError::field("quarter", e))
 }
 
+/// How many quarters past the current one may be forecast: two years.
+const QUARTERS_AHEAD: usize = 8;
+
+/// Refuses a quarter that has ended (its actuals are known: a forecast for
+/// it would be judged against what it already saw) or lies beyond
+/// [`QUARTERS_AHEAD`], which is a typo rather than a plan.
+fn forecastable(quarter: Quarter, today: jiff::civil::Date) -> Result<Quarter, ApiError> {
+    let current = Quarter::containing(today);
+    let last = std::iter::successors(Some(current), |q| Some(q.next()))
+        .nth(QUARTERS_AHEAD)
+        .unwrap_or(current);
+    if quarter < current {
+        Err(ApiError::field(
+            "quarter",
+            format!("{quarter} has ended: forecast {current} or a later quarter"),
+        ))
+    } else if quarter > last {
+        Err(ApiError::field(
+            "quarter",
+            format!("{quarter} is more than two years ahead: forecast up to {last}"),
+        ))
+    } else {
+        Ok(quarter)
+    }
+}
+
 /// The person whose forecast the caller submits: themselves; as a manager,
 /// someone they manage or who shares their team; as an owner, anyone.
 async fn forecaster(
@@ -88,7 +114,7 @@ pub async fn submit(
     let input = input.read()?;
     let kind = input.kind;
     caller.require(kind.submitters(), &format!("submit {kind} forecasts"))?;
-    let quarter = quarter(&input.quarter)?;
+    let quarter = forecastable(quarter(&input.quarter)?, state.db.today().await?)?;
     let person = forecaster(&state, &caller, input.user_id).await?;
     if !kind.submitters().contains(&person.role) {
         return Err(ApiError::field(

@@ -2,7 +2,7 @@
 //! charter, teams and people: happy paths, problems that name the field,
 //! role refusals, pagination and immutable forecast versions.
 
-use crate::helpers::{TestApp, strong_lead};
+use crate::helpers::{TestApp, next_quarter, strong_lead, this_quarter};
 use baton_core::domain::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -748,7 +748,7 @@ async fn a_hunter_cannot_read_another_hunters_opportunities() {
         &app,
         &hana,
         "/api/v1/forecasts",
-        json!({"kind": "revenue", "quarter": "2026-Q4",
+        json!({"kind": "revenue", "quarter": next_quarter(),
                "lines": [{"description": "spy", "amount": "1", "category": "commit",
                           "opportunity_id": hals["id"]}]}),
     )
@@ -1043,7 +1043,7 @@ async fn a_hunter_is_refused_the_charter_change_and_each_change_is_a_version() {
     );
 }
 
-/// A revenue forecast body for 2026-Q3.
+/// A revenue forecast body for this quarter.
 fn revenue(amounts: &[&str]) -> Value {
     let lines: Vec<Value> = amounts
         .iter()
@@ -1052,7 +1052,7 @@ fn revenue(amounts: &[&str]) -> Value {
             json!({"description": format!("Deal {i}"), "category": "commit", "amount": amount})
         })
         .collect();
-    json!({"kind": "revenue", "quarter": "2026-Q3", "lines": lines})
+    json!({"kind": "revenue", "quarter": this_quarter(), "lines": lines})
 }
 
 #[tokio::test]
@@ -1072,7 +1072,7 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
     assert_eq!(first["version"], 1);
     assert_eq!(first["user_id"], hal);
     assert_eq!(first["submitted_by"], hal);
-    assert_eq!(first["quarter"], "2026-Q3");
+    assert_eq!(first["quarter"], this_quarter());
     assert_eq!(first["totals"]["amounts"][0]["amount_minor"], 1_250_050);
     assert_eq!(first["totals"]["amounts"][0]["amount"], "12500.50");
     assert_eq!(first["lines"].as_array().unwrap().len(), 2);
@@ -1094,7 +1094,7 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
         &app,
         &hal_token,
         "/api/v1/forecasts",
-        json!({"kind": "revenue", "quarter": "2026-Q4", "lines": [
+        json!({"kind": "revenue", "quarter": next_quarter(), "lines": [
             {"description": "Renewal", "amount": "100", "currency": "EUR", "category": "commit"},
             {"description": "Upsell", "amount": "50", "currency": "USD", "category": "pipeline"}
         ]}),
@@ -1108,7 +1108,10 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
     );
 
     let q3 = app
-        .get_json(&hal_token, "/api/v1/forecasts?quarter=2026-Q3&kind=revenue")
+        .get_json(
+            &hal_token,
+            &format!("/api/v1/forecasts?quarter={}&kind=revenue", this_quarter()),
+        )
         .await;
     let versions: Vec<i64> = q3["items"]
         .as_array()
@@ -1142,7 +1145,7 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
         &app,
         &marketer,
         "/api/v1/forecasts",
-        json!({"kind": "leads", "quarter": "2026-Q3", "note": "webinar season", "lines": [
+        json!({"kind": "leads", "quarter": this_quarter(), "note": "webinar season", "lines": [
             {"description": "Webinars", "channel": "webinar", "leads": 120, "mqls": 40, "amount": "60000"}
         ]}),
     )
@@ -1175,7 +1178,7 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
         &app,
         &hana,
         "/api/v1/forecasts",
-        json!({"kind": "leads", "quarter": "2026-Q3", "lines": [{"description": "x", "amount": 1}]}),
+        json!({"kind": "leads", "quarter": this_quarter(), "lines": [{"description": "x", "amount": 1}]}),
     )
     .await;
     assert_eq!(hunter_leads.0, 403);
@@ -1194,50 +1197,72 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
         &bad(json!({"kind": "revenue", "quarter": "Q3 2026", "lines": []})).await,
         "quarter",
     );
+    let detail = assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2020-Q1", "lines": []})).await,
+        "quarter",
+    );
+    assert!(detail.contains("2020-Q1 has ended"), "{detail}");
+    let detail = assert_invalid(
+        &bad(json!({"kind": "revenue", "quarter": "2199-Q1", "lines": []})).await,
+        "quarter",
+    );
+    assert!(detail.contains("more than two years ahead"), "{detail}");
     assert_invalid(
-        &bad(json!({"kind": "smoke", "quarter": "2026-Q3", "lines": []})).await,
+        &bad(json!({"kind": "smoke", "quarter": this_quarter(), "lines": []})).await,
         "kind",
     );
     assert_invalid(
-        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": []})).await,
+        &bad(json!({"kind": "revenue", "quarter": this_quarter(), "lines": []})).await,
         "lines",
     );
     assert_invalid(&bad(revenue(&["1", "12.345"])).await, "lines[1].amount");
     assert_invalid(
-        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
-            {"description": "x", "amount": 1, "category": "omitted"}]}))
+        &bad(
+            json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+            {"description": "x", "amount": 1, "category": "omitted"}]}),
+        )
         .await,
         "lines[0].category",
     );
     let detail = assert_invalid(
-        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
+        &bad(
+            json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
             {"description": "x", "amount": 1, "category": "commit"},
-            {"description": "y", "amount": 2}]}))
+            {"description": "y", "amount": 2}]}),
+        )
         .await,
         "lines[1].category",
     );
     assert!(detail.contains("commit, best_case or pipeline"), "{detail}");
     assert_invalid(
-        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
-            {"description": "x", "amount": 1, "category": "commit", "leads": 5}]}))
+        &bad(
+            json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+            {"description": "x", "amount": 1, "category": "commit", "leads": 5}]}),
+        )
         .await,
         "lines[0].leads",
     );
     assert_invalid(
-        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
-            {"description": " ", "amount": 1}]}))
+        &bad(
+            json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+            {"description": " ", "amount": 1}]}),
+        )
         .await,
         "lines[0].description",
     );
     assert_invalid(
-        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
-            {"description": "x", "amount": 1, "category": "commit", "opportunity_id": 999}]}))
+        &bad(
+            json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+            {"description": "x", "amount": 1, "category": "commit", "opportunity_id": 999}]}),
+        )
         .await,
         "lines[0].opportunity_id",
     );
     assert_invalid(
-        &bad(json!({"kind": "revenue", "quarter": "2026-Q3", "lines": [
-            {"description": "x", "amount": 1, "currency": "dollars"}]}))
+        &bad(
+            json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+            {"description": "x", "amount": 1, "currency": "dollars"}]}),
+        )
         .await,
         "lines[0].currency",
     );
@@ -1246,7 +1271,7 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
             &app,
             &marketer,
             "/api/v1/forecasts",
-            json!({"kind": "leads", "quarter": "2026-Q3", "lines": [
+            json!({"kind": "leads", "quarter": this_quarter(), "lines": [
                 {"description": "x", "amount": 1, "leads": 5, "mqls": 9}]}),
         )
         .await,
@@ -1340,7 +1365,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &app,
         &manager,
         "/api/v1/forecasts",
-        json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hal,
+        json!({"kind": "revenue", "quarter": this_quarter(), "user_id": hal,
                "lines": [{"description": "Initech", "amount": "30000", "category": "commit"}]}),
     )
     .await;
@@ -1353,7 +1378,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
             &app,
             &app.owner,
             "/api/v1/forecasts",
-            json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": gone,
+            json!({"kind": "revenue", "quarter": this_quarter(), "user_id": gone,
                    "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
         )
         .await,
@@ -1365,7 +1390,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &app,
         &manager,
         "/api/v1/forecasts",
-        json!({"kind": "leads", "quarter": "2026-Q3", "user_id": mia,
+        json!({"kind": "leads", "quarter": this_quarter(), "user_id": mia,
                "lines": [{"description": "Webinars", "amount": "1000", "leads": 10}]}),
     )
     .await;
@@ -1373,7 +1398,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &app,
         &manager,
         "/api/v1/forecasts",
-        json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
+        json!({"kind": "revenue", "quarter": this_quarter(), "user_id": hana,
                "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
     )
     .await;
@@ -1383,7 +1408,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
             &app,
             &manager,
             "/api/v1/forecasts",
-            json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": mia,
+            json!({"kind": "revenue", "quarter": this_quarter(), "user_id": mia,
                    "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
         )
         .await,
@@ -1393,7 +1418,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &app,
         &app.owner,
         "/api/v1/forecasts",
-        json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
+        json!({"kind": "revenue", "quarter": this_quarter(), "user_id": hana,
                "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
     )
     .await;
@@ -1402,7 +1427,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &app,
         &hal_token,
         "/api/v1/forecasts",
-        json!({"kind": "revenue", "quarter": "2026-Q3", "user_id": hana,
+        json!({"kind": "revenue", "quarter": this_quarter(), "user_id": hana,
                "lines": [{"description": "x", "amount": "1", "category": "commit"}]}),
     )
     .await;

@@ -7,6 +7,24 @@ use baton_db::testing::TestDb;
 use baton_db::users::NewUser;
 use serde_json::{Value, json};
 
+/// Today's quarter in UTC (a new organisation's zone), like `2026-Q4`.
+fn current_quarter() -> baton_core::calendar::Quarter {
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    baton_core::calendar::Quarter::containing(today)
+}
+
+/// Today's quarter, the one forecasts are made for.
+pub fn this_quarter() -> String {
+    current_quarter().to_string()
+}
+
+/// The quarter after [`this_quarter`].
+pub fn next_quarter() -> String {
+    current_quarter().next().to_string()
+}
+
 pub struct TestApp {
     pub base: String,
     pub db: Db,

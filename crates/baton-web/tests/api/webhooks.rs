@@ -1,4 +1,4 @@
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, this_quarter};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
@@ -343,7 +343,7 @@ async fn a_forecast_submission_is_announced() {
         .user("hal@acme.test", baton_core::domain::Role::Hunter)
         .await;
     let forecast = json!({
-        "kind": "revenue", "quarter": "2026-Q3",
+        "kind": "revenue", "quarter": this_quarter(),
         "lines": [{"description": "Initech renewal", "category": "commit", "amount": "12000", "currency": "USD"}]
     });
     let response = app.post(&hal, "/api/v1/forecasts", &forecast).await;
@@ -356,6 +356,6 @@ async fn a_forecast_submission_is_announced() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].0, "forecast.submitted");
     let payload: Value = serde_json::from_str(&rows[0].1).unwrap();
-    assert_eq!(payload["data"]["quarter"], "2026-Q3");
+    assert_eq!(payload["data"]["quarter"], this_quarter());
     assert_eq!(payload["data"]["version"], 1);
 }
