@@ -146,6 +146,10 @@ pub(crate) async fn insert_activity_in(
     Ok(id)
 }
 
+/// How far ahead of this server's clock a logged time may be: another
+/// machine's clock may run a little fast.
+const CLOCK_SKEW_MS: i64 = 60 * 60 * 1000;
+
 impl Db {
     /// Logs an activity of a type the charter in force has, about at least
     /// one contact, account, lead or opportunity.
@@ -176,10 +180,17 @@ impl Db {
         }
         at_most("outcome", new.outcome.as_deref().unwrap_or(""), MAX_TEXT)?;
         at_most("notes", new.notes.as_deref().unwrap_or(""), MAX_TEXT)?;
+        let now = now_ms();
         let occurred_at = match optional(new.occurred_at.as_deref()) {
             Some(text) => timestamp("occurred_at", &text)?,
-            None => now_ms(),
+            None => now,
         };
+        if occurred_at > now + CLOCK_SKEW_MS {
+            return Err(DbError::invalid(
+                "occurred_at",
+                "is in the future: log work once it is done, and book what is planned as an appointment",
+            ));
+        }
         self.ensure_exists("user_id", Table::Users, Some(new.user_id))
             .await?;
         self.ensure_exists("contact_id", Table::Contacts, new.contact_id)
@@ -190,7 +201,58 @@ impl Db {
             .await?;
         self.ensure_exists("opportunity_id", Table::Opportunities, new.opportunity_id)
             .await?;
+        self.ensure_subjects_agree(new).await?;
         Ok(CheckedActivity { new, occurred_at })
+    }
+
+    /// Refuses subjects that disagree with the most specific one (an
+    /// opportunity, else a lead, else a contact): the contact, account and
+    /// lead it belongs to must be the ones given with it, so the activity
+    /// counts for one customer in every report.
+    async fn ensure_subjects_agree(&self, new: &NewActivity) -> Result<()> {
+        // The subject's (contact, account, lead).
+        type Links = (Option<i64>, Option<i64>, Option<i64>);
+        let (subject, id, links): (&str, i64, Links) = if let Some(id) = new.opportunity_id {
+            let links = sqlx::query_as(
+                "SELECT contact_id, account_id, lead_id FROM opportunities WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(self.reader())
+            .await?;
+            ("opportunity", id, links)
+        } else if let Some(id) = new.lead_id {
+            let (contact, account): (Option<i64>, Option<i64>) =
+                sqlx::query_as("SELECT contact_id, account_id FROM leads WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(self.reader())
+                    .await?;
+            ("lead", id, (contact, account, None))
+        } else if let Some(id) = new.contact_id {
+            let (account,): (Option<i64>,) =
+                sqlx::query_as("SELECT account_id FROM contacts WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(self.reader())
+                    .await?;
+            ("contact", id, (None, account, None))
+        } else {
+            return Ok(());
+        };
+        let (contact, account, lead) = links;
+        for (field, noun, given, linked) in [
+            ("contact_id", "contact", new.contact_id, contact),
+            ("account_id", "account", new.account_id, account),
+            ("lead_id", "lead", new.lead_id, lead),
+        ] {
+            if let (Some(given), Some(linked)) = (given, linked)
+                && given != linked
+            {
+                return Err(DbError::invalid(
+                    field,
+                    format!("{subject} {id} belongs to {noun} {linked}, not {noun} {given}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// One activity by id.

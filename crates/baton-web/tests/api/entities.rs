@@ -784,6 +784,99 @@ async fn a_hunter_cannot_read_another_hunters_opportunities() {
 }
 
 #[tokio::test]
+async fn an_activity_is_about_one_customer_and_work_already_done() {
+    let app = TestApp::new().await;
+    let owner = &app.owner;
+    let account = |name: &str, domain: &str| {
+        let body = json!({"name": name, "domain": domain});
+        let app = &app;
+        async move {
+            created(app, &app.owner, "/api/v1/accounts", body).await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let (initech, globex) = (
+        account("Initech", "initech.test").await,
+        account("Globex", "globex.test").await,
+    );
+    let bill = created(
+        &app,
+        owner,
+        "/api/v1/contacts",
+        json!({"name": "Bill", "email": "bill@initech.test", "account_id": initech}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let deal = created(
+        &app,
+        owner,
+        "/api/v1/opportunities",
+        json!({"name": "Initech seats", "amount": "900", "account_id": initech, "contact_id": bill}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let log = |body: Value| {
+        let app = &app;
+        async move { post(app, &app.owner, "/api/v1/activities", body).await }
+    };
+
+    let detail = assert_invalid(
+        &log(json!({"type": "call", "contact_id": bill, "account_id": globex})).await,
+        "account_id",
+    );
+    assert!(
+        detail.ends_with(&format!(
+            "contact {bill} belongs to account {initech}, not account {globex}"
+        )),
+        "{detail}"
+    );
+    let detail = assert_invalid(
+        &log(json!({"type": "call", "opportunity_id": deal, "account_id": globex})).await,
+        "account_id",
+    );
+    assert!(
+        detail.contains(&format!("opportunity {deal} belongs to account {initech}")),
+        "{detail}"
+    );
+    let other = created(
+        &app,
+        owner,
+        "/api/v1/contacts",
+        json!({"name": "Ann", "email": "ann@globex.test", "account_id": globex}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    assert_invalid(
+        &log(json!({"type": "call", "opportunity_id": deal, "contact_id": other})).await,
+        "contact_id",
+    );
+    assert_eq!(
+        log(json!({"type": "call", "opportunity_id": deal, "contact_id": bill, "account_id": initech}))
+            .await
+            .0,
+        201,
+        "all three agree"
+    );
+
+    let tomorrow = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(25);
+    let detail = assert_invalid(
+        &log(json!({"type": "call", "contact_id": bill, "occurred_at": tomorrow.to_string()}))
+            .await,
+        "occurred_at",
+    );
+    assert!(detail.contains("in the future"), "{detail}");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activities")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "only the agreeing one");
+}
+
+#[tokio::test]
 async fn activities_are_typed_by_the_charter_in_force() {
     let app = TestApp::new().await;
     let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
