@@ -75,6 +75,15 @@ impl Role {
         matches!(self, Role::Owner | Role::Manager)
     }
 
+    /// Whether people in this role hold accounts and deals: those who sell,
+    /// and those who lead them.
+    pub fn sells(self) -> bool {
+        matches!(
+            self,
+            Role::Owner | Role::Manager | Role::Hunter | Role::Farmer
+        )
+    }
+
     /// The charter function a person in this role works for; owners and
     /// managers lead rather than work for one.
     pub fn function(self) -> Option<Function> {

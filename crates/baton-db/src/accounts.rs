@@ -160,7 +160,7 @@ impl Db {
             ));
         }
         at_most("industry", new.industry.as_deref().unwrap_or(""), MAX_NAME)?;
-        self.ensure_active_person("owner_id", new.owner_id, "cannot hold accounts")
+        self.ensure_seller("owner_id", new.owner_id, "accounts")
             .await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;

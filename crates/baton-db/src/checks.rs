@@ -247,6 +247,31 @@ impl Db {
         }
     }
 
+    /// Refuses, naming `field`, anyone but an active person who sells
+    /// (`Role::sells`): only they hold `what` (accounts, deals).
+    pub(crate) async fn ensure_seller(
+        &self,
+        field: &str,
+        id: Option<i64>,
+        what: &str,
+    ) -> Result<()> {
+        let Some(id) = id else { return Ok(()) };
+        self.ensure_active_person(field, Some(id), &format!("cannot hold {what}"))
+            .await?;
+        let person = self.user(id).await?;
+        if person.role.sells() {
+            Ok(())
+        } else {
+            Err(DbError::invalid(
+                field,
+                format!(
+                    "{} is a {} and does not hold {what}: give a hunter, farmer, manager or owner",
+                    person.email, person.role
+                ),
+            ))
+        }
+    }
+
     /// The currency given in `field`, else the organisation's (settings key
     /// `currency`), else USD.
     pub(crate) async fn currency_or_default(

@@ -346,7 +346,7 @@ impl Db {
             .await?;
         self.ensure_exists("contact_id", Table::Contacts, new.contact_id)
             .await?;
-        self.ensure_active_person("owner_id", Some(new.owner_id), "cannot hold deals")
+        self.ensure_seller("owner_id", Some(new.owner_id), "deals")
             .await?;
         at_most("product", new.product.as_deref().unwrap_or(""), MAX_NAME)?;
         let lead = match new.lead_id {

@@ -31,6 +31,8 @@ pub struct AccountIn {
     pub tier: Option<Tier>,
     pub industry: Option<String>,
     pub employees: Option<i64>,
+    /// Who holds it: a hunter, farmer, manager or owner; someone else than
+    /// the caller for owners and managers only.
     pub owner_id: Option<i64>,
 }
 
@@ -54,6 +56,9 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Account>), ApiError> {
     caller.require(ACCOUNT_EDITORS, "create accounts")?;
     let input = input.read()?;
+    if input.owner_id.is_some_and(|owner| owner != caller.id()) {
+        caller.require(&[Role::Manager], "create accounts held by someone else")?;
+    }
     let mut domains: Vec<String> = input.domain.into_iter().collect();
     domains.extend(input.domains);
     let account = state

@@ -101,7 +101,8 @@ pub struct OpportunityIn {
     pub contact_id: Option<i64>,
     /// The lead it came from; the lead moves to the opportunity stage.
     pub lead_id: Option<i64>,
-    /// The caller when absent; someone else for owners and managers only.
+    /// Who holds it: the caller when absent; someone else (a hunter,
+    /// farmer, manager or owner) for owners and managers only.
     pub owner_id: Option<i64>,
     pub product: Option<String>,
     /// In the currency's major units, like "12000.00".

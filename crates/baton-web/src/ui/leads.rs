@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baton_core::domain::{Role, Stage};
+use baton_core::domain::Stage;
 use baton_core::money::Decimal;
 use baton_db::activities::{ActivityFilter, NewActivity};
 use baton_db::leads::Lead;
@@ -185,7 +185,7 @@ async fn conversion_refused(
         )));
     }
     let role = viewer.role();
-    if !(role.is_manager() || matches!(role, Role::Hunter | Role::Farmer)) {
+    if !role.sells() {
         return Ok(Some((
             StatusCode::FORBIDDEN,
             format!("A {role} does not open deals; hunters, farmers and managers do."),

@@ -161,6 +161,55 @@ async fn a_hunter_who_sent_a_lead_back_no_longer_moves_it() {
 }
 
 #[tokio::test]
+async fn accounts_and_deals_are_held_by_people_who_sell() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (hana, _) = app.user("hana@acme.test", Role::Hunter).await;
+    let (mia, _) = app.user("mia@acme.test", Role::Marketer).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let account = |token: &str, name: &str, owner: i64| {
+        let body = json!({"name": name, "owner_id": owner});
+        let (app, token) = (&app, token.to_string());
+        async move { app.post(&token, "/api/v1/accounts", &body).await }
+    };
+    let for_hana = account(&hal_token, "Initech", hana).await;
+    assert_eq!(for_hana.status(), 403, "a hunter holds only their own");
+    assert_eq!(account(&hal_token, "Initech", hal).await.status(), 201);
+    assert_eq!(account(&manager, "Globex", hana).await.status(), 201);
+
+    let to_marketer = account(&manager, "Hooli", mia).await;
+    assert_eq!(to_marketer.status(), 422);
+    let problem: serde_json::Value = to_marketer.json().await.unwrap();
+    assert_eq!(
+        problem["invalid-params"][0]["name"], "owner_id",
+        "{problem}"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("mia@acme.test is a marketer and does not hold accounts"),
+        "{problem}"
+    );
+    let deal = |owner: i64| json!({"name": "Hooli seats", "amount": "10.00", "owner_id": owner});
+    let to_marketer = app
+        .post(&manager, "/api/v1/opportunities", &deal(mia))
+        .await;
+    assert_eq!(to_marketer.status(), 422);
+    let problem: serde_json::Value = to_marketer.json().await.unwrap();
+    assert_eq!(
+        problem["invalid-params"][0]["name"], "owner_id",
+        "{problem}"
+    );
+    assert_eq!(
+        app.post(&manager, "/api/v1/opportunities", &deal(hana))
+            .await
+            .status(),
+        201
+    );
+}
+
+#[tokio::test]
 async fn only_managers_change_routing_and_queues_and_only_owners_add_people() {
     let app = TestApp::new().await;
     let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
