@@ -995,12 +995,12 @@ fn call_sheet_prints_a_persons_calls_and_the_report_counts_them() {
         "{sheet}"
     );
     // In the CSV the deal's value is a number with its currency beside it,
-    // and what has no value is an empty cell.
+    // what has no value is an empty cell, and times are the organisation's.
     let csv = baton.ok(&[&week[..], &["--date", "2037-09-30", "--format", "csv"]].concat());
     let mut rows = csv.lines();
     assert_eq!(
         rows.next(),
-        Some("#,call,phone,why,due (UTC),score,value,currency,last touch,done")
+        Some("#,call,phone,why,due (America/Chicago),score,value,currency,last touch,done")
     );
     let line = rows.next().unwrap_or_default();
     assert!(line.contains(",1200.00,USD,"), "{csv}");

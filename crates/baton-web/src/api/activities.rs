@@ -28,15 +28,15 @@ pub struct ActivityQuery {
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub type_slug: Option<String>,
-    /// First day, `YYYY-MM-DD` (UTC).
+    /// First day, `YYYY-MM-DD`, in the organisation's time zone like every report.
     pub from: Option<String>,
-    /// Last day, `YYYY-MM-DD` (UTC), included.
+    /// Last day, `YYYY-MM-DD`, included.
     pub to: Option<String>,
 }
 
-/// The start of `day` in UTC, in milliseconds; `field` names it in errors.
-fn start_of(field: &str, day: Date) -> Result<i64, ApiError> {
-    day.to_zoned(jiff::tz::TimeZone::UTC)
+/// The start of `day` in `zone`, in milliseconds; `field` names it in errors.
+fn start_of(field: &str, day: Date, zone: &jiff::tz::TimeZone) -> Result<i64, ApiError> {
+    day.to_zoned(zone.clone())
         .map(|t| t.timestamp().as_millisecond())
         .map_err(|e| ApiError::field(field, e.to_string()))
 }
@@ -64,12 +64,13 @@ pub async fn list(
             format!("{to} is before `from` ({from})"),
         ));
     }
+    let zone = state.db.time_zone().await?;
     let until = to
         .map(|to| {
             let next = to
                 .tomorrow()
                 .map_err(|e| ApiError::field("to", e.to_string()))?;
-            start_of("to", next)
+            start_of("to", next, &zone)
         })
         .transpose()?;
     let type_slug = query
@@ -82,7 +83,7 @@ pub async fn list(
     let filter = ActivityFilter {
         user_id: params::own_unless_manager(&caller, asked, "activities")?,
         type_slug,
-        from: from.map(|d| start_of("from", d)).transpose()?,
+        from: from.map(|d| start_of("from", d, &zone)).transpose()?,
         until,
         lead_id: None,
     };

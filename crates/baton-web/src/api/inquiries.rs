@@ -1,6 +1,6 @@
 //! Intake over the API, and reading an inquiry with every decision and its reasons.
 
-use super::{JsonBody, Page, PageParams, rfc3339};
+use super::{JsonBody, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -317,7 +317,8 @@ pub struct Person {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InquiryOut {
     pub id: i64,
-    pub received_at: String,
+    /// UTC milliseconds since 1970, like every time in the API.
+    pub received_at: i64,
     pub channel: Channel,
     pub origin: String,
     /// The payload exactly as received: JSON for API and import payloads,
@@ -393,7 +394,7 @@ async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiEr
     };
     Ok(InquiryOut {
         id: view.id,
-        received_at: rfc3339(view.received_at),
+        received_at: view.received_at,
         channel: view.channel,
         origin: view.origin.clone(),
         raw,
@@ -457,7 +458,8 @@ pub struct InquiryFilter {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InquiryLine {
     pub id: i64,
-    pub received_at: String,
+    /// UTC milliseconds since 1970, like every time in the API.
+    pub received_at: i64,
     pub channel: Channel,
     pub status: InquiryStatus,
     pub lead_id: Option<i64>,
@@ -490,7 +492,7 @@ pub async fn list(
         .into_iter()
         .map(|s| InquiryLine {
             id: s.id,
-            received_at: rfc3339(s.received_at),
+            received_at: s.received_at,
             channel: s.channel,
             status: s.status,
             lead_id: s.lead_id,

@@ -361,10 +361,3 @@ fn field_problem(detail: &str) -> ApiError {
         .to_string();
     ApiError::field(&field, reason)
 }
-
-/// A stored time (UTC milliseconds) as RFC 3339.
-pub fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}

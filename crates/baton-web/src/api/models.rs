@@ -1,7 +1,7 @@
 //! The learned models over the API: every stored version with its held-out
 //! metrics, and the owner's choice of which version of a task is active.
 
-use super::{JsonBody, Page, PageParams, rfc3339};
+use super::{JsonBody, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -27,8 +27,8 @@ pub struct ModelOut {
     pub task: Task,
     /// Counts up from 1 within the task.
     pub version: i64,
-    /// When it was trained.
-    pub created: String,
+    /// When it was trained, in UTC milliseconds since 1970.
+    pub trained_at: i64,
     pub training_rows: i64,
     /// How it did on the held-out rows when it was trained, beside the
     /// version that was active then.
@@ -44,7 +44,7 @@ impl From<ModelVersion> for ModelOut {
             id: model.id,
             task: model.task,
             version: model.version,
-            created: rfc3339(model.trained_at),
+            trained_at: model.trained_at,
             training_rows: model.training_rows,
             metrics: model.metrics,
             active: model.active,

@@ -970,6 +970,28 @@ async fn activities_are_typed_by_the_charter_in_force() {
         )
         .await;
     assert_eq!(ids(&march), vec![call["id"].as_i64().unwrap()]);
+    // Days are the organisation's: the meeting at 09:00 UTC on 5 March was
+    // at 23:00 on 4 March in Honolulu (UTC−10).
+    let on = |day: &str| format!("/api/v1/activities?user=me&from={day}&to={day}");
+    let meeting = vec![later["id"].as_i64().unwrap()];
+    assert_eq!(
+        ids(&app.get_json(&hal_token, &on("2026-03-05")).await),
+        meeting
+    );
+    let zone = app
+        .client
+        .put(app.url("/api/v1/settings"))
+        .bearer_auth(&app.owner)
+        .json(&json!({"time_zone": "Pacific/Honolulu"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zone.status(), 200);
+    assert_eq!(
+        ids(&app.get_json(&hal_token, &on("2026-03-04")).await),
+        meeting
+    );
+    assert!(ids(&app.get_json(&hal_token, &on("2026-03-05")).await).is_empty());
     let meetings = app
         .get_json(&hal_token, "/api/v1/activities?type=meeting")
         .await;

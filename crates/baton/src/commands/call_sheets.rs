@@ -11,6 +11,7 @@ use baton_core::money::{Currency, format_minor};
 use baton_db::call_sheets::CallSheet;
 use clap::{Args, ValueEnum};
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 
 /// Options of `baton call-sheet`.
 #[derive(Debug, Args)]
@@ -45,32 +46,38 @@ pub async fn call_sheet(database: &DatabaseArgs, args: &CallSheetArgs) -> Result
         Period::Day => SheetPeriod::Day,
         Period::Week => SheetPeriod::Week,
     };
-    let sheet = closing(open(database).await?, async |db| {
+    let (sheet, zone) = closing(open(database).await?, async |db| {
         let user = db.user_by_email(&args.email).await?;
         let date = match args.date {
             Some(date) => date,
             None => db.today().await?,
         };
-        Ok(db.generate_call_sheet(None, user.id, period, date).await?)
+        let sheet = db.generate_call_sheet(None, user.id, period, date).await?;
+        Ok((sheet, db.time_zone().await?))
     })
     .await?;
-    print(args.format, &sheet, sheet_lines)
+    print(args.format, &sheet, |sheet| sheet_lines(sheet, &zone))
 }
 
-/// A time for people: UTC, to the minute.
-fn minute(ms: Option<i64>) -> String {
+/// A time for people: in the organisation's time zone, to the minute.
+fn minute(ms: Option<i64>, zone: &TimeZone) -> String {
     ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .map(|t| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|| NO_VALUE.into())
 }
 
-fn sheet_lines(sheet: &CallSheet) -> Result<Lines, Failure> {
+fn sheet_lines(sheet: &CallSheet, zone: &TimeZone) -> Result<Lines, Failure> {
+    let due = format!("due ({})", zone.iana_name().unwrap_or("UTC"));
     let header = [
         "#",
         "call",
         "phone",
         "why",
-        "due (UTC)",
+        &due,
         "score",
         "value",
         "currency",
@@ -92,12 +99,12 @@ fn sheet_lines(sheet: &CallSheet) -> Result<Lines, Failure> {
                 line.subject.clone(),
                 line.phone.clone().unwrap_or_else(|| NO_VALUE.into()),
                 line.reason.clone(),
-                minute(line.due_at),
+                minute(line.due_at, zone),
                 line.score
                     .map_or_else(|| NO_VALUE.into(), |s| s.to_string()),
                 value,
                 currency,
-                minute(line.last_touch_at),
+                minute(line.last_touch_at, zone),
                 line.outcome.clone().unwrap_or_default(),
             ])
         })
