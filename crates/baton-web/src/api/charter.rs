@@ -1,11 +1,11 @@
 //! The charter over the API: the version in force, its history, and the
 //! owner's changes, each a new version.
 
-use super::JsonBody;
+use super::{JsonBody, Order, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use baton_db::charter::{ActivityType, Charter, CharterVersion};
@@ -29,14 +29,23 @@ pub async fn current(
     Ok(Json(state.db.current_charter().await?))
 }
 
-/// Every version of the charter, newest first.
-#[utoipa::path(get, path = "/api/v1/charter/versions", tag = "charter",
-    responses((status = 200, body = Vec<CharterVersion>)), security(("bearer" = [])))]
+/// Every version of the charter, newest first; the cursor pages to older ones.
+#[utoipa::path(get, path = "/api/v1/charter/versions", tag = "charter", params(PageParams),
+    responses((status = 200, body = Page<CharterVersion>), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn versions(
     State(state): State<AppState>,
     _caller: Caller,
-) -> Result<Json<Vec<CharterVersion>>, ApiError> {
-    Ok(Json(state.db.charter_versions().await?))
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<CharterVersion>>, ApiError> {
+    let page = page.parse()?;
+    let versions = state.db.charter_versions().await?;
+    Ok(Json(Page::of_all(
+        versions,
+        Order::NewestFirst,
+        page,
+        |v| v.version,
+    )))
 }
 
 /// One version of the charter, with its activity types.

@@ -1,10 +1,10 @@
 //! Public forms over the API: list, create, and the snippet that embeds one.
 
-use super::JsonBody;
+use super::{JsonBody, Order, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -38,17 +38,24 @@ fn describe(state: &AppState, form: Form) -> FormOut {
     }
 }
 
-/// List forms.
-#[utoipa::path(get, path = "/api/v1/forms", tag = "forms",
-    responses((status = 200, body = Vec<FormOut>)), security(("bearer" = [])))]
+/// List forms in the order they were made.
+#[utoipa::path(get, path = "/api/v1/forms", tag = "forms", params(PageParams),
+    responses((status = 200, body = Page<FormOut>), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
-) -> Result<Json<Vec<FormOut>>, ApiError> {
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<FormOut>>, ApiError> {
+    let page = page.parse()?;
     let forms = state.db.forms().await?;
-    Ok(Json(
-        forms.into_iter().map(|f| describe(&state, f)).collect(),
-    ))
+    let forms = forms.into_iter().map(|f| describe(&state, f)).collect();
+    Ok(Json(Page::of_all(
+        forms,
+        Order::OldestFirst,
+        page,
+        |f: &FormOut| f.form.id,
+    )))
 }
 
 /// Read a form with its embed snippet.

@@ -127,6 +127,41 @@ impl<T> Page<T> {
             .flatten();
         Page { items, next_cursor }
     }
+
+    /// A page of a short list read whole (queues, teams, tokens…), in
+    /// `order` of `id`: the items past the cursor `after` (0 for the first
+    /// page), at most `limit` of them, with a cursor while more follow.
+    pub fn of_all(
+        mut items: Vec<T>,
+        order: Order,
+        (after, limit): (i64, i64),
+        id: impl Fn(&T) -> i64,
+    ) -> Page<T> {
+        match order {
+            Order::OldestFirst => {
+                items.sort_by_key(|item| id(item));
+                items.retain(|item| id(item) > after);
+            }
+            Order::NewestFirst => {
+                items.sort_by_key(|item| std::cmp::Reverse(id(item)));
+                items.retain(|item| after == 0 || id(item) < after);
+            }
+        }
+        // The whole list is at hand, so a full last page has no cursor.
+        let more = items.len() as i64 > limit;
+        items.truncate(usize::try_from(limit).unwrap_or(0));
+        let next_cursor = more
+            .then(|| items.last().map(|last| id(last).to_string()))
+            .flatten();
+        Page { items, next_cursor }
+    }
+}
+
+/// Which way a list runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
 }
 
 /// A JSON object body whose errors are problem documents naming the field.

@@ -1,10 +1,10 @@
 //! Queues, their members and the routing rules over the API.
 
-use super::{JsonBody, JsonList};
+use super::{JsonBody, JsonList, Order, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
@@ -33,14 +33,20 @@ pub struct QueueOut {
     pub members: Vec<Member>,
 }
 
-/// List queues.
-#[utoipa::path(get, path = "/api/v1/queues", tag = "queues",
-    responses((status = 200, body = Vec<Queue>)), security(("bearer" = [])))]
+/// List queues in the order they were made.
+#[utoipa::path(get, path = "/api/v1/queues", tag = "queues", params(PageParams),
+    responses((status = 200, body = Page<Queue>), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
-) -> Result<Json<Vec<Queue>>, ApiError> {
-    Ok(Json(state.db.queues().await?))
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<Queue>>, ApiError> {
+    let page = page.parse()?;
+    let queues = state.db.queues().await?;
+    Ok(Json(Page::of_all(queues, Order::OldestFirst, page, |q| {
+        q.id
+    })))
 }
 
 /// Read a queue and its members, by id or slug.

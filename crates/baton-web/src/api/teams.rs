@@ -1,10 +1,10 @@
 //! Teams over the API.
 
-use super::JsonBody;
+use super::{JsonBody, Order, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -26,14 +26,20 @@ pub struct TeamIn {
     pub function: Function,
 }
 
-/// List teams by name.
-#[utoipa::path(get, path = "/api/v1/teams", tag = "teams",
-    responses((status = 200, body = Vec<Team>)), security(("bearer" = [])))]
+/// List teams in the order they were made.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", params(PageParams),
+    responses((status = 200, body = Page<Team>), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
-) -> Result<Json<Vec<Team>>, ApiError> {
-    Ok(Json(state.db.teams().await?))
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<Team>>, ApiError> {
+    let page = page.parse()?;
+    let teams = state.db.teams().await?;
+    Ok(Json(Page::of_all(teams, Order::OldestFirst, page, |t| {
+        t.id
+    })))
 }
 
 /// Create a team (owners and managers).

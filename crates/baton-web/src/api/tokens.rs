@@ -1,9 +1,10 @@
 //! API tokens over the API: listing and revoking them.
 
+use super::{Order, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -17,17 +18,22 @@ pub fn router() -> Router<AppState> {
 }
 
 /// List working API tokens, newest first: the caller's own, or every one for an owner.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "users",
-    responses((status = 200, body = Vec<ApiToken>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "users", params(PageParams),
+    responses((status = 200, body = Page<ApiToken>), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<ApiToken>>, ApiError> {
+    let page = page.parse()?;
     let mut tokens = state.db.api_tokens().await?;
     if caller.role() != Role::Owner {
         tokens.retain(|t| t.holder_id == caller.id());
     }
-    Ok(Json(tokens))
+    Ok(Json(Page::of_all(tokens, Order::NewestFirst, page, |t| {
+        t.id
+    })))
 }
 
 /// Revoke an API token; it stops working at once (owners any, others their own).

@@ -1,6 +1,6 @@
 //! Webhook subscriptions over the API.
 
-use super::{JsonBody, Page, PageParams};
+use super::{JsonBody, Order, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -58,15 +58,25 @@ pub async fn create(
     ))
 }
 
-/// List subscriptions (owners and managers).
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
-    responses((status = 200, body = Vec<Webhook>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+/// List subscriptions in the order they were made (owners and managers).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", params(PageParams),
+    responses((status = 200, body = Page<Webhook>), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<Webhook>>, ApiError> {
+    Query(page): Query<PageParams>,
+) -> Result<Json<Page<Webhook>>, ApiError> {
     caller.require(&[Role::Manager], "manage webhooks")?;
-    Ok(Json(state.db.webhooks().await?))
+    let page = page.parse()?;
+    let webhooks = state.db.webhooks().await?;
+    Ok(Json(Page::of_all(
+        webhooks,
+        Order::OldestFirst,
+        page,
+        |w| w.id,
+    )))
 }
 
 /// Deliveries of a subscription, newest first; the cursor pages to older ones.

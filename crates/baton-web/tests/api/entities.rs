@@ -1138,15 +1138,15 @@ async fn a_hunter_is_refused_the_charter_change_and_each_change_is_a_version() {
     assert_eq!(second["activity_types"][0]["function"], "marketing");
     assert_eq!(app.get_json(&hunter, "/api/v1/charter").await, second);
     let versions = app.get_json(&hunter, "/api/v1/charter/versions").await;
-    let numbers: Vec<i64> = versions
+    let numbers: Vec<i64> = versions["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v["version"].as_i64().unwrap())
         .collect();
     assert_eq!(numbers, vec![2, 1]);
-    assert!(versions[1]["created_by"].is_null());
-    assert!(versions[0]["created_by"].is_i64());
+    assert!(versions["items"][1]["created_by"].is_null());
+    assert!(versions["items"][0]["created_by"].is_i64());
     assert_eq!(
         app.get_json(&hunter, "/api/v1/charter/versions/1").await,
         first,
@@ -1448,7 +1448,7 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         403
     );
     let teams = app.get_json(&hal_token, "/api/v1/teams").await;
-    assert_eq!(teams[0]["name"], "West hunters");
+    assert_eq!(teams["items"][0]["name"], "West hunters");
 
     let (status, hal_user) = patch(
         &app,

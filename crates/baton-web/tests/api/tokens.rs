@@ -7,7 +7,7 @@ use serde_json::Value;
 /// The ids of the working tokens `token` may see, with their holders.
 async fn listed(app: &TestApp, token: &str) -> Vec<(i64, i64)> {
     let tokens = app.get_json(token, "/api/v1/tokens").await;
-    tokens
+    tokens["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -111,7 +111,7 @@ async fn a_token_records_when_it_was_last_used() {
     let before = baton_db::now_ms();
     let tokens: Value = app.get_json(&hunter, "/api/v1/tokens").await;
     let used = |name: &str| {
-        tokens
+        tokens["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -143,5 +143,52 @@ async fn requests_arriving_together_with_an_unchecked_token_are_each_answered() 
         assert_eq!(me["id"], hal, "{me}");
     }
     let tokens = app.get_json(&hunter, "/api/v1/tokens").await;
-    assert!(tokens[0]["last_used_at"].is_i64(), "{tokens}");
+    assert!(tokens["items"][0]["last_used_at"].is_i64(), "{tokens}");
+}
+
+/// Every page of `path`, `limit` at a time, following the cursor.
+async fn pages(app: &TestApp, path: &str, limit: usize, key: &str) -> Vec<Vec<i64>> {
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get_json(&app.owner, &format!("{path}?limit={limit}&cursor={cursor}"))
+            .await;
+        pages.push(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item[key].as_i64().unwrap())
+                .collect(),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn short_lists_page_with_a_cursor_like_every_list() {
+    let app = TestApp::new().await;
+    let owner = app.db.user_by_email("owner@acme.test").await.unwrap().id;
+    for name in ["ci", "warehouse", "zapier"] {
+        app.db.create_api_token(None, owner, name).await.unwrap();
+    }
+    // Newest first: the three spare tokens, then the one the tests use.
+    let tokens = pages(&app, "/api/v1/tokens", 2, "id").await;
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    let ids = tokens.concat();
+    assert_eq!(ids.len(), 4);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+
+    // The six default queues, oldest first, four to a page.
+    let queues = pages(&app, "/api/v1/queues", 4, "id").await;
+    assert_eq!(queues.iter().map(Vec::len).collect::<Vec<_>>(), [4, 2]);
+    let ids = queues.concat();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+    let refused = app.get(&app.owner, "/api/v1/teams?cursor=soon").await;
+    assert_eq!(refused.status(), 422);
 }
