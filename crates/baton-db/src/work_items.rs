@@ -1108,12 +1108,20 @@ pub const ON_DESK: &[WorkStatus] = &[WorkStatus::Assigned, WorkStatus::Accepted]
 /// The status of the work waiting in a queue for a member to take it.
 pub const WAITING: WorkStatus = WorkStatus::Unassigned;
 
-/// Filters of a person's desk; empty means any.
+/// Whose open work a desk list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskScope {
+    /// One person's: the items assigned to them, and the items waiting
+    /// unassigned in the queues they are a member of.
+    Person(i64),
+    /// Every open item in every queue, as managers oversee them.
+    Everyone,
+}
+
+/// Filters of a desk; empty means any.
 #[derive(Debug, Clone)]
 pub struct DeskFilter {
-    /// Whose desk: the items assigned to them, and the items waiting
-    /// unassigned in the queues they are a member of.
-    pub assignee_id: i64,
+    pub scope: DeskScope,
     pub queue_id: Option<i64>,
     /// One of [`ON_DESK`] or [`WAITING`]; any other lists nothing.
     pub status: Option<WorkStatus>,
@@ -1145,6 +1153,8 @@ pub struct DeskLine {
     pub contact: String,
     pub email: String,
     pub company: String,
+    /// Who holds it; empty while it waits unassigned.
+    pub assignee: String,
 }
 
 /// Work items with their queue, lead, contact and company. The contact and
@@ -1165,8 +1175,10 @@ const DESK_LINES: &str =
         COALESCE(i.received_at, w.created_at) AS received_at, l.intent, l.score,
         COALESCE(c.name, '') AS contact, COALESCE(c.email_lower, '') AS email,
         LOWER(COALESCE(c.name, '')) AS contact_lower,
-        COALESCE(a.name, '') AS company, LOWER(COALESCE(a.name, '')) AS company_lower
+        COALESCE(a.name, '') AS company, LOWER(COALESCE(a.name, '')) AS company_lower,
+        COALESCE(u.name, '') AS assignee
      FROM work_items w JOIN queues q ON q.id = w.queue_id
+          LEFT JOIN users u ON u.id = w.assignee_id
           LEFT JOIN leads l ON l.id = w.lead_id
           LEFT JOIN inquiries i ON i.id = w.inquiry_id
           LEFT JOIN contacts c ON c.id = COALESCE(l.contact_id, i.contact_id)
@@ -1196,30 +1208,41 @@ fn desk_line(row: &AnyRow) -> Result<DeskLine> {
         contact: row.try_get("contact")?,
         email: row.try_get("email")?,
         company: row.try_get("company")?,
+        assignee: row.try_get("assignee")?,
     })
 }
 
 impl Db {
-    /// A window of the open work assigned to one person and the work waiting
-    /// in their queues, matching `filter`, with its total.
+    /// A window of the open work in `filter`'s scope (one person's desk, or
+    /// every queue's), matching the filter, with its total.
     pub async fn desk(
         &self,
         filter: &DeskFilter,
         window: &Window<DeskSort>,
     ) -> Result<Listed<DeskLine>> {
         let mut conditions = Conditions::default();
-        conditions.add(
-            "((r.assignee_id = ? AND r.status IN (?, ?))
-              OR (r.assignee_id IS NULL AND r.status = ?
-                  AND r.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = ?)))",
-            vec![
-                filter.assignee_id.into(),
-                ON_DESK[0].as_str().into(),
-                ON_DESK[1].as_str().into(),
-                WAITING.as_str().into(),
-                filter.assignee_id.into(),
-            ],
-        );
+        match filter.scope {
+            DeskScope::Person(person) => conditions.add(
+                "((r.assignee_id = ? AND r.status IN (?, ?))
+                  OR (r.assignee_id IS NULL AND r.status = ?
+                      AND r.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = ?)))",
+                vec![
+                    person.into(),
+                    ON_DESK[0].as_str().into(),
+                    ON_DESK[1].as_str().into(),
+                    WAITING.as_str().into(),
+                    person.into(),
+                ],
+            ),
+            DeskScope::Everyone => conditions.add(
+                "r.status IN (?, ?, ?)",
+                vec![
+                    ON_DESK[0].as_str().into(),
+                    ON_DESK[1].as_str().into(),
+                    WAITING.as_str().into(),
+                ],
+            ),
+        }
         conditions.equal("r.status = ?", filter.status.map(|s| s.as_str()));
         conditions.equal("r.queue_id = ?", filter.queue_id);
         conditions.equal("r.intent = ?", filter.intent.map(|i| i.as_str()));

@@ -3,10 +3,11 @@
 //! filtered, searched, sorted, paged and exported like every list.
 
 use super::lists::{
-    Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices, yes_no_filter,
+    Cell, Column, ListRequest, ListSpec, ListView, Output, Rows, back_to, choices, respond,
+    yes_no_filter,
 };
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, money, render};
+use super::{Chrome, Field, Viewer, failure, message, money, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -18,13 +19,15 @@ use baton_core::domain::{AppointmentStatus, Intent, WorkStatus};
 use baton_db::appointments::AppointmentFilter;
 use baton_db::now_ms;
 use baton_db::opportunities::OpportunityFilter;
-use baton_db::work_items::{DeskFilter, DeskLine, DeskSort, ON_DESK, WAITING};
+use baton_db::work_items::{DeskFilter, DeskLine, DeskScope, DeskSort, ON_DESK, WAITING};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/work", get(page))
         .route("/work.csv", get(page))
+        .route("/work/all", get(all_work))
+        .route("/work/all.csv", get(all_work))
         .route("/work/calendar-feed", post(calendar_feed))
         .route("/work/{id}/accept", post(accept))
         .route("/work/{id}/reject", post(reject))
@@ -32,19 +35,30 @@ pub fn router() -> Router<AppState> {
         .route("/work/{id}/done", post(done))
 }
 
-const COLUMNS: &[Column] = &[
-    Column::unsorted("Lead"),
-    Column::unsorted("Inquiry"),
-    Column::unsorted("Contact"),
-    Column::unsorted("Company"),
-    Column::unsorted("Queue"),
-    Column::unsorted("Status"),
-    Column::unsorted("Intent"),
-    Column::sorted("Score", "score"),
-    Column::sorted("Received", "received"),
-    Column::sorted("First touch due", "due"),
-    Column::unsorted("SLA"),
-];
+/// My work's columns, then any `extra` ones.
+macro_rules! desk_columns {
+    ($($extra:expr),*) => {
+        &[
+            Column::unsorted("Lead"),
+            Column::unsorted("Inquiry"),
+            Column::unsorted("Contact"),
+            Column::unsorted("Company"),
+            Column::unsorted("Queue"),
+            Column::unsorted("Status"),
+            Column::unsorted("Intent"),
+            Column::sorted("Score", "score"),
+            Column::sorted("Received", "received"),
+            Column::sorted("First touch due", "due"),
+            Column::unsorted("SLA"),
+            $($extra),*
+        ]
+    };
+}
+
+const COLUMNS: &[Column] = desk_columns!();
+
+/// All open work: My work's columns, and who holds each item.
+const ALL_COLUMNS: &[Column] = desk_columns!(Column::unsorted("Assignee"));
 
 /// One line of My work: what the list shows, and what may be done with it.
 struct Line {
@@ -111,6 +125,17 @@ fn sla(item: &DeskLine, now: i64) -> (String, bool) {
 }
 
 fn line(item: DeskLine, now: i64, viewer: &Viewer, away_in: &[String]) -> Line {
+    Line {
+        id: item.id,
+        waiting: item.status == WAITING,
+        away: away_in.contains(&item.queue),
+        can_accept: item.status == WorkStatus::Assigned,
+        cells: cells(item, now, viewer),
+    }
+}
+
+/// An item's cells under [`COLUMNS`].
+fn cells(item: DeskLine, now: i64, viewer: &Viewer) -> Vec<Cell> {
     let (due, late) = sla(&item, now);
     let lead = match item.lead_id {
         Some(lead) => Cell::link(format!("Lead {lead}"), format!("/leads/{lead}")),
@@ -128,25 +153,19 @@ fn line(item: DeskLine, now: i64, viewer: &Viewer, away_in: &[String]) -> Line {
     } else {
         item.contact
     };
-    Line {
-        id: item.id,
-        waiting: item.status == WAITING,
-        away: away_in.contains(&item.queue),
-        can_accept: item.status == WorkStatus::Assigned,
-        cells: vec![
-            lead,
-            inquiry,
-            Cell::text(contact),
-            Cell::text(item.company),
-            Cell::text(item.queue),
-            Cell::text(item.status.as_str()),
-            Cell::text(item.intent.map(|i| i.as_str()).unwrap_or_default()),
-            Cell::text(item.score.map(|s| s.to_string()).unwrap_or_default()),
-            Cell::text(viewer.when(item.received_at)),
-            Cell::text(viewer.when(item.first_touch_due_at)),
-            Cell::text(due).marked_if(late, "overdue"),
-        ],
-    }
+    vec![
+        lead,
+        inquiry,
+        Cell::text(contact),
+        Cell::text(item.company),
+        Cell::text(item.queue),
+        Cell::text(item.status.as_str()),
+        Cell::text(item.intent.map(|i| i.as_str()).unwrap_or_default()),
+        Cell::text(item.score.map(|s| s.to_string()).unwrap_or_default()),
+        Cell::text(viewer.when(item.received_at)),
+        Cell::text(viewer.when(item.first_touch_due_at)),
+        Cell::text(due).marked_if(late, "overdue"),
+    ]
 }
 
 async fn page(
@@ -181,7 +200,7 @@ async fn show(
 ) -> Response {
     let now = now_ms();
     let filter = DeskFilter {
-        assignee_id: viewer.id(),
+        scope: DeskScope::Person(viewer.id()),
         queue_id: request.id("queue"),
         status: request.one_of::<WorkStatus>("status"),
         overdue: request.yes_no("overdue"),
@@ -215,7 +234,11 @@ async fn show(
             "The open items assigned to you, and those waiting unassigned in your queues."
                 .to_string(),
         ),
-        views: Vec::new(),
+        views: if viewer.role().is_manager() {
+            vec![("/work/all".to_string(), "All open work")]
+        } else {
+            Vec::new()
+        },
     };
     if output == Output::Csv {
         return super::lists::csv(
@@ -229,7 +252,13 @@ async fn show(
     queue_choices.extend(queues.into_iter().map(|(id, name)| (id.to_string(), name)));
     let filters = vec![
         Field::choice("queue", "Queue", queue_choices, request.get("queue")).optional(),
-        Field::choice("status", "Status", status_choices(), request.get("status")).optional(),
+        Field::choice(
+            "status",
+            "Status",
+            status_choices("waiting in my queues"),
+            request.get("status"),
+        )
+        .optional(),
         yes_no_filter(
             request,
             "overdue",
@@ -309,14 +338,103 @@ async fn show(
 }
 
 /// The statuses My work filters by: its own, and the work waiting in the
-/// viewer's queues.
-fn status_choices() -> Vec<(String, String)> {
+/// viewer's queues (`waiting`, as a queue's unassigned work is called).
+fn status_choices(waiting: &str) -> Vec<(String, String)> {
     let mut statuses = choices("Any status", ON_DESK.iter().map(|s| s.as_str()));
-    statuses.push((
-        WAITING.as_str().to_string(),
-        "waiting in my queues".to_string(),
-    ));
+    statuses.push((WAITING.as_str().to_string(), waiting.to_string()));
     statuses
+}
+
+/// Every queue's open work, for owners and managers to oversee: who holds
+/// what, and what waits or runs late; filtered, sorted, paged and exported
+/// like My work.
+async fn all_work(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    output: Output,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if !viewer.role().is_manager() {
+        return message(
+            StatusCode::FORBIDDEN,
+            Some(&viewer),
+            "Not for your role",
+            format!(
+                "A {} sees their own work under My work; owners and managers see every queue's.",
+                viewer.role()
+            ),
+        );
+    }
+    let request = ListRequest::parse(raw.as_deref());
+    let now = now_ms();
+    let filter = DeskFilter {
+        scope: DeskScope::Everyone,
+        queue_id: request.id("queue"),
+        status: request.one_of::<WorkStatus>("status"),
+        overdue: request.yes_no("overdue"),
+        now,
+        intent: request.one_of::<Intent>("intent"),
+        search: request.search(),
+    };
+    let window = request.window::<DeskSort>(output);
+    let (listed, queues) =
+        match tokio::try_join!(state.db.desk(&filter, &window), state.db.queues()) {
+            Ok(both) => both,
+            Err(e) => return failure(Some(&viewer), e),
+        };
+    let rows = listed
+        .rows
+        .into_iter()
+        .map(|item| {
+            let assignee = Cell::text(item.assignee.clone());
+            let mut cells = cells(item, now, &viewer);
+            cells.push(assignee);
+            cells
+        })
+        .collect();
+    let mut queue_choices = vec![(String::new(), "Any queue".to_string())];
+    queue_choices.extend(queues.into_iter().map(|q| (q.id.to_string(), q.name)));
+    let filters = vec![
+        Field::choice("queue", "Queue", queue_choices, request.get("queue")).optional(),
+        Field::choice(
+            "status",
+            "Status",
+            status_choices("waiting unassigned"),
+            request.get("status"),
+        )
+        .optional(),
+        yes_no_filter(
+            &request,
+            "overdue",
+            "SLA",
+            ["Any", "Overdue", "Not overdue"],
+        ),
+        Field::choice(
+            "intent",
+            "Intent",
+            choices("Any intent", Intent::ALL.iter().map(|i| i.as_str())),
+            request.get("intent"),
+        )
+        .optional(),
+    ];
+    let spec = ListSpec {
+        title: "All open work",
+        path: "/work/all",
+        columns: ALL_COLUMNS,
+        search_label: "Search contact name, e-mail or company",
+        empty: "No work is open in any queue. Inquiries routed to a queue appear here until \
+                they are done, rejected or turned into deals.",
+        note: Some(
+            "Every open item in every queue, the most overdue first; open a lead to hand its work on."
+                .to_string(),
+        ),
+        views: vec![("/work".to_string(), "My work")],
+    };
+    let rows = Rows {
+        total: listed.total,
+        rows,
+    };
+    respond(&viewer, &request, spec, filters, &window, rows, output)
 }
 
 /// Gives the viewer a new calendar feed address, shown once; the old one stops working.
@@ -507,6 +625,7 @@ mod tests {
             contact: String::new(),
             email: String::new(),
             company: String::new(),
+            assignee: String::new(),
         };
         assert_eq!(
             sla(&item(None), 5 * hour),

@@ -1180,6 +1180,51 @@ async fn a_moderator_releases_ticked_inquiries_at_once_and_each_is_recorded() {
 }
 
 #[tokio::test]
+async fn a_manager_sees_every_queues_open_work_and_who_holds_it() {
+    let app = TestApp::new().await;
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let held = app.inquire(strong_lead("dana@initech.test")).await;
+    assert_eq!(held["assignee_id"], hal);
+    // Nobody serves operations: the billing question waits there.
+    let waiting = app
+        .inquire(serde_json::json!({"email": "ap@globex.test", "message": "invoice charged twice, refund"}))
+        .await;
+    assert!(waiting["assignee_id"].is_null(), "{waiting}");
+
+    let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/work/all").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("Inquiry {}", held["id"])), "{page}");
+    assert!(
+        page.contains(&format!("Inquiry {}", waiting["id"])),
+        "{page}"
+    );
+    assert!(page.contains("<td>hal</td>"), "who holds it: {page}");
+
+    let operations = app.db.queue("operations").await.unwrap().id;
+    let (_, page, _) = manager.get(&format!("/work/all?queue={operations}")).await;
+    assert!(
+        page.contains(&format!("Inquiry {}", waiting["id"])),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("Inquiry {}", held["id"])), "{page}");
+    let (_, page, _) = manager.get("/queues/operations").await;
+    assert!(
+        page.contains(&format!("href=\"/work/all?queue={operations}\"")),
+        "the queue page links its work: {page}"
+    );
+    let (_, csv, _) = manager.get("/work/all.csv?status=unassigned").await;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].ends_with(",SLA,Assignee"), "{csv}");
+
+    let hunter = Browser::person(&app, "hana@acme.test", Role::Hunter).await;
+    let (status, _, _) = hunter.get("/work/all").await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
 async fn a_manager_sets_a_queues_service_levels_and_members_while_a_hunter_is_refused() {
     let app = TestApp::new().await;
     let (hal_id, _) = app.user("hal@acme.test", Role::Hunter).await;
