@@ -3,7 +3,7 @@
 use crate::checks::{amount, day, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
-use crate::listing::{Conditions, Listed, SortColumn, Window};
+use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::domain::{Stage, UnknownValue};
@@ -95,6 +95,8 @@ impl SortColumn for CampaignSort {
         CampaignSort::EndsOn,
         CampaignSort::Leads,
     ];
+    /// The latest campaigns first: the ones being run and judged now.
+    const DIRECTION: Direction = Direction::Descending;
 
     fn key(self) -> &'static str {
         match self {

@@ -3,7 +3,7 @@
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
-use crate::listing::{Conditions, Listed, SortColumn, Window};
+use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::users::audit_in;
 use crate::work_items::change_stage_in;
 use baton_core::domain::{Grade, Intent, OpportunityStage, Stage};
@@ -314,6 +314,8 @@ impl SortColumn for LeadSort {
         LeadSort::Source,
         LeadSort::Owner,
     ];
+    /// The newest leads first: they are the ones still to be worked.
+    const DIRECTION: Direction = Direction::Descending;
 
     fn key(self) -> &'static str {
         match self {

@@ -532,8 +532,8 @@ async fn campaigns_filter_by_channel_count_their_leads_and_export() {
     assert!(!page.contains("Trade fair</a>"));
     let (_, page, _) = marketer.get("/campaigns").await;
     assert!(
-        in_order(&page, &["Spring webinar", "Trade fair", "Autumn webinar"]),
-        "first day first by default"
+        in_order(&page, &["Autumn webinar", "Trade fair", "Spring webinar"]),
+        "the latest first by default"
     );
     let (_, page, _) = marketer.get("/campaigns?sort=cost&dir=desc").await;
     assert!(in_order(
@@ -624,8 +624,13 @@ async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_lea
     assert!(links_to(&page, &dana_link) && !links_to(&page, &sam_link));
     let (_, page, _) = owner.get("/leads?sort=score&dir=desc").await;
     assert!(in_order(&page, &["Dana Reyes", "sam@gmail.com"]));
-    let (_, page, _) = owner.get("/leads?sort=score").await;
+    let (_, page, _) = owner.get("/leads?sort=score&dir=asc").await;
     assert!(in_order(&page, &["sam@gmail.com", "Dana Reyes"]));
+    let (_, page, _) = owner.get("/leads").await;
+    assert!(
+        in_order(&page, &["sam@gmail.com", "Dana Reyes"]),
+        "the newest lead first"
+    );
     let (status, page, _) = owner.get("/leads?stage=closed").await;
     assert_eq!(status, 422, "{page}");
 
