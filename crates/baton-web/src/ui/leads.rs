@@ -394,11 +394,16 @@ async fn show(
         };
         let reassign = work.filter(|item| may_hand_on(viewer, item)).map(|item| {
             let typed = handing.as_ref().map(|(f, _, _)| f);
-            let options = people
-                .iter()
-                .filter(|u| u.active && Some(u.id) != item.assignee_id)
-                .filter(|u| takers.as_ref().is_none_or(|takers| takers.contains(&u.id)))
-                .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.role)))
+            // Nobody is chosen until the holder chooses: work is never
+            // handed to whoever happens to come first.
+            let options = std::iter::once((String::new(), "Choose a person".to_string()))
+                .chain(
+                    people
+                        .iter()
+                        .filter(|u| u.active && Some(u.id) != item.assignee_id)
+                        .filter(|u| takers.as_ref().is_none_or(|takers| takers.contains(&u.id)))
+                        .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.role))),
+                )
                 .collect();
             let mut fields = vec![
                 Field::choice(

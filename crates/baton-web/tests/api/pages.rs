@@ -729,6 +729,10 @@ async fn the_assignee_hands_a_lead_on_with_a_reason() {
         page.contains("hugo (hunter)") && !page.contains("zoe (hunter)"),
         "only the queue's members are offered: {page}"
     );
+    assert!(
+        page.contains("<option value=\"\" selected>Choose a person</option>"),
+        "nobody is chosen beforehand: {page}"
+    );
     let csrf = Browser::csrf(&page);
     let path = format!("/leads/{lead}/reassign");
     let (status, page, _) = hunter
