@@ -261,6 +261,12 @@ impl Db {
         self.ensure_among_its_people(new, &contact).await?;
         let starts_at = not_past(timestamp("starts_at", &new.starts_at)?)?;
         let ends_at = match optional(new.ends_at.as_deref()) {
+            Some(_) if new.minutes.is_some() => {
+                return Err(DbError::invalid(
+                    "minutes",
+                    "give either ends_at or minutes, not both",
+                ));
+            }
             Some(text) => timestamp("ends_at", &text)?,
             None => {
                 let minutes = new.minutes.unwrap_or(DEFAULT_MINUTES);

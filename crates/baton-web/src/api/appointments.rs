@@ -88,7 +88,7 @@ pub struct AppointmentIn {
     pub starts_at: String,
     /// RFC 3339; `minutes` after the start when absent.
     pub ends_at: Option<String>,
-    /// Length in minutes when `ends_at` is absent (default 30).
+    /// Length in minutes, instead of `ends_at` (default 30).
     pub minutes: Option<i64>,
     /// "Meeting with <contact>" when absent.
     pub title: Option<String>,

@@ -316,6 +316,11 @@ async fn bad_appointments_are_refused_naming_the_field() {
             "minutes",
         ),
         (
+            json!({"contact_id": contact_id, "starts_at": "2030-03-04T15:00:00Z",
+                   "ends_at": "2030-03-04T16:00:00Z", "minutes": 30}),
+            "minutes",
+        ),
+        (
             json!({"contact_id": contact_id, "starts_at": "0001-03-04T15:00:00Z"}),
             "starts_at",
         ),
