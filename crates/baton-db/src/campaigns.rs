@@ -12,6 +12,7 @@ use baton_core::slug::parse_slug;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
 
 /// A campaign and its cost.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -215,17 +216,49 @@ impl Db {
                 e
             }
         })?;
+        let claimed = claim_leads(&mut tx, id, &name).await?;
         audit_in(
             &mut *tx,
             actor,
             "campaign.created",
             "campaign",
             Some(id),
-            &serde_json::json!({"name": name, "channel": channel, "cost_minor": cost, "currency": currency}),
+            &serde_json::json!({"name": name, "channel": channel, "cost_minor": cost,
+                "currency": currency, "leads_claimed": claimed}),
         )
         .await?;
         tx.commit().await?;
         self.campaign(id).await
+    }
+
+    /// The campaign names inquiries gave that no campaign has, with how many
+    /// leads gave each, most first; names that differ only in case are one,
+    /// shown as most of its leads spelled it.
+    pub async fn unknown_campaign_names(&self) -> Result<Vec<(String, i64)>> {
+        let spellings: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT campaign_name, COUNT(*) FROM leads
+             WHERE campaign_id IS NULL AND campaign_name IS NOT NULL
+             GROUP BY campaign_name",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        // lowercase name -> (most used spelling and its leads, all leads)
+        let mut names: HashMap<String, ((String, i64), i64)> = HashMap::new();
+        for (spelling, leads) in spellings {
+            let entry = names
+                .entry(spelling.to_lowercase())
+                .or_insert_with(|| ((spelling.clone(), 0), 0));
+            if leads > entry.0.1 {
+                entry.0 = (spelling, leads);
+            }
+            entry.1 += leads;
+        }
+        let mut names: Vec<(String, i64)> = names
+            .into_values()
+            .map(|((spelling, _), leads)| (spelling, leads))
+            .collect();
+        names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(names)
     }
 
     /// One campaign by id.
@@ -325,4 +358,35 @@ impl Db {
                 .await?;
         Ok(rows.into_iter().map(|(c,)| c).collect())
     }
+}
+
+/// Attributes to the new campaign `id` the leads whose inquiries named it
+/// (in any case) before it existed; returns how many.
+async fn claim_leads(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    name: &str,
+) -> Result<u64> {
+    let spellings: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT campaign_name FROM leads
+         WHERE campaign_id IS NULL AND campaign_name IS NOT NULL",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let lower = name.to_lowercase();
+    let mut claimed = 0;
+    for (spelling,) in spellings
+        .into_iter()
+        .filter(|(spelling,)| spelling.to_lowercase() == lower)
+    {
+        claimed += sqlx::query(
+            "UPDATE leads SET campaign_id = $1 WHERE campaign_id IS NULL AND campaign_name = $2",
+        )
+        .bind(id)
+        .bind(spelling)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(claimed)
 }

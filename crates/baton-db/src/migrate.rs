@@ -67,6 +67,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "inquiry_repeats",
         include_str!("../migrations/sqlite/0012_inquiry_repeats.sql"),
     ),
+    (
+        13,
+        "lead_campaign_names",
+        include_str!("../migrations/sqlite/0013_lead_campaign_names.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -129,6 +134,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "inquiry_repeats",
         include_str!("../migrations/postgres/0012_inquiry_repeats.sql"),
+    ),
+    (
+        13,
+        "lead_campaign_names",
+        include_str!("../migrations/postgres/0013_lead_campaign_names.sql"),
     ),
 ];
 

@@ -305,15 +305,16 @@ impl Db {
                     r.assignee.as_ref().ok().map(|(user, _)| *user).into(),
                     now.into(),
                     now.into(),
+                    plan.inquiry.campaign.as_deref().into(),
                 ])
             })
             .collect();
         let leads: HashMap<i64, i64> = insert_rows::<(i64, i64)>(
             tx,
             "INSERT INTO leads (inquiry_id, contact_id, account_id, campaign_id, source, stage, intent, score, grade,
-                 owner_id, created_at, updated_at)
+                 owner_id, created_at, updated_at, campaign_name)
              SELECT v.column1, v.column2, v.column3, c.id, v.column5, v.column6, v.column7, v.column8, v.column9,
-                 v.column10, v.column11, v.column12
+                 v.column10, v.column11, v.column12, v.column13
              FROM (",
             ") AS v LEFT JOIN campaigns c ON c.name_lower = v.column4 RETURNING inquiry_id, id",
             &lead_rows,

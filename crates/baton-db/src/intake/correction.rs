@@ -414,8 +414,8 @@ async fn create_lead(
     let arrived = inquiry.inquiry.as_ref();
     let (lead_id,): (i64,) = sqlx::query_as(
         "INSERT INTO leads (inquiry_id, contact_id, account_id, campaign_id, source, stage, intent, score, grade,
-             owner_id, created_at, updated_at)
-         VALUES ($1, $2, $3, (SELECT id FROM campaigns WHERE name_lower = $4), $5, $6, $7, $8, $9, $10, $11, $11)
+             owner_id, created_at, updated_at, campaign_name)
+         VALUES ($1, $2, $3, (SELECT id FROM campaigns WHERE name_lower = $4), $5, $6, $7, $8, $9, $10, $11, $11, $12)
          RETURNING id",
     )
     .bind(inquiry.id)
@@ -433,6 +433,7 @@ async fn create_lead(
     .bind(inquiry.grade.as_str())
     .bind(owner)
     .bind(now)
+    .bind(arrived.and_then(|i| i.campaign.clone()))
     .fetch_one(&mut **tx)
     .await?;
     sqlx::query(

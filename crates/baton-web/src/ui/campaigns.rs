@@ -52,6 +52,37 @@ fn cells(line: CampaignLine) -> Vec<Cell> {
     ]
 }
 
+/// Unknown names shown on the list; the rest are counted.
+const UNKNOWN_SHOWN: usize = 5;
+
+/// What the list says of campaign names inquiries gave that no campaign
+/// has: those leads count for no campaign until one by that name exists.
+fn unknown_note(unknown: &[(String, i64)]) -> Option<String> {
+    if unknown.is_empty() {
+        return None;
+    }
+    let leads = |n: i64| {
+        if n == 1 {
+            "1 lead".to_string()
+        } else {
+            format!("{n} leads")
+        }
+    };
+    let mut named: Vec<String> = unknown
+        .iter()
+        .take(UNKNOWN_SHOWN)
+        .map(|(name, n)| format!("\u{201c}{name}\u{201d} ({})", leads(*n)))
+        .collect();
+    if unknown.len() > UNKNOWN_SHOWN {
+        named.push(format!("{} more", unknown.len() - UNKNOWN_SHOWN));
+    }
+    Some(format!(
+        "Inquiries named campaigns that do not exist: {}. Their leads count for no campaign; \
+         add a campaign by that name and they count for it.",
+        named.join(", ")
+    ))
+}
+
 async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -65,9 +96,10 @@ async fn list(
         search: request.search(),
     };
     let window = request.window::<CampaignSort>(output);
-    let (listed, channels) = match tokio::try_join!(
+    let (listed, channels, unknown) = match tokio::try_join!(
         state.db.campaign_list(&filter, &window),
-        state.db.campaign_channels()
+        state.db.campaign_channels(),
+        state.db.unknown_campaign_names()
     ) {
         Ok(both) => both,
         Err(e) => return failure(Some(&viewer), e),
@@ -88,7 +120,7 @@ async fn list(
         search_label: "Search name or channel",
         empty: "There are no campaigns yet. Marketers and managers create them through the API \
                 (POST /api/v1/campaigns); forms and inquiries then count their leads.",
-        note: None,
+        note: unknown_note(&unknown),
         views: Vec::new(),
     };
     let rows = Rows {

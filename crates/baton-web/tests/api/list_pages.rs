@@ -553,6 +553,58 @@ async fn campaigns_filter_by_channel_count_their_leads_and_export() {
 }
 
 #[tokio::test]
+async fn a_campaign_no_one_made_yet_is_named_and_claims_its_leads_once_made() {
+    let app = TestApp::new().await;
+    let marketer = Browser::person(&app, "max@acme.test", Role::Marketer).await;
+    for (email, named) in [
+        ("dana@initech.test", "Sprng webinar"),
+        ("lou@hooli.test", "sprng WEBINAR"),
+        ("eli@globex.test", "Sprng webinar"),
+    ] {
+        let mut lead = strong_lead(email);
+        lead["campaign"] = json!(named);
+        app.inquire(lead).await;
+    }
+    let (_, page, _) = marketer.get("/campaigns").await;
+    assert!(
+        page.contains(
+            "Inquiries named campaigns that do not exist: \u{201c}Sprng webinar\u{201d} (3 leads)"
+        ),
+        "{page}"
+    );
+    let unattributed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE campaign_id IS NULL")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(unattributed, 3);
+
+    let made = app
+        .db
+        .create_campaign(
+            None,
+            &NewCampaign {
+                name: "SPRNG Webinar".into(),
+                channel: "webinar".into(),
+                cost: None,
+                currency: None,
+                starts_on: None,
+                ends_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    let attributed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE campaign_id = $1")
+        .bind(made.id)
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(attributed, 3, "the leads that named it count for it");
+    let (_, page, _) = marketer.get("/campaigns").await;
+    assert!(!page.contains("do not exist"), "{page}");
+}
+
+#[tokio::test]
 async fn the_lists_need_a_session_and_the_menu_links_them_by_role() {
     let app = TestApp::new().await;
     let stranger = Browser::new(&app);
