@@ -1,7 +1,7 @@
 //! Appointments over the API: scheduling meetings with decision makers,
 //! changing them, and the secret address of one's calendar feed.
 
-use super::{JsonBody, Page, PageParams, params};
+use super::{JsonBody, Page, PageParams, clearable, not_null, params};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -172,13 +172,21 @@ pub async fn one(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentPatch {
+    #[serde(default, deserialize_with = "not_null")]
     pub title: Option<String>,
     /// RFC 3339; moving the start keeps the length unless `ends_at` is given.
+    #[serde(default, deserialize_with = "not_null")]
     pub starts_at: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     pub ends_at: Option<String>,
+    /// `null` or empty text clears it.
+    #[serde(default, deserialize_with = "clearable")]
     pub location: Option<String>,
+    /// `null` or empty text clears it.
+    #[serde(default, deserialize_with = "clearable")]
     pub notes: Option<String>,
     /// scheduled, held or cancelled.
+    #[serde(default, deserialize_with = "not_null")]
     pub status: Option<AppointmentStatus>,
 }
 

@@ -1,7 +1,7 @@
 //! Contacts over the API.
 
-use super::queues::present_or_null;
 use super::{JsonBody, Page, PageParams, params};
+use super::{clearable, not_null, present_or_null};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -115,17 +115,22 @@ pub async fn list(
     Ok(Json(Page::new(items, limit, |c: &Contact| c.id)))
 }
 
-/// Changes to a contact; absent fields stay as they are, empty text clears.
+/// Changes to a contact; absent fields stay as they are, `null` or empty
+/// text clears.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactPatch {
+    #[serde(default, deserialize_with = "clearable")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "clearable")]
     pub phone: Option<String>,
+    #[serde(default, deserialize_with = "clearable")]
     pub title: Option<String>,
     /// `null` detaches the contact from its account.
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<i64>)]
     pub account_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "not_null")]
     pub decision_maker: Option<bool>,
 }
 

@@ -157,6 +157,40 @@ impl<T> Page<T> {
     }
 }
 
+// How a PATCH reads `null`, field by field, so that it never means "keep"
+// by accident: each field says whether it may be emptied. An absent field
+// (`#[serde(default)]`) always keeps its value.
+
+/// A field `null` empties: "absent" is `None`, "null" is `Some(None)`.
+pub(crate) fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Text that may be emptied: `null`, like empty text, clears it (`Some("")`).
+pub(crate) fn clearable<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Option::<String>::deserialize(deserializer).map(|text| Some(text.unwrap_or_default()))
+}
+
+/// A field that cannot be emptied: `null` is refused, not read as "keep".
+pub(crate) fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer)?
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom("cannot be null: leave the field out to keep its value")
+        })
+}
+
 /// Which way a list runs.
 #[derive(Debug, Clone, Copy)]
 pub enum Order {

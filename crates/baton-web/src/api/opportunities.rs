@@ -1,7 +1,7 @@
 //! Opportunities over the API: a rep's pipeline, opening deals and moving
 //! them on to won or lost.
 
-use super::{JsonBody, Page, PageParams, params};
+use super::{JsonBody, Page, PageParams, clearable, not_null, params};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -170,15 +170,21 @@ pub async fn create(
 pub struct OpportunityPatch {
     /// A new stage brings its default probability and category unless given;
     /// won or lost closes the deal today.
+    #[serde(default, deserialize_with = "not_null")]
     pub stage: Option<OpportunityStage>,
     /// In the deal's currency's major units.
+    #[serde(default, deserialize_with = "not_null")]
     pub amount: Option<Decimal>,
     /// 0 to 100.
+    #[serde(default, deserialize_with = "not_null")]
     pub probability: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     pub forecast_category: Option<ForecastCategory>,
-    /// `YYYY-MM-DD`; empty text clears it.
+    /// `YYYY-MM-DD`; `null` or empty text clears it.
+    #[serde(default, deserialize_with = "clearable")]
     pub expected_close: Option<String>,
     /// Required to lose a deal; allowed when winning it.
+    #[serde(default, deserialize_with = "not_null")]
     pub close_reason: Option<String>,
 }
 

@@ -1,6 +1,6 @@
 //! Queues, their members and the routing rules over the API.
 
-use super::{JsonBody, JsonList, Order, Page, PageParams};
+use super::{JsonBody, JsonList, Order, Page, PageParams, not_null, present_or_null};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -68,10 +68,13 @@ pub async fn show(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueuePatch {
+    #[serde(default, deserialize_with = "not_null")]
     pub strategy: Option<Strategy>,
     /// Business minutes to the first touch, at least one.
+    #[serde(default, deserialize_with = "not_null")]
     pub first_touch_sla_minutes: Option<i64>,
     /// Business minutes to resolution, at least the first-touch SLA.
+    #[serde(default, deserialize_with = "not_null")]
     pub resolution_sla_minutes: Option<i64>,
     /// Slug of the queue a breached item goes to next; `null` stops escalation.
     #[serde(default, deserialize_with = "present_or_null")]
@@ -151,8 +154,11 @@ pub struct MemberPatch {
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<i64>)]
     pub capacity: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "not_null")]
     pub weight: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     pub skills: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "not_null")]
     pub away: Option<bool>,
 }
 
@@ -229,13 +235,4 @@ pub async fn replace_rules(
         .replace_routing_rules(Some(caller.id()), &rules)
         .await?;
     Ok(Json(state.db.routing_rules().await?))
-}
-
-/// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-pub(crate) fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }

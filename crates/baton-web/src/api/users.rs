@@ -1,7 +1,7 @@
 //! People over the API, and who the caller is.
 
-use super::queues::present_or_null;
 use super::{JsonBody, Page, PageParams, params};
+use super::{not_null, present_or_null};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -107,8 +107,10 @@ pub struct UserPatch {
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<i64>)]
     pub manager_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "not_null")]
     pub role: Option<Role>,
     /// `false` stops the person from signing in; nobody deactivates themselves.
+    #[serde(default, deserialize_with = "not_null")]
     pub active: Option<bool>,
 }
 

@@ -196,6 +196,16 @@ async fn contacts_are_added_found_and_changed() {
     assert_eq!(changed["account_id"], initech);
     let (_, detached) = patch(&app, &hunter, &path, json!({"account_id": null})).await;
     assert!(detached["account_id"].is_null(), "{detached}");
+    // `null` empties what may be empty, and is refused where it may not.
+    let (status, cleared) = patch(&app, &hunter, &path, json!({"title": null})).await;
+    assert_eq!(status, 200, "{cleared}");
+    assert!(cleared["title"].is_null(), "{cleared}");
+    assert_eq!(cleared["phone"], "00442079460000");
+    let detail = assert_invalid(
+        &patch(&app, &hunter, &path, json!({"decision_maker": null})).await,
+        "decision_maker",
+    );
+    assert!(detail.contains("cannot be null"), "{detail}");
     assert_invalid(
         &patch(&app, &hunter, &path, json!({"phone": "nope"})).await,
         "phone",
@@ -555,6 +565,12 @@ async fn winning_an_opportunity_makes_its_account_and_lead_customers() {
     let (_, tuned) = patch(&app, &hal_token, &path, json!({"probability": 60})).await;
     assert_eq!(tuned["probability"], 60);
     assert_eq!(tuned["stage"], "proposal");
+    for field in ["stage", "amount", "probability"] {
+        assert_invalid(
+            &patch(&app, &hal_token, &path, json!({field: null})).await,
+            field,
+        );
+    }
 
     assert_invalid(
         &patch(&app, &hal_token, &path, json!({"stage": "lost"})).await,
