@@ -11,12 +11,13 @@ use axum::{Json, Router};
 use baton_core::domain::Role;
 use baton_core::money::Decimal;
 use baton_db::campaigns::{Campaign, NewCampaign};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The campaign routes.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/campaigns", get(list).post(create))
+        .route("/api/v1/campaigns/unknown", get(unknown))
         .route("/api/v1/campaigns/{id}", get(show))
 }
 
@@ -106,4 +107,43 @@ pub async fn list(
         .filter(|c| !c.is_empty());
     let items = state.db.campaigns(channel, after, limit).await?;
     Ok(Json(Page::new(items, limit, |c: &Campaign| c.id)))
+}
+
+/// A campaign name inquiries gave that no campaign has.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnknownCampaign {
+    /// As most of its leads spelled it.
+    pub name: String,
+    /// Leads that named it and so count for no campaign.
+    pub leads: i64,
+}
+
+/// What inquiries named that no campaign is: a summary, like a report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnknownCampaigns {
+    /// Most leads first.
+    pub names: Vec<UnknownCampaign>,
+}
+
+/// Campaign names inquiries gave that no campaign has, with their leads,
+/// most first. A campaign created by that name, in any case, claims them.
+#[utoipa::path(get, path = "/api/v1/campaigns/unknown", tag = "campaigns",
+    responses((status = 200, body = UnknownCampaigns), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn unknown(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UnknownCampaigns>, ApiError> {
+    caller.require(
+        &[Role::Marketer, Role::Manager],
+        "see unknown campaign names",
+    )?;
+    let names = state
+        .db
+        .unknown_campaign_names()
+        .await?
+        .into_iter()
+        .map(|(name, leads)| UnknownCampaign { name, leads })
+        .collect();
+    Ok(Json(UnknownCampaigns { names }))
 }

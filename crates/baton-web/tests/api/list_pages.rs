@@ -572,6 +572,21 @@ async fn a_campaign_no_one_made_yet_is_named_and_claims_its_leads_once_made() {
         ),
         "{page}"
     );
+    let (_, marketer_token) = app.user("mia@acme.test", Role::Marketer).await;
+    let unknown = app
+        .get_json(&marketer_token, "/api/v1/campaigns/unknown")
+        .await;
+    assert_eq!(
+        unknown,
+        json!({"names": [{"name": "Sprng webinar", "leads": 3}]})
+    );
+    let (_, hunter_token) = app.user("hal@acme.test", Role::Hunter).await;
+    assert_eq!(
+        app.get(&hunter_token, "/api/v1/campaigns/unknown")
+            .await
+            .status(),
+        403
+    );
     let unattributed: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE campaign_id IS NULL")
             .fetch_one(app.db.reader())
