@@ -13,6 +13,9 @@ use baton_core::money::Decimal;
 use baton_db::campaigns::{Campaign, NewCampaign};
 use serde::{Deserialize, Serialize};
 
+/// Roles that create campaigns and see the names no campaign has.
+pub const CAMPAIGN_EDITORS: &[Role] = &[Role::Marketer, Role::Manager];
+
 /// The campaign routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,7 +52,7 @@ pub async fn create(
     caller: Caller,
     input: JsonBody<CampaignIn>,
 ) -> Result<(StatusCode, Json<Campaign>), ApiError> {
-    caller.require(&[Role::Marketer, Role::Manager], "create campaigns")?;
+    caller.require(CAMPAIGN_EDITORS, "create campaigns")?;
     let input = input.read()?;
     let campaign = state
         .db
@@ -134,10 +137,7 @@ pub async fn unknown(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<UnknownCampaigns>, ApiError> {
-    caller.require(
-        &[Role::Marketer, Role::Manager],
-        "see unknown campaign names",
-    )?;
+    caller.require(CAMPAIGN_EDITORS, "see unknown campaign names")?;
     let names = state
         .db
         .unknown_campaign_names()

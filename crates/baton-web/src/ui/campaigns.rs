@@ -1,28 +1,36 @@
-//! The campaign list: channel, cost, dates and the leads each brought;
-//! and each campaign's page: what its leads have become, what they cost
-//! and won, and the leads themselves. Everyone signed in reads campaigns,
-//! as over the API.
+//! The campaign list: channel, cost, dates and the leads each brought,
+//! with a new campaign in one step for those who run them; and each
+//! campaign's page: what its leads have become, what they cost and won,
+//! and the leads themselves. Everyone signed in reads campaigns, as over
+//! the API.
 
 use super::lists::{
-    Cell, Column, ListRequest, ListSpec, Output, Pagination, Rows, Table, choices, respond,
+    Cell, Column, ListRequest, ListSpec, ListView, Output, Pagination, Table, choices,
 };
 use super::reports::ratio;
-use super::{Chrome, Field, Viewer, dashboard, failure, lead_list, money, percent, render};
+use super::session::csrf_refused;
+use super::{
+    Chrome, Field, Viewer, dashboard, failure, lead_list, message, money, percent, place_error,
+    refusal, render,
+};
 use crate::AppState;
+use crate::api::campaigns::CAMPAIGN_EDITORS;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum::{Form, Router};
 use baton_core::domain::Role;
-use baton_db::campaigns::{CampaignLine, CampaignListFilter, CampaignSort};
+use baton_core::money::Decimal;
+use baton_db::campaigns::{CampaignLine, CampaignListFilter, CampaignSort, NewCampaign};
 use baton_db::leads::{LeadListFilter, LeadSort};
 use baton_db::reports::CampaignQuality;
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/campaigns", get(list))
+        .route("/campaigns", get(list).post(create))
         .route("/campaigns.csv", get(list))
         .route("/campaigns/{id}", get(detail))
 }
@@ -83,6 +91,45 @@ fn unknown_note(unknown: &[(String, i64)]) -> Option<String> {
     ))
 }
 
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    title: String,
+    chrome: Option<Chrome>,
+    csrf: String,
+    list: ListView,
+    rows: Vec<Vec<Cell>>,
+    /// The list's parameters, so a refused campaign shows the same list.
+    back: String,
+    /// The new campaign's fields, for those who may add one.
+    fields: Vec<Field>,
+}
+
+/// A new campaign, as typed.
+#[derive(Deserialize, Default)]
+struct NewCampaignForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    cost: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    back: String,
+}
+
+fn may_add(viewer: &Viewer) -> bool {
+    let role = viewer.role();
+    role == Role::Owner || CAMPAIGN_EDITORS.contains(&role)
+}
+
 async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -90,6 +137,27 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let request = ListRequest::parse(raw.as_deref());
+    show(
+        &state,
+        &viewer,
+        output,
+        &request,
+        &NewCampaignForm::default(),
+        None,
+    )
+    .await
+}
+
+/// The list as `request` narrows it, with the form for a new campaign as
+/// `typed` holds it and the problem that refused it, if any.
+async fn show(
+    state: &AppState,
+    viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
+    typed: &NewCampaignForm,
+    refused: Option<(String, String)>,
+) -> Response {
     let channel = request.get("channel");
     let filter = CampaignListFilter {
         channel: (!channel.is_empty()).then(|| channel.to_string()),
@@ -101,8 +169,8 @@ async fn list(
         state.db.campaign_channels(),
         state.db.unknown_campaign_names()
     ) {
-        Ok(both) => both,
-        Err(e) => return failure(Some(&viewer), e),
+        Ok(all) => all,
+        Err(e) => return failure(Some(viewer), e),
     };
     let filters = vec![
         Field::choice(
@@ -118,16 +186,112 @@ async fn list(
         path: "/campaigns",
         columns: COLUMNS,
         search_label: "Search name or channel",
-        empty: "There are no campaigns yet. Marketers and managers create them through the API \
-                (POST /api/v1/campaigns); forms and inquiries then count their leads.",
+        empty: "There are no campaigns yet. Marketers and managers add them here or through \
+                the API (POST /api/v1/campaigns); forms and inquiries then count their leads.",
         note: unknown_note(&unknown),
         views: Vec::new(),
     };
-    let rows = Rows {
-        total: listed.total,
-        rows: listed.rows.into_iter().map(cells).collect(),
+    let rows: Vec<Vec<Cell>> = listed.rows.into_iter().map(cells).collect();
+    if output == Output::Csv {
+        return super::lists::csv(viewer, request, &spec, rows);
+    }
+    let mut fields = if may_add(viewer) {
+        vec![
+            Field::input("name", "Name", "text", &typed.name),
+            Field::input(
+                "channel",
+                "Channel (a slug: webinar, event, ads, email…)",
+                "text",
+                &typed.channel,
+            ),
+            Field::input("cost", "Cost", "text", &typed.cost).optional(),
+            Field::input(
+                "currency",
+                "Currency (the organisation's when empty)",
+                "text",
+                &typed.currency,
+            )
+            .optional(),
+            Field::input("starts_on", "Starts", "date", &typed.starts_on).optional(),
+            Field::input("ends_on", "Ends", "date", &typed.ends_on).optional(),
+        ]
+    } else {
+        Vec::new()
     };
-    respond(&viewer, &request, spec, filters, &window, rows, output)
+    let status = match &refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => request.status(),
+    };
+    if let Some((field, problem)) = refused {
+        place_error(&mut fields, &field, problem);
+    }
+    let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
+    render(
+        status,
+        &CampaignsPage {
+            title: "Campaigns".into(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            list,
+            rows,
+            back: request.query(&[]),
+            fields,
+        },
+    )
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<NewCampaignForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !may_add(&viewer) {
+        return message(
+            StatusCode::FORBIDDEN,
+            Some(&viewer),
+            "Not for your role",
+            format!(
+                "A {} does not add campaigns; marketers, managers and owners do.",
+                viewer.role()
+            ),
+        );
+    }
+    let typed = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    let created = state
+        .db
+        .create_campaign(
+            Some(viewer.id()),
+            &NewCampaign {
+                name: form.name.clone(),
+                channel: form.channel.clone(),
+                cost: typed(&form.cost).map(Decimal),
+                currency: typed(&form.currency),
+                starts_on: typed(&form.starts_on),
+                ends_on: typed(&form.ends_on),
+            },
+        )
+        .await;
+    match created {
+        Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
+        Err(e) => match refusal(e) {
+            Ok(problem) => {
+                let request = ListRequest::parse(Some(&form.back));
+                show(
+                    &state,
+                    &viewer,
+                    Output::Page,
+                    &request,
+                    &form,
+                    Some(problem),
+                )
+                .await
+            }
+            Err(e) => failure(Some(&viewer), e),
+        },
+    }
 }
 
 #[derive(Template)]

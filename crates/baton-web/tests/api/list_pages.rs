@@ -555,7 +555,7 @@ async fn campaigns_filter_by_channel_count_their_leads_and_export() {
 #[tokio::test]
 async fn a_campaign_no_one_made_yet_is_named_and_claims_its_leads_once_made() {
     let app = TestApp::new().await;
-    let marketer = Browser::person(&app, "max@acme.test", Role::Marketer).await;
+    let mut marketer = Browser::person(&app, "max@acme.test", Role::Marketer).await;
     for (email, named) in [
         ("dana@initech.test", "Sprng webinar"),
         ("lou@hooli.test", "sprng WEBINAR"),
@@ -594,21 +594,51 @@ async fn a_campaign_no_one_made_yet_is_named_and_claims_its_leads_once_made() {
             .unwrap();
     assert_eq!(unattributed, 3);
 
+    // The marketer adds it on the page; a refused one keeps what was typed.
+    let csrf = Browser::csrf(&page);
+    let (status, refused, _) = marketer
+        .post(
+            "/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", "SPRNG Webinar"),
+                ("channel", "Web Inar"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        refused.contains("id=\"channel-error\"") && refused.contains("value=\"SPRNG Webinar\""),
+        "{refused}"
+    );
+    let (status, _, location) = marketer
+        .post(
+            "/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", "SPRNG Webinar"),
+                ("channel", "webinar"),
+                ("cost", "1500.00"),
+                ("starts_on", "2026-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
     let made = app
         .db
-        .create_campaign(
-            None,
-            &NewCampaign {
-                name: "SPRNG Webinar".into(),
-                channel: "webinar".into(),
-                cost: None,
-                currency: None,
-                starts_on: None,
-                ends_on: None,
-            },
+        .campaign(
+            location
+                .unwrap()
+                .trim_start_matches("/campaigns/")
+                .parse()
+                .unwrap(),
         )
         .await
         .unwrap();
+    assert_eq!(
+        (made.cost_minor, made.channel.as_str()),
+        (150_000, "webinar")
+    );
     let attributed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE campaign_id = $1")
         .bind(made.id)
         .fetch_one(app.db.reader())
@@ -617,6 +647,18 @@ async fn a_campaign_no_one_made_yet_is_named_and_claims_its_leads_once_made() {
     assert_eq!(attributed, 3, "the leads that named it count for it");
     let (_, page, _) = marketer.get("/campaigns").await;
     assert!(!page.contains("do not exist"), "{page}");
+
+    let mut hunter = Browser::person(&app, "hugo@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/campaigns").await;
+    assert!(!page.contains("New campaign"), "{page}");
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = hunter
+        .post(
+            "/campaigns",
+            &[("csrf", &csrf), ("name", "Mine"), ("channel", "ads")],
+        )
+        .await;
+    assert_eq!(status, 403);
 }
 
 #[tokio::test]
