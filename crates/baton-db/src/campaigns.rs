@@ -46,6 +46,51 @@ pub struct NewCampaign {
     pub ends_on: Option<String>,
 }
 
+/// Changes to a campaign; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignChange {
+    pub name: Option<String>,
+    pub channel: Option<String>,
+    /// In the currency's major units.
+    pub cost: Option<Decimal>,
+    /// The cost is read in it: give the cost again when the currency's
+    /// decimals differ.
+    pub currency: Option<String>,
+    /// `Some(None)` clears the day.
+    pub starts_on: Option<Option<String>>,
+    pub ends_on: Option<Option<String>>,
+}
+
+/// A campaign's values once checked, as they are stored.
+struct CheckedCampaign {
+    name: String,
+    channel: String,
+    cost_minor: i64,
+    currency: String,
+    starts_on: Option<String>,
+    ends_on: Option<String>,
+}
+
+impl CheckedCampaign {
+    /// A unique-name violation as the conflict it is.
+    fn name_taken(&self, error: DbError) -> DbError {
+        if error.is_unique_violation() {
+            DbError::conflict(
+                "name",
+                format!("a campaign named {} already exists", self.name),
+            )
+        } else {
+            error
+        }
+    }
+
+    /// What the audit log keeps of it.
+    fn audited(&self, leads_claimed: u64) -> serde_json::Value {
+        serde_json::json!({"name": self.name, "channel": self.channel, "cost_minor": self.cost_minor,
+            "currency": self.currency, "leads_claimed": leads_claimed})
+    }
+}
+
 type CampaignRow = (
     i64,
     String,
@@ -170,14 +215,15 @@ fn campaign_line(row: &AnyRow) -> Result<CampaignLine> {
 }
 
 impl Db {
-    /// Adds a campaign; its name must be new, whatever its case.
-    pub async fn create_campaign(&self, actor: Option<i64>, new: &NewCampaign) -> Result<Campaign> {
+    /// `new`'s values checked: a name, a channel slug, a cost in the
+    /// currency's units, and days in order.
+    async fn checked_campaign(&self, new: &NewCampaign) -> Result<CheckedCampaign> {
         let name = required_name("name", &new.name, "a campaign needs a name")?;
         let channel = parse_slug(&new.channel).map_err(|e| DbError::invalid("channel", e))?;
         let currency = self
             .currency_or_default("currency", new.currency.as_deref())
             .await?;
-        let cost = new
+        let cost_minor = new
             .cost
             .as_ref()
             .map(|c| amount("cost", c, &currency))
@@ -193,38 +239,94 @@ impl Db {
                 format!("the campaign ends ({ends}) before it starts ({starts})"),
             ));
         }
+        Ok(CheckedCampaign {
+            name,
+            channel,
+            cost_minor,
+            currency: currency.to_string(),
+            starts_on: starts_on.map(|d| d.to_string()),
+            ends_on: ends_on.map(|d| d.to_string()),
+        })
+    }
+
+    /// Adds a campaign; its name must be new, whatever its case. The leads
+    /// whose inquiries named it before it existed become its own.
+    pub async fn create_campaign(&self, actor: Option<i64>, new: &NewCampaign) -> Result<Campaign> {
+        let campaign = self.checked_campaign(new).await?;
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO campaigns (name, name_lower, channel, cost_minor, currency, starts_on, ends_on, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
-        .bind(&name)
-        .bind(name.to_lowercase())
-        .bind(&channel)
-        .bind(cost)
-        .bind(currency.as_str())
-        .bind(starts_on.map(|d| d.to_string()))
-        .bind(ends_on.map(|d| d.to_string()))
+        .bind(&campaign.name)
+        .bind(campaign.name.to_lowercase())
+        .bind(&campaign.channel)
+        .bind(campaign.cost_minor)
+        .bind(&campaign.currency)
+        .bind(&campaign.starts_on)
+        .bind(&campaign.ends_on)
         .bind(now_ms())
         .fetch_one(&mut *tx)
         .await
-        .map_err(DbError::from)
-        .map_err(|e| {
-            if e.is_unique_violation() {
-                DbError::conflict("name", format!("a campaign named {name} already exists"))
-            } else {
-                e
-            }
-        })?;
-        let claimed = claim_leads(&mut tx, id, &name).await?;
+        .map_err(|e| campaign.name_taken(e.into()))?;
+        let claimed = claim_leads(&mut tx, id, &campaign.name).await?;
         audit_in(
             &mut *tx,
             actor,
             "campaign.created",
             "campaign",
             Some(id),
-            &serde_json::json!({"name": name, "channel": channel, "cost_minor": cost,
-                "currency": currency, "leads_claimed": claimed}),
+            &campaign.audited(claimed),
+        )
+        .await?;
+        tx.commit().await?;
+        self.campaign(id).await
+    }
+
+    /// Changes a campaign: what `change` gives, checked as a new one would
+    /// be. A new name must not be another campaign's; the leads that named
+    /// it before become this campaign's.
+    pub async fn update_campaign(
+        &self,
+        actor: Option<i64>,
+        id: i64,
+        change: &CampaignChange,
+    ) -> Result<Campaign> {
+        let current = self.campaign(id).await?;
+        let merged = NewCampaign {
+            name: change.name.clone().unwrap_or(current.name),
+            channel: change.channel.clone().unwrap_or(current.channel),
+            cost: Some(change.cost.clone().unwrap_or(Decimal(current.cost))),
+            currency: Some(change.currency.clone().unwrap_or(current.currency)),
+            starts_on: change.starts_on.clone().unwrap_or(current.starts_on),
+            ends_on: change.ends_on.clone().unwrap_or(current.ends_on),
+        };
+        let campaign = self.checked_campaign(&merged).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE campaigns SET name = $1, name_lower = $2, channel = $3, cost_minor = $4,
+                 currency = $5, starts_on = $6, ends_on = $7
+             WHERE id = $8",
+        )
+        .bind(&campaign.name)
+        .bind(campaign.name.to_lowercase())
+        .bind(&campaign.channel)
+        .bind(campaign.cost_minor)
+        .bind(&campaign.currency)
+        .bind(&campaign.starts_on)
+        .bind(&campaign.ends_on)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| campaign.name_taken(e.into()))?;
+        let claimed = claim_leads(&mut tx, id, &campaign.name).await?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "campaign.changed",
+            "campaign",
+            Some(id),
+            &campaign.audited(claimed),
         )
         .await?;
         tx.commit().await?;

@@ -37,7 +37,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         api::users::update, api::tokens::list, api::tokens::revoke,
         api::contacts::list, api::contacts::show, api::contacts::create, api::contacts::update,
         api::leads::list, api::leads::show, api::leads::change_stage,
-        api::campaigns::list, api::campaigns::show, api::campaigns::create, api::campaigns::unknown,
+        api::campaigns::list, api::campaigns::show, api::campaigns::create, api::campaigns::update, api::campaigns::unknown,
         api::opportunities::list, api::opportunities::show, api::opportunities::create,
         api::opportunities::update,
         api::activities::list, api::activities::create,

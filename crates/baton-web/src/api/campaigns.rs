@@ -1,6 +1,6 @@
 //! Campaigns over the API.
 
-use super::{JsonBody, Page, PageParams};
+use super::{JsonBody, Page, PageParams, not_null, present_or_null};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use baton_core::domain::Role;
 use baton_core::money::Decimal;
-use baton_db::campaigns::{Campaign, NewCampaign};
+use baton_db::campaigns::{Campaign, CampaignChange, NewCampaign};
 use serde::{Deserialize, Serialize};
 
 /// Roles that create campaigns and see the names no campaign has.
@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/campaigns", get(list).post(create))
         .route("/api/v1/campaigns/unknown", get(unknown))
-        .route("/api/v1/campaigns/{id}", get(show))
+        .route("/api/v1/campaigns/{id}", get(show).patch(update))
 }
 
 /// A new campaign.
@@ -110,6 +110,61 @@ pub async fn list(
         .filter(|c| !c.is_empty());
     let items = state.db.campaigns(channel, after, limit).await?;
     Ok(Json(Page::new(items, limit, |c: &Campaign| c.id)))
+}
+
+/// Changes to a campaign; absent fields stay as they are.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignPatch {
+    /// Unique, whatever its case; the leads that named it become this campaign's.
+    #[serde(default, deserialize_with = "not_null")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub channel: Option<String>,
+    /// In the currency's major units, like "1250.50".
+    #[serde(default, deserialize_with = "not_null")]
+    pub cost: Option<Decimal>,
+    /// The cost is read in it: give the cost too when its decimals differ.
+    #[serde(default, deserialize_with = "not_null")]
+    pub currency: Option<String>,
+    /// `YYYY-MM-DD`; `null` clears it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>)]
+    pub starts_on: Option<Option<String>>,
+    /// `YYYY-MM-DD`; `null` clears it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>)]
+    pub ends_on: Option<Option<String>>,
+}
+
+/// Change a campaign's name, channel, cost or days (marketers and managers).
+#[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = CampaignPatch,
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses((status = 200, body = Campaign), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    input: JsonBody<CampaignPatch>,
+) -> Result<Json<Campaign>, ApiError> {
+    caller.require(CAMPAIGN_EDITORS, "change campaigns")?;
+    let input = input.read()?;
+    let change = CampaignChange {
+        name: input.name,
+        channel: input.channel,
+        cost: input.cost,
+        currency: input.currency,
+        starts_on: input.starts_on,
+        ends_on: input.ends_on,
+    };
+    Ok(Json(
+        state
+            .db
+            .update_campaign(Some(caller.id()), id, &change)
+            .await?,
+    ))
 }
 
 /// A campaign name inquiries gave that no campaign has.

@@ -23,7 +23,9 @@ use axum::routing::get;
 use axum::{Form, Router};
 use baton_core::domain::Role;
 use baton_core::money::Decimal;
-use baton_db::campaigns::{CampaignLine, CampaignListFilter, CampaignSort, NewCampaign};
+use baton_db::campaigns::{
+    CampaignChange, CampaignLine, CampaignListFilter, CampaignSort, NewCampaign,
+};
 use baton_db::leads::{LeadListFilter, LeadSort};
 use baton_db::reports::CampaignQuality;
 use serde::Deserialize;
@@ -32,7 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/campaigns", get(list).post(create))
         .route("/campaigns.csv", get(list))
-        .route("/campaigns/{id}", get(detail))
+        .route("/campaigns/{id}", get(detail).post(change))
 }
 
 /// Roles whose menu links the campaigns: the people who run them and those
@@ -105,27 +107,20 @@ struct CampaignsPage {
     fields: Vec<Field>,
 }
 
-/// A new campaign, as typed.
-#[derive(Deserialize, Default)]
-struct NewCampaignForm {
-    csrf: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    channel: String,
-    #[serde(default)]
-    cost: String,
-    #[serde(default)]
-    currency: String,
-    #[serde(default)]
-    starts_on: String,
-    #[serde(default)]
-    ends_on: String,
-    #[serde(default)]
-    back: String,
+fn refused(viewer: &Viewer) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        Some(viewer),
+        "Not for your role",
+        format!(
+            "A {} does not add or change campaigns; marketers, managers and owners do.",
+            viewer.role()
+        ),
+    )
 }
 
-fn may_add(viewer: &Viewer) -> bool {
+/// Whether the viewer adds and changes campaigns.
+fn may_edit(viewer: &Viewer) -> bool {
     let role = viewer.role();
     role == Role::Owner || CAMPAIGN_EDITORS.contains(&role)
 }
@@ -142,7 +137,7 @@ async fn list(
         &viewer,
         output,
         &request,
-        &NewCampaignForm::default(),
+        &CampaignForm::default(),
         None,
     )
     .await
@@ -155,7 +150,7 @@ async fn show(
     viewer: &Viewer,
     output: Output,
     request: &ListRequest,
-    typed: &NewCampaignForm,
+    typed: &CampaignForm,
     refused: Option<(String, String)>,
 ) -> Response {
     let channel = request.get("channel");
@@ -195,26 +190,8 @@ async fn show(
     if output == Output::Csv {
         return super::lists::csv(viewer, request, &spec, rows);
     }
-    let mut fields = if may_add(viewer) {
-        vec![
-            Field::input("name", "Name", "text", &typed.name),
-            Field::input(
-                "channel",
-                "Channel (a slug: webinar, event, ads, email…)",
-                "text",
-                &typed.channel,
-            ),
-            Field::input("cost", "Cost", "text", &typed.cost).optional(),
-            Field::input(
-                "currency",
-                "Currency (the organisation's when empty)",
-                "text",
-                &typed.currency,
-            )
-            .optional(),
-            Field::input("starts_on", "Starts", "date", &typed.starts_on).optional(),
-            Field::input("ends_on", "Ends", "date", &typed.ends_on).optional(),
-        ]
+    let mut fields = if may_edit(viewer) {
+        typed.fields()
     } else {
         Vec::new()
     };
@@ -243,36 +220,17 @@ async fn show(
 async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(form): Form<NewCampaignForm>,
+    Form(form): Form<CampaignForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
     }
-    if !may_add(&viewer) {
-        return message(
-            StatusCode::FORBIDDEN,
-            Some(&viewer),
-            "Not for your role",
-            format!(
-                "A {} does not add campaigns; marketers, managers and owners do.",
-                viewer.role()
-            ),
-        );
+    if !may_edit(&viewer) {
+        return refused(&viewer);
     }
-    let typed = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
     let created = state
         .db
-        .create_campaign(
-            Some(viewer.id()),
-            &NewCampaign {
-                name: form.name.clone(),
-                channel: form.channel.clone(),
-                cost: typed(&form.cost).map(Decimal),
-                currency: typed(&form.currency),
-                starts_on: typed(&form.starts_on),
-                ends_on: typed(&form.ends_on),
-            },
-        )
+        .create_campaign(Some(viewer.id()), &form.new_campaign())
         .await;
     match created {
         Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
@@ -309,6 +267,75 @@ struct CampaignPage {
     leads: Table,
     pagination: Pagination,
     note: Option<String>,
+    id: i64,
+    csrf: String,
+    /// The campaign's fields to change, for those who may.
+    edit: Vec<Field>,
+    /// A change was refused: the form opens on its problem.
+    edit_refused: bool,
+}
+
+/// The values a campaign's form shows: as typed when a change was refused,
+/// else as stored.
+#[derive(Deserialize, Default)]
+struct CampaignForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    cost: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    back: String,
+}
+
+impl CampaignForm {
+    /// The form's fields, for a new campaign or a change to one.
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::input("name", "Name", "text", &self.name),
+            Field::input(
+                "channel",
+                "Channel (a slug: webinar, event, ads, email…)",
+                "text",
+                &self.channel,
+            ),
+            Field::input("cost", "Cost", "text", &self.cost).optional(),
+            Field::input(
+                "currency",
+                "Currency (the organisation's when empty)",
+                "text",
+                &self.currency,
+            )
+            .optional(),
+            Field::input("starts_on", "Starts", "date", &self.starts_on).optional(),
+            Field::input("ends_on", "Ends", "date", &self.ends_on).optional(),
+        ]
+    }
+
+    /// What was typed as a new campaign, empty fields left to their defaults.
+    fn new_campaign(&self) -> NewCampaign {
+        NewCampaign {
+            name: self.name.clone(),
+            channel: self.channel.clone(),
+            cost: typed(&self.cost).map(Decimal),
+            currency: typed(&self.currency),
+            starts_on: typed(&self.starts_on),
+            ends_on: typed(&self.ends_on),
+        }
+    }
+}
+
+/// Text a person typed, `None` when they left the field empty.
+fn typed(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 async fn detail(
@@ -317,10 +344,48 @@ async fn detail(
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    match campaign_page(&state, &viewer, id, raw.as_deref()).await {
+    match campaign_page(&state, &viewer, id, raw.as_deref(), None).await {
         Ok(response) => response,
         Err(e) => failure(Some(&viewer), e),
     }
+}
+
+/// Changes the campaign as its page's form says, then shows it; a refused
+/// change shows the page again with what was typed and the problem.
+async fn change(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<CampaignForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !may_edit(&viewer) {
+        return refused(&viewer);
+    }
+    let new = form.new_campaign();
+    let change = CampaignChange {
+        name: Some(new.name),
+        channel: Some(new.channel),
+        cost: Some(new.cost.unwrap_or_else(|| Decimal("0".into()))),
+        currency: new.currency,
+        starts_on: Some(new.starts_on),
+        ends_on: Some(new.ends_on),
+    };
+    let outcome = match state
+        .db
+        .update_campaign(Some(viewer.id()), id, &change)
+        .await
+    {
+        Ok(_) => return Redirect::to(&format!("/campaigns/{id}")).into_response(),
+        Err(e) => refusal(e),
+    };
+    let shown = match outcome {
+        Ok(problem) => campaign_page(&state, &viewer, id, None, Some((&form, problem))).await,
+        Err(e) => Err(e),
+    };
+    shown.unwrap_or_else(|e| failure(Some(&viewer), e))
 }
 
 /// The lead quality report's figures for the whole campaign.
@@ -351,8 +416,29 @@ async fn campaign_page(
     viewer: &Viewer,
     id: i64,
     query: Option<&str>,
+    refused: Option<(&CampaignForm, (String, String))>,
 ) -> baton_db::Result<Response> {
     let campaign = state.db.campaign(id).await?;
+    let (status, edit) = match (may_edit(viewer), refused) {
+        (false, _) => (StatusCode::OK, Vec::new()),
+        (true, Some((typed, (field, problem)))) => {
+            let mut fields = typed.fields();
+            place_error(&mut fields, &field, problem);
+            (StatusCode::UNPROCESSABLE_ENTITY, fields)
+        }
+        (true, None) => {
+            let stored = CampaignForm {
+                name: campaign.name.clone(),
+                channel: campaign.channel.clone(),
+                cost: campaign.cost.clone(),
+                currency: campaign.currency.clone(),
+                starts_on: campaign.starts_on.clone().unwrap_or_default(),
+                ends_on: campaign.ends_on.clone().unwrap_or_default(),
+                ..CampaignForm::default()
+            };
+            (StatusCode::OK, stored.fields())
+        }
+    };
     let request = ListRequest::parse(query);
     let window = request.window::<LeadSort>(Output::Page);
     let filter = LeadListFilter {
@@ -411,8 +497,12 @@ async fn campaign_page(
         ("Leads", all_leads.to_string()),
     ];
     Ok(render(
-        StatusCode::OK,
+        status,
         &CampaignPage {
+            id,
+            csrf: viewer.session.csrf_token.clone(),
+            edit_refused: status == StatusCode::UNPROCESSABLE_ENTITY,
+            edit,
             title: campaign.name.clone(),
             chrome: Some(Chrome::for_viewer(viewer)),
             facts,

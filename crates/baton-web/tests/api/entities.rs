@@ -511,6 +511,54 @@ async fn campaigns_store_costs_in_minor_units_and_check_their_dates() {
         .get_json(&hunter, "/api/v1/campaigns?channel=event")
         .await;
     assert_eq!(ids(&events), vec![fair["id"].as_i64().unwrap()]);
+
+    // A change is checked as a new campaign is, and keeps what it does not name.
+    let path = format!("/api/v1/campaigns/{id}");
+    let (status, changed) = patch(
+        &app,
+        &marketer,
+        &path,
+        json!({"cost": "14000", "ends_on": null}),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(
+        (
+            &changed["cost_minor"],
+            &changed["name"],
+            &changed["ends_on"]
+        ),
+        (&json!(1_400_000), &json!("Spring Webinar"), &Value::Null)
+    );
+    assert_eq!(
+        patch(&app, &marketer, &path, json!({"name": "trade FAIR"}))
+            .await
+            .0,
+        409
+    );
+    assert_invalid(
+        &patch(
+            &app,
+            &marketer,
+            &path,
+            json!({"starts_on": "2026-05-01", "ends_on": "2026-04-01"}),
+        )
+        .await,
+        "ends_on",
+    );
+    assert_invalid(
+        &patch(&app, &marketer, &path, json!({"cost": null})).await,
+        "cost",
+    );
+    assert_eq!(
+        patch(&app, &hunter, &path, json!({"cost": "1"})).await.0,
+        403
+    );
+    assert_eq!(
+        app.get_json(&hunter, &path).await["cost_minor"],
+        1_400_000,
+        "refused changes changed nothing"
+    );
 }
 
 #[tokio::test]

@@ -639,6 +639,37 @@ async fn a_campaign_no_one_made_yet_is_named_and_claims_its_leads_once_made() {
         (made.cost_minor, made.channel.as_str()),
         (150_000, "webinar")
     );
+    // Its page changes it; a refused change keeps what was typed.
+    let page_path = format!("/campaigns/{}", made.id);
+    let (_, page, _) = marketer.get(&page_path).await;
+    assert!(
+        page.contains("Change the campaign") && page.contains("value=\"1500.00\""),
+        "{page}"
+    );
+    let change = |cost: &'static str| {
+        [
+            ("csrf", csrf.as_str()),
+            ("name", "Spring webinar"),
+            ("channel", "webinar"),
+            ("cost", cost),
+            ("currency", "USD"),
+            ("starts_on", "2026-03-01"),
+            ("ends_on", ""),
+        ]
+    };
+    let (status, page, _) = marketer.post(&page_path, &change("lots")).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"cost-error\"") && page.contains("value=\"lots\""),
+        "{page}"
+    );
+    let (status, _, _) = marketer.post(&page_path, &change("2000")).await;
+    assert_eq!(status, 303);
+    let changed = app.db.campaign(made.id).await.unwrap();
+    assert_eq!(
+        (changed.name.as_str(), changed.cost_minor),
+        ("Spring webinar", 200_000)
+    );
     let attributed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE campaign_id = $1")
         .bind(made.id)
         .fetch_one(app.db.reader())
