@@ -253,34 +253,7 @@ impl Db {
     /// whose inquiries named it before it existed become its own.
     pub async fn create_campaign(&self, actor: Option<i64>, new: &NewCampaign) -> Result<Campaign> {
         let campaign = self.checked_campaign(new).await?;
-        let mut tx = self.begin_write().await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO campaigns (name, name_lower, channel, cost_minor, currency, starts_on, ends_on, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(&campaign.name)
-        .bind(campaign.name.to_lowercase())
-        .bind(&campaign.channel)
-        .bind(campaign.cost_minor)
-        .bind(&campaign.currency)
-        .bind(&campaign.starts_on)
-        .bind(&campaign.ends_on)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| campaign.name_taken(e.into()))?;
-        let claimed = claim_leads(&mut tx, id, &campaign.name).await?;
-        audit_in(
-            &mut *tx,
-            actor,
-            "campaign.created",
-            "campaign",
-            Some(id),
-            &campaign.audited(claimed),
-        )
-        .await?;
-        tx.commit().await?;
-        self.campaign(id).await
+        self.store_campaign(actor, None, &campaign).await
     }
 
     /// Changes a campaign: what `change` gives, checked as a new one would
@@ -302,28 +275,51 @@ impl Db {
             ends_on: change.ends_on.clone().unwrap_or(current.ends_on),
         };
         let campaign = self.checked_campaign(&merged).await?;
+        self.store_campaign(actor, Some(id), &campaign).await
+    }
+
+    /// Inserts a checked campaign, or stores it over campaign `id`, claims
+    /// the leads that named it and records it in the audit log.
+    async fn store_campaign(
+        &self,
+        actor: Option<i64>,
+        id: Option<i64>,
+        campaign: &CheckedCampaign,
+    ) -> Result<Campaign> {
+        let (sql, last, action) = match id {
+            None => (
+                "INSERT INTO campaigns (name, name_lower, channel, cost_minor, currency, starts_on,
+                     ends_on, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                now_ms(),
+                "campaign.created",
+            ),
+            Some(id) => (
+                "UPDATE campaigns SET name = $1, name_lower = $2, channel = $3, cost_minor = $4,
+                     currency = $5, starts_on = $6, ends_on = $7
+                 WHERE id = $8 RETURNING id",
+                id,
+                "campaign.changed",
+            ),
+        };
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE campaigns SET name = $1, name_lower = $2, channel = $3, cost_minor = $4,
-                 currency = $5, starts_on = $6, ends_on = $7
-             WHERE id = $8",
-        )
-        .bind(&campaign.name)
-        .bind(campaign.name.to_lowercase())
-        .bind(&campaign.channel)
-        .bind(campaign.cost_minor)
-        .bind(&campaign.currency)
-        .bind(&campaign.starts_on)
-        .bind(&campaign.ends_on)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| campaign.name_taken(e.into()))?;
+        let (id,): (i64,) = sqlx::query_as(sql)
+            .bind(&campaign.name)
+            .bind(campaign.name.to_lowercase())
+            .bind(&campaign.channel)
+            .bind(campaign.cost_minor)
+            .bind(&campaign.currency)
+            .bind(&campaign.starts_on)
+            .bind(&campaign.ends_on)
+            .bind(last)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| campaign.name_taken(e.into()))?;
         let claimed = claim_leads(&mut tx, id, &campaign.name).await?;
         audit_in(
             &mut *tx,
             actor,
-            "campaign.changed",
+            action,
             "campaign",
             Some(id),
             &campaign.audited(claimed),
