@@ -171,7 +171,7 @@ async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
         ),
         Table {
             title: "Leads",
-            heads: vec!["Lead", "Stage", "Grade", "Queue"],
+            heads: vec!["Lead", "Stage", "Score", "Queue"],
             more: None,
             rows: leads
                 .into_iter()
@@ -179,7 +179,7 @@ async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
                     vec![
                         Cell::link(format!("Lead {}", lead.id), format!("/leads/{}", lead.id)),
                         Cell::text(lead.stage.as_str()),
-                        Cell::text(lead.grade.to_string()),
+                        Cell::text(super::score_and_grade(lead.score, lead.grade)),
                         Cell::text(lead.queue.unwrap_or_default()),
                     ]
                 })

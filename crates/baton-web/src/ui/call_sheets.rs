@@ -114,6 +114,20 @@ struct SheetPage {
     done: usize,
 }
 
+impl SheetPage {
+    /// `2 of 5 calls done`.
+    fn progress(&self) -> String {
+        let calls = super::counted(self.sheet.lines.len() as i64, "call", "calls");
+        format!("{} of {calls} done", self.done)
+    }
+}
+
+impl PrintPage {
+    fn calls(&self) -> String {
+        super::counted(self.sheet.lines.len() as i64, "call", "calls")
+    }
+}
+
 #[derive(Template)]
 #[template(path = "call_sheet_print.html")]
 struct PrintPage {

@@ -40,6 +40,12 @@ struct DashboardPage {
     label_width: i64,
 }
 
+impl DashboardPage {
+    fn won_this_quarter(&self) -> String {
+        super::counted(self.quarter_deals, "deal", "deals")
+    }
+}
+
 /// Each queue's open items as bars, with what waits, what is late and the
 /// first touches in time in the table.
 fn queue_chart(queues: &[QueueLoad]) -> Chart {
@@ -61,7 +67,7 @@ fn queue_chart(queues: &[QueueLoad]) -> Chart {
             "Queue",
             "Open",
             "Waiting unassigned",
-            "Overdue for first touch",
+            "Overdue (first touch or resolution)",
             "Touched in time, last 30 days",
         ],
         queues

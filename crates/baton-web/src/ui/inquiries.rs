@@ -173,17 +173,20 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
                     "Spam check",
                     format!("spam score {:.2}", d.score.unwrap_or_default()),
                 ),
-                "intent" => (
-                    "Intent",
-                    format!("confidence {:.0}%", d.score.unwrap_or_default() * 100.0),
-                ),
+                "intent" => ("Intent", format!("confidence {}", super::percent(d.score))),
                 "score" => ("Score", format!("{} of 100", d.score.unwrap_or_default())),
                 "route" => ("Routing", "which rule chose the queue".to_string()),
                 _ => return None,
             };
+            let value = d.value.clone().unwrap_or_else(|| "no queue".into());
             Some(Shown {
                 title,
-                value: d.value.clone().unwrap_or_else(|| "no queue".into()),
+                // A grade is written as a capital everywhere: `B`.
+                value: if d.kind == "score" {
+                    value.to_uppercase()
+                } else {
+                    value
+                },
                 summary: format!("{summary} · {}", d.version),
                 reasons: d.reasons.clone(),
             })

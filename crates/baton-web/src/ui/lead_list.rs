@@ -56,11 +56,7 @@ pub(super) fn cells(line: LeadLine, viewer: &Viewer) -> Vec<Cell> {
         Cell::link(name, format!("/leads/{}", line.id)),
         Cell::text(line.account),
         Cell::text(line.stage.as_str()),
-        Cell::text(format!(
-            "{} ({})",
-            line.score,
-            line.grade.as_str().to_uppercase()
-        )),
+        Cell::text(super::score_and_grade(line.score, line.grade)),
         Cell::text(line.intent.as_str()),
         Cell::text(line.source),
         Cell::text(line.owner),

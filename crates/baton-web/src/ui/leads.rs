@@ -108,6 +108,12 @@ struct LeadPage {
     booked: Vec<(String, String, String)>,
 }
 
+impl LeadPage {
+    fn score(&self) -> String {
+        super::score_and_grade(self.lead.score, self.lead.grade)
+    }
+}
+
 /// What an appointment from this page is about.
 fn subject(lead: &Lead) -> Subject {
     Subject {

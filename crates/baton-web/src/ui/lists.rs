@@ -389,6 +389,11 @@ pub struct Pagination {
 }
 
 impl Pagination {
+    /// The whole list's rows, counted: `1 row`, `12 rows`.
+    pub fn rows(&self) -> String {
+        super::counted(self.total, "row", "rows")
+    }
+
     /// The page `request` asks for at `path`, showing `shown` of `total`
     /// rows read from `offset`.
     pub fn new(

@@ -200,6 +200,19 @@ fn percent(share: Option<f64>) -> String {
     share.map_or("—".to_string(), |s| format!("{:.0}%", s * 100.0))
 }
 
+/// `n` things, in the singular for one: `1 deal`, `3 deals`.
+fn counted(n: impl Into<i64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// A lead's score with its grade, as every page writes it: `65 (B)`.
+fn score_and_grade(score: impl std::fmt::Display, grade: baton_core::domain::Grade) -> String {
+    format!("{score} ({})", grade.as_str().to_uppercase())
+}
+
 /// Renders a template, or a plain error page if rendering fails.
 fn render(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {

@@ -259,7 +259,16 @@ async fn show(
             title: "Moderation".into(),
             csrf: chrome.csrf.clone(),
             chrome: Some(chrome),
-            list: ListView::new(request, spec, filters, &window, total, items.len()),
+            // The list's own links (sorting, pages, the export) leave the
+            // ticks and the last decision's report behind.
+            list: ListView::new(
+                &ListRequest::parse(Some(&request.query(NOT_THE_LIST))),
+                spec,
+                filters,
+                &window,
+                total,
+                items.len(),
+            ),
             items,
             view,
         },

@@ -191,9 +191,11 @@ async fn list(
                 API (POST /api/v1/opportunities).",
         note: scope_note(&viewer),
         views: vec![(
+            // The board lays every stage side by side, so a stage filter
+            // does not go with it.
             request.link(
                 "/opportunities/board",
-                &[("sort", ""), ("dir", ""), ("page", "")],
+                &[("sort", ""), ("dir", ""), ("page", ""), ("stage", "")],
             ),
             "Board by stage",
         )],
@@ -225,6 +227,12 @@ struct StageColumn {
     more: Option<String>,
 }
 
+impl StageColumn {
+    fn deal_count(&self) -> String {
+        super::counted(self.deals, "deal", "deals")
+    }
+}
+
 #[derive(Template)]
 #[template(path = "board.html")]
 struct BoardPage {
@@ -241,9 +249,11 @@ struct BoardPage {
 
 async fn board(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
     let request = ListRequest::parse(raw.as_deref());
-    let Some(filter) = filter(&viewer, &request) else {
+    let Some(mut filter) = filter(&viewer, &request) else {
         return not_yours(&viewer);
     };
+    // Every stage is a column of its own: none is filtered out unseen.
+    filter.stage = None;
     match board_columns(&state, &request, &filter).await {
         Ok(columns) => match fields(&state, &viewer, &request, false).await {
             Ok(fields) => render(

@@ -273,12 +273,12 @@ fn verdict(plan: Plan) -> Verdict {
         moderation_reasons: texts(&plan.moderation.reasons),
         matched,
         intent: format!(
-            "{} (confidence {:.0} %)",
+            "{} (confidence {})",
             plan.intent.value,
-            plan.intent.confidence * 100.0
+            super::percent(Some(plan.intent.confidence))
         ),
         intent_reasons: texts(&plan.intent.reasons),
-        score: format!("{} of 100, grade {}", plan.score.value, plan.score.grade),
+        score: super::score_and_grade(plan.score.value, plan.score.grade),
         score_reasons: texts(&plan.score.reasons),
         rule: plan.route.rule.unwrap_or_else(|| "No rule".into()),
         queue: plan.route.queue.unwrap_or_else(|| "No queue".into()),

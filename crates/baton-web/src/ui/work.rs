@@ -228,8 +228,13 @@ async fn show(
         path: "/work",
         columns: COLUMNS,
         search_label: "Search contact name, e-mail or company",
-        empty: "Nothing is waiting for you. New inquiries routed to your queues appear here, \
-                the most overdue first.",
+        empty: if viewer.role().is_manager() {
+            "Nothing is assigned to you or waiting in a queue of yours. Every queue's open \
+             work is under All open work."
+        } else {
+            "Nothing is waiting for you. New inquiries routed to your queues appear here, \
+             the most overdue first."
+        },
         note: Some(
             "The open items assigned to you, and those waiting unassigned in your queues."
                 .to_string(),
@@ -259,12 +264,7 @@ async fn show(
             request.get("status"),
         )
         .optional(),
-        yes_no_filter(
-            request,
-            "overdue",
-            "First touch",
-            ["Any", "Overdue", "Not overdue"],
-        ),
+        yes_no_filter(request, "overdue", "SLA", ["Any", "Overdue", "Not overdue"]),
         Field::choice(
             "intent",
             "Intent",

@@ -387,18 +387,17 @@ async fn a_hunter_sees_only_their_own_deals_in_the_list_board_and_export() {
     assert!(page.contains("Hal small"), "new deals are pipeline");
 
     let (_, board, _) = hunter.get("/opportunities/board").await;
-    assert!(
-        board.contains("2 deal(s)</strong> · 1000.00 USD"),
-        "{board}"
-    );
-    assert!(board.contains("1 deal(s)</strong> · 50.00 USD"));
+    assert!(board.contains("2 deals</strong> · 1000.00 USD"), "{board}");
+    assert!(board.contains("1 deal</strong> · 50.00 USD"));
     assert!(!board.contains("Hana secret") && !board.contains("7900.00"));
 
     let (_, board, _) = manager.get("/opportunities/board").await;
-    assert!(
-        board.contains("3 deal(s)</strong> · 8000.00 USD"),
-        "{board}"
-    );
+    assert!(board.contains("3 deals</strong> · 8000.00 USD"), "{board}");
+    // The board shows every stage: a stage chosen on the list stays behind.
+    let (_, list, _) = manager.get("/opportunities?stage=prospecting").await;
+    assert!(links_to(&list, "/opportunities/board"), "{list}");
+    let (_, board, _) = manager.get("/opportunities/board?stage=won").await;
+    assert!(board.contains("3 deals</strong>"), "{board}");
     let (_, page, _) = manager.get(&format!("/opportunities?owner={hana}")).await;
     assert!(page.contains("Hana secret") && !page.contains("Hal small"));
     let (status, page, _) = manager.get("/opportunities?stage=sideways").await;
@@ -1241,6 +1240,10 @@ async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moder
     assert!(links_to(&page, "/moderation?per=25&select=all"), "{page}");
     let (_, page, _) = qualifier.get("/moderation?per=25&select=all").await;
     assert_eq!(page.matches(" checked>").count(), 25);
+    assert!(
+        links_to(&page, "/moderation?per=25&page=2") && page.matches("select=all").count() == 0,
+        "the next page does not arrive ticked: {page}"
+    );
     let (_, page, _) = qualifier.get("/moderation?per=25&page=2").await;
     assert!(page.contains("26–26 of 26") && page.contains("Tick all 1 on this page"));
 
@@ -1289,6 +1292,10 @@ async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moder
     assert!(
         links_to(&page, "/moderation?per=25&sort=score&select=all"),
         "the tick link keeps the list, not the notice: {page}"
+    );
+    assert!(
+        !page.contains("confirmed=1"),
+        "sorting or paging does not repeat the notice: {page}"
     );
 }
 

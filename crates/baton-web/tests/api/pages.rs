@@ -154,7 +154,7 @@ async fn the_first_owner_is_set_up_in_the_browser_and_signs_in_and_out() {
     let (status, page, _) = browser.get("/work").await;
     assert_eq!(status, 200);
     assert!(
-        page.contains("Nothing is waiting for you"),
+        page.contains("open work is under All open work"),
         "empty state says what happens next"
     );
 
@@ -725,6 +725,11 @@ async fn the_assignee_hands_a_lead_on_with_a_reason() {
     app.user("zoe@acme.test", Role::Hunter).await;
     let (_, page, _) = hunter.get(&format!("/leads/{lead}")).await;
     assert!(page.contains("Hand the work on"));
+    let score = app.db.lead(lead).await.unwrap().score;
+    assert!(
+        page.contains(&format!("score {score} (A)")),
+        "score and grade as every page writes them: {page}"
+    );
     assert!(
         page.contains("hugo (hunter)") && !page.contains("zoe (hunter)"),
         "only the queue's members are offered: {page}"
@@ -780,7 +785,7 @@ async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
     let (status, page, _) = hunter.get(&sheet_path).await;
     assert_eq!(status, 200);
     assert!(page.contains(&format!("work item {item}")), "{page}");
-    assert!(page.contains("0 of 1 call(s) done"), "{page}");
+    assert!(page.contains("0 of 1 call done"), "{page}");
     let line = app.db.call_sheet(id).await.unwrap().lines[0].clone();
     // Each line leads to the form that books a decision maker for its lead.
     let schedule = format!("/leads/{}#schedule", line.lead_id.unwrap());
@@ -842,7 +847,7 @@ async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
     assert_eq!(status, 303);
     assert_eq!(app.count("activities").await, activities + 1);
     let (_, page, _) = hunter.get(&sheet_path).await;
-    assert!(page.contains("1 of 1 call(s) done"), "{page}");
+    assert!(page.contains("1 of 1 call done"), "{page}");
     // Sent again, from a page opened before: said beside the line.
     let (status, page, _) = hunter
         .post(
