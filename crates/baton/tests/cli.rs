@@ -841,25 +841,25 @@ fn forecast_accuracy_prints_as_csv_table_and_json() {
     let csv = baton.ok(&[&report[..], &["--format", "csv"]].concat());
     assert_eq!(
         csv.lines().next().unwrap(),
-        "person,kind,forecast,actual,error,ape,accuracy,bias,accuracy_2025-Q4,accuracy_2026-Q1,\
+        "person,kind,unit,forecast,actual,error,ape,accuracy,bias,accuracy_2025-Q4,accuracy_2026-Q1,\
          accuracy_2026-Q2,accuracy_2026-Q3,trend_accuracy,trend_bias,smoke,leads_forecast,leads_actual,\
          value_forecast,value_won"
     );
     assert_eq!(
         line_starting(&csv, "Hal,"),
-        "Hal,revenue,400.00,300.00,100.00,0.333,0.667,+0.333,,,0.500,0.667,0.625,+0.375,SMOKE,,,,"
+        "Hal,revenue,USD,400.00,300.00,100.00,0.333,0.667,+0.333,,,0.500,0.667,0.625,+0.375,SMOKE,,,,"
     );
     assert_eq!(
         line_starting(&csv, "Olive,"),
-        "Olive,revenue,,100.00,-100.00,1.000,0.000,-1.000,,,,,,,,,,,"
+        "Olive,revenue,USD,,100.00,-100.00,1.000,0.000,-1.000,,,,,,,,,,,"
     );
     assert_eq!(
         line_starting(&csv, "Mia,"),
-        "Mia,leads,6,3,3,1.000,0.000,+1.000,,,,0.000,0.000,+1.000,,15,5,900.00,500.00"
+        "Mia,leads,mqls,6,3,3,1.000,0.000,+1.000,,,,0.000,0.000,+1.000,,15,5,900.00,500.00"
     );
     assert_eq!(
         line_starting(&csv, "company,revenue"),
-        "company,revenue,600.00,600.00,0.00,0.000,1.000,+0.000,,,0.500,1.000,0.929,+0.071,,,,,"
+        "company,revenue,USD,600.00,600.00,0.00,0.000,1.000,+0.000,,,0.500,1.000,0.929,+0.071,,,,,"
     );
 
     let table = baton.ok(&report);

@@ -637,9 +637,14 @@ fn accuracy_lines(report: &ForecastAccuracyReport) -> Result<Lines, Failure> {
     };
     let cells = |row: &AccuracyRow| {
         let judged = &row.judged;
+        let unit = match row.kind {
+            ForecastKind::Revenue => report.currency.clone(),
+            ForecastKind::Leads => "mqls".to_string(),
+        };
         let mut cells = vec![
             row.name.clone(),
             row.kind.to_string(),
+            unit,
             if row.forecast_ids.is_empty() {
                 NO_VALUE.to_string()
             } else {
@@ -668,6 +673,8 @@ fn accuracy_lines(report: &ForecastAccuracyReport) -> Result<Lines, Failure> {
     let mut header: Vec<String> = [
         report.group.as_str(),
         "kind",
+        // What forecast, actual and error count: a currency, or MQLs.
+        "unit",
         "forecast",
         "actual",
         "error",
