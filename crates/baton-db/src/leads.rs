@@ -182,7 +182,8 @@ impl Db {
                      AND w.status IN ('assigned', 'accepted'))
                  OR (l.owner_id IS NULL AND EXISTS (
                      SELECT 1 FROM work_items w JOIN queue_members m ON m.queue_id = w.queue_id
-                     WHERE w.lead_id = l.id AND w.assignee_id IS NULL AND m.user_id = $2)))",
+                     WHERE w.lead_id = l.id AND w.assignee_id IS NULL AND w.status = 'unassigned'
+                       AND m.user_id = $2)))",
         )
         .bind(lead_id)
         .bind(user)

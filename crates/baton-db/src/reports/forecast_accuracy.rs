@@ -549,12 +549,20 @@ impl Db {
         match forecast.kind {
             ForecastKind::Revenue => {
                 // A line naming a deal counts that deal; one naming only an
-                // account counts the account's deals.
+                // account counts the account's deals: a seller's own, as
+                // their forecast promises only what they sell (and may not
+                // learn what others won), a manager's or owner's everyone's.
+                let person = self.user(forecast.user_id).await?;
+                let own = if person.role.is_manager() {
+                    0
+                } else {
+                    person.id
+                };
                 let won: BTreeMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
                     "SELECT l.id, (SELECT CAST(COALESCE(SUM(o.amount_minor), 0) AS BIGINT)
                          FROM opportunities o
                          WHERE o.stage = $2 AND o.currency = $3 AND o.closed_on >= $4
-                           AND o.closed_on <= $5
+                           AND o.closed_on <= $5 AND ($6 = 0 OR o.owner_id = $6)
                            AND (o.id = l.opportunity_id
                                 OR (l.opportunity_id IS NULL AND o.account_id = l.account_id)))
                      FROM forecast_lines l
@@ -566,6 +574,7 @@ impl Db {
                 .bind(&currency)
                 .bind(quarter.first_day().to_string())
                 .bind(quarter.last_day().to_string())
+                .bind(own)
                 .fetch_all(self.reader())
                 .await?
                 .into_iter()

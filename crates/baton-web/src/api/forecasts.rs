@@ -216,7 +216,8 @@ async fn visible_forecast(
 }
 
 /// Each line of a forecast version against what the data shows in its
-/// quarter: revenue won from the deal or account a line names; leads, MQLs
+/// quarter: revenue won from the deal or account a line names (from the
+/// forecaster's own deals, unless they are a manager or owner); leads, MQLs
 /// and revenue from the campaign or channel a lead line names.
 #[utoipa::path(get, path = "/api/v1/forecasts/{id}/actuals", tag = "forecasts",
     params(("id" = i64, Path, description = "Forecast id")),

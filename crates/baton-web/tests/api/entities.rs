@@ -1235,6 +1235,67 @@ fn revenue(amounts: &[&str]) -> Value {
 }
 
 #[tokio::test]
+async fn an_account_line_counts_the_forecasters_own_deals_unless_they_manage() {
+    let app = TestApp::new().await;
+    let (_, hal) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, hana) = app.user("hana@acme.test", Role::Hunter).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let initech = created(
+        &app,
+        &app.owner,
+        "/api/v1/accounts",
+        json!({"name": "Initech", "domain": "initech.test"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let deal = created(
+        &app,
+        &hana,
+        "/api/v1/opportunities",
+        json!({"name": "Initech seats", "amount": "9000", "account_id": initech}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, won) = patch(
+        &app,
+        &hana,
+        &format!("/api/v1/opportunities/{deal}"),
+        json!({"stage": "won"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{won}");
+
+    let line = json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+        {"description": "Initech", "amount": "5000", "category": "commit", "account_id": initech}]});
+    let actual = |token: &str| {
+        let (app, token, line) = (&app, token.to_string(), line.clone());
+        async move {
+            let forecast = created(app, &token, "/api/v1/forecasts", line).await;
+            let lines = app
+                .get_json(
+                    &token,
+                    &format!("/api/v1/forecasts/{}/actuals", forecast["id"]),
+                )
+                .await;
+            lines[0]["revenue"]["actual"].clone()
+        }
+    };
+    assert_eq!(
+        actual(&hal).await,
+        0,
+        "Hana's win is not Hal's to see or count"
+    );
+    assert_eq!(actual(&hana).await, 900_000);
+    assert_eq!(
+        actual(&manager).await,
+        900_000,
+        "a manager forecasts for the team"
+    );
+}
+
+#[tokio::test]
 async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
     let app = TestApp::new().await;
     let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;

@@ -161,6 +161,55 @@ async fn a_hunter_who_sent_a_lead_back_no_longer_moves_it() {
 }
 
 #[tokio::test]
+async fn queue_members_hold_an_ownerless_lead_only_while_its_work_waits() {
+    let app = TestApp::new().await;
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, hana) = app.user("hana@acme.test", Role::Hunter).await;
+    let (_, ivy) = app.user("ivy@acme.test", Role::Hunter).await;
+    for email in ["hal@acme.test", "hana@acme.test", "ivy@acme.test"] {
+        app.join("hunters", email).await;
+    }
+    let receipt = app.inquire(strong_lead("dana@initech.test")).await;
+    let lead = receipt["lead_id"].as_i64().unwrap();
+    // Whoever held it leaves: its work waits unassigned and the lead has no owner.
+    let holder = receipt["assignee_id"].as_i64().unwrap();
+    app.deactivate(holder).await;
+    assert_eq!(app.db.lead(lead).await.unwrap().owner_id, None);
+    let (first, second) = if holder == hal {
+        (&hana, &ivy)
+    } else {
+        (&ivy, &hana)
+    };
+    let stage = format!("/api/v1/leads/{lead}/stage");
+    let closed = app
+        .post(
+            first,
+            &stage,
+            &json!({"stage": "disqualified", "reason": "a student project"}),
+        )
+        .await;
+    assert_eq!(
+        closed.status(),
+        200,
+        "a member acts on work waiting in the queue"
+    );
+
+    // Its work is done now: nothing waits, so no member holds it any more.
+    let revived = app
+        .post(second, &stage, &json!({"stage": "sql", "reason": "revive"}))
+        .await;
+    assert_eq!(revived.status(), 403);
+    let deal = app
+        .post(
+            second,
+            "/api/v1/opportunities",
+            &json!({"name": "Initech", "amount": "10.00", "lead_id": lead}),
+        )
+        .await;
+    assert_eq!(deal.status(), 403);
+}
+
+#[tokio::test]
 async fn accounts_and_deals_are_held_by_people_who_sell() {
     let app = TestApp::new().await;
     let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
