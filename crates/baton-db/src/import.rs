@@ -15,7 +15,7 @@
 use crate::accounts::normalise_company;
 use crate::checks::Chain;
 use crate::connect::Db;
-use crate::error::Result;
+use crate::error::{DbError, Result};
 use crate::now_ms;
 use crate::sql::{CHUNK, Value, allocate_ids, insert_rows, placeholders};
 use crate::users::audit_in;
@@ -671,12 +671,18 @@ impl Db {
             rows.into_iter().collect()
         };
         // Lowercase name → the people with it; a name two people share is ambiguous.
-        let mut owners: HashMap<String, Vec<i64>> = HashMap::new();
-        let people: Vec<(String, i64)> = sqlx::query_as("SELECT name, id FROM users")
+        let mut owners: HashMap<String, Vec<(i64, Role)>> = HashMap::new();
+        let people: Vec<(String, i64, String)> = sqlx::query_as("SELECT name, id, role FROM users")
             .fetch_all(self.reader())
             .await?;
-        for (name, id) in people {
-            owners.entry(name.to_lowercase()).or_default().push(id);
+        for (name, id, role) in people {
+            let role = role
+                .parse::<Role>()
+                .map_err(|e| DbError::invalid("role", e.to_string()))?;
+            owners
+                .entry(name.to_lowercase())
+                .or_default()
+                .push((id, role));
         }
         let mut no_account = 0;
         let mut unknown_accounts: BTreeMap<String, usize> = BTreeMap::new();
@@ -819,7 +825,7 @@ fn deal_fields(
     record: &OpportunityRecord,
     default_currency: &Currency,
     accounts: &HashMap<String, i64>,
-    owners: &HashMap<String, Vec<i64>>,
+    owners: &HashMap<String, Vec<(i64, Role)>>,
 ) -> std::result::Result<DealFields, String> {
     let currency = match &record.currency {
         Some(code) => Currency::parse(code).map_err(|e| format!("currency: {e}"))?,
@@ -832,7 +838,12 @@ fn deal_fields(
     let owner_id = match &record.owner {
         None => None,
         Some(name) => match owners.get(&name.to_lowercase()).map(Vec::as_slice) {
-            Some([id]) => Some(*id),
+            Some([(id, role)]) if role.sells() => Some(*id),
+            Some([(_, role)]) => {
+                return Err(format!(
+                    "owner `{name}` is a {role} and does not hold deals: give a hunter, farmer, manager or owner"
+                ));
+            }
             Some(ids) if ids.len() > 1 => {
                 return Err(format!("owner `{name}` names {} people", ids.len()));
             }

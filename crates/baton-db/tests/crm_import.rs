@@ -256,7 +256,16 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
                A4,,MG Special,,Lost,2017-03-02,2017-02-01,\n\
                A5,,MG Special,,Won,2017-03-02,9999-02-01,100\n\
                A6,,MG Special,,Won,2017-03-02,2017-04-01,\n\
-               A7,,MG Special,,Engaging,2017-03-02,2017-04-01,\n";
+               A7,,MG Special,,Engaging,2017-03-02,2017-04-01,\n\
+               A8,Mia Marketer,MG Special,,Engaging,2017-03-02,,\n";
+    db.create_user(baton_db::users::NewUser {
+        email: "mia@acme.test",
+        name: "Mia Marketer",
+        role: baton_core::domain::Role::Marketer,
+        password: None,
+    })
+    .await
+    .unwrap();
     let read = read_records(csv.as_bytes(), &mapping, b',').unwrap();
     let report = db
         .import_opportunities(None, &read, &mapping, ImportMode::Store)
@@ -286,6 +295,10 @@ async fn deals_that_cannot_be_linked_are_rejected_with_their_row_and_reason() {
             ),
             (7, "a won deal needs an amount"),
             (8, "an open deal (stage engaging) cannot have a close date"),
+            (
+                9,
+                "owner `Mia Marketer` is a marketer and does not hold deals: give a hunter, farmer, manager or owner"
+            ),
         ]
     );
     assert_eq!(report.created, 1);
