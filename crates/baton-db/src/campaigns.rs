@@ -346,7 +346,8 @@ impl Db {
             let entry = names
                 .entry(spelling.to_lowercase())
                 .or_insert_with(|| ((spelling.clone(), 0), 0));
-            if leads > entry.0.1 {
+            // The most used spelling; of two as used, the first in order.
+            if leads > entry.0.1 || (leads == entry.0.1 && spelling < entry.0.0) {
                 entry.0 = (spelling, leads);
             }
             entry.1 += leads;

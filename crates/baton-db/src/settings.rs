@@ -84,9 +84,10 @@ impl Organisation {
     }
 }
 
-/// Changes to the settings; absent fields stay as they are. A group
-/// (`scoring`, `moderation`, `accountability`) changes only the fields it
-/// names, and a field given as `null` goes back to its default.
+/// Changes to the settings; absent or `null` fields stay as they are. A
+/// group (`scoring`, `moderation`, `accountability`) changes only the
+/// fields it names, down to the lists of the blocklist, and a field of a
+/// group given as `null` goes back to its default.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationChange {
@@ -104,6 +105,25 @@ pub struct OrganisationChange {
 /// The fields of one settings group to change, by name.
 pub type GroupChange = serde_json::Map<String, serde_json::Value>;
 
+/// Lays `change` over `fields`, object within object (a blocklist changes
+/// only the lists it names); `null` removes a field, so that its
+/// `serde(default)` fills it in again.
+fn lay_over(fields: &mut GroupChange, change: &GroupChange) {
+    for (name, given) in change {
+        match (fields.get_mut(name), given) {
+            (_, serde_json::Value::Null) => {
+                fields.remove(name);
+            }
+            (Some(serde_json::Value::Object(inner)), serde_json::Value::Object(given)) => {
+                lay_over(inner, given);
+            }
+            _ => {
+                fields.insert(name.clone(), given.clone());
+            }
+        }
+    }
+}
+
 /// `current` with the fields of `change` laid over it, read back as `T`;
 /// a field `T` does not have, or of the wrong type, is named under `group`.
 fn changed<T: Serialize + DeserializeOwned>(
@@ -117,14 +137,7 @@ fn changed<T: Serialize + DeserializeOwned>(
     let mut value =
         serde_json::to_value(current).map_err(|e| DbError::invalid(group, e.to_string()))?;
     if let Some(fields) = value.as_object_mut() {
-        for (name, given) in change {
-            if given.is_null() {
-                // The group's `serde(default)` fills it in.
-                fields.remove(name);
-            } else {
-                fields.insert(name.clone(), given.clone());
-            }
-        }
+        lay_over(fields, change);
     }
     serde_path_to_error::deserialize(value)
         .map_err(|e| DbError::invalid(format!("{group}.{}", e.path()), e.inner().to_string()))

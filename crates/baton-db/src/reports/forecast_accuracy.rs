@@ -562,9 +562,10 @@ impl Db {
                     "SELECT l.id, (SELECT CAST(COALESCE(SUM(o.amount_minor), 0) AS BIGINT)
                          FROM opportunities o
                          WHERE o.stage = $2 AND o.currency = $3 AND o.closed_on >= $4
-                           AND o.closed_on <= $5 AND ($6 = 0 OR o.owner_id = $6)
+                           AND o.closed_on <= $5
                            AND (o.id = l.opportunity_id
-                                OR (l.opportunity_id IS NULL AND o.account_id = l.account_id)))
+                                OR (l.opportunity_id IS NULL AND o.account_id = l.account_id
+                                    AND ($6 = 0 OR o.owner_id = $6))))
                      FROM forecast_lines l
                      WHERE l.forecast_id = $1 AND l.currency = $3
                        AND (l.opportunity_id IS NOT NULL OR l.account_id IS NOT NULL)",

@@ -28,7 +28,8 @@ pub async fn show(
 }
 
 /// Change the settings (owners): absent fields stay as they are, a group
-/// changes only the fields it names, and `null` puts a field back to its default.
+/// changes only the fields it names, and `null` puts a field of a group back
+/// to its default.
 #[utoipa::path(put, path = "/api/v1/settings", tag = "settings", request_body = OrganisationChange,
     responses((status = 200, body = Organisation), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]

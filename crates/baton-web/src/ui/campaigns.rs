@@ -159,10 +159,18 @@ async fn show(
         search: request.search(),
     };
     let window = request.window::<CampaignSort>(output);
+    // The names no campaign has are for those who add campaigns, as over the API.
+    let unknown = async {
+        if may_edit(viewer) {
+            state.db.unknown_campaign_names().await
+        } else {
+            Ok(Vec::new())
+        }
+    };
     let (listed, channels, unknown) = match tokio::try_join!(
         state.db.campaign_list(&filter, &window),
         state.db.campaign_channels(),
-        state.db.unknown_campaign_names()
+        unknown
     ) {
         Ok(all) => all,
         Err(e) => return failure(Some(viewer), e),
@@ -191,7 +199,7 @@ async fn show(
         return super::lists::csv(viewer, request, &spec, rows);
     }
     let mut fields = if may_edit(viewer) {
-        typed.fields()
+        typed.fields(NEW_CURRENCY)
     } else {
         Vec::new()
     };
@@ -297,8 +305,9 @@ struct CampaignForm {
 }
 
 impl CampaignForm {
-    /// The form's fields, for a new campaign or a change to one.
-    fn fields(&self) -> Vec<Field> {
+    /// The form's fields, for a new campaign or a change to one; `currency`
+    /// labels the currency, which each reads differently when left empty.
+    fn fields(&self, currency: &'static str) -> Vec<Field> {
         vec![
             Field::input("name", "Name", "text", &self.name),
             Field::input(
@@ -308,13 +317,7 @@ impl CampaignForm {
                 &self.channel,
             ),
             Field::input("cost", "Cost", "text", &self.cost).optional(),
-            Field::input(
-                "currency",
-                "Currency (the organisation's when empty)",
-                "text",
-                &self.currency,
-            )
-            .optional(),
+            Field::input("currency", currency, "text", &self.currency).optional(),
             Field::input("starts_on", "Starts", "date", &self.starts_on).optional(),
             Field::input("ends_on", "Ends", "date", &self.ends_on).optional(),
         ]
@@ -332,6 +335,11 @@ impl CampaignForm {
         }
     }
 }
+
+/// A new campaign's currency label.
+const NEW_CURRENCY: &str = "Currency (the organisation's when empty)";
+/// A changed campaign's: an empty field keeps its currency.
+const KEPT_CURRENCY: &str = "Currency (kept when empty)";
 
 /// Text a person typed, `None` when they left the field empty.
 fn typed(text: &str) -> Option<String> {
@@ -422,7 +430,7 @@ async fn campaign_page(
     let (status, edit) = match (may_edit(viewer), refused) {
         (false, _) => (StatusCode::OK, Vec::new()),
         (true, Some((typed, (field, problem)))) => {
-            let mut fields = typed.fields();
+            let mut fields = typed.fields(KEPT_CURRENCY);
             place_error(&mut fields, &field, problem);
             (StatusCode::UNPROCESSABLE_ENTITY, fields)
         }
@@ -436,7 +444,7 @@ async fn campaign_page(
                 ends_on: campaign.ends_on.clone().unwrap_or_default(),
                 ..CampaignForm::default()
             };
-            (StatusCode::OK, stored.fields())
+            (StatusCode::OK, stored.fields(KEPT_CURRENCY))
         }
     };
     let request = ListRequest::parse(query);

@@ -1293,6 +1293,36 @@ async fn an_account_line_counts_the_forecasters_own_deals_unless_they_manage() {
         900_000,
         "a manager forecasts for the team"
     );
+    // A line naming a deal counts that deal, whoever won it in the end.
+    let handed = created(
+        &app,
+        &hal,
+        "/api/v1/opportunities",
+        json!({"name": "Initech pilot", "amount": "700", "account_id": initech}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let deal_line = json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+        {"description": "Pilot", "amount": "700", "category": "commit", "opportunity_id": handed}]});
+    let forecast = created(&app, &hal, "/api/v1/forecasts", deal_line).await;
+    let hana_id = app.db.user_by_email("hana@acme.test").await.unwrap().id;
+    sqlx::query(
+        "UPDATE opportunities SET owner_id = $1, stage = 'won', closed_on = $2 WHERE id = $3",
+    )
+    .bind(hana_id)
+    .bind(app.db.today().await.unwrap().to_string())
+    .bind(handed)
+    .execute(app.db.writer())
+    .await
+    .unwrap();
+    let lines = app
+        .get_json(
+            &hal,
+            &format!("/api/v1/forecasts/{}/actuals", forecast["id"]),
+        )
+        .await;
+    assert_eq!(lines[0]["revenue"]["actual"], 70_000);
 }
 
 #[tokio::test]

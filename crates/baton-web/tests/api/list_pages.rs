@@ -678,9 +678,16 @@ async fn a_campaign_no_one_made_yet_is_named_and_claims_its_leads_once_made() {
     let (_, page, _) = marketer.get("/campaigns").await;
     assert!(!page.contains("do not exist"), "{page}");
 
+    let mut other = strong_lead("pat@initech.test");
+    other["campaign"] = json!("Winter fair");
+    app.inquire(other).await;
     let mut hunter = Browser::person(&app, "hugo@acme.test", Role::Hunter).await;
     let (_, page, _) = hunter.get("/campaigns").await;
     assert!(!page.contains("New campaign"), "{page}");
+    assert!(
+        !page.contains("Winter fair"),
+        "names no campaign has are for those who add campaigns: {page}"
+    );
     let csrf = Browser::csrf(&page);
     let (status, _, _) = hunter
         .post(

@@ -143,6 +143,18 @@ async fn a_settings_group_changes_only_the_fields_given() {
         (&json!(0.25), &json!(14))
     );
 
+    // Within the blocklist too, only the lists named change.
+    let more = put(json!({"moderation": {"blocklist": {"phrases": ["free money"]}}})).await;
+    assert_eq!(more.status(), 200);
+    let settings = app.get_json(&app.owner, "/api/v1/settings").await;
+    assert_eq!(
+        (
+            &settings["moderation"]["blocklist"]["domains"],
+            &settings["moderation"]["blocklist"]["phrases"]
+        ),
+        (&json!(["spam.test"]), &json!(["free money"]))
+    );
+
     // Null puts one field back to its default.
     let reset = put(json!({"moderation": {"threshold": null}})).await;
     assert_eq!(reset.status(), 200);
