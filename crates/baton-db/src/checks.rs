@@ -231,19 +231,28 @@ impl Db {
         id: Option<i64>,
         given: &str,
     ) -> Result<()> {
-        let Some(id) = id else { return Ok(()) };
-        let found: Option<(String, i64)> =
-            sqlx::query_as("SELECT email, active FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?;
-        match found {
-            None => Err(DbError::invalid(field, format!("there is no user {id}"))),
-            Some((email, 0)) => Err(DbError::invalid(
+        match id {
+            Some(id) => self.active_person(field, id, given).await.map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// The person `id`, when they exist and may sign in; else a refusal
+    /// naming `field`, as [`Db::ensure_active_person`] gives.
+    async fn active_person(&self, field: &str, id: i64, given: &str) -> Result<crate::users::User> {
+        let person = match self.user(id).await {
+            Err(DbError::NotFound(_)) => {
+                return Err(DbError::invalid(field, format!("there is no user {id}")));
+            }
+            found => found?,
+        };
+        if person.active {
+            Ok(person)
+        } else {
+            Err(DbError::invalid(
                 field,
-                format!("{email} is deactivated and {given}"),
-            )),
-            Some(_) => Ok(()),
+                format!("{} is deactivated and {given}", person.email),
+            ))
         }
     }
 
@@ -256,9 +265,9 @@ impl Db {
         what: &str,
     ) -> Result<()> {
         let Some(id) = id else { return Ok(()) };
-        self.ensure_active_person(field, Some(id), &format!("cannot hold {what}"))
+        let person = self
+            .active_person(field, id, &format!("cannot hold {what}"))
             .await?;
-        let person = self.user(id).await?;
         if person.role.sells() {
             Ok(())
         } else {

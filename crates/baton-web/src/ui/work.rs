@@ -199,15 +199,7 @@ async fn show(
     notice: Option<Notice>,
 ) -> Response {
     let now = now_ms();
-    let filter = DeskFilter {
-        scope: DeskScope::Person(viewer.id()),
-        queue_id: request.id("queue"),
-        status: request.one_of::<WorkStatus>("status"),
-        overdue: request.yes_no("overdue"),
-        now,
-        intent: request.one_of::<Intent>("intent"),
-        search: request.search(),
-    };
+    let filter = desk_filter(DeskScope::Person(viewer.id()), request, now);
     let window = request.window::<DeskSort>(output);
     let (listed, queues, away_in) = match tokio::try_join!(
         state.db.desk(&filter, &window),
@@ -253,26 +245,7 @@ async fn show(
             items.into_iter().map(|l| l.cells).collect(),
         );
     }
-    let mut queue_choices = vec![(String::new(), "Any queue".to_string())];
-    queue_choices.extend(queues.into_iter().map(|(id, name)| (id.to_string(), name)));
-    let filters = vec![
-        Field::choice("queue", "Queue", queue_choices, request.get("queue")).optional(),
-        Field::choice(
-            "status",
-            "Status",
-            status_choices("waiting in my queues"),
-            request.get("status"),
-        )
-        .optional(),
-        yes_no_filter(request, "overdue", "SLA", ["Any", "Overdue", "Not overdue"]),
-        Field::choice(
-            "intent",
-            "Intent",
-            choices("Any intent", Intent::ALL.iter().map(|i| i.as_str())),
-            request.get("intent"),
-        )
-        .optional(),
-    ];
+    let filters = desk_filter_fields(request, queues, "waiting in my queues");
     let list = ListView::new(request, spec, filters, &window, total, items.len());
     let mine = OpportunityFilter {
         owner_id: Some(viewer.id()),
@@ -337,12 +310,42 @@ async fn show(
     )
 }
 
-/// The statuses My work filters by: its own, and the work waiting in the
-/// viewer's queues (`waiting`, as a queue's unassigned work is called).
-fn status_choices(waiting: &str) -> Vec<(String, String)> {
+/// What a desk list (My work, All open work) is filtered by, as `request` asks.
+fn desk_filter(scope: DeskScope, request: &ListRequest, now: i64) -> DeskFilter {
+    DeskFilter {
+        scope,
+        queue_id: request.id("queue"),
+        status: request.one_of::<WorkStatus>("status"),
+        overdue: request.yes_no("overdue"),
+        now,
+        intent: request.one_of::<Intent>("intent"),
+        search: request.search(),
+    }
+}
+
+/// A desk list's filters: one of `queues` (id, name), the status (work
+/// waiting unassigned called `waiting`), lateness and intent.
+fn desk_filter_fields(
+    request: &ListRequest,
+    queues: Vec<(i64, String)>,
+    waiting: &str,
+) -> Vec<Field> {
+    let mut queue_choices = vec![(String::new(), "Any queue".to_string())];
+    queue_choices.extend(queues.into_iter().map(|(id, name)| (id.to_string(), name)));
     let mut statuses = choices("Any status", ON_DESK.iter().map(|s| s.as_str()));
     statuses.push((WAITING.as_str().to_string(), waiting.to_string()));
-    statuses
+    vec![
+        Field::choice("queue", "Queue", queue_choices, request.get("queue")).optional(),
+        Field::choice("status", "Status", statuses, request.get("status")).optional(),
+        yes_no_filter(request, "overdue", "SLA", ["Any", "Overdue", "Not overdue"]),
+        Field::choice(
+            "intent",
+            "Intent",
+            choices("Any intent", Intent::ALL.iter().map(|i| i.as_str())),
+            request.get("intent"),
+        )
+        .optional(),
+    ]
 }
 
 /// Every queue's open work, for owners and managers to oversee: who holds
@@ -367,15 +370,7 @@ async fn all_work(
     }
     let request = ListRequest::parse(raw.as_deref());
     let now = now_ms();
-    let filter = DeskFilter {
-        scope: DeskScope::Everyone,
-        queue_id: request.id("queue"),
-        status: request.one_of::<WorkStatus>("status"),
-        overdue: request.yes_no("overdue"),
-        now,
-        intent: request.one_of::<Intent>("intent"),
-        search: request.search(),
-    };
+    let filter = desk_filter(DeskScope::Everyone, &request, now);
     let window = request.window::<DeskSort>(output);
     let (listed, queues) =
         match tokio::try_join!(state.db.desk(&filter, &window), state.db.queues()) {
@@ -392,31 +387,8 @@ async fn all_work(
             cells
         })
         .collect();
-    let mut queue_choices = vec![(String::new(), "Any queue".to_string())];
-    queue_choices.extend(queues.into_iter().map(|q| (q.id.to_string(), q.name)));
-    let filters = vec![
-        Field::choice("queue", "Queue", queue_choices, request.get("queue")).optional(),
-        Field::choice(
-            "status",
-            "Status",
-            status_choices("waiting unassigned"),
-            request.get("status"),
-        )
-        .optional(),
-        yes_no_filter(
-            &request,
-            "overdue",
-            "SLA",
-            ["Any", "Overdue", "Not overdue"],
-        ),
-        Field::choice(
-            "intent",
-            "Intent",
-            choices("Any intent", Intent::ALL.iter().map(|i| i.as_str())),
-            request.get("intent"),
-        )
-        .optional(),
-    ];
+    let queues = queues.into_iter().map(|q| (q.id, q.name)).collect();
+    let filters = desk_filter_fields(&request, queues, "waiting unassigned");
     let spec = ListSpec {
         title: "All open work",
         path: "/work/all",
