@@ -17,6 +17,11 @@ async fn a_posted_inquiry_is_stored_raw_and_explained() {
         .get_json(&app.owner, receipt["href"].as_str().unwrap())
         .await;
     assert_eq!(inquiry["raw"], body, "raw is exactly what was sent");
+    let received = inquiry["received_at"].as_i64().unwrap_or_default();
+    assert!(
+        received > baton_db::now_ms() - 60_000,
+        "UTC milliseconds, like every time the API gives: {inquiry}"
+    );
     assert_eq!(inquiry["status"], "processed");
     assert_eq!(inquiry["moderation"]["verdict"], "ham");
     assert_eq!(inquiry["intent"]["value"], "new_business");

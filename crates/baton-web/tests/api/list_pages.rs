@@ -528,6 +528,9 @@ async fn campaigns_filter_by_channel_count_their_leads_and_export() {
 
     let (_, page, _) = marketer.get("/campaigns?channel=webinar").await;
     assert!(page.contains("Spring webinar") && page.contains("Autumn webinar"));
+    assert!(page.contains("Download the 2 rows as CSV"), "{page}");
+    let (_, events, _) = marketer.get("/campaigns?channel=event").await;
+    assert!(events.contains("Download the 1 row as CSV"), "{events}");
     assert!(!page.contains("Trade fair</a>"));
     let (_, page, _) = marketer.get("/campaigns").await;
     assert!(

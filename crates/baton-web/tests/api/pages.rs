@@ -228,6 +228,15 @@ async fn a_hunter_sees_and_accepts_their_work_and_reads_its_reasons() {
         "routing reason shown"
     );
     assert!(page.contains("accepted by the assignee"), "timeline shown");
+    let confidence = page
+        .split("confidence ")
+        .nth(1)
+        .and_then(|rest| rest.split_once('%'))
+        .map(|(number, _)| number);
+    assert!(
+        confidence.is_some_and(|n| n.parse::<u8>().is_ok()),
+        "a confidence written as 99%: {page}"
+    );
     assert!(
         page.contains("<dt>Company</dt><dd class=\"said\">Initech</dd>")
             && page.contains("<dt>industry</dt><dd class=\"said\">software</dd>"),
