@@ -2,7 +2,7 @@
 
 use crate::checks::{MAX_NAME, at_most, optional, required_name};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
@@ -135,33 +135,42 @@ impl Db {
     /// Adds an account and claims its domains; a domain already claimed by
     /// another account is refused.
     pub async fn create_account(&self, actor: Option<i64>, new: &NewAccount) -> Result<Account> {
-        let name = required_name("name", &new.name, "an account needs a name")?;
-        let mut domains = new
-            .domains
-            .iter()
-            .map(|d| normalise_domain(d))
-            .collect::<Result<Vec<_>>>()?;
+        let mut refusals = Refusals::default();
+        let name = refusals.value(required_name("name", &new.name, "an account needs a name"))?;
+        let mut domains = refusals.value(
+            new.domains
+                .iter()
+                .map(|d| normalise_domain(d))
+                .collect::<Result<Vec<_>>>(),
+        )?;
         // The same domain given twice (as `domain` and in `domains`) is one claim.
         let mut seen = std::collections::HashSet::new();
         domains.retain(|domain| seen.insert(domain.clone()));
         if domains.len() > MAX_DOMAINS {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "domains",
                 format!("an account claims at most {MAX_DOMAINS} domains"),
-            ));
+            );
         }
         if new
             .employees
             .is_some_and(|e| !(0..=MAX_EMPLOYEES).contains(&e))
         {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "employees",
                 format!("must be between 0 and {MAX_EMPLOYEES}"),
-            ));
+            );
         }
-        at_most("industry", new.industry.as_deref().unwrap_or(""), MAX_NAME)?;
-        self.ensure_seller("owner_id", new.owner_id, "accounts")
-            .await?;
+        refusals.value(at_most(
+            "industry",
+            new.industry.as_deref().unwrap_or(""),
+            MAX_NAME,
+        ))?;
+        refusals.value(
+            self.ensure_seller("owner_id", new.owner_id, "accounts")
+                .await,
+        )?;
+        refusals.finish()?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(

@@ -2,7 +2,7 @@
 
 use crate::checks::{amount, day, required_name};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
@@ -218,32 +218,37 @@ impl Db {
     /// `new`'s values checked: a name, a channel slug, a cost in the
     /// currency's units, and days in order.
     async fn checked_campaign(&self, new: &NewCampaign) -> Result<CheckedCampaign> {
-        let name = required_name("name", &new.name, "a campaign needs a name")?;
-        let channel = parse_slug(&new.channel).map_err(|e| DbError::invalid("channel", e))?;
-        let currency = self
-            .currency_or_default("currency", new.currency.as_deref())
-            .await?;
-        let cost_minor = new
-            .cost
-            .as_ref()
-            .map(|c| amount("cost", c, &currency))
-            .transpose()?
-            .unwrap_or(0);
-        let starts_on = day("starts_on", new.starts_on.as_deref())?;
-        let ends_on = day("ends_on", new.ends_on.as_deref())?;
+        let mut refusals = Refusals::default();
+        let name = refusals.value(required_name("name", &new.name, "a campaign needs a name"))?;
+        let channel =
+            refusals.value(parse_slug(&new.channel).map_err(|e| DbError::invalid("channel", e)))?;
+        let currency = refusals.value(
+            self.currency_or_default("currency", new.currency.as_deref())
+                .await
+                .map(Some),
+        )?;
+        // A cost is read in its currency's units, so only once that is known.
+        let cost_minor = match (&currency, &new.cost) {
+            (Some(currency), Some(cost)) => refusals.value(amount("cost", cost, currency))?,
+            _ => 0,
+        };
+        let starts_on = refusals.value(day("starts_on", new.starts_on.as_deref()))?;
+        let ends_on = refusals.value(day("ends_on", new.ends_on.as_deref()))?;
         if let (Some(starts), Some(ends)) = (starts_on, ends_on)
             && ends < starts
         {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "ends_on",
                 format!("the campaign ends ({ends}) before it starts ({starts})"),
-            ));
+            );
         }
+        refusals.finish()?;
+        let currency = currency.map(|c| c.to_string()).unwrap_or_default();
         Ok(CheckedCampaign {
             name,
             channel,
             cost_minor,
-            currency: currency.to_string(),
+            currency,
             starts_on: starts_on.map(|d| d.to_string()),
             ends_on: ends_on.map(|d| d.to_string()),
         })

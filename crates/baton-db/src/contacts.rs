@@ -3,7 +3,7 @@
 
 use crate::checks::{MAX_NAME, Table, at_most, one_line, optional};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
@@ -175,11 +175,12 @@ fn contact_line(row: &AnyRow) -> Result<ContactLine> {
 
 /// Refuses a contact's name or title longer than [`MAX_NAME`] or not one line.
 fn bounded_names(name: Option<&str>, title: Option<&str>) -> Result<()> {
-    let (name, title) = (name.unwrap_or_default(), title.unwrap_or_default().trim());
-    at_most("name", name, MAX_NAME)?;
-    one_line("name", name)?;
-    at_most("title", title, MAX_NAME)?;
-    one_line("title", title)
+    let mut refusals = Refusals::default();
+    for (field, value) in [("name", name), ("title", title)] {
+        let value = value.unwrap_or_default().trim();
+        refusals.value(at_most(field, value, MAX_NAME).and_then(|()| one_line(field, value)))?;
+    }
+    refusals.finish()
 }
 
 /// Why a contact with neither a name, an e-mail address nor a phone number
@@ -212,17 +213,26 @@ impl Db {
 impl Db {
     /// Adds a contact; an e-mail address another contact has is refused.
     pub async fn create_contact(&self, actor: Option<i64>, new: &NewContact) -> Result<Contact> {
-        let email = optional(new.email.as_deref())
-            .map(|e| Email::parse(&e).map_err(|problem| DbError::invalid("email", problem)))
-            .transpose()?;
-        let phone = phone(new.phone.as_deref())?;
+        let mut refusals = Refusals::default();
+        let email = refusals.value(
+            optional(new.email.as_deref())
+                .map(|e| Email::parse(&e).map_err(|problem| DbError::invalid("email", problem)))
+                .transpose(),
+        )?;
+        let phone = refusals.value(phone(new.phone.as_deref()))?;
         let name = optional(new.name.as_deref());
-        if name.is_none() && email.is_none() && phone.is_none() {
-            return Err(DbError::invalid("name", NO_WAY_TO_NAME));
+        let reachable = [&new.email, &new.phone]
+            .into_iter()
+            .any(|given| optional(given.as_deref()).is_some());
+        if name.is_none() && !reachable {
+            refusals.refuse("name", NO_WAY_TO_NAME);
         }
-        bounded_names(name.as_deref(), new.title.as_deref())?;
-        self.ensure_exists("account_id", Table::Accounts, new.account_id)
-            .await?;
+        refusals.value(bounded_names(name.as_deref(), new.title.as_deref()))?;
+        refusals.value(
+            self.ensure_exists("account_id", Table::Accounts, new.account_id)
+                .await,
+        )?;
+        refusals.finish()?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(

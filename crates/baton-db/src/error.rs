@@ -1,5 +1,7 @@
 //! The storage layer's one error type.
 
+use baton_core::inquiry::FieldError;
+
 /// What went wrong in storage, in terms the layers above can answer with.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -16,6 +18,10 @@ pub enum DbError {
     /// A value is not acceptable; `field` names it.
     #[error("{field}: {problem}")]
     Invalid { field: String, problem: String },
+    /// Several values are not acceptable, each naming its field: a form
+    /// shows all of them at once rather than one per try.
+    #[error("{}", joined(.0))]
+    InvalidFields(Vec<FieldError>),
     /// The database URL or data folder cannot be used.
     #[error("{0}")]
     Config(String),
@@ -28,6 +34,14 @@ pub enum DbError {
     Contended,
     #[error("database error: {0}")]
     Sqlx(sqlx::Error),
+}
+
+fn joined(problems: &[FieldError]) -> String {
+    problems
+        .iter()
+        .map(FieldError::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// PostgreSQL's codes for a deadlock and a serialisation failure.
@@ -69,6 +83,18 @@ impl DbError {
         }
     }
 
+    /// The fields a refusal names with their problems, for a form to show
+    /// beside them; any other error is given back.
+    pub fn field_problems(self) -> Result<Vec<FieldError>, DbError> {
+        match self {
+            DbError::Invalid { field, problem } | DbError::Conflict { field, problem } => {
+                Ok(vec![FieldError { field, problem }])
+            }
+            DbError::InvalidFields(problems) => Ok(problems),
+            other => Err(other),
+        }
+    }
+
     /// True for a violated unique index, whatever the backend.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())
@@ -77,9 +103,104 @@ impl DbError {
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
+/// Gathers the refused values of one request, so that all are reported
+/// together: each check's value passes through [`Refusals::value`], and
+/// [`Refusals::finish`] refuses the request if any was refused.
+#[derive(Debug, Default)]
+pub(crate) struct Refusals(Vec<FieldError>);
+
+impl Refusals {
+    /// Keeps a refusal of a value; any other failure is given back.
+    fn keep(&mut self, error: DbError) -> Result<()> {
+        match error {
+            DbError::Invalid { field, problem } => self.0.push(FieldError { field, problem }),
+            DbError::InvalidFields(problems) => self.0.extend(problems),
+            other => return Err(other),
+        }
+        Ok(())
+    }
+
+    /// The checked value, or its type's default with the refusal kept: the
+    /// default is never stored, since `finish` refuses first. Failures that
+    /// are not refusals of a value are returned at once.
+    pub(crate) fn value<T: Default>(&mut self, checked: Result<T>) -> Result<T> {
+        match checked {
+            Ok(value) => Ok(value),
+            Err(error) => self.keep(error).map(|()| T::default()),
+        }
+    }
+
+    /// Refuses a value found wrong by a check made in place.
+    pub(crate) fn refuse(&mut self, field: impl Into<String>, problem: impl Into<String>) {
+        self.0.push(FieldError::new(field, problem));
+    }
+
+    /// Every refusal gathered, as one error; `Ok` when there is none.
+    pub(crate) fn finish(self) -> Result<()> {
+        self.finish_with(Ok(()))
+    }
+
+    /// As [`Refusals::finish`], with one last check whose value has no
+    /// default to stand in for it: that value when nothing was refused.
+    pub(crate) fn finish_with<T>(mut self, last: Result<T>) -> Result<T> {
+        let value = match last {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.keep(error)?;
+                None
+            }
+        };
+        let mut problems = self.0;
+        match (problems.len(), value) {
+            (0, Some(value)) => Ok(value),
+            (1, _) => {
+                let FieldError { field, problem } = problems.remove(0);
+                Err(DbError::Invalid { field, problem })
+            }
+            _ => Err(DbError::InvalidFields(problems)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_reported_together_and_other_failures_at_once() {
+        let mut refusals = Refusals::default();
+        let name: String = refusals
+            .value(Err(DbError::invalid("name", "needs a name")))
+            .unwrap();
+        assert_eq!(name, "");
+        let kept = refusals.value(Ok(7)).unwrap();
+        assert_eq!(kept, 7);
+        refusals.refuse("email", "is not an address");
+        let missing = refusals.value::<()>(Err(DbError::NotFound("account 9".into())));
+        assert!(matches!(missing, Err(DbError::NotFound(_))));
+        match refusals.finish() {
+            Err(DbError::InvalidFields(problems)) => assert_eq!(
+                problems,
+                vec![
+                    FieldError::new("name", "needs a name"),
+                    FieldError::new("email", "is not an address"),
+                ]
+            ),
+            other => panic!("{other:?}"),
+        }
+
+        let mut one = Refusals::default();
+        one.value::<()>(Err(DbError::invalid("name", "needs a name")))
+            .unwrap();
+        assert!(matches!(one.finish(), Err(DbError::Invalid { field, .. }) if field == "name"));
+        assert!(Refusals::default().finish().is_ok());
+
+        let mut before = Refusals::default();
+        before.refuse("name", "needs a name");
+        let last = before.finish_with(Err::<i64, _>(DbError::invalid("email", "is not one")));
+        assert!(matches!(last, Err(DbError::InvalidFields(p)) if p.len() == 2));
+        assert_eq!(Refusals::default().finish_with(Ok(3)).unwrap(), 3);
+    }
 
     #[test]
     fn deadlocks_and_serialisation_failures_are_contention_and_nothing_else_is() {

@@ -2,7 +2,7 @@
 
 use crate::checks::{MAX_TEXT, at_most, required_name};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
@@ -150,14 +150,13 @@ impl Db {
         name: &str,
         thank_you: &str,
     ) -> Result<Form> {
+        let mut refusals = Refusals::default();
         if !valid_slug(slug) {
-            return Err(DbError::invalid(
-                "slug",
-                "use 1 to 60 lowercase letters, digits and dashes",
-            ));
+            refusals.refuse("slug", "use 1 to 60 lowercase letters, digits and dashes");
         }
-        let name = required_name("name", name, "a form needs a name")?;
-        at_most("thank_you", thank_you.trim(), MAX_TEXT)?;
+        let name = refusals.value(required_name("name", name, "a form needs a name"))?;
+        refusals.value(at_most("thank_you", thank_you.trim(), MAX_TEXT))?;
+        refusals.finish()?;
         let thank_you = if thank_you.trim().is_empty() {
             "Thank you — we will be in touch shortly."
         } else {

@@ -3,7 +3,7 @@
 
 use crate::checks::{MAX_NAME, Table, amount, at_most, day, optional, required_name};
 use crate::connect::{Backend, Db};
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::bind;
@@ -325,38 +325,65 @@ impl Db {
         actor: Option<i64>,
         new: &NewOpportunity,
     ) -> Result<Opportunity> {
-        let name = required_name("name", &new.name, "an opportunity needs a name")?;
+        let mut refusals = Refusals::default();
+        let name = refusals.value(required_name(
+            "name",
+            &new.name,
+            "an opportunity needs a name",
+        ))?;
         let stage = new.stage.unwrap_or(OpportunityStage::Prospecting);
         if stage.is_closed() {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "stage",
                 "a new opportunity starts open; win or lose it afterwards",
-            ));
+            );
         }
-        let currency = self
-            .currency_or_default("currency", new.currency.as_deref())
-            .await?;
-        let amount = amount("amount", &new.amount, &currency)?;
-        let probability = probability(new.probability, stage)?
+        let currency = refusals.value(
+            self.currency_or_default("currency", new.currency.as_deref())
+                .await
+                .map(Some),
+        )?;
+        // An amount is read in its currency's units, so only once that is known.
+        let amount = match &currency {
+            Some(currency) => refusals.value(amount("amount", &new.amount, currency))?,
+            None => 0,
+        };
+        let probability = refusals
+            .value(probability(new.probability, stage))?
             .unwrap_or_else(|| i64::from(stage.default_probability()));
-        let category = category(new.forecast_category, stage)?
+        let category = refusals
+            .value(category(new.forecast_category, stage))?
             .unwrap_or_else(|| stage.default_forecast_category());
-        let expected_close = day("expected_close", new.expected_close.as_deref())?;
-        self.ensure_exists("account_id", Table::Accounts, new.account_id)
-            .await?;
-        self.ensure_exists("contact_id", Table::Contacts, new.contact_id)
-            .await?;
-        self.ensure_seller("owner_id", Some(new.owner_id), "deals")
-            .await?;
-        at_most("product", new.product.as_deref().unwrap_or(""), MAX_NAME)?;
+        let expected_close =
+            refusals.value(day("expected_close", new.expected_close.as_deref()))?;
+        refusals.value(
+            self.ensure_exists("account_id", Table::Accounts, new.account_id)
+                .await,
+        )?;
+        refusals.value(
+            self.ensure_exists("contact_id", Table::Contacts, new.contact_id)
+                .await,
+        )?;
+        refusals.value(
+            self.ensure_seller("owner_id", Some(new.owner_id), "deals")
+                .await,
+        )?;
+        refusals.value(at_most(
+            "product",
+            new.product.as_deref().unwrap_or(""),
+            MAX_NAME,
+        ))?;
         let lead = match new.lead_id {
-            Some(id) => Some(
+            Some(id) => refusals.value(
                 self.lead(id)
                     .await
-                    .map_err(|_| DbError::invalid("lead_id", format!("there is no lead {id}")))?,
-            ),
+                    .map(Some)
+                    .map_err(|_| DbError::invalid("lead_id", format!("there is no lead {id}"))),
+            )?,
             None => None,
         };
+        refusals.finish()?;
+        let currency = currency.map(|c| c.to_string()).unwrap_or_default();
         // A deal opened on a lead is with the lead's person and company
         // unless others are named.
         let account_id = new.account_id.or(lead.as_ref().and_then(|l| l.account_id));
@@ -516,37 +543,38 @@ impl Db {
         let moved = stage != current.stage;
         let currency =
             Currency::parse(&current.currency).map_err(|e| DbError::invalid("currency", e))?;
+        let mut refusals = Refusals::default();
         let amount = match &change.amount {
-            Some(a) => amount("amount", a, &currency)?,
+            Some(a) => refusals.value(amount("amount", a, &currency))?,
             None => current.amount_minor,
         };
-        let probability = match probability(change.probability, stage)? {
+        let probability = match refusals.value(probability(change.probability, stage))? {
             Some(p) => p,
             None if moved => i64::from(stage.default_probability()),
             None => current.probability,
         };
-        let category = match category(change.forecast_category, stage)? {
+        let category = match refusals.value(category(change.forecast_category, stage))? {
             Some(c) => c,
             None if moved => stage.default_forecast_category(),
             None => current.forecast_category,
         };
         let expected_close = match &change.expected_close {
-            Some(text) => day("expected_close", Some(text))?.map(|d| d.to_string()),
+            Some(text) => refusals
+                .value(day("expected_close", Some(text)))?
+                .map(|d| d.to_string()),
             None => current.expected_close.clone(),
         };
         let close_reason = optional(change.close_reason.as_deref());
         if stage == OpportunityStage::Lost && close_reason.is_none() {
-            return Err(DbError::invalid(
-                "close_reason",
-                "say why the deal was lost",
-            ));
+            refusals.refuse("close_reason", "say why the deal was lost");
         }
         if !stage.is_closed() && close_reason.is_some() {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "close_reason",
                 "only a won or lost opportunity has a close reason",
-            ));
+            );
         }
+        refusals.finish()?;
         let engaged_on = current
             .engaged_on
             .clone()

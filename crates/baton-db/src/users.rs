@@ -2,7 +2,7 @@
 
 use crate::checks::{Chain, Table, required_name};
 use crate::connect::{Backend, Db};
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
 use baton_core::auth;
@@ -294,12 +294,14 @@ fn check_new_password(password: &str) -> Result<()> {
 impl Db {
     /// Adds a person; the e-mail must be new.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
-        let email = Email::parse(new.email).map_err(|e| DbError::invalid("email", e))?;
-        let name = required_name("name", new.name, "a name is required")?;
+        let mut refusals = Refusals::default();
+        let name = refusals.value(required_name("name", new.name, "a name is required"))?;
         let name = name.as_str();
         if let Some(password) = new.password {
-            check_new_password(password)?;
+            refusals.value(check_new_password(password))?;
         }
+        let email = refusals
+            .finish_with(Email::parse(new.email).map_err(|e| DbError::invalid("email", e)))?;
         let hash = new.password.map(auth::hash_password);
         let inserted: std::result::Result<(i64,), _> = sqlx::query_as(
             "INSERT INTO users (email, email_lower, name, role, password_hash, created_at)

@@ -3,7 +3,7 @@
 //! lost nor sent for a change that was rolled back.
 
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::{Value, insert_rows};
@@ -213,23 +213,24 @@ impl Db {
         url: &str,
         events: &[String],
     ) -> Result<(Webhook, String)> {
-        let url = delivery_address(url)?;
-        let url = url.as_str();
+        let mut refusals = Refusals::default();
         if events.is_empty() {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "events",
                 format!("name at least one of: {}", EVENTS.join(", ")),
-            ));
+            );
         }
         if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "events",
                 format!(
                     "unknown event `{unknown}`; expected one of: {}",
                     EVENTS.join(", ")
                 ),
-            ));
+            );
         }
+        let url = refusals.finish_with(delivery_address(url))?;
+        let url = url.as_str();
         // Each event once, in the order of the list of events.
         let events: Vec<&str> = EVENTS
             .iter()

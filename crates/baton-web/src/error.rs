@@ -108,6 +108,7 @@ impl From<DbError> for ApiError {
                 detail: problem,
             },
             DbError::Invalid { field, problem } => ApiError::field(&field, problem),
+            DbError::InvalidFields(problems) => ApiError::fields(problems),
             DbError::Forbidden(problem) => ApiError::Forbidden(problem),
             DbError::Contended => ApiError::Conflict {
                 field: "body".into(),

@@ -57,6 +57,7 @@ impl From<DbError> for Failure {
             DbError::NotFound(_)
             | DbError::Conflict { .. }
             | DbError::Invalid { .. }
+            | DbError::InvalidFields(_)
             | DbError::Forbidden(_) => Failure::BadInput(error.to_string()),
             DbError::Config(_) | DbError::Contended | DbError::Sqlx(_) => {
                 Failure::Runtime(error.to_string())

@@ -2,7 +2,7 @@
 //! out every other browser) and signing out everywhere.
 
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, place_error, refusal, render};
+use super::{Chrome, Field, Viewer, failure, place_error, place_errors, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::Form;
@@ -104,7 +104,9 @@ async fn change_password(
         .change_password(viewer.id(), &viewer.token, &form.current, &form.password)
         .await
         .map_err(refusal);
-    if !matches!(&changed, Err(Ok((field, _))) if field == "current") {
+    let wrong_current =
+        matches!(&changed, Err(Ok(problems)) if problems.iter().any(|p| p.field == "current"));
+    if !wrong_current {
         state.sign_in_limiter.give_back(peer.ip());
     }
     match changed {
@@ -114,8 +116,8 @@ async fn change_password(
             Some("Your password is changed; every other browser is signed out.".into()),
             password_fields(),
         ),
-        Err(Ok((field, problem))) => {
-            place_error(&mut fields, &field, problem);
+        Err(Ok(problems)) => {
+            place_errors(&mut fields, problems);
             show(&viewer, StatusCode::UNPROCESSABLE_ENTITY, None, fields)
         }
         Err(Err(e)) => failure(Some(&viewer), e),

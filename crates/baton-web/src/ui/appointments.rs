@@ -3,8 +3,9 @@
 //! time zone), for how long, and who meets them. People schedule their own
 //! appointments; managers anyone's.
 
-use super::{Field, Viewer, place_error};
+use super::{Field, Viewer, place_errors};
 use crate::AppState;
+use baton_core::inquiry::FieldError;
 use baton_db::DbError;
 use baton_db::appointments::{Appointment, AppointmentFilter, NewAppointment};
 use baton_db::contacts::ContactFilter;
@@ -85,7 +86,7 @@ pub async fn fields(
     state: &AppState,
     viewer: &Viewer,
     subject: &Subject,
-    refused: Option<(AppointmentForm, String, String)>,
+    refused: Option<(AppointmentForm, Vec<FieldError>)>,
 ) -> baton_db::Result<Vec<Field>> {
     let mut contacts = match subject.account_id {
         Some(account) => {
@@ -130,7 +131,7 @@ pub async fn fields(
     } else {
         vec![(viewer.id().to_string(), viewer.session.user.name.clone())]
     };
-    let typed = refused.as_ref().map(|(form, _, _)| form);
+    let typed = refused.as_ref().map(|(form, _)| form);
     let me = viewer.id().to_string();
     let mut fields = vec![
         Field::choice(
@@ -158,8 +159,8 @@ pub async fn fields(
             typed.map_or(me.as_str(), |f| f.owner_id.as_str()),
         ),
     ];
-    if let Some((_, field, problem)) = refused {
-        place_error(&mut fields, &field, problem);
+    if let Some((_, problems)) = refused {
+        place_errors(&mut fields, problems);
     }
     Ok(fields)
 }

@@ -1,7 +1,7 @@
 //! Signing in and out, and setting up the first owner.
 
 use super::session::{cleared_cookie, csrf_refused, from_another_site, session_cookie};
-use super::{Chrome, Field, Viewer, failure, place_error, render};
+use super::{Chrome, Field, Viewer, failure, place_errors, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::Role;
-use baton_db::DbError;
+use baton_core::inquiry::FieldError;
 use baton_db::users::NewUser;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -143,7 +143,7 @@ struct SetupForm {
     password: String,
 }
 
-fn setup_form(form: &SetupForm, error: Option<(String, String)>) -> SetupPage {
+fn setup_form(form: &SetupForm, error: Option<Vec<FieldError>>) -> SetupPage {
     let mut fields = vec![
         Field::input("name", "Your name", "text", &form.name),
         Field::input("email", "E-mail", "email", &form.email),
@@ -155,8 +155,8 @@ fn setup_form(form: &SetupForm, error: Option<(String, String)>) -> SetupPage {
             "",
         ),
     ];
-    if let Some((field, problem)) = error {
-        place_error(&mut fields, &field, problem);
+    if let Some(problems) = error {
+        place_errors(&mut fields, problems);
     }
     SetupPage {
         title: "Set up Baton".into(),
@@ -207,12 +207,12 @@ async fn setup(
             }
             Err(e) => failure(None, e),
         },
-        Err(DbError::Invalid { field, problem }) | Err(DbError::Conflict { field, problem }) => {
-            render(
+        Err(e) => match refusal(e) {
+            Ok(problems) => render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &setup_form(&form, Some((field, problem))),
-            )
-        }
-        Err(e) => failure(None, e),
+                &setup_form(&form, Some(problems)),
+            ),
+            Err(e) => failure(None, e),
+        },
     }
 }

@@ -10,7 +10,7 @@ use super::lists::{
 use super::reports::ratio;
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, dashboard, failure, lead_list, message, money, percent, place_error,
+    Chrome, Field, Viewer, dashboard, failure, lead_list, message, money, percent, place_errors,
     refusal, render,
 };
 use crate::AppState;
@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use baton_core::domain::Role;
+use baton_core::inquiry::FieldError;
 use baton_core::money::Decimal;
 use baton_db::campaigns::{
     CampaignChange, CampaignLine, CampaignListFilter, CampaignSort, NewCampaign,
@@ -151,7 +152,7 @@ async fn show(
     output: Output,
     request: &ListRequest,
     typed: &CampaignForm,
-    refused: Option<(String, String)>,
+    refused: Option<Vec<FieldError>>,
 ) -> Response {
     let channel = request.get("channel");
     let filter = CampaignListFilter {
@@ -207,8 +208,8 @@ async fn show(
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
         None => request.status(),
     };
-    if let Some((field, problem)) = refused {
-        place_error(&mut fields, &field, problem);
+    if let Some(problems) = refused {
+        place_errors(&mut fields, problems);
     }
     let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
     render(
@@ -424,14 +425,14 @@ async fn campaign_page(
     viewer: &Viewer,
     id: i64,
     query: Option<&str>,
-    refused: Option<(&CampaignForm, (String, String))>,
+    refused: Option<(&CampaignForm, Vec<FieldError>)>,
 ) -> baton_db::Result<Response> {
     let campaign = state.db.campaign(id).await?;
     let (status, edit) = match (may_edit(viewer), refused) {
         (false, _) => (StatusCode::OK, Vec::new()),
-        (true, Some((typed, (field, problem)))) => {
+        (true, Some((typed, problems))) => {
             let mut fields = typed.fields(KEPT_CURRENCY);
-            place_error(&mut fields, &field, problem);
+            place_errors(&mut fields, problems);
             (StatusCode::UNPROCESSABLE_ENTITY, fields)
         }
         (true, None) => {

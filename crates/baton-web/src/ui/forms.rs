@@ -5,7 +5,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
+use super::{Chrome, Field, Viewer, failure, message, place_errors, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::Role;
+use baton_core::inquiry::FieldError;
 use baton_db::forms::{FormFilter, FormSort};
 use serde::Deserialize;
 
@@ -111,7 +112,7 @@ async fn show(
     output: Output,
     request: &ListRequest,
     typed: &NewForm,
-    error: Option<(String, String)>,
+    error: Option<Vec<FieldError>>,
 ) -> Response {
     let filter = FormFilter {
         active: request.yes_no("open"),
@@ -178,8 +179,8 @@ async fn show(
     } else {
         request.status()
     };
-    if let Some((field, problem)) = error {
-        place_error(&mut fields, &field, problem);
+    if let Some(problems) = error {
+        place_errors(&mut fields, problems);
     }
     let list = ListView::new(request, spec, filters, &window, total, forms.len());
     render(

@@ -4,7 +4,7 @@
 
 use super::appointments::{self, AppointmentForm, Subject};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
+use super::{Chrome, Field, Viewer, failure, message, place_errors, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::Stage;
+use baton_core::inquiry::FieldError;
 use baton_core::money::Decimal;
 use baton_db::activities::{ActivityFilter, NewActivity};
 use baton_db::leads::Lead;
@@ -60,13 +61,13 @@ struct ReassignForm {
     reason: String,
 }
 
-/// A refused form of the page, as typed, with the field at fault and why.
+/// A refused form of the page, as typed, with the fields at fault and why.
 enum Refused {
     Nothing,
-    Activity(ActivityForm, String, String),
-    Convert(ConvertForm, String, String),
-    Reassign(ReassignForm, String, String),
-    Appointment(AppointmentForm, String, String),
+    Activity(ActivityForm, Vec<FieldError>),
+    Convert(ConvertForm, Vec<FieldError>),
+    Reassign(ReassignForm, Vec<FieldError>),
+    Appointment(AppointmentForm, Vec<FieldError>),
 }
 
 /// One logged activity as shown.
@@ -216,15 +217,15 @@ async fn show_refusal(
     viewer: &Viewer,
     lead: Lead,
     error: baton_db::DbError,
-    refused: impl FnOnce(String, String) -> Refused,
+    refused: impl FnOnce(Vec<FieldError>) -> Refused,
 ) -> Response {
     let status = match error {
         baton_db::DbError::Conflict { .. } => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     match refusal(error) {
-        Ok((field, problem)) => {
-            let refused = refused(field, problem);
+        Ok(problems) => {
+            let refused = refused(problems);
             show(state, viewer, lead, refused, status).await
         }
         Err(e) => failure(Some(viewer), e),
@@ -323,15 +324,15 @@ async fn show(
         let (mut activity, mut convert, mut handing, mut meeting) = (None, None, None, None);
         match refused {
             Refused::Nothing => {}
-            Refused::Activity(form, field, problem) => activity = Some((form, field, problem)),
-            Refused::Convert(form, field, problem) => convert = Some((form, field, problem)),
-            Refused::Reassign(form, field, problem) => handing = Some((form, field, problem)),
-            Refused::Appointment(form, field, problem) => meeting = Some((form, field, problem)),
+            Refused::Activity(form, problems) => activity = Some((form, problems)),
+            Refused::Convert(form, problems) => convert = Some((form, problems)),
+            Refused::Reassign(form, problems) => handing = Some((form, problems)),
+            Refused::Appointment(form, problems) => meeting = Some((form, problems)),
         }
         let appointment_fields =
             appointments::fields(state, viewer, &subject(&lead), meeting).await?;
         let booked = appointments::booked(state, viewer, &subject(&lead)).await?;
-        let typed = activity.as_ref().map(|(f, _, _)| f);
+        let typed = activity.as_ref().map(|(f, _)| f);
         let mut activity_fields = vec![
             Field::choice(
                 "type",
@@ -354,18 +355,18 @@ async fn show(
             )
             .optional(),
         ];
-        if let Some((_, field, problem)) = activity {
-            let field = if field == "type_slug" {
-                "type".into()
-            } else {
-                field
-            };
-            place_error(&mut activity_fields, &field, problem);
+        if let Some((_, mut problems)) = activity {
+            for problem in &mut problems {
+                if problem.field == "type_slug" {
+                    problem.field = "type".into();
+                }
+            }
+            place_errors(&mut activity_fields, problems);
         }
 
         let mut convert_fields = Vec::new();
         if conversion_refused(state, viewer, &lead).await?.is_none() {
-            let typed = convert.as_ref().map(|(f, _, _)| f);
+            let typed = convert.as_ref().map(|(f, _)| f);
             convert_fields = vec![
                 Field::input(
                     "name",
@@ -387,8 +388,8 @@ async fn show(
                 )
                 .optional(),
             ];
-            if let Some((_, field, problem)) = convert {
-                place_error(&mut convert_fields, &field, problem);
+            if let Some((_, problems)) = convert {
+                place_errors(&mut convert_fields, problems);
             }
         }
 
@@ -399,7 +400,7 @@ async fn show(
             None => None,
         };
         let reassign = work.filter(|item| may_hand_on(viewer, item)).map(|item| {
-            let typed = handing.as_ref().map(|(f, _, _)| f);
+            let typed = handing.as_ref().map(|(f, _)| f);
             // Nobody is chosen until the holder chooses: work is never
             // handed to whoever happens to come first.
             let options = std::iter::once((String::new(), "Choose a person".to_string()))
@@ -425,8 +426,8 @@ async fn show(
                     typed.map_or("", |f| f.reason.as_str()),
                 ),
             ];
-            if let Some((_, field, problem)) = handing {
-                place_error(&mut fields, &field, problem);
+            if let Some((_, problems)) = handing {
+                place_errors(&mut fields, problems);
             }
             (item.id, fields)
         });
@@ -490,8 +491,8 @@ async fn log_activity(
     match state.db.create_activity(Some(viewer.id()), &new).await {
         Ok(_) => Redirect::to(&format!("/leads/{id}")).into_response(),
         Err(e) => {
-            show_refusal(&state, &viewer, lead, e, |field, problem| {
-                Refused::Activity(form, field, problem)
+            show_refusal(&state, &viewer, lead, e, |problems| {
+                Refused::Activity(form, problems)
             })
             .await
         }
@@ -542,8 +543,8 @@ async fn convert(
             format!("{problem}."),
         ),
         Err(e) => {
-            show_refusal(&state, &viewer, lead, e, |field, problem| {
-                Refused::Convert(form, field, problem)
+            show_refusal(&state, &viewer, lead, e, |problems| {
+                Refused::Convert(form, problems)
             })
             .await
         }
@@ -589,8 +590,8 @@ async fn reassign(
     match outcome {
         Ok(()) => Redirect::to("/work").into_response(),
         Err(e) => {
-            show_refusal(&state, &viewer, lead, e, |field, problem| {
-                Refused::Reassign(form, field, problem)
+            show_refusal(&state, &viewer, lead, e, |problems| {
+                Refused::Reassign(form, problems)
             })
             .await
         }
@@ -613,8 +614,8 @@ async fn schedule(
     match appointments::schedule(&state, &viewer, &subject(&lead), &form).await {
         Ok(_) => Redirect::to(&format!("/leads/{id}")).into_response(),
         Err(e) => {
-            show_refusal(&state, &viewer, lead, e, |field, problem| {
-                Refused::Appointment(form, field, problem)
+            show_refusal(&state, &viewer, lead, e, |problems| {
+                Refused::Appointment(form, problems)
             })
             .await
         }

@@ -33,6 +33,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use baton_core::inquiry::FieldError;
 pub use session::Viewer;
 
 pub fn router() -> Router<AppState> {
@@ -162,22 +163,38 @@ impl Field {
 }
 
 /// Puts a refused form's problem beside the field it names, or beside the
-/// first field when it names none of them.
+/// first field when it names none of them; a field refused twice shows both.
 fn place_error(fields: &mut [Field], field: &str, problem: String) {
     let at = fields.iter().position(|f| f.name == field).unwrap_or(0);
     if let Some(field) = fields.get_mut(at) {
-        field.error = Some(problem);
+        field.error = Some(match field.error.take() {
+            Some(earlier) => format!("{earlier}; {problem}"),
+            None => problem,
+        });
     }
 }
 
-/// A refused form: the field the problem is about and the problem; any
-/// other failure stays an error.
-fn refusal(error: baton_db::DbError) -> Result<(String, String), baton_db::DbError> {
-    match error {
-        baton_db::DbError::Invalid { field, problem }
-        | baton_db::DbError::Conflict { field, problem } => Ok((field, problem)),
-        other => Err(other),
+/// Puts each of a refused form's problems beside its field.
+fn place_errors(fields: &mut [Field], problems: Vec<FieldError>) {
+    for FieldError { field, problem } in problems {
+        place_error(fields, &field, problem);
     }
+}
+
+/// A refusal's problems as one sentence, for a form with one place to
+/// show them.
+fn problems_text(problems: Vec<FieldError>) -> String {
+    problems
+        .into_iter()
+        .map(|p| p.problem)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A refused form: each field refused with its problem; any other failure
+/// stays an error.
+fn refusal(error: baton_db::DbError) -> Result<Vec<FieldError>, baton_db::DbError> {
+    error.field_problems()
 }
 
 /// An amount in minor units for people: `1234.50 EUR`.
@@ -291,6 +308,12 @@ fn failure(viewer: Option<&Viewer>, error: baton_db::DbError) -> Response {
             viewer,
             "That did not work",
             problem,
+        ),
+        refused @ baton_db::DbError::InvalidFields(_) => message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            viewer,
+            "That did not work",
+            refused.to_string(),
         ),
         // Someone or something changed it first: 409, as the API answers.
         baton_db::DbError::Conflict { problem, .. } => {

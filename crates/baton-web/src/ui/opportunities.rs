@@ -4,7 +4,7 @@
 
 use super::appointments::{self, AppointmentForm, Subject};
 use super::session::{ButtonForm, csrf_refused};
-use super::{Chrome, Field, Viewer, failure, message, money, place_error, refusal, render};
+use super::{Chrome, Field, Viewer, failure, message, money, place_errors, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::OpportunityStage;
+use baton_core::inquiry::FieldError;
 use baton_core::money::Decimal;
 use baton_db::opportunities::{Opportunity, OpportunityChange};
 use serde::Deserialize;
@@ -46,9 +47,9 @@ struct LostForm {
 /// A refused form of the page, as typed, with the field at fault and why.
 enum Refused {
     Nothing,
-    Change(ChangeForm, String, String),
-    Lost(LostForm, String, String),
-    Appointment(AppointmentForm, String, String),
+    Change(ChangeForm, Vec<FieldError>),
+    Lost(LostForm, Vec<FieldError>),
+    Appointment(AppointmentForm, Vec<FieldError>),
 }
 
 #[derive(Template)]
@@ -118,9 +119,9 @@ async fn show(
     let (mut change, mut lost, mut meeting) = (None, None, None);
     match refused {
         Refused::Nothing => {}
-        Refused::Change(form, field, problem) => change = Some((form, field, problem)),
-        Refused::Lost(form, field, problem) => lost = Some((form, field, problem)),
-        Refused::Appointment(form, field, problem) => meeting = Some((form, field, problem)),
+        Refused::Change(form, problems) => change = Some((form, problems)),
+        Refused::Lost(form, problems) => lost = Some((form, problems)),
+        Refused::Appointment(form, problems) => meeting = Some((form, problems)),
     }
     let appointment_fields =
         match appointments::fields(state, viewer, &subject(&deal), meeting).await {
@@ -133,7 +134,7 @@ async fn show(
     };
     let (mut change_fields, mut lost_fields) = (Vec::new(), Vec::new());
     if !deal.stage.is_closed() {
-        let typed = change.as_ref().map(|(f, _, _)| f);
+        let typed = change.as_ref().map(|(f, _)| f);
         let stages = OpportunityStage::ALL
             .iter()
             .filter(|s| !s.is_closed())
@@ -162,18 +163,18 @@ async fn show(
             )
             .optional(),
         ];
-        if let Some((_, field, problem)) = change {
-            place_error(&mut change_fields, &field, problem);
+        if let Some((_, problems)) = change {
+            place_errors(&mut change_fields, problems);
         }
-        let typed = lost.as_ref().map(|(f, _, _)| f);
+        let typed = lost.as_ref().map(|(f, _)| f);
         lost_fields = vec![Field::input(
             "close_reason",
             "Why it was lost",
             "text",
             typed.map_or("", |f| f.close_reason.as_str()),
         )];
-        if let Some((_, field, problem)) = lost {
-            place_error(&mut lost_fields, &field, problem);
+        if let Some((_, problems)) = lost {
+            place_errors(&mut lost_fields, problems);
         }
     }
     render(
@@ -208,7 +209,7 @@ async fn apply(
     viewer: &Viewer,
     deal: Opportunity,
     change: baton_db::Result<OpportunityChange>,
-    refused: impl FnOnce(String, String) -> Refused,
+    refused: impl FnOnce(Vec<FieldError>) -> Refused,
 ) -> Response {
     let outcome = match change {
         Ok(change) => state
@@ -228,13 +229,13 @@ async fn answer(
     viewer: &Viewer,
     deal: Opportunity,
     outcome: baton_db::Result<()>,
-    refused: impl FnOnce(String, String) -> Refused,
+    refused: impl FnOnce(Vec<FieldError>) -> Refused,
 ) -> Response {
     match outcome {
         Ok(()) => Redirect::to(&format!("/opportunities/{}", deal.id)).into_response(),
         Err(e) => match refusal(e) {
-            Ok((field, problem)) => {
-                let refused = refused(field, problem);
+            Ok(problems) => {
+                let refused = refused(problems);
                 show(
                     state,
                     viewer,
@@ -272,8 +273,8 @@ async fn update(
             expected_close: Some(form.expected_close.clone()),
             ..Default::default()
         });
-    apply(&state, &viewer, deal, change, |field, problem| {
-        Refused::Change(form, field, problem)
+    apply(&state, &viewer, deal, change, |problems| {
+        Refused::Change(form, problems)
     })
     .await
 }
@@ -322,8 +323,8 @@ async fn lost(
         close_reason: Some(form.close_reason.clone()),
         ..Default::default()
     };
-    apply(&state, &viewer, deal, Ok(change), |field, problem| {
-        Refused::Lost(form, field, problem)
+    apply(&state, &viewer, deal, Ok(change), |problems| {
+        Refused::Lost(form, problems)
     })
     .await
 }
@@ -344,8 +345,8 @@ async fn schedule(
     let outcome = appointments::schedule(&state, &viewer, &subject(&deal), &form)
         .await
         .map(|_| ());
-    answer(&state, &viewer, deal, outcome, |field, problem| {
-        Refused::Appointment(form, field, problem)
+    answer(&state, &viewer, deal, outcome, |problems| {
+        Refused::Appointment(form, problems)
     })
     .await
 }

@@ -5,7 +5,9 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
+use super::{
+    Chrome, Field, Viewer, failure, message, place_errors, problems_text, refusal, render,
+};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -14,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::Role;
+use baton_core::inquiry::FieldError;
 use baton_db::users::{NewUser, PeopleFilter, PersonSort, TokenFilter, TokenSort, UserChange};
 use serde::Deserialize;
 
@@ -126,7 +129,7 @@ struct NewPerson {
 
 /// What went wrong on the page: a new person's field, or a change to someone.
 enum Refused {
-    NewPerson(String, String),
+    NewPerson(Vec<FieldError>),
     Change(i64, String),
 }
 
@@ -172,7 +175,7 @@ async fn show_people(
         request.status()
     };
     match refused {
-        Some(Refused::NewPerson(field, problem)) => place_error(&mut fields, &field, problem),
+        Some(Refused::NewPerson(problems)) => place_errors(&mut fields, problems),
         Some(Refused::Change(id, problem)) => change_problem = Some((id, problem)),
         None => {}
     }
@@ -274,7 +277,7 @@ async fn add_person(
     let role: Role = match form.role.parse() {
         Ok(role) => role,
         Err(e) => {
-            let refused = Refused::NewPerson("role".into(), format!("{e}"));
+            let refused = Refused::NewPerson(vec![FieldError::new("role", e.to_string())]);
             return show_people(
                 &state,
                 &viewer,
@@ -297,8 +300,8 @@ async fn add_person(
         .await;
     match created.map_err(refusal) {
         Ok(_) => Redirect::to("/settings/people").into_response(),
-        Err(Ok((field, problem))) => {
-            let refused = Refused::NewPerson(field, problem);
+        Err(Ok(problems)) => {
+            let refused = Refused::NewPerson(problems);
             show_people(
                 &state,
                 &viewer,
@@ -364,8 +367,8 @@ async fn change_person(
         .map_err(refusal)
     {
         Ok(_) => Redirect::to(&back.link("/settings/people", &[])).into_response(),
-        Err(Ok((_, problem))) => {
-            let refused = Refused::Change(id, problem);
+        Err(Ok(problems)) => {
+            let refused = Refused::Change(id, problems_text(problems));
             show_people(
                 &state,
                 &viewer,
@@ -446,7 +449,7 @@ async fn show_tokens(
     output: Output,
     request: &ListRequest,
     typed: &NewToken,
-    error: Option<(String, String)>,
+    error: Option<Vec<FieldError>>,
     issued: Option<String>,
 ) -> Response {
     let filter = TokenFilter {
@@ -520,8 +523,8 @@ async fn show_tokens(
     } else {
         request.status()
     };
-    if let Some((field, problem)) = error {
-        place_error(&mut fields, &field, problem);
+    if let Some(problems) = error {
+        place_errors(&mut fields, problems);
     }
     let list = ListView::new(request, spec, filters, &window, total, tokens.len());
     render(

@@ -3,7 +3,10 @@
 //! through the real decisions without storing anything.
 
 use super::session::{ButtonForm, csrf_refused};
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
+use super::{
+    Chrome, Field, Viewer, failure, message, place_error, place_errors, problems_text, refusal,
+    render,
+};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,6 +16,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::decision::Reason;
 use baton_core::domain::{AccountStatus, Channel, Grade, Intent, Role, Strategy, Tier};
+use baton_core::inquiry::FieldError;
 use baton_core::inquiry::Inquiry;
 use baton_core::intake::{content_hash, decode_form};
 use baton_core::routing::{Condition, Rule};
@@ -435,12 +439,12 @@ async fn change_rule(
         .map_err(refusal)
     {
         Ok(()) => Redirect::to("/queues#rules").into_response(),
-        Err(Ok((_, problem))) => {
+        Err(Ok(problems)) => {
             show_overview(
                 &state,
                 &viewer,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(problem),
+                Some(problems_text(problems)),
                 trial_fields(&[]),
                 None,
             )
@@ -547,11 +551,11 @@ impl RuleEditForm {
 
     /// The rule typed, or the field that is wrong and why; the name and the
     /// queue are checked where the rules are stored.
-    fn rule(&self) -> Result<Rule, (String, String)> {
+    fn rule(&self) -> Result<Rule, Vec<FieldError>> {
         Ok(Rule {
             name: self.name.trim().to_string(),
             condition: Condition::parse(&self.condition)
-                .map_err(|problem| ("condition".to_string(), problem))?,
+                .map_err(|problem| vec![FieldError::new("condition", problem)])?,
             queue: Some(self.queue.trim().to_string()).filter(|q| !q.is_empty()),
             skills: self
                 .skills
@@ -581,15 +585,15 @@ impl RuleSlot {
     }
 }
 
-/// The rule page with what was typed; `refused` puts the (field, problem)
-/// beside its field, any other problem goes above the form.
+/// The rule page with what was typed; `refused` puts each problem beside
+/// its field, any other problem goes above the form.
 async fn show_rule(
     state: &AppState,
     viewer: &Viewer,
     status: StatusCode,
     slot: RuleSlot,
     typed: RuleEditForm,
-    refused: Option<(String, String)>,
+    refused: Option<Vec<FieldError>>,
 ) -> Response {
     let queues = match state.db.queues().await {
         Ok(queues) => queues,
@@ -607,16 +611,17 @@ async fn show_rule(
         )
         .optional(),
     ];
-    let mut problem = None;
-    if let Some((field, text)) = refused {
+    let mut above = Vec::new();
+    for FieldError { field, problem } in refused.unwrap_or_default() {
         // Storage names the rule's place too (`[2].queue`); the page shows one rule.
         let field = field.rsplit_once("].").map_or(field.as_str(), |(_, f)| f);
         if fields.iter().any(|f| f.name == field) {
-            place_error(&mut fields, field, text);
+            place_error(&mut fields, field, problem);
         } else {
-            problem = Some(text);
+            above.push(problem);
         }
     }
+    let problem = (!above.is_empty()).then(|| above.join("; "));
     let title = match slot {
         RuleSlot::New => "New routing rule".to_string(),
         RuleSlot::At(position) => format!("Routing rule {}", position + 1),
@@ -739,7 +744,7 @@ async fn store_rule(
                 original: Some(shown.name.clone()),
                 ..form
             };
-            let refused = Some((String::new(), problem));
+            let refused = Some(vec![FieldError::new("", problem)]);
             return show_rule(state, viewer, StatusCode::CONFLICT, slot, form, refused).await;
         }
     }
@@ -804,13 +809,13 @@ struct QueueForm {
 
 impl QueueForm {
     /// The change typed, or the field that is wrong and why.
-    fn change(&self) -> Result<QueueChange, (String, String)> {
+    fn change(&self) -> Result<QueueChange, FieldError> {
         Ok(QueueChange {
             strategy: self
                 .strategy
                 .parse()
                 .map_err(|e: baton_core::domain::UnknownValue| {
-                    ("strategy".to_string(), e.to_string())
+                    FieldError::new("strategy", e.to_string())
                 })?,
             first_touch_sla_minutes: parse_minutes(
                 "first_touch_sla_minutes",
@@ -828,7 +833,7 @@ impl QueueForm {
 
 /// A refused form on a queue's page: which form, and what was typed.
 enum Refused {
-    Settings(QueueForm, String, String),
+    Settings(QueueForm, Vec<FieldError>),
     NewMember(String, String),
     Capacity(i64, String, String),
 }
@@ -848,7 +853,7 @@ async fn show_queue(
         Err(e) => return failure(Some(viewer), e),
     };
     let typed = match &refused {
-        Some(Refused::Settings(form, _, _)) => (
+        Some(Refused::Settings(form, _)) => (
             form.strategy.clone(),
             form.first_touch_sla_minutes.clone(),
             form.resolution_sla_minutes.clone(),
@@ -898,7 +903,7 @@ async fn show_queue(
     let mut new_member = vec![Field::input("email", "E-mail of the person", "email", "")];
     let mut capacity_refused = None;
     match refused {
-        Some(Refused::Settings(_, field, problem)) => place_error(&mut settings, &field, problem),
+        Some(Refused::Settings(_, problems)) => place_errors(&mut settings, problems),
         Some(Refused::NewMember(email, problem)) => {
             new_member[0].value = email;
             new_member[0].error = Some(problem);
@@ -967,11 +972,11 @@ async fn queue_page(
 }
 
 /// Whole business minutes from a form field.
-fn parse_minutes(field: &str, typed: &str) -> Result<i64, (String, String)> {
+fn parse_minutes(field: &str, typed: &str) -> Result<i64, FieldError> {
     typed
         .trim()
         .parse()
-        .map_err(|_| (field.to_string(), "write a whole number of minutes".into()))
+        .map_err(|_| FieldError::new(field, "write a whole number of minutes"))
 }
 
 async fn change_queue(
@@ -997,16 +1002,16 @@ async fn change_queue(
             .change_queue(Some(viewer.id()), queue.id, &change)
             .await
             .map_err(refusal),
-        Err(error) => Err(Ok(error)),
+        Err(error) => Err(Ok(vec![error])),
     };
     match changed {
         Ok(_) => Redirect::to(&format!("/queues/{slug}")).into_response(),
-        Err(Ok((field, problem))) => {
+        Err(Ok(problems)) => {
             show_queue(
                 &state,
                 &viewer,
                 &slug,
-                Some(Refused::Settings(form, field, problem)),
+                Some(Refused::Settings(form, problems)),
             )
             .await
         }
@@ -1052,8 +1057,8 @@ async fn add_member(
     };
     match added.map_err(refusal) {
         Ok(()) => Redirect::to(&format!("/queues/{slug}")).into_response(),
-        Err(Ok((_, problem))) => {
-            let refused = Refused::NewMember(form.email, problem);
+        Err(Ok(problems)) => {
+            let refused = Refused::NewMember(form.email, problems_text(problems));
             show_queue(&state, &viewer, &slug, Some(refused)).await
         }
         Err(Err(e)) => failure(Some(&viewer), e),
@@ -1108,9 +1113,9 @@ async fn change_member(
         .await;
     match changed.map_err(refusal) {
         Ok(_) => Redirect::to(&format!("/queues/{slug}")).into_response(),
-        Err(Ok((_, problem))) => {
+        Err(Ok(problems)) => {
             let typed = form.capacity.unwrap_or_default();
-            let refused = Refused::Capacity(user_id, typed, problem);
+            let refused = Refused::Capacity(user_id, typed, problems_text(problems));
             show_queue(&state, &viewer, &slug, Some(refused)).await
         }
         Err(Err(e)) => failure(Some(&viewer), e),

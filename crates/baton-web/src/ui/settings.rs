@@ -4,7 +4,9 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_error, refusal, render};
+use super::{
+    Chrome, Field, Viewer, failure, message, place_errors, problems_text, refusal, render,
+};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -13,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::{Function, Role};
+use baton_core::inquiry::FieldError;
 use baton_db::settings::OrganisationChange;
 use baton_db::teams::{TeamFilter, TeamSort};
 use baton_db::webhooks::{EVENTS, WebhookFilter, WebhookSort};
@@ -116,7 +119,7 @@ fn show_organisation(
     viewer: &Viewer,
     time_zone: &str,
     business_hours: &str,
-    error: Option<(String, String)>,
+    error: Option<Vec<FieldError>>,
 ) -> Response {
     let mut fields = vec![
         Field::input(
@@ -137,8 +140,8 @@ fn show_organisation(
     } else {
         StatusCode::OK
     };
-    if let Some((field, problem)) = error {
-        place_error(&mut fields, &field, problem);
+    if let Some(problems) = error {
+        place_errors(&mut fields, problems);
     }
     render(
         status,
@@ -230,7 +233,7 @@ async fn show_teams(
     output: Output,
     request: &ListRequest,
     typed: &NewTeam,
-    error: Option<(String, String)>,
+    error: Option<Vec<FieldError>>,
 ) -> Response {
     let filter = TeamFilter {
         function: request.one_of::<Function>("serves"),
@@ -290,8 +293,8 @@ async fn show_teams(
     } else {
         request.status()
     };
-    if let Some((field, problem)) = error {
-        place_error(&mut fields, &field, problem);
+    if let Some(problems) = error {
+        place_errors(&mut fields, problems);
     }
     let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
     render(
@@ -424,7 +427,7 @@ async fn show_webhooks(
     output: Output,
     request: &ListRequest,
     typed: &NewHook,
-    error: Option<(String, String)>,
+    error: Option<Vec<FieldError>>,
     secret: Option<String>,
 ) -> Response {
     let filter = WebhookFilter {
@@ -501,10 +504,15 @@ async fn show_webhooks(
     } else {
         request.status()
     };
-    match error {
-        Some((field, problem)) if field == "events" => events_error = Some(problem),
-        Some((_, problem)) => url.error = Some(problem),
-        None => {}
+    let (events, others): (Vec<_>, Vec<_>) = error
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|p| p.field == "events");
+    if !events.is_empty() {
+        events_error = Some(problems_text(events));
+    }
+    if !others.is_empty() {
+        url.error = Some(problems_text(others));
     }
     render(
         status,

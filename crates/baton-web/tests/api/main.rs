@@ -19,6 +19,7 @@ mod models;
 mod pages;
 mod people_list;
 mod queues;
+mod refusals;
 mod reports;
 mod roles;
 mod routing;

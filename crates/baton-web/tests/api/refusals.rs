@@ -1,0 +1,141 @@
+//! A request with several wrong values is refused once, naming every one of
+//! them: over the API in `invalid-params`, in the browser beside each field.
+
+use crate::helpers::TestApp;
+use crate::pages::Browser;
+use baton_core::domain::Role;
+use serde_json::{Value, json};
+
+/// The fields a problem document names, in its order.
+fn named(problem: &Value) -> Vec<&str> {
+    problem["invalid-params"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no invalid-params: {problem}"))
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_wrong_value_of_a_request_is_named_at_once_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    for (path, body, fields) in [
+        (
+            "/api/v1/campaigns",
+            json!({"name": " ", "channel": "Spring Fair!", "cost": "12.345",
+                   "starts_on": "2026-05-01", "ends_on": "2026-04-01"}),
+            vec!["name", "channel", "cost", "ends_on"],
+        ),
+        (
+            "/api/v1/accounts",
+            json!({"name": "", "employees": -1, "industry": "x".repeat(1_000)}),
+            vec!["name", "employees", "industry"],
+        ),
+        (
+            "/api/v1/contacts",
+            json!({"email": "ann@", "phone": "call me", "account_id": 999}),
+            vec!["email", "phone", "account_id"],
+        ),
+        (
+            "/api/v1/users",
+            json!({"email": "hal@", "name": "", "role": "hunter", "password": "short"}),
+            vec!["name", "password", "email"],
+        ),
+        (
+            "/api/v1/webhooks",
+            json!({"url": "ftp://hooks.example", "events": ["lead.sold"]}),
+            vec!["events", "url"],
+        ),
+    ] {
+        let response = app.post(&app.owner, path, &body).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(named(&problem), fields, "{path}: {problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        for field in &fields {
+            assert!(detail.contains(&format!("{field}: ")), "{path}: {detail}");
+        }
+    }
+    for table in ["campaigns", "accounts", "contacts", "webhooks"] {
+        assert_eq!(app.count(table).await, 0, "{table}");
+    }
+    assert_eq!(app.count("users").await, 1, "only the owner");
+}
+
+#[tokio::test]
+async fn a_deal_change_with_two_wrong_values_names_both_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let (hunter_id, _) = app.user("hal@acme.test", Role::Hunter).await;
+    let created = app
+        .post(
+            &app.owner,
+            "/api/v1/opportunities",
+            &json!({"name": "Renewal", "amount": "100.00", "owner_id": hunter_id}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let deal: Value = created.json().await.unwrap();
+    let id = deal["id"].as_i64().unwrap();
+    let response = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/opportunities/{id}"),
+            &json!({"amount": "ten", "expected_close": "next week", "close_reason": "price"}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        named(&problem),
+        ["amount", "expected_close", "close_reason"],
+        "{problem}"
+    );
+    let after = app
+        .get_json(&app.owner, &format!("/api/v1/opportunities/{id}"))
+        .await;
+    assert_eq!(after["amount"], deal["amount"]);
+    assert_eq!(after["expected_close"], deal["expected_close"]);
+}
+
+#[tokio::test]
+async fn a_refused_form_shows_each_problem_beside_its_field() {
+    let app = TestApp::new().await;
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get("/settings/people").await;
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = owner
+        .post(
+            "/settings/people",
+            &[
+                ("csrf", &csrf),
+                ("name", " "),
+                ("email", "hal@"),
+                ("role", "hunter"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    for field in ["name", "email", "password"] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {page}"
+        );
+    }
+
+    let (_, page, _) = owner.get("/forms").await;
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = owner
+        .post(
+            "/forms",
+            &[("csrf", &csrf), ("slug", "Bad Slug"), ("name", "")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"slug-error\"") && page.contains("id=\"name-error\""),
+        "{page}"
+    );
+    assert_eq!(app.count("users").await, 2, "the owners only");
+    assert_eq!(app.count("forms").await, 1, "the default form only");
+}
