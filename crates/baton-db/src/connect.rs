@@ -47,6 +47,12 @@ pub struct DbOptions {
 impl DbOptions {
     /// The embedded database inside `data_dir`, created when missing.
     pub fn sqlite_in(data_dir: &Path) -> Result<DbOptions> {
+        if data_dir.exists() && !data_dir.is_dir() {
+            return Err(DbError::Config(format!(
+                "the data folder {} is a file, not a folder: give a folder with --data-dir",
+                data_dir.display()
+            )));
+        }
         std::fs::create_dir_all(data_dir).map_err(|e| {
             DbError::Config(format!(
                 "cannot create data folder {}: {e}",

@@ -70,7 +70,7 @@ impl Default for DemoOptions {
         DemoOptions {
             seed: 1,
             inquiries: 3000,
-            today: crate::now_ms(),
+            today: crate::start_of_today_ms(),
         }
     }
 }
@@ -94,17 +94,17 @@ pub struct DemoSummary {
 /// documentation. All demo users share the password `demo-password`.
 /// `progress(step, done, total)` is called as each step advances (`users`,
 /// `accounts`, `inquiries`, `activities`, `forecasts`). A database that
-/// already has users is refused, untouched, so demo data never mixes with
+/// already holds records is refused, untouched, so demo data never mixes with
 /// real data.
 pub async fn generate(
     db: &Db,
     options: &DemoOptions,
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<DemoSummary> {
-    if !db.has_no_users().await? {
+    if let Some(held) = db.first_kind_held().await? {
         return Err(DbError::conflict(
             "database",
-            "it already has users; demo data goes into a new data folder",
+            format!("it already holds {held}; demo data goes into a new data folder"),
         ));
     }
     if !(1..=MAX_INQUIRIES).contains(&options.inquiries) {

@@ -61,7 +61,7 @@ impl Default for LargeOptions {
             activities: 5_000_000,
             opportunities: 200_000,
             quarters: 40,
-            today: crate::now_ms(),
+            today: crate::start_of_today_ms(),
         }
     }
 }
@@ -94,16 +94,16 @@ const ROWS_PER_TRANSACTION: u64 = 20_000;
 
 /// Fills an empty database with the large company; see the module
 /// documentation. `progress(step, done, total)` is called as each step
-/// advances. A database that already has users is refused, untouched.
+/// advances. A database that already holds records is refused, untouched.
 pub async fn generate(
     db: &Db,
     options: &LargeOptions,
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<LargeSummary> {
-    if !db.has_no_users().await? {
+    if let Some(held) = db.first_kind_held().await? {
         return Err(DbError::conflict(
             "database",
-            "it already has users; generated data goes into a new database",
+            format!("it already holds {held}; generated data goes into a new database"),
         ));
     }
     if options.leads == 0 {

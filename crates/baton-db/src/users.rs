@@ -413,6 +413,41 @@ impl Db {
         Ok(count == 0)
     }
 
+    /// True when some active owner can sign in and manage people.
+    pub async fn has_active_owner(&self) -> Result<bool> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'owner' AND active = 1")
+                .fetch_one(self.reader())
+                .await?;
+        Ok(count > 0)
+    }
+
+    /// The first kind of record the database already holds, if any: a
+    /// generated company goes only into a database holding none.
+    pub async fn first_kind_held(&self) -> Result<Option<&'static str>> {
+        // Fixed table names, never input.
+        for table in [
+            "users",
+            "inquiries",
+            "accounts",
+            "contacts",
+            "leads",
+            "opportunities",
+            "campaigns",
+            "activities",
+        ] {
+            let (held,): (i64,) = sqlx::query_as(&format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1) AS one"
+            ))
+            .fetch_one(self.reader())
+            .await?;
+            if held > 0 {
+                return Ok(Some(table));
+            }
+        }
+        Ok(None)
+    }
+
     /// Issues an API token for a user; returns it in clear, once. `actor`
     /// is who issued it, `None` for the command line.
     pub async fn create_api_token(
@@ -510,7 +545,14 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         if revoked.rows_affected() != 1 {
-            return Err(DbError::NotFound(format!("a working API token {id}")));
+            let known: Option<(i64,)> = sqlx::query_as("SELECT id FROM api_tokens WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(match known {
+                Some(_) => DbError::conflict("id", format!("API token {id} is already revoked")),
+                None => DbError::NotFound(format!("API token {id}")),
+            });
         }
         audit_in(
             &mut *tx,
@@ -521,6 +563,27 @@ impl Db {
             &serde_json::json!({}),
         )
         .await?;
+        tx.commit().await?;
+        self.token_cache().forget();
+        Ok(())
+    }
+
+    /// Withdraws a token just issued whose secret never reached its holder.
+    pub async fn withdraw_api_token(&self, token: &str) -> Result<()> {
+        let hash = auth::hash_token(token);
+        let mut tx = self.begin_write().await?;
+        let withdrawn: Option<(i64,)> = sqlx::query_as(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL
+             RETURNING id",
+        )
+        .bind(now_ms())
+        .bind(hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((id,)) = withdrawn {
+            let why = serde_json::json!({"why": "never shown to its holder"});
+            audit_in(&mut *tx, None, "token.revoked", "api_token", Some(id), &why).await?;
+        }
         tx.commit().await?;
         self.token_cache().forget();
         Ok(())

@@ -164,7 +164,7 @@ async fn a_database_with_users_is_refused() {
         .unwrap();
     let refused = generate(&test.db, &options(), &|_, _, _| {}).await;
     assert!(
-        matches!(&refused, Err(DbError::Conflict { problem, .. }) if problem.contains("already has users")),
+        matches!(&refused, Err(DbError::Conflict { problem, .. }) if problem.contains("already holds users")),
         "{refused:?}"
     );
     let touched: Vec<(i64, i64)> = rows(

@@ -867,7 +867,18 @@ async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking(
         current
             .in_progress_note()
             .unwrap()
-            .contains("has not ended")
+            .contains("has not ended: its figures are so far")
+    );
+    let ahead = db
+        .forecast_accuracy(now.next(), AccuracyGroup::Person)
+        .await
+        .unwrap();
+    assert!(ahead.not_started);
+    assert!(
+        ahead
+            .in_progress_note()
+            .unwrap()
+            .contains("has not started: it has no figures yet")
     );
     let row = current.rows.iter().find(|r| r.name == "Hal").unwrap();
     assert_eq!(row.too_high_streak, 1, "only the quarter that ended counts");

@@ -81,8 +81,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves on `addr` until Ctrl-C or SIGTERM, with the background jobs.
-pub async fn run(db: Db, addr: SocketAddr, options: ServeOptions) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+pub async fn run(
+    db: Db,
+    listener: tokio::net::TcpListener,
+    options: ServeOptions,
+) -> std::io::Result<()> {
     serve(db, listener, options, shutdown_signal()).await
 }
 

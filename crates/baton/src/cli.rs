@@ -28,7 +28,9 @@ pub struct Cli {
 /// Where the data lives; every command takes these.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// Folder of the embedded SQLite database (`baton.db`), created when missing.
+    /// Folder of the embedded SQLite database (`baton.db`). Reports, call
+    /// sheets, reprocess, user list and password, tokens and model train need
+    /// one that exists; other commands create it when missing.
     #[arg(
         long,
         global = true,
@@ -71,9 +73,11 @@ pub enum Command {
     /// Fill a new, empty database with a large company for measuring the
     /// reports: offices of every role, accounts, campaigns, leads with their
     /// stage history, opportunities, activities, forecasts and call sheets,
-    /// written in bulk. The same seed and counts give the same company.
+    /// written in bulk. The same seed and counts give the same company on
+    /// the same day.
     Generate(GenerateArgs),
-    /// Bring inquiries in from files.
+    /// Bring inquiries, and accounts, people and deals from another CRM,
+    /// in from files.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Reports on the data: `baton report revenue`, `forecast-accuracy`,
@@ -93,8 +97,9 @@ pub enum Command {
     /// Replace the embedded SQLite database with a backup. Stop the server
     /// first: a running server would keep writing to the replaced database.
     Restore(RestoreArgs),
-    /// Train and measure the learned models (spam, intent, conversion) on
-    /// labelled files; no database needed.
+    /// Train and measure the learned models (spam, intent, conversion):
+    /// `train` from the database's own history, `evaluate` and `benchmark`
+    /// on labelled files without a database.
     #[command(subcommand)]
     Model(ModelCommand),
 }
@@ -201,7 +206,8 @@ pub struct TokenAddArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Seed of the random generator: the same seed gives the same company.
+    /// Seed of the random generator: the same seed gives the same company
+    /// on the same day (its history ends at the start of today, UTC).
     #[arg(long, default_value_t = DemoOptions::default().seed)]
     pub seed: u64,
 

@@ -46,7 +46,9 @@ fn init_tracing(cli: &Cli) {
     let default_level = match (&cli.command, cli.verbose) {
         (_, true) => "debug",
         (Command::Serve(_), false) => "info",
-        (_, false) => "warn",
+        // A command's long statements (a backup's copy, an import's
+        // batches) are its work, not a warning worth printing each time.
+        (_, false) => "warn,sqlx::query=error",
     };
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));

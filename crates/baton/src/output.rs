@@ -41,6 +41,25 @@ pub fn line(text: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Writes a secret shown only once, with the lines before it, and makes
+/// sure they left the process: unlike [`line`], a reader that went away is a
+/// failure too, since the secret would be lost with it.
+pub fn secret(lines: &[&str]) -> Result<(), String> {
+    if CLOSED.load(Ordering::Relaxed) {
+        return Err("standard output is closed".into());
+    }
+    let mut out = std::io::stdout().lock();
+    let written = lines
+        .iter()
+        .try_for_each(|line| writeln!(out, "{line}"))
+        .and_then(|()| out.flush());
+    written.map_err(|error| {
+        // Nothing more is written; the caller reports why.
+        CLOSED.store(true, Ordering::Relaxed);
+        error.to_string()
+    })
+}
+
 /// Why the output could not be written, if it could not (a reader that
 /// stopped early is not a failure).
 pub fn failure() -> Option<String> {

@@ -162,6 +162,30 @@ impl Baton {
         })
     }
 
+    /// A server started on the database, and what it said up to the line
+    /// that says it serves.
+    fn serving(&self) -> (std::process::Child, String) {
+        let mut server = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(&self.database_flags)
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-background-jobs"])
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut said = String::new();
+        let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+        while !said.contains("Baton serves") {
+            let mut line = String::new();
+            assert!(
+                std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
+                "{said}"
+            );
+            said.push_str(&line);
+        }
+        (server, said)
+    }
+
     /// Runs a command that must succeed and returns its stdout.
     fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
@@ -670,7 +694,7 @@ fn demo_fills_a_new_database_and_refuses_one_with_people() {
     let again = baton.run(&["demo"]);
     assert_eq!(again.status.code(), Some(2), "refused input, not a failure");
     assert!(
-        stderr(&again).contains("already has users"),
+        stderr(&again).contains("already holds users"),
         "{}",
         stderr(&again)
     );
@@ -697,7 +721,7 @@ fn generate_fills_a_new_database_with_the_counts_asked_for_and_refuses_one_with_
     let again = baton.run(&["generate", "--leads", "10"]);
     assert_eq!(again.status.code(), Some(2), "refused input, not a failure");
     assert!(
-        stderr(&again).contains("already has users"),
+        stderr(&again).contains("already holds users"),
         "{}",
         stderr(&again)
     );
@@ -1122,25 +1146,8 @@ fn restore_refuses_while_a_server_runs_on_the_data_folder() {
     let backup = baton.files.join("backup.db");
     let backup = backup.to_str().unwrap();
     baton.ok(&["backup", backup]);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(&baton.database_flags)
-        .args(["serve", "--listen", "127.0.0.1:0", "--no-background-jobs"])
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     // The server says it serves once it holds its lock.
-    let mut said = String::new();
-    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
-    while !said.contains("Baton serves") {
-        let mut line = String::new();
-        assert!(
-            std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
-            "{said}"
-        );
-        said.push_str(&line);
-    }
+    let (mut server, _) = baton.serving();
     let refused = baton.run(&["restore", "--force", backup]);
     server.kill().unwrap();
     server.wait().unwrap();
@@ -1151,6 +1158,67 @@ fn restore_refuses_while_a_server_runs_on_the_data_folder() {
         stderr(&refused)
     );
     baton.ok(&["restore", "--force", backup]);
+}
+
+#[test]
+fn serve_says_it_serves_only_once_it_listens_and_refuses_a_base_url_that_is_no_address() {
+    let baton = Baton::new();
+    baton.ok(&[
+        "user",
+        "add",
+        "--email",
+        "hal@acme.test",
+        "--name",
+        "Hal",
+        "--role",
+        "hunter",
+    ]);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = baton.run(&["serve", "--listen", &address, "--no-background-jobs"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        !stdout(&output).contains("Baton serves"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stderr(&output).contains(&format!("cannot serve on {address}")),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = baton.run(&["serve", "--listen", "127.0.0.1:0", "--base-url", "notaurl"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--base-url `notaurl`"),
+        "{}",
+        stderr(&output)
+    );
+
+    // People, but no owner: the server says how to add one before it serves.
+    let (mut server, said) = baton.serving();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        said.contains("Nobody here is an active owner") && said.contains("--role owner"),
+        "{said}"
+    );
+}
+
+#[test]
+fn demo_refuses_a_database_that_holds_inquiries_already() {
+    let baton = Baton::new();
+    let csv = baton.files.join("one.csv");
+    std::fs::write(&csv, "email,message\nann@acme.test,Hello\n").unwrap();
+    baton.ok(&["import", "inquiries", csv.to_str().unwrap()]);
+    let refused = baton.run(&["demo", "--inquiries", "10"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("already holds inquiries"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[test]
@@ -1295,6 +1363,58 @@ fn output_that_cannot_be_written_fails_with_exit_1_and_says_why() {
         "{errors}"
     );
     assert!(!errors.contains("panicked"), "{errors}");
+}
+
+#[test]
+fn a_secret_that_cannot_be_shown_is_not_left_working() {
+    let baton = Baton::new();
+    baton.ok(&[
+        "user",
+        "add",
+        "--email",
+        "olga@acme.test",
+        "--name",
+        "Olga",
+        "--role",
+        "owner",
+    ]);
+    let to_full_disk = |args: &[&str]| {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let output = baton
+            .command(args)
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        stderr(&output)
+    };
+
+    let errors = to_full_disk(&[
+        "token",
+        "add",
+        "--email",
+        "olga@acme.test",
+        "--name",
+        "lost",
+    ]);
+    assert!(errors.contains("so it was withdrawn"), "{errors}");
+    let tokens = baton.ok(&["token", "list"]);
+    assert!(!tokens.contains("lost"), "{tokens}");
+
+    let known = "a long known password";
+    baton.with_database(async |db| {
+        let olga = db.user_by_email("olga@acme.test").await.unwrap();
+        db.set_password(None, olga.id, known).await.unwrap();
+    });
+    let errors = to_full_disk(&["user", "password", "--email", "olga@acme.test"]);
+    assert!(errors.contains("the old one still works"), "{errors}");
+    let still =
+        baton.with_database(async |db| db.check_password("olga@acme.test", known).await.unwrap());
+    assert!(still.is_some(), "the password shown nowhere was not set");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! header cannot be used fails as a whole.
 
 use super::quotes::{QuoteCheck, Resumable, line_of, resume_after_unclosed_quote};
-use crate::inquiry::InquiryInput;
+use crate::inquiry::{Email, InquiryInput};
 use csv::{ByteRecord, ReaderBuilder};
 use std::collections::HashMap;
 use std::io::Read;
@@ -135,6 +135,18 @@ pub enum ImportError {
          separated by {found}; give that as the delimiter"
     )]
     OtherDelimiter { header: String, found: Delimiter },
+    #[error(
+        "the first line ({}) holds an e-mail address, so it is data rather than a header: \
+         add a first line naming the columns, such as name,email,message",
+        quoted_list(header)
+    )]
+    HeaderIsData { header: Vec<String> },
+    #[error(
+        "no column gives an e-mail address or a phone number, which every inquiry needs; \
+         the header has: {}; name the column that does, e.g. email=E-mail",
+        quoted_list(header)
+    )]
+    NoContactColumn { header: Vec<String> },
     #[error("could not read the header: {0}")]
     Read(csv::Error),
 }
@@ -427,6 +439,18 @@ impl<R: Read> InquiryCsvReader<R> {
             }
         }
         let roles = mapping.roles_for(&headers)?;
+        // Without one every row would be refused alike: said once, for the file.
+        let reachable = roles
+            .iter()
+            .any(|role| matches!(role, ColumnRole::Target(Target::Email | Target::Phone)));
+        if !reachable {
+            let header = headers.clone();
+            return Err(if headers.iter().any(|h| Email::parse(h).is_ok()) {
+                ImportError::HeaderIsData { header }
+            } else {
+                ImportError::NoContactColumn { header }
+            });
+        }
         Ok(InquiryCsvReader {
             csv,
             rest: builder,
@@ -626,8 +650,9 @@ mod tests {
             "\"email, work\"\nann@x.test\n",
             "email;\nann@x.test\n",
         ] {
+            let read = InquiryCsvReader::new(csv.as_bytes(), &none, b',');
             assert!(
-                InquiryCsvReader::new(csv.as_bytes(), &none, b',').is_ok(),
+                !matches!(read, Err(ImportError::OtherDelimiter { .. })),
                 "{csv}"
             );
         }
@@ -758,7 +783,7 @@ mod tests {
 
     #[test]
     fn a_row_error_names_the_line_after_multiline_values() {
-        let csv = "name,message\nAnn,\"one\ntwo\nthree\"\nBob,Hi,extra\n";
+        let csv = "name,message,email\nAnn,\"one\ntwo\nthree\",ann@acme.io\nBob,Hi,b@x.io,extra\n";
         let error = reader(csv, &ColumnMapping::default())
             .nth(1)
             .unwrap()
@@ -948,6 +973,14 @@ mod tests {
         assert_eq!(
             header_error(b"Email,name,email\n", &default),
             "the header has column `email` twice (columns 1 and 3)"
+        );
+        assert!(
+            header_error(b"Alice,alice@acme.io,Hi\nBob,bob@acme.io,Hey\n", &default)
+                .starts_with("the first line (`Alice`, `alice@acme.io`, `Hi`) holds an e-mail address, so it is data"),
+        );
+        assert!(
+            header_error(b"Who,Note\nAlice,Hi\n", &default)
+                .starts_with("no column gives an e-mail address or a phone number"),
         );
     }
 

@@ -13,6 +13,8 @@ pub enum EmailError {
     NotAnEmail,
     #[error("no From address")]
     NoFromAddress,
+    #[error("the From header, `{0}`, holds no e-mail address")]
+    FromWithoutAddress(String),
 }
 
 /// An [`EmailError`] with the position of its message in the file.
@@ -43,7 +45,10 @@ pub fn parse_message(bytes: &[u8]) -> Result<InquiryInput, EmailError> {
         .from()
         .and_then(|from| from.first())
         .and_then(|from| Some((non_blank(from.name()), non_blank(from.address())?)))
-        .ok_or(EmailError::NoFromAddress)?;
+        .ok_or_else(|| match message.header_raw("From").map(str::trim) {
+            Some(given) if !given.is_empty() => EmailError::FromWithoutAddress(given.to_string()),
+            _ => EmailError::NoFromAddress,
+        })?;
     let subject = non_blank(message.subject());
     let body = message
         .body_text(0)
@@ -500,6 +505,11 @@ mod tests {
         let error = parse_message(b"Subject: Hello\nTo: sales@baton.example\n\nHi\n");
         assert_eq!(error, Err(EmailError::NoFromAddress));
         assert_eq!(EmailError::NoFromAddress.to_string(), "no From address");
+        let error = parse_message(b"From: broken-no-at\nSubject: Hello\n\nHi\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the From header, `broken-no-at`, holds no e-mail address"
+        );
     }
 
     #[test]

@@ -145,6 +145,8 @@ pub struct ForecastAccuracyReport {
     /// The quarter has not ended: its figures are so far, and it counts in
     /// no trend, smoke streak or ranking until it has.
     pub in_progress: bool,
+    /// The quarter lies ahead: nothing in it has happened yet.
+    pub not_started: bool,
 }
 
 impl OwnLines for ForecastAccuracyReport {
@@ -311,7 +313,9 @@ impl Db {
                 .await?
                 .into_iter()
                 .collect();
-        let in_progress = quarter >= Quarter::containing(self.today().await?);
+        let current = Quarter::containing(self.today().await?);
+        let in_progress = quarter >= current;
+        let not_started = quarter > current;
         let mut quarters = vec![quarter];
         while quarters.len() < TREND_QUARTERS {
             quarters.insert(0, quarters[0].previous());
@@ -378,6 +382,7 @@ impl Db {
             totals,
             leaderboard,
             in_progress,
+            not_started,
         })
     }
 
@@ -616,10 +621,15 @@ impl Db {
 impl ForecastAccuracyReport {
     /// What to say about a quarter that has not ended.
     pub fn in_progress_note(&self) -> Option<String> {
+        let (state, figures) = if self.not_started {
+            ("started", "it has no figures yet")
+        } else {
+            ("ended", "its figures are so far")
+        };
         self.in_progress.then(|| {
             format!(
-                "{} has not ended: its figures are so far, and it counts in no trend, smoke \
-                 or ranking until it has.",
+                "{} has not {state}: {figures}, and it counts in no trend, smoke or ranking \
+                 until it has ended.",
                 self.quarter
             )
         })

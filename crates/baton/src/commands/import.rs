@@ -209,10 +209,10 @@ impl Tally {
         if self.imported == 0 && self.imported_before == 0 && self.repeated_in_file == 0 {
             return Err(Failure::bad_input(format!("no {unit} could be imported")));
         }
-        let kept = if dry_run {
-            "the others would be imported"
-        } else {
-            "the others were imported"
+        let kept = match (dry_run, self.imported) {
+            (true, _) => "the others would be imported",
+            (false, 0) => "the others were stored already",
+            (false, _) => "the others were imported",
         };
         Err(Failure::partial(format!(
             "{} rejected (see above); {kept}",

@@ -158,7 +158,7 @@ pub enum Format {
     Table,
     /// Comma-separated, with a header row.
     Csv,
-    /// The whole report; amounts in minor units.
+    /// Everything, as JSON; amounts, where there are any, in minor units.
     Json,
 }
 

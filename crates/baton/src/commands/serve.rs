@@ -10,14 +10,26 @@ use std::net::SocketAddr;
 pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Failure> {
     // Opening the embedded database shares its folder's lock until the
     // server stops, so that no restore replaces it meanwhile.
+    let base_url = match &args.base_url {
+        Some(given) => checked_base_url(given)?,
+        None => default_base_url(args.listen),
+    };
     let db = open(database).await?;
-    let base_url = args
-        .base_url
-        .clone()
-        .unwrap_or_else(|| default_base_url(args.listen));
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            db.close().await;
+            return Err(Failure::runtime(format!(
+                "cannot serve on {}: {error}",
+                args.listen
+            )));
+        }
+    };
     if db.has_no_users().await? {
         say!("Open {base_url}/setup to create the first owner in the browser, or:");
         say!("{}", first_run_instructions(database));
+    } else if !db.has_active_owner().await? {
+        say!("{}", no_owner_instructions(database));
     }
     say!(
         "Baton serves {base_url} (listening on {}); stop it with Ctrl-C",
@@ -28,9 +40,27 @@ pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Fail
         background_jobs: !args.no_background_jobs,
         ..ServeOptions::default()
     };
-    let served = baton_web::run(db.clone(), args.listen, options).await;
+    let served = baton_web::run(db.clone(), listener, options).await;
     db.close().await;
-    served.map_err(|error| Failure::runtime(format!("cannot serve on {}: {error}", args.listen)))
+    served.map_err(|error| Failure::runtime(format!("serving on {} stopped: {error}", args.listen)))
+}
+
+/// `--base-url` as links are written with it: `http://` or `https://` and
+/// a host, without a trailing slash.
+fn checked_base_url(given: &str) -> Result<String, Failure> {
+    let trimmed = given.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .unwrap_or_default();
+    let host_name = host.split(['/', ':']).next().unwrap_or_default();
+    if host_name.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Failure::bad_input(format!(
+            "--base-url `{given}` is not an address like https://baton.example.com: \
+             it is where links in e-mails, calendar feeds and forms point"
+        )));
+    }
+    Ok(trimmed.to_string())
 }
 
 /// `http://` and the listen address, with `localhost` for an address that
@@ -46,8 +76,20 @@ fn default_base_url(listen: SocketAddr) -> String {
 /// How to create the first owner, with the database flags this server was
 /// started with so the commands reach the same database.
 fn first_run_instructions(database: &DatabaseArgs) -> String {
+    let (flags, note) = database_flags(database);
+    format!(
+        "No one can sign in yet. Create the first owner, then an API token for them:\n\
+         \n    baton {flags} user add --email you@example.com --name \"Your Name\" --role owner\
+         \n    baton {flags} token add --email you@example.com --name cli\n\
+         \nuser add prints a generated password once (or reads one with --password-stdin).{note}\n"
+    )
+}
+
+/// The database flags of this server for commands to reach the same
+/// database, and a note on setting the URL where it is one.
+fn database_flags(database: &DatabaseArgs) -> (String, &'static str) {
     // The URL may hold a password, which is never printed.
-    let (flags, note) = match &database.database_url {
+    match &database.database_url {
         Some(_) => (
             r#"--database-url "$BATON_DATABASE_URL""#.to_string(),
             "\nSet BATON_DATABASE_URL to this server's database URL first \
@@ -60,12 +102,16 @@ fn first_run_instructions(database: &DatabaseArgs) -> String {
             ),
             "",
         ),
-    };
+    }
+}
+
+/// What to do when people exist but none is an active owner, so nobody
+/// may add people or change settings.
+fn no_owner_instructions(database: &DatabaseArgs) -> String {
+    let (flags, _) = database_flags(database);
     format!(
-        "No one can sign in yet. Create the first owner, then an API token for them:\n\
-         \n    baton {flags} user add --email you@example.com --name \"Your Name\" --role owner\
-         \n    baton {flags} token add --email you@example.com --name cli\n\
-         \nuser add prints a generated password once (or reads one with --password-stdin).{note}\n"
+        "Nobody here is an active owner, so nobody can manage people or settings. Add one:\n\
+         \n    baton {flags} user add --email you@example.com --name \"Your Name\" --role owner\n"
     )
 }
 

@@ -6,7 +6,7 @@ use crate::cli::{
     DatabaseArgs, ListArgs, TokenAddArgs, TokenRevokeArgs, UserAddArgs, UserPasswordArgs,
 };
 use crate::failure::Failure;
-use crate::output::say;
+use crate::output::{self, say};
 use baton_core::auth::random_hex;
 use baton_db::users::NewUser;
 use std::io::BufRead;
@@ -30,21 +30,37 @@ pub async fn add_user(database: &DatabaseArgs, args: &UserAddArgs) -> Result<(),
         role: args.role,
         password,
     };
-    let user = closing(open(database).await?, async |db| {
-        Ok(db.create_user(new_user).await?)
+    let (user, owned) = closing(open(database).await?, async |db| {
+        let user = db.create_user(new_user).await?;
+        Ok((user, db.has_active_owner().await?))
     })
     .await?;
-    say!(
+    let added = format!(
         "added {} <{}> as {} (user id {})",
-        user.name,
-        user.email,
-        user.role,
-        user.id
+        user.name, user.email, user.role, user.id
     );
-    if let Some(password) = generated_password {
-        say!("password (shown once; store it or change it after signing in): {password}");
+    match generated_password {
+        None => say!("{added}"),
+        Some(password) => output::secret(&[&added, &shown_once(&password)]).map_err(|error| {
+            Failure::runtime(format!(
+                "{} was added, but their password could not be shown ({error}); \
+                 give them one with `baton user password --email {}`",
+                user.email, user.email
+            ))
+        })?,
+    }
+    if !owned {
+        say!(
+            "note: nobody here is an active owner yet, so nobody can manage people or settings; \
+             add one with `baton user add --role owner`"
+        );
     }
     Ok(())
+}
+
+/// The line that shows a generated password.
+fn shown_once(password: &str) -> String {
+    format!("password (shown once; store it or change it after signing in): {password}")
 }
 
 /// The first line of stdin without its line ending; anything else on the
@@ -67,7 +83,7 @@ fn password_from_stdin() -> Result<String, Failure> {
 }
 
 pub async fn add_token(database: &DatabaseArgs, args: &TokenAddArgs) -> Result<(), Failure> {
-    let (user, token) = closing(open(database).await?, async |db| {
+    closing(open(database).await?, async |db| {
         let user = db.user_by_email(&args.email).await?;
         if !user.active {
             // Its requests would all be refused.
@@ -77,17 +93,23 @@ pub async fn add_token(database: &DatabaseArgs, args: &TokenAddArgs) -> Result<(
             )));
         }
         let token = db.create_api_token(None, user.id, &args.name).await?;
-        Ok((user, token))
+        let heading = format!(
+            "API token `{}` for {} <{}>; shown once, store it now:",
+            args.name.trim(),
+            user.name,
+            user.email
+        );
+        // A token nobody saw would work for whoever finds it later: it is
+        // withdrawn rather than left behind.
+        if let Err(error) = output::secret(&[&heading, &token]) {
+            db.withdraw_api_token(&token).await?;
+            return Err(Failure::runtime(format!(
+                "the token could not be shown ({error}), so it was withdrawn; nothing works with it"
+            )));
+        }
+        Ok(())
     })
-    .await?;
-    say!(
-        "API token `{}` for {} <{}>; shown once, store it now:",
-        args.name.trim(),
-        user.name,
-        user.email
-    );
-    say!("{token}");
-    Ok(())
+    .await
 }
 
 pub async fn list_users(database: &DatabaseArgs, args: &ListArgs) -> Result<(), Failure> {
@@ -122,21 +144,26 @@ pub async fn list_users(database: &DatabaseArgs, args: &ListArgs) -> Result<(), 
 
 pub async fn set_password(database: &DatabaseArgs, args: &UserPasswordArgs) -> Result<(), Failure> {
     let (password, generated) = new_password(args.password_stdin)?;
-    let user = closing(open(database).await?, async |db| {
+    closing(open(database).await?, async |db| {
         let user = db.user_by_email(&args.email).await?;
+        // A generated password is shown before it is set: one that could
+        // not be shown would lock its holder out.
+        if let Some(password) = &generated {
+            output::secret(&[&shown_once(password)]).map_err(|error| {
+                Failure::runtime(format!(
+                    "the new password could not be shown ({error}); the old one still works"
+                ))
+            })?;
+        }
         db.set_password(None, user.id, &password).await?;
-        Ok(user)
+        say!(
+            "new password set for {} <{}>; they are signed out everywhere",
+            user.name,
+            user.email
+        );
+        Ok(())
     })
-    .await?;
-    say!(
-        "new password set for {} <{}>; they are signed out everywhere",
-        user.name,
-        user.email
-    );
-    if let Some(password) = generated {
-        say!("password (shown once; store it or change it after signing in): {password}");
-    }
-    Ok(())
+    .await
 }
 
 pub async fn list_tokens(database: &DatabaseArgs, args: &ListArgs) -> Result<(), Failure> {
