@@ -160,6 +160,11 @@ fn totals<'a>(
     })
 }
 
+/// Most leads or MQLs one line forecasts: far above any real quarter, and
+/// low enough that the reports' sums over every person and quarter cannot
+/// overflow.
+const MAX_LEADS: i64 = 100_000_000;
+
 impl Db {
     /// Checks a line of a `kind` forecast; problems name `lines[i].field`.
     async fn checked_line(
@@ -209,8 +214,11 @@ impl Db {
                     ));
                 }
                 for (name, value) in [("leads", line.leads), ("mqls", line.mqls)] {
-                    if value.is_some_and(|v| v < 0) {
-                        return Err(DbError::invalid(field(name), "must be zero or more"));
+                    if value.is_some_and(|v| !(0..=MAX_LEADS).contains(&v)) {
+                        return Err(DbError::invalid(
+                            field(name),
+                            format!("must be between 0 and {MAX_LEADS}"),
+                        ));
                     }
                 }
                 if let (Some(leads), Some(mqls)) = (line.leads, line.mqls)

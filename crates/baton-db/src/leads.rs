@@ -1,6 +1,7 @@
 //! Leads: a qualified inquiry on its way through the lifecycle, with every
 //! stage it passed through.
 
+use crate::checks::{MAX_TEXT, at_most};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
@@ -230,6 +231,7 @@ impl Db {
             };
             return Err(DbError::invalid("reason", problem));
         }
+        at_most("reason", reason, MAX_TEXT)?;
         let lead = self.lead(id).await?;
         if lead.stage == to {
             return Err(DbError::conflict(

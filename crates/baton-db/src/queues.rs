@@ -356,10 +356,10 @@ impl Db {
         queue_id: i64,
         change: &QueueChange,
     ) -> Result<Queue> {
-        if change.first_touch_sla_minutes < 1 {
+        if !(1..=MAX_SLA_MINUTES).contains(&change.first_touch_sla_minutes) {
             return Err(DbError::invalid(
                 "first_touch_sla_minutes",
-                "must be at least one minute",
+                format!("must be between 1 and {MAX_SLA_MINUTES} minutes (a year)"),
             ));
         }
         if change.resolution_sla_minutes > MAX_SLA_MINUTES {

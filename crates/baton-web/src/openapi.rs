@@ -70,9 +70,12 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// Answers that whole kinds of operations give besides their own, added
-/// here once rather than on each handler: 401 where a token is needed,
-/// 400, 413, 415 and 422 where a body is read, 422 where a query is read,
-/// 404 where a path names a record. Every answer gets the description
+/// here once rather than on each handler: 422 everywhere (a query
+/// parameter the operation does not document is refused), 401 where a
+/// token is needed, 400, 413 and 415 where a body is read, 400 and 404
+/// where a path names a record (an id that does not parse, or no such one),
+/// 409 on every write (on PostgreSQL, a change made at the same moment can
+/// turn one back). Every answer gets the description
 /// OpenAPI requires, and problems are typed `application/problem+json`, as
 /// they are sent. Operation ids, the handlers' names (`list`, `show`…),
 /// are made unique by their resource: `accounts_list`.
@@ -89,35 +92,31 @@ impl utoipa::Modify for CommonAnswers {
                 .unwrap_or_default()
                 .replace('-', "_");
             let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
+                (false, &mut item.get),
+                (true, &mut item.put),
+                (true, &mut item.post),
+                (true, &mut item.delete),
+                (true, &mut item.patch),
             ];
-            for operation in operations.into_iter().flatten() {
+            for (writes, operation) in operations {
+                let Some(operation) = operation else { continue };
                 if let Some(id) = &mut operation.operation_id
                     && *id != resource
                 {
                     *id = format!("{resource}_{id}");
                 }
-                let queried = operation
-                    .parameters
-                    .iter()
-                    .flatten()
-                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
-                let mut common = Vec::new();
+                let mut common = vec![422];
                 if operation.security.is_some() {
                     common.push(401);
                 }
                 if operation.request_body.is_some() {
-                    common.extend([400, 413, 415, 422]);
-                }
-                if queried {
-                    common.push(422);
+                    common.extend([400, 413, 415]);
                 }
                 if names_a_record {
-                    common.push(404);
+                    common.extend([400, 404]);
+                }
+                if writes {
+                    common.push(409);
                 }
                 let answers = &mut operation.responses.responses;
                 for code in common {
@@ -140,14 +139,18 @@ fn describe(code: &str, answer: &mut Answer) {
     let status = code.parse().ok().and_then(|c| StatusCode::from_u16(c).ok());
     if answer.description.is_empty() {
         answer.description = match code {
-            "400" => "The body is not JSON, or not of the expected shape".to_string(),
+            "400" => "The body is not JSON or not of the expected shape, or an id in the \
+                      path is not a number"
+                .to_string(),
             "401" => "No valid bearer token".to_string(),
             "403" => "The caller's role may not do this".to_string(),
             "404" => "No such record".to_string(),
-            "409" => "It conflicts with the record as it is now".to_string(),
+            "409" => "It conflicts with the record as it is now, or with a change made at \
+                      the same moment (read again and retry)"
+                .to_string(),
             "413" => "The body is too large".to_string(),
             "415" => "The body is not application/json".to_string(),
-            "422" => "A value is refused; the problem names its field".to_string(),
+            "422" => "A value or query parameter is refused; the problem names it".to_string(),
             _ => status
                 .and_then(|s| s.canonical_reason())
                 .unwrap_or("Answer")
@@ -208,9 +211,10 @@ static DOCUMENTED_QUERIES: LazyLock<HashMap<String, Vec<String>>> = LazyLock::ne
     documented
 });
 
-/// Refuses, naming it, a query parameter the operation does not document:
-/// a filter misspelled or not offered would otherwise be ignored, and the
-/// whole list returned as if it had been applied.
+/// Refuses, naming it, a query parameter the operation does not document,
+/// given twice or given empty: a filter misspelled, not offered or without
+/// its value would otherwise be ignored, and the whole list returned as if
+/// it had been applied.
 pub async fn refuse_undocumented_query(
     matched: MatchedPath,
     request: Request,
@@ -239,6 +243,14 @@ pub async fn refuse_undocumented_query(
         form_urlencoded::parse(query.as_bytes()).find(|(name, _)| !seen.insert(name.clone()))
     {
         return ApiError::field(&name, "is given more than once; give it once").into_response();
+    }
+    // A filter with no value would list everything, as if it had been
+    // applied (a script's unset variable, say). An empty cursor is the
+    // first page, as a paging loop starts.
+    if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, value)| value.trim().is_empty() && name != "cursor")
+    {
+        return ApiError::field(&name, "is empty; leave it out to mean any").into_response();
     }
     next.run(request).await
 }

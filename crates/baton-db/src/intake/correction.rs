@@ -19,6 +19,7 @@
 //! like any disqualified lead, a lost example for the conversion model.
 
 use super::apply::stage_for;
+use crate::checks::{MAX_TEXT, at_most};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -77,6 +78,7 @@ impl Db {
         intent: Intent,
         note: &str,
     ) -> Result<()> {
+        at_most("note", note.trim(), MAX_TEXT)?;
         let name = self.user(actor).await?.name;
         let said = match note.trim() {
             "" => format!("intent corrected to {intent} by {name}"),

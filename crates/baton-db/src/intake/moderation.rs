@@ -4,6 +4,7 @@
 //! verdict; nothing is ever deleted.
 
 use super::Outcome;
+use crate::checks::{MAX_TEXT, at_most};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -22,6 +23,7 @@ use sqlx::{Any, Row, Transaction};
 impl Db {
     /// Releases a quarantined inquiry and processes it as ham.
     pub async fn release_inquiry(&self, moderator: i64, id: i64, note: &str) -> Result<Outcome> {
+        at_most("note", note.trim(), MAX_TEXT)?;
         let name = self.user(moderator).await?.name;
         let reason = Reason::new(
             "released_by_moderator",
@@ -98,6 +100,7 @@ impl Db {
 
     /// "confirmed as spam by Quinn: note".
     async fn confirmed_by(&self, moderator: i64, note: &str) -> Result<String> {
+        at_most("note", note.trim(), MAX_TEXT)?;
         let name = self.user(moderator).await?.name;
         Ok(match note.trim() {
             "" => format!("confirmed as spam by {name}"),

@@ -66,10 +66,19 @@ pub async fn list(
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<Appointment>>, ApiError> {
     let asked = params::person(&caller, "owner", query.owner.as_deref())?;
+    let (from, until) = (
+        time("from", query.from.as_deref())?,
+        time("to", query.to.as_deref())?,
+    );
+    if let (Some(from), Some(until)) = (from, until)
+        && until < from
+    {
+        return Err(ApiError::field("to", "is before `from`"));
+    }
     let filter = AppointmentFilter {
         owner_id: params::own_unless_manager(&caller, asked, "appointments")?,
-        from: time("from", query.from.as_deref())?,
-        until: time("to", query.to.as_deref())?,
+        from,
+        until,
         status: params::one_of("status", query.status.as_deref())?,
         ..Default::default()
     };

@@ -91,13 +91,23 @@ pub async fn create(
     super::require_json(&headers)?;
     let input = parse_input(&body)?;
     let inquiry = Inquiry::parse(&input).map_err(ApiError::fields)?;
-    let idempotency_key = match headers.get("idempotency-key") {
+    let mut keys = headers.get_all("idempotency-key").iter();
+    let idempotency_key = match keys.next() {
+        Some(_) if keys.next().is_some() => {
+            return Err(ApiError::field(
+                "Idempotency-Key",
+                "is given more than once; give it once",
+            ));
+        }
         Some(value) => {
             let key = value
                 .to_str()
                 .ok()
                 .map(str::trim)
-                .filter(|k| !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY)
+                .filter(|k| {
+                    (1..=MAX_IDEMPOTENCY_KEY).contains(&k.len())
+                        && k.bytes().all(|b| b.is_ascii_graphic())
+                })
                 .ok_or_else(|| {
                     ApiError::field(
                         "Idempotency-Key",

@@ -122,7 +122,7 @@ pub struct OpportunityIn {
 /// Open an opportunity (hunters, farmers and managers).
 #[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", request_body = OpportunityIn,
     responses((status = 201, body = Opportunity), (status = 403, body = crate::error::Problem),
-        (status = 422, body = crate::error::Problem)),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,

@@ -125,7 +125,8 @@ pub struct MemberIn {
 /// Add a member to the end of a queue (managers).
 #[utoipa::path(post, path = "/api/v1/queues/{id}/members", tag = "queues", request_body = MemberIn,
     params(("id" = String, Path, description = "Queue id or slug")),
-    responses((status = 201, body = Member), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 201, body = Member), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -165,7 +166,8 @@ pub struct MemberPatch {
 /// Change a member's capacity, weight, skills or presence (managers).
 #[utoipa::path(patch, path = "/api/v1/queues/{id}/members/{user_id}", tag = "queues", request_body = MemberPatch,
     params(("id" = String, Path, description = "Queue id or slug"), ("user_id" = i64, Path, description = "Member's user id")),
-    responses((status = 200, body = Member), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Member), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn change_member(
     State(state): State<AppState>,
@@ -221,7 +223,8 @@ pub async fn rules(
 
 /// Replace the routing rules, in order (managers).
 #[utoipa::path(put, path = "/api/v1/routing-rules", tag = "queues", request_body = Vec<Object>,
-    responses((status = 200, body = Vec<Object>), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Vec<Object>), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn replace_rules(
     State(state): State<AppState>,

@@ -134,7 +134,8 @@ pub struct RejectIn {
 /// Reject an item with a reason; a lead not yet in a deal goes back to nurture.
 #[utoipa::path(post, path = "/api/v1/work-items/{id}/reject", tag = "work items", request_body = RejectIn,
     params(("id" = i64, Path, description = "Work item id")),
-    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn reject(
     State(state): State<AppState>,
@@ -206,7 +207,8 @@ pub struct ReassignIn {
 /// Give an item to someone else: managers, or the assignee handing it on.
 #[utoipa::path(post, path = "/api/v1/work-items/{id}/reassign", tag = "work items", request_body = ReassignIn,
     params(("id" = i64, Path, description = "Work item id")),
-    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = WorkItem), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn reassign(
     State(state): State<AppState>,

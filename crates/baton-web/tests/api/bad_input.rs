@@ -179,12 +179,22 @@ async fn bad_pagination_and_filters_are_named() {
     }
     let offered = app.get(&app.owner, "/api/v1/leads?stage=mql&limit=5").await;
     assert_eq!(offered.status(), 200);
+    let first_page = app.get(&app.owner, "/api/v1/leads?cursor=").await;
+    assert_eq!(
+        first_page.status(),
+        200,
+        "an empty cursor is the first page"
+    );
     // Ids start at 1: a 0, which would read as no filter, is refused.
     for (path, field) in [
         ("/api/v1/leads?owner=0", "owner"),
         ("/api/v1/work-items?assignee=-1", "assignee"),
         ("/api/v1/contacts?account_id=0", "account_id"),
         ("/api/v1/opportunities?account_id=0", "account_id"),
+        // Given without a value, as an unset variable in a script would be.
+        ("/api/v1/leads?stage=", "stage"),
+        ("/api/v1/accounts?status=%20", "status"),
+        ("/api/v1/accounts?limit=", "limit"),
     ] {
         let response = app.get(&app.owner, path).await;
         assert_eq!(response.status(), 422, "{path}");
@@ -556,4 +566,104 @@ async fn names_with_line_breaks_or_control_characters_are_refused() {
     }
     assert_eq!(app.count("accounts").await, 0);
     assert_eq!(app.count("contacts").await, 0);
+}
+
+#[tokio::test]
+async fn notes_reasons_and_forecast_counts_have_limits() {
+    let app = TestApp::new().await;
+    let (_, marketer) = app.user("mia@acme.test", Role::Marketer).await;
+    let too_many = app
+        .post(
+            &marketer,
+            "/api/v1/forecasts",
+            &serde_json::json!({"kind": "leads", "quarter": crate::helpers::next_quarter(),
+                   "lines": [{"description": "a", "amount": "5", "leads": i64::MAX, "mqls": 1}]}),
+        )
+        .await;
+    assert_eq!(too_many.status(), 422);
+    let problem: Value = too_many.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "lines[0].leads", "{problem}");
+
+    let long = "n".repeat(20_001);
+    let lead = app.inquire(strong_lead("dana@initech.test")).await["lead_id"]
+        .as_i64()
+        .unwrap();
+    let moved = app
+        .post(
+            &app.owner,
+            &format!("/api/v1/leads/{lead}/stage"),
+            &serde_json::json!({"stage": "sal", "reason": long}),
+        )
+        .await;
+    assert_eq!(moved.status(), 422);
+    let problem: Value = moved.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "reason", "{problem}");
+
+    let held = app
+        .inquire(serde_json::json!({
+            "email": "buyer@mailinator.com",
+            "message": "Pricing please http://a.example http://b.example http://c.example"
+        }))
+        .await;
+    assert_eq!(held["status"], "quarantined");
+    let path = format!("/api/v1/inquiries/{}", held["id"]);
+    for word in ["release", "confirm-spam"] {
+        let refused = app
+            .post(
+                &app.owner,
+                &format!("{path}/{word}"),
+                &serde_json::json!({"note": long}),
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{word}");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(invalid_field(&problem), "note", "{word}: {problem}");
+    }
+    let after = app.get_json(&app.owner, &path).await;
+    assert_eq!(after["status"], "quarantined", "nothing was decided");
+}
+
+#[tokio::test]
+async fn headers_slas_and_time_ranges_are_checked_as_documented() {
+    let app = TestApp::new().await;
+    for keys in [&["a b"][..], &["order-1", "order-2"][..]] {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/inquiries"))
+            .bearer_auth(&app.owner)
+            .json(&strong_lead("kim@globex.test"));
+        for key in keys {
+            request = request.header("Idempotency-Key", *key);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 422, "{keys:?}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(invalid_field(&problem), "Idempotency-Key", "{problem}");
+    }
+    assert_eq!(app.count("inquiries").await, 0);
+
+    let response = app
+        .patch(
+            &app.owner,
+            "/api/v1/queues/service",
+            &serde_json::json!({"first_touch_sla_minutes": i64::MAX}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        invalid_field(&problem),
+        "first_touch_sla_minutes",
+        "{problem}"
+    );
+
+    let response = app
+        .get(
+            &app.owner,
+            "/api/v1/appointments?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z",
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "to", "{problem}");
 }
