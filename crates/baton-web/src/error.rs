@@ -227,7 +227,8 @@ pub fn problem_response(
 /// every other client error the router or an extractor answered in plain
 /// text, answered as problems.
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    let path = request.uri().path().to_string();
+    let is_api = path.starts_with("/api/");
     let mut response = next.run(request).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
         && response
@@ -257,7 +258,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
                 .into_response()
         };
     } else if is_api {
-        response = plain_error_as_problem(response).await;
+        response = plain_error_as_problem(response, &path).await;
     } else {
         response = plain_error_as_page(response).await;
     }
@@ -297,7 +298,7 @@ async fn split_plain(response: Response) -> (axum::http::response::Parts, String
 
 /// The parameter a framework refusal is about: a query parameter that does
 /// not deserialize, or an id in the path that does not parse.
-fn framework_param(detail: &str) -> Option<InvalidParam> {
+fn framework_param(detail: &str, path: &str) -> Option<InvalidParam> {
     if let Some(rest) = detail.strip_prefix("Failed to deserialize query string: ") {
         return rest
             .split_once(": ")
@@ -307,13 +308,28 @@ fn framework_param(detail: &str) -> Option<InvalidParam> {
                 reason: reason.to_string(),
             });
     }
-    let value = detail
-        .strip_prefix("Invalid URL: Cannot parse `")?
-        .split_once('`')?
-        .0;
+    // One path parameter: "Cannot parse `abc` to a `i64`"; several:
+    // "Cannot parse value at index 1 with value `abc` to a `i64`".
+    let rest = detail.strip_prefix("Invalid URL: Cannot parse ")?;
+    let (index, rest) = match rest.strip_prefix("value at index ") {
+        Some(indexed) => {
+            let (index, rest) = indexed.split_once(" with value ")?;
+            (index.parse().ok()?, rest)
+        }
+        None => (0, rest),
+    };
+    let value = rest.strip_prefix('`')?.split_once('`')?.0;
+    let name = crate::openapi::path_parameter(path, index).unwrap_or_else(|| "id".to_string());
     Some(InvalidParam {
-        name: "id".to_string(),
-        reason: format!("`{value}` is not an id"),
+        reason: format!(
+            "`{value}` is not {}",
+            if name.ends_with("id") {
+                "an id"
+            } else {
+                "a number"
+            }
+        ),
+        name,
     })
 }
 
@@ -344,7 +360,7 @@ async fn plain_error_as_page(response: Response) -> Response {
 /// not allowed, a path or query that does not parse) as a problem document,
 /// keeping the headers that tell the client what to do next. A query
 /// parameter that does not parse, or an id in the path, is named.
-async fn plain_error_as_problem(response: Response) -> Response {
+async fn plain_error_as_problem(response: Response, path: &str) -> Response {
     let status = response.status();
     if !status.is_client_error() || content_type_has(&response, "json") {
         return response;
@@ -358,7 +374,7 @@ async fn plain_error_as_problem(response: Response) -> Response {
         }
         (true, _) => status.canonical_reason().unwrap_or("error").to_string(),
     };
-    let params = framework_param(&detail).map_or_else(Vec::new, |param| vec![param]);
+    let params = framework_param(&detail, path).map_or_else(Vec::new, |param| vec![param]);
     let mut problem = problem_response(
         status,
         status.canonical_reason().unwrap_or("Error"),

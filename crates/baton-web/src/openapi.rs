@@ -211,6 +211,27 @@ static DOCUMENTED_QUERIES: LazyLock<HashMap<String, Vec<String>>> = LazyLock::ne
     documented
 });
 
+/// The name of the `index`th parameter (from 0) in the documented path
+/// that `path` matches: `user_id` for index 1 of `/api/v1/queues/2/members/x`.
+pub fn path_parameter(path: &str, index: usize) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    DOCUMENT.paths.paths.keys().find_map(|template| {
+        let pattern: Vec<&str> = template.split('/').collect();
+        let matches = pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| p.starts_with('{') || p == s);
+        matches.then(|| {
+            pattern
+                .iter()
+                .filter_map(|p| p.strip_prefix('{')?.strip_suffix('}'))
+                .nth(index)
+                .map(str::to_string)
+        })?
+    })
+}
+
 /// Refuses, naming it, a query parameter the operation does not document,
 /// given twice or given empty: a filter misspelled, not offered or without
 /// its value would otherwise be ignored, and the whole list returned as if

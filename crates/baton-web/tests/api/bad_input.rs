@@ -365,6 +365,14 @@ async fn every_client_error_of_the_api_is_a_problem_document() {
     assert_eq!(status, 400);
     assert!(body["detail"].as_str().unwrap().contains("abc"), "{body}");
     assert_eq!(invalid_field(&body), "id", "{body}");
+    // Of several ids in the path, the one that does not parse is named.
+    let member = "/api/v1/queues/service/members/abc";
+    let away = serde_json::json!({"away": true});
+    let (status, _, body) = problem(app.patch(&app.owner, member, &away).await).await;
+    assert_eq!((status, invalid_field(&body)), (400, "user_id"), "{body}");
+    let version = "/api/v1/charter/versions/abc";
+    let (status, _, body) = problem(app.get(&app.owner, version).await).await;
+    assert_eq!((status, invalid_field(&body)), (400, "version"), "{body}");
 
     // Lists whose filters are read beside the page parameters too.
     for list in ["inquiries", "work-items", "leads", "accounts"] {
