@@ -3,7 +3,7 @@
 
 use crate::checks::{MAX_NAME, MAX_TEXT, Table, at_most, optional, timestamp};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::auth::{hash_token, random_hex};
@@ -235,56 +235,68 @@ impl Db {
         actor: Option<i64>,
         new: &NewAppointment,
     ) -> Result<Appointment> {
-        let contact = self.contact(new.contact_id).await.map_err(|_| {
-            DbError::invalid(
-                "contact_id",
-                format!("there is no contact {}", new.contact_id),
-            )
-        })?;
-        if !contact.decision_maker {
-            return Err(DbError::invalid(
+        let mut refusals = Refusals::default();
+        let contact =
+            refusals.value(self.contact(new.contact_id).await.map(Some).map_err(|_| {
+                DbError::invalid(
+                    "contact_id",
+                    format!("there is no contact {}", new.contact_id),
+                )
+            }))?;
+        if let Some(contact) = contact.as_ref().filter(|c| !c.decision_maker) {
+            refusals.refuse(
                 "contact_id",
                 format!(
                     "contact {} is not flagged as a decision maker; flag them first",
                     contact.id
                 ),
-            ));
+            );
         }
-        self.ensure_active_person("owner_id", Some(new.owner_id), "cannot meet anyone")
-            .await?;
-        self.ensure_exists("account_id", Table::Accounts, new.account_id)
-            .await?;
-        self.ensure_exists("lead_id", Table::Leads, new.lead_id)
-            .await?;
-        self.ensure_exists("opportunity_id", Table::Opportunities, new.opportunity_id)
-            .await?;
-        self.ensure_among_its_people(new, &contact).await?;
-        let starts_at = not_past(timestamp("starts_at", &new.starts_at)?)?;
+        refusals.value(
+            self.ensure_active_person("owner_id", Some(new.owner_id), "cannot meet anyone")
+                .await,
+        )?;
+        for (field, table, id) in [
+            ("account_id", Table::Accounts, new.account_id),
+            ("lead_id", Table::Leads, new.lead_id),
+            ("opportunity_id", Table::Opportunities, new.opportunity_id),
+        ] {
+            refusals.value(self.ensure_exists(field, table, id).await)?;
+        }
+        let starts_at = refusals.value(
+            timestamp("starts_at", &new.starts_at)
+                .and_then(not_past)
+                .map(Some),
+        )?;
         let ends_at = match optional(new.ends_at.as_deref()) {
             Some(_) if new.minutes.is_some() => {
-                return Err(DbError::invalid(
-                    "minutes",
-                    "give either ends_at or minutes, not both",
-                ));
+                refusals.refuse("minutes", "give either ends_at or minutes, not both");
+                None
             }
-            Some(text) => timestamp("ends_at", &text)?,
+            Some(text) => refusals.value(timestamp("ends_at", &text).map(Some))?,
             None => {
                 let minutes = new.minutes.unwrap_or(DEFAULT_MINUTES);
-                if !(1..=MAX_MINUTES).contains(&minutes) {
-                    return Err(DbError::invalid(
-                        "minutes",
-                        format!("must be between 1 and {MAX_MINUTES}"),
-                    ));
+                if (1..=MAX_MINUTES).contains(&minutes) {
+                    starts_at.map(|starts| starts + minutes * MINUTE_MS)
+                } else {
+                    refusals.refuse("minutes", format!("must be between 1 and {MAX_MINUTES}"));
+                    None
                 }
-                starts_at + minutes * MINUTE_MS
             }
         };
-        let (starts_at, ends_at) = time_span(starts_at, ends_at)?;
-        bounded_texts(
+        // The span is judged once both ends are known.
+        let span = match (starts_at, ends_at) {
+            (Some(starts), Some(ends)) => refusals.value(time_span(starts, ends).map(Some))?,
+            _ => None,
+        };
+        refusals.value(bounded_texts(
             new.title.as_deref(),
             new.location.as_deref(),
             new.notes.as_deref(),
-        )?;
+        ))?;
+        let (contact, (starts_at, ends_at)) = refusals.finish_with(contact.zip(span))?;
+        // Judged on ids known to exist.
+        self.ensure_among_its_people(new, &contact).await?;
         let who = contact
             .name
             .clone()

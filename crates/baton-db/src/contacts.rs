@@ -317,8 +317,11 @@ impl Db {
     ) -> Result<Contact> {
         // Checked before the transaction: on PostgreSQL reads share the
         // writers' pool, which the changes waiting on this row may hold.
-        self.ensure_exists("account_id", Table::Accounts, change.account_id.flatten())
-            .await?;
+        let mut refusals = Refusals::default();
+        refusals.value(
+            self.ensure_exists("account_id", Table::Accounts, change.account_id.flatten())
+                .await,
+        )?;
         // Read inside the writer's transaction, so that changes sent at
         // once each apply to the one before.
         let mut tx = self.begin_write().await?;
@@ -330,9 +333,10 @@ impl Db {
                 .await?;
         let current =
             contact_from_row(row.ok_or_else(|| DbError::NotFound(format!("contact {id}")))?);
+        // `None` where the phone given is refused.
         let phone = match &change.phone {
-            Some(raw) => phone(Some(raw))?,
-            None => current.phone,
+            Some(raw) => refusals.value(phone(Some(raw)).map(Some))?,
+            None => Some(current.phone),
         };
         let account_id = change.account_id.unwrap_or(current.account_id);
         let name = match &change.name {
@@ -343,15 +347,17 @@ impl Db {
             Some(title) => optional(Some(title)),
             None => current.title,
         };
-        bounded_names(name.as_deref(), title.as_deref())?;
-        if name.is_none() && phone.is_none() && current.email.is_none() {
+        refusals.value(bounded_names(name.as_deref(), title.as_deref()))?;
+        if name.is_none() && phone.as_ref().is_some_and(Option::is_none) && current.email.is_none()
+        {
             let field = if change.name.is_some() {
                 "name"
             } else {
                 "phone"
             };
-            return Err(DbError::invalid(field, NO_WAY_TO_NAME));
+            refusals.refuse(field, NO_WAY_TO_NAME);
         }
+        let phone = refusals.finish_with(phone)?;
         let decision_maker = change.decision_maker.unwrap_or(current.decision_maker);
         sqlx::query(
             "UPDATE contacts SET name = $1, phone = $2, title = $3, account_id = $4, decision_maker = $5,

@@ -70,9 +70,19 @@ impl Default for DemoOptions {
         DemoOptions {
             seed: 1,
             inquiries: 3000,
-            today: crate::start_of_today_ms(),
+            today: start_of_today(),
         }
     }
+}
+
+/// The start of the current day in the generated company's time zone, in
+/// UTC milliseconds: where generated history ends, so that the same seed
+/// gives the same company all day long.
+pub fn start_of_today() -> i64 {
+    jiff::Zoned::now()
+        .with_time_zone(TimeZone::get(TIME_ZONE).unwrap_or(TimeZone::UTC))
+        .start_of_day()
+        .map_or_else(|_| crate::now_ms(), |day| day.timestamp().as_millisecond())
 }
 
 /// How many rows of each kind the demo holds: each field counts the table

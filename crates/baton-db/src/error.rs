@@ -137,19 +137,13 @@ impl Refusals {
 
     /// Every refusal gathered, as one error; `Ok` when there is none.
     pub(crate) fn finish(self) -> Result<()> {
-        self.finish_with(Ok(()))
+        self.finish_with(Some(()))
     }
 
-    /// As [`Refusals::finish`], with one last check whose value has no
-    /// default to stand in for it: that value when nothing was refused.
-    pub(crate) fn finish_with<T>(mut self, last: Result<T>) -> Result<T> {
-        let value = match last {
-            Ok(value) => Some(value),
-            Err(error) => {
-                self.keep(error)?;
-                None
-            }
-        };
+    /// As [`Refusals::finish`], and the value of a check whose type has no
+    /// default, passed through [`Refusals::value`] as an `Option`: `None`
+    /// only where that check was refused.
+    pub(crate) fn finish_with<T>(self, value: Option<T>) -> Result<T> {
         let mut problems = self.0;
         match (problems.len(), value) {
             (0, Some(value)) => Ok(value),
@@ -195,11 +189,14 @@ mod tests {
         assert!(matches!(one.finish(), Err(DbError::Invalid { field, .. }) if field == "name"));
         assert!(Refusals::default().finish().is_ok());
 
-        let mut before = Refusals::default();
-        before.refuse("name", "needs a name");
-        let last = before.finish_with(Err::<i64, _>(DbError::invalid("email", "is not one")));
-        assert!(matches!(last, Err(DbError::InvalidFields(p)) if p.len() == 2));
-        assert_eq!(Refusals::default().finish_with(Ok(3)).unwrap(), 3);
+        let mut two = Refusals::default();
+        let email: Option<i64> = two
+            .value(Err(DbError::invalid("email", "is not one")))
+            .unwrap();
+        two.refuse("name", "needs a name");
+        let refused = two.finish_with(email);
+        assert!(matches!(refused, Err(DbError::InvalidFields(p)) if p.len() == 2));
+        assert_eq!(Refusals::default().finish_with(Some(3)).unwrap(), 3);
     }
 
     #[test]

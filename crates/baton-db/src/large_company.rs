@@ -61,7 +61,7 @@ impl Default for LargeOptions {
             activities: 5_000_000,
             opportunities: 200_000,
             quarters: 40,
-            today: crate::start_of_today_ms(),
+            today: crate::demo::start_of_today(),
         }
     }
 }

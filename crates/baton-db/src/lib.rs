@@ -52,11 +52,3 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
 }
-
-/// The start of the current UTC day, in UTC milliseconds: where generated
-/// history ends, so that the same seed gives the same data all day long.
-pub fn start_of_today_ms() -> i64 {
-    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-    let now = now_ms();
-    now - now.rem_euclid(DAY_MS)
-}

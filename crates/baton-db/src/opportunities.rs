@@ -331,12 +331,15 @@ impl Db {
             &new.name,
             "an opportunity needs a name",
         ))?;
-        let stage = new.stage.unwrap_or(OpportunityStage::Prospecting);
+        let mut stage = new.stage.unwrap_or(OpportunityStage::Prospecting);
         if stage.is_closed() {
             refusals.refuse(
                 "stage",
                 "a new opportunity starts open; win or lose it afterwards",
             );
+            // The checks that depend on the stage judge the one it would
+            // start in, not the one refused.
+            stage = OpportunityStage::Prospecting;
         }
         let currency = refusals.value(
             self.currency_or_default("currency", new.currency.as_deref())

@@ -1,7 +1,7 @@
 //! Organisation settings: typed JSON values under fixed keys, with defaults.
 
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -232,38 +232,53 @@ impl Db {
             .unwrap_or(&current.time_zone)
             .trim()
             .to_string();
-        let zone = jiff::tz::TimeZone::get(&time_zone).map_err(|_| {
+        let mut refusals = Refusals::default();
+        let zone = refusals.value(jiff::tz::TimeZone::get(&time_zone).map(Some).map_err(|_| {
             DbError::invalid(
                 "time_zone",
                 format!("`{time_zone}` is not an IANA time zone like Europe/Berlin"),
             )
-        })?;
+        }))?;
         let business_hours = change
             .business_hours
             .as_deref()
             .unwrap_or(&current.business_hours)
             .trim()
             .to_string();
-        baton_core::sla::BusinessHours::parse(&business_hours, zone)
-            .map_err(|e| DbError::invalid("business_hours", e))?;
-        let currency = baton_core::money::Currency::parse(
-            change.currency.as_deref().unwrap_or(&current.currency),
-        )
-        .map_err(|e| DbError::invalid("currency", e))?
-        .to_string();
-        let scoring = changed("scoring", current.scoring, change.scoring.as_ref())?;
-        let moderation = changed("moderation", current.moderation, change.moderation.as_ref())?;
+        // The hours are read in UTC where the zone is refused: their form
+        // is checked all the same.
+        let hours_zone = zone.unwrap_or(jiff::tz::TimeZone::UTC);
+        refusals.value(
+            baton_core::sla::BusinessHours::parse(&business_hours, hours_zone)
+                .map(drop)
+                .map_err(|e| DbError::invalid("business_hours", e)),
+        )?;
+        let currency = refusals.value(
+            baton_core::money::Currency::parse(
+                change.currency.as_deref().unwrap_or(&current.currency),
+            )
+            .map(|currency| currency.to_string())
+            .map_err(|e| DbError::invalid("currency", e)),
+        )?;
+        let scoring =
+            refusals.value(changed("scoring", current.scoring, change.scoring.as_ref()))?;
+        let moderation = refusals.value(changed(
+            "moderation",
+            current.moderation,
+            change.moderation.as_ref(),
+        ))?;
         if let Some((field, reason)) = moderation.problem() {
-            return Err(DbError::invalid(format!("moderation.{field}"), reason));
+            refusals.refuse(format!("moderation.{field}"), reason);
         }
-        let accountability = changed(
+        let accountability = refusals.value(changed(
             "accountability",
             current.accountability,
             change.accountability.as_ref(),
-        )?;
+        ))?;
         if let Some((field, reason)) = accountability.problem() {
-            return Err(DbError::invalid(format!("accountability.{field}"), reason));
+            refusals.refuse(format!("accountability.{field}"), reason);
         }
+        refusals.finish()?;
         let organisation = Organisation {
             time_zone,
             business_hours,

@@ -295,13 +295,17 @@ impl Db {
     /// Adds a person; the e-mail must be new.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
         let mut refusals = Refusals::default();
+        let email = refusals.value(
+            Email::parse(new.email)
+                .map(Some)
+                .map_err(|e| DbError::invalid("email", e)),
+        )?;
         let name = refusals.value(required_name("name", new.name, "a name is required"))?;
         let name = name.as_str();
         if let Some(password) = new.password {
             refusals.value(check_new_password(password))?;
         }
-        let email = refusals
-            .finish_with(Email::parse(new.email).map_err(|e| DbError::invalid("email", e)))?;
+        let email = refusals.finish_with(email)?;
         let hash = new.password.map(auth::hash_password);
         let inserted: std::result::Result<(i64,), _> = sqlx::query_as(
             "INSERT INTO users (email, email_lower, name, role, password_hash, created_at)

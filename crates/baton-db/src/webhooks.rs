@@ -214,6 +214,7 @@ impl Db {
         events: &[String],
     ) -> Result<(Webhook, String)> {
         let mut refusals = Refusals::default();
+        let url = refusals.value(delivery_address(url).map(Some))?;
         if events.is_empty() {
             refusals.refuse(
                 "events",
@@ -229,7 +230,7 @@ impl Db {
                 ),
             );
         }
-        let url = refusals.finish_with(delivery_address(url))?;
+        let url = refusals.finish_with(url)?;
         let url = url.as_str();
         // Each event once, in the order of the list of events.
         let events: Vec<&str> = EVENTS

@@ -207,7 +207,8 @@ pub struct TokenAddArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Seed of the random generator: the same seed gives the same company
-    /// on the same day (its history ends at the start of today, UTC).
+    /// on the same day (its history ends at the start of today, in the demo
+    /// company's time zone, America/Chicago).
     #[arg(long, default_value_t = DemoOptions::default().seed)]
     pub seed: u64,
 

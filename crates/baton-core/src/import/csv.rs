@@ -5,7 +5,7 @@
 //! header cannot be used fails as a whole.
 
 use super::quotes::{QuoteCheck, Resumable, line_of, resume_after_unclosed_quote};
-use crate::inquiry::{Email, InquiryInput};
+use crate::inquiry::{Email, InquiryInput, Phone};
 use csv::{ByteRecord, ReaderBuilder};
 use std::collections::HashMap;
 use std::io::Read;
@@ -136,7 +136,8 @@ pub enum ImportError {
     )]
     OtherDelimiter { header: String, found: Delimiter },
     #[error(
-        "the first line ({}) holds an e-mail address, so it is data rather than a header: \
+        "the first line ({}) holds an e-mail address or a phone number, so it is data rather \
+         than a header: \
          add a first line naming the columns, such as name,email,message",
         quoted_list(header)
     )]
@@ -445,7 +446,8 @@ impl<R: Read> InquiryCsvReader<R> {
             .any(|role| matches!(role, ColumnRole::Target(Target::Email | Target::Phone)));
         if !reachable {
             let header = headers.clone();
-            return Err(if headers.iter().any(|h| Email::parse(h).is_ok()) {
+            let data = |h: &String| Email::parse(h).is_ok() || Phone::parse(h).is_ok();
+            return Err(if headers.iter().any(data) {
                 ImportError::HeaderIsData { header }
             } else {
                 ImportError::NoContactColumn { header }
@@ -976,7 +978,7 @@ mod tests {
         );
         assert!(
             header_error(b"Alice,alice@acme.io,Hi\nBob,bob@acme.io,Hey\n", &default)
-                .starts_with("the first line (`Alice`, `alice@acme.io`, `Hi`) holds an e-mail address, so it is data"),
+                .starts_with("the first line (`Alice`, `alice@acme.io`, `Hi`) holds an e-mail address or a phone number, so it is data"),
         );
         assert!(
             header_error(b"Who,Note\nAlice,Hi\n", &default)

@@ -46,7 +46,14 @@ pub fn parse_message(bytes: &[u8]) -> Result<InquiryInput, EmailError> {
         .and_then(|from| from.first())
         .and_then(|from| Some((non_blank(from.name()), non_blank(from.address())?)))
         .ok_or_else(|| match message.header_raw("From").map(str::trim) {
-            Some(given) if !given.is_empty() => EmailError::FromWithoutAddress(given.to_string()),
+            // Shown on one line, whatever a hostile mailbox put in it.
+            Some(given) if !given.is_empty() => EmailError::FromWithoutAddress(
+                given
+                    .split(|c: char| c.is_whitespace() || c.is_control())
+                    .filter(|word| !word.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             _ => EmailError::NoFromAddress,
         })?;
     let subject = non_blank(message.subject());

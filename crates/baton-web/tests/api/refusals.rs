@@ -39,12 +39,12 @@ async fn every_wrong_value_of_a_request_is_named_at_once_and_nothing_is_stored()
         (
             "/api/v1/users",
             json!({"email": "hal@", "name": "", "role": "hunter", "password": "short"}),
-            vec!["name", "password", "email"],
+            vec!["email", "name", "password"],
         ),
         (
             "/api/v1/webhooks",
             json!({"url": "ftp://hooks.example", "events": ["lead.sold"]}),
-            vec!["events", "url"],
+            vec!["url", "events"],
         ),
     ] {
         let response = app.post(&app.owner, path, &body).await;
@@ -56,10 +56,47 @@ async fn every_wrong_value_of_a_request_is_named_at_once_and_nothing_is_stored()
             assert!(detail.contains(&format!("{field}: ")), "{path}: {detail}");
         }
     }
-    for table in ["campaigns", "accounts", "contacts", "webhooks"] {
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    let response = app
+        .post(
+            &app.owner,
+            "/api/v1/appointments",
+            &json!({"contact_id": 999, "owner_id": hal, "starts_at": "2020-01-01T09:00:00Z",
+                    "minutes": 0}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        named(&problem),
+        ["contact_id", "starts_at", "minutes"],
+        "{problem}"
+    );
+    let response = app
+        .client
+        .put(app.url("/api/v1/settings"))
+        .bearer_auth(&app.owner)
+        .json(&json!({"time_zone": "Mars/Base", "business_hours": "whenever"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        named(&problem),
+        ["time_zone", "business_hours"],
+        "{problem}"
+    );
+    for table in [
+        "campaigns",
+        "accounts",
+        "contacts",
+        "webhooks",
+        "appointments",
+    ] {
         assert_eq!(app.count(table).await, 0, "{table}");
     }
-    assert_eq!(app.count("users").await, 1, "only the owner");
+    assert_eq!(app.count("users").await, 2, "only the owner and Hal");
 }
 
 #[tokio::test]
@@ -75,6 +112,19 @@ async fn a_deal_change_with_two_wrong_values_names_both_and_changes_nothing() {
         .await;
     assert_eq!(created.status(), 201);
     let deal: Value = created.json().await.unwrap();
+    // The checks that follow the stage judge the stage a new deal may have,
+    // not the one refused: only the stage is named.
+    let won = app
+        .post(
+            &app.owner,
+            "/api/v1/opportunities",
+            &json!({"name": "Won already", "amount": "1", "owner_id": hunter_id,
+                    "stage": "won", "probability": 50}),
+        )
+        .await;
+    assert_eq!(won.status(), 422);
+    let problem: Value = won.json().await.unwrap();
+    assert_eq!(named(&problem), ["stage"], "{problem}");
     let id = deal["id"].as_i64().unwrap();
     let response = app
         .patch(
@@ -95,6 +145,28 @@ async fn a_deal_change_with_two_wrong_values_names_both_and_changes_nothing() {
         .await;
     assert_eq!(after["amount"], deal["amount"]);
     assert_eq!(after["expected_close"], deal["expected_close"]);
+}
+
+#[tokio::test]
+async fn a_contact_change_with_two_wrong_values_names_both() {
+    let app = TestApp::new().await;
+    let created = app
+        .post(&app.owner, "/api/v1/contacts", &json!({"name": "Ann"}))
+        .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let response = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/contacts/{id}"),
+            &json!({"phone": "call me", "account_id": 999}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(named(&problem), ["account_id", "phone"], "{problem}");
 }
 
 #[tokio::test]

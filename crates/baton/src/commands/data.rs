@@ -35,7 +35,7 @@ pub async fn demo(database: &DatabaseArgs, args: &DemoArgs) -> Result<(), Failur
     let options = DemoOptions {
         seed: args.seed,
         inquiries: args.inquiries,
-        today: baton_db::start_of_today_ms(),
+        today: demo::start_of_today(),
     };
     let bar = progress_bar(0, "{pos}/{len}");
     let summary = closing(open(database).await?, async |db| {
@@ -73,7 +73,7 @@ pub async fn generate(database: &DatabaseArgs, args: &GenerateArgs) -> Result<()
         activities: args.activities,
         opportunities: args.opportunities,
         quarters: args.quarters,
-        today: baton_db::start_of_today_ms(),
+        today: demo::start_of_today(),
     };
     let bar = progress_bar(0, "{pos}/{len}");
     let started = std::time::Instant::now();

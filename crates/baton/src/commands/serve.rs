@@ -49,10 +49,13 @@ pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Fail
 /// a host, without a trailing slash.
 fn checked_base_url(given: &str) -> Result<String, Failure> {
     let trimmed = given.trim().trim_end_matches('/');
-    let host = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"))
-        .unwrap_or_default();
+    let (scheme, host) = trimmed.split_once("://").unwrap_or_default();
+    let scheme = scheme.to_ascii_lowercase();
+    let host = if matches!(scheme.as_str(), "http" | "https") {
+        host
+    } else {
+        ""
+    };
     let host_name = host.split(['/', ':']).next().unwrap_or_default();
     if host_name.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Failure::bad_input(format!(
@@ -60,7 +63,7 @@ fn checked_base_url(given: &str) -> Result<String, Failure> {
              it is where links in e-mails, calendar feeds and forms point"
         )));
     }
-    Ok(trimmed.to_string())
+    Ok(format!("{scheme}://{host}"))
 }
 
 /// `http://` and the listen address, with `localhost` for an address that
@@ -132,6 +135,30 @@ fn shell_quoted(value: &str) -> String {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    #[test]
+    fn a_base_url_is_an_http_address_with_a_host() {
+        for (given, kept) in [
+            ("https://baton.example.com/", "https://baton.example.com"),
+            ("HTTPS://Baton.example.com", "https://Baton.example.com"),
+            ("http://127.0.0.1:7878/crm", "http://127.0.0.1:7878/crm"),
+        ] {
+            assert_eq!(
+                checked_base_url(given).ok().as_deref(),
+                Some(kept),
+                "{given}"
+            );
+        }
+        for refused in [
+            "notaurl",
+            "ftp://files.example",
+            "https://",
+            "https://a b",
+            "http:///x",
+        ] {
+            assert!(checked_base_url(refused).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn first_run_instructions_repeat_the_data_folder_quoted_for_the_shell() {

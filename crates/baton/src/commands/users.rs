@@ -52,7 +52,7 @@ pub async fn add_user(database: &DatabaseArgs, args: &UserAddArgs) -> Result<(),
     if !owned {
         say!(
             "note: nobody here is an active owner yet, so nobody can manage people or settings; \
-             add one with `baton user add --role owner`"
+             add one with `baton user add --email E --name N --role owner`"
         );
     }
     Ok(())
@@ -102,9 +102,16 @@ pub async fn add_token(database: &DatabaseArgs, args: &TokenAddArgs) -> Result<(
         // A token nobody saw would work for whoever finds it later: it is
         // withdrawn rather than left behind.
         if let Err(error) = output::secret(&[&heading, &token]) {
-            db.withdraw_api_token(&token).await?;
+            let withdrawn = match db.withdraw_api_token(&token).await {
+                Ok(()) => "so it was withdrawn; nothing works with it".to_string(),
+                Err(failed) => format!(
+                    "and withdrawing it failed ({failed}): revoke the newest token of {} \
+                     with `baton token list` and `baton token revoke --id ID`",
+                    user.email
+                ),
+            };
             return Err(Failure::runtime(format!(
-                "the token could not be shown ({error}), so it was withdrawn; nothing works with it"
+                "the token could not be shown ({error}), {withdrawn}"
             )));
         }
         Ok(())
@@ -155,7 +162,14 @@ pub async fn set_password(database: &DatabaseArgs, args: &UserPasswordArgs) -> R
                 ))
             })?;
         }
-        db.set_password(None, user.id, &password).await?;
+        db.set_password(None, user.id, &password)
+            .await
+            .map_err(|error| match &generated {
+                Some(_) => Failure::runtime(format!(
+                    "the password shown above was not set ({error}); the old one still works"
+                )),
+                None => error.into(),
+            })?;
         say!(
             "new password set for {} <{}>; they are signed out everywhere",
             user.name,
