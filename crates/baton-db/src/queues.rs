@@ -3,7 +3,7 @@
 
 use crate::checks::{self, Chain, required_name};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::charter::default_activity_types;
@@ -356,24 +356,26 @@ impl Db {
         queue_id: i64,
         change: &QueueChange,
     ) -> Result<Queue> {
-        if !(1..=MAX_SLA_MINUTES).contains(&change.first_touch_sla_minutes) {
-            return Err(DbError::invalid(
+        let mut refusals = Refusals::default();
+        let first_touch = (1..=MAX_SLA_MINUTES).contains(&change.first_touch_sla_minutes);
+        if !first_touch {
+            refusals.refuse(
                 "first_touch_sla_minutes",
                 format!("must be between 1 and {MAX_SLA_MINUTES} minutes (a year)"),
-            ));
+            );
         }
         if change.resolution_sla_minutes > MAX_SLA_MINUTES {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "resolution_sla_minutes",
                 format!("must be at most {MAX_SLA_MINUTES} minutes (a year)"),
-            ));
-        }
-        if change.resolution_sla_minutes < change.first_touch_sla_minutes {
-            return Err(DbError::invalid(
+            );
+        } else if first_touch && change.resolution_sla_minutes < change.first_touch_sla_minutes {
+            refusals.refuse(
                 "resolution_sla_minutes",
                 "must be at least the first-touch SLA",
-            ));
+            );
         }
+        refusals.finish()?;
         let mut tx = self.begin_write().await?;
         let escalation_id = match &change.escalation_queue {
             Some(slug) => {

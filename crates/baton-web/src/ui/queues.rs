@@ -808,26 +808,33 @@ struct QueueForm {
 }
 
 impl QueueForm {
-    /// The change typed, or the field that is wrong and why.
-    fn change(&self) -> Result<QueueChange, FieldError> {
-        Ok(QueueChange {
-            strategy: self
-                .strategy
-                .parse()
-                .map_err(|e: baton_core::domain::UnknownValue| {
-                    FieldError::new("strategy", e.to_string())
-                })?,
-            first_touch_sla_minutes: parse_minutes(
-                "first_touch_sla_minutes",
-                &self.first_touch_sla_minutes,
-            )?,
-            resolution_sla_minutes: parse_minutes(
-                "resolution_sla_minutes",
-                &self.resolution_sla_minutes,
-            )?,
-            escalation_queue: Some(self.escalation_queue.trim().to_string())
-                .filter(|slug| !slug.is_empty()),
-        })
+    /// The change typed, or each field that is wrong and why.
+    fn change(&self) -> Result<QueueChange, Vec<FieldError>> {
+        let strategy = self
+            .strategy
+            .parse()
+            .map_err(|e: baton_core::domain::UnknownValue| {
+                FieldError::new("strategy", e.to_string())
+            });
+        let first_touch = parse_minutes("first_touch_sla_minutes", &self.first_touch_sla_minutes);
+        let resolution = parse_minutes("resolution_sla_minutes", &self.resolution_sla_minutes);
+        match (strategy, first_touch, resolution) {
+            (Ok(strategy), Ok(first_touch_sla_minutes), Ok(resolution_sla_minutes)) => {
+                Ok(QueueChange {
+                    strategy,
+                    first_touch_sla_minutes,
+                    resolution_sla_minutes,
+                    escalation_queue: Some(self.escalation_queue.trim().to_string())
+                        .filter(|slug| !slug.is_empty()),
+                })
+            }
+            (strategy, first_touch, resolution) => {
+                Err([strategy.err(), first_touch.err(), resolution.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect())
+            }
+        }
     }
 }
 
@@ -1002,7 +1009,7 @@ async fn change_queue(
             .change_queue(Some(viewer.id()), queue.id, &change)
             .await
             .map_err(refusal),
-        Err(error) => Err(Ok(vec![error])),
+        Err(problems) => Err(Ok(problems)),
     };
     match changed {
         Ok(_) => Redirect::to(&format!("/queues/{slug}")).into_response(),

@@ -208,6 +208,44 @@ async fn a_refused_form_shows_each_problem_beside_its_field() {
         page.contains("id=\"slug-error\"") && page.contains("id=\"name-error\""),
         "{page}"
     );
+    let (_, page, _) = owner.get("/queues/hunters").await;
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = owner
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &csrf),
+                ("strategy", "fastest"),
+                ("first_touch_sla_minutes", "soon"),
+                ("resolution_sla_minutes", "600000"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    for field in ["strategy", "first_touch_sla_minutes"] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {page}"
+        );
+    }
+    let (status, page, _) = owner
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &csrf),
+                ("strategy", "round_robin"),
+                ("first_touch_sla_minutes", "0"),
+                ("resolution_sla_minutes", "600000"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    for field in ["first_touch_sla_minutes", "resolution_sla_minutes"] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {page}"
+        );
+    }
     assert_eq!(app.count("users").await, 2, "the owners only");
     assert_eq!(app.count("forms").await, 1, "the default form only");
 }
