@@ -179,15 +179,16 @@ pub async fn schedule(
     subject: &Subject,
     form: &AppointmentForm,
 ) -> baton_db::Result<Appointment> {
-    let contact_id = number("contact_id", &form.contact_id, "the decision maker")?;
-    let owner_id = number("owner_id", &form.owner_id, "who meets them")?;
-    if owner_id != viewer.id() && !viewer.role().is_manager() {
-        return Err(DbError::invalid(
-            "owner_id",
-            "only managers schedule appointments for someone else",
-        ));
-    }
-    let minutes = number("minutes", &form.minutes, "how many minutes it lasts")?;
+    let contact_id = number("contact_id", &form.contact_id, "the decision maker");
+    let owner_id = number("owner_id", &form.owner_id, "who meets them").and_then(|owner| {
+        if owner != viewer.id() && !viewer.role().is_manager() {
+            return Err(DbError::invalid(
+                "owner_id",
+                "only managers schedule appointments for someone else",
+            ));
+        }
+        Ok(owner)
+    });
     // The form gives a wall-clock time: it is read in the organisation's
     // zone, which the session brought along and the pages show times in.
     let zone = viewer.session.time_zone.clone();
@@ -197,7 +198,22 @@ pub async fn schedule(
         .parse::<jiff::civil::DateTime>()
         .ok()
         .and_then(|local| local.to_zoned(zone).ok())
-        .ok_or_else(|| DbError::invalid("starts_at", "give a day and a time"))?;
+        .ok_or_else(|| DbError::invalid("starts_at", "give a day and a time"));
+    let minutes = number("minutes", &form.minutes, "how many minutes it lasts");
+    let (contact_id, owner_id, starts_at, minutes) =
+        match (contact_id, owner_id, starts_at, minutes) {
+            (Ok(contact), Ok(owner), Ok(starts), Ok(minutes)) => (contact, owner, starts, minutes),
+            (contact, owner, starts, minutes) => {
+                let mut problems = Vec::new();
+                for refused in [contact.err(), owner.err(), starts.err(), minutes.err()]
+                    .into_iter()
+                    .flatten()
+                {
+                    problems.extend(refused.field_problems()?);
+                }
+                return Err(DbError::InvalidFields(problems));
+            }
+        };
     state
         .db
         .create_appointment(

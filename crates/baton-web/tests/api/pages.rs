@@ -2090,13 +2090,15 @@ async fn an_appointment_with_a_decision_maker_is_scheduled_from_the_lead_and_the
     let (status, page, _) = post_owned(&mut hunter, &path, &form("next tuesday", hunter_id)).await;
     assert_eq!(status, 422);
     assert!(page.contains("id=\"starts_at-error\"") && page.contains("value=\"next tuesday\""));
-    let (status, page, _) =
-        post_owned(&mut hunter, &path, &form("2030-03-04T10:30", colleague)).await;
+    let (status, page, _) = post_owned(&mut hunter, &path, &form("whenever", colleague)).await;
     assert_eq!(
         status, 422,
         "a hunter schedules only their own appointments"
     );
-    assert!(page.contains("id=\"owner_id-error\""));
+    assert!(
+        page.contains("id=\"owner_id-error\"") && page.contains("id=\"starts_at-error\""),
+        "both problems at once: {page}"
+    );
     let mut forged = form("2030-03-04T10:30", hunter_id);
     forged[0].1 = "forged".into();
     assert_eq!(post_owned(&mut hunter, &path, &forged).await.0, 403);
