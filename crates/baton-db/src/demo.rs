@@ -125,6 +125,9 @@ pub async fn generate(
     }
     let clock = Clock::new(options.today)?;
     db.ensure_defaults().await?;
+    // Marked until the last row is in, so that an interrupted run is told
+    // apart from a company that is complete.
+    db.put_setting(keys::GENERATING, &true).await?;
     db.put_setting(keys::TIME_ZONE, &TIME_ZONE).await?;
     db.put_setting(keys::CURRENCY, &CURRENCY).await?;
 
@@ -167,6 +170,7 @@ pub async fn generate(
         },
     )
     .await?;
+    db.put_setting(keys::GENERATING, &false).await?;
     summarise(db).await
 }
 

@@ -117,6 +117,9 @@ pub async fn generate(
     }
     let timeline = Timeline::new(options.today, options.quarters)?;
     db.ensure_defaults().await?;
+    // Marked until the last row is in, so that an interrupted run is told
+    // apart from a company that is complete.
+    db.put_setting(keys::GENERATING, &true).await?;
     db.put_setting(keys::TIME_ZONE, &TIME_ZONE).await?;
     db.put_setting(keys::CURRENCY, &CURRENCY).await?;
 
@@ -145,6 +148,7 @@ pub async fn generate(
     company.log_activities(options.activities, progress).await?;
     company.submit_forecasts(progress).await?;
     company.make_call_sheets(progress).await?;
+    db.put_setting(keys::GENERATING, &false).await?;
     summarise(db).await
 }
 

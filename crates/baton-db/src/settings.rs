@@ -20,6 +20,9 @@ pub mod keys {
     pub const CURRENCY: &str = "currency";
     /// `baton_core::accountability::AccountabilityConfig`.
     pub const ACCOUNTABILITY: &str = "accountability";
+    /// `true` while a generated company is being written: one left `true`
+    /// was interrupted, and its figures are partial.
+    pub const GENERATING: &str = "generating";
 }
 
 /// A stored setting's JSON as `T`, or `T::default()` when none is stored.
@@ -32,6 +35,11 @@ fn parse_setting<T: DeserializeOwned + Default>(key: &str, json: Option<&str>) -
 }
 
 impl Db {
+    /// Whether a generated company was interrupted before it was complete.
+    pub async fn generation_interrupted(&self) -> Result<bool> {
+        self.setting(keys::GENERATING).await
+    }
+
     /// The value under `key`, or `T::default()` when none is stored.
     pub async fn setting<T: DeserializeOwned + Default>(&self, key: &str) -> Result<T> {
         let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")

@@ -718,6 +718,24 @@ fn generate_fills_a_new_database_with_the_counts_asked_for_and_refuses_one_with_
         assert!(filled.contains(part), "{part} in {filled}");
     }
     assert!(filled.contains("owner@large.baton.example"), "{filled}");
+    let complete = baton.run(&["user", "list"]);
+    assert!(
+        !stderr(&complete).contains("interrupted"),
+        "{}",
+        stderr(&complete)
+    );
+    // A run stopped half-way leaves its mark, and every command names it.
+    baton.with_database(async |db| {
+        db.put_setting(baton_db::settings::keys::GENERATING, &true)
+            .await
+            .unwrap();
+    });
+    let partial = baton.run(&["user", "list"]);
+    assert!(
+        stderr(&partial).contains("generated company was interrupted"),
+        "{}",
+        stderr(&partial)
+    );
     let again = baton.run(&["generate", "--leads", "10"]);
     assert_eq!(again.status.code(), Some(2), "refused input, not a failure");
     assert!(

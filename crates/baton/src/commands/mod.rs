@@ -142,6 +142,12 @@ impl DatabaseArgs {
 async fn open(database: &DatabaseArgs) -> Result<Db, Failure> {
     let db = Db::open(&database.options()?).await?;
     db.ensure_defaults().await?;
+    if db.generation_interrupted().await? {
+        eprintln!(
+            "warning: this database's generated company was interrupted before it was \
+             complete, so its figures are partial; generate it again into a new database"
+        );
+    }
     Ok(db)
 }
 
