@@ -240,6 +240,25 @@ impl Db {
             .collect();
         let secret = baton_core::auth::random_hex(24);
         let mut tx = self.begin_write().await?;
+        // A second webhook to the same address for the same event would
+        // deliver each such event twice.
+        let same_address: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, events FROM webhooks WHERE url = $1 AND active = 1")
+                .bind(url)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (other, subscribed) in same_address {
+            let subscribed: Vec<String> = serde_json::from_str(&subscribed).unwrap_or_default();
+            if let Some(event) = events.iter().find(|e| subscribed.iter().any(|s| s == *e)) {
+                return Err(DbError::conflict(
+                    "url",
+                    format!(
+                        "webhook {other} already delivers {event} to this address; \
+                         change its events instead (PATCH /api/v1/webhooks/{other})"
+                    ),
+                ));
+            }
+        }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO webhooks (url, secret, events, active, created_at) VALUES ($1, $2, $3, 1, $4) RETURNING id",
         )

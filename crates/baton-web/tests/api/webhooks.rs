@@ -59,6 +59,23 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
     let created: Value = created.json().await.unwrap();
     let secret = created["secret"].as_str().unwrap().to_string();
     let hook = created["id"].as_i64().unwrap();
+    // The same event to the same address again would arrive twice.
+    let twice = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": url, "events": ["work_item.sla_breached", "inquiry.routed"]}),
+        )
+        .await;
+    assert_eq!(twice.status(), 409);
+    let problem: Value = twice.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("webhook {hook} already delivers inquiry.routed")),
+        "{problem}"
+    );
 
     let receipt = app
         .inquire(json!({"email": "ap@x.test", "message": "invoice charged twice, refund"}))
