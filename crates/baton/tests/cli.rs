@@ -577,7 +577,17 @@ fn a_record_import_that_rejects_some_rows_keeps_the_others_and_exits_with_3() {
     );
 
     let clean = baton.file("clean.csv", b"account,employees\nDelta,7\n");
-    baton.ok(&["import", "accounts", &clean, "--mapping", &mapping]);
+    let report = baton.ok(&[
+        "import",
+        "accounts",
+        &clean,
+        "--mapping",
+        &mapping,
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["dry_run"], false, "{report}");
 
     // A file separated by semicolons is named, and read with --delimiter.
     let semicolons = baton.file("semi.csv", b"account;employees\nEpsilon;12\n");

@@ -32,13 +32,22 @@ pub struct ImportRecordsArgs {
     #[arg(long, value_name = "MAPPING.toml")]
     pub mapping: PathBuf,
 
-    /// Print the report as JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// How the report is printed, as the other commands take it.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
 
     /// Report what the import would create, update and reject, storing nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// How an import's report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Lines for people; rejected rows on stderr.
+    Text,
+    /// The whole report as one JSON object.
+    Json,
 }
 
 impl ImportRecordsArgs {
@@ -63,7 +72,7 @@ pub async fn import_accounts(
             .await?)
     })
     .await?;
-    print_report(&report, args.json)
+    print_report(&report, args.format)
 }
 
 /// Imports the people, their teams and their managers from a CSV file.
@@ -76,7 +85,7 @@ pub async fn import_users(
         Ok(db.import_users(None, &read, &mapping, args.mode()).await?)
     })
     .await?;
-    print_report(&report, args.json)
+    print_report(&report, args.format)
 }
 
 /// Imports the opportunities of a CSV file; their owners and accounts must
@@ -92,7 +101,7 @@ pub async fn import_opportunities(
             .await?)
     })
     .await?;
-    print_report(&report, args.json)
+    print_report(&report, args.format)
 }
 
 fn unreadable(path: &Path, error: impl std::fmt::Display) -> Failure {
@@ -117,8 +126,8 @@ fn read_file<T: Record>(args: &ImportRecordsArgs) -> Result<(ReadRecords<T>, Map
 /// Prints the report: the summary and quirks on stdout, rejected rows on
 /// stderr. Fails when the file had rows and none could be imported, and
 /// reports a partial import when some rows were rejected and others kept.
-fn print_report(report: &ImportReport, json: bool) -> Result<(), Failure> {
-    if json {
+fn print_report(report: &ImportReport, format: ReportFormat) -> Result<(), Failure> {
+    if format == ReportFormat::Json {
         let text = serde_json::to_string_pretty(report).expect("a report serialises to JSON");
         say!("{text}");
     } else {
