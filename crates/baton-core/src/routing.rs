@@ -22,7 +22,7 @@ pub struct RoutingFacts {
 /// A rule's condition: every list that is not empty must contain the fact.
 /// Read only from a JSON object: serde would also read an array, by
 /// position, so `[]` would pass as the condition that always holds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct Condition {
     pub quarantined: Option<bool>,
@@ -95,7 +95,7 @@ impl Condition {
 
 /// One routing rule: when the condition holds, the inquiry goes to `queue`
 /// (a queue slug), or to no queue at all when `queue` is `None`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub name: String,

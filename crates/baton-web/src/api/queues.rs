@@ -213,7 +213,7 @@ pub async fn remove_member(
 
 /// The routing rules in order.
 #[utoipa::path(get, path = "/api/v1/routing-rules", tag = "queues",
-    responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<Rule>)), security(("bearer" = [])))]
 pub async fn rules(
     State(state): State<AppState>,
     _caller: Caller,
@@ -222,8 +222,8 @@ pub async fn rules(
 }
 
 /// Replace the routing rules, in order (managers).
-#[utoipa::path(put, path = "/api/v1/routing-rules", tag = "queues", request_body = Vec<Object>,
-    responses((status = 200, body = Vec<Object>), (status = 403, body = crate::error::Problem),
+#[utoipa::path(put, path = "/api/v1/routing-rules", tag = "queues", request_body = Vec<Rule>,
+    responses((status = 200, body = Vec<Rule>), (status = 403, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn replace_rules(

@@ -189,6 +189,33 @@ async fn openapi_document_lists_the_api() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["InquiryInput"].is_object());
+    let rule = &doc["components"]["schemas"]["Rule"];
+    assert!(
+        rule["properties"]["condition"].is_object() && rule["properties"]["queue"].is_object(),
+        "the routing rules are typed: {rule}"
+    );
+    // Every reference names a schema the document holds.
+    fn references(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    found.push(target.clone());
+                }
+                map.values().for_each(|v| references(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    references(&doc, &mut found);
+    for target in found {
+        let name = target.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{target} does not resolve"
+        );
+    }
 
     // What OpenAPI requires and clients rely on, for every operation.
     let mut ids = std::collections::HashSet::new();
