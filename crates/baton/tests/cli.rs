@@ -713,7 +713,7 @@ fn demo_fills_a_new_database_and_refuses_one_with_people() {
 #[test]
 fn generate_fills_a_new_database_with_the_counts_asked_for_and_refuses_one_with_people() {
     let baton = Baton::new();
-    let filled = baton.ok(&[
+    let output = baton.run(&[
         "generate",
         "--leads",
         "500",
@@ -724,9 +724,18 @@ fn generate_fills_a_new_database_with_the_counts_asked_for_and_refuses_one_with_
         "--quarters",
         "4",
     ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let filled = stdout(&output);
     for part in [" 500 leads ", " 120 opportunities, ", " 2000 activities, "] {
         assert!(filled.contains(part), "{part} in {filled}");
     }
+    // Written to a log rather than a terminal, each step is named once.
+    let steps = stderr(&output);
+    assert_eq!(
+        steps.matches("activities: 2000 to write").count(),
+        1,
+        "{steps}"
+    );
     assert!(filled.contains("owner@large.baton.example"), "{filled}");
     let complete = baton.run(&["user", "list"]);
     assert!(
