@@ -4,7 +4,7 @@
 
 use crate::checks::{MAX_TEXT, Table, amount, at_most, optional, required};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
 use crate::sql::{Value, insert_rows, placeholders};
 use crate::users::audit_in;
@@ -274,10 +274,13 @@ impl Db {
                 "a forecast needs at least one line",
             ));
         }
+        // Each line's first problem, all lines at once.
+        let mut refusals = Refusals::default();
         let mut lines = Vec::with_capacity(new.lines.len());
         for (i, line) in new.lines.iter().enumerate() {
-            lines.push(self.checked_line(i, new.kind, line).await?);
+            lines.push(refusals.value(self.checked_line(i, new.kind, line).await.map(Some))?);
         }
+        let lines: Vec<CheckedLine> = refusals.finish_with(lines.into_iter().collect())?;
         totals(
             lines
                 .iter()

@@ -148,6 +148,31 @@ async fn a_deal_change_with_two_wrong_values_names_both_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_forecast_names_the_problem_of_each_wrong_line() {
+    let app = TestApp::new().await;
+    let response = app
+        .post(
+            &app.owner,
+            "/api/v1/forecasts",
+            &json!({"kind": "revenue", "quarter": crate::helpers::next_quarter(),
+            "lines": [
+                {"description": "Renewals", "amount": "lots", "category": "commit"},
+                {"description": "Upsell", "amount": "10", "category": "commit"},
+                {"description": " ", "amount": "10", "category": "commit"},
+            ]}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        named(&problem),
+        ["lines[0].amount", "lines[2].description"],
+        "{problem}"
+    );
+    assert_eq!(app.count("forecasts").await, 0);
+}
+
+#[tokio::test]
 async fn a_contact_change_with_two_wrong_values_names_both() {
     let app = TestApp::new().await;
     let created = app
