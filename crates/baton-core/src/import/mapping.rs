@@ -678,8 +678,9 @@ pub fn read_records<T: Record, R: Read>(
                 row_number += 1;
                 let message = match error.kind() {
                     csv::ErrorKind::Utf8 { err, .. } => format!(
-                        "value {} is not valid UTF-8: save the file as UTF-8",
-                        err.field() + 1
+                        "column {} (`{}`) is not valid UTF-8: save the file as UTF-8",
+                        err.field() + 1,
+                        header.get(err.field()).map_or("", String::as_str)
                     ),
                     _ => error.to_string(),
                 };
@@ -948,7 +949,7 @@ A;Won;X
         assert_eq!(read.rejected.len(), 1);
         assert_eq!(
             read.rejected[0].message,
-            "value 3 is not valid UTF-8: save the file as UTF-8"
+            "column 3 (`product`) is not valid UTF-8: save the file as UTF-8"
         );
         assert_eq!(read.records.len(), 1, "the next row is kept");
     }
