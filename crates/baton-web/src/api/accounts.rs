@@ -37,7 +37,7 @@ pub struct AccountIn {
 }
 
 /// Roles that create and edit accounts.
-const ACCOUNT_EDITORS: &[Role] = &[
+pub(crate) const ACCOUNT_EDITORS: &[Role] = &[
     Role::Manager,
     Role::Qualifier,
     Role::Hunter,

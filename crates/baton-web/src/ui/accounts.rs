@@ -5,26 +5,34 @@
 //! everything.
 
 use super::contacts::contact_table;
-use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, Table, choices, respond};
+use super::lists::{
+    Cell, Column, ListRequest, ListSpec, ListView, ListWithForm, Output, Table, choices, csv,
+};
 use super::opportunity_lists::{deal_cells, deal_table};
-use super::{Chrome, Field, Viewer, failure, money, render};
+use super::session::csrf_refused;
+use super::{Chrome, Field, Viewer, failure, message, money, place_errors, refusal, render, typed};
 use crate::AppState;
+use crate::api::accounts::ACCOUNT_EDITORS;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use baton_core::domain::{AccountStatus, Tier};
-use baton_db::accounts::{AccountLine, AccountListFilter, AccountSort};
+use axum::{Form, Router};
+use baton_core::domain::{AccountStatus, Role, Tier};
+use baton_core::inquiry::FieldError;
+use baton_db::accounts::{AccountLine, AccountListFilter, AccountSort, NewAccount};
 use baton_db::contacts::{ContactListFilter, ContactSort};
 use baton_db::leads::LeadFilter;
 use baton_db::listing::{Direction, Window};
 use baton_db::opportunities::{OpportunityListFilter, OpportunitySort};
+use serde::Deserialize;
+use std::fmt::Display;
+use std::str::FromStr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/accounts", get(list))
+        .route("/accounts", get(list).post(create))
         .route("/accounts.csv", get(list))
         .route("/accounts/{id}", get(detail))
 }
@@ -59,6 +67,106 @@ fn cells(line: AccountLine) -> Vec<Cell> {
     ]
 }
 
+/// Whether the viewer adds accounts, as over the API.
+fn may_add(viewer: &Viewer) -> bool {
+    let role = viewer.role();
+    role == Role::Owner || ACCOUNT_EDITORS.contains(&role)
+}
+
+/// A new account as typed.
+#[derive(Deserialize, Default)]
+struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    /// The parameters of the list the form was sent from.
+    #[serde(default)]
+    back: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    tier: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    employees: String,
+}
+
+impl AccountForm {
+    fn fields(&self) -> Vec<Field> {
+        let tier = if self.tier.is_empty() {
+            "c"
+        } else {
+            &self.tier
+        };
+        let status = if self.status.is_empty() {
+            "suspect"
+        } else {
+            &self.status
+        };
+        let named = |all: &mut dyn Iterator<Item = &'static str>| {
+            all.map(|v| (v.to_string(), v.to_string())).collect()
+        };
+        vec![
+            Field::input("name", "Name", "text", &self.name),
+            Field::input("domain", "Domain (acme.com)", "text", &self.domain).optional(),
+            Field::choice(
+                "tier",
+                "Tier",
+                named(&mut Tier::ALL.iter().map(|t| t.as_str())),
+                tier,
+            ),
+            Field::choice(
+                "status",
+                "Status",
+                named(&mut AccountStatus::ALL.iter().map(|s| s.as_str())),
+                status,
+            ),
+            Field::input("industry", "Industry", "text", &self.industry).optional(),
+            Field::input("employees", "Employees", "number", &self.employees).optional(),
+        ]
+    }
+
+    /// The account typed, held by the person adding it if they sell; or
+    /// each field that does not read.
+    fn new_account(&self, viewer: &Viewer) -> Result<NewAccount, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let tier = parsed("tier", &self.tier, &mut problems);
+        let status = parsed("status", &self.status, &mut problems);
+        let employees = parsed("employees", &self.employees, &mut problems);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(NewAccount {
+            name: self.name.clone(),
+            domains: typed(&self.domain).into_iter().collect(),
+            status,
+            tier,
+            industry: typed(&self.industry),
+            employees,
+            owner_id: viewer.role().sells().then(|| viewer.id()),
+        })
+    }
+}
+
+/// The value typed in `field`, `None` when it was left empty; one that does
+/// not read is added to `problems`.
+fn parsed<T: FromStr>(field: &str, text: &str, problems: &mut Vec<FieldError>) -> Option<T>
+where
+    T::Err: Display,
+{
+    match typed(text)?.parse() {
+        Ok(value) => Some(value),
+        Err(e) => {
+            problems.push(FieldError::new(field, format!("`{}`: {e}", text.trim())));
+            None
+        }
+    }
+}
+
 async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -66,6 +174,74 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let request = ListRequest::parse(raw.as_deref());
+    show(
+        &state,
+        &viewer,
+        output,
+        &request,
+        &AccountForm::default(),
+        None,
+    )
+    .await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !may_add(&viewer) {
+        return message(
+            StatusCode::FORBIDDEN,
+            Some(&viewer),
+            "Not for your role",
+            format!(
+                "A {} does not add accounts; those who sell, qualify or market do.",
+                viewer.role()
+            ),
+        );
+    }
+    let created = match form.new_account(&viewer) {
+        Ok(new) => state.db.create_account(Some(viewer.id()), &new).await,
+        Err(problems) => Err(baton_db::DbError::InvalidFields(problems)),
+    };
+    let (status, problems) = match created {
+        Ok(account) => return Redirect::to(&format!("/accounts/{}", account.id)).into_response(),
+        Err(e @ baton_db::DbError::Conflict { .. }) => (StatusCode::CONFLICT, refusal(e)),
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, refusal(e)),
+    };
+    match problems {
+        Ok(problems) => {
+            let request = ListRequest::parse(Some(&form.back));
+            let mut page = show(
+                &state,
+                &viewer,
+                Output::Page,
+                &request,
+                &form,
+                Some(problems),
+            )
+            .await;
+            *page.status_mut() = status;
+            page
+        }
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+/// The list as `request` narrows it, with the form for a new account as
+/// `typed` holds it and the problems that refused it, if any.
+async fn show(
+    state: &AppState,
+    viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
+    typed: &AccountForm,
+    refused: Option<Vec<FieldError>>,
+) -> Response {
     let filter = AccountListFilter {
         tier: request.one_of("tier"),
         status: request.one_of("status"),
@@ -75,7 +251,7 @@ async fn list(
     let window = request.window::<AccountSort>(output);
     let listed = match state.db.account_list(&filter, &window).await {
         Ok(listed) => listed,
-        Err(e) => return failure(Some(&viewer), e),
+        Err(e) => return failure(Some(viewer), e),
     };
     let filters = vec![
         Field::choice(
@@ -99,15 +275,26 @@ async fn list(
         columns: COLUMNS,
         search_label: "Search name or domain",
         empty: "There are no accounts yet. They are added when inquiries arrive from new \
-                companies, or through the API (POST /api/v1/accounts) and CSV import.",
-        note: scope_note(&viewer),
+                companies, with the form below, or through the API (POST /api/v1/accounts) \
+                and CSV import.",
+        note: scope_note(viewer),
         views: Vec::new(),
     };
-    let rows = Rows {
-        total: listed.total,
-        rows: listed.rows.into_iter().map(cells).collect(),
+    let rows: Vec<Vec<Cell>> = listed.rows.into_iter().map(cells).collect();
+    if output == Output::Csv {
+        return csv(viewer, request, &spec, rows);
+    }
+    let mut fields = if may_add(viewer) {
+        typed.fields()
+    } else {
+        Vec::new()
     };
-    respond(&viewer, &request, spec, filters, &window, rows, output)
+    if let Some(problems) = refused {
+        place_errors(&mut fields, problems);
+    }
+    let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
+    let page = ListWithForm::new(viewer, request, list, rows, "account", fields);
+    render(request.status(), &page)
 }
 
 #[derive(Template)]

@@ -5,13 +5,13 @@
 //! the API.
 
 use super::lists::{
-    Cell, Column, ListRequest, ListSpec, ListView, Output, Pagination, Table, choices,
+    Cell, Column, ListRequest, ListSpec, ListView, ListWithForm, Output, Pagination, Table, choices,
 };
 use super::reports::ratio;
 use super::session::csrf_refused;
 use super::{
     Chrome, Field, Viewer, dashboard, failure, lead_list, message, money, percent, place_errors,
-    refusal, render,
+    refusal, render, typed,
 };
 use crate::AppState;
 use crate::api::campaigns::CAMPAIGN_EDITORS;
@@ -92,20 +92,6 @@ fn unknown_note(unknown: &[(String, i64)]) -> Option<String> {
          add a campaign by that name and they count for it.",
         named.join(", ")
     ))
-}
-
-#[derive(Template)]
-#[template(path = "campaigns.html")]
-struct CampaignsPage {
-    title: String,
-    chrome: Option<Chrome>,
-    csrf: String,
-    list: ListView,
-    rows: Vec<Vec<Cell>>,
-    /// The list's parameters, so a refused campaign shows the same list.
-    back: String,
-    /// The new campaign's fields, for those who may add one.
-    fields: Vec<Field>,
 }
 
 fn refused(viewer: &Viewer) -> Response {
@@ -214,15 +200,7 @@ async fn show(
     let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
     render(
         status,
-        &CampaignsPage {
-            title: "Campaigns".into(),
-            chrome: Some(Chrome::for_viewer(viewer)),
-            csrf: viewer.session.csrf_token.clone(),
-            list,
-            rows,
-            back: request.query(&[]),
-            fields,
-        },
+        &ListWithForm::new(viewer, request, list, rows, "campaign", fields),
     )
 }
 
@@ -341,11 +319,6 @@ impl CampaignForm {
 const NEW_CURRENCY: &str = "Currency (the organisation's when empty)";
 /// A changed campaign's: an empty field keeps its currency.
 const KEPT_CURRENCY: &str = "Currency (kept when empty)";
-
-/// Text a person typed, `None` when they left the field empty.
-fn typed(text: &str) -> Option<String> {
-    Some(text.trim().to_string()).filter(|t| !t.is_empty())
-}
 
 async fn detail(
     State(state): State<AppState>,

@@ -515,6 +515,47 @@ struct ListPage {
     rows: Vec<Vec<Cell>>,
 }
 
+/// A list with a form under it to add a record of its kind, posted to the
+/// list's own address.
+#[derive(Template)]
+#[template(path = "list_with_form.html")]
+pub struct ListWithForm {
+    pub title: String,
+    pub chrome: Option<Chrome>,
+    pub csrf: String,
+    pub list: ListView,
+    pub rows: Vec<Vec<Cell>>,
+    /// The list's parameters, so a refused record shows the same list.
+    pub back: String,
+    /// What a record is called: "account", "campaign".
+    pub record: &'static str,
+    /// The new record's fields; empty for those who may not add one.
+    pub fields: Vec<Field>,
+}
+
+impl ListWithForm {
+    /// The page for `viewer`, the list as `request` narrows it.
+    pub fn new(
+        viewer: &Viewer,
+        request: &ListRequest,
+        list: ListView,
+        rows: Vec<Vec<Cell>>,
+        record: &'static str,
+        fields: Vec<Field>,
+    ) -> ListWithForm {
+        ListWithForm {
+            title: list.spec.title.to_string(),
+            chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            list,
+            rows,
+            back: request.query(&[]),
+            record,
+            fields,
+        }
+    }
+}
+
 /// The list as `output` asks: a page with its filters, or a CSV download
 /// of every row of the same filtered, sorted list.
 pub fn respond<S: SortColumn>(

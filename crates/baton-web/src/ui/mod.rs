@@ -197,6 +197,11 @@ fn refusal(error: baton_db::DbError) -> Result<Vec<FieldError>, baton_db::DbErro
     error.field_problems()
 }
 
+/// Text a person typed, `None` when they left the field empty.
+pub(super) fn typed(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
 /// An amount in minor units for people: `1234.50 EUR`.
 fn money(minor: i64, currency: &str) -> String {
     format!("{} {currency}", plain_amount(minor, currency))

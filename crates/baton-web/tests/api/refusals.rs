@@ -274,3 +274,76 @@ async fn a_refused_form_shows_each_problem_beside_its_field() {
     assert_eq!(app.count("users").await, 2, "the owners only");
     assert_eq!(app.count("forms").await, 1, "the default form only");
 }
+
+#[tokio::test]
+async fn an_account_is_added_in_the_browser_with_its_problems_beside_their_fields() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let (status, page, _) = hunter.get("/accounts").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Add the account"), "{page}");
+    let csrf = Browser::csrf(&page);
+    let form = |name: &'static str, employees: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("name", name.to_string()),
+            ("domain", "initech.example".to_string()),
+            ("tier", "a".to_string()),
+            ("status", "prospect".to_string()),
+            ("employees", employees.to_string()),
+        ]
+    };
+    let sent = form("Initech", "many");
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page, _) = hunter.post("/accounts", &sent).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"employees-error\"") && page.contains("value=\"initech.example\""),
+        "a count that is no number is refused and what was typed kept: {page}"
+    );
+    let sent = form(" ", "-5");
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page, _) = hunter.post("/accounts", &sent).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"name-error\"") && page.contains("id=\"employees-error\""),
+        "both at once: {page}"
+    );
+    assert_eq!(app.count("accounts").await, 0);
+    let sent = form("Initech", "250");
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, location) = hunter.post("/accounts", &sent).await;
+    assert_eq!(status, 303);
+    let id: i64 = location
+        .unwrap()
+        .trim_start_matches("/accounts/")
+        .parse()
+        .unwrap();
+    let account = app.db.account(id).await.unwrap();
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap();
+    assert_eq!(
+        (account.owner_id, account.domains.clone(), account.employees),
+        (Some(hal.id), vec!["initech.example".to_string()], Some(250))
+    );
+    // The same domain again is someone else's already: 409, beside the field.
+    let sent = form("Initech again", "");
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page, _) = hunter.post("/accounts", &sent).await;
+    assert_eq!(status, 409);
+    assert!(
+        page.contains("already belongs to another account"),
+        "{page}"
+    );
+
+    let mut service = Browser::person(&app, "sam@acme.test", Role::Service).await;
+    let (_, page, _) = service.get("/accounts").await;
+    assert!(
+        !page.contains("Add the account"),
+        "no form for a role that does not add"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = service
+        .post("/accounts", &[("csrf", &csrf), ("name", "Mine")])
+        .await;
+    assert_eq!(status, 403);
+}
