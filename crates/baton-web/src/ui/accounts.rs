@@ -6,17 +6,18 @@
 
 use super::contacts::contact_table;
 use super::lists::{
-    Cell, Column, ListRequest, ListSpec, ListView, ListWithForm, Output, Table, choices, csv,
+    Cell, Column, ListRequest, ListSpec, ListView, ListWithForm, Output, Table, answer_new_record,
+    choices, csv,
 };
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, money, place_errors, refusal, render, typed};
+use super::{Chrome, Field, Viewer, failure, message, money, parsed, place_errors, render, typed};
 use crate::AppState;
 use crate::api::accounts::ACCOUNT_EDITORS;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use baton_core::domain::{AccountStatus, Role, Tier};
@@ -27,8 +28,6 @@ use baton_db::leads::LeadFilter;
 use baton_db::listing::{Direction, Window};
 use baton_db::opportunities::{OpportunityListFilter, OpportunitySort};
 use serde::Deserialize;
-use std::fmt::Display;
-use std::str::FromStr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -152,21 +151,6 @@ impl AccountForm {
     }
 }
 
-/// The value typed in `field`, `None` when it was left empty; one that does
-/// not read is added to `problems`.
-fn parsed<T: FromStr>(field: &str, text: &str, problems: &mut Vec<FieldError>) -> Option<T>
-where
-    T::Err: Display,
-{
-    match typed(text)?.parse() {
-        Ok(value) => Some(value),
-        Err(e) => {
-            problems.push(FieldError::new(field, format!("`{}`: {e}", text.trim())));
-            None
-        }
-    }
-}
-
 async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -204,32 +188,27 @@ async fn create(
             ),
         );
     }
-    let created = match form.new_account(&viewer) {
-        Ok(new) => state.db.create_account(Some(viewer.id()), &new).await,
+    let stored = match form.new_account(&viewer) {
+        Ok(new) => state
+            .db
+            .create_account(Some(viewer.id()), &new)
+            .await
+            .map(|account| format!("/accounts/{}", account.id)),
         Err(problems) => Err(baton_db::DbError::InvalidFields(problems)),
     };
-    let (status, problems) = match created {
-        Ok(account) => return Redirect::to(&format!("/accounts/{}", account.id)).into_response(),
-        Err(e @ baton_db::DbError::Conflict { .. }) => (StatusCode::CONFLICT, refusal(e)),
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, refusal(e)),
-    };
-    match problems {
-        Ok(problems) => {
-            let request = ListRequest::parse(Some(&form.back));
-            let mut page = show(
-                &state,
-                &viewer,
-                Output::Page,
-                &request,
-                &form,
-                Some(problems),
-            )
-            .await;
-            *page.status_mut() = status;
-            page
-        }
-        Err(e) => failure(Some(&viewer), e),
-    }
+    let request = ListRequest::parse(Some(&form.back));
+    answer_new_record(&viewer, stored, async |problems| {
+        show(
+            &state,
+            &viewer,
+            Output::Page,
+            &request,
+            &form,
+            Some(problems),
+        )
+        .await
+    })
+    .await
 }
 
 /// The list as `request` narrows it, with the form for a new account as

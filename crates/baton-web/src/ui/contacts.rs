@@ -3,10 +3,13 @@
 //! show as on the opportunity list, everyone's or one's own. Those who edit
 //! contacts over the API flag decision makers on the page.
 
-use super::lists::{Cell, Column, ListRequest, ListSpec, Output, Rows, Table, choices, respond};
+use super::lists::{
+    Cell, Column, ListRequest, ListSpec, ListView, ListWithForm, Output, Table, answer_new_record,
+    choices, csv,
+};
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, render};
+use super::{Chrome, Field, Viewer, failure, message, parsed, place_errors, render, typed};
 use crate::AppState;
 use crate::api::contacts::CONTACT_EDITORS;
 use askama::Template;
@@ -17,14 +20,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use baton_core::domain::Role;
-use baton_db::contacts::{ContactChange, ContactLine, ContactListFilter, ContactSort};
+use baton_core::inquiry::FieldError;
+use baton_db::contacts::{ContactChange, ContactLine, ContactListFilter, ContactSort, NewContact};
 use baton_db::listing::{Direction, Window};
 use baton_db::opportunities::{OpportunityListFilter, OpportunitySort};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/contacts", get(list))
+        .route("/contacts", get(list).post(create))
         .route("/contacts.csv", get(list))
         .route("/contacts/{id}", get(detail))
         .route("/contacts/{id}/decision-maker", post(flag_decision_maker))
@@ -78,6 +82,80 @@ pub fn contact_table(lines: Vec<ContactLine>, more: Option<(String, String)>) ->
     }
 }
 
+/// Whether the viewer adds contacts, as over the API.
+fn may_add(viewer: &Viewer) -> bool {
+    let role = viewer.role();
+    role == Role::Owner || CONTACT_EDITORS.contains(&role)
+}
+
+/// A new contact as typed.
+#[derive(Deserialize, Default)]
+struct ContactForm {
+    #[serde(default)]
+    csrf: String,
+    /// The parameters of the list the form was sent from.
+    #[serde(default)]
+    back: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    account_id: String,
+    #[serde(default)]
+    decision_maker: String,
+}
+
+impl ContactForm {
+    fn fields(&self) -> Vec<Field> {
+        let flagged = if self.decision_maker.is_empty() {
+            "no"
+        } else {
+            &self.decision_maker
+        };
+        vec![
+            Field::input("name", "Name", "text", &self.name).optional(),
+            Field::input("email", "E-mail", "email", &self.email).optional(),
+            Field::input("phone", "Phone", "tel", &self.phone).optional(),
+            Field::input("title", "Title", "text", &self.title).optional(),
+            Field::input("account_id", "Account id", "number", &self.account_id).optional(),
+            Field::choice(
+                "decision_maker",
+                "Decision maker",
+                vec![
+                    ("no".to_string(), "No".to_string()),
+                    ("yes".to_string(), "Yes".to_string()),
+                ],
+                flagged,
+            ),
+        ]
+    }
+
+    /// The contact typed; or each field that does not read.
+    fn new_contact(&self) -> Result<NewContact, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let account_id = parsed("account_id", &self.account_id, &mut problems);
+        if !matches!(self.decision_maker.as_str(), "" | "no" | "yes") {
+            problems.push(FieldError::new("decision_maker", "choose yes or no"));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(NewContact {
+            name: typed(&self.name),
+            email: typed(&self.email),
+            phone: typed(&self.phone),
+            title: typed(&self.title),
+            account_id,
+            decision_maker: self.decision_maker == "yes",
+        })
+    }
+}
+
 async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -85,6 +163,66 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let request = ListRequest::parse(raw.as_deref());
+    // A list of one account's people offers to add one there.
+    let typed = ContactForm {
+        account_id: request.get("account").to_string(),
+        ..ContactForm::default()
+    };
+    show(&state, &viewer, output, &request, &typed, None).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !may_add(&viewer) {
+        return message(
+            StatusCode::FORBIDDEN,
+            Some(&viewer),
+            "Not for your role",
+            format!(
+                "A {} does not add contacts; those who talk to customers do.",
+                viewer.role()
+            ),
+        );
+    }
+    let stored = match form.new_contact() {
+        Ok(new) => state
+            .db
+            .create_contact(Some(viewer.id()), &new)
+            .await
+            .map(|contact| format!("/contacts/{}", contact.id)),
+        Err(problems) => Err(baton_db::DbError::InvalidFields(problems)),
+    };
+    let request = ListRequest::parse(Some(&form.back));
+    answer_new_record(&viewer, stored, async |problems| {
+        show(
+            &state,
+            &viewer,
+            Output::Page,
+            &request,
+            &form,
+            Some(problems),
+        )
+        .await
+    })
+    .await
+}
+
+/// The list as `request` narrows it, with the form for a new contact as
+/// `typed` holds it and the problems that refused it, if any.
+async fn show(
+    state: &AppState,
+    viewer: &Viewer,
+    output: Output,
+    request: &ListRequest,
+    typed: &ContactForm,
+    refused: Option<Vec<FieldError>>,
+) -> Response {
     let filter = ContactListFilter {
         account_id: request.id("account"),
         decision_maker: request.yes_no("decision_maker"),
@@ -93,7 +231,7 @@ async fn list(
     let window = request.window::<ContactSort>(output);
     let listed = match state.db.contact_list(&filter, &window).await {
         Ok(listed) => listed,
-        Err(e) => return failure(Some(&viewer), e),
+        Err(e) => return failure(Some(viewer), e),
     };
     let mut filters = vec![
         Field::choice(
@@ -115,16 +253,27 @@ async fn list(
         path: "/contacts",
         columns: COLUMNS,
         search_label: "Search name, e-mail or company",
-        empty: "There are no contacts yet. They are added with the inquiries people send, or \
-                through the API (POST /api/v1/contacts) and CSV import.",
+        empty: "There are no contacts yet. They are added with the inquiries people send, \
+                with the form below, or through the API (POST /api/v1/contacts) and CSV \
+                import.",
         note: None,
         views: Vec::new(),
     };
-    let rows = Rows {
-        total: listed.total,
-        rows: listed.rows.into_iter().map(cells).collect(),
+    let rows: Vec<Vec<Cell>> = listed.rows.into_iter().map(cells).collect();
+    if output == Output::Csv {
+        return csv(viewer, request, &spec, rows);
+    }
+    let mut fields = if may_add(viewer) {
+        typed.fields()
+    } else {
+        Vec::new()
     };
-    respond(&viewer, &request, spec, filters, &window, rows, output)
+    if let Some(problems) = refused {
+        place_errors(&mut fields, problems);
+    }
+    let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
+    let page = ListWithForm::new(viewer, request, list, rows, "contact", fields);
+    render(request.status(), &page)
 }
 
 #[derive(Template)]

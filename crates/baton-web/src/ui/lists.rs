@@ -4,14 +4,15 @@
 //! serve pages with controls on each row); and the CSV export of the same
 //! list.
 
-use super::{Chrome, Field, Viewer, render};
+use super::{Chrome, Field, Viewer, failure, refusal, render};
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use baton_core::export::csv_record;
+use baton_core::inquiry::FieldError;
 use baton_db::DbError;
 use baton_db::listing::{Direction, SortColumn, Window};
 use std::fmt::Display;
@@ -553,6 +554,30 @@ impl ListWithForm {
             record,
             fields,
         }
+    }
+}
+
+/// The answer to a list's form for a new record: the record's page once
+/// it is stored (`stored` holds its address), else the list again from
+/// `shown`, with each problem beside its field: 409 for a conflict with a
+/// stored record, 422 for any other refusal.
+pub async fn answer_new_record(
+    viewer: &Viewer,
+    stored: baton_db::Result<String>,
+    shown: impl AsyncFnOnce(Vec<FieldError>) -> Response,
+) -> Response {
+    let (status, problems) = match stored {
+        Ok(address) => return Redirect::to(&address).into_response(),
+        Err(e @ DbError::Conflict { .. }) => (StatusCode::CONFLICT, refusal(e)),
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, refusal(e)),
+    };
+    match problems {
+        Ok(problems) => {
+            let mut page = shown(problems).await;
+            *page.status_mut() = status;
+            page
+        }
+        Err(e) => failure(Some(viewer), e),
     }
 }
 

@@ -202,6 +202,25 @@ pub(super) fn typed(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
+/// The value typed in `field`, `None` when it was left empty; one that does
+/// not read is added to `problems`.
+pub(super) fn parsed<T: std::str::FromStr>(
+    field: &str,
+    text: &str,
+    problems: &mut Vec<FieldError>,
+) -> Option<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match typed(text)?.parse() {
+        Ok(value) => Some(value),
+        Err(e) => {
+            problems.push(FieldError::new(field, format!("`{}`: {e}", text.trim())));
+            None
+        }
+    }
+}
+
 /// An amount in minor units for people: `1234.50 EUR`.
 fn money(minor: i64, currency: &str) -> String {
     format!("{} {currency}", plain_amount(minor, currency))

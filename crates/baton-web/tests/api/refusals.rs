@@ -347,3 +347,86 @@ async fn an_account_is_added_in_the_browser_with_its_problems_beside_their_field
         .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn a_contact_is_added_in_the_browser_with_its_problems_beside_their_fields() {
+    let app = TestApp::new().await;
+    let mut farmer = Browser::person(&app, "fay@acme.test", Role::Farmer).await;
+    let account = app
+        .db
+        .create_account(
+            None,
+            &baton_db::accounts::NewAccount {
+                name: "Initech".into(),
+                domains: vec![],
+                status: None,
+                tier: None,
+                industry: None,
+                employees: None,
+                owner_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    // One account's people offer to add one there.
+    let (status, page, _) = farmer
+        .get(&format!("/contacts?account={}", account.id))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Add the contact") && page.contains(&format!("value=\"{}\"", account.id)),
+        "{page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = farmer
+        .post(
+            "/contacts",
+            &[
+                ("csrf", &csrf),
+                ("name", "Dana"),
+                ("email", "dana@"),
+                ("phone", "call me"),
+                ("account_id", &account.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"email-error\"")
+            && page.contains("id=\"phone-error\"")
+            && page.contains("value=\"Dana\""),
+        "{page}"
+    );
+    assert_eq!(app.count("contacts").await, 0);
+    let (status, _, location) = farmer
+        .post(
+            "/contacts",
+            &[
+                ("csrf", &csrf),
+                ("name", "Dana"),
+                ("email", "dana@initech.example"),
+                ("account_id", &account.id.to_string()),
+                ("decision_maker", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let id: i64 = location
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .parse()
+        .unwrap();
+    let contact = app.db.contact(id).await.unwrap();
+    assert_eq!(
+        (contact.account_id, contact.decision_maker),
+        (Some(account.id), true)
+    );
+    let (status, page, _) = farmer
+        .post(
+            "/contacts",
+            &[("csrf", &csrf), ("email", "DANA@initech.example")],
+        )
+        .await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("id=\"email-error\""), "{page}");
+}
