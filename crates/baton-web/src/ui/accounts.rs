@@ -11,7 +11,7 @@ use super::lists::{
 };
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, money, parsed, place_errors, render, typed};
+use super::{Chrome, Field, Viewer, failure, money, not_for_your_role, parsed, render, typed};
 use crate::AppState;
 use crate::api::accounts::ACCOUNT_EDITORS;
 use askama::Template;
@@ -178,14 +178,9 @@ async fn create(
         return csrf_refused();
     }
     if !may_add(&viewer) {
-        return message(
-            StatusCode::FORBIDDEN,
-            Some(&viewer),
-            "Not for your role",
-            format!(
-                "A {} does not add accounts; those who sell, qualify or market do.",
-                viewer.role()
-            ),
+        return not_for_your_role(
+            &viewer,
+            "add accounts; those who sell, qualify or market do",
         );
     }
     let stored = match form.new_account(&viewer) {
@@ -263,16 +258,9 @@ async fn show(
     if output == Output::Csv {
         return csv(viewer, request, &spec, rows);
     }
-    let mut fields = if may_add(viewer) {
-        typed.fields()
-    } else {
-        Vec::new()
-    };
-    if let Some(problems) = refused {
-        place_errors(&mut fields, problems);
-    }
+    let fields = may_add(viewer).then(|| typed.fields());
     let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
-    let page = ListWithForm::new(viewer, request, list, rows, "account", fields);
+    let page = ListWithForm::new(viewer, request, list, rows, "account", fields, refused);
     render(request.status(), &page)
 }
 

@@ -10,8 +10,8 @@ use super::lists::{
 use super::reports::ratio;
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, dashboard, failure, lead_list, message, money, percent, place_errors,
-    refusal, render, typed,
+    Chrome, Field, Viewer, dashboard, failure, lead_list, money, not_for_your_role, percent,
+    place_errors, refusal, render, typed,
 };
 use crate::AppState;
 use crate::api::campaigns::CAMPAIGN_EDITORS;
@@ -95,14 +95,9 @@ fn unknown_note(unknown: &[(String, i64)]) -> Option<String> {
 }
 
 fn refused(viewer: &Viewer) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        Some(viewer),
-        "Not for your role",
-        format!(
-            "A {} does not add or change campaigns; marketers, managers and owners do.",
-            viewer.role()
-        ),
+    not_for_your_role(
+        viewer,
+        "add or change campaigns; marketers, managers and owners do",
     )
 }
 
@@ -185,23 +180,14 @@ async fn show(
     if output == Output::Csv {
         return super::lists::csv(viewer, request, &spec, rows);
     }
-    let mut fields = if may_edit(viewer) {
-        typed.fields(NEW_CURRENCY)
-    } else {
-        Vec::new()
-    };
+    let fields = may_edit(viewer).then(|| typed.fields(NEW_CURRENCY));
     let status = match &refused {
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
         None => request.status(),
     };
-    if let Some(problems) = refused {
-        place_errors(&mut fields, problems);
-    }
     let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
-    render(
-        status,
-        &ListWithForm::new(viewer, request, list, rows, "campaign", fields),
-    )
+    let page = ListWithForm::new(viewer, request, list, rows, "campaign", fields, refused);
+    render(status, &page)
 }
 
 async fn create(

@@ -2,7 +2,7 @@
 //! editable by the owner; each save is a new version.
 
 use super::session::csrf_refused;
-use super::{Chrome, Viewer, failure, message, render};
+use super::{Chrome, Viewer, failure, message, not_for_your_role, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -69,15 +69,7 @@ fn page_for(
 }
 
 fn refused(viewer: &Viewer) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        Some(viewer),
-        "Not for your role",
-        format!(
-            "A {} does not see the charter; owners and managers do.",
-            viewer.role()
-        ),
-    )
+    not_for_your_role(viewer, "see the charter; owners and managers do")
 }
 
 async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {

@@ -9,7 +9,7 @@ use super::lists::{
 };
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, parsed, place_errors, render, typed};
+use super::{Chrome, Field, Viewer, failure, message, not_for_your_role, parsed, render, typed};
 use crate::AppState;
 use crate::api::contacts::CONTACT_EDITORS;
 use askama::Template;
@@ -180,15 +180,7 @@ async fn create(
         return csrf_refused();
     }
     if !may_add(&viewer) {
-        return message(
-            StatusCode::FORBIDDEN,
-            Some(&viewer),
-            "Not for your role",
-            format!(
-                "A {} does not add contacts; those who talk to customers do.",
-                viewer.role()
-            ),
-        );
+        return not_for_your_role(&viewer, "add contacts; those who talk to customers do");
     }
     let stored = match form.new_contact() {
         Ok(new) => state
@@ -263,16 +255,9 @@ async fn show(
     if output == Output::Csv {
         return csv(viewer, request, &spec, rows);
     }
-    let mut fields = if may_add(viewer) {
-        typed.fields()
-    } else {
-        Vec::new()
-    };
-    if let Some(problems) = refused {
-        place_errors(&mut fields, problems);
-    }
+    let fields = may_add(viewer).then(|| typed.fields());
     let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
-    let page = ListWithForm::new(viewer, request, list, rows, "contact", fields);
+    let page = ListWithForm::new(viewer, request, list, rows, "contact", fields, refused);
     render(request.status(), &page)
 }
 

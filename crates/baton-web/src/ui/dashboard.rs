@@ -6,7 +6,7 @@
 //! figures in a table.
 
 use super::charts::{Chart, Figure, LABEL_WIDTH, chart};
-use super::{Chrome, Viewer, failure, message, money, percent, render};
+use super::{Chrome, Viewer, failure, money, not_for_your_role, percent, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -138,15 +138,7 @@ fn last_twelve_months(today: jiff::civil::Date) -> Vec<(String, String)> {
 
 async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
     if !READERS.contains(&viewer.role()) {
-        return message(
-            StatusCode::FORBIDDEN,
-            Some(&viewer),
-            "Not for your role",
-            format!(
-                "A {} does not see the dashboard; owners and managers do.",
-                viewer.role()
-            ),
-        );
+        return not_for_your_role(&viewer, "see the dashboard; owners and managers do");
     }
     let figures = async {
         Ok::<_, baton_db::DbError>((

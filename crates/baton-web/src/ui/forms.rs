@@ -5,7 +5,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_errors, refusal, render};
+use super::{Chrome, Field, Viewer, failure, not_for_your_role, place_errors, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -93,15 +93,7 @@ struct NewForm {
 }
 
 fn refused(viewer: &Viewer) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        Some(viewer),
-        "Not for your role",
-        format!(
-            "A {} does not publish forms; owners and marketers do.",
-            viewer.role()
-        ),
-    )
+    not_for_your_role(viewer, "publish forms; owners and marketers do")
 }
 
 /// The list of forms as `request` narrows it, as a page with the form to

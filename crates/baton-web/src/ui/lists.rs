@@ -4,7 +4,7 @@
 //! serve pages with controls on each row); and the CSV export of the same
 //! list.
 
-use super::{Chrome, Field, Viewer, failure, refusal, render};
+use super::{Chrome, Field, Viewer, failure, place_errors, refusal, render};
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -535,15 +535,22 @@ pub struct ListWithForm {
 }
 
 impl ListWithForm {
-    /// The page for `viewer`, the list as `request` narrows it.
+    /// The page for `viewer`, the list as `request` narrows it; `fields`
+    /// is `None` for someone who may not add a record, and each of the
+    /// problems `refused` names is placed beside its field.
     pub fn new(
         viewer: &Viewer,
         request: &ListRequest,
         list: ListView,
         rows: Vec<Vec<Cell>>,
         record: &'static str,
-        fields: Vec<Field>,
+        fields: Option<Vec<Field>>,
+        refused: Option<Vec<FieldError>>,
     ) -> ListWithForm {
+        let mut fields = fields.unwrap_or_default();
+        if let Some(problems) = refused {
+            place_errors(&mut fields, problems);
+        }
         ListWithForm {
             title: list.spec.title.to_string(),
             chrome: Some(Chrome::for_viewer(viewer)),

@@ -318,6 +318,17 @@ pub(crate) fn refused_request(status: StatusCode, detail: &str) -> Response {
     message(status, None, title, text)
 }
 
+/// The page that refuses `viewer` something their role does not do:
+/// "A hunter does not {what}."
+fn not_for_your_role(viewer: &Viewer, what: &str) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        Some(viewer),
+        "Not for your role",
+        format!("A {} does not {what}.", viewer.role()),
+    )
+}
+
 /// A storage error as a page; internals go to the log only.
 fn failure(viewer: Option<&Viewer>, error: baton_db::DbError) -> Response {
     match error {

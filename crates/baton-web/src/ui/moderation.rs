@@ -4,7 +4,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, choices};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, render};
+use super::{Chrome, Field, Viewer, failure, not_for_your_role, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -142,12 +142,7 @@ fn inquiries(n: usize) -> String {
 }
 
 fn refused(viewer: &Viewer) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        Some(viewer),
-        "Not for your role",
-        format!("A {} does not moderate inquiries.", viewer.role()),
-    )
+    not_for_your_role(viewer, "moderate inquiries")
 }
 
 async fn page(

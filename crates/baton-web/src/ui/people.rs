@@ -6,7 +6,7 @@
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, failure, message, place_errors, problems_text, refusal, render,
+    Chrome, Field, Viewer, failure, not_for_your_role, place_errors, problems_text, refusal, render,
 };
 use crate::AppState;
 use askama::Template;
@@ -37,15 +37,7 @@ pub const EDITORS: &[Role] = &[Role::Owner];
 pub const READERS: &[Role] = &[Role::Owner, Role::Manager];
 
 fn refused(viewer: &Viewer) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        Some(viewer),
-        "Not for your role",
-        format!(
-            "A {} does not manage people or API tokens; the owner does.",
-            viewer.role()
-        ),
-    )
+    not_for_your_role(viewer, "manage people or API tokens; the owner does")
 }
 
 fn role_options() -> Vec<(String, String)> {

@@ -4,8 +4,8 @@
 
 use super::session::{ButtonForm, csrf_refused};
 use super::{
-    Chrome, Field, Viewer, failure, message, place_error, place_errors, problems_text, refusal,
-    render,
+    Chrome, Field, Viewer, failure, not_for_your_role, place_error, place_errors, problems_text,
+    refusal, render,
 };
 use crate::AppState;
 use askama::Template;
@@ -44,14 +44,9 @@ pub fn router() -> Router<AppState> {
 pub const EDITORS: &[Role] = &[Role::Owner, Role::Manager];
 
 fn refused(viewer: &Viewer) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        Some(viewer),
-        "Not for your role",
-        format!(
-            "A {} does not configure queues or routing; owners and managers do.",
-            viewer.role()
-        ),
+    not_for_your_role(
+        viewer,
+        "configure queues or routing; owners and managers do",
     )
 }
 

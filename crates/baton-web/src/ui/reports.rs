@@ -7,7 +7,10 @@
 //! the currency in the heading) where the page shows "62%" or "1.00 USD".
 
 use super::charts::{Chart, Dot, Figure, LABEL_WIDTH, chart, scatter};
-use super::{Chrome, Field, Viewer, failure, message, money, percent, plain_amount, render};
+use super::{
+    Chrome, Field, Viewer, failure, message, money, not_for_your_role, percent, plain_amount,
+    render,
+};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -178,17 +181,8 @@ type TableContent = (&'static str, String, Vec<String>, Vec<Vec<Cell>>);
 
 /// The refusal for anyone but owners and managers.
 fn refused(viewer: &Viewer) -> Option<Response> {
-    (!super::dashboard::READERS.contains(&viewer.role())).then(|| {
-        message(
-            StatusCode::FORBIDDEN,
-            Some(viewer),
-            "Not for your role",
-            format!(
-                "A {} does not see the reports; owners and managers do.",
-                viewer.role()
-            ),
-        )
-    })
+    (!super::dashboard::READERS.contains(&viewer.role()))
+        .then(|| not_for_your_role(viewer, "see the reports; owners and managers do"))
 }
 
 /// A selection field that cannot be read, and why.

@@ -5,7 +5,7 @@
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, failure, message, place_errors, problems_text, refusal, render,
+    Chrome, Field, Viewer, failure, not_for_your_role, place_errors, problems_text, refusal, render,
 };
 use crate::AppState;
 use askama::Template;
@@ -60,15 +60,6 @@ const SECTIONS: &[(&str, &str, &[Role])] = &[
     ("/queues", "Queues and routing", super::queues::EDITORS),
 ];
 
-fn refused(viewer: &Viewer, what: &str) -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        Some(viewer),
-        "Not for your role",
-        format!("A {} does not {what}.", viewer.role()),
-    )
-}
-
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct IndexPage {
@@ -79,7 +70,7 @@ struct IndexPage {
 
 async fn index(viewer: Viewer) -> Response {
     if !READERS.contains(&viewer.role()) {
-        return refused(&viewer, "change settings");
+        return not_for_your_role(&viewer, "change settings");
     }
     let sections = SECTIONS
         .iter()
@@ -157,7 +148,7 @@ fn show_organisation(
 
 async fn organisation(State(state): State<AppState>, viewer: Viewer) -> Response {
     if !READERS.contains(&viewer.role()) {
-        return refused(&viewer, "read the organisation's settings");
+        return not_for_your_role(&viewer, "read the organisation's settings");
     }
     match state.db.organisation().await {
         Ok(org) => show_organisation(&viewer, &org.time_zone, &org.business_hours, None),
@@ -174,7 +165,7 @@ async fn change_organisation(
         return csrf_refused();
     }
     if !ORGANISATION_EDITORS.contains(&viewer.role()) {
-        return refused(&viewer, "change the organisation's settings");
+        return not_for_your_role(&viewer, "change the organisation's settings");
     }
     let change = OrganisationChange {
         time_zone: Some(form.time_zone.clone()),
@@ -318,7 +309,7 @@ async fn teams(
     RawQuery(raw): RawQuery,
 ) -> Response {
     if !READERS.contains(&viewer.role()) {
-        return refused(&viewer, "keep teams");
+        return not_for_your_role(&viewer, "keep teams");
     }
     let request = ListRequest::parse(raw.as_deref());
     show_teams(&state, &viewer, output, &request, &NewTeam::default(), None).await
@@ -333,7 +324,7 @@ async fn create_team(
         return csrf_refused();
     }
     if !READERS.contains(&viewer.role()) {
-        return refused(&viewer, "keep teams");
+        return not_for_your_role(&viewer, "keep teams");
     }
     let created = match form.function.parse::<Function>() {
         Ok(function) => state
@@ -541,7 +532,7 @@ async fn webhooks(
     RawQuery(raw): RawQuery,
 ) -> Response {
     if !READERS.contains(&viewer.role()) {
-        return refused(&viewer, "manage webhooks");
+        return not_for_your_role(&viewer, "manage webhooks");
     }
     let request = ListRequest::parse(raw.as_deref());
     show_webhooks(
@@ -565,7 +556,7 @@ async fn create_webhook(
         return csrf_refused();
     }
     if !READERS.contains(&viewer.role()) {
-        return refused(&viewer, "manage webhooks");
+        return not_for_your_role(&viewer, "manage webhooks");
     }
     let mut typed = NewHook::default();
     let mut back = String::new();
@@ -621,7 +612,7 @@ async fn set_webhook_active(
         return csrf_refused();
     }
     if !READERS.contains(&viewer.role()) {
-        return refused(&viewer, "manage webhooks");
+        return not_for_your_role(&viewer, "manage webhooks");
     }
     match state
         .db
