@@ -227,8 +227,10 @@ pub fn problem_response(
 /// every other client error the router or an extractor answered in plain
 /// text, answered as problems.
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
-    let is_api = path.starts_with("/api/");
+    // Kept for naming a path parameter that does not parse: a clone of
+    // the URI shares its bytes rather than copying the path.
+    let uri = request.uri().clone();
+    let is_api = uri.path().starts_with("/api/");
     let mut response = next.run(request).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
         && response
@@ -258,7 +260,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
                 .into_response()
         };
     } else if is_api {
-        response = plain_error_as_problem(response, &path).await;
+        response = plain_error_as_problem(response, uri.path()).await;
     } else {
         response = plain_error_as_page(response).await;
     }
