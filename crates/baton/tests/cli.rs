@@ -474,6 +474,11 @@ fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
         "{out}"
     );
     assert!(out.contains("3 rows imported before: skipped"), "{out}");
+    assert!(
+        stderr(&again).contains("2 rows rejected (see above); the others were stored already"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]
@@ -1452,6 +1457,31 @@ fn a_secret_that_cannot_be_shown_is_not_left_working() {
     let still =
         baton.with_database(async |db| db.check_password("olga@acme.test", known).await.unwrap());
     assert!(still.is_some(), "the password shown nowhere was not set");
+
+    // A token revoked once is said to be so when revoked again.
+    baton.ok(&[
+        "token",
+        "add",
+        "--email",
+        "olga@acme.test",
+        "--name",
+        "twice",
+    ]);
+    let list = baton.ok(&["token", "list", "--format", "csv"]);
+    let id = list
+        .lines()
+        .find(|line| line.contains(",twice,"))
+        .and_then(|line| line.split(',').next())
+        .unwrap_or_else(|| panic!("{list}"))
+        .to_string();
+    baton.ok(&["token", "revoke", "--id", &id]);
+    let again = baton.run(&["token", "revoke", "--id", &id]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(&format!("API token {id} is already revoked")),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]
