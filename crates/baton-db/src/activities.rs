@@ -3,7 +3,7 @@
 
 use crate::checks::{MAX_TEXT, Table, at_most, optional, timestamp};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
 use crate::users::audit_in;
 use serde::Serialize;
@@ -167,41 +167,55 @@ impl Db {
         &self,
         new: &'a NewActivity,
     ) -> Result<CheckedActivity<'a>> {
-        self.current_activity_type(new.type_slug.trim()).await?;
+        let mut refusals = Refusals::default();
+        refusals.value(self.current_activity_type(new.type_slug.trim()).await)?;
         if new.contact_id.is_none()
             && new.account_id.is_none()
             && new.lead_id.is_none()
             && new.opportunity_id.is_none()
         {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "contact_id",
                 "say what the activity was about: a contact_id, account_id, lead_id or opportunity_id",
-            ));
+            );
         }
-        at_most("outcome", new.outcome.as_deref().unwrap_or(""), MAX_TEXT)?;
-        at_most("notes", new.notes.as_deref().unwrap_or(""), MAX_TEXT)?;
+        refusals.value(at_most(
+            "outcome",
+            new.outcome.as_deref().unwrap_or(""),
+            MAX_TEXT,
+        ))?;
+        refusals.value(at_most(
+            "notes",
+            new.notes.as_deref().unwrap_or(""),
+            MAX_TEXT,
+        ))?;
         let now = now_ms();
         let occurred_at = match optional(new.occurred_at.as_deref()) {
-            Some(text) => timestamp("occurred_at", &text)?,
+            Some(text) => refusals.value(timestamp("occurred_at", &text))?,
             None => now,
         };
         if occurred_at > now + CLOCK_SKEW_MS {
-            return Err(DbError::invalid(
+            refusals.refuse(
                 "occurred_at",
                 "is in the future: log work once it is done, and book what is planned as an appointment",
-            ));
+            );
         }
-        self.ensure_exists("user_id", Table::Users, Some(new.user_id))
-            .await?;
-        self.ensure_exists("contact_id", Table::Contacts, new.contact_id)
-            .await?;
-        self.ensure_exists("account_id", Table::Accounts, new.account_id)
-            .await?;
-        self.ensure_exists("lead_id", Table::Leads, new.lead_id)
-            .await?;
-        self.ensure_exists("opportunity_id", Table::Opportunities, new.opportunity_id)
-            .await?;
-        self.ensure_subjects_agree(new).await?;
+        let mut subjects = Refusals::default();
+        for (field, table, id) in [
+            ("user_id", Table::Users, Some(new.user_id)),
+            ("contact_id", Table::Contacts, new.contact_id),
+            ("account_id", Table::Accounts, new.account_id),
+            ("lead_id", Table::Leads, new.lead_id),
+            ("opportunity_id", Table::Opportunities, new.opportunity_id),
+        ] {
+            subjects.value(self.ensure_exists(field, table, id).await)?;
+        }
+        // Whether the subjects agree can be asked only of subjects that exist.
+        if subjects.is_empty() {
+            refusals.value(self.ensure_subjects_agree(new).await)?;
+        }
+        refusals.extend(subjects);
+        refusals.finish()?;
         Ok(CheckedActivity { new, occurred_at })
     }
 

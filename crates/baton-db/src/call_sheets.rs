@@ -6,7 +6,7 @@
 use crate::activities::{NewActivity, insert_activity_in};
 use crate::checks::{Table, optional, required};
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::{Value, insert_rows};
@@ -779,7 +779,6 @@ impl Db {
         line_id: i64,
         call: &CallOutcome,
     ) -> Result<CallLine> {
-        let outcome = required("outcome", &call.outcome, "say how the call went")?;
         let sheet_id = sheet.id;
         let line = sheet
             .lines
@@ -792,6 +791,9 @@ impl Db {
                 "this call is already marked done",
             ));
         }
+        let mut refusals = Refusals::default();
+        let outcome =
+            refusals.value(required("outcome", &call.outcome, "say how the call went"))?;
         let activity = NewActivity {
             type_slug: optional(call.type_slug.as_deref())
                 .unwrap_or_else(|| DEFAULT_CALL_TYPE.to_string()),
@@ -804,7 +806,8 @@ impl Db {
             outcome: Some(outcome.clone()),
             notes: call.notes.clone(),
         };
-        let checked = self.check_activity(&activity).await?;
+        let checked = refusals.value(self.check_activity(&activity).await.map(Some))?;
+        let checked = refusals.finish_with(checked)?;
         let mut tx = self.begin_write().await?;
         let activity_id = insert_activity_in(&mut tx, actor, &checked).await?;
         let marked = sqlx::query(

@@ -4,7 +4,7 @@
 
 use crate::checks::required;
 use crate::connect::Db;
-use crate::error::{DbError, Result};
+use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
 use crate::sql::{Value, insert_rows};
 use crate::users::audit_in;
@@ -46,13 +46,14 @@ pub struct Charter {
 /// The version in force: the highest.
 const CURRENT_VERSION_ID: &str = "(SELECT id FROM charter_versions ORDER BY version DESC LIMIT 1)";
 
-/// The activity types trimmed and checked; each problem names its entry.
-fn checked(types: &[ActivityType]) -> Result<Vec<ActivityType>> {
+/// The activity types trimmed and checked; each problem names its entry,
+/// and every problem is gathered into `refusals`.
+fn checked(refusals: &mut Refusals, types: &[ActivityType]) -> Result<Vec<ActivityType>> {
     if types.is_empty() {
-        return Err(DbError::invalid(
+        refusals.refuse(
             "activity_types",
             "a charter needs at least one activity type",
-        ));
+        );
     }
     let mut seen = HashSet::new();
     types
@@ -60,22 +61,24 @@ fn checked(types: &[ActivityType]) -> Result<Vec<ActivityType>> {
         .enumerate()
         .map(|(i, t)| {
             let field = |name: &str| format!("activity_types[{i}].{name}");
-            let slug = parse_slug(&t.slug).map_err(|e| DbError::invalid(field("slug"), e))?;
-            if !seen.insert(slug.clone()) {
-                return Err(DbError::invalid(
-                    field("slug"),
-                    format!("`{slug}` appears more than once"),
-                ));
+            let slug = refusals
+                .value(parse_slug(&t.slug).map_err(|e| DbError::invalid(field("slug"), e)))?;
+            if !slug.is_empty() && !seen.insert(slug.clone()) {
+                refusals.refuse(field("slug"), format!("`{slug}` appears more than once"));
             }
             Ok(ActivityType {
                 slug,
-                name: required(&field("name"), &t.name, "an activity type needs a name")?,
+                name: refusals.value(required(
+                    &field("name"),
+                    &t.name,
+                    "an activity type needs a name",
+                ))?,
                 function: t.function,
-                expectation: required(
+                expectation: refusals.value(required(
                     &field("expectation"),
                     &t.expectation,
                     "say what is expected: an SLA, a cadence or a target",
-                )?,
+                ))?,
             })
         })
         .collect()
@@ -203,8 +206,10 @@ impl Db {
         note: &str,
         types: &[ActivityType],
     ) -> Result<Charter> {
-        let note = required("note", note, "say what changed and why")?;
-        let types = checked(types)?;
+        let mut refusals = Refusals::default();
+        let note = refusals.value(required("note", note, "say what changed and why"))?;
+        let types = checked(&mut refusals, types)?;
+        refusals.finish()?;
         let mut tx = self.begin_write().await?;
         let (version,): (i64,) =
             sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM charter_versions")

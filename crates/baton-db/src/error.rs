@@ -135,6 +135,16 @@ impl Refusals {
         self.0.push(FieldError::new(field, problem));
     }
 
+    /// True while nothing has been refused.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds the refusals gathered by `other` after these.
+    pub(crate) fn extend(&mut self, other: Refusals) {
+        self.0.extend(other.0);
+    }
+
     /// Every refusal gathered, as one error; `Ok` when there is none.
     pub(crate) fn finish(self) -> Result<()> {
         self.finish_with(Some(()))

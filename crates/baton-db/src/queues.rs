@@ -535,19 +535,36 @@ impl Db {
     }
 
     /// Replaces the routing rules with `rules`, in order. A refusal names
-    /// the rule's place and field, as `[2].queue`.
+    /// the rule's place and field, as `[2].queue`; every refusal is given
+    /// at once.
     pub async fn replace_routing_rules(&self, actor: Option<i64>, rules: &[Rule]) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        let mut refusals = Refusals::default();
+        for (position, rule) in rules.iter().enumerate() {
+            refusals.value(required_name(
+                &format!("[{position}].name"),
+                &rule.name,
+                "every rule needs a name",
+            ))?;
+            refusals.value(checks::skills(
+                &format!("[{position}].skills"),
+                &rule.skills,
+            ))?;
+            if let Some(slug) = &rule.queue {
+                let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    refusals.refuse(format!("[{position}].queue"), format!("no queue `{slug}`"));
+                }
+            }
+        }
+        refusals.finish()?;
         sqlx::query("DELETE FROM routing_rules")
             .execute(&mut *tx)
             .await?;
         for (position, rule) in rules.iter().enumerate() {
-            required_name(
-                &format!("[{position}].name"),
-                &rule.name,
-                "every rule needs a name",
-            )?;
-            checks::skills(&format!("[{position}].skills"), &rule.skills)?;
             insert_rule(&mut tx, position, rule).await?;
         }
         audit_in(
@@ -569,27 +586,15 @@ async fn insert_rule(
     position: usize,
     rule: &Rule,
 ) -> Result<()> {
-    let queue_id: Option<i64> = match &rule.queue {
-        Some(slug) => Some(
-            sqlx::query_as::<_, (i64,)>("SELECT id FROM queues WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(&mut **tx)
-                .await?
-                .ok_or_else(|| {
-                    DbError::invalid(format!("[{position}].queue"), format!("no queue `{slug}`"))
-                })?
-                .0,
-        ),
-        None => None,
-    };
+    // The queue's slug was checked; a rule without one has no queue.
     sqlx::query(
         "INSERT INTO routing_rules (position, name, condition, queue_id, skills, enabled, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         VALUES ($1, $2, $3, (SELECT id FROM queues WHERE slug = $4), $5, $6, $7)",
     )
     .bind(position as i64)
     .bind(rule.name.trim())
     .bind(serde_json::to_string(&rule.condition).unwrap_or_else(|_| "{}".into()))
-    .bind(queue_id)
+    .bind(rule.queue.as_deref())
     .bind(serde_json::to_string(&rule.skills).unwrap_or_else(|_| "[]".into()))
     .bind(i64::from(rule.enabled))
     .bind(now_ms())

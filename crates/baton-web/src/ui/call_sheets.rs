@@ -5,7 +5,7 @@
 
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, Rows, choices};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, money, render};
+use super::{Chrome, Field, Viewer, failure, message, money, refusal, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::domain::SheetPeriod;
+use baton_core::inquiry::FieldError;
 use baton_db::call_sheets::{
     CallLine, CallOutcome, CallSheet, CallSheetFilter, DEFAULT_CALL_TYPE, SheetCompletion,
     SheetLine, SheetSort,
@@ -62,16 +63,20 @@ struct ShownLine {
     /// What was typed into a refused line, so nothing is typed twice.
     typed: Option<DoneForm>,
     /// The refusal's field (outcome, type or notes) and problem.
-    error: Option<(String, String)>,
+    /// Each refused field of the line, with its problem.
+    errors: Vec<(String, String)>,
 }
 
 impl ShownLine {
     /// The problem to show beside `field`, if the line was refused for it.
-    fn error_on(&self, field: &str) -> Option<&str> {
-        self.error
-            .as_ref()
+    fn error_on(&self, field: &str) -> Option<String> {
+        let on_field: Vec<&str> = self
+            .errors
+            .iter()
             .filter(|(on, _)| on == field)
             .map(|(_, problem)| problem.as_str())
+            .collect();
+        (!on_field.is_empty()).then(|| on_field.join("; "))
     }
 
     fn typed_outcome(&self) -> &str {
@@ -96,8 +101,7 @@ struct Refused {
     status: StatusCode,
     line: i64,
     form: DoneForm,
-    field: String,
-    problem: String,
+    problems: Vec<FieldError>,
 }
 
 #[derive(Template)]
@@ -334,12 +338,19 @@ fn shown(sheet: &CallSheet, mut refused: Option<Refused>, viewer: &Viewer) -> Ve
                 last_touch: line
                     .last_touch_at
                     .map_or_else(|| "never".into(), |at| viewer.when(at)),
-                error: refusal.as_ref().map(|r| {
-                    let field = match r.field.as_str() {
-                        "type" | "notes" => r.field.clone(),
-                        _ => "outcome".to_string(),
-                    };
-                    (field, r.problem.clone())
+                // A problem with no field of its own on the line goes
+                // beside the outcome.
+                errors: refusal.as_ref().map_or_else(Vec::new, |r| {
+                    r.problems
+                        .iter()
+                        .map(|p| {
+                            let field = match p.field.as_str() {
+                                "type" | "notes" => p.field.clone(),
+                                _ => "outcome".to_string(),
+                            };
+                            (field, p.problem.clone())
+                        })
+                        .collect()
                 }),
                 typed: refusal.map(|r| r.form),
                 line: line.clone(),
@@ -438,22 +449,19 @@ async fn done(
         .db
         .complete_call_line(Some(viewer.id()), &sheet, line, &call)
         .await;
-    let refused = |status, field, problem| Refused {
-        status,
-        line,
-        form,
-        field,
-        problem,
+    let status = match &result {
+        Err(baton_db::DbError::Conflict { .. }) => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let refused = match result {
+    let refused = match result.map_err(refusal) {
         Ok(_) => return Redirect::to(&format!("/call-sheets/{id}#line-{line}")).into_response(),
-        Err(baton_db::DbError::Invalid { field, problem }) => {
-            refused(StatusCode::UNPROCESSABLE_ENTITY, field, problem)
-        }
-        Err(baton_db::DbError::Conflict { field, problem }) => {
-            refused(StatusCode::CONFLICT, field, problem)
-        }
-        Err(e) => return failure(Some(&viewer), e),
+        Err(Ok(problems)) => Refused {
+            status,
+            line,
+            form,
+            problems,
+        },
+        Err(Err(e)) => return failure(Some(&viewer), e),
     };
     render_sheet(&state, &viewer, sheet, Some(refused)).await
 }

@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use baton_core::domain::{Function, Role};
-use baton_db::DbError;
 use baton_db::charter::{ActivityType, Charter};
 
 pub fn router() -> Router<AppState> {
@@ -43,7 +42,8 @@ struct CharterPage {
     rows: Vec<Row>,
     functions: Vec<String>,
     draft_note: String,
-    error: Option<String>,
+    /// What a refused save got wrong, one problem a line.
+    problems: Vec<String>,
 }
 
 fn page_for(
@@ -51,7 +51,7 @@ fn page_for(
     charter: &Charter,
     rows: Vec<Row>,
     draft_note: String,
-    error: Option<String>,
+    problems: Vec<String>,
 ) -> CharterPage {
     let chrome = Chrome::for_viewer(viewer);
     CharterPage {
@@ -64,7 +64,7 @@ fn page_for(
         rows,
         functions: Function::ALL.iter().map(|f| f.to_string()).collect(),
         draft_note,
-        error,
+        problems,
     }
 }
 
@@ -99,7 +99,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
     }
     render(
         StatusCode::OK,
-        &page_for(&viewer, &charter, rows, String::new(), None),
+        &page_for(&viewer, &charter, rows, String::new(), Vec::new()),
     )
 }
 
@@ -170,10 +170,10 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
         Ok(charter) => charter,
         Err(e) => return failure(Some(&viewer), e),
     };
-    let refuse = |rows: Vec<Row>, error: String| {
+    let refuse = |rows: Vec<Row>, problems: Vec<String>| {
         render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page_for(&viewer, &current, rows, note.clone(), Some(error)),
+            &page_for(&viewer, &current, rows, note.clone(), problems),
         )
     };
     // A row without a code is an activity removed, when it names one of the
@@ -181,18 +181,23 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
     let mut types = Vec::with_capacity(rows.len());
     // The page's row of each activity kept, counted from 1.
     let mut page_rows = Vec::with_capacity(rows.len());
+    let mut problems = Vec::new();
     for (index, row) in rows.iter().enumerate() {
         let number = index + 1;
         if row.slug.is_empty() {
             let removed = current.activity_types.iter().any(|t| t.name == row.name);
-            if removed || (row.name.is_empty() && row.expectation.is_empty()) {
-                continue;
+            let blank = row.name.is_empty() && row.expectation.is_empty();
+            if !removed && !blank {
+                problems.push(format!("Row {number}: give the activity a code"));
             }
-            return refuse(rows, format!("Row {number}: give the activity a code"));
+            continue;
         }
         let Ok(function) = row.function.parse::<Function>() else {
-            let error = format!("Row {number}: `{}` is not a function", row.function);
-            return refuse(rows, error);
+            problems.push(format!(
+                "Row {number}: `{}` is not a function",
+                row.function
+            ));
+            continue;
         };
         types.push(ActivityType {
             slug: row.slug.clone(),
@@ -202,12 +207,20 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
         });
         page_rows.push(number);
     }
+    if !problems.is_empty() {
+        return refuse(rows, problems);
+    }
     match state.db.replace_charter(viewer.id(), &note, &types).await {
         Ok(_) => Redirect::to("/charter").into_response(),
-        Err(DbError::Invalid { field, problem } | DbError::Conflict { field, problem }) => refuse(
-            rows,
-            format!("{}: {problem}", on_the_page(&field, &page_rows)),
-        ),
-        Err(e) => failure(Some(&viewer), e),
+        Err(e) => match e.field_problems() {
+            Ok(refused) => refuse(
+                rows,
+                refused
+                    .into_iter()
+                    .map(|p| format!("{}: {}", on_the_page(&p.field, &page_rows), p.problem))
+                    .collect(),
+            ),
+            Err(e) => failure(Some(&viewer), e),
+        },
     }
 }

@@ -3,7 +3,7 @@
 //! what was done, completion by person and week, the list of sheets with
 //! its filters, sort, pages and export, and who may see what.
 
-use crate::helpers::{TestApp, strong_lead};
+use crate::helpers::{TestApp, invalid_names, strong_lead};
 use crate::pages::Browser;
 use baton_core::domain::{Role, SheetPeriod};
 use serde_json::{Value, json};
@@ -85,6 +85,20 @@ async fn a_sheet_ranks_sla_work_first_and_done_lines_log_the_call() {
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["invalid-params"][0]["name"], "outcome");
     let activities = app.count("activities").await;
+    let (status, problem) = post(
+        &app,
+        &hunter,
+        &done_path,
+        json!({"outcome": "", "type": "juggling", "notes": "n".repeat(20_001)}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        invalid_names(&problem),
+        ["outcome", "type", "notes"],
+        "{problem}"
+    );
+    assert_eq!(app.count("activities").await, activities);
     let (status, line) = post(
         &app,
         &hunter,

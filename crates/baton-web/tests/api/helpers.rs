@@ -109,6 +109,16 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -219,4 +229,14 @@ pub fn strong_lead(email: &str) -> Value {
         "source": "website",
         "fields": {"company_size": "1200", "industry": "software"}
     })
+}
+
+/// The fields a problem document names in `invalid-params`, in its order.
+pub fn invalid_names(problem: &Value) -> Vec<&str> {
+    problem["invalid-params"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no invalid-params: {problem}"))
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect()
 }

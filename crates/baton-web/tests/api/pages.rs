@@ -428,11 +428,19 @@ async fn the_owner_edits_the_charter_as_a_new_version_and_a_hunter_is_refused_th
         ("name", "Cold calls again"),
         ("function", "hunting"),
         ("expectation", "40 calls a week"),
+        ("slug", "demo"),
+        ("name", " "),
+        ("function", "hunting"),
+        ("expectation", "weekly"),
         ("note", "Twice"),
     ];
     let (status, page, _) = owner.post("/charter", &form).await;
     assert_eq!(status, 422);
-    assert!(page.contains("Row 3, code: "), "{page}");
+    assert!(page.contains("The charter was not saved:"), "{page}");
+    assert!(
+        page.contains("<li>Row 3, code: ") && page.contains("<li>Row 4, name: "),
+        "every problem is named at once: {page}"
+    );
 
     let form = [
         ("csrf", csrf.as_str()),
@@ -811,14 +819,19 @@ async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
     let (status, page, _) = hunter
         .post(
             &done,
-            &[("csrf", &csrf), ("outcome", " "), ("type", "call")],
+            &[
+                ("csrf", &csrf),
+                ("outcome", " "),
+                ("type", "carrier-pigeon"),
+            ],
         )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("say how the call went"), "{page}");
     assert!(
-        page.contains("aria-invalid=\"true\""),
-        "the error is beside the field"
+        page.contains(&format!("id=\"outcome-{line}-error\""))
+            && page.contains(&format!("id=\"type-{line}-error\"")),
+        "both errors, each beside its field: {page}"
     );
     // Refused for its type: what was typed stays, the error is beside the type.
     let (status, page, _) = hunter

@@ -1,20 +1,10 @@
 //! A request with several wrong values is refused once, naming every one of
 //! them: over the API in `invalid-params`, in the browser beside each field.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, invalid_names as named};
 use crate::pages::Browser;
 use baton_core::domain::Role;
 use serde_json::{Value, json};
-
-/// The fields a problem document names, in its order.
-fn named(problem: &Value) -> Vec<&str> {
-    problem["invalid-params"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no invalid-params: {problem}"))
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect()
-}
 
 #[tokio::test]
 async fn every_wrong_value_of_a_request_is_named_at_once_and_nothing_is_stored() {
@@ -73,13 +63,12 @@ async fn every_wrong_value_of_a_request_is_named_at_once_and_nothing_is_stored()
         "{problem}"
     );
     let response = app
-        .client
-        .put(app.url("/api/v1/settings"))
-        .bearer_auth(&app.owner)
-        .json(&json!({"time_zone": "Mars/Base", "business_hours": "whenever"}))
-        .send()
-        .await
-        .unwrap();
+        .put(
+            &app.owner,
+            "/api/v1/settings",
+            &json!({"time_zone": "Mars/Base", "business_hours": "whenever"}),
+        )
+        .await;
     assert_eq!(response.status(), 422);
     let problem: Value = response.json().await.unwrap();
     assert_eq!(
@@ -97,6 +86,80 @@ async fn every_wrong_value_of_a_request_is_named_at_once_and_nothing_is_stored()
         assert_eq!(app.count(table).await, 0, "{table}");
     }
     assert_eq!(app.count("users").await, 2, "only the owner and Hal");
+}
+
+#[tokio::test]
+async fn rules_charters_and_activities_name_every_wrong_value_and_change_nothing() {
+    let app = TestApp::new().await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let rules_before = app.db.routing_rules().await.unwrap();
+    let response = app
+        .put(
+            &manager,
+            "/api/v1/routing-rules",
+            &json!([
+                {"name": " ", "condition": {}, "queue": "hunters"},
+                {"name": "Fine", "condition": {}, "queue": "hunters"},
+                {"name": "Lost", "condition": {}, "queue": "nowhere", "skills": [" "]}
+            ]),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        named(&problem),
+        ["[0].name", "[2].skills", "[2].queue"],
+        "{problem}"
+    );
+    assert_eq!(app.db.routing_rules().await.unwrap(), rules_before);
+
+    let charter = |types: Value| json!({"note": " ", "activity_types": types});
+    let response = app
+        .put(
+            &app.owner,
+            "/api/v1/charter",
+            &charter(json!([
+                {"slug": "call", "name": "Call", "function": "hunting", "expectation": ""},
+                {"slug": "Bad Slug", "name": "", "function": "hunting", "expectation": "E"},
+                {"slug": "call", "name": "Again", "function": "farming", "expectation": "E"}
+            ])),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        named(&problem),
+        [
+            "note",
+            "activity_types[0].expectation",
+            "activity_types[1].slug",
+            "activity_types[1].name",
+            "activity_types[2].slug"
+        ],
+        "{problem}"
+    );
+    assert_eq!(
+        app.get_json(&app.owner, "/api/v1/charter").await["version"],
+        1
+    );
+
+    let activities = app.count("activities").await;
+    let response = app
+        .post(
+            &app.owner,
+            "/api/v1/activities",
+            &json!({"type": "juggling", "contact_id": 999, "occurred_at": "yesterday",
+                    "notes": "n".repeat(20_001)}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        named(&problem),
+        ["type", "notes", "occurred_at", "contact_id"],
+        "{problem}"
+    );
+    assert_eq!(app.count("activities").await, activities);
 }
 
 #[tokio::test]
