@@ -241,37 +241,38 @@ pub async fn refuse_undocumented_query(
     request: Request,
     next: Next,
 ) -> Response {
-    let key = format!("{} {}", request.method(), matched.as_str());
     let query = request.uri().query().unwrap_or_default();
-    if let Some(known) = DOCUMENTED_QUERIES.get(&key)
-        && let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| !known.iter().any(|k| k == name))
-    {
-        let offered = if known.is_empty() {
-            "it takes none".to_string()
-        } else {
-            format!("it takes {}", known.join(", "))
-        };
-        return ApiError::field(
-            &name,
-            format!("is not a parameter of this request; {offered}"),
-        )
-        .into_response();
+    if query.is_empty() {
+        return next.run(request).await;
     }
-    // Each parameter takes one value: of two, neither would be the answer.
+    let key = format!("{} {}", request.method(), matched.as_str());
+    let known = DOCUMENTED_QUERIES.get(&key);
     let mut seen = std::collections::HashSet::new();
-    if let Some((name, _)) =
-        form_urlencoded::parse(query.as_bytes()).find(|(name, _)| !seen.insert(name.clone()))
-    {
-        return ApiError::field(&name, "is given more than once; give it once").into_response();
-    }
-    // A filter with no value would list everything, as if it had been
-    // applied (a script's unset variable, say). An empty cursor is the
-    // first page, as a paging loop starts.
-    if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
-        .find(|(name, value)| value.trim().is_empty() && name != "cursor")
-    {
-        return ApiError::field(&name, "is empty; leave it out to mean any").into_response();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if let Some(known) = known
+            && !known.iter().any(|k| *k == name)
+        {
+            let offered = if known.is_empty() {
+                "it takes none".to_string()
+            } else {
+                format!("it takes {}", known.join(", "))
+            };
+            return ApiError::field(
+                &name,
+                format!("is not a parameter of this request; {offered}"),
+            )
+            .into_response();
+        }
+        // Each parameter takes one value: of two, neither would be the answer.
+        if !seen.insert(name.clone()) {
+            return ApiError::field(&name, "is given more than once; give it once").into_response();
+        }
+        // A filter with no value would list everything, as if it had been
+        // applied (a script's unset variable, say). An empty cursor is the
+        // first page, as a paging loop starts.
+        if value.trim().is_empty() && name != "cursor" {
+            return ApiError::field(&name, "is empty; leave it out to mean any").into_response();
+        }
     }
     next.run(request).await
 }
