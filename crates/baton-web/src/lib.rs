@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod calendar;
+mod connections;
 pub mod error;
 pub mod forms;
 pub mod intake;
@@ -14,7 +15,6 @@ pub mod webhooks;
 
 use axum::Router;
 use baton_db::Db;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -31,6 +31,9 @@ pub struct ServeOptions {
     pub background_jobs: bool,
     /// How often the background jobs look for work.
     pub job_interval: Duration,
+    /// How long a client may take to send a request's head, counted from
+    /// its start or from the answer before it on the same connection.
+    pub request_head_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -39,6 +42,7 @@ impl Default for ServeOptions {
             base_url: "http://127.0.0.1:7878".into(),
             background_jobs: true,
             job_interval: Duration::from_secs(5),
+            request_head_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -101,13 +105,9 @@ pub async fn serve(
         .options
         .background_jobs
         .then(|| tokio::spawn(jobs::run(state.db.clone(), state.options.job_interval)));
-    let app = router(state);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let head_timeout = state.options.request_head_timeout;
+    let result =
+        connections::serve_connections(listener, router(state), head_timeout, shutdown).await;
     if let Some(jobs) = jobs {
         jobs.abort();
     }

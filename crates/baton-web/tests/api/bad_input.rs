@@ -675,3 +675,52 @@ async fn headers_slas_and_time_ranges_are_checked_as_documented() {
     let problem: Value = response.json().await.unwrap();
     assert_eq!(invalid_field(&problem), "to", "{problem}");
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_is_disconnected_and_others_are_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let options = baton_web::ServeOptions {
+        base_url: format!("http://{address}"),
+        background_jobs: false,
+        request_head_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    tokio::spawn(baton_web::serve(
+        app.db.clone(),
+        listener,
+        options,
+        std::future::pending(),
+    ));
+    let started = std::time::Instant::now();
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"POST /f/contact HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(address).await.unwrap();
+    let health = app
+        .client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "others are served meanwhile");
+    let mut rest = Vec::new();
+    for stream in [&mut slow, &mut silent] {
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(
+            read.is_ok(),
+            "the server closes a connection whose head never comes"
+        );
+    }
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "not before the deadline"
+    );
+}

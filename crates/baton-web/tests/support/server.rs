@@ -15,6 +15,7 @@ pub async fn start_server(db: Db) -> (String, tokio::sync::oneshot::Sender<()>) 
         base_url: base.clone(),
         background_jobs: false,
         job_interval: Duration::from_secs(1),
+        ..ServeOptions::default()
     };
     tokio::spawn(baton_web::serve(db, listener, options, async {
         let _ = stopped.await;
