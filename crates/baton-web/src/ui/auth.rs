@@ -63,7 +63,7 @@ async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    if from_another_site(&headers) {
+    if from_another_site(&headers, &state.options.base_url) {
         return csrf_refused();
     }
     // Only failures count, so a busy office behind one address signs in
@@ -178,7 +178,7 @@ async fn setup(
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Response {
-    if from_another_site(&headers) {
+    if from_another_site(&headers, &state.options.base_url) {
         return csrf_refused();
     }
     match state.db.has_no_users().await {

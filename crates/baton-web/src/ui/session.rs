@@ -81,24 +81,33 @@ pub fn csrf_refused() -> Response {
 }
 
 /// Whether a form was sent from another site: the browser says so
-/// (`Sec-Fetch-Site`), or its `Origin` names another host than the one it
-/// sent the form to. Forms without a session (sign-in, set-up) have no
-/// CSRF token, and a page elsewhere must not sign someone in to an account
-/// of its choosing.
-pub fn from_another_site(headers: &HeaderMap) -> bool {
+/// (`Sec-Fetch-Site`), or its `Origin` is neither the host it sent the form
+/// to nor `base_url`, the address people use (a proxy in front may pass
+/// its own name for the host). Forms without a session (sign-in, set-up)
+/// have no CSRF token, and a page elsewhere must not sign someone in to an
+/// account of its choosing.
+pub fn from_another_site(headers: &HeaderMap, base_url: &str) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     if text("sec-fetch-site").is_some_and(|site| site.eq_ignore_ascii_case("cross-site")) {
         return true;
     }
-    match (text("origin"), text("host")) {
-        (Some(origin), Some(host)) => {
-            let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            !authority.eq_ignore_ascii_case(host)
-        }
-        // An opaque origin says nothing good of where the form came from.
-        (Some(_), None) => true,
-        (None, _) => false,
-    }
+    let Some(origin) = text("origin") else {
+        return false;
+    };
+    let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let to_this_host = text("host").is_some_and(|host| authority.eq_ignore_ascii_case(host));
+    // An opaque origin (`null`) is neither, and says nothing good of where
+    // the form came from.
+    !(to_this_host || origin.eq_ignore_ascii_case(origin_of(base_url)))
+}
+
+/// The scheme and authority of an address, without its path.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |at| after_scheme + at);
+    &url[..end]
 }
 
 /// The session secret in the request's cookies, if any.

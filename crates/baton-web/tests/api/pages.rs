@@ -2381,6 +2381,10 @@ async fn a_sign_in_sent_from_another_site_is_refused() {
         vec![("origin", "https://evil.example")],
         vec![("sec-fetch-site", "cross-site")],
         vec![("origin", "null")],
+        vec![
+            ("origin", "https://evil.example"),
+            ("host", "baton-upstream:7878"),
+        ],
     ] {
         assert_eq!(send(&refused).await, (403, false), "{refused:?}");
     }
@@ -2390,6 +2394,16 @@ async fn a_sign_in_sent_from_another_site_is_refused() {
         vec![
             ("origin", own_origin.as_str()),
             ("sec-fetch-site", "same-origin"),
+        ],
+        // Behind a proxy that passes its own name for the host, the origin
+        // is the address people use: the base URL.
+        vec![
+            ("origin", own_origin.as_str()),
+            ("host", "baton-upstream:7878"),
+        ],
+        vec![
+            ("origin", "http://baton-upstream:7878"),
+            ("host", "baton-upstream:7878"),
         ],
     ] {
         assert_eq!(send(&accepted).await, (303, true), "{accepted:?}");
