@@ -185,7 +185,7 @@ async fn main() {
         summary.activities,
         started.elapsed()
     );
-    let (base, _stop) = server::start_server(db.clone()).await;
+    let (base, _stop) = server::start_server(db.clone(), |_| {}).await;
 
     let users = db.users().await.unwrap();
     let mut slow = Vec::new();

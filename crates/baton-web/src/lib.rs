@@ -80,7 +80,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(error::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::security_headers,
+        ))
         .with_state(state)
 }
 

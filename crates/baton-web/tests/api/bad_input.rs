@@ -680,20 +680,11 @@ async fn headers_slas_and_time_ranges_are_checked_as_documented() {
 async fn a_client_that_never_finishes_its_request_is_disconnected_and_others_are_served() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let options = baton_web::ServeOptions {
-        base_url: format!("http://{address}"),
-        background_jobs: false,
-        request_head_timeout: std::time::Duration::from_secs(1),
-        ..Default::default()
-    };
-    tokio::spawn(baton_web::serve(
-        app.db.clone(),
-        listener,
-        options,
-        std::future::pending(),
-    ));
+    let (base, _stop) = crate::server::start_server(app.db.clone(), |options| {
+        options.request_head_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let address = base.trim_start_matches("http://");
     let started = std::time::Instant::now();
     let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
     slow.write_all(b"POST /f/contact HTTP/1.1\r\nHost: x\r\n")
@@ -702,7 +693,7 @@ async fn a_client_that_never_finishes_its_request_is_disconnected_and_others_are
     let mut silent = tokio::net::TcpStream::connect(address).await.unwrap();
     let health = app
         .client
-        .get(format!("http://{address}/healthz"))
+        .get(format!("{base}/healthz"))
         .send()
         .await
         .unwrap();

@@ -39,7 +39,7 @@ impl TestApp {
     pub async fn new() -> TestApp {
         let test_db = TestDb::new().await.expect("test database");
         let db = test_db.db.clone();
-        let (base, shutdown) = start_server(db.clone()).await;
+        let (base, shutdown) = start_server(db.clone(), |_| {}).await;
         let owner_user = db
             .create_user(NewUser {
                 email: "owner@acme.test",

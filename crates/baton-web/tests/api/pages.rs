@@ -104,7 +104,7 @@ impl Browser {
 #[tokio::test]
 async fn the_first_owner_is_set_up_in_the_browser_and_signs_in_and_out() {
     let test_db = baton_db::testing::TestDb::new().await.unwrap();
-    let (base, _stop) = crate::server::start_server(test_db.db.clone()).await;
+    let (base, _stop) = crate::server::start_server(test_db.db.clone(), |_| {}).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -2353,6 +2353,41 @@ async fn parallel_wrong_passwords_are_all_counted() {
     let checked = statuses.iter().filter(|s| **s == 401).count();
     assert_eq!(checked, 10, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20);
+}
+
+#[tokio::test]
+async fn every_answer_forbids_scripts_and_framing_and_https_is_kept_to_once_used() {
+    let app = TestApp::new().await;
+    for path in ["/sign-in", "/api/v1/queues", "/f/nowhere", "/healthz"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let headers = response.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(!policy.contains("script-src"), "no script runs: {policy}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            !headers.contains_key("strict-transport-security"),
+            "{path}: served over http, nothing to keep to"
+        );
+    }
+    let (https_base, _stop) = crate::server::start_server(app.db.clone(), |options| {
+        options.base_url = "https://baton.example.com".into();
+    })
+    .await;
+    let response = app
+        .client
+        .get(format!("{https_base}/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ async fn two_servers_share_one_database_without_double_assignment() {
     }
     // A second, independent connection pool and server on the same database.
     let second_db = Db::open(&app.test_db.options).await.unwrap();
-    let (second_base, _stop) = start_server(second_db.clone()).await;
+    let (second_base, _stop) = start_server(second_db.clone(), |_| {}).await;
     let bases = [app.base.clone(), second_base];
 
     let total = 120;

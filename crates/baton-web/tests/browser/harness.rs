@@ -126,7 +126,7 @@ where
     Fut: Future<Output = Outcome> + Send + 'static,
 {
     let test_db = TestDb::new().await.expect("a test database");
-    let (base, stop) = crate::server::start_server(test_db.db.clone()).await;
+    let (base, stop) = crate::server::start_server(test_db.db.clone(), |_| {}).await;
     let driver = Chromedriver::start().await;
     let browser = driver.browser().await;
     let page = Page {
