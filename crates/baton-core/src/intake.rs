@@ -102,6 +102,17 @@ pub fn read(channel: Channel, raw: &[u8]) -> Result<(Inquiry, bool), String> {
         })
 }
 
+/// Attributes an inquiry sent through a hosted form to the form's campaign
+/// when the form has one: a `campaign` field the visitor sent (anyone can
+/// post one) counts only on a form without a campaign of its own, where a
+/// page's hidden field names the campaign that brought the visitor. The
+/// field as sent stays in the raw inquiry.
+pub fn attribute_to_form(inquiry: &mut Inquiry, form_campaign: Option<String>) {
+    if form_campaign.is_some() {
+        inquiry.campaign = form_campaign;
+    }
+}
+
 /// Identifies "the same message from the same sender" for repetition checks.
 pub fn content_hash(inquiry: &Inquiry) -> String {
     let sender = inquiry

@@ -5,10 +5,12 @@ use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
+use crate::sql::placeholders;
 use crate::users::audit_in;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::{BTreeSet, HashMap};
 
 /// A hosted form.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -65,6 +67,10 @@ pub struct FormLine {
     pub created_at: i64,
     pub submissions: i64,
 }
+
+/// How an inquiry's origin names the hosted form it was sent through:
+/// `form:` and the form's slug.
+pub const FORM_ORIGIN: &str = "form:";
 
 // A submission is an inquiry whose origin names the form.
 const FORM_LINES: &str = "SELECT f.id, f.slug, f.name, LOWER(f.name) AS name_lower,
@@ -149,6 +155,7 @@ impl Db {
         slug: &str,
         name: &str,
         thank_you: &str,
+        campaign: Option<&str>,
     ) -> Result<Form> {
         let mut refusals = Refusals::default();
         if !valid_slug(slug) {
@@ -156,6 +163,21 @@ impl Db {
         }
         let name = refusals.value(required_name("name", name, "a form needs a name"))?;
         refusals.value(at_most("thank_you", thank_you.trim(), MAX_TEXT))?;
+        let campaign = campaign.map(str::trim).filter(|c| !c.is_empty());
+        let campaign_id = match campaign {
+            Some(campaign) => {
+                let found: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM campaigns WHERE name_lower = $1")
+                        .bind(campaign.to_lowercase())
+                        .fetch_optional(self.reader())
+                        .await?;
+                if found.is_none() {
+                    refusals.refuse("campaign", format!("there is no campaign “{campaign}”"));
+                }
+                found.map(|(id,)| id)
+            }
+            None => None,
+        };
         refusals.finish()?;
         let thank_you = if thank_you.trim().is_empty() {
             "Thank you — we will be in touch shortly."
@@ -164,12 +186,13 @@ impl Db {
         };
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO forms (slug, name, thank_you, active, created_at) VALUES ($1, $2, $3, 1, $4) RETURNING id",
+            "INSERT INTO forms (slug, name, thank_you, active, created_at, campaign_id) VALUES ($1, $2, $3, 1, $4, $5) RETURNING id",
         )
         .bind(slug)
         .bind(&name)
         .bind(thank_you)
         .bind(now_ms())
+        .bind(campaign_id)
         .fetch_one(&mut *tx)
         .await
         .map_err(DbError::from)
@@ -207,4 +230,37 @@ impl Db {
         }
         Ok(forms)
     }
+}
+/// The campaign each hosted form among `origins` (as `form:contact`)
+/// credits, by origin; other origins are left out, and a form that no longer
+/// exists credits none. No query is made when no origin is a form's.
+pub(crate) async fn form_campaigns_in<'e, 'o, E: sqlx::AnyExecutor<'e>>(
+    executor: E,
+    origins: impl IntoIterator<Item = &'o String>,
+) -> Result<HashMap<String, Option<String>>> {
+    let slugs: BTreeSet<&str> = origins
+        .into_iter()
+        .filter_map(|origin| origin.strip_prefix(FORM_ORIGIN))
+        .collect();
+    if slugs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT f.slug, c.name FROM forms f LEFT JOIN campaigns c ON c.id = f.campaign_id
+         WHERE f.slug IN ({})",
+        placeholders(1, slugs.len())
+    );
+    let mut query = sqlx::query_as::<_, (String, Option<String>)>(&sql);
+    for slug in &slugs {
+        query = query.bind(*slug);
+    }
+    let found: HashMap<String, Option<String>> =
+        query.fetch_all(executor).await?.into_iter().collect();
+    Ok(slugs
+        .into_iter()
+        .map(|slug| {
+            let campaign = found.get(slug).cloned().flatten();
+            (format!("{FORM_ORIGIN}{slug}"), campaign)
+        })
+        .collect())
 }

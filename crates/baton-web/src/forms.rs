@@ -13,7 +13,7 @@ use axum::routing::get;
 use baton_core::domain::Channel;
 use baton_core::inquiry::{FieldError, Inquiry};
 use baton_core::intake::{HONEYPOT_FIELD, content_hash, decode_form};
-use baton_db::forms::Form;
+use baton_db::forms::{FORM_ORIGIN, Form};
 use baton_db::intake::RawInquiry;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -274,11 +274,7 @@ async fn submit(
         )
             .into_response();
     }
-    let mut received = decode_form(&body);
-    if received.input.campaign.is_none() {
-        received.input.campaign = form.campaign.clone();
-    }
-    let inquiry = match Inquiry::parse(&received.input) {
+    let inquiry = match Inquiry::parse(&decode_form(&body).input) {
         Ok(inquiry) => inquiry,
         Err(errors) => {
             let values: HashMap<String, String> =
@@ -292,7 +288,7 @@ async fn submit(
     };
     let raw = RawInquiry {
         channel: Channel::Form,
-        origin: format!("form:{}", form.slug),
+        origin: format!("{FORM_ORIGIN}{}", form.slug),
         raw: body.to_vec(),
         idempotency_key: None,
         content_hash: content_hash(&inquiry),

@@ -22,6 +22,7 @@ use super::apply::stage_for;
 use crate::checks::{MAX_TEXT, at_most};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::forms::form_campaigns_in;
 use crate::now_ms;
 use crate::queues::sla_due;
 use crate::users::audit_in;
@@ -91,18 +92,20 @@ impl Db {
         type InquiryRow = (
             String,
             String,
+            String,
             Vec<u8>,
             Option<i64>,
             Option<i64>,
             Option<i64>,
         );
         let inquiry: Option<InquiryRow> = sqlx::query_as(
-            "SELECT status, channel, raw, contact_id, account_id, repeat_of FROM inquiries WHERE id = $1",
+            "SELECT status, channel, origin, raw, contact_id, account_id, repeat_of FROM inquiries WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((status, channel, raw, contact_id, account_id, repeat_of)) = inquiry else {
+        let Some((status, channel, origin, raw, contact_id, account_id, repeat_of)) = inquiry
+        else {
             return Err(DbError::NotFound(format!("inquiry {id}")));
         };
         // A repeat has no work of its own to move: it joined its first's.
@@ -146,16 +149,24 @@ impl Db {
             && let Some(item) = open_item(&mut tx, id).await?
         {
             let (score, grade) = latest_score(&mut tx, id).await?;
+            let mut arrived = channel
+                .parse()
+                .ok()
+                .and_then(|channel| baton_core::intake::read(channel, &raw).ok())
+                .map(|(inquiry, _)| inquiry);
+            if let Some(inquiry) = &mut arrived
+                && let Some(campaign) = form_campaigns_in(&mut *tx, [&origin])
+                    .await?
+                    .remove(&origin)
+            {
+                baton_core::intake::attribute_to_form(inquiry, campaign);
+            }
             let corrected = Corrected {
                 id,
                 intent,
                 contact_id,
                 account_id,
-                inquiry: channel
-                    .parse()
-                    .ok()
-                    .and_then(|channel| baton_core::intake::read(channel, &raw).ok())
-                    .map(|(inquiry, _)| inquiry),
+                inquiry: arrived,
                 score,
                 grade,
             };

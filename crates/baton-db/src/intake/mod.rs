@@ -273,6 +273,7 @@ impl Db {
                 id: PROVISIONAL_IDS + index as i64,
                 received_at,
                 channel: raw.channel,
+                origin: raw.origin.clone(),
                 raw: raw.raw.clone(),
                 content_hash: raw.content_hash.clone(),
             })
@@ -296,6 +297,7 @@ impl Db {
             id: PROVISIONAL_IDS,
             received_at: now_ms(),
             channel: raw.channel,
+            origin: raw.origin.clone(),
             raw: raw.raw.clone(),
             content_hash: raw.content_hash.clone(),
         };
@@ -397,18 +399,18 @@ impl Db {
         let mut outcomes = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "SELECT id, received_at, channel, raw, content_hash, status FROM inquiries WHERE id IN ({})",
+                "SELECT id, received_at, channel, origin, raw, content_hash, status FROM inquiries WHERE id IN ({})",
                 placeholders(1, chunk.len())
             );
             let mut query = sqlx::query_as(&sql);
             for id in chunk {
                 query = query.bind(*id);
             }
-            let rows: Vec<(i64, i64, String, Vec<u8>, String, String)> =
+            let rows: Vec<(i64, i64, String, String, Vec<u8>, String, String)> =
                 query.fetch_all(self.reader()).await?;
             let mut pending = Vec::with_capacity(rows.len());
             for &id in chunk {
-                let Some((_, received_at, channel, raw, content_hash, status)) =
+                let Some((_, received_at, channel, origin, raw, content_hash, status)) =
                     rows.iter().find(|r| r.0 == id).cloned()
                 else {
                     return Err(DbError::NotFound(format!("inquiry {id}")));
@@ -424,6 +426,7 @@ impl Db {
                     id,
                     received_at,
                     channel,
+                    origin,
                     raw,
                     content_hash,
                 });
@@ -442,6 +445,7 @@ impl Db {
                 id: r.id,
                 received_at: r.received_at,
                 channel: r.inquiry.channel,
+                origin: r.inquiry.origin,
                 raw: r.inquiry.raw,
                 content_hash: r.inquiry.content_hash,
             })

@@ -4,13 +4,14 @@
 
 use crate::connect::Db;
 use crate::error::Result;
+use crate::forms::form_campaigns_in;
 use crate::models::ActiveModels;
 use crate::queues::rules_in;
 use crate::sql::{CHUNK, placeholders};
 use baton_core::decision::{IntentDecision, Moderation, Score};
 use baton_core::domain::{AccountStatus, Channel, Intent, Tier, Verdict};
 use baton_core::inquiry::Inquiry;
-use baton_core::intake::read;
+use baton_core::intake::{attribute_to_form, read};
 use baton_core::learn::combine::{classify_with, moderate_with, score_with};
 use baton_core::learn::inputs::{Known, row};
 use baton_core::learn::train::Task;
@@ -26,6 +27,8 @@ pub struct Pending {
     pub id: i64,
     pub received_at: i64,
     pub channel: Channel,
+    /// Where it came from, as `form:contact` for a hosted form.
+    pub origin: String,
     pub raw: Vec<u8>,
     pub content_hash: String,
 }
@@ -228,8 +231,16 @@ impl Db {
             }
         }
         // The settings and the lookups are independent: one round trip, not two.
-        let (settings, mut found) =
-            tokio::try_join!(self.processing_context(), self.look_up(&parsed))?;
+        let (settings, mut found, form_campaigns) = tokio::try_join!(
+            self.processing_context(),
+            self.look_up(&parsed),
+            form_campaigns_in(self.reader(), parsed.iter().map(|(p, _, _)| &p.origin))
+        )?;
+        for (p, inquiry, _) in &mut parsed {
+            if let Some(campaign) = form_campaigns.get(&p.origin) {
+                attribute_to_form(inquiry, campaign.clone());
+            }
+        }
         let context = &settings;
         // Earlier members of the batch count as repeats too, whether or not
         // they are stored yet.

@@ -82,6 +82,10 @@ pub struct FormIn {
     /// Shown after a submission; a friendly default when empty.
     #[serde(default)]
     pub thank_you: String,
+    /// The campaign, by name, that every submission is credited to; without
+    /// one, a `campaign` field the page sends names it.
+    #[serde(default)]
+    pub campaign: Option<String>,
 }
 
 /// Create a form (marketers and managers).
@@ -102,6 +106,7 @@ pub async fn create(
             input.slug.trim(),
             &input.name,
             &input.thank_you,
+            input.campaign.as_deref(),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(describe(&state, form))))

@@ -87,6 +87,8 @@ struct NewForm {
     name: String,
     #[serde(default)]
     thank_you: String,
+    #[serde(default)]
+    campaign: String,
     /// The list's parameters, so a refusal shows the same list.
     #[serde(default)]
     back: String,
@@ -165,6 +167,13 @@ async fn show(
             &typed.slug,
         ),
         Field::input("thank_you", "Thank-you message", "text", &typed.thank_you).optional(),
+        Field::input(
+            "campaign",
+            "Campaign credited with every submission",
+            "text",
+            &typed.campaign,
+        )
+        .optional(),
     ];
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -220,6 +229,7 @@ async fn create(
             form.slug.trim(),
             &form.name,
             &form.thank_you,
+            Some(&form.campaign),
         )
         .await;
     match created {

@@ -203,11 +203,11 @@ async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submis
     let app = TestApp::new().await;
     let marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
     app.db
-        .create_form(None, "spring-demo", "Spring demo", "")
+        .create_form(None, "spring-demo", "Spring demo", "", None)
         .await
         .unwrap();
     app.db
-        .create_form(None, "webinar", "Autumn webinar", "")
+        .create_form(None, "webinar", "Autumn webinar", "", None)
         .await
         .unwrap();
     submit(&app, "webinar", "ann@initech.test").await;
@@ -260,6 +260,7 @@ async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submis
                 &format!("filler-{i:02}"),
                 &format!("Filler {i:02}"),
                 "",
+                None,
             )
             .await
             .unwrap();
@@ -311,7 +312,7 @@ async fn a_marketer_closes_a_form_to_submissions_and_opens_it_again() {
     let mut marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
     let form = app
         .db
-        .create_form(None, "webinar", "Autumn webinar", "")
+        .create_form(None, "webinar", "Autumn webinar", "", None)
         .await
         .unwrap();
     let path = format!("/forms/{}/open", form.id);

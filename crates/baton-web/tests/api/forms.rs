@@ -216,3 +216,74 @@ async fn a_form_closed_over_the_api_takes_nothing_until_opened() {
     .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_form_with_a_campaign_credits_it_whatever_the_visitor_sends() {
+    use serde_json::json;
+    let app = TestApp::new().await;
+    let (_, marketer) = app
+        .user("mia@acme.test", baton_core::domain::Role::Marketer)
+        .await;
+    let mut campaign_ids = Vec::new();
+    for name in ["Spring webinar", "Rival campaign"] {
+        let body = json!({"name": name, "channel": "webinar"});
+        let created = app.post(&marketer, "/api/v1/campaigns", &body).await;
+        assert_eq!(created.status(), 201);
+        let created: serde_json::Value = created.json().await.unwrap();
+        campaign_ids.push(created["id"].as_i64().unwrap());
+    }
+    let body = json!({"slug": "webinar", "name": "Webinar sign-up", "campaign": "Nope"});
+    let refused = app.post(&marketer, "/api/v1/forms", &body).await;
+    assert_eq!(refused.status(), 422);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(refused["invalid-params"][0]["name"], "campaign", "{refused}");
+    let body = json!({"slug": "webinar", "name": "Webinar sign-up", "campaign": "spring WEBINAR"});
+    let created = app.post(&marketer, "/api/v1/forms", &body).await;
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+    let send = async |path: &str, body: &'static str| {
+        let response = app
+            .client
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    };
+    send("/f/webinar", "email=ann%40initech.test&message=Count+me+in").await;
+    send(
+        "/f/webinar",
+        "email=bob%40globex.test&message=Count+me+in&campaign=Rival+campaign",
+    )
+    .await;
+    // A form without a campaign of its own takes the one its page names.
+    send(
+        "/f/contact",
+        "email=cy%40hooli.test&message=Pricing+please&campaign=Rival+campaign",
+    )
+    .await;
+    let leads = app.get_json(&app.owner, "/api/v1/leads").await;
+    let mut credited = Vec::new();
+    for lead in leads["items"].as_array().unwrap() {
+        let contact = app
+            .get_json(
+                &app.owner,
+                &format!("/api/v1/contacts/{}", lead["contact_id"]),
+            )
+            .await;
+        credited.push((
+            contact["email"].as_str().unwrap().to_string(),
+            lead["campaign_id"].as_i64(),
+        ));
+    }
+    credited.sort();
+    assert_eq!(
+        credited,
+        [
+            ("ann@initech.test".to_string(), Some(campaign_ids[0])),
+            ("bob@globex.test".to_string(), Some(campaign_ids[0])),
+            ("cy@hooli.test".to_string(), Some(campaign_ids[1])),
+        ]
+    );
+}
