@@ -72,6 +72,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "lead_campaign_names",
         include_str!("../migrations/sqlite/0013_lead_campaign_names.sql"),
     ),
+    (
+        14,
+        "work_item_skills",
+        include_str!("../migrations/sqlite/0014_work_item_skills.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -139,6 +144,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         13,
         "lead_campaign_names",
         include_str!("../migrations/postgres/0013_lead_campaign_names.sql"),
+    ),
+    (
+        14,
+        "work_item_skills",
+        include_str!("../migrations/postgres/0014_work_item_skills.sql"),
     ),
 ];
 

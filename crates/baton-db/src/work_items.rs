@@ -311,6 +311,45 @@ impl Db {
 }
 
 /// A queue row locked for assignment (PostgreSQL; SQLite has one writer).
+/// The steps a breached item is escalated along, each at most once, in
+/// order; the level stored is the last step taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EscalatedTo {
+    NextMember,
+    NextTier,
+    /// The last step: a manager's item is not escalated again.
+    Manager,
+}
+
+impl EscalatedTo {
+    fn level(self) -> i64 {
+        match self {
+            EscalatedTo::NextMember => 1,
+            EscalatedTo::NextTier => 2,
+            EscalatedTo::Manager => 3,
+        }
+    }
+}
+
+/// The skills a routing rule asked of an item's holder, as stored: a JSON
+/// list, or none.
+pub(crate) fn skills_text(skills: &[String]) -> Option<String> {
+    (!skills.is_empty()).then(|| serde_json::to_string(skills).unwrap_or_else(|_| "[]".into()))
+}
+
+/// The skills the holder of work item `id` needs.
+async fn required_skills_in(tx: &mut Transaction<'static, Any>, id: i64) -> Result<Vec<String>> {
+    let (stored,): (Option<String>,) =
+        sqlx::query_as("SELECT required_skills FROM work_items WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
+    stored.map_or(Ok(Vec::new()), |text| {
+        serde_json::from_str(&text)
+            .map_err(|e| DbError::invalid("required_skills", format!("work item {id}: {e}")))
+    })
+}
+
 pub(crate) async fn lock_queue_by_id(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
@@ -927,23 +966,32 @@ impl Db {
         let due: Vec<(i64, i64, Option<i64>, i64, i64)> = sqlx::query_as(
             "SELECT id, queue_id, assignee_id, escalation_level, first_touch_due_at FROM work_items
              WHERE status IN ('assigned', 'unassigned') AND first_touched_at IS NULL AND first_touch_due_at < $1
+               AND escalation_level < $2
              ORDER BY id LIMIT 500",
         )
         .bind(now)
+        .bind(EscalatedTo::Manager.level())
         .fetch_all(self.reader())
         .await?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let hours = self.business_hours().await?;
         let mut escalated = Vec::new();
         for (id, queue_id, assignee, level, due_at) in due {
             let mut tx = self.begin_write().await?;
             let (strategy, mut last, next_tier, manager) =
                 lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
+            let skills = required_skills_in(&mut tx, id).await?;
             // Step 1: another member of the same queue.
-            let mut target: Option<(Option<i64>, i64, String)> = None;
-            if level == 0
+            let mut target: Option<(EscalatedTo, Option<i64>, i64, String)> = None;
+            if level < EscalatedTo::NextMember.level()
                 && let Ok((user, why)) =
-                    choose_assignee(&mut tx, queue_id, strategy, &mut last, assignee, &[]).await?
+                    choose_assignee(&mut tx, queue_id, strategy, &mut last, assignee, &skills)
+                        .await?
             {
                 target = Some((
+                    EscalatedTo::NextMember,
                     Some(user),
                     queue_id,
                     format!("first touch overdue; next member: {why}"),
@@ -956,13 +1004,13 @@ impl Db {
             }
             // Step 2: the next tier.
             if target.is_none()
-                && level <= 1
+                && level < EscalatedTo::NextTier.level()
                 && let Some(tier) = next_tier
             {
                 let (tier_strategy, mut tier_last, _, _) =
                     lock_queue_by_id(&mut tx, self.backend(), tier).await?;
                 let chosen =
-                    choose_assignee(&mut tx, tier, tier_strategy, &mut tier_last, None, &[])
+                    choose_assignee(&mut tx, tier, tier_strategy, &mut tier_last, None, &skills)
                         .await?;
                 sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
                     .bind(tier_last)
@@ -971,18 +1019,20 @@ impl Db {
                     .await?;
                 target = Some(match chosen {
                     Ok((user, why)) => (
+                        EscalatedTo::NextTier,
                         Some(user),
                         tier,
                         format!("first touch overdue; next tier: {why}"),
                     ),
                     Err(why) => (
+                        EscalatedTo::NextTier,
                         None,
                         tier,
                         format!("first touch overdue; next tier, waiting: {why}"),
                     ),
                 });
             }
-            // Step 3: the manager of the queue, or an owner.
+            // Step 3, the last: the manager of the queue, or an owner.
             if target.is_none() {
                 let manager = match manager {
                     Some(m) => Some(m),
@@ -994,37 +1044,46 @@ impl Db {
                     .map(|(id,)| id),
                 };
                 target = Some((
+                    EscalatedTo::Manager,
                     manager,
                     queue_id,
                     "first touch overdue; escalated to the manager".to_string(),
                 ));
             }
-            let (to_user, to_queue, reason) = target.expect("a step was chosen");
-            let new_level = level + 1;
-            // The SLA clock restarts for the new holder, the same length as before.
-            let created: (i64,) = sqlx::query_as("SELECT created_at FROM work_items WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let window = (due_at - created.0).max(60_000);
+            let (step, to_user, to_queue, reason) = target.expect("a step was chosen");
+            let new_level = step.level();
+            // The new holder's clock starts now, by their queue's SLA.
+            let (first_touch, business_hours): (i64, i64) = sqlx::query_as(
+                "SELECT first_touch_sla_min, business_hours FROM queues WHERE id = $1",
+            )
+            .bind(to_queue)
+            .fetch_one(&mut *tx)
+            .await?;
+            let new_due = sla_due(now, first_touch, business_hours != 0, &hours);
+            // Only the breach as read: not once another server escalated it,
+            // nor once someone took, reassigned or moved it meanwhile.
             let changed = sqlx::query(
                 "UPDATE work_items SET escalation_level = $1, escalated_at = $2, assignee_id = $3, queue_id = $4,
                      status = $5, first_touch_due_at = $6, updated_at = $2
                  WHERE id = $7 AND escalation_level = $8 AND status IN ('assigned', 'unassigned')
-                   AND first_touched_at IS NULL",
+                   AND first_touched_at IS NULL AND queue_id = $9 AND COALESCE(assignee_id, 0) = $10
+                   AND first_touch_due_at = $11",
             )
             .bind(new_level)
             .bind(now)
             .bind(to_user)
             .bind(to_queue)
             .bind(if to_user.is_some() { "assigned" } else { "unassigned" })
-            .bind(now + window)
+            .bind(new_due)
             .bind(id)
             .bind(level)
+            .bind(queue_id)
+            .bind(assignee.unwrap_or(0))
+            .bind(due_at)
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() != 1 {
-                // Another server escalated it first.
+                // Escalated by another server, or handled meanwhile.
                 tx.rollback().await?;
                 continue;
             }

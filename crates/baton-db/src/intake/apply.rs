@@ -10,6 +10,7 @@ use crate::error::{DbError, Result};
 use crate::now_ms;
 use crate::queues::{Member, members_of, sla_due};
 use crate::sql::{CHUNK, Value, insert_rows, placeholders};
+use crate::work_items::skills_text;
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, InquiryStatus, Stage, Strategy, Verdict};
 use baton_core::moderation::HeldText;
@@ -366,13 +367,14 @@ impl Db {
                     resolution_due.into(),
                     now.into(),
                     now.into(),
+                    Value::Text(skills_text(&plan.route.skills)),
                 ]
             })
             .collect();
         let items: HashMap<i64, i64> = insert_rows::<(i64, i64)>(
             tx,
             "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
-                 resolution_due_at, created_at, updated_at)",
+                 resolution_due_at, created_at, updated_at, required_skills)",
             " RETURNING inquiry_id, id",
             &item_rows,
         )

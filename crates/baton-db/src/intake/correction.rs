@@ -26,7 +26,7 @@ use crate::forms::form_campaigns_in;
 use crate::now_ms;
 use crate::queues::sla_due;
 use crate::users::audit_in;
-use crate::work_items::{change_stage_in, choose_assignee, lock_queue_by_id, record};
+use crate::work_items::{change_stage_in, choose_assignee, lock_queue_by_id, record, skills_text};
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, Grade, Intent, Stage};
 use baton_core::inquiry::Inquiry;
@@ -258,7 +258,7 @@ impl Db {
         sqlx::query(
             "UPDATE work_items SET queue_id = $1, assignee_id = $2, status = $3, first_touch_due_at = $4,
                  resolution_due_at = $5, first_touched_at = NULL, escalation_level = 0, escalated_at = NULL,
-                 lead_id = $6, updated_at = $7
+                 lead_id = $6, updated_at = $7, required_skills = $9
              WHERE id = $8",
         )
         .bind(queue_id)
@@ -269,6 +269,7 @@ impl Db {
         .bind(lead_id)
         .bind(now)
         .bind(item.id)
+        .bind(skills_text(&decision.skills))
         .execute(&mut **tx)
         .await?;
         let assigned = match &chosen {

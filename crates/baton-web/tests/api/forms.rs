@@ -236,7 +236,10 @@ async fn a_form_with_a_campaign_credits_it_whatever_the_visitor_sends() {
     let refused = app.post(&marketer, "/api/v1/forms", &body).await;
     assert_eq!(refused.status(), 422);
     let refused: serde_json::Value = refused.json().await.unwrap();
-    assert_eq!(refused["invalid-params"][0]["name"], "campaign", "{refused}");
+    assert_eq!(
+        refused["invalid-params"][0]["name"], "campaign",
+        "{refused}"
+    );
     let body = json!({"slug": "webinar", "name": "Webinar sign-up", "campaign": "spring WEBINAR"});
     let created = app.post(&marketer, "/api/v1/forms", &body).await;
     assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());

@@ -202,13 +202,12 @@ async fn a_rule_can_ask_for_a_skill_and_only_skilled_members_get_the_item() {
     app.join("hunters", "ann@acme.test").await;
     app.join("hunters", "bob@acme.test").await;
     let response = app
-        .client
-        .patch(app.url(&format!("/api/v1/queues/hunters/members/{bob}")))
-        .bearer_auth(&app.owner)
-        .json(&json!({"skills": ["German"]}))
-        .send()
-        .await
-        .unwrap();
+        .patch(
+            &app.owner,
+            &format!("/api/v1/queues/hunters/members/{bob}"),
+            &json!({"skills": ["German"]}),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let rules = json!([
         {"name": "German site to German speakers", "condition": {"sources": ["de-website"]}, "queue": "hunters", "skills": ["german"]},

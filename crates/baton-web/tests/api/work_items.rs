@@ -199,7 +199,78 @@ async fn a_breach_escalates_once_to_the_next_member_then_the_next_tier() {
         .filter(|h| h["action"] == "escalated")
         .count();
     assert_eq!(escalations, 2);
+    // The new holder's clock is their queue's first-touch SLA from the
+    // escalation, not the old window stretched.
+    let due = detail["first_touch_due_at"].as_i64().unwrap();
+    assert!(
+        due > much_later && due < much_later + 7 * 24 * 3600 * 1000,
+        "{detail}"
+    );
+
+    // Breached once more: the manager, the last step; then it stops.
+    let latest = much_later + 60 * 24 * 3600 * 1000;
+    assert_eq!(app.db.escalate_breaches(latest).await.unwrap(), vec![item]);
+    let detail = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    assert_eq!(detail["escalation_level"], 3);
+    let much_much_later = latest + 60 * 24 * 3600 * 1000;
+    assert!(
+        app.db
+            .escalate_breaches(much_much_later)
+            .await
+            .unwrap()
+            .is_empty(),
+        "escalated once along the path, and no further"
+    );
+    assert_eq!(history_lines(&app, item, "escalated").await, 3);
     app.assert_open_work_is_counted().await;
+}
+
+#[tokio::test]
+async fn an_escalation_asks_the_skills_the_rule_asked() {
+    let app = TestApp::new().await;
+    let mut ids = Vec::new();
+    for email in ["cy@acme.test", "bob@acme.test", "ann@acme.test"] {
+        ids.push(app.user(email, Role::Hunter).await.0);
+        app.join("hunters", email).await;
+    }
+    let (cy, bob, ann) = (ids[0], ids[1], ids[2]);
+    let speaks_german = async |user: i64| {
+        let response = app
+            .patch(
+                &app.owner,
+                &format!("/api/v1/queues/hunters/members/{user}"),
+                &json!({"skills": ["German"]}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    };
+    speaks_german(bob).await;
+    let rules = json!([
+        {"name": "German site", "condition": {"sources": ["de-website"]}, "queue": "hunters", "skills": ["german"]}
+    ]);
+    assert_eq!(
+        app.put(&app.owner, "/api/v1/routing-rules", &rules)
+            .await
+            .status(),
+        200
+    );
+    let receipt = app
+        .inquire(
+            json!({"email": "k@firma.test", "message": "Angebot bitte", "source": "de-website"}),
+        )
+        .await;
+    assert_eq!(receipt["assignee_id"], bob);
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    // Ann is next in turn after Bob, but speaks no German.
+    speaks_german(cy).await;
+    let later = baton_db::now_ms() + 30 * 24 * 3600 * 1000;
+    assert_eq!(app.db.escalate_breaches(later).await.unwrap(), vec![item]);
+    let detail = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    assert_eq!(detail["assignee_id"], cy, "not {ann}: {detail}");
 }
 
 /// Sends `count` copies of one POST at once; returns the statuses, sorted.
