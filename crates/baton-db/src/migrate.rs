@@ -77,6 +77,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "work_item_skills",
         include_str!("../migrations/sqlite/0014_work_item_skills.sql"),
     ),
+    (
+        15,
+        "webhook_attempts",
+        include_str!("../migrations/sqlite/0015_webhook_attempts.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -149,6 +154,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         14,
         "work_item_skills",
         include_str!("../migrations/postgres/0014_work_item_skills.sql"),
+    ),
+    (
+        15,
+        "webhook_attempts",
+        include_str!("../migrations/postgres/0015_webhook_attempts.sql"),
     ),
 ];
 

@@ -6,11 +6,12 @@ use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
-use crate::sql::{Value, insert_rows};
+use crate::sql::{Value, insert_rows, placeholders};
 use crate::users::audit_in;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
+use std::collections::HashMap;
 
 /// Events a webhook can subscribe to.
 pub const EVENTS: &[&str] = &[
@@ -22,6 +23,10 @@ pub const EVENTS: &[&str] = &[
 
 /// Attempts before a delivery is given up.
 pub const MAX_ATTEMPTS: i64 = 10;
+
+/// How long a server that took a delivery has to send it and record the
+/// answer before another may send it.
+pub const CLAIM_MS: i64 = 60_000;
 
 /// A subscription.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -83,6 +88,15 @@ fn webhook_line(row: &AnyRow) -> Result<Webhook> {
     })
 }
 
+/// One attempt at a delivery: the receiver's status code, or why there was
+/// none.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Attempt {
+    pub attempted_at: i64,
+    pub response_code: Option<i64>,
+    pub error: Option<String>,
+}
+
 /// One delivery of one event to one webhook, and how it went.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
@@ -96,6 +110,8 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub delivered_at: Option<i64>,
     pub created_at: i64,
+    /// Every attempt, oldest first.
+    pub history: Vec<Attempt>,
 }
 
 /// A delivery due now, with what is needed to send it.
@@ -342,7 +358,7 @@ impl Db {
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        Ok(rows
+        let mut deliveries: Vec<Delivery> = rows
             .into_iter()
             .map(
                 |(
@@ -367,9 +383,42 @@ impl Db {
                     last_error,
                     delivered_at,
                     created_at,
+                    history: Vec::new(),
                 },
             )
-            .collect())
+            .collect();
+        self.attach_history(&mut deliveries).await?;
+        Ok(deliveries)
+    }
+
+    /// Fills each delivery's history with its attempts, in one query.
+    async fn attach_history(&self, deliveries: &mut [Delivery]) -> Result<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT delivery_id, attempted_at, response_code, error FROM webhook_attempts
+             WHERE delivery_id IN ({}) ORDER BY id",
+            placeholders(1, deliveries.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64, Option<i64>, Option<String>)>(&sql);
+        for delivery in deliveries.iter() {
+            query = query.bind(delivery.id);
+        }
+        let mut by_delivery: HashMap<i64, Vec<Attempt>> = HashMap::new();
+        for (delivery_id, attempted_at, response_code, error) in
+            query.fetch_all(self.reader()).await?
+        {
+            by_delivery.entry(delivery_id).or_default().push(Attempt {
+                attempted_at,
+                response_code,
+                error,
+            });
+        }
+        for delivery in deliveries {
+            delivery.history = by_delivery.remove(&delivery.id).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// Deliveries due at `now`, oldest first.
@@ -397,22 +446,36 @@ impl Db {
             .collect())
     }
 
-    /// Records one attempt: delivered on a 2xx, otherwise retried later with
-    /// back-off, and given up after [`MAX_ATTEMPTS`].
+    /// Takes `delivery` for this server to send now: true when no other
+    /// server took it first. A taken delivery is not due again for
+    /// [`CLAIM_MS`], longer than a receiver may take to answer, so it is sent
+    /// again only if this server stops before recording the attempt.
+    pub async fn claim_delivery(&self, delivery: &DueDelivery, now: i64) -> Result<bool> {
+        let claimed = sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = $1
+             WHERE id = $2 AND status = 'pending' AND attempts = $3 AND next_attempt_at <= $4",
+        )
+        .bind(now + CLAIM_MS)
+        .bind(delivery.id)
+        .bind(delivery.attempts)
+        .bind(now)
+        .execute(self.writer())
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
+    /// Records one attempt at a claimed delivery, in its history too:
+    /// delivered on a 2xx, otherwise retried later with back-off, and given
+    /// up after [`MAX_ATTEMPTS`].
     pub async fn record_delivery(
         &self,
-        id: i64,
+        delivery: &DueDelivery,
         now: i64,
         code: Option<u16>,
         error: Option<&str>,
     ) -> Result<()> {
         let delivered = code.is_some_and(|c| (200..300).contains(&c));
-        let (attempts,): (i64,) =
-            sqlx::query_as("SELECT attempts FROM webhook_deliveries WHERE id = $1")
-                .bind(id)
-                .fetch_one(self.reader())
-                .await?;
-        let attempts = attempts + 1;
+        let attempts = delivery.attempts + 1;
         let status = if delivered {
             "delivered"
         } else if attempts >= MAX_ATTEMPTS {
@@ -420,10 +483,13 @@ impl Db {
         } else {
             "pending"
         };
-        sqlx::query(
+        let mut tx = self.begin_write().await?;
+        // Counted from the attempts read when it was claimed, so an
+        // attempt is counted once.
+        let recorded = sqlx::query(
             "UPDATE webhook_deliveries SET status = $1, attempts = $2, response_code = $3, last_error = $4,
                  next_attempt_at = $5, delivered_at = $6
-             WHERE id = $7",
+             WHERE id = $7 AND attempts = $8",
         )
         .bind(status)
         .bind(attempts)
@@ -431,17 +497,31 @@ impl Db {
         .bind(error)
         .bind(now + backoff_ms(attempts - 1))
         .bind(delivered.then_some(now))
-        .bind(id)
-        .execute(self.writer())
+        .bind(delivery.id)
+        .bind(delivery.attempts)
+        .execute(&mut *tx)
         .await?;
+        if recorded.rows_affected() == 1 {
+            sqlx::query(
+                "INSERT INTO webhook_attempts (delivery_id, attempted_at, response_code, error)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(delivery.id)
+            .bind(now)
+            .bind(code.map(i64::from))
+            .bind(error)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }
 
 impl Db {
     /// Pauses a webhook (its address is down, say) or resumes it. Events
-    /// are not queued for a paused webhook; deliveries already queued are
-    /// still tried. Audited.
+    /// are not queued for a paused webhook, and deliveries already queued
+    /// wait until it is resumed. Audited.
     pub async fn set_webhook_active(&self, actor: i64, id: i64, active: bool) -> Result<()> {
         let action = if active {
             "webhook.resumed"

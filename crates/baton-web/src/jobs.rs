@@ -23,8 +23,18 @@ pub async fn run(db: Db, interval: Duration) {
         let mut ticker = tokio::time::interval(interval);
         loop {
             ticker.tick().await;
-            if let Err(e) = run_once(&db, &client, &holder, lease_ms).await {
-                tracing::warn!(error = %e, "background job failed; retrying next round");
+            run_once(&db, &holder, lease_ms).await;
+        }
+    };
+    // Beside the others, so slow receivers never delay an escalation. Each
+    // delivery is claimed before it is sent, so servers share them without
+    // a lease.
+    let deliveries = async {
+        let mut ticker = tokio::time::interval(interval);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = crate::webhooks::deliver_due(&db, &client).await {
+                tracing::warn!(error = %e, "webhook delivery failed; retrying next round");
             }
         }
     };
@@ -38,7 +48,7 @@ pub async fn run(db: Db, interval: Duration) {
             }
         }
     };
-    tokio::join!(frequent, daily);
+    tokio::join!(frequent, deliveries, daily);
 }
 
 /// Retrains each task whose latest version is a day old or missing; the
@@ -66,28 +76,35 @@ pub async fn retrain_due(db: &Db, holder: &str) -> baton_db::Result<()> {
     db.release_lease("retrain", holder).await
 }
 
-/// One round of every job whose lease this server holds.
-pub async fn run_once(
-    db: &Db,
-    client: &reqwest::Client,
-    holder: &str,
-    lease_ms: i64,
-) -> baton_db::Result<()> {
+/// One round of escalation and reprocessing, each where this server holds
+/// its lease; a failure of one is logged and does not keep the other from
+/// running.
+pub async fn run_once(db: &Db, holder: &str, lease_ms: i64) {
+    if let Err(e) = escalate(db, holder, lease_ms).await {
+        tracing::warn!(error = %e, "escalation failed; retrying next round");
+    }
+    if let Err(e) = reprocess(db, holder, lease_ms).await {
+        tracing::warn!(error = %e, "reprocessing failed; retrying next round");
+    }
+}
+
+async fn escalate(db: &Db, holder: &str, lease_ms: i64) -> baton_db::Result<()> {
     if db.try_lease("escalation", holder, lease_ms).await? {
         let escalated = db.escalate_breaches(now_ms()).await?;
         if !escalated.is_empty() {
             tracing::info!(count = escalated.len(), "escalated SLA breaches");
         }
     }
+    Ok(())
+}
+
+async fn reprocess(db: &Db, holder: &str, lease_ms: i64) -> baton_db::Result<()> {
     if db.try_lease("reprocess", holder, lease_ms).await? {
         // Inquiries still `received` a minute on were missed by their request.
         let waiting = db.stuck_inquiries(now_ms() - 60_000, 200).await?;
         if !waiting.is_empty() {
             db.process_inquiries(&waiting).await?;
         }
-    }
-    if db.try_lease("webhooks", holder, lease_ms).await? {
-        crate::webhooks::deliver_due(db, client).await?;
     }
     Ok(())
 }

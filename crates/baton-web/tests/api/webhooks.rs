@@ -44,10 +44,8 @@ async fn receiver(failures: usize) -> (String, Seen) {
     (url, seen)
 }
 
-#[tokio::test]
-async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
-    let app = TestApp::new().await;
-    let (url, seen) = receiver(1).await;
+/// Subscribes `url` to routed inquiries; returns the new webhook.
+async fn subscribe_to_routing(app: &TestApp, url: &str) -> Value {
     let created = app
         .post(
             &app.owner,
@@ -56,7 +54,14 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
         )
         .await;
     assert_eq!(created.status(), 201);
-    let created: Value = created.json().await.unwrap();
+    created.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
+    let app = TestApp::new().await;
+    let (url, seen) = receiver(1).await;
+    let created = subscribe_to_routing(&app, &url).await;
     let secret = created["secret"].as_str().unwrap().to_string();
     let hook = created["id"].as_i64().unwrap();
     // The same event to the same address again would arrive twice.
@@ -121,6 +126,13 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
         .clone();
     assert_eq!(deliveries[0]["status"], "delivered");
     assert_eq!(deliveries[0]["attempts"], 2);
+    let history: Vec<Value> = deliveries[0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|attempt| attempt["response_code"].clone())
+        .collect();
+    assert_eq!(history, [json!(500), json!(204)], "every attempt is kept");
 
     let seen = seen.lock().unwrap();
     let (event, signature, body) = seen.last().unwrap();
@@ -375,4 +387,34 @@ async fn a_forecast_submission_is_announced() {
     let payload: Value = serde_json::from_str(&rows[0].1).unwrap();
     assert_eq!(payload["data"]["quarter"], this_quarter());
     assert_eq!(payload["data"]["version"], 1);
+}
+
+#[tokio::test]
+async fn servers_delivering_at_once_send_each_delivery_once() {
+    let app = TestApp::new().await;
+    let (url, seen) = receiver(0).await;
+    let hook = subscribe_to_routing(&app, &url).await["id"]
+        .as_i64()
+        .unwrap();
+    for n in 0..12 {
+        app.inquire(json!({"email": format!("ap{n}@x.test"), "message": "invoice charged twice"}))
+            .await;
+    }
+    // Two servers' delivery rounds at the same moment, on one database.
+    let (one, other) = (baton_web::webhooks::client(), baton_web::webhooks::client());
+    let (first, second) = tokio::join!(
+        baton_web::webhooks::deliver_due(&app.db, &one),
+        baton_web::webhooks::deliver_due(&app.db, &other)
+    );
+    assert_eq!(first.unwrap() + second.unwrap(), 12);
+    assert_eq!(seen.lock().unwrap().len(), 12, "none sent twice");
+    let delivered = app
+        .db
+        .deliveries(hook, None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.status == "delivered" && d.attempts == 1 && d.history.len() == 1)
+        .count();
+    assert_eq!(delivered, 12);
 }
