@@ -8,6 +8,7 @@ use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::queues::{Member, members_in, members_of, sla_due};
+use crate::sql::placeholders;
 use crate::users::audit_in;
 use baton_core::domain::{Function, Intent, Stage, Strategy, WorkStatus};
 use baton_core::routing::{Candidate, pick_member};
@@ -355,17 +356,70 @@ pub(crate) async fn lock_queue_by_id(
     backend: Backend,
     queue_id: i64,
 ) -> Result<(Strategy, Option<i64>, Option<i64>, Option<i64>)> {
+    let mut locked = lock_queues_by_id(tx, backend, &[queue_id]).await?;
+    Ok(locked.remove(&queue_id).expect("the queue was read"))
+}
+
+/// Locks the queue rows `queue_ids` in id order, then their members' loads
+/// (see [`lock_loads`]); returns each queue's strategy, last position,
+/// escalation queue and manager.
+pub(crate) async fn lock_queues_by_id(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    queue_ids: &[i64],
+) -> Result<HashMap<i64, (Strategy, Option<i64>, Option<i64>, Option<i64>)>> {
     let lock = backend.row_lock();
-    let (strategy, last, escalation, manager): (String, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
-        &format!("SELECT strategy, last_position, escalation_queue_id, manager_id FROM queues WHERE id = $1{lock}"),
-    )
-    .bind(queue_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let strategy = strategy
-        .parse()
-        .map_err(|e| DbError::invalid("strategy", format!("{e}")))?;
-    Ok((strategy, last, escalation, manager))
+    let sql = format!(
+        "SELECT id, strategy, last_position, escalation_queue_id, manager_id FROM queues
+         WHERE id IN ({}) ORDER BY id{lock}",
+        placeholders(1, queue_ids.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, Option<i64>, Option<i64>, Option<i64>)>(&sql);
+    for id in queue_ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    if let Some(missing) = queue_ids
+        .iter()
+        .find(|id| !rows.iter().any(|r| r.0 == **id))
+    {
+        return Err(DbError::NotFound(format!("queue {missing}")));
+    }
+    lock_loads(tx, backend, queue_ids).await?;
+    rows.into_iter()
+        .map(|(id, strategy, last, escalation, manager)| {
+            let strategy = strategy
+                .parse()
+                .map_err(|e| DbError::invalid("strategy", format!("{e}")))?;
+            Ok((id, (strategy, last, escalation, manager)))
+        })
+        .collect()
+}
+
+/// Locks the open-work counts of every member of `queue_ids`, in user order
+/// (PostgreSQL; SQLite has one writer), after their queues' rows: a person
+/// in two queues is given work by one transaction at a time, so their cap
+/// holds across queues and servers.
+pub(crate) async fn lock_loads(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    queue_ids: &[i64],
+) -> Result<()> {
+    if backend != Backend::Postgres || queue_ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT user_id FROM open_work WHERE user_id IN
+             (SELECT user_id FROM queue_members WHERE queue_id IN ({}))
+         ORDER BY user_id FOR UPDATE",
+        placeholders(1, queue_ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in queue_ids {
+        query = query.bind(*id);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
 
 impl Db {
@@ -980,8 +1034,20 @@ impl Db {
         let mut escalated = Vec::new();
         for (id, queue_id, assignee, level, due_at) in due {
             let mut tx = self.begin_write().await?;
+            // The queue and its next tier are locked together, in the order
+            // intake locks queues, and before any member's load.
+            let (tier,): (Option<i64>,) =
+                sqlx::query_as("SELECT escalation_queue_id FROM queues WHERE id = $1")
+                    .bind(queue_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let ids: Vec<i64> = [Some(queue_id), tier.filter(|t| *t != queue_id)]
+                .into_iter()
+                .flatten()
+                .collect();
+            let mut locked = lock_queues_by_id(&mut tx, self.backend(), &ids).await?;
             let (strategy, mut last, next_tier, manager) =
-                lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
+                locked.remove(&queue_id).expect("the queue was locked");
             let skills = required_skills_in(&mut tx, id).await?;
             // Step 1: another member of the same queue.
             let mut target: Option<(EscalatedTo, Option<i64>, i64, String)> = None;
@@ -1007,8 +1073,11 @@ impl Db {
                 && level < EscalatedTo::NextTier.level()
                 && let Some(tier) = next_tier
             {
-                let (tier_strategy, mut tier_last, _, _) =
-                    lock_queue_by_id(&mut tx, self.backend(), tier).await?;
+                let (tier_strategy, mut tier_last, _, _) = match locked.remove(&tier) {
+                    Some(locked) => locked,
+                    // Changed since it was read: lock it now.
+                    None => lock_queue_by_id(&mut tx, self.backend(), tier).await?,
+                };
                 let chosen =
                     choose_assignee(&mut tx, tier, tier_strategy, &mut tier_last, None, &skills)
                         .await?;

@@ -10,7 +10,7 @@ use crate::error::{DbError, Result};
 use crate::now_ms;
 use crate::queues::{Member, members_of, sla_due};
 use crate::sql::{CHUNK, Value, insert_rows, placeholders};
-use crate::work_items::skills_text;
+use crate::work_items::{lock_loads, skills_text};
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, InquiryStatus, Stage, Strategy, Verdict};
 use baton_core::moderation::HeldText;
@@ -57,6 +57,14 @@ impl LockedQueue {
         ))
     }
 
+    /// Counts an item given to `user` through another queue, if they are a
+    /// member of this one too.
+    fn count_open_item(&mut self, user: i64) {
+        if let Some(member) = self.members.iter_mut().find(|m| m.user_id == user) {
+            member.open_items += 1;
+        }
+    }
+
     /// When work routed to this queue at `routed_at` must be touched and
     /// resolved. The clocks start when the work reaches the queue, not when
     /// the inquiry arrived: one held by moderation or retried after a
@@ -97,6 +105,7 @@ async fn lock_queues(
         ));
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    lock_loads(tx, backend, &ids).await?;
     let mut members = members_of(&mut **tx, &ids).await?;
     rows.into_iter()
         .map(
@@ -271,6 +280,15 @@ impl Db {
                     .position(|q| q.slug == slug)
                     .expect("queue locked above");
                 let assignee = queues[queue].assign(&plan.route.skills);
+                // A member of several queues carries the item into each:
+                // their cap counts all their open work.
+                if let Ok((user, _)) = &assignee {
+                    for (index, other) in queues.iter_mut().enumerate() {
+                        if index != queue {
+                            other.count_open_item(*user);
+                        }
+                    }
+                }
                 let stage = stage_for(queues[queue].function);
                 routed.push(Routed {
                     plan_index,

@@ -240,3 +240,28 @@ pub fn invalid_names(problem: &Value) -> Vec<&str> {
         .map(|p| p["name"].as_str().unwrap())
         .collect()
 }
+
+/// An API inquiry from `email` saying `message`, as intake stores it; its
+/// content hash is `email`, so each sender counts once.
+pub fn api_inquiry(email: &str, message: &str) -> baton_db::intake::RawInquiry {
+    baton_db::intake::RawInquiry {
+        channel: baton_core::domain::Channel::Api,
+        origin: "test".into(),
+        raw: json!({"email": email, "message": message})
+            .to_string()
+            .into_bytes(),
+        idempotency_key: None,
+        content_hash: email.to_string(),
+    }
+}
+
+/// Stores `raws` as one batch and processes them together, as a busy
+/// moment would; returns the outcomes in arrival order.
+pub async fn process_as_one_batch(
+    app: &TestApp,
+    raws: &[baton_db::intake::RawInquiry],
+) -> Vec<baton_db::intake::Outcome> {
+    let (stored, _) = app.db.store_raw(raws).await.unwrap();
+    let ids: Vec<i64> = stored.iter().map(|s| s.id()).collect();
+    app.db.process_inquiries(&ids).await.unwrap()
+}

@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, strong_lead};
+use crate::helpers::{TestApp, api_inquiry, process_as_one_batch, strong_lead};
 use baton_core::domain::Role;
 use serde_json::{Value, json};
 
@@ -102,6 +102,35 @@ async fn round_robin_balances_members_and_full_members_are_skipped() {
             .unwrap()
             .contains("capacity")
     );
+}
+
+#[tokio::test]
+async fn a_cap_counts_the_work_of_every_queue_even_within_one_batch() {
+    let app = TestApp::new().await;
+    let (ops, _) = app.user("opal@acme.test", Role::Operations).await;
+    for queue in ["operations", "service"] {
+        app.join(queue, "opal@acme.test").await;
+        let path = format!("/api/v1/queues/{queue}/members/{ops}");
+        let response = app.patch(&app.owner, &path, &json!({"capacity": 1})).await;
+        assert_eq!(response.status(), 200);
+    }
+    let raws = [
+        api_inquiry("c0@x.test", "Our invoice was charged twice, please refund"),
+        api_inquiry(
+            "c1@x.test",
+            "The export is not working since the update, error 500",
+        ),
+    ];
+    let outcomes = process_as_one_batch(&app, &raws).await;
+    let queues: Vec<Option<&str>> = outcomes.iter().map(|o| o.queue.as_deref()).collect();
+    assert_eq!(queues, [Some("operations"), Some("service")]);
+    let assigned: Vec<Option<i64>> = outcomes.iter().map(|o| o.assignee_id).collect();
+    assert_eq!(
+        assigned,
+        [Some(ops), None],
+        "full after the first, whichever queue the second comes through"
+    );
+    app.assert_open_work_is_counted().await;
 }
 
 #[tokio::test]

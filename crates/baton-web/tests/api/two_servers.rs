@@ -93,3 +93,52 @@ async fn two_servers_share_one_database_without_double_assignment() {
     assert_eq!(recorded, total as i64);
     app.assert_open_work_is_counted().await;
 }
+
+/// A person in two queues, capped in both, sent billing inquiries through one
+/// server and support inquiries through the other at once: their cap holds
+/// across the queues, and the rest wait unassigned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_keep_one_cap_for_a_person_in_two_queues() {
+    let app = TestApp::new().await;
+    let (opal, _) = app.user("opal@acme.test", Role::Operations).await;
+    let cap = 5;
+    for queue in ["operations", "service"] {
+        app.join(queue, "opal@acme.test").await;
+        let path = format!("/api/v1/queues/{queue}/members/{opal}");
+        let response = app
+            .patch(&app.owner, &path, &json!({"capacity": cap}))
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    let second_db = Db::open(&app.test_db.options).await.unwrap();
+    let (second_base, _stop) = start_server(second_db.clone(), |_| {}).await;
+    let sends = (0..40).map(|i| {
+        let (base, message) = if i % 2 == 0 {
+            (
+                app.base.clone(),
+                "Our invoice was charged twice, please refund",
+            )
+        } else {
+            (
+                second_base.clone(),
+                "The export is not working since the update, error 500",
+            )
+        };
+        let request = app
+            .client
+            .post(format!("{base}/api/v1/inquiries"))
+            .bearer_auth(&app.owner)
+            .json(&json!({"email": format!("c{i}@x.test"), "message": message}));
+        tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+    });
+    for send in sends.collect::<Vec<_>>() {
+        assert_eq!(send.await.unwrap(), 201);
+    }
+    let (held,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM work_items WHERE assignee_id = $1")
+        .bind(opal)
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(held, cap, "the cap holds across queues and servers");
+    app.assert_open_work_is_counted().await;
+}
