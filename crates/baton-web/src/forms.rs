@@ -4,9 +4,10 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::limits::Client;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -16,71 +17,9 @@ use baton_core::intake::{HONEYPOT_FIELD, content_hash, decode_form};
 use baton_db::forms::{FORM_ORIGIN, Form};
 use baton_db::intake::RawInquiry;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/f/{slug}", get(show).post(submit))
-}
-
-/// Fixed-window limit of submissions per client address.
-pub struct RateLimiter {
-    limit: u32,
-    window: Duration,
-    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(limit: u32, window: Duration) -> RateLimiter {
-        RateLimiter {
-            limit,
-            window,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts a request; `Err(seconds to wait)` past the limit. The check
-    /// and the count are one step, so parallel requests cannot all pass
-    /// before any is counted.
-    pub fn check(&self, address: IpAddr) -> Result<(), u64> {
-        self.with_window(address, |start, events, now| {
-            if *events >= self.limit {
-                let wait = self.window.saturating_sub(now.duration_since(start));
-                Err(wait.as_secs().max(1))
-            } else {
-                *events += 1;
-                Ok(())
-            }
-        })
-    }
-
-    /// Takes back a request counted by [`RateLimiter::check`] that turned
-    /// out not to count, such as a sign-in that succeeded.
-    pub fn give_back(&self, address: IpAddr) {
-        self.with_window(address, |_, events, _| *events = events.saturating_sub(1));
-    }
-
-    /// Runs `f` on the current window of `address`: when it started and
-    /// how many events it holds.
-    fn with_window<T>(
-        &self,
-        address: IpAddr,
-        f: impl FnOnce(Instant, &mut u32, Instant) -> T,
-    ) -> T {
-        let now = Instant::now();
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget finished windows now and then so the map stays small.
-        if seen.len() > 10_000 {
-            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-        }
-        let entry = seen.entry(address).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        let (start, events) = entry;
-        f(*start, events, now)
-    }
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -235,7 +174,7 @@ async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Respon
 
 async fn submit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     Path(slug): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -243,7 +182,7 @@ async fn submit(
         Ok(form) => form,
         Err(response) => return response,
     };
-    if let Err(wait) = state.form_limiter.check(peer.ip()) {
+    if let Err(wait) = state.form_limiter.check(&client) {
         let mut response = (
             StatusCode::TOO_MANY_REQUESTS,
             Html(page(
@@ -318,20 +257,5 @@ mod tests {
         assert!(html.contains("`&lt;b&gt;` is not"));
         assert!(!html.contains("<script>"));
         assert!(html.contains("aria-describedby=\"email-error\""));
-    }
-
-    #[test]
-    fn the_limiter_allows_up_to_the_limit_per_address() {
-        let limiter = RateLimiter::new(2, Duration::from_secs(60));
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        let b: IpAddr = "127.0.0.2".parse().unwrap();
-        assert!(limiter.check(a).is_ok());
-        assert!(limiter.check(a).is_ok());
-        assert!(limiter.check(a).is_err());
-        assert!(limiter.check(b).is_ok());
-        // A request given back frees its place.
-        limiter.give_back(a);
-        assert!(limiter.check(a).is_ok());
-        assert!(limiter.check(a).is_err());
     }
 }

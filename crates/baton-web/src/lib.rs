@@ -9,12 +9,14 @@ pub mod error;
 pub mod forms;
 pub mod intake;
 pub mod jobs;
+pub mod limits;
 pub mod openapi;
 pub mod ui;
 pub mod webhooks;
 
 use axum::Router;
 use baton_db::Db;
+use limits::RateLimiter;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -34,6 +36,9 @@ pub struct ServeOptions {
     /// How long a client may take to send a request's head, counted from
     /// its start or from the answer before it on the same connection.
     pub request_head_timeout: Duration,
+    /// Proxies in front whose `X-Forwarded-For` names the client that rate
+    /// limits count; none by default.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServeOptions {
@@ -43,6 +48,7 @@ impl Default for ServeOptions {
             background_jobs: true,
             job_interval: Duration::from_secs(5),
             request_head_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -53,9 +59,12 @@ pub struct AppState {
     pub db: Db,
     pub intake: intake::Intake,
     pub options: Arc<ServeOptions>,
-    pub form_limiter: Arc<forms::RateLimiter>,
+    pub form_limiter: Arc<RateLimiter>,
     /// Sign-in attempts per address, against password guessing.
-    pub sign_in_limiter: Arc<forms::RateLimiter>,
+    pub sign_in_limiter: Arc<RateLimiter>,
+    /// Failed sign-ins per account (the e-mail as typed, lowercased),
+    /// against guessing spread over many addresses.
+    pub sign_in_account_limiter: Arc<RateLimiter<String>>,
 }
 
 impl AppState {
@@ -64,8 +73,9 @@ impl AppState {
             intake: intake::Intake::start(db.clone()),
             db,
             options: Arc::new(options),
-            form_limiter: Arc::new(forms::RateLimiter::new(10, Duration::from_secs(60))),
-            sign_in_limiter: Arc::new(forms::RateLimiter::new(10, Duration::from_secs(300))),
+            form_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(60))),
+            sign_in_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(300))),
+            sign_in_account_limiter: Arc::new(RateLimiter::new(20, Duration::from_secs(900))),
         }
     }
 }

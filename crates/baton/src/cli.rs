@@ -120,6 +120,12 @@ pub struct ServeArgs {
     /// Do not run background jobs on this server (another server runs them).
     #[arg(long)]
     pub no_background_jobs: bool,
+
+    /// The address of a reverse proxy in front, whose X-Forwarded-For then
+    /// names the client that sign-in and form rate limits count; repeat it
+    /// for several. Without it every client behind the proxy counts as one.
+    #[arg(long, value_name = "IP")]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,15 +4,15 @@
 use super::session::csrf_refused;
 use super::{Chrome, Field, Viewer, failure, place_error, place_errors, refusal, render};
 use crate::AppState;
+use crate::limits::Client;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -79,7 +79,7 @@ struct PasswordForm {
 
 async fn change_password(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     viewer: Viewer,
     Form(form): Form<PasswordForm>,
 ) -> Response {
@@ -93,7 +93,7 @@ async fn change_password(
     }
     // Guessing the current password is limited as signing in is: each
     // check counts for the address, and only a wrong password keeps its count.
-    if let Err(wait) = state.sign_in_limiter.check(peer.ip()) {
+    if let Err(wait) = state.sign_in_limiter.check(&client) {
         let problem =
             format!("too many wrong passwords from your address; try again in {wait} seconds");
         place_error(&mut fields, "current", problem);
@@ -107,7 +107,7 @@ async fn change_password(
     let wrong_current =
         matches!(&changed, Err(Ok(problems)) if problems.iter().any(|p| p.field == "current"));
     if !wrong_current {
-        state.sign_in_limiter.give_back(peer.ip());
+        state.sign_in_limiter.give_back(&client);
     }
     match changed {
         Ok(()) => show(

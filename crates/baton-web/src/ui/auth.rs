@@ -3,8 +3,9 @@
 use super::session::{cleared_cookie, csrf_refused, from_another_site, session_cookie};
 use super::{Chrome, Field, Viewer, failure, place_errors, refusal, render};
 use crate::AppState;
+use crate::limits::Client;
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,7 +15,6 @@ use baton_core::domain::Role;
 use baton_core::inquiry::FieldError;
 use baton_db::users::NewUser;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -59,7 +59,7 @@ struct SignInForm {
 
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -69,9 +69,21 @@ async fn sign_in(
     // Only failures count, so a busy office behind one address signs in
     // freely: each attempt is counted before the password is checked (so
     // parallel guesses are counted too) and given back when it succeeds.
-    if let Err(wait) = state.sign_in_limiter.check(peer.ip()) {
+    if let Err(wait) = state.sign_in_limiter.check(&client) {
         let error =
             format!("Too many failed attempts from your address; try again in {wait} seconds.");
+        return render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &SignInPage::new(form.email, Some(error)),
+        );
+    }
+    // Guesses spread over many addresses are counted for the account too,
+    // known or not, so the answer says nothing of which accounts exist.
+    let account = form.email.trim().to_lowercase();
+    if let Err(wait) = state.sign_in_account_limiter.check(&account) {
+        state.sign_in_limiter.give_back(&client);
+        let error =
+            format!("Too many failed attempts for this account; try again in {wait} seconds.");
         return render(
             StatusCode::TOO_MANY_REQUESTS,
             &SignInPage::new(form.email, Some(error)),
@@ -88,7 +100,8 @@ async fn sign_in(
         }
         Err(e) => return failure(None, e),
     };
-    state.sign_in_limiter.give_back(peer.ip());
+    state.sign_in_limiter.give_back(&client);
+    state.sign_in_account_limiter.give_back(&account);
     match state.db.create_session(user.id).await {
         Ok(token) => {
             let secure = state.options.base_url.starts_with("https://");

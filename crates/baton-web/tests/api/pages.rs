@@ -2334,6 +2334,79 @@ async fn only_failed_sign_ins_count_towards_the_limit_of_an_address() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_limited_and_an_account_is_limited_across_addresses()
+{
+    let app = TestApp::new().await;
+    Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    Browser::person(&app, "ann@acme.test", Role::Hunter).await;
+    let (proxied, _stop) = crate::server::start_server(app.db.clone(), |options| {
+        options.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = async |base: &str, from: &str, email: &str, password: &str| {
+        client
+            .post(format!("{base}/sign-in"))
+            .header("x-forwarded-for", from)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    // Without a trusted proxy the header is anyone's word: every guess
+    // counts against the connection's address.
+    for n in 0..10 {
+        let from = format!("203.0.113.{n}");
+        assert_eq!(
+            sign_in(&app.base, &from, "hal@acme.test", "guess").await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in(&app.base, "198.51.100.1", "ann@acme.test", "long password").await,
+        429
+    );
+    // Behind the trusted proxy, the client it names is limited, not everyone.
+    for _ in 0..10 {
+        assert_eq!(
+            sign_in(&proxied, "203.0.113.7", "ann@acme.test", "guess").await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in(&proxied, "203.0.113.7", "ann@acme.test", "guess").await,
+        429
+    );
+    assert_eq!(
+        sign_in(&proxied, "198.51.100.1", "hal@acme.test", "long password").await,
+        303,
+        "another client behind the same proxy signs in"
+    );
+    // Guesses at one account from many addresses: 20, then the account
+    // waits, even with the right password; others do not.
+    for n in 0..10 {
+        let from = format!("192.0.2.{n}");
+        assert_eq!(
+            sign_in(&proxied, &from, "ann@acme.test", "guess").await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in(&proxied, "192.0.2.200", "ann@acme.test", "long password").await,
+        429
+    );
+    assert_eq!(
+        sign_in(&proxied, "192.0.2.201", "hal@acme.test", "long password").await,
+        303
+    );
+}
+
+#[tokio::test]
 async fn parallel_wrong_passwords_are_all_counted() {
     let app = TestApp::new().await;
     Browser::person(&app, "hal@acme.test", Role::Hunter).await;

@@ -38,6 +38,7 @@ pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Fail
     let options = ServeOptions {
         base_url,
         background_jobs: !args.no_background_jobs,
+        trusted_proxies: args.trusted_proxy.clone(),
         ..ServeOptions::default()
     };
     let served = baton_web::run(db.clone(), listener, options).await;
