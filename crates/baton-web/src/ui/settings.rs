@@ -453,11 +453,18 @@ async fn show_webhooks(
                     event: d.event,
                     status: d.status,
                     attempts: d.attempts,
-                    response: match (d.response_code, d.last_error) {
-                        (Some(code), _) => format!("HTTP {code}"),
-                        (None, Some(error)) => error,
-                        (None, None) => String::new(),
-                    },
+                    // Every attempt's answer, in order: a receiver that
+                    // failed before it took the delivery shows it.
+                    response: d
+                        .history
+                        .iter()
+                        .map(|attempt| match (attempt.response_code, &attempt.error) {
+                            (Some(code), _) => format!("HTTP {code}"),
+                            (None, Some(error)) => error.clone(),
+                            (None, None) => String::new(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" → "),
                     at: viewer.when(d.delivered_at.unwrap_or(d.created_at)),
                 })
                 .collect(),
