@@ -133,7 +133,7 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
         .map(|attempt| attempt["response_code"].clone())
         .collect();
     assert_eq!(history, [json!(500), json!(204)], "every attempt is kept");
-    let mut manager =
+    let manager =
         crate::pages::Browser::person(&app, "max@acme.test", baton_core::domain::Role::Manager)
             .await;
     let (status, page, _) = manager.get("/settings/webhooks").await;
