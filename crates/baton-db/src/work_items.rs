@@ -311,7 +311,6 @@ impl Db {
     }
 }
 
-/// A queue row locked for assignment (PostgreSQL; SQLite has one writer).
 /// The steps a breached item is escalated along, each at most once, in
 /// order; the level stored is the last step taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,22 +350,26 @@ async fn required_skills_in(tx: &mut Transaction<'static, Any>, id: i64) -> Resu
     })
 }
 
+/// A queue row locked for assignment, then the loads of the people it may
+/// give work to (PostgreSQL; SQLite has one writer); see
+/// [`lock_queues_by_id`].
 pub(crate) async fn lock_queue_by_id(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     queue_id: i64,
 ) -> Result<(Strategy, Option<i64>, Option<i64>, Option<i64>)> {
-    let mut locked = lock_queues_by_id(tx, backend, &[queue_id]).await?;
+    let mut locked = lock_queues_by_id(tx, backend, &[queue_id], &[]).await?;
     Ok(locked.remove(&queue_id).expect("the queue was read"))
 }
 
-/// Locks the queue rows `queue_ids` in id order, then their members' loads
-/// (see [`lock_loads`]); returns each queue's strategy, last position,
-/// escalation queue and manager.
+/// Locks the queue rows `queue_ids` in id order, then the loads of their
+/// members and of `also` (see [`lock_loads`]); returns
+/// each queue's strategy, last position, escalation queue and manager.
 pub(crate) async fn lock_queues_by_id(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     queue_ids: &[i64],
+    also: &[i64],
 ) -> Result<HashMap<i64, (Strategy, Option<i64>, Option<i64>, Option<i64>)>> {
     let lock = backend.row_lock();
     let sql = format!(
@@ -385,7 +388,7 @@ pub(crate) async fn lock_queues_by_id(
     {
         return Err(DbError::NotFound(format!("queue {missing}")));
     }
-    lock_loads(tx, backend, queue_ids).await?;
+    lock_loads(tx, backend, queue_ids, also).await?;
     rows.into_iter()
         .map(|(id, strategy, last, escalation, manager)| {
             let strategy = strategy
@@ -396,26 +399,35 @@ pub(crate) async fn lock_queues_by_id(
         .collect()
 }
 
-/// Locks the open-work counts of every member of `queue_ids`, in user order
-/// (PostgreSQL; SQLite has one writer), after their queues' rows: a person
-/// in two queues is given work by one transaction at a time, so their cap
-/// holds across queues and servers.
+/// Locks the open-work counts of the members of `queue_ids` and of `also`
+/// (those the work may go to or come from besides), in user order
+/// (PostgreSQL; SQLite has one writer). Taken after the queues' rows and before any work item
+/// changes (whose trigger counts the loads), so that every transaction
+/// takes these locks in one order: a person in two queues is given work by
+/// one transaction at a time, and their cap holds across queues and servers.
 pub(crate) async fn lock_loads(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     queue_ids: &[i64],
+    also: &[i64],
 ) -> Result<()> {
-    if backend != Backend::Postgres || queue_ids.is_empty() {
+    if backend != Backend::Postgres || (queue_ids.is_empty() && also.is_empty()) {
         return Ok(());
     }
+    let queues = placeholders(1, queue_ids.len().max(1));
+    let people = placeholders(queue_ids.len().max(1) + 1, also.len().max(1));
     let sql = format!(
         "SELECT user_id FROM open_work WHERE user_id IN
-             (SELECT user_id FROM queue_members WHERE queue_id IN ({}))
-         ORDER BY user_id FOR UPDATE",
-        placeholders(1, queue_ids.len())
+             (SELECT user_id FROM queue_members WHERE queue_id IN ({queues})
+              UNION SELECT id FROM users WHERE id IN ({people}))
+         ORDER BY user_id FOR UPDATE"
     );
     let mut query = sqlx::query(&sql);
-    for id in queue_ids {
+    // An empty list binds one id that matches nothing.
+    for id in queue_ids.iter().chain(queue_ids.is_empty().then_some(&0)) {
+        query = query.bind(*id);
+    }
+    for id in also.iter().chain(also.is_empty().then_some(&0)) {
         query = query.bind(*id);
     }
     query.execute(&mut **tx).await?;
@@ -603,6 +615,13 @@ impl Db {
         let hours = self.business_hours().await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
+        // Nurture's queue and loads, with the holder's, before the change
+        // counts them: the order intake takes them in.
+        let (nurture_id,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = 'nurture'")
+            .fetch_one(&mut *tx)
+            .await?;
+        let holder: Vec<i64> = item.assignee_id.into_iter().collect();
+        lock_queues_by_id(&mut tx, self.backend(), &[nurture_id], &holder).await?;
         let reject = format!(
             "UPDATE work_items SET status = 'rejected', reject_reason = $1, updated_at = $2 WHERE id = $3 AND {}",
             still_as_read(4)
@@ -818,15 +837,9 @@ impl Db {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        // The queue lock orders takes with routing; the load lock orders two
-        // takes by the same person from different queues.
+        // The queue lock orders takes with routing; the loads it locks
+        // order two takes by the same person from different queues.
         lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
-        if self.backend() == Backend::Postgres {
-            sqlx::query("SELECT items FROM open_work WHERE user_id = $1 FOR UPDATE")
-                .bind(actor)
-                .execute(&mut *tx)
-                .await?;
-        }
         let members = members_in(&mut *tx, queue_id).await?;
         let Some(me) = members.iter().find(|m| m.user_id == actor) else {
             return Err(DbError::Forbidden(format!(
@@ -950,11 +963,17 @@ impl Db {
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
+        // The queue, then the loads of the one who holds the item and the
+        // one who gets it, before the change counts them.
+        let people: Vec<i64> = [item.assignee_id, Some(to_user)]
+            .into_iter()
+            .flatten()
+            .collect();
+        lock_queues_by_id(&mut tx, self.backend(), &[queue_id], &people).await?;
         if !by_manager {
             let function: Function = function
                 .parse()
                 .map_err(|e| DbError::invalid("function", format!("{e}")))?;
-            lock_queue_by_id(&mut tx, self.backend(), queue_id).await?;
             let queues = queue_functions(&mut *tx).await?;
             let memberships = memberships_in(&mut *tx, &queues)
                 .await?
@@ -1032,171 +1051,193 @@ impl Db {
         }
         let hours = self.business_hours().await?;
         let mut escalated = Vec::new();
-        for (id, queue_id, assignee, level, due_at) in due {
-            let mut tx = self.begin_write().await?;
-            // The queue and its next tier are locked together, in the order
-            // intake locks queues, and before any member's load.
-            let (tier,): (Option<i64>,) =
-                sqlx::query_as("SELECT escalation_queue_id FROM queues WHERE id = $1")
-                    .bind(queue_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let ids: Vec<i64> = [Some(queue_id), tier.filter(|t| *t != queue_id)]
-                .into_iter()
-                .flatten()
-                .collect();
-            let mut locked = lock_queues_by_id(&mut tx, self.backend(), &ids).await?;
-            let (strategy, mut last, next_tier, manager) =
-                locked.remove(&queue_id).expect("the queue was locked");
-            let skills = required_skills_in(&mut tx, id).await?;
-            // Step 1: another member of the same queue.
-            let mut target: Option<(EscalatedTo, Option<i64>, i64, String)> = None;
-            if level < EscalatedTo::NextMember.level()
-                && let Ok((user, why)) =
-                    choose_assignee(&mut tx, queue_id, strategy, &mut last, assignee, &skills)
-                        .await?
-            {
-                target = Some((
-                    EscalatedTo::NextMember,
-                    Some(user),
-                    queue_id,
-                    format!("first touch overdue; next member: {why}"),
-                ));
-                sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
-                    .bind(last)
-                    .bind(queue_id)
-                    .execute(&mut *tx)
-                    .await?;
+        for breach in due {
+            let id = breach.0;
+            // One item's failure (a transaction PostgreSQL turned back, say)
+            // leaves the others to be escalated; it is tried next round.
+            match self.escalate_one(breach, now, &hours).await {
+                Ok(true) => escalated.push(id),
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(work_item = id, %error, "escalation failed; retrying next round");
+                }
             }
-            // Step 2: the next tier.
-            if target.is_none()
-                && level < EscalatedTo::NextTier.level()
-                && let Some(tier) = next_tier
-            {
-                let (tier_strategy, mut tier_last, _, _) = match locked.remove(&tier) {
-                    Some(locked) => locked,
-                    // Changed since it was read: lock it now.
-                    None => lock_queue_by_id(&mut tx, self.backend(), tier).await?,
-                };
-                let chosen =
-                    choose_assignee(&mut tx, tier, tier_strategy, &mut tier_last, None, &skills)
-                        .await?;
-                sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
-                    .bind(tier_last)
-                    .bind(tier)
-                    .execute(&mut *tx)
-                    .await?;
-                target = Some(match chosen {
-                    Ok((user, why)) => (
-                        EscalatedTo::NextTier,
-                        Some(user),
-                        tier,
-                        format!("first touch overdue; next tier: {why}"),
-                    ),
-                    Err(why) => (
-                        EscalatedTo::NextTier,
-                        None,
-                        tier,
-                        format!("first touch overdue; next tier, waiting: {why}"),
-                    ),
-                });
-            }
-            // Step 3, the last: the manager of the queue, or an owner.
-            if target.is_none() {
-                let manager = match manager {
-                    Some(m) => Some(m),
-                    None => sqlx::query_as::<_, (i64,)>(
-                        "SELECT id FROM users WHERE role = 'owner' AND active = 1 ORDER BY id LIMIT 1",
-                    )
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|(id,)| id),
-                };
-                target = Some((
-                    EscalatedTo::Manager,
-                    manager,
-                    queue_id,
-                    "first touch overdue; escalated to the manager".to_string(),
-                ));
-            }
-            let (step, to_user, to_queue, reason) = target.expect("a step was chosen");
-            let new_level = step.level();
-            // The new holder's clock starts now, by their queue's SLA.
-            let (first_touch, business_hours): (i64, i64) = sqlx::query_as(
-                "SELECT first_touch_sla_min, business_hours FROM queues WHERE id = $1",
-            )
-            .bind(to_queue)
-            .fetch_one(&mut *tx)
-            .await?;
-            let new_due = sla_due(now, first_touch, business_hours != 0, &hours);
-            // Only the breach as read: not once another server escalated it,
-            // nor once someone took, reassigned or moved it meanwhile.
-            let changed = sqlx::query(
-                "UPDATE work_items SET escalation_level = $1, escalated_at = $2, assignee_id = $3, queue_id = $4,
-                     status = $5, first_touch_due_at = $6, updated_at = $2
-                 WHERE id = $7 AND escalation_level = $8 AND status IN ('assigned', 'unassigned')
-                   AND first_touched_at IS NULL AND queue_id = $9 AND COALESCE(assignee_id, 0) = $10
-                   AND first_touch_due_at = $11",
-            )
-            .bind(new_level)
-            .bind(now)
-            .bind(to_user)
-            .bind(to_queue)
-            .bind(if to_user.is_some() { "assigned" } else { "unassigned" })
-            .bind(new_due)
-            .bind(id)
-            .bind(level)
-            .bind(queue_id)
-            .bind(assignee.unwrap_or(0))
-            .bind(due_at)
-            .execute(&mut *tx)
-            .await?;
-            if changed.rows_affected() != 1 {
-                // Escalated by another server, or handled meanwhile.
-                tx.rollback().await?;
-                continue;
-            }
-            // The lead follows its work, as on a take or a reassignment.
-            sqlx::query(
-                "UPDATE leads SET owner_id = $1 WHERE id = (SELECT lead_id FROM work_items WHERE id = $2)",
-            )
-            .bind(to_user)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            crate::webhooks::enqueue(
-                &mut tx,
-                "work_item.sla_breached",
-                &[serde_json::json!({
-                    "work_item_id": id, "level": new_level, "to_user_id": to_user, "to_queue_id": to_queue,
-                    "reason": reason,
-                })],
-            )
-            .await?;
-            record(
-                &mut tx,
-                id,
-                "escalated",
-                assignee,
-                to_user,
-                Some(to_queue),
-                &reason,
-                None,
-            )
-            .await?;
-            audit_in(
-                &mut *tx,
-                None,
-                "work_item.escalated",
-                "work_item",
-                Some(id),
-                &serde_json::json!({"level": new_level, "to_user": to_user, "to_queue": to_queue}),
-            )
-            .await?;
-            tx.commit().await?;
-            escalated.push(id);
         }
         Ok(escalated)
+    }
+
+    /// Escalates one breach as read, `(id, queue, assignee, level, due)`,
+    /// in a transaction of its own; false when it changed meanwhile.
+    async fn escalate_one(
+        &self,
+        (id, queue_id, assignee, level, due_at): (i64, i64, Option<i64>, i64, i64),
+        now: i64,
+        hours: &BusinessHours,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        // The queue and its next tier are locked together, in the order
+        // intake locks queues, then the loads of everyone the item may go
+        // to or come from, before any change counts them.
+        let (tier, manager): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT escalation_queue_id, manager_id FROM queues WHERE id = $1")
+                .bind(queue_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let owner: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM users WHERE role = 'owner' AND active = 1 ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let ids: Vec<i64> = [Some(queue_id), tier.filter(|t| *t != queue_id)]
+            .into_iter()
+            .flatten()
+            .collect();
+        let people: Vec<i64> = [assignee, manager, owner.map(|(id,)| id)]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut locked = lock_queues_by_id(&mut tx, self.backend(), &ids, &people).await?;
+        let (strategy, mut last, next_tier, _) =
+            locked.remove(&queue_id).expect("the queue was locked");
+        if next_tier != tier {
+            // Its path changed since it was read: next round reads it again.
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let skills = required_skills_in(&mut tx, id).await?;
+        // Step 1: another member of the same queue.
+        let mut target: Option<(EscalatedTo, Option<i64>, i64, String)> = None;
+        if level < EscalatedTo::NextMember.level()
+            && let Ok((user, why)) =
+                choose_assignee(&mut tx, queue_id, strategy, &mut last, assignee, &skills).await?
+        {
+            target = Some((
+                EscalatedTo::NextMember,
+                Some(user),
+                queue_id,
+                format!("first touch overdue; next member: {why}"),
+            ));
+            sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
+                .bind(last)
+                .bind(queue_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Step 2: the next tier.
+        if target.is_none()
+            && level < EscalatedTo::NextTier.level()
+            && let Some(tier) = next_tier
+        {
+            let (tier_strategy, mut tier_last, _, _) = locked
+                .remove(&tier)
+                .expect("the tier read is the tier locked");
+            let chosen =
+                choose_assignee(&mut tx, tier, tier_strategy, &mut tier_last, None, &skills)
+                    .await?;
+            sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
+                .bind(tier_last)
+                .bind(tier)
+                .execute(&mut *tx)
+                .await?;
+            target = Some(match chosen {
+                Ok((user, why)) => (
+                    EscalatedTo::NextTier,
+                    Some(user),
+                    tier,
+                    format!("first touch overdue; next tier: {why}"),
+                ),
+                Err(why) => (
+                    EscalatedTo::NextTier,
+                    None,
+                    tier,
+                    format!("first touch overdue; next tier, waiting: {why}"),
+                ),
+            });
+        }
+        // Step 3, the last: the manager of the queue, or an owner.
+        if target.is_none() {
+            target = Some((
+                EscalatedTo::Manager,
+                manager.or(owner.map(|(id,)| id)),
+                queue_id,
+                "first touch overdue; escalated to the manager".to_string(),
+            ));
+        }
+        let (step, to_user, to_queue, reason) = target.expect("a step was chosen");
+        let new_level = step.level();
+        // The new holder's clock starts now, by their queue's SLA.
+        let (first_touch, business_hours): (i64, i64) =
+            sqlx::query_as("SELECT first_touch_sla_min, business_hours FROM queues WHERE id = $1")
+                .bind(to_queue)
+                .fetch_one(&mut *tx)
+                .await?;
+        let new_due = sla_due(now, first_touch, business_hours != 0, hours);
+        // Only the breach as read: not once another server escalated it,
+        // nor once someone took, reassigned or moved it meanwhile.
+        let changed = sqlx::query(
+            "UPDATE work_items SET escalation_level = $1, escalated_at = $2, assignee_id = $3, queue_id = $4,
+                 status = $5, first_touch_due_at = $6, updated_at = $2
+             WHERE id = $7 AND escalation_level = $8 AND status IN ('assigned', 'unassigned')
+               AND first_touched_at IS NULL AND queue_id = $9 AND COALESCE(assignee_id, 0) = $10
+               AND first_touch_due_at = $11",
+        )
+        .bind(new_level)
+        .bind(now)
+        .bind(to_user)
+        .bind(to_queue)
+        .bind(if to_user.is_some() { "assigned" } else { "unassigned" })
+        .bind(new_due)
+        .bind(id)
+        .bind(level)
+        .bind(queue_id)
+        .bind(assignee.unwrap_or(0))
+        .bind(due_at)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            // Escalated by another server, or handled meanwhile.
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        // The lead follows its work, as on a take or a reassignment.
+        sqlx::query(
+            "UPDATE leads SET owner_id = $1 WHERE id = (SELECT lead_id FROM work_items WHERE id = $2)",
+        )
+        .bind(to_user)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        crate::webhooks::enqueue(
+            &mut tx,
+            "work_item.sla_breached",
+            &[serde_json::json!({
+                "work_item_id": id, "level": new_level, "to_user_id": to_user, "to_queue_id": to_queue,
+                "reason": reason,
+            })],
+        )
+        .await?;
+        record(
+            &mut tx,
+            id,
+            "escalated",
+            assignee,
+            to_user,
+            Some(to_queue),
+            &reason,
+            None,
+        )
+        .await?;
+        audit_in(
+            &mut *tx,
+            None,
+            "work_item.escalated",
+            "work_item",
+            Some(id),
+            &serde_json::json!({"level": new_level, "to_user": to_user, "to_queue": to_queue}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
 

@@ -105,7 +105,7 @@ async fn lock_queues(
         ));
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    lock_loads(tx, backend, &ids).await?;
+    lock_loads(tx, backend, &ids, &[]).await?;
     let mut members = members_of(&mut **tx, &ids).await?;
     rows.into_iter()
         .map(

@@ -26,7 +26,7 @@ use crate::forms::form_campaigns_in;
 use crate::now_ms;
 use crate::queues::sla_due;
 use crate::users::audit_in;
-use crate::work_items::{change_stage_in, choose_assignee, lock_queue_by_id, record, skills_text};
+use crate::work_items::{change_stage_in, choose_assignee, lock_queues_by_id, record, skills_text};
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, Grade, Intent, Stage};
 use baton_core::inquiry::Inquiry;
@@ -239,7 +239,14 @@ impl Db {
             slug,
             stage: stage_for(function),
         };
-        let (strategy, mut last, _, _) = lock_queue_by_id(tx, self.backend(), queue_id).await?;
+        // The new queue, then the loads of its members and of the one who
+        // held the work, before the move counts them.
+        let holder: Vec<i64> = item.assignee.into_iter().collect();
+        let (strategy, mut last, _, _) =
+            lock_queues_by_id(tx, self.backend(), &[queue_id], &holder)
+                .await?
+                .remove(&queue_id)
+                .expect("the queue was locked");
         let chosen =
             choose_assignee(tx, queue_id, strategy, &mut last, None, &decision.skills).await?;
         sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
