@@ -9,6 +9,7 @@ use crate::now_ms;
 use crate::sql::{Value, insert_rows};
 use crate::users::audit_in;
 use baton_core::domain::Function;
+use baton_core::inquiry::FieldError;
 use baton_core::slug::parse_slug;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -82,6 +83,26 @@ fn checked(refusals: &mut Refusals, types: &[ActivityType]) -> Result<Vec<Activi
             })
         })
         .collect()
+}
+
+/// A new version's note and activity types, trimmed and checked; every
+/// problem is named at once.
+fn checked_version(note: &str, types: &[ActivityType]) -> Result<(String, Vec<ActivityType>)> {
+    let mut refusals = Refusals::default();
+    let note = refusals.value(required("note", note, "say what changed and why"))?;
+    let types = checked(&mut refusals, types)?;
+    refusals.finish()?;
+    Ok((note, types))
+}
+
+/// Every problem a new version with `note` and `types` would be refused
+/// for, without storing anything: for a page that found problems of its
+/// own to name these beside them.
+pub fn version_problems(note: &str, types: &[ActivityType]) -> Vec<FieldError> {
+    checked_version(note, types)
+        .err()
+        .and_then(|refused| refused.field_problems().ok())
+        .unwrap_or_default()
 }
 
 impl Db {
@@ -206,10 +227,7 @@ impl Db {
         note: &str,
         types: &[ActivityType],
     ) -> Result<Charter> {
-        let mut refusals = Refusals::default();
-        let note = refusals.value(required("note", note, "say what changed and why"))?;
-        let types = checked(&mut refusals, types)?;
-        refusals.finish()?;
+        let (note, types) = checked_version(note, types)?;
         let mut tx = self.begin_write().await?;
         let (version,): (i64,) =
             sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM charter_versions")

@@ -54,9 +54,19 @@ pub async fn serve_connections(
         });
     }
     drop(listener);
-    draining.shutdown().await;
+    // Requests under way may finish; a client that keeps its connection
+    // busy longer does not keep the server from stopping.
+    if tokio::time::timeout(SHUTDOWN_GRACE, draining.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; stopping anyway");
+    }
     Ok(())
 }
+
+/// How long a stopping server waits for the requests under way.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// After a failed accept: a connection the client dropped before it was
 /// taken is nothing; anything else (no file descriptor left, say) is

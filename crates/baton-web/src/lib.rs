@@ -20,6 +20,7 @@ use limits::RateLimiter;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -33,9 +34,10 @@ pub struct ServeOptions {
     pub background_jobs: bool,
     /// How often the background jobs look for work.
     pub job_interval: Duration,
-    /// How long a client may take to send a request's head, counted from
-    /// its start or from the answer before it on the same connection.
-    pub request_head_timeout: Duration,
+    /// How long a client may keep the server waiting: for a request's
+    /// head, counted from its start or from the answer before it on the
+    /// same connection, and between two pieces of its body.
+    pub client_timeout: Duration,
     /// Proxies in front whose `X-Forwarded-For` names the client that rate
     /// limits count; none by default.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -47,7 +49,7 @@ impl Default for ServeOptions {
             base_url: "http://127.0.0.1:7878".into(),
             background_jobs: true,
             job_interval: Duration::from_secs(5),
-            request_head_timeout: Duration::from_secs(30),
+            client_timeout: Duration::from_secs(30),
             trusted_proxies: Vec::new(),
         }
     }
@@ -90,6 +92,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // A body that stops coming ends its request rather than hold the
+        // connection.
+        .layer(RequestBodyTimeoutLayer::new(state.options.client_timeout))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::security_headers,
@@ -118,7 +123,7 @@ pub async fn serve(
         .options
         .background_jobs
         .then(|| tokio::spawn(jobs::run(state.db.clone(), state.options.job_interval)));
-    let head_timeout = state.options.request_head_timeout;
+    let head_timeout = state.options.client_timeout;
     let result =
         connections::serve_connections(listener, router(state), head_timeout, shutdown).await;
     if let Some(jobs) = jobs {

@@ -13,11 +13,21 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How many keys a limiter holds at most: past it, every count is
+/// forgotten (and a warning logged) rather than memory grown without end.
+const MAX_KEYS: usize = 20_000;
+
 /// Fixed-window limit of events per key: a client, or an account.
 pub struct RateLimiter<K = Client> {
     limit: u32,
     window: Duration,
-    seen: Mutex<HashMap<K, (Instant, u32)>>,
+    seen: Mutex<Seen<K>>,
+}
+
+/// Each key's window, and when finished windows were last forgotten.
+struct Seen<K> {
+    windows: HashMap<K, (Instant, u32)>,
+    swept_at: Instant,
 }
 
 impl<K: Hash + Eq + Clone> RateLimiter<K> {
@@ -25,7 +35,10 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         RateLimiter {
             limit,
             window,
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Seen {
+                windows: HashMap::new(),
+                swept_at: Instant::now(),
+            }),
         }
     }
 
@@ -55,11 +68,19 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
     fn with_window<T>(&self, key: &K, f: impl FnOnce(Instant, &mut u32, Instant) -> T) -> T {
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget finished windows now and then so the map stays small.
-        if seen.len() > 10_000 {
-            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        // Finished windows are forgotten at most once a window, so that
+        // many keys do not make every call scan them all.
+        if now.duration_since(seen.swept_at) >= self.window {
+            let window = self.window;
+            seen.windows
+                .retain(|_, (start, _)| now.duration_since(*start) < window);
+            seen.swept_at = now;
         }
-        let entry = seen.entry(key.clone()).or_insert((now, 0));
+        if seen.windows.len() >= MAX_KEYS && !seen.windows.contains_key(key) {
+            tracing::warn!(keys = MAX_KEYS, "rate limiter full; its counts start again");
+            seen.windows.clear();
+        }
+        let entry = seen.windows.entry(key.clone()).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
@@ -93,24 +114,38 @@ impl Client {
     /// `X-Forwarded-For` read: its last address that is not itself a
     /// trusted proxy is the client, as each proxy appends the address it
     /// was reached from. Anyone else could send any address in the header.
+    /// An entry that does not read as an address (or an address with a
+    /// port) ends the walk at the proxy: skipping it would trust what the
+    /// client wrote before it.
     pub fn of_request(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> Client {
+        let peer = peer.to_canonical();
         if !trusted.contains(&peer) {
             return Client::new(peer);
         }
-        let forwarded = headers
+        let entries: Vec<String> = headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .filter_map(|address| address.trim().parse::<IpAddr>().ok())
-            .collect::<Vec<_>>();
-        let client = forwarded
-            .into_iter()
-            .rev()
-            .find(|address| !trusted.contains(address))
-            .unwrap_or(peer);
-        Client::new(client)
+            .map(|value| value.to_str().unwrap_or_default().to_string())
+            .collect();
+        for entry in entries.iter().flat_map(|value| value.split(',')).rev() {
+            match forwarded_address(entry.trim()) {
+                Some(address) if trusted.contains(&address) => continue,
+                Some(address) => return Client::new(address),
+                None => break,
+            }
+        }
+        Client::new(peer)
     }
+}
+
+/// An `X-Forwarded-For` entry as an address: `192.0.2.7`, `2001:db8::1`,
+/// or either with a port (`192.0.2.7:5123`, `[2001:db8::1]:5123`).
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .or_else(|_| entry.parse::<SocketAddr>().map(|socket| socket.ip()))
+        .ok()
+        .map(|address| address.to_canonical())
 }
 
 impl FromRequestParts<AppState> for Client {
@@ -154,6 +189,20 @@ mod tests {
     }
 
     #[test]
+    fn a_full_limiter_starts_again_rather_than_grow() {
+        let limiter = RateLimiter::new(1, Duration::from_secs(60));
+        assert!(limiter.check(&0).is_ok());
+        assert!(limiter.check(&0).is_err());
+        for key in 1..MAX_KEYS {
+            assert!(limiter.check(&key).is_ok());
+        }
+        assert!(limiter.check(&MAX_KEYS).is_ok(), "a new key past the cap");
+        assert!(limiter.check(&0).is_ok(), "the counts started again");
+        let held = limiter.seen.lock().unwrap().windows.len();
+        assert!(held <= 2, "{held}");
+    }
+
+    #[test]
     fn an_ipv6_client_is_its_network() {
         assert_eq!(
             client("2001:db8:1:2:aaaa::1"),
@@ -191,6 +240,29 @@ mod tests {
             Client::of_request(proxy, &HeaderMap::new(), &[proxy]),
             client("10.0.0.2"),
             "without the header, the proxy itself"
+        );
+        let mut with_port = HeaderMap::new();
+        with_port.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.4:5123".parse().unwrap(),
+        );
+        assert_eq!(
+            Client::of_request(proxy, &with_port, &[proxy]),
+            client("198.51.100.4"),
+            "a port is not part of the client"
+        );
+        let mut unknown = HeaderMap::new();
+        unknown.insert("x-forwarded-for", "203.0.113.9, unknown".parse().unwrap());
+        assert_eq!(
+            Client::of_request(proxy, &unknown, &[proxy]),
+            client("10.0.0.2"),
+            "past an entry that is no address, nothing is believed"
+        );
+        let mapped: IpAddr = "::ffff:10.0.0.2".parse().unwrap();
+        assert_eq!(
+            Client::of_request(mapped, &headers, &[proxy]),
+            client("198.51.100.4"),
+            "a proxy reached over IPv6 as a mapped IPv4 address is still the proxy"
         );
     }
 }

@@ -30,8 +30,14 @@ pub async fn deliver_due(db: &Db, client: &reqwest::Client) -> baton_db::Result<
     let mut sent = 0;
     let mut failure = None;
     for delivery in due {
-        if !db.claim_delivery(&delivery, now_ms()).await? {
-            continue;
+        match db.claim_delivery(&delivery, now_ms()).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            // The sends under way still finish and are recorded.
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
         }
         if sending.len() >= AT_ONCE {
             note_failure(sending.join_next().await, &mut failure);

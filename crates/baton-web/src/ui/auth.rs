@@ -79,7 +79,9 @@ async fn sign_in(
     }
     // Guesses spread over many addresses are counted for the account too,
     // known or not, so the answer says nothing of which accounts exist.
-    let account = form.email.trim().to_lowercase();
+    // No address is longer than 254 characters: a longer key would only
+    // spend memory.
+    let account: String = form.email.trim().to_lowercase().chars().take(254).collect();
     if let Err(wait) = state.sign_in_account_limiter.check(&account) {
         state.sign_in_limiter.give_back(&client);
         let error =

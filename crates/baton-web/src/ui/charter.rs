@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use baton_core::domain::{Function, Role};
-use baton_db::charter::{ActivityType, Charter};
+use baton_core::inquiry::FieldError;
+use baton_db::charter::{ActivityType, Charter, version_problems};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/charter", get(page).post(save))
@@ -207,19 +208,21 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
         });
         page_rows.push(number);
     }
+    let named = |p: FieldError| format!("{}: {}", on_the_page(&p.field, &page_rows), p.problem);
     if !problems.is_empty() {
+        // The rows kept are checked too, so every problem is named at once.
+        problems.extend(
+            version_problems(&note, &types)
+                .into_iter()
+                .filter(|p| !types.is_empty() || p.field != "activity_types")
+                .map(named),
+        );
         return refuse(rows, problems);
     }
     match state.db.replace_charter(viewer.id(), &note, &types).await {
         Ok(_) => Redirect::to("/charter").into_response(),
         Err(e) => match e.field_problems() {
-            Ok(refused) => refuse(
-                rows,
-                refused
-                    .into_iter()
-                    .map(|p| format!("{}: {}", on_the_page(&p.field, &page_rows), p.problem))
-                    .collect(),
-            ),
+            Ok(refused) => refuse(rows, refused.into_iter().map(named).collect()),
             Err(e) => failure(Some(&viewer), e),
         },
     }

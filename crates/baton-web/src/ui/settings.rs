@@ -377,6 +377,15 @@ impl ListedHook {
     }
 }
 
+/// A receiver's answer to one attempt: its status, or why there was none.
+fn answer(code: Option<i64>, error: Option<&str>) -> String {
+    match (code, error) {
+        (Some(code), _) => format!("HTTP {code}"),
+        (None, Some(error)) => error.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
 struct ListedDelivery {
     event: String,
     status: String,
@@ -454,17 +463,17 @@ async fn show_webhooks(
                     status: d.status,
                     attempts: d.attempts,
                     // Every attempt's answer, in order: a receiver that
-                    // failed before it took the delivery shows it.
-                    response: d
-                        .history
-                        .iter()
-                        .map(|attempt| match (attempt.response_code, &attempt.error) {
-                            (Some(code), _) => format!("HTTP {code}"),
-                            (None, Some(error)) => error.clone(),
-                            (None, None) => String::new(),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" → "),
+                    // failed before it took the delivery shows it. One
+                    // attempted before attempts were kept shows its last.
+                    response: if d.history.is_empty() {
+                        answer(d.response_code, d.last_error.as_deref())
+                    } else {
+                        d.history
+                            .iter()
+                            .map(|a| answer(a.response_code, a.error.as_deref()))
+                            .collect::<Vec<_>>()
+                            .join(" → ")
+                    },
                     at: viewer.when(d.delivered_at.unwrap_or(d.created_at)),
                 })
                 .collect(),

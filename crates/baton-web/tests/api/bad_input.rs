@@ -681,7 +681,7 @@ async fn a_client_that_never_finishes_its_request_is_disconnected_and_others_are
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = TestApp::new().await;
     let (base, _stop) = crate::server::start_server(app.db.clone(), |options| {
-        options.request_head_timeout = std::time::Duration::from_secs(1);
+        options.client_timeout = std::time::Duration::from_secs(1);
     })
     .await;
     let address = base.trim_start_matches("http://");
@@ -691,6 +691,14 @@ async fn a_client_that_never_finishes_its_request_is_disconnected_and_others_are
         .await
         .unwrap();
     let mut silent = tokio::net::TcpStream::connect(address).await.unwrap();
+    // A whole head, then a body that stops coming.
+    let mut stalled = tokio::net::TcpStream::connect(address).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /f/contact HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a",
+        )
+        .await
+        .unwrap();
     let health = app
         .client
         .get(format!("{base}/healthz"))
@@ -699,7 +707,7 @@ async fn a_client_that_never_finishes_its_request_is_disconnected_and_others_are
         .unwrap();
     assert_eq!(health.status(), 200, "others are served meanwhile");
     let mut rest = Vec::new();
-    for stream in [&mut slow, &mut silent] {
+    for stream in [&mut slow, &mut silent, &mut stalled] {
         let read = tokio::time::timeout(
             std::time::Duration::from_secs(10),
             stream.read_to_end(&mut rest),
@@ -707,7 +715,7 @@ async fn a_client_that_never_finishes_its_request_is_disconnected_and_others_are
         .await;
         assert!(
             read.is_ok(),
-            "the server closes a connection whose head never comes"
+            "the server ends a request whose head or body never comes"
         );
     }
     assert!(

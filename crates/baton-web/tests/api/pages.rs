@@ -407,11 +407,16 @@ async fn the_owner_edits_the_charter_as_a_new_version_and_a_hunter_is_refused_th
         ("name", "Webinars"),
         ("function", "marketing"),
         ("expectation", "monthly"),
+        ("slug", "events"),
+        ("name", ""),
+        ("function", "marketing"),
+        ("expectation", "quarterly"),
         ("note", "Add webinars"),
     ];
     let (status, page, _) = owner.post("/charter", &form).await;
     assert_eq!(status, 422);
     assert!(page.contains("Row 2: give the activity a code"), "{page}");
+    assert!(page.contains("<li>Row 3, name: "), "and the others: {page}");
     assert!(page.contains("value=\"Webinars\""), "input kept");
     // A code twice is named by the page's row, not the stored list's index.
     let form = [
