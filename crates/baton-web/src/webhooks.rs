@@ -18,14 +18,15 @@ pub fn client() -> reqwest::Client {
         .expect("a client with a timeout and no redirects builds")
 }
 
-/// How many deliveries are sent at once: a slow receiver holds up only the
-/// deliveries sent beside it, not the others due.
-const AT_ONCE: usize = 8;
+/// How many deliveries to one webhook a round sends, side by side: a round
+/// lasts about as long as its slowest receiver takes to answer once, and a
+/// slow receiver's backlog does not delay the others' deliveries.
+const PER_WEBHOOK: i64 = 8;
 
-/// Sends every delivery due now that no other server took, several at once;
-/// returns how many were sent.
+/// Sends the deliveries due now that no other server took, up to
+/// [`PER_WEBHOOK`] of each webhook, all at once; returns how many were sent.
 pub async fn deliver_due(db: &Db, client: &reqwest::Client) -> baton_db::Result<usize> {
-    let due = db.due_deliveries(now_ms(), 100).await?;
+    let due = db.due_deliveries(now_ms(), PER_WEBHOOK).await?;
     let mut sending = tokio::task::JoinSet::new();
     let mut sent = 0;
     let mut failure = None;
@@ -38,9 +39,6 @@ pub async fn deliver_due(db: &Db, client: &reqwest::Client) -> baton_db::Result<
                 failure = Some(error);
                 break;
             }
-        }
-        if sending.len() >= AT_ONCE {
-            note_failure(sending.join_next().await, &mut failure);
         }
         let (db, client) = (db.clone(), client.clone());
         sending.spawn(async move { send(&db, &client, &delivery).await });

@@ -406,13 +406,23 @@ async fn servers_delivering_at_once_send_each_delivery_once() {
         app.inquire(json!({"email": format!("ap{n}@x.test"), "message": "invoice charged twice"}))
             .await;
     }
-    // Two servers' delivery rounds at the same moment, on one database.
+    // Two servers' delivery rounds at the same moment, on one database,
+    // until nothing is due; a round sends at most 8 to one webhook.
     let (one, other) = (baton_web::webhooks::client(), baton_web::webhooks::client());
-    let (first, second) = tokio::join!(
-        baton_web::webhooks::deliver_due(&app.db, &one),
-        baton_web::webhooks::deliver_due(&app.db, &other)
-    );
-    assert_eq!(first.unwrap() + second.unwrap(), 12);
+    let mut rounds = Vec::new();
+    loop {
+        let (first, second) = tokio::join!(
+            baton_web::webhooks::deliver_due(&app.db, &one),
+            baton_web::webhooks::deliver_due(&app.db, &other)
+        );
+        let (first, second) = (first.unwrap(), second.unwrap());
+        if first + second == 0 {
+            break;
+        }
+        assert!(first <= 8 && second <= 8, "{first} and {second}");
+        rounds.push(first + second);
+    }
+    assert_eq!(rounds.iter().sum::<usize>(), 12, "{rounds:?}");
     assert_eq!(seen.lock().unwrap().len(), 12, "none sent twice");
     let delivered = app
         .db
