@@ -421,20 +421,16 @@ impl Db {
         Ok(())
     }
 
-    /// Deliveries due at `now`, oldest first, at most `per_webhook` of each
-    /// webhook: one receiver's backlog does not fill a round and keep the
-    /// others waiting.
-    pub async fn due_deliveries(&self, now: i64, per_webhook: i64) -> Result<Vec<DueDelivery>> {
+    /// Deliveries due at `now`, oldest first.
+    pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DueDelivery>> {
         let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, url, secret, event, payload, attempts FROM (
-                 SELECT d.id, w.url, w.secret, d.event, d.payload, d.attempts, d.next_attempt_at,
-                        ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS place
-                 FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-                 WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1) due
-             WHERE place <= $2 ORDER BY next_attempt_at, id LIMIT 500",
+            "SELECT d.id, w.url, w.secret, d.event, d.payload, d.attempts
+             FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1
+             ORDER BY d.next_attempt_at, d.id LIMIT $2",
         )
         .bind(now)
-        .bind(per_webhook)
+        .bind(limit)
         .fetch_all(self.reader())
         .await?;
         Ok(rows
