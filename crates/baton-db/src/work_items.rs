@@ -1050,12 +1050,19 @@ impl Db {
             return Ok(Vec::new());
         }
         let hours = self.business_hours().await?;
+        // Who takes a manager's place where a queue has none, read once a round.
+        let owner: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM users WHERE role = 'owner' AND active = 1 ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(self.reader())
+        .await?;
+        let owner = owner.map(|(id,)| id);
         let mut escalated = Vec::new();
         for breach in due {
             let id = breach.0;
             // One item's failure (a transaction PostgreSQL turned back, say)
             // leaves the others to be escalated; it is tried next round.
-            match self.escalate_one(breach, now, &hours).await {
+            match self.escalate_one(breach, now, &hours, owner).await {
                 Ok(true) => escalated.push(id),
                 Ok(false) => {}
                 Err(error) => {
@@ -1073,6 +1080,7 @@ impl Db {
         (id, queue_id, assignee, level, due_at): (i64, i64, Option<i64>, i64, i64),
         now: i64,
         hours: &BusinessHours,
+        owner: Option<i64>,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         // The queue and its next tier are locked together, in the order
@@ -1083,19 +1091,11 @@ impl Db {
                 .bind(queue_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        let owner: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM users WHERE role = 'owner' AND active = 1 ORDER BY id LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
         let ids: Vec<i64> = [Some(queue_id), tier.filter(|t| *t != queue_id)]
             .into_iter()
             .flatten()
             .collect();
-        let people: Vec<i64> = [assignee, manager, owner.map(|(id,)| id)]
-            .into_iter()
-            .flatten()
-            .collect();
+        let people: Vec<i64> = [assignee, manager, owner].into_iter().flatten().collect();
         let mut locked = lock_queues_by_id(&mut tx, self.backend(), &ids, &people).await?;
         let (strategy, mut last, next_tier, _) =
             locked.remove(&queue_id).expect("the queue was locked");
@@ -1158,7 +1158,7 @@ impl Db {
         if target.is_none() {
             target = Some((
                 EscalatedTo::Manager,
-                manager.or(owner.map(|(id,)| id)),
+                manager.or(owner),
                 queue_id,
                 "first touch overdue; escalated to the manager".to_string(),
             ));

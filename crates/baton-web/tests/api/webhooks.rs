@@ -125,6 +125,11 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
         .await["items"]
         .clone();
     assert_eq!(deliveries[0]["status"], "delivered");
+    assert!(
+        deliveries[0]["next_attempt_at"].as_i64().unwrap() <= baton_db::now_ms(),
+        "nothing more is due of a delivery that landed: {}",
+        deliveries[0]
+    );
     assert_eq!(deliveries[0]["attempts"], 2);
     let history: Vec<Value> = deliveries[0]["history"]
         .as_array()
