@@ -118,6 +118,7 @@ pub struct Delivery {
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
     pub id: i64,
+    pub webhook_id: i64,
     pub url: String,
     pub secret: String,
     pub event: String,
@@ -421,28 +422,44 @@ impl Db {
         Ok(())
     }
 
-    /// Deliveries due at `now`, oldest first.
-    pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DueDelivery>> {
-        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT d.id, w.url, w.secret, d.event, d.payload, d.attempts
-             FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1
-             ORDER BY d.next_attempt_at, d.id LIMIT $2",
+    /// Deliveries due at `now`, oldest first, at most `per_webhook` of each
+    /// webhook, so a receiver with a backlog cannot fill the list and keep
+    /// the others' deliveries out of it.
+    pub async fn due_deliveries(
+        &self,
+        now: i64,
+        per_webhook: i64,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>> {
+        let rows: Vec<(i64, i64, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT d.id, d.webhook_id, w.url, w.secret, d.event, d.payload, d.attempts
+             FROM (SELECT d.id, d.next_attempt_at,
+                       ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS place
+                   FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                   WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1) due
+             JOIN webhook_deliveries d ON d.id = due.id
+             JOIN webhooks w ON w.id = d.webhook_id
+             WHERE due.place <= $2
+             ORDER BY due.next_attempt_at, due.id LIMIT $3",
         )
         .bind(now)
+        .bind(per_webhook)
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, url, secret, event, payload, attempts)| DueDelivery {
-                id,
-                url,
-                secret,
-                event,
-                payload,
-                attempts,
-            })
+            .map(
+                |(id, webhook_id, url, secret, event, payload, attempts)| DueDelivery {
+                    id,
+                    webhook_id,
+                    url,
+                    secret,
+                    event,
+                    payload,
+                    attempts,
+                },
+            )
             .collect())
     }
 

@@ -18,7 +18,6 @@ const RETRAIN_LEASE_MS: i64 = 3600 * 1000;
 pub async fn run(db: Db, interval: Duration) {
     let holder = format!("{}-{}", std::process::id(), baton_core::auth::random_hex(4));
     let lease_ms = (interval.as_millis() as i64 * 3).max(10_000);
-    let client = crate::webhooks::client();
     let frequent = async {
         let mut ticker = tokio::time::interval(interval);
         loop {
@@ -26,15 +25,26 @@ pub async fn run(db: Db, interval: Duration) {
             run_once(&db, &holder, lease_ms).await;
         }
     };
-    // Beside the others, so slow receivers never delay an escalation. Each
-    // delivery is claimed before it is sent, so servers share them without
-    // a lease.
+    // Beside the others, so slow receivers never delay an escalation. A
+    // send that ends makes room for the next one due at once; otherwise
+    // due deliveries are looked for every interval.
     let deliveries = async {
         let mut ticker = tokio::time::interval(interval);
+        let mut sender = crate::webhooks::Sender::new(db.clone(), crate::webhooks::client());
         loop {
-            ticker.tick().await;
-            if let Err(e) = crate::webhooks::deliver_due(&db, &client).await {
-                tracing::warn!(error = %e, "webhook delivery failed; retrying next round");
+            tokio::select! {
+                _ = ticker.tick() => {}
+                Some(recorded) = sender.finish_one(), if sender.is_sending() => {
+                    if let Err(e) = recorded {
+                        tracing::warn!(error = %e, "a webhook attempt was not recorded; it is sent again once its claim ends");
+                    }
+                    if !sender.more_due() {
+                        continue;
+                    }
+                }
+            }
+            if let Err(e) = sender.start_due().await {
+                tracing::warn!(error = %e, "looking for webhook deliveries failed; retrying next round");
             }
         }
     };

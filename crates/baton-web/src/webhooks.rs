@@ -3,7 +3,9 @@
 
 use baton_db::webhooks::DueDelivery;
 use baton_db::{Db, now_ms};
+use std::collections::HashMap;
 use std::time::Duration;
+use tokio::task::JoinSet;
 
 /// How long a receiver has to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -18,50 +20,109 @@ pub fn client() -> reqwest::Client {
         .expect("a client with a timeout and no redirects builds")
 }
 
-/// How many deliveries a round takes, and how many it sends at once.
-const PER_ROUND: i64 = 100;
-const AT_ONCE: usize = 8;
+/// How many deliveries are sent at once, and at most to one webhook, so
+/// a receiver that answers slowly holds a few sends and never the others.
+const AT_ONCE: usize = 16;
+const AT_ONCE_PER_WEBHOOK: usize = 4;
 
-/// Sends the deliveries due now that no other server took, several at
-/// once; returns how many were sent. A round ends when its last answer
-/// comes, so a slow receiver slows the round for every webhook.
-pub async fn deliver_due(db: &Db, client: &reqwest::Client) -> baton_db::Result<usize> {
-    let due = db.due_deliveries(now_ms(), PER_ROUND).await?;
-    let mut sending = tokio::task::JoinSet::new();
-    let mut sent = 0;
-    let mut failure = None;
-    for delivery in due {
-        match db.claim_delivery(&delivery, now_ms()).await {
-            Ok(true) => {}
-            Ok(false) => continue,
-            // The sends under way still finish and are recorded.
-            Err(error) => {
-                failure = Some(error);
-                break;
-            }
-        }
-        if sending.len() >= AT_ONCE {
-            note_failure(sending.join_next().await, &mut failure);
-        }
-        let (db, client) = (db.clone(), client.clone());
-        sending.spawn(async move { send(&db, &client, &delivery).await });
-        sent += 1;
-    }
-    while let Some(done) = sending.join_next().await {
-        note_failure(Some(done), &mut failure);
-    }
-    failure.map_or(Ok(sent), Err)
+/// Keeps sending due deliveries: a free place is filled when a send ends,
+/// not at the next round, so a fast receiver is not held to a slow one's
+/// pace. Each delivery is claimed before it is sent, so several servers
+/// share them.
+pub struct Sender {
+    db: Db,
+    client: reqwest::Client,
+    sending: JoinSet<baton_db::Result<()>>,
+    /// The webhook of each send under way, and how many each has.
+    webhook_of: HashMap<tokio::task::Id, i64>,
+    per_webhook: HashMap<i64, usize>,
+    /// Whether the last look left due deliveries for lack of room.
+    more_due: bool,
 }
 
-/// Keeps the first failure to record an attempt; every send still finishes.
-fn note_failure(
-    done: Option<Result<baton_db::Result<()>, tokio::task::JoinError>>,
-    failure: &mut Option<baton_db::DbError>,
-) {
-    match done {
-        Some(Ok(Err(error))) if failure.is_none() => *failure = Some(error),
-        Some(Err(panicked)) => tracing::error!(error = %panicked, "a webhook delivery failed"),
-        _ => {}
+impl Sender {
+    pub fn new(db: Db, client: reqwest::Client) -> Self {
+        Self {
+            db,
+            client,
+            sending: JoinSet::new(),
+            webhook_of: HashMap::new(),
+            per_webhook: HashMap::new(),
+            more_due: false,
+        }
+    }
+
+    /// Claims and starts the due deliveries there is room for; returns how
+    /// many it started.
+    pub async fn start_due(&mut self) -> baton_db::Result<usize> {
+        let room = AT_ONCE - self.sending.len();
+        if room == 0 {
+            self.more_due = true;
+            return Ok(0);
+        }
+        // Past the room, so a look that finds more than it can start knows.
+        let due = self
+            .db
+            .due_deliveries(now_ms(), AT_ONCE_PER_WEBHOOK as i64, (AT_ONCE * 4) as i64)
+            .await?;
+        // A webhook given its whole share may have more behind it.
+        let mut share = HashMap::<i64, usize>::new();
+        for delivery in &due {
+            *share.entry(delivery.webhook_id).or_default() += 1;
+        }
+        self.more_due =
+            due.len() == AT_ONCE * 4 || share.values().any(|&n| n == AT_ONCE_PER_WEBHOOK);
+        let mut started = 0;
+        for delivery in due {
+            let busy = self.per_webhook.get(&delivery.webhook_id).copied();
+            if started == room || busy.unwrap_or(0) >= AT_ONCE_PER_WEBHOOK {
+                self.more_due = true;
+                continue;
+            }
+            if !self.db.claim_delivery(&delivery, now_ms()).await? {
+                continue;
+            }
+            *self.per_webhook.entry(delivery.webhook_id).or_default() += 1;
+            let webhook_id = delivery.webhook_id;
+            let (db, client) = (self.db.clone(), self.client.clone());
+            let task = self
+                .sending
+                .spawn(async move { send(&db, &client, &delivery).await });
+            self.webhook_of.insert(task.id(), webhook_id);
+            started += 1;
+        }
+        Ok(started)
+    }
+
+    /// Waits for one send to end and frees its place: `None` when none is
+    /// under way, else whether its attempt was recorded.
+    pub async fn finish_one(&mut self) -> Option<baton_db::Result<()>> {
+        let (task, recorded) = match self.sending.join_next_with_id().await? {
+            Ok((task, recorded)) => (task, recorded),
+            Err(panicked) => {
+                tracing::error!(error = %panicked, "a webhook delivery failed");
+                (panicked.id(), Ok(()))
+            }
+        };
+        if let Some(webhook_id) = self.webhook_of.remove(&task)
+            && let Some(busy) = self.per_webhook.get_mut(&webhook_id)
+        {
+            *busy -= 1;
+            if *busy == 0 {
+                self.per_webhook.remove(&webhook_id);
+            }
+        }
+        Some(recorded)
+    }
+
+    /// Whether a send is under way.
+    pub fn is_sending(&self) -> bool {
+        !self.sending.is_empty()
+    }
+
+    /// Whether deliveries were left due at the last look for lack of room.
+    pub fn more_due(&self) -> bool {
+        self.more_due
     }
 }
 

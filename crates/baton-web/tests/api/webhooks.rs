@@ -1,6 +1,7 @@
 use crate::helpers::{TestApp, this_quarter};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use baton_web::webhooks::Sender;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -44,6 +45,21 @@ async fn receiver(failures: usize) -> (String, Seen) {
     (url, seen)
 }
 
+/// Sends what is due as a server's delivery loop does, until nothing due
+/// is left for lack of room, and waits for every answer; returns how many
+/// deliveries it sent.
+async fn deliver_due(db: &baton_db::Db) -> usize {
+    let mut sender = Sender::new(db.clone(), baton_web::webhooks::client());
+    let mut sent = sender.start_due().await.unwrap();
+    while let Some(recorded) = sender.finish_one().await {
+        recorded.unwrap();
+        if sender.more_due() {
+            sent += sender.start_due().await.unwrap();
+        }
+    }
+    sent
+}
+
 /// Subscribes `url` to routed inquiries; returns the new webhook.
 async fn subscribe_to_routing(app: &TestApp, url: &str) -> Value {
     let created = app
@@ -85,13 +101,7 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
     let receipt = app
         .inquire(json!({"email": "ap@x.test", "message": "invoice charged twice, refund"}))
         .await;
-    let client = baton_web::webhooks::client();
-    assert_eq!(
-        baton_web::webhooks::deliver_due(&app.db, &client)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(deliver_due(&app.db).await, 1);
     let deliveries = app
         .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
         .await["items"]
@@ -104,22 +114,12 @@ async fn routed_inquiries_are_delivered_signed_and_failures_retried() {
     assert_eq!(deliveries[0]["response_code"], 500);
     assert_eq!(deliveries[0]["attempts"], 1);
     // Not due again until its back-off has passed.
-    assert_eq!(
-        baton_web::webhooks::deliver_due(&app.db, &client)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(deliver_due(&app.db).await, 0);
     sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0")
         .execute(app.db.writer())
         .await
         .unwrap();
-    assert_eq!(
-        baton_web::webhooks::deliver_due(&app.db, &client)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(deliver_due(&app.db).await, 1);
     let deliveries = app
         .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
         .await["items"]
@@ -413,14 +413,9 @@ async fn servers_delivering_at_once_send_each_delivery_once() {
     }
     // Two servers' delivery rounds at the same moment, on one database,
     // until nothing is due.
-    let (one, other) = (baton_web::webhooks::client(), baton_web::webhooks::client());
     let mut rounds = Vec::new();
     loop {
-        let (first, second) = tokio::join!(
-            baton_web::webhooks::deliver_due(&app.db, &one),
-            baton_web::webhooks::deliver_due(&app.db, &other)
-        );
-        let (first, second) = (first.unwrap(), second.unwrap());
+        let (first, second) = tokio::join!(deliver_due(&app.db), deliver_due(&app.db));
         if first + second == 0 {
             break;
         }
@@ -437,4 +432,82 @@ async fn servers_delivering_at_once_send_each_delivery_once() {
         .filter(|d| d.status == "delivered" && d.attempts == 1 && d.history.len() == 1)
         .count();
     assert_eq!(delivered, 12);
+}
+
+#[tokio::test]
+async fn a_slow_receiver_holds_a_few_sends_and_never_the_other_webhooks() {
+    let app = TestApp::new().await;
+    let (fast_url, fast_seen) = receiver(0).await;
+    // A receiver that answers only once the test lets it.
+    let (answer, answered) = tokio::sync::watch::channel(false);
+    let arrived = Arc::new(Mutex::new(0_usize));
+    let slow = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |State((arrived, mut answered)): State<(
+                    Arc<Mutex<usize>>,
+                    tokio::sync::watch::Receiver<bool>,
+                )>| async move {
+                    *arrived.lock().unwrap() += 1;
+                    answered.wait_for(|answer| *answer).await.unwrap();
+                    StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .with_state((arrived.clone(), answered));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let slow_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, slow).await.unwrap() });
+    // The slow receiver subscribed first, so its deliveries are the oldest.
+    let slow_hook = subscribe_to_routing(&app, &slow_url).await["id"]
+        .as_i64()
+        .unwrap();
+    let fast_hook = subscribe_to_routing(&app, &fast_url).await["id"]
+        .as_i64()
+        .unwrap();
+    for n in 0..30 {
+        app.inquire(json!({"email": format!("ap{n}@x.test"), "message": "invoice charged twice"}))
+            .await;
+    }
+
+    let mut sender = Sender::new(app.db.clone(), baton_web::webhooks::client());
+    sender.start_due().await.unwrap();
+    let all_fast_delivered = async {
+        while fast_seen.lock().unwrap().len() < 30 {
+            sender.finish_one().await.unwrap().unwrap();
+            if sender.more_due() {
+                sender.start_due().await.unwrap();
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), all_fast_delivered)
+        .await
+        .expect("every delivery to the fast receiver lands while the slow one has not answered");
+    assert_eq!(
+        *arrived.lock().unwrap(),
+        4,
+        "the slow receiver holds four sends at most"
+    );
+    let delivered = |hook| {
+        let db = app.db.clone();
+        async move {
+            db.deliveries(hook, None, 50)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|d| d.status == "delivered")
+                .count()
+        }
+    };
+    assert_eq!(delivered(slow_hook).await, 0);
+
+    answer.send(true).unwrap();
+    while let Some(recorded) = sender.finish_one().await {
+        recorded.unwrap();
+        sender.start_due().await.unwrap();
+    }
+    assert_eq!(*arrived.lock().unwrap(), 30);
+    assert_eq!(delivered(slow_hook).await, 30);
+    assert_eq!(delivered(fast_hook).await, 30);
 }
