@@ -18,6 +18,15 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The engine behind an open connection or transaction.
+    pub(crate) fn of(connection: &sqlx::AnyConnection) -> Backend {
+        if connection.backend_name() == "SQLite" {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
     /// ` FOR UPDATE` on PostgreSQL, to end a SELECT whose rows a write
     /// transaction changes next; nothing on SQLite, whose one writer
     /// already excludes every other.

@@ -1,6 +1,8 @@
 //! Building statements for many rows at once. Only placeholders are
 //! generated; every value is bound.
 
+use crate::connect::Backend;
+
 /// `$start, $start+1, …` for `count` values.
 pub fn placeholders(start: usize, count: usize) -> String {
     (start..start + count)
@@ -154,7 +156,7 @@ where
         return Ok(out);
     };
     // Heads and tails bind nothing, so the values may go unnumbered.
-    let anonymous = tx.backend_name() == "SQLite";
+    let anonymous = Backend::of(tx) == Backend::Sqlite;
     let mut rest = rows;
     while !rest.is_empty() {
         let (chunk, after) = rest.split_at(statement_rows(rest.len()));

@@ -1533,6 +1533,18 @@ pub(crate) async fn finish_open_work_in(
     why: &str,
     actor: Option<i64>,
 ) -> Result<()> {
+    // Each finished item's trigger lowers its holder's load: the loads are
+    // locked first, in user order, as every change of who holds work does.
+    let holders: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT assignee_id FROM work_items
+         WHERE {} = $1 AND status IN ('assigned', 'accepted') AND assignee_id IS NOT NULL",
+        of.column()
+    ))
+    .bind(of.id())
+    .fetch_all(&mut **tx)
+    .await?;
+    let holders: Vec<i64> = holders.into_iter().map(|(id,)| id).collect();
+    lock_loads(tx, Backend::of(tx), &[], &holders).await?;
     let finished: Vec<(i64, Option<i64>)> = sqlx::query_as(&format!(
         "UPDATE work_items SET status = 'done', updated_at = $1
          WHERE {} = $2 AND status IN ('unassigned', 'assigned', 'accepted')
