@@ -102,14 +102,25 @@ pub fn read(channel: Channel, raw: &[u8]) -> Result<(Inquiry, bool), String> {
         })
 }
 
+/// What a hosted form gives every inquiry sent through it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormAttribution {
+    pub campaign: Option<String>,
+    pub source: Option<String>,
+}
+
 /// Attributes an inquiry sent through a hosted form to the form's campaign
-/// when the form has one: a `campaign` field the visitor sent (anyone can
-/// post one) counts only on a form without a campaign of its own, where a
-/// page's hidden field names the campaign that brought the visitor. The
-/// field as sent stays in the raw inquiry.
-pub fn attribute_to_form(inquiry: &mut Inquiry, form_campaign: Option<String>) {
-    if form_campaign.is_some() {
-        inquiry.campaign = form_campaign;
+/// and source when the form has them: a `campaign` or `source` field the
+/// visitor sent (anyone can post one, and routing rules may match a
+/// source) counts only on a form without its own, where a page's hidden
+/// field names what brought the visitor. The fields as sent stay in the
+/// raw inquiry.
+pub fn attribute_to_form(inquiry: &mut Inquiry, form: &FormAttribution) {
+    if form.campaign.is_some() {
+        inquiry.campaign.clone_from(&form.campaign);
+    }
+    if form.source.is_some() {
+        inquiry.source.clone_from(&form.source);
     }
 }
 

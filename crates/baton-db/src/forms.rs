@@ -1,12 +1,13 @@
 //! Public inquiry forms: a hosted page per form, embeddable elsewhere.
 
-use crate::checks::{MAX_TEXT, at_most, required_name};
+use crate::checks::{MAX_NAME, MAX_TEXT, at_most, one_line, optional, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::placeholders;
 use crate::users::audit_in;
+use baton_core::intake::FormAttribution;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -19,6 +20,9 @@ pub struct Form {
     pub slug: String,
     pub name: String,
     pub campaign: Option<String>,
+    /// The source every submission is given; without one, a `source`
+    /// field the page sends names it.
+    pub source: Option<String>,
     pub thank_you: String,
     pub active: bool,
 }
@@ -74,7 +78,7 @@ pub const FORM_ORIGIN: &str = "form:";
 
 // A submission is an inquiry whose origin names the form.
 const FORM_LINES: &str = "SELECT f.id, f.slug, f.name, LOWER(f.name) AS name_lower,
-        c.name AS campaign, f.thank_you, f.active, f.created_at,
+        c.name AS campaign, f.source, f.thank_you, f.active, f.created_at,
         COALESCE(s.submissions, 0) AS submissions
      FROM forms f LEFT JOIN campaigns c ON c.id = f.campaign_id
      LEFT JOIN (SELECT origin, COUNT(*) AS submissions FROM inquiries
@@ -89,6 +93,7 @@ fn form_line(row: &AnyRow) -> Result<FormLine> {
             slug: row.try_get("slug")?,
             name: row.try_get("name")?,
             campaign: row.try_get("campaign")?,
+            source: row.try_get("source")?,
             thank_you: row.try_get("thank_you")?,
             active: active != 0,
         },
@@ -111,20 +116,30 @@ pub fn valid_slug(slug: &str) -> bool {
 
 impl Db {
     pub async fn form(&self, slug: &str) -> Result<Form> {
-        let row: Option<(i64, String, String, Option<String>, String, i64)> = sqlx::query_as(
-            "SELECT f.id, f.slug, f.name, c.name, f.thank_you, f.active
+        type FormRow = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            i64,
+        );
+        let row: Option<FormRow> = sqlx::query_as(
+            "SELECT f.id, f.slug, f.name, c.name, f.source, f.thank_you, f.active
              FROM forms f LEFT JOIN campaigns c ON c.id = f.campaign_id WHERE f.slug = $1",
         )
         .bind(slug)
         .fetch_optional(self.reader())
         .await?;
-        let (id, slug, name, campaign, thank_you, active) =
+        let (id, slug, name, campaign, source, thank_you, active) =
             row.ok_or_else(|| DbError::NotFound(format!("form {slug}")))?;
         Ok(Form {
             id,
             slug,
             name,
             campaign,
+            source,
             thank_you,
             active: active != 0,
         })
@@ -148,7 +163,8 @@ impl Db {
         self.list(FORM_LINES, &conditions, window, form_line).await
     }
 
-    /// Adds a form; the slug must be new.
+    /// Adds a form; the slug must be new. A source is kept in lowercase,
+    /// as an inquiry's is.
     pub async fn create_form(
         &self,
         actor: Option<i64>,
@@ -156,6 +172,7 @@ impl Db {
         name: &str,
         thank_you: &str,
         campaign: Option<&str>,
+        source: Option<&str>,
     ) -> Result<Form> {
         let mut refusals = Refusals::default();
         if !valid_slug(slug) {
@@ -163,6 +180,11 @@ impl Db {
         }
         let name = refusals.value(required_name("name", name, "a form needs a name"))?;
         refusals.value(at_most("thank_you", thank_you.trim(), MAX_TEXT))?;
+        let source = optional(source).map(|source| source.to_lowercase());
+        if let Some(source) = &source {
+            refusals.value(at_most("source", source, MAX_NAME))?;
+            refusals.value(one_line("source", source))?;
+        }
         let campaign = campaign.map(str::trim).filter(|c| !c.is_empty());
         let campaign_id = match campaign {
             Some(campaign) => {
@@ -186,13 +208,14 @@ impl Db {
         };
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO forms (slug, name, thank_you, active, created_at, campaign_id) VALUES ($1, $2, $3, 1, $4, $5) RETURNING id",
+            "INSERT INTO forms (slug, name, thank_you, active, created_at, campaign_id, source) VALUES ($1, $2, $3, 1, $4, $5, $6) RETURNING id",
         )
         .bind(slug)
         .bind(&name)
         .bind(thank_you)
         .bind(now_ms())
         .bind(campaign_id)
+        .bind(&source)
         .fetch_one(&mut *tx)
         .await
         .map_err(DbError::from)
@@ -231,13 +254,13 @@ impl Db {
         Ok(forms)
     }
 }
-/// The campaign each hosted form among `origins` (as `form:contact`)
-/// credits, by origin; other origins are left out, and a form that no longer
-/// exists credits none. No query is made when no origin is a form's.
-pub(crate) async fn form_campaigns_in<'e, 'o, E: sqlx::AnyExecutor<'e>>(
+/// What each hosted form among `origins` (as `form:contact`) gives its
+/// submissions, by origin; other origins are left out, and a form that no
+/// longer exists gives nothing. No query is made when no origin is a form's.
+pub(crate) async fn form_attributions_in<'e, 'o, E: sqlx::AnyExecutor<'e>>(
     executor: E,
     origins: impl IntoIterator<Item = &'o String>,
-) -> Result<HashMap<String, Option<String>>> {
+) -> Result<HashMap<String, FormAttribution>> {
     let slugs: BTreeSet<&str> = origins
         .into_iter()
         .filter_map(|origin| origin.strip_prefix(FORM_ORIGIN))
@@ -246,21 +269,25 @@ pub(crate) async fn form_campaigns_in<'e, 'o, E: sqlx::AnyExecutor<'e>>(
         return Ok(HashMap::new());
     }
     let sql = format!(
-        "SELECT f.slug, c.name FROM forms f LEFT JOIN campaigns c ON c.id = f.campaign_id
+        "SELECT f.slug, c.name, f.source FROM forms f LEFT JOIN campaigns c ON c.id = f.campaign_id
          WHERE f.slug IN ({})",
         placeholders(1, slugs.len())
     );
-    let mut query = sqlx::query_as::<_, (String, Option<String>)>(&sql);
+    let mut query = sqlx::query_as::<_, (String, Option<String>, Option<String>)>(&sql);
     for slug in &slugs {
         query = query.bind(*slug);
     }
-    let found: HashMap<String, Option<String>> =
-        query.fetch_all(executor).await?.into_iter().collect();
+    let mut found: HashMap<String, FormAttribution> = query
+        .fetch_all(executor)
+        .await?
+        .into_iter()
+        .map(|(slug, campaign, source)| (slug, FormAttribution { campaign, source }))
+        .collect();
     Ok(slugs
         .into_iter()
         .map(|slug| {
-            let campaign = found.get(slug).cloned().flatten();
-            (format!("{FORM_ORIGIN}{slug}"), campaign)
+            let given = found.remove(slug).unwrap_or_default();
+            (format!("{FORM_ORIGIN}{slug}"), given)
         })
         .collect())
 }

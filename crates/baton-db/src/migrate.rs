@@ -82,6 +82,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "webhook_attempts",
         include_str!("../migrations/sqlite/0015_webhook_attempts.sql"),
     ),
+    (
+        16,
+        "form_source",
+        include_str!("../migrations/sqlite/0016_form_source.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -159,6 +164,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         15,
         "webhook_attempts",
         include_str!("../migrations/postgres/0015_webhook_attempts.sql"),
+    ),
+    (
+        16,
+        "form_source",
+        include_str!("../migrations/postgres/0016_form_source.sql"),
     ),
 ];
 

@@ -22,7 +22,7 @@ use super::apply::stage_for;
 use crate::checks::{MAX_TEXT, at_most};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
-use crate::forms::form_campaigns_in;
+use crate::forms::form_attributions_in;
 use crate::now_ms;
 use crate::queues::sla_due;
 use crate::users::audit_in;
@@ -155,11 +155,11 @@ impl Db {
                 .and_then(|channel| baton_core::intake::read(channel, &raw).ok())
                 .map(|(inquiry, _)| inquiry);
             if let Some(inquiry) = &mut arrived
-                && let Some(campaign) = form_campaigns_in(&mut *tx, [&origin])
+                && let Some(form) = form_attributions_in(&mut *tx, [&origin])
                     .await?
                     .remove(&origin)
             {
-                baton_core::intake::attribute_to_form(inquiry, campaign);
+                baton_core::intake::attribute_to_form(inquiry, &form);
             }
             let corrected = Corrected {
                 id,

@@ -4,7 +4,7 @@
 
 use crate::connect::Db;
 use crate::error::Result;
-use crate::forms::form_campaigns_in;
+use crate::forms::form_attributions_in;
 use crate::models::ActiveModels;
 use crate::queues::rules_in;
 use crate::sql::{CHUNK, placeholders};
@@ -231,14 +231,14 @@ impl Db {
             }
         }
         // The settings and the lookups are independent: one round trip, not two.
-        let (settings, mut found, form_campaigns) = tokio::try_join!(
+        let (settings, mut found, forms) = tokio::try_join!(
             self.processing_context(),
             self.look_up(&parsed),
-            form_campaigns_in(self.reader(), parsed.iter().map(|(p, _, _)| &p.origin))
+            form_attributions_in(self.reader(), parsed.iter().map(|(p, _, _)| &p.origin))
         )?;
         for (p, inquiry, _) in &mut parsed {
-            if let Some(campaign) = form_campaigns.get(&p.origin) {
-                attribute_to_form(inquiry, campaign.clone());
+            if let Some(form) = forms.get(&p.origin) {
+                attribute_to_form(inquiry, form);
             }
         }
         let context = &settings;

@@ -86,6 +86,10 @@ pub struct FormIn {
     /// one, a `campaign` field the page sends names it.
     #[serde(default)]
     pub campaign: Option<String>,
+    /// The source every submission is given (routing rules may match it);
+    /// without one, a `source` field the page sends names it.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// Create a form (marketers and managers).
@@ -107,6 +111,7 @@ pub async fn create(
             &input.name,
             &input.thank_you,
             input.campaign.as_deref(),
+            input.source.as_deref(),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(describe(&state, form))))

@@ -32,6 +32,7 @@ const COLUMNS: &[Column] = &[
     Column::sorted("Form", "name"),
     Column::unsorted("Public address"),
     Column::unsorted("Campaign"),
+    Column::unsorted("Source"),
     Column::unsorted("State"),
     Column::sorted("Submissions", "submissions"),
     Column::sorted("Created", "created"),
@@ -44,6 +45,7 @@ struct Listed {
     slug: String,
     url: String,
     campaign: String,
+    source: String,
     active: bool,
     submissions: i64,
     created: String,
@@ -58,6 +60,7 @@ impl Listed {
             Cell::text(self.name),
             Cell::text(self.url),
             Cell::text(self.campaign),
+            Cell::text(self.source),
             Cell::text(state),
             Cell::text(self.submissions.to_string()),
             Cell::text(self.created),
@@ -89,6 +92,8 @@ struct NewForm {
     thank_you: String,
     #[serde(default)]
     campaign: String,
+    #[serde(default)]
+    source: String,
     /// The list's parameters, so a refusal shows the same list.
     #[serde(default)]
     back: String,
@@ -127,6 +132,7 @@ async fn show(
             url: format!("{base}/f/{}", line.form.slug),
             snippet: crate::forms::embed_snippet(&line.form, base),
             campaign: line.form.campaign.clone().unwrap_or_default(),
+            source: line.form.source.clone().unwrap_or_default(),
             name: line.form.name,
             slug: line.form.slug,
             active: line.form.active,
@@ -172,6 +178,13 @@ async fn show(
             "Campaign credited with every submission",
             "text",
             &typed.campaign,
+        )
+        .optional(),
+        Field::input(
+            "source",
+            "Source given to every submission (routing rules may match it)",
+            "text",
+            &typed.source,
         )
         .optional(),
     ];
@@ -230,6 +243,7 @@ async fn create(
             &form.name,
             &form.thank_you,
             Some(&form.campaign),
+            Some(&form.source),
         )
         .await;
     match created {

@@ -203,11 +203,11 @@ async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submis
     let app = TestApp::new().await;
     let marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
     app.db
-        .create_form(None, "spring-demo", "Spring demo", "", None)
+        .create_form(None, "spring-demo", "Spring demo", "", None, None)
         .await
         .unwrap();
     app.db
-        .create_form(None, "webinar", "Autumn webinar", "", None)
+        .create_form(None, "webinar", "Autumn webinar", "", None, None)
         .await
         .unwrap();
     submit(&app, "webinar", "ann@initech.test").await;
@@ -261,6 +261,7 @@ async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submis
                 &format!("Filler {i:02}"),
                 "",
                 None,
+                None,
             )
             .await
             .unwrap();
@@ -281,11 +282,11 @@ async fn forms_are_searched_filtered_sorted_paged_and_exported_with_their_submis
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("Form,Public address,Campaign,State,Submissions,Created")
+        Some("Form,Public address,Campaign,Source,State,Submissions,Created")
     );
     let webinar = lines.next().unwrap();
     assert!(
-        webinar.starts_with(&format!("Autumn webinar,{}/f/webinar,,open,2,", app.base)),
+        webinar.starts_with(&format!("Autumn webinar,{}/f/webinar,,,open,2,", app.base)),
         "{webinar}"
     );
     assert_eq!(lines.next(), None);
@@ -312,7 +313,7 @@ async fn a_marketer_closes_a_form_to_submissions_and_opens_it_again() {
     let mut marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
     let form = app
         .db
-        .create_form(None, "webinar", "Autumn webinar", "", None)
+        .create_form(None, "webinar", "Autumn webinar", "", None, None)
         .await
         .unwrap();
     let path = format!("/forms/{}/open", form.id);

@@ -218,7 +218,7 @@ async fn a_form_closed_over_the_api_takes_nothing_until_opened() {
 }
 
 #[tokio::test]
-async fn a_form_with_a_campaign_credits_it_whatever_the_visitor_sends() {
+async fn a_form_with_a_campaign_and_a_source_gives_them_whatever_the_visitor_sends() {
     use serde_json::json;
     let app = TestApp::new().await;
     let (_, marketer) = app
@@ -240,9 +240,18 @@ async fn a_form_with_a_campaign_credits_it_whatever_the_visitor_sends() {
         refused["invalid-params"][0]["name"], "campaign",
         "{refused}"
     );
-    let body = json!({"slug": "webinar", "name": "Webinar sign-up", "campaign": "spring WEBINAR"});
+    let body =
+        json!({"slug": "webinar", "name": "Webinar sign-up", "source": "Line one\nline two"});
+    let refused = app.post(&marketer, "/api/v1/forms", &body).await;
+    assert_eq!(refused.status(), 422);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(refused["invalid-params"][0]["name"], "source", "{refused}");
+    let body = json!({"slug": "webinar", "name": "Webinar sign-up",
+                      "campaign": "spring WEBINAR", "source": " Webinar "});
     let created = app.post(&marketer, "/api/v1/forms", &body).await;
     assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(created["source"], "webinar");
     let send = async |path: &str, body: &'static str| {
         let response = app
             .client
@@ -257,13 +266,14 @@ async fn a_form_with_a_campaign_credits_it_whatever_the_visitor_sends() {
     send("/f/webinar", "email=ann%40initech.test&message=Count+me+in").await;
     send(
         "/f/webinar",
-        "email=bob%40globex.test&message=Count+me+in&campaign=Rival+campaign",
+        "email=bob%40globex.test&message=Count+me+in&campaign=Rival+campaign&source=partner",
     )
     .await;
-    // A form without a campaign of its own takes the one its page names.
+    // A form without a campaign or source of its own takes those its page
+    // names.
     send(
         "/f/contact",
-        "email=cy%40hooli.test&message=Pricing+please&campaign=Rival+campaign",
+        "email=cy%40hooli.test&message=Pricing+please&campaign=Rival+campaign&source=partner",
     )
     .await;
     let leads = app.get_json(&app.owner, "/api/v1/leads").await;
@@ -278,15 +288,28 @@ async fn a_form_with_a_campaign_credits_it_whatever_the_visitor_sends() {
         credited.push((
             contact["email"].as_str().unwrap().to_string(),
             lead["campaign_id"].as_i64(),
+            lead["source"].as_str().map(String::from),
         ));
     }
     credited.sort();
     assert_eq!(
         credited,
         [
-            ("ann@initech.test".to_string(), Some(campaign_ids[0])),
-            ("bob@globex.test".to_string(), Some(campaign_ids[0])),
-            ("cy@hooli.test".to_string(), Some(campaign_ids[1])),
+            (
+                "ann@initech.test".to_string(),
+                Some(campaign_ids[0]),
+                Some("webinar".to_string())
+            ),
+            (
+                "bob@globex.test".to_string(),
+                Some(campaign_ids[0]),
+                Some("webinar".to_string())
+            ),
+            (
+                "cy@hooli.test".to_string(),
+                Some(campaign_ids[1]),
+                Some("partner".to_string())
+            ),
         ]
     );
 }
