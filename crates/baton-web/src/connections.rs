@@ -1,28 +1,51 @@
 //! Accepting connections: each is served on a task of its own, with a
-//! deadline for every request's head, and drained on shutdown.
+//! deadline for every request's head and a cap on how many one client
+//! holds open, and drained on shutdown.
 
+use crate::limits::Client;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+/// How connections are kept in check.
+pub struct ConnectionLimits {
+    /// A client that has not sent a whole request head within this time
+    /// of starting one, or of its previous answer, is disconnected.
+    pub head_deadline: Duration,
+    /// How many connections one client (an IPv4 address, an IPv6 /64) may
+    /// hold open; those past it are closed at once.
+    pub per_client: usize,
+    /// Proxies in front, which carry many clients' connections and are
+    /// not capped.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then waits for
-/// the requests under way. A client that has not sent a whole request head
-/// within `head_deadline` of starting one, or of its previous answer, is
-/// disconnected: otherwise a few sockets held open by a slow or silent
-/// client would use up the server's file descriptors.
+/// the requests under way. Without the deadline and the cap, a few
+/// sockets held open by a slow, silent or greedy client would use up the
+/// server's file descriptors.
 pub async fn serve_connections(
     listener: TcpListener,
     app: Router,
-    head_deadline: Duration,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let ConnectionLimits {
+        head_deadline,
+        per_client,
+        trusted_proxies,
+    } = limits;
+    let open = OpenConnections::default();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(head_deadline);
@@ -39,6 +62,17 @@ pub async fn serve_connections(
             },
             () = &mut shutdown => break,
         };
+        let held = if trusted_proxies.contains(&peer.ip()) {
+            None
+        } else {
+            match open.take(Client::new(peer.ip()), per_client) {
+                Some(held) => Some(held),
+                None => {
+                    tracing::debug!(%peer, "connection closed: the client holds {per_client} already");
+                    continue;
+                }
+            }
+        };
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             // What `ConnectInfo<SocketAddr>` reads: the rate limits count per address.
@@ -51,6 +85,7 @@ pub async fn serve_connections(
             if let Err(error) = connection.await {
                 tracing::debug!(%peer, %error, "connection ended");
             }
+            drop(held);
         });
     }
     drop(listener);
@@ -63,6 +98,52 @@ pub async fn serve_connections(
         tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; stopping anyway");
     }
     Ok(())
+}
+
+/// How many connections each client holds open.
+#[derive(Clone, Default)]
+struct OpenConnections(Arc<Mutex<HashMap<Client, usize>>>);
+
+impl OpenConnections {
+    /// Counts one more connection of `client`, or none when it holds
+    /// `cap` already.
+    fn take(&self, client: Client, cap: usize) -> Option<HeldConnection> {
+        let mut open = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(client).or_default();
+        if *count >= cap {
+            return None;
+        }
+        *count += 1;
+        Some(HeldConnection {
+            open: self.clone(),
+            client,
+        })
+    }
+}
+
+/// One counted connection; it is counted off when dropped.
+struct HeldConnection {
+    open: OpenConnections,
+    client: Client,
+}
+
+impl Drop for HeldConnection {
+    fn drop(&mut self) {
+        let mut open = self
+            .open
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
 }
 
 /// How long a stopping server waits for the requests under way.

@@ -39,8 +39,11 @@ pub struct ServeOptions {
     /// same connection, and between two pieces of its body.
     pub client_timeout: Duration,
     /// Proxies in front whose `X-Forwarded-For` names the client that rate
-    /// limits count; none by default.
+    /// limits count; none by default. Their connections are not capped.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How many connections one client (an IPv4 address, an IPv6 /64) may
+    /// hold open at once.
+    pub connections_per_client: usize,
 }
 
 impl Default for ServeOptions {
@@ -51,6 +54,7 @@ impl Default for ServeOptions {
             job_interval: Duration::from_secs(5),
             client_timeout: Duration::from_secs(30),
             trusted_proxies: Vec::new(),
+            connections_per_client: 256,
         }
     }
 }
@@ -123,9 +127,12 @@ pub async fn serve(
         .options
         .background_jobs
         .then(|| tokio::spawn(jobs::run(state.db.clone(), state.options.job_interval)));
-    let head_timeout = state.options.client_timeout;
-    let result =
-        connections::serve_connections(listener, router(state), head_timeout, shutdown).await;
+    let limits = connections::ConnectionLimits {
+        head_deadline: state.options.client_timeout,
+        per_client: state.options.connections_per_client,
+        trusted_proxies: state.options.trusted_proxies.clone(),
+    };
+    let result = connections::serve_connections(listener, router(state), limits, shutdown).await;
     if let Some(jobs) = jobs {
         jobs.abort();
     }

@@ -126,6 +126,13 @@ pub struct ServeArgs {
     /// for several. Without it every client behind the proxy counts as one.
     #[arg(long, value_name = "IP")]
     pub trusted_proxy: Vec<std::net::IpAddr>,
+
+    /// How many connections one client (an IPv4 address, an IPv6 /64) may
+    /// hold open at once; more are closed at once. Trusted proxies are not
+    /// capped.
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub connections_per_client: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -723,3 +723,58 @@ async fn a_client_that_never_finishes_its_request_is_disconnected_and_others_are
         "not before the deadline"
     );
 }
+
+#[tokio::test]
+async fn a_client_past_its_connection_cap_is_closed_at_once_and_served_once_one_ends() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new().await;
+    let (base, _stop) = crate::server::start_server(app.db.clone(), |options| {
+        options.connections_per_client = 3;
+    })
+    .await;
+    let address = base.trim_start_matches("http://");
+    let ask_health = async |stream: &mut tokio::net::TcpStream| {
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .ok()?;
+        let mut answer = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut answer),
+        )
+        .await
+        .expect("the server answers or closes")
+        .ok()?;
+        Some(String::from_utf8_lossy(&answer).into_owned())
+    };
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(address).await.unwrap());
+    }
+    // The connections are accepted in the order they were made: the fourth
+    // is past the cap.
+    let mut fourth = tokio::net::TcpStream::connect(address).await.unwrap();
+    let answer = ask_health(&mut fourth).await.unwrap_or_default();
+    assert!(
+        !answer.starts_with("HTTP/1.1 200"),
+        "the fourth connection is closed unanswered: {answer}"
+    );
+    let answer = ask_health(&mut held[0]).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // That answered connection has ended; its place is free again once the
+    // server has counted it off.
+    let mut served = false;
+    for _ in 0..50 {
+        let mut again = tokio::net::TcpStream::connect(address).await.unwrap();
+        if ask_health(&mut again)
+            .await
+            .is_some_and(|answer| answer.starts_with("HTTP/1.1 200"))
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(served, "a client below its cap is served again");
+}

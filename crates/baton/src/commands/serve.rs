@@ -39,6 +39,7 @@ pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Fail
         base_url,
         background_jobs: !args.no_background_jobs,
         trusted_proxies: args.trusted_proxy.clone(),
+        connections_per_client: args.connections_per_client as usize,
         ..ServeOptions::default()
     };
     let served = baton_web::run(db.clone(), listener, options).await;
