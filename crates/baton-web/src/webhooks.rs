@@ -3,7 +3,7 @@
 
 use baton_db::webhooks::DueDelivery;
 use baton_db::{Db, now_ms};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 use tokio::task::JoinSet;
 
@@ -22,7 +22,7 @@ pub fn client() -> reqwest::Client {
 
 /// How many deliveries are sent at once, and at most to one webhook, so
 /// a receiver that answers slowly holds a few sends and never the others.
-const AT_ONCE: usize = 16;
+const AT_ONCE: usize = 32;
 const AT_ONCE_PER_WEBHOOK: usize = 4;
 
 /// Keeps sending due deliveries: a free place is filled when a send ends,
@@ -66,19 +66,39 @@ impl Sender {
             .due_deliveries(now_ms(), AT_ONCE_PER_WEBHOOK as i64, (AT_ONCE * 4) as i64)
             .await?;
         // A webhook given its whole share may have more behind it.
-        let mut share = HashMap::<i64, usize>::new();
-        for delivery in &due {
-            *share.entry(delivery.webhook_id).or_default() += 1;
+        let mut lanes: Vec<VecDeque<(usize, DueDelivery)>> = Vec::new();
+        let mut lane_of = HashMap::new();
+        let found = due.len();
+        for (place, delivery) in due.into_iter().enumerate() {
+            let lane = *lane_of.entry(delivery.webhook_id).or_insert_with(|| {
+                lanes.push(VecDeque::new());
+                lanes.len() - 1
+            });
+            lanes[lane].push_back((place, delivery));
         }
         self.more_due =
-            due.len() == AT_ONCE * 4 || share.values().any(|&n| n == AT_ONCE_PER_WEBHOOK);
+            found == AT_ONCE * 4 || lanes.iter().any(|lane| lane.len() == AT_ONCE_PER_WEBHOOK);
         let mut started = 0;
-        for delivery in due {
-            let busy = self.per_webhook.get(&delivery.webhook_id).copied();
-            if started == room || busy.unwrap_or(0) >= AT_ONCE_PER_WEBHOOK {
-                self.more_due = true;
-                continue;
-            }
+        // Each free place goes to the webhook with the fewest sends under
+        // way, the oldest delivery first among equals: a slow receiver's
+        // backlog never takes a place a webhook with none could have.
+        while started < room {
+            let busy = |lane: &VecDeque<(usize, DueDelivery)>| {
+                lane.front().map(|(place, delivery)| {
+                    let busy = self.per_webhook.get(&delivery.webhook_id).copied();
+                    (busy.unwrap_or(0), *place)
+                })
+            };
+            let Some(lane) = lanes
+                .iter_mut()
+                .filter_map(|lane| busy(lane).map(|order| (order, lane)))
+                .filter(|((busy, _), _)| *busy < AT_ONCE_PER_WEBHOOK)
+                .min_by_key(|(order, _)| *order)
+                .map(|(_, lane)| lane)
+            else {
+                break;
+            };
+            let (_, delivery) = lane.pop_front().expect("a lane with a front");
             if !self.db.claim_delivery(&delivery, now_ms()).await? {
                 continue;
             }
@@ -90,6 +110,9 @@ impl Sender {
                 .spawn(async move { send(&db, &client, &delivery).await });
             self.webhook_of.insert(task.id(), webhook_id);
             started += 1;
+        }
+        if lanes.iter().any(|lane| !lane.is_empty()) {
+            self.more_due = true;
         }
         Ok(started)
     }

@@ -3,6 +3,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use baton_web::webhooks::Sender;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// What a receiver saw: (event header, signature header, body).
@@ -435,21 +436,24 @@ async fn servers_delivering_at_once_send_each_delivery_once() {
 }
 
 #[tokio::test]
-async fn a_slow_receiver_holds_a_few_sends_and_never_the_other_webhooks() {
+async fn slow_receivers_hold_a_few_sends_each_and_never_another_webhooks_place() {
     let app = TestApp::new().await;
     let (fast_url, fast_seen) = receiver(0).await;
-    // A receiver that answers only once the test lets it.
+    // Eight subscriptions on a receiver that answers only once the test
+    // lets it: enough backlog to take every place if age alone chose.
+    type Arrivals = Arc<Mutex<HashMap<String, usize>>>;
     let (answer, answered) = tokio::sync::watch::channel(false);
-    let arrived = Arc::new(Mutex::new(0_usize));
+    let arrived: Arrivals = Arc::default();
     let slow = axum::Router::new()
         .route(
-            "/hook",
+            "/hook/{n}",
             axum::routing::post(
                 |State((arrived, mut answered)): State<(
-                    Arc<Mutex<usize>>,
+                    Arrivals,
                     tokio::sync::watch::Receiver<bool>,
-                )>| async move {
-                    *arrived.lock().unwrap() += 1;
+                )>,
+                 axum::extract::Path(n): axum::extract::Path<String>| async move {
+                    *arrived.lock().unwrap().entry(n).or_default() += 1;
                     answered.wait_for(|answer| *answer).await.unwrap();
                     StatusCode::NO_CONTENT
                 },
@@ -457,38 +461,22 @@ async fn a_slow_receiver_holds_a_few_sends_and_never_the_other_webhooks() {
         )
         .with_state((arrived.clone(), answered));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let slow_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let slow_base = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, slow).await.unwrap() });
-    // The slow receiver subscribed first, so its deliveries are the oldest.
-    let slow_hook = subscribe_to_routing(&app, &slow_url).await["id"]
-        .as_i64()
-        .unwrap();
+    // The slow subscriptions came first, so their deliveries are the oldest.
+    let mut slow_hooks = Vec::new();
+    for n in 0..8 {
+        let hook = subscribe_to_routing(&app, &format!("{slow_base}/{n}")).await;
+        slow_hooks.push(hook["id"].as_i64().unwrap());
+    }
     let fast_hook = subscribe_to_routing(&app, &fast_url).await["id"]
         .as_i64()
         .unwrap();
-    for n in 0..30 {
+    for n in 0..12 {
         app.inquire(json!({"email": format!("ap{n}@x.test"), "message": "invoice charged twice"}))
             .await;
     }
 
-    let mut sender = Sender::new(app.db.clone(), baton_web::webhooks::client());
-    sender.start_due().await.unwrap();
-    let all_fast_delivered = async {
-        while fast_seen.lock().unwrap().len() < 30 {
-            sender.finish_one().await.unwrap().unwrap();
-            if sender.more_due() {
-                sender.start_due().await.unwrap();
-            }
-        }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(30), all_fast_delivered)
-        .await
-        .expect("every delivery to the fast receiver lands while the slow one has not answered");
-    assert_eq!(
-        *arrived.lock().unwrap(),
-        4,
-        "the slow receiver holds four sends at most"
-    );
     let delivered = |hook| {
         let db = app.db.clone();
         async move {
@@ -500,14 +488,40 @@ async fn a_slow_receiver_holds_a_few_sends_and_never_the_other_webhooks() {
                 .count()
         }
     };
-    assert_eq!(delivered(slow_hook).await, 0);
+    let mut sender = Sender::new(app.db.clone(), baton_web::webhooks::client());
+    sender.start_due().await.unwrap();
+    let all_fast_delivered = async {
+        while delivered(fast_hook).await < 12 {
+            sender.finish_one().await.unwrap().unwrap();
+            if sender.more_due() {
+                sender.start_due().await.unwrap();
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), all_fast_delivered)
+        .await
+        .expect("every delivery to the fast receiver lands while the slow ones have not answered");
+    let held = arrived.lock().unwrap().clone();
+    assert_eq!(
+        held.len(),
+        8,
+        "every slow subscription was sent to: {held:?}"
+    );
+    assert!(
+        held.values().all(|&n| n <= 4),
+        "each holds four sends at most: {held:?}"
+    );
+    assert_eq!(fast_seen.lock().unwrap().len(), 12, "each sent once");
+    assert_eq!(delivered(slow_hooks[0]).await, 0);
 
     answer.send(true).unwrap();
     while let Some(recorded) = sender.finish_one().await {
         recorded.unwrap();
         sender.start_due().await.unwrap();
     }
-    assert_eq!(*arrived.lock().unwrap(), 30);
-    assert_eq!(delivered(slow_hook).await, 30);
-    assert_eq!(delivered(fast_hook).await, 30);
+    for hook in slow_hooks {
+        assert_eq!(delivered(hook).await, 12);
+    }
+    let arrivals: usize = arrived.lock().unwrap().values().sum();
+    assert_eq!(arrivals, 8 * 12, "each sent once");
 }
