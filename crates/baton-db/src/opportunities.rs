@@ -8,7 +8,9 @@ use crate::listing::{Conditions, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::sql::bind;
 use crate::users::audit_in;
-use crate::work_items::{BEFORE_A_DEAL, WorkOf, change_stage_in, finish_open_work_in};
+use crate::work_items::{
+    BEFORE_A_DEAL, WorkOf, change_stage_in, finish_open_work_in, lock_holders_of,
+};
 use baton_core::domain::{ForecastCategory, OpportunityStage, Stage};
 use baton_core::money::{Currency, Decimal, format_minor};
 use serde::Serialize;
@@ -299,6 +301,9 @@ async fn ensure_not_yet_a_deal(
     lead_id: i64,
 ) -> Result<()> {
     if backend == Backend::Postgres {
+        // The deal finishes the lead's open work: its holders' loads are
+        // locked before the lead, as every change of who holds work does.
+        lock_holders_of(tx, &[WorkOf::Lead(lead_id)]).await?;
         sqlx::query("SELECT id FROM leads WHERE id = $1 FOR UPDATE")
             .bind(lead_id)
             .execute(&mut **tx)

@@ -16,7 +16,7 @@ use baton_core::sla::BusinessHours;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// A piece of work waiting in a queue or on a person's desk.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -1523,6 +1523,33 @@ fn taken(item: &WorkItem) -> DbError {
     DbError::conflict("status", problem)
 }
 
+/// Locks the loads of everyone holding open work on any of `of`, in user
+/// order (PostgreSQL; see [`lock_loads`]); returns them. A transaction
+/// that will finish that work calls it before it writes the lead or the
+/// inquiry, so that it takes the loads before those rows, as every change
+/// of who holds work does.
+pub(crate) async fn lock_holders_of(
+    tx: &mut Transaction<'static, Any>,
+    of: &[WorkOf],
+) -> Result<Vec<i64>> {
+    let mut holders = BTreeSet::new();
+    for work in of {
+        let held: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT DISTINCT assignee_id FROM work_items
+             WHERE {} = $1 AND status IN ('unassigned', 'assigned', 'accepted')
+               AND assignee_id IS NOT NULL",
+            work.column()
+        ))
+        .bind(work.id())
+        .fetch_all(&mut **tx)
+        .await?;
+        holders.extend(held.into_iter().map(|(id,)| id));
+    }
+    let holders: Vec<i64> = holders.into_iter().collect();
+    lock_loads(tx, Backend::of(tx), &[], &holders).await?;
+    Ok(holders)
+}
+
 /// Marks every open work item on a lead or an inquiry done, inside the
 /// caller's transaction, with `why` in each one's history: its outcome is
 /// settled (a deal opened, a customer won, disqualified, spam), so nobody
@@ -1533,32 +1560,41 @@ pub(crate) async fn finish_open_work_in(
     why: &str,
     actor: Option<i64>,
 ) -> Result<()> {
-    // Each finished item's trigger lowers its holder's load: the loads are
-    // locked first, in user order, as every change of who holds work does.
-    let holders: Vec<(i64,)> = sqlx::query_as(&format!(
-        "SELECT DISTINCT assignee_id FROM work_items
-         WHERE {} = $1 AND status IN ('assigned', 'accepted') AND assignee_id IS NOT NULL",
-        of.column()
-    ))
-    .bind(of.id())
-    .fetch_all(&mut **tx)
-    .await?;
-    let holders: Vec<i64> = holders.into_iter().map(|(id,)| id).collect();
-    lock_loads(tx, Backend::of(tx), &[], &holders).await?;
-    let finished: Vec<(i64, Option<i64>)> = sqlx::query_as(&format!(
-        "UPDATE work_items SET status = 'done', updated_at = $1
-         WHERE {} = $2 AND status IN ('unassigned', 'assigned', 'accepted')
-         RETURNING id, assignee_id",
-        of.column()
-    ))
-    .bind(now_ms())
-    .bind(of.id())
-    .fetch_all(&mut **tx)
-    .await?;
-    for (id, holder) in finished {
-        record(tx, id, "done", holder, None, None, why, actor).await?;
+    // Each finished item's trigger lowers its holder's load, so only items
+    // whose holder's load is locked are finished; one handed to someone
+    // else meanwhile is finished in the next turn, with that load locked.
+    loop {
+        let holders = lock_holders_of(tx, &[of]).await?;
+        let sql = format!(
+            "UPDATE work_items SET status = 'done', updated_at = $1
+             WHERE {} = $2 AND status IN ('unassigned', 'assigned', 'accepted')
+               AND (assignee_id IS NULL OR assignee_id IN ({}))
+             RETURNING id, assignee_id",
+            of.column(),
+            placeholders(3, holders.len().max(1))
+        );
+        let mut finishing = sqlx::query_as::<_, (i64, Option<i64>)>(&sql)
+            .bind(now_ms())
+            .bind(of.id());
+        // No holder binds an id that matches nobody.
+        for holder in holders.iter().chain(holders.is_empty().then_some(&0)) {
+            finishing = finishing.bind(*holder);
+        }
+        for (id, holder) in finishing.fetch_all(&mut **tx).await? {
+            record(tx, id, "done", holder, None, None, why, actor).await?;
+        }
+        let (left,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM work_items
+             WHERE {} = $1 AND status IN ('unassigned', 'assigned', 'accepted')",
+            of.column()
+        ))
+        .bind(of.id())
+        .fetch_one(&mut **tx)
+        .await?;
+        if left == 0 {
+            return Ok(());
+        }
     }
-    Ok(())
 }
 
 /// Changes a lead's stage when it is in one of `from` (any when empty),
@@ -1580,6 +1616,10 @@ pub(crate) async fn change_stage_in(
         .map_err(|e| DbError::invalid("stage", format!("{e}")))?;
     if current == to || (!from.is_empty() && !from.contains(&current)) {
         return Ok(current);
+    }
+    let finishes_work = matches!(to, Stage::Customer | Stage::Disqualified);
+    if finishes_work {
+        lock_holders_of(tx, &[WorkOf::Lead(lead_id)]).await?;
     }
     let now = now_ms();
     sqlx::query("UPDATE leads SET stage = $1, updated_at = $2 WHERE id = $3")
@@ -1605,7 +1645,7 @@ pub(crate) async fn change_stage_in(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    if matches!(to, Stage::Customer | Stage::Disqualified) {
+    if finishes_work {
         let why = format!("the lead is {to}: {reason}");
         finish_open_work_in(tx, WorkOf::Lead(lead_id), &why, actor).await?;
     }

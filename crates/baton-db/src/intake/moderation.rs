@@ -12,7 +12,9 @@ use crate::now_ms;
 use crate::reports::{end_of, start_of};
 use crate::sql::{Value, insert_rows};
 use crate::users::audit_in;
-use crate::work_items::{BEFORE_A_DEAL, WorkOf, change_stage_in, finish_open_work_in};
+use crate::work_items::{
+    BEFORE_A_DEAL, WorkOf, change_stage_in, finish_open_work_in, lock_holders_of,
+};
 use baton_core::decision::Reason;
 use baton_core::domain::{Channel, Stage};
 use baton_core::moderation::HeldText;
@@ -82,6 +84,10 @@ impl Db {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
+        // The holders' loads of both, in one user order, before the lead.
+        let mut finishing = vec![WorkOf::Inquiry(id)];
+        finishing.extend(lead.map(WorkOf::Lead));
+        lock_holders_of(&mut tx, &finishing).await?;
         if let Some(lead) = lead {
             change_stage_in(
                 &mut tx,
