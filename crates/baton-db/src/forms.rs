@@ -180,7 +180,7 @@ impl Db {
         }
         let name = refusals.value(required_name("name", name, "a form needs a name"))?;
         refusals.value(at_most("thank_you", thank_you.trim(), MAX_TEXT))?;
-        let source = optional(source).map(|source| source.to_lowercase());
+        let source = optional(source).map(|source| source.to_ascii_lowercase());
         if let Some(source) = &source {
             refusals.value(at_most("source", source, MAX_NAME))?;
             refusals.value(one_line("source", source))?;

@@ -11,15 +11,16 @@
 
 use crate::connect::Db;
 use crate::error::{DbError, Result};
+use crate::forms::form_attributions_in;
 use crate::now_ms;
 use baton_core::domain::{Channel, Intent};
-use baton_core::intake::read;
+use baton_core::intake::{FormAttribution, attribute_to_form, read};
 use baton_core::learn::combine::MIN_INTENT_CONFIDENCE;
 use baton_core::learn::inputs::{Known, row};
 use baton_core::learn::retrain::{Example, HeldOut, RetrainError, retrain};
 use baton_core::learn::train::Task;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What retraining a task did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,18 +83,29 @@ fn made_by_model(version: &str) -> bool {
     version.contains('+')
 }
 
-/// Builds one example from a stored inquiry, or `None` when the stored
-/// payload no longer parses.
+/// An inquiry as stored: how it came and what was received.
+struct Stored {
+    channel: String,
+    origin: String,
+    raw: Vec<u8>,
+}
+
+/// Builds one example from a stored inquiry, read as intake read it (a
+/// hosted form's campaign and source over the visitor's fields), or
+/// `None` when the stored payload no longer parses.
 fn example(
     task: Task,
     key: i64,
-    channel: &str,
-    raw: &[u8],
+    stored: &Stored,
+    forms: &HashMap<String, FormAttribution>,
     intent: Option<Intent>,
     label: String,
 ) -> Option<Example> {
-    let channel: Channel = channel.parse().ok()?;
-    let (inquiry, honeypot_filled) = read(channel, raw).ok()?;
+    let channel: Channel = stored.channel.parse().ok()?;
+    let (mut inquiry, honeypot_filled) = read(channel, &stored.raw).ok()?;
+    if let Some(form) = forms.get(&stored.origin) {
+        attribute_to_form(&mut inquiry, form);
+    }
     let known = Known {
         channel,
         honeypot_filled,
@@ -127,6 +139,7 @@ impl Db {
         type DecisionRow = (
             i64,
             String,
+            String,
             Vec<u8>,
             String,
             Option<String>,
@@ -135,7 +148,7 @@ impl Db {
             Option<i64>,
         );
         let rows: Vec<DecisionRow> = sqlx::query_as(
-            "SELECT i.id, i.channel, i.raw, i.content_hash, d.value, d.score, d.version, d.actor_id
+            "SELECT i.id, i.channel, i.origin, i.raw, i.content_hash, d.value, d.score, d.version, d.actor_id
              FROM decisions d JOIN inquiries i ON i.id = d.inquiry_id
              WHERE d.kind = $1 AND ($1 = 'moderation' OR i.status NOT IN ('quarantined', 'spam'))
              ORDER BY d.id",
@@ -145,9 +158,9 @@ impl Db {
         .await?;
         // Per inquiry: (by a person, label), the later of equals winning.
         let mut labels: BTreeMap<i64, (bool, String)> = BTreeMap::new();
-        let mut payloads: BTreeMap<i64, (String, Vec<u8>)> = BTreeMap::new();
+        let mut payloads: BTreeMap<i64, Stored> = BTreeMap::new();
         let mut contents: BTreeMap<i64, String> = BTreeMap::new();
-        for (id, channel, raw, content, value, score, version, actor) in rows {
+        for (id, channel, origin, raw, content, value, score, version, actor) in rows {
             let Some(value) = value else { continue };
             let by_person = actor.is_some();
             // A rule's customer request comes from the matched account,
@@ -165,26 +178,30 @@ impl Db {
                 continue;
             }
             labels.insert(id, (by_person, value));
-            payloads.entry(id).or_insert((channel, raw));
+            payloads.entry(id).or_insert(Stored {
+                channel,
+                origin,
+                raw,
+            });
             contents.entry(id).or_insert(content);
         }
         if task == Task::Spam {
             label_copies_alike(&mut labels, &contents);
         }
+        let forms =
+            form_attributions_in(self.reader(), payloads.values().map(|p| &p.origin)).await?;
         Ok(labels
             .into_iter()
-            .filter_map(|(id, (_, label))| {
-                let (channel, raw) = &payloads[&id];
-                example(task, id, channel, raw, None, label)
-            })
+            .filter_map(|(id, (_, label))| example(task, id, &payloads[&id], &forms, None, label))
             .collect())
     }
 
     /// Conversion labels from leads whose outcome is known, with what was
     /// known when they arrived.
     async fn conversion_examples(&self) -> Result<Vec<Example>> {
-        let rows: Vec<(i64, String, Vec<u8>, String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT l.id, i.channel, i.raw, l.intent, l.stage,
+        type LeadRow = (i64, String, String, Vec<u8>, String, String, i64, i64, i64);
+        let rows: Vec<LeadRow> = sqlx::query_as(
+            "SELECT l.id, i.channel, i.origin, i.raw, l.intent, l.stage,
                  (SELECT COUNT(*) FROM opportunities o WHERE o.lead_id = l.id AND o.stage = 'won'),
                  (SELECT COUNT(*) FROM opportunities o WHERE o.lead_id = l.id AND o.stage = 'lost'),
                  (SELECT COUNT(*) FROM work_items w WHERE w.lead_id = l.id AND w.status = 'rejected')
@@ -193,19 +210,27 @@ impl Db {
         )
         .fetch_all(self.reader())
         .await?;
+        let forms = form_attributions_in(self.reader(), rows.iter().map(|r| &r.2)).await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(id, channel, raw, intent, stage, won, lost, rejected)| {
-                let label = if won > 0 || stage == "customer" {
-                    "won"
-                } else if lost > 0 || stage == "disqualified" || rejected > 0 {
-                    "lost"
-                } else {
-                    return None;
-                };
-                let intent = intent.parse().ok();
-                example(Task::Conversion, id, &channel, &raw, intent, label.into())
-            })
+            .filter_map(
+                |(id, channel, origin, raw, intent, stage, won, lost, rejected)| {
+                    let label = if won > 0 || stage == "customer" {
+                        "won"
+                    } else if lost > 0 || stage == "disqualified" || rejected > 0 {
+                        "lost"
+                    } else {
+                        return None;
+                    };
+                    let stored = Stored {
+                        channel,
+                        origin,
+                        raw,
+                    };
+                    let intent = intent.parse().ok();
+                    example(Task::Conversion, id, &stored, &forms, intent, label.into())
+                },
+            )
             .collect())
     }
 

@@ -312,4 +312,13 @@ async fn a_form_with_a_campaign_and_a_source_gives_them_whatever_the_visitor_sen
             ),
         ]
     );
+    // The models learn what intake decided on: the form's source.
+    let examples = app
+        .db
+        .training_examples(baton_core::learn::train::Task::Spam)
+        .await
+        .unwrap();
+    let mut sources: Vec<&str> = examples.iter().map(|e| e.row[5].as_str()).collect();
+    sources.sort();
+    assert_eq!(sources, ["partner", "webinar", "webinar"]);
 }
