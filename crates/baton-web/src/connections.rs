@@ -62,7 +62,8 @@ pub async fn serve_connections(
             },
             () = &mut shutdown => break,
         };
-        let held = if trusted_proxies.contains(&peer.ip()) {
+        // An IPv4 peer of a dual-stack listener comes mapped into IPv6.
+        let held = if trusted_proxies.contains(&peer.ip().to_canonical()) {
             None
         } else {
             match open.take(Client::new(peer.ip()), per_client) {

@@ -777,4 +777,16 @@ async fn a_client_past_its_connection_cap_is_closed_at_once_and_served_once_one_
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(served, "a client below its cap is served again");
+
+    // A trusted proxy carries many clients' connections: it is not capped.
+    let (base, _stop) = crate::server::start_server(app.db.clone(), |options| {
+        options.connections_per_client = 1;
+        options.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let address = base.trim_start_matches("http://");
+    let _held = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut second = tokio::net::TcpStream::connect(address).await.unwrap();
+    let answer = ask_health(&mut second).await.unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

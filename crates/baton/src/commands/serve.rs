@@ -38,7 +38,12 @@ pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Fail
     let options = ServeOptions {
         base_url,
         background_jobs: !args.no_background_jobs,
-        trusted_proxies: args.trusted_proxy.clone(),
+        // Peers are compared as plain IPv4 where they are IPv4 mapped into IPv6.
+        trusted_proxies: args
+            .trusted_proxy
+            .iter()
+            .map(|ip| ip.to_canonical())
+            .collect(),
         connections_per_client: args.connections_per_client as usize,
         ..ServeOptions::default()
     };
