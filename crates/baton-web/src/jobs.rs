@@ -6,6 +6,7 @@
 use baton_core::learn::train::Task;
 use baton_db::{Db, now_ms};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// How often the learned models are retrained from what people decided.
 const RETRAIN_EVERY: Duration = Duration::from_secs(24 * 3600);
@@ -13,16 +14,27 @@ const RETRAIN_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// How long a retraining may hold its lease: training takes minutes at most.
 const RETRAIN_LEASE_MS: i64 = 3600 * 1000;
 
-/// Runs the jobs every `interval`, and retraining daily, until the task is
-/// aborted.
-pub async fn run(db: Db, interval: Duration) {
+/// Runs the jobs every `interval`, and retraining daily, until `stopping`
+/// turns true. A round under way then finishes, and the webhook sends under
+/// way land and are recorded, so they are not sent again once their claims
+/// end.
+pub async fn run(db: Db, interval: Duration, stopping: watch::Receiver<bool>) {
     let holder = format!("{}-{}", std::process::id(), baton_core::auth::random_hex(4));
     let lease_ms = (interval.as_millis() as i64 * 3).max(10_000);
+    let stopped = || {
+        let mut stopping = stopping.clone();
+        async move {
+            // A dropped sender stops the jobs too.
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }
+    };
     let frequent = async {
         let mut ticker = tokio::time::interval(interval);
         loop {
-            ticker.tick().await;
-            run_once(&db, &holder, lease_ms).await;
+            tokio::select! {
+                () = stopped() => return,
+                _ = ticker.tick() => run_once(&db, &holder, lease_ms).await,
+            }
         }
     };
     // Beside the others, so slow receivers never delay an escalation. A
@@ -31,13 +43,13 @@ pub async fn run(db: Db, interval: Duration) {
     let deliveries = async {
         let mut ticker = tokio::time::interval(interval);
         let mut sender = crate::webhooks::Sender::new(db.clone(), crate::webhooks::client());
+        let mut stop = std::pin::pin!(stopped());
         loop {
             tokio::select! {
+                () = &mut stop => break,
                 _ = ticker.tick() => {}
                 Some(recorded) = sender.finish_one(), if sender.is_sending() => {
-                    if let Err(e) = recorded {
-                        tracing::warn!(error = %e, "a webhook attempt was not recorded; it is sent again once its claim ends");
-                    }
+                    note_unrecorded(recorded);
                     if !sender.more_due() {
                         continue;
                     }
@@ -47,18 +59,32 @@ pub async fn run(db: Db, interval: Duration) {
                 tracing::warn!(error = %e, "looking for webhook deliveries failed; retrying next round");
             }
         }
+        while let Some(recorded) = sender.finish_one().await {
+            note_unrecorded(recorded);
+        }
     };
     // Beside the frequent jobs, so a long training never delays them.
     let daily = async {
         let mut ticker = tokio::time::interval(RETRAIN_EVERY);
         loop {
-            ticker.tick().await;
-            if let Err(e) = retrain_due(&db, &holder).await {
-                tracing::warn!(error = %e, "retraining failed; retrying tomorrow");
+            tokio::select! {
+                () = stopped() => return,
+                _ = ticker.tick() => {
+                    if let Err(e) = retrain_due(&db, &holder).await {
+                        tracing::warn!(error = %e, "retraining failed; retrying tomorrow");
+                    }
+                }
             }
         }
     };
     tokio::join!(frequent, deliveries, daily);
+}
+
+/// Logs a send whose attempt could not be recorded.
+fn note_unrecorded(recorded: baton_db::Result<()>) {
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "a webhook attempt was not recorded; it is sent again once its claim ends");
+    }
 }
 
 /// Retrains each task whose latest version is a day old or missing; the

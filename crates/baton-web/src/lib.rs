@@ -123,21 +123,33 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = AppState::new(db, options);
-    let jobs = state
-        .options
-        .background_jobs
-        .then(|| tokio::spawn(jobs::run(state.db.clone(), state.options.job_interval)));
+    let (stop_jobs, jobs_stopping) = tokio::sync::watch::channel(false);
+    let jobs = state.options.background_jobs.then(|| {
+        tokio::spawn(jobs::run(
+            state.db.clone(),
+            state.options.job_interval,
+            jobs_stopping,
+        ))
+    });
     let limits = connections::ConnectionLimits {
         head_deadline: state.options.client_timeout,
         per_client: state.options.connections_per_client,
         trusted_proxies: state.options.trusted_proxies.clone(),
     };
     let result = connections::serve_connections(listener, router(state), limits, shutdown).await;
-    if let Some(jobs) = jobs {
-        jobs.abort();
+    if let Some(mut jobs) = jobs {
+        let _ = stop_jobs.send(true);
+        // Long enough for a webhook send under way to be answered or time out.
+        if tokio::time::timeout(JOBS_GRACE, &mut jobs).await.is_err() {
+            tracing::warn!("background jobs still running after {JOBS_GRACE:?}; stopping them");
+            jobs.abort();
+        }
     }
     result
 }
+
+/// How long a stopping server waits for its background jobs to finish.
+const JOBS_GRACE: Duration = Duration::from_secs(15);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -525,3 +525,64 @@ async fn slow_receivers_hold_a_few_sends_each_and_never_another_webhooks_place()
     let arrivals: usize = arrived.lock().unwrap().values().sum();
     assert_eq!(arrivals, 8 * 12, "each sent once");
 }
+
+#[tokio::test]
+async fn a_stopping_server_lets_a_send_under_way_land_and_records_it() {
+    let app = TestApp::new().await;
+    let (arrived, mut arrival) = tokio::sync::watch::channel(false);
+    let (answer, answered) = tokio::sync::watch::channel(false);
+    let receiver = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |State((arrived, mut answered)): State<(
+                    tokio::sync::watch::Sender<bool>,
+                    tokio::sync::watch::Receiver<bool>,
+                )>| async move {
+                    arrived.send_replace(true);
+                    answered.wait_for(|answer| *answer).await.unwrap();
+                    StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .with_state((arrived, answered));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let hook = subscribe_to_routing(&app, &url).await["id"]
+        .as_i64()
+        .unwrap();
+    app.inquire(json!({"email": "ap@x.test", "message": "invoice charged twice"}))
+        .await;
+
+    // A server whose background jobs send the delivery.
+    let (_, stop) = crate::server::start_server(app.db.clone(), |options| {
+        options.background_jobs = true;
+        options.job_interval = std::time::Duration::from_millis(100);
+    })
+    .await;
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        arrival.wait_for(|arrived| *arrived),
+    )
+    .await
+    .expect("the delivery is sent")
+    .unwrap();
+    stop.send(()).unwrap();
+    // The server has stopped serving by now; its send is still under way.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    answer.send(true).unwrap();
+    let mut status = String::new();
+    for _ in 0..100 {
+        let deliveries = app.db.deliveries(hook, None, 5).await.unwrap();
+        status.clone_from(&deliveries[0].status);
+        if status == "delivered" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status, "delivered",
+        "the answer that came while the server stopped is recorded, so the delivery is not sent again"
+    );
+}
