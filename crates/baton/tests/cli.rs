@@ -3,6 +3,8 @@
 //! (each test then gets its own schema). Backup and restore are SQLite's own
 //! and always run on it.
 
+mod support;
+
 use baton_core::domain::OpportunityStage;
 use baton_core::money::Decimal;
 use baton_db::opportunities::NewOpportunity;
@@ -10,36 +12,9 @@ use baton_db::testing::TestDb;
 use baton_db::testing::scenario::accountability;
 use baton_db::{Db, DbOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// A temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "baton-cli-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::TempDir;
 
 /// The binary pointed at one database, with a folder for the test's files.
 struct Baton {

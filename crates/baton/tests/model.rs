@@ -3,9 +3,11 @@
 //! model benchmark` in a release build measures them all), and bad input
 //! named by file, row and column.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU64, Ordering};
+use support::TempDir;
 
 /// The public data sets, beside the workspace; the suite fails without them.
 fn shared_data() -> PathBuf {
@@ -26,15 +28,8 @@ fn baton(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-/// A small file in a fresh temporary folder.
-fn fixture(name: &str, contents: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let folder = std::env::temp_dir().join(format!(
-        "baton-model-test-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&folder).unwrap();
+/// A small file in `folder`.
+fn fixture(folder: &TempDir, name: &str, contents: &str) -> PathBuf {
     let path = folder.join(name);
     std::fs::write(&path, contents).unwrap();
     path
@@ -91,8 +86,11 @@ fn youtube_spam_is_caught_with_the_precision_that_protects_real_leads() {
     assert!(metric(&report, "f1") >= 0.94, "{report}");
 }
 
+/// Evaluates `data` with `ids` as its test rows, written beside it.
 fn evaluate_fixture(data: &Path, ids: &str, extra: &[&str]) -> Output {
-    let ids = fixture("ids.txt", ids);
+    let ids_path = data.with_file_name("ids.txt");
+    std::fs::write(&ids_path, ids).unwrap();
+    let ids = ids_path;
     let data = data.display().to_string();
     let ids = ids.display().to_string();
     let mut args = vec!["--task", "spam", "--data", &data, "--test-ids", &ids];
@@ -106,7 +104,8 @@ fn stderr(output: &Output) -> String {
 
 #[test]
 fn a_missing_column_is_named_with_the_columns_there_are() {
-    let data = fixture("leads.csv", "message,label\nhello,0\nwin,1\n");
+    let files = TempDir::new();
+    let data = fixture(&files, "leads.csv", "message,label\nhello,0\nwin,1\n");
     let output = evaluate_fixture(&data, "0\n", &["--label-column", "Converted"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
@@ -118,7 +117,8 @@ fn a_missing_column_is_named_with_the_columns_there_are() {
 
 #[test]
 fn a_row_id_out_of_range_is_named_with_its_line() {
-    let data = fixture("leads.csv", "message,label\nhello,0\nwin,1\n");
+    let files = TempDir::new();
+    let data = fixture(&files, "leads.csv", "message,label\nhello,0\nwin,1\n");
     let output = evaluate_fixture(&data, "0\n7\n", &["--text-column", "message"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
@@ -130,7 +130,9 @@ fn a_row_id_out_of_range_is_named_with_its_line() {
 
 #[test]
 fn a_ragged_row_is_named_by_file_and_data_row() {
+    let files = TempDir::new();
     let data = fixture(
+        &files,
         "ragged.csv",
         "message,label\n\"hello,\nthere\",0\nwin,1,extra\n",
     );
@@ -153,7 +155,8 @@ fn cross_validation_needs_no_test_split_and_excludes_one() {
             _ => csv.push_str(&format!("see you at the meeting {i},0\n")),
         }
     }
-    let data = fixture("messages.csv", &csv).display().to_string();
+    let files = TempDir::new();
+    let data = fixture(&files, "messages.csv", &csv).display().to_string();
     let output = baton(&[
         "--task",
         "spam",

@@ -26,10 +26,13 @@ fn program(variable: &str, debian_path: &str) -> String {
     std::env::var(variable).unwrap_or_else(|_| debian_path.to_string())
 }
 
-/// A chromedriver process on a free loopback port, stopped when dropped.
+/// A chromedriver process on a free loopback port, stopped when dropped
+/// with the folder its Chromium keeps its profile and sockets in, which
+/// Chromium leaves behind in the system's temporary folder otherwise.
 struct Chromedriver {
     process: Child,
     url: String,
+    files: PathBuf,
 }
 
 impl Chromedriver {
@@ -39,8 +42,12 @@ impl Chromedriver {
             .and_then(|l| l.local_addr())
             .expect("a free loopback port")
             .port();
+        let files =
+            std::env::temp_dir().join(format!("baton-browser-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&files).expect("a folder for the browser's files");
         let process = Command::new(&path)
             .arg(format!("--port={port}"))
+            .env("TMPDIR", &files)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -54,6 +61,7 @@ impl Chromedriver {
         let driver = Chromedriver {
             process,
             url: format!("http://127.0.0.1:{port}"),
+            files,
         };
         let deadline = tokio::time::Instant::now() + PATIENCE;
         while tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -90,6 +98,7 @@ impl Drop for Chromedriver {
     fn drop(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.files);
     }
 }
 
