@@ -767,3 +767,92 @@ async fn a_leads_work_is_done_once_it_becomes_a_deal_or_is_disqualified() {
     assert!(open.is_empty(), "nothing left on the desk: {open:?}");
     app.assert_open_work_is_counted().await;
 }
+
+#[tokio::test]
+async fn finishing_a_leads_work_takes_its_holders_loads_in_one_order() {
+    let app = TestApp::new().await;
+    let (ann, _) = app.user("ann@acme.test", Role::Hunter).await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let converted = app.inquire(strong_lead("dana@initech.test")).await;
+    let lead = converted["lead_id"].as_i64().unwrap();
+    let first = converted["work_item_id"].as_i64().unwrap();
+    // A second item on the lead, held by Ann: in item order Hal's load
+    // comes first, in user order Ann's.
+    let now = baton_db::now_ms();
+    let (second,): (i64,) = sqlx::query_as(
+        "INSERT INTO work_items (lead_id, queue_id, assignee_id, status, first_touch_due_at,
+             resolution_due_at, created_at, updated_at)
+         SELECT $1, queue_id, $2, 'assigned', $3, $3, $3, $3 FROM work_items WHERE id = $4
+         RETURNING id",
+    )
+    .bind(lead)
+    .bind(ann)
+    .bind(now)
+    .bind(first)
+    .fetch_one(app.db.writer())
+    .await
+    .unwrap();
+    assert!(ann < hal && first < second);
+
+    let disqualify = {
+        let (client, url) = (
+            app.client.clone(),
+            app.url(&format!("/api/v1/leads/{lead}/stage")),
+        );
+        move || {
+            client
+                .post(url)
+                .bearer_auth(hal_token)
+                .json(&json!({"stage": "disqualified", "reason": "student project"}))
+                .send()
+        }
+    };
+    let answer = if app.db.backend() == baton_db::Backend::Postgres {
+        // Ann's load held elsewhere: the disqualification waits for it
+        // before it takes Hal's, so Hal's stays free meanwhile. (SQLite has
+        // one writer, so there is no order to see there.)
+        let mut holding = app.db.writer().begin().await.unwrap();
+        sqlx::query("SELECT user_id FROM open_work WHERE user_id = $1 FOR UPDATE")
+            .bind(ann)
+            .execute(&mut *holding)
+            .await
+            .unwrap();
+        let waiting = tokio::spawn(disqualify());
+        let mut blocked = false;
+        for _ in 0..100 {
+            let (waiters,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM pg_locks WHERE NOT granted")
+                    .fetch_one(app.db.reader())
+                    .await
+                    .unwrap();
+            if waiters > 0 {
+                blocked = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(blocked, "the disqualification waits for Ann's load");
+        let mut probe = app.db.writer().begin().await.unwrap();
+        let hal_free =
+            sqlx::query("SELECT user_id FROM open_work WHERE user_id = $1 FOR UPDATE NOWAIT")
+                .bind(hal)
+                .execute(&mut *probe)
+                .await;
+        probe.rollback().await.unwrap();
+        holding.rollback().await.unwrap();
+        assert!(
+            hal_free.is_ok(),
+            "Hal's load is not taken before Ann's: {hal_free:?}"
+        );
+        waiting.await.unwrap().unwrap()
+    } else {
+        disqualify().await.unwrap()
+    };
+    assert_eq!(answer.status(), 200);
+    for item in [first, second] {
+        let (status, _) = status_and_actions(&app, item).await;
+        assert_eq!(status, "done");
+    }
+    app.assert_open_work_is_counted().await;
+}
