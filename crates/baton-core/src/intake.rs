@@ -88,9 +88,18 @@ pub fn decode(channel: Channel, raw: &[u8]) -> Result<Received, String> {
 }
 
 /// Reads a stored raw inquiry into a parsed inquiry and whether its form's
-/// honeypot was filled in; the error names every field that is wrong.
-pub fn read(channel: Channel, raw: &[u8]) -> Result<(Inquiry, bool), String> {
-    let received = decode(channel, raw)?;
+/// honeypot was filled in, with what the hosted form it came through gives
+/// (see [`FormAttribution::apply`]); the error names every field that is
+/// wrong.
+pub fn read(
+    channel: Channel,
+    raw: &[u8],
+    form: Option<&FormAttribution>,
+) -> Result<(Inquiry, bool), String> {
+    let mut received = decode(channel, raw)?;
+    if let Some(form) = form {
+        form.apply(&mut received.input);
+    }
     Inquiry::parse(&received.input)
         .map(|inquiry| (inquiry, received.honeypot_filled))
         .map_err(|errors| {
@@ -109,18 +118,21 @@ pub struct FormAttribution {
     pub source: Option<String>,
 }
 
-/// Attributes an inquiry sent through a hosted form to the form's campaign
-/// and source when the form has them: a `campaign` or `source` field the
-/// visitor sent (anyone can post one, and routing rules may match a
-/// source) counts only on a form without its own, where a page's hidden
-/// field names what brought the visitor. The fields as sent stay in the
-/// raw inquiry.
-pub fn attribute_to_form(inquiry: &mut Inquiry, form: &FormAttribution) {
-    if form.campaign.is_some() {
-        inquiry.campaign.clone_from(&form.campaign);
-    }
-    if form.source.is_some() {
-        inquiry.source.clone_from(&form.source);
+impl FormAttribution {
+    /// Gives an inquiry sent through a hosted form the form's campaign and
+    /// source where the form has them, before its fields are checked: a
+    /// `campaign` or `source` field the visitor sent (anyone can post one,
+    /// and routing rules may match a source) counts only on a form without
+    /// its own, where a page's hidden field names what brought the visitor,
+    /// and a visitor's value the form replaces cannot refuse the
+    /// submission. The fields as sent stay in the raw inquiry.
+    pub fn apply(&self, input: &mut InquiryInput) {
+        if self.campaign.is_some() {
+            input.campaign.clone_from(&self.campaign);
+        }
+        if self.source.is_some() {
+            input.source.clone_from(&self.source);
+        }
     }
 }
 

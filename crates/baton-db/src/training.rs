@@ -14,7 +14,7 @@ use crate::error::{DbError, Result};
 use crate::forms::form_attributions_in;
 use crate::now_ms;
 use baton_core::domain::{Channel, Intent};
-use baton_core::intake::{FormAttribution, attribute_to_form, read};
+use baton_core::intake::{FormAttribution, read};
 use baton_core::learn::combine::MIN_INTENT_CONFIDENCE;
 use baton_core::learn::inputs::{Known, row};
 use baton_core::learn::retrain::{Example, HeldOut, RetrainError, retrain};
@@ -102,10 +102,7 @@ fn example(
     label: String,
 ) -> Option<Example> {
     let channel: Channel = stored.channel.parse().ok()?;
-    let (mut inquiry, honeypot_filled) = read(channel, &stored.raw).ok()?;
-    if let Some(form) = forms.get(&stored.origin) {
-        attribute_to_form(&mut inquiry, form);
-    }
+    let (inquiry, honeypot_filled) = read(channel, &stored.raw, forms.get(&stored.origin)).ok()?;
     let known = Known {
         channel,
         honeypot_filled,

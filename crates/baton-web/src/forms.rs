@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use baton_core::domain::Channel;
 use baton_core::inquiry::{FieldError, Inquiry};
-use baton_core::intake::{HONEYPOT_FIELD, content_hash, decode_form};
+use baton_core::intake::{FormAttribution, HONEYPOT_FIELD, content_hash, decode_form};
 use baton_db::forms::{FORM_ORIGIN, Form};
 use baton_db::intake::RawInquiry;
 use std::collections::HashMap;
@@ -213,7 +213,13 @@ async fn submit(
         )
             .into_response();
     }
-    let inquiry = match Inquiry::parse(&decode_form(&body).input) {
+    let mut input = decode_form(&body).input;
+    FormAttribution {
+        campaign: form.campaign.clone(),
+        source: form.source.clone(),
+    }
+    .apply(&mut input);
+    let inquiry = match Inquiry::parse(&input) {
         Ok(inquiry) => inquiry,
         Err(errors) => {
             let values: HashMap<String, String> =

@@ -149,18 +149,14 @@ impl Db {
             && let Some(item) = open_item(&mut tx, id).await?
         {
             let (score, grade) = latest_score(&mut tx, id).await?;
-            let mut arrived = channel
+            let form = form_attributions_in(&mut *tx, [&origin])
+                .await?
+                .remove(&origin);
+            let arrived = channel
                 .parse()
                 .ok()
-                .and_then(|channel| baton_core::intake::read(channel, &raw).ok())
+                .and_then(|channel| baton_core::intake::read(channel, &raw, form.as_ref()).ok())
                 .map(|(inquiry, _)| inquiry);
-            if let Some(inquiry) = &mut arrived
-                && let Some(form) = form_attributions_in(&mut *tx, [&origin])
-                    .await?
-                    .remove(&origin)
-            {
-                baton_core::intake::attribute_to_form(inquiry, &form);
-            }
             let corrected = Corrected {
                 id,
                 intent,

@@ -371,7 +371,7 @@ impl Db {
                     let text = channel
                         .parse()
                         .ok()
-                        .and_then(|channel| baton_core::intake::read(channel, &raw).ok())
+                        .and_then(|channel| baton_core::intake::read(channel, &raw, None).ok())
                         .map(|(inquiry, _)| HeldText::of(&inquiry))
                         .unwrap_or_default();
                     held_row(id, &text)

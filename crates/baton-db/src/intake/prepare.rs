@@ -11,7 +11,7 @@ use crate::sql::{CHUNK, placeholders};
 use baton_core::decision::{IntentDecision, Moderation, Score};
 use baton_core::domain::{AccountStatus, Channel, Intent, Tier, Verdict};
 use baton_core::inquiry::Inquiry;
-use baton_core::intake::{attribute_to_form, read};
+use baton_core::intake::read;
 use baton_core::learn::combine::{classify_with, moderate_with, score_with};
 use baton_core::learn::inputs::{Known, row};
 use baton_core::learn::train::Task;
@@ -221,8 +221,10 @@ impl Db {
     pub(super) async fn prepare(&self, pending: Vec<Pending>) -> Result<(Context, Vec<Prepared>)> {
         let mut parsed = Vec::with_capacity(pending.len());
         let mut prepared = Vec::with_capacity(pending.len());
+        // No query unless the batch holds hosted-form inquiries.
+        let forms = form_attributions_in(self.reader(), pending.iter().map(|p| &p.origin)).await?;
         for p in pending {
-            match read(p.channel, &p.raw) {
+            match read(p.channel, &p.raw, forms.get(&p.origin)) {
                 Ok((inquiry, honeypot)) => parsed.push((p, inquiry, honeypot)),
                 Err(error) => prepared.push(Prepared::Failed {
                     inquiry_id: p.id,
@@ -231,16 +233,8 @@ impl Db {
             }
         }
         // The settings and the lookups are independent: one round trip, not two.
-        let (settings, mut found, forms) = tokio::try_join!(
-            self.processing_context(),
-            self.look_up(&parsed),
-            form_attributions_in(self.reader(), parsed.iter().map(|(p, _, _)| &p.origin))
-        )?;
-        for (p, inquiry, _) in &mut parsed {
-            if let Some(form) = forms.get(&p.origin) {
-                attribute_to_form(inquiry, form);
-            }
-        }
+        let (settings, mut found) =
+            tokio::try_join!(self.processing_context(), self.look_up(&parsed))?;
         let context = &settings;
         // Earlier members of the batch count as repeats too, whether or not
         // they are stored yet.

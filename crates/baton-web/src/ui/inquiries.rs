@@ -208,7 +208,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
         },
         None => None,
     };
-    let said = read(view.channel, &view.raw)
+    let said = read(view.channel, &view.raw, None)
         .map(|(inquiry, _)| what_they_wrote(&inquiry))
         .unwrap_or_default();
     let assignee = match view.assignee_id {

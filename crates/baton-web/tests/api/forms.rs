@@ -252,18 +252,24 @@ async fn a_form_with_a_campaign_and_a_source_gives_them_whatever_the_visitor_sen
     assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
     let created: serde_json::Value = created.json().await.unwrap();
     assert_eq!(created["source"], "webinar");
-    let send = async |path: &str, body: &'static str| {
+    let send = async |path: &str, body: &str| {
         let response = app
             .client
             .post(app.url(path))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
+            .body(body.to_string())
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
     };
-    send("/f/webinar", "email=ann%40initech.test&message=Count+me+in").await;
+    // A campaign or source the form replaces cannot refuse a submission.
+    let long = "x".repeat(400);
+    send(
+        "/f/webinar",
+        &format!("email=ann%40initech.test&message=Count+me+in&source={long}&campaign={long}"),
+    )
+    .await;
     send(
         "/f/webinar",
         "email=bob%40globex.test&message=Count+me+in&campaign=Rival+campaign&source=partner",

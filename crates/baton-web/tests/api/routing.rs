@@ -643,7 +643,8 @@ async fn a_dry_run_decides_like_processing_and_writes_nothing() {
     let body =
         json!({"email": "lee@globex.test", "message": "We would like pricing for 20 more seats"});
     let raw = body.to_string().into_bytes();
-    let (inquiry, _) = baton_core::intake::read(baton_core::domain::Channel::Api, &raw).unwrap();
+    let (inquiry, _) =
+        baton_core::intake::read(baton_core::domain::Channel::Api, &raw, None).unwrap();
     let raw = baton_db::intake::RawInquiry {
         channel: baton_core::domain::Channel::Api,
         origin: "dry run".into(),
