@@ -168,19 +168,23 @@ async fn show(
     status: StatusCode,
     problem: Option<String>,
 ) -> Response {
+    // The list's own links (sorting, pages, the export) leave the ticks and
+    // the last decision's report behind. Its filters are read from it, so
+    // that a filter that does not read is named beside its field.
+    let list_request = ListRequest::parse(Some(&request.query(NOT_THE_LIST)));
     let filter = HeldFilter {
-        channel: request.one_of::<Channel>("channel"),
-        received_from: request.day("received_from"),
-        received_to: request.day("received_to"),
-        search: request.search(),
+        channel: list_request.one_of::<Channel>("channel"),
+        received_from: list_request.day("received_from"),
+        received_to: list_request.day("received_to"),
+        search: list_request.search(),
     };
     // A filter that did not read makes the page a refusal too.
-    let status = if request.status().is_success() {
+    let status = if list_request.status().is_success() {
         status
     } else {
-        request.status()
+        list_request.status()
     };
-    let window = request.window::<HeldSort>(output);
+    let window = list_request.window::<HeldSort>(output);
     let listed = match state.db.held_inquiries(&filter, &window).await {
         Ok(listed) => listed,
         Err(e) => return failure(Some(viewer), e),
@@ -254,10 +258,8 @@ async fn show(
             title: "Moderation".into(),
             csrf: chrome.csrf.clone(),
             chrome: Some(chrome),
-            // The list's own links (sorting, pages, the export) leave the
-            // ticks and the last decision's report behind.
             list: ListView::new(
-                &ListRequest::parse(Some(&request.query(NOT_THE_LIST))),
+                &list_request,
                 spec,
                 filters,
                 &window,

@@ -1181,8 +1181,18 @@ async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moder
         .get("/moderation?received_from=2021-01-01&received_to=2020-01-01")
         .await;
     assert_eq!(status, 422);
-    let (status, _, _) = qualifier.get("/moderation?received_from=yesterday").await;
+    let (status, page, _) = qualifier.get("/moderation?received_from=yesterday").await;
     assert_eq!(status, 422);
+    assert!(
+        page.contains("aria-describedby=\"filter-received_from-error\""),
+        "the problem is named beside its field: {page}"
+    );
+    let (status, page, _) = qualifier.get("/moderation?channel=pigeon").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("aria-describedby=\"filter-channel-error\""),
+        "the problem is named beside its field: {page}"
+    );
     let (_, page, _) = qualifier.get("/moderation?q=BACKLINKS").await;
     assert!(links_to(&page, &format!("/inquiries/{king}")));
     assert!(!links_to(&page, &format!("/inquiries/{old}")));
