@@ -25,8 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/forms/{id}/open", post(set_open))
 }
 
-/// Roles that publish forms.
-pub const EDITORS: &[Role] = &[Role::Owner, Role::Marketer];
+/// Roles that publish forms, as over the API.
+pub const EDITORS: &[Role] = &[Role::Owner, Role::Manager, Role::Marketer];
 
 const COLUMNS: &[Column] = &[
     Column::sorted("Form", "name"),
@@ -100,7 +100,7 @@ struct NewForm {
 }
 
 fn refused(viewer: &Viewer) -> Response {
-    not_for_your_role(viewer, "publish forms; owners and marketers do")
+    not_for_your_role(viewer, "publish forms; owners, managers and marketers do")
 }
 
 /// The list of forms as `request` narrows it, as a page with the form to

@@ -487,6 +487,11 @@ async fn a_marketer_publishes_a_form_with_its_snippet_and_a_hunter_is_refused_th
         .post("/forms", &[("csrf", &csrf), ("slug", "x"), ("name", "X")])
         .await;
     assert_eq!(status, 403, "no publishing either");
+    // Managers publish forms on the page as over the API.
+    let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get("/forms").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"/forms\""), "navigation shows Forms");
 
     let mut marketer = Browser::person(&app, "mia@acme.test", Role::Marketer).await;
     let (status, page, _) = marketer.get("/forms").await;
