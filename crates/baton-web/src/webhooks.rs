@@ -170,8 +170,26 @@ async fn send(db: &Db, client: &reqwest::Client, delivery: &DueDelivery) -> bato
             Some(response.status().as_u16()),
             Some(format!("answered {}", response.status())),
         ),
-        Err(e) => (None, Some(e.to_string())),
+        Err(e) => (None, Some(with_causes(&e))),
     };
     db.record_delivery(delivery, now_ms(), code, error.as_deref())
         .await
+}
+
+/// An error with its causes, as `…: …`, so that a recorded attempt says
+/// what went wrong (a timeout, a refused connection) and not only that the
+/// request could not be sent.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        // Layers often repeat the message of the one below.
+        if !text.ends_with(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
+    }
+    text
 }

@@ -586,3 +586,24 @@ async fn a_stopping_server_lets_a_send_under_way_land_and_records_it() {
         "the answer that came while the server stopped is recorded, so the delivery is not sent again"
     );
 }
+
+#[tokio::test]
+async fn a_failed_send_records_why_it_failed() {
+    let app = TestApp::new().await;
+    // An address nothing listens on any more.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    let hook = subscribe_to_routing(&app, &url).await["id"]
+        .as_i64()
+        .unwrap();
+    app.inquire(json!({"email": "ap@x.test", "message": "invoice charged twice"}))
+        .await;
+    assert_eq!(deliver_due(&app.db).await, 1);
+    let deliveries = app
+        .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
+        .await["items"]
+        .clone();
+    let error = deliveries[0]["last_error"].as_str().unwrap().to_lowercase();
+    assert!(error.contains("refused"), "the cause is kept: {error}");
+}
