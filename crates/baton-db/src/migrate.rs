@@ -87,6 +87,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "form_source",
         include_str!("../migrations/sqlite/0016_form_source.sql"),
     ),
+    (
+        17,
+        "deliveries_due_by_webhook",
+        include_str!("../migrations/sqlite/0017_deliveries_due_by_webhook.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -169,6 +174,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         16,
         "form_source",
         include_str!("../migrations/postgres/0016_form_source.sql"),
+    ),
+    (
+        17,
+        "deliveries_due_by_webhook",
+        include_str!("../migrations/postgres/0017_deliveries_due_by_webhook.sql"),
     ),
 ];
 

@@ -28,6 +28,9 @@ pub const MAX_ATTEMPTS: i64 = 10;
 /// answer before another may send it.
 pub const CLAIM_MS: i64 = 60_000;
 
+/// How many webhooks one look for due deliveries reads at once.
+const WEBHOOKS_PER_LOOK: usize = 100;
+
 /// A subscription.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Webhook {
@@ -424,33 +427,52 @@ impl Db {
 
     /// Deliveries due at `now`, oldest first, at most `per_webhook` of each
     /// webhook, so a receiver with a backlog cannot fill the list and keep
-    /// the others' deliveries out of it.
+    /// the others' deliveries out of it. Each webhook's are read through
+    /// its own index range, so a large backlog costs no scan.
     pub async fn due_deliveries(
         &self,
         now: i64,
         per_webhook: i64,
         limit: i64,
     ) -> Result<Vec<DueDelivery>> {
-        let rows: Vec<(i64, i64, String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT d.id, d.webhook_id, w.url, w.secret, d.event, d.payload, d.attempts
-             FROM (SELECT d.id, d.next_attempt_at,
-                       ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS place
-                   FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-                   WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1) due
-             JOIN webhook_deliveries d ON d.id = due.id
-             JOIN webhooks w ON w.id = d.webhook_id
-             WHERE due.place <= $2
-             ORDER BY due.next_attempt_at, due.id LIMIT $3",
-        )
-        .bind(now)
-        .bind(per_webhook)
-        .bind(limit)
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows
+        let webhooks: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, url, secret FROM webhooks WHERE active = 1 ORDER BY id")
+                .fetch_all(self.reader())
+                .await?;
+        let mut due = Vec::new();
+        for some in webhooks.chunks(WEBHOOKS_PER_LOOK) {
+            // One branch per webhook; only the placeholders are generated.
+            let sql = (0..some.len())
+                .map(|n| {
+                    format!(
+                        "SELECT * FROM (SELECT id, webhook_id, event, payload, attempts, next_attempt_at
+                         FROM webhook_deliveries
+                         WHERE webhook_id = ${} AND status = 'pending' AND next_attempt_at <= $1
+                         ORDER BY next_attempt_at, id LIMIT $2) AS due{n}",
+                        n + 3
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            let mut query = sqlx::query_as::<_, (i64, i64, String, String, i64, i64)>(&sql)
+                .bind(now)
+                .bind(per_webhook);
+            for (id, _, _) in some {
+                query = query.bind(*id);
+            }
+            due.extend(query.fetch_all(self.reader()).await?);
+        }
+        due.sort_by_key(|&(id, _, _, _, _, next_attempt_at)| (next_attempt_at, id));
+        due.truncate(usize::try_from(limit).unwrap_or(0));
+        let webhooks: HashMap<i64, (String, String)> = webhooks
             .into_iter()
-            .map(
-                |(id, webhook_id, url, secret, event, payload, attempts)| DueDelivery {
+            .map(|(id, url, secret)| (id, (url, secret)))
+            .collect();
+        Ok(due
+            .into_iter()
+            .map(|(id, webhook_id, event, payload, attempts, _)| {
+                let (url, secret) = webhooks[&webhook_id].clone();
+                DueDelivery {
                     id,
                     webhook_id,
                     url,
@@ -458,8 +480,8 @@ impl Db {
                     event,
                     payload,
                     attempts,
-                },
-            )
+                }
+            })
             .collect())
     }
 
