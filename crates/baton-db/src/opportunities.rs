@@ -1,7 +1,7 @@
 //! Opportunities: deals in the pipeline, with money as minor units, a stage,
 //! a probability and a forecast category, won or lost with a reason.
 
-use crate::checks::{MAX_NAME, Table, amount, at_most, day, optional, required_name};
+use crate::checks::{MAX_NAME, MAX_TEXT, Table, amount, at_most, day, optional, required_name};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Listed, SortColumn, Window};
@@ -573,6 +573,9 @@ impl Db {
             None => current.expected_close.clone(),
         };
         let close_reason = optional(change.close_reason.as_deref());
+        if let Some(reason) = &close_reason {
+            refusals.value(at_most("close_reason", reason, MAX_TEXT))?;
+        }
         if stage == OpportunityStage::Lost && close_reason.is_none() {
             refusals.refuse("close_reason", "say why the deal was lost");
         }

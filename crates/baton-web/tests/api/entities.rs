@@ -625,6 +625,16 @@ async fn winning_an_opportunity_makes_its_account_and_lead_customers() {
         "close_reason",
     );
     assert_invalid(
+        &patch(
+            &app,
+            &hal_token,
+            &path,
+            json!({"stage": "lost", "close_reason": "y".repeat(20_001)}),
+        )
+        .await,
+        "close_reason",
+    );
+    assert_invalid(
         &patch(&app, &hal_token, &path, json!({"probability": 120})).await,
         "probability",
     );
