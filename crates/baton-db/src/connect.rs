@@ -298,6 +298,12 @@ impl Db {
         Ok(applied)
     }
 
+    /// Refuses a database a newer release has migrated, whose tables this
+    /// build does not know.
+    pub async fn refuse_newer_schema(&self) -> Result<()> {
+        crate::migrate::refuse_newer_schema(self).await
+    }
+
     /// What SQLite's quick integrity check finds wrong with the embedded
     /// database (a truncated or damaged file), or nothing.
     pub async fn damage(&self) -> Result<Option<String>> {

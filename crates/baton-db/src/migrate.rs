@@ -2,7 +2,7 @@
 //! in `schema_migrations`.
 
 use crate::connect::{Backend, Db};
-use crate::error::Result;
+use crate::error::{DbError, Result};
 use crate::now_ms;
 
 /// (version, description, SQL) for SQLite.
@@ -182,6 +182,36 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// The migrations this build knows for `backend`, oldest first.
+fn known(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {
+    match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    }
+}
+
+/// Refuses a database a newer release has migrated: this build would run
+/// on tables it does not know (after a rollback, or a newer backup
+/// restored), so it says so rather than serve from them.
+pub(crate) async fn refuse_newer_schema(db: &Db) -> Result<()> {
+    let newest = known(db.backend())
+        .last()
+        .map_or(0, |(version, _, _)| *version);
+    let recorded: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT MAX(version) FROM schema_migrations")
+            .fetch_optional(db.reader())
+            .await
+            // A database no Baton has migrated has no such table yet.
+            .unwrap_or(None);
+    match recorded.and_then(|(version,)| version) {
+        Some(version) if version > newest => Err(DbError::Config(format!(
+            "the database has schema version {version}, newer than this Baton knows ({newest}): \
+             a newer release wrote it; run that release, or restore a backup this one made"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Applies each migration not yet recorded, each in its own transaction, and
 /// returns the descriptions of those applied.
 pub async fn run(db: &Db) -> Result<Vec<String>> {
@@ -192,10 +222,8 @@ pub async fn run(db: &Db) -> Result<Vec<String>> {
     )
     .execute(pool)
     .await?;
-    let migrations = match db.backend() {
-        Backend::Sqlite => SQLITE,
-        Backend::Postgres => POSTGRES,
-    };
+    refuse_newer_schema(db).await?;
+    let migrations = known(db.backend());
     let mut applied = Vec::new();
     for (version, description, sql) in migrations {
         let mut tx = db.begin_write().await?;

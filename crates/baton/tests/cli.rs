@@ -751,6 +751,48 @@ fn migrate_twice_leaves_the_database_up_to_date() {
     assert_eq!(baton.ok(&["migrate"]), "database is up to date\n");
 }
 
+/// Records a migration this build does not know in `baton`'s database.
+fn as_if_a_newer_release_migrated(baton: &Baton) {
+    baton.with_database(async |db| {
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (9999, 'later', 0)",
+        )
+        .execute(db.writer())
+        .await
+        .unwrap();
+    });
+}
+
+#[test]
+fn a_database_a_newer_release_migrated_is_refused_and_not_restored() {
+    let baton = Baton::new();
+    baton.ok(&["migrate"]);
+    as_if_a_newer_release_migrated(&baton);
+    for command in [&["migrate"][..], &["user", "list"]] {
+        let refused = baton.run(command);
+        assert_eq!(refused.status.code(), Some(1), "{command:?}");
+        assert!(
+            stderr(&refused).contains("schema version 9999, newer than this Baton knows"),
+            "{}",
+            stderr(&refused)
+        );
+    }
+
+    // The embedded database of a newer release, copied as a backup.
+    let newer = Baton::sqlite();
+    newer.ok(&["migrate"]);
+    as_if_a_newer_release_migrated(&newer);
+    let copy = newer.files.join("data").join("baton.db");
+    let elsewhere = Baton::sqlite();
+    let refused = elsewhere.run(&["restore", copy.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("is not a Baton backup: the database has schema version 9999"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
 #[test]
 fn a_restored_backup_brings_its_data_along() {
     let original = Baton::sqlite();

@@ -353,6 +353,7 @@ async fn check_baton_database(options: &DbOptions) -> Result<(), Failure> {
             )));
         }
         db.has_no_users().await?;
+        db.refuse_newer_schema().await?;
         Ok(())
     })
     .await
