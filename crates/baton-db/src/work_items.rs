@@ -244,14 +244,30 @@ fn takeover_refusal(
                 )
             });
     }
-    let at_work_in_line = memberships
+    let at_work_in_line: Vec<&Member> = memberships
         .iter()
-        .any(|(_, other, them)| !them.away && other.same_line_as(function));
-    (!at_work_in_line).then(|| {
-        DbError::invalid(
+        .filter(|(_, other, them)| !them.away && other.same_line_as(function))
+        .map(|(_, _, them)| them)
+        .collect();
+    if at_work_in_line.is_empty() {
+        return Some(DbError::invalid(
             "assignee_id",
             format!(
                 "{email} is at work in no queue that takes {queue} work over; a manager can hand it to them"
+            ),
+        ));
+    }
+    // Their open work counts in every queue, so they are full when they
+    // are at their cap in each queue of the line they work in.
+    let full = at_work_in_line
+        .iter()
+        .all(|them| them.capacity.is_some_and(|cap| them.open_items >= cap));
+    full.then(|| {
+        DbError::conflict(
+            "assignee_id",
+            format!(
+                "{email} is full: they hold {} open items, at their cap in every queue they work in that takes {queue} work over",
+                at_work_in_line[0].open_items
             ),
         )
     })

@@ -571,6 +571,21 @@ async fn a_holder_hands_work_on_only_to_someone_at_work_in_its_line() {
     let (status, detail) = refused("hana@acme.test").await;
     assert_eq!(status, 409);
     assert!(detail.contains("full"), "{detail}");
+    // Someone at work only in another queue of the line is full at their
+    // cap there: their open work counts in every queue.
+    let (quinn, _) = app.user("quinn@acme.test", Role::Qualifier).await;
+    app.join("qualification", "quinn@acme.test").await;
+    let theirs = format!("/api/v1/queues/qualification/members/{quinn}");
+    let capped = app
+        .patch(&app.owner, &theirs, &json!({"capacity": 0}))
+        .await;
+    assert_eq!(capped.status(), 200);
+    let (status, detail) = refused("quinn@acme.test").await;
+    assert_eq!(status, 409);
+    assert!(
+        detail.contains("full") && detail.contains("every queue"),
+        "{detail}"
+    );
     assert_eq!(
         app.db.work_item(item).await.unwrap().assignee_id,
         Some(hal),
