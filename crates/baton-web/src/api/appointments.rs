@@ -182,11 +182,14 @@ pub async fn one(
 #[serde(deny_unknown_fields)]
 pub struct AppointmentPatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
     /// RFC 3339; moving the start keeps the length unless `ends_at` is given.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub starts_at: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub ends_at: Option<String>,
     /// `null` or empty text clears it.
     #[serde(default, deserialize_with = "clearable")]
@@ -196,6 +199,7 @@ pub struct AppointmentPatch {
     pub notes: Option<String>,
     /// scheduled, held or cancelled.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub status: Option<AppointmentStatus>,
 }
 

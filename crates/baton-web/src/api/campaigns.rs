@@ -118,14 +118,18 @@ pub async fn list(
 pub struct CampaignPatch {
     /// Unique, whatever its case; the leads that named it become this campaign's.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub channel: Option<String>,
     /// In the currency's major units, like "1250.50".
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub cost: Option<Decimal>,
     /// The cost is read in it: give the cost too when its decimals differ.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub currency: Option<String>,
     /// `YYYY-MM-DD`; `null` clears it.
     #[serde(default, deserialize_with = "present_or_null")]

@@ -131,6 +131,7 @@ pub struct ContactPatch {
     #[schema(value_type = Option<i64>)]
     pub account_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub decision_maker: Option<bool>,
 }
 

@@ -171,20 +171,25 @@ pub struct OpportunityPatch {
     /// A new stage brings its default probability and category unless given;
     /// won or lost closes the deal today.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub stage: Option<OpportunityStage>,
     /// In the deal's currency's major units.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub amount: Option<Decimal>,
     /// 0 to 100.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub probability: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub forecast_category: Option<ForecastCategory>,
     /// `YYYY-MM-DD`; `null` or empty text clears it.
     #[serde(default, deserialize_with = "clearable")]
     pub expected_close: Option<String>,
     /// Required to lose a deal; allowed when winning it.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub close_reason: Option<String>,
 }
 

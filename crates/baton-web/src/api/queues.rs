@@ -69,12 +69,15 @@ pub async fn show(
 #[serde(deny_unknown_fields)]
 pub struct QueuePatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub strategy: Option<Strategy>,
     /// Business minutes to the first touch, at least one.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub first_touch_sla_minutes: Option<i64>,
     /// Business minutes to resolution, at least the first-touch SLA.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub resolution_sla_minutes: Option<i64>,
     /// Slug of the queue a breached item goes to next; `null` stops escalation.
     #[serde(default, deserialize_with = "present_or_null")]
@@ -156,10 +159,13 @@ pub struct MemberPatch {
     #[schema(value_type = Option<i64>)]
     pub capacity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub weight: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub skills: Option<Vec<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub away: Option<bool>,
 }
 

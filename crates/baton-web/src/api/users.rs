@@ -108,9 +108,11 @@ pub struct UserPatch {
     #[schema(value_type = Option<i64>)]
     pub manager_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub role: Option<Role>,
     /// `false` stops the person from signing in; nobody deactivates themselves.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
 }
 

@@ -1810,6 +1810,27 @@ async fn the_openapi_document_lists_the_entity_endpoints() {
         schemas["Decimal"]
     );
     assert!(schemas["Forecast"].is_object());
+    // A field left out keeps its value and one sent as null is refused, so
+    // the document does not offer null; one that null clears does.
+    let patch = &schemas["OpportunityPatch"]["properties"];
+    for field in [
+        "stage",
+        "amount",
+        "probability",
+        "forecast_category",
+        "close_reason",
+    ] {
+        assert!(
+            !patch[field].to_string().contains("null"),
+            "{field}: {}",
+            patch[field]
+        );
+    }
+    assert!(
+        patch["expected_close"].to_string().contains("null"),
+        "{}",
+        patch["expected_close"]
+    );
 }
 
 #[tokio::test]
