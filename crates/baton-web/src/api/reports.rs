@@ -50,7 +50,9 @@ fn visible<R: OwnLines>(caller: &Caller, report: R) -> R {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccuracyQuery {
-    /// Like `2026-Q3`.
+    /// Like `2026-Q3`. Read here rather than by the extractor, so that a
+    /// missing one is named like any wrong value.
+    #[param(required = true, nullable = false)]
     pub quarter: Option<String>,
     /// person (default), team or campaign; team and campaign for owners and
     /// managers only.
@@ -92,8 +94,10 @@ fn quarter(text: Option<&str>) -> Result<Quarter, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day, like `2026-07-01`, in the organisation's time zone.
+    #[param(required = true, nullable = false)]
     pub from: Option<String>,
     /// Last day, included.
+    #[param(required = true, nullable = false)]
     pub to: Option<String>,
 }
 
@@ -147,6 +151,7 @@ const OWNERS_NUMBERS: &[Role] = &[Role::Manager];
 #[into_params(parameter_in = Query)]
 pub struct QuarterQuery {
     /// Like `2026-Q3`.
+    #[param(required = true, nullable = false)]
     pub quarter: Option<String>,
 }
 

@@ -1831,6 +1831,14 @@ async fn the_openapi_document_lists_the_entity_endpoints() {
         "{}",
         patch["expected_close"]
     );
+    // A report's period is required, as its answer without one says.
+    let params = doc["paths"]["/api/v1/reports/funnel"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    for name in ["from", "to"] {
+        let param = params.iter().find(|p| p["name"] == name).unwrap();
+        assert_eq!(param["required"], true, "{param}");
+    }
 }
 
 #[tokio::test]
