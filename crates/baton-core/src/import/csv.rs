@@ -375,9 +375,9 @@ pub(super) fn column_count(columns: usize, header_columns: usize) -> String {
 ///
 /// Values are trimmed; empty values are left out (`None`, or no entry in
 /// `fields`); free fields are JSON strings; rows whose cells are all empty
-/// are skipped. A row with fewer columns than the header is an error, as
-/// is one with more unless the extra cells are empty, as spreadsheets
-/// sometimes write. `source` is only set from a mapped column.
+/// are skipped. A row with fewer columns than the header lacks the missing
+/// values; one with more is an error unless the extra cells are empty, as
+/// spreadsheets sometimes write. `source` is only set from a mapped column.
 pub struct InquiryCsvReader<R> {
     csv: csv::Reader<QuoteCheck<Resumable<R>>>,
     /// Reads the rest of the file again, without a header, after a quote
@@ -471,11 +471,6 @@ impl<R: Read> InquiryCsvReader<R> {
 
     /// The inquiry in the current record, or what is wrong with it.
     fn inquiry_from_record(&self) -> Result<InquiryInput, String> {
-        // A row cut short may have lost a separator, its cells no longer
-        // under their headers: it is not read as if they were.
-        if self.record.len() < self.headers.len() {
-            return Err(column_count(self.record.len(), self.headers.len()));
-        }
         if let Some(problem) = too_many_columns(self.record.iter(), self.headers.len()) {
             return Err(problem);
         }
@@ -754,16 +749,10 @@ mod tests {
     }
 
     #[test]
-    fn a_short_row_fails_alone() {
-        let csv = "name,email,message\nAnn,ann@acme.io\nBob,bob@client.example,hello\n";
-        let rows: Vec<_> = reader(csv, &ColumnMapping::default()).collect();
-        let error = rows[0].as_ref().unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "row 1 (line 2): has 2 columns, the header has 3"
-        );
-        let (_, bob) = rows[1].as_ref().unwrap();
-        assert_eq!(bob.message.as_deref(), Some("hello"));
+    fn a_short_row_lacks_the_missing_values() {
+        let inquiry = &inquiries("name,email,message\nAnn,ann@acme.io\n")[0];
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+        assert_eq!(inquiry.message, None);
     }
 
     #[test]
