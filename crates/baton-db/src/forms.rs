@@ -254,6 +254,17 @@ impl Db {
         Ok(forms)
     }
 }
+impl Db {
+    /// What the hosted form an inquiry from `origin` came through gives
+    /// it, if it came through one that still exists.
+    pub async fn form_attribution(&self, origin: &str) -> Result<Option<FormAttribution>> {
+        let origin = origin.to_string();
+        Ok(form_attributions_in(self.reader(), [&origin])
+            .await?
+            .remove(&origin))
+    }
+}
+
 /// What each hosted form among `origins` (as `form:contact`) gives its
 /// submissions, by origin; other origins are left out, and a form that no
 /// longer exists gives nothing. No query is made when no origin is a form's.

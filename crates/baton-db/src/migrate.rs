@@ -197,13 +197,10 @@ pub(crate) async fn refuse_newer_schema(db: &Db) -> Result<()> {
     let newest = known(db.backend())
         .last()
         .map_or(0, |(version, _, _)| *version);
-    let recorded: Option<(Option<i64>,)> =
-        sqlx::query_as("SELECT MAX(version) FROM schema_migrations")
-            .fetch_optional(db.reader())
-            .await
-            // A database no Baton has migrated has no such table yet.
-            .unwrap_or(None);
-    match recorded.and_then(|(version,)| version) {
+    let (recorded,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(db.reader())
+        .await?;
+    match recorded {
         Some(version) if version > newest => Err(DbError::Config(format!(
             "the database has schema version {version}, newer than this Baton knows ({newest}): \
              a newer release wrote it; run that release, or restore a backup this one made"

@@ -208,7 +208,13 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
         },
         None => None,
     };
-    let said = read(view.channel, &view.raw, None)
+    // Read as intake read it: a value the form replaced does not hide
+    // what the person wrote.
+    let form = match state.db.form_attribution(&view.origin).await {
+        Ok(form) => form,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    let said = read(view.channel, &view.raw, form.as_ref())
         .map(|(inquiry, _)| what_they_wrote(&inquiry))
         .unwrap_or_default();
     let assignee = match view.assignee_id {

@@ -212,7 +212,7 @@ async fn show(
     if output == Output::Csv {
         return super::lists::csv(
             viewer,
-            request,
+            &list_request,
             &spec,
             items.into_iter().map(|h| h.cells).collect(),
         );

@@ -318,6 +318,22 @@ async fn a_form_with_a_campaign_and_a_source_gives_them_whatever_the_visitor_sen
             ),
         ]
     );
+    // The inquiry's page shows what Ann wrote, though the form replaced a
+    // source it would refuse.
+    let ann_inquiry = leads["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        // Leads are listed oldest first: Ann's is the first from the form.
+        .find(|lead| lead["source"] == "webinar")
+        .map(|lead| lead["inquiry_id"].clone())
+        .unwrap();
+    let owner =
+        crate::pages::Browser::person(&app, "olga@acme.test", baton_core::domain::Role::Owner)
+            .await;
+    let (status, page, _) = owner.get(&format!("/inquiries/{ann_inquiry}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Count me in"), "{page}");
     // The models learn what intake decided on: the form's source.
     let examples = app
         .db

@@ -1229,6 +1229,12 @@ async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moder
         )),
         "{csv}"
     );
+    let refused = qualifier.fetch("/moderation.csv?channel=pigeon").await;
+    assert_eq!(
+        refused.status(),
+        422,
+        "an export with a filter that does not read is refused, not widened"
+    );
     let (status, _, _) = hunter.get("/moderation.csv").await;
     assert_eq!(status, 403, "a hunter does not moderate");
     let (status, _, location) = Browser::new(&app).get("/moderation.csv").await;
