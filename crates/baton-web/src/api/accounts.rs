@@ -32,7 +32,8 @@ pub struct AccountIn {
     pub industry: Option<String>,
     pub employees: Option<i64>,
     /// Who holds it: a hunter, farmer, manager or owner; someone else than
-    /// the caller for owners and managers only.
+    /// the caller for owners and managers only. Left out, the caller holds
+    /// it if they sell.
     pub owner_id: Option<i64>,
 }
 
@@ -72,7 +73,10 @@ pub async fn create(
                 tier: input.tier,
                 industry: input.industry,
                 employees: input.employees,
-                owner_id: input.owner_id,
+                // Held by whoever adds it if they sell, as on the page.
+                owner_id: input
+                    .owner_id
+                    .or_else(|| caller.role().sells().then(|| caller.id())),
             },
         )
         .await?;

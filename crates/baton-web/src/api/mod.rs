@@ -375,11 +375,11 @@ fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
 /// Turns a JSON rejection into a problem that says what and where.
 fn json_problem(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::JsonDataError(e) => field_problem(
+        JsonRejection::JsonDataError(e) => field_problem(without_position(
             &std::error::Error::source(&e)
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| e.body_text()),
-        ),
+        )),
         JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(format!(
             "the body is not valid JSON: {}",
             std::error::Error::source(&e)
@@ -398,6 +398,23 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
             _ => ApiError::bad_request(e.body_text()),
         },
         other => ApiError::bad_request(other.body_text()),
+    }
+}
+
+/// A value's problem without the parser's " at line 1 column 16": the
+/// problem names the field, which says more to whoever sent it.
+fn without_position(detail: &str) -> &str {
+    match detail.rsplit_once(" at line ") {
+        Some((problem, position))
+            if position
+                .split_once(" column ")
+                .is_some_and(|(line, column)| {
+                    line.parse::<u64>().is_ok() && column.parse::<u64>().is_ok()
+                }) =>
+        {
+            problem
+        }
+        _ => detail,
     }
 }
 

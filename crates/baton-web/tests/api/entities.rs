@@ -619,6 +619,14 @@ async fn winning_an_opportunity_makes_its_account_and_lead_customers() {
             field,
         );
     }
+    let detail = assert_invalid(
+        &patch(&app, &hal_token, &path, json!({"stage": "bogus"})).await,
+        "stage",
+    );
+    assert!(
+        detail.contains("unknown variant `bogus`") && !detail.contains("column"),
+        "the field is named, not the parser's position: {detail}"
+    );
 
     assert_invalid(
         &patch(&app, &hal_token, &path, json!({"stage": "lost"})).await,
@@ -2236,4 +2244,27 @@ async fn a_deal_closes_on_the_organisations_day_not_on_utcs() {
     assert_eq!(won.status(), 200);
     let won: Value = won.json().await.unwrap();
     assert_eq!(won["closed_on"], local_day.as_str(), "{won}");
+}
+
+#[tokio::test]
+async fn an_account_added_over_the_api_is_held_by_whoever_adds_it_if_they_sell() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, mia_token) = app.user("mia@acme.test", Role::Marketer).await;
+    let held = created(
+        &app,
+        &hal_token,
+        "/api/v1/accounts",
+        json!({"name": "Initech", "tier": "c", "status": "suspect"}),
+    )
+    .await;
+    assert_eq!(held["owner_id"], hal);
+    let unheld = created(
+        &app,
+        &mia_token,
+        "/api/v1/accounts",
+        json!({"name": "Hooli", "tier": "c", "status": "suspect"}),
+    )
+    .await;
+    assert_eq!(unheld["owner_id"], Value::Null, "a marketer does not sell");
 }
