@@ -11,7 +11,9 @@ use super::lists::{
 };
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, money, not_for_your_role, parsed, render, typed};
+use super::{
+    Chrome, Field, Viewer, failure, money, not_for_your_role, parsed, render, typed, whole_number,
+};
 use crate::AppState;
 use crate::api::accounts::ACCOUNT_EDITORS;
 use askama::Template;
@@ -135,7 +137,7 @@ impl AccountForm {
         let mut problems = Vec::new();
         let tier = parsed("tier", &self.tier, &mut problems);
         let status = parsed("status", &self.status, &mut problems);
-        let employees = parsed("employees", &self.employees, &mut problems);
+        let employees = whole_number("employees", &self.employees, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }

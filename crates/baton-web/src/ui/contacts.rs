@@ -9,7 +9,9 @@ use super::lists::{
 };
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, not_for_your_role, parsed, render, typed};
+use super::{
+    Chrome, Field, Viewer, failure, message, not_for_your_role, render, typed, whole_number,
+};
 use crate::AppState;
 use crate::api::contacts::CONTACT_EDITORS;
 use askama::Template;
@@ -138,7 +140,7 @@ impl ContactForm {
     /// The contact typed; or each field that does not read.
     fn new_contact(&self) -> Result<NewContact, Vec<FieldError>> {
         let mut problems = Vec::new();
-        let account_id = parsed("account_id", &self.account_id, &mut problems);
+        let account_id = whole_number("account_id", &self.account_id, &mut problems);
         if !matches!(self.decision_maker.as_str(), "" | "no" | "yes") {
             problems.push(FieldError::new("decision_maker", "choose yes or no"));
         }

@@ -221,6 +221,25 @@ where
     }
 }
 
+/// `text` as a whole number, or none when it is blank; a problem naming
+/// `field` goes to `problems` when it is not one.
+pub(super) fn whole_number(field: &str, text: &str, problems: &mut Vec<FieldError>) -> Option<i64> {
+    let text = typed(text)?;
+    match text.parse::<i64>() {
+        Ok(value) => Some(value),
+        Err(e) => {
+            let problem = match e.kind() {
+                std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                    format!("`{text}` is too large a number")
+                }
+                _ => format!("`{text}` is not a whole number"),
+            };
+            problems.push(FieldError::new(field, problem));
+            None
+        }
+    }
+}
+
 /// An amount in minor units for people: `1234.50 EUR`.
 fn money(minor: i64, currency: &str) -> String {
     format!("{} {currency}", plain_amount(minor, currency))

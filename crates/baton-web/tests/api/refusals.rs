@@ -364,6 +364,10 @@ async fn an_account_is_added_in_the_browser_with_its_problems_beside_their_field
         page.contains("id=\"employees-error\"") && page.contains("value=\"initech.example\""),
         "a count that is no number is refused and what was typed kept: {page}"
     );
+    assert!(
+        page.contains("`many` is not a whole number"),
+        "said plainly: {page}"
+    );
     let sent = form(" ", "-5");
     let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, page, _) = hunter.post("/accounts", &sent).await;
