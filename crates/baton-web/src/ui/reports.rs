@@ -340,7 +340,14 @@ impl ReportQuery {
             };
         let from = day("from", &self.from, quarter.first_day())?;
         let to = day("to", &self.to, quarter.last_day())?;
-        Period::new(from, to).map_err(|e| ("to", e.to_string()))
+        // Shown beside the field, so without its name.
+        Period::new(from, to).map_err(|e| match e.field_problems() {
+            Ok(problems) => {
+                let said: Vec<String> = problems.into_iter().map(|p| p.problem).collect();
+                ("to", said.join("; "))
+            }
+            Err(other) => ("to", other.to_string()),
+        })
     }
 
     /// The quarter asked for; the one holding `today` when none is.

@@ -2043,12 +2043,13 @@ async fn the_owners_report_pages_draw_their_charts_and_export_every_table_as_csv
     }
     assert_eq!(owner.get(&format!("{}&csv=nothing", pages[1])).await.0, 404);
     assert_eq!(hunter.get(&format!("{}&csv=funnel", pages[1])).await.0, 403);
-    assert_eq!(
-        owner
-            .get("/reports/funnel?from=2026-09-30&to=2026-07-01")
-            .await
-            .0,
-        422
+    let (status, page, _) = owner
+        .get("/reports/funnel?from=2026-09-30&to=2026-07-01")
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(">the period ends (2026-07-01) before it starts (2026-09-30)<"),
+        "said beside the field without its name again: {page}"
     );
     assert_eq!(owner.get("/reports/handover?quarter=2026-Q9").await.0, 422);
     // The form again, with what was typed and the problem beside its field.
