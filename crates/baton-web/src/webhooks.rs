@@ -33,9 +33,8 @@ pub struct Sender {
     db: Db,
     client: reqwest::Client,
     sending: JoinSet<baton_db::Result<()>>,
-    /// The webhook of each send under way, and how many each has.
+    /// The webhook of each send under way.
     webhook_of: HashMap<tokio::task::Id, i64>,
-    per_webhook: HashMap<i64, usize>,
     /// Whether the last look left due deliveries for lack of room.
     more_due: bool,
 }
@@ -47,7 +46,6 @@ impl Sender {
             client,
             sending: JoinSet::new(),
             webhook_of: HashMap::new(),
-            per_webhook: HashMap::new(),
             more_due: false,
         }
     }
@@ -65,7 +63,6 @@ impl Sender {
             .db
             .due_deliveries(now_ms(), AT_ONCE_PER_WEBHOOK as i64, (AT_ONCE * 4) as i64)
             .await?;
-        // A webhook given its whole share may have more behind it.
         let mut lanes: Vec<VecDeque<(usize, DueDelivery)>> = Vec::new();
         let mut lane_of = HashMap::new();
         let found = due.len();
@@ -76,18 +73,16 @@ impl Sender {
             });
             lanes[lane].push_back((place, delivery));
         }
-        self.more_due =
-            found == AT_ONCE * 4 || lanes.iter().any(|lane| lane.len() == AT_ONCE_PER_WEBHOOK);
+        // A webhook given its whole share may have more behind it.
+        let whole_share = lanes.iter().any(|lane| lane.len() == AT_ONCE_PER_WEBHOOK);
         let mut started = 0;
         // Each free place goes to the webhook with the fewest sends under
         // way, the oldest delivery first among equals: a slow receiver's
         // backlog never takes a place a webhook with none could have.
         while started < room {
             let busy = |lane: &VecDeque<(usize, DueDelivery)>| {
-                lane.front().map(|(place, delivery)| {
-                    let busy = self.per_webhook.get(&delivery.webhook_id).copied();
-                    (busy.unwrap_or(0), *place)
-                })
+                lane.front()
+                    .map(|(place, delivery)| (self.sends_to(delivery.webhook_id), *place))
             };
             let Some(lane) = lanes
                 .iter_mut()
@@ -102,7 +97,6 @@ impl Sender {
             if !self.db.claim_delivery(&delivery, now_ms()).await? {
                 continue;
             }
-            *self.per_webhook.entry(delivery.webhook_id).or_default() += 1;
             let webhook_id = delivery.webhook_id;
             let (db, client) = (self.db.clone(), self.client.clone());
             let task = self
@@ -111,9 +105,8 @@ impl Sender {
             self.webhook_of.insert(task.id(), webhook_id);
             started += 1;
         }
-        if lanes.iter().any(|lane| !lane.is_empty()) {
-            self.more_due = true;
-        }
+        let left_for_lack_of_room = lanes.iter().any(|lane| !lane.is_empty());
+        self.more_due = found == AT_ONCE * 4 || whole_share || left_for_lack_of_room;
         Ok(started)
     }
 
@@ -127,15 +120,16 @@ impl Sender {
                 (panicked.id(), Ok(()))
             }
         };
-        if let Some(webhook_id) = self.webhook_of.remove(&task)
-            && let Some(busy) = self.per_webhook.get_mut(&webhook_id)
-        {
-            *busy -= 1;
-            if *busy == 0 {
-                self.per_webhook.remove(&webhook_id);
-            }
-        }
+        self.webhook_of.remove(&task);
         Some(recorded)
+    }
+
+    /// How many sends to `webhook_id` are under way.
+    fn sends_to(&self, webhook_id: i64) -> usize {
+        self.webhook_of
+            .values()
+            .filter(|&&sending_to| sending_to == webhook_id)
+            .count()
     }
 
     /// Whether a send is under way.
