@@ -46,6 +46,52 @@ async fn receiver(failures: usize) -> (String, Seen) {
     (url, seen)
 }
 
+/// A receiver on loopback that answers only once the test lets it, at
+/// `{base}/{n}`; it counts the requests arrived per path.
+struct HeldReceiver {
+    base: String,
+    arrivals: tokio::sync::watch::Sender<HashMap<String, usize>>,
+    answer: tokio::sync::watch::Sender<bool>,
+}
+
+async fn held_receiver() -> HeldReceiver {
+    type Held = (
+        tokio::sync::watch::Sender<HashMap<String, usize>>,
+        tokio::sync::watch::Receiver<bool>,
+    );
+    let (arrivals, _) = tokio::sync::watch::channel(HashMap::new());
+    let (answer, answered) = tokio::sync::watch::channel(false);
+    let app = axum::Router::new()
+        .route(
+            "/hook/{n}",
+            axum::routing::post(
+                |State((arrivals, mut answered)): State<Held>,
+                 axum::extract::Path(n): axum::extract::Path<String>| async move {
+                    arrivals.send_modify(|arrived| *arrived.entry(n).or_default() += 1);
+                    answered.wait_for(|answer| *answer).await.unwrap();
+                    StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .with_state((arrivals.clone(), answered));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    HeldReceiver {
+        base,
+        arrivals,
+        answer,
+    }
+}
+
+/// Sends `count` invoice questions from as many senders: each is routed.
+async fn send_invoice_questions(app: &TestApp, count: usize) {
+    for n in 0..count {
+        app.inquire(json!({"email": format!("ap{n}@x.test"), "message": "invoice charged twice"}))
+            .await;
+    }
+}
+
 /// Sends what is due as a server's delivery loop does, until nothing due
 /// is left for lack of room, and waits for every answer; returns how many
 /// deliveries it sent.
@@ -408,10 +454,7 @@ async fn servers_delivering_at_once_send_each_delivery_once() {
     let hook = subscribe_to_routing(&app, &url).await["id"]
         .as_i64()
         .unwrap();
-    for n in 0..12 {
-        app.inquire(json!({"email": format!("ap{n}@x.test"), "message": "invoice charged twice"}))
-            .await;
-    }
+    send_invoice_questions(&app, 12).await;
     // Two servers' delivery rounds at the same moment, on one database,
     // until nothing is due.
     let mut rounds = Vec::new();
@@ -441,41 +484,17 @@ async fn slow_receivers_hold_a_few_sends_each_and_never_another_webhooks_place()
     let (fast_url, fast_seen) = receiver(0).await;
     // Eight subscriptions on a receiver that answers only once the test
     // lets it: enough backlog to take every place if age alone chose.
-    type Arrivals = Arc<Mutex<HashMap<String, usize>>>;
-    let (answer, answered) = tokio::sync::watch::channel(false);
-    let arrived: Arrivals = Arc::default();
-    let slow = axum::Router::new()
-        .route(
-            "/hook/{n}",
-            axum::routing::post(
-                |State((arrived, mut answered)): State<(
-                    Arrivals,
-                    tokio::sync::watch::Receiver<bool>,
-                )>,
-                 axum::extract::Path(n): axum::extract::Path<String>| async move {
-                    *arrived.lock().unwrap().entry(n).or_default() += 1;
-                    answered.wait_for(|answer| *answer).await.unwrap();
-                    StatusCode::NO_CONTENT
-                },
-            ),
-        )
-        .with_state((arrived.clone(), answered));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let slow_base = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, slow).await.unwrap() });
+    let slow = held_receiver().await;
     // The slow subscriptions came first, so their deliveries are the oldest.
     let mut slow_hooks = Vec::new();
     for n in 0..8 {
-        let hook = subscribe_to_routing(&app, &format!("{slow_base}/{n}")).await;
+        let hook = subscribe_to_routing(&app, &format!("{}/{n}", slow.base)).await;
         slow_hooks.push(hook["id"].as_i64().unwrap());
     }
     let fast_hook = subscribe_to_routing(&app, &fast_url).await["id"]
         .as_i64()
         .unwrap();
-    for n in 0..12 {
-        app.inquire(json!({"email": format!("ap{n}@x.test"), "message": "invoice charged twice"}))
-            .await;
-    }
+    send_invoice_questions(&app, 12).await;
 
     let delivered = |hook| {
         let db = app.db.clone();
@@ -501,7 +520,7 @@ async fn slow_receivers_hold_a_few_sends_each_and_never_another_webhooks_place()
     tokio::time::timeout(std::time::Duration::from_secs(5), all_fast_delivered)
         .await
         .expect("every delivery to the fast receiver lands while the slow ones have not answered");
-    let held = arrived.lock().unwrap().clone();
+    let held = slow.arrivals.borrow().clone();
     assert_eq!(
         held.len(),
         8,
@@ -514,7 +533,7 @@ async fn slow_receivers_hold_a_few_sends_each_and_never_another_webhooks_place()
     assert_eq!(fast_seen.lock().unwrap().len(), 12, "each sent once");
     assert_eq!(delivered(slow_hooks[0]).await, 0);
 
-    answer.send(true).unwrap();
+    slow.answer.send(true).unwrap();
     while let Some(recorded) = sender.finish_one().await {
         recorded.unwrap();
         sender.start_due().await.unwrap();
@@ -522,38 +541,18 @@ async fn slow_receivers_hold_a_few_sends_each_and_never_another_webhooks_place()
     for hook in slow_hooks {
         assert_eq!(delivered(hook).await, 12);
     }
-    let arrivals: usize = arrived.lock().unwrap().values().sum();
+    let arrivals: usize = slow.arrivals.borrow().values().sum();
     assert_eq!(arrivals, 8 * 12, "each sent once");
 }
 
 #[tokio::test]
 async fn a_stopping_server_lets_a_send_under_way_land_and_records_it() {
     let app = TestApp::new().await;
-    let (arrived, mut arrival) = tokio::sync::watch::channel(false);
-    let (answer, answered) = tokio::sync::watch::channel(false);
-    let receiver = axum::Router::new()
-        .route(
-            "/hook",
-            axum::routing::post(
-                |State((arrived, mut answered)): State<(
-                    tokio::sync::watch::Sender<bool>,
-                    tokio::sync::watch::Receiver<bool>,
-                )>| async move {
-                    arrived.send_replace(true);
-                    answered.wait_for(|answer| *answer).await.unwrap();
-                    StatusCode::NO_CONTENT
-                },
-            ),
-        )
-        .with_state((arrived, answered));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
-    let hook = subscribe_to_routing(&app, &url).await["id"]
+    let receiver = held_receiver().await;
+    let hook = subscribe_to_routing(&app, &format!("{}/0", receiver.base)).await["id"]
         .as_i64()
         .unwrap();
-    app.inquire(json!({"email": "ap@x.test", "message": "invoice charged twice"}))
-        .await;
+    send_invoice_questions(&app, 1).await;
 
     // A server whose background jobs send the delivery.
     let (_, stop) = crate::server::start_server(app.db.clone(), |options| {
@@ -563,7 +562,10 @@ async fn a_stopping_server_lets_a_send_under_way_land_and_records_it() {
     .await;
     tokio::time::timeout(
         std::time::Duration::from_secs(10),
-        arrival.wait_for(|arrived| *arrived),
+        receiver
+            .arrivals
+            .subscribe()
+            .wait_for(|arrived| !arrived.is_empty()),
     )
     .await
     .expect("the delivery is sent")
@@ -571,7 +573,7 @@ async fn a_stopping_server_lets_a_send_under_way_land_and_records_it() {
     stop.send(()).unwrap();
     // The server has stopped serving by now; its send is still under way.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    answer.send(true).unwrap();
+    receiver.answer.send(true).unwrap();
     let mut status = String::new();
     for _ in 0..100 {
         let deliveries = app.db.deliveries(hook, None, 5).await.unwrap();
@@ -597,8 +599,7 @@ async fn a_failed_send_records_why_it_failed() {
     let hook = subscribe_to_routing(&app, &url).await["id"]
         .as_i64()
         .unwrap();
-    app.inquire(json!({"email": "ap@x.test", "message": "invoice charged twice"}))
-        .await;
+    send_invoice_questions(&app, 1).await;
     assert_eq!(deliver_due(&app.db).await, 1);
     let deliveries = app
         .get_json(&app.owner, &format!("/api/v1/webhooks/{hook}/deliveries"))
