@@ -398,7 +398,14 @@ async fn plain_error_as_problem(response: Response, path: &str) -> Response {
         }
         (true, _) => status.canonical_reason().unwrap_or("error").to_string(),
     };
-    let params = framework_param(&detail, path).map_or_else(Vec::new, |param| vec![param]);
+    // A parameter the framework could not read is named in our words, as
+    // a field of the body would be, rather than in the framework's.
+    let param = framework_param(&detail, path);
+    let detail = match &param {
+        Some(param) => format!("{}: {}", param.name, param.reason),
+        None => detail,
+    };
+    let params = param.map_or_else(Vec::new, |param| vec![param]);
     let mut problem = problem_response(
         status,
         status.canonical_reason().unwrap_or("Error"),
