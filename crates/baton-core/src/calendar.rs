@@ -113,6 +113,20 @@ impl Quarter {
         )
     }
 
+    /// Up to `count` quarters ending with this one, oldest first; fewer
+    /// when earlier ones would fall before [`BUSINESS_YEARS`].
+    pub fn ending_with(self, count: usize) -> Vec<Quarter> {
+        let mut quarters = vec![self];
+        while quarters.len() < count {
+            let earlier = quarters[0].previous();
+            if earlier == quarters[0] || !BUSINESS_YEARS.contains(&earlier.year) {
+                break;
+            }
+            quarters.insert(0, earlier);
+        }
+        quarters
+    }
+
     /// The quarter after this one.
     pub fn next(self) -> Quarter {
         Quarter::containing(
@@ -152,6 +166,20 @@ mod tests {
             Quarter::parse("2026-Q4").unwrap().next().to_string(),
             "2027-Q1"
         );
+    }
+
+    #[test]
+    fn a_trend_starts_no_earlier_than_the_first_business_year() {
+        let names = |q: &str, count| -> Vec<String> {
+            let quarters = Quarter::parse(q).unwrap().ending_with(count);
+            quarters.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(
+            names("2026-Q2", 4),
+            ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+        );
+        assert_eq!(names("1900-Q2", 4), ["1900-Q1", "1900-Q2"]);
+        assert_eq!(names("1900-Q1", 4), ["1900-Q1"]);
     }
 
     #[test]

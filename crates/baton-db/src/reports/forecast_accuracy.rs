@@ -316,10 +316,7 @@ impl Db {
         let current = Quarter::containing(self.today().await?);
         let in_progress = quarter >= current;
         let not_started = quarter > current;
-        let mut quarters = vec![quarter];
-        while quarters.len() < TREND_QUARTERS {
-            quarters.insert(0, quarters[0].previous());
-        }
+        let quarters = quarter.ending_with(TREND_QUARTERS);
         let mut by_quarter = Vec::with_capacity(quarters.len());
         let mut company = Vec::with_capacity(quarters.len());
         let mut cutoff = 0;

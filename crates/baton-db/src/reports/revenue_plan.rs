@@ -97,10 +97,8 @@ impl Db {
             .filter_map(|point| Some((point.quarter.clone(), point.accuracy?.forecast)))
             .collect();
         let today = self.today().await?;
-        let mut first = quarter;
-        for _ in 1..TREND_QUARTERS {
-            first = first.previous();
-        }
+        let trend = quarter.ending_with(TREND_QUARTERS);
+        let first = trend[0];
         // Close days are calendar days: the month is the day's first seven characters.
         let won: BTreeMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
             "SELECT substr(closed_on, 1, 7), CAST(SUM(amount_minor) AS BIGINT) FROM opportunities
@@ -116,8 +114,7 @@ impl Db {
         .into_iter()
         .collect();
         let (mut quarters, mut months) = (Vec::new(), Vec::new());
-        let mut q = first;
-        for _ in 0..TREND_QUARTERS {
+        for q in trend {
             let key = q.to_string();
             let forecast = forecasts.get(&key).copied();
             let spread = forecast.map(monthly);
@@ -142,7 +139,6 @@ impl Db {
             }
             let days = (q.first_day(), q.last_day());
             quarters.push(plan_row(key, days, today, forecast, quarter_won));
-            q = q.next();
         }
         Ok(RevenuePlanReport {
             quarter: quarter.to_string(),

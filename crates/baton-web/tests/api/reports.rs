@@ -82,6 +82,33 @@ async fn managers_read_forecast_accuracy_by_any_group_and_a_hunter_only_their_ow
         refused_field(&app, &format!("{ACCURACY}&group=region")).await,
         "group"
     );
+
+    // The first quarter a report reads has no quarters before it to trend.
+    let first = "quarter=1900-Q2";
+    let earliest = app
+        .get_json(
+            &app.owner,
+            &format!("/api/v1/reports/forecast-accuracy?{first}"),
+        )
+        .await;
+    assert_eq!(
+        earliest["quarters"],
+        serde_json::json!(["1900-Q1", "1900-Q2"]),
+        "{earliest}"
+    );
+    let plan = app
+        .get_json(
+            &app.owner,
+            &format!("/api/v1/reports/revenue-vs-forecast?{first}"),
+        )
+        .await;
+    let quarters: Vec<&str> = plan["quarters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(quarters, ["1900-Q1", "1900-Q2"], "{plan}");
 }
 
 #[tokio::test]
