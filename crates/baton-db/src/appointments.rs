@@ -1,7 +1,7 @@
 //! Appointments with decision makers, and the secret calendar feed that
 //! publishes each person's appointments to their calendar program.
 
-use crate::checks::{MAX_NAME, MAX_TEXT, Table, at_most, optional, timestamp};
+use crate::checks::{MAX_NAME, MAX_TEXT, Table, at_most, one_line, optional, timestamp};
 use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
@@ -187,8 +187,11 @@ fn not_past(starts_at: i64) -> Result<i64> {
 /// Refuses a title or place longer than a name may be, or notes longer
 /// than a note.
 fn bounded_texts(title: Option<&str>, location: Option<&str>, notes: Option<&str>) -> Result<()> {
-    at_most("title", title.unwrap_or_default(), MAX_NAME)?;
-    at_most("location", location.unwrap_or_default(), MAX_NAME)?;
+    for (field, name) in [("title", title), ("location", location)] {
+        let name = name.unwrap_or_default();
+        at_most(field, name, MAX_NAME)?;
+        one_line(field, name)?;
+    }
     at_most("notes", notes.unwrap_or_default(), MAX_TEXT)
 }
 

@@ -2,7 +2,7 @@
 //! of activity types with the function that owns them. Changing the charter
 //! adds a version; the newest is the one in force.
 
-use crate::checks::required;
+use crate::checks::{required, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
@@ -69,7 +69,7 @@ fn checked(refusals: &mut Refusals, types: &[ActivityType]) -> Result<Vec<Activi
             }
             Ok(ActivityType {
                 slug,
-                name: refusals.value(required(
+                name: refusals.value(required_name(
                     &field("name"),
                     &t.name,
                     "an activity type needs a name",

@@ -49,8 +49,15 @@ fn required_within(field: &str, value: &str, problem: &str, max: usize) -> Resul
     Ok(value.to_string())
 }
 
-/// Refuses text longer than `max` characters, naming the field.
+/// Refuses text longer than `max` characters, or holding the NUL
+/// character (which PostgreSQL cannot store), naming the field.
 pub(crate) fn at_most(field: &str, value: &str, max: usize) -> Result<()> {
+    if value.contains('\0') {
+        return Err(DbError::invalid(
+            field,
+            "must not contain the NUL character",
+        ));
+    }
     if value.chars().count() > max {
         return Err(DbError::invalid(
             field,
@@ -300,5 +307,18 @@ impl Db {
             }
         };
         Currency::parse(&code).map_err(|e| DbError::invalid(field, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_holding_nul_is_refused_wherever_its_length_is_checked() {
+        let refused = at_most("notes", "call\0back", MAX_TEXT).unwrap_err();
+        assert!(refused.to_string().contains("NUL"), "{refused}");
+        assert!(required("reason", "a\0", "say why").is_err());
+        assert!(at_most("notes", "call back", MAX_TEXT).is_ok());
     }
 }

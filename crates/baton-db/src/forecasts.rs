@@ -2,7 +2,7 @@
 //! leads. A submission is an immutable version; the next one for the same
 //! person, kind and quarter gets the next number and never touches it.
 
-use crate::checks::{MAX_TEXT, Table, amount, at_most, optional, required};
+use crate::checks::{MAX_TEXT, Table, amount, at_most, optional, required_name};
 use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
@@ -174,7 +174,7 @@ impl Db {
         line: &NewForecastLine,
     ) -> Result<CheckedLine> {
         let field = |name: &str| format!("lines[{i}].{name}");
-        let description = required(
+        let description = required_name(
             &field("description"),
             &line.description,
             "say what the line forecasts",

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod intake;
 pub mod jobs;
 pub mod limits;
+mod nul;
 pub mod openapi;
 pub mod ui;
 pub mod webhooks;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(ui::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn(nul::refuse_nul_text))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // A body that stops coming ends its request rather than hold the
         // connection.

@@ -99,6 +99,12 @@ async fn an_appointment_with_a_decision_maker_is_published_in_its_owners_feed() 
     )
     .await;
     assert_eq!(status, 200);
+    // A title is one line: it heads the event in every calendar.
+    let mut broken = meeting.clone();
+    broken["title"] = json!("Demo\r\nBEGIN:VEVENT");
+    let (status, problem) = post(&app, &hunter, "/api/v1/appointments", broken).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["invalid-params"][0]["name"], "title", "{problem}");
 
     let (status, appointment) = post(&app, &hunter, "/api/v1/appointments", meeting).await;
     assert_eq!(status, 201, "{appointment}");

@@ -579,6 +579,36 @@ async fn names_with_line_breaks_or_control_characters_are_refused() {
 }
 
 #[tokio::test]
+async fn the_nul_character_in_a_query_and_line_breaks_in_charter_and_forecast_names_are_refused() {
+    let app = TestApp::new().await;
+    let response = app.get(&app.owner, "/api/v1/accounts?search=a%00b").await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "search", "{problem}");
+
+    let charter = serde_json::json!({"note": "Calls", "activity_types": [
+        {"slug": "call", "name": "Call\nnow", "function": "hunting", "expectation": "daily"}
+    ]});
+    let response = app.put(&app.owner, "/api/v1/charter", &charter).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        invalid_field(&problem),
+        "activity_types[0].name",
+        "{problem}"
+    );
+
+    let (_, marketer) = app.user("mia@acme.test", Role::Marketer).await;
+    let forecast = serde_json::json!({"kind": "leads", "quarter": crate::helpers::next_quarter(),
+        "lines": [{"description": "Webinars\u{1b}[2J", "amount": "5", "leads": 10, "mqls": 1}]});
+    let response = app.post(&marketer, "/api/v1/forecasts", &forecast).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(invalid_field(&problem), "lines[0].description", "{problem}");
+    assert_eq!(app.count("forecasts").await, 0);
+}
+
+#[tokio::test]
 async fn notes_reasons_and_forecast_counts_have_limits() {
     let app = TestApp::new().await;
     let (_, marketer) = app.user("mia@acme.test", Role::Marketer).await;

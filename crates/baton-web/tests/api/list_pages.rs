@@ -467,10 +467,19 @@ async fn contacts_filter_by_account_and_decision_maker_and_open_their_pages() {
         page.contains("id=\"filter-account-error\"") && page.contains("`abc` is not an id"),
         "{page}"
     );
-    let (_, page, _) = marketer.get("/contacts?q=%00").await;
+    let (status, page, _) = marketer.get("/contacts?q=%00").await;
+    assert_eq!(
+        status, 422,
+        "no person types NUL: it is refused, as anywhere"
+    );
+    assert!(
+        page.contains("`q` must not contain the NUL character"),
+        "{page}"
+    );
+    let (_, page, _) = marketer.get("/contacts?q=%07").await;
     assert!(
         page.contains("1–4 of 4"),
-        "a control character searches for nothing"
+        "another control character searches for nothing"
     );
     let csv = marketer
         .fetch(&format!("/contacts.csv?account={globex}&sort=email"))

@@ -866,6 +866,19 @@ async fn a_hunter_calls_down_todays_sheet_and_a_manager_sees_completion() {
         "{page}"
     );
     let activities = app.count("activities").await;
+    // No person types NUL, and PostgreSQL could not store it.
+    let (status, page, _) = hunter
+        .post(
+            &done,
+            &[("csrf", &csrf), ("outcome", "nul\0call"), ("type", "call")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("`outcome` must not contain the NUL character"),
+        "{page}"
+    );
+    assert_eq!(app.count("activities").await, activities);
     let (status, _, _) = hunter
         .post(
             &done,
