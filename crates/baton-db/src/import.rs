@@ -518,6 +518,7 @@ impl Db {
         let mut fresh = Vec::new();
         let mut kept = Vec::new();
         let mut added_managers = 0;
+        let mut kept_roles = Vec::new();
         for (position, record) in &people {
             let email = record.email.as_str().to_string();
             if let Some(first) = seen.get(&email) {
@@ -529,7 +530,7 @@ impl Db {
                 continue;
             }
             seen.insert(email.clone(), record.name.clone());
-            added_managers += usize::from(position.is_none());
+            added_managers += usize::from(position.is_none() && !by_email.contains_key(&email));
             let team = record.team.as_ref().map(|t| team_ids[&t.to_lowercase()]);
             let outcome = match by_email.get(&email) {
                 None => {
@@ -537,28 +538,21 @@ impl Db {
                     Outcome::Created
                 }
                 Some((id, name, current_role, current_team, _)) => {
-                    // An import never takes the owner role away: the
-                    // organisation would be left without someone who can act.
-                    let role = if current_role == Role::Owner.as_str() {
-                        Role::Owner
-                    } else {
-                        record.role
-                    };
-                    if *name == record.name
-                        && current_role == role.as_str()
-                        && *current_team == team
-                    {
+                    // A file's role is the mapping's default or the manager
+                    // role, not a decision about this person: what they may
+                    // do and see changes only when someone changes it.
+                    if current_role != record.role.as_str() {
+                        kept_roles.push(record.name.clone());
+                    }
+                    if *name == record.name && *current_team == team {
                         Outcome::Unchanged
                     } else {
-                        sqlx::query(
-                            "UPDATE users SET name = $1, role = $2, team_id = $3 WHERE id = $4",
-                        )
-                        .bind(&record.name)
-                        .bind(role.as_str())
-                        .bind(team)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                        sqlx::query("UPDATE users SET name = $1, team_id = $2 WHERE id = $3")
+                            .bind(&record.name)
+                            .bind(team)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
                         Outcome::Updated
                     }
                 }
@@ -622,6 +616,12 @@ impl Db {
             format!(
                 "named only in the manager column: imported as {}",
                 mapping.manager_role
+            )
+        });
+        report.quirk(kept_roles.len(), ["person keeps", "people keep"], || {
+            format!(
+                "the role they have ({}), not the file's: a role is changed on the People page",
+                some_names(&kept_roles)
             )
         });
         report.quirk(unaddressed.len(), ["manager has", "managers have"], || {

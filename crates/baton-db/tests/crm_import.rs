@@ -355,6 +355,53 @@ async fn managers_and_parents_that_would_close_a_loop_are_left_out_and_reported(
 }
 
 #[tokio::test]
+async fn importing_people_again_keeps_the_roles_they_have() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let (_, mapping) =
+        read::<baton_core::import::mapping::UserRecord>("sales_teams.csv", "users.toml");
+    let mapping = &mapping;
+    let import = async |csv: &str, mode| {
+        let read = read_records(csv.as_bytes(), mapping, b',').unwrap();
+        db.import_users(None, &read, mapping, mode).await.unwrap()
+    };
+    import(
+        "sales_agent,manager,regional_office\nBob Boss,Carol Chief,Central\n",
+        ImportMode::Store,
+    )
+    .await;
+    let roles = async || -> Vec<(String, String)> {
+        sqlx::query_as("SELECT name, role FROM users ORDER BY name")
+            .fetch_all(db.reader())
+            .await
+            .unwrap()
+    };
+    let before = roles().await;
+    assert_eq!(
+        before,
+        [
+            ("Bob Boss".to_string(), "hunter".to_string()),
+            ("Carol Chief".to_string(), "manager".to_string())
+        ]
+    );
+    // Bob named only as a manager, Carol as an agent: neither changes role.
+    let later =
+        "sales_agent,manager,regional_office\nDan Doe,Bob Boss,Central\nCarol Chief,,Central\n";
+    let dry = import(later, ImportMode::DryRun).await;
+    let kept = "2 people keep the role they have (`Carol Chief`, `Bob Boss`), not the file's: a role is changed on the People page";
+    assert!(dry.quirks.contains(&kept.to_string()), "{:?}", dry.quirks);
+    let report = import(later, ImportMode::Store).await;
+    assert!(
+        report.quirks.contains(&kept.to_string()),
+        "{:?}",
+        report.quirks
+    );
+    let after = roles().await;
+    assert_eq!(&after[..2], &before[..]);
+    assert_eq!(after[2], ("Dan Doe".to_string(), "hunter".to_string()));
+}
+
+#[tokio::test]
 async fn a_rejected_person_row_makes_neither_its_manager_nor_its_team() {
     let test = TestDb::new().await.unwrap();
     let db = &test.db;
