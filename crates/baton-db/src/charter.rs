@@ -220,12 +220,15 @@ impl Db {
     }
 
     /// Puts a new version of the charter in force: the complete set of
-    /// activity types, with a note saying why.
+    /// activity types, with a note saying why. With `based_on`, the version
+    /// the change was made from, it is refused when another was put in
+    /// force since.
     pub async fn replace_charter(
         &self,
         actor: i64,
         note: &str,
         types: &[ActivityType],
+        based_on: Option<i64>,
     ) -> Result<Charter> {
         let (note, types) = checked_version(note, types)?;
         let mut tx = self.begin_write().await?;
@@ -233,6 +236,15 @@ impl Db {
             sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM charter_versions")
                 .fetch_one(&mut *tx)
                 .await?;
+        if let Some(stale) = based_on.filter(|v| *v != version - 1) {
+            return Err(DbError::conflict(
+                "based_on",
+                format!(
+                    "the change was made from version {stale}, but version {} is in force now: read it and make the change again",
+                    version - 1
+                ),
+            ));
+        }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO charter_versions (version, note, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )

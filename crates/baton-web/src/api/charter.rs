@@ -67,6 +67,12 @@ pub async fn version(
 pub struct CharterIn {
     pub note: String,
     pub activity_types: Vec<ActivityType>,
+    /// The version this change was made from: when given, the change is
+    /// refused (409) if another version was put in force since, so that
+    /// it cannot undo that one unseen.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub based_on: Option<i64>,
 }
 
 /// Put a new version of the charter in force (owners only).
@@ -84,7 +90,12 @@ pub async fn replace(
     Ok(Json(
         state
             .db
-            .replace_charter(caller.id(), &input.note, &input.activity_types)
+            .replace_charter(
+                caller.id(),
+                &input.note,
+                &input.activity_types,
+                input.based_on,
+            )
             .await?,
     ))
 }

@@ -81,6 +81,16 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
         Ok(charter) => charter,
         Err(e) => return failure(Some(&viewer), e),
     };
+    let rows = rows_of(&viewer, &charter);
+    render(
+        StatusCode::OK,
+        &page_for(&viewer, &charter, rows, String::new(), Vec::new()),
+    )
+}
+
+/// The charter's activities as the page's rows, with an empty row to add
+/// one for the one who may.
+fn rows_of(viewer: &Viewer, charter: &Charter) -> Vec<Row> {
     let mut rows: Vec<Row> = charter
         .activity_types
         .iter()
@@ -91,17 +101,13 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             expectation: t.expectation.clone(),
         })
         .collect();
-    // An empty row to add an activity, for the one who may.
     if viewer.role() == Role::Owner {
         rows.push(Row {
             function: Function::Marketing.to_string(),
             ..Row::default()
         });
     }
-    render(
-        StatusCode::OK,
-        &page_for(&viewer, &charter, rows, String::new(), Vec::new()),
-    )
+    rows
 }
 
 /// A field of the stored activities, `activity_types[4].slug`, as the page
@@ -123,15 +129,25 @@ fn on_the_page(field: &str, page_rows: &[usize]) -> String {
     format!("Row {row}, {part}")
 }
 
+/// What the charter form sends.
+struct Sent {
+    csrf: String,
+    note: String,
+    /// The version the page showed, when it says.
+    based_on: Option<i64>,
+    rows: Vec<Row>,
+}
+
 /// Reads the form: the row fields come as repeated keys, in order.
-fn read_form(body: &[u8]) -> (String, String, Vec<Row>) {
-    let (mut csrf, mut note) = (String::new(), String::new());
+fn read_form(body: &[u8]) -> Sent {
+    let (mut csrf, mut note, mut based_on) = (String::new(), String::new(), None);
     let mut rows: Vec<Row> = Vec::new();
     for (key, value) in form_urlencoded::parse(body) {
         let value = value.trim().to_string();
         match key.as_ref() {
             "csrf" => csrf = value,
             "note" => note = value,
+            "based_on" => based_on = value.parse().ok(),
             "slug" => rows.push(Row {
                 slug: value,
                 ..Row::default()
@@ -148,11 +164,21 @@ fn read_form(body: &[u8]) -> (String, String, Vec<Row>) {
             }
         }
     }
-    (csrf, note, rows)
+    Sent {
+        csrf,
+        note,
+        based_on,
+        rows,
+    }
 }
 
 async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
-    let (csrf, note, rows) = read_form(&body);
+    let Sent {
+        csrf,
+        note,
+        based_on,
+        rows,
+    } = read_form(&body);
     if !viewer.csrf_ok(&csrf) {
         return csrf_refused();
     }
@@ -171,6 +197,24 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
         Ok(charter) => charter,
         Err(e) => return failure(Some(&viewer), e),
     };
+    // Saved from a page that showed an older version, it would undo what
+    // was put in force since: the page shows the charter as it is now.
+    if let Some(stale) = based_on.filter(|v| *v != current.version.version) {
+        let problem = format!(
+            "The charter changed since this page showed version {stale}: version {} is in force now, shown below. Make your change again.",
+            current.version.version
+        );
+        return render(
+            StatusCode::CONFLICT,
+            &page_for(
+                &viewer,
+                &current,
+                rows_of(&viewer, &current),
+                note,
+                vec![problem],
+            ),
+        );
+    }
     let refuse = |rows: Vec<Row>, problems: Vec<String>| {
         render(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -219,7 +263,11 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
         );
         return refuse(rows, problems);
     }
-    match state.db.replace_charter(viewer.id(), &note, &types).await {
+    match state
+        .db
+        .replace_charter(viewer.id(), &note, &types, based_on)
+        .await
+    {
         Ok(_) => Redirect::to("/charter").into_response(),
         Err(e) => match e.field_problems() {
             Ok(refused) => refuse(rows, refused.into_iter().map(named).collect()),

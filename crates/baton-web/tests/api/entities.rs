@@ -1213,9 +1213,15 @@ async fn a_hunter_is_refused_the_charter_change_and_each_change_is_a_version() {
         "note",
     );
 
-    let (status, second) = put_charter(&app, &app.owner, charter).await;
+    let mut based_on_first = charter.clone();
+    based_on_first["based_on"] = json!(1);
+    let (status, second) = put_charter(&app, &app.owner, based_on_first.clone()).await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(second["version"], 2);
+    // The same change made from version 1 again would undo version 2 unseen.
+    let (status, stale) = put_charter(&app, &app.owner, based_on_first).await;
+    assert_eq!(status, 409, "{stale}");
+    assert_eq!(stale["invalid-params"][0]["name"], "based_on", "{stale}");
     assert_eq!(second["note"], "Networking moves to marketing");
     assert_eq!(second["activity_types"][0]["function"], "marketing");
     assert_eq!(app.get_json(&hunter, "/api/v1/charter").await, second);

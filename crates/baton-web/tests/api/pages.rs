@@ -473,6 +473,27 @@ async fn the_owner_edits_the_charter_as_a_new_version_and_a_hunter_is_refused_th
         32,
         "version 1 unchanged"
     );
+
+    // Saved from a page that showed version 1, the change would undo
+    // version 2 unseen: the page shows version 2 instead.
+    let mut stale = form.to_vec();
+    stale.truncate(5);
+    stale.extend([("based_on", "1"), ("note", "Only calls")]);
+    let (status, page, _) = owner.post("/charter", &stale).await;
+    assert_eq!(status, 409);
+    assert!(
+        page.contains(
+            "The charter changed since this page showed version 1: version 2 is in force now"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"billing_issue\"") && page.contains("Save as version 3"),
+        "the charter as it is now: {page}"
+    );
+    assert_eq!(app.db.current_charter().await.unwrap().version.version, 2);
+    let (_, page, _) = owner.get("/charter").await;
+    assert!(page.contains("name=\"based_on\" value=\"2\""), "{page}");
 }
 
 #[tokio::test]
