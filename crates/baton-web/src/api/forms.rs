@@ -38,15 +38,20 @@ fn describe(state: &AppState, form: Form) -> FormOut {
     }
 }
 
-/// List forms in the order they were made.
+/// Who reads and publishes forms besides owners, as on the forms page.
+const PUBLISHERS: &[Role] = &[Role::Manager, Role::Marketer];
+
+/// List forms in the order they were made (owners, managers and marketers).
 #[utoipa::path(get, path = "/api/v1/forms", tag = "forms", params(PageParams),
-    responses((status = 200, body = Page<FormOut>), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, body = Page<FormOut>), (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<FormOut>>, ApiError> {
+    caller.require(PUBLISHERS, "read the forms")?;
     let page = page.parse()?;
     let forms = state.db.forms().await?;
     let forms = forms.into_iter().map(|f| describe(&state, f)).collect();
@@ -58,16 +63,18 @@ pub async fn list(
     )))
 }
 
-/// Read a form with its embed snippet.
+/// Read a form with its embed snippet (owners, managers and marketers).
 #[utoipa::path(get, path = "/api/v1/forms/{slug}", tag = "forms",
     params(("slug" = String, Path, description = "Form slug")),
-    responses((status = 200, body = FormOut), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, body = FormOut), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<Json<FormOut>, ApiError> {
+    caller.require(PUBLISHERS, "read the forms")?;
     let form = state.db.form(&slug).await?;
     Ok(Json(describe(&state, form)))
 }
@@ -101,7 +108,7 @@ pub async fn create(
     caller: Caller,
     input: JsonBody<FormIn>,
 ) -> Result<(StatusCode, Json<FormOut>), ApiError> {
-    caller.require(&[Role::Manager, Role::Marketer], "create forms")?;
+    caller.require(PUBLISHERS, "create forms")?;
     let input = input.read()?;
     let form = state
         .db
@@ -136,7 +143,7 @@ pub async fn update(
     Path(slug): Path<String>,
     input: JsonBody<FormPatch>,
 ) -> Result<Json<FormOut>, ApiError> {
-    caller.require(&[Role::Manager, Role::Marketer], "close or open forms")?;
+    caller.require(PUBLISHERS, "close or open forms")?;
     let input = input.read()?;
     let form = state.db.form(&slug).await?;
     state

@@ -49,16 +49,19 @@ pub async fn list(
     })))
 }
 
-/// Read a queue and its members, by id or slug.
+/// Read a queue and its members, by id or slug (owners and managers).
 #[utoipa::path(get, path = "/api/v1/queues/{id}", tag = "queues",
     params(("id" = String, Path, description = "Queue id or slug")),
-    responses((status = 200, body = QueueOut), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, body = QueueOut), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<QueueOut>, ApiError> {
+    // Its members' loads and skills are for those who run the queues.
+    caller.require(&[Role::Manager], "read a queue's members")?;
     let queue = state.db.queue(&id).await?;
     let members = state.db.queue_members(queue.id).await?;
     Ok(Json(QueueOut { queue, members }))
@@ -217,13 +220,15 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The routing rules in order.
+/// The routing rules in order (owners and managers).
 #[utoipa::path(get, path = "/api/v1/routing-rules", tag = "queues",
-    responses((status = 200, body = Vec<Rule>)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<Rule>), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn rules(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
 ) -> Result<Json<Vec<Rule>>, ApiError> {
+    caller.require(&[Role::Manager], "read the routing rules")?;
     Ok(Json(state.db.routing_rules().await?))
 }
 

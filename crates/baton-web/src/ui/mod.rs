@@ -95,9 +95,7 @@ impl Chrome {
         if queues::EDITORS.contains(&viewer.role()) {
             links.push(("/queues", "Queues"));
         }
-        if charter::READERS.contains(&viewer.role()) {
-            links.push(("/charter", "Charter"));
-        }
+        links.push(("/charter", "Charter"));
         if settings::READERS.contains(&viewer.role()) {
             links.push(("/settings", "Settings"));
         }

@@ -159,12 +159,16 @@ async fn marketers_create_forms_that_work_at_once_and_can_be_embedded() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let list = app.get_json(&hunter, "/api/v1/forms").await;
+    let list = app.get_json(&marketer, "/api/v1/forms").await;
     assert_eq!(
         list["items"].as_array().unwrap().len(),
         2,
         "the default contact form and the new one"
     );
+    // Those who do not publish forms read them neither, as on the page.
+    assert_eq!(app.get(&hunter, "/api/v1/forms").await.status(), 403);
+    let one = format!("/api/v1/forms/{}", created["slug"].as_str().unwrap());
+    assert_eq!(app.get(&hunter, &one).await.status(), 403);
 }
 
 #[tokio::test]

@@ -501,6 +501,26 @@ async fn passwords_of_only_spaces_huge_ones_and_the_same_one_again_are_refused()
 }
 
 #[tokio::test]
+async fn queue_members_and_routing_rules_are_read_by_those_who_run_the_queues() {
+    let app = TestApp::new().await;
+    let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    let (_, service) = app.user("sam@acme.test", Role::Service).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    for path in ["/api/v1/queues/hunters", "/api/v1/routing-rules"] {
+        for token in [&hunter, &service] {
+            assert_eq!(app.get(token, path).await.status(), 403, "{path}");
+        }
+        assert_eq!(app.get(&manager, path).await.status(), 200, "{path}");
+        assert_eq!(app.get(&app.owner, path).await.status(), 200, "{path}");
+    }
+    // The queues themselves, to filter work by, stay readable by all.
+    let queues = app.get_json(&hunter, "/api/v1/queues").await;
+    assert!(queues["items"][0].get("members").is_none(), "{queues}");
+    // So does the charter: what each function owns and is expected to do.
+    assert_eq!(app.get(&hunter, "/api/v1/charter").await.status(), 200);
+}
+
+#[tokio::test]
 async fn a_caller_without_the_role_is_refused_whatever_body_they_send() {
     let app = TestApp::new().await;
     let (_, hunter) = app.user("hal@acme.test", Role::Hunter).await;
