@@ -145,6 +145,15 @@ pub const MAX_AMOUNT_MINOR: i64 = 10_000_000_000_000;
 /// separators, more decimals than the currency has and amounts above
 /// [`MAX_AMOUNT_MINOR`] are refused.
 pub fn parse_amount(text: &str, currency: &Currency) -> Result<i64, String> {
+    parse_amount_in_units(text, currency, 1)
+}
+
+/// Reads a non-negative amount counted in units of `scale` major units (a
+/// file's revenue in millions: `"1.234"` with scale 1,000,000) as minor
+/// units of `currency`. The decimals allowed are those that still give
+/// whole minor units once scaled, and the largest amount is named in the
+/// same units.
+pub fn parse_amount_in_units(text: &str, currency: &Currency, scale: i64) -> Result<i64, String> {
     let trimmed = text.trim();
     let decimals = currency.decimals() as usize;
     if trimmed.is_empty() {
@@ -163,27 +172,40 @@ pub fn parse_amount(text: &str, currency: &Currency) -> Result<i64, String> {
     if !digits(whole) || (trimmed.contains('.') && !digits(fraction)) {
         return Err(format!("`{text}` is not an amount like 1250.50"));
     }
-    if fraction.len() > decimals {
-        return Err(format!(
-            "`{text}` has too many decimals: {currency} takes at most {decimals}"
-        ));
+    let in_units = if scale == 1 {
+        String::new()
+    } else {
+        format!(" in units of {scale} {currency}")
+    };
+    let too_many_decimals = || {
+        format!("`{text}` has too many decimals: {currency} takes at most {decimals}{in_units}")
+    };
+    if scale == 1 && fraction.len() > decimals {
+        return Err(too_many_decimals());
     }
+    let largest = i128::from(MAX_AMOUNT_MINOR) / i128::from(scale.max(1));
     let too_large = || {
         format!(
-            "`{text}` is too large: amounts go up to {}",
-            format_minor(MAX_AMOUNT_MINOR, currency)
+            "`{text}` is too large: amounts{in_units} go up to {}",
+            format_minor(i64::try_from(largest).unwrap_or(MAX_AMOUNT_MINOR), currency)
         )
     };
-    let whole: i64 = whole.parse().map_err(|_| too_large())?;
-    let fraction: i64 = if fraction.is_empty() {
-        0
-    } else {
-        fraction.parse::<i64>().map_err(|_| too_large())?
-            * 10_i64.pow((decimals - fraction.len()) as u32)
-    };
-    whole
-        .checked_mul(unit(currency))
-        .and_then(|w| w.checked_add(fraction))
+    // minor = whole.fraction × scale × 10^decimals, exact in 128 bits: at
+    // most 38 digits are read, more are too large or too precise anyway.
+    let number: i128 = format!("{whole}{fraction}")
+        .parse()
+        .map_err(|_| too_large())?;
+    let shift = 10_i128
+        .checked_pow(fraction.len() as u32)
+        .ok_or_else(too_many_decimals)?;
+    let scaled = number
+        .checked_mul(i128::from(scale) * i128::from(unit(currency)))
+        .ok_or_else(too_large)?;
+    if scaled % shift != 0 {
+        return Err(too_many_decimals());
+    }
+    i64::try_from(scaled / shift)
+        .ok()
         .filter(|minor| *minor <= MAX_AMOUNT_MINOR)
         .ok_or_else(too_large)
 }
@@ -268,6 +290,24 @@ mod tests {
             parse_amount("100000000000.01", &usd).unwrap_err(),
             "`100000000000.01` is too large: amounts go up to 100000000000.00"
         );
+    }
+
+    #[test]
+    fn amounts_in_larger_units_keep_the_decimals_that_still_make_whole_cents() {
+        let usd = code("USD");
+        let millions = |text| parse_amount_in_units(text, &usd, 1_000_000);
+        assert_eq!(millions("1.234"), Ok(123_400_000));
+        assert_eq!(millions("0.00000001"), Ok(1), "one cent");
+        assert_eq!(
+            millions("0.000000001").unwrap_err(),
+            "`0.000000001` has too many decimals: USD takes at most 2 in units of 1000000 USD"
+        );
+        assert_eq!(millions("100000"), Ok(MAX_AMOUNT_MINOR));
+        assert_eq!(
+            millions("100000.01").unwrap_err(),
+            "`100000.01` is too large: amounts in units of 1000000 USD go up to 100000.00"
+        );
+        assert_eq!(parse_amount_in_units("1.5", &code("JPY"), 1_000), Ok(1_500));
     }
 
     #[test]

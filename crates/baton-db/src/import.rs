@@ -24,7 +24,7 @@ use baton_core::import::csv::RowPosition;
 use baton_core::import::mapping::{
     AccountRecord, AliasUse, Mapping, OpportunityRecord, ReadRecords, RecordKind, UserRecord,
 };
-use baton_core::money::{Currency, Decimal, parse_amount};
+use baton_core::money::{Currency, parse_amount, parse_amount_in_units};
 use serde::Serialize;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -253,11 +253,6 @@ struct AccountFields {
 }
 
 /// Minor units of `currency` for an amount in units of `scale` (revenue "in millions").
-fn scaled_amount(amount: &Decimal, currency: &Currency, scale: i64) -> Result<i64, String> {
-    parse_amount(&amount.0, currency)?
-        .checked_mul(scale)
-        .ok_or_else(|| format!("`{}` is too large", amount.0))
-}
 
 impl Db {
     /// Imports accounts, matched by normalised name: new ones are added as
@@ -321,7 +316,7 @@ impl Db {
             }
             seen.insert(norm.clone(), position.row);
             let revenue = match &record.revenue {
-                Some(amount) => match scaled_amount(amount, &currency, mapping.revenue_scale) {
+                Some(amount) => match parse_amount_in_units(&amount.0, &currency, mapping.revenue_scale) {
                     Ok(minor) => Some(minor),
                     Err(problem) => {
                         report.reject(position, format!("revenue: {problem}"));
