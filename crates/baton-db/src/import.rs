@@ -252,8 +252,6 @@ struct AccountFields {
     annual_revenue_currency: Option<String>,
 }
 
-/// Minor units of `currency` for an amount in units of `scale` (revenue "in millions").
-
 impl Db {
     /// Imports accounts, matched by normalised name: new ones are added as
     /// suspects in tier C, known ones take the file's values. A parent
