@@ -177,9 +177,8 @@ pub fn parse_amount_in_units(text: &str, currency: &Currency, scale: i64) -> Res
     } else {
         format!(" in units of {scale} {currency}")
     };
-    let too_many_decimals = || {
-        format!("`{text}` has too many decimals: {currency} takes at most {decimals}{in_units}")
-    };
+    let too_many_decimals =
+        || format!("`{text}` has too many decimals: {currency} takes at most {decimals}{in_units}");
     if scale == 1 && fraction.len() > decimals {
         return Err(too_many_decimals());
     }

@@ -314,13 +314,15 @@ impl Db {
             }
             seen.insert(norm.clone(), position.row);
             let revenue = match &record.revenue {
-                Some(amount) => match parse_amount_in_units(&amount.0, &currency, mapping.revenue_scale) {
-                    Ok(minor) => Some(minor),
-                    Err(problem) => {
-                        report.reject(position, format!("revenue: {problem}"));
-                        continue;
+                Some(amount) => {
+                    match parse_amount_in_units(&amount.0, &currency, mapping.revenue_scale) {
+                        Ok(minor) => Some(minor),
+                        Err(problem) => {
+                            report.reject(position, format!("revenue: {problem}"));
+                            continue;
+                        }
                     }
-                },
+                }
                 None => None,
             };
             let fields = AccountFields {

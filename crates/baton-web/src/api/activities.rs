@@ -54,16 +54,7 @@ pub async fn list(
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<Activity>>, ApiError> {
     let asked = params::person(&caller, "user", query.user.as_deref())?;
-    let from = params::day("from", query.from.as_deref())?;
-    let to = params::day("to", query.to.as_deref())?;
-    if let (Some(from), Some(to)) = (from, to)
-        && to < from
-    {
-        return Err(ApiError::field(
-            "to",
-            format!("{to} is before `from` ({from})"),
-        ));
-    }
+    let (from, to) = params::days(query.from.as_deref(), query.to.as_deref())?;
     let zone = state.db.time_zone().await?;
     let until = to
         .map(|to| {

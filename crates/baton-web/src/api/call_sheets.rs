@@ -91,11 +91,12 @@ pub async fn list(
     Query(page): Query<PageParams>,
 ) -> Result<Json<Page<CallSheetSummary>>, ApiError> {
     let asked = params::person(&caller, "user", query.user.as_deref())?;
+    let (from, to) = params::days(query.from.as_deref(), query.to.as_deref())?;
     let filter = CallSheetFilter {
         user_id: params::own_unless_manager(&caller, asked, "call sheets")?,
         period: params::one_of("period", query.period.as_deref())?,
-        from: params::day("from", query.from.as_deref())?,
-        to: params::day("to", query.to.as_deref())?,
+        from,
+        to,
     };
     let (after, limit) = page.parse()?;
     let items = state.db.call_sheets(&filter, after, limit).await?;

@@ -33,6 +33,24 @@ pub fn day(field: &str, value: Option<&str>) -> Result<Option<Date>, ApiError> {
         .transpose()
 }
 
+/// The days `from` and `to` of a query, each optional; `to` before `from`
+/// is refused, as it would match nothing.
+pub fn days(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<Date>, Option<Date>), ApiError> {
+    let (from, to) = (day("from", from)?, day("to", to)?);
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        return Err(ApiError::field(
+            "to",
+            format!("{to} is before `from` ({from})"),
+        ));
+    }
+    Ok((from, to))
+}
+
 /// A person named in a query, `me` or a user id; absent or empty means anyone.
 pub fn person(caller: &Caller, field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
     match value.map(str::trim) {

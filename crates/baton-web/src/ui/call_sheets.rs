@@ -171,11 +171,12 @@ async fn list(
     let request = ListRequest::parse(raw.as_deref());
     let manager = viewer.role().is_manager();
     let person = request.id("person");
+    let (from, to) = request.days("from", "to");
     let filter = CallSheetFilter {
         user_id: if manager { person } else { Some(viewer.id()) },
         period: request.one_of::<SheetPeriod>("period"),
-        from: request.day("from"),
-        to: request.day("to"),
+        from,
+        to,
     };
     let window = request.window::<SheetSort>(output);
     let listed = match state

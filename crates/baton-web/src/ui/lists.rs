@@ -115,6 +115,26 @@ impl ListRequest {
         }
     }
 
+    /// The days `from` and `to` as [`ListRequest::day`] reads them; a `to`
+    /// before `from` would match nothing, so it is refused and left out.
+    pub fn days(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> (Option<jiff::civil::Date>, Option<jiff::civil::Date>) {
+        let (first, last) = (self.day(from), self.day(to));
+        match (first, last) {
+            (Some(first), Some(last)) if last < first => (
+                Some(first),
+                self.refuse(
+                    to,
+                    format!("{last} is before the day in `{from}` ({first})"),
+                ),
+            ),
+            _ => (first, last),
+        }
+    }
+
     /// A count, such as one a redirect reports; `None` when absent or not one.
     pub fn count(&self, name: &str) -> Option<usize> {
         self.get(name).parse().ok()

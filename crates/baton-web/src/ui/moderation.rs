@@ -172,10 +172,11 @@ async fn show(
     // the last decision's report behind. Its filters are read from it, so
     // that a filter that does not read is named beside its field.
     let list_request = ListRequest::parse(Some(&request.query(NOT_THE_LIST)));
+    let (received_from, received_to) = list_request.days("received_from", "received_to");
     let filter = HeldFilter {
         channel: list_request.one_of::<Channel>("channel"),
-        received_from: list_request.day("received_from"),
-        received_to: list_request.day("received_to"),
+        received_from,
+        received_to,
         search: list_request.search(),
     };
     // A filter that did not read makes the page a refusal too.

@@ -292,6 +292,25 @@ async fn the_sheet_list_filters_sorts_pages_and_exports_and_shows_a_hunter_only_
         .get("/call-sheets?from=2030-02-10&to=2030-02-12")
         .await;
     assert!(page.contains("1–3 of 3"), "{page}");
+    // Days the wrong way round match nothing: said beside the field, and
+    // over the API as anywhere else.
+    let (status, page, _) = manager
+        .get("/call-sheets?from=2030-02-12&to=2030-02-10")
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"filter-to-error\"") && page.contains("2030-02-10 is before"),
+        "{page}"
+    );
+    let reversed = app
+        .get(
+            &app.owner,
+            "/api/v1/call-sheets?from=2030-02-12&to=2030-02-10",
+        )
+        .await;
+    assert_eq!(reversed.status(), 422);
+    let problem: serde_json::Value = reversed.json().await.unwrap();
+    assert_eq!(problem["invalid-params"][0]["name"], "to", "{problem}");
     let (_, page, _) = manager.get("/call-sheets?q=DANA").await;
     assert!(
         page.contains("1–2 of 2"),
