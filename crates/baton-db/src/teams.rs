@@ -80,6 +80,11 @@ fn team_line(row: &AnyRow) -> Result<Team> {
     ))
 }
 
+/// A team's name as it is stored, or why it is refused.
+pub fn team_name(name: &str) -> Result<String> {
+    required_name("name", name, "a team needs a name")
+}
+
 impl Db {
     /// Adds a team; its name must be new, whatever its case.
     pub async fn create_team(
@@ -88,7 +93,7 @@ impl Db {
         name: &str,
         function: Function,
     ) -> Result<Team> {
-        let name = required_name("name", name, "a team needs a name")?;
+        let name = team_name(name)?;
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO teams (name, name_lower, function, created_at) VALUES ($1, $2, $3, $4) RETURNING id",

@@ -291,6 +291,11 @@ fn check_new_password(password: &str) -> Result<()> {
     Err(DbError::invalid("password", problem))
 }
 
+/// An API token's name as it is stored, or why it is refused.
+pub fn token_name(name: &str) -> Result<String> {
+    required_name("name", name, "a token needs a name")
+}
+
 impl Db {
     /// Adds a person; the e-mail must be new.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
@@ -460,7 +465,7 @@ impl Db {
         user_id: i64,
         name: &str,
     ) -> Result<String> {
-        let name = required_name("name", name, "a token needs a name")?;
+        let name = token_name(name)?;
         let name = name.as_str();
         let (token, hash) = auth::new_api_token();
         let mut tx = self.begin_write().await?;

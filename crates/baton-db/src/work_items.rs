@@ -308,6 +308,11 @@ async fn memberships_in<'e, E: sqlx::AnyExecutor<'e>>(
     Ok(by_user)
 }
 
+/// Why work changes hands, as it is stored, or why it is refused.
+pub fn handover_reason(reason: &str) -> Result<String> {
+    required("reason", reason, "say why the work changes hands")
+}
+
 impl Db {
     /// The people a holder may hand work of the queue `slug` on to (see
     /// [`takeover_refusal`]).
@@ -944,7 +949,7 @@ impl Db {
         to_user: i64,
         reason: &str,
     ) -> Result<WorkItem> {
-        let reason = required("reason", reason, "say why the work changes hands")?;
+        let reason = handover_reason(reason)?;
         let item = self.work_item(id).await?;
         if !item.status.is_open() {
             return Err(DbError::conflict(

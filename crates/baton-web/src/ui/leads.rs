@@ -4,7 +4,7 @@
 
 use super::appointments::{self, AppointmentForm, Subject};
 use super::session::csrf_refused;
-use super::{Chrome, Field, Viewer, failure, message, place_errors, refusal, render};
+use super::{Chrome, Field, Viewer, failure, message, place_errors, refusal, refused_with, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -582,9 +582,9 @@ async fn reassign(
             .reassign_work_item(viewer.id(), item.id, to, &form.reason)
             .await
             .map(|_| ()),
-        Err(_) => Err(baton_db::DbError::invalid(
-            "assignee_id",
-            "choose who takes the work",
+        Err(_) => Err(refused_with(
+            baton_db::work_items::handover_reason(&form.reason),
+            FieldError::new("assignee_id", "choose who takes the work"),
         )),
     };
     match outcome {

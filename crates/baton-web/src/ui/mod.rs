@@ -195,6 +195,17 @@ fn refusal(error: baton_db::DbError) -> Result<Vec<FieldError>, baton_db::DbErro
     error.field_problems()
 }
 
+/// `problem`, found by the page, with what storage says of the form's
+/// other values in `checked`: every problem of a form is named at once.
+fn refused_with<T>(checked: baton_db::Result<T>, problem: FieldError) -> baton_db::DbError {
+    let mut problems = checked
+        .err()
+        .and_then(|e| e.field_problems().ok())
+        .unwrap_or_default();
+    problems.push(problem);
+    baton_db::DbError::InvalidFields(problems)
+}
+
 /// Text a person typed, `None` when they left the field empty.
 pub(super) fn typed(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())

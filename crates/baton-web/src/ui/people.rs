@@ -6,7 +6,8 @@
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, failure, not_for_your_role, place_errors, problems_text, refusal, render,
+    Chrome, Field, Viewer, failure, not_for_your_role, place_errors, problems_text, refusal,
+    refused_with, render,
 };
 use crate::AppState;
 use askama::Template;
@@ -575,9 +576,9 @@ async fn issue_token(
                 .create_api_token(Some(viewer.id()), holder.id, &form.name)
                 .await
         }
-        Ok(_) | Err(baton_db::DbError::NotFound(_)) => Err(baton_db::DbError::invalid(
-            "holder",
-            "choose a person who may sign in",
+        Ok(_) | Err(baton_db::DbError::NotFound(_)) => Err(refused_with(
+            baton_db::users::token_name(&form.name),
+            FieldError::new("holder", "choose a person who may sign in"),
         )),
         Err(e) => Err(e),
     };

@@ -5,7 +5,8 @@
 use super::lists::{Cell, Column, ListRequest, ListSpec, ListView, Output, back_to, yes_no_filter};
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, failure, not_for_your_role, place_errors, problems_text, refusal, render,
+    Chrome, Field, Viewer, failure, not_for_your_role, place_errors, problems_text, refusal,
+    refused_with, render,
 };
 use crate::AppState;
 use askama::Template;
@@ -332,7 +333,10 @@ async fn create_team(
             .create_team(Some(viewer.id()), &form.name, function)
             .await
             .map(drop),
-        Err(e) => Err(baton_db::DbError::invalid("function", e.to_string())),
+        Err(e) => Err(refused_with(
+            baton_db::teams::team_name(&form.name),
+            FieldError::new("function", e.to_string()),
+        )),
     };
     match created.map_err(refusal) {
         Ok(()) => Redirect::to(&back_to("/settings/teams", &form.back, &[])).into_response(),

@@ -798,6 +798,18 @@ async fn the_assignee_hands_a_lead_on_with_a_reason() {
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("id=\"assignee_id-error\"") && page.contains("value=\"on leave\""));
+    // With no reason either, both are named at once.
+    let (status, page, _) = hunter
+        .post(
+            &path,
+            &[("csrf", &csrf), ("assignee_id", "abc"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"assignee_id-error\"") && page.contains("id=\"reason-error\""),
+        "{page}"
+    );
     let (status, _, location) = hunter
         .post(
             &path,
@@ -1750,6 +1762,21 @@ async fn the_owner_issues_a_token_shown_once_and_revokes_it_while_a_manager_is_r
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("id=\"name-error\""), "{page}");
+    let (status, page, _) = owner
+        .post(
+            "/settings/tokens",
+            &[
+                ("csrf", &csrf),
+                ("holder", "nobody@acme.test"),
+                ("name", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"name-error\"") && page.contains("id=\"holder-error\""),
+        "both at once: {page}"
+    );
 
     let (status, page, _) = owner
         .post(
@@ -1921,6 +1948,17 @@ async fn a_manager_adds_a_team_and_a_webhook_and_sees_its_deliveries() {
         "{page}"
     );
     assert_eq!(app.db.teams().await.unwrap().len(), 1);
+    let (status, page, _) = manager
+        .post(
+            "/settings/teams",
+            &[("csrf", &csrf), ("name", ""), ("function", "sales")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"name-error\"") && page.contains("id=\"function-error\""),
+        "both at once: {page}"
+    );
 
     let (status, page, _) = manager
         .post(
