@@ -70,6 +70,22 @@ slug_enum!(
 );
 
 impl Role {
+    /// Someone in this role, for a sentence: "an owner", "a hunter",
+    /// "someone in operations"; capitalised to begin one.
+    pub fn a_person(self, capitalised: bool) -> &'static str {
+        let (lower, upper) = match self {
+            Role::Owner => ("an owner", "An owner"),
+            Role::Manager => ("a manager", "A manager"),
+            Role::Marketer => ("a marketer", "A marketer"),
+            Role::Qualifier => ("a qualifier", "A qualifier"),
+            Role::Hunter => ("a hunter", "A hunter"),
+            Role::Farmer => ("a farmer", "A farmer"),
+            Role::Service => ("someone in service", "Someone in service"),
+            Role::Operations => ("someone in operations", "Someone in operations"),
+        };
+        if capitalised { upper } else { lower }
+    }
+
     /// Owners and managers see every team's work and configure queues and routing.
     pub fn is_manager(self) -> bool {
         matches!(self, Role::Owner | Role::Manager)

@@ -836,7 +836,8 @@ fn deal_fields(
             Some([(id, role)]) if role.sells() => Some(*id),
             Some([(_, role)]) => {
                 return Err(format!(
-                    "owner `{name}` is a {role} and does not hold deals: give a hunter, farmer, manager or owner"
+                    "owner `{name}` is {} and does not hold deals: give a hunter, farmer, manager or owner",
+                    role.a_person(false)
                 ));
             }
             Some(ids) if ids.len() > 1 => {

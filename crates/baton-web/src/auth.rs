@@ -51,8 +51,8 @@ impl Caller {
             Ok(())
         } else {
             Err(ApiError::Forbidden(format!(
-                "a {} cannot {what}",
-                self.0.role
+                "{} cannot {what}",
+                self.0.role.a_person(false)
             )))
         }
     }

@@ -119,7 +119,7 @@ pub async fn submit(
     if !kind.submitters().contains(&person.role) {
         return Err(ApiError::field(
             "user_id",
-            format!("a {} does not forecast {kind}", person.role),
+            format!("{} does not forecast {kind}", person.role.a_person(false)),
         ));
     }
     // A line's actual is its deal's revenue: only deals the caller may see.

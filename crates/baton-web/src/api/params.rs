@@ -85,8 +85,8 @@ pub fn own_unless_manager(
     }
     match asked {
         Some(other) if other != caller.id() => Err(ApiError::Forbidden(format!(
-            "a {} sees only their own {what}",
-            caller.role()
+            "{} sees only their own {what}",
+            caller.role().a_person(false)
         ))),
         _ => Ok(Some(caller.id())),
     }

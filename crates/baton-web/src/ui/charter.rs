@@ -180,8 +180,8 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
             Some(&viewer),
             "Not for your role",
             format!(
-                "A {} reads the charter; only an owner changes it.",
-                viewer.role()
+                "{} reads the charter; only an owner changes it.",
+                viewer.role().a_person(true)
             ),
         );
     }

@@ -363,7 +363,7 @@ async fn flag_decision_maker(
             StatusCode::FORBIDDEN,
             Some(&viewer),
             "Not yours to do",
-            format!("A {} does not edit contacts.", viewer.role()),
+            format!("{} does not edit contacts.", viewer.role().a_person(true)),
         );
     }
     let change = ContactChange {

@@ -134,7 +134,10 @@ async fn report_spam(
             StatusCode::FORBIDDEN,
             Some(&viewer),
             "Not yours to do",
-            format!("A {} does not moderate inquiries.", viewer.role()),
+            format!(
+                "{} does not moderate inquiries.",
+                viewer.role().a_person(true)
+            ),
         );
     }
     match state.db.report_spam(viewer.id(), id, &form.note).await {

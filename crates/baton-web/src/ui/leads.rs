@@ -195,7 +195,10 @@ async fn conversion_refused(
     if !role.sells() {
         return Ok(Some((
             StatusCode::FORBIDDEN,
-            format!("A {role} does not open deals; hunters, farmers and managers do."),
+            format!(
+                "{} does not open deals; hunters, farmers and managers do.",
+                role.a_person(true)
+            ),
         )));
     }
     if !role.is_manager() && !state.db.lead_held_by(lead.id, viewer.id()).await? {

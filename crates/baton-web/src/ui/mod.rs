@@ -353,7 +353,7 @@ fn not_for_your_role(viewer: &Viewer, what: &str) -> Response {
         StatusCode::FORBIDDEN,
         Some(viewer),
         "Not for your role",
-        format!("A {} does not {what}.", viewer.role()),
+        format!("{} does not {what}.", viewer.role().a_person(true)),
     )
 }
 

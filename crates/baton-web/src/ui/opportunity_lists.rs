@@ -81,8 +81,8 @@ fn not_yours(viewer: &Viewer) -> Response {
         Some(viewer),
         "Not your deals",
         format!(
-            "A {} sees only their own deals; owners and managers see everyone's.",
-            viewer.role()
+            "{} sees only their own deals; owners and managers see everyone's.",
+            viewer.role().a_person(true)
         ),
     )
 }

@@ -363,8 +363,8 @@ async fn all_work(
             Some(&viewer),
             "Not for your role",
             format!(
-                "A {} sees their own work under My work; owners and managers see every queue's.",
-                viewer.role()
+                "{} sees their own work under My work; owners and managers see every queue's.",
+                viewer.role().a_person(true)
             ),
         );
     }

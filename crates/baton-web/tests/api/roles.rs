@@ -513,6 +513,16 @@ async fn queue_members_and_routing_rules_are_read_by_those_who_run_the_queues() 
         assert_eq!(app.get(&manager, path).await.status(), 200, "{path}");
         assert_eq!(app.get(&app.owner, path).await.status(), 200, "{path}");
     }
+    let refused: serde_json::Value = app
+        .get(&service, "/api/v1/routing-rules")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused["detail"], "someone in service cannot read the routing rules",
+        "{refused}"
+    );
     // The queues themselves, to filter work by, stay readable by all.
     let queues = app.get_json(&hunter, "/api/v1/queues").await;
     assert!(queues["items"][0].get("members").is_none(), "{queues}");
