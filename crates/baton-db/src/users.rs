@@ -810,9 +810,10 @@ impl Db {
     }
 }
 
-/// Ends a deactivated person's sessions and tokens for good, so that
-/// reactivating them does not bring old credentials back, and returns their
-/// open work to its queues to be taken. Returns the items released.
+/// Ends a deactivated person's sessions, tokens and calendar feed address
+/// for good, so that reactivating them does not bring old credentials
+/// back, and returns their open work to its queues to be taken. Returns
+/// the items released.
 async fn stop_access_and_release_work(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     actor: i64,
@@ -825,6 +826,10 @@ async fn stop_access_and_release_work(
         .await?;
     sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
         .bind(now)
+        .bind(person.id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
         .bind(person.id)
         .execute(&mut **tx)
         .await?;

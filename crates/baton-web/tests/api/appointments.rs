@@ -193,6 +193,19 @@ async fn an_appointment_with_a_decision_maker_is_published_in_its_owners_feed() 
             .0,
         404
     );
+    // Deactivation ends the address for good, as it ends tokens: coming
+    // back takes a new one.
+    app.deactivate(hunter_id).await;
+    let owner = app.db.user_by_email("owner@acme.test").await.unwrap();
+    let back = baton_db::users::UserChange {
+        active: Some(true),
+        ..Default::default()
+    };
+    app.db
+        .update_user(owner.id, hunter_id, &back)
+        .await
+        .unwrap();
+    assert_eq!(feed(&app, new_url).await.0, 404);
 }
 
 #[tokio::test]
