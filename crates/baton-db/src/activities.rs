@@ -24,6 +24,9 @@ pub struct Activity {
     pub outcome: Option<String>,
     pub notes: Option<String>,
     pub created_at: i64,
+    /// Who logged it, when not the person it is credited to (a manager
+    /// marking a call done on a rep's sheet).
+    pub recorded_by: Option<i64>,
 }
 
 /// What is needed to log an activity: its type and what it was about.
@@ -66,11 +69,12 @@ type ActivityRow = (
     Option<String>,
     Option<String>,
     i64,
+    Option<i64>,
 );
 
 const ACTIVITY_SELECT: &str =
     "SELECT id, type_slug, user_id, contact_id, account_id, lead_id, opportunity_id, occurred_at,
-        outcome, notes, created_at
+        outcome, notes, created_at, recorded_by
      FROM activities";
 
 fn activity_from_row(row: ActivityRow) -> Activity {
@@ -86,6 +90,7 @@ fn activity_from_row(row: ActivityRow) -> Activity {
         outcome,
         notes,
         created_at,
+        recorded_by,
     ) = row;
     Activity {
         id,
@@ -99,6 +104,7 @@ fn activity_from_row(row: ActivityRow) -> Activity {
         outcome,
         notes,
         created_at,
+        recorded_by,
     }
 }
 
@@ -119,8 +125,8 @@ pub(crate) async fn insert_activity_in(
     let type_slug = new.type_slug.trim();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO activities (type_slug, user_id, contact_id, account_id, lead_id, opportunity_id,
-             occurred_at, outcome, notes, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             occurred_at, outcome, notes, created_at, recorded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(type_slug)
     .bind(new.user_id)
@@ -132,6 +138,7 @@ pub(crate) async fn insert_activity_in(
     .bind(optional(new.outcome.as_deref()))
     .bind(optional(new.notes.as_deref()))
     .bind(now_ms())
+    .bind(actor.filter(|actor| *actor != new.user_id))
     .fetch_one(&mut *conn)
     .await?;
     audit_in(

@@ -92,6 +92,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "deliveries_due_by_webhook",
         include_str!("../migrations/sqlite/0017_deliveries_due_by_webhook.sql"),
     ),
+    (
+        18,
+        "activity_recorded_by",
+        include_str!("../migrations/sqlite/0018_activity_recorded_by.sql"),
+    ),
 ];
 /// (version, description, SQL) for PostgreSQL.
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -179,6 +184,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         17,
         "deliveries_due_by_webhook",
         include_str!("../migrations/postgres/0017_deliveries_due_by_webhook.sql"),
+    ),
+    (
+        18,
+        "activity_recorded_by",
+        include_str!("../migrations/postgres/0018_activity_recorded_by.sql"),
     ),
 ];
 

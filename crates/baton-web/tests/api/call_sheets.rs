@@ -156,7 +156,7 @@ async fn managers_see_completion_by_person_and_week_and_reps_only_their_own() {
     let app = TestApp::new().await;
     let (hunter_id, hunter) = hunter_with_work(&app).await;
     let (_, other) = app.user("hugo@acme.test", Role::Hunter).await;
-    let (_, manager) = app.user("mona@acme.test", Role::Manager).await;
+    let (manager_id, manager) = app.user("mona@acme.test", Role::Manager).await;
     let (_, sheet) = post(
         &app,
         &manager,
@@ -213,6 +213,40 @@ async fn managers_see_completion_by_person_and_week_and_reps_only_their_own() {
         )
         .await;
     assert_eq!(backwards.status(), 422);
+
+    // A call the manager marks done on the rep's sheet is the rep's, and
+    // says whose hand recorded it; the rep's own says nothing more.
+    let other_line = sheet["lines"][2]["id"].as_i64().unwrap();
+    let (status, _) = post(
+        &app,
+        &manager,
+        &format!("/api/v1/call-sheets/{sheet_id}/lines/{other_line}/done"),
+        json!({"outcome": "left a message"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let activities = app
+        .get_json(&manager, &format!("/api/v1/activities?user={hunter_id}"))
+        .await;
+    let recorded: Vec<(String, Value)> = activities["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["outcome"].as_str().unwrap().to_string(),
+                a["recorded_by"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        recorded.contains(&("left a message".into(), json!(manager_id))),
+        "{activities}"
+    );
+    assert!(
+        recorded.contains(&("proposal sent".into(), Value::Null)),
+        "{activities}"
+    );
 }
 
 #[tokio::test]
