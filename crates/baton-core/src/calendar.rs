@@ -44,6 +44,31 @@ pub fn parse_date(raw: &str) -> Result<Date, String> {
     within_business_years(date, raw)
 }
 
+/// Reads a wall-clock time written `YYYY-MM-DDTHH:MM` (as a browser's
+/// date-and-time field sends it) in `zone`, within [`BUSINESS_YEARS`]. A
+/// day alone is refused rather than read as midnight, and so is a time the
+/// clocks skip when they move forward; a time they pass twice is the first.
+pub fn parse_local_time(raw: &str, zone: &jiff::tz::TimeZone) -> Result<jiff::Zoned, String> {
+    let text = raw.trim();
+    if parse_date(text).is_ok() {
+        return Err(format!(
+            "`{raw}` is a day without a time: add one, like {text}T10:00"
+        ));
+    }
+    let local = text
+        .parse::<jiff::civil::DateTime>()
+        .map_err(|_| format!("`{raw}` is not a day and time like 2026-12-20T10:00"))?;
+    within_business_years(local.date(), raw)?;
+    let ambiguous = zone.to_ambiguous_zoned(local);
+    if matches!(ambiguous.offset(), jiff::tz::AmbiguousOffset::Gap { .. }) {
+        return Err(format!(
+            "`{raw}` does not happen in {}: the clocks move forward over it",
+            zone.iana_name().unwrap_or("the organisation's time zone")
+        ));
+    }
+    ambiguous.compatible().map_err(|e| format!("`{raw}`: {e}"))
+}
+
 /// A calendar quarter, written like `2026-Q3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Quarter {
@@ -180,6 +205,33 @@ mod tests {
         );
         assert_eq!(names("1900-Q2", 4), ["1900-Q1", "1900-Q2"]);
         assert_eq!(names("1900-Q1", 4), ["1900-Q1"]);
+    }
+
+    #[test]
+    fn a_wall_clock_time_needs_its_time_and_must_happen_in_the_zone() {
+        let zone = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        let read = |raw| parse_local_time(raw, &zone);
+        let ten = read("2026-12-20T10:00").unwrap();
+        assert_eq!(ten.timestamp().to_string(), "2026-12-20T15:00:00Z");
+        assert!(
+            read("2026-12-20")
+                .unwrap_err()
+                .contains("a day without a time")
+        );
+        assert!(
+            read("0001-01-01T10:00")
+                .unwrap_err()
+                .contains("`0001-01-01T10:00` is outside the years")
+        );
+        assert!(
+            read("2027-03-14T02:30")
+                .unwrap_err()
+                .contains("does not happen in America/New_York")
+        );
+        assert!(read("soon").unwrap_err().contains("not a day and time"));
+        // An hour that happens twice is its first.
+        let twice = read("2026-11-01T01:30").unwrap();
+        assert_eq!(twice.timestamp().to_string(), "2026-11-01T05:30:00Z");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::{Field, Viewer, place_errors};
 use crate::AppState;
+use baton_core::calendar::parse_local_time;
 use baton_core::inquiry::FieldError;
 use baton_db::DbError;
 use baton_db::appointments::{Appointment, AppointmentFilter, NewAppointment};
@@ -191,14 +192,11 @@ pub async fn schedule(
     });
     // The form gives a wall-clock time: it is read in the organisation's
     // zone, which the session brought along and the pages show times in.
-    let zone = viewer.session.time_zone.clone();
-    let starts_at = form
-        .starts_at
-        .trim()
-        .parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|local| local.to_zoned(zone).ok())
-        .ok_or_else(|| DbError::invalid("starts_at", "give a day and a time"));
+    let zone = &viewer.session.time_zone;
+    let starts_at = match form.starts_at.trim() {
+        "" => Err(DbError::invalid("starts_at", "give a day and a time")),
+        raw => parse_local_time(raw, zone).map_err(|e| DbError::invalid("starts_at", e)),
+    };
     let minutes = number("minutes", &form.minutes, "how many minutes it lasts");
     let (contact_id, owner_id, starts_at, minutes) =
         match (contact_id, owner_id, starts_at, minutes) {

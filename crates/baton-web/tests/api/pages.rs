@@ -2197,6 +2197,17 @@ async fn an_appointment_with_a_decision_maker_is_scheduled_from_the_lead_and_the
         page.contains("id=\"owner_id-error\"") && page.contains("id=\"starts_at-error\""),
         "both problems at once: {page}"
     );
+    // A day without its time, and a year far off, are named as typed.
+    let (status, page, _) = post_owned(&mut hunter, &path, &form("2030-03-04", hunter_id)).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("a day without a time"), "{page}");
+    let (status, page, _) =
+        post_owned(&mut hunter, &path, &form("0001-01-01T10:00", hunter_id)).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("`0001-01-01T10:00` is outside the years"),
+        "{page}"
+    );
     let mut forged = form("2030-03-04T10:30", hunter_id);
     forged[0].1 = "forged".into();
     assert_eq!(post_owned(&mut hunter, &path, &forged).await.0, 403);
