@@ -359,6 +359,29 @@ async fn focus_shows_the_work_another_function_owns_and_its_queue() {
         Some("service")
     );
     assert!(close(Some(report.rows[1].other_share), 0.25));
+
+    // A charter that no longer has billing issues: Hal's past billing work
+    // is still judged by the version that had it, not dropped.
+    let calls_only: Vec<_> = test
+        .db
+        .current_charter()
+        .await
+        .unwrap()
+        .activity_types
+        .into_iter()
+        .filter(|t| t.slug != "billing_issue")
+        .collect();
+    test.db
+        .replace_charter(s.owner, "Billing moves out", &calls_only, None)
+        .await
+        .unwrap();
+    let later = test.db.focus_report(q3_period()).await.unwrap();
+    let hal = later.rows.iter().find(|r| r.user_id == s.hal).unwrap();
+    assert_eq!(
+        (hal.activities, hal.own_function, hal.other_functions),
+        (6, 4, 2)
+    );
+    assert_eq!(hal.stray[0].type_slug, "billing_issue");
 }
 
 #[tokio::test]

@@ -50,7 +50,8 @@ pub struct FocusRow {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FocusReport {
     pub period: Period,
-    /// The charter version that says which function owns each type.
+    /// The charter version that says which function owns each type (a
+    /// type it no longer has: the last version that had it).
     pub charter_version: i64,
     /// Everyone whose role works for a function (owners and managers lead
     /// rather than work for one) and who logged an activity, the least
@@ -68,16 +69,27 @@ impl OwnLines for FocusReport {
 impl Db {
     /// Each person's activities in `period` split by whose function they are.
     /// Activities about one of the person's own deals are their own work,
-    /// whatever their type; types the charter in force no longer has count
-    /// in the total only.
+    /// whatever their type; a type the charter in force no longer has is
+    /// judged by the last version that had it.
     pub async fn focus_report(&self, period: Period) -> Result<FocusReport> {
         let (starts, ends) = period.bounds(&self.time_zone().await?)?;
         let charter = self.current_charter().await?;
-        let owners: BTreeMap<&str, Function> = charter
-            .activity_types
-            .iter()
-            .map(|t| (t.slug.as_str(), t.function))
-            .collect();
+        // A type is judged by the charter in force, and one it no longer
+        // has by the last version that had it: work done under an earlier
+        // charter does not drop out of a person's focus.
+        let versions: Vec<(String, String)> = sqlx::query_as(
+            "SELECT t.slug, t.function FROM activity_types t
+             JOIN charter_versions v ON v.id = t.charter_version_id
+             ORDER BY v.version DESC",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let mut owners: BTreeMap<&str, Function> = BTreeMap::new();
+        for (slug, function) in &versions {
+            if let Ok(function) = function.parse() {
+                owners.entry(slug.as_str()).or_insert(function);
+            }
+        }
         let queues: Vec<(String, String)> =
             sqlx::query_as("SELECT slug, function FROM queues ORDER BY id")
                 .fetch_all(self.reader())
