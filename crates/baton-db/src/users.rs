@@ -23,12 +23,14 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub team_id: Option<i64>,
+    /// Who they report to, if anyone.
+    pub manager_id: Option<i64>,
     pub active: bool,
 }
 
-type UserRow = (i64, String, String, String, Option<i64>, i64);
+type UserRow = (i64, String, String, String, Option<i64>, Option<i64>, i64);
 
-fn user_from_row((id, email, name, role, team_id, active): UserRow) -> Result<User> {
+fn user_from_row((id, email, name, role, team_id, manager_id, active): UserRow) -> Result<User> {
     Ok(User {
         id,
         email,
@@ -37,11 +39,12 @@ fn user_from_row((id, email, name, role, team_id, active): UserRow) -> Result<Us
             .parse()
             .map_err(|e| DbError::invalid("role", format!("{e}")))?,
         team_id,
+        manager_id,
         active: active != 0,
     })
 }
 
-const USER_COLUMNS: &str = "id, email, name, role, team_id, active";
+const USER_COLUMNS: &str = "id, email, name, role, team_id, manager_id, active";
 
 /// The columns the list of people sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +103,7 @@ pub struct PersonLine {
 
 const PERSON_LINES: &str =
     "SELECT u.id, u.email, u.email_lower, u.name, LOWER(u.name) AS name_lower, u.role,
-        u.team_id, t.name AS team, t.name_lower AS team_lower, u.active, u.created_at
+        u.team_id, u.manager_id, t.name AS team, t.name_lower AS team_lower, u.active, u.created_at
      FROM users u LEFT JOIN teams t ON t.id = u.team_id";
 
 fn person_line(row: &AnyRow) -> Result<PersonLine> {
@@ -111,6 +114,7 @@ fn person_line(row: &AnyRow) -> Result<PersonLine> {
             row.try_get("name")?,
             row.try_get("role")?,
             row.try_get("team_id")?,
+            row.try_get("manager_id")?,
             row.try_get("active")?,
         ))?,
         team: row.try_get("team")?,
@@ -605,7 +609,7 @@ impl Db {
             return Ok(Some(user));
         }
         let row: Option<UserRow> = sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.role, u.team_id, u.active
+            "SELECT u.id, u.email, u.name, u.role, u.team_id, u.manager_id, u.active
              FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
         )
@@ -1108,6 +1112,7 @@ mod tests {
             name: "Hal".into(),
             role: Role::Hunter,
             team_id: None,
+            manager_id: None,
             active: true,
         };
         assert!(cache.refresh("hash".into(), user.clone()), "the first");

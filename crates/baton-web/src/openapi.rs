@@ -34,7 +34,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         api::settings::show, api::settings::change,
         api::forms::list, api::forms::show, api::forms::create, api::forms::update,
         api::webhooks::create, api::webhooks::list, api::webhooks::deliveries, api::webhooks::update,
-        api::users::update, api::tokens::list, api::tokens::revoke,
+        api::users::show, api::users::update, api::tokens::list, api::tokens::revoke,
         api::contacts::list, api::contacts::show, api::contacts::create, api::contacts::update,
         api::leads::list, api::leads::show, api::leads::change_stage,
         api::campaigns::list, api::campaigns::show, api::campaigns::create, api::campaigns::update, api::campaigns::unknown,

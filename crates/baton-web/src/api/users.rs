@@ -7,17 +7,17 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch};
+use axum::routing::get;
 use axum::{Json, Router};
 use baton_core::domain::Role;
 use baton_db::users::{NewUser, PeopleFilter, User, UserChange};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(list).post(create))
-        .route("/api/v1/users/{id}", patch(update))
+        .route("/api/v1/users/{id}", get(show).patch(update))
 }
 
 /// The caller.
@@ -116,18 +116,10 @@ pub struct UserPatch {
     pub active: Option<bool>,
 }
 
-/// A person with their manager.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserOut {
-    #[serde(flatten)]
-    pub user: User,
-    pub manager_id: Option<i64>,
-}
-
 /// Change a person's team, manager, role or access (owners).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
     params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = UserOut), (status = 403, body = crate::error::Problem),
+    responses((status = 200, body = User), (status = 403, body = crate::error::Problem),
         (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn update(
@@ -135,7 +127,7 @@ pub async fn update(
     caller: Caller,
     Path(id): Path<i64>,
     input: JsonBody<UserPatch>,
-) -> Result<Json<UserOut>, ApiError> {
+) -> Result<Json<User>, ApiError> {
     caller.require(&[], "change people")?;
     let input = input.read()?;
     let change = UserChange {
@@ -144,7 +136,22 @@ pub async fn update(
         role: input.role,
         active: input.active,
     };
-    let user = state.db.update_user(caller.id(), id, &change).await?;
-    let manager_id = state.db.manager_of(id).await?;
-    Ok(Json(UserOut { user, manager_id }))
+    Ok(Json(state.db.update_user(caller.id(), id, &change).await?))
+}
+
+/// Read a person (owners and managers, and anyone themselves).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = User), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<User>, ApiError> {
+    if id != caller.id() {
+        caller.require(&[Role::Manager], "read other people")?;
+    }
+    Ok(Json(state.db.user(id).await?))
 }

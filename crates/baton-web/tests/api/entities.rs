@@ -1654,6 +1654,30 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
     )
     .await;
     assert_eq!(mia_user["manager_id"], max);
+    // Read back one by one, and in the list, with the manager.
+    let one = app
+        .get_json(&manager, &format!("/api/v1/users/{mia}"))
+        .await;
+    assert_eq!(
+        (one["id"].as_i64(), &one["manager_id"]),
+        (Some(mia), &json!(max))
+    );
+    let listed = app.get_json(&manager, "/api/v1/users").await;
+    let mia_listed = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == mia)
+        .unwrap();
+    assert_eq!(mia_listed["manager_id"], max);
+    assert_eq!(
+        app.get_json(&hal_token, &format!("/api/v1/users/{hal}"))
+            .await["id"],
+        hal,
+        "anyone reads themselves"
+    );
+    let refused = app.get(&hal_token, &format!("/api/v1/users/{mia}")).await;
+    assert_eq!(refused.status(), 403, "but not others");
 
     let for_hal = created(
         &app,
