@@ -85,6 +85,15 @@ pub fn team_name(name: &str) -> Result<String> {
     required_name("name", name, "a team needs a name")
 }
 
+/// A unique-name violation as the conflict it is; other errors unchanged.
+fn name_taken(error: DbError, name: &str) -> DbError {
+    if error.is_unique_violation() {
+        DbError::conflict("name", format!("a team named {name} already exists"))
+    } else {
+        error
+    }
+}
+
 impl Db {
     /// Adds a team; its name must be new, whatever its case.
     pub async fn create_team(
@@ -104,14 +113,7 @@ impl Db {
         .bind(now_ms())
         .fetch_one(&mut *tx)
         .await
-        .map_err(DbError::from)
-        .map_err(|e| {
-            if e.is_unique_violation() {
-                DbError::conflict("name", format!("a team named {name} already exists"))
-            } else {
-                e
-            }
-        })?;
+        .map_err(|e| name_taken(e.into(), &name))?;
         audit_in(
             &mut *tx,
             actor,
@@ -123,6 +125,69 @@ impl Db {
         .await?;
         tx.commit().await?;
         self.team(id).await
+    }
+
+    /// Renames a team; the new name must be free, whatever its case.
+    pub async fn rename_team(&self, actor: Option<i64>, id: i64, name: &str) -> Result<Team> {
+        let name = team_name(name)?;
+        let mut tx = self.begin_write().await?;
+        let renamed = sqlx::query("UPDATE teams SET name = $1, name_lower = $2 WHERE id = $3")
+            .bind(&name)
+            .bind(name.to_lowercase())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| name_taken(e.into(), &name))?;
+        if renamed.rows_affected() == 0 {
+            return Err(DbError::NotFound(format!("team {id}")));
+        }
+        audit_in(
+            &mut *tx,
+            actor,
+            "team.renamed",
+            "team",
+            Some(id),
+            &serde_json::json!({"name": name}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.team(id).await
+    }
+
+    /// Removes a team nobody is in any more; its people must be moved to
+    /// another team (or none) first, so nobody leaves one unseen.
+    pub async fn delete_team(&self, actor: Option<i64>, id: i64) -> Result<()> {
+        let team = self.team(id).await?;
+        let mut tx = self.begin_write().await?;
+        let (members,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE team_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if members > 0 {
+            return Err(DbError::conflict(
+                "id",
+                format!(
+                    "{} still has {members} {}: move them to another team first",
+                    team.name,
+                    if members == 1 { "person" } else { "people" }
+                ),
+            ));
+        }
+        sqlx::query("DELETE FROM teams WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit_in(
+            &mut *tx,
+            actor,
+            "team.deleted",
+            "team",
+            Some(id),
+            &serde_json::json!({"name": team.name}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// One team by id.

@@ -43,7 +43,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         api::activities::list, api::activities::create,
         api::forecasts::submit, api::forecasts::list, api::forecasts::show, api::forecasts::actuals,
         api::charter::current, api::charter::versions, api::charter::version, api::charter::replace,
-        api::teams::list, api::teams::create,
+        api::teams::list, api::teams::create, api::teams::rename, api::teams::remove,
         api::appointments::list, api::appointments::create, api::appointments::one,
         api::appointments::change, api::appointments::renew_feed,
         api::call_sheets::generate, api::call_sheets::list, api::call_sheets::one,

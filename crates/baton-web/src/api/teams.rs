@@ -4,9 +4,9 @@ use super::{JsonBody, Order, Page, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, patch};
 use axum::{Json, Router};
 use baton_core::domain::{Function, Role};
 use baton_db::teams::Team;
@@ -14,7 +14,9 @@ use serde::Deserialize;
 
 /// The team routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/teams", get(list).post(create))
+    Router::new()
+        .route("/api/v1/teams", get(list).post(create))
+        .route("/api/v1/teams/{id}", patch(rename).delete(remove))
 }
 
 /// A new team.
@@ -59,4 +61,51 @@ pub async fn create(
         .create_team(Some(caller.id()), &input.name, input.function)
         .await?;
     Ok((StatusCode::CREATED, Json(team)))
+}
+
+/// A team's new name.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPatch {
+    /// Unique, whatever its case.
+    pub name: String,
+}
+
+/// Rename a team (owners and managers).
+#[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "teams", request_body = TeamPatch,
+    params(("id" = i64, Path, description = "Team id")),
+    responses((status = 200, body = Team), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn rename(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    input: JsonBody<TeamPatch>,
+) -> Result<Json<Team>, ApiError> {
+    caller.require(&[Role::Manager], "rename teams")?;
+    let input = input.read()?;
+    Ok(Json(
+        state
+            .db
+            .rename_team(Some(caller.id()), id, &input.name)
+            .await?,
+    ))
+}
+
+/// Remove a team nobody is in (owners and managers); 409 while people are.
+#[utoipa::path(delete, path = "/api/v1/teams/{id}", tag = "teams",
+    params(("id" = i64, Path, description = "Team id")),
+    responses((status = 204), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(&[Role::Manager], "remove teams")?;
+    state.db.delete_team(Some(caller.id()), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1629,6 +1629,36 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
     let teams = app.get_json(&hal_token, "/api/v1/teams").await;
     assert_eq!(teams["items"][0]["name"], "West hunters");
 
+    // Renamed, and removed once nobody is in it.
+    let spare = created(
+        &app,
+        &manager,
+        "/api/v1/teams",
+        json!({"name": "Spare", "function": "farming"}),
+    )
+    .await;
+    let spare_path = format!("/api/v1/teams/{}", spare["id"]);
+    let (status, renamed) = patch(
+        &app,
+        &manager,
+        &spare_path,
+        json!({"name": "Farmers North"}),
+    )
+    .await;
+    assert_eq!((status, &renamed["name"]), (200, &json!("Farmers North")));
+    let taken = patch(&app, &manager, &spare_path, json!({"name": "WEST hunters"})).await;
+    assert_eq!((taken.0, field(&taken.1)), (409, "name"));
+    assert_eq!(
+        patch(&app, &hal_token, &spare_path, json!({"name": "Mine"}))
+            .await
+            .0,
+        403
+    );
+    let gone = format!("/api/v1/teams/{team_id}");
+    assert_eq!(app.delete(&manager, &spare_path).await.status(), 204);
+    assert_eq!(app.delete(&manager, &spare_path).await.status(), 404);
+    assert_eq!(app.delete(&hal_token, &gone).await.status(), 403);
+
     let (status, hal_user) = patch(
         &app,
         &app.owner,
@@ -1654,6 +1684,19 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
     )
     .await;
     assert_eq!(mia_user["manager_id"], max);
+    // A team people are in stays until they are moved.
+    let kept = app
+        .delete(&manager, &format!("/api/v1/teams/{team_id}"))
+        .await;
+    assert_eq!(kept.status(), 409);
+    let kept: Value = kept.json().await.unwrap();
+    assert!(
+        kept["detail"]
+            .as_str()
+            .unwrap()
+            .contains("still has 2 people"),
+        "{kept}"
+    );
     // Read back one by one, and in the list, with the manager.
     let one = app
         .get_json(&manager, &format!("/api/v1/users/{mia}"))
