@@ -225,6 +225,69 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     doubling.min(6 * 3600 * 1000)
 }
 
+/// What a change to a webhook sets; `None` keeps the value.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookChange {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub active: Option<bool>,
+}
+
+/// The events named, each once in the order of [`EVENTS`]; refuses none
+/// and an unknown one.
+fn checked_events(refusals: &mut Refusals, events: &[String]) -> Vec<&'static str> {
+    if events.is_empty() {
+        refusals.refuse(
+            "events",
+            format!("name at least one of: {}", EVENTS.join(", ")),
+        );
+    }
+    if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
+        refusals.refuse(
+            "events",
+            format!(
+                "unknown event `{unknown}`; expected one of: {}",
+                EVENTS.join(", ")
+            ),
+        );
+    }
+    EVENTS
+        .iter()
+        .copied()
+        .filter(|event| events.iter().any(|e| e == event))
+        .collect()
+}
+
+/// Refuses a second active webhook (other than `except`) delivering one of
+/// `events` to `url`: each such event would be delivered twice.
+async fn refuse_same_address(
+    tx: &mut Transaction<'static, Any>,
+    url: &str,
+    events: &[&str],
+    except: Option<i64>,
+) -> Result<()> {
+    let same_address: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, events FROM webhooks WHERE url = $1 AND active = 1 AND id <> $2",
+    )
+    .bind(url)
+    .bind(except.unwrap_or(0))
+    .fetch_all(&mut **tx)
+    .await?;
+    for (other, subscribed) in same_address {
+        let subscribed: Vec<String> = serde_json::from_str(&subscribed).unwrap_or_default();
+        if let Some(event) = events.iter().find(|e| subscribed.iter().any(|s| s == *e)) {
+            return Err(DbError::conflict(
+                "url",
+                format!(
+                    "webhook {other} already delivers {event} to this address; \
+                     change its events instead (PATCH /api/v1/webhooks/{other})"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Db {
     /// Subscribes `url` to `events`; returns the webhook and its signing secret, shown once.
     pub async fn create_webhook(
@@ -235,50 +298,12 @@ impl Db {
     ) -> Result<(Webhook, String)> {
         let mut refusals = Refusals::default();
         let url = refusals.value(delivery_address(url).map(Some))?;
-        if events.is_empty() {
-            refusals.refuse(
-                "events",
-                format!("name at least one of: {}", EVENTS.join(", ")),
-            );
-        }
-        if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
-            refusals.refuse(
-                "events",
-                format!(
-                    "unknown event `{unknown}`; expected one of: {}",
-                    EVENTS.join(", ")
-                ),
-            );
-        }
+        let events = checked_events(&mut refusals, events);
         let url = refusals.finish_with(url)?;
         let url = url.as_str();
-        // Each event once, in the order of the list of events.
-        let events: Vec<&str> = EVENTS
-            .iter()
-            .copied()
-            .filter(|event| events.iter().any(|e| e == event))
-            .collect();
         let secret = baton_core::auth::random_hex(24);
         let mut tx = self.begin_write().await?;
-        // A second webhook to the same address for the same event would
-        // deliver each such event twice.
-        let same_address: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, events FROM webhooks WHERE url = $1 AND active = 1")
-                .bind(url)
-                .fetch_all(&mut *tx)
-                .await?;
-        for (other, subscribed) in same_address {
-            let subscribed: Vec<String> = serde_json::from_str(&subscribed).unwrap_or_default();
-            if let Some(event) = events.iter().find(|e| subscribed.iter().any(|s| s == *e)) {
-                return Err(DbError::conflict(
-                    "url",
-                    format!(
-                        "webhook {other} already delivers {event} to this address; \
-                         change its events instead (PATCH /api/v1/webhooks/{other})"
-                    ),
-                ));
-            }
-        }
+        refuse_same_address(&mut tx, url, &events, None).await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO webhooks (url, secret, events, active, created_at) VALUES ($1, $2, $3, 1, $4) RETURNING id",
         )
@@ -298,13 +323,75 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
-        let webhook = self
-            .webhooks()
+        Ok((self.webhook(id).await?, secret))
+    }
+
+    /// Changes a webhook's address, events or whether it is active; what
+    /// is absent stays. Deliveries still queued go to the new address, so
+    /// a mistyped one is put right without losing them.
+    pub async fn change_webhook(
+        &self,
+        actor: i64,
+        id: i64,
+        change: &WebhookChange,
+    ) -> Result<Webhook> {
+        let mut refusals = Refusals::default();
+        let url = match change.url.as_deref() {
+            Some(url) => refusals.value(delivery_address(url).map(Some))?,
+            None => None,
+        };
+        let events = change
+            .events
+            .as_deref()
+            .map(|events| checked_events(&mut refusals, events));
+        refusals.finish()?;
+        let current = self.webhook(id).await?;
+        let url = url.map_or(current.url.clone(), |url| url.to_string());
+        let events: Vec<&str> = match events {
+            Some(events) => events,
+            None => EVENTS
+                .iter()
+                .copied()
+                .filter(|event| current.events.iter().any(|e| e == event))
+                .collect(),
+        };
+        let active = change.active.unwrap_or(current.active);
+        let mut tx = self.begin_write().await?;
+        if active {
+            refuse_same_address(&mut tx, &url, &events, Some(id)).await?;
+        }
+        sqlx::query("UPDATE webhooks SET url = $1, events = $2, active = $3 WHERE id = $4")
+            .bind(&url)
+            .bind(serde_json::to_string(&events).unwrap_or_else(|_| "[]".into()))
+            .bind(i64::from(active))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let action = match (current.active, active) {
+            (true, false) => "webhook.paused",
+            (false, true) => "webhook.resumed",
+            _ => "webhook.changed",
+        };
+        audit_in(
+            &mut *tx,
+            Some(actor),
+            action,
+            "webhook",
+            Some(id),
+            &serde_json::json!({"url": url, "events": events, "active": active}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.webhook(id).await
+    }
+
+    /// One webhook by id.
+    pub async fn webhook(&self, id: i64) -> Result<Webhook> {
+        self.webhooks()
             .await?
             .into_iter()
             .find(|w| w.id == id)
-            .ok_or_else(|| DbError::NotFound(format!("webhook {id}")))?;
-        Ok((webhook, secret))
+            .ok_or_else(|| DbError::NotFound(format!("webhook {id}")))
     }
 
     pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
@@ -559,20 +646,6 @@ impl Db {
         }
         tx.commit().await?;
         Ok(())
-    }
-}
-
-impl Db {
-    /// Pauses a webhook (its address is down, say) or resumes it. Events
-    /// are not queued for a paused webhook, and deliveries already queued
-    /// wait until it is resumed. Audited.
-    pub async fn set_webhook_active(&self, actor: i64, id: i64, active: bool) -> Result<()> {
-        let action = if active {
-            "webhook.resumed"
-        } else {
-            "webhook.paused"
-        };
-        crate::users::switch_active(self, "webhooks", id, active, Some(actor), action).await
     }
 }
 

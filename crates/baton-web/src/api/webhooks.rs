@@ -1,6 +1,6 @@
 //! Webhook subscriptions over the API.
 
-use super::{JsonBody, Order, Page, PageParams};
+use super::{JsonBody, Order, Page, PageParams, not_null};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
 use baton_core::domain::Role;
-use baton_db::webhooks::{Delivery, Webhook};
+use baton_db::webhooks::{Delivery, Webhook, WebhookChange};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -102,11 +102,23 @@ pub async fn deliveries(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
-    /// `false` pauses the subscription, `true` resumes it.
-    pub active: bool,
+    /// `false` pauses the subscription (nothing is queued for it, and what
+    /// was queued waits), `true` resumes it.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub active: Option<bool>,
+    /// A new address: deliveries still queued go there.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub url: Option<String>,
+    /// The events to deliver from now on.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub events: Option<Vec<String>>,
 }
 
-/// Pause a subscription or resume it (owners and managers).
+/// Change a subscription's address or events, or pause or resume it
+/// (owners and managers); absent fields stay as they are.
 #[utoipa::path(patch, path = "/api/v1/webhooks/{id}", tag = "webhooks", request_body = WebhookPatch,
     params(("id" = i64, Path, description = "Webhook id")),
     responses((status = 200, body = Webhook), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
@@ -119,16 +131,12 @@ pub async fn update(
 ) -> Result<Json<Webhook>, ApiError> {
     caller.require(&[Role::Manager], "manage webhooks")?;
     let input = input.read()?;
-    state
-        .db
-        .set_webhook_active(caller.id(), id, input.active)
-        .await?;
-    let webhook = state
-        .db
-        .webhooks()
-        .await?
-        .into_iter()
-        .find(|w| w.id == id)
-        .ok_or_else(|| baton_db::DbError::NotFound(format!("webhook {id}")))?;
-    Ok(Json(webhook))
+    let change = WebhookChange {
+        url: input.url,
+        events: input.events,
+        active: input.active,
+    };
+    Ok(Json(
+        state.db.change_webhook(caller.id(), id, &change).await?,
+    ))
 }

@@ -19,7 +19,7 @@ use baton_core::domain::{Function, Role};
 use baton_core::inquiry::FieldError;
 use baton_db::settings::OrganisationChange;
 use baton_db::teams::{TeamFilter, TeamSort};
-use baton_db::webhooks::{EVENTS, WebhookFilter, WebhookSort};
+use baton_db::webhooks::{EVENTS, WebhookChange, WebhookFilter, WebhookSort};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -634,12 +634,12 @@ async fn set_webhook_active(
     if !READERS.contains(&viewer.role()) {
         return not_for_your_role(&viewer, "manage webhooks");
     }
-    match state
-        .db
-        .set_webhook_active(viewer.id(), id, form.active != 0)
-        .await
-    {
-        Ok(()) => Redirect::to(&back_to("/settings/webhooks", &form.back, &[])).into_response(),
+    let change = WebhookChange {
+        active: Some(form.active != 0),
+        ..WebhookChange::default()
+    };
+    match state.db.change_webhook(viewer.id(), id, &change).await {
+        Ok(_) => Redirect::to(&back_to("/settings/webhooks", &form.back, &[])).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }

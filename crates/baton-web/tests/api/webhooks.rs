@@ -315,6 +315,47 @@ async fn a_paused_subscription_is_told_nothing_until_resumed() {
         1,
         "queued again once resumed"
     );
+
+    // The address was mistyped: put right, the queued delivery goes there.
+    let (url, seen) = receiver(0).await;
+    let bad = app
+        .patch(&app.owner, &path, &json!({"url": "hooks.example"}))
+        .await;
+    assert_eq!(bad.status(), 422);
+    let unknown = app
+        .patch(&app.owner, &path, &json!({"events": ["lead.sold"]}))
+        .await;
+    assert_eq!(unknown.status(), 422);
+    let moved = app.patch(&app.owner, &path, &json!({"url": url})).await;
+    assert_eq!(moved.status(), 200);
+    let moved: Value = moved.json().await.unwrap();
+    assert_eq!(
+        (&moved["url"], &moved["events"]),
+        (&json!(url), &json!(["inquiry.routed"]))
+    );
+    assert_eq!(deliver_due(&app.db).await, 1);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "delivered at the new address"
+    );
+    // A second subscription may not take the same address for the same event.
+    let other = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:1/y", "events": ["inquiry.routed"]}),
+        )
+        .await;
+    let other: Value = other.json().await.unwrap();
+    let clash = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/webhooks/{}", other["id"]),
+            &json!({"url": url}),
+        )
+        .await;
+    assert_eq!(clash.status(), 409);
 }
 
 #[tokio::test]
