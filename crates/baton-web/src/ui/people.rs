@@ -64,6 +64,8 @@ struct Person {
     email: String,
     role: String,
     team: String,
+    /// The team's id as the team choice gives it, empty for none.
+    team_id: String,
     active: bool,
     added: String,
     is_viewer: bool,
@@ -101,6 +103,8 @@ struct PeoplePage {
     back: String,
     people: Vec<Person>,
     roles: Vec<(String, String)>,
+    /// Each team's id and name, first "No team".
+    teams: Vec<(String, String)>,
     fields: Vec<Field>,
 }
 
@@ -187,6 +191,7 @@ async fn show_people(
             email: line.user.email,
             role: line.user.role.to_string(),
             team: line.team.unwrap_or_default(),
+            team_id: line.user.team_id.map(|t| t.to_string()).unwrap_or_default(),
             active: line.user.active,
             added: viewer.when(line.created_at),
         })
@@ -208,8 +213,14 @@ async fn show_people(
             people.into_iter().map(Person::cells).collect(),
         );
     }
+    let named_teams: Vec<(String, String)> = teams
+        .into_iter()
+        .map(|t| (t.id.to_string(), t.name))
+        .collect();
     let mut team_choices = vec![(String::new(), "Any team".to_string())];
-    team_choices.extend(teams.into_iter().map(|t| (t.id.to_string(), t.name)));
+    team_choices.extend(named_teams.iter().cloned());
+    let mut teams = vec![(String::new(), "No team".to_string())];
+    teams.extend(named_teams);
     let mut role_choices = vec![(String::new(), "Any role".to_string())];
     role_choices.extend(role_options());
     let filters = vec![
@@ -234,6 +245,7 @@ async fn show_people(
             back: request.query(&[]),
             people,
             roles: role_options(),
+            teams,
             fields,
         },
     )
@@ -313,6 +325,8 @@ async fn add_person(
 struct PersonChange {
     csrf: String,
     role: Option<String>,
+    /// A team's id, or empty for none; absent leaves the team as it is.
+    team: Option<String>,
     /// `true` lets the person sign in again, `false` stops them.
     active: Option<bool>,
     /// The parameters of the list the form was sent from.
@@ -333,10 +347,24 @@ async fn change_person(
         return refused(&viewer);
     }
     let back = ListRequest::parse(Some(&form.back));
-    let role = match form.role.as_deref().map(str::parse::<Role>).transpose() {
-        Ok(role) => role,
-        Err(e) => {
-            let refused = Refused::Change(id, e.to_string());
+    let team = match form.team.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(team) => team
+            .parse::<i64>()
+            .map(|team| Some(Some(team)))
+            .map_err(|_| format!("`{team}` is not a team")),
+    };
+    let role = form
+        .role
+        .as_deref()
+        .map(str::parse::<Role>)
+        .transpose()
+        .map_err(|e| e.to_string());
+    let (role, team_id) = match (role, team) {
+        (Ok(role), Ok(team)) => (role, team),
+        (Err(e), _) | (_, Err(e)) => {
+            let refused = Refused::Change(id, e);
             return show_people(
                 &state,
                 &viewer,
@@ -350,6 +378,7 @@ async fn change_person(
     };
     let change = UserChange {
         role,
+        team_id,
         active: form.active,
         ..UserChange::default()
     };

@@ -1717,6 +1717,37 @@ async fn the_owner_adds_a_person_changes_their_role_and_deactivates_them() {
     assert_eq!(status, 303);
     assert_eq!(app.db.user(hal.id).await.unwrap().role, Role::Farmer);
 
+    // Put in a team from the list, and taken out of it.
+    let north = app
+        .db
+        .create_team(None, "Farmers North", baton_core::domain::Function::Farming)
+        .await
+        .unwrap();
+    let (_, page, _) = owner.get("/settings/people").await;
+    assert!(
+        page.contains("Team of Hal") && page.contains(">Farmers North</option>"),
+        "{page}"
+    );
+    let person = format!("/settings/people/{}", hal.id);
+    let team = north.id.to_string();
+    let (status, _, _) = owner
+        .post(&person, &[("csrf", &csrf), ("team", &team)])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(app.db.user(hal.id).await.unwrap().team_id, Some(north.id));
+    let (status, page, _) = owner
+        .post(&person, &[("csrf", &csrf), ("team", "999999")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(&format!("id=\"person-{}-error\"", hal.id)),
+        "{page}"
+    );
+    let (status, _, _) = owner.post(&person, &[("csrf", &csrf), ("team", "")]).await;
+    assert_eq!(status, 303);
+    let hal_now = app.db.user(hal.id).await.unwrap();
+    assert_eq!((hal_now.team_id, hal_now.role), (None, Role::Farmer));
+
     let me = app.db.user_by_email("olga@acme.test").await.unwrap();
     let (status, page, _) = owner
         .post(
