@@ -172,8 +172,19 @@ slug_enum!(
 );
 
 slug_enum!(
-    /// Letter grade of a 0–100 score.
-    Grade, "grade" { A => "a", B => "b", C => "c", D => "d" }
+    /// Letter grade of a 0–100 score: stored in lowercase like every slug,
+    /// written A to D in the API and webhooks as people write it (and read
+    /// in either case).
+    Grade, "grade" {
+        #[serde(rename = "A", alias = "a")]
+        A => "a",
+        #[serde(rename = "B", alias = "b")]
+        B => "b",
+        #[serde(rename = "C", alias = "c")]
+        C => "c",
+        #[serde(rename = "D", alias = "d")]
+        D => "d",
+    }
 );
 
 impl Grade {

@@ -48,7 +48,7 @@ impl<'de> Deserialize<'de> for Condition {
 
 impl Condition {
     /// A condition written as the API takes it, a JSON object such as
-    /// `{"intents": ["billing"], "grades": ["a"]}`; blank text is the
+    /// `{"intents": ["billing"], "grades": ["A"]}` (grades in either case); blank text is the
     /// condition that always holds.
     pub fn parse(text: &str) -> Result<Condition, String> {
         let text = text.trim();
@@ -482,7 +482,12 @@ mod tests {
                 ..Default::default()
             }
             .written(),
-            r#"{"grades":["a","b"],"quarantined":false}"#
+            r#"{"grades":["A","B"],"quarantined":false}"#
+        );
+        // Grades are read in either case, as rules stored before were written.
+        assert_eq!(
+            Condition::parse(r#"{"grades": ["a", "B"]}"#).map(|c| c.grades),
+            Ok(vec![Grade::A, Grade::B])
         );
     }
 

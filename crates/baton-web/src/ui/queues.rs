@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use baton_core::decision::Reason;
-use baton_core::domain::{AccountStatus, Channel, Grade, Intent, Role, Strategy, Tier};
+use baton_core::domain::{AccountStatus, Channel, Intent, Role, Strategy, Tier};
 use baton_core::inquiry::FieldError;
 use baton_core::inquiry::Inquiry;
 use baton_core::intake::{content_hash, decode_form};
@@ -475,7 +475,7 @@ fn condition_keys() -> Vec<ConditionKey> {
         },
         ConditionKey {
             key: "grades",
-            accepts: one_of(Grade::ALL),
+            accepts: one_of(&["A", "B", "C", "D"]),
         },
         ConditionKey {
             key: "sources",
