@@ -143,11 +143,6 @@ struct PrintPage {
 
 fn cells(line: SheetLine) -> Vec<Cell> {
     let sheet = line.sheet;
-    let completion = if sheet.lines == 0 {
-        0
-    } else {
-        sheet.done * 100 / sheet.lines
-    };
     vec![
         Cell::link(
             format!("The {} of {}", sheet.period, sheet.starts_on),
@@ -156,7 +151,7 @@ fn cells(line: SheetLine) -> Vec<Cell> {
         Cell::text(line.person),
         Cell::text(sheet.lines.to_string()),
         Cell::text(sheet.done.to_string()),
-        Cell::text(format!("{completion}%")),
+        Cell::share(sheet.done, sheet.lines),
     ]
 }
 

@@ -291,6 +291,9 @@ pub struct Cell {
     pub class: Option<&'static str>,
     /// A sum of money as the CSV gives it: the number and the currency.
     amount: Option<(String, String)>,
+    /// The CSV's plain value when the page words it, such as a share
+    /// shown as a percentage and exported as a fraction.
+    plain: Option<String>,
 }
 
 impl Cell {
@@ -300,6 +303,7 @@ impl Cell {
             href: None,
             class: None,
             amount: None,
+            plain: None,
         }
     }
 
@@ -321,12 +325,23 @@ impl Cell {
         }
     }
 
+    /// `part` of `whole` as a share: `33%` on the page, `0.3333` in the CSV,
+    /// as every exported share; nothing of nothing is none.
+    pub fn share(part: i64, whole: i64) -> Cell {
+        let share = (whole > 0).then(|| part as f64 / whole as f64);
+        Cell {
+            plain: Some(share.map_or(String::new(), |s| format!("{s:.4}"))),
+            ..Cell::text(super::percent(share))
+        }
+    }
+
     /// The CSV's values for the cell under `column`.
     fn csv_values<'a>(&'a self, column: &Column) -> Vec<&'a str> {
+        let text = self.plain.as_deref().unwrap_or(&self.text);
         match (&self.amount, column.amounts) {
             (Some((number, currency)), true) => vec![number, currency],
-            (None, true) => vec![self.text.as_str(), ""],
-            (_, false) => vec![self.text.as_str()],
+            (None, true) => vec![text, ""],
+            (_, false) => vec![text],
         }
     }
 

@@ -375,11 +375,12 @@ async fn the_sheet_list_filters_sorts_pages_and_exports_and_shows_a_hunter_only_
         response.headers()["content-disposition"],
         "attachment; filename=\"call-sheets.csv\""
     );
+    // Completion as a fraction, as every exported share.
     assert_eq!(
         response.text().await.unwrap(),
         "Sheet,Person,Calls,Done,Completion\r\n\
-         The week of 2030-01-07,hank,3,1,33%\r\n\
-         The day of 2030-01-08,hank,3,1,33%\r\n"
+         The week of 2030-01-07,hank,3,1,0.3333\r\n\
+         The day of 2030-01-08,hank,3,1,0.3333\r\n"
     );
 }
 
