@@ -753,6 +753,8 @@ impl Db {
                 }
             }
         }
+        // Anyone may send an inquiry in a known person's name: it fills in
+        // what their contact lacks and never changes what it holds.
         let by_email: HashMap<String, i64> = insert_rows::<(String, i64)>(
             tx,
             "INSERT INTO contacts (account_id, name, email, email_lower, phone, title, created_at, updated_at)",
@@ -760,7 +762,7 @@ impl Db {
                  account_id = COALESCE(contacts.account_id, excluded.account_id),
                  name = COALESCE(contacts.name, excluded.name),
                  phone = COALESCE(contacts.phone, excluded.phone),
-                 title = COALESCE(excluded.title, contacts.title),
+                 title = COALESCE(contacts.title, excluded.title),
                  updated_at = excluded.updated_at
              RETURNING email_lower, id",
             &rows,

@@ -1021,3 +1021,35 @@ async fn spam_that_got_past_moderation_is_confirmed_and_leaves_the_funnel() {
         "{conversion:?}"
     );
 }
+
+#[tokio::test]
+async fn an_inquiry_in_a_known_persons_name_fills_in_their_contact_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let known = app
+        .post(
+            &app.owner,
+            "/api/v1/contacts",
+            &json!({"name": "Maria Bauer", "email": "maria@stambrose.example", "title": "VP of Operations"}),
+        )
+        .await;
+    assert_eq!(known.status(), 201);
+    let known: serde_json::Value = known.json().await.unwrap();
+    // Anyone can post in her name: what her contact holds stays.
+    let mut posted = strong_lead("maria@stambrose.example");
+    posted["name"] = json!("Mallory");
+    posted["title"] = json!("Intern");
+    posted["phone"] = json!("+1 555 0100");
+    app.inquire(posted).await;
+    let contact = app
+        .get_json(&app.owner, &format!("/api/v1/contacts/{}", known["id"]))
+        .await;
+    assert_eq!(
+        (&contact["name"], &contact["title"]),
+        (&json!("Maria Bauer"), &json!("VP of Operations")),
+        "{contact}"
+    );
+    assert_eq!(
+        contact["phone"], "+15550100",
+        "what was missing is filled in: {contact}"
+    );
+}
