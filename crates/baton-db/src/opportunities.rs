@@ -639,16 +639,36 @@ impl Db {
             }),
         )
         .await?;
-        if won && let Some(lead) = current.lead_id {
-            change_stage_in(
-                &mut tx,
-                lead,
-                &[],
-                Stage::Customer,
-                &format!("opportunity {id} won"),
-                actor,
-            )
-            .await?;
+        match (stage, current.lead_id) {
+            (OpportunityStage::Won, Some(lead)) => {
+                change_stage_in(
+                    &mut tx,
+                    lead,
+                    &[],
+                    Stage::Customer,
+                    &format!("opportunity {id} won"),
+                    actor,
+                )
+                .await?;
+            }
+            // The lead's one deal is lost: it leaves the funnel with the
+            // reason, rather than stay an opportunity for good. Moved by
+            // hand, it may come back.
+            (OpportunityStage::Lost, Some(lead)) => {
+                change_stage_in(
+                    &mut tx,
+                    lead,
+                    &[Stage::Opportunity],
+                    Stage::Disqualified,
+                    &format!(
+                        "opportunity {id} lost: {}",
+                        close_reason.as_deref().unwrap_or_default()
+                    ),
+                    actor,
+                )
+                .await?;
+            }
+            _ => {}
         }
         tx.commit().await?;
         self.opportunity(id).await

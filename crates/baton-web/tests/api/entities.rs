@@ -2133,6 +2133,15 @@ async fn a_lead_in_an_open_deal_stays_an_opportunity_until_the_deal_closes() {
         )
         .await;
     assert_eq!(lost.status(), 200);
+    // It leaves the funnel with the deal's reason, not an opportunity for good.
+    let leaves = app
+        .get_json(&hal_token, &format!("/api/v1/leads/{lead}"))
+        .await;
+    assert_eq!(leaves["stage"], "disqualified", "{leaves}");
+    assert_eq!(
+        leaves["stage_history"].as_array().unwrap().last().unwrap()["reason"],
+        format!("opportunity {} lost: no budget", deal["id"])
+    );
     let (status, moved) = post(
         &app,
         &app.owner,
