@@ -26,6 +26,17 @@ pub enum EvaluateError {
     /// Fewer rows than folds.
     #[error("{rows} rows cannot be split into {folds} folds")]
     TooFewRows { rows: usize, folds: usize },
+    /// A two-class task given more labels: a typo (`yes` for `1`) would
+    /// otherwise count as the other class.
+    #[error(
+        "the {task} task tells two labels apart, and the rows hold {count} ({labels}): \
+         map them to two with --label-map"
+    )]
+    TooManyLabels {
+        task: &'static str,
+        count: usize,
+        labels: String,
+    },
 }
 
 /// The first labels, and how many there are when they are many (a text
@@ -103,6 +114,13 @@ impl<'a> Classes<'a> {
                 labels: listed(&labels),
             });
         }
+        if task.is_binary() && labels.len() > 2 {
+            return Err(EvaluateError::TooManyLabels {
+                task: task.name(),
+                count: labels.len(),
+                labels: listed(&labels),
+            });
+        }
         let names: Vec<String> = match (task.is_binary(), positive) {
             (true, Some(positive)) => vec![format!("not {positive}"), positive.to_owned()],
             _ => rows
@@ -163,8 +181,12 @@ fn train_on(
         .iter()
         .map(|row| classes.of_label(&examples.labels[*row]))
         .collect();
-    if y.iter().all(|label| *label == y[0]) {
-        return Err(EvaluateError::OneClass(classes.names[y[0]].clone()));
+    // A fold of a tiny file may leave nothing to train on.
+    let Some(first) = y.first() else {
+        return Err(EvaluateError::NoRows("training"));
+    };
+    if y.iter().all(|label| label == first) {
+        return Err(EvaluateError::OneClass(classes.names[*first].clone()));
     }
     let values: Vec<&[&str]> = train_rows.iter().map(|row| rows[*row].as_slice()).collect();
     Ok(train(
@@ -400,5 +422,32 @@ mod tests {
             cross_validate(Task::Spam, &examples, Some(&rows[..2]), 3, Some("1")),
             Err(EvaluateError::TooFewRows { rows: 2, folds: 3 })
         );
+    }
+
+    #[test]
+    fn a_two_class_task_refuses_a_third_label_rather_than_count_it_as_negative() {
+        let mut examples = messages(30);
+        examples.labels[4] = "yes".into();
+        assert_eq!(
+            cross_validate(Task::Spam, &examples, None, 3, Some("1"))
+                .unwrap_err()
+                .to_string(),
+            "the spam task tells two labels apart, and the rows hold 3 (0, 1, yes): \
+             map them to two with --label-map"
+        );
+    }
+
+    #[test]
+    fn a_fold_left_with_nothing_to_train_on_is_refused_not_a_crash() {
+        // One row of each class: both fall in the first fold.
+        let mut examples = messages(2);
+        examples.labels = vec!["1".into(), "0".into()];
+        for task in [Task::Spam, Task::Intent] {
+            assert_eq!(
+                cross_validate(task, &examples, None, 2, Some("1")),
+                Err(EvaluateError::NoRows("training")),
+                "{task:?}"
+            );
+        }
     }
 }
