@@ -388,10 +388,18 @@ async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiEr
         (Some(id), Some(item)) => {
             let user = state.db.user(id).await?;
             let history = state.db.work_item_history(item).await?;
+            // Why they hold it: the last time it was handed to them, not a
+            // later note on the item (a repeat of the message, say).
             let reason = history
                 .into_iter()
                 .rev()
-                .find(|entry| entry.to_user_id == Some(id))
+                .find(|entry| {
+                    entry.to_user_id == Some(id)
+                        && matches!(
+                            entry.action.as_str(),
+                            "assigned" | "reassigned" | "escalated"
+                        )
+                })
                 .map(|entry| entry.reason);
             Some(Person {
                 id,

@@ -777,6 +777,12 @@ async fn the_same_message_sent_again_joins_the_open_work_of_the_first() {
     assert_eq!(view["repeat_of"], first["id"]);
     assert_eq!(view["queue"], "hunters");
     assert_eq!(view["work_item_id"], first["work_item_id"]);
+    // Why the holder holds it is still how it was handed to them.
+    let first_view = app
+        .get_json(&app.owner, first["href"].as_str().unwrap())
+        .await;
+    let why = first_view["assignee"]["reason"].as_str().unwrap();
+    assert!(why.contains("picked by round_robin"), "{first_view}");
     let reasons = view["routing"]["reasons"].to_string();
     assert!(reasons.contains("sent again word for word"), "{reasons}");
     let manager = crate::pages::Browser::person(&app, "mona@acme.test", Role::Manager).await;
