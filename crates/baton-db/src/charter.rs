@@ -236,6 +236,15 @@ impl Db {
             sqlx::query_as("SELECT COALESCE(MAX(version), 0) + 1 FROM charter_versions")
                 .fetch_one(&mut *tx)
                 .await?;
+        if let Some(unknown) = based_on.filter(|v| *v >= version || *v < 1) {
+            return Err(DbError::invalid(
+                "based_on",
+                format!(
+                    "there is no version {unknown}: the latest is {}",
+                    version - 1
+                ),
+            ));
+        }
         if let Some(stale) = based_on.filter(|v| *v != version - 1) {
             return Err(DbError::conflict(
                 "based_on",

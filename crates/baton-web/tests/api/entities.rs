@@ -1222,6 +1222,12 @@ async fn a_hunter_is_refused_the_charter_change_and_each_change_is_a_version() {
     let (status, stale) = put_charter(&app, &app.owner, based_on_first).await;
     assert_eq!(status, 409, "{stale}");
     assert_eq!(stale["invalid-params"][0]["name"], "based_on", "{stale}");
+    let mut based_on_none = charter.clone();
+    based_on_none["based_on"] = json!(99);
+    assert_invalid(
+        &put_charter(&app, &app.owner, based_on_none).await,
+        "based_on",
+    );
     assert_eq!(second["note"], "Networking moves to marketing");
     assert_eq!(second["activity_types"][0]["function"], "marketing");
     assert_eq!(app.get_json(&hunter, "/api/v1/charter").await, second);
