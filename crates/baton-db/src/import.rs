@@ -466,12 +466,25 @@ impl Db {
             first_with.insert(email, record.name.clone());
             people.push((Some(position), record.clone()));
         }
+        let mut tx = self.begin_write().await?;
+        let known: Vec<(i64, String, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, email_lower, name, role, team_id, manager_id FROM users ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        // People already in Baton, by name: a manager the file names who is
+        // one of them is linked, not added again.
+        let known_by_name: HashMap<String, i64> = known
+            .iter()
+            .map(|(id, _, name, _, _, _)| (name.to_lowercase(), *id))
+            .collect();
         let named: HashSet<String> = people.iter().map(|(_, r)| r.name.to_lowercase()).collect();
         // Managers who have no row of their own, with the teams of their people.
         let mut managers: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
         for (_, record) in &people {
             if let Some(manager) = &record.manager
                 && !named.contains(&manager.to_lowercase())
+                && !known_by_name.contains_key(&manager.to_lowercase())
             {
                 managers
                     .entry(manager.clone())
@@ -498,13 +511,7 @@ impl Db {
                 _ => unaddressed.push(name.clone()),
             }
         }
-        let mut tx = self.begin_write().await?;
         let team_ids = ensure_teams(&mut tx, actor, &people, mapping).await?;
-        let known: Vec<(i64, String, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "SELECT id, email_lower, name, role, team_id, manager_id FROM users ORDER BY id",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
         let mut by_email: HashMap<String, (i64, String, String, Option<i64>, Option<i64>)> = known
             .into_iter()
             .map(|(id, email, name, role, team, manager)| (email, (id, name, role, team, manager)))
@@ -526,7 +533,8 @@ impl Db {
             }
             seen.insert(email.clone(), record.name.clone());
             added_managers += usize::from(position.is_none() && !by_email.contains_key(&email));
-            let team = record.team.as_ref().map(|t| team_ids[&t.to_lowercase()]);
+            let named_team = record.team.as_ref().map(|t| team_ids[&t.to_lowercase()]);
+            let team = named_team.or(by_email.get(&email).and_then(|known| known.3));
             let outcome = match by_email.get(&email) {
                 None => {
                     fresh.push((email.clone(), record, team));
@@ -588,6 +596,8 @@ impl Db {
             .iter()
             .map(|(email, record, _)| (record.name.to_lowercase(), by_email[email].0))
             .collect();
+        // A blank cell, or a manager who cannot be found, keeps the manager a
+        // person already has: a file that leaves something out changes nothing.
         let links: Vec<(i64, Option<i64>, Option<i64>)> = kept
             .iter()
             .map(|(email, record, _)| {
@@ -595,7 +605,11 @@ impl Db {
                 let desired = record
                     .manager
                     .as_ref()
-                    .and_then(|m| by_name.get(&m.to_lowercase()).copied());
+                    .and_then(|m| {
+                        let m = m.to_lowercase();
+                        by_name.get(&m).or(known_by_name.get(&m)).copied()
+                    })
+                    .or(current);
                 (id, current, desired)
             })
             .collect();
