@@ -335,7 +335,7 @@ pub struct InquiryOut {
     /// text for forms and e-mail (bytes that are not UTF-8, as in an e-mail
     /// in ISO-8859-1, read as Latin-1: one character per byte, none lost).
     #[schema(value_type = Value)]
-    pub raw: serde_json::Value,
+    pub raw: Box<serde_json::value::RawValue>,
     pub status: InquiryStatus,
     pub error: Option<String>,
     pub moderation: Option<ModerationOut>,
@@ -354,13 +354,18 @@ pub struct InquiryOut {
 }
 
 async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiError> {
-    let raw = match view.channel {
-        Channel::Api | Channel::Import | Channel::Manual => serde_json::from_slice(&view.raw)
-            .unwrap_or_else(|_| serde_json::Value::String(raw_text(&view.raw).into_owned())),
-        Channel::Form | Channel::Email => {
-            serde_json::Value::String(raw_text(&view.raw).into_owned())
-        }
-    };
+    // JSON payloads are given byte for byte (key order, number forms and
+    // all), not parsed and written again; the rest as text.
+    let text = raw_text(&view.raw);
+    let as_json = matches!(
+        view.channel,
+        Channel::Api | Channel::Import | Channel::Manual
+    );
+    let raw = as_json
+        .then(|| serde_json::from_str::<Box<serde_json::value::RawValue>>(&text).ok())
+        .flatten()
+        .map_or_else(|| serde_json::value::to_raw_value(&text), Ok)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let decision = |kind: &str| view.decisions.iter().find(|d| d.kind == kind);
     let moderation = decision("moderation").map(|d| ModerationOut {
         verdict: d.value.clone().unwrap_or_default(),

@@ -1059,3 +1059,28 @@ async fn an_inquiry_in_a_known_persons_name_fills_in_their_contact_and_changes_n
         "what was missing is filled in: {contact}"
     );
 }
+
+#[tokio::test]
+async fn the_raw_payload_is_given_back_byte_for_byte() {
+    let app = TestApp::new().await;
+    // Key order, number forms and big numbers a parser would change.
+    let sent = r#"{"message": "Pricing please", "email": "ann@initech.test", "fields": {"n": 1.10, "big": 12345678901234567890123}}"#;
+    let stored = app
+        .client
+        .post(app.url("/api/v1/inquiries"))
+        .bearer_auth(&app.owner)
+        .header("content-type", "application/json")
+        .body(sent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), 201);
+    let stored: serde_json::Value = stored.json().await.unwrap();
+    let answer = app
+        .get(&app.owner, stored["href"].as_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(answer.contains(&format!("\"raw\":{sent}")), "{answer}");
+}
