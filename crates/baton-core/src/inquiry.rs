@@ -42,6 +42,20 @@ pub struct InquiryInput {
     pub fields: BTreeMap<String, serde_json::Value>,
 }
 
+/// A name as a message may show it: its control characters escaped (`\0`),
+/// never written on raw into a page or a terminal.
+fn shown_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Why text holding the NUL character is refused: no person types it, and
 /// PostgreSQL cannot store it.
 const NUL_PROBLEM: &str = "must not contain the NUL character";
@@ -255,22 +269,28 @@ impl Inquiry {
         {
             errors.push(FieldError::new(
                 "fields",
-                format!("field name `{key}` must have 1 to 100 characters"),
+                format!(
+                    "field name `{}` must have 1 to 100 characters",
+                    shown_name(key)
+                ),
             ));
         }
         for (key, value) in &input.fields {
+            // Named as it reads: a control character in a name is shown
+            // escaped, never sent on raw.
+            let named = format!("fields.{}", shown_name(key));
             let length = match value {
                 serde_json::Value::String(text) => text.chars().count(),
                 other => other.to_string().chars().count(),
             };
             if length > MAX_FREE_FIELD_VALUE {
                 errors.push(FieldError::new(
-                    format!("fields.{key}"),
+                    named.clone(),
                     format!("must be at most {MAX_FREE_FIELD_VALUE} characters"),
                 ));
             }
             if key.contains('\0') || value.as_str().is_some_and(|text| text.contains('\0')) {
-                errors.push(FieldError::new(format!("fields.{key}"), NUL_PROBLEM));
+                errors.push(FieldError::new(named, NUL_PROBLEM));
             }
         }
         if !errors.is_empty() {
@@ -378,9 +398,14 @@ mod tests {
         with_nul.name = Some("Ann\0".into());
         with_nul.message = Some("hello\0".into());
         with_nul.fields.insert("note".into(), "a\0b".into());
+        with_nul.fields.insert("cu\0stom".into(), "xy".into());
         let errors = Inquiry::parse(&with_nul).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "message", "fields.note"]);
+        // A NUL in a field's own name is named escaped, never sent on raw.
+        assert_eq!(
+            fields,
+            ["name", "message", "fields.cu\\0stom", "fields.note"]
+        );
         assert!(errors.iter().all(|e| e.problem == NUL_PROBLEM));
     }
 
