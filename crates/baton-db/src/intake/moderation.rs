@@ -190,8 +190,13 @@ async fn moderate_in(
     Ok(current)
 }
 
+/// The code of a reason kept from the verdict a moderator's replaced.
+const EARLIER: &str = "earlier_";
+
 /// Stores a moderator's `verdict` (`spam` or `ham`) on inquiry `id` as a
-/// decision with their name, made at `at`.
+/// decision with their name, made at `at`. The reasons of the verdict it
+/// replaces come after theirs, so that why an inquiry was held (or let
+/// through) stays in view once a person has decided otherwise.
 pub(crate) async fn record_verdict(
     tx: &mut Transaction<'static, Any>,
     id: i64,
@@ -200,6 +205,30 @@ pub(crate) async fn record_verdict(
     moderator: i64,
     at: i64,
 ) -> Result<()> {
+    let earlier: Option<(Option<String>, String)> = sqlx::query_as(
+        "SELECT value, reasons FROM decisions WHERE inquiry_id = $1 AND kind = 'moderation'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let mut reasons = vec![reason];
+    if let Some((value, text)) = earlier {
+        let judged = value.unwrap_or_default();
+        let before: Vec<Reason> = serde_json::from_str(&text).unwrap_or_default();
+        reasons.extend(
+            before
+                .into_iter()
+                .filter(|r| !r.code.starts_with(EARLIER))
+                .map(|r| {
+                    Reason::new(
+                        &format!("{EARLIER}{}", r.code),
+                        0.0,
+                        format!("judged {judged} before: {}", r.text),
+                    )
+                }),
+        );
+    }
     sqlx::query(
         "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, actor_id, created_at)
          VALUES ($1, 'moderation', $2, $3, $4, 'moderator', $5, $6)",
@@ -207,7 +236,7 @@ pub(crate) async fn record_verdict(
     .bind(id)
     .bind(verdict)
     .bind(if verdict == "spam" { 1.0 } else { 0.0 })
-    .bind(serde_json::to_string(&[reason]).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::to_string(&reasons).unwrap_or_else(|_| "[]".into()))
     .bind(moderator)
     .bind(at)
     .execute(&mut **tx)

@@ -306,6 +306,12 @@ async fn a_moderator_releases_or_confirms_quarantined_inquiries() {
             .unwrap()
             .contains("quinn")
     );
+    // Why it was held stays in view after the release.
+    let reasons = released["moderation"]["reasons"].to_string();
+    assert!(
+        reasons.contains("judged spam before: ") && reasons.contains("disposable"),
+        "{reasons}"
+    );
     assert!(
         released["queue"].is_string(),
         "routed after release: {released}"
