@@ -52,7 +52,7 @@ pub fn deal_cells(line: OpportunityLine) -> Vec<Cell> {
         Cell::text(line.owner_name.unwrap_or_default()),
         Cell::text(deal.stage.as_str()),
         Cell::amount(deal.amount_minor, &deal.currency),
-        Cell::text(format!("{}%", deal.probability)),
+        Cell::share(deal.probability, 100),
         Cell::text(deal.forecast_category.as_str()),
         Cell::text(deal.expected_close.unwrap_or_default()),
     ]

@@ -370,6 +370,15 @@ async fn a_hunter_sees_only_their_own_deals_in_the_list_board_and_export() {
         ),
         "amounts are numbers with their currency beside: {csv}"
     );
+    // A deal's probability is a share: a fraction, as every exported share.
+    let first = csv.lines().nth(1).unwrap();
+    let probability = first.split(',').nth(6).unwrap();
+    assert!(
+        probability
+            .parse::<f64>()
+            .is_ok_and(|p| (0.0..=1.0).contains(&p)),
+        "{csv}"
+    );
 
     let (_, page, _) = hunter
         .get("/opportunities?stage=prospecting&sort=amount&dir=desc")
