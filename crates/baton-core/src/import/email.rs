@@ -2,7 +2,6 @@
 //! including inquiries that sales staff forwarded from their own mailboxes.
 
 use crate::inquiry::{InquiryInput, MAX_MESSAGE};
-use mail_parser::mailbox::mbox::MessageIterator;
 use mail_parser::{Message, MessageParser};
 use std::collections::BTreeMap;
 
@@ -102,14 +101,43 @@ pub fn parse_message(bytes: &[u8]) -> Result<InquiryInput, EmailError> {
 
 /// Splits an mbox file into its messages, undoing `>From ` quoting.
 ///
-/// Each message starts at a line beginning with `From `; anything before the
-/// first such line is not part of any message.
+/// A message starts at a `From ` line that carries a sender and the time
+/// it was stored (`From ann@acme.io Tue Jan 14 10:00:00 2025`), so that a
+/// body line a mail program left unquoted (`From our side the budget is
+/// approved.`) stays in its message. Anything before the first such line
+/// is not part of any message.
 pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
-    MessageIterator::new(bytes)
-        // Reading from a byte slice cannot fail.
-        .map_while(Result::ok)
-        .map(|message| message.unwrap_contents())
-        .collect()
+    let mut messages = Vec::new();
+    let mut current: Option<Vec<u8>> = None;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if is_separator(line) {
+            messages.extend(current.replace(Vec::new()));
+        } else if let Some(message) = current.as_mut() {
+            // `>From ` (and `>>From `…) lose one `>`: the quoting mbox adds.
+            let quoted = line.iter().take_while(|&&b| b == b'>').count();
+            let unquoted = quoted > 0 && line[quoted..].starts_with(b"From ");
+            message.extend_from_slice(if unquoted { &line[1..] } else { line });
+        }
+    }
+    messages.extend(current);
+    messages
+}
+
+/// Whether `line` starts a message of an mbox: `From `, the sender, and a
+/// date with a time of day and a year.
+fn is_separator(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"From ") else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let digits = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit());
+    let time = |w: &&str| {
+        let parts: Vec<&str> = w.split(':').collect();
+        (2..=3).contains(&parts.len()) && parts.iter().all(|p| digits(p) && p.len() <= 2)
+    };
+    let year = |w: &&str| w.len() == 4 && digits(w);
+    words.len() >= 3 && words[1..].iter().any(time) && words[1..].iter().any(year)
 }
 
 /// Parses an mbox file (it starts with `From `) or a single message, giving
@@ -559,6 +587,28 @@ mod tests {
         assert!(first.contains("\nFrom the start we liked it.\n"));
         assert!(first.contains("\n>From stays quoted once.\n"));
         assert!(String::from_utf8_lossy(&messages[1]).starts_with("From: Bob"));
+    }
+
+    #[test]
+    fn a_body_line_starting_with_from_stays_in_its_message() {
+        let mbox = "From ann@acme.io Tue Jan 14 10:00:00 2025\r\n\
+            From: Ann Lee <ann@acme.io>\r\n\
+            \r\n\
+            Hello, we need a quote.\r\n\
+            From our side the budget is approved.\r\n\
+            \r\n\
+            From bob@client.example Wed Jan 15 11:00:00 2025\r\n\
+            From: Bob <bob@client.example>\r\n\
+            \r\n\
+            Hi\r\n";
+        let results = parse_file(mbox.as_bytes());
+        assert_eq!(results.len(), 2);
+        let first = results[0].as_ref().unwrap().message.as_deref().unwrap();
+        assert!(
+            first.contains("From our side the budget is approved."),
+            "{first}"
+        );
+        assert_eq!(results[1].as_ref().unwrap().name.as_deref(), Some("Bob"));
     }
 
     #[test]
