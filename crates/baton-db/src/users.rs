@@ -704,8 +704,7 @@ impl Db {
         }
         let team_id = change.team_id.unwrap_or(current.team_id);
         self.ensure_exists("team_id", Table::Teams, team_id).await?;
-        let current_manager = self.manager_of(id).await?;
-        let manager_id = change.manager_id.unwrap_or(current_manager);
+        let manager_id = change.manager_id.unwrap_or(current.manager_id);
         // A manager already recorded may have left since; a new one may not have.
         self.ensure_active_person("manager_id", change.manager_id.flatten(), "manages nobody")
             .await?;
@@ -746,7 +745,7 @@ impl Db {
         .bind(i64::from(active))
         .bind(id)
         .bind(current.team_id)
-        .bind(current_manager)
+        .bind(current.manager_id)
         .bind(current.role.as_str())
         .bind(i64::from(current.active))
         .execute(&mut *tx)
@@ -800,17 +799,6 @@ impl Db {
         tx.commit().await?;
         self.token_cache().forget();
         self.user(id).await
-    }
-
-    /// The person's manager, if they have one.
-    pub async fn manager_of(&self, id: i64) -> Result<Option<i64>> {
-        let row: Option<(Option<i64>,)> =
-            sqlx::query_as("SELECT manager_id FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?;
-        let (manager,) = row.ok_or_else(|| DbError::NotFound(format!("user {id}")))?;
-        Ok(manager)
     }
 }
 

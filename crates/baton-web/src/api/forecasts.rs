@@ -88,7 +88,7 @@ async fn forecaster(
     let same_team = person.team_id.is_some() && person.team_id == caller.0.team_id;
     if caller.role() == Role::Owner
         || same_team
-        || state.db.manager_of(user_id).await? == Some(caller.id())
+        || person.manager_id == Some(caller.id())
     {
         Ok(person)
     } else {
