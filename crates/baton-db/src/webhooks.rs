@@ -225,6 +225,32 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     doubling.min(6 * 3600 * 1000)
 }
 
+type WebhookRow = (i64, String, String, i64, i64);
+
+const WEBHOOK_COLUMNS: &str = "id, url, events, active, created_at";
+
+fn webhook_from_row((id, url, events, active, created_at): WebhookRow) -> Webhook {
+    Webhook {
+        id,
+        url,
+        events: serde_json::from_str(&events).unwrap_or_default(),
+        active: active != 0,
+        created_at,
+    }
+}
+
+/// Webhook `id`, read on `conn` (inside a transaction, as it stands there).
+async fn webhook_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Webhook> {
+    let row: Option<WebhookRow> = sqlx::query_as(&format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(webhook_from_row)
+        .ok_or_else(|| DbError::NotFound(format!("webhook {id}")))
+}
+
 /// What a change to a webhook sets; `None` keeps the value.
 #[derive(Debug, Clone, Default)]
 pub struct WebhookChange {
@@ -345,7 +371,9 @@ impl Db {
             .as_deref()
             .map(|events| checked_events(&mut refusals, events));
         refusals.finish()?;
-        let current = self.webhook(id).await?;
+        let mut tx = self.begin_write().await?;
+        // Read in the transaction that writes: a change made meanwhile is kept.
+        let current = webhook_in(&mut tx, id).await?;
         let url = url.map_or(current.url.clone(), |url| url.to_string());
         let events: Vec<&str> = match events {
             Some(events) => events,
@@ -356,7 +384,6 @@ impl Db {
                 .collect(),
         };
         let active = change.active.unwrap_or(current.active);
-        let mut tx = self.begin_write().await?;
         if active {
             refuse_same_address(&mut tx, &url, &events, Some(id)).await?;
         }
@@ -387,28 +414,17 @@ impl Db {
 
     /// One webhook by id.
     pub async fn webhook(&self, id: i64) -> Result<Webhook> {
-        self.webhooks()
-            .await?
-            .into_iter()
-            .find(|w| w.id == id)
-            .ok_or_else(|| DbError::NotFound(format!("webhook {id}")))
+        let mut conn = self.reader().acquire().await?;
+        webhook_in(&mut conn, id).await
     }
 
     pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
-        let rows: Vec<(i64, String, String, i64, i64)> =
-            sqlx::query_as("SELECT id, url, events, active, created_at FROM webhooks ORDER BY id")
-                .fetch_all(self.reader())
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, url, events, active, created_at)| Webhook {
-                id,
-                url,
-                events: serde_json::from_str(&events).unwrap_or_default(),
-                active: active != 0,
-                created_at,
-            })
-            .collect())
+        let rows: Vec<WebhookRow> = sqlx::query_as(&format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY id"
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(webhook_from_row).collect())
     }
 
     /// A window of the webhooks as `filter` narrows them.

@@ -86,10 +86,7 @@ async fn forecaster(
         .await
         .map_err(|_| ApiError::field("user_id", format!("there is no user {user_id}")))?;
     let same_team = person.team_id.is_some() && person.team_id == caller.0.team_id;
-    if caller.role() == Role::Owner
-        || same_team
-        || person.manager_id == Some(caller.id())
-    {
+    if caller.role() == Role::Owner || same_team || person.manager_id == Some(caller.id()) {
         Ok(person)
     } else {
         Err(ApiError::Forbidden(format!(

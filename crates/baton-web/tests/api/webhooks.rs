@@ -339,6 +339,21 @@ async fn a_paused_subscription_is_told_nothing_until_resumed() {
         1,
         "delivered at the new address"
     );
+    // Events change too, listed once each in their usual order.
+    let events = json!({"events": ["lead.stage_changed", "inquiry.routed", "lead.stage_changed"]});
+    let widened: Value = app
+        .patch(&app.owner, &path, &events)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&widened["url"], &widened["events"]),
+        (
+            &json!(url),
+            &json!(["inquiry.routed", "lead.stage_changed"])
+        )
+    );
     // A second subscription may not take the same address for the same event.
     let other = app
         .post(
