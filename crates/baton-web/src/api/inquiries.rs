@@ -357,15 +357,16 @@ async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiEr
     // JSON payloads are given byte for byte (key order, number forms and
     // all), not parsed and written again; the rest as text.
     let text = raw_text(&view.raw);
-    let as_json = matches!(
-        view.channel,
-        Channel::Api | Channel::Import | Channel::Manual
-    );
-    let raw = as_json
-        .then(|| serde_json::from_str::<Box<serde_json::value::RawValue>>(&text).ok())
-        .flatten()
-        .map_or_else(|| serde_json::value::to_raw_value(&text), Ok)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let json = match view.channel {
+        Channel::Api | Channel::Import | Channel::Manual => serde_json::from_str(&text).ok(),
+        Channel::Form | Channel::Email => None,
+    };
+    let raw = match json {
+        Some(json) => json,
+        None => {
+            serde_json::value::to_raw_value(&text).map_err(|e| ApiError::Internal(e.to_string()))?
+        }
+    };
     let decision = |kind: &str| view.decisions.iter().find(|d| d.kind == kind);
     let moderation = decision("moderation").map(|d| ModerationOut {
         verdict: d.value.clone().unwrap_or_default(),
