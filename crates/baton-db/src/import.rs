@@ -534,13 +534,14 @@ impl Db {
             seen.insert(email.clone(), record.name.clone());
             added_managers += usize::from(position.is_none() && !by_email.contains_key(&email));
             let named_team = record.team.as_ref().map(|t| team_ids[&t.to_lowercase()]);
-            let team = named_team.or(by_email.get(&email).and_then(|known| known.3));
             let outcome = match by_email.get(&email) {
                 None => {
-                    fresh.push((email.clone(), record, team));
+                    fresh.push((email.clone(), record, named_team));
                     Outcome::Created
                 }
                 Some((id, name, current_role, current_team, _)) => {
+                    // A blank team cell keeps the team a person has.
+                    let team = named_team.or(*current_team);
                     // A file's role is the mapping's default or the manager
                     // role, not a decision about this person: what they may
                     // do and see changes only when someone changes it.
