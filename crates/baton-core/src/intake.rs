@@ -3,6 +3,7 @@
 //! exactly what the first attempt saw.
 
 use crate::domain::Channel;
+pub use crate::import::email::Staff;
 use crate::inquiry::{Inquiry, InquiryInput};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -66,11 +67,12 @@ pub fn raw_text(raw: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Reads a stored raw inquiry of the given channel.
-pub fn decode(channel: Channel, raw: &[u8]) -> Result<Received, String> {
+/// Reads a stored raw inquiry of the given channel; `staff` are the people
+/// whose forwarded e-mails are credited to the sender they forwarded.
+pub fn decode(channel: Channel, raw: &[u8], staff: &Staff) -> Result<Received, String> {
     match channel {
         Channel::Form => Ok(decode_form(raw)),
-        Channel::Email => crate::import::email::parse_message(raw)
+        Channel::Email => crate::import::email::parse_message(raw, staff)
             .map(|input| Received {
                 input,
                 honeypot_filled: false,
@@ -89,14 +91,15 @@ pub fn decode(channel: Channel, raw: &[u8]) -> Result<Received, String> {
 
 /// Reads a stored raw inquiry into a parsed inquiry and whether its form's
 /// honeypot was filled in, with what the hosted form it came through gives
-/// (see [`FormAttribution::apply`]); the error names every field that is
-/// wrong.
+/// (see [`FormAttribution::apply`]) and the organisation's people (see
+/// [`decode`]); the error names every field that is wrong.
 pub fn read(
     channel: Channel,
     raw: &[u8],
     form: Option<&FormAttribution>,
+    staff: &Staff,
 ) -> Result<(Inquiry, bool), String> {
-    let mut received = decode(channel, raw)?;
+    let mut received = decode(channel, raw, staff)?;
     if let Some(form) = form {
         form.apply(&mut received.input);
     }
@@ -185,9 +188,9 @@ mod tests {
 
     #[test]
     fn api_payloads_decode_strictly() {
-        assert!(decode(Channel::Api, br#"{"email":"a@b.io"}"#).is_ok());
+        assert!(decode(Channel::Api, br#"{"email":"a@b.io"}"#, &Staff::default()).is_ok());
         assert!(
-            decode(Channel::Api, br#"{"emial":"a@b.io"}"#)
+            decode(Channel::Api, br#"{"emial":"a@b.io"}"#, &Staff::default())
                 .unwrap_err()
                 .contains("emial")
         );

@@ -35,7 +35,7 @@ use baton_core::charter::default_activity_types;
 use baton_core::decision::Reason;
 use baton_core::domain::{AccountStatus, Channel, InquiryStatus, Role, Stage, Tier};
 use baton_core::inquiry::{Inquiry, Phone};
-use baton_core::intake::{HONEYPOT_FIELD, content_hash, decode};
+use baton_core::intake::{self, HONEYPOT_FIELD, content_hash, decode};
 use baton_core::sla::BusinessHours;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -2974,8 +2974,9 @@ impl Envelope {
 }
 
 /// The hash the pipeline will compute, from the bytes it will read.
-fn hash_of(channel: Channel, raw: &[u8]) -> Result<String> {
-    let received = decode(channel, raw).map_err(|e| DbError::invalid("demo inquiry", e))?;
+fn hash_of(channel: Channel, raw: &[u8], forwarders: &intake::Staff) -> Result<String> {
+    let received =
+        decode(channel, raw, forwarders).map_err(|e| DbError::invalid("demo inquiry", e))?;
     let inquiry = Inquiry::parse(&received.input).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         DbError::invalid("demo inquiry", list.join("; "))
@@ -2998,6 +2999,8 @@ struct Writer<'a> {
     clock: &'a Clock,
     campaigns: &'a [Campaign],
     staff: &'a Staff,
+    /// The staff's addresses, whose forwards the pipeline credits onward.
+    forwarders: intake::Staff,
     /// A spam message still to be sent again: (draft, copies left).
     repeat: Option<(Draft, u32)>,
 }
@@ -3135,7 +3138,7 @@ impl Writer<'_> {
         Ok(Draft {
             at: arrival.at,
             channel,
-            content_hash: hash_of(channel, &raw)?,
+            content_hash: hash_of(channel, &raw, &self.forwarders)?,
             origin,
             raw,
             idempotency_key,
@@ -3376,7 +3379,7 @@ impl Writer<'_> {
         let draft = Draft {
             at,
             channel,
-            content_hash: hash_of(channel, &raw)?,
+            content_hash: hash_of(channel, &raw, &self.forwarders)?,
             origin,
             raw,
             idempotency_key: None,
@@ -3634,6 +3637,7 @@ async fn run_intake(
         clock: sim.clock,
         campaigns,
         staff: sim.staff,
+        forwarders: intake::Staff::new(sim.staff.members.iter().map(Member::email)),
         repeat: None,
     };
     // Contacts above this id were created by the pipeline, at processing time.

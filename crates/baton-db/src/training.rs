@@ -14,7 +14,7 @@ use crate::error::{DbError, Result};
 use crate::forms::form_attributions_in;
 use crate::now_ms;
 use baton_core::domain::{Channel, Intent};
-use baton_core::intake::{FormAttribution, read};
+use baton_core::intake::{FormAttribution, Staff, read};
 use baton_core::learn::combine::MIN_INTENT_CONFIDENCE;
 use baton_core::learn::inputs::{Known, row};
 use baton_core::learn::retrain::{Example, HeldOut, RetrainError, retrain};
@@ -90,6 +90,21 @@ struct Stored {
     raw: Vec<u8>,
 }
 
+impl Db {
+    /// What reading stored inquiries needs beside their payloads, given their
+    /// channels and origins: the hosted forms they came through and the
+    /// people whose forwarded e-mails count as forwards.
+    async fn reading_of<'a>(
+        &self,
+        stored: impl Iterator<Item = (&'a String, &'a String)> + Clone,
+    ) -> Result<(HashMap<String, FormAttribution>, Staff)> {
+        tokio::try_join!(
+            form_attributions_in(self.reader(), stored.clone().map(|(_, origin)| origin)),
+            self.staff_for(stored.filter_map(|(channel, _)| channel.parse().ok()))
+        )
+    }
+}
+
 /// Builds one example from a stored inquiry, read as intake read it (a
 /// hosted form's campaign and source over the visitor's fields), or
 /// `None` when the stored payload no longer parses.
@@ -98,11 +113,13 @@ fn example(
     key: i64,
     stored: &Stored,
     forms: &HashMap<String, FormAttribution>,
+    staff: &Staff,
     intent: Option<Intent>,
     label: String,
 ) -> Option<Example> {
     let channel: Channel = stored.channel.parse().ok()?;
-    let (inquiry, honeypot_filled) = read(channel, &stored.raw, forms.get(&stored.origin)).ok()?;
+    let form = forms.get(&stored.origin);
+    let (inquiry, honeypot_filled) = read(channel, &stored.raw, form, staff).ok()?;
     let known = Known {
         channel,
         honeypot_filled,
@@ -185,11 +202,14 @@ impl Db {
         if task == Task::Spam {
             label_copies_alike(&mut labels, &contents);
         }
-        let forms =
-            form_attributions_in(self.reader(), payloads.values().map(|p| &p.origin)).await?;
+        let (forms, staff) = self
+            .reading_of(payloads.values().map(|p| (&p.channel, &p.origin)))
+            .await?;
         Ok(labels
             .into_iter()
-            .filter_map(|(id, (_, label))| example(task, id, &payloads[&id], &forms, None, label))
+            .filter_map(|(id, (_, label))| {
+                example(task, id, &payloads[&id], &forms, &staff, None, label)
+            })
             .collect())
     }
 
@@ -207,7 +227,8 @@ impl Db {
         )
         .fetch_all(self.reader())
         .await?;
-        let forms = form_attributions_in(self.reader(), rows.iter().map(|r| &r.2)).await?;
+        let payloads = rows.iter().map(|r| (&r.1, &r.2));
+        let (forms, staff) = self.reading_of(payloads).await?;
         Ok(rows
             .into_iter()
             .filter_map(
@@ -225,7 +246,15 @@ impl Db {
                         raw,
                     };
                     let intent = intent.parse().ok();
-                    example(Task::Conversion, id, &stored, &forms, intent, label.into())
+                    example(
+                        Task::Conversion,
+                        id,
+                        &stored,
+                        &forms,
+                        &staff,
+                        intent,
+                        label.into(),
+                    )
                 },
             )
             .collect())

@@ -6,8 +6,9 @@ use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
 use baton_core::auth;
-use baton_core::domain::Role;
+use baton_core::domain::{Channel, Role};
 use baton_core::inquiry::Email;
+use baton_core::intake::Staff;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -416,6 +417,18 @@ impl Db {
         .fetch_all(self.reader())
         .await?;
         rows.into_iter().map(user_from_row).collect()
+    }
+
+    /// The active people, whose forwarded e-mails are credited to the sender
+    /// they forwarded; no query unless one of `channels` is e-mail.
+    pub async fn staff_for(&self, mut channels: impl Iterator<Item = Channel>) -> Result<Staff> {
+        if !channels.any(|channel| channel == Channel::Email) {
+            return Ok(Staff::default());
+        }
+        let addresses: Vec<(String,)> = sqlx::query_as("SELECT email FROM users WHERE active = 1")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(Staff::new(addresses.into_iter().map(|(address,)| address)))
     }
 
     /// True when nobody has been added yet: the first owner must be set up.

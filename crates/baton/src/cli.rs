@@ -267,7 +267,8 @@ pub enum ImportCommand {
     /// rows are imported and processed.
     Inquiries(ImportInquiriesArgs),
     /// Import inquiries from an e-mail message (.eml) or a mailbox (mbox).
-    /// Forwarded inquiries are credited to the original sender.
+    /// An inquiry one of Baton's active users forwarded is credited to its
+    /// original sender; anyone else's forward is their own message.
     Email(ImportEmailArgs),
     /// Import accounts from a CSV file through a TOML mapping (--mapping).
     Accounts(crate::commands::import_records::ImportRecordsArgs),

@@ -656,6 +656,56 @@ fn mbox_import_stores_each_message() {
 }
 
 #[test]
+fn an_imported_forward_is_credited_onward_only_when_one_of_the_staff_sent_it() {
+    let baton = Baton::new();
+    baton.ok(&[
+        "user",
+        "add",
+        "--email",
+        "Sam@Sales.example",
+        "--name",
+        "Sam",
+        "--role",
+        "hunter",
+    ]);
+    let forward = |from: &str| {
+        format!(
+            "From: {from}\n\
+             Subject: Fwd: Contract\n\
+             \n\
+             ---------- Forwarded message ---------\n\
+             From: Ann Lee <ann@customer.example>\n\
+             \n\
+             Please send the renewal quote to the address below.\n"
+        )
+    };
+    let mbox = format!(
+        "From sam@sales.example Mon Jan  6 09:00:00 2025\n{}\n\
+         From mallory@elsewhere.example Mon Jan  6 10:00:00 2025\n{}",
+        forward("Sam <sam@sales.example>"),
+        forward("Mallory <mallory@elsewhere.example>"),
+    );
+    let mbox = baton.file("inbox.mbox", mbox.as_bytes());
+    let imported = baton.ok(&["import", "email", &mbox]);
+    assert!(imported.starts_with("imported 2 inquiries"), "{imported}");
+
+    let senders = baton.with_database(async |db| {
+        let mut senders = Vec::new();
+        for inquiry in db.inquiries(None, 0, 10).await.unwrap() {
+            let view = db.inquiry(inquiry.id).await.unwrap();
+            let contact = db.contact(view.contact_id.unwrap()).await.unwrap();
+            senders.push(contact.email.unwrap());
+        }
+        senders
+    });
+    assert_eq!(
+        senders,
+        ["ann@customer.example", "mallory@elsewhere.example"],
+        "a stranger's forward is their own message"
+    );
+}
+
+#[test]
 fn demo_fills_a_new_database_and_refuses_one_with_people() {
     let baton = Baton::new();
     // Counts out of range are refused before any database is made.

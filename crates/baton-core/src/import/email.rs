@@ -3,7 +3,7 @@
 
 use crate::inquiry::{InquiryInput, MAX_MESSAGE};
 use mail_parser::{Message, MessageParser};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Why one e-mail message could not become an inquiry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,13 +16,29 @@ pub enum EmailError {
     FromWithoutAddress(String),
 }
 
-/// An [`EmailError`] with the position of its message in the file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("message {number}: {error}")]
-pub struct MessageError {
-    /// 1-based position of the message in the file.
-    pub number: usize,
-    pub error: EmailError,
+/// The organisation's people, known by e-mail address, whose forwards are
+/// credited to the sender they forwarded. Anyone else's forward is their own
+/// message: a forward marker and a `From:` line are text anyone can type, and
+/// crediting them would let a stranger speak as a customer.
+#[derive(Debug, Clone, Default)]
+pub struct Staff {
+    /// Lowercase addresses.
+    addresses: HashSet<String>,
+}
+
+impl Staff {
+    pub fn new<A: AsRef<str>>(addresses: impl IntoIterator<Item = A>) -> Staff {
+        Staff {
+            addresses: addresses
+                .into_iter()
+                .map(|address| address.as_ref().trim().to_lowercase())
+                .collect(),
+        }
+    }
+
+    pub fn includes(&self, address: &str) -> bool {
+        self.addresses.contains(&address.trim().to_lowercase())
+    }
 }
 
 /// Turns one message into an inquiry.
@@ -30,12 +46,12 @@ pub struct MessageError {
 /// The From header gives `name` and `email`; the body (text/plain when the
 /// message has it, otherwise its HTML as text) gives `message`; `source` is
 /// `email`. `fields` keeps `subject`, `message_id` and `date` (RFC 3339) when
-/// present. When the body forwards another message (after a marker such as
-/// `---------- Forwarded message ---------` or `Begin forwarded message:`),
-/// `name` and `email` are those of the forwarded sender, since sales staff
-/// forward inquiries from their own mailboxes, and the forwarder's address
-/// goes into `fields["forwarded_by"]`.
-pub fn parse_message(bytes: &[u8]) -> Result<InquiryInput, EmailError> {
+/// present. When one of `staff` forwards another message in the body (after
+/// a marker such as `---------- Forwarded message ---------` or `Begin
+/// forwarded message:`), `name` and `email` are those of the forwarded
+/// sender, since sales staff forward inquiries from their own mailboxes, and
+/// the forwarder's address goes into `fields["forwarded_by"]`.
+pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailError> {
     let message = MessageParser::default()
         .parse(bytes)
         .filter(has_email_headers)
@@ -81,6 +97,7 @@ pub fn parse_message(bytes: &[u8]) -> Result<InquiryInput, EmailError> {
 
     let forwarded = body
         .as_deref()
+        .filter(|_| staff.includes(&from.1))
         .and_then(|body| forwarded_sender(body, subject.as_deref()));
     let (name, email) = match forwarded {
         Some(original) => {
@@ -138,27 +155,6 @@ fn is_separator(line: &[u8]) -> bool {
     };
     let year = |w: &&str| w.len() == 4 && digits(w);
     words.len() >= 3 && words[1..].iter().any(time) && words[1..].iter().any(year)
-}
-
-/// Parses an mbox file (it starts with `From `) or a single message, giving
-/// one result per message, in file order.
-pub fn parse_file(bytes: &[u8]) -> Vec<Result<InquiryInput, MessageError>> {
-    let number_errors = |(index, result): (usize, Result<InquiryInput, EmailError>)| {
-        result.map_err(|error| MessageError {
-            number: index + 1,
-            error,
-        })
-    };
-    if bytes.starts_with(b"From ") {
-        split_mbox(bytes)
-            .iter()
-            .map(|message| parse_message(message))
-            .enumerate()
-            .map(number_errors)
-            .collect()
-    } else {
-        vec![number_errors((0, parse_message(bytes)))]
-    }
 }
 
 /// The sender of a message forwarded inside another one.
@@ -331,6 +327,24 @@ fn with_link_targets(text: String, html: Option<&str>) -> String {
 mod tests {
     use super::*;
 
+    /// The people of the organisation in these messages.
+    fn staff() -> Staff {
+        Staff::new(["Sam@Baton.example"])
+    }
+
+    /// Every message of an mbox file, or the one message of another file.
+    fn parse_all(bytes: &[u8]) -> Vec<Result<InquiryInput, EmailError>> {
+        let messages = if bytes.starts_with(b"From ") {
+            split_mbox(bytes)
+        } else {
+            vec![bytes.to_vec()]
+        };
+        messages
+            .iter()
+            .map(|message| parse_message(message, &staff()))
+            .collect()
+    }
+
     fn field<'a>(inquiry: &'a InquiryInput, key: &str) -> Option<&'a str> {
         inquiry.fields.get(key).and_then(|value| value.as_str())
     }
@@ -347,7 +361,7 @@ mod tests {
 
     #[test]
     fn a_plain_message_gives_sender_body_and_headers() {
-        let inquiry = parse_message(PLAIN.as_bytes()).unwrap();
+        let inquiry = parse_message(PLAIN.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.name.as_deref(), Some("Ann Lee"));
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(
@@ -373,7 +387,7 @@ mod tests {
             \n\
             <html><body><p>Hello <b>team</b></p><p>Call me back</p></body></html>\n\
             --b1--\n";
-        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.name, None);
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(inquiry.message.as_deref(), Some("Hello team\nCall me back"));
@@ -383,7 +397,7 @@ mod tests {
     fn a_long_message_is_cut_to_fit_saying_so() {
         let long = "We are evaluating CRM vendors for 400 seats. ".repeat(600);
         let raw = format!("From: ann@acme.io\nSubject: RFP\n\n{long}\n");
-        let input = parse_message(raw.as_bytes()).unwrap();
+        let input = parse_message(raw.as_bytes(), &staff()).unwrap();
         let message = input.message.as_deref().unwrap();
         assert!(message.chars().count() <= MAX_MESSAGE);
         assert!(message.starts_with("We are evaluating CRM vendors"));
@@ -405,7 +419,10 @@ mod tests {
             <p>Claim your prize <a href=\"http://x.ru/1\">here</a>, \
             <A HREF='https://y.ru'>here</A> and <a href=\"http://x.ru/1\">again</a>; \
             <a href=\"mailto:a@b.c\">mail us</a></p>\n";
-        let message = parse_message(raw.as_bytes()).unwrap().message.unwrap();
+        let message = parse_message(raw.as_bytes(), &staff())
+            .unwrap()
+            .message
+            .unwrap();
         assert!(
             message.ends_with("\n\nLinks: http://x.ru/1 https://y.ru"),
             "{message}"
@@ -427,14 +444,14 @@ mod tests {
             \n\
             <p>HTML version</p>\n\
             --b1--\n";
-        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.message.as_deref(), Some("Plain version"));
     }
 
     #[test]
     fn an_encoded_display_name_is_decoded() {
         let raw = "From: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <jm@acme.de>\n\nHallo\n";
-        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.name.as_deref(), Some("Jürgen Müller"));
     }
 
@@ -453,7 +470,7 @@ mod tests {
             \n\
             \n\
             What would 40 seats cost?\n";
-        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.name.as_deref(), Some("Ann Lee"));
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(field(&inquiry, "forwarded_by"), Some("sam@baton.example"));
@@ -474,7 +491,7 @@ mod tests {
             Subject: Demo\n\
             \n\
             Can we see a demo?\n";
-        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.name.as_deref(), Some("Lee, Ann"));
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
     }
@@ -490,15 +507,36 @@ mod tests {
             \n\
             Hello\n";
         let forward = format!("From: sam@baton.example\nSubject: FW: Pricing\n{body}");
-        let inquiry = parse_message(forward.as_bytes()).unwrap();
+        let inquiry = parse_message(forward.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(inquiry.name.as_deref(), Some("Ann Lee"));
 
         // The same marker in a reply quotes the person being answered.
         let reply = format!("From: bob@client.example\nSubject: RE: Pricing\n{body}");
-        let inquiry = parse_message(reply.as_bytes()).unwrap();
+        let inquiry = parse_message(reply.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.email.as_deref(), Some("bob@client.example"));
         assert_eq!(field(&inquiry, "forwarded_by"), None);
+    }
+
+    #[test]
+    fn a_forward_from_outside_the_organisation_is_the_senders_own_message() {
+        let raw = "From: Mallory <mallory@elsewhere.example>\n\
+            Subject: Fwd: Renewal\n\
+            \n\
+            ---------- Forwarded message ---------\n\
+            From: Ann Lee <ann@acme.io>\n\
+            \n\
+            Please cancel our contract and refund us to the account below.\n";
+        let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
+        assert_eq!(inquiry.email.as_deref(), Some("mallory@elsewhere.example"));
+        assert_eq!(inquiry.name.as_deref(), Some("Mallory"));
+        assert_eq!(field(&inquiry, "forwarded_by"), None);
+
+        // The same message from one of the organisation's people is a forward.
+        let forwarded = raw.replace("Mallory <mallory@elsewhere.example>", "SAM@baton.example");
+        let inquiry = parse_message(forwarded.as_bytes(), &staff()).unwrap();
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+        assert_eq!(field(&inquiry, "forwarded_by"), Some("SAM@baton.example"));
     }
 
     #[test]
@@ -509,7 +547,7 @@ mod tests {
             > ________________________________\n\
             > From: ann@acme.io\n\
             > Sent: Tuesday\n";
-        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.name, None);
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
     }
@@ -523,24 +561,26 @@ mod tests {
             From: Ann Lee\n\
             \n\
             Notes\n";
-        let inquiry = parse_message(raw.as_bytes()).unwrap();
+        let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.email.as_deref(), Some("sam@baton.example"));
         assert_eq!(field(&inquiry, "forwarded_by"), None);
     }
 
     #[test]
     fn a_message_without_body_has_no_message() {
-        let inquiry = parse_message(b"From: ann@acme.io\nSubject: Call me\n\n  \n").unwrap();
+        let inquiry =
+            parse_message(b"From: ann@acme.io\nSubject: Call me\n\n  \n", &staff()).unwrap();
         assert_eq!(inquiry.message, None);
         assert_eq!(field(&inquiry, "subject"), Some("Call me"));
     }
 
     #[test]
     fn a_message_without_from_address_is_refused() {
-        let error = parse_message(b"Subject: Hello\nTo: sales@baton.example\n\nHi\n");
+        let error = parse_message(b"Subject: Hello\nTo: sales@baton.example\n\nHi\n", &staff());
         assert_eq!(error, Err(EmailError::NoFromAddress));
         assert_eq!(EmailError::NoFromAddress.to_string(), "no From address");
-        let error = parse_message(b"From: broken-no-at\nSubject: Hello\n\nHi\n").unwrap_err();
+        let error =
+            parse_message(b"From: broken-no-at\nSubject: Hello\n\nHi\n", &staff()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "the From header, `broken-no-at`, holds no e-mail address"
@@ -554,13 +594,16 @@ mod tests {
             b"\x00\x01\xff binary junk",
             b"just a line of text\n",
         ] {
-            assert_eq!(parse_message(garbage), Err(EmailError::NotAnEmail));
+            assert_eq!(
+                parse_message(garbage, &staff()),
+                Err(EmailError::NotAnEmail)
+            );
         }
-        let results = parse_file(b"%PDF-1.7\n1 0 obj\n");
+        let results = parse_all(b"%PDF-1.7\n1 0 obj\n");
         assert_eq!(results.len(), 1);
         assert_eq!(
             results[0].as_ref().unwrap_err().to_string(),
-            "message 1: not an e-mail message (found no From, Subject, Date or Message-ID header)"
+            "not an e-mail message (found no From, Subject, Date or Message-ID header)"
         );
     }
 
@@ -601,7 +644,7 @@ mod tests {
             From: Bob <bob@client.example>\r\n\
             \r\n\
             Hi\r\n";
-        let results = parse_file(mbox.as_bytes());
+        let results = parse_all(mbox.as_bytes());
         assert_eq!(results.len(), 2);
         let first = results[0].as_ref().unwrap().message.as_deref().unwrap();
         assert!(
@@ -613,7 +656,7 @@ mod tests {
 
     #[test]
     fn an_mbox_file_gives_one_inquiry_per_message() {
-        let results = parse_file(MBOX.as_bytes());
+        let results = parse_all(MBOX.as_bytes());
         let inquiries: Vec<InquiryInput> = results.into_iter().map(Result::unwrap).collect();
         assert_eq!(inquiries.len(), 2);
         assert_eq!(inquiries[0].email.as_deref(), Some("ann@acme.io"));
@@ -629,7 +672,7 @@ mod tests {
     }
 
     #[test]
-    fn an_mbox_error_names_the_message_and_the_others_still_parse() {
+    fn a_bad_message_in_an_mbox_leaves_the_others_readable() {
         let mbox = "From a Tue Jan 14 10:00:00 2025\n\
             From: ann@acme.io\n\
             \n\
@@ -638,17 +681,17 @@ mod tests {
             Subject: no sender\n\
             \n\
             Two\n";
-        let results = parse_file(mbox.as_bytes());
+        let results = parse_all(mbox.as_bytes());
         assert!(results[0].is_ok());
         assert_eq!(
             results[1].as_ref().unwrap_err().to_string(),
-            "message 2: no From address"
+            "no From address"
         );
     }
 
     #[test]
     fn a_single_message_file_gives_one_inquiry() {
-        let results = parse_file(PLAIN.as_bytes());
+        let results = parse_all(PLAIN.as_bytes());
         assert_eq!(results.len(), 1);
         assert_eq!(
             results[0].as_ref().unwrap().email.as_deref(),

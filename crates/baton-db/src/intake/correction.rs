@@ -30,6 +30,7 @@ use crate::work_items::{change_stage_in, choose_assignee, lock_queues_by_id, rec
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, Grade, Intent, Stage};
 use baton_core::inquiry::Inquiry;
+use baton_core::intake::read;
 use baton_core::routing::{RouteDecision, RoutingFacts, route};
 use baton_core::sla::BusinessHours;
 use sqlx::{Any, Transaction};
@@ -152,10 +153,10 @@ impl Db {
             let form = form_attributions_in(&mut *tx, [&origin])
                 .await?
                 .remove(&origin);
+            let channel = channel.parse().ok();
+            let staff = self.staff_for(channel.into_iter()).await?;
             let arrived = channel
-                .parse()
-                .ok()
-                .and_then(|channel| baton_core::intake::read(channel, &raw, form.as_ref()).ok())
+                .and_then(|channel| read(channel, &raw, form.as_ref(), &staff).ok())
                 .map(|(inquiry, _)| inquiry);
             let corrected = Corrected {
                 id,

@@ -394,13 +394,21 @@ impl Db {
             if held.is_empty() {
                 return Ok(());
             }
+            let staff = self
+                .staff_for(
+                    held.iter()
+                        .filter_map(|(_, channel, _)| channel.parse().ok()),
+                )
+                .await?;
             let rows: Vec<Vec<Value>> = held
                 .into_iter()
                 .map(|(id, channel, raw)| {
                     let text = channel
                         .parse()
                         .ok()
-                        .and_then(|channel| baton_core::intake::read(channel, &raw, None).ok())
+                        .and_then(|channel| {
+                            baton_core::intake::read(channel, &raw, None, &staff).ok()
+                        })
                         .map(|(inquiry, _)| HeldText::of(&inquiry))
                         .unwrap_or_default();
                     held_row(id, &text)

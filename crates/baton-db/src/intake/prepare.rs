@@ -221,10 +221,13 @@ impl Db {
     pub(super) async fn prepare(&self, pending: Vec<Pending>) -> Result<(Context, Vec<Prepared>)> {
         let mut parsed = Vec::with_capacity(pending.len());
         let mut prepared = Vec::with_capacity(pending.len());
-        // No query unless the batch holds hosted-form inquiries.
-        let forms = form_attributions_in(self.reader(), pending.iter().map(|p| &p.origin)).await?;
+        // No query unless the batch holds hosted-form or e-mail inquiries.
+        let (forms, staff) = tokio::try_join!(
+            form_attributions_in(self.reader(), pending.iter().map(|p| &p.origin)),
+            self.staff_for(pending.iter().map(|p| p.channel))
+        )?;
         for p in pending {
-            match read(p.channel, &p.raw, forms.get(&p.origin)) {
+            match read(p.channel, &p.raw, forms.get(&p.origin), &staff) {
                 Ok((inquiry, honeypot)) => parsed.push((p, inquiry, honeypot)),
                 Err(error) => prepared.push(Prepared::Failed {
                     inquiry_id: p.id,

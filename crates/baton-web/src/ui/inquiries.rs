@@ -212,12 +212,16 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
         None => None,
     };
     // Read as intake read it: a value the form replaced does not hide
-    // what the person wrote.
-    let form = match state.db.form_attribution(&view.origin).await {
-        Ok(form) => form,
+    // what the person wrote, and a forward counts from the staff only.
+    let reading = tokio::try_join!(
+        state.db.form_attribution(&view.origin),
+        state.db.staff_for(std::iter::once(view.channel))
+    );
+    let (form, staff) = match reading {
+        Ok(reading) => reading,
         Err(e) => return failure(Some(&viewer), e),
     };
-    let said = read(view.channel, &view.raw, form.as_ref())
+    let said = read(view.channel, &view.raw, form.as_ref(), &staff)
         .map(|(inquiry, _)| what_they_wrote(&inquiry))
         .unwrap_or_default();
     let assignee = match view.assignee_id {

@@ -1,5 +1,6 @@
 use crate::helpers::{TestApp, api_inquiry, process_as_one_batch, strong_lead};
-use baton_core::domain::Role;
+use baton_core::domain::{Channel, Role};
+use baton_core::intake::Staff;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -644,7 +645,7 @@ async fn a_dry_run_decides_like_processing_and_writes_nothing() {
         json!({"email": "lee@globex.test", "message": "We would like pricing for 20 more seats"});
     let raw = body.to_string().into_bytes();
     let (inquiry, _) =
-        baton_core::intake::read(baton_core::domain::Channel::Api, &raw, None).unwrap();
+        baton_core::intake::read(Channel::Api, &raw, None, &Staff::default()).unwrap();
     let raw = baton_db::intake::RawInquiry {
         channel: baton_core::domain::Channel::Api,
         origin: "dry run".into(),

@@ -10,9 +10,8 @@ use crate::failure::Failure;
 use crate::output::say;
 use baton_core::domain::{Channel, InquiryStatus};
 use baton_core::import::csv::{ColumnMapping, Delimiter, ImportError, InquiryCsvReader};
-use baton_core::import::email::{parse_message, split_mbox};
-use baton_core::inquiry::{Inquiry, InquiryInput};
-use baton_core::intake::{content_hash, file_payload_key};
+use baton_core::import::email::split_mbox;
+use baton_core::intake::{Staff, content_hash, file_payload_key, read};
 use baton_db::Db;
 use baton_db::intake::{RawInquiry, Stored};
 use indicatif::ProgressBar;
@@ -46,12 +45,14 @@ pub async fn import_inquiries(
         Ok(Item {
             label: position.to_string(),
             origin: format!("import:{file_name}#{}", position.row),
-            channel: Channel::Import,
-            input,
             raw,
         })
     });
-    import(database, args.dry_run, "rows", items, bar).await
+    let contents = Contents {
+        channel: Channel::Import,
+        unit: "rows",
+    };
+    import(database, args.dry_run, contents, items, bar).await
 }
 
 pub async fn import_email(database: &DatabaseArgs, args: &ImportEmailArgs) -> Result<(), Failure> {
@@ -74,17 +75,17 @@ pub async fn import_email(database: &DatabaseArgs, args: &ImportEmailArgs) -> Re
         .wrap_iter(messages.into_iter())
         .enumerate()
         .map(|(index, raw)| {
-            let label = format!("message {}", index + 1);
-            let input = parse_message(&raw).map_err(|error| format!("{label}: {error}"))?;
             Ok(Item {
+                label: format!("message {}", index + 1),
                 origin: format!("email:{file_name}#{}", index + 1),
-                label,
-                channel: Channel::Email,
-                input,
                 raw,
             })
         });
-    import(database, args.dry_run, "messages", items, bar).await
+    let contents = Contents {
+        channel: Channel::Email,
+        unit: "messages",
+    };
+    import(database, args.dry_run, contents, items, bar).await
 }
 
 fn unreadable(path: &Path, error: std::io::Error) -> Failure {
@@ -100,14 +101,22 @@ fn file_name(path: &Path) -> String {
         .into_owned()
 }
 
+/// What a file holds.
+#[derive(Debug, Clone, Copy)]
+struct Contents {
+    /// The channel its inquiries came through.
+    channel: Channel,
+    /// What it is made of, `rows` or `messages`.
+    unit: &'static str,
+}
+
 /// One row or message of a file, read but not yet parsed as an inquiry.
 struct Item {
     /// `row 12` or `message 3`, for reports.
     label: String,
     origin: String,
-    channel: Channel,
-    input: InquiryInput,
-    /// What is stored: the bytes processing will decode.
+    /// What is stored: the bytes processing will decode, and the import reads
+    /// the same way.
     raw: Vec<u8>,
 }
 
@@ -119,30 +128,34 @@ type ReadItem = Result<Item, String>;
 async fn import(
     database: &DatabaseArgs,
     dry_run: bool,
-    unit: &str,
+    contents: Contents,
     items: impl Iterator<Item = ReadItem>,
     bar: ProgressBar,
 ) -> Result<(), Failure> {
     bar.set_message(if dry_run { "checking" } else { "importing" });
     let tally = match (dry_run, database.exists()) {
         // Nothing can have been imported before into a database not made yet.
-        (true, false) => Importer::new(None, true, &bar).run(items).await?,
+        (true, false) => Importer::new(None, true, &bar).run(contents, items).await?,
         // A check leaves the database as it is, schema included.
         (true, true) => {
             closing(connect(database).await?, async |db| {
-                Importer::new(Some(db), true, &bar).run(items).await
+                Importer::new(Some(db), true, &bar)
+                    .run(contents, items)
+                    .await
             })
             .await?
         }
         (false, _) => {
             closing(open(database).await?, async |db| {
-                Importer::new(Some(db), false, &bar).run(items).await
+                Importer::new(Some(db), false, &bar)
+                    .run(contents, items)
+                    .await
             })
             .await?
         }
     };
     bar.finish_and_clear();
-    tally.report(dry_run, unit)
+    tally.report(dry_run, contents.unit)
 }
 
 /// What an import did.
@@ -261,9 +274,18 @@ impl<'a> Importer<'a> {
         }
     }
 
-    async fn run(mut self, items: impl Iterator<Item = ReadItem>) -> Result<Tally, Failure> {
+    async fn run(
+        mut self,
+        contents: Contents,
+        items: impl Iterator<Item = ReadItem>,
+    ) -> Result<Tally, Failure> {
+        // Read as processing will read them: forwards count from the staff only.
+        let staff = match self.db {
+            Some(db) => db.staff_for(std::iter::once(contents.channel)).await?,
+            None => Staff::default(),
+        };
         for item in items {
-            match item.and_then(parse) {
+            match item.and_then(|item| parse(item, contents.channel, &staff)) {
                 Ok(raw) => self.accept(raw).await?,
                 Err(rejection) => {
                     self.tally.rejected += 1;
@@ -350,13 +372,11 @@ impl<'a> Importer<'a> {
 }
 
 /// The inquiry an item holds, ready to store, or every problem with it.
-fn parse(item: Item) -> Result<RawInquiry, String> {
-    let inquiry = Inquiry::parse(&item.input).map_err(|errors| {
-        let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("{}: {}", item.label, problems.join("; "))
-    })?;
+fn parse(item: Item, channel: Channel, staff: &Staff) -> Result<RawInquiry, String> {
+    let (inquiry, _) = read(channel, &item.raw, None, staff)
+        .map_err(|problems| format!("{}: {problems}", item.label))?;
     Ok(RawInquiry {
-        channel: item.channel,
+        channel,
         origin: item.origin,
         idempotency_key: Some(file_payload_key(&item.raw)),
         raw: item.raw,
