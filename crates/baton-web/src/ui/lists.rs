@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use baton_core::domain::Grade;
 use baton_core::export::csv_record;
 use baton_core::inquiry::FieldError;
 use baton_db::DbError;
@@ -243,9 +244,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Output {
 pub struct Column {
     pub label: &'static str,
     pub sort: Option<&'static str>,
-    /// Sums of money: the CSV gives the number, then the currency in a
-    /// column of its own, so a spreadsheet reads the amounts as numbers.
-    pub amounts: bool,
+    /// What the page shows together and the CSV gives in two columns, so
+    /// that a spreadsheet reads the first as a number.
+    pub pair: Option<Pair>,
+}
+
+/// Two values a page shows in one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pair {
+    /// A sum of money and its currency ([`Cell::amount`]).
+    AmountAndCurrency,
+    /// A lead's score and its grade ([`Cell::score`]).
+    ScoreAndGrade,
 }
 
 impl Column {
@@ -253,7 +263,7 @@ impl Column {
         Column {
             label,
             sort: Some(key),
-            amounts: false,
+            pair: None,
         }
     }
 
@@ -261,14 +271,22 @@ impl Column {
         Column {
             label,
             sort: None,
-            amounts: false,
+            pair: None,
         }
     }
 
     /// The column, of sums of money ([`Cell::amount`]).
     pub const fn of_amounts(self) -> Column {
         Column {
-            amounts: true,
+            pair: Some(Pair::AmountAndCurrency),
+            ..self
+        }
+    }
+
+    /// The column, of scores with their grades ([`Cell::score`]).
+    pub const fn of_scores(self) -> Column {
+        Column {
+            pair: Some(Pair::ScoreAndGrade),
             ..self
         }
     }
@@ -276,8 +294,10 @@ impl Column {
     /// The CSV's headings for the column.
     fn csv_headings(&self) -> Vec<String> {
         let mut headings = vec![self.label.to_string()];
-        if self.amounts {
-            headings.push(format!("{} currency", self.label));
+        match self.pair {
+            Some(Pair::AmountAndCurrency) => headings.push(format!("{} currency", self.label)),
+            Some(Pair::ScoreAndGrade) => headings.push("Grade".to_string()),
+            None => {}
         }
         headings
     }
@@ -289,8 +309,9 @@ pub struct Cell {
     pub href: Option<String>,
     /// A class that sets the cell apart on the page, such as `overdue`.
     pub class: Option<&'static str>,
-    /// A sum of money as the CSV gives it: the number and the currency.
-    amount: Option<(String, String)>,
+    /// The two values of a [`Pair`] as the CSV gives them, such as a sum's
+    /// number and currency.
+    pair: Option<(String, String)>,
     /// The CSV's plain value when the page words it, such as a share
     /// shown as a percentage and exported as a fraction.
     plain: Option<String>,
@@ -302,7 +323,7 @@ impl Cell {
             text: text.into(),
             href: None,
             class: None,
-            amount: None,
+            pair: None,
             plain: None,
         }
     }
@@ -320,8 +341,17 @@ impl Cell {
         let number = super::plain_amount(minor, currency);
         let shown = format!("{number} {currency}");
         Cell {
-            amount: Some((number, currency.to_string())),
+            pair: Some((number, currency.to_string())),
             ..Cell::text(shown)
+        }
+    }
+
+    /// A lead's score with its grade: `72 (B)` on the page, `72` and `B` in
+    /// the CSV.
+    pub fn score(score: impl std::fmt::Display, grade: Grade) -> Cell {
+        Cell {
+            pair: Some((score.to_string(), grade.as_str().to_uppercase())),
+            ..Cell::text(super::score_and_grade(score, grade))
         }
     }
 
@@ -338,10 +368,10 @@ impl Cell {
     /// The CSV's values for the cell under `column`.
     fn csv_values<'a>(&'a self, column: &Column) -> Vec<&'a str> {
         let text = self.plain.as_deref().unwrap_or(&self.text);
-        match (&self.amount, column.amounts) {
-            (Some((number, currency)), true) => vec![number, currency],
-            (None, true) => vec![text, ""],
-            (_, false) => vec![text],
+        match (&self.pair, column.pair) {
+            (Some((first, second)), Some(_)) => vec![first, second],
+            (None, Some(_)) => vec![text, ""],
+            (_, None) => vec![text],
         }
     }
 
@@ -763,6 +793,15 @@ mod tests {
         assert_eq!(yen.csv_values(&column), ["1500", "JPY"]);
         let text = Column::unsorted("Stage");
         assert_eq!(Cell::text("won").csv_values(&text), ["won"]);
+    }
+
+    #[test]
+    fn scores_are_numbers_in_the_csv_with_their_grade_beside() {
+        let column = Column::sorted("Score", "score").of_scores();
+        assert_eq!(column.csv_headings(), ["Score", "Grade"]);
+        let cell = Cell::score(72, Grade::B);
+        assert_eq!(cell.text, "72 (B)");
+        assert_eq!(cell.csv_values(&column), ["72", "B"]);
     }
 
     #[test]

@@ -810,13 +810,17 @@ async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_lea
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("Lead,Account,Stage,Score,Intent,Source,Owner,Arrived")
+        Some("Lead,Account,Stage,Score,Grade,Intent,Source,Owner,Arrived")
     );
     let dana_line = lines.next().unwrap();
     assert!(
         dana_line.starts_with("Dana Reyes,") && dana_line.contains(",webinar,"),
         "{dana_line}"
     );
+    // The score is a number a spreadsheet reads, its grade beside it.
+    let cells: Vec<&str> = dana_line.split(',').collect();
+    assert!(cells[3].parse::<u8>().is_ok(), "{dana_line}");
+    assert!(["A", "B", "C", "D"].contains(&cells[4]), "{dana_line}");
     assert_eq!(lines.next(), None);
 
     // A hunter sees the lead in their queue, not marketing's, and picks no owner.
