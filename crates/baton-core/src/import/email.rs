@@ -3,6 +3,7 @@
 
 use crate::inquiry::{InquiryInput, MAX_MESSAGE};
 use mail_parser::{Message, MessageParser};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 /// Why one e-mail message could not become an inquiry.
@@ -52,8 +53,9 @@ impl Staff {
 /// sender, since sales staff forward inquiries from their own mailboxes, and
 /// the forwarder's address goes into `fields["forwarded_by"]`.
 pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailError> {
+    let bytes = with_readable_headers(bytes);
     let message = MessageParser::default()
-        .parse(bytes)
+        .parse(&bytes)
         .filter(has_email_headers)
         .ok_or(EmailError::NotAnEmail)?;
     let from = message
@@ -114,6 +116,31 @@ pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailE
         fields,
         ..Default::default()
     })
+}
+
+/// The message with a header block that is not UTF-8 read as Latin-1: old
+/// mail programs write names such as `Jürgen` in raw ISO-8859-1 bytes,
+/// which would otherwise become replacement characters. The body is left
+/// as it is, since its Content-Type names its charset.
+fn with_readable_headers(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let mut end = 0;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        end += line.len();
+        if line == b"\n" || line == b"\r\n" {
+            break;
+        }
+    }
+    let (head, body) = bytes.split_at(end);
+    if std::str::from_utf8(head).is_ok() {
+        return Cow::Borrowed(bytes);
+    }
+    let mut readable = head
+        .iter()
+        .map(|&byte| char::from(byte))
+        .collect::<String>()
+        .into_bytes();
+    readable.extend_from_slice(body);
+    Cow::Owned(readable)
 }
 
 /// Splits an mbox file into its messages, undoing `>From ` quoting.
@@ -453,6 +480,22 @@ mod tests {
         let raw = "From: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <jm@acme.de>\n\nHallo\n";
         let inquiry = parse_message(raw.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.name.as_deref(), Some("Jürgen Müller"));
+    }
+
+    #[test]
+    fn headers_in_raw_latin_1_are_read_as_latin_1() {
+        let raw = b"From: J\xfcrgen M\xfcller <jm@acme.de>\n\
+            Subject: Gr\xfc\xdfe aus K\xf6ln\n\
+            Content-Type: text/plain; charset=utf-8\n\
+            \n\
+            Gr\xc3\xbc\xc3\x9fe\n";
+        let inquiry = parse_message(raw, &staff()).unwrap();
+        assert_eq!(inquiry.name.as_deref(), Some("J\u{fc}rgen M\u{fc}ller"));
+        assert_eq!(
+            field(&inquiry, "subject"),
+            Some("Gr\u{fc}\u{df}e aus K\u{f6}ln")
+        );
+        assert_eq!(inquiry.message.as_deref(), Some("Gr\u{fc}\u{df}e"));
     }
 
     #[test]
