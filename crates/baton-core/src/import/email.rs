@@ -47,11 +47,12 @@ impl Staff {
 /// The From header gives `name` and `email`; the body (text/plain when the
 /// message has it, otherwise its HTML as text) gives `message`; `source` is
 /// `email`. `fields` keeps `subject`, `message_id` and `date` (RFC 3339) when
-/// present. When one of `staff` forwards another message in the body (after
-/// a marker such as `---------- Forwarded message ---------` or `Begin
-/// forwarded message:`), `name` and `email` are those of the forwarded
-/// sender, since sales staff forward inquiries from their own mailboxes, and
-/// the forwarder's address goes into `fields["forwarded_by"]`.
+/// present. When one of `staff` forwards another message, attached
+/// (message/rfc822) or in the body (after a marker such as `----------
+/// Forwarded message ---------` or `Begin forwarded message:`), `name` and
+/// `email` are those of the forwarded sender, since sales staff forward
+/// inquiries from their own mailboxes, and the forwarder's address goes into
+/// `fields["forwarded_by"]`; an attached message's text follows the note.
 pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailError> {
     let bytes = with_readable_headers(bytes);
     let message = MessageParser::default()
@@ -74,12 +75,19 @@ pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailE
             _ => EmailError::NoFromAddress,
         })?;
     let subject = non_blank(message.subject());
-    let body = message
-        .body_text(0)
-        .map(|body| body.replace("\r\n", "\n"))
-        .map(|body| with_link_targets(body, message.body_html(0).as_deref()))
-        .map(within_limit)
-        .and_then(|body| non_blank(Some(&body)));
+    let by_staff = staff.includes(&from.1);
+    // A message forwarded as an attachment (message/rfc822) is the inquiry.
+    let attached = message
+        .attachments()
+        .filter(|_| by_staff)
+        .find_map(|part| part.message())
+        .and_then(|inner| Some((sender_of(inner)?, text_of(inner))));
+    let body = match (text_of(&message), attached.as_ref().map(|(_, text)| text)) {
+        (Some(note), Some(Some(text))) => Some(format!("{}\n\n{text}", note.trim_end())),
+        (note, text) => note.or_else(|| text.cloned().flatten()),
+    }
+    .map(within_limit)
+    .and_then(|body| non_blank(Some(&body)));
 
     let mut fields = BTreeMap::new();
     let mut add_field = |key: &str, value: Option<String>| {
@@ -97,10 +105,11 @@ pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailE
             .map(|date| date.to_rfc3339()),
     );
 
-    let forwarded = body
-        .as_deref()
-        .filter(|_| staff.includes(&from.1))
-        .and_then(|body| forwarded_sender(body, subject.as_deref()));
+    let forwarded = attached.map(|(sender, _)| sender).or_else(|| {
+        body.as_deref()
+            .filter(|_| by_staff)
+            .and_then(|body| forwarded_sender(body, subject.as_deref()))
+    });
     let (name, email) = match forwarded {
         Some(original) => {
             add_field("forwarded_by", Some(from.1));
@@ -115,6 +124,24 @@ pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailE
         source: Some("email".into()),
         fields,
         ..Default::default()
+    })
+}
+
+/// A message's text: its text/plain body, or its HTML as text, with the
+/// targets of links it does not show.
+fn text_of(message: &Message<'_>) -> Option<String> {
+    message
+        .body_text(0)
+        .map(|body| body.replace("\r\n", "\n"))
+        .map(|body| with_link_targets(body, message.body_html(0).as_deref()))
+}
+
+/// The sender a message names in its From header.
+fn sender_of(message: &Message<'_>) -> Option<ForwardedSender> {
+    let from = message.from()?.first()?;
+    Some(ForwardedSender {
+        name: non_blank(from.name()),
+        email: non_blank(from.address())?,
     })
 }
 
@@ -580,6 +607,45 @@ mod tests {
         let inquiry = parse_message(forwarded.as_bytes(), &staff()).unwrap();
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(field(&inquiry, "forwarded_by"), Some("SAM@baton.example"));
+    }
+
+    #[test]
+    fn a_message_forwarded_as_an_attachment_takes_its_sender_and_text() {
+        let raw = |from: &str| {
+            format!(
+                "From: {from}\r\n\
+                 Subject: Fwd: Pricing\r\n\
+                 MIME-Version: 1.0\r\n\
+                 Content-Type: multipart/mixed; boundary=\"b1\"\r\n\
+                 \r\n\
+                 --b1\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\
+                 \r\n\
+                 Hot lead, see below.\r\n\
+                 --b1\r\n\
+                 Content-Type: message/rfc822\r\n\
+                 Content-Disposition: attachment\r\n\
+                 \r\n\
+                 From: Ann Lee <ann@acme.io>\r\n\
+                 Subject: Pricing\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\
+                 \r\n\
+                 What would 40 seats cost?\r\n\
+                 --b1--\r\n"
+            )
+        };
+        let inquiry = parse_message(raw("Sam <sam@baton.example>").as_bytes(), &staff()).unwrap();
+        assert_eq!(inquiry.name.as_deref(), Some("Ann Lee"));
+        assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
+        assert_eq!(field(&inquiry, "forwarded_by"), Some("sam@baton.example"));
+        let message = inquiry.message.unwrap();
+        assert!(message.starts_with("Hot lead, see below."), "{message}");
+        assert!(message.contains("What would 40 seats cost?"), "{message}");
+
+        // Attached by a stranger, it is the stranger's own message.
+        let inquiry = parse_message(raw("mallory@elsewhere.example").as_bytes(), &staff()).unwrap();
+        assert_eq!(inquiry.email.as_deref(), Some("mallory@elsewhere.example"));
+        assert_eq!(field(&inquiry, "forwarded_by"), None);
     }
 
     #[test]
