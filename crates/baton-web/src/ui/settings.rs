@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/settings/teams", get(teams).post(create_team))
         .route("/settings/teams.csv", get(teams))
+        .route("/settings/teams/{id}", post(change_team))
         .route("/settings/webhooks", get(webhooks).post(create_webhook))
         .route("/settings/webhooks.csv", get(webhooks))
         .route("/settings/webhooks/{id}/active", post(set_webhook_active))
@@ -200,10 +201,32 @@ struct TeamsPage {
     chrome: Option<Chrome>,
     csrf: String,
     list: ListView,
-    /// The list's parameters, so adding a team returns to it.
+    /// The list's parameters, so adding, renaming or deleting a team
+    /// returns to it.
     back: String,
-    rows: Vec<Vec<Cell>>,
+    teams: Vec<TeamLine>,
     fields: Vec<Field>,
+}
+
+/// A team as its line on the page shows it, with its own controls.
+struct TeamLine {
+    id: i64,
+    name: String,
+    function: String,
+    added: String,
+}
+
+/// A team's new name, or its deletion, from its line.
+#[derive(Deserialize)]
+struct TeamChange {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    /// Sent by the line's delete button: the team goes rather than renamed.
+    delete: Option<String>,
+    /// The parameters of the list the team was changed from.
+    #[serde(default)]
+    back: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -236,15 +259,14 @@ async fn show_teams(
         Ok(listed) => listed,
         Err(e) => return failure(Some(viewer), e),
     };
-    let rows: Vec<Vec<Cell>> = listed
+    let teams: Vec<TeamLine> = listed
         .rows
         .into_iter()
-        .map(|t| {
-            vec![
-                Cell::text(t.name),
-                Cell::text(t.function.to_string()),
-                Cell::text(viewer.when(t.created_at)),
-            ]
+        .map(|t| TeamLine {
+            id: t.id,
+            name: t.name,
+            function: t.function.to_string(),
+            added: viewer.when(t.created_at),
         })
         .collect();
     let spec = ListSpec {
@@ -258,6 +280,16 @@ async fn show_teams(
         views: Vec::new(),
     };
     if output == Output::Csv {
+        let rows = teams
+            .into_iter()
+            .map(|t| {
+                vec![
+                    Cell::text(t.name),
+                    Cell::text(t.function),
+                    Cell::text(t.added),
+                ]
+            })
+            .collect();
         return super::lists::csv(viewer, request, &spec, rows);
     }
     let functions: Vec<(String, String)> = Function::ALL
@@ -288,7 +320,7 @@ async fn show_teams(
     if let Some(problems) = error {
         place_errors(&mut fields, problems);
     }
-    let list = ListView::new(request, spec, filters, &window, listed.total, rows.len());
+    let list = ListView::new(request, spec, filters, &window, listed.total, teams.len());
     render(
         status,
         &TeamsPage {
@@ -297,7 +329,7 @@ async fn show_teams(
             csrf: viewer.session.csrf_token.clone(),
             list,
             back: request.query(&[]),
-            rows,
+            teams,
             fields,
         },
     )
@@ -622,6 +654,33 @@ struct PauseOrResume {
 }
 
 /// Pauses a webhook whose address is down, or resumes it.
+/// Renames a team from its line, or deletes it when the line's delete
+/// button sent the form. A name taken or not a name, or a team people are
+/// still in, is refused on a page of its own that says why.
+async fn change_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<TeamChange>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    if !READERS.contains(&viewer.role()) {
+        return not_for_your_role(&viewer, "keep teams");
+    }
+    let actor = Some(viewer.id());
+    let changed = if form.delete.is_some() {
+        state.db.delete_team(actor, id).await
+    } else {
+        state.db.rename_team(actor, id, &form.name).await.map(drop)
+    };
+    match changed {
+        Ok(()) => Redirect::to(&back_to("/settings/teams", &form.back, &[])).into_response(),
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
 async fn set_webhook_active(
     State(state): State<AppState>,
     viewer: Viewer,

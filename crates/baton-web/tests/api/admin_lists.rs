@@ -610,12 +610,12 @@ async fn teams_are_searched_filtered_sorted_paged_and_exported() {
     assert!(page.contains("1–3 of 3"), "{page}");
     assert!(in_order(
         &page,
-        &["<td>Accounts</td>", "East hunters", "West hunters"]
+        &["Delete Accounts", "East hunters", "West hunters"]
     ));
     let (_, page, _) = manager.get("/settings/teams?q=HUNTERS").await;
-    assert!(page.contains("1–2 of 2") && !page.contains("<td>Accounts</td>"));
+    assert!(page.contains("1–2 of 2") && !page.contains("Delete Accounts"));
     let (_, page, _) = manager.get("/settings/teams?serves=farming").await;
-    assert!(page.contains("1–1 of 1") && page.contains("<td>Accounts</td>"));
+    assert!(page.contains("1–1 of 1") && page.contains("Delete Accounts"));
     let (_, page, _) = manager.get("/settings/teams?serves=farming&q=east").await;
     assert!(page.contains("Nothing matches these filters"));
     let (status, _, _) = manager.get("/settings/teams?serves=juggling").await;
@@ -623,7 +623,7 @@ async fn teams_are_searched_filtered_sorted_paged_and_exported() {
     let (_, page, _) = manager.get("/settings/teams?sort=created&dir=desc").await;
     assert!(in_order(
         &page,
-        &["<td>Accounts</td>", "East hunters", "West hunters"]
+        &["Delete Accounts", "East hunters", "West hunters"]
     ));
     assert!(page.contains("aria-sort=\"descending\""));
 
@@ -661,6 +661,97 @@ async fn teams_are_searched_filtered_sorted_paged_and_exported() {
     let response = hunter.fetch("/settings/teams.csv").await;
     assert_eq!(response.status(), 403);
     assert!(!response.text().await.unwrap().contains("East hunters"));
+}
+
+#[tokio::test]
+async fn a_team_is_renamed_and_deleted_from_its_line() {
+    let app = TestApp::new().await;
+    let mut manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let east = app
+        .db
+        .create_team(None, "East hunters", Function::Hunting)
+        .await
+        .unwrap();
+    let west = app
+        .db
+        .create_team(None, "West hunters", Function::Hunting)
+        .await
+        .unwrap();
+    let (_, page, _) = manager.get("/settings/teams?q=hunters").await;
+    let csrf = Browser::csrf(&page);
+    assert!(page.contains(&format!("action=\"/settings/teams/{}\"", east.id)));
+
+    let east_line = format!("/settings/teams/{}", east.id);
+    let (status, _, location) = manager
+        .post(
+            &east_line,
+            &[
+                ("csrf", &csrf),
+                ("name", "North hunters"),
+                ("back", "q=hunters"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/settings/teams?q=hunters")),
+        "back to the list it was renamed from"
+    );
+    assert_eq!(app.db.team(east.id).await.unwrap().name, "North hunters");
+
+    // A name taken, whatever its case, or no name, is refused and says why.
+    let (status, page, _) = manager
+        .post(&east_line, &[("csrf", &csrf), ("name", "west HUNTERS")])
+        .await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("west HUNTERS"), "{page}");
+    let (status, _, _) = manager
+        .post(&east_line, &[("csrf", &csrf), ("name", "  ")])
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(app.db.team(east.id).await.unwrap().name, "North hunters");
+
+    // A team with people in it stays, and the page says how many.
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    let max = app.db.user_by_email("max@acme.test").await.unwrap();
+    app.db
+        .update_user(
+            max.id,
+            hal,
+            &baton_db::users::UserChange {
+                team_id: Some(Some(west.id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let west_line = format!("/settings/teams/{}", west.id);
+    let (status, page, _) = manager
+        .post(&west_line, &[("csrf", &csrf), ("delete", "1")])
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("still has 1 person"), "{page}");
+    assert!(app.db.team(west.id).await.is_ok());
+
+    let (status, _, _) = manager
+        .post(&east_line, &[("csrf", &csrf), ("delete", "1")])
+        .await;
+    assert_eq!(status, 303);
+    assert!(app.db.team(east.id).await.is_err());
+
+    // Without the form's token, or by someone who does not keep teams: nothing.
+    let (status, _, _) = manager
+        .post(&west_line, &[("csrf", "forged"), ("delete", "1")])
+        .await;
+    assert_eq!(status, 403);
+    let mut hunter = Browser::person(&app, "hank@acme.test", Role::Hunter).await;
+    let (_, page, _) = hunter.get("/work").await;
+    let hunter_csrf = Browser::csrf(&page);
+    let (status, _, _) = hunter
+        .post(&east_line, &[("csrf", &hunter_csrf), ("name", "Mine")])
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.db.team(west.id).await.unwrap().name, "West hunters");
 }
 
 #[tokio::test]
