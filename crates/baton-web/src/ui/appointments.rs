@@ -61,7 +61,9 @@ pub async fn booked(
     viewer: &Viewer,
     subject: &Subject,
 ) -> baton_db::Result<Vec<(String, String, String)>> {
+    // As over the API: one's own appointments, managers everyone's.
     let filter = AppointmentFilter {
+        owner_id: viewer.limited_to(),
         opportunity_id: subject.opportunity_id,
         lead_id: subject
             .opportunity_id

@@ -93,6 +93,8 @@ struct LeadPage {
     deals: Vec<(i64, String)>,
     owner: String,
     activities: Vec<Logged>,
+    /// The viewer sees only the activities they logged, as over the API.
+    own_activities: bool,
     /// What happened to the lead's work items, oldest first: (when, what).
     work: Vec<(String, String)>,
     activity_fields: Vec<Field>,
@@ -288,8 +290,10 @@ async fn show(
             Some(who) => format!("{who} — lead {}", lead.id),
             None => format!("Lead {}", lead.id),
         };
+        // As over the API: one's own activities, managers everyone's.
         let filter = ActivityFilter {
             lead_id: Some(lead.id),
+            user_id: viewer.limited_to(),
             ..Default::default()
         };
         let activities = state
@@ -448,6 +452,7 @@ async fn show(
             account,
             deals,
             activities,
+            own_activities: viewer.limited_to().is_some(),
             work: work_history,
             activity_fields,
             convert_fields,

@@ -102,6 +102,22 @@ async fn deal_for(state: &AppState, viewer: &Viewer, id: i64) -> Result<Opportun
     }
 }
 
+/// A deal `viewer` may work on: theirs or, for managers, anyone's, and only
+/// while their role sells, as over the API. A deal can stay with someone
+/// whose role changed since; it is theirs to read, no longer to change.
+async fn deal_to_change(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<Opportunity, Response> {
+    let deal = deal_for(state, viewer, id).await?;
+    if viewer.role().sells() {
+        Ok(deal)
+    } else {
+        Err(super::not_for_your_role(viewer, "change opportunities"))
+    }
+}
+
 async fn show(
     state: &AppState,
     viewer: &Viewer,
@@ -259,7 +275,7 @@ async fn update(
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
     }
-    let deal = match deal_for(&state, &viewer, id).await {
+    let deal = match deal_to_change(&state, &viewer, id).await {
         Ok(deal) => deal,
         Err(response) => return response,
     };
@@ -288,7 +304,7 @@ async fn won(
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
     }
-    if let Err(response) = deal_for(&state, &viewer, id).await {
+    if let Err(response) = deal_to_change(&state, &viewer, id).await {
         return response;
     }
     let change = OpportunityChange {
@@ -314,7 +330,7 @@ async fn lost(
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
     }
-    let deal = match deal_for(&state, &viewer, id).await {
+    let deal = match deal_to_change(&state, &viewer, id).await {
         Ok(deal) => deal,
         Err(response) => return response,
     };
@@ -338,7 +354,7 @@ async fn schedule(
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
     }
-    let deal = match deal_for(&state, &viewer, id).await {
+    let deal = match deal_to_change(&state, &viewer, id).await {
         Ok(deal) => deal,
         Err(response) => return response,
     };

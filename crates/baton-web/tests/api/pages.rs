@@ -584,6 +584,41 @@ async fn hunter_with_a_lead(app: &TestApp) -> (Browser, i64, i64) {
 }
 
 #[tokio::test]
+async fn a_lead_page_shows_others_activities_only_to_managers_as_the_api_does() {
+    let app = TestApp::new().await;
+    let (hunter, lead, _) = hunter_with_a_lead(&app).await;
+    let (max, _) = app.user("max@acme.test", Role::Manager).await;
+    app.db
+        .create_activity(
+            Some(max),
+            &baton_db::activities::NewActivity {
+                type_slug: "call".into(),
+                user_id: max,
+                occurred_at: None,
+                contact_id: None,
+                account_id: None,
+                lead_id: Some(lead),
+                opportunity_id: None,
+                outcome: Some("offered 40% off".into()),
+                notes: Some("a manager's own notes".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let (status, page, _) = hunter.get(&format!("/leads/{lead}")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("a manager&#39;s own notes") && !page.contains("40% off"));
+    assert!(
+        page.contains("<h2>Your activities</h2>")
+            && page.contains("You have logged nothing about this lead yet."),
+        "{page}"
+    );
+    let manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get(&format!("/leads/{lead}")).await;
+    assert!(page.contains("<h2>Activities</h2>") && page.contains("offered 40% off"));
+}
+
+#[tokio::test]
 async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_dashboard() {
     let app = TestApp::new().await;
     // The sender's company is known, so the lead and its deal have an account.
@@ -601,7 +636,7 @@ async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_da
     let (mut hunter, lead, _) = hunter_with_a_lead(&app).await;
     let (status, page, _) = hunter.get(&format!("/leads/{lead}")).await;
     assert_eq!(status, 200);
-    assert!(page.contains("Dana Reyes") && page.contains("Nothing has been logged"));
+    assert!(page.contains("Dana Reyes") && page.contains("You have logged nothing"));
     assert!(
         page.contains(&format!("value=\"Dana Reyes — lead {lead}\"")),
         "the deal is named after the person"
@@ -712,6 +747,40 @@ async fn a_hunter_logs_a_call_converts_the_lead_and_wins_the_deal_seen_on_the_da
         )
         .await;
     assert_eq!(status, 303);
+    // Moved to service, the deal's owner reads it but changes it no more.
+    let (boss, _) = app.user("olga@acme.test", Role::Owner).await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap();
+    let set_role = async |role| {
+        let change = baton_db::users::UserChange {
+            role: Some(role),
+            ..Default::default()
+        };
+        app.db.update_user(boss, hal.id, &change).await.unwrap();
+    };
+    set_role(Role::Service).await;
+    let (status, _, _) = hunter.get(&deal_page).await;
+    assert_eq!(status, 200);
+    for (action, fields) in [
+        ("/won", vec![]),
+        ("/lost", vec![("close_reason", "lost interest")]),
+        (
+            "",
+            vec![
+                ("stage", "proposal"),
+                ("amount", "1"),
+                ("expected_close", ""),
+            ],
+        ),
+    ] {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        let (status, page, _) = hunter.post(&format!("{deal_page}{action}"), &form).await;
+        assert_eq!(status, 403, "{action}: {page}");
+        assert!(page.contains("does not change opportunities"), "{page}");
+    }
+    let kept = app.db.lead(lead).await.unwrap();
+    assert_eq!(kept.stage, baton_core::domain::Stage::Opportunity);
+    set_role(Role::Hunter).await;
     let (status, _, _) = hunter
         .post(&format!("{deal_page}/won"), &[("csrf", "forged")])
         .await;
