@@ -802,9 +802,7 @@ async fn the_hand_over_shows_mqls_against_forecast_and_how_sales_answered_in_tim
 
 #[tokio::test]
 async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking() {
-    use baton_core::domain::{ForecastCategory, Role};
-    use baton_core::money::Decimal;
-    use baton_db::forecasts::{NewForecast, NewForecastLine};
+    use baton_core::domain::Role;
     use baton_db::users::NewUser;
     let test = TestDb::new().await.unwrap();
     let db = &test.db;
@@ -821,27 +819,9 @@ async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking(
     let now = Quarter::containing(db.today().await.unwrap());
     // Far too high last quarter and, so far, this one: nothing is won.
     for quarter in [now.previous(), now] {
-        db.submit_forecast(&NewForecast {
-            user_id: hal,
-            submitted_by: hal,
-            kind: ForecastKind::Revenue,
-            quarter,
-            note: None,
-            lines: vec![NewForecastLine {
-                description: "everything".into(),
-                opportunity_id: None,
-                account_id: None,
-                campaign_id: None,
-                channel: None,
-                category: Some(ForecastCategory::Commit),
-                amount: Decimal("90000".into()),
-                currency: None,
-                leads: None,
-                mqls: None,
-            }],
-        })
-        .await
-        .unwrap();
+        db.submit_forecast(&forecast(hal, quarter, "90000", None))
+            .await
+            .unwrap();
     }
     // Ivy forecasts only the quarter still running: shown, not ranked.
     let ivy = db
@@ -854,27 +834,9 @@ async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking(
         .await
         .unwrap()
         .id;
-    db.submit_forecast(&NewForecast {
-        user_id: ivy,
-        submitted_by: ivy,
-        kind: ForecastKind::Revenue,
-        quarter: now,
-        note: None,
-        lines: vec![NewForecastLine {
-            description: "a start".into(),
-            opportunity_id: None,
-            account_id: None,
-            campaign_id: None,
-            channel: None,
-            category: Some(ForecastCategory::Commit),
-            amount: Decimal("1000".into()),
-            currency: None,
-            leads: None,
-            mqls: None,
-        }],
-    })
-    .await
-    .unwrap();
+    db.submit_forecast(&forecast(ivy, now, "1000", None))
+        .await
+        .unwrap();
     let current = db
         .forecast_accuracy(now, AccuracyGroup::Person)
         .await
@@ -941,6 +903,83 @@ async fn a_quarter_still_in_progress_is_shown_but_judged_in_no_smoke_or_ranking(
     let quarter_now = plan.quarters.last().unwrap();
     assert!(quarter_now.in_progress && quarter_now.attainment == Some(0.0));
     assert!(!plan.quarters[plan.quarters.len() - 2].in_progress);
+
+    // Two quarters ahead, with no forecast of its own: the trend's earlier
+    // forecasts are still set against what was won.
+    let far = now.next().next();
+    let plan = db.revenue_plan_report(far).await.unwrap();
+    let forecast_of = |quarter: Quarter| {
+        plan.quarters
+            .iter()
+            .find(|row| row.key == quarter.to_string())
+            .and_then(|row| row.forecast_minor)
+    };
+    assert_eq!(forecast_of(now.previous()), Some(9_000_000), "{plan:?}");
+    assert_eq!(forecast_of(now), Some(9_100_000), "{plan:?}");
+
+    // Hal forecasts next quarter too: its report still judges only the
+    // quarter that ended, not the one running.
+    db.submit_forecast(&forecast(hal, now.next(), "90000", None))
+        .await
+        .unwrap();
+    let ahead = db
+        .forecast_accuracy(now.next(), AccuracyGroup::Person)
+        .await
+        .unwrap();
+    let row = ahead.rows.iter().find(|r| r.name == "Hal").unwrap();
+    assert_eq!(row.too_high_streak, 1, "{row:?}");
+    assert!(!row.smoke);
+    assert_eq!(ahead.leaderboard[0].quarters, 1, "{:?}", ahead.leaderboard);
+
+    // A forecast wholly in another currency is left out, not judged as
+    // forecasting nothing against nothing won.
+    let eve = db
+        .create_user(NewUser {
+            email: "eve@acme.test",
+            name: "Eve",
+            role: Role::Hunter,
+            password: None,
+        })
+        .await
+        .unwrap()
+        .id;
+    db.submit_forecast(&forecast(eve, now.previous(), "50000", Some("EUR")))
+        .await
+        .unwrap();
+    let last = db
+        .forecast_accuracy(now.previous(), AccuracyGroup::Person)
+        .await
+        .unwrap();
+    assert!(last.rows.iter().all(|r| r.name != "Eve"), "{:?}", last.rows);
+}
+
+/// A revenue forecast of one commit line.
+fn forecast(
+    user: i64,
+    quarter: Quarter,
+    amount: &str,
+    currency: Option<&str>,
+) -> baton_db::forecasts::NewForecast {
+    use baton_core::domain::ForecastCategory;
+    baton_db::forecasts::NewForecast {
+        user_id: user,
+        submitted_by: user,
+        kind: ForecastKind::Revenue,
+        quarter,
+        note: None,
+        lines: vec![baton_db::forecasts::NewForecastLine {
+            description: "everything".into(),
+            opportunity_id: None,
+            account_id: None,
+            campaign_id: None,
+            channel: None,
+            category: Some(ForecastCategory::Commit),
+            amount: baton_core::money::Decimal(amount.into()),
+            currency: currency.map(str::to_string),
+            leads: None,
+            mqls: None,
+        }],
+    }
 }
 
 #[tokio::test]

@@ -317,6 +317,8 @@ impl Db {
         let in_progress = quarter >= current;
         let not_started = quarter > current;
         let quarters = quarter.ending_with(TREND_QUARTERS);
+        // Quarters from the current one on are shown but judged in no trend.
+        let ended_quarters = quarters.iter().take_while(|q| **q < current).count();
         let mut by_quarter = Vec::with_capacity(quarters.len());
         let mut company = Vec::with_capacity(quarters.len());
         let mut cutoff = 0;
@@ -344,16 +346,25 @@ impl Db {
             Entity::Origin(Origin::Source(source)) => (format!("channel {source}"), None),
             Entity::Company => ("company".to_string(), None),
         };
-        let rows_of = |grouped: &[Grouped]| -> Vec<AccuracyRow> {
-            let mut rows: Vec<AccuracyRow> = grouped
-                .last()
+        // The rows of this quarter's keys or, with `every_quarter`, of every
+        // key in the trend, so that totals keep the trend of a quarter
+        // without forecasts.
+        let rows_of = |grouped: &[Grouped], every_quarter: bool| -> Vec<AccuracyRow> {
+            let now = grouped.last();
+            let keys: BTreeSet<&(ForecastKind, Entity)> = if every_quarter {
+                grouped.iter().flat_map(Grouped::keys).collect()
+            } else {
+                now.into_iter().flat_map(Grouped::keys).collect()
+            };
+            let nothing = Sums::default();
+            let mut rows: Vec<AccuracyRow> = keys
                 .into_iter()
-                .flat_map(|now| now.iter())
-                .map(|(key, sums)| {
+                .map(|key| {
+                    let sums = now.and_then(|now| now.get(key)).unwrap_or(&nothing);
                     let (name, id) = name(&key.1);
                     let trend = Trend {
                         quarters: &quarters,
-                        last_in_progress: in_progress,
+                        ended: ended_quarters,
                     };
                     accuracy_row(name, id, key, sums, grouped, trend, &config)
                 })
@@ -361,13 +372,13 @@ impl Db {
             rows.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
             rows
         };
-        let rows = rows_of(&by_quarter);
-        let mut totals = rows_of(&company);
+        let rows = rows_of(&by_quarter, false);
+        let mut totals = rows_of(&company, true);
         // Campaigns hold lead forecasts only; so do their totals.
         if group == AccuracyGroup::Campaign {
             totals.retain(|row| row.kind == ForecastKind::Leads);
         }
-        let leaderboard = leaderboard(&rows, in_progress);
+        let leaderboard = leaderboard(&rows, ended_quarters);
         Ok(ForecastAccuracyReport {
             quarter: quarter.to_string(),
             group,
@@ -408,7 +419,9 @@ impl Db {
                      THEN l.amount_minor ELSE 0 END) AS BIGINT)
              FROM forecasts f JOIN forecast_lines l ON l.forecast_id = f.id
              WHERE f.kind = $3 AND {JUDGED}
-             GROUP BY f.id, f.user_id"
+             GROUP BY f.id, f.user_id
+             -- A forecast wholly in other currencies is not judged as forecasting nothing.
+             HAVING SUM(CASE WHEN l.currency = $6 THEN 1 ELSE 0 END) > 0"
         ))
         .bind(&label)
         .bind(cutoff)
@@ -633,16 +646,16 @@ impl ForecastAccuracyReport {
     }
 }
 
-/// The quarters of a trend, oldest first, and whether the last has not
-/// ended yet.
+/// The quarters of a trend, oldest first, and how many of the first have
+/// ended: the current quarter and any after it have not.
 #[derive(Clone, Copy)]
 struct Trend<'q> {
     quarters: &'q [Quarter],
-    last_in_progress: bool,
+    ended: usize,
 }
 
 /// The row of `key` with its trend over `grouped`, one map per quarter. A
-/// quarter still in progress is shown but not judged: its forecast is not
+/// quarter that has not ended is shown but not judged: its forecast is not
 /// yet too high, only not yet reached.
 fn accuracy_row(
     name: String,
@@ -650,10 +663,7 @@ fn accuracy_row(
     key: &(ForecastKind, Entity),
     sums: &Sums,
     grouped: &[Grouped],
-    Trend {
-        quarters,
-        last_in_progress,
-    }: Trend<'_>,
+    Trend { quarters, ended }: Trend<'_>,
     config: &AccountabilityConfig,
 ) -> AccuracyRow {
     let judged_in = |grouped: &Grouped| {
@@ -663,7 +673,7 @@ fn accuracy_row(
             .map(|sums| Accuracy::of(sums.judged.0, sums.judged.1))
     };
     let trend: Vec<Option<Accuracy>> = grouped.iter().map(judged_in).collect();
-    let ended = ended(&trend, last_in_progress);
+    let ended = &trend[..ended.min(trend.len())];
     let forecast: Vec<Accuracy> = ended.iter().flatten().copied().collect();
     let (errors, actuals) = forecast
         .iter()
@@ -696,9 +706,9 @@ fn accuracy_row(
 }
 
 /// Rows with a forecast this quarter, ranked per kind by their accuracy
-/// over the trend's ended quarters, ties by name; a row judged in none of
-/// them (its only forecast is the quarter still `in_progress`) is not ranked.
-fn leaderboard(rows: &[AccuracyRow], in_progress: bool) -> Vec<LeaderboardEntry> {
+/// over the trend's first `ended` quarters, those that have ended, ties by
+/// name; a row judged in none of them is not ranked.
+fn leaderboard(rows: &[AccuracyRow], ended: usize) -> Vec<LeaderboardEntry> {
     let mut ranked: Vec<&AccuracyRow> = rows
         .iter()
         .filter(|row| !row.forecast_ids.is_empty() && row.trend_accuracy.is_some())
@@ -725,16 +735,13 @@ fn leaderboard(rows: &[AccuracyRow], in_progress: bool) -> Vec<LeaderboardEntry>
             id: row.id,
             kind: row.kind,
             trend_accuracy: row.trend_accuracy.unwrap_or(0.0),
-            quarters: ended(&row.trend, in_progress)
+            quarters: row
+                .trend
                 .iter()
+                .take(ended)
                 .filter(|p| p.accuracy.is_some())
                 .count(),
         });
     }
     entries
-}
-
-/// The trend without its last quarter when that one is still in progress.
-fn ended<T>(trend: &[T], last_in_progress: bool) -> &[T] {
-    &trend[..trend.len() - usize::from(last_in_progress && !trend.is_empty())]
 }
