@@ -221,7 +221,8 @@ impl Db {
                 on_time: 0,
             })
             .collect();
-        // The window's items, of any status, through (status, first_touch_due_at).
+        // The window's items, of any status, through (status, first_touch_due_at);
+        // escalated work was not touched in time, whatever it is due by now.
         let statuses = (1..=WorkStatus::ALL.len())
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
@@ -229,8 +230,8 @@ impl Db {
         let (from, to) = (WorkStatus::ALL.len() + 1, WorkStatus::ALL.len() + 2);
         let sql = format!(
             "SELECT queue_id, COUNT(*),
-                 CAST(SUM(CASE WHEN first_touched_at <= first_touch_due_at THEN 1 ELSE 0 END)
-                     AS BIGINT)
+                 CAST(SUM(CASE WHEN first_touched_at <= first_touch_due_at
+                     AND escalated_at IS NULL THEN 1 ELSE 0 END) AS BIGINT)
              FROM work_items
              WHERE status IN ({statuses}) AND first_touch_due_at >= ${from}
                AND (first_touch_due_at < ${to} OR first_touched_at IS NOT NULL)

@@ -63,6 +63,16 @@ async fn queues_show_their_open_work_and_how_often_first_touches_came_in_time() 
     // Rejected untouched, and touched exactly at its due time.
     item(db, b, "rejected", now - DAY, None).await;
     item(db, b, "assigned", now - DAY, Some(now - DAY)).await;
+    // Escalated untouched, then touched before the due time the escalation
+    // gave its new holder: a miss all the same.
+    item(db, b, "assigned", now + HOUR, Some(now - HOUR)).await;
+    sqlx::query(
+        "UPDATE work_items SET escalated_at = $1 WHERE id = (SELECT MAX(id) FROM work_items)",
+    )
+    .bind(now - 2 * HOUR)
+    .execute(db.writer())
+    .await
+    .unwrap();
 
     let load = db.queue_load(now).await.unwrap();
     assert_eq!(load.len(), queues.len(), "every queue is shown");
@@ -87,11 +97,11 @@ async fn queues_show_their_open_work_and_how_often_first_touches_came_in_time() 
         &QueueLoad {
             queue_id: b,
             name: b_name,
-            open: 1,
+            open: 2,
             waiting: 0,
             // Touched at its due time, open past its resolution.
             overdue: 1,
-            judged: 2,
+            judged: 3,
             on_time: 1,
         }
     );

@@ -763,6 +763,21 @@ async fn the_hand_over_shows_mqls_against_forecast_and_how_sales_answered_in_tim
             .unwrap();
         }
     }
+    // The first lead, accepted, handed on within sales and left there long
+    // overdue: sales' own hand-on, no second hand-over.
+    sqlx::query(
+        "INSERT INTO work_items (lead_id, queue_id, assignee_id, status, first_touch_due_at,
+             resolution_due_at, created_at, updated_at)
+         VALUES ($1, $2, $3, 'assigned', $4, $4, $5, $5)",
+    )
+    .bind(leads[0].0)
+    .bind(hunters)
+    .bind(s.hal)
+    .bind(handed + 30 * hour)
+    .bind(handed + 20 * hour)
+    .execute(db.writer())
+    .await
+    .unwrap();
     let report = db
         .handover_report(Quarter::parse("2026-Q3").unwrap())
         .await

@@ -78,8 +78,17 @@ const SALES: [Function; 3] = [
 const HOUR_MS: f64 = 3_600_000.0;
 
 /// One handed-over lead: (first-touch due, handed over at, accepted at,
-/// rejected at, reason it was rejected).
-type Handover = (i64, i64, Option<i64>, Option<i64>, Option<String>);
+/// rejected at, reason it was rejected, escalated at). An escalation moves
+/// the due time on for the next holder, and happens only to work nobody
+/// touched in time, so an escalated lead was answered late.
+type Handover = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
 
 fn delivery(name: String, campaign_id: Option<i64>, forecast: i64, mqls: i64) -> MqlDelivery {
     MqlDelivery {
@@ -96,7 +105,8 @@ fn sales_response(handovers: &[Handover], now: i64) -> SalesResponse {
     let (mut accepted, mut rejected, mut on_time, mut late) = (0, 0, 0, 0);
     let (mut to_accept, mut to_reject) = (Vec::new(), Vec::new());
     let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
-    for (due, handed, accepted_at, rejected_at, reason) in handovers {
+    for (due, handed, accepted_at, rejected_at, reason, escalated_at) in handovers {
+        let missed = escalated_at.is_some();
         let answer = match (accepted_at, rejected_at) {
             (Some(a), Some(r)) if r < a => Some((*r, false)),
             (Some(a), _) => Some((*a, true)),
@@ -114,13 +124,13 @@ fn sales_response(handovers: &[Handover], now: i64) -> SalesResponse {
                     let reason = reason.as_deref().map_or("", str::trim);
                     *reasons.entry(reason.to_string()).or_default() += 1;
                 }
-                if at <= *due {
+                if at <= *due && !missed {
                     on_time += 1;
                 } else {
                     late += 1;
                 }
             }
-            None if now > *due => late += 1,
+            None if now > *due || missed => late += 1,
             None => {}
         }
     }
@@ -173,16 +183,22 @@ impl Db {
             .unwrap_or_else(|| delivery("total".into(), None, 0, 0));
         let sales: Vec<&str> = SALES.iter().map(|f| f.as_str()).collect();
         let handovers: Vec<Handover> = sqlx::query_as(
+            // A lead's work after earlier sales work that was not sent back
+            // is sales handing it on within sales, not a new hand-over.
             "SELECT w.first_touch_due_at, w.created_at,
                  MIN(CASE WHEN h.action = 'accepted' THEN h.at END),
                  MIN(CASE WHEN h.action = 'rejected' THEN h.at END),
-                 w.reject_reason
+                 w.reject_reason, w.escalated_at
              FROM work_items w JOIN queues q ON q.id = w.queue_id
              LEFT JOIN assignment_history h
                  ON h.work_item_id = w.id AND h.action IN ('accepted', 'rejected')
              WHERE w.lead_id IS NOT NULL AND q.function IN ($1, $2, $3)
                AND w.created_at >= $4 AND w.created_at < $5
-             GROUP BY w.id, w.first_touch_due_at, w.created_at, w.reject_reason",
+               AND NOT EXISTS (
+                   SELECT 1 FROM work_items e JOIN queues eq ON eq.id = e.queue_id
+                   WHERE e.lead_id = w.lead_id AND e.id < w.id
+                     AND eq.function IN ($1, $2, $3) AND e.status <> 'rejected')
+             GROUP BY w.id, w.first_touch_due_at, w.created_at, w.reject_reason, w.escalated_at",
         )
         .bind(sales[0])
         .bind(sales[1])
@@ -213,14 +229,19 @@ mod tests {
         let reason = |r: &str| Some(r.to_string());
         let handovers: Vec<Handover> = vec![
             // Accepted after 2 h, due at 4 h: on time.
-            (4, 0, Some(2), None, None),
+            (4, 0, Some(2), None, None, None),
             // Rejected after 6 h, due at 4 h: late.
-            (4, 0, None, Some(6), reason("no budget")),
+            (4, 0, None, Some(6), reason("no budget"), None),
             // Rejected first, then accepted: the rejection counts.
-            (10, 0, Some(9), Some(1), reason(" no budget ")),
+            (10, 0, Some(9), Some(1), reason(" no budget "), None),
             // Open, due before now (100): late; open, due after: not judged.
-            (50, 0, None, None, None),
-            (500, 0, None, None, None),
+            (50, 0, None, None, None, None),
+            (500, 0, None, None, None, None),
+            // Escalated at 5 h, then accepted by the new holder before the
+            // due time the escalation gave them: late all the same; and
+            // escalated, still open and not yet due again: late.
+            (20, 0, Some(7), None, None, Some(5)),
+            (500, 0, None, None, None, Some(5)),
         ];
         let response = sales_response(&handovers, 100);
         assert_eq!(
@@ -230,10 +251,10 @@ mod tests {
                 response.rejected,
                 response.open
             ),
-            (5, 1, 2, 2)
+            (7, 2, 2, 3)
         );
-        assert_eq!((response.on_time, response.late), (2, 2));
-        assert_eq!(response.on_time_share, Some(0.5));
+        assert_eq!((response.on_time, response.late), (2, 4));
+        assert_eq!(response.on_time_share, Some(2.0 / 6.0));
         assert_eq!(response.median_hours_to_reject, Some(3.5 / HOUR_MS));
         assert_eq!(
             response.rejection_reasons,
