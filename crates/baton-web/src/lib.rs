@@ -17,7 +17,7 @@ pub mod webhooks;
 
 use axum::Router;
 use baton_db::Db;
-use limits::RateLimiter;
+use limits::{Client, RateLimiter};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -72,7 +72,14 @@ pub struct AppState {
     /// Failed sign-ins per account (the e-mail as typed, lowercased),
     /// against guessing spread over many addresses.
     pub sign_in_account_limiter: Arc<RateLimiter<String>>,
+    /// Failed sign-ins per account and address: an account past its limit
+    /// stays open to addresses that have not failed on it.
+    pub sign_in_failures: Arc<RateLimiter<(String, Client)>>,
 }
+
+/// Failed sign-ins an account takes from everyone within [`GUESS_WINDOW`].
+const ACCOUNT_GUESSES: u32 = 20;
+const GUESS_WINDOW: Duration = Duration::from_secs(900);
 
 impl AppState {
     pub fn new(db: Db, options: ServeOptions) -> AppState {
@@ -82,7 +89,8 @@ impl AppState {
             options: Arc::new(options),
             form_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(60))),
             sign_in_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(300))),
-            sign_in_account_limiter: Arc::new(RateLimiter::new(20, Duration::from_secs(900))),
+            sign_in_account_limiter: Arc::new(RateLimiter::new(ACCOUNT_GUESSES, GUESS_WINDOW)),
+            sign_in_failures: Arc::new(RateLimiter::new(ACCOUNT_GUESSES, GUESS_WINDOW)),
         }
     }
 }

@@ -57,6 +57,11 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         })
     }
 
+    /// The events `key` has in its current window.
+    pub fn counted(&self, key: &K) -> u32 {
+        self.with_window(key, |_, events, _| *events)
+    }
+
     /// Takes back an event counted by [`RateLimiter::check`] that turned
     /// out not to count, such as a sign-in that succeeded.
     pub fn give_back(&self, key: &K) {

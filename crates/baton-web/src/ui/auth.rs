@@ -79,18 +79,27 @@ async fn sign_in(
     }
     // Guesses spread over many addresses are counted for the account too,
     // known or not, so the answer says nothing of which accounts exist.
-    // No address is longer than 254 characters: a longer key would only
-    // spend memory.
+    // Past its limit the account is closed only to the addresses that
+    // failed on it: closing it to everyone would let anyone lock anyone
+    // out. No address is longer than 254 characters: a longer key would
+    // only spend memory.
     let account: String = form.email.trim().to_lowercase().chars().take(254).collect();
-    if let Err(wait) = state.sign_in_account_limiter.check(&account) {
-        state.sign_in_limiter.give_back(&client);
-        let error =
-            format!("Too many failed attempts for this account; try again in {wait} seconds.");
-        return render(
-            StatusCode::TOO_MANY_REQUESTS,
-            &SignInPage::new(form.email, Some(error)),
-        );
-    }
+    let tried_here = (account.clone(), client);
+    let account_counted = match state.sign_in_account_limiter.check(&account) {
+        Ok(()) => true,
+        Err(_) if state.sign_in_failures.counted(&tried_here) == 0 => false,
+        Err(wait) => {
+            state.sign_in_limiter.give_back(&client);
+            let error =
+                format!("Too many failed attempts for this account; try again in {wait} seconds.");
+            return render(
+                StatusCode::TOO_MANY_REQUESTS,
+                &SignInPage::new(form.email, Some(error)),
+            );
+        }
+    };
+    // Counted before the check, as above; the limit is the account's.
+    let _ = state.sign_in_failures.check(&tried_here);
     let user = match state.db.check_password(&form.email, &form.password).await {
         Ok(Some(user)) => user,
         Ok(None) => {
@@ -103,7 +112,10 @@ async fn sign_in(
         Err(e) => return failure(None, e),
     };
     state.sign_in_limiter.give_back(&client);
-    state.sign_in_account_limiter.give_back(&account);
+    state.sign_in_failures.give_back(&tried_here);
+    if account_counted {
+        state.sign_in_account_limiter.give_back(&account);
+    }
     match state.db.create_session(user.id).await {
         Ok(token) => {
             let secure = state.options.base_url.starts_with("https://");

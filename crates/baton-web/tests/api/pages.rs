@@ -2584,7 +2584,8 @@ async fn behind_a_trusted_proxy_each_client_is_limited_and_an_account_is_limited
         "another client behind the same proxy signs in"
     );
     // Guesses at one account from many addresses: 20, then the account
-    // waits, even with the right password; others do not.
+    // waits for every address that failed on it, even with the right
+    // password; others do not.
     for n in 0..10 {
         let from = format!("192.0.2.{n}");
         assert_eq!(
@@ -2593,12 +2594,28 @@ async fn behind_a_trusted_proxy_each_client_is_limited_and_an_account_is_limited
         );
     }
     assert_eq!(
-        sign_in(&proxied, "192.0.2.200", "ann@acme.test", "long password").await,
+        sign_in(&proxied, "192.0.2.3", "ann@acme.test", "long password").await,
         429
     );
     assert_eq!(
         sign_in(&proxied, "192.0.2.201", "hal@acme.test", "long password").await,
         303
+    );
+    // An address that never failed on the account is not locked out by
+    // those guesses: its first attempt is checked, and a failure closes
+    // the account to it too.
+    assert_eq!(
+        sign_in(&proxied, "192.0.2.200", "ann@acme.test", "long password").await,
+        303,
+        "nobody locks the real person out"
+    );
+    assert_eq!(
+        sign_in(&proxied, "192.0.2.202", "ann@acme.test", "guess").await,
+        401
+    );
+    assert_eq!(
+        sign_in(&proxied, "192.0.2.202", "ann@acme.test", "long password").await,
+        429
     );
 }
 
