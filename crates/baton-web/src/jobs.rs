@@ -18,7 +18,12 @@ const RETRAIN_LEASE_MS: i64 = 3600 * 1000;
 /// turns true. A round under way then finishes, and the webhook sends under
 /// way land and are recorded, so they are not sent again once their claims
 /// end.
-pub async fn run(db: Db, interval: Duration, stopping: watch::Receiver<bool>) {
+pub async fn run(
+    db: Db,
+    interval: Duration,
+    reach: crate::webhooks::Reach,
+    stopping: watch::Receiver<bool>,
+) {
     let holder = format!("{}-{}", std::process::id(), baton_core::auth::random_hex(4));
     let lease_ms = (interval.as_millis() as i64 * 3).max(10_000);
     let stopped = || {
@@ -42,7 +47,8 @@ pub async fn run(db: Db, interval: Duration, stopping: watch::Receiver<bool>) {
     // due deliveries are looked for every interval.
     let deliveries = async {
         let mut ticker = tokio::time::interval(interval);
-        let mut sender = crate::webhooks::Sender::new(db.clone(), crate::webhooks::client());
+        let mut sender =
+            crate::webhooks::Sender::new(db.clone(), crate::webhooks::Courier::new(reach));
         let mut stop = std::pin::pin!(stopped());
         loop {
             tokio::select! {

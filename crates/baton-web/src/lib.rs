@@ -45,6 +45,9 @@ pub struct ServeOptions {
     /// How many connections one client (an IPv4 address, an IPv6 /64) may
     /// hold open at once.
     pub connections_per_client: usize,
+    /// Which networks webhook deliveries may reach: public addresses only
+    /// by default.
+    pub webhook_reach: webhooks::Reach,
 }
 
 impl Default for ServeOptions {
@@ -56,6 +59,7 @@ impl Default for ServeOptions {
             client_timeout: Duration::from_secs(30),
             trusted_proxies: Vec::new(),
             connections_per_client: 256,
+            webhook_reach: webhooks::Reach::Public,
         }
     }
 }
@@ -138,6 +142,7 @@ pub async fn serve(
         tokio::spawn(jobs::run(
             state.db.clone(),
             state.options.job_interval,
+            state.options.webhook_reach,
             jobs_stopping,
         ))
     });

@@ -133,6 +133,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub connections_per_client: u32,
+
+    /// Let webhooks deliver to private addresses (this machine, the local
+    /// network, link-local and cloud metadata addresses), for receivers on
+    /// the organisation's own network. By default only public addresses
+    /// are sent to.
+    #[arg(long)]
+    pub webhooks_to_private_networks: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,7 @@
 use crate::helpers::{TestApp, this_quarter};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use baton_web::webhooks::Sender;
+use baton_web::webhooks::{Courier, Reach, Sender};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -96,7 +96,7 @@ async fn send_invoice_questions(app: &TestApp, count: usize) {
 /// is left for lack of room, and waits for every answer; returns how many
 /// deliveries it sent.
 async fn deliver_due(db: &baton_db::Db) -> usize {
-    let mut sender = Sender::new(db.clone(), baton_web::webhooks::client());
+    let mut sender = Sender::new(db.clone(), Courier::new(Reach::AnyNetwork));
     let mut sent = sender.start_due().await.unwrap();
     while let Some(recorded) = sender.finish_one().await {
         recorded.unwrap();
@@ -118,6 +118,41 @@ async fn subscribe_to_routing(app: &TestApp, url: &str) -> Value {
         .await;
     assert_eq!(created.status(), 201);
     created.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn by_default_nothing_is_sent_to_the_servers_own_machine_or_network() {
+    let app = TestApp::new().await;
+    let (url, seen) = receiver(0).await;
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let hooks = [
+        subscribe_to_routing(&app, &url).await["id"]
+            .as_i64()
+            .unwrap(),
+        subscribe_to_routing(&app, &by_name).await["id"]
+            .as_i64()
+            .unwrap(),
+    ];
+    send_invoice_questions(&app, 1).await;
+    let mut sender = Sender::new(app.db.clone(), Courier::new(Reach::Public));
+    assert_eq!(sender.start_due().await.unwrap(), 2);
+    while let Some(recorded) = sender.finish_one().await {
+        recorded.unwrap();
+    }
+    assert!(seen.lock().unwrap().is_empty(), "nothing arrived");
+    for hook in hooks {
+        let delivery = &app.db.deliveries(hook, None, 5).await.unwrap()[0];
+        let error = delivery.last_error.as_deref().unwrap_or_default();
+        assert!(
+            error.contains("is a private address")
+                && error.contains("--webhooks-to-private-networks"),
+            "{error}"
+        );
+        assert_eq!(
+            (delivery.status.as_str(), delivery.response_code),
+            ("pending", None)
+        );
+    }
 }
 
 #[tokio::test]
@@ -563,7 +598,7 @@ async fn slow_receivers_hold_a_few_sends_each_and_never_another_webhooks_place()
                 .count()
         }
     };
-    let mut sender = Sender::new(app.db.clone(), baton_web::webhooks::client());
+    let mut sender = Sender::new(app.db.clone(), Courier::new(Reach::AnyNetwork));
     sender.start_due().await.unwrap();
     let all_fast_delivered = async {
         while delivered(fast_hook).await < 12 {
@@ -614,6 +649,7 @@ async fn a_stopping_server_lets_a_send_under_way_land_and_records_it() {
     let (_, stop) = crate::server::start_server(app.db.clone(), |options| {
         options.background_jobs = true;
         options.job_interval = std::time::Duration::from_millis(100);
+        options.webhook_reach = Reach::AnyNetwork;
     })
     .await;
     tokio::time::timeout(

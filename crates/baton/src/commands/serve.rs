@@ -5,6 +5,7 @@ use crate::cli::{DatabaseArgs, ServeArgs};
 use crate::failure::Failure;
 use crate::output::say;
 use baton_web::ServeOptions;
+use baton_web::webhooks::Reach;
 use std::net::SocketAddr;
 
 pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Failure> {
@@ -45,6 +46,11 @@ pub async fn serve(database: &DatabaseArgs, args: &ServeArgs) -> Result<(), Fail
             .map(|ip| ip.to_canonical())
             .collect(),
         connections_per_client: args.connections_per_client as usize,
+        webhook_reach: if args.webhooks_to_private_networks {
+            Reach::AnyNetwork
+        } else {
+            Reach::Public
+        },
         ..ServeOptions::default()
     };
     let served = baton_web::run(db.clone(), listener, options).await;
