@@ -360,6 +360,66 @@ async fn focus_shows_the_work_another_function_owns_and_its_queue() {
     );
     assert!(close(Some(report.rows[1].other_share), 0.25));
 
+    // A billing question about a lead whose work Hal holds in the hunters'
+    // queue is his own work; one about work he holds in operations' queue
+    // is not, whoever put it there.
+    let (lead,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM leads")
+        .fetch_one(test.db.reader())
+        .await
+        .unwrap();
+    let (other_lead,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM leads")
+        .fetch_one(test.db.reader())
+        .await
+        .unwrap();
+    for (lead, queue) in [(lead, "hunters"), (other_lead, "operations")] {
+        let at = baton_db::testing::scenario::ms("2026-08-03T15:00:00Z");
+        sqlx::query(
+            "INSERT INTO work_items (lead_id, queue_id, assignee_id, status, first_touch_due_at,
+                 resolution_due_at, created_at, updated_at)
+             SELECT $1, id, $2, 'accepted', $3, $3, $3, $3 FROM queues WHERE slug = $4",
+        )
+        .bind(lead)
+        .bind(s.hal)
+        .bind(at)
+        .bind(queue)
+        .execute(test.db.writer())
+        .await
+        .unwrap();
+        test.db
+            .create_activity(
+                Some(s.hal),
+                &baton_db::activities::NewActivity {
+                    type_slug: "billing_issue".into(),
+                    user_id: s.hal,
+                    occurred_at: Some("2026-08-03T16:00:00Z".into()),
+                    contact_id: None,
+                    account_id: None,
+                    lead_id: Some(lead),
+                    opportunity_id: None,
+                    outcome: Some("answered".into()),
+                    notes: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let hals = async || {
+        let report = test.db.focus_report(q3_period()).await.unwrap();
+        let hal = report
+            .rows
+            .into_iter()
+            .find(|r| r.user_id == s.hal)
+            .unwrap();
+        (
+            hal.activities,
+            hal.own_function,
+            hal.other_functions,
+            hal.stray,
+        )
+    };
+    let (activities, own, other, _) = hals().await;
+    assert_eq!((activities, own, other), (8, 5, 3));
+
     // A charter that no longer has billing issues: Hal's past billing work
     // is still judged by the version that had it, not dropped.
     let calls_only: Vec<_> = test
@@ -375,13 +435,9 @@ async fn focus_shows_the_work_another_function_owns_and_its_queue() {
         .replace_charter(s.owner, "Billing moves out", &calls_only, None)
         .await
         .unwrap();
-    let later = test.db.focus_report(q3_period()).await.unwrap();
-    let hal = later.rows.iter().find(|r| r.user_id == s.hal).unwrap();
-    assert_eq!(
-        (hal.activities, hal.own_function, hal.other_functions),
-        (6, 4, 2)
-    );
-    assert_eq!(hal.stray[0].type_slug, "billing_issue");
+    let (activities, own, other, stray) = hals().await;
+    assert_eq!((activities, own, other), (8, 5, 3));
+    assert_eq!(stray[0].type_slug, "billing_issue");
 }
 
 #[tokio::test]

@@ -67,8 +67,9 @@ impl Db {
         let people = self.people().await?;
         // (by type, won deals, won revenue, opportunities created) per person.
         let mut figures: BTreeMap<i64, (BTreeMap<String, i64>, i64, i64, i64)> = BTreeMap::new();
-        for (user, slug, _, count) in activity_counts(self, starts, ends).await? {
-            *figures.entry(user).or_default().0.entry(slug).or_default() += count;
+        for counted in activity_counts(self, starts, ends).await? {
+            let by_type = &mut figures.entry(counted.user).or_default().0;
+            *by_type.entry(counted.type_slug).or_default() += counted.count;
         }
         let won: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT owner_id, COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM opportunities

@@ -1,10 +1,13 @@
 //! Focus: the share of a person's activities that the charter in force
 //! gives to another function than theirs (a hunter solving billing issues),
-//! with the queue that work belongs in. Work on the person's own deals is
+//! with the queue that work belongs in. Work on the person's own deals, and
+//! on leads whose work they hold in a queue of their own function, is
 //! theirs whatever its type: a farmer's proposal to grow an account is
-//! farming even though the charter files proposals under hunting.
+//! farming even though the charter files proposals under hunting, and so is
+//! the call a farmer makes from their call sheet on work in the farmers'
+//! queue.
 
-use super::{OwnLines, Period, activity_counts};
+use super::{Counted, OwnLines, Period, activity_counts};
 use crate::connect::Db;
 use crate::error::Result;
 use baton_core::domain::Function;
@@ -101,25 +104,28 @@ impl Db {
                 .map(|(slug, _)| slug.clone())
         };
         let people = self.people().await?;
-        let mut counts: BTreeMap<i64, Vec<(String, bool, i64)>> = BTreeMap::new();
-        for (user, slug, own_deal, count) in activity_counts(self, starts, ends).await? {
-            counts
-                .entry(user)
-                .or_default()
-                .push((slug, own_deal, count));
+        let mut counts: BTreeMap<i64, Vec<Counted>> = BTreeMap::new();
+        for counted in activity_counts(self, starts, ends).await? {
+            counts.entry(counted.user).or_default().push(counted);
         }
         let mut rows: Vec<FocusRow> = counts
             .into_iter()
             .filter_map(|(user_id, types)| {
                 let function = people.function(user_id)?;
-                let activities: i64 = types.iter().map(|(_, _, n)| n).sum();
+                let activities: i64 = types.iter().map(|c| c.count).sum();
                 let share = |n: i64| n as f64 / activities as f64;
                 let mut own_function = 0;
                 let mut elsewhere: BTreeMap<String, (Function, i64)> = BTreeMap::new();
-                for (slug, own_deal, count) in types {
-                    match owners.get(slug.as_str()) {
-                        Some(owner) if *owner == function || own_deal => own_function += count,
-                        Some(owner) => elsewhere.entry(slug).or_insert((*owner, 0)).1 += count,
+                for counted in types {
+                    // Work held in a queue of one's own function is one's own.
+                    let own_work =
+                        counted.own_deal || counted.worked_in.as_deref() == Some(function.as_str());
+                    let count = counted.count;
+                    match owners.get(counted.type_slug.as_str()) {
+                        Some(owner) if *owner == function || own_work => own_function += count,
+                        Some(owner) => {
+                            elsewhere.entry(counted.type_slug).or_insert((*owner, 0)).1 += count
+                        }
                         None => {}
                     }
                 }

@@ -150,16 +150,32 @@ pub(crate) fn end_of(day: Date, zone: &TimeZone) -> Result<i64> {
     start_of(next, zone)
 }
 
-/// Activities in a period per person, type and whether they were about one
-/// of the person's own deals: (user, type slug, own deal, count). The one
-/// scan of the activities table both activity reports need.
-async fn activity_counts(db: &Db, starts: i64, ends: i64) -> Result<Vec<(i64, String, bool, i64)>> {
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT a.user_id, a.type_slug,
-             CASE WHEN o.owner_id = a.user_id THEN 1 ELSE 0 END, COUNT(*)
-         FROM activities a LEFT JOIN opportunities o ON o.id = a.opportunity_id
-         WHERE a.occurred_at >= $1 AND a.occurred_at < $2
-         GROUP BY a.user_id, a.type_slug, 3",
+/// A person's activities of one type in a period, counted by what they
+/// were about.
+struct Counted {
+    user: i64,
+    type_slug: String,
+    /// About one of the person's own deals.
+    own_deal: bool,
+    /// The function of the queue in which the person holds work on the
+    /// lead the activity is about, if any.
+    worked_in: Option<String>,
+    count: i64,
+}
+
+/// Activities that occurred between `starts` and `ends`, per person, type
+/// and what they were about.
+async fn activity_counts(db: &Db, starts: i64, ends: i64) -> Result<Vec<Counted>> {
+    let rows: Vec<(i64, String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT user_id, type_slug, own_deal, worked_in, COUNT(*) FROM (
+             SELECT a.user_id, a.type_slug,
+                 CASE WHEN o.owner_id = a.user_id THEN 1 ELSE 0 END AS own_deal,
+                 (SELECT MIN(q.function) FROM work_items w JOIN queues q ON q.id = w.queue_id
+                  WHERE w.lead_id = a.lead_id AND w.assignee_id = a.user_id) AS worked_in
+             FROM activities a LEFT JOIN opportunities o ON o.id = a.opportunity_id
+             WHERE a.occurred_at >= $1 AND a.occurred_at < $2
+         ) AS counted
+         GROUP BY user_id, type_slug, own_deal, worked_in",
     )
     .bind(starts)
     .bind(ends)
@@ -167,7 +183,13 @@ async fn activity_counts(db: &Db, starts: i64, ends: i64) -> Result<Vec<(i64, St
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(user, slug, own_deal, count)| (user, slug, own_deal == 1, count))
+        .map(|(user, type_slug, own_deal, worked_in, count)| Counted {
+            user,
+            type_slug,
+            own_deal: own_deal == 1,
+            worked_in,
+            count,
+        })
         .collect())
 }
 
