@@ -165,8 +165,10 @@ pub fn campaign_days(
 
 /// The part of a campaign's cost that falls in a period of days: the cost
 /// spread evenly over the days it runs (`runs`, both days included, as
-/// [`campaign_days`] gives them), times the days it runs within the period.
-/// Rounded down to a minor unit.
+/// [`campaign_days`] gives them), times the days it runs within the period,
+/// in whole minor units: the cost of the campaign's days up to the period's
+/// end, rounded down, less that of its days before the period, so that
+/// consecutive periods (the months of a year) add up to the whole cost.
 pub fn cost_in_period(
     cost_minor: i64,
     (starts, ends): (jiff::civil::Date, jiff::civil::Date),
@@ -180,8 +182,10 @@ pub fn cost_in_period(
     if first > last {
         return 0;
     }
+    let runs = i128::from(days(starts, ends));
     // i128: cost × days overflows i64 for large costs over long campaigns.
-    (i128::from(cost_minor) * i128::from(days(first, last)) / i128::from(days(starts, ends))) as i64
+    let first_days = |count: i64| (i128::from(cost_minor) * i128::from(count) / runs) as i64;
+    first_days(days(starts, last)) - first_days(days(starts, first) - 1)
 }
 
 /// Splits a cost between groups in proportion to their weights (leads,
@@ -352,6 +356,15 @@ mod tests {
             cost_in_period(1_000, runs, day("2026-10-01"), day("2026-12-31")),
             0
         );
+        // The months of a year-long campaign add up to its whole cost.
+        let year = (day("2026-01-01"), day("2026-12-31"));
+        let months: i64 = (1..=12)
+            .map(|month| {
+                let first = jiff::civil::date(2026, month, 1);
+                cost_in_period(11_694_020, year, first, first.last_of_month())
+            })
+            .sum();
+        assert_eq!(months, 11_694_020);
         // Still running on 30 September, started 1 July: all of it so far in Q3.
         let today = day("2026-09-30");
         let running = campaign_days(Some(day("2026-07-01")), None, day("2026-05-01"), today);
@@ -365,9 +378,14 @@ mod tests {
         // No days at all: from the day it was entered to today.
         let undated = campaign_days(None, None, day("2026-08-31"), today);
         assert_eq!(cost_in_period(900, undated, q3.0, q3.1), 900);
+        // 30 of its 31 days: 900 less the 29 (rounded down) of 31 August.
         assert_eq!(
             cost_in_period(900, undated, day("2026-09-01"), day("2026-09-30")),
-            870
+            871
+        );
+        assert_eq!(
+            cost_in_period(900, undated, day("2026-08-31"), day("2026-08-31")),
+            29
         );
         // Starting after today, or ending before it was entered.
         assert_eq!(

@@ -623,10 +623,11 @@ async fn lead_quality_sets_each_source_and_campaign_against_what_it_cost() {
     assert_eq!(webinar.campaign_id, Some(s.webinar));
     assert!(close(webinar.acceptance_rate, 0.5));
     assert!(close(webinar.conversion, 0.0));
-    assert_eq!(webinar.cost_minor, Some(30_000 * 92 / 122));
-    // 226.22 over 3 leads is 75.4067, to the cent 75.41.
+    // 92 of its 122 days: 300.00 less the 73.77 (rounded down) of its 30 June days.
+    assert_eq!(webinar.cost_minor, Some(30_000 - 30_000 * 30 / 122));
+    // 226.23 over 3 leads is 75.41.
     assert_eq!(webinar.cost_per_lead_minor, Some(7_541));
-    let cost = (30_000 * 92 / 122) as f64;
+    let cost = (30_000 - 30_000 * 30 / 122) as f64;
     assert!(close(webinar.return_on_cost, (50_000.0 - cost) / cost));
     assert_eq!(
         report.by_source[0].cost_minor, None,
