@@ -115,6 +115,15 @@ impl Cell {
         }
     }
 
+    /// A median of days or hours: one decimal on the page, two in the CSV
+    /// as on the command line and in the API's figures.
+    fn median(value: Option<f64>) -> Cell {
+        Cell {
+            shown: one_decimal(value),
+            plain: value.map_or_else(String::new, |v| format!("{v:.2}")),
+        }
+    }
+
     /// A number shown by `show`, which gives a dash for none; empty in the CSV.
     fn number(value: Option<f64>, show: fn(Option<f64>) -> String) -> Cell {
         let shown = show(value);
@@ -438,7 +447,7 @@ async fn funnel(
                 s.step.stage.to_string().into(),
                 Cell::count(s.step.leads),
                 Cell::share(s.step.conversion),
-                Cell::number(s.median_days_in_stage, one_decimal),
+                Cell::median(s.median_days_in_stage),
                 Cell::count(s.stays_timed),
             ]
         })
@@ -571,8 +580,8 @@ async fn handover(
         Cell::count(sales.on_time),
         Cell::count(sales.late),
         Cell::share(sales.on_time_share),
-        Cell::number(sales.median_hours_to_accept, one_decimal),
-        Cell::number(sales.median_hours_to_reject, one_decimal),
+        Cell::median(sales.median_hours_to_accept),
+        Cell::median(sales.median_hours_to_reject),
     ]];
     let reasons: Vec<Vec<Cell>> = sales
         .rejection_reasons

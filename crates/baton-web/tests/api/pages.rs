@@ -2160,6 +2160,24 @@ async fn the_owners_report_pages_draw_their_charts_and_export_every_table_as_csv
         "{funnel}"
     );
 
+    // Medians in the CSV to the hundredth, as the API and the command line
+    // give them; the page rounds to a tenth.
+    let (_, csv, _) = owner.get(&format!("{}&csv=funnel", pages[1])).await;
+    let medians: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').nth(3))
+        .filter(|median| !median.is_empty())
+        .collect();
+    assert!(!medians.is_empty(), "{csv}");
+    for median in medians {
+        assert_eq!(
+            median.split_once('.').map(|(_, d)| d.len()),
+            Some(2),
+            "{csv}"
+        );
+    }
+
     let (_, revenue, _) = owner.get(pages[4]).await;
     assert!(revenue.contains("<line x1="), "forecast marks: {revenue}");
     let (_, activity, _) = owner.get(pages[5]).await;
