@@ -689,7 +689,9 @@ async fn a_campaigns_cost_is_shared_by_the_sources_of_its_leads() {
     assert_eq!(
         costs,
         [
-            ("email".to_string(), 1, Some(5_000), Some(5_000)),
+            // The newsletter brought none of e-mail's leads: its cost is
+            // e-mail's, but no lead's.
+            ("email".to_string(), 1, Some(5_000), None),
             // A third of 1,000.00; the cent rounding leaves goes to the larger share.
             ("linkedin".to_string(), 1, Some(33_333), Some(33_333)),
             // 666.67 over 2 leads is 333.335, to the cent 333.34.

@@ -40,8 +40,10 @@ pub struct QualityRow {
     /// brought its leads. Absent when nothing known was paid for them (a
     /// source without campaigns, a campaign paid in another currency).
     pub cost_minor: Option<i64>,
+    /// Cost over the leads it paid for: for a source, those that came
+    /// through campaigns whose cost is known, not its other leads.
     pub cost_per_lead_minor: Option<i64>,
-    /// (Revenue − cost) / cost.
+    /// (Revenue − cost) / cost, over the revenue of the leads the cost paid for.
     pub return_on_cost: Option<f64>,
 }
 
@@ -83,7 +85,16 @@ impl Counts {
         self.won += other.won;
     }
 
-    fn row(self, name: String, campaign_id: Option<i64>, cost: Option<i64>) -> QualityRow {
+    /// The row of these leads, with what the `paid` among them cost: all
+    /// of a campaign's, those of known-cost campaigns for a source.
+    fn row(
+        self,
+        name: String,
+        campaign_id: Option<i64>,
+        cost: Option<(i64, Counts)>,
+    ) -> QualityRow {
+        let paid = cost.map_or_else(Counts::default, |(_, paid)| paid);
+        let cost = cost.map(|(cost, _)| cost);
         QualityRow {
             name,
             campaign_id,
@@ -97,9 +108,9 @@ impl Counts {
             cost_minor: cost,
             // To the nearest minor unit: 960.00 over 110 leads is 8.73.
             cost_per_lead_minor: cost
-                .filter(|_| self.leads > 0)
-                .map(|c| (2 * c + self.leads) / (2 * self.leads)),
-            return_on_cost: cost.and_then(|c| return_on_cost(self.won, c)),
+                .filter(|_| paid.leads > 0)
+                .map(|c| (2 * c + paid.leads) / (2 * paid.leads)),
+            return_on_cost: cost.and_then(|c| return_on_cost(paid.won, c)),
         }
     }
 }
@@ -241,7 +252,11 @@ impl Db {
         let cost = (campaign.currency == currency.as_str()).then_some(campaign.cost_minor);
         Ok(CampaignQuality {
             currency: currency.as_str().to_string(),
-            row: counts.row(campaign.name.clone(), Some(campaign.id), cost),
+            row: counts.row(
+                campaign.name.clone(),
+                Some(campaign.id),
+                cost.map(|cost| (cost, counts)),
+            ),
         })
     }
 
@@ -255,13 +270,13 @@ impl Db {
         let mut by_source: BTreeMap<String, Counts> = BTreeMap::new();
         let mut by_campaign: BTreeMap<Option<i64>, Counts> = BTreeMap::new();
         // Each campaign's leads by source, to share its cost between them.
-        let mut sources_of: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
+        let mut sources_of: BTreeMap<i64, Vec<(String, Counts)>> = BTreeMap::new();
         for (campaign, source, counts) in groups {
             if let Some(campaign) = campaign {
                 sources_of
                     .entry(campaign)
                     .or_default()
-                    .push((source.clone(), counts.leads));
+                    .push((source.clone(), counts));
             }
             by_source.entry(source).or_default().add(counts);
             by_campaign.entry(campaign).or_default().add(counts);
@@ -269,7 +284,8 @@ impl Db {
         let campaigns = self.campaigns(None, 0, i64::MAX).await?;
         let day = |text: &Option<String>| text.as_deref().and_then(|t| t.parse().ok());
         let mut campaign_rows = Vec::new();
-        let mut source_costs: BTreeMap<String, i64> = BTreeMap::new();
+        // Each source's share of known costs, and the leads it paid for.
+        let mut source_costs: BTreeMap<String, (i64, Counts)> = BTreeMap::new();
         for campaign in campaigns {
             let id = campaign.id;
             let entered = jiff::Timestamp::from_millisecond(campaign.created_at)
@@ -288,21 +304,23 @@ impl Db {
                 // that sources and campaigns add up to the same cost.
                 let sources = sources_of
                     .remove(&id)
-                    .unwrap_or_else(|| vec![(campaign.channel, 1)]);
-                let weights: Vec<i64> = sources.iter().map(|(_, leads)| *leads).collect();
-                for ((source, _), part) in sources.into_iter().zip(split_cost(cost, &weights)) {
-                    *source_costs.entry(source).or_default() += part;
+                    .unwrap_or_else(|| vec![(campaign.channel.clone(), Counts::default())]);
+                // The channel of a campaign without leads takes it all.
+                let weights: Vec<i64> = sources.iter().map(|(_, c)| c.leads.max(1)).collect();
+                for ((source, counts), part) in sources.into_iter().zip(split_cost(cost, &weights))
+                {
+                    let (share, paid) = source_costs.entry(source).or_default();
+                    *share += part;
+                    paid.add(counts);
                 }
             }
             let counts = by_campaign.remove(&Some(id));
             // A campaign that cost something in the period belongs here
             // even when it brought no lead.
             if counts.is_some() || cost.is_some_and(|c| c > 0) {
-                campaign_rows.push(
-                    counts
-                        .unwrap_or_default()
-                        .row(campaign.name, Some(id), cost),
-                );
+                let counts = counts.unwrap_or_default();
+                let cost = cost.map(|cost| (cost, counts));
+                campaign_rows.push(counts.row(campaign.name, Some(id), cost));
             }
         }
         campaign_rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -344,7 +362,7 @@ mod tests {
                 ..Counts::default()
             };
             counts
-                .row("campaign".into(), None, Some(cost))
+                .row("campaign".into(), None, Some((cost, counts)))
                 .cost_per_lead_minor
         };
         assert_eq!(per_lead(110, 9_600_000), Some(87_273), "872.7273 is 872.73");
