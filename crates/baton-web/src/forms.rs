@@ -176,6 +176,7 @@ async fn submit(
     State(state): State<AppState>,
     client: Client,
     Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
     let form = match active_form(&state, &slug).await {
@@ -197,6 +198,36 @@ async fn submit(
                 .insert(axum::http::header::RETRY_AFTER, value);
         }
         return response;
+    }
+    // A page embedding the form with another `enctype` (multipart for a
+    // file field, text/plain) would be read as empty fields and told its
+    // e-mail is missing; say what is wrong instead.
+    let media_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if let Some(other) = media_type.filter(|t| t != "application/x-www-form-urlencoded") {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Html(page(
+                "Form not sent",
+                &format!(
+                    "<h1>The form was not sent</h1><p>This form takes \
+                     <code>application/x-www-form-urlencoded</code>, a form's default; the \
+                     page that sent it used <code>{}</code>. Remove the <code>enctype</code> \
+                     from the form that embeds it.</p>",
+                    escape(&other)
+                ),
+            )),
+        )
+            .into_response();
     }
     // Percent-escapes that are not UTF-8 decode to U+FFFD, which a browser
     // sending UTF-8 never writes itself.

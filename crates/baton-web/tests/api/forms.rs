@@ -42,6 +42,29 @@ async fn the_hosted_form_takes_an_inquiry_and_thanks_the_visitor() {
 }
 
 #[tokio::test]
+async fn a_form_sent_in_another_encoding_is_told_so_and_stores_nothing() {
+    let app = TestApp::new().await;
+    for content_type in ["multipart/form-data; boundary=x", "text/plain"] {
+        let response = app
+            .client
+            .post(app.url("/f/contact"))
+            .header("content-type", content_type)
+            .body("--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nann@acme.io\r\n--x--\r\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415, "{content_type}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("Remove the <code>enctype</code>") && !html.contains("e-mail address"),
+            "{html}"
+        );
+    }
+    let list = app.get_json(&app.owner, "/api/v1/inquiries").await;
+    assert!(list["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_filled_honeypot_is_thanked_but_quarantined() {
     let app = TestApp::new().await;
     let (status, html) = submit(
