@@ -1359,10 +1359,18 @@ pub(crate) fn late_at(alias: &str, now: &str) -> String {
     )
 }
 
+/// A desk's lines; work without a lead (support, billing, collections)
+/// takes its intent and score from its inquiry's latest decisions.
 const DESK_LINES: &str =
     "SELECT w.id, w.lead_id, w.inquiry_id, w.queue_id, w.assignee_id, w.status,
         w.first_touch_due_at, w.first_touched_at, w.resolution_due_at, q.slug AS queue,
-        COALESCE(i.received_at, w.created_at) AS received_at, l.intent, l.score,
+        COALESCE(i.received_at, w.created_at) AS received_at,
+        COALESCE(l.intent, (SELECT d.value FROM decisions d
+            WHERE d.inquiry_id = w.inquiry_id AND d.kind = 'intent' ORDER BY d.id DESC LIMIT 1))
+            AS intent,
+        COALESCE(l.score, (SELECT CAST(d.score AS BIGINT) FROM decisions d
+            WHERE d.inquiry_id = w.inquiry_id AND d.kind = 'score' ORDER BY d.id DESC LIMIT 1))
+            AS score,
         COALESCE(c.name, '') AS contact, COALESCE(c.email_lower, '') AS email,
         LOWER(COALESCE(c.name, '')) AS contact_lower,
         COALESCE(a.name, '') AS company, LOWER(COALESCE(a.name, '')) AS company_lower,

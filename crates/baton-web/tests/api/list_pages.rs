@@ -836,6 +836,34 @@ async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_lea
 }
 
 #[tokio::test]
+async fn work_without_a_lead_shows_and_filters_by_its_inquirys_intent_and_score() {
+    let app = TestApp::new().await;
+    let service = Browser::person(&app, "sue@acme.test", Role::Service).await;
+    app.join("service", "sue@acme.test").await;
+    let receipt = app
+        .inquire(json!({
+            "email": "ops@initech.test",
+            "message": "Our login is broken and we get an error on every page, please help"
+        }))
+        .await;
+    assert_eq!(receipt["queue"], "service", "{receipt}");
+    assert!(receipt["lead_id"].is_null(), "{receipt}");
+    let link = format!("/inquiries/{}", receipt["id"]);
+    let (_, page, _) = service.get("/work?intent=support").await;
+    assert!(links_to(&page, &link), "{page}");
+    assert!(page.contains("<td>support</td>"), "{page}");
+    let (_, page, _) = service.get("/work?intent=billing").await;
+    assert!(!links_to(&page, &link));
+    let csv = service.fetch("/work.csv").await.text().await.unwrap();
+    let line = csv.lines().nth(1).unwrap();
+    let score = receipt["score"].as_i64().unwrap().to_string();
+    assert!(
+        line.contains(",support,") && line.contains(&format!(",{score},")),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
 async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items() {
     let app = TestApp::new().await;
     let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
