@@ -69,15 +69,27 @@ pub struct TeamFilter {
     pub search: String,
 }
 
-const TEAM_LINES: &str = "SELECT id, name, name_lower, function, created_at FROM teams";
+const TEAM_LINES: &str = "SELECT id, name, name_lower, function, created_at,
+        (SELECT COUNT(*) FROM users u WHERE u.team_id = teams.id) AS members
+     FROM teams";
 
-fn team_line(row: &AnyRow) -> Result<Team> {
-    team_from_row((
-        row.try_get("id")?,
-        row.try_get("name")?,
-        row.try_get("function")?,
-        row.try_get("created_at")?,
-    ))
+/// A team as its list shows it, with how many people are in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamLine {
+    pub team: Team,
+    pub members: i64,
+}
+
+fn team_line(row: &AnyRow) -> Result<TeamLine> {
+    Ok(TeamLine {
+        team: team_from_row((
+            row.try_get("id")?,
+            row.try_get("name")?,
+            row.try_get("function")?,
+            row.try_get("created_at")?,
+        ))?,
+        members: row.try_get("members")?,
+    })
 }
 
 /// A team's name as it is stored, or why it is refused.
@@ -205,7 +217,7 @@ impl Db {
         &self,
         filter: &TeamFilter,
         window: &Window<TeamSort>,
-    ) -> Result<Listed<Team>> {
+    ) -> Result<Listed<TeamLine>> {
         let mut conditions = Conditions::default();
         conditions.equal("r.function = ?", filter.function.map(|f| f.as_str()));
         conditions.search(&["r.name_lower LIKE ? ESCAPE '\\'"], &filter.search);

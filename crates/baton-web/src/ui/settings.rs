@@ -191,6 +191,7 @@ async fn change_organisation(
 const TEAM_COLUMNS: &[Column] = &[
     Column::sorted("Team", "name"),
     Column::sorted("Function", "function"),
+    Column::unsorted("People"),
     Column::sorted("Added", "created"),
 ];
 
@@ -212,8 +213,23 @@ struct TeamsPage {
 struct TeamLine {
     id: i64,
     name: String,
+    /// What the rename field holds: the name, or what was typed when the
+    /// rename was refused.
+    typed: String,
+    /// Why a rename or deletion from this line was refused.
+    error: Option<String>,
     function: String,
+    /// How many people are in it: a team is deleted only when none are.
+    members: i64,
     added: String,
+}
+
+/// A rename or deletion refused on one team's line.
+struct LineRefusal {
+    id: i64,
+    typed: String,
+    problems: Vec<FieldError>,
+    status: StatusCode,
 }
 
 /// A team's new name, or its deletion, from its line.
@@ -249,6 +265,7 @@ async fn show_teams(
     request: &ListRequest,
     typed: &NewTeam,
     error: Option<Vec<FieldError>>,
+    line_refused: Option<LineRefusal>,
 ) -> Response {
     let filter = TeamFilter {
         function: request.one_of::<Function>("serves"),
@@ -262,11 +279,22 @@ async fn show_teams(
     let teams: Vec<TeamLine> = listed
         .rows
         .into_iter()
-        .map(|t| TeamLine {
-            id: t.id,
-            name: t.name,
-            function: t.function.to_string(),
-            added: viewer.when(t.created_at),
+        .map(|line| {
+            let team = line.team;
+            let refused = line_refused.as_ref().filter(|r| r.id == team.id);
+            TeamLine {
+                id: team.id,
+                typed: refused.map_or_else(|| team.name.clone(), |r| r.typed.clone()),
+                error: refused.map(|r| {
+                    let problems: Vec<&str> =
+                        r.problems.iter().map(|p| p.problem.as_str()).collect();
+                    problems.join("; ")
+                }),
+                name: team.name,
+                function: team.function.to_string(),
+                members: line.members,
+                added: viewer.when(team.created_at),
+            }
         })
         .collect();
     let spec = ListSpec {
@@ -286,6 +314,7 @@ async fn show_teams(
                 vec![
                     Cell::text(t.name),
                     Cell::text(t.function),
+                    Cell::text(t.members.to_string()),
                     Cell::text(t.added),
                 ]
             })
@@ -312,10 +341,10 @@ async fn show_teams(
         Field::input("name", "Name", "text", &typed.name),
         Field::choice("function", "Function", functions, &typed.function),
     ];
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        request.status()
+    let status = match (&error, &line_refused) {
+        (Some(_), _) => StatusCode::UNPROCESSABLE_ENTITY,
+        (None, Some(refused)) => refused.status,
+        (None, None) => request.status(),
     };
     if let Some(problems) = error {
         place_errors(&mut fields, problems);
@@ -345,7 +374,16 @@ async fn teams(
         return not_for_your_role(&viewer, "keep teams");
     }
     let request = ListRequest::parse(raw.as_deref());
-    show_teams(&state, &viewer, output, &request, &NewTeam::default(), None).await
+    show_teams(
+        &state,
+        &viewer,
+        output,
+        &request,
+        &NewTeam::default(),
+        None,
+        None,
+    )
+    .await
 }
 
 async fn create_team(
@@ -374,7 +412,16 @@ async fn create_team(
         Ok(()) => Redirect::to(&back_to("/settings/teams", &form.back, &[])).into_response(),
         Err(Ok(error)) => {
             let request = ListRequest::parse(Some(&form.back));
-            show_teams(&state, &viewer, Output::Page, &request, &form, Some(error)).await
+            show_teams(
+                &state,
+                &viewer,
+                Output::Page,
+                &request,
+                &form,
+                Some(error),
+                None,
+            )
+            .await
         }
         Err(Err(e)) => failure(Some(&viewer), e),
     }
@@ -656,7 +703,7 @@ struct PauseOrResume {
 /// Pauses a webhook whose address is down, or resumes it.
 /// Renames a team from its line, or deletes it when the line's delete
 /// button sent the form. A name taken or not a name, or a team people are
-/// still in, is refused on a page of its own that says why.
+/// still in, is refused beside its line, the list kept.
 async fn change_team(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -675,9 +722,32 @@ async fn change_team(
     } else {
         state.db.rename_team(actor, id, &form.name).await.map(drop)
     };
-    match changed {
+    let status = match &changed {
+        Err(baton_db::DbError::Conflict { .. }) => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    match changed.map_err(refusal) {
         Ok(()) => Redirect::to(&back_to("/settings/teams", &form.back, &[])).into_response(),
-        Err(e) => failure(Some(&viewer), e),
+        Err(Ok(problems)) => {
+            let request = ListRequest::parse(Some(&form.back));
+            let refused = LineRefusal {
+                id,
+                typed: form.name,
+                problems,
+                status,
+            };
+            show_teams(
+                &state,
+                &viewer,
+                Output::Page,
+                &request,
+                &NewTeam::default(),
+                None,
+                Some(refused),
+            )
+            .await
+        }
+        Err(Err(e)) => failure(Some(&viewer), e),
     }
 }
 

@@ -649,7 +649,7 @@ async fn teams_are_searched_filtered_sorted_paged_and_exported() {
     );
     let csv = response.text().await.unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("Team,Function,Added"));
+    assert_eq!(lines.next(), Some("Team,Function,People,Added"));
     assert!(lines.next().unwrap().starts_with("West hunters,hunting,"));
     assert!(lines.next().unwrap().starts_with("East hunters,hunting,"));
     assert_eq!(lines.next(), None);
@@ -701,10 +701,24 @@ async fn a_team_is_renamed_and_deleted_from_its_line() {
 
     // A name taken, whatever its case, or no name, is refused and says why.
     let (status, page, _) = manager
-        .post(&east_line, &[("csrf", &csrf), ("name", "west HUNTERS")])
+        .post(
+            &east_line,
+            &[
+                ("csrf", &csrf),
+                ("name", "west HUNTERS"),
+                ("back", "q=hunters"),
+            ],
+        )
         .await;
     assert_eq!(status, 409, "{page}");
-    assert!(page.contains("west HUNTERS"), "{page}");
+    // Refused beside its line, the list and what was typed kept.
+    let error_id = format!("team-name-{}-error", east.id);
+    assert!(
+        page.contains(&format!("id=\"{error_id}\""))
+            && page.contains("value=\"west HUNTERS\"")
+            && page.contains("1–2 of 2"),
+        "{page}"
+    );
     let (status, _, _) = manager
         .post(&east_line, &[("csrf", &csrf), ("name", "  ")])
         .await;
@@ -726,6 +740,11 @@ async fn a_team_is_renamed_and_deleted_from_its_line() {
         .await
         .unwrap();
     let west_line = format!("/settings/teams/{}", west.id);
+    let (_, page, _) = manager.get("/settings/teams?q=hunters").await;
+    assert!(
+        !page.contains("Delete West hunters") && page.contains("Move its people to another team"),
+        "a team with people offers no delete: {page}"
+    );
     let (status, page, _) = manager
         .post(&west_line, &[("csrf", &csrf), ("delete", "1")])
         .await;
