@@ -34,14 +34,15 @@ struct AccountPage {
 /// The password form's fields; passwords are never sent back.
 fn password_fields() -> Vec<Field> {
     vec![
-        Field::input("current", "Current password", "password", ""),
+        Field::input("current", "Current password", "password", "").filled_with("current-password"),
         Field::input(
             "password",
             "New password (10 characters or more)",
             "password",
             "",
-        ),
-        Field::input("repeat", "New password again", "password", ""),
+        )
+        .filled_with("new-password"),
+        Field::input("repeat", "New password again", "password", "").filled_with("new-password"),
     ]
 }
 

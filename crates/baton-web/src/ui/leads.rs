@@ -574,12 +574,21 @@ async fn reassign(
     };
     let item = match open_work(&state, id).await {
         Ok(Some(item)) if may_hand_on(&viewer, &item) => item,
-        Ok(_) => {
+        Ok(Some(_)) => {
             return message(
                 StatusCode::FORBIDDEN,
                 Some(&viewer),
                 "Not yours",
                 "Only the assignee or a manager can hand this lead's work on.".into(),
+            );
+        }
+        // Finished (a deal opened, the lead closed) since the page was shown.
+        Ok(None) => {
+            return message(
+                StatusCode::CONFLICT,
+                Some(&viewer),
+                "No open work",
+                format!("Lead {id} has no open work to hand on: it was finished meanwhile."),
             );
         }
         Err(e) => return failure(Some(&viewer), e),

@@ -124,6 +124,9 @@ pub struct Field {
     /// (value, label) of a choice's options; empty for an input.
     pub options: Vec<(String, String)>,
     pub error: Option<String>,
+    /// What a browser or password manager may fill in, such as
+    /// `new-password`.
+    pub autocomplete: Option<&'static str>,
 }
 
 impl Field {
@@ -137,6 +140,7 @@ impl Field {
             required: true,
             options: Vec::new(),
             error: None,
+            autocomplete: None,
         }
     }
 
@@ -155,6 +159,13 @@ impl Field {
     fn optional(self) -> Field {
         Field {
             required: false,
+            ..self
+        }
+    }
+
+    fn filled_with(self, autocomplete: &'static str) -> Field {
+        Field {
+            autocomplete: Some(autocomplete),
             ..self
         }
     }

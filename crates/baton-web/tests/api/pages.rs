@@ -896,6 +896,26 @@ async fn the_assignee_hands_a_lead_on_with_a_reason() {
     );
     let history = app.db.work_item_history(item).await.unwrap();
     assert_eq!(history.last().unwrap().reason, "on leave");
+    // Finished since the page was shown: nothing to hand on, said as such.
+    app.db
+        .finish_work_item(colleague, item, "called back")
+        .await
+        .unwrap();
+    let mut manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get(&format!("/leads/{lead}")).await;
+    let manager_csrf = Browser::csrf(&page);
+    let (status, page, _) = manager
+        .post(
+            &path,
+            &[
+                ("csrf", &manager_csrf),
+                ("assignee_id", &colleague.to_string()),
+                ("reason", "covering"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("has no open work to hand on"), "{page}");
 }
 
 #[tokio::test]
@@ -1109,6 +1129,12 @@ async fn a_password_change_checks_the_current_one_and_signs_out_other_browsers()
     assert_eq!(status, 303);
     let (status, page, _) = here.get("/account").await;
     assert_eq!(status, 200);
+    // Password managers know which field is which.
+    assert!(
+        page.contains("id=\"current\" name=\"current\" type=\"password\" value=\"\" required autocomplete=\"current-password\"")
+            && page.contains("name=\"repeat\" type=\"password\" value=\"\" required autocomplete=\"new-password\""),
+        "{page}"
+    );
     let csrf = Browser::csrf(&page);
     let change = |current: &'static str, new: &'static str, repeat: &'static str| {
         [
