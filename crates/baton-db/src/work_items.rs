@@ -1186,18 +1186,23 @@ impl Db {
         }
         let (step, to_user, to_queue, reason) = target.expect("a step was chosen");
         let new_level = step.level();
-        // The new holder's clock starts now, by their queue's SLA.
-        let (first_touch, business_hours): (i64, i64) =
-            sqlx::query_as("SELECT first_touch_sla_min, business_hours FROM queues WHERE id = $1")
-                .bind(to_queue)
-                .fetch_one(&mut *tx)
-                .await?;
+        // The new holder's clock starts now, by their queue's SLA; work that
+        // moves to another queue is resolved by that queue's SLA too.
+        let (first_touch, resolution, business_hours): (i64, i64, i64) = sqlx::query_as(
+            "SELECT first_touch_sla_min, resolution_sla_min, business_hours FROM queues WHERE id = $1",
+        )
+        .bind(to_queue)
+        .fetch_one(&mut *tx)
+        .await?;
         let new_due = sla_due(now, first_touch, business_hours != 0, hours);
+        let new_resolution =
+            (to_queue != queue_id).then(|| sla_due(now, resolution, business_hours != 0, hours));
         // Only the breach as read: not once another server escalated it,
         // nor once someone took, reassigned or moved it meanwhile.
         let changed = sqlx::query(
             "UPDATE work_items SET escalation_level = $1, escalated_at = $2, assignee_id = $3, queue_id = $4,
-                 status = $5, first_touch_due_at = $6, updated_at = $2
+                 status = $5, first_touch_due_at = $6, updated_at = $2,
+                 resolution_due_at = COALESCE($12, resolution_due_at)
              WHERE id = $7 AND escalation_level = $8 AND status IN ('assigned', 'unassigned')
                AND first_touched_at IS NULL AND queue_id = $9 AND COALESCE(assignee_id, 0) = $10
                AND first_touch_due_at = $11",
@@ -1213,6 +1218,7 @@ impl Db {
         .bind(queue_id)
         .bind(assignee.unwrap_or(0))
         .bind(due_at)
+        .bind(new_resolution)
         .execute(&mut *tx)
         .await?;
         if changed.rows_affected() != 1 {

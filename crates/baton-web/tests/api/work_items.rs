@@ -206,6 +206,10 @@ async fn a_breach_escalates_once_to_the_next_member_then_the_next_tier() {
         due > much_later && due < much_later + 7 * 24 * 3600 * 1000,
         "{detail}"
     );
+    // Moved to hunters, it is resolved by hunters' SLA from now, not by
+    // qualification's deadline, long past.
+    let resolution = detail["resolution_due_at"].as_i64().unwrap();
+    assert!(resolution >= due, "{detail}");
 
     // Breached once more: the manager, the last step; then it stops.
     let latest = much_later + 60 * 24 * 3600 * 1000;
