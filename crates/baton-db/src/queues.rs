@@ -52,14 +52,16 @@ pub struct MemberChange {
     pub away: Option<bool>,
 }
 
-/// A queue's service levels and hand-offs, as a whole.
-#[derive(Debug, Clone)]
+/// Changes to a queue's service levels and hand-offs; absent fields stay
+/// as they are.
+#[derive(Debug, Clone, Default)]
 pub struct QueueChange {
-    pub strategy: Strategy,
-    pub first_touch_sla_minutes: i64,
-    pub resolution_sla_minutes: i64,
-    /// The slug of the queue a breached item goes to next.
-    pub escalation_queue: Option<String>,
+    pub strategy: Option<Strategy>,
+    pub first_touch_sla_minutes: Option<i64>,
+    pub resolution_sla_minutes: Option<i64>,
+    /// The slug of the queue a breached item goes to next; `Some(None)`
+    /// ends its escalation path.
+    pub escalation_queue: Option<Option<String>>,
 }
 
 /// Longest SLA a queue accepts: a year, so that due times stay far from
@@ -356,28 +358,55 @@ impl Db {
         queue_id: i64,
         change: &QueueChange,
     ) -> Result<Queue> {
+        // What the change leaves alone is read in the writer's transaction,
+        // the row locked on PostgreSQL, so a change made meanwhile is kept.
+        let mut tx = self.begin_write().await?;
+        sqlx::query(&format!(
+            "SELECT id FROM queues WHERE id = $1{}",
+            self.backend().row_lock()
+        ))
+        .bind(queue_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| DbError::NotFound(format!("queue {queue_id}")))?;
+        let (strategy, first_touch, resolution, escalation): (String, i64, i64, Option<String>) =
+            sqlx::query_as(
+                "SELECT q.strategy, q.first_touch_sla_min, q.resolution_sla_min, e.slug
+                 FROM queues q LEFT JOIN queues e ON e.id = q.escalation_queue_id WHERE q.id = $1",
+            )
+            .bind(queue_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let strategy = match change.strategy {
+            Some(strategy) => strategy,
+            None => strategy
+                .parse()
+                .map_err(|e| DbError::invalid("strategy", format!("{e}")))?,
+        };
+        let first_touch_sla_minutes = change.first_touch_sla_minutes.unwrap_or(first_touch);
+        let resolution_sla_minutes = change.resolution_sla_minutes.unwrap_or(resolution);
+        let escalation_queue = change.escalation_queue.clone().unwrap_or(escalation);
         let mut refusals = Refusals::default();
-        let first_touch = (1..=MAX_SLA_MINUTES).contains(&change.first_touch_sla_minutes);
+        let first_touch = (1..=MAX_SLA_MINUTES).contains(&first_touch_sla_minutes);
         if !first_touch {
             refusals.refuse(
                 "first_touch_sla_minutes",
                 format!("must be between 1 and {MAX_SLA_MINUTES} minutes (a year)"),
             );
         }
-        if change.resolution_sla_minutes > MAX_SLA_MINUTES {
+        if resolution_sla_minutes > MAX_SLA_MINUTES {
             refusals.refuse(
                 "resolution_sla_minutes",
                 format!("must be at most {MAX_SLA_MINUTES} minutes (a year)"),
             );
-        } else if first_touch && change.resolution_sla_minutes < change.first_touch_sla_minutes {
+        } else if first_touch && resolution_sla_minutes < first_touch_sla_minutes {
             refusals.refuse(
                 "resolution_sla_minutes",
                 "must be at least the first-touch SLA",
             );
         }
         refusals.finish()?;
-        let mut tx = self.begin_write().await?;
-        let escalation_id = match &change.escalation_queue {
+        let escalation_id = match &escalation_queue {
             Some(slug) => {
                 let (id,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
                     .bind(slug)
@@ -408,9 +437,9 @@ impl Db {
                  escalation_queue_id = $4
              WHERE id = $5",
         )
-        .bind(change.strategy.as_str())
-        .bind(change.first_touch_sla_minutes)
-        .bind(change.resolution_sla_minutes)
+        .bind(strategy.as_str())
+        .bind(first_touch_sla_minutes)
+        .bind(resolution_sla_minutes)
         .bind(escalation_id)
         .bind(queue_id)
         .execute(&mut *tx)
@@ -425,10 +454,10 @@ impl Db {
             "queue",
             Some(queue_id),
             &serde_json::json!({
-                "strategy": change.strategy,
-                "first_touch_sla_minutes": change.first_touch_sla_minutes,
-                "resolution_sla_minutes": change.resolution_sla_minutes,
-                "escalation_queue": change.escalation_queue,
+                "strategy": strategy,
+                "first_touch_sla_minutes": first_touch_sla_minutes,
+                "resolution_sla_minutes": resolution_sla_minutes,
+                "escalation_queue": escalation_queue,
             }),
         )
         .await?;
@@ -476,8 +505,18 @@ impl Db {
         user_id: i64,
         change: &MemberChange,
     ) -> Result<Member> {
-        let current = self
-            .queue_members(queue_id)
+        // Read in the writer's transaction, the row locked on PostgreSQL: a
+        // change made meanwhile to a field this one leaves alone is kept.
+        let mut tx = self.begin_write().await?;
+        sqlx::query(&format!(
+            "SELECT user_id FROM queue_members WHERE queue_id = $1 AND user_id = $2{}",
+            self.backend().row_lock()
+        ))
+        .bind(queue_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let current = members_in(&mut *tx, queue_id)
             .await?
             .into_iter()
             .find(|m| m.user_id == user_id)
@@ -496,7 +535,6 @@ impl Db {
         let skills = change.skills.clone().unwrap_or(current.skills);
         checks::skills("skills", &skills)?;
         let away = change.away.unwrap_or(current.away);
-        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE queue_members SET capacity = $1, weight = $2, skills = $3, away = $4
              WHERE queue_id = $5 AND user_id = $6",

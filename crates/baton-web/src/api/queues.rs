@@ -104,14 +104,10 @@ pub async fn change(
     let input = input.read()?;
     let queue = state.db.queue(&id).await?;
     let change = QueueChange {
-        strategy: input.strategy.unwrap_or(queue.strategy),
-        first_touch_sla_minutes: input
-            .first_touch_sla_minutes
-            .unwrap_or(queue.first_touch_sla_minutes),
-        resolution_sla_minutes: input
-            .resolution_sla_minutes
-            .unwrap_or(queue.resolution_sla_minutes),
-        escalation_queue: input.escalation_queue.unwrap_or(queue.escalation_queue),
+        strategy: input.strategy,
+        first_touch_sla_minutes: input.first_touch_sla_minutes,
+        resolution_sla_minutes: input.resolution_sla_minutes,
+        escalation_queue: input.escalation_queue,
     };
     Ok(Json(
         state

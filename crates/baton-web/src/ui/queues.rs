@@ -816,11 +816,13 @@ impl QueueForm {
         match (strategy, first_touch, resolution) {
             (Ok(strategy), Ok(first_touch_sla_minutes), Ok(resolution_sla_minutes)) => {
                 Ok(QueueChange {
-                    strategy,
-                    first_touch_sla_minutes,
-                    resolution_sla_minutes,
-                    escalation_queue: Some(self.escalation_queue.trim().to_string())
-                        .filter(|slug| !slug.is_empty()),
+                    strategy: Some(strategy),
+                    first_touch_sla_minutes: Some(first_touch_sla_minutes),
+                    resolution_sla_minutes: Some(resolution_sla_minutes),
+                    escalation_queue: Some(
+                        Some(self.escalation_queue.trim().to_string())
+                            .filter(|slug| !slug.is_empty()),
+                    ),
                 })
             }
             (strategy, first_touch, resolution) => {

@@ -229,3 +229,53 @@ async fn weighted_shares_start_again_when_the_line_up_changes() {
     let given = hunters_given(&app, 8, 12).await;
     assert_eq!((given[&hal], given[&hana]), (2, 6), "{given:?}");
 }
+
+#[tokio::test]
+async fn changes_sent_at_once_to_different_fields_are_all_kept() {
+    let app = TestApp::new().await;
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let member = format!("/api/v1/queues/hunters/members/{hal}");
+    for round in 1..=8 {
+        let reset = json!({"capacity": null, "away": false, "skills": []});
+        assert_eq!(app.patch(&app.owner, &member, &reset).await.status(), 200);
+        let changes = [
+            json!({"capacity": 10 + round}),
+            json!({"away": true}),
+            json!({"skills": ["sap"]}),
+        ];
+        let (cap, away, skills) = tokio::join!(
+            app.patch(&app.owner, &member, &changes[0]),
+            app.patch(&app.owner, &member, &changes[1]),
+            app.patch(&app.owner, &member, &changes[2]),
+        );
+        assert!([cap, away, skills].iter().all(|r| r.status() == 200));
+        let queue = app.get_json(&app.owner, "/api/v1/queues/hunters").await;
+        let kept = &queue["members"][0];
+        assert_eq!(
+            (&kept["capacity"], &kept["away"], &kept["skills"]),
+            (&json!(10 + round), &json!(true), &json!(["sap"])),
+            "round {round}: {queue}"
+        );
+
+        let reset = json!({"strategy": "round_robin", "first_touch_sla_minutes": 480});
+        let path = "/api/v1/queues/farmers";
+        assert_eq!(app.patch(&app.owner, path, &reset).await.status(), 200);
+        let sla = 300 + round;
+        let changes = [
+            json!({"strategy": "least_loaded"}),
+            json!({"first_touch_sla_minutes": sla}),
+        ];
+        let (strategy, first_touch) = tokio::join!(
+            app.patch(&app.owner, path, &changes[0]),
+            app.patch(&app.owner, path, &changes[1]),
+        );
+        assert!([strategy, first_touch].iter().all(|r| r.status() == 200));
+        let queue = app.get_json(&app.owner, path).await;
+        assert_eq!(
+            (&queue["strategy"], &queue["first_touch_sla_minutes"]),
+            (&json!("least_loaded"), &json!(sla)),
+            "round {round}: {queue}"
+        );
+    }
+}
