@@ -93,6 +93,18 @@ impl Condition {
     }
 }
 
+/// A short digest of rules as they stand (one, or all in order): a change
+/// made from a page that showed them is refused once they differ.
+pub fn fingerprint<T: Serialize + ?Sized>(rules: &T) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_vec(rules).unwrap_or_default();
+    Sha256::digest(text)
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// One routing rule: when the condition holds, the inquiry goes to `queue`
 /// (a queue slug), or to no queue at all when `queue` is `None`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -2,13 +2,13 @@
 //! defaults every new organisation starts with.
 
 use crate::checks::{self, Chain, required_name};
-use crate::connect::Db;
+use crate::connect::{Backend, Db};
 use crate::error::{DbError, Refusals, Result};
 use crate::now_ms;
 use crate::users::audit_in;
 use baton_core::charter::default_activity_types;
 use baton_core::domain::{Function, Strategy};
-use baton_core::routing::{DEFAULT_QUEUES, Rule, default_rules};
+use baton_core::routing::{DEFAULT_QUEUES, Rule, default_rules, fingerprint};
 use baton_core::sla::{BusinessHours, SlaTarget};
 use serde::Serialize;
 use sqlx::{Any, Transaction};
@@ -575,8 +575,33 @@ impl Db {
     /// Replaces the routing rules with `rules`, in order. A refusal names
     /// the rule's place and field, as `[2].queue`; every refusal is given
     /// at once.
-    pub async fn replace_routing_rules(&self, actor: Option<i64>, rules: &[Rule]) -> Result<()> {
+    ///
+    /// With `based_on`, the [`fingerprint`] of the rules the new ones were
+    /// made from, they replace the stored rules only if those are still the
+    /// same; otherwise the change is refused as a conflict on `based_on`, and
+    /// nothing made meanwhile is undone.
+    pub async fn replace_routing_rules(
+        &self,
+        actor: Option<i64>,
+        rules: &[Rule],
+        based_on: Option<&str>,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        if let Some(based_on) = based_on {
+            // SQLite's one writer already waits its turn; PostgreSQL's take
+            // the table in turn, so the rules read are the rules replaced.
+            if self.backend() == Backend::Postgres {
+                sqlx::query("LOCK TABLE routing_rules IN SHARE ROW EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if fingerprint(&rules_in(&mut *tx).await?) != based_on {
+                return Err(DbError::conflict(
+                    "based_on",
+                    "the routing rules changed since they were read",
+                ));
+            }
+        }
         let mut refusals = Refusals::default();
         for (position, rule) in rules.iter().enumerate() {
             refusals.value(required_name(

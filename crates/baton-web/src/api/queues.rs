@@ -5,11 +5,12 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use baton_core::domain::{Role, Strategy};
-use baton_core::routing::Rule;
+use baton_core::routing::{Rule, fingerprint};
 use baton_db::queues::{Member, MemberChange, Queue, QueueChange};
 use serde::{Deserialize, Serialize};
 
@@ -216,33 +217,52 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The routing rules in order (owners and managers).
+/// The rules with their fingerprint as `ETag`, to send back in `If-Match`.
+fn tagged(rules: Vec<Rule>) -> ([(header::HeaderName, String); 1], Json<Vec<Rule>>) {
+    (
+        [(header::ETAG, format!("\"{}\"", fingerprint(&rules)))],
+        Json(rules),
+    )
+}
+
+/// The routing rules in order (owners and managers), tagged with an `ETag`.
 #[utoipa::path(get, path = "/api/v1/routing-rules", tag = "queues",
     responses((status = 200, body = Vec<Rule>), (status = 403, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn rules(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<Rule>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     caller.require(&[Role::Manager], "read the routing rules")?;
-    Ok(Json(state.db.routing_rules().await?))
+    Ok(tagged(state.db.routing_rules().await?))
 }
 
-/// Replace the routing rules, in order (managers).
+/// Replace the routing rules, in order (managers). With `If-Match` set to
+/// the `ETag` the rules were read with, rules changed since are not
+/// overwritten: the answer is 409.
 #[utoipa::path(put, path = "/api/v1/routing-rules", tag = "queues", request_body = Vec<Rule>,
+    params(("If-Match" = Option<String>, Header, description = "The ETag the rules were read with")),
     responses((status = 200, body = Vec<Rule>), (status = 403, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn replace_rules(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     rules: JsonList<Rule>,
-) -> Result<Json<Vec<Rule>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     caller.require(&[Role::Manager], "change routing rules")?;
     let rules = rules.read()?;
+    let based_on = headers.get(header::IF_MATCH).map(|tag| {
+        tag.to_str()
+            .unwrap_or_default()
+            .trim()
+            .trim_matches('"')
+            .to_string()
+    });
     state
         .db
-        .replace_routing_rules(Some(caller.id()), &rules)
+        .replace_routing_rules(Some(caller.id()), &rules, based_on.as_deref())
         .await?;
-    Ok(Json(state.db.routing_rules().await?))
+    Ok(tagged(state.db.routing_rules().await?))
 }

@@ -19,7 +19,7 @@ use baton_core::domain::{AccountStatus, Channel, Intent, Role, Strategy, Tier};
 use baton_core::inquiry::FieldError;
 use baton_core::inquiry::Inquiry;
 use baton_core::intake::{content_hash, decode_form};
-use baton_core::routing::{Condition, Rule};
+use baton_core::routing::{Condition, Rule, fingerprint};
 use baton_db::intake::{Plan, RawInquiry};
 use baton_db::queues::{MemberChange, Queue, QueueChange};
 use serde::Deserialize;
@@ -63,6 +63,8 @@ struct Listed {
 /// A routing rule as listed, in order.
 struct ListedRule {
     name: String,
+    /// The rule as shown, for a change to name it by ([`fingerprint`]).
+    shown: String,
     when: String,
     /// The slug of the queue it sends to; empty for none.
     queue: String,
@@ -201,6 +203,7 @@ async fn show_overview(
     let rules = rules
         .iter()
         .map(|rule| ListedRule {
+            shown: fingerprint(rule),
             name: rule.name.clone(),
             when: condition_text(&rule.condition),
             queue: rule.queue.clone().unwrap_or_default(),
@@ -360,7 +363,8 @@ fn rule_targets(queues: &[Queue]) -> Vec<(String, String)> {
 struct RuleForm {
     csrf: String,
     position: usize,
-    name: String,
+    /// The [`fingerprint`] of the rule as the page showed it.
+    rule: String,
     /// `up`, `down`, `enable`, `disable` or `delete`.
     action: Option<String>,
     /// The queue slug to send to, empty for none, to retarget the rule.
@@ -380,73 +384,106 @@ async fn change_rule(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    let mut rules: Vec<Rule> = match state.db.routing_rules().await {
-        Ok(rules) => rules,
-        Err(e) => return failure(Some(&viewer), e),
-    };
-    let at = form.position;
-    let current = rules.get(at).is_some_and(|r| r.name == form.name);
-    let changed = current
-        && match (form.action.as_deref(), form.queue) {
-            (Some("up"), _) if at > 0 => {
-                rules.swap(at, at - 1);
-                true
-            }
-            (Some("down"), _) if at + 1 < rules.len() => {
-                rules.swap(at, at + 1);
-                true
-            }
-            (Some("enable"), _) => {
-                rules[at].enabled = true;
-                true
-            }
-            (Some("disable"), _) => {
-                rules[at].enabled = false;
-                true
-            }
-            (Some("delete"), _) => {
-                rules.remove(at);
-                true
-            }
-            (None, Some(queue)) => {
-                rules[at].queue = Some(queue.trim().to_string()).filter(|q| !q.is_empty());
-                true
-            }
-            _ => false,
+    // A change to another rule made meanwhile is kept: the rules are read
+    // again and this change made again when they changed under it.
+    for _ in 0..RETRIES {
+        let mut rules: Vec<Rule> = match state.db.routing_rules().await {
+            Ok(rules) => rules,
+            Err(e) => return failure(Some(&viewer), e),
         };
-    if !changed {
-        let problem =
-            format!("{STALE} or the rule cannot move that way; here they are as they are now.");
-        return show_overview(
-            &state,
-            &viewer,
-            StatusCode::CONFLICT,
-            Some(problem),
-            trial_fields(&[]),
-            None,
-        )
-        .await;
+        let based_on = fingerprint(&rules);
+        let at = form.position;
+        let shown = rules.get(at).is_some_and(|r| fingerprint(r) == form.rule);
+        if !shown
+            || !change_at(
+                &mut rules,
+                at,
+                form.action.as_deref(),
+                form.queue.as_deref(),
+            )
+        {
+            break;
+        }
+        match stored(&state, &viewer, &rules, &based_on).await {
+            Ok(Stored::Done) => return Redirect::to("/queues#rules").into_response(),
+            Ok(Stored::ChangedMeanwhile) => continue,
+            Ok(Stored::Refused(problems)) => {
+                return show_overview(
+                    &state,
+                    &viewer,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(problems_text(problems)),
+                    trial_fields(&[]),
+                    None,
+                )
+                .await;
+            }
+            Err(e) => return failure(Some(&viewer), e),
+        }
     }
+    let problem =
+        format!("{STALE} or the rule cannot move that way; here they are as they are now.");
+    show_overview(
+        &state,
+        &viewer,
+        StatusCode::CONFLICT,
+        Some(problem),
+        trial_fields(&[]),
+        None,
+    )
+    .await
+}
+
+/// What storing rules made from one reading of them came to.
+enum Stored {
+    Done,
+    /// The rules changed since that reading: make the change again.
+    ChangedMeanwhile,
+    Refused(Vec<FieldError>),
+}
+
+/// Stores `rules`, made from the rules whose [`fingerprint`] is `based_on`.
+async fn stored(
+    state: &AppState,
+    viewer: &Viewer,
+    rules: &[Rule],
+    based_on: &str,
+) -> baton_db::Result<Stored> {
     match state
         .db
-        .replace_routing_rules(Some(viewer.id()), &rules)
+        .replace_routing_rules(Some(viewer.id()), rules, Some(based_on))
         .await
-        .map_err(refusal)
     {
-        Ok(()) => Redirect::to("/queues#rules").into_response(),
-        Err(Ok(problems)) => {
-            show_overview(
-                &state,
-                &viewer,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(problems_text(problems)),
-                trial_fields(&[]),
-                None,
-            )
-            .await
+        Ok(()) => Ok(Stored::Done),
+        Err(baton_db::DbError::Conflict { field, .. }) if field == "based_on" => {
+            Ok(Stored::ChangedMeanwhile)
         }
-        Err(Err(e)) => failure(Some(&viewer), e),
+        Err(e) => refusal(e).map(Stored::Refused),
     }
+}
+
+/// How many times a change is made again on rules that changed under it:
+/// each time, some other change has landed, so a few people at once all
+/// land theirs.
+const RETRIES: usize = 10;
+
+/// Moves the rule at `at` up or down, turns it on or off, deletes it, or
+/// sends it to `queue`; false when it cannot move that way.
+fn change_at(rules: &mut Vec<Rule>, at: usize, action: Option<&str>, queue: Option<&str>) -> bool {
+    match (action, queue) {
+        (Some("up"), _) if at > 0 => rules.swap(at, at - 1),
+        (Some("down"), _) if at + 1 < rules.len() => rules.swap(at, at + 1),
+        (Some("enable"), _) => rules[at].enabled = true,
+        (Some("disable"), _) => rules[at].enabled = false,
+        (Some("delete"), _) => {
+            rules.remove(at);
+        }
+        (None, Some(queue)) => {
+            rules[at].queue = Some(queue.trim().to_string()).filter(|q| !q.is_empty());
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// The start of the answer to a form about a rule that is no longer where
@@ -503,7 +540,8 @@ struct RulePage {
     csrf: String,
     /// Where the form posts.
     action: String,
-    /// The rule's name as this page showed it; none for a new rule.
+    /// The [`fingerprint`] of the rule as this page showed it; none for a
+    /// new rule.
     original: Option<String>,
     fields: Vec<Field>,
     enabled: bool,
@@ -534,7 +572,7 @@ struct RuleEditForm {
 impl RuleEditForm {
     fn of(rule: &Rule) -> RuleEditForm {
         RuleEditForm {
-            original: Some(rule.name.clone()),
+            original: Some(fingerprint(rule)),
             name: rule.name.clone(),
             condition: rule.condition.written(),
             queue: rule.queue.clone().unwrap_or_default(),
@@ -721,49 +759,56 @@ async fn store_rule(
     slot: RuleSlot,
     form: RuleEditForm,
 ) -> Response {
-    let mut rules = match state.db.routing_rules().await {
-        Ok(rules) => rules,
-        Err(e) => return failure(Some(viewer), e),
+    let rule = match form.rule() {
+        Ok(rule) => rule,
+        Err(refused) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return show_rule(state, viewer, status, slot, form, Some(refused)).await;
+        }
     };
-    if let RuleSlot::At(position) = slot {
-        let Some(shown) = rules.get(position) else {
-            return no_such_rule(viewer, position);
+    // A change to another rule made meanwhile is kept, as in `change_rule`.
+    for _ in 0..RETRIES {
+        let mut rules = match state.db.routing_rules().await {
+            Ok(rules) => rules,
+            Err(e) => return failure(Some(viewer), e),
         };
-        if Some(&shown.name) != form.original.as_ref() {
-            let problem = format!(
-                "{STALE}: rule {} is now “{}”. Your changes are below; save again to put them in its place.",
-                position + 1,
-                shown.name
-            );
-            let form = RuleEditForm {
-                original: Some(shown.name.clone()),
-                ..form
-            };
-            let refused = Some(vec![FieldError::new("", problem)]);
-            return show_rule(state, viewer, StatusCode::CONFLICT, slot, form, refused).await;
+        let based_on = fingerprint(&rules);
+        match slot {
+            RuleSlot::New => rules.push(rule.clone()),
+            RuleSlot::At(position) => {
+                let Some(shown) = rules.get(position) else {
+                    return no_such_rule(viewer, position);
+                };
+                if form.original.as_deref() != Some(fingerprint(shown).as_str()) {
+                    let problem = format!(
+                        "{STALE}: rule {} is now “{}”. Your changes are below; save again to put them in its place.",
+                        position + 1,
+                        shown.name
+                    );
+                    let form = RuleEditForm {
+                        original: Some(fingerprint(shown)),
+                        ..form
+                    };
+                    let refused = Some(vec![FieldError::new("", problem)]);
+                    return show_rule(state, viewer, StatusCode::CONFLICT, slot, form, refused)
+                        .await;
+                }
+                rules[position] = rule.clone();
+            }
+        }
+        match stored(state, viewer, &rules, &based_on).await {
+            Ok(Stored::Done) => return Redirect::to("/queues#rules").into_response(),
+            Ok(Stored::ChangedMeanwhile) => continue,
+            Ok(Stored::Refused(refused)) => {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return show_rule(state, viewer, status, slot, form, Some(refused)).await;
+            }
+            Err(e) => return failure(Some(viewer), e),
         }
     }
-    let refused = match form.rule() {
-        Ok(rule) => {
-            match slot {
-                RuleSlot::New => rules.push(rule),
-                RuleSlot::At(position) => rules[position] = rule,
-            }
-            match state
-                .db
-                .replace_routing_rules(Some(viewer.id()), &rules)
-                .await
-                .map_err(refusal)
-            {
-                Ok(()) => return Redirect::to("/queues#rules").into_response(),
-                Err(Ok(refused)) => refused,
-                Err(Err(e)) => return failure(Some(viewer), e),
-            }
-        }
-        Err(refused) => refused,
-    };
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    show_rule(state, viewer, status, slot, form, Some(refused)).await
+    let problem = format!("{STALE} while this was saved; save again to try once more.");
+    let refused = Some(vec![FieldError::new("", problem)]);
+    show_rule(state, viewer, StatusCode::CONFLICT, slot, form, refused).await
 }
 
 /// A member as listed on their queue's page, with a refused change kept.

@@ -1,5 +1,6 @@
 use crate::helpers::{TestApp, strong_lead};
 use baton_core::domain::Role;
+use baton_core::routing::fingerprint;
 use baton_db::users::NewUser;
 
 /// A browser without JavaScript: follows no redirects, keeps the session cookie.
@@ -1629,7 +1630,7 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
             &[
                 ("csrf", &csrf),
                 ("position", "1"),
-                ("name", &before[1].name),
+                ("rule", &fingerprint(&before[1])),
                 ("action", "down"),
             ],
         )
@@ -1644,7 +1645,7 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
             &[
                 ("csrf", &csrf),
                 ("position", "1"),
-                ("name", &before[1].name),
+                ("rule", &fingerprint(&before[1])),
                 ("action", "up"),
             ],
         )
@@ -1659,7 +1660,7 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
             &[
                 ("csrf", &csrf),
                 ("position", "2"),
-                ("name", &after[2].name),
+                ("rule", &fingerprint(&after[2])),
                 ("queue", "service"),
             ],
         )
@@ -1676,7 +1677,7 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
             &[
                 ("csrf", &csrf),
                 ("position", "2"),
-                ("name", &after[2].name),
+                ("rule", &fingerprint(&retargeted[2])),
                 ("queue", "nowhere"),
             ],
         )
@@ -1694,7 +1695,7 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
             &[
                 ("csrf", &Browser::csrf(&page)),
                 ("position", "1"),
-                ("name", &after[1].name),
+                ("rule", &fingerprint(&after[1])),
                 ("action", "down"),
             ],
         )

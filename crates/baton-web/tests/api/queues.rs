@@ -279,3 +279,49 @@ async fn changes_sent_at_once_to_different_fields_are_all_kept() {
         );
     }
 }
+
+#[tokio::test]
+async fn routing_rules_put_with_the_etag_they_were_read_with_undo_nothing_made_since() {
+    let app = TestApp::new().await;
+    let read = app
+        .client
+        .get(app.url("/api/v1/routing-rules"))
+        .bearer_auth(&app.owner)
+        .send()
+        .await
+        .unwrap();
+    let etag = read.headers()["etag"].to_str().unwrap().to_string();
+    let mut rules: Vec<Value> = read.json().await.unwrap();
+    rules[0]["enabled"] = json!(false);
+    let put = |tag: String, rules: Vec<Value>| {
+        app.client
+            .put(app.url("/api/v1/routing-rules"))
+            .bearer_auth(&app.owner)
+            .header("if-match", tag)
+            .json(&rules)
+            .send()
+    };
+    let first = put(etag.clone(), rules.clone()).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let new_etag = first.headers()["etag"].to_str().unwrap().to_string();
+    assert_ne!(new_etag, etag);
+    // Another change made from the same reading is refused, not applied
+    // over the first.
+    rules[0]["enabled"] = json!(true);
+    rules[1]["enabled"] = json!(false);
+    let second = put(etag, rules).await.unwrap();
+    assert_eq!(second.status(), 409);
+    let problem: Value = second.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("changed since"),
+        "{problem}"
+    );
+    let now = app.get_json(&app.owner, "/api/v1/routing-rules").await;
+    assert_eq!(
+        (&now[0]["enabled"], &now[1]["enabled"]),
+        (&json!(false), &json!(true))
+    );
+}

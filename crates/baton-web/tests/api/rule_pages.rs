@@ -3,7 +3,7 @@
 use crate::helpers::TestApp;
 use crate::pages::Browser;
 use baton_core::domain::{Grade, Intent, Role};
-use baton_core::routing::{Condition, Rule};
+use baton_core::routing::{Condition, Rule, fingerprint};
 
 /// Times the routing rules have been replaced, by anyone.
 async fn rule_versions(app: &TestApp) -> i64 {
@@ -77,7 +77,7 @@ async fn a_manager_adds_edits_reorders_disables_and_deletes_a_routing_rule() {
             &format!("/queues/rules/{last}"),
             &[
                 ("csrf", &csrf),
-                ("original", "Grade A events go to hunters"),
+                ("original", &fingerprint(&added)),
                 ("name", "Billing from events goes to operations"),
                 (
                     "condition",
@@ -105,13 +105,17 @@ async fn a_manager_adds_edits_reorders_disables_and_deletes_a_routing_rule() {
     assert!(page.contains("(disabled)"), "{page}");
 
     let at = last.to_string();
+    let enabled = Rule {
+        enabled: true,
+        ..edited.clone()
+    };
     let (status, _, _) = manager
         .post(
             "/queues/rules",
             &[
                 ("csrf", &csrf),
                 ("position", &at),
-                ("name", &edited.name),
+                ("rule", &fingerprint(&edited)),
                 ("action", "enable"),
             ],
         )
@@ -123,7 +127,7 @@ async fn a_manager_adds_edits_reorders_disables_and_deletes_a_routing_rule() {
             &[
                 ("csrf", &csrf),
                 ("position", &at),
-                ("name", &edited.name),
+                ("rule", &fingerprint(&enabled)),
                 ("action", "up"),
             ],
         )
@@ -132,13 +136,7 @@ async fn a_manager_adds_edits_reorders_disables_and_deletes_a_routing_rule() {
     let rules = app.db.routing_rules().await.unwrap();
     assert_eq!(
         (&rules[last - 1], &rules[last]),
-        (
-            &Rule {
-                enabled: true,
-                ..edited.clone()
-            },
-            &defaults[last - 1]
-        )
+        (&enabled, &defaults[last - 1])
     );
 
     let above = (last - 1).to_string();
@@ -148,7 +146,7 @@ async fn a_manager_adds_edits_reorders_disables_and_deletes_a_routing_rule() {
             &[
                 ("csrf", &csrf),
                 ("position", &above),
-                ("name", &edited.name),
+                ("rule", &fingerprint(&enabled)),
                 ("action", "delete"),
             ],
         )
@@ -170,7 +168,7 @@ async fn an_edit_from_a_stale_page_changes_nothing_and_an_unknown_rule_is_not_fo
             "/queues/rules/0",
             &[
                 ("csrf", &csrf),
-                ("original", &defaults[1].name),
+                ("original", &fingerprint(&defaults[1])),
                 ("name", "Renamed"),
                 ("condition", ""),
                 ("queue", ""),
@@ -260,7 +258,7 @@ async fn a_bad_condition_an_unknown_queue_or_no_name_is_shown_by_its_field_and_n
             "/queues/rules/0",
             &[
                 ("csrf", &csrf),
-                ("original", &defaults[0].name),
+                ("original", &fingerprint(&defaults[0])),
                 ("name", "  "),
                 ("condition", "{}"),
                 ("queue", ""),
@@ -299,7 +297,7 @@ async fn a_hunter_neither_sees_nor_changes_the_routing_rules() {
             "/queues/rules/0",
             &[
                 ("csrf", &csrf),
-                ("original", &defaults[0].name),
+                ("original", &fingerprint(&defaults[0])),
                 ("name", "Mine"),
                 ("queue", "hunters"),
             ],
@@ -312,11 +310,103 @@ async fn a_hunter_neither_sees_nor_changes_the_routing_rules() {
             &[
                 ("csrf", &csrf),
                 ("position", "0"),
-                ("name", &defaults[0].name),
+                ("rule", &fingerprint(&defaults[0])),
                 ("action", "delete"),
             ],
         )
         .await;
     assert_eq!(status, 403);
     assert_eq!(app.db.routing_rules().await.unwrap(), defaults);
+}
+
+#[tokio::test]
+async fn changes_to_different_rules_sent_at_once_are_all_kept() {
+    let app = TestApp::new().await;
+    let defaults = app.db.routing_rules().await.unwrap();
+    let mut managers = Vec::new();
+    for n in 0..4 {
+        let manager = Browser::person(&app, &format!("m{n}@acme.test"), Role::Manager).await;
+        let (_, page, _) = manager.get("/queues").await;
+        let csrf = Browser::csrf(&page);
+        managers.push((manager, csrf));
+    }
+    let forms: Vec<[(&str, String); 4]> = (0..4)
+        .map(|at| {
+            [
+                ("csrf", managers[at].1.clone()),
+                ("position", at.to_string()),
+                ("rule", fingerprint(&defaults[at])),
+                ("action", "disable".to_string()),
+            ]
+        })
+        .collect();
+    let pairs: Vec<Vec<(&str, &str)>> = forms
+        .iter()
+        .map(|form| form.iter().map(|(k, v)| (*k, v.as_str())).collect())
+        .collect();
+    let [a, b, c, d] = &mut managers[..] else {
+        unreachable!()
+    };
+    let answers = tokio::join!(
+        a.0.post("/queues/rules", &pairs[0]),
+        b.0.post("/queues/rules", &pairs[1]),
+        c.0.post("/queues/rules", &pairs[2]),
+        d.0.post("/queues/rules", &pairs[3]),
+    );
+    let statuses = [answers.0.0, answers.1.0, answers.2.0, answers.3.0];
+    let rules = app.db.routing_rules().await.unwrap();
+    for (at, status) in statuses.iter().enumerate() {
+        // Each change is made again on the rules as they became.
+        assert_eq!(*status, 303, "rule {at}: {statuses:?}");
+        assert!(
+            !rules[at].enabled,
+            "rule {at} answered as done is kept: {rules:?}"
+        );
+    }
+    assert_eq!(rules[4..], defaults[4..]);
+}
+
+#[tokio::test]
+async fn an_edit_of_a_rule_that_moved_is_refused_though_another_has_its_name() {
+    let app = TestApp::new().await;
+    let mut rules = app.db.routing_rules().await.unwrap();
+    let twin = |queue: &str| Rule {
+        name: "Twin".into(),
+        queue: Some(queue.into()),
+        ..rules[0].clone()
+    };
+    let (first, second) = (twin("service"), twin("nurture"));
+    rules.extend([first.clone(), second.clone()]);
+    app.db
+        .replace_routing_rules(None, &rules, None)
+        .await
+        .unwrap();
+    let first_at = rules.len() - 2;
+
+    let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get(&format!("/queues/rules/{first_at}")).await;
+    let csrf = Browser::csrf(&page);
+    // Meanwhile the second twin moves up into the first one's place.
+    let mut moved = rules.clone();
+    moved.swap(first_at, first_at + 1);
+    app.db
+        .replace_routing_rules(None, &moved, None)
+        .await
+        .unwrap();
+
+    let (status, page, _) = owner
+        .post(
+            &format!("/queues/rules/{first_at}"),
+            &[
+                ("csrf", &csrf),
+                ("original", &fingerprint(&first)),
+                ("name", "Twin"),
+                ("condition", ""),
+                ("queue", "hunters"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("The rules changed meanwhile"), "{page}");
+    assert_eq!(app.db.routing_rules().await.unwrap(), moved, "nothing lost");
 }
