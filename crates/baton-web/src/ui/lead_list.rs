@@ -150,9 +150,15 @@ async fn list(
         path: "/leads",
         columns: COLUMNS,
         search_label: "Search name, e-mail or account",
-        empty: "No leads yet. Publish a form (Forms), post inquiries to the API \
-                (POST /api/v1/inquiries) or import them (baton import inquiries FILE.csv); \
-                each one routed to a sales or marketing queue becomes a lead.",
+        // Someone who sees only some leads is not told there are none at all.
+        empty: match viewer.limited_to() {
+            Some(_) => "No lead is yours or has work in your queues yet.",
+            None => {
+                "No leads yet. Publish a form (Forms), post inquiries to the API \
+                 (POST /api/v1/inquiries) or import them (baton import inquiries FILE.csv); \
+                 each one routed to a sales or marketing queue becomes a lead."
+            }
+        },
         note: viewer
             .limited_to()
             .map(|_| "The leads you own or whose work is in your queues.".to_string()),

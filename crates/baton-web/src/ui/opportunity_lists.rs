@@ -164,6 +164,18 @@ fn scope_note(viewer: &Viewer) -> Option<String> {
     viewer.limited_to().map(|_| "Your own deals.".to_string())
 }
 
+/// What to say when there is no deal to show: someone who sees only their
+/// own is not told there are none at all.
+fn no_deals(viewer: &Viewer) -> &'static str {
+    match viewer.limited_to() {
+        Some(_) => "You hold no deals yet.",
+        None => {
+            "No deals yet. Convert a qualified lead from its page, or open one through the \
+             API (POST /api/v1/opportunities)."
+        }
+    }
+}
+
 async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -187,8 +199,7 @@ async fn list(
         path: "/opportunities",
         columns: COLUMNS,
         search_label: "Search deal or company",
-        empty: "No deals yet. Convert a qualified lead from its page, or open one through the \
-                API (POST /api/v1/opportunities).",
+        empty: no_deals(&viewer),
         note: scope_note(&viewer),
         views: vec![(
             // The board lays every stage side by side, so a stage filter
@@ -244,6 +255,8 @@ struct BoardPage {
     narrowed: bool,
     /// No deal in any stage.
     empty: bool,
+    /// What to say when there is no deal at all.
+    nothing: &'static str,
     columns: Vec<StageColumn>,
 }
 
@@ -272,6 +285,7 @@ async fn board(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): Raw
                         kept: Vec::new(),
                     },
                     empty: columns.iter().all(|c| c.deals == 0),
+                    nothing: no_deals(&viewer),
                     columns,
                 },
             ),

@@ -753,7 +753,12 @@ async fn the_lists_need_a_session_and_the_menu_links_them_by_role() {
     assert!(page.contains("href=\"/campaigns\">Campaigns"));
     assert!(!page.contains("href=\"/opportunities\""));
     let (_, page, _) = marketer.get("/opportunities").await;
-    assert!(page.contains("No deals yet"), "a marketer owns no deals");
+    assert!(
+        page.contains("You hold no deals yet.") && !page.contains("No deals yet"),
+        "a marketer owns no deals, and is not told there are none: {page}"
+    );
+    let (_, board, _) = marketer.get("/opportunities/board").await;
+    assert!(board.contains("You hold no deals yet."), "{board}");
 }
 
 #[tokio::test]
@@ -764,6 +769,11 @@ async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_lea
     app.join("hunters", "hal@acme.test").await;
     let (_, page, _) = owner.get("/leads").await;
     assert!(page.contains("No leads yet"), "{page}");
+    let (_, page, _) = hunter.get("/leads").await;
+    assert!(
+        page.contains("No lead is yours or has work in your queues yet."),
+        "{page}"
+    );
 
     let mut strong = strong_lead("dana@initech.test");
     strong["source"] = json!("webinar");
