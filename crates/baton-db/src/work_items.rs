@@ -313,6 +313,15 @@ pub fn handover_reason(reason: &str) -> Result<String> {
     required("reason", reason, "say why the work changes hands")
 }
 
+/// Why a person may not take a queue's waiting work now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptFrom {
+    /// Marked away in the queue.
+    Away,
+    /// At their cap there.
+    Full,
+}
+
 impl Db {
     /// The people a holder may hand work of the queue `slug` on to (see
     /// [`takeover_refusal`]).
@@ -1466,17 +1475,31 @@ impl Db {
         self.list(DESK_LINES, &conditions, window, desk_line).await
     }
 
-    /// The slugs of the queues where a person is marked away: they take
-    /// no work there.
-    pub async fn away_in(&self, user_id: i64) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT q.slug FROM queue_members m JOIN queues q ON q.id = m.queue_id
-             WHERE m.user_id = $1 AND m.away <> 0 ORDER BY q.slug",
+    /// The slugs of the queues whose waiting work a person may not take
+    /// now, and why: away there, or at their cap there (their open work in
+    /// every queue counts), as a take would be refused.
+    pub async fn kept_from_taking(&self, user_id: i64) -> Result<Vec<(String, KeptFrom)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT q.slug, m.away FROM queue_members m JOIN queues q ON q.id = m.queue_id
+                 LEFT JOIN open_work o ON o.user_id = m.user_id
+             WHERE m.user_id = $1
+               AND (m.away <> 0 OR (m.capacity IS NOT NULL AND COALESCE(o.items, 0) >= m.capacity))
+             ORDER BY q.slug",
         )
         .bind(user_id)
         .fetch_all(self.reader())
         .await?;
-        Ok(rows.into_iter().map(|(slug,)| slug).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(slug, away)| {
+                let kept = if away != 0 {
+                    KeptFrom::Away
+                } else {
+                    KeptFrom::Full
+                };
+                (slug, kept)
+            })
+            .collect())
     }
 
     /// The queues a person works in or holds open work from, by name.

@@ -19,7 +19,7 @@ use baton_core::domain::{AppointmentStatus, Intent, WorkStatus};
 use baton_db::appointments::AppointmentFilter;
 use baton_db::now_ms;
 use baton_db::opportunities::OpportunityFilter;
-use baton_db::work_items::{DeskFilter, DeskLine, DeskScope, DeskSort, ON_DESK, WAITING};
+use baton_db::work_items::{DeskFilter, DeskLine, DeskScope, DeskSort, KeptFrom, ON_DESK, WAITING};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -66,8 +66,8 @@ struct Line {
     cells: Vec<Cell>,
     /// Waiting unassigned in one of my queues: taken, not accepted or rejected.
     waiting: bool,
-    /// Waiting in a queue where I am marked away, so not mine to take.
-    away: bool,
+    /// Why I may not take it, waiting in a queue where I am away or at my cap.
+    kept_from: Option<&'static str>,
     can_accept: bool,
 }
 
@@ -124,11 +124,18 @@ fn sla(item: &DeskLine, now: i64) -> (String, bool) {
     }
 }
 
-fn line(item: DeskLine, now: i64, viewer: &Viewer, away_in: &[String]) -> Line {
+fn line(item: DeskLine, now: i64, viewer: &Viewer, kept: &[(String, KeptFrom)]) -> Line {
+    let kept_from = kept
+        .iter()
+        .find(|(slug, _)| *slug == item.queue)
+        .map(|(_, why)| match why {
+            KeptFrom::Away => "You are marked away in this queue",
+            KeptFrom::Full => "You are at your cap: finish some of your work to take more",
+        });
     Line {
         id: item.id,
         waiting: item.status == WAITING,
-        away: away_in.contains(&item.queue),
+        kept_from,
         can_accept: item.status == WorkStatus::Assigned,
         cells: cells(item, now, viewer),
     }
@@ -201,10 +208,10 @@ async fn show(
     let now = now_ms();
     let filter = desk_filter(DeskScope::Person(viewer.id()), request, now);
     let window = request.window::<DeskSort>(output);
-    let (listed, queues, away_in) = match tokio::try_join!(
+    let (listed, queues, kept) = match tokio::try_join!(
         state.db.desk(&filter, &window),
         state.db.desk_queues(viewer.id()),
-        state.db.away_in(viewer.id())
+        state.db.kept_from_taking(viewer.id())
     ) {
         Ok(all) => all,
         Err(e) => return failure(Some(viewer), e),
@@ -213,7 +220,7 @@ async fn show(
     let items: Vec<Line> = listed
         .rows
         .into_iter()
-        .map(|item| line(item, now, viewer, &away_in))
+        .map(|item| line(item, now, viewer, &kept))
         .collect();
     let spec = ListSpec {
         title: "My work",

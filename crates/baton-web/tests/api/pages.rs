@@ -3013,7 +3013,7 @@ async fn a_moderator_confirms_from_its_page_an_inquiry_that_got_past_moderation(
 }
 
 #[tokio::test]
-async fn my_work_offers_no_take_in_a_queue_where_one_is_away() {
+async fn my_work_offers_no_take_in_a_queue_where_one_is_away_or_full() {
     let app = TestApp::new().await;
     let hal = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
     app.join("hunters", "hal@acme.test").await;
@@ -3047,6 +3047,21 @@ async fn my_work_offers_no_take_in_a_queue_where_one_is_away() {
     let (_, page, _) = hal.get("/work").await;
     assert!(
         page.contains(&format!("action=\"/work/{item}/take\"")),
+        "{page}"
+    );
+    // At the cap, a take would be refused: none is offered.
+    let full = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/queues/hunters/members/{hal_id}"),
+            &serde_json::json!({"capacity": 0}),
+        )
+        .await;
+    assert_eq!(full.status(), 200);
+    let (_, page, _) = hal.get("/work").await;
+    assert!(
+        page.contains("You are at your cap")
+            && !page.contains(&format!("action=\"/work/{item}/take\"")),
         "{page}"
     );
 }
