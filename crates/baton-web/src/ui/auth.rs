@@ -5,7 +5,7 @@ use super::{Chrome, Field, Viewer, failure, place_errors, refusal, render};
 use crate::AppState;
 use crate::limits::Client;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,23 +30,47 @@ struct SignInPage {
     chrome: Option<Chrome>,
     email: String,
     error: Option<String>,
+    /// The page asked for before signing in, to go back to.
+    next: Option<String>,
 }
 
 impl SignInPage {
-    fn new(email: String, error: Option<String>) -> SignInPage {
+    fn new(email: String, error: Option<String>, next: Option<String>) -> SignInPage {
         SignInPage {
             title: "Sign in".into(),
             chrome: None,
             email,
             error,
+            next,
         }
     }
 }
 
-async fn sign_in_page(State(state): State<AppState>) -> Response {
+/// The page to go back to after signing in, when it is one of Baton's
+/// own: a path, never another site (`//evil.example`, `/\evil.example`),
+/// whatever a link someone sent says.
+fn back_to_page(next: Option<String>) -> Option<String> {
+    next.filter(|next| {
+        next.starts_with('/')
+            && !next.starts_with("//")
+            && !next.contains('\\')
+            && next.len() <= 2_000
+            && !next.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+}
+
+#[derive(Deserialize)]
+struct SignInQuery {
+    next: Option<String>,
+}
+
+async fn sign_in_page(State(state): State<AppState>, Query(query): Query<SignInQuery>) -> Response {
     match state.db.has_no_users().await {
         Ok(true) => Redirect::to("/setup").into_response(),
-        Ok(false) => render(StatusCode::OK, &SignInPage::new(String::new(), None)),
+        Ok(false) => render(
+            StatusCode::OK,
+            &SignInPage::new(String::new(), None, back_to_page(query.next)),
+        ),
         Err(e) => failure(None, e),
     }
 }
@@ -55,6 +79,8 @@ async fn sign_in_page(State(state): State<AppState>) -> Response {
 struct SignInForm {
     email: String,
     password: String,
+    #[serde(default)]
+    next: Option<String>,
 }
 
 async fn sign_in(
@@ -74,7 +100,7 @@ async fn sign_in(
             format!("Too many failed attempts from your address; try again in {wait} seconds.");
         return render(
             StatusCode::TOO_MANY_REQUESTS,
-            &SignInPage::new(form.email, Some(error)),
+            &SignInPage::new(form.email, Some(error), back_to_page(form.next)),
         );
     }
     // Guesses spread over many addresses are counted for the account too,
@@ -94,7 +120,7 @@ async fn sign_in(
                 format!("Too many failed attempts for this account; try again in {wait} seconds.");
             return render(
                 StatusCode::TOO_MANY_REQUESTS,
-                &SignInPage::new(form.email, Some(error)),
+                &SignInPage::new(form.email, Some(error), back_to_page(form.next)),
             );
         }
     };
@@ -106,7 +132,7 @@ async fn sign_in(
             let error = "That e-mail and password do not match.".to_string();
             return render(
                 StatusCode::UNAUTHORIZED,
-                &SignInPage::new(form.email, Some(error)),
+                &SignInPage::new(form.email, Some(error), back_to_page(form.next)),
             );
         }
         Err(e) => return failure(None, e),
@@ -121,7 +147,7 @@ async fn sign_in(
             let secure = state.options.base_url.starts_with("https://");
             (
                 [(SET_COOKIE, session_cookie(&token, secure))],
-                Redirect::to("/work"),
+                Redirect::to(back_to_page(form.next).as_deref().unwrap_or("/work")),
             )
                 .into_response()
         }

@@ -147,7 +147,22 @@ impl FromRequestParts<AppState> for Viewer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let to_sign_in = || Redirect::to("/sign-in").into_response();
+        // A page asked for is gone back to after signing in; a form sent
+        // after the session ended cannot be sent again that way.
+        let asked = (parts.method == axum::http::Method::GET)
+            .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_string()))
+            .flatten()
+            .filter(|asked| asked != "/");
+        let to_sign_in = || {
+            let target = match &asked {
+                Some(asked) => format!(
+                    "/sign-in?next={}",
+                    form_urlencoded::byte_serialize(asked.as_bytes()).collect::<String>()
+                ),
+                None => "/sign-in".to_string(),
+            };
+            Redirect::to(&target).into_response()
+        };
         let token = cookie_token(&parts.headers).ok_or_else(to_sign_in)?;
         match state.db.session(&token).await {
             Ok(Some(session)) => Ok(Viewer { session, token }),

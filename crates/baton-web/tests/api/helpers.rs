@@ -265,3 +265,10 @@ pub async fn process_as_one_batch(
     let ids: Vec<i64> = stored.iter().map(|s| s.id()).collect();
     app.db.process_inquiries(&ids).await.unwrap()
 }
+
+/// Where a page asked for without a session sends the browser: signing in,
+/// then back to `path`.
+pub fn sign_in_for(path: &str) -> String {
+    let path: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    format!("/sign-in?next={path}")
+}

@@ -2,7 +2,7 @@
 //! campaigns, leads and My work, with their filters, search, sort, pages, CSV exports, empty
 //! states and who may see what.
 
-use crate::helpers::{TestApp, strong_lead};
+use crate::helpers::{TestApp, sign_in_for, strong_lead};
 use crate::pages::Browser;
 use baton_core::domain::{AccountStatus, Channel, InquiryStatus, OpportunityStage, Role, Tier};
 use baton_core::money::Decimal;
@@ -737,11 +737,7 @@ async fn the_lists_need_a_session_and_the_menu_links_them_by_role() {
         "/campaigns.csv",
     ] {
         let (status, _, location) = stranger.get(path).await;
-        assert_eq!(
-            (status, location.as_deref()),
-            (303, Some("/sign-in")),
-            "{path}"
-        );
+        assert_eq!((status, location), (303, Some(sign_in_for(path))), "{path}");
     }
 
     let hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
@@ -842,7 +838,7 @@ async fn the_lead_list_filters_sorts_and_exports_and_shows_people_only_their_lea
     assert!(!page.contains("name=\"owner\""));
     let stranger = Browser::new(&app);
     let (status, _, location) = stranger.get("/leads.csv").await;
-    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+    assert_eq!((status, location), (303, Some(sign_in_for("/leads.csv"))));
 }
 
 #[tokio::test]
@@ -1078,7 +1074,7 @@ async fn my_work_filters_searches_sorts_pages_and_exports_only_the_viewers_items
 
     let stranger = Browser::new(&app);
     let (status, _, location) = stranger.get("/work.csv").await;
-    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+    assert_eq!((status, location), (303, Some(sign_in_for("/work.csv"))));
 }
 
 #[tokio::test]
@@ -1298,7 +1294,10 @@ async fn the_moderation_queue_filters_searches_sorts_pages_and_exports_for_moder
     let (status, _, _) = hunter.get("/moderation.csv").await;
     assert_eq!(status, 403, "a hunter does not moderate");
     let (status, _, location) = Browser::new(&app).get("/moderation.csv").await;
-    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+    assert_eq!(
+        (status, location),
+        (303, Some(sign_in_for("/moderation.csv")))
+    );
 
     // Inquiries held before their texts were kept get them when the
     // database is next migrated.

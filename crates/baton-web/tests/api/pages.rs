@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, strong_lead};
+use crate::helpers::{TestApp, sign_in_for, strong_lead};
 use baton_core::domain::Role;
 use baton_core::routing::fingerprint;
 use baton_db::users::NewUser;
@@ -117,7 +117,7 @@ async fn the_first_owner_is_set_up_in_the_browser_and_signs_in_and_out() {
     };
 
     let (status, _, location) = browser.get("/work").await;
-    assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+    assert_eq!((status, location), (303, Some(sign_in_for("/work"))));
     let (_, _, location) = browser.get("/sign-in").await;
     assert_eq!(
         location.as_deref(),
@@ -165,7 +165,7 @@ async fn the_first_owner_is_set_up_in_the_browser_and_signs_in_and_out() {
     let (status, _, location) = browser.post("/sign-out", &[("csrf", &csrf)]).await;
     assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
     let (_, _, location) = browser.get("/work").await;
-    assert_eq!(location.as_deref(), Some("/sign-in"));
+    assert_eq!(location, Some(sign_in_for("/work")));
 
     let (status, page, _) = browser
         .post(
@@ -1867,8 +1867,8 @@ async fn the_owner_adds_a_person_changes_their_role_and_deactivates_them() {
     assert_eq!(status, 303);
     let (status, _, location) = hunter.get("/work").await;
     assert_eq!(
-        (status, location.as_deref()),
-        (303, Some("/sign-in")),
+        (status, location),
+        (303, Some(sign_in_for("/work"))),
         "a deactivated person is signed out"
     );
     let (_, page, _) = owner.get("/settings/people").await;
@@ -3064,4 +3064,43 @@ async fn my_work_offers_no_take_in_a_queue_where_one_is_away_or_full() {
             && !page.contains(&format!("action=\"/work/{item}/take\"")),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn signing_in_goes_back_to_the_page_asked_for_and_never_to_another_site() {
+    let app = TestApp::new().await;
+    Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let asked = "/leads?stage=sal&page=2";
+    let mut browser = Browser::new(&app);
+    let (_, _, location) = browser.get(asked).await;
+    let sign_in = location.unwrap();
+    assert_eq!(sign_in, sign_in_for(asked));
+    let (_, page, _) = browser.get(&sign_in).await;
+    assert!(
+        page.contains("name=\"next\" value=\"/leads?stage=sal&#38;page=2\""),
+        "{page}"
+    );
+    let credentials = |next: &'static str| {
+        [
+            ("email", "hal@acme.test"),
+            ("password", "long password"),
+            ("next", next),
+        ]
+    };
+    let (status, _, location) = browser.post("/sign-in", &credentials(asked)).await;
+    assert_eq!((status, location.as_deref()), (303, Some(asked)));
+    for elsewhere in [
+        "//evil.example/x",
+        "/\\evil.example",
+        "https://evil.example",
+        "evil",
+    ] {
+        let mut browser = Browser::new(&app);
+        let (status, _, location) = browser.post("/sign-in", &credentials(elsewhere)).await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some("/work")),
+            "{elsewhere}"
+        );
+    }
 }
