@@ -353,6 +353,7 @@ pub struct LeadListFilter {
     pub source: Option<String>,
     pub owner_id: Option<i64>,
     pub campaign_id: Option<i64>,
+    pub account_id: Option<i64>,
     /// Only leads this person owns or that have work in their queues.
     pub visible_to: Option<i64>,
     /// Words to find in the contact's name or e-mail, or the account's name.
@@ -376,7 +377,7 @@ pub struct LeadLine {
 }
 
 const LEAD_LINES: &str = "SELECT l.id, l.created_at, l.stage, l.intent, l.score, l.grade,
-        COALESCE(l.source, '') AS source, l.owner_id, l.campaign_id,
+        COALESCE(l.source, '') AS source, l.owner_id, l.campaign_id, l.account_id,
         COALESCE(c.name, '') AS contact, COALESCE(c.email_lower, '') AS email,
         LOWER(COALESCE(c.name, c.email_lower, '')) AS contact_lower,
         COALESCE(a.name, '') AS account, LOWER(COALESCE(a.name, '')) AS account_lower,
@@ -425,6 +426,7 @@ impl Db {
         conditions.equal("r.source = ?", filter.source.as_deref());
         conditions.equal("r.owner_id = ?", filter.owner_id);
         conditions.equal("r.campaign_id = ?", filter.campaign_id);
+        conditions.equal("r.account_id = ?", filter.account_id);
         if let Some(person) = filter.visible_to {
             conditions.add(
                 "(r.owner_id = ? OR EXISTS (

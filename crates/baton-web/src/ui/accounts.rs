@@ -304,13 +304,16 @@ async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
     };
     let by_name = Window::first(ContactSort::Name, Direction::Ascending, SHOWN);
     let closing_last = Window::first(OpportunitySort::ExpectedClose, Direction::Descending, SHOWN);
-    let (account, line, contacts, leads, deals) = tokio::try_join!(
+    // One more than shown tells whether there are more.
+    let (account, line, contacts, mut leads, deals) = tokio::try_join!(
         state.db.account(id),
         state.db.account_line(id, viewer.limited_to()),
         state.db.contact_list(&contact_filter, &by_name),
-        state.db.leads(&lead_filter, 0, SHOWN),
+        state.db.leads(&lead_filter, 0, SHOWN + 1),
         state.db.opportunity_list(&deal_filter, &closing_last),
     )?;
+    let more_leads = leads.len() as i64 > SHOWN;
+    leads.truncate(SHOWN as usize);
     let owner = match account.owner_id {
         Some(owner) => state.db.user(owner).await?.name,
         None => "nobody".into(),
@@ -328,7 +331,12 @@ async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
         Table {
             title: "Leads",
             heads: vec!["Lead", "Stage", "Score", "Queue"],
-            more: None,
+            more: more_leads.then(|| {
+                (
+                    format!("/leads?account={id}"),
+                    "All of this account's leads".to_string(),
+                )
+            }),
             rows: leads
                 .into_iter()
                 .map(|lead| {

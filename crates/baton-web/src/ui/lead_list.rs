@@ -77,6 +77,7 @@ async fn list(
         source: Some(request.get("source").to_string()).filter(|s| !s.is_empty()),
         owner_id: request.id("owner"),
         campaign_id: request.id("campaign"),
+        account_id: request.id("account"),
         visible_to: viewer.limited_to(),
         search: request.search(),
     };
@@ -135,6 +136,11 @@ async fn list(
         )
         .optional(),
     );
+    // One account's leads, from its page.
+    let account = request.get("account");
+    if !account.is_empty() {
+        filters.push(Field::input("account", "Account id", "text", account).optional());
+    }
     if viewer.limited_to().is_none() {
         let mut owners = vec![(String::new(), "Anyone".to_string())];
         owners.extend(

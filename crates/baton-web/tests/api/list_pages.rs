@@ -1431,3 +1431,44 @@ async fn an_accounts_revenue_says_what_other_currencies_it_leaves_out() {
     let (_, page, _) = owner.get(&format!("/accounts/{harrow}")).await;
     assert!(page.contains(said), "{page}");
 }
+
+#[tokio::test]
+async fn an_accounts_page_links_all_its_leads_when_it_shows_only_some() {
+    let app = TestApp::new().await;
+    let initech = account(
+        &app,
+        "Initech",
+        "initech.test",
+        Tier::B,
+        AccountStatus::Prospect,
+    )
+    .await;
+    let other = account(
+        &app,
+        "Hooli",
+        "hooli.test",
+        Tier::C,
+        AccountStatus::Customer,
+    )
+    .await;
+    for n in 0..26 {
+        app.inquire(strong_lead(&format!("p{n}@initech.test")))
+            .await;
+    }
+    app.inquire(strong_lead("g@hooli.test")).await;
+    let owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let (_, page, _) = owner.get(&format!("/accounts/{initech}")).await;
+    let all = format!("/leads?account={initech}");
+    assert!(links_to(&page, &all), "{page}");
+    let (_, list, _) = owner.get(&all).await;
+    assert!(list.contains("1–26 of 26"), "{list}");
+    assert!(
+        list.contains("name=\"account\""),
+        "the filter is shown: {list}"
+    );
+    let (_, page, _) = owner.get(&format!("/accounts/{other}")).await;
+    assert!(
+        !links_to(&page, &format!("/leads?account={other}")),
+        "{page}"
+    );
+}
