@@ -135,42 +135,7 @@ impl Db {
     /// Adds an account and claims its domains; a domain already claimed by
     /// another account is refused.
     pub async fn create_account(&self, actor: Option<i64>, new: &NewAccount) -> Result<Account> {
-        let mut refusals = Refusals::default();
-        let name = refusals.value(required_name("name", &new.name, "an account needs a name"))?;
-        let mut domains = refusals.value(
-            new.domains
-                .iter()
-                .map(|d| normalise_domain(d))
-                .collect::<Result<Vec<_>>>(),
-        )?;
-        // The same domain given twice (as `domain` and in `domains`) is one claim.
-        let mut seen = std::collections::HashSet::new();
-        domains.retain(|domain| seen.insert(domain.clone()));
-        if domains.len() > MAX_DOMAINS {
-            refusals.refuse(
-                "domains",
-                format!("an account claims at most {MAX_DOMAINS} domains"),
-            );
-        }
-        if new
-            .employees
-            .is_some_and(|e| !(0..=MAX_EMPLOYEES).contains(&e))
-        {
-            refusals.refuse(
-                "employees",
-                format!("must be between 0 and {MAX_EMPLOYEES}"),
-            );
-        }
-        refusals.value(at_most(
-            "industry",
-            new.industry.as_deref().unwrap_or(""),
-            MAX_NAME,
-        ))?;
-        refusals.value(
-            self.ensure_seller("owner_id", new.owner_id, "accounts")
-                .await,
-        )?;
-        refusals.finish()?;
+        let (name, domains) = self.checked_account(new).await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
@@ -216,6 +181,49 @@ impl Db {
         .await?;
         tx.commit().await?;
         self.account(id).await
+    }
+
+    /// A new account's name and domains as they would be stored, or every
+    /// problem with it at once; stores nothing. A page that could not read
+    /// some of its fields asks this of the others, to name all at once.
+    pub async fn checked_account(&self, new: &NewAccount) -> Result<(String, Vec<String>)> {
+        let mut refusals = Refusals::default();
+        let name = refusals.value(required_name("name", &new.name, "an account needs a name"))?;
+        let mut domains = refusals.value(
+            new.domains
+                .iter()
+                .map(|d| normalise_domain(d))
+                .collect::<Result<Vec<_>>>(),
+        )?;
+        // The same domain given twice (as `domain` and in `domains`) is one claim.
+        let mut seen = std::collections::HashSet::new();
+        domains.retain(|domain| seen.insert(domain.clone()));
+        if domains.len() > MAX_DOMAINS {
+            refusals.refuse(
+                "domains",
+                format!("an account claims at most {MAX_DOMAINS} domains"),
+            );
+        }
+        if new
+            .employees
+            .is_some_and(|e| !(0..=MAX_EMPLOYEES).contains(&e))
+        {
+            refusals.refuse(
+                "employees",
+                format!("must be between 0 and {MAX_EMPLOYEES}"),
+            );
+        }
+        refusals.value(at_most(
+            "industry",
+            new.industry.as_deref().unwrap_or(""),
+            MAX_NAME,
+        ))?;
+        refusals.value(
+            self.ensure_seller("owner_id", new.owner_id, "accounts")
+                .await,
+        )?;
+        refusals.finish()?;
+        Ok((name, domains))
     }
 
     pub async fn account(&self, id: i64) -> Result<Account> {

@@ -213,26 +213,7 @@ impl Db {
 impl Db {
     /// Adds a contact; an e-mail address another contact has is refused.
     pub async fn create_contact(&self, actor: Option<i64>, new: &NewContact) -> Result<Contact> {
-        let mut refusals = Refusals::default();
-        let email = refusals.value(
-            optional(new.email.as_deref())
-                .map(|e| Email::parse(&e).map_err(|problem| DbError::invalid("email", problem)))
-                .transpose(),
-        )?;
-        let phone = refusals.value(phone(new.phone.as_deref()))?;
-        let name = optional(new.name.as_deref());
-        let reachable = [&new.email, &new.phone]
-            .into_iter()
-            .any(|given| optional(given.as_deref()).is_some());
-        if name.is_none() && !reachable {
-            refusals.refuse("name", NO_WAY_TO_NAME);
-        }
-        refusals.value(bounded_names(name.as_deref(), new.title.as_deref()))?;
-        refusals.value(
-            self.ensure_exists("account_id", Table::Accounts, new.account_id)
-                .await,
-        )?;
-        refusals.finish()?;
+        let (name, email, phone) = self.checked_contact(new).await?;
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
@@ -267,6 +248,36 @@ impl Db {
         .await?;
         tx.commit().await?;
         self.contact(id).await
+    }
+
+    /// A new contact's name, e-mail and phone as they would be stored, or
+    /// every problem with it at once; stores nothing. A page that could not
+    /// read some of its fields asks this of the others, to name all at once.
+    pub async fn checked_contact(
+        &self,
+        new: &NewContact,
+    ) -> Result<(Option<String>, Option<Email>, Option<String>)> {
+        let mut refusals = Refusals::default();
+        let email = refusals.value(
+            optional(new.email.as_deref())
+                .map(|e| Email::parse(&e).map_err(|problem| DbError::invalid("email", problem)))
+                .transpose(),
+        )?;
+        let phone = refusals.value(phone(new.phone.as_deref()))?;
+        let name = optional(new.name.as_deref());
+        let reachable = [&new.email, &new.phone]
+            .into_iter()
+            .any(|given| optional(given.as_deref()).is_some());
+        if name.is_none() && !reachable {
+            refusals.refuse("name", NO_WAY_TO_NAME);
+        }
+        refusals.value(bounded_names(name.as_deref(), new.title.as_deref()))?;
+        refusals.value(
+            self.ensure_exists("account_id", Table::Accounts, new.account_id)
+                .await,
+        )?;
+        refusals.finish()?;
+        Ok((name, email, phone))
     }
 
     /// One contact by id.

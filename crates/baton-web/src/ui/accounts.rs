@@ -12,7 +12,8 @@ use super::lists::{
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, failure, money, not_for_your_role, parsed, render, typed, whole_number,
+    Chrome, Field, Viewer, failure, money, not_for_your_role, parsed, refused_with_all, render,
+    typed, whole_number,
 };
 use crate::AppState;
 use crate::api::accounts::ACCOUNT_EDITORS;
@@ -131,17 +132,14 @@ impl AccountForm {
         ]
     }
 
-    /// The account typed, held by the person adding it if they sell; or
-    /// each field that does not read.
-    fn new_account(&self, viewer: &Viewer) -> Result<NewAccount, Vec<FieldError>> {
+    /// The account typed, held by the person adding it if they sell, and
+    /// each field that does not read (left out of the account).
+    fn new_account(&self, viewer: &Viewer) -> (NewAccount, Vec<FieldError>) {
         let mut problems = Vec::new();
         let tier = parsed("tier", &self.tier, &mut problems);
         let status = parsed("status", &self.status, &mut problems);
         let employees = whole_number("employees", &self.employees, &mut problems);
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        Ok(NewAccount {
+        let account = NewAccount {
             name: self.name.clone(),
             domains: typed(&self.domain).into_iter().collect(),
             status,
@@ -149,7 +147,8 @@ impl AccountForm {
             industry: typed(&self.industry),
             employees,
             owner_id: viewer.role().sells().then(|| viewer.id()),
-        })
+        };
+        (account, problems)
     }
 }
 
@@ -186,12 +185,16 @@ async fn create(
         );
     }
     let stored = match form.new_account(&viewer) {
-        Ok(new) => state
+        (new, problems) if problems.is_empty() => state
             .db
             .create_account(Some(viewer.id()), &new)
             .await
             .map(|account| format!("/accounts/{}", account.id)),
-        Err(problems) => Err(baton_db::DbError::InvalidFields(problems)),
+        // Every problem at once: what storage says of the fields that read.
+        (new, problems) => Err(refused_with_all(
+            state.db.checked_account(&new).await,
+            problems,
+        )),
     };
     let request = ListRequest::parse(Some(&form.back));
     answer_new_record(&viewer, stored, async |problems| {

@@ -10,7 +10,8 @@ use super::lists::{
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, failure, message, not_for_your_role, render, typed, whole_number,
+    Chrome, Field, Viewer, failure, message, not_for_your_role, refused_with_all, render, typed,
+    whole_number,
 };
 use crate::AppState;
 use crate::api::contacts::CONTACT_EDITORS;
@@ -137,24 +138,23 @@ impl ContactForm {
         ]
     }
 
-    /// The contact typed; or each field that does not read.
-    fn new_contact(&self) -> Result<NewContact, Vec<FieldError>> {
+    /// The contact typed, and each field that does not read (left out of
+    /// the contact).
+    fn new_contact(&self) -> (NewContact, Vec<FieldError>) {
         let mut problems = Vec::new();
         let account_id = whole_number("account_id", &self.account_id, &mut problems);
         if !matches!(self.decision_maker.as_str(), "" | "no" | "yes") {
             problems.push(FieldError::new("decision_maker", "choose yes or no"));
         }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        Ok(NewContact {
+        let contact = NewContact {
             name: typed(&self.name),
             email: typed(&self.email),
             phone: typed(&self.phone),
             title: typed(&self.title),
             account_id,
             decision_maker: self.decision_maker == "yes",
-        })
+        };
+        (contact, problems)
     }
 }
 
@@ -185,12 +185,16 @@ async fn create(
         return not_for_your_role(&viewer, "add contacts; those who talk to customers do");
     }
     let stored = match form.new_contact() {
-        Ok(new) => state
+        (new, problems) if problems.is_empty() => state
             .db
             .create_contact(Some(viewer.id()), &new)
             .await
             .map(|contact| format!("/contacts/{}", contact.id)),
-        Err(problems) => Err(baton_db::DbError::InvalidFields(problems)),
+        // Every problem at once: what storage says of the fields that read.
+        (new, problems) => Err(refused_with_all(
+            state.db.checked_contact(&new).await,
+            problems,
+        )),
     };
     let request = ListRequest::parse(Some(&form.back));
     answer_new_record(&viewer, stored, async |problems| {

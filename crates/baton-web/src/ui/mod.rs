@@ -209,11 +209,16 @@ fn refusal(error: baton_db::DbError) -> Result<Vec<FieldError>, baton_db::DbErro
 /// `problem`, found by the page, with what storage says of the form's
 /// other values in `checked`: every problem of a form is named at once.
 fn refused_with<T>(checked: baton_db::Result<T>, problem: FieldError) -> baton_db::DbError {
+    refused_with_all(checked, vec![problem])
+}
+
+/// [`refused_with`] for several problems the page found.
+fn refused_with_all<T>(checked: baton_db::Result<T>, found: Vec<FieldError>) -> baton_db::DbError {
     let mut problems = checked
         .err()
         .and_then(|e| e.field_problems().ok())
         .unwrap_or_default();
-    problems.push(problem);
+    problems.extend(found);
     baton_db::DbError::InvalidFields(problems)
 }
 

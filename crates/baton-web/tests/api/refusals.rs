@@ -368,6 +368,15 @@ async fn an_account_is_added_in_the_browser_with_its_problems_beside_their_field
         page.contains("`many` is not a whole number"),
         "said plainly: {page}"
     );
+    // A count that does not read does not hide the other fields' problems.
+    let sent = form(" ", "many");
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page, _) = hunter.post("/accounts", &sent).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"name-error\"") && page.contains("id=\"employees-error\""),
+        "both at once: {page}"
+    );
     let sent = form(" ", "-5");
     let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, page, _) = hunter.post("/accounts", &sent).await;
@@ -462,6 +471,25 @@ async fn a_contact_is_added_in_the_browser_with_its_problems_beside_their_fields
         page.contains("id=\"email-error\"")
             && page.contains("id=\"phone-error\"")
             && page.contains("value=\"Dana\""),
+        "{page}"
+    );
+    // An account id that does not read does not hide the others' problems.
+    let (status, page, _) = farmer
+        .post(
+            "/contacts",
+            &[
+                ("csrf", &csrf),
+                ("email", "dana@"),
+                ("phone", "call me"),
+                ("account_id", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"email-error\"")
+            && page.contains("id=\"phone-error\"")
+            && page.contains("id=\"account_id-error\""),
         "{page}"
     );
     assert_eq!(app.count("contacts").await, 0);
