@@ -252,6 +252,28 @@ struct AccountFields {
     annual_revenue_currency: Option<String>,
 }
 
+impl AccountFields {
+    /// These fields, with what the file left blank or out taken from
+    /// `stored`: an import changes only what it gives.
+    fn over(self, stored: &AccountFields) -> AccountFields {
+        let (revenue, currency) = match self.annual_revenue_minor {
+            Some(_) => (self.annual_revenue_minor, self.annual_revenue_currency),
+            None => (
+                stored.annual_revenue_minor,
+                stored.annual_revenue_currency.clone(),
+            ),
+        };
+        AccountFields {
+            name: self.name,
+            industry: self.industry.or_else(|| stored.industry.clone()),
+            employees: self.employees.or(stored.employees),
+            location: self.location.or_else(|| stored.location.clone()),
+            annual_revenue_minor: revenue,
+            annual_revenue_currency: currency,
+        }
+    }
+}
+
 impl Db {
     /// Imports accounts, matched by normalised name: new ones are added as
     /// suspects in tier C, known ones take the file's values. A parent
@@ -339,6 +361,10 @@ impl Db {
                     Outcome::Created
                 }
                 Some((id, _)) => {
+                    let fields = match stored.get(id) {
+                        Some(kept) => fields.over(kept),
+                        None => fields,
+                    };
                     if stored.get(id) == Some(&fields) {
                         Outcome::Unchanged
                     } else {
@@ -399,13 +425,18 @@ impl Db {
         let mut links = Vec::new();
         for (norm, parent, _) in &outcomes {
             let (id, current) = ids[norm];
-            let desired = parent.and_then(|name| {
-                let found = ids.get(&normalise_company(name)).map(|(id, _)| *id);
-                if found.is_none() {
-                    *orphans.entry(name.to_string()).or_insert(0) += 1;
-                }
-                found
-            });
+            // A blank parent cell, or a parent not among the accounts,
+            // keeps the link there is.
+            let desired = match parent {
+                None => current,
+                Some(name) => match ids.get(&normalise_company(name)) {
+                    Some((parent_id, _)) => Some(*parent_id),
+                    None => {
+                        *orphans.entry(name.to_string()).or_insert(0) += 1;
+                        current
+                    }
+                },
+            };
             links.push((id, current, desired));
         }
         let linked = set_links(&mut tx, Chain::Parent, &links).await?;
@@ -673,6 +704,7 @@ impl Db {
             .currency_or_default("currency", mapping.currency.as_deref())
             .await?;
         let zone = self.time_zone().await?;
+        let today = self.today().await?;
         let accounts: HashMap<String, i64> = {
             let rows: Vec<(String, i64)> =
                 sqlx::query_as("SELECT name_norm, MIN(id) FROM accounts GROUP BY name_norm")
@@ -711,7 +743,7 @@ impl Db {
                 continue;
             }
             seen.insert(&record.external_id, position.row);
-            match deal_fields(record, &default_currency, &accounts, &owners) {
+            match deal_fields(record, &default_currency, &accounts, &owners, today) {
                 Ok(deal) => {
                     match (&record.account, deal.account_id) {
                         (None, _) => no_account += 1,
@@ -836,14 +868,17 @@ fn deal_fields(
     default_currency: &Currency,
     accounts: &HashMap<String, i64>,
     owners: &HashMap<String, Vec<(i64, Role)>>,
+    today: jiff::civil::Date,
 ) -> std::result::Result<DealFields, String> {
     let currency = match &record.currency {
         Some(code) => Currency::parse(code).map_err(|e| format!("currency: {e}"))?,
         None => default_currency.clone(),
     };
     let amount_minor = match &record.amount {
-        Some(amount) => parse_amount(&amount.0, &currency).map_err(|e| format!("amount: {e}"))?,
-        None => 0,
+        Some(amount) => {
+            Some(parse_amount(&amount.0, &currency).map_err(|e| format!("amount: {e}"))?)
+        }
+        None => None,
     };
     let owner_id = match &record.owner {
         None => None,
@@ -884,6 +919,12 @@ fn deal_fields(
     if stage == OpportunityStage::Won && record.amount.is_none() {
         return Err("a won deal needs an amount".to_string());
     }
+    // Revenue is counted on the day a deal closes: not a day to come.
+    if let Some(closed) = record.closed_on
+        && closed > today
+    {
+        return Err(format!("closed on {closed}, a day still to come"));
+    }
     Ok(DealFields {
         external_id: record.external_id.clone(),
         name: record.name.clone(),
@@ -911,7 +952,8 @@ struct DealFields {
     account_id: Option<i64>,
     owner_id: Option<i64>,
     product: Option<String>,
-    amount_minor: i64,
+    /// None when the file left it blank.
+    amount_minor: Option<i64>,
     currency: String,
     stage: String,
     engaged_on: Option<String>,
@@ -929,7 +971,7 @@ impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for DealFields {
             account_id: row.try_get("account_id")?,
             owner_id: row.try_get("owner_id")?,
             product: row.try_get("product")?,
-            amount_minor: row.try_get("amount_minor")?,
+            amount_minor: Some(row.try_get("amount_minor")?),
             currency: row.try_get("currency")?,
             stage: row.try_get("stage")?,
             engaged_on: row.try_get("engaged_on")?,
@@ -985,7 +1027,7 @@ async fn store_deals(
                     Value::from(deal.account_id),
                     Value::from(deal.owner_id),
                     Value::from(deal.product.as_deref()),
-                    Value::from(deal.amount_minor),
+                    Value::from(deal.amount_minor.unwrap_or(0)),
                     Value::from(deal.currency.as_str()),
                     Value::from(deal.stage.as_str()),
                     Value::from(deal.probability),
@@ -997,8 +1039,28 @@ async fn store_deals(
                 ]);
                 outcomes.push(Outcome::Created);
             }
-            Some(current) if current == deal => outcomes.push(Outcome::Unchanged),
-            Some(_) => {
+            Some(current) => {
+                // What the file left blank keeps what is stored: an import
+                // changes only what it gives.
+                let deal = &DealFields {
+                    account_id: deal.account_id.or(current.account_id),
+                    owner_id: deal.owner_id.or(current.owner_id),
+                    product: deal.product.clone().or_else(|| current.product.clone()),
+                    engaged_on: deal
+                        .engaged_on
+                        .clone()
+                        .or_else(|| current.engaged_on.clone()),
+                    amount_minor: deal.amount_minor.or(current.amount_minor),
+                    currency: match deal.amount_minor {
+                        Some(_) => deal.currency.clone(),
+                        None => current.currency.clone(),
+                    },
+                    ..deal.clone()
+                };
+                if current == deal {
+                    outcomes.push(Outcome::Unchanged);
+                    continue;
+                }
                 sqlx::query(
                     "UPDATE opportunities SET name = $1, account_id = $2, owner_id = $3, product = $4,
                          amount_minor = $5, currency = $6, stage = $7, probability = $8,
@@ -1009,7 +1071,7 @@ async fn store_deals(
                 .bind(deal.account_id)
                 .bind(deal.owner_id)
                 .bind(&deal.product)
-                .bind(deal.amount_minor)
+                .bind(deal.amount_minor.unwrap_or(0))
                 .bind(&deal.currency)
                 .bind(&deal.stage)
                 .bind(deal.probability)

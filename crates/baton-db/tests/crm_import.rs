@@ -491,3 +491,63 @@ async fn parent_companies_that_would_close_a_loop_are_left_out_and_reported() {
         report.quirks
     );
 }
+
+#[tokio::test]
+async fn importing_again_with_cells_left_blank_or_out_keeps_what_is_stored() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    import_all(db).await;
+    let account_row = "SELECT industry, employees, location FROM accounts WHERE name = 'Cancity'";
+    let before: (Option<String>, Option<i64>, Option<String>) = sqlx::query_as(account_row)
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert!(before.0.is_some() && before.1.is_some(), "{before:?}");
+    // A file with the names only: nothing else it could say is erased.
+    let names = Mapping::parse("records = \"accounts\"\n[columns]\nname = \"Company\"\n").unwrap();
+    let names_only = read_records("Company\nCancity\n".as_bytes(), &names, b',').unwrap();
+    db.import_accounts(None, &names_only, &names, ImportMode::Store)
+        .await
+        .unwrap();
+    let after: (Option<String>, Option<i64>, Option<String>) = sqlx::query_as(account_row)
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(after, before);
+
+    // A won deal given again without its agent or account keeps both.
+    let deal_row = "SELECT owner_id, account_id, amount_minor FROM opportunities
+                    WHERE external_id = '1C1I7A6R'";
+    let before: (Option<i64>, Option<i64>, i64) = sqlx::query_as(deal_row)
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert!(before.0.is_some() && before.1.is_some(), "{before:?}");
+    let (_, mapping) = read::<OpportunityRecord>("sales_pipeline.csv", "opportunities.toml");
+    let header = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n";
+    let csv = format!("{header}1C1I7A6R,,GTX Plus Basic,,Won,2016-10-20,2017-03-01,1054\n");
+    let blanks = read_records(csv.as_bytes(), &mapping, b',').unwrap();
+    db.import_opportunities(None, &blanks, &mapping, ImportMode::Store)
+        .await
+        .unwrap();
+    let after: (Option<i64>, Option<i64>, i64) = sqlx::query_as(deal_row)
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(after, before);
+
+    // A deal won on a day still to come is refused: revenue counts when won.
+    let csv = format!(
+        "{header}FUTURE01,Moses Frase,GTX Plus Basic,Cancity,Won,2016-10-20,2199-03-01,10\n"
+    );
+    let future = read_records(csv.as_bytes(), &mapping, b',').unwrap();
+    let report = db
+        .import_opportunities(None, &future, &mapping, ImportMode::Store)
+        .await
+        .unwrap();
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert!(
+        report.rejected[0].reason.contains("a day still to come"),
+        "{report:?}"
+    );
+}
