@@ -75,16 +75,24 @@ fn utc(time: Timestamp) -> String {
 }
 
 /// Text with the characters that have a meaning in iCalendar escaped; line
-/// breaks become `\n` and carriage returns are dropped.
+/// breaks (`\n`, `\r\n` or a lone `\r`) become `\n` and other control
+/// characters but tabs are left out.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\\' => out.push_str("\\\\"),
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            // A lone carriage return (an old Mac line break) is a break too;
+            // the one before a line feed is dropped with it.
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => out.push_str("\\n"),
+            // TEXT holds no other control character (RFC 5545, 3.3.11).
+            '\t' => out.push(c),
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -180,6 +188,16 @@ mod tests {
         cancelled.cancelled = true;
         let lines = unfold(&calendar("c", &[cancelled]));
         assert!(lines.iter().any(|l| l == "STATUS:CANCELLED"));
+    }
+
+    #[test]
+    fn control_characters_are_left_out_and_every_line_break_kept() {
+        assert_eq!(escape_text("a\u{7}b\u{1b}[31mred"), "ab[31mred");
+        assert_eq!(
+            escape_text("one\rtwo\r\nthree\nfour"),
+            "one\\ntwo\\nthree\\nfour"
+        );
+        assert_eq!(escape_text("tab\there"), "tab\there");
     }
 
     proptest! {

@@ -18,6 +18,8 @@ pub mod keys {
     pub const MODERATION: &str = "moderation";
     /// Currency of amounts entered without one.
     pub const CURRENCY: &str = "currency";
+    /// This installation's lasting name, made once (see `Db::installation`).
+    pub const INSTALLATION: &str = "installation";
     /// `baton_core::accountability::AccountabilityConfig`.
     pub const ACCOUNTABILITY: &str = "accountability";
     /// `true` while a generated company is being written: one left `true`
@@ -47,6 +49,31 @@ impl Db {
             .fetch_optional(self.reader())
             .await?;
         parse_setting(key, row.map(|(json,)| json).as_deref())
+    }
+
+    /// This installation's lasting name, random and made the first time it
+    /// is asked for: the calendar feed's event ids are made of it, so that
+    /// they stay the same whichever address or server gives the feed.
+    pub async fn installation(&self) -> Result<String> {
+        let made: String = self.setting(keys::INSTALLATION).await?;
+        if !made.is_empty() {
+            return Ok(made);
+        }
+        // Two servers asking at once keep the first one stored.
+        let fresh = serde_json::to_string(&baton_core::auth::random_hex(8))
+            .map_err(|e| DbError::invalid(keys::INSTALLATION, e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(keys::INSTALLATION)
+        .bind(fresh)
+        .execute(self.writer())
+        .await?;
+        let row: (String,) = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+            .bind(keys::INSTALLATION)
+            .fetch_one(self.writer())
+            .await?;
+        parse_setting(keys::INSTALLATION, Some(&row.0))
     }
 
     /// Stores `value` under `key`, replacing what was there.

@@ -27,9 +27,9 @@ fn timestamp(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn event(appointment: &Appointment, host: &str) -> Event {
+fn event(appointment: &Appointment, installation: &str) -> Event {
     Event {
-        uid: format!("appointment-{}@{host}", appointment.id),
+        uid: format!("appointment-{}-{installation}@baton", appointment.id),
         sequence: appointment.sequence,
         stamp: timestamp(appointment.updated_at),
         starts_at: timestamp(appointment.starts_at),
@@ -50,16 +50,12 @@ async fn feed(
     let not_found = || ApiError::NotFound("calendar feed".into());
     let token = file.strip_suffix(".ics").ok_or_else(not_found)?;
     let (name, appointments) = state.db.calendar_feed(token).await?.ok_or_else(not_found)?;
-    // UIDs stay stable per installation: the host of its public address.
-    let host = state
-        .options
-        .base_url
-        .split("://")
-        .nth(1)
-        .unwrap_or("baton")
-        .trim_end_matches('/')
-        .to_string();
-    let events: Vec<Event> = appointments.iter().map(|a| event(a, &host)).collect();
+    // UIDs stay the same whatever address or server gives the feed.
+    let installation = state.db.installation().await?;
+    let events: Vec<Event> = appointments
+        .iter()
+        .map(|a| event(a, &installation))
+        .collect();
     let body = ical::calendar(&format!("{name} — Baton appointments"), &events);
     Ok((
         [

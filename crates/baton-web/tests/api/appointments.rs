@@ -138,6 +138,17 @@ async fn an_appointment_with_a_decision_maker_is_published_in_its_owners_feed() 
     ] {
         assert!(event.iter().any(|l| l == expected), "{expected} in {body}");
     }
+    // Another server, at another address, gives each event the same UID:
+    // calendar programs would otherwise show it twice.
+    let uid = |lines: &[String]| lines.iter().find(|l| l.starts_with("UID:")).cloned();
+    let (other, _stop) = crate::server::start_server(app.db.clone(), |_| {}).await;
+    assert_ne!(other, app.base);
+    let elsewhere = feed(&app, &url.replace(&app.base, &other)).await.1;
+    assert_eq!(uid(&lines(&elsewhere)), uid(&event));
+    assert!(
+        uid(&event).is_some_and(|u| !u.contains("127.0.0.1")),
+        "{event:?}"
+    );
 
     let id = appointment["id"].as_i64().unwrap();
     let (status, moved) = patch(
