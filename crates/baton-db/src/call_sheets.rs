@@ -9,7 +9,7 @@ use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
-use crate::sql::{Value, insert_rows};
+use crate::sql::{Value, bind, insert_rows};
 use crate::users::audit_in;
 use baton_core::call_sheet::CallPriority;
 use baton_core::domain::{AccountStatus, OpportunityStage, SheetPeriod, WorkStatus};
@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Customers not touched for this long are due a call.
 const QUIET_CUSTOMER_MS: i64 = 30 * 24 * 60 * 60 * 1000;
@@ -350,23 +350,21 @@ impl Db {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let done: Vec<(Option<i64>, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT work_item_id, opportunity_id, account_id, position FROM call_sheet_lines
-             WHERE sheet_id = $1 AND done_at IS NOT NULL",
+        type Line = (i64, Option<i64>, Option<i64>, Option<i64>, i64, Option<i64>);
+        let lines: Vec<Line> = sqlx::query_as(
+            "SELECT id, work_item_id, opportunity_id, account_id, position, done_at
+             FROM call_sheet_lines WHERE sheet_id = $1",
         )
         .bind(sheet_id)
         .fetch_all(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM call_sheet_lines WHERE sheet_id = $1 AND done_at IS NULL")
-            .bind(sheet_id)
-            .execute(&mut *tx)
-            .await?;
+        let (done, open): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| l.5.is_some());
         let mut taken: HashSet<_> = done
             .iter()
-            .map(|(w, o, a, _)| line_key(*w, *o, *a))
+            .map(|(_, w, o, a, _, _)| line_key(*w, *o, *a))
             .collect();
         let mut leads_taken = HashSet::new();
-        let next_position = done.iter().map(|d| d.3).max().unwrap_or(0) + 1;
+        let next_position = done.iter().map(|d| d.4).max().unwrap_or(0) + 1;
         let room = max_lines(period).saturating_sub(done.len());
         let chosen: Vec<&Candidate> = candidates
             .iter()
@@ -375,34 +373,84 @@ impl Db {
             .filter(|c| c.lead_id.is_none_or(|lead| leads_taken.insert(lead)))
             .take(room)
             .collect();
-        let rows: Vec<Vec<Value>> = chosen
-            .iter()
-            .zip(next_position..)
-            .map(|(c, position)| {
-                vec![
-                    sheet_id.into(),
-                    position.into(),
-                    c.work_item_id.into(),
-                    c.lead_id.into(),
-                    c.opportunity_id.into(),
-                    c.account_id.into(),
-                    c.contact_id.into(),
-                    c.subject.as_str().into(),
-                    c.phone.as_deref().into(),
-                    c.reason.as_str().into(),
-                    c.priority.due_at.into(),
-                    c.priority.score.into(),
-                    c.priority.value_minor.into(),
-                    c.currency.as_deref().into(),
-                    c.priority.last_touch_at.into(),
-                ]
-            })
+        // A call done on another of the person's sheets of the week (a day's
+        // and the week's) is the same call: here it is done too, once.
+        let done_elsewhere: Vec<(Option<i64>, Option<i64>, Option<i64>, i64, Option<String>, Option<i64>)> =
+            sqlx::query_as(
+                "SELECT l.work_item_id, l.opportunity_id, l.account_id, l.done_at, l.outcome, l.activity_id
+                 FROM call_sheet_lines l JOIN call_sheets s ON s.id = l.sheet_id
+                 WHERE s.user_id = $1 AND s.week_starts_on = $2 AND s.id <> $3
+                   AND l.done_at IS NOT NULL",
+            )
+            .bind(user_id)
+            .bind(week_starts_on.to_string())
+            .bind(sheet_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let done_elsewhere: HashMap<_, _> = done_elsewhere
+            .into_iter()
+            .map(|(w, o, a, at, outcome, activity)| (line_key(w, o, a), (at, outcome, activity)))
             .collect();
+        // An open line still chosen keeps its id, so a page showing it can
+        // still mark it done; the others go.
+        let mut open_ids: HashMap<_, i64> = open
+            .iter()
+            .map(|(id, w, o, a, _, _)| (line_key(*w, *o, *a), *id))
+            .collect();
+        let mut rows: Vec<Vec<Value>> = Vec::with_capacity(chosen.len());
+        for (c, position) in chosen.iter().zip(next_position..) {
+            let (done_at, outcome, activity) = match done_elsewhere.get(&c.key()) {
+                Some((at, outcome, activity)) => (Some(*at), outcome.clone(), *activity),
+                None => (None, None, None),
+            };
+            let mut row: Vec<Value> = vec![
+                position.into(),
+                c.work_item_id.into(),
+                c.lead_id.into(),
+                c.opportunity_id.into(),
+                c.account_id.into(),
+                c.contact_id.into(),
+                c.subject.as_str().into(),
+                c.phone.as_deref().into(),
+                c.reason.as_str().into(),
+                c.priority.due_at.into(),
+                c.priority.score.into(),
+                c.priority.value_minor.into(),
+                c.currency.as_deref().into(),
+                c.priority.last_touch_at.into(),
+                done_at.into(),
+                outcome.as_deref().into(),
+                activity.into(),
+            ];
+            match open_ids.remove(&c.key()) {
+                Some(id) => {
+                    let update = sqlx::query(
+                        "UPDATE call_sheet_lines SET position = $1, work_item_id = $2, lead_id = $3,
+                             opportunity_id = $4, account_id = $5, contact_id = $6, subject = $7,
+                             phone = $8, reason = $9, due_at = $10, score = $11, value_minor = $12,
+                             currency = $13, last_touch_at = $14, done_at = $15, outcome = $16,
+                             activity_id = $17
+                         WHERE id = $18",
+                    );
+                    bind(update, &row).bind(id).execute(&mut *tx).await?;
+                }
+                None => {
+                    row.insert(0, sheet_id.into());
+                    rows.push(row);
+                }
+            }
+        }
+        for id in open_ids.into_values() {
+            sqlx::query("DELETE FROM call_sheet_lines WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         insert_rows::<(i64,)>(
             &mut tx,
             "INSERT INTO call_sheet_lines (sheet_id, position, work_item_id, lead_id, opportunity_id,
                  account_id, contact_id, subject, phone, reason, due_at, score, value_minor, currency,
-                 last_touch_at)",
+                 last_touch_at, done_at, outcome, activity_id)",
             "",
             &rows,
         )
@@ -414,7 +462,7 @@ impl Db {
             "call_sheet",
             Some(sheet_id),
             &serde_json::json!({"user_id": user_id, "period": period.as_str(),
-                "starts_on": starts_on.to_string(), "open_lines": rows.len()}),
+                "starts_on": starts_on.to_string(), "lines_chosen": chosen.len()}),
         )
         .await?;
         tx.commit().await?;

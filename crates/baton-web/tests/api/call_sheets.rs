@@ -523,3 +523,69 @@ async fn a_sheet_for_a_day_or_week_already_over_is_refused_and_nothing_is_stored
         assert_eq!(status, 201, "{sheet}");
     }
 }
+
+#[tokio::test]
+async fn a_sheet_made_after_a_call_was_done_on_another_shows_it_done_and_keeps_its_line_ids() {
+    let app = TestApp::new().await;
+    let (_, hunter) = hunter_with_work(&app).await;
+    let sheet = |period: &str, date: &str| {
+        let body = json!({"period": period, "date": date});
+        let hunter = hunter.clone();
+        let app = &app;
+        async move { post(app, &hunter, "/api/v1/call-sheets", body).await.1 }
+    };
+    // The day's sheet first: its first call is done before the week's is made.
+    let day = sheet("day", "2030-01-08").await;
+    let first = &day["lines"][0];
+    let done = format!(
+        "/api/v1/call-sheets/{}/lines/{}/done",
+        day["id"], first["id"]
+    );
+    let (status, _) = post(&app, &hunter, &done, json!({"outcome": "reached"})).await;
+    assert_eq!(status, 200);
+    let week = sheet("week", "2030-01-07").await;
+    let on_week = week["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["work_item_id"] == first["work_item_id"])
+        .expect("the call is on the week's sheet")
+        .clone();
+    assert_eq!(on_week["outcome"], "reached", "done already: {week}");
+    let again = format!(
+        "/api/v1/call-sheets/{}/lines/{}/done",
+        week["id"], on_week["id"]
+    );
+    let (status, _) = post(&app, &hunter, &again, json!({"outcome": "again"})).await;
+    assert_eq!(status, 409, "not logged twice");
+    assert_eq!(app.count("activities").await, 1);
+
+    // Made again (a manager refreshing it, say), the week's open lines keep
+    // their ids, so a page showing them still marks them done.
+    let open: Vec<Value> = week["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["done_at"].is_null())
+        .cloned()
+        .collect();
+    assert!(!open.is_empty(), "{week}");
+    let refreshed = sheet("week", "2030-01-07").await;
+    let ids = |sheet: &Value| -> Vec<Value> {
+        let mut ids: Vec<Value> = sheet["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].clone())
+            .collect();
+        ids.sort_by_key(|id| id.as_i64());
+        ids
+    };
+    assert_eq!(ids(&refreshed), ids(&week));
+    let open_done = format!(
+        "/api/v1/call-sheets/{}/lines/{}/done",
+        week["id"], open[0]["id"]
+    );
+    let (status, _) = post(&app, &hunter, &open_done, json!({"outcome": "voicemail"})).await;
+    assert_eq!(status, 200);
+}
