@@ -4,6 +4,7 @@
 //! managers read completion by person and week.
 
 use crate::activities::{NewActivity, insert_activity_in};
+use crate::charter::ActivityType;
 use crate::checks::{Table, optional, required};
 use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
@@ -12,7 +13,7 @@ use crate::now_ms;
 use crate::sql::{Value, bind, insert_rows};
 use crate::users::audit_in;
 use baton_core::call_sheet::CallPriority;
-use baton_core::domain::{AccountStatus, OpportunityStage, SheetPeriod, WorkStatus};
+use baton_core::domain::{AccountStatus, Function, OpportunityStage, SheetPeriod, WorkStatus};
 use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
@@ -23,8 +24,21 @@ use std::collections::{HashMap, HashSet};
 const QUIET_CUSTOMER_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// Most candidates read from each source.
 const SOURCE_LIMIT: i64 = 1_000;
-/// Activity type logged for a line when none is given.
-pub const DEFAULT_CALL_TYPE: &str = "call";
+/// Activity type logged for a line when none is given, while the charter has it.
+const CALL_TYPE: &str = "call";
+
+/// The activity type a call is logged as when none is named: `call` while
+/// the charter in force has it; else the first type of the person's own
+/// function, so that a call is not counted as another function's work;
+/// else the charter's first.
+pub fn default_call_type(types: &[ActivityType], function: Option<Function>) -> Option<&str> {
+    types
+        .iter()
+        .find(|t| t.slug == CALL_TYPE)
+        .or_else(|| types.iter().find(|t| Some(t.function) == function))
+        .or_else(|| types.first())
+        .map(|t| t.slug.as_str())
+}
 
 /// How many calls fit on a sheet of `period`.
 fn max_lines(period: SheetPeriod) -> usize {
@@ -842,9 +856,18 @@ impl Db {
         let mut refusals = Refusals::default();
         let outcome =
             refusals.value(required("outcome", &call.outcome, "say how the call went"))?;
+        let type_slug = match optional(call.type_slug.as_deref()) {
+            Some(named) => named,
+            None => {
+                let (charter, person) =
+                    tokio::try_join!(self.current_charter(), self.user(sheet.user_id))?;
+                default_call_type(&charter.activity_types, person.role.function())
+                    .unwrap_or(CALL_TYPE)
+                    .to_string()
+            }
+        };
         let activity = NewActivity {
-            type_slug: optional(call.type_slug.as_deref())
-                .unwrap_or_else(|| DEFAULT_CALL_TYPE.to_string()),
+            type_slug,
             user_id: sheet.user_id,
             occurred_at: None,
             contact_id: line.contact_id,

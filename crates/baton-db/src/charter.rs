@@ -12,7 +12,7 @@ use baton_core::domain::Function;
 use baton_core::inquiry::FieldError;
 use baton_core::slug::parse_slug;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One activity of the business, the function that owns it and what is expected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -107,6 +107,26 @@ pub fn version_problems(note: &str, types: &[ActivityType]) -> Vec<FieldError> {
 
 impl Db {
     /// The charter in force.
+    /// Every activity type ever in the charter, by slug, with its name and
+    /// owning function as the last version that has it gives them: work of
+    /// a type the charter no longer has is still named and judged.
+    pub async fn activity_types_ever(&self) -> Result<HashMap<String, (String, Function)>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT t.slug, t.name, t.function FROM activity_types t
+             JOIN charter_versions v ON v.id = t.charter_version_id
+             ORDER BY v.version DESC",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let mut types = HashMap::new();
+        for (slug, name, function) in rows {
+            if let Ok(function) = function.parse() {
+                types.entry(slug).or_insert((name, function));
+            }
+        }
+        Ok(types)
+    }
+
     pub async fn current_charter(&self) -> Result<Charter> {
         let row: Option<(i64,)> = sqlx::query_as(&format!(
             "SELECT version FROM charter_versions WHERE id = {CURRENT_VERSION_ID}"

@@ -80,19 +80,12 @@ impl Db {
         // A type is judged by the charter in force, and one it no longer
         // has by the last version that had it: work done under an earlier
         // charter does not drop out of a person's focus.
-        let versions: Vec<(String, String)> = sqlx::query_as(
-            "SELECT t.slug, t.function FROM activity_types t
-             JOIN charter_versions v ON v.id = t.charter_version_id
-             ORDER BY v.version DESC",
-        )
-        .fetch_all(self.reader())
-        .await?;
-        let mut owners: BTreeMap<&str, Function> = BTreeMap::new();
-        for (slug, function) in &versions {
-            if let Ok(function) = function.parse() {
-                owners.entry(slug.as_str()).or_insert(function);
-            }
-        }
+        let owners: BTreeMap<String, Function> = self
+            .activity_types_ever()
+            .await?
+            .into_iter()
+            .map(|(slug, (_, function))| (slug, function))
+            .collect();
         let queues: Vec<(String, String)> =
             sqlx::query_as("SELECT slug, function FROM queues ORDER BY id")
                 .fetch_all(self.reader())

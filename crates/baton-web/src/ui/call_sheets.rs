@@ -16,8 +16,8 @@ use axum::{Form, Router};
 use baton_core::domain::SheetPeriod;
 use baton_core::inquiry::FieldError;
 use baton_db::call_sheets::{
-    CallLine, CallOutcome, CallSheet, CallSheetFilter, DEFAULT_CALL_TYPE, SheetCompletion,
-    SheetLine, SheetSort,
+    CallLine, CallOutcome, CallSheet, CallSheetFilter, SheetCompletion, SheetLine, SheetSort,
+    default_call_type,
 };
 use serde::Deserialize;
 
@@ -114,7 +114,8 @@ struct SheetPage {
     lines: Vec<ShownLine>,
     /// (slug, name) of the charter's activity types.
     types: Vec<(String, String)>,
-    default_type: &'static str,
+    /// The type chosen at first: what a call is logged as unless named.
+    default_type: String,
     done: usize,
 }
 
@@ -362,10 +363,14 @@ async fn render_sheet(
     refused: Option<Refused>,
 ) -> Response {
     let status = refused.as_ref().map_or(StatusCode::OK, |r| r.status);
-    let charter = match state.db.current_charter().await {
-        Ok(charter) => charter,
-        Err(e) => return failure(Some(viewer), e),
-    };
+    let (charter, person) =
+        match tokio::try_join!(state.db.current_charter(), state.db.user(sheet.user_id)) {
+            Ok(read) => read,
+            Err(e) => return failure(Some(viewer), e),
+        };
+    let default_type = default_call_type(&charter.activity_types, person.role.function())
+        .unwrap_or_default()
+        .to_string();
     let chrome = Chrome::for_viewer(viewer);
     render(
         status,
@@ -381,7 +386,7 @@ async fn render_sheet(
                 .into_iter()
                 .map(|t| (t.slug, t.name))
                 .collect(),
-            default_type: DEFAULT_CALL_TYPE,
+            default_type,
         },
     )
 }

@@ -296,18 +296,17 @@ async fn show(
             user_id: viewer.limited_to(),
             ..Default::default()
         };
-        let activities = state
-            .db
-            .activities(&filter, 0, 200)
-            .await?
+        let (logged, type_names) = tokio::try_join!(
+            state.db.activities(&filter, 0, 200),
+            state.db.activity_types_ever()
+        )?;
+        let activities = logged
             .into_iter()
             .map(|a| Logged {
                 when: viewer.when(a.occurred_at),
-                kind: charter
-                    .activity_types
-                    .iter()
-                    .find(|t| t.slug == a.type_slug)
-                    .map_or_else(|| a.type_slug.clone(), |t| t.name.clone()),
+                kind: type_names
+                    .get(&a.type_slug)
+                    .map_or_else(|| a.type_slug.clone(), |(name, _)| name.clone()),
                 by: name_of(Some(a.user_id)),
                 outcome: a.outcome.unwrap_or_default(),
                 notes: a.notes.unwrap_or_default(),

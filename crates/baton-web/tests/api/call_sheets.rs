@@ -589,3 +589,44 @@ async fn a_sheet_made_after_a_call_was_done_on_another_shows_it_done_and_keeps_i
     let (status, _) = post(&app, &hunter, &open_done, json!({"outcome": "voicemail"})).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn without_calls_in_the_charter_a_call_is_logged_as_the_persons_own_work() {
+    let app = TestApp::new().await;
+    let (_, hunter) = hunter_with_work(&app).await;
+    let (owner, _) = app.user("olga@acme.test", Role::Owner).await;
+    let charter = app.db.current_charter().await.unwrap();
+    let without_calls: Vec<_> = charter
+        .activity_types
+        .iter()
+        .filter(|t| t.slug != "call")
+        .cloned()
+        .collect();
+    app.db
+        .replace_charter(owner, "Calls are meetings now", &without_calls, None)
+        .await
+        .unwrap();
+    let (_, sheet) = post(
+        &app,
+        &hunter,
+        "/api/v1/call-sheets",
+        json!({"period": "day", "date": "2030-01-08"}),
+    )
+    .await;
+    let done = format!(
+        "/api/v1/call-sheets/{}/lines/{}/done",
+        sheet["id"], sheet["lines"][0]["id"]
+    );
+    let (status, line) = post(&app, &hunter, &done, json!({"outcome": "reached"})).await;
+    assert_eq!(status, 200, "{line}");
+    let (logged,): (String,) = sqlx::query_as("SELECT type_slug FROM activities")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    let logged_as = without_calls.iter().find(|t| t.slug == logged).unwrap();
+    assert_eq!(
+        logged_as.function,
+        baton_core::domain::Function::Hunting,
+        "a hunter's call is hunting: {logged}"
+    );
+}
