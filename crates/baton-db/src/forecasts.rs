@@ -205,6 +205,18 @@ impl Db {
                         "only lead forecasts count leads",
                     ));
                 }
+                // Revenue is set against the deal or account a line names;
+                // a campaign or channel would be stored and never judged.
+                let origin = [
+                    ("campaign_id", line.campaign_id.is_some()),
+                    ("channel", channel.is_some()),
+                ];
+                if let Some((name, _)) = origin.iter().find(|(_, given)| *given) {
+                    return Err(DbError::invalid(
+                        field(name),
+                        "a revenue line names a deal or an account; campaigns and channels are for lead forecasts",
+                    ));
+                }
             }
             ForecastKind::Leads => {
                 if line.category.is_some() {
@@ -227,6 +239,24 @@ impl Db {
                     return Err(DbError::invalid(
                         field("mqls"),
                         format!("{mqls} MQLs out of {leads} leads: MQLs are some of the leads"),
+                    ));
+                }
+                // Leads are judged by where they come from: a campaign or a
+                // channel, never a deal or an account.
+                let target = [
+                    ("opportunity_id", line.opportunity_id.is_some()),
+                    ("account_id", line.account_id.is_some()),
+                ];
+                if let Some((name, _)) = target.iter().find(|(_, given)| *given) {
+                    return Err(DbError::invalid(
+                        field(name),
+                        "a lead line names a campaign or a channel, not a deal or an account",
+                    ));
+                }
+                if line.campaign_id.is_none() && channel.is_none() {
+                    return Err(DbError::invalid(
+                        field("channel"),
+                        "name the campaign or the channel whose leads the line forecasts",
                     ));
                 }
             }

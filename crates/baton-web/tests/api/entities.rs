@@ -1577,6 +1577,40 @@ async fn each_forecast_submission_is_a_new_version_and_old_ones_never_change() {
         .await,
         "lines[0].mqls",
     );
+    // Each kind names only what it can be judged against.
+    assert_invalid(
+        &bad(
+            json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+            {"description": "x", "amount": 1, "category": "commit", "channel": "webinar"}]}),
+        )
+        .await,
+        "lines[0].channel",
+    );
+    let lead_line = |line: Value| {
+        post(
+            &app,
+            &marketer,
+            "/api/v1/forecasts",
+            json!({"kind": "leads", "quarter": this_quarter(), "lines": [line]}),
+        )
+    };
+    let detail = assert_invalid(
+        &lead_line(json!({"description": "x", "amount": 1, "leads": 3})).await,
+        "lines[0].channel",
+    );
+    assert!(
+        detail.contains("name the campaign or the channel"),
+        "{detail}"
+    );
+    let account_id = account(&app, "Initech", "initech.test").await;
+    assert_invalid(
+        &lead_line(
+            json!({"description": "x", "amount": 1, "leads": 3, "channel": "webinar",
+                          "account_id": account_id}),
+        )
+        .await,
+        "lines[0].account_id",
+    );
     assert_eq!(
         app.count("forecasts").await,
         4,
@@ -1758,7 +1792,8 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
         &manager,
         "/api/v1/forecasts",
         json!({"kind": "leads", "quarter": this_quarter(), "user_id": mia,
-               "lines": [{"description": "Webinars", "amount": "1000", "leads": 10}]}),
+               "lines": [{"description": "Webinars", "amount": "1000", "leads": 10,
+                          "channel": "webinar"}]}),
     )
     .await;
     let not_team = post(
