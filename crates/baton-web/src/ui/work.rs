@@ -69,6 +69,8 @@ struct Line {
     /// Why I may not take it, waiting in a queue where I am away or at my cap.
     kept_from: Option<&'static str>,
     can_accept: bool,
+    /// Why its rejection was refused, shown beside the reason.
+    reason_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -137,6 +139,7 @@ fn line(item: DeskLine, now: i64, viewer: &Viewer, kept: &[(String, KeptFrom)]) 
         waiting: item.status == WAITING,
         kept_from,
         can_accept: item.status == WorkStatus::Assigned,
+        reason_error: None,
         cells: cells(item, now, viewer),
     }
 }
@@ -194,7 +197,8 @@ const PAGE_APPOINTMENTS: i64 = 50;
 /// What My work says above the list: news, or why an action was refused.
 enum Notice {
     Said(String),
-    Refused(StatusCode, String),
+    /// Refused, about the item with this id when the problem is its reason.
+    Refused(StatusCode, String, Option<i64>),
 }
 
 /// My work as `request` filters it, with `notice` above it.
@@ -220,7 +224,15 @@ async fn show(
     let items: Vec<Line> = listed
         .rows
         .into_iter()
-        .map(|item| line(item, now, viewer, &kept))
+        .map(|item| {
+            let mut line = line(item, now, viewer, &kept);
+            if let Some(Notice::Refused(_, problem, Some(id))) = &notice
+                && *id == line.id
+            {
+                line.reason_error = Some(problem.clone());
+            }
+            line
+        })
         .collect();
     let spec = ListSpec {
         title: "My work",
@@ -298,7 +310,7 @@ async fn show(
     let (status, notice, refused) = match notice {
         None => (request.status(), None, None),
         Some(Notice::Said(text)) => (request.status(), Some(text), None),
-        Some(Notice::Refused(status, problem)) => (status, None, Some(problem)),
+        Some(Notice::Refused(status, problem, _)) => (status, None, Some(problem)),
     };
     render(
         status,
@@ -473,7 +485,7 @@ async fn accept(
     }
     match state.db.accept_work_item(viewer.id(), id).await {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
-        Err(e) => refused(&state, &viewer, &form, e).await,
+        Err(e) => refused(&state, &viewer, &form, e, None).await,
     }
 }
 
@@ -489,7 +501,7 @@ async fn take(
     }
     match state.db.take_work_item(viewer.id(), id).await {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
-        Err(e) => refused(&state, &viewer, &form, e).await,
+        Err(e) => refused(&state, &viewer, &form, e, None).await,
     }
 }
 
@@ -508,7 +520,7 @@ async fn reject(
         .await
     {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
-        Err(e) => refused(&state, &viewer, &form, e).await,
+        Err(e) => refused(&state, &viewer, &form, e, Some(id)).await,
     }
 }
 
@@ -524,24 +536,27 @@ async fn done(
     }
     match state.db.finish_work_item(viewer.id(), id, "").await {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
-        Err(e) => refused(&state, &viewer, &form, e).await,
+        Err(e) => refused(&state, &viewer, &form, e, None).await,
     }
 }
 
 /// My work again, as the form was sent from, with why its action did
-/// not land above the list; the failure page for any other error.
+/// not land above the list, and beside the reason of item `rejected` when
+/// that was what was wrong; the failure page for any other error.
 async fn refused(
     state: &AppState,
     viewer: &Viewer,
     form: &ActionForm,
     error: baton_db::DbError,
+    rejected: Option<i64>,
 ) -> Response {
     let problem = match error {
-        baton_db::DbError::Invalid { problem, .. } => {
-            Notice::Refused(StatusCode::UNPROCESSABLE_ENTITY, problem)
+        baton_db::DbError::Invalid { field, problem } => {
+            let item = rejected.filter(|_| field == "reason");
+            Notice::Refused(StatusCode::UNPROCESSABLE_ENTITY, problem, item)
         }
         baton_db::DbError::Conflict { problem, .. } => {
-            Notice::Refused(StatusCode::CONFLICT, problem)
+            Notice::Refused(StatusCode::CONFLICT, problem, None)
         }
         other => return failure(Some(viewer), other),
     };

@@ -2887,6 +2887,11 @@ async fn a_hunter_marks_work_done_and_a_rejection_reason_stays_in_view() {
             && page.contains("<option value=\"assigned\" selected"),
         "My work again, as it was filtered, with the problem: {page}"
     );
+    assert!(
+        page.contains(&format!("aria-describedby=\"reason-{item}-error\""))
+            && page.contains(&format!("id=\"reason-{item}-error\">say why")),
+        "and beside the reason it is about: {page}"
+    );
     let (status, _, _) = hal
         .post(
             &reject,
