@@ -10,7 +10,7 @@ use crate::connect::Db;
 use crate::error::{DbError, Refusals, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
-use crate::sql::{Value, bind, insert_rows};
+use crate::sql::{CHUNK, Value, bind, insert_rows, placeholders};
 use crate::users::audit_in;
 use baton_core::call_sheet::CallPriority;
 use baton_core::domain::{AccountStatus, Function, OpportunityStage, SheetPeriod, WorkStatus};
@@ -364,6 +364,7 @@ impl Db {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        // (id, work item, deal, account, position, done at).
         type Line = (i64, Option<i64>, Option<i64>, Option<i64>, i64, Option<i64>);
         let lines: Vec<Line> = sqlx::query_as(
             "SELECT id, work_item_id, opportunity_id, account_id, position, done_at
@@ -372,13 +373,20 @@ impl Db {
         .bind(sheet_id)
         .fetch_all(&mut *tx)
         .await?;
-        let (done, open): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| l.5.is_some());
+        let (done, open): (Vec<Line>, Vec<Line>) = lines
+            .into_iter()
+            .partition(|(.., done_at)| done_at.is_some());
         let mut taken: HashSet<_> = done
             .iter()
             .map(|(_, w, o, a, _, _)| line_key(*w, *o, *a))
             .collect();
         let mut leads_taken = HashSet::new();
-        let next_position = done.iter().map(|d| d.4).max().unwrap_or(0) + 1;
+        let next_position = done
+            .iter()
+            .map(|(.., position, _)| *position)
+            .max()
+            .unwrap_or(0)
+            + 1;
         let room = max_lines(period).saturating_sub(done.len());
         let chosen: Vec<&Candidate> = candidates
             .iter()
@@ -454,11 +462,17 @@ impl Db {
                 }
             }
         }
-        for id in open_ids.into_values() {
-            sqlx::query("DELETE FROM call_sheet_lines WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        let dropped: Vec<i64> = open_ids.into_values().collect();
+        for chunk in dropped.chunks(CHUNK) {
+            let delete = format!(
+                "DELETE FROM call_sheet_lines WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut delete = sqlx::query(&delete);
+            for id in chunk {
+                delete = delete.bind(*id);
+            }
+            delete.execute(&mut *tx).await?;
         }
         insert_rows::<(i64,)>(
             &mut tx,

@@ -874,12 +874,11 @@ fn deal_fields(
         Some(code) => Currency::parse(code).map_err(|e| format!("currency: {e}"))?,
         None => default_currency.clone(),
     };
-    let amount_minor = match &record.amount {
-        Some(amount) => {
-            Some(parse_amount(&amount.0, &currency).map_err(|e| format!("amount: {e}"))?)
-        }
-        None => None,
-    };
+    let amount_minor = record
+        .amount
+        .as_ref()
+        .map(|amount| parse_amount(&amount.0, &currency).map_err(|e| format!("amount: {e}")))
+        .transpose()?;
     let owner_id = match &record.owner {
         None => None,
         Some(name) => match owners.get(&name.to_lowercase()).map(Vec::as_slice) {
@@ -962,6 +961,29 @@ struct DealFields {
     forecast_category: String,
 }
 
+impl DealFields {
+    /// This deal, with what the file left blank taken from `stored`: an
+    /// import changes only what it gives.
+    fn over(&self, stored: &DealFields) -> DealFields {
+        let (amount_minor, currency) = match self.amount_minor {
+            Some(_) => (self.amount_minor, self.currency.clone()),
+            None => (stored.amount_minor, stored.currency.clone()),
+        };
+        DealFields {
+            account_id: self.account_id.or(stored.account_id),
+            owner_id: self.owner_id.or(stored.owner_id),
+            product: self.product.clone().or_else(|| stored.product.clone()),
+            engaged_on: self
+                .engaged_on
+                .clone()
+                .or_else(|| stored.engaged_on.clone()),
+            amount_minor,
+            currency,
+            ..self.clone()
+        }
+    }
+}
+
 impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for DealFields {
     fn from_row(row: &'r sqlx::any::AnyRow) -> sqlx::Result<Self> {
         use sqlx::Row;
@@ -1040,23 +1062,7 @@ async fn store_deals(
                 outcomes.push(Outcome::Created);
             }
             Some(current) => {
-                // What the file left blank keeps what is stored: an import
-                // changes only what it gives.
-                let deal = &DealFields {
-                    account_id: deal.account_id.or(current.account_id),
-                    owner_id: deal.owner_id.or(current.owner_id),
-                    product: deal.product.clone().or_else(|| current.product.clone()),
-                    engaged_on: deal
-                        .engaged_on
-                        .clone()
-                        .or_else(|| current.engaged_on.clone()),
-                    amount_minor: deal.amount_minor.or(current.amount_minor),
-                    currency: match deal.amount_minor {
-                        Some(_) => deal.currency.clone(),
-                        None => current.currency.clone(),
-                    },
-                    ..deal.clone()
-                };
+                let deal = &deal.over(current);
                 if current == deal {
                     outcomes.push(Outcome::Unchanged);
                     continue;

@@ -13,12 +13,11 @@ use tokio::task::JoinSet;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which networks deliveries may reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
-    /// Public addresses only: whoever keeps webhooks cannot aim Baton's
-    /// signed requests at the server's own machine or network, nor learn
-    /// from the delivery log which of its ports answer.
-    #[default]
+    /// Public addresses only, the default: whoever keeps webhooks cannot
+    /// aim Baton's signed requests at the server's own machine or network,
+    /// nor learn from the delivery log which of its ports answer.
     Public,
     /// Any address, for receivers on the organisation's own network.
     AnyNetwork,

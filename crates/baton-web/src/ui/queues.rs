@@ -779,14 +779,15 @@ async fn store_rule(
                 let Some(shown) = rules.get(position) else {
                     return no_such_rule(viewer, position);
                 };
-                if form.original.as_deref() != Some(fingerprint(shown).as_str()) {
+                let now_there = fingerprint(shown);
+                if form.original.as_ref() != Some(&now_there) {
                     let problem = format!(
                         "{STALE}: rule {} is now “{}”. Your changes are below; save again to put them in its place.",
                         position + 1,
                         shown.name
                     );
                     let form = RuleEditForm {
-                        original: Some(fingerprint(shown)),
+                        original: Some(now_there),
                         ..form
                     };
                     let refused = Some(vec![FieldError::new("", problem)]);

@@ -225,13 +225,13 @@ async fn show(
         .rows
         .into_iter()
         .map(|item| {
-            let mut line = line(item, now, viewer, &kept);
+            let mut shown = line(item, now, viewer, &kept);
             if let Some(Notice::Refused(_, problem, Some(id))) = &notice
-                && *id == line.id
+                && *id == shown.id
             {
-                line.reason_error = Some(problem.clone());
+                shown.reason_error = Some(problem.clone());
             }
-            line
+            shown
         })
         .collect();
     let spec = ListSpec {

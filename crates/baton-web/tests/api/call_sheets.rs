@@ -595,6 +595,31 @@ async fn without_calls_in_the_charter_a_call_is_logged_as_the_persons_own_work()
     let app = TestApp::new().await;
     let (_, hunter) = hunter_with_work(&app).await;
     let (owner, _) = app.user("olga@acme.test", Role::Owner).await;
+    let (_, sheet) = post(
+        &app,
+        &hunter,
+        "/api/v1/call-sheets",
+        json!({"period": "day", "date": "2030-01-08"}),
+    )
+    .await;
+    let lines = sheet["lines"].as_array().unwrap();
+    let about_lead = lines.iter().find(|l| l["lead_id"].is_i64()).unwrap();
+    let other = lines.iter().find(|l| l["id"] != about_lead["id"]).unwrap();
+    let done = |line: &Value| {
+        format!(
+            "/api/v1/call-sheets/{}/lines/{}/done",
+            sheet["id"], line["id"]
+        )
+    };
+    // A call logged while the charter still has calls.
+    let (status, _) = post(
+        &app,
+        &hunter,
+        &done(about_lead),
+        json!({"outcome": "reached"}),
+    )
+    .await;
+    assert_eq!(status, 200);
     let charter = app.db.current_charter().await.unwrap();
     let without_calls: Vec<_> = charter
         .activity_types
@@ -606,20 +631,10 @@ async fn without_calls_in_the_charter_a_call_is_logged_as_the_persons_own_work()
         .replace_charter(owner, "Calls are meetings now", &without_calls, None)
         .await
         .unwrap();
-    let (_, sheet) = post(
-        &app,
-        &hunter,
-        "/api/v1/call-sheets",
-        json!({"period": "day", "date": "2030-01-08"}),
-    )
-    .await;
-    let done = format!(
-        "/api/v1/call-sheets/{}/lines/{}/done",
-        sheet["id"], sheet["lines"][0]["id"]
-    );
-    let (status, line) = post(&app, &hunter, &done, json!({"outcome": "reached"})).await;
+    let (status, line) = post(&app, &hunter, &done(other), json!({"outcome": "reached"})).await;
     assert_eq!(status, 200, "{line}");
-    let (logged,): (String,) = sqlx::query_as("SELECT type_slug FROM activities")
+    let (logged,): (String,) = sqlx::query_as("SELECT type_slug FROM activities WHERE id = $1")
+        .bind(line["activity_id"].as_i64().unwrap())
         .fetch_one(app.db.reader())
         .await
         .unwrap();
@@ -629,4 +644,10 @@ async fn without_calls_in_the_charter_a_call_is_logged_as_the_persons_own_work()
         baton_core::domain::Function::Hunting,
         "a hunter's call is hunting: {logged}"
     );
+    // The earlier call is still named as the charter that had it named it.
+    let manager = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    let (_, page, _) = manager
+        .get(&format!("/leads/{}", about_lead["lead_id"]))
+        .await;
+    assert!(page.contains("<td>Calls</td>"), "{page}");
 }
