@@ -5,9 +5,10 @@ use crate::checks::{MAX_TEXT, at_most};
 use crate::connect::Db;
 use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
+use crate::now_ms;
 use crate::users::audit_in;
-use crate::work_items::change_stage_in;
-use baton_core::domain::{Grade, Intent, OpportunityStage, Stage};
+use crate::work_items::{change_stage_in, lock_queues_by_id};
+use baton_core::domain::{AccountStatus, Grade, Intent, OpportunityStage, Stage};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -280,19 +281,70 @@ impl Db {
                 ),
             ));
         }
-        change_stage_in(&mut tx, id, &[], to, reason, Some(actor)).await?;
+        // A disqualified lead has no work left: one brought back gets work
+        // in the queue of its new stage. That queue and its loads are taken
+        // before the lead, the order intake takes them in.
+        let revival = match lead.stage {
+            Stage::Disqualified => {
+                let queue = revival_queue(&mut tx, id, to).await?;
+                lock_queues_by_id(&mut tx, self.backend(), &[queue], &[]).await?;
+                Some((queue, self.business_hours().await?))
+            }
+            _ => None,
+        };
+        let was = change_stage_in(&mut tx, id, &[], to, reason, Some(actor)).await?;
+        let mut work_item = None;
+        if let (Stage::Disqualified, Some((queue, hours))) = (was, revival) {
+            let why = format!("back from disqualified as {to}: {reason}");
+            let work = (id, Some(lead.inquiry_id));
+            work_item = Some(
+                self.give_work_in(&mut tx, queue, work, None, &why, &hours, now_ms(), actor)
+                    .await?,
+            );
+        }
         audit_in(
             &mut *tx,
             Some(actor),
             "lead.stage_changed",
             "lead",
             Some(id),
-            &serde_json::json!({"from": lead.stage, "to": to, "reason": reason}),
+            &serde_json::json!({"from": was, "to": to, "reason": reason, "work_item": work_item}),
         )
         .await?;
         tx.commit().await?;
         self.lead(id).await
     }
+}
+
+/// The queue a lead brought back from disqualified is worked in, by the
+/// stage it comes back to: nurturing by marketing, qualifying by the
+/// qualifiers, and selling by the farmers for a customer's lead and by the
+/// hunters for anyone else's.
+async fn revival_queue(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    lead_id: i64,
+    to: Stage,
+) -> Result<i64> {
+    let customer: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM leads l JOIN accounts a ON a.id = l.account_id
+         WHERE l.id = $1 AND a.status = $2",
+    )
+    .bind(lead_id)
+    .bind(AccountStatus::Customer.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let slug = match to {
+        Stage::Nurture => "nurture",
+        Stage::New | Stage::Mql => "qualification",
+        _ if customer.is_some() => "farmers",
+        _ => "hunters",
+    };
+    let (queue,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| DbError::NotFound(format!("the {slug} queue")))?;
+    Ok(queue)
 }
 
 /// The columns the lead list sorts by.

@@ -673,9 +673,21 @@ impl Db {
         if let Some(lead_id) = item.lead_id
             && back_to_nurture(&mut tx, lead_id, &reason, actor).await?
         {
+            // Not back to the person who just sent it away.
+            let work = (lead_id, item.inquiry_id);
+            let why = "back to nurture after rejection";
             new_item = Some(
-                self.nurture_again(&mut tx, &item, lead_id, &hours, now, actor)
-                    .await?,
+                self.give_work_in(
+                    &mut tx,
+                    nurture_id,
+                    work,
+                    item.assignee_id,
+                    why,
+                    &hours,
+                    now,
+                    actor,
+                )
+                .await?,
             );
         }
         audit_in(
@@ -772,44 +784,40 @@ impl Db {
         Ok(())
     }
 
-    /// New work in the nurture queue for a rejected item's lead, assigned by
-    /// that queue's strategy, its SLAs counted from now as the queue counts
-    /// them. Returns the new item's id.
-    async fn nurture_again(
+    /// New work for a lead in the queue `queue_id`, assigned by that
+    /// queue's strategy (never to `not_to`), its SLAs counted from now as
+    /// the queue counts them; `why` opens each line of its history. The
+    /// lead is owned by whoever gets it. Returns the new item's id.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn give_work_in(
         &self,
         tx: &mut Transaction<'static, Any>,
-        rejected: &WorkItem,
-        lead_id: i64,
+        queue_id: i64,
+        (lead_id, inquiry_id): (i64, Option<i64>),
+        not_to: Option<i64>,
+        why: &str,
         hours: &BusinessHours,
         now: i64,
         actor: i64,
     ) -> Result<i64> {
-        let (nurture_id, first, resolution, business_hours): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT id, first_touch_sla_min, resolution_sla_min, business_hours FROM queues WHERE slug = 'nurture'",
+        let (first, resolution, business_hours): (i64, i64, i64) = sqlx::query_as(
+            "SELECT first_touch_sla_min, resolution_sla_min, business_hours FROM queues WHERE id = $1",
         )
+        .bind(queue_id)
         .fetch_one(&mut **tx)
         .await?;
         let due = |minutes| sla_due(now, minutes, business_hours != 0, hours);
-        let (strategy, mut last, _, _) = lock_queue_by_id(tx, self.backend(), nurture_id).await?;
-        // Not back to the person who just sent it away.
-        let chosen = choose_assignee(
-            tx,
-            nurture_id,
-            strategy,
-            &mut last,
-            rejected.assignee_id,
-            &[],
-        )
-        .await?;
+        let (strategy, mut last, _, _) = lock_queue_by_id(tx, self.backend(), queue_id).await?;
+        let chosen = choose_assignee(tx, queue_id, strategy, &mut last, not_to, &[]).await?;
         let assignee = chosen.as_ref().ok().map(|(u, _)| *u);
-        let (nid,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO work_items (lead_id, inquiry_id, queue_id, assignee_id, status, first_touch_due_at,
                  resolution_due_at, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
         )
         .bind(lead_id)
-        .bind(rejected.inquiry_id)
-        .bind(nurture_id)
+        .bind(inquiry_id)
+        .bind(queue_id)
         .bind(assignee)
         .bind(if assignee.is_some() {
             "assigned"
@@ -822,12 +830,12 @@ impl Db {
         .fetch_one(&mut **tx)
         .await?;
         let why = match &chosen {
-            Ok((_, why)) => format!("back to nurture after rejection; {why}"),
-            Err(why) => format!("back to nurture after rejection; waiting: {why}"),
+            Ok((_, picked)) => format!("{why}; {picked}"),
+            Err(waiting) => format!("{why}; waiting: {waiting}"),
         };
         record(
             tx,
-            nid,
+            id,
             if assignee.is_some() {
                 "assigned"
             } else {
@@ -835,14 +843,14 @@ impl Db {
             },
             None,
             assignee,
-            Some(nurture_id),
+            Some(queue_id),
             &why,
             Some(actor),
         )
         .await?;
         sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
             .bind(last)
-            .bind(nurture_id)
+            .bind(queue_id)
             .execute(&mut **tx)
             .await?;
         sqlx::query("UPDATE leads SET owner_id = $1 WHERE id = $2")
@@ -850,7 +858,7 @@ impl Db {
             .bind(lead_id)
             .execute(&mut **tx)
             .await?;
-        Ok(nid)
+        Ok(id)
     }
 
     /// A member of the item's queue takes it while it waits unassigned,

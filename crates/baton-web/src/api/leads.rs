@@ -129,7 +129,8 @@ pub struct StageIn {
     pub reason: String,
 }
 
-/// Move a lead to another stage, with a reason.
+/// Move a lead to another stage, with a reason. A lead brought back from
+/// disqualified gets new work in the queue of its new stage.
 #[utoipa::path(post, path = "/api/v1/leads/{id}/stage", tag = "leads", request_body = StageIn,
     params(("id" = i64, Path, description = "Lead id")),
     responses((status = 200, body = LeadOut), (status = 403, body = crate::error::Problem),

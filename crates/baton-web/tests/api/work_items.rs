@@ -788,6 +788,103 @@ async fn a_leads_work_is_done_once_it_becomes_a_deal_or_is_disqualified() {
 }
 
 #[tokio::test]
+async fn a_lead_brought_back_from_disqualified_gets_work_in_the_queue_of_its_stage() {
+    let app = TestApp::new().await;
+    let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let dropped = app.inquire(strong_lead("lou@hooli.test")).await;
+    let lead = dropped["lead_id"].as_i64().unwrap();
+    let stage = format!("/api/v1/leads/{lead}/stage");
+    let moved = app
+        .post(
+            &hal_token,
+            &stage,
+            &json!({"stage": "disqualified", "reason": "student project"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+
+    // Back to sales: the hunters work it again, under their SLAs.
+    let back = app
+        .post(
+            &hal_token,
+            &stage,
+            &json!({"stage": "sql", "reason": "the student founded a company"}),
+        )
+        .await;
+    assert_eq!(back.status(), 200);
+    let back: Value = back.json().await.unwrap();
+    assert_eq!(back["queue"], "hunters", "{back}");
+    assert_eq!(back["owner_id"], hal, "{back}");
+    let desk = app
+        .get_json(&hal_token, "/api/v1/work-items?assignee=me")
+        .await;
+    let open: Vec<&Value> = desk["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "assigned")
+        .collect();
+    assert_eq!(open.len(), 1, "{desk}");
+    assert_eq!(open[0]["lead_id"], lead);
+    assert!(open[0]["first_touch_due_at"].as_i64().unwrap() > baton_db::now_ms());
+    let item = open[0]["id"].as_i64().unwrap();
+    let shown = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    let why = shown["history"][0]["reason"].as_str().unwrap().to_string();
+    assert!(
+        why.starts_with("back from disqualified as sql: the student founded a company"),
+        "{why}"
+    );
+
+    // Disqualified again and back for nurturing: marketing's queue, waiting
+    // there while marketing has nobody in it.
+    for (to, reason) in [
+        ("disqualified", "no budget after all"),
+        ("nurture", "budget next year"),
+    ] {
+        let moved = app
+            .post(&hal_token, &stage, &json!({"stage": to, "reason": reason}))
+            .await;
+        assert_eq!(moved.status(), 200, "{to}");
+    }
+    let lead_now = app
+        .get_json(&app.owner, &format!("/api/v1/leads/{lead}"))
+        .await;
+    assert_eq!(lead_now["queue"], "nurture", "{lead_now}");
+    let nurture = app
+        .get_json(&app.owner, "/api/v1/work-items?queue=nurture")
+        .await;
+    let waiting: Vec<&Value> = nurture["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["lead_id"] == lead && i["status"] == "unassigned")
+        .collect();
+    assert_eq!(waiting.len(), 1, "{nurture}");
+
+    // A move between other stages gives no new work.
+    let moved = app
+        .post(
+            &app.owner,
+            &stage,
+            &json!({"stage": "mql", "reason": "engaged again"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let (open,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM work_items WHERE lead_id = $1 AND status IN ('unassigned', 'assigned', 'accepted')",
+    )
+    .bind(lead)
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(open, 1);
+    app.assert_open_work_is_counted().await;
+}
+
+#[tokio::test]
 async fn finishing_a_leads_work_takes_its_holders_loads_in_one_order() {
     let app = TestApp::new().await;
     let (ann, _) = app.user("ann@acme.test", Role::Hunter).await;
