@@ -37,14 +37,16 @@ const MAX_MINUTES: i64 = i64::MAX / 60;
 pub struct BusinessHours {
     /// The zone the opening hours and holidays are given in.
     pub time_zone: TimeZone,
-    /// Opening hours per weekday, Monday first; `None` means closed all day.
-    week: [Option<DailyHours>; 7],
+    /// Opening hours per weekday, Monday first, in order; none means closed
+    /// all day. A day may have several (a lunch break, a split shift).
+    week: [Vec<DailyHours>; 7],
     holidays: BTreeSet<Date>,
 }
 
-/// The hours of one open day, in minutes after local midnight.
+/// One stretch of a day's opening hours, in minutes after local midnight.
 ///
-/// Invariant: `open < close <= 24:00`, so a day's hours never cross midnight.
+/// Invariant: `open < close <= 24:00`, so a day's hours never cross midnight;
+/// the stretches of one day neither overlap nor touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct DailyHours {
     open: u16,
@@ -58,8 +60,13 @@ impl BusinessHours {
             open: 9 * 60,
             close: 17 * 60,
         };
-        let mut week = [None; 7];
-        week[..5].fill(Some(nine_to_five));
+        let week = std::array::from_fn(|day| {
+            if day < 5 {
+                vec![nine_to_five]
+            } else {
+                Vec::new()
+            }
+        });
         BusinessHours {
             time_zone,
             week,
@@ -67,13 +74,16 @@ impl BusinessHours {
         }
     }
 
-    /// Parses a compact spec such as `mon-fri 09:00-17:00` or
-    /// `mon-thu 08:30-17:00, fri 08:30-14:00`.
+    /// Parses a compact spec such as `mon-fri 09:00-17:00`,
+    /// `mon-thu 08:30-17:00, fri 08:30-14:00` or, with a lunch break,
+    /// `mon-fri 09:00-12:00, mon-fri 13:00-17:00`.
     ///
     /// Entries are separated by commas; each names a day or a range of days
     /// (`sun-thu` wraps around the weekend) followed by opening and closing
-    /// times. Days not named are closed; `24:00` closes at midnight; the whole
-    /// spec `closed` means no day is open. The error names the faulty part.
+    /// times. A day named again gets another stretch of hours, which may not
+    /// overlap the ones it has (stretches that touch are one). Days not named
+    /// are closed; `24:00` closes at midnight; the whole spec `closed` means
+    /// no day is open. The error names the faulty part.
     pub fn parse(spec: &str, time_zone: TimeZone) -> Result<Self, String> {
         let spec = spec.trim();
         if spec.is_empty() {
@@ -81,7 +91,7 @@ impl BusinessHours {
                 "no opening hours given: expected e.g. `mon-fri 09:00-17:00`, or `closed`".into(),
             );
         }
-        let mut week = [None; 7];
+        let mut week: [Vec<DailyHours>; 7] = Default::default();
         if !spec.eq_ignore_ascii_case(CLOSED) {
             for entry in spec.split(',').map(str::trim) {
                 if entry.is_empty() {
@@ -92,9 +102,8 @@ impl BusinessHours {
                 })?;
                 let hours = parse_daily_hours(hours.trim())?;
                 for day in parse_days(days)? {
-                    if week[day].replace(hours).is_some() {
-                        return Err(format!("{} is given more than once", DAY_NAMES[day]));
-                    }
+                    add_stretch(&mut week[day], hours)
+                        .map_err(|taken| format!("{} {hours} overlaps {taken}", DAY_NAMES[day]))?;
                 }
             }
         }
@@ -116,7 +125,7 @@ impl BusinessHours {
     /// Business time would then never pass, so [`Self::add_business_minutes`]
     /// and [`Self::business_minutes_between`] count wall-clock time instead.
     pub fn is_always_closed(&self) -> bool {
-        self.week.iter().all(Option::is_none)
+        self.week.iter().all(Vec::is_empty)
     }
 
     /// The earliest instant by which `minutes` business minutes have passed
@@ -172,20 +181,24 @@ impl BusinessHours {
     fn open_periods_from(&self, start: Timestamp) -> impl Iterator<Item = (Timestamp, Timestamp)> {
         let first_day = self.time_zone.to_datetime(start).date();
         std::iter::successors(Some(first_day), |day| day.tomorrow().ok())
-            .filter_map(|day| self.open_period(day))
+            .flat_map(|day| self.open_periods(day))
             .skip_while(move |&(_, close)| close <= start)
     }
 
-    /// The instants `day` opens and closes, or `None` when it is closed.
-    fn open_period(&self, day: Date) -> Option<(Timestamp, Timestamp)> {
-        if self.holidays.contains(&day) {
-            return None;
-        }
-        let hours = self.week[weekday_index(day)]?;
-        let open = self.instant_at(day, hours.open)?;
-        let close = self.instant_at(day, hours.close)?;
-        // Both ends can land in the same DST gap and collapse to one instant.
-        (open < close).then_some((open, close))
+    /// The instants at which `day` opens and closes, in order; none on a
+    /// closed day or a holiday.
+    fn open_periods(&self, day: Date) -> impl Iterator<Item = (Timestamp, Timestamp)> + '_ {
+        let stretches: &[DailyHours] = if self.holidays.contains(&day) {
+            &[]
+        } else {
+            &self.week[weekday_index(day)]
+        };
+        stretches.iter().filter_map(move |hours| {
+            let open = self.instant_at(day, hours.open)?;
+            let close = self.instant_at(day, hours.close)?;
+            // Both ends can land in the same DST gap and collapse to one instant.
+            (open < close).then_some((open, close))
+        })
     }
 
     /// The instant of a local minute of `day`; 24:00 is the next midnight.
@@ -214,28 +227,55 @@ impl fmt::Display for BusinessHours {
         let mut first_entry = true;
         let mut day = 0;
         while day < 7 {
-            let Some(hours) = self.week[day] else {
-                day += 1;
-                continue;
-            };
-            // Consecutive days with the same hours share one entry.
+            let stretches = &self.week[day];
+            // Consecutive days with the same hours share their entries.
             let mut last = day;
-            while last + 1 < 7 && self.week[last + 1] == Some(hours) {
+            while last + 1 < 7 && self.week[last + 1] == *stretches {
                 last += 1;
             }
-            if !first_entry {
-                f.write_str(", ")?;
+            for hours in stretches {
+                if !first_entry {
+                    f.write_str(", ")?;
+                }
+                first_entry = false;
+                f.write_str(DAY_NAMES[day])?;
+                if last > day {
+                    write!(f, "-{}", DAY_NAMES[last])?;
+                }
+                write!(f, " {hours}")?;
             }
-            first_entry = false;
-            f.write_str(DAY_NAMES[day])?;
-            if last > day {
-                write!(f, "-{}", DAY_NAMES[last])?;
-            }
-            write!(f, " {}-{}", TimeOfDay(hours.open), TimeOfDay(hours.close))?;
             day = last + 1;
         }
         Ok(())
     }
+}
+
+impl fmt::Display for DailyHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", TimeOfDay(self.open), TimeOfDay(self.close))
+    }
+}
+
+/// Adds a stretch to a day's ordered hours, joining stretches it touches;
+/// the stretch it would overlap is the error.
+fn add_stretch(day: &mut Vec<DailyHours>, mut new: DailyHours) -> Result<(), DailyHours> {
+    if let Some(taken) = day
+        .iter()
+        .find(|hours| new.open < hours.close && hours.open < new.close)
+    {
+        return Err(*taken);
+    }
+    day.retain(|hours| {
+        let touches = hours.close == new.open || new.close == hours.open;
+        if touches {
+            new.open = new.open.min(hours.open);
+            new.close = new.close.max(hours.close);
+        }
+        !touches
+    });
+    let at = day.partition_point(|hours| hours.open < new.open);
+    day.insert(at, new);
+    Ok(())
 }
 
 /// A minute of the day written as `HH:MM`.
@@ -308,7 +348,7 @@ fn parse_daily_hours(hours: &str) -> Result<DailyHours, String> {
     if close <= open {
         return Err(format!(
             "`{hours}` closes before it opens; hours cannot cross midnight, \
-             split them instead, e.g. `mon 22:00-24:00, tue 00:00-06:00`"
+             split them instead, e.g. `mon-fri 22:00-24:00, tue-sat 00:00-06:00`"
         ));
     }
     Ok(DailyHours { open, close })
@@ -528,6 +568,7 @@ mod tests {
         for spec in [
             "mon-fri 09:00-17:00",
             "mon 08:00-12:00, tue-wed 08:00-18:00, sat-sun 10:00-11:30",
+            "mon-fri 08:00-12:00, mon-fri 13:00-17:30, sat 09:00-12:00",
             "closed",
         ] {
             let hours = BusinessHours::parse(spec, berlin()).unwrap();
@@ -537,6 +578,48 @@ mod tests {
                 Ok(hours)
             );
         }
+    }
+
+    #[test]
+    fn a_day_may_have_several_stretches_of_hours() {
+        let hours = BusinessHours::parse(
+            "mon-fri 13:00-17:00, mon-fri 09:00-12:00, sat 10:00-11:00, sat 11:00-12:00",
+            berlin(),
+        )
+        .unwrap();
+        // Ordered, and stretches that touch are one.
+        assert_eq!(
+            hours.to_string(),
+            "mon-fri 09:00-12:00, mon-fri 13:00-17:00, sat 10:00-12:00"
+        );
+        // The lunch hour does not count: 11:30 + 60 minutes is 13:30.
+        let wednesday = at_berlin(date(2025, 1, 15).at(11, 30, 0, 0));
+        assert_eq!(
+            hours.add_business_minutes(wednesday, 60),
+            at_berlin(date(2025, 1, 15).at(13, 30, 0, 0))
+        );
+        let during_lunch = at_berlin(date(2025, 1, 15).at(12, 20, 0, 0));
+        assert_eq!(
+            hours.add_business_minutes(during_lunch, 10),
+            at_berlin(date(2025, 1, 15).at(13, 10, 0, 0))
+        );
+        assert_eq!(hours.business_minutes_between(wednesday, during_lunch), 30);
+    }
+
+    #[test]
+    fn a_night_shift_crosses_midnight_as_two_stretches() {
+        let hours =
+            BusinessHours::parse("mon-fri 22:00-24:00, tue-sat 00:00-06:00", berlin()).unwrap();
+        let monday_night = at_berlin(date(2025, 1, 13).at(23, 0, 0, 0));
+        assert_eq!(
+            hours.add_business_minutes(monday_night, 120),
+            at_berlin(date(2025, 1, 14).at(1, 0, 0, 0))
+        );
+        // Tuesday's morning and night stretches are both Tuesday's.
+        assert_eq!(
+            hours.to_string(),
+            "mon 22:00-24:00, tue-fri 00:00-06:00, tue-fri 22:00-24:00, sat 00:00-06:00"
+        );
     }
 
     #[test]
@@ -551,7 +634,10 @@ mod tests {
         assert!(error("mon-fri 09:60-17:00").contains("`09:60` is not a time of day"));
         assert!(error("mon-fri 24:00-24:00").contains("closes before it opens"));
         assert!(error("mon 22:00-06:00").contains("cannot cross midnight"));
-        assert!(error("mon-fri 09:00-17:00, fri 10:00-12:00").contains("fri is given more"));
+        assert_eq!(
+            error("mon-fri 09:00-17:00, fri 10:00-12:00"),
+            "fri 10:00-12:00 overlaps 09:00-17:00"
+        );
         assert!(error("mon-fri 09:00-17:00,").contains("empty entry"));
     }
 
@@ -589,7 +675,7 @@ mod tests {
     /// weekends and closed weekdays.
     fn property_hours() -> BusinessHours {
         BusinessHours::parse(
-            "mon-thu 08:30-17:00, fri 08:30-14:00, sat 10:00-12:00",
+            "mon-thu 08:30-12:00, mon-thu 12:45-17:00, fri 08:30-14:00, sat 10:00-12:00",
             berlin(),
         )
         .unwrap()

@@ -97,7 +97,9 @@ impl Db {
 pub struct Organisation {
     /// IANA time zone reports and business hours are given in.
     pub time_zone: String,
-    /// Working week for business-hours SLAs, e.g. `mon-fri 09:00-17:00`.
+    /// Working week for business-hours SLAs, e.g. `mon-fri 09:00-17:00`; a
+    /// day named again gets another stretch, e.g. `mon-fri 09:00-12:00,
+    /// mon-fri 13:00-17:00` for a lunch break.
     pub business_hours: String,
     /// Currency of amounts entered without one.
     pub currency: String,
@@ -283,9 +285,10 @@ impl Db {
         // The hours are read in UTC where the zone is refused: their form
         // is checked all the same.
         let hours_zone = zone.unwrap_or(jiff::tz::TimeZone::UTC);
-        refusals.value(
+        // Kept as read back: stretches in order, joined where they touch.
+        let business_hours = refusals.value(
             baton_core::sla::BusinessHours::parse(&business_hours, hours_zone)
-                .map(drop)
+                .map(|hours| hours.to_string())
                 .map_err(|e| DbError::invalid("business_hours", e)),
         )?;
         let currency = refusals.value(

@@ -123,7 +123,7 @@ fn show_organisation(
         ),
         Field::input(
             "business_hours",
-            "Business hours (such as mon-fri 09:00-17:00)",
+            "Business hours (such as mon-fri 09:00-17:00, or with a lunch break mon-fri 09:00-12:00, mon-fri 13:00-17:00)",
             "text",
             business_hours,
         ),

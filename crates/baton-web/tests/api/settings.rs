@@ -162,3 +162,36 @@ async fn a_settings_group_changes_only_the_fields_given() {
     assert_eq!(settings["moderation"]["threshold"], 0.7);
     assert_eq!(settings["moderation"]["shouting"], 0.1);
 }
+
+#[tokio::test]
+async fn business_hours_may_break_for_lunch_and_never_overlap() {
+    let app = TestApp::new().await;
+    let put = |body: Value| {
+        let request = app
+            .client
+            .put(app.url("/api/v1/settings"))
+            .bearer_auth(&app.owner)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let lunch = put(json!({"business_hours": "mon-fri 13:00-17:00, mon-fri 09:00-12:00"})).await;
+    assert_eq!(lunch.status(), 200);
+    let lunch: Value = lunch.json().await.unwrap();
+    assert_eq!(
+        lunch["business_hours"], "mon-fri 09:00-12:00, mon-fri 13:00-17:00",
+        "kept in order"
+    );
+
+    let overlapping = put(json!({"business_hours": "mon-fri 09:00-17:00, wed 12:00-18:00"})).await;
+    assert_eq!(overlapping.status(), 422);
+    let problem: Value = overlapping.json().await.unwrap();
+    assert_eq!(problem["invalid-params"][0]["name"], "business_hours");
+    assert_eq!(
+        problem["invalid-params"][0]["reason"], "wed 12:00-18:00 overlaps 09:00-17:00",
+        "{problem}"
+    );
+    assert_eq!(
+        app.get_json(&app.owner, "/api/v1/settings").await["business_hours"],
+        "mon-fri 09:00-12:00, mon-fri 13:00-17:00"
+    );
+}
