@@ -2,6 +2,17 @@ use crate::helpers::{TestApp, strong_lead};
 use baton_core::domain::Role;
 use serde_json::{Value, json};
 
+/// The owner's `PUT /api/v1/settings`.
+async fn put_settings(app: &TestApp, body: Value) -> reqwest::Response {
+    app.client
+        .put(app.url("/api/v1/settings"))
+        .bearer_auth(&app.owner)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn owners_change_settings_and_the_next_inquiry_follows_them() {
     let app = TestApp::new().await;
@@ -94,26 +105,24 @@ async fn owners_change_settings_and_the_next_inquiry_follows_them() {
 #[tokio::test]
 async fn a_settings_group_changes_only_the_fields_given() {
     let app = TestApp::new().await;
-    let put = |body: Value| {
-        let request = app
-            .client
-            .put(app.url("/api/v1/settings"))
-            .bearer_auth(&app.owner)
-            .json(&body);
-        async move { request.send().await.unwrap() }
-    };
-    let first = put(json!({
-        "moderation": {"threshold": 0.8, "blocklist": {"domains": ["spam.test"]}},
-        "scoring": {"phone_given_points": 9},
-        "accountability": {"smoke_tolerance": 0.25},
-    }))
+    let first = put_settings(
+        &app,
+        json!({
+            "moderation": {"threshold": 0.8, "blocklist": {"domains": ["spam.test"]}},
+            "scoring": {"phone_given_points": 9},
+            "accountability": {"smoke_tolerance": 0.25},
+        }),
+    )
     .await;
     assert_eq!(first.status(), 200);
-    let second = put(json!({
-        "moderation": {"shouting": 0.1},
-        "scoring": {"decision_maker_points": 12},
-        "accountability": {"forecast_cutoff_days": 14},
-    }))
+    let second = put_settings(
+        &app,
+        json!({
+            "moderation": {"shouting": 0.1},
+            "scoring": {"decision_maker_points": 12},
+            "accountability": {"forecast_cutoff_days": 14},
+        }),
+    )
     .await;
     assert_eq!(second.status(), 200);
     let settings = app.get_json(&app.owner, "/api/v1/settings").await;
@@ -144,7 +153,11 @@ async fn a_settings_group_changes_only_the_fields_given() {
     );
 
     // Within the blocklist too, only the lists named change.
-    let more = put(json!({"moderation": {"blocklist": {"phrases": ["free money"]}}})).await;
+    let more = put_settings(
+        &app,
+        json!({"moderation": {"blocklist": {"phrases": ["free money"]}}}),
+    )
+    .await;
     assert_eq!(more.status(), 200);
     let settings = app.get_json(&app.owner, "/api/v1/settings").await;
     assert_eq!(
@@ -156,7 +169,7 @@ async fn a_settings_group_changes_only_the_fields_given() {
     );
 
     // Null puts one field back to its default.
-    let reset = put(json!({"moderation": {"threshold": null}})).await;
+    let reset = put_settings(&app, json!({"moderation": {"threshold": null}})).await;
     assert_eq!(reset.status(), 200);
     let settings = app.get_json(&app.owner, "/api/v1/settings").await;
     assert_eq!(settings["moderation"]["threshold"], 0.7);
@@ -166,15 +179,11 @@ async fn a_settings_group_changes_only_the_fields_given() {
 #[tokio::test]
 async fn business_hours_may_break_for_lunch_and_never_overlap() {
     let app = TestApp::new().await;
-    let put = |body: Value| {
-        let request = app
-            .client
-            .put(app.url("/api/v1/settings"))
-            .bearer_auth(&app.owner)
-            .json(&body);
-        async move { request.send().await.unwrap() }
-    };
-    let lunch = put(json!({"business_hours": "mon-fri 13:00-17:00, mon-fri 09:00-12:00"})).await;
+    let lunch = put_settings(
+        &app,
+        json!({"business_hours": "mon-fri 13:00-17:00, mon-fri 09:00-12:00"}),
+    )
+    .await;
     assert_eq!(lunch.status(), 200);
     let lunch: Value = lunch.json().await.unwrap();
     assert_eq!(
@@ -182,7 +191,11 @@ async fn business_hours_may_break_for_lunch_and_never_overlap() {
         "kept in order"
     );
 
-    let overlapping = put(json!({"business_hours": "mon-fri 09:00-17:00, wed 12:00-18:00"})).await;
+    let overlapping = put_settings(
+        &app,
+        json!({"business_hours": "mon-fri 09:00-17:00, wed 12:00-18:00"}),
+    )
+    .await;
     assert_eq!(overlapping.status(), 422);
     let problem: Value = overlapping.json().await.unwrap();
     assert_eq!(problem["invalid-params"][0]["name"], "business_hours");
