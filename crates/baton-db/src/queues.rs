@@ -576,15 +576,15 @@ impl Db {
     /// the rule's place and field, as `[2].queue`; every refusal is given
     /// at once.
     ///
-    /// With `based_on`, the [`fingerprint`] of the rules the new ones were
-    /// made from, they replace the stored rules only if those are still the
-    /// same; otherwise the change is refused as a conflict on `based_on`, and
-    /// nothing made meanwhile is undone.
+    /// With `based_on`, the [`fingerprint`]s of rules the new ones may have
+    /// been made from, they replace the stored rules only if those are still
+    /// one of them; otherwise the change is refused as a conflict on
+    /// `based_on`, and nothing made meanwhile is undone.
     pub async fn replace_routing_rules(
         &self,
         actor: Option<i64>,
         rules: &[Rule],
-        based_on: Option<&str>,
+        based_on: Option<&[&str]>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         if let Some(based_on) = based_on {
@@ -595,7 +595,8 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
             }
-            if fingerprint(&rules_in(&mut *tx).await?) != based_on {
+            let stored = fingerprint(&rules_in(&mut *tx).await?);
+            if !based_on.contains(&stored.as_str()) {
                 return Err(DbError::conflict(
                     "based_on",
                     "the routing rules changed since they were read",

@@ -225,6 +225,24 @@ fn tagged(rules: Vec<Rule>) -> ([(header::HeaderName, String); 1], Json<Vec<Rule
     )
 }
 
+/// The entity tags an `If-Match` value lists, each as its opaque text; `None`
+/// for `*`, which any current version matches (RFC 9110 §13.1.1). A weak
+/// tag keeps its `W/` and so matches nothing, as strong comparison asks.
+fn entity_tags(value: &str) -> Option<Vec<&str>> {
+    let value = value.trim();
+    (value != "*").then(|| {
+        value
+            .split(',')
+            .map(|tag| {
+                let tag = tag.trim();
+                tag.strip_prefix('"')
+                    .and_then(|tag| tag.strip_suffix('"'))
+                    .unwrap_or(tag)
+            })
+            .collect()
+    })
+}
+
 /// The routing rules in order (owners and managers), tagged with an `ETag`.
 #[utoipa::path(get, path = "/api/v1/routing-rules", tag = "queues",
     responses((status = 200, body = Vec<Rule>), (status = 403, body = crate::error::Problem)),
@@ -239,7 +257,7 @@ pub async fn rules(
 
 /// Replace the routing rules, in order (managers). With `If-Match` set to
 /// the `ETag` the rules were read with, rules changed since are not
-/// overwritten: the answer is 409.
+/// overwritten: the answer is 409 naming `If-Match`; `*` matches any rules.
 #[utoipa::path(put, path = "/api/v1/routing-rules", tag = "queues", request_body = Vec<Rule>,
     params(("If-Match" = Option<String>, Header, description = "The ETag the rules were read with")),
     responses((status = 200, body = Vec<Rule>), (status = 403, body = crate::error::Problem),
@@ -253,16 +271,14 @@ pub async fn replace_rules(
 ) -> Result<impl IntoResponse, ApiError> {
     caller.require(&[Role::Manager], "change routing rules")?;
     let rules = rules.read()?;
-    let based_on = headers.get(header::IF_MATCH).map(|tag| {
-        tag.to_str()
-            .unwrap_or_default()
-            .trim()
-            .trim_matches('"')
-            .to_string()
-    });
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .map(|value| value.to_str().unwrap_or_default());
+    let based_on = if_match.and_then(entity_tags);
     state
         .db
         .replace_routing_rules(Some(caller.id()), &rules, based_on.as_deref())
-        .await?;
+        .await
+        .map_err(|e| e.renamed("based_on", "If-Match"))?;
     Ok(tagged(state.db.routing_rules().await?))
 }

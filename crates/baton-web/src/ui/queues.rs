@@ -451,7 +451,7 @@ async fn stored(
 ) -> baton_db::Result<Stored> {
     match state
         .db
-        .replace_routing_rules(Some(viewer.id()), rules, Some(based_on))
+        .replace_routing_rules(Some(viewer.id()), rules, Some(&[based_on]))
         .await
     {
         Ok(()) => Ok(Stored::Done),

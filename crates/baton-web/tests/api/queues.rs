@@ -309,7 +309,7 @@ async fn routing_rules_put_with_the_etag_they_were_read_with_undo_nothing_made_s
     // over the first.
     rules[0]["enabled"] = json!(true);
     rules[1]["enabled"] = json!(false);
-    let second = put(etag, rules).await.unwrap();
+    let second = put(etag.clone(), rules.clone()).await.unwrap();
     assert_eq!(second.status(), 409);
     let problem: Value = second.json().await.unwrap();
     assert!(
@@ -319,9 +319,26 @@ async fn routing_rules_put_with_the_etag_they_were_read_with_undo_nothing_made_s
             .contains("changed since"),
         "{problem}"
     );
+    assert_eq!(
+        problem["invalid-params"][0]["name"], "If-Match",
+        "{problem}"
+    );
     let now = app.get_json(&app.owner, "/api/v1/routing-rules").await;
     assert_eq!(
         (&now[0]["enabled"], &now[1]["enabled"]),
         (&json!(false), &json!(true))
     );
+    // A weak tag never matches; a list matches by any of its tags; `*`
+    // matches whatever the rules are now.
+    let weak = put(format!("W/{new_etag}"), rules.clone()).await.unwrap();
+    assert_eq!(weak.status(), 409);
+    let listed = put(format!("{etag}, {new_etag}"), rules.clone())
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    rules[2]["enabled"] = json!(false);
+    let any = put("*".to_string(), rules).await.unwrap();
+    assert_eq!(any.status(), 200);
+    let now = app.get_json(&app.owner, "/api/v1/routing-rules").await;
+    assert_eq!(now[2]["enabled"], json!(false));
 }
