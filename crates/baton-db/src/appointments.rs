@@ -353,7 +353,8 @@ impl Db {
     }
 
     /// Reschedules, renames, cancels or marks an appointment held; each
-    /// change raises its sequence so calendar programs take it.
+    /// change raises its sequence so calendar programs take it, and a
+    /// change to nothing writes nothing.
     pub async fn change_appointment(
         &self,
         actor: Option<i64>,
@@ -403,6 +404,19 @@ impl Db {
                     "a meeting cannot be held before it starts",
                 ));
             }
+        }
+        let unchanged = (&title, &location, &notes, starts_at, ends_at, status)
+            == (
+                &current.title,
+                &current.location,
+                &current.notes,
+                current.starts_at,
+                current.ends_at,
+                current.status,
+            );
+        if unchanged {
+            // Nothing to tell calendars: the sequence stays.
+            return Ok(current);
         }
         let mut tx = self.begin_write().await?;
         sqlx::query(

@@ -347,16 +347,16 @@ impl Db {
         // `None` where the phone given is refused.
         let phone = match &change.phone {
             Some(raw) => refusals.value(phone(Some(raw)).map(Some))?,
-            None => Some(current.phone),
+            None => Some(current.phone.clone()),
         };
         let account_id = change.account_id.unwrap_or(current.account_id);
         let name = match &change.name {
             Some(name) => optional(Some(name)),
-            None => current.name,
+            None => current.name.clone(),
         };
         let title = match &change.title {
             Some(title) => optional(Some(title)),
-            None => current.title,
+            None => current.title.clone(),
         };
         refusals.value(bounded_names(name.as_deref(), title.as_deref()))?;
         if name.is_none() && phone.as_ref().is_some_and(Option::is_none) && current.email.is_none()
@@ -370,6 +370,18 @@ impl Db {
         }
         let phone = refusals.finish_with(phone)?;
         let decision_maker = change.decision_maker.unwrap_or(current.decision_maker);
+        let unchanged = (&name, &phone, &title, account_id, decision_maker)
+            == (
+                &current.name,
+                &current.phone,
+                &current.title,
+                current.account_id,
+                current.decision_maker,
+            );
+        if unchanged {
+            // A change to nothing writes nothing, not even the time.
+            return Ok(current);
+        }
         sqlx::query(
             "UPDATE contacts SET name = $1, phone = $2, title = $3, account_id = $4, decision_maker = $5,
                  updated_at = $6

@@ -590,6 +590,18 @@ impl Db {
             .engaged_on
             .clone()
             .or_else(|| engaged(stage).then(|| today.clone()));
+        let unchanged = !moved
+            && (amount, probability, category)
+                == (
+                    current.amount_minor,
+                    current.probability,
+                    current.forecast_category,
+                )
+            && (&expected_close, &engaged_on) == (&current.expected_close, &current.engaged_on);
+        if unchanged {
+            // A change to nothing writes nothing, not even the time.
+            return Ok(current);
+        }
         let closed_on = stage.is_closed().then(|| today.clone());
         let won = stage == OpportunityStage::Won;
         let now = now_ms();

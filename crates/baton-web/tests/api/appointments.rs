@@ -188,6 +188,17 @@ async fn an_appointment_with_a_decision_maker_is_published_in_its_owners_feed() 
     )
     .await;
     assert_eq!(held_cancelled.0, 422, "{}", held_cancelled.1);
+    // A change to nothing is no change: calendars are not told of one.
+    for nothing in [json!({}), json!({"status": "cancelled"})] {
+        let (status, same) = patch(
+            &app,
+            &hunter,
+            &format!("/api/v1/appointments/{id}"),
+            nothing,
+        )
+        .await;
+        assert_eq!((status, &same["sequence"]), (200, &json!(2)), "{same}");
+    }
     let event = lines(&feed(&app, &url).await.1);
     for expected in ["DTSTART:20300305T090000Z", "STATUS:CANCELLED", "SEQUENCE:2"] {
         assert!(event.iter().any(|l| l == expected), "{expected}");

@@ -2045,6 +2045,60 @@ async fn account_text_domains_and_headcounts_have_limits() {
 }
 
 #[tokio::test]
+async fn a_change_to_nothing_writes_nothing() {
+    let app = TestApp::new().await;
+    let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    let contact = created(
+        &app,
+        &hal_token,
+        "/api/v1/contacts",
+        json!({"name": "Bill Lumbergh", "email": "bill@initech.test", "title": "VP"}),
+    )
+    .await;
+    let deal = created(
+        &app,
+        &hal_token,
+        "/api/v1/opportunities",
+        json!({"name": "Seats", "amount": "500"}),
+    )
+    .await;
+    let audited = || async {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+        count
+    };
+    let before = audited().await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    for (record, same) in [
+        (&contact, json!({"title": "VP"})),
+        (&deal, json!({"amount": "500"})),
+    ] {
+        let path = if record == &contact {
+            format!("/api/v1/contacts/{}", record["id"])
+        } else {
+            format!("/api/v1/opportunities/{}", record["id"])
+        };
+        for body in [json!({}), same] {
+            let (status, after) = patch(&app, &hal_token, &path, body.clone()).await;
+            assert_eq!(status, 200, "{after}");
+            assert_eq!(after["updated_at"], record["updated_at"], "{path} {body}");
+        }
+    }
+    assert_eq!(audited().await, before, "nothing changed, nothing audited");
+    let (status, changed) = patch(
+        &app,
+        &hal_token,
+        &format!("/api/v1/contacts/{}", contact["id"]),
+        json!({"title": "CEO"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_ne!(changed["updated_at"], contact["updated_at"]);
+}
+
+#[tokio::test]
 async fn changes_to_one_deal_sent_at_once_each_land() {
     let app = TestApp::new().await;
     let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
