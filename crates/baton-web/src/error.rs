@@ -122,16 +122,15 @@ impl From<DbError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, title, detail, params) = match self {
+        let (status, detail, params) = match self {
             ApiError::Invalid {
                 status,
                 detail,
                 params,
-            } => (status, "Invalid request", detail, params),
+            } => (status, detail, params),
             ApiError::Unauthorized => {
                 let mut response = problem_response(
                     StatusCode::UNAUTHORIZED,
-                    "Unauthorized",
                     "send a valid API token as `Authorization: Bearer <token>`".to_string(),
                     vec![],
                 );
@@ -141,16 +140,12 @@ impl IntoResponse for ApiError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 return response;
             }
-            ApiError::Forbidden(detail) => (StatusCode::FORBIDDEN, "Forbidden", detail, vec![]),
-            ApiError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                "Not found",
-                format!("{what} not found"),
-                vec![],
-            ),
+            ApiError::Forbidden(detail) => (StatusCode::FORBIDDEN, detail, vec![]),
+            ApiError::NotFound(what) => {
+                (StatusCode::NOT_FOUND, format!("{what} not found"), vec![])
+            }
             ApiError::Conflict { field, detail } => (
                 StatusCode::CONFLICT,
-                "Conflict",
                 format!("{field}: {detail}"),
                 vec![InvalidParam {
                     name: field,
@@ -160,7 +155,6 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests(seconds) => {
                 let mut response = problem_response(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "Too many requests",
                     format!("slow down: try again in {seconds} s"),
                     vec![],
                 );
@@ -174,13 +168,12 @@ impl IntoResponse for ApiError {
                 tracing::error!(%reference, %message, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal error",
                     format!("something went wrong on our side; reference {reference}"),
                     vec![],
                 )
             }
         };
-        problem_response(status, title, detail, params)
+        problem_response(status, detail, params)
     }
 }
 
@@ -196,16 +189,12 @@ fn shortened(text: String) -> String {
     }
 }
 
-/// A problem document response.
-pub fn problem_response(
-    status: StatusCode,
-    title: &str,
-    detail: String,
-    params: Vec<InvalidParam>,
-) -> Response {
+/// A problem document response, titled with the status's phrase as RFC
+/// 9457 asks of `about:blank` problems; `detail` says what went wrong.
+pub fn problem_response(status: StatusCode, detail: String, params: Vec<InvalidParam>) -> Response {
     let body = Problem {
         kind: "about:blank".into(),
-        title: title.into(),
+        title: status.canonical_reason().unwrap_or("Error").into(),
         status: status.as_u16(),
         detail: shortened(detail),
         invalid_params: params
@@ -252,12 +241,7 @@ pub async fn security_headers(
             crate::MAX_BODY_BYTES
         );
         response = if is_api {
-            problem_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Payload too large",
-                detail,
-                vec![],
-            )
+            problem_response(StatusCode::PAYLOAD_TOO_LARGE, detail, vec![])
         } else {
             // Forms and pages are read by people in a browser.
             let body =
@@ -406,12 +390,7 @@ async fn plain_error_as_problem(response: Response, path: &str) -> Response {
         None => detail,
     };
     let params = param.map_or_else(Vec::new, |param| vec![param]);
-    let mut problem = problem_response(
-        status,
-        status.canonical_reason().unwrap_or("Error"),
-        detail,
-        params,
-    );
+    let mut problem = problem_response(status, detail, params);
     keep_headers(&parts, &mut problem);
     problem
 }

@@ -1,6 +1,6 @@
 use crate::helpers::{TestApp, strong_lead};
 use baton_core::domain::Role;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Posts a raw body and returns (status, problem document).
 async fn post_raw(
@@ -359,6 +359,15 @@ async fn every_client_error_of_the_api_is_a_problem_document() {
         assert_eq!(headers["content-type"], "application/problem+json");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["status"], status);
+        // RFC 9457: an `about:blank` problem is titled with the status's phrase.
+        let phrase = reqwest::StatusCode::from_u16(status)
+            .unwrap()
+            .canonical_reason()
+            .unwrap();
+        assert_eq!(
+            (&body["type"], &body["title"]),
+            (&json!("about:blank"), &json!(phrase))
+        );
         (status, headers, body)
     };
     let (status, _, body) = problem(app.get(&app.owner, "/api/v1/inquiries/abc").await).await;
