@@ -62,6 +62,13 @@ pub struct CallSheet {
     pub lines: Vec<CallLine>,
 }
 
+/// Whether making a call sheet made a new one or refreshed the one there was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Made {
+    New,
+    Refreshed,
+}
+
 /// One call to make.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CallLine {
@@ -318,7 +325,7 @@ impl Db {
         user_id: i64,
         period: SheetPeriod,
         day: Date,
-    ) -> Result<CallSheet> {
+    ) -> Result<(CallSheet, Made)> {
         self.ensure_exists("user_id", Table::Users, Some(user_id))
             .await?;
         let week_starts_on = monday_of(day);
@@ -351,6 +358,19 @@ impl Db {
         candidates.sort_by_key(|c| c.priority);
         let now = now_ms();
         let mut tx = self.begin_write().await?;
+        let before: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM call_sheets WHERE user_id = $1 AND period = $2 AND starts_on = $3",
+        )
+        .bind(user_id)
+        .bind(period.as_str())
+        .bind(starts_on.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let made = if before.is_some() {
+            Made::Refreshed
+        } else {
+            Made::New
+        };
         let (sheet_id,): (i64,) = sqlx::query_as(
             "INSERT INTO call_sheets (user_id, period, starts_on, week_starts_on, generated_at)
              VALUES ($1, $2, $3, $4, $5)
@@ -494,7 +514,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
-        self.call_sheet(sheet_id).await
+        Ok((self.call_sheet(sheet_id).await?, made))
     }
 
     /// Calls found in `user_id`'s work, unranked.

@@ -106,6 +106,8 @@ pub struct Delivery {
     pub id: i64,
     pub webhook_id: i64,
     pub event: String,
+    /// `pending` (to be sent, or sent again after a failed attempt),
+    /// `delivered` or `failed` (every attempt failed).
     pub status: String,
     pub attempts: i64,
     pub next_attempt_at: i64,

@@ -38,6 +38,9 @@ pub struct WorkItem {
 /// One line of a work item's assignment history.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
+    /// `assigned`, `waiting` (no one could take it), `accepted`, `rejected`,
+    /// `reassigned`, `escalated`, `rerouted` (its inquiry's intent was
+    /// corrected), `sent_again` (the same message came again) or `done`.
     pub action: String,
     pub from_user_id: Option<i64>,
     pub to_user_id: Option<i64>,

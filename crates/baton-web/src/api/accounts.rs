@@ -48,7 +48,8 @@ pub(crate) const ACCOUNT_EDITORS: &[Role] = &[
 
 /// Create an account.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = AccountIn,
-    responses((status = 201, body = Account), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 201, body = Account), (status = 403, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,

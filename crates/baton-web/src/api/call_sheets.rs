@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use baton_core::domain::{Role, SheetPeriod};
 use baton_db::call_sheets::{
-    CallLine, CallOutcome, CallSheet, CallSheetFilter, CallSheetSummary, CompletionReport,
+    CallLine, CallOutcome, CallSheet, CallSheetFilter, CallSheetSummary, CompletionReport, Made,
 };
 use serde::Deserialize;
 
@@ -38,9 +38,10 @@ pub struct CallSheetIn {
 
 /// Make (or refresh) a call sheet: open work items by SLA due time, then
 /// deals and leads by score, value and time since the last touch. Lines
-/// already done stay.
+/// already done stay. 201 for a new sheet, 200 for one refreshed.
 #[utoipa::path(post, path = "/api/v1/call-sheets", tag = "call sheets", request_body = CallSheetIn,
-    responses((status = 201, body = CallSheet), (status = 403, body = crate::error::Problem),
+    responses((status = 201, body = CallSheet), (status = 200, body = CallSheet, description = "The sheet there was, refreshed"),
+        (status = 403, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn generate(
@@ -57,11 +58,15 @@ pub async fn generate(
         Some(date) => date,
         None => state.db.today().await?,
     };
-    let sheet = state
+    let (sheet, made) = state
         .db
         .generate_call_sheet(Some(caller.id()), user_id, input.period, date)
         .await?;
-    Ok((StatusCode::CREATED, Json(sheet)))
+    let status = match made {
+        Made::New => StatusCode::CREATED,
+        Made::Refreshed => StatusCode::OK,
+    };
+    Ok((status, Json(sheet)))
 }
 
 /// Filters for the sheet list.

@@ -289,7 +289,7 @@ async fn make(
             .await
     };
     match made.await {
-        Ok(sheet) => Redirect::to(&format!("/call-sheets/{}", sheet.id)).into_response(),
+        Ok((sheet, _)) => Redirect::to(&format!("/call-sheets/{}", sheet.id)).into_response(),
         Err(e) => failure(Some(&viewer), e),
     }
 }

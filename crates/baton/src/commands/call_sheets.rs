@@ -52,7 +52,7 @@ pub async fn call_sheet(database: &DatabaseArgs, args: &CallSheetArgs) -> Result
             Some(date) => date,
             None => db.today().await?,
         };
-        let sheet = db.generate_call_sheet(None, user.id, period, date).await?;
+        let (sheet, _) = db.generate_call_sheet(None, user.id, period, date).await?;
         Ok((sheet, db.time_zone().await?))
     })
     .await?;
