@@ -21,7 +21,7 @@ struct Baton {
     database_flags: Vec<String>,
     files: TempDir,
     /// The PostgreSQL schema the commands use, dropped with the test.
-    _schema: Option<TestDb>,
+    schema: Option<TestDb>,
 }
 
 impl Baton {
@@ -34,13 +34,13 @@ impl Baton {
                 Baton {
                     database_flags: vec!["--database-url".into(), schema.options.url.clone()],
                     files,
-                    _schema: Some(schema),
+                    schema: Some(schema),
                 }
             }
             _ => Baton {
                 database_flags: Self::sqlite_flags(&files.join("data")),
                 files,
-                _schema: None,
+                schema: None,
             },
         }
     }
@@ -51,7 +51,7 @@ impl Baton {
         Baton {
             database_flags: Self::sqlite_flags(&files.join("data")),
             files,
-            _schema: None,
+            schema: None,
         }
     }
 
@@ -542,6 +542,13 @@ fn a_record_import_that_rejects_some_rows_keeps_the_others_and_exits_with_3() {
         "{}",
         stdout(&dry)
     );
+    if baton.schema.is_none() {
+        let data = baton.files.join("data");
+        assert!(
+            !data.join("baton.db").exists(),
+            "a dry run makes no database where there was none"
+        );
+    }
     let output = baton.run(&["import", "accounts", &csv, "--mapping", &mapping]);
     let errors = stderr(&output);
     assert_eq!(output.status.code(), Some(3), "{errors}");
@@ -902,6 +909,10 @@ fn restore_over_a_database_needs_force_and_refuses_other_files() {
             && (errors.contains("malformed") || errors.contains("damaged")),
         "{errors}"
     );
+    assert!(
+        !errors.contains("restoring") && !errors.contains("sqlite://"),
+        "the folder it was staged in is no concern of the reader: {errors}"
+    );
 
     // A copy that opens but whose last page is broken is caught by the
     // integrity check: its header claims cells that point outside it.
@@ -933,6 +944,26 @@ fn a_data_folder_without_a_database_has_nothing_to_back_up() {
         stderr(&refused)
     );
     assert!(!backup.exists());
+
+    // Nor is a data folder made for a backup that cannot be restored.
+    let restore = baton.run(&["restore", baton.files.join("nothing.db").to_str().unwrap()]);
+    assert_eq!(restore.status.code(), Some(2));
+    assert!(
+        stderr(&restore).contains("cannot read"),
+        "{}",
+        stderr(&restore)
+    );
+    assert!(!baton.files.join("data").exists());
+
+    // PostgreSQL has its own tools, named at once.
+    let elsewhere = ["--database-url", "postgres://nobody@127.0.0.1:1/none"];
+    let refused = baton.run(&[&elsewhere[..], &["backup", backup.to_str().unwrap()]].concat());
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("use pg_dump"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! mapping and stored idempotently, with a report of what was created,
 //! updated, left unchanged, rejected and read differently from the file.
 
-use super::{closing, open};
+use super::{checking, closing, open};
 use crate::cli::DatabaseArgs;
 use crate::failure::Failure;
 use crate::output::say;
@@ -66,7 +66,7 @@ pub async fn import_accounts(
     args: &ImportRecordsArgs,
 ) -> Result<(), Failure> {
     let (read, mapping) = read_file::<AccountRecord>(args)?;
-    let report = closing(open(database).await?, async |db| {
+    let report = on_database(database, args, async |db| {
         Ok(db
             .import_accounts(None, &read, &mapping, args.mode())
             .await?)
@@ -81,7 +81,7 @@ pub async fn import_users(
     args: &ImportRecordsArgs,
 ) -> Result<(), Failure> {
     let (read, mapping) = read_file::<UserRecord>(args)?;
-    let report = closing(open(database).await?, async |db| {
+    let report = on_database(database, args, async |db| {
         Ok(db.import_users(None, &read, &mapping, args.mode()).await?)
     })
     .await?;
@@ -95,13 +95,27 @@ pub async fn import_opportunities(
     args: &ImportRecordsArgs,
 ) -> Result<(), Failure> {
     let (read, mapping) = read_file::<OpportunityRecord>(args)?;
-    let report = closing(open(database).await?, async |db| {
+    let report = on_database(database, args, async |db| {
         Ok(db
             .import_opportunities(None, &read, &mapping, args.mode())
             .await?)
     })
     .await?;
     print_report(&report, args.format)
+}
+
+/// Runs an import's `work` on the database: opened (made and migrated if
+/// need be) to store, left as it is by a dry run.
+async fn on_database(
+    database: &DatabaseArgs,
+    args: &ImportRecordsArgs,
+    work: impl AsyncFnOnce(&baton_db::Db) -> Result<ImportReport, Failure>,
+) -> Result<ImportReport, Failure> {
+    if args.dry_run {
+        checking(database, work).await
+    } else {
+        closing(open(database).await?, work).await
+    }
 }
 
 fn unreadable(path: &Path, error: impl std::fmt::Display) -> Failure {

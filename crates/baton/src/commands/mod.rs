@@ -156,6 +156,31 @@ async fn connect(database: &DatabaseArgs) -> Result<Db, Failure> {
     Ok(Db::connect(&database.options()?).await?)
 }
 
+/// Runs `work` on the database a check (a dry run) reads, leaving it as it
+/// is: the database there is, neither made nor migrated; or, where there
+/// is none yet, an empty one made for the check in a temporary folder and
+/// removed after.
+async fn checking<T>(
+    database: &DatabaseArgs,
+    work: impl AsyncFnOnce(&Db) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    if database.exists() {
+        return closing(connect(database).await?, work).await;
+    }
+    let scratch = std::env::temp_dir().join(format!(
+        "baton-check-{}-{}",
+        std::process::id(),
+        baton_db::now_ms()
+    ));
+    let result = async {
+        let db = Db::open(&DbOptions::sqlite_in(&scratch)?).await?;
+        closing(db, work).await
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
 /// Runs `work` on `db` and closes it after, whatever happened, so SQLite
 /// checkpoints its write-ahead log before the process ends.
 async fn closing<T>(
