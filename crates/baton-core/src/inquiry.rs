@@ -42,7 +42,7 @@ pub struct InquiryInput {
     pub fields: BTreeMap<String, serde_json::Value>,
 }
 
-/// A name as a message may show it: its control characters escaped (`\0`),
+/// Text as a message may show it: its control characters escaped (`\0`),
 /// never written on raw into a page or a terminal.
 fn shown_name(name: &str) -> String {
     name.chars()
@@ -86,10 +86,11 @@ impl Email {
     /// sane lengths; the address is trimmed and lowercased.
     pub fn parse(raw: &str) -> Result<Email, String> {
         let value = raw.trim().to_ascii_lowercase();
+        let shown = shown_name(raw);
         let (local, domain) = value
             .split_once('@')
-            .ok_or_else(|| format!("`{raw}` is not an e-mail address (no @)"))?;
-        let bad = |why: &str| Err(format!("`{raw}` is not a valid e-mail address: {why}"));
+            .ok_or_else(|| format!("`{shown}` is not an e-mail address (no @)"))?;
+        let bad = |why: &str| Err(format!("`{shown}` is not a valid e-mail address: {why}"));
         if local.is_empty() || local.len() > 64 {
             return bad("the part before @ must have 1 to 64 characters");
         }
@@ -99,8 +100,11 @@ impl Email {
         if value.len() > 254 {
             return bad("it is longer than 254 characters");
         }
-        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if value.chars().any(char::is_whitespace) {
             return bad("it contains spaces");
+        }
+        if value.chars().any(char::is_control) {
+            return bad("it contains control characters");
         }
         // Outside quotes, which forms and CRMs never send, these cannot stand
         // before the @; U+FFFD is what a byte that was not UTF-8 became.
@@ -367,6 +371,11 @@ mod tests {
             let errors = Inquiry::parse(&input(bad)).unwrap_err();
             assert_eq!(errors[0].field, "email", "{bad}");
         }
+        // A control character is named as one, and shown escaped.
+        assert_eq!(
+            Email::parse("ctl\u{1}@x.example").unwrap_err(),
+            "`ctl\\u{1}@x.example` is not a valid e-mail address: it contains control characters"
+        );
         for good in [
             "o'brien@x.com",
             "ann+crm@x.com",

@@ -147,8 +147,10 @@ fn sender_of(message: &Message<'_>) -> Option<ForwardedSender> {
 
 /// The message with a header block that is not UTF-8 read as Latin-1: old
 /// mail programs write names such as `Jürgen` in raw ISO-8859-1 bytes,
-/// which would otherwise become replacement characters. The body is left
-/// as it is, since its Content-Type names its charset.
+/// which would otherwise become replacement characters. A body that is
+/// not UTF-8 is read the same way when the message names no charset for
+/// it (no Content-Type, or one without a charset, and not in parts);
+/// otherwise it is left as it is, for its Content-Type to decode.
 fn with_readable_headers(bytes: &[u8]) -> Cow<'_, [u8]> {
     let mut end = 0;
     for line in bytes.split_inclusive(|&b| b == b'\n') {
@@ -158,16 +160,46 @@ fn with_readable_headers(bytes: &[u8]) -> Cow<'_, [u8]> {
         }
     }
     let (head, body) = bytes.split_at(end);
-    if std::str::from_utf8(head).is_ok() {
+    let head_readable = std::str::from_utf8(head).is_ok();
+    let body_readable = std::str::from_utf8(body).is_ok() || names_a_charset(head);
+    if head_readable && body_readable {
         return Cow::Borrowed(bytes);
     }
-    let mut readable = head
-        .iter()
-        .map(|&byte| char::from(byte))
-        .collect::<String>()
-        .into_bytes();
-    readable.extend_from_slice(body);
+    let as_latin_1 = |part: &[u8]| {
+        part.iter()
+            .map(|&byte| char::from(byte))
+            .collect::<String>()
+    };
+    let mut readable = if head_readable {
+        head.to_vec()
+    } else {
+        as_latin_1(head).into_bytes()
+    };
+    if body_readable {
+        readable.extend_from_slice(body);
+    } else {
+        readable.extend_from_slice(as_latin_1(body).as_bytes());
+    }
     Cow::Owned(readable)
+}
+
+/// Whether a message's header block gives its body a charset, or makes it
+/// of parts that each give their own.
+fn names_a_charset(head: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    // A header's value may go on over folded lines; its parameters follow.
+    let content_type = head
+        .split("\ncontent-type:")
+        .nth(1)
+        .or_else(|| head.strip_prefix("content-type:"))
+        .map(|rest| {
+            let mut lines = rest.split('\n');
+            let first = lines.next().unwrap_or_default().to_string();
+            lines
+                .take_while(|line| line.starts_with([' ', '\t']))
+                .fold(first, |value, line| value + line)
+        });
+    content_type.is_some_and(|value| value.contains("charset") || value.contains("multipart/"))
 }
 
 /// Splits an mbox file into its messages, undoing `>From ` quoting.
@@ -523,6 +555,27 @@ mod tests {
             Some("Gr\u{fc}\u{df}e aus K\u{f6}ln")
         );
         assert_eq!(inquiry.message.as_deref(), Some("Gr\u{fc}\u{df}e"));
+    }
+
+    #[test]
+    fn a_body_in_raw_latin_1_without_a_charset_is_read_as_latin_1() {
+        let raw = b"From: J\xf6rg <jk@acme.de>\n\
+            Subject: Gr\xfc\xdfe\n\
+            \n\
+            K\xf6nnen Sie uns ein Angebot schicken?\n";
+        let inquiry = parse_message(raw, &staff()).unwrap();
+        assert_eq!(inquiry.name.as_deref(), Some("J\u{f6}rg"));
+        assert_eq!(
+            inquiry.message.as_deref(),
+            Some("K\u{f6}nnen Sie uns ein Angebot schicken?")
+        );
+        // A charset named is the body's own, whatever its bytes.
+        let declared = b"From: jk@acme.de\n\
+            Content-Type: text/plain;\n\tcharset=iso-8859-15\n\
+            \n\
+            Preis: 100 \xa4\n";
+        let inquiry = parse_message(declared, &staff()).unwrap();
+        assert_eq!(inquiry.message.as_deref(), Some("Preis: 100 \u{20ac}"));
     }
 
     #[test]

@@ -187,6 +187,11 @@ pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<
 }
 
 pub async fn backup(database: &DatabaseArgs, args: &BackupArgs) -> Result<(), Failure> {
+    if database.database_url.is_some() {
+        return Err(Failure::bad_input(
+            "backup copies the embedded SQLite database of --data-dir; for PostgreSQL use pg_dump",
+        ));
+    }
     // Opening a missing database would create an empty one, and back that up.
     if !database.exists() {
         return Err(Failure::bad_input(format!(
@@ -239,6 +244,19 @@ pub async fn restore(database: &DatabaseArgs, args: &RestoreArgs) -> Result<(), 
             "restore replaces the embedded SQLite database of --data-dir; for PostgreSQL use pg_restore",
         ));
     }
+    // A file that cannot be a backup is refused before the data folder is
+    // touched.
+    let unreadable = |error: std::io::Error| {
+        Failure::bad_input(format!("cannot read {}: {error}", args.file.display()))
+    };
+    let mut backup = File::open(&args.file).map_err(unreadable)?;
+    // Opening a file that is not SQLite at all would only time out.
+    if !starts_like_sqlite(&mut backup).map_err(unreadable)? {
+        return Err(Failure::bad_input(format!(
+            "{} is not a Baton backup: it is not an SQLite database",
+            args.file.display()
+        )));
+    }
     let data_dir = &database.data_dir;
     let target = data_dir.join(DATABASE_FILE);
     // Held until the restore ends, so that no command starts on the
@@ -269,17 +287,6 @@ pub async fn restore(database: &DatabaseArgs, args: &RestoreArgs) -> Result<(), 
         return Err(Failure::bad_input(format!(
             "{} already holds a database: stop the server, then run again with --force to replace it",
             data_dir.display()
-        )));
-    }
-    let unreadable = |error: std::io::Error| {
-        Failure::bad_input(format!("cannot read {}: {error}", args.file.display()))
-    };
-    let mut backup = File::open(&args.file).map_err(unreadable)?;
-    // Opening a file that is not SQLite at all would only time out.
-    if !starts_like_sqlite(&mut backup).map_err(unreadable)? {
-        return Err(Failure::bad_input(format!(
-            "{} is not a Baton backup: it is not an SQLite database",
-            args.file.display()
         )));
     }
     let staging = data_dir.join("restoring");
@@ -346,7 +353,12 @@ fn starts_like_sqlite(file: &mut File) -> std::io::Result<bool> {
 /// Opens the database, checks that it is whole, and reads a table every
 /// Baton database has.
 async fn check_baton_database(options: &DbOptions) -> Result<(), Failure> {
-    closing(Db::connect(options).await?, async |db| {
+    // SQLite's own complaint names the staging file, which is no concern of
+    // the person restoring.
+    let db = Db::connect(options).await.map_err(|_| {
+        Failure::bad_input("it cannot be opened as a database: the file is damaged or cut short")
+    })?;
+    closing(db, async |db| {
         if let Some(damage) = db.damage().await? {
             return Err(Failure::bad_input(format!(
                 "the database is damaged: {damage}"

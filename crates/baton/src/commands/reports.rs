@@ -76,9 +76,10 @@ pub struct HandoverArgs {
     #[command(flatten)]
     pub quarter: QuarterArgs,
 
-    /// Which direction a CSV holds: marketing's MQLs against the lead
-    /// forecasts, or sales' answers to the leads handed over (each measure
-    /// a row, then the rejection reasons). A table shows both.
+    /// Which direction the rows hold: marketing's MQLs against the lead
+    /// forecasts (a table sums sales' answers up under them), or sales'
+    /// answers to the leads handed over (each measure a row, then the
+    /// rejection reasons).
     #[arg(long, value_enum, default_value = "marketing")]
     pub side: Side,
 }
