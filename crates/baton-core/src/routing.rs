@@ -260,9 +260,32 @@ fn to_fallback(code: &str, why: &str) -> RouteDecision {
 
 /// Applies the first matching rule; with none, the fallback queue. An
 /// uncertain intent goes to the fallback queue before any rule is asked:
-/// a guess must not send it to the wrong team.
+/// a guess must not send it to the wrong team. A customer's, though, is
+/// routed as a customer request: the qualifiers of new prospects are the
+/// wrong team for a customer, whose own team reads what they meant.
 pub fn route(facts: &RoutingFacts, rules: &[Rule]) -> RouteDecision {
     if facts.intent_uncertain && !facts.quarantined {
+        if facts.account_status == Some(AccountStatus::Customer) {
+            let as_request = RoutingFacts {
+                intent: Intent::CustomerRequest,
+                intent_uncertain: false,
+                ..facts.clone()
+            };
+            let mut decision = route(&as_request, rules);
+            decision.reasons.insert(
+                0,
+                Reason::new(
+                    "uncertain_customer_intent",
+                    0.0,
+                    format!(
+                        "the intent ({}) is uncertain and the sender is at a customer account, \
+                         so it is routed as a customer request",
+                        facts.intent
+                    ),
+                ),
+            );
+            return decision;
+        }
         return to_fallback(
             "uncertain_intent",
             &format!("the intent ({}) is uncertain", facts.intent),
@@ -477,6 +500,30 @@ mod tests {
         assert_eq!(decision.reasons[0].code, "uncertain_intent");
         let certain = route(&facts(Intent::Support, Grade::A), &default_rules());
         assert_eq!(certain.queue.as_deref(), Some("service"));
+    }
+
+    #[test]
+    fn a_customers_uncertain_intent_goes_to_the_customers_team_not_to_qualification() {
+        for intent in [Intent::Support, Intent::Billing, Intent::NewBusiness] {
+            let customer = RoutingFacts {
+                intent_uncertain: true,
+                account_status: Some(AccountStatus::Customer),
+                ..facts(intent, Grade::C)
+            };
+            let decision = route(&customer, &default_rules());
+            assert_eq!(decision.queue.as_deref(), Some("farmers"), "{intent}");
+            assert_eq!(decision.reasons[0].code, "uncertain_customer_intent");
+            assert_eq!(decision.reasons[1].code, "rule");
+        }
+        let prospect = RoutingFacts {
+            intent_uncertain: true,
+            account_status: Some(AccountStatus::Prospect),
+            ..facts(Intent::Support, Grade::C)
+        };
+        assert_eq!(
+            route(&prospect, &default_rules()).queue.as_deref(),
+            Some(FALLBACK_QUEUE)
+        );
     }
 
     #[test]
