@@ -62,6 +62,9 @@ pub struct QueueChange {
     /// The slug of the queue a breached item goes to next; `Some(None)`
     /// ends its escalation path.
     pub escalation_queue: Option<Option<String>>,
+    /// The person a breach reaches last, a manager or an owner; `Some(None)`
+    /// leaves it to an owner.
+    pub manager_id: Option<Option<i64>>,
 }
 
 /// Longest SLA a queue accepts: a year, so that due times stay far from
@@ -369,14 +372,14 @@ impl Db {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| DbError::NotFound(format!("queue {queue_id}")))?;
-        let (strategy, first_touch, resolution, escalation): (String, i64, i64, Option<String>) =
-            sqlx::query_as(
-                "SELECT q.strategy, q.first_touch_sla_min, q.resolution_sla_min, e.slug
-                 FROM queues q LEFT JOIN queues e ON e.id = q.escalation_queue_id WHERE q.id = $1",
-            )
-            .bind(queue_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        type Settings = (String, i64, i64, Option<String>, Option<i64>);
+        let (strategy, first_touch, resolution, escalation, manager): Settings = sqlx::query_as(
+            "SELECT q.strategy, q.first_touch_sla_min, q.resolution_sla_min, e.slug, q.manager_id
+             FROM queues q LEFT JOIN queues e ON e.id = q.escalation_queue_id WHERE q.id = $1",
+        )
+        .bind(queue_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let strategy = match change.strategy {
             Some(strategy) => strategy,
             None => strategy
@@ -386,7 +389,25 @@ impl Db {
         let first_touch_sla_minutes = change.first_touch_sla_minutes.unwrap_or(first_touch);
         let resolution_sla_minutes = change.resolution_sla_minutes.unwrap_or(resolution);
         let escalation_queue = change.escalation_queue.clone().unwrap_or(escalation);
+        let manager_id = change.manager_id.unwrap_or(manager);
         let mut refusals = Refusals::default();
+        if let Some(new) = change.manager_id.flatten() {
+            let found: Option<(String, i64)> =
+                sqlx::query_as("SELECT role, active FROM users WHERE id = $1")
+                    .bind(new)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match found {
+                None => refusals.refuse("manager_id", format!("no person has id {new}")),
+                Some((_, 0)) => refusals.refuse("manager_id", "that person is deactivated"),
+                Some((role, _)) if !matches!(role.as_str(), "manager" | "owner") => refusals
+                    .refuse(
+                        "manager_id",
+                        format!("a queue's manager is a manager or an owner, not a {role}"),
+                    ),
+                Some(_) => {}
+            }
+        }
         let first_touch = (1..=MAX_SLA_MINUTES).contains(&first_touch_sla_minutes);
         if !first_touch {
             refusals.refuse(
@@ -434,13 +455,14 @@ impl Db {
         };
         let changed = sqlx::query(
             "UPDATE queues SET strategy = $1, first_touch_sla_min = $2, resolution_sla_min = $3,
-                 escalation_queue_id = $4
-             WHERE id = $5",
+                 escalation_queue_id = $4, manager_id = $5
+             WHERE id = $6",
         )
         .bind(strategy.as_str())
         .bind(first_touch_sla_minutes)
         .bind(resolution_sla_minutes)
         .bind(escalation_id)
+        .bind(manager_id)
         .bind(queue_id)
         .execute(&mut *tx)
         .await?;
@@ -458,6 +480,7 @@ impl Db {
                 "first_touch_sla_minutes": first_touch_sla_minutes,
                 "resolution_sla_minutes": resolution_sla_minutes,
                 "escalation_queue": escalation_queue,
+                "manager_id": manager_id,
             }),
         )
         .await?;

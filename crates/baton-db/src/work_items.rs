@@ -1127,11 +1127,15 @@ impl Db {
         // The queue and its next tier are locked together, in the order
         // intake locks queues, then the loads of everyone the item may go
         // to or come from, before any change counts them.
-        let (tier, manager): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT escalation_queue_id, manager_id FROM queues WHERE id = $1")
-                .bind(queue_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        // A manager who left (deactivated) is passed over for an owner.
+        let (tier, manager): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT q.escalation_queue_id,
+                    (SELECT u.id FROM users u WHERE u.id = q.manager_id AND u.active = 1)
+             FROM queues q WHERE q.id = $1",
+        )
+        .bind(queue_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let ids: Vec<i64> = [Some(queue_id), tier.filter(|t| *t != queue_id)]
             .into_iter()
             .flatten()

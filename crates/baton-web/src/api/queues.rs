@@ -87,9 +87,13 @@ pub struct QueuePatch {
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<String>)]
     pub escalation_queue: Option<Option<String>>,
+    /// The manager (or owner) a breach reaches last; `null` leaves it to an owner.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>)]
+    pub manager_id: Option<Option<i64>>,
 }
 
-/// Change a queue's strategy, SLAs or escalation queue (managers).
+/// Change a queue's strategy, SLAs, escalation queue or manager (managers).
 #[utoipa::path(patch, path = "/api/v1/queues/{id}", tag = "queues", request_body = QueuePatch,
     params(("id" = String, Path, description = "Queue id or slug")),
     responses((status = 200, body = Queue), (status = 403, body = crate::error::Problem),
@@ -109,6 +113,7 @@ pub async fn change(
         first_touch_sla_minutes: input.first_touch_sla_minutes,
         resolution_sla_minutes: input.resolution_sla_minutes,
         escalation_queue: input.escalation_queue,
+        manager_id: input.manager_id,
     };
     Ok(Json(
         state

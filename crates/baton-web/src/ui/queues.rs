@@ -846,6 +846,9 @@ struct QueueForm {
     resolution_sla_minutes: String,
     #[serde(default)]
     escalation_queue: String,
+    /// Absent from a form that does not offer it: the manager stays.
+    #[serde(default)]
+    manager_id: Option<String>,
 }
 
 impl QueueForm {
@@ -859,24 +862,38 @@ impl QueueForm {
             });
         let first_touch = parse_minutes("first_touch_sla_minutes", &self.first_touch_sla_minutes);
         let resolution = parse_minutes("resolution_sla_minutes", &self.resolution_sla_minutes);
-        match (strategy, first_touch, resolution) {
-            (Ok(strategy), Ok(first_touch_sla_minutes), Ok(resolution_sla_minutes)) => {
-                Ok(QueueChange {
-                    strategy: Some(strategy),
-                    first_touch_sla_minutes: Some(first_touch_sla_minutes),
-                    resolution_sla_minutes: Some(resolution_sla_minutes),
-                    escalation_queue: Some(
-                        Some(self.escalation_queue.trim().to_string())
-                            .filter(|slug| !slug.is_empty()),
-                    ),
-                })
-            }
-            (strategy, first_touch, resolution) => {
-                Err([strategy.err(), first_touch.err(), resolution.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect())
-            }
+        let manager = match self.manager_id.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("") => Ok(Some(None)),
+            Some(id) => id
+                .parse()
+                .map(|id| Some(Some(id)))
+                .map_err(|_| FieldError::new("manager_id", "choose a person from the list")),
+        };
+        match (strategy, first_touch, resolution, manager) {
+            (
+                Ok(strategy),
+                Ok(first_touch_sla_minutes),
+                Ok(resolution_sla_minutes),
+                Ok(manager_id),
+            ) => Ok(QueueChange {
+                strategy: Some(strategy),
+                first_touch_sla_minutes: Some(first_touch_sla_minutes),
+                resolution_sla_minutes: Some(resolution_sla_minutes),
+                escalation_queue: Some(
+                    Some(self.escalation_queue.trim().to_string()).filter(|slug| !slug.is_empty()),
+                ),
+                manager_id,
+            }),
+            (strategy, first_touch, resolution, manager) => Err([
+                strategy.err(),
+                first_touch.err(),
+                resolution.err(),
+                manager.err(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()),
         }
     }
 }
@@ -894,10 +911,11 @@ async fn show_queue(
     slug: &str,
     refused: Option<Refused>,
 ) -> Response {
-    let (queue, queues) = match tokio::try_join!(state.db.queue(slug), state.db.queues()) {
-        Ok(both) => both,
-        Err(e) => return failure(Some(viewer), e),
-    };
+    let (queue, queues, people) =
+        match tokio::try_join!(state.db.queue(slug), state.db.queues(), state.db.users()) {
+            Ok(all) => all,
+            Err(e) => return failure(Some(viewer), e),
+        };
     let members = match state.db.queue_members(queue.id).await {
         Ok(members) => members,
         Err(e) => return failure(Some(viewer), e),
@@ -908,14 +926,28 @@ async fn show_queue(
             form.first_touch_sla_minutes.clone(),
             form.resolution_sla_minutes.clone(),
             form.escalation_queue.clone(),
+            form.manager_id.clone().unwrap_or_default(),
         ),
         _ => (
             queue.strategy.to_string(),
             queue.first_touch_sla_minutes.to_string(),
             queue.resolution_sla_minutes.to_string(),
             queue.escalation_queue.clone().unwrap_or_default(),
+            queue
+                .manager_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
         ),
     };
+    // Who may be a queue's manager: managers and owners still at work.
+    let managers = std::iter::once((String::new(), "An owner".to_string()))
+        .chain(
+            people
+                .iter()
+                .filter(|p| p.active && matches!(p.role, Role::Manager | Role::Owner))
+                .map(|p| (p.id.to_string(), p.name.clone())),
+        )
+        .collect();
     let strategies = Strategy::ALL
         .iter()
         .map(|s| (s.to_string(), strategy_label(*s).to_string()))
@@ -947,6 +979,13 @@ async fn show_queue(
             "When an SLA is breached, escalate to",
             escalations,
             &typed.3,
+        )
+        .optional(),
+        Field::choice(
+            "manager_id",
+            "Manager, whom a breach reaches last",
+            managers,
+            &typed.4,
         )
         .optional(),
     ];

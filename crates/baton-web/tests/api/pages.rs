@@ -1501,6 +1501,51 @@ async fn a_manager_sets_a_queues_service_levels_and_members_while_a_hunter_is_re
             Some("farmers")
         )
     );
+    assert_eq!(
+        hunters.manager_id, None,
+        "a form without the field leaves it"
+    );
+
+    // The manager a breach reaches last is chosen among managers and owners.
+    let mia = app.db.user_by_email("mia@acme.test").await.unwrap();
+    let (_, page, _) = manager.get("/queues/hunters").await;
+    assert!(
+        page.contains(&format!("<option value=\"{}\"", mia.id))
+            && !page.contains(&format!("<option value=\"{hal_id}\"")),
+        "{page}"
+    );
+    let mia_id = mia.id.to_string();
+    let settings = [
+        ("csrf", csrf.as_str()),
+        ("strategy", "least_loaded"),
+        ("first_touch_sla_minutes", "120"),
+        ("resolution_sla_minutes", "960"),
+        ("escalation_queue", "farmers"),
+    ];
+    let (status, _, _) = manager
+        .post(
+            "/queues/hunters",
+            &[&settings[..], &[("manager_id", mia_id.as_str())]].concat(),
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        app.db.queue("hunters").await.unwrap().manager_id,
+        Some(mia.id)
+    );
+    let hal_text = hal_id.to_string();
+    let (status, page, _) = manager
+        .post(
+            "/queues/hunters",
+            &[&settings[..], &[("manager_id", hal_text.as_str())]].concat(),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"manager_id-error\""), "{page}");
+    assert_eq!(
+        app.db.queue("hunters").await.unwrap().manager_id,
+        Some(mia.id)
+    );
 
     let (status, page, _) = manager
         .post(

@@ -211,6 +211,42 @@ async fn a_breach_escalates_once_to_the_next_member_then_the_next_tier() {
     let resolution = detail["resolution_due_at"].as_i64().unwrap();
     assert!(resolution >= due, "{detail}");
 
+    // The hunters' manager is set, then leaves: a manager is a manager or
+    // an owner at work, and one who left is passed over for an owner.
+    let (mona, _) = app.user("mona@acme.test", Role::Manager).await;
+    let (hal, _) = app.user("hal2@acme.test", Role::Hunter).await;
+    for (manager, problem) in [
+        (json!(hal), "a manager or an owner"),
+        (json!(999_999), "no person has id"),
+    ] {
+        let refused = app
+            .patch(
+                &app.owner,
+                "/api/v1/queues/hunters",
+                &json!({"manager_id": manager}),
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(refused["invalid-params"][0]["name"], "manager_id");
+        assert!(
+            refused["detail"].as_str().unwrap().contains(problem),
+            "{refused}"
+        );
+    }
+    let set = app
+        .patch(
+            &app.owner,
+            "/api/v1/queues/hunters",
+            &json!({"manager_id": mona}),
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let set: Value = set.json().await.unwrap();
+    assert_eq!(set["manager_id"], mona);
+    app.deactivate(mona).await;
+    let owner = app.db.user_by_email("owner@acme.test").await.unwrap();
+
     // Breached once more: the manager, the last step; then it stops.
     let latest = much_later + 60 * 24 * 3600 * 1000;
     assert_eq!(app.db.escalate_breaches(latest).await.unwrap(), vec![item]);
@@ -218,6 +254,10 @@ async fn a_breach_escalates_once_to_the_next_member_then_the_next_tier() {
         .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
         .await;
     assert_eq!(detail["escalation_level"], 3);
+    assert_eq!(
+        detail["assignee_id"], owner.id,
+        "not Mona, who left: {detail}"
+    );
     let much_much_later = latest + 60 * 24 * 3600 * 1000;
     assert!(
         app.db
