@@ -7,7 +7,9 @@ use crate::error::{DbError, Result};
 use crate::listing::{Conditions, Direction, Listed, SortColumn, Window};
 use crate::now_ms;
 use crate::users::audit_in;
-use crate::work_items::{change_stage_in, lock_queues_by_id};
+use crate::work_items::{
+    WorkOf, change_stage_in, finish_open_work_in, holders_of, lock_queues_by_id,
+};
 use baton_core::domain::{AccountStatus, Grade, Intent, OpportunityStage, Stage};
 use serde::Serialize;
 use sqlx::Row;
@@ -262,6 +264,9 @@ impl Db {
             }
             _ => {}
         }
+        // Read before the transaction: on PostgreSQL reads share the
+        // writers' pool, which changes waiting on this lead may hold.
+        let hours = self.business_hours().await?;
         let mut tx = self.begin_write().await?;
         // Checked in the writer's transaction: a deal opened meanwhile counts.
         let open_deal: Option<(i64,)> = sqlx::query_as(
@@ -281,21 +286,34 @@ impl Db {
                 ),
             ));
         }
-        // A disqualified lead has no work left: one brought back gets work
-        // in the queue of its new stage. That queue and its loads are taken
-        // before the lead, the order intake takes them in.
-        let revival = match lead.stage {
-            Stage::Disqualified => {
-                let queue = revival_queue(&mut tx, id, to).await?;
-                lock_queues_by_id(&mut tx, self.backend(), &[queue], &[]).await?;
-                Some((queue, self.business_hours().await?))
-            }
+        // The lead's work follows it. A disqualified lead has none left: one
+        // brought back gets work in the queue of its new stage. A lead sent
+        // back to nurture leaves the sales work it had for marketing's, as a
+        // rejected one does. The queue and the loads of its members and of
+        // the work's holders are taken before the lead, as intake takes them.
+        let sales_work = to == Stage::Nurture && open_outside_nurture(&mut tx, id).await?;
+        let new_work_in = match lead.stage {
+            Stage::Disqualified => Some(revival_queue(&mut tx, id, to).await?),
+            _ if sales_work => Some(queue_named(&mut tx, "nurture").await?),
             _ => None,
         };
+        if let Some(queue) = new_work_in {
+            let holders = holders_of(&mut tx, &[WorkOf::Lead(id)]).await?;
+            lock_queues_by_id(&mut tx, self.backend(), &[queue], &holders).await?;
+        }
         let was = change_stage_in(&mut tx, id, &[], to, reason, Some(actor)).await?;
+        if sales_work {
+            let why = format!("the lead went back to nurture: {reason}");
+            finish_open_work_in(&mut tx, WorkOf::Lead(id), &why, Some(actor)).await?;
+        }
+        let why = match was {
+            Stage::Disqualified => format!("back from disqualified as {to}: {reason}"),
+            _ => format!("back to nurture: {reason}"),
+        };
         let mut work_item = None;
-        if let (Stage::Disqualified, Some((queue, hours))) = (was, revival) {
-            let why = format!("back from disqualified as {to}: {reason}");
+        if let Some(queue) = new_work_in
+            && (was == Stage::Disqualified || sales_work)
+        {
             let work = (id, Some(lead.inquiry_id));
             work_item = Some(
                 self.give_work_in(&mut tx, queue, work, None, &why, &hours, now_ms(), actor)
@@ -339,12 +357,34 @@ async fn revival_queue(
         _ if customer.is_some() => "farmers",
         _ => "hunters",
     };
+    queue_named(tx, slug).await
+}
+
+/// The id of the queue `slug`.
+async fn queue_named(tx: &mut sqlx::Transaction<'static, sqlx::Any>, slug: &str) -> Result<i64> {
     let (queue,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
         .bind(slug)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| DbError::NotFound(format!("the {slug} queue")))?;
     Ok(queue)
+}
+
+/// Whether the lead has open work in a queue other than nurture.
+async fn open_outside_nurture(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    lead_id: i64,
+) -> Result<bool> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT w.id FROM work_items w JOIN queues q ON q.id = w.queue_id
+         WHERE w.lead_id = $1 AND w.status IN ('unassigned', 'assigned', 'accepted')
+           AND q.slug <> 'nurture'
+         LIMIT 1",
+    )
+    .bind(lead_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// The columns the lead list sorts by.

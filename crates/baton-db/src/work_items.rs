@@ -1605,6 +1605,16 @@ pub(crate) async fn lock_holders_of(
     tx: &mut Transaction<'static, Any>,
     of: &[WorkOf],
 ) -> Result<Vec<i64>> {
+    let holders = holders_of(tx, of).await?;
+    lock_loads(tx, Backend::of(tx), &[], &holders).await?;
+    Ok(holders)
+}
+
+/// Everyone holding open work on any of `of`, in user order.
+pub(crate) async fn holders_of(
+    tx: &mut Transaction<'static, Any>,
+    of: &[WorkOf],
+) -> Result<Vec<i64>> {
     let mut holders = BTreeSet::new();
     for work in of {
         let held: Vec<(i64,)> = sqlx::query_as(&format!(
@@ -1618,9 +1628,7 @@ pub(crate) async fn lock_holders_of(
         .await?;
         holders.extend(held.into_iter().map(|(id,)| id));
     }
-    let holders: Vec<i64> = holders.into_iter().collect();
-    lock_loads(tx, Backend::of(tx), &[], &holders).await?;
-    Ok(holders)
+    Ok(holders.into_iter().collect())
 }
 
 /// Marks every open work item on a lead or an inquiry done, inside the

@@ -925,6 +925,73 @@ async fn a_lead_brought_back_from_disqualified_gets_work_in_the_queue_of_its_sta
 }
 
 #[tokio::test]
+async fn a_lead_moved_back_to_nurture_leaves_its_sales_work_for_marketings() {
+    let app = TestApp::new().await;
+    let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let (marketer, _) = app.user("mo@acme.test", Role::Marketer).await;
+    app.join("nurture", "mo@acme.test").await;
+    let sent = app.inquire(strong_lead("lou@hooli.test")).await;
+    let (lead, item) = (
+        sent["lead_id"].as_i64().unwrap(),
+        sent["work_item_id"].as_i64().unwrap(),
+    );
+    let stage = format!("/api/v1/leads/{lead}/stage");
+    let moved = app
+        .post(
+            &hal_token,
+            &stage,
+            &json!({"stage": "nurture", "reason": "budget next year"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let moved: Value = moved.json().await.unwrap();
+    assert_eq!(
+        (&moved["queue"], &moved["owner_id"]),
+        (&json!("nurture"), &json!(marketer))
+    );
+    let (status, actions) = status_and_actions(&app, item).await;
+    assert_eq!(status, "done", "{actions:?}");
+    let shown = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
+        .await;
+    let last = shown["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["reason"],
+        "the lead went back to nurture: budget next year"
+    );
+    let open = |queue: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let (count,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM work_items w JOIN queues q ON q.id = w.queue_id
+                 WHERE w.lead_id = $1 AND q.slug = $2 AND w.status IN ('unassigned', 'assigned', 'accepted')",
+            )
+            .bind(lead)
+            .bind(queue)
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+            count
+        }
+    };
+    assert_eq!((open("hunters").await, open("nurture").await), (0, 1));
+
+    // Moved on within marketing's care, its nurture work stays as it is.
+    for (to, reason) in [
+        ("mql", "opened every mail"),
+        ("nurture", "went quiet again"),
+    ] {
+        let moved = app
+            .post(&app.owner, &stage, &json!({"stage": to, "reason": reason}))
+            .await;
+        assert_eq!(moved.status(), 200, "{to}");
+    }
+    assert_eq!((open("hunters").await, open("nurture").await), (0, 1));
+    app.assert_open_work_is_counted().await;
+}
+
+#[tokio::test]
 async fn finishing_a_leads_work_takes_its_holders_loads_in_one_order() {
     let app = TestApp::new().await;
     let (ann, _) = app.user("ann@acme.test", Role::Hunter).await;
