@@ -76,12 +76,14 @@ impl WorkOf {
 /// One line of the work history of an inquiry or a lead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkEvent {
-    /// The queue the item is in.
+    /// The queue the item was in when it happened.
     pub queue: String,
     pub action: String,
     pub reason: String,
     /// Who did it, by name; none for the system's own steps.
     pub actor: Option<String>,
+    /// Who the work went to, by name, when it went to someone.
+    pub to: Option<String>,
     pub at: i64,
 }
 
@@ -542,24 +544,50 @@ impl Db {
     /// first: a rejected item's reason stays in view after new work
     /// replaced it.
     pub async fn work_history(&self, of: WorkOf) -> Result<Vec<WorkEvent>> {
-        let rows: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(&format!(
-            "SELECT q.slug, h.action, h.reason, u.name, h.at
+        type Row = (
+            i64,
+            Option<String>,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+        );
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT h.work_item_id, moved.slug, now.slug, h.action, h.reason, u.name, taker.name, h.at
              FROM assignment_history h JOIN work_items w ON w.id = h.work_item_id
-                  JOIN queues q ON q.id = w.queue_id LEFT JOIN users u ON u.id = h.actor_id
+                  JOIN queues now ON now.id = w.queue_id
+                  LEFT JOIN queues moved ON moved.id = h.to_queue_id
+                  LEFT JOIN users u ON u.id = h.actor_id
+                  LEFT JOIN users taker ON taker.id = h.to_user_id
              WHERE w.{} = $1 ORDER BY h.at, h.id",
             of.column()
         ))
         .bind(of.id())
         .fetch_all(self.reader())
         .await?;
+        // Each event happened in the queue its item was in then: the last
+        // one an event of that item moved it to, its queue now if none did.
+        let mut queue_of_item: HashMap<i64, String> = HashMap::new();
         Ok(rows
             .into_iter()
-            .map(|(queue, action, reason, actor, at)| WorkEvent {
-                queue,
-                action,
-                reason,
-                actor,
-                at,
+            .map(|(item, moved_to, now, action, reason, actor, to, at)| {
+                let queue = match moved_to {
+                    Some(slug) => {
+                        queue_of_item.insert(item, slug.clone());
+                        slug
+                    }
+                    None => queue_of_item.get(&item).cloned().unwrap_or(now),
+                };
+                WorkEvent {
+                    queue,
+                    action,
+                    reason,
+                    actor,
+                    to,
+                    at,
+                }
             })
             .collect())
     }

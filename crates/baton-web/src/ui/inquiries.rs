@@ -101,14 +101,23 @@ struct InquiryPage {
 }
 
 /// A line of work history as read on a page: "rejected in hunters by Hal
-/// Hunter: no budget".
+/// Hunter: no budget", "reassigned in qualification to Hal Hunter by Omar
+/// Haddad: …".
 pub fn work_event(event: &WorkEvent) -> String {
     let by = event
         .actor
         .as_ref()
         .map(|name| format!(" by {name}"))
         .unwrap_or_default();
-    format!("{} in {}{by}: {}", event.action, event.queue, event.reason)
+    // Assignments name their holder in their reason already.
+    let to = match (&event.to, event.action.as_str()) {
+        (Some(name), "reassigned") => format!(" to {name}"),
+        _ => String::new(),
+    };
+    format!(
+        "{} in {}{to}{by}: {}",
+        event.action, event.queue, event.reason
+    )
 }
 
 #[derive(Deserialize)]

@@ -585,6 +585,63 @@ async fn hunter_with_a_lead(app: &TestApp) -> (Browser, i64, i64) {
 }
 
 #[tokio::test]
+async fn an_inquirys_timeline_names_the_queue_each_step_happened_in_and_whom_work_went_to() {
+    let app = TestApp::new().await;
+    for (email, role, queue) in [
+        ("quinn@acme.test", Role::Qualifier, "qualification"),
+        ("quade@acme.test", Role::Qualifier, "qualification"),
+        ("hal@acme.test", Role::Hunter, "hunters"),
+        ("hana@acme.test", Role::Hunter, "hunters"),
+    ] {
+        app.user(email, role).await;
+        app.join(queue, email).await;
+    }
+    // Grade B new business goes to qualification, then escalates twice.
+    let receipt = app
+        .inquire(serde_json::json!({
+            "email": "pat@initech.test", "company": "Initech", "message": "Could we get pricing and a demo?",
+            "title": "Manager", "phone": "+1 415 555 0101", "fields": {"company_size": 250}
+        }))
+        .await;
+    assert_eq!(receipt["queue"], "qualification");
+    let item = receipt["work_item_id"].as_i64().unwrap();
+    let day = 24 * 3600 * 1000;
+    for later in [30, 90] {
+        let at = baton_db::now_ms() + later * day;
+        assert_eq!(app.db.escalate_breaches(at).await.unwrap(), vec![item]);
+    }
+    let holder = app.db.work_item(item).await.unwrap().assignee_id.unwrap();
+    let other = if holder == app.db.user_by_email("hal@acme.test").await.unwrap().id {
+        "hana@acme.test"
+    } else {
+        "hal@acme.test"
+    };
+    let moved = app
+        .post(
+            &app.owner,
+            &format!("/api/v1/work-items/{item}/reassign"),
+            &serde_json::json!({"email": other, "reason": "her territory"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (status, page, _) = manager.get(&format!("/inquiries/{}", receipt["id"])).await;
+    assert_eq!(status, 200);
+    for line in [
+        "assigned in qualification: ",
+        "escalated in qualification: first touch overdue; next member",
+        "escalated in hunters: first touch overdue; next tier",
+        &format!(
+            "reassigned in hunters to {} by Olive Owner: her territory",
+            other.split('@').next().unwrap()
+        ),
+    ] {
+        assert!(page.contains(line), "{line}: {page}");
+    }
+}
+
+#[tokio::test]
 async fn a_lead_page_shows_others_activities_only_to_managers_as_the_api_does() {
     let app = TestApp::new().await;
     let (hunter, lead, _) = hunter_with_a_lead(&app).await;
