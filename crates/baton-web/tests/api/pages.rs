@@ -625,7 +625,7 @@ async fn an_inquirys_timeline_names_the_queue_each_step_happened_in_and_whom_wor
         .await;
     assert_eq!(moved.status(), 200);
 
-    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
     let (status, page, _) = manager.get(&format!("/inquiries/{}", receipt["id"])).await;
     assert_eq!(status, 200);
     for line in [
