@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/leads/{id}/activities", post(log_activity))
         .route("/leads/{id}/opportunity", post(convert))
         .route("/leads/{id}/reassign", post(reassign))
+        .route("/leads/{id}/stage", post(move_stage))
         .route("/leads/{id}/appointments", post(schedule))
 }
 
@@ -61,9 +62,19 @@ struct ReassignForm {
     reason: String,
 }
 
+#[derive(Deserialize, Default)]
+struct StageForm {
+    csrf: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    reason: String,
+}
+
 /// A refused form of the page, as typed, with the fields at fault and why.
 enum Refused {
     Nothing,
+    Stage(StageForm, Vec<FieldError>),
     Activity(ActivityForm, Vec<FieldError>),
     Convert(ConvertForm, Vec<FieldError>),
     Reassign(ReassignForm, Vec<FieldError>),
@@ -97,6 +108,10 @@ struct LeadPage {
     own_activities: bool,
     /// What happened to the lead's work items, oldest first: (when, what).
     work: Vec<(String, String)>,
+    /// The stages it went through, oldest first: (when, move, reason, by).
+    stages: Vec<(String, String, String, String)>,
+    /// Empty when the viewer may not move it, or it has become a customer.
+    stage_fields: Vec<Field>,
     activity_fields: Vec<Field>,
     /// Empty when the lead is past converting.
     convert_fields: Vec<Field>,
@@ -324,12 +339,30 @@ async fn show(
             .iter()
             .map(|e| (viewer.when(e.at), super::inquiries::work_event(e)))
             .collect();
+        let stages = state
+            .db
+            .lead_stage_history(lead.id)
+            .await?
+            .into_iter()
+            .map(|change| {
+                let moved = match change.from_stage {
+                    Some(from) => format!("{from} → {}", change.to_stage),
+                    None => change.to_stage.to_string(),
+                };
+                let by = change
+                    .actor_id
+                    .map_or_else(|| "Baton".to_string(), |id| name_of(Some(id)));
+                (viewer.when(change.at), moved, change.reason, by)
+            })
+            .collect();
         let work = open_work(state, lead.id).await?;
         let csrf = viewer.session.csrf_token.clone();
 
         let (mut activity, mut convert, mut handing, mut meeting) = (None, None, None, None);
+        let mut moving = None;
         match refused {
             Refused::Nothing => {}
+            Refused::Stage(form, problems) => moving = Some((form, problems)),
             Refused::Activity(form, problems) => activity = Some((form, problems)),
             Refused::Convert(form, problems) => convert = Some((form, problems)),
             Refused::Reassign(form, problems) => handing = Some((form, problems)),
@@ -368,6 +401,40 @@ async fn show(
                 }
             }
             place_errors(&mut activity_fields, problems);
+        }
+
+        // Stages that follow from deals (opportunity, customer) are not
+        // chosen; a customer stays one.
+        let mut stage_fields = Vec::new();
+        if lead.stage != Stage::Customer && may_move(state, viewer, lead.id).await? {
+            let typed = moving.as_ref().map(|(f, _)| f);
+            let choices = std::iter::once((String::new(), "Choose a stage".to_string()))
+                .chain(
+                    Stage::ALL
+                        .iter()
+                        .filter(|s| {
+                            **s != lead.stage && !matches!(s, Stage::Opportunity | Stage::Customer)
+                        })
+                        .map(|s| (s.as_str().to_string(), s.to_string())),
+                )
+                .collect();
+            stage_fields = vec![
+                Field::choice(
+                    "stage",
+                    "Move to",
+                    choices,
+                    typed.map_or("", |f| f.stage.as_str()),
+                ),
+                Field::input(
+                    "reason",
+                    "Why",
+                    "text",
+                    typed.map_or("", |f| f.reason.as_str()),
+                ),
+            ];
+            if let Some((_, problems)) = moving {
+                place_errors(&mut stage_fields, problems);
+            }
         }
 
         let mut convert_fields = Vec::new();
@@ -453,6 +520,8 @@ async fn show(
             activities,
             own_activities: viewer.limited_to().is_some(),
             work: work_history,
+            stages,
+            stage_fields,
             activity_fields,
             convert_fields,
             reassign,
@@ -608,6 +677,63 @@ async fn reassign(
         Err(e) => {
             show_refusal(&state, &viewer, lead, e, |problems| {
                 Refused::Reassign(form, problems)
+            })
+            .await
+        }
+    }
+}
+
+/// Whether the viewer may move the lead on: a manager, or whoever holds it
+/// (see [`baton_db::Db::lead_held_by`]), as over the API.
+async fn may_move(state: &AppState, viewer: &Viewer, lead: i64) -> baton_db::Result<bool> {
+    Ok(viewer.role().is_manager() || state.db.lead_held_by(lead, viewer.id()).await?)
+}
+
+/// Moves the lead to another stage, with the reason every move needs; its
+/// work follows it as over the API.
+async fn move_stage(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<StageForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let lead = match lead_for(&state, &viewer, id).await {
+        Ok(lead) => lead,
+        Err(response) => return response,
+    };
+    match may_move(&state, &viewer, id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return message(
+                StatusCode::FORBIDDEN,
+                Some(&viewer),
+                "Not yours",
+                format!(
+                    "Lead {id} is held by someone else: its owner, the person assigned its work or a manager moves it."
+                ),
+            );
+        }
+        Err(e) => return failure(Some(&viewer), e),
+    }
+    let moved = match form.stage.trim().parse::<Stage>() {
+        Ok(to) => state
+            .db
+            .move_lead(viewer.id(), id, to, &form.reason)
+            .await
+            .map(|_| ()),
+        Err(_) => Err(baton_db::DbError::invalid(
+            "stage",
+            "choose the stage the lead moves to",
+        )),
+    };
+    match moved {
+        Ok(()) => Redirect::to(&format!("/leads/{id}")).into_response(),
+        Err(e) => {
+            show_refusal(&state, &viewer, lead, e, |problems| {
+                Refused::Stage(form, problems)
             })
             .await
         }

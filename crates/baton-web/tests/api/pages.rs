@@ -642,6 +642,89 @@ async fn an_inquirys_timeline_names_the_queue_each_step_happened_in_and_whom_wor
 }
 
 #[tokio::test]
+async fn a_lead_is_moved_from_its_page_by_whoever_holds_it_with_a_reason_shown_in_its_stages() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let mut other = Browser::person(&app, "hana@acme.test", Role::Hunter).await;
+    let receipt = app.inquire(strong_lead("lou@hooli.test")).await;
+    let lead = receipt["lead_id"].as_i64().unwrap();
+    let path = format!("/leads/{lead}");
+    let (status, page, _) = hunter.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Move to another stage") && page.contains("<h2>Stages</h2>"));
+    let csrf = Browser::csrf(&page);
+
+    let stage = format!("/leads/{lead}/stage");
+    let (status, page, _) = hunter
+        .post(
+            &stage,
+            &[("csrf", &csrf), ("stage", "disqualified"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"reason-error\"") && page.contains("say why the lead is disqualified"),
+        "{page}"
+    );
+    let (status, _, _) = hunter
+        .post(
+            &stage,
+            &[
+                ("csrf", &csrf),
+                ("stage", "disqualified"),
+                ("reason", "student project"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = hunter.get(&path).await;
+    assert!(
+        page.contains("disqualified</strong>") && page.contains("student project"),
+        "{page}"
+    );
+    assert_eq!(
+        app.db.lead(lead).await.unwrap().stage,
+        baton_core::domain::Stage::Disqualified
+    );
+
+    // Someone who does not hold it is refused, and offered no form.
+    app.join("hunters", "hana@acme.test").await;
+    let (_, page, _) = other.get(&path).await;
+    assert!(!page.contains("Move to another stage"), "{page}");
+    let other_csrf = Browser::csrf(&page);
+    let (status, _, _) = other
+        .post(
+            &stage,
+            &[
+                ("csrf", &other_csrf),
+                ("stage", "sql"),
+                ("reason", "mine now"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // Brought back, it is worked again.
+    let (status, _, _) = hunter
+        .post(
+            &stage,
+            &[
+                ("csrf", &csrf),
+                ("stage", "sql"),
+                ("reason", "they founded a company"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = hunter.get(&path).await;
+    assert!(
+        page.contains("disqualified → sql") && page.contains("back from disqualified as sql"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
 async fn a_lead_page_shows_others_activities_only_to_managers_as_the_api_does() {
     let app = TestApp::new().await;
     let (hunter, lead, _) = hunter_with_a_lead(&app).await;
