@@ -424,13 +424,15 @@ async fn show(
                     "Move to",
                     choices,
                     typed.map_or("", |f| f.stage.as_str()),
-                ),
+                )
+                .in_form("move"),
                 Field::input(
                     "reason",
-                    "Why",
+                    "Why it moves",
                     "text",
                     typed.map_or("", |f| f.reason.as_str()),
-                ),
+                )
+                .in_form("move"),
             ];
             if let Some((_, problems)) = moving {
                 place_errors(&mut stage_fields, problems);

@@ -169,6 +169,16 @@ impl Field {
             ..self
         }
     }
+
+    /// The field with its element's id made `form-` and its name, for a
+    /// page where two forms have a field of the same name: ids are one
+    /// each on a page, and a label names its own field.
+    fn in_form(self, form: &str) -> Field {
+        Field {
+            id: format!("{form}-{}", self.name),
+            ..self
+        }
+    }
 }
 
 /// Puts a refused form's problem beside the field it names, or beside the

@@ -664,7 +664,8 @@ async fn a_lead_is_moved_from_its_page_by_whoever_holds_it_with_a_reason_shown_i
         .await;
     assert_eq!(status, 422);
     assert!(
-        page.contains("id=\"reason-error\"") && page.contains("say why the lead is disqualified"),
+        page.contains("id=\"move-reason-error\"")
+            && page.contains("say why the lead is disqualified"),
         "{page}"
     );
     let (status, _, _) = hunter
