@@ -81,6 +81,41 @@ pub struct NewAccount {
     pub owner_id: Option<i64>,
 }
 
+/// A change to an account: the fields given replace the stored ones;
+/// `Some(None)` clears one that may be empty; `domains` replaces the whole
+/// list of the domains it claims.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub name: Option<String>,
+    pub status: Option<AccountStatus>,
+    pub tier: Option<Tier>,
+    pub industry: Option<Option<String>>,
+    pub employees: Option<Option<i64>>,
+    pub owner_id: Option<Option<i64>>,
+    pub domains: Option<Vec<String>>,
+}
+
+impl AccountChange {
+    /// `account` with this change made to it, as a new account would be given.
+    fn over(&self, account: &Account) -> NewAccount {
+        NewAccount {
+            name: self.name.clone().unwrap_or_else(|| account.name.clone()),
+            domains: self
+                .domains
+                .clone()
+                .unwrap_or_else(|| account.domains.clone()),
+            status: Some(self.status.unwrap_or(account.status)),
+            tier: Some(self.tier.unwrap_or(account.tier)),
+            industry: self
+                .industry
+                .clone()
+                .unwrap_or_else(|| account.industry.clone()),
+            employees: self.employees.unwrap_or(account.employees),
+            owner_id: self.owner_id.unwrap_or(account.owner_id),
+        }
+    }
+}
+
 /// A domain as stored: lowercase, without scheme, `www.` or path.
 pub fn normalise_domain(raw: &str) -> Result<String> {
     let lower = raw.trim().to_lowercase();
@@ -152,24 +187,7 @@ impl Db {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        for domain in &domains {
-            sqlx::query("INSERT INTO account_domains (domain, account_id) VALUES ($1, $2)")
-                .bind(domain)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(DbError::from)
-                .map_err(|e| {
-                    if e.is_unique_violation() {
-                        DbError::conflict(
-                            "domain",
-                            format!("{domain} already belongs to another account"),
-                        )
-                    } else {
-                        e
-                    }
-                })?;
-        }
+        claim_domains(&mut tx, id, &domains).await?;
         audit_in(
             &mut *tx,
             actor,
@@ -177,6 +195,102 @@ impl Db {
             "account",
             Some(id),
             &serde_json::json!({"name": name}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.account(id).await
+    }
+
+    /// Changes an account: its name, status, tier, industry, head count,
+    /// holder or domains. Every problem is named at once; a domain another
+    /// account claims is a conflict; a change to nothing writes nothing.
+    pub async fn update_account(
+        &self,
+        actor: Option<i64>,
+        id: i64,
+        change: &AccountChange,
+    ) -> Result<Account> {
+        // Checked before the transaction: on PostgreSQL reads share the
+        // writers' pool, which changes waiting on this row may hold.
+        let (name, domains) = self
+            .checked_account(&change.over(&self.account(id).await?))
+            .await?;
+        let mut tx = self.begin_write().await?;
+        // Read again in the writer's transaction, the row locked on
+        // PostgreSQL: what this change leaves alone is kept as it is now.
+        let lock = self.backend().row_lock();
+        let row: Option<AccountRow> = sqlx::query_as(&format!(
+            "SELECT id, name, status, tier, industry, employees, owner_id, created_at FROM accounts
+             WHERE id = $1{lock}"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let row = row.ok_or_else(|| DbError::NotFound(format!("account {id}")))?;
+        let claimed: Vec<(String,)> = sqlx::query_as(
+            "SELECT domain FROM account_domains WHERE account_id = $1 ORDER BY domain",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let current = account_from_row(row, claimed.into_iter().map(|(d,)| d).collect())?;
+        let new = change.over(&current);
+        let mut sorted = domains.clone();
+        sorted.sort();
+        let unchanged = (
+            &name,
+            new.status,
+            new.tier,
+            &new.industry,
+            new.employees,
+            new.owner_id,
+            &sorted,
+        ) == (
+            &current.name,
+            Some(current.status),
+            Some(current.tier),
+            &current.industry,
+            current.employees,
+            current.owner_id,
+            &current.domains,
+        );
+        if unchanged {
+            return Ok(current);
+        }
+        sqlx::query(
+            "UPDATE accounts SET name = $1, name_norm = $2, status = $3, tier = $4, industry = $5,
+                 employees = $6, owner_id = $7, updated_at = $8
+             WHERE id = $9",
+        )
+        .bind(&name)
+        .bind(normalise_company(&name))
+        .bind(new.status.unwrap_or(current.status).as_str())
+        .bind(new.tier.unwrap_or(current.tier).as_str())
+        .bind(optional(new.industry.as_deref()))
+        .bind(new.employees)
+        .bind(new.owner_id)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if change.domains.is_some() {
+            sqlx::query("DELETE FROM account_domains WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            claim_domains(&mut tx, id, &domains).await?;
+        }
+        audit_in(
+            &mut *tx,
+            actor,
+            "account.updated",
+            "account",
+            Some(id),
+            &serde_json::json!({
+                "name": change.name, "status": change.status, "tier": change.tier,
+                "industry": change.industry, "employees": change.employees,
+                "owner_id": change.owner_id, "domains": change.domains,
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -259,31 +373,69 @@ impl Db {
 
     async fn with_domains(&self, rows: Vec<AccountRow>) -> Result<Vec<Account>> {
         let mut accounts = Vec::with_capacity(rows.len());
-        for (id, name, status, tier, industry, employees, owner_id, created_at) in rows {
+        for row in rows {
             let domains: Vec<(String,)> = sqlx::query_as(
                 "SELECT domain FROM account_domains WHERE account_id = $1 ORDER BY domain",
             )
-            .bind(id)
+            .bind(row.0)
             .fetch_all(self.reader())
             .await?;
-            accounts.push(Account {
-                id,
-                name,
-                status: status
-                    .parse()
-                    .map_err(|e| DbError::invalid("status", format!("{e}")))?,
-                tier: tier
-                    .parse()
-                    .map_err(|e| DbError::invalid("tier", format!("{e}")))?,
-                industry,
-                employees,
-                owner_id,
-                domains: domains.into_iter().map(|(d,)| d).collect(),
-                created_at,
-            });
+            accounts.push(account_from_row(
+                row,
+                domains.into_iter().map(|(d,)| d).collect(),
+            )?);
         }
         Ok(accounts)
     }
+}
+
+fn account_from_row(
+    (id, name, status, tier, industry, employees, owner_id, created_at): AccountRow,
+    domains: Vec<String>,
+) -> Result<Account> {
+    Ok(Account {
+        id,
+        name,
+        status: status
+            .parse()
+            .map_err(|e| DbError::invalid("status", format!("{e}")))?,
+        tier: tier
+            .parse()
+            .map_err(|e| DbError::invalid("tier", format!("{e}")))?,
+        industry,
+        employees,
+        owner_id,
+        domains,
+        created_at,
+    })
+}
+
+/// Claims `domains` for the account `id`; one another account claims is a
+/// conflict.
+async fn claim_domains(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    domains: &[String],
+) -> Result<()> {
+    for domain in domains {
+        sqlx::query("INSERT INTO account_domains (domain, account_id) VALUES ($1, $2)")
+            .bind(domain)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(DbError::from)
+            .map_err(|e| {
+                if e.is_unique_violation() {
+                    DbError::conflict(
+                        "domain",
+                        format!("{domain} already belongs to another account"),
+                    )
+                } else {
+                    e
+                }
+            })?;
+    }
+    Ok(())
 }
 
 /// The columns the account list sorts by.

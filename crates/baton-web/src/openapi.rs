@@ -24,7 +24,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         api::inquiries::create, api::inquiries::list, api::inquiries::show,
         api::inquiries::release, api::inquiries::confirm_spam, api::inquiries::report_spam,
         api::inquiries::correct,
-        api::accounts::create, api::accounts::list, api::accounts::show,
+        api::accounts::create, api::accounts::list, api::accounts::show, api::accounts::update,
         api::queues::list, api::queues::show, api::queues::change, api::queues::add_member,
         api::queues::change_member, api::queues::remove_member,
         api::queues::rules, api::queues::replace_rules,

@@ -1,6 +1,6 @@
 //! Accounts over the API.
 
-use super::{JsonBody, Page, PageParams};
+use super::{JsonBody, Page, PageParams, not_null, present_or_null};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -9,13 +9,13 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use baton_core::domain::{AccountStatus, Role, Tier};
-use baton_db::accounts::{Account, NewAccount};
+use baton_db::accounts::{Account, AccountChange, NewAccount};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/accounts", get(list).post(create))
-        .route("/api/v1/accounts/{id}", get(show))
+        .route("/api/v1/accounts/{id}", get(show).patch(update))
 }
 
 /// A new account.
@@ -82,6 +82,82 @@ pub async fn create(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(account)))
+}
+
+/// A change to an account: only the fields given change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub status: Option<AccountStatus>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub tier: Option<Tier>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>)]
+    pub industry: Option<Option<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>)]
+    pub employees: Option<Option<i64>>,
+    /// Who holds it: a hunter, farmer, manager or owner; someone else than
+    /// the caller for owners and managers only; `null` for nobody.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>)]
+    pub owner_id: Option<Option<i64>>,
+    /// Every domain it claims, replacing those it claimed.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub domains: Option<Vec<String>>,
+}
+
+/// Change an account. Managers change any; others those they hold, or that
+/// nobody holds, and hand them to no one but themselves.
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", request_body = AccountPatch,
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, body = Account), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    input: JsonBody<AccountPatch>,
+) -> Result<Json<Account>, ApiError> {
+    caller.require(ACCOUNT_EDITORS, "change accounts")?;
+    let input = input.read()?;
+    let account = state.db.account(id).await?;
+    if account.owner_id.is_some_and(|owner| owner != caller.id()) {
+        caller.require(&[Role::Manager], "change an account someone else holds")?;
+    }
+    if input
+        .owner_id
+        .is_some_and(|owner| owner.is_some_and(|owner| owner != caller.id()))
+    {
+        caller.require(&[Role::Manager], "hand an account to someone else")?;
+    }
+    let change = AccountChange {
+        name: input.name,
+        status: input.status,
+        tier: input.tier,
+        industry: input.industry,
+        employees: input.employees,
+        owner_id: input.owner_id,
+        domains: input.domains,
+    };
+    Ok(Json(
+        state
+            .db
+            .update_account(Some(caller.id()), id, &change)
+            .await
+            .map_err(|e| e.renamed("domain", "domains"))?,
+    ))
 }
 
 /// Read an account.
