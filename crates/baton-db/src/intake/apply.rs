@@ -214,14 +214,7 @@ impl Db {
             match *item {
                 Prepared::Ready(plan) => plans.push(plan),
                 Prepared::Failed { inquiry_id, error } => {
-                    sqlx::query(
-                        "UPDATE inquiries SET status = 'needs_attention', error = $1, attempts = attempts + 1
-                         WHERE id = $2 AND status IN ('received', 'needs_attention')",
-                    )
-                    .bind(error)
-                    .bind(inquiry_id)
-                    .execute(&mut **tx)
-                    .await?;
+                    super::set_aside(&mut **tx, *inquiry_id, error).await?;
                     outcomes.push(Outcome {
                         status: InquiryStatus::NeedsAttention,
                         error: Some(error.clone()),

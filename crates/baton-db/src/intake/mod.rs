@@ -489,17 +489,49 @@ impl Db {
         }
     }
 
-    /// Decides and writes a batch, retrying when PostgreSQL reports a
-    /// deadlock or serialisation failure between servers.
+    /// Decides and writes a batch. When writing it fails, each inquiry is
+    /// written alone, so that one that cannot be written waits with its
+    /// error ("needs attention") and does not keep the others back.
     async fn process_pending(&self, pending: Vec<Pending>) -> Result<Vec<Outcome>> {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
         let (context, prepared) = self.prepare(pending).await?;
         let prepared: Vec<&Prepared> = prepared.iter().collect();
+        let batch_error = match self.apply_retrying(&prepared, &context).await {
+            Ok(outcomes) => return Ok(outcomes),
+            Err(e) => e,
+        };
+        tracing::warn!(error = %batch_error, "a batch could not be written; writing its inquiries one by one");
+        let mut outcomes = Vec::with_capacity(prepared.len());
+        for item in prepared {
+            match self.apply_retrying(&[item], &context).await {
+                Ok(written) => outcomes.extend(written),
+                Err(e) => {
+                    let id = item.inquiry_id();
+                    let error = format!("processing failed: {e}");
+                    set_aside(self.writer(), id, &error).await?;
+                    outcomes.push(Outcome {
+                        status: InquiryStatus::NeedsAttention,
+                        error: Some(error),
+                        ..Outcome::already_done(id)
+                    });
+                }
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Writes a decided batch, retrying when PostgreSQL reports a deadlock
+    /// or serialisation failure between servers.
+    async fn apply_retrying(
+        &self,
+        prepared: &[&Prepared],
+        context: &Context,
+    ) -> Result<Vec<Outcome>> {
         let mut attempt = 0;
         loop {
-            match self.apply(&prepared, &context).await {
+            match self.apply(prepared, context).await {
                 Err(e) => {
                     if !wait_to_retry(&mut attempt, &e).await {
                         return Err(e);
@@ -533,6 +565,24 @@ impl Db {
         .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
+}
+
+/// Marks a waiting inquiry as needing attention, with why; one processed
+/// meanwhile is left as it is.
+pub(crate) async fn set_aside<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    inquiry_id: i64,
+    error: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE inquiries SET status = 'needs_attention', error = $1, attempts = attempts + 1
+         WHERE id = $2 AND status IN ('received', 'needs_attention')",
+    )
+    .bind(error)
+    .bind(inquiry_id)
+    .execute(executor)
+    .await?;
+    Ok(())
 }
 
 /// A stored decision as shown to people and the API.

@@ -111,6 +111,13 @@ pub enum Prepared {
 
 impl Prepared {
     /// The id of the inquiry, to be set once it is stored.
+    pub fn inquiry_id(&self) -> i64 {
+        match self {
+            Prepared::Ready(plan) => plan.inquiry_id,
+            Prepared::Failed { inquiry_id, .. } => *inquiry_id,
+        }
+    }
+
     pub fn inquiry_id_mut(&mut self) -> &mut i64 {
         match self {
             Prepared::Ready(plan) => &mut plan.inquiry_id,

@@ -167,6 +167,55 @@ async fn a_failed_processing_waits_in_needs_attention_and_reprocess_retries_it()
 }
 
 #[tokio::test]
+async fn an_inquiry_that_cannot_be_written_waits_alone_and_the_others_are_processed() {
+    let app = TestApp::new().await;
+    let done = app.inquire(strong_lead("dana@initech.test")).await;
+    let broken = done["id"].as_i64().unwrap();
+    // Its lead is there already: written again, it breaks a unique key.
+    sqlx::query("UPDATE inquiries SET status = 'received' WHERE id = $1")
+        .bind(broken)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let raw = serde_json::to_vec(&strong_lead("lou@hooli.test")).unwrap();
+    let (stored, _) = app
+        .db
+        .store_raw(&[baton_db::intake::RawInquiry {
+            channel: baton_core::domain::Channel::Api,
+            origin: "test".into(),
+            raw,
+            idempotency_key: None,
+            content_hash: "lou".into(),
+        }])
+        .await
+        .unwrap();
+    let fresh = stored[0].id();
+    let outcomes = app.db.process_inquiries(&[broken, fresh]).await.unwrap();
+    let status_of = |id: i64| {
+        outcomes
+            .iter()
+            .find(|o| o.inquiry_id == id)
+            .map(|o| (o.status, o.error.is_some()))
+    };
+    use baton_core::domain::InquiryStatus;
+    assert_eq!(
+        status_of(broken),
+        Some((InquiryStatus::NeedsAttention, true)),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        status_of(fresh),
+        Some((InquiryStatus::Processed, false)),
+        "{outcomes:?}"
+    );
+    let shown = app
+        .get_json(&app.owner, &format!("/api/v1/inquiries/{broken}"))
+        .await;
+    assert_eq!(shown["status"], "needs_attention", "{shown}");
+    assert_eq!(app.db.waiting_inquiries(10).await.unwrap(), vec![broken]);
+}
+
+#[tokio::test]
 async fn openapi_document_lists_the_api() {
     let app = TestApp::new().await;
     let doc: serde_json::Value = app
