@@ -260,7 +260,7 @@ fn parse_input(body: &[u8]) -> Result<InquiryInput, ApiError> {
                     .map(str::to_string)
                     .or_else(|| field_at(body, e.column()))
                     .unwrap_or_else(|| "body".to_string());
-                ApiError::field(&field, message)
+                ApiError::field(&field, super::in_words(super::without_position(&message)))
             }
             _ => ApiError::bad_request(format!("the body is not valid JSON: {e}")),
         }

@@ -273,7 +273,9 @@ async fn read_json<T: DeserializeOwned, S: Send + Sync>(
             JsonRejection::JsonSyntaxError(e)
                 if serde_json::from_slice::<IgnoredAny>(&body).is_ok() =>
             {
-                field_problem(&source_text(&e).replace("expected value", "has the wrong type"))
+                field_problem(without_position(
+                    &source_text(&e).replace("expected value", "has the wrong type"),
+                ))
             }
             other => json_problem(other),
         })
@@ -403,7 +405,7 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
 
 /// A value's problem without the parser's " at line 1 column 16": the
 /// problem names the field, which says more to whoever sent it.
-fn without_position(detail: &str) -> &str {
+pub(crate) fn without_position(detail: &str) -> &str {
     match detail.rsplit_once(" at line ") {
         Some((problem, position))
             if position
@@ -443,7 +445,86 @@ fn field_problem(detail: &str) -> ApiError {
     // The problem names the field itself; the reason need not.
     let reason = path
         .and_then(|path| detail.strip_prefix(&format!("{path}: ")))
-        .unwrap_or(detail)
-        .to_string();
-    ApiError::field(&field, reason)
+        .unwrap_or(detail);
+    ApiError::field(&field, in_words(reason))
+}
+
+/// A parser's reason in the words of whoever sent the value: "invalid type:
+/// string \"many\", expected i64" is "must be a whole number, not the text
+/// \"many\"", and "unknown variant `zz`, expected one of `a`, `b`" is "`zz`
+/// is not one of: a, b". Other reasons are kept as they are.
+pub(crate) fn in_words(reason: &str) -> String {
+    if let Some((value, expected)) = reason
+        .strip_prefix("unknown variant ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let choices = expected
+            .trim_start_matches("one of ")
+            .replace('`', "")
+            .replace(" or ", ", ");
+        return format!("{value} is not one of: {choices}");
+    }
+    let Some((given, expected)) = reason
+        .strip_prefix("invalid type: ")
+        .or_else(|| reason.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.rsplit_once(", expected "))
+    else {
+        return reason.to_string();
+    };
+    let wanted = match expected {
+        "i64" | "i32" | "i16" | "isize" => "a whole number".to_string(),
+        "u64" | "u32" | "usize" => "a whole number, 0 or more".to_string(),
+        "u8" => "a whole number from 0 to 255".to_string(),
+        "u16" => "a whole number from 0 to 65535".to_string(),
+        "f64" | "f32" => "a number".to_string(),
+        "a string" => "text".to_string(),
+        "a boolean" => "true or false".to_string(),
+        "a sequence" => "a list".to_string(),
+        "a map" | "struct" => "an object".to_string(),
+        other => other.to_string(),
+    };
+    let given = match given.split_once(' ') {
+        Some(("string", text)) => format!("the text {text}"),
+        Some((_, value)) => value.replace('`', ""),
+        None => match given {
+            "sequence" => "a list".to_string(),
+            "map" => "an object".to_string(),
+            other => other.to_string(),
+        },
+    };
+    format!("must be {wanted}, not {given}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    #[test]
+    fn a_parsers_reasons_are_put_in_words() {
+        for (reason, words) in [
+            (
+                "invalid type: string \"many\", expected i64",
+                "must be a whole number, not the text \"many\"",
+            ),
+            (
+                "invalid value: integer `-5`, expected u8",
+                "must be a whole number from 0 to 255, not -5",
+            ),
+            (
+                "invalid type: sequence, expected a string",
+                "must be text, not a list",
+            ),
+            (
+                "unknown variant `zz`, expected one of `a`, `b`, `c`",
+                "`zz` is not one of: a, b, c",
+            ),
+            (
+                "unknown variant `x`, expected `day` or `week`",
+                "`x` is not one of: day, week",
+            ),
+            ("must be between 1 and 100", "must be between 1 and 100"),
+        ] {
+            assert_eq!(in_words(reason), words, "{reason}");
+        }
+    }
 }
