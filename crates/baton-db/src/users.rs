@@ -268,6 +268,26 @@ pub struct NewUser<'a> {
     pub password: Option<&'a str>,
 }
 
+impl NewUser<'_> {
+    /// The person's e-mail address and name as they would be stored, or
+    /// every problem with what was given; reads nothing, so a command can
+    /// refuse them before it opens a database.
+    pub fn checked(&self) -> Result<(Email, String)> {
+        let mut refusals = Refusals::default();
+        let email = refusals.value(
+            Email::parse(self.email)
+                .map(Some)
+                .map_err(|e| DbError::invalid("email", e)),
+        )?;
+        let name = refusals.value(required_name("name", self.name, "a name is required"))?;
+        if let Some(password) = self.password {
+            refusals.value(check_new_password(password))?;
+        }
+        let email = refusals.finish_with(email)?;
+        Ok((email, name))
+    }
+}
+
 /// A hash no password matches, checked for unknown people so that refusing
 /// them costs what refusing a wrong password does.
 fn unknown_person_hash() -> &'static str {
@@ -304,18 +324,8 @@ pub fn token_name(name: &str) -> Result<String> {
 impl Db {
     /// Adds a person; the e-mail must be new.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
-        let mut refusals = Refusals::default();
-        let email = refusals.value(
-            Email::parse(new.email)
-                .map(Some)
-                .map_err(|e| DbError::invalid("email", e)),
-        )?;
-        let name = refusals.value(required_name("name", new.name, "a name is required"))?;
+        let (email, name) = new.checked()?;
         let name = name.as_str();
-        if let Some(password) = new.password {
-            refusals.value(check_new_password(password))?;
-        }
-        let email = refusals.finish_with(email)?;
         let hash = new.password.map(auth::hash_password);
         let inserted: std::result::Result<(i64,), _> = sqlx::query_as(
             "INSERT INTO users (email, email_lower, name, role, password_hash, created_at)

@@ -340,6 +340,19 @@ fn user_add_rejects_a_short_password_and_an_unknown_role_as_bad_input() {
     ]);
     assert_eq!(unknown_role.status.code(), Some(2));
     assert!(stderr(&unknown_role).contains("unknown role `boss`"));
+
+    // Refused as a whole, it makes no database where there was none.
+    let fresh = Baton::sqlite();
+    let bad_email = fresh.run(&[
+        "user", "add", "--email", "bad", "--name", "X", "--role", "owner",
+    ]);
+    assert_eq!(bad_email.status.code(), Some(2));
+    assert!(
+        stderr(&bad_email).contains("email"),
+        "{}",
+        stderr(&bad_email)
+    );
+    assert!(!fresh.files.join("data").join("baton.db").exists());
 }
 
 #[test]

@@ -30,6 +30,8 @@ pub async fn add_user(database: &DatabaseArgs, args: &UserAddArgs) -> Result<(),
         role: args.role,
         password,
     };
+    // Refused before the database is opened, so nothing is made for it.
+    new_user.checked()?;
     let (user, owned) = closing(open(database).await?, async |db| {
         let user = db.create_user(new_user).await?;
         Ok((user, db.has_active_owner().await?))
