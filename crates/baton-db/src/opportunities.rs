@@ -78,6 +78,9 @@ pub struct OpportunityChange {
     pub expected_close: Option<String>,
     /// Needed to lose a deal.
     pub close_reason: Option<String>,
+    /// Who holds it now: a hunter, farmer, manager or owner at work. Its
+    /// lead goes with it.
+    pub owner_id: Option<i64>,
 }
 
 /// Filters for listing opportunities; empty means any.
@@ -526,6 +529,8 @@ impl Db {
         // on PostgreSQL reads share the writers' pool, which the changes
         // waiting on this row may hold.
         let today = self.today().await?.to_string();
+        self.ensure_seller("owner_id", change.owner_id, "deals")
+            .await?;
         // Read inside the writer's transaction, the row locked on
         // PostgreSQL, so that changes sent at once each apply to the one
         // before rather than writing back a row read before it.
@@ -590,7 +595,9 @@ impl Db {
             .engaged_on
             .clone()
             .or_else(|| engaged(stage).then(|| today.clone()));
+        let owner_id = change.owner_id.or(current.owner_id);
         let unchanged = !moved
+            && owner_id == current.owner_id
             && (amount, probability, category)
                 == (
                     current.amount_minor,
@@ -608,7 +615,8 @@ impl Db {
         // The stage in the WHERE clause keeps two people from closing the same deal twice.
         let updated = sqlx::query(
             "UPDATE opportunities SET stage = $1, amount_minor = $2, probability = $3, forecast_category = $4,
-                 expected_close = $5, engaged_on = $6, closed_on = $7, close_reason = $8, updated_at = $9
+                 expected_close = $5, engaged_on = $6, closed_on = $7, close_reason = $8, updated_at = $9,
+                 owner_id = $12
              WHERE id = $10 AND stage = $11",
         )
         .bind(stage.as_str())
@@ -622,6 +630,7 @@ impl Db {
         .bind(now)
         .bind(id)
         .bind(current.stage.as_str())
+        .bind(owner_id)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
@@ -629,6 +638,16 @@ impl Db {
                 "stage",
                 format!("opportunity {id} changed meanwhile; read it again"),
             ));
+        }
+        if owner_id != current.owner_id
+            && let Some(lead) = current.lead_id
+        {
+            sqlx::query("UPDATE leads SET owner_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(owner_id)
+                .bind(now)
+                .bind(lead)
+                .execute(&mut *tx)
+                .await?;
         }
         if won && let Some(account) = current.account_id {
             sqlx::query("UPDATE accounts SET status = 'customer', updated_at = $1 WHERE id = $2")
@@ -646,7 +665,7 @@ impl Db {
             &serde_json::json!({
                 "from_stage": current.stage, "stage": stage, "amount_minor": amount,
                 "probability": probability, "forecast_category": category,
-                "close_reason": close_reason,
+                "close_reason": close_reason, "owner_id": owner_id,
                 "account_became_customer": if won { current.account_id } else { None },
             }),
         )

@@ -191,10 +191,15 @@ pub struct OpportunityPatch {
     #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
     pub close_reason: Option<String>,
+    /// Hands the deal, and its lead, to another hunter, farmer, manager or
+    /// owner at work (managers only).
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub owner_id: Option<i64>,
 }
 
-/// Move a deal on: stage, amount, probability, category, expected close.
-/// Winning it makes its account and lead customers.
+/// Move a deal on: stage, amount, probability, category, expected close,
+/// who holds it. Winning it makes its account and lead customers.
 #[utoipa::path(patch, path = "/api/v1/opportunities/{id}", tag = "opportunities", request_body = OpportunityPatch,
     params(("id" = i64, Path, description = "Opportunity id")),
     responses((status = 200, body = Opportunity), (status = 403, body = crate::error::Problem),
@@ -209,6 +214,9 @@ pub async fn update(
     caller.require(SELLERS, "change opportunities")?;
     let input = input.read()?;
     visible(&state, &caller, id).await?;
+    if input.owner_id.is_some_and(|owner| owner != caller.id()) {
+        caller.require(&[Role::Manager], "hand a deal to someone else")?;
+    }
     let change = OpportunityChange {
         stage: input.stage,
         amount: input.amount,
@@ -216,6 +224,7 @@ pub async fn update(
         forecast_category: input.forecast_category,
         expected_close: input.expected_close,
         close_reason: input.close_reason,
+        owner_id: input.owner_id,
     };
     Ok(Json(
         state

@@ -35,6 +35,9 @@ struct ChangeForm {
     amount: String,
     #[serde(default)]
     expected_close: String,
+    /// Offered to managers only; absent, the deal stays with its holder.
+    #[serde(default)]
+    owner_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -179,6 +182,27 @@ async fn show(
             )
             .optional(),
         ];
+        // Managers hand a deal to another seller at work.
+        if viewer.role().is_manager() {
+            let people = match state.db.users().await {
+                Ok(people) => people,
+                Err(e) => return failure(Some(viewer), e),
+            };
+            let sellers = people
+                .into_iter()
+                .filter(|p| p.active && p.role.sells())
+                .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.role)))
+                .collect();
+            let holder = deal.owner_id.map(|id| id.to_string()).unwrap_or_default();
+            change_fields.push(Field::choice(
+                "owner_id",
+                "Held by",
+                sellers,
+                typed
+                    .and_then(|f| f.owner_id.as_deref())
+                    .unwrap_or(holder.as_str()),
+            ));
+        }
         if let Some((_, problems)) = change {
             place_errors(&mut change_fields, problems);
         }
@@ -279,15 +303,26 @@ async fn update(
         Ok(deal) => deal,
         Err(response) => return response,
     };
+    // Only a manager hands a deal on; anyone else's form has no holder.
+    let owner = match form.owner_id.as_deref().map(str::trim) {
+        Some(id) if viewer.role().is_manager() => id
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| baton_db::DbError::invalid("owner_id", "choose who holds the deal")),
+        _ => Ok(None),
+    };
     let change = form
         .stage
         .parse::<OpportunityStage>()
         .map_err(|e| baton_db::DbError::invalid("stage", e.to_string()))
-        .map(|stage| OpportunityChange {
-            stage: Some(stage),
-            amount: Some(Decimal(form.amount.trim().to_string())),
-            expected_close: Some(form.expected_close.clone()),
-            ..Default::default()
+        .and_then(|stage| {
+            Ok(OpportunityChange {
+                stage: Some(stage),
+                amount: Some(Decimal(form.amount.trim().to_string())),
+                expected_close: Some(form.expected_close.clone()),
+                owner_id: owner?,
+                ..Default::default()
+            })
         });
     apply(&state, &viewer, deal, change, |problems| {
         Refused::Change(form, problems)

@@ -2184,6 +2184,56 @@ async fn a_change_to_nothing_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_manager_hands_a_deal_and_its_lead_to_another_seller() {
+    let app = TestApp::new().await;
+    let (hal_id, hal) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let (fay_id, _) = app.user("fay@acme.test", Role::Farmer).await;
+    let (sue_id, _) = app.user("sue@acme.test", Role::Service).await;
+    let (gus_id, _) = app.user("gus@acme.test", Role::Hunter).await;
+    app.deactivate(gus_id).await;
+    let (_, manager) = app.user("max@acme.test", Role::Manager).await;
+    let sent = app.inquire(strong_lead("dana@initech.test")).await;
+    let lead = sent["lead_id"].as_i64().unwrap();
+    let deal = created(
+        &app,
+        &hal,
+        "/api/v1/opportunities",
+        json!({"name": "Initech seats", "amount": "1000", "lead_id": lead}),
+    )
+    .await;
+    let path = format!("/api/v1/opportunities/{}", deal["id"]);
+    assert_eq!(deal["owner_id"], hal_id);
+
+    assert_eq!(
+        patch(&app, &hal, &path, json!({"owner_id": fay_id}))
+            .await
+            .0,
+        403
+    );
+    for refused in [sue_id, gus_id, 999_999] {
+        let (status, problem) = patch(&app, &manager, &path, json!({"owner_id": refused})).await;
+        assert_eq!(status, 422, "{refused}: {problem}");
+        assert_eq!(field(&problem), "owner_id");
+    }
+    let (status, handed) = patch(&app, &manager, &path, json!({"owner_id": fay_id})).await;
+    assert_eq!(
+        (status, &handed["owner_id"]),
+        (200, &json!(fay_id)),
+        "{handed}"
+    );
+    let lead_now = app
+        .get_json(&manager, &format!("/api/v1/leads/{lead}"))
+        .await;
+    assert_eq!(lead_now["owner_id"], fay_id, "the lead goes with its deal");
+    assert_eq!(
+        app.get(&hal, &path).await.status(),
+        403,
+        "no longer Hal's to see"
+    );
+}
+
+#[tokio::test]
 async fn changes_to_one_deal_sent_at_once_each_land() {
     let app = TestApp::new().await;
     let (_, hal_token) = app.user("hal@acme.test", Role::Hunter).await;

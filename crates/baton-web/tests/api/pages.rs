@@ -726,6 +726,67 @@ async fn a_lead_is_moved_from_its_page_by_whoever_holds_it_with_a_reason_shown_i
 }
 
 #[tokio::test]
+async fn a_manager_hands_a_deal_on_from_its_page_and_a_hunter_is_offered_no_such_choice() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let hal_id = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let (fay_id, _) = app.user("fay@acme.test", Role::Farmer).await;
+    let deal = app
+        .post(
+            &app.owner,
+            "/api/v1/opportunities",
+            &serde_json::json!({"name": "Seats", "amount": "500", "owner_id": hal_id}),
+        )
+        .await;
+    assert_eq!(deal.status(), 201);
+    let deal: serde_json::Value = deal.json().await.unwrap();
+    let path = format!("/opportunities/{}", deal["id"]);
+
+    let (_, page, _) = hunter.get(&path).await;
+    assert!(!page.contains("Held by"), "{page}");
+    let csrf = Browser::csrf(&page);
+    let fay = fay_id.to_string();
+    let form = [
+        ("stage", "engaging"),
+        ("amount", "500"),
+        ("expected_close", ""),
+        ("owner_id", fay.as_str()),
+    ];
+    let (status, _, _) = hunter
+        .post(&path, &[&[("csrf", csrf.as_str())][..], &form].concat())
+        .await;
+    assert_eq!(status, 303);
+    let kept = app
+        .db
+        .opportunity(deal["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.owner_id,
+        Some(hal_id),
+        "a hunter's form hands nothing on"
+    );
+
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get(&path).await;
+    assert!(
+        page.contains("Held by") && page.contains("fay (farmer)"),
+        "{page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = manager
+        .post(&path, &[&[("csrf", csrf.as_str())][..], &form].concat())
+        .await;
+    assert_eq!(status, 303);
+    let handed = app
+        .db
+        .opportunity(deal["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(handed.owner_id, Some(fay_id));
+}
+
+#[tokio::test]
 async fn a_lead_page_shows_others_activities_only_to_managers_as_the_api_does() {
     let app = TestApp::new().await;
     let (hunter, lead, _) = hunter_with_a_lead(&app).await;
