@@ -97,7 +97,7 @@ pub struct AccountChange {
 
 impl AccountChange {
     /// `account` with this change made to it, as a new account would be given.
-    fn over(&self, account: &Account) -> NewAccount {
+    pub fn over(&self, account: &Account) -> NewAccount {
         NewAccount {
             name: self.name.clone().unwrap_or_else(|| account.name.clone()),
             domains: self

@@ -12,20 +12,22 @@ use super::lists::{
 use super::opportunity_lists::{deal_cells, deal_table};
 use super::session::csrf_refused;
 use super::{
-    Chrome, Field, Viewer, failure, money, not_for_your_role, parsed, refused_with_all, render,
-    typed, whole_number,
+    Chrome, Field, Viewer, failure, money, not_for_your_role, parsed, place_errors,
+    refused_with_all, render, typed, whole_number,
 };
 use crate::AppState;
 use crate::api::accounts::ACCOUNT_EDITORS;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use baton_core::domain::{AccountStatus, Role, Tier};
 use baton_core::inquiry::FieldError;
-use baton_db::accounts::{AccountLine, AccountListFilter, AccountSort, NewAccount};
+use baton_db::accounts::{
+    Account, AccountChange, AccountLine, AccountListFilter, AccountSort, NewAccount,
+};
 use baton_db::contacts::{ContactListFilter, ContactSort};
 use baton_db::leads::LeadFilter;
 use baton_db::listing::{Direction, Window};
@@ -36,7 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/accounts", get(list).post(create))
         .route("/accounts.csv", get(list))
-        .route("/accounts/{id}", get(detail))
+        .route("/accounts/{id}", get(detail).post(change))
 }
 
 const COLUMNS: &[Column] = &[
@@ -269,11 +271,102 @@ async fn show(
     render(request.status(), &page)
 }
 
+/// A change to an account as typed on its page.
+#[derive(Deserialize, Default)]
+struct ChangeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    /// Every domain it claims, separated by commas.
+    #[serde(default)]
+    domains: String,
+    #[serde(default)]
+    tier: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    employees: String,
+}
+
+impl ChangeForm {
+    /// The form filled in with the account as it is.
+    fn of(account: &Account) -> ChangeForm {
+        ChangeForm {
+            csrf: String::new(),
+            name: account.name.clone(),
+            domains: account.domains.join(", "),
+            tier: account.tier.as_str().to_string(),
+            status: account.status.as_str().to_string(),
+            industry: account.industry.clone().unwrap_or_default(),
+            employees: account.employees.map(|e| e.to_string()).unwrap_or_default(),
+        }
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        let named = |all: &mut dyn Iterator<Item = &'static str>| {
+            all.map(|v| (v.to_string(), v.to_string())).collect()
+        };
+        vec![
+            Field::input("name", "Name", "text", &self.name),
+            Field::input(
+                "domains",
+                "Domains (acme.com, acme.io)",
+                "text",
+                &self.domains,
+            )
+            .optional(),
+            Field::choice(
+                "tier",
+                "Tier",
+                named(&mut Tier::ALL.iter().map(|t| t.as_str())),
+                &self.tier,
+            ),
+            Field::choice(
+                "status",
+                "Status",
+                named(&mut AccountStatus::ALL.iter().map(|s| s.as_str())),
+                &self.status,
+            ),
+            Field::input("industry", "Industry", "text", &self.industry).optional(),
+            Field::input("employees", "Employees", "number", &self.employees).optional(),
+        ]
+    }
+
+    /// The change typed, and each field that does not read.
+    fn change(&self) -> (AccountChange, Vec<FieldError>) {
+        let mut problems = Vec::new();
+        let change = AccountChange {
+            name: Some(self.name.clone()),
+            status: parsed("status", &self.status, &mut problems),
+            tier: parsed("tier", &self.tier, &mut problems),
+            industry: Some(typed(&self.industry)),
+            employees: Some(whole_number("employees", &self.employees, &mut problems)),
+            owner_id: None,
+            domains: Some(self.domains.split(',').filter_map(typed).collect()),
+        };
+        (change, problems)
+    }
+}
+
+/// Whether the viewer changes this account, as over the API: managers
+/// any, those who add accounts the ones they hold or nobody holds.
+fn may_change(viewer: &Viewer, account: &Account) -> bool {
+    viewer.role().is_manager()
+        || (may_add(viewer) && account.owner_id.is_none_or(|owner| owner == viewer.id()))
+}
+
 #[derive(Template)]
 #[template(path = "account_detail.html")]
 struct AccountDetail {
     title: String,
     chrome: Option<Chrome>,
+    csrf: String,
+    id: i64,
+    /// Empty when the viewer may not change the account.
+    change_fields: Vec<Field>,
     facts: Vec<(&'static str, String)>,
     revenue: String,
     note: Option<String>,
@@ -284,13 +377,59 @@ struct AccountDetail {
 const SHOWN: i64 = 25;
 
 async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
-    match account_page(&state, &viewer, id).await {
+    match account_page(&state, &viewer, id, None).await {
         Ok(response) => response,
         Err(e) => failure(Some(&viewer), e),
     }
 }
 
-async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::Result<Response> {
+async fn change(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(form): Form<ChangeForm>,
+) -> Response {
+    if !viewer.csrf_ok(&form.csrf) {
+        return csrf_refused();
+    }
+    let account = match state.db.account(id).await {
+        Ok(account) => account,
+        Err(e) => return failure(Some(&viewer), e),
+    };
+    if !may_change(&viewer, &account) {
+        return not_for_your_role(&viewer, "change this account; its holder or a manager does");
+    }
+    let changed = match form.change() {
+        (change, problems) if problems.is_empty() => state
+            .db
+            .update_account(Some(viewer.id()), id, &change)
+            .await
+            .map(drop),
+        // Every problem at once: what storage says of the fields that read.
+        (change, problems) => Err(refused_with_all(
+            state.db.checked_account(&change.over(&account)).await,
+            problems,
+        )),
+    };
+    let problems = match changed.map_err(|e| e.renamed("domain", "domains").field_problems()) {
+        Ok(()) => return Redirect::to(&format!("/accounts/{id}")).into_response(),
+        Err(Ok(problems)) => problems,
+        Err(Err(e)) => return failure(Some(&viewer), e),
+    };
+    match account_page(&state, &viewer, id, Some((form, problems))).await {
+        Ok(response) => response,
+        Err(e) => failure(Some(&viewer), e),
+    }
+}
+
+/// The account's page; with `refused`, its change form as typed with each
+/// problem beside its field, answered 422.
+async fn account_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    refused: Option<(ChangeForm, Vec<FieldError>)>,
+) -> baton_db::Result<Response> {
     let contact_filter = ContactListFilter {
         account_id: Some(id),
         ..Default::default()
@@ -364,6 +503,20 @@ async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
             }),
         ),
     ];
+    let mut change_fields = Vec::new();
+    if may_change(viewer, &account) {
+        change_fields = match &refused {
+            Some((typed, _)) => typed.fields(),
+            None => ChangeForm::of(&account).fields(),
+        };
+    }
+    let status = match refused {
+        Some((_, problems)) => {
+            place_errors(&mut change_fields, problems);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        None => StatusCode::OK,
+    };
     let facts = vec![
         ("Status", account.status.to_string()),
         ("Tier", account.tier.as_str().to_uppercase()),
@@ -377,10 +530,13 @@ async fn account_page(state: &AppState, viewer: &Viewer, id: i64) -> baton_db::R
         ("Open work", line.open_work.to_string()),
     ];
     Ok(render(
-        StatusCode::OK,
+        status,
         &AccountDetail {
             title: account.name,
             chrome: Some(Chrome::for_viewer(viewer)),
+            csrf: viewer.session.csrf_token.clone(),
+            id,
+            change_fields,
             revenue: revenue_won(&line),
             note: scope_note(viewer),
             facts,

@@ -787,6 +787,117 @@ async fn a_manager_hands_a_deal_on_from_its_page_and_a_hunter_is_offered_no_such
 }
 
 #[tokio::test]
+async fn an_account_is_changed_on_its_page_by_whoever_holds_it_every_problem_named() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let mut other = Browser::person(&app, "hana@acme.test", Role::Hunter).await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let made = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &serde_json::json!({"name": "Initech", "domain": "initech.test", "owner_id": hal}),
+        )
+        .await;
+    assert_eq!(made.status(), 201);
+    let made: serde_json::Value = made.json().await.unwrap();
+    app.post(
+        &app.owner,
+        "/api/v1/accounts",
+        &serde_json::json!({"name": "Hooli", "domain": "hooli.test"}),
+    )
+    .await;
+    let path = format!("/accounts/{}", made["id"]);
+    let (_, page, _) = hunter.get(&path).await;
+    assert!(page.contains("Change the account") && page.contains("value=\"initech.test\""));
+    let csrf = Browser::csrf(&page);
+
+    let (status, page, _) = hunter
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", " "),
+                ("domains", "initech.test, hooli.test"),
+                ("tier", "a"),
+                ("status", "prospect"),
+                ("industry", ""),
+                ("employees", "lots"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    for error in ["id=\"name-error\"", "id=\"employees-error\""] {
+        assert!(page.contains(error), "{error}: {page}");
+    }
+    assert!(
+        page.contains("value=\"initech.test, hooli.test\""),
+        "typed kept"
+    );
+    let (status, page, _) = hunter
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", "Initech"),
+                ("domains", "initech.test, hooli.test"),
+                ("tier", "a"),
+                ("status", "prospect"),
+                ("industry", ""),
+                ("employees", "250"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"domains-error\"") && page.contains("hooli.test already belongs"),
+        "{page}"
+    );
+    let (status, _, _) = hunter
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", "Initech Corp"),
+                ("domains", "initech.test, initrode.test"),
+                ("tier", "a"),
+                ("status", "prospect"),
+                ("industry", "Software"),
+                ("employees", "250"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let account = app.db.account(made["id"].as_i64().unwrap()).await.unwrap();
+    assert_eq!(
+        (
+            account.name.as_str(),
+            account.tier,
+            account.employees,
+            account.domains.len()
+        ),
+        ("Initech Corp", baton_core::domain::Tier::A, Some(250), 2)
+    );
+
+    // Someone else's account: no form, and a post is refused.
+    let (_, page, _) = other.get(&path).await;
+    assert!(!page.contains("Change the account"));
+    let csrf = Browser::csrf(&page);
+    let (status, _, _) = other
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", "Mine"),
+                ("tier", "c"),
+                ("status", "suspect"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
 async fn a_lead_page_shows_others_activities_only_to_managers_as_the_api_does() {
     let app = TestApp::new().await;
     let (hunter, lead, _) = hunter_with_a_lead(&app).await;
