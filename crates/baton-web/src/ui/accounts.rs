@@ -111,27 +111,12 @@ impl AccountForm {
         } else {
             &self.status
         };
-        let named = |all: &mut dyn Iterator<Item = &'static str>| {
-            all.map(|v| (v.to_string(), v.to_string())).collect()
-        };
-        vec![
-            Field::input("name", "Name", "text", &self.name),
+        account_fields(
+            &self.name,
             Field::input("domain", "Domain (acme.com)", "text", &self.domain).optional(),
-            Field::choice(
-                "tier",
-                "Tier",
-                named(&mut Tier::ALL.iter().map(|t| t.as_str())),
-                tier,
-            ),
-            Field::choice(
-                "status",
-                "Status",
-                named(&mut AccountStatus::ALL.iter().map(|s| s.as_str())),
-                status,
-            ),
-            Field::input("industry", "Industry", "text", &self.industry).optional(),
-            Field::input("employees", "Employees", "number", &self.employees).optional(),
-        ]
+            (tier, status),
+            (&self.industry, &self.employees),
+        )
     }
 
     /// The account typed, held by the person adding it if they sell, and
@@ -271,6 +256,37 @@ async fn show(
     render(request.status(), &page)
 }
 
+/// An account's fields as typed, its domains in `domains`: the new
+/// account's form and an account's change form alike.
+fn account_fields(
+    name: &str,
+    domains: Field,
+    (tier, status): (&str, &str),
+    (industry, employees): (&str, &str),
+) -> Vec<Field> {
+    let named = |all: &mut dyn Iterator<Item = &'static str>| {
+        all.map(|v| (v.to_string(), v.to_string())).collect()
+    };
+    vec![
+        Field::input("name", "Name", "text", name),
+        domains,
+        Field::choice(
+            "tier",
+            "Tier",
+            named(&mut Tier::ALL.iter().map(|t| t.as_str())),
+            tier,
+        ),
+        Field::choice(
+            "status",
+            "Status",
+            named(&mut AccountStatus::ALL.iter().map(|s| s.as_str())),
+            status,
+        ),
+        Field::input("industry", "Industry", "text", industry).optional(),
+        Field::input("employees", "Employees", "number", employees).optional(),
+    ]
+}
+
 /// A change to an account as typed on its page.
 #[derive(Deserialize, Default)]
 struct ChangeForm {
@@ -306,33 +322,18 @@ impl ChangeForm {
     }
 
     fn fields(&self) -> Vec<Field> {
-        let named = |all: &mut dyn Iterator<Item = &'static str>| {
-            all.map(|v| (v.to_string(), v.to_string())).collect()
-        };
-        vec![
-            Field::input("name", "Name", "text", &self.name),
-            Field::input(
-                "domains",
-                "Domains (acme.com, acme.io)",
-                "text",
-                &self.domains,
-            )
-            .optional(),
-            Field::choice(
-                "tier",
-                "Tier",
-                named(&mut Tier::ALL.iter().map(|t| t.as_str())),
-                &self.tier,
-            ),
-            Field::choice(
-                "status",
-                "Status",
-                named(&mut AccountStatus::ALL.iter().map(|s| s.as_str())),
-                &self.status,
-            ),
-            Field::input("industry", "Industry", "text", &self.industry).optional(),
-            Field::input("employees", "Employees", "number", &self.employees).optional(),
-        ]
+        let domains = Field::input(
+            "domains",
+            "Domains (acme.com, acme.io)",
+            "text",
+            &self.domains,
+        );
+        account_fields(
+            &self.name,
+            domains.optional(),
+            (&self.tier, &self.status),
+            (&self.industry, &self.employees),
+        )
     }
 
     /// The change typed, and each field that does not read.
