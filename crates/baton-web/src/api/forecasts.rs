@@ -49,7 +49,10 @@ const QUARTERS_AHEAD: usize = 8;
 /// Refuses a quarter that has ended (its actuals are known: a forecast for
 /// it would be judged against what it already saw) or lies beyond
 /// [`QUARTERS_AHEAD`], which is a typo rather than a plan.
-fn forecastable(quarter: Quarter, today: jiff::civil::Date) -> Result<Quarter, ApiError> {
+pub(crate) fn forecastable(
+    quarter: Quarter,
+    today: jiff::civil::Date,
+) -> Result<Quarter, ApiError> {
     let current = Quarter::containing(today);
     let last = std::iter::successors(Some(current), |q| Some(q.next()))
         .nth(QUARTERS_AHEAD)

@@ -12,6 +12,7 @@ mod charter;
 mod charts;
 mod contacts;
 mod dashboard;
+mod forecasts;
 mod forms;
 mod inquiries;
 mod lead_list;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(charter::router())
         .merge(leads::router())
         .merge(opportunities::router())
+        .merge(forecasts::router())
         .merge(forms::router())
         .merge(dashboard::router())
         .merge(reports::router())
@@ -81,6 +83,9 @@ impl Chrome {
         }
         if campaigns::LINKED.contains(&viewer.role()) {
             links.push(("/campaigns", "Campaigns"));
+        }
+        if forecasts::LINKED.contains(&viewer.role()) {
+            links.push(("/forecasts", "Forecasts"));
         }
         if dashboard::READERS.contains(&viewer.role()) {
             links.push(("/dashboard", "Dashboard"));

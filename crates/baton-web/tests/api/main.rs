@@ -12,6 +12,7 @@ mod bad_input;
 mod call_sheets;
 mod campaign_pages;
 mod entities;
+mod forecast_pages;
 mod forms;
 mod intake;
 mod list_pages;

@@ -1,0 +1,161 @@
+//! Forecasts in the browser: a version submitted from the form, refused
+//! lines named in their rows, the next version starting from the last, and
+//! one version's lines against the data, for its forecaster and managers.
+
+use crate::helpers::{TestApp, this_quarter};
+use crate::pages::Browser;
+use baton_core::domain::Role;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_hunter_submits_a_revenue_forecast_from_the_page_and_reads_it_against_the_data() {
+    let app = TestApp::new().await;
+    let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
+    let hal = app.db.user_by_email("hal@acme.test").await.unwrap().id;
+    let deal = app
+        .post(
+            &app.owner,
+            "/api/v1/opportunities",
+            &json!({"name": "Initech seats", "amount": "1000", "owner_id": hal}),
+        )
+        .await;
+    assert_eq!(deal.status(), 201);
+    let deal: Value = deal.json().await.unwrap();
+    let deal_id = deal["id"].as_i64().unwrap().to_string();
+    let quarter = this_quarter();
+
+    let (status, page, _) = hunter.get("/forecasts").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("Your revenue forecast for {quarter}"))
+            && page.contains("Your first version")
+            && page.contains("No forecast has been submitted yet")
+            && page.contains("href=\"/forecasts\""),
+        "{page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let line = |description: &'static str, amount: &'static str| {
+        [
+            ("description_0", description),
+            ("deal_0", deal_id.as_str()),
+            ("category_0", "commit"),
+            ("amount_0", amount),
+        ]
+    };
+    let head = [
+        ("csrf", csrf.as_str()),
+        ("kind", "revenue"),
+        ("quarter", quarter.as_str()),
+        ("note", "the big one"),
+    ];
+
+    // A row that does not read, and one the store refuses, each in its row.
+    let (status, page, _) = hunter
+        .post(
+            "/forecasts",
+            &[
+                &head[..],
+                &line("Initech seats", "1000")[..],
+                &[("amount_2", "lots")],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("say what the line forecasts") && page.contains("value=\"Initech seats\""),
+        "{page}"
+    );
+    assert_eq!(app.count("forecasts").await, 0, "nothing stored");
+
+    let (status, _, location) = hunter
+        .post(
+            "/forecasts",
+            &[&head[..], &line("Initech seats", "1000")[..]].concat(),
+        )
+        .await;
+    assert_eq!(status, 303);
+    let version = location.unwrap();
+    let (status, page, _) = hunter.get(&version).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("revenue forecast {quarter}, version 1"))
+            && page.contains("Initech seats")
+            && page.contains(&format!("deal {deal_id}"))
+            && page.contains("revenue: 1000.00 USD forecast, 0.00 USD actual"),
+        "{page}"
+    );
+
+    // The next version starts from this one.
+    let (_, page, _) = hunter.get("/forecasts").await;
+    assert!(
+        page.contains("Filled in from your version 1")
+            && page.contains("value=\"Initech seats\"")
+            && page.contains(&format!("revenue {quarter}, version 1")),
+        "{page}"
+    );
+
+    // Another hunter does not read it; a manager does.
+    let other = Browser::person(&app, "hana@acme.test", Role::Hunter).await;
+    assert_eq!(other.get(&version).await.0, 403);
+    let (_, page, _) = other.get("/forecasts").await;
+    assert!(
+        page.contains("No forecast has been submitted yet"),
+        "{page}"
+    );
+    let manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    assert_eq!(manager.get(&version).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_marketer_forecasts_leads_and_service_has_no_forecasts() {
+    let app = TestApp::new().await;
+    let mut marketer = Browser::person(&app, "mo@acme.test", Role::Marketer).await;
+    let (status, page, _) = marketer.get("/forecasts").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Your leads forecast for") && page.contains("Channel"),
+        "{page}"
+    );
+    let csrf = Browser::csrf(&page);
+    let quarter = this_quarter();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("kind", "leads"),
+        ("quarter", quarter.as_str()),
+        ("description_0", "Webinars"),
+        ("channel_0", "webinar"),
+        ("leads_0", "40"),
+        ("mqls_0", "50"),
+        ("amount_0", "2000"),
+    ];
+    let (status, page, _) = marketer.post("/forecasts", &form).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("MQLs are some of the leads"), "{page}");
+    let (status, _, _) = marketer
+        .post(
+            "/forecasts",
+            &[&form[..6], &[("mqls_0", "12"), ("amount_0", "2000")]].concat(),
+        )
+        .await;
+    assert_eq!(status, 303);
+    // Revenue is not a marketer's to forecast, and the quarter must be open.
+    let revenue = [("kind", "revenue")];
+    let (status, _, _) = marketer
+        .post("/forecasts", &[&form[..1], &revenue, &form[2..7]].concat())
+        .await;
+    assert_eq!(status, 403);
+    let (status, page, _) = marketer
+        .post(
+            "/forecasts",
+            &[&form[..2], &[("quarter", "2001-Q1")], &form[3..7]].concat(),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("2001-Q1 cannot be forecast now"), "{page}");
+
+    let service = Browser::person(&app, "sue@acme.test", Role::Service).await;
+    let (_, page, _) = service.get("/work").await;
+    assert!(!page.contains("href=\"/forecasts\""));
+    assert_eq!(service.get("/forecasts").await.0, 403);
+}
