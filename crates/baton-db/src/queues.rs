@@ -391,7 +391,12 @@ impl Db {
         let escalation_queue = change.escalation_queue.clone().unwrap_or(escalation);
         let manager_id = change.manager_id.unwrap_or(manager);
         let mut refusals = Refusals::default();
-        if let Some(new) = change.manager_id.flatten() {
+        // Checked when it changes: a manager who left stays named until then.
+        if let Some(new) = change
+            .manager_id
+            .flatten()
+            .filter(|new| Some(*new) != manager)
+        {
             let found: Option<(String, i64)> =
                 sqlx::query_as("SELECT role, active FROM users WHERE id = $1")
                     .bind(new)

@@ -324,6 +324,11 @@ pub fn token_name(name: &str) -> Result<String> {
 impl Db {
     /// Adds a person; the e-mail must be new.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
+        self.create_user_by(None, new).await
+    }
+
+    /// [`Db::create_user`] by `actor`, whom the audit log names.
+    pub async fn create_user_by(&self, actor: Option<i64>, new: NewUser<'_>) -> Result<User> {
         let (email, name) = new.checked()?;
         let name = name.as_str();
         let hash = new.password.map(auth::hash_password);
@@ -347,7 +352,7 @@ impl Db {
             }
         })?;
         self.audit(
-            None,
+            actor,
             "user.created",
             "user",
             Some(id),

@@ -85,12 +85,15 @@ pub async fn create(
     let input = input.read()?;
     let user = state
         .db
-        .create_user(NewUser {
-            email: &input.email,
-            name: &input.name,
-            role: input.role,
-            password: input.password.as_deref(),
-        })
+        .create_user_by(
+            Some(caller.id()),
+            NewUser {
+                email: &input.email,
+                name: &input.name,
+                role: input.role,
+                password: input.password.as_deref(),
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

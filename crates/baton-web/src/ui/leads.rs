@@ -726,10 +726,16 @@ async fn move_stage(
             .move_lead(viewer.id(), id, to, &form.reason)
             .await
             .map(|_| ()),
-        Err(_) => Err(baton_db::DbError::invalid(
-            "stage",
-            "choose the stage the lead moves to",
-        )),
+        Err(_) => {
+            let mut problems = vec![FieldError::new(
+                "stage",
+                "choose the stage the lead moves to",
+            )];
+            if form.reason.trim().is_empty() {
+                problems.push(FieldError::new("reason", "say why the lead changes stage"));
+            }
+            Err(baton_db::DbError::InvalidFields(problems))
+        }
     };
     match moved {
         Ok(()) => Redirect::to(&format!("/leads/{id}")).into_response(),

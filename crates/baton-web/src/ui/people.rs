@@ -282,7 +282,19 @@ async fn add_person(
     let role: Role = match form.role.parse() {
         Ok(role) => role,
         Err(e) => {
-            let refused = Refused::NewPerson(vec![FieldError::new("role", e.to_string())]);
+            // Every problem at once: the others, read as any role would have them.
+            let mut problems = NewUser {
+                email: &form.email,
+                name: &form.name,
+                role: Role::Hunter,
+                password: Some(form.password.as_str()).filter(|p| !p.is_empty()),
+            }
+            .checked()
+            .err()
+            .and_then(|e| e.field_problems().ok())
+            .unwrap_or_default();
+            problems.push(FieldError::new("role", e.to_string()));
+            let refused = Refused::NewPerson(problems);
             return show_people(
                 &state,
                 &viewer,
@@ -296,12 +308,15 @@ async fn add_person(
     };
     let created = state
         .db
-        .create_user(NewUser {
-            email: &form.email,
-            name: &form.name,
-            role,
-            password: Some(form.password.as_str()).filter(|p| !p.is_empty()),
-        })
+        .create_user_by(
+            Some(viewer.id()),
+            NewUser {
+                email: &form.email,
+                name: &form.name,
+                role,
+                password: Some(form.password.as_str()).filter(|p| !p.is_empty()),
+            },
+        )
         .await;
     match created.map_err(refusal) {
         Ok(_) => Redirect::to("/settings/people").into_response(),

@@ -939,14 +939,21 @@ async fn show_queue(
                 .unwrap_or_default(),
         ),
     };
-    // Who may be a queue's manager: managers and owners still at work.
+    // Who may be a queue's manager: managers and owners still at work, and
+    // the one it has, said to be gone when they left.
     let managers = std::iter::once((String::new(), "An owner".to_string()))
-        .chain(
-            people
-                .iter()
-                .filter(|p| p.active && matches!(p.role, Role::Manager | Role::Owner))
-                .map(|p| (p.id.to_string(), p.name.clone())),
-        )
+        .chain(people.iter().filter_map(|p| {
+            if p.active && matches!(p.role, Role::Manager | Role::Owner) {
+                Some((p.id.to_string(), p.name.clone()))
+            } else if Some(p.id) == queue.manager_id {
+                Some((
+                    p.id.to_string(),
+                    format!("{} (deactivated: breaches go to an owner)", p.name),
+                ))
+            } else {
+                None
+            }
+        }))
         .collect();
     let strategies = Strategy::ALL
         .iter()

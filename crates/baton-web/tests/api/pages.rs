@@ -657,6 +657,14 @@ async fn a_lead_is_moved_from_its_page_by_whoever_holds_it_with_a_reason_shown_i
 
     let stage = format!("/leads/{lead}/stage");
     let (status, page, _) = hunter
+        .post(&stage, &[("csrf", &csrf), ("stage", ""), ("reason", "")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"move-stage-error\"") && page.contains("id=\"move-reason-error\""),
+        "both problems at once: {page}"
+    );
+    let (status, page, _) = hunter
         .post(
             &stage,
             &[("csrf", &csrf), ("stage", "disqualified"), ("reason", " ")],
@@ -1859,6 +1867,39 @@ async fn a_manager_sets_a_queues_service_levels_and_members_while_a_hunter_is_re
         app.db.queue("hunters").await.unwrap().manager_id,
         Some(mia.id)
     );
+    // Mia leaves: the page says so, and saving other settings keeps her
+    // named until someone chooses another.
+    let mut max = Browser::person(&app, "max@acme.test", Role::Manager).await;
+    app.deactivate(mia.id).await;
+    let (_, page, _) = max.get("/queues/hunters").await;
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{}\" selected>mia@acme.test (deactivated: breaches go to an owner)",
+            mia.id
+        )),
+        "{page}"
+    );
+    let max_csrf = Browser::csrf(&page);
+    let (status, _, _) = max
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", max_csrf.as_str()),
+                ("strategy", "round_robin"),
+                ("first_touch_sla_minutes", "120"),
+                ("resolution_sla_minutes", "960"),
+                ("escalation_queue", "farmers"),
+                ("manager_id", mia_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        app.db.queue("hunters").await.unwrap().manager_id,
+        Some(mia.id)
+    );
+    // Mia's session ended with her; Max goes on.
+    let (mut manager, csrf) = (max, max_csrf);
 
     let (status, page, _) = manager
         .post(
@@ -2128,6 +2169,33 @@ async fn the_owner_adds_a_person_changes_their_role_and_deactivates_them() {
     assert_eq!(status, 303);
     let hal = app.db.user_by_email("hal@acme.test").await.unwrap();
     assert_eq!(hal.role, Role::Hunter);
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap();
+    let (actor,): (Option<i64>,) = sqlx::query_as(
+        "SELECT actor_id FROM audit_log WHERE action = 'user.created' AND entity_id = $1",
+    )
+    .bind(hal.id)
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(actor, Some(olga.id), "the log names who added them");
+
+    // A role that does not read hides none of the other problems.
+    let (status, page, _) = owner
+        .post(
+            "/settings/people",
+            &[
+                ("csrf", &csrf),
+                ("name", ""),
+                ("email", "bad"),
+                ("role", "wizard"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    for error in ["name-error", "email-error", "role-error", "password-error"] {
+        assert!(page.contains(&format!("id=\"{error}\"")), "{error}: {page}");
+    }
 
     let mut hunter = Browser::new(&app);
     let (status, _, _) = hunter
