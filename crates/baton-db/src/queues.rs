@@ -354,6 +354,16 @@ impl Db {
             .ok_or_else(|| DbError::NotFound(format!("member {user_id}")))
     }
 
+    /// What [`Db::change_queue`] would refuse of `change`, every problem at
+    /// once; changes nothing. A page asks it of the fields that read when
+    /// others did not.
+    pub async fn checked_queue_change(&self, queue_id: i64, change: &QueueChange) -> Result<()> {
+        let mut conn = self.reader().acquire().await?;
+        changed_settings(&mut conn, queue_id, change)
+            .await
+            .map(drop)
+    }
+
     /// Sets a queue's strategy, SLAs and escalation path.
     pub async fn change_queue(
         &self,
@@ -372,102 +382,17 @@ impl Db {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| DbError::NotFound(format!("queue {queue_id}")))?;
-        type Settings = (String, i64, i64, Option<String>, Option<i64>);
-        let (strategy, first_touch, resolution, escalation, manager): Settings = sqlx::query_as(
-            "SELECT q.strategy, q.first_touch_sla_min, q.resolution_sla_min, e.slug, q.manager_id
-             FROM queues q LEFT JOIN queues e ON e.id = q.escalation_queue_id WHERE q.id = $1",
-        )
-        .bind(queue_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let strategy = match change.strategy {
-            Some(strategy) => strategy,
-            None => strategy
-                .parse()
-                .map_err(|e| DbError::invalid("strategy", format!("{e}")))?,
-        };
-        let first_touch_sla_minutes = change.first_touch_sla_minutes.unwrap_or(first_touch);
-        let resolution_sla_minutes = change.resolution_sla_minutes.unwrap_or(resolution);
-        let escalation_queue = change.escalation_queue.clone().unwrap_or(escalation);
-        let manager_id = change.manager_id.unwrap_or(manager);
-        let mut refusals = Refusals::default();
-        // Checked when it changes: a manager who left stays named until then.
-        if let Some(new) = change
-            .manager_id
-            .flatten()
-            .filter(|new| Some(*new) != manager)
-        {
-            let found: Option<(String, i64)> =
-                sqlx::query_as("SELECT role, active FROM users WHERE id = $1")
-                    .bind(new)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match found {
-                None => refusals.refuse("manager_id", format!("no person has id {new}")),
-                Some((_, 0)) => refusals.refuse("manager_id", "that person is deactivated"),
-                Some((role, _)) if !matches!(role.as_str(), "manager" | "owner") => refusals
-                    .refuse(
-                        "manager_id",
-                        format!("a queue's manager is a manager or an owner, not a {role}"),
-                    ),
-                Some(_) => {}
-            }
-        }
-        let first_touch = (1..=MAX_SLA_MINUTES).contains(&first_touch_sla_minutes);
-        if !first_touch {
-            refusals.refuse(
-                "first_touch_sla_minutes",
-                format!("must be between 1 and {MAX_SLA_MINUTES} minutes (a year)"),
-            );
-        }
-        if resolution_sla_minutes > MAX_SLA_MINUTES {
-            refusals.refuse(
-                "resolution_sla_minutes",
-                format!("must be at most {MAX_SLA_MINUTES} minutes (a year)"),
-            );
-        } else if first_touch && resolution_sla_minutes < first_touch_sla_minutes {
-            refusals.refuse(
-                "resolution_sla_minutes",
-                "must be at least the first-touch SLA",
-            );
-        }
-        refusals.finish()?;
-        let escalation_id = match &escalation_queue {
-            Some(slug) => {
-                let (id,): (i64,) = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
-                    .bind(slug)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| {
-                        DbError::invalid("escalation_queue", format!("no queue `{slug}`"))
-                    })?;
-                if id == queue_id {
-                    return Err(DbError::invalid(
-                        "escalation_queue",
-                        "a queue cannot escalate to itself",
-                    ));
-                }
-                // A breach escalated along a loop would come back here.
-                if Chain::Escalation.reaches(&mut *tx, id, queue_id).await? {
-                    return Err(DbError::invalid(
-                        "escalation_queue",
-                        format!("`{slug}` escalates back to this queue: that would be a loop"),
-                    ));
-                }
-                Some(id)
-            }
-            None => None,
-        };
+        let settings = changed_settings(&mut tx, queue_id, change).await?;
         let changed = sqlx::query(
             "UPDATE queues SET strategy = $1, first_touch_sla_min = $2, resolution_sla_min = $3,
                  escalation_queue_id = $4, manager_id = $5
              WHERE id = $6",
         )
-        .bind(strategy.as_str())
-        .bind(first_touch_sla_minutes)
-        .bind(resolution_sla_minutes)
-        .bind(escalation_id)
-        .bind(manager_id)
+        .bind(settings.strategy.as_str())
+        .bind(settings.first_touch_sla_minutes)
+        .bind(settings.resolution_sla_minutes)
+        .bind(settings.escalation_id)
+        .bind(settings.manager_id)
         .bind(queue_id)
         .execute(&mut *tx)
         .await?;
@@ -481,11 +406,11 @@ impl Db {
             "queue",
             Some(queue_id),
             &serde_json::json!({
-                "strategy": strategy,
-                "first_touch_sla_minutes": first_touch_sla_minutes,
-                "resolution_sla_minutes": resolution_sla_minutes,
-                "escalation_queue": escalation_queue,
-                "manager_id": manager_id,
+                "strategy": settings.strategy,
+                "first_touch_sla_minutes": settings.first_touch_sla_minutes,
+                "resolution_sla_minutes": settings.resolution_sla_minutes,
+                "escalation_queue": settings.escalation_queue,
+                "manager_id": settings.manager_id,
             }),
         )
         .await?;
@@ -813,4 +738,118 @@ async fn restart_shares(tx: &mut Transaction<'static, Any>, queue_id: i64) -> Re
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// A queue's settings as a change leaves them.
+struct QueueSettings {
+    strategy: Strategy,
+    first_touch_sla_minutes: i64,
+    resolution_sla_minutes: i64,
+    escalation_queue: Option<String>,
+    escalation_id: Option<i64>,
+    manager_id: Option<i64>,
+}
+
+/// The settings of queue `queue_id` with `change` made to them, checked:
+/// every problem at once; what the change leaves alone is read on `conn`.
+async fn changed_settings(
+    conn: &mut sqlx::AnyConnection,
+    queue_id: i64,
+    change: &QueueChange,
+) -> Result<QueueSettings> {
+    type Settings = (String, i64, i64, Option<String>, Option<i64>);
+    let (strategy, first_touch, resolution, escalation, manager): Settings = sqlx::query_as(
+        "SELECT q.strategy, q.first_touch_sla_min, q.resolution_sla_min, e.slug, q.manager_id
+             FROM queues q LEFT JOIN queues e ON e.id = q.escalation_queue_id WHERE q.id = $1",
+    )
+    .bind(queue_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let strategy = match change.strategy {
+        Some(strategy) => strategy,
+        None => strategy
+            .parse()
+            .map_err(|e| DbError::invalid("strategy", format!("{e}")))?,
+    };
+    let first_touch_sla_minutes = change.first_touch_sla_minutes.unwrap_or(first_touch);
+    let resolution_sla_minutes = change.resolution_sla_minutes.unwrap_or(resolution);
+    let escalation_queue = change.escalation_queue.clone().unwrap_or(escalation);
+    let manager_id = change.manager_id.unwrap_or(manager);
+    let mut refusals = Refusals::default();
+    // Checked when it changes: a manager who left stays named until then.
+    if let Some(new) = change
+        .manager_id
+        .flatten()
+        .filter(|new| Some(*new) != manager)
+    {
+        let found: Option<(String, i64)> =
+            sqlx::query_as("SELECT role, active FROM users WHERE id = $1")
+                .bind(new)
+                .fetch_optional(&mut *conn)
+                .await?;
+        match found {
+            None => refusals.refuse("manager_id", format!("no person has id {new}")),
+            Some((_, 0)) => refusals.refuse("manager_id", "that person is deactivated"),
+            Some((role, _)) if !matches!(role.as_str(), "manager" | "owner") => refusals.refuse(
+                "manager_id",
+                format!("a queue's manager is a manager or an owner, not a {role}"),
+            ),
+            Some(_) => {}
+        }
+    }
+    let first_touch = (1..=MAX_SLA_MINUTES).contains(&first_touch_sla_minutes);
+    if !first_touch {
+        refusals.refuse(
+            "first_touch_sla_minutes",
+            format!("must be between 1 and {MAX_SLA_MINUTES} minutes (a year)"),
+        );
+    }
+    if resolution_sla_minutes > MAX_SLA_MINUTES {
+        refusals.refuse(
+            "resolution_sla_minutes",
+            format!("must be at most {MAX_SLA_MINUTES} minutes (a year)"),
+        );
+    } else if first_touch && resolution_sla_minutes < first_touch_sla_minutes {
+        refusals.refuse(
+            "resolution_sla_minutes",
+            "must be at least the first-touch SLA",
+        );
+    }
+    let escalation_id = match &escalation_queue {
+        Some(slug) => {
+            let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match found {
+                None => {
+                    refusals.refuse("escalation_queue", format!("no queue `{slug}`"));
+                    None
+                }
+                Some((id,)) if id == queue_id => {
+                    refusals.refuse("escalation_queue", "a queue cannot escalate to itself");
+                    None
+                }
+                // A breach escalated along a loop would come back here.
+                Some((id,)) if Chain::Escalation.reaches(&mut *conn, id, queue_id).await? => {
+                    refusals.refuse(
+                        "escalation_queue",
+                        format!("`{slug}` escalates back to this queue: that would be a loop"),
+                    );
+                    None
+                }
+                Some((id,)) => Some(id),
+            }
+        }
+        None => None,
+    };
+    refusals.finish()?;
+    Ok(QueueSettings {
+        strategy,
+        first_touch_sla_minutes,
+        resolution_sla_minutes,
+        escalation_queue,
+        escalation_id,
+        manager_id,
+    })
 }

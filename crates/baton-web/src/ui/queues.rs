@@ -852,50 +852,52 @@ struct QueueForm {
 }
 
 impl QueueForm {
-    /// The change typed, or each field that is wrong and why.
-    fn change(&self) -> Result<QueueChange, Vec<FieldError>> {
-        let strategy = self
-            .strategy
-            .parse()
-            .map_err(|e: baton_core::domain::UnknownValue| {
-                FieldError::new("strategy", e.to_string())
-            });
-        let first_touch = parse_minutes("first_touch_sla_minutes", &self.first_touch_sla_minutes);
-        let resolution = parse_minutes("resolution_sla_minutes", &self.resolution_sla_minutes);
-        let manager = match self.manager_id.as_deref().map(str::trim) {
-            None => Ok(None),
-            Some("") => Ok(Some(None)),
-            Some(id) => id
+    /// The change typed, and each field that does not read (left out of
+    /// the change).
+    fn change(&self) -> (QueueChange, Vec<FieldError>) {
+        let mut problems = Vec::new();
+        let strategy = kept(
+            &mut problems,
+            self.strategy
                 .parse()
-                .map(|id| Some(Some(id)))
-                .map_err(|_| FieldError::new("manager_id", "choose a person from the list")),
+                .map_err(|e: baton_core::domain::UnknownValue| {
+                    FieldError::new("strategy", e.to_string())
+                }),
+        );
+        let first_touch_sla_minutes = kept(
+            &mut problems,
+            parse_minutes("first_touch_sla_minutes", &self.first_touch_sla_minutes),
+        );
+        let resolution_sla_minutes = kept(
+            &mut problems,
+            parse_minutes("resolution_sla_minutes", &self.resolution_sla_minutes),
+        );
+        let manager_id = match self.manager_id.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(id) => kept(
+                &mut problems,
+                id.parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| FieldError::new("manager_id", "choose a person from the list")),
+            ),
         };
-        match (strategy, first_touch, resolution, manager) {
-            (
-                Ok(strategy),
-                Ok(first_touch_sla_minutes),
-                Ok(resolution_sla_minutes),
-                Ok(manager_id),
-            ) => Ok(QueueChange {
-                strategy: Some(strategy),
-                first_touch_sla_minutes: Some(first_touch_sla_minutes),
-                resolution_sla_minutes: Some(resolution_sla_minutes),
-                escalation_queue: Some(
-                    Some(self.escalation_queue.trim().to_string()).filter(|slug| !slug.is_empty()),
-                ),
-                manager_id,
-            }),
-            (strategy, first_touch, resolution, manager) => Err([
-                strategy.err(),
-                first_touch.err(),
-                resolution.err(),
-                manager.err(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect()),
-        }
+        let change = QueueChange {
+            strategy,
+            first_touch_sla_minutes,
+            resolution_sla_minutes,
+            escalation_queue: Some(
+                Some(self.escalation_queue.trim().to_string()).filter(|slug| !slug.is_empty()),
+            ),
+            manager_id,
+        };
+        (change, problems)
     }
+}
+
+/// The value read, or `None` with its problem added to `problems`.
+fn kept<T>(problems: &mut Vec<FieldError>, read: Result<T, FieldError>) -> Option<T> {
+    read.map_err(|problem| problems.push(problem)).ok()
 }
 
 /// A refused form on a queue's page: which form, and what was typed.
@@ -1087,18 +1089,21 @@ async fn change_queue(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
-    let change = form.change();
     let queue = match state.db.queue(&slug).await {
         Ok(queue) => queue,
         Err(e) => return failure(Some(&viewer), e),
     };
-    let changed = match change {
-        Ok(change) => state
+    let changed = match form.change() {
+        (change, problems) if problems.is_empty() => state
             .db
             .change_queue(Some(viewer.id()), queue.id, &change)
             .await
             .map_err(refusal),
-        Err(problems) => Err(Ok(problems)),
+        // Every problem at once: what storage says of the fields that read.
+        (change, problems) => Err(refusal(super::refused_with_all(
+            state.db.checked_queue_change(queue.id, &change).await,
+            problems,
+        ))),
     };
     match changed {
         Ok(_) => Redirect::to(&format!("/queues/{slug}")).into_response(),

@@ -906,6 +906,48 @@ async fn an_account_is_changed_on_its_page_by_whoever_holds_it_every_problem_nam
 }
 
 #[tokio::test]
+async fn a_queues_settings_form_names_every_problem_at_once() {
+    let app = TestApp::new().await;
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get("/queues/hunters").await;
+    let csrf = Browser::csrf(&page);
+    let (status, page, _) = manager
+        .post(
+            "/queues/hunters",
+            &[
+                ("csrf", &csrf),
+                ("strategy", "bogus"),
+                ("first_touch_sla_minutes", "-1"),
+                ("resolution_sla_minutes", "60"),
+                ("escalation_queue", "hunters"),
+                ("manager_id", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    for (field, problem) in [
+        ("strategy", "bogus"),
+        ("first_touch_sla_minutes", "between 1 and"),
+        ("escalation_queue", "cannot escalate to itself"),
+        ("manager_id", "choose a person"),
+    ] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")) && page.contains(problem),
+            "{field}: {page}"
+        );
+    }
+    assert_eq!(
+        app.db
+            .queue("hunters")
+            .await
+            .unwrap()
+            .first_touch_sla_minutes,
+        480,
+        "nothing stored"
+    );
+}
+
+#[tokio::test]
 async fn a_lead_page_shows_others_activities_only_to_managers_as_the_api_does() {
     let app = TestApp::new().await;
     let (hunter, lead, _) = hunter_with_a_lead(&app).await;
