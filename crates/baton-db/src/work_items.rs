@@ -1616,7 +1616,7 @@ async fn back_to_nurture(
 
 /// Why an item that is no longer waiting cannot be taken.
 fn taken(item: &WorkItem) -> DbError {
-    let problem = if item.assignee_id.is_some() {
+    let problem = if item.status.is_open() && item.assignee_id.is_some() {
         "this work item has already been taken".to_string()
     } else {
         format!("the work item is {}, not waiting", item.status)

@@ -781,11 +781,7 @@ fn generate_fills_a_new_database_with_the_counts_asked_for_and_refuses_one_with_
     }
     // Written to a log rather than a terminal, each step is named once.
     let steps = stderr(&output);
-    assert_eq!(
-        steps.matches("activities: 2000 to write").count(),
-        1,
-        "{steps}"
-    );
+    assert_eq!(steps.matches("writing activities…").count(), 1, "{steps}");
     assert!(filled.contains("owner@large.baton.example"), "{filled}");
     let complete = baton.run(&["user", "list"]);
     assert!(

@@ -260,7 +260,6 @@ async fn the_api_takes_waiting_work_once_for_members_with_room() {
     let again = app.post(loser, &take(&receipts[1]), &json!({})).await;
     assert_eq!(again.status(), 409);
     assert!(again.text().await.unwrap().contains("already been taken"));
-
     cap(&app, "hunters", hal, 1).await;
     let holding = if winner.assignee_id == Some(hal) {
         2
@@ -276,4 +275,23 @@ async fn the_api_takes_waiting_work_once_for_members_with_room() {
             .contains(&format!("you are full: you hold {holding} open items")),
     );
     app.assert_open_work_is_counted().await;
+    // Work finished is not "taken": it says what it is.
+    let item = receipts[1]["work_item_id"].as_i64().unwrap();
+    let done = app
+        .post(
+            &hal_token,
+            &format!("/api/v1/work-items/{item}/done"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    let finished = app.post(loser, &take(&receipts[1]), &json!({})).await;
+    assert_eq!(finished.status(), 409);
+    assert!(
+        finished
+            .text()
+            .await
+            .unwrap()
+            .contains("the work item is done, not waiting")
+    );
 }

@@ -115,13 +115,14 @@ pub async fn generate(database: &DatabaseArgs, args: &GenerateArgs) -> Result<()
 
 /// Shows a generator's `(step, done, total)` progress on `bar`; where
 /// stderr is no terminal (a log, a pipe), which the bar does not draw on,
-/// each step is named once as it starts.
+/// each step is named once as it starts. Its count is not: a step's total
+/// grows as it learns what it writes, and the summary gives the counts.
 fn step_progress(bar: &ProgressBar) -> impl Fn(&str, u64, u64) {
     let current = std::sync::Mutex::new(String::new());
     move |step, done, total| {
         let mut current = current.lock().unwrap_or_else(|e| e.into_inner());
         if bar.is_hidden() && *current != step {
-            eprintln!("{step}: {total} to write");
+            eprintln!("writing {step}…");
         }
         step.clone_into(&mut current);
         bar.set_message(step.to_string());
