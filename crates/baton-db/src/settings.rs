@@ -282,6 +282,12 @@ impl Db {
             .unwrap_or(&current.business_hours)
             .trim()
             .to_string();
+        // Kept as the time zone database spells it (`europe/berlin` is
+        // found, and kept as Europe/Berlin).
+        let time_zone = zone
+            .as_ref()
+            .and_then(|zone| zone.iana_name())
+            .map_or(time_zone, str::to_string);
         // The hours are read in UTC where the zone is refused: their form
         // is checked all the same.
         let hours_zone = zone.unwrap_or(jiff::tz::TimeZone::UTC);

@@ -541,12 +541,17 @@ async fn show_tokens(
         Field::choice("person", "For", person_choices, request.get("person")).optional(),
         yes_no_filter(request, "active", "State", ["Any", "Works", "Revoked"]),
     ];
-    let holders = users
-        .into_iter()
-        .filter(|u| u.active)
-        .map(|u| (u.email.clone(), format!("{} ({})", u.name, u.email)))
+    let holders = std::iter::once((String::new(), "Choose a person".to_string()))
+        .chain(
+            users
+                .into_iter()
+                .filter(|u| u.active)
+                .map(|u| (u.email.clone(), format!("{} ({})", u.name, u.email))),
+        )
         .collect();
-    let holder = if typed.holder.is_empty() {
+    // A new form is for oneself; a refused one keeps what was chosen, none
+    // included, so that sending it again issues nothing to anyone unasked.
+    let holder = if typed.holder.is_empty() && error.is_none() {
         &viewer.session.user.email
     } else {
         &typed.holder

@@ -2372,6 +2372,19 @@ async fn the_owner_issues_a_token_shown_once_and_revokes_it_while_a_manager_is_r
         page.contains("id=\"name-error\"") && page.contains("id=\"holder-error\""),
         "both at once: {page}"
     );
+    // Refused without a holder, it comes back with none chosen, not the owner.
+    let (status, page, _) = owner
+        .post(
+            "/settings/tokens",
+            &[("csrf", &csrf), ("holder", ""), ("name", "ci")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("<option value=\"\" selected>Choose a person</option>")
+            && !page.contains("<option value=\"olga@acme.test\" selected>"),
+        "{page}"
+    );
 
     let (status, page, _) = owner
         .post(

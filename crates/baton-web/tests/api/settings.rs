@@ -207,4 +207,9 @@ async fn business_hours_may_break_for_lunch_and_never_overlap() {
         app.get_json(&app.owner, "/api/v1/settings").await["business_hours"],
         "mon-fri 09:00-12:00, mon-fri 13:00-17:00"
     );
+    // A time zone is kept as the time zone database spells it.
+    let zone = put_settings(&app, json!({"time_zone": "europe/berlin"})).await;
+    assert_eq!(zone.status(), 200);
+    let zone: Value = zone.json().await.unwrap();
+    assert_eq!(zone["time_zone"], "Europe/Berlin");
 }
