@@ -518,6 +518,26 @@ impl Db {
     /// Moves a deal on. Won or lost closes it today (the organisation's day), lost with a
     /// reason; winning makes its account and its lead customers. A closed
     /// deal does not change any more.
+    /// What [`Db::update_opportunity`] would refuse of `change`, every
+    /// problem at once; changes nothing. A page asks it of the fields that
+    /// read when others did not.
+    pub async fn checked_opportunity_change(
+        &self,
+        id: i64,
+        change: &OpportunityChange,
+    ) -> Result<()> {
+        let mut refusals = Refusals::default();
+        refusals.value(
+            self.ensure_seller("owner_id", change.owner_id, "deals")
+                .await,
+        )?;
+        let current = self.opportunity(id).await?;
+        if let Err(e) = changed_deal(&current, change) {
+            refusals.value::<()>(Err(e))?;
+        }
+        refusals.finish()
+    }
+
     pub async fn update_opportunity(
         &self,
         actor: Option<i64>,
@@ -543,54 +563,15 @@ impl Db {
         let current = opportunity_from_row(
             &row.ok_or_else(|| DbError::NotFound(format!("opportunity {id}")))?,
         )?;
-        if current.stage.is_closed() {
-            return Err(DbError::conflict(
-                "stage",
-                format!(
-                    "opportunity {id} is already {}; a closed deal does not change",
-                    current.stage
-                ),
-            ));
-        }
-        let stage = change.stage.unwrap_or(current.stage);
-        let moved = stage != current.stage;
-        let currency =
-            Currency::parse(&current.currency).map_err(|e| DbError::invalid("currency", e))?;
-        let mut refusals = Refusals::default();
-        let amount = match &change.amount {
-            Some(a) => refusals.value(amount("amount", a, &currency))?,
-            None => current.amount_minor,
-        };
-        let probability = match refusals.value(probability(change.probability, stage))? {
-            Some(p) => p,
-            None if moved => i64::from(stage.default_probability()),
-            None => current.probability,
-        };
-        let category = match refusals.value(category(change.forecast_category, stage))? {
-            Some(c) => c,
-            None if moved => stage.default_forecast_category(),
-            None => current.forecast_category,
-        };
-        let expected_close = match &change.expected_close {
-            Some(text) => refusals
-                .value(day("expected_close", Some(text)))?
-                .map(|d| d.to_string()),
-            None => current.expected_close.clone(),
-        };
-        let close_reason = optional(change.close_reason.as_deref());
-        if let Some(reason) = &close_reason {
-            refusals.value(at_most("close_reason", reason, MAX_TEXT))?;
-        }
-        if stage == OpportunityStage::Lost && close_reason.is_none() {
-            refusals.refuse("close_reason", "say why the deal was lost");
-        }
-        if !stage.is_closed() && close_reason.is_some() {
-            refusals.refuse(
-                "close_reason",
-                "only a won or lost opportunity has a close reason",
-            );
-        }
-        refusals.finish()?;
+        let DealChange {
+            stage,
+            moved,
+            amount,
+            probability,
+            category,
+            expected_close,
+            close_reason,
+        } = changed_deal(&current, change)?;
         let engaged_on = current
             .engaged_on
             .clone()
@@ -745,4 +726,78 @@ impl Db {
             })
             .collect()
     }
+}
+
+/// A deal as a change leaves it, before the days that follow from its stage.
+struct DealChange {
+    stage: OpportunityStage,
+    /// The stage is another.
+    moved: bool,
+    amount: i64,
+    probability: i64,
+    category: ForecastCategory,
+    expected_close: Option<String>,
+    close_reason: Option<String>,
+}
+
+/// `current` with `change` made to it, checked: every problem at once; a
+/// closed deal is a conflict.
+fn changed_deal(current: &Opportunity, change: &OpportunityChange) -> Result<DealChange> {
+    if current.stage.is_closed() {
+        return Err(DbError::conflict(
+            "stage",
+            format!(
+                "opportunity {} is already {}; a closed deal does not change",
+                current.id, current.stage
+            ),
+        ));
+    }
+    let stage = change.stage.unwrap_or(current.stage);
+    let moved = stage != current.stage;
+    let currency =
+        Currency::parse(&current.currency).map_err(|e| DbError::invalid("currency", e))?;
+    let mut refusals = Refusals::default();
+    let amount = match &change.amount {
+        Some(a) => refusals.value(amount("amount", a, &currency))?,
+        None => current.amount_minor,
+    };
+    let probability = match refusals.value(probability(change.probability, stage))? {
+        Some(p) => p,
+        None if moved => i64::from(stage.default_probability()),
+        None => current.probability,
+    };
+    let category = match refusals.value(category(change.forecast_category, stage))? {
+        Some(c) => c,
+        None if moved => stage.default_forecast_category(),
+        None => current.forecast_category,
+    };
+    let expected_close = match &change.expected_close {
+        Some(text) => refusals
+            .value(day("expected_close", Some(text)))?
+            .map(|d| d.to_string()),
+        None => current.expected_close.clone(),
+    };
+    let close_reason = optional(change.close_reason.as_deref());
+    if let Some(reason) = &close_reason {
+        refusals.value(at_most("close_reason", reason, MAX_TEXT))?;
+    }
+    if stage == OpportunityStage::Lost && close_reason.is_none() {
+        refusals.refuse("close_reason", "say why the deal was lost");
+    }
+    if !stage.is_closed() && close_reason.is_some() {
+        refusals.refuse(
+            "close_reason",
+            "only a won or lost opportunity has a close reason",
+        );
+    }
+    refusals.finish()?;
+    Ok(DealChange {
+        stage,
+        moved,
+        amount,
+        probability,
+        category,
+        expected_close,
+        close_reason,
+    })
 }

@@ -4,7 +4,9 @@
 
 use super::appointments::{self, AppointmentForm, Subject};
 use super::session::{ButtonForm, csrf_refused};
-use super::{Chrome, Field, Viewer, failure, message, money, place_errors, refusal, render};
+use super::{
+    Chrome, Field, Viewer, failure, message, money, parsed, place_errors, refusal, render,
+};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -303,27 +305,38 @@ async fn update(
         Ok(deal) => deal,
         Err(response) => return response,
     };
+    let mut problems = Vec::new();
     // Only a manager hands a deal on; anyone else's form has no holder.
-    let owner = match form.owner_id.as_deref().map(str::trim) {
-        Some(id) if viewer.role().is_manager() => id
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| baton_db::DbError::invalid("owner_id", "choose who holds the deal")),
-        _ => Ok(None),
+    let owner_id = match form.owner_id.as_deref().map(str::trim) {
+        Some(id) if viewer.role().is_manager() => id.parse::<i64>().map_or_else(
+            |_| {
+                problems.push(FieldError::new("owner_id", "choose who holds the deal"));
+                None
+            },
+            Some,
+        ),
+        _ => None,
     };
-    let change = form
-        .stage
-        .parse::<OpportunityStage>()
-        .map_err(|e| baton_db::DbError::invalid("stage", e.to_string()))
-        .and_then(|stage| {
-            Ok(OpportunityChange {
-                stage: Some(stage),
-                amount: Some(Decimal(form.amount.trim().to_string())),
-                expected_close: Some(form.expected_close.clone()),
-                owner_id: owner?,
-                ..Default::default()
-            })
-        });
+    let stage = parsed::<OpportunityStage>("stage", &form.stage, &mut problems);
+    if stage.is_none() && !problems.iter().any(|p| p.field == "stage") {
+        problems.push(FieldError::new("stage", "choose the deal's stage"));
+    }
+    let change = OpportunityChange {
+        stage,
+        amount: Some(Decimal(form.amount.trim().to_string())),
+        expected_close: Some(form.expected_close.clone()),
+        owner_id,
+        ..Default::default()
+    };
+    let change = if problems.is_empty() {
+        Ok(change)
+    } else {
+        // Every problem at once: what storage says of the fields that read.
+        Err(super::refused_with_all(
+            state.db.checked_opportunity_change(id, &change).await,
+            problems,
+        ))
+    };
     apply(&state, &viewer, deal, change, |problems| {
         Refused::Change(form, problems)
     })
