@@ -525,6 +525,15 @@ impl Db {
         rules_in(self.reader()).await
     }
 
+    /// What storing `rule` among the rules would refuse of its name, skills
+    /// and queue, every problem at once; stores nothing.
+    pub async fn checked_rule(&self, rule: &Rule) -> Result<()> {
+        let mut conn = self.reader().acquire().await?;
+        let mut refusals = Refusals::default();
+        check_rule(&mut conn, "", rule, &mut refusals).await?;
+        refusals.finish()
+    }
+
     /// Replaces the routing rules with `rules`, in order. A refusal names
     /// the rule's place and field, as `[2].queue`; every refusal is given
     /// at once.
@@ -558,24 +567,7 @@ impl Db {
         }
         let mut refusals = Refusals::default();
         for (position, rule) in rules.iter().enumerate() {
-            refusals.value(required_name(
-                &format!("[{position}].name"),
-                &rule.name,
-                "every rule needs a name",
-            ))?;
-            refusals.value(checks::skills(
-                &format!("[{position}].skills"),
-                &rule.skills,
-            ))?;
-            if let Some(slug) = &rule.queue {
-                let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
-                    .bind(slug)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if found.is_none() {
-                    refusals.refuse(format!("[{position}].queue"), format!("no queue `{slug}`"));
-                }
-            }
+            check_rule(&mut tx, &format!("[{position}]."), rule, &mut refusals).await?;
         }
         refusals.finish()?;
         sqlx::query("DELETE FROM routing_rules")
@@ -852,4 +844,30 @@ async fn changed_settings(
         escalation_id,
         manager_id,
     })
+}
+
+/// Keeps in `refusals` what is wrong with a rule's name, skills and queue,
+/// each named `prefix` and the field (`[2].queue`).
+async fn check_rule(
+    conn: &mut sqlx::AnyConnection,
+    prefix: &str,
+    rule: &Rule,
+    refusals: &mut Refusals,
+) -> Result<()> {
+    refusals.value(required_name(
+        &format!("{prefix}name"),
+        &rule.name,
+        "every rule needs a name",
+    ))?;
+    refusals.value(checks::skills(&format!("{prefix}skills"), &rule.skills))?;
+    if let Some(slug) = &rule.queue {
+        let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM queues WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.is_none() {
+            refusals.refuse(format!("{prefix}queue"), format!("no queue `{slug}`"));
+        }
+    }
+    Ok(())
 }

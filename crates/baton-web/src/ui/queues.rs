@@ -582,13 +582,20 @@ impl RuleEditForm {
         }
     }
 
-    /// The rule typed, or the field that is wrong and why; the name and the
-    /// queue are checked where the rules are stored.
-    fn rule(&self) -> Result<Rule, Vec<FieldError>> {
-        Ok(Rule {
+    /// The rule typed, and the problem of a condition that does not read
+    /// (left as the condition that always holds); the name and the queue
+    /// are checked where the rules are stored.
+    fn rule(&self) -> (Rule, Option<FieldError>) {
+        let (condition, problem) = match Condition::parse(&self.condition) {
+            Ok(condition) => (condition, None),
+            Err(problem) => (
+                Condition::default(),
+                Some(FieldError::new("condition", problem)),
+            ),
+        };
+        let rule = Rule {
             name: self.name.trim().to_string(),
-            condition: Condition::parse(&self.condition)
-                .map_err(|problem| vec![FieldError::new("condition", problem)])?,
+            condition,
             queue: Some(self.queue.trim().to_string()).filter(|q| !q.is_empty()),
             skills: self
                 .skills
@@ -598,7 +605,8 @@ impl RuleEditForm {
                 .map(String::from)
                 .collect(),
             enabled: self.enabled,
-        })
+        };
+        (rule, problem)
     }
 }
 
@@ -760,8 +768,19 @@ async fn store_rule(
     form: RuleEditForm,
 ) -> Response {
     let rule = match form.rule() {
-        Ok(rule) => rule,
-        Err(refused) => {
+        (rule, None) => rule,
+        (rule, Some(problem)) => {
+            // Every problem at once: what storage says of the other fields.
+            let refused = match state.db.checked_rule(&rule).await {
+                Ok(()) => vec![problem],
+                Err(e) => match e.field_problems() {
+                    Ok(mut problems) => {
+                        problems.insert(0, problem);
+                        problems
+                    }
+                    Err(e) => return failure(Some(viewer), e),
+                },
+            };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return show_rule(state, viewer, status, slot, form, Some(refused)).await;
         }

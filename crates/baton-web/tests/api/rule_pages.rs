@@ -237,6 +237,30 @@ async fn a_bad_condition_an_unknown_queue_or_no_name_is_shown_by_its_field_and_n
     assert_eq!(status, 422);
     assert!(page.contains("unknown variant `invoices`"), "{page}");
 
+    // A condition that does not read hides none of the other problems.
+    let (status, page, _) = manager
+        .post(
+            "/queues/rules/new",
+            &[
+                ("csrf", &csrf),
+                ("name", ""),
+                ("condition", "{bad"),
+                ("queue", "nowhere"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    for (field, problem) in [
+        ("condition", ""),
+        ("name", "every rule needs a name"),
+        ("queue", "no queue `nowhere`"),
+    ] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")) && page.contains(problem),
+            "{field}: {page}"
+        );
+    }
+
     let (status, page, _) = manager
         .post(
             "/queues/rules/new",
