@@ -712,6 +712,14 @@ impl Db {
     /// organisation always keeps an owner who can act.
     pub async fn update_user(&self, actor: i64, id: i64, change: &UserChange) -> Result<User> {
         let current = self.user(id).await?;
+        let asked = change.team_id.is_some()
+            || change.manager_id.is_some()
+            || change.role.is_some()
+            || change.active.is_some();
+        if !asked {
+            // A change to nothing writes nothing, the audit log included.
+            return Ok(current);
+        }
         if actor == id && change.active == Some(false) {
             return Err(DbError::invalid("active", "you cannot deactivate yourself"));
         }
@@ -818,10 +826,22 @@ impl Db {
             "user.updated",
             "user",
             Some(id),
-            &serde_json::json!({
-                "team_id": change.team_id, "manager_id": change.manager_id,
-                "role": change.role, "active": change.active,
-            }),
+            // Only what was changed, with its new value: a team cleared is
+            // `"team_id": null`, a team left alone is not named.
+            &serde_json::Value::Object(
+                [
+                    ("team_id", change.team_id.map(|t| serde_json::json!(t))),
+                    (
+                        "manager_id",
+                        change.manager_id.map(|m| serde_json::json!(m)),
+                    ),
+                    ("role", change.role.map(|r| serde_json::json!(r))),
+                    ("active", change.active.map(|a| serde_json::json!(a))),
+                ]
+                .into_iter()
+                .filter_map(|(key, value)| Some((key.to_string(), value?)))
+                .collect(),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -1809,6 +1809,31 @@ async fn managers_submit_forecasts_for_their_team_and_owners_organise_people() {
     )
     .await;
     assert_eq!(mia_user["manager_id"], max);
+    // The audit log names what changed, with its new value; a change to
+    // nothing is no change.
+    let audited = |who: i64| {
+        let db = app.db.clone();
+        async move {
+            let rows: Vec<(String,)> = sqlx::query_as(
+                "SELECT detail FROM audit_log WHERE action = 'user.updated' AND entity_id = $1 ORDER BY id",
+            )
+            .bind(who)
+            .fetch_all(db.reader())
+            .await
+            .unwrap();
+            rows.into_iter()
+                .map(|(details,)| serde_json::from_str::<Value>(&details).unwrap())
+                .collect::<Vec<Value>>()
+        }
+    };
+    assert_eq!(audited(mia).await, vec![json!({"manager_id": max})]);
+    let (status, _) = patch(&app, &app.owner, &format!("/api/v1/users/{mia}"), json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        audited(mia).await.len(),
+        1,
+        "nothing changed, nothing audited"
+    );
     // A team people are in stays until they are moved.
     let kept = app
         .delete(&manager, &format!("/api/v1/teams/{team_id}"))
