@@ -19,13 +19,26 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/charter", get(page).post(save))
 }
 
-/// One editable row, kept as typed so errors never lose input.
+/// One editable row, kept as typed so errors never lose input, with the
+/// problem of each of its fields (`slug`, `name`, `function`,
+/// `expectation`) that was refused.
 #[derive(Clone, Default)]
 struct Row {
     slug: String,
     name: String,
     function: String,
     expectation: String,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl Row {
+    /// The problem of one of the row's fields; empty when it has none.
+    fn error(&self, field: &str) -> &str {
+        self.errors
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map_or("", |(_, problem)| problem.as_str())
+    }
 }
 
 #[derive(Template)]
@@ -40,7 +53,10 @@ struct CharterPage {
     rows: Vec<Row>,
     functions: Vec<String>,
     draft_note: String,
-    /// What a refused save got wrong, one problem a line.
+    /// The note's problem, when it was refused.
+    note_error: String,
+    /// What a refused save got wrong, one problem a line; each is also
+    /// beside its field.
     problems: Vec<String>,
 }
 
@@ -62,6 +78,7 @@ fn page_for(
         rows,
         functions: Function::ALL.iter().map(|f| f.to_string()).collect(),
         draft_note,
+        note_error: String::new(),
         problems,
     }
 }
@@ -91,6 +108,7 @@ fn rows_of(viewer: &Viewer, charter: &Charter) -> Vec<Row> {
             name: t.name.clone(),
             function: t.function.to_string(),
             expectation: t.expectation.clone(),
+            errors: Vec::new(),
         })
         .collect();
     if viewer.role() == Role::Owner {
@@ -102,23 +120,27 @@ fn rows_of(viewer: &Viewer, charter: &Charter) -> Vec<Row> {
     rows
 }
 
-/// A field of the stored activities, `activity_types[4].slug`, as the page
-/// names it: `Row 6, code` when the fifth activity kept is the page's sixth row.
-fn on_the_page(field: &str, page_rows: &[usize]) -> String {
-    let Some((index, part)) = field
+/// The page's row (counted from 1) and field of a field of the stored
+/// activities: `activity_types[4].slug` is row 6's `slug` when the fifth
+/// activity kept is the page's sixth row.
+fn row_field(field: &str, page_rows: &[usize]) -> Option<(usize, &'static str)> {
+    let (index, part) = field
         .strip_prefix("activity_types[")
-        .and_then(|rest| rest.split_once("]."))
-    else {
-        return field.to_string();
-    };
-    let Some(row) = index.parse::<usize>().ok().and_then(|i| page_rows.get(i)) else {
-        return field.to_string();
-    };
-    let part = match part {
-        "slug" => "code",
-        other => other,
-    };
-    format!("Row {row}, {part}")
+        .and_then(|rest| rest.split_once("]."))?;
+    let row = *index.parse::<usize>().ok().and_then(|i| page_rows.get(i))?;
+    let part = ["slug", "name", "function", "expectation"]
+        .into_iter()
+        .find(|known| *known == part)?;
+    Some((row, part))
+}
+
+/// A field as the page names it: `Row 6, code`.
+fn on_the_page(field: &str, page_rows: &[usize]) -> String {
+    match row_field(field, page_rows) {
+        Some((row, "slug")) => format!("Row {row}, code"),
+        Some((row, part)) => format!("Row {row}, {part}"),
+        None => field.to_string(),
+    }
 }
 
 /// What the charter form sends.
@@ -207,11 +229,29 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
             ),
         );
     }
-    let refuse = |rows: Vec<Row>, problems: Vec<String>| {
-        render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page_for(&viewer, &current, rows, note.clone(), problems),
-        )
+    let refuse = |rows: Vec<Row>, refused: Vec<(String, Option<(usize, &'static str)>)>| {
+        let mut rows = rows;
+        let mut page = page_for(&viewer, &current, Vec::new(), note.clone(), Vec::new());
+        // Each problem beside its field too: the row's, or the note's.
+        for (problem, at) in refused {
+            match at {
+                Some((row, field)) => {
+                    if let Some(row) = rows.get_mut(row - 1) {
+                        let reason = problem
+                            .split_once(": ")
+                            .map_or(problem.as_str(), |(_, r)| r);
+                        row.errors.push((field, reason.to_string()));
+                    }
+                }
+                None if problem.starts_with("note: ") => {
+                    page.note_error = problem["note: ".len()..].to_string();
+                }
+                None => {}
+            }
+            page.problems.push(problem);
+        }
+        page.rows = rows;
+        render(StatusCode::UNPROCESSABLE_ENTITY, &page)
     };
     // A row without a code is an activity removed, when it names one of the
     // charter's; otherwise its code was forgotten, and nothing typed is dropped.
@@ -225,14 +265,17 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
             let removed = current.activity_types.iter().any(|t| t.name == row.name);
             let blank = row.name.is_empty() && row.expectation.is_empty();
             if !removed && !blank {
-                problems.push(format!("Row {number}: give the activity a code"));
+                problems.push((
+                    format!("Row {number}: give the activity a code"),
+                    Some((number, "slug")),
+                ));
             }
             continue;
         }
         let Ok(function) = row.function.parse::<Function>() else {
-            problems.push(format!(
-                "Row {number}: `{}` is not a function",
-                row.function
+            problems.push((
+                format!("Row {number}: `{}` is not a function", row.function),
+                Some((number, "function")),
             ));
             continue;
         };
@@ -244,7 +287,12 @@ async fn save(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Res
         });
         page_rows.push(number);
     }
-    let named = |p: FieldError| format!("{}: {}", on_the_page(&p.field, &page_rows), p.problem);
+    let named = |p: FieldError| {
+        (
+            format!("{}: {}", on_the_page(&p.field, &page_rows), p.problem),
+            row_field(&p.field, &page_rows),
+        )
+    };
     if !problems.is_empty() {
         // The rows kept are checked too, so every problem is named at once.
         problems.extend(

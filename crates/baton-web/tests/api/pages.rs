@@ -419,6 +419,10 @@ async fn the_owner_edits_the_charter_as_a_new_version_which_a_hunter_only_reads(
     let (status, page, _) = owner.post("/charter", &form).await;
     assert_eq!(status, 422);
     assert!(page.contains("Row 2: give the activity a code"), "{page}");
+    assert!(
+        page.contains("id=\"slug-2-error\""),
+        "beside the code: {page}"
+    );
     assert!(page.contains("<li>Row 3, name: "), "and the others: {page}");
     assert!(page.contains("value=\"Webinars\""), "input kept");
     // A code twice is named by the page's row, not the stored list's index.
@@ -448,6 +452,12 @@ async fn the_owner_edits_the_charter_as_a_new_version_which_a_hunter_only_reads(
     assert!(
         page.contains("<li>Row 3, code: ") && page.contains("<li>Row 4, name: "),
         "every problem is named at once: {page}"
+    );
+    assert!(
+        page.contains("id=\"slug-3-error\"")
+            && page.contains("aria-describedby=\"name-4-error\"")
+            && !page.contains("id=\"slug-2-error\""),
+        "and beside its field: {page}"
     );
 
     let form = [
@@ -792,6 +802,33 @@ async fn a_manager_hands_a_deal_on_from_its_page_and_a_hunter_is_offered_no_such
         .await
         .unwrap();
     assert_eq!(handed.owner_id, Some(fay_id));
+
+    // Every problem of the form at once, each beside its field.
+    let wrong = [
+        ("csrf", csrf.as_str()),
+        ("stage", "bogus"),
+        ("amount", "abc"),
+        ("expected_close", "2026-13-45"),
+        ("owner_id", "999999"),
+    ];
+    let (status, page, _) = manager.post(&path, &wrong).await;
+    assert_eq!(status, 422);
+    for field in ["stage", "amount", "expected_close", "owner_id"] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {page}"
+        );
+    }
+    let kept = app
+        .db
+        .opportunity(deal["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (kept.owner_id, kept.amount_minor),
+        (Some(fay_id), 50_000),
+        "nothing stored"
+    );
 }
 
 #[tokio::test]
