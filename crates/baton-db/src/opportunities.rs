@@ -563,15 +563,11 @@ impl Db {
         let current = opportunity_from_row(
             &row.ok_or_else(|| DbError::NotFound(format!("opportunity {id}")))?,
         )?;
-        let DealChange {
-            stage,
-            moved,
-            amount,
-            probability,
-            category,
-            expected_close,
-            close_reason,
-        } = changed_deal(&current, change)?;
+        let deal = changed_deal(&current, change)?;
+        let (stage, amount, probability, category) =
+            (deal.stage, deal.amount, deal.probability, deal.category);
+        let (expected_close, close_reason) = (deal.expected_close, deal.close_reason);
+        let moved = deal.moved;
         let engaged_on = current
             .engaged_on
             .clone()
