@@ -3,7 +3,7 @@
 //! appointment with a decision maker scheduled.
 
 use super::appointments::{self, AppointmentForm, Subject};
-use super::session::{ButtonForm, csrf_refused};
+use super::session::csrf_refused;
 use super::{
     Chrome, Field, Viewer, failure, message, money, parsed, place_errors, refusal, render,
 };
@@ -42,8 +42,9 @@ struct ChangeForm {
     owner_id: Option<String>,
 }
 
+/// Closing a deal: why it was lost, or (if one cares to say) won.
 #[derive(Deserialize)]
-struct LostForm {
+struct CloseForm {
     csrf: String,
     #[serde(default)]
     close_reason: String,
@@ -53,7 +54,8 @@ struct LostForm {
 enum Refused {
     Nothing,
     Change(ChangeForm, Vec<FieldError>),
-    Lost(LostForm, Vec<FieldError>),
+    Won(CloseForm, Vec<FieldError>),
+    Lost(CloseForm, Vec<FieldError>),
     Appointment(AppointmentForm, Vec<FieldError>),
 }
 
@@ -68,6 +70,7 @@ struct OpportunityPage {
     owner: String,
     /// Empty once the deal is closed.
     change_fields: Vec<Field>,
+    won_fields: Vec<Field>,
     lost_fields: Vec<Field>,
     /// Empty when no decision maker is known.
     appointment_fields: Vec<Field>,
@@ -137,10 +140,11 @@ async fn show(
         },
         None => "nobody".into(),
     };
-    let (mut change, mut lost, mut meeting) = (None, None, None);
+    let (mut change, mut won, mut lost, mut meeting) = (None, None, None, None);
     match refused {
         Refused::Nothing => {}
         Refused::Change(form, problems) => change = Some((form, problems)),
+        Refused::Won(form, problems) => won = Some((form, problems)),
         Refused::Lost(form, problems) => lost = Some((form, problems)),
         Refused::Appointment(form, problems) => meeting = Some((form, problems)),
     }
@@ -153,7 +157,7 @@ async fn show(
         Ok(booked) => booked,
         Err(e) => return failure(Some(viewer), e),
     };
-    let (mut change_fields, mut lost_fields) = (Vec::new(), Vec::new());
+    let (mut change_fields, mut won_fields, mut lost_fields) = (Vec::new(), Vec::new(), Vec::new());
     if !deal.stage.is_closed() {
         let typed = change.as_ref().map(|(f, _)| f);
         let stages = OpportunityStage::ALL
@@ -208,6 +212,20 @@ async fn show(
         if let Some((_, problems)) = change {
             place_errors(&mut change_fields, problems);
         }
+        let typed = won.as_ref().map(|(f, _)| f);
+        won_fields = vec![
+            Field::input(
+                "close_reason",
+                "Why it was won (if you care to say)",
+                "text",
+                typed.map_or("", |f| f.close_reason.as_str()),
+            )
+            .optional()
+            .in_form("won"),
+        ];
+        if let Some((_, problems)) = won {
+            place_errors(&mut won_fields, problems);
+        }
         let typed = lost.as_ref().map(|(f, _)| f);
         lost_fields = vec![Field::input(
             "close_reason",
@@ -232,6 +250,7 @@ async fn show(
             booked,
             deal,
             change_fields,
+            won_fields,
             lost_fields,
             appointment_fields,
         },
@@ -347,33 +366,31 @@ async fn won(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<ButtonForm>,
+    Form(form): Form<CloseForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();
     }
-    if let Err(response) = deal_to_change(&state, &viewer, id).await {
-        return response;
-    }
+    let deal = match deal_to_change(&state, &viewer, id).await {
+        Ok(deal) => deal,
+        Err(response) => return response,
+    };
     let change = OpportunityChange {
         stage: Some(OpportunityStage::Won),
+        close_reason: Some(form.close_reason.clone()),
         ..Default::default()
     };
-    match state
-        .db
-        .update_opportunity(Some(viewer.id()), id, &change)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/opportunities/{id}")).into_response(),
-        Err(e) => failure(Some(&viewer), e),
-    }
+    apply(&state, &viewer, deal, Ok(change), |problems| {
+        Refused::Won(form, problems)
+    })
+    .await
 }
 
 async fn lost(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<LostForm>,
+    Form(form): Form<CloseForm>,
 ) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused();

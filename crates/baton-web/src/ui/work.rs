@@ -469,6 +469,9 @@ struct ActionForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    /// What was done, for the item's history (marking it done).
+    #[serde(default)]
+    note: String,
     /// The parameters of the list the form was sent from.
     #[serde(default)]
     back: String,
@@ -534,7 +537,7 @@ async fn done(
     if let Err(refused) = held_by_viewer(&state, &viewer, id, &form, "mark done").await {
         return refused;
     }
-    match state.db.finish_work_item(viewer.id(), id, "").await {
+    match state.db.finish_work_item(viewer.id(), id, &form.note).await {
         Ok(_) => Redirect::to(&back_to("/work", &form.back, &[])).into_response(),
         Err(e) => refused(&state, &viewer, &form, e, None).await,
     }

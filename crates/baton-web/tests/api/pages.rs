@@ -829,6 +829,22 @@ async fn a_manager_hands_a_deal_on_from_its_page_and_a_hunter_is_offered_no_such
         (Some(fay_id), 50_000),
         "nothing stored"
     );
+
+    // Won, with a word on why.
+    let won = format!("{path}/won");
+    let (status, _, _) = manager
+        .post(
+            &won,
+            &[("csrf", csrf.as_str()), ("close_reason", "budget freed up")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let closed = app
+        .db
+        .opportunity(deal["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(closed.close_reason.as_deref(), Some("budget freed up"));
 }
 
 #[tokio::test]
@@ -3377,13 +3393,23 @@ async fn a_hunter_marks_work_done_and_a_rejection_reason_stays_in_view() {
         "{page}"
     );
     let (status, _, _) = hal
-        .post(&format!("/work/{item}/done"), &[("csrf", &csrf)])
+        .post(
+            &format!("/work/{item}/done"),
+            &[("csrf", &csrf), ("note", "sent the price list")],
+        )
         .await;
     assert_eq!(status, 303);
     let (_, page, _) = hal.get("/work").await;
     assert!(
         !page.contains(&format!("Inquiry {}", kept["id"])),
         "done work leaves the desk: {page}"
+    );
+    let history = app.db.work_item_history(item).await.unwrap();
+    assert!(
+        history
+            .last()
+            .is_some_and(|h| h.reason.contains("sent the price list")),
+        "the note is in its history: {history:?}"
     );
 
     let item = sent_back["work_item_id"].as_i64().unwrap();
