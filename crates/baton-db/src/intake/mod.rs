@@ -617,6 +617,9 @@ pub struct InquiryView {
     pub assignee_id: Option<i64>,
     /// Latest decision of each kind, in pipeline order.
     pub decisions: Vec<StoredDecision>,
+    /// Decisions a later one of the same kind replaced (a correction, a
+    /// release, processing again), oldest first: kept, and shown.
+    pub superseded: Vec<StoredDecision>,
 }
 
 /// One line of the inquiry list.
@@ -682,6 +685,7 @@ impl Db {
         .fetch_all(self.reader())
         .await?;
         let mut decisions: Vec<StoredDecision> = Vec::new();
+        let mut superseded = Vec::new();
         for (kind, value, score, reasons, version, created_at) in rows {
             let decision = StoredDecision {
                 reasons: serde_json::from_str(&reasons).unwrap_or_default(),
@@ -694,7 +698,7 @@ impl Db {
             // A later decision of the same kind (a reprocess, a moderator's
             // release) replaces the earlier one in this view.
             match decisions.iter_mut().find(|d| d.kind == decision.kind) {
-                Some(slot) => *slot = decision,
+                Some(slot) => superseded.push(std::mem::replace(slot, decision)),
                 None => decisions.push(decision),
             }
         }
@@ -721,6 +725,7 @@ impl Db {
             work_item_id: work.as_ref().map(|(w, _, _)| *w),
             assignee_id: work.and_then(|(_, _, a)| a),
             decisions,
+            superseded,
         })
     }
 

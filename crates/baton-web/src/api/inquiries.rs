@@ -14,7 +14,7 @@ use baton_core::decision::Reason;
 use baton_core::domain::{Channel, InquiryStatus, Intent, Role, Stage};
 use baton_core::inquiry::{Inquiry, InquiryInput};
 use baton_core::intake::{content_hash, raw_text};
-use baton_db::intake::{InquiryView, RawInquiry, Stored};
+use baton_db::intake::{InquiryView, RawInquiry, Stored, StoredDecision};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -351,6 +351,9 @@ pub struct InquiryOut {
     pub lead_id: Option<i64>,
     /// The earlier inquiry this one repeats word for word; its work is this one's.
     pub repeat_of: Option<i64>,
+    /// Decisions a later one of the same kind replaced (a person's
+    /// correction or release, processing again), oldest first.
+    pub superseded: Vec<StoredDecision>,
 }
 
 async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiError> {
@@ -436,6 +439,7 @@ async fn to_out(state: &AppState, view: InquiryView) -> Result<InquiryOut, ApiEr
         account_id: view.account_id,
         lead_id: view.lead_id,
         repeat_of: view.repeat_of,
+        superseded: view.superseded,
     })
 }
 

@@ -89,6 +89,8 @@ struct InquiryPage {
     /// The earlier inquiry whose open work this repeat joined.
     repeat_of: Option<i64>,
     decisions: Vec<Shown>,
+    /// Decisions later ones replaced, oldest first: (when, what, why).
+    superseded: Vec<(String, String, String)>,
     timeline: Vec<(String, String)>,
     /// (label, value) of what the person wrote; empty when it does not read.
     said: Vec<(String, String)>,
@@ -204,6 +206,26 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
             })
         })
         .collect();
+    let superseded = view
+        .superseded
+        .iter()
+        .map(|d| {
+            let what = format!(
+                "{} {}{} · {}",
+                d.kind,
+                d.value.clone().unwrap_or_else(|| "none".into()),
+                d.score.map(|s| format!(" ({s:.2})")).unwrap_or_default(),
+                d.version
+            );
+            let why = d
+                .reasons
+                .iter()
+                .map(|r| r.text.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            (viewer.when(d.created_at), what, why)
+        })
+        .collect();
     let mut timeline = vec![(viewer.when(view.received_at), "received".to_string())];
     // A repeat's work is its first inquiry's.
     let work_of = WorkOf::Inquiry(view.repeat_of.unwrap_or(id));
@@ -252,6 +274,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>
             error: view.error.clone(),
             repeat_of: view.repeat_of,
             decisions,
+            superseded,
             timeline,
             said,
             lead_link,

@@ -302,6 +302,28 @@ async fn a_corrected_intent_moves_the_open_work_item_to_its_new_queue() {
         .map(|r| r["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["intent_corrected", "rule"]);
+    // What was decided before the correction is kept, and shown.
+    let earlier: Vec<(&str, &str)> = corrected["superseded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap(),
+                d["value"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        earlier.contains(&("intent", "support")) && earlier.contains(&("route", "service")),
+        "{earlier:?}"
+    );
+    let manager = crate::pages::Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get(&format!("/inquiries/{}", receipt["id"])).await;
+    assert!(
+        page.contains("Earlier decisions") && page.contains("intent support"),
+        "{page}"
+    );
     let detail = app
         .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
         .await;
