@@ -40,7 +40,9 @@ pub struct WorkItem {
 pub struct HistoryEntry {
     /// `assigned`, `waiting` (no one could take it), `accepted`, `rejected`,
     /// `reassigned`, `escalated`, `rerouted` (its inquiry's intent was
-    /// corrected), `sent_again` (the same message came again) or `done`.
+    /// corrected), `sent_again` (the same message came again), `wrote_again`
+    /// (the person sent another message, which became a lead of its own)
+    /// or `done`.
     pub action: String,
     pub from_user_id: Option<i64>,
     pub to_user_id: Option<i64>,

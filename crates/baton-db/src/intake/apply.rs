@@ -467,6 +467,31 @@ impl Db {
                 now.into(),
             ]
         }));
+        // The work of the person's other leads says so to whoever holds it.
+        for r in &routed {
+            let plan = plans[r.plan_index];
+            let lead = leads
+                .get(&plan.inquiry_id)
+                .map(|lead| format!(", lead {lead}"))
+                .unwrap_or_default();
+            for other in &plan.other_leads {
+                let Some((work_item, _, queue_id, holder)) = &other.work else {
+                    continue;
+                };
+                assignment_rows.push(vec![
+                    (*work_item).into(),
+                    "wrote_again".into(),
+                    (*holder).into(),
+                    (*queue_id).into(),
+                    format!(
+                        "the person wrote again: inquiry {}{lead}, in {}",
+                        plan.inquiry_id, queues[r.queue].slug
+                    )
+                    .into(),
+                    now.into(),
+                ]);
+            }
+        }
         insert_rows::<(i64,)>(
             tx,
             "INSERT INTO assignment_history (work_item_id, action, to_user_id, to_queue_id, reason, at)",

@@ -8,7 +8,7 @@ use crate::forms::form_attributions_in;
 use crate::models::ActiveModels;
 use crate::queues::rules_in;
 use crate::sql::{CHUNK, placeholders};
-use baton_core::decision::{IntentDecision, Moderation, Score};
+use baton_core::decision::{IntentDecision, Moderation, Reason, Score};
 use baton_core::domain::{AccountStatus, Channel, Intent, Tier, Verdict};
 use baton_core::inquiry::Inquiry;
 use baton_core::intake::read;
@@ -69,6 +69,19 @@ pub struct Plan {
     /// The earlier inquiry this one repeats word for word, whose open work
     /// it joins instead of making its own.
     pub repeat: Option<Repeat>,
+    /// The person's other leads still being worked (open work, or a deal
+    /// open): their holders are told of the new inquiry, and its routing
+    /// names them.
+    pub other_leads: Vec<OtherLead>,
+}
+
+/// A lead of the same person still being worked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherLead {
+    pub lead_id: i64,
+    pub stage: String,
+    /// Its open work item, its queue (slug and id) and holder, when it has one.
+    pub work: Option<(i64, String, i64, Option<i64>)>,
 }
 
 /// An inquiry sent again by the same sender, word for word, within the
@@ -157,6 +170,8 @@ struct Found {
     by_company: HashMap<String, i64>,
     /// account → (name, status, tier).
     accounts: HashMap<i64, (String, String, String)>,
+    /// contact → their leads still being worked.
+    other_leads: HashMap<i64, Vec<OtherLead>>,
 }
 
 /// Calls `decide` with the row `inquiry` gives `task`'s model.
@@ -174,6 +189,18 @@ fn with_row<T>(
 /// An open work item of an inquiry: (inquiry, item, lead, queue slug,
 /// queue, assignee).
 type OpenWorkRow = (i64, i64, Option<i64>, String, i64, Option<i64>);
+
+/// A contact's lead still being worked: contact, lead, stage, and its open
+/// work item with its queue (slug, id) and holder.
+type OtherLeadRow = (
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// How far back the same message from the same sender counts as a repeat:
 /// a day, as moderation's reason says.
@@ -468,13 +495,49 @@ impl Db {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let rows: Vec<(i64, String, String, String)> = select_in(
-            self,
-            "SELECT id, name, status, tier FROM accounts WHERE id IN",
-            &[],
-            &account_ids,
-        )
-        .await?;
+        let contact_ids: Vec<i64> = found
+            .by_email
+            .values()
+            .chain(found.by_phone.values())
+            .map(|(c, _)| *c)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let (rows, worked) = tokio::try_join!(
+            select_in::<(i64, String, String, String), _>(
+                self,
+                "SELECT id, name, status, tier FROM accounts WHERE id IN",
+                &[],
+                &account_ids,
+            ),
+            // Leads with open work, or at the opportunity stage (a deal open).
+            select_in::<OtherLeadRow, _>(
+                self,
+                "SELECT l.contact_id, l.id, l.stage, w.id, q.slug, q.id, w.assignee_id
+                 FROM leads l
+                 LEFT JOIN work_items w ON w.lead_id = l.id
+                      AND w.status IN ('unassigned', 'assigned', 'accepted')
+                 LEFT JOIN queues q ON q.id = w.queue_id
+                 WHERE (w.id IS NOT NULL OR l.stage = 'opportunity') AND l.contact_id IN",
+                &[],
+                &contact_ids,
+            ),
+        )?;
+        for (contact, lead_id, stage, work_item, queue, queue_id, holder) in worked {
+            let work = match (work_item, queue, queue_id) {
+                (Some(item), Some(queue), Some(queue_id)) => Some((item, queue, queue_id, holder)),
+                _ => None,
+            };
+            found
+                .other_leads
+                .entry(contact)
+                .or_default()
+                .push(OtherLead {
+                    lead_id,
+                    stage,
+                    work,
+                });
+        }
         found.accounts = rows
             .into_iter()
             .map(|(id, name, status, tier)| (id, (name, status, tier)))
@@ -632,12 +695,35 @@ fn decide_one(
         account_status: matched.account.as_ref().map(|a| a.status),
         account_tier: matched.tier,
     };
-    let route = route(&facts, &context.rules);
+    let mut route = route(&facts, &context.rules);
     let repeat = if moderation.verdict == Verdict::Ham {
         repeat_of(&others, p.id)
     } else {
         None
     };
+    // A new message from someone whose earlier lead is still being worked
+    // makes a lead of its own, and both sides are told: its routing names
+    // the other leads, and their holders get a line in their history.
+    let other_leads = match (matched.contact_id, &repeat, &route.queue) {
+        (Some(contact), None, Some(_)) => {
+            found.other_leads.get(&contact).cloned().unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    for other in &other_leads {
+        let whereabouts = match &other.work {
+            Some((_, queue, _, _)) => format!("{}, its work in {queue}", other.stage),
+            None => other.stage.clone(),
+        };
+        route.reasons.push(Reason::new(
+            "other_open_lead",
+            0.0,
+            format!(
+                "the person already has lead {} ({whereabouts}); its holder is told of this inquiry",
+                other.lead_id
+            ),
+        ));
+    }
     Plan {
         inquiry_id: p.id,
         inquiry,
@@ -649,6 +735,7 @@ fn decide_one(
         moderated_by_hand: found.released.contains_key(&p.id),
         intent_by_hand: corrected.is_some(),
         repeat,
+        other_leads,
     }
 }
 

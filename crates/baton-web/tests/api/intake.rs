@@ -216,6 +216,63 @@ async fn an_inquiry_that_cannot_be_written_waits_alone_and_the_others_are_proces
 }
 
 #[tokio::test]
+async fn a_person_writing_again_while_their_lead_is_worked_is_named_to_both_holders() {
+    let app = TestApp::new().await;
+    let (hal, _) = app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    let first = app.inquire(strong_lead("dana@initech.test")).await;
+    assert_eq!(first["assignee_id"], hal);
+    let (first_lead, first_item) = (
+        first["lead_id"].as_i64().unwrap(),
+        first["work_item_id"].as_i64().unwrap(),
+    );
+
+    let mut again = strong_lead("dana@initech.test");
+    again["message"] = json!("Also: do you integrate with our ERP? We need it for the rollout.");
+    let second = app.inquire(again).await;
+    let second_lead = second["lead_id"].as_i64().unwrap();
+    assert_ne!(second_lead, first_lead, "a lead of its own");
+    let shown = app
+        .get_json(&app.owner, second["href"].as_str().unwrap())
+        .await;
+    let named = shown["routing"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "other_open_lead")
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(
+        named["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("already has lead {first_lead}")),
+        "{named}"
+    );
+    let history = app
+        .get_json(&app.owner, &format!("/api/v1/work-items/{first_item}"))
+        .await;
+    let last = history["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["action"], "wrote_again", "{history}");
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("inquiry {}, lead {second_lead}", second["id"])),
+        "{last}"
+    );
+    // The first item is still Hal's, and open.
+    assert_eq!(
+        (&history["status"], &history["assignee_id"]),
+        (&json!("assigned"), &json!(hal))
+    );
+}
+
+#[tokio::test]
 async fn openapi_document_lists_the_api() {
     let app = TestApp::new().await;
     let doc: serde_json::Value = app
