@@ -583,10 +583,23 @@ pub fn bad_quoting<R: Read>(csv: &csv::Reader<QuoteCheck<R>>, start: u64) -> Opt
                  out: close the quote where its value ends (a quote inside a quoted value is \
                  written twice, \"\")"
             ),
-            false => format!(
-                "on line {line} a quoted value is followed by more text before the next \
-                 delimiter: quote the whole value (a quote inside it is written twice, \"\")"
-            ),
+            false => {
+                // A later quote on the row may still have run over line ends.
+                let spanned = match end {
+                    u64::MAX => String::new(),
+                    end if end - 1 > start => format!(
+                        "; a quote later on it ran on, so lines {start} to {} were read as this \
+                         one row and are all left out",
+                        end - 1
+                    ),
+                    _ => String::new(),
+                };
+                format!(
+                    "on line {line} a quoted value is followed by more text before the next \
+                     delimiter: quote the whole value (a quote inside it is written twice, \"\")\
+                     {spanned}"
+                )
+            }
         })
 }
 
@@ -861,6 +874,22 @@ mod tests {
             error
                 .message
                 .starts_with("a quote opened on line 3 is never closed: close it"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_stray_quote_on_a_row_that_ran_on_names_every_line_it_took() {
+        let csv = "name,email,message\n\
+                   \"Good A\",a@x.example,\"pricing\"\n\
+                   \"Bad \"B\",b@x.example,\"unterminated\n\
+                   \"Good C\",c@x.example,\"pricing\"\n\
+                   \"Good D\",d@x.example,\"pricing\"\n";
+        let rows: Vec<_> = reader(csv, &ColumnMapping::default()).collect();
+        let error = rows.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert_eq!((error.row, error.line), (2, 3));
+        assert!(
+            error.message.contains("lines 3 to 4 were read as this one row"),
             "{error}"
         );
     }
