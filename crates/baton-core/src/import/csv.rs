@@ -889,7 +889,9 @@ mod tests {
         let error = rows.iter().find_map(|r| r.as_ref().err()).unwrap();
         assert_eq!((error.row, error.line), (2, 3));
         assert!(
-            error.message.contains("lines 3 to 4 were read as this one row"),
+            error
+                .message
+                .contains("lines 3 to 4 were read as this one row"),
             "{error}"
         );
     }

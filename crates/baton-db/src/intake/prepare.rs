@@ -568,7 +568,11 @@ impl Found {
             found.account_id = Some(*id);
             found.reason = Some(format!("e-mail domain {domain}"));
         }
+        // A company name is anyone's to type: it is trusted beside an
+        // address at a company's own domain, not a free or throwaway one,
+        // which would let anyone pass for a customer.
         if found.account_id.is_none()
+            && inquiry.company_domain().is_some()
             && let Some(company) = &inquiry.company
             && let Some(id) = self
                 .by_company

@@ -49,6 +49,21 @@ async fn default_rules_send_each_intent_to_its_tier() {
         .await;
     assert_eq!(customer["intent"]["value"], "customer_request");
     assert_eq!(customer["intent"]["reasons"][0]["code"], "matched");
+
+    // A customer's name typed beside a free mailbox is anyone's to type: it
+    // makes nobody a customer; beside a company's own domain it matches.
+    let posing = app
+        .inquire(json!({"email": "joe@gmail.com", "company": "Globex", "message": "Pricing for a demo, please."}))
+        .await;
+    assert_ne!(posing["queue"], "farmers", "{posing}");
+    let shown = app
+        .get_json(&app.owner, posing["href"].as_str().unwrap())
+        .await;
+    assert!(shown["account_id"].is_null(), "{shown}");
+    let colleague = app
+        .inquire(json!({"email": "kim@globex-eu.test", "company": "Globex", "message": "Pricing for 20 more seats, please."}))
+        .await;
+    assert_eq!(colleague["queue"], "farmers", "{colleague}");
 }
 
 #[tokio::test]
