@@ -123,7 +123,7 @@ pub fn moderate(inquiry: &Inquiry, signals: Signals, config: &ModerationConfig) 
             .emails
             .iter()
             .any(|e| e.eq_ignore_ascii_case(email.as_str()))
-            || list.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+            || list.domains.iter().any(|d| within_domain(domain, d))
         {
             reasons.push(Reason::new(
                 "blocklisted_sender",
@@ -132,13 +132,13 @@ pub fn moderate(inquiry: &Inquiry, signals: Signals, config: &ModerationConfig) 
             ));
         }
     }
-    let message_lower = inquiry.message.to_lowercase();
-    if let Some(phrase) = config
-        .blocklist
-        .phrases
-        .iter()
-        .find(|p| !p.is_empty() && message_lower.contains(&p.to_lowercase()))
-    {
+    // Words as written, whatever the case and the spaces or line breaks
+    // between them.
+    let message_words = spaced_words(&inquiry.message);
+    if let Some(phrase) = config.blocklist.phrases.iter().find(|p| {
+        let phrase = spaced_words(p);
+        !phrase.trim().is_empty() && message_words.contains(&phrase)
+    }) {
         reasons.push(Reason::new(
             "blocklisted_phrase",
             config.blocklisted,
@@ -239,6 +239,23 @@ impl HeldText {
     }
 }
 
+/// Text lowercased with each run of spaces, tabs or line breaks one space,
+/// so that a phrase is found however it was spaced or broken over lines.
+fn spaced_words(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    words.join(" ")
+}
+
+/// Whether `domain` is `blocked` or one of its subdomains (`mail.spam.biz`
+/// is within `spam.biz`; `notspam.biz` is not).
+fn within_domain(domain: &str, blocked: &str) -> bool {
+    let (domain, blocked) = (
+        domain.to_ascii_lowercase(),
+        blocked.trim().to_ascii_lowercase(),
+    );
+    !blocked.is_empty() && (domain == blocked || domain.ends_with(&format!(".{blocked}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +339,52 @@ mod tests {
         );
         assert_eq!(two.verdict, Verdict::Spam);
         assert!(two.score > one.score);
+    }
+
+    #[test]
+    fn a_blocked_phrase_is_found_whatever_its_spacing_and_a_domain_with_its_subdomains() {
+        let config = ModerationConfig {
+            blocklist: Blocklist {
+                domains: vec!["Spam.biz".into()],
+                phrases: vec!["crypto giveaway".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        for message in [
+            "CRYPTO   Giveaway today",
+            "a crypto\ngiveaway",
+            "crypto\t giveaway!",
+        ] {
+            let verdict = moderate(&inquiry("a@acme.io", message), Signals::default(), &config);
+            assert_eq!(verdict.reasons[0].code, "blocklisted_phrase", "{message:?}");
+        }
+        let cryptogiveaway = moderate(
+            &inquiry("a@acme.io", "cryptogiveaway"),
+            Signals::default(),
+            &config,
+        );
+        assert!(
+            cryptogiveaway
+                .reasons
+                .iter()
+                .all(|r| r.code != "blocklisted_phrase")
+        );
+        for (sender, blocked) in [
+            ("a@mail.spam.biz", true),
+            ("a@spam.biz", true),
+            ("a@notspam.biz", false),
+        ] {
+            let verdict = moderate(&inquiry(sender, "hi"), Signals::default(), &config);
+            assert_eq!(
+                verdict
+                    .reasons
+                    .iter()
+                    .any(|r| r.code == "blocklisted_sender"),
+                blocked,
+                "{sender}"
+            );
+        }
     }
 
     #[test]
