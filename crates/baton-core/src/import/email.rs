@@ -52,7 +52,9 @@ impl Staff {
 /// Forwarded message ---------` or `Begin forwarded message:`), `name` and
 /// `email` are those of the forwarded sender, since sales staff forward
 /// inquiries from their own mailboxes, and the forwarder's address goes into
-/// `fields["forwarded_by"]`; an attached message's text follows the note.
+/// `fields["forwarded_by"]`. The `message` is then what the sender wrote,
+/// which triage reads, without the forward's header lines; the forwarder's
+/// own note goes into `fields["forward_note"]`.
 pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailError> {
     let bytes = with_readable_headers(bytes);
     let message = MessageParser::default()
@@ -82,12 +84,29 @@ pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailE
         .filter(|_| by_staff)
         .find_map(|part| part.message())
         .and_then(|inner| Some((sender_of(inner)?, text_of(inner))));
-    let body = match (text_of(&message), attached.as_ref().map(|(_, text)| text)) {
-        (Some(note), Some(Some(text))) => Some(format!("{}\n\n{text}", note.trim_end())),
-        (note, text) => note.or_else(|| text.cloned().flatten()),
-    }
-    .map(within_limit)
-    .and_then(|body| non_blank(Some(&body)));
+    let own_text = text_of(&message);
+    // A forward: the sender it names, the forwarder's note and the text the
+    // sender wrote.
+    let forward = match (attached, &own_text) {
+        (Some((sender, text)), note) => Some((sender, note.clone(), text)),
+        (None, Some(text)) if by_staff => forwarded_parts(text, subject.as_deref())
+            .map(|(sender, note, text)| (sender, Some(note), Some(text))),
+        (None, _) => None,
+    };
+    let (forwarded, note, body) = match forward {
+        Some((sender, note, text)) => {
+            let note = note.and_then(|note| non_blank(Some(note.trim())));
+            // A forward with nothing below its header is read by its note.
+            let body = text
+                .and_then(|text| non_blank(Some(text.trim())))
+                .or_else(|| note.clone());
+            (Some(sender), note, body)
+        }
+        None => (None, None, own_text),
+    };
+    let body = body
+        .map(within_limit)
+        .and_then(|body| non_blank(Some(&body)));
 
     let mut fields = BTreeMap::new();
     let mut add_field = |key: &str, value: Option<String>| {
@@ -105,14 +124,10 @@ pub fn parse_message(bytes: &[u8], staff: &Staff) -> Result<InquiryInput, EmailE
             .map(|date| date.to_rfc3339()),
     );
 
-    let forwarded = attached.map(|(sender, _)| sender).or_else(|| {
-        body.as_deref()
-            .filter(|_| by_staff)
-            .and_then(|body| forwarded_sender(body, subject.as_deref()))
-    });
     let (name, email) = match forwarded {
         Some(original) => {
             add_field("forwarded_by", Some(from.1));
+            add_field("forward_note", note.map(within_limit));
             (original.name, original.email)
         }
         None => from,
@@ -258,23 +273,35 @@ struct ForwardedSender {
 /// underscore lines also introduce quoted replies, so they count only when
 /// the subject says the message is forwarded (`Fwd:`, `FW:`, …). The first
 /// forward marker wins: it is the message the sender forwarded.
-fn forwarded_sender(body: &str, subject: Option<&str>) -> Option<ForwardedSender> {
+fn forwarded_parts(body: &str, subject: Option<&str>) -> Option<(ForwardedSender, String, String)> {
     let forwarded_subject = subject.is_some_and(has_forward_prefix);
-    let mut lines = body.lines().map(unquote);
-    lines.find(|line| match forward_marker(line) {
-        Some(Marker::Forward) => true,
-        Some(Marker::ForwardOrReply) => forwarded_subject,
-        None => false,
+    let lines: Vec<&str> = body.lines().collect();
+    let marker = lines
+        .iter()
+        .position(|line| match forward_marker(unquote(line)) {
+            Some(Marker::Forward) => true,
+            Some(Marker::ForwardOrReply) => forwarded_subject,
+            None => false,
+        })?;
+    let after: Vec<&str> = lines[marker + 1..]
+        .iter()
+        .map(|line| unquote(line))
+        .collect();
+    let header_start = after.iter().position(|line| !line.is_empty())?;
+    let header_len = after[header_start..]
+        .iter()
+        .position(|line| line.is_empty())
+        .unwrap_or(after.len() - header_start);
+    let header = &after[header_start..header_start + header_len];
+    let sender = header.iter().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim_matches('*')
+            .eq_ignore_ascii_case("from")
+            .then(|| parse_mailbox(value))?
     })?;
-    lines
-        .skip_while(|line| line.is_empty())
-        .take_while(|line| !line.is_empty())
-        .find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim_matches('*')
-                .eq_ignore_ascii_case("from")
-                .then(|| parse_mailbox(value))?
-        })
+    let note = lines[..marker].join("\n");
+    let text = after[header_start + header_len..].join("\n");
+    Some((sender, note, text))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -598,9 +625,12 @@ mod tests {
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(field(&inquiry, "forwarded_by"), Some("sam@baton.example"));
         assert_eq!(field(&inquiry, "subject"), Some("Fwd: Pricing"));
-        let message = inquiry.message.unwrap();
-        assert!(message.starts_with("FYI, hot lead."));
-        assert!(message.ends_with("What would 40 seats cost?"));
+        // Triage reads what Ann wrote, not the forward's header lines.
+        assert_eq!(
+            inquiry.message.as_deref(),
+            Some("What would 40 seats cost?")
+        );
+        assert_eq!(field(&inquiry, "forward_note"), Some("FYI, hot lead."));
     }
 
     #[test]
@@ -691,9 +721,13 @@ mod tests {
         assert_eq!(inquiry.name.as_deref(), Some("Ann Lee"));
         assert_eq!(inquiry.email.as_deref(), Some("ann@acme.io"));
         assert_eq!(field(&inquiry, "forwarded_by"), Some("sam@baton.example"));
-        let message = inquiry.message.unwrap();
-        assert!(message.starts_with("Hot lead, see below."), "{message}");
+        let message = inquiry.message.clone().unwrap();
         assert!(message.contains("What would 40 seats cost?"), "{message}");
+        assert!(!message.contains("Hot lead"), "{message}");
+        assert_eq!(
+            field(&inquiry, "forward_note"),
+            Some("Hot lead, see below.")
+        );
 
         // Attached by a stranger, it is the stranger's own message.
         let inquiry = parse_message(raw("mallory@elsewhere.example").as_bytes(), &staff()).unwrap();
