@@ -118,6 +118,14 @@ impl Db {
                 ),
             ));
         }
+        // The intent it had, for the audit log.
+        let before: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT value FROM decisions WHERE inquiry_id = $1 AND kind = 'intent' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let before = before.and_then(|(value,)| value);
         sqlx::query(
             "INSERT INTO decisions (inquiry_id, kind, value, score, reasons, version, actor_id, created_at)
              VALUES ($1, 'intent', $2, 1.0, $3, $4, $5, $6)",
@@ -142,7 +150,7 @@ impl Db {
             "inquiry.intent_corrected",
             "inquiry",
             Some(id),
-            &serde_json::json!({ "intent": intent }),
+            &serde_json::json!({ "intent": intent, "from": before }),
         )
         .await?;
         // Quarantined inquiries have no work; the moderator's release routes them.
@@ -319,6 +327,9 @@ impl Db {
                 "work_item_id": item.id,
                 "assignee_id": assignee,
                 "lead_id": lead_id,
+                "intent": inquiry.intent,
+                "score": inquiry.score,
+                "grade": inquiry.grade,
             })],
         )
         .await?;
@@ -360,6 +371,12 @@ async fn follow_work(
         let Some(lead_id) = item.lead_id else {
             return Ok((None, None));
         };
+        // The work leaves the lead first, so that disqualifying the lead
+        // does not finish the work that moves on.
+        sqlx::query("UPDATE work_items SET lead_id = NULL WHERE id = $1")
+            .bind(item.id)
+            .execute(&mut **tx)
+            .await?;
         change_stage_in(
             tx,
             lead_id,

@@ -305,8 +305,54 @@ async fn a_corrected_intent_moves_the_open_work_item_to_its_new_queue() {
             .send()
     };
 
+    let hook = app
+        .post(
+            &app.owner,
+            "/api/v1/webhooks",
+            &json!({"url": "https://hooks.example.com/baton", "events": ["inquiry.routed"]}),
+        )
+        .await;
+    assert_eq!(hook.status(), 201);
     let corrected: serde_json::Value = correct("billing").await.unwrap().json().await.unwrap();
     assert_eq!(corrected["queue"], "operations");
+    // The webhook says what it now is, as intake's does, and the audit log
+    // what it was.
+    let (payload,): (String,) = sqlx::query_as(
+        "SELECT payload FROM webhook_deliveries WHERE event = 'inquiry.routed' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    let routed = if payload.is_array() {
+        payload[0].clone()
+    } else {
+        payload
+    };
+    let routed = if routed.get("data").is_some() {
+        routed["data"].clone()
+    } else {
+        routed
+    };
+    assert_eq!(
+        (&routed["intent"], &routed["queue"]),
+        (&json!("billing"), &json!("operations")),
+        "{routed}"
+    );
+    assert!(
+        routed["score"].is_number() && routed["grade"].is_string(),
+        "{routed}"
+    );
+    let (audited,): (String,) = sqlx::query_as(
+        "SELECT detail FROM audit_log WHERE action = 'inquiry.intent_corrected' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&audited).unwrap(),
+        json!({"intent": "billing", "from": "support"})
+    );
     assert_eq!(corrected["work_item_id"], item, "the same item moved");
     assert_eq!(corrected["assignee"]["email"], "opal@acme.test");
     assert_eq!(corrected["routing"]["queue"], "operations");
@@ -564,6 +610,17 @@ async fn a_lead_corrected_to_billing_is_disqualified_and_its_work_leaves_it() {
         .get_json(&app.owner, &format!("/api/v1/work-items/{item}"))
         .await;
     assert_eq!(detail["lead_id"], Value::Null, "operations work is no lead");
+    let actions: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["assigned", "rerouted"],
+        "the work moved on, never done: {detail}"
+    );
     let theirs = app.get_json(&opal, "/api/v1/leads").await;
     assert_eq!(theirs["items"], json!([]), "{theirs}");
     let his = app.get_json(&hal_token, "/api/v1/leads").await;
