@@ -190,6 +190,48 @@ pub(crate) async fn choose_assignee(
     }
 }
 
+/// The person who last held work item `item_id` in queue `queue_id`, when
+/// they can take it again there (at work, not away, with room and the
+/// `skills`): work sent back to a queue goes back to them rather than to
+/// whoever the strategy would choose. Their counters are updated as
+/// [`choose_assignee`] updates the chosen one's.
+pub(crate) async fn earlier_holder(
+    tx: &mut Transaction<'static, Any>,
+    item_id: i64,
+    queue_id: i64,
+    strategy: Strategy,
+    skills: &[String],
+) -> Result<Option<(i64, String)>> {
+    let last: Option<(i64,)> = sqlx::query_as(
+        "SELECT to_user_id FROM assignment_history
+         WHERE work_item_id = $1 AND to_queue_id = $2 AND to_user_id IS NOT NULL
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(item_id)
+    .bind(queue_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((user,)) = last else {
+        return Ok(None);
+    };
+    let members = members_in(&mut **tx, queue_id).await?;
+    let Some(member) = members.iter().find(|m| m.user_id == user) else {
+        return Ok(None);
+    };
+    if pick_member(strategy, &[Candidate::from(member)], None, skills).is_err() {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE queue_members SET assigned_total = assigned_total + 1 WHERE queue_id = $1 AND user_id = $2")
+        .bind(queue_id)
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some((
+        user,
+        format!("back to {}, who held it in this queue", member.name),
+    )))
+}
+
 /// Appends to a work item's assignment history.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn record(

@@ -26,7 +26,9 @@ use crate::forms::form_attributions_in;
 use crate::now_ms;
 use crate::queues::sla_due;
 use crate::users::audit_in;
-use crate::work_items::{change_stage_in, choose_assignee, lock_queues_by_id, record, skills_text};
+use crate::work_items::{
+    change_stage_in, choose_assignee, earlier_holder, lock_queues_by_id, record, skills_text,
+};
 use baton_core::decision::Reason;
 use baton_core::domain::{Function, Grade, Intent, Stage};
 use baton_core::inquiry::Inquiry;
@@ -252,8 +254,15 @@ impl Db {
                 .await?
                 .remove(&queue_id)
                 .expect("the queue was locked");
-        let chosen =
-            choose_assignee(tx, queue_id, strategy, &mut last, None, &decision.skills).await?;
+        // Sent back to a queue it was in, the work goes back to whoever
+        // held it there, when they can take it.
+        let chosen = match earlier_holder(tx, item.id, queue_id, strategy, &decision.skills).await?
+        {
+            Some(back) => Ok(back),
+            None => {
+                choose_assignee(tx, queue_id, strategy, &mut last, None, &decision.skills).await?
+            }
+        };
         sqlx::query("UPDATE queues SET last_position = $1 WHERE id = $2")
             .bind(last)
             .bind(queue_id)

@@ -648,8 +648,13 @@ async fn correcting_back_and_forth_keeps_one_lead_with_every_move_in_its_history
     let href = receipt["href"].as_str().unwrap();
     let item = receipt["work_item_id"].as_i64().unwrap();
 
+    // A second hunter, next in turn once Hal has had one.
+    let (hugo, _) = app.user("hugo@acme.test", Role::Hunter).await;
+    app.join("hunters", "hugo@acme.test").await;
     let first = correct(&app, href, "new_business", "").await;
     let lead_id = first["lead_id"].as_i64().unwrap();
+    let holder = first["assignee"]["id"].as_i64().unwrap();
+    assert!(holder == hal || holder == hugo, "{first}");
     // Another sales intent of the same queue changes nothing.
     let same = correct(&app, href, "rfp", "").await;
     assert_eq!(
@@ -665,6 +670,10 @@ async fn correcting_back_and_forth_keeps_one_lead_with_every_move_in_its_history
     let again = correct(&app, href, "new_business", "and now they buy").await;
     assert_eq!(again["queue"], "hunters");
     assert_eq!(again["work_item_id"], item);
+    assert_eq!(
+        again["assignee"]["id"], holder,
+        "back to whoever held it in hunters, not the next in turn: {again}"
+    );
     assert_eq!(
         (&again["lead_id"], &again["stage"]),
         (&json!(lead_id), &json!("mql")),
