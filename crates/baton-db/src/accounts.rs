@@ -312,6 +312,16 @@ impl Db {
         // The same domain given twice (as `domain` and in `domains`) is one claim.
         let mut seen = std::collections::HashSet::new();
         domains.retain(|domain| seen.insert(domain.clone()));
+        // A mailbox anyone may have is nobody's company domain: claimed, it
+        // would make everyone writing from it that account's people.
+        if let Some(shared) = domains.iter().find(|d| {
+            baton_core::lists::is_free_mailbox(d) || baton_core::lists::is_disposable_mailbox(d)
+        }) {
+            refusals.refuse(
+                "domain",
+                format!("{shared} gives mailboxes to anyone: it is no company's own domain"),
+            );
+        }
         if domains.len() > MAX_DOMAINS {
             refusals.refuse(
                 "domains",

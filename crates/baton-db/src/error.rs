@@ -79,6 +79,15 @@ impl DbError {
         match self {
             DbError::Invalid { field, problem } if field == from => DbError::invalid(to, problem),
             DbError::Conflict { field, problem } if field == from => DbError::conflict(to, problem),
+            DbError::InvalidFields(problems) => DbError::InvalidFields(
+                problems
+                    .into_iter()
+                    .map(|p| match p.field == from {
+                        true => FieldError::new(to, p.problem),
+                        false => p,
+                    })
+                    .collect(),
+            ),
             other => other,
         }
     }

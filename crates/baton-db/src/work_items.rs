@@ -1273,11 +1273,17 @@ impl Db {
         }
         // Step 3, the last: the manager of the queue, or an owner.
         if target.is_none() {
+            let reason = match manager {
+                Some(_) => "first touch overdue; escalated to the manager",
+                None => {
+                    "first touch overdue; escalated to an owner: the queue has no manager at work"
+                }
+            };
             target = Some((
                 EscalatedTo::Manager,
                 manager.or(owner),
                 queue_id,
-                "first touch overdue; escalated to the manager".to_string(),
+                reason.to_string(),
             ));
         }
         let (step, to_user, to_queue, reason) = target.expect("a step was chosen");

@@ -200,14 +200,18 @@ async fn show(
                 .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.role)))
                 .collect();
             let holder = deal.owner_id.map(|id| id.to_string()).unwrap_or_default();
-            change_fields.push(Field::choice(
-                "owner_id",
-                "Held by",
-                sellers,
-                typed
-                    .and_then(|f| f.owner_id.as_deref())
-                    .unwrap_or(holder.as_str()),
-            ));
+            change_fields.push(
+                Field::choice(
+                    "owner_id",
+                    "Held by",
+                    sellers,
+                    typed
+                        .and_then(|f| f.owner_id.as_deref())
+                        .unwrap_or(holder.as_str()),
+                )
+                // The appointment form beside it has a field of that name.
+                .in_form("held"),
+            );
         }
         if let Some((_, problems)) = change {
             place_errors(&mut change_fields, problems);

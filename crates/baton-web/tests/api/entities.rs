@@ -156,6 +156,25 @@ async fn accounts_are_changed_by_whoever_holds_them_or_a_manager() {
     );
     let (status, problem) = patch(&app, &manager, &path, json!({"tier": "z", "name": null})).await;
     assert_eq!(status, 422, "{problem}");
+    // A bad domain beside another problem is named as the field sent.
+    let (status, problem) = patch(
+        &app,
+        &manager,
+        &path,
+        json!({"name": " ", "domains": ["bad domain"]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    let named: Vec<&str> = problem["invalid-params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["name", "domains"], "{problem}");
+    // A mailbox anyone may have is no company's domain.
+    let (status, problem) = patch(&app, &manager, &path, json!({"domains": ["gmail.com"]})).await;
+    assert_eq!((status, field(&problem)), (422, "domains"), "{problem}");
 
     // A change to nothing writes nothing.
     let before = app.get_json(&manager, &path).await;

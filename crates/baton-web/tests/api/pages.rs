@@ -813,7 +813,7 @@ async fn a_manager_hands_a_deal_on_from_its_page_and_a_hunter_is_offered_no_such
     ];
     let (status, page, _) = manager.post(&path, &wrong).await;
     assert_eq!(status, 422);
-    for field in ["stage", "amount", "expected_close", "owner_id"] {
+    for field in ["stage", "amount", "expected_close", "held-owner_id"] {
         assert!(
             page.contains(&format!("id=\"{field}-error\"")),
             "{field}: {page}"

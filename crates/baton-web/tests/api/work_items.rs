@@ -258,6 +258,19 @@ async fn a_breach_escalates_once_to_the_next_member_then_the_next_tier() {
         detail["assignee_id"], owner.id,
         "not Mona, who left: {detail}"
     );
+    let last = detail["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap()
+            .contains("escalated to an owner"),
+        "{last}"
+    );
     let much_much_later = latest + 60 * 24 * 3600 * 1000;
     assert!(
         app.db
