@@ -46,9 +46,10 @@ const SHOWN: i64 = 50;
 const LINE_ROWS: usize = 8;
 
 /// The columns of a line row, as named in the form (`amount_3`).
-const COLUMNS: [&str; 7] = [
+const COLUMNS: [&str; 8] = [
     "description",
     "deal",
+    "account",
     "category",
     "campaign",
     "channel",
@@ -83,6 +84,7 @@ impl Row {
         let typed = HashMap::from([
             ("description", line.description.clone()),
             ("deal", text(line.opportunity_id)),
+            ("account", text(line.account_id)),
             (
                 "category",
                 line.category
@@ -115,7 +117,7 @@ impl Row {
                 None
             }),
         };
-        let (opportunity_id, campaign_id) = (id("deal"), id("campaign"));
+        let (opportunity_id, account_id, campaign_id) = (id("deal"), id("account"), id("campaign"));
         let (leads, mqls) = (id("leads"), id("mqls"));
         let category = match self.get("category").trim() {
             "" => None,
@@ -134,7 +136,7 @@ impl Row {
         Ok(NewForecastLine {
             description: self.get("description").to_string(),
             opportunity_id,
-            account_id: None,
+            account_id,
             campaign_id,
             channel,
             category,
@@ -314,7 +316,7 @@ async fn show(
             owner_id: viewer.limited_to(),
             ..Default::default()
         };
-        let deals = state
+        let mut deals: Vec<(i64, String)> = state
             .db
             .opportunities(&open_deals, 0, 500)
             .await?
@@ -322,6 +324,15 @@ async fn show(
             .filter(|d| !d.stage.is_closed() || d.stage == OpportunityStage::Won)
             .map(|d| (d.id, format!("{} ({})", d.name, d.stage)))
             .collect();
+        // A deal the last version named stays a choice, lost or handed on
+        // since: sending the form again unchanged keeps every line's link.
+        for row in &rows {
+            if let Ok(id) = row.get("deal").parse::<i64>()
+                && !deals.iter().any(|(known, _)| *known == id)
+            {
+                deals.push((id, format!("deal {id}, named before")));
+            }
+        }
         let campaigns = state
             .db
             .campaigns(None, 0, 500)

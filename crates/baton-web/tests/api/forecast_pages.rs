@@ -95,6 +95,51 @@ async fn a_hunter_submits_a_revenue_forecast_from_the_page_and_reads_it_against_
         "{page}"
     );
 
+    // A line's account, which the form does not show, and a deal no longer
+    // Hal's, are kept when the form is sent again.
+    let account = app
+        .post(
+            &app.owner,
+            "/api/v1/accounts",
+            &json!({"name": "Initech", "domain": "initech.test"}),
+        )
+        .await;
+    let account: Value = account.json().await.unwrap();
+    let account_id = account["id"].as_i64().unwrap().to_string();
+    let handed = app
+        .patch(
+            &app.owner,
+            &format!("/api/v1/opportunities/{deal_id}"),
+            &json!({"owner_id": app.db.user_by_email("owner@acme.test").await.unwrap().id}),
+        )
+        .await;
+    assert_eq!(handed.status(), 200);
+    let (status, _, _) = hunter
+        .post(
+            "/forecasts",
+            &[
+                &head[..],
+                &line("Initech seats", "1000")[..],
+                &[
+                    ("description_1", "Initech renewal"),
+                    ("account_1", account_id.as_str()),
+                    ("category_1", "best_case"),
+                    ("amount_1", "500"),
+                ],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page, _) = hunter.get("/forecasts").await;
+    assert!(
+        page.contains(&format!("name=\"account_1\" value=\"{account_id}\""))
+            && page.contains(&format!(
+                "<option value=\"{deal_id}\" selected>deal {deal_id}, named before"
+            )),
+        "{page}"
+    );
+
     // Another hunter does not read it; a manager does.
     let other = Browser::person(&app, "hana@acme.test", Role::Hunter).await;
     assert_eq!(other.get(&version).await.0, 403);
