@@ -166,7 +166,8 @@ fn totals<'a>(
 const MAX_LEADS: i64 = 100_000_000;
 
 impl Db {
-    /// Checks a line of a `kind` forecast; problems name `lines[i].field`.
+    /// Checks a line of a `kind` forecast; problems name `lines[i].field`,
+    /// every problem of the line at once.
     async fn checked_line(
         &self,
         i: usize,
@@ -174,103 +175,110 @@ impl Db {
         line: &NewForecastLine,
     ) -> Result<CheckedLine> {
         let field = |name: &str| format!("lines[{i}].{name}");
-        let description = required_name(
+        let mut refusals = Refusals::default();
+        let description = refusals.value(required_name(
             &field("description"),
             &line.description,
             "say what the line forecasts",
+        ))?;
+        let currency = refusals.value(
+            self.currency_or_default(&field("currency"), line.currency.as_deref())
+                .await
+                .map(Some),
         )?;
-        let currency = self
-            .currency_or_default(&field("currency"), line.currency.as_deref())
-            .await?;
-        let amount_minor = amount(&field("amount"), &line.amount, &currency)?;
-        let channel = optional(line.channel.as_deref())
-            .map(|c| parse_slug(&c).map_err(|e| DbError::invalid(field("channel"), e)))
-            .transpose()?;
+        let amount_minor = match &currency {
+            Some(currency) => refusals.value(amount(&field("amount"), &line.amount, currency))?,
+            None => 0,
+        };
+        let channel = refusals.value(
+            optional(line.channel.as_deref())
+                .map(|c| parse_slug(&c).map_err(|e| DbError::invalid(field("channel"), e)))
+                .transpose(),
+        )?;
         match kind {
             ForecastKind::Revenue => {
                 // Only commit and best case are judged against what is won: a
                 // line without its call would be stored and never counted.
                 if matches!(line.category, None | Some(ForecastCategory::Omitted)) {
-                    return Err(DbError::invalid(
+                    refusals.refuse(
                         field("category"),
                         "a revenue line is commit, best_case or pipeline: say which",
-                    ));
+                    );
                 }
-                if let Some(name) = [("leads", line.leads), ("mqls", line.mqls)]
-                    .iter()
-                    .find_map(|(name, v)| v.is_some().then_some(*name))
-                {
-                    return Err(DbError::invalid(
-                        field(name),
-                        "only lead forecasts count leads",
-                    ));
+                for (name, value) in [("leads", line.leads), ("mqls", line.mqls)] {
+                    if value.is_some() {
+                        refusals.refuse(field(name), "only lead forecasts count leads");
+                    }
                 }
                 // Revenue is set against the deal or account a line names;
                 // a campaign or channel would be stored and never judged.
-                let origin = [
+                for (name, given) in [
                     ("campaign_id", line.campaign_id.is_some()),
                     ("channel", channel.is_some()),
-                ];
-                if let Some((name, _)) = origin.iter().find(|(_, given)| *given) {
-                    return Err(DbError::invalid(
-                        field(name),
-                        "a revenue line names a deal or an account; campaigns and channels are for lead forecasts",
-                    ));
+                ] {
+                    if given {
+                        refusals.refuse(
+                            field(name),
+                            "a revenue line names a deal or an account; campaigns and channels are for lead forecasts",
+                        );
+                    }
                 }
             }
             ForecastKind::Leads => {
                 if line.category.is_some() {
-                    return Err(DbError::invalid(
-                        field("category"),
-                        "only revenue forecasts have categories",
-                    ));
+                    refusals.refuse(field("category"), "only revenue forecasts have categories");
                 }
                 for (name, value) in [("leads", line.leads), ("mqls", line.mqls)] {
                     if value.is_some_and(|v| !(0..=MAX_LEADS).contains(&v)) {
-                        return Err(DbError::invalid(
-                            field(name),
-                            format!("must be between 0 and {MAX_LEADS}"),
-                        ));
+                        refusals.refuse(field(name), format!("must be between 0 and {MAX_LEADS}"));
                     }
                 }
                 if let (Some(leads), Some(mqls)) = (line.leads, line.mqls)
                     && mqls > leads
                 {
-                    return Err(DbError::invalid(
+                    refusals.refuse(
                         field("mqls"),
                         format!("{mqls} MQLs out of {leads} leads: MQLs are some of the leads"),
-                    ));
+                    );
                 }
                 // Leads are judged by where they come from: a campaign or a
                 // channel, never a deal or an account.
-                let target = [
+                for (name, given) in [
                     ("opportunity_id", line.opportunity_id.is_some()),
                     ("account_id", line.account_id.is_some()),
-                ];
-                if let Some((name, _)) = target.iter().find(|(_, given)| *given) {
-                    return Err(DbError::invalid(
-                        field(name),
-                        "a lead line names a campaign or a channel, not a deal or an account",
-                    ));
+                ] {
+                    if given {
+                        refusals.refuse(
+                            field(name),
+                            "a lead line names a campaign or a channel, not a deal or an account",
+                        );
+                    }
                 }
                 if line.campaign_id.is_none() && channel.is_none() {
-                    return Err(DbError::invalid(
+                    refusals.refuse(
                         field("channel"),
                         "name the campaign or the channel whose leads the line forecasts",
-                    ));
+                    );
                 }
             }
         }
-        self.ensure_exists(
-            &field("opportunity_id"),
-            Table::Opportunities,
-            line.opportunity_id,
-        )
-        .await?;
-        self.ensure_exists(&field("account_id"), Table::Accounts, line.account_id)
-            .await?;
-        self.ensure_exists(&field("campaign_id"), Table::Campaigns, line.campaign_id)
-            .await?;
+        refusals.value(
+            self.ensure_exists(
+                &field("opportunity_id"),
+                Table::Opportunities,
+                line.opportunity_id,
+            )
+            .await,
+        )?;
+        refusals.value(
+            self.ensure_exists(&field("account_id"), Table::Accounts, line.account_id)
+                .await,
+        )?;
+        refusals.value(
+            self.ensure_exists(&field("campaign_id"), Table::Campaigns, line.campaign_id)
+                .await,
+        )?;
+        let currency = refusals.finish_with(currency)?;
         Ok(CheckedLine {
             description,
             opportunity_id: line.opportunity_id,

@@ -204,3 +204,32 @@ async fn a_marketer_forecasts_leads_and_service_has_no_forecasts() {
     assert!(!page.contains("href=\"/forecasts\""));
     assert_eq!(service.get("/forecasts").await.0, 403);
 }
+
+#[tokio::test]
+async fn every_problem_of_a_forecast_line_is_named_at_once() {
+    let app = TestApp::new().await;
+    let (_, hal) = app.user("hal@acme.test", Role::Hunter).await;
+    let refused = app
+        .post(
+            &hal,
+            "/api/v1/forecasts",
+            &json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+                {"description": "", "amount": "-10", "leads": 3},
+            ]}),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    let named: Vec<&str> = problem["invalid-params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for field in ["description", "amount", "category", "leads"] {
+        assert!(
+            named.contains(&format!("lines[0].{field}").as_str()),
+            "{field}: {problem}"
+        );
+    }
+}
