@@ -274,6 +274,24 @@ impl Db {
             self.ensure_exists(&field("account_id"), Table::Accounts, line.account_id)
                 .await,
         )?;
+        // A deal and an account on one line are one: the deal's own account.
+        if let (Some(deal), Some(account)) = (line.opportunity_id, line.account_id) {
+            let of_deal: Option<(Option<i64>,)> =
+                sqlx::query_as("SELECT account_id FROM opportunities WHERE id = $1")
+                    .bind(deal)
+                    .fetch_optional(self.reader())
+                    .await?;
+            if let Some((Some(its),)) = of_deal
+                && its != account
+            {
+                refusals.refuse(
+                    field("account_id"),
+                    format!(
+                        "deal {deal} is account {its}'s, not account {account}'s: name one of them"
+                    ),
+                );
+            }
+        }
         refusals.value(
             self.ensure_exists(&field("campaign_id"), Table::Campaigns, line.campaign_id)
                 .await,

@@ -233,3 +233,49 @@ async fn every_problem_of_a_forecast_line_is_named_at_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_forecast_line_names_a_deal_with_its_own_account_or_not_at_all() {
+    let app = TestApp::new().await;
+    let (hal_id, hal) = app.user("hal@acme.test", Role::Hunter).await;
+    let mut ids = Vec::new();
+    for (name, domain) in [("Initech", "initech.test"), ("Hooli", "hooli.test")] {
+        let made = app
+            .post(
+                &app.owner,
+                "/api/v1/accounts",
+                &json!({"name": name, "domain": domain}),
+            )
+            .await;
+        let made: Value = made.json().await.unwrap();
+        ids.push(made["id"].as_i64().unwrap());
+    }
+    let deal = app
+        .post(
+            &app.owner,
+            "/api/v1/opportunities",
+            &json!({"name": "Seats", "amount": "100", "account_id": ids[0], "owner_id": hal_id}),
+        )
+        .await;
+    assert_eq!(deal.status(), 201);
+    let deal: Value = deal.json().await.unwrap();
+    let line = |account: i64| {
+        json!({"kind": "revenue", "quarter": this_quarter(), "lines": [
+            {"description": "Seats", "amount": "100", "category": "commit",
+             "opportunity_id": deal["id"], "account_id": account},
+        ]})
+    };
+    let refused = app.post(&hal, "/api/v1/forecasts", &line(ids[1])).await;
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(
+        problem["invalid-params"][0]["name"], "lines[0].account_id",
+        "{problem}"
+    );
+    assert_eq!(
+        app.post(&hal, "/api/v1/forecasts", &line(ids[0]))
+            .await
+            .status(),
+        201
+    );
+}
