@@ -305,6 +305,9 @@ struct ChangeForm {
     industry: String,
     #[serde(default)]
     employees: String,
+    /// Who holds it; offered to managers only, absent from others' forms.
+    #[serde(default)]
+    owner_id: Option<String>,
 }
 
 impl ChangeForm {
@@ -318,6 +321,12 @@ impl ChangeForm {
             status: account.status.as_str().to_string(),
             industry: account.industry.clone().unwrap_or_default(),
             employees: account.employees.map(|e| e.to_string()).unwrap_or_default(),
+            owner_id: Some(
+                account
+                    .owner_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -336,16 +345,28 @@ impl ChangeForm {
         )
     }
 
-    /// The change typed, and each field that does not read.
-    fn change(&self) -> (AccountChange, Vec<FieldError>) {
+    /// The change typed, and each field that does not read; a holder only
+    /// from a manager's form.
+    fn change(&self, manager: bool) -> (AccountChange, Vec<FieldError>) {
         let mut problems = Vec::new();
+        let owner_id = match self.owner_id.as_deref().map(str::trim) {
+            Some("") if manager => Some(None),
+            Some(id) if manager => id.parse::<i64>().map_or_else(
+                |_| {
+                    problems.push(FieldError::new("owner_id", "choose who holds the account"));
+                    None
+                },
+                |id| Some(Some(id)),
+            ),
+            _ => None,
+        };
         let change = AccountChange {
             name: Some(self.name.clone()),
             status: parsed("status", &self.status, &mut problems),
             tier: parsed("tier", &self.tier, &mut problems),
             industry: Some(typed(&self.industry)),
             employees: Some(whole_number("employees", &self.employees, &mut problems)),
-            owner_id: None,
+            owner_id,
             domains: Some(self.domains.split(',').filter_map(typed).collect()),
         };
         (change, problems)
@@ -400,7 +421,7 @@ async fn change(
     if !may_change(&viewer, &account) {
         return not_for_your_role(&viewer, "change this account; its holder or a manager does");
     }
-    let changed = match form.change() {
+    let changed = match form.change(viewer.role().is_manager()) {
         (change, problems) if problems.is_empty() => state
             .db
             .update_account(Some(viewer.id()), id, &change)
@@ -506,10 +527,25 @@ async fn account_page(
     ];
     let mut change_fields = Vec::new();
     if may_change(viewer, &account) {
-        change_fields = match &refused {
-            Some((typed, _)) => typed.fields(),
-            None => ChangeForm::of(&account).fields(),
-        };
+        let shown = ChangeForm::of(&account);
+        let typed = refused.as_ref().map_or(&shown, |(typed, _)| typed);
+        change_fields = typed.fields();
+        // Managers hand an account to a seller at work, or to nobody.
+        if viewer.role().is_manager() {
+            let sellers = std::iter::once((String::new(), "Nobody".to_string()))
+                .chain(
+                    state
+                        .db
+                        .users()
+                        .await?
+                        .into_iter()
+                        .filter(|p| p.active && p.role.sells())
+                        .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.role))),
+                )
+                .collect();
+            let holder = typed.owner_id.clone().unwrap_or_default();
+            change_fields.push(Field::choice("owner_id", "Held by", sellers, &holder).optional());
+        }
     }
     let status = match refused {
         Some((_, problems)) => {

@@ -940,6 +940,37 @@ async fn an_account_is_changed_on_its_page_by_whoever_holds_it_every_problem_nam
         ("Initech Corp", baton_core::domain::Tier::A, Some(250), 2)
     );
 
+    // A manager hands it on; a hunter is offered no such choice.
+    let (_, page, _) = hunter.get(&path).await;
+    assert!(!page.contains("Held by"), "{page}");
+    let (fay, _) = app.user("fay@acme.test", Role::Farmer).await;
+    let mut manager = Browser::person(&app, "mia@acme.test", Role::Manager).await;
+    let (_, page, _) = manager.get(&path).await;
+    assert!(
+        page.contains("Held by") && page.contains("fay (farmer)"),
+        "{page}"
+    );
+    let manager_csrf = Browser::csrf(&page);
+    let fay_text = fay.to_string();
+    let (status, _, _) = manager
+        .post(
+            &path,
+            &[
+                ("csrf", manager_csrf.as_str()),
+                ("name", "Initech Corp"),
+                ("domains", "initech.test, initrode.test"),
+                ("tier", "a"),
+                ("status", "prospect"),
+                ("industry", "Software"),
+                ("employees", "250"),
+                ("owner_id", fay_text.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let account = app.db.account(made["id"].as_i64().unwrap()).await.unwrap();
+    assert_eq!(account.owner_id, Some(fay));
+
     // Someone else's account: no form, and a post is refused.
     let (_, page, _) = other.get(&path).await;
     assert!(!page.contains("Change the account"));
