@@ -490,7 +490,16 @@ async fn submit(
                 for FieldError { field, problem } in problems {
                     match line_field(&field) {
                         Some((index, column)) if index < filled.len() => {
-                            rows[filled[index]].errors.insert(column, problem);
+                            // Two problems of one column (a deal and its
+                            // account) are shown together.
+                            rows[filled[index]]
+                                .errors
+                                .entry(column)
+                                .and_modify(|earlier| {
+                                    earlier.push_str("; ");
+                                    earlier.push_str(&problem);
+                                })
+                                .or_insert(problem);
                         }
                         _ => whole.push(format!("{field}: {problem}")),
                     }

@@ -140,6 +140,35 @@ async fn a_hunter_submits_a_revenue_forecast_from_the_page_and_reads_it_against_
         "{page}"
     );
 
+    // A deal and an account that are not there are both named in the row.
+    let (status, page, _) = hunter
+        .post(
+            "/forecasts",
+            &[
+                &head[..],
+                &[
+                    ("description_0", "Ghost"),
+                    ("deal_0", "999999"),
+                    ("account_0", "888888"),
+                    ("category_0", "commit"),
+                    ("amount_0", "10"),
+                ],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let row_error = page
+        .split("Line 1: deal")
+        .nth(1)
+        .and_then(|rest| rest.split("</td>").next())
+        .and_then(|cell| cell.split("<p class=\"error\">").nth(1))
+        .unwrap_or_default();
+    assert!(
+        row_error.contains("999999") && row_error.contains("888888"),
+        "{row_error}"
+    );
+
     // Another hunter does not read it; a manager does.
     let other = Browser::person(&app, "hana@acme.test", Role::Hunter).await;
     assert_eq!(other.get(&version).await.0, 403);
