@@ -222,7 +222,15 @@ impl SortColumn for OpportunitySort {
                 "CASE r.stage WHEN 'prospecting' THEN 1 WHEN 'engaging' THEN 2 WHEN 'proposal' THEN 3
                  WHEN 'negotiation' THEN 4 WHEN 'won' THEN 5 ELSE 6 END"
             }
-            OpportunitySort::Amount => "r.amount_minor",
+            // Amounts compare within one currency only: the organisation's
+            // (a JSON string in settings, USD until one is set, as
+            // `settings::DEFAULT_CURRENCY`) come first, then each other
+            // currency's together.
+            OpportunitySort::Amount => {
+                "CASE WHEN '\"' || r.currency || '\"'
+                    = COALESCE((SELECT s.value FROM settings s WHERE s.key = 'currency'), '\"USD\"')
+                 THEN 0 ELSE 1 END, r.currency, r.amount_minor"
+            }
             OpportunitySort::Probability => "r.probability",
         }
     }

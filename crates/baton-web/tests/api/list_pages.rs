@@ -1472,3 +1472,40 @@ async fn an_accounts_page_links_all_its_leads_when_it_shows_only_some() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn deals_sorted_by_amount_compare_within_a_currency_the_organisations_first() {
+    let app = TestApp::new().await;
+    let owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
+    let olga = app.db.user_by_email("olga@acme.test").await.unwrap().id;
+    for (name, amount) in [("Dollars large", "1000"), ("Dollars small", "500")] {
+        deal(
+            &app,
+            name,
+            olga,
+            None,
+            amount,
+            OpportunityStage::Prospecting,
+        )
+        .await;
+    }
+    // ¥5,000,000 is more minor units than $1,000.00, and no more money.
+    let yen = app
+        .post(
+            &app.owner,
+            "/api/v1/opportunities",
+            &json!({"name": "Yen deal", "amount": "5000000", "currency": "JPY", "owner_id": olga}),
+        )
+        .await;
+    assert_eq!(yen.status(), 201);
+    let (_, page, _) = owner.get("/opportunities?sort=amount&dir=desc").await;
+    assert!(
+        in_order(&page, &["Dollars large", "Dollars small", "Yen deal"]),
+        "{page}"
+    );
+    let (_, board, _) = owner.get("/opportunities/board").await;
+    assert!(
+        in_order(&board, &["Dollars large", "Dollars small", "Yen deal"]),
+        "{board}"
+    );
+}
