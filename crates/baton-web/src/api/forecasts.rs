@@ -49,23 +49,18 @@ const QUARTERS_AHEAD: usize = 8;
 /// Refuses a quarter that has ended (its actuals are known: a forecast for
 /// it would be judged against what it already saw) or lies beyond
 /// [`QUARTERS_AHEAD`], which is a typo rather than a plan.
-pub(crate) fn forecastable(
-    quarter: Quarter,
-    today: jiff::civil::Date,
-) -> Result<Quarter, ApiError> {
+pub(crate) fn forecastable(quarter: Quarter, today: jiff::civil::Date) -> Result<Quarter, String> {
     let current = Quarter::containing(today);
     let last = std::iter::successors(Some(current), |q| Some(q.next()))
         .nth(QUARTERS_AHEAD)
         .unwrap_or(current);
     if quarter < current {
-        Err(ApiError::field(
-            "quarter",
-            format!("{quarter} has ended: forecast {current} or a later quarter"),
+        Err(format!(
+            "{quarter} has ended: forecast {current} or a later quarter"
         ))
     } else if quarter > last {
-        Err(ApiError::field(
-            "quarter",
-            format!("{quarter} is more than two years ahead: forecast up to {last}"),
+        Err(format!(
+            "{quarter} is more than two years ahead: forecast up to {last}"
         ))
     } else {
         Ok(quarter)
@@ -114,7 +109,8 @@ pub async fn submit(
     let input = input.read()?;
     let kind = input.kind;
     caller.require(kind.submitters(), &format!("submit {kind} forecasts"))?;
-    let quarter = forecastable(quarter(&input.quarter)?, state.db.today().await?)?;
+    let quarter = forecastable(quarter(&input.quarter)?, state.db.today().await?)
+        .map_err(|reason| ApiError::field("quarter", reason))?;
     let person = forecaster(&state, &caller, input.user_id).await?;
     if !kind.submitters().contains(&person.role) {
         return Err(ApiError::field(

@@ -448,7 +448,7 @@ async fn submit(
     };
     let quarter = match Quarter::parse(&choice.quarter)
         .map_err(|e| e.to_string())
-        .and_then(|q| forecastable(q, today).map_err(|_| format!("{q} cannot be forecast now")))
+        .and_then(|q| forecastable(q, today))
     {
         Ok(quarter) => quarter,
         Err(problem) => {

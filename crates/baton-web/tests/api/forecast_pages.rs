@@ -226,7 +226,7 @@ async fn a_marketer_forecasts_leads_and_service_has_no_forecasts() {
         )
         .await;
     assert_eq!(status, 422);
-    assert!(page.contains("2001-Q1 cannot be forecast now"), "{page}");
+    assert!(page.contains("2001-Q1 has ended: forecast "), "{page}");
 
     let service = Browser::person(&app, "sue@acme.test", Role::Service).await;
     let (_, page, _) = service.get("/work").await;
