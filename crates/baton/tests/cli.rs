@@ -1592,6 +1592,21 @@ fn a_secret_that_cannot_be_shown_is_not_left_working() {
 }
 
 #[test]
+fn training_that_trains_nothing_says_so_with_exit_code_2() {
+    let baton = Baton::new();
+    assert!(baton.run(&["migrate"]).status.success());
+    let out = baton.run(&["model", "train"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 3, "one line per task");
+    assert!(stdout(&out).contains("\"skipped\""), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no model was trained"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn user_list_on_a_new_database_says_how_to_add_the_first_owner() {
     let baton = Baton::new();
     baton.ok(&["migrate"]);

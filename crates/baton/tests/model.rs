@@ -197,3 +197,37 @@ fn cross_validation_needs_no_test_split_and_excludes_one() {
         stderr(&neither)
     );
 }
+
+#[test]
+fn a_numeric_column_with_a_stray_word_is_warned_of_and_kept_numeric() {
+    let files = TempDir::new();
+    let mut rows = String::from("visits,label\n");
+    for i in 0..40 {
+        rows.push_str(&format!("{i},{}\n", usize::from(i >= 20)));
+    }
+    rows.push_str("lots,1\n");
+    let data = fixture(&files, "visits.csv", &rows);
+    let ids = fixture(&files, "ids.txt", "0\n39\n");
+    let (data, ids) = (data.display().to_string(), ids.display().to_string());
+    let output = baton(&[
+        "--task",
+        "conversion",
+        "--data",
+        &data,
+        "--test-ids",
+        &ids,
+        "--label-column",
+        "label",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "warning: column `visits` holds numbers and 1 other values (the first: `lots`), \
+             read as missing"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(metric(&report, "accuracy"), 1.0, "{report}");
+}

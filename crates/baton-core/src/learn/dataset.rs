@@ -73,6 +73,28 @@ pub enum DatasetError {
         option: &'static str,
         column: String,
     },
+    /// The text column is also named as a dropped column.
+    #[error("--drop-columns: `{column}` is the text column")]
+    TextColumnDropped { column: String },
+    /// Two columns of the header share a name, so a name cannot say which.
+    #[error(
+        "{file}: columns {first} and {second} are both named `{name}`: rename one, or read the \
+         file with --no-header and give columns by position"
+    )]
+    DuplicateHeader {
+        file: String,
+        name: String,
+        first: usize,
+        second: usize,
+    },
+    /// A field is not UTF-8 text.
+    #[error("{file}, {row}: the text is not UTF-8 ({found}); save the file as UTF-8")]
+    NotUtf8 {
+        file: String,
+        /// `header` or `data row N (row id M)`.
+        row: String,
+        found: String,
+    },
     /// A label map gives one label two meanings.
     #[error("{file}, line {line}: `{label}` is mapped to `{first}` above and to `{second}` here")]
     Remapped {
@@ -104,9 +126,12 @@ pub enum DatasetError {
         line: usize,
         id: usize,
     },
-    /// A line of the label map has fewer than two columns.
+    /// A line of the label map has fewer than two columns, or an empty one.
     #[error("{file}, line {line}: a label map line needs a key and a value")]
     BadMapLine { file: String, line: usize },
+    /// A label map maps nothing.
+    #[error("{file}: the label map has no lines below its header")]
+    EmptyMap { file: String },
 }
 
 /// A table read from one or more files: the header (column positions as
@@ -167,16 +192,41 @@ impl Table {
                         });
                     }
                 }
-                let mut fields: Vec<String> = record
-                    .iter()
-                    .map(|field| String::from_utf8_lossy(field).into_owned())
-                    .collect();
+                let mut fields = Vec::with_capacity(record.len());
+                for field in &record {
+                    match std::str::from_utf8(field) {
+                        Ok(text) => fields.push(text.to_owned()),
+                        Err(error) => {
+                            let row = match header_pending {
+                                true => "header".to_owned(),
+                                false => format!(
+                                    "data row {} (row id {})",
+                                    data_row + 1,
+                                    table.rows.len()
+                                ),
+                            };
+                            return Err(DatasetError::NotUtf8 {
+                                file: name,
+                                row,
+                                found: not_utf8(field, error.valid_up_to()),
+                            });
+                        }
+                    }
+                }
                 if let Some(first) = fields.first_mut().filter(|_| data_row == 0) {
                     *first = first.trim_start_matches('\u{feff}').to_owned();
                 }
                 if header_pending {
                     header_pending = false;
                     if file_index == 0 {
+                        if let Some((first, second)) = repeated_name(&fields) {
+                            return Err(DatasetError::DuplicateHeader {
+                                file: name,
+                                name: fields[first].clone(),
+                                first,
+                                second,
+                            });
+                        }
                         table.headers = fields;
                     } else if fields != table.headers {
                         return Err(DatasetError::HeaderMismatch {
@@ -207,6 +257,12 @@ impl Table {
                 }
                 table.rows.push(fields);
                 table.origins.push((file_index, data_row));
+            }
+            if header_pending {
+                return Err(DatasetError::Unreadable {
+                    file: name,
+                    message: "the file is empty: it has no header row".to_owned(),
+                });
             }
         }
         if table.rows.is_empty() {
@@ -289,6 +345,11 @@ impl Table {
             return Err(DatasetError::LabelColumnReused {
                 option,
                 column: self.headers[label].clone(),
+            });
+        }
+        if let Some(text) = text.filter(|text| dropped.contains(text)) {
+            return Err(DatasetError::TextColumnDropped {
+                column: self.headers[text].clone(),
             });
         }
         let features: Vec<usize> = (0..self.headers.len())
@@ -426,7 +487,9 @@ pub fn read_label_map(
             continue;
         }
         match (record.get(0), record.iter().next_back()) {
-            (Some(key), Some(value)) if record.len() >= 2 => {
+            (Some(key), Some(value))
+                if record.len() >= 2 && !key.trim().is_empty() && !value.trim().is_empty() =>
+            {
                 let (key, value) = (key.trim(), value.trim());
                 match map.get(key) {
                     Some(first) if first != value => {
@@ -451,7 +514,38 @@ pub fn read_label_map(
             }
         }
     }
+    if map.is_empty() {
+        return Err(DatasetError::EmptyMap {
+            file: file.to_owned(),
+        });
+    }
     Ok(map)
+}
+
+/// The first two positions of a name given twice, if any.
+fn repeated_name(names: &[String]) -> Option<(usize, usize)> {
+    names.iter().enumerate().find_map(|(second, name)| {
+        names[..second]
+            .iter()
+            .position(|earlier| earlier == name)
+            .map(|first| (first, second))
+    })
+}
+
+/// What a field that is not UTF-8 holds, for the message: a UTF-16 file is
+/// named as such, other text by its first bytes that do not read.
+fn not_utf8(field: &[u8], valid_up_to: usize) -> String {
+    if field.starts_with(&[0xff, 0xfe]) || field.starts_with(&[0xfe, 0xff]) {
+        return "it is UTF-16".to_owned();
+    }
+    let bad: Vec<String> = field[valid_up_to..]
+        .iter()
+        .take(2)
+        .map(|byte| format!("0x{byte:02X}"))
+        .collect();
+    let before = String::from_utf8_lossy(&field[..valid_up_to]);
+    let tail_start = before.char_indices().rev().nth(19).map_or(0, |(at, _)| at);
+    format!("byte {} after `{}`", bad.join(" "), &before[tail_start..])
 }
 
 #[cfg(test)]
@@ -592,6 +686,78 @@ mod tests {
                 ("text".to_owned(), ColumnRole::Text),
                 ("n".to_owned(), ColumnRole::Tabular)
             ]
+        );
+    }
+
+    #[test]
+    fn a_text_column_cannot_also_be_dropped() {
+        let table = read(&[("x.csv", "text,label\nhi,1\n")], Format::Csv, true).unwrap();
+        let drop = ["text".to_owned()];
+        let selection = Selection {
+            label: "label",
+            text: Some("text"),
+            drop: &drop,
+            label_map: None,
+        };
+        assert_eq!(
+            table.labelled(&selection).unwrap_err().to_string(),
+            "--drop-columns: `text` is the text column"
+        );
+    }
+
+    #[test]
+    fn a_name_two_columns_share_is_refused_rather_than_read_as_the_first() {
+        let error = read(&[("x.csv", "text,text,label\n1,hi,0\n")], Format::Csv, true);
+        assert_eq!(
+            error.unwrap_err().to_string(),
+            "x.csv: columns 0 and 1 are both named `text`: rename one, or read the file with \
+             --no-header and give columns by position"
+        );
+        assert!(read(&[("x.csv", "1,1,0\n")], Format::Csv, false).is_ok());
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_naming_where() {
+        let bytes = |name: &str, data: &'static [u8]| {
+            Table::read(vec![(name.to_owned(), data)], Format::Csv, true)
+        };
+        let latin1 = bytes("l.csv", b"text,label\nfine,0\ncaf\xe9 au lait,1\n");
+        assert_eq!(
+            latin1.unwrap_err().to_string(),
+            "l.csv, data row 2 (row id 1): the text is not UTF-8 (byte 0xE9 0x20 after `caf`); \
+             save the file as UTF-8"
+        );
+        let utf16 = bytes("w.csv", b"\xff\xfet\x00,\x00l\x00\n\x00");
+        assert_eq!(
+            utf16.unwrap_err().to_string(),
+            "w.csv, header: the text is not UTF-8 (it is UTF-16); save the file as UTF-8"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_among_several_has_no_header_to_share() {
+        let error = read(
+            &[("a.csv", "text,label\nhi,1\n"), ("b.csv", "")],
+            Format::Csv,
+            true,
+        );
+        assert_eq!(
+            error.unwrap_err().to_string(),
+            "b.csv: the file is empty: it has no header row"
+        );
+    }
+
+    #[test]
+    fn a_label_map_line_needs_both_labels_and_the_map_a_line() {
+        let empty_value = read_label_map("m.csv", "intent,triage\nbuy,\n".as_bytes());
+        assert_eq!(
+            empty_value.unwrap_err().to_string(),
+            "m.csv, line 2: a label map line needs a key and a value"
+        );
+        let header_only = read_label_map("m.csv", "intent,triage\n".as_bytes());
+        assert_eq!(
+            header_only.unwrap_err().to_string(),
+            "m.csv: the label map has no lines below its header"
         );
     }
 

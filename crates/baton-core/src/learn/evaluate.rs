@@ -4,7 +4,7 @@
 use super::dataset::Examples;
 use super::metrics::{accuracy, macro_f1, precision_recall_f1, roc_auc};
 use super::model::Model;
-use super::train::{Task, Trained, stratified_folds, train};
+use super::train::{FOLDS, Task, Trained, stratified_folds, train};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,9 +14,20 @@ pub enum EvaluateError {
     /// The positive class is not among the labels.
     #[error("--positive {positive}: no row has this label (labels: {labels})")]
     NoPositive { positive: String, labels: String },
+    /// The positive class is among the labels, but not of a training row:
+    /// no model could predict it.
+    #[error("--positive {0}: no training row has this label, so no model predicts it")]
+    PositiveUntrained(String),
     /// Training needs two classes.
     #[error("the training rows have a single class `{0}`: nothing to learn")]
     OneClass(String),
+    /// A class of a two-class task has too few training rows for the
+    /// cross-validation that calibrates the model and chooses its threshold.
+    #[error(
+        "the training rows hold {count} of `{label}`: each of the two needs at least {FOLDS}, \
+         one for each fold of the cross-validation that calibrates the model"
+    )]
+    TooFewOfClass { label: String, count: usize },
     /// No rows to train or to test on.
     #[error("no {0} rows")]
     NoRows(&'static str),
@@ -130,6 +141,11 @@ impl<'a> Classes<'a> {
                 .into_iter()
                 .collect(),
         };
+        if let Some(positive) = positive
+            .filter(|positive| !task.is_binary() && !names.iter().any(|name| name == positive))
+        {
+            return Err(EvaluateError::PositiveUntrained(positive.to_owned()));
+        }
         Ok(Classes {
             task,
             positive,
@@ -188,6 +204,22 @@ fn train_on(
     if y.iter().all(|label| label == first) {
         return Err(EvaluateError::OneClass(classes.names[*first].clone()));
     }
+    // A two-class model is calibrated and given its threshold from
+    // out-of-fold scores, which need every class in every fold.
+    for (class, name) in classes
+        .names
+        .iter()
+        .enumerate()
+        .filter(|_| classes.task.is_binary())
+    {
+        let count = y.iter().filter(|label| **label == class).count();
+        if count < FOLDS {
+            return Err(EvaluateError::TooFewOfClass {
+                label: name.clone(),
+                count,
+            });
+        }
+    }
     let values: Vec<&[&str]> = train_rows.iter().map(|row| rows[*row].as_slice()).collect();
     Ok(train(
         classes.task,
@@ -227,10 +259,19 @@ impl Predictions {
 
     /// The metrics over every prediction.
     fn report(&self, classes: &Classes, train_rows: usize, model: String) -> Report {
+        // Precision is undefined without a positive prediction, recall
+        // without a positive row, and F1 without recall: such are left out,
+        // as ROC-AUC is without both classes, rather than shown as 0.
         let (precision, recall, f1) = match classes.positive_class() {
             Some(class) => {
                 let (p, r, f) = precision_recall_f1(&self.truth, &self.predicted, class);
-                (Some(p), Some(r), Some(f))
+                let predicted = self.predicted.contains(&class);
+                let present = self.truth.contains(&class);
+                (
+                    predicted.then_some(p),
+                    present.then_some(r),
+                    present.then_some(f),
+                )
             }
             None => (None, None, None),
         };
@@ -434,6 +475,47 @@ mod tests {
                 .to_string(),
             "the spam task tells two labels apart, and the rows hold 3 (0, 1, yes): \
              map them to two with --label-map"
+        );
+    }
+
+    #[test]
+    fn a_class_too_rare_to_calibrate_on_is_refused_not_given_a_threshold_of_nan() {
+        let examples = messages(60);
+        let test: Vec<usize> = (20..60).collect();
+        let (spam, ham): (Vec<usize>, Vec<usize>) =
+            (0..20).partition(|row| examples.labels[*row] == "1");
+        let few: Vec<usize> = ham.into_iter().chain(spam[..2].iter().copied()).collect();
+        assert_eq!(
+            evaluate(Task::Spam, &examples, &test, Some(&few), Some("1"))
+                .unwrap_err()
+                .to_string(),
+            "the training rows hold 2 of `1`: each of the two needs at least 5, one for each \
+             fold of the cross-validation that calibrates the model"
+        );
+    }
+
+    #[test]
+    fn metrics_without_a_meaning_on_the_test_rows_are_left_out_not_zero() {
+        let examples = messages(60);
+        // Rows whose words say what their label says.
+        let ham: Vec<usize> = (0..60)
+            .filter(|row| row % 3 != 0 && row % 17 != 0)
+            .collect();
+        let train: Vec<usize> = (0..60).filter(|row| !ham[..5].contains(row)).collect();
+        let (report, _) =
+            evaluate(Task::Spam, &examples, &ham[..5], Some(&train), Some("1")).unwrap();
+        assert_eq!(report.accuracy, 1.0);
+        assert_eq!(
+            (report.precision, report.recall, report.f1, report.roc_auc),
+            (None, None, None, None)
+        );
+        let mut intent = messages(60);
+        intent.labels[59] = "rare".into();
+        assert_eq!(
+            evaluate(Task::Intent, &intent, &[59], None, Some("rare"))
+                .unwrap_err()
+                .to_string(),
+            "--positive rare: no training row has this label, so no model predicts it"
         );
     }
 

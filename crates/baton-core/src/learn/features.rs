@@ -141,7 +141,8 @@ fn parse_number(value: &str) -> Option<f64> {
 impl FeatureSpace {
     /// Fits the feature space on training rows, each holding one value per
     /// column of `columns` in that order. A tabular column is numeric when
-    /// every value that is not missing is a number.
+    /// its values that are not missing are numbers, but for a stray few
+    /// (see [`stray_values`]), which are then read as missing.
     pub fn fit(
         columns: &[(String, ColumnRole)],
         rows: &[Vec<&str>],
@@ -391,18 +392,36 @@ pub fn is_character_ngram(name: &str) -> bool {
     name.starts_with("c:")
 }
 
-/// Infers a tabular column's kind from its training values.
-fn fit_tabular<'a>(values: impl Iterator<Item = &'a str>, bins: usize) -> ColumnKind {
-    let mut numbers = Vec::new();
+/// At most one value in this many of a numeric column may be something
+/// else: a typo or a placeholder (`-`, `?`, `unknown`) must not turn a
+/// column of numbers into one of categories, where the numbers' order is lost.
+const STRAY_SHARE: usize = 20;
+
+/// The values of a column that are neither missing nor numbers, when the
+/// column is numeric despite them (they are at most one in
+/// [`STRAY_SHARE`]); `None` when the column is categorical. Training reads
+/// such values as missing.
+pub fn stray_values<'a>(values: impl Iterator<Item = &'a str>) -> Option<Vec<&'a str>> {
+    let mut numbers = 0;
+    let mut stray = Vec::new();
     for value in values.filter(|value| !is_missing(value)) {
         match parse_number(value) {
-            Some(number) => numbers.push(number),
-            None => return ColumnKind::Categorical,
+            Some(_) => numbers += 1,
+            None => stray.push(value),
         }
     }
-    if numbers.is_empty() {
+    (numbers > 0 && stray.len() * STRAY_SHARE <= numbers + stray.len()).then_some(stray)
+}
+
+/// Infers a tabular column's kind from its training values.
+fn fit_tabular<'a>(values: impl Iterator<Item = &'a str> + Clone, bins: usize) -> ColumnKind {
+    if stray_values(values.clone()).is_none() {
         return ColumnKind::Categorical;
     }
+    let mut numbers: Vec<f64> = values
+        .filter(|value| !is_missing(value))
+        .filter_map(parse_number)
+        .collect();
     let count = numbers.len() as f64;
     let mean = numbers.iter().sum::<f64>() / count;
     let variance = numbers.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / count;
@@ -670,6 +689,36 @@ mod tests {
             ColumnKind::Numeric { mean: 1.0, .. }
         ));
         assert_eq!(space.columns()[2].kind, ColumnKind::Categorical);
+    }
+
+    #[test]
+    fn a_stray_word_among_numbers_is_read_as_missing_not_as_a_category() {
+        let visits: Vec<String> = (1..=19)
+            .map(|n| n.to_string())
+            .chain(["lots".into()])
+            .collect();
+        let rows: Vec<Vec<&str>> = visits.iter().map(|v| vec!["hi", v.as_str(), "x"]).collect();
+        let space = space(&rows);
+        assert!(matches!(
+            space.columns()[1].kind,
+            ColumnKind::Numeric { mean: 10.0, .. }
+        ));
+        assert_eq!(
+            space.vectorize(&["", "lots", "x"]),
+            space.vectorize(&["", "", "x"])
+        );
+        assert_eq!(
+            stray_values(visits.iter().map(String::as_str)),
+            Some(vec!["lots"])
+        );
+        // Two in twenty are no longer strays: the column is one of categories.
+        let more: Vec<&str> = visits.iter().map(String::as_str).chain(["many"]).collect();
+        assert_eq!(stray_values(more.iter().copied()), None);
+        let rows: Vec<Vec<&str>> = more.iter().map(|v| vec!["hi", *v, "x"]).collect();
+        assert_eq!(
+            self::space(&rows).columns()[1].kind,
+            ColumnKind::Categorical
+        );
     }
 
     #[test]

@@ -97,7 +97,12 @@ pub fn row(task: Task, inquiry: &Inquiry, known: &Known) -> Vec<String> {
             yes_no(inquiry.company_domain().is_some()),
             yes_no(inquiry.company.is_some()),
             yes_no(inquiry.phone.is_some()),
-            inquiry.field_text("pages_viewed").unwrap_or_default(),
+            // A form's visitor may type anything; only a count is read.
+            inquiry
+                .field_text("pages_viewed")
+                .and_then(|pages| pages.trim().parse::<u32>().ok())
+                .map(|pages| pages.to_string())
+                .unwrap_or_default(),
             inquiry.message.chars().count().to_string(),
         ],
     }
@@ -162,6 +167,23 @@ mod tests {
             ["Quote\nPricing please, see www.acme.io"],
             "words only"
         );
+        let conversion = |pages: serde_json::Value| {
+            let inquiry = Inquiry::parse(&InquiryInput {
+                email: Some("ann@acme.io".into()),
+                fields: [("pages_viewed".to_string(), pages)].into(),
+                ..Default::default()
+            })
+            .unwrap();
+            let at = columns(Task::Conversion)
+                .iter()
+                .position(|(name, _)| name == "pages viewed")
+                .unwrap();
+            row(Task::Conversion, &inquiry, &known)[at].clone()
+        };
+        assert_eq!(conversion(serde_json::json!(" 12 ")), "12");
+        assert_eq!(conversion(serde_json::json!(7)), "7");
+        // Anyone may type anything into a form: only a count is read.
+        assert_eq!(conversion(serde_json::json!("lots")), "");
         let spam = row(Task::Spam, &inquiry, &known);
         assert_eq!(spam[0], "Quote\nPricing please, see www.acme.io");
         assert_eq!(&spam[1..5], ["acme.io", "form", "yes", "1"]);

@@ -6,8 +6,9 @@ use super::{closing, open as open_database};
 use crate::cli::{DatabaseArgs, ModelEvaluateArgs, ModelTrainArgs};
 use crate::failure::Failure;
 use crate::output::say;
-use baton_core::learn::dataset::{Selection, Table, read_ids, read_label_map};
+use baton_core::learn::dataset::{Examples, Selection, Table, read_ids, read_label_map};
 use baton_core::learn::evaluate::{Report, cross_validate, evaluate as evaluate_examples};
+use baton_core::learn::features::{ColumnRole, stray_values};
 use baton_core::learn::public_data::PUBLIC_DATA_SETS;
 use baton_core::learn::train::Task;
 use std::fs::File;
@@ -28,9 +29,13 @@ pub async fn train(database: &DatabaseArgs, args: &ModelTrainArgs) -> Result<(),
         None => Task::ALL.to_vec(),
     };
     closing(open_database(database).await?, async |db| {
+        let mut trained = 0;
         for task in tasks {
             let line = match db.train_model(task).await? {
-                Ok(training) => serde_json::to_value(&training).expect("a training serialises"),
+                Ok(training) => {
+                    trained += 1;
+                    serde_json::to_value(&training).expect("a training serialises")
+                }
                 // Asked for one task, too little data is the answer's failure.
                 Err(too_little) if args.task.is_some() => {
                     return Err(Failure::bad_input(too_little.to_string()));
@@ -41,7 +46,13 @@ pub async fn train(database: &DatabaseArgs, args: &ModelTrainArgs) -> Result<(),
             };
             say!("{line}");
         }
-        Ok(())
+        // A script must tell "nothing could be trained" from a training.
+        match trained {
+            0 => Err(Failure::bad_input(
+                "no model was trained: every task lacks labelled rows",
+            )),
+            _ => Ok(()),
+        }
     })
     .await
 }
@@ -117,6 +128,7 @@ fn run(args: &ModelEvaluateArgs) -> Result<Report, Failure> {
         label_map: label_map.as_ref(),
     };
     let examples = table.labelled(&selection).map_err(bad_input)?;
+    warn_of_stray_values(&examples);
     let ids = |path: &PathBuf| {
         let text = std::fs::read_to_string(path).map_err(|error| unreadable(path, error))?;
         read_ids(&path.display().to_string(), &text, table.len()).map_err(bad_input)
@@ -133,6 +145,25 @@ fn run(args: &ModelEvaluateArgs) -> Result<Report, Failure> {
     evaluate_examples(args.task, &examples, &test, train.as_deref(), positive)
         .map(|(report, _)| report)
         .map_err(bad_input)
+}
+
+/// Says on stderr which numeric columns hold values that are not numbers,
+/// since training reads them as missing.
+fn warn_of_stray_values(examples: &Examples) {
+    for (position, (name, role)) in examples.columns.iter().enumerate() {
+        if *role != ColumnRole::Tabular {
+            continue;
+        }
+        let values = examples.rows.iter().map(|row| row[position].as_str());
+        if let Some(stray) = stray_values(values).filter(|stray| !stray.is_empty()) {
+            eprintln!(
+                "warning: column `{name}` holds numbers and {} other values (the first: `{}`), \
+                 read as missing",
+                stray.len(),
+                stray[0]
+            );
+        }
+    }
 }
 
 fn open(path: &Path) -> Result<File, Failure> {
