@@ -219,27 +219,39 @@ pub(crate) async fn refuse_newer_schema(db: &Db) -> Result<()> {
     }
 }
 
+/// A write transaction that migrates. On PostgreSQL it holds a lock that
+/// every other migrating transaction waits for, since servers and commands
+/// started together would otherwise create the same tables at once (and
+/// one fail); creating what exists is not worth a notice in the log.
+async fn migrating(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut tx = db.begin_write().await?;
+    if db.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7878)")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SET LOCAL client_min_messages = warning")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
 /// Applies each migration not yet recorded, each in its own transaction, and
 /// returns the descriptions of those applied.
 pub async fn run(db: &Db) -> Result<Vec<String>> {
-    let pool = db.writer();
+    let mut tx = migrating(db).await?;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     refuse_newer_schema(db).await?;
     let migrations = known(db.backend());
     let mut applied = Vec::new();
     for (version, description, sql) in migrations {
-        let mut tx = db.begin_write().await?;
-        if db.backend() == Backend::Postgres {
-            // Two servers starting together must not both migrate.
-            sqlx::query("SELECT pg_advisory_xact_lock(7878)")
-                .execute(&mut *tx)
-                .await?;
-        }
+        let mut tx = migrating(db).await?;
         let done: Option<(i64,)> =
             sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(version)
@@ -261,4 +273,23 @@ pub async fn run(db: &Db) -> Result<Vec<String>> {
         applied.push(format!("{version:04}_{description}"));
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known;
+    use crate::Db;
+    use crate::testing::TestDb;
+
+    #[tokio::test]
+    async fn servers_starting_together_on_an_empty_database_migrate_it_once() {
+        for _ in 0..3 {
+            let test = TestDb::unmigrated().await.unwrap();
+            let other = Db::connect(&test.options).await.unwrap();
+            let (first, second) = tokio::join!(test.db.migrate(), other.migrate());
+            let applied = first.unwrap().len() + second.unwrap().len();
+            assert_eq!(applied, known(test.db.backend()).len());
+            other.close().await;
+        }
+    }
 }

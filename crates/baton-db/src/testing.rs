@@ -45,6 +45,14 @@ impl TestDb {
 
     /// A new empty database with the schema and defaults in place.
     pub async fn new() -> Result<TestDb> {
+        let test = TestDb::unmigrated().await?;
+        test.db.migrate().await?;
+        test.db.ensure_defaults().await?;
+        Ok(test)
+    }
+
+    /// A new database holding nothing, not even the schema.
+    pub async fn unmigrated() -> Result<TestDb> {
         let name = unique_name();
         let (options, dir, schema) = match std::env::var("TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => {
@@ -70,8 +78,7 @@ impl TestDb {
                 (DbOptions::sqlite_in(&dir)?, Some(dir), None)
             }
         };
-        let db = Db::open(&options).await?;
-        db.ensure_defaults().await?;
+        let db = Db::connect(&options).await?;
         Ok(TestDb {
             db,
             options,

@@ -321,6 +321,68 @@ pub fn token_name(name: &str) -> Result<String> {
     required_name("name", name, "a token needs a name")
 }
 
+/// A new person as stored: checked, the password hashed.
+struct StoredUser {
+    email: String,
+    email_lower: String,
+    name: String,
+    role: Role,
+    password_hash: Option<String>,
+}
+
+impl StoredUser {
+    /// Checks `new` and hashes its password, which is slow on purpose: not
+    /// while a transaction holds the write lock.
+    fn of(new: &NewUser<'_>) -> Result<StoredUser> {
+        let (email_lower, name) = new.checked()?;
+        Ok(StoredUser {
+            email: new.email.trim().to_owned(),
+            email_lower: email_lower.as_str().to_owned(),
+            name,
+            role: new.role,
+            password_hash: new.password.map(auth::hash_password),
+        })
+    }
+
+    /// Inserts the person and the audit line by `actor`; returns the id.
+    async fn insert_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        actor: Option<i64>,
+    ) -> Result<i64> {
+        let inserted: std::result::Result<(i64,), _> = sqlx::query_as(
+            "INSERT INTO users (email, email_lower, name, role, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&self.email)
+        .bind(&self.email_lower)
+        .bind(&self.name)
+        .bind(self.role.as_str())
+        .bind(&self.password_hash)
+        .bind(now_ms())
+        .fetch_one(&mut **tx)
+        .await;
+        let email = &self.email_lower;
+        let (id,) = inserted.map_err(DbError::from).map_err(|e| {
+            if e.is_unique_violation() {
+                DbError::conflict("email", format!("a user with {email} already exists"))
+            } else {
+                e
+            }
+        })?;
+        audit_in(
+            &mut **tx,
+            actor,
+            "user.created",
+            "user",
+            Some(id),
+            &serde_json::json!({"email": email, "role": self.role}),
+        )
+        .await?;
+        Ok(id)
+    }
+}
+
 impl Db {
     /// Adds a person; the e-mail must be new.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
@@ -329,37 +391,45 @@ impl Db {
 
     /// [`Db::create_user`] by `actor`, whom the audit log names.
     pub async fn create_user_by(&self, actor: Option<i64>, new: NewUser<'_>) -> Result<User> {
-        let (email, name) = new.checked()?;
-        let name = name.as_str();
-        let hash = new.password.map(auth::hash_password);
-        let inserted: std::result::Result<(i64,), _> = sqlx::query_as(
-            "INSERT INTO users (email, email_lower, name, role, password_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(new.email.trim())
-        .bind(email.as_str())
-        .bind(name)
-        .bind(new.role.as_str())
-        .bind(hash)
-        .bind(now_ms())
-        .fetch_one(self.writer())
-        .await;
-        let (id,) = inserted.map_err(DbError::from).map_err(|e| {
-            if e.is_unique_violation() {
-                DbError::conflict("email", format!("a user with {email} already exists"))
-            } else {
-                e
-            }
-        })?;
-        self.audit(
-            actor,
-            "user.created",
-            "user",
-            Some(id),
-            &serde_json::json!({"email": email, "role": new.role}),
-        )
-        .await?;
+        let stored = StoredUser::of(&new)?;
+        let mut tx = self.begin_write().await?;
+        let id = stored.insert_in(&mut tx, actor).await?;
+        tx.commit().await?;
         self.user(id).await
+    }
+
+    /// Adds the first owner, unless somebody was added first: the set-up
+    /// page of an empty database is open to whoever comes first, and two
+    /// who come at once must not both become owners. `None` when someone
+    /// exists already.
+    pub async fn create_first_owner(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<Option<User>> {
+        let stored = StoredUser::of(&NewUser {
+            email,
+            name,
+            role: Role::Owner,
+            password: Some(password),
+        })?;
+        let mut tx = self.begin_write().await?;
+        if self.backend() == Backend::Postgres {
+            // SQLite's one writer excludes the others already.
+            sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
+        if count > 0 {
+            return Ok(None);
+        }
+        let id = stored.insert_in(&mut tx, None).await?;
+        tx.commit().await?;
+        self.user(id).await.map(Some)
     }
 
     pub async fn user(&self, id: i64) -> Result<User> {

@@ -11,9 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baton_core::domain::Role;
 use baton_core::inquiry::FieldError;
-use baton_db::users::NewUser;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -241,15 +239,12 @@ async fn setup(
     }
     let created = state
         .db
-        .create_user(NewUser {
-            email: &form.email,
-            name: &form.name,
-            role: Role::Owner,
-            password: Some(&form.password),
-        })
+        .create_first_owner(&form.email, &form.name, &form.password)
         .await;
     match created {
-        Ok(user) => match state.db.create_session(user.id).await {
+        // Somebody set Baton up first.
+        Ok(None) => Redirect::to("/sign-in").into_response(),
+        Ok(Some(user)) => match state.db.create_session(user.id).await {
             Ok(token) => {
                 let secure = state.options.base_url.starts_with("https://");
                 (

@@ -178,6 +178,45 @@ async fn the_first_owner_is_set_up_in_the_browser_and_signs_in_and_out() {
 }
 
 #[tokio::test]
+async fn of_several_setting_up_an_empty_database_at_once_one_becomes_its_owner() {
+    let test_db = baton_db::testing::TestDb::new().await.unwrap();
+    let (base, _stop) = crate::server::start_server(test_db.db.clone(), |_| {}).await;
+    let mut setups = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let mut browser = Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.clone(),
+            cookie: None,
+        };
+        setups.spawn(async move {
+            let email = format!("owner{i}@acme.test");
+            let form = [
+                ("name", "Olive"),
+                ("email", &email),
+                ("password", "long enough pw"),
+            ];
+            browser.post("/setup", &form).await.2
+        });
+    }
+    let places: Vec<Option<String>> = setups.join_all().await;
+    let owners = places
+        .iter()
+        .filter(|p| p.as_deref() == Some("/work"))
+        .count();
+    assert_eq!(owners, 1, "{places:?}");
+    assert!(
+        places
+            .iter()
+            .all(|p| matches!(p.as_deref(), Some("/work" | "/sign-in")))
+    );
+    let people = test_db.db.users().await.unwrap();
+    assert_eq!(people.len(), 1, "{people:?}");
+}
+
+#[tokio::test]
 async fn a_hunter_sees_and_accepts_their_work_and_reads_its_reasons() {
     let app = TestApp::new().await;
     app.db
