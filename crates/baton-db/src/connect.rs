@@ -120,6 +120,13 @@ fn redacted(url: &str) -> String {
     shown
 }
 
+impl DbOptions {
+    /// The URL as logs and messages show it, its passwords hidden.
+    pub fn shown_url(&self) -> String {
+        redacted(&self.url)
+    }
+}
+
 impl fmt::Debug for DbOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DbOptions")
@@ -288,6 +295,21 @@ impl Db {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+
+    /// Whether Baton's schema is there (a database any release migrated).
+    pub async fn holds_baton(&self) -> Result<bool> {
+        let query = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM pg_tables
+                 WHERE schemaname = current_schema() AND tablename = 'schema_migrations'"
+            }
+        };
+        let (count,): (i64,) = sqlx::query_as(query).fetch_one(self.reader()).await?;
+        Ok(count > 0)
     }
 
     /// Applies the pending migrations of this backend.

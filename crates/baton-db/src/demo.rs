@@ -114,7 +114,10 @@ pub async fn generate(
     if let Some(held) = db.first_kind_held().await? {
         return Err(DbError::conflict(
             "database",
-            format!("it already holds {held}; demo data goes into a new data folder"),
+            format!(
+                "it already holds {held}; demo data goes into a new database (a new data \
+                 folder, or an empty PostgreSQL database)"
+            ),
         ));
     }
     if !(1..=MAX_INQUIRIES).contains(&options.inquiries) {

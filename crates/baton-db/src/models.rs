@@ -71,19 +71,30 @@ impl Db {
         metrics: &serde_json::Value,
         model: &Model,
     ) -> Result<i64> {
-        let (version,): (i64,) = sqlx::query_as(
-            "INSERT INTO models (task, version, trained_at, training_rows, metrics, model, active)
-             SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, 0 FROM models WHERE task = $1
-             RETURNING version",
-        )
-        .bind(task.name())
-        .bind(trained_at)
-        .bind(training_rows as i64)
-        .bind(metrics.to_string())
-        .bind(model.to_json().into_bytes())
-        .fetch_one(self.writer())
-        .await?;
-        Ok(version)
+        let (metrics, model) = (metrics.to_string(), model.to_json().into_bytes());
+        // Two trainings stored at once on PostgreSQL (a server's and a
+        // command's) may both take the next version: the later takes the one after.
+        let mut attempts = 0;
+        loop {
+            let stored: Result<(i64,)> = sqlx::query_as(
+                "INSERT INTO models (task, version, trained_at, training_rows, metrics, model, active)
+                 SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, 0 FROM models WHERE task = $1
+                 RETURNING version",
+            )
+            .bind(task.name())
+            .bind(trained_at)
+            .bind(training_rows as i64)
+            .bind(&metrics)
+            .bind(&model)
+            .fetch_one(self.writer())
+            .await
+            .map_err(DbError::from);
+            attempts += 1;
+            match stored {
+                Err(e) if e.is_unique_violation() && attempts < 5 => continue,
+                stored => return stored.map(|(version,)| version),
+            }
+        }
     }
 
     /// Makes `version` the active model of `task`, in place of any other.

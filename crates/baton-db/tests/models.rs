@@ -134,6 +134,29 @@ async fn models_are_stored_in_versions_and_one_is_active() {
 }
 
 #[tokio::test]
+async fn trainings_stored_at_once_each_get_a_version_of_their_own() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    spam_and_ham(db).await;
+    let trained = db.train_model(Task::Spam).await.unwrap().unwrap();
+    let model = db.active_model(Task::Spam).await.unwrap().unwrap().model;
+    let mut stores = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let (db, model) = (db.clone(), model.clone());
+        stores.spawn(async move {
+            let metrics = serde_json::json!({});
+            db.store_model(Task::Spam, 1, 64, &metrics, &model)
+                .await
+                .unwrap()
+        });
+    }
+    let mut versions = stores.join_all().await;
+    versions.sort_unstable();
+    let expected: Vec<i64> = (trained.version + 1..=trained.version + 6).collect();
+    assert_eq!(versions, expected);
+}
+
+#[tokio::test]
 async fn spam_labels_are_the_moderators_word_over_the_rules() {
     let test = TestDb::new().await.unwrap();
     let db = &test.db;

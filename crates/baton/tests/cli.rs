@@ -45,6 +45,22 @@ impl Baton {
         }
     }
 
+    /// A database holding nothing yet, on the backend the suite runs on: a
+    /// data folder without one, or a PostgreSQL schema without tables.
+    fn empty() -> Baton {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let schema = postgres_schema(TestDb::unmigrated());
+                Baton {
+                    database_flags: vec!["--database-url".into(), schema.options.url.clone()],
+                    files: TempDir::new(),
+                    schema: Some(schema),
+                }
+            }
+            _ => Baton::sqlite(),
+        }
+    }
+
     /// A fresh embedded database, whatever the suite runs on.
     fn sqlite() -> Baton {
         let files = TempDir::new();
@@ -175,9 +191,14 @@ impl Baton {
 
 /// A PostgreSQL URL whose search path is a new, migrated schema.
 fn fresh_postgres_schema() -> TestDb {
+    postgres_schema(TestDb::new())
+}
+
+/// The schema `made` makes, its connections closed for the commands.
+fn postgres_schema(made: impl Future<Output = baton_db::Result<TestDb>>) -> TestDb {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let test_db = TestDb::new().await.unwrap();
+        let test_db = made.await.unwrap();
         test_db.db.close().await;
         test_db
     })
@@ -357,14 +378,23 @@ fn user_add_rejects_a_short_password_and_an_unknown_role_as_bad_input() {
 
 #[test]
 fn token_add_for_an_unknown_person_fails_clearly() {
-    let empty = Baton::sqlite();
-    let nothing = empty.run(&["token", "list"]);
-    assert_eq!(nothing.status.code(), Some(2));
-    assert!(
-        stderr(&nothing).contains("holds no Baton database: check --data-dir"),
-        "{}",
-        stderr(&nothing)
-    );
+    let empty = Baton::empty();
+    for command in [&["token", "list"][..], &["user", "list"]] {
+        let nothing = empty.run(command);
+        assert_eq!(nothing.status.code(), Some(2));
+        let option = match empty.schema {
+            Some(_) => "--database-url",
+            None => "--data-dir",
+        };
+        assert!(
+            stderr(&nothing).contains(&format!("holds no Baton database: check {option}")),
+            "{}",
+            stderr(&nothing)
+        );
+    }
+    // Nothing was made: a second look finds nothing either.
+    let again = empty.run(&["user", "list"]);
+    assert!(stderr(&again).contains("holds no Baton database"));
     let baton = Baton::new();
     baton.ok(&["migrate"]);
     let output = baton.run(&[

@@ -729,6 +729,23 @@ pub fn read_records<T: Record, R: Read>(
             });
             continue;
         }
+        // No person types NUL, and PostgreSQL cannot store it: the row is
+        // refused on its own rather than fail the import as a whole.
+        let with_nul = indices
+            .iter()
+            .find(|(_, index)| record.get(*index).is_some_and(|v| v.contains('\0')));
+        if let Some((field, index)) = with_nul {
+            out.rejected.push(RowError {
+                row: position.row,
+                line: position.line,
+                message: format!(
+                    "column {} (`{}`, the {field}) holds the NUL character, which no text may hold",
+                    index + 1,
+                    header[*index]
+                ),
+            });
+            continue;
+        }
         let mut values = Vec::new();
         for (field, index) in &indices {
             let Some(value) = record.get(*index).filter(|v| !v.is_empty()) else {
@@ -814,6 +831,22 @@ GTXPro = "GTX Pro"
         // Without an account the template cannot be filled: the id names it.
         assert_eq!(read.records[1].1.name, "B");
         assert_eq!(read.records[1].1.account, None);
+    }
+
+    #[test]
+    fn a_row_holding_nul_is_rejected_alone() {
+        let mapping = Mapping::parse(DEALS).unwrap();
+        let csv = "id,deal_stage,product,account,close_date,close_value\n\
+                   A,Won,X,Ac\0me,2017-03-01,10\n\
+                   B,Won,X,Acme,2017-03-01,10\n";
+        let read: ReadRecords<OpportunityRecord> =
+            read_records(csv.as_bytes(), &mapping, b',').unwrap();
+        assert_eq!(read.records.len(), 1);
+        assert_eq!(read.records[0].1.external_id, "B");
+        assert_eq!(
+            read.rejected[0].message,
+            "column 4 (`account`, the account) holds the NUL character, which no text may hold"
+        );
     }
 
     #[test]

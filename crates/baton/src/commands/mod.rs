@@ -24,12 +24,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let database = &cli.database;
     // Opening a folder with no database would make an empty one: a
     // mistyped --data-dir would then report nothing as if all were well.
-    if reads_existing_data(&cli.command) && !database.exists() {
-        return Err(Failure::bad_input(format!(
-            "{} holds no Baton database: check --data-dir (serve, migrate, demo or user add \
-             make one)",
-            database.data_dir.display()
-        )));
+    if reads_existing_data(&cli.command) {
+        refuse_no_database(database).await?;
     }
     match cli.command {
         Command::Serve(args) => serve::serve(database, &args).await,
@@ -67,6 +63,31 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             model::benchmark(&database.data_dir, args.cross_validate)
         }
     }
+}
+
+/// Refuses a data folder or PostgreSQL database that holds no Baton
+/// database: opening it would make an empty one, and a mistyped --data-dir
+/// or URL would then report nothing as if all were well.
+async fn refuse_no_database(database: &DatabaseArgs) -> Result<(), Failure> {
+    let (place, option) = match &database.database_url {
+        None if database.exists() => return Ok(()),
+        None => (database.data_dir.display().to_string(), "--data-dir"),
+        Some(_) => {
+            let options = database.options()?;
+            if closing(Db::connect(&options).await?, async |db| {
+                Ok(db.holds_baton().await?)
+            })
+            .await?
+            {
+                return Ok(());
+            }
+            (options.shown_url(), "--database-url")
+        }
+    };
+    Err(Failure::bad_input(format!(
+        "{place} holds no Baton database: check {option} (serve, migrate, demo or user add make \
+         one)"
+    )))
 }
 
 /// Whether `command` works on data already there, rather than making or
