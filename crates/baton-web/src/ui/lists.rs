@@ -48,7 +48,10 @@ impl ListRequest {
 
     /// Notes that the filter `name` does not read, and leaves it out.
     fn refuse<T>(&self, name: &str, problem: String) -> Option<T> {
-        self.problems().push((name.to_string(), problem));
+        let mut problems = self.problems();
+        if !problems.iter().any(|(noted, _)| noted == name) {
+            problems.push((name.to_string(), problem));
+        }
         None
     }
 
@@ -68,12 +71,24 @@ impl ListRequest {
             .map(|(name, problem)| DbError::invalid(name, problem))
     }
 
-    /// A parameter, trimmed; empty when absent.
+    /// A parameter, trimmed; empty when absent, and when given twice with
+    /// different values (which of them was meant cannot be known).
     pub fn get(&self, name: &str) -> &str {
-        self.pairs
+        let mut values = self
+            .pairs
             .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.trim())
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim());
+        let first = values.next().unwrap_or_default();
+        if values.any(|other| other != first) {
+            return self
+                .refuse(
+                    name,
+                    "is given more than once, with different values".into(),
+                )
+                .unwrap_or_default();
+        }
+        first
     }
 
     /// The search words.
@@ -152,23 +167,69 @@ impl ListRequest {
     }
 
     fn page_size(&self) -> i64 {
-        self.get("per")
-            .parse()
-            .ok()
-            .filter(|size| PAGE_SIZES.contains(size))
-            .unwrap_or(PAGE_SIZES[0])
+        match self.get("per") {
+            "" => PAGE_SIZES[0],
+            raw => raw
+                .parse()
+                .ok()
+                .filter(|size| PAGE_SIZES.contains(size))
+                .or_else(|| {
+                    let sizes: Vec<String> = PAGE_SIZES.iter().map(i64::to_string).collect();
+                    self.refuse(
+                        "per",
+                        format!("`{raw}` is not one of: {}", sizes.join(", ")),
+                    )
+                })
+                .unwrap_or(PAGE_SIZES[0]),
+        }
     }
 
     fn page(&self) -> i64 {
-        self.get("page").parse().unwrap_or(1).max(1)
+        match self.get("page") {
+            "" => 1,
+            raw => raw
+                .parse()
+                .ok()
+                .filter(|page| *page >= 1)
+                .or_else(|| self.refuse("page", format!("`{raw}` is not a page number")))
+                .unwrap_or(1),
+        }
+    }
+
+    /// The column the list is sorted by, and which way.
+    fn sort<S: SortColumn>(&self) -> (S, Direction) {
+        let sort = match self.get("sort") {
+            "" => S::ALL[0],
+            raw => S::ALL
+                .iter()
+                .copied()
+                .find(|column| column.key() == raw)
+                .or_else(|| {
+                    let keys: Vec<&str> = S::ALL.iter().map(|column| column.key()).collect();
+                    self.refuse(
+                        "sort",
+                        format!("`{raw}` is not one of: {}", keys.join(", ")),
+                    )
+                })
+                .unwrap_or(S::ALL[0]),
+        };
+        let direction = match self.get("dir") {
+            "" => S::DIRECTION,
+            raw @ ("asc" | "desc") => Direction::parse(raw, S::DIRECTION),
+            raw => self
+                .refuse("dir", format!("`{raw}` is neither asc nor desc"))
+                .unwrap_or(S::DIRECTION),
+        };
+        (sort, direction)
     }
 
     /// The rows to read: one page, or every row for an export.
     pub fn window<S: SortColumn>(&self, output: Output) -> Window<S> {
         let size = self.page_size();
+        let (sort, direction) = self.sort();
         Window {
-            sort: S::parse(self.get("sort")),
-            direction: Direction::parse(self.get("dir"), S::DIRECTION),
+            sort,
+            direction,
             offset: match output {
                 Output::Page => (self.page() - 1).saturating_mul(size),
                 Output::Csv => 0,
@@ -437,6 +498,12 @@ pub struct ListView {
     pub pagination: Pagination,
     pub csv: String,
     pub narrowed: bool,
+    /// Set when a parameter of the address did not read: the rows are not
+    /// shown, since they would not be the ones asked for.
+    pub refused: bool,
+    /// The problems of parameters that have no field in the form, such as
+    /// the sort or the page, as `name: problem`.
+    pub unplaced: Vec<String>,
 }
 
 /// Where one page of a list stands in the whole (`pages_partial.html`):
@@ -542,12 +609,16 @@ impl ListView {
                 }
             })
             .collect();
+        let mut unplaced = Vec::new();
         for (name, problem) in request.problems().iter() {
-            if let Some(field) = filters.iter_mut().find(|f| f.name == name.as_str()) {
-                field.error = Some(problem.clone());
+            match filters.iter_mut().find(|f| f.name == name.as_str()) {
+                Some(field) => field.error = Some(problem.clone()),
+                None => unplaced.push(format!("{name}: {problem}")),
             }
         }
         ListView {
+            refused: request.status() != StatusCode::OK,
+            unplaced,
             narrowed: request.narrowed(&filters[..filters.len() - 1]),
             form: FilterForm {
                 action: spec.path,
@@ -568,7 +639,7 @@ impl ListView {
 
     /// True when there are rows to show on this page.
     pub fn shows_rows(&self) -> bool {
-        self.pagination.total > 0 && self.pagination.past_end.is_none()
+        !self.refused && self.pagination.total > 0 && self.pagination.past_end.is_none()
     }
 }
 

@@ -777,8 +777,8 @@ async fn a_team_is_renamed_and_deleted_from_its_line() {
 async fn a_new_team_webhook_or_token_refused_or_added_keeps_the_list_it_was_sent_from() {
     let app = TestApp::new().await;
     let mut owner = Browser::person(&app, "olga@acme.test", Role::Owner).await;
-    let searched = "q=east&sort=name";
-    let kept = "name=\"back\" value=\"q=east&#38;sort=name\"";
+    let searched = "q=east&sort=created";
+    let kept = "name=\"back\" value=\"q=east&#38;sort=created\"";
     let search_box = "name=\"q\" type=\"search\" value=\"east\"";
 
     for list in ["/settings/teams", "/settings/webhooks", "/settings/tokens"] {
@@ -828,7 +828,7 @@ async fn a_new_team_webhook_or_token_refused_or_added_keeps_the_list_it_was_sent
     assert_eq!(status, 303);
     assert_eq!(
         location.as_deref(),
-        Some("/settings/teams?q=east&sort=name")
+        Some("/settings/teams?q=east&sort=created")
     );
     let (status, page, _) = owner
         .post(

@@ -205,13 +205,55 @@ async fn the_account_list_filters_searches_sorts_pages_and_exports() {
         .unwrap();
     assert_eq!(csv.lines().count(), 31, "the export holds every page");
 
-    // A filter that does not read: the whole list, the problem beside the filter.
+    // A filter that does not read: the problem beside the filter, and no
+    // rows, since they would not be those asked for.
     let (status, page, _) = owner.get("/accounts?tier=z&per=25").await;
     assert_eq!(status, 422);
     assert!(
         page.contains("id=\"filter-tier-error\"")
             && page.contains("`z`")
-            && page.contains("1–25 of 30"),
+            && !page.contains("of 30")
+            && page.contains("No rows are shown while a filter above does not read"),
+        "{page}"
+    );
+    // Nor do a sort, a direction, a page size or a page that do not read.
+    for (address, problem) in [
+        (
+            "/accounts?sort=bogus",
+            "sort: `bogus` is not one of: name, ",
+        ),
+        (
+            "/accounts?dir=sideways",
+            "dir: `sideways` is neither asc nor desc",
+        ),
+        ("/accounts?page=-1", "page: `-1` is not a page number"),
+        ("/accounts?page=abc", "page: `abc` is not a page number"),
+    ] {
+        let (status, page, _) = owner.get(address).await;
+        assert_eq!(status, 422, "{address}");
+        assert!(
+            page.contains(problem)
+                && !page.contains("of 30")
+                && page.contains("the address does not read"),
+            "{address}: {page}"
+        );
+        // An export has no pages, but it is sorted.
+        let export = address.replacen("/accounts", "/accounts.csv", 1);
+        let refused = if address.contains("page=") { 200 } else { 422 };
+        assert_eq!(owner.fetch(&export).await.status(), refused, "{export}");
+    }
+    let (status, page, _) = owner.get("/accounts?tier=a&tier=b").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"filter-tier-error\"")
+            && page.contains("is given more than once, with different values")
+            && !page.contains("of 30"),
+        "{page}"
+    );
+    let (status, page, _) = owner.get("/accounts?per=1000000").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"per-error\"") && page.contains("`1000000` is not one of: 50, 25, 100"),
         "{page}"
     );
     let export = owner.fetch("/accounts.csv?tier=z").await;
