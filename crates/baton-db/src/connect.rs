@@ -363,7 +363,55 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::redacted;
+    use super::{Db, DbOptions, redacted};
+    use std::io::{Read, Write};
+
+    /// A server that answers PostgreSQL's request for TLS with "no": a
+    /// client that can speak TLS says the server cannot, where one built
+    /// without it would fail before asking.
+    #[tokio::test]
+    async fn a_url_requiring_tls_asks_the_server_for_it() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut socket, _) = listener.accept().unwrap();
+            let mut request = [0u8; 8];
+            socket.read_exact(&mut request).unwrap();
+            socket.write_all(b"N").unwrap();
+            request
+        });
+        let url = format!("postgres://baton:pw@127.0.0.1:{port}/baton?sslmode=require");
+        let error = Db::connect(&DbOptions::url(url)).await.unwrap_err();
+        assert!(
+            error.to_string().contains("server does not support TLS"),
+            "{error}"
+        );
+        // The length, 8, then the code 80877103 that asks for TLS.
+        assert_eq!(server.join().unwrap(), [0, 0, 0, 8, 4, 210, 22, 47]);
+    }
+
+    /// On PostgreSQL, the connection a URL asks to be encrypted is.
+    #[tokio::test]
+    async fn a_url_requiring_tls_gets_an_encrypted_connection() {
+        let Some(url) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            // The embedded database has no connection to encrypt.
+            return;
+        };
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let db = Db::connect(&DbOptions::url(format!("{url}{separator}sslmode=require")))
+            .await
+            .unwrap();
+        let (encrypted,): (bool,) =
+            sqlx::query_as("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                .fetch_one(db.reader())
+                .await
+                .unwrap();
+        db.close().await;
+        assert!(encrypted);
+    }
 
     #[test]
     fn passwords_never_reach_the_log() {
