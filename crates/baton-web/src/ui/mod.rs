@@ -189,6 +189,7 @@ impl Field {
 /// Puts a refused form's problem beside the field it names, or beside the
 /// first field when it names none of them; a field refused twice shows both.
 fn place_error(fields: &mut [Field], field: &str, problem: String) {
+    let problem = shown_problem(&problem);
     let at = fields.iter().position(|f| f.name == field).unwrap_or(0);
     if let Some(field) = fields.get_mut(at) {
         field.error = Some(match field.error.take() {
@@ -196,6 +197,12 @@ fn place_error(fields: &mut [Field], field: &str, problem: String) {
             None => problem,
         });
     }
+}
+
+/// A problem as a page shows it: one quoting a long value it refused is cut
+/// short, since the field beside it holds the value already.
+fn shown_problem(problem: &str) -> String {
+    baton_core::text::shortened(problem, 300)
 }
 
 /// Puts each of a refused form's problems beside its field.
@@ -210,7 +217,7 @@ fn place_errors(fields: &mut [Field], problems: Vec<FieldError>) {
 fn problems_text(problems: Vec<FieldError>) -> String {
     problems
         .into_iter()
-        .map(|p| p.problem)
+        .map(|p| shown_problem(&p.problem))
         .collect::<Vec<_>>()
         .join("; ")
 }

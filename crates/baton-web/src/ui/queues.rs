@@ -384,6 +384,18 @@ async fn change_rule(
     if !EDITORS.contains(&viewer.role()) {
         return refused(&viewer);
     }
+    if let Some(action) = form.action.as_deref().filter(|a| !ACTIONS.contains(a)) {
+        let problem = format!("`{action}` is not one of: {}", ACTIONS.join(", "));
+        return show_overview(
+            &state,
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(problem),
+            trial_fields(&[]),
+            None,
+        )
+        .await;
+    }
     // A change to another rule made meanwhile is kept: the rules are read
     // again and this change made again when they changed under it.
     for _ in 0..RETRIES {
@@ -466,6 +478,9 @@ async fn stored(
 /// each time, some other change has landed, so a few people at once all
 /// land theirs.
 const RETRIES: usize = 10;
+
+/// What the buttons beside a rule do.
+const ACTIONS: [&str; 5] = ["up", "down", "enable", "disable", "delete"];
 
 /// Moves the rule at `at` up or down, turns it on or off, deletes it, or
 /// sends it to `queue`; false when it cannot move that way.
@@ -724,7 +739,10 @@ async fn edit_rule(
 fn no_such_rule(viewer: &Viewer, position: usize) -> Response {
     failure(
         Some(viewer),
-        baton_db::DbError::NotFound(format!("Routing rule {}", position + 1)),
+        baton_db::DbError::NotFound(format!(
+            "Routing rule {} (/queues/rules/{position})",
+            position + 1
+        )),
     )
 }
 

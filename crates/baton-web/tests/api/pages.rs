@@ -2250,6 +2250,28 @@ async fn a_manager_moves_and_retargets_a_routing_rule_and_a_stale_page_changes_n
     assert!(page.contains("no queue `nowhere`"), "{page}");
     assert_eq!(app.db.routing_rules().await.unwrap(), retargeted);
     let after = retargeted;
+    // A button no page has is named, not taken for a stale page.
+    let (status, page, _) = manager
+        .post(
+            "/queues/rules",
+            &[
+                ("csrf", &csrf),
+                ("position", "2"),
+                ("rule", &fingerprint(&after[2])),
+                ("action", "sideways"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("`sideways` is not one of: up, down, enable, disable, delete"),
+        "{page}"
+    );
+    assert_eq!(app.db.routing_rules().await.unwrap(), after);
+    let missing = format!("/queues/rules/{}", after.len() + 5);
+    let (status, page, _) = manager.get(&missing).await;
+    assert_eq!(status, 404);
+    assert!(page.contains(&format!("({missing})")), "{page}");
 
     let mut hunter = Browser::person(&app, "hal@acme.test", Role::Hunter).await;
     let (_, page, _) = hunter.get("/work").await;
@@ -2605,6 +2627,23 @@ async fn the_owner_sets_the_time_zone_and_hours_which_a_manager_only_reads() {
         "UTC",
         "nothing stored"
     );
+    // A long value refused is kept in its field, but not quoted in full.
+    let long = "x".repeat(5_000);
+    let (status, page, _) = owner
+        .post(
+            "/settings/organisation",
+            &[
+                ("csrf", &csrf),
+                ("time_zone", &long),
+                ("business_hours", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    let error = page.split("id=\"time_zone-error\">").nth(1).unwrap();
+    let error = &error[..error.find("</p>").unwrap()];
+    assert!(error.starts_with("`xxx") && error.ends_with('…'), "{error}");
+    assert!(error.chars().count() <= 300, "{error}");
     let (status, _, _) = owner
         .post(
             "/settings/organisation",
