@@ -137,21 +137,21 @@ impl Conditions {
     /// with an `ESCAPE` of backslash (SQLite has no default escape).
     ///
     /// SQLite's `LOWER` folds only ASCII letters, so a word with other
-    /// letters in upper case is also matched as typed: `Émile` finds the
-    /// name as it is stored. Control characters are not searched for.
+    /// letters is also matched with each of them in either case
+    /// ([`case_variants`]): `ärzte` finds `Ärzte AG` on both backends.
+    /// Control characters are not searched for.
     pub fn search(&mut self, matches: &[&str], text: &str) {
-        let pattern = |word: &str| Value::from(format!("%{}%", escape_like(word)));
         for word in text.split_whitespace() {
             let word: String = word.chars().filter(|c| !c.is_control()).collect();
             if word.is_empty() {
                 continue;
             }
-            let lower = word.to_lowercase();
-            let mut clauses = matches.to_vec();
-            let mut values = vec![pattern(&lower); matches.len()];
-            if !word.is_ascii() && lower != word {
+            let mut clauses = Vec::new();
+            let mut values = Vec::new();
+            for variant in case_variants(&word) {
+                let pattern = Value::from(format!("%{}%", escape_like(&variant)));
                 clauses.extend_from_slice(matches);
-                values.extend(vec![pattern(&word); matches.len()]);
+                values.extend(vec![pattern; matches.len()]);
             }
             self.add(&format!("({})", clauses.join(" OR ")), values);
         }
@@ -164,6 +164,32 @@ impl Conditions {
             format!(" WHERE {}", self.clauses.join(" AND "))
         }
     }
+}
+
+/// Most letters beyond ASCII of a search word matched in either case:
+/// each doubles the patterns.
+const MAX_VARIED_LETTERS: usize = 3;
+
+/// `word` in lower case, and, for each of its first few letters beyond
+/// ASCII that have a case, with that letter in upper case too: what SQLite's
+/// `LOWER`, which folds only ASCII letters, may have left of the stored text.
+fn case_variants(word: &str) -> Vec<String> {
+    let mut variants = vec![String::new()];
+    let mut varied = 0;
+    for letter in word.chars() {
+        let lower: String = letter.to_lowercase().collect();
+        let upper: String = letter.to_uppercase().collect();
+        if letter.is_ascii() || lower == upper || varied == MAX_VARIED_LETTERS {
+            variants.iter_mut().for_each(|v| v.push_str(&lower));
+        } else {
+            varied += 1;
+            variants = variants
+                .into_iter()
+                .flat_map(|v| [format!("{v}{lower}"), format!("{v}{upper}")])
+                .collect();
+        }
+    }
+    variants
 }
 
 /// `text` with LIKE's wildcards and escape taken literally (escape `\`).
@@ -238,6 +264,21 @@ mod tests {
         );
         assert_eq!(conditions.values[1], Value::from("%ac\\_me%"));
         assert_eq!(conditions.values.len(), 5);
+    }
+
+    #[test]
+    fn letters_beyond_ascii_are_searched_in_either_case() {
+        assert_eq!(case_variants("AcMe"), ["acme"]);
+        assert_eq!(case_variants("Ärzte"), ["ärzte", "Ärzte"]);
+        assert_eq!(
+            case_variants("ÅNGSTRÖM"),
+            ["ångström", "ångstrÖm", "Ångström", "ÅngstrÖm"]
+        );
+        assert_eq!(
+            case_variants("ÉÉÉÉÉ").len(),
+            8,
+            "at most three letters vary"
+        );
     }
 
     #[test]

@@ -134,6 +134,20 @@ async fn models_are_stored_in_versions_and_one_is_active() {
 }
 
 #[tokio::test]
+async fn leads_of_one_batch_are_numbered_in_the_order_their_inquiries_arrived() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let inputs: Vec<InquiryInput> = (1..=24).map(pricing).collect();
+    submit(db, &inputs).await;
+    let leads: Vec<(i64, i64)> = sqlx::query_as("SELECT id, inquiry_id FROM leads ORDER BY id")
+        .fetch_all(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 24);
+    assert!(leads.windows(2).all(|w| w[0].1 < w[1].1), "{leads:?}");
+}
+
+#[tokio::test]
 async fn trainings_stored_at_once_each_get_a_version_of_their_own() {
     let test = TestDb::new().await.unwrap();
     let db = &test.db;

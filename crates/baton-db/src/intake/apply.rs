@@ -328,7 +328,10 @@ impl Db {
              SELECT v.column1, v.column2, v.column3, c.id, v.column5, v.column6, v.column7, v.column8, v.column9,
                  v.column10, v.column11, v.column12, v.column13
              FROM (",
-            ") AS v LEFT JOIN campaigns c ON c.name_lower = v.column4 RETURNING inquiry_id, id",
+            // In the inquiries' order, so that leads are numbered as their
+            // inquiries arrived (a join may hand rows on in another order).
+            ") AS v LEFT JOIN campaigns c ON c.name_lower = v.column4 ORDER BY v.column1
+             RETURNING inquiry_id, id",
             &lead_rows,
         )
         .await?
