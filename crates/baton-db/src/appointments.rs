@@ -195,6 +195,18 @@ fn bounded_texts(title: Option<&str>, location: Option<&str>, notes: Option<&str
     at_most("notes", notes.unwrap_or_default(), MAX_TEXT)
 }
 
+/// How long an appointment given in minutes may last, or why not.
+pub fn checked_minutes(minutes: i64) -> Result<i64> {
+    if (1..=MAX_MINUTES).contains(&minutes) {
+        Ok(minutes)
+    } else {
+        Err(DbError::invalid(
+            "minutes",
+            format!("must be between 1 and {MAX_MINUTES}"),
+        ))
+    }
+}
+
 impl Db {
     /// Refuses a contact who is not one of the people of what the meeting
     /// is about: the lead's or deal's own contact, or someone at its account
@@ -277,15 +289,9 @@ impl Db {
                 None
             }
             Some(text) => refusals.value(timestamp("ends_at", &text).map(Some))?,
-            None => {
-                let minutes = new.minutes.unwrap_or(DEFAULT_MINUTES);
-                if (1..=MAX_MINUTES).contains(&minutes) {
-                    starts_at.map(|starts| starts + minutes * MINUTE_MS)
-                } else {
-                    refusals.refuse("minutes", format!("must be between 1 and {MAX_MINUTES}"));
-                    None
-                }
-            }
+            None => refusals
+                .value(checked_minutes(new.minutes.unwrap_or(DEFAULT_MINUTES)).map(Some))?
+                .and_then(|minutes| starts_at.map(|starts| starts + minutes * MINUTE_MS)),
         };
         // The span is judged once both ends are known.
         let span = match (starts_at, ends_at) {

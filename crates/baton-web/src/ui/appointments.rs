@@ -199,7 +199,8 @@ pub async fn schedule(
         "" => Err(DbError::invalid("starts_at", "give a day and a time")),
         raw => parse_local_time(raw, zone).map_err(|e| DbError::invalid("starts_at", e)),
     };
-    let minutes = number("minutes", &form.minutes, "how many minutes it lasts");
+    let minutes = number("minutes", &form.minutes, "how many minutes it lasts")
+        .and_then(baton_db::appointments::checked_minutes);
     let (contact_id, owner_id, starts_at, minutes) =
         match (contact_id, owner_id, starts_at, minutes) {
             (Ok(contact), Ok(owner), Ok(starts), Ok(minutes)) => (contact, owner, starts, minutes),

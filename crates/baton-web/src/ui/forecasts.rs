@@ -446,15 +446,9 @@ async fn submit(
         Ok(today) => today,
         Err(e) => return failure(Some(&viewer), e),
     };
-    let quarter = match Quarter::parse(&choice.quarter)
+    let quarter = Quarter::parse(&choice.quarter)
         .map_err(|e| e.to_string())
-        .and_then(|q| forecastable(q, today))
-    {
-        Ok(quarter) => quarter,
-        Err(problem) => {
-            return show(&state, &viewer, &choice, Some(refuse(rows, vec![problem]))).await;
-        }
-    };
+        .and_then(|q| forecastable(q, today));
     // Rows left empty are not lines; the others keep their place on the page.
     let filled: Vec<usize> = (0..rows.len()).filter(|i| !rows[*i].is_empty()).collect();
     let mut lines = Vec::with_capacity(filled.len());
@@ -468,9 +462,14 @@ async fn submit(
             }
         }
     }
-    if unread {
-        return show(&state, &viewer, &choice, Some(refuse(rows, Vec::new()))).await;
-    }
+    // The quarter's problem and the lines' are shown together.
+    let quarter = match quarter {
+        Ok(quarter) if !unread => quarter,
+        quarter => {
+            let problems = quarter.err().into_iter().collect();
+            return show(&state, &viewer, &choice, Some(refuse(rows, problems))).await;
+        }
+    };
     let submitted = state
         .db
         .submit_forecast(&NewForecast {

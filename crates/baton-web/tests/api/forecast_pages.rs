@@ -227,6 +227,25 @@ async fn a_marketer_forecasts_leads_and_service_has_no_forecasts() {
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("2001-Q1 has ended: forecast "), "{page}");
+    // A line the page cannot read is named beside the quarter's problem.
+    let (status, page, _) = marketer
+        .post(
+            "/forecasts",
+            &[
+                &form[..2],
+                &[("quarter", "2001-Q1")],
+                &form[3..5],
+                &[("leads_0", "many")],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("2001-Q1 has ended: forecast ")
+            && page.contains("`many` is not a whole number"),
+        "{page}"
+    );
 
     let service = Browser::person(&app, "sue@acme.test", Role::Service).await;
     let (_, page, _) = service.get("/work").await;

@@ -2985,6 +2985,14 @@ async fn an_appointment_with_a_decision_maker_is_scheduled_from_the_lead_and_the
         page.contains("id=\"owner_id-error\"") && page.contains("id=\"starts_at-error\""),
         "both problems at once: {page}"
     );
+    let mut no_length = form("whenever", hunter_id);
+    no_length[3].1 = "0".into();
+    let (status, page, _) = post_owned(&mut hunter, &path, &no_length).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"starts_at-error\"") && page.contains("must be between 1 and 1440"),
+        "the length's problem beside the time's: {page}"
+    );
     // A day without its time, and a year far off, are named as typed.
     let (status, page, _) = post_owned(&mut hunter, &path, &form("2030-03-04", hunter_id)).await;
     assert_eq!(status, 422);
