@@ -11,7 +11,7 @@ use baton_core::learn::train::Task;
 use baton_core::money::Decimal;
 use baton_db::Db;
 use baton_db::accounts::NewAccount;
-use baton_db::intake::{Outcome, RawInquiry};
+use baton_db::intake::{Outcome, RawInquiry, Received};
 use baton_db::opportunities::{NewOpportunity, OpportunityChange};
 use baton_db::testing::TestDb;
 use baton_db::users::NewUser;
@@ -45,18 +45,20 @@ fn billing(n: usize) -> InquiryInput {
     }
 }
 
+/// An inquiry as the API receives it.
+fn raw(input: &InquiryInput) -> RawInquiry {
+    RawInquiry {
+        channel: Channel::Api,
+        origin: "test".into(),
+        raw: serde_json::to_vec(input).unwrap(),
+        idempotency_key: None,
+        content_hash: content_hash(&Inquiry::parse(input).unwrap()),
+    }
+}
+
 /// Stores and processes inquiries sent to the API, in order.
 async fn submit(db: &Db, inputs: &[InquiryInput]) -> Vec<Outcome> {
-    let batch: Vec<RawInquiry> = inputs
-        .iter()
-        .map(|input| RawInquiry {
-            channel: Channel::Api,
-            origin: "test".into(),
-            raw: serde_json::to_vec(input).unwrap(),
-            idempotency_key: None,
-            content_hash: content_hash(&Inquiry::parse(input).unwrap()),
-        })
-        .collect();
+    let batch: Vec<RawInquiry> = inputs.iter().map(raw).collect();
     process(db, &batch).await
 }
 
@@ -131,6 +133,53 @@ async fn models_are_stored_in_versions_and_one_is_active() {
     );
     assert!(db.activate_model(Task::Spam, 9).await.is_err());
     assert!(db.active_model(Task::Intent).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_message_sent_twice_and_decided_on_two_servers_at_once_makes_one_lead() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    // Each server stores its copy and decides it before the other's work
+    // is written: neither sees a repeat.
+    let mut decided = Vec::new();
+    for _ in 0..2 {
+        let copy = raw(&pricing(7));
+        let (stored, received_at) = db.store_raw(std::slice::from_ref(&copy)).await.unwrap();
+        let received = Received {
+            id: stored[0].id(),
+            received_at,
+            inquiry: copy,
+        };
+        decided.push(db.decide_received(vec![received]).await.unwrap());
+    }
+    for decisions in decided {
+        db.open_round(Some(decisions))
+            .await
+            .unwrap()
+            .commit()
+            .await
+            .unwrap();
+    }
+    let leads: Vec<(i64,)> = sqlx::query_as("SELECT id FROM leads")
+        .fetch_all(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 1, "one lead: {leads:?}");
+    let items: Vec<(i64,)> = sqlx::query_as("SELECT id FROM work_items")
+        .fetch_all(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 1, "one work item: {items:?}");
+    let repeats: Vec<(Option<i64>,)> =
+        sqlx::query_as("SELECT repeat_of FROM inquiries ORDER BY id")
+            .fetch_all(db.reader())
+            .await
+            .unwrap();
+    assert_eq!(repeats[0].0, None);
+    assert!(
+        repeats[1].0.is_some(),
+        "the second joins the first: {repeats:?}"
+    );
 }
 
 #[tokio::test]

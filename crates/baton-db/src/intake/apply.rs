@@ -4,7 +4,9 @@
 
 use super::Outcome;
 use super::moderation::{describe_held, held_row};
-use super::prepare::{Context, OpenWork, Plan, Prepared, Repeat};
+use super::prepare::{
+    Context, OpenWork, OpenWorkRow, Plan, Prepared, REPEAT_WINDOW_MS, Repeat, select_in,
+};
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
 use crate::now_ms;
@@ -237,12 +239,20 @@ impl Db {
         let mut queues =
             lock_queues(tx, self.backend(), &slugs.into_iter().collect::<Vec<_>>()).await?;
 
+        let mut late = self.work_stored_meanwhile(&plans, now).await?;
+
         // Assign in memory, in arrival order; a repeat joins the work of
         // the inquiry it repeats instead.
         let mut routed: Vec<Routed> = Vec::new();
         let mut joins: HashMap<usize, Joins> = HashMap::new();
         for (plan_index, plan) in plans.iter().enumerate() {
             if plan.moderation.verdict == Verdict::Spam {
+                continue;
+            }
+            if let Some(work) = late.remove(&plan.content_hash) {
+                // Only the first new one joins: later ones in the batch
+                // find it as the batch's own repeat.
+                joins.insert(plan_index, Joins::Stored(work));
                 continue;
             }
             match &plan.repeat {
@@ -686,6 +696,62 @@ impl Db {
     /// Claims stored inquiries: those another server processed meanwhile
     /// are not returned (PostgreSQL re-checks a row after the other
     /// commits), leave `plans` and are reported as already done.
+    /// Open work that another server (or process) stored, after this batch
+    /// was decided, for a message the batch holds too, by content hash:
+    /// queues are locked by now, so what it committed is seen, and the
+    /// batch's message joins that work rather than make a second lead.
+    async fn work_stored_meanwhile(
+        &self,
+        plans: &[&Plan],
+        now: i64,
+    ) -> Result<HashMap<String, OpenWork>> {
+        let batch: HashSet<i64> = plans.iter().map(|p| p.inquiry_id).collect();
+        let hashes: Vec<String> = plans
+            .iter()
+            .filter(|p| p.moderation.verdict == Verdict::Ham && p.repeat.is_none())
+            .filter(|p| p.route.queue.is_some())
+            .map(|p| p.content_hash.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if hashes.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(String, i64, i64, Option<i64>, String, i64, Option<i64>)> = select_in(
+            self,
+            "SELECT i.content_hash, w.inquiry_id, w.id, w.lead_id, q.slug, q.id, w.assignee_id
+             FROM inquiries i JOIN work_items w ON w.inquiry_id = i.id JOIN queues q ON q.id = w.queue_id
+             WHERE w.status IN ('unassigned', 'assigned', 'accepted') AND i.received_at > $1
+               AND i.content_hash IN",
+            &[now - REPEAT_WINDOW_MS],
+            &hashes,
+        )
+        .await?;
+        let mut found: HashMap<String, OpenWork> = HashMap::new();
+        for (hash, inquiry_id, work_item_id, lead_id, queue, queue_id, assignee_id) in rows {
+            if batch.contains(&inquiry_id) {
+                continue;
+            }
+            let row: OpenWorkRow = (
+                inquiry_id,
+                work_item_id,
+                lead_id,
+                queue,
+                queue_id,
+                assignee_id,
+            );
+            let work = OpenWork::from(row);
+            // The newest work, as a repeat found before deciding joins it.
+            let newer = found.get(&hash).is_none_or(|seen| {
+                (work.inquiry_id, work.work_item_id) > (seen.inquiry_id, seen.work_item_id)
+            });
+            if newer {
+                found.insert(hash, work);
+            }
+        }
+        Ok(found)
+    }
+
     async fn claim(
         &self,
         tx: &mut Transaction<'static, Any>,

@@ -56,6 +56,8 @@ pub struct Match {
 /// Everything decided for one inquiry before anything is written.
 pub struct Plan {
     pub inquiry_id: i64,
+    /// Same sender and message → same hash: how a repeat is known.
+    pub content_hash: String,
     pub inquiry: Inquiry,
     pub moderation: Moderation,
     pub matched: Match,
@@ -104,6 +106,21 @@ pub struct OpenWork {
     pub queue: String,
     pub queue_id: i64,
     pub assignee_id: Option<i64>,
+}
+
+impl From<OpenWorkRow> for OpenWork {
+    fn from(
+        (inquiry_id, work_item_id, lead_id, queue, queue_id, assignee_id): OpenWorkRow,
+    ) -> OpenWork {
+        OpenWork {
+            inquiry_id,
+            work_item_id,
+            lead_id,
+            queue,
+            queue_id,
+            assignee_id,
+        }
+    }
 }
 
 /// An inquiry with the same content (earlier, or later for one processed
@@ -188,7 +205,7 @@ fn with_row<T>(
 
 /// An open work item of an inquiry: (inquiry, item, lead, queue slug,
 /// queue, assignee).
-type OpenWorkRow = (i64, i64, Option<i64>, String, i64, Option<i64>);
+pub(super) type OpenWorkRow = (i64, i64, Option<i64>, String, i64, Option<i64>);
 
 /// A contact's lead still being worked: contact, lead, stage, and its open
 /// work item with its queue (slug, id) and holder.
@@ -204,7 +221,7 @@ type OtherLeadRow = (
 
 /// How far back the same message from the same sender counts as a repeat:
 /// a day, as moderation's reason says.
-const REPEAT_WINDOW_MS: i64 = 24 * 3600 * 1000;
+pub(super) const REPEAT_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Runs `SELECT … WHERE column IN (…)` over `keys` in chunks and returns the
 /// rows. `bounds` are bound first, as `$1`, `$2`… of `select`.
@@ -445,23 +462,13 @@ impl Db {
                 &firsts,
             )
             .await?;
-            for (inquiry_id, work_item_id, lead_id, queue, queue_id, assignee_id) in rows {
+            for work in rows.into_iter().map(OpenWork::from) {
                 // An inquiry with several open items: the newest is its work.
                 if open
-                    .get(&inquiry_id)
-                    .is_none_or(|seen| seen.work_item_id < work_item_id)
+                    .get(&work.inquiry_id)
+                    .is_none_or(|seen| seen.work_item_id < work.work_item_id)
                 {
-                    open.insert(
-                        inquiry_id,
-                        OpenWork {
-                            inquiry_id,
-                            work_item_id,
-                            lead_id,
-                            queue,
-                            queue_id,
-                            assignee_id,
-                        },
-                    );
+                    open.insert(work.inquiry_id, work);
                 }
             }
         }
@@ -730,6 +737,7 @@ fn decide_one(
     }
     Plan {
         inquiry_id: p.id,
+        content_hash: p.content_hash,
         inquiry,
         moderation,
         matched,
