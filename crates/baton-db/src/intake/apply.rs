@@ -5,7 +5,7 @@
 use super::Outcome;
 use super::moderation::{describe_held, held_row};
 use super::prepare::{
-    Context, OpenWork, OpenWorkRow, Plan, Prepared, REPEAT_WINDOW_MS, Repeat, select_in,
+    Context, OpenWork, OpenWorkRow, Plan, Prepared, REPEAT_WINDOW_MS, Repeat, select_in_on,
 };
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
@@ -145,6 +145,68 @@ async fn lock_queues(
         .collect()
 }
 
+/// Open work that another server (or process) stored, after this batch
+/// was decided, for a message the batch holds too, by content hash:
+/// queues are locked by now, so what it committed is seen, and the
+/// batch's message joins that work rather than make a second lead.
+async fn work_stored_meanwhile(
+    tx: &mut Transaction<'static, Any>,
+    plans: &[&Plan],
+    now: i64,
+) -> Result<HashMap<String, OpenWork>> {
+    let batch: HashSet<i64> = plans.iter().map(|p| p.inquiry_id).collect();
+    let hashes: Vec<String> = plans
+        .iter()
+        .filter(|p| p.moderation.verdict == Verdict::Ham && p.repeat.is_none())
+        .filter(|p| p.route.queue.is_some())
+        .map(|p| p.content_hash.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if hashes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // The inquiries first, by the index on their hash: most batches
+    // find only themselves, and then no work is read.
+    let same: Vec<(String, i64)> = select_in_on(
+        tx,
+        "SELECT content_hash, id FROM inquiries WHERE received_at > $1 AND content_hash IN",
+        &[now - REPEAT_WINDOW_MS],
+        &hashes,
+    )
+    .await?;
+    let hash_of: HashMap<i64, String> = same
+        .into_iter()
+        .filter(|(_, id)| !batch.contains(id))
+        .map(|(hash, id)| (id, hash))
+        .collect();
+    let mut found: HashMap<String, OpenWork> = HashMap::new();
+    if hash_of.is_empty() {
+        return Ok(found);
+    }
+    let ids: Vec<i64> = hash_of.keys().copied().collect();
+    let rows: Vec<OpenWorkRow> = select_in_on(
+        tx,
+        "SELECT w.inquiry_id, w.id, w.lead_id, q.slug, q.id, w.assignee_id
+         FROM work_items w JOIN queues q ON q.id = w.queue_id
+         WHERE w.status IN ('unassigned', 'assigned', 'accepted') AND w.inquiry_id IN",
+        &[],
+        &ids,
+    )
+    .await?;
+    for work in rows.into_iter().map(OpenWork::from) {
+        let hash = &hash_of[&work.inquiry_id];
+        // The newest work, as a repeat found before deciding joins it.
+        let newer = found.get(hash).is_none_or(|seen| {
+            (work.inquiry_id, work.work_item_id) > (seen.inquiry_id, seen.work_item_id)
+        });
+        if newer {
+            found.insert(hash.clone(), work);
+        }
+    }
+    Ok(found)
+}
+
 /// The lifecycle stage a lead takes in a queue of this function, or `None`
 /// when the queue's work is not a sales lead (service, operations).
 pub(super) fn stage_for(function: Function) -> Option<Stage> {
@@ -239,7 +301,7 @@ impl Db {
         let mut queues =
             lock_queues(tx, self.backend(), &slugs.into_iter().collect::<Vec<_>>()).await?;
 
-        let mut late = self.work_stored_meanwhile(&plans, now).await?;
+        let mut late = work_stored_meanwhile(tx, &plans, now).await?;
 
         // Assign in memory, in arrival order; a repeat joins the work of
         // the inquiry it repeats instead.
@@ -696,62 +758,6 @@ impl Db {
     /// Claims stored inquiries: those another server processed meanwhile
     /// are not returned (PostgreSQL re-checks a row after the other
     /// commits), leave `plans` and are reported as already done.
-    /// Open work that another server (or process) stored, after this batch
-    /// was decided, for a message the batch holds too, by content hash:
-    /// queues are locked by now, so what it committed is seen, and the
-    /// batch's message joins that work rather than make a second lead.
-    async fn work_stored_meanwhile(
-        &self,
-        plans: &[&Plan],
-        now: i64,
-    ) -> Result<HashMap<String, OpenWork>> {
-        let batch: HashSet<i64> = plans.iter().map(|p| p.inquiry_id).collect();
-        let hashes: Vec<String> = plans
-            .iter()
-            .filter(|p| p.moderation.verdict == Verdict::Ham && p.repeat.is_none())
-            .filter(|p| p.route.queue.is_some())
-            .map(|p| p.content_hash.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if hashes.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let rows: Vec<(String, i64, i64, Option<i64>, String, i64, Option<i64>)> = select_in(
-            self,
-            "SELECT i.content_hash, w.inquiry_id, w.id, w.lead_id, q.slug, q.id, w.assignee_id
-             FROM inquiries i JOIN work_items w ON w.inquiry_id = i.id JOIN queues q ON q.id = w.queue_id
-             WHERE w.status IN ('unassigned', 'assigned', 'accepted') AND i.received_at > $1
-               AND i.content_hash IN",
-            &[now - REPEAT_WINDOW_MS],
-            &hashes,
-        )
-        .await?;
-        let mut found: HashMap<String, OpenWork> = HashMap::new();
-        for (hash, inquiry_id, work_item_id, lead_id, queue, queue_id, assignee_id) in rows {
-            if batch.contains(&inquiry_id) {
-                continue;
-            }
-            let row: OpenWorkRow = (
-                inquiry_id,
-                work_item_id,
-                lead_id,
-                queue,
-                queue_id,
-                assignee_id,
-            );
-            let work = OpenWork::from(row);
-            // The newest work, as a repeat found before deciding joins it.
-            let newer = found.get(&hash).is_none_or(|seen| {
-                (work.inquiry_id, work.work_item_id) > (seen.inquiry_id, seen.work_item_id)
-            });
-            if newer {
-                found.insert(hash, work);
-            }
-        }
-        Ok(found)
-    }
-
     async fn claim(
         &self,
         tx: &mut Transaction<'static, Any>,

@@ -235,6 +235,20 @@ where
     O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + Sync + 'static,
 {
+    select_in_on(&mut *db.reader().acquire().await?, select, bounds, keys).await
+}
+
+/// [`select_in`] on one connection, such as a write transaction's.
+pub(super) async fn select_in_on<O, K>(
+    connection: &mut sqlx::AnyConnection,
+    select: &str,
+    bounds: &[i64],
+    keys: &[K],
+) -> Result<Vec<O>>
+where
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + Sync + 'static,
+{
     let mut rows = Vec::new();
     for chunk in keys.chunks(CHUNK) {
         let sql = format!("{select} ({})", placeholders(bounds.len() + 1, chunk.len()));
@@ -245,7 +259,7 @@ where
         for key in chunk {
             query = query.bind(key.clone());
         }
-        rows.extend(query.fetch_all(db.reader()).await?);
+        rows.extend(query.fetch_all(&mut *connection).await?);
     }
     Ok(rows)
 }
