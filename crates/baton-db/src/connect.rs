@@ -120,6 +120,28 @@ fn redacted(url: &str) -> String {
     shown
 }
 
+/// Why a connection failed, in the words of whoever gave the URL: a setting
+/// of the URL that does not read is named once (the driver nests it in
+/// itself), and a server that answers in another protocol is asked about.
+fn why_not_opened(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Configuration(_) => {
+            let mut innermost: &dyn std::error::Error = error;
+            while let Some(source) = innermost.source() {
+                innermost = source;
+            }
+            format!("a setting of the URL is wrong: {innermost}")
+        }
+        sqlx::Error::Protocol(detail) => {
+            format!("the server there does not answer as PostgreSQL does ({detail})")
+        }
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            format!("the server there stopped in the middle of an answer: is it PostgreSQL? ({io})")
+        }
+        other => other.to_string(),
+    }
+}
+
 impl DbOptions {
     /// The URL as logs and messages show it, its passwords hidden.
     pub fn shown_url(&self) -> String {
@@ -185,7 +207,11 @@ impl Db {
             ));
         };
         let cannot_open = |e: sqlx::Error| {
-            DbError::Config(format!("cannot open {}: {e}", redacted(&options.url)))
+            DbError::Config(format!(
+                "cannot open {}: {}",
+                redacted(&options.url),
+                why_not_opened(&e)
+            ))
         };
         match backend {
             Backend::Sqlite => {
@@ -365,6 +391,47 @@ impl Db {
 mod tests {
     use super::{Db, DbOptions, redacted};
     use std::io::{Read, Write};
+
+    #[tokio::test]
+    async fn a_wrong_setting_or_a_server_of_another_kind_is_said_plainly() {
+        let wrong = Db::connect(&DbOptions::url(
+            "postgres://baton:pw@127.0.0.1:1/baton?sslmode=bogus".to_string(),
+        ))
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(wrong.contains("a setting of the URL is wrong: "), "{wrong}");
+        assert_eq!(wrong.matches("configuration").count(), 0, "{wrong}");
+
+        // An HTTP server where PostgreSQL was expected.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut socket, _) = listener.accept().unwrap();
+            // The whole start-up message, its length first, so that closing
+            // after the answer leaves nothing unread.
+            let mut length = [0u8; 4];
+            socket.read_exact(&mut length).unwrap();
+            let mut rest = vec![0u8; u32::from_be_bytes(length) as usize - 4];
+            socket.read_exact(&mut rest).unwrap();
+            socket
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .unwrap();
+            socket.shutdown(std::net::Shutdown::Write).unwrap();
+            let _ = socket.read_to_end(&mut Vec::new());
+        });
+        let url = format!("postgres://baton:pw@127.0.0.1:{port}/baton?sslmode=disable");
+        let other = Db::connect(&DbOptions::url(url))
+            .await
+            .unwrap_err()
+            .to_string();
+        server.join().unwrap();
+        assert!(
+            other.contains("does not answer as PostgreSQL does")
+                || other.contains("is it PostgreSQL?"),
+            "{other}"
+        );
+    }
 
     /// A server that answers PostgreSQL's request for TLS with "no": a
     /// client that can speak TLS says the server cannot, where one built

@@ -52,7 +52,8 @@ impl MixRow {
 }
 
 /// Inquiries received month by month in the organisation's time zone, by
-/// intent (the latest intent decision) and by source (their lead's).
+/// intent (the latest intent decision) and by source (their lead's); spam,
+/// held or confirmed, is no one's inquiry and is left out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InquiryMix {
     /// `YYYY-MM`, oldest first.
@@ -286,7 +287,8 @@ impl Db {
                        ORDER BY d.created_at DESC, d.id DESC LIMIT 1) AS intent,
                       l.source AS source
                   FROM inquiries i LEFT JOIN leads l ON l.inquiry_id = i.id
-                  WHERE i.received_at >= $1 AND i.received_at < ${end}) m
+                  WHERE i.received_at >= $1 AND i.received_at < ${end}
+                    AND i.status NOT IN ('quarantined', 'spam')) m
              GROUP BY month, intent, source",
             last = count - 1,
             end = count + 1,

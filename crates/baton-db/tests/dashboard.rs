@@ -205,6 +205,19 @@ async fn inquiries_are_counted_per_month_of_the_organisation_by_latest_intent_an
     // 23:00 on 30 November 2025 there, and December 2026: outside.
     inquiry(db, "2025-12-01T05:00:00Z", &["rfp"], Some(Some("email"))).await;
     inquiry(db, "2026-12-01T06:30:00Z", &["rfp"], Some(None)).await;
+    // Held as spam, or confirmed spam: not an inquiry of anyone's.
+    for (at, status) in [
+        ("2026-11-11T12:00:00Z", "quarantined"),
+        ("2026-11-12T12:00:00Z", "spam"),
+    ] {
+        inquiry(db, at, &["new_business"], None).await;
+        sqlx::query("UPDATE inquiries SET status = $1 WHERE received_at = $2")
+            .bind(status)
+            .bind(ms(at))
+            .execute(db.writer())
+            .await
+            .unwrap();
+    }
 
     let mix = db
         .inquiry_mix(jiff::civil::date(2026, 11, 15), 12)

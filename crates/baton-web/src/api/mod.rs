@@ -31,6 +31,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode, header};
+use baton_core::inquiry::FieldError;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
@@ -328,7 +329,7 @@ pub fn require_shape(body: &[u8], shape: Shape) -> Result<(), ApiError> {
     }
 }
 
-/// Refuses text holding the NUL character (`\u0000`), naming where:
+/// Refuses text holding the NUL character (`\u0000`), naming each place:
 /// PostgreSQL cannot store it, and no person types it.
 pub fn refuse_nul(body: &[u8]) -> Result<(), ApiError> {
     // Only a body with the escape is read twice.
@@ -338,18 +339,29 @@ pub fn refuse_nul(body: &[u8]) -> Result<(), ApiError> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return Ok(());
     };
-    match nul_at(&value, String::new()) {
-        Some(path) => Err(ApiError::field(
-            if path.is_empty() { "body" } else { &path },
-            "must not contain the NUL character (\\u0000)",
-        )),
-        None => Ok(()),
+    let mut places = Vec::new();
+    nul_at(&value, String::new(), &mut places);
+    if places.is_empty() {
+        return Ok(());
     }
+    Err(ApiError::fields(
+        places
+            .into_iter()
+            .map(|path| {
+                let field = if path.is_empty() {
+                    "body".to_string()
+                } else {
+                    path
+                };
+                FieldError::new(field, "must not contain the NUL character (\\u0000)")
+            })
+            .collect(),
+    ))
 }
 
-/// Where in `value` text first holds NUL, as a field path like `fields.x`
-/// or `[0].name`.
-fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
+/// Where in `value` text holds NUL, as field paths like `fields.x` or
+/// `[0].name`, added to `places` (an object's keys in their order).
+fn nul_at(value: &serde_json::Value, path: String, places: &mut Vec<String>) {
     let join = |key: &str| {
         if path.is_empty() {
             key.to_string()
@@ -358,19 +370,22 @@ fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
         }
     };
     match value {
-        serde_json::Value::String(text) => text.contains('\0').then_some(path),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| nul_at(item, format!("{path}[{i}]"))),
-        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
-            if key.contains('\0') {
-                Some(join(key))
-            } else {
-                nul_at(item, join(key))
+        serde_json::Value::String(text) if text.contains('\0') => places.push(path),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                nul_at(item, format!("{path}[{i}]"), places);
             }
-        }),
-        _ => None,
+        }
+        serde_json::Value::Object(fields) => {
+            for (key, item) in fields {
+                if key.contains('\0') {
+                    places.push(join(key));
+                } else {
+                    nul_at(item, join(key), places);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -542,6 +542,25 @@ async fn text_holding_the_nul_character_is_refused_naming_where() {
         assert_eq!(invalid_field(&problem), field, "{problem}");
     }
     assert_eq!(app.count("inquiries").await, before, "nothing stored");
+    // Every place holding NUL is named at once.
+    let response = app
+        .client
+        .post(app.url("/api/v1/accounts"))
+        .bearer_auth(&app.owner)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Init\u0000ech", "industry": "\u0000"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    let named: Vec<&str> = problem["invalid-params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["industry", "name"], "{problem}");
     // A backslash followed by u0000 is text, not NUL.
     let literal = app
         .client
