@@ -183,6 +183,19 @@ async fn a_message_sent_twice_and_decided_on_two_servers_at_once_makes_one_lead(
 }
 
 #[tokio::test]
+async fn inquiries_another_run_processed_first_are_told_apart_from_those_processed_now() {
+    let test = TestDb::new().await.unwrap();
+    let db = &test.db;
+    let batch: Vec<RawInquiry> = (1..=3).map(|n| raw(&pricing(n))).collect();
+    let (stored, _) = db.store_raw(&batch).await.unwrap();
+    let ids: Vec<i64> = stored.iter().map(|s| s.id()).collect();
+    let first = db.process_inquiries(&ids).await.unwrap();
+    assert!(first.iter().all(|o| !o.done_elsewhere()), "{first:?}");
+    let again = db.process_inquiries(&ids).await.unwrap();
+    assert!(again.iter().all(|o| o.done_elsewhere()), "{again:?}");
+}
+
+#[tokio::test]
 async fn leads_of_one_batch_are_numbered_in_the_order_their_inquiries_arrived() {
     let test = TestDb::new().await.unwrap();
     let db = &test.db;

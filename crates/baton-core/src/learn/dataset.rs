@@ -474,15 +474,29 @@ pub fn read_label_map(
     file: &str,
     reader: impl Read,
 ) -> Result<HashMap<String, String>, DatasetError> {
-    let mut records = ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut records = ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(QuoteCheck::new(reader, b','));
+    let unreadable = |message: String| DatasetError::Unreadable {
+        file: file.to_owned(),
+        message,
+    };
+    records
+        .headers()
+        .map_err(|error| unreadable(error.to_string()))?;
     let mut map: HashMap<String, String> = HashMap::new();
-    for (index, record) in records.records().enumerate() {
-        // Line 1 is the header.
-        let line = index + 2;
-        let record = record.map_err(|error| DatasetError::Unreadable {
-            file: file.to_owned(),
-            message: error.to_string(),
-        })?;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match records.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => return Err(unreadable(error.to_string())),
+        }
+        let start = record.position().map_or(1, |p| line_of(&records, p));
+        if let Some(message) = bad_quoting(&records, start) {
+            return Err(unreadable(message));
+        }
+        let line = start as usize;
         if record.len() == 1 && record[0].trim().is_empty() {
             continue;
         }
@@ -753,6 +767,13 @@ mod tests {
         assert_eq!(
             empty_value.unwrap_err().to_string(),
             "m.csv, line 2: a label map line needs a key and a value"
+        );
+        let unclosed = read_label_map("m.csv", "intent,triage\n\"buy,new_business\n".as_bytes());
+        assert!(
+            unclosed
+                .unwrap_err()
+                .to_string()
+                .starts_with("m.csv: a quote opened on line 2 is never closed"),
         );
         let header_only = read_label_map("m.csv", "intent,triage\n".as_bytes());
         assert_eq!(

@@ -142,6 +142,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether another server or run processed the inquiry first, so that
+    /// nothing was decided now (what [`Outcome::already_done`] gives).
+    pub fn done_elsewhere(&self) -> bool {
+        self.status != InquiryStatus::NeedsAttention && self.intent.is_none()
+    }
+
     /// An inquiry that was processed before (by another server or run).
     fn already_done(inquiry_id: i64) -> Outcome {
         Outcome {

@@ -140,20 +140,26 @@ pub async fn reprocess(database: &DatabaseArgs, args: &ReprocessArgs) -> Result<
         }
         let bar = progress_bar(ids.len() as u64, "{pos}/{len} inquiries");
         bar.set_message("processing");
-        let mut processed = 0;
+        let (mut processed, mut elsewhere) = (0, 0);
         let mut still_failing = Vec::new();
         for batch in ids.chunks(BATCH) {
             for outcome in db.process_inquiries(batch).await? {
                 match outcome.status {
                     InquiryStatus::NeedsAttention => still_failing.push(outcome),
+                    _ if outcome.done_elsewhere() => elsewhere += 1,
                     _ => processed += 1,
                 }
             }
             bar.inc(batch.len() as u64);
         }
         bar.finish_and_clear();
+        // A server's retry job or another run may take some first.
+        let elsewhere = match elsewhere {
+            0 => String::new(),
+            n => format!(" ({n} more processed meanwhile by a server or another run)"),
+        };
         say!(
-            "processed {}, {} still needing attention",
+            "processed {}{elsewhere}, {} still needing attention",
             counted(processed, "inquiries"),
             still_failing.len()
         );
