@@ -236,101 +236,136 @@ impl Db {
         }
         at_most("reason", reason, MAX_TEXT)?;
         let lead = self.lead(id).await?;
-        if lead.stage == to {
-            return Err(DbError::conflict(
-                "stage",
-                format!("the lead is already {to}"),
-            ));
-        }
-        // These stages follow from its deals, so the funnel counts only real ones.
-        match (lead.stage, to) {
-            (_, Stage::Opportunity) => {
-                return Err(DbError::invalid(
-                    "stage",
-                    "a lead becomes an opportunity when a deal is opened on it",
-                ));
-            }
-            (_, Stage::Customer) => {
-                return Err(DbError::invalid(
-                    "stage",
-                    "a lead becomes a customer when one of its deals is won",
-                ));
-            }
-            (Stage::Customer, _) => {
-                return Err(DbError::conflict(
-                    "stage",
-                    "the lead became a customer by a won deal and stays one",
-                ));
-            }
-            _ => {}
-        }
+        refuse_move(lead.stage, to)?;
         // Read before the transaction: on PostgreSQL reads share the
         // writers' pool, which changes waiting on this lead may hold.
         let hours = self.business_hours().await?;
-        let mut tx = self.begin_write().await?;
-        // Checked in the writer's transaction: a deal opened meanwhile counts.
-        let open_deal: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM opportunities WHERE lead_id = $1 AND stage NOT IN ($2, $3)
-             ORDER BY id LIMIT 1",
-        )
-        .bind(id)
-        .bind(OpportunityStage::Won.as_str())
-        .bind(OpportunityStage::Lost.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some((deal,)) = open_deal {
-            return Err(DbError::conflict(
-                "stage",
-                format!(
-                    "the lead is in deal {deal}, still open: it stays an opportunity until the deal is won or lost"
-                ),
-            ));
+        // What the move does follows from the stage the lead is in, read in
+        // the writer's transaction; moved by someone else meanwhile (seen
+        // once the lead is locked), it is read and decided again.
+        for _ in 0..MOVE_ATTEMPTS {
+            let mut tx = self.begin_write().await?;
+            let stage = stage_in(&mut tx, id, "").await?;
+            refuse_move(stage, to)?;
+            // Checked in the writer's transaction: a deal opened meanwhile counts.
+            let open_deal: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM opportunities WHERE lead_id = $1 AND stage NOT IN ($2, $3)
+                 ORDER BY id LIMIT 1",
+            )
+            .bind(id)
+            .bind(OpportunityStage::Won.as_str())
+            .bind(OpportunityStage::Lost.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((deal,)) = open_deal {
+                return Err(DbError::conflict(
+                    "stage",
+                    format!(
+                        "the lead is in deal {deal}, still open: it stays an opportunity until the deal is won or lost"
+                    ),
+                ));
+            }
+            // The lead's work follows it. A disqualified lead has none left: one
+            // brought back gets work in the queue of its new stage. A lead sent
+            // back to nurture leaves the sales work it had for marketing's, as a
+            // rejected one does. The queue and the loads of its members and of
+            // the work's holders are taken before the lead, as intake takes them.
+            let sales_work = to == Stage::Nurture && open_outside_nurture(&mut tx, id).await?;
+            let new_work_in = match stage {
+                Stage::Disqualified => Some(revival_queue(&mut tx, id, to).await?),
+                _ if sales_work => Some(queue_named(&mut tx, "nurture").await?),
+                _ => None,
+            };
+            if let Some(queue) = new_work_in {
+                let holders = holders_of(&mut tx, &[WorkOf::Lead(id)]).await?;
+                lock_queues_by_id(&mut tx, self.backend(), &[queue], &holders).await?;
+            }
+            if stage_in(&mut tx, id, self.backend().row_lock()).await? != stage {
+                tx.rollback().await?;
+                continue;
+            }
+            let was = change_stage_in(&mut tx, id, &[], to, reason, Some(actor)).await?;
+            if sales_work {
+                let why = format!("the lead went back to nurture: {reason}");
+                finish_open_work_in(&mut tx, WorkOf::Lead(id), &why, Some(actor)).await?;
+            }
+            let why = match was {
+                Stage::Disqualified => format!("back from disqualified as {to}: {reason}"),
+                _ => format!("back to nurture: {reason}"),
+            };
+            let mut work_item = None;
+            if let Some(queue) = new_work_in
+                && (was == Stage::Disqualified || sales_work)
+            {
+                let work = (id, Some(lead.inquiry_id));
+                work_item = Some(
+                    self.give_work_in(&mut tx, queue, work, None, &why, &hours, now_ms(), actor)
+                        .await?,
+                );
+            }
+            audit_in(
+                &mut *tx,
+                Some(actor),
+                "lead.stage_changed",
+                "lead",
+                Some(id),
+                &serde_json::json!({"from": was, "to": to, "reason": reason, "work_item": work_item}),
+            )
+            .await?;
+            tx.commit().await?;
+            return self.lead(id).await;
         }
-        // The lead's work follows it. A disqualified lead has none left: one
-        // brought back gets work in the queue of its new stage. A lead sent
-        // back to nurture leaves the sales work it had for marketing's, as a
-        // rejected one does. The queue and the loads of its members and of
-        // the work's holders are taken before the lead, as intake takes them.
-        let sales_work = to == Stage::Nurture && open_outside_nurture(&mut tx, id).await?;
-        let new_work_in = match lead.stage {
-            Stage::Disqualified => Some(revival_queue(&mut tx, id, to).await?),
-            _ if sales_work => Some(queue_named(&mut tx, "nurture").await?),
-            _ => None,
-        };
-        if let Some(queue) = new_work_in {
-            let holders = holders_of(&mut tx, &[WorkOf::Lead(id)]).await?;
-            lock_queues_by_id(&mut tx, self.backend(), &[queue], &holders).await?;
-        }
-        let was = change_stage_in(&mut tx, id, &[], to, reason, Some(actor)).await?;
-        if sales_work {
-            let why = format!("the lead went back to nurture: {reason}");
-            finish_open_work_in(&mut tx, WorkOf::Lead(id), &why, Some(actor)).await?;
-        }
-        let why = match was {
-            Stage::Disqualified => format!("back from disqualified as {to}: {reason}"),
-            _ => format!("back to nurture: {reason}"),
-        };
-        let mut work_item = None;
-        if let Some(queue) = new_work_in
-            && (was == Stage::Disqualified || sales_work)
-        {
-            let work = (id, Some(lead.inquiry_id));
-            work_item = Some(
-                self.give_work_in(&mut tx, queue, work, None, &why, &hours, now_ms(), actor)
-                    .await?,
-            );
-        }
-        audit_in(
-            &mut *tx,
-            Some(actor),
-            "lead.stage_changed",
-            "lead",
-            Some(id),
-            &serde_json::json!({"from": was, "to": to, "reason": reason, "work_item": work_item}),
-        )
-        .await?;
-        tx.commit().await?;
-        self.lead(id).await
+        Err(DbError::conflict(
+            "stage",
+            "the lead kept changing stage meanwhile: look at it again",
+        ))
+    }
+}
+
+/// How many times a move is decided again on a lead moved meanwhile.
+const MOVE_ATTEMPTS: usize = 5;
+
+/// The stage lead `id` is in, read within `tx`; `lock` ends the SELECT
+/// (see [`crate::Backend::row_lock`]).
+async fn stage_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    lock: &str,
+) -> Result<Stage> {
+    let (stage,): (String,) =
+        sqlx::query_as(&format!("SELECT stage FROM leads WHERE id = $1{lock}"))
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
+    stage
+        .parse()
+        .map_err(|e| DbError::invalid("stage", format!("{e}")))
+}
+
+/// Refuses moving a lead from `from` to `to` by hand: to where it is, and
+/// to or from the stages its deals decide.
+fn refuse_move(from: Stage, to: Stage) -> Result<()> {
+    if from == to {
+        return Err(DbError::conflict(
+            "stage",
+            format!("the lead is already {to}"),
+        ));
+    }
+    // These stages follow from its deals, so the funnel counts only real ones.
+    match (from, to) {
+        (_, Stage::Opportunity) => Err(DbError::invalid(
+            "stage",
+            "a lead becomes an opportunity when a deal is opened on it",
+        )),
+        (_, Stage::Customer) => Err(DbError::invalid(
+            "stage",
+            "a lead becomes a customer when one of its deals is won",
+        )),
+        (Stage::Customer, _) => Err(DbError::conflict(
+            "stage",
+            "the lead became a customer by a won deal and stays one",
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -841,6 +841,46 @@ async fn a_leads_work_is_done_once_it_becomes_a_deal_or_is_disqualified() {
 }
 
 #[tokio::test]
+async fn a_lead_disqualified_and_brought_back_at_once_ends_with_work_if_it_lives() {
+    let app = TestApp::new().await;
+    app.user("hal@acme.test", Role::Hunter).await;
+    app.join("hunters", "hal@acme.test").await;
+    for round in 0..6 {
+        let inquiry = app
+            .inquire(strong_lead(&format!("lou{round}@hooli.test")))
+            .await;
+        let lead = inquiry["lead_id"].as_i64().unwrap();
+        let stage = format!("/api/v1/leads/{lead}/stage");
+        let mut moves = tokio::task::JoinSet::new();
+        for (to, reason) in [("disqualified", "no budget"), ("sql", "budget found")] {
+            let request = app
+                .client
+                .post(app.url(&stage))
+                .bearer_auth(&app.owner)
+                .json(&json!({"stage": to, "reason": reason}));
+            moves.spawn(async move { request.send().await.unwrap().status().as_u16() });
+        }
+        let statuses = moves.join_all().await;
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 409),
+            "{statuses:?}"
+        );
+        let now = app.db.lead(lead).await.unwrap().stage;
+        let (open,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM work_items
+             WHERE lead_id = $1 AND status IN ('unassigned', 'assigned', 'accepted')",
+        )
+        .bind(lead)
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+        let expected = i64::from(now != baton_core::domain::Stage::Disqualified);
+        assert_eq!(open, expected, "round {round}: lead {lead} is {now}");
+    }
+    app.assert_open_work_is_counted().await;
+}
+
+#[tokio::test]
 async fn a_lead_brought_back_from_disqualified_gets_work_in_the_queue_of_its_stage() {
     let app = TestApp::new().await;
     let (hal, hal_token) = app.user("hal@acme.test", Role::Hunter).await;
