@@ -303,10 +303,11 @@ fn opportunity_conditions(filter: &OpportunityListFilter) -> Conditions {
 }
 
 /// Refuses a second deal on one lead: a lead becomes a deal once, and
-/// further business goes on its account. Checked inside the writer's
+/// further business goes on its account; and a deal on a disqualified lead,
+/// which would stand in the funnel as no one's. Checked inside the writer's
 /// transaction, the lead locked on PostgreSQL, so that of two conversions
-/// at once only the first lands.
-async fn ensure_not_yet_a_deal(
+/// at once, or a conversion and a disqualification, only the first lands.
+async fn ensure_convertible(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
     lead_id: i64,
@@ -319,6 +320,18 @@ async fn ensure_not_yet_a_deal(
             .bind(lead_id)
             .execute(&mut **tx)
             .await?;
+    }
+    let (stage,): (String,) = sqlx::query_as("SELECT stage FROM leads WHERE id = $1")
+        .bind(lead_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if stage == Stage::Disqualified.as_str() {
+        return Err(DbError::conflict(
+            "lead_id",
+            format!(
+                "lead {lead_id} is disqualified: bring it back (to sal or sql) before opening a deal on it"
+            ),
+        ));
     }
     let existing: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM opportunities WHERE lead_id = $1 ORDER BY id LIMIT 1")
@@ -431,7 +444,7 @@ impl Db {
         let today = self.today().await?;
         let mut tx = self.begin_write().await?;
         if let Some(lead) = &lead {
-            ensure_not_yet_a_deal(&mut tx, self.backend(), lead.id).await?;
+            ensure_convertible(&mut tx, self.backend(), lead.id).await?;
         }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO opportunities (name, account_id, contact_id, lead_id, owner_id, product, amount_minor,
@@ -464,7 +477,7 @@ impl Db {
         )
         .await?;
         // A lead that becomes a deal has reached the opportunity stage; one
-        // further along (a customer's) or disqualified stays where it is.
+        // further along (a customer's) stays where it is.
         // Either way its open work has led to the deal, so it is done.
         if let Some(lead) = lead {
             change_stage_in(

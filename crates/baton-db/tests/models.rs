@@ -453,10 +453,11 @@ async fn corrected_intents_and_lead_outcomes_become_labels() {
     assert_eq!(labels, [(outcomes[0].lead_id.unwrap(), "lost")]);
 
     // Leads with a known outcome: customers won, the disqualified lost; the
-    // open ones are not labelled.
+    // open ones are not labelled. The first, disqualified above, stays so.
     let leads: Vec<i64> = outcomes.iter().filter_map(|o| o.lead_id).collect();
-    for (index, lead) in leads.iter().enumerate().take(40) {
-        if index % 2 == 0 {
+    assert_eq!(leads[0], outcomes[0].lead_id.unwrap());
+    for (index, lead) in leads.iter().enumerate().skip(1).take(40) {
+        if index % 2 == 1 {
             // A lead becomes a customer when a deal on it is won.
             let deal = db
                 .create_opportunity(
@@ -492,7 +493,7 @@ async fn corrected_intents_and_lead_outcomes_become_labels() {
         }
     }
     let examples = db.training_examples(Task::Conversion).await.unwrap();
-    assert_eq!(examples.len(), 40);
+    assert_eq!(examples.len(), 40, "every lead: 20 won, 20 disqualified");
     assert_eq!(examples.iter().filter(|e| e.label == "won").count(), 20);
     let conversion = db.train_model(Task::Conversion).await.unwrap().unwrap();
     assert!(conversion.activated);

@@ -99,7 +99,8 @@ pub struct OpportunityIn {
     pub name: String,
     pub account_id: Option<i64>,
     pub contact_id: Option<i64>,
-    /// The lead it came from; the lead moves to the opportunity stage.
+    /// The lead it came from; the lead moves to the opportunity stage. A
+    /// disqualified lead is refused (409) until it is brought back.
     pub lead_id: Option<i64>,
     /// Who holds it: the caller when absent; someone else (a hunter,
     /// farmer, manager or owner) for owners and managers only.

@@ -837,6 +837,24 @@ async fn a_leads_work_is_done_once_it_becomes_a_deal_or_is_disqualified() {
         .filter(|i| i["status"] != "done")
         .collect();
     assert!(open.is_empty(), "nothing left on the desk: {open:?}");
+    // A disqualified lead is brought back before a deal is opened on it.
+    let refused = app
+        .post(
+            &app.owner,
+            "/api/v1/opportunities",
+            &json!({"name": "Hooli seats", "amount": "1000", "lead_id": lead}),
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("lead {lead} is disqualified: bring it back")),
+        "{problem}"
+    );
+    assert_eq!(app.count("opportunities").await, 1);
     app.assert_open_work_is_counted().await;
 }
 
