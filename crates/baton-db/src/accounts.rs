@@ -81,6 +81,15 @@ pub struct NewAccount {
     pub owner_id: Option<i64>,
 }
 
+/// Whom the caller may change an account for: anyone's (a manager), or
+/// only while it is held as the caller saw it when that was decided, so
+/// that two sellers claiming an account nobody held cannot both succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldBy {
+    Anyone,
+    AsSeen(Option<i64>),
+}
+
 /// A change to an account: the fields given replace the stored ones;
 /// `Some(None)` clears one that may be empty; `domains` replaces the whole
 /// list of the domains it claims.
@@ -209,6 +218,7 @@ impl Db {
         actor: Option<i64>,
         id: i64,
         change: &AccountChange,
+        held_by: HeldBy,
     ) -> Result<Account> {
         // Checked before the transaction: on PostgreSQL reads share the
         // writers' pool, which changes waiting on this row may hold.
@@ -234,6 +244,19 @@ impl Db {
         .fetch_all(&mut *tx)
         .await?;
         let current = account_from_row(row, claimed.into_iter().map(|(d,)| d).collect())?;
+        if let HeldBy::AsSeen(seen) = held_by
+            && current.owner_id != seen
+        {
+            return Err(DbError::conflict(
+                "owner_id",
+                format!(
+                    "account {id} changed hands meanwhile: it is now held by {}",
+                    current
+                        .owner_id
+                        .map_or("nobody".to_string(), |owner| format!("user {owner}"))
+                ),
+            ));
+        }
         let new = change.over(&current);
         let mut sorted = domains.clone();
         sorted.sort();

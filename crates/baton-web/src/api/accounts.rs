@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use baton_core::domain::{AccountStatus, Role, Tier};
-use baton_db::accounts::{Account, AccountChange, NewAccount};
+use baton_db::accounts::{Account, AccountChange, HeldBy, NewAccount};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -136,6 +136,10 @@ pub async fn update(
     if account.owner_id.is_some_and(|owner| owner != caller.id()) {
         caller.require(&[Role::Manager], "change an account someone else holds")?;
     }
+    let held_by = match caller.role().is_manager() {
+        true => HeldBy::Anyone,
+        false => HeldBy::AsSeen(account.owner_id),
+    };
     if input
         .owner_id
         .is_some_and(|owner| owner.is_some_and(|owner| owner != caller.id()))
@@ -154,7 +158,7 @@ pub async fn update(
     Ok(Json(
         state
             .db
-            .update_account(Some(caller.id()), id, &change)
+            .update_account(Some(caller.id()), id, &change, held_by)
             .await
             .map_err(|e| e.renamed("domain", "domains"))?,
     ))

@@ -80,6 +80,51 @@ async fn account(app: &TestApp, name: &str, domain: &str) -> i64 {
 }
 
 #[tokio::test]
+async fn of_two_sellers_claiming_an_account_nobody_holds_at_once_one_gets_it() {
+    let app = TestApp::new().await;
+    let (hal_id, hal) = app.user("hal@acme.test", Role::Hunter).await;
+    let (hana_id, hana) = app.user("hana@acme.test", Role::Hunter).await;
+    for round in 0..6 {
+        let unheld = created(
+            &app,
+            &app.owner,
+            "/api/v1/accounts",
+            json!({"name": format!("Globex {round}"), "domain": format!("globex{round}.test")}),
+        )
+        .await;
+        let path = format!("/api/v1/accounts/{}", unheld["id"]);
+        let (status, unheld) = patch(&app, &app.owner, &path, json!({"owner_id": null})).await;
+        assert_eq!(
+            (status, &unheld["owner_id"]),
+            (200, &Value::Null),
+            "{unheld}"
+        );
+        let mut claims = tokio::task::JoinSet::new();
+        for (token, id) in [(hal.clone(), hal_id), (hana.clone(), hana_id)] {
+            let request = app
+                .client
+                .patch(app.url(&path))
+                .bearer_auth(token)
+                .json(&json!({"owner_id": id}));
+            claims.spawn(async move { (request.send().await.unwrap().status().as_u16(), id) });
+        }
+        let answers = claims.join_all().await;
+        let winners: Vec<i64> = answers
+            .iter()
+            .filter(|(s, _)| *s == 200)
+            .map(|(_, id)| *id)
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {answers:?}");
+        assert!(
+            answers.iter().all(|(s, _)| [200, 403, 409].contains(s)),
+            "{answers:?}"
+        );
+        let held = app.get_json(&app.owner, &path).await;
+        assert_eq!(held["owner_id"], winners[0], "round {round}");
+    }
+}
+
+#[tokio::test]
 async fn accounts_are_changed_by_whoever_holds_them_or_a_manager() {
     let app = TestApp::new().await;
     let (hal_id, hal) = app.user("hal@acme.test", Role::Hunter).await;
