@@ -29,8 +29,10 @@ use crate::error::ApiError;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, MatchedPath, Request};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use baton_core::inquiry::FieldError;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
@@ -62,6 +64,32 @@ pub fn router() -> Router<AppState> {
         .route_layer(axum::middleware::from_fn(
             crate::openapi::refuse_undocumented_query,
         ))
+        .route_layer(axum::middleware::from_fn(refuse_untagged_if_match))
+}
+
+/// The one resource with entity tags: the routing rules, changed whole.
+const TAGGED: &str = "/api/v1/routing-rules";
+
+/// Refuses with 412 a request whose `If-Match` names a tag on a resource
+/// that has none (RFC 9110: a tag that cannot match fails the condition),
+/// rather than change what the client meant to guard; `If-Match: *` asks
+/// only that the resource exist, which the request finds out anyway.
+async fn refuse_untagged_if_match(matched: MatchedPath, request: Request, next: Next) -> Response {
+    let tags = request
+        .headers()
+        .get(header::IF_MATCH)
+        .map(|value| value.to_str().unwrap_or_default().trim());
+    match tags {
+        Some(tags) if tags != "*" && matched.as_str() != TAGGED => crate::error::problem_response(
+            StatusCode::PRECONDITION_FAILED,
+            format!(
+                "If-Match: {tags} cannot match: this resource has no entity tags (only \
+                     {TAGGED} has them); send the request without If-Match"
+            ),
+            vec![],
+        ),
+        _ => next.run(request).await,
+    }
 }
 
 /// Most items in one page.

@@ -125,6 +125,42 @@ async fn of_two_sellers_claiming_an_account_nobody_holds_at_once_one_gets_it() {
 }
 
 #[tokio::test]
+async fn if_match_on_a_resource_without_entity_tags_fails_rather_than_being_ignored() {
+    let app = TestApp::new().await;
+    let account = created(
+        &app,
+        &app.owner,
+        "/api/v1/accounts",
+        json!({"name": "Initech", "domain": "initech.test"}),
+    )
+    .await;
+    let path = format!("/api/v1/accounts/{}", account["id"]);
+    let guarded = |tag: &'static str| {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&app.owner)
+            .header("if-match", tag)
+            .json(&json!({"industry": "Software"}))
+    };
+    let refused = guarded("\"bogus\"").send().await.unwrap();
+    assert_eq!(refused.status(), 412);
+    let problem: Value = refused.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("has no entity tags"),
+        "{problem}"
+    );
+    let unchanged = app.get_json(&app.owner, &path).await;
+    assert_eq!(unchanged["industry"], Value::Null, "nothing changed");
+    // Any version at all: the account exists, so the change is made.
+    assert_eq!(guarded("*").send().await.unwrap().status(), 200);
+    let changed = app.get_json(&app.owner, &path).await;
+    assert_eq!(changed["industry"], "Software");
+}
+
+#[tokio::test]
 async fn accounts_are_changed_by_whoever_holds_them_or_a_manager() {
     let app = TestApp::new().await;
     let (hal_id, hal) = app.user("hal@acme.test", Role::Hunter).await;
