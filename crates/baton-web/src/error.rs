@@ -153,15 +153,12 @@ impl IntoResponse for ApiError {
                 }],
             ),
             ApiError::TooManyRequests(seconds) => {
-                let mut response = problem_response(
+                let response = problem_response(
                     StatusCode::TOO_MANY_REQUESTS,
                     format!("slow down: try again in {seconds} s"),
                     vec![],
                 );
-                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                return response;
+                return retry_after(response, seconds);
             }
             ApiError::Internal(message) => {
                 let reference = baton_core::auth::random_hex(6);
@@ -175,6 +172,15 @@ impl IntoResponse for ApiError {
         };
         problem_response(status, detail, params)
     }
+}
+
+/// `response` (a 429) saying in its `Retry-After` header how many seconds
+/// to wait, as its text says to people.
+pub fn retry_after(mut response: Response, seconds: u64) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// Longest explanation a problem carries: a refused value is quoted in it,

@@ -184,7 +184,7 @@ async fn submit(
         Err(response) => return response,
     };
     if let Err(wait) = state.form_limiter.check(&client) {
-        let mut response = (
+        let response = (
             StatusCode::TOO_MANY_REQUESTS,
             Html(page(
                 "Too many submissions",
@@ -192,12 +192,7 @@ async fn submit(
             )),
         )
             .into_response();
-        if let Ok(value) = wait.to_string().parse() {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, value);
-        }
-        return response;
+        return crate::error::retry_after(response, wait);
     }
     // A page embedding the form with another `enctype` (multipart for a
     // file field, text/plain) would be read as empty fields and told its

@@ -98,7 +98,8 @@ async fn change_password(
         let problem =
             format!("too many wrong passwords from your address; try again in {wait} seconds");
         place_error(&mut fields, "current", problem);
-        return show(&viewer, StatusCode::TOO_MANY_REQUESTS, None, fields);
+        let page = show(&viewer, StatusCode::TOO_MANY_REQUESTS, None, fields);
+        return crate::error::retry_after(page, wait);
     }
     let changed = state
         .db

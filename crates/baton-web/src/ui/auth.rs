@@ -96,10 +96,11 @@ async fn sign_in(
     if let Err(wait) = state.sign_in_limiter.check(&client) {
         let error =
             format!("Too many failed attempts from your address; try again in {wait} seconds.");
-        return render(
+        let page = render(
             StatusCode::TOO_MANY_REQUESTS,
             &SignInPage::new(form.email, Some(error), back_to_page(form.next)),
         );
+        return crate::error::retry_after(page, wait);
     }
     // Guesses spread over many addresses are counted for the account too,
     // known or not, so the answer says nothing of which accounts exist.
@@ -116,10 +117,11 @@ async fn sign_in(
             state.sign_in_limiter.give_back(&client);
             let error =
                 format!("Too many failed attempts for this account; try again in {wait} seconds.");
-            return render(
+            let page = render(
                 StatusCode::TOO_MANY_REQUESTS,
                 &SignInPage::new(form.email, Some(error), back_to_page(form.next)),
             );
+            return crate::error::retry_after(page, wait);
         }
     };
     // Counted before the check, as above; the limit is the account's.
