@@ -227,9 +227,16 @@ impl Db {
                 .await
                 .map(Some),
         )?;
-        // A cost is read in its currency's units, so only once that is known.
+        // A cost is read in its currency's units, so only once that is
+        // known; beside a currency that does not read, it is still checked
+        // as an amount in the currency with the most decimals.
         let cost_minor = match (&currency, &new.cost) {
             (Some(currency), Some(cost)) => refusals.value(amount("cost", cost, currency))?,
+            (None, Some(cost)) => {
+                let most_decimals = Currency::parse("CLF").expect("an ISO 4217 code");
+                refusals.value(amount("cost", cost, &most_decimals))?;
+                0
+            }
             _ => 0,
         };
         let starts_on = refusals.value(day("starts_on", new.starts_on.as_deref()))?;

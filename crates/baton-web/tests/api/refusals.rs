@@ -17,6 +17,11 @@ async fn every_wrong_value_of_a_request_is_named_at_once_and_nothing_is_stored()
             vec!["name", "channel", "cost", "ends_on"],
         ),
         (
+            "/api/v1/campaigns",
+            json!({"name": "Fair", "channel": "events", "currency": "XYZ", "cost": "-5"}),
+            vec!["currency", "cost"],
+        ),
+        (
             "/api/v1/accounts",
             json!({"name": "", "employees": -1, "industry": "x".repeat(1_000)}),
             vec!["name", "employees", "industry"],
