@@ -237,6 +237,14 @@ impl Db {
                                 Ok(())
                             })
                         })
+                        // A transaction SQLite ended by itself (a full disk
+                        // rolls it back) is still counted open by the driver,
+                        // and every later BEGIN on that connection would
+                        // fail: such a connection is closed, and a new one
+                        // opened in its place.
+                        .after_release(|conn, _| {
+                            Box::pin(async move { Ok(!conn.is_in_transaction()) })
+                        })
                         .connect(&options.url)
                 };
                 let write = pool(1).await.map_err(cannot_open)?;
@@ -431,6 +439,23 @@ mod tests {
                 || other.contains("is it PostgreSQL?"),
             "{other}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_transaction_the_database_ended_by_itself_leaves_no_writer_stuck() {
+        let test = crate::testing::TestDb::new().await.unwrap();
+        let db = &test.db;
+        {
+            let mut tx = db.begin_write().await.unwrap();
+            // As a full disk makes SQLite do: the driver still counts the
+            // transaction open, and its own rollback finds none.
+            sqlx::raw_sql("ROLLBACK").execute(&mut *tx).await.unwrap();
+        }
+        for _ in 0..3 {
+            let mut tx = db.begin_write().await.unwrap();
+            sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+        }
     }
 
     /// A server that answers PostgreSQL's request for TLS with "no": a
