@@ -717,13 +717,24 @@ impl Db {
         let user = row.map(user_from_row).transpose()?;
         if let Some(user) = &user {
             // Recorded when the token is read from the database, so at most
-            // once per cache period: "last used" is true to within it.
+            // once per cache period: "last used" is true to within it. Not
+            // awaited: a request that only reads must not wait for, or fail
+            // on, a write lock another process holds.
             if self.token_cache().refresh(hash.clone(), user.clone()) {
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-                    .bind(now_ms())
+                let writer = self.writer().clone();
+                let used_at = now_ms();
+                tokio::spawn(async move {
+                    let recorded = sqlx::query(
+                        "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2",
+                    )
+                    .bind(used_at)
                     .bind(&hash)
-                    .execute(self.writer())
-                    .await?;
+                    .execute(&writer)
+                    .await;
+                    if let Err(error) = recorded {
+                        tracing::warn!(%error, "a token's last use was not recorded");
+                    }
+                });
             }
         }
         Ok(user)

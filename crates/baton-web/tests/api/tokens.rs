@@ -109,7 +109,7 @@ async fn a_token_records_when_it_was_last_used() {
     let (hal, hunter) = app.user("hal@acme.test", Role::Hunter).await;
     app.db.create_api_token(None, hal, "spare").await.unwrap();
     let before = baton_db::now_ms();
-    let tokens: Value = app.get_json(&hunter, "/api/v1/tokens").await;
+    let tokens = once_recorded(&app, &hunter).await;
     let used = |name: &str| {
         tokens["items"]
             .as_array()
@@ -124,6 +124,36 @@ async fn a_token_records_when_it_was_last_used() {
         used("tests").as_i64().unwrap() >= before,
         "this request used it: {tokens}"
     );
+}
+
+#[tokio::test]
+async fn a_request_with_a_token_does_not_wait_for_a_write_lock_held_elsewhere() {
+    let app = TestApp::new().await;
+    let (hal, hunter) = app.user("hal@acme.test", Role::Hunter).await;
+    // Another writer holds the lock the token's last use would need.
+    let mut held = app.db.begin_write().await.unwrap();
+    if app.db.backend() == baton_db::Backend::Postgres {
+        sqlx::query("LOCK TABLE api_tokens IN EXCLUSIVE MODE")
+            .execute(&mut *held)
+            .await
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let me = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&hunter)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["id"], hal);
+    // Well short of the 10 s the lock would be waited for.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    held.rollback().await.unwrap();
+    let tokens = once_recorded(&app, &hunter).await;
+    assert!(tokens["items"][0]["last_used_at"].is_i64(), "{tokens}");
 }
 
 #[tokio::test]
@@ -142,8 +172,27 @@ async fn requests_arriving_together_with_an_unchecked_token_are_each_answered() 
         let me: Value = request.await.unwrap().json().await.unwrap();
         assert_eq!(me["id"], hal, "{me}");
     }
-    let tokens = app.get_json(&hunter, "/api/v1/tokens").await;
+    let tokens = once_recorded(&app, &hunter).await;
     assert!(tokens["items"][0]["last_used_at"].is_i64(), "{tokens}");
+}
+
+/// The caller's tokens once the use of the one named `tests` is recorded,
+/// which happens beside a request, not in its way (a second at most).
+async fn once_recorded(app: &TestApp, token: &str) -> Value {
+    let mut tokens = app.get_json(token, "/api/v1/tokens").await;
+    for _ in 0..50 {
+        let recorded = tokens["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "tests" && t["last_used_at"].is_i64());
+        if recorded {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokens = app.get_json(token, "/api/v1/tokens").await;
+    }
+    tokens
 }
 
 /// Every page of `path`, `limit` at a time, following the cursor.
