@@ -450,6 +450,53 @@ fn token_add_for_a_deactivated_person_is_refused() {
 }
 
 #[test]
+fn an_import_run_again_processes_what_a_stopped_run_stored_and_left() {
+    let baton = Baton::new();
+    let csv = baton.file(
+        "leads.csv",
+        b"Full name,E-mail,Company,Message\n\
+          Ann Lee,ann@acme.example,Acme,We need a quote for 40 seats\n\
+          Spam Bot,winner@mailinator.com,,Claim your free prize now www.a.biz www.b.biz www.c.biz\n",
+    );
+    assert!(baton.run(&["import", "inquiries", &csv]).status.success());
+    // As an import stopped between storing a batch and processing it leaves it.
+    let held = baton.with_database(async |db| {
+        let (id,): (i64,) = sqlx::query_as("SELECT id FROM inquiries WHERE status = 'quarantined'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM decisions WHERE inquiry_id = $1")
+            .bind(id)
+            .execute(db.writer())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE inquiries SET status = 'received', processed_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(db.writer())
+            .await
+            .unwrap();
+        id
+    });
+    let again = baton.run(&["import", "inquiries", &csv]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let out = stdout(&again);
+    assert!(out.contains("2 rows imported before: skipped"), "{out}");
+    assert!(
+        out.contains("1 of them stored by an import that stopped were processed now"),
+        "{out}"
+    );
+    let status = baton.with_database(async |db| {
+        let (status,): (String,) = sqlx::query_as("SELECT status FROM inquiries WHERE id = $1")
+            .bind(held)
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+        status
+    });
+    assert_eq!(status, "quarantined");
+}
+
+#[test]
 fn csv_import_stores_the_good_rows_and_reports_the_bad_ones_by_row() {
     let baton = Baton::new();
     let csv = baton.file(

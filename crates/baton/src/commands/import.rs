@@ -164,6 +164,9 @@ struct Tally {
     imported: u64,
     /// Rows or messages stored by an earlier import of the same content.
     imported_before: u64,
+    /// Of those, the ones an interrupted import stored and left
+    /// unprocessed, processed now.
+    finished_now: u64,
     /// Rows or messages whose content came earlier in the same file.
     repeated_in_file: u64,
     rejected: u64,
@@ -202,6 +205,12 @@ impl Tally {
             say!(
                 "{} imported before: {skip}",
                 counted(self.imported_before, unit)
+            );
+        }
+        if self.finished_now > 0 {
+            say!(
+                "{} of them stored by an import that stopped were processed now",
+                self.finished_now
             );
         }
         if self.quarantined > 0 {
@@ -348,19 +357,30 @@ impl<'a> Importer<'a> {
             .count() as u64;
         self.tally.imported += new;
         self.tally.imported_before += stored.len() as u64 - new;
-        let ids: Vec<i64> = stored
+        // Rows an earlier, interrupted import stored but did not process
+        // are processed too; those processed already are left as they are.
+        let before: HashSet<i64> = stored
             .iter()
             .filter_map(|stored| match stored {
-                Stored::New(id) => Some(*id),
-                Stored::Repeat(_) => None,
+                Stored::Repeat(id) => Some(*id),
+                Stored::New(_) => None,
             })
             .collect();
+        let ids: Vec<i64> = stored.iter().map(|stored| stored.id()).collect();
         let outcomes = db.process_inquiries(&ids).await.map_err(|error| {
             Failure::runtime(format!(
                 "{error}; the stored inquiries wait for `baton reprocess`"
             ))
         })?;
         for outcome in outcomes {
+            if outcome.done_elsewhere() {
+                continue;
+            }
+            if before.contains(&outcome.inquiry_id)
+                && outcome.status != InquiryStatus::NeedsAttention
+            {
+                self.tally.finished_now += 1;
+            }
             match outcome.status {
                 InquiryStatus::Quarantined => self.tally.quarantined += 1,
                 InquiryStatus::NeedsAttention => self.tally.needing_attention += 1,
