@@ -90,6 +90,17 @@ pub enum HeldBy {
     AsSeen(Option<i64>),
 }
 
+impl HeldBy {
+    /// A manager changes any account; anyone else only one still held by
+    /// `seen`, its holder when their right to change it was decided.
+    pub fn for_caller(manager: bool, seen: Option<i64>) -> HeldBy {
+        match manager {
+            true => HeldBy::Anyone,
+            false => HeldBy::AsSeen(seen),
+        }
+    }
+}
+
 /// A change to an account: the fields given replace the stored ones;
 /// `Some(None)` clears one that may be empty; `domains` replaces the whole
 /// list of the domains it claims.

@@ -5,7 +5,7 @@
 use super::Outcome;
 use super::moderation::{describe_held, held_row};
 use super::prepare::{
-    Context, OpenWork, OpenWorkRow, Plan, Prepared, REPEAT_WINDOW_MS, Repeat, select_in_on,
+    Context, OpenWork, Plan, Prepared, REPEAT_WINDOW_MS, Repeat, open_work_of, select_in_on,
 };
 use crate::connect::{Backend, Db};
 use crate::error::{DbError, Result};
@@ -167,40 +167,29 @@ async fn work_stored_meanwhile(
         return Ok(HashMap::new());
     }
     // The inquiries first, by the index on their hash: most batches
-    // find only themselves, and then no work is read.
-    let same: Vec<(String, i64)> = select_in_on(
+    // find only themselves, and then no work is read. A repeat's work is
+    // the work of the inquiry it joined.
+    let same: Vec<(String, i64, Option<i64>)> = select_in_on(
         tx,
-        "SELECT content_hash, id FROM inquiries WHERE received_at > $1 AND content_hash IN",
+        "SELECT content_hash, id, repeat_of FROM inquiries WHERE received_at > $1 AND content_hash IN",
         &[now - REPEAT_WINDOW_MS],
         &hashes,
     )
     .await?;
     let hash_of: HashMap<i64, String> = same
         .into_iter()
-        .filter(|(_, id)| !batch.contains(id))
-        .map(|(hash, id)| (id, hash))
+        .filter(|(_, id, _)| !batch.contains(id))
+        .map(|(hash, id, repeat_of)| (repeat_of.unwrap_or(id), hash))
         .collect();
     let mut found: HashMap<String, OpenWork> = HashMap::new();
     if hash_of.is_empty() {
         return Ok(found);
     }
-    let ids: Vec<i64> = hash_of.keys().copied().collect();
-    let rows: Vec<OpenWorkRow> = select_in_on(
-        tx,
-        "SELECT w.inquiry_id, w.id, w.lead_id, q.slug, q.id, w.assignee_id
-         FROM work_items w JOIN queues q ON q.id = w.queue_id
-         WHERE w.status IN ('unassigned', 'assigned', 'accepted') AND w.inquiry_id IN",
-        &[],
-        &ids,
-    )
-    .await?;
-    for work in rows.into_iter().map(OpenWork::from) {
-        let hash = &hash_of[&work.inquiry_id];
-        // The newest work, as a repeat found before deciding joins it.
-        let newer = found.get(hash).is_none_or(|seen| {
-            (work.inquiry_id, work.work_item_id) > (seen.inquiry_id, seen.work_item_id)
-        });
-        if newer {
+    let firsts: Vec<i64> = hash_of.keys().copied().collect();
+    for (inquiry, work) in open_work_of(tx, &firsts).await? {
+        let hash = &hash_of[&inquiry];
+        // The latest inquiry's, as a repeat found before deciding joins it.
+        if found.get(hash).is_none_or(|seen| seen.inquiry_id < inquiry) {
             found.insert(hash.clone(), work);
         }
     }

@@ -108,19 +108,39 @@ pub struct OpenWork {
     pub assignee_id: Option<i64>,
 }
 
-impl From<OpenWorkRow> for OpenWork {
-    fn from(
-        (inquiry_id, work_item_id, lead_id, queue, queue_id, assignee_id): OpenWorkRow,
-    ) -> OpenWork {
-        OpenWork {
-            inquiry_id,
-            work_item_id,
-            lead_id,
-            queue,
-            queue_id,
-            assignee_id,
+/// The open work of each of `inquiries` that has some: the newest item of
+/// one with several.
+pub(super) async fn open_work_of(
+    connection: &mut sqlx::AnyConnection,
+    inquiries: &[i64],
+) -> Result<HashMap<i64, OpenWork>> {
+    let rows: Vec<(i64, i64, Option<i64>, String, i64, Option<i64>)> = select_in_on(
+        connection,
+        "SELECT w.inquiry_id, w.id, w.lead_id, q.slug, q.id, w.assignee_id
+         FROM work_items w JOIN queues q ON q.id = w.queue_id
+         WHERE w.status IN ('unassigned', 'assigned', 'accepted') AND w.inquiry_id IN",
+        &[],
+        inquiries,
+    )
+    .await?;
+    let mut open: HashMap<i64, OpenWork> = HashMap::new();
+    for (inquiry_id, work_item_id, lead_id, queue, queue_id, assignee_id) in rows {
+        if open
+            .get(&inquiry_id)
+            .is_none_or(|seen| seen.work_item_id < work_item_id)
+        {
+            let work = OpenWork {
+                inquiry_id,
+                work_item_id,
+                lead_id,
+                queue,
+                queue_id,
+                assignee_id,
+            };
+            open.insert(inquiry_id, work);
         }
     }
+    Ok(open)
 }
 
 /// An inquiry with the same content (earlier, or later for one processed
@@ -202,10 +222,6 @@ fn with_row<T>(
     let values: Vec<&str> = values.iter().map(String::as_str).collect();
     decide(&values)
 }
-
-/// An open work item of an inquiry: (inquiry, item, lead, queue slug,
-/// queue, assignee).
-pub(super) type OpenWorkRow = (i64, i64, Option<i64>, String, i64, Option<i64>);
 
 /// A contact's lead still being worked: contact, lead, stage, and its open
 /// work item with its queue (slug, id) and holder.
@@ -465,27 +481,10 @@ impl Db {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let mut open: HashMap<i64, OpenWork> = HashMap::new();
-        if !firsts.is_empty() {
-            let rows: Vec<OpenWorkRow> = select_in(
-                self,
-                "SELECT w.inquiry_id, w.id, w.lead_id, q.slug, q.id, w.assignee_id
-                 FROM work_items w JOIN queues q ON q.id = w.queue_id
-                 WHERE w.status IN ('unassigned', 'assigned', 'accepted') AND w.inquiry_id IN",
-                &[],
-                &firsts,
-            )
-            .await?;
-            for work in rows.into_iter().map(OpenWork::from) {
-                // An inquiry with several open items: the newest is its work.
-                if open
-                    .get(&work.inquiry_id)
-                    .is_none_or(|seen| seen.work_item_id < work.work_item_id)
-                {
-                    open.insert(work.inquiry_id, work);
-                }
-            }
-        }
+        let open = match firsts.is_empty() {
+            true => HashMap::new(),
+            false => open_work_of(&mut *self.reader().acquire().await?, &firsts).await?,
+        };
         for (hash, id, received_at, repeat_of) in same_content {
             found.same_content.entry(hash).or_default().push(Earlier {
                 id,

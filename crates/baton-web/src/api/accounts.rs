@@ -136,10 +136,7 @@ pub async fn update(
     if account.owner_id.is_some_and(|owner| owner != caller.id()) {
         caller.require(&[Role::Manager], "change an account someone else holds")?;
     }
-    let held_by = match caller.role().is_manager() {
-        true => HeldBy::Anyone,
-        false => HeldBy::AsSeen(account.owner_id),
-    };
+    let held_by = HeldBy::for_caller(caller.role().is_manager(), account.owner_id);
     if input
         .owner_id
         .is_some_and(|owner| owner.is_some_and(|owner| owner != caller.id()))

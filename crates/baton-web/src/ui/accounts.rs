@@ -380,15 +380,6 @@ fn may_change(viewer: &Viewer, account: &Account) -> bool {
         || (may_add(viewer) && account.owner_id.is_none_or(|owner| owner == viewer.id()))
 }
 
-/// What [`may_change`] allowed holds only while the account is held as
-/// seen, unless the viewer is a manager.
-fn held_by(viewer: &Viewer, account: &Account) -> HeldBy {
-    match viewer.role().is_manager() {
-        true => HeldBy::Anyone,
-        false => HeldBy::AsSeen(account.owner_id),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "account_detail.html")]
 struct AccountDetail {
@@ -433,7 +424,12 @@ async fn change(
     let changed = match form.change(viewer.role().is_manager()) {
         (change, problems) if problems.is_empty() => state
             .db
-            .update_account(Some(viewer.id()), id, &change, held_by(&viewer, &account))
+            .update_account(
+                Some(viewer.id()),
+                id,
+                &change,
+                HeldBy::for_caller(viewer.role().is_manager(), account.owner_id),
+            )
             .await
             .map(drop),
         // Every problem at once: what storage says of the fields that read.

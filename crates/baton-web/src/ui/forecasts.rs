@@ -105,10 +105,7 @@ impl Row {
 
     /// The line this row submits, or the problems of its fields that do
     /// not read.
-    fn line(
-        &self,
-        currency: Option<String>,
-    ) -> Result<NewForecastLine, Vec<(&'static str, String)>> {
+    fn line(&self) -> Result<NewForecastLine, Vec<(&'static str, String)>> {
         let mut problems = Vec::new();
         let mut id = |column: &'static str| match self.get(column).trim() {
             "" => None,
@@ -141,7 +138,8 @@ impl Row {
             channel,
             category,
             amount: Decimal(self.amount.trim().to_string()),
-            currency,
+            // The organisation's; a page line has no other.
+            currency: None,
             leads,
             mqls,
         })
@@ -454,7 +452,7 @@ async fn submit(
     let mut lines = Vec::with_capacity(filled.len());
     let mut unread = false;
     for &at in &filled {
-        match rows[at].line(None) {
+        match rows[at].line() {
             Ok(line) => lines.push(line),
             Err(problems) => {
                 unread = true;
