@@ -166,25 +166,37 @@ async fn work_stored_meanwhile(
     if hashes.is_empty() {
         return Ok(HashMap::new());
     }
-    // The inquiries first, by the index on their hash: most batches
-    // find only themselves, and then no work is read. A repeat's work is
-    // the work of the inquiry it joined.
-    let same: Vec<(String, i64, Option<i64>)> = select_in_on(
+    // The inquiries first, by the index on their hash alone: most batches
+    // find only themselves, and then nothing more is read.
+    let same: Vec<(String, i64)> = select_in_on(
         tx,
-        "SELECT content_hash, id, repeat_of FROM inquiries WHERE received_at > $1 AND content_hash IN",
+        "SELECT content_hash, id FROM inquiries WHERE received_at > $1 AND content_hash IN",
         &[now - REPEAT_WINDOW_MS],
         &hashes,
     )
     .await?;
-    let hash_of: HashMap<i64, String> = same
+    let others: HashMap<i64, String> = same
         .into_iter()
-        .filter(|(_, id, _)| !batch.contains(id))
-        .map(|(hash, id, repeat_of)| (repeat_of.unwrap_or(id), hash))
+        .filter(|(_, id)| !batch.contains(id))
+        .map(|(hash, id)| (id, hash))
+        .collect();
+    if others.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // A repeat's work is the work of the inquiry it joined.
+    let ids: Vec<i64> = others.keys().copied().collect();
+    let joined: Vec<(i64, Option<i64>)> = select_in_on(
+        tx,
+        "SELECT id, repeat_of FROM inquiries WHERE id IN",
+        &[],
+        &ids,
+    )
+    .await?;
+    let hash_of: HashMap<i64, String> = joined
+        .into_iter()
+        .map(|(id, repeat_of)| (repeat_of.unwrap_or(id), others[&id].clone()))
         .collect();
     let mut found: HashMap<String, OpenWork> = HashMap::new();
-    if hash_of.is_empty() {
-        return Ok(found);
-    }
     let firsts: Vec<i64> = hash_of.keys().copied().collect();
     for (inquiry, work) in open_work_of(tx, &firsts).await? {
         let hash = &hash_of[&inquiry];
